@@ -1,0 +1,164 @@
+// CSV tokenizing and strict number parsing.
+#include "mre/core/csv.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "mre/core/error.h"
+
+namespace mre {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool is_missing_token(std::string_view field) {
+  field = trim(field);
+  return field.empty() || field == "." || field == "NA" || field == "N/A" || field == "#N/A" ||
+         field == "NaN" || field == "nan" || field == "null";
+}
+
+std::optional<double> parse_double(std::string_view field) {
+  field = trim(field);
+  if (!field.empty() && field.front() == '+') {
+    field.remove_prefix(1);
+    if (!field.empty() && (field.front() == '-' || field.front() == '+')) return std::nullopt;
+  }
+  if (field.empty()) return std::nullopt;
+  double value = 0.0;
+  const char* end = field.data() + field.size();
+  const auto [ptr, ec] = std::from_chars(field.data(), end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+CsvReader::CsvReader(std::string text, std::string name)
+    : text_(std::move(text)), name_(std::move(name)) {
+  if (text_.size() >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
+  CsvRow row;
+  if (!read_record(row)) {
+    throw Error(ErrorCode::kDataError, name_ + ":1: empty file (no header line)");
+  }
+  for (auto f : row.fields) header_.emplace_back(trim(f));
+}
+
+CsvReader CsvReader::open(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  if (size < 0) throw Error(ErrorCode::kIoError, path.string() + ": cannot read file");
+  text.resize(static_cast<std::size_t>(size));
+  in.seekg(0);
+  in.read(text.data(), size);
+  if (!in) throw Error(ErrorCode::kIoError, path.string() + ": read failed");
+  return CsvReader(std::move(text), path.string());
+}
+
+CsvReader CsvReader::from_text(std::string text, std::string name) {
+  return CsvReader(std::move(text), std::move(name));
+}
+
+std::optional<std::size_t> CsvReader::find_column(std::string_view column) const {
+  const std::string want = to_lower(column);
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (to_lower(header_[i]) == want) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<CsvRow> CsvReader::next() {
+  CsvRow row;
+  if (!read_record(row)) return std::nullopt;
+  return row;
+}
+
+bool CsvReader::next(CsvRow& row) { return read_record(row); }
+
+bool CsvReader::read_record(CsvRow& row) {
+  row.fields.clear();
+  unescaped_.clear();
+  const std::size_t n = text_.size();
+  // Skip blank lines (LF or CRLF).
+  while (pos_ < n && (text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    if (text_[pos_] == '\n') ++line_;
+    ++pos_;
+  }
+  if (pos_ >= n) return false;
+  row.line = line_;
+  const char* data = text_.data();
+  while (true) {
+    if (pos_ < n && data[pos_] == '"') {
+      // Quoted field.
+      const std::size_t start = ++pos_;
+      bool escaped = false;
+      std::size_t close = std::string::npos;
+      while (pos_ < n) {
+        if (data[pos_] == '"') {
+          if (pos_ + 1 < n && data[pos_ + 1] == '"') {
+            escaped = true;
+            pos_ += 2;
+            continue;
+          }
+          close = pos_;
+          break;
+        }
+        if (data[pos_] == '\n') ++line_;
+        ++pos_;
+      }
+      if (close == std::string::npos) {
+        throw Error(ErrorCode::kDataError,
+                    name_ + ":" + std::to_string(row.line) + ": unterminated quoted field");
+      }
+      std::string_view raw(data + start, close - start);
+      if (escaped) {
+        std::string& s = unescaped_.emplace_back();
+        s.reserve(raw.size());
+        for (std::size_t k = 0; k < raw.size(); ++k) {
+          s.push_back(raw[k]);
+          if (raw[k] == '"') ++k;  // skip the second quote of ""
+        }
+        row.fields.emplace_back(s);
+      } else {
+        row.fields.push_back(raw);
+      }
+      pos_ = close + 1;
+      // Anything between the closing quote and the delimiter is tolerated but ignored.
+      while (pos_ < n && data[pos_] != ',' && data[pos_] != '\n') ++pos_;
+    } else {
+      const std::size_t start = pos_;
+      while (pos_ < n && data[pos_] != ',' && data[pos_] != '\n') ++pos_;
+      std::size_t end = pos_;
+      if (end > start && data[end - 1] == '\r' && (pos_ >= n || data[pos_] == '\n')) --end;
+      row.fields.emplace_back(data + start, end - start);
+    }
+    if (pos_ >= n) break;
+    if (data[pos_] == ',') {
+      ++pos_;
+      continue;
+    }
+    // Newline ends the record.
+    ++pos_;
+    ++line_;
+    break;
+  }
+  return true;
+}
+
+}  // namespace mre

@@ -1,0 +1,61 @@
+// A fast CSV reader: RFC 4180 quoting ("a ""b"""), LF or CRLF line ends, a UTF-8 BOM, blank
+// lines skipped; fields are string_views into the loaded text (no per-field allocation).
+// Numbers are parsed with std::from_chars (libstdc++ 12 implements it with the Eisel-Lemire
+// fast path), strictly: no trailing garbage, no "inf".
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mre {
+
+struct CsvRow {
+  std::size_t line = 0;                 // 1-based line number where the row starts
+  std::vector<std::string_view> fields;  // valid until the next call to next()
+};
+
+class CsvReader {
+ public:
+  // Loads the whole file. Throws IoError naming the path when it cannot be read, DataError when
+  // it is empty (no header line).
+  static CsvReader open(const std::filesystem::path& path);
+  // For tests and in-memory data; `name` is used in messages.
+  static CsvReader from_text(std::string text, std::string name);
+
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& header() const { return header_; }
+  // Index of a header column, case-insensitive; nullopt when absent.
+  std::optional<std::size_t> find_column(std::string_view column) const;
+
+  // The next data row, or nullopt at the end. Throws DataError "FILE:LINE: ..." for an
+  // unterminated quoted field.
+  std::optional<CsvRow> next();
+  // Reusing the row's buffers: returns false at the end.
+  bool next(CsvRow& row);
+
+ private:
+  CsvReader(std::string text, std::string name);
+  bool read_record(CsvRow& row);
+
+  std::string text_;
+  std::string name_;
+  std::vector<std::string> header_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+  std::deque<std::string> unescaped_;  // storage for quoted fields that had "" escapes
+};
+
+// Tokens that mean "no value" in the files mre reads: empty, ".", "NA", "N/A", "#N/A", "NaN",
+// "nan", "null" (after trimming spaces).
+bool is_missing_token(std::string_view field);
+// Strict decimal parse of a finite double (leading '+' and surrounding spaces allowed).
+std::optional<double> parse_double(std::string_view field);
+// Lower-cases ASCII.
+std::string to_lower(std::string_view text);
+
+}  // namespace mre
