@@ -1,0 +1,163 @@
+// Parsing and validation of the universe YAML (yaml-cpp stays in this file).
+#include "mre/sources/universe.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "mre/core/error.h"
+
+#ifndef MRE_SOURCE_DIR
+#define MRE_SOURCE_DIR "."
+#endif
+
+namespace mre::sources {
+namespace {
+
+constexpr std::pair<SeriesFrequency, std::string_view> kFrequencies[] = {
+    {SeriesFrequency::kDaily, "daily"},         {SeriesFrequency::kWeekly, "weekly"},
+    {SeriesFrequency::kMonthly, "monthly"},     {SeriesFrequency::kQuarterly, "quarterly"},
+    {SeriesFrequency::kAnnual, "annual"},
+};
+
+std::string where(const std::filesystem::path& path, const YAML::Node& node) {
+  return path.string() + ":" + std::to_string(node.Mark().line + 1);
+}
+
+}  // namespace
+
+std::string_view frequency_name(SeriesFrequency frequency) {
+  for (const auto& [value, name] : kFrequencies) {
+    if (value == frequency) return name;
+  }
+  return "daily";
+}
+
+const SeriesSpec* Universe::find(std::string_view ticker) const {
+  for (const auto& s : series) {
+    if (s.ticker == ticker) return &s;
+  }
+  return nullptr;
+}
+
+Universe load_universe(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    throw Error(ErrorCode::kIoError, path.string() + ": universe file does not exist");
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::kInvalidArgument,
+                path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Universe universe;
+  universe.path = std::filesystem::absolute(path);
+  const auto base = universe.path.parent_path();
+  if (!root.IsMap()) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
+  }
+  const YAML::Node snapshot = root["snapshot_dir"];
+  if (snapshot && (!snapshot.IsScalar() || snapshot.Scalar().empty())) {
+    throw Error(ErrorCode::kInvalidArgument,
+                where(path, snapshot) + ": 'snapshot_dir' must be a path");
+  }
+  universe.snapshot_dir =
+      (base / (snapshot ? snapshot.Scalar() : std::string("../data/snapshot"))).lexically_normal();
+  const YAML::Node list = root["series"];
+  if (!list || !list.IsSequence() || list.size() == 0) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": missing field 'series' (a list)");
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string label_base = "series[" + std::to_string(i) + "]";
+    if (!item.IsMap()) {
+      throw Error(ErrorCode::kInvalidArgument, where(path, item) + ": " + label_base + " is not a mapping");
+    }
+    std::string label = label_base;
+    auto field = [&](const char* key) -> std::string {
+      const YAML::Node v = item[key];
+      if (!v || v.IsNull() || !v.IsScalar() || v.Scalar().empty()) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    where(path, item) + ": " + label + ": missing field '" + key + "'");
+      }
+      return v.Scalar();
+    };
+    SeriesSpec spec;
+    spec.ticker = field("ticker");
+    label = label_base + " (" + spec.ticker + ")";
+    if (!seen.insert(spec.ticker).second) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item) + ": " + label + ": duplicate ticker '" + spec.ticker + "'");
+    }
+    const std::string asset = field("asset_class");
+    const auto asset_class = parse_asset_class(asset);
+    if (!asset_class) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item["asset_class"]) + ": " + label + ": unknown asset_class '" +
+                      asset +
+                      "' (expected EQUITY, RATES, FX, CREDIT, COMMODITY, VOLATILITY or MACRO)");
+    }
+    spec.asset_class = *asset_class;
+    spec.source = field("source");
+    if (spec.source != "fred" && spec.source != "yahoo" && spec.source != "worldbank" &&
+        spec.source != "csv") {
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item["source"]) + ": " + label + ": unknown source '" + spec.source +
+                      "' (expected fred, yahoo, worldbank or csv)");
+    }
+    spec.id = field("id");
+    const std::string available = field("available");
+    if (available != "true" && available != "false") {
+      throw Error(ErrorCode::kInvalidArgument, where(path, item["available"]) + ": " + label +
+                                                   ": 'available' must be true or false");
+    }
+    spec.available = available == "true";
+    const std::string frequency = field("frequency");
+    bool known = false;
+    for (const auto& [value, name] : kFrequencies) {
+      if (name == frequency) {
+        spec.frequency = value;
+        known = true;
+      }
+    }
+    if (!known) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item["frequency"]) + ": " + label + ": unknown frequency '" +
+                      frequency + "' (expected daily, weekly, monthly, quarterly or annual)");
+    }
+    const std::string lag = field("publication_lag_days");
+    try {
+      std::size_t used = 0;
+      spec.publication_lag_days = std::stoi(lag, &used);
+      if (used != lag.size() || spec.publication_lag_days < 0) throw std::invalid_argument(lag);
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item["publication_lag_days"]) + ": " + label +
+                      ": 'publication_lag_days' must be a whole number >= 0 (got '" + lag + "')");
+    }
+    spec.unit = field("unit");
+    spec.description = field("description");
+    if (spec.available) {
+      spec.file = (universe.snapshot_dir / field("file")).lexically_normal();
+      if (!std::filesystem::exists(spec.file)) {
+        throw Error(ErrorCode::kInvalidArgument, where(path, item["file"]) + ": " + label +
+                                                     ": file " + spec.file.string() +
+                                                     " does not exist");
+      }
+    }
+    universe.series.push_back(std::move(spec));
+  }
+  return universe;
+}
+
+std::filesystem::path default_universe_path() {
+  if (const char* env = std::getenv("MRE_UNIVERSE"); env && *env) return env;
+  const std::filesystem::path local = "config/universe.yml";
+  if (std::filesystem::exists(local)) return local;
+  return std::filesystem::path(MRE_SOURCE_DIR) / "config" / "universe.yml";
+}
+
+}  // namespace mre::sources

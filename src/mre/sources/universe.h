@@ -1,0 +1,49 @@
+// The universe config (config/universe.yml): every series the product knows, where it comes
+// from, its asset class, frequency and publication lag. The catalogue every stage consults.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/core/asset_class.h"
+
+namespace mre::sources {
+
+enum class SeriesFrequency { kDaily, kWeekly, kMonthly, kQuarterly, kAnnual };
+
+std::string_view frequency_name(SeriesFrequency frequency);
+
+struct SeriesSpec {
+  std::string ticker;          // our name, unique in the universe
+  AssetClass asset_class = AssetClass::kMacro;
+  std::string source;          // live provider: fred | yahoo | worldbank | csv
+  std::string id;              // id at the live provider
+  std::filesystem::path file;  // absolute path of the snapshot file; empty when unavailable
+  bool available = false;      // the snapshot has a file for it
+  SeriesFrequency frequency = SeriesFrequency::kDaily;
+  int publication_lag_days = 0;  // calendar days from observation date to publication
+  std::string unit;
+  std::string description;
+};
+
+struct Universe {
+  std::filesystem::path path;          // the config file it was read from
+  std::filesystem::path snapshot_dir;  // absolute
+  std::vector<SeriesSpec> series;
+
+  // nullptr when the ticker is not in the universe.
+  const SeriesSpec* find(std::string_view ticker) const;
+};
+
+// Reads and validates the file. Errors (InvalidArgument, "FILE:LINE: series[i] (TICKER): ...")
+// for a missing field, an unknown asset class, source or frequency, a negative lag, a duplicate
+// ticker, or an available series whose file does not exist; IoError when the file cannot be read.
+Universe load_universe(const std::filesystem::path& path);
+
+// Where the universe is when none is named: $MRE_UNIVERSE, else ./config/universe.yml, else the
+// one in the source tree this binary was built from.
+std::filesystem::path default_universe_path();
+
+}  // namespace mre::sources
