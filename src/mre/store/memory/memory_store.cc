@@ -1,0 +1,84 @@
+// MemoryStore: computes the whole write first, then applies it, so a failure writes nothing.
+#include "mre/store/memory/memory_store.h"
+
+#include <algorithm>
+
+#include "mre/store/revisions.h"
+#include "mre/store/schema.h"
+
+namespace mre::store {
+
+int MemoryStore::schema_version() const { return kSchemaVersion; }
+
+WriteResult MemoryStore::write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) {
+  validate_batch(batch);
+  WriteResult result;
+  result.ingested_at = ingested_at;
+  if (!ingests_.empty() && !(ingests_.back().ingested_at < ingested_at)) {
+    result.ingested_at = Timestamp::from_micros(ingests_.back().ingested_at.micros() + 1);
+  }
+  std::vector<RevisionDiff> diffs;
+  for (const auto& write : batch) {
+    const auto it = series_.find(write.ticker);
+    TimeSeries current;
+    if (it != series_.end()) current = current_view(write.ticker, it->second.rows, std::nullopt);
+    diffs.push_back(diff_against_current(current.dates(), current.values(), write.data));
+  }
+  IngestRecord record{result.ingested_at, 0, 0, 0};
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    result.series.push_back(diffs[k].summary);
+    if (diffs[k].rows.empty()) continue;
+    Stored& stored = series_[batch[k].ticker];
+    stored.asset_class = batch[k].asset_class;
+    stored.source = batch[k].source;
+    for (const auto& row : diffs[k].rows) {
+      stored.rows.push_back({row.date, row.value, result.ingested_at});
+    }
+    std::stable_sort(stored.rows.begin(), stored.rows.end(),
+                     [](const RawRow& a, const RawRow& b) { return a.date < b.date; });
+    ++record.series;
+    record.inserted += diffs[k].summary.inserted;
+    record.revised += diffs[k].summary.revised;
+  }
+  if (record.series > 0) ingests_.push_back(record);
+  return result;
+}
+
+std::vector<SeriesSummary> MemoryStore::list_series() const {
+  std::vector<SeriesSummary> out;
+  for (const auto& [ticker, stored] : series_) {
+    SeriesSummary s;
+    s.ticker = ticker;
+    s.asset_class = stored.asset_class;
+    s.source = stored.source;
+    s.rows = stored.rows.size();
+    const TimeSeries current = current_view(ticker, stored.rows, std::nullopt);
+    s.observations = current.size();
+    s.first = current.dates().front();
+    s.last = current.dates().back();
+    for (const auto& row : stored.rows) s.last_ingested_at = std::max(s.last_ingested_at, row.ingested_at);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<RawRow> MemoryStore::read_revisions(const RawQuery& query) const {
+  std::vector<RawRow> out;
+  const auto it = series_.find(query.ticker);
+  if (it == series_.end()) return out;
+  for (const auto& row : it->second.rows) {
+    if (query.from && row.date < *query.from) continue;
+    if (query.to && row.date > *query.to) continue;
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::optional<TimeSeries> MemoryStore::read_raw(const RawQuery& query) const {
+  if (series_.find(query.ticker) == series_.end()) return std::nullopt;
+  return current_view(query.ticker, read_revisions(query), query.as_of);
+}
+
+std::vector<IngestRecord> MemoryStore::list_ingests() const { return ingests_; }
+
+}  // namespace mre::store

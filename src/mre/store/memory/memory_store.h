@@ -1,0 +1,30 @@
+// An in-memory Store for tests and throwaway runs: same contract as SQLite, nothing on disk.
+#pragma once
+
+#include <map>
+
+#include "mre/store/store.h"
+
+namespace mre::store {
+
+class MemoryStore final : public Store {
+ public:
+  std::string describe() const override { return "memory"; }
+  int schema_version() const override;
+  WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) override;
+  std::vector<SeriesSummary> list_series() const override;
+  std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
+  std::vector<RawRow> read_revisions(const RawQuery& query) const override;
+  std::vector<IngestRecord> list_ingests() const override;
+
+ private:
+  struct Stored {
+    AssetClass asset_class = AssetClass::kMacro;
+    std::string source;
+    std::vector<RawRow> rows;  // ordered by (date, ingested_at)
+  };
+  std::map<std::string, Stored> series_;
+  std::vector<IngestRecord> ingests_;
+};
+
+}  // namespace mre::store

@@ -1,0 +1,22 @@
+// The explicit registry of store backends, chosen by the shape of the --db value.
+#include <memory>
+
+#include "mre/core/error.h"
+#include "mre/store/memory/memory_store.h"
+#include "mre/store/sqlite/sqlite_store.h"
+#include "mre/store/store.h"
+
+namespace mre::store {
+
+std::unique_ptr<Store> open_store(const std::string& target, bool create) {
+  if (target.empty()) throw Error(ErrorCode::kInvalidArgument, "--db: empty store location");
+  if (target == ":memory:") return std::make_unique<MemoryStore>();
+  if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0) {
+    throw Error(ErrorCode::kUnsupported, "PostgreSQL stores are not in this build yet");
+  }
+  std::string path = target;
+  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
+  return std::make_unique<SqliteStore>(path, create);
+}
+
+}  // namespace mre::store

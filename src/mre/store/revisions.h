@@ -1,0 +1,37 @@
+// Shared by every backend: which incoming observations must be appended, given the current
+// values. Keeps "re-ingesting an unchanged value writes nothing" in one place.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/store/store.h"
+
+namespace mre::store {
+
+struct PendingRow {
+  Date date;
+  double value;
+};
+
+struct RevisionDiff {
+  std::vector<PendingRow> rows;  // to append, ascending by date
+  SeriesWriteSummary summary;
+};
+
+// current_dates/current_values: the latest value per date, ascending. incoming: present
+// observations, ascending. A value is "unchanged" when bit-for-bit equal.
+RevisionDiff diff_against_current(std::span<const Date> current_dates,
+                                  std::span<const double> current_values,
+                                  const TimeSeries& incoming);
+
+// Throws DataError when the batch repeats a ticker, has an empty ticker, or a non-finite value.
+void validate_batch(std::span<const SeriesWrite> batch);
+
+// Latest value per date from rows ordered by (date, ingested_at), keeping rows with
+// ingested_at <= as_of when given.
+TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
+                        std::optional<Timestamp> as_of);
+
+}  // namespace mre::store

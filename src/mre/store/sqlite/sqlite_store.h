@@ -1,0 +1,40 @@
+// SqliteStore: the embedded default store, one file, WAL mode (readers never block the one
+// writer), every write in a single IMMEDIATE transaction that rolls back on any failure.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "mre/store/store.h"
+
+struct sqlite3;
+
+namespace mre::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (and with `create`, creates and migrates) the store at `path`. Without `create` the
+  // file is opened read-only and must exist. Throws StoreError naming the path: not an SQLite
+  // database, read-only when a write is needed, schema newer than this build.
+  SqliteStore(const std::filesystem::path& path, bool create);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  std::string describe() const override;
+  int schema_version() const override;
+  WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) override;
+  std::vector<SeriesSummary> list_series() const override;
+  std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
+  std::vector<RawRow> read_revisions(const RawQuery& query) const override;
+  std::vector<IngestRecord> list_ingests() const override;
+
+ private:
+  void migrate();
+
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+  bool writable_ = false;
+};
+
+}  // namespace mre::store

@@ -1,0 +1,102 @@
+// The Store interface: the versioned home of raw series (and, in later layers, features,
+// regimes, effects and scenarios). Backends: MemoryStore (tests), SqliteStore (the default),
+// PostgresStore (teams). Every write is one transaction: all of it lands or none of it does.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mre/core/asset_class.h"
+#include "mre/core/date.h"
+#include "mre/core/time_series.h"
+
+namespace mre::store {
+
+// One series to write: present observations only (NaN is refused with DataError).
+struct SeriesWrite {
+  std::string ticker;
+  AssetClass asset_class = AssetClass::kMacro;
+  std::string source;  // where it came from: "snapshot:fred/DGS10.csv", "csv:my.csv", "fred", ...
+  TimeSeries data;
+};
+
+struct SeriesWriteSummary {
+  std::string ticker;
+  std::size_t inserted = 0;   // dates never seen before
+  std::size_t revised = 0;    // dates whose current value changed: a revision row appended
+  std::size_t unchanged = 0;  // identical to the current value: nothing written
+};
+
+struct WriteResult {
+  Timestamp ingested_at;  // the timestamp every appended row carries
+  std::vector<SeriesWriteSummary> series;
+  std::size_t inserted() const;
+  std::size_t revised() const;
+  std::size_t unchanged() const;
+};
+
+struct SeriesSummary {
+  std::string ticker;
+  AssetClass asset_class = AssetClass::kMacro;
+  std::string source;
+  std::size_t observations = 0;  // distinct dates
+  std::size_t rows = 0;          // stored rows, revisions included
+  Date first;
+  Date last;
+  Timestamp last_ingested_at;
+};
+
+// A stored row, for revision history.
+struct RawRow {
+  Date date;
+  double value = 0.0;
+  Timestamp ingested_at;
+};
+
+struct RawQuery {
+  std::string ticker;
+  std::optional<Date> from;        // inclusive
+  std::optional<Date> to;          // inclusive
+  std::optional<Timestamp> as_of;  // the data as known at that time; latest when absent
+};
+
+struct IngestRecord {
+  Timestamp ingested_at;
+  std::size_t series = 0;
+  std::size_t inserted = 0;
+  std::size_t revised = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Human-readable description for messages ("sqlite:/path/mre.db"); never holds credentials.
+  virtual std::string describe() const = 0;
+  virtual int schema_version() const = 0;
+
+  // Appends, in one transaction, every observation whose date is new for its ticker or whose
+  // value differs from the current one; identical values write nothing. Rows carry
+  // `ingested_at`, raised if needed to 1 µs after the newest stored ingest so that ingest
+  // times are strictly increasing. REQUIRES: unique tickers, finite values.
+  // Throws DataError (bad input; nothing written) or StoreError (nothing written).
+  virtual WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) = 0;
+
+  virtual std::vector<SeriesSummary> list_series() const = 0;
+  // Current values (or as known at query.as_of); nullopt when the ticker has no rows at all.
+  virtual std::optional<TimeSeries> read_raw(const RawQuery& query) const = 0;
+  // Every stored row of the ticker in [from, to], ordered by date then ingest time.
+  virtual std::vector<RawRow> read_revisions(const RawQuery& query) const = 0;
+  // Every write_raw that appended something, oldest first.
+  virtual std::vector<IngestRecord> list_ingests() const = 0;
+};
+
+// Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for
+// PostgreSQL (when built in), anything else is an SQLite file path (created when missing and
+// `create` is true). Migrates the schema when writable. Throws StoreError naming the target.
+std::unique_ptr<Store> open_store(const std::string& target, bool create = true);
+
+}  // namespace mre::store

@@ -1,0 +1,190 @@
+// The store contract: one suite, run against every backend (memory and SQLite here; the
+// PostgreSQL backend joins when it exists). Revisions, as-of views, all-or-nothing writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+
+#include "mre/core/error.h"
+#include "mre/store/memory/memory_store.h"
+#include "mre/store/sqlite/sqlite_store.h"
+#include "support/test_support.h"
+
+namespace mre::store {
+namespace {
+
+using mre::testing::TempDir;
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const TempDir&)> open;
+};
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  std::unique_ptr<Store> open() { return GetParam().open(dir_); }
+  TempDir dir_;
+};
+
+Date d(const char* iso) { return *Date::parse(iso); }
+
+SeriesWrite series(const std::string& ticker, std::vector<std::pair<const char*, double>> points) {
+  std::vector<Date> dates;
+  std::vector<double> values;
+  for (const auto& [date, value] : points) {
+    dates.push_back(d(date));
+    values.push_back(value);
+  }
+  return {ticker, AssetClass::kRates, "test", TimeSeries(ticker, dates, values)};
+}
+
+Timestamp at(const char* iso) { return *Timestamp::parse(iso); }
+
+TEST_P(StoreContract, EmptyStoreHasNoSeries) {
+  auto store = open();
+  EXPECT_TRUE(store->list_series().empty());
+  EXPECT_FALSE(store->read_raw({.ticker = "DGS10"}).has_value());
+  EXPECT_TRUE(store->list_ingests().empty());
+}
+
+TEST_P(StoreContract, WrittenSeriesReadsBackExactly) {
+  auto store = open();
+  std::vector<SeriesWrite> batch{series("A", {{"2024-01-02", 1.25}, {"2024-01-03", -0.1}}),
+                                 series("B", {{"2023-12-29", 3.0}})};
+  const auto result = store->write_raw(batch, at("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(result.inserted(), 3u);
+  EXPECT_EQ(result.revised(), 0u);
+  const auto a = store->read_raw({.ticker = "A"});
+  ASSERT_TRUE(a.has_value());
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ(a->dates()[1], d("2024-01-03"));
+  EXPECT_EQ(a->values()[1], -0.1);  // bit-exact: the store keeps doubles as they came
+  const auto list = store->list_series();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].ticker, "A");
+  EXPECT_EQ(list[0].observations, 2u);
+  EXPECT_EQ(list[0].first, d("2024-01-02"));
+  EXPECT_EQ(list[0].last, d("2024-01-03"));
+  EXPECT_EQ(list[0].asset_class, AssetClass::kRates);
+  EXPECT_EQ(list[0].source, "test");
+}
+
+TEST_P(StoreContract, ReingestOfUnchangedValuesWritesNothing) {
+  auto store = open();
+  std::vector<SeriesWrite> batch{series("A", {{"2024-01-02", 1.0}, {"2024-01-03", 2.0}})};
+  store->write_raw(batch, at("2026-01-01T00:00:00Z"));
+  const auto again = store->write_raw(batch, at("2026-01-02T00:00:00Z"));
+  EXPECT_EQ(again.inserted(), 0u);
+  EXPECT_EQ(again.revised(), 0u);
+  EXPECT_EQ(again.unchanged(), 2u);
+  EXPECT_EQ(store->list_ingests().size(), 1u);  // the no-op write left no trace
+  EXPECT_EQ(store->list_series()[0].rows, 2u);
+}
+
+TEST_P(StoreContract, ChangedValueAppendsRevisionAndAsOfShowsBothStates) {
+  auto store = open();
+  std::vector<SeriesWrite> first{series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.0}})};
+  const auto t1 = store->write_raw(first, at("2026-01-01T00:00:00Z")).ingested_at;
+  std::vector<SeriesWrite> second{
+      series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.5}, {"2024-03-01", 102.0}})};
+  const auto result = store->write_raw(second, at("2026-02-01T00:00:00Z"));
+  EXPECT_EQ(result.inserted(), 1u);
+  EXPECT_EQ(result.revised(), 1u);
+  EXPECT_EQ(result.unchanged(), 1u);
+
+  const auto now = store->read_raw({.ticker = "CPI"});
+  ASSERT_EQ(now->size(), 3u);
+  EXPECT_EQ(now->values()[1], 101.5);
+
+  const auto then = store->read_raw({.ticker = "CPI", .as_of = t1});
+  ASSERT_EQ(then->size(), 2u);
+  EXPECT_EQ(then->values()[1], 101.0);
+
+  // Before anything was ingested the series did not exist yet: empty, not absent.
+  const auto before = store->read_raw({.ticker = "CPI", .as_of = at("2025-01-01T00:00:00Z")});
+  ASSERT_TRUE(before.has_value());
+  EXPECT_TRUE(before->empty());
+
+  const auto rows = store->read_revisions({.ticker = "CPI"});
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1].date, d("2024-02-01"));
+  EXPECT_EQ(rows[1].value, 101.0);
+  EXPECT_EQ(rows[2].value, 101.5);
+  EXPECT_LT(rows[1].ingested_at, rows[2].ingested_at);
+  const auto list = store->list_series();
+  EXPECT_EQ(list[0].observations, 3u);
+  EXPECT_EQ(list[0].rows, 4u);
+}
+
+TEST_P(StoreContract, RevertingToAnEarlierValueIsAnotherRevision) {
+  auto store = open();
+  std::vector<SeriesWrite> v1{series("X", {{"2024-01-01", 1.0}})};
+  std::vector<SeriesWrite> v2{series("X", {{"2024-01-01", 2.0}})};
+  store->write_raw(v1, at("2026-01-01T00:00:00Z"));
+  store->write_raw(v2, at("2026-01-02T00:00:00Z"));
+  const auto back = store->write_raw(v1, at("2026-01-03T00:00:00Z"));
+  EXPECT_EQ(back.revised(), 1u);
+  EXPECT_EQ(store->read_raw({.ticker = "X"})->values()[0], 1.0);
+  EXPECT_EQ(store->read_raw({.ticker = "X", .as_of = at("2026-01-02T12:00:00Z")})->values()[0], 2.0);
+}
+
+TEST_P(StoreContract, IngestTimesStrictlyIncreaseEvenWhenTheClockDoesNot) {
+  auto store = open();
+  std::vector<SeriesWrite> v1{series("X", {{"2024-01-01", 1.0}})};
+  std::vector<SeriesWrite> v2{series("X", {{"2024-01-01", 2.0}})};
+  const auto t = at("2026-01-01T00:00:00Z");
+  const auto first = store->write_raw(v1, t).ingested_at;
+  const auto second = store->write_raw(v2, t).ingested_at;  // same clock reading
+  EXPECT_LT(first, second);
+  EXPECT_EQ(store->read_raw({.ticker = "X", .as_of = first})->values()[0], 1.0);
+  EXPECT_EQ(store->read_raw({.ticker = "X"})->values()[0], 2.0);
+  ASSERT_EQ(store->list_ingests().size(), 2u);
+}
+
+TEST_P(StoreContract, DateRangeFilterIsInclusive) {
+  auto store = open();
+  std::vector<SeriesWrite> batch{
+      series("A", {{"2024-01-01", 1}, {"2024-01-02", 2}, {"2024-01-03", 3}, {"2024-01-04", 4}})};
+  store->write_raw(batch, at("2026-01-01T00:00:00Z"));
+  const auto part = store->read_raw({.ticker = "A", .from = d("2024-01-02"), .to = d("2024-01-03")});
+  ASSERT_EQ(part->size(), 2u);
+  EXPECT_EQ(part->values()[0], 2);
+  EXPECT_EQ(part->values()[1], 3);
+}
+
+TEST_P(StoreContract, BatchWithANonFiniteValueWritesNothing) {
+  auto store = open();
+  std::vector<SeriesWrite> seed{series("A", {{"2024-01-01", 1.0}})};
+  store->write_raw(seed, at("2026-01-01T00:00:00Z"));
+  std::vector<SeriesWrite> bad{series("A", {{"2024-01-02", 2.0}}),
+                               series("B", {{"2024-01-01", std::nan("")}})};
+  try {
+    store->write_raw(bad, at("2026-01-02T00:00:00Z"));
+    FAIL() << "expected DataError";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(std::string(e.what()).find("'B'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->read_raw({.ticker = "A"})->size(), 1u);
+  EXPECT_FALSE(store->read_raw({.ticker = "B"}).has_value());
+  EXPECT_EQ(store->list_ingests().size(), 1u);
+}
+
+TEST_P(StoreContract, TickerRepeatedInOneBatchIsRefused) {
+  auto store = open();
+  std::vector<SeriesWrite> bad{series("A", {{"2024-01-01", 1.0}}), series("A", {{"2024-01-02", 2.0}})};
+  EXPECT_THROW(store->write_raw(bad, at("2026-01-01T00:00:00Z")), Error);
+  EXPECT_TRUE(store->list_series().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreContract,
+    ::testing::Values(
+        Backend{"memory", [](const TempDir&) { return std::make_unique<MemoryStore>(); }},
+        Backend{"sqlite",
+                [](const TempDir& dir) { return std::make_unique<SqliteStore>(dir / "t.db", true); }}),
+    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace mre::store
