@@ -1,0 +1,34 @@
+// The subcommands of `mre`: each registers its options on the CLI11 app and sets the action
+// to run after parsing. Front end only: parse, call a workflow, format.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace mre::cli {
+
+// What a parsed command does; returns the exit status.
+using Action = std::function<int()>;
+
+// Options every store-using command takes.
+struct CommonOptions {
+  std::string db;        // --db: SQLite path, ":memory:", or postgresql:// URL
+  std::string universe;  // --universe: the universe config
+};
+
+void add_common_options(CLI::App& command, CommonOptions& options);
+// The --db default: $MRE_DB, else ./mre.db.
+std::string default_db();
+
+void register_ingest(CLI::App& app, Action& action);
+void register_series(CLI::App& app, Action& action);
+void register_run(CLI::App& app, Action& action);
+
+// Human messages go to stderr, one line each, prefixed "mre: ".
+void say(const std::string& message);
+
+}  // namespace mre::cli

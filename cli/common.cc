@@ -1,0 +1,32 @@
+// Shared option wiring and output helpers of the CLI.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "mre/sources/universe.h"
+
+namespace mre::cli {
+
+std::string default_db() {
+  if (const char* env = std::getenv("MRE_DB"); env && *env) return env;
+  return "mre.db";
+}
+
+void add_common_options(CLI::App& command, CommonOptions& options) {
+  options.db = default_db();
+  options.universe = sources::default_universe_path().string();
+  command.add_option("--db", options.db,
+                     "Store: an SQLite file path (created if missing), or ':memory:'. "
+                     "Default $MRE_DB, else ./mre.db")
+      ->capture_default_str();
+  command.add_option("--universe", options.universe,
+                     "Universe config listing every series (default $MRE_UNIVERSE, else "
+                     "./config/universe.yml)")
+      ->capture_default_str();
+}
+
+void say(const std::string& message) { std::cerr << "mre: " << message << "\n"; }
+
+}  // namespace mre::cli

@@ -1,0 +1,175 @@
+// `mre series list|show|ingests`: what the store holds, now or as known at an earlier time.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "mre/codec/series_json.h"
+#include "mre/core/error.h"
+#include "mre/core/format.h"
+#include "mre/store/store.h"
+
+namespace mre::cli {
+namespace {
+
+struct SeriesArgs {
+  CommonOptions common;
+  std::string format = "table";
+  std::string ticker;
+  std::string from;
+  std::string to;
+  std::string as_of;
+  bool revisions = false;
+};
+
+std::optional<Date> parse_date_option(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  const auto date = Date::parse(text);
+  if (!date) {
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
+  }
+  return date;
+}
+
+int list_series(const SeriesArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto list = store->list_series();
+  if (args.format == "json") {
+    std::cout << codec::series_list_to_json(list) << "\n";
+    return 0;
+  }
+  if (args.format == "csv") {
+    std::cout << "ticker,asset_class,source,observations,rows,first,last,last_ingested_at\n";
+    for (const auto& s : list) {
+      std::cout << s.ticker << ',' << asset_class_name(s.asset_class) << ',' << s.source << ','
+                << s.observations << ',' << s.rows << ',' << s.first.iso() << ',' << s.last.iso()
+                << ',' << s.last_ingested_at.iso() << "\n";
+    }
+    return 0;
+  }
+  std::cout << fmt::format("{:<18} {:<11} {:>8} {:>8}  {:<10}  {:<10}  {}\n", "ticker", "class",
+                           "obs", "rows", "first", "last", "source");
+  for (const auto& s : list) {
+    std::cout << fmt::format("{:<18} {:<11} {:>8} {:>8}  {:<10}  {:<10}  {}\n", s.ticker,
+                             asset_class_name(s.asset_class), s.observations, s.rows,
+                             s.first.iso(), s.last.iso(), s.source);
+  }
+  if (list.empty()) say("the store is empty; run 'mre ingest' first");
+  return 0;
+}
+
+int show_series(const SeriesArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  store::RawQuery query;
+  query.ticker = args.ticker;
+  query.from = parse_date_option(args.from, "--from");
+  query.to = parse_date_option(args.to, "--to");
+  if (!args.as_of.empty()) {
+    query.as_of = Timestamp::parse(args.as_of);
+    if (!query.as_of) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--as-of: cannot parse '" + args.as_of +
+                      "' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff]Z)");
+    }
+  }
+  if (query.from && query.to && *query.to < *query.from) {
+    throw Error(ErrorCode::kInvalidArgument, "--to is before --from");
+  }
+  if (args.revisions) {
+    if (!store->read_raw(query)) {
+      throw Error(ErrorCode::kNotFound, "no series '" + args.ticker + "' in " + store->describe());
+    }
+    const auto rows = store->read_revisions(query);
+    if (args.format == "json") {
+      std::cout << codec::revisions_to_json(args.ticker, rows) << "\n";
+    } else {
+      std::cout << "date,value,ingested_at\n";
+      for (const auto& r : rows) {
+        std::cout << r.date.iso() << ',' << format_double(r.value) << ',' << r.ingested_at.iso() << "\n";
+      }
+    }
+    return 0;
+  }
+  const auto series = store->read_raw(query);
+  if (!series) {
+    throw Error(ErrorCode::kNotFound, "no series '" + args.ticker + "' in " + store->describe() +
+                                          " (see 'mre series list')");
+  }
+  if (args.format == "json") {
+    std::cout << codec::series_to_json(*series, query.as_of) << "\n";
+    return 0;
+  }
+  std::string out = "date,value\n";
+  out.reserve(series->size() * 20);
+  for (std::size_t i = 0; i < series->size(); ++i) {
+    out += series->dates()[i].iso();
+    out += ',';
+    out += format_double(series->values()[i]);
+    out += '\n';
+  }
+  std::cout << out;
+  return 0;
+}
+
+int list_ingests(const SeriesArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  std::cout << "ingested_at,series,inserted,revised\n";
+  for (const auto& r : store->list_ingests()) {
+    std::cout << r.ingested_at.iso() << ',' << r.series << ',' << r.inserted << ',' << r.revised << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_series(CLI::App& app, Action& action) {
+  auto* series = app.add_subcommand("series", "Inspect the raw series in the store");
+  series->require_subcommand(1);
+
+  auto list_args = std::make_shared<SeriesArgs>();
+  auto* list = series->add_subcommand(
+      "list", "One line per stored series: ticker, asset class, observations, stored rows "
+              "(revisions included), date range, source");
+  add_common_options(*list, list_args->common);
+  list->add_option("--format", list_args->format, "table | csv | json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  list->callback([list_args, &action] { action = [list_args] { return list_series(*list_args); }; });
+
+  auto show_args = std::make_shared<SeriesArgs>();
+  show_args->format = "csv";
+  auto* show = series->add_subcommand(
+      "show",
+      "Print one series (date,value) on stdout: the current values, or with --as-of the values\n"
+      "as the store knew them at that time (revisions made later are ignored).\n"
+      "Examples:\n"
+      "  mre series show DGS10 --from 2020-01-01\n"
+      "  mre series show CPIAUCSL --as-of 2026-11-01T12:00:00Z --format json\n"
+      "  mre series show CPIAUCSL --revisions       # every stored row with its ingest time");
+  add_common_options(*show, show_args->common);
+  show->add_option("ticker", show_args->ticker, "The ticker (see 'mre series list')")->required();
+  show->add_option("--from", show_args->from, "First date, YYYY-MM-DD (inclusive)");
+  show->add_option("--to", show_args->to, "Last date, YYYY-MM-DD (inclusive)");
+  show->add_option("--as-of", show_args->as_of,
+                   "Ingest time: YYYY-MM-DDTHH:MM:SS[.ffffff]Z, or a date meaning the end of that "
+                   "UTC day. Times are listed by 'mre series ingests'");
+  show->add_option("--format", show_args->format, "csv | json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  show->add_flag("--revisions", show_args->revisions,
+                 "Every stored row (date,value,ingested_at), revisions included");
+  show->callback([show_args, &action] { action = [show_args] { return show_series(*show_args); }; });
+
+  auto ingests_args = std::make_shared<SeriesArgs>();
+  auto* ingests = series->add_subcommand(
+      "ingests", "Every ingest that changed the store (CSV: ingested_at,series,inserted,revised); "
+                 "use a time from here with 'series show --as-of'");
+  add_common_options(*ingests, ingests_args->common);
+  ingests->callback([ingests_args, &action] {
+    action = [ingests_args] { return list_ingests(*ingests_args); };
+  });
+}
+
+}  // namespace mre::cli
