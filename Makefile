@@ -1,0 +1,52 @@
+# The two commands of a fresh machine:
+#   make run   - install what is missing, build (Release), run the whole pipeline into ./mre.db
+#   make test  - install what is missing, build, run every test (ctest)
+# Debian packages come through apt-get (with sudo when not root); nothing is downloaded at
+# build time and nothing is vendored.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DB ?= mre.db
+
+# Build and test dependencies, all Debian packages.
+DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
+  libsqlite3-dev sqlite3 libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
+  libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  python3 python3-pandas python3-yaml util-linux
+
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
+ifneq ($(CI),)
+CMAKE_FLAGS += -DMRE_WERROR=ON
+endif
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/mre run --db $(DB)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+bench: build
+	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)
