@@ -184,7 +184,7 @@ INSTANTIATE_TEST_SUITE_P(
         Backend{"memory", [](const TempDir&) { return std::make_unique<MemoryStore>(); }},
         Backend{"sqlite",
                 [](const TempDir& dir) { return std::make_unique<SqliteStore>(dir / "t.db", true); }}),
-    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace mre::store

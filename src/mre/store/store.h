@@ -57,10 +57,10 @@ struct RawRow {
 };
 
 struct RawQuery {
-  std::string ticker;
-  std::optional<Date> from;        // inclusive
-  std::optional<Date> to;          // inclusive
-  std::optional<Timestamp> as_of;  // the data as known at that time; latest when absent
+  std::string ticker{};
+  std::optional<Date> from{};        // inclusive
+  std::optional<Date> to{};          // inclusive
+  std::optional<Timestamp> as_of{};  // the data as known at that time; latest when absent
 };
 
 struct IngestRecord {

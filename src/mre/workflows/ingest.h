@@ -15,10 +15,10 @@ namespace mre::workflows {
 enum class IngestSource { kSnapshot, kCsv };
 
 struct IngestOptions {
-  std::filesystem::path universe_path;  // the universe config
-  std::vector<std::string> tickers;     // empty: every available ticker (snapshot) / column (csv)
+  std::filesystem::path universe_path{};  // the universe config
+  std::vector<std::string> tickers{};     // empty: every available ticker (snapshot) / column (csv)
   IngestSource source = IngestSource::kSnapshot;
-  std::filesystem::path csv_path;       // REQUIRES with kCsv: a plain CSV (date + ticker columns)
+  std::filesystem::path csv_path{};       // REQUIRES with kCsv: a plain CSV (date + ticker columns)
 };
 
 struct IngestReport {
