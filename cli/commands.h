@@ -9,6 +9,10 @@ namespace CLI {
 class App;
 }
 
+namespace mre::workflows {
+struct BuildFeaturesReport;
+}
+
 namespace mre::cli {
 
 // What a parsed command does; returns the exit status.
@@ -27,6 +31,10 @@ std::string default_db();
 void register_ingest(CLI::App& app, Action& action);
 void register_series(CLI::App& app, Action& action);
 void register_run(CLI::App& app, Action& action);
+void register_features(CLI::App& app, Action& action);
+
+// The lines a feature build prints (shared by `features build` and `run`).
+void print_build_report(const workflows::BuildFeaturesReport& report);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "mre/store/store.h"
+#include "mre/workflows/build_features.h"
 #include "mre/workflows/ingest.h"
 
 namespace mre::cli {
@@ -81,8 +82,9 @@ void register_run(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "run",
       "The main job on the bundled data: every stage in order, a progress line per stage on\n"
-      "stderr. Stages so far: ingest (the whole snapshot). Safe to repeat: unchanged data\n"
-      "writes nothing.");
+      "stderr. Stages so far: ingest (the whole snapshot), features (the default sets in\n"
+      "config/features/, each under an automatic tag F_<name>_<hash of spec and data>).\n"
+      "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
     action = [args] {
@@ -92,12 +94,25 @@ void register_run(CLI::App& app, Action& action) {
       const auto report = workflows::ingest(*store, to_options(*args));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/1] ingest: " + summary_line(report, seconds));
+      say("[1/2] ingest: " + summary_line(report, seconds));
+      const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
+      for (const char* name : {"indicators", "macro_ltv", "cross_asset"}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto built = workflows::build_features(
+            *store, {.spec_path = config / (std::string(name) + ".yml"),
+                     .version = "auto",
+                     .universe_path = args->common.universe});
+        say(fmt::format("[2/2] features {}: {} ({:.2f} s)", name,
+                        built.written ? "built " + built.version : built.version + " up to date",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+      }
       const auto series = store->list_series();
       std::size_t rows = 0;
       for (const auto& s : series) rows += s.rows;
-      say(fmt::format("done: the store holds {} series, {} rows. Next: `mre series list --db {}`",
-                      series.size(), rows, args->common.db));
+      say(fmt::format("done: the store holds {} series ({} rows) and {} feature versions. Next: "
+                      "`mre series list --db {}`, `mre features list --db {}`",
+                      series.size(), rows, store->list_feature_versions().size(), args->common.db,
+                      args->common.db));
       return 0;
     };
   });

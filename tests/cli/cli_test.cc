@@ -310,9 +310,18 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   TempDir dir;
   const auto r = run_mre({"run", "--db", (dir / "run.db").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "[1/1] ingest:")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/2] ingest:")) << r.err;
+  for (const char* set : {"indicators", "macro_ltv", "cross_asset"}) {
+    EXPECT_TRUE(contains(r.err, std::string("[2/2] features ") + set + ": built F_" + set + "_")) << r.err;
+  }
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);
+  // A second run finds everything up to date and writes nothing.
+  const auto again = run_mre({"run", "--db", (dir / "run.db").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(contains(again.err, "0 new rows, 0 revisions")) << again.err;
+  EXPECT_TRUE(contains(again.err, "up to date")) << again.err;
+  EXPECT_FALSE(contains(again.err, ": built ")) << again.err;
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ class BusinessCalendar {
   // Weekends plus the given holidays (any order; duplicates ignored).
   explicit BusinessCalendar(std::vector<Date> holidays);
   // US federal holidays with the observed-day rules (Saturday -> Friday, Sunday -> Monday),
-  // for years first_year..last_year. Juneteenth from 2021.
+  // for years first_year..last_year, as they were in each year: MLK Day from 1986, Monday
+  // holidays from 1971 (fixed dates before), Veterans Day in October 1971-1977, Juneteenth
+  // from 2021.
   static BusinessCalendar us_settlement(int first_year, int last_year);
 
   bool is_business_day(Date date) const;

@@ -1,7 +1,10 @@
 // Revision diffing: a merge of two sorted date lists, O(n + m).
 #include "mre/store/revisions.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "mre/core/error.h"
@@ -79,6 +82,48 @@ TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
     }
   }
   return TimeSeries(ticker, std::move(dates), std::move(values));
+}
+
+void validate_version_tag(const std::string& tag) {
+  const bool ok = !tag.empty() && tag.size() <= 64 &&
+                  std::all_of(tag.begin(), tag.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+                  });
+  if (!ok) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "version tag '" + tag + "' must be 1-64 characters of letters, digits, _ . -");
+  }
+}
+
+bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& incoming) {
+  if (existing.spec_hash != incoming.spec_hash) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "feature version '" + incoming.version + "' already exists for a different spec (" +
+                    existing.spec_name + ", hash " + existing.spec_hash +
+                    "); versions are never overwritten: build under a new tag");
+  }
+  if (existing.data_watermark != incoming.data_watermark) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "feature version '" + incoming.version + "' was built from the data as of " +
+                    existing.data_watermark + "; the data has changed since (now " +
+                    incoming.data_watermark + "): build under a new tag");
+  }
+  return true;
+}
+
+Panel panel_from_long(const std::vector<std::string>& names, std::vector<FeatureValue> rows) {
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const FeatureValue& a, const FeatureValue& b) { return a.date < b.date; });
+  std::vector<Date> dates;
+  std::vector<std::vector<double>> columns(names.size());
+  for (const auto& row : rows) {
+    if (dates.empty() || dates.back() != row.date) {
+      dates.push_back(row.date);
+      for (auto& c : columns) c.push_back(std::numeric_limits<double>::quiet_NaN());
+    }
+    columns[row.column].back() = row.value;
+  }
+  return Panel(std::move(dates), names, std::move(columns));
 }
 
 }  // namespace mre::store

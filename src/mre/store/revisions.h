@@ -34,4 +34,19 @@ void validate_batch(std::span<const SeriesWrite> batch);
 TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
                         std::optional<Timestamp> as_of);
 
+// Throws InvalidArgument unless the tag is 1-64 characters of [A-Za-z0-9_.-].
+void validate_version_tag(const std::string& tag);
+
+// Checks a feature write against an existing version with the same tag: nullopt when there is
+// none, true when it is the same spec and data (nothing to write), InvalidArgument otherwise.
+bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& incoming);
+
+// The wide panel from long rows (date, column index, value), ordered by date.
+struct FeatureValue {
+  Date date;
+  std::size_t column;
+  double value;
+};
+Panel panel_from_long(const std::vector<std::string>& names, std::vector<FeatureValue> rows);
+
 }  // namespace mre::store

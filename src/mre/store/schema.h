@@ -4,6 +4,6 @@
 
 namespace mre::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 }  // namespace mre::store

@@ -70,6 +70,32 @@ struct IngestRecord {
   std::size_t revised = 0;
 };
 
+// One column of a feature version.
+struct FeatureColumn {
+  std::string name{};
+  std::string description{};
+  std::string proxy{};  // non-empty when the values are a proxy for the named series
+  bool uses_future_data = false;
+  bool forward_looking = false;
+};
+
+// A feature version: the tag, what it was built from, and its columns.
+struct FeatureVersion {
+  std::string version{};         // the tag, e.g. F1
+  std::string spec_name{};
+  std::string spec_hash{};       // hash of the canonical spec
+  std::string data_watermark{};  // newest ingest time of the raw series read (ISO)
+  std::string frequency{};       // daily | weekly | month_end
+  std::string spec_text{};       // the canonical spec, for reproduction
+  Timestamp created_at{};
+  std::vector<FeatureColumn> columns{};
+  std::size_t values = 0;  // stored (present) values
+  std::optional<Date> first{};
+  std::optional<Date> last{};
+};
+
+enum class FeatureWriteOutcome { kWritten, kAlreadyPresent };
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -92,6 +118,19 @@ class Store {
   virtual std::vector<RawRow> read_revisions(const RawQuery& query) const = 0;
   // Every write_raw that appended something, oldest first.
   virtual std::vector<IngestRecord> list_ingests() const = 0;
+
+  // Writes a feature version in one transaction: its description and every present value of
+  // `values` (columns in version.columns order). A tag is bound to its spec and data: when
+  // the tag exists with the same spec_hash and data_watermark nothing is written
+  // (kAlreadyPresent); with a different one it is refused (InvalidArgument naming the tag).
+  virtual FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) = 0;
+  // Versions, oldest first, without spec_text.
+  virtual std::vector<FeatureVersion> list_feature_versions() const = 0;
+  virtual std::optional<FeatureVersion> find_feature_version(const std::string& version) const = 0;
+  // The wide panel of a version: dates holding at least one value in [from, to], one column per
+  // feature in the version's order, NaN where absent. Throws NotFound for an unknown tag.
+  virtual Panel read_features(const std::string& version, std::optional<Date> from,
+                              std::optional<Date> to) const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for

@@ -2,6 +2,9 @@
 #include "mre/store/memory/memory_store.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "mre/core/error.h"
 
 #include "mre/store/revisions.h"
 #include "mre/store/schema.h"
@@ -80,5 +83,55 @@ std::optional<TimeSeries> MemoryStore::read_raw(const RawQuery& query) const {
 }
 
 std::vector<IngestRecord> MemoryStore::list_ingests() const { return ingests_; }
+
+FeatureWriteOutcome MemoryStore::write_features(const FeatureVersion& version, const Panel& values) {
+  validate_version_tag(version.version);
+  if (const auto existing = find_feature_version(version.version)) {
+    same_feature_version(*existing, version);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  std::vector<FeatureValue> rows;
+  FeatureVersion stored = version;
+  for (std::size_t c = 0; c < values.cols(); ++c) {
+    const auto& column = values.column(c);
+    for (std::size_t t = 0; t < values.rows(); ++t) {
+      if (std::isnan(column[t])) continue;
+      rows.push_back({values.dates()[t], c, column[t]});
+      if (!stored.first || values.dates()[t] < *stored.first) stored.first = values.dates()[t];
+      if (!stored.last || values.dates()[t] > *stored.last) stored.last = values.dates()[t];
+    }
+  }
+  stored.values = rows.size();
+  feature_values_[version.version] = std::move(rows);
+  feature_versions_.push_back(std::move(stored));
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<FeatureVersion> MemoryStore::list_feature_versions() const {
+  std::vector<FeatureVersion> out = feature_versions_;
+  for (auto& v : out) v.spec_text.clear();
+  return out;
+}
+
+std::optional<FeatureVersion> MemoryStore::find_feature_version(const std::string& version) const {
+  for (const auto& v : feature_versions_) {
+    if (v.version == version) return v;
+  }
+  return std::nullopt;
+}
+
+Panel MemoryStore::read_features(const std::string& version, std::optional<Date> from,
+                                 std::optional<Date> to) const {
+  const auto info = find_feature_version(version);
+  if (!info) throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' (see 'mre features list')");
+  std::vector<FeatureValue> rows;
+  for (const auto& row : feature_values_.at(version)) {
+    if ((from && row.date < *from) || (to && row.date > *to)) continue;
+    rows.push_back(row);
+  }
+  std::vector<std::string> names;
+  for (const auto& c : info->columns) names.push_back(c.name);
+  return panel_from_long(names, std::move(rows));
+}
 
 }  // namespace mre::store

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "mre/store/revisions.h"
 #include "mre/store/store.h"
 
 namespace mre::store {
@@ -16,6 +17,11 @@ class MemoryStore final : public Store {
   std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
   std::vector<RawRow> read_revisions(const RawQuery& query) const override;
   std::vector<IngestRecord> list_ingests() const override;
+  FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) override;
+  std::vector<FeatureVersion> list_feature_versions() const override;
+  std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
+  Panel read_features(const std::string& version, std::optional<Date> from,
+                      std::optional<Date> to) const override;
 
  private:
   struct Stored {
@@ -25,6 +31,8 @@ class MemoryStore final : public Store {
   };
   std::map<std::string, Stored> series_;
   std::vector<IngestRecord> ingests_;
+  std::vector<FeatureVersion> feature_versions_;
+  std::map<std::string, std::vector<FeatureValue>> feature_values_;
 };
 
 }  // namespace mre::store

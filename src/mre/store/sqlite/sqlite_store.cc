@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
+#include <map>
 #include <cstdlib>
 #include <string>
 
@@ -63,6 +65,42 @@ SELECT r.ticker, s.asset_class,
        r.value, i.source,
        strftime('%Y-%m-%dT%H:%M:%f', r.ingested_at / 1000000.0, 'unixepoch') || 'Z' AS ingested_at
 FROM raw_series r JOIN series s USING (ticker) JOIN series_ingests i USING (ticker, ingested_at);
+)sql",
+    // 2: versioned feature sets (long form; NaN is absent), their specs and columns.
+    R"sql(
+CREATE TABLE feature_versions(
+  version TEXT PRIMARY KEY,
+  spec_name TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  data_watermark TEXT NOT NULL,
+  frequency TEXT NOT NULL,
+  spec_text TEXT NOT NULL,
+  created_at INTEGER NOT NULL     -- microseconds since the epoch, UTC
+) WITHOUT ROWID;
+CREATE TABLE feature_columns(
+  version TEXT NOT NULL REFERENCES feature_versions(version),
+  position INTEGER NOT NULL,
+  feature TEXT NOT NULL,
+  description TEXT NOT NULL,
+  proxy TEXT NOT NULL,            -- empty unless the values are a proxy
+  uses_future_data INTEGER NOT NULL,
+  forward_looking INTEGER NOT NULL,
+  PRIMARY KEY (version, position)
+) WITHOUT ROWID;
+CREATE TABLE features(
+  version TEXT NOT NULL,
+  feature TEXT NOT NULL,
+  dt INTEGER NOT NULL,            -- yyyymmdd
+  value REAL NOT NULL,
+  PRIMARY KEY (version, feature, dt)
+) WITHOUT ROWID;
+CREATE VIEW features_readable AS
+SELECT printf('%04d-%02d-%02d', f.dt / 10000, f.dt / 100 % 100, f.dt % 100) AS dt,
+       'GLOBAL' AS ticker, 'MACRO' AS asset_class, f.feature, f.value, f.version,
+       strftime('%Y-%m-%dT%H:%M:%f', v.created_at / 1000000.0, 'unixepoch') || 'Z' AS computed_at,
+       c.proxy
+FROM features f JOIN feature_versions v USING (version)
+JOIN feature_columns c ON c.version = f.version AND c.feature = f.feature;
 )sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
@@ -412,6 +450,142 @@ std::vector<IngestRecord> SqliteStore::list_ingests() const {
                    static_cast<std::size_t>(q.integer(2)), static_cast<std::size_t>(q.integer(3))});
   }
   return out;
+}
+
+FeatureWriteOutcome SqliteStore::write_features(const FeatureVersion& version, const Panel& values) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(version.version);
+  if (values.cols() != version.columns.size()) {
+    throw Error(ErrorCode::kInternal, "write_features: columns do not match the version's");
+  }
+  Transaction tx(db_, path_);
+  // Checked inside the write transaction, so two builds of one tag cannot both write.
+  if (const auto existing = find_feature_version(version.version)) {
+    same_feature_version(*existing, version);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  {
+    Statement insert(db_,
+                     "INSERT INTO feature_versions(version, spec_name, spec_hash, data_watermark, "
+                     "frequency, spec_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     path_);
+    insert.bind(1, version.version);
+    insert.bind(2, version.spec_name);
+    insert.bind(3, version.spec_hash);
+    insert.bind(4, version.data_watermark);
+    insert.bind(5, version.frequency);
+    insert.bind(6, version.spec_text);
+    insert.bind(7, version.created_at.micros());
+    insert.step(path_);
+  }
+  Statement column(db_,
+                   "INSERT INTO feature_columns(version, position, feature, description, proxy, "
+                   "uses_future_data, forward_looking) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  Statement value(db_, "INSERT INTO features(version, feature, dt, value) VALUES (?, ?, ?, ?)", path_);
+  for (std::size_t c = 0; c < values.cols(); ++c) {
+    const FeatureColumn& info = version.columns[c];
+    column.bind(1, version.version);
+    column.bind(2, static_cast<std::int64_t>(c));
+    column.bind(3, info.name);
+    column.bind(4, info.description);
+    column.bind(5, info.proxy);
+    column.bind(6, static_cast<std::int64_t>(info.uses_future_data));
+    column.bind(7, static_cast<std::int64_t>(info.forward_looking));
+    column.step(path_);
+    column.reset();
+    const auto& data = values.column(c);
+    for (std::size_t t = 0; t < values.rows(); ++t) {
+      if (std::isnan(data[t])) continue;
+      value.bind_static(1, version.version);
+      value.bind_static(2, info.name);
+      value.bind(3, to_yyyymmdd(values.dates()[t]));
+      value.bind(4, data[t]);
+      value.step(path_);
+      value.reset();
+    }
+  }
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+namespace {
+
+FeatureVersion read_version_row(Statement& q, const std::filesystem::path& path) {
+  FeatureVersion v;
+  v.version = q.text(0);
+  v.spec_name = q.text(1);
+  v.spec_hash = q.text(2);
+  v.data_watermark = q.text(3);
+  v.frequency = q.text(4);
+  v.created_at = Timestamp::from_micros(q.integer(5));
+  v.values = static_cast<std::size_t>(q.integer(6));
+  if (!q.is_null(7)) v.first = from_yyyymmdd(q.integer(7), path);
+  if (!q.is_null(8)) v.last = from_yyyymmdd(q.integer(8), path);
+  return v;
+}
+
+constexpr const char* kVersionColumns =
+    "SELECT v.version, v.spec_name, v.spec_hash, v.data_watermark, v.frequency, v.created_at, "
+    "(SELECT count(*) FROM features f WHERE f.version = v.version), "
+    "(SELECT min(dt) FROM features f WHERE f.version = v.version), "
+    "(SELECT max(dt) FROM features f WHERE f.version = v.version) FROM feature_versions v ";
+
+}  // namespace
+
+std::vector<FeatureVersion> SqliteStore::list_feature_versions() const {
+  std::vector<FeatureVersion> out;
+  if (schema_version() < 2) return out;
+  Statement q(db_, (std::string(kVersionColumns) + "ORDER BY v.created_at, v.version").c_str(), path_);
+  while (q.step(path_)) out.push_back(read_version_row(q, path_));
+  for (auto& v : out) v.columns = find_feature_version(v.version)->columns;
+  return out;
+}
+
+std::optional<FeatureVersion> SqliteStore::find_feature_version(const std::string& version) const {
+  if (schema_version() < 2) return std::nullopt;
+  Statement q(db_, (std::string(kVersionColumns) + "WHERE v.version = ?").c_str(), path_);
+  q.bind(1, version);
+  if (!q.step(path_)) return std::nullopt;
+  FeatureVersion v = read_version_row(q, path_);
+  Statement text(db_, "SELECT spec_text FROM feature_versions WHERE version = ?", path_);
+  text.bind(1, version);
+  if (text.step(path_)) v.spec_text = text.text(0);
+  Statement columns(db_,
+                    "SELECT feature, description, proxy, uses_future_data, forward_looking FROM "
+                    "feature_columns WHERE version = ? ORDER BY position",
+                    path_);
+  columns.bind(1, version);
+  while (columns.step(path_)) {
+    v.columns.push_back({std::string(columns.text(0)), std::string(columns.text(1)),
+                         std::string(columns.text(2)), columns.integer(3) != 0, columns.integer(4) != 0});
+  }
+  return v;
+}
+
+Panel SqliteStore::read_features(const std::string& version, std::optional<Date> from,
+                                 std::optional<Date> to) const {
+  const auto info = find_feature_version(version);
+  if (!info) throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' (see 'mre features list')");
+  std::vector<std::string> names;
+  std::map<std::string, std::size_t, std::less<>> position;
+  for (const auto& c : info->columns) {
+    position[c.name] = names.size();
+    names.push_back(c.name);
+  }
+  Statement q(db_,
+              "SELECT feature, dt, value FROM features WHERE version = ?1 AND dt >= ?2 AND dt <= ?3",
+              path_);
+  q.bind(1, version);
+  q.bind(2, from ? to_yyyymmdd(*from) : std::int64_t{0});
+  q.bind(3, to ? to_yyyymmdd(*to) : std::int64_t{99991231});
+  std::vector<FeatureValue> rows;
+  while (q.step(path_)) {
+    const auto it = position.find(q.text(0));
+    if (it == position.end()) continue;
+    rows.push_back({from_yyyymmdd(q.integer(1), path_), it->second, q.real(2)});
+  }
+  return panel_from_long(names, std::move(rows));
 }
 
 }  // namespace mre::store

@@ -28,6 +28,11 @@ class SqliteStore final : public Store {
   std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
   std::vector<RawRow> read_revisions(const RawQuery& query) const override;
   std::vector<IngestRecord> list_ingests() const override;
+  FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) override;
+  std::vector<FeatureVersion> list_feature_versions() const override;
+  std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
+  Panel read_features(const std::string& version, std::optional<Date> from,
+                      std::optional<Date> to) const override;
 
  private:
   void migrate();

@@ -1,0 +1,178 @@
+// `mre features build|list|export`: versioned feature sets from the raw series in the store.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "mre/core/error.h"
+#include "mre/core/format.h"
+#include "mre/store/store.h"
+#include "mre/workflows/build_features.h"
+
+namespace mre::cli {
+namespace {
+
+struct FeaturesArgs {
+  CommonOptions common;
+  std::string spec;
+  std::string version;
+  std::string format = "table";
+  std::string from;
+  std::string to;
+  std::string out;
+};
+
+std::optional<Date> date_option(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  const auto date = Date::parse(text);
+  if (!date) {
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
+  }
+  return date;
+}
+
+// Export header name: a proxy column says so in its name, e.g. "mmd_ust_ratio_10y[proxy]".
+std::string column_label(const store::FeatureColumn& column) {
+  return column.proxy.empty() ? column.name : column.name + "[proxy]";
+}
+
+int build(const FeaturesArgs& args) {
+  auto store = store::open_store(args.common.db, true);
+  const auto report = workflows::build_features(
+      *store, {.spec_path = args.spec, .version = args.version, .universe_path = args.common.universe});
+  print_build_report(report);
+  return 0;
+}
+
+int list(const FeaturesArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto versions = store->list_feature_versions();
+  if (args.format == "csv") {
+    std::cout << "version,spec_name,spec_hash,frequency,features,values,first,last,data_watermark,created_at,proxies\n";
+  } else if (args.format == "table") {
+    std::cout << fmt::format("{:<28} {:<12} {:<10} {:>8} {:>9}  {:<10}  {:<10}  {}\n", "version", "spec",
+                             "frequency", "features", "values", "first", "last", "proxies");
+  }
+  for (const auto& v : versions) {
+    std::string proxies;
+    for (const auto& c : v.columns) {
+      if (c.proxy.empty()) continue;
+      if (!proxies.empty()) proxies += ' ';
+      proxies += c.name;
+    }
+    const std::string first = v.first ? v.first->iso() : "";
+    const std::string last = v.last ? v.last->iso() : "";
+    if (args.format == "csv") {
+      std::cout << v.version << ',' << v.spec_name << ',' << v.spec_hash << ',' << v.frequency << ','
+                << v.columns.size() << ',' << v.values << ',' << first << ',' << last << ','
+                << v.data_watermark << ',' << v.created_at.iso() << ',' << proxies << "\n";
+    } else {
+      std::cout << fmt::format("{:<28} {:<12} {:<10} {:>8} {:>9}  {:<10}  {:<10}  {}\n", v.version,
+                               v.spec_name, v.frequency, v.columns.size(), v.values, first, last,
+                               proxies.empty() ? "-" : proxies);
+    }
+  }
+  if (versions.empty()) say("no feature versions yet; build one with 'mre features build'");
+  return 0;
+}
+
+int export_version(const FeaturesArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto info = store->find_feature_version(args.version);
+  if (!info) {
+    throw Error(ErrorCode::kNotFound, "no feature version '" + args.version + "' in " +
+                                          store->describe() + " (see 'mre features list')");
+  }
+  const auto from = date_option(args.from, "--from");
+  const auto to = date_option(args.to, "--to");
+  const Panel panel = store->read_features(args.version, from, to);
+  std::string text = "date";
+  for (const auto& c : info->columns) text += "," + column_label(c);
+  text += '\n';
+  for (std::size_t t = 0; t < panel.rows(); ++t) {
+    text += panel.dates()[t].iso();
+    for (std::size_t c = 0; c < panel.cols(); ++c) {
+      text += ',';
+      text += format_double(panel.column(c)[t]);
+    }
+    text += '\n';
+  }
+  if (args.out.empty() || args.out == "-") {
+    std::cout << text;
+  } else {
+    // Write to a temporary name and rename, so a failure never leaves half a file.
+    const std::string tmp = args.out + ".tmp";
+    {
+      std::ofstream file(tmp, std::ios::binary);
+      file << text;
+      if (!file) throw Error(ErrorCode::kIoError, args.out + ": cannot write");
+    }
+    std::filesystem::rename(tmp, args.out);
+    say(fmt::format("wrote {} rows x {} features of {} to {}", panel.rows(), panel.cols(), args.version, args.out));
+  }
+  for (const auto& c : info->columns) {
+    if (!c.proxy.empty()) say("note: column " + column_label(c) + " is a PROXY: " + c.proxy);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void print_build_report(const workflows::BuildFeaturesReport& report) {
+  if (report.written) {
+    say(fmt::format("features {}: {} features, {} values written (spec hash {}, data as of {})",
+                    report.version, report.features, report.values, report.spec_hash,
+                    report.data_watermark));
+  } else {
+    say(fmt::format("features {}: already built from this spec and data; nothing written",
+                    report.version));
+  }
+  for (const auto& p : report.proxies) say("  proxy " + p);
+}
+
+void register_features(CLI::App& app, Action& action) {
+  auto* features = app.add_subcommand(
+      "features", "Versioned, look-ahead-free feature sets built from the raw series");
+  features->require_subcommand(1);
+
+  auto build_args = std::make_shared<FeaturesArgs>();
+  auto* build_cmd = features->add_subcommand(
+      "build",
+      "Compute a feature set from a spec (config/features/*.yml) and store it under a version\n"
+      "tag. The tag is bound to the spec's hash and to the data it read: building the same tag\n"
+      "again with the same spec and data does nothing; with a different spec or newer data it\n"
+      "is refused (versions are never overwritten: use a new tag, or --version auto).\n"
+      "Example: mre features build --spec config/features/macro_ltv.yml --version F1");
+  add_common_options(*build_cmd, build_args->common);
+  build_cmd->add_option("--spec", build_args->spec, "The feature spec (YAML)")->required();
+  build_cmd->add_option("--version", build_args->version,
+                        "Version tag ([A-Za-z0-9_.-], up to 64), or 'auto' for F_<name>_<hash>")
+      ->required();
+  build_cmd->callback([build_args, &action] { action = [build_args] { return build(*build_args); }; });
+
+  auto list_args = std::make_shared<FeaturesArgs>();
+  auto* list_cmd = features->add_subcommand(
+      "list", "Feature versions: spec, frequency, size, date range, proxy columns");
+  add_common_options(*list_cmd, list_args->common);
+  list_cmd->add_option("--format", list_args->format, "table | csv")
+      ->check(CLI::IsMember({"table", "csv"}))
+      ->capture_default_str();
+  list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
+
+  auto export_args = std::make_shared<FeaturesArgs>();
+  auto* export_cmd = features->add_subcommand(
+      "export",
+      "Write a feature version as a wide CSV: date, then one column per feature; empty = missing.\n"
+      "Proxy columns are named NAME[proxy] and explained on stderr.");
+  add_common_options(*export_cmd, export_args->common);
+  export_cmd->add_option("--version", export_args->version, "The version tag")->required();
+  export_cmd->add_option("--from", export_args->from, "First date, YYYY-MM-DD");
+  export_cmd->add_option("--to", export_args->to, "Last date, YYYY-MM-DD");
+  export_cmd->add_option("--out", export_args->out, "Output file (default: stdout)");
+  export_cmd->callback([export_args, &action] { action = [export_args] { return export_version(*export_args); }; });
+}
+
+}  // namespace mre::cli
