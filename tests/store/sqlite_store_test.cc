@@ -67,6 +67,28 @@ TEST(SqliteStore, ReadableViewShowsTheDesignShape) {
   sqlite3_close(db);
 }
 
+TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
+  TempDir dir;
+  {
+    SqliteStore store(dir / "s.db", true);
+    std::vector<SeriesWrite> batch{one("A", "2024-01-01", 1.5)};
+    store.write_raw(batch, Timestamp::now());
+  }
+  // Turn it back into what schema version 1 left on disk.
+  exec_raw(dir / "s.db",
+           "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
+           "DROP TABLE feature_versions; DELETE FROM schema_version WHERE version = 2;");
+  {
+    SqliteStore reader(dir / "s.db", false);
+    EXPECT_EQ(reader.schema_version(), 1);
+    EXPECT_TRUE(reader.list_feature_versions().empty());  // readable without migrating
+  }
+  SqliteStore store(dir / "s.db", true);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
+  EXPECT_TRUE(store.list_feature_versions().empty());
+}
+
 TEST(SqliteStore, FileThatIsNotSqliteIsAStoreErrorNamingThePath) {
   TempDir dir;
   mre::testing::write_file(dir / "junk.db", std::string(8192, 'x'));

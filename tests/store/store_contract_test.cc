@@ -178,6 +178,86 @@ TEST_P(StoreContract, TickerRepeatedInOneBatchIsRefused) {
   EXPECT_TRUE(store->list_series().empty());
 }
 
+store::FeatureVersion feature_version(const std::string& tag, const std::string& hash,
+                                      const std::string& watermark) {
+  store::FeatureVersion v;
+  v.version = tag;
+  v.spec_name = "spec";
+  v.spec_hash = hash;
+  v.data_watermark = watermark;
+  v.frequency = "month_end";
+  v.spec_text = "name=spec";
+  v.created_at = at("2026-01-01T00:00:00Z");
+  v.columns = {{.name = "a", .description = "first"}, {.name = "b", .proxy = "stands in for B"}};
+  return v;
+}
+
+Panel two_columns() {
+  const double nan = std::nan("");
+  return Panel({d("2024-01-31"), d("2024-02-29"), d("2024-03-31")}, {"a", "b"},
+               {{1.0, nan, 3.0}, {nan, nan, -0.25}});
+}
+
+TEST_P(StoreContract, FeatureVersionRoundTripsWithoutItsMissingValues) {
+  auto store = open();
+  EXPECT_EQ(store->write_features(feature_version("F1", "h1", "w1"), two_columns()),
+            FeatureWriteOutcome::kWritten);
+  const auto info = store->find_feature_version("F1");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->values, 3u);  // NaN is absent, not stored
+  EXPECT_EQ(info->first, d("2024-01-31"));
+  EXPECT_EQ(info->last, d("2024-03-31"));
+  ASSERT_EQ(info->columns.size(), 2u);
+  EXPECT_EQ(info->columns[1].proxy, "stands in for B");
+  EXPECT_EQ(info->spec_text, "name=spec");
+  const Panel panel = store->read_features("F1", std::nullopt, std::nullopt);
+  ASSERT_EQ(panel.rows(), 2u);  // 2024-02-29 held no value at all
+  EXPECT_EQ(panel.names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(panel.column(0)[1], 3.0);
+  EXPECT_EQ(panel.column(1)[1], -0.25);
+  EXPECT_TRUE(std::isnan(panel.column(1)[0]));
+  const Panel part = store->read_features("F1", d("2024-03-01"), std::nullopt);
+  ASSERT_EQ(part.rows(), 1u);
+  ASSERT_EQ(store->list_feature_versions().size(), 1u);
+}
+
+TEST_P(StoreContract, FeatureTagIsBoundToItsSpecAndData) {
+  auto store = open();
+  store->write_features(feature_version("F1", "h1", "w1"), two_columns());
+  EXPECT_EQ(store->write_features(feature_version("F1", "h1", "w1"), two_columns()),
+            FeatureWriteOutcome::kAlreadyPresent);
+  try {
+    store->write_features(feature_version("F1", "h2", "w1"), two_columns());
+    FAIL() << "a different spec under the same tag must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("different spec"), std::string::npos) << e.what();
+  }
+  try {
+    store->write_features(feature_version("F1", "h1", "w2"), two_columns());
+    FAIL() << "newer data under the same tag must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("data has changed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->find_feature_version("F1")->values, 3u);  // the original is intact
+  EXPECT_EQ(store->write_features(feature_version("F2", "h2", "w2"), two_columns()),
+            FeatureWriteOutcome::kWritten);
+  EXPECT_EQ(store->list_feature_versions().size(), 2u);
+}
+
+TEST_P(StoreContract, BadOrUnknownFeatureTags) {
+  auto store = open();
+  EXPECT_THROW(store->write_features(feature_version("bad tag!", "h", "w"), two_columns()), Error);
+  EXPECT_TRUE(store->list_feature_versions().empty());
+  EXPECT_FALSE(store->find_feature_version("NOPE").has_value());
+  try {
+    store->read_features("NOPE", std::nullopt, std::nullopt);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
     ::testing::Values(

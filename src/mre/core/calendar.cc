@@ -88,8 +88,12 @@ Date BusinessCalendar::advance(Date date, int count) const {
 
 std::vector<Date> BusinessCalendar::business_days(Date first, Date last) const {
   std::vector<Date> out;
+  // Walk the sorted holidays alongside the days instead of searching for each day.
+  auto holiday = std::lower_bound(holidays_.begin(), holidays_.end(), first);
   for (Date d = first; d <= last; d = d + 1) {
-    if (is_business_day(d)) out.push_back(d);
+    while (holiday != holidays_.end() && *holiday < d) ++holiday;
+    if (d.is_weekend() || (holiday != holidays_.end() && *holiday == d)) continue;
+    out.push_back(d);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Resampling and as-of alignment: single forward passes, O(n + m).
 #include "mre/core/resample.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "mre/core/check.h"
@@ -72,8 +73,8 @@ std::vector<Date> period_grid(Date first, Date last, Frequency frequency,
   return out;
 }
 
-TimeSeries align_asof(const TimeSeries& series, std::span<const Date> targets,
-                      int publication_lag_days, int max_staleness_days) {
+std::vector<double> align_asof_values(const TimeSeries& series, std::span<const Date> targets,
+                                      int publication_lag_days, int max_staleness_days) {
   check_arg(publication_lag_days >= 0, "publication_lag_days", "must be >= 0");
   for (std::size_t k = 1; k < targets.size(); ++k) {
     check_arg(targets[k - 1] < targets[k], "targets", "must be strictly increasing");
@@ -81,21 +82,41 @@ TimeSeries align_asof(const TimeSeries& series, std::span<const Date> targets,
   const auto& dates = series.dates();
   const auto& values = series.values();
   std::vector<double> out(targets.size(), kMissing);
-  std::size_t i = 0;
-  std::ptrdiff_t latest = -1;  // index of the latest present observation public so far
+  const std::size_t n = dates.size();
+  std::size_t i = 0;           // observations [0, i) are public at the current target
+  std::ptrdiff_t latest = -1;  // index of the latest present observation among them
   for (std::size_t k = 0; k < targets.size(); ++k) {
-    const Date t = targets[k];
-    for (; i < dates.size() && dates[i] + publication_lag_days <= t; ++i) {
-      if (!std::isnan(values[i])) latest = static_cast<std::ptrdiff_t>(i);
+    const Date cutoff = targets[k] - publication_lag_days;  // public iff date <= cutoff
+    if (i < n && dates[i] <= cutoff) {
+      // Gallop then bisect: O(m log(n/m)) when the observations are much denser than the
+      // targets (daily inputs on a month-end grid), O(n + m) otherwise.
+      std::size_t step = 1;
+      while (i + step < n && dates[i + step] <= cutoff) step *= 2;
+      const auto end = dates.begin() + static_cast<std::ptrdiff_t>(std::min(i + step, n));
+      const auto begin = dates.begin() + static_cast<std::ptrdiff_t>(i + step / 2);
+      const std::size_t next = static_cast<std::size_t>(std::upper_bound(begin, end, cutoff) - dates.begin());
+      for (std::size_t j = next; j > i && static_cast<std::ptrdiff_t>(j - 1) > latest; --j) {
+        if (!std::isnan(values[j - 1])) {
+          latest = static_cast<std::ptrdiff_t>(j - 1);
+          break;
+        }
+      }
+      i = next;
     }
     if (latest < 0) continue;
+    const Date t = targets[k];
     if (max_staleness_days >= 0 && t - dates[static_cast<std::size_t>(latest)] > max_staleness_days) {
       continue;
     }
     out[k] = values[static_cast<std::size_t>(latest)];
   }
+  return out;
+}
+
+TimeSeries align_asof(const TimeSeries& series, std::span<const Date> targets,
+                      int publication_lag_days, int max_staleness_days) {
   return TimeSeries(series.name(), std::vector<Date>(targets.begin(), targets.end()),
-                    std::move(out));
+                    align_asof_values(series, targets, publication_lag_days, max_staleness_days));
 }
 
 }  // namespace mre

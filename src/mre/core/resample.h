@@ -31,5 +31,8 @@ std::vector<Date> period_grid(Date first, Date last, Frequency frequency,
 // REQUIRES: targets strictly increasing; publication_lag_days >= 0.
 TimeSeries align_asof(const TimeSeries& series, std::span<const Date> targets,
                       int publication_lag_days, int max_staleness_days = -1);
+// The same, values only (one per target): for callers that already hold the targets.
+std::vector<double> align_asof_values(const TimeSeries& series, std::span<const Date> targets,
+                                      int publication_lag_days, int max_staleness_days = -1);
 
 }  // namespace mre

@@ -237,9 +237,8 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
   std::map<std::string, Values> aligned;
   for (const auto& ticker : used) {
     const auto& in = tickers.at(ticker);
-    aligned[ticker] = align_asof(in.observations, grid, in.publication_lag_days,
-                                 in.publication_lag_days + in.max_gap_days)
-                          .values();
+    aligned[ticker] = align_asof_values(in.observations, grid, in.publication_lag_days,
+                                        in.publication_lag_days + in.max_gap_days);
   }
 
   std::vector<Values> columns(spec.features.size());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "mre/core/check.h"
 
@@ -27,38 +28,6 @@ double interpolated_quantile(std::size_t n, double q, At at) {
   const double high = at(lo + 1);
   return low + (high - low) * (idx - static_cast<double>(lo));
 }
-
-// Order statistics over a fixed universe of values: a Fenwick tree of counts by rank.
-class RankCounter {
- public:
-  explicit RankCounter(std::vector<double> sorted_unique)
-      : values_(std::move(sorted_unique)), tree_(values_.size() + 1, 0) {
-    step_ = 1;
-    while (step_ * 2 <= values_.size()) step_ *= 2;
-  }
-  void add(double v) {
-    const auto rank = static_cast<std::size_t>(
-        std::lower_bound(values_.begin(), values_.end(), v) - values_.begin());
-    for (std::size_t i = rank + 1; i < tree_.size(); i += i & (~i + 1)) ++tree_[i];
-  }
-  // The k-th smallest (0-based) value added so far.
-  double kth(std::size_t k) const {
-    std::size_t pos = 0;
-    std::size_t remaining = k + 1;
-    for (std::size_t step = step_; step > 0; step /= 2) {
-      if (pos + step < tree_.size() && tree_[pos + step] < remaining) {
-        pos += step;
-        remaining -= tree_[pos];
-      }
-    }
-    return values_[pos];  // pos is the 0-based rank
-  }
-
- private:
-  std::vector<double> values_;
-  std::vector<std::size_t> tree_;
-  std::size_t step_ = 1;
-};
 
 // Mean and co-moments of one or two series over a sliding window of present values.
 struct Moments {
@@ -129,27 +98,37 @@ void check_window(std::size_t window, std::size_t minimum) {
 
 Values winsorize_expanding(std::span<const double> x, double p, std::size_t min_periods) {
   check_arg(p > 0 && p < 0.5, "p", "must be in (0, 0.5)");
-  std::vector<double> universe;
-  for (double v : x) {
-    if (present(v)) universe.push_back(v);
-  }
-  std::sort(universe.begin(), universe.end());
-  universe.erase(std::unique(universe.begin(), universe.end()), universe.end());
-  RankCounter counter(std::move(universe));
+  // The quantiles need only the order statistics floor(p(n-1)) and the one after it (and their
+  // mirror images at the top), so it suffices to keep the `keep` smallest and the `keep`
+  // largest values seen so far in two small sorted buffers; keep = p * (present values) + 3
+  // covers every n. Each step is a binary search and a move of at most `keep` values.
+  std::size_t total = 0;
+  for (double v : x) total += present(v) ? 1 : 0;
+  const std::size_t keep = static_cast<std::size_t>(p * static_cast<double>(total)) + 3;
+  std::vector<double> smallest;  // ascending
+  std::vector<double> largest;   // descending
+  smallest.reserve(keep + 1);
+  largest.reserve(keep + 1);
   Values out(x.size(), kNaN);
   std::size_t n = 0;
-  const auto kth = [&counter](std::size_t k) { return counter.kth(k); };
   for (std::size_t t = 0; t < x.size(); ++t) {
-    if (!present(x[t])) continue;
-    counter.add(x[t]);
+    const double v = x[t];
+    if (!present(v)) continue;
+    smallest.insert(std::upper_bound(smallest.begin(), smallest.end(), v), v);
+    if (smallest.size() > keep) smallest.pop_back();
+    largest.insert(std::upper_bound(largest.begin(), largest.end(), v, std::greater<>()), v);
+    if (largest.size() > keep) largest.pop_back();
     ++n;
     if (n < min_periods) {
-      out[t] = x[t];
+      out[t] = v;
       continue;
     }
-    const double lo = interpolated_quantile(n, p, kth);
-    const double hi = interpolated_quantile(n, 1.0 - p, kth);
-    out[t] = std::clamp(x[t], lo, hi);
+    // sorted[k] for small k comes from `smallest`, for large k from `largest`.
+    const auto low_at = [&smallest](std::size_t k) { return smallest[k]; };
+    const auto high_at = [&largest, n](std::size_t k) { return largest[n - 1 - k]; };
+    const double lo = interpolated_quantile(n, p, low_at);
+    const double hi = interpolated_quantile(n, 1.0 - p, high_at);
+    out[t] = std::clamp(v, lo, hi);
   }
   return out;
 }
@@ -229,9 +208,14 @@ Values rolling_slope(std::span<const double> x, std::size_t window) {
 Values rolling_std(std::span<const double> x, std::size_t window) {
   check_window(window, 2);
   Values out(x.size(), kNaN);
-  rolling_moments(x, x, window, [&out](std::size_t t, const Moments& m) {
+  // A window of identical values has a std of exactly 0 (as pandas), not rounding residue.
+  std::vector<std::size_t> run(x.size(), 0);  // equal values ending at t
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    run[t] = t > 0 && x[t] == x[t - 1] ? run[t - 1] + 1 : 1;
+  }
+  rolling_moments(x, x, window, [&](std::size_t t, const Moments& m) {
     const double var = m.m2_a / (m.n - 1);
-    out[t] = var > 0 ? std::sqrt(var) : kNaN;
+    out[t] = run[t] >= window ? 0.0 : std::sqrt(std::max(var, 0.0));
   });
   return out;
 }

@@ -10,7 +10,9 @@
 //  - a rolling window of N positions yields NaN when any of its N values is NaN
 //    (pandas rolling(N) with min_periods = N);
 //  - expanding statistics skip NaN and need min_periods present values;
-//  - a zero standard deviation gives NaN, never +-inf (the constant-series rule).
+//  - the constant-series rule: where a standard deviation of 0 would divide (zscore,
+//    correlation) the result is NaN, never +-inf; a rolling std of a window of identical values
+//    is exactly 0 (no volatility is a value, not a missing one).
 #pragma once
 
 #include <cstddef>
@@ -42,7 +44,7 @@ Values expanding_zscore(std::span<const double> x, std::size_t min_periods);
 // OLS slope of x_{t-N+1..t} on 0..N-1 (units of x per period). REQUIRES window >= 2.
 Values rolling_slope(std::span<const double> x, std::size_t window);
 
-// Sample std of x_{t-N+1..t}. REQUIRES window >= 2.
+// Sample std of x_{t-N+1..t}; exactly 0 for N identical values. REQUIRES window >= 2.
 Values rolling_std(std::span<const double> x, std::size_t window);
 // Mean of x_{t-N+1..t}. REQUIRES window >= 1.
 Values rolling_mean(std::span<const double> x, std::size_t window);
