@@ -47,6 +47,7 @@ test: build
 
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
+	/usr/bin/python3 bench/features_compare.py --build $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -46,7 +46,7 @@ void BM_DefaultFeatureSetsFromCsvFiles(benchmark::State& state) {
     for (const auto& loaded : specs) {
       std::map<std::string, mre::TimeSeries> mine;
       for (const auto& t : mre::features::ticker_inputs(loaded.spec)) mine[t] = raw.at(t);
-      const auto out = mre::workflows::compute_from_raw(loaded.spec, kUniverse, mine);
+      const auto out = mre::workflows::compute_from_raw(loaded.spec, universe, mine);
       for (std::size_t c = 0; c < out.values.cols(); ++c) {
         for (double v : out.values.column(c)) values += std::isnan(v) ? 0 : 1;
       }

@@ -134,6 +134,37 @@ TEST(FeatureSet, MonthlyReleaseIsUsableOnlyAfterItsPublicationLag) {
   EXPECT_EQ(out.values.column(0)[2], 301);           // 2024-03-31: February's, not March's
 }
 
+TEST(FeatureSet, MixesDailyAndMonthlyInputsOnWeeklyAndMonthEndGrids) {
+  // A daily yield (business days of January-February 2024, value = day of year) against a
+  // monthly index dated the 1st with a 10-day lag.
+  std::vector<Date> days;
+  std::vector<double> yields;
+  for (Date day = d("2024-01-02"); day <= d("2024-02-29"); day = day + 1) {
+    if (day.is_weekend()) continue;
+    days.push_back(day);
+    yields.push_back(day - d("2023-12-31"));
+  }
+  std::map<std::string, TickerInput> inputs{
+      {"Y", {TimeSeries("Y", days, yields), 0, 10}},
+      {"M", {monthly("M", "2024-01-01", {10, 20}), 10, 35}}};
+  auto spec = spec_of({{.name = "gap", .inputs = {"Y", "M"}, .ops = {Spread{}}}});
+  const auto month_end = compute_feature_set(spec, inputs, {}, BusinessCalendar());
+  ASSERT_EQ(month_end.values.rows(), 2u);
+  // 2024-01-31: Y = 31 (Wednesday), M's January print public from 01-11 -> 31 - 10 = 21.
+  EXPECT_EQ(month_end.values.column(0)[0], 21);
+  // 2024-02-29: Y = 60, M's February print public from 02-11 -> 60 - 20 = 40.
+  EXPECT_EQ(month_end.values.column(0)[1], 40);
+
+  spec.frequency = Frequency::kWeekly;
+  const auto weekly = compute_feature_set(spec, inputs, {}, BusinessCalendar());
+  // Fridays from 2024-01-05 to 2024-02-23 (the last Friday on or before 02-29): 8 weeks.
+  ASSERT_EQ(weekly.values.rows(), 8u);
+  EXPECT_EQ(weekly.values.dates()[0], d("2024-01-05"));
+  EXPECT_TRUE(std::isnan(weekly.values.column(0)[0]));  // M not yet public on 01-05
+  EXPECT_EQ(weekly.values.column(0)[1], 12 - 10);       // 01-12: Y = 12, M = 10
+  EXPECT_EQ(weekly.values.column(0)[6], 47 - 20);       // 02-16: Y = 47, M = 20 (public 02-11)
+}
+
 TEST(FeatureSet, DiscontinuedSeriesGoesMissingAfterItsGap) {
   std::map<std::string, TickerInput> inputs{
       {"OLD", {monthly("OLD", "2020-01-31", {1, 2, 3}), 0, 35}},

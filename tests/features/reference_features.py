@@ -241,8 +241,10 @@ def volatility(x, window, log_changes):
 
 
 def yoy(dates, x):
-    """100 * (x_t / x_s - 1), s = last position with date <= date_t - 12 months (month-end clamp)."""
+    """100 * (x_t / x_s - 1), s = last position with date <= date_t - 12 months (month-end clamp;
+    a month-end date goes back to the month end a year earlier: 2025-02-28 -> 2024-02-29)."""
     back = dates - pd.DateOffset(months=12)
+    back = back.where(~dates.is_month_end, back + pd.offsets.MonthEnd(0))
     s = np.searchsorted(dates.values, back.values, side="right") - 1
     prev = np.where(s >= 0, x[np.maximum(s, 0)], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -90,6 +90,13 @@ void rolling_moments(std::span<const double> a, std::span<const double> b, std::
   }
 }
 
+// run[t] = how many equal values end at t (1 when x_t differs from x_{t-1}).
+std::vector<std::size_t> equal_runs(std::span<const double> x) {
+  std::vector<std::size_t> run(x.size(), 0);
+  for (std::size_t t = 0; t < x.size(); ++t) run[t] = t > 0 && x[t] == x[t - 1] ? run[t - 1] + 1 : 1;
+  return run;
+}
+
 void check_window(std::size_t window, std::size_t minimum) {
   check_arg(window >= minimum, "window", "must be >= " + std::to_string(minimum));
 }
@@ -209,10 +216,7 @@ Values rolling_std(std::span<const double> x, std::size_t window) {
   check_window(window, 2);
   Values out(x.size(), kNaN);
   // A window of identical values has a std of exactly 0 (as pandas), not rounding residue.
-  std::vector<std::size_t> run(x.size(), 0);  // equal values ending at t
-  for (std::size_t t = 0; t < x.size(); ++t) {
-    run[t] = t > 0 && x[t] == x[t - 1] ? run[t - 1] + 1 : 1;
-  }
+  const auto run = equal_runs(x);
   rolling_moments(x, x, window, [&](std::size_t t, const Moments& m) {
     const double var = m.m2_a / (m.n - 1);
     out[t] = run[t] >= window ? 0.0 : std::sqrt(std::max(var, 0.0));
@@ -279,9 +283,13 @@ Values rolling_correlation(std::span<const double> a, std::span<const double> b,
   check_window(window, 2);
   check_arg(a.size() == b.size(), "b", "must be as long as a");
   Values out(a.size(), kNaN);
-  rolling_moments(a, b, window, [&out](std::size_t t, const Moments& m) {
-    const double denominator = std::sqrt(m.m2_a * m.m2_b);
-    out[t] = m.m2_a > 0 && m.m2_b > 0 ? m.c_ab / denominator : kNaN;
+  // A constant window of either series has no correlation (NaN), detected exactly by run
+  // length rather than by a running second moment that may keep a rounding residue.
+  const auto run_a = equal_runs(a);
+  const auto run_b = equal_runs(b);
+  rolling_moments(a, b, window, [&](std::size_t t, const Moments& m) {
+    if (run_a[t] >= window || run_b[t] >= window || !(m.m2_a > 0 && m.m2_b > 0)) return;
+    out[t] = m.c_ab / std::sqrt(m.m2_a * m.m2_b);
   });
   return out;
 }
@@ -291,7 +299,10 @@ Values yoy(std::span<const Date> dates, std::span<const double> x) {
   Values out(x.size(), kNaN);
   std::size_t s = 0;  // first position whose date is after the target
   for (std::size_t t = 0; t < x.size(); ++t) {
-    const Date target = dates[t].add_months(-12);
+    // A month end goes back to the month end a year earlier (2025-02-28 -> 2024-02-29), so on a
+    // month-end grid this is exactly pct_change(12) in percent.
+    const Date back = dates[t].add_months(-12);
+    const Date target = dates[t] == dates[t].end_of_month() ? back.end_of_month() : back;
     while (s < t && dates[s] <= target) ++s;
     if (s == 0) continue;
     const double then = x[s - 1];

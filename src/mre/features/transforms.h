@@ -25,11 +25,14 @@ namespace mre::features {
 
 using Values = std::vector<double>;
 
-inline constexpr std::size_t kRecomputeEvery = 4096;
+// Running moments are rebuilt from the window this often: measured drift on a random walk at
+// level 5000 stays under 1e-9 relative (tests/features/transforms_test.cc).
+inline constexpr std::size_t kRecomputeEvery = 128;
 
 // Clips x_t to [q_p(t), q_{1-p}(t)], the quantiles of the present values x_0..x_t (linear
 // interpolation between order statistics, as numpy/pandas 'linear'). Before min_periods present
-// values the value passes through unclipped. REQUIRES 0 < p < 0.5. O(n log n).
+// values the value passes through unclipped. REQUIRES 0 < p < 0.5. O(n * p * n) moves of doubles
+// in the worst case (two sorted buffers of the p * n extreme values), fast at macro sizes.
 Values winsorize_expanding(std::span<const double> x, double p, std::size_t min_periods);
 
 // FUTURE: clips to the quantiles of the whole sample. Uses data after t; versioned feature
@@ -68,7 +71,8 @@ Values scale(std::span<const double> x, double factor);
 Values rolling_correlation(std::span<const double> a, std::span<const double> b, std::size_t window);
 
 // Year-over-year change in percent on a dated grid: 100 * (x_t / x_s - 1), where s is the last
-// position whose date is <= date_t minus 12 months (Date::add_months). On a month-end grid this is
+// position whose date is <= date_t minus 12 months (Date::add_months; a month-end date_t goes
+// back to the month end: 2025-02-28 -> 2024-02-29). On a month-end grid this is
 // pct_change(12); on a daily grid of a forward-filled monthly release it compares the latest
 // published print with the one that was latest a year earlier. NaN when x_s is missing or 0.
 Values yoy(std::span<const Date> dates, std::span<const double> x);

@@ -53,12 +53,18 @@ int max_gap_days(sources::SeriesFrequency frequency) {
 }
 
 features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& spec,
+                                              const sources::Universe& universe,
+                                              const std::map<std::string, TimeSeries>& raw,
+                                              const std::set<std::string>& preferred) {
+  return features::compute_feature_set(spec, ticker_inputs_for(spec, universe, raw), preferred,
+                                       settlement_calendar());
+}
+
+features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& spec,
                                               const std::filesystem::path& universe_path,
                                               const std::map<std::string, TimeSeries>& raw,
                                               const std::set<std::string>& preferred) {
-  const auto universe = sources::load_universe(universe_path);
-  return features::compute_feature_set(spec, ticker_inputs_for(spec, universe, raw), preferred,
-                                       settlement_calendar());
+  return compute_from_raw(spec, sources::load_universe(universe_path), raw, preferred);
 }
 
 BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptions& options) {

@@ -36,6 +36,10 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
 
 // Computes the set on data the caller provides (no store): used by tests and benchmarks.
 features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& spec,
+                                              const sources::Universe& universe,
+                                              const std::map<std::string, TimeSeries>& raw,
+                                              const std::set<std::string>& preferred = {});
+features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& spec,
                                               const std::filesystem::path& universe_path,
                                               const std::map<std::string, TimeSeries>& raw,
                                               const std::set<std::string>& preferred = {});
