@@ -3,7 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+
+#include "mre/core/date.h"
 
 namespace CLI {
 class App;
@@ -35,6 +38,9 @@ void register_features(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);
+
+// A --from/--to style option: nullopt when empty; InvalidArgument naming the option otherwise.
+std::optional<Date> parse_date_option(const std::string& text, const char* option);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "mre/core/error.h"
 #include "mre/sources/universe.h"
 
 namespace mre::cli {
@@ -25,6 +26,16 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                      "Universe config listing every series (default $MRE_UNIVERSE, else "
                      "./config/universe.yml)")
       ->capture_default_str();
+}
+
+std::optional<Date> parse_date_option(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  const auto date = Date::parse(text);
+  if (!date) {
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
+  }
+  return date;
 }
 
 void say(const std::string& message) { std::cerr << "mre: " << message << "\n"; }

@@ -24,16 +24,6 @@ struct FeaturesArgs {
   std::string out;
 };
 
-std::optional<Date> date_option(const std::string& text, const char* option) {
-  if (text.empty()) return std::nullopt;
-  const auto date = Date::parse(text);
-  if (!date) {
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
-  }
-  return date;
-}
-
 // Export header name: a proxy column says so in its name, e.g. "mmd_ust_ratio_10y[proxy]".
 std::string column_label(const store::FeatureColumn& column) {
   return column.proxy.empty() ? column.name : column.name + "[proxy]";
@@ -86,8 +76,8 @@ int export_version(const FeaturesArgs& args) {
     throw Error(ErrorCode::kNotFound, "no feature version '" + args.version + "' in " +
                                           store->describe() + " (see 'mre features list')");
   }
-  const auto from = date_option(args.from, "--from");
-  const auto to = date_option(args.to, "--to");
+  const auto from = parse_date_option(args.from, "--from");
+  const auto to = parse_date_option(args.to, "--to");
   const Panel panel = store->read_features(args.version, from, to);
   std::string text = "date";
   for (const auto& c : info->columns) text += "," + column_label(c);

@@ -23,16 +23,6 @@ struct SeriesArgs {
   bool revisions = false;
 };
 
-std::optional<Date> parse_date_option(const std::string& text, const char* option) {
-  if (text.empty()) return std::nullopt;
-  const auto date = Date::parse(text);
-  if (!date) {
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
-  }
-  return date;
-}
-
 int list_series(const SeriesArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto list = store->list_series();
