@@ -1,0 +1,437 @@
+// Gaussian HMM: emissions with marginalised missing dimensions, Baum-Welch with covariance
+// constraints and floor, k-means++ initialisation, restarts.
+#include "mre/regimes/hmm/gaussian_hmm.h"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <numbers>
+#include <random>
+
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/kmeans/kmeans.h"
+
+namespace mre::regimes::hmm {
+namespace {
+
+// Rows sharing one set of observed columns.
+struct Pattern {
+  std::vector<Eigen::Index> observed;
+  std::vector<Eigen::Index> missing;
+  std::vector<Eigen::Index> rows;
+};
+
+std::vector<Pattern> missing_patterns(const Matrix& data) {
+  std::map<std::vector<bool>, Pattern> by_mask;
+  for (Eigen::Index t = 0; t < data.rows(); ++t) {
+    std::vector<bool> mask(static_cast<std::size_t>(data.cols()));
+    for (Eigen::Index d = 0; d < data.cols(); ++d) mask[static_cast<std::size_t>(d)] = !std::isnan(data(t, d));
+    auto [it, inserted] = by_mask.try_emplace(mask);
+    if (inserted) {
+      for (Eigen::Index d = 0; d < data.cols(); ++d) {
+        (mask[static_cast<std::size_t>(d)] ? it->second.observed : it->second.missing).push_back(d);
+      }
+    }
+    it->second.rows.push_back(t);
+  }
+  std::vector<Pattern> out;
+  for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
+  return out;
+}
+
+Matrix select(const Matrix& m, const std::vector<Eigen::Index>& rows, const std::vector<Eigen::Index>& cols) {
+  Matrix out(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = m(rows[i], cols[j]);
+    }
+  }
+  return out;
+}
+
+Eigen::LLT<Matrix> cholesky(const Matrix& covariance, int state) {
+  Eigen::LLT<Matrix> llt(covariance);
+  if (llt.info() != Eigen::Success) {
+    throw Error(ErrorCode::kDataError,
+                "state " + std::to_string(state) +
+                    ": covariance is singular even with the floor; raise min_covar or drop a "
+                    "collinear feature");
+  }
+  return llt;
+}
+
+Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
+                         const std::vector<Pattern>& patterns) {
+  const Eigen::Index T = data.rows();
+  const int K = params.n_states();
+  Matrix out = Matrix::Zero(T, K);
+  const double log_2pi = std::log(2.0 * std::numbers::pi);
+  for (const auto& p : patterns) {
+    if (p.observed.empty()) continue;  // nothing observed: density 1 under every state
+    const Matrix x = select(data, p.rows, p.observed);  // n x o
+    const auto o = static_cast<double>(p.observed.size());
+    for (int k = 0; k < K; ++k) {
+      const Matrix sigma = select(params.covariances[static_cast<std::size_t>(k)], p.observed, p.observed);
+      const auto llt = cholesky(sigma, k);
+      const Matrix& L = llt.matrixL();
+      double log_det = 0;
+      for (Eigen::Index i = 0; i < L.rows(); ++i) log_det += 2.0 * std::log(L(i, i));
+      RowVector mu(static_cast<Eigen::Index>(p.observed.size()));
+      for (std::size_t j = 0; j < p.observed.size(); ++j) mu(static_cast<Eigen::Index>(j)) = params.means(k, p.observed[j]);
+      Matrix centred = (x.rowwise() - mu).transpose();  // o x n
+      llt.matrixL().solveInPlace(centred);
+      const Vector maha = centred.colwise().squaredNorm().transpose();
+      for (std::size_t i = 0; i < p.rows.size(); ++i) {
+        out(p.rows[i], k) = -0.5 * (o * log_2pi + log_det + maha(static_cast<Eigen::Index>(i)));
+      }
+    }
+  }
+  return out;
+}
+
+// Column means over present values (for k-means initialisation and re-seeding).
+Matrix impute_column_means(const Matrix& data) {
+  Matrix out = data;
+  for (Eigen::Index d = 0; d < data.cols(); ++d) {
+    double sum = 0;
+    double n = 0;
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      if (!std::isnan(data(t, d))) {
+        sum += data(t, d);
+        n += 1;
+      }
+    }
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      if (std::isnan(out(t, d))) out(t, d) = sum / n;
+    }
+  }
+  return out;
+}
+
+Matrix sample_covariance(const Matrix& x) {
+  const RowVector mean = x.colwise().mean();
+  const Matrix c = x.rowwise() - mean;
+  return (c.transpose() * c) / std::max<double>(1.0, static_cast<double>(x.rows()) - 1.0);
+}
+
+// Applies the covariance type to per-state scatter matrices S_k (sum of weighted outer
+// products) with weights N_k, then adds the floor.
+std::vector<Matrix> constrain(CovarianceType type, const std::vector<Matrix>& scatter,
+                              const Vector& weight, double min_covar) {
+  const std::size_t K = scatter.size();
+  const Eigen::Index D = scatter.front().rows();
+  const Matrix floor = min_covar * Matrix::Identity(D, D);
+  std::vector<Matrix> out(K);
+  if (type == CovarianceType::kTied) {
+    Matrix pooled = Matrix::Zero(D, D);
+    for (const auto& s : scatter) pooled += s;
+    pooled /= weight.sum();
+    for (auto& c : out) c = pooled + floor;
+    return out;
+  }
+  for (std::size_t k = 0; k < K; ++k) {
+    const Matrix full = scatter[k] / weight(static_cast<Eigen::Index>(k));
+    switch (type) {
+      case CovarianceType::kFull: out[k] = full; break;
+      case CovarianceType::kDiag: out[k] = Matrix(full.diagonal().asDiagonal()); break;
+      case CovarianceType::kSpherical:
+        out[k] = full.diagonal().mean() * Matrix::Identity(D, D);
+        break;
+      case CovarianceType::kTied: break;
+    }
+    out[k] += floor;
+  }
+  return out;
+}
+
+struct EmState {
+  GaussianHmmParams params;
+  std::vector<double> trace;
+  int iterations = 0;
+  bool converged = false;
+  bool monotone = true;
+  int reseeded = 0;
+  double log_likelihood = -std::numeric_limits<double>::infinity();
+};
+
+void check_data(const Matrix& data, int n_states) {
+  check_arg(n_states >= 2, "n_states", "must be >= 2 (got " + std::to_string(n_states) + ")");
+  check_arg(data.rows() >= 1 && data.cols() >= 1, "data", "must have at least one row and one column");
+  for (Eigen::Index d = 0; d < data.cols(); ++d) {
+    bool any = false;
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      const double v = data(t, d);
+      if (std::isinf(v)) {
+        throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + ": non-finite value in row " +
+                                               std::to_string(t));
+      }
+      any |= !std::isnan(v);
+    }
+    if (!any) throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + ": every value is missing");
+  }
+}
+
+EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, GaussianHmmParams params,
+               const GaussianHmmConfig& config, std::uint64_t seed) {
+  const Eigen::Index T = data.rows();
+  const Eigen::Index D = data.cols();
+  const int K = params.n_states();
+  const Matrix imputed = impute_column_means(data);
+  const Matrix data_covariance = sample_covariance(imputed);
+  std::mt19937_64 rng(seed ^ 0x9E3779B97F4A7C15ULL);
+  std::uniform_int_distribution<Eigen::Index> pick_row(0, T - 1);
+  EmState state;
+  bool reseeded_last = false;
+  for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
+    const Matrix log_b = log_emission_with(params, data, patterns);
+    const ForwardBackwardResult fb = forward_backward(log_b, params.transition, params.initial);
+    state.trace.push_back(fb.log_likelihood);
+    state.iterations = iteration;
+    state.log_likelihood = fb.log_likelihood;
+    if (iteration > 1) {
+      const double gain = fb.log_likelihood - state.trace[state.trace.size() - 2];
+      // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
+      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(fb.log_likelihood))) state.monotone = false;
+      if (!reseeded_last && gain < config.tol) {
+        state.converged = true;
+        break;
+      }
+    }
+    if (iteration == config.n_iter) break;
+    // M-step.
+    const Matrix& gamma = fb.smoothed;
+    GaussianHmmParams next = params;
+    next.initial = gamma.row(0).transpose() / gamma.row(0).sum();
+    for (int i = 0; i < K; ++i) {
+      const double row = fb.transition_counts.row(i).sum();
+      next.transition.row(i) = row > 0 ? Matrix(fb.transition_counts.row(i) / row)
+                                       : Matrix(params.transition.row(i));
+    }
+    const Vector weight = gamma.colwise().sum().transpose();
+    std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
+    reseeded_last = false;
+    for (int k = 0; k < K; ++k) {
+      const double nk = weight(k);
+      if (nk < 1e-6) {  // a dead state: nothing explains it; re-seed at a random observation
+        next.means.row(k) = imputed.row(pick_row(rng));
+        scatter[static_cast<std::size_t>(k)] = data_covariance * std::max(nk, 1e-12);
+        ++state.reseeded;
+        reseeded_last = true;
+        continue;
+      }
+      // Fill each row's missing dimensions with their conditional mean under state k and
+      // collect the conditional covariance of the missing block (exact EM for missing data).
+      Matrix filled = data;
+      Matrix correction = Matrix::Zero(D, D);
+      const Matrix& sigma = params.covariances[static_cast<std::size_t>(k)];
+      for (const auto& p : patterns) {
+        if (p.missing.empty()) continue;
+        double pattern_weight = 0;
+        for (const auto t : p.rows) pattern_weight += gamma(t, k);
+        if (p.observed.empty()) {
+          for (const auto t : p.rows) {
+            for (const auto m : p.missing) filled(t, m) = params.means(k, m);
+          }
+          for (std::size_t a = 0; a < p.missing.size(); ++a) {
+            for (std::size_t b = 0; b < p.missing.size(); ++b) {
+              correction(p.missing[a], p.missing[b]) += pattern_weight * sigma(p.missing[a], p.missing[b]);
+            }
+          }
+          continue;
+        }
+        const Matrix s_oo = select(sigma, p.observed, p.observed);
+        const Matrix s_mo = select(sigma, p.missing, p.observed);
+        const Matrix s_mm = select(sigma, p.missing, p.missing);
+        const auto llt = cholesky(s_oo, k);
+        const Matrix regression = llt.solve(s_mo.transpose()).transpose();  // m x o
+        const Matrix conditional = s_mm - regression * s_mo.transpose();
+        for (const auto t : p.rows) {
+          Vector deviation(static_cast<Eigen::Index>(p.observed.size()));
+          for (std::size_t j = 0; j < p.observed.size(); ++j) {
+            deviation(static_cast<Eigen::Index>(j)) = data(t, p.observed[j]) - params.means(k, p.observed[j]);
+          }
+          const Vector fill = regression * deviation;
+          for (std::size_t j = 0; j < p.missing.size(); ++j) {
+            filled(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
+          }
+        }
+        for (std::size_t a = 0; a < p.missing.size(); ++a) {
+          for (std::size_t b = 0; b < p.missing.size(); ++b) {
+            correction(p.missing[a], p.missing[b]) +=
+                pattern_weight * conditional(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+          }
+        }
+      }
+      const Vector g = gamma.col(k);
+      const RowVector mean = (g.transpose() * filled) / nk;
+      next.means.row(k) = mean;
+      const Matrix centred = filled.rowwise() - mean;
+      scatter[static_cast<std::size_t>(k)] = centred.transpose() * g.asDiagonal() * centred + correction;
+    }
+    next.covariances = constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
+    params = std::move(next);
+  }
+  state.params = std::move(params);
+  return state;
+}
+
+GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& config, std::uint64_t seed) {
+  const Matrix imputed = impute_column_means(data);
+  const int K = config.n_states;
+  const auto km = kmeans::fit(imputed, {.n_clusters = K, .n_init = 1, .max_iter = 300, .tol = 1e-4, .seed = seed});
+  GaussianHmmParams p;
+  p.covariance = config.covariance;
+  p.initial = Vector::Constant(K, 1.0 / K);
+  p.transition = Matrix::Constant(K, K, 1.0 / K);
+  p.means = km.centers;
+  const Matrix cov = sample_covariance(imputed);
+  const Vector weight = Vector::Ones(K);
+  p.covariances = constrain(config.covariance, std::vector<Matrix>(static_cast<std::size_t>(K), cov), weight,
+                            config.min_covar);
+  return p;
+}
+
+GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
+  GaussianHmmFit fit;
+  fit.params = best.params;
+  fit.iterations = best.iterations;
+  fit.converged = best.converged;
+  fit.trace = best.trace;
+  fit.monotone = best.monotone;
+  fit.reseeded_states = best.reseeded;
+  fit.best_init = best_init;
+  fit.log_likelihood = best.log_likelihood;
+  const double p = fit.params.n_free_parameters();
+  fit.aic = -2.0 * fit.log_likelihood + 2.0 * p;
+  fit.bic = -2.0 * fit.log_likelihood + p * std::log(static_cast<double>(T));
+  return fit;
+}
+
+}  // namespace
+
+std::string covariance_name(CovarianceType type) {
+  switch (type) {
+    case CovarianceType::kFull: return "full";
+    case CovarianceType::kDiag: return "diag";
+    case CovarianceType::kSpherical: return "spherical";
+    case CovarianceType::kTied: return "tied";
+  }
+  return "full";
+}
+
+CovarianceType parse_covariance(const std::string& name) {
+  if (name == "full") return CovarianceType::kFull;
+  if (name == "diag") return CovarianceType::kDiag;
+  if (name == "spherical") return CovarianceType::kSpherical;
+  if (name == "tied") return CovarianceType::kTied;
+  throw Error(ErrorCode::kInvalidArgument,
+              "covariance: unknown type '" + name + "' (expected full, diag, spherical or tied)");
+}
+
+int GaussianHmmParams::n_free_parameters() const {
+  const int K = n_states();
+  const int D = n_features();
+  int cov = 0;
+  switch (covariance) {
+    case CovarianceType::kFull: cov = K * D * (D + 1) / 2; break;
+    case CovarianceType::kDiag: cov = K * D; break;
+    case CovarianceType::kSpherical: cov = K; break;
+    case CovarianceType::kTied: cov = D * (D + 1) / 2; break;
+  }
+  return (K - 1) + K * (K - 1) + K * D + cov;
+}
+
+Matrix log_emission(const GaussianHmmParams& params, const Matrix& data) {
+  check_arg(data.cols() == params.n_features(), "data",
+            "must have one column per model feature (" + std::to_string(params.n_features()) + ")");
+  return log_emission_with(params, data, missing_patterns(data));
+}
+
+void validate(const GaussianHmmParams& params, int n_features) {
+  const int K = params.n_states();
+  check_arg(K >= 2, "n_states", "must be >= 2");
+  check_arg(params.means.rows() == K && params.means.cols() == n_features, "means",
+            "must be n_states x n_features (" + std::to_string(K) + " x " + std::to_string(n_features) + ")");
+  check_arg(params.transition.rows() == K && params.transition.cols() == K, "transition", "must be n_states x n_states");
+  check_arg(static_cast<int>(params.covariances.size()) == K, "covariances", "must have one matrix per state");
+  for (const auto& c : params.covariances) {
+    check_arg(c.rows() == n_features && c.cols() == n_features, "covariances", "must be n_features x n_features");
+  }
+  check_arg(std::abs(params.initial.sum() - 1.0) < 1e-6 && params.initial.minCoeff() >= 0, "initial",
+            "must be a probability vector");
+  for (int i = 0; i < K; ++i) {
+    check_arg(std::abs(params.transition.row(i).sum() - 1.0) < 1e-6 && params.transition.row(i).minCoeff() >= 0,
+              "transition", "rows must be probability vectors");
+  }
+}
+
+GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, const GaussianHmmConfig& config) {
+  check_data(data, initial.n_states());
+  validate(initial, static_cast<int>(data.cols()));
+  check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
+  const auto patterns = missing_patterns(data);
+  EmState state = run_em(data, patterns, initial, config, config.seed);
+  return finish(state, 0, data.rows());
+}
+
+GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
+  check_data(data, config.n_states);
+  check_arg(config.n_init >= 1, "n_init", "must be >= 1");
+  check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
+  check_arg(config.tol >= 0, "tol", "must be >= 0");
+  check_arg(config.min_covar >= 0, "min_covar", "must be >= 0");
+  GaussianHmmParams shape;
+  shape.covariance = config.covariance;
+  shape.initial = Vector::Zero(config.n_states);
+  shape.means = Matrix::Zero(config.n_states, data.cols());
+  const int p = shape.n_free_parameters();
+  if (data.rows() <= p) {
+    throw Error(ErrorCode::kInvalidArgument, "fewer observations (" + std::to_string(data.rows()) +
+                                                 ") than parameters (" + std::to_string(p) +
+                                                 "): use fewer states or features, or a simpler covariance");
+  }
+  const auto patterns = missing_patterns(data);
+  std::optional<EmState> best;
+  int best_init = 0;
+  for (int run = 0; run < config.n_init; ++run) {
+    const std::uint64_t seed = config.seed + static_cast<std::uint64_t>(run);
+    EmState candidate = run_em(data, patterns, initial_params(data, config, seed), config, seed);
+    if (!best || candidate.log_likelihood > best->log_likelihood) {
+      best = std::move(candidate);
+      best_init = run;
+    }
+  }
+  return finish(*best, best_init, data.rows());
+}
+
+Vector expected_durations(const Matrix& transition) {
+  Vector out(transition.rows());
+  for (Eigen::Index k = 0; k < transition.rows(); ++k) {
+    const double stay = transition(k, k);
+    out(k) = stay < 1.0 ? 1.0 / (1.0 - stay) : std::numeric_limits<double>::infinity();
+  }
+  return out;
+}
+
+Vector predict_ahead(const Vector& filtered_last, const Matrix& transition, int h) {
+  check_arg(h >= 0, "h", "must be >= 0");
+  Vector p = filtered_last;
+  for (int step = 0; step < h; ++step) p = transition.transpose() * p;
+  return p;
+}
+
+Vector stationary_distribution(const Matrix& transition) {
+  Eigen::EigenSolver<Matrix> solver(transition.transpose());
+  Eigen::Index best = 0;
+  (solver.eigenvalues().array() - 1.0).abs().minCoeff(&best);
+  Vector v = solver.eigenvectors().col(best).real();
+  return v / v.sum();
+}
+
+}  // namespace mre::regimes::hmm

@@ -1,0 +1,80 @@
+// Gaussian hidden Markov model: Baum-Welch (Baum et al. 1970; Rabiner 1989 section IV.C) with
+// full, diagonal, spherical or tied covariances, k-means++ initialisation, restarts, a
+// covariance floor, re-seeding of dead states, and rows with missing features handled by
+// marginalising the missing dimensions (emission) and by their conditional expectations (M-step:
+// the exact EM for incomplete Gaussian data, Little & Rubin 2002, section 11.2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mre/core/linalg.h"
+
+namespace mre::regimes::hmm {
+
+enum class CovarianceType { kFull, kDiag, kSpherical, kTied };
+
+std::string covariance_name(CovarianceType type);  // full | diag | spherical | tied
+// Throws InvalidArgument naming the parameter for anything else.
+CovarianceType parse_covariance(const std::string& name);
+
+struct GaussianHmmConfig {
+  int n_states = 6;                                  // MR-BR-02: six global macro regimes
+  CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance
+  int n_iter = 1000;                                 // MR-IMPL-02: EM iteration limit
+  double tol = 1e-4;                                 // MR-IMPL-02: stop when the gain < tol
+  int n_init = 1;                                    // restarts (different k-means++ seeds)
+  std::uint64_t seed = 42;                           // MR-IMPL-02
+  double min_covar = 1e-3;                           // added to every covariance diagonal
+};
+
+// Parameters. Covariances are stored as full D x D matrices whatever the type (the type only
+// constrains the M-step), so emission code has one path.
+struct GaussianHmmParams {
+  CovarianceType covariance = CovarianceType::kFull;
+  Vector initial;                  // K
+  Matrix transition;               // K x K, transition(i, j) = P(s_t = j | s_{t-1} = i)
+  Matrix means;                    // K x D
+  std::vector<Matrix> covariances;  // K of D x D
+
+  int n_states() const { return static_cast<int>(initial.size()); }
+  int n_features() const { return static_cast<int>(means.cols()); }
+  // Free parameters: (K-1) + K(K-1) + K D + covariance terms.
+  int n_free_parameters() const;
+};
+
+struct GaussianHmmFit {
+  GaussianHmmParams params;
+  double log_likelihood = 0.0;  // of the data under `params`
+  int iterations = 0;           // EM iterations of the best restart
+  bool converged = false;       // the gain fell below tol before n_iter
+  std::vector<double> trace;    // log-likelihood before each M-step of the best restart
+  bool monotone = true;         // trace never decreased by more than rounding
+  int reseeded_states = 0;      // dead or degenerate states re-seeded during EM
+  int best_init = 0;            // which restart won
+  double aic = 0.0;             // -2 LL + 2 p
+  double bic = 0.0;             // -2 LL + p ln(T)
+};
+
+// Per-state log densities (T x K); rows' NaN dimensions are marginalised out; a row with no
+// observed value has density 1 under every state (log 0).
+Matrix log_emission(const GaussianHmmParams& params, const Matrix& data);
+
+// Fits by EM. REQUIRES n_states >= 2, data T x D with T > free parameters, no column all NaN,
+// no infinities (each checked: InvalidArgument or DataError naming the column).
+GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config);
+// EM from given parameters (warm start; `--init`), same config otherwise (n_init ignored).
+GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, const GaussianHmmConfig& config);
+
+// Expected duration of each state in periods: 1 / (1 - p_ii) (infinite when p_ii = 1).
+Vector expected_durations(const Matrix& transition);
+// P(s_{T+h} | y_1..T) from the filtered distribution at T: filtered' A^h.
+Vector predict_ahead(const Vector& filtered_last, const Matrix& transition, int h);
+// The stationary distribution of the chain (left eigenvector for eigenvalue 1).
+Vector stationary_distribution(const Matrix& transition);
+
+// Checks shapes and probabilities of parameters (e.g. loaded from JSON) against D features.
+void validate(const GaussianHmmParams& params, int n_features);
+
+}  // namespace mre::regimes::hmm

@@ -1,0 +1,112 @@
+// k-means++ and Lloyd's algorithm (Lloyd 1982), with scikit-learn's convergence rule.
+#include "mre/regimes/kmeans/kmeans.h"
+
+#include <limits>
+#include <random>
+
+#include "mre/core/check.h"
+
+namespace mre::regimes::kmeans {
+namespace {
+
+// Squared distances T x K.
+Matrix squared_distances(const Matrix& data, const Matrix& centers) {
+  const Vector row_norms = data.rowwise().squaredNorm();
+  const Vector center_norms = centers.rowwise().squaredNorm();
+  Matrix d = -2.0 * data * centers.transpose();
+  d.colwise() += row_norms;
+  d.rowwise() += center_norms.transpose();
+  return d.cwiseMax(0.0);
+}
+
+}  // namespace
+
+Matrix kmeans_plus_plus(const Matrix& data, int n_clusters, std::uint64_t seed) {
+  const Eigen::Index T = data.rows();
+  check_arg(n_clusters >= 1 && T >= n_clusters, "n_clusters", "must be between 1 and the number of rows");
+  std::mt19937_64 rng(seed);
+  Matrix centers(n_clusters, data.cols());
+  std::uniform_int_distribution<Eigen::Index> first(0, T - 1);
+  centers.row(0) = data.row(first(rng));
+  Vector closest = (data.rowwise() - centers.row(0)).rowwise().squaredNorm();
+  for (int k = 1; k < n_clusters; ++k) {
+    const double total = closest.sum();
+    Eigen::Index chosen = 0;
+    if (total > 0) {
+      std::uniform_real_distribution<double> u(0.0, total);
+      double target = u(rng);
+      for (; chosen < T - 1; ++chosen) {
+        target -= closest(chosen);
+        if (target <= 0) break;
+      }
+    } else {
+      chosen = first(rng);
+    }
+    centers.row(k) = data.row(chosen);
+    closest = closest.cwiseMin((data.rowwise() - centers.row(k)).rowwise().squaredNorm());
+  }
+  return centers;
+}
+
+std::vector<int> assign(const Matrix& data, const Matrix& centers) {
+  const Matrix d = squared_distances(data, centers);
+  std::vector<int> labels(static_cast<std::size_t>(data.rows()));
+  for (Eigen::Index t = 0; t < data.rows(); ++t) {
+    Eigen::Index k = 0;
+    d.row(t).minCoeff(&k);
+    labels[static_cast<std::size_t>(t)] = static_cast<int>(k);
+  }
+  return labels;
+}
+
+KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMeansConfig& config) {
+  check_arg(!data.hasNaN(), "data", "must not contain NaN (impute or drop rows first)");
+  const Eigen::Index K = initial_centers.rows();
+  // sklearn: tol scaled by the mean of the per-feature variances.
+  const RowVector mean = data.colwise().mean();
+  const double variance = (data.rowwise() - mean).array().square().colwise().mean().mean();
+  const double tolerance = config.tol * variance;
+  KMeansFit out;
+  out.centers = initial_centers;
+  for (out.iterations = 1; out.iterations <= config.max_iter; ++out.iterations) {
+    out.labels = assign(data, out.centers);
+    Matrix sums = Matrix::Zero(K, data.cols());
+    Vector counts = Vector::Zero(K);
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      const int k = out.labels[static_cast<std::size_t>(t)];
+      sums.row(k) += data.row(t);
+      counts(k) += 1;
+    }
+    Matrix next = out.centers;
+    for (Eigen::Index k = 0; k < K; ++k) {
+      if (counts(k) > 0) next.row(k) = sums.row(k) / counts(k);  // an empty cluster keeps its centre
+    }
+    const double shift = (next - out.centers).squaredNorm();
+    out.centers = next;
+    if (shift <= tolerance) {
+      out.converged = true;
+      break;
+    }
+  }
+  out.iterations = std::min(out.iterations, config.max_iter);
+  out.labels = assign(data, out.centers);
+  out.inertia = 0;
+  for (Eigen::Index t = 0; t < data.rows(); ++t) {
+    out.inertia += (data.row(t) - out.centers.row(out.labels[static_cast<std::size_t>(t)])).squaredNorm();
+  }
+  return out;
+}
+
+KMeansFit fit(const Matrix& data, const KMeansConfig& config) {
+  check_arg(config.n_init >= 1, "n_init", "must be >= 1");
+  check_arg(!data.hasNaN(), "data", "must not contain NaN (impute or drop rows first)");
+  std::optional<KMeansFit> best;
+  for (int run = 0; run < config.n_init; ++run) {
+    const Matrix seeds = kmeans_plus_plus(data, config.n_clusters, config.seed + static_cast<std::uint64_t>(run));
+    KMeansFit candidate = fit_from(data, seeds, config);
+    if (!best || candidate.inertia < best->inertia) best = std::move(candidate);
+  }
+  return *best;
+}
+
+}  // namespace mre::regimes::kmeans

@@ -1,0 +1,311 @@
+// The HMM kernels against hand computations (Russell & Norvig's umbrella world, 3rd ed.,
+// section 15.2), the Gaussian HMM on simulated data with a known answer, EM's monotonicity,
+// missing-value marginalisation, and a cross-check of the likelihood against statsmodels.
+#include <gtest/gtest.h>
+
+#include <Eigen/Cholesky>
+#include <sstream>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "mre/core/error.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/regimes/hmm/viterbi.h"
+#include "support/test_support.h"
+
+namespace mre::regimes::hmm {
+namespace {
+
+// Umbrella world: state 0 = rain, 1 = no rain; P(rain_t | rain_{t-1}) = 0.7, P(umbrella | rain)
+// = 0.9, P(umbrella | no rain) = 0.2, prior 0.5/0.5.
+Matrix umbrella_transition() { return (Matrix(2, 2) << 0.7, 0.3, 0.3, 0.7).finished(); }
+Vector uniform2() { return Vector::Constant(2, 0.5); }
+Matrix umbrella_log_emission(const std::vector<bool>& umbrella) {
+  Matrix out(static_cast<Eigen::Index>(umbrella.size()), 2);
+  for (std::size_t t = 0; t < umbrella.size(); ++t) {
+    out(static_cast<Eigen::Index>(t), 0) = std::log(umbrella[t] ? 0.9 : 0.1);
+    out(static_cast<Eigen::Index>(t), 1) = std::log(umbrella[t] ? 0.2 : 0.8);
+  }
+  return out;
+}
+
+TEST(ForwardBackward, MatchesTheUmbrellaExampleByHand) {
+  const auto fb = forward_backward(umbrella_log_emission({true, true}), umbrella_transition(), uniform2());
+  // Day 1: joint (0.5 * 0.9, 0.5 * 0.2) = (0.45, 0.1) -> filtered (9/11, 2/11).
+  EXPECT_NEAR(fb.filtered(0, 0), 9.0 / 11.0, 1e-15);  // 1e-15: one division's rounding
+  // Day 2: predicted (9/11 * 0.7 + 2/11 * 0.3, ...) = (6.9/11, 4.1/11); joint (6.21, 0.82)/11
+  // -> filtered 6.21/7.03 = 0.88336 (R&N: 0.883).
+  EXPECT_NEAR(fb.filtered(1, 0), 6.21 / 7.03, 1e-15);
+  // Smoothed day 1: beta_1 = A (b_2 .* 1) = (0.69, 0.41); gamma_1 ∝ (9/11 * 0.69, 2/11 * 0.41)
+  // = 6.21 : 0.82 -> 0.88336 (R&N: 0.883).
+  EXPECT_NEAR(fb.smoothed(0, 0), 6.21 / 7.03, 1e-15);
+  EXPECT_NEAR(fb.smoothed(1, 0), fb.filtered(1, 0), 1e-15);  // the last day: smoothed = filtered
+  // P(u1, u2) = 0.55 * 7.03/11.
+  EXPECT_NEAR(fb.log_likelihood, std::log(0.55 * 7.03 / 11.0), 1e-14);
+  // Expected transitions sum to T - 1 = 1.
+  EXPECT_NEAR(fb.transition_counts.sum(), 1.0, 1e-15);
+  // xi(rain, rain) = alpha_1(rain) A(rain, rain) b_2(rain) beta_2 / P(u2 | u1)
+  //               = (9/11)(0.7)(0.9) / (7.03/11) = 5.67 / 7.03.
+  EXPECT_NEAR(fb.transition_counts(0, 0), 5.67 / 7.03, 1e-15);
+}
+
+TEST(ForwardBackward, FilterStepByStepEqualsTheBatchFilterBitForBit) {
+  const auto log_b = umbrella_log_emission({true, true, false, true, true, false, false, true});
+  const auto batch = forward_filter(log_b, umbrella_transition(), uniform2());
+  const auto full = forward_backward(log_b, umbrella_transition(), uniform2());
+  double ll = 0;
+  Vector p = first_step(uniform2(), log_b.row(0), &ll);
+  for (Eigen::Index t = 0; t < log_b.rows(); ++t) {
+    if (t > 0) p = forward_step(p, log_b.row(t), umbrella_transition(), &ll);
+    EXPECT_EQ(p(0), batch.filtered(t, 0));
+    EXPECT_EQ(p(1), batch.filtered(t, 1));
+    EXPECT_NEAR(full.filtered(t, 0), batch.filtered(t, 0), 1e-15);
+  }
+  EXPECT_EQ(ll, batch.log_likelihood);
+}
+
+TEST(Viterbi, MatchesTheUmbrellaExample) {
+  // R&N figure 15.5: umbrella on days 1, 2, 4, 5, not on day 3 -> rain, rain, no, rain, rain.
+  const auto v = viterbi(umbrella_log_emission({true, true, false, true, true}), umbrella_transition(), uniform2());
+  EXPECT_EQ(v.path, (std::vector<int>{0, 0, 1, 0, 0}));
+  // Path probability by hand: 0.5*0.9 * 0.7*0.9 * 0.3*0.8 * 0.3*0.9 * 0.7*0.9.
+  EXPECT_NEAR(v.log_probability, std::log(0.45 * 0.63 * 0.24 * 0.27 * 0.63), 1e-13);
+}
+
+TEST(ForwardBackward, NoUnderflowOnTenThousandObservations) {
+  std::vector<bool> days(20000);
+  for (std::size_t t = 0; t < days.size(); ++t) days[t] = (t * 7919) % 3 != 0;
+  const auto fb = forward_backward(umbrella_log_emission(days), umbrella_transition(), uniform2());
+  EXPECT_TRUE(std::isfinite(fb.log_likelihood));
+  EXPECT_LT(fb.log_likelihood, -1000.0);  // a real number, far below what exp() could hold
+  EXPECT_FALSE(fb.smoothed.hasNaN());
+}
+
+// --- Gaussian HMM on simulated data ---
+
+struct Simulated {
+  Matrix data;
+  std::vector<int> states;
+};
+
+GaussianHmmParams three_state_truth() {
+  GaussianHmmParams p;
+  p.covariance = CovarianceType::kFull;
+  p.initial = (Vector(3) << 0.6, 0.3, 0.1).finished();
+  p.transition = (Matrix(3, 3) << 0.95, 0.03, 0.02, 0.04, 0.94, 0.02, 0.03, 0.03, 0.94).finished();
+  p.means = (Matrix(3, 2) << 0.0, 0.0, 3.0, -2.0, -3.0, 2.5).finished();
+  p.covariances = {(Matrix(2, 2) << 1.0, 0.3, 0.3, 0.5).finished(),
+                   (Matrix(2, 2) << 0.6, -0.2, -0.2, 0.8).finished(),
+                   (Matrix(2, 2) << 1.5, 0.5, 0.5, 1.0).finished()};
+  return p;
+}
+
+Simulated simulate(const GaussianHmmParams& p, int T, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z;
+  std::uniform_real_distribution<double> u;
+  auto draw = [&](const Vector& probs) {
+    double r = u(rng);
+    for (Eigen::Index k = 0; k < probs.size(); ++k) {
+      r -= probs(k);
+      if (r <= 0) return static_cast<int>(k);
+    }
+    return static_cast<int>(probs.size() - 1);
+  };
+  Simulated s;
+  s.data.resize(T, p.n_features());
+  int state = draw(p.initial);
+  for (int t = 0; t < T; ++t) {
+    if (t > 0) state = draw(p.transition.row(state).transpose());
+    s.states.push_back(state);
+    const Matrix L = p.covariances[static_cast<std::size_t>(state)].llt().matrixL();
+    Vector e(p.n_features());
+    for (auto& v : e) v = z(rng);
+    s.data.row(t) = p.means.row(state) + (L * e).transpose();
+  }
+  return s;
+}
+
+// The fitted state closest (by mean) to each true state.
+std::vector<int> match_states(const Matrix& fitted_means, const Matrix& true_means) {
+  std::vector<int> out;
+  for (Eigen::Index k = 0; k < true_means.rows(); ++k) {
+    Eigen::Index best = 0;
+    (fitted_means.rowwise() - true_means.row(k)).rowwise().squaredNorm().minCoeff(&best);
+    out.push_back(static_cast<int>(best));
+  }
+  return out;
+}
+
+TEST(GaussianHmm, RecoversAKnownThreeStateFullCovarianceModel) {
+  const auto truth = three_state_truth();
+  const auto sim = simulate(truth, 5000, 7);
+  const auto fit = hmm::fit(sim.data, {.n_states = 3, .n_init = 3});
+  ASSERT_TRUE(fit.converged);
+  EXPECT_TRUE(fit.monotone);
+  const auto map = match_states(fit.params.means, truth.means);
+  // Tolerances: with ~1,600 observations per state the standard error of a mean is about
+  // sigma / 40 ~ 0.03 and of a transition probability about 0.005; allow ~4 standard errors.
+  for (int k = 0; k < 3; ++k) {
+    const int f = map[static_cast<std::size_t>(k)];
+    EXPECT_NEAR((fit.params.means.row(f) - truth.means.row(k)).cwiseAbs().maxCoeff(), 0.0, 0.12) << k;
+    EXPECT_NEAR((fit.params.covariances[static_cast<std::size_t>(f)] - truth.covariances[static_cast<std::size_t>(k)])
+                    .cwiseAbs().maxCoeff(), 0.0, 0.2) << k;
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_NEAR(fit.params.transition(f, map[static_cast<std::size_t>(j)]), truth.transition(k, j), 0.02);
+    }
+  }
+  // Decoding: >= 95% of days in the right state after label alignment (issue 4).
+  const auto path = viterbi(log_emission(fit.params, sim.data), fit.params.transition, fit.params.initial).path;
+  int right = 0;
+  for (std::size_t t = 0; t < path.size(); ++t) right += path[t] == map[static_cast<std::size_t>(sim.states[t])];
+  EXPECT_GE(right, static_cast<int>(0.95 * 5000));
+}
+
+TEST(GaussianHmm, BaumWelchNeverDecreasesTheLikelihood) {
+  const auto sim = simulate(three_state_truth(), 800, 3);
+  for (std::uint64_t seed = 1; seed <= 25; ++seed) {
+    for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical, CovarianceType::kTied}) {
+      // min_covar = 0: the floor is not part of the likelihood EM maximises.
+      const auto fit = hmm::fit(sim.data, {.n_states = 3, .covariance = type, .n_iter = 60, .tol = 0,
+                                           .seed = seed, .min_covar = 0.0});
+      for (std::size_t i = 1; i < fit.trace.size(); ++i) {
+        // 1e-9 relative: the E-step's rounding, not a decrease.
+        EXPECT_GE(fit.trace[i], fit.trace[i - 1] - 1e-9 * std::abs(fit.trace[i - 1]))
+            << "seed " << seed << " " << covariance_name(type) << " iteration " << i;
+      }
+    }
+  }
+}
+
+TEST(GaussianHmm, MissingDimensionsAreMarginalisedNotDropped) {
+  const auto truth = three_state_truth();
+  Matrix row(1, 2);
+  row << 2.0, std::nan("");
+  const Matrix b = log_emission(truth, row);
+  // Marginal of state 1 in dimension 0: N(3, 0.6) at 2 -> -0.5 (log 2 pi + log 0.6 + 1/0.6).
+  EXPECT_NEAR(b(0, 1), -0.5 * (std::log(2 * M_PI) + std::log(0.6) + 1.0 / 0.6), 1e-12);
+  Matrix none(1, 2);
+  none << std::nan(""), std::nan("");
+  EXPECT_EQ(log_emission(truth, none).cwiseAbs().maxCoeff(), 0.0);  // no information
+
+  // EM with 20% of values missing still recovers the means (exact EM for missing data).
+  auto sim = simulate(truth, 4000, 11);
+  std::mt19937_64 rng(5);
+  std::bernoulli_distribution hole(0.2);
+  for (Eigen::Index t = 0; t < sim.data.rows(); ++t) {
+    if (hole(rng)) sim.data(t, static_cast<Eigen::Index>(t % 2)) = std::nan("");
+  }
+  const auto fit = hmm::fit(sim.data, {.n_states = 3, .n_init = 2});
+  const auto map = match_states(fit.params.means, truth.means);
+  for (int k = 0; k < 3; ++k) {
+    // Same tolerance reasoning as the recovery test, a little wider for 20% fewer values.
+    EXPECT_NEAR((fit.params.means.row(map[static_cast<std::size_t>(k)]) - truth.means.row(k)).cwiseAbs().maxCoeff(),
+                0.0, 0.15);
+  }
+}
+
+TEST(GaussianHmm, DerivedQuantities) {
+  const auto truth = three_state_truth();
+  const Vector durations = expected_durations(truth.transition);
+  EXPECT_NEAR(durations(0), 20.0, 1e-9);  // 1 / (1 - 0.95)
+  const Vector now = (Vector(3) << 1, 0, 0).finished();
+  const Vector next = predict_ahead(now, truth.transition, 1);
+  EXPECT_NEAR(next(1), 0.03, 1e-15);
+  const Vector far = predict_ahead(now, truth.transition, 2000);
+  const Vector pi = stationary_distribution(truth.transition);
+  EXPECT_NEAR((far - pi).cwiseAbs().maxCoeff(), 0.0, 1e-10);  // converges to the stationary law
+  EXPECT_NEAR((truth.transition.transpose() * pi - pi).cwiseAbs().maxCoeff(), 0.0, 1e-12);
+  // Parameters: 2 + 6 + 6 + 3 * 3 = 23 for 3 states, 2 features, full covariance.
+  EXPECT_EQ(truth.n_free_parameters(), 23);
+}
+
+TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {
+  const auto sim = simulate(three_state_truth(), 300, 1);
+  auto expect = [](auto&& call, ErrorCode code, const std::string& fragment) {
+    try {
+      call();
+      ADD_FAILURE() << "expected an error containing " << fragment;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect([&] { hmm::fit(sim.data, {.n_states = 1}); }, ErrorCode::kInvalidArgument, "n_states");
+  expect([&] { hmm::fit(sim.data.topRows(20), {.n_states = 3}); }, ErrorCode::kInvalidArgument,
+         "fewer observations (20) than parameters (23)");
+  Matrix bad = sim.data;
+  bad(5, 1) = std::numeric_limits<double>::infinity();
+  expect([&] { hmm::fit(bad, {.n_states = 3}); }, ErrorCode::kDataError, "column 1: non-finite value in row 5");
+  Matrix empty_column = sim.data;
+  empty_column.col(0).setConstant(std::nan(""));
+  expect([&] { hmm::fit(empty_column, {.n_states = 3}); }, ErrorCode::kDataError, "column 0: every value is missing");
+  expect([] { parse_covariance("banded"); }, ErrorCode::kInvalidArgument, "unknown type 'banded'");
+  // A duplicated column makes every covariance singular; with no floor that cannot be fixed.
+  Matrix collinear(sim.data.rows(), 3);
+  collinear << sim.data, sim.data.col(0);
+  expect([&] { hmm::fit(collinear, {.n_states = 3, .min_covar = 0.0}); }, ErrorCode::kDataError,
+         "covariance is singular");
+  GaussianHmmParams wrong = three_state_truth();
+  wrong.means = Matrix::Zero(3, 4);
+  expect([&] { hmm::fit_from(sim.data, wrong, {}); }, ErrorCode::kInvalidArgument, "means");
+}
+
+TEST(GaussianHmm, LikelihoodMatchesStatsmodelsMarkovRegression) {
+  if (std::system("/usr/bin/python3 -c 'import statsmodels' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 has no statsmodels (make test installs python3-statsmodels)";
+  }
+  // A 2-state univariate Gaussian HMM = statsmodels' MarkovRegression with a switching mean and
+  // variance. statsmodels starts the chain from its stationary distribution; evaluated at
+  // statsmodels' optimum with that start, our forward filter must give its log-likelihood.
+  GaussianHmmParams truth;
+  truth.initial = (Vector(2) << 0.5, 0.5).finished();
+  truth.transition = (Matrix(2, 2) << 0.97, 0.03, 0.05, 0.95).finished();
+  truth.means = (Matrix(2, 1) << 0.5, -1.0).finished();
+  truth.covariances = {Matrix::Constant(1, 1, 0.4), Matrix::Constant(1, 1, 2.5)};
+  const auto sim = simulate(truth, 1500, 21);
+  mre::testing::TempDir dir;
+  {
+    std::ofstream out(dir / "y.csv");
+    out.precision(17);
+    for (Eigen::Index t = 0; t < sim.data.rows(); ++t) out << sim.data(t, 0) << "\n";
+  }
+  const std::string script =
+      "import numpy as np, statsmodels.api as sm\n"
+      "y = np.loadtxt('" + (dir / "y.csv").string() + "')\n"
+      "m = sm.tsa.MarkovRegression(y, k_regimes=2, trend='c', switching_variance=True)\n"
+      "r = m.fit(disp=False, search_reps=20, em_iter=200)\n"
+      "P = r.model.regime_transition_matrix(r.params)[:, :, 0]\n"  // P[i, j] = P(s_t = i | s_{t-1} = j)
+      "p = dict(zip(r.model.param_names, r.params))\n"
+      "print(repr(r.llf))\n"
+      "print(' '.join(repr(v) for v in [P[0,0], P[1,0], P[0,1], P[1,1], p['const[0]'], p['const[1]'], p['sigma2[0]'], p['sigma2[1]']]))\n";
+  mre::testing::write_file(dir / "fit.py", script);
+  const auto r = mre::testing::run_shell("/usr/bin/python3 " + (dir / "fit.py").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  double llf = 0;
+  double p00, p01, p10, p11, c0, c1, s0, s1;
+  lines >> llf >> p00 >> p01 >> p10 >> p11 >> c0 >> c1 >> s0 >> s1;
+  GaussianHmmParams theirs;
+  theirs.covariance = CovarianceType::kFull;
+  theirs.transition = (Matrix(2, 2) << p00, p01, p10, p11).finished();
+  theirs.initial = stationary_distribution(theirs.transition);
+  theirs.means = (Matrix(2, 1) << c0, c1).finished();
+  theirs.covariances = {Matrix::Constant(1, 1, s0), Matrix::Constant(1, 1, s1)};
+  const double ours = forward_filter(log_emission(theirs, sim.data), theirs.transition, theirs.initial).log_likelihood;
+  // 1e-6: both are exact evaluations of one likelihood; differences are summation rounding.
+  EXPECT_NEAR(ours, llf, 1e-6);
+  // Our EM started at their optimum (free initial distribution, no floor) finds at least that
+  // likelihood and moves the parameters only by the freedom of the initial state.
+  const auto refit = hmm::fit_from(sim.data, theirs, {.n_iter = 500, .tol = 1e-10, .min_covar = 0.0});
+  EXPECT_GE(refit.log_likelihood, llf - 1e-6);
+  EXPECT_LT(refit.log_likelihood - llf, 2.0);  // at most the log of one initial probability
+  EXPECT_NEAR(refit.params.means(0, 0), c0, 0.02);
+  EXPECT_NEAR(refit.params.transition(0, 0), p00, 0.005);
+}
+
+}  // namespace
+}  // namespace mre::regimes::hmm
