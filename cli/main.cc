@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "mre/core/allocator.h"
 #include "mre/core/error.h"
 
 #ifndef MRE_VERSION
@@ -12,6 +13,7 @@
 #endif
 
 int main(int argc, char** argv) {
+  mre::tune_allocator();
   CLI::App app{
       "mre — the Macro Regime Engine.\n"
       "Ingests macro and market series into a versioned store, and (as the stages land) builds\n"

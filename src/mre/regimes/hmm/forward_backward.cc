@@ -63,38 +63,73 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
   check_arg(T >= 1, "log_emission", "must have at least one row");
   check_arg(transition.rows() == K && transition.cols() == K, "transition", "must be K x K");
   check_arg(initial.size() == K, "initial", "must have K entries");
-
-  // Forward with scales c_t: alpha_hat_t = (alpha_hat_{t-1} A .* b_t) / c_t.
-  Matrix b(T, K);  // shifted emission densities
+  // Internally time runs along columns (K x T), so each step touches contiguous memory.
+  Matrix b = log_emission.transpose();
   Vector scale(T);
   ForwardBackwardResult out;
-  out.filtered.resize(T, K);
-  RowVector row;
   for (Eigen::Index t = 0; t < T; ++t) {
-    const double shift = shifted_exp(log_emission.row(t), row);
-    b.row(t) = row;
-    Vector joint = t == 0 ? Vector(initial.cwiseProduct(row.transpose()))
-                          : Vector((transition.transpose() * out.filtered.row(t - 1).transpose())
-                                       .cwiseProduct(row.transpose()));
-    scale(t) = joint.sum();
-    check_invariant(scale(t) > 0, "an observation has zero density under every reachable state");
-    out.filtered.row(t) = (joint / scale(t)).transpose();
-    out.log_likelihood += std::log(scale(t)) + shift;
+    const double shift = b.col(t).maxCoeff();
+    check_invariant(std::isfinite(shift), "an observation has zero density under every state");
+    b.col(t) = (b.col(t).array() - shift).exp();
+    out.log_likelihood += shift;
   }
-  // Backward: beta_hat_t = A (b_{t+1} .* beta_hat_{t+1}) / c_{t+1}; gamma = alpha_hat .* beta_hat.
-  Matrix beta(T, K);
-  beta.row(T - 1).setOnes();
-  out.transition_counts = Matrix::Zero(K, K);
+  // Forward: alpha_hat_t = (A' alpha_hat_{t-1}) .* b_t / c_t. K is small: plain loops over
+  // contiguous columns beat Eigen's dynamic-size matrix-vector dispatch here.
+  Matrix alpha(K, T);
+  Matrix beta(K, T);
+  Matrix w(K, T);
+  const double* a = transition.data();  // column-major: a[i + j K] = A(i, j)
+  double* alpha_data = alpha.data();
+  const double* b_data = b.data();
+  for (Eigen::Index k = 0; k < K; ++k) alpha_data[k] = initial(k) * b_data[k];
+  for (Eigen::Index t = 0; t < T; ++t) {
+    double* now = alpha_data + t * K;
+    const double* emission = b_data + t * K;
+    if (t > 0) {
+      const double* before = now - K;
+      for (Eigen::Index j = 0; j < K; ++j) {
+        double sum = 0;
+        for (Eigen::Index i = 0; i < K; ++i) sum += a[i + j * K] * before[i];
+        now[j] = sum * emission[j];
+      }
+    }
+    double c = 0;
+    for (Eigen::Index k = 0; k < K; ++k) c += now[k];
+    check_invariant(c > 0, "an observation has zero density under every reachable state");
+    const double inverse = 1.0 / c;
+    for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
+    scale(t) = c;
+    out.log_likelihood += std::log(c);
+  }
+  // Backward: beta_hat_{t-1} = A (b_t .* beta_hat_t) / c_t; w_t = b_t .* beta_hat_t / c_t.
+  double* beta_data = beta.data();
+  double* w_data = w.data();
+  for (Eigen::Index k = 0; k < K; ++k) beta_data[(T - 1) * K + k] = 1.0;
   for (Eigen::Index t = T - 1; t >= 1; --t) {
-    const RowVector weighted = b.row(t).cwiseProduct(beta.row(t)) / scale(t);
-    beta.row(t - 1) = (transition * weighted.transpose()).transpose();
-    // xi_t(i, j) = alpha_hat_{t-1}(i) A(i, j) b_t(j) beta_hat_t(j) / c_t
-    out.transition_counts.noalias() += out.filtered.row(t - 1).transpose() * weighted;
+    double* wt = w_data + t * K;
+    const double* bt = beta_data + t * K;
+    const double* emission = b_data + t * K;
+    const double inverse = 1.0 / scale(t);
+    for (Eigen::Index k = 0; k < K; ++k) wt[k] = emission[k] * bt[k] * inverse;
+    double* previous = beta_data + (t - 1) * K;
+    for (Eigen::Index i = 0; i < K; ++i) {
+      double sum = 0;
+      for (Eigen::Index j = 0; j < K; ++j) sum += a[i + j * K] * wt[j];
+      previous[i] = sum;
+    }
   }
-  out.transition_counts = out.transition_counts.cwiseProduct(transition);
-  out.smoothed = out.filtered.cwiseProduct(beta);
-  // Exact in theory; renormalise rows against rounding.
-  for (Eigen::Index t = 0; t < T; ++t) out.smoothed.row(t) /= out.smoothed.row(t).sum();
+  // xi summed over t: A .* (sum_t alpha_hat_{t-1} w_t').
+  if (T > 1) {
+    out.transition_counts.noalias() = alpha.leftCols(T - 1) * w.rightCols(T - 1).transpose();
+    out.transition_counts.array() *= transition.array();
+  } else {
+    out.transition_counts = Matrix::Zero(K, K);
+  }
+  Matrix gamma = alpha.cwiseProduct(beta);
+  // Exact in theory; renormalise against rounding.
+  for (Eigen::Index t = 0; t < T; ++t) gamma.col(t) /= gamma.col(t).sum();
+  out.filtered = alpha.transpose();
+  out.smoothed = gamma.transpose();
   return out;
 }
 

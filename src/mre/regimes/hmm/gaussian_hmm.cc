@@ -5,6 +5,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -25,6 +26,7 @@ struct Pattern {
   std::vector<Eigen::Index> observed;
   std::vector<Eigen::Index> missing;
   std::vector<Eigen::Index> rows;
+  Matrix observed_values_t;  // observed x rows: the pattern's data, transposed, cached for EM
 };
 
 std::vector<Pattern> missing_patterns(const Matrix& data) {
@@ -42,6 +44,14 @@ std::vector<Pattern> missing_patterns(const Matrix& data) {
   }
   std::vector<Pattern> out;
   for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
+  for (auto& p : out) {
+    p.observed_values_t.resize(static_cast<Eigen::Index>(p.observed.size()), static_cast<Eigen::Index>(p.rows.size()));
+    for (std::size_t i = 0; i < p.rows.size(); ++i) {
+      for (std::size_t j = 0; j < p.observed.size(); ++j) {
+        p.observed_values_t(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) = data(p.rows[i], p.observed[j]);
+      }
+    }
+  }
   return out;
 }
 
@@ -74,21 +84,32 @@ Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
   const double log_2pi = std::log(2.0 * std::numbers::pi);
   for (const auto& p : patterns) {
     if (p.observed.empty()) continue;  // nothing observed: density 1 under every state
-    const Matrix x = select(data, p.rows, p.observed);  // n x o
     const auto o = static_cast<double>(p.observed.size());
+    Matrix centred(p.observed_values_t.rows(), std::min<Eigen::Index>(256, p.observed_values_t.cols()));
+    Matrix z(centred.rows(), centred.cols());
     for (int k = 0; k < K; ++k) {
       const Matrix sigma = select(params.covariances[static_cast<std::size_t>(k)], p.observed, p.observed);
       const auto llt = cholesky(sigma, k);
       const Matrix& L = llt.matrixL();
       double log_det = 0;
       for (Eigen::Index i = 0; i < L.rows(); ++i) log_det += 2.0 * std::log(L(i, i));
-      RowVector mu(static_cast<Eigen::Index>(p.observed.size()));
+      Vector mu(static_cast<Eigen::Index>(p.observed.size()));
       for (std::size_t j = 0; j < p.observed.size(); ++j) mu(static_cast<Eigen::Index>(j)) = params.means(k, p.observed[j]);
-      Matrix centred = (x.rowwise() - mu).transpose();  // o x n
-      llt.matrixL().solveInPlace(centred);
-      const Vector maha = centred.colwise().squaredNorm().transpose();
-      for (std::size_t i = 0; i < p.rows.size(); ++i) {
-        out(p.rows[i], k) = -0.5 * (o * log_2pi + log_det + maha(static_cast<Eigen::Index>(i)));
+      // Mahalanobis distances ||L^{-1} (x - mu)||^2: with L^{-1} formed once (o x o), the n
+      // right-hand sides are one matrix product, much faster than a triangular solve with n
+      // right-hand sides.
+      // Blocks of columns keep the temporaries in cache (the whole T x D data does not fit).
+      const Matrix inverse_l = llt.matrixL().solve(Matrix::Identity(L.rows(), L.cols()));
+      const double constant = o * log_2pi + log_det;
+      const Eigen::Index n = p.observed_values_t.cols();
+      constexpr Eigen::Index kBlock = 256;
+      for (Eigen::Index start = 0; start < n; start += kBlock) {
+        const Eigen::Index width = std::min(kBlock, n - start);
+        centred.leftCols(width) = p.observed_values_t.middleCols(start, width).colwise() - mu;
+        z.leftCols(width).noalias() = inverse_l.triangularView<Eigen::Lower>() * centred.leftCols(width);
+        for (Eigen::Index i = 0; i < width; ++i) {
+          out(p.rows[static_cast<std::size_t>(start + i)], k) = -0.5 * (constant + z.col(i).squaredNorm());
+        }
       }
     }
   }
@@ -188,6 +209,11 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   std::uniform_int_distribution<Eigen::Index> pick_row(0, T - 1);
   EmState state;
   bool reseeded_last = false;
+  // The data transposed (D x T) for the M-step; with missing values the per-state filled copy
+  // is transposed instead.
+  const bool complete = patterns.size() == 1 && patterns.front().missing.empty();
+  const Matrix complete_t = complete ? Matrix(data.transpose()) : Matrix();
+  std::optional<Matrix> filled_t;
   for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
     const Matrix log_b = log_emission_with(params, data, patterns);
     const ForwardBackwardResult fb = forward_backward(log_b, params.transition, params.initial);
@@ -227,7 +253,9 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       }
       // Fill each row's missing dimensions with their conditional mean under state k and
       // collect the conditional covariance of the missing block (exact EM for missing data).
-      Matrix filled = data;
+      // Complete data (the common case) is used in place; a copy only when values are missing.
+      std::optional<Matrix> filled_copy;
+      if (patterns.size() > 1 || !patterns.front().missing.empty()) filled_copy = data;
       Matrix correction = Matrix::Zero(D, D);
       const Matrix& sigma = params.covariances[static_cast<std::size_t>(k)];
       for (const auto& p : patterns) {
@@ -236,7 +264,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         for (const auto t : p.rows) pattern_weight += gamma(t, k);
         if (p.observed.empty()) {
           for (const auto t : p.rows) {
-            for (const auto m : p.missing) filled(t, m) = params.means(k, m);
+            for (const auto m : p.missing) (*filled_copy)(t, m) = params.means(k, m);
           }
           for (std::size_t a = 0; a < p.missing.size(); ++a) {
             for (std::size_t b = 0; b < p.missing.size(); ++b) {
@@ -258,7 +286,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
           }
           const Vector fill = regression * deviation;
           for (std::size_t j = 0; j < p.missing.size(); ++j) {
-            filled(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
+            (*filled_copy)(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
           }
         }
         for (std::size_t a = 0; a < p.missing.size(); ++a) {
@@ -268,11 +296,22 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
           }
         }
       }
+      // Scatter = sum_t g_t (x_t - mean)(x_t - mean)', accumulated over blocks of time on the
+      // transposed data (D x T, contiguous per observation) so temporaries stay in cache.
+      const Matrix& data_t = filled_copy ? filled_t.emplace(filled_copy->transpose()) : complete_t;
       const Vector g = gamma.col(k);
-      const RowVector mean = (g.transpose() * filled) / nk;
-      next.means.row(k) = mean;
-      const Matrix centred = filled.rowwise() - mean;
-      scatter[static_cast<std::size_t>(k)] = centred.transpose() * g.asDiagonal() * centred + correction;
+      const Vector mean = (data_t * g) / nk;
+      next.means.row(k) = mean.transpose();
+      Matrix s = Matrix::Zero(D, D);
+      constexpr Eigen::Index kBlock = 256;
+      Matrix block(D, std::min<Eigen::Index>(kBlock, T));
+      for (Eigen::Index start = 0; start < T; start += kBlock) {
+        const Eigen::Index width = std::min(kBlock, T - start);
+        block.leftCols(width) = data_t.middleCols(start, width).colwise() - mean;
+        block.leftCols(width).array().rowwise() *= g.segment(start, width).array().sqrt().transpose();
+        s.selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(width));
+      }
+      scatter[static_cast<std::size_t>(k)] = Matrix(s.selfadjointView<Eigen::Lower>()) + correction;
     }
     next.covariances = constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
     params = std::move(next);

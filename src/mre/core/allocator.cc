@@ -1,0 +1,17 @@
+// glibc mallopt settings; see allocator.h.
+#include "mre/core/allocator.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace mre {
+
+void tune_allocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);  // serve blocks up to 256 MiB from the heap
+  mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);  // and keep up to 512 MiB of freed heap
+#endif
+}
+
+}  // namespace mre
