@@ -50,7 +50,8 @@ struct GaussianHmmFit {
   int iterations = 0;           // EM iterations of the best restart
   bool converged = false;       // the gain fell below tol before n_iter
   std::vector<double> trace;    // log-likelihood before each M-step of the best restart
-  bool monotone = true;         // trace never decreased by more than rounding
+  bool monotone = true;         // trace never decreased by more than rounding (with min_covar > 0
+                                // the floor is not part of the likelihood, so small dips can occur)
   int reseeded_states = 0;      // dead or degenerate states re-seeded during EM
   int best_init = 0;            // which restart won
   double aic = 0.0;             // -2 LL + 2 p

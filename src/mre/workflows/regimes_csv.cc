@@ -1,0 +1,191 @@
+// Quick regime fitting and prediction on CSV files.
+#include "mre/workflows/regimes_csv.h"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "mre/codec/hmm_json.h"
+#include "mre/core/csv.h"
+#include "mre/core/error.h"
+#include "mre/core/format.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/hmm/viterbi.h"
+#include "mre/regimes/kmeans/kmeans.h"
+
+namespace mre::workflows {
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Reorders table columns to `features` (NotFound naming a missing one).
+Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string>& features,
+                        const std::filesystem::path& path) {
+  if (features.empty()) return table.values;
+  Matrix out(table.values.rows(), static_cast<Eigen::Index>(features.size()));
+  for (std::size_t f = 0; f < features.size(); ++f) {
+    const auto it = std::find(table.names.begin(), table.names.end(), features[f]);
+    if (it == table.names.end()) {
+      throw Error(ErrorCode::kNotFound, path.string() + ": no column '" + features[f] + "' (the model's feature)");
+    }
+    out.col(static_cast<Eigen::Index>(f)) = table.values.col(it - table.names.begin());
+  }
+  return out;
+}
+
+}  // namespace
+
+FeatureTable read_feature_csv(const std::filesystem::path& path) {
+  CsvReader reader = CsvReader::open(path);
+  const auto& header = reader.header();
+  const std::string first = header.empty() ? "" : to_lower(header[0]);
+  if (header.size() < 2 || (first != "date" && first != "timestamp")) {
+    throw Error(ErrorCode::kDataError, path.string() + ":1: expected a 'date' (or 'timestamp') column first, then feature columns");
+  }
+  FeatureTable table;
+  table.names.assign(header.begin() + 1, header.end());
+  std::vector<double> values;
+  CsvRow row;
+  while (reader.next(row)) {
+    const std::string where = path.string() + ":" + std::to_string(row.line) + ": ";
+    if (row.fields.size() != header.size()) {
+      throw Error(ErrorCode::kDataError, where + "expected " + std::to_string(header.size()) + " fields, got " +
+                                             std::to_string(row.fields.size()));
+    }
+    const auto text = row.fields[0];
+    const auto date = Date::parse(text.substr(0, std::min<std::size_t>(10, text.size())));
+    if (!date) throw Error(ErrorCode::kDataError, where + "cannot parse date '" + std::string(text) + "'");
+    if (!table.dates.empty() && !(table.dates.back() < *date)) {
+      throw Error(ErrorCode::kDataError, where + "date " + date->iso() + " does not come after " +
+                                             table.dates.back().iso() + " (rows must be sorted, no duplicates)");
+    }
+    table.dates.push_back(*date);
+    for (std::size_t c = 1; c < row.fields.size(); ++c) {
+      if (is_missing_token(row.fields[c])) {
+        values.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      const auto v = parse_double(row.fields[c]);
+      if (!v) {
+        throw Error(ErrorCode::kDataError, where + "column '" + header[c] + "': '" + std::string(row.fields[c]) +
+                                               "' is not a finite number");
+      }
+      values.push_back(*v);
+    }
+  }
+  if (table.dates.empty()) throw Error(ErrorCode::kDataError, path.string() + ": no data rows");
+  const auto cols = static_cast<Eigen::Index>(table.names.size());
+  table.values = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      values.data(), static_cast<Eigen::Index>(table.dates.size()), cols);
+  for (Eigen::Index c = 0; c < cols; ++c) {
+    if (table.values.col(c).array().isNaN().all()) {
+      throw Error(ErrorCode::kDataError, path.string() + ": column '" + table.names[static_cast<std::size_t>(c)] +
+                                             "' has no values");
+    }
+  }
+  return table;
+}
+
+CsvFitResult fit_csv(const CsvFitOptions& options) {
+  const FeatureTable table = read_feature_csv(options.data);
+  CsvFitResult out;
+  if (options.method == "kmeans") {
+    if (table.values.hasNaN()) {
+      throw Error(ErrorCode::kDataError, options.data.string() + ": k-means needs complete rows; drop or fill empty cells");
+    }
+    const auto km = regimes::kmeans::fit(table.values, {.n_clusters = options.hmm.n_states,
+                                                         .n_init = std::max(options.hmm.n_init, 10),
+                                                         .seed = options.hmm.seed});
+    std::ostringstream summary;
+    summary.precision(17);
+    summary << "{\"method\": \"kmeans\", \"n_clusters\": " << options.hmm.n_states << ", \"inertia\": " << km.inertia
+            << ", \"iterations\": " << km.iterations << ", \"converged\": " << (km.converged ? "true" : "false") << "}";
+    out.summary_json = summary.str();
+    // k-means centres saved as a spherical-covariance HMM-shaped document would mislead; keep
+    // them as a plain JSON matrix.
+    std::ostringstream params;
+    params.precision(17);
+    params << "{\"model\": \"kmeans\", \"features\": [";
+    for (std::size_t i = 0; i < table.names.size(); ++i) params << (i ? ", " : "") << '"' << table.names[i] << '"';
+    params << "], \"centers\": [";
+    for (Eigen::Index k = 0; k < km.centers.rows(); ++k) {
+      params << (k ? ", " : "") << "[";
+      for (Eigen::Index d = 0; d < km.centers.cols(); ++d) params << (d ? ", " : "") << km.centers(k, d);
+      params << "]";
+    }
+    params << "]}";
+    out.params_json = params.str();
+    return out;
+  }
+  if (options.method != "hmm") {
+    throw Error(ErrorCode::kInvalidArgument, "--method: unknown method '" + options.method + "' (expected hmm or kmeans)");
+  }
+  regimes::hmm::GaussianHmmFit fit;
+  if (options.init) {
+    const auto loaded = codec::hmm_params_from_json(read_text(*options.init), options.init->string());
+    if (loaded.params.n_features() != table.values.cols()) {
+      throw Error(ErrorCode::kInvalidArgument, options.init->string() + ": the model has " +
+                                                   std::to_string(loaded.params.n_features()) + " features, " +
+                                                   options.data.string() + " has " +
+                                                   std::to_string(table.values.cols()));
+    }
+    auto config = options.hmm;
+    config.covariance = loaded.params.covariance;
+    fit = regimes::hmm::fit_from(columns_in_order(table, loaded.features, options.data), loaded.params, config);
+  } else {
+    fit = regimes::hmm::fit(table.values, options.hmm);
+  }
+  out.params_json = codec::hmm_params_to_json(fit.params, table.names);
+  out.summary_json = codec::hmm_fit_summary_json(fit, static_cast<std::size_t>(table.values.rows()));
+  return out;
+}
+
+std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode) {
+  const auto loaded = codec::hmm_params_from_json(read_text(model), model.string());
+  const FeatureTable table = read_feature_csv(data);
+  const Matrix x = columns_in_order(table, loaded.features, data);
+  if (x.cols() != loaded.params.n_features()) {
+    throw Error(ErrorCode::kInvalidArgument, data.string() + ": has " + std::to_string(x.cols()) +
+                                                 " feature columns, the model " + std::to_string(loaded.params.n_features()));
+  }
+  const Matrix log_b = regimes::hmm::log_emission(loaded.params, x);
+  std::string out = "date";
+  if (mode == PredictMode::kViterbi) {
+    const auto path = regimes::hmm::viterbi(log_b, loaded.params.transition, loaded.params.initial).path;
+    out += ",state\n";
+    for (std::size_t t = 0; t < path.size(); ++t) {
+      out += table.dates[t].iso();
+      out += ',';
+      out += std::to_string(path[t]);
+      out += '\n';
+    }
+    return out;
+  }
+  const Matrix probabilities =
+      mode == PredictMode::kSmoothed
+          ? regimes::hmm::forward_backward(log_b, loaded.params.transition, loaded.params.initial).smoothed
+          : regimes::hmm::forward_filter(log_b, loaded.params.transition, loaded.params.initial).filtered;
+  for (int k = 0; k < loaded.params.n_states(); ++k) {
+    out += ",state_";
+    out += std::to_string(k);
+  }
+  out += '\n';
+  for (Eigen::Index t = 0; t < probabilities.rows(); ++t) {
+    out += table.dates[static_cast<std::size_t>(t)].iso();
+    for (Eigen::Index k = 0; k < probabilities.cols(); ++k) {
+      out += ',';
+      out += format_double(probabilities(t, k));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace mre::workflows

@@ -1,0 +1,46 @@
+// The quick regime path on a user's CSV, without the store or a spec: fit a Gaussian HMM or
+// k-means on every column but the date, save the parameters as JSON, and predict state
+// probabilities for a CSV with the same columns.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/core/linalg.h"
+#include "mre/regimes/hmm/gaussian_hmm.h"
+
+namespace mre::workflows {
+
+struct FeatureTable {
+  std::vector<Date> dates;
+  std::vector<std::string> names;
+  Matrix values;  // dates x names, NaN where empty
+};
+
+// A CSV whose first column (named date or timestamp) holds ISO dates, strictly increasing, and
+// every other column numbers or empty cells. DataError "FILE:LINE: ..." otherwise.
+FeatureTable read_feature_csv(const std::filesystem::path& path);
+
+struct CsvFitOptions {
+  std::filesystem::path data{};
+  std::string method = "hmm";  // hmm | kmeans
+  regimes::hmm::GaussianHmmConfig hmm{};
+  std::optional<std::filesystem::path> init{};  // warm start from saved parameters (hmm)
+};
+
+struct CsvFitResult {
+  std::string params_json;   // what --out receives
+  std::string summary_json;  // what is printed
+};
+
+CsvFitResult fit_csv(const CsvFitOptions& options);
+
+enum class PredictMode { kFiltered, kSmoothed, kViterbi };
+
+// Returns the CSV text: date,<state columns> (probabilities) or date,state (Viterbi).
+std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode);
+
+}  // namespace mre::workflows

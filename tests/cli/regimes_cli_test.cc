@@ -1,0 +1,145 @@
+// `mre regimes fit|predict` on CSV files: a fit that recovers two obvious regimes, saved
+// parameters that reload bit for bit and warm-start, filtered/smoothed/Viterbi output, and
+// bad input named by parameter, file or column.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "mre/core/date.h"
+#include "support/test_support.h"
+
+namespace mre::testing {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// 600 business-like days: calm (mean 0, sd 0.5) for 300 days, then stressed (mean 4, sd 1.5).
+std::string two_regime_csv(bool with_gap = false) {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> z;
+  std::ostringstream out;
+  out.precision(17);
+  out << "date,spread,vol\n";
+  Date day = *Date::parse("2020-01-01");
+  for (int t = 0; t < 600; ++t, day = day + 1) {
+    const bool stressed = t >= 300;
+    const double a = (stressed ? 4.0 : 0.0) + (stressed ? 1.5 : 0.5) * z(rng);
+    const double b = (stressed ? 30.0 : 12.0) + 2.0 * z(rng);
+    out << day.iso() << ',' << a << ',';
+    if (!(with_gap && t % 10 == 0)) out << b;
+    out << '\n';
+  }
+  return out.str();
+}
+
+TEST(RegimesCli, FitSavesParametersAndPredictGivesFilteredProbabilities) {
+  TempDir dir;
+  write_file(dir / "x.csv", two_regime_csv(true));
+  const auto fit = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--states", "2", "--out",
+                            (dir / "m.json").string()});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_TRUE(contains(fit.out, "\"converged\": true")) << fit.out;
+  EXPECT_TRUE(contains(fit.out, "\"observations\": 600")) << fit.out;
+  EXPECT_TRUE(contains(read_file(dir / "m.json"), "\"features\": [\n  \"spread\",\n  \"vol\"\n ]")) << read_file(dir / "m.json");
+
+  const auto filtered = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data", (dir / "x.csv").string()});
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  std::istringstream lines(filtered.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "date,state_0,state_1");
+  // Every row sums to 1, and the two halves sit in different states with high probability.
+  int rows = 0, confident = 0;
+  int first_half_state = -1;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string date, p0, p1;
+    std::getline(fields, date, ',');
+    std::getline(fields, p0, ',');
+    std::getline(fields, p1, ',');
+    const double a = std::stod(p0), b = std::stod(p1);
+    EXPECT_NEAR(a + b, 1.0, 1e-12);  // normalised in the filter step
+    const int state = a > b ? 0 : 1;
+    if (rows == 10) first_half_state = state;
+    if (rows >= 20 && rows < 280) confident += state == first_half_state && std::max(a, b) > 0.99;
+    if (rows >= 320) confident += state != first_half_state && std::max(a, b) > 0.99;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 600);
+  EXPECT_GE(confident, 0.97 * (260 + 280));  // regimes this distinct are rarely in doubt
+
+  const auto viterbi = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data",
+                                (dir / "x.csv").string(), "--viterbi"});
+  EXPECT_TRUE(contains(viterbi.out, "date,state\n2020-01-01,")) << viterbi.out;
+  const auto smoothed = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data",
+                                 (dir / "x.csv").string(), "--smoothed", "--out", (dir / "s.csv").string()});
+  EXPECT_EQ(smoothed.exit_code, 0) << smoothed.err;
+  EXPECT_TRUE(contains(read_file(dir / "s.csv"), "date,state_0,state_1\n"));
+
+  // A warm start from the saved optimum converges at once to the same likelihood.
+  const auto warm = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--init", (dir / "m.json").string()});
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_TRUE(contains(warm.out, "\"iterations\": 2")) << warm.out;
+}
+
+TEST(RegimesCli, KMeansOnCompleteData) {
+  TempDir dir;
+  write_file(dir / "x.csv", two_regime_csv(false));
+  const auto r = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--method", "kmeans", "--states", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"method\": \"kmeans\"")) << r.out;
+  write_file(dir / "gap.csv", two_regime_csv(true));
+  const auto gap = run_mre({"regimes", "fit", "--data", (dir / "gap.csv").string(), "--method", "kmeans"});
+  EXPECT_EQ(gap.exit_code, 2);
+  EXPECT_TRUE(contains(gap.err, "k-means needs complete rows")) << gap.err;
+}
+
+TEST(RegimesCli, BadInputIsNamed) {
+  TempDir dir;
+  write_file(dir / "x.csv", two_regime_csv());
+  const auto x = (dir / "x.csv").string();
+  const auto one_state = run_mre({"regimes", "fit", "--data", x, "--states", "1"});
+  EXPECT_EQ(one_state.exit_code, 1);
+  EXPECT_TRUE(contains(one_state.err, "n_states")) << one_state.err;
+  const auto covariance = run_mre({"regimes", "fit", "--data", x, "--covariance", "banded"});
+  EXPECT_EQ(covariance.exit_code, 1);
+  EXPECT_TRUE(contains(covariance.err, "covariance: unknown type 'banded'")) << covariance.err;
+  const auto too_many = run_mre({"regimes", "fit", "--data", x, "--states", "40"});
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_TRUE(contains(too_many.err, "fewer observations (600) than parameters")) << too_many.err;
+
+  write_file(dir / "inf.csv", "date,a,b\n2020-01-01,1,2\n2020-01-02,inf,3\n");
+  const auto inf = run_mre({"regimes", "fit", "--data", (dir / "inf.csv").string()});
+  EXPECT_EQ(inf.exit_code, 2);
+  EXPECT_TRUE(contains(inf.err, "inf.csv:3: column 'a': 'inf' is not a finite number")) << inf.err;
+  write_file(dir / "empty_col.csv", "date,a,b\n2020-01-01,1,\n2020-01-02,2,\n");
+  const auto empty = run_mre({"regimes", "fit", "--data", (dir / "empty_col.csv").string()});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_TRUE(contains(empty.err, "column 'b' has no values")) << empty.err;
+  write_file(dir / "unsorted.csv", "date,a\n2020-01-02,1\n2020-01-01,2\n");
+  const auto unsorted = run_mre({"regimes", "fit", "--data", (dir / "unsorted.csv").string()});
+  EXPECT_EQ(unsorted.exit_code, 2);
+  EXPECT_TRUE(contains(unsorted.err, "unsorted.csv:3: date 2020-01-01 does not come after 2020-01-02")) << unsorted.err;
+
+  // An --init whose shapes do not match the data.
+  ASSERT_EQ(run_mre({"regimes", "fit", "--data", x, "--states", "2", "--out", (dir / "m.json").string()}).exit_code, 0);
+  write_file(dir / "three.csv", "date,a,b,c\n2020-01-01,1,2,3\n2020-01-02,2,3,4\n");
+  const auto shape = run_mre({"regimes", "fit", "--data", (dir / "three.csv").string(), "--init", (dir / "m.json").string()});
+  EXPECT_EQ(shape.exit_code, 1);
+  EXPECT_TRUE(contains(shape.err, "the model has 2 features")) << shape.err;
+  write_file(dir / "broken.json", "{\"model\": \"gaussian_hmm\", \"covariance\": \"full\"");
+  const auto broken = run_mre({"regimes", "predict", "--model", (dir / "broken.json").string(), "--data", x});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_TRUE(contains(broken.err, "broken.json: not valid JSON")) << broken.err;
+  write_file(dir / "other.csv", "date,spread,volume\n2020-01-01,1,2\n");
+  const auto missing = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data", (dir / "other.csv").string()});
+  EXPECT_EQ(missing.exit_code, 4);
+  EXPECT_TRUE(contains(missing.err, "no column 'vol'")) << missing.err;
+}
+
+}  // namespace
+}  // namespace mre::testing
