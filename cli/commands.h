@@ -14,6 +14,7 @@ class App;
 
 namespace mre::workflows {
 struct BuildFeaturesReport;
+struct DetectRegimesReport;
 }
 
 namespace mre::cli {
@@ -39,6 +40,7 @@ void register_regimes(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);
+void print_regime_report(const workflows::DetectRegimesReport& report);
 
 // A --from/--to style option: nullopt when empty; InvalidArgument naming the option otherwise.
 std::optional<Date> parse_date_option(const std::string& text, const char* option);

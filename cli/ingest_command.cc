@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "mre/store/store.h"
 #include "mre/workflows/build_features.h"
+#include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/ingest.h"
 
 namespace mre::cli {
@@ -83,7 +84,9 @@ void register_run(CLI::App& app, Action& action) {
       "run",
       "The main job on the bundled data: every stage in order, a progress line per stage on\n"
       "stderr. Stages so far: ingest (the whole snapshot), features (the default sets in\n"
-      "config/features/, each under an automatic tag F_<name>_<hash of spec and data>).\n"
+      "config/features/, each under an automatic tag F_<name>_<hash of spec and data>), regimes\n"
+      "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, walk-forward;\n"
+      "tags R_<name>_<hash>).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
@@ -94,7 +97,7 @@ void register_run(CLI::App& app, Action& action) {
       const auto report = workflows::ingest(*store, to_options(*args));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/2] ingest: " + summary_line(report, seconds));
+      say("[1/3] ingest: " + summary_line(report, seconds));
       const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
       for (const char* name : {"indicators", "macro_ltv", "cross_asset"}) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -102,17 +105,30 @@ void register_run(CLI::App& app, Action& action) {
             *store, {.spec_path = config / (std::string(name) + ".yml"),
                      .version = "auto",
                      .universe_path = args->common.universe});
-        say(fmt::format("[2/2] features {}: {} ({:.2f} s)", name,
+        say(fmt::format("[2/3] features {}: {} ({:.2f} s)", name,
                         built.written ? "built " + built.version : built.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+      }
+      const auto regimes_dir = std::filesystem::path(args->common.universe).parent_path() / "regimes";
+      for (const char* name : {"rules", "hmm_macro", "hmm_indicators"}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto fitted = workflows::detect_regimes(
+            *store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
+        say(fmt::format("[3/3] regimes {}: {} ({:.2f} s)", name,
+                        fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+        if (fitted.latest) {
+          say(fmt::format("      latest {}: {} (score {:.3f})", fitted.latest->date.iso(), fitted.latest->regime,
+                          fitted.latest->score));
+        }
       }
       const auto series = store->list_series();
       std::size_t rows = 0;
       for (const auto& s : series) rows += s.rows;
-      say(fmt::format("done: the store holds {} series ({} rows) and {} feature versions. Next: "
-                      "`mre series list --db {}`, `mre features list --db {}`",
-                      series.size(), rows, store->list_feature_versions().size(), args->common.db,
-                      args->common.db));
+      say(fmt::format("done: the store holds {} series ({} rows), {} feature versions and {} regime versions. "
+                      "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
+                      series.size(), rows, store->list_feature_versions().size(),
+                      store->list_regime_models().size(), args->common.db, args->common.db));
       return 0;
     };
   });

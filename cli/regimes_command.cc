@@ -1,17 +1,26 @@
 // `mre regimes fit|predict`: regime models on the store's feature versions or on a CSV.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
+#include "mre/codec/regimes_json.h"
+#include "mre/core/format.h"
+#include "mre/store/store.h"
+#include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regimes_csv.h"
 
 namespace mre::cli {
 namespace {
 
 struct FitArgs {
+  CommonOptions common;
+  std::string spec;
+  std::string version;
+  std::string features_version;
   std::string data;
   std::string method = "hmm";
   int states = 6;
@@ -48,7 +57,21 @@ void write_output(const std::string& path, const std::string& text) {
   std::filesystem::rename(tmp, path);
 }
 
+int fit_spec(const FitArgs& args) {
+  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required with --spec");
+  auto store = store::open_store(args.common.db, true);
+  const auto report = workflows::detect_regimes(
+      *store, {.spec_path = args.spec, .version = args.version, .features_version = args.features_version});
+  print_regime_report(report);
+  return 0;
+}
+
 int fit(const FitArgs& args) {
+  if (!args.spec.empty()) {
+    if (!args.data.empty()) throw Error(ErrorCode::kInvalidArgument, "--spec and --data exclude each other");
+    return fit_spec(args);
+  }
+  if (args.data.empty()) throw Error(ErrorCode::kInvalidArgument, "give --spec (store) or --data (a CSV)");
   workflows::CsvFitOptions options;
   options.data = args.data;
   options.method = args.method;
@@ -76,7 +99,75 @@ int predict(const PredictArgs& args) {
   return 0;
 }
 
+struct ShowArgs {
+  CommonOptions common;
+  std::string version;
+  std::string from;
+  std::string to;
+  std::string format = "csv";
+};
+
+int list_versions(const ShowArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto models = store->list_regime_models();
+  std::cout << "version,kind,spec,feature_version,labels,rows,first,last,created_at\n";
+  for (const auto& m : models) {
+    std::string labels;
+    for (const auto& l : m.labels) labels += (labels.empty() ? "" : " ") + l;
+    std::cout << m.version << ',' << m.kind << ',' << m.spec_name << ',' << m.feature_version << ',' << labels << ','
+              << m.rows << ',' << (m.first ? m.first->iso() : "") << ',' << (m.last ? m.last->iso() : "") << ','
+              << m.created_at.iso() << "\n";
+  }
+  if (models.empty()) say("no regime versions yet; fit one with 'mre regimes fit --spec'");
+  return 0;
+}
+
+int show_version(const ShowArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto model = store->find_regime_model(args.version);
+  if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + args.version + "' (see 'mre regimes list')");
+  const auto rows = store->read_regimes(args.version, parse_date_option(args.from, "--from"), parse_date_option(args.to, "--to"));
+  if (args.format == "json") {
+    std::cout << codec::regimes_to_json(*model, rows) << "\n";
+    return 0;
+  }
+  std::string out = "date,regime,score";
+  for (const auto& l : model->labels) {
+    out += ",p_";
+    out += l;
+  }
+  out += '\n';
+  for (const auto& r : rows) {
+    out += r.date.iso();
+    out += ',';
+    out += r.regime;
+    out += ',';
+    out += format_double(r.score);
+    for (double p : r.probabilities) {
+      out += ',';
+      out += format_double(p);
+    }
+    out += '\n';
+  }
+  std::cout << out;
+  return 0;
+}
+
 }  // namespace
+
+void print_regime_report(const workflows::DetectRegimesReport& report) {
+  if (report.written) {
+    say("regimes " + report.version + " (" + report.kind + " on features " + report.feature_version + "): " +
+        std::to_string(report.rows) + " dates" +
+        (report.refits ? ", " + std::to_string(report.refits) + " walk-forward fits" : std::string()));
+  } else {
+    say("regimes " + report.version + ": already fitted from this spec and feature version; nothing written");
+  }
+  if (report.latest) {
+    say("  latest " + report.latest->date.iso() + ": " + report.latest->regime + " (score " +
+        format_double(std::round(report.latest->score * 1000) / 1000) + ")");
+  }
+}
 
 void register_regimes(CLI::App& app, Action& action) {
   auto* regimes = app.add_subcommand("regimes", "Regime models: Gaussian HMM and k-means");
@@ -85,11 +176,23 @@ void register_regimes(CLI::App& app, Action& action) {
   auto fit_args = std::make_shared<FitArgs>();
   auto* fit_cmd = regimes->add_subcommand(
       "fit",
-      "Fit a regime model on a CSV (a date column, then one column per feature; empty cells are\n"
-      "missing and, for the HMM, marginalised). Prints the fit summary as JSON (log-likelihood,\n"
-      "iterations, converged, AIC/BIC, expected durations); --out saves the parameters.\n"
-      "Example: mre regimes fit --data features.csv --method hmm --states 3 --out model.json");
-  fit_cmd->add_option("--data", fit_args->data, "The CSV of features")->required();
+      "Fit a regime model.\n"
+      "  With --spec FILE --version TAG: on a feature version in the store (walk-forward HMM,\n"
+      "  k-means or rules, as the spec says); writes regime_models and one row per date to\n"
+      "  regimes_global. Tags are never overwritten.\n"
+      "  With --data FILE.csv: on a CSV (a date column, then one column per feature; empty cells\n"
+      "  are missing and, for the HMM, marginalised); prints the fit summary as JSON\n"
+      "  (log-likelihood, iterations, converged, AIC/BIC, expected durations); --out saves the\n"
+      "  parameters.\n"
+      "Examples:\n"
+      "  mre regimes fit --spec config/regimes/hmm_indicators.yml --version V2_HMM\n"
+      "  mre regimes fit --data features.csv --method hmm --states 3 --out model.json");
+  add_common_options(*fit_cmd, fit_args->common);
+  fit_cmd->add_option("--spec", fit_args->spec, "A regime spec (config/regimes/*.yml): fit on the store's features");
+  fit_cmd->add_option("--version", fit_args->version, "With --spec: the version tag, or 'auto'");
+  fit_cmd->add_option("--features", fit_args->features_version,
+                      "With --spec: the feature version (default: the newest of the spec's feature set)");
+  fit_cmd->add_option("--data", fit_args->data, "A CSV of features (date column first): fit without the store");
   fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans")
       ->check(CLI::IsMember({"hmm", "kmeans"}))
       ->capture_default_str();
@@ -116,6 +219,23 @@ void register_regimes(CLI::App& app, Action& action) {
   predict_cmd->add_flag("--viterbi", predict_args->viterbi, "Most likely state path");
   predict_cmd->add_option("--out", predict_args->out, "Output CSV (default: stdout)");
   predict_cmd->callback([predict_args, &action] { action = [predict_args] { return predict(*predict_args); }; });
+
+  auto list_args = std::make_shared<ShowArgs>();
+  auto* list_cmd = regimes->add_subcommand("list", "Regime versions in the store (CSV)");
+  add_common_options(*list_cmd, list_args->common);
+  list_cmd->callback([list_args, &action] { action = [list_args] { return list_versions(*list_args); }; });
+
+  auto show_args = std::make_shared<ShowArgs>();
+  auto* show_cmd = regimes->add_subcommand(
+      "show", "One regime version: date, regime, score and every regime's probability (filtered)");
+  add_common_options(*show_cmd, show_args->common);
+  show_cmd->add_option("version", show_args->version, "The version tag")->required();
+  show_cmd->add_option("--from", show_args->from, "First date, YYYY-MM-DD");
+  show_cmd->add_option("--to", show_args->to, "Last date, YYYY-MM-DD");
+  show_cmd->add_option("--format", show_args->format, "csv | json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  show_cmd->callback([show_args, &action] { action = [show_args] { return show_version(*show_args); }; });
 }
 
 }  // namespace mre::cli

@@ -310,9 +310,12 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   TempDir dir;
   const auto r = run_mre({"run", "--db", (dir / "run.db").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "[1/2] ingest:")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/3] ingest:")) << r.err;
   for (const char* set : {"indicators", "macro_ltv", "cross_asset"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[2/2] features ") + set + ": built F_" + set + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[2/3] features ") + set + ": built F_" + set + "_")) << r.err;
+  }
+  for (const char* spec : {"rules", "hmm_macro", "hmm_indicators"}) {
+    EXPECT_TRUE(contains(r.err, std::string("[3/3] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
   }
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);

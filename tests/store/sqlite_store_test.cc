@@ -76,8 +76,9 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
   }
   // Turn it back into what schema version 1 left on disk.
   exec_raw(dir / "s.db",
+           "DROP VIEW regimes_global_readable; DROP TABLE regimes_global; DROP TABLE regime_models; "
            "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
-           "DROP TABLE feature_versions; DELETE FROM schema_version WHERE version = 2;");
+           "DROP TABLE feature_versions; DELETE FROM schema_version WHERE version >= 2;");
   {
     SqliteStore reader(dir / "s.db", false);
     EXPECT_EQ(reader.schema_version(), 1);

@@ -258,6 +258,53 @@ TEST_P(StoreContract, BadOrUnknownFeatureTags) {
   }
 }
 
+store::RegimeModel regime_model(const std::string& tag, const std::string& hash, const std::string& features) {
+  store::RegimeModel m;
+  m.version = tag;
+  m.kind = "hmm";
+  m.spec_name = "spec";
+  m.spec_hash = hash;
+  m.spec_text = "name=spec";
+  m.feature_version = features;
+  m.columns = {"a", "b"};
+  m.labels = {"CALM", "STRESS"};
+  m.params_json = "{}";
+  m.diagnostics_json = "{}";
+  m.trained_from = d("2020-01-01");
+  m.created_at = at("2026-01-01T00:00:00Z");
+  return m;
+}
+
+TEST_P(StoreContract, RegimeVersionRoundTripsAndIsBoundToSpecAndFeatures) {
+  auto store = open();
+  const std::vector<store::RegimeRow> rows = {{d("2024-01-02"), "CALM", 0.9, {0.9, 0.1}},
+                                              {d("2024-01-03"), "STRESS", 0.6, {0.4, 0.6}},
+                                              {d("2024-01-04"), "STRESS", 0.75, {0.25, 0.75}}};
+  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows), FeatureWriteOutcome::kWritten);
+  const auto model = store->find_regime_model("V1");
+  ASSERT_TRUE(model.has_value());
+  EXPECT_EQ(model->labels, (std::vector<std::string>{"CALM", "STRESS"}));
+  EXPECT_EQ(model->columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(model->rows, 3u);
+  EXPECT_EQ(model->first, d("2024-01-02"));
+  EXPECT_EQ(model->trained_from, d("2020-01-01"));
+  const auto back = store->read_regimes("V1", d("2024-01-03"), std::nullopt);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].regime, "STRESS");
+  EXPECT_EQ(back[1].probabilities, (std::vector<double>{0.25, 0.75}));  // exact round trip
+  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows), FeatureWriteOutcome::kAlreadyPresent);
+  EXPECT_THROW(store->write_regimes(regime_model("V1", "other", "F1"), rows), Error);
+  EXPECT_THROW(store->write_regimes(regime_model("V1", "h", "F2"), rows), Error);
+  EXPECT_EQ(store->read_regimes("V1", std::nullopt, std::nullopt).size(), 3u);
+  try {
+    store->read_regimes("NOPE", std::nullopt, std::nullopt);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+  ASSERT_EQ(store->list_regime_models().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
     ::testing::Values(

@@ -7,7 +7,9 @@
 #include <limits>
 #include <set>
 
+#include "mre/core/csv.h"
 #include "mre/core/error.h"
+#include "mre/core/format.h"
 
 namespace mre::store {
 
@@ -109,6 +111,66 @@ bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& 
                     incoming.data_watermark + "): build under a new tag");
   }
   return true;
+}
+
+bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming) {
+  if (existing.spec_hash != incoming.spec_hash || existing.feature_version != incoming.feature_version) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "regime version '" + incoming.version + "' already exists for " +
+                    (existing.spec_hash != incoming.spec_hash ? "a different spec (" + existing.spec_name + ")"
+                                                              : "feature version " + existing.feature_version) +
+                    "; versions are never overwritten: fit under a new tag");
+  }
+  return true;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ',';
+    out += n;
+  }
+  return out;
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : text) {
+    if (c == ',') {
+      out.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!text.empty()) out.push_back(current);
+  return out;
+}
+
+std::string format_probabilities(const std::vector<double>& p) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (i) out += ',';
+    out += format_double(p[i]);
+  }
+  return out + "]";
+}
+
+std::vector<double> parse_probabilities(const std::string& text) {
+  std::vector<double> out;
+  std::string_view rest(text);
+  if (!rest.empty() && rest.front() == '[') rest.remove_prefix(1);
+  if (!rest.empty() && rest.back() == ']') rest.remove_suffix(1);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto token = rest.substr(0, comma);
+    const auto v = parse_double(token);
+    out.push_back(v ? *v : std::numeric_limits<double>::quiet_NaN());
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 Panel panel_from_long(const std::vector<std::string>& names, std::vector<FeatureValue> rows) {

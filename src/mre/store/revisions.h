@@ -41,6 +41,15 @@ void validate_version_tag(const std::string& tag);
 // none, true when it is the same spec and data (nothing to write), InvalidArgument otherwise.
 bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& incoming);
 
+// Same binding rule for regime versions (spec hash and feature version).
+bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming);
+// "a,b,c" <-> vector, for the label and column lists the stores keep as text.
+std::string join_names(const std::vector<std::string>& names);
+std::vector<std::string> split_names(const std::string& text);
+// "[0.25,0.75]" <-> vector, shortest round-trip numbers.
+std::string format_probabilities(const std::vector<double>& p);
+std::vector<double> parse_probabilities(const std::string& text);
+
 // The wide panel from long rows (date, column index, value), ordered by date.
 struct FeatureValue {
   Date date;

@@ -4,6 +4,6 @@
 
 namespace mre::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 }  // namespace mre::store

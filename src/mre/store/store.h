@@ -96,6 +96,36 @@ struct FeatureVersion {
 
 enum class FeatureWriteOutcome { kWritten, kAlreadyPresent };
 
+// A regime model version: what it was fitted on and how, its parameters (JSON text from
+// codec/), and the names of its regimes in the order of every probability vector.
+struct RegimeModel {
+  std::string version{};          // the tag, e.g. V2_HMM
+  std::string kind{};             // hmm | kmeans | rules
+  std::string spec_name{};
+  std::string spec_hash{};
+  std::string spec_text{};
+  std::string feature_version{};  // the feature version it read
+  std::vector<std::string> columns{};
+  std::vector<std::string> labels{};
+  std::string params_json{};      // the last fit (walk-forward) or the rules
+  std::string diagnostics_json{};  // fit summaries, refit dates, ...
+  std::optional<Date> trained_from{};
+  std::optional<Date> trained_to{};
+  Timestamp created_at{};
+  std::size_t rows = 0;  // stored dates
+  std::optional<Date> first{};
+  std::optional<Date> last{};
+};
+
+// One date of a regime version: the label, its score (the largest probability), and the full
+// probability vector in RegimeModel::labels order.
+struct RegimeRow {
+  Date date{};
+  std::string regime{};
+  double score = 0.0;
+  std::vector<double> probabilities{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -131,6 +161,15 @@ class Store {
   // feature in the version's order, NaN where absent. Throws NotFound for an unknown tag.
   virtual Panel read_features(const std::string& version, std::optional<Date> from,
                               std::optional<Date> to) const = 0;
+
+  // Writes a regime version in one transaction; the tag is bound to spec_hash and
+  // feature_version exactly as feature tags are (same: no-op; different: refused).
+  virtual FeatureWriteOutcome write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) = 0;
+  virtual std::vector<RegimeModel> list_regime_models() const = 0;
+  virtual std::optional<RegimeModel> find_regime_model(const std::string& version) const = 0;
+  // Rows in [from, to] by date; NotFound for an unknown version.
+  virtual std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
+                                              std::optional<Date> to) const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for

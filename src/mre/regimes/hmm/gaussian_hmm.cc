@@ -171,6 +171,19 @@ std::vector<Matrix> constrain(CovarianceType type, const std::vector<Matrix>& sc
   return out;
 }
 
+// Keeps every initial and transition probability >= kProbabilityFloor (then renormalises).
+// EM can drive a probability to exactly 0, after which a state is unreachable; an observation
+// that only that state explains then has zero probability under the scaled recursions (its
+// density underflows relative to the others). The floor is far below anything estimable.
+constexpr double kProbabilityFloor = 1e-12;
+
+void floor_probabilities(GaussianHmmParams& p) {
+  p.initial = p.initial.cwiseMax(kProbabilityFloor);
+  p.initial /= p.initial.sum();
+  p.transition = p.transition.cwiseMax(kProbabilityFloor);
+  for (Eigen::Index i = 0; i < p.transition.rows(); ++i) p.transition.row(i) /= p.transition.row(i).sum();
+}
+
 struct EmState {
   GaussianHmmParams params;
   std::vector<double> trace;
@@ -207,6 +220,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   const Matrix data_covariance = sample_covariance(imputed);
   std::mt19937_64 rng(seed ^ 0x9E3779B97F4A7C15ULL);
   std::uniform_int_distribution<Eigen::Index> pick_row(0, T - 1);
+  floor_probabilities(params);
   EmState state;
   bool reseeded_last = false;
   // The data transposed (D x T) for the M-step; with missing values the per-state filled copy
@@ -239,6 +253,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       next.transition.row(i) = row > 0 ? Matrix(fb.transition_counts.row(i) / row)
                                        : Matrix(params.transition.row(i));
     }
+    floor_probabilities(next);
     const Vector weight = gamma.colwise().sum().transpose();
     std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
     reseeded_last = false;

@@ -134,4 +134,42 @@ Panel MemoryStore::read_features(const std::string& version, std::optional<Date>
   return panel_from_long(names, std::move(rows));
 }
 
+FeatureWriteOutcome MemoryStore::write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) {
+  validate_version_tag(model.version);
+  if (const auto existing = find_regime_model(model.version)) {
+    same_regime_model(*existing, model);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  RegimeModel stored = model;
+  stored.rows = rows.size();
+  if (!rows.empty()) {
+    stored.first = rows.front().date;
+    stored.last = rows.back().date;
+  }
+  regime_rows_[model.version] = rows;
+  regime_models_.push_back(std::move(stored));
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<RegimeModel> MemoryStore::list_regime_models() const { return regime_models_; }
+
+std::optional<RegimeModel> MemoryStore::find_regime_model(const std::string& version) const {
+  for (const auto& m : regime_models_) {
+    if (m.version == version) return m;
+  }
+  return std::nullopt;
+}
+
+std::vector<RegimeRow> MemoryStore::read_regimes(const std::string& version, std::optional<Date> from,
+                                                 std::optional<Date> to) const {
+  const auto it = regime_rows_.find(version);
+  if (it == regime_rows_.end()) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "' (see 'mre regimes list')");
+  std::vector<RegimeRow> out;
+  for (const auto& row : it->second) {
+    if ((from && row.date < *from) || (to && row.date > *to)) continue;
+    out.push_back(row);
+  }
+  return out;
+}
+
 }  // namespace mre::store

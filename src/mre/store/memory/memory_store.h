@@ -22,6 +22,11 @@ class MemoryStore final : public Store {
   std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
   Panel read_features(const std::string& version, std::optional<Date> from,
                       std::optional<Date> to) const override;
+  FeatureWriteOutcome write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) override;
+  std::vector<RegimeModel> list_regime_models() const override;
+  std::optional<RegimeModel> find_regime_model(const std::string& version) const override;
+  std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
+                                      std::optional<Date> to) const override;
 
  private:
   struct Stored {
@@ -33,6 +38,8 @@ class MemoryStore final : public Store {
   std::vector<IngestRecord> ingests_;
   std::vector<FeatureVersion> feature_versions_;
   std::map<std::string, std::vector<FeatureValue>> feature_values_;
+  std::vector<RegimeModel> regime_models_;
+  std::map<std::string, std::vector<RegimeRow>> regime_rows_;
 };
 
 }  // namespace mre::store

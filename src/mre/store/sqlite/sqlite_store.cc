@@ -102,6 +102,37 @@ SELECT printf('%04d-%02d-%02d', f.dt / 10000, f.dt / 100 % 100, f.dt % 100) AS d
 FROM features f JOIN feature_versions v USING (version)
 JOIN feature_columns c ON c.version = f.version AND c.feature = f.feature;
 )sql",
+    // 3: regime model versions and their per-date regimes (DESIGN.md section 4).
+    R"sql(
+CREATE TABLE regime_models(
+  version TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,               -- hmm | kmeans | rules
+  spec_name TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  feature_version TEXT NOT NULL,
+  columns TEXT NOT NULL,            -- comma-separated feature names
+  labels TEXT NOT NULL,             -- comma-separated regime names, the probability order
+  params TEXT NOT NULL,             -- JSON
+  diagnostics TEXT NOT NULL,        -- JSON
+  trained_from INTEGER,             -- yyyymmdd
+  trained_to INTEGER,
+  created_at INTEGER NOT NULL       -- microseconds since the epoch, UTC
+) WITHOUT ROWID;
+CREATE TABLE regimes_global(
+  version TEXT NOT NULL,
+  dt INTEGER NOT NULL,              -- yyyymmdd
+  regime TEXT NOT NULL,
+  score REAL NOT NULL,
+  probabilities TEXT NOT NULL,      -- [p_1,...,p_K] in regime_models.labels order
+  PRIMARY KEY (version, dt)
+) WITHOUT ROWID;
+CREATE VIEW regimes_global_readable AS
+SELECT printf('%04d-%02d-%02d', g.dt / 10000, g.dt / 100 % 100, g.dt % 100) AS dt, g.regime, g.score,
+       g.probabilities, g.version,
+       strftime('%Y-%m-%dT%H:%M:%f', m.created_at / 1000000.0, 'unixepoch') || 'Z' AS created_at
+FROM regimes_global g JOIN regime_models m USING (version);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -586,6 +617,118 @@ Panel SqliteStore::read_features(const std::string& version, std::optional<Date>
     rows.push_back({from_yyyymmdd(q.integer(1), path_), it->second, q.real(2)});
   }
   return panel_from_long(names, std::move(rows));
+}
+
+FeatureWriteOutcome SqliteStore::write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(model.version);
+  Transaction tx(db_, path_);
+  if (const auto existing = find_regime_model(model.version)) {
+    same_regime_model(*existing, model);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  {
+    Statement insert(db_,
+                     "INSERT INTO regime_models(version, kind, spec_name, spec_hash, spec, feature_version, "
+                     "columns, labels, params, diagnostics, trained_from, trained_to, created_at) VALUES "
+                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     path_);
+    insert.bind(1, model.version);
+    insert.bind(2, model.kind);
+    insert.bind(3, model.spec_name);
+    insert.bind(4, model.spec_hash);
+    insert.bind(5, model.spec_text);
+    insert.bind(6, model.feature_version);
+    insert.bind(7, join_names(model.columns));
+    insert.bind(8, join_names(model.labels));
+    insert.bind(9, model.params_json);
+    insert.bind(10, model.diagnostics_json);
+    if (model.trained_from) insert.bind(11, to_yyyymmdd(*model.trained_from));
+    if (model.trained_to) insert.bind(12, to_yyyymmdd(*model.trained_to));
+    insert.bind(13, model.created_at.micros());
+    insert.step(path_);
+  }
+  Statement row_insert(db_, "INSERT INTO regimes_global(version, dt, regime, score, probabilities) VALUES (?, ?, ?, ?, ?)",
+                       path_);
+  for (const auto& row : rows) {
+    row_insert.bind_static(1, model.version);
+    row_insert.bind(2, to_yyyymmdd(row.date));
+    row_insert.bind(3, row.regime);
+    row_insert.bind(4, row.score);
+    row_insert.bind(5, format_probabilities(row.probabilities));
+    row_insert.step(path_);
+    row_insert.reset();
+  }
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+namespace {
+
+constexpr const char* kRegimeColumns =
+    "SELECT m.version, m.kind, m.spec_name, m.spec_hash, m.spec, m.feature_version, m.columns, m.labels, "
+    "m.params, m.diagnostics, m.trained_from, m.trained_to, m.created_at, "
+    "(SELECT count(*) FROM regimes_global g WHERE g.version = m.version), "
+    "(SELECT min(dt) FROM regimes_global g WHERE g.version = m.version), "
+    "(SELECT max(dt) FROM regimes_global g WHERE g.version = m.version) FROM regime_models m ";
+
+RegimeModel read_regime_row(Statement& q, const std::filesystem::path& path) {
+  RegimeModel m;
+  m.version = q.text(0);
+  m.kind = q.text(1);
+  m.spec_name = q.text(2);
+  m.spec_hash = q.text(3);
+  m.spec_text = q.text(4);
+  m.feature_version = q.text(5);
+  m.columns = split_names(std::string(q.text(6)));
+  m.labels = split_names(std::string(q.text(7)));
+  m.params_json = q.text(8);
+  m.diagnostics_json = q.text(9);
+  if (!q.is_null(10)) m.trained_from = from_yyyymmdd(q.integer(10), path);
+  if (!q.is_null(11)) m.trained_to = from_yyyymmdd(q.integer(11), path);
+  m.created_at = Timestamp::from_micros(q.integer(12));
+  m.rows = static_cast<std::size_t>(q.integer(13));
+  if (!q.is_null(14)) m.first = from_yyyymmdd(q.integer(14), path);
+  if (!q.is_null(15)) m.last = from_yyyymmdd(q.integer(15), path);
+  return m;
+}
+
+}  // namespace
+
+std::vector<RegimeModel> SqliteStore::list_regime_models() const {
+  std::vector<RegimeModel> out;
+  if (schema_version() < 3) return out;
+  Statement q(db_, (std::string(kRegimeColumns) + "ORDER BY m.created_at, m.version").c_str(), path_);
+  while (q.step(path_)) out.push_back(read_regime_row(q, path_));
+  return out;
+}
+
+std::optional<RegimeModel> SqliteStore::find_regime_model(const std::string& version) const {
+  if (schema_version() < 3) return std::nullopt;
+  Statement q(db_, (std::string(kRegimeColumns) + "WHERE m.version = ?").c_str(), path_);
+  q.bind(1, version);
+  if (!q.step(path_)) return std::nullopt;
+  return read_regime_row(q, path_);
+}
+
+std::vector<RegimeRow> SqliteStore::read_regimes(const std::string& version, std::optional<Date> from,
+                                                 std::optional<Date> to) const {
+  if (!find_regime_model(version)) {
+    throw Error(ErrorCode::kNotFound, "no regime version '" + version + "' (see 'mre regimes list')");
+  }
+  Statement q(db_,
+              "SELECT dt, regime, score, probabilities FROM regimes_global WHERE version = ?1 AND dt >= ?2 "
+              "AND dt <= ?3 ORDER BY dt",
+              path_);
+  q.bind(1, version);
+  q.bind(2, from ? to_yyyymmdd(*from) : std::int64_t{0});
+  q.bind(3, to ? to_yyyymmdd(*to) : std::int64_t{99991231});
+  std::vector<RegimeRow> out;
+  while (q.step(path_)) {
+    out.push_back({from_yyyymmdd(q.integer(0), path_), std::string(q.text(1)), q.real(2),
+                   parse_probabilities(std::string(q.text(3)))});
+  }
+  return out;
 }
 
 }  // namespace mre::store

@@ -33,6 +33,11 @@ class SqliteStore final : public Store {
   std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
   Panel read_features(const std::string& version, std::optional<Date> from,
                       std::optional<Date> to) const override;
+  FeatureWriteOutcome write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) override;
+  std::vector<RegimeModel> list_regime_models() const override;
+  std::optional<RegimeModel> find_regime_model(const std::string& version) const override;
+  std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
+                                      std::optional<Date> to) const override;
 
  private:
   void migrate();

@@ -1,0 +1,129 @@
+// Expanding-window refits with label alignment, and the filter run under each refit's
+// parameters for its own period.
+#include "mre/regimes/walk_forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/mapping/hungarian.h"
+
+namespace mre::regimes {
+
+hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params, const std::vector<int>& order) {
+  hmm::GaussianHmmParams out = params;
+  const auto K = static_cast<Eigen::Index>(order.size());
+  for (Eigen::Index k = 0; k < K; ++k) {
+    const int from = order[static_cast<std::size_t>(k)];
+    out.means.row(k) = params.means.row(from);
+    out.covariances[static_cast<std::size_t>(k)] = params.covariances[static_cast<std::size_t>(from)];
+    out.initial(k) = params.initial(from);
+    for (Eigen::Index j = 0; j < K; ++j) out.transition(k, j) = params.transition(from, order[static_cast<std::size_t>(j)]);
+  }
+  return out;
+}
+
+namespace {
+
+// The order of `fitted`'s states that best matches `reference`'s, by squared distance between
+// means scaled by the data's spread.
+std::vector<int> match_to(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
+                          const Vector& spread) {
+  const Eigen::Index K = reference.means.rows();
+  Matrix cost(K, K);
+  for (Eigen::Index a = 0; a < K; ++a) {
+    for (Eigen::Index b = 0; b < K; ++b) {
+      cost(a, b) = ((reference.means.row(a) - fitted.means.row(b)).transpose().cwiseQuotient(spread)).squaredNorm();
+    }
+  }
+  return mapping::hungarian(cost).column_of_row;
+}
+
+}  // namespace
+
+WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
+                                   const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule) {
+  const auto T = static_cast<std::size_t>(data.rows());
+  check_arg(dates.size() == T, "dates", "must have one date per row");
+  check_arg(schedule.refit_every_months >= 1, "refit_every_months", "must be >= 1");
+  check_arg(schedule.min_train_rows >= 2 && static_cast<std::size_t>(schedule.min_train_rows) < T, "min_train_rows",
+            "must be at least 2 and fewer than the rows of data");
+  // Refit points: the first after min_train_rows, then the first date on or after the previous
+  // refit date plus N months. Determined by dates up to the point only.
+  check_arg(schedule.min_column_observations >= 2, "min_column_observations", "must be >= 2");
+  std::size_t first = static_cast<std::size_t>(schedule.min_train_rows);
+  for (Eigen::Index d = 0; d < data.cols(); ++d) {
+    std::size_t seen = 0;
+    std::size_t t = 0;
+    for (; t < T && seen < static_cast<std::size_t>(schedule.min_column_observations); ++t) {
+      seen += std::isnan(data(static_cast<Eigen::Index>(t), d)) ? 0 : 1;
+    }
+    if (seen < static_cast<std::size_t>(schedule.min_column_observations) || t >= T) {
+      throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + " never has " +
+                                             std::to_string(schedule.min_column_observations) +
+                                             " values before the end of the data: no walk-forward fit is possible");
+    }
+    first = std::max(first, t);
+  }
+  std::vector<std::size_t> points{first};
+  for (std::size_t t = points.front() + 1; t < T; ++t) {
+    if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months)) points.push_back(t);
+  }
+  // Spread of each feature on the first training window, for matching means across refits.
+  Vector spread(data.cols());
+  for (Eigen::Index d = 0; d < data.cols(); ++d) {
+    double sum = 0, sum2 = 0, n = 0;
+    for (std::size_t t = 0; t < points.front(); ++t) {
+      const double v = data(static_cast<Eigen::Index>(t), d);
+      if (std::isnan(v)) continue;
+      sum += v;
+      sum2 += v * v;
+      n += 1;
+    }
+    const double var = n > 1 ? (sum2 - sum * sum / n) / (n - 1) : 1.0;
+    spread(d) = var > 0 ? std::sqrt(var) : 1.0;
+  }
+  WalkForwardResult out;
+  const int K = config.n_states;
+  out.filtered = Matrix::Constant(data.rows(), K, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t j = 0; j < points.size(); ++j) {
+    const std::size_t start = points[j];
+    const std::size_t end = j + 1 < points.size() ? points[j + 1] : T;
+    const Matrix train = data.topRows(static_cast<Eigen::Index>(start));
+    hmm::GaussianHmmFit fit;
+    try {
+    if (out.refits.empty()) {
+      fit = hmm::fit(train, config);
+      // Order the first fit's states by their mean of the first feature, so labels do not
+      // depend on the initialisation's arbitrary order.
+      std::vector<int> order(static_cast<std::size_t>(K));
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return fit.params.means(a, 0) < fit.params.means(b, 0); });
+      fit.params = permute_states(fit.params, order);
+    } else {
+      const auto& previous = out.refits.back().fit.params;
+      fit = hmm::fit_from(train, previous, config);
+      fit.params = permute_states(fit.params, match_to(previous, fit.params, spread));
+    }
+    // Filter from the first row under this fit's parameters; keep rows [start, end).
+    const Matrix window = data.topRows(static_cast<Eigen::Index>(end));
+    const auto filtered = hmm::forward_filter(hmm::log_emission(fit.params, window), fit.params.transition,
+                                              fit.params.initial)
+                              .filtered;
+    out.filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start)) =
+        filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start));
+    out.refits.push_back({dates[start], start, std::move(fit)});
+    } catch (const Error& e) {
+      throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" + std::to_string(start) +
+                                " rows): " + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace mre::regimes

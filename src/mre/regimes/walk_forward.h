@@ -1,0 +1,44 @@
+// Walk-forward regime models (MR-AI-04): refit on an expanding window every N months; the
+// filtered probabilities at t come from the fit made on data strictly before t's refit date, so
+// nothing at t depends on later data. State labels stay comparable across refits: each refit
+// starts from the previous parameters and its states are matched to the previous fit's by the
+// minimum-cost assignment of their means (Hungarian).
+#pragma once
+
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/core/linalg.h"
+#include "mre/regimes/hmm/gaussian_hmm.h"
+
+namespace mre::regimes {
+
+struct WalkForwardConfig {
+  int refit_every_months = 6;  // MR-AI-04: semi-annual
+  int min_train_rows = 504;    // rows before the first fit (two years of business days)
+  int min_column_observations = 252;  // ... and each feature needs this many present values
+};
+
+struct Refit {
+  Date date;         // first date the fit is used for
+  std::size_t rows;  // rows it was fitted on (all before `date`)
+  hmm::GaussianHmmFit fit;
+};
+
+struct WalkForwardResult {
+  Matrix filtered;            // T x K; NaN rows before the first refit date
+  std::vector<Refit> refits;  // in date order, states already aligned to the first fit's
+};
+
+// The first fit comes at the first row by which both minimums hold, so a feature that starts
+// late (e.g. an ETF launched in 2007) has data to be estimated from.
+// REQUIRES: dates strictly increasing, one per row of data; enough rows for the minimums
+// (InvalidArgument naming the feature that lacks data otherwise).
+WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
+                                   const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule);
+
+// Reorders the states of `params` (means, covariances, initial, transition rows and columns)
+// by `order`: new state k = old state order[k].
+hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params, const std::vector<int>& order);
+
+}  // namespace mre::regimes

@@ -1,0 +1,318 @@
+// detect_regimes: spec + feature version -> walk-forward HMM, k-means or rules -> regime version.
+#include "mre/workflows/detect_regimes.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "mre/codec/hmm_json.h"
+#include "mre/core/error.h"
+#include "mre/core/format.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/kmeans/kmeans.h"
+#include "mre/store/revisions.h"
+#include "mre/workflows/feature_spec.h"
+
+namespace mre::workflows {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const YAML::Node& node, const std::string& message) {
+  throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
+}
+
+template <typename T>
+T scalar(const std::filesystem::path& path, const YAML::Node& node, const std::string& what) {
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(path, node, "'" + what + "' has the wrong type");
+  }
+}
+
+void only_keys(const std::filesystem::path& path, const YAML::Node& node, const std::vector<std::string>& keys,
+               const std::string& where) {
+  for (const auto& item : node) {
+    const std::string key = item.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) fail(path, item.first, where + "unknown key '" + key + "'");
+  }
+}
+
+std::string canonical(const RegimeSpec& s) {
+  std::ostringstream out;
+  out.precision(17);
+  out << "name=" << s.name << "\nmethod=" << s.method << "\nfeature_set=" << s.feature_set
+      << "\ncolumns=" << store::join_names(s.columns) << "\nlabels=" << store::join_names(s.labels) << "\n";
+  if (s.method != "rules") {
+    out << "n_states=" << s.hmm.n_states << "\ncovariance=" << regimes::hmm::covariance_name(s.hmm.covariance)
+        << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
+        << "\nmin_covar=" << s.hmm.min_covar << "\n";
+  }
+  if (s.walk_forward) {
+    out << "walk_forward=" << s.walk_forward->refit_every_months << "," << s.walk_forward->min_train_rows << ","
+        << s.walk_forward->min_column_observations << "\n";
+  }
+  for (const auto& rule : s.rules) {
+    out << "rule=" << rule.regime;
+    for (const auto& c : rule.conditions) out << "|" << c.feature << "," << c.sign << "," << c.threshold << "," << c.scale;
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+RegimeSpec load_regime_spec(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw Error(ErrorCode::kIoError, path.string() + ": regime spec does not exist");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
+  only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "rules"}, "");
+  RegimeSpec spec;
+  for (const char* key : {"name", "method", "feature_set"}) {
+    if (!root[key] || root[key].Scalar().empty()) fail(path, root, std::string("missing field '") + key + "'");
+  }
+  spec.name = root["name"].Scalar();
+  spec.method = root["method"].Scalar();
+  spec.feature_set = root["feature_set"].Scalar();
+  if (spec.method != "hmm" && spec.method != "kmeans" && spec.method != "rules") {
+    fail(path, root["method"], "'method' must be hmm, kmeans or rules (got '" + spec.method + "')");
+  }
+  if (root["columns"]) spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
+  if (root["labels"]) spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
+  if (const YAML::Node h = root["hmm"]) {
+    only_keys(path, h, {"n_states", "covariance", "n_iter", "tol", "n_init", "seed", "min_covar"}, "hmm: ");
+    if (h["n_states"]) spec.hmm.n_states = scalar<int>(path, h["n_states"], "n_states");
+    if (h["covariance"]) {
+      try {
+        spec.hmm.covariance = regimes::hmm::parse_covariance(h["covariance"].Scalar());
+      } catch (const Error& e) {
+        fail(path, h["covariance"], e.what());
+      }
+    }
+    if (h["n_iter"]) spec.hmm.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
+    if (h["tol"]) spec.hmm.tol = scalar<double>(path, h["tol"], "tol");
+    if (h["n_init"]) spec.hmm.n_init = scalar<int>(path, h["n_init"], "n_init");
+    if (h["seed"]) spec.hmm.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
+    if (h["min_covar"]) spec.hmm.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
+  }
+  if (spec.method == "hmm") spec.walk_forward = regimes::WalkForwardConfig{};
+  if (const YAML::Node w = root["walk_forward"]) {
+    if (w.IsScalar() && w.Scalar() == "off") {
+      spec.walk_forward.reset();
+    } else {
+      only_keys(path, w, {"refit_every_months", "min_train_rows", "min_column_observations"}, "walk_forward: ");
+      regimes::WalkForwardConfig config;
+      if (w["refit_every_months"]) config.refit_every_months = scalar<int>(path, w["refit_every_months"], "refit_every_months");
+      if (w["min_train_rows"]) config.min_train_rows = scalar<int>(path, w["min_train_rows"], "min_train_rows");
+      if (w["min_column_observations"]) {
+        config.min_column_observations = scalar<int>(path, w["min_column_observations"], "min_column_observations");
+      }
+      spec.walk_forward = config;
+    }
+  }
+  if (spec.method == "rules") {
+    const YAML::Node rules = root["rules"];
+    if (!rules || !rules.IsMap()) fail(path, root, "method rules needs 'rules': a mapping from regime to conditions");
+    for (const auto& item : rules) {
+      regimes::rules::Rule rule;
+      rule.regime = item.first.Scalar();
+      if (!item.second.IsSequence()) fail(path, item.second, "regime '" + rule.regime + "': expected a list of conditions");
+      for (const auto& c : item.second) {
+        only_keys(path, c, {"feature", "direction", "threshold", "scale"}, "regime '" + rule.regime + "': ");
+        if (!c["feature"]) fail(path, c, "regime '" + rule.regime + "': a condition needs 'feature'");
+        regimes::rules::Condition condition;
+        condition.feature = c["feature"].Scalar();
+        const std::string direction = c["direction"] ? c["direction"].Scalar() : "up";
+        if (direction != "up" && direction != "down") {
+          fail(path, c["direction"], "regime '" + rule.regime + "': direction must be up or down");
+        }
+        condition.sign = direction == "up" ? 1.0 : -1.0;
+        if (c["threshold"]) condition.threshold = scalar<double>(path, c["threshold"], "threshold");
+        if (c["scale"]) condition.scale = scalar<double>(path, c["scale"], "scale");
+        if (!(condition.scale > 0)) fail(path, c, "regime '" + rule.regime + "', feature '" + condition.feature + "': scale must be > 0");
+        rule.conditions.push_back(condition);
+      }
+      spec.rules.push_back(std::move(rule));
+    }
+  }
+  if (!spec.labels.empty() && spec.method != "rules" && static_cast<int>(spec.labels.size()) != spec.hmm.n_states) {
+    fail(path, root["labels"], "'labels' names " + std::to_string(spec.labels.size()) + " states, n_states is " +
+                                   std::to_string(spec.hmm.n_states));
+  }
+  spec.canonical_text = canonical(spec);
+  spec.hash = fnv1a_hex(spec.canonical_text);
+  return spec;
+}
+
+DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options) {
+  const RegimeSpec spec = load_regime_spec(options.spec_path);
+  const std::string where = options.spec_path.string() + ": ";
+  // The feature version: given, or the newest of the spec's feature set.
+  std::optional<store::FeatureVersion> features;
+  if (!options.features_version.empty()) {
+    features = store.find_feature_version(options.features_version);
+    if (!features) throw Error(ErrorCode::kNotFound, "no feature version '" + options.features_version + "'");
+  } else {
+    for (const auto& v : store.list_feature_versions()) {
+      if (v.spec_name == spec.feature_set) features = v;
+    }
+    if (!features) {
+      throw Error(ErrorCode::kNotFound, where + "no feature version of set '" + spec.feature_set +
+                                            "' in " + store.describe() + " (run 'mre features build' first)");
+    }
+  }
+  const Panel panel = store.read_features(features->version, std::nullopt, std::nullopt);
+  std::vector<std::string> columns = spec.columns;
+  if (columns.empty()) {
+    for (const auto& c : features->columns) columns.push_back(c.name);
+  }
+  Matrix data(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(columns.size()));
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const auto info = std::find_if(features->columns.begin(), features->columns.end(),
+                                   [&](const store::FeatureColumn& fc) { return fc.name == columns[c]; });
+    if (info == features->columns.end()) {
+      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] + "' is not in feature version " + features->version);
+    }
+    if (info->forward_looking) {
+      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] +
+                                                   "' is forward-looking (an outcome) and never a regime input");
+    }
+    const auto& values = panel.column(columns[c]);
+    for (std::size_t t = 0; t < panel.rows(); ++t) data(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(c)) = values[t];
+  }
+
+  store::RegimeModel model;
+  model.kind = spec.method;
+  model.spec_name = spec.name;
+  model.spec_hash = spec.hash;
+  model.spec_text = spec.canonical_text;
+  model.feature_version = features->version;
+  model.columns = columns;
+  model.version = options.version == "auto"
+                      ? "R_" + spec.name + "_" + fnv1a_hex(spec.hash + features->version).substr(0, 8)
+                      : options.version;
+  store::validate_version_tag(model.version);
+  DetectRegimesReport report;
+  report.version = model.version;
+  report.kind = spec.method;
+  report.feature_version = features->version;
+  if (const auto existing = store.find_regime_model(model.version)) {
+    store::same_regime_model(*existing, model);
+    report.rows = existing->rows;
+    report.labels = existing->labels;
+    const auto rows = store.read_regimes(model.version, existing->last, existing->last);
+    if (!rows.empty()) report.latest = rows.back();
+    return report;
+  }
+
+  Matrix probabilities;
+  Matrix raw_scores;  // rules: the regime scores themselves, the row's score is the winner's
+  std::ostringstream diagnostics;
+  diagnostics.precision(17);
+  try {
+    if (spec.method == "rules") {
+      const auto scored = regimes::rules::score(spec.rules, columns, data);
+      probabilities = scored.scores;
+      raw_scores = scored.scores;
+      for (const auto& r : spec.rules) model.labels.push_back(r.regime);
+      model.params_json = spec.canonical_text;
+      diagnostics << "{\"method\": \"rules\", \"note\": \"scores are rule strengths in [0, 1], normalised to sum to 1\"}";
+    } else if (spec.method == "hmm") {
+      // Rows with no feature at all (before every series starts) carry no information: skip them.
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index t = 0; t < data.rows(); ++t) {
+        if (!data.row(t).array().isNaN().all()) keep.push_back(t);
+      }
+      Matrix x(static_cast<Eigen::Index>(keep.size()), data.cols());
+      std::vector<Date> dates;
+      for (std::size_t i = 0; i < keep.size(); ++i) {
+        x.row(static_cast<Eigen::Index>(i)) = data.row(keep[i]);
+        dates.push_back(panel.dates()[static_cast<std::size_t>(keep[i])]);
+      }
+      Matrix filtered;
+      if (spec.walk_forward) {
+        const auto wf = regimes::walk_forward_hmm(dates, x, spec.hmm, *spec.walk_forward);
+        filtered = wf.filtered;
+        report.refits = wf.refits.size();
+        model.params_json = codec::hmm_params_to_json(wf.refits.back().fit.params, columns);
+        model.trained_from = dates.front();
+        model.trained_to = dates[wf.refits.back().rows - 1];
+        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": true, \"refit_every_months\": "
+                    << spec.walk_forward->refit_every_months << ", \"refits\": [";
+        for (std::size_t j = 0; j < wf.refits.size(); ++j) {
+          const auto& r = wf.refits[j];
+          diagnostics << (j ? ", " : "") << "{\"from\": \"" << r.date.iso() << "\", \"rows\": " << r.rows
+                      << ", \"log_likelihood\": " << r.fit.log_likelihood << ", \"iterations\": " << r.fit.iterations
+                      << ", \"converged\": " << (r.fit.converged ? "true" : "false") << ", \"bic\": " << r.fit.bic << "}";
+        }
+        diagnostics << "]}";
+      } else {
+        const auto fit = regimes::hmm::fit(x, spec.hmm);
+        filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fit.params, x), fit.params.transition,
+                                                fit.params.initial)
+                       .filtered;
+        model.params_json = codec::hmm_params_to_json(fit.params, columns);
+        model.trained_from = dates.front();
+        model.trained_to = dates.back();
+        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": false, \"note\": \"in-sample fit: parameters use all "
+                       "dates\", \"summary\": " << codec::hmm_fit_summary_json(fit, keep.size()) << "}";
+      }
+      probabilities = Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
+      for (std::size_t i = 0; i < keep.size(); ++i) probabilities.row(keep[i]) = filtered.row(static_cast<Eigen::Index>(i));
+      for (int k = 0; k < spec.hmm.n_states; ++k) {
+        model.labels.push_back(spec.labels.empty() ? "S" + std::to_string(k) : spec.labels[static_cast<std::size_t>(k)]);
+      }
+    } else {  // kmeans, in-sample on complete rows
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index t = 0; t < data.rows(); ++t) {
+        if (!data.row(t).hasNaN()) keep.push_back(t);
+      }
+      Matrix x(static_cast<Eigen::Index>(keep.size()), data.cols());
+      for (std::size_t i = 0; i < keep.size(); ++i) x.row(static_cast<Eigen::Index>(i)) = data.row(keep[i]);
+      const auto km = regimes::kmeans::fit(x, {.n_clusters = spec.hmm.n_states, .n_init = 10, .seed = spec.hmm.seed});
+      probabilities = Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
+      for (std::size_t i = 0; i < keep.size(); ++i) {
+        probabilities.row(keep[i]).setZero();
+        probabilities(keep[i], km.labels[i]) = 1.0;
+      }
+      for (int k = 0; k < spec.hmm.n_states; ++k) {
+        model.labels.push_back(spec.labels.empty() ? "C" + std::to_string(k) : spec.labels[static_cast<std::size_t>(k)]);
+      }
+      model.params_json = "{\"model\": \"kmeans\", \"inertia\": " + format_double(km.inertia) + "}";
+      diagnostics << "{\"method\": \"kmeans\", \"note\": \"in-sample clustering of complete rows\", \"inertia\": "
+                  << km.inertia << ", \"rows\": " << keep.size() << "}";
+    }
+  } catch (const Error& e) {
+    throw Error(e.code(), where + e.what());
+  }
+  model.diagnostics_json = diagnostics.str();
+  model.created_at = Timestamp::now();
+
+  std::vector<store::RegimeRow> rows;
+  for (Eigen::Index t = 0; t < probabilities.rows(); ++t) {
+    if (probabilities.row(t).hasNaN()) continue;
+    std::vector<double> p(probabilities.row(t).data(), probabilities.row(t).data() + 0);
+    p.resize(static_cast<std::size_t>(probabilities.cols()));
+    double total = 0;
+    for (Eigen::Index k = 0; k < probabilities.cols(); ++k) total += probabilities(t, k);
+    for (Eigen::Index k = 0; k < probabilities.cols(); ++k) p[static_cast<std::size_t>(k)] = probabilities(t, k) / total;
+    const auto best = std::max_element(p.begin(), p.end()) - p.begin();
+    const double score = raw_scores.size() ? raw_scores(t, best) : p[static_cast<std::size_t>(best)];
+    rows.push_back({panel.dates()[static_cast<std::size_t>(t)], model.labels[static_cast<std::size_t>(best)], score,
+                    std::move(p)});
+  }
+  if (rows.empty()) throw Error(ErrorCode::kDataError, where + "no date has enough data for a regime");
+  report.written = store.write_regimes(model, rows) == store::FeatureWriteOutcome::kWritten;
+  report.rows = rows.size();
+  report.labels = model.labels;
+  report.latest = rows.back();
+  return report;
+}
+
+}  // namespace mre::workflows

@@ -1,0 +1,52 @@
+// The detect-regimes use case: a regime spec (config/regimes/*.yml) + a feature version in the
+// store -> a regime version (regime_models + one row per date in regimes_global).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/regimes/rules/rules.h"
+#include "mre/regimes/walk_forward.h"
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+struct RegimeSpec {
+  std::string name{};
+  std::string method{};       // hmm | kmeans | rules
+  std::string feature_set{};  // the feature spec name whose newest version is read
+  std::vector<std::string> columns{};  // empty: every column of the feature version
+  std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
+  regimes::hmm::GaussianHmmConfig hmm{};
+  std::optional<regimes::WalkForwardConfig> walk_forward{};  // hmm: on unless `walk_forward: off`
+  std::vector<regimes::rules::Rule> rules{};
+  std::string canonical_text{};
+  std::string hash{};
+};
+
+// InvalidArgument "FILE:LINE: ..." for unknown keys, methods, covariance types, bad numbers.
+RegimeSpec load_regime_spec(const std::filesystem::path& path);
+
+struct DetectRegimesOptions {
+  std::filesystem::path spec_path{};
+  std::string version{};           // the tag, or "auto"
+  std::string features_version{};  // empty: the newest version of the spec's feature set
+};
+
+struct DetectRegimesReport {
+  std::string version{};
+  bool written = false;
+  std::string kind{};
+  std::string feature_version{};
+  std::size_t rows = 0;
+  std::size_t refits = 0;
+  std::optional<store::RegimeRow> latest{};
+  std::vector<std::string> labels{};
+};
+
+DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options);
+
+}  // namespace mre::workflows

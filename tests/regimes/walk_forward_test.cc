@@ -1,0 +1,112 @@
+// Walk-forward HMM: refits only on earlier data, bit-for-bit unchanged earlier output when data
+// is appended, labels kept across refits; and the V0 rule scores by hand.
+#include "mre/regimes/walk_forward.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <random>
+
+#include "mre/core/error.h"
+#include "mre/regimes/rules/rules.h"
+
+namespace mre::regimes {
+namespace {
+
+struct Data {
+  std::vector<Date> dates;
+  Matrix values;
+};
+
+// Two alternating regimes (calm around 0, stressed around 3) in blocks of 120 business days.
+Data simulated(int T) {
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> z;
+  Data d;
+  d.values.resize(T, 2);
+  Date day = *Date::parse("2000-01-03");
+  for (int t = 0; t < T; ++t) {
+    while (day.is_weekend()) day = day + 1;
+    d.dates.push_back(day);
+    day = day + 1;
+    const bool stressed = (t / 120) % 2 == 1;
+    d.values(t, 0) = (stressed ? 3.0 : 0.0) + z(rng);
+    d.values(t, 1) = (stressed ? -2.0 : 1.0) + 0.5 * z(rng);
+  }
+  return d;
+}
+
+const hmm::GaussianHmmConfig kConfig{.n_states = 2, .n_iter = 200, .tol = 1e-6};
+const WalkForwardConfig kSchedule{.refit_every_months = 6, .min_train_rows = 300, .min_column_observations = 100};
+
+TEST(WalkForward, RefitsUseOnlyEarlierRowsOnASemiAnnualSchedule) {
+  const auto d = simulated(1500);
+  const auto wf = walk_forward_hmm(d.dates, d.values, kConfig, kSchedule);
+  ASSERT_GE(wf.refits.size(), 4u);
+  EXPECT_EQ(wf.refits[0].rows, 300u);
+  for (std::size_t j = 0; j < wf.refits.size(); ++j) {
+    EXPECT_EQ(d.dates[wf.refits[j].rows], wf.refits[j].date);  // fitted on rows strictly before
+    if (j > 0) {
+      EXPECT_GE(wf.refits[j].date, wf.refits[j - 1].date.add_months(6));
+    }
+  }
+  for (Eigen::Index t = 0; t < 300; ++t) EXPECT_TRUE(wf.filtered.row(t).hasNaN());
+  for (Eigen::Index t = 300; t < 1500; ++t) EXPECT_NEAR(wf.filtered.row(t).sum(), 1.0, 1e-12);
+  // Labels stay put: state 0 is the calm regime (lower mean of feature 0) in every refit.
+  for (const auto& r : wf.refits) EXPECT_LT(r.fit.params.means(0, 0), r.fit.params.means(1, 0));
+  // And the filter finds the regimes: in calm blocks state 0 dominates.
+  int right = 0, total = 0;
+  for (int t = 300; t < 1500; ++t) {
+    if (t % 120 < 10) continue;  // the filter needs a few days to notice a switch
+    right += ((t / 120) % 2 == 0) == (wf.filtered(t, 0) > 0.5);
+    ++total;
+  }
+  EXPECT_GE(right, 0.97 * total);
+}
+
+TEST(WalkForward, NoLookAheadAppendingRowsLeavesEarlierProbabilitiesBitForBitUnchanged) {
+  const auto d = simulated(1500);
+  const auto full = walk_forward_hmm(d.dates, d.values, kConfig, kSchedule);
+  for (int cut : {700, 1000, 1234}) {
+    const std::vector<Date> dates(d.dates.begin(), d.dates.begin() + cut);
+    const auto part = walk_forward_hmm(dates, d.values.topRows(cut), kConfig, kSchedule);
+    for (Eigen::Index t = 0; t < cut; ++t) {
+      for (Eigen::Index k = 0; k < 2; ++k) {
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)), std::bit_cast<std::uint64_t>(full.filtered(t, k)))
+            << "row " << t << " with data to row " << cut;
+      }
+    }
+  }
+}
+
+TEST(WalkForward, AFeatureThatStartsLateDelaysTheFirstFit) {
+  auto d = simulated(1500);
+  for (Eigen::Index t = 0; t < 600; ++t) d.values(t, 1) = std::nan("");
+  const auto wf = walk_forward_hmm(d.dates, d.values, kConfig, kSchedule);
+  EXPECT_EQ(wf.refits.front().rows, 700u);  // 600 missing rows + 100 required observations
+  for (Eigen::Index t = 0; t < d.values.rows(); ++t) d.values(t, 1) = std::nan("");
+  EXPECT_THROW(walk_forward_hmm(d.dates, d.values, kConfig, kSchedule), Error);
+}
+
+TEST(Rules, ScoresAreTheMeanOfSmoothStepsByHand) {
+  const std::vector<rules::Rule> rules = {
+      {"RISK_ON", {{"equity", 1.0, 0.0, 0.05}, {"spread", -1.0, 0.0, 0.5}}},
+      {"RISK_OFF", {{"equity", -1.0, 0.0, 0.05}}}};
+  Matrix data(2, 2);
+  data << 0.05, -0.5,  //
+      0.0, std::nan("");
+  const auto out = rules::score(rules, {"equity", "spread"}, data);
+  // Row 0: RISK_ON = mean(0.5 (1 + tanh(1)), 0.5 (1 + tanh(1))) = 0.5 (1 + tanh 1) = 0.880797;
+  // RISK_OFF = 0.5 (1 + tanh(-1)) = 0.119203.
+  EXPECT_NEAR(out.scores(0, 0), 0.5 * (1 + std::tanh(1.0)), 1e-15);
+  EXPECT_NEAR(out.scores(0, 1), 0.5 * (1 - std::tanh(1.0)), 1e-15);
+  // Row 1: at the threshold every step is 0.5; the missing spread is skipped, not zero.
+  EXPECT_EQ(out.scores(1, 0), 0.5);
+  EXPECT_EQ(out.scores(1, 1), 0.5);
+  EXPECT_THROW(rules::score({{"X", {{"nope", 1.0, 0.0, 1.0}}}}, {"equity"}, data.leftCols(1)), Error);
+  EXPECT_THROW(rules::score({{"X", {{"equity", 1.0, 0.0, 0.0}}}}, {"equity"}, data.leftCols(1)), Error);
+}
+
+}  // namespace
+}  // namespace mre::regimes
