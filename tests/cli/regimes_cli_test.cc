@@ -143,3 +143,56 @@ TEST(RegimesCli, BadInputIsNamed) {
 
 }  // namespace
 }  // namespace mre::testing
+
+namespace mre::testing {
+namespace {
+
+TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
+  TempDir dir;
+  const auto db = (dir / "r.db").string();
+  ASSERT_EQ(run_mre({"ingest", "--db", db, "--tickers", "^GSPC,BAMLH0A0HYM2"}).exit_code, 0);
+  write_file(dir / "f.yml",
+             "name: small\nfrequency: month_end\nstart: 2000-01-31\nfeatures:\n"
+             "  - {name: equity_momentum, inputs: [\"^GSPC\"], ops: [{op: returns, horizon: 3}]}\n"
+             "  - {name: hy_change, inputs: [BAMLH0A0HYM2], ops: [{op: diff, periods: 1}]}\n");
+  ASSERT_EQ(run_mre({"features", "build", "--db", db, "--spec", (dir / "f.yml").string(), "--version", "F1"}).exit_code, 0);
+  write_file(dir / "rules.yml",
+             "name: r\nmethod: rules\nfeature_set: small\nrules:\n"
+             "  UP:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - {feature: hy_change, direction: down, scale: 0.5}\n"
+             "  DOWN:\n    - {feature: equity_momentum, direction: down, scale: 0.05}\n");
+  const auto fit = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_TRUE(contains(fit.err, "regimes V0 (rules on features F1)")) << fit.err;
+  const auto list = run_mre({"regimes", "list", "--db", db});
+  EXPECT_TRUE(contains(list.out, "V0,rules,r,F1,UP DOWN,")) << list.out;
+  // October 2008: equities fell hard and spreads blew out -> DOWN.
+  const auto show = run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to", "2008-10-31"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_TRUE(contains(show.out, "date,regime,score,p_UP,p_DOWN\n2008-10-31,DOWN,")) << show.out;
+  const auto json = run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to", "2008-10-31", "--format", "json"});
+  EXPECT_TRUE(contains(json.out, "\"labels\":[\"UP\",\"DOWN\"]")) << json.out;
+  EXPECT_TRUE(contains(json.out, "\"regime\":\"DOWN\"")) << json.out;
+
+  const auto again = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_TRUE(contains(again.err, "already fitted")) << again.err;
+  write_file(dir / "rules2.yml",
+             "name: r\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: equity_momentum, direction: up, scale: 0.1}\n");
+  const auto changed = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules2.yml").string(), "--version", "V0"});
+  EXPECT_EQ(changed.exit_code, 1);
+  EXPECT_TRUE(contains(changed.err, "regime version 'V0' already exists for a different spec")) << changed.err;
+
+  write_file(dir / "bad.yml", "name: b\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: nope, direction: up, scale: 1}\n");
+  const auto bad = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "bad.yml").string(), "--version", "V9"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.err, "regime 'UP': unknown feature 'nope'")) << bad.err;
+  write_file(dir / "nofeat.yml", "name: b\nmethod: hmm\nfeature_set: missing_set\n");
+  const auto missing = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "nofeat.yml").string(), "--version", "V9"});
+  EXPECT_EQ(missing.exit_code, 4);
+  EXPECT_TRUE(contains(missing.err, "no feature version of set 'missing_set'")) << missing.err;
+  EXPECT_FALSE(contains(run_mre({"regimes", "list", "--db", db}).out, "V9"));
+  EXPECT_EQ(run_mre({"regimes", "show", "V9", "--db", db}).exit_code, 4);
+}
+
+}  // namespace
+}  // namespace mre::testing

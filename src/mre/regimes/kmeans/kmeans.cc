@@ -1,22 +1,39 @@
 // k-means++ and Lloyd's algorithm (Lloyd 1982), with scikit-learn's convergence rule.
 #include "mre/regimes/kmeans/kmeans.h"
 
+#include <cmath>
 #include <limits>
 #include <random>
 
 #include "mre/core/check.h"
+#include "mre/core/error.h"
 
 namespace mre::regimes::kmeans {
 namespace {
 
-// Squared distances T x K.
-Matrix squared_distances(const Matrix& data, const Matrix& centers) {
+// Squared distances T x K as |x|^2 - 2 x.c + |c|^2, after moving the origin to the data's
+// mean: far from zero (levels around 1e7) the expansion would cancel catastrophically.
+Matrix squared_distances(const Matrix& raw_data, const Matrix& raw_centers) {
+  const RowVector origin = raw_data.colwise().mean();
+  const Matrix data = raw_data.rowwise() - origin;
+  const Matrix centers = raw_centers.rowwise() - origin;
   const Vector row_norms = data.rowwise().squaredNorm();
   const Vector center_norms = centers.rowwise().squaredNorm();
   Matrix d = -2.0 * data * centers.transpose();
   d.colwise() += row_norms;
   d.rowwise() += center_norms.transpose();
   return d.cwiseMax(0.0);
+}
+
+void check_finite_data(const Matrix& data) {
+  for (Eigen::Index d = 0; d < data.cols(); ++d) {
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      if (!std::isfinite(data(t, d))) {
+        throw Error(ErrorCode::kDataError, "k-means: column " + std::to_string(d) + " has a missing or non-finite value in row " +
+                                               std::to_string(t) + " (drop or fill incomplete rows first)");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -60,7 +77,9 @@ std::vector<int> assign(const Matrix& data, const Matrix& centers) {
 }
 
 KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMeansConfig& config) {
-  check_arg(!data.hasNaN(), "data", "must not contain NaN (impute or drop rows first)");
+  check_finite_data(data);
+  check_arg(initial_centers.cols() == data.cols() && initial_centers.rows() >= 1, "initial_centers",
+            "must have at least one row and as many columns as the data");
   const Eigen::Index K = initial_centers.rows();
   // sklearn: tol scaled by the mean of the per-feature variances.
   const RowVector mean = data.colwise().mean();
@@ -99,7 +118,7 @@ KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMea
 
 KMeansFit fit(const Matrix& data, const KMeansConfig& config) {
   check_arg(config.n_init >= 1, "n_init", "must be >= 1");
-  check_arg(!data.hasNaN(), "data", "must not contain NaN (impute or drop rows first)");
+  check_finite_data(data);
   std::optional<KMeansFit> best;
   for (int run = 0; run < config.n_init; ++run) {
     const Matrix seeds = kmeans_plus_plus(data, config.n_clusters, config.seed + static_cast<std::uint64_t>(run));

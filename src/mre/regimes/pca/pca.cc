@@ -16,7 +16,14 @@ PcaFit fit(const Matrix& data, const PcaConfig& config) {
   check_arg(T >= 2, "data", "needs at least two rows");
   check_arg(config.n_components >= 1 && config.n_components <= D, "n_components",
             "must be between 1 and the number of features");
-  check_arg(!data.hasNaN(), "data", "must not contain NaN (drop or impute rows first)");
+  for (Eigen::Index d = 0; d < D; ++d) {
+    for (Eigen::Index t = 0; t < T; ++t) {
+      if (!std::isfinite(data(t, d))) {
+        throw Error(ErrorCode::kDataError, "PCA: column " + std::to_string(d) + " has a missing or non-finite value in row " +
+                                               std::to_string(t) + " (drop or fill incomplete rows first)");
+      }
+    }
+  }
   PcaFit out;
   out.center = data.colwise().mean().transpose();
   const Matrix centred = data.rowwise() - out.center.transpose();
@@ -24,7 +31,9 @@ PcaFit fit(const Matrix& data, const PcaConfig& config) {
   if (config.standardise) {
     out.scale = (centred.colwise().squaredNorm() / static_cast<double>(T - 1)).cwiseSqrt().transpose();
     for (Eigen::Index d = 0; d < D; ++d) {
-      if (!(out.scale(d) > 0)) {
+      // Exactly constant, even when its value is inexact in binary (0.1 repeated gives a
+      // rounding-size std that standardisation would blow up into a fake component).
+      if ((data.col(d).array() == data(0, d)).all() || !(out.scale(d) > 0)) {
         throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + " is constant: it cannot be standardised");
       }
     }
