@@ -1,5 +1,6 @@
 // `mre regimes fit|predict`: regime models on the store's feature versions or on a CSV.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "mre/codec/regimes_json.h"
 #include "mre/core/format.h"
 #include "mre/store/store.h"
+#include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regimes_csv.h"
 
@@ -153,6 +155,92 @@ int show_version(const ShowArgs& args) {
   return 0;
 }
 
+struct CompareArgs {
+  CommonOptions common;
+  std::string a;
+  std::string b;
+  std::string version;
+  std::string date;
+  int k = 10;
+  std::string format = "text";
+};
+
+void print_summary(const workflows::VersionSummary& s, double periods_per_year) {
+  std::cout << "\n" << s.version << ": regime counts, mean durations (periods), next-period returns "
+            << "(annualised at " << periods_per_year << " periods/year, mean / volatility)\n";
+  std::cout << fmt::format("  {:<18} {:>7} {:>9}", "regime", "dates", "duration");
+  for (const auto& [ticker, name] : workflows::comparison_assets()) std::cout << fmt::format(" {:>17}", name);
+  std::cout << "\n";
+  for (std::size_t k = 0; k < s.labels.size(); ++k) {
+    std::cout << fmt::format("  {:<18} {:>7} {:>9.1f}", s.labels[k], s.counts[k], s.mean_durations[k]);
+    for (const auto& [ticker, name] : workflows::comparison_assets()) {
+      const auto by_label = s.conditional_returns.find(s.labels[k]);
+      if (by_label == s.conditional_returns.end() || !by_label->second.count(name)) {
+        std::cout << fmt::format(" {:>17}", "-");
+        continue;
+      }
+      const auto& st = by_label->second.at(name);
+      std::cout << fmt::format(" {:>7.1f}% / {:>5.1f}%", 100 * st.annual_mean, 100 * st.annual_volatility);
+    }
+    std::cout << "\n";
+  }
+  std::cout << "  transitions (row: from, column: to):\n";
+  for (Eigen::Index i = 0; i < s.transitions.rows(); ++i) {
+    std::cout << fmt::format("  {:<18}", s.labels[static_cast<std::size_t>(i)]);
+    for (Eigen::Index j = 0; j < s.transitions.cols(); ++j) std::cout << fmt::format(" {:>6.3f}", s.transitions(i, j));
+    std::cout << "\n";
+  }
+}
+
+int compare(const CompareArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto c = workflows::compare_regimes(*store, args.a, args.b);
+  if (args.format == "json") {
+    std::cout << codec::comparison_to_json(c) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{} vs {}: {} common dates from {} to {}\n", args.a, args.b, c.common_dates,
+                           c.first.iso(), c.last.iso());
+  std::cout << fmt::format("agreement: {:.1f}% of dates carry the same label; {:.1f}% after the best one-to-one "
+                           "matching of labels:",
+                           100 * c.agreement_same_label, 100 * c.agreement_matched);
+  for (const auto& [x, y] : c.matching) std::cout << " " << x << "=" << y;
+  std::cout << "\nconfusion (rows " << args.a << ", columns " << args.b << "):\n  " << fmt::format("{:<18}", "");
+  for (const auto& l : c.b.labels) std::cout << fmt::format(" {:>10}", l.substr(0, 10));
+  std::cout << "\n";
+  for (Eigen::Index i = 0; i < c.confusion.rows(); ++i) {
+    std::cout << fmt::format("  {:<18}", c.a.labels[static_cast<std::size_t>(i)]);
+    for (Eigen::Index j = 0; j < c.confusion.cols(); ++j) std::cout << fmt::format(" {:>10.0f}", c.confusion(i, j));
+    std::cout << "\n";
+  }
+  print_summary(c.a, c.periods_per_year);
+  print_summary(c.b, c.periods_per_year);
+  return 0;
+}
+
+int analogues(const CompareArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto date = parse_date_option(args.date, "--date");
+  if (!date) throw Error(ErrorCode::kInvalidArgument, "--date: required");
+  const auto found = workflows::find_analogues(*store, args.version, *date, args.k);
+  if (args.format == "json") {
+    std::cout << codec::analogues_to_json(found) << "\n";
+    return 0;
+  }
+  std::cout << "date,distance,regime";
+  for (const auto& [ticker, name] : workflows::comparison_assets()) std::cout << ",forward_1m_" << name;
+  std::cout << "\n";
+  for (const auto& a : found) {
+    std::cout << a.date.iso() << ',' << format_double(a.distance) << ',' << a.regime;
+    for (const auto& [ticker, name] : workflows::comparison_assets()) {
+      const auto it = a.forward.find(name);
+      std::cout << ',' << (it == a.forward.end() ? "" : format_double(it->second));
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void print_regime_report(const workflows::DetectRegimesReport& report) {
@@ -236,6 +324,37 @@ void register_regimes(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
   show_cmd->callback([show_args, &action] { action = [show_args] { return show_version(*show_args); }; });
+
+  auto compare_args = std::make_shared<CompareArgs>();
+  auto* compare_cmd = regimes->add_subcommand(
+      "compare",
+      "Compare two regime versions on their common dates: agreement (same label, and after the\n"
+      "best one-to-one matching of labels), the confusion matrix, regime counts and mean\n"
+      "durations, empirical transition matrices, and per regime the annualised mean and\n"
+      "volatility of next-period returns of SPX, TLT, GLD and DXY.");
+  add_common_options(*compare_cmd, compare_args->common);
+  compare_cmd->add_option("a", compare_args->a, "First version")->required();
+  compare_cmd->add_option("b", compare_args->b, "Second version")->required();
+  compare_cmd->add_option("--format", compare_args->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  compare_cmd->callback([compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
+
+  auto analogue_args = std::make_shared<CompareArgs>();
+  analogue_args->format = "csv";
+  auto* analogue_cmd = regimes->add_subcommand(
+      "analogues",
+      "The k historical dates most like --date in the PCA space of a version's features (fitted\n"
+      "on data up to --date), at least a month earlier, with the regime then and what followed:\n"
+      "the next month's return of SPX, TLT, GLD and DXY.");
+  add_common_options(*analogue_cmd, analogue_args->common);
+  analogue_cmd->add_option("--version", analogue_args->version, "The regime version")->required();
+  analogue_cmd->add_option("--date", analogue_args->date, "The date, YYYY-MM-DD")->required();
+  analogue_cmd->add_option("--k", analogue_args->k, "How many analogues")->capture_default_str();
+  analogue_cmd->add_option("--format", analogue_args->format, "csv | json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  analogue_cmd->callback([analogue_args, &action] { action = [analogue_args] { return analogues(*analogue_args); }; });
 }
 
 }  // namespace mre::cli

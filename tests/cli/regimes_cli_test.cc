@@ -192,6 +192,36 @@ TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
   EXPECT_TRUE(contains(missing.err, "no feature version of set 'missing_set'")) << missing.err;
   EXPECT_FALSE(contains(run_mre({"regimes", "list", "--db", db}).out, "V9"));
   EXPECT_EQ(run_mre({"regimes", "show", "V9", "--db", db}).exit_code, 4);
+
+  // Compare V0 with a version whose labels are the same regimes under other names: the
+  // matched agreement is 100%, the same-label agreement 0%.
+  write_file(dir / "renamed.yml",
+             "name: renamed\nmethod: rules\nfeature_set: small\nrules:\n"
+             "  BULL:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - {feature: hy_change, direction: down, scale: 0.5}\n"
+             "  BEAR:\n    - {feature: equity_momentum, direction: down, scale: 0.05}\n");
+  ASSERT_EQ(run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "renamed.yml").string(), "--version", "V1"}).exit_code, 0);
+  const auto cmp = run_mre({"regimes", "compare", "V0", "V1", "--db", db, "--format", "json"});
+  ASSERT_EQ(cmp.exit_code, 0) << cmp.err;
+  EXPECT_TRUE(contains(cmp.out, "\"agreement_same_label\": 0.0")) << cmp.out;
+  EXPECT_TRUE(contains(cmp.out, "\"agreement_matched\": 1.0")) << cmp.out;
+  EXPECT_TRUE(contains(cmp.out, "\"periods_per_year\": 12.0")) << cmp.out;  // month-end dates
+  EXPECT_TRUE(contains(cmp.out, "\"SPX\"")) << cmp.out;  // conditional returns of the S&P 500
+  const auto text = run_mre({"regimes", "compare", "V0", "V1", "--db", db});
+  EXPECT_TRUE(contains(text.out, "UP=BULL DOWN=BEAR")) << text.out;
+  EXPECT_EQ(run_mre({"regimes", "compare", "V0", "NOPE", "--db", db}).exit_code, 4);
+
+  const auto analogues = run_mre({"regimes", "analogues", "--db", db, "--version", "V0", "--date", "2008-10-31", "--k", "3"});
+  ASSERT_EQ(analogues.exit_code, 0) << analogues.err;
+  std::istringstream lines(analogues.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "date,distance,regime,forward_1m_SPX,forward_1m_TLT,forward_1m_GLD,forward_1m_DXY");
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    EXPECT_LE(line.substr(0, 10), std::string("2008-09-30")) << line;  // at least a month earlier
+  }
+  EXPECT_EQ(count, 3);
 }
 
 }  // namespace

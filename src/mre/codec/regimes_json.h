@@ -5,11 +5,17 @@
 #include <vector>
 
 #include "mre/store/store.h"
+#include "mre/regimes/comparison.h"
 
 namespace mre::codec {
 
 // {"version", "kind", "feature_version", "labels": [...], "regimes": [{"date", "regime", "score",
 //  "probabilities": {"LABEL": p, ...}}, ...]}
 std::string regimes_to_json(const store::RegimeModel& model, const std::vector<store::RegimeRow>& rows);
+
+// The comparison of two versions (agreement, confusion, durations, transitions, conditional
+// returns) and a list of analogues.
+std::string comparison_to_json(const regimes::RegimeComparison& comparison);
+std::string analogues_to_json(const std::vector<regimes::Analogue>& analogues);
 
 }  // namespace mre::codec

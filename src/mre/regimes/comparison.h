@@ -1,0 +1,51 @@
+// Value types of regime comparison and analogues (filled by workflows/compare_regimes, turned
+// into JSON by codec/regimes_json): plain data, no behaviour.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/core/linalg.h"
+
+namespace mre::regimes {
+
+struct AssetStats {
+  double annual_mean = 0.0;        // mean next-period log return x periods per year
+  double annual_volatility = 0.0;  // its std x sqrt(periods per year)
+  std::size_t periods = 0;
+};
+
+struct VersionSummary {
+  std::string version{};
+  std::vector<std::string> labels{};
+  std::vector<std::size_t> counts{};         // dates per label (over the common dates)
+  std::vector<double> mean_durations{};      // mean run length in periods
+  Matrix transitions{};                      // empirical P(label_t = j | label_{t-1} = i)
+  // label -> asset -> stats of the return from each date of that label to the next date.
+  std::map<std::string, std::map<std::string, AssetStats>> conditional_returns{};
+};
+
+struct RegimeComparison {
+  std::size_t common_dates = 0;
+  Date first{};
+  Date last{};
+  Matrix confusion{};                 // |labels A| x |labels B| counts
+  double agreement_same_label = 0.0;  // share of dates whose label strings are equal
+  double agreement_matched = 0.0;     // after the best one-to-one matching of labels (Hungarian)
+  std::vector<std::pair<std::string, std::string>> matching{};
+  VersionSummary a{};
+  VersionSummary b{};
+  double periods_per_year = 252.0;
+};
+
+struct Analogue {
+  Date date{};
+  double distance = 0.0;
+  std::string regime{};                    // the version's regime that day, if any
+  std::map<std::string, double> forward{};  // asset -> return over the next month (simple)
+};
+
+}  // namespace mre::regimes
