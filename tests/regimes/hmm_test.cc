@@ -208,6 +208,18 @@ TEST(GaussianHmm, MissingDimensionsAreMarginalisedNotDropped) {
   }
 }
 
+TEST(GaussianHmm, OneRowEmissionEqualsTheBatchEmission) {
+  const auto truth = three_state_truth();
+  const auto sim = simulate(truth, 50, 4);
+  const auto batch = log_emission(truth, sim.data);
+  const auto prepared = prepare_emission(truth);
+  for (Eigen::Index t = 0; t < sim.data.rows(); ++t) {
+    const RowVector one = log_emission_row(truth, prepared, sim.data.row(t));
+    // 1e-12: the same formula; only the order of the triangular product differs.
+    EXPECT_NEAR((one - batch.row(t)).cwiseAbs().maxCoeff(), 0.0, 1e-12);
+  }
+}
+
 TEST(GaussianHmm, DerivedQuantities) {
   const auto truth = three_state_truth();
   const Vector durations = expected_durations(truth.transition);

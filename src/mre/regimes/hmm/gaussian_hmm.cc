@@ -464,6 +464,36 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
   return finish(*best, best_init, data.rows());
 }
 
+PreparedEmission prepare_emission(const GaussianHmmParams& params) {
+  PreparedEmission out;
+  const double log_2pi = std::log(2.0 * std::numbers::pi);
+  const auto D = static_cast<double>(params.n_features());
+  for (int k = 0; k < params.n_states(); ++k) {
+    const auto llt = cholesky(params.covariances[static_cast<std::size_t>(k)], k);
+    const Matrix& L = llt.matrixL();
+    double log_det = 0;
+    for (Eigen::Index i = 0; i < L.rows(); ++i) log_det += 2.0 * std::log(L(i, i));
+    out.inverse_cholesky.push_back(llt.matrixL().solve(Matrix::Identity(L.rows(), L.cols())));
+    out.log_normaliser.push_back(D * log_2pi + log_det);
+  }
+  return out;
+}
+
+RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmission& prepared,
+                           const RowVector& observation) {
+  check_arg(observation.size() == params.n_features(), "observation", "must have one value per feature");
+  const int K = params.n_states();
+  RowVector out(K);
+  Vector centred(observation.size());
+  for (int k = 0; k < K; ++k) {
+    centred = (observation - params.means.row(k)).transpose();
+    const double maha = (prepared.inverse_cholesky[static_cast<std::size_t>(k)].triangularView<Eigen::Lower>() * centred)
+                            .squaredNorm();
+    out(k) = -0.5 * (prepared.log_normaliser[static_cast<std::size_t>(k)] + maha);
+  }
+  return out;
+}
+
 Vector expected_durations(const Matrix& transition) {
   Vector out(transition.rows());
   for (Eigen::Index k = 0; k < transition.rows(); ++k) {

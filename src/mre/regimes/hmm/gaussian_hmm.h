@@ -62,6 +62,18 @@ struct GaussianHmmFit {
 // observed value has density 1 under every state (log 0).
 Matrix log_emission(const GaussianHmmParams& params, const Matrix& data);
 
+// Per-state Gaussian factors computed once, for scoring one observation at a time (the
+// real-time filter): L^{-1} and log det of each covariance.
+struct PreparedEmission {
+  std::vector<Matrix> inverse_cholesky;  // K of D x D, lower triangular
+  std::vector<double> log_normaliser;    // K: D log(2 pi) + log det(Sigma_k)
+};
+PreparedEmission prepare_emission(const GaussianHmmParams& params);
+// Log densities of one complete observation (no NaN) under every state: the same values as
+// log_emission gives for that row, up to rounding.
+RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmission& prepared,
+                           const RowVector& observation);
+
 // Fits by EM. REQUIRES n_states >= 2, data T x D with T > free parameters, no column all NaN,
 // no infinities (each checked: InvalidArgument or DataError naming the column).
 GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config);
