@@ -67,12 +67,11 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
   Matrix b = log_emission.transpose();
   Vector scale(T);
   ForwardBackwardResult out;
-  for (Eigen::Index t = 0; t < T; ++t) {
-    const double shift = b.col(t).maxCoeff();
-    check_invariant(std::isfinite(shift), "an observation has zero density under every state");
-    b.col(t) = (b.col(t).array() - shift).exp();
-    out.log_likelihood += shift;
-  }
+  const RowVector shift = b.colwise().maxCoeff();
+  check_invariant(shift.allFinite(), "an observation has zero density under every state");
+  b.rowwise() -= shift;
+  b = b.array().exp();  // one vectorised pass over the whole K x T block
+  out.log_likelihood += shift.sum();
   // Forward: alpha_hat_t = (A' alpha_hat_{t-1}) .* b_t / c_t. K is small: plain loops over
   // contiguous columns beat Eigen's dynamic-size matrix-vector dispatch here.
   Matrix alpha(K, T);
@@ -99,8 +98,8 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
     const double inverse = 1.0 / c;
     for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
     scale(t) = c;
-    out.log_likelihood += std::log(c);
   }
+  out.log_likelihood += scale.array().log().sum();
   // Backward: beta_hat_{t-1} = A (b_t .* beta_hat_t) / c_t; w_t = b_t .* beta_hat_t / c_t.
   double* beta_data = beta.data();
   double* w_data = w.data();
