@@ -2,6 +2,7 @@
 #include "mre/regimes/hmm/forward_backward.h"
 
 #include <cmath>
+#include <type_traits>
 #include <limits>
 
 #include "mre/core/check.h"
@@ -56,6 +57,52 @@ FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition
   return out;
 }
 
+namespace {
+
+// Forward: alpha_hat_t = (A' alpha_hat_{t-1}) .* b_t / c_t; backward: beta_hat_{t-1} =
+// A (b_t .* beta_hat_t) / c_t with w_t = b_t .* beta_hat_t / c_t. Column-major K x T buffers;
+// a[i + j K] = A(i, j). KC > 0 fixes K at compile time.
+template <int KC>
+void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const double* initial, const double* b,
+                double* alpha, double* beta, double* w, double* scale) {
+  const Eigen::Index K = KC > 0 ? KC : k_dynamic;
+  for (Eigen::Index k = 0; k < K; ++k) alpha[k] = initial[k] * b[k];
+  for (Eigen::Index t = 0; t < T; ++t) {
+    double* now = alpha + t * K;
+    const double* emission = b + t * K;
+    if (t > 0) {
+      const double* before = now - K;
+      for (Eigen::Index j = 0; j < K; ++j) {
+        double sum = 0;
+        for (Eigen::Index i = 0; i < K; ++i) sum += a[i + j * K] * before[i];
+        now[j] = sum * emission[j];
+      }
+    }
+    double c = 0;
+    for (Eigen::Index k = 0; k < K; ++k) c += now[k];
+    if (!(c > 0)) check_invariant(false, "an observation has zero density under every reachable state");
+    const double inverse = 1.0 / c;
+    for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
+    scale[t] = c;
+  }
+  for (Eigen::Index k = 0; k < K; ++k) beta[(T - 1) * K + k] = 1.0;
+  for (Eigen::Index t = T - 1; t >= 1; --t) {
+    double* wt = w + t * K;
+    const double* bt = beta + t * K;
+    const double* emission = b + t * K;
+    const double inverse = 1.0 / scale[t];
+    for (Eigen::Index k = 0; k < K; ++k) wt[k] = emission[k] * bt[k] * inverse;
+    double* previous = beta + (t - 1) * K;
+    for (Eigen::Index i = 0; i < K; ++i) {
+      double sum = 0;
+      for (Eigen::Index j = 0; j < K; ++j) sum += a[i + j * K] * wt[j];
+      previous[i] = sum;
+    }
+  }
+}
+
+}  // namespace
+
 ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix& transition,
                                        const Vector& initial) {
   const Eigen::Index T = log_emission.rows();
@@ -72,51 +119,24 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
   b.rowwise() -= shift;
   b = b.array().exp();  // one vectorised pass over the whole K x T block
   out.log_likelihood += shift.sum();
-  // Forward: alpha_hat_t = (A' alpha_hat_{t-1}) .* b_t / c_t. K is small: plain loops over
-  // contiguous columns beat Eigen's dynamic-size matrix-vector dispatch here.
   Matrix alpha(K, T);
   Matrix beta(K, T);
   Matrix w(K, T);
-  const double* a = transition.data();  // column-major: a[i + j K] = A(i, j)
-  double* alpha_data = alpha.data();
-  const double* b_data = b.data();
-  for (Eigen::Index k = 0; k < K; ++k) alpha_data[k] = initial(k) * b_data[k];
-  for (Eigen::Index t = 0; t < T; ++t) {
-    double* now = alpha_data + t * K;
-    const double* emission = b_data + t * K;
-    if (t > 0) {
-      const double* before = now - K;
-      for (Eigen::Index j = 0; j < K; ++j) {
-        double sum = 0;
-        for (Eigen::Index i = 0; i < K; ++i) sum += a[i + j * K] * before[i];
-        now[j] = sum * emission[j];
-      }
-    }
-    double c = 0;
-    for (Eigen::Index k = 0; k < K; ++k) c += now[k];
-    check_invariant(c > 0, "an observation has zero density under every reachable state");
-    const double inverse = 1.0 / c;
-    for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
-    scale(t) = c;
+  // The recursions with K known at compile time for the usual sizes, so the inner loops unroll.
+  const auto run = [&](auto fixed) {
+    recursions<decltype(fixed)::value>(K, T, transition.data(), initial.data(), b.data(), alpha.data(),
+                                       beta.data(), w.data(), scale.data());
+  };
+  switch (K) {
+    case 2: run(std::integral_constant<int, 2>()); break;
+    case 3: run(std::integral_constant<int, 3>()); break;
+    case 4: run(std::integral_constant<int, 4>()); break;
+    case 5: run(std::integral_constant<int, 5>()); break;
+    case 6: run(std::integral_constant<int, 6>()); break;
+    case 8: run(std::integral_constant<int, 8>()); break;
+    default: run(std::integral_constant<int, 0>()); break;
   }
   out.log_likelihood += scale.array().log().sum();
-  // Backward: beta_hat_{t-1} = A (b_t .* beta_hat_t) / c_t; w_t = b_t .* beta_hat_t / c_t.
-  double* beta_data = beta.data();
-  double* w_data = w.data();
-  for (Eigen::Index k = 0; k < K; ++k) beta_data[(T - 1) * K + k] = 1.0;
-  for (Eigen::Index t = T - 1; t >= 1; --t) {
-    double* wt = w_data + t * K;
-    const double* bt = beta_data + t * K;
-    const double* emission = b_data + t * K;
-    const double inverse = 1.0 / scale(t);
-    for (Eigen::Index k = 0; k < K; ++k) wt[k] = emission[k] * bt[k] * inverse;
-    double* previous = beta_data + (t - 1) * K;
-    for (Eigen::Index i = 0; i < K; ++i) {
-      double sum = 0;
-      for (Eigen::Index j = 0; j < K; ++j) sum += a[i + j * K] * wt[j];
-      previous[i] = sum;
-    }
-  }
   // xi summed over t: A .* (sum_t alpha_hat_{t-1} w_t').
   if (T > 1) {
     out.transition_counts.noalias() = alpha.leftCols(T - 1) * w.rightCols(T - 1).transpose();
@@ -126,7 +146,8 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
   }
   Matrix gamma = alpha.cwiseProduct(beta);
   // Exact in theory; renormalise against rounding.
-  for (Eigen::Index t = 0; t < T; ++t) gamma.col(t) /= gamma.col(t).sum();
+  const RowVector totals = gamma.colwise().sum();
+  gamma.array().rowwise() /= totals.array();
   out.filtered = alpha.transpose();
   out.smoothed = gamma.transpose();
   return out;

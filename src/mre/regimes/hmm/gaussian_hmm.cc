@@ -84,31 +84,38 @@ Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
   const double log_2pi = std::log(2.0 * std::numbers::pi);
   for (const auto& p : patterns) {
     if (p.observed.empty()) continue;  // nothing observed: density 1 under every state
-    const auto o = static_cast<double>(p.observed.size());
-    Matrix centred(p.observed_values_t.rows(), std::min<Eigen::Index>(256, p.observed_values_t.cols()));
-    Matrix z(centred.rows(), centred.cols());
+    const auto o = static_cast<Eigen::Index>(p.observed.size());
+    // Mahalanobis distances ||L_k^{-1} (x - mu_k)||^2 for every state at once: stack the
+    // inverse Cholesky factors (K o x o) so one matrix product serves all states, and subtract
+    // the stacked L_k^{-1} mu_k afterwards.
+    Matrix stacked(K * o, o);
+    Vector offsets(K * o);
+    Vector constants(K);
     for (int k = 0; k < K; ++k) {
       const Matrix sigma = select(params.covariances[static_cast<std::size_t>(k)], p.observed, p.observed);
       const auto llt = cholesky(sigma, k);
       const Matrix& L = llt.matrixL();
       double log_det = 0;
-      for (Eigen::Index i = 0; i < L.rows(); ++i) log_det += 2.0 * std::log(L(i, i));
-      Vector mu(static_cast<Eigen::Index>(p.observed.size()));
-      for (std::size_t j = 0; j < p.observed.size(); ++j) mu(static_cast<Eigen::Index>(j)) = params.means(k, p.observed[j]);
-      // Mahalanobis distances ||L^{-1} (x - mu)||^2: with L^{-1} formed once (o x o), the n
-      // right-hand sides are one matrix product, much faster than a triangular solve with n
-      // right-hand sides.
-      // Blocks of columns keep the temporaries in cache (the whole T x D data does not fit).
-      const Matrix inverse_l = llt.matrixL().solve(Matrix::Identity(L.rows(), L.cols()));
-      const double constant = o * log_2pi + log_det;
-      const Eigen::Index n = p.observed_values_t.cols();
-      constexpr Eigen::Index kBlock = 256;
-      for (Eigen::Index start = 0; start < n; start += kBlock) {
-        const Eigen::Index width = std::min(kBlock, n - start);
-        centred.leftCols(width) = p.observed_values_t.middleCols(start, width).colwise() - mu;
-        z.leftCols(width).noalias() = inverse_l.triangularView<Eigen::Lower>() * centred.leftCols(width);
+      for (Eigen::Index i = 0; i < o; ++i) log_det += 2.0 * std::log(L(i, i));
+      Vector mu(o);
+      for (Eigen::Index j = 0; j < o; ++j) mu(j) = params.means(k, p.observed[static_cast<std::size_t>(j)]);
+      const Matrix inverse_l = llt.matrixL().solve(Matrix::Identity(o, o));
+      stacked.middleRows(k * o, o) = inverse_l;
+      offsets.segment(k * o, o) = inverse_l * mu;
+      constants(k) = static_cast<double>(o) * log_2pi + log_det;
+    }
+    // Blocks of columns keep the product in cache (the whole K o x T result would not fit).
+    const Eigen::Index n = p.observed_values_t.cols();
+    constexpr Eigen::Index kBlock = 256;
+    Matrix z(K * o, std::min(kBlock, n));
+    for (Eigen::Index start = 0; start < n; start += kBlock) {
+      const Eigen::Index width = std::min(kBlock, n - start);
+      z.leftCols(width).noalias() = stacked * p.observed_values_t.middleCols(start, width);
+      z.leftCols(width).colwise() -= offsets;
+      for (int k = 0; k < K; ++k) {
+        const RowVector maha = z.block(k * o, 0, o, width).colwise().squaredNorm();
         for (Eigen::Index i = 0; i < width; ++i) {
-          out(p.rows[static_cast<std::size_t>(start + i)], k) = -0.5 * (constant + z.col(i).squaredNorm());
+          out(p.rows[static_cast<std::size_t>(start + i)], k) = -0.5 * (constants(k) + maha(i));
         }
       }
     }
@@ -228,6 +235,24 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   const bool complete = patterns.size() == 1 && patterns.front().missing.empty();
   const Matrix complete_t = complete ? Matrix(data.transpose()) : Matrix();
   std::optional<Matrix> filled_t;
+  // Complete data: the M-step's weighted moments of every state come from two products with
+  // the responsibilities, gamma' [x_t - x_bar] and gamma' [(x_t - x_bar)(x_t - x_bar)'] (the
+  // lower triangle of each outer product, formed once per fit), instead of a pass over the data
+  // per state. Centring at the overall mean keeps S_k = Q_k - m_k m_k' / N_k well conditioned.
+  const Eigen::Index pairs = D * (D + 1) / 2;
+  Vector centre;
+  Matrix centred_t, outer_t;  // D x T and pairs x T
+  if (complete) {
+    centre = complete_t.rowwise().mean();
+    centred_t = complete_t.colwise() - centre;
+    outer_t.resize(pairs, T);
+    for (Eigen::Index t = 0; t < T; ++t) {
+      Eigen::Index p = 0;
+      for (Eigen::Index j = 0; j < D; ++j) {
+        for (Eigen::Index i = j; i < D; ++i) outer_t(p++, t) = centred_t(i, t) * centred_t(j, t);
+      }
+    }
+  }
   for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
     const Matrix log_b = log_emission_with(params, data, patterns);
     const ForwardBackwardResult fb = forward_backward(log_b, params.transition, params.initial);
@@ -257,6 +282,11 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     const Vector weight = gamma.colwise().sum().transpose();
     std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
     reseeded_last = false;
+    Matrix first_moments, second_moments;  // D x K and pairs x K (complete data)
+    if (complete) {
+      first_moments.noalias() = centred_t * gamma;
+      second_moments.noalias() = outer_t * gamma;
+    }
     for (int k = 0; k < K; ++k) {
       const double nk = weight(k);
       if (nk < 1e-6) {  // a dead state: nothing explains it; re-seed at a random observation
@@ -264,6 +294,18 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         scatter[static_cast<std::size_t>(k)] = data_covariance * std::max(nk, 1e-12);
         ++state.reseeded;
         reseeded_last = true;
+        continue;
+      }
+      if (complete) {
+        const Vector m = first_moments.col(k);
+        next.means.row(k) = (centre + m / nk).transpose();
+        Matrix& s = scatter[static_cast<std::size_t>(k)];
+        Eigen::Index p = 0;
+        for (Eigen::Index j = 0; j < D; ++j) {
+          for (Eigen::Index i = j; i < D; ++i) {
+            s(i, j) = s(j, i) = second_moments(p++, k) - m(i) * m(j) / nk;
+          }
+        }
         continue;
       }
       // Fill each row's missing dimensions with their conditional mean under state k and
