@@ -16,6 +16,7 @@
 
 #include "mre/core/error.h"
 #include "mre/regimes/kmeans/kmeans.h"
+#include "support/matrix_csv.h"
 #include "support/test_support.h"
 
 namespace mre::regimes::kmeans {
@@ -52,16 +53,6 @@ Matrix four_blobs(int rows, std::uint64_t seed) {
     for (int d = 0; d < 5; ++d) out(t, d) = centres(b, d) + sd[b] * z(rng);
   }
   return out;
-}
-
-std::string to_csv(const Matrix& m) {
-  std::ostringstream out;
-  out.precision(17);
-  for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    for (Eigen::Index c = 0; c < m.cols(); ++c) out << (c ? "," : "") << m(r, c);
-    out << "\n";
-  }
-  return out.str();
 }
 
 template <typename Call>
@@ -143,7 +134,7 @@ TEST(KMeans, FitFromMatchesScikitLearnLloydFromTheSameInitialCentres) {
   }
   ASSERT_EQ(found, 4);
   mre::testing::TempDir dir;
-  mre::testing::write_file(dir / "data.csv", to_csv(data));
+  mre::testing::write_file(dir / "data.csv", mre::testing::matrix_to_csv(data));
   // The script reads the data from argv[1] and the starts from argv[2:].
   const std::string script =
       "import sys\n"
@@ -163,7 +154,7 @@ TEST(KMeans, FitFromMatchesScikitLearnLloydFromTheSameInitialCentres) {
                         mre::testing::shell_quote((dir / "data.csv").string());
   for (std::size_t s = 0; s < starts.size(); ++s) {
     const auto file = dir / ("init" + std::to_string(s) + ".csv");
-    mre::testing::write_file(file, to_csv(starts[s]));
+    mre::testing::write_file(file, mre::testing::matrix_to_csv(starts[s]));
     command += " " + mre::testing::shell_quote(file.string());
   }
   const auto r = mre::testing::run_shell(command);

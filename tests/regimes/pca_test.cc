@@ -14,6 +14,7 @@
 
 #include "mre/core/error.h"
 #include "mre/regimes/pca/pca.h"
+#include "support/matrix_csv.h"
 #include "support/test_support.h"
 
 namespace mre::regimes::pca {
@@ -52,16 +53,6 @@ Matrix correlated_data(int rows, std::uint64_t seed) {
   Matrix out = (normals * mix) * unit.asDiagonal();
   out.rowwise() += level;
   return out;
-}
-
-std::string to_csv(const Matrix& m) {
-  std::ostringstream out;
-  out.precision(17);
-  for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    for (Eigen::Index c = 0; c < m.cols(); ++c) out << (c ? "," : "") << m(r, c);
-    out << "\n";
-  }
-  return out.str();
 }
 
 std::vector<double> numbers(const std::string& line) {
@@ -125,7 +116,7 @@ TEST(Pca, MatchesScikitLearnStandardScalerThenPca) {
   const Matrix data = correlated_data(500, 20240611);
   const double T = static_cast<double>(data.rows());
   mre::testing::TempDir dir;
-  mre::testing::write_file(dir / "x.csv", to_csv(data));
+  mre::testing::write_file(dir / "x.csv", mre::testing::matrix_to_csv(data));
   const std::string script =
       "import sys\n"
       "import numpy as np\n"

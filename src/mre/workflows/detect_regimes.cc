@@ -13,6 +13,7 @@
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/kmeans/kmeans.h"
 #include "mre/store/revisions.h"
+#include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
 namespace mre::workflows {
@@ -64,14 +65,7 @@ std::string canonical(const RegimeSpec& s) {
 }  // namespace
 
 RegimeSpec load_regime_spec(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw Error(ErrorCode::kIoError, path.string() + ": regime spec does not exist");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  if (!root.IsMap()) throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
+  const YAML::Node root = detail::load_yaml_mapping(path, "regime spec");
   only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "rules"}, "");
   RegimeSpec spec;
   for (const char* key : {"name", "method", "feature_set"}) {

@@ -8,6 +8,7 @@
 
 #include "mre/core/error.h"
 #include "mre/core/format.h"
+#include "mre/workflows/detail/yaml_file.h"
 
 namespace mre::workflows {
 namespace {
@@ -205,17 +206,8 @@ std::string canonical_spec_text(const features::FeatureSetSpec& spec) {
 }
 
 LoadedSpec load_feature_spec(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw Error(ErrorCode::kIoError, path.string() + ": feature spec does not exist");
-  }
+  const YAML::Node root = detail::load_yaml_mapping(path, "feature spec");
   const Context ctx{path.string()};
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  if (!root.IsMap()) throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
   LoadedSpec loaded;
   auto& spec = loaded.spec;
   for (const auto& item : root) {

@@ -310,9 +310,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       }
       // Fill each row's missing dimensions with their conditional mean under state k and
       // collect the conditional covariance of the missing block (exact EM for missing data).
-      // Complete data (the common case) is used in place; a copy only when values are missing.
-      std::optional<Matrix> filled_copy;
-      if (patterns.size() > 1 || !patterns.front().missing.empty()) filled_copy = data;
+      // (Complete data took the fast path above; here some rows have missing values.)
+      Matrix filled = data;
       Matrix correction = Matrix::Zero(D, D);
       const Matrix& sigma = params.covariances[static_cast<std::size_t>(k)];
       for (const auto& p : patterns) {
@@ -321,7 +320,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         for (const auto t : p.rows) pattern_weight += gamma(t, k);
         if (p.observed.empty()) {
           for (const auto t : p.rows) {
-            for (const auto m : p.missing) (*filled_copy)(t, m) = params.means(k, m);
+            for (const auto m : p.missing) filled(t, m) = params.means(k, m);
           }
           for (std::size_t a = 0; a < p.missing.size(); ++a) {
             for (std::size_t b = 0; b < p.missing.size(); ++b) {
@@ -343,7 +342,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
           }
           const Vector fill = regression * deviation;
           for (std::size_t j = 0; j < p.missing.size(); ++j) {
-            (*filled_copy)(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
+            filled(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
           }
         }
         for (std::size_t a = 0; a < p.missing.size(); ++a) {
@@ -355,7 +354,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       }
       // Scatter = sum_t g_t (x_t - mean)(x_t - mean)', accumulated over blocks of time on the
       // transposed data (D x T, contiguous per observation) so temporaries stay in cache.
-      const Matrix& data_t = filled_copy ? filled_t.emplace(filled_copy->transpose()) : complete_t;
+      const Matrix& data_t = filled_t.emplace(filled.transpose());
       const Vector g = gamma.col(k);
       const Vector mean = (data_t * g) / nk;
       next.means.row(k) = mean.transpose();
