@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 #include <limits>
+#include <vector>
 
 #include "mre/core/check.h"
 
@@ -60,11 +61,14 @@ FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition
 namespace {
 
 // Forward: alpha_hat_t = (A' alpha_hat_{t-1}) .* b_t / c_t; backward: beta_hat_{t-1} =
-// A (b_t .* beta_hat_t) / c_t with w_t = b_t .* beta_hat_t / c_t. Column-major K x T buffers;
+// A w_t with w_t = b_t .* beta_hat_t / c_t. Along the backward pass, the smoothed
+// probabilities gamma_t = alpha_hat_t .* beta_hat_t (renormalised against rounding) overwrite
+// beta_hat_t once it is used, and the expected transition counts accumulate
+// sum_t alpha_hat_{t-1} w_t' (times A elementwise, by the caller). Column-major K x T buffers;
 // a[i + j K] = A(i, j). KC > 0 fixes K at compile time.
 template <int KC>
 void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const double* initial, const double* b,
-                double* alpha, double* beta, double* w, double* scale) {
+                double* alpha, double* beta_then_gamma, double* counts, double* scale) {
   const Eigen::Index K = KC > 0 ? KC : k_dynamic;
   for (Eigen::Index k = 0; k < K; ++k) alpha[k] = initial[k] * b[k];
   for (Eigen::Index t = 0; t < T; ++t) {
@@ -85,47 +89,67 @@ void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const d
     for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
     scale[t] = c;
   }
+  double* beta = beta_then_gamma;
+  for (Eigen::Index k = 0; k < K * K; ++k) counts[k] = 0.0;
   for (Eigen::Index k = 0; k < K; ++k) beta[(T - 1) * K + k] = 1.0;
-  for (Eigen::Index t = T - 1; t >= 1; --t) {
-    double* wt = w + t * K;
-    const double* bt = beta + t * K;
-    const double* emission = b + t * K;
-    const double inverse = 1.0 / scale[t];
-    for (Eigen::Index k = 0; k < K; ++k) wt[k] = emission[k] * bt[k] * inverse;
-    double* previous = beta + (t - 1) * K;
-    for (Eigen::Index i = 0; i < K; ++i) {
-      double sum = 0;
-      for (Eigen::Index j = 0; j < K; ++j) sum += a[i + j * K] * wt[j];
-      previous[i] = sum;
+  constexpr Eigen::Index kStack = KC > 0 ? KC : 1;
+  std::vector<double> heap(KC > 0 ? 0 : static_cast<std::size_t>(K));
+  double stack[kStack];
+  double* wt = KC > 0 ? stack : heap.data();
+  for (Eigen::Index t = T - 1; t >= 0; --t) {
+    double* bt = beta + t * K;
+    const double* at = alpha + t * K;
+    if (t >= 1) {
+      const double* emission = b + t * K;
+      const double inverse = 1.0 / scale[t];
+      for (Eigen::Index k = 0; k < K; ++k) wt[k] = emission[k] * bt[k] * inverse;
+      double* previous = beta + (t - 1) * K;
+      for (Eigen::Index i = 0; i < K; ++i) {
+        double sum = 0;
+        for (Eigen::Index j = 0; j < K; ++j) sum += a[i + j * K] * wt[j];
+        previous[i] = sum;
+      }
+      const double* before = at - K;
+      for (Eigen::Index j = 0; j < K; ++j) {
+        for (Eigen::Index i = 0; i < K; ++i) counts[i + j * K] += before[i] * wt[j];
+      }
     }
+    double total = 0;
+    for (Eigen::Index k = 0; k < K; ++k) {
+      bt[k] *= at[k];
+      total += bt[k];
+    }
+    const double inverse_total = 1.0 / total;
+    for (Eigen::Index k = 0; k < K; ++k) bt[k] *= inverse_total;
   }
 }
 
 }  // namespace
 
-ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix& transition,
-                                       const Vector& initial) {
-  const Eigen::Index T = log_emission.rows();
-  const Eigen::Index K = log_emission.cols();
-  check_arg(T >= 1, "log_emission", "must have at least one row");
+namespace {
+
+// Time along columns throughout: b (K x T log emissions, turned into shifted densities in
+// place), alpha (K x T, filtered); returns the smoothed probabilities K x T.
+Matrix run_state_major(Matrix& b, const Matrix& transition, const Vector& initial, Matrix& alpha,
+                       Matrix& transition_counts, double& log_likelihood) {
+  const Eigen::Index K = b.rows();
+  const Eigen::Index T = b.cols();
+  check_arg(T >= 1, "log_emission", "must have at least one observation");
   check_arg(transition.rows() == K && transition.cols() == K, "transition", "must be K x K");
   check_arg(initial.size() == K, "initial", "must have K entries");
-  // Internally time runs along columns (K x T), so each step touches contiguous memory.
-  Matrix b = log_emission.transpose();
   Vector scale(T);
-  ForwardBackwardResult out;
   const RowVector shift = b.colwise().maxCoeff();
   check_invariant(shift.allFinite(), "an observation has zero density under every state");
   b.rowwise() -= shift;
   b = b.array().exp();  // one vectorised pass over the whole K x T block
-  out.log_likelihood += shift.sum();
-  Matrix alpha(K, T);
-  Matrix beta(K, T);
-  Matrix w(K, T);
+  log_likelihood = shift.sum();
+  alpha.resize(K, T);
+  Matrix gamma(K, T);
+  transition_counts.resize(K, K);
   // The recursions with K known at compile time for the usual sizes, so the inner loops unroll.
   const auto run = [&](auto fixed) {
     recursions<decltype(fixed)::value>(K, T, transition.data(), initial.data(), b.data(), alpha.data(),
-                                       beta.data(), w.data(), scale.data());
+                                       gamma.data(), transition_counts.data(), scale.data());
   };
   switch (K) {
     case 2: run(std::integral_constant<int, 2>()); break;
@@ -136,20 +160,30 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
     case 8: run(std::integral_constant<int, 8>()); break;
     default: run(std::integral_constant<int, 0>()); break;
   }
-  out.log_likelihood += scale.array().log().sum();
+  log_likelihood += scale.array().log().sum();
   // xi summed over t: A .* (sum_t alpha_hat_{t-1} w_t').
-  if (T > 1) {
-    out.transition_counts.noalias() = alpha.leftCols(T - 1) * w.rightCols(T - 1).transpose();
-    out.transition_counts.array() *= transition.array();
-  } else {
-    out.transition_counts = Matrix::Zero(K, K);
-  }
-  Matrix gamma = alpha.cwiseProduct(beta);
-  // Exact in theory; renormalise against rounding.
-  const RowVector totals = gamma.colwise().sum();
-  gamma.array().rowwise() /= totals.array();
+  transition_counts.array() *= transition.array();
+  return gamma;
+}
+
+}  // namespace
+
+ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix& transition,
+                                       const Vector& initial) {
+  Matrix b = log_emission.transpose();
+  Matrix alpha;
+  ForwardBackwardResult out;
+  const Matrix gamma = run_state_major(b, transition, initial, alpha, out.transition_counts, out.log_likelihood);
   out.filtered = alpha.transpose();
   out.smoothed = gamma.transpose();
+  return out;
+}
+
+StateMajorPosterior forward_backward_state_major(Matrix log_emission, const Matrix& transition,
+                                                 const Vector& initial) {
+  Matrix alpha;
+  StateMajorPosterior out;
+  out.smoothed = run_state_major(log_emission, transition, initial, alpha, out.transition_counts, out.log_likelihood);
   return out;
 }
 

@@ -20,6 +20,16 @@ struct ForwardBackwardResult {
 ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix& transition,
                                        const Vector& initial);
 
+// The same smoothing with time along columns: log_emission K x T (taken by value and reused
+// as the work buffer). For EM, which needs neither the filtered probabilities nor T x K copies.
+struct StateMajorPosterior {
+  Matrix smoothed;           // K x T: P(s_t = k | y_1..T)
+  Matrix transition_counts;  // K x K, as above
+  double log_likelihood = 0.0;
+};
+StateMajorPosterior forward_backward_state_major(Matrix log_emission, const Matrix& transition,
+                                                 const Vector& initial);
+
 struct FilterResult {
   Matrix filtered;  // T x K
   double log_likelihood = 0.0;

@@ -15,6 +15,7 @@
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
+#include "mre/regimes/hmm/design_products.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/kmeans/kmeans.h"
 
@@ -230,32 +231,68 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   floor_probabilities(params);
   EmState state;
   bool reseeded_last = false;
-  // The data transposed (D x T) for the M-step; with missing values the per-state filled copy
-  // is transposed instead.
+  // Complete data (every row observed) takes a faster path built on one design matrix formed
+  // once per fit, F = [lower triangle of (x_t - x_bar)(x_t - x_bar)'; x_t - x_bar; 1] (pairs + D + 1
+  // rows, one column per observation):
+  //  - E-step: the log density of every state is linear in F. With c = x - x_bar, m = mu - x_bar
+  //    and P = Sigma^-1, (c - m)' P (c - m) = c'Pc - 2 m'Pc + m'Pm, so log b (K x T) = W F for a
+  //    K x (pairs + D + 1) matrix W of the parameters: one matrix product for all states.
+  //  - M-step: F gamma gives every state's weight, first and second moments in one product.
+  // Centring at the overall mean bounds the cancellation in the expanded form: its rounding
+  // error is about eps times the squared distance of the state's mean from x_bar in that state's
+  // standard deviations, far below anything the likelihood resolves. Rows with missing values
+  // take the exact marginalised path (log_emission_with and the conditional-mean M-step).
   const bool complete = patterns.size() == 1 && patterns.front().missing.empty();
-  const Matrix complete_t = complete ? Matrix(data.transpose()) : Matrix();
   std::optional<Matrix> filled_t;
-  // Complete data: the M-step's weighted moments of every state come from two products with
-  // the responsibilities, gamma' [x_t - x_bar] and gamma' [(x_t - x_bar)(x_t - x_bar)'] (the
-  // lower triangle of each outer product, formed once per fit), instead of a pass over the data
-  // per state. Centring at the overall mean keeps S_k = Q_k - m_k m_k' / N_k well conditioned.
   const Eigen::Index pairs = D * (D + 1) / 2;
+  const Eigen::Index design_rows = pairs + D + 1;
   Vector centre;
-  Matrix centred_t, outer_t;  // D x T and pairs x T
+  Matrix design;  // design_rows x T
   if (complete) {
-    centre = complete_t.rowwise().mean();
-    centred_t = complete_t.colwise() - centre;
-    outer_t.resize(pairs, T);
+    centre = data.colwise().mean().transpose();
+    design.resize(design_rows, T);
     for (Eigen::Index t = 0; t < T; ++t) {
+      double* column = design.col(t).data();
+      double* c = column + pairs;
+      for (Eigen::Index d = 0; d < D; ++d) c[d] = data(t, d) - centre(d);
       Eigen::Index p = 0;
       for (Eigen::Index j = 0; j < D; ++j) {
-        for (Eigen::Index i = j; i < D; ++i) outer_t(p++, t) = centred_t(i, t) * centred_t(j, t);
+        for (Eigen::Index i = j; i < D; ++i) column[p++] = c[i] * c[j];
       }
+      column[design_rows - 1] = 1.0;
     }
   }
+  const double log_2pi = std::log(2.0 * std::numbers::pi);
+  // W for the current parameters (see above); row k: -1/2 [P_ij (2 if i != j); -2 P m; m'Pm + log|2 pi Sigma|].
+  const auto emission_weights = [&](const GaussianHmmParams& p) {
+    Matrix w(K, design_rows);
+    for (int k = 0; k < K; ++k) {
+      const auto llt = cholesky(p.covariances[static_cast<std::size_t>(k)], k);
+      const Matrix& L = llt.matrixL();
+      double log_det = 0;
+      for (Eigen::Index i = 0; i < D; ++i) log_det += 2.0 * std::log(L(i, i));
+      const Matrix precision = llt.solve(Matrix::Identity(D, D));
+      const Vector m = p.means.row(k).transpose() - centre;
+      const Vector pm = precision * m;
+      Eigen::Index q = 0;
+      for (Eigen::Index j = 0; j < D; ++j) {
+        for (Eigen::Index i = j; i < D; ++i) w(k, q++) = -0.5 * (i == j ? 1.0 : 2.0) * precision(i, j);
+      }
+      for (Eigen::Index d = 0; d < D; ++d) w(k, pairs + d) = pm(d);  // -1/2 * -2 (Pm)_d
+      w(k, design_rows - 1) = -0.5 * (m.dot(pm) + static_cast<double>(D) * log_2pi + log_det);
+    }
+    return w;
+  };
   for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
-    const Matrix log_b = log_emission_with(params, data, patterns);
-    const ForwardBackwardResult fb = forward_backward(log_b, params.transition, params.initial);
+    StateMajorPosterior fb;
+    if (complete) {
+      Matrix log_b;  // K x T
+      weights_times_design(emission_weights(params), design, log_b);
+      fb = forward_backward_state_major(std::move(log_b), params.transition, params.initial);
+    } else {
+      fb = forward_backward_state_major(log_emission_with(params, data, patterns).transpose(), params.transition,
+                                        params.initial);
+    }
     state.trace.push_back(fb.log_likelihood);
     state.iterations = iteration;
     state.log_likelihood = fb.log_likelihood;
@@ -270,23 +307,20 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     if (iteration == config.n_iter) break;
     // M-step.
-    const Matrix& gamma = fb.smoothed;
+    const Matrix& gamma_kt = fb.smoothed;  // K x T
     GaussianHmmParams next = params;
-    next.initial = gamma.row(0).transpose() / gamma.row(0).sum();
+    next.initial = gamma_kt.col(0) / gamma_kt.col(0).sum();
     for (int i = 0; i < K; ++i) {
       const double row = fb.transition_counts.row(i).sum();
       next.transition.row(i) = row > 0 ? Matrix(fb.transition_counts.row(i) / row)
                                        : Matrix(params.transition.row(i));
     }
     floor_probabilities(next);
-    const Vector weight = gamma.colwise().sum().transpose();
+    const Vector weight = gamma_kt.rowwise().sum();
     std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
     reseeded_last = false;
-    Matrix first_moments, second_moments;  // D x K and pairs x K (complete data)
-    if (complete) {
-      first_moments.noalias() = centred_t * gamma;
-      second_moments.noalias() = outer_t * gamma;
-    }
+    Matrix moments;  // design_rows x K: second moments, first moments, weight (complete data)
+    if (complete) design_times_responsibilities(design, gamma_kt, moments);
     for (int k = 0; k < K; ++k) {
       const double nk = weight(k);
       if (nk < 1e-6) {  // a dead state: nothing explains it; re-seed at a random observation
@@ -297,13 +331,13 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         continue;
       }
       if (complete) {
-        const Vector m = first_moments.col(k);
+        const Vector m = moments.col(k).segment(pairs, D);
         next.means.row(k) = (centre + m / nk).transpose();
         Matrix& s = scatter[static_cast<std::size_t>(k)];
         Eigen::Index p = 0;
         for (Eigen::Index j = 0; j < D; ++j) {
           for (Eigen::Index i = j; i < D; ++i) {
-            s(i, j) = s(j, i) = second_moments(p++, k) - m(i) * m(j) / nk;
+            s(i, j) = s(j, i) = moments(p++, k) - m(i) * m(j) / nk;
           }
         }
         continue;
@@ -317,7 +351,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       for (const auto& p : patterns) {
         if (p.missing.empty()) continue;
         double pattern_weight = 0;
-        for (const auto t : p.rows) pattern_weight += gamma(t, k);
+        for (const auto t : p.rows) pattern_weight += gamma_kt(k, t);
         if (p.observed.empty()) {
           for (const auto t : p.rows) {
             for (const auto m : p.missing) filled(t, m) = params.means(k, m);
@@ -355,7 +389,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       // Scatter = sum_t g_t (x_t - mean)(x_t - mean)', accumulated over blocks of time on the
       // transposed data (D x T, contiguous per observation) so temporaries stay in cache.
       const Matrix& data_t = filled_t.emplace(filled.transpose());
-      const Vector g = gamma.col(k);
+      const Vector g = gamma_kt.row(k).transpose();
       const Vector mean = (data_t * g) / nk;
       next.means.row(k) = mean.transpose();
       Matrix s = Matrix::Zero(D, D);
