@@ -13,6 +13,10 @@
 #include <numbers>
 #include <random>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/design_products.h"
@@ -219,8 +223,25 @@ void check_data(const Matrix& data, int n_states) {
   }
 }
 
+// Flushes subnormal results to zero and reads subnormal inputs as zero while in scope (x86 SSE
+// control register; restored on exit). Posterior probabilities and shifted densities below
+// 2.2e-308 are noise for EM, but arithmetic on subnormals costs about a hundred times more: on
+// real indicators with well-separated states they made forward-backward and the M-step's
+// products several times slower.
+class FlushSubnormals {
+ public:
+#if defined(__SSE2__)
+  FlushSubnormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ | DAZ
+  ~FlushSubnormals() { _mm_setcsr(saved_); }
+
+ private:
+  unsigned saved_;
+#endif
+};
+
 EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, GaussianHmmParams params,
                const GaussianHmmConfig& config, std::uint64_t seed) {
+  const FlushSubnormals flush;
   const Eigen::Index T = data.rows();
   const Eigen::Index D = data.cols();
   const int K = params.n_states();
@@ -231,36 +252,44 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   floor_probabilities(params);
   EmState state;
   bool reseeded_last = false;
-  // Complete data (every row observed) takes a faster path built on one design matrix formed
+  // Complete rows (every feature observed) take a fast path built on one design matrix formed
   // once per fit, F = [lower triangle of (x_t - x_bar)(x_t - x_bar)'; x_t - x_bar; 1] (pairs + D + 1
-  // rows, one column per observation):
+  // rows, one column per complete row):
   //  - E-step: the log density of every state is linear in F. With c = x - x_bar, m = mu - x_bar
-  //    and P = Sigma^-1, (c - m)' P (c - m) = c'Pc - 2 m'Pc + m'Pm, so log b (K x T) = W F for a
+  //    and P = Sigma^-1, (c - m)' P (c - m) = c'Pc - 2 m'Pc + m'Pm, so log b = W F for a
   //    K x (pairs + D + 1) matrix W of the parameters: one matrix product for all states.
-  //  - M-step: F gamma gives every state's weight, first and second moments in one product.
-  // Centring at the overall mean bounds the cancellation in the expanded form: its rounding
-  // error is about eps times the squared distance of the state's mean from x_bar in that state's
-  // standard deviations, far below anything the likelihood resolves. Rows with missing values
-  // take the exact marginalised path (log_emission_with and the conditional-mean M-step).
-  const bool complete = patterns.size() == 1 && patterns.front().missing.empty();
-  std::optional<Matrix> filled_t;
+  //  - M-step: F gamma' gives every state's weight, first and second moments in one product.
+  // Centring at x_bar bounds the cancellation in the expanded form: its rounding error is about
+  // eps times the squared distance of the state's mean from x_bar in that state's standard
+  // deviations, far below anything the likelihood resolves. Rows with missing values take the
+  // exact path: densities with the missing dimensions marginalised (log_emission_with), and in
+  // the M-step the missing values filled with their conditional means under each state plus
+  // the conditional covariance (exact EM for Gaussian data missing at random).
+  const Pattern* complete_pattern = nullptr;
+  std::vector<Pattern> incomplete;
+  for (const auto& p : patterns) {
+    if (p.missing.empty()) {
+      complete_pattern = &p;
+    } else {
+      incomplete.push_back(p);
+    }
+  }
+  const bool all_complete = incomplete.empty();
+  const Eigen::Index n_complete = complete_pattern ? static_cast<Eigen::Index>(complete_pattern->rows.size()) : 0;
   const Eigen::Index pairs = D * (D + 1) / 2;
   const Eigen::Index design_rows = pairs + D + 1;
-  Vector centre;
-  Matrix design;  // design_rows x T
-  if (complete) {
-    centre = data.colwise().mean().transpose();
-    design.resize(design_rows, T);
-    for (Eigen::Index t = 0; t < T; ++t) {
-      double* column = design.col(t).data();
-      double* c = column + pairs;
-      for (Eigen::Index d = 0; d < D; ++d) c[d] = data(t, d) - centre(d);
-      Eigen::Index p = 0;
-      for (Eigen::Index j = 0; j < D; ++j) {
-        for (Eigen::Index i = j; i < D; ++i) column[p++] = c[i] * c[j];
-      }
-      column[design_rows - 1] = 1.0;
+  const Vector centre = imputed.colwise().mean().transpose();  // column means of the observed values
+  Matrix design(design_rows, n_complete);
+  for (Eigen::Index i = 0; i < n_complete; ++i) {
+    const Eigen::Index t = complete_pattern->rows[static_cast<std::size_t>(i)];
+    double* column = design.col(i).data();
+    double* c = column + pairs;
+    for (Eigen::Index d = 0; d < D; ++d) c[d] = data(t, d) - centre(d);
+    Eigen::Index p = 0;
+    for (Eigen::Index j = 0; j < D; ++j) {
+      for (Eigen::Index r = j; r < D; ++r) column[p++] = c[r] * c[j];
     }
+    column[design_rows - 1] = 1.0;
   }
   const double log_2pi = std::log(2.0 * std::numbers::pi);
   // W for the current parameters (see above); row k: -1/2 [P_ij (2 if i != j); -2 P m; m'Pm + log|2 pi Sigma|].
@@ -283,16 +312,23 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     return w;
   };
+  Matrix gamma_complete;  // K x n_complete (when some rows are incomplete)
+  Eigen::Index n_incomplete = 0;
+  for (const auto& p : incomplete) n_incomplete += static_cast<Eigen::Index>(p.rows.size());
+  Matrix filled(D, n_incomplete);  // one state's filled incomplete rows, centred and weighted
   for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
-    StateMajorPosterior fb;
-    if (complete) {
-      Matrix log_b;  // K x T
+    Matrix log_b;  // K x T
+    if (all_complete) {
       weights_times_design(emission_weights(params), design, log_b);
-      fb = forward_backward_state_major(std::move(log_b), params.transition, params.initial);
     } else {
-      fb = forward_backward_state_major(log_emission_with(params, data, patterns).transpose(), params.transition,
-                                        params.initial);
+      log_b = log_emission_with(params, data, incomplete).transpose();
+      if (n_complete > 0) {
+        Matrix fast;
+        weights_times_design(emission_weights(params), design, fast);
+        for (Eigen::Index i = 0; i < n_complete; ++i) log_b.col(complete_pattern->rows[static_cast<std::size_t>(i)]) = fast.col(i);
+      }
     }
+    const StateMajorPosterior fb = forward_backward_state_major(std::move(log_b), params.transition, params.initial);
     state.trace.push_back(fb.log_likelihood);
     state.iterations = iteration;
     state.log_likelihood = fb.log_likelihood;
@@ -317,10 +353,19 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     floor_probabilities(next);
     const Vector weight = gamma_kt.rowwise().sum();
-    std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
     reseeded_last = false;
-    Matrix moments;  // design_rows x K: second moments, first moments, weight (complete data)
-    if (complete) design_times_responsibilities(design, gamma_kt, moments);
+    // Weighted moments about x_bar per state: first (D x K) and second (D x D per state).
+    Matrix moments;  // design_rows x K from the complete rows: second (packed), first, weight
+    if (all_complete) {
+      design_times_responsibilities(design, gamma_kt, moments);
+    } else if (n_complete > 0) {
+      gamma_complete.resize(K, n_complete);
+      for (Eigen::Index i = 0; i < n_complete; ++i) gamma_complete.col(i) = gamma_kt.col(complete_pattern->rows[static_cast<std::size_t>(i)]);
+      design_times_responsibilities(design, gamma_complete, moments);
+    } else {
+      moments = Matrix::Zero(design_rows, K);
+    }
+    std::vector<Matrix> scatter(static_cast<std::size_t>(K), Matrix::Zero(D, D));
     for (int k = 0; k < K; ++k) {
       const double nk = weight(k);
       if (nk < 1e-6) {  // a dead state: nothing explains it; re-seed at a random observation
@@ -330,78 +375,62 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         reseeded_last = true;
         continue;
       }
-      if (complete) {
-        const Vector m = moments.col(k).segment(pairs, D);
-        next.means.row(k) = (centre + m / nk).transpose();
-        Matrix& s = scatter[static_cast<std::size_t>(k)];
-        Eigen::Index p = 0;
-        for (Eigen::Index j = 0; j < D; ++j) {
-          for (Eigen::Index i = j; i < D; ++i) {
-            s(i, j) = s(j, i) = moments(p++, k) - m(i) * m(j) / nk;
-          }
-        }
-        continue;
+      Vector first = moments.col(k).segment(pairs, D);
+      Matrix second(D, D);
+      Eigen::Index q = 0;
+      for (Eigen::Index j = 0; j < D; ++j) {
+        for (Eigen::Index i = j; i < D; ++i) second(i, j) = second(j, i) = moments(q++, k);
       }
-      // Fill each row's missing dimensions with their conditional mean under state k and
-      // collect the conditional covariance of the missing block (exact EM for missing data).
-      // (Complete data took the fast path above; here some rows have missing values.)
-      Matrix filled = data;
-      Matrix correction = Matrix::Zero(D, D);
+      // Incomplete rows: fill each row's missing dimensions with their conditional mean under
+      // state k and add the conditional covariance of the missing block, weighted. The filled
+      // rows (centred, times sqrt(weight)) are collected so one rank update adds them all.
       const Matrix& sigma = params.covariances[static_cast<std::size_t>(k)];
-      for (const auto& p : patterns) {
-        if (p.missing.empty()) continue;
+      Eigen::Index column = 0;
+      for (const auto& p : incomplete) {
+        const auto o = static_cast<Eigen::Index>(p.observed.size());
+        const auto mcount = static_cast<Eigen::Index>(p.missing.size());
         double pattern_weight = 0;
-        for (const auto t : p.rows) pattern_weight += gamma_kt(k, t);
-        if (p.observed.empty()) {
-          for (const auto t : p.rows) {
-            for (const auto m : p.missing) filled(t, m) = params.means(k, m);
-          }
-          for (std::size_t a = 0; a < p.missing.size(); ++a) {
-            for (std::size_t b = 0; b < p.missing.size(); ++b) {
-              correction(p.missing[a], p.missing[b]) += pattern_weight * sigma(p.missing[a], p.missing[b]);
-            }
-          }
-          continue;
+        Matrix regression;  // missing x observed
+        Matrix conditional;  // missing x missing
+        if (o > 0) {
+          const Matrix s_oo = select(sigma, p.observed, p.observed);
+          const Matrix s_mo = select(sigma, p.missing, p.observed);
+          const auto llt = cholesky(s_oo, k);
+          regression = llt.solve(s_mo.transpose()).transpose();
+          conditional = select(sigma, p.missing, p.missing) - regression * s_mo.transpose();
+        } else {
+          conditional = select(sigma, p.missing, p.missing);
         }
-        const Matrix s_oo = select(sigma, p.observed, p.observed);
-        const Matrix s_mo = select(sigma, p.missing, p.observed);
-        const Matrix s_mm = select(sigma, p.missing, p.missing);
-        const auto llt = cholesky(s_oo, k);
-        const Matrix regression = llt.solve(s_mo.transpose()).transpose();  // m x o
-        const Matrix conditional = s_mm - regression * s_mo.transpose();
-        for (const auto t : p.rows) {
-          Vector deviation(static_cast<Eigen::Index>(p.observed.size()));
-          for (std::size_t j = 0; j < p.observed.size(); ++j) {
-            deviation(static_cast<Eigen::Index>(j)) = data(t, p.observed[j]) - params.means(k, p.observed[j]);
+        Vector deviation(o);
+        for (std::size_t r = 0; r < p.rows.size(); ++r, ++column) {
+          const Eigen::Index t = p.rows[r];
+          const double g = gamma_kt(k, t);
+          pattern_weight += g;
+          auto x = filled.col(column);
+          for (Eigen::Index j = 0; j < o; ++j) {
+            const Eigen::Index d = p.observed[static_cast<std::size_t>(j)];
+            deviation(j) = data(t, d) - params.means(k, d);
+            x(d) = data(t, d) - centre(d);
           }
-          const Vector fill = regression * deviation;
-          for (std::size_t j = 0; j < p.missing.size(); ++j) {
-            filled(t, p.missing[j]) = params.means(k, p.missing[j]) + fill(static_cast<Eigen::Index>(j));
+          for (Eigen::Index j = 0; j < mcount; ++j) {
+            const Eigen::Index d = p.missing[static_cast<std::size_t>(j)];
+            const double fill = o > 0 ? regression.row(j).dot(deviation) : 0.0;
+            x(d) = params.means(k, d) + fill - centre(d);
           }
+          first.noalias() += g * x;
+          x *= std::sqrt(g);
         }
-        for (std::size_t a = 0; a < p.missing.size(); ++a) {
-          for (std::size_t b = 0; b < p.missing.size(); ++b) {
-            correction(p.missing[a], p.missing[b]) +=
-                pattern_weight * conditional(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+        for (Eigen::Index a = 0; a < mcount; ++a) {
+          for (Eigen::Index c = 0; c < mcount; ++c) {
+            second(p.missing[static_cast<std::size_t>(a)], p.missing[static_cast<std::size_t>(c)]) +=
+                pattern_weight * conditional(a, c);
           }
         }
       }
-      // Scatter = sum_t g_t (x_t - mean)(x_t - mean)', accumulated over blocks of time on the
-      // transposed data (D x T, contiguous per observation) so temporaries stay in cache.
-      const Matrix& data_t = filled_t.emplace(filled.transpose());
-      const Vector g = gamma_kt.row(k).transpose();
-      const Vector mean = (data_t * g) / nk;
-      next.means.row(k) = mean.transpose();
-      Matrix s = Matrix::Zero(D, D);
-      constexpr Eigen::Index kBlock = 256;
-      Matrix block(D, std::min<Eigen::Index>(kBlock, T));
-      for (Eigen::Index start = 0; start < T; start += kBlock) {
-        const Eigen::Index width = std::min(kBlock, T - start);
-        block.leftCols(width) = data_t.middleCols(start, width).colwise() - mean;
-        block.leftCols(width).array().rowwise() *= g.segment(start, width).array().sqrt().transpose();
-        s.selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(width));
-      }
-      scatter[static_cast<std::size_t>(k)] = Matrix(s.selfadjointView<Eigen::Lower>()) + correction;
+      if (column > 0) second.selfadjointView<Eigen::Lower>().rankUpdate(filled);
+      if (!all_complete) second = Matrix(second.selfadjointView<Eigen::Lower>());
+      next.means.row(k) = (centre + first / nk).transpose();
+      scatter[static_cast<std::size_t>(k)] = second - first * first.transpose() / nk;
     }
     next.covariances = constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
     params = std::move(next);
