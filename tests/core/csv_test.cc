@@ -236,3 +236,57 @@ TEST(ToLower, LowersAsciiOnly) {
 
 }  // namespace
 }  // namespace mre
+
+namespace mre {
+namespace {
+
+TEST(CsvReader, StreamingGivesTheSameRowsAsLoadingWhateverTheChunkSize) {
+  // Quoted fields with commas, escaped quotes and newlines, CRLF, blank lines, a BOM, a last
+  // line without a newline: every record boundary falls somewhere across chunk edges.
+  std::string text = "\xEF\xBB\xBFtimestamp,name,value\r\n";
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 300; ++i) {
+    text += std::to_string(i) + ",";
+    switch (rng() % 4) {
+      case 0: text += "\"a, \"\"quoted\"\" one\""; break;
+      case 1: text += "\"two\nlines\""; break;
+      case 2: text += "plain"; break;
+      default: text += ""; break;
+    }
+    text += "," + std::to_string(i * 0.5) + (rng() % 3 == 0 ? "\r\n" : "\n");
+    if (rng() % 10 == 0) text += "\n";
+  }
+  text += "last,row,1";
+  testing::TempDir dir;
+  testing::write_file(dir / "s.csv", text);
+  auto loaded = CsvReader::from_text(text, "s.csv");
+  const auto want = read_all(loaded);
+  ASSERT_EQ(want.size(), 301u);
+  for (const std::size_t chunk : {64, 65, 100, 1000, 1 << 20}) {
+    auto streamed = CsvReader::stream(dir / "s.csv", chunk);
+    EXPECT_EQ(streamed.header(), loaded.header());
+    const auto got = read_all(streamed);
+    ASSERT_EQ(got.size(), want.size()) << chunk;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].line, want[i].line) << chunk << " row " << i;
+      EXPECT_EQ(got[i].fields, want[i].fields) << chunk << " row " << i;
+    }
+  }
+}
+
+TEST(CsvReader, StreamingReportsAnUnterminatedQuoteWithItsLine) {
+  testing::TempDir dir;
+  testing::write_file(dir / "bad.csv", "x,y\n1,2\n3,\"open\n4,5\n");
+  auto reader = CsvReader::stream(dir / "bad.csv", 64);
+  ASSERT_TRUE(reader.next());
+  try {
+    reader.next();
+    FAIL() << "expected a DataError";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.csv:3"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(CsvReader::stream(dir / "absent.csv"), Error);
+}
+
+}  // namespace
+}  // namespace mre

@@ -47,8 +47,9 @@ std::optional<double> parse_double(std::string_view field) {
   return value;
 }
 
-CsvReader::CsvReader(std::string text, std::string name)
-    : text_(std::move(text)), name_(std::move(name)) {
+CsvReader::CsvReader(std::string text, std::string name, std::shared_ptr<std::istream> input, std::size_t chunk)
+    : text_(std::move(text)), name_(std::move(name)), input_(std::move(input)), chunk_(chunk) {
+  if (input_ && !refill()) input_.reset();
   if (text_.size() >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
   CsvRow row;
   if (!read_record(row)) {
@@ -69,6 +70,25 @@ CsvReader CsvReader::open(const std::filesystem::path& path) {
   in.read(text.data(), size);
   if (!in) throw Error(ErrorCode::kIoError, path.string() + ": read failed");
   return CsvReader(std::move(text), path.string());
+}
+
+CsvReader CsvReader::stream(const std::filesystem::path& path, std::size_t chunk) {
+  auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
+  if (!*in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
+  return CsvReader(std::string(), path.string(), std::move(in), std::max<std::size_t>(chunk, 64));
+}
+
+bool CsvReader::refill() {
+  if (!input_ || !*input_) return false;
+  text_.erase(0, pos_);
+  pos_ = 0;
+  const std::size_t old = text_.size();
+  text_.resize(old + chunk_);
+  input_->read(text_.data() + old, static_cast<std::streamsize>(chunk_));
+  const auto got = static_cast<std::size_t>(input_->gcount());
+  text_.resize(old + got);
+  if (input_->bad()) throw Error(ErrorCode::kIoError, name_ + ": read failed");
+  return got > 0;
 }
 
 CsvReader CsvReader::from_text(std::string text, std::string name) {
@@ -92,15 +112,31 @@ std::optional<CsvRow> CsvReader::next() {
 bool CsvReader::next(CsvRow& row) { return read_record(row); }
 
 bool CsvReader::read_record(CsvRow& row) {
+  while (true) {
+    const std::size_t start = pos_;
+    const std::size_t start_line = line_;
+    const Parse result = parse_record(row);
+    if (result == Parse::kRecord) return true;
+    if (result == Parse::kEnd) return false;
+    // Stream mode: the record may run past the loaded text; load more and parse it again (at
+    // the end of the input, what is there is the last record).
+    pos_ = start;
+    line_ = start_line;
+    if (!refill()) input_.reset();
+  }
+}
+
+CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
   row.fields.clear();
   unescaped_.clear();
+  const bool more = input_ != nullptr;  // more text may follow the loaded buffer
   const std::size_t n = text_.size();
   // Skip blank lines (LF or CRLF).
   while (pos_ < n && (text_[pos_] == '\n' || text_[pos_] == '\r')) {
     if (text_[pos_] == '\n') ++line_;
     ++pos_;
   }
-  if (pos_ >= n) return false;
+  if (pos_ >= n) return more ? Parse::kIncomplete : Parse::kEnd;
   row.line = line_;
   const char* data = text_.data();
   while (true) {
@@ -111,6 +147,7 @@ bool CsvReader::read_record(CsvRow& row) {
       std::size_t close = std::string::npos;
       while (pos_ < n) {
         if (data[pos_] == '"') {
+          if (pos_ + 1 >= n && more) return Parse::kIncomplete;
           if (pos_ + 1 < n && data[pos_ + 1] == '"') {
             escaped = true;
             pos_ += 2;
@@ -123,6 +160,7 @@ bool CsvReader::read_record(CsvRow& row) {
         ++pos_;
       }
       if (close == std::string::npos) {
+        if (more) return Parse::kIncomplete;
         throw Error(ErrorCode::kDataError,
                     name_ + ":" + std::to_string(row.line) + ": unterminated quoted field");
       }
@@ -148,7 +186,10 @@ bool CsvReader::read_record(CsvRow& row) {
       if (end > start && data[end - 1] == '\r' && (pos_ >= n || data[pos_] == '\n')) --end;
       row.fields.emplace_back(data + start, end - start);
     }
-    if (pos_ >= n) break;
+    if (pos_ >= n) {
+      if (more) return Parse::kIncomplete;
+      break;
+    }
     if (data[pos_] == ',') {
       ++pos_;
       continue;
@@ -158,7 +199,7 @@ bool CsvReader::read_record(CsvRow& row) {
     ++line_;
     break;
   }
-  return true;
+  return Parse::kRecord;
 }
 
 }  // namespace mre
