@@ -305,6 +305,66 @@ TEST_P(StoreContract, RegimeVersionRoundTripsAndIsBoundToSpecAndFeatures) {
   ASSERT_EQ(store->list_regime_models().size(), 1u);
 }
 
+TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequence) {
+  auto store = open();
+  ClassifierModel model{.version = "GMR1", .spec_name = "gmr", .spec_hash = "h", .spec_text = "name: gmr",
+                        .source = "F1", .model_json = "{\"x\": 1}", .trained_from = "2020-01-01",
+                        .trained_to = "2024-06-28", .created_at = Timestamp::from_micros(5)};
+  const ClassifierState trained{.sequence = 0, .timestamp = "2024-06-28", .key = 100,
+                                .state_json = "{\"global\": [1]}", .origin = "train",
+                                .written_at = Timestamp::from_micros(6)};
+  store->write_classifier(model, trained);
+  const auto back = store->find_classifier("GMR1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->model_json, model.model_json);
+  EXPECT_EQ(back->trained_to, "2024-06-28");
+  EXPECT_EQ(back->created_at, model.created_at);
+  // A second write of the tag is refused and leaves the first intact.
+  model.model_json = "{\"x\": 2}";
+  try {
+    store->write_classifier(model, trained);
+    FAIL() << "expected the tag to be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("GMR1"), std::string::npos);
+  }
+  EXPECT_EQ(store->find_classifier("GMR1")->model_json, "{\"x\": 1}");
+  // States: sequence 0 from training, then each append must continue the sequence.
+  auto states = store->read_classifier_states("GMR1", 5);
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].origin, "train");
+  EXPECT_EQ(states[0].key, 100);
+  store->append_classifier_state("GMR1", {.sequence = 1, .timestamp = "2024-07-01", .key = 200, .state_json = "{}",
+                                          .origin = "classify", .written_at = Timestamp::from_micros(7)});
+  // A writer that read sequence 0 and tries to append 1 again lost the race.
+  EXPECT_THROW(store->append_classifier_state("GMR1", {.sequence = 1, .timestamp = "2024-07-02", .key = 300,
+                                                       .state_json = "{}", .origin = "classify"}),
+               Error);
+  states = store->read_classifier_states("GMR1", 5);
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].sequence, 1);  // newest first
+  EXPECT_EQ(states[0].timestamp, "2024-07-01");
+  EXPECT_EQ(store->read_classifier_states("GMR1", 1).size(), 1u);
+  // Approvals append; unknown versions are NotFound.
+  store->approve_classifier({"GMR1", "global_macro", "A. Expert", Timestamp::from_micros(8)});
+  store->approve_classifier({"GMR1", "muni", "B. Expert", Timestamp::from_micros(9)});
+  const auto approvals = store->list_approvals("GMR1");
+  ASSERT_EQ(approvals.size(), 2u);
+  EXPECT_EQ(approvals[1].approved_by, "B. Expert");
+  for (const auto& call : std::vector<std::function<void()>>{
+           [&] { store->approve_classifier({"NOPE", "muni", "x", Timestamp::from_micros(1)}); },
+           [&] { store->append_classifier_state("NOPE", {.sequence = 1}); },
+           [&] { store->read_classifier_states("NOPE", 1); }}) {
+    try {
+      call();
+      FAIL() << "expected NotFound";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    }
+  }
+  EXPECT_EQ(store->list_classifiers().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
     ::testing::Values(

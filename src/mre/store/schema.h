@@ -4,6 +4,6 @@
 
 namespace mre::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 }  // namespace mre::store

@@ -126,6 +126,39 @@ struct RegimeRow {
   std::vector<double> probabilities{};
 };
 
+// A trained hierarchical classifier (seed 003): both HMMs, their training statistics and
+// state-to-label mappings, as one JSON document (codec/classifier_json.h). Never overwritten.
+struct ClassifierModel {
+  std::string version{};      // the tag, e.g. GMR1
+  std::string spec_name{};
+  std::string spec_hash{};
+  std::string spec_text{};
+  std::string source{};       // the feature version read, or "csv:<file>"
+  std::string model_json{};
+  std::string trained_from{};  // first and last training timestamps, as in the data
+  std::string trained_to{};
+  Timestamp created_at{};
+};
+
+// A subject-matter expert's sign-off of one model's mapping (MR-BR-10): "global_macro" or "muni".
+struct ClassifierApproval {
+  std::string version{};
+  std::string model{};
+  std::string approved_by{};
+  Timestamp approved_at{};
+};
+
+// The filter state carried from one observation to the next (both HMMs' filtered state
+// probabilities), appended by every real-time classification; sequence 0 is the end of training.
+struct ClassifierState {
+  std::int64_t sequence = 0;
+  std::string timestamp{};   // the observation's timestamp, as given
+  std::int64_t key = 0;      // the same time in microseconds since the epoch (ordering)
+  std::string state_json{};  // {"global": [...], "muni": [...]}
+  std::string origin{};      // "train" | "classify"
+  Timestamp written_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -170,6 +203,23 @@ class Store {
   // Rows in [from, to] by date; NotFound for an unknown version.
   virtual std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
                                               std::optional<Date> to) const = 0;
+
+  // Writes a classifier version and its state at the end of training (sequence 0) in one
+  // transaction. An existing tag is never overwritten: InvalidArgument naming it.
+  virtual void write_classifier(const ClassifierModel& model, const ClassifierState& initial) = 0;
+  // Versions, oldest first.
+  virtual std::vector<ClassifierModel> list_classifiers() const = 0;
+  virtual std::optional<ClassifierModel> find_classifier(const std::string& version) const = 0;
+  // Appends a sign-off; NotFound for an unknown version.
+  virtual void approve_classifier(const ClassifierApproval& approval) = 0;
+  virtual std::vector<ClassifierApproval> list_approvals(const std::string& version) const = 0;
+  // Appends the state after a real-time classification. state.sequence must be one more than
+  // the newest stored sequence, checked inside the write transaction, so two concurrent
+  // classifications cannot both advance from the same state (StoreError: retry). NotFound for
+  // an unknown version.
+  virtual void append_classifier_state(const std::string& version, const ClassifierState& state) = 0;
+  // The newest `count` states, newest first; NotFound for an unknown version.
+  virtual std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for

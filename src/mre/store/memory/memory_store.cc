@@ -172,4 +172,63 @@ std::vector<RegimeRow> MemoryStore::read_regimes(const std::string& version, std
   return out;
 }
 
+void MemoryStore::write_classifier(const ClassifierModel& model, const ClassifierState& initial) {
+  validate_version_tag(model.version);
+  if (find_classifier(model.version)) {
+    throw Error(ErrorCode::kInvalidArgument, "classifier version '" + model.version +
+                                                 "' already exists; versions are never overwritten (choose a new tag)");
+  }
+  classifiers_.push_back(model);
+  ClassifierState first = initial;
+  first.sequence = 0;
+  classifier_states_[model.version] = {first};
+}
+
+std::vector<ClassifierModel> MemoryStore::list_classifiers() const { return classifiers_; }
+
+std::optional<ClassifierModel> MemoryStore::find_classifier(const std::string& version) const {
+  for (const auto& m : classifiers_) {
+    if (m.version == version) return m;
+  }
+  return std::nullopt;
+}
+
+void MemoryStore::approve_classifier(const ClassifierApproval& approval) {
+  if (!find_classifier(approval.version)) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + approval.version + "' (see 'mre classify list')");
+  }
+  approvals_.push_back(approval);
+}
+
+std::vector<ClassifierApproval> MemoryStore::list_approvals(const std::string& version) const {
+  std::vector<ClassifierApproval> out;
+  for (const auto& a : approvals_) {
+    if (a.version == version) out.push_back(a);
+  }
+  return out;
+}
+
+void MemoryStore::append_classifier_state(const std::string& version, const ClassifierState& state) {
+  const auto it = classifier_states_.find(version);
+  if (it == classifier_states_.end()) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  }
+  if (state.sequence != it->second.back().sequence + 1) {
+    throw Error(ErrorCode::kStoreError, "classifier " + version + ": the state moved on (sequence " +
+                                            std::to_string(it->second.back().sequence) +
+                                            ") while this classification ran; retry");
+  }
+  it->second.push_back(state);
+}
+
+std::vector<ClassifierState> MemoryStore::read_classifier_states(const std::string& version, std::size_t count) const {
+  const auto it = classifier_states_.find(version);
+  if (it == classifier_states_.end()) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  }
+  std::vector<ClassifierState> out;
+  for (auto r = it->second.rbegin(); r != it->second.rend() && out.size() < count; ++r) out.push_back(*r);
+  return out;
+}
+
 }  // namespace mre::store

@@ -133,6 +133,37 @@ SELECT printf('%04d-%02d-%02d', g.dt / 10000, g.dt / 100 % 100, g.dt % 100) AS d
        strftime('%Y-%m-%dT%H:%M:%f', m.created_at / 1000000.0, 'unixepoch') || 'Z' AS created_at
 FROM regimes_global g JOIN regime_models m USING (version);
 )sql",
+    // 4: hierarchical classifier versions, sign-offs and carried filter states (seed 003).
+    R"sql(
+CREATE TABLE classifier_models(
+  version TEXT PRIMARY KEY,
+  spec_name TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  source TEXT NOT NULL,             -- feature version or csv:<file>
+  model TEXT NOT NULL,              -- JSON: both HMMs, statistics, mappings
+  trained_from TEXT NOT NULL,
+  trained_to TEXT NOT NULL,
+  created_at INTEGER NOT NULL       -- microseconds since the epoch, UTC
+) WITHOUT ROWID;
+CREATE TABLE classifier_approvals(
+  version TEXT NOT NULL REFERENCES classifier_models(version),
+  model TEXT NOT NULL,              -- global_macro | muni
+  approved_by TEXT NOT NULL,
+  approved_at INTEGER NOT NULL,
+  PRIMARY KEY (version, model, approved_at, approved_by)
+) WITHOUT ROWID;
+CREATE TABLE classifier_states(
+  version TEXT NOT NULL REFERENCES classifier_models(version),
+  sequence INTEGER NOT NULL,        -- 0 = end of training, then one per real-time call
+  ts TEXT NOT NULL,                 -- the observation's timestamp as given
+  ts_key INTEGER NOT NULL,          -- the same in microseconds since the epoch
+  state TEXT NOT NULL,              -- JSON filtered state probabilities of both HMMs
+  origin TEXT NOT NULL,             -- train | classify
+  written_at INTEGER NOT NULL,
+  PRIMARY KEY (version, sequence)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -727,6 +758,151 @@ std::vector<RegimeRow> SqliteStore::read_regimes(const std::string& version, std
   while (q.step(path_)) {
     out.push_back({from_yyyymmdd(q.integer(0), path_), std::string(q.text(1)), q.real(2),
                    parse_probabilities(std::string(q.text(3)))});
+  }
+  return out;
+}
+
+void SqliteStore::write_classifier(const ClassifierModel& model, const ClassifierState& initial) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(model.version);
+  Transaction tx(db_, path_);
+  if (find_classifier(model.version)) {
+    throw Error(ErrorCode::kInvalidArgument, "classifier version '" + model.version +
+                                                 "' already exists; versions are never overwritten (choose a new tag)");
+  }
+  Statement insert(db_,
+                   "INSERT INTO classifier_models(version, spec_name, spec_hash, spec, source, model, trained_from, "
+                   "trained_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  insert.bind(1, model.version);
+  insert.bind(2, model.spec_name);
+  insert.bind(3, model.spec_hash);
+  insert.bind(4, model.spec_text);
+  insert.bind(5, model.source);
+  insert.bind(6, model.model_json);
+  insert.bind(7, model.trained_from);
+  insert.bind(8, model.trained_to);
+  insert.bind(9, model.created_at.micros());
+  insert.step(path_);
+  ClassifierState first = initial;
+  first.sequence = 0;
+  insert_classifier_state(model.version, first);
+  tx.commit();
+}
+
+void SqliteStore::insert_classifier_state(const std::string& version, const ClassifierState& state) {
+  Statement insert(db_,
+                   "INSERT INTO classifier_states(version, sequence, ts, ts_key, state, origin, written_at) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  insert.bind(1, version);
+  insert.bind(2, state.sequence);
+  insert.bind(3, state.timestamp);
+  insert.bind(4, state.key);
+  insert.bind(5, state.state_json);
+  insert.bind(6, state.origin);
+  insert.bind(7, state.written_at.micros());
+  insert.step(path_);
+}
+
+namespace {
+
+constexpr const char* kClassifierColumns =
+    "SELECT version, spec_name, spec_hash, spec, source, model, trained_from, trained_to, created_at "
+    "FROM classifier_models ";
+
+ClassifierModel read_classifier_row(const Statement& q) {
+  ClassifierModel m;
+  m.version = q.text(0);
+  m.spec_name = q.text(1);
+  m.spec_hash = q.text(2);
+  m.spec_text = q.text(3);
+  m.source = q.text(4);
+  m.model_json = q.text(5);
+  m.trained_from = q.text(6);
+  m.trained_to = q.text(7);
+  m.created_at = Timestamp::from_micros(q.integer(8));
+  return m;
+}
+
+}  // namespace
+
+std::vector<ClassifierModel> SqliteStore::list_classifiers() const {
+  std::vector<ClassifierModel> out;
+  if (schema_version() < 4) return out;
+  Statement q(db_, (std::string(kClassifierColumns) + "ORDER BY created_at, version").c_str(), path_);
+  while (q.step(path_)) out.push_back(read_classifier_row(q));
+  return out;
+}
+
+std::optional<ClassifierModel> SqliteStore::find_classifier(const std::string& version) const {
+  if (schema_version() < 4) return std::nullopt;
+  Statement q(db_, (std::string(kClassifierColumns) + "WHERE version = ?").c_str(), path_);
+  q.bind(1, version);
+  if (!q.step(path_)) return std::nullopt;
+  return read_classifier_row(q);
+}
+
+void SqliteStore::approve_classifier(const ClassifierApproval& approval) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  Transaction tx(db_, path_);
+  if (!find_classifier(approval.version)) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + approval.version + "' (see 'mre classify list')");
+  }
+  Statement insert(db_, "INSERT INTO classifier_approvals(version, model, approved_by, approved_at) VALUES (?, ?, ?, ?)",
+                   path_);
+  insert.bind(1, approval.version);
+  insert.bind(2, approval.model);
+  insert.bind(3, approval.approved_by);
+  insert.bind(4, approval.approved_at.micros());
+  insert.step(path_);
+  tx.commit();
+}
+
+std::vector<ClassifierApproval> SqliteStore::list_approvals(const std::string& version) const {
+  std::vector<ClassifierApproval> out;
+  if (schema_version() < 4) return out;
+  Statement q(db_, "SELECT model, approved_by, approved_at FROM classifier_approvals WHERE version = ? ORDER BY approved_at",
+              path_);
+  q.bind(1, version);
+  while (q.step(path_)) {
+    out.push_back({version, std::string(q.text(0)), std::string(q.text(1)), Timestamp::from_micros(q.integer(2))});
+  }
+  return out;
+}
+
+void SqliteStore::append_classifier_state(const std::string& version, const ClassifierState& state) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  Transaction tx(db_, path_);
+  Statement q(db_, "SELECT max(sequence) FROM classifier_states WHERE version = ?", path_);
+  q.bind(1, version);
+  q.step(path_);
+  if (q.is_null(0)) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  }
+  const std::int64_t newest = q.integer(0);
+  if (state.sequence != newest + 1) {
+    throw Error(ErrorCode::kStoreError, "classifier " + version + ": the state moved on (sequence " +
+                                            std::to_string(newest) + ") while this classification ran; retry");
+  }
+  insert_classifier_state(version, state);
+  tx.commit();
+}
+
+std::vector<ClassifierState> SqliteStore::read_classifier_states(const std::string& version, std::size_t count) const {
+  if (!find_classifier(version)) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  }
+  Statement q(db_,
+              "SELECT sequence, ts, ts_key, state, origin, written_at FROM classifier_states WHERE version = ? "
+              "ORDER BY sequence DESC LIMIT ?",
+              path_);
+  q.bind(1, version);
+  q.bind(2, static_cast<std::int64_t>(count));
+  std::vector<ClassifierState> out;
+  while (q.step(path_)) {
+    out.push_back({q.integer(0), std::string(q.text(1)), q.integer(2), std::string(q.text(3)), std::string(q.text(4)),
+                   Timestamp::from_micros(q.integer(5))});
   }
   return out;
 }

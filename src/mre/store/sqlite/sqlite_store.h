@@ -38,8 +38,16 @@ class SqliteStore final : public Store {
   std::optional<RegimeModel> find_regime_model(const std::string& version) const override;
   std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
                                       std::optional<Date> to) const override;
+  void write_classifier(const ClassifierModel& model, const ClassifierState& initial) override;
+  std::vector<ClassifierModel> list_classifiers() const override;
+  std::optional<ClassifierModel> find_classifier(const std::string& version) const override;
+  void approve_classifier(const ClassifierApproval& approval) override;
+  std::vector<ClassifierApproval> list_approvals(const std::string& version) const override;
+  void append_classifier_state(const std::string& version, const ClassifierState& state) override;
+  std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const override;
 
  private:
+  void insert_classifier_state(const std::string& version, const ClassifierState& state);
   void migrate();
 
   std::filesystem::path path_;
