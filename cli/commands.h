@@ -15,6 +15,7 @@ class App;
 namespace mre::workflows {
 struct BuildFeaturesReport;
 struct DetectRegimesReport;
+struct TrainReport;
 }
 
 namespace mre::cli {
@@ -37,10 +38,12 @@ void register_series(CLI::App& app, Action& action);
 void register_run(CLI::App& app, Action& action);
 void register_features(CLI::App& app, Action& action);
 void register_regimes(CLI::App& app, Action& action);
+void register_classify(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);
 void print_regime_report(const workflows::DetectRegimesReport& report);
+void print_train_report(const workflows::TrainReport& report);
 
 // A --from/--to style option: nullopt when empty; InvalidArgument naming the option otherwise.
 std::optional<Date> parse_date_option(const std::string& text, const char* option);

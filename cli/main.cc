@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   mre::cli::register_series(app, action);
   mre::cli::register_features(app, action);
   mre::cli::register_regimes(app, action);
+  mre::cli::register_classify(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

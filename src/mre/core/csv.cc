@@ -138,6 +138,7 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
   }
   if (pos_ >= n) return more ? Parse::kIncomplete : Parse::kEnd;
   row.line = line_;
+  const std::size_t record_start = pos_;
   const char* data = text_.data();
   while (true) {
     if (pos_ < n && data[pos_] == '"') {
@@ -199,6 +200,10 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
     ++line_;
     break;
   }
+  std::size_t record_end = pos_;
+  if (record_end > record_start && data[record_end - 1] == '\n') --record_end;
+  if (record_end > record_start && data[record_end - 1] == '\r') --record_end;
+  row.text = std::string_view(data + record_start, record_end - record_start);
   return Parse::kRecord;
 }
 

@@ -19,6 +19,7 @@ namespace mre {
 struct CsvRow {
   std::size_t line = 0;                 // 1-based line number where the row starts
   std::vector<std::string_view> fields;  // valid until the next call to next()
+  std::string_view text;                 // the record as in the file, without its line end
 };
 
 class CsvReader {

@@ -19,26 +19,9 @@
 namespace mre::workflows {
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const YAML::Node& node, const std::string& message) {
-  throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
-}
-
-template <typename T>
-T scalar(const std::filesystem::path& path, const YAML::Node& node, const std::string& what) {
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    fail(path, node, "'" + what + "' has the wrong type");
-  }
-}
-
-void only_keys(const std::filesystem::path& path, const YAML::Node& node, const std::vector<std::string>& keys,
-               const std::string& where) {
-  for (const auto& item : node) {
-    const std::string key = item.first.Scalar();
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) fail(path, item.first, where + "unknown key '" + key + "'");
-  }
-}
+using detail::fail;
+using detail::only_keys;
+using detail::scalar;
 
 std::string canonical(const RegimeSpec& s) {
   std::ostringstream out;

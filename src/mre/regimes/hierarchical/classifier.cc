@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "mre/core/check.h"
@@ -146,10 +147,7 @@ void to_labels(const std::vector<int>& serving, const std::vector<int>& fallback
 
 }  // namespace
 
-Classification Classifier::classify(const double* values, const FilterState* previous, FilterState& next) const {
-  Classification out;
-  step(global_, values, previous ? &previous->global : nullptr, next.global, out.global);
-  step(muni_, values, previous ? &previous->muni : nullptr, next.muni, out.muni);
+void Classifier::finish(const double* values, Classification& out) const {
   const auto z = [&](int column) {
     return (values[column] - model_.global.stats.mean(column)) / model_.global.stats.std(column);
   };
@@ -158,7 +156,26 @@ Classification Classifier::classify(const double* values, const FilterState* pre
   to_labels(global_.serving, global_.fallback, global_.distress_state, out.distress_condition_met, out.global);
   to_labels(muni_.serving, muni_.fallback, -1, true, out.muni);
   out.vix = values[vix_column_];
-  out.volatility_regime = volatility_regime(out.vix);
+  out.volatility_regime = std::isnan(out.vix) ? std::string_view() : volatility_regime(out.vix);
+}
+
+Classification Classifier::classify(const double* values, const FilterState* previous, FilterState& next) const {
+  Classification out;
+  step(global_, values, previous ? &previous->global : nullptr, next.global, out.global);
+  step(muni_, values, previous ? &previous->muni : nullptr, next.muni, out.muni);
+  finish(values, out);
+  return out;
+}
+
+Classification Classifier::labels_of(const FilterState& state, const double* values) const {
+  check_arg(state.global.size() == global_.K && state.muni.size() == muni_.K, "state",
+            "must hold one probability per state of each model");
+  Classification out;
+  out.global.n = global_.K;
+  out.muni.n = muni_.K;
+  for (int k = 0; k < global_.K; ++k) out.global.states[static_cast<std::size_t>(k)] = state.global(k);
+  for (int k = 0; k < muni_.K; ++k) out.muni.states[static_cast<std::size_t>(k)] = state.muni(k);
+  finish(values, out);
   return out;
 }
 

@@ -69,6 +69,11 @@ class Classifier {
   // `previous`).
   Classification classify(const double* values, const FilterState* previous, FilterState& next) const;
 
+  // The labels of given filtered state probabilities (e.g. the state carried at the end of
+  // training); `values` as above, NaN allowed (a NaN fails the MR-BR-03 check; VIX NaN gives
+  // no volatility bucket).
+  Classification labels_of(const FilterState& state, const double* values) const;
+
   const HierarchicalModel& model() const { return model_; }
 
  private:
@@ -88,6 +93,7 @@ class Classifier {
   static Prepared prepare(const Component& component, const std::vector<std::string>& all_indicators);
   static void step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
                    ComponentOutput& out);
+  void finish(const double* values, Classification& out) const;
 
   HierarchicalModel model_;
   Prepared global_;

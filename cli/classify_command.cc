@@ -1,0 +1,235 @@
+// `mre classify`: the hierarchical regime classifier of seed 003 (global macro + MUNI context +
+// volatility), real-time and historical, with training, the mapping report and sign-off.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "mre/core/error.h"
+#include "mre/store/store.h"
+#include "mre/workflows/classify.h"
+
+namespace mre::cli {
+namespace {
+
+struct TrainArgs {
+  CommonOptions common;
+  std::string version;
+  std::string spec = "config/classifier/gmr.yml";
+  std::string data;
+  std::string features_version;
+  std::string from;
+  std::string to;
+};
+
+struct ClassifyArgs {
+  CommonOptions common;
+  std::string version;
+  std::string input;
+  std::string instrument_type;
+  bool allow_unapproved = false;
+  bool explain = false;
+};
+
+struct HistoricalArgs {
+  CommonOptions common;
+  std::string version;
+  std::string in;
+  std::string out;
+  bool allow_unapproved = false;
+  bool explain = false;
+};
+
+struct VersionArgs {
+  CommonOptions common;
+  std::string version;
+  std::string by;
+  std::string model = "all";
+};
+
+std::string read_input(const std::string& path) {
+  if (path == "-") return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIoError, path + ": cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int train(const TrainArgs& args) {
+  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  auto store = store::open_store(args.common.db, true);
+  workflows::TrainOptions options;
+  options.version = args.version;
+  options.spec_path = args.spec;
+  if (!args.data.empty()) options.data_csv = args.data;
+  options.features_version = args.features_version;
+  if (!args.from.empty()) options.from = args.from;
+  if (!args.to.empty()) options.to = args.to;
+  const auto report = workflows::train_classifier(*store, options);
+  print_train_report(report);
+  say("review the mapping with `mre classify mapping-report " + report.record.version + "`, then sign it off with "
+      "`mre classify approve " + report.record.version + " --by NAME`");
+  return 0;
+}
+
+int classify_one(const ClassifyArgs& args) {
+  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required");
+  if (args.input.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "--input: required (a JSON observation file, or - for stdin)");
+  }
+  auto store = store::open_store(args.common.db, false);
+  const auto observation = workflows::parse_observation_json(read_input(args.input), args.input, args.instrument_type);
+  // The state is advanced, so the store must be writable: reopen for writing.
+  store = store::open_store(args.common.db, true);
+  const std::string json = workflows::classify_realtime(
+      *store, {.version = args.version, .allow_unapproved = args.allow_unapproved, .explain = args.explain}, observation,
+      [](std::string_view line) { say(std::string(line)); });
+  std::cout << json << "\n";
+  return 0;
+}
+
+int historical(const HistoricalArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto report = workflows::classify_historical(
+      *store,
+      {.version = args.version, .input = args.in, .output = args.out, .allow_unapproved = args.allow_unapproved,
+       .explain = args.explain},
+      [](std::string_view line) { say(std::string(line)); });
+  say(fmt::format("classified {} rows of {} into {}", report.rows, args.in, args.out));
+  return 0;
+}
+
+int mapping_report(const VersionArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  std::cout << workflows::mapping_report(*store, args.version);
+  return 0;
+}
+
+int approve(const VersionArgs& args) {
+  auto store = store::open_store(args.common.db, true);
+  workflows::approve_classifier(*store, args.version, args.model, args.by);
+  say("classifier " + args.version + ": " + (args.model == "all" ? std::string("global_macro and muni") : args.model) +
+      " mapping approved by " + args.by);
+  return 0;
+}
+
+int list(const CommonOptions& common) {
+  auto store = store::open_store(common.db, false);
+  std::cout << "version,spec,source,trained_from,trained_to,created_at,approved\n";
+  for (const auto& m : store->list_classifiers()) {
+    std::string approved;
+    for (const auto& a : store->list_approvals(m.version)) approved += (approved.empty() ? "" : " ") + a.model;
+    std::cout << m.version << "," << m.spec_name << "," << m.source << "," << m.trained_from << "," << m.trained_to
+              << "," << m.created_at.iso() << "," << (approved.empty() ? "no" : approved) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void print_train_report(const workflows::TrainReport& report) {
+  const auto& r = report.record;
+  say(fmt::format("classifier {}: trained on {} rows of {} ({} to {}); global macro HMM {} iterations{}, MUNI HMM {} "
+                  "iterations{}",
+                  r.version, report.rows, r.source, r.trained_from, r.trained_to, report.global_iterations,
+                  report.global_converged ? "" : " (limit reached)", report.muni_iterations,
+                  report.muni_converged ? "" : " (limit reached)"));
+  say("  current (" + r.trained_to + "): " +
+      workflows::explain_classification(r.trained_to, report.model, report.latest, true));
+}
+
+void register_classify(CLI::App& app, Action& action) {
+  auto* classify = app.add_subcommand(
+      "classify",
+      "The hierarchical regime classifier (global macro regime, MUNI context, volatility).\n"
+      "  With --version V --input OBS.json: classify one observation in real time and print the\n"
+      "  MR-DS-02 JSON; the model's carried filter state advances (stored, never overwritten).\n"
+      "  Subcommands train, mapping-report, approve, historical and list manage and batch-run it.\n"
+      "Examples:\n"
+      "  mre classify train --version GMR1\n"
+      "  mre classify mapping-report GMR1\n"
+      "  mre classify approve GMR1 --by \"Jane Expert\"\n"
+      "  mre classify --version GMR1 --input obs.json --instrument-type MUNI --explain\n"
+      "  mre classify historical --version GMR1 --in history.csv --out classified.csv");
+  auto one = std::make_shared<ClassifyArgs>();
+  add_common_options(*classify, one->common);
+  classify->add_option("--version", one->version, "The classifier version");
+  classify->add_option("--input", one->input,
+                       "A JSON observation: {\"timestamp\": ..., \"instrument_type\": ..., and the ten indicators}; "
+                       "- reads stdin");
+  classify->add_option("--instrument-type", one->instrument_type,
+                       "The instrument type (MUNI adds the contextual regime); overrides the file's");
+  classify->add_flag("--allow-unapproved", one->allow_unapproved, "Serve a model whose mapping has no sign-off");
+  classify->add_flag("--explain", one->explain, "Add a plain-language sentence (\"explanation\")");
+  classify->callback([one, classify, &action] {
+    if (classify->get_subcommands().empty()) action = [one] { return classify_one(*one); };
+  });
+
+  auto train_args = std::make_shared<TrainArgs>();
+  auto* train_cmd = classify->add_subcommand(
+      "train",
+      "Train both HMMs (6-state global macro on the ten MR-DS-01 indicators, 3-state MUNI on\n"
+      "  mmd_ust_ratio_10y and muni_fund_flows_net; full covariance, 1000 iterations, tol 1e-4,\n"
+      "  seed 42) and map their states to labels (z-scores, distances, Hungarian assignment).\n"
+      "  On the store's newest 'indicators' feature version, or on a CSV (--data: a timestamp\n"
+      "  column plus the ten indicator columns, chronologically sorted; empty cells are missing).\n"
+      "  A new version never overwrites an older one.");
+  add_common_options(*train_cmd, train_args->common);
+  train_cmd->add_option("--version", train_args->version, "The new version tag, or 'auto'")->required();
+  train_cmd->add_option("--spec", train_args->spec, "The classifier spec")->capture_default_str();
+  train_cmd->add_option("--data", train_args->data, "Train on this CSV instead of the store's features");
+  train_cmd->add_option("--features", train_args->features_version, "The feature version (default: the newest)");
+  train_cmd->add_option("--from", train_args->from, "First training timestamp (inclusive)");
+  train_cmd->add_option("--to", train_args->to, "Last training timestamp (inclusive)");
+  train_cmd->callback([train_args, &action] { action = [train_args] { return train(*train_args); }; });
+
+  auto report_args = std::make_shared<VersionArgs>();
+  auto* report_cmd = classify->add_subcommand(
+      "mapping-report",
+      "Print, per model, the state z-score table, the distance matrix, the assignment and its cost,\n"
+      "  the MR-BR-03 check and the sign-offs: what a subject-matter expert reviews (MR-BR-10).");
+  add_common_options(*report_cmd, report_args->common);
+  report_cmd->add_option("version", report_args->version, "The classifier version")->required();
+  report_cmd->callback([report_args, &action] { action = [report_args] { return mapping_report(*report_args); }; });
+
+  auto approve_args = std::make_shared<VersionArgs>();
+  auto* approve_cmd = classify->add_subcommand(
+      "approve", "Record a subject-matter expert's sign-off of a version's mapping (MR-BR-10).");
+  add_common_options(*approve_cmd, approve_args->common);
+  approve_cmd->add_option("version", approve_args->version, "The classifier version")->required();
+  approve_cmd->add_option("--by", approve_args->by, "Who signs off")->required();
+  approve_cmd->add_option("--model", approve_args->model, "global_macro | muni | all")
+      ->check(CLI::IsMember({"global_macro", "muni", "all"}))
+      ->capture_default_str();
+  approve_cmd->callback([approve_args, &action] { action = [approve_args] { return approve(*approve_args); }; });
+
+  auto historical_args = std::make_shared<HistoricalArgs>();
+  auto* historical_cmd = classify->add_subcommand(
+      "historical",
+      "Classify every row of a CSV (a timestamp column, the ten indicators, optionally\n"
+      "  instrument_type; sorted by time) and write it with the MR-DS-03 columns appended.\n"
+      "  Streams in flat memory with the same forward step as real time; starts from the\n"
+      "  model's carried state when the file begins after it, else from the initial\n"
+      "  distributions. Never changes the stored state; on an error writes no output file.");
+  add_common_options(*historical_cmd, historical_args->common);
+  historical_cmd->add_option("--version", historical_args->version, "The classifier version")->required();
+  historical_cmd->add_option("--in", historical_args->in, "Input CSV")->required();
+  historical_cmd->add_option("--out", historical_args->out, "Output CSV")->required();
+  historical_cmd->add_flag("--allow-unapproved", historical_args->allow_unapproved,
+                           "Serve a model whose mapping has no sign-off");
+  historical_cmd->add_flag("--explain", historical_args->explain, "Add an 'explanation' column");
+  historical_cmd->callback(
+      [historical_args, &action] { action = [historical_args] { return historical(*historical_args); }; });
+
+  auto list_args = std::make_shared<CommonOptions>();
+  auto* list_cmd = classify->add_subcommand("list", "Classifier versions in the store (CSV)");
+  add_common_options(*list_cmd, *list_args);
+  list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
+}
+
+}  // namespace mre::cli

@@ -1,0 +1,266 @@
+// Classifier JSON. Parsing with nlohmann::json; the output objects are written by hand (fixed
+// keys, std::to_chars shortest round-trip numbers): the historical mode writes millions.
+#include "mre/codec/classifier_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "mre/codec/hmm_json.h"
+#include "mre/core/error.h"
+
+namespace mre::codec {
+namespace {
+
+using nlohmann::json;
+namespace hier = regimes::hierarchical;
+
+[[noreturn]] void bad(const std::string& source, const std::string& what) {
+  throw Error(ErrorCode::kInvalidArgument, source + ": " + what);
+}
+
+std::vector<double> to_vector(const Vector& v) { return {v.data(), v.data() + v.size()}; }
+
+Vector vector_from(const json& j, const std::string& source, const std::string& field) {
+  if (!j.is_array()) bad(source, "'" + field + "' must be a list of numbers");
+  Vector v(static_cast<Eigen::Index>(j.size()));
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_number()) bad(source, "'" + field + "' holds a non-number");
+    v(static_cast<Eigen::Index>(i)) = j[i].get<double>();
+  }
+  return v;
+}
+
+std::vector<int> ints_from(const json& j, const std::string& source, const std::string& field) {
+  if (!j.is_array()) bad(source, "'" + field + "' must be a list of integers");
+  std::vector<int> out;
+  for (const auto& v : j) {
+    if (!v.is_number_integer()) bad(source, "'" + field + "' holds a non-integer");
+    out.push_back(v.get<int>());
+  }
+  return out;
+}
+
+json matrix_json(const Matrix& m) {
+  json rows = json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    json row = json::array();
+    for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Matrix matrix_from(const json& j, const std::string& source, const std::string& field) {
+  if (!j.is_array()) bad(source, "'" + field + "' must be a list of rows");
+  Matrix m(static_cast<Eigen::Index>(j.size()), j.empty() ? 0 : static_cast<Eigen::Index>(j.front().size()));
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const Vector row = vector_from(j[i], source, field);
+    if (row.size() != m.cols()) bad(source, "'" + field + "' rows differ in length");
+    m.row(static_cast<Eigen::Index>(i)) = row.transpose();
+  }
+  return m;
+}
+
+json component_json(const hier::Component& c) {
+  json out;
+  out["name"] = c.definition.name;
+  out["indicators"] = c.definition.indicators;
+  std::vector<std::string> labels;
+  for (const auto& p : c.definition.profiles) labels.push_back(p.label);
+  out["labels"] = labels;
+  out["hmm"] = json::parse(hmm_params_to_json(c.params, c.definition.indicators));
+  out["global_mean"] = to_vector(c.stats.mean);
+  out["global_std"] = to_vector(c.stats.std);
+  const auto& m = c.mapping;
+  out["mapping"] = {{"state_z", matrix_json(m.state_z)},
+                    {"distance", matrix_json(m.distance)},
+                    {"assigned", m.assigned},
+                    {"cost", m.cost},
+                    {"serving", m.serving},
+                    {"fallback", m.fallback},
+                    {"distress_state", m.distress_state ? json(*m.distress_state) : json(nullptr)},
+                    {"distress_state_qualifies", m.distress_state_qualifies}};
+  return out;
+}
+
+hier::Component component_from(const json& j, const hier::ModelDefinition& definition, const std::string& source) {
+  if (!j.is_object()) bad(source, "model '" + definition.name + "' missing");
+  hier::Component c;
+  c.definition = definition;
+  if (j.value("name", std::string()) != definition.name) bad(source, "expected model '" + definition.name + "'");
+  if (!j.contains("indicators") || j["indicators"].get<std::vector<std::string>>() != definition.indicators) {
+    bad(source, definition.name + ": indicators differ from this mre's definition");
+  }
+  const auto loaded = hmm_params_from_json(j.at("hmm").dump(), source + " (" + definition.name + ".hmm)");
+  c.params = loaded.params;
+  c.stats.mean = vector_from(j.at("global_mean"), source, "global_mean");
+  c.stats.std = vector_from(j.at("global_std"), source, "global_std");
+  const auto& m = j.at("mapping");
+  c.mapping.state_z = matrix_from(m.at("state_z"), source, "state_z");
+  c.mapping.distance = matrix_from(m.at("distance"), source, "distance");
+  c.mapping.assigned = ints_from(m.at("assigned"), source, "assigned");
+  c.mapping.cost = m.at("cost").get<double>();
+  c.mapping.serving = ints_from(m.at("serving"), source, "serving");
+  c.mapping.fallback = ints_from(m.at("fallback"), source, "fallback");
+  if (!m.at("distress_state").is_null()) c.mapping.distress_state = m.at("distress_state").get<int>();
+  c.mapping.distress_state_qualifies = m.at("distress_state_qualifies").get<bool>();
+  const int K = definition.n_states();
+  for (const auto* v : {&c.mapping.assigned, &c.mapping.serving, &c.mapping.fallback}) {
+    if (static_cast<int>(v->size()) != K) bad(source, definition.name + ": mapping must cover " + std::to_string(K) + " states");
+    for (int r : *v) {
+      if (r < 0 || r >= K) bad(source, definition.name + ": mapping names a label out of range");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string classifier_model_to_json(const hier::HierarchicalModel& model) {
+  json out;
+  out["model"] = "hierarchical_classifier";
+  out["global_macro"] = component_json(model.global);
+  out["muni"] = component_json(model.muni);
+  out["distress_condition"] = {{"ratio_min", model.condition.ratio_min},
+                               {"flows_max", model.condition.flows_max},
+                               {"divergence_min", model.condition.divergence_min}};
+  return out.dump(1);
+}
+
+hier::HierarchicalModel classifier_model_from_json(const std::string& text, const std::string& source) {
+  try {
+    const json j = json::parse(text);
+    if (j.value("model", std::string()) != "hierarchical_classifier") bad(source, "not a hierarchical classifier model");
+    hier::HierarchicalModel model;
+    model.global = component_from(j.at("global_macro"), hier::global_macro_definition(), source);
+    model.muni = component_from(j.at("muni"), hier::muni_definition(), source);
+    const auto& c = j.at("distress_condition");
+    model.condition = {c.at("ratio_min").get<double>(), c.at("flows_max").get<double>(),
+                       c.at("divergence_min").get<double>()};
+    return model;
+  } catch (const json::exception& e) {
+    bad(source, std::string("malformed classifier model (") + e.what() + ")");
+  }
+}
+
+std::string filter_state_to_json(const hier::FilterState& state) {
+  std::string out = "{\"global\": [";
+  for (Eigen::Index k = 0; k < state.global.size(); ++k) {
+    if (k) out += ", ";
+    append_number(out, state.global(k));
+  }
+  out += "], \"muni\": [";
+  for (Eigen::Index k = 0; k < state.muni.size(); ++k) {
+    if (k) out += ", ";
+    append_number(out, state.muni(k));
+  }
+  out += "]}";
+  return out;
+}
+
+hier::FilterState filter_state_from_json(const std::string& text, const std::string& source) {
+  try {
+    const json j = json::parse(text);
+    return {vector_from(j.at("global"), source, "global"), vector_from(j.at("muni"), source, "muni")};
+  } catch (const json::exception& e) {
+    bad(source, std::string("malformed classifier state (") + e.what() + ")");
+  }
+}
+
+void append_number(std::string& out, double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+void append_probability(std::string& out, double p) {
+  if (!(p >= 0.0 && p <= 1.0)) {  // not a probability: never expected, but print it faithfully
+    append_number(out, p);
+    return;
+  }
+  const auto scaled = static_cast<std::int64_t>(std::llround(p * 1e6));
+  out += static_cast<char>('0' + scaled / 1000000);
+  std::int64_t fraction = scaled % 1000000;
+  if (fraction == 0) return;
+  char digits[7] = {'.', '0', '0', '0', '0', '0', '0'};
+  for (int i = 6; i >= 1; --i) {
+    digits[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  int end = 7;
+  while (digits[end - 1] == '0') --end;
+  out.append(digits, static_cast<std::size_t>(end));
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_probabilities(std::string& out, const hier::ModelDefinition& definition, const hier::ComponentOutput& output,
+                          std::string_view quote) {
+  out += '{';
+  for (int r = 0; r < output.n; ++r) {
+    if (r) out += ", ";
+    out += quote;
+    out += definition.profiles[static_cast<std::size_t>(r)].label;
+    out += quote;
+    out += ": ";
+    append_probability(out, output.labels[static_cast<std::size_t>(r)]);
+  }
+  out += '}';
+}
+
+std::string classification_to_json(std::string_view timestamp, const hier::HierarchicalModel& model,
+                                   const hier::Classification& result, bool muni, std::string_view explanation) {
+  std::string out = "{\"data_timestamp\": ";
+  append_json_string(out, timestamp);
+  const auto component = [&](const hier::ModelDefinition& def, const hier::ComponentOutput& o) {
+    out += "\"regime_label\": ";
+    append_json_string(out, def.profiles[static_cast<std::size_t>(o.label)].label);
+    out += ", \"confidence_score\": ";
+    append_probability(out, o.confidence);
+    out += ", \"regime_probabilities\": ";
+    append_probabilities(out, def, o);
+    out += '}';
+  };
+  out += ", \"global_macro_regime\": {";
+  component(model.global.definition, result.global);
+  if (muni) {
+    out += ", \"contextual_regime\": {\"regime_type\": \"MUNI_SPECIFIC\", ";
+    component(model.muni.definition, result.muni);
+  }
+  out += ", \"volatility_classification\": {\"volatility_regime\": ";
+  append_json_string(out, result.volatility_regime);
+  out += ", \"volatility_index_name\": \"VIX\", \"volatility_index_value\": ";
+  append_number(out, result.vix);
+  out += '}';
+  if (!explanation.empty()) {
+    out += ", \"explanation\": ";
+    append_json_string(out, explanation);
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace mre::codec

@@ -1,0 +1,42 @@
+// The hierarchical classifier as JSON: the stored model (both HMMs, training statistics,
+// mappings), the carried filter state, and the MR-DS-02 real-time output. The probability
+// objects are written by one function for both the real-time JSON and the historical CSV cells
+// (shortest round-trip decimals), so the two modes print identical text for the same numbers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "mre/regimes/hierarchical/classifier.h"
+
+namespace mre::codec {
+
+std::string classifier_model_to_json(const regimes::hierarchical::HierarchicalModel& model);
+// Throws InvalidArgument naming `source` and the field for malformed documents.
+regimes::hierarchical::HierarchicalModel classifier_model_from_json(const std::string& text, const std::string& source);
+
+std::string filter_state_to_json(const regimes::hierarchical::FilterState& state);
+regimes::hierarchical::FilterState filter_state_from_json(const std::string& text, const std::string& source);
+
+// Appends a double in the shortest form that reads back to the same value.
+void append_number(std::string& out, double value);
+// Appends a probability in [0, 1] rounded to 6 decimals, trailing zeros dropped ("0.914801",
+// "0.0852", "1", "0"): regime probabilities are not meaningful beyond that, and the fixed form
+// is several times faster to write than the shortest round-trip form (historical mode writes
+// millions). Each probability object still sums to 1 within 6 x 5e-7 (MR-VR-01: 0.01).
+void append_probability(std::string& out, double p);
+// Appends {"Label": p, ...} over the definition's labels in MR-DS-02 order. `quote` is what
+// each JSON quote is written as: "\"\"" gives the object's text inside a quoted CSV cell.
+void append_probabilities(std::string& out, const regimes::hierarchical::ModelDefinition& definition,
+                          const regimes::hierarchical::ComponentOutput& output, std::string_view quote = "\"");
+// Appends `text` as a JSON string (quotes and escapes).
+void append_json_string(std::string& out, std::string_view text);
+
+// The MR-DS-02 object (one line; probabilities and confidences via append_probability): data_timestamp, global_macro_regime, contextual_regime (only
+// when `muni`, regime_type "MUNI_SPECIFIC"), volatility_classification; plus "explanation"
+// when non-empty.
+std::string classification_to_json(std::string_view timestamp, const regimes::hierarchical::HierarchicalModel& model,
+                                   const regimes::hierarchical::Classification& result, bool muni,
+                                   std::string_view explanation = {});
+
+}  // namespace mre::codec

@@ -1,0 +1,758 @@
+// The hierarchical classifier's use cases; see classify.h.
+#include "mre/workflows/classify.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+
+#include "mre/codec/classifier_json.h"
+#include "mre/core/check.h"
+#include "mre/core/csv.h"
+#include "mre/core/date.h"
+#include "mre/core/error.h"
+#include "mre/core/format.h"
+#include "mre/narrative/classification_sentence.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/store/revisions.h"
+#include "mre/workflows/detail/yaml_file.h"
+#include "mre/workflows/feature_spec.h"
+
+namespace mre::workflows {
+namespace {
+
+namespace hier = regimes::hierarchical;
+namespace hmm = regimes::hmm;
+using detail::fail;
+using detail::only_keys;
+using detail::scalar;
+
+constexpr const char* kModels[] = {"global_macro", "muni"};
+
+std::string canonical(const ClassifierSpec& s) {
+  std::ostringstream out;
+  out.precision(17);
+  out << "name=" << s.name << "\nfeature_set=" << s.feature_set
+      << "\ncovariance=" << hmm::covariance_name(s.hmm.covariance) << "\nn_iter=" << s.hmm.n_iter
+      << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
+      << "\nmin_covar=" << s.hmm.min_covar << "\nretrain_every_months=" << s.retrain_every_months
+      << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";
+  return out.str();
+}
+
+std::string iso_date(Date d) { return d.iso(); }
+
+// The columns of the MR-DS-01 indicators in a header, by name; names the first one missing.
+std::vector<std::size_t> indicator_columns(const CsvReader& reader) {
+  std::vector<std::size_t> out;
+  for (const auto& name : hier::mr_ds_01_indicators()) {
+    const auto c = reader.find_column(name);
+    if (!c) throw Error(ErrorCode::kDataError, reader.name() + ":1: missing indicator column '" + name + "'");
+    out.push_back(*c);
+  }
+  return out;
+}
+
+std::size_t timestamp_column(const CsvReader& reader) {
+  const auto c = reader.find_column("timestamp");
+  if (!c) {
+    throw Error(ErrorCode::kDataError,
+                reader.name() + ":1: no 'timestamp' column (MR-IMPL-01: a timestamp column, then the indicators)");
+  }
+  return *c;
+}
+
+struct TrainingData {
+  std::vector<std::string> timestamps;
+  Matrix values;  // rows x 10
+  std::string source;
+};
+
+TrainingData training_from_csv(const std::filesystem::path& path, const TrainOptions& options) {
+  auto reader = CsvReader::open(path);
+  const std::size_t ts = timestamp_column(reader);
+  const auto columns = indicator_columns(reader);
+  std::vector<std::string> stamps;
+  std::vector<double> flat;
+  std::optional<std::int64_t> last;
+  const auto from = options.from ? timestamp_key(*options.from) : std::nullopt;
+  const auto to = options.to ? timestamp_key(*options.to) : std::nullopt;
+  CsvRow row;
+  while (reader.next(row)) {
+    const std::string where = reader.name() + ":" + std::to_string(row.line) + ": ";
+    if (row.fields.size() != reader.header().size()) {
+      throw Error(ErrorCode::kDataError, where + "expected " + std::to_string(reader.header().size()) + " fields, found " +
+                                             std::to_string(row.fields.size()));
+    }
+    const std::string stamp(row.fields[ts]);
+    const auto key = timestamp_key(stamp);
+    if (!key) throw Error(ErrorCode::kDataError, where + "timestamp '" + stamp + "' is not an ISO date or time");
+    if (last && *key <= *last) {
+      throw Error(ErrorCode::kDataError, where + "timestamp " + stamp +
+                                             (*key == *last ? " repeats the previous row's"
+                                                            : " is earlier than the previous row's") +
+                                             " (MR-IMPL-01: training data must be chronologically sorted)");
+    }
+    last = key;
+    if ((from && *key < *from) || (to && *key > *to)) continue;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto field = row.fields[columns[i]];
+      if (is_missing_token(field)) {
+        flat.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      const auto v = parse_double(field);
+      if (!v) {
+        throw Error(ErrorCode::kDataError, where + "column " + hier::mr_ds_01_indicators()[i] + ": '" +
+                                               std::string(field) + "' is not a finite number");
+      }
+      flat.push_back(*v);
+    }
+    stamps.push_back(stamp);
+  }
+  TrainingData out;
+  out.timestamps = std::move(stamps);
+  const auto n = static_cast<Eigen::Index>(out.timestamps.size());
+  const auto D = static_cast<Eigen::Index>(hier::mr_ds_01_indicators().size());
+  out.values = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(flat.data(), n, D);
+  out.source = "csv:" + path.filename().string();
+  return out;
+}
+
+TrainingData training_from_store(const store::Store& store, const ClassifierSpec& spec, const TrainOptions& options) {
+  std::optional<store::FeatureVersion> features;
+  if (!options.features_version.empty()) {
+    features = store.find_feature_version(options.features_version);
+    if (!features) throw Error(ErrorCode::kNotFound, "no feature version '" + options.features_version + "'");
+  } else {
+    for (const auto& v : store.list_feature_versions()) {
+      if (v.spec_name == spec.feature_set) features = v;
+    }
+    if (!features) {
+      throw Error(ErrorCode::kNotFound, "no feature version of set '" + spec.feature_set + "' in " + store.describe() +
+                                            " (run 'mre features build --spec config/features/indicators.yml' "
+                                            "first, or train on a CSV with --data)");
+    }
+  }
+  std::optional<Date> from;
+  std::optional<Date> to;
+  if (options.from) {
+    from = Date::parse(*options.from);
+    if (!from) throw Error(ErrorCode::kInvalidArgument, "--from: expected YYYY-MM-DD (got '" + *options.from + "')");
+  }
+  if (options.to) {
+    to = Date::parse(*options.to);
+    if (!to) throw Error(ErrorCode::kInvalidArgument, "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
+  }
+  const Panel panel = store.read_features(features->version, from, to);
+  TrainingData out;
+  const auto& names = hier::mr_ds_01_indicators();
+  out.values.resize(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(names.size()));
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    const auto found = std::find_if(features->columns.begin(), features->columns.end(),
+                                    [&](const store::FeatureColumn& fc) { return fc.name == names[c]; });
+    if (found == features->columns.end()) {
+      throw Error(ErrorCode::kInvalidArgument, "feature version " + features->version + " has no column '" + names[c] +
+                                                   "' (MR-DS-01 needs all ten indicators)");
+    }
+    const auto& values = panel.column(names[c]);
+    for (std::size_t t = 0; t < panel.rows(); ++t) {
+      out.values(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(c)) = values[t];
+    }
+  }
+  for (std::size_t t = 0; t < panel.rows(); ++t) out.timestamps.push_back(iso_date(panel.dates()[t]));
+  out.source = features->version;
+  return out;
+}
+
+struct FittedComponent {
+  hier::Component component;
+  hmm::GaussianHmmFit fit;
+  Vector filtered_last;
+};
+
+FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec) {
+  const auto& names = hier::mr_ds_01_indicators();
+  Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
+  for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
+    const auto at = std::find(names.begin(), names.end(), definition.indicators[i]) - names.begin();
+    data.col(static_cast<Eigen::Index>(i)) = all.col(at);
+  }
+  FittedComponent out;
+  out.component.definition = definition;
+  auto config = spec.hmm;
+  config.n_states = definition.n_states();
+  try {
+    out.fit = hmm::fit(data, config);
+  } catch (const Error& e) {
+    throw Error(e.code(), definition.name + " HMM: " + e.what());
+  }
+  out.component.params = out.fit.params;
+  out.component.stats = hier::global_statistics(data);
+  out.component.mapping = hier::map_states(out.fit.params.means, out.component.stats, definition);
+  const auto filter = hmm::forward_filter(hmm::log_emission(out.fit.params, data), out.fit.params.transition,
+                                          out.fit.params.initial);
+  out.filtered_last = filter.filtered.row(filter.filtered.rows() - 1).transpose();
+  return out;
+}
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.insert(0, width - text.size(), ' ');
+  return text;
+}
+
+hier::HierarchicalModel load_model(const store::Store& store, const std::string& version, store::ClassifierModel* record) {
+  const auto found = store.find_classifier(version);
+  if (!found) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' in " + store.describe() +
+                                          " (see 'mre classify list'; train one with 'mre classify train')");
+  }
+  if (record) *record = *found;
+  return codec::classifier_model_from_json(found->model_json, "classifier " + version);
+}
+
+ClassifierSpec spec_from_record(const store::ClassifierModel& record) {
+  // The stored canonical text holds the instrument types and the retraining period.
+  ClassifierSpec spec;
+  std::istringstream in(record.spec_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    const std::string value = line.substr(eq + 1);
+    if (key == "instrument_types") spec.instrument_types = store::split_names(value);
+    if (key == "retrain_every_months") spec.retrain_every_months = std::stoi(value);
+  }
+  return spec;
+}
+
+void check_instrument(const std::vector<std::string>& allowed, const std::string& type, const std::string& where) {
+  if (type.empty()) return;
+  if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+    throw Error(ErrorCode::kDataError, where + "unknown instrument_type '" + type + "' (known: " +
+                                           store::join_names(allowed) + ")");
+  }
+}
+
+// MR-AI-04: the model is due for retraining `months` after its last training timestamp.
+std::optional<Date> retrain_due(const store::ClassifierModel& record, int months) {
+  const auto key = timestamp_key(record.trained_to);
+  if (!key) return std::nullopt;
+  const Date last = Date::from_days(static_cast<std::int32_t>(*key / 86'400'000'000LL));
+  return last.add_months(months);
+}
+
+// CSV output of one field: quoted when it holds a comma, quote or line break.
+void append_csv_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out.append(field);
+    return;
+  }
+  out += '"';
+  for (const char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
+  const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
+  only_keys(path, root, {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types"}, "");
+  ClassifierSpec spec;
+  if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
+  spec.name = root["name"].Scalar();
+  if (root["feature_set"]) spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
+  if (const YAML::Node h = root["hmm"]) {
+    // n_states is not here: MR-IMPL-02 fixes 6 (global) and 3 (MUNI).
+    only_keys(path, h, {"covariance", "n_iter", "tol", "n_init", "seed", "min_covar"}, "hmm: ");
+    if (h["covariance"]) {
+      try {
+        spec.hmm.covariance = hmm::parse_covariance(h["covariance"].Scalar());
+      } catch (const Error& e) {
+        fail(path, h["covariance"], e.what());
+      }
+    }
+    if (h["n_iter"]) spec.hmm.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
+    if (h["tol"]) spec.hmm.tol = scalar<double>(path, h["tol"], "tol");
+    if (h["n_init"]) spec.hmm.n_init = scalar<int>(path, h["n_init"], "n_init");
+    if (h["seed"]) spec.hmm.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
+    if (h["min_covar"]) spec.hmm.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
+  }
+  if (root["retrain_every_months"]) {
+    spec.retrain_every_months = scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
+    if (spec.retrain_every_months < 1) fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
+  }
+  if (root["instrument_types"]) {
+    spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
+  }
+  if (std::find(spec.instrument_types.begin(), spec.instrument_types.end(), "MUNI") == spec.instrument_types.end()) {
+    spec.instrument_types.insert(spec.instrument_types.begin(), "MUNI");
+  }
+  spec.canonical_text = canonical(spec);
+  spec.hash = fnv1a_hex(spec.canonical_text);
+  return spec;
+}
+
+std::optional<std::int64_t> timestamp_key(std::string_view text) {
+  if (const auto d = Date::parse(text)) return static_cast<std::int64_t>(d->days_since_epoch()) * 86'400'000'000LL;
+  if (text.size() <= 10) return std::nullopt;
+  if (const auto t = Timestamp::parse(text)) return t->micros();
+  return std::nullopt;
+}
+
+TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
+  const ClassifierSpec spec = load_classifier_spec(options.spec_path);
+  const TrainingData data = options.data_csv ? training_from_csv(*options.data_csv, options)
+                                             : training_from_store(store, spec, options);
+  if (data.timestamps.empty()) throw Error(ErrorCode::kDataError, "no training rows in the requested range");
+  const std::string version =
+      options.version == "auto" ? "C_" + spec.name + "_" + fnv1a_hex(spec.hash + data.source + data.timestamps.front() +
+                                                                      data.timestamps.back()).substr(0, 8)
+                                : options.version;
+  store::validate_version_tag(version);
+  if (store.find_classifier(version)) {
+    throw Error(ErrorCode::kInvalidArgument, "classifier version '" + version +
+                                                 "' already exists; versions are never overwritten (choose a new tag)");
+  }
+  // Each model is fitted on its own indicators only (MR-BR-05, MR-NFR-01).
+  FittedComponent global = fit_component(data.values, hier::global_macro_definition(), spec);
+  FittedComponent muni = fit_component(data.values, hier::muni_definition(), spec);
+  TrainReport report;
+  report.model.global = global.component;
+  report.model.muni = muni.component;
+  report.rows = data.timestamps.size();
+  report.global_iterations = global.fit.iterations;
+  report.global_converged = global.fit.converged;
+  report.muni_iterations = muni.fit.iterations;
+  report.muni_converged = muni.fit.converged;
+  const hier::FilterState carried{global.filtered_last, muni.filtered_last};
+  const hier::Classifier classifier(report.model);
+  const Eigen::Index last = data.values.rows() - 1;
+  std::vector<double> row(static_cast<std::size_t>(data.values.cols()));
+  for (Eigen::Index d = 0; d < data.values.cols(); ++d) row[static_cast<std::size_t>(d)] = data.values(last, d);
+  report.latest = classifier.labels_of(carried, row.data());
+
+  auto& record = report.record;
+  record.version = version;
+  record.spec_name = spec.name;
+  record.spec_hash = spec.hash;
+  record.spec_text = spec.canonical_text;
+  record.source = data.source;
+  record.model_json = codec::classifier_model_to_json(report.model);
+  record.trained_from = data.timestamps.front();
+  record.trained_to = data.timestamps.back();
+  record.created_at = Timestamp::now();
+  store::ClassifierState state;
+  state.sequence = 0;
+  state.timestamp = data.timestamps.back();
+  state.key = *timestamp_key(data.timestamps.back());
+  state.state_json = codec::filter_state_to_json(carried);
+  state.origin = "train";
+  state.written_at = record.created_at;
+  store.write_classifier(record, state);
+  return report;
+}
+
+std::string mapping_report(const store::Store& store, const std::string& version) {
+  store::ClassifierModel record;
+  const auto model = load_model(store, version, &record);
+  const auto spec = spec_from_record(record);
+  std::ostringstream out;
+  out << "classifier " << version << " (spec " << record.spec_name << ", trained on " << record.source << " from "
+      << record.trained_from << " to " << record.trained_to << ")\n";
+  if (const auto due = retrain_due(record, spec.retrain_every_months)) {
+    out << "retraining due: " << due->iso() << " (every " << spec.retrain_every_months << " months, MR-AI-04)\n";
+  }
+  for (const auto* c : {&model.global, &model.muni}) {
+    const auto& def = c->definition;
+    const auto& m = c->mapping;
+    const int K = def.n_states();
+    out << "\n== model " << def.name << ": " << K << "-state Gaussian HMM on " << def.indicators.size()
+        << " indicators ==\n";
+    out << "state z-scores (state mean - training mean) / training std:\n" << pad("indicator", 32);
+    for (int s = 0; s < K; ++s) out << pad("S" + std::to_string(s), 9);
+    out << "\n";
+    for (std::size_t i = 0; i < def.indicators.size(); ++i) {
+      out << pad(def.indicators[i], 32);
+      for (int s = 0; s < K; ++s) out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
+      out << "\n";
+    }
+    out << "distance to each label's target profile (over the indicators the label defines):\n" << pad("state", 8);
+    for (const auto& p : def.profiles) out << pad(p.label, 24);
+    out << "\n";
+    for (int s = 0; s < K; ++s) {
+      out << pad("S" + std::to_string(s), 8);
+      for (int r = 0; r < K; ++r) {
+        std::string cell = fixed(m.distance(s, r), 3);
+        if (m.assigned[static_cast<std::size_t>(s)] == r) cell = "*" + cell;
+        out << pad(cell, 24);
+      }
+      out << "\n";
+    }
+    out << "assignment (Hungarian method, minimum total distance " << fixed(m.cost, 4) << "):\n";
+    for (int s = 0; s < K; ++s) {
+      const int a = m.assigned[static_cast<std::size_t>(s)];
+      const int serve = m.serving[static_cast<std::size_t>(s)];
+      out << "  S" << s << " -> " << def.profiles[static_cast<std::size_t>(a)].label << " (distance "
+          << fixed(m.distance(s, a), 3) << ")";
+      if (serve != a) out << ", served as " << def.profiles[static_cast<std::size_t>(serve)].label;
+      out << "; next best " << def.profiles[static_cast<std::size_t>(m.fallback[static_cast<std::size_t>(s)])].label
+          << "\n";
+    }
+    if (m.distress_state) {
+      out << "MR-BR-03 check of S" << *m.distress_state << " (z ratio >= 1.5, z flows <= -1.5, z ratio - z high "
+          << "yield >= 1.5): " << (m.distress_state_qualifies ? "met" : "NOT met")
+          << (m.distress_state_qualifies ? "; observations must also meet it on their own z-scores, else the state's "
+                                           "probability counts toward its next-best label"
+                                         : "; the state is not mapped to Idiosyncratic_Distress and serves its "
+                                           "next-best label")
+          << "\n";
+    }
+  }
+  const auto approvals = store.list_approvals(version);
+  out << "\nsign-offs (MR-BR-10):";
+  if (approvals.empty()) out << " none yet: 'mre classify approve " << version << " --by NAME'";
+  out << "\n";
+  for (const auto& a : approvals) {
+    out << "  " << a.model << " approved by " << a.approved_by << " at " << a.approved_at.iso() << "\n";
+  }
+  return out.str();
+}
+
+void approve_classifier(store::Store& store, const std::string& version, const std::string& model,
+                        const std::string& by) {
+  if (by.empty()) throw Error(ErrorCode::kInvalidArgument, "--by: the approver's name is required");
+  if (model != "all" && model != "global_macro" && model != "muni") {
+    throw Error(ErrorCode::kInvalidArgument, "--model: expected global_macro, muni or all (got '" + model + "')");
+  }
+  if (!store.find_classifier(version)) {
+    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  }
+  for (const char* m : kModels) {
+    if (model == "all" || model == m) store.approve_classifier({version, m, by, Timestamp::now()});
+  }
+}
+
+void require_approved(const store::Store& store, const std::string& version, bool allow_unapproved) {
+  if (allow_unapproved) return;
+  const auto approvals = store.list_approvals(version);
+  for (const char* m : kModels) {
+    const bool signed_off = std::any_of(approvals.begin(), approvals.end(),
+                                        [&](const store::ClassifierApproval& a) { return a.model == m; });
+    if (!signed_off) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "classifier " + version + ": the " + std::string(m) +
+                      " mapping has no sign-off (MR-BR-10); review 'mre classify mapping-report " + version +
+                      "', then 'mre classify approve " + version + " --by NAME', or pass --allow-unapproved");
+    }
+  }
+}
+
+Observation parse_observation_json(const std::string& text, const std::string& source,
+                                   const std::string& instrument_type) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kDataError, source + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw Error(ErrorCode::kDataError, source + ": expected a JSON object");
+  Observation obs;
+  if (!j.contains("timestamp") || !j["timestamp"].is_string()) {
+    throw Error(ErrorCode::kDataError, source + ": missing field 'timestamp' (an ISO date or time string)");
+  }
+  obs.timestamp = j["timestamp"].get<std::string>();
+  const auto key = timestamp_key(obs.timestamp);
+  if (!key) throw Error(ErrorCode::kDataError, source + ": timestamp '" + obs.timestamp + "' is not an ISO date or time");
+  obs.key = *key;
+  const nlohmann::json& values = j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
+  for (const auto& name : hier::mr_ds_01_indicators()) {
+    if (!values.contains(name)) throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
+    const auto& v = values[name];
+    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number");
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
+    obs.values.push_back(x);
+  }
+  obs.instrument_type = instrument_type;
+  if (obs.instrument_type.empty() && j.contains("instrument_type")) {
+    if (!j["instrument_type"].is_string()) throw Error(ErrorCode::kDataError, source + ": 'instrument_type' must be a string");
+    obs.instrument_type = j["instrument_type"].get<std::string>();
+  }
+  return obs;
+}
+
+std::string explain_classification(const std::string& timestamp, const hier::HierarchicalModel& model,
+                                   const hier::Classification& result, bool muni) {
+  narrative::ClassificationFacts facts;
+  facts.timestamp = timestamp;
+  const auto& g = result.global;
+  const auto& labels = model.global.definition.profiles;
+  facts.global = {labels[static_cast<std::size_t>(g.label)].label, g.confidence};
+  int runner = g.label == 0 ? 1 : 0;
+  for (int r = 0; r < g.n; ++r) {
+    if (r != g.label && g.labels[static_cast<std::size_t>(r)] > g.labels[static_cast<std::size_t>(runner)]) runner = r;
+  }
+  facts.runner_up = {labels[static_cast<std::size_t>(runner)].label, g.labels[static_cast<std::size_t>(runner)]};
+  facts.volatility_regime = std::string(result.volatility_regime);
+  facts.vix = result.vix;
+  if (muni) {
+    facts.muni = narrative::LabelledProbability{
+        model.muni.definition.profiles[static_cast<std::size_t>(result.muni.label)].label, result.muni.confidence};
+  }
+  return narrative::classification_sentence(facts);
+}
+
+std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
+                              const ClassifyLog& log) {
+  store::ClassifierModel record;
+  const auto model = load_model(store, options.version, &record);
+  require_approved(store, options.version, options.allow_unapproved);
+  const auto spec = spec_from_record(record);
+  check_instrument(spec.instrument_types, observation.instrument_type, "");
+  check_arg(observation.values.size() == hier::mr_ds_01_indicators().size(), "observation",
+            "must hold the ten MR-DS-01 indicators");
+  // The newest state; for a timestamp equal to it (a correction or a second instrument of the
+  // same time), the newest state strictly before it.
+  const auto states = store.read_classifier_states(options.version, 1000);
+  const auto& newest = states.front();
+  if (observation.key < newest.key) {
+    throw Error(ErrorCode::kDataError, "timestamp " + observation.timestamp + " is older than classifier " +
+                                           options.version + "'s last state (" + newest.timestamp +
+                                           "); real-time classification moves forward only (use 'mre classify "
+                                           "historical' for the past)");
+  }
+  const store::ClassifierState* from = &newest;
+  if (observation.key == newest.key) {
+    from = nullptr;
+    for (const auto& s : states) {
+      if (s.key < observation.key) {
+        from = &s;
+        break;
+      }
+    }
+    if (!from) {
+      throw Error(ErrorCode::kDataError, "timestamp " + observation.timestamp +
+                                             " is not after the end of classifier " + options.version +
+                                             "'s training data (" + newest.timestamp + ")");
+    }
+  }
+  if (log) {
+    if (const auto due = retrain_due(record, spec.retrain_every_months)) {
+      if (observation.key >= static_cast<std::int64_t>(due->days_since_epoch()) * 86'400'000'000LL) {
+        log("warning: classifier " + options.version + " was trained to " + record.trained_to +
+            " and is due for retraining since " + due->iso() + " (MR-AI-04)");
+      }
+    }
+  }
+  const hier::Classifier classifier(model);
+  const hier::FilterState previous = codec::filter_state_from_json(from->state_json, "classifier state");
+  hier::FilterState next;
+  const auto result = classifier.classify(observation.values.data(), &previous, next);
+  store::ClassifierState state;
+  state.sequence = newest.sequence + 1;
+  state.timestamp = observation.timestamp;
+  state.key = observation.key;
+  state.state_json = codec::filter_state_to_json(next);
+  state.origin = "classify";
+  state.written_at = Timestamp::now();
+  store.append_classifier_state(options.version, state);
+  const bool muni = observation.instrument_type == "MUNI";
+  const std::string explanation =
+      options.explain ? explain_classification(observation.timestamp, model, result, muni) : std::string();
+  return codec::classification_to_json(observation.timestamp, model, result, muni, explanation);
+}
+
+HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
+                                     const ClassifyLog& log) {
+  store::ClassifierModel record;
+  const auto model = load_model(store, options.version, &record);
+  require_approved(store, options.version, options.allow_unapproved);
+  const auto spec = spec_from_record(record);
+  const auto newest = store.read_classifier_states(options.version, 1).front();
+  const hier::FilterState carried = codec::filter_state_from_json(newest.state_json, "classifier state");
+  // Peek at the first timestamp to choose the starting state.
+  std::optional<std::int64_t> first_key;
+  {
+    auto peek = CsvReader::stream(options.input, 1 << 16);
+    const std::size_t ts = timestamp_column(peek);
+    CsvRow row;
+    if (peek.next(row) && ts < row.fields.size()) first_key = timestamp_key(row.fields[ts]);
+  }
+  const bool from_carried = first_key && *first_key > newest.key;
+  if (log) {
+    log(from_carried ? "starting from classifier " + options.version + "'s carried state at " + newest.timestamp +
+                           " (the file begins after it)"
+                     : "starting from the models' initial distributions (the file does not begin after the carried "
+                       "state at " +
+                           newest.timestamp + ")");
+  }
+  auto report = classify_csv(model, spec.instrument_types, options.input, options.output,
+                             from_carried ? &carried : nullptr, options.explain);
+  report.started_from_carried_state = from_carried;
+  report.carried_timestamp = newest.timestamp;
+  return report;
+}
+
+HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::vector<std::string>& instrument_types,
+                              const std::filesystem::path& input, const std::filesystem::path& output,
+                              const hier::FilterState* start, bool explain) {
+  auto reader = CsvReader::stream(input);
+  const std::size_t ts = timestamp_column(reader);
+  const auto columns = indicator_columns(reader);
+  const auto instrument_column = reader.find_column("instrument_type");
+  const hier::Classifier classifier(model);
+  // Written to a temporary file beside the output, renamed at the end: an error leaves no
+  // partial output (and an existing file at `output` untouched).
+  const std::filesystem::path temporary =
+      output.string() + ".partial-" + std::to_string(static_cast<long>(::getpid()));
+  std::FILE* file = std::fopen(temporary.c_str(), "wb");
+  if (!file) throw Error(ErrorCode::kIoError, output.string() + ": cannot write");
+  struct Cleanup {
+    std::FILE*& file;
+    const std::filesystem::path& path;
+    bool keep = false;
+    ~Cleanup() {
+      if (file) std::fclose(file);
+      if (!keep) {
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+      }
+    }
+  } cleanup{file, temporary};
+  std::string buffer;
+  buffer.reserve(1 << 20);
+  const auto flush = [&] {
+    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
+      throw Error(ErrorCode::kIoError, output.string() + ": write failed");
+    }
+    buffer.clear();
+  };
+  for (std::size_t i = 0; i < reader.header().size(); ++i) {
+    if (i) buffer += ',';
+    append_csv_field(buffer, reader.header()[i]);
+  }
+  buffer +=
+      ",global_macro_regime_label,global_macro_confidence_score,global_macro_regime_probabilities,"
+      "contextual_regime_label,contextual_regime_confidence_score,contextual_regime_probabilities,"
+      "volatility_regime,volatility_index_value";
+  if (explain) buffer += ",explanation";
+  buffer += '\n';
+
+  // `before`: the state before the current timestamp (rows sharing a timestamp all step from
+  // it); `current`: the state after the latest row.
+  hier::FilterState before;
+  hier::FilterState current;
+  bool have_before = start != nullptr;
+  bool have_current = start != nullptr;
+  if (start) current = *start;
+  std::optional<std::int64_t> last_key;
+  double values[hier::kMaxIndicators];
+  CsvRow row;
+  HistoricalReport report;
+  while (reader.next(row)) {
+    const auto where = [&] { return reader.name() + ":" + std::to_string(row.line) + ": "; };
+    if (row.fields.size() != reader.header().size()) {
+      throw Error(ErrorCode::kDataError, where() + "expected " + std::to_string(reader.header().size()) +
+                                             " fields, found " + std::to_string(row.fields.size()));
+    }
+    const auto key = timestamp_key(row.fields[ts]);
+    if (!key) {
+      throw Error(ErrorCode::kDataError, where() + "timestamp '" + std::string(row.fields[ts]) +
+                                             "' is not an ISO date or time");
+    }
+    if (last_key && *key < *last_key) {
+      throw Error(ErrorCode::kDataError, where() + "timestamp " + std::string(row.fields[ts]) +
+                                             " is earlier than the previous row's: the file must be sorted by time "
+                                             "(MR-IMPL-06)");
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto v = parse_double(row.fields[columns[i]]);
+      if (!v) {
+        throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": '" +
+                                               std::string(row.fields[columns[i]]) +
+                                               "' is not a finite number (every indicator is required)");
+      }
+      values[i] = *v;
+    }
+    std::string_view instrument;
+    if (instrument_column) {
+      instrument = row.fields[*instrument_column];
+      if (!instrument.empty() &&
+          std::find(instrument_types.begin(), instrument_types.end(), instrument) == instrument_types.end()) {
+        throw Error(ErrorCode::kDataError, where() + "unknown instrument_type '" + std::string(instrument) +
+                                               "' (known: " + store::join_names(instrument_types) + ")");
+      }
+    }
+    const bool same_time = last_key && *key == *last_key;
+    if (!same_time) {
+      before = current;
+      have_before = have_current;
+    }
+    const auto result = classifier.classify(values, have_before ? &before : nullptr, current);
+    have_current = true;
+    last_key = key;
+    const bool muni = instrument == "MUNI";
+    buffer += row.text;  // the input columns exactly as they were
+    const auto& g = result.global;
+    buffer += ',';
+    buffer += model.global.definition.profiles[static_cast<std::size_t>(g.label)].label;
+    buffer += ',';
+    codec::append_probability(buffer, g.confidence);
+    buffer += ",\"";
+    codec::append_probabilities(buffer, model.global.definition, g, "\"\"");
+    buffer += '"';
+    if (muni) {
+      const auto& m = result.muni;
+      buffer += ',';
+      buffer += model.muni.definition.profiles[static_cast<std::size_t>(m.label)].label;
+      buffer += ',';
+      codec::append_probability(buffer, m.confidence);
+      buffer += ",\"";
+      codec::append_probabilities(buffer, model.muni.definition, m, "\"\"");
+      buffer += '"';
+    } else {
+      buffer += ",,,";
+    }
+    buffer += ',';
+    buffer += result.volatility_regime;
+    buffer += ',';
+    codec::append_number(buffer, result.vix);
+    if (explain) {
+      buffer += ',';
+      append_csv_field(buffer, explain_classification(std::string(row.fields[ts]), model, result, muni));
+    }
+    buffer += '\n';
+    ++report.rows;
+    if (buffer.size() >= (1 << 20) - 4096) flush();
+  }
+  flush();
+  if (std::fclose(file) != 0) {
+    file = nullptr;
+    throw Error(ErrorCode::kIoError, output.string() + ": write failed");
+  }
+  file = nullptr;
+  std::error_code ec;
+  std::filesystem::rename(temporary, output, ec);
+  if (ec) throw Error(ErrorCode::kIoError, output.string() + ": cannot rename the finished file (" + ec.message() + ")");
+  cleanup.keep = true;
+  return report;
+}
+
+}  // namespace mre::workflows

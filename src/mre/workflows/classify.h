@@ -1,0 +1,121 @@
+// The hierarchical classifier's use cases (seed 003): train both HMMs and map their states to
+// labels, report the mapping for sign-off, approve it, classify one observation in real time
+// (advancing the stored filter state) and classify a historical CSV (streaming, the same
+// forward step, never touching the stored state).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mre/regimes/hierarchical/classifier.h"
+#include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+// config/classifier/*.yml. The state counts and indicators are fixed by the requirements
+// (MR-IMPL-02: 6 and 3 states); the spec sets the HMM settings shared by both models.
+struct ClassifierSpec {
+  std::string name{};
+  std::string feature_set = "indicators";  // the store's feature set to train on
+  regimes::hmm::GaussianHmmConfig hmm{};   // MR-IMPL-02: full, n_iter 1000, tol 1e-4, seed 42
+  int retrain_every_months = 6;            // MR-AI-04
+  std::vector<std::string> instrument_types{};  // accepted instrument_type values (MUNI among them)
+  std::string canonical_text{};
+  std::string hash{};
+};
+ClassifierSpec load_classifier_spec(const std::filesystem::path& path);
+
+struct TrainOptions {
+  std::string version{};  // the tag, or "auto"
+  std::filesystem::path spec_path{};
+  std::optional<std::filesystem::path> data_csv{};  // MR-IMPL-01 CSV instead of the store's features
+  std::string features_version{};                   // empty: the newest of the spec's feature set
+  std::optional<std::string> from{};  // inclusive bounds on the training timestamps
+  std::optional<std::string> to{};
+};
+
+struct TrainReport {
+  store::ClassifierModel record{};
+  regimes::hierarchical::HierarchicalModel model{};
+  std::size_t rows = 0;
+  int global_iterations = 0;
+  bool global_converged = false;
+  int muni_iterations = 0;
+  bool muni_converged = false;
+  // The classification of the last training observation (the carried state's labels).
+  regimes::hierarchical::Classification latest{};
+};
+TrainReport train_classifier(store::Store& store, const TrainOptions& options);
+
+// MR-BR-10 / MR-IMPL-03: per model, the state z-score table, the distance matrix, the
+// assignment and its cost, the MR-BR-03 check, and the sign-offs so far.
+std::string mapping_report(const store::Store& store, const std::string& version);
+
+// Records a sign-off of "global_macro", "muni" or "all" (both).
+void approve_classifier(store::Store& store, const std::string& version, const std::string& model,
+                        const std::string& by);
+
+// Throws InvalidArgument unless both models carry a sign-off (or `allow_unapproved`).
+void require_approved(const store::Store& store, const std::string& version, bool allow_unapproved);
+
+// One observation: its timestamp as given, its time key, the ten MR-DS-01 indicators in order.
+struct Observation {
+  std::string timestamp{};
+  std::int64_t key = 0;
+  std::vector<double> values{};
+  std::string instrument_type{};
+};
+// A timestamp's ordering key: "YYYY-MM-DD" is that day's midnight UTC; full ISO times as given.
+std::optional<std::int64_t> timestamp_key(std::string_view text);
+
+// Reads {"timestamp": ..., "instrument_type": ..., "<indicator>": number, ...} (indicators also
+// accepted under "indicators": {...}). Names a missing indicator, a non-numeric or non-finite
+// value, an unparsable timestamp. `instrument_type` (when non-empty) overrides the file's.
+Observation parse_observation_json(const std::string& text, const std::string& source,
+                                   const std::string& instrument_type);
+
+using ClassifyLog = std::function<void(std::string_view)>;
+
+struct RealtimeOptions {
+  std::string version{};
+  bool allow_unapproved = false;
+  bool explain = false;
+};
+// Classifies one observation from the stored carried state and appends the new state. Returns
+// the MR-DS-02 JSON. Refuses a timestamp older than the model's last state.
+std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
+                              const ClassifyLog& log = {});
+
+struct HistoricalOptions {
+  std::string version{};
+  std::filesystem::path input{};
+  std::filesystem::path output{};
+  bool allow_unapproved = false;
+  bool explain = false;  // adds an `explanation` column
+};
+struct HistoricalReport {
+  std::size_t rows = 0;
+  bool started_from_carried_state = false;
+  std::string carried_timestamp{};
+};
+HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
+                                     const ClassifyLog& log = {});
+
+// The same on an in-memory model, for benchmarks and tests: `start` is the filter state to
+// begin from (nullptr: the initial distributions).
+HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& model,
+                              const std::vector<std::string>& instrument_types, const std::filesystem::path& input,
+                              const std::filesystem::path& output, const regimes::hierarchical::FilterState* start,
+                              bool explain);
+
+// The explanation sentence for one classification (MR-FR-03).
+std::string explain_classification(const std::string& timestamp, const regimes::hierarchical::HierarchicalModel& model,
+                                   const regimes::hierarchical::Classification& result, bool muni);
+
+}  // namespace mre::workflows

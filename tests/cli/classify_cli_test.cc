@@ -1,0 +1,2 @@
+// Placeholder: filled in by the classify CLI tests.
+#include <gtest/gtest.h>
