@@ -1,1 +1,437 @@
+// The hierarchical classifier's kernels against the requirements of seed 003
+// (docs/requirements/003_market_regime_requirements.md): each test is named after the MR-*
+// requirement it proves. End-to-end tests of the `mre classify` commands are in
+// tests/cli/classify_cli_test.cc.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <optional>
+#include <random>
+
+#include "mre/codec/classifier_json.h"
+#include "mre/core/error.h"
+#include "mre/narrative/classification_sentence.h"
+#include "mre/regimes/hierarchical/classifier.h"
+#include "mre/regimes/hierarchical/mapping.h"
+#include "mre/regimes/hierarchical/profiles.h"
+#include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/mapping/hungarian.h"
+
+namespace mre::regimes::hierarchical {
+namespace {
+
+int label_index(const ModelDefinition& def, std::string_view label) {
+  for (int r = 0; r < def.n_states(); ++r) {
+    if (def.profiles[static_cast<std::size_t>(r)].label == label) return r;
+  }
+  return -1;
+}
+
+// The target z-score of `indicator` under label r (0 where the label does not define it).
+double target(const ModelDefinition& def, int r, const std::string& indicator) {
+  for (const auto& t : def.profiles[static_cast<std::size_t>(r)].targets) {
+    if (t.indicator == indicator) return t.z;
+  }
+  return 0.0;
+}
+
+// State means with exactly each label's target profile relative to `stats`, in `order`
+// (state s has label order[s]); `extra` adds z offsets for indicators a label leaves undefined.
+Matrix exact_profile_means(const ModelDefinition& def, const GlobalStatistics& stats, const std::vector<int>& order,
+                           double distress_high_yield_z = -0.5) {
+  const auto I = static_cast<Eigen::Index>(def.indicators.size());
+  Matrix means(def.n_states(), I);
+  for (int s = 0; s < def.n_states(); ++s) {
+    const int r = order[static_cast<std::size_t>(s)];
+    for (Eigen::Index i = 0; i < I; ++i) {
+      const auto& name = def.indicators[static_cast<std::size_t>(i)];
+      double z = target(def, r, name);
+      if (def.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress && name == "high_yield_credit_spread") {
+        z = distress_high_yield_z;
+      }
+      means(s, i) = stats.mean(i) + z * stats.std(i);
+    }
+  }
+  return means;
+}
+
+GlobalStatistics some_statistics(Eigen::Index I, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.5, 3.0);
+  GlobalStatistics stats{Vector(I), Vector(I)};
+  for (Eigen::Index i = 0; i < I; ++i) {
+    stats.mean(i) = 10.0 * (u(rng) - 1.5);
+    stats.std(i) = u(rng);
+  }
+  return stats;
+}
+
+TEST(HierarchicalProfiles, MR_DS_01_TheTenIndicatorsOfTheSeedsTable) {
+  const std::vector<std::string> want = {
+      "yield_curve_slope_10y2y", "mmd_ust_ratio_10y", "vix_index", "move_index", "investment_grade_credit_spread",
+      "high_yield_credit_spread", "tips_breakeven_5y", "swap_spread_10y", "muni_fund_flows_net", "us_cpi_yoy"};
+  EXPECT_EQ(mr_ds_01_indicators(), want);
+  EXPECT_EQ(global_macro_definition().indicators, want);  // MR-BR-02: the global HMM reads all ten
+}
+
+TEST(HierarchicalProfiles, MR_BR_01_SixGlobalRegimesWithTheTablesTargets) {
+  const auto& def = global_macro_definition();
+  ASSERT_EQ(def.n_states(), 6);
+  const std::vector<std::string> labels = {"Bull_Steepener", "Bear_Flattener",   "Bear_Steepener",
+                                           "Bull_Flattener", "Recession_Easing", "Idiosyncratic_Distress"};
+  for (int r = 0; r < 6; ++r) EXPECT_EQ(def.profiles[static_cast<std::size_t>(r)].label, labels[static_cast<std::size_t>(r)]);
+  // Every row of the MR-BR-01 table (the N/A row is MR-BR-03's condition, not a target).
+  const auto t = [&](const char* label, const char* indicator) {
+    return target(def, label_index(def, label), indicator);
+  };
+  EXPECT_EQ(def.profiles[0].targets.size(), 5u);
+  EXPECT_EQ(t("Bull_Steepener", "yield_curve_slope_10y2y"), 1.0);
+  EXPECT_EQ(t("Bull_Steepener", "investment_grade_credit_spread"), -1.0);
+  EXPECT_EQ(t("Bull_Steepener", "high_yield_credit_spread"), -1.0);
+  EXPECT_EQ(t("Bull_Steepener", "vix_index"), -1.0);
+  EXPECT_EQ(t("Bull_Steepener", "move_index"), -1.0);
+  EXPECT_EQ(def.profiles[1].targets.size(), 2u);
+  EXPECT_EQ(t("Bear_Flattener", "yield_curve_slope_10y2y"), -1.0);
+  EXPECT_EQ(t("Bear_Flattener", "move_index"), 1.0);
+  EXPECT_EQ(def.profiles[2].targets.size(), 4u);
+  EXPECT_EQ(t("Bear_Steepener", "yield_curve_slope_10y2y"), 1.0);
+  EXPECT_EQ(t("Bear_Steepener", "tips_breakeven_5y"), 1.0);
+  EXPECT_EQ(t("Bear_Steepener", "move_index"), 1.0);
+  EXPECT_EQ(t("Bear_Steepener", "vix_index"), 1.0);
+  EXPECT_EQ(def.profiles[3].targets.size(), 4u);
+  EXPECT_EQ(t("Bull_Flattener", "yield_curve_slope_10y2y"), -1.0);
+  EXPECT_EQ(t("Bull_Flattener", "investment_grade_credit_spread"), 1.0);
+  EXPECT_EQ(t("Bull_Flattener", "high_yield_credit_spread"), 1.0);
+  EXPECT_EQ(t("Bull_Flattener", "vix_index"), 1.0);
+  EXPECT_EQ(def.profiles[4].targets.size(), 4u);
+  EXPECT_EQ(t("Recession_Easing", "yield_curve_slope_10y2y"), -1.5);
+  EXPECT_EQ(t("Recession_Easing", "investment_grade_credit_spread"), 1.5);
+  EXPECT_EQ(t("Recession_Easing", "high_yield_credit_spread"), 1.5);
+  EXPECT_EQ(t("Recession_Easing", "move_index"), 1.5);
+  EXPECT_EQ(def.profiles[5].targets.size(), 2u);
+  EXPECT_EQ(t("Idiosyncratic_Distress", "mmd_ust_ratio_10y"), 1.5);
+  EXPECT_EQ(t("Idiosyncratic_Distress", "muni_fund_flows_net"), -1.5);
+}
+
+TEST(HierarchicalProfiles, MR_BR_04_MR_BR_05_MR_BR_06_AThreeStateMuniModelOnItsTwoIndicators) {
+  const auto& def = muni_definition();
+  EXPECT_EQ(def.indicators, (std::vector<std::string>{"mmd_ust_ratio_10y", "muni_fund_flows_net"}));
+  ASSERT_EQ(def.n_states(), 3);
+  EXPECT_EQ(def.profiles[0].label, "Muni_Rich_Market");
+  EXPECT_EQ(target(def, 0, "mmd_ust_ratio_10y"), -1.0);
+  EXPECT_EQ(target(def, 0, "muni_fund_flows_net"), 1.0);
+  EXPECT_EQ(def.profiles[1].label, "Muni_Cheap_Market");
+  EXPECT_EQ(target(def, 1, "mmd_ust_ratio_10y"), 1.0);
+  EXPECT_EQ(target(def, 1, "muni_fund_flows_net"), -1.0);
+  EXPECT_EQ(def.profiles[2].label, "Muni_Neutral");
+  EXPECT_EQ(def.profiles[2].targets.size(), 2u);  // 0.0 targets are real targets, not "undefined"
+  EXPECT_EQ(target(def, 2, "mmd_ust_ratio_10y"), 0.0);
+}
+
+TEST(DistressCondition, MR_BR_03_TriggersAndDivergenceFromCorporateCredit) {
+  // All three parts, at and just beyond each boundary (>= and <= are inclusive).
+  EXPECT_TRUE(distress_condition_holds(1.5, -1.5, 0.0));
+  EXPECT_FALSE(distress_condition_holds(1.49, -1.5, 0.0));   // ratio trigger
+  EXPECT_FALSE(distress_condition_holds(1.5, -1.49, 0.0));   // flows trigger
+  EXPECT_TRUE(distress_condition_holds(2.0, -2.0, 0.5));     // divergence exactly 1.5
+  EXPECT_FALSE(distress_condition_holds(2.0, -2.0, 0.51));   // divergence 1.49: corporate credit as stressed
+  EXPECT_FALSE(distress_condition_holds(3.0, -3.0, 2.0));    // broad stress, not idiosyncratic
+}
+
+TEST(VolatilityRegime, MR_BR_07_Thresholds) {
+  EXPECT_EQ(volatility_regime(0.0), "Low");
+  EXPECT_EQ(volatility_regime(19.999), "Low");
+  EXPECT_EQ(volatility_regime(20.0), "Medium");
+  EXPECT_EQ(volatility_regime(29.999), "Medium");
+  EXPECT_EQ(volatility_regime(30.0), "High");
+  EXPECT_EQ(volatility_regime(80.0), "High");
+}
+
+TEST(StateMapping, MR_BR_09_MR_IMPL_03_StatesWithExactTargetProfilesGetTheirTrueLabels) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (const auto* def : {&global_macro_definition(), &muni_definition()}) {
+      const auto stats = some_statistics(static_cast<Eigen::Index>(def->indicators.size()), seed);
+      std::vector<int> order(static_cast<std::size_t>(def->n_states()));
+      std::iota(order.begin(), order.end(), 0);
+      std::mt19937_64 rng(seed);
+      std::shuffle(order.begin(), order.end(), rng);
+      const auto mapping = map_states(exact_profile_means(*def, stats, order), stats, *def);
+      EXPECT_EQ(mapping.assigned, order) << def->name << " seed " << seed;
+      EXPECT_EQ(mapping.serving, order);
+      // Exact profiles: every assigned distance is 0 (up to the z-score arithmetic's rounding).
+      EXPECT_NEAR(mapping.cost, 0.0, 1e-12);
+      // The z-score table is (mu_S - mu) / sigma (MR-IMPL-03 step 3).
+      for (int s = 0; s < def->n_states(); ++s) {
+        const auto& name = def->indicators[0];
+        EXPECT_NEAR(mapping.state_z(s, 0), target(*def, order[static_cast<std::size_t>(s)], name) +
+                                               (def->profiles[static_cast<std::size_t>(order[static_cast<std::size_t>(s)])]
+                                                            .label == kIdiosyncraticDistress && name == "high_yield_credit_spread"
+                                                    ? -0.5
+                                                    : 0.0),
+                    1e-12);
+      }
+      if (def == &global_macro_definition()) {
+        ASSERT_TRUE(mapping.distress_state.has_value());
+        EXPECT_TRUE(mapping.distress_state_qualifies);
+      }
+    }
+  }
+}
+
+TEST(StateMapping, MR_BR_09_DistancesUseOnlyTheIndicatorsEachLabelDefines) {
+  const auto& def = global_macro_definition();
+  const auto stats = some_statistics(10, 3);
+  std::vector<int> order = {0, 1, 2, 3, 4, 5};
+  Matrix means = exact_profile_means(def, stats, order);
+  // us_cpi_yoy and swap_spread_10y appear in no profile: moving them changes no distance.
+  const auto before = map_states(means, stats, def);
+  for (int s = 0; s < 6; ++s) {
+    means(s, 9) += 5.0 * stats.std(9);
+    means(s, 7) -= 4.0 * stats.std(7);
+  }
+  const auto after = map_states(means, stats, def);
+  EXPECT_LT((before.distance - after.distance).cwiseAbs().maxCoeff(), 1e-12);
+  // One defined indicator moved by 1 sd changes exactly the labels that define it.
+  means(0, 0) += stats.std(0);  // yield_curve_slope_10y2y of state 0
+  const auto moved = map_states(means, stats, def);
+  for (int r = 0; r < 6; ++r) {
+    const bool defines = std::any_of(def.profiles[static_cast<std::size_t>(r)].targets.begin(),
+                                     def.profiles[static_cast<std::size_t>(r)].targets.end(),
+                                     [](const Target& t) { return t.indicator == "yield_curve_slope_10y2y"; });
+    EXPECT_EQ(std::abs(moved.distance(0, r) - after.distance(0, r)) > 1e-9, defines) << r;
+  }
+  // Hand value: Score(S0, Bull_Steepener) = sqrt(1^2) = 1 after the move.
+  EXPECT_NEAR(moved.distance(0, 0), 1.0, 1e-12);
+}
+
+TEST(StateMapping, MR_IMPL_03_HungarianAssignmentEqualsBruteForceOverAllPermutations) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 5.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    Matrix cost(6, 6);
+    for (auto& v : cost.reshaped()) v = u(rng);
+    std::vector<int> p = {0, 1, 2, 3, 4, 5};
+    double best = std::numeric_limits<double>::infinity();
+    do {
+      double c = 0;
+      for (int r = 0; r < 6; ++r) c += cost(r, p[static_cast<std::size_t>(r)]);
+      best = std::min(best, c);
+    } while (std::next_permutation(p.begin(), p.end()));
+    const auto got = mapping::hungarian(cost);
+    double c = 0;
+    for (int r = 0; r < 6; ++r) c += cost(r, got.column_of_row[static_cast<std::size_t>(r)]);
+    EXPECT_NEAR(c, best, 1e-12);
+    EXPECT_NEAR(got.cost, best, 1e-12);
+  }
+}
+
+// A model with exact profiles: states in label order, identity-ish covariances, sticky chain.
+HierarchicalModel exact_model(double distress_high_yield_z = -0.5) {
+  HierarchicalModel model;
+  for (auto* c : {&model.global, &model.muni}) {
+    c->definition = c == &model.global ? global_macro_definition() : muni_definition();
+    const auto I = static_cast<Eigen::Index>(c->definition.indicators.size());
+    const int K = c->definition.n_states();
+    c->stats.mean = Vector::Zero(I);
+    c->stats.std = Vector::Ones(I);
+    std::vector<int> order(static_cast<std::size_t>(K));
+    std::iota(order.begin(), order.end(), 0);
+    c->params.means = exact_profile_means(c->definition, c->stats, order, distress_high_yield_z);
+    c->params.covariances.assign(static_cast<std::size_t>(K), 0.25 * Matrix::Identity(I, I));
+    c->params.initial = Vector::Constant(K, 1.0 / K);
+    c->params.transition = Matrix::Constant(K, K, 0.1 / (K - 1));
+    c->params.transition.diagonal().setConstant(0.9);
+    c->mapping = map_states(c->params.means, c->stats, c->definition);
+  }
+  return model;
+}
+
+// The global state's means; `vix` (when given) replaces vix_index, which the exact model holds
+// in z units.
+std::vector<double> observation_at(const HierarchicalModel& model, int global_state,
+                                   std::optional<double> vix = std::nullopt) {
+  std::vector<double> x(10);
+  for (int i = 0; i < 10; ++i) x[static_cast<std::size_t>(i)] = model.global.params.means(global_state, i);
+  if (vix) x[2] = *vix;
+  return x;
+}
+
+TEST(StateMapping, MR_BR_03_ADistressStateFailingTheConditionIsNotMappedToTheRegime) {
+  // The distress state's high-yield z of +1.0 leaves a divergence of 0.5 < 1.5.
+  const auto model = exact_model(1.0);
+  const auto& m = model.global.mapping;
+  const int distress = label_index(global_macro_definition(), kIdiosyncraticDistress);
+  ASSERT_TRUE(m.distress_state.has_value());
+  EXPECT_EQ(m.assigned[static_cast<std::size_t>(*m.distress_state)], distress);  // Hungarian's choice
+  EXPECT_FALSE(m.distress_state_qualifies);
+  EXPECT_EQ(m.serving[static_cast<std::size_t>(*m.distress_state)], m.fallback[static_cast<std::size_t>(*m.distress_state)]);
+  EXPECT_NE(m.fallback[static_cast<std::size_t>(*m.distress_state)], distress);
+  // Served: Idiosyncratic_Distress never gets probability, whatever the observation.
+  const Classifier classifier(model);
+  FilterState next;
+  const auto x = observation_at(model, *m.distress_state);
+  const auto result = classifier.classify(x.data(), nullptr, next);
+  EXPECT_EQ(result.global.labels[static_cast<std::size_t>(distress)], 0.0);
+  EXPECT_EQ(result.global.label, m.fallback[static_cast<std::size_t>(*m.distress_state)]);
+}
+
+TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesNextBestLabel) {
+  const auto model = exact_model();
+  const auto& m = model.global.mapping;
+  ASSERT_TRUE(m.distress_state_qualifies);
+  const int s = *m.distress_state;
+  const int distress = label_index(global_macro_definition(), kIdiosyncraticDistress);
+  const Classifier classifier(model);
+  FilterState next;
+  // At the distress state's means the observation meets MR-BR-03 (z 1.5, -1.5, divergence 2.0).
+  auto x = observation_at(model, s);
+  const auto meets = classifier.classify(x.data(), nullptr, next);
+  EXPECT_TRUE(meets.distress_condition_met);
+  EXPECT_EQ(meets.global.label, distress);
+  // The same observation with high-yield spreads as wide as the muni ratio: no divergence.
+  x[5] = 1.2;  // z = 1.2 with mean 0, std 1: divergence 0.3 < 1.5
+  const auto fails = classifier.classify(x.data(), nullptr, next);
+  EXPECT_FALSE(fails.distress_condition_met);
+  EXPECT_EQ(fails.global.labels[static_cast<std::size_t>(distress)], 0.0);
+  const int fallback = m.fallback[static_cast<std::size_t>(s)];
+  // The state probabilities are the model's; only the label they count toward changes.
+  EXPECT_NEAR(fails.global.labels[static_cast<std::size_t>(fallback)],
+              fails.global.states[static_cast<std::size_t>(s)] +
+                  fails.global.states[static_cast<std::size_t>(
+                      std::find(m.serving.begin(), m.serving.end(), fallback) - m.serving.begin())],
+              1e-15);
+}
+
+TEST(Classifier, MR_IMPL_05_EachStepIsTheHmmForwardStepFromTheCarriedState) {
+  const auto model = exact_model();
+  const Classifier classifier(model);
+  const auto prepared = hmm::prepare_emission(model.global.params);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z;
+  FilterState state;
+  const FilterState* previous = nullptr;
+  Vector reference;
+  for (int t = 0; t < 200; ++t) {
+    auto x = observation_at(model, static_cast<int>(rng() % 6));
+    for (auto& v : x) v += 0.5 * z(rng);
+    RowVector row(10);
+    for (int i = 0; i < 10; ++i) row(i) = x[static_cast<std::size_t>(i)];
+    const RowVector log_b = hmm::log_emission_row(model.global.params, prepared, row);
+    reference = t == 0 ? hmm::first_step(model.global.params.initial, log_b)
+                       : hmm::forward_step(reference, log_b, model.global.params.transition);
+    FilterState next;
+    const auto result = classifier.classify(x.data(), previous, next);
+    // 1e-12: the same recursion with the emission computed in another order.
+    for (int k = 0; k < 6; ++k) EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], reference(k), 1e-12) << t;
+    state = next;
+    previous = &state;
+  }
+}
+
+TEST(Classifier, MR_MF_01_MR_VR_01_MR_VR_02_LabelIsArgmaxConfidenceIsMaxProbabilitiesSumToOne) {
+  const auto model = exact_model();
+  const Classifier classifier(model);
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> z;
+  FilterState state;
+  bool first = true;
+  for (int t = 0; t < 500; ++t) {
+    auto x = observation_at(model, static_cast<int>(rng() % 6), 10.0 + 30.0 * std::abs(z(rng)));
+    for (auto& v : x) v += 1.5 * z(rng);  // noisy enough that some states are ambiguous
+    FilterState next;
+    const auto r = classifier.classify(x.data(), first ? nullptr : &state, next);
+    first = false;
+    state = next;
+    for (const auto* c : {&r.global, &r.muni}) {
+      const double sum = std::accumulate(c->labels.begin(), c->labels.begin() + c->n, 0.0);
+      EXPECT_NEAR(sum, 1.0, 0.01);  // MR-VR-01's tolerance (in fact exact to rounding)
+      const auto max = std::max_element(c->labels.begin(), c->labels.begin() + c->n);
+      EXPECT_EQ(c->label, max - c->labels.begin());  // MR-MF-01
+      EXPECT_EQ(c->confidence, *max);
+      EXPECT_GE(c->confidence, 0.0);  // MR-VR-02
+      EXPECT_LE(c->confidence, 1.0);
+    }
+  }
+}
+
+TEST(Classifier, MR_BR_08_VolatilityObjectCarriesTheRawVix) {
+  const auto model = exact_model();
+  const Classifier classifier(model);
+  FilterState next;
+  const auto x = observation_at(model, 0, 27.125);
+  const auto r = classifier.classify(x.data(), nullptr, next);
+  EXPECT_EQ(r.vix, 27.125);
+  EXPECT_EQ(r.volatility_regime, "Medium");
+  const std::string json = codec::classification_to_json("2024-01-02", model, r, false);
+  EXPECT_NE(json.find("\"volatility_classification\": {\"volatility_regime\": \"Medium\", \"volatility_index_name\": "
+                      "\"VIX\", \"volatility_index_value\": 27.125}"),
+            std::string::npos)
+      << json;
+}
+
+TEST(Classifier, MR_IMPL_04_ARefusalForModelsThatDoNotFitTheRequirements) {
+  auto model = exact_model();
+  model.global.params.means.conservativeResize(5, Eigen::NoChange);  // 5 states for 6 labels
+  model.global.params.covariances.resize(5);
+  EXPECT_THROW(Classifier{model}, Error);
+}
+
+TEST(ClassifierCodec, ModelAndStateRoundTripBitForBit) {
+  const auto model = exact_model();
+  const auto back = codec::classifier_model_from_json(codec::classifier_model_to_json(model), "test");
+  const Classifier a(model);
+  const Classifier b(back);
+  FilterState sa;
+  FilterState sb;
+  const auto x = observation_at(model, 2);
+  const auto ra = a.classify(x.data(), nullptr, sa);
+  const auto rb = b.classify(x.data(), nullptr, sb);
+  EXPECT_EQ(ra.global.states, rb.global.states);
+  EXPECT_EQ(ra.muni.labels, rb.muni.labels);
+  const auto state = codec::filter_state_from_json(codec::filter_state_to_json(sa), "test");
+  EXPECT_EQ(state.global, sa.global);  // shortest round-trip decimals read back exactly
+  EXPECT_EQ(state.muni, sa.muni);
+  EXPECT_THROW(codec::classifier_model_from_json("{\"model\": \"other\"}", "x.json"), Error);
+}
+
+TEST(ClassifierCodec, ProbabilitiesPrintToSixDecimals) {
+  std::string out;
+  for (const double p : {0.0, 1.0, 0.5, 0.9148011878948302, 1.5e-8, 0.0000005, 0.9999996, 0.0852}) {
+    out.clear();
+    codec::append_probability(out, p);
+    EXPECT_NEAR(std::stod(out), p, 5e-7 + 1e-15) << out;
+    EXPECT_LE(out.size(), 8u) << out;
+  }
+  out.clear();
+  codec::append_probability(out, 0.9999996);
+  EXPECT_EQ(out, "1");
+  out.clear();
+  codec::append_probability(out, 0.0852);
+  EXPECT_EQ(out, "0.0852");
+}
+
+TEST(Narrative, MR_FR_03_MR_AI_02_MR_AI_03_TheSentenceNamesTheRegimesAmbiguityAndTransitions) {
+  narrative::ClassificationFacts facts{.timestamp = "2024-03-01",
+                                       .global = {"Bear_Steepener", 0.46},
+                                       .runner_up = {"Bull_Flattener", 0.31},
+                                       .volatility_regime = "Medium",
+                                       .vix = 24.04,
+                                       .muni = narrative::LabelledProbability{"Muni_Cheap_Market", 0.88}};
+  const std::string s = narrative::classification_sentence(facts);
+  EXPECT_NE(s.find("Bear_Steepener (confidence 0.46, an ambiguous state"), std::string::npos) << s;
+  EXPECT_NE(s.find("runner-up Bull_Flattener at 0.31, a possible transition"), std::string::npos) << s;
+  EXPECT_NE(s.find("volatility is Medium (VIX 24.0)"), std::string::npos) << s;
+  EXPECT_NE(s.find("municipal market is Muni_Cheap_Market (confidence 0.88)"), std::string::npos) << s;
+  facts.global.probability = 0.93;
+  facts.runner_up.probability = 0.05;
+  facts.muni.reset();
+  const std::string clear = narrative::classification_sentence(facts);
+  EXPECT_EQ(clear.find("ambiguous"), std::string::npos) << clear;
+  EXPECT_EQ(clear.find("transition"), std::string::npos) << clear;
+  EXPECT_EQ(clear.find("municipal"), std::string::npos) << clear;
+}
+
+}  // namespace
+}  // namespace mre::regimes::hierarchical

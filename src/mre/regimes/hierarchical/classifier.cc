@@ -44,8 +44,8 @@ Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<s
     const Matrix inverse = L.triangularView<Eigen::Lower>().solve(Matrix::Identity(D, D));
     double log_det = 0;
     for (Eigen::Index i = 0; i < D; ++i) log_det += 2.0 * std::log(L(i, i));
-    for (Eigen::Index i = 0; i < D; ++i) {
-      for (Eigen::Index j = 0; j < D; ++j) p.inverse_l.push_back(j <= i ? inverse(i, j) : 0.0);
+    for (Eigen::Index j = 0; j < D; ++j) {
+      for (Eigen::Index i = 0; i < D; ++i) p.inverse_l.push_back(j <= i ? inverse(i, j) : 0.0);
     }
     for (Eigen::Index d = 0; d < D; ++d) p.means.push_back(c.params.means(k, d));
     p.normaliser.push_back(-0.5 * (static_cast<double>(D) * log_2pi + log_det));
@@ -81,10 +81,15 @@ Classifier::Classifier(const HierarchicalModel& model) : model_(model) {
   }
 }
 
-void Classifier::step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
-                      ComponentOutput& out) {
-  const int K = p.K;
-  const int D = p.D;
+namespace {
+
+// The step with K and D known at compile time for the seed's two models (6 x 10, 3 x 2), so
+// every loop unrolls; KC = DC = 0 is the general case.
+template <int KC, int DC>
+void step_kernel(const Classifier::Prepared& p, const double* values, const Vector* previous, Vector& next,
+                 ComponentOutput& out) {
+  const int K = KC > 0 ? KC : p.K;
+  const int D = DC > 0 ? DC : p.D;
   double x[kMaxIndicators];
   for (int d = 0; d < D; ++d) x[d] = values[p.columns[static_cast<std::size_t>(d)]];
   double log_b[kMaxStates];
@@ -94,12 +99,14 @@ void Classifier::step(const Prepared& p, const double* values, const Vector* pre
     const double* l = p.inverse_l.data() + static_cast<std::ptrdiff_t>(k) * D * D;
     double c[kMaxIndicators];
     for (int d = 0; d < D; ++d) c[d] = x[d] - mu[d];
-    double maha = 0;
-    for (int i = 0; i < D; ++i) {
-      double z = 0;
-      for (int j = 0; j <= i; ++j) z += l[i * D + j] * c[j];
-      maha += z * z;
+    // z = L^-1 c as a sum of columns (the upper triangle holds zeros): fixed-length loops the
+    // compiler vectorises when D is known.
+    double z[kMaxIndicators] = {};
+    for (int j = 0; j < D; ++j) {
+      for (int i = 0; i < D; ++i) z[i] += l[j * D + i] * c[j];
     }
+    double maha = 0;
+    for (int i = 0; i < D; ++i) maha += z[i] * z[i];
     log_b[k] = p.normaliser[static_cast<std::size_t>(k)] - 0.5 * maha;
     shift = std::max(shift, log_b[k]);
   }
@@ -125,6 +132,19 @@ void Classifier::step(const Prepared& p, const double* values, const Vector* pre
   for (int k = 0; k < K; ++k) {
     out.states[static_cast<std::size_t>(k)] = predicted[k] / total;
     next(k) = out.states[static_cast<std::size_t>(k)];
+  }
+}
+
+}  // namespace
+
+void Classifier::step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
+                      ComponentOutput& out) {
+  if (p.K == 6 && p.D == 10) {
+    step_kernel<6, 10>(p, values, previous, next, out);
+  } else if (p.K == 3 && p.D == 2) {
+    step_kernel<3, 2>(p, values, previous, next, out);
+  } else {
+    step_kernel<0, 0>(p, values, previous, next, out);
   }
 }
 

@@ -76,12 +76,12 @@ class Classifier {
 
   const HierarchicalModel& model() const { return model_; }
 
- private:
+  // The per-model constants of the forward step (public for the step kernel in the .cc).
   struct Prepared {
     int K = 0;
     int D = 0;
     std::vector<int> columns;        // positions of the component's indicators in `values`
-    std::vector<double> inverse_l;   // K blocks of D x D, row-major lower triangles
+    std::vector<double> inverse_l;   // K blocks of D x D, column-major, lower triangular
     std::vector<double> means;       // K x D
     std::vector<double> normaliser;  // K: -(D log 2 pi + log det Sigma_k) / 2
     std::vector<double> transition;  // K x K row-major, A(i, j) = P(j | i)
@@ -90,6 +90,8 @@ class Classifier {
     std::vector<int> fallback;       // next-best label of each state
     int distress_state = -1;         // the state serving Idiosyncratic_Distress, or -1
   };
+
+ private:
   static Prepared prepare(const Component& component, const std::vector<std::string>& all_indicators);
   static void step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
                    ComponentOutput& out);

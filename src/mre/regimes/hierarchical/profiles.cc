@@ -47,7 +47,11 @@ const ModelDefinition& muni_definition() {
 }
 
 bool distress_condition_holds(double z_ratio, double z_flows, double z_high_yield, const DistressCondition& c) {
-  return z_ratio >= c.ratio_min && z_flows <= c.flows_max && z_ratio - z_high_yield >= c.divergence_min;
+  // z-scores are computed in floating point: a value exactly on a boundary (a state whose
+  // means sit at the targets, mean + 1.5 sd) must not fail by a rounding error.
+  constexpr double kRounding = 1e-9;
+  return z_ratio >= c.ratio_min - kRounding && z_flows <= c.flows_max + kRounding &&
+         z_ratio - z_high_yield >= c.divergence_min - kRounding;
 }
 
 std::string_view volatility_regime(double vix) {
