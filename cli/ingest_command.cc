@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "mre/store/store.h"
 #include "mre/workflows/build_features.h"
+#include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/ingest.h"
 
@@ -86,7 +87,9 @@ void register_run(CLI::App& app, Action& action) {
       "stderr. Stages so far: ingest (the whole snapshot), features (the default sets in\n"
       "config/features/, each under an automatic tag F_<name>_<hash of spec and data>), regimes\n"
       "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, walk-forward;\n"
-      "tags R_<name>_<hash>).\n"
+      "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's two\n"
+      "HMMs and their state-to-label mapping, tag C_gmr_<hash>; ends by printing the current\n"
+      "classification).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
@@ -97,7 +100,7 @@ void register_run(CLI::App& app, Action& action) {
       const auto report = workflows::ingest(*store, to_options(*args));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/3] ingest: " + summary_line(report, seconds));
+      say("[1/4] ingest: " + summary_line(report, seconds));
       const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
       for (const char* name : {"indicators", "macro_ltv", "cross_asset"}) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -105,7 +108,7 @@ void register_run(CLI::App& app, Action& action) {
             *store, {.spec_path = config / (std::string(name) + ".yml"),
                      .version = "auto",
                      .universe_path = args->common.universe});
-        say(fmt::format("[2/3] features {}: {} ({:.2f} s)", name,
+        say(fmt::format("[2/4] features {}: {} ({:.2f} s)", name,
                         built.written ? "built " + built.version : built.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
       }
@@ -114,12 +117,28 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto fitted = workflows::detect_regimes(
             *store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
-        say(fmt::format("[3/3] regimes {}: {} ({:.2f} s)", name,
+        say(fmt::format("[3/4] regimes {}: {} ({:.2f} s)", name,
                         fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         if (fitted.latest) {
           say(fmt::format("      latest {}: {} (score {:.3f})", fitted.latest->date.iso(), fitted.latest->regime,
                           fitted.latest->score));
+        }
+      }
+      {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "classifier" / "gmr.yml";
+        const auto trained = workflows::train_classifier(*store, {.version = "auto", .spec_path = spec});
+        say(fmt::format("[4/4] classify gmr: {} ({:.2f} s)",
+                        trained.written ? "trained " + trained.record.version : trained.record.version + " up to date",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+        const auto current = workflows::current_classification(*store, trained.record.version);
+        say("      current: " + workflows::explain_classification(current.timestamp, current.model, current.result, true));
+        const bool approved = !store->list_approvals(trained.record.version).empty();
+        if (!approved) {
+          say("      (mapping not yet signed off: `mre classify mapping-report " + trained.record.version +
+              " --db " + args->common.db + "`, then `mre classify approve " + trained.record.version +
+              " --by NAME --db " + args->common.db + "`)");
         }
       }
       const auto series = store->list_series();

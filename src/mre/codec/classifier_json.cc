@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -146,7 +147,7 @@ hier::HierarchicalModel classifier_model_from_json(const std::string& text, cons
   }
 }
 
-std::string filter_state_to_json(const hier::FilterState& state) {
+std::string filter_state_to_json(const hier::FilterState& state, const std::vector<double>& values) {
   std::string out = "{\"global\": [";
   for (Eigen::Index k = 0; k < state.global.size(); ++k) {
     if (k) out += ", ";
@@ -157,8 +158,41 @@ std::string filter_state_to_json(const hier::FilterState& state) {
     if (k) out += ", ";
     append_number(out, state.muni(k));
   }
-  out += "]}";
+  out += "]";
+  if (!values.empty()) {
+    out += ", \"values\": [";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i) out += ", ";
+      if (std::isnan(values[i])) {
+        out += "null";
+      } else {
+        append_number(out, values[i]);
+      }
+    }
+    out += "]";
+  }
+  out += "}";
   return out;
+}
+
+std::vector<double> filter_state_values_from_json(const std::string& text, const std::string& source) {
+  try {
+    const json j = json::parse(text);
+    std::vector<double> out;
+    if (!j.contains("values")) return out;
+    for (const auto& v : j.at("values")) {
+      if (v.is_null()) {
+        out.push_back(std::numeric_limits<double>::quiet_NaN());
+      } else if (v.is_number()) {
+        out.push_back(v.get<double>());
+      } else {
+        bad(source, "'values' holds a non-number");
+      }
+    }
+    return out;
+  } catch (const json::exception& e) {
+    bad(source, std::string("malformed classifier state (") + e.what() + ")");
+  }
 }
 
 hier::FilterState filter_state_from_json(const std::string& text, const std::string& source) {

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mre/regimes/hierarchical/classifier.h"
 
@@ -15,8 +16,12 @@ std::string classifier_model_to_json(const regimes::hierarchical::HierarchicalMo
 // Throws InvalidArgument naming `source` and the field for malformed documents.
 regimes::hierarchical::HierarchicalModel classifier_model_from_json(const std::string& text, const std::string& source);
 
-std::string filter_state_to_json(const regimes::hierarchical::FilterState& state);
+// {"global": [...], "muni": [...], "values": [...]}: the filtered state probabilities and the
+// observation that produced them (NaN written as null), so the current labels can be shown again.
+std::string filter_state_to_json(const regimes::hierarchical::FilterState& state, const std::vector<double>& values = {});
 regimes::hierarchical::FilterState filter_state_from_json(const std::string& text, const std::string& source);
+// The "values" of a state document (empty when absent; null reads as NaN).
+std::vector<double> filter_state_values_from_json(const std::string& text, const std::string& source);
 
 // Appends a double in the shortest form that reads back to the same value.
 void append_number(std::string& out, double value);

@@ -326,7 +326,17 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
                                                                       data.timestamps.back()).substr(0, 8)
                                 : options.version;
   store::validate_version_tag(version);
-  if (store.find_classifier(version)) {
+  if (const auto existing = store.find_classifier(version)) {
+    if (options.version == "auto") {  // the same spec and data: nothing to do
+      TrainReport report;
+      report.written = false;
+      report.record = *existing;
+      const auto current = current_classification(store, version);
+      report.model = current.model;
+      report.latest = current.result;
+      report.rows = data.timestamps.size();
+      return report;
+    }
     throw Error(ErrorCode::kInvalidArgument, "classifier version '" + version +
                                                  "' already exists; versions are never overwritten (choose a new tag)");
   }
@@ -362,11 +372,23 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   state.sequence = 0;
   state.timestamp = data.timestamps.back();
   state.key = *timestamp_key(data.timestamps.back());
-  state.state_json = codec::filter_state_to_json(carried);
+  state.state_json = codec::filter_state_to_json(carried, row);
   state.origin = "train";
   state.written_at = record.created_at;
   store.write_classifier(record, state);
   return report;
+}
+
+CurrentClassification current_classification(const store::Store& store, const std::string& version) {
+  CurrentClassification out;
+  out.model = load_model(store, version, nullptr);
+  const auto newest = store.read_classifier_states(version, 1).front();
+  const auto state = codec::filter_state_from_json(newest.state_json, "classifier state");
+  std::vector<double> values = codec::filter_state_values_from_json(newest.state_json, "classifier state");
+  values.resize(hier::mr_ds_01_indicators().size(), std::numeric_limits<double>::quiet_NaN());
+  out.timestamp = newest.timestamp;
+  out.result = hier::Classifier(out.model).labels_of(state, values.data());
+  return out;
 }
 
 std::string mapping_report(const store::Store& store, const std::string& version) {
@@ -569,7 +591,7 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   state.sequence = newest.sequence + 1;
   state.timestamp = observation.timestamp;
   state.key = observation.key;
-  state.state_json = codec::filter_state_to_json(next);
+  state.state_json = codec::filter_state_to_json(next, observation.values);
   state.origin = "classify";
   state.written_at = Timestamp::now();
   store.append_classifier_state(options.version, state);

@@ -41,6 +41,7 @@ struct TrainOptions {
 };
 
 struct TrainReport {
+  bool written = true;  // false: version "auto" resolved to an existing version (same spec and data)
   store::ClassifierModel record{};
   regimes::hierarchical::HierarchicalModel model{};
   std::size_t rows = 0;
@@ -52,6 +53,15 @@ struct TrainReport {
   regimes::hierarchical::Classification latest{};
 };
 TrainReport train_classifier(store::Store& store, const TrainOptions& options);
+
+// The classification carried by a version's newest state (the end of training, or the latest
+// real-time call): its timestamp and labels.
+struct CurrentClassification {
+  std::string timestamp{};
+  regimes::hierarchical::HierarchicalModel model{};
+  regimes::hierarchical::Classification result{};
+};
+CurrentClassification current_classification(const store::Store& store, const std::string& version);
 
 // MR-BR-10 / MR-IMPL-03: per model, the state z-score table, the distance matrix, the
 // assignment and its cost, the MR-BR-03 check, and the sign-offs so far.
