@@ -48,6 +48,8 @@ test: build
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
 	/usr/bin/python3 bench/features_compare.py --build $(BUILD_DIR)
+	/usr/bin/python3 bench/classify_compare.py --build $(BUILD_DIR)
+	./$(BUILD_DIR)/bench/classify_bench
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -55,7 +55,9 @@ TEST(Cli, HelpDescribesEveryCommand) {
   }
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"ingest", "--help"}, {"run", "--help"}, {"series", "--help"},
-        {"series", "list", "--help"}, {"series", "show", "--help"}, {"series", "ingests", "--help"}}) {
+        {"series", "list", "--help"}, {"series", "show", "--help"}, {"series", "ingests", "--help"},
+        {"classify", "--help"}, {"classify", "train", "--help"}, {"classify", "historical", "--help"},
+        {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     if (args.size() > 2 || args[0] != "series") {
@@ -310,13 +312,18 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   TempDir dir;
   const auto r = run_mre({"run", "--db", (dir / "run.db").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "[1/3] ingest:")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/4] ingest:")) << r.err;
   for (const char* set : {"indicators", "macro_ltv", "cross_asset"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[2/3] features ") + set + ": built F_" + set + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[2/4] features ") + set + ": built F_" + set + "_")) << r.err;
   }
   for (const char* spec : {"rules", "hmm_macro", "hmm_indicators"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[3/3] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[3/4] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
   }
+  // Stage 4 (MR-FR-01): the hierarchical classifier is trained and the current classification
+  // printed as a sentence naming one of the six global regimes.
+  EXPECT_TRUE(contains(r.err, "[4/4] classify gmr: trained C_gmr_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "current: On ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "the global macro regime is ")) << r.err;
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);
   // A second run finds everything up to date and writes nothing.
