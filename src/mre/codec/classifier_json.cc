@@ -204,6 +204,38 @@ hier::FilterState filter_state_from_json(const std::string& text, const std::str
   }
 }
 
+ObservationJson observation_from_json(const std::string& text, const std::string& source,
+                                      const std::vector<std::string>& indicators) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kDataError, source + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw Error(ErrorCode::kDataError, source + ": expected a JSON object");
+  ObservationJson obs;
+  if (!j.contains("timestamp") || !j["timestamp"].is_string()) {
+    throw Error(ErrorCode::kDataError, source + ": missing field 'timestamp' (an ISO date or time string)");
+  }
+  obs.timestamp = j["timestamp"].get<std::string>();
+  const json& values = j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
+  for (const auto& name : indicators) {
+    if (!values.contains(name)) throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
+    const auto& v = values[name];
+    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number");
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
+    obs.values.push_back(x);
+  }
+  if (j.contains("instrument_type")) {
+    if (!j["instrument_type"].is_string()) {
+      throw Error(ErrorCode::kDataError, source + ": 'instrument_type' must be a string");
+    }
+    obs.instrument_type = j["instrument_type"].get<std::string>();
+  }
+  return obs;
+}
+
 void append_number(std::string& out, double value) {
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);

@@ -23,6 +23,18 @@ regimes::hierarchical::FilterState filter_state_from_json(const std::string& tex
 // The "values" of a state document (empty when absent; null reads as NaN).
 std::vector<double> filter_state_values_from_json(const std::string& text, const std::string& source);
 
+// One real-time input observation: {"timestamp": "...", "instrument_type": "...", and each
+// indicator by name as a number (also accepted under "indicators": {...})}. DataError naming
+// `source` and the field: not JSON, no timestamp string, a missing indicator (named), a
+// non-number or non-finite value, a non-string instrument_type.
+struct ObservationJson {
+  std::string timestamp{};
+  std::vector<double> values{};  // in `indicators` order
+  std::string instrument_type{};
+};
+ObservationJson observation_from_json(const std::string& text, const std::string& source,
+                                      const std::vector<std::string>& indicators);
+
 // Appends a double in the shortest form that reads back to the same value.
 void append_number(std::string& out, double value);
 // Appends a probability in [0, 1] rounded to 6 decimals, trailing zeros dropped ("0.914801",

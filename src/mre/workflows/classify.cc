@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
 
@@ -488,35 +487,14 @@ void require_approved(const store::Store& store, const std::string& version, boo
 
 Observation parse_observation_json(const std::string& text, const std::string& source,
                                    const std::string& instrument_type) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kDataError, source + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!j.is_object()) throw Error(ErrorCode::kDataError, source + ": expected a JSON object");
+  auto parsed = codec::observation_from_json(text, source, hier::mr_ds_01_indicators());
   Observation obs;
-  if (!j.contains("timestamp") || !j["timestamp"].is_string()) {
-    throw Error(ErrorCode::kDataError, source + ": missing field 'timestamp' (an ISO date or time string)");
-  }
-  obs.timestamp = j["timestamp"].get<std::string>();
+  obs.timestamp = std::move(parsed.timestamp);
   const auto key = timestamp_key(obs.timestamp);
   if (!key) throw Error(ErrorCode::kDataError, source + ": timestamp '" + obs.timestamp + "' is not an ISO date or time");
   obs.key = *key;
-  const nlohmann::json& values = j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
-  for (const auto& name : hier::mr_ds_01_indicators()) {
-    if (!values.contains(name)) throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
-    const auto& v = values[name];
-    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number");
-    const double x = v.get<double>();
-    if (!std::isfinite(x)) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
-    obs.values.push_back(x);
-  }
-  obs.instrument_type = instrument_type;
-  if (obs.instrument_type.empty() && j.contains("instrument_type")) {
-    if (!j["instrument_type"].is_string()) throw Error(ErrorCode::kDataError, source + ": 'instrument_type' must be a string");
-    obs.instrument_type = j["instrument_type"].get<std::string>();
-  }
+  obs.values = std::move(parsed.values);
+  obs.instrument_type = instrument_type.empty() ? parsed.instrument_type : instrument_type;
   return obs;
 }
 
