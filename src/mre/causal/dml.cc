@@ -1,0 +1,181 @@
+// See dml.h.
+#include "mre/causal/dml.h"
+
+#include <algorithm>
+#include <Eigen/Cholesky>
+
+#include <cmath>
+
+#include "mre/causal/folds.h"
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+
+namespace mre::causal {
+namespace {
+
+Matrix take_rows(const Matrix& m, const std::vector<Eigen::Index>& index) {
+  Matrix out(static_cast<Eigen::Index>(index.size()), m.cols());
+  for (std::size_t i = 0; i < index.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
+  return out;
+}
+
+Vector take(const Vector& v, const std::vector<Eigen::Index>& index) {
+  Vector out(static_cast<Eigen::Index>(index.size()));
+  for (std::size_t i = 0; i < index.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(index[i]);
+  return out;
+}
+
+double r_squared(const Vector& actual, const Vector& residual) {
+  const double total = (actual.array() - actual.mean()).square().sum();
+  return total > 0 ? 1.0 - residual.squaredNorm() / total : 0.0;
+}
+
+void check_inputs(const Matrix& X, const Vector& t, const Vector& y) {
+  check_arg(X.rows() == t.size() && t.size() == y.size(), "data", "X, treatment and outcome need the same rows");
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    if (!std::isfinite(y(i))) throw Error(ErrorCode::kDataError, "outcome: missing or non-finite value in row " + std::to_string(i + 1));
+    if (!std::isfinite(t(i))) throw Error(ErrorCode::kDataError, "treatment: missing or non-finite value in row " + std::to_string(i + 1));
+  }
+  if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
+  if (t.maxCoeff() == t.minCoeff()) {
+    throw Error(ErrorCode::kDataError, "treatment: constant (every value is " + std::to_string(t(0)) +
+                                           "); an effect cannot be estimated");
+  }
+}
+
+}  // namespace
+
+Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
+                              const Regressor& model_t, const std::vector<Fold>& folds) {
+  Residuals out;
+  out.y = Vector::Constant(y.size(), std::numeric_limits<double>::quiet_NaN());
+  out.t = out.y;
+  for (const auto& fold : folds) {
+    const Matrix Xtr = take_rows(X, fold.train);
+    const Matrix Xte = take_rows(X, fold.test);
+    auto ly = model_y.fresh();
+    ly->fit(Xtr, take(y, fold.train));
+    auto mt = model_t.fresh();
+    mt->fit(Xtr, take(t, fold.train));
+    const Vector py = ly->predict(Xte);
+    const Vector pt = mt->predict(Xte);
+    for (std::size_t i = 0; i < fold.test.size(); ++i) {
+      out.y(fold.test[i]) = y(fold.test[i]) - py(static_cast<Eigen::Index>(i));
+      out.t(fold.test[i]) = t(fold.test[i]) - pt(static_cast<Eigen::Index>(i));
+    }
+  }
+  check_invariant(out.y.allFinite() && out.t.allFinite(), "the folds must cover every row once");
+  out.r2_y = r_squared(y, out.y);
+  out.r2_t = r_squared(t, out.t);
+  return out;
+}
+
+DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag,
+                      const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names) {
+  DmlResult out;
+  out.n = y_residual.size();
+  out.se_type = standard_error_name(se);
+  const Matrix design = t_residual;
+  const auto fit = ols_with_covariance(design, y_residual, se, hac_lag);
+  out.hac_lag = se == StandardError::kHac ? hac_lag : 0;
+  out.theta = fit.coefficients(0);
+  out.se = std::sqrt(fit.covariance(0, 0));
+  out.ci_low = out.theta - kZ975 * out.se;
+  out.ci_high = out.theta + kZ975 * out.se;
+  out.p_value = two_sided_p(out.theta / out.se);
+  out.y_residual = y_residual;
+  out.t_residual = t_residual;
+  if (regimes) {
+    const Matrix& Z = *regimes;
+    check_arg(Z.rows() == y_residual.size(), "regimes", "need one row per observation");
+    check_arg(static_cast<Eigen::Index>(regime_names.size()) == Z.cols(), "regimes", "need one name per column");
+    // Columns with no weight at all cannot be estimated: drop them and say so by omission.
+    std::vector<Eigen::Index> used;
+    for (Eigen::Index r = 0; r < Z.cols(); ++r) {
+      if ((Z.col(r).array() * t_residual.array()).square().sum() > 0) used.push_back(r);
+    }
+    Matrix X(Z.rows(), static_cast<Eigen::Index>(used.size()));
+    for (std::size_t j = 0; j < used.size(); ++j) X.col(static_cast<Eigen::Index>(j)) = Z.col(used[j]).cwiseProduct(t_residual);
+    const auto het = ols_with_covariance(X, y_residual, se, hac_lag);
+    for (std::size_t j = 0; j < used.size(); ++j) {
+      const auto i = static_cast<Eigen::Index>(j);
+      RegimeEffect e;
+      e.regime = regime_names[static_cast<std::size_t>(used[j])];
+      e.effect = het.coefficients(i);
+      e.se = std::sqrt(het.covariance(i, i));
+      e.ci_low = e.effect - kZ975 * e.se;
+      e.ci_high = e.effect + kZ975 * e.se;
+      e.p_value = two_sided_p(e.effect / e.se);
+      out.regimes.push_back(e);
+    }
+    // Wald test of theta_1 = ... = theta_R: R - 1 differences from the first.
+    const auto R = static_cast<Eigen::Index>(used.size());
+    if (R >= 2) {
+      Matrix C = Matrix::Zero(R - 1, R);
+      for (Eigen::Index r = 1; r < R; ++r) {
+        C(r - 1, 0) = -1.0;
+        C(r - 1, r) = 1.0;
+      }
+      const Vector d = C * het.coefficients;
+      const Matrix V = C * het.covariance * C.transpose();
+      out.wald_statistic = d.dot(V.ldlt().solve(d));
+      out.wald_dof = static_cast<int>(R - 1);
+      out.wald_p_value = chi_square_sf(out.wald_statistic, out.wald_dof);
+    }
+  }
+  return out;
+}
+
+DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y, const Regressor& model_t,
+                  const DmlOptions& options, const std::optional<Matrix>& regimes,
+                  const std::vector<std::string>& regime_names) {
+  check_inputs(X, t, y);
+  const Eigen::Index n = y.size();
+  check_arg(options.folds >= 2, "folds", "must be >= 2");
+  constexpr Eigen::Index kMinFold = 5;
+  if (n < options.folds * kMinFold) {
+    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
+                                           std::to_string(kMinFold) + " (" + std::to_string(options.folds * kMinFold) +
+                                           "); use fewer --folds or more data");
+  }
+  const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
+  if (options.time_series) {
+    const auto folds = contiguous_folds(n, options.folds, options.embargo);
+    const auto res = cross_fit_residuals(X, t, y, model_y, model_t, folds);
+    auto out = final_stage(res.y, res.t, options.se, lag, regimes, regime_names);
+    out.r2_outcome = res.r2_y;
+    out.r2_treatment = res.r2_t;
+    return out;
+  }
+  // i.i.d.: repeated shuffled splits, the median estimate (and the median of the variances
+  // adjusted for the spread of the estimates, Chernozhukov et al. 2018, section 3.4).
+  check_arg(options.repeats >= 1, "repeats", "must be >= 1");
+  std::vector<DmlResult> runs;
+  for (int r = 0; r < options.repeats; ++r) {
+    const auto folds = shuffled_folds(n, options.folds, options.seed + static_cast<std::uint64_t>(r));
+    const auto res = cross_fit_residuals(X, t, y, model_y, model_t, folds);
+    auto one = final_stage(res.y, res.t, options.se, lag, regimes, regime_names);
+    one.r2_outcome = res.r2_y;
+    one.r2_treatment = res.r2_t;
+    runs.push_back(std::move(one));
+  }
+  std::vector<double> thetas;
+  for (const auto& r : runs) thetas.push_back(r.theta);
+  std::nth_element(thetas.begin(), thetas.begin() + static_cast<std::ptrdiff_t>(thetas.size() / 2), thetas.end());
+  const double median_theta = thetas[thetas.size() / 2];
+  std::vector<double> variances;
+  for (const auto& r : runs) variances.push_back(r.se * r.se + (r.theta - median_theta) * (r.theta - median_theta));
+  std::nth_element(variances.begin(), variances.begin() + static_cast<std::ptrdiff_t>(variances.size() / 2),
+                   variances.end());
+  DmlResult out = *std::min_element(runs.begin(), runs.end(), [&](const DmlResult& a, const DmlResult& b) {
+    return std::abs(a.theta - median_theta) < std::abs(b.theta - median_theta);
+  });
+  out.theta = median_theta;
+  out.se = std::sqrt(variances[variances.size() / 2]);
+  out.ci_low = out.theta - kZ975 * out.se;
+  out.ci_high = out.theta + kZ975 * out.se;
+  out.p_value = two_sided_p(out.theta / out.se);
+  return out;
+}
+
+}  // namespace mre::causal

@@ -1,0 +1,82 @@
+// Double machine learning for the partially linear model (Chernozhukov et al. 2018,
+// "Double/debiased machine learning for treatment and structural parameters"):
+// Y = theta T + g(X) + e, T = m(X) + v. Cross-fitted residuals Y - l(X), T - m(X) with
+// l(X) = E[Y | X]; theta from the orthogonal score (residual-on-residual regression); standard
+// errors HC0, HC1 or Newey-West HAC. Heterogeneous effects by regime: theta(Z) = sum_r theta_r Z_r
+// with Z hard regime indicators or filtered regime probabilities, one effect per regime and a
+// Wald test that they are equal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/causal/folds.h"
+#include "mre/causal/inference.h"
+#include "mre/causal/learners.h"
+#include "mre/core/linalg.h"
+
+namespace mre::causal {
+
+struct DmlOptions {
+  int folds = 5;
+  int embargo = 0;          // rows dropped each side of a test fold (time series)
+  bool time_series = true;  // contiguous folds with embargo; false: shuffled K-fold
+  int repeats = 1;          // repeated splitting (shuffled folds only): median aggregate
+  StandardError se = StandardError::kHac;
+  int hac_lag = -1;  // -1: max(newey_west_lag(n), embargo)
+  std::uint64_t seed = 42;
+};
+
+struct RegimeEffect {
+  std::string regime{};
+  double effect = 0.0;
+  double se = 0.0;
+  double ci_low = 0.0;
+  double ci_high = 0.0;
+  double p_value = 1.0;
+};
+
+struct DmlResult {
+  double theta = 0.0;
+  double se = 0.0;
+  double ci_low = 0.0;  // 95%, normal
+  double ci_high = 0.0;
+  double p_value = 1.0;
+  Eigen::Index n = 0;
+  std::string se_type{};
+  int hac_lag = 0;
+  double r2_outcome = 0.0;    // out-of-fold R^2 of l(X)
+  double r2_treatment = 0.0;  // out-of-fold R^2 of m(X)
+  Vector y_residual;
+  Vector t_residual;
+  // Heterogeneity (when regimes were given).
+  std::vector<RegimeEffect> regimes{};
+  double wald_statistic = 0.0;
+  int wald_dof = 0;
+  double wald_p_value = 1.0;
+};
+
+// Cross-fitted residuals of y and t on X. REQUIRES: finite data, n rows.
+struct Residuals {
+  Vector y;
+  Vector t;
+  double r2_y = 0.0;
+  double r2_t = 0.0;
+};
+Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
+                              const Regressor& model_t, const std::vector<Fold>& folds);
+
+// The DML estimate. `regimes` (optional, n x R: one-hot labels or probabilities, rows summing
+// to 1) with `regime_names` adds per-regime effects and the Wald test. InvalidArgument /
+// DataError naming the parameter for: a constant treatment, NaN anywhere, too few rows.
+DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y, const Regressor& model_t,
+                  const DmlOptions& options, const std::optional<Matrix>& regimes = std::nullopt,
+                  const std::vector<std::string>& regime_names = {});
+
+// The final stage alone, from given residuals (shared by dml_plr and the tests).
+DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag,
+                      const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names);
+
+}  // namespace mre::causal

@@ -1,0 +1,273 @@
+// DML and the X-learner: against scikit-learn and statsmodels on the same data and folds
+// (tests/causal/reference_dml.py), against hand computations, and on simulated data with a
+// known effect (coverage, regime effects, placebo).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "mre/causal/dml.h"
+#include "mre/causal/folds.h"
+#include "mre/causal/inference.h"
+#include "mre/causal/learners.h"
+#include "mre/causal/xlearner.h"
+#include "mre/core/error.h"
+#include "support/test_support.h"
+
+namespace mre::causal {
+namespace {
+
+struct Simulated {
+  Matrix X;
+  Vector t;
+  Vector y;
+  Matrix regimes;  // n x 2 one-hot
+};
+
+// y = theta(regime) t + g(X) + e, t = m(X) + v; g, m linear; e AR(1) with coefficient `rho`.
+Simulated simulate(Eigen::Index n, std::uint64_t seed, double theta_a, double theta_b, double rho = 0.0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z;
+  Simulated s{Matrix(n, 3), Vector(n), Vector(n), Matrix::Zero(n, 2)};
+  double e = 0;
+  int regime = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (int j = 0; j < 3; ++j) s.X(i, j) = z(rng);
+    if (std::uniform_real_distribution<double>()(rng) < 0.05) regime = 1 - regime;
+    s.regimes(i, regime) = 1.0;
+    s.t(i) = 0.8 * s.X(i, 0) - 0.5 * s.X(i, 1) + z(rng);
+    e = rho * e + z(rng);
+    const double theta = regime == 0 ? theta_a : theta_b;
+    s.y(i) = theta * s.t(i) + 1.5 * s.X(i, 0) + s.X(i, 2) + e;
+  }
+  return s;
+}
+
+TEST(Folds, ContiguousFoldsWithAnEmbargoKeepTrainingAwayFromTheTestBlock) {
+  const auto folds = contiguous_folds(23, 4, 2);
+  ASSERT_EQ(folds.size(), 4u);
+  EXPECT_EQ(folds[0].test.size(), 6u);  // 23 = 6 + 6 + 6 + 5
+  EXPECT_EQ(folds[3].test.size(), 5u);
+  std::vector<int> covered(23, 0);
+  for (const auto& f : folds) {
+    for (const auto i : f.test) ++covered[static_cast<std::size_t>(i)];
+    const auto lo = f.test.front();
+    const auto hi = f.test.back();
+    for (const auto i : f.train) EXPECT_TRUE(i < lo - 2 || i > hi + 2) << i;
+    EXPECT_EQ(f.train.size(), 23u - f.test.size() - (lo >= 2 ? 2u : static_cast<std::size_t>(lo)) -
+                                  (hi + 2 <= 22 ? 2u : static_cast<std::size_t>(22 - hi)));
+  }
+  for (int c : covered) EXPECT_EQ(c, 1);
+  EXPECT_THROW(contiguous_folds(10, 2, 10), Error);  // the embargo leaves no training rows
+  EXPECT_THROW(contiguous_folds(3, 5, 0), Error);
+}
+
+TEST(Dml, MatchesScikitLearnResidualsAndStatsmodelsStandardErrors) {
+  const auto s = simulate(240, 3, 0.5, 0.5, 0.5);
+  testing::TempDir dir;
+  std::ostringstream csv;
+  csv.precision(17);
+  csv << "y,t,x1,x2,x3\n";
+  for (Eigen::Index i = 0; i < s.y.size(); ++i) {
+    csv << s.y(i) << "," << s.t(i) << "," << s.X(i, 0) << "," << s.X(i, 1) << "," << s.X(i, 2) << "\n";
+  }
+  testing::write_file(dir / "d.csv", csv.str());
+  const int k = 5;
+  const int embargo = 3;
+  const int lag = 4;
+  const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+                                    "/tests/causal/reference_dml.py " + (dir / "d.csv").string() + " " +
+                                    std::to_string(k) + " " + std::to_string(embargo) + " " + std::to_string(lag) +
+                                    " 0.05");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ref = nlohmann::json::parse(r.out);
+  const auto ols = make_regressor("ols");
+  for (const auto& [name, se] : {std::pair{"hc0", StandardError::kHc0}, std::pair{"hc1", StandardError::kHc1},
+                                 std::pair{"hac", StandardError::kHac}}) {
+    const auto got = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = k, .embargo = embargo, .se = se, .hac_lag = lag});
+    // 1e-8: two least-squares implementations on the same data agree to rounding.
+    EXPECT_NEAR(got.theta, ref["theta"].get<double>(), 1e-8) << name;
+    EXPECT_NEAR(got.se, ref[std::string("se_") + name].get<double>(), 1e-8) << name;
+    for (Eigen::Index i = 0; i < s.y.size(); i += 17) {
+      EXPECT_NEAR(got.y_residual(i), ref["y_residual"][static_cast<std::size_t>(i)].get<double>(), 1e-9);
+      EXPECT_NEAR(got.t_residual(i), ref["t_residual"][static_cast<std::size_t>(i)].get<double>(), 1e-9);
+    }
+  }
+  // The lasso's coordinate descent against scikit-learn's Lasso at the same penalty, on the
+  // same standardised columns: 1e-6 (both stop on a coefficient-change tolerance).
+  Matrix Z = s.X;
+  for (Eigen::Index j = 0; j < Z.cols(); ++j) {
+    const double mean = Z.col(j).mean();
+    const double sd = std::sqrt((Z.col(j).array() - mean).square().mean());
+    Z.col(j) = (Z.col(j).array() - mean) / sd;
+  }
+  const Vector yc = s.y.array() - s.y.mean();
+  const Vector beta = lasso_coordinate_descent(Z, yc, 0.05, Vector::Zero(3), 1e-13, 100000);
+  for (int j = 0; j < 3; ++j) EXPECT_NEAR(beta(j), ref["lasso_coef"][static_cast<std::size_t>(j)].get<double>(), 1e-6);
+}
+
+TEST(Dml, HandComputedFinalStage) {
+  // Residuals chosen by hand: theta = sum(v u) / sum(v^2) = (1*2 + 2*3 + 3*7 + 4*8 + 5*9) / 55
+  // = 106 / 55; HC0 variance = sum(v^2 e^2) / (sum v^2)^2.
+  Vector v(5);
+  v << 1, 2, 3, 4, 5;
+  Vector u(5);
+  u << 2, 3, 7, 8, 9;
+  const auto r = final_stage(u, v, StandardError::kHc0, 0, std::nullopt, {});
+  const double theta = 106.0 / 55.0;
+  EXPECT_NEAR(r.theta, theta, 1e-15);
+  double meat = 0;
+  for (int i = 0; i < 5; ++i) meat += std::pow(v(i) * (u(i) - theta * v(i)), 2);
+  EXPECT_NEAR(r.se, std::sqrt(meat) / 55.0, 1e-15);
+  EXPECT_NEAR(r.ci_high - r.ci_low, 2 * kZ975 * r.se, 1e-15);
+}
+
+TEST(Inference, ChiSquareAndNormalTailsMatchTables) {
+  EXPECT_NEAR(chi_square_sf(3.841458820694124, 1), 0.05, 1e-12);
+  EXPECT_NEAR(chi_square_sf(5.991464547107979, 2), 0.05, 1e-12);
+  EXPECT_NEAR(chi_square_sf(11.070497693516351, 5), 0.05, 1e-12);
+  EXPECT_NEAR(chi_square_sf(0.5, 3), 0.9188914116, 1e-9);
+  EXPECT_NEAR(two_sided_p(kZ975), 0.05, 1e-12);
+  EXPECT_NEAR(normal_cdf(0.0), 0.5, 1e-16);
+  EXPECT_EQ(newey_west_lag(100), 4);
+  EXPECT_EQ(newey_west_lag(500), 5);
+}
+
+TEST(Dml, RegimeEffectsRecoverEachRegimesThetaAndTheWaldTestSeparatesThem) {
+  const auto s = simulate(3000, 11, 1.0, -0.5, 0.3);
+  const auto ols = make_regressor("ols");
+  const auto r = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 2}, s.regimes, {"A", "B"});
+  ASSERT_EQ(r.regimes.size(), 2u);
+  // Tolerance: about 4 standard errors (each regime has ~1500 rows: se ~ 0.03).
+  EXPECT_NEAR(r.regimes[0].effect, 1.0, 4 * r.regimes[0].se);
+  EXPECT_NEAR(r.regimes[1].effect, -0.5, 4 * r.regimes[1].se);
+  EXPECT_LT(r.regimes[0].se, 0.06);
+  EXPECT_LT(r.wald_p_value, 1e-6);
+  EXPECT_EQ(r.wald_dof, 1);
+  // Equal effects: the Wald test does not reject (p well above 0.001 on this seed).
+  const auto same = simulate(3000, 12, 0.5, 0.5, 0.3);
+  const auto r2 = dml_plr(same.X, same.t, same.y, *ols, *ols, {.folds = 5, .embargo = 2}, same.regimes, {"A", "B"});
+  EXPECT_GT(r2.wald_p_value, 0.001);
+  // Weighted by probabilities instead of hard labels: soft weights that favour the true regime.
+  Matrix soft = 0.8 * s.regimes + 0.2 * (Matrix::Ones(s.regimes.rows(), 2) - s.regimes);
+  const auto r3 = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 2}, soft, {"A", "B"});
+  EXPECT_GT(r3.regimes[0].effect, r3.regimes[1].effect + 1.0);
+}
+
+// Labelled slow in CMake (ctest -L slow): 200 simulated samples.
+TEST(DmlSlow, NinetyFivePercentIntervalsCoverTheTruthAtTheNominalRate) {
+  const auto ols = make_regressor("ols");
+  int covered = 0;
+  const int samples = 200;
+  for (int i = 0; i < samples; ++i) {
+    const auto s = simulate(400, 1000 + static_cast<std::uint64_t>(i), 0.5, 0.5, 0.3);
+    const auto r = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 1});
+    covered += r.ci_low <= 0.5 && 0.5 <= r.ci_high;
+  }
+  // The band: 92-98% of 200 (binomial sd ~1.5 points around 95%).
+  EXPECT_GE(covered, 184) << covered;
+  EXPECT_LE(covered, 196) << covered;
+}
+
+TEST(DmlSlow, PlaceboWithNoEffectRejectsAtTheNominalRate) {
+  const auto ols = make_regressor("ols");
+  int rejected = 0;
+  const int samples = 200;
+  for (int i = 0; i < samples; ++i) {
+    const auto s = simulate(300, 5000 + static_cast<std::uint64_t>(i), 0.0, 0.0, 0.3);
+    rejected += dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 1}).p_value < 0.05;
+  }
+  // 5% nominal: at most 9% of 200 (beyond 3 binomial sds would be a broken test).
+  EXPECT_LE(rejected, 18) << rejected;
+}
+
+TEST(Dml, BadInputIsRefusedNamingTheParameter) {
+  const auto s = simulate(100, 1, 0.5, 0.5);
+  const auto ols = make_regressor("ols");
+  const auto message = [&](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([&] { dml_plr(s.X, Vector::Constant(100, 1.0), s.y, *ols, *ols, {}); }).find("treatment: constant"),
+            std::string::npos);
+  EXPECT_NE(message([&] { dml_plr(s.X.topRows(20), s.t.head(20), s.y.head(20), *ols, *ols, {}); }).find("rows"),
+            std::string::npos);
+  EXPECT_NE(message([&] { dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 2, .embargo = 60}); }).find("embargo"),
+            std::string::npos);
+  Vector y = s.y;
+  y(7) = std::nan("");
+  EXPECT_NE(message([&] { dml_plr(s.X, s.t, y, *ols, *ols, {}); }).find("outcome"), std::string::npos);
+  Matrix collinear(100, 3);
+  collinear << s.X.leftCols(2), s.X.col(0) * 2.0;
+  EXPECT_NE(message([&] { dml_plr(collinear, s.t, s.y, *ols, *ols, {}); }).find("collinear"), std::string::npos);
+  // Ridge accepts collinear controls.
+  const auto ridge = make_regressor("ridge");
+  EXPECT_NO_THROW(dml_plr(collinear, s.t, s.y, *ridge, *ridge, {}));
+  EXPECT_NE(message([&] { make_regressor("nope"); }).find("known: ols"), std::string::npos);
+}
+
+TEST(XLearner, RecoversAKnownHeterogeneousEffect) {
+  // tau(x) = 1 + x1; treatment probability depends on x0 (confounding).
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> z;
+  std::uniform_real_distribution<double> u;
+  const Eigen::Index n = 2000;
+  Matrix X(n, 2);
+  Vector t(n);
+  Vector y(n);
+  Vector truth(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = z(rng);
+    X(i, 1) = z(rng);
+    t(i) = u(rng) < 1.0 / (1.0 + std::exp(-X(i, 0))) ? 1.0 : 0.0;
+    truth(i) = 1.0 + X(i, 1);
+    y(i) = 2.0 * X(i, 0) + t(i) * truth(i) + 0.5 * z(rng);
+  }
+  const auto ols = make_regressor("ols");
+  const auto logistic = make_classifier("logistic");
+  const auto r = x_learner(X, t, y, *ols, *ols, *logistic, {.bootstrap = 100});
+  // ATE = mean(1 + x1) ~ 1; tolerance ~4 bootstrap standard errors.
+  EXPECT_NEAR(r.ate, truth.mean(), 4 * r.se);
+  EXPECT_LT(r.se, 0.08);
+  EXPECT_LT(r.ci_low, truth.mean());
+  EXPECT_GT(r.ci_high, truth.mean());
+  // CATE tracks the truth: linear learners recover 1 + x1 almost exactly.
+  EXPECT_LT((r.cate - truth).cwiseAbs().mean(), 0.1);
+  // Propensities in (0, 1) and increasing with x0.
+  EXPECT_GT(r.propensity.minCoeff(), 0.0);
+  EXPECT_LT(r.propensity.maxCoeff(), 1.0);
+}
+
+TEST(XLearner, RefusesANonBinaryTreatment) {
+  const auto s = simulate(100, 2, 0.5, 0.5);
+  const auto ols = make_regressor("ols");
+  const auto logistic = make_classifier("logistic");
+  try {
+    x_learner(s.X, s.t, s.y, *ols, *ols, *logistic);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("binary"), std::string::npos) << e.what();
+  }
+}
+
+TEST(XLearner, MovingBlockResamplesAreRunsOfConsecutiveRows) {
+  const auto index = moving_block_resample(100, 7, 3);
+  ASSERT_EQ(index.size(), 100u);
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (i % 7 != 0) {
+      EXPECT_EQ(index[i], index[i - 1] + 1) << i;
+    }
+    EXPECT_GE(index[i], 0);
+    EXPECT_LT(index[i], 100);
+  }
+}
+
+}  // namespace
+}  // namespace mre::causal
