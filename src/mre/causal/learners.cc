@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "mre/causal/folds.h"
+#include "mre/causal/xgboost_learners.h"
 #include "mre/core/check.h"
 #include "mre/core/error.h"
 
@@ -231,21 +232,23 @@ Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
   return beta;
 }
 
-std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso"}; }
-std::vector<std::string> classifier_names() { return {"logistic"}; }
+std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso", "forest", "boosting"}; }
+std::vector<std::string> classifier_names() { return {"logistic", "forest", "boosting"}; }
 
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options) {
   if (name == "ols") return std::make_unique<Ols>();
   if (name == "ridge") return std::make_unique<Ridge>(options.ridge_alpha);
   if (name == "lasso") return std::make_unique<Lasso>(options);
+  if (name == "forest" || name == "boosting") return make_xgboost_regressor(name, options);
   std::string known;
   for (const auto& n : regressor_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::kInvalidArgument, "learner: unknown regressor '" + name + "' (known: " + known + ")");
 }
 
-std::unique_ptr<Classifier> make_classifier(const std::string& name, const LearnerOptions&) {
+std::unique_ptr<Classifier> make_classifier(const std::string& name, const LearnerOptions& options) {
   if (name == "logistic") return std::make_unique<Logistic>();
-  throw Error(ErrorCode::kInvalidArgument, "learner: unknown classifier '" + name + "' (known: logistic)");
+  if (name == "forest" || name == "boosting") return make_xgboost_classifier(name, options);
+  throw Error(ErrorCode::kInvalidArgument, "learner: unknown classifier '" + name + "' (known: logistic, forest, boosting)");
 }
 
 }  // namespace mre::causal

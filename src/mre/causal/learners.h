@@ -41,10 +41,10 @@ class Classifier {
   virtual std::unique_ptr<Classifier> fresh() const = 0;
 };
 
-// "ols", "ridge", "lasso" (and the tree ensembles once built in). InvalidArgument naming the
+// "ols", "ridge", "lasso", "forest", "boosting" (XGBoost). InvalidArgument naming the
 // learner and listing the known ones otherwise.
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options = {});
-// "logistic".
+// "logistic", "forest", "boosting".
 std::unique_ptr<Classifier> make_classifier(const std::string& name, const LearnerOptions& options = {});
 std::vector<std::string> regressor_names();
 std::vector<std::string> classifier_names();
