@@ -624,7 +624,7 @@ std::optional<Ambiguous> find_ambiguous(const Workspace& w, const std::string& d
       ADD_FAILURE() << r.err;
       return std::nullopt;
     }
-    const auto j = json::parse(r.out);
+    auto j = json::parse(r.out);
     Probe p;
     p.confidence = j["global_macro_regime"]["confidence_score"].get<double>();
     for (int k = 0; k < 3; ++k) {
@@ -827,8 +827,10 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
   ASSERT_EQ(models.size(), 2u) << report.out;
 
   // Steps 1-3: the z-scores are the stored state means against the training data's own mean
-  // and (sample) standard deviation, computed here from the CSV.
+  // and standard deviation, computed here from the CSV.
   const auto& sim = standard_simulation();
+  ASSERT_EQ(models[0].z.size(), static_cast<std::size_t>(kIndicators)) << report.out;
+  for (const auto& row : models[0].z) ASSERT_EQ(row.size(), 6u) << report.out;
   const auto stored = json::parse(query_text(db, "SELECT model FROM classifier_models WHERE version = '" + kVersion + "'"));
   {
     const auto n = static_cast<double>(sim.values.size());
@@ -840,14 +842,14 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
       double ss = 0.0;
       for (const auto& v : sim.values) ss += (v[static_cast<std::size_t>(i)] - mean) * (v[static_cast<std::size_t>(i)] - mean);
       const double sd = std::sqrt(ss / (n - 1.0));
-      EXPECT_NEAR(stored["global_macro"]["global_mean"][static_cast<std::size_t>(i)].get<double>(), mean, 1e-9 * std::abs(mean) + 1e-12);
+      EXPECT_NEAR(stored.at("global_macro").at("global_mean").at(static_cast<std::size_t>(i)).get<double>(), mean, 1e-9 * std::abs(mean) + 1e-12);
       // The requirements leave the estimator open: the sample or the population deviation.
-      const double stored_sd = stored["global_macro"]["global_std"][static_cast<std::size_t>(i)].get<double>();
+      const double stored_sd = stored.at("global_macro").at("global_std").at(static_cast<std::size_t>(i)).get<double>();
       const double population_sd = std::sqrt(ss / n);
       EXPECT_TRUE(std::abs(stored_sd - sd) <= 1e-9 * sd || std::abs(stored_sd - population_sd) <= 1e-9 * sd)
           << kIndicatorNames[static_cast<std::size_t>(i)] << ": " << stored_sd << " vs " << sd;
       for (int s = 0; s < 6; ++s) {
-        const double z = (means[static_cast<std::size_t>(s)][static_cast<std::size_t>(i)].get<double>() - mean) / stored_sd;
+        const double z = (means.at(static_cast<std::size_t>(s)).at(static_cast<std::size_t>(i)).get<double>() - mean) / stored_sd;
         EXPECT_NEAR(models[0].z[static_cast<std::size_t>(i)][static_cast<std::size_t>(s)], z, 0.0051)
             << kIndicatorNames[static_cast<std::size_t>(i)] << " S" << s;
       }
@@ -859,6 +861,10 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
     const auto K = static_cast<std::size_t>(m.states);
     ASSERT_EQ(m.distance.size(), K);
     ASSERT_EQ(m.assigned.size(), K);
+    ASSERT_EQ(m.labels.size(), K);
+    ASSERT_EQ(m.z.size(), static_cast<std::size_t>(m.indicators));
+    for (std::size_t s = 0; s < K; ++s) ASSERT_EQ(m.distance[s].size(), K);
+    for (const auto& row : m.z) ASSERT_EQ(row.size(), K);
     // Step 4: Score(S, R) over the indicators R defines, from the printed z-scores (2 decimals).
     for (std::size_t s = 0; s < K; ++s) {
       for (std::size_t r = 0; r < K; ++r) {
@@ -968,6 +974,9 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     const auto& g = models[0];
     ASSERT_GE(g.distress_state, 0) << "no MR-BR-03 line";
     const auto s = static_cast<std::size_t>(g.distress_state);
+    ASSERT_EQ(g.z.size(), static_cast<std::size_t>(kIndicators));
+    ASSERT_LT(s, g.z[kRatio].size());
+    ASSERT_LT(s, g.assigned.size());
     EXPECT_EQ(g.assigned[s], "Idiosyncratic_Distress");
     const double ratio = g.z[kRatio][s];
     const double flows = g.z[kFlows][s];
@@ -991,6 +1000,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     const auto& g = models[0];
     ASSERT_GE(g.distress_state, 0) << report;
     const auto s = static_cast<std::size_t>(g.distress_state);
+    ASSERT_EQ(g.z.size(), static_cast<std::size_t>(kIndicators));
+    ASSERT_LT(s, g.z[kRatio].size());
     const double ratio = g.z[kRatio][s];
     const double flows = g.z[kFlows][s];
     const double hy = g.z[kHy][s];
@@ -1007,7 +1018,7 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
       distress_rows += sim.regimes[r] == kDistress;
       EXPECT_NE(table.at(r, "global_macro_regime_label"), "Idiosyncratic_Distress") << table.lines[r];
-      const auto p = json::parse(table.at(r, "global_macro_regime_probabilities"));
+      auto p = json::parse(table.at(r, "global_macro_regime_probabilities"));
       EXPECT_EQ(p["Idiosyncratic_Distress"].get<double>(), 0.0) << table.lines[r];
     }
     EXPECT_GT(distress_rows, 100);  // the stressed rows were there
@@ -1201,7 +1212,7 @@ TEST(ClassifyCli, MR_FR_01_RealTimeOutputClassifiesTheCurrentObservation) {
   const Date t1 = training_end() + 1;
   const auto r = w.realtime(db, profile_observation(t1.iso(), kBearSteepener));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = json::parse(r.out);
+  auto j = json::parse(r.out);
   EXPECT_EQ(j["data_timestamp"], t1.iso());
   ASSERT_TRUE(j.contains("global_macro_regime")) << r.out;
   ASSERT_TRUE(j.contains("volatility_classification")) << r.out;
@@ -1250,7 +1261,7 @@ TEST(ClassifyCli, MR_FR_04_MR_IMPL_04_MR_IMPL_05_MR_BR_04_ContextualRegimeOnlyFo
   EXPECT_FALSE(json::parse(ust.out).contains("contextual_regime")) << ust.out;
   EXPECT_FALSE(json::parse(override_to_corp.out).contains("contextual_regime")) << override_to_corp.out;
   for (const auto* r : {&flag, &field, &override_to_muni}) {
-    const auto j = json::parse(r->out);
+    auto j = json::parse(r->out);
     ASSERT_TRUE(j.contains("contextual_regime")) << r->out;
     EXPECT_EQ(j["contextual_regime"]["regime_type"], "MUNI_SPECIFIC");
     EXPECT_TRUE(std::find(kMuniLabels.begin(), kMuniLabels.end(), j["contextual_regime"]["regime_label"]) != kMuniLabels.end());
@@ -1258,8 +1269,8 @@ TEST(ClassifyCli, MR_FR_04_MR_IMPL_04_MR_IMPL_05_MR_BR_04_ContextualRegimeOnlyFo
   }
   // The full object (MR-FR-04): the global and volatility parts are the same for MUNI and
   // other instruments; the MUNI context is added between them (MR-IMPL-05 steps 2-6).
-  const auto a = json::parse(none.out);
-  const auto b = json::parse(flag.out);
+  auto a = json::parse(none.out);
+  auto b = json::parse(flag.out);
   EXPECT_EQ(a["global_macro_regime"], b["global_macro_regime"]);
   EXPECT_EQ(a["volatility_classification"], b["volatility_classification"]);
   EXPECT_EQ(a["data_timestamp"], b["data_timestamp"]);
@@ -1282,7 +1293,7 @@ TEST(ClassifyCli, MR_BR_07_MR_BR_08_MR_FR_06_VixBucketsAtTheBoundaries) {
     day = day + 1;
     const auto r = w.realtime(db, o);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto j = json::parse(r.out);
+    auto j = json::parse(r.out);
     const auto& v = j["volatility_classification"];
     EXPECT_EQ(v["volatility_regime"], regime) << vix;
     EXPECT_EQ(v["volatility_regime"], expected_volatility(std::stod(vix))) << vix;
@@ -1329,7 +1340,7 @@ TEST(ClassifyCli, MR_MF_01_MR_VR_01_MR_VR_02_MR_AI_01_MR_AI_03_LabelIsTheArgmaxO
     const auto r = w.realtime(db, observation(day.iso(), raw_from_z(z), "MUNI"));
     day = day + 1;
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto j = json::parse(r.out);
+    auto j = json::parse(r.out);
     expect_realtime_distributions(j, r.out);
     // The printed confidence is the printed probability of the label, digit for digit.
     const auto g = raw_member(r.out, "global_macro_regime");
@@ -1356,7 +1367,7 @@ TEST(ClassifyCli, MR_AI_02_MR_FR_03_ExplanationNamesTheRegimesAndFlagsAmbiguity)
                                         "gave a global confidence below 0.5";
   const auto r = w.realtime(db, ambiguous->observation, {"--explain", "--instrument-type", "MUNI"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = json::parse(r.out);
+  auto j = json::parse(r.out);
   const double confidence = j["global_macro_regime"]["confidence_score"].get<double>();
   EXPECT_LT(confidence, 0.5) << r.out;
   ASSERT_TRUE(j.contains("explanation")) << r.out;

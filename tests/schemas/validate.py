@@ -10,7 +10,12 @@ Blank lines are skipped. Exit status: 0 when every line is valid (and there is a
 import json
 import sys
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError as e:  # python3-jsonschema missing, or not run with /usr/bin/python3
+    print(f"validate.py: cannot import jsonschema ({e}); install python3-jsonschema and run with /usr/bin/python3",
+          file=sys.stderr)
+    sys.exit(1)
 
 
 def main(argv):
