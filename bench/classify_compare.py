@@ -140,10 +140,13 @@ def main():
                        stderr=subprocess.DEVNULL)
         out_mre = os.path.join(tmp, "mre.csv")
         t0 = time.perf_counter()
-        subprocess.run([mre, "classify", "historical", "--version", "B1", "--in", history, "--out", out_mre, "--db", db],
-                       check=True, stderr=subprocess.DEVNULL)
+        # Peak RSS from /usr/bin/time: getrusage(RUSAGE_CHILDREN) would count this Python
+        # process's pages, which a forked child holds until it execs.
+        run = subprocess.run(["/usr/bin/time", "-f", "%M", mre, "classify", "historical", "--version", "B1", "--in",
+                              history, "--out", out_mre, "--db", db],
+                             check=True, stderr=subprocess.PIPE, text=True)
         t_mre = time.perf_counter() - t0
-        rss_mre = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rss_mre = int(run.stderr.strip().splitlines()[-1]) / 1024
         with sqlite3.connect(db) as conn:
             model = json.loads(conn.execute("SELECT model FROM classifier_models WHERE version='B1'").fetchone()[0])
         out_ref = os.path.join(tmp, "ref.csv")
