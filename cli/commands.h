@@ -39,6 +39,7 @@ void register_run(CLI::App& app, Action& action);
 void register_features(CLI::App& app, Action& action);
 void register_regimes(CLI::App& app, Action& action);
 void register_classify(CLI::App& app, Action& action);
+void register_effects(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);

@@ -89,10 +89,14 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
     const Matrix& Z = *regimes;
     check_arg(Z.rows() == y_residual.size(), "regimes", "need one row per observation");
     check_arg(static_cast<Eigen::Index>(regime_names.size()) == Z.cols(), "regimes", "need one name per column");
-    // Columns with no weight at all cannot be estimated: drop them and say so by omission.
+    // A regime the sample (almost) never visits cannot be estimated: drop it (it is then
+    // absent from the regime effects). "Almost": under 2% of the largest regime's weight.
     std::vector<Eigen::Index> used;
+    std::vector<double> weight;
+    for (Eigen::Index r = 0; r < Z.cols(); ++r) weight.push_back((Z.col(r).array() * t_residual.array()).square().sum());
+    const double heaviest = *std::max_element(weight.begin(), weight.end());
     for (Eigen::Index r = 0; r < Z.cols(); ++r) {
-      if ((Z.col(r).array() * t_residual.array()).square().sum() > 0) used.push_back(r);
+      if (weight[static_cast<std::size_t>(r)] > 0.02 * heaviest) used.push_back(r);
     }
     Matrix X(Z.rows(), static_cast<Eigen::Index>(used.size()));
     for (std::size_t j = 0; j < used.size(); ++j) X.col(static_cast<Eigen::Index>(j)) = Z.col(used[j]).cwiseProduct(t_residual);

@@ -76,6 +76,9 @@ class Booster {
     set("seed", std::to_string(o.seed));
     set("verbosity", "0");
     set("tree_method", "hist");
+    // 64 histogram bins per feature: monthly macro samples have hundreds of rows, and the
+    // split search over the default 256 bins was 90% of the fit time.
+    set("max_bin", "64");
     set("objective", logistic ? "binary:logistic" : "reg:squarederror");
     int rounds = 0;
     if (kind == "forest") {

@@ -1,0 +1,492 @@
+// See effects.h.
+#include "mre/workflows/effects.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "mre/causal/learners.h"
+#include "mre/codec/classifier_json.h"
+#include "mre/core/csv.h"
+#include "mre/core/error.h"
+#include "mre/store/revisions.h"
+#include "mre/workflows/detail/yaml_file.h"
+#include "mre/workflows/feature_spec.h"
+
+namespace mre::workflows {
+namespace {
+
+
+
+using detail::fail;
+using detail::only_keys;
+using detail::scalar;
+
+std::string canonical(const EffectsSpec& s) {
+  std::ostringstream out;
+  out << "name=" << s.name << "\nfeature_set=" << s.feature_set << "\nregimes=" << s.regimes
+      << "\ntreatments=" << store::join_names(s.treatments) << "\noutcomes=";
+  for (const auto& [name, o] : s.outcomes) out << name << ":" << o.feature << ":" << (o.change ? "change" : "return") << ";";
+  out << "\nhorizons=";
+  for (int h : s.horizons) out << h << ";";
+  out << "\ncontrols=" << store::join_names(s.controls) << "\nlags=";
+  for (int l : s.lags) out << l << ";";
+  out << "\nlearner=" << s.learner << "\nfolds=" << s.folds << "\nse=" << causal::standard_error_name(s.se) << "\n";
+  return out.str();
+}
+
+std::string fixed(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+// The newest version of a feature set / regime spec.
+store::FeatureVersion newest_features(const store::Store& store, const std::string& set) {
+  std::optional<store::FeatureVersion> found;
+  for (const auto& v : store.list_feature_versions()) {
+    if (v.spec_name == set) found = v;
+  }
+  if (!found) {
+    throw Error(ErrorCode::kNotFound, "no feature version of set '" + set + "' in " + store.describe() +
+                                          " (run 'mre features build --spec config/features/" + set +
+                                          ".yml --version auto' or 'mre run' first)");
+  }
+  return *found;
+}
+
+const std::vector<double>& column(const Panel& panel, const std::string& name, const std::string& what) {
+  const auto& names = panel.names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    throw Error(ErrorCode::kInvalidArgument, what + ": '" + name + "' is not a column of the feature set");
+  }
+  return panel.column(name);
+}
+
+}  // namespace
+
+EffectsSpec load_effects_spec(const std::filesystem::path& path) {
+  const YAML::Node root = detail::load_yaml_mapping(path, "effects spec");
+  only_keys(path, root,
+            {"name", "description", "feature_set", "regimes", "treatments", "outcomes", "horizons", "controls", "lags",
+             "learner", "folds", "se"},
+            "");
+  EffectsSpec spec;
+  if (!root["name"]) fail(path, root, "missing field 'name'");
+  spec.name = scalar<std::string>(path, root["name"], "name");
+  if (root["feature_set"]) spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
+  if (root["regimes"]) spec.regimes = scalar<std::string>(path, root["regimes"], "regimes");
+  if (!root["treatments"]) fail(path, root, "missing field 'treatments'");
+  spec.treatments = scalar<std::vector<std::string>>(path, root["treatments"], "treatments");
+  if (!root["outcomes"] || !root["outcomes"].IsMap()) fail(path, root, "'outcomes' must map names to level features");
+  for (const auto& item : root["outcomes"]) {
+    OutcomeSpec o;
+    const YAML::Node v = item.second;
+    if (v.IsScalar()) {
+      o.feature = v.Scalar();
+    } else {
+      only_keys(path, v, {"feature", "kind"}, "outcomes: ");
+      o.feature = scalar<std::string>(path, v["feature"], "feature");
+      const std::string kind = v["kind"] ? scalar<std::string>(path, v["kind"], "kind") : "return";
+      if (kind != "return" && kind != "change") fail(path, v["kind"], "'kind' must be return or change");
+      o.change = kind == "change";
+    }
+    spec.outcomes[item.first.Scalar()] = o;
+  }
+  if (!root["horizons"]) fail(path, root, "missing field 'horizons'");
+  for (const auto& h : root["horizons"]) {
+    const int v = scalar<int>(path, h, "horizons");
+    if (v < 1) fail(path, h, "horizons must be >= 1 month");
+    spec.horizons.push_back(v);
+  }
+  if (root["controls"]) spec.controls = scalar<std::vector<std::string>>(path, root["controls"], "controls");
+  spec.lags = {1, 3};
+  if (root["lags"]) {
+    spec.lags.clear();
+    for (const auto& l : root["lags"]) spec.lags.push_back(scalar<int>(path, l, "lags"));
+  }
+  if (root["learner"]) spec.learner = scalar<std::string>(path, root["learner"], "learner");
+  causal::make_regressor(spec.learner);  // validates the name
+  if (root["folds"]) spec.folds = scalar<int>(path, root["folds"], "folds");
+  if (root["se"]) spec.se = causal::parse_standard_error(scalar<std::string>(path, root["se"], "se"));
+  spec.canonical_text = canonical(spec);
+  spec.hash = fnv1a_hex(spec.canonical_text);
+  return spec;
+}
+
+EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
+                            const std::string& outcome, int horizon) {
+  if (horizon < 1) throw Error(ErrorCode::kInvalidArgument, "horizon: must be >= 1 month (got " + std::to_string(horizon) + ")");
+  const auto found = spec.outcomes.find(outcome);
+  if (found == spec.outcomes.end()) {
+    std::string known;
+    for (const auto& [name, o] : spec.outcomes) known += (known.empty() ? "" : ", ") + name;
+    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown '" + outcome + "' (known: " + known + ")");
+  }
+  const auto features = newest_features(store, spec.feature_set);
+  const Panel panel = store.read_features(features.version, std::nullopt, std::nullopt);
+  const auto& dates = panel.dates();
+  const auto n = static_cast<Eigen::Index>(panel.rows());
+  const auto& t_col = column(panel, treatment, "treatment");
+  const auto& level = column(panel, found->second.feature, "outcome");
+  std::vector<const std::vector<double>*> controls;
+  for (const auto& c : spec.controls) controls.push_back(&column(panel, c, "control"));
+
+  // Regime probabilities on the grid, as of each date (the newest row on or before it).
+  EffectsPanel out;
+  out.feature_version = features.version;
+  std::vector<std::vector<double>> regime_at(static_cast<std::size_t>(n));
+  if (!spec.regimes.empty()) {
+    std::optional<store::RegimeModel> model;
+    for (const auto& m : store.list_regime_models()) {
+      if (m.spec_name == spec.regimes) model = m;
+    }
+    if (!model) {
+      throw Error(ErrorCode::kNotFound, "no regime version of spec '" + spec.regimes + "' (run 'mre run' or 'mre regimes fit --spec config/regimes/" + spec.regimes + ".yml --version auto')");
+    }
+    out.regime_version = model->version;
+    out.regime_names = model->labels;
+    const auto rows = store.read_regimes(model->version, std::nullopt, std::nullopt);
+    std::size_t j = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      while (j < rows.size() && rows[j].date <= dates[static_cast<std::size_t>(i)]) ++j;
+      if (j > 0) regime_at[static_cast<std::size_t>(i)] = rows[j - 1].probabilities;
+    }
+  }
+  const std::size_t R = out.regime_names.size();
+  int max_lag = 0;
+  for (int l : spec.lags) max_lag = std::max(max_lag, l);
+  // Columns: each control and each regime probability at each lag.
+  for (const auto& c : spec.controls) {
+    for (int l : spec.lags) out.control_names.push_back(c + "_lag" + std::to_string(l));
+  }
+  for (const auto& r : out.regime_names) {
+    for (int l : spec.lags) out.control_names.push_back("p_" + r + "_lag" + std::to_string(l));
+  }
+  std::vector<double> t_values;
+  std::vector<double> y_values;
+  std::vector<std::vector<double>> x_rows;
+  std::vector<std::vector<double>> z_rows;
+  for (Eigen::Index i = max_lag; i + horizon < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    const double t = t_col[u];
+    const double a = level[u];
+    const double b = level[u + static_cast<std::size_t>(horizon)];
+    const double y = found->second.change ? b - a : b / a - 1.0;
+    if (!std::isfinite(t) || !std::isfinite(y)) continue;
+    std::vector<double> x;
+    bool ok = true;
+    for (const auto* c : controls) {
+      for (int l : spec.lags) {
+        const double v = (*c)[u - static_cast<std::size_t>(l)];
+        ok &= std::isfinite(v);
+        x.push_back(v);
+      }
+    }
+    if (R > 0) {
+      for (std::size_t r = 0; r < R; ++r) {
+        for (int l : spec.lags) {
+          const auto& p = regime_at[u - static_cast<std::size_t>(l)];
+          ok &= p.size() == R;
+          x.push_back(p.size() == R ? p[r] : 0.0);
+        }
+      }
+      ok &= regime_at[u].size() == R;
+    }
+    if (!ok) continue;
+    out.dates.push_back(dates[u]);
+    t_values.push_back(t);
+    y_values.push_back(y);
+    x_rows.push_back(std::move(x));
+    if (R > 0) z_rows.push_back(regime_at[u]);
+  }
+  const auto rows = static_cast<Eigen::Index>(t_values.size());
+  if (rows == 0) {
+    throw Error(ErrorCode::kDataError, "no month has the treatment '" + treatment + "', the outcome '" + outcome +
+                                           "' at horizon " + std::to_string(horizon) + " and every control");
+  }
+  out.t = Eigen::Map<const Vector>(t_values.data(), rows);
+  out.y = Eigen::Map<const Vector>(y_values.data(), rows);
+  out.X.resize(rows, static_cast<Eigen::Index>(out.control_names.size()));
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    for (Eigen::Index j = 0; j < out.X.cols(); ++j) out.X(i, j) = x_rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+  }
+  if (R > 0) {
+    Matrix Z(rows, static_cast<Eigen::Index>(R));
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      for (std::size_t r = 0; r < R; ++r) Z(i, static_cast<Eigen::Index>(r)) = z_rows[static_cast<std::size_t>(i)][r];
+    }
+    out.regimes = Z;
+  }
+  // "Current": the newest grid date with a treatment value (and regime probabilities).
+  for (Eigen::Index i = n - 1; i >= 0; --i) {
+    const auto u = static_cast<std::size_t>(i);
+    if (std::isfinite(t_col[u]) && (R == 0 || regime_at[u].size() == R)) {
+      out.latest = dates[u];
+      out.latest_regime_probabilities = regime_at[u];
+      break;
+    }
+  }
+  return out;
+}
+
+EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string& outcome_column,
+                            const std::string& treatment_column, const std::vector<std::string>& controls) {
+  auto reader = CsvReader::open(path);
+  const auto index = [&](const std::string& name, const char* option) {
+    const auto c = reader.find_column(name);
+    if (!c) throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + name + "' (" + option + ")");
+    return *c;
+  };
+  const std::size_t yc = index(outcome_column, "--outcome-col");
+  const std::size_t tc = index(treatment_column, "--treatment-col");
+  std::vector<std::size_t> xc;
+  for (const auto& c : controls) xc.push_back(index(c, "--controls"));
+  EffectsPanel out;
+  out.control_names = controls;
+  std::vector<double> t_values;
+  std::vector<double> y_values;
+  std::vector<double> x_values;
+  CsvRow row;
+  while (reader.next(row)) {
+    const std::string where = reader.name() + ":" + std::to_string(row.line) + ": ";
+    if (row.fields.size() != reader.header().size()) throw Error(ErrorCode::kDataError, where + "wrong number of fields");
+    const auto date = Date::parse(row.fields[0]);
+    if (!date) throw Error(ErrorCode::kDataError, where + "first column: '" + std::string(row.fields[0]) + "' is not a YYYY-MM-DD date");
+    const auto number = [&](std::size_t c) {
+      const auto v = parse_double(row.fields[c]);
+      if (!v) {
+        throw Error(ErrorCode::kDataError, where + "column " + reader.header()[c] + ": '" + std::string(row.fields[c]) +
+                                               "' is not a finite number");
+      }
+      return *v;
+    };
+    out.dates.push_back(*date);
+    y_values.push_back(number(yc));
+    t_values.push_back(number(tc));
+    for (const auto c : xc) x_values.push_back(number(c));
+  }
+  const auto n = static_cast<Eigen::Index>(t_values.size());
+  out.t = Eigen::Map<const Vector>(t_values.data(), n);
+  out.y = Eigen::Map<const Vector>(y_values.data(), n);
+  out.X = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      x_values.data(), n, static_cast<Eigen::Index>(xc.size()));
+  if (n > 0) out.latest = out.dates.back();
+  return out;
+}
+
+EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec) {
+  EffectEstimate out;
+  out.treatment = query.treatment;
+  out.outcome = query.outcome;
+  out.horizon = query.horizon;
+  out.magnitude = query.magnitude;
+  out.method = query.method;
+  out.learner = query.learner.empty() ? spec.learner : query.learner;
+  out.folds = query.folds > 0 ? query.folds : spec.folds;
+  out.embargo = query.embargo >= 0 ? query.embargo : query.horizon;
+  out.panel = panel;
+  const auto learner = causal::make_regressor(out.learner);
+  const causal::DmlOptions options{.folds = out.folds,
+                                   .embargo = out.embargo,
+                                   .time_series = true,
+                                   .se = query.se.value_or(spec.se),
+                                   .hac_lag = -1};
+  if (query.method == "xlearner") {
+    Vector binary = (panel.t.array() > 0.0).cast<double>();
+    const auto classifier = causal::make_classifier(out.learner == "ols" || out.learner == "ridge" || out.learner == "lasso"
+                                                        ? "logistic"
+                                                        : out.learner);
+    out.xlearner = causal::x_learner(panel.X, binary, panel.y, *learner, *learner, *classifier, {.bootstrap = 100});
+  } else if (query.method == "dml") {
+    out.dml = causal::dml_plr(panel.X, panel.t, panel.y, *learner, *learner, options, panel.regimes,
+                              panel.regime_names);
+  } else {
+    throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
+  }
+  if (query.method == "dml") {
+    // Placebo 1: the treatment permuted in blocks (keeps its autocorrelation, breaks its link
+    // to the outcome). Placebo 2: the outcome over the h months before the treatment, which
+    // the treatment cannot cause (it can still be correlated with it through a reaction
+    // function: read a large value as a warning, not a proof).
+    const Eigen::Index n = panel.t.size();
+    const int block = std::max(1, query.placebo_block);
+    std::vector<Eigen::Index> starts;
+    for (Eigen::Index s = 0; s < n; s += block) starts.push_back(s);
+    std::mt19937_64 rng(7);
+    std::shuffle(starts.begin(), starts.end(), rng);
+    Vector permuted(n);
+    Eigen::Index k = 0;
+    for (const auto s : starts) {
+      for (Eigen::Index i = s; i < std::min(n, s + block); ++i) permuted(k++) = panel.t(i);
+    }
+    try {
+      const auto p = causal::dml_plr(panel.X, permuted, panel.y, *learner, *learner, options);
+      out.placebos.push_back({"permuted_treatment", p.theta * out.magnitude, p.p_value});
+    } catch (const Error&) {
+    }
+    if (n > 2 * query.horizon + 10) {
+      // y_pre(t) = y(t - h): the outcome window ending where the treatment window starts.
+      const Eigen::Index m = n - query.horizon;
+      const Vector y_pre = panel.y.head(m);
+      try {
+        const auto p = causal::dml_plr(panel.X.bottomRows(m), panel.t.tail(m), y_pre, *learner, *learner, options);
+        out.placebos.push_back({"pre_treatment_outcome", p.theta * out.magnitude, p.p_value});
+      } catch (const Error&) {
+      }
+    }
+  }
+  return out;
+}
+
+std::string explain_effect(const EffectEstimate& e) {
+  std::ostringstream out;
+  const bool dml = e.method == "dml";
+  const double effect = dml ? e.dml.theta * e.magnitude : e.xlearner->ate;
+  const double lo = dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low;
+  const double hi = dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high;
+  const double p = dml ? e.dml.p_value : (lo > 0 || hi < 0 ? 0.01 : 0.5);
+  if (dml) {
+    out << "A " << fixed(e.magnitude, 2) << " unit " << e.treatment << " changes " << e.outcome << " over the next "
+        << e.horizon << " month" << (e.horizon == 1 ? "" : "s") << " by " << fixed(effect, 4) << " (95% CI "
+        << fixed(lo, 4) << " to " << fixed(hi, 4) << ", p = " << fixed(p, 3) << ")";
+  } else {
+    out << "Months with a positive " << e.treatment << " see " << e.outcome << " change by " << fixed(effect, 4)
+        << " on average over the next " << e.horizon << " month" << (e.horizon == 1 ? "" : "s") << " (95% CI "
+        << fixed(lo, 4) << " to " << fixed(hi, 4) << ")";
+  }
+  out << (p < 0.05 ? "; the effect is distinguishable from zero" : "; the data cannot distinguish it from zero");
+  if (dml && !e.dml.regimes.empty()) {
+    const auto strongest = std::max_element(e.dml.regimes.begin(), e.dml.regimes.end(), [](const auto& a, const auto& b) {
+      return std::abs(a.effect) < std::abs(b.effect);
+    });
+    out << ". By regime it is strongest in " << strongest->regime << " (" << fixed(strongest->effect * e.magnitude, 4)
+        << ")" << (e.dml.wald_p_value < 0.05 ? ", and the regime effects differ (Wald p = "
+                                             : ", though the regime effects are not distinguishable (Wald p = ")
+        << fixed(e.dml.wald_p_value, 3) << ")";
+  }
+  out << ". Estimated on " << (dml ? e.dml.n : e.panel.t.size()) << " months.";
+  return out.str();
+}
+
+std::string effect_to_json(const EffectEstimate& e) {
+  using codec::append_json_string;
+  using codec::append_number;
+  std::string out = "{\"causal_analysis\": {";
+  const bool dml = e.method == "dml";
+  const auto number = [&](double v) {
+    if (std::isfinite(v)) {
+      append_number(out, v);
+    } else {
+      out += "null";
+    }
+  };
+  out += "\"treatment\": ";
+  append_json_string(out, e.treatment);
+  out += ", \"outcome\": ";
+  append_json_string(out, e.outcome);
+  out += ", \"horizon_months\": " + std::to_string(e.horizon) + ", \"magnitude\": ";
+  number(e.magnitude);
+  out += ", \"effect\": ";
+  number(dml ? e.dml.theta * e.magnitude : e.xlearner->ate);
+  out += ", \"confidence_interval\": [";
+  number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low);
+  out += ", ";
+  number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high);
+  out += "], \"p_value\": ";
+  number(dml ? e.dml.p_value : std::nan(""));
+  // The dominant regime now and its filtered probabilities.
+  out += ", \"regime\": ";
+  const auto& probs = e.panel.latest_regime_probabilities;
+  if (!probs.empty()) {
+    const auto top = std::max_element(probs.begin(), probs.end()) - probs.begin();
+    append_json_string(out, e.panel.regime_names[static_cast<std::size_t>(top)]);
+    out += ", \"regime_as_of\": ";
+    append_json_string(out, e.panel.latest ? e.panel.latest->iso() : "");
+    out += ", \"regime_probabilities\": {";
+    for (std::size_t r = 0; r < probs.size(); ++r) {
+      if (r) out += ", ";
+      append_json_string(out, e.panel.regime_names[r]);
+      out += ": ";
+      number(probs[r]);
+    }
+    out += "}";
+  } else {
+    out += "null, \"regime_probabilities\": {}";
+  }
+  out += ", \"uncertainty\": ";
+  number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
+  out += ", \"uncertainty_meaning\": \"the standard error of the effect (";
+  out += dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag) : e.dml.se_type)
+             : "moving-block bootstrap";
+  out += "); the 95% interval is the effect plus or minus 1.96 of it\"";
+  out += ", \"regime_effects\": {";
+  if (dml) {
+    for (std::size_t r = 0; r < e.dml.regimes.size(); ++r) {
+      const auto& re = e.dml.regimes[r];
+      if (r) out += ", ";
+      append_json_string(out, re.regime);
+      out += ": {\"effect\": ";
+      number(re.effect * e.magnitude);
+      out += ", \"confidence_interval\": [";
+      number(re.ci_low * e.magnitude);
+      out += ", ";
+      number(re.ci_high * e.magnitude);
+      out += "], \"p_value\": ";
+      number(re.p_value);
+      out += "}";
+    }
+  }
+  out += "}";
+  if (dml && e.dml.wald_dof > 0) {
+    out += ", \"regime_effects_equal_p_value\": ";
+    number(e.dml.wald_p_value);
+  }
+  out += "}, \"explanation\": ";
+  append_json_string(out, explain_effect(e));
+  out += ", \"methodology\": ";
+  std::string method = dml ? "Double machine learning, partially linear model (Chernozhukov et al. 2018): " + e.learner +
+                                 " nuisances cross-fitted on " + std::to_string(e.folds) +
+                                 " contiguous folds with an embargo of " + std::to_string(e.embargo) +
+                                 " months; effects by regime from the filtered regime probabilities"
+                           : "X-learner (Kunzel et al. 2019) on the treatment binarised at > 0 with " + e.learner +
+                                 " learners; moving-block bootstrap interval";
+  append_json_string(out, method);
+  out += ", \"diagnostics\": {\"observations\": " + std::to_string(dml ? e.dml.n : e.panel.t.size());
+  if (!e.panel.dates.empty()) {
+    out += ", \"from\": ";
+    append_json_string(out, e.panel.dates.front().iso());
+    out += ", \"to\": ";
+    append_json_string(out, e.panel.dates.back().iso());
+  }
+  if (dml) {
+    out += ", \"r2_outcome\": ";
+    number(e.dml.r2_outcome);
+    out += ", \"r2_treatment\": ";
+    number(e.dml.r2_treatment);
+  }
+  out += ", \"feature_version\": ";
+  append_json_string(out, e.panel.feature_version);
+  out += ", \"regime_version\": ";
+  append_json_string(out, e.panel.regime_version);
+  out += ", \"placebo\": [";
+  for (std::size_t i = 0; i < e.placebos.size(); ++i) {
+    if (i) out += ", ";
+    out += "{\"kind\": ";
+    append_json_string(out, e.placebos[i].kind);
+    out += ", \"effect\": ";
+    number(e.placebos[i].effect);
+    out += ", \"p_value\": ";
+    number(e.placebos[i].p_value);
+    out += "}";
+  }
+  out += "]}}";
+  return out;
+}
+
+}  // namespace mre::workflows

@@ -1,0 +1,107 @@
+// Causal effects of macro shocks (seed 001): the monthly panel (treatments, outcomes over
+// horizons h, lagged controls and lagged filtered regime probabilities) from the store's
+// `effects` feature set and a regime version, then DML (and the X-learner for a binarised
+// treatment) with placebo checks. Also on a user's CSV without the store.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/causal/dml.h"
+#include "mre/causal/xlearner.h"
+#include "mre/core/date.h"
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+struct OutcomeSpec {
+  std::string feature{};     // the level column in the feature set
+  bool change = false;       // false: return level_{t+h} / level_t - 1; true: level_{t+h} - level_t
+};
+
+// config/effects.yml.
+struct EffectsSpec {
+  std::string name{};
+  std::string feature_set = "effects";
+  std::string regimes{};  // regime spec name whose newest version gives the probabilities ("" = none)
+  std::vector<std::string> treatments{};
+  std::map<std::string, OutcomeSpec> outcomes{};
+  std::vector<int> horizons{};
+  std::vector<std::string> controls{};
+  std::vector<int> lags{};  // months; controls and regime probabilities enter at each lag
+  std::string learner = "forest";
+  int folds = 5;
+  causal::StandardError se = causal::StandardError::kHac;
+  std::string canonical_text{};
+  std::string hash{};
+};
+EffectsSpec load_effects_spec(const std::filesystem::path& path);
+
+struct EffectQuery {
+  std::string treatment{};
+  std::string outcome{};
+  int horizon = 1;
+  double magnitude = 1.0;
+  std::string learner{};      // empty: the spec's
+  int folds = 0;              // 0: the spec's
+  int embargo = -1;           // -1: the horizon (outcome windows of h months overlap)
+  std::optional<causal::StandardError> se{};
+  std::string method = "dml";  // dml | xlearner (treatment binarised: > 0)
+  int placebo_block = 12;      // months per block when permuting the treatment
+};
+
+struct EffectsPanel {
+  std::vector<Date> dates{};  // one per usable row (all of t, y, X present)
+  Vector t;
+  Vector y;
+  Matrix X;
+  std::vector<std::string> control_names{};
+  std::optional<Matrix> regimes{};   // n x R filtered probabilities at t
+  std::vector<std::string> regime_names{};
+  std::string regime_version{};
+  std::string feature_version{};
+  // The newest grid date with a treatment and regime probabilities: what "current" means.
+  std::optional<Date> latest{};
+  std::vector<double> latest_regime_probabilities{};
+};
+
+// Assembles the panel for one treatment, outcome and horizon from the store.
+EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
+                            const std::string& outcome, int horizon);
+
+// From a CSV: a date column first, then named columns. The outcome column is used as given
+// (already an outcome at t), controls as given (no lags added).
+EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string& outcome_column,
+                            const std::string& treatment_column, const std::vector<std::string>& controls);
+
+struct Placebo {
+  std::string kind{};  // "permuted_treatment" | "pre_treatment_outcome"
+  double effect = 0.0;
+  double p_value = 1.0;
+};
+
+struct EffectEstimate {
+  std::string treatment{};
+  std::string outcome{};
+  int horizon = 0;
+  double magnitude = 1.0;
+  std::string method{};
+  std::string learner{};
+  int folds = 0;
+  int embargo = 0;
+  causal::DmlResult dml{};                         // method dml
+  std::optional<causal::XLearnerResult> xlearner{};  // method xlearner
+  std::vector<Placebo> placebos{};
+  EffectsPanel panel{};
+};
+
+EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec);
+
+// The seed 001 response (causal_analysis, explanation, methodology) plus diagnostics.
+std::string effect_to_json(const EffectEstimate& estimate);
+std::string explain_effect(const EffectEstimate& estimate);
+
+}  // namespace mre::workflows
