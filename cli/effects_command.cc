@@ -81,6 +81,46 @@ int estimate(const EstimateArgs& args) {
   return 0;
 }
 
+struct RunArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string version;
+  std::string learner;
+};
+
+struct ShowArgs {
+  CommonOptions common;
+  std::string version;
+  std::string format = "csv";
+};
+
+int run_grid(const RunArgs& args) {
+  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  auto store = store::open_store(args.common.db, true);
+  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner},
+                                             [](const std::string& line) { say("  " + line); });
+  say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
+                  report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));
+  return 0;
+}
+
+int show(const ShowArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto rows = store->read_effects(args.version);
+  std::cout << (args.format == "json" ? workflows::effects_to_json(rows) : workflows::effects_to_csv(rows));
+  return 0;
+}
+
+int list(const CommonOptions& common) {
+  auto store = store::open_store(common.db, false);
+  std::cout << "version,spec,feature_version,regime_version,estimates,created_at\n";
+  for (const auto& v : store->list_effect_versions()) {
+    std::cout << v.version << "," << v.spec_name << "," << v.feature_version << "," << v.regime_version << "," << v.rows
+              << "," << v.created_at.iso() << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void register_effects(CLI::App& app, Action& action) {
@@ -116,6 +156,29 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--treatment-col", args->treatment_col, "With --data: the treatment column");
   cmd->add_option("--controls", args->controls, "With --data: comma-separated control columns");
   cmd->callback([args, &action] { action = [args] { return estimate(*args); }; });
+
+  auto run_args = std::make_shared<RunArgs>();
+  auto* run_cmd = effects->add_subcommand(
+      "run",
+      "Estimate the spec's whole grid (treatments x outcomes x horizons) by DML into the store's\n"
+      "  causal_effects table under a version tag (never overwritten; 'auto' = E_<name>_<hash>).");
+  add_common_options(*run_cmd, run_args->common);
+  run_cmd->add_option("--spec", run_args->spec, "The effects spec")->capture_default_str();
+  run_cmd->add_option("--version", run_args->version, "The tag, or 'auto'")->required();
+  run_cmd->add_option("--learner", run_args->learner, "Override the spec's learner");
+  run_cmd->callback([run_args, &action] { action = [run_args] { return run_grid(*run_args); }; });
+
+  auto show_args = std::make_shared<ShowArgs>();
+  auto* show_cmd = effects->add_subcommand("show", "Print an effects version (CSV or JSON with regime effects and placebos)");
+  add_common_options(*show_cmd, show_args->common);
+  show_cmd->add_option("version", show_args->version, "The version tag")->required();
+  show_cmd->add_option("--format", show_args->format, "csv | json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
+  show_cmd->callback([show_args, &action] { action = [show_args] { return show(*show_args); }; });
+
+  auto list_args = std::make_shared<CommonOptions>();
+  auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV)");
+  add_common_options(*list_cmd, *list_args);
+  list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 }
 
 }  // namespace mre::cli

@@ -10,6 +10,7 @@
 #include "mre/workflows/build_features.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
+#include "mre/workflows/effects.h"
 #include "mre/workflows/ingest.h"
 
 namespace mre::cli {
@@ -89,7 +90,8 @@ void register_run(CLI::App& app, Action& action) {
       "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, walk-forward;\n"
       "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's two\n"
       "HMMs and their state-to-label mapping, tag C_gmr_<hash>; ends by printing the current\n"
-      "classification).\n"
+      "classification), effects (config/effects.yml: the grid of causal effects of Fed, CPI and GDP\n"
+      "shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
@@ -100,15 +102,15 @@ void register_run(CLI::App& app, Action& action) {
       const auto report = workflows::ingest(*store, to_options(*args));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/4] ingest: " + summary_line(report, seconds));
+      say("[1/5] ingest: " + summary_line(report, seconds));
       const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
-      for (const char* name : {"indicators", "macro_ltv", "cross_asset"}) {
+      for (const char* name : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto built = workflows::build_features(
             *store, {.spec_path = config / (std::string(name) + ".yml"),
                      .version = "auto",
                      .universe_path = args->common.universe});
-        say(fmt::format("[2/4] features {}: {} ({:.2f} s)", name,
+        say(fmt::format("[2/5] features {}: {} ({:.2f} s)", name,
                         built.written ? "built " + built.version : built.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
       }
@@ -117,7 +119,7 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto fitted = workflows::detect_regimes(
             *store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
-        say(fmt::format("[3/4] regimes {}: {} ({:.2f} s)", name,
+        say(fmt::format("[3/5] regimes {}: {} ({:.2f} s)", name,
                         fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         if (fitted.latest) {
@@ -129,7 +131,7 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto spec = std::filesystem::path(args->common.universe).parent_path() / "classifier" / "gmr.yml";
         const auto trained = workflows::train_classifier(*store, {.version = "auto", .spec_path = spec});
-        say(fmt::format("[4/4] classify gmr: {} ({:.2f} s)",
+        say(fmt::format("[4/5] classify gmr: {} ({:.2f} s)",
                         trained.written ? "trained " + trained.record.version : trained.record.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         const auto current = workflows::current_classification(*store, trained.record.version);
@@ -140,6 +142,16 @@ void register_run(CLI::App& app, Action& action) {
               " --db " + args->common.db + "`, then `mre classify approve " + trained.record.version +
               " --by NAME --db " + args->common.db + "`)");
         }
+      }
+      {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "effects.yml";
+        const auto effects = workflows::run_effects(*store, {.spec_path = spec, .version = "auto"});
+        say(fmt::format("[5/5] effects: {} {} ({} estimates{}, {:.1f} s); `mre effects show {} --db {}`", effects.version,
+                        effects.written ? "estimated" : "up to date", effects.rows,
+                        effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), effects.version,
+                        args->common.db));
       }
       const auto series = store->list_series();
       std::size_t rows = 0;

@@ -85,9 +85,7 @@ const std::vector<std::string> kHistoricalColumns = {
 
 const std::string kVersion = "GMR1";
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::contains;
 
 // ---------------------------------------------------------------------------------------------
 // Simulation.

@@ -3,6 +3,8 @@
 // foundation issue (message names file and line or field; nothing stored is lost), a process
 // killed mid-ingest, and a reader running while another process holds the write lock.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -14,9 +16,7 @@
 namespace mre::testing {
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::contains;
 
 std::map<std::string, long long> count_rows_by_ticker(const std::filesystem::path& db_path) {
   std::map<std::string, long long> out;
@@ -312,18 +312,41 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   TempDir dir;
   const auto r = run_mre({"run", "--db", (dir / "run.db").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "[1/4] ingest:")) << r.err;
-  for (const char* set : {"indicators", "macro_ltv", "cross_asset"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[2/4] features ") + set + ": built F_" + set + "_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/5] ingest:")) << r.err;
+  for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
+    EXPECT_TRUE(contains(r.err, std::string("[2/5] features ") + set + ": built F_" + set + "_")) << r.err;
   }
   for (const char* spec : {"rules", "hmm_macro", "hmm_indicators"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[3/4] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[3/5] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
   }
   // Stage 4 (MR-FR-01): the hierarchical classifier is trained and the current classification
   // printed as a sentence naming one of the six global regimes.
-  EXPECT_TRUE(contains(r.err, "[4/4] classify gmr: trained C_gmr_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[4/5] classify gmr: trained C_gmr_")) << r.err;
   EXPECT_TRUE(contains(r.err, "current: On ")) << r.err;
   EXPECT_TRUE(contains(r.err, "the global macro regime is ")) << r.err;
+  // Stage 5: the grid of causal effects (3 treatments x 5 outcomes x 4 horizons).
+  EXPECT_TRUE(contains(r.err, "[5/5] effects: E_effects_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "estimated (60 estimates")) << r.err;
+  {
+    const auto list = run_mre({"effects", "list", "--db", (dir / "run.db").string()});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    const auto start = list.out.find("E_effects_");
+    ASSERT_NE(start, std::string::npos) << list.out;
+    const std::string version = list.out.substr(start, list.out.find(',', start) - start);
+    const auto show = run_mre({"effects", "show", version, "--db", (dir / "run.db").string()});
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    EXPECT_EQ(std::count(show.out.begin(), show.out.end(), '\n'), 61) << show.out;  // header + 60
+    EXPECT_TRUE(contains(show.out, "fed_shock,sp500,12,dml,forest,")) << show.out;
+    // One estimate on the real data: seed 001's response shape.
+    const auto one = run_mre({"effects", "estimate", "--treatment", "cpi_surprise", "--outcome", "tlt", "--horizon", "1",
+                              "--learner", "ridge", "--db", (dir / "run.db").string()});
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    for (const char* key : {"\"causal_analysis\"", "\"effect\"", "\"confidence_interval\"", "\"regime\"",
+                            "\"regime_probabilities\"", "\"uncertainty\"", "\"regime_effects\"", "\"explanation\"",
+                            "\"methodology\"", "\"placebo\""}) {
+      EXPECT_TRUE(contains(one.out, key)) << key << "\n" << one.out;
+    }
+  }
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);
   // A second run finds everything up to date and writes nothing.

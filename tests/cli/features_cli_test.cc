@@ -8,9 +8,7 @@
 namespace mre::testing {
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::contains;
 
 // A store holding the tickers the small specs below read.
 std::string seeded_store(const TempDir& dir) {

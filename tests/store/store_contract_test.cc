@@ -365,6 +365,32 @@ TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequ
   EXPECT_EQ(store->list_classifiers().size(), 1u);
 }
 
+TEST_P(StoreContract, EffectsVersionRoundTripsAndIsBoundToSpecFeaturesAndRegimes) {
+  auto store = open();
+  const EffectVersion v{.version = "E1", .spec_name = "effects", .spec_hash = "h", .spec_text = "s",
+                        .feature_version = "F1", .regime_version = "R1", .created_at = Timestamp::from_micros(3)};
+  std::vector<EffectRow> rows = {
+      {.treatment = "fed_shock", .outcome = "sp500", .horizon = 3, .method = "dml", .learner = "forest",
+       .effect = -0.023, .se = 0.006, .ci_low = -0.035, .ci_high = -0.011, .p_value = 0.0001, .observations = 380,
+       .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"},
+      {.treatment = "cpi_surprise", .outcome = "tlt", .horizon = 1, .method = "dml", .learner = "forest",
+       .effect = 0.1, .se = 0.2, .ci_low = -0.3, .ci_high = 0.5, .p_value = 0.6, .observations = 300,
+       .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"}};
+  EXPECT_EQ(store->write_effects(v, rows), FeatureWriteOutcome::kWritten);
+  const auto back = store->read_effects("E1");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].treatment, "cpi_surprise");  // ordered by treatment, outcome, horizon
+  EXPECT_EQ(back[1].effect, -0.023);             // exact round trip
+  EXPECT_EQ(back[1].observations, 380);
+  EXPECT_EQ(store->write_effects(v, rows), FeatureWriteOutcome::kAlreadyPresent);
+  auto other = v;
+  other.regime_version = "R2";
+  EXPECT_THROW(store->write_effects(other, rows), Error);
+  ASSERT_EQ(store->list_effect_versions().size(), 1u);
+  EXPECT_EQ(store->list_effect_versions()[0].rows, 2u);
+  EXPECT_THROW(store->read_effects("NOPE"), Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
     ::testing::Values(

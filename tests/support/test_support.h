@@ -37,6 +37,8 @@ CommandResult run_mre(const std::vector<std::string>& args, const std::filesyste
 std::string shell_quote(const std::string& text);
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& text);
+// True when `needle` occurs in `haystack` (for output checks).
+bool contains(const std::string& haystack, const std::string& needle);
 
 // The source tree and the snapshot data in it.
 std::filesystem::path source_dir();

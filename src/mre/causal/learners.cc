@@ -26,7 +26,10 @@ void check_xy(const Matrix& X, const Vector& y, const std::string& learner) {
   }
 }
 
-// Column means and root-mean-square deviations (0 columns keep scale 1).
+// Column means and root-mean-square deviations. A column (nearly) constant in the training
+// rows keeps scale 1: dividing by a tiny spread (a regime probability of 1e-14 throughout one
+// fold) would turn the next fold's ordinary values into numbers of order 1e13, and the
+// predictions with them.
 struct Standardiser {
   RowVector mean;
   RowVector scale;
@@ -34,7 +37,7 @@ struct Standardiser {
     mean = X.colwise().mean();
     scale = ((X.rowwise() - mean).array().square().colwise().mean()).sqrt().matrix();
     for (Eigen::Index j = 0; j < scale.size(); ++j) {
-      if (!(scale(j) > 0)) scale(j) = 1.0;
+      if (!(scale(j) > 1e-6 * std::max(1.0, std::abs(mean(j))))) scale(j) = 1.0;
     }
   }
   Matrix apply(const Matrix& X) const { return (X.rowwise() - mean).array().rowwise() / scale.array(); }

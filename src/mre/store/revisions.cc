@@ -124,6 +124,20 @@ bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming)
   return true;
 }
 
+bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming) {
+  if (existing.spec_hash != incoming.spec_hash || existing.feature_version != incoming.feature_version ||
+      existing.regime_version != incoming.regime_version) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "effects version '" + incoming.version + "' already exists for " +
+                    (existing.spec_hash != incoming.spec_hash
+                         ? "a different spec (" + existing.spec_name + ")"
+                         : "feature version " + existing.feature_version + " and regime version " +
+                               existing.regime_version) +
+                    "; versions are never overwritten: estimate under a new tag");
+  }
+  return true;
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) {

@@ -43,6 +43,8 @@ bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& 
 
 // Same binding rule for regime versions (spec hash and feature version).
 bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming);
+// Same binding rule for effects versions (spec hash, feature and regime versions).
+bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming);
 // "a,b,c" <-> vector, for the label and column lists the stores keep as text.
 std::string join_names(const std::vector<std::string>& names);
 std::vector<std::string> split_names(const std::string& text);

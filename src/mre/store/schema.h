@@ -4,6 +4,6 @@
 
 namespace mre::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 }  // namespace mre::store

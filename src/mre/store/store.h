@@ -159,6 +159,37 @@ struct ClassifierState {
   Timestamp written_at{};
 };
 
+// A grid of causal effects (seed 001): what it was estimated from. The tag is bound to the spec
+// and the feature and regime versions it read.
+struct EffectVersion {
+  std::string version{};
+  std::string spec_name{};
+  std::string spec_hash{};
+  std::string spec_text{};
+  std::string feature_version{};
+  std::string regime_version{};
+  Timestamp created_at{};
+  std::size_t rows = 0;
+};
+
+// One estimate of the grid.
+struct EffectRow {
+  std::string treatment{};
+  std::string outcome{};
+  int horizon = 0;
+  std::string method{};   // dml | xlearner
+  std::string learner{};
+  double effect = 0.0;
+  double se = 0.0;
+  double ci_low = 0.0;
+  double ci_high = 0.0;
+  double p_value = 1.0;
+  std::int64_t observations = 0;
+  std::string regime_effects_json{};  // {"regime": {"effect": ..., "confidence_interval": [...], "p_value": ...}}
+  std::string placebo_json{};         // [{"kind": ..., "effect": ..., "p_value": ...}]
+  std::string diagnostics_json{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -220,6 +251,13 @@ class Store {
   virtual void append_classifier_state(const std::string& version, const ClassifierState& state) = 0;
   // The newest `count` states, newest first; NotFound for an unknown version.
   virtual std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const = 0;
+
+  // Writes an effects version and its rows in one transaction; the tag is bound to spec_hash,
+  // feature_version and regime_version (same: no-op, kAlreadyPresent; different: refused).
+  virtual FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) = 0;
+  virtual std::vector<EffectVersion> list_effect_versions() const = 0;
+  // Rows ordered by treatment, outcome, horizon; NotFound for an unknown version.
+  virtual std::vector<EffectRow> read_effects(const std::string& version) const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for

@@ -165,8 +165,10 @@ EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, 
   for (const auto& c : spec.controls) {
     for (int l : spec.lags) out.control_names.push_back(c + "_lag" + std::to_string(l));
   }
-  for (const auto& r : out.regime_names) {
-    for (int l : spec.lags) out.control_names.push_back("p_" + r + "_lag" + std::to_string(l));
+  // Regime probabilities sum to one: the last regime's column is left out (it is the
+  // intercept minus the others).
+  for (std::size_t r = 0; r + 1 < out.regime_names.size(); ++r) {
+    for (int l : spec.lags) out.control_names.push_back("p_" + out.regime_names[r] + "_lag" + std::to_string(l));
   }
   std::vector<double> t_values;
   std::vector<double> y_values;
@@ -189,7 +191,7 @@ EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, 
       }
     }
     if (R > 0) {
-      for (std::size_t r = 0; r < R; ++r) {
+      for (std::size_t r = 0; r + 1 < R; ++r) {
         for (int l : spec.lags) {
           const auto& p = regime_at[u - static_cast<std::size_t>(l)];
           ok &= p.size() == R;
@@ -487,6 +489,172 @@ std::string effect_to_json(const EffectEstimate& e) {
   }
   out += "]}}";
   return out;
+}
+
+namespace {
+
+std::string regime_effects_json(const EffectEstimate& e) {
+  std::string out = "{";
+  for (std::size_t r = 0; r < e.dml.regimes.size(); ++r) {
+    const auto& re = e.dml.regimes[r];
+    if (r) out += ", ";
+    codec::append_json_string(out, re.regime);
+    out += ": {\"effect\": ";
+    codec::append_number(out, re.effect * e.magnitude);
+    out += ", \"confidence_interval\": [";
+    codec::append_number(out, re.ci_low * e.magnitude);
+    out += ", ";
+    codec::append_number(out, re.ci_high * e.magnitude);
+    out += "], \"p_value\": ";
+    codec::append_number(out, re.p_value);
+    out += "}";
+  }
+  return out + "}";
+}
+
+std::string placebo_json(const EffectEstimate& e) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < e.placebos.size(); ++i) {
+    if (i) out += ", ";
+    out += "{\"kind\": ";
+    codec::append_json_string(out, e.placebos[i].kind);
+    out += ", \"effect\": ";
+    codec::append_number(out, e.placebos[i].effect);
+    out += ", \"p_value\": ";
+    codec::append_number(out, e.placebos[i].p_value);
+    out += "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress) {
+  EffectsSpec spec = load_effects_spec(options.spec_path);
+  if (!options.learner.empty()) {
+    causal::make_regressor(options.learner);
+    spec.learner = options.learner;
+    spec.canonical_text = canonical(spec);
+    spec.hash = fnv1a_hex(spec.canonical_text);
+  }
+  store::EffectVersion version;
+  version.spec_name = spec.name;
+  version.spec_hash = spec.hash;
+  version.spec_text = spec.canonical_text;
+  version.feature_version = newest_features(store, spec.feature_set).version;
+  if (!spec.regimes.empty()) {
+    for (const auto& m : store.list_regime_models()) {
+      if (m.spec_name == spec.regimes) version.regime_version = m.version;
+    }
+  }
+  version.version = options.version == "auto"
+                        ? "E_" + spec.name + "_" +
+                              fnv1a_hex(spec.hash + version.feature_version + version.regime_version).substr(0, 8)
+                        : options.version;
+  store::validate_version_tag(version.version);
+  EffectsRunReport report;
+  report.version = version.version;
+  for (const auto& v : store.list_effect_versions()) {
+    if (v.version == version.version && store::same_effect_version(v, version)) {
+      report.rows = v.rows;
+      return report;  // the same spec and data: nothing to do
+    }
+  }
+  std::vector<store::EffectRow> rows;
+  for (const auto& treatment : spec.treatments) {
+    for (const auto& [outcome, o] : spec.outcomes) {
+      for (const int h : spec.horizons) {
+        const std::string cell = treatment + "/" + outcome + "/" + std::to_string(h);
+        try {
+          const auto panel = assemble_panel(store, spec, treatment, outcome, h);
+          EffectQuery query;
+          query.treatment = treatment;
+          query.outcome = outcome;
+          query.horizon = h;
+          const auto e = estimate_effect(panel, query, spec);
+          store::EffectRow row;
+          row.treatment = treatment;
+          row.outcome = outcome;
+          row.horizon = h;
+          row.method = e.method;
+          row.learner = e.learner;
+          row.effect = e.dml.theta;
+          row.se = e.dml.se;
+          row.ci_low = e.dml.ci_low;
+          row.ci_high = e.dml.ci_high;
+          row.p_value = e.dml.p_value;
+          row.observations = e.dml.n;
+          row.regime_effects_json = regime_effects_json(e);
+          row.placebo_json = placebo_json(e);
+          std::string diagnostics = "{\"r2_outcome\": ";
+          codec::append_number(diagnostics, e.dml.r2_outcome);
+          diagnostics += ", \"r2_treatment\": ";
+          codec::append_number(diagnostics, e.dml.r2_treatment);
+          diagnostics += ", \"se\": \"" + e.dml.se_type + "\", \"hac_lag\": " + std::to_string(e.dml.hac_lag) +
+                         ", \"folds\": " + std::to_string(e.folds) + ", \"embargo\": " + std::to_string(e.embargo) +
+                         ", \"from\": \"" + panel.dates.front().iso() + "\", \"to\": \"" +
+                         panel.dates.back().iso() + "\", \"regime_effects_equal_p_value\": ";
+          codec::append_number(diagnostics, e.dml.wald_dof > 0 ? e.dml.wald_p_value : 1.0);
+          diagnostics += "}";
+          row.diagnostics_json = diagnostics;
+          rows.push_back(std::move(row));
+          if (progress) progress(cell + ": " + fixed(e.dml.theta, 4) + " (p " + fixed(e.dml.p_value, 3) + ")");
+        } catch (const Error& error) {
+          // A cell the data cannot support (e.g. too short a history) is skipped, and said.
+          if (error.code() != ErrorCode::kDataError) throw;
+          report.skipped.push_back(cell + ": " + error.what());
+          if (progress) progress(cell + ": skipped (" + error.what() + ")");
+        }
+      }
+    }
+  }
+  version.created_at = Timestamp::now();
+  report.written = store.write_effects(version, rows) == store::FeatureWriteOutcome::kWritten;
+  report.rows = rows.size();
+  return report;
+}
+
+std::string effects_to_csv(const std::vector<store::EffectRow>& rows) {
+  std::string out = "treatment,outcome,horizon,method,learner,effect,se,ci_low,ci_high,p_value,observations\n";
+  for (const auto& r : rows) {
+    out += r.treatment + "," + r.outcome + "," + std::to_string(r.horizon) + "," + r.method + "," + r.learner + ",";
+    for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value}) {
+      codec::append_number(out, v);
+      out += ",";
+    }
+    out += std::to_string(r.observations) + "\n";
+  }
+  return out;
+}
+
+std::string effects_to_json(const std::vector<store::EffectRow>& rows) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (i) out += ",\n ";
+    out += "{\"treatment\": ";
+    codec::append_json_string(out, r.treatment);
+    out += ", \"outcome\": ";
+    codec::append_json_string(out, r.outcome);
+    out += ", \"horizon_months\": " + std::to_string(r.horizon) + ", \"method\": ";
+    codec::append_json_string(out, r.method);
+    out += ", \"learner\": ";
+    codec::append_json_string(out, r.learner);
+    out += ", \"effect\": ";
+    codec::append_number(out, r.effect);
+    out += ", \"confidence_interval\": [";
+    codec::append_number(out, r.ci_low);
+    out += ", ";
+    codec::append_number(out, r.ci_high);
+    out += "], \"uncertainty\": ";
+    codec::append_number(out, r.se);
+    out += ", \"p_value\": ";
+    codec::append_number(out, r.p_value);
+    out += ", \"observations\": " + std::to_string(r.observations) + ", \"regime_effects\": " +
+           r.regime_effects_json + ", \"placebo\": " + r.placebo_json + ", \"diagnostics\": " + r.diagnostics_json +
+           "}";
+  }
+  return out + "]\n";
 }
 
 }  // namespace mre::workflows

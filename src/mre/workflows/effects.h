@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -99,6 +100,25 @@ struct EffectEstimate {
 };
 
 EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec);
+
+// The whole grid (treatments x outcomes x horizons) of a spec into an effects version.
+struct EffectsRunOptions {
+  std::filesystem::path spec_path{};
+  std::string version{};  // the tag, or "auto"
+  std::string learner{};  // empty: the spec's
+};
+struct EffectsRunReport {
+  std::string version{};
+  bool written = false;
+  std::size_t rows = 0;
+  std::vector<std::string> skipped{};  // "treatment/outcome/h: why" for cells without an estimate
+};
+using EffectsProgress = std::function<void(const std::string&)>;
+EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress = {});
+
+// The rows of a version as CSV or JSON.
+std::string effects_to_csv(const std::vector<store::EffectRow>& rows);
+std::string effects_to_json(const std::vector<store::EffectRow>& rows);
 
 // The seed 001 response (causal_analysis, explanation, methodology) plus diagnostics.
 std::string effect_to_json(const EffectEstimate& estimate);

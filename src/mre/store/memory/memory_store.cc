@@ -2,6 +2,9 @@
 #include "mre/store/memory/memory_store.h"
 
 #include <algorithm>
+#include <tuple>
+
+#include <algorithm>
 #include <cmath>
 
 #include "mre/core/error.h"
@@ -229,6 +232,33 @@ std::vector<ClassifierState> MemoryStore::read_classifier_states(const std::stri
   std::vector<ClassifierState> out;
   for (auto r = it->second.rbegin(); r != it->second.rend() && out.size() < count; ++r) out.push_back(*r);
   return out;
+}
+
+FeatureWriteOutcome MemoryStore::write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) {
+  validate_version_tag(version.version);
+  for (const auto& v : effect_versions_) {
+    if (v.version == version.version) {
+      same_effect_version(v, version);
+      return FeatureWriteOutcome::kAlreadyPresent;
+    }
+  }
+  EffectVersion stored = version;
+  stored.rows = rows.size();
+  effect_versions_.push_back(stored);
+  auto sorted = rows;
+  std::sort(sorted.begin(), sorted.end(), [](const EffectRow& a, const EffectRow& b) {
+    return std::tie(a.treatment, a.outcome, a.horizon) < std::tie(b.treatment, b.outcome, b.horizon);
+  });
+  effect_rows_[version.version] = std::move(sorted);
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<EffectVersion> MemoryStore::list_effect_versions() const { return effect_versions_; }
+
+std::vector<EffectRow> MemoryStore::read_effects(const std::string& version) const {
+  const auto it = effect_rows_.find(version);
+  if (it == effect_rows_.end()) throw Error(ErrorCode::kNotFound, "no effects version '" + version + "' (see 'mre effects list')");
+  return it->second;
 }
 
 }  // namespace mre::store

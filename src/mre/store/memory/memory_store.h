@@ -34,6 +34,9 @@ class MemoryStore final : public Store {
   std::vector<ClassifierApproval> list_approvals(const std::string& version) const override;
   void append_classifier_state(const std::string& version, const ClassifierState& state) override;
   std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const override;
+  FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) override;
+  std::vector<EffectVersion> list_effect_versions() const override;
+  std::vector<EffectRow> read_effects(const std::string& version) const override;
 
  private:
   struct Stored {
@@ -50,6 +53,8 @@ class MemoryStore final : public Store {
   std::vector<ClassifierModel> classifiers_;
   std::vector<ClassifierApproval> approvals_;
   std::map<std::string, std::vector<ClassifierState>> classifier_states_;  // oldest first
+  std::vector<EffectVersion> effect_versions_;
+  std::map<std::string, std::vector<EffectRow>> effect_rows_;
 };
 
 }  // namespace mre::store

@@ -164,6 +164,36 @@ CREATE TABLE classifier_states(
   PRIMARY KEY (version, sequence)
 ) WITHOUT ROWID;
 )sql",
+    // 5: grids of causal effects (seed 001).
+    R"sql(
+CREATE TABLE effect_versions(
+  version TEXT PRIMARY KEY,
+  spec_name TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  feature_version TEXT NOT NULL,
+  regime_version TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE causal_effects(
+  version TEXT NOT NULL REFERENCES effect_versions(version),
+  treatment TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  horizon INTEGER NOT NULL,         -- months
+  method TEXT NOT NULL,             -- dml | xlearner
+  learner TEXT NOT NULL,
+  effect REAL NOT NULL,
+  se REAL NOT NULL,
+  ci_low REAL NOT NULL,
+  ci_high REAL NOT NULL,
+  p_value REAL NOT NULL,
+  observations INTEGER NOT NULL,
+  regime_effects TEXT NOT NULL,     -- JSON
+  placebo TEXT NOT NULL,            -- JSON
+  diagnostics TEXT NOT NULL,        -- JSON
+  PRIMARY KEY (version, treatment, outcome, horizon)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -903,6 +933,113 @@ std::vector<ClassifierState> SqliteStore::read_classifier_states(const std::stri
   while (q.step(path_)) {
     out.push_back({q.integer(0), std::string(q.text(1)), q.integer(2), std::string(q.text(3)), std::string(q.text(4)),
                    Timestamp::from_micros(q.integer(5))});
+  }
+  return out;
+}
+
+FeatureWriteOutcome SqliteStore::write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(version.version);
+  Transaction tx(db_, path_);
+  for (const auto& v : list_effect_versions()) {
+    if (v.version == version.version) {
+      same_effect_version(v, version);
+      return FeatureWriteOutcome::kAlreadyPresent;
+    }
+  }
+  {
+    Statement insert(db_,
+                     "INSERT INTO effect_versions(version, spec_name, spec_hash, spec, feature_version, regime_version, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     path_);
+    insert.bind(1, version.version);
+    insert.bind(2, version.spec_name);
+    insert.bind(3, version.spec_hash);
+    insert.bind(4, version.spec_text);
+    insert.bind(5, version.feature_version);
+    insert.bind(6, version.regime_version);
+    insert.bind(7, version.created_at.micros());
+    insert.step(path_);
+  }
+  Statement insert(db_,
+                   "INSERT INTO causal_effects(version, treatment, outcome, horizon, method, learner, effect, se, ci_low, "
+                   "ci_high, p_value, observations, regime_effects, placebo, diagnostics) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  for (const auto& r : rows) {
+    insert.bind(1, version.version);
+    insert.bind(2, r.treatment);
+    insert.bind(3, r.outcome);
+    insert.bind(4, static_cast<std::int64_t>(r.horizon));
+    insert.bind(5, r.method);
+    insert.bind(6, r.learner);
+    insert.bind(7, r.effect);
+    insert.bind(8, r.se);
+    insert.bind(9, r.ci_low);
+    insert.bind(10, r.ci_high);
+    insert.bind(11, r.p_value);
+    insert.bind(12, r.observations);
+    insert.bind(13, r.regime_effects_json);
+    insert.bind(14, r.placebo_json);
+    insert.bind(15, r.diagnostics_json);
+    insert.step(path_);
+    insert.reset();
+  }
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<EffectVersion> SqliteStore::list_effect_versions() const {
+  std::vector<EffectVersion> out;
+  if (schema_version() < 5) return out;
+  Statement q(db_,
+              "SELECT v.version, v.spec_name, v.spec_hash, v.spec, v.feature_version, v.regime_version, v.created_at, "
+              "(SELECT count(*) FROM causal_effects e WHERE e.version = v.version) FROM effect_versions v "
+              "ORDER BY v.created_at, v.version",
+              path_);
+  while (q.step(path_)) {
+    EffectVersion v;
+    v.version = q.text(0);
+    v.spec_name = q.text(1);
+    v.spec_hash = q.text(2);
+    v.spec_text = q.text(3);
+    v.feature_version = q.text(4);
+    v.regime_version = q.text(5);
+    v.created_at = Timestamp::from_micros(q.integer(6));
+    v.rows = static_cast<std::size_t>(q.integer(7));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<EffectRow> SqliteStore::read_effects(const std::string& version) const {
+  bool known = false;
+  for (const auto& v : list_effect_versions()) known |= v.version == version;
+  if (!known) throw Error(ErrorCode::kNotFound, "no effects version '" + version + "' (see 'mre effects list')");
+  Statement q(db_,
+              "SELECT treatment, outcome, horizon, method, learner, effect, se, ci_low, ci_high, p_value, observations, "
+              "regime_effects, placebo, diagnostics FROM causal_effects WHERE version = ? ORDER BY treatment, outcome, "
+              "horizon",
+              path_);
+  q.bind(1, version);
+  std::vector<EffectRow> out;
+  while (q.step(path_)) {
+    EffectRow r;
+    r.treatment = q.text(0);
+    r.outcome = q.text(1);
+    r.horizon = static_cast<int>(q.integer(2));
+    r.method = q.text(3);
+    r.learner = q.text(4);
+    r.effect = q.real(5);
+    r.se = q.real(6);
+    r.ci_low = q.real(7);
+    r.ci_high = q.real(8);
+    r.p_value = q.real(9);
+    r.observations = q.integer(10);
+    r.regime_effects_json = q.text(11);
+    r.placebo_json = q.text(12);
+    r.diagnostics_json = q.text(13);
+    out.push_back(std::move(r));
   }
   return out;
 }

@@ -45,6 +45,9 @@ class SqliteStore final : public Store {
   std::vector<ClassifierApproval> list_approvals(const std::string& version) const override;
   void append_classifier_state(const std::string& version, const ClassifierState& state) override;
   std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const override;
+  FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) override;
+  std::vector<EffectVersion> list_effect_versions() const override;
+  std::vector<EffectRow> read_effects(const std::string& version) const override;
 
  private:
   void insert_classifier_state(const std::string& version, const ClassifierState& state);
