@@ -111,6 +111,19 @@ int show(const ShowArgs& args) {
   return 0;
 }
 
+struct ExportArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string out;
+};
+
+int export_panels(const ExportArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto files = workflows::export_panels(*store, args.spec, args.out);
+  say(fmt::format("wrote {} panels to {}", files, args.out));
+  return 0;
+}
+
 int list(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,spec,feature_version,regime_version,estimates,created_at\n";
@@ -174,6 +187,14 @@ void register_effects(CLI::App& app, Action& action) {
   show_cmd->add_option("version", show_args->version, "The version tag")->required();
   show_cmd->add_option("--format", show_args->format, "csv | json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
   show_cmd->callback([show_args, &action] { action = [show_args] { return show(*show_args); }; });
+
+  auto export_args = std::make_shared<ExportArgs>();
+  auto* export_cmd = effects->add_subcommand(
+      "export-panels", "Write the data of every cell of the spec's grid (date, y, t, controls) to CSV files in a directory");
+  add_common_options(*export_cmd, export_args->common);
+  export_cmd->add_option("--spec", export_args->spec, "The effects spec")->capture_default_str();
+  export_cmd->add_option("--out", export_args->out, "The directory")->required();
+  export_cmd->callback([export_args, &action] { action = [export_args] { return export_panels(*export_args); }; });
 
   auto list_args = std::make_shared<CommonOptions>();
   auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV)");

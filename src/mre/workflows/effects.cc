@@ -657,4 +657,41 @@ std::string effects_to_json(const std::vector<store::EffectRow>& rows) {
   return out + "]\n";
 }
 
+std::size_t export_panels(const store::Store& store, const std::filesystem::path& spec_path,
+                          const std::filesystem::path& directory) {
+  const auto spec = load_effects_spec(spec_path);
+  std::filesystem::create_directories(directory);
+  std::size_t files = 0;
+  for (const auto& treatment : spec.treatments) {
+    for (const auto& [outcome, o] : spec.outcomes) {
+      for (const int h : spec.horizons) {
+        const auto panel = assemble_panel(store, spec, treatment, outcome, h);
+        std::string text = "date,y,t";
+        for (const auto& c : panel.control_names) text += "," + c;
+        text += "\n";
+        for (Eigen::Index i = 0; i < panel.t.size(); ++i) {
+          text += panel.dates[static_cast<std::size_t>(i)].iso() + ",";
+          codec::append_number(text, panel.y(i));
+          text += ",";
+          codec::append_number(text, panel.t(i));
+          for (Eigen::Index j = 0; j < panel.X.cols(); ++j) {
+            text += ",";
+            codec::append_number(text, panel.X(i, j));
+          }
+          text += "\n";
+        }
+        const auto path = directory / (treatment + "__" + outcome + "__" + std::to_string(h) + ".csv");
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+          if (f) std::fclose(f);
+          throw Error(ErrorCode::kIoError, path.string() + ": cannot write");
+        }
+        std::fclose(f);
+        ++files;
+      }
+    }
+  }
+  return files;
+}
+
 }  // namespace mre::workflows

@@ -116,6 +116,12 @@ struct EffectsRunReport {
 using EffectsProgress = std::function<void(const std::string&)>;
 EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress = {});
 
+// Writes every cell's panel of the spec's grid to DIR/<treatment>__<outcome>__<h>.csv (date, y,
+// t, the controls): the exact data an estimate uses, for inspection and for the reference
+// implementation in bench/effects_bench.py. Returns the number of files.
+std::size_t export_panels(const store::Store& store, const std::filesystem::path& spec_path,
+                          const std::filesystem::path& directory);
+
 // The rows of a version as CSV or JSON.
 std::string effects_to_csv(const std::vector<store::EffectRow>& rows);
 std::string effects_to_json(const std::vector<store::EffectRow>& rows);
