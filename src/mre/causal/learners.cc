@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "mre/causal/folds.h"
+#include "mre/causal/forest.h"
 #include "mre/causal/xgboost_learners.h"
 #include "mre/core/check.h"
 #include "mre/core/error.h"
@@ -164,6 +165,43 @@ class Lasso final : public Regressor {
   Vector beta_;
 };
 
+class Forest final : public Regressor {
+ public:
+  explicit Forest(const LearnerOptions& o) : options_(o) {}
+  void fit(const Matrix& X, const Vector& y) override {
+    check_xy(X, y, "forest");
+    forest_ = RandomForest({.trees = 100, .max_depth = 6, .min_leaf_weight = 1.0, .seed = options_.seed});
+    forest_.fit(X, y);
+  }
+  Vector predict(const Matrix& X) const override { return forest_.predict(X); }
+  std::string name() const override { return "forest"; }
+  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Forest>(options_); }
+
+ private:
+  LearnerOptions options_;
+  RandomForest forest_;
+};
+
+// A probability forest: the regression forest on the 0/1 labels, kept inside [0.01, 0.99].
+class ForestClassifier final : public Classifier {
+ public:
+  explicit ForestClassifier(const LearnerOptions& o) : forest_(o) {}
+  void fit(const Matrix& X, const Vector& y) override {
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      if (y(i) != 0.0 && y(i) != 1.0) throw Error(ErrorCode::kDataError, "forest: the treatment must be 0 or 1");
+    }
+    forest_.fit(X, y);
+  }
+  Vector predict_probability(const Matrix& X) const override {
+    return forest_.predict(X).cwiseMax(0.01).cwiseMin(0.99);
+  }
+  std::string name() const override { return "forest"; }
+  std::unique_ptr<Classifier> fresh() const override { return std::make_unique<ForestClassifier>(*this); }
+
+ private:
+  Forest forest_;
+};
+
 class Logistic final : public Classifier {
  public:
   void fit(const Matrix& X, const Vector& y) override {
@@ -235,14 +273,16 @@ Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
   return beta;
 }
 
-std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso", "forest", "boosting"}; }
+std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso", "forest", "boosting", "xgb_forest"}; }
 std::vector<std::string> classifier_names() { return {"logistic", "forest", "boosting"}; }
 
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options) {
   if (name == "ols") return std::make_unique<Ols>();
   if (name == "ridge") return std::make_unique<Ridge>(options.ridge_alpha);
   if (name == "lasso") return std::make_unique<Lasso>(options);
-  if (name == "forest" || name == "boosting") return make_xgboost_regressor(name, options);
+  if (name == "forest") return std::make_unique<Forest>(options);
+  if (name == "boosting") return make_xgboost_regressor("boosting", options);
+  if (name == "xgb_forest") return make_xgboost_regressor("forest", options);
   std::string known;
   for (const auto& n : regressor_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::kInvalidArgument, "learner: unknown regressor '" + name + "' (known: " + known + ")");
@@ -250,7 +290,8 @@ std::unique_ptr<Regressor> make_regressor(const std::string& name, const Learner
 
 std::unique_ptr<Classifier> make_classifier(const std::string& name, const LearnerOptions& options) {
   if (name == "logistic") return std::make_unique<Logistic>();
-  if (name == "forest" || name == "boosting") return make_xgboost_classifier(name, options);
+  if (name == "forest") return std::make_unique<ForestClassifier>(options);
+  if (name == "boosting") return make_xgboost_classifier("boosting", options);
   throw Error(ErrorCode::kInvalidArgument, "learner: unknown classifier '" + name + "' (known: logistic, forest, boosting)");
 }
 
