@@ -33,9 +33,16 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
   std::mt19937_64 rng(options_.seed);
   std::uniform_int_distribution<int> draw(0, n - 1);
   std::vector<double> w(static_cast<std::size_t>(n));
-  std::vector<std::vector<int>> lists(static_cast<std::size_t>(p));
+  // Per column, the in-bag rows with their values in that column's order: the split scan reads
+  // them sequentially.
+  struct Entry {
+    int row;
+    double value;
+  };
+  std::vector<std::vector<Entry>> lists(static_cast<std::size_t>(p));
+  std::vector<Entry> entry_buffer(static_cast<std::size_t>(n));
+  std::vector<double> wy(static_cast<std::size_t>(n));
   std::vector<char> left(static_cast<std::size_t>(n));
-  std::vector<int> buffer(static_cast<std::size_t>(n));
   // Bootstrap weights are whole counts, so every W_L, W_R is an integer <= n: a table of
   // reciprocals turns the two divisions per candidate split (most of the fit time) into
   // multiplications.
@@ -44,11 +51,12 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
   for (int t = 0; t < options_.trees; ++t) {
     std::fill(w.begin(), w.end(), 0.0);
     for (int i = 0; i < n; ++i) w[static_cast<std::size_t>(draw(rng))] += 1.0;  // bootstrap
+    for (int i = 0; i < n; ++i) wy[static_cast<std::size_t>(i)] = w[static_cast<std::size_t>(i)] * y(i);
     for (int j = 0; j < p; ++j) {
       auto& l = lists[static_cast<std::size_t>(j)];
       l.clear();
       for (const int r : order[static_cast<std::size_t>(j)]) {
-        if (w[static_cast<std::size_t>(r)] > 0) l.push_back(r);
+        if (w[static_cast<std::size_t>(r)] > 0) l.push_back({r, X(r, j)});
       }
     }
     Tree tree;
@@ -70,9 +78,9 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
       double S = 0;
       const auto& first = lists[0];
       for (std::size_t k = task.begin; k < task.end; ++k) {
-        const int r = first[k];
+        const int r = first[k].row;
         W += w[static_cast<std::size_t>(r)];
-        S += w[static_cast<std::size_t>(r)] * y(r);
+        S += wy[static_cast<std::size_t>(r)];
       }
       Node& node = tree[static_cast<std::size_t>(task.node)];
       node.value = W > 0 ? S / W : 0.0;
@@ -88,11 +96,11 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
         double wl = 0;
         double sl = 0;
         for (std::size_t k = task.begin; k + 1 < task.end; ++k) {
-          const int r = l[k];
+          const int r = l[k].row;
           wl += w[static_cast<std::size_t>(r)];
-          sl += w[static_cast<std::size_t>(r)] * y(r);
-          const double here = X(r, j);
-          const double next = X(l[k + 1], j);
+          sl += wy[static_cast<std::size_t>(r)];
+          const double here = l[k].value;
+          const double next = l[k + 1].value;
           if (!(here < next)) continue;  // split only between distinct values
           const double wr = W - wl;
           if (wl < options_.min_leaf_weight || wr < options_.min_leaf_weight) continue;
@@ -124,7 +132,7 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
       // Mark the rows going left, then partition every column's segment stably.
       std::size_t count_left = 0;
       for (std::size_t k = task.begin; k < task.end; ++k) {
-        const int r = first[k];
+        const int r = first[k].row;
         const bool goes = X(r, best_feature) <= best_threshold;
         left[static_cast<std::size_t>(r)] = goes;
         count_left += goes;
@@ -134,14 +142,15 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
         std::size_t a = task.begin;
         std::size_t b = 0;
         for (std::size_t k = task.begin; k < task.end; ++k) {
-          const int r = l[k];
-          if (left[static_cast<std::size_t>(r)]) {
-            l[a++] = r;
+          const Entry e = l[k];
+          if (left[static_cast<std::size_t>(e.row)]) {
+            l[a++] = e;
           } else {
-            buffer[b++] = r;
+            entry_buffer[b++] = e;
           }
         }
-        std::copy(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(b), l.begin() + static_cast<std::ptrdiff_t>(a));
+        std::copy(entry_buffer.begin(), entry_buffer.begin() + static_cast<std::ptrdiff_t>(b),
+                  l.begin() + static_cast<std::ptrdiff_t>(a));
       }
       const int li = static_cast<int>(tree.size());
       tree.push_back({});
