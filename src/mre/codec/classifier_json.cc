@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mre/codec/hmm_json.h"
+#include "mre/codec/json_matrix.h"
 #include "mre/core/error.h"
 
 namespace mre::codec {
@@ -44,26 +45,7 @@ std::vector<int> ints_from(const json& j, const std::string& source, const std::
   return out;
 }
 
-json matrix_json(const Matrix& m) {
-  json rows = json::array();
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    json row = json::array();
-    for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
 
-Matrix matrix_from(const json& j, const std::string& source, const std::string& field) {
-  if (!j.is_array()) bad(source, "'" + field + "' must be a list of rows");
-  Matrix m(static_cast<Eigen::Index>(j.size()), j.empty() ? 0 : static_cast<Eigen::Index>(j.front().size()));
-  for (std::size_t i = 0; i < j.size(); ++i) {
-    const Vector row = vector_from(j[i], source, field);
-    if (row.size() != m.cols()) bad(source, "'" + field + "' rows differ in length");
-    m.row(static_cast<Eigen::Index>(i)) = row.transpose();
-  }
-  return m;
-}
 
 json component_json(const hier::Component& c) {
   json out;
@@ -100,8 +82,8 @@ hier::Component component_from(const json& j, const hier::ModelDefinition& defin
   c.stats.mean = vector_from(j.at("global_mean"), source, "global_mean");
   c.stats.std = vector_from(j.at("global_std"), source, "global_std");
   const auto& m = j.at("mapping");
-  c.mapping.state_z = matrix_from(m.at("state_z"), source, "state_z");
-  c.mapping.distance = matrix_from(m.at("distance"), source, "distance");
+  c.mapping.state_z = matrix_from_json(m.at("state_z"), source, "state_z");
+  c.mapping.distance = matrix_from_json(m.at("distance"), source, "distance");
   c.mapping.assigned = ints_from(m.at("assigned"), source, "assigned");
   c.mapping.cost = m.at("cost").get<double>();
   c.mapping.serving = ints_from(m.at("serving"), source, "serving");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mre/codec/json_matrix.h"
 #include "mre/core/error.h"
 
 namespace mre::codec {
@@ -12,37 +13,11 @@ namespace {
 using nlohmann::json;
 namespace hmm = regimes::hmm;
 
-json matrix_json(const Matrix& m) {
-  json rows = json::array();
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    json row = json::array();
-    for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
 
 [[noreturn]] void bad(const std::string& source, const std::string& what) {
   throw Error(ErrorCode::kInvalidArgument, source + ": " + what);
 }
 
-Matrix matrix_from(const json& j, const std::string& source, const std::string& field) {
-  if (!j.is_array() || j.empty() || !j.front().is_array()) bad(source, "'" + field + "' must be a list of rows");
-  const auto rows = static_cast<Eigen::Index>(j.size());
-  const auto cols = static_cast<Eigen::Index>(j.front().size());
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    const auto& row = j[static_cast<std::size_t>(i)];
-    if (!row.is_array() || static_cast<Eigen::Index>(row.size()) != cols) {
-      bad(source, "'" + field + "' row " + std::to_string(i) + " has the wrong length");
-    }
-    for (Eigen::Index c = 0; c < cols; ++c) {
-      if (!row[static_cast<std::size_t>(c)].is_number()) bad(source, "'" + field + "' holds a non-number");
-      m(i, c) = row[static_cast<std::size_t>(c)].get<double>();
-    }
-  }
-  return m;
-}
 
 }  // namespace
 
@@ -76,9 +51,9 @@ LoadedHmm hmm_params_from_json(const std::string& text, const std::string& sourc
   if (j.contains("features")) out.features = j["features"].get<std::vector<std::string>>();
   const auto initial = j["initial"].get<std::vector<double>>();
   out.params.initial = Eigen::Map<const Vector>(initial.data(), static_cast<Eigen::Index>(initial.size()));
-  out.params.transition = matrix_from(j["transition"], source, "transition");
-  out.params.means = matrix_from(j["means"], source, "means");
-  for (const auto& c : j["covariances"]) out.params.covariances.push_back(matrix_from(c, source, "covariances"));
+  out.params.transition = matrix_from_json(j["transition"], source, "transition");
+  out.params.means = matrix_from_json(j["means"], source, "means");
+  for (const auto& c : j["covariances"]) out.params.covariances.push_back(matrix_from_json(c, source, "covariances"));
   try {
     hmm::validate(out.params, static_cast<int>(out.params.means.cols()));
   } catch (const Error& e) {

@@ -20,6 +20,7 @@
 #include "mre/narrative/classification_sentence.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/store/revisions.h"
+#include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -125,20 +126,9 @@ TrainingData training_from_csv(const std::filesystem::path& path, const TrainOpt
 }
 
 TrainingData training_from_store(const store::Store& store, const ClassifierSpec& spec, const TrainOptions& options) {
-  std::optional<store::FeatureVersion> features;
-  if (!options.features_version.empty()) {
-    features = store.find_feature_version(options.features_version);
-    if (!features) throw Error(ErrorCode::kNotFound, "no feature version '" + options.features_version + "'");
-  } else {
-    for (const auto& v : store.list_feature_versions()) {
-      if (v.spec_name == spec.feature_set) features = v;
-    }
-    if (!features) {
-      throw Error(ErrorCode::kNotFound, "no feature version of set '" + spec.feature_set + "' in " + store.describe() +
-                                            " (run 'mre features build --spec config/features/indicators.yml' "
-                                            "first, or train on a CSV with --data)");
-    }
-  }
+  const auto features = detail::resolve_feature_version(
+      store, options.features_version, spec.feature_set,
+      "run 'mre features build --spec config/features/indicators.yml --version auto' first, or train on a CSV with --data");
   std::optional<Date> from;
   std::optional<Date> to;
   if (options.from) {
@@ -149,15 +139,15 @@ TrainingData training_from_store(const store::Store& store, const ClassifierSpec
     to = Date::parse(*options.to);
     if (!to) throw Error(ErrorCode::kInvalidArgument, "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
   }
-  const Panel panel = store.read_features(features->version, from, to);
+  const Panel panel = store.read_features(features.version, from, to);
   TrainingData out;
   const auto& names = hier::mr_ds_01_indicators();
   out.values.resize(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(names.size()));
   for (std::size_t c = 0; c < names.size(); ++c) {
-    const auto found = std::find_if(features->columns.begin(), features->columns.end(),
+    const auto found = std::find_if(features.columns.begin(), features.columns.end(),
                                     [&](const store::FeatureColumn& fc) { return fc.name == names[c]; });
-    if (found == features->columns.end()) {
-      throw Error(ErrorCode::kInvalidArgument, "feature version " + features->version + " has no column '" + names[c] +
+    if (found == features.columns.end()) {
+      throw Error(ErrorCode::kInvalidArgument, "feature version " + features.version + " has no column '" + names[c] +
                                                    "' (MR-DS-01 needs all ten indicators)");
     }
     const auto& values = panel.column(names[c]);
@@ -166,7 +156,7 @@ TrainingData training_from_store(const store::Store& store, const ClassifierSpec
     }
   }
   for (std::size_t t = 0; t < panel.rows(); ++t) out.timestamps.push_back(iso_date(panel.dates()[t]));
-  out.source = features->version;
+  out.source = features.version;
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/kmeans/kmeans.h"
 #include "mre/store/revisions.h"
+#include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -131,30 +132,19 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   const RegimeSpec spec = load_regime_spec(options.spec_path);
   const std::string where = options.spec_path.string() + ": ";
   // The feature version: given, or the newest of the spec's feature set.
-  std::optional<store::FeatureVersion> features;
-  if (!options.features_version.empty()) {
-    features = store.find_feature_version(options.features_version);
-    if (!features) throw Error(ErrorCode::kNotFound, "no feature version '" + options.features_version + "'");
-  } else {
-    for (const auto& v : store.list_feature_versions()) {
-      if (v.spec_name == spec.feature_set) features = v;
-    }
-    if (!features) {
-      throw Error(ErrorCode::kNotFound, where + "no feature version of set '" + spec.feature_set +
-                                            "' in " + store.describe() + " (run 'mre features build' first)");
-    }
-  }
-  const Panel panel = store.read_features(features->version, std::nullopt, std::nullopt);
+  const auto features = detail::resolve_feature_version(store, options.features_version, spec.feature_set,
+                                                        where + "run 'mre features build' first");
+  const Panel panel = store.read_features(features.version, std::nullopt, std::nullopt);
   std::vector<std::string> columns = spec.columns;
   if (columns.empty()) {
-    for (const auto& c : features->columns) columns.push_back(c.name);
+    for (const auto& c : features.columns) columns.push_back(c.name);
   }
   Matrix data(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(columns.size()));
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    const auto info = std::find_if(features->columns.begin(), features->columns.end(),
+    const auto info = std::find_if(features.columns.begin(), features.columns.end(),
                                    [&](const store::FeatureColumn& fc) { return fc.name == columns[c]; });
-    if (info == features->columns.end()) {
-      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] + "' is not in feature version " + features->version);
+    if (info == features.columns.end()) {
+      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] + "' is not in feature version " + features.version);
     }
     if (info->forward_looking) {
       throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] +
@@ -169,16 +159,16 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   model.spec_name = spec.name;
   model.spec_hash = spec.hash;
   model.spec_text = spec.canonical_text;
-  model.feature_version = features->version;
+  model.feature_version = features.version;
   model.columns = columns;
   model.version = options.version == "auto"
-                      ? "R_" + spec.name + "_" + fnv1a_hex(spec.hash + features->version).substr(0, 8)
+                      ? "R_" + spec.name + "_" + fnv1a_hex(spec.hash + features.version).substr(0, 8)
                       : options.version;
   store::validate_version_tag(model.version);
   DetectRegimesReport report;
   report.version = model.version;
   report.kind = spec.method;
-  report.feature_version = features->version;
+  report.feature_version = features.version;
   if (const auto existing = store.find_regime_model(model.version)) {
     store::same_regime_model(*existing, model);
     report.rows = existing->rows;

@@ -15,6 +15,7 @@
 #include "mre/core/csv.h"
 #include "mre/core/error.h"
 #include "mre/store/revisions.h"
+#include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -46,18 +47,10 @@ std::string fixed(double v, int decimals) {
   return buffer;
 }
 
-// The newest version of a feature set / regime spec.
 store::FeatureVersion newest_features(const store::Store& store, const std::string& set) {
-  std::optional<store::FeatureVersion> found;
-  for (const auto& v : store.list_feature_versions()) {
-    if (v.spec_name == set) found = v;
-  }
-  if (!found) {
-    throw Error(ErrorCode::kNotFound, "no feature version of set '" + set + "' in " + store.describe() +
-                                          " (run 'mre features build --spec config/features/" + set +
-                                          ".yml --version auto' or 'mre run' first)");
-  }
-  return *found;
+  return detail::resolve_feature_version(store, "", set,
+                                         "run 'mre features build --spec config/features/" + set +
+                                             ".yml --version auto' or 'mre run' first");
 }
 
 const std::vector<double>& column(const Panel& panel, const std::string& name, const std::string& what) {
