@@ -4,6 +4,7 @@
 #include "mre/causal/forest.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <string>
@@ -42,6 +43,8 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
   std::vector<std::vector<Entry>> lists(static_cast<std::size_t>(p));
   std::vector<Entry> entry_buffer(static_cast<std::size_t>(n));
   std::vector<double> wy(static_cast<std::size_t>(n));
+  std::vector<int> counts(static_cast<std::size_t>(n));
+  const int min_leaf = static_cast<int>(std::ceil(options_.min_leaf_weight));
   std::vector<char> left(static_cast<std::size_t>(n));
   // Bootstrap weights are whole counts, so every W_L, W_R is an integer <= n: a table of
   // reciprocals turns the two divisions per candidate split (most of the fit time) into
@@ -51,13 +54,22 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
   for (int t = 0; t < options_.trees; ++t) {
     std::fill(w.begin(), w.end(), 0.0);
     for (int i = 0; i < n; ++i) w[static_cast<std::size_t>(draw(rng))] += 1.0;  // bootstrap
-    for (int i = 0; i < n; ++i) wy[static_cast<std::size_t>(i)] = w[static_cast<std::size_t>(i)] * y(i);
+    for (int i = 0; i < n; ++i) {
+      wy[static_cast<std::size_t>(i)] = w[static_cast<std::size_t>(i)] * y(i);
+      counts[static_cast<std::size_t>(i)] = static_cast<int>(w[static_cast<std::size_t>(i)]);
+    }
+    // Branch-free filtering and partitioning below: whether a row is in the bag (or goes
+    // left) is a coin flip the branch predictor cannot learn, and mispredictions were most of
+    // the fit time.
     for (int j = 0; j < p; ++j) {
       auto& l = lists[static_cast<std::size_t>(j)];
-      l.clear();
+      l.resize(static_cast<std::size_t>(n));
+      std::size_t m = 0;
       for (const int r : order[static_cast<std::size_t>(j)]) {
-        if (w[static_cast<std::size_t>(r)] > 0) l.push_back({r, X(r, j)});
+        l[m] = {r, X(r, j)};
+        m += w[static_cast<std::size_t>(r)] > 0;
       }
+      l.resize(m);
     }
     Tree tree;
     const auto m = lists[0].size();
@@ -93,24 +105,26 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
       double best_sl = 0.0;
       for (int j = 0; j < p; ++j) {
         const auto& l = lists[static_cast<std::size_t>(j)];
-        double wl = 0;
         double sl = 0;
+        // Integer weights (bootstrap counts) index the reciprocal table directly.
+        const int total = static_cast<int>(W);
+        int wli = 0;
         for (std::size_t k = task.begin; k + 1 < task.end; ++k) {
           const int r = l[k].row;
-          wl += w[static_cast<std::size_t>(r)];
+          wli += counts[static_cast<std::size_t>(r)];
           sl += wy[static_cast<std::size_t>(r)];
           const double here = l[k].value;
           const double next = l[k + 1].value;
           if (!(here < next)) continue;  // split only between distinct values
-          const double wr = W - wl;
-          if (wl < options_.min_leaf_weight || wr < options_.min_leaf_weight) continue;
+          const int wri = total - wli;
+          if (wli < min_leaf || wri < min_leaf) continue;
           const double sr = S - sl;
-          const double gain = sl * sl * inverse[static_cast<std::size_t>(wl)] + sr * sr * inverse[static_cast<std::size_t>(wr)];
+          const double gain = sl * sl * inverse[static_cast<std::size_t>(wli)] + sr * sr * inverse[static_cast<std::size_t>(wri)];
           if (gain > best) {
             best = gain;
             best_feature = j;
             best_threshold = 0.5 * (here + next);
-            best_wl = wl;
+            best_wl = wli;
             best_sl = sl;
           }
         }
@@ -143,11 +157,11 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
         std::size_t b = 0;
         for (std::size_t k = task.begin; k < task.end; ++k) {
           const Entry e = l[k];
-          if (left[static_cast<std::size_t>(e.row)]) {
-            l[a++] = e;
-          } else {
-            entry_buffer[b++] = e;
-          }
+          const std::size_t goes = left[static_cast<std::size_t>(e.row)];
+          l[a] = e;
+          entry_buffer[b] = e;
+          a += goes;
+          b += 1 - goes;
         }
         std::copy(entry_buffer.begin(), entry_buffer.begin() + static_cast<std::ptrdiff_t>(b),
                   l.begin() + static_cast<std::ptrdiff_t>(a));
