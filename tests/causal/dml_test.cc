@@ -16,35 +16,13 @@
 #include "mre/causal/xlearner.h"
 #include "mre/core/error.h"
 #include "support/test_support.h"
+#include "causal/simulate.h"
 
 namespace mre::causal {
 namespace {
 
-struct Simulated {
-  Matrix X;
-  Vector t;
-  Vector y;
-  Matrix regimes;  // n x 2 one-hot
-};
-
-// y = theta(regime) t + g(X) + e, t = m(X) + v; g, m linear; e AR(1) with coefficient `rho`.
-Simulated simulate(Eigen::Index n, std::uint64_t seed, double theta_a, double theta_b, double rho = 0.0) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> z;
-  Simulated s{Matrix(n, 3), Vector(n), Vector(n), Matrix::Zero(n, 2)};
-  double e = 0;
-  int regime = 0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (int j = 0; j < 3; ++j) s.X(i, j) = z(rng);
-    if (std::uniform_real_distribution<double>()(rng) < 0.05) regime = 1 - regime;
-    s.regimes(i, regime) = 1.0;
-    s.t(i) = 0.8 * s.X(i, 0) - 0.5 * s.X(i, 1) + z(rng);
-    e = rho * e + z(rng);
-    const double theta = regime == 0 ? theta_a : theta_b;
-    s.y(i) = theta * s.t(i) + 1.5 * s.X(i, 0) + s.X(i, 2) + e;
-  }
-  return s;
-}
+using testdata::Simulated;
+using testdata::simulate;
 
 TEST(Folds, ContiguousFoldsWithAnEmbargoKeepTrainingAwayFromTheTestBlock) {
   const auto folds = contiguous_folds(23, 4, 2);
@@ -155,33 +133,6 @@ TEST(Dml, RegimeEffectsRecoverEachRegimesThetaAndTheWaldTestSeparatesThem) {
   Matrix soft = 0.8 * s.regimes + 0.2 * (Matrix::Ones(s.regimes.rows(), 2) - s.regimes);
   const auto r3 = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 2}, soft, {"A", "B"});
   EXPECT_GT(r3.regimes[0].effect, r3.regimes[1].effect + 1.0);
-}
-
-// Labelled slow in CMake (ctest -L slow): 200 simulated samples.
-TEST(DmlSlow, NinetyFivePercentIntervalsCoverTheTruthAtTheNominalRate) {
-  const auto ols = make_regressor("ols");
-  int covered = 0;
-  const int samples = 200;
-  for (int i = 0; i < samples; ++i) {
-    const auto s = simulate(400, 1000 + static_cast<std::uint64_t>(i), 0.5, 0.5, 0.3);
-    const auto r = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 1});
-    covered += r.ci_low <= 0.5 && 0.5 <= r.ci_high;
-  }
-  // The band: 92-98% of 200 (binomial sd ~1.5 points around 95%).
-  EXPECT_GE(covered, 184) << covered;
-  EXPECT_LE(covered, 196) << covered;
-}
-
-TEST(DmlSlow, PlaceboWithNoEffectRejectsAtTheNominalRate) {
-  const auto ols = make_regressor("ols");
-  int rejected = 0;
-  const int samples = 200;
-  for (int i = 0; i < samples; ++i) {
-    const auto s = simulate(300, 5000 + static_cast<std::uint64_t>(i), 0.0, 0.0, 0.3);
-    rejected += dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 1}).p_value < 0.05;
-  }
-  // 5% nominal: at most 9% of 200 (beyond 3 binomial sds would be a broken test).
-  EXPECT_LE(rejected, 18) << rejected;
 }
 
 TEST(Dml, BadInputIsRefusedNamingTheParameter) {
