@@ -1,0 +1,234 @@
+// See scm.h.
+#include "mre/scm/scm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+
+namespace mre::scm {
+namespace {
+
+[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::kInvalidArgument, "scm graph: " + message); }
+
+// Contemporaneous inputs of each node (equation parents or identity terms), by index.
+std::vector<std::vector<int>> inputs(const Graph& g) {
+  std::vector<std::vector<int>> out(g.nodes.size());
+  for (const auto& e : g.equations) {
+    for (const auto& p : e.parents) out[static_cast<std::size_t>(node_index(g, e.node))].push_back(node_index(g, p));
+  }
+  for (const auto& id : g.identities) {
+    for (const auto& t : id.terms) out[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, t));
+  }
+  return out;
+}
+
+double mean(const Vector& v) { return v.mean(); }
+
+double autocorrelation(const Vector& v) {
+  const double m = mean(v);
+  double num = 0;
+  double den = 0;
+  for (Eigen::Index t = 0; t < v.size(); ++t) {
+    den += (v(t) - m) * (v(t) - m);
+    if (t > 0) num += (v(t) - m) * (v(t - 1) - m);
+  }
+  return den > 0 ? num / den : 0.0;
+}
+
+}  // namespace
+
+int node_index(const Graph& graph, const std::string& node) {
+  const auto it = std::find(graph.nodes.begin(), graph.nodes.end(), node);
+  if (it == graph.nodes.end()) bad("unknown node '" + node + "'");
+  return static_cast<int>(it - graph.nodes.begin());
+}
+
+void validate(const Graph& g) {
+  std::set<std::string> seen;
+  for (const auto& n : g.nodes) {
+    if (!seen.insert(n).second) bad("node '" + n + "' is listed twice");
+  }
+  std::map<std::string, int> defined;
+  for (const auto& e : g.equations) {
+    if (!seen.count(e.node)) bad("equation for unknown node '" + e.node + "'");
+    ++defined[e.node];
+    for (const auto& p : e.parents) {
+      if (!seen.count(p)) bad("node '" + e.node + "': parent '" + p + "' is not defined");
+      if (p == e.node) bad("node '" + e.node + "' is its own contemporaneous parent (use its lag)");
+    }
+  }
+  for (const auto& id : g.identities) {
+    if (!seen.count(id.node)) bad("identity for unknown node '" + id.node + "'");
+    ++defined[id.node];
+    if (id.terms.empty()) bad("identity '" + id.node + "' has no terms");
+    for (const auto& t : id.terms) {
+      if (!seen.count(t)) bad("identity '" + id.node + "': term '" + t + "' is not defined");
+    }
+  }
+  for (const auto& n : g.nodes) {
+    if (defined[n] != 1) bad("node '" + n + "' needs exactly one equation or identity (has " + std::to_string(defined[n]) + ")");
+  }
+  for (const auto& term : g.terminal) {
+    if (!seen.count(term)) bad("terminal node '" + term + "' is not defined");
+    for (const auto& e : g.equations) {
+      if (std::find(e.parents.begin(), e.parents.end(), term) != e.parents.end()) {
+        bad("terminal node '" + term + "' may not be a parent of '" + e.node + "'");
+      }
+    }
+    for (const auto& id : g.identities) {
+      if (std::find(id.terms.begin(), id.terms.end(), term) != id.terms.end()) {
+        bad("terminal node '" + term + "' may not enter the identity of '" + id.node + "'");
+      }
+    }
+  }
+  topological_order(g);  // throws on a cycle
+}
+
+std::vector<int> topological_order(const Graph& g) {
+  const auto in = inputs(g);
+  const auto n = static_cast<int>(g.nodes.size());
+  std::vector<int> state(static_cast<std::size_t>(n), 0);  // 0 new, 1 on the stack, 2 done
+  std::vector<int> order;
+  std::vector<int> path;
+  const std::function<void(int)> visit = [&](int v) {
+    if (state[static_cast<std::size_t>(v)] == 2) return;
+    if (state[static_cast<std::size_t>(v)] == 1) {
+      std::string cycle;
+      const auto start = std::find(path.begin(), path.end(), v);
+      for (auto it = start; it != path.end(); ++it) cycle += g.nodes[static_cast<std::size_t>(*it)] + " -> ";
+      bad("cycle " + cycle + g.nodes[static_cast<std::size_t>(v)]);
+    }
+    state[static_cast<std::size_t>(v)] = 1;
+    path.push_back(v);
+    for (const int p : in[static_cast<std::size_t>(v)]) visit(p);
+    path.pop_back();
+    state[static_cast<std::size_t>(v)] = 2;
+    order.push_back(v);
+  };
+  for (int v = 0; v < n; ++v) visit(v);
+  return order;
+}
+
+Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
+  validate(graph);
+  check_arg(data.cols() == static_cast<Eigen::Index>(graph.nodes.size()), "data", "needs one column per node");
+  if (!data.allFinite()) throw Error(ErrorCode::kDataError, "scm data: missing or non-finite values");
+  const Eigen::Index T = data.rows() - 1;
+  Fitted out;
+  out.graph = graph;
+  out.hac_lag = hac_lag >= 0 ? hac_lag : causal::newey_west_lag(T);
+  for (const auto& e : graph.equations) {
+    const int y = node_index(graph, e.node);
+    const Eigen::Index k = 1 + (e.own_lag ? 1 : 0) + static_cast<Eigen::Index>(e.parents.size());
+    if (T <= k + 2) throw Error(ErrorCode::kDataError, "scm data: too few rows to estimate '" + e.node + "'");
+    Matrix X(T, k);
+    X.col(0).setOnes();
+    Eigen::Index c = 1;
+    if (e.own_lag) X.col(c++) = data.col(y).head(T);
+    for (const auto& p : e.parents) X.col(c++) = data.col(node_index(graph, p)).tail(T);
+    const Vector target = data.col(y).tail(T);
+    const auto fit = causal::ols_with_covariance(X, target, causal::StandardError::kHac, out.hac_lag);
+    FittedEquation f;
+    f.node = e.node;
+    f.parents = e.parents;
+    f.intercept = fit.coefficients(0);
+    c = 1;
+    if (e.own_lag) f.phi = fit.coefficients(c++);
+    for (std::size_t j = 0; j < e.parents.size(); ++j) f.beta.push_back(fit.coefficients(c++));
+    f.covariance = fit.covariance;
+    const Vector& u = fit.residuals;
+    const double m2 = (u.array() - u.mean()).square().mean();
+    const double m4 = (u.array() - u.mean()).pow(4).mean();
+    f.kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0.0;
+    f.residual_acf1 = autocorrelation(u);
+    f.squared_acf1 = autocorrelation(u.array().square().matrix());
+    const double total = (target.array() - target.mean()).square().sum();
+    f.r2 = total > 0 ? 1.0 - u.squaredNorm() / total : 0.0;
+    out.equations.push_back(std::move(f));
+  }
+  return out;
+}
+
+namespace {
+
+// The structural part of node's equation at row t given values x (rows t-1 and t).
+double structural(const Fitted& m, const FittedEquation& f, const Matrix& x, Eigen::Index t, int node) {
+  double v = f.intercept;
+  if (f.phi != 0.0) v += f.phi * x(t - 1, node);
+  for (std::size_t j = 0; j < f.parents.size(); ++j) v += f.beta[j] * x(t, node_index(m.graph, f.parents[j]));
+  return v;
+}
+
+}  // namespace
+
+Matrix abduct(const Fitted& model, const Matrix& data) {
+  Matrix u = Matrix::Zero(data.rows(), data.cols());
+  for (const auto& f : model.equations) {
+    const int node = node_index(model.graph, f.node);
+    for (Eigen::Index t = 1; t < data.rows(); ++t) u(t, node) = data(t, node) - structural(model, f, data, t, node);
+  }
+  return u;
+}
+
+Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions) {
+  const auto& g = model.graph;
+  check_arg(factual.cols() == static_cast<Eigen::Index>(g.nodes.size()) && shocks.rows() == factual.rows() &&
+                shocks.cols() == factual.cols(),
+            "predict", "factual data and shocks must be T x nodes");
+  std::vector<std::vector<const Intervention*>> by_node(g.nodes.size());
+  for (const auto& iv : interventions) {
+    const int node = node_index(g, iv.node);
+    for (const auto& id : g.identities) {
+      if (id.node == iv.node) {
+        throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': it is defined by an identity (" +
+                                                     iv.node + " = sum of its terms); intervene on a term instead");
+      }
+    }
+    if (iv.from < 1 || iv.to < iv.from || iv.to >= factual.rows()) {
+      throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': rows " + std::to_string(iv.from) +
+                                                   ".." + std::to_string(iv.to) + " are outside the data (1.." +
+                                                   std::to_string(factual.rows() - 1) + ")");
+    }
+    by_node[static_cast<std::size_t>(node)].push_back(&iv);
+  }
+  std::vector<const FittedEquation*> equation_of(g.nodes.size(), nullptr);
+  for (const auto& f : model.equations) equation_of[static_cast<std::size_t>(node_index(g, f.node))] = &f;
+  std::vector<const Identity*> identity_of(g.nodes.size(), nullptr);
+  for (const auto& id : g.identities) identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
+  const auto order = topological_order(g);
+  Matrix x = factual;  // row 0 stays factual
+  for (Eigen::Index t = 1; t < x.rows(); ++t) {
+    for (const int node : order) {
+      const auto n = static_cast<std::size_t>(node);
+      const Intervention* active = nullptr;
+      for (const auto* iv : by_node[n]) {
+        if (t >= iv->from && t <= iv->to) active = iv;
+      }
+      if (active) {
+        x(t, node) = active->shift ? factual(t, node) + active->value : active->value;
+        continue;
+      }
+      if (identity_of[n]) {
+        double sum = 0;
+        for (const auto& term : identity_of[n]->terms) sum += x(t, node_index(g, term));
+        x(t, node) = sum;
+        continue;
+      }
+      const auto& f = *equation_of[n];
+      const double now = structural(model, f, x, t, node);
+      // The same inputs as in the factual world give the factual value itself: f + (x - f)
+      // need not round back to x, and do(X = observed X) must reproduce the data exactly.
+      const double then = structural(model, f, factual, t, node);
+      x(t, node) = now == then ? factual(t, node) : now + shocks(t, node);
+    }
+  }
+  return x;
+}
+
+}  // namespace mre::scm

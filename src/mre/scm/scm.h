@@ -1,0 +1,87 @@
+// A linear structural causal model over daily changes (seed 002): each non-identity node
+// x_t = a + phi x_{t-1} + sum_k beta_k parent_k,t + u_t, deterministic identities (R3M = EFFR +
+// TP), terminal nodes nothing may depend on (STOCK). Estimation equation by equation (OLS with
+// HAC standard errors); counterfactuals by abduction (residuals are the shocks), action
+// (do(X = path) replaces X's equation) and prediction (the same shocks propagated).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/causal/inference.h"
+#include "mre/core/linalg.h"
+
+namespace mre::scm {
+
+struct Equation {
+  std::string node{};
+  std::vector<std::string> parents{};  // contemporaneous parents
+  bool own_lag = true;
+};
+
+struct Identity {
+  std::string node{};
+  std::vector<std::string> terms{};  // node = sum of terms
+};
+
+struct Graph {
+  std::vector<std::string> nodes{};  // data column order
+  std::vector<Equation> equations{};
+  std::vector<Identity> identities{};
+  std::vector<std::string> terminal{};  // may not be a parent or identity term of anything
+};
+
+// InvalidArgument naming the node for: an undefined parent or term, a node without an
+// equation or identity (or with both), an arrow out of a terminal node, a cycle (listing it).
+void validate(const Graph& graph);
+// Node indices in an order where every node comes after its contemporaneous parents.
+std::vector<int> topological_order(const Graph& graph);
+
+struct FittedEquation {
+  std::string node{};
+  std::vector<std::string> parents{};
+  double intercept = 0.0;
+  double phi = 0.0;             // own lag (0 when not used)
+  std::vector<double> beta{};   // per parent
+  Matrix covariance;            // HAC covariance of [intercept, phi?, beta...]
+  double kurtosis = 0.0;        // of the residuals (3 for a normal)
+  double residual_acf1 = 0.0;   // first autocorrelation of the residuals
+  double squared_acf1 = 0.0;    // first autocorrelation of the squared residuals
+  double r2 = 0.0;
+};
+
+struct Fitted {
+  Graph graph{};
+  std::vector<FittedEquation> equations{};  // in graph.equations order
+  int hac_lag = 0;
+};
+
+// REQUIRES: data T x N in graph.nodes order (changes/returns), finite, T > parameters + 2.
+// Rows 1..T-1 are used (row 0 only as the first lag). Each equation reads only its own node,
+// its lag and its parents, so a terminal node's data never enter an upstream estimate.
+Fitted fit(const Graph& graph, const Matrix& data, int hac_lag = -1);
+
+// Abduction: u_t = x_t - (a + phi x_{t-1} + beta . parents_t) for t >= 1 (row 0 and identity
+// columns are 0).
+Matrix abduct(const Fitted& model, const Matrix& data);
+
+// An intervention: from row `from` to `to` (inclusive), node := value (level) or node :=
+// factual + value (shift).
+struct Intervention {
+  std::string node{};
+  Eigen::Index from = 1;
+  Eigen::Index to = 0;
+  double value = 0.0;
+  bool shift = false;
+};
+
+// Prediction: row 0 as given, then every row from the equations with the shocks, the
+// interventions replacing their nodes' equations. With the factual data's own shocks and no
+// intervention (or do(X = observed X)) it returns the factual data bit for bit.
+Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions);
+
+int node_index(const Graph& graph, const std::string& node);
+
+}  // namespace mre::scm
