@@ -13,18 +13,6 @@
 namespace mre::causal {
 namespace {
 
-Matrix take_rows(const Matrix& m, const std::vector<Eigen::Index>& index) {
-  Matrix out(static_cast<Eigen::Index>(index.size()), m.cols());
-  for (std::size_t i = 0; i < index.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
-  return out;
-}
-
-Vector take(const Vector& v, const std::vector<Eigen::Index>& index) {
-  Vector out(static_cast<Eigen::Index>(index.size()));
-  for (std::size_t i = 0; i < index.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(index[i]);
-  return out;
-}
-
 double r_squared(const Vector& actual, const Vector& residual) {
   const double total = (actual.array() - actual.mean()).square().sum();
   return total > 0 ? 1.0 - residual.squaredNorm() / total : 0.0;
@@ -54,9 +42,9 @@ Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
     const Matrix Xtr = take_rows(X, fold.train);
     const Matrix Xte = take_rows(X, fold.test);
     auto ly = model_y.fresh();
-    ly->fit(Xtr, take(y, fold.train));
+    ly->fit(Xtr, take_rows(y, fold.train));
     auto mt = model_t.fresh();
-    mt->fit(Xtr, take(t, fold.train));
+    mt->fit(Xtr, take_rows(t, fold.train));
     const Vector py = ly->predict(Xte);
     const Vector pt = mt->predict(Xte);
     for (std::size_t i = 0; i < fold.test.size(); ++i) {

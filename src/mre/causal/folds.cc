@@ -56,4 +56,16 @@ std::vector<Fold> shuffled_folds(Eigen::Index n, int k, std::uint64_t seed) {
   return out;
 }
 
+Matrix take_rows(const Matrix& m, const std::vector<Eigen::Index>& index) {
+  Matrix out(static_cast<Eigen::Index>(index.size()), m.cols());
+  for (std::size_t i = 0; i < index.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
+  return out;
+}
+
+Vector take_rows(const Vector& v, const std::vector<Eigen::Index>& index) {
+  Vector out(static_cast<Eigen::Index>(index.size()));
+  for (std::size_t i = 0; i < index.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(index[i]);
+  return out;
+}
+
 }  // namespace mre::causal

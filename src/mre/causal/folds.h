@@ -20,4 +20,8 @@ struct Fold {
 std::vector<Fold> contiguous_folds(Eigen::Index n, int k, int embargo);
 std::vector<Fold> shuffled_folds(Eigen::Index n, int k, std::uint64_t seed);
 
+// The rows of a fold.
+Matrix take_rows(const Matrix& m, const std::vector<Eigen::Index>& index);
+Vector take_rows(const Vector& v, const std::vector<Eigen::Index>& index);
+
 }  // namespace mre::causal

@@ -118,14 +118,14 @@ class Lasso final : public Regressor {
     std::vector<double> error(path.size(), 0.0);
     if (k >= 2) {
       for (const auto& fold : contiguous_folds(n, k, 0)) {
-        const Matrix Xtr = rows(X, fold.train);
-        const Vector ytr = rows(y, fold.train);
+        const Matrix Xtr = take_rows(X, fold.train);
+        const Vector ytr = take_rows(y, fold.train);
         const Standardiser s(Xtr);
         const Matrix Ztr = s.apply(Xtr);
         const double b0 = ytr.mean();
         const Vector yctr = ytr.array() - b0;
-        const Matrix Zte = s.apply(rows(X, fold.test));
-        const Vector yte = rows(y, fold.test);
+        const Matrix Zte = s.apply(take_rows(X, fold.test));
+        const Vector yte = take_rows(y, fold.test);
         Vector beta = Vector::Zero(X.cols());
         for (std::size_t i = 0; i < path.size(); ++i) {
           beta = lasso_coordinate_descent(Ztr, yctr, path[i], beta, options_.lasso_tol, options_.lasso_max_iter);
@@ -148,16 +148,6 @@ class Lasso final : public Regressor {
   double lambda() const { return lambda_; }
 
  private:
-  static Matrix rows(const Matrix& m, const std::vector<Eigen::Index>& index) {
-    Matrix out(static_cast<Eigen::Index>(index.size()), m.cols());
-    for (std::size_t i = 0; i < index.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
-    return out;
-  }
-  static Vector rows(const Vector& v, const std::vector<Eigen::Index>& index) {
-    Vector out(static_cast<Eigen::Index>(index.size()));
-    for (std::size_t i = 0; i < index.size(); ++i) out(static_cast<Eigen::Index>(i)) = v(index[i]);
-    return out;
-  }
   LearnerOptions options_;
   std::optional<Standardiser> standardiser_;
   double intercept_ = 0.0;

@@ -21,6 +21,7 @@
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
+#include "mre/workflows/detail/hmm_settings.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -267,22 +268,8 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
   spec.name = root["name"].Scalar();
   if (root["feature_set"]) spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
-  if (const YAML::Node h = root["hmm"]) {
-    // n_states is not here: MR-IMPL-02 fixes 6 (global) and 3 (MUNI).
-    only_keys(path, h, {"covariance", "n_iter", "tol", "n_init", "seed", "min_covar"}, "hmm: ");
-    if (h["covariance"]) {
-      try {
-        spec.hmm.covariance = hmm::parse_covariance(h["covariance"].Scalar());
-      } catch (const Error& e) {
-        fail(path, h["covariance"], e.what());
-      }
-    }
-    if (h["n_iter"]) spec.hmm.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
-    if (h["tol"]) spec.hmm.tol = scalar<double>(path, h["tol"], "tol");
-    if (h["n_init"]) spec.hmm.n_init = scalar<int>(path, h["n_init"], "n_init");
-    if (h["seed"]) spec.hmm.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
-    if (h["min_covar"]) spec.hmm.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
-  }
+  // n_states is not a setting here: MR-IMPL-02 fixes 6 (global) and 3 (MUNI).
+  if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, false);
   if (root["retrain_every_months"]) {
     spec.retrain_every_months = scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
     if (spec.retrain_every_months < 1) fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
@@ -700,23 +687,19 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     last_key = key;
     const bool muni = instrument == "MUNI";
     buffer += row.text;  // the input columns exactly as they were
-    const auto& g = result.global;
-    buffer += ',';
-    buffer += model.global.definition.profiles[static_cast<std::size_t>(g.label)].label;
-    buffer += ',';
-    codec::append_probability(buffer, g.confidence);
-    buffer += ",\"";
-    codec::append_probabilities(buffer, model.global.definition, g, "\"\"");
-    buffer += '"';
-    if (muni) {
-      const auto& m = result.muni;
+    // label, confidence and the probability object (quoted for CSV) of one model.
+    const auto cells = [&](const hier::ModelDefinition& definition, const hier::ComponentOutput& o) {
       buffer += ',';
-      buffer += model.muni.definition.profiles[static_cast<std::size_t>(m.label)].label;
+      buffer += definition.profiles[static_cast<std::size_t>(o.label)].label;
       buffer += ',';
-      codec::append_probability(buffer, m.confidence);
+      codec::append_probability(buffer, o.confidence);
       buffer += ",\"";
-      codec::append_probabilities(buffer, model.muni.definition, m, "\"\"");
+      codec::append_probabilities(buffer, definition, o, "\"\"");
       buffer += '"';
+    };
+    cells(model.global.definition, result.global);
+    if (muni) {
+      cells(model.muni.definition, result.muni);
     } else {
       buffer += ",,,";
     }

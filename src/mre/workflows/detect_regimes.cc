@@ -14,6 +14,7 @@
 #include "mre/regimes/kmeans/kmeans.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
+#include "mre/workflows/detail/hmm_settings.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -63,22 +64,7 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) {
   }
   if (root["columns"]) spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
   if (root["labels"]) spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
-  if (const YAML::Node h = root["hmm"]) {
-    only_keys(path, h, {"n_states", "covariance", "n_iter", "tol", "n_init", "seed", "min_covar"}, "hmm: ");
-    if (h["n_states"]) spec.hmm.n_states = scalar<int>(path, h["n_states"], "n_states");
-    if (h["covariance"]) {
-      try {
-        spec.hmm.covariance = regimes::hmm::parse_covariance(h["covariance"].Scalar());
-      } catch (const Error& e) {
-        fail(path, h["covariance"], e.what());
-      }
-    }
-    if (h["n_iter"]) spec.hmm.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
-    if (h["tol"]) spec.hmm.tol = scalar<double>(path, h["tol"], "tol");
-    if (h["n_init"]) spec.hmm.n_init = scalar<int>(path, h["n_init"], "n_init");
-    if (h["seed"]) spec.hmm.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
-    if (h["min_covar"]) spec.hmm.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
-  }
+  if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, true);
   if (spec.method == "hmm") spec.walk_forward = regimes::WalkForwardConfig{};
   if (const YAML::Node w = root["walk_forward"]) {
     if (w.IsScalar() && w.Scalar() == "off") {

@@ -112,28 +112,12 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) {
   return spec;
 }
 
-EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
-                            const std::string& outcome, int horizon) {
-  if (horizon < 1) throw Error(ErrorCode::kInvalidArgument, "horizon: must be >= 1 month (got " + std::to_string(horizon) + ")");
-  const auto found = spec.outcomes.find(outcome);
-  if (found == spec.outcomes.end()) {
-    std::string known;
-    for (const auto& [name, o] : spec.outcomes) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown '" + outcome + "' (known: " + known + ")");
-  }
-  const auto features = newest_features(store, spec.feature_set);
-  const Panel panel = store.read_features(features.version, std::nullopt, std::nullopt);
-  const auto& dates = panel.dates();
-  const auto n = static_cast<Eigen::Index>(panel.rows());
-  const auto& t_col = column(panel, treatment, "treatment");
-  const auto& level = column(panel, found->second.feature, "outcome");
-  std::vector<const std::vector<double>*> controls;
-  for (const auto& c : spec.controls) controls.push_back(&column(panel, c, "control"));
-
-  // Regime probabilities on the grid, as of each date (the newest row on or before it).
-  EffectsPanel out;
-  out.feature_version = features.version;
-  std::vector<std::vector<double>> regime_at(static_cast<std::size_t>(n));
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec) {
+  EffectsSource source;
+  source.feature_version = newest_features(store, spec.feature_set).version;
+  source.panel = store.read_features(source.feature_version, std::nullopt, std::nullopt);
+  const auto& dates = source.panel.dates();
+  source.regime_at.resize(dates.size());
   if (!spec.regimes.empty()) {
     std::optional<store::RegimeModel> model;
     for (const auto& m : store.list_regime_models()) {
@@ -142,15 +126,45 @@ EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, 
     if (!model) {
       throw Error(ErrorCode::kNotFound, "no regime version of spec '" + spec.regimes + "' (run 'mre run' or 'mre regimes fit --spec config/regimes/" + spec.regimes + ".yml --version auto')");
     }
-    out.regime_version = model->version;
-    out.regime_names = model->labels;
+    source.regime_version = model->version;
+    source.regime_names = model->labels;
+    // Regime probabilities on the grid, as of each date (the newest row on or before it).
     const auto rows = store.read_regimes(model->version, std::nullopt, std::nullopt);
     std::size_t j = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      while (j < rows.size() && rows[j].date <= dates[static_cast<std::size_t>(i)]) ++j;
-      if (j > 0) regime_at[static_cast<std::size_t>(i)] = rows[j - 1].probabilities;
+    for (std::size_t i = 0; i < dates.size(); ++i) {
+      while (j < rows.size() && rows[j].date <= dates[i]) ++j;
+      if (j > 0) source.regime_at[i] = rows[j - 1].probabilities;
     }
   }
+  return source;
+}
+
+EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
+                            const std::string& outcome, int horizon) {
+  return assemble_panel(load_effects_source(store, spec), spec, treatment, outcome, horizon);
+}
+
+EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
+                            const std::string& outcome, int horizon) {
+  if (horizon < 1) throw Error(ErrorCode::kInvalidArgument, "horizon: must be >= 1 month (got " + std::to_string(horizon) + ")");
+  const auto found = spec.outcomes.find(outcome);
+  if (found == spec.outcomes.end()) {
+    std::string known;
+    for (const auto& [name, o] : spec.outcomes) known += (known.empty() ? "" : ", ") + name;
+    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown '" + outcome + "' (known: " + known + ")");
+  }
+  const Panel& panel = source.panel;
+  const auto& dates = panel.dates();
+  const auto n = static_cast<Eigen::Index>(panel.rows());
+  const auto& t_col = column(panel, treatment, "treatment");
+  const auto& level = column(panel, found->second.feature, "outcome");
+  std::vector<const std::vector<double>*> controls;
+  for (const auto& c : spec.controls) controls.push_back(&column(panel, c, "control"));
+  EffectsPanel out;
+  out.feature_version = source.feature_version;
+  out.regime_version = source.regime_version;
+  out.regime_names = source.regime_names;
+  const auto& regime_at = source.regime_at;
   const std::size_t R = out.regime_names.size();
   int max_lag = 0;
   for (int l : spec.lags) max_lag = std::max(max_lag, l);
@@ -534,12 +548,9 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   version.spec_name = spec.name;
   version.spec_hash = spec.hash;
   version.spec_text = spec.canonical_text;
-  version.feature_version = newest_features(store, spec.feature_set).version;
-  if (!spec.regimes.empty()) {
-    for (const auto& m : store.list_regime_models()) {
-      if (m.spec_name == spec.regimes) version.regime_version = m.version;
-    }
-  }
+  const EffectsSource source = load_effects_source(store, spec);
+  version.feature_version = source.feature_version;
+  version.regime_version = source.regime_version;
   version.version = options.version == "auto"
                         ? "E_" + spec.name + "_" +
                               fnv1a_hex(spec.hash + version.feature_version + version.regime_version).substr(0, 8)
@@ -559,7 +570,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
       for (const int h : spec.horizons) {
         const std::string cell = treatment + "/" + outcome + "/" + std::to_string(h);
         try {
-          const auto panel = assemble_panel(store, spec, treatment, outcome, h);
+          const auto panel = assemble_panel(source, spec, treatment, outcome, h);
           EffectQuery query;
           query.treatment = treatment;
           query.outcome = outcome;
@@ -653,12 +664,13 @@ std::string effects_to_json(const std::vector<store::EffectRow>& rows) {
 std::size_t export_panels(const store::Store& store, const std::filesystem::path& spec_path,
                           const std::filesystem::path& directory) {
   const auto spec = load_effects_spec(spec_path);
+  const EffectsSource source = load_effects_source(store, spec);
   std::filesystem::create_directories(directory);
   std::size_t files = 0;
   for (const auto& treatment : spec.treatments) {
     for (const auto& [outcome, o] : spec.outcomes) {
       for (const int h : spec.horizons) {
-        const auto panel = assemble_panel(store, spec, treatment, outcome, h);
+        const auto panel = assemble_panel(source, spec, treatment, outcome, h);
         std::string text = "date,y,t";
         for (const auto& c : panel.control_names) text += "," + c;
         text += "\n";

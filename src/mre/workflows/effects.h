@@ -69,7 +69,20 @@ struct EffectsPanel {
   std::vector<double> latest_regime_probabilities{};
 };
 
-// Assembles the panel for one treatment, outcome and horizon from the store.
+// What every cell of a grid reads, loaded once: the newest feature version of the spec's set
+// and the newest regime version's probabilities as of each grid date.
+struct EffectsSource {
+  std::string feature_version{};
+  Panel panel{};
+  std::string regime_version{};
+  std::vector<std::string> regime_names{};
+  std::vector<std::vector<double>> regime_at{};  // per grid date; empty before the first regime row
+};
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec);
+
+// Assembles the panel for one treatment, outcome and horizon.
+EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
+                            const std::string& outcome, int horizon);
 EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
                             const std::string& outcome, int horizon);
 

@@ -1,0 +1,35 @@
+// See hmm_settings.h.
+#include "mre/workflows/detail/hmm_settings.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mre/core/error.h"
+#include "mre/workflows/detail/yaml_file.h"
+
+namespace mre::workflows::detail {
+
+void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h, regimes::hmm::GaussianHmmConfig& config,
+                        bool allow_n_states) {
+  std::vector<std::string> keys = {"covariance", "n_iter", "tol", "n_init", "seed", "min_covar"};
+  if (allow_n_states) keys.insert(keys.begin(), "n_states");
+  only_keys(path, h, keys, "hmm: ");
+  if (allow_n_states && h["n_states"]) config.n_states = scalar<int>(path, h["n_states"], "n_states");
+  if (h["covariance"]) {
+    try {
+      config.covariance = regimes::hmm::parse_covariance(h["covariance"].Scalar());
+    } catch (const Error& e) {
+      fail(path, h["covariance"], e.what());
+    }
+  }
+  if (h["n_iter"]) config.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
+  if (h["tol"]) config.tol = scalar<double>(path, h["tol"], "tol");
+  if (h["n_init"]) config.n_init = scalar<int>(path, h["n_init"], "n_init");
+  if (h["seed"]) config.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
+  if (h["min_covar"]) config.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
+}
+
+}  // namespace mre::workflows::detail
