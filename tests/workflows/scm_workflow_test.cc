@@ -131,15 +131,8 @@ TEST_F(ScmOnSnapshot, HistoricalCounterfactualMatchesItsAnalyticValue) {
   EXPECT_NE(gap, 0.0);
 }
 
-double kurtosis(const Vector& v) {
-  const Eigen::ArrayXd c = v.array() - v.mean();
-  const double m2 = c.square().mean();
-  return c.pow(4).mean() / (m2 * m2);
-}
-double acf1(const Vector& v) {
-  const Eigen::ArrayXd c = v.array() - v.mean();
-  return (c.head(c.size() - 1) * c.tail(c.size() - 1)).sum() / c.square().sum();
-}
+double kurtosis(const Vector& v) { return scm::sample_kurtosis(v); }
+double acf1(const Vector& v) { return scm::first_autocorrelation(v); }
 
 TEST_F(ScmOnSnapshot, StudentTAndBlockBootstrapReproduceTheResidualsTailsAndClustering) {
   const auto& m = fitted_->model;

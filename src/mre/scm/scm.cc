@@ -27,10 +27,16 @@ std::vector<std::vector<int>> inputs(const Graph& g) {
   return out;
 }
 
-double mean(const Vector& v) { return v.mean(); }
+}  // namespace
 
-double autocorrelation(const Vector& v) {
-  const double m = mean(v);
+double sample_kurtosis(const Vector& v) {
+  const Eigen::ArrayXd c = v.array() - v.mean();
+  const double m2 = c.square().mean();
+  return m2 > 0 ? c.pow(4).mean() / (m2 * m2) : 0.0;
+}
+
+double first_autocorrelation(const Vector& v) {
+  const double m = v.mean();
   double num = 0;
   double den = 0;
   for (Eigen::Index t = 0; t < v.size(); ++t) {
@@ -39,8 +45,6 @@ double autocorrelation(const Vector& v) {
   }
   return den > 0 ? num / den : 0.0;
 }
-
-}  // namespace
 
 int node_index(const Graph& graph, const std::string& node) {
   const auto it = std::find(graph.nodes.begin(), graph.nodes.end(), node);
@@ -142,11 +146,9 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
     for (std::size_t j = 0; j < e.parents.size(); ++j) f.beta.push_back(fit.coefficients(c++));
     f.covariance = fit.covariance;
     const Vector& u = fit.residuals;
-    const double m2 = (u.array() - u.mean()).square().mean();
-    const double m4 = (u.array() - u.mean()).pow(4).mean();
-    f.kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0.0;
-    f.residual_acf1 = autocorrelation(u);
-    f.squared_acf1 = autocorrelation(u.array().square().matrix());
+    f.kurtosis = sample_kurtosis(u);
+    f.residual_acf1 = first_autocorrelation(u);
+    f.squared_acf1 = first_autocorrelation(u.array().square().matrix());
     const double total = (target.array() - target.mean()).square().sum();
     f.r2 = total > 0 ? 1.0 - u.squaredNorm() / total : 0.0;
     out.equations.push_back(std::move(f));

@@ -102,6 +102,11 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
 
 int node_index(const Graph& graph, const std::string& node);
 
+// Residual diagnostics: the sample kurtosis m4 / m2^2 (3 for a normal) and the first
+// autocorrelation (of the squares: volatility clustering).
+double sample_kurtosis(const Vector& v);
+double first_autocorrelation(const Vector& v);
+
 // Interventions checked and grouped by node, values in log-level units (shared by predict and
 // the simulator).
 struct PreparedIntervention {
