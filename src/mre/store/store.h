@@ -260,9 +260,11 @@ class Store {
   virtual std::vector<EffectRow> read_effects(const std::string& version) const = 0;
 };
 
-// Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for
-// PostgreSQL (when built in), anything else is an SQLite file path (created when missing and
+// Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." or
+// "postgres://..." for PostgreSQL, anything else is an SQLite file path (created when missing and
 // `create` is true). Migrates the schema when writable. Throws StoreError naming the target.
 std::unique_ptr<Store> open_store(const std::string& target, bool create = true);
+// The --db value as it may be printed: a PostgreSQL URL's password replaced by "***".
+std::string printable_target(const std::string& target);
 
 }  // namespace mre::store
