@@ -1,5 +1,8 @@
-// The store contract: one suite, run against every backend (memory and SQLite here; the
-// PostgreSQL backend joins when it exists). Revisions, as-of views, all-or-nothing writes.
+// The store contract: one suite, run against every backend. The memory and SQLite instances are
+// in store_contract_backends_test.cc, PostgreSQL's in postgres_store_test.cc (against a
+// throwaway server). Revisions, as-of views, all-or-nothing writes, version tags.
+#include "store/store_contract.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,25 +10,9 @@
 #include <memory>
 
 #include "mre/core/error.h"
-#include "mre/store/memory/memory_store.h"
-#include "mre/store/sqlite/sqlite_store.h"
-#include "support/test_support.h"
 
 namespace mre::store {
 namespace {
-
-using mre::testing::TempDir;
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<Store>(const TempDir&)> open;
-};
-
-class StoreContract : public ::testing::TestWithParam<Backend> {
- protected:
-  std::unique_ptr<Store> open() { return GetParam().open(dir_); }
-  TempDir dir_;
-};
 
 Date d(const char* iso) { return *Date::parse(iso); }
 
@@ -390,14 +377,6 @@ TEST_P(StoreContract, EffectsVersionRoundTripsAndIsBoundToSpecFeaturesAndRegimes
   EXPECT_EQ(store->list_effect_versions()[0].rows, 2u);
   EXPECT_THROW(store->read_effects("NOPE"), Error);
 }
-
-INSTANTIATE_TEST_SUITE_P(
-    Backends, StoreContract,
-    ::testing::Values(
-        Backend{"memory", [](const TempDir&) { return std::make_unique<MemoryStore>(); }},
-        Backend{"sqlite",
-                [](const TempDir& dir) { return std::make_unique<SqliteStore>(dir / "t.db", true); }}),
-    [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace mre::store
