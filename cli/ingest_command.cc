@@ -97,6 +97,8 @@ void register_run(CLI::App& app, Action& action) {
   cmd->callback([args, &action] {
     action = [args] {
       auto store = store::open_store(args->common.db, true);
+      // The --db value for the hints below, with any password redacted.
+      const std::string db = store::printable_target(args->common.db);
       say("run: store " + store->describe() + ", universe " + args->common.universe);
       const auto start = std::chrono::steady_clock::now();
       const auto report = workflows::ingest(*store, to_options(*args));
@@ -139,8 +141,8 @@ void register_run(CLI::App& app, Action& action) {
         const bool approved = !store->list_approvals(trained.record.version).empty();
         if (!approved) {
           say("      (mapping not yet signed off: `mre classify mapping-report " + trained.record.version +
-              " --db " + args->common.db + "`, then `mre classify approve " + trained.record.version +
-              " --by NAME --db " + args->common.db + "`)");
+              " --db " + db + "`, then `mre classify approve " + trained.record.version +
+              " --by NAME --db " + db + "`)");
         }
       }
       {
@@ -151,7 +153,7 @@ void register_run(CLI::App& app, Action& action) {
                         effects.written ? "estimated" : "up to date", effects.rows,
                         effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), effects.version,
-                        args->common.db));
+                        db));
       }
       const auto series = store->list_series();
       std::size_t rows = 0;
@@ -159,7 +161,7 @@ void register_run(CLI::App& app, Action& action) {
       say(fmt::format("done: the store holds {} series ({} rows), {} feature versions and {} regime versions. "
                       "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
                       series.size(), rows, store->list_feature_versions().size(),
-                      store->list_regime_models().size(), args->common.db, args->common.db));
+                      store->list_regime_models().size(), db, db));
       return 0;
     };
   });
