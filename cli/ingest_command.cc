@@ -11,6 +11,7 @@
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/effects.h"
+#include "mre/workflows/scm.h"
 #include "mre/workflows/ingest.h"
 
 namespace mre::cli {
@@ -91,7 +92,9 @@ void register_run(CLI::App& app, Action& action) {
       "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's two\n"
       "HMMs and their state-to-label mapping, tag C_gmr_<hash>; ends by printing the current\n"
       "classification), effects (config/effects.yml: the grid of causal effects of Fed, CPI and GDP\n"
-      "shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>).\n"
+      "shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>), scm\n"
+      "(config/scm/policy_transmission.yml: seed 002's structural causal model, tag S_<name>_<hash>;\n"
+      "a historical counterfactual and one stored scenario per intervention type).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
@@ -104,7 +107,7 @@ void register_run(CLI::App& app, Action& action) {
       const auto report = workflows::ingest(*store, to_options(*args));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/5] ingest: " + summary_line(report, seconds));
+      say("[1/6] ingest: " + summary_line(report, seconds));
       const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
       for (const char* name : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -112,7 +115,7 @@ void register_run(CLI::App& app, Action& action) {
             *store, {.spec_path = config / (std::string(name) + ".yml"),
                      .version = "auto",
                      .universe_path = args->common.universe});
-        say(fmt::format("[2/5] features {}: {} ({:.2f} s)", name,
+        say(fmt::format("[2/6] features {}: {} ({:.2f} s)", name,
                         built.written ? "built " + built.version : built.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
       }
@@ -121,7 +124,7 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto fitted = workflows::detect_regimes(
             *store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
-        say(fmt::format("[3/5] regimes {}: {} ({:.2f} s)", name,
+        say(fmt::format("[3/6] regimes {}: {} ({:.2f} s)", name,
                         fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         if (fitted.latest) {
@@ -133,7 +136,7 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto spec = std::filesystem::path(args->common.universe).parent_path() / "classifier" / "gmr.yml";
         const auto trained = workflows::train_classifier(*store, {.version = "auto", .spec_path = spec});
-        say(fmt::format("[4/5] classify gmr: {} ({:.2f} s)",
+        say(fmt::format("[4/6] classify gmr: {} ({:.2f} s)",
                         trained.written ? "trained " + trained.record.version : trained.record.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         const auto current = workflows::current_classification(*store, trained.record.version);
@@ -149,11 +152,41 @@ void register_run(CLI::App& app, Action& action) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto spec = std::filesystem::path(args->common.universe).parent_path() / "effects.yml";
         const auto effects = workflows::run_effects(*store, {.spec_path = spec, .version = "auto"});
-        say(fmt::format("[5/5] effects: {} {} ({} estimates{}, {:.1f} s); `mre effects show {} --db {}`", effects.version,
+        say(fmt::format("[5/6] effects: {} {} ({} estimates{}, {:.1f} s); `mre effects show {} --db {}`", effects.version,
                         effects.written ? "estimated" : "up to date", effects.rows,
                         effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), effects.version,
                         db));
+      }
+      {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "scm" / "policy_transmission.yml";
+        const auto fitted = workflows::fit_scm(*store, {.spec_path = spec, .universe_path = args->common.universe, .version = "auto"});
+        say(fmt::format("[6/6] scm: {} ({:.2f} s); `mre scm show {} --db {}`",
+                        fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), fitted.version,
+                        db));
+        const auto cf = workflows::counterfactual(fitted.model, {workflows::parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
+        say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {}", cf.terminal,
+                        100 * cf.terminal_gap_window, cf.window_end.iso()));
+        const auto loaded = workflows::load_scm_spec(spec);
+        const char* generators[] = {"student-t", "block-bootstrap", "regime-bootstrap"};
+        std::size_t i = 0;
+        for (const auto& named : loaded.scenarios) {
+          workflows::ScenarioOptions options;
+          options.name = named.name;
+          for (const auto& d : named.interventions) options.interventions.push_back(workflows::parse_do(d));
+          options.config = {.horizon = 250, .paths = 5000, .seed = 42,
+                            .shocks = scm::parse_shock_kind(generators[i++ % 3]), .mean_block = loaded.mean_block};
+          const auto r = workflows::run_scenario(*store, fitted.version, fitted.model, options);
+          for (const auto& e : r.effects) {
+            if (e.node != cf.terminal) continue;
+            say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon; "
+                            "`mre scm scenarios {} --db {}`",
+                            r.run.id, named.name, r.run.interventions, r.run.shocks, r.run.paths, r.run.horizon,
+                            r.run.start.iso(), e.node, e.mean, r.run.id, db));
+          }
+        }
       }
       const auto series = store->list_series();
       std::size_t rows = 0;

@@ -25,6 +25,12 @@ Graph seed_graph() {
   return g;
 }
 
+// Every node a change of a level starting at 0 (rates in points).
+Levels diff_levels(const Graph& g) {
+  return {.transform = std::vector<Transform>(g.nodes.size(), Transform::kDiff),
+          .start = RowVector::Zero(static_cast<Eigen::Index>(g.nodes.size()))};
+}
+
 struct Truth {
   std::map<std::string, double> a, phi;
   std::map<std::string, std::vector<double>> beta;
@@ -91,10 +97,10 @@ TEST(Scm, CounterfactualMatchesTheAnalyticAnswer) {
   const Matrix data = simulate(g, truth(), 500, 2);
   const auto m = fit(g, data);
   const Matrix u = abduct(m, data);
-  // EFFR 0.5 higher (a shift) on rows 100..149; after the window EFFR's own lag carries the
-  // difference on, d_t = phi_e d_{t-1}; R3M = EFFR + TP moves with it; BONDS's difference is
-  // d_t = phi_b d_{t-1} + beta_b dR3M_t; STOCK's d_t = phi_s d_{t-1} + l_b dB_t + l_c dC_t.
-  const Matrix cf = predict(m, data, u, {{.node = "EFFR", .from = 100, .to = 149, .value = 0.5, .shift = true}});
+  // EFFR's level 0.5 higher (a shift) on rows 100..149, factual again from row 150: its change
+  // differs by +0.5 on row 100 and -0.5 on row 150, and R3M = EFFR + TP with it; BONDS's
+  // difference is d_t = phi_b d_{t-1} + beta_b dR3M_t; STOCK's d_t = phi_s d_{t-1} + l_b dB_t + l_c dC_t.
+  const Matrix cf = predict(m, data, u, {{.node = "EFFR", .from = 100, .to = 149, .value = 0.5, .shift = true}}, diff_levels(g));
   const Matrix diff = cf - data;
   const auto eq = [&](const std::string& n) -> const FittedEquation& {
     for (const auto& f : m.equations) {
@@ -106,13 +112,12 @@ TEST(Scm, CounterfactualMatchesTheAnalyticAnswer) {
   const int c = node_index(g, "CRB");
   const int s = node_index(g, "STOCK");
   const int r = node_index(g, "R3M");
-  double de = 0;
   double db = 0;
   double dc = 0;
   double ds = 0;
   for (Eigen::Index t = 1; t < data.rows(); ++t) {
-    de = (t >= 100 && t <= 149) ? 0.5 : eq("EFFR").phi * de;
-    const double dr = de;
+    const double dr = t == 100 ? 0.5 : t == 150 ? -0.5 : 0.0;
+    // 1e-12: an EFFR change of order 0.01 plus 0.5 and back loses a few ulps of 0.5.
     EXPECT_NEAR(diff(t, r), dr, 1e-12) << t;
     db = eq("BONDS").phi * db + eq("BONDS").beta[0] * dr;
     dc = eq("CRB").phi * dc + eq("CRB").beta[0] * dr;
@@ -123,6 +128,12 @@ TEST(Scm, CounterfactualMatchesTheAnalyticAnswer) {
     EXPECT_NEAR(diff(t, s), ds, 1e-10) << t;
     EXPECT_EQ(diff(t, node_index(g, "Re")), 0.0);  // upstream of EFFR: untouched
   }
+  // The level path: 0.5 higher exactly on the window, the factual level outside it.
+  const Matrix level_cf = to_levels(cf, diff_levels(g));
+  const Matrix level = to_levels(data, diff_levels(g));
+  const int e = node_index(g, "EFFR");
+  EXPECT_NEAR(level_cf(120, e) - level(120, e), 0.5, 1e-12);
+  EXPECT_NEAR(level_cf(200, e) - level(200, e), 0.0, 1e-12);
 }
 
 TEST(Scm, AbductionActionPredictionReproducesTheFactualDataExactly) {
@@ -130,12 +141,18 @@ TEST(Scm, AbductionActionPredictionReproducesTheFactualDataExactly) {
   const Matrix data = simulate(g, truth(), 300, 3);
   const auto m = fit(g, data);
   const Matrix u = abduct(m, data);
-  EXPECT_EQ(predict(m, data, u, {}), data);  // bit for bit
-  // do(EFFR = observed EFFR) on a window: a level intervention at the factual values.
+  const auto levels = diff_levels(g);
+  EXPECT_EQ(predict(m, data, u, {}, levels), data);  // bit for bit
+  // do(EFFR = observed EFFR) on a window: a level intervention at the factual levels.
+  const Matrix level = to_levels(data, levels);
   std::vector<Intervention> same;
   const int e = node_index(g, "EFFR");
-  for (Eigen::Index t = 50; t <= 60; ++t) same.push_back({.node = "EFFR", .from = t, .to = t, .value = data(t, e)});
-  EXPECT_EQ(predict(m, data, u, same), data);
+  for (Eigen::Index t = 50; t <= 60; ++t) same.push_back({.node = "EFFR", .from = t, .to = t, .value = level(t, e)});
+  EXPECT_EQ(predict(m, data, u, same, levels), data);
+  // A zero shift over the whole sample, on every intervenable node at once.
+  std::vector<Intervention> zero;
+  for (const auto& f : m.equations) zero.push_back({.node = f.node, .from = 1, .to = data.rows() - 1, .value = 0.0, .shift = true});
+  EXPECT_EQ(predict(m, data, u, zero, levels), data);
 }
 
 TEST(Scm, InterventionDiffersFromConditioningUnderConfounding) {
@@ -156,8 +173,14 @@ TEST(Scm, InterventionDiffersFromConditioningUnderConfounding) {
   const Vector x = d.col(1).array() - d.col(1).mean();
   const double conditional_slope = x.dot(d.col(2)) / x.squaredNorm();
   const Matrix u = abduct(m, d);
-  const Matrix cf = predict(m, d, u, {{.node = "X", .from = 1, .to = d.rows() - 1, .value = 1.0, .shift = true}});
-  const double interventional = (cf.col(2) - d.col(2)).tail(d.rows() - 1).mean();
+  // do(X = X + 1) on every row: a change model would see X's level move by 1 once, so here X
+  // is the variable itself: a shift of 1 on each single row, one row at a time.
+  const Levels levels{.transform = {Transform::kDiff, Transform::kDiff, Transform::kDiff}, .start = RowVector::Zero(3)};
+  double interventional = 0;
+  for (Eigen::Index t = 1; t < 201; ++t) {
+    const Matrix cf = predict(m, d, u, {{.node = "X", .from = t, .to = t, .value = 1.0, .shift = true}}, levels);
+    interventional += (cf(t, 2) - d(t, 2)) / 200.0;
+  }
   EXPECT_NEAR(interventional, 1.0, 0.01);
   EXPECT_GT(conditional_slope, 2.0);  // E[Y | X] picks up Z's path: 1 + 2 * 0.8 / 0.89 ~ 2.8
 }
@@ -198,10 +221,10 @@ TEST(Scm, BadGraphsAndInterventionsAreRefusedNamingTheNode) {
   const Matrix data = simulate(g, truth(), 200, 6);
   const auto m = fit(g, data);
   const Matrix u = abduct(m, data);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "R3M", .from = 5, .to = 9, .value = 1.0}}); }).find("identity"),
+  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "R3M", .from = 5, .to = 9, .value = 1.0}}, diff_levels(g)); }).find("identity"),
             std::string::npos);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "NOPE", .from = 5, .to = 9}}); }).find("'NOPE'"), std::string::npos);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "EFFR", .from = 150, .to = 400}}); }).find("outside"),
+  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "NOPE", .from = 5, .to = 9}}, diff_levels(g)); }).find("'NOPE'"), std::string::npos);
+  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "EFFR", .from = 150, .to = 400}}, diff_levels(g)); }).find("outside"),
             std::string::npos);
 }
 

@@ -119,7 +119,8 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
   }
   // Turn it back into what schema version 1 leaves.
   server.sql(
-      "DROP TABLE macro.causal_effects, macro.effect_versions, macro.classifier_states, macro.classifier_approvals, "
+      "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, macro.effect_versions, "
+      "macro.classifier_states, macro.classifier_approvals, "
       "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, macro.feature_columns, "
       "macro.feature_versions CASCADE; DELETE FROM macro.schema_version WHERE version >= 2",
       database_of(url));

@@ -378,5 +378,49 @@ TEST_P(StoreContract, EffectsVersionRoundTripsAndIsBoundToSpecFeaturesAndRegimes
   EXPECT_THROW(store->read_effects("NOPE"), Error);
 }
 
+TEST_P(StoreContract, ScmModelsAreBoundToSpecAndDataAndScenariosStoredOnce) {
+  auto store = open();
+  const ScmModel m{.version = "S1", .spec_name = "policy_transmission", .spec_hash = "h", .spec_text = "s",
+                   .data_watermark = "2026-01-01T00:00:00Z", .model_json = "{\"graph\": 1}",
+                   .first = Date::from_ymd(2014, 9, 18), .last = Date::from_ymd(2025, 8, 12),
+                   .created_at = Timestamp::from_micros(5)};
+  EXPECT_EQ(store->write_scm_model(m), FeatureWriteOutcome::kWritten);
+  EXPECT_EQ(store->write_scm_model(m), FeatureWriteOutcome::kAlreadyPresent);
+  auto newer = m;
+  newer.data_watermark = "2026-02-01T00:00:00Z";
+  EXPECT_THROW(store->write_scm_model(newer), Error);  // never overwritten
+  const auto listed = store->list_scm_models();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(listed[0].model_json.empty());
+  EXPECT_EQ(listed[0].last, Date::from_ymd(2025, 8, 12));
+  const auto found = store->find_scm_model("S1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->model_json, m.model_json);
+  EXPECT_FALSE(store->find_scm_model("S2"));
+
+  const ScenarioRun run{.id = "SC-0123456789ab", .scm_version = "S1", .name = "policy_hike", .interventions = "EFFR=+0.50",
+                        .shocks = "student-t", .start = Date::from_ymd(2024, 1, 2), .horizon = 2, .paths = 100,
+                        .seed = 42, .summary_json = "{}", .created_at = Timestamp::from_micros(6)};
+  const std::vector<ScenarioFanRow> rows = {{1, "STOCK", "baseline", 1, 2, 3, 4, 5},
+                                            {1, "EFFR", "baseline", 0.1, 0.2, 0.3, 0.4, 0.5},
+                                            {2, "STOCK", "intervened", -1.25, 2, 3, 4, 5.5}};
+  EXPECT_EQ(store->write_scenario(run, rows), FeatureWriteOutcome::kWritten);
+  EXPECT_EQ(store->write_scenario(run, rows), FeatureWriteOutcome::kAlreadyPresent);
+  const auto back = store->read_scenario(run.id);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[1].node, "EFFR");  // the order written
+  EXPECT_EQ(back[2].q05, -1.25);
+  EXPECT_EQ(back[2].scenario, "intervened");
+  ASSERT_EQ(store->list_scenarios().size(), 1u);
+  EXPECT_EQ(store->list_scenarios()[0].start, Date::from_ymd(2024, 1, 2));
+  EXPECT_EQ(store->list_scenarios()[0].seed, 42);
+  auto orphan = run;
+  orphan.id = "SC-x";
+  orphan.scm_version = "S9";
+  EXPECT_THROW(store->write_scenario(orphan, rows), Error);
+  EXPECT_EQ(store->list_scenarios().size(), 1u);
+  EXPECT_THROW(store->read_scenario("SC-none"), Error);
+}
+
 }  // namespace
 }  // namespace mre::store

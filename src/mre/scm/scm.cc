@@ -175,13 +175,25 @@ Matrix abduct(const Fitted& model, const Matrix& data) {
   return u;
 }
 
-Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
-               const std::vector<Intervention>& interventions) {
-  const auto& g = model.graph;
-  check_arg(factual.cols() == static_cast<Eigen::Index>(g.nodes.size()) && shocks.rows() == factual.rows() &&
-                shocks.cols() == factual.cols(),
-            "predict", "factual data and shocks must be T x nodes");
-  std::vector<std::vector<const Intervention*>> by_node(g.nodes.size());
+Matrix to_levels(const Matrix& changes, const Levels& levels) {
+  const auto n = changes.cols();
+  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n, "levels",
+            "needs one transform and one start level per node");
+  Matrix out(changes.rows(), n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const bool log = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
+    double level = log ? std::log(levels.start(j)) : levels.start(j);
+    for (Eigen::Index t = 0; t < changes.rows(); ++t) {
+      if (t > 0) level += changes(t, j);
+      out(t, j) = log ? std::exp(level) : level;
+    }
+  }
+  return out;
+}
+
+std::vector<PreparedIntervention> prepare_interventions(const Graph& g, const std::vector<Intervention>& interventions,
+                                                        const Levels& levels, Eigen::Index last_row) {
+  std::vector<PreparedIntervention> out;
   for (const auto& iv : interventions) {
     const int node = node_index(g, iv.node);
     for (const auto& id : g.identities) {
@@ -190,42 +202,85 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
                                                      iv.node + " = sum of its terms); intervene on a term instead");
       }
     }
-    if (iv.from < 1 || iv.to < iv.from || iv.to >= factual.rows()) {
+    if (iv.from < 1 || iv.to < iv.from || iv.to > last_row) {
       throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': rows " + std::to_string(iv.from) +
                                                    ".." + std::to_string(iv.to) + " are outside the data (1.." +
-                                                   std::to_string(factual.rows() - 1) + ")");
+                                                   std::to_string(last_row) + ")");
     }
-    by_node[static_cast<std::size_t>(node)].push_back(&iv);
+    const bool log = levels.transform[static_cast<std::size_t>(node)] == Transform::kLogReturn;
+    PreparedIntervention::Window w{.from = iv.from, .to = iv.to, .shift = iv.shift};
+    if (log) {
+      if ((iv.shift && !(iv.value > -1.0)) || (!iv.shift && !(iv.value > 0.0))) {
+        throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': a return node's level must stay positive");
+      }
+      w.value = iv.shift ? std::log1p(iv.value) : std::log(iv.value);
+    } else {
+      w.value = iv.value;
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.node == node; });
+    if (it == out.end()) {
+      out.push_back({.node = node});
+      it = out.end() - 1;
+    }
+    for (const auto& other : it->windows) {
+      if (w.from <= other.to && other.from <= w.to) {
+        throw Error(ErrorCode::kInvalidArgument, "interventions on '" + iv.node + "' overlap");
+      }
+    }
+    it->windows.push_back(w);
+    it->from = it->windows.size() == 1 ? w.from : std::min(it->from, w.from);
   }
+  return out;
+}
+
+Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions, const Levels& levels) {
+  const auto& g = model.graph;
+  const auto n = static_cast<Eigen::Index>(g.nodes.size());
+  check_arg(factual.cols() == n && shocks.rows() == factual.rows() && shocks.cols() == n, "predict",
+            "factual data and shocks must be T x nodes");
+  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n, "levels",
+            "needs one transform and one start level per node");
+  const auto prepared = prepare_interventions(g, interventions, levels, factual.rows() - 1);
+  std::vector<const PreparedIntervention*> intervention_of(g.nodes.size(), nullptr);
+  for (const auto& p : prepared) intervention_of[static_cast<std::size_t>(p.node)] = &p;
   std::vector<const FittedEquation*> equation_of(g.nodes.size(), nullptr);
   for (const auto& f : model.equations) equation_of[static_cast<std::size_t>(node_index(g, f.node))] = &f;
   std::vector<const Identity*> identity_of(g.nodes.size(), nullptr);
   for (const auto& id : g.identities) identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
   const auto order = topological_order(g);
+  // Log levels (natural levels for change nodes) of the factual path and of the counterfactual.
+  RowVector base(n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    base(j) = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn ? std::log(levels.start(j)) : levels.start(j);
+  }
+  RowVector level = base;
   Matrix x = factual;  // row 0 stays factual
   for (Eigen::Index t = 1; t < x.rows(); ++t) {
+    const RowVector base_before = base;
+    base += factual.row(t);
     for (const int node : order) {
-      const auto n = static_cast<std::size_t>(node);
-      const Intervention* active = nullptr;
-      for (const auto* iv : by_node[n]) {
-        if (t >= iv->from && t <= iv->to) active = iv;
-      }
-      if (active) {
-        x(t, node) = active->shift ? factual(t, node) + active->value : active->value;
+      const auto i = static_cast<std::size_t>(node);
+      if (const auto* iv = intervention_of[i]; iv && t >= iv->from) {
+        const double target = iv->target(t, base(node));
+        // Back on the factual path from the factual level: the factual change itself, exactly.
+        x(t, node) = (target == base(node) && level(node) == base_before(node)) ? factual(t, node) : target - level(node);
+        level(node) = target;
         continue;
       }
-      if (identity_of[n]) {
+      if (identity_of[i]) {
         double sum = 0;
-        for (const auto& term : identity_of[n]->terms) sum += x(t, node_index(g, term));
+        for (const auto& term : identity_of[i]->terms) sum += x(t, node_index(g, term));
         x(t, node) = sum;
-        continue;
+      } else {
+        const auto& f = *equation_of[i];
+        const double now = structural(model, f, x, t, node);
+        // The same inputs as in the factual world give the factual value itself: f + (x - f)
+        // need not round back to x, and do(X = observed X) must reproduce the data exactly.
+        const double then = structural(model, f, factual, t, node);
+        x(t, node) = now == then ? factual(t, node) : now + shocks(t, node);
       }
-      const auto& f = *equation_of[n];
-      const double now = structural(model, f, x, t, node);
-      // The same inputs as in the factual world give the factual value itself: f + (x - f)
-      // need not round back to x, and do(X = observed X) must reproduce the data exactly.
-      const double then = structural(model, f, factual, t, node);
-      x(t, node) = now == then ? factual(t, node) : now + shocks(t, node);
+      level(node) = x(t, node) == factual(t, node) && level(node) == base_before(node) ? base(node) : level(node) + x(t, node);
     }
   }
   return x;

@@ -66,8 +66,24 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag = -1);
 // columns are 0).
 Matrix abduct(const Fitted& model, const Matrix& data);
 
-// An intervention: from row `from` to `to` (inclusive), node := value (level) or node :=
-// factual + value (shift).
+// How a node's data column relates to its level: a change (level_t = level_{t-1} + x_t) or a
+// log return (level_t = level_{t-1} exp(x_t)). Kernels carry log levels for log-return nodes,
+// so a level always moves by its node's value: log_level_t = log_level_{t-1} + x_t.
+enum class Transform { kDiff, kLogReturn };
+
+struct Levels {
+  std::vector<Transform> transform{};  // per node
+  RowVector start;                     // the level of each node at row 0 (natural units)
+};
+
+// Levels (natural units) from the changes: row t = level after row t's change; row 0 = start.
+Matrix to_levels(const Matrix& changes, const Levels& levels);
+
+// An intervention on a node's level over rows [from, to]: the level becomes the baseline level
+// plus `value` (shift; for a log-return node the baseline level times 1 + value) or `value`
+// itself (set). From `from` on the node's equation is replaced: after `to` its level follows
+// the baseline level path again (the factual data in a historical counterfactual, the
+// baseline scenario in a simulation). Identity nodes cannot be intervened on (their terms can).
 struct Intervention {
   std::string node{};
   Eigen::Index from = 1;
@@ -76,12 +92,37 @@ struct Intervention {
   bool shift = false;
 };
 
-// Prediction: row 0 as given, then every row from the equations with the shocks, the
-// interventions replacing their nodes' equations. With the factual data's own shocks and no
-// intervention (or do(X = observed X)) it returns the factual data bit for bit.
+// Prediction: row 0 as given, then every row from the equations with the shocks, intervened
+// nodes following their prescribed levels. Returns the changes. With the factual data's own
+// shocks and no intervention (or do(X = observed X)) it returns the factual data bit for bit.
+// InvalidArgument naming the node for an unknown node, an identity node, rows outside
+// 1..T-1, overlapping windows on one node, or a non-positive level for a log-return node.
 Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
-               const std::vector<Intervention>& interventions);
+               const std::vector<Intervention>& interventions, const Levels& levels);
 
 int node_index(const Graph& graph, const std::string& node);
+
+// Interventions checked and grouped by node, values in log-level units (shared by predict and
+// the simulator).
+struct PreparedIntervention {
+  struct Window {
+    Eigen::Index from = 0;
+    Eigen::Index to = 0;
+    double value = 0.0;  // log-level units for a log-return node
+    bool shift = false;
+  };
+  int node = 0;
+  Eigen::Index from = 0;  // the first window's start: the equation is replaced from here on
+  std::vector<Window> windows{};
+  // The prescribed (log) level at row t given the baseline's.
+  double target(Eigen::Index t, double baseline) const {
+    for (const auto& w : windows) {
+      if (t >= w.from && t <= w.to) return w.shift ? baseline + w.value : w.value;
+    }
+    return baseline;
+  }
+};
+std::vector<PreparedIntervention> prepare_interventions(const Graph& graph, const std::vector<Intervention>& interventions,
+                                                        const Levels& levels, Eigen::Index last_row);
 
 }  // namespace mre::scm

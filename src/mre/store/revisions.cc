@@ -124,6 +124,17 @@ bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming)
   return true;
 }
 
+bool same_scm_model(const ScmModel& existing, const ScmModel& incoming) {
+  if (existing.spec_hash != incoming.spec_hash || existing.data_watermark != incoming.data_watermark) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "scm version '" + incoming.version + "' already exists for " +
+                    (existing.spec_hash != incoming.spec_hash ? "a different spec (" + existing.spec_name + ")"
+                                                              : "the data as of " + existing.data_watermark) +
+                    "; versions are never overwritten: fit under a new tag");
+  }
+  return true;
+}
+
 bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming) {
   if (existing.spec_hash != incoming.spec_hash || existing.feature_version != incoming.feature_version ||
       existing.regime_version != incoming.regime_version) {

@@ -45,6 +45,8 @@ bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& 
 bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming);
 // Same binding rule for effects versions (spec hash, feature and regime versions).
 bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming);
+// Same binding rule for SCM versions (spec hash and data watermark).
+bool same_scm_model(const ScmModel& existing, const ScmModel& incoming);
 // "a,b,c" <-> vector, for the label and column lists the stores keep as text.
 std::string join_names(const std::vector<std::string>& names);
 std::vector<std::string> split_names(const std::string& text);

@@ -4,6 +4,6 @@
 
 namespace mre::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 }  // namespace mre::store

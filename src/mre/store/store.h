@@ -190,6 +190,49 @@ struct EffectRow {
   std::string diagnostics_json{};
 };
 
+// A fitted structural causal model (seed 002): the graph, the data mapping, the coefficients,
+// the data it was fitted on and the regimes of its shocks, as one JSON document
+// (codec/scm_json.h). The tag is bound to the spec and the data watermark.
+struct ScmModel {
+  std::string version{};
+  std::string spec_name{};
+  std::string spec_hash{};
+  std::string spec_text{};
+  std::string data_watermark{};  // newest ingest time of the raw series read (ISO)
+  std::string model_json{};      // empty in list_scm_models()
+  std::optional<Date> first{};   // the first and last dates of the fitted changes
+  std::optional<Date> last{};
+  Timestamp created_at{};
+};
+
+// One run of `mre scm simulate`: its inputs and summary. The id is a hash of the inputs, so
+// the same run (same model, interventions, generator, start, horizon, paths, seed) is stored once.
+struct ScenarioRun {
+  std::string id{};
+  std::string scm_version{};
+  std::string name{};           // a named scenario from the spec, or "custom"
+  std::string interventions{};  // the --do expressions, "; "-separated
+  std::string shocks{};         // the generator
+  Date start{};
+  int horizon = 0;
+  int paths = 0;
+  std::int64_t seed = 0;
+  std::string summary_json{};  // the effect distribution at the horizon
+  Timestamp created_at{};
+};
+
+// One fan row: quantiles of a node's level on a day of the horizon in one world.
+struct ScenarioFanRow {
+  int day = 0;
+  std::string node{};
+  std::string scenario{};  // baseline | intervened
+  double q05 = 0.0;
+  double q25 = 0.0;
+  double q50 = 0.0;
+  double q75 = 0.0;
+  double q95 = 0.0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -258,6 +301,21 @@ class Store {
   virtual std::vector<EffectVersion> list_effect_versions() const = 0;
   // Rows ordered by treatment, outcome, horizon; NotFound for an unknown version.
   virtual std::vector<EffectRow> read_effects(const std::string& version) const = 0;
+
+  // Writes a fitted SCM in one transaction; the tag is bound to spec_hash and data_watermark
+  // (same: no-op, kAlreadyPresent; different: refused naming the tag).
+  virtual FeatureWriteOutcome write_scm_model(const ScmModel& model) = 0;
+  // Versions, oldest first, without model_json.
+  virtual std::vector<ScmModel> list_scm_models() const = 0;
+  virtual std::optional<ScmModel> find_scm_model(const std::string& version) const = 0;
+
+  // Writes a scenario run and its fan rows in one transaction; an existing id is a no-op
+  // (kAlreadyPresent). NotFound when run.scm_version is not stored.
+  virtual FeatureWriteOutcome write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) = 0;
+  // Runs, oldest first.
+  virtual std::vector<ScenarioRun> list_scenarios() const = 0;
+  // Rows ordered by scenario, day, node (in the order written); NotFound for an unknown id.
+  virtual std::vector<ScenarioFanRow> read_scenario(const std::string& id) const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." or

@@ -261,4 +261,50 @@ std::vector<EffectRow> MemoryStore::read_effects(const std::string& version) con
   return it->second;
 }
 
+FeatureWriteOutcome MemoryStore::write_scm_model(const ScmModel& model) {
+  validate_version_tag(model.version);
+  for (const auto& m : scm_models_) {
+    if (m.version == model.version) {
+      same_scm_model(m, model);
+      return FeatureWriteOutcome::kAlreadyPresent;
+    }
+  }
+  scm_models_.push_back(model);
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<ScmModel> MemoryStore::list_scm_models() const {
+  auto out = scm_models_;
+  for (auto& m : out) m.model_json.clear();
+  return out;
+}
+
+std::optional<ScmModel> MemoryStore::find_scm_model(const std::string& version) const {
+  for (const auto& m : scm_models_) {
+    if (m.version == version) return m;
+  }
+  return std::nullopt;
+}
+
+FeatureWriteOutcome MemoryStore::write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) {
+  validate_version_tag(run.id);
+  if (!find_scm_model(run.scm_version)) {
+    throw Error(ErrorCode::kNotFound, "no scm version '" + run.scm_version + "' (see 'mre scm list')");
+  }
+  for (const auto& r : scenarios_) {
+    if (r.id == run.id) return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  scenarios_.push_back(run);
+  scenario_rows_[run.id] = rows;
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<ScenarioRun> MemoryStore::list_scenarios() const { return scenarios_; }
+
+std::vector<ScenarioFanRow> MemoryStore::read_scenario(const std::string& id) const {
+  const auto it = scenario_rows_.find(id);
+  if (it == scenario_rows_.end()) throw Error(ErrorCode::kNotFound, "no scenario '" + id + "' (see 'mre scm scenarios')");
+  return it->second;
+}
+
 }  // namespace mre::store

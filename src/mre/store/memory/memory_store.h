@@ -37,6 +37,12 @@ class MemoryStore final : public Store {
   FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) override;
   std::vector<EffectVersion> list_effect_versions() const override;
   std::vector<EffectRow> read_effects(const std::string& version) const override;
+  FeatureWriteOutcome write_scm_model(const ScmModel& model) override;
+  std::vector<ScmModel> list_scm_models() const override;
+  std::optional<ScmModel> find_scm_model(const std::string& version) const override;
+  FeatureWriteOutcome write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) override;
+  std::vector<ScenarioRun> list_scenarios() const override;
+  std::vector<ScenarioFanRow> read_scenario(const std::string& id) const override;
 
  private:
   struct Stored {
@@ -55,6 +61,9 @@ class MemoryStore final : public Store {
   std::map<std::string, std::vector<ClassifierState>> classifier_states_;  // oldest first
   std::vector<EffectVersion> effect_versions_;
   std::map<std::string, std::vector<EffectRow>> effect_rows_;
+  std::vector<ScmModel> scm_models_;
+  std::vector<ScenarioRun> scenarios_;
+  std::map<std::string, std::vector<ScenarioFanRow>> scenario_rows_;
 };
 
 }  // namespace mre::store

@@ -195,6 +195,47 @@ CREATE TABLE macro.causal_effects(
   PRIMARY KEY (version, treatment, outcome, horizon)
 );
 )sql",
+    // 6: structural causal models (seed 002) and their simulated scenarios; fan rows keep the
+    // order written (position).
+    R"sql(
+CREATE TABLE macro.scm_models(
+  version text COLLATE "C" PRIMARY KEY,
+  spec_name text NOT NULL,
+  spec_hash text NOT NULL,
+  spec text NOT NULL,
+  data_watermark text NOT NULL,
+  model text NOT NULL,
+  first_date date,
+  last_date date,
+  created_at timestamptz NOT NULL
+);
+CREATE TABLE macro.scenario_runs(
+  id text COLLATE "C" PRIMARY KEY,
+  scm_version text COLLATE "C" NOT NULL REFERENCES macro.scm_models(version),
+  name text NOT NULL,
+  interventions text NOT NULL,
+  shocks text NOT NULL,
+  start_date date NOT NULL,
+  horizon integer NOT NULL,
+  paths integer NOT NULL,
+  seed bigint NOT NULL,
+  summary text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE TABLE macro.scenarios(
+  id text COLLATE "C" NOT NULL REFERENCES macro.scenario_runs(id),
+  position integer NOT NULL,
+  day integer NOT NULL,
+  node text NOT NULL,
+  scenario text NOT NULL,
+  q05 double precision NOT NULL,
+  q25 double precision NOT NULL,
+  q50 double precision NOT NULL,
+  q75 double precision NOT NULL,
+  q95 double precision NOT NULL,
+  PRIMARY KEY (id, position)
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -842,6 +883,132 @@ std::vector<EffectRow> PostgresStore::read_effects(const std::string& version) c
     r.diagnostics_json = q.text(i, 13);
     out.push_back(std::move(r));
   }
+  tx.commit();
+  return out;
+}
+
+FeatureWriteOutcome PostgresStore::write_scm_model(const ScmModel& model) {
+  require_writable();
+  validate_version_tag(model.version);
+  Transaction tx(*db_);
+  tx.lock("mre:scm:" + model.version);
+  if (const auto existing = find_scm_model(model.version)) {
+    same_scm_model(*existing, model);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  db_->query(
+      "INSERT INTO macro.scm_models(version, spec_name, spec_hash, spec, data_watermark, model, first_date, last_date, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {model.version, model.spec_name, model.spec_hash, model.spec_text, model.data_watermark, model.model_json,
+       model.first, model.last, model.created_at});
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+namespace {
+
+constexpr const char* kScmColumns =
+    "SELECT version, spec_name, spec_hash, spec, data_watermark, model, first_date, last_date, created_at "
+    "FROM macro.scm_models ";
+
+ScmModel read_scm_row(const Result& q, int i) {
+  ScmModel m;
+  m.version = q.text(i, 0);
+  m.spec_name = q.text(i, 1);
+  m.spec_hash = q.text(i, 2);
+  m.spec_text = q.text(i, 3);
+  m.data_watermark = q.text(i, 4);
+  m.model_json = q.text(i, 5);
+  m.first = q.optional_date(i, 6);
+  m.last = q.optional_date(i, 7);
+  m.created_at = q.timestamp(i, 8);
+  return m;
+}
+
+}  // namespace
+
+std::vector<ScmModel> PostgresStore::list_scm_models() const {
+  std::vector<ScmModel> out;
+  if (schema_version_ < 6) return out;
+  const Result q = db_->query(std::string(kScmColumns) + "ORDER BY created_at, version");
+  for (int i = 0; i < q.rows(); ++i) {
+    out.push_back(read_scm_row(q, i));
+    out.back().model_json.clear();
+  }
+  return out;
+}
+
+std::optional<ScmModel> PostgresStore::find_scm_model(const std::string& version) const {
+  if (schema_version_ < 6) return std::nullopt;
+  const Result q = db_->query(std::string(kScmColumns) + "WHERE version = $1", {version});
+  if (q.rows() == 0) return std::nullopt;
+  return read_scm_row(q, 0);
+}
+
+FeatureWriteOutcome PostgresStore::write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) {
+  require_writable();
+  validate_version_tag(run.id);
+  Transaction tx(*db_);
+  // Two runs of the same inputs: the second waits, then finds the id stored.
+  tx.lock("mre:scenario:" + run.id);
+  if (db_->query("SELECT 1 FROM macro.scm_models WHERE version = $1", {run.scm_version}).rows() == 0) {
+    throw Error(ErrorCode::kNotFound, "no scm version '" + run.scm_version + "' (see 'mre scm list')");
+  }
+  if (db_->query("SELECT 1 FROM macro.scenario_runs WHERE id = $1", {run.id}).rows() > 0) {
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  db_->query(
+      "INSERT INTO macro.scenario_runs(id, scm_version, name, interventions, shocks, start_date, horizon, paths, seed, "
+      "summary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+      {run.id, run.scm_version, run.name, run.interventions, run.shocks, run.start, run.horizon, run.paths, run.seed,
+       run.summary_json, run.created_at});
+  CopyWriter copy(*db_, "COPY macro.scenarios(id, position, day, node, scenario, q05, q25, q50, q75, q95) FROM STDIN");
+  std::int64_t position = 0;
+  for (const auto& r : rows) {
+    copy.text(run.id).integer(position++).integer(r.day).text(r.node).text(r.scenario);
+    copy.real(r.q05).real(r.q25).real(r.q50).real(r.q75).real(r.q95);
+    copy.end_row();
+  }
+  copy.finish();
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<ScenarioRun> PostgresStore::list_scenarios() const {
+  std::vector<ScenarioRun> out;
+  if (schema_version_ < 6) return out;
+  const Result q = db_->query(
+      "SELECT id, scm_version, name, interventions, shocks, start_date, horizon, paths, seed, summary, created_at "
+      "FROM macro.scenario_runs ORDER BY created_at, id");
+  for (int i = 0; i < q.rows(); ++i) {
+    ScenarioRun r;
+    r.id = q.text(i, 0);
+    r.scm_version = q.text(i, 1);
+    r.name = q.text(i, 2);
+    r.interventions = q.text(i, 3);
+    r.shocks = q.text(i, 4);
+    r.start = q.date(i, 5);
+    r.horizon = static_cast<int>(q.integer(i, 6));
+    r.paths = static_cast<int>(q.integer(i, 7));
+    r.seed = q.integer(i, 8);
+    r.summary_json = q.text(i, 9);
+    r.created_at = q.timestamp(i, 10);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ScenarioFanRow> PostgresStore::read_scenario(const std::string& id) const {
+  Transaction tx(*db_, kReadSnapshot);
+  if (schema_version_ < 6 || db_->query("SELECT 1 FROM macro.scenario_runs WHERE id = $1", {id}).rows() == 0) {
+    throw Error(ErrorCode::kNotFound, "no scenario '" + id + "' (see 'mre scm scenarios')");
+  }
+  std::vector<ScenarioFanRow> out;
+  db_->stream("SELECT day, node, scenario, q05, q25, q50, q75, q95 FROM macro.scenarios WHERE id = $1 ORDER BY position",
+              {id}, [&](const Result& r, int i) {
+                out.push_back({static_cast<int>(r.integer(i, 0)), std::string(r.text(i, 1)), std::string(r.text(i, 2)),
+                               r.real(i, 3), r.real(i, 4), r.real(i, 5), r.real(i, 6), r.real(i, 7)});
+              });
   tx.commit();
   return out;
 }

@@ -55,6 +55,12 @@ class PostgresStore final : public Store {
   FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) override;
   std::vector<EffectVersion> list_effect_versions() const override;
   std::vector<EffectRow> read_effects(const std::string& version) const override;
+  FeatureWriteOutcome write_scm_model(const ScmModel& model) override;
+  std::vector<ScmModel> list_scm_models() const override;
+  std::optional<ScmModel> find_scm_model(const std::string& version) const override;
+  FeatureWriteOutcome write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) override;
+  std::vector<ScenarioRun> list_scenarios() const override;
+  std::vector<ScenarioFanRow> read_scenario(const std::string& id) const override;
 
  private:
   void migrate();

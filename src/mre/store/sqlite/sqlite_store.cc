@@ -194,6 +194,46 @@ CREATE TABLE causal_effects(
   PRIMARY KEY (version, treatment, outcome, horizon)
 ) WITHOUT ROWID;
 )sql",
+    // 6: structural causal models (seed 002) and their simulated scenarios.
+    R"sql(
+CREATE TABLE scm_models(
+  version TEXT PRIMARY KEY,
+  spec_name TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  data_watermark TEXT NOT NULL,
+  model TEXT NOT NULL,              -- JSON: graph, mapping, coefficients, data, shock regimes
+  first_date TEXT,
+  last_date TEXT,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE scenario_runs(
+  id TEXT PRIMARY KEY,
+  scm_version TEXT NOT NULL REFERENCES scm_models(version),
+  name TEXT NOT NULL,
+  interventions TEXT NOT NULL,
+  shocks TEXT NOT NULL,
+  start_date TEXT NOT NULL,
+  horizon INTEGER NOT NULL,
+  paths INTEGER NOT NULL,
+  seed INTEGER NOT NULL,
+  summary TEXT NOT NULL,            -- JSON
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE scenarios(
+  id TEXT NOT NULL REFERENCES scenario_runs(id),
+  position INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  scenario TEXT NOT NULL,           -- baseline | intervened
+  q05 REAL NOT NULL,
+  q25 REAL NOT NULL,
+  q50 REAL NOT NULL,
+  q75 REAL NOT NULL,
+  q95 REAL NOT NULL,
+  PRIMARY KEY (id, position)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -1040,6 +1080,167 @@ std::vector<EffectRow> SqliteStore::read_effects(const std::string& version) con
     r.placebo_json = q.text(12);
     r.diagnostics_json = q.text(13);
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+FeatureWriteOutcome SqliteStore::write_scm_model(const ScmModel& model) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(model.version);
+  Transaction tx(db_, path_);
+  if (const auto existing = find_scm_model(model.version)) {
+    same_scm_model(*existing, model);
+    return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  Statement insert(db_,
+                   "INSERT INTO scm_models(version, spec_name, spec_hash, spec, data_watermark, model, first_date, "
+                   "last_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  insert.bind(1, model.version);
+  insert.bind(2, model.spec_name);
+  insert.bind(3, model.spec_hash);
+  insert.bind(4, model.spec_text);
+  insert.bind(5, model.data_watermark);
+  insert.bind(6, model.model_json);
+  insert.bind(7, model.first ? model.first->iso() : std::string());
+  insert.bind(8, model.last ? model.last->iso() : std::string());
+  insert.bind(9, model.created_at.micros());
+  insert.step(path_);
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+namespace {
+
+ScmModel scm_model_from(Statement& q, bool with_model) {
+  ScmModel m;
+  m.version = q.text(0);
+  m.spec_name = q.text(1);
+  m.spec_hash = q.text(2);
+  m.spec_text = q.text(3);
+  m.data_watermark = q.text(4);
+  if (with_model) m.model_json = q.text(5);
+  if (const std::string f(q.text(6)); !f.empty()) m.first = Date::parse(f);
+  if (const std::string l(q.text(7)); !l.empty()) m.last = Date::parse(l);
+  m.created_at = Timestamp::from_micros(q.integer(8));
+  return m;
+}
+
+}  // namespace
+
+std::vector<ScmModel> SqliteStore::list_scm_models() const {
+  std::vector<ScmModel> out;
+  if (schema_version() < 6) return out;
+  Statement q(db_,
+              "SELECT version, spec_name, spec_hash, spec, data_watermark, '', first_date, last_date, created_at "
+              "FROM scm_models ORDER BY created_at, version",
+              path_);
+  while (q.step(path_)) out.push_back(scm_model_from(q, false));
+  return out;
+}
+
+std::optional<ScmModel> SqliteStore::find_scm_model(const std::string& version) const {
+  if (schema_version() < 6) return std::nullopt;
+  Statement q(db_,
+              "SELECT version, spec_name, spec_hash, spec, data_watermark, model, first_date, last_date, created_at "
+              "FROM scm_models WHERE version = ?",
+              path_);
+  q.bind(1, version);
+  if (!q.step(path_)) return std::nullopt;
+  return scm_model_from(q, true);
+}
+
+FeatureWriteOutcome SqliteStore::write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  validate_version_tag(run.id);
+  Transaction tx(db_, path_);
+  {
+    Statement known(db_, "SELECT count(*) FROM scm_models WHERE version = ?", path_);
+    known.bind(1, run.scm_version);
+    known.step(path_);
+    if (known.integer(0) == 0) throw Error(ErrorCode::kNotFound, "no scm version '" + run.scm_version + "' (see 'mre scm list')");
+    Statement exists(db_, "SELECT count(*) FROM scenario_runs WHERE id = ?", path_);
+    exists.bind(1, run.id);
+    exists.step(path_);
+    if (exists.integer(0) > 0) return FeatureWriteOutcome::kAlreadyPresent;
+  }
+  {
+    Statement insert(db_,
+                     "INSERT INTO scenario_runs(id, scm_version, name, interventions, shocks, start_date, horizon, paths, "
+                     "seed, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     path_);
+    insert.bind(1, run.id);
+    insert.bind(2, run.scm_version);
+    insert.bind(3, run.name);
+    insert.bind(4, run.interventions);
+    insert.bind(5, run.shocks);
+    insert.bind(6, run.start.iso());
+    insert.bind(7, static_cast<std::int64_t>(run.horizon));
+    insert.bind(8, static_cast<std::int64_t>(run.paths));
+    insert.bind(9, run.seed);
+    insert.bind(10, run.summary_json);
+    insert.bind(11, run.created_at.micros());
+    insert.step(path_);
+  }
+  Statement insert(db_,
+                   "INSERT INTO scenarios(id, position, day, node, scenario, q05, q25, q50, q75, q95) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   path_);
+  std::int64_t position = 0;
+  for (const auto& r : rows) {
+    insert.bind(1, run.id);
+    insert.bind(2, position++);
+    insert.bind(3, static_cast<std::int64_t>(r.day));
+    insert.bind(4, r.node);
+    insert.bind(5, r.scenario);
+    insert.bind(6, r.q05);
+    insert.bind(7, r.q25);
+    insert.bind(8, r.q50);
+    insert.bind(9, r.q75);
+    insert.bind(10, r.q95);
+    insert.step(path_);
+    insert.reset();
+  }
+  tx.commit();
+  return FeatureWriteOutcome::kWritten;
+}
+
+std::vector<ScenarioRun> SqliteStore::list_scenarios() const {
+  std::vector<ScenarioRun> out;
+  if (schema_version() < 6) return out;
+  Statement q(db_,
+              "SELECT id, scm_version, name, interventions, shocks, start_date, horizon, paths, seed, summary, created_at "
+              "FROM scenario_runs ORDER BY created_at, id",
+              path_);
+  while (q.step(path_)) {
+    ScenarioRun r;
+    r.id = q.text(0);
+    r.scm_version = q.text(1);
+    r.name = q.text(2);
+    r.interventions = q.text(3);
+    r.shocks = q.text(4);
+    r.start = Date::parse(q.text(5)).value_or(Date());
+    r.horizon = static_cast<int>(q.integer(6));
+    r.paths = static_cast<int>(q.integer(7));
+    r.seed = q.integer(8);
+    r.summary_json = q.text(9);
+    r.created_at = Timestamp::from_micros(q.integer(10));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ScenarioFanRow> SqliteStore::read_scenario(const std::string& id) const {
+  bool known = false;
+  for (const auto& r : list_scenarios()) known |= r.id == id;
+  if (!known) throw Error(ErrorCode::kNotFound, "no scenario '" + id + "' (see 'mre scm scenarios')");
+  Statement q(db_, "SELECT day, node, scenario, q05, q25, q50, q75, q95 FROM scenarios WHERE id = ? ORDER BY position",
+              path_);
+  q.bind(1, id);
+  std::vector<ScenarioFanRow> out;
+  while (q.step(path_)) {
+    out.push_back({static_cast<int>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2)), q.real(3), q.real(4),
+                   q.real(5), q.real(6), q.real(7)});
   }
   return out;
 }

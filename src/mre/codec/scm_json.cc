@@ -1,0 +1,145 @@
+// See scm_json.h.
+#include "mre/codec/scm_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "mre/codec/json_matrix.h"
+#include "mre/core/error.h"
+
+namespace mre::codec {
+
+using nlohmann::json;
+
+std::string scm_model_to_json(const scm::FittedScm& m) {
+  json j;
+  const auto& g = m.fitted.graph;
+  j["nodes"] = g.nodes;
+  json eqs = json::array();
+  for (const auto& e : g.equations) eqs.push_back({{"node", e.node}, {"parents", e.parents}, {"own_lag", e.own_lag}});
+  j["equations"] = eqs;
+  json ids = json::array();
+  for (const auto& id : g.identities) ids.push_back({{"node", id.node}, {"terms", id.terms}});
+  j["identities"] = ids;
+  j["terminal"] = g.terminal;
+  j["hac_lag"] = m.fitted.hac_lag;
+  json fits = json::array();
+  for (const auto& f : m.fitted.equations) {
+    fits.push_back({{"node", f.node}, {"parents", f.parents}, {"intercept", f.intercept}, {"phi", f.phi}, {"beta", f.beta},
+                    {"covariance", matrix_json(f.covariance)}, {"kurtosis", f.kurtosis},
+                    {"residual_acf1", f.residual_acf1}, {"squared_acf1", f.squared_acf1}, {"r2", f.r2}});
+  }
+  j["fits"] = fits;
+  std::vector<std::string> transforms;
+  for (const auto t : m.levels.transform) transforms.push_back(t == scm::Transform::kLogReturn ? "log_return" : "diff");
+  j["transforms"] = transforms;
+  j["start_levels"] = std::vector<double>(m.levels.start.data(), m.levels.start.data() + m.levels.start.size());
+  j["mapping"] = m.mapping;
+  std::vector<std::string> dates;
+  for (const auto d : m.dates) dates.push_back(d.iso());
+  j["dates"] = dates;
+  j["changes"] = matrix_json(m.changes);
+  j["regime"] = m.regime;
+  j["transition"] = matrix_json(m.transition);
+  j["regime_names"] = m.regime_names;
+  json margins = json::array();
+  for (const auto& mg : m.copula.margins) margins.push_back({{"nu", mg.nu}, {"scale", mg.scale}});
+  j["copula"] = {{"nu", m.copula.nu}, {"correlation", matrix_json(m.copula.correlation)}, {"margins", margins}};
+  return j.dump();
+}
+
+scm::FittedScm scm_model_from_json(const std::string& text, const std::string& source) {
+  const auto bad = [&](const std::string& what) -> Error {
+    return Error(ErrorCode::kInvalidArgument, source + ": malformed scm model (" + what + ")");
+  };
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw bad(e.what());
+  }
+  try {
+    scm::FittedScm m;
+    auto& g = m.fitted.graph;
+    g.nodes = j.at("nodes").get<std::vector<std::string>>();
+    for (const auto& e : j.at("equations")) {
+      g.equations.push_back({e.at("node").get<std::string>(), e.at("parents").get<std::vector<std::string>>(),
+                             e.at("own_lag").get<bool>()});
+    }
+    for (const auto& id : j.at("identities")) {
+      g.identities.push_back({id.at("node").get<std::string>(), id.at("terms").get<std::vector<std::string>>()});
+    }
+    g.terminal = j.at("terminal").get<std::vector<std::string>>();
+    m.fitted.hac_lag = j.at("hac_lag").get<int>();
+    for (const auto& f : j.at("fits")) {
+      scm::FittedEquation e;
+      e.node = f.at("node").get<std::string>();
+      e.parents = f.at("parents").get<std::vector<std::string>>();
+      e.intercept = f.at("intercept").get<double>();
+      e.phi = f.at("phi").get<double>();
+      e.beta = f.at("beta").get<std::vector<double>>();
+      e.covariance = matrix_from_json(f.at("covariance"), source, "covariance");
+      e.kurtosis = f.at("kurtosis").get<double>();
+      e.residual_acf1 = f.at("residual_acf1").get<double>();
+      e.squared_acf1 = f.at("squared_acf1").get<double>();
+      e.r2 = f.at("r2").get<double>();
+      m.fitted.equations.push_back(std::move(e));
+    }
+    for (const auto& t : j.at("transforms")) {
+      m.levels.transform.push_back(t.get<std::string>() == "log_return" ? scm::Transform::kLogReturn : scm::Transform::kDiff);
+    }
+    const auto start = j.at("start_levels").get<std::vector<double>>();
+    m.levels.start = Eigen::Map<const RowVector>(start.data(), static_cast<Eigen::Index>(start.size()));
+    m.mapping = j.at("mapping").get<std::vector<std::string>>();
+    for (const auto& d : j.at("dates")) {
+      const auto date = Date::parse(d.get<std::string>());
+      if (!date) throw bad("dates");
+      m.dates.push_back(*date);
+    }
+    m.changes = matrix_from_json(j.at("changes"), source, "changes");
+    m.regime = j.at("regime").get<std::vector<int>>();
+    m.transition = matrix_from_json(j.at("transition"), source, "transition");
+    m.regime_names = j.at("regime_names").get<std::vector<std::string>>();
+    const auto& c = j.at("copula");
+    m.copula.nu = c.at("nu").get<double>();
+    m.copula.correlation = matrix_from_json(c.at("correlation"), source, "copula.correlation");
+    for (const auto& mg : c.at("margins")) m.copula.margins.push_back({mg.at("nu").get<double>(), mg.at("scale").get<double>(), 0.0});
+    if (m.changes.rows() != static_cast<Eigen::Index>(m.dates.size()) ||
+        m.changes.cols() != static_cast<Eigen::Index>(g.nodes.size()) || m.levels.transform.size() != g.nodes.size()) {
+      throw bad("shapes");
+    }
+    return m;
+  } catch (const json::exception& e) {
+    throw bad(e.what());
+  }
+}
+
+namespace {
+constexpr const char* kQuantileKeys[] = {"q05", "q25", "q50", "q75", "q95"};
+}
+
+std::string effect_summaries_to_json(const std::vector<scm::EffectSummary>& effects) {
+  json j = json::array();
+  for (const auto& e : effects) {
+    json o = {{"node", e.node}, {"unit", e.unit}, {"mean", e.mean}};
+    for (std::size_t q = 0; q < 5; ++q) o[kQuantileKeys[q]] = e.quantiles[q];
+    j.push_back(o);
+  }
+  return j.dump();
+}
+
+std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& text, const std::string& source) {
+  try {
+    std::vector<scm::EffectSummary> out;
+    for (const auto& o : json::parse(text)) {
+      scm::EffectSummary e{.node = o.at("node").get<std::string>(), .unit = o.at("unit").get<std::string>(),
+                           .mean = o.at("mean").get<double>()};
+      for (std::size_t q = 0; q < 5; ++q) e.quantiles[q] = o.at(kQuantileKeys[q]).get<double>();
+      out.push_back(e);
+    }
+    return out;
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kInvalidArgument, source + ": malformed scenario summary (" + e.what() + ")");
+  }
+}
+
+}  // namespace mre::codec

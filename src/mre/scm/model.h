@@ -1,0 +1,30 @@
+// A fitted SCM together with what it was fitted on: the form an `mre scm fit` version is
+// stored in (codec/scm_json.h), so counterfactuals and scenarios reproduce from the version
+// alone, whatever has been ingested since.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/core/linalg.h"
+#include "mre/scm/scm.h"
+#include "mre/scm/student_t.h"
+
+namespace mre::scm {
+
+struct FittedScm {
+  Fitted fitted{};
+  Levels levels{};                        // per node: transform, level on dates[0]
+  std::vector<std::string> mapping{};     // per node: where its data came from (text)
+  std::vector<Date> dates{};              // one per row of `changes`
+  Matrix changes;                         // T x N, graph.nodes order
+  // Regimes of the shocks (the regime-conditional bootstrap): a Gaussian HMM on the
+  // standardised shock vectors; one label per row (row 0: the label of row 1).
+  std::vector<int> regime{};
+  Matrix transition;
+  std::vector<std::string> regime_names{};
+  TCopula copula{};                       // of the whole window's shocks, for display
+};
+
+}  // namespace mre::scm

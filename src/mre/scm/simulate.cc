@@ -1,0 +1,408 @@
+// See simulate.h.
+#include "mre/scm/simulate.h"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <thread>
+
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+#include "mre/scm/random.h"
+
+namespace mre::scm {
+
+ShockKind parse_shock_kind(const std::string& name) {
+  if (name == "gaussian") return ShockKind::kGaussian;
+  if (name == "student-t") return ShockKind::kStudentT;
+  if (name == "bootstrap") return ShockKind::kBootstrap;
+  if (name == "block-bootstrap") return ShockKind::kBlockBootstrap;
+  if (name == "regime-bootstrap") return ShockKind::kRegimeBootstrap;
+  throw Error(ErrorCode::kInvalidArgument, "--shocks: unknown generator '" + name +
+                                               "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap)");
+}
+
+std::string shock_kind_name(ShockKind kind) {
+  switch (kind) {
+    case ShockKind::kGaussian: return "gaussian";
+    case ShockKind::kStudentT: return "student-t";
+    case ShockKind::kBootstrap: return "bootstrap";
+    case ShockKind::kBlockBootstrap: return "block-bootstrap";
+    case ShockKind::kRegimeBootstrap: return "regime-bootstrap";
+  }
+  return "?";
+}
+
+double quantile_in_place(std::vector<double>& v, double p) {
+  check_arg(!v.empty(), "quantile", "needs at least one value");
+  const double h = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double a = v[lo];
+  if (lo + 1 >= v.size()) return a;
+  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return a + (h - static_cast<double>(lo)) * (b - a);
+}
+
+namespace {
+
+// One path's generator state.
+struct DrawState {
+  PathRandom rng;
+  std::int64_t row = -1;  // block bootstrap: the current row
+  int regime = -1;        // regime bootstrap: today's regime
+};
+
+// The shock generators, built once per run; draw() writes one day's E shocks.
+class Drawer {
+ public:
+  Drawer(const ShockPool& pool, const SimulationConfig& config) : pool_(pool), kind_(config.shocks) {
+    const Matrix& r = pool.residuals;
+    e_ = r.cols();
+    t_ = r.rows();
+    if (t_ < 2 || e_ < 1) throw Error(ErrorCode::kInvalidArgument, "shocks: the pool of historical shocks is empty");
+    if (e_ > kMaxInline) throw Error(ErrorCode::kInvalidArgument, "shocks: the simulator takes at most 32 equations");
+    restart_ = 1.0 / std::max(1.0, config.mean_block);
+    if (kind_ == ShockKind::kGaussian) {
+      const RowVector mean = r.colwise().mean();
+      const Matrix c = r.rowwise() - mean;
+      chol_ = Eigen::LLT<Matrix>(c.transpose() * c / static_cast<double>(t_ - 1)).matrixL();
+    } else if (kind_ == ShockKind::kStudentT) {
+      if (!pool.copula) throw Error(ErrorCode::kInvalidArgument, "shocks: student-t needs a fitted t copula");
+      const auto& cop = *pool.copula;
+      chol_ = Eigen::LLT<Matrix>(cop.correlation).matrixL();
+      nu_ = cop.nu;
+      // g_j(x) = s_j F^{-1}_{nu_j}(F_{nu_c}(x)) on x in [0, kGridMax], odd in x.
+      table_.resize(static_cast<std::size_t>(e_));
+      for (Eigen::Index j = 0; j < e_; ++j) {
+        auto& tab = table_[static_cast<std::size_t>(j)];
+        tab.resize(kGridPoints + 1);
+        for (int k = 0; k <= kGridPoints; ++k) tab[static_cast<std::size_t>(k)] = margin(j, k * kGridStep);
+      }
+    } else if (kind_ == ShockKind::kRegimeBootstrap) {
+      const auto k = pool.transition.rows();
+      if (k < 1 || pool.transition.cols() != k || static_cast<Eigen::Index>(pool.regime.size()) != t_) {
+        throw Error(ErrorCode::kInvalidArgument, "shocks: regime-bootstrap needs a regime per historical day and a transition matrix");
+      }
+      rows_of_.assign(static_cast<std::size_t>(k), {});
+      for (Eigen::Index t = 0; t < t_; ++t) rows_of_[static_cast<std::size_t>(pool.regime[static_cast<std::size_t>(t)])].push_back(t);
+      for (Eigen::Index s = 0; s < k; ++s) {
+        if (rows_of_[static_cast<std::size_t>(s)].empty()) {
+          throw Error(ErrorCode::kInvalidArgument, "shocks: regime " + std::to_string(s) + " has no historical day before the start");
+        }
+      }
+      cumulative_ = pool.transition;
+      for (Eigen::Index i = 0; i < k; ++i) {
+        for (Eigen::Index j = 1; j < k; ++j) cumulative_(i, j) += cumulative_(i, j - 1);
+      }
+    }
+  }
+
+  Eigen::Index size() const { return e_; }
+
+  void draw(DrawState& s, double* u) const {
+    switch (kind_) {
+      case ShockKind::kGaussian: {
+        double zp[kMaxInline];
+        for (Eigen::Index j = 0; j < e_; ++j) zp[j] = s.rng.normal();
+        for (Eigen::Index i = 0; i < e_; ++i) {
+          double v = 0;
+          for (Eigen::Index j = 0; j <= i; ++j) v += chol_(i, j) * zp[j];
+          u[i] = v;
+        }
+        return;
+      }
+      case ShockKind::kStudentT: {
+        double zp[kMaxInline];
+        for (Eigen::Index j = 0; j < e_; ++j) zp[j] = s.rng.normal();
+        const double scale = std::sqrt(nu_ / s.rng.chi_square(nu_));
+        for (Eigen::Index i = 0; i < e_; ++i) {
+          double v = 0;
+          for (Eigen::Index j = 0; j <= i; ++j) v += chol_(i, j) * zp[j];
+          u[i] = lookup(i, v * scale);
+        }
+        return;
+      }
+      case ShockKind::kBootstrap:
+        copy_row(static_cast<Eigen::Index>(s.rng.below(static_cast<std::uint64_t>(t_))), u);
+        return;
+      case ShockKind::kBlockBootstrap:
+        if (s.row < 0 || s.rng.uniform() < restart_) {
+          s.row = static_cast<std::int64_t>(s.rng.below(static_cast<std::uint64_t>(t_)));
+        } else {
+          s.row = (s.row + 1) % t_;
+        }
+        copy_row(s.row, u);
+        return;
+      case ShockKind::kRegimeBootstrap: {
+        const int from = s.regime < 0 ? pool_.start_regime : s.regime;
+        const double p = s.rng.uniform();
+        int next = 0;
+        const auto k = cumulative_.cols();
+        while (next + 1 < k && p >= cumulative_(from, next)) ++next;
+        s.regime = next;
+        const auto& rows = rows_of_[static_cast<std::size_t>(next)];
+        copy_row(rows[static_cast<std::size_t>(s.rng.below(rows.size()))], u);
+        return;
+      }
+    }
+  }
+
+ private:
+  static constexpr int kMaxInline = 32;
+  static constexpr double kGridMax = 12.0;
+  static constexpr int kGridPoints = 4800;
+  static constexpr double kGridStep = kGridMax / kGridPoints;
+
+  void copy_row(Eigen::Index row, double* u) const {
+    for (Eigen::Index j = 0; j < e_; ++j) u[j] = pool_.residuals(row, j);
+  }
+  double margin(Eigen::Index j, double x) const {
+    const auto& m = pool_.copula->margins[static_cast<std::size_t>(j)];
+    if (x == 0.0) return 0.0;
+    // Through the lower tail, where the distribution function keeps its precision.
+    const double p = student_t_cdf(-std::abs(x), nu_);
+    const double q = -student_t_quantile(p, m.nu) * m.scale;
+    return x > 0 ? q : -q;
+  }
+  double lookup(Eigen::Index j, double x) const {
+    const double a = std::abs(x);
+    if (a >= kGridMax) return margin(j, x);  // rare: computed exactly
+    const double pos = a * (1.0 / kGridStep);
+    const auto k = static_cast<std::size_t>(pos);
+    const auto& tab = table_[static_cast<std::size_t>(j)];
+    const double v = tab[k] + (pos - static_cast<double>(k)) * (tab[k + 1] - tab[k]);
+    return x < 0 ? -v : v;
+  }
+
+  const ShockPool& pool_;
+  ShockKind kind_;
+  Eigen::Index e_ = 0;
+  Eigen::Index t_ = 0;
+  double restart_ = 0.05;
+  Matrix chol_;
+  double nu_ = 0;
+  std::vector<std::vector<double>> table_{};
+  std::vector<std::vector<Eigen::Index>> rows_of_{};
+  Matrix cumulative_;
+};
+
+// The fitted model flattened for the inner loop: nodes in topological order.
+struct Program {
+  struct Step {
+    int node = 0;
+    bool identity = false;
+    double a = 0;
+    double phi = 0;
+    int first = 0;  // into parents/betas
+    int count = 0;
+    int shock = -1;  // equation index
+    const PreparedIntervention* intervention = nullptr;
+  };
+  std::vector<Step> steps{};
+  std::vector<int> parents{};
+  std::vector<double> betas{};
+};
+
+Program compile(const Fitted& model, const std::vector<PreparedIntervention>& interventions) {
+  const auto& g = model.graph;
+  Program p;
+  for (const int node : topological_order(g)) {
+    Program::Step s;
+    s.node = node;
+    s.first = static_cast<int>(p.parents.size());
+    const auto& name = g.nodes[static_cast<std::size_t>(node)];
+    for (std::size_t e = 0; e < model.equations.size(); ++e) {
+      const auto& f = model.equations[e];
+      if (f.node != name) continue;
+      s.a = f.intercept;
+      s.phi = f.phi;
+      s.shock = static_cast<int>(e);
+      for (std::size_t k = 0; k < f.parents.size(); ++k) {
+        p.parents.push_back(node_index(g, f.parents[k]));
+        p.betas.push_back(f.beta[k]);
+      }
+    }
+    for (const auto& id : g.identities) {
+      if (id.node != name) continue;
+      s.identity = true;
+      for (const auto& term : id.terms) {
+        p.parents.push_back(node_index(g, term));
+        p.betas.push_back(1.0);
+      }
+    }
+    s.count = static_cast<int>(p.parents.size()) - s.first;
+    for (const auto& iv : interventions) {
+      if (iv.node == node) s.intervention = &iv;
+    }
+    p.steps.push_back(s);
+  }
+  return p;
+}
+
+// One day of one world: x = today's changes (written), prev = yesterday's, level updated.
+// `baseline_level` (the baseline world's levels after today) drives intervened nodes.
+inline void step(const Program& p, const double* u, const double* prev, double* x, double* level,
+                 const double* baseline_level, Eigen::Index day) {
+  for (const auto& s : p.steps) {
+    double v = 0;
+    if (s.intervention && baseline_level && day >= s.intervention->from) {
+      const double target = s.intervention->target(day, baseline_level[s.node]);
+      v = target - level[s.node];
+      x[s.node] = v;
+      level[s.node] = target;
+      continue;
+    }
+    if (s.identity) {
+      for (int k = 0; k < s.count; ++k) v += x[p.parents[static_cast<std::size_t>(s.first + k)]];
+    } else {
+      v = s.a + s.phi * prev[s.node] + u[s.shock];
+      for (int k = 0; k < s.count; ++k) v += p.betas[static_cast<std::size_t>(s.first + k)] * x[p.parents[static_cast<std::size_t>(s.first + k)]];
+    }
+    x[s.node] = v;
+    level[s.node] += v;
+  }
+}
+
+void parallel_for(int threads, std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& body) {
+  const int t = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, n)));
+  if (t == 1) {
+    body(0, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int i = 0; i < t; ++i) {
+    const std::int64_t lo = n * i / t;
+    const std::int64_t hi = n * (i + 1) / t;
+    pool.emplace_back([&body, lo, hi] { body(lo, hi); });
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig& config, std::uint64_t path, int days) {
+  const Drawer drawer(pool, config);
+  DrawState s{.rng = PathRandom(config.seed, path)};
+  Matrix out(days, drawer.size());
+  std::vector<double> u(static_cast<std::size_t>(drawer.size()));
+  for (int d = 0; d < days; ++d) {
+    drawer.draw(s, u.data());
+    for (Eigen::Index j = 0; j < drawer.size(); ++j) out(d, j) = u[static_cast<std::size_t>(j)];
+  }
+  return out;
+}
+
+SimulationResult simulate(const Fitted& model, const Levels& transforms, const SimulationStart& start,
+                          const ShockPool& pool, const std::vector<Intervention>& interventions,
+                          const SimulationConfig& config) {
+  if (config.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, "--horizon must be positive (got " + std::to_string(config.horizon) + ")");
+  if (config.paths <= 0) throw Error(ErrorCode::kInvalidArgument, "--paths must be positive (got " + std::to_string(config.paths) + ")");
+  const auto& g = model.graph;
+  const int n = static_cast<int>(g.nodes.size());
+  check_arg(start.changes.size() == n && start.levels.size() == n, "start", "needs one change and one level per node");
+  check_arg(static_cast<int>(transforms.transform.size()) == n, "levels", "needs one transform per node");
+  check_arg(pool.residuals.cols() == static_cast<Eigen::Index>(model.equations.size()), "shocks",
+            "the pool needs one column per equation");
+  const auto prepared = prepare_interventions(g, interventions, transforms, config.horizon);
+  const Program program = compile(model, prepared);
+  const Drawer drawer(pool, config);
+  const int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+
+  std::vector<double> start_level(static_cast<std::size_t>(n));
+  std::vector<bool> is_log(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    is_log[static_cast<std::size_t>(j)] = transforms.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
+    const double lv = start.levels(j);
+    if (is_log[static_cast<std::size_t>(j)] && !(lv > 0)) {
+      throw Error(ErrorCode::kInvalidArgument, "start: node '" + g.nodes[static_cast<std::size_t>(j)] + "' needs a positive level");
+    }
+    start_level[static_cast<std::size_t>(j)] = is_log[static_cast<std::size_t>(j)] ? std::log(lv) : lv;
+  }
+
+  const auto paths = static_cast<std::int64_t>(config.paths);
+  const auto nn = static_cast<std::size_t>(n);
+  // Per path: [prev_b, prev_i, level_b, level_i] (4n values) and the generator state.
+  std::vector<double> state(static_cast<std::size_t>(paths) * 4 * nn);
+  std::vector<DrawState> draws;
+  draws.reserve(static_cast<std::size_t>(paths));
+  for (std::int64_t p = 0; p < paths; ++p) {
+    draws.push_back({.rng = PathRandom(config.seed, static_cast<std::uint64_t>(p))});
+    double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
+    for (std::size_t j = 0; j < nn; ++j) {
+      s[j] = s[nn + j] = start.changes(static_cast<Eigen::Index>(j));
+      s[2 * nn + j] = s[3 * nn + j] = start_level[j];
+    }
+  }
+
+  SimulationResult out;
+  out.horizon = config.horizon;
+  out.paths = config.paths;
+  out.nodes = n;
+  constexpr std::size_t nq = kFanQuantiles.size();
+  if (config.fans) {
+    for (auto& f : out.fan) f.assign(static_cast<std::size_t>(config.horizon) * nn * nq, 0.0);
+  }
+  // Days in chunks so that the levels of every path for a few days fit in memory at once.
+  const int chunk = config.fans ? static_cast<int>(std::clamp<std::int64_t>(4'000'000 / (paths * 2 * n), 1, 16)) : config.horizon;
+  std::vector<float> buffer;
+  for (int day0 = 1; day0 <= config.horizon; day0 += chunk) {
+    const int days = std::min(chunk, config.horizon - day0 + 1);
+    if (config.fans) buffer.assign(static_cast<std::size_t>(days) * nn * 2 * static_cast<std::size_t>(paths), 0.0F);
+    parallel_for(threads, paths, [&](std::int64_t lo, std::int64_t hi) {
+      std::vector<double> u(static_cast<std::size_t>(drawer.size()));
+      std::vector<double> xb(nn);
+      std::vector<double> xi(nn);
+      for (std::int64_t p = lo; p < hi; ++p) {
+        double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
+        double* prev_b = s;
+        double* prev_i = s + nn;
+        double* level_b = s + 2 * nn;
+        double* level_i = s + 3 * nn;
+        auto& ds = draws[static_cast<std::size_t>(p)];
+        for (int d = 0; d < days; ++d) {
+          const int day = day0 + d;
+          drawer.draw(ds, u.data());
+          step(program, u.data(), prev_b, xb.data(), level_b, nullptr, day);
+          step(program, u.data(), prev_i, xi.data(), level_i, level_b, day);
+          std::copy(xb.begin(), xb.end(), prev_b);
+          std::copy(xi.begin(), xi.end(), prev_i);
+          if (config.fans) {
+            for (std::size_t j = 0; j < nn; ++j) {
+              const std::size_t base = ((static_cast<std::size_t>(d) * nn + j) * 2) * static_cast<std::size_t>(paths);
+              buffer[base + static_cast<std::size_t>(p)] = static_cast<float>(level_b[j]);
+              buffer[base + static_cast<std::size_t>(paths) + static_cast<std::size_t>(p)] = static_cast<float>(level_i[j]);
+            }
+          }
+        }
+      }
+    });
+    if (!config.fans) continue;
+    const auto groups = static_cast<std::int64_t>(days) * n * 2;
+    parallel_for(threads, groups, [&](std::int64_t lo, std::int64_t hi) {
+      std::vector<double> values(static_cast<std::size_t>(paths));
+      for (std::int64_t gi = lo; gi < hi; ++gi) {
+        const auto d = static_cast<std::size_t>(gi / (2 * n));
+        const auto j = static_cast<std::size_t>((gi / 2) % n);
+        const auto sc = static_cast<std::size_t>(gi % 2);
+        const float* src = &buffer[((d * nn + j) * 2 + sc) * static_cast<std::size_t>(paths)];
+        std::copy(src, src + paths, values.begin());
+        auto& fan = out.fan[sc];
+        const std::size_t at = ((static_cast<std::size_t>(day0 - 1) + d) * nn + j) * nq;
+        for (std::size_t q = 0; q < nq; ++q) {
+          const double v = quantile_in_place(values, kFanQuantiles[q]);
+          fan[at + q] = is_log[j] ? std::exp(v) : v;
+        }
+      }
+    });
+  }
+  out.effect.resize(paths, n);
+  for (std::int64_t p = 0; p < paths; ++p) {
+    const double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
+    for (std::size_t j = 0; j < nn; ++j) out.effect(p, static_cast<Eigen::Index>(j)) = s[3 * nn + j] - s[2 * nn + j];
+  }
+  return out;
+}
+
+}  // namespace mre::scm

@@ -1,0 +1,84 @@
+// Forward scenarios (issue 7 item 5): Monte Carlo paths of the fitted SCM from a start day over
+// a horizon, a baseline and an intervened world driven by the same shock draws (common random
+// numbers) so their difference is sharp. Five shock generators: Gaussian (the residuals'
+// covariance), Student-t (t margins with nu per node, joined by a t copula), i.i.d. bootstrap of
+// historical shock vectors (keeps their cross-correlation), the stationary block bootstrap
+// (Politis & Romano 1994; keeps volatility clustering), and the regime-conditional bootstrap
+// (a regime path from a transition matrix, each day's vector drawn from that regime's days).
+// Path p's draws come from a generator seeded by (seed, p) alone, so the numbers do not depend
+// on the thread count.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/core/linalg.h"
+#include "mre/scm/scm.h"
+#include "mre/scm/student_t.h"
+
+namespace mre::scm {
+
+enum class ShockKind { kGaussian, kStudentT, kBootstrap, kBlockBootstrap, kRegimeBootstrap };
+// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap; InvalidArgument otherwise.
+ShockKind parse_shock_kind(const std::string& name);
+std::string shock_kind_name(ShockKind kind);
+
+// What the generators draw from: the historical shocks of the equation nodes (columns in
+// graph.equations order) up to the start, and what was fitted on them.
+struct ShockPool {
+  Matrix residuals;                 // T x E
+  std::optional<TCopula> copula{};  // student-t: fitted on `residuals`
+  std::vector<int> regime{};        // regime-bootstrap: the regime of each row, 0..K-1
+  Matrix transition;                // K x K, rows sum to 1
+  int start_regime = 0;             // the regime on the start day
+};
+
+struct SimulationConfig {
+  int horizon = 250;         // days after the start
+  int paths = 10000;
+  std::uint64_t seed = 42;
+  int threads = 0;           // 0: the hardware's
+  ShockKind shocks = ShockKind::kGaussian;
+  double mean_block = 20.0;  // block bootstrap: mean block length in days
+  bool fans = true;          // false: only the effects at the horizon (benchmarks of the kernel)
+};
+
+// The start: each node's change on the start day (the first lags) and its level.
+struct SimulationStart {
+  RowVector changes;
+  RowVector levels;  // natural units
+};
+
+inline constexpr std::array<double, 5> kFanQuantiles = {0.05, 0.25, 0.50, 0.75, 0.95};
+
+struct SimulationResult {
+  int horizon = 0;
+  int paths = 0;
+  int nodes = 0;
+  // fan[s][((day - 1) * nodes + node) * 5 + q]: quantile q of the node's level on day 1..horizon,
+  // s = 0 baseline, 1 intervened (natural units).
+  std::array<std::vector<double>, 2> fan{};
+  // paths x nodes: intervened minus baseline at the horizon, in level units for change nodes
+  // and in log points for log-return nodes.
+  Matrix effect;
+};
+
+// Day d of the horizon is row d of the interventions' rows (1..horizon).
+// InvalidArgument naming the parameter for horizon or paths <= 0, an empty pool, a regime
+// without historical days; intervention errors as predict's.
+SimulationResult simulate(const Fitted& model, const Levels& transforms, const SimulationStart& start,
+                          const ShockPool& pool, const std::vector<Intervention>& interventions,
+                          const SimulationConfig& config);
+
+// Draws `days` shock vectors of one path with the configured generator (for tests of the
+// generators' statistics): days x E.
+Matrix draw_shocks(const Fitted& model, const ShockPool& pool, const SimulationConfig& config, std::uint64_t path, int days);
+
+// Quantile p of values by linear interpolation between order statistics (type 7: numpy's
+// default); reorders `values`.
+double quantile_in_place(std::vector<double>& values, double p);
+
+}  // namespace mre::scm

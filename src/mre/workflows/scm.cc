@@ -1,0 +1,536 @@
+// See scm.h.
+#include "mre/workflows/scm.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "mre/codec/scm_json.h"
+#include "mre/core/calendar.h"
+#include "mre/core/error.h"
+#include "mre/core/resample.h"
+#include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/regimes/hmm/viterbi.h"
+#include "mre/sources/universe.h"
+#include "mre/store/revisions.h"
+#include "mre/workflows/build_features.h"
+#include "mre/workflows/detail/yaml_file.h"
+#include "mre/workflows/feature_spec.h"
+
+namespace mre::workflows {
+
+using detail::fail;
+using detail::only_keys;
+using detail::scalar;
+
+namespace {
+
+const BusinessCalendar& calendar() {
+  static const BusinessCalendar c = BusinessCalendar::us_settlement(1900, 2100);
+  return c;
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out.precision(17);
+  out << v;
+  return out.str();
+}
+
+std::string canonical(const ScmSpec& s) {
+  std::ostringstream out;
+  out << "name=" << s.name << "\n";
+  out << "start=" << (s.start ? s.start->iso() : "") << "\nend=" << (s.end ? s.end->iso() : "") << "\n";
+  out << "hac_lag=" << s.hac_lag << "\nregimes=" << s.regimes << "\nregime_seed=" << s.regime_seed << "\n";
+  out << "terminal=" << store::join_names(s.graph.terminal) << "\n";
+  for (std::size_t i = 0; i < s.graph.nodes.size(); ++i) {
+    const auto& d = s.data[i];
+    out << "node=" << d.node;
+    bool identity = false;
+    for (const auto& id : s.graph.identities) {
+      if (id.node == d.node) {
+        out << " identity=" << store::join_names(id.terms);
+        identity = true;
+      }
+    }
+    for (const auto& e : s.graph.equations) {
+      if (e.node == d.node) out << " parents=" << store::join_names(e.parents) << " own_lag=" << e.own_lag;
+    }
+    if (!identity) {
+      out << " series=" << d.series << " minus=" << d.minus << " offset=" << number(d.offset) << " factor=" << number(d.factor)
+          << " as_published=" << d.as_published << " change=" << (d.change == scm::Transform::kLogReturn ? "log_return" : "diff");
+    }
+    out << "\n";
+  }
+  // mean_block and the scenarios do not change the fitted model: not part of the hash.
+  return out.str();
+}
+
+}  // namespace
+
+std::filesystem::path default_scm_spec_path() {
+  return sources::default_universe_path().parent_path() / "scm" / "policy_transmission.yml";
+}
+
+ScmSpec load_scm_spec(const std::filesystem::path& path) {
+  const YAML::Node root = detail::load_yaml_mapping(path, "scm spec");
+  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios"}, "");
+  ScmSpec spec;
+  if (!root["name"]) fail(path, root, "missing field 'name'");
+  spec.name = scalar<std::string>(path, root["name"], "name");
+  if (root["description"]) spec.description = scalar<std::string>(path, root["description"], "description");
+  const auto date = [&](const char* key) -> std::optional<Date> {
+    if (!root[key] || root[key].IsNull()) return std::nullopt;
+    const auto d = Date::parse(scalar<std::string>(path, root[key], key));
+    if (!d) fail(path, root[key], std::string("'") + key + "' must be a date YYYY-MM-DD");
+    return d;
+  };
+  spec.start = date("start");
+  spec.end = date("end");
+  if (root["hac_lag"]) spec.hac_lag = scalar<int>(path, root["hac_lag"], "hac_lag");
+  if (root["terminal"]) spec.graph.terminal = scalar<std::vector<std::string>>(path, root["terminal"], "terminal");
+  if (!root["nodes"] || !root["nodes"].IsSequence() || root["nodes"].size() == 0) {
+    fail(path, root, "'nodes' must be a non-empty list");
+  }
+  for (const auto& n : root["nodes"]) {
+    if (!n.IsMap()) fail(path, n, "each node must be a mapping");
+    if (!n["node"]) fail(path, n, "a node without 'node' (its name)");
+    ScmNodeData d;
+    d.node = scalar<std::string>(path, n["node"], "node");
+    only_keys(path, n, {"node", "description", "series", "minus", "level", "as_published", "change", "parents", "own_lag", "identity"},
+              "node '" + d.node + "': ");
+    if (n["description"]) d.description = scalar<std::string>(path, n["description"], "description");
+    spec.graph.nodes.push_back(d.node);
+    if (n["identity"]) {
+      if (n["series"] || n["parents"]) fail(path, n, "node '" + d.node + "': an identity has no 'series' or 'parents'");
+      spec.graph.identities.push_back({d.node, scalar<std::vector<std::string>>(path, n["identity"], "identity")});
+    } else {
+      if (!n["series"]) fail(path, n, "node '" + d.node + "': needs 'series' (or 'identity')");
+      d.series = scalar<std::string>(path, n["series"], "series");
+      if (n["minus"]) d.minus = scalar<std::string>(path, n["minus"], "minus");
+      if (n["level"]) {
+        only_keys(path, n["level"], {"offset", "factor"}, "node '" + d.node + "' level: ");
+        if (n["level"]["offset"]) d.offset = scalar<double>(path, n["level"]["offset"], "offset");
+        if (n["level"]["factor"]) d.factor = scalar<double>(path, n["level"]["factor"], "factor");
+      }
+      if (n["as_published"]) d.as_published = scalar<bool>(path, n["as_published"], "as_published");
+      const std::string change = n["change"] ? scalar<std::string>(path, n["change"], "change") : "diff";
+      if (change != "diff" && change != "log_return") fail(path, n["change"], "node '" + d.node + "': 'change' must be diff or log_return");
+      d.change = change == "log_return" ? scm::Transform::kLogReturn : scm::Transform::kDiff;
+      scm::Equation e{.node = d.node};
+      if (n["parents"]) e.parents = scalar<std::vector<std::string>>(path, n["parents"], "parents");
+      if (n["own_lag"]) e.own_lag = scalar<bool>(path, n["own_lag"], "own_lag");
+      spec.graph.equations.push_back(e);
+    }
+    spec.data.push_back(d);
+  }
+  try {
+    scm::validate(spec.graph);
+  } catch (const Error& e) {
+    fail(path, root["nodes"], e.what());
+  }
+  for (const auto& id : spec.graph.identities) {
+    for (const auto& t : id.terms) {
+      const auto& d = spec.data[static_cast<std::size_t>(scm::node_index(spec.graph, t))];
+      if (d.change != scm::Transform::kDiff) {
+        fail(path, root["nodes"], "identity '" + id.node + "': term '" + t + "' must be a diff node (changes add, log returns do not)");
+      }
+    }
+  }
+  if (const auto& s = root["shocks"]) {
+    only_keys(path, s, {"regimes", "regime_seed", "mean_block"}, "shocks: ");
+    if (s["regimes"]) spec.regimes = scalar<int>(path, s["regimes"], "regimes");
+    if (spec.regimes < 2) fail(path, s["regimes"], "shocks: 'regimes' must be at least 2");
+    if (s["regime_seed"]) spec.regime_seed = scalar<std::uint64_t>(path, s["regime_seed"], "regime_seed");
+    if (s["mean_block"]) spec.mean_block = scalar<double>(path, s["mean_block"], "mean_block");
+    if (!(spec.mean_block >= 1.0)) fail(path, s["mean_block"], "shocks: 'mean_block' must be at least 1 day");
+  }
+  if (const auto& sc = root["scenarios"]) {
+    for (const auto& n : sc) {
+      only_keys(path, n, {"name", "description", "do"}, "scenarios: ");
+      ScmScenarioSpec s;
+      if (!n["name"] || !n["do"]) fail(path, n, "scenarios: each needs 'name' and 'do'");
+      s.name = scalar<std::string>(path, n["name"], "name");
+      if (n["description"]) s.description = scalar<std::string>(path, n["description"], "description");
+      s.interventions = scalar<std::vector<std::string>>(path, n["do"], "do");
+      for (const auto& d : s.interventions) {
+        try {
+          const auto expr = parse_do(d);
+          scm::node_index(spec.graph, expr.node);
+        } catch (const Error& e) {
+          fail(path, n["do"], "scenario '" + s.name + "': " + e.what());
+        }
+      }
+      spec.scenarios.push_back(s);
+    }
+  }
+  spec.canonical_text = canonical(spec);
+  spec.hash = fnv1a_hex(spec.canonical_text);
+  return spec;
+}
+
+DoExpression parse_do(const std::string& text) {
+  const auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument, "--do \"" + text + "\": " + why +
+                                                  " (expected NODE=+X, NODE=-X or NODE=X, optionally @FROM..TO, @FROM.. or @DAY)");
+  };
+  DoExpression d;
+  d.text = text;
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw bad("no 'NODE='");
+  d.node = text.substr(0, eq);
+  if (d.node.find_first_of(" \t@") != std::string::npos) throw bad("bad node name '" + d.node + "'");
+  const auto at = text.find('@', eq);
+  const std::string value = text.substr(eq + 1, at == std::string::npos ? std::string::npos : at - eq - 1);
+  if (value.empty()) throw bad("no value after '='");
+  d.shift = value[0] == '+' || value[0] == '-';
+  std::size_t used = 0;
+  try {
+    d.value = std::stod(value, &used);
+  } catch (const std::exception&) {
+    throw bad("'" + value + "' is not a number");
+  }
+  if (used != value.size() || !std::isfinite(d.value)) throw bad("'" + value + "' is not a number");
+  if (at != std::string::npos) {
+    const std::string range = text.substr(at + 1);
+    const auto dots = range.find("..");
+    const auto date = [&](const std::string& token) {
+      const auto parsed = Date::parse(token);
+      if (!parsed) throw bad("'" + token + "' is not a date YYYY-MM-DD");
+      return *parsed;
+    };
+    if (dots == std::string::npos) {
+      d.from = d.to = date(range);
+    } else {
+      d.from = date(range.substr(0, dots));
+      if (dots + 2 < range.size()) d.to = date(range.substr(dots + 2));
+      if (d.to && *d.to < *d.from) throw bad("the range ends before it starts");
+    }
+  }
+  return d;
+}
+
+ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
+  const ScmSpec spec = load_scm_spec(options.spec_path.empty() ? default_scm_spec_path() : options.spec_path);
+  const auto universe = sources::load_universe(options.universe_path.empty() ? sources::default_universe_path() : options.universe_path);
+  std::map<std::string, Timestamp> last_ingest;
+  for (const auto& s : store.list_series()) last_ingest[s.ticker] = s.last_ingested_at;
+  Timestamp watermark = Timestamp::from_micros(0);
+  std::map<std::string, TimeSeries> raw;
+  const auto read = [&](const std::string& ticker, const std::string& node) {
+    if (raw.count(ticker)) return;
+    if (!universe.find(ticker)) {
+      throw Error(ErrorCode::kNotFound, "scm node '" + node + "': unknown ticker '" + ticker + "' (not in " + universe.path.string() + ")");
+    }
+    auto series = store.read_raw({.ticker = ticker});
+    if (!series || series->count_present() == 0) {
+      throw Error(ErrorCode::kDataError, "scm node '" + node + "': ticker '" + ticker + "' has no data in " + store.describe() +
+                                             " (run 'mre ingest')");
+    }
+    watermark = std::max(watermark, last_ingest[ticker]);
+    raw[ticker] = std::move(*series);
+  };
+  Date first = spec.start.value_or(Date::from_ymd(1900, 1, 1));
+  Date last = spec.end.value_or(Date::from_ymd(2100, 1, 1));
+  for (const auto& d : spec.data) {
+    if (d.series.empty()) continue;
+    for (const auto* t : {&d.series, &d.minus}) {
+      if (t->empty()) continue;
+      read(*t, d.node);
+      first = std::max(first, raw[*t].dates().front());
+      last = std::min(last, raw[*t].dates().back());
+    }
+  }
+  if (!(first < last)) throw Error(ErrorCode::kDataError, "scm: the mapped series have no common period");
+  const std::vector<Date> grid = period_grid(first, last, Frequency::kDaily, calendar());
+  const auto n = static_cast<Eigen::Index>(spec.graph.nodes.size());
+  Matrix level(static_cast<Eigen::Index>(grid.size()), n);
+  level.setConstant(std::numeric_limits<double>::quiet_NaN());
+  const auto aligned = [&](const std::string& ticker, bool as_published) {
+    const auto* meta = universe.find(ticker);
+    const int lag = as_published ? meta->publication_lag_days : 0;
+    return align_asof_values(raw[ticker], grid, lag, lag + max_gap_days(meta->frequency));
+  };
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto& d = spec.data[static_cast<std::size_t>(j)];
+    if (d.series.empty()) continue;
+    const auto a = aligned(d.series, d.as_published);
+    const auto b = d.minus.empty() ? std::vector<double>(grid.size(), 0.0) : aligned(d.minus, d.as_published);
+    for (std::size_t t = 0; t < grid.size(); ++t) level(static_cast<Eigen::Index>(t), j) = d.offset + d.factor * (a[t] - b[t]);
+  }
+  // Rows where every mapped node has a level (and return nodes a positive one).
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index t = 0; t < level.rows(); ++t) {
+    bool ok = true;
+    for (Eigen::Index j = 0; j < n && ok; ++j) {
+      const auto& d = spec.data[static_cast<std::size_t>(j)];
+      if (d.series.empty()) continue;
+      ok = std::isfinite(level(t, j)) && (d.change == scm::Transform::kDiff || level(t, j) > 0);
+    }
+    if (ok) keep.push_back(t);
+  }
+  if (keep.size() < 100) throw Error(ErrorCode::kDataError, "scm: fewer than 100 business days where every node has data");
+  scm::FittedScm model;
+  model.fitted.graph = spec.graph;
+  model.levels.transform.resize(static_cast<std::size_t>(n));
+  model.levels.start = RowVector::Zero(n);
+  const auto rows = static_cast<Eigen::Index>(keep.size());
+  model.changes = Matrix::Zero(rows, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto& d = spec.data[static_cast<std::size_t>(j)];
+    model.levels.transform[static_cast<std::size_t>(j)] = d.change;
+    std::ostringstream m;
+    if (d.series.empty()) {
+      for (const auto& id : spec.graph.identities) {
+        if (id.node == d.node) m << "identity: " << d.node << " = " << store::join_names(id.terms);
+      }
+    } else {
+      if (d.offset != 0 || d.factor != 1) m << number(d.offset) << " + " << number(d.factor) << " * ";
+      m << d.series;
+      if (!d.minus.empty()) m << " - " << d.minus;
+      m << (d.as_published ? " as published" : "") << ", " << (d.change == scm::Transform::kDiff ? "daily change" : "daily log return");
+    }
+    model.mapping.push_back(m.str());
+    if (d.series.empty()) continue;
+    model.levels.start(j) = level(keep[0], j);
+    for (Eigen::Index t = 1; t < rows; ++t) {
+      const double a = level(keep[static_cast<std::size_t>(t - 1)], j);
+      const double b = level(keep[static_cast<std::size_t>(t)], j);
+      model.changes(t, j) = d.change == scm::Transform::kDiff ? b - a : std::log(b / a);
+    }
+  }
+  // Identity nodes from their terms' changes, so the identity holds exactly in the data.
+  for (const auto& id : spec.graph.identities) {
+    const int j = scm::node_index(spec.graph, id.node);
+    for (const auto& term : id.terms) {
+      const int k = scm::node_index(spec.graph, term);
+      model.changes.col(j) += model.changes.col(k);
+      model.levels.start(j) += model.levels.start(k);
+    }
+  }
+  for (const auto t : keep) model.dates.push_back(grid[static_cast<std::size_t>(t)]);
+
+  store::ScmModel stored;
+  stored.spec_name = spec.name;
+  stored.spec_hash = spec.hash;
+  stored.spec_text = spec.canonical_text;
+  stored.data_watermark = watermark.iso();
+  stored.version = options.version == "auto" ? "S_" + spec.name + "_" + fnv1a_hex(spec.hash + stored.data_watermark).substr(0, 8)
+                                             : options.version;
+  store::validate_version_tag(stored.version);
+  if (const auto existing = store.find_scm_model(stored.version)) {
+    store::same_scm_model(*existing, stored);
+    return {.version = stored.version, .written = false,
+            .model = codec::scm_model_from_json(existing->model_json, "scm version " + stored.version)};
+  }
+
+  model.fitted = scm::fit(spec.graph, model.changes, spec.hac_lag);
+  const Matrix u = scm::abduct(model.fitted, model.changes);
+  const auto e_count = static_cast<Eigen::Index>(spec.graph.equations.size());
+  Matrix shocks(rows - 1, e_count);
+  for (Eigen::Index e = 0; e < e_count; ++e) {
+    shocks.col(e) = u.col(scm::node_index(spec.graph, spec.graph.equations[static_cast<std::size_t>(e)].node)).tail(rows - 1);
+  }
+  // Regimes of the shocks: a diagonal Gaussian HMM on the standardised shock vectors, states
+  // ordered by their mean squared shock (calm first).
+  Matrix z = shocks;
+  for (Eigen::Index e = 0; e < e_count; ++e) {
+    const double sd = std::sqrt((z.col(e).array() - z.col(e).mean()).square().mean());
+    z.col(e) /= sd > 0 ? sd : 1.0;
+  }
+  regimes::hmm::GaussianHmmConfig hc{.n_states = spec.regimes, .covariance = regimes::hmm::CovarianceType::kDiag, .n_iter = 300,
+                                     .tol = 1e-4, .n_init = 2, .seed = spec.regime_seed};
+  const auto hmm = regimes::hmm::fit(z, hc);
+  const auto path = regimes::hmm::viterbi(regimes::hmm::log_emission(hmm.params, z), hmm.params.transition, hmm.params.initial).path;
+  const int k = spec.regimes;
+  std::vector<double> energy(static_cast<std::size_t>(k), 0.0);
+  std::vector<int> count(static_cast<std::size_t>(k), 0);
+  for (Eigen::Index t = 0; t < z.rows(); ++t) {
+    energy[static_cast<std::size_t>(path[static_cast<std::size_t>(t)])] += z.row(t).squaredNorm();
+    ++count[static_cast<std::size_t>(path[static_cast<std::size_t>(t)])];
+  }
+  std::vector<int> order(static_cast<std::size_t>(k));
+  for (int s = 0; s < k; ++s) order[static_cast<std::size_t>(s)] = s;
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    const auto mean = [&](int s) { return count[static_cast<std::size_t>(s)] ? energy[static_cast<std::size_t>(s)] / count[static_cast<std::size_t>(s)] : 1e300; };
+    return mean(a) < mean(b);
+  });
+  std::vector<int> rank(static_cast<std::size_t>(k));
+  for (int r = 0; r < k; ++r) rank[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = r;
+  model.regime.assign(static_cast<std::size_t>(rows), 0);
+  for (Eigen::Index t = 1; t < rows; ++t) model.regime[static_cast<std::size_t>(t)] = rank[static_cast<std::size_t>(path[static_cast<std::size_t>(t - 1)])];
+  model.regime[0] = model.regime[1];
+  model.transition.resize(k, k);
+  for (int a = 0; a < k; ++a) {
+    for (int b = 0; b < k; ++b) model.transition(a, b) = hmm.params.transition(order[static_cast<std::size_t>(a)], order[static_cast<std::size_t>(b)]);
+  }
+  for (int r = 0; r < k; ++r) model.regime_names.push_back(k == 2 ? (r == 0 ? "calm" : "stressed") : "vol" + std::to_string(r + 1));
+  model.copula = scm::fit_t_copula(shocks);
+
+  stored.model_json = codec::scm_model_to_json(model);
+  stored.first = model.dates.front();
+  stored.last = model.dates.back();
+  stored.created_at = Timestamp::now();
+  const bool written = store.write_scm_model(stored) == store::FeatureWriteOutcome::kWritten;
+  return {.version = stored.version, .written = written, .model = std::move(model)};
+}
+
+scm::FittedScm load_scm(const store::Store& store, const std::string& version) {
+  const auto m = store.find_scm_model(version);
+  if (!m) throw Error(ErrorCode::kNotFound, "no scm version '" + version + "' (see 'mre scm list')");
+  return codec::scm_model_from_json(m->model_json, "scm version " + version);
+}
+
+std::string newest_scm_version(const store::Store& store) {
+  const auto all = store.list_scm_models();
+  if (all.empty()) throw Error(ErrorCode::kNotFound, "no scm version in " + store.describe() + " (run 'mre scm fit')");
+  return all.back().version;
+}
+
+namespace {
+
+void check_node(const scm::FittedScm& m, const DoExpression& d) {
+  const auto& g = m.fitted.graph;
+  if (std::find(g.nodes.begin(), g.nodes.end(), d.node) == g.nodes.end()) {
+    throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": unknown node '" + d.node + "' (nodes: " + store::join_names(g.nodes) + ")");
+  }
+  for (const auto& id : g.identities) {
+    if (id.node == d.node) {
+      throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": '" + d.node + "' is the identity " + d.node + " = " +
+                                                   store::join_names(id.terms) + "; intervene on one of its terms");
+    }
+  }
+}
+
+}  // namespace
+
+CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<DoExpression>& interventions) {
+  if (interventions.empty()) throw Error(ErrorCode::kInvalidArgument, "--do: give at least one intervention");
+  const auto& dates = m.dates;
+  std::vector<scm::Intervention> ivs;
+  Eigen::Index first_row = static_cast<Eigen::Index>(dates.size());
+  Eigen::Index last_to = 0;
+  for (const auto& d : interventions) {
+    check_node(m, d);
+    const Date from = d.from.value_or(dates[1]);
+    const Date to = d.to.value_or(dates.back());
+    if (from < dates[1] || from > dates.back() || to > dates.back()) {
+      throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": " + from.iso() + ".." + to.iso() +
+                                                   " is outside the data of this version (" + dates[1].iso() + ".." +
+                                                   dates.back().iso() + ")");
+    }
+    const auto lo = static_cast<Eigen::Index>(std::lower_bound(dates.begin(), dates.end(), from) - dates.begin());
+    const auto hi = static_cast<Eigen::Index>(std::upper_bound(dates.begin(), dates.end(), to) - dates.begin()) - 1;
+    if (hi < lo) throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": no business day of the data in the range");
+    ivs.push_back({.node = d.node, .from = lo, .to = hi, .value = d.value, .shift = d.shift});
+    first_row = std::min(first_row, lo);
+    last_to = std::max(last_to, hi);
+  }
+  const Matrix u = scm::abduct(m.fitted, m.changes);
+  const Matrix cf = scm::predict(m.fitted, m.changes, u, ivs, m.levels);
+  const Matrix lf = scm::to_levels(m.changes, m.levels);
+  const Matrix lc = scm::to_levels(cf, m.levels);
+  CounterfactualResult r;
+  r.nodes = m.fitted.graph.nodes;
+  const Eigen::Index count = lf.rows() - first_row;
+  r.dates.assign(dates.begin() + first_row, dates.end());
+  r.factual = lf.bottomRows(count);
+  r.counterfactual = lc.bottomRows(count);
+  if (!m.fitted.graph.terminal.empty()) {
+    r.terminal = m.fitted.graph.terminal.front();
+    const int j = scm::node_index(m.fitted.graph, r.terminal);
+    r.terminal_gap = lc(lc.rows() - 1, j) / lf(lf.rows() - 1, j) - 1.0;
+    r.terminal_gap_window = lc(last_to, j) / lf(last_to, j) - 1.0;
+  }
+  r.window_end = dates[static_cast<std::size_t>(last_to)];
+  return r;
+}
+
+ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {
+  const auto& dates = m.dates;
+  const Date start = options.start.value_or(dates.back());
+  if (start < dates[std::min<std::size_t>(dates.size() - 1, 250)] || start > dates.back()) {
+    throw Error(ErrorCode::kInvalidArgument, "--start " + start.iso() + " is outside this version's data (" +
+                                                 dates[std::min<std::size_t>(dates.size() - 1, 250)].iso() + ".." + dates.back().iso() +
+                                                 "; a year of history is needed for the shocks)");
+  }
+  const auto start_row = static_cast<Eigen::Index>(std::upper_bound(dates.begin(), dates.end(), start) - dates.begin()) - 1;
+  const auto& g = m.fitted.graph;
+  const auto cfg = options.config;
+  if (cfg.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, "--horizon must be positive (got " + std::to_string(cfg.horizon) + ")");
+  if (cfg.paths <= 0) throw Error(ErrorCode::kInvalidArgument, "--paths must be positive (got " + std::to_string(cfg.paths) + ")");
+  // Business days after the start: day k of the horizon.
+  std::vector<Date> days;
+  for (Date d = start + 1; static_cast<int>(days.size()) < cfg.horizon; d = d + 1) {
+    if (calendar().is_business_day(d)) days.push_back(d);
+  }
+  std::vector<scm::Intervention> ivs;
+  std::string text;
+  for (const auto& d : options.interventions) {
+    check_node(m, d);
+    Eigen::Index from = 1;
+    Eigen::Index to = cfg.horizon;
+    if (d.from) {
+      if (*d.from <= start || *d.from > days.back() || (d.to && *d.to > days.back())) {
+        throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": dates must fall in the horizon (" + days.front().iso() + ".." +
+                                                     days.back().iso() + ")");
+      }
+      from = static_cast<Eigen::Index>(std::lower_bound(days.begin(), days.end(), *d.from) - days.begin()) + 1;
+      if (d.to) to = static_cast<Eigen::Index>(std::upper_bound(days.begin(), days.end(), *d.to) - days.begin());
+      if (to < from) throw Error(ErrorCode::kInvalidArgument, "--do \"" + d.text + "\": no business day of the horizon in the range");
+    }
+    ivs.push_back({.node = d.node, .from = from, .to = to, .value = d.value, .shift = d.shift});
+    text += (text.empty() ? "" : "; ") + d.text;
+  }
+  // The shocks up to the start, as the generators' pool.
+  const Matrix u = scm::abduct(m.fitted, m.changes);
+  const auto e_count = static_cast<Eigen::Index>(g.equations.size());
+  scm::ShockPool pool;
+  pool.residuals.resize(start_row, e_count);
+  for (Eigen::Index e = 0; e < e_count; ++e) {
+    pool.residuals.col(e) = u.col(scm::node_index(g, g.equations[static_cast<std::size_t>(e)].node)).segment(1, start_row);
+  }
+  if (cfg.shocks == scm::ShockKind::kStudentT) pool.copula = scm::fit_t_copula(pool.residuals);
+  if (cfg.shocks == scm::ShockKind::kRegimeBootstrap) {
+    pool.regime.assign(m.regime.begin() + 1, m.regime.begin() + 1 + start_row);
+    pool.transition = m.transition;
+    pool.start_regime = m.regime[static_cast<std::size_t>(start_row)];
+  }
+  const Matrix levels = scm::to_levels(m.changes.topRows(start_row + 1), m.levels);
+  const scm::SimulationStart s{.changes = m.changes.row(start_row), .levels = levels.row(start_row)};
+  const auto sim = scm::simulate(m.fitted, m.levels, s, pool, ivs, cfg);
+
+  ScenarioResult r;
+  r.effects = scm::summarize_effects(sim, g, m.levels);
+  auto& run = r.run;
+  run.scm_version = version;
+  run.name = options.name;
+  run.interventions = text.empty() ? "none" : text;
+  run.shocks = scm::shock_kind_name(cfg.shocks);
+  run.start = dates[static_cast<std::size_t>(start_row)];
+  run.horizon = cfg.horizon;
+  run.paths = cfg.paths;
+  run.seed = static_cast<std::int64_t>(cfg.seed);
+  std::ostringstream key;
+  key << version << "|" << run.interventions << "|" << run.shocks << "|" << run.start.iso() << "|" << cfg.horizon << "|" << cfg.paths
+      << "|" << cfg.seed << "|" << number(cfg.mean_block);
+  run.id = "SC-" + fnv1a_hex(key.str()).substr(0, 12);
+  run.summary_json = codec::effect_summaries_to_json(r.effects);
+  run.created_at = Timestamp::now();
+  const auto n = static_cast<std::size_t>(g.nodes.size());
+  for (std::size_t sc = 0; sc < 2; ++sc) {
+    for (int day = 1; day <= cfg.horizon; ++day) {
+      for (std::size_t j = 0; j < n; ++j) {
+        const double* q = &sim.fan[sc][((static_cast<std::size_t>(day) - 1) * n + j) * 5];
+        r.rows.push_back({day, g.nodes[j], sc == 0 ? "baseline" : "intervened", q[0], q[1], q[2], q[3], q[4]});
+      }
+    }
+  }
+  r.written = store.write_scenario(run, r.rows) == store::FeatureWriteOutcome::kWritten;
+  return r;
+}
+
+}  // namespace mre::workflows

@@ -1,0 +1,117 @@
+// The structural causal model's use cases (seed 002, issue 7): the spec on disk
+// (config/scm/*.yml: graph, data mapping, shock settings, named scenarios), the data from the
+// store, fitting a version, historical counterfactuals and forward scenarios.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/core/date.h"
+#include "mre/scm/model.h"
+#include "mre/scm/simulate.h"
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+// Where one node's data come from.
+struct ScmNodeData {
+  std::string node{};
+  std::string description{};
+  std::string series{};      // the stored ticker (empty for an identity)
+  std::string minus{};       // optional: a ticker subtracted from it (TP = DGS3MO - EFFR)
+  double offset = 0.0;       // level = offset + factor * value
+  double factor = 1.0;
+  bool as_published = false;  // align by publication lag instead of observation date
+  scm::Transform change = scm::Transform::kDiff;
+};
+
+struct ScmScenarioSpec {
+  std::string name{};
+  std::string description{};
+  std::vector<std::string> interventions{};  // --do expressions
+};
+
+struct ScmSpec {
+  std::string name{};
+  std::string description{};
+  scm::Graph graph{};
+  std::vector<ScmNodeData> data{};  // graph.nodes order
+  std::optional<Date> start{};
+  std::optional<Date> end{};
+  int hac_lag = -1;
+  int regimes = 2;
+  std::uint64_t regime_seed = 7;
+  double mean_block = 20.0;
+  std::vector<ScmScenarioSpec> scenarios{};
+  std::string canonical_text{};
+  std::string hash{};
+};
+// InvalidArgument "FILE:LINE: ..." naming the node or key (unknown keys, a node with neither
+// series nor identity, a cycle, a missing parent, an arrow out of a terminal node, ...).
+ScmSpec load_scm_spec(const std::filesystem::path& path);
+std::filesystem::path default_scm_spec_path();
+
+struct ScmFitOptions {
+  std::filesystem::path spec_path{};
+  std::filesystem::path universe_path{};
+  std::string version = "auto";  // auto: S_<spec>_<hash of spec and data>
+};
+struct ScmFitReport {
+  std::string version{};
+  bool written = false;
+  scm::FittedScm model{};
+};
+// Reads the mapped series, fits every equation, the shock regimes and copula, stores the version.
+ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options);
+
+// The stored version (NotFound naming it, with the list command).
+scm::FittedScm load_scm(const store::Store& store, const std::string& version);
+std::string newest_scm_version(const store::Store& store);  // NotFound when none
+
+// A --do expression: NODE=+X (shift) or NODE=X (set), optionally @FROM..TO, @FROM.. or @DAY.
+struct DoExpression {
+  std::string text{};
+  std::string node{};
+  double value = 0.0;
+  bool shift = false;
+  std::optional<Date> from{};
+  std::optional<Date> to{};
+};
+// InvalidArgument quoting the expression and naming the bad token.
+DoExpression parse_do(const std::string& text);
+
+struct CounterfactualResult {
+  std::vector<Date> dates{};     // rows from the first intervened date to the end of the data
+  std::vector<std::string> nodes{};
+  Matrix factual;                // levels, dates x nodes
+  Matrix counterfactual;
+  std::string terminal{};        // the terminal node whose cumulative return gap is reported
+  double terminal_gap = 0.0;     // counterfactual / factual level - 1 on the last date
+  double terminal_gap_window = 0.0;  // the same at the end of the last intervention window
+  Date window_end{};
+};
+// Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
+// an identity node, or dates outside the data (naming the expression).
+CounterfactualResult counterfactual(const scm::FittedScm& model, const std::vector<DoExpression>& interventions);
+
+struct ScenarioOptions {
+  std::string name = "custom";
+  std::vector<DoExpression> interventions{};
+  std::optional<Date> start{};  // default: the version's last date
+  scm::SimulationConfig config{};
+};
+struct ScenarioResult {
+  store::ScenarioRun run{};
+  std::vector<store::ScenarioFanRow> rows{};
+  bool written = false;
+  std::vector<scm::EffectSummary> effects{};  // the intervention's effect at the horizon, per node
+};
+// Simulates from the start date (shocks drawn from the version's history up to the start)
+// and stores the run (idempotent: same inputs, same id). InvalidArgument for a start outside
+// the data, paths or horizon <= 0, a bad intervention.
+ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& model,
+                            const ScenarioOptions& options);
+
+}  // namespace mre::workflows
