@@ -233,5 +233,26 @@ TEST(PostgresCli, TwoConcurrentIngestsOfTheSameSeriesEndWithNoDuplicateAndNoErro
   EXPECT_EQ(server.sql("SELECT count(*) FROM macro.ingests", database), "1");
 }
 
+TEST(PostgresCli, DbMigrateAndACopyBothWaysKeepEveryTable) {
+  TempDir dir;
+  const std::string sqlite = (dir / "a.db").string();
+  const std::string postgres = PostgresServer::shared().create_database();
+  run_ok({"db", "migrate", "--db", postgres});
+  run_ok({"ingest", "--db", sqlite, "--tickers", "DGS10,DGS3MO,CPIAUCSL"});
+  write_file(dir / "rev.csv", "date,DGS10\n2026-08-21,9.99\n");
+  run_ok({"ingest", "--db", sqlite, "--source", "csv", "--path", (dir / "rev.csv").string()});  // a revision
+  const auto to_postgres = run_mre({"db", "copy", "--from", sqlite, "--to", postgres});
+  ASSERT_EQ(to_postgres.exit_code, 0) << to_postgres.err;
+  EXPECT_TRUE(contains(to_postgres.err, "every table has the same rows and checksum")) << to_postgres.err;
+  EXPECT_FALSE(contains(to_postgres.out, " NO\n")) << to_postgres.out;
+  const std::string back = "sqlite:" + (dir / "b.db").string();
+  ASSERT_EQ(run_mre({"db", "copy", "--from", postgres, "--to", back}).exit_code, 0);
+  const auto a = run_mre({"db", "checksum", "--db", sqlite});
+  EXPECT_EQ(a.out, run_mre({"db", "checksum", "--db", postgres}).out);
+  EXPECT_EQ(a.out, run_mre({"db", "checksum", "--db", back}).out);
+  EXPECT_EQ(run_mre({"series", "show", "DGS10", "--revisions", "--db", postgres}).out,
+            run_mre({"series", "show", "DGS10", "--revisions", "--db", sqlite}).out);
+}
+
 }  // namespace
 }  // namespace mre::testing

@@ -448,6 +448,75 @@ std::vector<IngestRecord> PostgresStore::list_ingests() const {
   return out;
 }
 
+RawHistory PostgresStore::read_raw_history() const {
+  RawHistory history;
+  if (schema_version_ == 0) return history;
+  Transaction tx(*db_, kReadSnapshot);
+  const Result catalogue = db_->query("SELECT ticker, asset_class FROM macro.series ORDER BY ticker");
+  for (int i = 0; i < catalogue.rows(); ++i) {
+    history.series.push_back(
+        {std::string(catalogue.text(i, 0)), parse_asset_class(catalogue.text(i, 1)).value_or(AssetClass::kMacro), {}});
+  }
+  std::size_t k = 0;
+  db_->stream("SELECT ticker, dt, value, ingested_at FROM macro.raw_series ORDER BY ticker, dt, ingested_at", {},
+              [&](const Result& r, int i) {
+                const auto ticker = r.text(i, 0);
+                while (k < history.series.size() && history.series[k].ticker < ticker) ++k;
+                if (k == history.series.size() || history.series[k].ticker != ticker) {
+                  throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" + std::string(ticker) +
+                                                          "', which the series catalogue lacks");
+                }
+                history.series[k].rows.push_back({r.date(i, 1), r.real(i, 2), r.timestamp(i, 3)});
+              });
+  const Result lineage = db_->query(
+      "SELECT ticker, ingested_at, source, inserted, revised FROM macro.series_ingests ORDER BY ticker, ingested_at");
+  for (int i = 0; i < lineage.rows(); ++i) {
+    history.lineage.push_back({std::string(lineage.text(i, 0)), lineage.timestamp(i, 1), std::string(lineage.text(i, 2)),
+                               count(lineage, i, 3), count(lineage, i, 4)});
+  }
+  history.ingests = list_ingests();
+  tx.commit();
+  return history;
+}
+
+void PostgresStore::restore_raw_history(const RawHistory& history) {
+  require_writable();
+  Transaction tx(*db_);
+  tx.lock("mre:raw_series");
+  if (db_->query("SELECT 1 FROM macro.raw_series LIMIT 1").rows() > 0) {
+    throw Error(ErrorCode::kStoreError, describe() + ": holds raw series already; copy into an empty store");
+  }
+  {
+    CopyWriter copy(*db_, "COPY macro.series(ticker, asset_class) FROM STDIN");
+    for (const auto& s : history.series) copy.text(s.ticker).text(asset_class_name(s.asset_class)).end_row();
+    copy.finish();
+  }
+  {
+    CopyWriter copy(*db_, "COPY macro.raw_series(ticker, dt, ingested_at, value) FROM STDIN");
+    for (const auto& s : history.series) {
+      for (const auto& r : s.rows) copy.text(s.ticker).date(r.date).timestamp(r.ingested_at).real(r.value).end_row();
+    }
+    copy.finish();
+  }
+  {
+    CopyWriter copy(*db_, "COPY macro.series_ingests(ticker, ingested_at, source, inserted, revised) FROM STDIN");
+    for (const auto& l : history.lineage) {
+      copy.text(l.ticker).timestamp(l.ingested_at).text(l.source).integer(static_cast<std::int64_t>(l.inserted));
+      copy.integer(static_cast<std::int64_t>(l.revised)).end_row();
+    }
+    copy.finish();
+  }
+  {
+    CopyWriter copy(*db_, "COPY macro.ingests(ingested_at, series, inserted, revised) FROM STDIN");
+    for (const auto& i : history.ingests) {
+      copy.timestamp(i.ingested_at).integer(static_cast<std::int64_t>(i.series));
+      copy.integer(static_cast<std::int64_t>(i.inserted)).integer(static_cast<std::int64_t>(i.revised)).end_row();
+    }
+    copy.finish();
+  }
+  tx.commit();
+}
+
 FeatureWriteOutcome PostgresStore::write_features(const FeatureVersion& version, const Panel& values) {
   require_writable();
   validate_version_tag(version.version);
