@@ -226,7 +226,6 @@ int counterfactual(const CounterfactualArgs& args) {
 
 void print_scenario(const workflows::ScenarioResult& r) {
   const auto& run = r.run;
-  say(fmt::format("scenario {} ({}): {}", run.id, run.name, r.written ? "written" : "already stored (same inputs)"));
   std::cout << fmt::format("scenario {} '{}' on scm {}: do({}), {} shocks, {} paths x {} business days from {}, seed {}\n", run.id,
                            run.name, run.scm_version, run.interventions, run.shocks, run.paths, run.horizon, run.start.iso(), run.seed);
   std::cout << "effect of the intervention at the horizon (intervened - baseline, same shocks):\n";
@@ -276,6 +275,7 @@ int simulate(const SimulateArgs& args) {
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::run_scenario(*store, version, m, options);
+  say(fmt::format("scenario {} ({}): {}", r.run.id, r.run.name, r.written ? "written" : "already stored (same inputs)"));
   if (args.format == "csv") {
     print_fan_csv(r.rows);
   } else {

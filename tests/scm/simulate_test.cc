@@ -77,6 +77,30 @@ TEST(Random, StreamsDependOnSeedAndPathOnly) {
   }
 }
 
+TEST(Quantiles, BucketSelectionEqualsSortingWithTiesAndOutliers) {
+  PathRandom rng(13, 0);
+  for (const std::size_t n : {1UL, 2UL, 7UL, 100UL, 5000UL, 100000UL}) {
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // Ties (a third rounded to 0.25 steps) and one far outlier that squeezes the buckets.
+      const double x = rng.normal();
+      v[i] = static_cast<float>(i % 3 == 0 ? std::round(x * 4) / 4 : x);
+    }
+    if (n > 10) v[n / 2] = 1e6F;
+    std::array<double, 5> fast{};
+    quantiles_of(v.data(), n, kFanQuantiles, fast.data());
+    for (std::size_t q = 0; q < 5; ++q) {
+      std::vector<double> d(v.begin(), v.end());
+      EXPECT_EQ(fast[q], quantile_in_place(d, kFanQuantiles[q])) << n << " " << q;
+    }
+  }
+  const std::vector<float> same(50, 2.5F);
+  std::array<double, 5> out{};
+  quantiles_of(same.data(), same.size(), kFanQuantiles, out.data());
+  EXPECT_EQ(out[0], 2.5);
+  EXPECT_EQ(out[4], 2.5);
+}
+
 TEST(StudentT, DistributionFunctionsMatchScipy) {
   // Values from scipy.stats.t and scipy.special.betainc (SciPy 1.10, Debian 12); 1e-12 is
   // the continued fraction's convergence threshold with room for rounding.

@@ -4,8 +4,8 @@
 namespace mre::scm {
 namespace detail {
 
-const Ziggurat& ziggurat() {
-  static const Ziggurat table = [] {
+namespace {
+Ziggurat make_ziggurat() {
     // Marsaglia & Tsang (2000), section 4 with n = 256: r is the tail start and v the common
     // area of the 256 pieces (255 rectangles and the base strip with the tail), for the
     // unnormalised density f(x) = exp(-x^2/2).
@@ -23,18 +23,19 @@ const Ziggurat& ziggurat() {
     for (std::size_t i = 0; i <= 256; ++i) z.f[i] = f(z.x[i]);
     z.f[0] = f(r);  // the base strip's height is f(r)
     return z;
-  }();
-  return table;
 }
+}  // namespace
+
+const Ziggurat kZiggurat = make_ziggurat();
 
 }  // namespace detail
 
 double PathRandom::normal_slow(std::uint64_t bits, int /*layer*/) {
-  const auto& z = detail::ziggurat();
+  const auto& z = detail::kZiggurat;
   for (;;) {
     const auto i = static_cast<std::size_t>(bits & 255U);
     const bool negative = (bits & 256U) != 0;
-    const double x = static_cast<double>(bits >> 11) * 0x1.0p-53 * z.x[i];
+    const double x = static_cast<double>(static_cast<std::int64_t>(bits >> 11)) * 0x1.0p-53 * z.x[i];
     if (x < z.x[i + 1]) return negative ? -x : x;
     if (i == 0) {
       // The tail beyond r (Marsaglia 1964): exponential proposals accepted against the normal.

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,16 @@ struct SimulationResult {
   Matrix effect;
 };
 
+// The intervention's effect at the horizon on one node, across paths: in the level's units for
+// a change node ("points"), in percent of the baseline level for a log-return node.
+struct EffectSummary {
+  std::string node{};
+  std::string unit{};
+  double mean = 0.0;
+  std::array<double, 5> quantiles{};  // at kFanQuantiles
+};
+std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph, const Levels& transforms);
+
 // Day d of the horizon is row d of the interventions' rows (1..horizon).
 // InvalidArgument naming the parameter for horizon or paths <= 0, an empty pool, a regime
 // without historical days; intervention errors as predict's.
@@ -76,6 +87,10 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
 // Draws `days` shock vectors of one path with the configured generator (for tests of the
 // generators' statistics): days x E.
 Matrix draw_shocks(const Fitted& model, const ShockPool& pool, const SimulationConfig& config, std::uint64_t path, int days);
+
+// The same quantiles of n floats at increasing probabilities (out: one per probability), exactly,
+// in a few linear passes: the fans' quantiles.
+void quantiles_of(const float* values, std::size_t n, std::span<const double> probs, double* out);
 
 // Quantile p of values by linear interpolation between order statistics (type 7: numpy's
 // default); reorders `values`.
