@@ -111,9 +111,11 @@ std::string PostgresServer::as_server_user(const std::string& command) const {
 }
 
 std::string PostgresServer::pg_ctl(const std::string& action) const {
+  // fsync off: only an OS crash could lose data, never the server crash the tests provoke. Not
+  // synchronous_commit off, which may lose commits acknowledged just before such a crash.
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.path().string() +
-                              " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                              " -c full_page_writes=off -c max_connections=50";
+                              " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+                              " -c max_connections=50";
   return as_server_user(shell_quote((bin_ / "pg_ctl").string()) + " -D " + shell_quote((dir_ / "data").string()) +
                         " -l " + shell_quote((dir_ / "server.log").string()) + " -w -t 60 -o " +
                         shell_quote(options) + " " + action);
