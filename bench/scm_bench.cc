@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
       const auto r = simulate(model, levels, start, pool, hike, config);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double steps = 2.0 * paths * static_cast<double>(days) * n;
-      std::printf("scm_bench threads=%d fans=%s paths=%d days=%d nodes=%d seconds=%.3f node_steps_per_s=%.0f stock_effect=%.6f\n",
+      std::printf("scm_bench threads=%d fans=%s paths=%d days=%d nodes=%d seconds=%.3f node_steps_per_s=%.0f stock_effect=%.17g\n",
                   threads, fans ? "on" : "off", paths, days, n, s, steps / s, r.effect(0, n - 1));
       std::fflush(stdout);
     }

@@ -166,6 +166,42 @@ class Drawer {
 
   Eigen::Index size() const { return e_; }
 
+  // One day's shocks for m paths of a block at once: u is [equation][stride], states[l] is
+  // lane l's generator. Each lane consumes its random stream as draw() does; the Gaussian and
+  // t generators' correlation step then runs across the lanes (vectorised; it sums the terms
+  // in another order than draw(), so the two agree to rounding, not bit for bit).
+  void draw_block(DrawState* states, int m, double* u, int stride, double* scale) const {
+    if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT) {
+      double one[kMaxInline];
+      for (int l = 0; l < m; ++l) {
+        draw(states[l], one);
+        for (Eigen::Index k = 0; k < e_; ++k) u[k * stride + l] = one[k];
+      }
+      return;
+    }
+    // z into u's rows from the bottom up, so u_i = sum_{j<=i} L_ij z_j can overwrite in place
+    // from the last row to the first.
+    for (int l = 0; l < m; ++l) {
+      for (Eigen::Index j = 0; j < e_; ++j) u[j * stride + l] = states[l].rng.normal();
+      if (kind_ == ShockKind::kStudentT) scale[l] = std::sqrt(nu_ / states[l].rng.chi_square(nu_));
+    }
+    for (Eigen::Index i = e_ - 1; i >= 0; --i) {
+      double* ui = u + i * stride;
+      const double lii = chol_(i, i);
+      for (int l = 0; l < m; ++l) ui[l] *= lii;
+      for (Eigen::Index j = 0; j < i; ++j) {
+        const double lij = chol_(i, j);
+        const double* zj = u + j * stride;
+        for (int l = 0; l < m; ++l) ui[l] += lij * zj[l];
+      }
+    }
+    if (kind_ == ShockKind::kStudentT) {
+      for (Eigen::Index i = 0; i < e_; ++i) {
+        for (int l = 0; l < m; ++l) u[i * stride + l] = lookup(i, u[i * stride + l] * scale[l]);
+      }
+    }
+  }
+
   void draw(DrawState& s, double* u) const {
     switch (kind_) {
       case ShockKind::kGaussian: {
@@ -306,27 +342,47 @@ Program compile(const Fitted& model, const std::vector<PreparedIntervention>& in
   return p;
 }
 
-// One day of one world: x = today's changes (written), prev = yesterday's, level updated.
-// `baseline_level` (the baseline world's levels after today) drives intervened nodes.
-inline void step(const Program& p, const double* u, const double* prev, double* x, double* level,
-                 const double* baseline_level, Eigen::Index day) {
+// Paths are simulated in blocks of kBlock, each quantity of a block stored contiguously
+// ([node][lane]), so that one node's equation is one loop over the block's paths (vectorised)
+// instead of a pass through the program per path. A path's arithmetic is the same whichever
+// block or thread it falls in.
+constexpr int kBlock = 32;
+
+// One day of one world for the m paths of a block: x = today's changes (written), prev =
+// yesterday's, level updated; `baseline_level` (the baseline world's levels after today)
+// drives intervened nodes. Arrays are [node][kBlock], u is [equation][kBlock].
+void step_block(const Program& p, const double* u, const double* prev, double* x, double* level, const double* baseline_level,
+                Eigen::Index day, int m) {
   for (const auto& s : p.steps) {
-    double v = 0;
+    double* xo = x + static_cast<std::ptrdiff_t>(s.node) * kBlock;
+    double* lv = level + static_cast<std::ptrdiff_t>(s.node) * kBlock;
     if (s.intervention && baseline_level && day >= s.intervention->from) {
-      const double target = s.intervention->target(day, baseline_level[s.node]);
-      v = target - level[s.node];
-      x[s.node] = v;
-      level[s.node] = target;
+      const PreparedIntervention::Window* active = nullptr;
+      for (const auto& w : s.intervention->windows) {
+        if (day >= w.from && day <= w.to) active = &w;
+      }
+      const double* bl = baseline_level + static_cast<std::ptrdiff_t>(s.node) * kBlock;
+      const double shift = active && active->shift ? active->value : 0.0;
+      for (int l = 0; l < m; ++l) {
+        const double target = active && !active->shift ? active->value : bl[l] + shift;
+        xo[l] = target - lv[l];
+        lv[l] = target;
+      }
       continue;
     }
     if (s.identity) {
-      for (int k = 0; k < s.count; ++k) v += x[p.parents[static_cast<std::size_t>(s.first + k)]];
+      for (int l = 0; l < m; ++l) xo[l] = 0.0;
     } else {
-      v = s.a + s.phi * prev[s.node] + u[s.shock];
-      for (int k = 0; k < s.count; ++k) v += p.betas[static_cast<std::size_t>(s.first + k)] * x[p.parents[static_cast<std::size_t>(s.first + k)]];
+      const double* pv = prev + static_cast<std::ptrdiff_t>(s.node) * kBlock;
+      const double* us = u + static_cast<std::ptrdiff_t>(s.shock) * kBlock;
+      for (int l = 0; l < m; ++l) xo[l] = s.a + s.phi * pv[l] + us[l];
     }
-    x[s.node] = v;
-    level[s.node] += v;
+    for (int k = 0; k < s.count; ++k) {
+      const double beta = p.betas[static_cast<std::size_t>(s.first + k)];
+      const double* xp = x + static_cast<std::ptrdiff_t>(p.parents[static_cast<std::size_t>(s.first + k)]) * kBlock;
+      for (int l = 0; l < m; ++l) xo[l] += beta * xp[l];
+    }
+    for (int l = 0; l < m; ++l) lv[l] += xo[l];
   }
 }
 
@@ -388,18 +444,22 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
 
   const auto paths = static_cast<std::int64_t>(config.paths);
   const auto nn = static_cast<std::size_t>(n);
-  // Per path: [prev_b, prev_i, level_b, level_i] (4n values) and the generator state.
-  std::vector<double> state(static_cast<std::size_t>(paths) * 4 * nn);
-  std::vector<DrawState> draws;
-  draws.reserve(static_cast<std::size_t>(paths));
-  for (std::int64_t p = 0; p < paths; ++p) {
-    draws.push_back({.rng = PathRandom(config.seed, static_cast<std::uint64_t>(p))});
-    double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
+  const std::int64_t blocks = (paths + kBlock - 1) / kBlock;
+  // Per block: prev_b, prev_i, level_b, level_i, each [node][lane]; per path the generator state.
+  const std::size_t block_size = 4 * nn * kBlock;
+  std::vector<double> state(static_cast<std::size_t>(blocks) * block_size);
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    double* s = &state[static_cast<std::size_t>(b) * block_size];
     for (std::size_t j = 0; j < nn; ++j) {
-      s[j] = s[nn + j] = start.changes(static_cast<Eigen::Index>(j));
-      s[2 * nn + j] = s[3 * nn + j] = start_level[j];
+      for (std::size_t l = 0; l < kBlock; ++l) {
+        s[j * kBlock + l] = s[(nn + j) * kBlock + l] = start.changes(static_cast<Eigen::Index>(j));
+        s[(2 * nn + j) * kBlock + l] = s[(3 * nn + j) * kBlock + l] = start_level[j];
+      }
     }
   }
+  std::vector<DrawState> draws;
+  draws.reserve(static_cast<std::size_t>(paths));
+  for (std::int64_t p = 0; p < paths; ++p) draws.push_back({.rng = PathRandom(config.seed, static_cast<std::uint64_t>(p))});
 
   SimulationResult out;
   out.horizon = config.horizon;
@@ -415,29 +475,35 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
   for (int day0 = 1; day0 <= config.horizon; day0 += chunk) {
     const int days = std::min(chunk, config.horizon - day0 + 1);
     if (config.fans) buffer.assign(static_cast<std::size_t>(days) * nn * 2 * static_cast<std::size_t>(paths), 0.0F);
-    parallel_for(threads, paths, [&](std::int64_t lo, std::int64_t hi) {
-      std::vector<double> u(static_cast<std::size_t>(drawer.size()));
-      std::vector<double> xb(nn);
-      std::vector<double> xi(nn);
-      for (std::int64_t p = lo; p < hi; ++p) {
-        double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
+    parallel_for(threads, blocks, [&](std::int64_t lo, std::int64_t hi) {
+      const auto e = static_cast<std::size_t>(drawer.size());
+      std::vector<double> u(e * kBlock);
+      std::vector<double> scale(kBlock);
+      std::vector<double> xb(nn * kBlock);
+      std::vector<double> xi(nn * kBlock);
+      for (std::int64_t b = lo; b < hi; ++b) {
+        const std::int64_t p0 = b * kBlock;
+        const int m = static_cast<int>(std::min<std::int64_t>(kBlock, paths - p0));
+        double* s = &state[static_cast<std::size_t>(b) * block_size];
         double* prev_b = s;
-        double* prev_i = s + nn;
-        double* level_b = s + 2 * nn;
-        double* level_i = s + 3 * nn;
-        auto& ds = draws[static_cast<std::size_t>(p)];
+        double* prev_i = s + nn * kBlock;
+        double* level_b = s + 2 * nn * kBlock;
+        double* level_i = s + 3 * nn * kBlock;
         for (int d = 0; d < days; ++d) {
           const int day = day0 + d;
-          drawer.draw(ds, u.data());
-          step(program, u.data(), prev_b, xb.data(), level_b, nullptr, day);
-          step(program, u.data(), prev_i, xi.data(), level_i, level_b, day);
+          drawer.draw_block(&draws[static_cast<std::size_t>(p0)], m, u.data(), kBlock, scale.data());
+          step_block(program, u.data(), prev_b, xb.data(), level_b, nullptr, day, m);
+          step_block(program, u.data(), prev_i, xi.data(), level_i, level_b, day, m);
           std::copy(xb.begin(), xb.end(), prev_b);
           std::copy(xi.begin(), xi.end(), prev_i);
           if (config.fans) {
             for (std::size_t j = 0; j < nn; ++j) {
-              const std::size_t base = ((static_cast<std::size_t>(d) * nn + j) * 2) * static_cast<std::size_t>(paths);
-              buffer[base + static_cast<std::size_t>(p)] = static_cast<float>(level_b[j]);
-              buffer[base + static_cast<std::size_t>(paths) + static_cast<std::size_t>(p)] = static_cast<float>(level_i[j]);
+              float* to_b = &buffer[((static_cast<std::size_t>(d) * nn + j) * 2) * static_cast<std::size_t>(paths) + static_cast<std::size_t>(p0)];
+              float* to_i = to_b + paths;
+              for (int l = 0; l < m; ++l) {
+                to_b[l] = static_cast<float>(level_b[j * kBlock + static_cast<std::size_t>(l)]);
+                to_i[l] = static_cast<float>(level_i[j * kBlock + static_cast<std::size_t>(l)]);
+              }
             }
           }
         }
@@ -461,8 +527,11 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
   }
   out.effect.resize(paths, n);
   for (std::int64_t p = 0; p < paths; ++p) {
-    const double* s = &state[static_cast<std::size_t>(p) * 4 * nn];
-    for (std::size_t j = 0; j < nn; ++j) out.effect(p, static_cast<Eigen::Index>(j)) = s[3 * nn + j] - s[2 * nn + j];
+    const double* s = &state[static_cast<std::size_t>(p / kBlock) * block_size];
+    const auto l = static_cast<std::size_t>(p % kBlock);
+    for (std::size_t j = 0; j < nn; ++j) {
+      out.effect(p, static_cast<Eigen::Index>(j)) = s[(3 * nn + j) * kBlock + l] - s[(2 * nn + j) * kBlock + l];
+    }
   }
   return out;
 }
