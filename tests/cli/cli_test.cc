@@ -312,20 +312,20 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   TempDir dir;
   const auto r = run_mre({"run", "--db", (dir / "run.db").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.err, "[1/5] ingest:")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/6] ingest:")) << r.err;
   for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[2/5] features ") + set + ": built F_" + set + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[2/6] features ") + set + ": built F_" + set + "_")) << r.err;
   }
   for (const char* spec : {"rules", "hmm_macro", "hmm_indicators"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[3/5] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[3/6] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
   }
   // Stage 4 (MR-FR-01): the hierarchical classifier is trained and the current classification
   // printed as a sentence naming one of the six global regimes.
-  EXPECT_TRUE(contains(r.err, "[4/5] classify gmr: trained C_gmr_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[4/6] classify gmr: trained C_gmr_")) << r.err;
   EXPECT_TRUE(contains(r.err, "current: On ")) << r.err;
   EXPECT_TRUE(contains(r.err, "the global macro regime is ")) << r.err;
   // Stage 5: the grid of causal effects (3 treatments x 5 outcomes x 4 horizons).
-  EXPECT_TRUE(contains(r.err, "[5/5] effects: E_effects_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "[5/6] effects: E_effects_")) << r.err;
   EXPECT_TRUE(contains(r.err, "estimated (60 estimates")) << r.err;
   {
     const auto list = run_mre({"effects", "list", "--db", (dir / "run.db").string()});
@@ -347,6 +347,18 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
       EXPECT_TRUE(contains(one.out, key)) << key << "\n" << one.out;
     }
   }
+  // Stage 6 (seed 002): the SCM is fitted, one counterfactual printed, one scenario of each
+  // intervention type stored.
+  EXPECT_TRUE(contains(r.err, "[6/6] scm: fitted S_policy_transmission_")) << r.err;
+  EXPECT_TRUE(contains(r.err, "counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): STOCK ")) << r.err;
+  for (const char* name : {"policy_hike (EFFR=+0.50", "liquidity_stress (TP=+0.75", "forward_guidance_cut (Re=-0.50"}) {
+    EXPECT_TRUE(contains(r.err, name)) << name << "\n" << r.err;
+  }
+  {
+    const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});
+    ASSERT_EQ(scenarios.exit_code, 0) << scenarios.err;
+    EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4) << scenarios.out;  // header + 3
+  }
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);
   // A second run finds everything up to date and writes nothing.
@@ -355,6 +367,9 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   EXPECT_TRUE(contains(again.err, "0 new rows, 0 revisions")) << again.err;
   EXPECT_TRUE(contains(again.err, "up to date")) << again.err;
   EXPECT_FALSE(contains(again.err, ": built ")) << again.err;
+  EXPECT_TRUE(contains(again.err, "[6/6] scm: S_policy_transmission_")) << again.err;
+  const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});
+  EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4) << scenarios.out;  // stored once
 }
 
 }  // namespace
