@@ -40,6 +40,7 @@ void register_features(CLI::App& app, Action& action);
 void register_regimes(CLI::App& app, Action& action);
 void register_classify(CLI::App& app, Action& action);
 void register_effects(CLI::App& app, Action& action);
+void register_db(CLI::App& app, Action& action);
 void register_scm(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).

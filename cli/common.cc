@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "mre/core/error.h"
 #include "mre/sources/universe.h"
+#include "mre/store/store.h"
 
 namespace mre::cli {
 
@@ -19,9 +20,10 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   options.db = default_db();
   options.universe = sources::default_universe_path().string();
   command.add_option("--db", options.db,
-                     "Store: an SQLite file path (created if missing), or ':memory:'. "
+                     "Store: an SQLite file path (created if missing), ':memory:', or a PostgreSQL URL "
+                     "postgresql://user@host:port/dbname (password from the URL, PGPASSWORD or ~/.pgpass). "
                      "Default $MRE_DB, else ./mre.db")
-      ->capture_default_str();
+      ->default_str(store::printable_target(options.db));  // help never shows a password
   command.add_option("--universe", options.universe,
                      "Universe config listing every series (default $MRE_UNIVERSE, else "
                      "./config/universe.yml)")

@@ -100,6 +100,8 @@ void register_run(CLI::App& app, Action& action) {
   cmd->callback([args, &action] {
     action = [args] {
       auto store = store::open_store(args->common.db, true);
+      // The --db value for the hints below, with any password redacted.
+      const std::string db = store::printable_target(args->common.db);
       say("run: store " + store->describe() + ", universe " + args->common.universe);
       const auto start = std::chrono::steady_clock::now();
       const auto report = workflows::ingest(*store, to_options(*args));
@@ -142,8 +144,8 @@ void register_run(CLI::App& app, Action& action) {
         const bool approved = !store->list_approvals(trained.record.version).empty();
         if (!approved) {
           say("      (mapping not yet signed off: `mre classify mapping-report " + trained.record.version +
-              " --db " + args->common.db + "`, then `mre classify approve " + trained.record.version +
-              " --by NAME --db " + args->common.db + "`)");
+              " --db " + db + "`, then `mre classify approve " + trained.record.version +
+              " --by NAME --db " + db + "`)");
         }
       }
       {
@@ -154,7 +156,7 @@ void register_run(CLI::App& app, Action& action) {
                         effects.written ? "estimated" : "up to date", effects.rows,
                         effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), effects.version,
-                        args->common.db));
+                        db));
       }
       {
         const auto t0 = std::chrono::steady_clock::now();
@@ -163,7 +165,7 @@ void register_run(CLI::App& app, Action& action) {
         say(fmt::format("[6/6] scm: {} ({:.2f} s); `mre scm show {} --db {}`",
                         fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), fitted.version,
-                        args->common.db));
+                        db));
         const auto cf = workflows::counterfactual(fitted.model, {workflows::parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
         say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {}", cf.terminal,
                         100 * cf.terminal_gap_window, cf.window_end.iso()));
@@ -182,7 +184,7 @@ void register_run(CLI::App& app, Action& action) {
             say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon; "
                             "`mre scm scenarios {} --db {}`",
                             r.run.id, named.name, r.run.interventions, r.run.shocks, r.run.paths, r.run.horizon,
-                            r.run.start.iso(), e.node, e.mean, r.run.id, args->common.db));
+                            r.run.start.iso(), e.node, e.mean, r.run.id, db));
           }
         }
       }
@@ -192,7 +194,7 @@ void register_run(CLI::App& app, Action& action) {
       say(fmt::format("done: the store holds {} series ({} rows), {} feature versions and {} regime versions. "
                       "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
                       series.size(), rows, store->list_feature_versions().size(),
-                      store->list_regime_models().size(), args->common.db, args->common.db));
+                      store->list_regime_models().size(), db, db));
       return 0;
     };
   });

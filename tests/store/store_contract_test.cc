@@ -1,5 +1,8 @@
-// The store contract: one suite, run against every backend (memory and SQLite here; the
-// PostgreSQL backend joins when it exists). Revisions, as-of views, all-or-nothing writes.
+// The store contract: one suite, run against every backend. The memory and SQLite instances are
+// in store_contract_backends_test.cc, PostgreSQL's in postgres_store_test.cc (against a
+// throwaway server). Revisions, as-of views, all-or-nothing writes, version tags.
+#include "store/store_contract.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,24 +11,9 @@
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
-#include "mre/store/sqlite/sqlite_store.h"
-#include "support/test_support.h"
 
 namespace mre::store {
 namespace {
-
-using mre::testing::TempDir;
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<Store>(const TempDir&)> open;
-};
-
-class StoreContract : public ::testing::TestWithParam<Backend> {
- protected:
-  std::unique_ptr<Store> open() { return GetParam().open(dir_); }
-  TempDir dir_;
-};
 
 Date d(const char* iso) { return *Date::parse(iso); }
 
@@ -435,13 +423,47 @@ TEST_P(StoreContract, ScmModelsAreBoundToSpecAndDataAndScenariosStoredOnce) {
   EXPECT_THROW(store->read_scenario("SC-none"), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, StoreContract,
-    ::testing::Values(
-        Backend{"memory", [](const TempDir&) { return std::make_unique<MemoryStore>(); }},
-        Backend{"sqlite",
-                [](const TempDir& dir) { return std::make_unique<SqliteStore>(dir / "t.db", true); }}),
-    [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
+TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
+  MemoryStore source;
+  std::vector<SeriesWrite> first{series("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}), series("B", {{"2024-01-01", 5.0}})};
+  const auto t1 = source.write_raw(first, at("2026-01-01T00:00:00Z")).ingested_at;
+  std::vector<SeriesWrite> second{series("A", {{"2024-01-02", 2.5}, {"2024-01-03", 3.0}})};
+  second[0].source = "revised";
+  source.write_raw(second, at("2026-02-01T00:00:00.123456Z"));
+  const RawHistory history = source.read_raw_history();
+  ASSERT_EQ(history.series.size(), 2u);
+  ASSERT_EQ(history.lineage.size(), 3u);
+
+  auto store = open();
+  store->restore_raw_history(history);
+  const RawHistory back = store->read_raw_history();
+  ASSERT_EQ(back.series.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(back.series[k].ticker, history.series[k].ticker);
+    EXPECT_EQ(back.series[k].asset_class, history.series[k].asset_class);
+    ASSERT_EQ(back.series[k].rows.size(), history.series[k].rows.size());
+    for (std::size_t i = 0; i < back.series[k].rows.size(); ++i) {
+      EXPECT_EQ(back.series[k].rows[i].date, history.series[k].rows[i].date);
+      EXPECT_EQ(back.series[k].rows[i].value, history.series[k].rows[i].value);
+      EXPECT_EQ(back.series[k].rows[i].ingested_at, history.series[k].rows[i].ingested_at);  // to the microsecond
+    }
+  }
+  ASSERT_EQ(back.lineage.size(), 3u);
+  EXPECT_EQ(back.lineage[1].source, "revised");
+  EXPECT_EQ(back.lineage[1].revised, 1u);
+  ASSERT_EQ(back.ingests.size(), 2u);
+  EXPECT_EQ(back.ingests[1].inserted, 1u);
+  EXPECT_EQ(store->list_series()[0].source, "revised");
+  EXPECT_EQ(store->read_raw({.ticker = "A", .as_of = t1})->values()[1], 2.0);  // as-of views survive the copy
+  // Only into an empty store.
+  try {
+    store->restore_raw_history(history);
+    FAIL() << "expected StoreError";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kStoreError);
+  }
+  EXPECT_EQ(store->read_raw_history().lineage.size(), 3u);
+}
 
 }  // namespace
 }  // namespace mre::store

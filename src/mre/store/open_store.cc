@@ -3,20 +3,32 @@
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
+#include "mre/store/postgres/detail/connection.h"
+#include "mre/store/postgres/postgres_store.h"
 #include "mre/store/sqlite/sqlite_store.h"
 #include "mre/store/store.h"
 
 namespace mre::store {
 
+namespace {
+
+bool is_postgres_url(const std::string& target) {
+  return target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0;
+}
+
+}  // namespace
+
 std::unique_ptr<Store> open_store(const std::string& target, bool create) {
   if (target.empty()) throw Error(ErrorCode::kInvalidArgument, "--db: empty store location");
   if (target == ":memory:") return std::make_unique<MemoryStore>();
-  if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0) {
-    throw Error(ErrorCode::kUnsupported, "PostgreSQL stores are not in this build yet");
-  }
+  if (is_postgres_url(target)) return std::make_unique<PostgresStore>(target, create);
   std::string path = target;
   if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
   return std::make_unique<SqliteStore>(path, create);
+}
+
+std::string printable_target(const std::string& target) {
+  return is_postgres_url(target) ? postgres::redact_url(target) : target;
 }
 
 }  // namespace mre::store

@@ -233,6 +233,27 @@ struct ScenarioFanRow {
   double q95 = 0.0;
 };
 
+// One series' share of one ingest: where its appended rows came from (raw_series' lineage).
+struct SeriesIngest {
+  std::string ticker{};
+  Timestamp ingested_at{};
+  std::string source{};
+  std::size_t inserted = 0;
+  std::size_t revised = 0;
+};
+
+// Everything write_raw ever appended, verbatim: for copying a whole store (`mre db copy`).
+struct RawHistory {
+  struct Series {
+    std::string ticker{};
+    AssetClass asset_class = AssetClass::kMacro;
+    std::vector<RawRow> rows{};  // by (date, ingested_at)
+  };
+  std::vector<Series> series{};         // by ticker
+  std::vector<SeriesIngest> lineage{};  // by ticker, then ingest time
+  std::vector<IngestRecord> ingests{};  // oldest first
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -255,6 +276,11 @@ class Store {
   virtual std::vector<RawRow> read_revisions(const RawQuery& query) const = 0;
   // Every write_raw that appended something, oldest first.
   virtual std::vector<IngestRecord> list_ingests() const = 0;
+  // The whole raw history (rows with their ingest times, catalogue, lineage, ingest log).
+  virtual RawHistory read_raw_history() const = 0;
+  // Writes a history read from another store verbatim, ingest times included, in one
+  // transaction. REQUIRES: this store holds no raw series (StoreError otherwise).
+  virtual void restore_raw_history(const RawHistory& history) = 0;
 
   // Writes a feature version in one transaction: its description and every present value of
   // `values` (columns in version.columns order). A tag is bound to its spec and data: when
@@ -318,9 +344,11 @@ class Store {
   virtual std::vector<ScenarioFanRow> read_scenario(const std::string& id) const = 0;
 };
 
-// Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." for
-// PostgreSQL (when built in), anything else is an SQLite file path (created when missing and
+// Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." or
+// "postgres://..." for PostgreSQL, anything else is an SQLite file path (created when missing and
 // `create` is true). Migrates the schema when writable. Throws StoreError naming the target.
 std::unique_ptr<Store> open_store(const std::string& target, bool create = true);
+// The --db value as it may be printed: a PostgreSQL URL's password replaced by "***".
+std::string printable_target(const std::string& target);
 
 }  // namespace mre::store

@@ -42,6 +42,8 @@ WriteResult MemoryStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
     }
     std::stable_sort(stored.rows.begin(), stored.rows.end(),
                      [](const RawRow& a, const RawRow& b) { return a.date < b.date; });
+    lineage_.push_back({batch[k].ticker, result.ingested_at, batch[k].source, diffs[k].summary.inserted,
+                        diffs[k].summary.revised});
     ++record.series;
     record.inserted += diffs[k].summary.inserted;
     record.revised += diffs[k].summary.revised;
@@ -86,6 +88,28 @@ std::optional<TimeSeries> MemoryStore::read_raw(const RawQuery& query) const {
 }
 
 std::vector<IngestRecord> MemoryStore::list_ingests() const { return ingests_; }
+
+RawHistory MemoryStore::read_raw_history() const {
+  RawHistory history;
+  for (const auto& [ticker, stored] : series_) history.series.push_back({ticker, stored.asset_class, stored.rows});
+  history.lineage = lineage_;
+  std::stable_sort(history.lineage.begin(), history.lineage.end(),
+                   [](const SeriesIngest& a, const SeriesIngest& b) { return a.ticker < b.ticker; });
+  history.ingests = ingests_;
+  return history;
+}
+
+void MemoryStore::restore_raw_history(const RawHistory& history) {
+  if (!series_.empty()) throw Error(ErrorCode::kStoreError, "memory: holds raw series already; restore into an empty store");
+  for (const auto& s : history.series) {
+    Stored& stored = series_[s.ticker];
+    stored.asset_class = s.asset_class;
+    stored.rows = s.rows;
+  }
+  for (const auto& l : history.lineage) series_[l.ticker].source = l.source;  // by time: the newest wins
+  lineage_ = history.lineage;
+  ingests_ = history.ingests;
+}
 
 FeatureWriteOutcome MemoryStore::write_features(const FeatureVersion& version, const Panel& values) {
   validate_version_tag(version.version);

@@ -17,6 +17,8 @@ class MemoryStore final : public Store {
   std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
   std::vector<RawRow> read_revisions(const RawQuery& query) const override;
   std::vector<IngestRecord> list_ingests() const override;
+  RawHistory read_raw_history() const override;
+  void restore_raw_history(const RawHistory& history) override;
   FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) override;
   std::vector<FeatureVersion> list_feature_versions() const override;
   std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
@@ -52,6 +54,7 @@ class MemoryStore final : public Store {
   };
   std::map<std::string, Stored> series_;
   std::vector<IngestRecord> ingests_;
+  std::vector<SeriesIngest> lineage_;  // in write order
   std::vector<FeatureVersion> feature_versions_;
   std::map<std::string, std::vector<FeatureValue>> feature_values_;
   std::vector<RegimeModel> regime_models_;

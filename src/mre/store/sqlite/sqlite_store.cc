@@ -584,6 +584,90 @@ std::vector<IngestRecord> SqliteStore::list_ingests() const {
   return out;
 }
 
+RawHistory SqliteStore::read_raw_history() const {
+  RawHistory history;
+  if (schema_version() == 0) return history;
+  {
+    Statement q(db_, "SELECT ticker, asset_class FROM series ORDER BY ticker", path_);
+    while (q.step(path_)) {
+      history.series.push_back({std::string(q.text(0)), parse_asset_class(q.text(1)).value_or(AssetClass::kMacro), {}});
+    }
+  }
+  {
+    Statement q(db_, "SELECT ticker, dt, value, ingested_at FROM raw_series ORDER BY ticker, dt, ingested_at", path_);
+    std::size_t k = 0;
+    while (q.step(path_)) {
+      while (k < history.series.size() && history.series[k].ticker < q.text(0)) ++k;
+      if (k == history.series.size() || history.series[k].ticker != q.text(0)) {
+        throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" + std::string(q.text(0)) +
+                                                "', which the series catalogue lacks");
+      }
+      history.series[k].rows.push_back(
+          {from_yyyymmdd(q.integer(1), path_), q.real(2), Timestamp::from_micros(q.integer(3))});
+    }
+  }
+  {
+    Statement q(db_,
+                "SELECT ticker, ingested_at, source, inserted, revised FROM series_ingests ORDER BY ticker, ingested_at",
+                path_);
+    while (q.step(path_)) {
+      history.lineage.push_back({std::string(q.text(0)), Timestamp::from_micros(q.integer(1)), std::string(q.text(2)),
+                                 static_cast<std::size_t>(q.integer(3)), static_cast<std::size_t>(q.integer(4))});
+    }
+  }
+  history.ingests = list_ingests();
+  return history;
+}
+
+void SqliteStore::restore_raw_history(const RawHistory& history) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  Transaction tx(db_, path_);
+  {
+    Statement any(db_, "SELECT count(*) FROM raw_series", path_);
+    any.step(path_);
+    if (any.integer(0) > 0) {
+      throw Error(ErrorCode::kStoreError, describe() + ": holds raw series already; copy into an empty store");
+    }
+  }
+  Statement catalogue(db_, "INSERT INTO series(ticker, asset_class) VALUES (?, ?)", path_);
+  Statement row(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
+  for (const auto& s : history.series) {
+    catalogue.bind(1, s.ticker);
+    catalogue.bind(2, asset_class_name(s.asset_class));
+    catalogue.step(path_);
+    catalogue.reset();
+    for (const auto& r : s.rows) {
+      row.bind_static(1, s.ticker);
+      row.bind(2, to_yyyymmdd(r.date));
+      row.bind(3, r.ingested_at.micros());
+      row.bind(4, r.value);
+      row.step(path_);
+      row.reset();
+    }
+  }
+  Statement lineage(db_, "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) VALUES (?, ?, ?, ?, ?)",
+                    path_);
+  for (const auto& l : history.lineage) {
+    lineage.bind(1, l.ticker);
+    lineage.bind(2, l.ingested_at.micros());
+    lineage.bind(3, l.source);
+    lineage.bind(4, static_cast<std::int64_t>(l.inserted));
+    lineage.bind(5, static_cast<std::int64_t>(l.revised));
+    lineage.step(path_);
+    lineage.reset();
+  }
+  Statement log(db_, "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, ?, ?, ?)", path_);
+  for (const auto& i : history.ingests) {
+    log.bind(1, i.ingested_at.micros());
+    log.bind(2, static_cast<std::int64_t>(i.series));
+    log.bind(3, static_cast<std::int64_t>(i.inserted));
+    log.bind(4, static_cast<std::int64_t>(i.revised));
+    log.step(path_);
+    log.reset();
+  }
+  tx.commit();
+}
+
 FeatureWriteOutcome SqliteStore::write_features(const FeatureVersion& version, const Panel& values) {
   if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
   validate_version_tag(version.version);

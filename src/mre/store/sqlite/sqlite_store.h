@@ -28,6 +28,8 @@ class SqliteStore final : public Store {
   std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
   std::vector<RawRow> read_revisions(const RawQuery& query) const override;
   std::vector<IngestRecord> list_ingests() const override;
+  RawHistory read_raw_history() const override;
+  void restore_raw_history(const RawHistory& history) override;
   FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) override;
   std::vector<FeatureVersion> list_feature_versions() const override;
   std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;

@@ -1,0 +1,42 @@
+// Moving a whole store to another backend (`mre db copy`), and per-table row counts and
+// checksums that show two stores hold the same data whatever the backend.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+// One logical table: its rows and a checksum (FNV-1a 64 over a canonical text of every row, in
+// the store's canonical order), equal across backends for equal contents.
+struct TableSummary {
+  std::string table{};
+  std::size_t rows = 0;
+  std::string checksum{};
+};
+
+// Every table of the store: series, raw_series, series_ingests, ingests, feature_versions,
+// feature_columns, features, regime_models, regimes_global, classifier_models,
+// classifier_approvals, classifier_states, effect_versions, causal_effects, scm_models,
+// scenario_runs, scenarios.
+std::vector<TableSummary> summarize_store(const store::Store& store);
+
+struct CopyReport {
+  std::vector<TableSummary> source{};
+  std::vector<TableSummary> target{};
+  std::size_t versions_copied = 0;   // feature, regime, classifier, effects, SCM versions and scenarios written
+  std::size_t versions_present = 0;  // already in the target, identical
+  bool raw_copied = false;           // false when the target already held the same raw history
+  bool equal() const;
+};
+
+// Copies everything `from` holds into `to`: the raw history verbatim (ingest times included),
+// then every version with its rows. Each piece is one transaction in the target; a piece the
+// target already holds identically is skipped, so an interrupted copy can be run again.
+// Throws InvalidArgument when the target holds different raw series or a different version
+// under the same tag (nothing of that piece is written).
+CopyReport copy_store(const store::Store& from, store::Store& to);
+
+}  // namespace mre::workflows

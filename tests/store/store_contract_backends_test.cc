@@ -1,0 +1,19 @@
+// The store contract on the embedded backends: memory and SQLite.
+#include "mre/store/memory/memory_store.h"
+#include "mre/store/sqlite/sqlite_store.h"
+#include "store/store_contract.h"
+
+namespace mre::store {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreContract,
+    ::testing::Values(Backend{"memory", [](const mre::testing::TempDir&) { return std::make_unique<MemoryStore>(); }},
+                      Backend{"sqlite",
+                              [](const mre::testing::TempDir& dir) {
+                                return std::make_unique<SqliteStore>(dir / "t.db", true);
+                              }}),
+    backend_name);
+
+}  // namespace
+}  // namespace mre::store

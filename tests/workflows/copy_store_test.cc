@@ -1,0 +1,121 @@
+// `mre db copy`'s workflow: a store holding every kind of row goes memory -> SQLite ->
+// PostgreSQL -> SQLite with every table's rows and checksum unchanged; a second copy finds
+// everything in place; a target holding other raw series is refused.
+#include "mre/workflows/copy_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "mre/core/error.h"
+#include "mre/store/memory/memory_store.h"
+#include "mre/store/postgres/postgres_store.h"
+#include "mre/store/sqlite/sqlite_store.h"
+#include "support/postgres_server.h"
+
+namespace mre::workflows {
+namespace {
+
+using mre::testing::PostgresServer;
+using mre::testing::TempDir;
+
+Date d(const char* iso) { return *Date::parse(iso); }
+
+store::SeriesWrite one(const std::string& ticker, std::vector<std::pair<const char*, double>> points) {
+  std::vector<Date> dates;
+  std::vector<double> values;
+  for (const auto& [date, value] : points) {
+    dates.push_back(d(date));
+    values.push_back(value);
+  }
+  return {ticker, AssetClass::kRates, "src:" + ticker, TimeSeries(ticker, dates, values)};
+}
+
+// A store with revisions and one version of every kind, names with quotes and backslashes.
+void fill(store::Store& s) {
+  std::vector<store::SeriesWrite> first{one("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}), one("B'\\", {{"2024-01-01", 3.0}})};
+  s.write_raw(first, Timestamp::from_micros(1'700'000'000'000'001));
+  std::vector<store::SeriesWrite> second{one("A", {{"2024-01-02", 2.25}})};
+  s.write_raw(second, Timestamp::from_micros(1'700'000'100'000'002));
+  store::FeatureVersion f{.version = "F1", .spec_name = "s", .spec_hash = "h", .data_watermark = "w",
+                          .frequency = "daily", .spec_text = "x: \"y\"", .created_at = Timestamp::from_micros(10),
+                          .columns = {{.name = "a", .description = "it's"}, {.name = "b\\c", .proxy = "p"}}};
+  s.write_features(f, Panel({d("2024-01-01"), d("2024-01-02")}, {"a", "b\\c"}, {{1.0, std::nan("")}, {0.5, -0.1}}));
+  store::RegimeModel m{.version = "R1", .kind = "hmm", .spec_name = "s", .spec_hash = "h", .spec_text = "t",
+                       .feature_version = "F1", .columns = {"a"}, .labels = {"CALM", "STRESS"}, .params_json = "{}",
+                       .diagnostics_json = "{\"k\": 1}", .trained_from = d("2024-01-01"), .created_at = Timestamp::from_micros(11)};
+  s.write_regimes(m, {{d("2024-01-01"), "CALM", 0.75, {0.75, 0.25}}, {d("2024-01-02"), "STRESS", 0.6, {0.4, 0.6}}});
+  s.write_classifier({.version = "C1", .spec_name = "g", .spec_hash = "h", .spec_text = "t", .source = "F1",
+                      .model_json = "{}", .trained_from = "2024-01-01", .trained_to = "2024-01-02",
+                      .created_at = Timestamp::from_micros(12)},
+                     {.sequence = 0, .timestamp = "2024-01-02", .key = 5, .state_json = "{}", .origin = "train",
+                      .written_at = Timestamp::from_micros(13)});
+  s.append_classifier_state("C1", {.sequence = 1, .timestamp = "2024-01-03", .key = 6, .state_json = "{\"g\":[1]}",
+                                   .origin = "classify", .written_at = Timestamp::from_micros(14)});
+  s.approve_classifier({"C1", "muni", "A. Expert", Timestamp::from_micros(15)});
+  s.write_effects({.version = "E1", .spec_name = "e", .spec_hash = "h", .spec_text = "t", .feature_version = "F1",
+                   .regime_version = "R1", .created_at = Timestamp::from_micros(16)},
+                  {{.treatment = "t", .outcome = "o", .horizon = 3, .method = "dml", .learner = "ols", .effect = 0.1,
+                    .se = 0.2, .ci_low = -0.3, .ci_high = 0.5, .p_value = 0.6, .observations = 100,
+                    .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"}});
+  s.write_scm_model({.version = "S1", .spec_name = "p", .spec_hash = "h", .spec_text = "t", .data_watermark = "w",
+                     .model_json = "{\"graph\": 1}", .first = d("2020-01-01"), .last = d("2024-01-01"),
+                     .created_at = Timestamp::from_micros(17)});
+  s.write_scenario({.id = "SC-1", .scm_version = "S1", .name = "hike", .interventions = "EFFR=+0.50", .shocks = "student-t",
+                    .start = d("2024-01-02"), .horizon = 2, .paths = 10, .seed = 42, .summary_json = "{}",
+                    .created_at = Timestamp::from_micros(18)},
+                   {{1, "EFFR", "baseline", 1, 2, 3, 4, 5}, {2, "EFFR", "intervened", -1.25, 2, 3, 4, 5.5}});
+}
+
+TEST(CopyStore, AWholeStoreMovesBetweenBackendsWithEveryTableUnchanged) {
+  TempDir dir;
+  store::MemoryStore memory;
+  fill(memory);
+  store::SqliteStore sqlite(dir / "a.db", true);
+  const auto to_sqlite = copy_store(memory, sqlite);
+  EXPECT_TRUE(to_sqlite.equal());
+  EXPECT_TRUE(to_sqlite.raw_copied);
+  EXPECT_EQ(to_sqlite.versions_copied, 6u);
+  ASSERT_EQ(to_sqlite.source.size(), 17u);
+  EXPECT_EQ(to_sqlite.source[1].table, "raw_series");
+  EXPECT_EQ(to_sqlite.source[1].rows, 4u);  // a revision is a row
+  for (const auto& table : to_sqlite.source) EXPECT_GT(table.rows, 0u) << table.table;
+
+  store::PostgresStore postgres(PostgresServer::shared().create_database(), true);
+  EXPECT_TRUE(copy_store(sqlite, postgres).equal());
+  store::SqliteStore back(dir / "b.db", true);
+  EXPECT_TRUE(copy_store(postgres, back).equal());
+  const auto original = summarize_store(memory);
+  const auto round_trip = summarize_store(back);
+  ASSERT_EQ(original.size(), round_trip.size());
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    EXPECT_EQ(original[i].rows, round_trip[i].rows) << original[i].table;
+    EXPECT_EQ(original[i].checksum, round_trip[i].checksum) << original[i].table;
+  }
+
+  // Again: everything is in place, nothing is written.
+  const auto again = copy_store(sqlite, postgres);
+  EXPECT_TRUE(again.equal());
+  EXPECT_FALSE(again.raw_copied);
+  EXPECT_EQ(again.versions_copied, 0u);
+  EXPECT_EQ(again.versions_present, 6u);
+}
+
+TEST(CopyStore, ATargetWithOtherRawSeriesIsRefused) {
+  store::MemoryStore source;
+  fill(source);
+  store::MemoryStore target;
+  std::vector<store::SeriesWrite> other{one("Z", {{"2024-01-01", 9.0}})};
+  target.write_raw(other, Timestamp::now());
+  try {
+    copy_store(source, target);
+    FAIL() << "expected InvalidArgument";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("copy into an empty store"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(target.list_feature_versions().empty());
+}
+
+}  // namespace
+}  // namespace mre::workflows
