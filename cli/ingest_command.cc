@@ -13,6 +13,9 @@
 #include "mre/workflows/effects.h"
 #include "mre/workflows/scm.h"
 #include "mre/workflows/ingest.h"
+#include "mre/workflows/ingest_live.h"
+
+#include <unistd.h>
 
 namespace mre::cli {
 namespace {
@@ -23,7 +26,61 @@ struct IngestArgs {
   std::string source = "snapshot";
   std::string path;
   bool verbose = false;
+  std::string since;
+  bool vintages = false;
+  std::string cache;
 };
+
+bool is_live(const std::string& source) {
+  return source == "fred" || source == "yahoo" || source == "worldbank" || source == "all";
+}
+
+// Exit status of a live ingest in which some series failed and the others were written.
+constexpr int kPartialExit = 6;
+
+int ingest_live(const IngestArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  auto store = store::open_store(args.common.db, true);
+  workflows::LiveIngestOptions options;
+  options.universe_path = args.common.universe;
+  options.sources = {args.source};
+  options.tickers = args.tickers;
+  options.since = parse_date_option(args.since, "--since");
+  options.vintages = args.vintages;
+  options.cache_dir = args.cache;
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const auto progress = [tty](std::size_t done, std::size_t total, const std::string& ticker) {
+    constexpr int width = 30;
+    const int filled = total ? static_cast<int>(width * done / total) : width;
+    const std::string bar = std::string(static_cast<std::size_t>(filled), '=') + std::string(static_cast<std::size_t>(width - filled), ' ');
+    if (tty) {
+      std::cerr << fmt::format("\r[{}] {}/{} {:<20}", bar, done, total, ticker) << (done == total ? "\n" : "") << std::flush;
+    } else if (done < total) {
+      std::cerr << fmt::format("mre: [{}/{}] {}\n", done + 1, total, ticker);
+    }
+  };
+  const auto report = workflows::ingest_live(*store, options, progress);
+  std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", "ticker", "source", "id", "from", "fetched", "new",
+                           "revised", "error");
+  std::size_t inserted = 0;
+  std::size_t revised = 0;
+  for (const auto& r : report.series) {
+    std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", r.ticker, r.source, r.id,
+                             r.start ? r.start->iso() : "all", r.fetched, r.inserted, r.revised, r.error);
+    inserted += r.inserted;
+    revised += r.revised;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  say(fmt::format("ingest {} into {}: {} series, {} failed; {} new rows, {} revisions ({:.1f} s)", args.source, store->describe(),
+                  report.series.size(), report.failed(), inserted, revised, seconds));
+  if (report.failed() > 0) {
+    for (const auto& r : report.series) {
+      if (!r.error.empty()) say("failed: " + r.ticker + ": " + r.error);
+    }
+    return kPartialExit;
+  }
+  return 0;
+}
 
 workflows::IngestOptions to_options(const IngestArgs& args) {
   workflows::IngestOptions options;
@@ -55,19 +112,30 @@ void register_ingest(CLI::App& app, Action& action) {
       "Examples:\n"
       "  mre ingest                                # every series of the bundled snapshot\n"
       "  mre ingest --tickers DGS10,^GSPC          # just these\n"
-      "  mre ingest --source csv --path my.csv     # a CSV: 'date' column + one column per ticker");
+      "  mre ingest --source csv --path my.csv     # a CSV: 'date' column + one column per ticker\n"
+      "  FRED_API_KEY=... mre ingest --source all  # keep the store current from FRED, Yahoo and the World Bank\n"
+      "  mre ingest --source fred --tickers GDP --vintages   # with every revision as published (ALFRED)\n"
+      "Environment: FRED_API_KEY; MRE_FRED_URL, MRE_YAHOO_URL, MRE_WORLDBANK_URL (API roots);\n"
+      "MRE_HTTP_TIMEOUT, MRE_HTTP_ATTEMPTS, MRE_HTTP_BACKOFF; MRE_FRED_PER_MINUTE (120) and the like.");
   add_common_options(*cmd, args->common);
   cmd->add_option("--tickers", args->tickers, "Comma-separated tickers (default: all available)")
       ->delimiter(',');
   cmd->add_option("--source", args->source,
                   "snapshot: the bundled data files named in the universe; csv: the file --path, "
-                  "whose columns must be tickers of the universe")
-      ->check(CLI::IsMember({"snapshot", "csv"}))
+                  "whose columns must be tickers of the universe; fred | yahoo | worldbank | all: the live "
+                  "services (FRED needs FRED_API_KEY), incrementally from each series' last stored date "
+                  "minus an overlap window; exit 6 when some series failed and the others were written")
+      ->check(CLI::IsMember({"snapshot", "csv", "fred", "yahoo", "worldbank", "all"}))
       ->capture_default_str();
+  cmd->add_option("--since", args->since, "Live sources: fetch from this date (YYYY-MM-DD) instead of incrementally");
+  cmd->add_flag("--vintages", args->vintages,
+                "FRED: every ALFRED vintage, each revision stored as of its publication date (see `series show --as-of`)");
+  cmd->add_option("--cache", args->cache, "Live sources: also write every raw response body to this directory");
   cmd->add_option("--path", args->path, "The CSV file for --source csv");
   cmd->add_flag("-v,--verbose", args->verbose, "Print a line per file read");
   cmd->callback([args, &action] {
     action = [args] {
+      if (is_live(args->source)) return ingest_live(*args);
       const auto start = std::chrono::steady_clock::now();
       auto store = store::open_store(args->common.db, true);
       workflows::Progress progress;

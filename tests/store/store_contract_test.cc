@@ -29,6 +29,39 @@ SeriesWrite series(const std::string& ticker, std::vector<std::pair<const char*,
 
 Timestamp at(const char* iso) { return *Timestamp::parse(iso); }
 
+TEST_P(StoreContract, VintagesAreStoredAsPublishedAndAsOfReadsFollowThem) {
+  auto store = open();
+  // Today's snapshot first (ingested now), then ALFRED's history of the same dates.
+  store->write_raw(std::vector<SeriesWrite>{series("GDP", {{"2024-01-01", 28255.928}})}, at("2026-06-01T00:00:00Z"));
+  const SeriesWrite meta = series("GDP", {});
+  const std::vector<VintageRow> vintages = {
+      {d("2024-01-01"), 28269.174, at("2024-04-25T00:00:00Z")},  // first release
+      {d("2024-01-01"), 28255.928, at("2024-05-30T00:00:00Z")},  // the revision
+      {d("2024-04-01"), 28629.153, at("2024-07-25T00:00:00Z")}};
+  const auto summary = store->write_vintages(meta, vintages, at("2026-06-02T00:00:00Z"));
+  EXPECT_EQ(summary.inserted, 1u);   // 2024-04-01 was new
+  EXPECT_EQ(summary.revised, 2u);    // two earlier views of 2024-01-01
+  const auto before = store->read_raw({.ticker = "GDP", .as_of = at("2024-05-01T00:00:00Z")});
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ(before->values()[0], 28269.174);  // what was known on 2024-05-01
+  const auto after = store->read_raw({.ticker = "GDP", .as_of = at("2024-06-01T00:00:00Z")});
+  EXPECT_EQ(after->values()[0], 28255.928);
+  const auto now = store->read_raw({.ticker = "GDP"});
+  ASSERT_EQ(now->size(), 2u);
+  EXPECT_EQ(now->values()[0], 28255.928);
+  // The same vintages again: nothing new.
+  const auto again = store->write_vintages(meta, vintages, at("2026-06-03T00:00:00Z"));
+  EXPECT_EQ(again.inserted + again.revised, 0u);
+  EXPECT_EQ(again.unchanged, 3u);
+  EXPECT_EQ(store->read_revisions({.ticker = "GDP"}).size(), 4u);
+  // A non-finite value writes nothing.
+  EXPECT_THROW(store->write_vintages(meta, std::vector<VintageRow>{{d("2024-07-01"), NAN, at("2024-10-30T00:00:00Z")}},
+                                     at("2026-06-04T00:00:00Z")),
+               Error);
+  EXPECT_EQ(store->read_revisions({.ticker = "GDP"}).size(), 4u);
+}
+
 TEST_P(StoreContract, EmptyStoreHasNoSeries) {
   auto store = open();
   EXPECT_TRUE(store->list_series().empty());

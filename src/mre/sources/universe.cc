@@ -109,6 +109,11 @@ Universe load_universe(const std::filesystem::path& path) {
                       "' (expected fred, yahoo, worldbank or csv)");
     }
     spec.id = field("id");
+    if (const YAML::Node c = item["country"]; c && c.IsScalar() && !c.Scalar().empty()) {
+      spec.country = c.Scalar();
+    } else if (spec.source == "worldbank") {
+      spec.country = "US";
+    }
     const std::string available = field("available");
     if (available != "true" && available != "false") {
       throw Error(ErrorCode::kInvalidArgument, where(path, item["available"]) + ": " + label +

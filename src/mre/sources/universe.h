@@ -20,6 +20,7 @@ struct SeriesSpec {
   AssetClass asset_class = AssetClass::kMacro;
   std::string source;          // live provider: fred | yahoo | worldbank | csv
   std::string id;              // id at the live provider
+  std::string country;         // worldbank: the ISO2 country (default US)
   std::filesystem::path file;  // absolute path of the snapshot file; empty when unavailable
   bool available = false;      // the snapshot has a file for it
   SeriesFrequency frequency = SeriesFrequency::kDaily;

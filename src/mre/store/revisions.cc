@@ -2,6 +2,7 @@
 #include "mre/store/revisions.h"
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -84,6 +85,47 @@ TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
     }
   }
   return TimeSeries(ticker, std::move(dates), std::move(values));
+}
+
+VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored, std::span<const VintageRow> incoming) {
+  VintagePlan plan;
+  plan.summary.ticker = ticker;
+  for (const auto& v : incoming) {
+    if (!std::isfinite(v.value)) {
+      throw Error(ErrorCode::kDataError, "series '" + ticker + "': vintage of " + v.date.iso() + " is not a finite number");
+    }
+  }
+  std::vector<VintageRow> sorted(incoming.begin(), incoming.end());
+  std::sort(sorted.begin(), sorted.end(), [](const VintageRow& a, const VintageRow& b) {
+    return std::tie(a.date, a.published_at) < std::tie(b.date, b.published_at);
+  });
+  // Every row of a date, stored and accepted, as (time, value), kept ordered by time.
+  std::map<Date, std::vector<std::pair<Timestamp, double>>> known;
+  for (const auto& r : stored) known[r.date].emplace_back(r.ingested_at, r.value);
+  for (auto& [date, rows] : known) {
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  for (const auto& v : sorted) {
+    auto& rows = known[v.date];
+    const auto after = std::upper_bound(rows.begin(), rows.end(), v.published_at,
+                                        [](const Timestamp& t, const auto& row) { return t < row.first; });
+    if (after != rows.begin() && std::prev(after)->second == v.value) {
+      ++plan.summary.unchanged;
+      continue;
+    }
+    Timestamp at = v.published_at;
+    while (std::any_of(rows.begin(), rows.end(), [&](const auto& row) { return row.first == at; })) {
+      at = Timestamp::from_micros(at.micros() + 1);
+    }
+    if (rows.empty()) ++plan.summary.inserted; else ++plan.summary.revised;
+    rows.insert(std::upper_bound(rows.begin(), rows.end(), at, [](const Timestamp& t, const auto& row) { return t < row.first; }),
+                {at, v.value});
+    plan.rows.push_back({v.date, v.value, at});
+  }
+  std::sort(plan.rows.begin(), plan.rows.end(), [](const RawRow& a, const RawRow& b) {
+    return std::tie(a.date, a.ingested_at) < std::tie(b.date, b.ingested_at);
+  });
+  return plan;
 }
 
 void validate_version_tag(const std::string& tag) {

@@ -34,6 +34,17 @@ void validate_batch(std::span<const SeriesWrite> batch);
 TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
                         std::optional<Timestamp> as_of);
 
+// The vintage rows to append given a series' stored rows (ordered by date, then time): each
+// incoming row unless the view as of its published_at (stored rows and rows accepted before
+// it) already holds its value; a row whose (date, time) is taken is moved 1 us later. Counts:
+// inserted (a date first known), revised (a new value for a known date), unchanged. DataError
+// for a non-finite value.
+struct VintagePlan {
+  std::vector<RawRow> rows{};  // to insert, ordered by date then time
+  SeriesWriteSummary summary{};
+};
+VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored, std::span<const VintageRow> incoming);
+
 // Throws InvalidArgument unless the tag is 1-64 characters of [A-Za-z0-9_.-].
 void validate_version_tag(const std::string& tag);
 

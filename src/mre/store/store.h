@@ -23,6 +23,13 @@ struct SeriesWrite {
   TimeSeries data;
 };
 
+// One observation as published (a vintage): the value of `date` known from `published_at` on.
+struct VintageRow {
+  Date date;
+  double value = 0.0;
+  Timestamp published_at;
+};
+
 struct SeriesWriteSummary {
   std::string ticker;
   std::size_t inserted = 0;   // dates never seen before
@@ -268,6 +275,14 @@ class Store {
   // times are strictly increasing. REQUIRES: unique tickers, finite values.
   // Throws DataError (bad input; nothing written) or StoreError (nothing written).
   virtual WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) = 0;
+
+  // Appends, in one transaction, the vintages of one series (series.data is ignored): a row is
+  // written unless the store's view as of its published_at already holds that value for that
+  // date. Rows carry their published_at as their time, so as-of reads return what was known
+  // when; the lineage and ingest log record the write itself at `ingested_at` (raised as by
+  // write_raw). REQUIRES finite values (DataError, nothing written).
+  virtual SeriesWriteSummary write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows,
+                                            Timestamp ingested_at) = 0;
 
   virtual std::vector<SeriesSummary> list_series() const = 0;
   // Current values (or as known at query.as_of); nullopt when the ticker has no rows at all.

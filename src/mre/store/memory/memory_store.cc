@@ -52,6 +52,25 @@ WriteResult MemoryStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
   return result;
 }
 
+SeriesWriteSummary MemoryStore::write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) {
+  const auto it = series_.find(series.ticker);
+  const std::vector<RawRow> none;
+  const VintagePlan plan = plan_vintages(series.ticker, it == series_.end() ? none : it->second.rows, rows);
+  if (plan.rows.empty()) return plan.summary;
+  Timestamp at = ingested_at;
+  if (!ingests_.empty() && !(ingests_.back().ingested_at < at)) at = Timestamp::from_micros(ingests_.back().ingested_at.micros() + 1);
+  Stored& stored = series_[series.ticker];
+  stored.asset_class = series.asset_class;
+  stored.source = series.source;
+  stored.rows.insert(stored.rows.end(), plan.rows.begin(), plan.rows.end());
+  std::stable_sort(stored.rows.begin(), stored.rows.end(), [](const RawRow& a, const RawRow& b) {
+    return std::tie(a.date, a.ingested_at) < std::tie(b.date, b.ingested_at);
+  });
+  lineage_.push_back({series.ticker, at, series.source, plan.summary.inserted, plan.summary.revised});
+  ingests_.push_back({at, 1, plan.summary.inserted, plan.summary.revised});
+  return plan.summary;
+}
+
 std::vector<SeriesSummary> MemoryStore::list_series() const {
   std::vector<SeriesSummary> out;
   for (const auto& [ticker, stored] : series_) {

@@ -393,6 +393,43 @@ WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timesta
   return result;
 }
 
+SeriesWriteSummary PostgresStore::write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) {
+  require_writable();
+  Transaction tx(*db_);
+  tx.lock("mre:raw_series");
+  std::vector<RawRow> stored;
+  {
+    const Result q = db_->query("SELECT dt, value, ingested_at FROM macro.raw_series WHERE ticker = $1 ORDER BY dt, ingested_at",
+                                {series.ticker});
+    for (int i = 0; i < q.rows(); ++i) stored.push_back({q.date(i, 0), q.real(i, 1), q.timestamp(i, 2)});
+  }
+  const VintagePlan plan = plan_vintages(series.ticker, stored, rows);
+  if (plan.rows.empty()) return plan.summary;
+  Timestamp at = ingested_at;
+  {
+    const Result last = db_->query("SELECT max(ingested_at) FROM macro.ingests");
+    if (!last.is_null(0, 0)) {
+      const Timestamp newest = last.timestamp(0, 0);
+      if (!(newest < at)) at = Timestamp::from_micros(newest.micros() + 1);
+    }
+  }
+  {
+    CopyWriter copy(*db_, "COPY macro.raw_series(ticker, dt, ingested_at, value) FROM STDIN");
+    for (const auto& r : plan.rows) copy.text(series.ticker).date(r.date).raw(r.ingested_at.iso()).real(r.value).end_row();
+    copy.finish();
+  }
+  db_->query(
+      "INSERT INTO macro.series(ticker, asset_class) VALUES ($1, $2) "
+      "ON CONFLICT (ticker) DO UPDATE SET asset_class = excluded.asset_class",
+      {series.ticker, asset_class_name(series.asset_class)});
+  db_->query("INSERT INTO macro.series_ingests(ticker, ingested_at, source, inserted, revised) VALUES ($1, $2, $3, $4, $5)",
+             {series.ticker, at, series.source, plan.summary.inserted, plan.summary.revised});
+  db_->query("INSERT INTO macro.ingests(ingested_at, series, inserted, revised) VALUES ($1, $2, $3, $4)",
+             {at, std::size_t{1}, plan.summary.inserted, plan.summary.revised});
+  tx.commit();
+  return plan.summary;
+}
+
 std::vector<SeriesSummary> PostgresStore::list_series() const {
   std::vector<SeriesSummary> out;
   if (schema_version_ == 0) return out;

@@ -523,6 +523,61 @@ WriteResult SqliteStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
   return result;
 }
 
+SeriesWriteSummary SqliteStore::write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) {
+  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  Transaction tx(db_, path_);
+  std::vector<RawRow> stored;
+  {
+    Statement select(db_, "SELECT dt, value, ingested_at FROM raw_series WHERE ticker = ? ORDER BY dt, ingested_at", path_);
+    select.bind(1, series.ticker);
+    while (select.step(path_)) {
+      stored.push_back({from_yyyymmdd(select.integer(0), path_), select.real(1), Timestamp::from_micros(select.integer(2))});
+    }
+  }
+  const VintagePlan plan = plan_vintages(series.ticker, stored, rows);
+  if (plan.rows.empty()) return plan.summary;
+  Timestamp at = ingested_at;
+  {
+    Statement last(db_, "SELECT max(ingested_at) FROM ingests", path_);
+    if (last.step(path_) && !last.is_null(0)) {
+      const Timestamp newest = Timestamp::from_micros(last.integer(0));
+      if (!(newest < at)) at = Timestamp::from_micros(newest.micros() + 1);
+    }
+  }
+  {
+    Statement insert(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
+    for (const auto& r : plan.rows) {
+      insert.bind(1, series.ticker);
+      insert.bind(2, to_yyyymmdd(r.date));
+      insert.bind(3, r.ingested_at.micros());
+      insert.bind(4, r.value);
+      insert.step(path_);
+      insert.reset();
+    }
+  }
+  Statement catalogue(db_,
+                      "INSERT INTO series(ticker, asset_class) VALUES (?, ?) "
+                      "ON CONFLICT(ticker) DO UPDATE SET asset_class = excluded.asset_class",
+                      path_);
+  catalogue.bind(1, series.ticker);
+  catalogue.bind(2, asset_class_name(series.asset_class));
+  catalogue.step(path_);
+  Statement lineage(db_, "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) VALUES (?, ?, ?, ?, ?)", path_);
+  lineage.bind(1, series.ticker);
+  lineage.bind(2, at.micros());
+  lineage.bind(3, series.source);
+  lineage.bind(4, static_cast<std::int64_t>(plan.summary.inserted));
+  lineage.bind(5, static_cast<std::int64_t>(plan.summary.revised));
+  lineage.step(path_);
+  Statement log(db_, "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, 1, ?, ?)", path_);
+  log.bind(1, at.micros());
+  log.bind(2, static_cast<std::int64_t>(plan.summary.inserted));
+  log.bind(3, static_cast<std::int64_t>(plan.summary.revised));
+  log.step(path_);
+  tx.commit();
+  return plan.summary;
+}
+
 std::vector<SeriesSummary> SqliteStore::list_series() const {
   if (schema_version() == 0) return {};
   Statement q(db_,
