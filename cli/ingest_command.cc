@@ -29,6 +29,7 @@ struct IngestArgs {
   std::string since;
   bool vintages = false;
   std::string cache;
+  std::string replay;
 };
 
 bool is_live(const std::string& source) {
@@ -48,6 +49,7 @@ int ingest_live(const IngestArgs& args) {
   options.since = parse_date_option(args.since, "--since");
   options.vintages = args.vintages;
   options.cache_dir = args.cache;
+  options.replay_dir = args.replay;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto progress = [tty](std::size_t done, std::size_t total, const std::string& ticker) {
     constexpr int width = 30;
@@ -131,6 +133,8 @@ void register_ingest(CLI::App& app, Action& action) {
   cmd->add_flag("--vintages", args->vintages,
                 "FRED: every ALFRED vintage, each revision stored as of its publication date (see `series show --as-of`)");
   cmd->add_option("--cache", args->cache, "Live sources: also write every raw response body to this directory");
+  cmd->add_option("--replay", args->replay,
+                  "Live sources: answer requests from a --cache directory of an earlier run (offline, reproducible)");
   cmd->add_option("--path", args->path, "The CSV file for --source csv");
   cmd->add_flag("-v,--verbose", args->verbose, "Print a line per file read");
   cmd->callback([args, &action] {

@@ -99,6 +99,29 @@ TEST(LiveCli, VintagesMakeAsOfReadsShowWhatWasKnownWhen) {
   EXPECT_TRUE(contains(again.err, "0 new rows, 0 revisions")) << again.err;
 }
 
+TEST(LiveCli, ACachedRunReplaysOfflineToTheSameStore) {
+  TempDir dir;
+  std::vector<std::string> env;
+  const std::vector<std::string> args = {"--source", "all", "--tickers", "DGS10,TLT,WB_US_CPI_INFL", "--since", "2000-01-01"};
+  {
+    FakeServices server;
+    env = server.env();
+    auto a = std::vector<std::string>{"ingest", "--db", (dir / "a.db").string(), "--cache", (dir / "cache").string()};
+    a.insert(a.end(), args.begin(), args.end());
+    ASSERT_EQ(run_mre(a, {}, env).exit_code, 0);
+  }  // the server is gone
+  auto b = std::vector<std::string>{"ingest", "--db", (dir / "b.db").string(), "--replay", (dir / "cache").string()};
+  b.insert(b.end(), args.begin(), args.end());
+  const auto replayed = run_mre(b, {}, env);
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  for (const char* t : {"DGS10", "TLT", "WB_US_CPI_INFL"}) {
+    EXPECT_EQ(run_mre({"series", "show", t, "--db", (dir / "b.db").string()}).out,
+              run_mre({"series", "show", t, "--db", (dir / "a.db").string()}).out)
+        << t;
+  }
+  EXPECT_FALSE(contains(read(dir / "cache/fred/index.tsv"), testing::kFakeFredKey));  // the key is not cached
+}
+
 TEST(LiveCli, OneFailingSeriesDoesNotStopTheOthersAndTheExitSaysPartial) {
   TempDir dir;
   FakeServices server({}, R"([{"match": {"path_prefix": "/fred/series/observations", "query": {"series_id": "UNRATE"}},

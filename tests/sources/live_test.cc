@@ -5,6 +5,8 @@
 // the behaviour issue 10 asks for.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "mre/core/error.h"
 #include "mre/sources/http.h"
 #include "mre/sources/live.h"
@@ -131,6 +133,23 @@ TEST_F(Live, FredErrorPayloadsAreReportedInFredsWordsWithoutTheKey) {
   EXPECT_TRUE(contains(error_of([&] { fetch_fred(client, none, "DGS10", std::nullopt, false); }), "FRED_API_KEY is not set"));
   const auto wb = error_of([&] { fetch_worldbank(client, endpoints, "US", "NO.SUCH.IND", std::nullopt); });
   EXPECT_TRUE(contains(wb, "World Bank indicator NO.SUCH.IND (US)")) << wb;
+}
+
+TEST_F(Live, TheRateLimitSpacesRequestsToASource) {
+  HttpClient limited{make_curl_transport(1.0), {.max_attempts = 1, .min_interval = 0.25}};
+  for (int i = 0; i < 3; ++i) fetch_fred(limited, endpoints, "DGS10", std::nullopt, false);
+  // The server's log holds the arrival times: consecutive ones at least 0.25 s apart (less the
+  // clock's resolution).
+  std::vector<double> times;
+  std::istringstream in(server.log());
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find("\"time\": ");
+    if (at != std::string::npos) times.push_back(std::stod(line.substr(at + 8)));
+  }
+  ASSERT_EQ(times.size(), 3u) << server.log();
+  EXPECT_GE(times[1] - times[0], 0.24);
+  EXPECT_GE(times[2] - times[1], 0.24);
 }
 
 TEST(Http, RedactsKeysAndPasswords) {

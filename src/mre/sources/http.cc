@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -102,10 +103,12 @@ std::unique_ptr<HttpTransport> make_curl_transport(double timeout_seconds) {
   return std::make_unique<CurlTransport>(timeout_seconds);
 }
 
-HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir)
+HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir,
+                       std::filesystem::path replay_dir)
     : transport_(std::move(transport)),
       policy_(policy),
       cache_dir_(std::move(cache_dir)),
+      replay_dir_(std::move(replay_dir)),
       rng_(policy.jitter_seed ? policy.jitter_seed
                               : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
   sleep = [](double s) {
@@ -113,10 +116,33 @@ HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy pol
   };
 }
 
+namespace {
+
+// The cache file of a URL: a hash of its redacted form (so the key is not in file names).
+std::string cache_name(const std::string& url) {
+  const std::string key = redact_url(url);
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.body", static_cast<unsigned long long>(h));
+  return name;
+}
+
+}  // namespace
+
 HttpResponse HttpClient::get(const std::string& url) {
   attempts_ = 0;
   waits_.clear();
   HttpResponse r;
+  if (!replay_dir_.empty()) {
+    std::ifstream in(replay_dir_ / cache_name(url), std::ios::binary);
+    if (in) {
+      r.status = 200;
+      r.content_type = "application/json";
+      r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      return r;
+    }
+  }
   for (int attempt = 1; attempt <= std::max(1, policy_.max_attempts); ++attempt) {
     // The rate limit: at least min_interval between two requests to this source.
     if (policy_.min_interval > 0 && last_request_.time_since_epoch().count() != 0) {
@@ -137,13 +163,9 @@ HttpResponse HttpClient::get(const std::string& url) {
   }
   if (!cache_dir_.empty() && r.status >= 200 && r.status < 300) {
     std::filesystem::create_directories(cache_dir_);
-    const std::string key = redact_url(url);
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
-    char name[32];
-    std::snprintf(name, sizeof name, "%016llx.body", static_cast<unsigned long long>(h));
+    const std::string name = cache_name(url);
     std::ofstream(cache_dir_ / name, std::ios::binary) << r.body;
-    std::ofstream(cache_dir_ / "index.tsv", std::ios::app) << name << "\t" << key << "\n";
+    std::ofstream(cache_dir_ / "index.tsv", std::ios::app) << name << "\t" << redact_url(url) << "\n";
   }
   return r;
 }

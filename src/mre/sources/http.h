@@ -43,7 +43,10 @@ struct RetryPolicy {
 // A source's client: the transport, its retry policy, its rate limit and optional cache.
 class HttpClient {
  public:
-  HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir = {});
+  // With cache_dir, every 2xx body is also written there; with replay_dir, a request whose body
+  // is there (written by an earlier run's cache) is answered from it without the network.
+  HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir = {},
+             std::filesystem::path replay_dir = {});
   // Retries as described; returns the final response, whatever its status (2xx, 4xx, or the
   // last retryable failure). With a cache dir, each 2xx body is written there under a hash
   // of the (redacted) URL.
@@ -58,6 +61,7 @@ class HttpClient {
   std::shared_ptr<HttpTransport> transport_;
   RetryPolicy policy_;
   std::filesystem::path cache_dir_;
+  std::filesystem::path replay_dir_;
   std::chrono::steady_clock::time_point last_request_{};
   std::uint64_t rng_;
   int attempts_ = 0;

@@ -148,7 +148,9 @@ FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const st
 TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start) {
   const std::string what = "Yahoo symbol " + symbol;
   const Date from = start.value_or(Date::from_ymd(1900, 1, 1));
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr)) + 86400;
+  // The end of the window: midnight UTC two days ahead, so the URL (and a cached response's
+  // key) stays the same all day.
+  const std::int64_t now = (static_cast<std::int64_t>(std::time(nullptr)) / 86400 + 2) * 86400;
   const std::string url = endpoints.yahoo + "/v8/finance/chart/" + url_encode(symbol) + "?period1=" +
                           std::to_string(std::max<std::int64_t>(0, epoch_seconds(from))) + "&period2=" + std::to_string(now) +
                           "&interval=1d&events=div%2Csplits";

@@ -29,7 +29,8 @@ double env_number(const char* name, double fallback) {
 // MRE_HTTP_TIMEOUT (seconds per request, 30), MRE_HTTP_ATTEMPTS (5), MRE_HTTP_BACKOFF (first
 // wait, 0.5 s), MRE_FRED_PER_MINUTE (120, FRED's documented limit), MRE_YAHOO_PER_MINUTE (60),
 // MRE_WORLDBANK_PER_MINUTE (120).
-std::unique_ptr<sources::HttpClient> client_for(const std::string& source, const std::filesystem::path& cache) {
+std::unique_ptr<sources::HttpClient> client_for(const std::string& source, const std::filesystem::path& cache,
+                                                const std::filesystem::path& replay) {
   static std::shared_ptr<sources::HttpTransport> transport;
   if (!transport) transport = sources::make_curl_transport(env_number("MRE_HTTP_TIMEOUT", 30.0));
   sources::RetryPolicy policy;
@@ -39,7 +40,8 @@ std::unique_ptr<sources::HttpClient> client_for(const std::string& source, const
                             : source == "yahoo" ? env_number("MRE_YAHOO_PER_MINUTE", 60)
                                                 : env_number("MRE_WORLDBANK_PER_MINUTE", 120);
   policy.min_interval = per_minute > 0 ? 60.0 / per_minute : 0.0;
-  return std::make_unique<sources::HttpClient>(transport, policy, cache.empty() ? cache : cache / source);
+  return std::make_unique<sources::HttpClient>(transport, policy, cache.empty() ? cache : cache / source,
+                                               replay.empty() ? replay : replay / source);
 }
 
 }  // namespace
@@ -96,7 +98,7 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
       r.start = it->second + (-overlap_days(std::string(sources::frequency_name(spec.frequency))));
     }
     auto& client = clients[spec.source];
-    if (!client) client = client_for(spec.source, options.cache_dir);
+    if (!client) client = client_for(spec.source, options.cache_dir, options.replay_dir);
     try {
       store::SeriesWrite write{.ticker = spec.ticker, .asset_class = spec.asset_class, .source = spec.source + ":" + spec.id, .data = {}};
       if (spec.source == "fred") {

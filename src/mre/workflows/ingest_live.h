@@ -23,6 +23,7 @@ struct LiveIngestOptions {
   std::optional<Date> since{};         // fetch from here instead of the incremental start
   bool vintages = false;               // FRED: every ALFRED vintage, stored as published
   std::filesystem::path cache_dir{};   // raw response bodies, for replay
+  std::filesystem::path replay_dir{};  // answer requests from an earlier run's cache (offline)
 };
 
 struct LiveSeriesReport {
