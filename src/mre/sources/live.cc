@@ -80,6 +80,16 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
+TimeSeries to_series(const std::string& name, const std::map<Date, double>& rows) {
+  std::vector<Date> dates;
+  std::vector<double> values;
+  for (const auto& [d, v] : rows) {
+    dates.push_back(d);
+    values.push_back(v);
+  }
+  return TimeSeries(name, std::move(dates), std::move(values));
+}
+
 std::int64_t epoch_seconds(Date d) { return static_cast<std::int64_t>(d.days_since_epoch()) * 86400; }
 
 }  // namespace
@@ -133,13 +143,7 @@ FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const st
       fail(what, std::string("unexpected response shape (") + e.what() + ")");
     }
   }
-  std::vector<Date> dates;
-  std::vector<double> values;
-  for (const auto& [d, v] : current) {
-    dates.push_back(d);
-    values.push_back(v);
-  }
-  out.current = TimeSeries(series_id, std::move(dates), std::move(values));
+  out.current = to_series(series_id, current);
   std::sort(out.vintages.begin(), out.vintages.end(),
             [](const Vintage& a, const Vintage& b) { return std::tie(a.date, a.published) < std::tie(b.date, b.published); });
   return out;
@@ -179,13 +183,7 @@ TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const s
   } catch (const json::exception& e) {
     fail(what, std::string("unexpected response shape (") + e.what() + ")");
   }
-  std::vector<Date> dates;
-  std::vector<double> values;
-  for (const auto& [d, v] : rows) {
-    dates.push_back(d);
-    values.push_back(v);
-  }
-  return TimeSeries(symbol, std::move(dates), std::move(values));
+  return to_series(symbol, rows);
 }
 
 TimeSeries fetch_worldbank(HttpClient& http, const LiveEndpoints& endpoints, const std::string& country, const std::string& indicator,
@@ -213,13 +211,7 @@ TimeSeries fetch_worldbank(HttpClient& http, const LiveEndpoints& endpoints, con
       fail(what, std::string("unexpected response shape (") + e.what() + ")");
     }
   }
-  std::vector<Date> dates;
-  std::vector<double> values;
-  for (const auto& [d, v] : rows) {
-    dates.push_back(d);
-    values.push_back(v);
-  }
-  return TimeSeries(indicator, std::move(dates), std::move(values));
+  return to_series(indicator, rows);
 }
 
 }  // namespace mre::sources
