@@ -267,6 +267,7 @@ void register_run(CLI::App& app, Action& action) {
                       "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
                       series.size(), rows, store->list_feature_versions().size(),
                       store->list_regime_models().size(), db, db));
+      say(fmt::format("serve it: `mre serve --db {}`, then open http://127.0.0.1:8080/ (the JSON API is under /api/)", db));
       return 0;
     };
   });

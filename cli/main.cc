@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   mre::cli::register_classify(app, action);
   mre::cli::register_effects(app, action);
   mre::cli::register_scm(app, action);
+  mre::cli::register_serve(app, action);
   mre::cli::register_db(app, action);
   try {
     app.parse(argc, argv);

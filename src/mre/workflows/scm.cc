@@ -450,6 +450,12 @@ CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<D
 }
 
 ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {
+  auto r = compute_scenario(version, m, options);
+  r.written = store.write_scenario(r.run, r.rows) == store::FeatureWriteOutcome::kWritten;
+  return r;
+}
+
+ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {
   const auto& dates = m.dates;
   const Date start = options.start.value_or(dates.back());
   if (start < dates[std::min<std::size_t>(dates.size() - 1, 250)] || start > dates.back()) {
@@ -529,7 +535,6 @@ ScenarioResult run_scenario(store::Store& store, const std::string& version, con
       }
     }
   }
-  r.written = store.write_scenario(run, r.rows) == store::FeatureWriteOutcome::kWritten;
   return r;
 }
 

@@ -113,5 +113,7 @@ struct ScenarioResult {
 // the data, paths or horizon <= 0, a bad intervention.
 ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& model,
                             const ScenarioOptions& options);
+// The same numbers without storing them (written stays false): for read-only front ends.
+ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& model, const ScenarioOptions& options);
 
 }  // namespace mre::workflows

@@ -1,0 +1,81 @@
+// `mre serve`: the JSON API (and the dashboard's files when built) over HTTP.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "mre/core/error.h"
+#include "server/api.h"
+
+namespace mre::cli {
+namespace {
+
+struct ServeArgs {
+  CommonOptions common;
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::string token_file;
+  std::string static_dir;
+};
+
+server::Api* running = nullptr;
+
+int serve(const ServeArgs& args) {
+  server::ServeOptions o;
+  o.db = args.common.db;
+  o.bind = args.bind;
+  o.port = args.port;
+  const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
+  if (!args.token_file.empty()) {
+    std::ifstream in(args.token_file);
+    if (!in) throw Error(ErrorCode::kIoError, "--token-file " + args.token_file + ": cannot read");
+    std::getline(in, o.token);
+    if (o.token.size() < 16) throw Error(ErrorCode::kInvalidArgument, "--token-file " + args.token_file + ": the token must be at least 16 characters");
+  }
+  if (!loopback) {
+    if (o.token.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "--bind " + args.bind + " is reachable from other machines: give --token-file");
+    }
+    say("warning: serving on " + args.bind + ", not loopback; every /api request must carry the bearer token");
+  }
+  const std::filesystem::path dist =
+      args.static_dir.empty() ? std::filesystem::path(MRE_SOURCE_DIR) / "web" / "dist" : std::filesystem::path(args.static_dir);
+  if (std::filesystem::exists(dist / "index.html")) o.static_dir = dist;
+  server::Api api(o);
+  const int port = api.bind();
+  running = &api;
+  std::signal(SIGINT, [](int) { if (running) running->stop(); });
+  std::signal(SIGTERM, [](int) { if (running) running->stop(); });
+  say(fmt::format("serving {} on http://{}:{}/ (API under /api/; Ctrl-C stops)", o.db, args.bind, port));
+  std::fprintf(stdout, "PORT %d\n", port);
+  std::fflush(stdout);
+  api.serve();
+  running = nullptr;
+  return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, Action& action) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "Serve the JSON API (and the dashboard when web/dist is built) over HTTP. Read-only: every\n"
+      "request opens the store read-only. Binds to loopback; another address needs --token-file.\n"
+      "Endpoints: GET /api/health, /api/series, /api/series/TICKER?from&to&as_of, /api/regimes,\n"
+      "/api/regimes/VERSION?from&to, /api/classification/current?version&instrument_type,\n"
+      "/api/effects/VERSION; POST /api/counterfactual {version, interventions, start, horizon, paths,\n"
+      "shocks, seed}. Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/413/422/503.\n"
+      "Example:\n"
+      "  mre serve --port 8080");
+  add_common_options(*cmd, args->common);
+  cmd->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", args->port, "Port (0: any free port, printed)")->capture_default_str();
+  cmd->add_option("--token-file", args->token_file, "A file whose first line is the bearer token /api requests must carry");
+  cmd->add_option("--static", args->static_dir, "The dashboard's built files (default: web/dist of the source tree)");
+  cmd->callback([args, &action] { action = [args] { return serve(*args); }; });
+}
+
+}  // namespace mre::cli
