@@ -27,6 +27,7 @@ int serve(const ServeArgs& args) {
   o.db = args.common.db;
   o.bind = args.bind;
   o.port = args.port;
+  o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
     std::ifstream in(args.token_file);
@@ -66,8 +67,12 @@ void register_serve(CLI::App& app, Action& action) {
       "request opens the store read-only. Binds to loopback; another address needs --token-file.\n"
       "Endpoints: GET /api/health, /api/series, /api/series/TICKER?from&to&as_of, /api/regimes,\n"
       "/api/regimes/VERSION?from&to, /api/classification/current?version&instrument_type,\n"
-      "/api/effects/VERSION; POST /api/counterfactual {version, interventions, start, horizon, paths,\n"
-      "shocks, seed}. Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/413/422/503.\n"
+      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version;\n"
+      "POST /api/classify (one observation, MR-DS-02; the carried state is not advanced),\n"
+      "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
+      "/api/counterfactual {version, interventions, start, horizon, paths, shocks, seed}.\n"
+      "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/413/422/503.\n"
+      "Narratives are rewritten by an OpenAI-compatible endpoint when MRE_LLM_URL is set.\n"
       "Example:\n"
       "  mre serve --port 8080");
   add_common_options(*cmd, args->common);

@@ -9,7 +9,10 @@
 #include "mre/codec/series_json.h"
 #include "mre/core/error.h"
 #include "mre/store/store.h"
+#include "mre/narrative/result_narratives.h"
 #include "mre/workflows/classify.h"
+#include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/scm.h"
 
@@ -130,7 +133,7 @@ struct Api::Impl {
                }
                res.set_content(out.dump(), "application/json");
              }));
-    http.Get(R"(/api/regimes/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
+    http.Get(R"(/api/regimes/((?!compare$)[^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const std::string version = req.matches[1];
                const auto s = open();
                const auto model = s->find_regime_model(version);
@@ -176,16 +179,102 @@ struct Api::Impl {
                 const auto model = workflows::load_scm(*s, v);
                 const auto r = workflows::compute_scenario(v, model, o);
                 json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
+                std::string story;
+                for (const auto& e : r.effects) {
+                  if (e.node != (model.fitted.graph.terminal.empty() ? "" : model.fitted.graph.terminal.front())) continue;
+                  story = narrative::scenario_paragraph({.intervention = r.run.interventions, .node = e.node, .unit = e.unit,
+                                                         .horizon_days = r.run.horizon, .paths = r.run.paths, .shocks = r.run.shocks,
+                                                         .median = e.quantiles[2], .q05 = e.quantiles[0], .q95 = e.quantiles[4]});
+                }
                 for (const auto& row : r.rows) {
                   fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
                 }
                 res.set_content(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
                                      {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
                                      {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
-                                     {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}}
+                                     {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}
                                     .dump(),
                                 "application/json");
               }));
+    http.Get("/api/effects", wrap([this](const httplib::Request&, httplib::Response& res) {
+               json out = json::array();
+               for (const auto& v : open()->list_effect_versions()) {
+                 out.push_back({{"version", v.version}, {"spec", v.spec_name}, {"feature_version", v.feature_version},
+                                {"regime_version", v.regime_version}, {"rows", v.rows}, {"created_at", v.created_at.iso()}});
+               }
+               res.set_content(out.dump(), "application/json");
+             }));
+    http.Get("/api/scm", wrap([this](const httplib::Request&, httplib::Response& res) {
+               const auto s = open();
+               json out = json::array();
+               for (const auto& m : s->list_scm_models()) {
+                 const auto model = workflows::load_scm(*s, m.version);
+                 out.push_back({{"version", m.version}, {"spec", m.spec_name}, {"first", m.first ? m.first->iso() : ""},
+                                {"last", m.last ? m.last->iso() : ""}, {"nodes", model.fitted.graph.nodes},
+                                {"terminal", model.fitted.graph.terminal}, {"created_at", m.created_at.iso()}});
+               }
+               res.set_content(out.dump(), "application/json");
+             }));
+    http.Get("/api/narrative", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
+               const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni);
+               res.set_content(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
+                                    {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label},
+                                    {"confidence", n.confidence}, {"classifier_version", n.classifier_version}}
+                                   .dump(),
+                               "application/json");
+             }));
+    http.Post("/api/classify", wrap([this](const httplib::Request& req, httplib::Response& res) {
+                parse_body(req);  // malformed JSON: 400 before anything else
+                const auto s = open();
+                std::string version = req.has_param("version") ? req.get_param_value("version") : "";
+                if (version.empty()) {
+                  const auto all = s->list_classifiers();
+                  if (all.empty()) throw Error(ErrorCode::kNotFound, "no classifier version in the store");
+                  version = all.back().version;
+                }
+                const auto observation = workflows::parse_observation_json(req.body, "request body",
+                                                                            req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
+                // Read-only: classified from the carried state, which is not advanced.
+                res.set_content(workflows::classify_realtime(*s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
+                                                             observation),
+                                "application/json");
+              }));
+    http.Post("/api/causal-analysis", wrap([this](const httplib::Request& req, httplib::Response& res) {
+                const json body = parse_body(req);
+                if (!body.is_object()) throw Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
+                // Seed 001's request: macro_variable, asset ("sp500_returns" or "sp500"), magnitude, query_text.
+                std::string outcome = body.at("asset").get<std::string>();
+                if (const auto at = outcome.rfind("_returns"); at != std::string::npos && at + 8 == outcome.size()) outcome.resize(at);
+                workflows::EffectQuery q;
+                q.treatment = body.at("macro_variable").get<std::string>();
+                q.outcome = outcome;
+                q.magnitude = body.value("magnitude", 1.0);
+                q.horizon = body.value("horizon", 1);
+                q.learner = body.value("learner", std::string());
+                const auto spec = workflows::load_effects_spec(options.effects_spec);
+                const auto panel = workflows::assemble_panel(*open(), spec, q.treatment, q.outcome, q.horizon);
+                const auto estimate = workflows::estimate_effect(panel, q, spec);
+                json out = json::parse(workflows::effect_to_json(estimate));
+                if (body.contains("query_text")) out["query_text"] = body["query_text"];
+                if (estimate.method == "dml") {
+                  const double m = estimate.magnitude;
+                  narrative::EffectFacts facts{.treatment = estimate.treatment, .outcome = estimate.outcome, .horizon_months = estimate.horizon,
+                                               .magnitude = m, .effect = estimate.dml.theta * m, .ci_low = estimate.dml.ci_low * m,
+                                               .ci_high = estimate.dml.ci_high * m, .p_value = estimate.dml.p_value};
+                  for (const auto& r : estimate.dml.regimes) {
+                    facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
+                  }
+                  for (const auto& p : estimate.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
+                  out["narrative"] = narrative::effect_paragraph(facts);
+                }
+                res.set_content(out.dump(), "application/json");
+              }));
+    http.Get("/api/regimes/compare", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               if (!req.has_param("a") || !req.has_param("b")) throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
+               res.set_content(codec::comparison_to_json(workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b"))),
+                               "application/json");
+             }));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 };

@@ -19,6 +19,7 @@ struct ServeOptions {
   std::size_t max_body = 1 << 20;   // 413 beyond
   int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;
+  std::filesystem::path effects_spec = "config/effects.yml";  // for POST /api/causal-analysis
 };
 
 class Api {

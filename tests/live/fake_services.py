@@ -52,6 +52,7 @@ GET /v2/country/CODES/indicator/ID?format=json[&per_page=N][&page=P][&date=YYYY[
 GET /__log            the request log (JSON list; control requests are not logged)
 DELETE /__log         empty the request log
 GET /__script         the fault script's rules with what is left of each
+POST /v1/chat/completions   an OpenAI-compatible chat stub: "Rewritten: " + the last user message
 POST /__script        replace the fault script (body: the same JSON as --script); returns
                       {"rules": <count>}
 
@@ -610,8 +611,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(normal, headers)  # pass, delay, headers only
 
     def do_POST(self):
-        path, _, _ = self.parse()
+        path, query, single = self.parse()
         body = self.read_body()
+        if path == "/v1/chat/completions":
+            return self.chat(path, query, single, body)
         if path != "/__script":
             return self.send(Reply(404, f"fake_services: no endpoint POST {path}\n",
                                    "text/plain; charset=UTF-8"))
@@ -620,6 +623,25 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return self.send(json_reply(400, {"error": str(e)}))
         return self.send(json_reply(200, {"rules": count}))
+
+    def chat(self, path, query, single, body):
+        """A stub of an OpenAI-compatible chat endpoint (for the narratives' optional rewrite):
+        answers "Rewritten: " + the last user message; faults from the script as for GET."""
+        fault = self.server.script.take(path, single)
+        self.server.record({"method": "POST", "path": path, "query": query, "time": time.time(), "fault": fault,
+                            "authorization": self.headers.get("Authorization", "")})
+        if fault and "delay" in fault:
+            time.sleep(float(fault["delay"]))
+        if fault and any(k in fault for k in ("status", "body", "content_type")):
+            return self.send(self.fault_reply(path, fault), fault.get("headers", {}))
+        try:
+            request = json.loads(body.decode("utf-8"))
+            user = [m["content"] for m in request["messages"] if m.get("role") == "user"][-1]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return self.send(json_reply(400, {"error": {"message": "bad chat request", "type": "invalid_request_error"}}))
+        return self.send(json_reply(200, {"id": "chatcmpl-fake", "object": "chat.completion", "model": request.get("model", ""),
+                                          "choices": [{"index": 0, "finish_reason": "stop",
+                                                       "message": {"role": "assistant", "content": "Rewritten: " + user}}]}))
 
     def do_DELETE(self):
         path, _, _ = self.parse()

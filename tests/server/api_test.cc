@@ -73,9 +73,23 @@ class Api : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     db_ = (*dir_ / "t.db").string();
-    ASSERT_EQ(run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"}).exit_code, 0);
-    ASSERT_EQ(run_mre({"scm", "fit", "--db", db_, "--version", "S1"}).exit_code, 0);
-    server_ = new Server(db_);
+    // A store with something behind every endpoint: the snapshot, the indicator and effects
+    // features, two regime versions, a trained classifier and an SCM version (no effects grid:
+    // /api/effects lists none).
+    const auto step = [](const std::vector<std::string>& args) {
+      const auto r = run_mre(args);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    };
+    const std::string root = MRE_SOURCE_DIR;
+    step({"ingest", "--db", db_});
+    for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
+      step({"features", "build", "--db", db_, "--spec", root + "/config/features/" + set + ".yml", "--version", "auto"});
+    }
+    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/rules.yml", "--version", "R_RULES"});
+    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/hmm_macro.yml", "--version", "R_MACRO"});
+    step({"classify", "train", "--db", db_, "--spec", root + "/config/classifier/gmr.yml", "--version", "C1"});
+    step({"scm", "fit", "--db", db_, "--version", "S1"});
+    server_ = new Server(db_, {"--universe", root + "/config/universe.yml"});
     ASSERT_GT(server_->port(), 0);
   }
   static void TearDownTestSuite() {

@@ -49,12 +49,26 @@ class CurlTransport : public HttpTransport {
   explicit CurlTransport(double timeout) : timeout_(timeout) {
     std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
-  HttpResponse get(const std::string& url) override {
+  HttpResponse get(const std::string& url) override { return perform(url, nullptr, {}); }
+  HttpResponse post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers) override {
+    return perform(url, &body, headers);
+  }
+
+ private:
+  HttpResponse perform(const std::string& url, const std::string* post, const std::vector<std::string>& headers) {
     HttpResponse r;
     CURL* curl = curl_easy_init();
     if (!curl) {
       r.error = "cannot start libcurl";
       return r;
+    }
+    curl_slist* list = nullptr;
+    if (post) {
+      list = curl_slist_append(list, "Content-Type: application/json");
+      for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post->c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(post->size()));
     }
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -81,10 +95,10 @@ class CurlTransport : public HttpTransport {
       if (type) r.content_type = type;
     }
     curl_easy_cleanup(curl);
+    if (list) curl_slist_free_all(list);
     return r;
   }
 
- private:
   double timeout_;
 };
 

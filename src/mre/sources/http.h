@@ -28,6 +28,8 @@ class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual HttpResponse get(const std::string& url) = 0;
+  // POST with a JSON body and extra header lines ("Authorization: Bearer ..."); one attempt.
+  virtual HttpResponse post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers) = 0;
 };
 // libcurl, with a total timeout per request in seconds.
 std::unique_ptr<HttpTransport> make_curl_transport(double timeout_seconds);

@@ -549,7 +549,7 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   state.state_json = codec::filter_state_to_json(next, observation.values);
   state.origin = "classify";
   state.written_at = Timestamp::now();
-  store.append_classifier_state(options.version, state);
+  if (options.persist) store.append_classifier_state(options.version, state);
   const bool muni = observation.instrument_type == "MUNI";
   const std::string explanation =
       options.explain ? explain_classification(observation.timestamp, model, result, muni) : std::string();

@@ -96,9 +96,11 @@ struct RealtimeOptions {
   std::string version{};
   bool allow_unapproved = false;
   bool explain = false;
+  bool persist = true;  // false: classify from the carried state without appending (read-only callers)
 };
-// Classifies one observation from the stored carried state and appends the new state. Returns
-// the MR-DS-02 JSON. Refuses a timestamp older than the model's last state.
+// Classifies one observation from the stored carried state and appends the new state (unless
+// persist is false). Returns the MR-DS-02 JSON. Refuses a timestamp older than the model's last
+// state.
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
                               const ClassifyLog& log = {});
 

@@ -1,0 +1,270 @@
+// Regime history: a version's filtered probabilities stacked over time, NBER recessions (USREC)
+// shaded, and a second version side by side with a cross-tabulation of their regimes.
+import { api, ApiError, type RegimeData, type RegimeVersion } from '../api';
+import { indicatorIntervals, stackedChart } from '../charts';
+import type { Page, Scope } from '../router';
+import { clear, color, dateToSec, empty, errorBox, h, isAbort, labeled, loading, pct, select } from '../ui';
+
+function probsByLabel(d: RegimeData): number[][] {
+  return d.labels.map((l) => d.regimes.map((r) => r.probabilities?.[l] ?? 0));
+}
+
+function shareTable(d: RegimeData): HTMLElement {
+  const counts = new Map<string, number>();
+  for (const r of d.regimes) counts.set(r.regime, (counts.get(r.regime) ?? 0) + 1);
+  const last = d.regimes[d.regimes.length - 1];
+  return h(
+    'div',
+    { class: 'summary' },
+    h(
+      'p',
+      { class: 'muted small' },
+      `${d.regimes.length} rows, ${d.regimes[0].date} to ${last.date}. Latest: `,
+      h('strong', {}, last.regime),
+      ` (score ${pct(last.score)}).`,
+    ),
+    h(
+      'table',
+      { class: 'compact' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Regime'), h('th', { class: 'num' }, 'Share of rows'))),
+      h(
+        'tbody',
+        {},
+        d.labels.map((l, i) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, h('span', { class: 'swatch', style: `background:${color(i)}` }), l),
+            h('td', { class: 'num' }, pct((counts.get(l) ?? 0) / d.regimes.length)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Month-by-month cross-tabulation of two versions' regimes (last row of each month). */
+function crossTab(a: RegimeData, b: RegimeData): HTMLElement {
+  const monthly = (d: RegimeData) => {
+    const m = new Map<string, string>();
+    for (const r of d.regimes) m.set(r.date.slice(0, 7), r.regime);
+    return m;
+  };
+  const ma = monthly(a);
+  const mb = monthly(b);
+  const counts = new Map<string, number>();
+  let n = 0;
+  for (const [month, ra] of ma) {
+    const rb = mb.get(month);
+    if (rb === undefined) continue;
+    counts.set(`${ra}\u0000${rb}`, (counts.get(`${ra}\u0000${rb}`) ?? 0) + 1);
+    n++;
+  }
+  if (!n) return empty('The two versions have no month in common.', 'regime-crosstab-empty');
+  return h(
+    'div',
+    { testid: 'regime-crosstab' },
+    h('p', { class: 'muted small' }, `${n} months in common; each cell counts months where ${a.version} (rows) and ${b.version} (columns) said those regimes.`),
+    h(
+      'div',
+      { class: 'scroll-x' },
+      h(
+        'table',
+        { class: 'compact crosstab' },
+        h('thead', {}, h('tr', {}, h('th', {}, ''), b.labels.map((l) => h('th', { class: 'num' }, l)))),
+        h(
+          'tbody',
+          {},
+          a.labels.map((la) => {
+            const row = b.labels.map((lb) => counts.get(`${la}\u0000${lb}`) ?? 0);
+            const max = Math.max(...row);
+            return h(
+              'tr',
+              {},
+              h('th', {}, la),
+              row.map((c) => h('td', { class: c && c === max ? 'num hot' : 'num' }, c || '·')),
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The server's comparison, whatever its shape: scalars as a list, objects nested, arrays of objects as tables. */
+function renderJson(v: unknown, depth = 0): HTMLElement {
+  if (v === null || typeof v !== 'object') return h('span', {}, typeof v === 'number' ? String(Math.round(v * 1e4) / 1e4) : String(v));
+  if (Array.isArray(v)) {
+    if (v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const keys = [...new Set(v.flatMap((x) => Object.keys(x as object)))];
+      return h(
+        'div',
+        { class: 'scroll-x' },
+        h(
+          'table',
+          { class: 'compact' },
+          h('thead', {}, h('tr', {}, keys.map((k) => h('th', {}, k)))),
+          h('tbody', {}, v.slice(0, 200).map((x) => h('tr', {}, keys.map((k) => h('td', {}, renderJson((x as Record<string, unknown>)[k], depth + 1)))))),
+        ),
+      );
+    }
+    return h('span', {}, v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', '));
+  }
+  if (depth > 3) return h('code', {}, JSON.stringify(v));
+  return h(
+    'dl',
+    { class: 'kv' },
+    Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, renderJson(x, depth + 1))]),
+  );
+}
+
+async function render(root: HTMLElement, scope: Scope): Promise<void> {
+  root.append(
+    h('h1', { testid: 'page-title' }, 'Regime history'),
+    h('p', { class: 'subtitle' }, 'Filtered regime probabilities stacked over time; shaded: NBER recessions (USREC).'),
+  );
+  const controls = h('form', { class: 'controls', testid: 'regime-controls' }, loading('Loading regime versions…'));
+  const body = h('div', {});
+  root.append(controls, body);
+
+  let versions: RegimeVersion[];
+  try {
+    versions = await api.regimes(scope.signal);
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    clear(controls, errorBox(e, 'list the regime versions'));
+    scope.ready();
+    return;
+  }
+  if (!versions.length) {
+    clear(controls, empty('No regime versions in this store. Fit one with `mre regimes fit`.'));
+    scope.ready();
+    return;
+  }
+  const names = versions.map((v) => v.version);
+  const describe = (v: RegimeVersion) => `${v.version} (${v.kind}, ${v.labels.length} regimes, ${v.first} – ${v.last})`;
+  const p = scope.params;
+  const a0 = names.includes(p.get('v') ?? '') ? p.get('v')! : names[0];
+  const b0 = names.includes(p.get('b') ?? '') ? p.get('b')! : '';
+  const va = select(versions.map((v) => [v.version, describe(v)] as [string, string]), a0, { testid: 'regime-version' });
+  const vb = select([['', '— none —'], ...versions.map((v) => [v.version, describe(v)] as [string, string])], b0, { testid: 'regime-compare-version' });
+  const from = h('input', { type: 'date', value: p.get('from') ?? '', testid: 'regime-from' });
+  const to = h('input', { type: 'date', value: p.get('to') ?? '', testid: 'regime-to' });
+  clear(
+    controls,
+    labeled('Version', va),
+    labeled('Compare with', vb),
+    labeled('From', from),
+    labeled('To', to),
+    h('button', { type: 'submit', testid: 'regime-show' }, 'Show'),
+  );
+
+  let run: AbortController | null = null;
+  let cleanups: (() => void)[] = [];
+  const localScope = (signal: AbortSignal): Scope => ({ ...scope, signal, onCleanup: (fn) => cleanups.push(fn) });
+  scope.onCleanup(() => cleanups.forEach((fn) => fn()));
+
+  const show = async () => {
+    run?.abort();
+    cleanups.forEach((fn) => fn());
+    cleanups = [];
+    const ctl = new AbortController();
+    run = ctl;
+    scope.signal.addEventListener('abort', () => ctl.abort());
+    const s = localScope(ctl.signal);
+    const a = va.value;
+    const b = vb.value && vb.value !== a ? vb.value : '';
+    const range = { from: from.value || undefined, to: to.value || undefined };
+    scope.setParams({ v: a, b, from: range.from, to: range.to });
+    clear(body, loading('Loading regimes…', 'regime-loading'));
+    try {
+      const [da, db, rec] = await Promise.all([
+        api.regimeData(a, range, ctl.signal),
+        b ? api.regimeData(b, range, ctl.signal) : Promise.resolve(null),
+        api.seriesData('USREC', range, ctl.signal).catch((e) => {
+          if (isAbort(e)) throw e;
+          return e as Error;
+        }),
+      ]);
+      const shade = rec instanceof Error ? [] : indicatorIntervals(rec.observations);
+      const recNote =
+        rec instanceof Error
+          ? h('p', { class: 'muted small', testid: 'regime-recession-note' }, `No recession shading: ${rec.message}`)
+          : h('p', { class: 'muted small legend-line' }, h('span', { class: 'swatch shade' }), `NBER recession (USREC), ${shade.length} in range`);
+      const all = [da, db].filter((d): d is RegimeData => !!d && d.regimes.length > 0);
+      if (!all.length) {
+        clear(body, empty('No regime rows in this date range.', 'regime-empty'));
+        return;
+      }
+      const lo = Math.min(...all.map((d) => dateToSec(d.regimes[0].date)));
+      const hi = Math.max(...all.map((d) => dateToSec(d.regimes[d.regimes.length - 1].date)));
+      const panel = (d: RegimeData | null, version: string, testid: string) => {
+        const el = h('div', { class: 'panel', testid: `${testid}-panel` }, h('h2', {}, version));
+        if (!d || !d.regimes.length) {
+          el.append(empty(`${version} has no rows in this date range.`));
+          return { el, draw: () => {} };
+        }
+        const chart = h('div', { class: 'chart', testid });
+        el.append(chart, shareTable(d));
+        return {
+          el,
+          draw: () =>
+            stackedChart(chart, s, {
+              dates: d.regimes.map((r) => r.date),
+              labels: d.labels,
+              probs: probsByLabel(d),
+              shade,
+              xRange: [lo, hi],
+              height: b ? 260 : 340,
+            }),
+        };
+      };
+      if (!b) {
+        const pa = panel(da, a, 'regime-chart');
+        clear(body, recNote, pa.el);
+        pa.draw();
+      } else {
+        const pa = panel(da, a, 'regime-chart-a');
+        const pb = panel(db, b, 'regime-chart-b');
+        const cmp = h('div', { testid: 'regime-compare' }, loading('Comparing…'));
+        clear(
+          body,
+          recNote,
+          h('div', { class: 'side-by-side' }, pa.el, pb.el),
+          h('article', { class: 'card wide' }, h('h2', {}, `Comparison: ${a} vs ${b}`), cmp),
+        );
+        pa.draw();
+        pb.draw();
+        const local = da.regimes.length && db && db.regimes.length ? crossTab(da, db!) : empty('Nothing to compare in this range.');
+        try {
+          const server = await api.compareRegimes(a, b, ctl.signal);
+          clear(cmp, local, h('h3', {}, 'From the server'), h('div', { testid: 'regime-compare-server' }, renderJson(server)));
+        } catch (e) {
+          if (isAbort(e)) throw e;
+          const missing = e instanceof ApiError && e.status === 404 && /compare/.test(e.message + e.path) && /no such endpoint|no regime version 'compare'/.test(e.message);
+          clear(
+            cmp,
+            local,
+            missing
+              ? h('p', { class: 'muted small', testid: 'regime-compare-missing' }, 'This mre server does not offer /api/regimes/compare yet; the table above is computed in the browser.')
+              : errorBox(e, 'load the server’s comparison'),
+          );
+        }
+      }
+    } catch (e) {
+      if (isAbort(e)) return;
+      clear(body, errorBox(e, 'load the regimes', 'regime-error'));
+    }
+  };
+
+  controls.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void show();
+  });
+  va.addEventListener('change', () => void show());
+  vb.addEventListener('change', () => void show());
+  await show();
+  scope.ready();
+}
+
+export const regimesPage: Page = { path: 'regimes', title: 'Regime history', render };
