@@ -11,7 +11,7 @@ DB ?= mre.db
 # Build and test dependencies, all Debian packages.
 DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libsqlite3-dev sqlite3 libpq-dev postgresql libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
-  libcurl4-openssl-dev libcpp-httplib-dev curl libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
+  libcurl4-openssl-dev libcpp-httplib-dev curl wrk libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -52,6 +52,8 @@ bench: build
 	./$(BUILD_DIR)/bench/classify_bench
 	/usr/bin/python3 bench/scm_compare.py --build $(BUILD_DIR)
 	/usr/bin/python3 bench/store_bench.py --build $(BUILD_DIR)
+	test -f $(DB) || ./$(BUILD_DIR)/mre run --db $(DB)
+	sh bench/server_bench.sh $(DB) $(BUILD_DIR)
 	test -f $(DB) || ./$(BUILD_DIR)/mre run --db $(DB)
 	/usr/bin/python3 bench/effects_bench.py --db $(DB) --build $(BUILD_DIR)
 

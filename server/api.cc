@@ -3,6 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
@@ -64,7 +69,42 @@ struct Api::Impl {
   httplib::Server http;
   int port = 0;
 
-  std::unique_ptr<store::Store> open() const { return store::open_store(options.db, false); }
+  // One read-only connection per server thread, opened on first use and kept: opening a
+  // store per request cost more than answering it. Connections see every committed write.
+  // Parsed classifier models by version (never overwritten): parsing one was most of the time
+  // of a classification.
+  std::mutex models_mutex;
+  std::map<std::string, std::shared_ptr<const regimes::hierarchical::HierarchicalModel>> models;
+  std::shared_ptr<const regimes::hierarchical::HierarchicalModel> model_of(const store::Store& s, const std::string& version) {
+    {
+      const std::lock_guard<std::mutex> lock(models_mutex);
+      if (const auto it = models.find(version); it != models.end()) return it->second;
+    }
+    auto m = std::make_shared<const regimes::hierarchical::HierarchicalModel>(workflows::load_classifier(s, version));
+    const std::lock_guard<std::mutex> lock(models_mutex);
+    return models.emplace(version, m).first->second;
+  }
+  // The newest classifier version, looked up at most once a second (listing reads every model).
+  std::mutex newest_mutex;
+  std::string newest_version;
+  std::chrono::steady_clock::time_point newest_at{};
+  std::string newest_classifier(const store::Store& s) {
+    const std::lock_guard<std::mutex> lock(newest_mutex);
+    if (newest_version.empty() || std::chrono::steady_clock::now() - newest_at > std::chrono::seconds(1)) {
+      const auto all = s.list_classifiers();
+      if (all.empty()) throw Error(ErrorCode::kNotFound, "no classifier version in the store");
+      newest_version = all.back().version;
+      newest_at = std::chrono::steady_clock::now();
+    }
+    return newest_version;
+  }
+
+  store::Store* open() const {
+    thread_local std::map<std::string, std::unique_ptr<store::Store>> stores;
+    auto& s = stores[options.db];
+    if (!s) s = store::open_store(options.db, false);
+    return s.get();
+  }
 
   // Runs a handler, turning mre errors (and anything else) into the JSON error shape.
   template <typename F>
@@ -84,6 +124,7 @@ struct Api::Impl {
 
   void routes() {
     http.set_payload_max_length(options.max_body);
+    http.set_tcp_nodelay(true);  // headers and body go out as separate writes: no 40 ms delayed-ACK stalls
     http.set_read_timeout(30, 0);
     http.set_write_timeout(30, 0);
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -143,13 +184,8 @@ struct Api::Impl {
              }));
     http.Get("/api/classification/current", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const auto s = open();
-               std::string version = req.has_param("version") ? req.get_param_value("version") : "";
-               if (version.empty()) {
-                 const auto all = s->list_classifiers();
-                 if (all.empty()) throw Error(ErrorCode::kNotFound, "no classifier version in the store");
-                 version = all.back().version;
-               }
-               const auto current = workflows::current_classification(*s, version);
+               const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+               const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
                res.set_content(codec::classification_to_json(current.timestamp, current.model, current.result, muni), "application/json");
              }));
@@ -227,17 +263,12 @@ struct Api::Impl {
     http.Post("/api/classify", wrap([this](const httplib::Request& req, httplib::Response& res) {
                 parse_body(req);  // malformed JSON: 400 before anything else
                 const auto s = open();
-                std::string version = req.has_param("version") ? req.get_param_value("version") : "";
-                if (version.empty()) {
-                  const auto all = s->list_classifiers();
-                  if (all.empty()) throw Error(ErrorCode::kNotFound, "no classifier version in the store");
-                  version = all.back().version;
-                }
+                const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
                 const auto observation = workflows::parse_observation_json(req.body, "request body",
                                                                             req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
                 // Read-only: classified from the carried state, which is not advanced.
                 res.set_content(workflows::classify_realtime(*s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
-                                                             observation),
+                                                             observation, {}, model_of(*s, version).get()),
                                 "application/json");
               }));
     http.Post("/api/causal-analysis", wrap([this](const httplib::Request& req, httplib::Response& res) {

@@ -81,6 +81,9 @@ export interface Narrative {
   data_timestamp?: string;
   global_label?: string;
   confidence?: number;
+  source?: string;
+  note?: string;
+  classifier_version?: string;
 }
 
 export interface EffectVersion {
@@ -162,6 +165,7 @@ export interface CounterfactualResult {
   quantiles: number[];
   fans: { baseline: Record<string, Fan>; intervened: Record<string, Fan> };
   effects: EffectSummary[];
+  narrative?: string;
 }
 
 export class ApiError extends Error {
@@ -267,7 +271,7 @@ export const api = {
     request<unknown>(`regimes/compare${query({ a, b })}`, { signal }),
   classification: (p: { version?: string; instrument_type?: string }, signal?: AbortSignal) =>
     request<Classification>(`classification/current${query(p)}`, { signal }),
-  narrative: (p: { version?: string }, signal?: AbortSignal) =>
+  narrative: (p: { version?: string; instrument_type?: string }, signal?: AbortSignal) =>
     request<Narrative>(`narrative${query(p)}`, { signal }),
   effectVersions: (signal?: AbortSignal) => request<EffectVersion[]>('effects', { signal }),
   effects: (version: string, signal?: AbortSignal) => request<EffectRow[]>(`effects/${enc(version)}`, { signal }),

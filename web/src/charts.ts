@@ -187,7 +187,7 @@ export function fanChart(
       { label: `${name} 5%`, ...thin },
       { label: `${name} 75%`, ...thin },
       { label: `${name} 25%`, ...thin },
-      { label: `${name} median`, stroke: c, width: 2, points: { show: false } },
+      { label: `${name} median`, stroke: c, width: 2, dash: name === 'baseline' ? [6, 4] : undefined, points: { show: false } },
     );
     data.push(col(fan, 4), col(fan, 0), col(fan, 3), col(fan, 1), col(fan, 2));
     bands.push({ series: [base, base + 1], fill: c + '2a' }, { series: [base + 2, base + 3], fill: c + '4d' });
@@ -210,5 +210,27 @@ export function fanChart(
       bands,
     },
     data as uPlot.AlignedData,
+  );
+}
+
+/** One line over the days of a simulation (e.g. the intervened − baseline median). */
+export function stepLineChart(
+  el: HTMLElement,
+  scope: Scope,
+  o: { values: number[]; label: string; yLabel: string; color?: string; height?: number },
+): uPlot {
+  const steps = o.values.map((_, i) => i + 1);
+  return mount(
+    el,
+    scope,
+    {
+      height: o.height ?? 200,
+      legend: { show: false },
+      cursor: { points: { show: false } },
+      scales: { x: { time: false } },
+      axes: [{ label: 'days after start' }, { label: o.yLabel, size: 70, values: (_u, vals) => vals.map((v) => fmt(v, 4)) }],
+      series: [{ label: 'Day' }, { label: o.label, stroke: o.color ?? FAN_COLORS.intervened, width: 2, points: { show: false } }],
+    },
+    [steps, o.values],
   );
 }

@@ -355,9 +355,18 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   return report;
 }
 
+hier::HierarchicalModel load_classifier(const store::Store& store, const std::string& version) {
+  return load_model(store, version, nullptr);
+}
+
 CurrentClassification current_classification(const store::Store& store, const std::string& version) {
+  return current_classification(store, version, load_model(store, version, nullptr));
+}
+
+CurrentClassification current_classification(const store::Store& store, const std::string& version,
+                                             const hier::HierarchicalModel& model) {
   CurrentClassification out;
-  out.model = load_model(store, version, nullptr);
+  out.model = model;
   const auto newest = store.read_classifier_states(version, 1).front();
   const auto state = codec::filter_state_from_json(newest.state_json, "classifier state");
   std::vector<double> values = codec::filter_state_values_from_json(newest.state_json, "classifier state");
@@ -497,9 +506,17 @@ std::string explain_classification(const std::string& timestamp, const hier::Hie
 }
 
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
-                              const ClassifyLog& log) {
+                              const ClassifyLog& log, const hier::HierarchicalModel* parsed) {
   store::ClassifierModel record;
-  const auto model = load_model(store, options.version, &record);
+  hier::HierarchicalModel model;
+  if (parsed) {
+    const auto found = store.find_classifier(options.version);
+    if (!found) throw Error(ErrorCode::kNotFound, "no classifier version '" + options.version + "'");
+    record = *found;
+    model = *parsed;
+  } else {
+    model = load_model(store, options.version, &record);
+  }
   require_approved(store, options.version, options.allow_unapproved);
   const auto spec = spec_from_record(record);
   check_instrument(spec.instrument_types, observation.instrument_type, "");

@@ -62,6 +62,12 @@ struct CurrentClassification {
   regimes::hierarchical::Classification result{};
 };
 CurrentClassification current_classification(const store::Store& store, const std::string& version);
+// The same with the version's model already parsed (a long-lived server keeps them: a version
+// is never overwritten).
+CurrentClassification current_classification(const store::Store& store, const std::string& version,
+                                             const regimes::hierarchical::HierarchicalModel& model);
+// A version's model (NotFound naming it).
+regimes::hierarchical::HierarchicalModel load_classifier(const store::Store& store, const std::string& version);
 
 // MR-BR-10 / MR-IMPL-03: per model, the state z-score table, the distance matrix, the
 // assignment and its cost, the MR-BR-03 check, and the sign-offs so far.
@@ -102,7 +108,7 @@ struct RealtimeOptions {
 // persist is false). Returns the MR-DS-02 JSON. Refuses a timestamp older than the model's last
 // state.
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
-                              const ClassifyLog& log = {});
+                              const ClassifyLog& log = {}, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
 
 struct HistoricalOptions {
   std::string version{};

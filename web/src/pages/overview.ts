@@ -87,10 +87,13 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       const meta: string[] = [];
       if (n.data_timestamp) meta.push(`data as of ${n.data_timestamp}`);
       if (n.global_label) meta.push(`${pretty(n.global_label)}${n.confidence !== undefined ? ` (${pct(n.confidence)})` : ''}`);
+      if (n.classifier_version) meta.push(`classifier ${n.classifier_version}`);
+      if (n.source) meta.push(`text: ${n.source}`);
       clear(
         narrative,
         n.text ? h('p', { testid: 'overview-narrative-text' }, n.text) : empty('The narrative is empty.'),
         meta.length ? h('div', { class: 'muted small' }, meta.join(' · ')) : null,
+        n.note ? h('div', { class: 'muted small' }, n.note) : null,
       );
     },
     (e) => {

@@ -3,7 +3,7 @@
 import { api, ApiError, type RegimeData, type RegimeVersion } from '../api';
 import { indicatorIntervals, stackedChart } from '../charts';
 import type { Page, Scope } from '../router';
-import { clear, color, dateToSec, empty, errorBox, h, isAbort, labeled, loading, pct, select } from '../ui';
+import { clear, color, dateToSec, empty, errorBox, fmt, h, isAbort, labeled, loading, pct, select } from '../ui';
 
 function probsByLabel(d: RegimeData): number[][] {
   return d.labels.map((l) => d.regimes.map((r) => r.probabilities?.[l] ?? 0));
@@ -91,7 +91,119 @@ function crossTab(a: RegimeData, b: RegimeData): HTMLElement {
   );
 }
 
-/** The server's comparison, whatever its shape: scalars as a list, objects nested, arrays of objects as tables. */
+interface SideStats {
+  version: string;
+  labels: string[];
+  counts?: number[];
+  mean_durations?: number[];
+  transitions?: number[][];
+  conditional_returns?: Record<string, Record<string, { annual_mean: number; annual_volatility: number; periods: number }>>;
+}
+
+interface Comparison {
+  common_dates: number;
+  first?: string;
+  last?: string;
+  agreement_same_label?: number;
+  agreement_matched?: number;
+  matching?: [string, string][];
+  confusion: number[][];
+  periods_per_year?: number;
+  a: SideStats;
+  b: SideStats;
+}
+
+function isComparison(v: unknown): v is Comparison {
+  const c = v as Comparison;
+  return !!c && typeof c === 'object' && Array.isArray(c.confusion) && !!c.a?.labels && !!c.b?.labels;
+}
+
+function confusionTable(c: Comparison): HTMLElement {
+  return h(
+    'div',
+    { class: 'scroll-x' },
+    h(
+      'table',
+      { class: 'compact crosstab', testid: 'regime-confusion' },
+      h('thead', {}, h('tr', {}, h('th', {}, `${c.a.version} ↓ / ${c.b.version} →`), c.b.labels.map((l) => h('th', { class: 'num' }, l)))),
+      h(
+        'tbody',
+        {},
+        c.a.labels.map((la, i) => {
+          const row = c.confusion[i] ?? [];
+          const max = Math.max(0, ...row);
+          return h('tr', {}, h('th', {}, la), c.b.labels.map((_, j) => h('td', { class: row[j] && row[j] === max ? 'num hot' : 'num' }, row[j] ? String(Math.round(row[j])) : '·')));
+        }),
+      ),
+    ),
+  );
+}
+
+function sideTable(s: SideStats, periodsPerYear?: number): HTMLElement {
+  const total = (s.counts ?? []).reduce((x, y) => x + y, 0);
+  const assets = [...new Set(Object.values(s.conditional_returns ?? {}).flatMap((r) => Object.keys(r)))].sort();
+  const unit = periodsPerYear === 12 ? 'months' : periodsPerYear === 252 ? 'days' : 'periods';
+  return h(
+    'div',
+    { class: 'scroll-x' },
+    h('h3', {}, s.version),
+    h(
+      'table',
+      { class: 'compact', testid: 'regime-compare-side' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Regime'),
+          h('th', { class: 'num' }, 'Share'),
+          h('th', { class: 'num' }, `Mean spell (${unit})`),
+          h('th', { class: 'num' }, 'Stays'),
+          assets.map((a) => h('th', { class: 'num', title: 'annualised mean return (volatility)' }, `${a} return (vol)`)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        s.labels.map((l, i) => {
+          const r = s.conditional_returns?.[l] ?? {};
+          return h(
+            'tr',
+            {},
+            h('td', {}, l),
+            h('td', { class: 'num' }, total ? pct((s.counts?.[i] ?? 0) / total) : '–'),
+            h('td', { class: 'num' }, fmt(s.mean_durations?.[i], 1)),
+            h('td', { class: 'num' }, s.transitions?.[i] ? pct(s.transitions[i][i]) : '–'),
+            assets.map((a) => h('td', { class: 'num' }, r[a] ? `${pct(r[a].annual_mean)} (${pct(r[a].annual_volatility)})` : '–')),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function serverComparison(c: Comparison): HTMLElement {
+  return h(
+    'div',
+    { testid: 'regime-compare-server' },
+    h(
+      'p',
+      {},
+      `${c.common_dates} dates in common${c.first ? `, ${c.first} – ${c.last}` : ''}. `,
+      c.agreement_same_label !== undefined ? ['Same label: ', h('strong', {}, pct(c.agreement_same_label)), '. '] : null,
+      c.agreement_matched !== undefined ? ['After matching labels one to one: ', h('strong', { testid: 'regime-agreement' }, pct(c.agreement_matched)), '.'] : null,
+    ),
+    c.matching?.length ? h('p', { class: 'muted small' }, 'Matching: ', c.matching.map(([x, y]) => `${x} ↔ ${y}`).join(', ')) : null,
+    h('h3', {}, 'Dates by regime in each version'),
+    confusionTable(c),
+    sideTable(c.a, c.periods_per_year),
+    sideTable(c.b, c.periods_per_year),
+    h('p', { class: 'muted small' }, 'Share: of the common dates; stays: the probability of the same regime next period; returns annualised, over the dates in that regime.'),
+  );
+}
+
+/** The server's comparison in a shape this dashboard does not know: scalars as a list, objects nested. */
 function renderJson(v: unknown, depth = 0): HTMLElement {
   if (v === null || typeof v !== 'object') return h('span', {}, typeof v === 'number' ? String(Math.round(v * 1e4) / 1e4) : String(v));
   if (Array.isArray(v)) {
@@ -190,7 +302,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       const recNote =
         rec instanceof Error
           ? h('p', { class: 'muted small', testid: 'regime-recession-note' }, `No recession shading: ${rec.message}`)
-          : h('p', { class: 'muted small legend-line' }, h('span', { class: 'swatch shade' }), `NBER recession (USREC), ${shade.length} in range`);
+          : h('p', { class: 'muted small legend-line' }, h('span', { class: 'swatch shade' }), 'NBER recession (USREC)');
       const all = [da, db].filter((d): d is RegimeData => !!d && d.regimes.length > 0);
       if (!all.length) {
         clear(body, empty('No regime rows in this date range.', 'regime-empty'));
@@ -235,16 +347,16 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
         );
         pa.draw();
         pb.draw();
-        const local = da.regimes.length && db && db.regimes.length ? crossTab(da, db!) : empty('Nothing to compare in this range.');
+        const local = () => da.regimes.length && db && db.regimes.length ? crossTab(da, db!) : empty('Nothing to compare in this range.');
         try {
           const server = await api.compareRegimes(a, b, ctl.signal);
-          clear(cmp, local, h('h3', {}, 'From the server'), h('div', { testid: 'regime-compare-server' }, renderJson(server)));
+          clear(cmp, isComparison(server) ? serverComparison(server) : h('div', { testid: 'regime-compare-server' }, renderJson(server)));
         } catch (e) {
           if (isAbort(e)) throw e;
           const missing = e instanceof ApiError && e.status === 404 && /compare/.test(e.message + e.path) && /no such endpoint|no regime version 'compare'/.test(e.message);
           clear(
             cmp,
-            local,
+            local(),
             missing
               ? h('p', { class: 'muted small', testid: 'regime-compare-missing' }, 'This mre server does not offer /api/regimes/compare yet; the table above is computed in the browser.')
               : errorBox(e, 'load the server’s comparison'),

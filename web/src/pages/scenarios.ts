@@ -1,7 +1,7 @@
 // Scenarios: an intervention on the structural causal model (EFFR, TP or Re), simulated by
 // POST /api/counterfactual; fan charts of a node, baseline vs intervened, and the effect table.
 import { api, type CounterfactualRequest, type CounterfactualResult, type ScmVersion } from '../api';
-import { FAN_COLORS, fanChart } from '../charts';
+import { FAN_COLORS, fanChart, stepLineChart } from '../charts';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading, select } from '../ui';
 
@@ -119,6 +119,9 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
         { testid: 'scenario-version' },
       );
       scmSlot.replaceWith(version);
+      if (!list.length) {
+        clear(result, empty('This store has no structural causal model yet: fit one with `mre scm fit`, then run a scenario.', 'scenario-empty'));
+      }
     },
     (e) => {
       if (isAbort(e)) return;
@@ -142,6 +145,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     const current = nodes.includes(chosen) ? chosen : nodes.includes('STOCK') ? 'STOCK' : nodes[0];
     const nodeSel = select(nodes, current, { testid: 'fan-node' });
     const chart = h('div', { class: 'chart', testid: 'fan-chart' });
+    const diff = h('div', { class: 'chart', testid: 'fan-diff-chart' });
     const effect = r.effects?.find((e) => e.node === current);
     const interventions = Array.isArray(r.interventions) ? r.interventions.join(', ') : r.interventions;
     clear(
@@ -152,6 +156,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
         h('strong', {}, interventions),
         ` · run ${r.id} · model ${r.scm_version} · from ${r.start} · ${r.horizon} days · ${r.paths} paths · ${r.shocks} shocks`,
       ),
+      r.narrative ? h('p', { class: 'narrative-line', testid: 'scenario-narrative' }, r.narrative) : null,
       h(
         'article',
         { class: 'card wide' },
@@ -162,9 +167,11 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
           h('span', { class: 'swatch', style: `background:${FAN_COLORS.baseline}` }),
           'baseline ',
           h('span', { class: 'swatch', style: `background:${FAN_COLORS.intervened}` }),
-          'intervened · bands: 5–95% and 25–75% of paths, line: median (levels)',
+          'intervened · bands: 5–95% and 25–75% of paths, lines: medians (levels)',
         ),
         chart,
+        h('h3', {}, `Intervened − baseline median, ${current}`),
+        diff,
         effect
           ? h(
               'p',
@@ -181,7 +188,14 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       chart.replaceWith(empty(`No fan for ${current} in this run.`, 'fan-empty'));
       return;
     }
-    fanChart(chart, { ...scope, onCleanup: (fn) => chartCleanups.push(fn) }, { baseline: base, intervened: r.fans.intervened?.[current], node: current });
+    const chartScope = { ...scope, onCleanup: (fn: () => void) => chartCleanups.push(fn) };
+    const inter = r.fans.intervened?.[current];
+    fanChart(chart, chartScope, { baseline: base, intervened: inter, node: current });
+    if (inter?.length === base.length) {
+      stepLineChart(diff, chartScope, { values: inter.map((q, i) => q[2] - base[i][2]), label: 'difference', yLabel: `Δ ${current} (level)` });
+    } else {
+      diff.replaceWith(empty('No intervened fan to compare with.'));
+    }
   };
 
   form.addEventListener('submit', async (e) => {

@@ -1,0 +1,341 @@
+#!/usr/bin/env node
+// Browser tests of the dashboard against a running `mre serve --static web/dist`.
+//
+//   MRE_URL=http://127.0.0.1:8080 node web/tests/e2e.mjs
+//
+// Drives Debian's Chromium (CHROMIUM, default /usr/bin/chromium) headless through playwright-core.
+// Every page must load with no console error and no uncaught exception, make no request off the
+// server's origin, and show no error box except "this server does not provide /api/X yet" for an
+// endpoint the server really lacks (probed first). Screenshots go to MRE_SCREENSHOTS (default
+// web/test-output). Prints "ok"/"not ok" per check and "N passed, N failed"; exits 1 on any failure.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const base = (process.env.MRE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const shots = path.resolve(process.env.MRE_SCREENSHOTS || path.join(here, '..', 'test-output'));
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = Number(process.env.MRE_E2E_TIMEOUT_MS || 30000);
+mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+
+async function apiGet(p) {
+  const res = await fetch(`${base}/api/${p}`);
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+async function apiPost(p, payload) {
+  const res = await fetch(`${base}/api/${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
+  return { status: res.status, body: await res.json() };
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// Endpoints a server may not have yet: the dashboard shows a friendly error for them, and the
+// browser's "Failed to load resource: 404" for them is expected, not a failure.
+const missing = new Set();
+const isMissing = (r) => r.status === 404 && /no such endpoint|no regime version 'compare'/.test(r.body?.error?.message ?? '');
+
+const health = await apiGet('health').catch((e) => ({ status: 0, body: String(e) }));
+if (health.status !== 200) {
+  console.error(`not ok - ${base}/api/health answered ${health.status}: ${JSON.stringify(health.body)}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const regimeVersions = (await apiGet('regimes')).body;
+const twoVersions = Array.isArray(regimeVersions) && regimeVersions.length >= 2 ? regimeVersions.slice(0, 2).map((v) => v.version) : null;
+for (const [name, p] of [
+  ['effects', 'effects'],
+  ['scm', 'scm'],
+  ['narrative', 'narrative'],
+  ['regimes/compare', twoVersions ? `regimes/compare?a=${encodeURIComponent(twoVersions[0])}&b=${encodeURIComponent(twoVersions[1])}` : null],
+]) {
+  if (!p) continue;
+  const r = await apiGet(p);
+  if (isMissing(r)) {
+    missing.add(name);
+    console.log(`# note: this server has no /api/${name} yet; its friendly error state is checked instead`);
+  }
+}
+
+const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+page.setDefaultTimeout(TIMEOUT);
+
+let problems = [];
+let expected = []; // [urlPart, status] of failures a check provokes on purpose
+const apiPath = (url) => {
+  try {
+    const u = new URL(url);
+    return u.pathname.startsWith('/api/') ? u.pathname.slice(5) : null;
+  } catch {
+    return null;
+  }
+};
+page.on('console', (msg) => {
+  if (msg.type() !== 'error') return;
+  const url = msg.location()?.url ?? '';
+  const p = apiPath(url);
+  if (/Failed to load resource/.test(msg.text()) && p !== null) {
+    if (missing.has(p) && /status of 404/.test(msg.text())) return;
+    if (expected.some(([part, status]) => p.includes(part) && msg.text().includes(`status of ${status}`))) return;
+  }
+  problems.push(`console error: ${msg.text()}${url ? ` (${url})` : ''}`);
+});
+page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
+page.on('request', (req) => {
+  const u = req.url();
+  if (!u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request off the server's origin: ${u}`);
+});
+page.on('requestfailed', (req) => {
+  const why = req.failure()?.errorText ?? '';
+  if (!/ERR_ABORTED/.test(why)) problems.push(`request failed: ${req.url()} ${why}`);
+});
+
+async function check(name, fn) {
+  problems = [];
+  expected = [];
+  try {
+    await fn();
+    await page.waitForTimeout(150); // late console messages
+    assert(problems.length === 0, problems.join('; '));
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${(e && e.message ? e.message : String(e)).split('\n')[0]}`);
+    await page.screenshot({ path: path.join(shots, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true }).catch(() => {});
+  }
+}
+
+async function open(route) {
+  await page.goto(`${base}/#/${route}`);
+  await page.locator('[data-testid="page"][data-ready="true"]').waitFor();
+}
+
+/** Every error box on the page must be a "this server does not provide /api/X yet" for a missing endpoint. */
+async function noUnexpectedErrorBoxes() {
+  const boxes = await page.locator('.state.error').allInnerTexts();
+  for (const text of boxes) {
+    const m = /does not provide \/api\/([a-z/]+)/.exec(text);
+    assert(m && [...missing].some((x) => m[1].startsWith(x)), `error shown on the page: ${text.replace(/\s+/g, ' ')}`);
+  }
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Counts a canvas's pixels near an RGB colour (the chart's data, not its axes). */
+async function colouredPixels(selector, rgb, tol = 40) {
+  return page.locator(selector).first().evaluate(
+    (canvas, [r, g, b, t]) => {
+      const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] > 0 && Math.abs(d[i] - r) < t && Math.abs(d[i + 1] - g) < t && Math.abs(d[i + 2] - b) < t) n++;
+      }
+      return n;
+    },
+    [...rgb, tol],
+  );
+}
+
+const title = () => page.locator('[data-testid="page-title"]').innerText();
+
+try {
+  await check('the dashboard is served at /', async () => {
+    const res = await fetch(`${base}/`);
+    const html = await res.text();
+    assert(res.status === 200 && html.includes('id="app"'), `GET / answered ${res.status} without the dashboard (is web/dist built and --static given?)`);
+    assert(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org[^"']*/g, '')), 'index.html refers to another host');
+  });
+
+  await check('overview loads and shows the current global regime', async () => {
+    await open('overview');
+    assert((await title()) === 'Overview', `title is ${await title()}`);
+    const api = await apiGet('classification/current');
+    if (api.status === 200) {
+      const want = api.body.global_macro_regime.regime_label;
+      const got = (await page.locator('[data-testid="overview-global-label"]').innerText()).trim();
+      assert(got === want, `overview shows "${got}", /api/classification/current says "${want}"`);
+      const vol = api.body.volatility_classification;
+      if (vol) {
+        const v = (await page.locator('[data-testid="overview-volatility-regime"]').innerText()).trim();
+        assert(v === vol.volatility_regime, `volatility card shows "${v}", API says "${vol.volatility_regime}"`);
+      }
+    } else {
+      const msg = await page.locator('[data-testid="overview-error-message"]').innerText();
+      assert(msg === api.body.error.message, `error shown "${msg}", API says "${api.body.error.message}"`);
+      problems = problems.filter((p) => !/status of (404|503)/.test(p));
+      return;
+    }
+    if (missing.has('narrative')) {
+      await page.locator('[data-testid="overview-narrative-error"]').waitFor();
+    } else {
+      const n = await apiGet('narrative');
+      assert(n.status === 200, `/api/narrative answered ${n.status}`);
+      const text = (await page.locator('[data-testid="overview-narrative-text"]').innerText()).trim();
+      assert(text.length > 0 && text === String(n.body.text).trim(), 'the narrative text differs from /api/narrative');
+    }
+    await noUnexpectedErrorBoxes();
+    await shot('overview');
+  });
+
+  await check('regime history draws stacked probabilities', async () => {
+    await open('regimes');
+    assert((await title()) === 'Regime history', `title is ${await title()}`);
+    await page.locator('[data-testid="regime-chart"] canvas').first().waitFor();
+    const points = Number(await page.locator('[data-testid="regime-chart"]').getAttribute('data-points'));
+    assert(points > 0, 'the regime chart has no points');
+    await noUnexpectedErrorBoxes();
+    await shot('regimes');
+  });
+
+  if (twoVersions) {
+    await check('regime history compares two versions side by side', async () => {
+      await open(`regimes?v=${encodeURIComponent(twoVersions[0])}&b=${encodeURIComponent(twoVersions[1])}`);
+      await page.locator('[data-testid="regime-chart-a"] canvas').first().waitFor();
+      await page.locator('[data-testid="regime-chart-b"] canvas').first().waitFor();
+      if (missing.has('regimes/compare')) {
+        await page.locator('[data-testid="regime-compare-missing"]').waitFor();
+        await page.locator('[data-testid="regime-compare"] [data-testid="regime-crosstab"], [data-testid="regime-compare"] [data-testid="regime-crosstab-empty"]').first().waitFor();
+      } else {
+        const cmp = (await apiGet(`regimes/compare?a=${encodeURIComponent(twoVersions[0])}&b=${encodeURIComponent(twoVersions[1])}`)).body;
+        await page.locator('[data-testid="regime-compare-server"]').waitFor();
+        if (Array.isArray(cmp.confusion)) {
+          const rows = await page.locator('[data-testid="regime-confusion"] tbody tr').count();
+          assert(rows === cmp.confusion.length, `confusion table has ${rows} rows, the API ${cmp.confusion.length}`);
+        }
+      }
+      await noUnexpectedErrorBoxes();
+      await shot('regimes-compare');
+    });
+  }
+
+  await check('effects page draws a forest plot with placebo results', async () => {
+    let version = process.env.MRE_EFFECTS_VERSION || '';
+    if (!missing.has('effects')) {
+      const list = await apiGet('effects');
+      assert(list.status === 200 && Array.isArray(list.body), `/api/effects answered ${list.status}`);
+      if (!version && list.body.length) version = list.body[list.body.length - 1].version;
+    }
+    await open(version ? `effects?version=${encodeURIComponent(version)}` : 'effects');
+    assert((await title()) === 'Effects', `title is ${await title()}`);
+    if (missing.has('effects')) await page.locator('[data-testid="effects-versions-error"]').waitFor();
+    if (version) {
+      const rows = (await apiGet(`effects/${encodeURIComponent(version)}`)).body;
+      const n = await page.locator('[data-testid="forest-plot"] [data-testid="forest-row"]').count();
+      const first = rows[0] ? [...rows].sort((a, b) => a.treatment.localeCompare(b.treatment) || a.outcome.localeCompare(b.outcome) || a.horizon_months - b.horizon_months)[0] : null;
+      assert(first, `effects ${version} has no rows`);
+      assert(n === 1 + Object.keys(first.regime_effects ?? {}).length, `forest plot has ${n} rows`);
+      if ((first.placebo ?? []).length) {
+        const items = await page.locator('[data-testid="effects-placebo"] li').count();
+        assert(items === first.placebo.length, `${items} placebo lines for ${first.placebo.length} placebo results`);
+      }
+      // another outcome redraws the plot
+      const outcomes = await page.locator('[data-testid="effects-outcome"] option').allInnerTexts();
+      if (outcomes.length > 1) {
+        await page.selectOption('[data-testid="effects-outcome"]', outcomes[1]);
+        await page.locator('[data-testid="forest-plot"]').waitFor();
+      }
+    } else {
+      console.log('# note: no effects version known (none listed by /api/effects, no MRE_EFFECTS_VERSION): forest plot not drawn');
+    }
+    await noUnexpectedErrorBoxes();
+    await shot('effects');
+  });
+
+  await check('a scenario run draws a fan chart and the effect table', async () => {
+    await open('scenarios');
+    assert((await title()) === 'Scenarios', `title is ${await title()}`);
+    await shot('scenarios-form');
+    await page.selectOption('[data-testid="scenario-node"]', 'TP');
+    await page.fill('[data-testid="scenario-size"]', '0.25');
+    await page.fill('[data-testid="scenario-horizon"]', '60');
+    await page.fill('[data-testid="scenario-paths"]', '500');
+    await page.selectOption('[data-testid="scenario-shocks"]', 'block-bootstrap');
+    await page.click('[data-testid="scenario-run"]');
+    await page.locator('[data-testid="fan-chart"] canvas').first().waitFor();
+    const points = Number(await page.locator('[data-testid="fan-chart"]').getAttribute('data-points'));
+    assert(points === 60, `fan chart has ${points} days, expected 60`);
+    const orange = await colouredPixels('[data-testid="fan-chart"] canvas', [217, 130, 43]);
+    const grey = await colouredPixels('[data-testid="fan-chart"] canvas', [95, 107, 122]);
+    assert(orange > 200 && grey > 200, `fan chart looks empty (${orange} intervened, ${grey} baseline pixels)`);
+    const rows = await page.locator('[data-testid="scenario-effect-row"]').count();
+    assert(rows >= 1, 'no effect rows');
+    const summary = await page.locator('[data-testid="scenario-summary"]').innerText();
+    assert(summary.includes('TP=+0.25'), `summary "${summary}" lacks the intervention`);
+    await shot('scenarios');
+    await page.selectOption('[data-testid="fan-node"]', 'BONDS');
+    await page.locator('[data-testid="fan-chart"] canvas').first().waitFor();
+    assert((await page.locator('[data-testid="fan-chart"] canvas').count()) === 1, 'more than one fan chart after switching node');
+    await noUnexpectedErrorBoxes();
+  });
+
+  await check('a refused scenario shows the server’s message', async () => {
+    await open('scenarios');
+    const body = { interventions: ['EFFR=+0.5'], horizon: 1000000, paths: 10, shocks: 'gaussian', seed: 42 };
+    const api = await apiPost('counterfactual', body);
+    assert(api.status >= 400 && api.body.error, `the API accepted horizon ${body.horizon}`);
+    expected.push(['counterfactual', api.status]);
+    await page.fill('[data-testid="scenario-horizon"]', String(body.horizon));
+    await page.fill('[data-testid="scenario-paths"]', '10');
+    await page.click('[data-testid="scenario-run"]');
+    const msg = await page.locator('[data-testid="scenario-error-message"]').innerText();
+    assert(msg === api.body.error.message, `page says "${msg}", API says "${api.body.error.message}"`);
+    await shot('scenarios-error');
+  });
+
+  await check('the data page charts and tabulates a series', async () => {
+    const list = (await apiGet('series')).body;
+    assert(Array.isArray(list) && list.length, 'no series in the store');
+    const s = list.find((x) => /[\^=]/.test(x.ticker)) ?? list[0]; // a ticker that needs URL-encoding when there is one
+    await open(`data?ticker=${encodeURIComponent(s.ticker)}`);
+    assert((await title()) === 'Data', `title is ${await title()}`);
+    await page.locator('[data-testid="data-chart"] canvas').first().waitFor();
+    const api = await apiGet(`series/${encodeURIComponent(s.ticker)}`);
+    const obs = api.body.observations;
+    const points = Number(await page.locator('[data-testid="data-chart"]').getAttribute('data-points'));
+    assert(points === obs.length, `chart has ${points} points, API ${obs.length}`);
+    const firstRow = await page.locator('[data-testid="data-table"] tbody tr td').first().innerText();
+    assert(firstRow === obs[obs.length - 1].date, `table starts at ${firstRow}, latest observation is ${obs[obs.length - 1].date}`);
+    await noUnexpectedErrorBoxes();
+    await shot('data');
+    // a date range through the form
+    const from = obs[Math.max(0, obs.length - 30)].date;
+    await page.fill('[data-testid="data-from"]', from);
+    await page.click('[data-testid="data-load"]');
+    await page.waitForFunction((n) => document.querySelector('[data-testid="data-chart"]')?.getAttribute('data-points') === String(n), Math.min(30, obs.length));
+  });
+
+  await check('the navigation reaches every page', async () => {
+    await open('overview');
+    for (const [route, name] of [['regimes', 'Regime history'], ['effects', 'Effects'], ['scenarios', 'Scenarios'], ['data', 'Data'], ['overview', 'Overview']]) {
+      await page.click(`[data-testid="nav-${route}"]`);
+      await page.locator(`[data-testid="page"][data-page="${route}"][data-ready="true"]`).waitFor();
+      assert((await title()) === name, `after clicking ${route} the title is ${await title()}`);
+    }
+    await noUnexpectedErrorBoxes();
+  });
+} finally {
+  await browser.close();
+}
+
+console.log(`# screenshots in ${shots}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
