@@ -11,7 +11,7 @@ DB ?= mre.db
 # Build and test dependencies, all Debian packages.
 DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libsqlite3-dev sqlite3 libpq-dev postgresql libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
-  libcurl4-openssl-dev libcpp-httplib-dev curl wrk libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
+  libcurl4-openssl-dev libcpp-httplib-dev curl wrk chromium libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -19,7 +19,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build web run test bench clean
 
 all: build
 
@@ -35,9 +35,16 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-build: deps
+build: deps web
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The dashboard (web/): npm packages from the lock file, then the Vite build into web/dist.
+# Needs Node >= 20 with npm (the machine's; Debian 12's nodejs 18 is too old for Vite 7).
+web:
+	@command -v npm >/dev/null || { echo "make: npm (Node >= 20) is needed to build the dashboard in web/"; exit 1; }
+	cd web && { [ -d node_modules/vite ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund; }
+	cd web && npm run build
 
 run: build
 	./$(BUILD_DIR)/mre run --db $(DB)

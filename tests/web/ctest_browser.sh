@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The dashboard's browser tests as one ctest entry: `mre run` builds a full store in a
+# temporary directory (every page then has data), then run_browser_tests.sh serves it and
+# drives Chromium through every page. Screenshots land in the build tree (MRE_SCREENSHOTS).
+set -euo pipefail
+mre=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$mre" run --db "$tmp/t.db" > /dev/null 2> "$tmp/run.log" || { cat "$tmp/run.log" >&2; exit 1; }
+exec "$(dirname "$0")/run_browser_tests.sh" "$tmp/t.db" "$mre"
