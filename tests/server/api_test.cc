@@ -89,6 +89,7 @@ class Api : public ::testing::Test {
     step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/hmm_macro.yml", "--version", "R_MACRO"});
     step({"classify", "train", "--db", db_, "--spec", root + "/config/classifier/gmr.yml", "--version", "C1"});
     step({"scm", "fit", "--db", db_, "--version", "S1"});
+    step({"effects", "run", "--db", db_, "--spec", root + "/config/effects.yml", "--version", "E1", "--learner", "ridge"});
     server_ = new Server(db_, {"--universe", root + "/config/universe.yml"});
     ASSERT_GT(server_->port(), 0);
   }
@@ -152,6 +153,23 @@ TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
   EXPECT_EQ(health->status, 200);
   // Compute endpoints never write: no scenario was stored by the counterfactual case.
   EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, "id,scm_version,name,interventions,shocks,start,horizon,paths,seed,created_at\n");
+}
+
+TEST_F(Api, AnUnreachableStoreIs503AndTheDashboardIsServed) {
+  Server broken((*dir_ / "no-such-dir" / "x.db").string());
+  ASSERT_GT(broken.port(), 0) << broken.err();
+  httplib::Client cli("127.0.0.1", broken.port());
+  const auto r = cli.Get("/api/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_TRUE(contains(r->body, "\"code\":\"unavailable\"")) << r->body;
+  // The built dashboard (make builds web/dist before the tests) at /.
+  if (std::filesystem::exists(std::filesystem::path(MRE_SOURCE_DIR) / "web/dist/index.html")) {
+    const auto page = client().Get("/");
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200);
+    EXPECT_TRUE(contains(page->get_header_value("Content-Type"), "text/html"));
+  }
 }
 
 TEST_F(Api, BindingBeyondLoopbackNeedsATokenAndTheTokenIsChecked) {
