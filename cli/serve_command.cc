@@ -18,6 +18,7 @@ struct ServeArgs {
   int port = 8080;
   std::string token_file;
   std::string static_dir;
+  double time_limit = 60.0;
 };
 
 server::Api* running = nullptr;
@@ -27,6 +28,7 @@ int serve(const ServeArgs& args) {
   o.db = args.common.db;
   o.bind = args.bind;
   o.port = args.port;
+  o.time_limit = args.time_limit;
   o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
@@ -79,6 +81,7 @@ void register_serve(CLI::App& app, Action& action) {
   cmd->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", args->port, "Port (0: any free port, printed)")->capture_default_str();
   cmd->add_option("--token-file", args->token_file, "A file whose first line is the bearer token /api requests must carry");
+  cmd->add_option("--time-limit", args->time_limit, "Seconds a simulation or estimate may take (503 beyond)")->capture_default_str();
   cmd->add_option("--static", args->static_dir, "The dashboard's built files (default: web/dist of the source tree)");
   cmd->callback([args, &action] { action = [args] { return serve(*args); }; });
 }

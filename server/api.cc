@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,6 +99,21 @@ struct Api::Impl {
       newest_at = std::chrono::steady_clock::now();
     }
     return newest_version;
+  }
+
+  // Runs a computation that needs no store on its own thread and waits at most time_limit:
+  // beyond it the request gets a 503 (the computation finishes in the background and is
+  // dropped; the Monte Carlo limits bound how long that can be).
+  template <typename F>
+  auto within_time_limit(F f) -> decltype(f()) {
+    auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+    auto result = task->get_future();
+    std::thread([task] { (*task)(); }).detach();
+    if (result.wait_for(std::chrono::duration<double>(options.time_limit)) != std::future_status::ready) {
+      throw Error(ErrorCode::kStoreError, "the request took longer than this server's time limit of " +
+                                              std::to_string(options.time_limit).substr(0, 5) + " s; ask for fewer paths or a shorter horizon");
+    }
+    return result.get();
   }
 
   store::Store* open() const {
@@ -213,7 +230,7 @@ struct Api::Impl {
                 const std::string version = body.value("version", std::string());
                 const std::string v = version.empty() ? workflows::newest_scm_version(*s) : version;
                 const auto model = workflows::load_scm(*s, v);
-                const auto r = workflows::compute_scenario(v, model, o);
+                const auto r = within_time_limit([v, model, o] { return workflows::compute_scenario(v, model, o); });
                 json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
                 std::string story;
                 for (const auto& e : r.effects) {
@@ -285,7 +302,7 @@ struct Api::Impl {
                 q.learner = body.value("learner", std::string());
                 const auto spec = workflows::load_effects_spec(options.effects_spec);
                 const auto panel = workflows::assemble_panel(*open(), spec, q.treatment, q.outcome, q.horizon);
-                const auto estimate = workflows::estimate_effect(panel, q, spec);
+                const auto estimate = within_time_limit([panel, q, spec] { return workflows::estimate_effect(panel, q, spec); });
                 json out = json::parse(workflows::effect_to_json(estimate));
                 if (body.contains("query_text")) out["query_text"] = body["query_text"];
                 if (estimate.method == "dml") {

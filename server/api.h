@@ -20,6 +20,7 @@ struct ServeOptions {
   int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;
   std::filesystem::path effects_spec = "config/effects.yml";  // for POST /api/causal-analysis
+  double time_limit = 60.0;         // seconds a simulation or estimate may take (503 beyond)
 };
 
 class Api {

@@ -172,6 +172,19 @@ TEST_F(Api, AnUnreachableStoreIs503AndTheDashboardIsServed) {
   }
 }
 
+TEST_F(Api, ASimulationPastTheTimeLimitIs503AndTheServerKeepsServing) {
+  Server quick(db_, {"--time-limit", "0.05"});
+  ASSERT_GT(quick.port(), 0) << quick.err();
+  httplib::Client cli("127.0.0.1", quick.port());
+  const auto slow = cli.Post("/api/counterfactual", R"({"interventions": ["TP=+0.25"], "horizon": 500, "paths": 20000})", "application/json");
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 503) << slow->body;
+  EXPECT_TRUE(contains(slow->body, "time limit")) << slow->body;
+  const auto ok = cli.Get("/api/health");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
 TEST_F(Api, BindingBeyondLoopbackNeedsATokenAndTheTokenIsChecked) {
   const auto refused = run_mre({"serve", "--db", db_, "--bind", "0.0.0.0", "--port", "0"});
   EXPECT_EQ(refused.exit_code, 1);
