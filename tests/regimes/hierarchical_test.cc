@@ -430,6 +430,7 @@ TEST(Narrative, MR_FR_03_MR_AI_02_MR_AI_03_TheSentenceNamesTheRegimesAmbiguityAn
   const std::string clear = narrative::classification_sentence(facts);
   EXPECT_EQ(clear.find("ambiguous"), std::string::npos) << clear;
   EXPECT_EQ(clear.find("transition"), std::string::npos) << clear;
+  EXPECT_EQ(clear.find("runner-up"), std::string::npos) << clear;  // a confident state needs none
   EXPECT_EQ(clear.find("municipal"), std::string::npos) << clear;
 }
 

@@ -26,7 +26,8 @@ inline constexpr double kAmbiguousBelow = 0.5;
 // A runner-up at least this likely is named as a possible transition (MR-AI-03).
 inline constexpr double kTransitionAtLeast = 0.2;
 
-// One sentence, e.g. "On 2026-08-21 the global macro regime is Bull_Steepener (confidence 0.82;
+// One sentence; the runner-up is named only when the state is ambiguous or the runner-up a
+// possible transition. E.g. "On 2026-08-21 the global macro regime is Bull_Steepener (confidence 0.82;
 // runner-up Bear_Steepener at 0.12), volatility is Low (VIX 15.3), and the municipal market is
 // Muni_Neutral (confidence 0.77)."
 std::string classification_sentence(const ClassificationFacts& facts);
