@@ -16,12 +16,14 @@ int main(int argc, char** argv) {
   mre::tune_allocator();
   CLI::App app{
       "mre — the Macro Regime Engine.\n"
-      "Ingests macro and market series into a versioned store, and (as the stages land) builds\n"
-      "features, detects regimes, estimates causal effects and simulates counterfactuals.\n"
+      "Ingests macro and market series (bundled snapshot, FRED, Yahoo, World Bank) into a versioned\n"
+      "store (SQLite, or PostgreSQL with --db postgresql://...), builds features, detects regimes,\n"
+      "estimates causal effects, simulates counterfactuals through a structural causal model, and\n"
+      "serves it all over HTTP with a dashboard (`mre serve`).\n"
       "Start with `mre run` (the whole pipeline on the bundled data into ./mre.db), then\n"
-      "`mre series list` and `mre series show TICKER`. Every command takes --help.\n"
+      "`mre series list`, `mre scm show` or `mre serve`. Every command takes --help.\n"
       "Exit status: 0 ok, 1 usage, 2 bad input data, 3 store or file error, 4 not found,\n"
-      "5 unsupported, 70 internal error.",
+      "5 unsupported, 6 partial (a live ingest in which some series failed), 70 internal error.",
       "mre"};
   app.set_version_flag("--version", std::string("mre ") + MRE_VERSION);
   app.require_subcommand(1);
