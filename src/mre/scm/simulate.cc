@@ -119,7 +119,7 @@ struct DrawState {
   int regime = -1;        // regime bootstrap: today's regime
 };
 
-// The shock generators, built once per run; draw() writes one day's E shocks.
+// The shock generators, built once per run; draw_block() writes one day's E shocks for a block of paths.
 class Drawer {
  public:
   Drawer(const ShockPool& pool, const SimulationConfig& config) : pool_(pool), kind_(config.shocks) {
@@ -166,17 +166,12 @@ class Drawer {
 
   Eigen::Index size() const { return e_; }
 
-  // One day's shocks for m paths of a block at once: u is [equation][stride], states[l] is
-  // lane l's generator. Each lane consumes its random stream as draw() does; the Gaussian and
-  // t generators' correlation step then runs across the lanes (vectorised; it sums the terms
-  // in another order than draw(), so the two agree to rounding, not bit for bit).
+  // One day's shocks for m paths of a block at once (the only way shocks are drawn): u is
+  // [equation][stride], states[l] is lane l's generator, scale holds m scratch values. The
+  // Gaussian and t generators' correlation step runs across the lanes (vectorised).
   void draw_block(DrawState* states, int m, double* u, int stride, double* scale) const {
     if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT) {
-      double one[kMaxInline];
-      for (int l = 0; l < m; ++l) {
-        draw(states[l], one);
-        for (Eigen::Index k = 0; k < e_; ++k) u[k * stride + l] = one[k];
-      }
+      for (int l = 0; l < m; ++l) draw_row(states[l], u + l, stride);
       return;
     }
     // z into u's rows from the bottom up, so u_i = sum_{j<=i} L_ij z_j can overwrite in place
@@ -202,31 +197,14 @@ class Drawer {
     }
   }
 
-  void draw(DrawState& s, double* u) const {
+  // One day's vector of a bootstrap generator for one path, written to u[k * stride].
+  void draw_row(DrawState& s, double* u, int stride) const {
     switch (kind_) {
-      case ShockKind::kGaussian: {
-        double zp[kMaxInline];
-        for (Eigen::Index j = 0; j < e_; ++j) zp[j] = s.rng.normal();
-        for (Eigen::Index i = 0; i < e_; ++i) {
-          double v = 0;
-          for (Eigen::Index j = 0; j <= i; ++j) v += chol_(i, j) * zp[j];
-          u[i] = v;
-        }
-        return;
-      }
-      case ShockKind::kStudentT: {
-        double zp[kMaxInline];
-        for (Eigen::Index j = 0; j < e_; ++j) zp[j] = s.rng.normal();
-        const double scale = std::sqrt(nu_ / s.rng.chi_square(nu_));
-        for (Eigen::Index i = 0; i < e_; ++i) {
-          double v = 0;
-          for (Eigen::Index j = 0; j <= i; ++j) v += chol_(i, j) * zp[j];
-          u[i] = lookup(i, v * scale);
-        }
-        return;
-      }
+      case ShockKind::kGaussian:
+      case ShockKind::kStudentT:
+        return;  // drawn a block at a time by draw_block
       case ShockKind::kBootstrap:
-        copy_row(static_cast<Eigen::Index>(s.rng.below(static_cast<std::uint64_t>(t_))), u);
+        copy_row(static_cast<Eigen::Index>(s.rng.below(static_cast<std::uint64_t>(t_))), u, stride);
         return;
       case ShockKind::kBlockBootstrap:
         if (s.row < 0 || s.rng.uniform() < restart_) {
@@ -234,7 +212,7 @@ class Drawer {
         } else {
           s.row = (s.row + 1) % t_;
         }
-        copy_row(s.row, u);
+        copy_row(s.row, u, stride);
         return;
       case ShockKind::kRegimeBootstrap: {
         const int from = s.regime < 0 ? pool_.start_regime : s.regime;
@@ -244,7 +222,7 @@ class Drawer {
         while (next + 1 < k && p >= cumulative_(from, next)) ++next;
         s.regime = next;
         const auto& rows = rows_of_[static_cast<std::size_t>(next)];
-        copy_row(rows[static_cast<std::size_t>(s.rng.below(rows.size()))], u);
+        copy_row(rows[static_cast<std::size_t>(s.rng.below(rows.size()))], u, stride);
         return;
       }
     }
@@ -256,8 +234,8 @@ class Drawer {
   static constexpr int kGridPoints = 4800;
   static constexpr double kGridStep = kGridMax / kGridPoints;
 
-  void copy_row(Eigen::Index row, double* u) const {
-    for (Eigen::Index j = 0; j < e_; ++j) u[j] = pool_.residuals(row, j);
+  void copy_row(Eigen::Index row, double* u, int stride) const {
+    for (Eigen::Index j = 0; j < e_; ++j) u[j * stride] = pool_.residuals(row, j);
   }
   double margin(Eigen::Index j, double x) const {
     const auto& m = pool_.copula->margins[static_cast<std::size_t>(j)];
@@ -408,8 +386,9 @@ Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig&
   DrawState s{.rng = PathRandom(config.seed, path)};
   Matrix out(days, drawer.size());
   std::vector<double> u(static_cast<std::size_t>(drawer.size()));
+  double scale = 0;
   for (int d = 0; d < days; ++d) {
-    drawer.draw(s, u.data());
+    drawer.draw_block(&s, 1, u.data(), 1, &scale);
     for (Eigen::Index j = 0; j < drawer.size(); ++j) out(d, j) = u[static_cast<std::size_t>(j)];
   }
   return out;

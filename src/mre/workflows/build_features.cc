@@ -19,10 +19,6 @@ namespace {
   throw Error(e.code(), message.rfind(spec_path.string(), 0) == 0 ? message : prefix + message);
 }
 
-const BusinessCalendar& settlement_calendar() {
-  static const BusinessCalendar calendar = BusinessCalendar::us_settlement(1900, 2100);
-  return calendar;
-}
 
 std::map<std::string, features::TickerInput> ticker_inputs_for(
     const features::FeatureSetSpec& spec, const sources::Universe& universe,
@@ -40,6 +36,11 @@ std::map<std::string, features::TickerInput> ticker_inputs_for(
 }
 
 }  // namespace
+
+const BusinessCalendar& settlement_calendar() {
+  static const BusinessCalendar calendar = BusinessCalendar::us_settlement(1900, 2100);
+  return calendar;
+}
 
 int max_gap_days(sources::SeriesFrequency frequency) {
   switch (frequency) {

@@ -2,6 +2,8 @@
 // (long-form rows in `features`), bound to the spec's hash and the data watermark it read.
 #pragma once
 
+#include "mre/core/calendar.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -46,5 +48,8 @@ features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& sp
 
 // Staleness limit of an input by its frequency (feature_set.h §2).
 int max_gap_days(sources::SeriesFrequency frequency);
+
+// The US settlement calendar every daily grid of mre uses (built once, 1900-2100).
+const BusinessCalendar& settlement_calendar();
 
 }  // namespace mre::workflows

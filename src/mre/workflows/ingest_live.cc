@@ -29,10 +29,8 @@ double env_number(const char* name, double fallback) {
 // MRE_HTTP_TIMEOUT (seconds per request, 30), MRE_HTTP_ATTEMPTS (5), MRE_HTTP_BACKOFF (first
 // wait, 0.5 s), MRE_FRED_PER_MINUTE (120, FRED's documented limit), MRE_YAHOO_PER_MINUTE (60),
 // MRE_WORLDBANK_PER_MINUTE (120).
-std::unique_ptr<sources::HttpClient> client_for(const std::string& source, const std::filesystem::path& cache,
-                                                const std::filesystem::path& replay) {
-  static std::shared_ptr<sources::HttpTransport> transport;
-  if (!transport) transport = sources::make_curl_transport(env_number("MRE_HTTP_TIMEOUT", 30.0));
+std::unique_ptr<sources::HttpClient> client_for(const std::shared_ptr<sources::HttpTransport>& transport, const std::string& source,
+                                                const std::filesystem::path& cache, const std::filesystem::path& replay) {
   sources::RetryPolicy policy;
   policy.max_attempts = static_cast<int>(env_number("MRE_HTTP_ATTEMPTS", 5));
   policy.base_delay = env_number("MRE_HTTP_BACKOFF", 0.5);
@@ -84,6 +82,7 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
     }
   }
   const auto endpoints = sources::endpoints_from_environment();
+  const std::shared_ptr<sources::HttpTransport> transport = sources::make_curl_transport(env_number("MRE_HTTP_TIMEOUT", 30.0));
   std::map<std::string, std::unique_ptr<sources::HttpClient>> clients;
   std::map<std::string, Date> last_stored;
   for (const auto& s : store.list_series()) last_stored[s.ticker] = s.last;
@@ -98,7 +97,7 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
       r.start = it->second + (-overlap_days(std::string(sources::frequency_name(spec.frequency))));
     }
     auto& client = clients[spec.source];
-    if (!client) client = client_for(spec.source, options.cache_dir, options.replay_dir);
+    if (!client) client = client_for(transport, spec.source, options.cache_dir, options.replay_dir);
     try {
       store::SeriesWrite write{.ticker = spec.ticker, .asset_class = spec.asset_class, .source = spec.source + ":" + spec.id, .data = {}};
       if (spec.source == "fred") {

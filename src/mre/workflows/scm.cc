@@ -28,11 +28,6 @@ using detail::scalar;
 
 namespace {
 
-const BusinessCalendar& calendar() {
-  static const BusinessCalendar c = BusinessCalendar::us_settlement(1900, 2100);
-  return c;
-}
-
 std::string number(double v) {
   std::ostringstream out;
   out.precision(17);
@@ -245,7 +240,7 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
     }
   }
   if (!(first < last)) throw Error(ErrorCode::kDataError, "scm: the mapped series have no common period");
-  const std::vector<Date> grid = period_grid(first, last, Frequency::kDaily, calendar());
+  const std::vector<Date> grid = period_grid(first, last, Frequency::kDaily, settlement_calendar());
   const auto n = static_cast<Eigen::Index>(spec.graph.nodes.size());
   Matrix level(static_cast<Eigen::Index>(grid.size()), n);
   level.setConstant(std::numeric_limits<double>::quiet_NaN());
@@ -471,7 +466,7 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   // Business days after the start: day k of the horizon.
   std::vector<Date> days;
   for (Date d = start + 1; static_cast<int>(days.size()) < cfg.horizon; d = d + 1) {
-    if (calendar().is_business_day(d)) days.push_back(d);
+    if (settlement_calendar().is_business_day(d)) days.push_back(d);
   }
   std::vector<scm::Intervention> ivs;
   std::string text;
