@@ -8,10 +8,13 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DB ?= mre.db
 
-# Build and test dependencies, all Debian packages.
-DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
-  libsqlite3-dev sqlite3 libpq-dev postgresql libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
-  libcurl4-openssl-dev libcpp-httplib-dev curl wrk chromium libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
+# What running needs (make run), and what only the tests and benchmarks add (make test), all
+# Debian packages. `make print-run-deps` / `make print-test-deps` list them (a test checks that
+# the run list holds no test tool).
+RUN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
+  libsqlite3-dev sqlite3 libpq-dev libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
+  libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev libxgboost-dev
+TEST_PACKAGES := postgresql curl wrk chromium libgtest-dev libgmock-dev libbenchmark-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -19,13 +22,14 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps build web run test bench clean
+.PHONY: all deps deps-run deps-test node build build-run web run test bench clean print-run-deps print-test-deps
 
 all: build
 
-deps:
+# install_missing: apt-get install the packages of $(1) that dpkg does not have (sudo when not root).
+define install_missing
 	@missing=""; \
-	for p in $(DEBIAN_PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -34,19 +38,47 @@ deps:
 	  $$sudo apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
 
+deps-run: node
+	$(call install_missing,$(RUN_PACKAGES))
+
+deps-test: deps-run
+	$(call install_missing,$(TEST_PACKAGES))
+
+deps: deps-test
+
+# Node.js and npm for the dashboard: the machine's when present (>= 18), Debian's otherwise.
+node:
+	@command -v npm >/dev/null && command -v node >/dev/null || { \
+	  echo "make: installing Debian packages: nodejs npm"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends nodejs npm; }
+
+print-run-deps:
+	@echo $(RUN_PACKAGES) nodejs npm
+
+print-test-deps:
+	@echo $(TEST_PACKAGES)
+
+# build: everything (tests and benchmarks included); build-run: the mre binary alone, which needs
+# none of the test tools (tests and benchmarks are configured only when their packages are there).
 build: deps web
-	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DMRE_REQUIRE_TEST_TOOLS=ON
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+build-run: deps-run web
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DMRE_REQUIRE_TEST_TOOLS=OFF
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target mre
+
 # The dashboard (web/): npm packages from the lock file, then the Vite build into web/dist.
-# Needs Node >= 20 with npm (the machine's; Debian 12's nodejs 18 is too old for Vite 7).
-web:
-	@command -v npm >/dev/null || { echo "make: npm (Node >= 20) is needed to build the dashboard in web/"; exit 1; }
+# Node >= 18 with npm (Debian 12's nodejs 18.20 and npm 9.2 build it: tools/check_node18.sh).
+web: node
+	@command -v npm >/dev/null || { echo "make: npm (Node >= 18) is needed to build the dashboard in web/"; exit 1; }
 	cd web && { [ -d node_modules/vite ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund; }
 	cd web && npm run build
 
-run: build
+run: build-run
 	./$(BUILD_DIR)/mre run --db $(DB)
 
 test: build
