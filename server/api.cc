@@ -2,6 +2,8 @@
 #include "server/api.h"
 
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -228,7 +230,12 @@ struct Api::Impl {
     std::stop_source stop;
     auto task = std::make_shared<std::packaged_task<R()>>([f = std::move(f), token = stop.get_token()] { return f(token); });
     auto result = task->get_future();
-    std::thread([task, permit] { (*task)(); }).detach();
+    std::thread([task, permit] {
+      // Below the request threads (Linux: per thread, inherited by the simulator's workers), so
+      // /api/health and the light endpoints stay quick while simulations use every core.
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+      (*task)();
+    }).detach();
     if (result.wait_for(std::chrono::duration<double>(options.time_limit)) != std::future_status::ready) {
       stop.request_stop();
       throw Error(ErrorCode::kStoreError, "the request took longer than this server's time limit of " +
@@ -484,6 +491,7 @@ int Api::bind() {
   const auto& o = impl_->options;
   impl_->port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind) : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
   if (impl_->port < 0) throw Error(ErrorCode::kIoError, "cannot listen on " + o.bind + ":" + std::to_string(o.port));
+  impl_->http.widen_backlog(1024);
   return impl_->port;
 }
 

@@ -265,6 +265,11 @@ HardenedServer::HardenedServer(ConnectionLimits limits) : limits_(limits) {
   set_keep_alive_max_count(static_cast<std::size_t>(std::max(1, limits_.keep_alive_requests)));
 }
 
+void HardenedServer::widen_backlog(int connections) {
+  const socket_t sock = svr_sock_;
+  if (sock != INVALID_SOCKET) ::listen(sock, connections);  // Linux: listen() again resizes the queue
+}
+
 bool HardenedServer::request_over_limit() { return t_over_limit; }
 bool HardenedServer::request_timed_out() { return t_timed_out; }
 

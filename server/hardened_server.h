@@ -37,6 +37,10 @@ class HardenedServer : public httplib::Server {
   // and tests in process.
   std::string process_raw(std::string_view request);
 
+  // After binding: a longer accept queue than cpp-httplib's 5, whose overflow under a burst of
+  // connections made clients retransmit their SYN after a second.
+  void widen_backlog(int connections);
+
   // True on the thread of a request whose read was refused for size: the error handler
   // answers 413 instead of cpp-httplib's 400.
   static bool request_over_limit();
