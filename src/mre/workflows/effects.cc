@@ -300,6 +300,10 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   out.folds = query.folds > 0 ? query.folds : spec.folds;
   out.embargo = query.embargo >= 0 ? query.embargo : query.horizon;
   out.panel = panel;
+  const auto check_stop = [&query] {
+    if (query.stop.stop_requested()) throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
+  };
+  check_stop();
   const auto learner = causal::make_regressor(out.learner);
   const causal::DmlOptions options{.folds = out.folds,
                                    .embargo = out.embargo,
@@ -318,9 +322,6 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   } else {
     throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
   }
-  const auto check_stop = [&query] {
-    if (query.stop.stop_requested()) throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
-  };
   check_stop();
   if (query.method == "dml") {
     // Placebo 1: the treatment permuted in blocks (keeps its autocorrelation, breaks its link
