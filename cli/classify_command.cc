@@ -94,6 +94,7 @@ int classify_one(const ClassifyArgs& args) {
 }
 
 int historical(const HistoricalArgs& args) {
+  check_output_option(args.out, "--out");
   auto store = store::open_store(args.common.db, false);
   const auto report = workflows::classify_historical(
       *store,
@@ -219,7 +220,7 @@ void register_classify(CLI::App& app, Action& action) {
   add_common_options(*historical_cmd, historical_args->common);
   historical_cmd->add_option("--version", historical_args->version, "The classifier version")->required();
   historical_cmd->add_option("--in", historical_args->in, "Input CSV")->required();
-  historical_cmd->add_option("--out", historical_args->out, "Output CSV")->required();
+  historical_cmd->add_option("--out", historical_args->out, "Output CSV ('-' for stdout); written to a temporary file and renamed, so an error keeps any previous file")->required();
   historical_cmd->add_flag("--allow-unapproved", historical_args->allow_unapproved,
                            "Serve a model whose mapping has no sign-off");
   historical_cmd->add_flag("--explain", historical_args->explain, "Add an 'explanation' column");

@@ -2,9 +2,11 @@
 // to run after parsing. Front end only: parse, call a workflow, format.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mre/core/date.h"
 
@@ -51,6 +53,18 @@ void print_train_report(const workflows::TrainReport& report);
 
 // A --from/--to style option: nullopt when empty; InvalidArgument naming the option otherwise.
 std::optional<Date> parse_date_option(const std::string& text, const char* option);
+
+// An output option (--out): empty or "-" means standard output (written and flushed, errors
+// checked); anything else is written through AtomicFileWriter (temporary file, fsync, rename),
+// so a failure keeps the previous file. A directory, symlink, device or FIFO is refused, naming
+// `option` and the path. check_output_option runs the refusal alone, before any work.
+void check_output_option(const std::string& path, const char* option);
+void write_output(const std::string& path, std::string_view text, const char* option);
+
+// A count option (--paths, --horizon, --states, ...) read as a 64-bit integer and checked
+// against [lo, hi] before it is narrowed to int: InvalidArgument naming the option, the value
+// and the limits. (A value beyond 64 bits is refused by the parser, naming the option.)
+int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::int64_t hi);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "mre/core/atomic_file.h"
 #include "mre/core/error.h"
 #include "mre/sources/universe.h"
 #include "mre/store/store.h"
@@ -38,6 +39,30 @@ std::optional<Date> parse_date_option(const std::string& text, const char* optio
                 std::string(option) + ": cannot parse date '" + text + "' (expected YYYY-MM-DD)");
   }
   return date;
+}
+
+void check_output_option(const std::string& path, const char* option) {
+  if (path.empty() || is_stdout_target(path)) return;
+  check_output_target(path, option);
+}
+
+void write_output(const std::string& path, std::string_view text, const char* option) {
+  if (path.empty() || is_stdout_target(path)) {
+    std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+    std::cout.flush();
+    if (!std::cout) throw Error(ErrorCode::kIoError, std::string(option) + ": cannot write to standard output");
+    return;
+  }
+  check_output_target(path, option);
+  write_file_atomically(path, text);
+}
+
+int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::int64_t hi) {
+  if (value < lo || value > hi) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(option) + ": " + std::to_string(value) + " is outside the limits [" +
+                                                 std::to_string(lo) + ", " + std::to_string(hi) + "] (see --help)");
+  }
+  return static_cast<int>(value);
 }
 
 void say(const std::string& message) { std::cerr << "mre: " << message << "\n"; }

@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -70,6 +69,7 @@ int list(const FeaturesArgs& args) {
 }
 
 int export_version(const FeaturesArgs& args) {
+  check_output_option(args.out, "--out");
   auto store = store::open_store(args.common.db, false);
   const auto info = store->find_feature_version(args.version);
   if (!info) {
@@ -90,17 +90,8 @@ int export_version(const FeaturesArgs& args) {
     }
     text += '\n';
   }
-  if (args.out.empty() || args.out == "-") {
-    std::cout << text;
-  } else {
-    // Write to a temporary name and rename, so a failure never leaves half a file.
-    const std::string tmp = args.out + ".tmp";
-    {
-      std::ofstream file(tmp, std::ios::binary);
-      file << text;
-      if (!file) throw Error(ErrorCode::kIoError, args.out + ": cannot write");
-    }
-    std::filesystem::rename(tmp, args.out);
+  write_output(args.out, text, "--out");
+  if (!args.out.empty() && args.out != "-") {
     say(fmt::format("wrote {} rows x {} features of {} to {}", panel.rows(), panel.cols(), args.version, args.out));
   }
   for (const auto& c : info->columns) {
@@ -161,7 +152,7 @@ void register_features(CLI::App& app, Action& action) {
   export_cmd->add_option("--version", export_args->version, "The version tag")->required();
   export_cmd->add_option("--from", export_args->from, "First date, YYYY-MM-DD");
   export_cmd->add_option("--to", export_args->to, "Last date, YYYY-MM-DD");
-  export_cmd->add_option("--out", export_args->out, "Output file (default: stdout)");
+  export_cmd->add_option("--out", export_args->out, "Output file (default or '-': stdout); written to a temporary file beside it, fsynced and renamed, so a failure (full disk) keeps the previous file; a directory, symlink, device or FIFO is refused");
   export_cmd->callback([export_args, &action] { action = [export_args] { return export_version(*export_args); }; });
 }
 

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -25,10 +24,10 @@ struct FitArgs {
   std::string features_version;
   std::string data;
   std::string method = "hmm";
-  int states = 6;
+  std::int64_t states = 6;  // 64-bit: checked against the limits before narrowing
   std::string covariance = "full";
-  int n_init = 1;
-  int max_iter = 1000;
+  std::int64_t n_init = 1;
+  std::int64_t max_iter = 1000;
   double tol = 1e-4;
   std::uint64_t seed = 42;
   double min_covar = 1e-3;
@@ -44,21 +43,6 @@ struct PredictArgs {
   std::string out;
 };
 
-// Writes to a temporary name and renames: a failure never leaves half a file.
-void write_output(const std::string& path, const std::string& text) {
-  if (path.empty() || path == "-") {
-    std::cout << text;
-    return;
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary);
-    file << text;
-    if (!file) throw Error(ErrorCode::kIoError, path + ": cannot write");
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 int fit_spec(const FitArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required with --spec");
   auto store = store::open_store(args.common.db, true);
@@ -69,6 +53,7 @@ int fit_spec(const FitArgs& args) {
 }
 
 int fit(const FitArgs& args) {
+  check_output_option(args.out, "--out");
   if (!args.spec.empty()) {
     if (!args.data.empty()) throw Error(ErrorCode::kInvalidArgument, "--spec and --data exclude each other");
     return fit_spec(args);
@@ -77,27 +62,28 @@ int fit(const FitArgs& args) {
   workflows::CsvFitOptions options;
   options.data = args.data;
   options.method = args.method;
-  options.hmm = {.n_states = args.states,
+  options.hmm = {.n_states = checked_count(args.states, "--states", regimes::hmm::kMinStates, regimes::hmm::kMaxStates),
                  .covariance = regimes::hmm::parse_covariance(args.covariance),
-                 .n_iter = args.max_iter,
+                 .n_iter = checked_count(args.max_iter, "--max-iter", 1, 1'000'000),
                  .tol = args.tol,
-                 .n_init = args.n_init,
+                 .n_init = checked_count(args.n_init, "--n-init", 1, 1'000),
                  .seed = args.seed,
                  .min_covar = args.min_covar};
   if (!args.init.empty()) options.init = args.init;
   const auto result = workflows::fit_csv(options);
-  write_output(args.out, result.params_json + "\n");
+  write_output(args.out, result.params_json + "\n", "--out");
   std::cout << result.summary_json << "\n";
   if (!args.out.empty()) say("parameters written to " + args.out);
   return 0;
 }
 
 int predict(const PredictArgs& args) {
+  check_output_option(args.out, "--out");
   if (args.smoothed && args.viterbi) throw Error(ErrorCode::kInvalidArgument, "--smoothed and --viterbi exclude each other");
   const auto mode = args.viterbi ? workflows::PredictMode::kViterbi
                     : args.smoothed ? workflows::PredictMode::kSmoothed
                                     : workflows::PredictMode::kFiltered;
-  write_output(args.out, workflows::predict_csv(args.model, args.data, mode));
+  write_output(args.out, workflows::predict_csv(args.model, args.data, mode), "--out");
   return 0;
 }
 
@@ -284,15 +270,15 @@ void register_regimes(CLI::App& app, Action& action) {
   fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans")
       ->check(CLI::IsMember({"hmm", "kmeans"}))
       ->capture_default_str();
-  fit_cmd->add_option("--states", fit_args->states, "Number of states (clusters), >= 2")->capture_default_str();
+  fit_cmd->add_option("--states", fit_args->states, fmt::format("Number of states (clusters), {} to {}", regimes::hmm::kMinStates, regimes::hmm::kMaxStates))->capture_default_str();
   fit_cmd->add_option("--covariance", fit_args->covariance, "full | diag | spherical | tied (HMM)")->capture_default_str();
-  fit_cmd->add_option("--n-init", fit_args->n_init, "Restarts; the best likelihood wins")->capture_default_str();
-  fit_cmd->add_option("--max-iter", fit_args->max_iter, "EM iteration limit")->capture_default_str();
+  fit_cmd->add_option("--n-init", fit_args->n_init, "Restarts, 1 to 1000; the best likelihood wins")->capture_default_str();
+  fit_cmd->add_option("--max-iter", fit_args->max_iter, "EM iteration limit, 1 to 1000000")->capture_default_str();
   fit_cmd->add_option("--tol", fit_args->tol, "Stop when the log-likelihood gains less")->capture_default_str();
   fit_cmd->add_option("--seed", fit_args->seed, "Random seed (k-means++ initialisation)")->capture_default_str();
   fit_cmd->add_option("--min-covar", fit_args->min_covar, "Floor added to covariance diagonals")->capture_default_str();
   fit_cmd->add_option("--init", fit_args->init, "Start EM from these saved parameters (JSON)");
-  fit_cmd->add_option("--out", fit_args->out, "Where to write the parameters (JSON)");
+  fit_cmd->add_option("--out", fit_args->out, "Where to write the parameters (JSON; '-': stdout); written atomically, a failure keeps the previous file");
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
   auto predict_args = std::make_shared<PredictArgs>();
@@ -305,7 +291,7 @@ void register_regimes(CLI::App& app, Action& action) {
   predict_cmd->add_option("--data", predict_args->data, "The CSV (the model's feature columns)")->required();
   predict_cmd->add_flag("--smoothed", predict_args->smoothed, "Smoothed probabilities");
   predict_cmd->add_flag("--viterbi", predict_args->viterbi, "Most likely state path");
-  predict_cmd->add_option("--out", predict_args->out, "Output CSV (default: stdout)");
+  predict_cmd->add_option("--out", predict_args->out, "Output CSV (default or '-': stdout); written atomically, a failure keeps the previous file; a directory, symlink, device or FIFO is refused");
   predict_cmd->callback([predict_args, &action] { action = [predict_args] { return predict(*predict_args); }; });
 
   auto list_args = std::make_shared<ShowArgs>();

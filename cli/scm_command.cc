@@ -41,11 +41,11 @@ struct SimulateArgs {
   std::string scenario;
   std::vector<std::string> interventions;
   std::string start;
-  int horizon = 250;
-  int paths = 10000;
+  std::int64_t horizon = 250;  // 64-bit: checked against the limits before narrowing
+  std::int64_t paths = 10000;
   std::string shocks = "gaussian";
   std::uint64_t seed = 42;
-  int threads = 0;
+  std::int64_t threads = 0;
   std::string format = "text";
   std::string spec;
 };
@@ -254,10 +254,11 @@ int simulate(const SimulateArgs& args) {
   workflows::ScenarioOptions options;
   options.interventions = parse_all(args.interventions);
   options.start = parse_date_option(args.start, "--start");
-  options.config = {.horizon = args.horizon, .paths = args.paths, .seed = args.seed, .threads = args.threads,
+  options.config = {.horizon = checked_count(args.horizon, "--horizon", 1, scm::kMaxHorizon),
+                    .paths = checked_count(args.paths, "--paths", 1, scm::kMaxPaths),
+                    .seed = args.seed,
+                    .threads = checked_count(args.threads, "--threads", 0, scm::kMaxThreads),
                     .shocks = scm::parse_shock_kind(args.shocks)};
-  if (args.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, fmt::format("--horizon must be positive (got {})", args.horizon));
-  if (args.paths <= 0) throw Error(ErrorCode::kInvalidArgument, fmt::format("--paths must be positive (got {})", args.paths));
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path() : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
   if (!args.scenario.empty()) {
@@ -364,12 +365,12 @@ void register_scm(CLI::App& app, Action& action) {
   sim_cmd->add_option("--scenario", sim_args->scenario, "A named scenario of the spec (policy_hike, liquidity_stress, forward_guidance_cut)");
   sim_cmd->add_option("--spec", sim_args->spec, "The SCM spec holding the named scenarios (default: config/scm/policy_transmission.yml)");
   sim_cmd->add_option("--start", sim_args->start, "The start date (default: the version's last date)");
-  sim_cmd->add_option("--horizon", sim_args->horizon, "Business days simulated")->capture_default_str();
-  sim_cmd->add_option("--paths", sim_args->paths, "Monte Carlo paths")->capture_default_str();
+  sim_cmd->add_option("--horizon", sim_args->horizon, fmt::format("Business days simulated, 1 to {} (50 years)", scm::kMaxHorizon))->capture_default_str();
+  sim_cmd->add_option("--paths", sim_args->paths, fmt::format("Monte Carlo paths, 1 to {} (memory: about 0.5 GB at the maximum)", scm::kMaxPaths))->capture_default_str();
   sim_cmd->add_option("--shocks", sim_args->shocks, "gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap")
       ->capture_default_str();
   sim_cmd->add_option("--seed", sim_args->seed, "Random seed")->capture_default_str();
-  sim_cmd->add_option("--threads", sim_args->threads, "Threads (0: all cores); the numbers do not depend on it")->capture_default_str();
+  sim_cmd->add_option("--threads", sim_args->threads, fmt::format("Threads, 0 to {} (0: all cores); the numbers do not depend on it", scm::kMaxThreads))->capture_default_str();
   sim_cmd->add_option("--format", sim_args->format, "text | csv (day,node,scenario,q05,q25,q50,q75,q95)")
       ->check(CLI::IsMember({"text", "csv"}))
       ->capture_default_str();

@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <ctime>
 #include <iostream>
+#include <span>
 
 #include "cli/commands.h"
 #include "mre/codec/series_json.h"
@@ -23,19 +25,34 @@ struct SeriesArgs {
   bool revisions = false;
 };
 
+// A last stored date after tomorrow (UTC; one day for exchanges ahead of UTC) cannot be real: a
+// corrupt ingest stored it (issue 26), and incremental live ingests of it fetch nothing.
+bool in_future(Date last) { return last.days_since_epoch() > std::time(nullptr) / 86400 + 1; }
+
+void warn_future(std::span<const store::SeriesSummary> list) {
+  for (const auto& s : list) {
+    if (in_future(s.last)) {
+      say("warning: " + s.ticker + ": the last stored date " + s.last.iso() +
+          " is in the future (a corrupt ingest?); live ingests of it fail until it is fixed "
+          "(marked '!' in the table, last_in_future in CSV)");
+    }
+  }
+}
+
 int list_series(const SeriesArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto list = store->list_series();
+  warn_future(list);
   if (args.format == "json") {
     std::cout << codec::series_list_to_json(list) << "\n";
     return 0;
   }
   if (args.format == "csv") {
-    std::cout << "ticker,asset_class,source,observations,rows,first,last,last_ingested_at\n";
+    std::cout << "ticker,asset_class,source,observations,rows,first,last,last_ingested_at,last_in_future\n";
     for (const auto& s : list) {
       std::cout << s.ticker << ',' << asset_class_name(s.asset_class) << ',' << s.source << ','
                 << s.observations << ',' << s.rows << ',' << s.first.iso() << ',' << s.last.iso()
-                << ',' << s.last_ingested_at.iso() << "\n";
+                << ',' << s.last_ingested_at.iso() << ',' << (in_future(s.last) ? "true" : "false") << "\n";
     }
     return 0;
   }
@@ -44,7 +61,7 @@ int list_series(const SeriesArgs& args) {
   for (const auto& s : list) {
     std::cout << fmt::format("{:<18} {:<11} {:>8} {:>8}  {:<10}  {:<10}  {}\n", s.ticker,
                              asset_class_name(s.asset_class), s.observations, s.rows,
-                             s.first.iso(), s.last.iso(), s.source);
+                             s.first.iso(), s.last.iso() + (in_future(s.last) ? "!" : ""), s.source);
   }
   if (list.empty()) say("the store is empty; run 'mre ingest' first");
   return 0;

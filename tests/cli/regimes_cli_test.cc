@@ -104,7 +104,7 @@ TEST(RegimesCli, BadInputIsNamed) {
   const auto x = (dir / "x.csv").string();
   const auto one_state = run_mre({"regimes", "fit", "--data", x, "--states", "1"});
   EXPECT_EQ(one_state.exit_code, 1);
-  EXPECT_TRUE(contains(one_state.err, "n_states")) << one_state.err;
+  EXPECT_TRUE(contains(one_state.err, "--states: 1 is outside the limits [2, 64]")) << one_state.err;
   const auto covariance = run_mre({"regimes", "fit", "--data", x, "--covariance", "banded"});
   EXPECT_EQ(covariance.exit_code, 1);
   EXPECT_TRUE(contains(covariance.err, "covariance: unknown type 'banded'")) << covariance.err;

@@ -165,8 +165,8 @@ TEST_F(ScmCli, BadInputIsRefusedNamingTheTokenAndWritesNothing) {
   refused({"scm", "counterfactual", "--do", "EFFR=+0.5@1990-01-02..1990-02-01"}, "outside the data");
   refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2030-01-01"}, "outside the data");
   refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2022-02-01"}, "ends before it starts");
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "0"}, "--paths must be positive");
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--horizon", "-5"}, "--horizon must be positive");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "0"}, "--paths: 0 is outside the limits [1, 1000000]");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--horizon", "-5"}, "--horizon: -5 is outside the limits [1, 12600]");
   refused({"scm", "simulate", "--do", "TP=+0.25", "--shocks", "cauchy"}, "'cauchy'");
   refused({"scm", "simulate", "--do", "TP=+0.25", "--start", "2031-01-02"}, "--start 2031-01-02");
   refused({"scm", "simulate", "--do", "STOCK=-2"}, "positive");

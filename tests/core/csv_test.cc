@@ -290,3 +290,104 @@ TEST(CsvReader, StreamingReportsAnUnterminatedQuoteWithItsLine) {
 
 }  // namespace
 }  // namespace mre
+
+namespace mre {
+namespace {
+
+// Issue 26: what the attack run fed the reader.
+TEST(CsvReader, RefusesTextAfterAClosingQuoteNamingLineAndField) {
+  auto reader = CsvReader::from_text("date,value\n2024-01-02,\"1.0\"\n2024-01-03,\"1.0\"junk\n", "q.csv");
+  ASSERT_TRUE(reader.next().has_value());  // "1.0" alone is fine
+  try {
+    reader.next();
+    FAIL() << "expected a DataError";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_EQ(std::string(e.what()), "q.csv:3: field 2: text 'junk' after the closing quote (quote the whole field)");
+  }
+  // A closing quote followed by a delimiter, LF, CRLF or the end of the text is fine.
+  auto ok = CsvReader::from_text("a,b\r\n\"x\",\"y\"\r\n\"z\",\"w\"", "ok.csv");
+  const auto rows = read_all(ok);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].fields, (Fields{"x", "y"}));
+  EXPECT_EQ(rows[1].fields, (Fields{"z", "w"}));
+  // A lone CR after the quote is junk too.
+  auto cr = CsvReader::from_text("a,b\n\"x\"\rjunk,1\n", "cr.csv");
+  EXPECT_THROW(cr.next(), Error);
+}
+
+TEST(CsvReader, StreamingRefusesTextAfterAClosingQuoteWhateverTheChunkSize) {
+  testing::TempDir dir;
+  testing::write_file(dir / "q.csv", "a,b\n\"1\",2\r\n\"3\"x,4\n");
+  for (const std::size_t chunk : {1u, 2u, 3u, 5u, 64u}) {
+    auto reader = CsvReader::stream(dir / "q.csv", chunk);
+    ASSERT_TRUE(reader.next().has_value()) << chunk;
+    try {
+      reader.next();
+      ADD_FAILURE() << "chunk " << chunk << ": accepted";
+    } catch (const Error& e) {
+      EXPECT_TRUE(testing::contains(e.what(), "q.csv:3: field 1: text 'x' after the closing quote")) << e.what();
+    }
+  }
+}
+
+TEST(ParseDateField, TakesADateOrAnIsoTimestampAndNothingElse) {
+  EXPECT_EQ(parse_date_field("2030-01-01"), Date::from_ymd(2030, 1, 1));
+  EXPECT_EQ(parse_date_field("2030-01-01 00:00:00"), Date::from_ymd(2030, 1, 1));
+  EXPECT_EQ(parse_date_field("2030-01-01T12:30Z"), Date::from_ymd(2030, 1, 1));
+  EXPECT_FALSE(parse_date_field("2030-01-01 garbage"));
+  EXPECT_FALSE(parse_date_field("2030-01-01garbage"));
+  EXPECT_FALSE(parse_date_field("2030-01-01 "));
+  EXPECT_FALSE(parse_date_field("0000-01-01"));  // year 0000 does not exist
+  EXPECT_FALSE(Date::parse("0000-02-29"));
+  EXPECT_EQ(parse_date_field("0001-01-01"), Date::from_ymd(1, 1, 1));
+}
+
+TEST(QuoteField, CutsALongFieldAt80BytesAndSaysHowLongItWas) {
+  EXPECT_EQ(quote_field("abc"), "'abc'");
+  EXPECT_EQ(quote_field(std::string(80, 'x')), "'" + std::string(80, 'x') + "'");
+  const std::string huge(50'000'000, 'y');
+  EXPECT_EQ(quote_field(huge), "'" + std::string(80, 'y') + "...' (50000000 bytes)");
+  // Never cut inside a UTF-8 character: 79 ASCII bytes then a 2-byte 'é'.
+  const std::string accented = std::string(79, 'a') + "\xC3\xA9" + std::string(10, 'b');
+  EXPECT_EQ(quote_field(accented), "'" + std::string(79, 'a') + "...' (91 bytes)");
+}
+
+TEST(CsvReader, A50MegabyteBadFieldIsNotEchoedInFull) {
+  // Through the series loader, as `mre ingest --source csv` reads it.
+  const std::string junk(50'000'000, 'z');
+  auto reader = CsvReader::from_text("date,value\n2024-01-02,\"1\"" + junk + "\n", "big.csv");
+  try {
+    reader.next();
+    FAIL() << "expected a DataError";
+  } catch (const Error& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u);
+    EXPECT_TRUE(testing::contains(e.what(), "(50000000 bytes)")) << std::string(e.what()).substr(0, 300);
+  }
+}
+
+}  // namespace
+}  // namespace mre
+
+namespace mre {
+namespace {
+
+TEST(CsvReader, ADirectoryIsRefusedByName) {
+  testing::TempDir dir;
+  for (const bool streaming : {false, true}) {
+    try {
+      if (streaming) {
+        CsvReader::stream(dir.path());
+      } else {
+        CsvReader::open(dir.path());
+      }
+      ADD_FAILURE() << "accepted a directory";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(std::string(e.what()), dir.path().string() + ": is a directory, not a CSV file");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mre

@@ -18,6 +18,40 @@ namespace hmm = regimes::hmm;
   throw Error(ErrorCode::kInvalidArgument, source + ": " + what);
 }
 
+// The JSON text of a value for an error message, cut at 60 characters.
+std::string shown(const json& j) {
+  std::string text = j.dump();
+  if (text.size() > 60) text = text.substr(0, 60) + "...";
+  return text;
+}
+
+std::string string_field(const json& j, const char* field, const std::string& source) {
+  if (!j[field].is_string()) bad(source, std::string("'") + field + "' must be a string (got " + shown(j[field]) + ")");
+  return j[field].get<std::string>();
+}
+
+std::vector<double> numbers_field(const json& j, const char* field, const std::string& source) {
+  const json& v = j[field];
+  if (!v.is_array()) bad(source, std::string("'") + field + "' must be a list of numbers (got " + shown(v) + ")");
+  std::vector<double> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number()) bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a number (got " + shown(v[i]) + ")");
+    out.push_back(v[i].get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> strings_field(const json& j, const char* field, const std::string& source) {
+  const json& v = j[field];
+  if (!v.is_array()) bad(source, std::string("'") + field + "' must be a list of names (got " + shown(v) + ")");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a string (got " + shown(v[i]) + ")");
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
 
 }  // namespace
 
@@ -42,17 +76,25 @@ LoadedHmm hmm_params_from_json(const std::string& text, const std::string& sourc
   } catch (const json::parse_error& e) {
     bad(source, std::string("not valid JSON (") + e.what() + ")");
   }
-  if (!j.is_object() || j.value("model", "") != "gaussian_hmm") bad(source, "not a gaussian_hmm model ('model' field)");
+  if (!j.is_object()) bad(source, "not a gaussian_hmm model (the top level is not a JSON object)");
+  if (!j.contains("model") || !j["model"].is_string() || j["model"].get<std::string>() != "gaussian_hmm") {
+    bad(source, "not a gaussian_hmm model ('model' is " + (j.contains("model") ? shown(j["model"]) : std::string("missing")) + ")");
+  }
   for (const char* field : {"covariance", "initial", "transition", "means", "covariances"}) {
     if (!j.contains(field)) bad(source, std::string("missing field '") + field + "'");
   }
   LoadedHmm out;
-  out.params.covariance = hmm::parse_covariance(j["covariance"].get<std::string>());
-  if (j.contains("features")) out.features = j["features"].get<std::vector<std::string>>();
-  const auto initial = j["initial"].get<std::vector<double>>();
+  try {
+    out.params.covariance = hmm::parse_covariance(string_field(j, "covariance", source));
+  } catch (const Error& e) {
+    bad(source, std::string("'covariance': ") + e.what());
+  }
+  if (j.contains("features")) out.features = strings_field(j, "features", source);
+  const auto initial = numbers_field(j, "initial", source);
   out.params.initial = Eigen::Map<const Vector>(initial.data(), static_cast<Eigen::Index>(initial.size()));
   out.params.transition = matrix_from_json(j["transition"], source, "transition");
   out.params.means = matrix_from_json(j["means"], source, "means");
+  if (!j["covariances"].is_array()) bad(source, "'covariances' must be a list of matrices (got " + shown(j["covariances"]) + ")");
   for (const auto& c : j["covariances"]) out.params.covariances.push_back(matrix_from_json(c, source, "covariances"));
   try {
     hmm::validate(out.params, static_cast<int>(out.params.means.cols()));

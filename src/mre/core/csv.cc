@@ -1,6 +1,7 @@
 // CSV tokenizing and strict number parsing.
 #include "mre/core/csv.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -18,6 +19,20 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::optional<Date> parse_date_field(std::string_view field) {
+  const auto date = Date::parse(field.substr(0, std::min<std::size_t>(field.size(), 10)));
+  if (!date || (field.size() > 10 && !Timestamp::parse(field))) return std::nullopt;
+  return date;
+}
+
+std::string quote_field(std::string_view field, std::size_t max_bytes) {
+  if (field.size() <= max_bytes) return "'" + std::string(field) + "'";
+  // Cut at a UTF-8 character boundary so the message stays valid text.
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
+  return "'" + std::string(field.substr(0, cut)) + "...' (" + std::to_string(field.size()) + " bytes)";
+}
 
 std::string to_lower(std::string_view text) {
   std::string out(text);
@@ -58,7 +73,18 @@ CsvReader::CsvReader(std::string text, std::string name, std::shared_ptr<std::is
   for (auto f : row.fields) header_.emplace_back(trim(f));
 }
 
+namespace {
+// A directory opens as a stream on Linux and reads as garbage sizes: refuse it by name.
+void check_not_directory(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": is a directory, not a CSV file");
+  }
+}
+}  // namespace
+
 CsvReader CsvReader::open(const std::filesystem::path& path) {
+  check_not_directory(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
   std::string text;
@@ -73,6 +99,7 @@ CsvReader CsvReader::open(const std::filesystem::path& path) {
 }
 
 CsvReader CsvReader::stream(const std::filesystem::path& path, std::size_t chunk) {
+  check_not_directory(path);
   auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
   if (!*in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
   return CsvReader(std::string(), path.string(), std::move(in), std::max<std::size_t>(chunk, 64));
@@ -178,8 +205,18 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
         row.fields.push_back(raw);
       }
       pos_ = close + 1;
-      // Anything between the closing quote and the delimiter is tolerated but ignored.
-      while (pos_ < n && data[pos_] != ',' && data[pos_] != '\n') ++pos_;
+      // Only a delimiter, a line end (LF or CRLF) or the end of the text may follow the closing quote.
+      if (pos_ < n && data[pos_] == '\r' && pos_ + 1 >= n && more) return Parse::kIncomplete;
+      if (pos_ < n && data[pos_] != ',' && data[pos_] != '\n' &&
+          !(data[pos_] == '\r' && (pos_ + 1 >= n || data[pos_ + 1] == '\n'))) {
+        std::size_t junk_end = pos_;
+        while (junk_end < n && data[junk_end] != ',' && data[junk_end] != '\n') ++junk_end;
+        throw Error(ErrorCode::kDataError, name_ + ":" + std::to_string(row.line) + ": field " +
+                                               std::to_string(row.fields.size()) + ": text " +
+                                               quote_field(std::string_view(data + pos_, junk_end - pos_)) +
+                                               " after the closing quote (quote the whole field)");
+      }
+      if (pos_ < n && data[pos_] == '\r') ++pos_;
     } else {
       const std::size_t start = pos_;
       while (pos_ < n && data[pos_] != ',' && data[pos_] != '\n') ++pos_;

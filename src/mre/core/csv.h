@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mre/core/date.h"
+
 namespace mre {
 
 struct CsvRow {
@@ -24,8 +26,8 @@ struct CsvRow {
 
 class CsvReader {
  public:
-  // Loads the whole file. Throws IoError naming the path when it cannot be read, DataError when
-  // it is empty (no header line).
+  // Loads the whole file. Throws IoError naming the path when it cannot be read, InvalidArgument
+  // when it is a directory, DataError when it is empty (no header line).
   static CsvReader open(const std::filesystem::path& path);
   // For tests and in-memory data; `name` is used in messages.
   static CsvReader from_text(std::string text, std::string name);
@@ -39,7 +41,8 @@ class CsvReader {
   std::optional<std::size_t> find_column(std::string_view column) const;
 
   // The next data row, or nullopt at the end. Throws DataError "FILE:LINE: ..." for an
-  // unterminated quoted field.
+  // unterminated quoted field or text between a closing quote and the next delimiter
+  // ("1.0"junk).
   std::optional<CsvRow> next();
   // Reusing the row's buffers: returns false at the end.
   bool next(CsvRow& row);
@@ -67,6 +70,13 @@ class CsvReader {
 bool is_missing_token(std::string_view field);
 // Strict decimal parse of a finite double (leading '+' and surrounding spaces allowed).
 std::optional<double> parse_double(std::string_view field);
+// A date field: "YYYY-MM-DD", or an ISO timestamp "YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z]" whose
+// date part is taken; nullopt for anything else ("2030-01-01 garbage", year 0000).
+std::optional<Date> parse_date_field(std::string_view field);
+
+// A field for an error message, in single quotes; longer than 80 bytes it is cut there and
+// "... (N bytes)" says how long it was, so a 50 MB bad field is not echoed in full.
+std::string quote_field(std::string_view field, std::size_t max_bytes = 80);
 // Lower-cases ASCII.
 std::string to_lower(std::string_view text);
 

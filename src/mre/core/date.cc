@@ -75,7 +75,8 @@ std::optional<Date> Date::parse(std::string_view text) {
       !parse_digits(text.substr(8, 2), d)) {
     return std::nullopt;
   }
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
+  // Year 0000 does not exist in the calendar people write dates in (1 BC is followed by AD 1).
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
   return Date(days_from_civil(y, m, d));
 }
 

@@ -19,7 +19,8 @@ class Date {
   // REQUIRES: a valid calendar date (checked; throws InvalidArgument otherwise).
   static Date from_ymd(int year, int month, int day);
   static constexpr Date from_days(std::int32_t days_since_epoch) { return Date(days_since_epoch); }
-  // Strict "YYYY-MM-DD"; nullopt for anything else (including impossible dates like 2023-02-30).
+  // Strict "YYYY-MM-DD"; nullopt for anything else (including impossible dates like 2023-02-30
+  // and year 0000).
   static std::optional<Date> parse(std::string_view text);
 
   constexpr std::int32_t days_since_epoch() const { return days_; }

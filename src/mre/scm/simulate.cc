@@ -399,6 +399,12 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
                           const SimulationConfig& config) {
   if (config.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, "--horizon must be positive (got " + std::to_string(config.horizon) + ")");
   if (config.paths <= 0) throw Error(ErrorCode::kInvalidArgument, "--paths must be positive (got " + std::to_string(config.paths) + ")");
+  if (config.paths > kMaxPaths || config.horizon > kMaxHorizon || config.threads < 0 || config.threads > kMaxThreads) {
+    throw Error(ErrorCode::kInvalidArgument, "paths <= " + std::to_string(kMaxPaths) + ", horizon <= " + std::to_string(kMaxHorizon) +
+                                                 " and threads in [0, " + std::to_string(kMaxThreads) + "] (got " +
+                                                 std::to_string(config.paths) + ", " + std::to_string(config.horizon) + ", " +
+                                                 std::to_string(config.threads) + ")");
+  }
   const auto& g = model.graph;
   const int n = static_cast<int>(g.nodes.size());
   check_arg(start.changes.size() == n && start.levels.size() == n, "start", "needs one change and one level per node");

@@ -38,6 +38,13 @@ struct ShockPool {
   int start_regime = 0;             // the regime on the start day
 };
 
+// The stated limits of a simulation (checked by simulate() and, before any narrowing, by the
+// CLI): memory grows with paths (about 40 bytes x nodes per path plus the fan buffers: 10^6
+// paths of 10 nodes take about 0.5 GB) and the stored fans with horizon x nodes.
+inline constexpr int kMaxPaths = 1'000'000;
+inline constexpr int kMaxHorizon = 12'600;  // 50 years of business days
+inline constexpr int kMaxThreads = 1'024;
+
 struct SimulationConfig {
   int horizon = 250;         // days after the start
   int paths = 10000;

@@ -38,10 +38,12 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
     }
     const std::string_view date_text = row.fields[date_column];
     // Accept a timestamp whose date part is ISO ("2024-01-05 00:00:00").
-    const auto date = Date::parse(date_text.substr(0, std::min<std::size_t>(date_text.size(), 10)));
-    if (!date || (date_text.size() > 10 && date_text[10] != ' ' && date_text[10] != 'T')) {
-      fail(reader, row.line, "field '" + date_name + "': cannot parse date '" +
-                                 std::string(date_text) + "' (expected YYYY-MM-DD)");
+    // Accept a timestamp whose date part is ISO ("2024-01-05 00:00:00"), nothing else after it
+    // ("2030-01-01 garbage" is refused).
+    const auto date = parse_date_field(date_text);
+    if (!date) {
+      fail(reader, row.line, "field '" + date_name + "': cannot parse date " + quote_field(date_text) +
+                                 " (expected YYYY-MM-DD, optionally followed by a time HH:MM[:SS[.ffffff]][Z])");
     }
     if (previous) {
       if (*date == *previous) {
@@ -60,8 +62,8 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
       if (is_missing_token(field)) continue;
       const auto value = parse_double(field);
       if (!value) {
-        fail(reader, row.line, "field '" + reader.header()[value_columns[k]] + "': '" +
-                                   std::string(field) + "' is not a finite number");
+        fail(reader, row.line, "field '" + reader.header()[value_columns[k]] + "': " + quote_field(field) +
+                                   " is not a finite number");
       }
       dates[k].push_back(*date);
       values[k].push_back(*value);

@@ -1,6 +1,8 @@
 // See http.h.
 #include "mre/sources/http.h"
 
+#include "mre/core/atomic_file.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -178,7 +180,7 @@ HttpResponse HttpClient::get(const std::string& url) {
   if (!cache_dir_.empty() && r.status >= 200 && r.status < 300) {
     std::filesystem::create_directories(cache_dir_);
     const std::string name = cache_name(url);
-    std::ofstream(cache_dir_ / name, std::ios::binary) << r.body;
+    write_file_atomically(cache_dir_ / name, r.body);
     std::ofstream(cache_dir_ / "index.tsv", std::ios::app) << name << "\t" << redact_url(url) << "\n";
   }
   return r;

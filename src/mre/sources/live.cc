@@ -75,6 +75,24 @@ Date parse_date(const std::string& text, const std::string& what) {
   return *d;
 }
 
+// Days since 1970-01-01 of the plausible range's ends (see PlausibleDates in live.h).
+std::int64_t earliest_day() { return Date::from_ymd(1800, 1, 1).days_since_epoch(); }
+std::int64_t latest_day() {
+  return static_cast<std::int64_t>(std::time(nullptr)) / 86400 + kMaxDaysInFuture;
+}
+
+// An observation dated `day` (days since the epoch, not yet narrowed to a Date) from `what`:
+// DataError outside [1800-01-01, today + kMaxDaysInFuture], so nothing of the series is stored.
+Date plausible_date(std::int64_t day, const std::string& what, const std::string& shown) {
+  if (day < earliest_day() || day > latest_day()) {
+    fail(what, "observation date " + shown + " is outside the plausible range 1800-01-01 .. " +
+                   Date::from_days(static_cast<std::int32_t>(latest_day())).iso() + " (today + " +
+                   std::to_string(kMaxDaysInFuture) + " days): the response is corrupt; nothing of this series was stored");
+  }
+  return Date::from_days(static_cast<std::int32_t>(day));
+}
+Date plausible_date(Date d, const std::string& what) { return plausible_date(d.days_since_epoch(), what, d.iso()); }
+
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;
@@ -132,7 +150,7 @@ FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const st
         } catch (const std::exception&) {
           fail(what, "value '" + value + "' is not a number");
         }
-        const Date date = parse_date(o.at("date").get<std::string>(), what);
+        const Date date = plausible_date(parse_date(o.at("date").get<std::string>(), what), what);
         if (vintages) out.vintages.push_back({date, v, parse_date(o.at("realtime_start").get<std::string>(), what)});
         if (!vintages || o.at("realtime_end").get<std::string>() == "9999-12-31") current[date] = v;
       }
@@ -176,8 +194,17 @@ TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const s
       if ((*prices)[i].is_null()) continue;
       const double v = (*prices)[i].get<double>();
       if (!std::isfinite(v)) continue;
-      const std::int64_t local = stamps[i].get<std::int64_t>() + gmtoffset;
-      const Date d = Date::from_days(static_cast<std::int32_t>(local >= 0 ? local / 86400 : (local - 86399) / 86400));
+      const std::int64_t stamp = stamps[i].get<std::int64_t>();
+      // Checked before any arithmetic or narrowing: a corrupt stamp may be near INT64_MAX.
+      constexpr std::int64_t kLimit = std::int64_t{1} << 50;
+      if (stamp < -kLimit || stamp > kLimit || gmtoffset < -86400 || gmtoffset > 86400) {
+        fail(what, "timestamp " + std::to_string(stamp) + " (gmtoffset " + std::to_string(gmtoffset) +
+                       ") is outside the plausible range: the response is corrupt; nothing of this series was stored");
+      }
+      const std::int64_t local = stamp + gmtoffset;
+      const std::int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+      const Date d = plausible_date(day, what, "of timestamp " + std::to_string(stamp) + " (about year " +
+                                                       std::to_string(1970 + static_cast<std::int64_t>(static_cast<double>(day) / 365.2425)) + ")");
       if (d >= from) rows[d] = v;
     }
   } catch (const json::exception& e) {
@@ -204,7 +231,7 @@ TimeSeries fetch_worldbank(HttpClient& http, const LiveEndpoints& endpoints, con
       for (const auto& o : j[1]) {
         if (o.at("value").is_null()) continue;
         const std::string year = o.at("date").get<std::string>();
-        const Date d = parse_date(year + "-12-31", what);
+        const Date d = plausible_date(parse_date(year + "-12-31", what), what);
         rows[d] = o.at("value").get<double>();
       }
     } catch (const json::exception& e) {

@@ -17,6 +17,11 @@
 
 namespace mre::sources {
 
+// Observations dated before 1800-01-01 or more than kMaxDaysInFuture days after the ingest
+// (the machine's clock) are a corrupt response: the fetch fails with DataError naming the
+// series and the date, so the ingest reports that series as failed and stores none of it.
+inline constexpr int kMaxDaysInFuture = 7;
+
 struct LiveEndpoints {
   std::string fred = "https://api.stlouisfed.org/fred";
   std::string yahoo = "https://query1.finance.yahoo.com";

@@ -45,6 +45,9 @@ Universe load_universe(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) {
     throw Error(ErrorCode::kIoError, path.string() + ": universe file does not exist");
   }
+  if (std::filesystem::is_directory(path)) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": is a directory, not a universe file (--universe)");
+  }
   YAML::Node root;
   try {
     root = YAML::LoadFile(path.string());

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
 #include "mre/codec/classifier_json.h"
+#include "mre/core/atomic_file.h"
 #include "mre/core/check.h"
 #include "mre/core/csv.h"
 #include "mre/core/date.h"
@@ -110,8 +112,8 @@ TrainingData training_from_csv(const std::filesystem::path& path, const TrainOpt
       }
       const auto v = parse_double(field);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where + "column " + hier::mr_ds_01_indicators()[i] + ": '" +
-                                               std::string(field) + "' is not a finite number");
+        throw Error(ErrorCode::kDataError, where + "column " + hier::mr_ds_01_indicators()[i] + ": " +
+                                               quote_field(field) + " is not a finite number");
       }
       flat.push_back(*v);
     }
@@ -261,7 +263,7 @@ void append_csv_field(std::string& out, std::string_view field) {
 
 }  // namespace
 
-ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
+ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
   only_keys(path, root, {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types"}, "");
   ClassifierSpec spec;
@@ -283,6 +285,9 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
   spec.canonical_text = canonical(spec);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
+} catch (const YAML::Exception& e) {
+  // A node used as the wrong kind where no check above caught it: still a named input error.
+  detail::rethrow_yaml_error(path, e, "classifier spec");
 }
 
 std::optional<std::int64_t> timestamp_key(std::string_view text) {
@@ -612,29 +617,17 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
   const auto columns = indicator_columns(reader);
   const auto instrument_column = reader.find_column("instrument_type");
   const hier::Classifier classifier(model);
-  // Written to a temporary file beside the output, renamed at the end: an error leaves no
-  // partial output (and an existing file at `output` untouched).
-  const std::filesystem::path temporary =
-      output.string() + ".partial-" + std::to_string(static_cast<long>(::getpid()));
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) throw Error(ErrorCode::kIoError, output.string() + ": cannot write");
-  struct Cleanup {
-    std::FILE*& file;
-    const std::filesystem::path& path;
-    bool keep = false;
-    ~Cleanup() {
-      if (file) std::fclose(file);
-      if (!keep) {
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-      }
-    }
-  } cleanup{file, temporary};
+  // Written through AtomicFileWriter (a temporary file beside the output, fsync, rename): an error
+  // leaves no partial output and an existing file at `output` untouched. "-" streams to stdout.
+  std::optional<AtomicFileWriter> writer;
+  if (!is_stdout_target(output.string())) writer.emplace(output);
   std::string buffer;
   buffer.reserve(1 << 20);
   const auto flush = [&] {
-    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
-      throw Error(ErrorCode::kIoError, output.string() + ": write failed");
+    if (writer) {
+      writer->write(buffer);
+    } else if (std::fwrite(buffer.data(), 1, buffer.size(), stdout) != buffer.size()) {
+      throw Error(ErrorCode::kIoError, "standard output: write failed");
     }
     buffer.clear();
   };
@@ -668,20 +661,20 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     }
     const auto key = timestamp_key(row.fields[ts]);
     if (!key) {
-      throw Error(ErrorCode::kDataError, where() + "timestamp '" + std::string(row.fields[ts]) +
-                                             "' is not an ISO date or time");
+      throw Error(ErrorCode::kDataError, where() + "timestamp " + quote_field(row.fields[ts]) +
+                                             " is not an ISO date or time");
     }
     if (last_key && *key < *last_key) {
-      throw Error(ErrorCode::kDataError, where() + "timestamp " + std::string(row.fields[ts]) +
+      throw Error(ErrorCode::kDataError, where() + "timestamp " + quote_field(row.fields[ts]) +
                                              " is earlier than the previous row's: the file must be sorted by time "
                                              "(MR-IMPL-06)");
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto v = parse_double(row.fields[columns[i]]);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": '" +
-                                               std::string(row.fields[columns[i]]) +
-                                               "' is not a finite number (every indicator is required)");
+        throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": " +
+                                               quote_field(row.fields[columns[i]]) +
+                                               " is not a finite number (every indicator is required)");
       }
       values[i] = *v;
     }
@@ -690,8 +683,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
       instrument = row.fields[*instrument_column];
       if (!instrument.empty() &&
           std::find(instrument_types.begin(), instrument_types.end(), instrument) == instrument_types.end()) {
-        throw Error(ErrorCode::kDataError, where() + "unknown instrument_type '" + std::string(instrument) +
-                                               "' (known: " + store::join_names(instrument_types) + ")");
+        throw Error(ErrorCode::kDataError, where() + "unknown instrument_type " + quote_field(instrument) +
+                                               " (known: " + store::join_names(instrument_types) + ")");
       }
     }
     const bool same_time = last_key && *key == *last_key;
@@ -733,15 +726,11 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     if (buffer.size() >= (1 << 20) - 4096) flush();
   }
   flush();
-  if (std::fclose(file) != 0) {
-    file = nullptr;
-    throw Error(ErrorCode::kIoError, output.string() + ": write failed");
+  if (writer) {
+    writer->commit();
+  } else if (std::fflush(stdout) != 0) {
+    throw Error(ErrorCode::kIoError, "standard output: write failed");
   }
-  file = nullptr;
-  std::error_code ec;
-  std::filesystem::rename(temporary, output, ec);
-  if (ec) throw Error(ErrorCode::kIoError, output.string() + ": cannot rename the finished file (" + ec.message() + ")");
-  cleanup.keep = true;
   return report;
 }
 

@@ -49,7 +49,7 @@ std::string canonical(const RegimeSpec& s) {
 
 }  // namespace
 
-RegimeSpec load_regime_spec(const std::filesystem::path& path) {
+RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "regime spec");
   only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "rules"}, "");
   RegimeSpec spec;
@@ -112,6 +112,9 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) {
   spec.canonical_text = canonical(spec);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
+} catch (const YAML::Exception& e) {
+  // A node used as the wrong kind where no check above caught it: still a named input error.
+  detail::rethrow_yaml_error(path, e, "regime spec");
 }
 
 DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options) {

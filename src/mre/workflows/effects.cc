@@ -12,6 +12,7 @@
 
 #include "mre/causal/learners.h"
 #include "mre/codec/classifier_json.h"
+#include "mre/core/atomic_file.h"
 #include "mre/core/csv.h"
 #include "mre/core/error.h"
 #include "mre/store/revisions.h"
@@ -63,7 +64,7 @@ const std::vector<double>& column(const Panel& panel, const std::string& name, c
 
 }  // namespace
 
-EffectsSpec load_effects_spec(const std::filesystem::path& path) {
+EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "effects spec");
   only_keys(path, root,
             {"name", "description", "feature_set", "regimes", "treatments", "outcomes", "horizons", "controls", "lags",
@@ -110,6 +111,9 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) {
   spec.canonical_text = canonical(spec);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
+} catch (const YAML::Exception& e) {
+  // A node used as the wrong kind where no check above caught it: still a named input error.
+  detail::rethrow_yaml_error(path, e, "effects spec");
 }
 
 EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec) {
@@ -266,12 +270,12 @@ EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string
     const std::string where = reader.name() + ":" + std::to_string(row.line) + ": ";
     if (row.fields.size() != reader.header().size()) throw Error(ErrorCode::kDataError, where + "wrong number of fields");
     const auto date = Date::parse(row.fields[0]);
-    if (!date) throw Error(ErrorCode::kDataError, where + "first column: '" + std::string(row.fields[0]) + "' is not a YYYY-MM-DD date");
+    if (!date) throw Error(ErrorCode::kDataError, where + "first column: " + quote_field(row.fields[0]) + " is not a YYYY-MM-DD date");
     const auto number = [&](std::size_t c) {
       const auto v = parse_double(row.fields[c]);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where + "column " + reader.header()[c] + ": '" + std::string(row.fields[c]) +
-                                               "' is not a finite number");
+        throw Error(ErrorCode::kDataError, where + "column " + reader.header()[c] + ": " + quote_field(row.fields[c]) +
+                                               " is not a finite number");
       }
       return *v;
     };
@@ -672,7 +676,17 @@ std::size_t export_panels(const store::Store& store, const std::filesystem::path
                           const std::filesystem::path& directory) {
   const auto spec = load_effects_spec(spec_path);
   const EffectsSource source = load_effects_source(store, spec);
-  std::filesystem::create_directories(directory);
+  std::error_code status_error;
+  const auto status = std::filesystem::symlink_status(directory, status_error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--out: " + directory.string() + " exists and is not a directory (export-panels writes one CSV per cell into a directory)");
+  }
+  std::error_code create_error;
+  std::filesystem::create_directories(directory, create_error);
+  if (create_error) {
+    throw Error(ErrorCode::kIoError, "--out: cannot create the directory " + directory.string() + ": " + create_error.message());
+  }
   std::size_t files = 0;
   for (const auto& treatment : spec.treatments) {
     for (const auto& [outcome, o] : spec.outcomes) {
@@ -693,12 +707,7 @@ std::size_t export_panels(const store::Store& store, const std::filesystem::path
           text += "\n";
         }
         const auto path = directory / (treatment + "__" + outcome + "__" + std::to_string(h) + ".csv");
-        std::FILE* f = std::fopen(path.c_str(), "wb");
-        if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
-          if (f) std::fclose(f);
-          throw Error(ErrorCode::kIoError, path.string() + ": cannot write");
-        }
-        std::fclose(f);
+        write_file_atomically(path, text);  // checked, fsynced, renamed: never half a file
         ++files;
       }
     }

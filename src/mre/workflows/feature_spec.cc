@@ -205,7 +205,7 @@ std::string canonical_spec_text(const features::FeatureSetSpec& spec) {
   return out;
 }
 
-LoadedSpec load_feature_spec(const std::filesystem::path& path) {
+LoadedSpec load_feature_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "feature spec");
   const Context ctx{path.string()};
   LoadedSpec loaded;
@@ -276,6 +276,9 @@ LoadedSpec load_feature_spec(const std::filesystem::path& path) {
   loaded.canonical_text = canonical_spec_text(spec);
   loaded.hash = fnv1a_hex(loaded.canonical_text);
   return loaded;
+} catch (const YAML::Exception& e) {
+  // A node used as the wrong kind where no check above caught it: still a named input error.
+  detail::rethrow_yaml_error(path, e, "feature spec");
 }
 
 }  // namespace mre::workflows

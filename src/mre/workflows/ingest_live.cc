@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <set>
@@ -95,6 +96,17 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
       r.start = options.since;
     } else if (const auto it = last_stored.find(spec.ticker); it != last_stored.end()) {
       r.start = it->second + (-overlap_days(std::string(sources::frequency_name(spec.frequency))));
+    }
+    if (const auto it = last_stored.find(spec.ticker);
+        !options.since && it != last_stored.end() &&
+        it->second.days_since_epoch() > std::time(nullptr) / 86400 + sources::kMaxDaysInFuture) {
+      // An earlier bad ingest stored a future date: fetching from there would return nothing
+      // and look like success.
+      r.error = "the store's last date for " + spec.ticker + " is " + it->second.iso() +
+                ", in the future (a corrupt earlier ingest?): nothing fetched; see 'mre series list', and ingest "
+                "with --since to refetch";
+      report.series.push_back(r);
+      continue;
     }
     auto& client = clients[spec.source];
     if (!client) client = client_for(transport, spec.source, options.cache_dir, options.replay_dir);

@@ -18,6 +18,8 @@ namespace mre::workflows {
 namespace {
 
 std::string read_text(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::kInvalidArgument, path.string() + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIoError, path.string() + ": cannot open file");
   std::ostringstream ss;
@@ -60,8 +62,8 @@ FeatureTable read_feature_csv(const std::filesystem::path& path) {
                                              std::to_string(row.fields.size()));
     }
     const auto text = row.fields[0];
-    const auto date = Date::parse(text.substr(0, std::min<std::size_t>(10, text.size())));
-    if (!date) throw Error(ErrorCode::kDataError, where + "cannot parse date '" + std::string(text) + "'");
+    const auto date = parse_date_field(text);
+    if (!date) throw Error(ErrorCode::kDataError, where + "cannot parse date " + quote_field(text));
     if (!table.dates.empty() && !(table.dates.back() < *date)) {
       throw Error(ErrorCode::kDataError, where + "date " + date->iso() + " does not come after " +
                                              table.dates.back().iso() + " (rows must be sorted, no duplicates)");
@@ -74,8 +76,8 @@ FeatureTable read_feature_csv(const std::filesystem::path& path) {
       }
       const auto v = parse_double(row.fields[c]);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where + "column '" + header[c] + "': '" + std::string(row.fields[c]) +
-                                               "' is not a finite number");
+        throw Error(ErrorCode::kDataError, where + "column '" + header[c] + "': " + quote_field(row.fields[c]) +
+                                               " is not a finite number");
       }
       values.push_back(*v);
     }

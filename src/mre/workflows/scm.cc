@@ -70,7 +70,7 @@ std::filesystem::path default_scm_spec_path() {
   return sources::default_universe_path().parent_path() / "scm" / "policy_transmission.yml";
 }
 
-ScmSpec load_scm_spec(const std::filesystem::path& path) {
+ScmSpec load_scm_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "scm spec");
   only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios"}, "");
   ScmSpec spec;
@@ -137,13 +137,14 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) {
   }
   if (const auto& s = root["shocks"]) {
     only_keys(path, s, {"regimes", "regime_seed", "mean_block"}, "shocks: ");
-    if (s["regimes"]) spec.regimes = scalar<int>(path, s["regimes"], "regimes");
+    if (s["regimes"]) spec.regimes = detail::count_in_range(path, s["regimes"], "regimes", regimes::hmm::kMinStates, regimes::hmm::kMaxStates);
     if (spec.regimes < 2) fail(path, s["regimes"], "shocks: 'regimes' must be at least 2");
     if (s["regime_seed"]) spec.regime_seed = scalar<std::uint64_t>(path, s["regime_seed"], "regime_seed");
     if (s["mean_block"]) spec.mean_block = scalar<double>(path, s["mean_block"], "mean_block");
     if (!(spec.mean_block >= 1.0)) fail(path, s["mean_block"], "shocks: 'mean_block' must be at least 1 day");
   }
   if (const auto& sc = root["scenarios"]) {
+    if (!sc.IsNull()) detail::require_sequence(path, sc, "scenarios");
     for (const auto& n : sc) {
       only_keys(path, n, {"name", "description", "do"}, "scenarios: ");
       ScmScenarioSpec s;
@@ -165,6 +166,9 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) {
   spec.canonical_text = canonical(spec);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
+} catch (const YAML::Exception& e) {
+  // A node used as the wrong kind where no check above caught it: still a named input error.
+  detail::rethrow_yaml_error(path, e, "scm spec");
 }
 
 DoExpression parse_do(const std::string& text) {

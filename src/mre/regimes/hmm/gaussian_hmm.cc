@@ -207,7 +207,8 @@ struct EmState {
 };
 
 void check_data(const Matrix& data, int n_states) {
-  check_arg(n_states >= 2, "n_states", "must be >= 2 (got " + std::to_string(n_states) + ")");
+  check_arg(n_states >= kMinStates && n_states <= kMaxStates, "n_states",
+            "must be in [" + std::to_string(kMinStates) + ", " + std::to_string(kMaxStates) + "] (got " + std::to_string(n_states) + ")");
   check_arg(data.rows() >= 1 && data.cols() >= 1, "data", "must have at least one row and one column");
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     bool any = false;

@@ -19,6 +19,11 @@ std::string covariance_name(CovarianceType type);  // full | diag | spherical | 
 // Throws InvalidArgument naming the parameter for anything else.
 CovarianceType parse_covariance(const std::string& name);
 
+// The range of n_states accepted from users (specs, the CLI): two at least, and the EM's
+// K x K work and memory make more than 64 unreasonable for monthly macro data.
+inline constexpr int kMinStates = 2;
+inline constexpr int kMaxStates = 64;
+
 struct GaussianHmmConfig {
   int n_states = 6;                                  // MR-BR-02: six global macro regimes
   CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance

@@ -17,7 +17,7 @@ void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h, 
   std::vector<std::string> keys = {"covariance", "n_iter", "tol", "n_init", "seed", "min_covar"};
   if (allow_n_states) keys.insert(keys.begin(), "n_states");
   only_keys(path, h, keys, "hmm: ");
-  if (allow_n_states && h["n_states"]) config.n_states = scalar<int>(path, h["n_states"], "n_states");
+  if (allow_n_states && h["n_states"]) config.n_states = count_in_range(path, h["n_states"], "n_states", regimes::hmm::kMinStates, regimes::hmm::kMaxStates);
   if (h["covariance"]) {
     try {
       config.covariance = regimes::hmm::parse_covariance(h["covariance"].Scalar());
@@ -25,9 +25,9 @@ void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h, 
       fail(path, h["covariance"], e.what());
     }
   }
-  if (h["n_iter"]) config.n_iter = scalar<int>(path, h["n_iter"], "n_iter");
+  if (h["n_iter"]) config.n_iter = count_in_range(path, h["n_iter"], "n_iter", 1, 1'000'000);
   if (h["tol"]) config.tol = scalar<double>(path, h["tol"], "tol");
-  if (h["n_init"]) config.n_init = scalar<int>(path, h["n_init"], "n_init");
+  if (h["n_init"]) config.n_init = count_in_range(path, h["n_init"], "n_init", 1, 1'000);
   if (h["seed"]) config.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
   if (h["min_covar"]) config.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
 }

@@ -4,20 +4,103 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "mre/core/error.h"
 
 namespace mre::workflows::detail {
 
+std::size_t yaml_nesting_depth(std::string_view text, std::size_t* deepest_line, std::size_t stop_above) {
+  std::vector<std::size_t> block;  // the indentation columns of the open block levels
+  std::size_t flow = 0;            // open [ and { (flow collections may span lines)
+  std::size_t deepest = 0;
+  std::size_t base = 0;            // the block levels of the line a flow collection opened on
+  std::size_t line_number = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_number;
+    std::size_t i = 0;
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i == line.size() || line[i] == '#' || line[i] == '\r') continue;  // blank or comment
+    std::size_t levels = 0;
+    if (flow == 0) {
+      while (!block.empty() && block.back() >= i) block.pop_back();
+      block.push_back(i);
+      // "- - x": each dash opens one more level, its content two columns on.
+      while (i + 1 < line.size() && line[i] == '-' && (line[i + 1] == ' ' || line[i + 1] == '\t')) {
+        i += 2;
+        while (i < line.size() && line[i] == ' ') ++i;
+        ++levels;
+      }
+      levels += block.size();
+      base = levels;
+    }
+    levels = base;
+    char quote = 0;
+    for (; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '#' && (i == 0 || line[i - 1] == ' ')) {
+        break;
+      } else if (c == '[' || c == '{') {
+        ++flow;
+      } else if ((c == ']' || c == '}') && flow > 0) {
+        --flow;
+      }
+      if (levels + flow > deepest) {
+        deepest = levels + flow;
+        if (deepest_line) *deepest_line = line_number;
+        if (deepest > stop_above) return deepest;
+      }
+    }
+    if (levels > deepest) {
+      deepest = levels;
+      if (deepest_line) *deepest_line = line_number;
+      if (deepest > stop_above) return deepest;
+    }
+    if (end == text.size()) break;
+  }
+  return deepest;
+}
+
 YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view what) {
-  if (!std::filesystem::exists(path)) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
     throw Error(ErrorCode::kIoError, path.string() + ": " + std::string(what) + " does not exist");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": " + std::string(what) + " is not a regular file");
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxSpecBytes) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": " + std::string(what) + " is larger than " +
+                                                 std::to_string(kMaxSpecBytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw Error(ErrorCode::kIoError, path.string() + ": cannot read the " + std::string(what));
+  // Checked before yaml-cpp sees the text: its parser and node copies recurse per level.
+  std::size_t line = 0;
+  if (const auto depth = yaml_nesting_depth(text, &line, kMaxSpecDepth); depth > kMaxSpecDepth) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(line) + ": " + std::string(what) +
+                                                 " nested more than " + std::to_string(kMaxSpecDepth) + " levels deep");
   }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path.string());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
@@ -45,12 +128,60 @@ template std::string scalar<std::string>(const std::filesystem::path&, const YAM
 template std::vector<std::string> scalar<std::vector<std::string>>(const std::filesystem::path&, const YAML::Node&,
                                                                     const std::string&);
 
+std::string describe_node(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsScalar()) {
+    std::string text = node.Scalar();
+    if (text.size() > 60) text = text.substr(0, 60) + "...";
+    return "the value '" + text + "'";
+  }
+  if (node.IsSequence()) return "a list";
+  return "a mapping";
+}
+
 void only_keys(const std::filesystem::path& path, const YAML::Node& node, const std::vector<std::string>& keys,
                const std::string& where) {
+  if (node.IsNull()) return;  // "section:" with nothing under it: every key takes its default
+  if (!node.IsMap()) {
+    std::string known;
+    for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
+    std::string section = where;
+    while (!section.empty() && (section.back() == ' ' || section.back() == ':')) section.pop_back();
+    fail(path, node, (section.empty() ? std::string("expected") : "'" + section + "': expected") +
+                         " a mapping with keys among " + known + ", got " + describe_node(node));
+  }
   for (const auto& item : node) {
     const std::string key = item.first.Scalar();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) fail(path, item.first, where + "unknown key '" + key + "'");
   }
+}
+
+void require_sequence(const std::filesystem::path& path, const YAML::Node& node, const std::string& key) {
+  if (!node.IsSequence()) fail(path, node, "'" + key + "': expected a list, got " + describe_node(node));
+}
+
+int count_in_range(const std::filesystem::path& path, const YAML::Node& node, const std::string& key, int lo, int hi) {
+  // Read as 64 bits first so a value beyond int is named rather than wrapped or refused as a type.
+  long long value = 0;
+  try {
+    value = node.as<long long>();
+  } catch (const YAML::Exception&) {
+    fail(path, node, "'" + key + "' must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                         describe_node(node));
+  }
+  if (value < lo || value > hi) {
+    fail(path, node, "'" + key + "' must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                         std::to_string(value));
+  }
+  return static_cast<int>(value);
+}
+
+void rethrow_yaml_error(const std::filesystem::path& path, const std::exception& e, std::string_view what) {
+  if (const auto* y = dynamic_cast<const YAML::Exception*>(&e)) {
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(y->mark.line + 1) + ": " + std::string(what) +
+                                                 ": unexpected structure (" + y->msg + ")");
+  }
+  throw;
 }
 
 }  // namespace mre::workflows::detail

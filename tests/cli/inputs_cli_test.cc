@@ -1,0 +1,258 @@
+// Clear errors instead of "internal error" (issue 26): specs with a scalar where a section is
+// expected, n_states out of [2, 64], counts past their stated limits, deep YAML, a directory as
+// --path, wrong JSON types in a --model file, and the CSV reader's strictness. Each exits 1 or 2
+// naming the file, key or option and the value, and leaves the store's checksum unchanged.
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace mre::testing {
+namespace {
+
+// A store with a little data, and its checksum before the bad inputs.
+struct Store {
+  TempDir dir;
+  std::string db;
+  std::string checksum;
+  Store() {
+    db = (dir / "s.db").string();
+    const auto r = run_mre({"ingest", "--db", db, "--tickers", "DGS10,DGS3MO"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    checksum = sum();
+  }
+  std::string sum() const {
+    const auto r = run_mre({"db", "checksum", "--db", db});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+};
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;  // "SPEC" is replaced by the spec file, "DB" by the store
+  std::string spec;               // the spec file's text (may be empty)
+  int exit_code;
+  std::vector<std::string> messages;  // each must appear on stderr; "SPEC" replaced
+};
+
+std::string replaced(std::string text, const std::string& spec, const std::string& db) {
+  for (auto at = text.find("SPEC"); at != std::string::npos; at = text.find("SPEC", at + spec.size())) text.replace(at, 4, spec);
+  for (auto at = text.find("DB"); at != std::string::npos; at = text.find("DB", at + db.size())) text.replace(at, 2, db);
+  return text;
+}
+
+void expect_clear_error(const Store& store, const BadInput& input) {
+  SCOPED_TRACE(input.name);
+  const auto spec = (store.dir / (input.name + ".yml")).string();
+  if (!input.spec.empty()) write_file(spec, input.spec);
+  std::vector<std::string> args;
+  for (const auto& a : input.args) args.push_back(replaced(a, spec, store.db));
+  const auto r = run_mre(args);
+  EXPECT_EQ(r.exit_code, input.exit_code) << r.err;
+  EXPECT_FALSE(contains(r.err, "internal error")) << r.err;
+  for (const auto& m : input.messages) EXPECT_TRUE(contains(r.err, replaced(m, spec, store.db))) << r.err;
+  EXPECT_EQ(store.sum(), store.checksum);  // nothing stored
+}
+
+const char* kRegimeSpec =
+    "name: r\nmethod: hmm\nfeature_set: macro_ltv\n";
+const char* kScmHead =
+    "name: s\nnodes:\n  - {node: EFFR, series: EFFR}\n  - {node: DGS10, series: DGS10, parents: [EFFR]}\n";
+
+TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
+  Store store;
+  const std::vector<BadInput> inputs = {
+      {"feature_ops_scalar",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+       "name: f\nfrequency: month_end\nfeatures:\n  - {name: a, inputs: [DGS10], ops: 3}\n",
+       1,
+       {"SPEC:4: feature 'a': 'ops' must be a list"}},
+      {"regime_hmm_scalar",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       std::string(kRegimeSpec) + "hmm: 3\n",
+       1,
+       {"SPEC:4: 'hmm': expected a mapping with keys among n_states, covariance", "got the value '3'"}},
+      {"regime_walk_forward_scalar",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       std::string(kRegimeSpec) + "walk_forward: 5\n",
+       1,
+       {"SPEC:4: 'walk_forward': expected a mapping", "got the value '5'"}},
+      {"regime_rules_condition_scalar",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       "name: r\nmethod: rules\nfeature_set: macro_ltv\nrules:\n  calm: [3]\n",
+       1,
+       {"SPEC:5: 'regime 'calm'': expected a mapping with keys among feature, direction, threshold, scale, got the value '3'"}},
+      {"classifier_hmm_scalar",
+       {"classify", "train", "--db", "DB", "--spec", "SPEC", "--version", "C"},
+       "name: c\nhmm: full\n",
+       1,
+       {"SPEC:2: 'hmm': expected a mapping with keys among covariance", "got the value 'full'"}},
+      {"effects_outcome_list",
+       {"effects", "run", "--db", "DB", "--spec", "SPEC", "--version", "E"},
+       "name: e\ntreatments: [fed_shock]\noutcomes:\n  sp500: [1, 2]\nhorizons: [1]\n",
+       1,
+       {"SPEC:4: 'outcomes': expected a mapping with keys among feature, kind, got a list"}},
+      {"scm_shocks_scalar",
+       {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
+       std::string(kScmHead) + "shocks: 3\n",
+       1,
+       {"SPEC:5: 'shocks': expected a mapping with keys among regimes, regime_seed, mean_block, got the value '3'"}},
+      {"scm_scenario_scalar",
+       {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
+       std::string(kScmHead) + "scenarios: [3]\n",
+       1,
+       {"SPEC:5: 'scenarios': expected a mapping with keys among name, description, do, got the value '3'"}},
+      {"scm_level_scalar",
+       {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
+       "name: s\nnodes:\n  - {node: EFFR, series: EFFR, level: 2}\n",
+       1,
+       {"SPEC:3: 'node 'EFFR' level': expected a mapping with keys among offset, factor, got the value '2'"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+}
+
+TEST(InputsCli, StatesOutsideTwoToSixtyFourAreNamedWithTheirValue) {
+  Store store;
+  const std::vector<BadInput> inputs = {
+      {"n_states_million",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       std::string(kRegimeSpec) + "hmm: {n_states: 1000000}\n",
+       1,
+       {"SPEC:4: 'n_states' must be in [2, 64], got 1000000"}},
+      {"n_states_1e6",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       std::string(kRegimeSpec) + "hmm: {n_states: 1e6}\n",
+       1,
+       {"SPEC:4: 'n_states' must be a whole number in [2, 64], got the value '1e6'"}},
+      {"n_states_negative",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+       std::string(kRegimeSpec) + "hmm: {n_states: -3}\n",
+       1,
+       {"SPEC:4: 'n_states' must be in [2, 64], got -3"}},
+      {"scm_regimes_huge",
+       {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
+       std::string(kScmHead) + "shocks: {regimes: 4294967297}\n",
+       1,
+       {"SPEC:5: 'regimes' must be in [2, 64], got 4294967297"}},
+      {"cli_states_million", {"regimes", "fit", "--data", "DB", "--states", "1000000"}, "", 1,
+       {"--states: 1000000 is outside the limits [2, 64]"}},
+      {"cli_states_negative", {"regimes", "fit", "--data", "DB", "--states", "-3"}, "", 1,
+       {"--states: -3 is outside the limits [2, 64]"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+}
+
+TEST(InputsCli, SimulationCountsAreCheckedBeforeNarrowing) {
+  Store store;
+  const std::vector<BadInput> inputs = {
+      {"paths_int_max", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "2147483647"}, "", 1,
+       {"--paths: 2147483647 is outside the limits [1, 1000000]"}},
+      {"paths_wraps_to_one", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "4294967297"}, "", 1,
+       {"--paths: 4294967297 is outside the limits [1, 1000000]"}},
+      {"horizon_wraps_to_one", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--horizon", "4294967297"}, "", 1,
+       {"--horizon: 4294967297 is outside the limits [1, 12600]"}},
+      {"threads_negative", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--threads", "-1"}, "", 1,
+       {"--threads: -1 is outside the limits [0, 1024]"}},
+      {"paths_beyond_64_bits", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "99999999999999999999"}, "", 1,
+       {"--paths"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+  // The limits are in --help.
+  const auto help = run_mre({"scm", "simulate", "--help"});
+  EXPECT_TRUE(contains(help.out, "Monte Carlo paths, 1 to 1000000")) << help.out;
+  EXPECT_TRUE(contains(help.out, "1 to 12600")) << help.out;
+}
+
+TEST(InputsCli, DeepYamlIsRefusedBeforeParsing) {
+  Store store;
+  const std::string deep = std::string(kRegimeSpec) + "columns: " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
+  expect_clear_error(store, {"deep_regime",
+                             {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
+                             deep,
+                             1,
+                             {"SPEC:4: regime spec nested more than 64 levels deep"}});
+  expect_clear_error(store, {"deep_feature",
+                             {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+                             "name: f\nfeatures: " + std::string(70, '{') + std::string(70, '}') + "\n",
+                             1,
+                             {"SPEC:2: feature spec nested more than 64 levels deep"}});
+}
+
+TEST(InputsCli, ADirectoryAsPathIsNamed) {
+  Store store;
+  std::filesystem::create_directory(store.dir / "d");
+  const auto d = (store.dir / "d").string();
+  expect_clear_error(store, {"path_dir", {"ingest", "--db", "DB", "--source", "csv", "--path", d}, "", 1,
+                             {d + ": is a directory, not a CSV file"}});
+  expect_clear_error(store, {"universe_dir", {"ingest", "--db", "DB", "--universe", d}, "", 1,
+                             {d + ": is a directory, not a universe file"}});
+  expect_clear_error(store, {"spec_dir", {"regimes", "fit", "--db", "DB", "--spec", d, "--version", "R"}, "", 1,
+                             {d + ": regime spec is not a regular file"}});
+  expect_clear_error(store, {"model_dir", {"regimes", "predict", "--model", d, "--data", d}, "", 1,
+                             {d + ": is a directory, not a file"}});
+}
+
+TEST(InputsCli, WrongJsonTypesInAModelFileAreNamed) {
+  Store store;
+  // A valid two-state model, then one field at a time of the wrong type.
+  const std::string good =
+      R"({"model": "gaussian_hmm", "covariance": "diag", "features": ["a"], "initial": [0.5, 0.5],)"
+      R"( "transition": [[0.9, 0.1], [0.1, 0.9]], "means": [[0.0], [1.0]], "covariances": [[[1.0]], [[1.0]]]})";
+  write_file(store.dir / "x.csv", "date,a\n2024-01-01,0.1\n2024-01-02,0.9\n");
+  const auto data = (store.dir / "x.csv").string();
+  const auto model = (store.dir / "m.json").string();
+  write_file(model, good);
+  ASSERT_EQ(run_mre({"regimes", "predict", "--model", model, "--data", data}).exit_code, 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"("covariance": "diag")", R"("covariance": 3)"},
+      {R"("initial": [0.5, 0.5])", R"("initial": "uniform")"},
+      {R"("features": ["a"])", R"("features": [1])"},
+      {R"("model": "gaussian_hmm")", R"("model": 7)"},
+      {R"("initial": [0.5, 0.5])", R"("initial": [0.5, "x"])"},
+      {R"("covariances": [[[1.0]], [[1.0]]])", R"("covariances": 1)"},
+  };
+  const std::vector<std::string> messages = {
+      "m.json: 'covariance' must be a string (got 3)",
+      "m.json: 'initial' must be a list of numbers (got \"uniform\")",
+      "m.json: 'features'[0] must be a string (got 1)",
+      "m.json: not a gaussian_hmm model ('model' is 7)",
+      "m.json: 'initial'[1] must be a number (got \"x\")",
+      "m.json: 'covariances' must be a list of matrices (got 1)",
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    std::string text = good;
+    text.replace(text.find(cases[i].first), cases[i].first.size(), cases[i].second);
+    write_file(model, text);
+    const auto r = run_mre({"regimes", "predict", "--model", model, "--data", data});
+    EXPECT_EQ(r.exit_code, 1) << cases[i].second << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, messages[i])) << r.err;
+  }
+}
+
+TEST(InputsCli, CsvIngestRefusesTrailingTextJunkAfterQuotesAndYearZero) {
+  Store store;
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"date,DGS10\n2030-01-01 garbage,1.0\n", "cannot parse date '2030-01-01 garbage'"},
+      {"date,DGS10\n2024-01-02,\"1.0\"junk\n", ":2: field 2: text 'junk' after the closing quote"},
+      {"date,DGS10\n0000-01-01,1.0\n", "cannot parse date '0000-01-01'"},
+  };
+  for (const auto& [text, message] : files) {
+    write_file(store.dir / "bad.csv", text);
+    const auto r = run_mre({"ingest", "--db", store.db, "--source", "csv", "--path", (store.dir / "bad.csv").string()});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, (store.dir / "bad.csv").string())) << r.err;
+    EXPECT_TRUE(contains(r.err, message)) << r.err;
+    EXPECT_EQ(store.sum(), store.checksum);
+  }
+  // A 50 MB bad field: named, cut at 80 bytes, the store unchanged.
+  write_file(store.dir / "big.csv", "date,DGS10\n2024-01-02," + std::string(50'000'000, '9') + "x\n");
+  const auto r = run_mre({"ingest", "--db", store.db, "--source", "csv", "--path", (store.dir / "big.csv").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 400);
+  EXPECT_LT(r.err.size(), 1000u);
+  EXPECT_TRUE(contains(r.err, "big.csv:2: field 'DGS10': '" + std::string(80, '9') + "...' (50000001 bytes) is not a finite number"))
+      << r.err.substr(0, 400);
+  EXPECT_EQ(store.sum(), store.checksum);
+}
+
+}  // namespace
+}  // namespace mre::testing
