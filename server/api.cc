@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -64,11 +65,45 @@ json parse_body(const httplib::Request& req) {
   }
 }
 
+// httplib's server with its per-connection request loop reachable, for Api::handle_raw.
+class HttpServer : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+};
+
+// A connection held in memory: reads come from the request bytes, writes go to a string.
+class StringStream final : public httplib::Stream {
+ public:
+  explicit StringStream(std::string_view in) : in_(in) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - position_);
+    std::copy_n(in_.data() + position_, n, ptr);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 0; }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 0; }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  bool exhausted() const { return position_ == in_.size(); }
+  std::string& out() { return out_; }
+
+ private:
+  std::string_view in_;
+  size_t position_ = 0;
+  std::string out_;
+};
+
 }  // namespace
 
 struct Api::Impl {
   ServeOptions options;
-  httplib::Server http;
+  HttpServer http;
   int port = 0;
 
   // One read-only connection per server thread, opened on first use and kept: opening a
@@ -342,6 +377,15 @@ int Api::bind() {
 }
 
 void Api::serve() { impl_->http.listen_after_bind(); }
+
+std::string Api::handle_raw(std::string_view request) {
+  StringStream stream(request);
+  bool closed = false;
+  while (!closed && !stream.exhausted()) {
+    if (!impl_->http.process_request(stream, false, closed, [](httplib::Request&) {})) break;
+  }
+  return std::move(stream.out());
+}
 
 void Api::stop() {
   if (impl_) impl_->http.stop();

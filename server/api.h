@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace mre::server {
 
@@ -34,6 +35,10 @@ class Api {
   // Serves until stop() (blocks).
   void serve();
   void stop();
+  // In process, no socket (the fuzz target fuzz/fuzz_http.cc): raw HTTP/1.1 request bytes (one
+  // request or several pipelined) through the same parser, limits, token check and routes as
+  // serve(); returns the raw response bytes. No bind() needed.
+  std::string handle_raw(std::string_view request);
 
  private:
   struct Impl;
