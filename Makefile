@@ -1,6 +1,6 @@
 # The two commands of a fresh machine:
 #   make run   - install what is missing, build (Release), run the whole pipeline into ./mre.db
-#   make test  - install what is missing, build, run every test (ctest)
+#   make test  - install what is missing, build, run every test (ctest), then fuzz for a bounded time
 # Debian packages come through apt-get (with sudo when not root); nothing is downloaded at
 # build time and nothing is vendored.
 
@@ -13,13 +13,18 @@ DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libsqlite3-dev sqlite3 libpq-dev postgresql libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
   libcurl4-openssl-dev libcpp-httplib-dev curl wrk chromium libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
+# Test only: the fuzz build (docs/fuzzing.md). clang 16, not Debian's default clang 14, whose
+# missing __builtin_source_location leaves libstdc++ 12 without std::source_location.
+DEBIAN_PACKAGES += clang-16 libclang-rt-16-dev
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
 ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps build web run test bench clean
+.PHONY: all deps build web run test fuzz bench clean
 
 all: build
 
@@ -51,6 +56,15 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz
+
+# The libFuzzer targets of fuzz/ in their own clang build: each runs FUZZ_SECONDS from its
+# corpus, then its regression inputs are replayed (ctest label fuzz; docs/fuzzing.md).
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-16 \
+	  -DMRE_FUZZ=ON -DMRE_BUILD_TESTS=OFF -DMRE_BUILD_BENCH=OFF -DMRE_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all
+	ctest --test-dir $(FUZZ_BUILD_DIR) -L fuzz --output-on-failure -j $(JOBS)
 
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
@@ -65,4 +79,4 @@ bench: build
 	/usr/bin/python3 bench/effects_bench.py --db $(DB) --build $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)
