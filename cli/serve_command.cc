@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
+#include "mre/store/store.h"
 #include "server/api.h"
 
 namespace mre::cli {
@@ -19,6 +20,9 @@ struct ServeArgs {
   std::string token_file;
   std::string static_dir;
   double time_limit = 60.0;
+  int max_heavy = 0;
+  double request_timeout = 10.0;
+  double read_timeout = 5.0;
 };
 
 server::Api* running = nullptr;
@@ -29,6 +33,9 @@ int serve(const ServeArgs& args) {
   o.bind = args.bind;
   o.port = args.port;
   o.time_limit = args.time_limit;
+  o.max_heavy = args.max_heavy;
+  o.request_timeout = args.request_timeout;
+  o.read_timeout = args.read_timeout;
   o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
@@ -51,7 +58,7 @@ int serve(const ServeArgs& args) {
   running = &api;
   std::signal(SIGINT, [](int) { if (running) running->stop(); });
   std::signal(SIGTERM, [](int) { if (running) running->stop(); });
-  say(fmt::format("serving {} on http://{}:{}/ (API under /api/; Ctrl-C stops)", o.db, args.bind, port));
+  say(fmt::format("serving {} on http://{}:{}/ (API under /api/; Ctrl-C stops)", store::printable_target(o.db), args.bind, port));
   std::fprintf(stdout, "PORT %d\n", port);
   std::fflush(stdout);
   api.serve();
@@ -73,7 +80,12 @@ void register_serve(CLI::App& app, Action& action) {
       "POST /api/classify (one observation, MR-DS-02; the carried state is not advanced),\n"
       "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
       "/api/counterfactual {version, interventions, start, horizon, paths, shocks, seed}.\n"
-      "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/413/422/503.\n"
+      "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/408/413/422/429/503.\n"
+      "Limits: bodies up to 1 MiB, chunked or not (413); JSON nested at most 64 deep and valid\n"
+      "UTF-8 (400); paths 1..100000 and horizon 1..2520 (422 beyond); a whole request (headers\n"
+      "and body) within --request-timeout s, any one read within --read-timeout s (408); at most 32\n"
+      "open connections per client address (503 beyond); at most --max-heavy simulations and\n"
+      "estimates at once (429 beyond); one past --time-limit gets 503 and is cancelled.\n"
       "Narratives are rewritten by an OpenAI-compatible endpoint when MRE_LLM_URL is set.\n"
       "Example:\n"
       "  mre serve --port 8080");
@@ -82,6 +94,15 @@ void register_serve(CLI::App& app, Action& action) {
   cmd->add_option("--port", args->port, "Port (0: any free port, printed)")->capture_default_str();
   cmd->add_option("--token-file", args->token_file, "A file whose first line is the bearer token /api requests must carry");
   cmd->add_option("--time-limit", args->time_limit, "Seconds a simulation or estimate may take (503 beyond)")->capture_default_str();
+  cmd->add_option("--max-heavy", args->max_heavy, "Simulations and estimates running at once (0: the cores, at least 2)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--request-timeout", args->request_timeout, "Seconds a client may take to send one whole request")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--read-timeout", args->read_timeout, "Seconds any one read of a request may wait")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--static", args->static_dir, "The dashboard's built files (default: web/dist of the source tree)");
   cmd->callback([args, &action] { action = [args] { return serve(*args); }; });
 }

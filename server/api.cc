@@ -3,13 +3,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <future>
-#include <thread>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/regimes_json.h"
@@ -23,9 +26,10 @@
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/scm.h"
+#include "server/request_guard.h"
 
 // Last: it is large and its macros must not meet Eigen's headers.
-#include <httplib.h>
+#include "server/hardened_server.h"
 
 namespace mre::server {
 namespace {
@@ -37,17 +41,22 @@ std::string code_name(int status) {
     case 400: return "bad_request";
     case 401: return "unauthorized";
     case 404: return "not_found";
+    case 408: return "request_timeout";
     case 413: return "payload_too_large";
     case 422: return "unprocessable";
+    case 429: return "too_many_requests";
     case 501: return "unsupported";
     case 503: return "unavailable";
     default: return "internal";
   }
 }
 
+// A JSON text that never throws: bytes that are not UTF-8 (an echoed request value) become U+FFFD.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_content(json{{"error", {{"code", code_name(status)}, {"message", message}}}}.dump(), "application/json");
+  res.set_content(dump(json{{"error", {{"code", code_name(status)}, {"message", message}}}}), "application/json");
 }
 
 std::optional<Date> date_param(const httplib::Request& req, const char* name) {
@@ -57,7 +66,17 @@ std::optional<Date> date_param(const httplib::Request& req, const char* name) {
   return d;
 }
 
+bool contains_form(const httplib::Request& req) {
+  return req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+}
+
+constexpr int kMaxJsonDepth = 64;
+constexpr int kMaxEffectHorizon = 60;  // months: POST /api/causal-analysis's horizon
+
+// The body as JSON: its depth and UTF-8 checked over the bytes first (400), so a hostile body
+// never builds a deep DOM; then parsed (400 naming the parse error).
 json parse_body(const httplib::Request& req) {
+  check_json_body(req.body, kMaxJsonDepth);
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& e) {
@@ -65,46 +84,101 @@ json parse_body(const httplib::Request& req) {
   }
 }
 
-// httplib's server with its per-connection request loop reachable, for Api::handle_raw.
-class HttpServer : public httplib::Server {
- public:
-  using httplib::Server::process_request;
+json parse_object_body(const httplib::Request& req) {
+  json body = parse_body(req);
+  if (!body.is_object()) throw Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
+  return body;
+}
+
+const json* field(const json& body, const char* name) {
+  const auto it = body.find(name);
+  return it == body.end() || it->is_null() ? nullptr : &*it;
+}
+
+// An integer field checked on the JSON number itself, before any narrowing: absent -> fallback;
+// not an integer (a string, a fraction, 1e400) -> 400; below `lo` -> 400; above `hi` -> 422
+// (a server limit), each naming the field and the value.
+std::int64_t integer_field(const json& body, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
+  const json* v = field(body, name);
+  if (!v) return fallback;
+  const std::string what = std::string("'") + name + "'";
+  if (v->is_number_unsigned()) {
+    const auto u = v->get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(hi)) {
+      throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) + " on this server (got " + std::to_string(u) + ")");
+    }
+  } else if (!v->is_number_integer()) {
+    throw Error(ErrorCode::kInvalidArgument, what + " must be an integer (got " + dump(*v).substr(0, 40) + ")");
+  }
+  const auto i = v->get<std::int64_t>();
+  if (i < lo) throw Error(ErrorCode::kInvalidArgument, what + " must be at least " + std::to_string(lo) + " (got " + std::to_string(i) + ")");
+  if (i > hi) {
+    throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) + " on this server (got " + std::to_string(i) + ")");
+  }
+  return i;
+}
+
+std::string string_field(const json& body, const char* name, const std::string& fallback) {
+  const json* v = field(body, name);
+  if (!v) return fallback;
+  if (!v->is_string()) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a string");
+  return v->get<std::string>();
+}
+
+double number_field(const json& body, const char* name, double fallback) {
+  const json* v = field(body, name);
+  if (!v) return fallback;
+  if (!v->is_number()) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a number");
+  const double x = v->get<double>();
+  if (!std::isfinite(x)) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be finite");
+  return x;
+}
+
+// Thrown when the heavy requests running are at the cap: 429.
+struct Busy : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
-// A connection held in memory: reads come from the request bytes, writes go to a string.
-class StringStream final : public httplib::Stream {
- public:
-  explicit StringStream(std::string_view in) : in_(in) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const size_t n = std::min(size, in_.size() - position_);
-    std::copy_n(in_.data() + position_, n, ptr);
-    position_ += n;
-    return static_cast<ssize_t>(n);
+// The error shape for whatever a handler throws: mre::Error by CONVENTIONS.md's table, a JSON
+// type error as 400, anything else a generic 500 whose text goes to the log, never to the client
+// (and never into a header).
+void send_exception(httplib::Response& res, std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const Busy& e) {
+    send_error(res, 429, e.what());
+  } catch (const Error& e) {
+    send_error(res, http_status(e.code()), e.what());
+  } catch (const json::exception& e) {
+    send_error(res, 400, std::string("bad request field: ") + e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mre serve: internal error: %s\n", e.what());
+    send_error(res, 500, "internal error (the server's log has the details)");
+  } catch (...) {
+    std::fprintf(stderr, "mre serve: internal error (not a std::exception)\n");
+    send_error(res, 500, "internal error (the server's log has the details)");
   }
-  ssize_t write(const char* ptr, size_t size) override {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 0; }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 0; }
-  socket_t socket() const override { return INVALID_SOCKET; }
-  bool exhausted() const { return position_ == in_.size(); }
-  std::string& out() { return out_; }
+}
 
- private:
-  std::string_view in_;
-  size_t position_ = 0;
-  std::string out_;
-};
+ConnectionLimits limits_of(const ServeOptions& o) {
+  ConnectionLimits l;
+  l.request_seconds = o.request_timeout;
+  l.read_seconds = o.read_timeout;
+  l.max_request_bytes = o.max_body + (64 << 10);
+  l.max_per_peer = o.max_connections_per_peer;
+  l.max_threads = o.max_threads;
+  return l;
+}
 
 }  // namespace
 
 struct Api::Impl {
+  explicit Impl(ServeOptions o) : options(std::move(o)), http(limits_of(options)) {}
   ServeOptions options;
-  HttpServer http;
+  HardenedServer http;
   int port = 0;
+  // Simulations and estimates running (including those past their time limit still stopping).
+  std::shared_ptr<std::atomic<int>> heavy = std::make_shared<std::atomic<int>>(0);
 
   // One read-only connection per server thread, opened on first use and kept: opening a
   // store per request cost more than answering it. Connections see every committed write.
@@ -137,14 +211,26 @@ struct Api::Impl {
   }
 
   // Runs a computation that needs no store on its own thread and waits at most time_limit:
-  // beyond it the request gets a 503 (the computation finishes in the background and is
-  // dropped; the Monte Carlo limits bound how long that can be).
+  // beyond it the request gets a 503 and the computation is asked to stop (it checks its stop
+  // token between blocks of paths or fits, so it ends soon after). At most max_heavy run at
+  // once, counting those still stopping: beyond, 429.
   template <typename F>
-  auto within_time_limit(F f) -> decltype(f()) {
-    auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+  auto within_time_limit(F f) -> decltype(f(std::stop_token{})) {
+    using R = decltype(f(std::stop_token{}));
+    const int cap = options.max_heavy > 0 ? options.max_heavy : static_cast<int>(std::max(2U, std::thread::hardware_concurrency()));
+    int running = heavy->load();
+    do {
+      if (running >= cap) {
+        throw Busy("too many simulations or estimates running (" + std::to_string(cap) + " at most); retry later");
+      }
+    } while (!heavy->compare_exchange_weak(running, running + 1));
+    std::shared_ptr<void> permit(nullptr, [counter = heavy](void*) { --*counter; });
+    std::stop_source stop;
+    auto task = std::make_shared<std::packaged_task<R()>>([f = std::move(f), token = stop.get_token()] { return f(token); });
     auto result = task->get_future();
-    std::thread([task] { (*task)(); }).detach();
+    std::thread([task, permit] { (*task)(); }).detach();
     if (result.wait_for(std::chrono::duration<double>(options.time_limit)) != std::future_status::ready) {
+      stop.request_stop();
       throw Error(ErrorCode::kStoreError, "the request took longer than this server's time limit of " +
                                               std::to_string(options.time_limit).substr(0, 5) + " s; ask for fewer paths or a shorter horizon");
     }
@@ -158,18 +244,14 @@ struct Api::Impl {
     return s.get();
   }
 
-  // Runs a handler, turning mre errors (and anything else) into the JSON error shape.
+  // Runs a handler, turning whatever it throws into the JSON error shape.
   template <typename F>
   httplib::Server::Handler wrap(F f) {
     return [f](const httplib::Request& req, httplib::Response& res) {
       try {
         f(req, res);
-      } catch (const Error& e) {
-        send_error(res, http_status(e.code()), e.what());
-      } catch (const json::exception& e) {
-        send_error(res, 400, std::string("bad request field: ") + e.what());
-      } catch (const std::exception& e) {
-        send_error(res, 500, e.what());
+      } catch (...) {
+        send_exception(res, std::current_exception());
       }
     };
   }
@@ -177,8 +259,11 @@ struct Api::Impl {
   void routes() {
     http.set_payload_max_length(options.max_body);
     http.set_tcp_nodelay(true);  // headers and body go out as separate writes: no 40 ms delayed-ACK stalls
-    http.set_read_timeout(30, 0);
-    http.set_write_timeout(30, 0);
+    // Anything thrown outside a handler's wrap (none expected): the error shape, no text in headers.
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      res.headers.clear();
+      send_exception(res, ep);
+    });
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.path.rfind("/api/", 0) == 0 && !options.token.empty() &&
           req.get_header_value("Authorization") != "Bearer " + options.token) {
@@ -187,10 +272,21 @@ struct Api::Impl {
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (HardenedServer::request_over_limit()) {
+        send_error(res, 413, "request over the " + std::to_string(options.max_body >> 10) + " KiB body limit (chunked or not)");
+        return;
+      }
+      if (HardenedServer::request_timed_out()) {
+        send_error(res, 408, "request not received within " + std::to_string(options.request_timeout).substr(0, 4) + " s");
+        return;
+      }
       if (!res.body.empty()) return;
-      if (res.status == 413) {
-        send_error(res, 413, "request body over the 1 MiB limit");
+      if (res.status == 413 && contains_form(req)) {
+        // cpp-httplib parses form-encoded bodies and caps them at 8 KiB (curl -d sends that type).
+        send_error(res, 413, "form-encoded bodies are limited to 8 KiB: send JSON with Content-Type: application/json");
+      } else if (res.status == 413) {
+        send_error(res, 413, "request body over the " + std::to_string(options.max_body >> 10) + " KiB body limit");
       } else if (res.status == 404) {
         send_error(res, 404, "no such endpoint or file");
       } else {
@@ -199,7 +295,7 @@ struct Api::Impl {
     });
     http.Get("/api/health", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto s = open();
-               res.set_content(json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}}.dump(),
+               res.set_content(dump(json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}}),
                                "application/json");
              }));
     http.Get("/api/series", wrap([this](const httplib::Request&, httplib::Response& res) {
@@ -224,7 +320,7 @@ struct Api::Impl {
                                 {"labels", m.labels}, {"rows", m.rows}, {"first", m.first ? m.first->iso() : ""},
                                 {"last", m.last ? m.last->iso() : ""}, {"created_at", m.created_at.iso()}});
                }
-               res.set_content(out.dump(), "application/json");
+               res.set_content(dump(out), "application/json");
              }));
     http.Get(R"(/api/regimes/((?!compare$)[^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const std::string version = req.matches[1];
@@ -245,27 +341,35 @@ struct Api::Impl {
                res.set_content(workflows::effects_to_json(open()->read_effects(req.matches[1])), "application/json");
              }));
     http.Post("/api/counterfactual", wrap([this](const httplib::Request& req, httplib::Response& res) {
-                const json body = parse_body(req);
-                if (!body.is_object()) throw Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
+                const json body = parse_object_body(req);
                 workflows::ScenarioOptions o;
-                for (const auto& d : body.value("interventions", json::array())) o.interventions.push_back(workflows::parse_do(d.get<std::string>()));
-                if (body.contains("start")) {
-                  o.start = Date::parse(body["start"].get<std::string>());
+                if (const json* list = field(body, "interventions")) {
+                  if (!list->is_array()) throw Error(ErrorCode::kInvalidArgument, "'interventions' must be an array of strings such as \"TP=+0.25\"");
+                  for (const auto& d : *list) {
+                    if (!d.is_string()) throw Error(ErrorCode::kInvalidArgument, "'interventions' must be an array of strings such as \"TP=+0.25\"");
+                    o.interventions.push_back(workflows::parse_do(d.get_ref<const std::string&>()));
+                  }
+                }
+                if (const json* start = field(body, "start")) {
+                  o.start = start->is_string() ? Date::parse(start->get_ref<const std::string&>()) : std::nullopt;
                   if (!o.start) throw Error(ErrorCode::kInvalidArgument, "'start' must be a date YYYY-MM-DD");
                 }
-                o.config.horizon = body.value("horizon", 250);
-                o.config.paths = body.value("paths", 2000);
-                o.config.seed = body.value("seed", static_cast<std::uint64_t>(42));
-                o.config.shocks = scm::parse_shock_kind(body.value("shocks", std::string("gaussian")));
-                if (o.config.paths > options.max_paths || o.config.horizon > options.max_horizon) {
-                  throw Error(ErrorCode::kDataError, "paths <= " + std::to_string(options.max_paths) + " and horizon <= " +
-                                                         std::to_string(options.max_horizon) + " on this server");
+                o.config.horizon = static_cast<int>(integer_field(body, "horizon", 250, 1, options.max_horizon));
+                o.config.paths = static_cast<int>(integer_field(body, "paths", 2000, 1, options.max_paths));
+                if (const json* seed = field(body, "seed"); seed && !(seed->is_number_unsigned() || (seed->is_number_integer() && seed->get<std::int64_t>() >= 0))) {
+                  throw Error(ErrorCode::kInvalidArgument, "'seed' must be a non-negative integer below 2^64");
                 }
+                o.config.seed = field(body, "seed") ? body.at("seed").get<std::uint64_t>() : 42;
+                o.config.shocks = scm::parse_shock_kind(string_field(body, "shocks", "gaussian"));
                 const auto s = open();
-                const std::string version = body.value("version", std::string());
+                const std::string version = string_field(body, "version", "");
                 const std::string v = version.empty() ? workflows::newest_scm_version(*s) : version;
                 const auto model = workflows::load_scm(*s, v);
-                const auto r = within_time_limit([v, model, o] { return workflows::compute_scenario(v, model, o); });
+                const auto r = within_time_limit([v, model, o](std::stop_token stop) {
+                  auto with_stop = o;
+                  with_stop.config.stop = stop;
+                  return workflows::compute_scenario(v, model, with_stop);
+                });
                 json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
                 std::string story;
                 for (const auto& e : r.effects) {
@@ -277,11 +381,10 @@ struct Api::Impl {
                 for (const auto& row : r.rows) {
                   fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
                 }
-                res.set_content(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
-                                     {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
-                                     {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
-                                     {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}
-                                    .dump(),
+                res.set_content(dump(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
+                                          {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
+                                          {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
+                                          {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}),
                                 "application/json");
               }));
     http.Get("/api/effects", wrap([this](const httplib::Request&, httplib::Response& res) {
@@ -290,7 +393,7 @@ struct Api::Impl {
                  out.push_back({{"version", v.version}, {"spec", v.spec_name}, {"feature_version", v.feature_version},
                                 {"regime_version", v.regime_version}, {"rows", v.rows}, {"created_at", v.created_at.iso()}});
                }
-               res.set_content(out.dump(), "application/json");
+               res.set_content(dump(out), "application/json");
              }));
     http.Get("/api/scm", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto s = open();
@@ -301,7 +404,7 @@ struct Api::Impl {
                                 {"last", m.last ? m.last->iso() : ""}, {"nodes", model.fitted.graph.nodes},
                                 {"terminal", model.fitted.graph.terminal}, {"created_at", m.created_at.iso()}});
                }
-               res.set_content(out.dump(), "application/json");
+               res.set_content(dump(out), "application/json");
              }));
     http.Get("/api/narrative", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
@@ -324,22 +427,31 @@ struct Api::Impl {
                                 "application/json");
               }));
     http.Post("/api/causal-analysis", wrap([this](const httplib::Request& req, httplib::Response& res) {
-                const json body = parse_body(req);
-                if (!body.is_object()) throw Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
+                const json body = parse_object_body(req);
                 // Seed 001's request: macro_variable, asset ("sp500_returns" or "sp500"), magnitude, query_text.
-                std::string outcome = body.at("asset").get<std::string>();
+                const json* asset = field(body, "asset");
+                const json* treatment = field(body, "macro_variable");
+                if (!asset || !asset->is_string()) throw Error(ErrorCode::kInvalidArgument, "'asset' must be a string such as \"sp500_returns\"");
+                if (!treatment || !treatment->is_string()) throw Error(ErrorCode::kInvalidArgument, "'macro_variable' must be a string");
+                std::string outcome = asset->get<std::string>();
                 if (const auto at = outcome.rfind("_returns"); at != std::string::npos && at + 8 == outcome.size()) outcome.resize(at);
                 workflows::EffectQuery q;
-                q.treatment = body.at("macro_variable").get<std::string>();
+                q.treatment = treatment->get<std::string>();
                 q.outcome = outcome;
-                q.magnitude = body.value("magnitude", 1.0);
-                q.horizon = body.value("horizon", 1);
-                q.learner = body.value("learner", std::string());
+                q.magnitude = number_field(body, "magnitude", 1.0);
+                q.horizon = static_cast<int>(integer_field(body, "horizon", 1, 1, kMaxEffectHorizon));
+                q.learner = string_field(body, "learner", "");
+                const json* query_text = field(body, "query_text");
+                if (query_text && !query_text->is_string()) throw Error(ErrorCode::kInvalidArgument, "'query_text' must be a string");
                 const auto spec = workflows::load_effects_spec(options.effects_spec);
                 const auto panel = workflows::assemble_panel(*open(), spec, q.treatment, q.outcome, q.horizon);
-                const auto estimate = within_time_limit([panel, q, spec] { return workflows::estimate_effect(panel, q, spec); });
+                const auto estimate = within_time_limit([panel, q, spec](std::stop_token stop) {
+                  auto with_stop = q;
+                  with_stop.stop = stop;
+                  return workflows::estimate_effect(panel, with_stop, spec);
+                });
                 json out = json::parse(workflows::effect_to_json(estimate));
-                if (body.contains("query_text")) out["query_text"] = body["query_text"];
+                if (query_text) out["query_text"] = query_text->get<std::string>();
                 if (estimate.method == "dml") {
                   const double m = estimate.magnitude;
                   narrative::EffectFacts facts{.treatment = estimate.treatment, .outcome = estimate.outcome, .horizon_months = estimate.horizon,
@@ -351,7 +463,7 @@ struct Api::Impl {
                   for (const auto& p : estimate.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
                   out["narrative"] = narrative::effect_paragraph(facts);
                 }
-                res.set_content(out.dump(), "application/json");
+                res.set_content(dump(out), "application/json");
               }));
     http.Get("/api/regimes/compare", wrap([this](const httplib::Request& req, httplib::Response& res) {
                if (!req.has_param("a") || !req.has_param("b")) throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
@@ -362,10 +474,9 @@ struct Api::Impl {
   }
 };
 
-Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->routes();
-}
+Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) { impl_->routes(); }
+
+std::string Api::handle_raw(std::string_view request) { return impl_->http.process_raw(request); }
 
 Api::~Api() { stop(); }
 
@@ -377,15 +488,6 @@ int Api::bind() {
 }
 
 void Api::serve() { impl_->http.listen_after_bind(); }
-
-std::string Api::handle_raw(std::string_view request) {
-  StringStream stream(request);
-  bool closed = false;
-  while (!closed && !stream.exhausted()) {
-    if (!impl_->http.process_request(stream, false, closed, [](httplib::Request&) {})) break;
-  }
-  return std::move(stream.out());
-}
 
 void Api::stop() {
   if (impl_) impl_->http.stop();

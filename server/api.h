@@ -21,8 +21,15 @@ struct ServeOptions {
   int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;
   std::filesystem::path effects_spec = "config/effects.yml";  // for POST /api/causal-analysis
-  double time_limit = 60.0;         // seconds a simulation or estimate may take (503 beyond)
+  double time_limit = 60.0;         // seconds a simulation or estimate may take (503 beyond; then cancelled)
+  int max_heavy = 0;                // simulations and estimates at once (429 beyond); 0: the cores, at least 2
+  double request_timeout = 10.0;    // seconds from a request's first byte to its last (408 or closed beyond)
+  double read_timeout = 5.0;        // seconds any one read may wait (closed beyond)
+  int max_connections_per_peer = 32;  // open connections from one address (503 beyond)
+  int max_threads = 128;            // connections served at once (later ones wait)
 };
+// Request bodies are JSON nested at most 64 deep and valid UTF-8 (400 otherwise, checked
+// before parsing); integer fields are checked as JSON numbers before narrowing.
 
 class Api {
  public:
@@ -35,9 +42,8 @@ class Api {
   // Serves until stop() (blocks).
   void serve();
   void stop();
-  // In process, no socket (the fuzz target fuzz/fuzz_http.cc): raw HTTP/1.1 request bytes (one
-  // request or several pipelined) through the same parser, limits, token check and routes as
-  // serve(); returns the raw response bytes. No bind() needed.
+  // One raw HTTP request (bytes as on the wire) through the routes without a socket: the raw
+  // response. For fuzzing and in-process tests.
   std::string handle_raw(std::string_view request);
 
  private:

@@ -4,11 +4,22 @@
 // its status and the server still serving afterwards.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "server/api.h"
+#include "server/request_guard.h"
 #include "support/test_support.h"
 
 // Last: its macros must not meet other headers.
@@ -55,6 +66,7 @@ class Server {
     if (pid_ > 0) run_shell("kill " + std::to_string(pid_));
   }
   int port() const { return port_; }
+  int pid() const { return pid_; }
   std::string err() const {
     std::ifstream in(dir_ / "err");
     std::stringstream s;
@@ -105,6 +117,96 @@ class Api : public ::testing::Test {
 TempDir* Api::dir_ = nullptr;
 std::string Api::db_;
 Server* Api::server_ = nullptr;
+
+// A raw TCP connection to loopback: for what httplib's client will not send (slow headers,
+// pipelining, chunked bodies of our choosing).
+class Raw {
+ public:
+  explicit Raw(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Raw() { ::close(fd_); }
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+  bool connected() const { return connected_; }
+  bool send(std::string_view data) {
+    while (!data.empty()) {
+      const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  // Everything received until the peer closes, `until` appears `times` times, or `seconds` pass.
+  std::string receive(double seconds, const std::string& until = "", int times = 1) {
+    std::string got;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (!until.empty() && count(got, until) >= times) break;
+      pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char buf[65536];
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  }
+  bool closed() const { return closed_; }
+  static int count(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+std::string post(const std::string& path, const std::string& body) {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+// The JSON body of the (last) response in raw bytes.
+json body_of(const std::string& response) {
+  const auto at = response.rfind("\r\n\r\n");
+  return at == std::string::npos ? json() : json::parse(response.substr(at + 4), nullptr, false);
+}
+
+// Seconds /api/health took to answer 200 (a large number when it did not).
+double health_seconds(int port) {
+  const auto t0 = std::chrono::steady_clock::now();
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(5);
+  cli.set_read_timeout(5);
+  const auto r = cli.Get("/api/health");
+  if (!r || r->status != 200) return 1e9;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The CPU seconds a process has used (utime + stime of /proc/PID/stat).
+double cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
   const auto dir = std::filesystem::path(MRE_SOURCE_DIR) / "tests/server/cases";
@@ -200,6 +302,330 @@ TEST_F(Api, BindingBeyondLoopbackNeedsATokenAndTheTokenIsChecked) {
   const auto yes = cli.Get("/api/health", {{"Authorization", "Bearer s3cret-token-0123456789"}});
   ASSERT_TRUE(yes);
   EXPECT_EQ(yes->status, 200);
+}
+
+// Issue 26 case 1: 200,000 levels of nesting (a 400 KB body, under the size limit) crashed the
+// server through a recursive copy. Refused from the bytes, before any DOM is built.
+TEST_F(Api, DeeplyNestedJsonIs400AndTheServerLives) {
+  auto cli = client();
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  const auto cf = cli.Post("/api/counterfactual", R"({"interventions": )" + deep + "}", "application/json");
+  ASSERT_TRUE(cf);
+  EXPECT_EQ(cf->status, 400) << cf->body;
+  EXPECT_EQ(json::parse(cf->body)["error"]["message"], "request body nested deeper than 64 levels");
+  const auto ca = cli.Post("/api/causal-analysis",
+                           R"({"macro_variable": "TP", "asset": "sp500_returns", "query_text": )" + deep + "}", "application/json");
+  ASSERT_TRUE(ca);
+  EXPECT_EQ(ca->status, 400) << ca->body;
+  EXPECT_EQ(json::parse(ca->body)["error"]["code"], "bad_request");
+  // 64 levels pass the guard (and then fail as the wrong type, naming the field).
+  const std::string ok_depth = std::string(63, '[') + "\"TP=+0.25\"" + std::string(63, ']');
+  const auto shallow = cli.Post("/api/counterfactual", R"({"interventions": )" + ok_depth + "}", "application/json");
+  ASSERT_TRUE(shallow);
+  EXPECT_EQ(shallow->status, 400) << shallow->body;
+  EXPECT_TRUE(contains(shallow->body, "'interventions' must be an array of strings")) << shallow->body;
+  // A non-string query_text (which used to be copied into the answer) is refused too.
+  const auto obj = cli.Post("/api/causal-analysis", R"({"macro_variable": "TP", "asset": "sp500", "query_text": {"a": [1]}})",
+                            "application/json");
+  ASSERT_TRUE(obj);
+  EXPECT_EQ(obj->status, 400) << obj->body;
+  EXPECT_LT(health_seconds(server_->port()), 2.0);
+}
+
+// Case 11: invalid UTF-8 was a 500 with the exception's text in an EXCEPTION_WHAT header.
+TEST_F(Api, InvalidUtf8IsA400InTheErrorShapeWithNothingInHeaders) {
+  auto cli = client();
+  for (const std::string& body : {std::string("{\"interventions\": [\"TP=+0.25\xff\"]}"), std::string("{\"x\": \"\xc0\xaf\"}"),
+                                 std::string("\xfe\xff{}")}) {
+    const auto r = cli.Post("/api/counterfactual", body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_FALSE(r->has_header("EXCEPTION_WHAT"));
+    const json got = json::parse(r->body);
+    EXPECT_EQ(got["error"]["code"], "bad_request");
+    EXPECT_TRUE(contains(got["error"]["message"].get<std::string>(), "not valid UTF-8")) << r->body;
+  }
+  // Invalid UTF-8 in a path is echoed in the message: replaced, still JSON, still a 404.
+  const auto series = cli.Get("/api/series/%FF%FE");
+  ASSERT_TRUE(series);
+  EXPECT_EQ(series->status, 404) << series->body;
+  EXPECT_FALSE(series->has_header("EXCEPTION_WHAT"));
+  EXPECT_EQ(json::parse(series->body)["error"]["code"], "not_found");
+}
+
+// Case 11: extreme but finite indicator values were a 500.
+TEST_F(Api, ExtremeIndicatorValuesAreNotA500) {
+  json body = {{"timestamp", "2026-09-01"}, {"yield_curve_slope_10y2y", 1e308}, {"mmd_ust_ratio_10y", -1e308},
+               {"vix_index", 1e300}, {"move_index", 95.0}, {"investment_grade_credit_spread", 0.85},
+               {"high_yield_credit_spread", 3.1}, {"tips_breakeven_5y", 2.3}, {"swap_spread_10y", -0.3},
+               {"muni_fund_flows_net", 0.5}, {"us_cpi_yoy", 2.8}};
+  const auto r = client().Post("/api/classify?version=C1", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->status == 200 || (r->status >= 400 && r->status < 500)) << r->status << " " << r->body;
+  EXPECT_FALSE(r->has_header("EXCEPTION_WHAT"));
+  if (r->status != 200) {
+    EXPECT_TRUE(json::parse(r->body)["error"]["message"].is_string());
+  }
+}
+
+// Case 11: pipelined requests after the first got no answer (cpp-httplib dropped the bytes it
+// had read ahead). All three are answered, in order, on the one connection.
+TEST_F(Api, PipelinedRequestsAreAllAnsweredInOrder) {
+  Raw raw(server_->port());
+  ASSERT_TRUE(raw.connected());
+  const std::string get = "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(raw.send(get + "GET /api/nothing-here HTTP/1.1\r\nHost: x\r\n\r\n" + get));
+  const std::string got = raw.receive(5.0, "HTTP/1.1 ", 3);
+  ASSERT_EQ(Raw::count(got, "HTTP/1.1 "), 3) << got;
+  const auto first = got.find("HTTP/1.1 200");
+  const auto second = got.find("HTTP/1.1 404");
+  EXPECT_NE(first, std::string::npos);
+  EXPECT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_NE(got.find("HTTP/1.1 200", second), std::string::npos) << got;
+}
+
+// Case 10: 4294967297 was narrowed to 1. Checked as JSON numbers first, each error naming its field.
+TEST_F(Api, IntegerFieldsAreCheckedBeforeNarrowing) {
+  const auto status_of = [](const std::string& body, std::string* message) {
+    const auto r = client().Post("/api/counterfactual", body, "application/json");
+    if (!r) return -1;
+    *message = json::parse(r->body)["error"].value("message", "");
+    return r->status;
+  };
+  std::string m;
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "paths": 4294967297})", &m), 422);
+  EXPECT_EQ(m, "'paths' must be at most 100000 on this server (got 4294967297)");
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "horizon": 4294967297})", &m), 422);
+  EXPECT_EQ(m, "'horizon' must be at most 2520 on this server (got 4294967297)");
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "horizon": 18446744073709551617})", &m), 400);
+  EXPECT_EQ(m, "'horizon' must be an integer (got 1.8446744073709552e+19)");
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "paths": -4294967295})", &m), 400);
+  EXPECT_EQ(m, "'paths' must be at least 1 (got -4294967295)");
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "paths": 2.5})", &m), 400);
+  EXPECT_TRUE(contains(m, "'paths' must be an integer")) << m;
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "paths": "10"})", &m), 400);
+  EXPECT_TRUE(contains(m, "'paths' must be an integer")) << m;
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "seed": -1})", &m), 400);
+  EXPECT_TRUE(contains(m, "'seed'")) << m;
+  const auto ca = client().Post("/api/causal-analysis", R"({"macro_variable": "TP", "asset": "sp500", "horizon": 4294967297})",
+                                "application/json");
+  ASSERT_TRUE(ca);
+  EXPECT_EQ(ca->status, 422) << ca->body;
+  EXPECT_TRUE(contains(ca->body, "'horizon' must be at most 60")) << ca->body;
+}
+
+// Case 8: chunked bodies skipped the 1 MiB limit (256 MiB were taken in).
+TEST_F(Api, ChunkedBodiesOverTheLimitAre413) {
+  Raw raw(server_->port());
+  ASSERT_TRUE(raw.connected());
+  ASSERT_TRUE(raw.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk(64 << 10, ' ');
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+  // 4 MiB offered; the server stops reading past 1 MiB and answers (our later sends may fail).
+  for (int i = 0; i < 64; ++i) {
+    if (!raw.send(std::string(size) + chunk + "\r\n")) break;
+  }
+  raw.send("0\r\n\r\n");
+  const std::string got = raw.receive(5.0, "}}");
+  EXPECT_NE(got.find("HTTP/1.1 413"), std::string::npos) << got.substr(0, 300);
+  EXPECT_EQ(body_of(got)["error"]["code"], "payload_too_large") << got.substr(0, 300);
+  // A small chunked body is read and answered as usual.
+  Raw small(server_->port());
+  ASSERT_TRUE(small.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n[1]\r\n0\r\n\r\n"));
+  const std::string answer = small.receive(5.0, "}}");
+  EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
+  EXPECT_TRUE(contains(answer, "the body must be a JSON object")) << answer;
+  EXPECT_LT(health_seconds(server_->port()), 2.0);
+}
+
+// Case 7: 8 connections sending a header byte now and then blocked every request. Now 24 (three
+// times the old pool) leave /api/health answering; past 32 from one address the server refuses
+// at once (503 in the error shape) rather than tie up workers; a trickling client is cut off at
+// the whole-request deadline.
+TEST_F(Api, SlowHeadersNeitherBlockTheApiNorHoldAWorkerForEver) {
+  // Long timeouts here, so the slow connections stay open however slowly a loaded machine
+  // accepts them; the deadline is tested on its own below.
+  Server quick(db_, {"--request-timeout", "120", "--read-timeout", "120"});
+  ASSERT_GT(quick.port(), 0) << quick.err();
+  std::vector<std::unique_ptr<Raw>> slow;
+  for (int i = 0; i < 24; ++i) {
+    slow.push_back(std::make_unique<Raw>(quick.port()));
+    slow.back()->send("GET /api/health HTTP/1.1\r\nX-Slow: ");
+  }
+  EXPECT_LT(health_seconds(quick.port()), 2.0);
+  // 16 more from the same address: 40 open, past the cap of 32.
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(std::make_unique<Raw>(quick.port()));
+    slow.back()->send("GET /api/health HTTP/1.1\r\nX-Slow: ");
+  }
+  int refused = 0;
+  for (std::size_t i = 24; i < slow.size(); ++i) {
+    const std::string got = slow[i]->receive(0.3, "}}");
+    if (got.find("HTTP/1.1 503") != std::string::npos && body_of(got)["error"]["code"] == "unavailable") ++refused;
+  }
+  EXPECT_GE(refused, 8);
+  slow.clear();
+  // A byte every 100 ms: the whole-request deadline (2 s) closes it before the request is done,
+  // with a 408 in the error shape.
+  Server strict(db_, {"--request-timeout", "2"});
+  ASSERT_GT(strict.port(), 0) << strict.err();
+  Raw trickle(strict.port());
+  ASSERT_TRUE(trickle.send("GET /api/health HTTP/1.1\r\n"));  // then the headers, a byte at a time
+  std::string answer;
+  const std::string request = "Host: x\r\nX-Pad: " + std::string(40, 'a') + "\r\n\r\n";
+  bool cut = false;
+  for (char c : request) {
+    if (!trickle.send(std::string(1, c))) {
+      cut = true;
+      break;
+    }
+    answer += trickle.receive(0.1);
+    if (trickle.closed()) {
+      cut = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(cut) << "a client trickling one byte per 100 ms was still connected after " << request.size() << " bytes";
+  EXPECT_NE(answer.find("HTTP/1.1 408"), std::string::npos) << answer;
+  EXPECT_EQ(body_of(answer)["error"]["code"], "request_timeout") << answer;
+  EXPECT_LT(health_seconds(quick.port()), 2.0);
+  EXPECT_LT(health_seconds(strict.port()), 2.0);
+}
+
+// Case 9: a timed-out simulation kept computing (~67 CPU-seconds at the maximum size), and any
+// number could run at once. Past the limit it is cancelled; past --max-heavy, 429.
+TEST_F(Api, TimedOutSimulationsStopAndHeavyRequestsAreCapped) {
+  Server quick(db_, {"--time-limit", "0.3", "--max-heavy", "1"});
+  ASSERT_GT(quick.port(), 0) << quick.err();
+  const std::string big = R"({"interventions": ["TP=+0.25"], "horizon": 2520, "paths": 100000})";
+  httplib::Client cli("127.0.0.1", quick.port());
+  cli.set_read_timeout(30);
+  const auto slow = cli.Post("/api/counterfactual", big, "application/json");
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 503) << slow->body;
+  // Cancelled: within a second it has stopped using the CPU (uncancelled, it used both cores
+  // for over half a minute).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double before = cpu_seconds(quick.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_LT(cpu_seconds(quick.pid()) - before, 0.3);
+  // One heavy request at a time: a second while the first runs is 429 in the error shape.
+  std::thread first([&] {
+    httplib::Client c("127.0.0.1", quick.port());
+    c.set_read_timeout(30);
+    c.Post("/api/counterfactual", big, "application/json");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto second = cli.Post("/api/counterfactual", big, "application/json");
+  first.join();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429) << second->body;
+  EXPECT_EQ(json::parse(second->body)["error"]["code"], "too_many_requests");
+  EXPECT_LT(health_seconds(quick.port()), 2.0);
+}
+
+// The scripted abuse run of issue 26: slow headers, deep JSON, chunked oversize, invalid UTF-8
+// and a flood of Monte Carlo requests at once, for a bounded time, while /api/health is asked
+// every 100 ms: every answer within 2 s, and the server alive and serving after.
+TEST_F(Api, AbuseRunLeavesHealthAnsweringWithinTwoSeconds) {
+  Server target(db_, {"--time-limit", "1", "--request-timeout", "2"});
+  ASSERT_GT(target.port(), 0) << target.err();
+  const int port = target.port();
+  std::atomic<bool> done{false};
+  std::vector<std::thread> attackers;
+  // 8 slow-header connections, re-opened as the server cuts them off.
+  for (int i = 0; i < 8; ++i) {
+    attackers.emplace_back([&] {
+      while (!done) {
+        Raw raw(port);
+        raw.send("GET /api/health HTTP/1.1\r\n");
+        while (!done && raw.send("X")) raw.receive(0.5);
+      }
+    });
+  }
+  // Deep JSON, invalid UTF-8, chunked oversize, in a loop.
+  attackers.emplace_back([&] {
+    const std::string deep = R"({"interventions": )" + std::string(200'000, '[') + std::string(200'000, ']') + "}";
+    while (!done) {
+      Raw a(port);
+      a.send(post("/api/counterfactual", deep));
+      a.receive(2.0, "}}");
+      Raw b(port);
+      b.send(post("/api/causal-analysis", "{\"macro_variable\": \"TP\xff\", \"asset\": \"sp500\"}"));
+      b.receive(2.0, "}}");
+      Raw c(port);
+      c.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+      const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+      for (int k = 0; k < 40 && c.send(chunk); ++k) {
+      }
+      c.receive(2.0, "}}");
+    }
+  });
+  // A flood of Monte Carlo requests (each past the 1 s limit at this size).
+  for (int i = 0; i < 4; ++i) {
+    attackers.emplace_back([&] {
+      while (!done) {
+        httplib::Client cli("127.0.0.1", port);
+        cli.set_read_timeout(10);
+        cli.Post("/api/counterfactual", R"({"interventions": ["TP=+0.25"], "horizon": 2520, "paths": 100000})", "application/json");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  double worst = 0;
+  int asked = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < end) {
+    worst = std::max(worst, health_seconds(port));
+    ++asked;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  done = true;
+  for (auto& t : attackers) t.join();
+  EXPECT_GT(asked, 10);
+  EXPECT_LT(worst, 2.0) << "the slowest /api/health of " << asked << " under abuse";
+  EXPECT_LT(health_seconds(port), 2.0);
+  EXPECT_EQ(::kill(target.pid(), 0), 0) << "the server died: " << target.err();
+}
+
+// The routes without a socket (the fuzz harness's entry): raw bytes in, raw response out.
+TEST(ApiInProcess, RawRequestsGetRawResponses) {
+  server::ServeOptions o;
+  o.db = ":memory:";
+  server::Api api(o);
+  const std::string health = api.handle_raw("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
+  const std::string deep = std::string(100'000, '{');
+  const std::string refused = api.handle_raw("POST /api/counterfactual HTTP/1.1\r\nContent-Length: " + std::to_string(deep.size()) + "\r\n\r\n" + deep);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0u) << refused.substr(0, 200);
+  EXPECT_TRUE(contains(refused, "nested deeper than 64")) << refused.substr(0, 400);
+  // Two pipelined requests: two answers.
+  const std::string two = api.handle_raw("GET /api/health HTTP/1.1\r\n\r\nGET /api/nope HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(Raw::count(two, "HTTP/1.1 "), 2) << two;
+  EXPECT_TRUE(contains(two, "HTTP/1.1 404")) << two;
+}
+
+TEST(RequestGuard, DepthCountsBracketsOutsideStringsOnly) {
+  EXPECT_EQ(server::json_depth("{}", 64), 1);
+  EXPECT_EQ(server::json_depth(R"({"a": [[1], {"b": []}]})", 64), 4);  // { [ { [
+  EXPECT_EQ(server::json_depth(R"(["[[[[", "\"[[[", "\\"])", 64), 1);  // brackets in strings, escaped quotes
+  EXPECT_EQ(server::json_depth(std::string(1000, '['), 64), 65);     // stops counting past the cap
+  EXPECT_EQ(server::json_depth("]]]]", 64), 0);
+}
+
+TEST(RequestGuard, Utf8FollowsRfc3629) {
+  std::size_t at = 0;
+  EXPECT_TRUE(server::valid_utf8("plain ascii"));
+  EXPECT_TRUE(server::valid_utf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));  // é € 😀
+  EXPECT_FALSE(server::valid_utf8("ab\xff", &at));
+  EXPECT_EQ(at, 2u);
+  EXPECT_FALSE(server::valid_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(server::valid_utf8("\xed\xa0\x80"));      // a surrogate, U+D800
+  EXPECT_FALSE(server::valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(server::valid_utf8("\xe2\x82"));          // cut short
 }
 
 }  // namespace

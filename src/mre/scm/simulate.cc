@@ -461,6 +461,7 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
       std::vector<double> xb(nn * kBlock);
       std::vector<double> xi(nn * kBlock);
       for (std::int64_t b = lo; b < hi; ++b) {
+        if (config.stop.stop_requested()) return;
         const std::int64_t p0 = b * kBlock;
         const int m = static_cast<int>(std::min<std::int64_t>(kBlock, paths - p0));
         double* s = &state[static_cast<std::size_t>(b) * block_size];
@@ -488,6 +489,7 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
         }
       }
     });
+    if (config.stop.stop_requested()) throw Error(ErrorCode::kIoError, "simulation cancelled (time limit)");
     if (!config.fans) continue;
     const auto groups = static_cast<std::int64_t>(days) * n * 2;
     parallel_for(threads, groups, [&](std::int64_t lo, std::int64_t hi) {

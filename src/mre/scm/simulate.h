@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ struct SimulationConfig {
   ShockKind shocks = ShockKind::kGaussian;
   double mean_block = 20.0;  // block bootstrap: mean block length in days
   bool fans = true;          // false: only the effects at the horizon (benchmarks of the kernel)
+  std::stop_token stop{};    // checked between blocks of paths: once stopped, simulate throws
+                             // IoError "cancelled" (a server's time limit); default: never
 };
 
 // The start: each node's change on the start day (the first lags) and its level.

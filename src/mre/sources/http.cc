@@ -184,12 +184,6 @@ HttpResponse HttpClient::get(const std::string& url) {
   return r;
 }
 
-std::string redact_url(const std::string& url) {
-  static const std::regex key(R"(((?:api_key|apikey|password|token)=)[^&#]*)", std::regex::icase);
-  static const std::regex userinfo(R"((://[^/:@]+:)[^@/]*@)");
-  return std::regex_replace(std::regex_replace(url, key, "$1***"), userinfo, "$1***@");
-}
-
 std::string url_encode(const std::string& value) {
   std::string out;
   for (const unsigned char c : value) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "mre/core/redact.h"
+
 namespace mre::sources {
 
 struct HttpResponse {
@@ -70,8 +72,7 @@ class HttpClient {
   std::vector<double> waits_{};
 };
 
-// The URL with the value of api_key (and any password) replaced by ***.
-std::string redact_url(const std::string& url);
+// redact_url: mre::redact_url (core/redact.h), the one redaction.
 // Percent-encoding of a query value.
 std::string url_encode(const std::string& value);
 

@@ -28,7 +28,7 @@ std::unique_ptr<Store> open_store(const std::string& target, bool create) {
 }
 
 std::string printable_target(const std::string& target) {
-  return is_postgres_url(target) ? postgres::redact_url(target) : target;
+  return redact_url(target);
 }
 
 }  // namespace mre::store

@@ -318,6 +318,10 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   } else {
     throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
   }
+  const auto check_stop = [&query] {
+    if (query.stop.stop_requested()) throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
+  };
+  check_stop();
   if (query.method == "dml") {
     // Placebo 1: the treatment permuted in blocks (keeps its autocorrelation, breaks its link
     // to the outcome). Placebo 2: the outcome over the h months before the treatment, which
@@ -334,6 +338,7 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     for (const auto s : starts) {
       for (Eigen::Index i = s; i < std::min(n, s + block); ++i) permuted(k++) = panel.t(i);
     }
+    check_stop();
     try {
       const auto p = causal::dml_plr(panel.X, permuted, panel.y, *learner, *learner, options);
       out.placebos.push_back({"permuted_treatment", p.theta * out.magnitude, p.p_value});
@@ -343,6 +348,7 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
       // y_pre(t) = y(t - h): the outcome window ending where the treatment window starts.
       const Eigen::Index m = n - query.horizon;
       const Vector y_pre = panel.y.head(m);
+      check_stop();
       try {
         const auto p = causal::dml_plr(panel.X.bottomRows(m), panel.t.tail(m), y_pre, *learner, *learner, options);
         out.placebos.push_back({"pre_treatment_outcome", p.theta * out.magnitude, p.p_value});

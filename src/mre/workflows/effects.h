@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct EffectQuery {
   std::optional<causal::StandardError> se{};
   std::string method = "dml";  // dml | xlearner (treatment binarised: > 0)
   int placebo_block = 12;      // months per block when permuting the treatment
+  std::stop_token stop{};      // checked between the fit and each placebo: once stopped,
+                               // estimate_effect throws IoError "cancelled"; default: never
 };
 
 struct EffectsPanel {

@@ -110,7 +110,10 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
     log_b[k] = p.normaliser[static_cast<std::size_t>(k)] - 0.5 * maha;
     shift = std::max(shift, log_b[k]);
   }
-  check_invariant(std::isfinite(shift), "an observation has zero density under every state");
+  // Finite but extreme inputs (1e308) overflow the distance: bad input data, not a broken invariant.
+  if (!std::isfinite(shift)) {
+    throw Error(ErrorCode::kDataError, "an observation is too far from every state to classify (an indicator value is extreme)");
+  }
   double predicted[kMaxStates];
   if (previous) {
     for (int j = 0; j < K; ++j) {
@@ -126,7 +129,9 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
     predicted[k] *= std::exp(log_b[k] - shift);
     total += predicted[k];
   }
-  check_invariant(total > 0, "an observation has zero density under every reachable state");
+  if (!(total > 0)) {  // the only state it fits is unreachable from the carried one: extreme input again
+    throw Error(ErrorCode::kDataError, "an observation is too far from every reachable state to classify (an indicator value is extreme)");
+  }
   next.resize(K);
   out.n = K;
   for (int k = 0; k < K; ++k) {

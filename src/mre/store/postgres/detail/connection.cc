@@ -68,33 +68,6 @@ void silence_notices(void*, const char*) {}
 
 }  // namespace
 
-std::string redact_url(std::string_view url) {
-  std::string out(url);
-  const auto scheme = out.find("://");
-  if (scheme == std::string::npos) return out;
-  const auto start = scheme + 3;
-  auto end = out.find_first_of("/?", start);
-  if (end == std::string::npos) end = out.size();
-  const auto at = out.rfind('@', end);
-  if (at != std::string::npos && at >= start) {
-    const auto colon = out.find(':', start);
-    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-  }
-  auto query = out.find('?');
-  while (query != std::string::npos) {
-    const auto key_start = query + 1;
-    const auto next = out.find('&', key_start);
-    const auto equals = out.find('=', key_start);
-    const auto value_end = next == std::string::npos ? out.size() : next;
-    if (equals != std::string::npos && equals < value_end &&
-        std::string_view(out).substr(key_start, equals - key_start) == "password") {
-      out.replace(equals + 1, value_end - equals - 1, "***");
-    }
-    query = out.find('&', key_start);
-  }
-  return out;
-}
-
 std::string sql_double(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
@@ -184,11 +157,16 @@ std::vector<double> Result::reals(int row, int col) const {
 // ---- Connection ------------------------------------------------------------------------
 
 Connection::Connection(const std::string& url) : description_(redact_url(url)) {
+  // The userinfo password as written: libpq cannot parse one with a raw '/' or '?', and its
+  // message must not echo it either.
+  if (const auto written = url_password(url); !written.empty()) secrets_.push_back(written);
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
   if (!options) {
-    const std::string message = parse_error ? trim(parse_error) : "malformed";
+    std::string message = parse_error ? trim(parse_error) : "malformed";
     PQfreemem(parse_error);
+    // libpq quotes the part it could not parse, which can be a piece of the password.
+    if (!secrets_.empty()) message = "a password holding / ? # or @ must be percent-encoded, e.g. %2F for /";
     throw Error(ErrorCode::kStoreError, description_ + ": not a valid PostgreSQL URL (" + scrub(message) + ")");
   }
   for (auto* option = options; option->keyword; ++option) {

@@ -12,14 +12,15 @@
 #include <vector>
 
 #include "mre/core/date.h"
+#include "mre/core/redact.h"
 
 struct pg_conn;
 struct pg_result;
 
 namespace mre::store::postgres {
 
-// The URL with its password (userinfo or ?password=) replaced by "***"; safe to print.
-std::string redact_url(std::string_view url);
+// redact_url: mre::redact_url (core/redact.h), the one redaction.
+using mre::redact_url;
 // Decimal text PostgreSQL parses back to exactly `value` (NaN and infinities by name).
 std::string sql_double(double value);
 // A 64-bit key for pg_advisory_xact_lock, derived from a name ("mre:features:F1").
