@@ -52,8 +52,11 @@ void check_responses(const std::string& raw) {
     if (const auto cl = head.find("Content-Length: "); cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 16, nullptr, 10);
     if (status == 500) finding("500: an internal error (a bug by CONVENTIONS.md's table)", raw.substr(at));
     if (head.find("EXCEPTION_WHAT") != std::string::npos) finding("exception text in a header", head);
+    // The answer to a HEAD request has the headers of a GET and no body: the next bytes are the
+    // next answer's status line, or the end.
+    if (length > 0 && (head_end + 4 == raw.size() || raw.compare(head_end + 4, 9, "HTTP/1.1 ") == 0)) length = 0;
     const std::string body = raw.substr(head_end + 4, length);
-    if (status >= 400 && head.find("application/json") != std::string::npos) {
+    if (status >= 400 && length > 0 && head.find("application/json") != std::string::npos) {
       const auto j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_discarded() || !j.is_object() || !j.contains("error") || !j["error"].is_object() ||
           !j["error"].contains("code") || !j["error"]["code"].is_string() || !j["error"].contains("message") ||
