@@ -1,6 +1,6 @@
 # The two commands of a fresh machine:
 #   make run   - install what is missing, build (Release), run the whole pipeline into ./mre.db
-#   make test  - install what is missing, build, run every test (ctest)
+#   make test  - install what is missing, build, run every test (ctest), then fuzz for a bounded time
 # Debian packages come through apt-get (with sudo when not root); nothing is downloaded at
 # build time and nothing is vendored.
 
@@ -16,13 +16,18 @@ RUN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev libxgboost-dev
 TEST_PACKAGES := postgresql curl wrk chromium libgtest-dev libgmock-dev libbenchmark-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
+# Test only: the fuzz build (docs/fuzzing.md). clang 16, not Debian's default clang 14, whose
+# missing __builtin_source_location leaves libstdc++ 12 without std::source_location.
+TEST_PACKAGES += clang-16 libclang-rt-16-dev
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
 ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps deps-run deps-test node build build-run web run test bench clean print-run-deps print-test-deps
+.PHONY: all deps deps-run deps-test node build build-run web run test fuzz bench clean print-run-deps print-test-deps
 
 all: build
 
@@ -83,6 +88,15 @@ run: build-run
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz
+
+# The libFuzzer targets of fuzz/ in their own clang build: each runs FUZZ_SECONDS from its
+# corpus, then its regression inputs are replayed (ctest label fuzz; docs/fuzzing.md).
+fuzz: deps-test
+	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-16 \
+	  -DMRE_FUZZ=ON -DMRE_BUILD_TESTS=OFF -DMRE_BUILD_BENCH=OFF -DMRE_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all
+	ctest --test-dir $(FUZZ_BUILD_DIR) -L fuzz --output-on-failure -j $(JOBS)
 
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
@@ -97,4 +111,4 @@ bench: build
 	/usr/bin/python3 bench/effects_bench.py --db $(DB) --build $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)
