@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "mre/core/error.h"
 #include "mre/store/schema.h"
 #include "mre/store/sqlite/sqlite_store.h"
@@ -157,6 +161,34 @@ TEST(SqliteStore, ReaderSeesCommittedStateWhileAWriterHoldsItsTransaction) {
   }
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(writer);
+}
+
+
+// Store::hold_lock (what keeps two `mre run`s apart): a second holder of the same name on the
+// same file waits until the first lease ends, and is told it waits; another name does not wait.
+TEST(SqliteStore, AStoreLockMakesASecondHolderWaitUntilTheFirstLeaseEnds) {
+  TempDir dir;
+  SqliteStore first(dir / "s.db", true);
+  SqliteStore second(dir / "s.db", true);
+  auto lease = first.hold_lock("run");
+  const auto other = second.hold_lock("other");  // a different name: no wait
+  std::atomic<bool> waited{false};
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    const auto mine = second.hold_lock("run", [&] { waited = true; });
+    acquired = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(acquired.load());  // still held by the first
+  lease.reset();
+  waiter.join();
+  EXPECT_TRUE(waited.load());
+  EXPECT_TRUE(acquired.load());
+  // Free again: no wait.
+  bool waited_again = false;
+  const auto again = first.hold_lock("run", [&] { waited_again = true; });
+  EXPECT_FALSE(waited_again);
+  EXPECT_THROW(first.hold_lock("../x"), Error);
 }
 
 }  // namespace

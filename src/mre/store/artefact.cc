@@ -335,6 +335,11 @@ ArtefactWriteOutcome Store::write_artefact(const ArtefactKind& kind, const Artef
   return ArtefactWriteOutcome::kWritten;
 }
 
+std::unique_ptr<Lease> Store::hold_lock(const std::string& name, const std::function<void()>& on_wait) {
+  if (!is_identifier(name)) throw Error(ErrorCode::kInvalidArgument, "lock name '" + name + "' must be of a-z, 0-9, _");
+  return artefact_session().hold(name, on_wait);
+}
+
 std::vector<ArtefactKind> Store::list_artefact_kinds() const {
   Session& s = artefact_session();
   std::vector<ArtefactKind> out;

@@ -73,6 +73,12 @@ struct DateRange {
   std::optional<Date> to{};
 };
 
+// A store-wide lock held across transactions until destroyed (Store::hold_lock).
+class Lease {
+ public:
+  virtual ~Lease() = default;
+};
+
 // Throws InvalidArgument unless the kind is well formed (names, no duplicates, types).
 void validate_artefact_kind(const ArtefactKind& kind);
 

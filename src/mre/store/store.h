@@ -3,6 +3,7 @@
 // PostgresStore (teams). Every write is one transaction: all of it lands or none of it does.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -380,6 +381,11 @@ class Store {
   // `range->column` is in [from, to]. NotFound for an unknown kind, version or table.
   ArtefactTable read_artefact_table(const std::string& kind, const std::string& version, const std::string& table,
                                     const std::optional<DateRange>& range = std::nullopt) const;
+
+  // Holds the store-wide lock `name` until the result is destroyed, across transactions and
+  // processes: another holder of the same name makes this wait (`on_wait` is called first).
+  // For jobs whose stages must not interleave with a second copy of themselves (`mre run`).
+  std::unique_ptr<Lease> hold_lock(const std::string& name, const std::function<void()>& on_wait = {});
 
  protected:
   // The SQL session the generic artefacts live in (the backend's own database; MemoryStore's is

@@ -71,6 +71,27 @@ class PostgresStatement final : public Statement {
   int row_ = -1;
 };
 
+// A session-level advisory lock, released when the lease is destroyed (or the connection ends).
+class AdvisoryLease final : public Lease {
+ public:
+  AdvisoryLease(postgres::Connection& db, std::int64_t key, const std::function<void()>& on_wait) : db_(db), key_(key) {
+    if (db_.query("SELECT pg_try_advisory_lock($1)", {key_}).boolean(0, 0)) return;
+    if (on_wait) on_wait();
+    db_.query("SELECT pg_advisory_lock($1)", {key_});
+  }
+  ~AdvisoryLease() override {
+    try {
+      db_.query("SELECT pg_advisory_unlock($1)", {key_});
+    } catch (...) {
+      // The connection is gone, and with it the lock.
+    }
+  }
+
+ private:
+  postgres::Connection& db_;
+  std::int64_t key_;
+};
+
 class PostgresSession final : public Session {
  public:
   PostgresSession(postgres::Connection& db, bool writable) : db_(db), writable_(writable) {}
@@ -128,6 +149,9 @@ class PostgresSession final : public Session {
   }
   void rollback() noexcept override { tx_.reset(); }
   void lock(std::string_view name) override { tx_->lock(name); }
+  std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) override {
+    return std::make_unique<AdvisoryLease>(db_, postgres::lock_key("mre:lease:" + std::string(name)), on_wait);
+  }
 
  private:
   postgres::Connection& db_;

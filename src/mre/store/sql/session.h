@@ -5,6 +5,7 @@
 // unqualified table names; the session maps them to its dialect.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,6 +33,8 @@ class Statement {
   virtual Cell column(int index, ColumnType type) const = 0;
 };
 
+using store::Lease;
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -58,6 +61,11 @@ class Session {
   // Serialises writers of `name` until the transaction ends (PostgreSQL advisory lock; SQLite's
   // IMMEDIATE transaction already excludes every other writer).
   virtual void lock(std::string_view name) = 0;
+  // Waits for the store-wide lock `name`, across processes and transactions, until the lease
+  // is destroyed; calls `on_wait` (if any) once before waiting when another holder has it.
+  // SQLite: flock on "<file>-<name>.lock" beside the store (nothing for :memory:); PostgreSQL:
+  // a session-level advisory lock.
+  virtual std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) = 0;
 };
 
 // Rolls back unless committed.
@@ -81,7 +89,8 @@ class Transaction {
 
 // A session over an open SQLite handle the caller keeps (SqliteStore's), or owning a fresh
 // in-memory database (":memory:", used by MemoryStore and the test-only backend).
-std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable);
+// `lock_base` is the store's file (leases lock files beside it); empty for no file.
+std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable, std::string lock_base);
 std::unique_ptr<Session> sqlite_memory_session();
 // A session over PostgresStore's connection, tables in schema `macro`.
 std::unique_ptr<Session> postgres_session(postgres::Connection& connection, bool writable);

@@ -1,6 +1,12 @@
 // The SQL session over sqlite3: dates as ISO text, timestamps as integer microseconds, NaN kept
 // as the text 'NaN' (SQLite would turn a NaN REAL into NULL).
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cmath>
 #include <limits>
@@ -97,10 +103,32 @@ class SqliteStatement final : public Statement {
   bool done_ = false;
 };
 
+// An exclusive flock on a file beside the store, released when closed (or the process dies).
+class FileLease final : public Lease {
+ public:
+  FileLease(const std::string& path, const std::string& description, const std::function<void()>& on_wait) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(ErrorCode::kStoreError, description + ": cannot open lock file " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    if (errno == EWOULDBLOCK && on_wait) on_wait();
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const std::string message = std::strerror(errno);
+        ::close(fd_);
+        throw Error(ErrorCode::kStoreError, description + ": cannot lock " + path + ": " + message);
+      }
+    }
+  }
+  ~FileLease() override { ::close(fd_); }
+
+ private:
+  int fd_ = -1;
+};
+
 class SqliteSession final : public Session {
  public:
-  SqliteSession(sqlite3* db, std::string description, bool writable, bool owned)
-      : db_(db), description_(std::move(description)), writable_(writable), owned_(owned) {}
+  SqliteSession(sqlite3* db, std::string description, bool writable, bool owned, std::string lock_base)
+      : db_(db), description_(std::move(description)), writable_(writable), owned_(owned), lock_base_(std::move(lock_base)) {}
   ~SqliteSession() override {
     if (owned_) sqlite3_close(db_);
   }
@@ -154,18 +182,23 @@ class SqliteSession final : public Session {
   void commit() override { execute("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   void lock(std::string_view) override {}
+  std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) override {
+    if (lock_base_.empty()) return std::make_unique<Lease>();  // in memory: one process only
+    return std::make_unique<FileLease>(lock_base_ + "-" + std::string(name) + ".lock", description_, on_wait);
+  }
 
  private:
   sqlite3* db_;
   std::string description_;
   bool writable_;
   bool owned_;
+  std::string lock_base_;
 };
 
 }  // namespace
 
-std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable) {
-  return std::make_unique<SqliteSession>(db, std::move(description), writable, false);
+std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable, std::string lock_base) {
+  return std::make_unique<SqliteSession>(db, std::move(description), writable, false, std::move(lock_base));
 }
 
 std::unique_ptr<Session> sqlite_memory_session() {
@@ -175,7 +208,7 @@ std::unique_ptr<Session> sqlite_memory_session() {
     throw Error(ErrorCode::kStoreError, "memory: cannot open an in-memory SQLite database");
   }
   sqlite3_extended_result_codes(db, 1);
-  auto session = std::make_unique<SqliteSession>(db, "memory", true, true);
+  auto session = std::make_unique<SqliteSession>(db, "memory", true, true, "");
   session->execute(artefact_migration(*session));
   return session;
 }

@@ -372,7 +372,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create) : path_
       }
     }
     exec(db_, "SELECT count(*) FROM sqlite_master", path_);
-    session_ = sql::sqlite_session(db_, describe(), writable_);
+    session_ = sql::sqlite_session(db_, describe(), writable_, path_ == ":memory:" ? "" : path_.string());
     if (writable_) {
       // 64 KiB pages (takes effect on a new file only) and a 64 MiB cache: bulk ingest of the
       // snapshot is ~25% faster than with the 4 KiB default; see bench/README.md.
