@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -392,6 +393,31 @@ TEST(PostgresStore, RedactUrl) {
   EXPECT_EQ(redact_url("postgres://h/db?sslmode=require&password=x"), "postgres://h/db?sslmode=require&password=***");
   EXPECT_EQ(redact_url("postgresql://u:p@a,b:5433/db"), "postgresql://u:***@a,b:5433/db");
   EXPECT_EQ(redact_url("postgresql://h:5432/db"), "postgresql://h:5432/db");
+}
+
+
+// Store::hold_lock on a shared server (what keeps two `mre run`s apart): a session advisory
+// lock; a second holder waits until the first lease ends and is told it waits.
+TEST(PostgresStore, AStoreLockMakesASecondHolderWaitUntilTheFirstLeaseEnds) {
+  const std::string url = PostgresServer::shared().create_database();
+  PostgresStore first(url, true);
+  PostgresStore second(url, true);
+  auto lease = first.hold_lock("run");
+  std::atomic<bool> waited{false};
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    const auto mine = second.hold_lock("run", [&] { waited = true; });
+    acquired = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(acquired.load());
+  lease.reset();
+  waiter.join();
+  EXPECT_TRUE(waited.load());
+  EXPECT_TRUE(acquired.load());
+  bool waited_again = false;
+  const auto again = first.hold_lock("run", [&] { waited_again = true; });
+  EXPECT_FALSE(waited_again);
 }
 
 }  // namespace
