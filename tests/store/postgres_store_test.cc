@@ -123,16 +123,22 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
       "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, macro.effect_versions, "
       "macro.classifier_states, macro.classifier_approvals, "
       "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, macro.feature_columns, "
-      "macro.feature_versions CASCADE; DELETE FROM macro.schema_version WHERE version >= 2",
+      "macro.feature_versions, macro.artefact_columns, macro.artefact_inputs, macro.artefact_versions CASCADE; "
+      "DELETE FROM macro.schema_version WHERE version >= 2",
       database_of(url));
   {
     PostgresStore reader(url, false);
     EXPECT_EQ(reader.schema_version(), 1);
     EXPECT_TRUE(reader.list_feature_versions().empty());  // readable without migrating
+    EXPECT_TRUE(reader.list_artefact_kinds().empty());
+    EXPECT_TRUE(reader.list_artefacts("event_study").empty());
   }
   PostgresStore store(url, true);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
+  const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{d("2024-01-31")}}}}),
+            ArtefactWriteOutcome::kWritten);
 }
 
 TEST(PostgresStore, SchemaFromANewerMreIsRefused) {

@@ -85,16 +85,23 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
            "DROP TABLE classifier_states; DROP TABLE classifier_approvals; DROP TABLE classifier_models; "
            "DROP VIEW regimes_global_readable; DROP TABLE regimes_global; DROP TABLE regime_models; "
            "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
-           "DROP TABLE feature_versions; DELETE FROM schema_version WHERE version >= 2;");
+           "DROP TABLE feature_versions; DROP TABLE artefact_columns; DROP TABLE artefact_inputs; "
+           "DROP TABLE artefact_versions; DELETE FROM schema_version WHERE version >= 2;");
   {
     SqliteStore reader(dir / "s.db", false);
     EXPECT_EQ(reader.schema_version(), 1);
     EXPECT_TRUE(reader.list_feature_versions().empty());  // readable without migrating
+    EXPECT_TRUE(reader.list_artefact_kinds().empty());
+    EXPECT_TRUE(reader.list_artefacts("event_study").empty());
   }
   SqliteStore store(dir / "s.db", true);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
   EXPECT_TRUE(store.list_feature_versions().empty());
+  // Schema 7 (generated) is in place: a generic artefact can be written.
+  const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{*Date::parse("2024-01-31")}}}}),
+            ArtefactWriteOutcome::kWritten);
 }
 
 TEST(SqliteStore, FileThatIsNotSqliteIsAStoreErrorNamingThePath) {
