@@ -1,4 +1,5 @@
-// `mre ingest` and `mre run`: load series into the store and report what changed.
+// `mre ingest` and `mre run`: load series into the store and report what changed; `mre run`
+// calls the whole pipeline (workflows/run_pipeline.h).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -7,13 +8,9 @@
 
 #include "cli/commands.h"
 #include "mre/store/store.h"
-#include "mre/workflows/build_features.h"
-#include "mre/workflows/classify.h"
-#include "mre/workflows/detect_regimes.h"
-#include "mre/workflows/effects.h"
-#include "mre/workflows/scm.h"
 #include "mre/workflows/ingest.h"
 #include "mre/workflows/ingest_live.h"
+#include "mre/workflows/run_pipeline.h"
 
 #include <unistd.h>
 
@@ -95,11 +92,7 @@ workflows::IngestOptions to_options(const IngestArgs& args) {
 }
 
 std::string summary_line(const workflows::IngestReport& report, double seconds) {
-  return fmt::format(
-      "{} series from {} file(s), {} observations read: {} new rows, {} revisions, {} unchanged "
-      "({:.2f} s, ingest time {})",
-      report.write.series.size(), report.files, report.observations_read, report.write.inserted(),
-      report.write.revised(), report.write.unchanged(), seconds, report.write.ingested_at.iso());
+  return workflows::ingest_summary(report, seconds);
 }
 
 }  // namespace
@@ -167,107 +160,17 @@ void register_run(CLI::App& app, Action& action) {
       "shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>), scm\n"
       "(config/scm/policy_transmission.yml: seed 002's structural causal model, tag S_<name>_<hash>;\n"
       "a historical counterfactual and one stored scenario per intervention type).\n"
-      "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
+      "Safe to repeat: unchanged data writes nothing and rebuilds nothing. Two runs on one store:\n"
+      "the second waits for the first (it says so), then finds every stage up to date.");
   add_common_options(*cmd, args->common);
   cmd->callback([args, &action] {
     action = [args] {
       auto store = store::open_store(args->common.db, true);
-      // The --db value for the hints below, with any password redacted.
-      const std::string db = store::printable_target(args->common.db);
-      say("run: store " + store->describe() + ", universe " + args->common.universe);
-      const auto start = std::chrono::steady_clock::now();
-      const auto report = workflows::ingest(*store, to_options(*args));
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      say("[1/6] ingest: " + summary_line(report, seconds));
-      const auto config = std::filesystem::path(args->common.universe).parent_path() / "features";
-      for (const char* name : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto built = workflows::build_features(
-            *store, {.spec_path = config / (std::string(name) + ".yml"),
-                     .version = "auto",
-                     .universe_path = args->common.universe});
-        say(fmt::format("[2/6] features {}: {} ({:.2f} s)", name,
-                        built.written ? "built " + built.version : built.version + " up to date",
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
-      }
-      const auto regimes_dir = std::filesystem::path(args->common.universe).parent_path() / "regimes";
-      for (const char* name : {"rules", "hmm_macro", "hmm_indicators"}) {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto fitted = workflows::detect_regimes(
-            *store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
-        say(fmt::format("[3/6] regimes {}: {} ({:.2f} s)", name,
-                        fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
-        if (fitted.latest) {
-          say(fmt::format("      latest {}: {} (score {:.3f})", fitted.latest->date.iso(), fitted.latest->regime,
-                          fitted.latest->score));
-        }
-      }
-      {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "classifier" / "gmr.yml";
-        const auto trained = workflows::train_classifier(*store, {.version = "auto", .spec_path = spec});
-        say(fmt::format("[4/6] classify gmr: {} ({:.2f} s)",
-                        trained.written ? "trained " + trained.record.version : trained.record.version + " up to date",
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
-        const auto current = workflows::current_classification(*store, trained.record.version);
-        say("      current: " + workflows::explain_classification(current.timestamp, current.model, current.result, true));
-        const bool approved = !store->list_approvals(trained.record.version).empty();
-        if (!approved) {
-          say("      (mapping not yet signed off: `mre classify mapping-report " + trained.record.version +
-              " --db " + db + "`, then `mre classify approve " + trained.record.version +
-              " --by NAME --db " + db + "`)");
-        }
-      }
-      {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "effects.yml";
-        const auto effects = workflows::run_effects(*store, {.spec_path = spec, .version = "auto"});
-        say(fmt::format("[5/6] effects: {} {} ({} estimates{}, {:.1f} s); `mre effects show {} --db {}`", effects.version,
-                        effects.written ? "estimated" : "up to date", effects.rows,
-                        effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), effects.version,
-                        db));
-      }
-      {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto spec = std::filesystem::path(args->common.universe).parent_path() / "scm" / "policy_transmission.yml";
-        const auto fitted = workflows::fit_scm(*store, {.spec_path = spec, .universe_path = args->common.universe, .version = "auto"});
-        say(fmt::format("[6/6] scm: {} ({:.2f} s); `mre scm show {} --db {}`",
-                        fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), fitted.version,
-                        db));
-        const auto cf = workflows::counterfactual(fitted.model, {workflows::parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
-        say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {}", cf.terminal,
-                        100 * cf.terminal_gap_window, cf.window_end.iso()));
-        const auto loaded = workflows::load_scm_spec(spec);
-        const char* generators[] = {"student-t", "block-bootstrap", "regime-bootstrap"};
-        std::size_t i = 0;
-        for (const auto& named : loaded.scenarios) {
-          workflows::ScenarioOptions options;
-          options.name = named.name;
-          for (const auto& d : named.interventions) options.interventions.push_back(workflows::parse_do(d));
-          options.config = {.horizon = 250, .paths = 5000, .seed = 42,
-                            .shocks = scm::parse_shock_kind(generators[i++ % 3]), .mean_block = loaded.mean_block};
-          const auto r = workflows::run_scenario(*store, fitted.version, fitted.model, options);
-          for (const auto& e : r.effects) {
-            if (e.node != cf.terminal) continue;
-            say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon; "
-                            "`mre scm scenarios {} --db {}`",
-                            r.run.id, named.name, r.run.interventions, r.run.shocks, r.run.paths, r.run.horizon,
-                            r.run.start.iso(), e.node, e.mean, r.run.id, db));
-          }
-        }
-      }
-      const auto series = store->list_series();
-      std::size_t rows = 0;
-      for (const auto& s : series) rows += s.rows;
-      say(fmt::format("done: the store holds {} series ({} rows), {} feature versions and {} regime versions. "
-                      "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
-                      series.size(), rows, store->list_feature_versions().size(),
-                      store->list_regime_models().size(), db, db));
-      say(fmt::format("serve it: `mre serve --db {}`, then open http://127.0.0.1:8080/ (the JSON API is under /api/)", db));
+      workflows::run_pipeline(*store,
+                              {.universe_path = args->common.universe,
+                               // The --db value for the hints, with any password redacted.
+                               .db_hint = store::printable_target(args->common.db)},
+                              [](std::string_view line) { say(std::string(line)); });
       return 0;
     };
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Checks the layering: every `#include "mre/<module>/..."` in src/mre/<module>/ must name a
-# module that ARCHITECTURE.md's layer table allows. Exit 1 with the offending lines.
+# Checks the layering: every `#include "mre/<module>/..."` (or "cli/...", "server/...") in
+# src/mre/<module>/, cli/ and server/ must name a module that ARCHITECTURE.md's layer table
+# allows. Exit 1 with the offending lines.
 import os
 import re
 import sys
@@ -14,7 +15,7 @@ for line in table.splitlines():
     if len(cells) == 2 and cells[0] not in ("module", "---") and not cells[0].startswith("-"):
         allowed[cells[0]] = {m.strip() for m in cells[1].split(",")}
 
-include = re.compile(r'#include\s+"mre/([a-z_]+)/')
+include = re.compile(r'#include\s+"(?:mre/)?([a-z_]+)/')
 third_party = re.compile(r'#include\s+<(sqlite3|libpq|httplib|nlohmann|CLI|yaml-cpp)')
 numeric = {"core", "features", "regimes", "causal", "scm", "narrative"}
 violations = []
@@ -38,6 +39,23 @@ for module in sorted(os.listdir(src)):
                 if t and (module in numeric or name.endswith(".h")) and module != "codec":
                     violations.append(f"{rel}:{number}: third-party header <{t.group(1)}...> "
                                       "belongs in a .cc file, codec/ or a front end")
+            checked += 1
+# The front ends (cli/, server/) by the same table: they call workflows and format results, and
+# never include a numeric kernel.
+for module in ("cli", "server"):
+    if module not in allowed:
+        violations.append(f"{module}/: front end missing from ARCHITECTURE.md's layer table")
+        continue
+    for dirpath, _, files in os.walk(os.path.join(root, module)):
+        for name in files:
+            if not name.endswith((".h", ".cc")):
+                continue
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            for number, line in enumerate(open(path), 1):
+                m = include.match(line.strip())
+                if m and m.group(1) not in allowed[module]:
+                    violations.append(f"{rel}:{number}: {module} may not include {m.group(1)}/")
             checked += 1
 if violations:
     print("\n".join(violations))

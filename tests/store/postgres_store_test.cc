@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -122,16 +123,22 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
       "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, macro.effect_versions, "
       "macro.classifier_states, macro.classifier_approvals, "
       "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, macro.feature_columns, "
-      "macro.feature_versions CASCADE; DELETE FROM macro.schema_version WHERE version >= 2",
+      "macro.feature_versions, macro.artefact_columns, macro.artefact_inputs, macro.artefact_versions CASCADE; "
+      "DELETE FROM macro.schema_version WHERE version >= 2",
       database_of(url));
   {
     PostgresStore reader(url, false);
     EXPECT_EQ(reader.schema_version(), 1);
     EXPECT_TRUE(reader.list_feature_versions().empty());  // readable without migrating
+    EXPECT_TRUE(reader.list_artefact_kinds().empty());
+    EXPECT_TRUE(reader.list_artefacts("event_study").empty());
   }
   PostgresStore store(url, true);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
+  const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{d("2024-01-31")}}}}),
+            ArtefactWriteOutcome::kWritten);
 }
 
 TEST(PostgresStore, SchemaFromANewerMreIsRefused) {
@@ -392,6 +399,31 @@ TEST(PostgresStore, RedactUrl) {
   EXPECT_EQ(redact_url("postgres://h/db?sslmode=require&password=x"), "postgres://h/db?sslmode=require&password=***");
   EXPECT_EQ(redact_url("postgresql://u:p@a,b:5433/db"), "postgresql://u:***@a,b:5433/db");
   EXPECT_EQ(redact_url("postgresql://h:5432/db"), "postgresql://h:5432/db");
+}
+
+
+// Store::hold_lock on a shared server (what keeps two `mre run`s apart): a session advisory
+// lock; a second holder waits until the first lease ends and is told it waits.
+TEST(PostgresStore, AStoreLockMakesASecondHolderWaitUntilTheFirstLeaseEnds) {
+  const std::string url = PostgresServer::shared().create_database();
+  PostgresStore first(url, true);
+  PostgresStore second(url, true);
+  auto lease = first.hold_lock("run");
+  std::atomic<bool> waited{false};
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    const auto mine = second.hold_lock("run", [&] { waited = true; });
+    acquired = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(acquired.load());
+  lease.reset();
+  waiter.join();
+  EXPECT_TRUE(waited.load());
+  EXPECT_TRUE(acquired.load());
+  bool waited_again = false;
+  const auto again = first.hold_lock("run", [&] { waited_again = true; });
+  EXPECT_FALSE(waited_again);
 }
 
 }  // namespace

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "mre/core/error.h"
 #include "mre/store/schema.h"
 #include "mre/store/sqlite/sqlite_store.h"
@@ -81,16 +85,23 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
            "DROP TABLE classifier_states; DROP TABLE classifier_approvals; DROP TABLE classifier_models; "
            "DROP VIEW regimes_global_readable; DROP TABLE regimes_global; DROP TABLE regime_models; "
            "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
-           "DROP TABLE feature_versions; DELETE FROM schema_version WHERE version >= 2;");
+           "DROP TABLE feature_versions; DROP TABLE artefact_columns; DROP TABLE artefact_inputs; "
+           "DROP TABLE artefact_versions; DELETE FROM schema_version WHERE version >= 2;");
   {
     SqliteStore reader(dir / "s.db", false);
     EXPECT_EQ(reader.schema_version(), 1);
     EXPECT_TRUE(reader.list_feature_versions().empty());  // readable without migrating
+    EXPECT_TRUE(reader.list_artefact_kinds().empty());
+    EXPECT_TRUE(reader.list_artefacts("event_study").empty());
   }
   SqliteStore store(dir / "s.db", true);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
   EXPECT_TRUE(store.list_feature_versions().empty());
+  // Schema 7 (generated) is in place: a generic artefact can be written.
+  const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{*Date::parse("2024-01-31")}}}}),
+            ArtefactWriteOutcome::kWritten);
 }
 
 TEST(SqliteStore, FileThatIsNotSqliteIsAStoreErrorNamingThePath) {
@@ -157,6 +168,34 @@ TEST(SqliteStore, ReaderSeesCommittedStateWhileAWriterHoldsItsTransaction) {
   }
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(writer);
+}
+
+
+// Store::hold_lock (what keeps two `mre run`s apart): a second holder of the same name on the
+// same file waits until the first lease ends, and is told it waits; another name does not wait.
+TEST(SqliteStore, AStoreLockMakesASecondHolderWaitUntilTheFirstLeaseEnds) {
+  TempDir dir;
+  SqliteStore first(dir / "s.db", true);
+  SqliteStore second(dir / "s.db", true);
+  auto lease = first.hold_lock("run");
+  const auto other = second.hold_lock("other");  // a different name: no wait
+  std::atomic<bool> waited{false};
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    const auto mine = second.hold_lock("run", [&] { waited = true; });
+    acquired = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(acquired.load());  // still held by the first
+  lease.reset();
+  waiter.join();
+  EXPECT_TRUE(waited.load());
+  EXPECT_TRUE(acquired.load());
+  // Free again: no wait.
+  bool waited_again = false;
+  const auto again = first.hold_lock("run", [&] { waited_again = true; });
+  EXPECT_FALSE(waited_again);
+  EXPECT_THROW(first.hold_lock("../x"), Error);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The store contract on the embedded backends: memory and SQLite.
+// The store contract on the embedded backends: memory, SQLite, and SQLite in memory.
 #include "mre/store/memory/memory_store.h"
 #include "mre/store/sqlite/sqlite_store.h"
 #include "store/store_contract.h"
@@ -12,6 +12,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Backend{"sqlite",
                               [](const mre::testing::TempDir& dir) {
                                 return std::make_unique<SqliteStore>(dir / "t.db", true);
+                              }},
+                      // Test-only fourth backend: SQLite in memory, the same session and
+                      // protocol code with no file (no WAL, no directory): no code of its own.
+                      Backend{"sqlite_in_memory",
+                              [](const mre::testing::TempDir&) {
+                                return std::make_unique<SqliteStore>(":memory:", true);
                               }}),
     backend_name);
 

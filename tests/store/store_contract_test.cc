@@ -7,6 +7,9 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <map>
+#include <tuple>
 #include <memory>
 
 #include "mre/core/error.h"
@@ -496,6 +499,216 @@ TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
     EXPECT_EQ(e.code(), ErrorCode::kStoreError);
   }
   EXPECT_EQ(store->read_raw_history().lineage.size(), 3u);
+}
+
+
+// ---- Generic versioned artefacts (artefact.h): one protocol over every backend's session. ----
+
+// A kind like the event studies the next issue stores: a keyed estimates table and a dated path.
+ArtefactKind event_study_kind() {
+  using T = ColumnType;
+  return {"event_study",
+          {{"estimates", {{"shock", T::kText, true}, {"horizon", T::kInteger, true}, {"effect", T::kReal}, {"se", T::kReal},
+                          {"n", T::kInteger}, {"computed_at", T::kTimestamp}}},
+           {"path", {{"dt", T::kDate}, {"value", T::kReal}, {"note", T::kText}}}}};
+}
+
+ArtefactHeader event_header(const std::string& tag) {
+  return {tag, "es_spec", "hash-1", "name: es_spec\n", {{"feature_version", "F1"}, {"regime_version", "V1"}},
+          at("2026-03-01T12:34:56.789012Z")};
+}
+
+std::vector<ArtefactTable> event_tables() {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {{"estimates",
+           {{std::string("oil"), std::int64_t{1}, 0.25, 0.125, std::int64_t{120}, at("2026-03-01T00:00:00.000001Z")},
+            {std::string("oil"), std::int64_t{3}, std::nan(""), std::monostate{}, std::int64_t{-7}, std::monostate{}},
+            {std::string("rates"), std::int64_t{1}, -inf, 1e-300, std::int64_t{9007199254740993}, at("1999-12-31T23:59:59Z")}}},
+          {"path",
+           {{d("2024-01-31"), 1.5, std::string("tab\there, newline\nand back\\slash")},
+            {d("2024-02-29"), -0.0, std::string("")},
+            {d("2024-03-29"), 0.1 + 0.2, std::monostate{}},
+            {d("1900-01-01"), 2.0, std::string("ünïcode ✓")}}}};
+}
+
+bool same_cell(const Cell& a, const Cell& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* x = std::get_if<double>(&a)) {
+    const double y = std::get<double>(b);
+    return (std::isnan(*x) && std::isnan(y)) || *x == y;  // bit for bit but the sign of zero (SQLite drops it)
+  }
+  return a == b;
+}
+
+void expect_same_rows(const std::vector<Row>& got, const std::vector<Row>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t r = 0; r < got.size(); ++r) {
+    ASSERT_EQ(got[r].size(), want[r].size());
+    for (std::size_t c = 0; c < got[r].size(); ++c) EXPECT_TRUE(same_cell(got[r][c], want[r][c])) << "row " << r << " col " << c;
+  }
+}
+
+TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {
+  auto store = open();
+  EXPECT_TRUE(store->list_artefacts("event_study").empty());
+  EXPECT_FALSE(store->find_artefact("event_study", "ES1").has_value());
+  EXPECT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  const auto listed = store->list_artefacts("event_study");
+  ASSERT_EQ(listed.size(), 1u);
+  const auto& h = listed[0];
+  EXPECT_EQ(h.version, "ES1");
+  EXPECT_EQ(h.spec_name, "es_spec");
+  EXPECT_EQ(h.spec_hash, "hash-1");
+  EXPECT_EQ(h.spec_text, "name: es_spec\n");
+  EXPECT_EQ(h.inputs, (std::map<std::string, std::string>{{"feature_version", "F1"}, {"regime_version", "V1"}}));
+  EXPECT_EQ(h.created_at, at("2026-03-01T12:34:56.789012Z"));  // to the microsecond
+  ASSERT_TRUE(store->find_artefact("event_study", "ES1").has_value());
+  const auto tables = event_tables();
+  const auto estimates = store->read_artefact_table("event_study", "ES1", "estimates");
+  expect_same_rows(estimates.rows, tables[0].rows);
+  expect_same_rows(store->read_artefact_table("event_study", "ES1", "path").rows, tables[1].rows);
+  // The kind's description is stored with it: a reader needs no compile-time schema.
+  const auto kinds = store->list_artefact_kinds();
+  ASSERT_EQ(kinds.size(), 1u);
+  EXPECT_EQ(kinds[0].name, "event_study");
+  ASSERT_EQ(kinds[0].tables.size(), 2u);
+  EXPECT_EQ(kinds[0].tables[0].columns.size(), 6u);
+  EXPECT_TRUE(kinds[0].tables[0].columns[1].key);
+  EXPECT_EQ(kinds[0].tables[1].columns[0].type, ColumnType::kDate);
+  // A version with no rows in one of its tables, and a second version, are separate.
+  ArtefactHeader second = event_header("ES2");
+  second.created_at = at("2026-03-02T00:00:00Z");
+  EXPECT_EQ(store->write_artefact(event_study_kind(), second, {tables[1]}), ArtefactWriteOutcome::kWritten);
+  EXPECT_TRUE(store->read_artefact_table("event_study", "ES2", "estimates").rows.empty());
+  EXPECT_EQ(store->read_artefact_table("event_study", "ES1", "estimates").rows.size(), 3u);
+  ASSERT_EQ(store->list_artefacts("event_study").size(), 2u);
+  EXPECT_EQ(store->list_artefacts("event_study")[1].version, "ES2");  // oldest first
+}
+
+TEST_P(StoreContract, GenericArtefactTagIsBoundToSpecAndInputsAndNeverOverwritten) {
+  auto store = open();
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  // The same spec and inputs again: nothing written, even with other rows or another time.
+  ArtefactHeader again = event_header("ES1");
+  again.created_at = at("2026-04-01T00:00:00Z");
+  EXPECT_EQ(store->write_artefact(event_study_kind(), again, {}), ArtefactWriteOutcome::kAlreadyPresent);
+  EXPECT_EQ(store->read_artefact_table("event_study", "ES1", "path").rows.size(), 4u);
+  EXPECT_EQ(store->find_artefact("event_study", "ES1")->created_at, at("2026-03-01T12:34:56.789012Z"));
+  // A different spec: refused, naming the tag and the spec.
+  ArtefactHeader other_spec = event_header("ES1");
+  other_spec.spec_hash = "hash-2";
+  try {
+    store->write_artefact(event_study_kind(), other_spec, {});
+    FAIL() << "expected InvalidArgument";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("'ES1'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("different spec"), std::string::npos) << e.what();
+  }
+  // Different inputs (one changed, one missing, one extra): refused, naming what differs.
+  for (auto inputs : std::vector<std::map<std::string, std::string>>{
+           {{"feature_version", "F2"}, {"regime_version", "V1"}}, {{"feature_version", "F1"}},
+           {{"feature_version", "F1"}, {"regime_version", "V1"}, {"scm_version", "S1"}}}) {
+    ArtefactHeader other = event_header("ES1");
+    other.inputs = inputs;
+    try {
+      store->write_artefact(event_study_kind(), other, event_tables());
+      FAIL() << "expected InvalidArgument";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("different inputs"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("regime_version V1"), std::string::npos) << e.what();
+    }
+  }
+  // Nothing of the refused writes landed.
+  ASSERT_EQ(store->list_artefacts("event_study").size(), 1u);
+  EXPECT_EQ(store->find_artefact("event_study", "ES1")->spec_hash, "hash-1");
+  EXPECT_EQ(store->read_artefact_table("event_study", "ES1", "estimates").rows.size(), 3u);
+}
+
+TEST_P(StoreContract, GenericArtefactBadInputWritesNothing) {
+  auto store = open();
+  const auto expect_refused = [&](const ArtefactKind& kind, const ArtefactHeader& header,
+                                  const std::vector<ArtefactTable>& tables, ErrorCode code) {
+    try {
+      store->write_artefact(kind, header, tables);
+      ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+    }
+  };
+  auto tables = event_tables();
+  tables[0].rows[1][2] = std::string("not a number");  // a text cell in a real column
+  expect_refused(event_study_kind(), event_header("ES1"), tables, ErrorCode::kInvalidArgument);
+  tables = event_tables();
+  tables[0].rows[0][0] = std::monostate{};  // a NULL key
+  expect_refused(event_study_kind(), event_header("ES1"), tables, ErrorCode::kInvalidArgument);
+  tables = event_tables();
+  tables[1].rows[0].pop_back();  // a short row
+  expect_refused(event_study_kind(), event_header("ES1"), tables, ErrorCode::kInvalidArgument);
+  expect_refused(event_study_kind(), event_header("ES1"), {{"nope", {}}}, ErrorCode::kInvalidArgument);
+  expect_refused(event_study_kind(), event_header("bad tag!"), event_tables(), ErrorCode::kInvalidArgument);
+  ArtefactKind bad = event_study_kind();
+  bad.name = "Event-Study; DROP TABLE series";
+  expect_refused(bad, event_header("ES1"), {}, ErrorCode::kInvalidArgument);
+  bad = event_study_kind();
+  bad.tables[0].columns[0].name = "version";
+  expect_refused(bad, event_header("ES1"), {}, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(store->list_artefacts("event_study").empty());
+  // A duplicate key is refused by the database: the whole version rolls back.
+  tables = event_tables();
+  tables[0].rows.push_back(tables[0].rows[0]);
+  EXPECT_THROW(store->write_artefact(event_study_kind(), event_header("ES1"), tables), Error);
+  EXPECT_TRUE(store->list_artefacts("event_study").empty());
+  // A kind's tables never change shape once stored.
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  ArtefactKind changed = event_study_kind();
+  changed.tables[1].columns.push_back({"extra", ColumnType::kReal});
+  expect_refused(changed, event_header("ES2"), {}, ErrorCode::kInvalidArgument);
+  // A kind may not take over an existing table (event_study_path belongs to event_study).
+  ArtefactKind squatter{"event", {{"study_path", {{"x", ColumnType::kText}}}}};
+  expect_refused(squatter, event_header("S1"), {}, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store->list_artefacts("event_study").size(), 1u);
+  // Unknown kind, version or table: NotFound.
+  for (const auto& [kind, version, table] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nope", "ES1", "path"}, {"event_study", "ES9", "path"}, {"event_study", "ES1", "nope"}}) {
+    try {
+      store->read_artefact_table(kind, version, table);
+      ADD_FAILURE() << "expected NotFound";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kNotFound) << e.what();
+    }
+  }
+}
+
+TEST_P(StoreContract, GenericArtefactDateRangeReadIsInclusiveAndLargeTablesRoundTrip) {
+  auto store = open();
+  // 60,000 rows (bulk insert: COPY on PostgreSQL) with a date per day.
+  constexpr std::int64_t kRows = 60'000;
+  ArtefactTable path{"path", {}};
+  const Date start = d("1900-01-01");
+  for (std::int64_t i = 0; i < kRows; ++i) {
+    path.rows.push_back({start + static_cast<int>(i), static_cast<double>(i) / 7.0,
+                         i % 1000 == 0 ? Cell(std::monostate{}) : Cell(std::to_string(i))});
+  }
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("BIG"), {path}), ArtefactWriteOutcome::kWritten);
+  const auto all = store->read_artefact_table("event_study", "BIG", "path");
+  expect_same_rows(all.rows, path.rows);
+  // [from, to] inclusive; open ends.
+  const Date from = start + 100;
+  const Date to = start + 199;
+  const auto window = store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", from, to});
+  ASSERT_EQ(window.rows.size(), 100u);
+  EXPECT_EQ(std::get<Date>(window.rows.front()[0]), from);
+  EXPECT_EQ(std::get<Date>(window.rows.back()[0]), to);
+  EXPECT_EQ(std::get<double>(window.rows.front()[1]), 100.0 / 7.0);
+  EXPECT_EQ(store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", std::nullopt, start + 9}).rows.size(), 10u);
+  EXPECT_EQ(store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", start + (kRows - 5), std::nullopt})
+                .rows.size(),
+            5u);
+  // Filtering needs a date column.
+  EXPECT_THROW(store->read_artefact_table("event_study", "BIG", "path", DateRange{"value", from, to}), Error);
+  EXPECT_THROW(store->read_artefact_table("event_study", "BIG", "path", DateRange{"nope", from, to}), Error);
 }
 
 }  // namespace

@@ -65,6 +65,20 @@ void fill(store::Store& s) {
                     .start = d("2024-01-02"), .horizon = 2, .paths = 10, .seed = 42, .summary_json = "{}",
                     .created_at = Timestamp::from_micros(18)},
                    {{1, "EFFR", "baseline", 1, 2, 3, 4, 5}, {2, "EFFR", "intervened", -1.25, 2, 3, 4, 5.5}});
+  // Generic artefacts of two kinds (the copy knows neither): NaN, NULL, quotes, tabs.
+  using T = store::ColumnType;
+  const store::ArtefactKind study{"event_study",
+                                  {{"estimates", {{"shock", T::kText, true}, {"effect", T::kReal}, {"n", T::kInteger}}},
+                                   {"path", {{"dt", T::kDate}, {"value", T::kReal}}}}};
+  const store::ArtefactKind backtest{"backtest", {{"folds", {{"fold", T::kInteger, true}, {"at", T::kTimestamp}}}}};
+  s.write_artefact(study, {"ES1", "es", "h1", "t", {{"feature_version", "F1"}}, Timestamp::from_micros(19)},
+                   {{"estimates", {{std::string("oil'\\t"), std::nan(""), std::int64_t{3}},
+                                   {std::string("rates\t"), 0.5, store::Cell{}}}},
+                    {"path", {{d("2024-01-31"), 1.0}, {d("2024-02-29"), store::Cell{}}}}});
+  s.write_artefact(study, {"ES2", "es", "h2", "t", {}, Timestamp::from_micros(20)},
+                   {{"path", {{d("2024-03-29"), -2.5}}}});
+  s.write_artefact(backtest, {"B1", "bt", "h", "t", {{"regime_version", "R1"}}, Timestamp::from_micros(21)},
+                   {{"folds", {{std::int64_t{1}, Timestamp::from_micros(22)}}}});
 }
 
 TEST(CopyStore, AWholeStoreMovesBetweenBackendsWithEveryTableUnchanged) {
@@ -75,8 +89,13 @@ TEST(CopyStore, AWholeStoreMovesBetweenBackendsWithEveryTableUnchanged) {
   const auto to_sqlite = copy_store(memory, sqlite);
   EXPECT_TRUE(to_sqlite.equal());
   EXPECT_TRUE(to_sqlite.raw_copied);
-  EXPECT_EQ(to_sqlite.versions_copied, 6u);
-  ASSERT_EQ(to_sqlite.source.size(), 17u);
+  EXPECT_EQ(to_sqlite.versions_copied, 9u);
+  ASSERT_EQ(to_sqlite.source.size(), 21u);  // 17 fixed tables, artefact_versions, 3 generic tables
+  EXPECT_EQ(to_sqlite.source[17].table, "artefact_versions");
+  EXPECT_EQ(to_sqlite.source[17].rows, 3u);
+  EXPECT_EQ(to_sqlite.source[18].table, "backtest_folds");
+  EXPECT_EQ(to_sqlite.source[20].table, "event_study_path");
+  EXPECT_EQ(to_sqlite.source[20].rows, 3u);
   EXPECT_EQ(to_sqlite.source[1].table, "raw_series");
   EXPECT_EQ(to_sqlite.source[1].rows, 4u);  // a revision is a row
   for (const auto& table : to_sqlite.source) EXPECT_GT(table.rows, 0u) << table.table;
@@ -98,7 +117,7 @@ TEST(CopyStore, AWholeStoreMovesBetweenBackendsWithEveryTableUnchanged) {
   EXPECT_TRUE(again.equal());
   EXPECT_FALSE(again.raw_copied);
   EXPECT_EQ(again.versions_copied, 0u);
-  EXPECT_EQ(again.versions_present, 6u);
+  EXPECT_EQ(again.versions_present, 9u);
 }
 
 TEST(CopyStore, ATargetWithOtherRawSeriesIsRefused) {

@@ -3,6 +3,7 @@
 // PostgresStore (teams). Every write is one transaction: all of it lands or none of it does.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -12,8 +13,13 @@
 #include "mre/core/asset_class.h"
 #include "mre/core/date.h"
 #include "mre/core/time_series.h"
+#include "mre/store/artefact.h"
 
 namespace mre::store {
+
+namespace sql {
+class Session;
+}
 
 // One series to write: present observations only (NaN is refused with DataError).
 struct SeriesWrite {
@@ -357,6 +363,34 @@ class Store {
   virtual std::vector<ScenarioRun> list_scenarios() const = 0;
   // Rows ordered by scenario, day, node (in the order written); NotFound for an unknown id.
   virtual std::vector<ScenarioFanRow> read_scenario(const std::string& id) const = 0;
+
+  // Generic versioned artefacts (artefact.h), the same code for every backend (artefact.cc).
+  // Writes a version of `kind` in one transaction (the kind's tables are created on its first
+  // write). The tag is bound to spec_hash and inputs: the same again writes nothing
+  // (kAlreadyPresent); any difference is refused (InvalidArgument naming the tag and what
+  // differs); a version is never overwritten. Bad names, cells of the wrong type or NULL keys:
+  // InvalidArgument, nothing written.
+  ArtefactWriteOutcome write_artefact(const ArtefactKind& kind, const ArtefactHeader& header,
+                                      const std::vector<ArtefactTable>& tables);
+  // Every kind stored, with its tables as stored (for copying a store whatever it holds).
+  std::vector<ArtefactKind> list_artefact_kinds() const;
+  // Versions of a kind, oldest first (empty for an unknown kind).
+  std::vector<ArtefactHeader> list_artefacts(const std::string& kind) const;
+  std::optional<ArtefactHeader> find_artefact(const std::string& kind, const std::string& version) const;
+  // A table's rows of one version in the order written, optionally only those whose date column
+  // `range->column` is in [from, to]. NotFound for an unknown kind, version or table.
+  ArtefactTable read_artefact_table(const std::string& kind, const std::string& version, const std::string& table,
+                                    const std::optional<DateRange>& range = std::nullopt) const;
+
+  // Holds the store-wide lock `name` until the result is destroyed, across transactions and
+  // processes: another holder of the same name makes this wait (`on_wait` is called first).
+  // For jobs whose stages must not interleave with a second copy of themselves (`mre run`).
+  std::unique_ptr<Lease> hold_lock(const std::string& name, const std::function<void()>& on_wait = {});
+
+ protected:
+  // The SQL session the generic artefacts live in (the backend's own database; MemoryStore's is
+  // an in-memory SQLite database).
+  virtual sql::Session& artefact_session() const = 0;
 };
 
 // Opens a store from a --db value: ":memory:" for a MemoryStore, "postgresql://..." or

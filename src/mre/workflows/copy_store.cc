@@ -34,6 +34,15 @@ class TableHash {
   TableHash& field(Timestamp value) { return field(value.iso()); }
   TableHash& field(const char* text) { return field(std::string_view(text)); }
   TableHash& field(const std::string& text) { return field(std::string_view(text)); }
+  // A generic artefact cell, tagged with its type so that NULL, "" and 0 all differ.
+  TableHash& field(const store::Cell& cell) {
+    if (const auto* v = std::get_if<std::int64_t>(&cell)) return field("i" + std::to_string(*v));
+    if (const auto* r = std::get_if<double>(&cell)) return field("r" + (std::isnan(*r) ? std::string("NaN") : format_double(*r)));
+    if (const auto* t = std::get_if<std::string>(&cell)) return field("t" + *t);
+    if (const auto* d = std::get_if<Date>(&cell)) return field("d" + d->iso());
+    if (const auto* ts = std::get_if<Timestamp>(&cell)) return field("T" + ts->iso());
+    return field("n");
+  }
   void end_row() {
     mix(0x1e);
     ++rows_;
@@ -175,6 +184,33 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     }
     out.insert(out.end(), {models.summary(), runs.summary(), fans.summary()});
   }
+  {
+    // Generic artefacts, whatever kinds the store holds: the shared header table, then one
+    // entry per kind table (every version's rows, in version order, then as written).
+    TableHash versions("artefact_versions");
+    std::vector<TableSummary> tables;
+    for (const auto& kind : store.list_artefact_kinds()) {
+      const auto headers = store.list_artefacts(kind.name);
+      for (const auto& h : headers) {
+        versions.field(kind.name).field(h.version).field(h.spec_name).field(h.spec_hash).field(h.spec_text);
+        for (const auto& [name, value] : h.inputs) versions.field(name + "=" + value);
+        versions.field(h.created_at).end_row();
+      }
+      for (const auto& spec : kind.tables) {
+        TableHash rows(kind.name + "_" + spec.name);
+        for (const auto& h : headers) {
+          for (const auto& row : store.read_artefact_table(kind.name, h.version, spec.name).rows) {
+            rows.field(h.version);
+            for (const auto& cell : row) rows.field(cell);
+            rows.end_row();
+          }
+        }
+        tables.push_back(rows.summary());
+      }
+    }
+    out.push_back(versions.summary());
+    out.insert(out.end(), tables.begin(), tables.end());
+  }
   return out;
 }
 
@@ -222,6 +258,15 @@ CopyReport copy_store(const store::Store& from, store::Store& to) {
   for (const auto& version : from.list_effect_versions()) count(to.write_effects(version, from.read_effects(version.version)));
   for (const auto& listed : from.list_scm_models()) count(to.write_scm_model(*from.find_scm_model(listed.version)));
   for (const auto& run : from.list_scenarios()) count(to.write_scenario(run, from.read_scenario(run.id)));
+  // Generic artefacts: every kind as stored, every version with all its tables.
+  for (const auto& kind : from.list_artefact_kinds()) {
+    for (const auto& header : from.list_artefacts(kind.name)) {
+      std::vector<store::ArtefactTable> tables;
+      for (const auto& spec : kind.tables) tables.push_back(from.read_artefact_table(kind.name, header.version, spec.name));
+      const auto outcome = to.write_artefact(kind, header, tables);
+      ++(outcome == store::ArtefactWriteOutcome::kWritten ? report.versions_copied : report.versions_present);
+    }
+  }
   report.source = summarize_store(from);
   report.target = summarize_store(to);
   return report;

@@ -20,13 +20,14 @@ struct TableSummary {
 // Every table of the store: series, raw_series, series_ingests, ingests, feature_versions,
 // feature_columns, features, regime_models, regimes_global, classifier_models,
 // classifier_approvals, classifier_states, effect_versions, causal_effects, scm_models,
-// scenario_runs, scenarios.
+// scenario_runs, scenarios, artefact_versions (the generic artefacts' headers, inputs included),
+// then one entry per generic artefact table (<kind>_<table>), kinds by name.
 std::vector<TableSummary> summarize_store(const store::Store& store);
 
 struct CopyReport {
   std::vector<TableSummary> source{};
   std::vector<TableSummary> target{};
-  std::size_t versions_copied = 0;   // feature, regime, classifier, effects, SCM versions and scenarios written
+  std::size_t versions_copied = 0;   // feature, regime, classifier, effects, SCM, generic versions and scenarios written
   std::size_t versions_present = 0;  // already in the target, identical
   bool raw_copied = false;           // false when the target already held the same raw history
   bool equal() const;

@@ -11,10 +11,19 @@
 
 #include "mre/store/revisions.h"
 #include "mre/store/schema.h"
+#include "mre/store/sql/session.h"
 
 namespace mre::store {
 
+MemoryStore::MemoryStore() = default;
+MemoryStore::~MemoryStore() = default;
+
 int MemoryStore::schema_version() const { return kSchemaVersion; }
+
+sql::Session& MemoryStore::artefact_session() const {
+  if (!artefacts_) artefacts_ = sql::sqlite_memory_session();
+  return *artefacts_;
+}
 
 WriteResult MemoryStore::write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) {
   validate_batch(batch);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 
 #include "mre/store/revisions.h"
 #include "mre/store/store.h"
@@ -10,6 +11,8 @@ namespace mre::store {
 
 class MemoryStore final : public Store {
  public:
+  MemoryStore();
+  ~MemoryStore() override;
   std::string describe() const override { return "memory"; }
   int schema_version() const override;
   WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) override;
@@ -47,6 +50,9 @@ class MemoryStore final : public Store {
   std::vector<ScenarioRun> list_scenarios() const override;
   std::vector<ScenarioFanRow> read_scenario(const std::string& id) const override;
 
+ protected:
+  sql::Session& artefact_session() const override;
+
  private:
   struct Stored {
     AssetClass asset_class = AssetClass::kMacro;
@@ -68,6 +74,9 @@ class MemoryStore final : public Store {
   std::vector<ScmModel> scm_models_;
   std::vector<ScenarioRun> scenarios_;
   std::map<std::string, std::vector<ScenarioFanRow>> scenario_rows_;
+  // Generic artefacts: an in-memory SQLite database (opened on first use) under the same
+  // protocol code as the other backends, rather than a third implementation of it.
+  mutable std::unique_ptr<sql::Session> artefacts_;
 };
 
 }  // namespace mre::store

@@ -12,6 +12,7 @@
 #include "mre/core/error.h"
 #include "mre/store/postgres/detail/connection.h"
 #include "mre/store/revisions.h"
+#include "mre/store/sql/session.h"
 #include "mre/store/schema.h"
 
 namespace mre::store {
@@ -237,7 +238,7 @@ CREATE TABLE macro.scenarios(
 );
 )sql",
 };
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kHandWrittenSchemaVersion);
 
 // Multi-statement reads see one snapshot: a version is never seen half-written, and a listing
 // never mixes states from before and after a concurrent commit.
@@ -268,7 +269,8 @@ std::size_t count(const Result& r, int row, int col) { return static_cast<std::s
 }  // namespace
 
 PostgresStore::PostgresStore(const std::string& url, bool create)
-    : db_(std::make_unique<postgres::Connection>(url)), writable_(create) {
+    : db_(std::make_unique<postgres::Connection>(url)), writable_(create),
+      session_(sql::postgres_session(*db_, create)) {
   // A read-only command cannot write even by mistake: the server refuses it.
   if (!create) db_->exec("SET default_transaction_read_only = on");
   schema_version_ = read_schema_version();
@@ -283,6 +285,8 @@ PostgresStore::PostgresStore(const std::string& url, bool create)
 PostgresStore::~PostgresStore() = default;
 
 std::string PostgresStore::describe() const { return db_->description(); }
+
+sql::Session& PostgresStore::artefact_session() const { return *session_; }
 
 int PostgresStore::schema_version() const { return schema_version_; }
 
@@ -306,7 +310,7 @@ void PostgresStore::migrate() {
                                             "); upgrade mre");
   }
   for (int v = current + 1; v <= kSchemaVersion; ++v) {
-    db_->exec(kMigrations[v - 1]);
+    db_->exec(v <= kHandWrittenSchemaVersion ? kMigrations[v - 1] : sql::generated_migration(*session_, v));
     db_->query("INSERT INTO macro.schema_version(version, applied_at) VALUES ($1, now())", {v});
   }
   tx.commit();

@@ -68,6 +68,7 @@ class PostgresStore final : public Store {
  private:
   void migrate();
   int read_schema_version() const;
+  sql::Session& artefact_session() const override;
   void require_writable() const;
   void insert_classifier_state(const std::string& version, const ClassifierState& state);
 
@@ -75,6 +76,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<postgres::Connection> db_;
   int schema_version_ = 0;
   bool writable_ = false;
+  std::unique_ptr<sql::Session> session_;  // over db_, for the generic artefacts
 };
 
 }  // namespace mre::store

@@ -14,6 +14,7 @@
 #include "mre/core/error.h"
 #include "mre/store/revisions.h"
 #include "mre/store/schema.h"
+#include "mre/store/sql/session.h"
 
 namespace mre::store {
 namespace {
@@ -235,7 +236,7 @@ CREATE TABLE scenarios(
 ) WITHOUT ROWID;
 )sql",
 };
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kHandWrittenSchemaVersion);
 
 class Statement {
  public:
@@ -371,6 +372,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create) : path_
       }
     }
     exec(db_, "SELECT count(*) FROM sqlite_master", path_);
+    session_ = sql::sqlite_session(db_, describe(), writable_, path_ == ":memory:" ? "" : path_.string());
     if (writable_) {
       // 64 KiB pages (takes effect on a new file only) and a 64 MiB cache: bulk ingest of the
       // snapshot is ~25% faster than with the 4 KiB default; see bench/README.md.
@@ -396,6 +398,8 @@ SqliteStore::~SqliteStore() { sqlite3_close(db_); }
 
 std::string SqliteStore::describe() const { return "sqlite:" + path_.string(); }
 
+sql::Session& SqliteStore::artefact_session() const { return *session_; }
+
 int SqliteStore::schema_version() const {
   Statement exists(db_, "SELECT count(*) FROM sqlite_master WHERE name='schema_version'", path_);
   exists.step(path_);
@@ -417,7 +421,8 @@ void SqliteStore::migrate() {
                                             std::to_string(kSchemaVersion) + "); upgrade mre");
   }
   for (int v = current + 1; v <= kSchemaVersion; ++v) {
-    exec(db_, kMigrations[v - 1], path_);
+    exec(db_, v <= kHandWrittenSchemaVersion ? kMigrations[v - 1] : sql::generated_migration(*session_, v).c_str(),
+         path_);
     Statement record(db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)", path_);
     record.bind(1, static_cast<std::int64_t>(v));
     record.bind(2, Timestamp::now().iso());

@@ -61,10 +61,12 @@ class SqliteStore final : public Store {
  private:
   void insert_classifier_state(const std::string& version, const ClassifierState& state);
   void migrate();
+  sql::Session& artefact_session() const override;
 
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   bool writable_ = false;
+  std::unique_ptr<sql::Session> session_;  // over db_, for the generic artefacts
 };
 
 }  // namespace mre::store
