@@ -104,12 +104,12 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
     const char* generators[] = {"student-t", "block-bootstrap", "regime-bootstrap"};
     std::size_t i = 0;
     for (const auto& named : loaded.scenarios) {
-      ScenarioOptions options;
-      options.name = named.name;
-      for (const auto& d : named.interventions) options.interventions.push_back(parse_do(d));
-      options.config = {.horizon = 250, .paths = 5000, .seed = 42,
+      ScenarioOptions scenario;
+      scenario.name = named.name;
+      for (const auto& d : named.interventions) scenario.interventions.push_back(parse_do(d));
+      scenario.config = {.horizon = 250, .paths = 5000, .seed = 42,
                         .shocks = scm::parse_shock_kind(generators[i++ % 3]), .mean_block = loaded.mean_block};
-      const auto r = run_scenario(store, fitted.version, fitted.model, options);
+      const auto r = run_scenario(store, fitted.version, fitted.model, scenario);
       for (const auto& e : r.effects) {
         if (e.node != cf.terminal) continue;
         say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon; "
