@@ -71,6 +71,21 @@ class Ols final : public Regressor {
   Vector beta_;
 };
 
+// The baseline every nuisance learner must beat: the training mean, whatever X says.
+class Constant final : public Regressor {
+ public:
+  void fit(const Matrix& X, const Vector& y) override {
+    check_xy(X, y, "constant");
+    mean_ = y.mean();
+  }
+  Vector predict(const Matrix& X) const override { return Vector::Constant(X.rows(), mean_); }
+  std::string name() const override { return "constant"; }
+  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Constant>(); }
+
+ private:
+  double mean_ = 0.0;
+};
+
 class Ridge final : public Regressor {
  public:
   explicit Ridge(double alpha) : alpha_(alpha) { check_arg(alpha >= 0, "ridge_alpha", "must be >= 0"); }
@@ -263,11 +278,12 @@ Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
   return beta;
 }
 
-std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso", "forest", "boosting", "xgb_forest"}; }
+std::vector<std::string> regressor_names() { return {"constant", "ols", "ridge", "lasso", "forest", "boosting", "xgb_forest"}; }
 std::vector<std::string> classifier_names() { return {"logistic", "forest", "boosting"}; }
 
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options) {
   if (name == "ols") return std::make_unique<Ols>();
+  if (name == "constant") return std::make_unique<Constant>();
   if (name == "ridge") return std::make_unique<Ridge>(options.ridge_alpha);
   if (name == "lasso") return std::make_unique<Lasso>(options);
   if (name == "forest") return std::make_unique<Forest>(options);

@@ -1,0 +1,76 @@
+// Issue 17's simulations (labelled slow): local-projection band coverage on a known impulse
+// response, and learner selection on the 10k nonlinear fixture.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "mre/causal/dml.h"
+#include "mre/causal/learners.h"
+#include "mre/causal/local_projection.h"
+
+namespace mre::causal {
+namespace {
+
+TEST(LocalProjectionSlow, NinetyFivePercentBandsCoverTheTrueImpulseResponse) {
+  // y_t = 0.8 y_{t-1} + 0.5 shock_t + e_t, shock i.i.d.: the response at h is 0.5 * 0.8^h.
+  // Lag-augmented LP: the dynamics need one lag, the projection uses two; HC1 errors.
+  const int samples = 200;
+  const Eigen::Index n = 400;
+  int covered = 0;
+  int total = 0;
+  for (int s = 0; s < samples; ++s) {
+    std::mt19937_64 rng(7000 + static_cast<std::uint64_t>(s));
+    std::normal_distribution<double> z;
+    Vector y(n);
+    Vector shock(n);
+    double level = 0.0;
+    for (Eigen::Index t = 0; t < n; ++t) {
+      shock(t) = z(rng);
+      level = 0.8 * level + 0.5 * shock(t) + z(rng);
+      y(t) = level;
+    }
+    const auto fit = local_projection(y, shock, Matrix(n, 0),
+                                      {.horizons = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, .lags = 2, .cumulative = false});
+    for (const auto& p : fit.points) {
+      const double truth = 0.5 * std::pow(0.8, p.horizon);
+      covered += p.ci_low <= truth && truth <= p.ci_high;
+      ++total;
+    }
+  }
+  const double rate = static_cast<double>(covered) / total;
+  // The issue's band: 92-98% of the 13 x 200 horizon-samples.
+  EXPECT_GE(rate, 0.92) << covered << " of " << total;
+  EXPECT_LE(rate, 0.98) << covered << " of " << total;
+}
+
+TEST(LearnerSelectionSlow, ChosenForestNuisancesRecoverTheEffectOnTheTenThousandRowNonlinearFixture) {
+  // The nonlinear fixture of Dml.ForestNuisancesRemoveNonlinearConfounding at n = 10,000: t and y
+  // depend on x0^2, theta = 0.5. Selection among constant, OLS, ridge and the forest (the
+  // default candidates of config/effects.yml) must
+  // choose the forest for both nuisances, and then |theta - 0.5| <= 0.03 (the issue's bound).
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> z;
+  const Eigen::Index n = 10000;
+  Matrix X(n, 3);
+  Vector t(n);
+  Vector y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (int j = 0; j < 3; ++j) X(i, j) = z(rng);
+    const double confound = X(i, 0) * X(i, 0);
+    t(i) = confound + z(rng);
+    y(i) = 0.5 * t(i) + confound + z(rng);
+  }
+  std::vector<std::unique_ptr<Regressor>> owned;
+  for (const auto* name : {"constant", "ols", "ridge", "forest"}) owned.push_back(make_regressor(name));
+  std::vector<const Regressor*> candidates;
+  for (const auto& l : owned) candidates.push_back(l.get());
+  const auto r = dml_plr_select(X, t, y, candidates, {.folds = 5, .embargo = 0});
+  EXPECT_EQ(r.outcome_learner, "forest");
+  EXPECT_EQ(r.treatment_learner, "forest");
+  EXPECT_LE(std::abs(r.theta - 0.5), 0.03) << r.theta << " se " << r.se;
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+}  // namespace
+}  // namespace mre::causal
