@@ -236,7 +236,7 @@ TEST(LearnerSelection, PicksTheBestOutOfFoldLearnerAndNeverOneWorseThanTheMean) 
   EXPECT_NEAR(r.theta, 0.5, 4 * r.se);
 }
 
-TEST(LearnerSelection, OlsOnCollinearControlsIsSkippedNotFatal) {
+TEST(LearnerSelection, OlsOnCollinearControlsIsRefittedWithoutTheRedundantColumn) {
   std::mt19937_64 rng(4);
   std::normal_distribution<double> z;
   const Eigen::Index n = 200;
@@ -252,9 +252,13 @@ TEST(LearnerSelection, OlsOnCollinearControlsIsSkippedNotFatal) {
   const auto ols = make_regressor("ols");
   const auto ridge = make_regressor("ridge");
   const auto r = dml_plr_select(X, t, y, {ols.get(), ridge.get()}, {.folds = 5, .embargo = 0});
-  EXPECT_EQ(r.outcome_learner, "ridge");
-  EXPECT_FALSE(r.candidates[0].error.empty());
-  EXPECT_TRUE(std::isnan(r.candidates[0].r2_outcome));
+  // OLS cannot fit the collinear pair: each fold is refitted on its independent columns (the
+  // redundant one dropped, as R's lm does) and counted; nothing is silently skipped.
+  EXPECT_TRUE(r.candidates[0].error.empty()) << r.candidates[0].error;
+  EXPECT_EQ(r.candidates[0].reduced_folds, 5);
+  EXPECT_TRUE(std::isfinite(r.candidates[0].r2_outcome));
+  EXPECT_EQ(r.candidates[1].reduced_folds, 0);  // ridge fits collinear controls as they are
+  EXPECT_NEAR(r.theta, 1.0, 4 * r.se);
 }
 
 }  // namespace

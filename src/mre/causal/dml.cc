@@ -78,20 +78,43 @@ SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vecto
     const Vector ttr = take_rows(t, fold.train);
     for (std::size_t c = 0; c < K; ++c) {
       if (!out.scores[c].error.empty()) continue;
-      try {
+      const auto fit_predict = [&](const Matrix& train, const Matrix& test) {
         auto ly = candidates[c]->fresh();
-        ly->fit(Xtr, ytr);
+        ly->fit(train, ytr);
         auto mt = candidates[c]->fresh();
-        mt->fit(Xtr, ttr);
-        const Vector a = ly->predict(Xte);
-        const Vector b = mt->predict(Xte);
+        mt->fit(train, ttr);
+        const Vector a = ly->predict(test);
+        const Vector b = mt->predict(test);
         for (std::size_t i = 0; i < fold.test.size(); ++i) {
           py[c](fold.test[i]) = a(static_cast<Eigen::Index>(i));
           pt[c](fold.test[i]) = b(static_cast<Eigen::Index>(i));
         }
+      };
+      try {
+        fit_predict(Xtr, Xte);
       } catch (const Error& error) {
         if (error.code() != ErrorCode::kDataError) throw;
-        out.scores[c].error = error.what();
+        // A control can be collinear within one fold's training rows only (a regime never
+        // visited before the test block): refit on the training rows' independent columns, as
+        // R's lm drops aliased coefficients, and count the fold.
+        const auto independent = independent_columns(Xtr);
+        bool refitted = false;
+        if (!independent.dropped.empty()) {
+          Matrix train(Xtr.rows(), static_cast<Eigen::Index>(independent.kept.size()));
+          Matrix test(Xte.rows(), train.cols());
+          for (std::size_t j = 0; j < independent.kept.size(); ++j) {
+            train.col(static_cast<Eigen::Index>(j)) = Xtr.col(independent.kept[j]);
+            test.col(static_cast<Eigen::Index>(j)) = Xte.col(independent.kept[j]);
+          }
+          try {
+            fit_predict(train, test);
+            ++out.scores[c].reduced_folds;
+            refitted = true;
+          } catch (const Error& again) {
+            if (again.code() != ErrorCode::kDataError) throw;
+          }
+        }
+        if (!refitted) out.scores[c].error = error.what();
       }
     }
   }

@@ -46,6 +46,7 @@ struct CandidateScore {
   double r2_outcome = std::numeric_limits<double>::quiet_NaN();
   double r2_treatment = std::numeric_limits<double>::quiet_NaN();
   std::string error{};
+  int reduced_folds = 0;  // folds refitted without columns collinear in their training rows
 };
 
 struct DmlResult {
@@ -88,7 +89,9 @@ Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
 // residuals used as they are. With the "constant" baseline among the candidates, a learner that
 // predicts worse than the training mean is never used. (Choosing among K candidates on the same
 // out-of-fold residuals is mildly optimistic for the R^2 reported; the orthogonal score keeps
-// theta first-order insensitive to it.) InvalidArgument when no candidate is given; DataError
+// theta first-order insensitive to it.) A candidate that cannot fit a fold's training rows
+// (DataError, e.g. OLS on a control constant there) is refitted on that fold's independent
+// columns (independent_columns) and the fold counted in reduced_folds. InvalidArgument when no candidate is given; DataError
 // when none can fit.
 struct SelectedResiduals {
   Residuals residuals{};

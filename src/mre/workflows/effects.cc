@@ -97,6 +97,7 @@ std::string nuisance_json(const causal::DmlResult& r) {
     number(out, c.r2_outcome);
     out += ", \"r2_treatment\": ";
     number(out, c.r2_treatment);
+    if (c.reduced_folds > 0) out += ", \"folds_without_collinear_columns\": " + std::to_string(c.reduced_folds);
     if (!c.error.empty()) {
       out += ", \"error\": ";
       codec::append_json_string(out, c.error);
