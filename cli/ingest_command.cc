@@ -163,8 +163,9 @@ void register_run(CLI::App& app, Action& action) {
       "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, walk-forward;\n"
       "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's two\n"
       "HMMs and their state-to-label mapping, tag C_gmr_<hash>; ends by printing the current\n"
-      "classification), effects (config/effects.yml: the grid of causal effects of Fed, CPI and GDP\n"
-      "shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>), scm\n"
+      "classification), effects (config/effects.yml: the grid of causal effects of identified\n"
+      "monetary and payroll surprises, real-time CPI/GDP surprises and the seed's unidentified Fed,\n"
+      "CPI and GDP shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>), scm\n"
       "(config/scm/policy_transmission.yml: seed 002's structural causal model, tag S_<name>_<hash>;\n"
       "a historical counterfactual and one stored scenario per intervention type).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing.");
