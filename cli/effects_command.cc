@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "mre/core/error.h"
 #include "mre/store/store.h"
+#include "mre/workflows/effect_studies.h"
 #include "mre/workflows/effects.h"
 
 namespace mre::cli {
@@ -57,7 +58,7 @@ int estimate(const EstimateArgs& args) {
     if (args.outcome_col.empty() || args.treatment_col.empty()) {
       throw Error(ErrorCode::kInvalidArgument, "--data needs --outcome-col and --treatment-col (and --controls)");
     }
-    spec.learner = "forest";
+    spec.learner = "auto";
     query.treatment = args.treatment_col;
     query.outcome = args.outcome_col;
     query.embargo = args.embargo >= 0 ? args.embargo : 0;
@@ -124,6 +125,69 @@ int export_panels(const ExportArgs& args) {
   return 0;
 }
 
+struct EventArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string treatment = "mp_surprise";
+  std::string outcome = "sp500";
+  int window = 0;
+  std::string format = "json";
+};
+
+int event(const EventArgs& args) {
+  const auto spec = workflows::load_effects_spec(args.spec);
+  auto store = store::open_store(args.common.db, false);
+  const auto report = workflows::run_event_study(
+      *store, spec, {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
+  std::cout << (args.format == "json" ? codec::event_study_to_json(report) : report.explanation) << "\n";
+  return 0;
+}
+
+struct IrfArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string treatment = "mp_surprise";
+  std::string outcome = "sp500";
+  std::string horizons;
+  int lags = 0;
+  std::string se;
+  std::string format = "json";
+};
+
+// "0..12" or "0,1,3,6".
+std::vector<int> parse_horizons(const std::string& text) {
+  std::vector<int> out;
+  const auto number = [&](const std::string& piece) {
+    try {
+      std::size_t used = 0;
+      const long long v = std::stoll(piece, &used);
+      if (used != piece.size() || v < 0 || v > 120) throw std::invalid_argument(piece);
+      return static_cast<int>(v);
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::kInvalidArgument, "--horizons: '" + piece + "' is not a horizon in [0, 120] (e.g. 0..12 or 0,3,6)");
+    }
+  };
+  if (const auto dots = text.find(".."); dots != std::string::npos) {
+    const int from = number(text.substr(0, dots));
+    const int to = number(text.substr(dots + 2));
+    if (to < from) throw Error(ErrorCode::kInvalidArgument, "--horizons: '" + text + "' ends before it starts");
+    for (int h = from; h <= to; ++h) out.push_back(h);
+    return out;
+  }
+  for (const auto& piece : split_list(text)) out.push_back(number(piece));
+  return out;
+}
+
+int irf(const IrfArgs& args) {
+  const auto spec = workflows::load_effects_spec(args.spec);
+  workflows::ImpulseQuery query{.treatment = args.treatment, .outcome = args.outcome, .horizons = {}, .lags = args.lags, .se = args.se};
+  if (!args.horizons.empty()) query.horizons = parse_horizons(args.horizons);
+  auto store = store::open_store(args.common.db, false);
+  const auto report = workflows::run_impulse_response(*store, spec, query);
+  std::cout << (args.format == "json" ? codec::impulse_to_json(report) : report.explanation) << "\n";
+  return 0;
+}
+
 int list(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,spec,feature_version,regime_version,estimates,created_at\n";
@@ -146,19 +210,21 @@ void register_effects(CLI::App& app, Action& action) {
       "  (partially linear model, cross-fitted nuisances, contiguous folds with an embargo, HAC\n"
       "  standard errors) with one effect per regime and placebo checks; or by the X-learner on\n"
       "  the treatment binarised at > 0 (--method xlearner). Prints seed 001's response as JSON.\n"
-      "  Treatments: fed_shock, cpi_surprise, gdp_surprise or any column of the effects feature\n"
-      "  set; outcomes: sp500, tlt, gld, uso (returns) and vix (change).\n"
+      "  Treatments: mp_surprise, mps, nfp_surprise[_w] (identified shocks), cpi_surprise_rt,\n"
+      "  gdp_surprise_rt (statistical surprises), fed_shock, cpi_surprise, gdp_surprise (not\n"
+      "  identified: said in every output) or any column of the effects feature set; outcomes:\n"
+      "  sp500, tlt, gld, uso (returns) and vix (change). docs/effects.md explains each.\n"
       "Examples:\n"
-      "  mre effects estimate --treatment fed_shock --outcome sp500 --horizon 3\n"
+      "  mre effects estimate --treatment mp_surprise --outcome sp500 --horizon 3\n"
       "  mre effects estimate --data my.csv --outcome-col ret --treatment-col shock --controls a,b");
   add_common_options(*cmd, args->common);
   cmd->add_option("--spec", args->spec, "The effects spec")->capture_default_str();
-  cmd->add_option("--treatment", args->treatment, "fed_shock | cpi_surprise | gdp_surprise | a feature");
+  cmd->add_option("--treatment", args->treatment, "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | fed_shock | ...");
   cmd->add_option("--outcome", args->outcome, "sp500 | tlt | gld | uso | vix");
   cmd->add_option("--horizon", args->horizon, "Months from the treatment to the end of the outcome window")
       ->capture_default_str();
   cmd->add_option("--magnitude", args->magnitude, "Size of the shock the effect is scaled to")->capture_default_str();
-  cmd->add_option("--learner", args->learner, "forest | boosting | lasso | ridge | ols (default: the spec's)");
+  cmd->add_option("--learner", args->learner, "auto | forest | boosting | lasso | ridge | ols | constant (default: the spec's, auto)");
   cmd->add_option("--folds", args->folds, "Cross-fitting folds (default: the spec's)");
   cmd->add_option("--embargo", args->embargo, "Months dropped each side of a test fold (default: the horizon)");
   cmd->add_option("--se", args->se, "hc0 | hc1 | hac (default: the spec's, hac)");
@@ -195,6 +261,41 @@ void register_effects(CLI::App& app, Action& action) {
   export_cmd->add_option("--spec", export_args->spec, "The effects spec")->capture_default_str();
   export_cmd->add_option("--out", export_args->out, "The directory")->required();
   export_cmd->callback([export_args, &action] { action = [export_args] { return export_panels(*export_args); }; });
+
+  auto event_args = std::make_shared<EventArgs>();
+  auto* event_cmd = effects->add_subcommand(
+      "event",
+      "Event study: the response of an asset over FOMC announcement days to the identified surprise\n"
+      "  (close-to-close return, or a yield's change, from the close before the announcement day to\n"
+      "  the close `--window` trading days after it), OLS with HC1 and Newey-West errors, the number\n"
+      "  of events and the scatter (JSON).\n"
+      "Example:\n"
+      "  mre effects event --treatment mp_surprise --outcome sp500 --window 0");
+  add_common_options(*event_cmd, event_args->common);
+  event_cmd->add_option("--spec", event_args->spec, "The effects spec (its event_outcomes)")->capture_default_str();
+  event_cmd->add_option("--treatment", event_args->treatment, "An event treatment (mp_surprise)")->capture_default_str();
+  event_cmd->add_option("--outcome", event_args->outcome, "sp500 | tlt | gld | dgs2 | dgs10 | vix")->capture_default_str();
+  event_cmd->add_option("--window", event_args->window, "Trading days after the announcement day, 0..20")->capture_default_str();
+  event_cmd->add_option("--format", event_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  event_cmd->callback([event_args, &action] { action = [event_args] { return event(*event_args); }; });
+
+  auto irf_args = std::make_shared<IrfArgs>();
+  auto* irf_cmd = effects->add_subcommand(
+      "irf",
+      "Local projections (Jorda 2005): the impulse response of an asset to a shock over horizons of\n"
+      "  months, one OLS per horizon with lags of the shock, the outcome and the spec's controls;\n"
+      "  lag-augmented with HC1 errors (default) or Newey-West with bandwidth >= h + 1 (--se hac).\n"
+      "Example:\n"
+      "  mre effects irf --treatment mp_surprise --outcome sp500 --horizons 0..12");
+  add_common_options(*irf_cmd, irf_args->common);
+  irf_cmd->add_option("--spec", irf_args->spec, "The effects spec (its irf settings)")->capture_default_str();
+  irf_cmd->add_option("--treatment", irf_args->treatment, "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | ...")->capture_default_str();
+  irf_cmd->add_option("--outcome", irf_args->outcome, "sp500 | tlt | gld | uso | vix")->capture_default_str();
+  irf_cmd->add_option("--horizons", irf_args->horizons, "e.g. 0..12 or 0,3,6 (default: the spec's)");
+  irf_cmd->add_option("--lags", irf_args->lags, "Lags of every regressor, 1..24 (default: the spec's)");
+  irf_cmd->add_option("--se", irf_args->se, "hc1 (lag-augmented) | hac (Newey-West)");
+  irf_cmd->add_option("--format", irf_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
 
   auto list_args = std::make_shared<CommonOptions>();
   auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV)");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -324,9 +325,9 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   EXPECT_TRUE(contains(r.err, "[4/6] classify gmr: trained C_gmr_")) << r.err;
   EXPECT_TRUE(contains(r.err, "current: On ")) << r.err;
   EXPECT_TRUE(contains(r.err, "the global macro regime is ")) << r.err;
-  // Stage 5: the grid of causal effects (3 treatments x 5 outcomes x 4 horizons).
+  // Stage 5: the grid of causal effects (8 treatments x 5 outcomes x 4 horizons), every cell.
   EXPECT_TRUE(contains(r.err, "[5/6] effects: E_effects_")) << r.err;
-  EXPECT_TRUE(contains(r.err, "estimated (60 estimates")) << r.err;
+  EXPECT_TRUE(contains(r.err, "(160 estimates, ")) << r.err;  // no ", N skipped"
   {
     const auto list = run_mre({"effects", "list", "--db", (dir / "run.db").string()});
     ASSERT_EQ(list.exit_code, 0) << list.err;
@@ -335,8 +336,34 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
     const std::string version = list.out.substr(start, list.out.find(',', start) - start);
     const auto show = run_mre({"effects", "show", version, "--db", (dir / "run.db").string()});
     ASSERT_EQ(show.exit_code, 0) << show.err;
-    EXPECT_EQ(std::count(show.out.begin(), show.out.end(), '\n'), 61) << show.out;  // header + 60
-    EXPECT_TRUE(contains(show.out, "fed_shock,sp500,12,dml,forest,")) << show.out;
+    EXPECT_EQ(std::count(show.out.begin(), show.out.end(), '\n'), 161) << show.out;  // header + 160
+    EXPECT_TRUE(contains(show.out, "fed_shock,sp500,12,dml,auto,")) << show.out;
+    EXPECT_TRUE(contains(show.out, "mp_surprise,sp500,1,dml,auto,")) << show.out;
+    // Every output of a seed treatment says it is not identified; the identified shock says it is.
+    const auto json = run_mre({"effects", "show", version, "--format", "json", "--db", (dir / "run.db").string()});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const auto rows = nlohmann::json::parse(json.out);
+    for (const auto& row : rows) {
+      const bool seed = row["treatment"] == "fed_shock" || row["treatment"] == "cpi_surprise" || row["treatment"] == "gdp_surprise";
+      if (seed) EXPECT_EQ(row["diagnostics"]["identified"], false) << row.dump();
+      if (row["treatment"] == "mp_surprise") EXPECT_EQ(row["diagnostics"]["identified"], true) << row.dump();
+      // Learner selection: no nuisance is worse out of fold than the constant baseline.
+      const auto& nuisances = row["diagnostics"]["nuisance_learners"];
+      for (const auto& c : nuisances["candidates"]) {
+        if (c["learner"] == "constant") {
+          EXPECT_GE(row["diagnostics"]["r2_outcome"].get<double>(), c["r2_outcome"].get<double>()) << row.dump();
+          EXPECT_GE(row["diagnostics"]["r2_treatment"].get<double>(), c["r2_treatment"].get<double>()) << row.dump();
+        }
+      }
+      EXPECT_TRUE(row["diagnostics"].contains("q_value")) << row.dump();
+    }
+    // Issue 17: `effects run --learner ols` estimates every cell of the real grid (the regime
+    // probabilities' redundant column is dropped and said, never a silently empty version).
+    const auto ols = run_mre({"effects", "run", "--version", "E_ols_every_cell", "--learner", "ols", "--db",
+                              (dir / "run.db").string()});
+    ASSERT_EQ(ols.exit_code, 0) << ols.err;
+    EXPECT_TRUE(contains(ols.err, "E_ols_every_cell: written (160 estimates)")) << ols.err;
+    EXPECT_FALSE(contains(ols.err, "skipped")) << ols.err;
     // One estimate on the real data: seed 001's response shape.
     const auto one = run_mre({"effects", "estimate", "--treatment", "cpi_surprise", "--outcome", "tlt", "--horizon", "1",
                               "--learner", "ridge", "--db", (dir / "run.db").string()});

@@ -89,3 +89,41 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
 
 }  // namespace
 }  // namespace mre
+
+namespace mre {
+namespace {
+
+// Issue 26, case 2: a negative (or huge) lag used to crash `effects run`/`estimate` or read future
+// months; now the spec is refused naming the file, key and value, exit 1, and nothing is stored.
+TEST(EffectsCli, OutOfRangeLagsAreRefusedAndNothingIsStored) {
+  testing::TempDir dir;
+  std::string spec = testing::read_file(testing::source_dir() / "config" / "effects.yml");
+  const auto at = spec.find("lags: [1, 3]");
+  ASSERT_NE(at, std::string::npos);
+  for (const std::string lag : {"-1", "-3", "-99999999", "99999999999999999999"}) {
+    std::string bad = spec;
+    bad.replace(at, 12, "lags: [1, " + lag + "]");
+    testing::write_file(dir / "bad.yml", bad);
+    const std::string db = (dir / "s.db").string();
+    const auto run = testing::run_mre({"effects", "run", "--spec", (dir / "bad.yml").string(), "--version", "auto", "--db", db});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_TRUE(testing::contains(run.err, "bad.yml:")) << run.err;
+    EXPECT_TRUE(testing::contains(run.err, "'lags'")) << run.err;
+    EXPECT_TRUE(testing::contains(run.err, lag)) << run.err;
+    const auto estimate = testing::run_mre({"effects", "estimate", "--spec", (dir / "bad.yml").string(), "--treatment",
+                                            "mp_surprise", "--outcome", "sp500", "--db", db});
+    EXPECT_EQ(estimate.exit_code, 1) << estimate.err;
+    EXPECT_TRUE(testing::contains(estimate.err, "'lags'")) << estimate.err;
+    const auto list = testing::run_mre({"effects", "list", "--db", db});
+    EXPECT_EQ(list.out, "version,spec,feature_version,regime_version,estimates,created_at\n") << list.out;
+  }
+  const auto irf = testing::run_mre({"effects", "irf", "--horizons", "0..300", "--db", (dir / "s.db").string()});
+  EXPECT_EQ(irf.exit_code, 1) << irf.err;
+  EXPECT_TRUE(testing::contains(irf.err, "--horizons")) << irf.err;
+  const auto event = testing::run_mre({"effects", "event", "--window", "40", "--db", (dir / "s.db").string()});
+  EXPECT_EQ(event.exit_code, 1) << event.err;
+  EXPECT_TRUE(testing::contains(event.err, "window")) << event.err;
+}
+
+}  // namespace
+}  // namespace mre

@@ -12,6 +12,7 @@
 #include "mre/core/asset_class.h"
 #include "mre/core/error.h"
 #include "mre/sources/csv_files.h"
+#include "mre/sources/research_files.h"
 #include "support/test_support.h"
 
 namespace mre::sources {
@@ -26,7 +27,7 @@ fs::path fixture(const std::string& name) {
 constexpr AssetClass kAllClasses[] = {AssetClass::kEquity,    AssetClass::kRates,
                                       AssetClass::kFx,        AssetClass::kCredit,
                                       AssetClass::kCommodity, AssetClass::kVolatility,
-                                      AssetClass::kMacro};
+                                      AssetClass::kMacro,     AssetClass::kShocks};
 
 TEST(AssetClass, NamesRoundTripAndParsingIsExact) {
   std::set<std::string> names;
@@ -35,7 +36,7 @@ TEST(AssetClass, NamesRoundTripAndParsingIsExact) {
     names.emplace(name);
     EXPECT_EQ(parse_asset_class(name), c) << name;
   }
-  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(names.size(), 8u);
   EXPECT_TRUE(names.count("VOLATILITY"));
   EXPECT_EQ(parse_asset_class("equity"), std::nullopt);  // upper case only
   EXPECT_EQ(parse_asset_class("BONDS"), std::nullopt);
@@ -92,7 +93,7 @@ TEST(LoadUniverse, EveryAvailableSeriesLoadsNonEmpty) {
   for (const SeriesSpec& s : universe.series) {
     if (!s.available) continue;
     try {
-      const TimeSeries series = load_series_file(s.file, s.ticker);
+      const TimeSeries series = load_universe_series(s);
       EXPECT_FALSE(series.empty()) << s.ticker;
       EXPECT_EQ(series.name(), s.ticker);
     } catch (const Error& e) {

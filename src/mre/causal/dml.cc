@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <Eigen/Cholesky>
+#include <Eigen/QR>
+#include <limits>
+#include <map>
 
 #include <cmath>
 
@@ -55,6 +58,141 @@ Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
   check_invariant(out.y.allFinite() && out.t.allFinite(), "the folds must cover every row once");
   out.r2_y = r_squared(y, out.y);
   out.r2_t = r_squared(t, out.t);
+  return out;
+}
+
+SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vector& y,
+                                   const std::vector<const Regressor*>& candidates, const std::vector<Fold>& folds) {
+  check_arg(!candidates.empty(), "learners", "at least one candidate learner");
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t K = candidates.size();
+  std::vector<Vector> py(K, Vector::Constant(y.size(), nan));
+  std::vector<Vector> pt(K, Vector::Constant(y.size(), nan));
+  SelectedResiduals out;
+  out.scores.resize(K);
+  for (std::size_t c = 0; c < K; ++c) out.scores[c].learner = candidates[c]->name();
+  for (const auto& fold : folds) {
+    const Matrix Xtr = take_rows(X, fold.train);
+    const Matrix Xte = take_rows(X, fold.test);
+    const Vector ytr = take_rows(y, fold.train);
+    const Vector ttr = take_rows(t, fold.train);
+    for (std::size_t c = 0; c < K; ++c) {
+      if (!out.scores[c].error.empty()) continue;
+      const auto fit_predict = [&](const Matrix& train, const Matrix& test) {
+        auto ly = candidates[c]->fresh();
+        ly->fit(train, ytr);
+        auto mt = candidates[c]->fresh();
+        mt->fit(train, ttr);
+        const Vector a = ly->predict(test);
+        const Vector b = mt->predict(test);
+        for (std::size_t i = 0; i < fold.test.size(); ++i) {
+          py[c](fold.test[i]) = a(static_cast<Eigen::Index>(i));
+          pt[c](fold.test[i]) = b(static_cast<Eigen::Index>(i));
+        }
+      };
+      try {
+        fit_predict(Xtr, Xte);
+      } catch (const Error& error) {
+        if (error.code() != ErrorCode::kDataError) throw;
+        // A control can be collinear within one fold's training rows only (a regime never
+        // visited before the test block): refit on the training rows' independent columns, as
+        // R's lm drops aliased coefficients, and count the fold.
+        const auto independent = independent_columns(Xtr);
+        bool refitted = false;
+        if (!independent.dropped.empty()) {
+          Matrix train(Xtr.rows(), static_cast<Eigen::Index>(independent.kept.size()));
+          Matrix test(Xte.rows(), train.cols());
+          for (std::size_t j = 0; j < independent.kept.size(); ++j) {
+            train.col(static_cast<Eigen::Index>(j)) = Xtr.col(independent.kept[j]);
+            test.col(static_cast<Eigen::Index>(j)) = Xte.col(independent.kept[j]);
+          }
+          try {
+            fit_predict(train, test);
+            ++out.scores[c].reduced_folds;
+            refitted = true;
+          } catch (const Error& again) {
+            if (again.code() != ErrorCode::kDataError) throw;
+          }
+        }
+        if (!refitted) out.scores[c].error = error.what();
+      }
+    }
+  }
+  std::ptrdiff_t best_y = -1;
+  std::ptrdiff_t best_t = -1;
+  for (std::size_t c = 0; c < K; ++c) {
+    auto& score = out.scores[c];
+    if (!score.error.empty()) continue;
+    check_invariant(py[c].allFinite() && pt[c].allFinite(), "the folds must cover every row once");
+    score.r2_outcome = r_squared(y, y - py[c]);
+    score.r2_treatment = r_squared(t, t - pt[c]);
+    if (best_y < 0 || score.r2_outcome > out.scores[static_cast<std::size_t>(best_y)].r2_outcome) best_y = static_cast<std::ptrdiff_t>(c);
+    if (best_t < 0 || score.r2_treatment > out.scores[static_cast<std::size_t>(best_t)].r2_treatment) best_t = static_cast<std::ptrdiff_t>(c);
+  }
+  if (best_y < 0) {
+    throw Error(ErrorCode::kDataError, "learners: no candidate learner could fit the nuisances (" + out.scores[0].learner +
+                                           ": " + out.scores[0].error + ")");
+  }
+  const auto by = static_cast<std::size_t>(best_y);
+  const auto bt = static_cast<std::size_t>(best_t);
+  out.outcome_learner = out.scores[by].learner;
+  out.treatment_learner = out.scores[bt].learner;
+  out.residuals.y = y - py[by];
+  out.residuals.t = t - pt[bt];
+  out.residuals.r2_y = out.scores[by].r2_outcome;
+  out.residuals.r2_t = out.scores[bt].r2_treatment;
+  return out;
+}
+
+ColumnSelection independent_columns(const Matrix& X) {
+  ColumnSelection out;
+  Matrix design(X.rows(), 1);
+  design.col(0).setOnes();
+  for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    Matrix candidate(X.rows(), design.cols() + 1);
+    candidate.leftCols(design.cols()) = design;
+    candidate.col(design.cols()) = X.col(j);
+    Eigen::ColPivHouseholderQR<Matrix> qr(candidate);
+    qr.setThreshold(1e-10);
+    if (qr.rank() == candidate.cols()) {
+      design = std::move(candidate);
+      out.kept.push_back(j);
+    } else {
+      out.dropped.push_back(j);
+    }
+  }
+  return out;
+}
+
+DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
+                         const std::vector<const Regressor*>& candidates, const DmlOptions& options,
+                         const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names) {
+  check_inputs(X, t, y);
+  const Eigen::Index n = y.size();
+  check_arg(options.folds >= 2, "folds", "must be >= 2");
+  constexpr Eigen::Index kMinFold = 5;
+  if (n < options.folds * kMinFold) {
+    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
+                                           std::to_string(kMinFold) + " (" + std::to_string(options.folds * kMinFold) +
+                                           "); use fewer --folds or more data");
+  }
+  const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
+  const auto folds = contiguous_folds(n, options.folds, options.embargo);
+  const auto selected = cross_fit_select(X, t, y, candidates, folds);
+  auto out = final_stage(selected.residuals.y, selected.residuals.t, options.se, lag, regimes, regime_names);
+  out.r2_outcome = selected.residuals.r2_y;
+  out.r2_treatment = selected.residuals.r2_t;
+  out.outcome_learner = selected.outcome_learner;
+  out.treatment_learner = selected.treatment_learner;
+  out.candidates = selected.scores;
+  if (out.r2_outcome <= 0) {
+    out.warnings.push_back("outcome nuisance: out-of-fold R^2 " + std::to_string(out.r2_outcome) +
+                           " <= 0 (no candidate predicts the outcome better than its mean)");
+  }
+  if (out.r2_treatment <= 0) {
+    out.warnings.push_back("treatment nuisance: out-of-fold R^2 " + std::to_string(out.r2_treatment) +
+                           " <= 0 (the controls do not predict the treatment: it behaves like a surprise)");
+  }
   return out;
 }
 

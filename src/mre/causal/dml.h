@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ struct RegimeEffect {
   double p_value = 1.0;
 };
 
+// One candidate learner's out-of-fold R^2 for both nuisances (NaN with `error` when it cannot fit,
+// e.g. OLS on collinear controls).
+struct CandidateScore {
+  std::string learner{};
+  double r2_outcome = std::numeric_limits<double>::quiet_NaN();
+  double r2_treatment = std::numeric_limits<double>::quiet_NaN();
+  std::string error{};
+  int reduced_folds = 0;  // folds refitted without columns collinear in their training rows
+};
+
 struct DmlResult {
   double theta = 0.0;
   double se = 0.0;
@@ -49,6 +60,11 @@ struct DmlResult {
   int hac_lag = 0;
   double r2_outcome = 0.0;    // out-of-fold R^2 of l(X)
   double r2_treatment = 0.0;  // out-of-fold R^2 of m(X)
+  // Learner selection (dml_plr_select): the learner of each nuisance and every candidate's score.
+  std::string outcome_learner{};
+  std::string treatment_learner{};
+  std::vector<CandidateScore> candidates{};
+  std::vector<std::string> warnings{};  // e.g. a nuisance whose out-of-fold R^2 is <= 0
   Vector y_residual;
   Vector t_residual;
   // Heterogeneity (when regimes were given).
@@ -68,12 +84,47 @@ struct Residuals {
 Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
                               const Regressor& model_t, const std::vector<Fold>& folds);
 
+// Learner selection by out-of-fold performance: every candidate is cross-fitted on the same
+// folds, and each nuisance takes the candidate with the highest out-of-fold R^2, its out-of-fold
+// residuals used as they are. With the "constant" baseline among the candidates, a learner that
+// predicts worse than the training mean is never used. (Choosing among K candidates on the same
+// out-of-fold residuals is mildly optimistic for the R^2 reported; the orthogonal score keeps
+// theta first-order insensitive to it.) A candidate that cannot fit a fold's training rows
+// (DataError, e.g. OLS on a control constant there) is refitted on that fold's independent
+// columns (independent_columns) and the fold counted in reduced_folds. InvalidArgument when no candidate is given; DataError
+// when none can fit.
+struct SelectedResiduals {
+  Residuals residuals{};
+  std::string outcome_learner{};
+  std::string treatment_learner{};
+  std::vector<CandidateScore> scores{};
+};
+SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vector& y,
+                                   const std::vector<const Regressor*>& candidates, const std::vector<Fold>& folds);
+
+// Columns of X that are linearly independent of the intercept and of the columns kept before
+// them (in order; pivoted QR rank with a relative threshold of 1e-10): a control set with a
+// redundant column (regime probabilities summing to one) keeps all but the redundant one.
+struct ColumnSelection {
+  std::vector<Eigen::Index> kept{};
+  std::vector<Eigen::Index> dropped{};
+};
+ColumnSelection independent_columns(const Matrix& X);
+
 // The DML estimate. `regimes` (optional, n x R: one-hot labels or probabilities, rows summing
 // to 1) with `regime_names` adds per-regime effects and the Wald test. InvalidArgument /
 // DataError naming the parameter for: a constant treatment, NaN anywhere, too few rows.
 DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y, const Regressor& model_t,
                   const DmlOptions& options, const std::optional<Matrix>& regimes = std::nullopt,
                   const std::vector<std::string>& regime_names = {});
+
+// dml_plr with the nuisances chosen by cross_fit_select among `candidates` (time-series folds
+// only); the result names both learners, every candidate's score, and warns when a chosen
+// nuisance's out-of-fold R^2 is <= 0 (no candidate beats predicting the mean).
+DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
+                         const std::vector<const Regressor*>& candidates, const DmlOptions& options,
+                         const std::optional<Matrix>& regimes = std::nullopt,
+                         const std::vector<std::string>& regime_names = {});
 
 // The final stage alone, from given residuals (shared by dml_plr and the tests).
 DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag,

@@ -71,6 +71,21 @@ class Ols final : public Regressor {
   Vector beta_;
 };
 
+// The baseline every nuisance learner must beat: the training mean, whatever X says.
+class Constant final : public Regressor {
+ public:
+  void fit(const Matrix& X, const Vector& y) override {
+    check_xy(X, y, "constant");
+    mean_ = y.mean();
+  }
+  Vector predict(const Matrix& X) const override { return Vector::Constant(X.rows(), mean_); }
+  std::string name() const override { return "constant"; }
+  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Constant>(); }
+
+ private:
+  double mean_ = 0.0;
+};
+
 class Ridge final : public Regressor {
  public:
   explicit Ridge(double alpha) : alpha_(alpha) { check_arg(alpha >= 0, "ridge_alpha", "must be >= 0"); }
@@ -155,27 +170,32 @@ class Lasso final : public Regressor {
   Vector beta_;
 };
 
+// "forest": depth 6 (panel sizes, a few hundred months); "forest_deep": depth 10 with leaves of
+// at least 5 bootstrap draws, for samples in the thousands where depth 6 underfits a smooth
+// nonlinearity. Learner selection chooses between them by out-of-fold R^2.
 class Forest final : public Regressor {
  public:
-  explicit Forest(const LearnerOptions& o) : options_(o) {}
+  Forest(const LearnerOptions& o, bool deep) : options_(o), deep_(deep) {}
   void fit(const Matrix& X, const Vector& y) override {
-    check_xy(X, y, "forest");
-    forest_ = RandomForest({.trees = 100, .max_depth = 6, .min_leaf_weight = 1.0, .seed = options_.seed});
+    check_xy(X, y, name());
+    forest_ = RandomForest({.trees = 100, .max_depth = deep_ ? 10 : 6, .min_leaf_weight = deep_ ? 5.0 : 1.0,
+                            .seed = options_.seed});
     forest_.fit(X, y);
   }
   Vector predict(const Matrix& X) const override { return forest_.predict(X); }
-  std::string name() const override { return "forest"; }
-  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Forest>(options_); }
+  std::string name() const override { return deep_ ? "forest_deep" : "forest"; }
+  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Forest>(options_, deep_); }
 
  private:
   LearnerOptions options_;
+  bool deep_ = false;
   RandomForest forest_;
 };
 
 // A probability forest: the regression forest on the 0/1 labels, kept inside [0.01, 0.99].
 class ForestClassifier final : public Classifier {
  public:
-  explicit ForestClassifier(const LearnerOptions& o) : forest_(o) {}
+  explicit ForestClassifier(const LearnerOptions& o) : forest_(o, false) {}
   void fit(const Matrix& X, const Vector& y) override {
     for (Eigen::Index i = 0; i < y.size(); ++i) {
       if (y(i) != 0.0 && y(i) != 1.0) throw Error(ErrorCode::kDataError, "forest: the treatment must be 0 or 1");
@@ -263,14 +283,16 @@ Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
   return beta;
 }
 
-std::vector<std::string> regressor_names() { return {"ols", "ridge", "lasso", "forest", "boosting", "xgb_forest"}; }
+std::vector<std::string> regressor_names() { return {"constant", "ols", "ridge", "lasso", "forest", "forest_deep", "boosting", "xgb_forest"}; }
 std::vector<std::string> classifier_names() { return {"logistic", "forest", "boosting"}; }
 
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options) {
   if (name == "ols") return std::make_unique<Ols>();
+  if (name == "constant") return std::make_unique<Constant>();
   if (name == "ridge") return std::make_unique<Ridge>(options.ridge_alpha);
   if (name == "lasso") return std::make_unique<Lasso>(options);
-  if (name == "forest") return std::make_unique<Forest>(options);
+  if (name == "forest") return std::make_unique<Forest>(options, false);
+  if (name == "forest_deep") return std::make_unique<Forest>(options, true);
   if (name == "boosting") return make_xgboost_regressor("boosting", options);
   if (name == "xgb_forest") return make_xgboost_regressor("forest", options);
   std::string known;

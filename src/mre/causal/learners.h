@@ -41,7 +41,7 @@ class Classifier {
   virtual std::unique_ptr<Classifier> fresh() const = 0;
 };
 
-// "ols", "ridge", "lasso", "forest" (causal/forest.h), "boosting" and "xgb_forest" (XGBoost). InvalidArgument naming the
+// "constant" (the training mean: the baseline), "ols", "ridge", "lasso", "forest" (causal/forest.h), "boosting" and "xgb_forest" (XGBoost). InvalidArgument naming the
 // learner and listing the known ones otherwise.
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options = {});
 // "logistic", "forest", "boosting".

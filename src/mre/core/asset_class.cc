@@ -6,7 +6,7 @@
 
 namespace mre {
 namespace {
-constexpr std::array<std::pair<AssetClass, std::string_view>, 7> kNames{{
+constexpr std::array<std::pair<AssetClass, std::string_view>, 8> kNames{{
     {AssetClass::kEquity, "EQUITY"},
     {AssetClass::kRates, "RATES"},
     {AssetClass::kFx, "FX"},
@@ -14,6 +14,7 @@ constexpr std::array<std::pair<AssetClass, std::string_view>, 7> kNames{{
     {AssetClass::kCommodity, "COMMODITY"},
     {AssetClass::kVolatility, "VOLATILITY"},
     {AssetClass::kMacro, "MACRO"},
+    {AssetClass::kShocks, "SHOCKS"},
 }};
 }  // namespace
 

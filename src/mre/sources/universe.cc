@@ -18,7 +18,7 @@ namespace {
 constexpr std::pair<SeriesFrequency, std::string_view> kFrequencies[] = {
     {SeriesFrequency::kDaily, "daily"},         {SeriesFrequency::kWeekly, "weekly"},
     {SeriesFrequency::kMonthly, "monthly"},     {SeriesFrequency::kQuarterly, "quarterly"},
-    {SeriesFrequency::kAnnual, "annual"},
+    {SeriesFrequency::kAnnual, "annual"},       {SeriesFrequency::kEvent, "event"},
 };
 
 std::string where(const std::filesystem::path& path, const YAML::Node& node) {
@@ -101,15 +101,15 @@ Universe load_universe(const std::filesystem::path& path) {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["asset_class"]) + ": " + label + ": unknown asset_class '" +
                       asset +
-                      "' (expected EQUITY, RATES, FX, CREDIT, COMMODITY, VOLATILITY or MACRO)");
+                      "' (expected EQUITY, RATES, FX, CREDIT, COMMODITY, VOLATILITY, MACRO or SHOCKS)");
     }
     spec.asset_class = *asset_class;
     spec.source = field("source");
     if (spec.source != "fred" && spec.source != "yahoo" && spec.source != "worldbank" &&
-        spec.source != "csv") {
+        spec.source != "csv" && spec.source != "research") {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["source"]) + ": " + label + ": unknown source '" + spec.source +
-                      "' (expected fred, yahoo, worldbank or csv)");
+                      "' (expected fred, yahoo, worldbank, csv or research)");
     }
     spec.id = field("id");
     if (const YAML::Node c = item["country"]; c && c.IsScalar() && !c.Scalar().empty()) {
@@ -134,7 +134,7 @@ Universe load_universe(const std::filesystem::path& path) {
     if (!known) {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["frequency"]) + ": " + label + ": unknown frequency '" +
-                      frequency + "' (expected daily, weekly, monthly, quarterly or annual)");
+                      frequency + "' (expected daily, weekly, monthly, quarterly, annual or event)");
     }
     const std::string lag = field("publication_lag_days");
     try {
@@ -145,6 +145,19 @@ Universe load_universe(const std::filesystem::path& path) {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["publication_lag_days"]) + ": " + label +
                       ": 'publication_lag_days' must be a whole number >= 0 (got '" + lag + "')");
+    }
+    if (const YAML::Node e = item["ended"]; e) {
+      const auto ended = e.IsScalar() ? Date::parse(e.Scalar()) : std::nullopt;
+      if (!ended) {
+        throw Error(ErrorCode::kInvalidArgument, where(path, e) + ": " + label +
+                                                     ": 'ended' must be a YYYY-MM-DD date (got '" +
+                                                     (e.IsScalar() ? e.Scalar() : std::string("a non-scalar")) + "')");
+      }
+      spec.ended = ended;
+    }
+    if (spec.source == "research" && !spec.available) {
+      throw Error(ErrorCode::kInvalidArgument, where(path, item) + ": " + label +
+                                                   ": a research series has no live source; it needs available: true and a file");
     }
     spec.unit = field("unit");
     spec.description = field("description");

@@ -8,17 +8,20 @@
 #include <vector>
 
 #include "mre/core/asset_class.h"
+#include "mre/core/date.h"
 
 namespace mre::sources {
 
-enum class SeriesFrequency { kDaily, kWeekly, kMonthly, kQuarterly, kAnnual };
+// kEvent: irregular dates (one per announcement), never carried forward to other dates.
+enum class SeriesFrequency { kDaily, kWeekly, kMonthly, kQuarterly, kAnnual, kEvent };
 
 std::string_view frequency_name(SeriesFrequency frequency);
 
 struct SeriesSpec {
   std::string ticker;          // our name, unique in the universe
   AssetClass asset_class = AssetClass::kMacro;
-  std::string source;          // live provider: fred | yahoo | worldbank | csv
+  std::string source;          // live provider: fred | yahoo | worldbank | csv; research = bundled only
+                               // (sources/research_files.h; `id` names the file's column)
   std::string id;              // id at the live provider
   std::string country;         // worldbank: the ISO2 country (default US)
   std::filesystem::path file;  // absolute path of the snapshot file; empty when unavailable
@@ -27,6 +30,9 @@ struct SeriesSpec {
   int publication_lag_days = 0;  // calendar days from observation date to publication
   std::string unit;
   std::string description;
+  // The date the series ended (a research data set's last update): past it the series is
+  // complete, not stale, and no freshness check should flag it.
+  std::optional<Date> ended{};
 };
 
 struct Universe {

@@ -49,6 +49,7 @@ int max_gap_days(sources::SeriesFrequency frequency) {
     case sources::SeriesFrequency::kMonthly: return 35;
     case sources::SeriesFrequency::kQuarterly: return 100;
     case sources::SeriesFrequency::kAnnual: return 370;
+    case sources::SeriesFrequency::kEvent: return 0;  // an announcement is not carried to later dates
   }
   return 10;
 }

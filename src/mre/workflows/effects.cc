@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "mre/causal/learners.h"
+#include "mre/causal/multiple_testing.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/core/atomic_file.h"
 #include "mre/core/csv.h"
@@ -26,6 +27,9 @@ namespace {
 
 
 using detail::fail;
+
+// Fewest non-zero treatment values (months) an effect is estimated from (issue 17's bad input).
+constexpr long kMinNonZeroTreatment = 30;
 using detail::only_keys;
 using detail::scalar;
 
@@ -39,6 +43,15 @@ std::string canonical(const EffectsSpec& s) {
   out << "\ncontrols=" << store::join_names(s.controls) << "\nlags=";
   for (int l : s.lags) out << l << ";";
   out << "\nlearner=" << s.learner << "\nfolds=" << s.folds << "\nse=" << causal::standard_error_name(s.se) << "\n";
+  if (s.learner == "auto") out << "learners=" << store::join_names(s.learners) << "\n";
+  if (!s.event_outcomes.empty()) {
+    out << "event_outcomes=";
+    for (const auto& [name, o] : s.event_outcomes) out << name << ":" << o.ticker << ":" << (o.change ? "change" : "return") << ";";
+    out << "\n";
+  }
+  out << "irf_horizons=";
+  for (int h : s.irf_horizons) out << h << ";";
+  out << "\nirf_lags=" << s.irf_lags << "\nirf_se=" << s.irf_se << "\n";
   return out.str();
 }
 
@@ -62,14 +75,75 @@ const std::vector<double>& column(const Panel& panel, const std::string& name, c
   return panel.column(name);
 }
 
+// {"outcome": learner, "treatment": learner, "candidates": [...], "warnings": [...]}.
+std::string nuisance_json(const causal::DmlResult& r) {
+  const auto number = [](std::string& out, double v) {
+    if (std::isfinite(v)) {
+      codec::append_number(out, v);
+    } else {
+      out += "null";
+    }
+  };
+  std::string out = "{\"outcome\": ";
+  codec::append_json_string(out, r.outcome_learner);
+  out += ", \"treatment\": ";
+  codec::append_json_string(out, r.treatment_learner);
+  out += ", \"candidates\": [";
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const auto& c = r.candidates[i];
+    if (i) out += ", ";
+    out += "{\"learner\": ";
+    codec::append_json_string(out, c.learner);
+    out += ", \"r2_outcome\": ";
+    number(out, c.r2_outcome);
+    out += ", \"r2_treatment\": ";
+    number(out, c.r2_treatment);
+    if (c.reduced_folds > 0) out += ", \"folds_without_collinear_columns\": " + std::to_string(c.reduced_folds);
+    if (!c.error.empty()) {
+      out += ", \"error\": ";
+      codec::append_json_string(out, c.error);
+    }
+    out += "}";
+  }
+  out += "], \"warnings\": [";
+  for (std::size_t i = 0; i < r.warnings.size(); ++i) {
+    if (i) out += ", ";
+    codec::append_json_string(out, r.warnings[i]);
+  }
+  return out + "]}";
+}
+
 }  // namespace
 
 EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "effects spec");
   only_keys(path, root,
             {"name", "description", "feature_set", "regimes", "treatments", "outcomes", "horizons", "controls", "lags",
-             "learner", "folds", "se"},
+             "learner", "learners", "folds", "se", "event_outcomes", "irf"},
             "");
+  // Every range in one place (issue 26): the error names the file, line, key and value.
+  const auto int_in = [&](const YAML::Node& node, const std::string& key, int low, int high) {
+    if (!node.IsScalar()) fail(path, node, "'" + key + "' must be a whole number");
+    const std::string text = node.Scalar();
+    long long value = 0;
+    std::size_t used = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) fail(path, node, "'" + key + "' must be a whole number (got '" + text + "')");
+    if (value < low || value > high) {
+      fail(path, node, "'" + key + "' must be in [" + std::to_string(low) + ", " + std::to_string(high) + "] (got " + text + ")");
+    }
+    return static_cast<int>(value);
+  };
+  const auto int_list = [&](const YAML::Node& node, const std::string& key, int low, int high) {
+    if (!node.IsSequence() || node.size() == 0) fail(path, node, "'" + key + "' must be a non-empty list of whole numbers");
+    std::vector<int> out;
+    for (const auto& item : node) out.push_back(int_in(item, key, low, high));
+    return out;
+  };
   EffectsSpec spec;
   if (!root["name"]) fail(path, root, "missing field 'name'");
   spec.name = scalar<std::string>(path, root["name"], "name");
@@ -77,6 +151,7 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
   if (root["regimes"]) spec.regimes = scalar<std::string>(path, root["regimes"], "regimes");
   if (!root["treatments"]) fail(path, root, "missing field 'treatments'");
   spec.treatments = scalar<std::vector<std::string>>(path, root["treatments"], "treatments");
+  if (spec.treatments.empty()) fail(path, root["treatments"], "'treatments' must name at least one treatment");
   if (!root["outcomes"] || !root["outcomes"].IsMap()) fail(path, root, "'outcomes' must map names to level features");
   for (const auto& item : root["outcomes"]) {
     OutcomeSpec o;
@@ -84,6 +159,7 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
     if (v.IsScalar()) {
       o.feature = v.Scalar();
     } else {
+      if (!v.IsMap()) fail(path, v, "outcomes: '" + item.first.Scalar() + "' must be a feature name or {feature, kind}");
       only_keys(path, v, {"feature", "kind"}, "outcomes: ");
       o.feature = scalar<std::string>(path, v["feature"], "feature");
       const std::string kind = v["kind"] ? scalar<std::string>(path, v["kind"], "kind") : "return";
@@ -93,21 +169,46 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
     spec.outcomes[item.first.Scalar()] = o;
   }
   if (!root["horizons"]) fail(path, root, "missing field 'horizons'");
-  for (const auto& h : root["horizons"]) {
-    const int v = scalar<int>(path, h, "horizons");
-    if (v < 1) fail(path, h, "horizons must be >= 1 month");
-    spec.horizons.push_back(v);
-  }
+  spec.horizons = int_list(root["horizons"], "horizons", 1, 120);
   if (root["controls"]) spec.controls = scalar<std::vector<std::string>>(path, root["controls"], "controls");
   spec.lags = {1, 3};
-  if (root["lags"]) {
-    spec.lags.clear();
-    for (const auto& l : root["lags"]) spec.lags.push_back(scalar<int>(path, l, "lags"));
-  }
+  if (root["lags"]) spec.lags = int_list(root["lags"], "lags", 1, 60);
   if (root["learner"]) spec.learner = scalar<std::string>(path, root["learner"], "learner");
-  causal::make_regressor(spec.learner);  // validates the name
-  if (root["folds"]) spec.folds = scalar<int>(path, root["folds"], "folds");
+  if (root["learners"]) spec.learners = scalar<std::vector<std::string>>(path, root["learners"], "learners");
+  try {
+    if (spec.learner != "auto") causal::make_regressor(spec.learner);  // validates the name
+    for (const auto& l : spec.learners) causal::make_regressor(l);
+  } catch (const Error& e) {
+    fail(path, root["learner"] ? root["learner"] : root, e.what());
+  }
+  if (spec.learner == "auto" && spec.learners.empty()) fail(path, root, "'learners' must name at least one candidate");
+  if (root["folds"]) spec.folds = int_in(root["folds"], "folds", 2, 50);
   if (root["se"]) spec.se = causal::parse_standard_error(scalar<std::string>(path, root["se"], "se"));
+  if (const YAML::Node events = root["event_outcomes"]) {
+    if (!events.IsMap()) fail(path, events, "'event_outcomes' must map names to {ticker, kind}");
+    for (const auto& item : events) {
+      const YAML::Node v = item.second;
+      if (!v.IsMap()) fail(path, v, "event_outcomes: '" + item.first.Scalar() + "' must be {ticker, kind}");
+      only_keys(path, v, {"ticker", "kind"}, "event_outcomes: ");
+      if (!v["ticker"]) fail(path, v, "event_outcomes: '" + item.first.Scalar() + "' needs a ticker");
+      EventOutcomeSpec o;
+      o.ticker = scalar<std::string>(path, v["ticker"], "ticker");
+      const std::string kind = v["kind"] ? scalar<std::string>(path, v["kind"], "kind") : "return";
+      if (kind != "return" && kind != "change") fail(path, v["kind"], "'kind' must be return or change");
+      o.change = kind == "change";
+      spec.event_outcomes[item.first.Scalar()] = o;
+    }
+  }
+  if (const YAML::Node irf = root["irf"]) {
+    if (!irf.IsMap()) fail(path, irf, "'irf' must be a mapping {horizons, lags, se}");
+    only_keys(path, irf, {"horizons", "lags", "se"}, "irf: ");
+    if (irf["horizons"]) spec.irf_horizons = int_list(irf["horizons"], "irf.horizons", 0, 120);
+    if (irf["lags"]) spec.irf_lags = int_in(irf["lags"], "irf.lags", 1, 24);
+    if (irf["se"]) {
+      spec.irf_se = scalar<std::string>(path, irf["se"], "irf.se");
+      if (spec.irf_se != "hc1" && spec.irf_se != "hac") fail(path, irf["se"], "'irf.se' must be hc1 or hac (got '" + spec.irf_se + "')");
+    }
+  }
   spec.canonical_text = canonical(spec);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
@@ -140,12 +241,20 @@ EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& 
       if (j > 0) source.regime_at[i] = rows[j - 1].probabilities;
     }
   }
+  // The built treatments the spec names (identified shocks and real-time surprises).
+  for (const auto& name : spec.treatments) {
+    if (treatment_info(name).built) source.built[name] = build_treatment(store, name, dates);
+  }
   return source;
 }
 
 EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
                             const std::string& outcome, int horizon) {
-  return assemble_panel(load_effects_source(store, spec), spec, treatment, outcome, horizon);
+  auto source = load_effects_source(store, spec);
+  if (treatment_info(treatment).built && !source.built.count(treatment)) {
+    source.built[treatment] = build_treatment(store, treatment, source.panel.dates());
+  }
+  return assemble_panel(source, spec, treatment, outcome, horizon);
 }
 
 EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
@@ -160,7 +269,13 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   const Panel& panel = source.panel;
   const auto& dates = panel.dates();
   const auto n = static_cast<Eigen::Index>(panel.rows());
-  const auto& t_col = column(panel, treatment, "treatment");
+  for (const int l : spec.lags) {
+    // Checked by load_effects_spec for a file; a spec built in code is checked here, before any
+    // index arithmetic (a negative lag would read future months, a large one out of range).
+    if (l < 1 || l > 60) throw Error(ErrorCode::kInvalidArgument, "lags: must be in [1, 60] (got " + std::to_string(l) + ")");
+  }
+  const auto built = source.built.find(treatment);
+  const auto& t_col = built != source.built.end() ? built->second : column(panel, treatment, "treatment");
   const auto& level = column(panel, found->second.feature, "outcome");
   std::vector<const std::vector<double>*> controls;
   for (const auto& c : spec.controls) controls.push_back(&column(panel, c, "control"));
@@ -222,6 +337,12 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   if (rows == 0) {
     throw Error(ErrorCode::kDataError, "no month has the treatment '" + treatment + "', the outcome '" + outcome +
                                            "' at horizon " + std::to_string(horizon) + " and every control");
+  }
+  const auto nonzero = std::count_if(t_values.begin(), t_values.end(), [](double v) { return v != 0.0; });
+  if (nonzero < kMinNonZeroTreatment) {
+    throw Error(ErrorCode::kDataError, "treatment: '" + treatment + "' has " + std::to_string(nonzero) +
+                                           " non-zero values in the usable months (fewer than " +
+                                           std::to_string(kMinNonZeroTreatment) + ")");
   }
   out.t = Eigen::Map<const Vector>(t_values.data(), rows);
   out.y = Eigen::Map<const Vector>(y_values.data(), rows);
@@ -308,21 +429,55 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     if (query.stop.stop_requested()) throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
   };
   check_stop();
-  const auto learner = causal::make_regressor(out.learner);
+  out.info = treatment_info(query.treatment);
+  // A control set with a redundant column (collinear with the others and the intercept) keeps
+  // all but that column, and says so.
+  const auto columns = causal::independent_columns(panel.X);
+  if (!columns.dropped.empty()) {
+    Matrix kept(panel.X.rows(), static_cast<Eigen::Index>(columns.kept.size()));
+    std::vector<std::string> names;
+    for (std::size_t j = 0; j < columns.kept.size(); ++j) {
+      kept.col(static_cast<Eigen::Index>(j)) = panel.X.col(columns.kept[j]);
+      if (static_cast<std::size_t>(columns.kept[j]) < panel.control_names.size()) names.push_back(panel.control_names[static_cast<std::size_t>(columns.kept[j])]);
+    }
+    std::string dropped;
+    for (const auto j : columns.dropped) {
+      dropped += (dropped.empty() ? "" : ", ") +
+                 (static_cast<std::size_t>(j) < panel.control_names.size() ? panel.control_names[static_cast<std::size_t>(j)]
+                                                                          : "column " + std::to_string(j + 1));
+    }
+    out.notes.push_back("dropped redundant control(s) " + dropped +
+                        ": a linear combination of the other controls and the intercept");
+    out.panel.X = std::move(kept);
+    out.panel.control_names = std::move(names);
+  }
+  const EffectsPanel& data = out.panel;
+  // The nuisance candidates: the spec's list for "auto", else the one learner named.
+  std::vector<std::unique_ptr<causal::Regressor>> owned;
+  if (out.learner == "auto") {
+    for (const auto& name : spec.learners) owned.push_back(causal::make_regressor(name));
+    if (owned.empty()) throw Error(ErrorCode::kInvalidArgument, "learners: at least one candidate learner");
+  } else {
+    owned.push_back(causal::make_regressor(out.learner));
+  }
+  std::vector<const causal::Regressor*> candidates;
+  for (const auto& l : owned) candidates.push_back(l.get());
+  // Overlapping h-month outcomes: a HAC bandwidth of at least h + 1.
   const causal::DmlOptions options{.folds = out.folds,
                                    .embargo = out.embargo,
                                    .time_series = true,
                                    .se = query.se.value_or(spec.se),
-                                   .hac_lag = -1};
+                                   .hac_lag = std::max(causal::newey_west_lag(data.t.size()), query.horizon + 1)};
   if (query.method == "xlearner") {
-    Vector binary = (panel.t.array() > 0.0).cast<double>();
-    const auto classifier = causal::make_classifier(out.learner == "ols" || out.learner == "ridge" || out.learner == "lasso"
+    const std::string name = out.learner == "auto" ? "forest" : out.learner;
+    const auto learner = causal::make_regressor(name);
+    Vector binary = (data.t.array() > 0.0).cast<double>();
+    const auto classifier = causal::make_classifier(name == "ols" || name == "ridge" || name == "lasso" || name == "constant"
                                                         ? "logistic"
-                                                        : out.learner);
-    out.xlearner = causal::x_learner(panel.X, binary, panel.y, *learner, *learner, *classifier, {.bootstrap = 100});
+                                                        : name);
+    out.xlearner = causal::x_learner(data.X, binary, data.y, *learner, *learner, *classifier, {.bootstrap = 100});
   } else if (query.method == "dml") {
-    out.dml = causal::dml_plr(panel.X, panel.t, panel.y, *learner, *learner, options, panel.regimes,
-                              panel.regime_names);
+    out.dml = causal::dml_plr_select(data.X, data.t, data.y, candidates, options, data.regimes, data.regime_names);
   } else {
     throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
   }
@@ -332,7 +487,7 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     // to the outcome). Placebo 2: the outcome over the h months before the treatment, which
     // the treatment cannot cause (it can still be correlated with it through a reaction
     // function: read a large value as a warning, not a proof).
-    const Eigen::Index n = panel.t.size();
+    const Eigen::Index n = data.t.size();
     const int block = std::max(1, query.placebo_block);
     std::vector<Eigen::Index> starts;
     for (Eigen::Index s = 0; s < n; s += block) starts.push_back(s);
@@ -341,21 +496,21 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     Vector permuted(n);
     Eigen::Index k = 0;
     for (const auto s : starts) {
-      for (Eigen::Index i = s; i < std::min(n, s + block); ++i) permuted(k++) = panel.t(i);
+      for (Eigen::Index i = s; i < std::min(n, s + block); ++i) permuted(k++) = data.t(i);
     }
     check_stop();
     try {
-      const auto p = causal::dml_plr(panel.X, permuted, panel.y, *learner, *learner, options);
+      const auto p = causal::dml_plr_select(data.X, permuted, data.y, candidates, options);
       out.placebos.push_back({"permuted_treatment", p.theta * out.magnitude, p.p_value});
     } catch (const Error&) {
     }
     if (n > 2 * query.horizon + 10) {
       // y_pre(t) = y(t - h): the outcome window ending where the treatment window starts.
       const Eigen::Index m = n - query.horizon;
-      const Vector y_pre = panel.y.head(m);
+      const Vector y_pre = data.y.head(m);
       check_stop();
       try {
-        const auto p = causal::dml_plr(panel.X.bottomRows(m), panel.t.tail(m), y_pre, *learner, *learner, options);
+        const auto p = causal::dml_plr_select(data.X.bottomRows(m), data.t.tail(m), y_pre, candidates, options);
         out.placebos.push_back({"pre_treatment_outcome", p.theta * out.magnitude, p.p_value});
       } catch (const Error&) {
       }
@@ -391,6 +546,18 @@ std::string explain_effect(const EffectEstimate& e) {
         << fixed(e.dml.wald_p_value, 3) << ")";
   }
   out << ". Estimated on " << (dml ? e.dml.n : e.panel.t.size()) << " months.";
+  if (dml && e.info.narrative_scale != 1.0 && !e.info.narrative_unit.empty()) {
+    out << " Per " << e.info.narrative_unit << " " << e.treatment << ": " << fixed(e.dml.theta * e.info.narrative_scale, 4)
+        << " (95% CI " << fixed(e.dml.ci_low * e.info.narrative_scale, 4) << " to "
+        << fixed(e.dml.ci_high * e.info.narrative_scale, 4) << ").";
+  }
+  out << (e.info.identified ? " Identification: " : " Caution, ") << e.info.identification << ".";
+  if (dml) {
+    out << " Nuisances: " << e.dml.outcome_learner << " for the outcome (out-of-fold R^2 " << fixed(e.dml.r2_outcome, 3)
+        << "), " << e.dml.treatment_learner << " for the treatment (" << fixed(e.dml.r2_treatment, 3) << ").";
+    for (const auto& w : e.dml.warnings) out << " Warning: " << w << ".";
+  }
+  for (const auto& n : e.notes) out << " Note: " << n << ".";
   return out.str();
 }
 
@@ -408,6 +575,8 @@ std::string effect_to_json(const EffectEstimate& e) {
   };
   out += "\"treatment\": ";
   append_json_string(out, e.treatment);
+  out += std::string(", \"identified\": ") + (e.info.identified ? "true" : "false") + ", \"identification\": ";
+  append_json_string(out, e.info.identification);
   out += ", \"outcome\": ";
   append_json_string(out, e.outcome);
   out += ", \"horizon_months\": " + std::to_string(e.horizon) + ", \"magnitude\": ";
@@ -489,7 +658,14 @@ std::string effect_to_json(const EffectEstimate& e) {
     number(e.dml.r2_outcome);
     out += ", \"r2_treatment\": ";
     number(e.dml.r2_treatment);
+    out += ", \"hac_lag\": " + std::to_string(e.dml.hac_lag) + ", \"nuisance_learners\": " + nuisance_json(e.dml);
   }
+  out += ", \"notes\": [";
+  for (std::size_t i = 0; i < e.notes.size(); ++i) {
+    if (i) out += ", ";
+    append_json_string(out, e.notes[i]);
+  }
+  out += "]";
   out += ", \"feature_version\": ";
   append_json_string(out, e.panel.feature_version);
   out += ", \"regime_version\": ";
@@ -550,7 +726,7 @@ std::string placebo_json(const EffectEstimate& e) {
 EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress) {
   EffectsSpec spec = load_effects_spec(options.spec_path);
   if (!options.learner.empty()) {
-    causal::make_regressor(options.learner);
+    if (options.learner != "auto") causal::make_regressor(options.learner);
     spec.learner = options.learner;
     spec.canonical_text = canonical(spec);
     spec.hash = fnv1a_hex(spec.canonical_text);
@@ -576,6 +752,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
     }
   }
   std::vector<store::EffectRow> rows;
+  std::vector<std::vector<double>> regime_p_values;  // per row, in regime-effect order
   for (const auto& treatment : spec.treatments) {
     for (const auto& [outcome, o] : spec.outcomes) {
       for (const int h : spec.horizons) {
@@ -610,8 +787,18 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
                          ", \"from\": \"" + panel.dates.front().iso() + "\", \"to\": \"" +
                          panel.dates.back().iso() + "\", \"regime_effects_equal_p_value\": ";
           codec::append_number(diagnostics, e.dml.wald_dof > 0 ? e.dml.wald_p_value : 1.0);
-          diagnostics += "}";
-          row.diagnostics_json = diagnostics;
+          diagnostics += std::string(", \"identified\": ") + (e.info.identified ? "true" : "false") + ", \"identification\": ";
+          codec::append_json_string(diagnostics, e.info.identification);
+          diagnostics += ", \"nuisance_learners\": " + nuisance_json(e.dml) + ", \"notes\": [";
+          for (std::size_t i = 0; i < e.notes.size(); ++i) {
+            if (i) diagnostics += ", ";
+            codec::append_json_string(diagnostics, e.notes[i]);
+          }
+          diagnostics += "]";
+          row.diagnostics_json = diagnostics;  // closed below with the grid's q-values
+          std::vector<double> regime_p;
+          for (const auto& re : e.dml.regimes) regime_p.push_back(re.p_value);
+          regime_p_values.push_back(std::move(regime_p));
           rows.push_back(std::move(row));
           if (progress) progress(cell + ": " + fixed(e.dml.theta, 4) + " (p " + fixed(e.dml.p_value, 3) + ")");
         } catch (const Error& error) {
@@ -622,6 +809,30 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
         }
       }
     }
+  }
+  // Benjamini-Hochberg over this grid: the cells' p-values together, the per-regime effects'
+  // p-values together (a separate family).
+  std::vector<double> cell_p;
+  std::vector<double> all_regime_p;
+  for (const auto& r : rows) cell_p.push_back(r.p_value);
+  for (const auto& v : regime_p_values) all_regime_p.insert(all_regime_p.end(), v.begin(), v.end());
+  const auto cell_q = causal::benjamini_hochberg(cell_p);
+  const auto regime_q = causal::benjamini_hochberg(all_regime_p);
+  std::size_t next_regime = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto& d = rows[i].diagnostics_json;
+    d += ", \"q_value\": ";
+    codec::append_number(d, cell_q[i]);
+    d += ", \"regime_q_values\": [";
+    for (std::size_t r = 0; r < regime_p_values[i].size(); ++r) {
+      if (r) d += ", ";
+      codec::append_number(d, regime_q[next_regime++]);
+    }
+    d += "], \"q_value_family\": " + std::to_string(rows.size()) + "}";
+  }
+  if (rows.empty()) {
+    throw Error(ErrorCode::kDataError, "effects: no cell of the grid could be estimated, nothing stored (" +
+                                           (report.skipped.empty() ? std::string("no cells") : report.skipped.front()) + ")");
   }
   version.created_at = Timestamp::now();
   report.written = store.write_effects(version, rows) == store::FeatureWriteOutcome::kWritten;

@@ -16,6 +16,7 @@
 #include "mre/causal/xlearner.h"
 #include "mre/core/date.h"
 #include "mre/store/store.h"
+#include "mre/workflows/effects_treatments.h"
 
 namespace mre::workflows {
 
@@ -24,7 +25,15 @@ struct OutcomeSpec {
   bool change = false;       // false: return level_{t+h} / level_t - 1; true: level_{t+h} - level_t
 };
 
-// config/effects.yml.
+// An event study's outcome: a daily series in the store and how its response is measured.
+struct EventOutcomeSpec {
+  std::string ticker{};
+  bool change = false;  // false: close_{d+w} / close_{d-1} - 1; true: level_{d+w} - level_{d-1}
+};
+
+// config/effects.yml. Ranges are checked when the file is read (load_effects_spec), naming the
+// file, line, key and value: lags in [1, 60], horizons in [1, 120], folds in [2, 50], irf
+// horizons in [0, 120], irf lags in [1, 24].
 struct EffectsSpec {
   std::string name{};
   std::string feature_set = "effects";
@@ -34,9 +43,16 @@ struct EffectsSpec {
   std::vector<int> horizons{};
   std::vector<std::string> controls{};
   std::vector<int> lags{};  // months; controls and regime probabilities enter at each lag
-  std::string learner = "forest";
+  // "auto": each nuisance takes the candidate of `learners` with the best out-of-fold R^2
+  // (causal::dml_plr_select); any other registry name: that learner for both nuisances.
+  std::string learner = "auto";
+  std::vector<std::string> learners{"constant", "ols", "ridge", "forest"};
   int folds = 5;
   causal::StandardError se = causal::StandardError::kHac;
+  std::map<std::string, EventOutcomeSpec> event_outcomes{};
+  std::vector<int> irf_horizons{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  int irf_lags = 2;
+  std::string irf_se = "hc1";  // hc1 (lag-augmented) | hac (Newey-West, bandwidth >= h + 1)
   std::string canonical_text{};
   std::string hash{};
 };
@@ -80,6 +96,7 @@ struct EffectsSource {
   std::string regime_version{};
   std::vector<std::string> regime_names{};
   std::vector<std::vector<double>> regime_at{};  // per grid date; empty before the first regime row
+  std::map<std::string, std::vector<double>> built{};  // built treatments on the grid (effects_treatments.h)
 };
 EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec);
 
@@ -113,6 +130,8 @@ struct EffectEstimate {
   std::optional<causal::XLearnerResult> xlearner{};  // method xlearner
   std::vector<Placebo> placebos{};
   EffectsPanel panel{};
+  TreatmentInfo info{};              // identification of the treatment
+  std::vector<std::string> notes{};  // e.g. a redundant control dropped
 };
 
 EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec);

@@ -5,6 +5,7 @@
 
 #include "mre/core/error.h"
 #include "mre/sources/csv_files.h"
+#include "mre/sources/research_files.h"
 #include "mre/sources/universe.h"
 
 namespace mre::workflows {
@@ -47,7 +48,7 @@ IngestReport ingest(store::Store& store, const IngestOptions& options, const Pro
       }
     }
     for (const auto* spec : specs) {
-      TimeSeries data = sources::load_series_file(spec->file, spec->ticker);
+      TimeSeries data = sources::load_universe_series(*spec);
       const auto relative = spec->file.lexically_relative(universe.snapshot_dir).generic_string();
       if (progress) {
         progress("read " + relative + ": " + std::to_string(data.size()) + " observations");

@@ -1,0 +1,53 @@
+// See surprise.h.
+#include "mre/causal/surprise.h"
+
+#include <Eigen/QR>
+#include <cmath>
+#include <limits>
+
+#include "mre/core/check.h"
+#include "mre/core/linalg.h"
+
+namespace mre::causal {
+
+std::vector<double> real_time_ar_surprise(const std::vector<double>& x, const ArSurpriseOptions& options) {
+  check_arg(options.lags >= 1, "lags", "must be >= 1");
+  check_arg(options.window > options.lags + 1, "window", "must exceed lags + 1");
+  const int p = options.lags;
+  const int min_rows = options.min_rows > 0 ? options.min_rows : std::max(3 * (p + 1), options.window / 2);
+  const auto n = static_cast<long>(x.size());
+  std::vector<double> out(x.size(), std::numeric_limits<double>::quiet_NaN());
+  const auto usable = [&](long s) {  // x_s and its p lags finite
+    if (s - p < 0) return false;
+    for (long j = 0; j <= p; ++j) {
+      if (!std::isfinite(x[static_cast<std::size_t>(s - j)])) return false;
+    }
+    return true;
+  };
+  for (long t = 0; t < n; ++t) {
+    if (!usable(t)) continue;
+    std::vector<long> rows;
+    for (long s = std::max<long>(0, t - options.window); s < t; ++s) {
+      if (usable(s)) rows.push_back(s);
+    }
+    if (static_cast<int>(rows.size()) < min_rows) continue;
+    Matrix X(static_cast<Eigen::Index>(rows.size()), p + 1);
+    Vector y(static_cast<Eigen::Index>(rows.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto r = static_cast<Eigen::Index>(i);
+      X(r, 0) = 1.0;
+      for (int j = 1; j <= p; ++j) X(r, j) = x[static_cast<std::size_t>(rows[i] - j)];
+      y(r) = x[static_cast<std::size_t>(rows[i])];
+    }
+    Eigen::ColPivHouseholderQR<Matrix> qr(X);
+    qr.setThreshold(1e-12);
+    if (qr.rank() < X.cols()) continue;
+    const Vector b = qr.solve(y);
+    double forecast = b(0);
+    for (int j = 1; j <= p; ++j) forecast += b(j) * x[static_cast<std::size_t>(t - j)];
+    out[static_cast<std::size_t>(t)] = x[static_cast<std::size_t>(t)] - forecast;
+  }
+  return out;
+}
+
+}  // namespace mre::causal

@@ -1,0 +1,54 @@
+// JSON of event studies and local projections (issue 17): the reports the effects workflows
+// return, as `mre effects event|irf --format json` and the API print them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mre/causal/event_study.h"
+#include "mre/causal/local_projection.h"
+#include "mre/core/date.h"
+
+namespace mre::codec {
+
+struct EventRow {
+  Date date{};
+  double surprise = 0.0;
+  double response = 0.0;
+};
+
+struct EventStudyReport {
+  std::string treatment{};
+  std::string outcome{};
+  std::string event_series{};  // the store ticker of the announcement dates
+  std::string outcome_ticker{};
+  int window = 0;
+  bool change = false;
+  bool identified = false;
+  std::string identification{};
+  double narrative_scale = 1.0;
+  std::string narrative_unit{};
+  causal::EventStudyFit fit{};
+  std::vector<EventRow> events{};  // the scatter: one point per announcement day used
+  std::size_t announcements = 0;   // announcement days in the event series
+  std::size_t without_response = 0;  // of which no close (or no previous close) of the outcome
+  std::string explanation{};
+};
+std::string event_study_to_json(const EventStudyReport& report);
+
+struct ImpulseReport {
+  std::string treatment{};
+  std::string outcome{};
+  bool change = false;
+  bool identified = false;
+  std::string identification{};
+  double narrative_scale = 1.0;
+  std::string narrative_unit{};
+  causal::LocalProjectionFit fit{};
+  std::string feature_version{};
+  std::vector<std::string> controls{};
+  std::string explanation{};
+};
+std::string impulse_to_json(const ImpulseReport& report);
+
+}  // namespace mre::codec

@@ -1,0 +1,43 @@
+// Event studies and local projections from the store (issue 17): `mre effects event` and
+// `mre effects irf`. The statistics are causal/event_study.h and causal/local_projection.h; this
+// file builds their rows from the store and the effects spec.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mre/codec/effect_studies_json.h"
+#include "mre/store/store.h"
+#include "mre/workflows/effects.h"
+
+namespace mre::workflows {
+
+struct EventStudyQuery {
+  std::string treatment = "mp_surprise";
+  std::string outcome = "sp500";  // a name of the spec's event_outcomes
+  int window = 0;                 // trading days after the announcement day, in [0, 20]
+  int hac_lag = -1;               // -1: Newey-West's rule
+};
+
+// One row per announcement day of the treatment's event series whose date has a close of the
+// outcome and a previous close: response = close_{d+window} / close_{d-1} - 1 (return) or
+// level_{d+window} - level_{d-1} (change), d-1 the previous observation. InvalidArgument for an
+// unknown outcome, a treatment without announcement dates, a window outside [0, 20]; DataError
+// when fewer than 30 events (or none) have a response.
+codec::EventStudyReport run_event_study(const store::Store& store, const EffectsSpec& spec, const EventStudyQuery& query);
+
+struct ImpulseQuery {
+  std::string treatment{};
+  std::string outcome{};      // a name of the spec's outcomes
+  std::vector<int> horizons{};  // empty: the spec's irf horizons
+  int lags = 0;               // 0: the spec's
+  std::string se{};           // empty: the spec's (hc1 | hac)
+};
+
+// Local projection on the spec's monthly panel: y = log(level) (return outcomes) or the level
+// (change outcomes), the treatment column, the spec's controls; causal::local_projection with
+// cumulative changes. InvalidArgument for horizons outside [0, 120], lags outside [1, 24];
+// DataError for a horizon beyond the data or fewer than 30 non-zero treatment values.
+codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec, const ImpulseQuery& query);
+
+}  // namespace mre::workflows
