@@ -28,11 +28,38 @@ struct ShowArgs {
   std::string format = "text";
 };
 
+// Parameter uncertainty options shared by counterfactual and simulate.
+struct UncertaintyArgs {
+  int replicates = 1000;
+  int block_length = 20;
+  std::uint64_t seed = 20;
+  int paths_per_replicate = 10;
+  workflows::ScmUncertainty to_options() const {
+    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed}, .paths_per_replicate = paths_per_replicate};
+  }
+};
+void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
+  cmd.add_option("--replicates", u.replicates, "Bootstrap replicates of the whole fit for the 90%/95% bands (>= 50)")->capture_default_str();
+  cmd.add_option("--block-length", u.block_length, "Bootstrap block length in business days (<= the sample)")->capture_default_str();
+  cmd.add_option("--bootstrap-seed", u.seed, "Seed of the bootstrap")->capture_default_str();
+  if (scenario) {
+    cmd.add_option("--paths-per-replicate", u.paths_per_replicate, "Shock paths per bootstrap replicate for the bands")->capture_default_str();
+  }
+}
+std::string band_text(const scm::Band& b, double scale, int digits) {
+  return fmt::format("{:+.{}f}  90% [{:+.{}f}, {:+.{}f}]  95% [{:+.{}f}, {:+.{}f}]", scale * b.estimate, digits, scale * b.lo90, digits,
+                     scale * b.hi90, digits, scale * b.lo95, digits, scale * b.hi95, digits);
+}
+nlohmann::json band_json(const scm::Band& b) {
+  return {{"estimate", b.estimate}, {"lo90", b.lo90}, {"hi90", b.hi90}, {"lo95", b.lo95}, {"hi95", b.hi95}};
+}
+
 struct CounterfactualArgs {
   CommonOptions common;
   std::string version;
   std::vector<std::string> interventions;
   std::string format = "text";
+  UncertaintyArgs uncertainty;
 };
 
 struct SimulateArgs {
@@ -48,6 +75,7 @@ struct SimulateArgs {
   int threads = 0;
   std::string format = "text";
   std::string spec;
+  UncertaintyArgs uncertainty;
 };
 
 struct ScenariosArgs {
@@ -166,7 +194,7 @@ int counterfactual(const CounterfactualArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
-  const auto r = workflows::counterfactual(m, interventions);
+  const auto r = workflows::counterfactual(m, interventions, args.uncertainty.to_options());
   const auto rows = static_cast<Eigen::Index>(r.dates.size());
   if (args.format == "csv") {
     std::cout << "date,node,factual,counterfactual,difference\n";
@@ -197,9 +225,14 @@ int counterfactual(const CounterfactualArgs& args) {
     for (const auto& d : r.dates) dates.push_back(d.iso());
     std::vector<std::string> texts;
     for (const auto& i : interventions) texts.push_back(i.text);
+    nlohmann::json effects = nlohmann::json::array();
+    for (const auto& b : r.bands) {
+      effects.push_back({{"node", b.node}, {"unit", b.unit}, {"at_window_end", band_json(b.window_end)}, {"last", band_json(b.last)}});
+    }
     std::cout << nlohmann::json{{"version", version}, {"interventions", texts}, {"dates", dates}, {"paths", paths},
                                 {"terminal", r.terminal}, {"terminal_return_gap", r.terminal_gap},
-                                {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()}}
+                                {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()},
+                                {"uncertainty", r.uncertainty}, {"effects", effects}}
                      .dump()
               << "\n";
     return 0;
@@ -221,6 +254,15 @@ int counterfactual(const CounterfactualArgs& args) {
     std::cout << fmt::format("  cumulative {} return gap: {:+.3f}% at the end of the intervention ({}), {:+.3f}% on {}\n", r.terminal,
                              100 * r.terminal_gap_window, r.window_end.iso(), 100 * r.terminal_gap, r.dates.back().iso());
   }
+  std::cout << fmt::format("effects with parameter uncertainty ({}; percentile bands):\n", r.uncertainty);
+  for (const auto& b : r.bands) {
+    const bool fraction = b.unit == "fraction";
+    std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", b.node, fraction ? "percent" : "points", r.window_end.iso(),
+                             band_text(b.window_end, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+    if (window_row != rows - 1) {
+      std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", "", "", r.dates.back().iso(), band_text(b.last, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+    }
+  }
   return 0;
 }
 
@@ -235,11 +277,16 @@ void print_scenario(const workflows::ScenarioResult& r) {
     std::cout << fmt::format("  {:<6} {:>8} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g}\n", e.node, e.unit, e.mean,
                              e.quantiles[0], e.quantiles[1], e.quantiles[2], e.quantiles[3], e.quantiles[4]);
   }
+  if (!r.effects.empty() && r.effects.front().banded) {
+    std::cout << "with parameter uncertainty (each bootstrap replicate's coefficients on their own shock paths):\n";
+    for (const auto& e : r.effects) std::cout << fmt::format("  {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
+  }
   bool same = true;
   for (const auto& e : r.effects) same &= e.quantiles[0] == e.quantiles[4];
   if (same) {
-    std::cout << "  (the same on every path: the equations are linear in the changes, so with common shocks the\n"
-                 "   effect does not depend on them; the shocks shape the fans: --format csv)\n";
+    std::cout << "  (the quantiles over paths are the same on every path: the equations are linear in the changes, so\n"
+                 "   with common shocks the effect does not depend on them; its uncertainty is the coefficients', in the\n"
+                 "   bands above; the shocks shape the fans: --format csv)\n";
   }
 }
 
@@ -260,6 +307,7 @@ int simulate(const SimulateArgs& args) {
   if (args.paths <= 0) throw Error(ErrorCode::kInvalidArgument, fmt::format("--paths must be positive (got {})", args.paths));
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path() : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
+  options.uncertainty = args.uncertainty.to_options();
   if (!args.scenario.empty()) {
     const auto it = std::find_if(spec.scenarios.begin(), spec.scenarios.end(), [&](const auto& s) { return s.name == args.scenario; });
     if (it == spec.scenarios.end()) {
@@ -346,6 +394,7 @@ void register_scm(CLI::App& app, Action& action) {
   cf_cmd->add_option("--format", cf_args->format, "text | json | csv (date,node,factual,counterfactual,difference in levels)")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
+  add_uncertainty_options(*cf_cmd, cf_args->uncertainty, false);
   cf_cmd->callback([cf_args, &action] { action = [cf_args] { return counterfactual(*cf_args); }; });
 
   auto sim_args = std::make_shared<SimulateArgs>();
@@ -373,6 +422,7 @@ void register_scm(CLI::App& app, Action& action) {
   sim_cmd->add_option("--format", sim_args->format, "text | csv (day,node,scenario,q05,q25,q50,q75,q95)")
       ->check(CLI::IsMember({"text", "csv"}))
       ->capture_default_str();
+  add_uncertainty_options(*sim_cmd, sim_args->uncertainty, true);
   sim_cmd->callback([sim_args, &action] { action = [sim_args] { return simulate(*sim_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();

@@ -222,6 +222,9 @@ struct Api::Impl {
                 o.config.paths = body.value("paths", 2000);
                 o.config.seed = body.value("seed", static_cast<std::uint64_t>(42));
                 o.config.shocks = scm::parse_shock_kind(body.value("shocks", std::string("gaussian")));
+                o.uncertainty.bootstrap.replicates = body.value("replicates", o.uncertainty.bootstrap.replicates);
+                o.uncertainty.bootstrap.block_length = body.value("block_length", o.uncertainty.bootstrap.block_length);
+                o.uncertainty.bootstrap.seed = body.value("bootstrap_seed", o.uncertainty.bootstrap.seed);
                 if (o.config.paths > options.max_paths || o.config.horizon > options.max_horizon) {
                   throw Error(ErrorCode::kDataError, "paths <= " + std::to_string(options.max_paths) + " and horizon <= " +
                                                          std::to_string(options.max_horizon) + " on this server");
@@ -242,7 +245,10 @@ struct Api::Impl {
                 for (const auto& row : r.rows) {
                   fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
                 }
+                json dates = json::array();
+                for (const auto& d : r.dates) dates.push_back(d.iso());
                 res.set_content(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
+                                     {"dates", dates}, {"uncertainty", workflows::describe(o.uncertainty)},
                                      {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
                                      {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
                                      {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}

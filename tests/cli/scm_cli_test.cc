@@ -20,7 +20,7 @@ class ScmCli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     db_ = (*dir_ / "t.db").string();
-    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"});
+    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"});
     ASSERT_EQ(in.exit_code, 0) << in.err;
     const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "S1"});
     ASSERT_EQ(fit.exit_code, 0) << fit.err;

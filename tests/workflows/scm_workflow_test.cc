@@ -24,7 +24,7 @@ class ScmOnSnapshot : public ::testing::Test {
   static void SetUpTestSuite() {
     store_ = new store::MemoryStore();
     ingest(*store_, {.universe_path = mre::testing::universe_path(),
-                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
     fitted_ = new ScmFitReport(fit_scm(*store_, {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"}));
   }
   static void TearDownTestSuite() {
@@ -60,7 +60,21 @@ TEST_F(ScmOnSnapshot, DataMappingFollowsTheSpec) {
   const Eigen::Index t = row(d);
   ASSERT_EQ(m.dates[static_cast<std::size_t>(t)], d);
   // 1e-9: levels rebuilt by summing ~2000 daily changes of two-decimal rates.
-  EXPECT_NEAR(level(t, col("Re")), 100.0 - value(*zq), 1e-9);
+  // Re = 100 - ZQ=F spliced at the contract rolls: its change is the front contract's change,
+  // except on a roll day (2022-03-01), where it is the new contract's close - open.
+  EXPECT_NEAR(m.changes(t, col("Re")), -(value(*zq) - zq->values()[static_cast<std::size_t>(
+                                                          std::find(zq->dates().begin(), zq->dates().end(), d) - zq->dates().begin() - 1)]),
+              1e-12);
+  {
+    const auto zq_open = store_->read_raw({.ticker = "ZQ=F.open"});
+    ASSERT_TRUE(zq_open.has_value());
+    const Date roll = Date::from_ymd(2022, 3, 1);
+    const auto at = [&](const TimeSeries& s) {
+      return s.values()[static_cast<std::size_t>(std::find(s.dates().begin(), s.dates().end(), roll) - s.dates().begin())];
+    };
+    ASSERT_EQ(m.dates[static_cast<std::size_t>(row(roll))], roll);
+    EXPECT_NEAR(m.changes(row(roll), col("Re")), -(at(*zq) - at(*zq_open)), 1e-12);  // 1e-12: one difference of prices
+  }
   EXPECT_NEAR(level(t, col("R3M")), value(*dgs3mo), 1e-9);
   EXPECT_NEAR(level(t, col("TP")), value(*dgs3mo) - value(*effr), 1e-9);
   EXPECT_NEAR(level(t, col("EFFR")), value(*effr), 1e-9);

@@ -122,6 +122,9 @@ std::string effect_summaries_to_json(const std::vector<scm::EffectSummary>& effe
   for (const auto& e : effects) {
     json o = {{"node", e.node}, {"unit", e.unit}, {"mean", e.mean}};
     for (std::size_t q = 0; q < 5; ++q) o[kQuantileKeys[q]] = e.quantiles[q];
+    if (e.banded) {
+      o["uncertainty"] = {{"estimate", e.band.estimate}, {"lo90", e.band.lo90}, {"hi90", e.band.hi90}, {"lo95", e.band.lo95}, {"hi95", e.band.hi95}};
+    }
     j.push_back(o);
   }
   return j.dump();
@@ -134,6 +137,12 @@ std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& te
       scm::EffectSummary e{.node = o.at("node").get<std::string>(), .unit = o.at("unit").get<std::string>(),
                            .mean = o.at("mean").get<double>()};
       for (std::size_t q = 0; q < 5; ++q) e.quantiles[q] = o.at(kQuantileKeys[q]).get<double>();
+      if (o.contains("uncertainty")) {
+        const auto& u = o.at("uncertainty");
+        e.banded = true;
+        e.band = {.estimate = u.at("estimate").get<double>(), .lo90 = u.at("lo90").get<double>(), .hi90 = u.at("hi90").get<double>(),
+                  .lo95 = u.at("lo95").get<double>(), .hi95 = u.at("hi95").get<double>()};
+      }
       out.push_back(e);
     }
     return out;

@@ -47,7 +47,7 @@ IngestReport ingest(store::Store& store, const IngestOptions& options, const Pro
       }
     }
     for (const auto* spec : specs) {
-      TimeSeries data = sources::load_series_file(spec->file, spec->ticker);
+      TimeSeries data = sources::load_series_file(spec->file, spec->ticker, spec->column);
       const auto relative = spec->file.lexically_relative(universe.snapshot_dir).generic_string();
       if (progress) {
         progress("read " + relative + ": " + std::to_string(data.size()) + " observations");
