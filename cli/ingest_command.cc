@@ -239,6 +239,7 @@ void register_run(CLI::App& app, Action& action) {
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), fitted.version,
                         db));
         const auto cf = workflows::counterfactual(fitted.model, {workflows::parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
+        for (const auto& w : cf.warnings) say("      warning: " + w);
         for (const auto& b : cf.bands) {
           if (b.node != cf.terminal) continue;
           say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {} (90% [{:+.2f}, {:+.2f}], "

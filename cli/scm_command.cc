@@ -78,6 +78,13 @@ struct SimulateArgs {
   UncertaintyArgs uncertainty;
 };
 
+struct CheckArgs {
+  CommonOptions common;
+  std::string version;
+  double alpha = 0.05;
+  std::string format = "text";
+};
+
 struct ScenariosArgs {
   CommonOptions common;
   std::string id;
@@ -173,6 +180,50 @@ int show(const ShowArgs& args) {
   return 0;
 }
 
+int check(const CheckArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto version = resolve(*store, args.version);
+  const auto m = workflows::load_scm(*store, version);
+  const auto c = workflows::check_scm(m, args.alpha);
+  if (args.format == "json") {
+    nlohmann::json imp = nlohmann::json::array();
+    for (const auto& t : c.implications) {
+      imp.push_back({{"node", t.node}, {"other", t.other}, {"given", t.given}, {"partial_correlation", t.partial_correlation},
+                     {"added_edge_coefficient", t.coefficient}, {"added_edge_se", t.standard_error}, {"p", t.p_value},
+                     {"holm_p", t.holm_p}, {"rejected", t.rejected}});
+    }
+    nlohmann::json res = nlohmann::json::array();
+    for (const auto& t : c.residual_correlations) {
+      res.push_back({{"node", t.node}, {"other", t.other}, {"correlation", t.correlation}, {"p", t.p_value}, {"holm_p", t.holm_p},
+                     {"rejected", t.rejected}});
+    }
+    std::cout << nlohmann::json{{"version", version}, {"alpha", c.alpha}, {"hac_lag", c.hac_lag}, {"rejections", c.rejections()},
+                                {"implications", imp}, {"residual_correlations", res}, {"added_edges", m.added_edges}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("scm {}: {} tests of the graph (HAC lag {}, Holm over all at {}): {} rejected\n", version,
+                           c.implications.size() + c.residual_correlations.size(), c.hac_lag, c.alpha, c.rejections());
+  for (const auto& e : m.added_edges) std::cout << "  added edge " << e << "\n";
+  std::cout << "implied conditional independencies (X _||_ Y | X's parents and own lag), and what the edge Y -> X would estimate:\n";
+  for (const auto& t : c.implications) {
+    std::cout << fmt::format("  {:<8} {:<5} _||_ {:<5} | {:<28} partial r {:+.3f}  edge {:+.4g} (se {:.3g})  p {:.3g}  Holm p {:.3g}\n",
+                             t.rejected ? "REJECTED" : "ok", t.node, t.other, fmt::format("{}", fmt::join(t.given, ", ")),
+                             t.partial_correlation, t.coefficient, t.standard_error, t.p_value, t.holm_p);
+  }
+  std::cout << "residual correlations between equations (the graph assumes independent shocks):\n";
+  for (const auto& t : c.residual_correlations) {
+    std::cout << fmt::format("  {:<8} {:<5} ~ {:<5} r {:+.3f}  p {:.3g}  Holm p {:.3g}\n", t.rejected ? "REJECTED" : "ok", t.node, t.other,
+                             t.correlation, t.p_value, t.holm_p);
+  }
+  if (c.rejections() > 0) {
+    std::cout << "a rejected implication means an edge the graph leaves out (or a common cause of both): add it in the spec's\n"
+                 "added_edges with a justification, refit, and compare the counterfactuals.\n";
+  }
+  return 0;
+}
+
 int list(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,spec,first,last,data_watermark,created_at\n";
@@ -195,6 +246,7 @@ int counterfactual(const CounterfactualArgs& args) {
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::counterfactual(m, interventions, args.uncertainty.to_options());
+  for (const auto& w : r.warnings) say("warning: " + w);
   const auto rows = static_cast<Eigen::Index>(r.dates.size());
   if (args.format == "csv") {
     std::cout << "date,node,factual,counterfactual,difference\n";
@@ -232,7 +284,7 @@ int counterfactual(const CounterfactualArgs& args) {
     std::cout << nlohmann::json{{"version", version}, {"interventions", texts}, {"dates", dates}, {"paths", paths},
                                 {"terminal", r.terminal}, {"terminal_return_gap", r.terminal_gap},
                                 {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()},
-                                {"uncertainty", r.uncertainty}, {"effects", effects}}
+                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings}}
                      .dump()
               << "\n";
     return 0;
@@ -324,6 +376,7 @@ int simulate(const SimulateArgs& args) {
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::run_scenario(*store, version, m, options);
   say(fmt::format("scenario {} ({}): {}", r.run.id, r.run.name, r.written ? "written" : "already stored (same inputs)"));
+  for (const auto& w : r.warnings) say("warning: " + w);
   if (args.format == "csv") {
     print_fan_csv(r.rows);
   } else {
@@ -424,6 +477,21 @@ void register_scm(CLI::App& app, Action& action) {
       ->capture_default_str();
   add_uncertainty_options(*sim_cmd, sim_args->uncertainty, true);
   sim_cmd->callback([sim_args, &action] { action = [sim_args] { return simulate(*sim_args); }; });
+
+  auto check_args = std::make_shared<CheckArgs>();
+  auto* check_cmd = scm->add_subcommand(
+      "check",
+      "Test the graph against the version's data: every conditional independence the DAG implies\n"
+      "  (each node against its non-parent predecessors given its parents and own lag: HAC t test\n"
+      "  of the added edge) and every pair of equations' residual correlation, Holm-corrected\n"
+      "  over all tests. Reports the rejections and what an added edge would estimate.\n"
+      "Example:\n"
+      "  mre scm check --version S1");
+  add_common_options(*check_cmd, check_args->common);
+  check_cmd->add_option("--version", check_args->version, "The SCM version (default: the newest)");
+  check_cmd->add_option("--alpha", check_args->alpha, "Family-wise level of the Holm correction")->capture_default_str();
+  check_cmd->add_option("--format", check_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check_cmd->callback([check_args, &action] { action = [check_args] { return check(*check_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();
   auto* sc_cmd = scm->add_subcommand("scenarios", "List the stored scenario runs, or print one run's fans as CSV");

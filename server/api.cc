@@ -248,7 +248,7 @@ struct Api::Impl {
                 json dates = json::array();
                 for (const auto& d : r.dates) dates.push_back(d.iso());
                 res.set_content(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
-                                     {"dates", dates}, {"uncertainty", workflows::describe(o.uncertainty)},
+                                     {"dates", dates}, {"uncertainty", workflows::describe(o.uncertainty)}, {"warnings", r.warnings},
                                      {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
                                      {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
                                      {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}

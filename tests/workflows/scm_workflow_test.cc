@@ -239,6 +239,39 @@ TEST(ScmSpec, BadSpecsAreRefusedNamingTheNode) {
   EXPECT_EQ(message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: []}\n" + c)); }), "no error");
 }
 
+TEST(ScmSpec, AddedEdgesJoinTheGraphWithTheirJustificationOrAreRefusedNamingTheCycle) {
+  TempDir dir;
+  const auto spec_with = [&](const std::string& added) {
+    const auto p = dir / "s.yml";
+    mre::testing::write_file(p, "name: t\nterminal: [C]\nnodes:\n  - {node: A, series: X}\n  - {node: B, series: Y, parents: [A]}\n"
+                                "  - {node: C, series: Z, parents: [B]}\nadded_edges:\n" + added);
+    return p;
+  };
+  const auto spec = load_scm_spec(spec_with("  - {from: A, to: C, justification: \"A moves C directly\"}\n"));
+  EXPECT_EQ(spec.graph.equations[2].parents, (std::vector<std::string>{"B", "A"}));
+  EXPECT_TRUE(mre::testing::contains(spec.canonical_text, "added_edge=A->C justification=A moves C directly"));
+  const auto cycle = message([&] { load_scm_spec(spec_with("  - {from: B, to: A, justification: feedback}\n")); });
+  EXPECT_TRUE(mre::testing::contains(cycle, "added edge B -> A is refused")) << cycle;
+  EXPECT_TRUE(mre::testing::contains(cycle, "cycle")) << cycle;
+  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {from: A, to: C}\n")); }), "justification"));
+}
+
+TEST_F(ScmOnSnapshot, GraphCheckFlagsTpIndependentOfEffrAndCounterfactualsCarryTheWarning) {
+  const auto c = check_scm(fitted_->model);
+  const auto it = std::find_if(c.implications.begin(), c.implications.end(), [](const scm::ImplicationTest& t) {
+    return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
+  });
+  ASSERT_NE(it, c.implications.end());
+  EXPECT_TRUE(it->rejected) << it->p_value;
+  std::cout << "TP/EFFR: " << it->node << " on " << it->other << " " << it->coefficient << " (se " << it->standard_error
+            << "), partial r " << it->partial_correlation << "; " << c.rejections() << " rejections of "
+            << c.implications.size() + c.residual_correlations.size() << "\n";
+  EXPECT_FALSE(fitted_->model.rejected.empty());
+  const auto r = counterfactual(fitted_->model, {parse_do("EFFR=+0.50@2022-03-01..2022-03-31")}, {.bootstrap = {.replicates = 50}});
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_TRUE(mre::testing::contains(r.warnings[0], "reject")) << r.warnings[0];
+}
+
 TEST(ScmSpec, DoExpressionsAreParsedOrRefusedNamingTheToken) {
   const auto d = parse_do("EFFR=+0.50@2022-03-01..2022-06-30");
   EXPECT_EQ(d.node, "EFFR");

@@ -41,6 +41,8 @@ std::string scm_model_to_json(const scm::FittedScm& m) {
   j["regime"] = m.regime;
   j["transition"] = matrix_json(m.transition);
   j["regime_names"] = m.regime_names;
+  if (!m.rejected.empty()) j["rejected"] = m.rejected;
+  if (!m.added_edges.empty()) j["added_edges"] = m.added_edges;
   json margins = json::array();
   for (const auto& mg : m.copula.margins) margins.push_back({{"nu", mg.nu}, {"scale", mg.scale}});
   j["copula"] = {{"nu", m.copula.nu}, {"correlation", matrix_json(m.copula.correlation)}, {"margins", margins}};
@@ -99,6 +101,8 @@ scm::FittedScm scm_model_from_json(const std::string& text, const std::string& s
     m.regime = j.at("regime").get<std::vector<int>>();
     m.transition = matrix_from_json(j.at("transition"), source, "transition");
     m.regime_names = j.at("regime_names").get<std::vector<std::string>>();
+    if (j.contains("rejected")) m.rejected = j.at("rejected").get<std::vector<std::string>>();
+    if (j.contains("added_edges")) m.added_edges = j.at("added_edges").get<std::vector<std::string>>();
     const auto& c = j.at("copula");
     m.copula.nu = c.at("nu").get<double>();
     m.copula.correlation = matrix_from_json(c.at("correlation"), source, "copula.correlation");

@@ -63,6 +63,7 @@ std::string canonical(const ScmSpec& s) {
     }
     out << "\n";
   }
+  for (const auto& e : s.added_edges) out << "added_edge=" << e.from << "->" << e.to << " justification=" << e.justification << "\n";
   // mean_block and the scenarios do not change the fitted model: not part of the hash.
   return out.str();
 }
@@ -75,7 +76,7 @@ std::filesystem::path default_scm_spec_path() {
 
 ScmSpec load_scm_spec(const std::filesystem::path& path) {
   const YAML::Node root = detail::load_yaml_mapping(path, "scm spec");
-  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios"}, "");
+  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios", "added_edges"}, "");
   ScmSpec spec;
   if (!root["name"]) fail(path, root, "missing field 'name'");
   spec.name = scalar<std::string>(path, root["name"], "name");
@@ -137,6 +138,28 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) {
     scm::validate(spec.graph);
   } catch (const Error& e) {
     fail(path, root["nodes"], e.what());
+  }
+  if (const auto& added = root["added_edges"]) {
+    if (!added.IsSequence()) fail(path, added, "'added_edges' must be a list of {from, to, justification}");
+    for (const auto& a : added) {
+      only_keys(path, a, {"from", "to", "justification"}, "added_edges: ");
+      if (!a["from"] || !a["to"] || !a["justification"]) fail(path, a, "added_edges: each needs 'from', 'to' and 'justification'");
+      ScmSpec::AddedEdge e{.from = scalar<std::string>(path, a["from"], "from"), .to = scalar<std::string>(path, a["to"], "to"),
+                           .justification = scalar<std::string>(path, a["justification"], "justification")};
+      const std::string name = "added edge " + e.from + " -> " + e.to;
+      if (e.justification.empty()) fail(path, a, name + ": an empty 'justification'");
+      if (std::find(spec.graph.nodes.begin(), spec.graph.nodes.end(), e.from) == spec.graph.nodes.end()) fail(path, a, name + ": unknown node '" + e.from + "'");
+      const auto eq = std::find_if(spec.graph.equations.begin(), spec.graph.equations.end(), [&](const auto& q) { return q.node == e.to; });
+      if (eq == spec.graph.equations.end()) fail(path, a, name + ": '" + e.to + "' is not a node with an equation");
+      if (std::find(eq->parents.begin(), eq->parents.end(), e.from) != eq->parents.end()) fail(path, a, name + ": already an edge of the graph");
+      eq->parents.push_back(e.from);
+      try {
+        scm::validate(spec.graph);
+      } catch (const Error& err) {
+        fail(path, a, name + " is refused: " + err.what());
+      }
+      spec.added_edges.push_back(e);
+    }
   }
   for (const auto& id : spec.graph.identities) {
     for (const auto& t : id.terms) {
@@ -399,6 +422,16 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
   }
   for (int r = 0; r < k; ++r) model.regime_names.push_back(k == 2 ? (r == 0 ? "calm" : "stressed") : "vol" + std::to_string(r + 1));
   model.copula = scm::fit_t_copula(shocks);
+  for (const auto& e : spec.added_edges) model.added_edges.push_back(e.from + " -> " + e.to + ": " + e.justification);
+  {
+    const auto check = scm::check_graph(model.fitted, model.changes);
+    for (const auto& t : check.implications) {
+      if (t.rejected) model.rejected.push_back(t.node + " _||_ " + t.other + " | " + store::join_names(t.given));
+    }
+    for (const auto& t : check.residual_correlations) {
+      if (t.rejected) model.rejected.push_back("residuals of " + t.node + " and " + t.other + " uncorrelated");
+    }
+  }
 
   stored.model_json = codec::scm_model_to_json(model);
   stored.first = model.dates.front();
@@ -463,6 +496,16 @@ Vector node_effects(const Matrix& lf, const Matrix& lc, const scm::Levels& level
 
 }  // namespace
 
+scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha) { return scm::check_graph(model.fitted, model.changes, alpha); }
+
+std::string rejection_warning(const scm::FittedScm& model) {
+  if (model.rejected.empty()) return {};
+  std::ostringstream out;
+  out << "the data reject " << model.rejected.size() << " of this graph's testable implications (Holm, 5%; first: "
+      << model.rejected.front() << "): effects that run through the rejected parts may be biased; see 'mre scm check'";
+  return out.str();
+}
+
 CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<DoExpression>& interventions,
                                     const ScmUncertainty& uncertainty) {
   if (interventions.empty()) throw Error(ErrorCode::kInvalidArgument, "--do: give at least one intervention");
@@ -511,6 +554,7 @@ CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<D
     return node_effects(lf, scm::to_levels(cb, m.levels), m.levels, last_to);
   });
   r.uncertainty = describe(uncertainty);
+  if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
   const auto n = static_cast<Eigen::Index>(r.nodes.size());
   for (Eigen::Index j = 0; j < n; ++j) {
     const auto band = [&](Eigen::Index col) {
@@ -586,6 +630,7 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
 
   ScenarioResult r;
   r.dates = days;
+  if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
   r.effects = scm::summarize_effects(sim, g, m.levels);
   // Parameter and shock uncertainty together: each bootstrap replicate's coefficients drive
   // their own shock paths (same generator, seeds by replicate); the bands are over all of them.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mre/core/date.h"
+#include "mre/scm/check.h"
 #include "mre/scm/model.h"
 #include "mre/scm/simulate.h"
 #include "mre/store/store.h"
@@ -49,6 +50,11 @@ struct ScmSpec {
   std::uint64_t regime_seed = 7;
   double mean_block = 20.0;
   std::vector<ScmScenarioSpec> scenarios{};
+  // Edges added to the graph after a check (`added_edges:`), each with its justification.
+  struct AddedEdge {
+    std::string from{}, to{}, justification{};
+  };
+  std::vector<AddedEdge> added_edges{};
   std::string canonical_text{};
   std::string hash{};
 };
@@ -117,6 +123,7 @@ struct CounterfactualResult {
   // other shock uncertainty). The terminal node's bands are its entry here.
   std::string uncertainty{};
   std::vector<NodeEffectBand> bands{};
+  std::vector<std::string> warnings{};  // the version's rejected graph implications, if any
 };
 // Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
 // an identity node, or dates outside the data (naming the expression).
@@ -136,8 +143,14 @@ struct ScenarioResult {
   std::vector<store::ScenarioFanRow> rows{};
   bool written = false;
   std::vector<scm::EffectSummary> effects{};  // the intervention's effect at the horizon, per node
+  std::vector<std::string> warnings{};        // the version's rejected graph implications, if any
   std::vector<Date> dates{};  // day 1..horizon of the fans: the business days after the start
 };
+// The graph checks of a version on its data (scm/check.h).
+scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha = 0.05);
+// "the data reject N of the graph's implications (...): see 'mre scm check --version V'" or empty.
+std::string rejection_warning(const scm::FittedScm& model);
+
 // Simulates from the start date (shocks drawn from the version's history up to the start)
 // and stores the run (idempotent: same inputs, same id). InvalidArgument for a start outside
 // the data, paths or horizon <= 0, a bad intervention.
