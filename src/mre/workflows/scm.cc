@@ -633,26 +633,37 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
   r.effects = scm::summarize_effects(sim, g, m.levels);
   // Parameter and shock uncertainty together: each bootstrap replicate's coefficients drive
-  // their own shock paths (same generator, seeds by replicate); the bands are over all of them.
+  // the same `paths_per_replicate` shock paths of the chosen generator (drawn once: paths
+  // cfg.paths.. of the run's seed), baseline and intervened worlds propagated by the kernels
+  // (generate, then predict with the interventions); the bands are over all of them.
   {
     const auto& unc = options.uncertainty;
     if (unc.paths_per_replicate < 1) {
       throw Error(ErrorCode::kInvalidArgument, "paths per replicate must be >= 1 (got " + std::to_string(unc.paths_per_replicate) + ")");
     }
-    scm::SimulationConfig per = cfg;
-    per.paths = unc.paths_per_replicate;
-    per.threads = 1;
-    per.fans = false;
     const auto n = static_cast<Eigen::Index>(g.nodes.size());
-    const Matrix draws = scm::bootstrap(m.fitted, m.changes.topRows(start_row + 1), unc.bootstrap, [&](const scm::Fitted& fit, int b) {
-      scm::SimulationConfig c = per;
-      c.seed = cfg.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(b + 1));
-      const auto rs = scm::simulate(fit, m.levels, s, pool, ivs, c);
-      Vector v(rs.effect.size());
-      for (Eigen::Index p = 0; p < rs.effect.rows(); ++p) {
+    std::vector<Matrix> paths;
+    for (int p = 0; p < unc.paths_per_replicate; ++p) {
+      const Matrix drawn = scm::draw_shocks(m.fitted, pool, cfg, static_cast<std::uint64_t>(cfg.paths + p), cfg.horizon);
+      Matrix shocks = Matrix::Zero(cfg.horizon + 1, n);
+      for (Eigen::Index e = 0; e < e_count; ++e) {
+        shocks.col(scm::node_index(g, g.equations[static_cast<std::size_t>(e)].node)).tail(cfg.horizon) = drawn.col(e);
+      }
+      paths.push_back(std::move(shocks));
+    }
+    const scm::Levels at_start{.transform = m.levels.transform, .start = s.levels};
+    const Matrix draws = scm::bootstrap(m.fitted, m.changes.topRows(start_row + 1), unc.bootstrap, [&](const scm::Fitted& fit, int) {
+      Vector v(unc.paths_per_replicate * n);
+      Matrix first = Matrix::Zero(cfg.horizon + 1, n);
+      first.row(0) = s.changes;
+      for (int p = 0; p < unc.paths_per_replicate; ++p) {
+        const Matrix baseline = scm::generate(fit, first, paths[static_cast<std::size_t>(p)]);
+        const Matrix intervened = scm::predict(fit, baseline, paths[static_cast<std::size_t>(p)], ivs, at_start);
+        const Matrix lb = scm::to_levels(baseline, at_start);
+        const Matrix li = scm::to_levels(intervened, at_start);
         for (Eigen::Index j = 0; j < n; ++j) {
-          const double e = rs.effect(p, j);
-          v(p * n + j) = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn ? 100.0 * std::expm1(e) : e;
+          const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+          v(p * n + j) = log ? 100.0 * (li(cfg.horizon, j) / lb(cfg.horizon, j) - 1.0) : li(cfg.horizon, j) - lb(cfg.horizon, j);
         }
       }
       return v;
