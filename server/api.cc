@@ -222,7 +222,8 @@ struct Api::Impl {
                 o.config.paths = body.value("paths", 2000);
                 o.config.seed = body.value("seed", static_cast<std::uint64_t>(42));
                 o.config.shocks = scm::parse_shock_kind(body.value("shocks", std::string("gaussian")));
-                o.uncertainty.bootstrap.replicates = body.value("replicates", o.uncertainty.bootstrap.replicates);
+                // 200 replicates by default: an interactive answer in about a second (the CLI's 1,000 on request).
+                o.uncertainty.bootstrap.replicates = body.value("replicates", 200);
                 o.uncertainty.bootstrap.block_length = body.value("block_length", o.uncertainty.bootstrap.block_length);
                 o.uncertainty.bootstrap.seed = body.value("bootstrap_seed", o.uncertainty.bootstrap.seed);
                 if (o.config.paths > options.max_paths || o.config.horizon > options.max_horizon) {
