@@ -9,6 +9,7 @@
 
 #include "mre/core/error.h"
 #include "mre/scm/simulate.h"
+#include "mre/sources/csv_files.h"
 #include "mre/store/memory/memory_store.h"
 #include "mre/workflows/ingest.h"
 #include "mre/workflows/scm.h"
@@ -270,6 +271,38 @@ TEST_F(ScmOnSnapshot, GraphCheckFlagsTpIndependentOfEffrAndCounterfactualsCarryT
   const auto r = counterfactual(fitted_->model, {parse_do("EFFR=+0.50@2022-03-01..2022-03-31")}, {.bootstrap = {.replicates = 50}});
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(mre::testing::contains(r.warnings[0], "reject")) << r.warnings[0];
+}
+
+TEST(ScmFit, AFuturesGapAcrossARollIsAClearErrorAndNothingIsStored) {
+  // The front contract with 2020-03-26 .. 2020-04-03 missing: the roll into April is
+  // 7 business days away from the last March price.
+  TempDir dir;
+  const auto path = mre::testing::snapshot_dir() / "other/futures/ZQ_F.csv";
+  const auto close = sources::load_series_file(path, "ZQ=F");
+  const auto open = sources::load_series_file(path, "ZQ=F.open", "open");
+  std::string csv = "date,ZQ=F,ZQ=F.open\n";
+  for (std::size_t i = 0; i < close.size(); ++i) {
+    const Date d = close.dates()[i];
+    if (d >= Date::from_ymd(2020, 3, 26) && d <= Date::from_ymd(2020, 4, 3)) continue;
+    csv += d.iso() + "," + std::to_string(close.values()[i]) + "," + std::to_string(open.values()[i]) + "\n";
+  }
+  mre::testing::write_file(dir / "zq.csv", csv);
+  store::MemoryStore store;
+  ingest(store, {.universe_path = mre::testing::universe_path(),
+                 .tickers = {"DCOILWTICO", "MORTGAGE30US", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+  ingest(store, {.universe_path = mre::testing::universe_path(), .source = IngestSource::kCsv, .csv_path = dir / "zq.csv"});
+  try {
+    fit_scm(store, {.spec_path = std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml",
+                    .universe_path = mre::testing::universe_path(), .version = "S1"});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    const std::string m = e.what();
+    EXPECT_TRUE(mre::testing::contains(m, "ZQ=F")) << m;
+    EXPECT_TRUE(mre::testing::contains(m, "gap across the contract roll into 2020-04")) << m;
+    EXPECT_TRUE(mre::testing::contains(m, "2020-03-25 to 2020-04-06")) << m;
+  }
+  EXPECT_TRUE(store.list_scm_models().empty());
 }
 
 TEST(ScmSpec, DoExpressionsAreParsedOrRefusedNamingTheToken) {
