@@ -28,11 +28,38 @@ struct ShowArgs {
   std::string format = "text";
 };
 
+// Parameter uncertainty options shared by counterfactual and simulate.
+struct UncertaintyArgs {
+  int replicates = 1000;
+  int block_length = 20;
+  std::uint64_t seed = 20;
+  int paths_per_replicate = 10;
+  workflows::ScmUncertainty to_options() const {
+    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed}, .paths_per_replicate = paths_per_replicate};
+  }
+};
+void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
+  cmd.add_option("--replicates", u.replicates, "Bootstrap replicates of the whole fit for the 90%/95% bands (>= 50)")->capture_default_str();
+  cmd.add_option("--block-length", u.block_length, "Bootstrap block length in business days (<= the sample)")->capture_default_str();
+  cmd.add_option("--bootstrap-seed", u.seed, "Seed of the bootstrap")->capture_default_str();
+  if (scenario) {
+    cmd.add_option("--paths-per-replicate", u.paths_per_replicate, "Shock paths per bootstrap replicate for the bands")->capture_default_str();
+  }
+}
+std::string band_text(const scm::Band& b, double scale, int digits) {
+  return fmt::format("{:+.{}f}  90% [{:+.{}f}, {:+.{}f}]  95% [{:+.{}f}, {:+.{}f}]", scale * b.estimate, digits, scale * b.lo90, digits,
+                     scale * b.hi90, digits, scale * b.lo95, digits, scale * b.hi95, digits);
+}
+nlohmann::json band_json(const scm::Band& b) {
+  return {{"estimate", b.estimate}, {"lo90", b.lo90}, {"hi90", b.hi90}, {"lo95", b.lo95}, {"hi95", b.hi95}};
+}
+
 struct CounterfactualArgs {
   CommonOptions common;
   std::string version;
   std::vector<std::string> interventions;
   std::string format = "text";
+  UncertaintyArgs uncertainty;
 };
 
 struct SimulateArgs {
@@ -48,6 +75,14 @@ struct SimulateArgs {
   std::int64_t threads = 0;
   std::string format = "text";
   std::string spec;
+  UncertaintyArgs uncertainty;
+};
+
+struct CheckArgs {
+  CommonOptions common;
+  std::string version;
+  double alpha = 0.05;
+  std::string format = "text";
 };
 
 struct ScenariosArgs {
@@ -145,6 +180,50 @@ int show(const ShowArgs& args) {
   return 0;
 }
 
+int check(const CheckArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto version = resolve(*store, args.version);
+  const auto m = workflows::load_scm(*store, version);
+  const auto c = workflows::check_scm(m, args.alpha);
+  if (args.format == "json") {
+    nlohmann::json imp = nlohmann::json::array();
+    for (const auto& t : c.implications) {
+      imp.push_back({{"node", t.node}, {"other", t.other}, {"given", t.given}, {"partial_correlation", t.partial_correlation},
+                     {"added_edge_coefficient", t.coefficient}, {"added_edge_se", t.standard_error}, {"p", t.p_value},
+                     {"holm_p", t.holm_p}, {"rejected", t.rejected}});
+    }
+    nlohmann::json res = nlohmann::json::array();
+    for (const auto& t : c.residual_correlations) {
+      res.push_back({{"node", t.node}, {"other", t.other}, {"correlation", t.correlation}, {"p", t.p_value}, {"holm_p", t.holm_p},
+                     {"rejected", t.rejected}});
+    }
+    std::cout << nlohmann::json{{"version", version}, {"alpha", c.alpha}, {"hac_lag", c.hac_lag}, {"rejections", c.rejections()},
+                                {"implications", imp}, {"residual_correlations", res}, {"added_edges", m.added_edges}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("scm {}: {} tests of the graph (HAC lag {}, Holm over all at {}): {} rejected\n", version,
+                           c.implications.size() + c.residual_correlations.size(), c.hac_lag, c.alpha, c.rejections());
+  for (const auto& e : m.added_edges) std::cout << "  added edge " << e << "\n";
+  std::cout << "implied conditional independencies (X _||_ Y | X's parents and own lag), and what the edge Y -> X would estimate:\n";
+  for (const auto& t : c.implications) {
+    std::cout << fmt::format("  {:<8} {:<5} _||_ {:<5} | {:<28} partial r {:+.3f}  edge {:+.4g} (se {:.3g})  p {:.3g}  Holm p {:.3g}\n",
+                             t.rejected ? "REJECTED" : "ok", t.node, t.other, fmt::format("{}", fmt::join(t.given, ", ")),
+                             t.partial_correlation, t.coefficient, t.standard_error, t.p_value, t.holm_p);
+  }
+  std::cout << "residual correlations between equations (the graph assumes independent shocks):\n";
+  for (const auto& t : c.residual_correlations) {
+    std::cout << fmt::format("  {:<8} {:<5} ~ {:<5} r {:+.3f}  p {:.3g}  Holm p {:.3g}\n", t.rejected ? "REJECTED" : "ok", t.node, t.other,
+                             t.correlation, t.p_value, t.holm_p);
+  }
+  if (c.rejections() > 0) {
+    std::cout << "a rejected implication means an edge the graph leaves out (or a common cause of both): add it in the spec's\n"
+                 "added_edges with a justification, refit, and compare the counterfactuals.\n";
+  }
+  return 0;
+}
+
 int list(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,spec,first,last,data_watermark,created_at\n";
@@ -166,7 +245,8 @@ int counterfactual(const CounterfactualArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
-  const auto r = workflows::counterfactual(m, interventions);
+  const auto r = workflows::counterfactual(m, interventions, args.uncertainty.to_options());
+  for (const auto& w : r.warnings) say("warning: " + w);
   const auto rows = static_cast<Eigen::Index>(r.dates.size());
   if (args.format == "csv") {
     std::cout << "date,node,factual,counterfactual,difference\n";
@@ -197,9 +277,14 @@ int counterfactual(const CounterfactualArgs& args) {
     for (const auto& d : r.dates) dates.push_back(d.iso());
     std::vector<std::string> texts;
     for (const auto& i : interventions) texts.push_back(i.text);
+    nlohmann::json effects = nlohmann::json::array();
+    for (const auto& b : r.bands) {
+      effects.push_back({{"node", b.node}, {"unit", b.unit}, {"at_window_end", band_json(b.window_end)}, {"last", band_json(b.last)}});
+    }
     std::cout << nlohmann::json{{"version", version}, {"interventions", texts}, {"dates", dates}, {"paths", paths},
                                 {"terminal", r.terminal}, {"terminal_return_gap", r.terminal_gap},
-                                {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()}}
+                                {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()},
+                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings}}
                      .dump()
               << "\n";
     return 0;
@@ -221,6 +306,15 @@ int counterfactual(const CounterfactualArgs& args) {
     std::cout << fmt::format("  cumulative {} return gap: {:+.3f}% at the end of the intervention ({}), {:+.3f}% on {}\n", r.terminal,
                              100 * r.terminal_gap_window, r.window_end.iso(), 100 * r.terminal_gap, r.dates.back().iso());
   }
+  std::cout << fmt::format("effects with parameter uncertainty ({}; percentile bands):\n", r.uncertainty);
+  for (const auto& b : r.bands) {
+    const bool fraction = b.unit == "fraction";
+    std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", b.node, fraction ? "percent" : "points", r.window_end.iso(),
+                             band_text(b.window_end, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+    if (window_row != rows - 1) {
+      std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", "", "", r.dates.back().iso(), band_text(b.last, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+    }
+  }
   return 0;
 }
 
@@ -235,11 +329,16 @@ void print_scenario(const workflows::ScenarioResult& r) {
     std::cout << fmt::format("  {:<6} {:>8} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g} {:>11.4g}\n", e.node, e.unit, e.mean,
                              e.quantiles[0], e.quantiles[1], e.quantiles[2], e.quantiles[3], e.quantiles[4]);
   }
+  if (!r.effects.empty() && r.effects.front().banded) {
+    std::cout << "with parameter uncertainty (each bootstrap replicate's coefficients on their own shock paths):\n";
+    for (const auto& e : r.effects) std::cout << fmt::format("  {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
+  }
   bool same = true;
   for (const auto& e : r.effects) same &= e.quantiles[0] == e.quantiles[4];
   if (same) {
-    std::cout << "  (the same on every path: the equations are linear in the changes, so with common shocks the\n"
-                 "   effect does not depend on them; the shocks shape the fans: --format csv)\n";
+    std::cout << "  (the quantiles over paths are the same on every path: the equations are linear in the changes, so\n"
+                 "   with common shocks the effect does not depend on them; its uncertainty is the coefficients', in the\n"
+                 "   bands above; the shocks shape the fans: --format csv)\n";
   }
 }
 
@@ -261,6 +360,7 @@ int simulate(const SimulateArgs& args) {
                     .shocks = scm::parse_shock_kind(args.shocks)};
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path() : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
+  options.uncertainty = args.uncertainty.to_options();
   if (!args.scenario.empty()) {
     const auto it = std::find_if(spec.scenarios.begin(), spec.scenarios.end(), [&](const auto& s) { return s.name == args.scenario; });
     if (it == spec.scenarios.end()) {
@@ -277,6 +377,7 @@ int simulate(const SimulateArgs& args) {
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::run_scenario(*store, version, m, options);
   say(fmt::format("scenario {} ({}): {}", r.run.id, r.run.name, r.written ? "written" : "already stored (same inputs)"));
+  for (const auto& w : r.warnings) say("warning: " + w);
   if (args.format == "csv") {
     print_fan_csv(r.rows);
   } else {
@@ -347,6 +448,7 @@ void register_scm(CLI::App& app, Action& action) {
   cf_cmd->add_option("--format", cf_args->format, "text | json | csv (date,node,factual,counterfactual,difference in levels)")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
+  add_uncertainty_options(*cf_cmd, cf_args->uncertainty, false);
   cf_cmd->callback([cf_args, &action] { action = [cf_args] { return counterfactual(*cf_args); }; });
 
   auto sim_args = std::make_shared<SimulateArgs>();
@@ -374,7 +476,23 @@ void register_scm(CLI::App& app, Action& action) {
   sim_cmd->add_option("--format", sim_args->format, "text | csv (day,node,scenario,q05,q25,q50,q75,q95)")
       ->check(CLI::IsMember({"text", "csv"}))
       ->capture_default_str();
+  add_uncertainty_options(*sim_cmd, sim_args->uncertainty, true);
   sim_cmd->callback([sim_args, &action] { action = [sim_args] { return simulate(*sim_args); }; });
+
+  auto check_args = std::make_shared<CheckArgs>();
+  auto* check_cmd = scm->add_subcommand(
+      "check",
+      "Test the graph against the version's data: every conditional independence the DAG implies\n"
+      "  (each node against its non-parent predecessors given its parents and own lag: HAC t test\n"
+      "  of the added edge) and every pair of equations' residual correlation, Holm-corrected\n"
+      "  over all tests. Reports the rejections and what an added edge would estimate.\n"
+      "Example:\n"
+      "  mre scm check --version S1");
+  add_common_options(*check_cmd, check_args->common);
+  check_cmd->add_option("--version", check_args->version, "The SCM version (default: the newest)");
+  check_cmd->add_option("--alpha", check_args->alpha, "Family-wise level of the Holm correction")->capture_default_str();
+  check_cmd->add_option("--format", check_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check_cmd->callback([check_args, &action] { action = [check_args] { return check(*check_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();
   auto* sc_cmd = scm->add_subcommand("scenarios", "List the stored scenario runs, or print one run's fans as CSV");

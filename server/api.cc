@@ -363,6 +363,12 @@ struct Api::Impl {
                 }
                 o.config.horizon = static_cast<int>(integer_field(body, "horizon", 250, 1, options.max_horizon));
                 o.config.paths = static_cast<int>(integer_field(body, "paths", 2000, 1, options.max_paths));
+                // 200 replicates by default: an interactive answer in about a second (the CLI's 1,000 on request).
+                o.uncertainty.bootstrap.replicates = static_cast<int>(integer_field(body, "replicates", 200, 1, 2000));
+                o.uncertainty.bootstrap.block_length =
+                    static_cast<int>(integer_field(body, "block_length", o.uncertainty.bootstrap.block_length, 1, 100000));
+                o.uncertainty.bootstrap.seed = static_cast<std::uint64_t>(integer_field(
+                    body, "bootstrap_seed", static_cast<std::int64_t>(o.uncertainty.bootstrap.seed), 0, std::numeric_limits<std::int64_t>::max()));
                 if (const json* seed = field(body, "seed"); seed && !(seed->is_number_unsigned() || (seed->is_number_integer() && seed->get<std::int64_t>() >= 0))) {
                   throw Error(ErrorCode::kInvalidArgument, "'seed' must be a non-negative integer below 2^64");
                 }
@@ -388,7 +394,10 @@ struct Api::Impl {
                 for (const auto& row : r.rows) {
                   fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
                 }
+                json dates = json::array();
+                for (const auto& d : r.dates) dates.push_back(d.iso());
                 res.set_content(dump(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
+                                          {"dates", dates}, {"uncertainty", workflows::describe(o.uncertainty)}, {"warnings", r.warnings},
                                           {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
                                           {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
                                           {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}),

@@ -20,7 +20,7 @@ class ScmCli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     db_ = (*dir_ / "t.db").string();
-    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"});
+    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"});
     ASSERT_EQ(in.exit_code, 0) << in.err;
     const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "S1"});
     ASSERT_EQ(fit.exit_code, 0) << fit.err;
@@ -95,6 +95,29 @@ TEST_F(ScmCli, CounterfactualCsvIsTidyAndInLevels) {
                             "TP=+0.25@2022-04-01..2022-04-29"});
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_TRUE(contains(two.out, "cumulative STOCK return gap")) << two.out;
+  // Every node's effect with its bootstrap bands (issue 20): text and JSON agree, the bands nest.
+  EXPECT_TRUE(contains(two.out, "effects with parameter uncertainty (residual block bootstrap of the fit: 1000 replicates")) << two.out;
+  EXPECT_TRUE(contains(two.out, "95% [")) << two.out;
+  ASSERT_EQ(j["effects"].size(), 10u);
+  for (const auto& e : j["effects"]) {
+    const auto& b = e["at_window_end"];
+    EXPECT_LE(b["lo95"].get<double>(), b["lo90"].get<double>()) << e;
+    EXPECT_LE(b["lo90"].get<double>(), b["hi90"].get<double>()) << e;
+    EXPECT_LE(b["hi90"].get<double>(), b["hi95"].get<double>()) << e;
+    if (e["node"] == "STOCK") {
+      EXPECT_EQ(e["unit"], "fraction");
+      EXPECT_NEAR(b["estimate"].get<double>(), stock_cf / stock_factual - 1.0, 1e-12);
+      EXPECT_LT(b["lo95"].get<double>(), b["hi95"].get<double>());  // the coefficients are uncertain
+    }
+    if (e["node"] == "EFFR") EXPECT_NEAR(b["hi95"].get<double>() - b["lo95"].get<double>(), 0.0, 1e-12);  // the intervened node itself
+  }
+  // Bad bootstrap settings: exit 1 naming them, before anything is computed.
+  const auto few = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--replicates", "10"});
+  EXPECT_EQ(few.exit_code, 1);
+  EXPECT_TRUE(contains(few.err, "replicates")) << few.err;
+  const auto long_blocks = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--block-length", "100000"});
+  EXPECT_EQ(long_blocks.exit_code, 1);
+  EXPECT_TRUE(contains(long_blocks.err, "block length")) << long_blocks.err;
 }
 
 TEST_F(ScmCli, ScenariosAreDeterministicWhateverTheThreadCountAndStoredOnce) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -137,6 +138,35 @@ TEST(LoadUniverse, DefaultsTheSnapshotDirNextToTheConfig) {
   EXPECT_EQ(universe.snapshot_dir, (dir.path() / "data" / "snapshot").lexically_normal());
   ASSERT_EQ(universe.series.size(), 1u);
   EXPECT_EQ(universe.series[0].frequency, SeriesFrequency::kWeekly);
+}
+
+TEST(LoadUniverse, AColumnPicksThePriceReadAndAnUnknownOneIsRefused) {
+  // ZQ=F.open reads the front contract file's Open column: 2019-05-01's row is
+  // 2019-05-01,97.6025 (Close),97.6075,97.5775,97.5825 (Open),215720.
+  const Universe universe = load_universe(testing::universe_path());
+  const SeriesSpec* open = universe.find("ZQ=F.open");
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->column, "open");
+  const TimeSeries o = load_series_file(open->file, open->ticker, open->column);
+  const TimeSeries c = load_series_file(open->file, "ZQ=F");
+  const auto at = [](const TimeSeries& s) {
+    const auto it = std::find(s.dates().begin(), s.dates().end(), Date::from_ymd(2019, 5, 1));
+    return s.values()[static_cast<std::size_t>(it - s.dates().begin())];
+  };
+  EXPECT_DOUBLE_EQ(at(o), 97.5824966430664);
+  EXPECT_DOUBLE_EQ(at(c), 97.60250091552734);
+  testing::TempDir dir;
+  testing::write_file(dir / "u.yml",
+                      "series:\n"
+                      "  - {ticker: A, asset_class: FX, source: yahoo, id: a, column: volume, available: false,\n"
+                      "     frequency: daily, publication_lag_days: 0, unit: x, description: d}\n");
+  try {
+    load_universe(dir / "u.yml");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown column 'volume'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_series_file(open->file, "X", "settle"), Error);
 }
 
 // Loads a fixture expecting InvalidArgument with a message starting "PATH:LINE:" and holding

@@ -9,6 +9,7 @@
 
 #include "mre/core/error.h"
 #include "mre/scm/simulate.h"
+#include "mre/sources/csv_files.h"
 #include "mre/store/memory/memory_store.h"
 #include "mre/workflows/ingest.h"
 #include "mre/workflows/scm.h"
@@ -24,7 +25,7 @@ class ScmOnSnapshot : public ::testing::Test {
   static void SetUpTestSuite() {
     store_ = new store::MemoryStore();
     ingest(*store_, {.universe_path = mre::testing::universe_path(),
-                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
     fitted_ = new ScmFitReport(fit_scm(*store_, {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"}));
   }
   static void TearDownTestSuite() {
@@ -60,7 +61,21 @@ TEST_F(ScmOnSnapshot, DataMappingFollowsTheSpec) {
   const Eigen::Index t = row(d);
   ASSERT_EQ(m.dates[static_cast<std::size_t>(t)], d);
   // 1e-9: levels rebuilt by summing ~2000 daily changes of two-decimal rates.
-  EXPECT_NEAR(level(t, col("Re")), 100.0 - value(*zq), 1e-9);
+  // Re = 100 - ZQ=F spliced at the contract rolls: its change is the front contract's change,
+  // except on a roll day (2022-03-01), where it is the new contract's close - open.
+  EXPECT_NEAR(m.changes(t, col("Re")), -(value(*zq) - zq->values()[static_cast<std::size_t>(
+                                                          std::find(zq->dates().begin(), zq->dates().end(), d) - zq->dates().begin() - 1)]),
+              1e-12);
+  {
+    const auto zq_open = store_->read_raw({.ticker = "ZQ=F.open"});
+    ASSERT_TRUE(zq_open.has_value());
+    const Date roll = Date::from_ymd(2022, 3, 1);
+    const auto at = [&](const TimeSeries& s) {
+      return s.values()[static_cast<std::size_t>(std::find(s.dates().begin(), s.dates().end(), roll) - s.dates().begin())];
+    };
+    ASSERT_EQ(m.dates[static_cast<std::size_t>(row(roll))], roll);
+    EXPECT_NEAR(m.changes(row(roll), col("Re")), -(at(*zq) - at(*zq_open)), 1e-12);  // 1e-12: one difference of prices
+  }
   EXPECT_NEAR(level(t, col("R3M")), value(*dgs3mo), 1e-9);
   EXPECT_NEAR(level(t, col("TP")), value(*dgs3mo) - value(*effr), 1e-9);
   EXPECT_NEAR(level(t, col("EFFR")), value(*effr), 1e-9);
@@ -223,6 +238,71 @@ TEST(ScmSpec, BadSpecsAreRefusedNamingTheNode) {
       "term 'A' must be a diff node"));
   EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {node: A}\n" + c)); }), "node 'A': needs 'series'"));
   EXPECT_EQ(message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: []}\n" + c)); }), "no error");
+}
+
+TEST(ScmSpec, AddedEdgesJoinTheGraphWithTheirJustificationOrAreRefusedNamingTheCycle) {
+  TempDir dir;
+  const auto spec_with = [&](const std::string& added) {
+    const auto p = dir / "s.yml";
+    mre::testing::write_file(p, "name: t\nterminal: [C]\nnodes:\n  - {node: A, series: X}\n  - {node: B, series: Y, parents: [A]}\n"
+                                "  - {node: C, series: Z, parents: [B]}\nadded_edges:\n" + added);
+    return p;
+  };
+  const auto spec = load_scm_spec(spec_with("  - {from: A, to: C, justification: \"A moves C directly\"}\n"));
+  EXPECT_EQ(spec.graph.equations[2].parents, (std::vector<std::string>{"B", "A"}));
+  EXPECT_TRUE(mre::testing::contains(spec.canonical_text, "added_edge=A->C justification=A moves C directly"));
+  const auto cycle = message([&] { load_scm_spec(spec_with("  - {from: B, to: A, justification: feedback}\n")); });
+  EXPECT_TRUE(mre::testing::contains(cycle, "added edge B -> A is refused")) << cycle;
+  EXPECT_TRUE(mre::testing::contains(cycle, "cycle")) << cycle;
+  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {from: A, to: C}\n")); }), "justification"));
+}
+
+TEST_F(ScmOnSnapshot, GraphCheckFlagsTpIndependentOfEffrAndCounterfactualsCarryTheWarning) {
+  const auto c = check_scm(fitted_->model);
+  const auto it = std::find_if(c.implications.begin(), c.implications.end(), [](const scm::ImplicationTest& t) {
+    return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
+  });
+  ASSERT_NE(it, c.implications.end());
+  EXPECT_TRUE(it->rejected) << it->p_value;
+  std::cout << "TP/EFFR: " << it->node << " on " << it->other << " " << it->coefficient << " (se " << it->standard_error
+            << "), partial r " << it->partial_correlation << "; " << c.rejections() << " rejections of "
+            << c.implications.size() + c.residual_correlations.size() << "\n";
+  EXPECT_FALSE(fitted_->model.rejected.empty());
+  const auto r = counterfactual(fitted_->model, {parse_do("EFFR=+0.50@2022-03-01..2022-03-31")}, {.bootstrap = {.replicates = 50}});
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_TRUE(mre::testing::contains(r.warnings[0], "reject")) << r.warnings[0];
+}
+
+TEST(ScmFit, AFuturesGapAcrossARollIsAClearErrorAndNothingIsStored) {
+  // The front contract with 2020-03-26 .. 2020-04-03 missing: the roll into April is
+  // 7 business days away from the last March price.
+  TempDir dir;
+  const auto path = mre::testing::snapshot_dir() / "other/futures/ZQ_F.csv";
+  const auto close = sources::load_series_file(path, "ZQ=F");
+  const auto open = sources::load_series_file(path, "ZQ=F.open", "open");
+  std::string csv = "date,ZQ=F,ZQ=F.open\n";
+  for (std::size_t i = 0; i < close.size(); ++i) {
+    const Date d = close.dates()[i];
+    if (d >= Date::from_ymd(2020, 3, 26) && d <= Date::from_ymd(2020, 4, 3)) continue;
+    csv += d.iso() + "," + std::to_string(close.values()[i]) + "," + std::to_string(open.values()[i]) + "\n";
+  }
+  mre::testing::write_file(dir / "zq.csv", csv);
+  store::MemoryStore store;
+  ingest(store, {.universe_path = mre::testing::universe_path(),
+                 .tickers = {"DCOILWTICO", "MORTGAGE30US", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+  ingest(store, {.universe_path = mre::testing::universe_path(), .source = IngestSource::kCsv, .csv_path = dir / "zq.csv"});
+  try {
+    fit_scm(store, {.spec_path = std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml",
+                    .universe_path = mre::testing::universe_path(), .version = "S1"});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    const std::string m = e.what();
+    EXPECT_TRUE(mre::testing::contains(m, "ZQ=F")) << m;
+    EXPECT_TRUE(mre::testing::contains(m, "gap across the contract roll into 2020-04")) << m;
+    EXPECT_TRUE(mre::testing::contains(m, "2020-03-25 to 2020-04-06")) << m;
+  }
+  EXPECT_TRUE(store.list_scm_models().empty());
 }
 
 TEST(ScmSpec, DoExpressionsAreParsedOrRefusedNamingTheToken) {

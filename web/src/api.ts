@@ -152,6 +152,8 @@ export interface EffectSummary {
   q50: number;
   q75: number;
   q95: number;
+  // Parameter and shock uncertainty: bootstrap replicates' coefficients on their own paths.
+  uncertainty?: { estimate: number; lo90: number; hi90: number; lo95: number; hi95: number };
 }
 
 export interface CounterfactualResult {
@@ -164,6 +166,7 @@ export interface CounterfactualResult {
   interventions: string | string[];
   quantiles: number[];
   fans: { baseline: Record<string, Fan>; intervened: Record<string, Fan> };
+  dates?: string[]; // day 1..horizon of the fans: the business days after the start
   effects: EffectSummary[];
   narrative?: string;
 }

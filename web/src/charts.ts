@@ -172,9 +172,11 @@ export const FAN_COLORS = { baseline: '#5f6b7a', intervened: '#d9822b' };
 export function fanChart(
   el: HTMLElement,
   scope: Scope,
-  o: { baseline: Fan; intervened?: Fan; node: string; unit?: string; height?: number },
+  o: { baseline: Fan; intervened?: Fan; node: string; unit?: string; height?: number; dates?: string[] },
 ): uPlot {
-  const steps = o.baseline.map((_, i) => i + 1);
+  // With the run's dates (one per day of the fan) the x axis is a date axis.
+  const dated = o.dates !== undefined && o.dates.length === o.baseline.length;
+  const steps = dated ? o.dates!.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000) : o.baseline.map((_, i) => i + 1);
   const col = (f: Fan, q: number) => f.map((row) => row[q]);
   const series: uPlot.Series[] = [{ label: 'Day' }];
   const data: (number | null)[][] = [steps];
@@ -201,9 +203,9 @@ export function fanChart(
       height: o.height ?? 340,
       legend: { show: false },
       cursor: { points: { show: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: dated } },
       axes: [
-        { label: 'days after start' },
+        { label: dated ? 'date' : 'days after start' },
         { label: o.unit ? `${o.node} (${o.unit})` : o.node, size: 70, values: (_u, vals) => vals.map((v) => fmt(v, 4)) },
       ],
       series,

@@ -41,6 +41,8 @@ std::string scm_model_to_json(const scm::FittedScm& m) {
   j["regime"] = m.regime;
   j["transition"] = matrix_json(m.transition);
   j["regime_names"] = m.regime_names;
+  if (!m.rejected.empty()) j["rejected"] = m.rejected;
+  if (!m.added_edges.empty()) j["added_edges"] = m.added_edges;
   json margins = json::array();
   for (const auto& mg : m.copula.margins) margins.push_back({{"nu", mg.nu}, {"scale", mg.scale}});
   j["copula"] = {{"nu", m.copula.nu}, {"correlation", matrix_json(m.copula.correlation)}, {"margins", margins}};
@@ -99,6 +101,8 @@ scm::FittedScm scm_model_from_json(const std::string& text, const std::string& s
     m.regime = j.at("regime").get<std::vector<int>>();
     m.transition = matrix_from_json(j.at("transition"), source, "transition");
     m.regime_names = j.at("regime_names").get<std::vector<std::string>>();
+    if (j.contains("rejected")) m.rejected = j.at("rejected").get<std::vector<std::string>>();
+    if (j.contains("added_edges")) m.added_edges = j.at("added_edges").get<std::vector<std::string>>();
     const auto& c = j.at("copula");
     m.copula.nu = c.at("nu").get<double>();
     m.copula.correlation = matrix_from_json(c.at("correlation"), source, "copula.correlation");
@@ -122,6 +126,9 @@ std::string effect_summaries_to_json(const std::vector<scm::EffectSummary>& effe
   for (const auto& e : effects) {
     json o = {{"node", e.node}, {"unit", e.unit}, {"mean", e.mean}};
     for (std::size_t q = 0; q < 5; ++q) o[kQuantileKeys[q]] = e.quantiles[q];
+    if (e.banded) {
+      o["uncertainty"] = {{"estimate", e.band.estimate}, {"lo90", e.band.lo90}, {"hi90", e.band.hi90}, {"lo95", e.band.lo95}, {"hi95", e.band.hi95}};
+    }
     j.push_back(o);
   }
   return j.dump();
@@ -134,6 +141,12 @@ std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& te
       scm::EffectSummary e{.node = o.at("node").get<std::string>(), .unit = o.at("unit").get<std::string>(),
                            .mean = o.at("mean").get<double>()};
       for (std::size_t q = 0; q < 5; ++q) e.quantiles[q] = o.at(kQuantileKeys[q]).get<double>();
+      if (o.contains("uncertainty")) {
+        const auto& u = o.at("uncertainty");
+        e.banded = true;
+        e.band = {.estimate = u.at("estimate").get<double>(), .lo90 = u.at("lo90").get<double>(), .hi90 = u.at("hi90").get<double>(),
+                  .lo95 = u.at("lo95").get<double>(), .hi95 = u.at("hi95").get<double>()};
+      }
       out.push_back(e);
     }
     return out;

@@ -25,6 +25,11 @@ struct FittedScm {
   Matrix transition;
   std::vector<std::string> regime_names{};
   TCopula copula{};                       // of the whole window's shocks, for display
+  // The graph check at fit time (scm/check.h, Holm at 5%): one line per rejected implication or
+  // residual correlation; counterfactuals and scenarios from this version carry a warning.
+  std::vector<std::string> rejected{};
+  // Edges the spec added to the graph, "FROM -> TO: justification".
+  std::vector<std::string> added_edges{};
 };
 
 }  // namespace mre::scm

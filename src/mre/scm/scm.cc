@@ -159,11 +159,19 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
 namespace {
 
 // The structural part of node's equation at row t given values x (rows t-1 and t).
-double structural(const Fitted& m, const FittedEquation& f, const Matrix& x, Eigen::Index t, int node) {
+// `parents`: the column of each of f's parents (looked up once per call of abduct/predict, not per
+// row: the bootstrap runs these a thousand times).
+double structural(const FittedEquation& f, const std::vector<int>& parents, const Matrix& x, Eigen::Index t, int node) {
   double v = f.intercept;
   if (f.phi != 0.0) v += f.phi * x(t - 1, node);
-  for (std::size_t j = 0; j < f.parents.size(); ++j) v += f.beta[j] * x(t, node_index(m.graph, f.parents[j]));
+  for (std::size_t j = 0; j < parents.size(); ++j) v += f.beta[j] * x(t, parents[j]);
   return v;
+}
+
+std::vector<int> parent_columns(const Fitted& m, const FittedEquation& f) {
+  std::vector<int> out;
+  for (const auto& p : f.parents) out.push_back(node_index(m.graph, p));
+  return out;
 }
 
 }  // namespace
@@ -172,7 +180,8 @@ Matrix abduct(const Fitted& model, const Matrix& data) {
   Matrix u = Matrix::Zero(data.rows(), data.cols());
   for (const auto& f : model.equations) {
     const int node = node_index(model.graph, f.node);
-    for (Eigen::Index t = 1; t < data.rows(); ++t) u(t, node) = data(t, node) - structural(model, f, data, t, node);
+    const auto parents = parent_columns(model, f);
+    for (Eigen::Index t = 1; t < data.rows(); ++t) u(t, node) = data(t, node) - structural(f, parents, data, t, node);
   }
   return u;
 }
@@ -247,7 +256,11 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
   std::vector<const PreparedIntervention*> intervention_of(g.nodes.size(), nullptr);
   for (const auto& p : prepared) intervention_of[static_cast<std::size_t>(p.node)] = &p;
   std::vector<const FittedEquation*> equation_of(g.nodes.size(), nullptr);
-  for (const auto& f : model.equations) equation_of[static_cast<std::size_t>(node_index(g, f.node))] = &f;
+  std::vector<std::vector<int>> parents_of(g.nodes.size());
+  for (const auto& f : model.equations) {
+    equation_of[static_cast<std::size_t>(node_index(g, f.node))] = &f;
+    parents_of[static_cast<std::size_t>(node_index(g, f.node))] = parent_columns(model, f);
+  }
   std::vector<const Identity*> identity_of(g.nodes.size(), nullptr);
   for (const auto& id : g.identities) identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
   const auto order = topological_order(g);
@@ -257,9 +270,14 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
     base(j) = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn ? std::log(levels.start(j)) : levels.start(j);
   }
   RowVector level = base;
+  std::vector<std::vector<int>> terms_of(g.nodes.size());
+  for (const auto& id : g.identities) {
+    for (const auto& term : id.terms) terms_of[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, term));
+  }
   Matrix x = factual;  // row 0 stays factual
+  RowVector base_before(n);
   for (Eigen::Index t = 1; t < x.rows(); ++t) {
-    const RowVector base_before = base;
+    base_before = base;
     base += factual.row(t);
     for (const int node : order) {
       const auto i = static_cast<std::size_t>(node);
@@ -272,14 +290,15 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
       }
       if (identity_of[i]) {
         double sum = 0;
-        for (const auto& term : identity_of[i]->terms) sum += x(t, node_index(g, term));
+        for (const int term : terms_of[i]) sum += x(t, term);
         x(t, node) = sum;
       } else {
         const auto& f = *equation_of[i];
-        const double now = structural(model, f, x, t, node);
+        const auto& parents = parents_of[i];
+        const double now = structural(f, parents, x, t, node);
         // The same inputs as in the factual world give the factual value itself: f + (x - f)
         // need not round back to x, and do(X = observed X) must reproduce the data exactly.
-        const double then = structural(model, f, factual, t, node);
+        const double then = structural(f, parents, factual, t, node);
         x(t, node) = now == then ? factual(t, node) : now + shocks(t, node);
       }
       level(node) = x(t, node) == factual(t, node) && level(node) == base_before(node) ? base(node) : level(node) + x(t, node);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mre/core/linalg.h"
+#include "mre/scm/bootstrap.h"
 #include "mre/scm/scm.h"
 #include "mre/scm/student_t.h"
 
@@ -84,6 +85,11 @@ struct EffectSummary {
   std::string unit{};
   double mean = 0.0;
   std::array<double, 5> quantiles{};  // at kFanQuantiles
+  // With parameter uncertainty (workflows: the residual block bootstrap of the fit, each
+  // replicate's model simulated on its own paths): the effect's 90% and 95% bands over
+  // replicates and paths together. `banded` false: not computed.
+  bool banded = false;
+  Band band{};
 };
 std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph, const Levels& transforms);
 

@@ -79,12 +79,18 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
 
 }  // namespace
 
-TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker) {
+TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker, const std::string& column) {
   CsvReader reader = CsvReader::open(path);
   const auto& header = reader.header();
   if (header.size() < 2 || !is_date_header(header[0])) {
     throw Error(ErrorCode::kDataError,
                 reader.name() + ":1: expected a date column first and at least one value column");
+  }
+  if (!column.empty()) {
+    const auto chosen = reader.find_column(column);
+    if (!chosen) throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + column + "'");
+    auto series = read_columns(reader, 0, {*chosen}, {ticker});
+    return std::move(series.front());
   }
   std::optional<std::size_t> value_column = reader.find_column("adjclose");
   if (!value_column) value_column = reader.find_column("adj close");

@@ -167,7 +167,8 @@ FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const st
   return out;
 }
 
-TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start) {
+TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start,
+                       const std::string& column) {
   const std::string what = "Yahoo symbol " + symbol;
   const Date from = start.value_or(Date::from_ymd(1900, 1, 1));
   // The end of the window: midnight UTC two days ahead, so the URL (and a cached response's
@@ -187,7 +188,8 @@ TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const s
     const auto& stamps = result.at("timestamp");
     const auto& indicators = result.at("indicators");
     const json* prices = nullptr;
-    if (indicators.contains("adjclose") && !indicators["adjclose"].empty()) prices = &indicators["adjclose"][0]["adjclose"];
+    if (!column.empty()) prices = &indicators.at("quote").at(0).at(column);
+    if (!prices && indicators.contains("adjclose") && !indicators["adjclose"].empty()) prices = &indicators["adjclose"][0]["adjclose"];
     if (!prices) prices = &indicators.at("quote").at(0).at("close");
     if (prices->size() != stamps.size()) fail(what, "timestamps and prices differ in length");
     for (std::size_t i = 0; i < stamps.size(); ++i) {

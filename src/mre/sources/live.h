@@ -47,9 +47,10 @@ struct FredSeries {
 FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const std::string& series_id,
                       std::optional<Date> start, bool vintages);
 
-// Daily adjusted closes (closes when the chart has no adjclose) from `start`, dated in the
-// exchange's time zone.
-TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start);
+// Daily adjusted closes (closes when the chart has no adjclose; `column`: that quote field -
+// open, high, low, close) from `start`, dated in the exchange's time zone.
+TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start,
+                       const std::string& column = {});
 
 // Annual values of an indicator for one country, dated 31 December of their year, from
 // `start`'s year; every page of the response.

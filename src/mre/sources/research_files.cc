@@ -91,7 +91,7 @@ TimeSeries load_research_column(const std::filesystem::path& path, const std::st
 
 TimeSeries load_universe_series(const SeriesSpec& spec) {
   if (spec.source == "research") return load_research_column(spec.file, spec.id, spec.ticker);
-  return load_series_file(spec.file, spec.ticker);
+  return load_series_file(spec.file, spec.ticker, spec.column);
 }
 
 }  // namespace mre::sources

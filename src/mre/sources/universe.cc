@@ -117,6 +117,13 @@ Universe load_universe(const std::filesystem::path& path) {
     } else if (spec.source == "worldbank") {
       spec.country = "US";
     }
+    if (const YAML::Node c = item["column"]; c && c.IsScalar() && !c.Scalar().empty()) {
+      spec.column = c.Scalar();
+      if (spec.column != "open" && spec.column != "high" && spec.column != "low" && spec.column != "close") {
+        throw Error(ErrorCode::kInvalidArgument, where(path, c) + ": " + label + ": unknown column '" + spec.column +
+                                                     "' (expected open, high, low or close)");
+      }
+    }
     const std::string available = field("available");
     if (available != "true" && available != "false") {
       throw Error(ErrorCode::kInvalidArgument, where(path, item["available"]) + ": " + label +

@@ -24,6 +24,8 @@ struct SeriesSpec {
                                // (sources/research_files.h; `id` names the file's column)
   std::string id;              // id at the live provider
   std::string country;         // worldbank: the ISO2 country (default US)
+  std::string column;          // yahoo/snapshot: the price column read (open, high, low, close); empty:
+                               // the adjusted close when present, else the close
   std::filesystem::path file;  // absolute path of the snapshot file; empty when unavailable
   bool available = false;      // the snapshot has a file for it
   SeriesFrequency frequency = SeriesFrequency::kDaily;

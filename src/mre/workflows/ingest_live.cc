@@ -129,7 +129,7 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
         }
         write.data = std::move(fetched.current);
       } else if (spec.source == "yahoo") {
-        write.data = sources::fetch_yahoo(*client, endpoints, spec.id, r.start);
+        write.data = sources::fetch_yahoo(*client, endpoints, spec.id, r.start, spec.column);
       } else {
         write.data = sources::fetch_worldbank(*client, endpoints, spec.country, spec.id, r.start);
       }

@@ -98,8 +98,14 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), fitted.version,
                     db));
     const auto cf = counterfactual(fitted.model, {parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
-    say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {}", cf.terminal,
-                    100 * cf.terminal_gap_window, cf.window_end.iso()));
+    for (const auto& w : cf.warnings) say("      warning: " + w);
+    for (const auto& b : cf.bands) {
+      if (b.node != cf.terminal) continue;
+      say(fmt::format("      counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): {} {:+.2f}% by {} (90% [{:+.2f}, {:+.2f}], "
+                      "95% [{:+.2f}, {:+.2f}]: parameter uncertainty, {})",
+                      cf.terminal, 100 * cf.terminal_gap_window, cf.window_end.iso(), 100 * b.window_end.lo90,
+                      100 * b.window_end.hi90, 100 * b.window_end.lo95, 100 * b.window_end.hi95, cf.uncertainty));
+    }
     const auto loaded = load_scm_spec(spec);
     const char* generators[] = {"student-t", "block-bootstrap", "regime-bootstrap"};
     std::size_t i = 0;
@@ -112,10 +118,10 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
       const auto r = run_scenario(store, fitted.version, fitted.model, scenario);
       for (const auto& e : r.effects) {
         if (e.node != cf.terminal) continue;
-        say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon; "
-                        "`mre scm scenarios {} --db {}`",
+        say(fmt::format("      scenario {} {} ({}, {} shocks, {} paths x {} days from {}): {} {:+.2f}% at the horizon "
+                        "(90% [{:+.2f}, {:+.2f}], 95% [{:+.2f}, {:+.2f}]: parameters and shocks); `mre scm scenarios {} --db {}`",
                         r.run.id, named.name, r.run.interventions, r.run.shocks, r.run.paths, r.run.horizon,
-                        r.run.start.iso(), e.node, e.mean, r.run.id, db));
+                        r.run.start.iso(), e.node, e.mean, e.band.lo90, e.band.hi90, e.band.lo95, e.band.hi95, r.run.id, db));
       }
     }
   }

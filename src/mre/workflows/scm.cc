@@ -14,6 +14,8 @@
 #include "mre/core/resample.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
+#include "mre/scm/bootstrap.h"
+#include "mre/scm/front_contract.h"
 #include "mre/sources/universe.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/build_features.h"
@@ -57,9 +59,11 @@ std::string canonical(const ScmSpec& s) {
     if (!identity) {
       out << " series=" << d.series << " minus=" << d.minus << " offset=" << number(d.offset) << " factor=" << number(d.factor)
           << " as_published=" << d.as_published << " change=" << (d.change == scm::Transform::kLogReturn ? "log_return" : "diff");
+      if (!d.roll_open.empty()) out << " roll_open=" << d.roll_open << " roll_max_missing=" << d.roll_max_missing;
     }
     out << "\n";
   }
+  for (const auto& e : s.added_edges) out << "added_edge=" << e.from << "->" << e.to << " justification=" << e.justification << "\n";
   // mean_block and the scenarios do not change the fitted model: not part of the hash.
   return out.str();
 }
@@ -72,7 +76,7 @@ std::filesystem::path default_scm_spec_path() {
 
 ScmSpec load_scm_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "scm spec");
-  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios"}, "");
+  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios", "added_edges"}, "");
   ScmSpec spec;
   if (!root["name"]) fail(path, root, "missing field 'name'");
   spec.name = scalar<std::string>(path, root["name"], "name");
@@ -95,7 +99,7 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) try {
     if (!n["node"]) fail(path, n, "a node without 'node' (its name)");
     ScmNodeData d;
     d.node = scalar<std::string>(path, n["node"], "node");
-    only_keys(path, n, {"node", "description", "series", "minus", "level", "as_published", "change", "parents", "own_lag", "identity"},
+    only_keys(path, n, {"node", "description", "series", "minus", "level", "as_published", "change", "parents", "own_lag", "identity", "roll"},
               "node '" + d.node + "': ");
     if (n["description"]) d.description = scalar<std::string>(path, n["description"], "description");
     spec.graph.nodes.push_back(d.node);
@@ -112,6 +116,14 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) try {
         if (n["level"]["factor"]) d.factor = scalar<double>(path, n["level"]["factor"], "factor");
       }
       if (n["as_published"]) d.as_published = scalar<bool>(path, n["as_published"], "as_published");
+      if (const auto& r = n["roll"]) {
+        only_keys(path, r, {"open", "max_missing_business_days"}, "node '" + d.node + "' roll: ");
+        if (!r["open"]) fail(path, r, "node '" + d.node + "' roll: needs 'open' (the ticker of the contract's opening prices)");
+        d.roll_open = scalar<std::string>(path, r["open"], "open");
+        if (r["max_missing_business_days"]) d.roll_max_missing = scalar<int>(path, r["max_missing_business_days"], "max_missing_business_days");
+        if (d.roll_max_missing < 0) fail(path, r["max_missing_business_days"], "node '" + d.node + "' roll: 'max_missing_business_days' must be >= 0");
+        if (!d.minus.empty()) fail(path, r, "node '" + d.node + "' roll: a spliced contract cannot have 'minus'");
+      }
       const std::string change = n["change"] ? scalar<std::string>(path, n["change"], "change") : "diff";
       if (change != "diff" && change != "log_return") fail(path, n["change"], "node '" + d.node + "': 'change' must be diff or log_return");
       d.change = change == "log_return" ? scm::Transform::kLogReturn : scm::Transform::kDiff;
@@ -126,6 +138,28 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) try {
     scm::validate(spec.graph);
   } catch (const Error& e) {
     fail(path, root["nodes"], e.what());
+  }
+  if (const auto& added = root["added_edges"]) {
+    if (!added.IsSequence()) fail(path, added, "'added_edges' must be a list of {from, to, justification}");
+    for (const auto& a : added) {
+      only_keys(path, a, {"from", "to", "justification"}, "added_edges: ");
+      if (!a["from"] || !a["to"] || !a["justification"]) fail(path, a, "added_edges: each needs 'from', 'to' and 'justification'");
+      ScmSpec::AddedEdge e{.from = scalar<std::string>(path, a["from"], "from"), .to = scalar<std::string>(path, a["to"], "to"),
+                           .justification = scalar<std::string>(path, a["justification"], "justification")};
+      const std::string name = "added edge " + e.from + " -> " + e.to;
+      if (e.justification.empty()) fail(path, a, name + ": an empty 'justification'");
+      if (std::find(spec.graph.nodes.begin(), spec.graph.nodes.end(), e.from) == spec.graph.nodes.end()) fail(path, a, name + ": unknown node '" + e.from + "'");
+      const auto eq = std::find_if(spec.graph.equations.begin(), spec.graph.equations.end(), [&](const auto& q) { return q.node == e.to; });
+      if (eq == spec.graph.equations.end()) fail(path, a, name + ": '" + e.to + "' is not a node with an equation");
+      if (std::find(eq->parents.begin(), eq->parents.end(), e.from) != eq->parents.end()) fail(path, a, name + ": already an edge of the graph");
+      eq->parents.push_back(e.from);
+      try {
+        scm::validate(spec.graph);
+      } catch (const Error& err) {
+        fail(path, a, name + " is refused: " + err.what());
+      }
+      spec.added_edges.push_back(e);
+    }
   }
   for (const auto& id : spec.graph.identities) {
     for (const auto& t : id.terms) {
@@ -242,22 +276,45 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
       first = std::max(first, raw[*t].dates().front());
       last = std::min(last, raw[*t].dates().back());
     }
+    if (!d.roll_open.empty()) {
+      // The node reads the spliced contract: the days with both an open and a close.
+      read(d.roll_open, d.node);
+      const auto& close_series = raw[d.series];
+      const auto& open_series = raw[d.roll_open];
+      std::map<Date, double> opens;
+      for (std::size_t i = 0; i < open_series.size(); ++i) {
+        if (std::isfinite(open_series.values()[i])) opens[open_series.dates()[i]] = open_series.values()[i];
+      }
+      std::vector<Date> days;
+      std::vector<double> open, close;
+      for (std::size_t i = 0; i < close_series.size(); ++i) {
+        const auto it = opens.find(close_series.dates()[i]);
+        if (it == opens.end() || !std::isfinite(close_series.values()[i])) continue;
+        days.push_back(it->first);
+        open.push_back(it->second);
+        close.push_back(close_series.values()[i]);
+      }
+      const auto spliced = scm::splice_front_contract(
+          days, open, close, settlement_calendar(),
+          {.max_missing_business_days = d.roll_max_missing, .name = "scm node '" + d.node + "': " + d.series + " (open " + d.roll_open + ")"});
+      raw[d.series + "|spliced"] = TimeSeries(d.series, spliced.dates, spliced.price);
+    }
   }
   if (!(first < last)) throw Error(ErrorCode::kDataError, "scm: the mapped series have no common period");
   const std::vector<Date> grid = period_grid(first, last, Frequency::kDaily, settlement_calendar());
   const auto n = static_cast<Eigen::Index>(spec.graph.nodes.size());
   Matrix level(static_cast<Eigen::Index>(grid.size()), n);
   level.setConstant(std::numeric_limits<double>::quiet_NaN());
-  const auto aligned = [&](const std::string& ticker, bool as_published) {
+  const auto aligned = [&](const std::string& ticker, bool as_published, const std::string& key) {
     const auto* meta = universe.find(ticker);
     const int lag = as_published ? meta->publication_lag_days : 0;
-    return align_asof_values(raw[ticker], grid, lag, lag + max_gap_days(meta->frequency));
+    return align_asof_values(raw[key], grid, lag, lag + max_gap_days(meta->frequency));
   };
   for (Eigen::Index j = 0; j < n; ++j) {
     const auto& d = spec.data[static_cast<std::size_t>(j)];
     if (d.series.empty()) continue;
-    const auto a = aligned(d.series, d.as_published);
-    const auto b = d.minus.empty() ? std::vector<double>(grid.size(), 0.0) : aligned(d.minus, d.as_published);
+    const auto a = aligned(d.series, d.as_published, d.roll_open.empty() ? d.series : d.series + "|spliced");
+    const auto b = d.minus.empty() ? std::vector<double>(grid.size(), 0.0) : aligned(d.minus, d.as_published, d.minus);
     for (std::size_t t = 0; t < grid.size(); ++t) level(static_cast<Eigen::Index>(t), j) = d.offset + d.factor * (a[t] - b[t]);
   }
   // Rows where every mapped node has a level (and return nodes a positive one).
@@ -290,6 +347,7 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
       if (d.offset != 0 || d.factor != 1) m << number(d.offset) << " + " << number(d.factor) << " * ";
       m << d.series;
       if (!d.minus.empty()) m << " - " << d.minus;
+      if (!d.roll_open.empty()) m << " spliced at its monthly contract rolls (roll day: close - open " << d.roll_open << ")";
       m << (d.as_published ? " as published" : "") << ", " << (d.change == scm::Transform::kDiff ? "daily change" : "daily log return");
     }
     model.mapping.push_back(m.str());
@@ -368,6 +426,16 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
   }
   for (int r = 0; r < k; ++r) model.regime_names.push_back(k == 2 ? (r == 0 ? "calm" : "stressed") : "vol" + std::to_string(r + 1));
   model.copula = scm::fit_t_copula(shocks);
+  for (const auto& e : spec.added_edges) model.added_edges.push_back(e.from + " -> " + e.to + ": " + e.justification);
+  {
+    const auto check = scm::check_graph(model.fitted, model.changes);
+    for (const auto& t : check.implications) {
+      if (t.rejected) model.rejected.push_back(t.node + " _||_ " + t.other + " | " + store::join_names(t.given));
+    }
+    for (const auto& t : check.residual_correlations) {
+      if (t.rejected) model.rejected.push_back("residuals of " + t.node + " and " + t.other + " uncorrelated");
+    }
+  }
 
   stored.model_json = codec::scm_model_to_json(model);
   stored.first = model.dates.front();
@@ -406,7 +474,44 @@ void check_node(const scm::FittedScm& m, const DoExpression& d) {
 
 }  // namespace
 
-CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<DoExpression>& interventions) {
+std::string describe(const ScmUncertainty& u) {
+  std::ostringstream out;
+  out << "residual block bootstrap of the fit: " << u.bootstrap.replicates << " replicates, blocks of " << u.bootstrap.block_length
+      << " days, seed " << u.bootstrap.seed;
+  return out.str();
+}
+
+namespace {
+
+// Each node's effect on rows `window_end` and the last: cf - factual (change node) or
+// cf / factual - 1 (log-return node), from the levels.
+Vector node_effects(const Matrix& lf, const Matrix& lc, const scm::Levels& levels, Eigen::Index window_end) {
+  const auto n = lf.cols();
+  Vector v(2 * n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const bool log = levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+    for (int k = 0; k < 2; ++k) {
+      const Eigen::Index t = k == 0 ? window_end : lf.rows() - 1;
+      v(k * n + j) = log ? lc(t, j) / lf(t, j) - 1.0 : lc(t, j) - lf(t, j);
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha) { return scm::check_graph(model.fitted, model.changes, alpha); }
+
+std::string rejection_warning(const scm::FittedScm& model) {
+  if (model.rejected.empty()) return {};
+  std::ostringstream out;
+  out << "the data reject " << model.rejected.size() << " of this graph's testable implications (Holm, 5%; first: "
+      << model.rejected.front() << "): effects that run through the rejected parts may be biased; see 'mre scm check'";
+  return out.str();
+}
+
+CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<DoExpression>& interventions,
+                                    const ScmUncertainty& uncertainty) {
   if (interventions.empty()) throw Error(ErrorCode::kInvalidArgument, "--do: give at least one intervention");
   const auto& dates = m.dates;
   std::vector<scm::Intervention> ivs;
@@ -445,6 +550,25 @@ CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<D
     r.terminal_gap_window = lc(last_to, j) / lf(last_to, j) - 1.0;
   }
   r.window_end = dates[static_cast<std::size_t>(last_to)];
+  // Parameter uncertainty: the same counterfactual under each bootstrap replicate's coefficients.
+  const Vector estimate = node_effects(lf, lc, m.levels, last_to);
+  const Matrix draws = scm::bootstrap(m.fitted, m.changes, uncertainty.bootstrap, [&](const scm::Fitted& fit, int) {
+    const Matrix ub = scm::abduct(fit, m.changes);
+    const Matrix cb = scm::predict(fit, m.changes, ub, ivs, m.levels);
+    return node_effects(lf, scm::to_levels(cb, m.levels), m.levels, last_to);
+  });
+  r.uncertainty = describe(uncertainty);
+  if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
+  const auto n = static_cast<Eigen::Index>(r.nodes.size());
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto band = [&](Eigen::Index col) {
+      const Vector c = draws.col(col);
+      return scm::percentile_band(estimate(col), std::vector<double>(c.data(), c.data() + c.size()));
+    };
+    const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+    r.bands.push_back({.node = r.nodes[static_cast<std::size_t>(j)], .unit = log ? "fraction" : "points", .window_end = band(j),
+                       .last = band(n + j)});
+  }
   return r;
 }
 
@@ -509,7 +633,55 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   const auto sim = scm::simulate(m.fitted, m.levels, s, pool, ivs, cfg);
 
   ScenarioResult r;
+  r.dates = days;
+  if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
   r.effects = scm::summarize_effects(sim, g, m.levels);
+  // Parameter and shock uncertainty together: each bootstrap replicate's coefficients drive
+  // the same `paths_per_replicate` shock paths of the chosen generator (drawn once: paths
+  // cfg.paths.. of the run's seed), baseline and intervened worlds propagated by the kernels
+  // (generate, then predict with the interventions); the bands are over all of them.
+  {
+    const auto& unc = options.uncertainty;
+    if (unc.paths_per_replicate < 1) {
+      throw Error(ErrorCode::kInvalidArgument, "paths per replicate must be >= 1 (got " + std::to_string(unc.paths_per_replicate) + ")");
+    }
+    const auto n = static_cast<Eigen::Index>(g.nodes.size());
+    std::vector<Matrix> paths;
+    for (int p = 0; p < unc.paths_per_replicate; ++p) {
+      const Matrix drawn = scm::draw_shocks(m.fitted, pool, cfg, static_cast<std::uint64_t>(cfg.paths + p), cfg.horizon);
+      Matrix shocks = Matrix::Zero(cfg.horizon + 1, n);
+      for (Eigen::Index e = 0; e < e_count; ++e) {
+        shocks.col(scm::node_index(g, g.equations[static_cast<std::size_t>(e)].node)).tail(cfg.horizon) = drawn.col(e);
+      }
+      paths.push_back(std::move(shocks));
+    }
+    const scm::Levels at_start{.transform = m.levels.transform, .start = s.levels};
+    const Matrix draws = scm::bootstrap(m.fitted, m.changes.topRows(start_row + 1), unc.bootstrap, [&](const scm::Fitted& fit, int) {
+      Vector v(unc.paths_per_replicate * n);
+      Matrix first = Matrix::Zero(cfg.horizon + 1, n);
+      first.row(0) = s.changes;
+      for (int p = 0; p < unc.paths_per_replicate; ++p) {
+        const Matrix baseline = scm::generate(fit, first, paths[static_cast<std::size_t>(p)]);
+        const Matrix intervened = scm::predict(fit, baseline, paths[static_cast<std::size_t>(p)], ivs, at_start);
+        const Matrix lb = scm::to_levels(baseline, at_start);
+        const Matrix li = scm::to_levels(intervened, at_start);
+        for (Eigen::Index j = 0; j < n; ++j) {
+          const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+          v(p * n + j) = log ? 100.0 * (li(cfg.horizon, j) / lb(cfg.horizon, j) - 1.0) : li(cfg.horizon, j) - lb(cfg.horizon, j);
+        }
+      }
+      return v;
+    });
+    for (Eigen::Index j = 0; j < n; ++j) {
+      std::vector<double> all;
+      for (Eigen::Index b = 0; b < draws.rows(); ++b) {
+        for (Eigen::Index p = 0; p < unc.paths_per_replicate; ++p) all.push_back(draws(b, p * n + j));
+      }
+      auto& e = r.effects[static_cast<std::size_t>(j)];
+      e.banded = true;
+      e.band = scm::percentile_band(e.mean, std::move(all));
+    }
+  }
   auto& run = r.run;
   run.scm_version = version;
   run.name = options.name;
@@ -521,7 +693,8 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   run.seed = static_cast<std::int64_t>(cfg.seed);
   std::ostringstream key;
   key << version << "|" << run.interventions << "|" << run.shocks << "|" << run.start.iso() << "|" << cfg.horizon << "|" << cfg.paths
-      << "|" << cfg.seed << "|" << number(cfg.mean_block);
+      << "|" << cfg.seed << "|" << number(cfg.mean_block) << "|" << describe(options.uncertainty) << "|"
+      << options.uncertainty.paths_per_replicate;
   run.id = "SC-" + fnv1a_hex(key.str()).substr(0, 12);
   run.summary_json = codec::effect_summaries_to_json(r.effects);
   run.created_at = Timestamp::now();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mre/core/date.h"
+#include "mre/scm/check.h"
 #include "mre/scm/model.h"
 #include "mre/scm/simulate.h"
 #include "mre/store/store.h"
@@ -25,6 +26,10 @@ struct ScmNodeData {
   double factor = 1.0;
   bool as_published = false;  // align by publication lag instead of observation date
   scm::Transform change = scm::Transform::kDiff;
+  // A continuous front futures contract spliced at its monthly rolls (scm/front_contract.h):
+  // the ticker of its opening prices (empty: no splice) and the gap allowed across a roll.
+  std::string roll_open{};
+  int roll_max_missing = 3;
 };
 
 struct ScmScenarioSpec {
@@ -45,6 +50,11 @@ struct ScmSpec {
   std::uint64_t regime_seed = 7;
   double mean_block = 20.0;
   std::vector<ScmScenarioSpec> scenarios{};
+  // Edges added to the graph after a check (`added_edges:`), each with its justification.
+  struct AddedEdge {
+    std::string from{}, to{}, justification{};
+  };
+  std::vector<AddedEdge> added_edges{};
   std::string canonical_text{};
   std::string hash{};
 };
@@ -82,6 +92,23 @@ struct DoExpression {
 // InvalidArgument quoting the expression and naming the bad token.
 DoExpression parse_do(const std::string& text);
 
+// Parameter uncertainty of every counterfactual and scenario: the residual block bootstrap of
+// the whole fit (scm/bootstrap.h), seeded.
+struct ScmUncertainty {
+  scm::BootstrapConfig bootstrap{};
+  int paths_per_replicate = 10;  // scenarios: each replicate's model drives this many shock paths
+};
+std::string describe(const ScmUncertainty& u);  // "residual block bootstrap: 1000 replicates, ..."
+
+// The intervention's effect on one node with its bands: counterfactual - factual level (points)
+// for a change node, counterfactual / factual - 1 (a fraction) for a log-return node.
+struct NodeEffectBand {
+  std::string node{};
+  std::string unit{};     // points | fraction
+  scm::Band window_end{};  // at the end of the last intervention window
+  scm::Band last{};        // on the last date
+};
+
 struct CounterfactualResult {
   std::vector<Date> dates{};     // rows from the first intervened date to the end of the data
   std::vector<std::string> nodes{};
@@ -91,23 +118,39 @@ struct CounterfactualResult {
   double terminal_gap = 0.0;     // counterfactual / factual level - 1 on the last date
   double terminal_gap_window = 0.0;  // the same at the end of the last intervention window
   Date window_end{};
+  // Parameter uncertainty: every node's effect with its bootstrap bands (the shocks are the
+  // data's, abducted under each replicate's coefficients: a historical counterfactual has no
+  // other shock uncertainty). The terminal node's bands are its entry here.
+  std::string uncertainty{};
+  std::vector<NodeEffectBand> bands{};
+  std::vector<std::string> warnings{};  // the version's rejected graph implications, if any
 };
 // Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
 // an identity node, or dates outside the data (naming the expression).
-CounterfactualResult counterfactual(const scm::FittedScm& model, const std::vector<DoExpression>& interventions);
+// InvalidArgument for bootstrap settings out of range (scm::bootstrap), before anything is computed.
+CounterfactualResult counterfactual(const scm::FittedScm& model, const std::vector<DoExpression>& interventions,
+                                    const ScmUncertainty& uncertainty = {});
 
 struct ScenarioOptions {
   std::string name = "custom";
   std::vector<DoExpression> interventions{};
   std::optional<Date> start{};  // default: the version's last date
   scm::SimulationConfig config{};
+  ScmUncertainty uncertainty{};  // the effects' bands: the run's id depends on it
 };
 struct ScenarioResult {
   store::ScenarioRun run{};
   std::vector<store::ScenarioFanRow> rows{};
   bool written = false;
   std::vector<scm::EffectSummary> effects{};  // the intervention's effect at the horizon, per node
+  std::vector<std::string> warnings{};        // the version's rejected graph implications, if any
+  std::vector<Date> dates{};  // day 1..horizon of the fans: the business days after the start
 };
+// The graph checks of a version on its data (scm/check.h).
+scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha = 0.05);
+// "the data reject N of the graph's implications (...): see 'mre scm check --version V'" or empty.
+std::string rejection_warning(const scm::FittedScm& model);
+
 // Simulates from the start date (shocks drawn from the version's history up to the start)
 // and stores the run (idempotent: same inputs, same id). InvalidArgument for a start outside
 // the data, paths or horizon <= 0, a bad intervention.

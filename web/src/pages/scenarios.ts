@@ -176,7 +176,10 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
           ? h(
               'p',
               { class: 'muted small', testid: 'scenario-node-effect' },
-              `Effect on ${current} at the horizon: mean ${fmt(effect.mean, 4)} ${effect.unit} (5–95%: ${fmt(effect.q05, 4)} to ${fmt(effect.q95, 4)}).`,
+              `Effect on ${current} at the horizon: mean ${fmt(effect.mean, 4)} ${effect.unit} (5–95%: ${fmt(effect.q05, 4)} to ${fmt(effect.q95, 4)}).` +
+                (effect.uncertainty
+                  ? ` With parameter uncertainty: 90% [${fmt(effect.uncertainty.lo90, 4)}, ${fmt(effect.uncertainty.hi90, 4)}], 95% [${fmt(effect.uncertainty.lo95, 4)}, ${fmt(effect.uncertainty.hi95, 4)}].`
+                  : ''),
             )
           : null,
       ),
@@ -190,7 +193,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     }
     const chartScope = { ...scope, onCleanup: (fn: () => void) => chartCleanups.push(fn) };
     const inter = r.fans.intervened?.[current];
-    fanChart(chart, chartScope, { baseline: base, intervened: inter, node: current });
+    fanChart(chart, chartScope, { baseline: base, intervened: inter, node: current, dates: r.dates });
     if (inter?.length === base.length) {
       stepLineChart(diff, chartScope, { values: inter.map((q, i) => q[2] - base[i][2]), label: 'difference', yLabel: `Δ ${current} (level)` });
     } else {
