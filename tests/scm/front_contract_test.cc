@@ -1,7 +1,7 @@
 // The spliced front fed funds futures contract (the SCM's Re node): a hand example, the gap
 // error, no look-ahead, and on the bundled ZQ=F data the roll days' share of the variance, every
 // FOMC day kept, and the FOMC-day change against the Jarocinski-Karadi surprise MP1
-// (data/shocks/, provenance in data/shocks/README.md).
+// (data/snapshot/shocks/, provenance in data/snapshot/README.md).
 #include "mre/scm/front_contract.h"
 
 #include <gtest/gtest.h>
@@ -87,7 +87,7 @@ TEST(FrontContract, NoLookAhead) {
 
 // The FOMC announcement days of the Jarocinski-Karadi file with their MP1 surprise.
 std::map<Date, double> fomc_mp1() {
-  auto reader = CsvReader::open(testing::source_dir() / "data/shocks/fomc_surprises_jk.csv");
+  auto reader = CsvReader::open(testing::source_dir() / "data/snapshot/shocks/fomc_surprises_jk.csv");
   const auto mp1 = reader.find_column("MP1");
   EXPECT_TRUE(mp1.has_value());
   std::map<Date, double> out;
