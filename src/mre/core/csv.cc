@@ -211,6 +211,9 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
           !(data[pos_] == '\r' && (pos_ + 1 >= n || data[pos_ + 1] == '\n'))) {
         std::size_t junk_end = pos_;
         while (junk_end < n && data[junk_end] != ',' && data[junk_end] != '\n') ++junk_end;
+        // The junk runs to the end of a loaded chunk: read on, so the message names all of it
+        // exactly as a whole-text read does (csv.h: open() and stream() give the same errors).
+        if (junk_end >= n && more) return Parse::kIncomplete;
         throw Error(ErrorCode::kDataError, name_ + ":" + std::to_string(row.line) + ": field " +
                                                std::to_string(row.fields.size()) + ": text " +
                                                quote_field(std::string_view(data + pos_, junk_end - pos_)) +
