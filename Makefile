@@ -19,7 +19,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps build web run test bench clean
+.PHONY: all deps build web run test test-asan bench clean
 
 all: build
 
@@ -49,8 +49,18 @@ web:
 run: build
 	./$(BUILD_DIR)/mre run --db $(DB)
 
-test: build
+test: build test-asan
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The numeric kernels' and the store's unit tests under AddressSanitizer + UBSan (the `asan`
+# preset, Debug, build-asan/): any finding aborts the test and fails `make test`.
+ASAN_TESTS := core_tests features_tests regimes_tests causal_tests scm_tests narrative_tests store_tests
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS) --target $(ASAN_TESTS)
+	cd build-asan/tests && for t in $(ASAN_TESTS); do \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./$$t --gtest_brief=1 || exit 1; \
+	done
 
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
