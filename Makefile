@@ -27,7 +27,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DMRE_WERROR=ON
 endif
 
-.PHONY: all deps deps-run deps-test node build build-run web run test fuzz bench clean print-run-deps print-test-deps
+.PHONY: all deps deps-run deps-test node build build-run web run test test-asan fuzz bench clean print-run-deps print-test-deps
 
 all: build
 
@@ -86,7 +86,7 @@ web: node
 run: build-run
 	./$(BUILD_DIR)/mre run --db $(DB)
 
-test: build
+test: build test-asan
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 	$(MAKE) fuzz
 
@@ -97,6 +97,16 @@ fuzz: deps-test
 	  -DMRE_FUZZ=ON -DMRE_BUILD_TESTS=OFF -DMRE_BUILD_BENCH=OFF -DMRE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all
 	ctest --test-dir $(FUZZ_BUILD_DIR) -L fuzz --output-on-failure -j $(JOBS)
+
+# The numeric kernels' and the store's unit tests under AddressSanitizer + UBSan (the `asan`
+# preset, Debug, build-asan/): any finding aborts the test and fails `make test`.
+ASAN_TESTS := core_tests features_tests regimes_tests causal_tests scm_tests narrative_tests store_tests
+test-asan: deps-test
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS) --target $(ASAN_TESTS)
+	cd build-asan/tests && for t in $(ASAN_TESTS); do \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./$$t --gtest_brief=1 || exit 1; \
+	done
 
 bench: build
 	/usr/bin/python3 bench/ingest_compare.py --build $(BUILD_DIR)
