@@ -89,6 +89,33 @@ TEST(WalkForward, AFeatureThatStartsLateDelaysTheFirstFit) {
   EXPECT_THROW(walk_forward_hmm(d.dates, d.values, kConfig, kSchedule), Error);
 }
 
+// A retrained model's states are put in the previous model's order: permuting a model's states
+// and aligning it back recovers the original order exactly (Hungarian on the scaled distance
+// between means), including near-duplicate means that a greedy match could swap.
+TEST(WalkForward, Issue18_AlignStatesUndoesAPermutation) {
+  hmm::GaussianHmmParams p;
+  p.covariance = hmm::CovarianceType::kFull;
+  p.initial = (Vector(4) << 0.1, 0.2, 0.3, 0.4).finished();
+  p.transition = Matrix::Constant(4, 4, 0.1);
+  p.transition.diagonal().setConstant(0.7);
+  p.means = (Matrix(4, 2) << 0.0, 0.0, 1.0, 0.0, 1.2, 0.1, 5.0, 5.0).finished();
+  p.covariances.assign(4, Matrix::Identity(2, 2));
+  const std::vector<int> shuffle = {2, 0, 3, 1};
+  auto moved = permute_states(p, shuffle);
+  moved.means.array() += 0.04;  // a retrain moves every mean a little
+  const Vector scale = (Vector(2) << 1.0, 2.0).finished();
+  const auto order = align_states(p, moved, scale);
+  const auto back = permute_states(moved, order);
+  EXPECT_LT((back.means.array() - 0.04 - p.means.array()).abs().maxCoeff(), 1e-12);
+  EXPECT_EQ(back.initial, p.initial);
+  try {
+    align_states(p, moved, Vector::Zero(2));
+    ADD_FAILURE() << "a zero scale was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("scale"), std::string::npos);
+  }
+}
+
 TEST(Rules, ScoresAreTheMeanOfSmoothStepsByHand) {
   const std::vector<rules::Rule> rules = {
       {"RISK_ON", {{"equity", 1.0, 0.0, 0.05}, {"spread", -1.0, 0.0, 0.5}}},

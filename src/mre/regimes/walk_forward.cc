@@ -45,6 +45,15 @@ std::vector<int> match_to(const hmm::GaussianHmmParams& reference, const hmm::Ga
 
 }  // namespace
 
+std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
+                              const Vector& scale) {
+  check_arg(reference.n_states() == fitted.n_states() && reference.n_features() == fitted.n_features(), "fitted",
+            "must have the reference's number of states and features");
+  check_arg(scale.size() == reference.n_features() && (scale.array() > 0).all(), "scale",
+            "must hold one positive value per feature");
+  return match_to(reference, fitted, scale);
+}
+
 WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
                                    const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule) {
   const auto T = static_cast<std::size_t>(data.rows());

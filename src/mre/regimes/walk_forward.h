@@ -41,4 +41,11 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
 // by `order`: new state k = old state order[k].
 hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params, const std::vector<int>& order);
 
+// The order of `fitted`'s states matching `reference`'s (for permute_states): the minimum-cost
+// assignment (Hungarian) of the parameter distance sum_d ((mu_ref,a,d - mu_fit,b,d) / scale_d)^2,
+// so a retrained model's state k is the previous model's state k wherever the evidence allows.
+// REQUIRES: the same number of states and features; scale > 0 per feature.
+std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
+                              const Vector& scale);
+
 }  // namespace mre::regimes

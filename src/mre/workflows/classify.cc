@@ -400,7 +400,8 @@ std::string mapping_report(const store::Store& store, const std::string& version
       for (int s = 0; s < K; ++s) out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
       out << "\n";
     }
-    out << "distance to each label's target profile (over the indicators the label defines):\n" << pad("state", 8);
+    out << "distance to each label's target profile (root mean square over the indicators the label defines):\n"
+        << pad("state", 8);
     for (const auto& p : def.profiles) out << pad(p.label, 24);
     out << "\n";
     for (int s = 0; s < K; ++s) {
@@ -412,7 +413,8 @@ std::string mapping_report(const store::Store& store, const std::string& version
       }
       out << "\n";
     }
-    out << "assignment (Hungarian method, minimum total distance " << fixed(m.cost, 4) << "):\n";
+    out << "assignment (Hungarian method over the assignments MR-BR-03 allows, minimum total distance "
+        << fixed(m.cost, 4) << "):\n";
     for (int s = 0; s < K; ++s) {
       const int a = m.assigned[static_cast<std::size_t>(s)];
       const int serve = m.serving[static_cast<std::size_t>(s)];
@@ -431,6 +433,16 @@ std::string mapping_report(const store::Store& store, const std::string& version
                                            "next-best label")
           << "\n";
     }
+    const auto diagnostics = hier::diagnose(m, def, model.condition);
+    if (diagnostics.stress_state) {
+      const int s = *diagnostics.stress_state;
+      out << "most stressed state: S" << s << " (mean z of VIX, MOVE, IG and HY " << fixed(diagnostics.stress_score, 2)
+          << ") serves " << def.profiles[static_cast<std::size_t>(m.serving[static_cast<std::size_t>(s)])].label
+          << (diagnostics.stress_inversion ? ": STRESS INVERSION (neither Recession_Easing nor Bull_Flattener)"
+                                           : "")
+          << "\n";
+    }
+    for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
   }
   const auto approvals = store.list_approvals(version);
   out << "\nsign-offs (MR-BR-10):";
