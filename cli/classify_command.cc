@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -139,6 +141,22 @@ void print_train_report(const workflows::TrainReport& report) {
                   r.version, report.rows, r.source, r.trained_from, r.trained_to, report.global_iterations,
                   report.global_converged ? "" : " (limit reached)", report.muni_iterations,
                   report.muni_converged ? "" : " (limit reached)"));
+  const auto spread = [](const char* name, const std::vector<double>& lls, int at_best) {
+    if (lls.size() < 2) return;
+    double lo = lls.front();
+    double hi = lls.front();
+    for (const double ll : lls) {
+      if (!std::isnan(ll)) {
+        lo = std::isnan(lo) ? ll : std::min(lo, ll);
+        hi = std::isnan(hi) ? ll : std::max(hi, ll);
+      }
+    }
+    say(fmt::format("  {} HMM: best of {} EM starts, log-likelihood {:.2f}; {} of {} starts reached it (within 1e-3); "
+                    "worst start {:.2f} (spread {:.2f})",
+                    name, lls.size(), hi, at_best, lls.size(), lo, hi - lo));
+  };
+  spread("global macro", report.global_start_log_likelihoods, report.global_starts_at_best);
+  spread("MUNI", report.muni_start_log_likelihoods, report.muni_starts_at_best);
   say("  current (" + r.trained_to + "): " +
       workflows::explain_classification(r.trained_to, report.model, report.latest, true));
 }

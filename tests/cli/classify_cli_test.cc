@@ -81,7 +81,7 @@ constexpr double kScale[kIndicators] = {1.0, 10.0, 6.0, 25.0, 0.4, 1.5, 0.4, 0.1
 const std::vector<std::string> kHistoricalColumns = {
     "global_macro_regime_label",   "global_macro_confidence_score",      "global_macro_regime_probabilities",
     "contextual_regime_label",     "contextual_regime_confidence_score", "contextual_regime_probabilities",
-    "volatility_regime",           "volatility_index_value"};
+    "volatility_regime",           "volatility_index_value",             "indicators_used"};  // issue 18 adds the last
 
 const std::string kVersion = "GMR1";
 
@@ -877,7 +877,7 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
         }
         // Issue 18: the root mean square over the label's indicators (Score / sqrt(|R|)).
         const double defined = m.name == "global_macro" ? static_cast<double>(std::count_if(
-                                                              kProfile[r].begin(), kProfile[r].end(),
+                                                              std::begin(kProfile[r]), std::end(kProfile[r]),
                                                               [](double t) { return t != 0.0; }))
                                                         : 2.0;
         EXPECT_NEAR(m.distance[s][r], std::sqrt(ss / defined), 0.02) << "S" << s << " " << m.labels[r];

@@ -10,6 +10,12 @@
 #include <optional>
 #include <random>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
 #include "mre/narrative/classification_sentence.h"
@@ -18,6 +24,7 @@
 #include "mre/regimes/hierarchical/profiles.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/mapping/hungarian.h"
+#include "support/test_support.h"
 
 namespace mre::regimes::hierarchical {
 namespace {
@@ -394,7 +401,9 @@ TEST(StateMapping, MR_BR_03_AndTheHungarianOptimumHoldTogether) {
     for (int s = 0; s < 6; ++s) {
       const int r = m.assigned[static_cast<std::size_t>(s)];
       recomputed += m.distance(s, r);
-      if (r == distress) EXPECT_TRUE(ok[static_cast<std::size_t>(s)]) << "trial " << trial << " S" << s;
+      if (r == distress) {
+        EXPECT_TRUE(ok[static_cast<std::size_t>(s)]) << "trial " << trial << " S" << s;
+      }
     }
     EXPECT_NEAR(recomputed, m.cost, 1e-12);
     EXPECT_EQ(m.distress_state.has_value(), any) << "trial " << trial;
@@ -433,6 +442,84 @@ TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesN
                   fails.global.states[static_cast<std::size_t>(
                       std::find(m.serving.begin(), m.serving.end(), fallback) - m.serving.begin())],
               1e-15);
+}
+
+// Issue 18: an observation with two indicators missing is classified on the other eight by
+// their marginal Gaussian densities. The densities come from scipy.stats.multivariate_normal on
+// the observed sub-vector (Debian python3-scipy, script below); the classifier's first-step state
+// probabilities must equal initial * density, normalised, and hmm::log_emission must equal the
+// log densities, both to 1e-10.
+TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
+  if (std::system("/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3-scipy";
+  auto model = exact_model();
+  // Correlated, state-specific covariances so the marginal is not just dropping diagonal terms.
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> n01;
+  for (int k = 0; k < 6; ++k) {
+    Matrix a(10, 10);
+    for (auto& v : a.reshaped()) v = 0.3 * n01(rng);
+    model.global.params.covariances[static_cast<std::size_t>(k)] = a * a.transpose() + 0.2 * Matrix::Identity(10, 10);
+  }
+  model.global.params.initial = (Vector(6) << 0.1, 0.15, 0.2, 0.25, 0.2, 0.1).finished();
+  const Classifier classifier(model);
+  std::vector<double> x = observation_at(model, 3);
+  for (int d = 0; d < 10; ++d) x[static_cast<std::size_t>(d)] += 0.4 * n01(rng);
+  x[3] = std::nan("");  // move_index
+  x[7] = std::nan("");  // swap_spread_10y
+  FilterState next;
+  const auto result = classifier.classify(x.data(), nullptr, next);
+  EXPECT_EQ(result.global.indicators_used, 8);
+  // The reference: write parameters and observation, let scipy compute the 6 log densities.
+  const auto dir = std::filesystem::temp_directory_path() / ("mre_marginal_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "input.txt");
+    out.precision(17);
+    for (int d = 0; d < 10; ++d) out << x[static_cast<std::size_t>(d)] << (d < 9 ? " " : "\n");
+    for (int k = 0; k < 6; ++k) {
+      for (int d = 0; d < 10; ++d) out << model.global.params.means(k, d) << (d < 9 ? " " : "\n");
+      const auto& c = model.global.params.covariances[static_cast<std::size_t>(k)];
+      for (Eigen::Index i = 0; i < 10; ++i) {
+        for (Eigen::Index j = 0; j < 10; ++j) out << c(i, j) << (j < 9 ? " " : "\n");
+      }
+    }
+  }
+  const std::string script =
+      "import numpy as np\n"
+      "from scipy.stats import multivariate_normal\n"
+      "v = [np.array(l.split(), dtype=float) for l in open(r'" + (dir / "input.txt").string() + "')]\n"
+      "x = v[0]; o = ~np.isnan(x)\n"
+      "for k in range(6):\n"
+      "    b = 1 + 11 * k; mu = v[b]; c = np.array(v[b + 1:b + 11])\n"
+      "    print(repr(multivariate_normal(mu[o], c[np.ix_(o, o)]).logpdf(x[o])))\n";
+  testing::write_file(dir / "reference.py", script);
+  const auto ran = testing::run_shell("/usr/bin/python3 " + (dir / "reference.py").string());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  std::istringstream lines(ran.out);
+  std::vector<double> log_density(6);
+  for (auto& v : log_density) lines >> v;
+  ASSERT_TRUE(lines) << ran.out;
+  // hmm::log_emission marginalises the same way.
+  RowVector row(10);
+  for (int d = 0; d < 10; ++d) row(d) = x[static_cast<std::size_t>(d)];
+  const Matrix emission = hmm::log_emission(model.global.params, row);
+  double shift = *std::max_element(log_density.begin(), log_density.end());
+  double total = 0;
+  std::vector<double> expected(6);
+  for (int k = 0; k < 6; ++k) {
+    // Tolerance 1e-10: the same formula in two libraries; rounding in the Cholesky of an 8 x 8
+    // matrix and the log-determinant is ~1e-14 relative.
+    EXPECT_NEAR(emission(0, k), log_density[static_cast<std::size_t>(k)], 1e-10) << k;
+    expected[static_cast<std::size_t>(k)] = model.global.params.initial(k) * std::exp(log_density[static_cast<std::size_t>(k)] - shift);
+    total += expected[static_cast<std::size_t>(k)];
+  }
+  for (int k = 0; k < 6; ++k) {
+    EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], expected[static_cast<std::size_t>(k)] / total, 1e-10) << k;
+  }
+  // A complete row still takes the fast path with all ten indicators.
+  const auto complete = observation_at(model, 3);
+  EXPECT_EQ(classifier.classify(complete.data(), nullptr, next).global.indicators_used, 10);
 }
 
 TEST(Classifier, MR_IMPL_05_EachStepIsTheHmmForwardStepFromTheCarriedState) {

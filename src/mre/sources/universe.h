@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mre/core/asset_class.h"
+#include "mre/core/date.h"
 
 namespace mre::sources {
 
@@ -27,7 +28,19 @@ struct SeriesSpec {
   int publication_lag_days = 0;  // calendar days from observation date to publication
   std::string unit;
   std::string description;
+  // Staleness (issue 18; the rule below): extra calendar days allowed before the series counts
+  // as stale (optional `stale_grace_days`, default 3: a weekend plus a holiday), and whether the
+  // series has ended (optional `ended: true`, e.g. a discontinued index): never stale.
+  int stale_grace_days = 3;
+  bool ended = false;
 };
+
+// The one staleness rule (the dashboard, the classifier's coverage report, `mre monitor`): a
+// series is stale on `as_of` when its last observation is older than one period of its
+// frequency (1, 7, 31, 92 or 366 days) plus its publication lag plus its grace, in calendar
+// days; an ended series is never stale.
+int staleness_allowance_days(const SeriesSpec& spec);
+bool is_stale(const SeriesSpec& spec, Date last_observation, Date as_of);
 
 struct Universe {
   std::filesystem::path path;          // the config file it was read from

@@ -43,6 +43,7 @@ std::string canonical(const ClassifierSpec& s) {
       << "\ncovariance=" << hmm::covariance_name(s.hmm.covariance) << "\nn_iter=" << s.hmm.n_iter
       << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
       << "\nmin_covar=" << s.hmm.min_covar << "\nretrain_every_months=" << s.retrain_every_months
+      << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";
   return out.str();
 }
@@ -225,6 +226,7 @@ ClassifierSpec spec_from_record(const store::ClassifierModel& record) {
     const std::string value = line.substr(eq + 1);
     if (key == "instrument_types") spec.instrument_types = store::split_names(value);
     if (key == "retrain_every_months") spec.retrain_every_months = std::stoi(value);
+    if (key == "min_indicators") spec.min_indicators = std::stoi(value);
   }
   return spec;
 }
@@ -259,11 +261,33 @@ void append_csv_field(std::string& out, std::string_view field) {
   out += '"';
 }
 
+// Refuses an observation with fewer present indicators than the spec's minimum, naming them.
+void check_coverage(const double* values, int min_indicators, const std::string& where) {
+  const auto& names = hier::mr_ds_01_indicators();
+  int present = 0;
+  std::string missing;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (std::isnan(values[i])) {
+      missing += (missing.empty() ? "" : ", ") + names[i];
+    } else {
+      ++present;
+    }
+  }
+  if (present < min_indicators) {
+    throw Error(ErrorCode::kDataError, where + std::to_string(present) + " of " + std::to_string(names.size()) +
+                                           " indicators present (missing: " + missing + "); the classifier needs at "
+                                           "least " + std::to_string(min_indicators) +
+                                           " (min_indicators in the spec) to classify an observation");
+  }
+}
+
 }  // namespace
 
 ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
-  only_keys(path, root, {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types"}, "");
+  only_keys(path, root,
+            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators"},
+            "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
   spec.name = root["name"].Scalar();
@@ -273,6 +297,13 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) {
   if (root["retrain_every_months"]) {
     spec.retrain_every_months = scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
     if (spec.retrain_every_months < 1) fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
+  }
+  if (root["min_indicators"]) {
+    spec.min_indicators = scalar<int>(path, root["min_indicators"], "min_indicators");
+    const int n = static_cast<int>(hier::mr_ds_01_indicators().size());
+    if (spec.min_indicators < 1 || spec.min_indicators > n) {
+      fail(path, root["min_indicators"], "'min_indicators' must be between 1 and " + std::to_string(n));
+    }
   }
   if (root["instrument_types"]) {
     spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
@@ -327,6 +358,10 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   report.global_converged = global.fit.converged;
   report.muni_iterations = muni.fit.iterations;
   report.muni_converged = muni.fit.converged;
+  report.global_start_log_likelihoods = global.fit.start_log_likelihoods;
+  report.global_starts_at_best = global.fit.starts_at_best;
+  report.muni_start_log_likelihoods = muni.fit.start_log_likelihoods;
+  report.muni_starts_at_best = muni.fit.starts_at_best;
   const hier::FilterState carried{global.filtered_last, muni.filtered_last};
   const hier::Classifier classifier(report.model);
   const Eigen::Index last = data.values.rows() - 1;
@@ -567,6 +602,7 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
       }
     }
   }
+  check_coverage(observation.values.data(), spec.min_indicators, observation.timestamp + ": ");
   const hier::Classifier classifier(model);
   const hier::FilterState previous = codec::filter_state_from_json(from->state_json, "classifier state");
   hier::FilterState next;
@@ -602,6 +638,14 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
     if (peek.next(row) && ts < row.fields.size()) first_key = timestamp_key(row.fields[ts]);
   }
   const bool from_carried = first_key && *first_key > newest.key;
+  const auto trained_to = timestamp_key(record.trained_to);
+  const bool overlaps = first_key && trained_to && *first_key <= *trained_to;
+  if (log && overlaps) {
+    log("warning: the file begins on or before the end of classifier " + options.version + "'s training data (" +
+        record.trained_from + " to " + record.trained_to +
+        "): labels for dates in the training period are in-sample (the model was fitted on those dates); labels "
+        "as known then need a model trained before them");
+  }
   if (log) {
     log(from_carried ? "starting from classifier " + options.version + "'s carried state at " + newest.timestamp +
                            " (the file begins after it)"
@@ -610,15 +654,16 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
                            newest.timestamp + ")");
   }
   auto report = classify_csv(model, spec.instrument_types, options.input, options.output,
-                             from_carried ? &carried : nullptr, options.explain);
+                             from_carried ? &carried : nullptr, options.explain, spec.min_indicators);
   report.started_from_carried_state = from_carried;
+  report.overlaps_training = overlaps;
   report.carried_timestamp = newest.timestamp;
   return report;
 }
 
 HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::vector<std::string>& instrument_types,
                               const std::filesystem::path& input, const std::filesystem::path& output,
-                              const hier::FilterState* start, bool explain) {
+                              const hier::FilterState* start, bool explain, int min_indicators) {
   auto reader = CsvReader::stream(input);
   const std::size_t ts = timestamp_column(reader);
   const auto columns = indicator_columns(reader);
@@ -657,7 +702,7 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
   buffer +=
       ",global_macro_regime_label,global_macro_confidence_score,global_macro_regime_probabilities,"
       "contextual_regime_label,contextual_regime_confidence_score,contextual_regime_probabilities,"
-      "volatility_regime,volatility_index_value";
+      "volatility_regime,volatility_index_value,indicators_used";
   if (explain) buffer += ",explanation";
   buffer += '\n';
 
@@ -689,14 +734,19 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
                                              "(MR-IMPL-06)");
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (is_missing_token(row.fields[columns[i]])) {  // marginalised (issue 18)
+        values[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
       const auto v = parse_double(row.fields[columns[i]]);
       if (!v) {
         throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": '" +
                                                std::string(row.fields[columns[i]]) +
-                                               "' is not a finite number (every indicator is required)");
+                                               "' is not a finite number (leave the cell empty for a missing value)");
       }
       values[i] = *v;
     }
+    check_coverage(values, min_indicators, where());
     std::string_view instrument;
     if (instrument_column) {
       instrument = row.fields[*instrument_column];
@@ -735,7 +785,9 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     buffer += ',';
     buffer += result.volatility_regime;
     buffer += ',';
-    codec::append_number(buffer, result.vix);
+    if (!std::isnan(result.vix)) codec::append_number(buffer, result.vix);
+    buffer += ',';
+    buffer += std::to_string(result.global.indicators_used);
     if (explain) {
       buffer += ',';
       append_csv_field(buffer, explain_classification(std::string(row.fields[ts]), model, result, muni));
