@@ -966,6 +966,57 @@ TEST(ClassifyCli, MR_BR_01_MR_BR_09_MR_BR_06_SimulatedRegimesAreRecoveredUnderTh
   }
 }
 
+// Issue 18: historical mode marginalises missing indicators instead of refusing the row, says
+// how many it used, warns that a file overlapping the training period is in-sample, and leaves a
+// row below min_indicators unclassified (empty result cells, a warning naming file and line).
+TEST(ClassifyCli, Issue18_MissingIndicatorsAreMarginalisedAndCountedBelowTheMinimumLeftUnclassified) {
+  Workspace w;
+  const std::string db = w.db();
+  w.trained_and_approved(db);
+  const auto& sim = standard_simulation();
+  auto lines = lines_of(training_csv(sim, 40));
+  // Row 10 (line 11): move_index and swap_spread_10y missing (columns 4 and 8 after timestamp).
+  auto blank = [](std::string line, std::vector<int> fields) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream in(line);
+    while (std::getline(in, cell, ',')) cells.push_back(cell);
+    for (const int f : fields) cells[static_cast<std::size_t>(f)] = "";
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + cells[i];
+    return out;
+  };
+  lines[11] = blank(lines[11], {4, 8});
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  const auto in = w.write("gaps.csv", text);
+  const auto out = w.path("gaps_out.csv");
+  const auto h = w.historical(db, in, out.string());
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_TRUE(contains(h.err, "in-sample")) << h.err;  // the file is the training data's start
+  const auto table = read_csv(out);
+  ASSERT_EQ(table.rows.size(), 40u);
+  for (std::size_t r = 0; r < 40; ++r) {
+    EXPECT_EQ(table.at(r, "indicators_used"), r == 10 ? "8" : "10") << r;
+    EXPECT_FALSE(table.at(r, "global_macro_regime_label").empty()) << r;
+  }
+  // Six missing leaves four, below the default minimum of five: that row is left unclassified
+  // and the rows after it are classified from the state carried over it.
+  lines[11] = blank(lines[11], {1, 2, 3, 4, 5, 8});
+  text.clear();
+  for (const auto& l : lines) text += l + "\n";
+  const auto few_out = w.path("few_out.csv");
+  const auto few = w.historical(db, w.write("few.csv", text), few_out.string());
+  ASSERT_EQ(few.exit_code, 0) << few.err;
+  EXPECT_TRUE(contains(few.err, "1 row(s) have fewer than 5 indicators")) << few.err;
+  EXPECT_TRUE(contains(few.err, "few.csv") && contains(few.err, ":12: 4 of 10 indicators")) << few.err;
+  const auto few_table = read_csv(few_out);
+  ASSERT_EQ(few_table.rows.size(), 40u);
+  EXPECT_EQ(few_table.at(10, "indicators_used"), "4");
+  EXPECT_TRUE(few_table.at(10, "global_macro_regime_label").empty());
+  EXPECT_FALSE(few_table.at(11, "global_macro_regime_label").empty());
+}
+
 TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCorporateCredit) {
   Workspace w;
   // The standard data: the distress state's z-scores meet MR-BR-03, and the report says so.

@@ -657,6 +657,11 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
                              from_carried ? &carried : nullptr, options.explain, spec.min_indicators);
   report.started_from_carried_state = from_carried;
   report.overlaps_training = overlaps;
+  if (log && report.unclassified_rows > 0) {
+    log("warning: " + std::to_string(report.unclassified_rows) + " row(s) have fewer than " +
+        std::to_string(spec.min_indicators) + " indicators (min_indicators in the spec) and are left unclassified "
+        "(empty result cells; the filter state carries over them); the first: " + report.first_unclassified);
+  }
   report.carried_timestamp = newest.timestamp;
   return report;
 }
@@ -746,7 +751,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
       }
       values[i] = *v;
     }
-    check_coverage(values, min_indicators, where());
+    int present = 0;
+    for (std::size_t i = 0; i < columns.size(); ++i) present += std::isnan(values[i]) ? 0 : 1;
     std::string_view instrument;
     if (instrument_column) {
       instrument = row.fields[*instrument_column];
@@ -757,6 +763,24 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
       }
     }
     const bool same_time = last_key && *key == *last_key;
+    if (present < min_indicators) {
+      // Too few indicators to classify: the row is written with empty result cells and its
+      // count, the filter state is not advanced (issue 18), and the report counts it.
+      if (report.unclassified_rows++ == 0) report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
+      buffer += row.text;
+      buffer += ",,,,,,,,,";
+      buffer += std::to_string(present);
+      if (explain) buffer += ',';
+      buffer += '\n';
+      ++report.rows;
+      last_key = key;
+      if (!same_time) {
+        before = current;
+        have_before = have_current;
+      }
+      if (buffer.size() >= (1 << 20) - 4096) flush();
+      continue;
+    }
     if (!same_time) {
       before = current;
       have_before = have_current;

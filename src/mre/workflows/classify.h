@@ -130,6 +130,9 @@ struct HistoricalReport {
   std::size_t rows = 0;
   bool started_from_carried_state = false;
   bool overlaps_training = false;  // the file begins on or before the end of the training data (in-sample)
+  // Rows with fewer present indicators than min_indicators: written with empty result cells.
+  std::size_t unclassified_rows = 0;
+  std::string first_unclassified{};  // FILE:LINE: N of 10 indicators
   std::string carried_timestamp{};
 };
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
