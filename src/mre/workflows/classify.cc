@@ -19,6 +19,7 @@
 #include "mre/core/format.h"
 #include "mre/narrative/classification_sentence.h"
 #include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/walk_forward.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
@@ -168,7 +169,8 @@ struct FittedComponent {
   Vector filtered_last;
 };
 
-FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec) {
+FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec,
+                              const hier::Component* previous) {
   const auto& names = hier::mr_ds_01_indicators();
   Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
   for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
@@ -184,8 +186,18 @@ FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& de
   } catch (const Error& e) {
     throw Error(e.code(), definition.name + " HMM: " + e.what());
   }
-  out.component.params = out.fit.params;
   out.component.stats = hier::global_statistics(data);
+  if (previous) {
+    // Issue 18: the new states in the previous model's order (Hungarian on the distance between
+    // state means in units of this training data's standard deviations) before the mapping.
+    Vector scale = out.component.stats.std;
+    for (Eigen::Index d = 0; d < scale.size(); ++d) {
+      if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
+    }
+    out.fit.params =
+        regimes::permute_states(out.fit.params, regimes::align_states(previous->params, out.fit.params, scale));
+  }
+  out.component.params = out.fit.params;
   out.component.mapping = hier::map_states(out.fit.params.means, out.component.stats, definition);
   const auto filter = hmm::forward_filter(hmm::log_emission(out.fit.params, data), out.fit.params.transition,
                                           out.fit.params.initial);
@@ -347,9 +359,13 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
     throw Error(ErrorCode::kInvalidArgument, "classifier version '" + version +
                                                  "' already exists; versions are never overwritten (choose a new tag)");
   }
+  std::optional<hier::HierarchicalModel> previous;
+  if (!options.align_to.empty()) previous = load_model(store, options.align_to, nullptr);
   // Each model is fitted on its own indicators only (MR-BR-05, MR-NFR-01).
-  FittedComponent global = fit_component(data.values, hier::global_macro_definition(), spec);
-  FittedComponent muni = fit_component(data.values, hier::muni_definition(), spec);
+  FittedComponent global = fit_component(data.values, hier::global_macro_definition(), spec,
+                                         previous ? &previous->global : nullptr);
+  FittedComponent muni = fit_component(data.values, hier::muni_definition(), spec,
+                                       previous ? &previous->muni : nullptr);
   TrainReport report;
   report.model.global = global.component;
   report.model.muni = muni.component;
@@ -368,6 +384,34 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   std::vector<double> row(static_cast<std::size_t>(data.values.cols()));
   for (Eigen::Index d = 0; d < data.values.cols(); ++d) row[static_cast<std::size_t>(d)] = data.values(last, d);
   report.latest = classifier.labels_of(carried, row.data());
+  if (previous) {
+    // Label churn (issue 18): over the training rows, the share whose global label under the new
+    // model differs from the previous model's, each filtering the same data from its initial
+    // distribution; rows below min_indicators are skipped by both.
+    const hier::Classifier old_classifier(*previous);
+    hier::FilterState old_state;
+    hier::FilterState new_state;
+    bool started = false;
+    std::size_t compared = 0;
+    std::size_t changed = 0;
+    std::vector<double> values(static_cast<std::size_t>(data.values.cols()));
+    for (Eigen::Index t = 0; t < data.values.rows(); ++t) {
+      int present = 0;
+      for (Eigen::Index d = 0; d < data.values.cols(); ++d) {
+        values[static_cast<std::size_t>(d)] = data.values(t, d);
+        present += std::isnan(data.values(t, d)) ? 0 : 1;
+      }
+      if (present < spec.min_indicators) continue;
+      const auto a = old_classifier.classify(values.data(), started ? &old_state : nullptr, old_state);
+      const auto b = classifier.classify(values.data(), started ? &new_state : nullptr, new_state);
+      started = true;
+      ++compared;
+      changed += a.global.label != b.global.label ? 1 : 0;
+    }
+    report.aligned_to = options.align_to;
+    report.label_churn = compared ? static_cast<double>(changed) / static_cast<double>(compared) : 0.0;
+    report.churn_rows = compared;
+  }
 
   auto& record = report.record;
   record.version = version;

@@ -41,6 +41,9 @@ struct TrainOptions {
   std::string features_version{};                   // empty: the newest of the spec's feature set
   std::optional<std::string> from{};  // inclusive bounds on the training timestamps
   std::optional<std::string> to{};
+  // Issue 18: a previous version to align the new states to (Hungarian on state means) before
+  // the mapping; the report then gives the label churn against it.
+  std::string align_to{};
 };
 
 struct TrainReport {
@@ -58,6 +61,11 @@ struct TrainReport {
   int global_starts_at_best = 0;
   std::vector<double> muni_start_log_likelihoods{};
   int muni_starts_at_best = 0;
+  // With align_to: the share of training rows whose global label differs between the previous
+  // version and the new one, each filtering the same rows.
+  std::string aligned_to{};
+  double label_churn = 0.0;
+  std::size_t churn_rows = 0;
   // The classification of the last training observation (the carried state's labels).
   regimes::hierarchical::Classification latest{};
 };
