@@ -281,11 +281,18 @@ TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads
   EXPECT_EQ(one.log_likelihood, best);
   EXPECT_EQ(one.start_log_likelihoods[static_cast<std::size_t>(one.best_init)], best);
   EXPECT_GE(one.starts_at_best, 1);
-  // Start 0 is the single-start fit of the same seed, and start 2 that of seed + 2.
+  // Start 0 is the single-start fit of the same seed.
   config.n_init = 1;
   EXPECT_EQ(hmm::fit(sim.data, config).log_likelihood, one.start_log_likelihoods[0]);
-  config.seed = 11;
-  EXPECT_EQ(hmm::fit(sim.data, config).log_likelihood, one.start_log_likelihoods[2]);
+  // Seeds 9 and 10 share no start beyond chance (with seed + start they shared five of six).
+  config.n_init = 6;
+  config.seed = 10;
+  const auto other = hmm::fit(sim.data, config);
+  int shared = 0;
+  for (std::size_t i = 1; i < 6; ++i) {
+    for (std::size_t j = 0; j < 6; ++j) shared += one.start_log_likelihoods[i] == other.start_log_likelihoods[j];
+  }
+  EXPECT_LE(shared, 2);  // an equal likelihood can only come from reaching the same optimum
   // A random start (odd) differs from a k-means++ start: the starts are not all the same.
   EXPECT_NE(one.start_log_likelihoods[0], one.start_log_likelihoods[1]);
   config.n_init = 0;

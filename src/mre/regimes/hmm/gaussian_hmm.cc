@@ -473,6 +473,17 @@ GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& co
   return p;
 }
 
+// Start 0 uses the configured seed itself (so n_init 1 is the single-start fit of that seed);
+// start r > 0 a splitmix64 mix of (seed, r), so the starts of seeds s and s + 1 do not overlap
+// (with seed + r they shared all but one start).
+std::uint64_t start_seed(std::uint64_t seed, std::size_t run) {
+  if (run == 0) return seed;
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(run);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
   GaussianHmmFit fit;
   fit.params = best.params;
@@ -585,7 +596,7 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
   const auto worker = [&] {
     for (std::size_t run = next_start++; run < n; run = next_start++) {
       try {
-        const std::uint64_t seed = config.seed + static_cast<std::uint64_t>(run);
+        const std::uint64_t seed = start_seed(config.seed, run);
         results[run] = run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1), config, seed);
       } catch (...) {
         errors[run] = std::current_exception();

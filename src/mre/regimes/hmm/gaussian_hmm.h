@@ -24,9 +24,10 @@ struct GaussianHmmConfig {
   CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance
   int n_iter = 1000;                                 // MR-IMPL-02: EM iteration limit
   double tol = 1e-4;                                 // MR-IMPL-02: stop when the gain < tol
-  // Starts of EM: even-numbered starts from k-means++ (seed + start), odd-numbered from K
-  // distinct random observations as means (seed + start); the highest likelihood wins (ties:
-  // the lowest start). Start 0 with seed s is the single-start fit of seed s.
+  // Starts of EM: even-numbered starts from k-means++, odd-numbered from K distinct random
+  // observations as means; start 0 uses `seed`, start r > 0 a splitmix64 mix of (seed, r), so
+  // different seeds share no starts; the highest likelihood wins (ties: the lowest start).
+  // Start 0 with seed s is the single-start fit of seed s.
   int n_init = 10;
   std::uint64_t seed = 42;                           // MR-IMPL-02
   double min_covar = 1e-3;                           // added to every covariance diagonal
