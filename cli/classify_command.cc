@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -24,6 +26,7 @@ struct TrainArgs {
   std::string features_version;
   std::string from;
   std::string to;
+  std::string align_to;
 };
 
 struct ClassifyArgs {
@@ -70,6 +73,7 @@ int train(const TrainArgs& args) {
   options.features_version = args.features_version;
   if (!args.from.empty()) options.from = args.from;
   if (!args.to.empty()) options.to = args.to;
+  options.align_to = args.align_to;
   const auto report = workflows::train_classifier(*store, options);
   print_train_report(report);
   say("review the mapping with `mre classify mapping-report " + report.record.version + "`, then sign it off with "
@@ -140,6 +144,27 @@ void print_train_report(const workflows::TrainReport& report) {
                   r.version, report.rows, r.source, r.trained_from, r.trained_to, report.global_iterations,
                   report.global_converged ? "" : " (limit reached)", report.muni_iterations,
                   report.muni_converged ? "" : " (limit reached)"));
+  const auto spread = [](const char* name, const std::vector<double>& lls, int at_best) {
+    if (lls.size() < 2) return;
+    double lo = lls.front();
+    double hi = lls.front();
+    for (const double ll : lls) {
+      if (!std::isnan(ll)) {
+        lo = std::isnan(lo) ? ll : std::min(lo, ll);
+        hi = std::isnan(hi) ? ll : std::max(hi, ll);
+      }
+    }
+    say(fmt::format("  {} HMM: best of {} EM starts, log-likelihood {:.2f}; {} of {} starts reached it (within 1e-3); "
+                    "worst start {:.2f} (spread {:.2f})",
+                    name, lls.size(), hi, at_best, lls.size(), lo, hi - lo));
+  };
+  spread("global macro", report.global_start_log_likelihoods, report.global_starts_at_best);
+  spread("MUNI", report.muni_start_log_likelihoods, report.muni_starts_at_best);
+  if (!report.aligned_to.empty()) {
+    say(fmt::format("  states aligned to {}; label churn against it: {:.1f}% of {} training rows change their global "
+                    "label",
+                    report.aligned_to, 100.0 * report.label_churn, report.churn_rows));
+  }
   say("  current (" + r.trained_to + "): " +
       workflows::explain_classification(r.trained_to, report.model, report.latest, true));
 }
@@ -187,6 +212,9 @@ void register_classify(CLI::App& app, Action& action) {
   train_cmd->add_option("--features", train_args->features_version, "The feature version (default: the newest)");
   train_cmd->add_option("--from", train_args->from, "First training timestamp (inclusive)");
   train_cmd->add_option("--to", train_args->to, "Last training timestamp (inclusive)");
+  train_cmd->add_option("--align-to", train_args->align_to,
+                        "A previous version (a retrain's predecessor): order the new states like its states before "
+                        "mapping and report the label churn against it");
   train_cmd->callback([train_args, &action] { action = [train_args] { return train(*train_args); }; });
 
   auto report_args = std::make_shared<VersionArgs>();

@@ -115,6 +115,12 @@ int show_version(const ShowArgs& args) {
   const auto model = store->find_regime_model(args.version);
   if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + args.version + "' (see 'mre regimes list')");
   const auto rows = store->read_regimes(args.version, parse_date_option(args.from, "--from"), parse_date_option(args.to, "--to"));
+  if (const auto limited = workflows::refits_at_iteration_limit(*model); !limited.empty()) {
+    std::string dates;
+    for (const auto& d : limited) dates += (dates.empty() ? "" : ", ") + d;
+    say(fmt::format("warning: {} walk-forward refit(s) of {} stopped at the EM iteration limit (not converged): {}",
+                    limited.size(), args.version, dates));
+  }
   if (args.format == "json") {
     std::cout << codec::regimes_to_json(*model, rows) << "\n";
     return 0;

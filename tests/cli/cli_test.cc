@@ -345,8 +345,12 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
     const auto rows = nlohmann::json::parse(json.out);
     for (const auto& row : rows) {
       const bool seed = row["treatment"] == "fed_shock" || row["treatment"] == "cpi_surprise" || row["treatment"] == "gdp_surprise";
-      if (seed) EXPECT_EQ(row["diagnostics"]["identified"], false) << row.dump();
-      if (row["treatment"] == "mp_surprise") EXPECT_EQ(row["diagnostics"]["identified"], true) << row.dump();
+      if (seed) {
+        EXPECT_EQ(row["diagnostics"]["identified"], false) << row.dump();
+      }
+      if (row["treatment"] == "mp_surprise") {
+        EXPECT_EQ(row["diagnostics"]["identified"], true) << row.dump();
+      }
       // Learner selection: no nuisance is worse out of fold than the constant baseline.
       const auto& nuisances = row["diagnostics"]["nuisance_learners"];
       for (const auto& c : nuisances["candidates"]) {

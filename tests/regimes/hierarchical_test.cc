@@ -10,6 +10,12 @@
 #include <optional>
 #include <random>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
 #include "mre/narrative/classification_sentence.h"
@@ -18,6 +24,7 @@
 #include "mre/regimes/hierarchical/profiles.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/mapping/hungarian.h"
+#include "support/test_support.h"
 
 namespace mre::regimes::hierarchical {
 namespace {
@@ -202,8 +209,9 @@ TEST(StateMapping, MR_BR_09_DistancesUseOnlyTheIndicatorsEachLabelDefines) {
                                      [](const Target& t) { return t.indicator == "yield_curve_slope_10y2y"; });
     EXPECT_EQ(std::abs(moved.distance(0, r) - after.distance(0, r)) > 1e-9, defines) << r;
   }
-  // Hand value: Score(S0, Bull_Steepener) = sqrt(1^2) = 1 after the move.
-  EXPECT_NEAR(moved.distance(0, 0), 1.0, 1e-12);
+  // Hand value: Score(S0, Bull_Steepener) = sqrt(1^2 / 5) after the move (RMS over its 5
+  // indicators, the other four at their targets).
+  EXPECT_NEAR(moved.distance(0, 0), std::sqrt(1.0 / 5.0), 1e-12);
 }
 
 TEST(StateMapping, MR_IMPL_03_HungarianAssignmentEqualsBruteForceOverAllPermutations) {
@@ -259,22 +267,154 @@ std::vector<double> observation_at(const HierarchicalModel& model, int global_st
 }
 
 TEST(StateMapping, MR_BR_03_ADistressStateFailingTheConditionIsNotMappedToTheRegime) {
-  // The distress state's high-yield z of +1.0 leaves a divergence of 0.5 < 1.5.
+  // The distress state's high-yield z of +1.0 leaves a divergence of 0.5 < 1.5: no state meets
+  // MR-BR-03, so none is assigned Idiosyncratic_Distress; that state takes its nearest other
+  // label (shared with the state assigned it), and the report says why the label is unserved.
   const auto model = exact_model(1.0);
   const auto& m = model.global.mapping;
   const int distress = label_index(global_macro_definition(), kIdiosyncraticDistress);
-  ASSERT_TRUE(m.distress_state.has_value());
-  EXPECT_EQ(m.assigned[static_cast<std::size_t>(*m.distress_state)], distress);  // Hungarian's choice
-  EXPECT_FALSE(m.distress_state_qualifies);
-  EXPECT_EQ(m.serving[static_cast<std::size_t>(*m.distress_state)], m.fallback[static_cast<std::size_t>(*m.distress_state)]);
-  EXPECT_NE(m.fallback[static_cast<std::size_t>(*m.distress_state)], distress);
+  EXPECT_FALSE(m.distress_state.has_value());
+  EXPECT_EQ(std::count(m.assigned.begin(), m.assigned.end(), distress), 0);
+  EXPECT_EQ(m.serving, m.assigned);
+  const auto diagnostics = diagnose(m, global_macro_definition());
+  ASSERT_EQ(diagnostics.unserved.size(), 1u);
+  EXPECT_NE(diagnostics.unserved[0].find("Idiosyncratic_Distress: no state meets MR-BR-03 (closest S5"),
+            std::string::npos)
+      << diagnostics.unserved[0];
   // Served: Idiosyncratic_Distress never gets probability, whatever the observation.
   const Classifier classifier(model);
   FilterState next;
-  const auto x = observation_at(model, *m.distress_state);
+  const auto x = observation_at(model, 5);
   const auto result = classifier.classify(x.data(), nullptr, next);
   EXPECT_EQ(result.global.labels[static_cast<std::size_t>(distress)], 0.0);
-  EXPECT_EQ(result.global.label, m.fallback[static_cast<std::size_t>(*m.distress_state)]);
+  EXPECT_EQ(result.global.label, m.assigned[5]);
+}
+
+// Issue 18: with distances summed over each label's own indicators, the 2-indicator
+// Idiosyncratic_Distress profile won a stressed state (VIX, IG, HY at +3 z) that fails MR-BR-03,
+// and it was served as a non-stress label. RMS distances with MR-BR-03 inside the assignment map
+// it to a stress label, and the report flags no inversion.
+TEST(StateMapping, Issue18_TheShortProfileNoLongerWinsTheStressState) {
+  const auto& def = global_macro_definition();
+  // z-scores per state in MR-DS-01 order: slope, ratio, vix, move, ig, hy, tips, swap, flows, cpi.
+  Matrix z(6, 10);
+  z << 0.8, 0, -0.8, -0.6, -0.7, -0.7, 0, 0, 0, 0,   // calm, steep
+      -0.6, 0, 0, 0.3, 0.2, 0.1, 0, 0, 0, 0,         // flat, MOVE up
+      0.9, 0, 0.4, 0.5, 0, 0, 0.6, 0, 0, 0,          // steep, inflation
+      -0.4, 0, 0.3, 0.2, 0.4, 0.3, 0, 0, 0, 0,       // mild credit widening
+      -0.8, 2.2, 3.0, 2.4, 3.2, 3.6, 0, 0, -1.6, 0,  // the crisis: everything stressed
+      0.2, 0.6, 0, 0, 0.3, 0.2, 0, 0, -0.3, 0;       // muni a little cheap
+  GlobalStatistics stats{Vector::Zero(10), Vector::Ones(10)};
+  const auto mapping = map_states(z, stats, def);
+  const int distress = label_index(def, kIdiosyncraticDistress);
+  const int recession = label_index(def, "Recession_Easing");
+  const int bull_flattener = label_index(def, "Bull_Flattener");
+  // The old rule (Euclidean sums, Hungarian without MR-BR-03) from the same distances:
+  // Score = RMS * sqrt(number of indicators the label defines).
+  Matrix summed = mapping.distance;
+  for (int r = 0; r < 6; ++r) summed.col(r) *= std::sqrt(static_cast<double>(def.profiles[static_cast<std::size_t>(r)].targets.size()));
+  const auto old = mapping::hungarian(summed);
+  ASSERT_EQ(old.column_of_row[4], distress) << "the constructed case no longer shows the old bias";
+  EXPECT_FALSE(distress_condition_holds(z(4, 1), z(4, 8), z(4, 5)));  // so it was served as another label
+  // Now: the crisis state serves a stress label and nothing flags an inversion.
+  const int served = mapping.serving[4];
+  EXPECT_TRUE(served == recession || served == bull_flattener) << def.profiles[static_cast<std::size_t>(served)].label;
+  const auto diagnostics = diagnose(mapping, def);
+  ASSERT_TRUE(diagnostics.stress_state.has_value());
+  EXPECT_EQ(*diagnostics.stress_state, 4);
+  EXPECT_NEAR(diagnostics.stress_score, (3.0 + 2.4 + 3.2 + 3.6) / 4.0, 1e-12);
+  EXPECT_FALSE(diagnostics.stress_inversion);
+  // The old assignment served the crisis state as its next-best non-distress label: an inversion.
+  StateMapping old_mapping = mapping;
+  old_mapping.serving = old.column_of_row;
+  double best = 1e300;
+  for (int r = 0; r < 6; ++r) {
+    if (r != distress && summed(4, r) < best) {
+      best = summed(4, r);
+      old_mapping.serving[4] = r;
+    }
+  }
+  if (old_mapping.serving[4] != recession && old_mapping.serving[4] != bull_flattener) {
+    EXPECT_TRUE(diagnose(old_mapping, def).stress_inversion);
+  }
+}
+
+// MR-BR-03 and the Hungarian optimum together: on random z-score tables (some with states
+// meeting MR-BR-03, some without), the mapping's cost equals the brute-force minimum over all
+// 720 assignments MR-BR-03 allows, and no state failing MR-BR-03 takes Idiosyncratic_Distress.
+// With no qualifying state the brute force lets the distress column stand for "the state's
+// nearest other label" (the documented rule).
+TEST(StateMapping, MR_BR_03_AndTheHungarianOptimumHoldTogether) {
+  const auto& def = global_macro_definition();
+  const int distress = label_index(def, kIdiosyncraticDistress);
+  GlobalStatistics stats{Vector::Zero(10), Vector::Ones(10)};
+  std::mt19937_64 rng(18);
+  std::normal_distribution<double> n01;
+  int with = 0;
+  int without = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    Matrix z(6, 10);
+    for (auto& v : z.reshaped()) v = 1.5 * n01(rng);
+    // Make about half the trials have one or two qualifying states.
+    if (trial % 2 == 0) {
+      for (int s = 0; s < 1 + trial % 4 / 2; ++s) {
+        const int state = static_cast<int>(rng() % 6);
+        z(state, 1) = 1.6 + std::abs(n01(rng));
+        z(state, 8) = -1.6 - std::abs(n01(rng));
+        z(state, 5) = z(state, 1) - 1.6 - std::abs(n01(rng));
+      }
+    }
+    std::vector<bool> ok(6);
+    bool any = false;
+    for (int s = 0; s < 6; ++s) {
+      ok[static_cast<std::size_t>(s)] = distress_condition_holds(z(s, 1), z(s, 8), z(s, 5));
+      any = any || ok[static_cast<std::size_t>(s)];
+    }
+    (any ? with : without) += 1;
+    const auto m = map_states(z, stats, def);
+    std::vector<int> p = {0, 1, 2, 3, 4, 5};
+    double best = std::numeric_limits<double>::infinity();
+    do {
+      double c = 0;
+      bool feasible = true;
+      for (int s = 0; s < 6; ++s) {
+        const int r = p[static_cast<std::size_t>(s)];
+        if (r == distress) {
+          if (any) {
+            feasible = feasible && ok[static_cast<std::size_t>(s)];
+            c += m.distance(s, r);
+          } else {
+            double nearest = std::numeric_limits<double>::infinity();
+            for (int q = 0; q < 6; ++q) {
+              if (q != distress) nearest = std::min(nearest, m.distance(s, q));
+            }
+            c += nearest;
+          }
+        } else {
+          c += m.distance(s, r);
+        }
+      }
+      if (feasible) best = std::min(best, c);
+    } while (std::next_permutation(p.begin(), p.end()));
+    EXPECT_NEAR(m.cost, best, 1e-9) << "trial " << trial;
+    double recomputed = 0;
+    for (int s = 0; s < 6; ++s) {
+      const int r = m.assigned[static_cast<std::size_t>(s)];
+      recomputed += m.distance(s, r);
+      if (r == distress) {
+        EXPECT_TRUE(ok[static_cast<std::size_t>(s)]) << "trial " << trial << " S" << s;
+      }
+    }
+    EXPECT_NEAR(recomputed, m.cost, 1e-12);
+    EXPECT_EQ(m.distress_state.has_value(), any) << "trial " << trial;
+    // Every label but (without a qualifying state) Idiosyncratic_Distress is served.
+    for (int r = 0; r < 6; ++r) {
+      const bool served = std::find(m.serving.begin(), m.serving.end(), r) != m.serving.end();
+      EXPECT_EQ(served, r != distress || any) << "trial " << trial << " label " << r;
+    }
+  }
+  EXPECT_GT(with, 50);     // both branches were exercised
+  EXPECT_GT(without, 50);
 }
 
 TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesNextBestLabel) {
@@ -302,6 +442,84 @@ TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesN
                   fails.global.states[static_cast<std::size_t>(
                       std::find(m.serving.begin(), m.serving.end(), fallback) - m.serving.begin())],
               1e-15);
+}
+
+// Issue 18: an observation with two indicators missing is classified on the other eight by
+// their marginal Gaussian densities. The densities come from scipy.stats.multivariate_normal on
+// the observed sub-vector (Debian python3-scipy, script below); the classifier's first-step state
+// probabilities must equal initial * density, normalised, and hmm::log_emission must equal the
+// log densities, both to 1e-10.
+TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
+  if (std::system("/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3-scipy";
+  auto model = exact_model();
+  // Correlated, state-specific covariances so the marginal is not just dropping diagonal terms.
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> n01;
+  for (int k = 0; k < 6; ++k) {
+    Matrix a(10, 10);
+    for (auto& v : a.reshaped()) v = 0.3 * n01(rng);
+    model.global.params.covariances[static_cast<std::size_t>(k)] = a * a.transpose() + 0.2 * Matrix::Identity(10, 10);
+  }
+  model.global.params.initial = (Vector(6) << 0.1, 0.15, 0.2, 0.25, 0.2, 0.1).finished();
+  const Classifier classifier(model);
+  std::vector<double> x = observation_at(model, 3);
+  for (int d = 0; d < 10; ++d) x[static_cast<std::size_t>(d)] += 0.4 * n01(rng);
+  x[3] = std::nan("");  // move_index
+  x[7] = std::nan("");  // swap_spread_10y
+  FilterState next;
+  const auto result = classifier.classify(x.data(), nullptr, next);
+  EXPECT_EQ(result.global.indicators_used, 8);
+  // The reference: write parameters and observation, let scipy compute the 6 log densities.
+  const auto dir = std::filesystem::temp_directory_path() / ("mre_marginal_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "input.txt");
+    out.precision(17);
+    for (int d = 0; d < 10; ++d) out << x[static_cast<std::size_t>(d)] << (d < 9 ? " " : "\n");
+    for (int k = 0; k < 6; ++k) {
+      for (int d = 0; d < 10; ++d) out << model.global.params.means(k, d) << (d < 9 ? " " : "\n");
+      const auto& c = model.global.params.covariances[static_cast<std::size_t>(k)];
+      for (Eigen::Index i = 0; i < 10; ++i) {
+        for (Eigen::Index j = 0; j < 10; ++j) out << c(i, j) << (j < 9 ? " " : "\n");
+      }
+    }
+  }
+  const std::string script =
+      "import numpy as np\n"
+      "from scipy.stats import multivariate_normal\n"
+      "v = [np.array(l.split(), dtype=float) for l in open(r'" + (dir / "input.txt").string() + "')]\n"
+      "x = v[0]; o = ~np.isnan(x)\n"
+      "for k in range(6):\n"
+      "    b = 1 + 11 * k; mu = v[b]; c = np.array(v[b + 1:b + 11])\n"
+      "    print(repr(multivariate_normal(mu[o], c[np.ix_(o, o)]).logpdf(x[o])))\n";
+  testing::write_file(dir / "reference.py", script);
+  const auto ran = testing::run_shell("/usr/bin/python3 " + (dir / "reference.py").string());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  std::istringstream lines(ran.out);
+  std::vector<double> log_density(6);
+  for (auto& v : log_density) lines >> v;
+  ASSERT_TRUE(lines) << ran.out;
+  // hmm::log_emission marginalises the same way.
+  RowVector row(10);
+  for (int d = 0; d < 10; ++d) row(d) = x[static_cast<std::size_t>(d)];
+  const Matrix emission = hmm::log_emission(model.global.params, row);
+  double shift = *std::max_element(log_density.begin(), log_density.end());
+  double total = 0;
+  std::vector<double> expected(6);
+  for (int k = 0; k < 6; ++k) {
+    // Tolerance 1e-10: the same formula in two libraries; rounding in the Cholesky of an 8 x 8
+    // matrix and the log-determinant is ~1e-14 relative.
+    EXPECT_NEAR(emission(0, k), log_density[static_cast<std::size_t>(k)], 1e-10) << k;
+    expected[static_cast<std::size_t>(k)] = model.global.params.initial(k) * std::exp(log_density[static_cast<std::size_t>(k)] - shift);
+    total += expected[static_cast<std::size_t>(k)];
+  }
+  for (int k = 0; k < 6; ++k) {
+    EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], expected[static_cast<std::size_t>(k)] / total, 1e-10) << k;
+  }
+  // A complete row still takes the fast path with all ten indicators.
+  const auto complete = observation_at(model, 3);
+  EXPECT_EQ(classifier.classify(complete.data(), nullptr, next).global.indicators_used, 10);
 }
 
 TEST(Classifier, MR_IMPL_05_EachStepIsTheHmmForwardStepFromTheCarriedState) {

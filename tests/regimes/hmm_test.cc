@@ -6,6 +6,8 @@
 #include <Eigen/Cholesky>
 #include <sstream>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -253,6 +255,54 @@ TEST(GaussianHmm, DerivedQuantities) {
   EXPECT_NEAR((truth.transition.transpose() * pi - pi).cwiseAbs().maxCoeff(), 0.0, 1e-12);
   // Parameters: 2 + 6 + 6 + 3 * 3 = 23 for 3 states, 2 features, full covariance.
   EXPECT_EQ(truth.n_free_parameters(), 23);
+}
+
+// Issue 18: n_init starts (k-means++ and random, alternating), run on several threads, give the
+// same fit bit for bit whatever the thread count; the best start's likelihood is kept and the
+// spread of all starts is reported; start 0 is the single-start fit of the same seed.
+TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads) {
+  const auto sim = simulate(three_state_truth(), 600, 5);
+  GaussianHmmConfig config{.n_states = 4, .n_iter = 200, .n_init = 6, .seed = 9};
+  config.threads = 1;
+  const auto one = hmm::fit(sim.data, config);
+  config.threads = 3;
+  const auto three = hmm::fit(sim.data, config);
+  ASSERT_EQ(one.start_log_likelihoods.size(), 6u);
+  ASSERT_EQ(three.start_log_likelihoods.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(one.start_log_likelihoods[i]),
+              std::bit_cast<std::uint64_t>(three.start_log_likelihoods[i]));
+  }
+  EXPECT_EQ(one.best_init, three.best_init);
+  EXPECT_EQ(one.params.means, three.params.means);
+  EXPECT_EQ(one.params.transition, three.params.transition);
+  // The kept fit is the best start's.
+  const double best = *std::max_element(one.start_log_likelihoods.begin(), one.start_log_likelihoods.end());
+  EXPECT_EQ(one.log_likelihood, best);
+  EXPECT_EQ(one.start_log_likelihoods[static_cast<std::size_t>(one.best_init)], best);
+  EXPECT_GE(one.starts_at_best, 1);
+  // Start 0 is the single-start fit of the same seed.
+  config.n_init = 1;
+  EXPECT_EQ(hmm::fit(sim.data, config).log_likelihood, one.start_log_likelihoods[0]);
+  // Seeds 9 and 10 share no start beyond chance (with seed + start they shared five of six).
+  config.n_init = 6;
+  config.seed = 10;
+  const auto other = hmm::fit(sim.data, config);
+  int shared = 0;
+  for (std::size_t i = 1; i < 6; ++i) {
+    for (std::size_t j = 0; j < 6; ++j) shared += one.start_log_likelihoods[i] == other.start_log_likelihoods[j];
+  }
+  EXPECT_LE(shared, 2);  // an equal likelihood can only come from reaching the same optimum
+  // A random start (odd) differs from a k-means++ start: the starts are not all the same.
+  EXPECT_NE(one.start_log_likelihoods[0], one.start_log_likelihoods[1]);
+  config.n_init = 0;
+  try {
+    hmm::fit(sim.data, config);
+    ADD_FAILURE() << "n_init 0 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("n_init"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {

@@ -10,6 +10,7 @@
 
 #include "mre/core/error.h"
 #include "mre/regimes/rules/rules.h"
+#include "mre/regimes/standardize.h"
 
 namespace mre::regimes {
 namespace {
@@ -80,13 +81,102 @@ TEST(WalkForward, NoLookAheadAppendingRowsLeavesEarlierProbabilitiesBitForBitUnc
   }
 }
 
-TEST(WalkForward, AFeatureThatStartsLateDelaysTheFirstFit) {
+// Issue 18: the walk-forward starts once min_train_rows exist; a feature that starts late is
+// marginalised (the same mean and variance in every state, no covariance) until a refit has
+// min_column_observations of its values, and then joins.
+TEST(WalkForward, AFeatureThatStartsLateIsMarginalisedUntilItHasData) {
   auto d = simulated(1500);
   for (Eigen::Index t = 0; t < 600; ++t) d.values(t, 1) = std::nan("");
   const auto wf = walk_forward_hmm(d.dates, d.values, kConfig, kSchedule);
-  EXPECT_EQ(wf.refits.front().rows, 700u);  // 600 missing rows + 100 required observations
-  for (Eigen::Index t = 0; t < d.values.rows(); ++t) d.values(t, 1) = std::nan("");
+  EXPECT_EQ(wf.refits.front().rows, 300u);  // no longer waits for the late column
+  EXPECT_EQ(wf.refits.front().active_columns, std::vector<int>{0});
+  const auto& p = wf.refits.front().fit.params;
+  EXPECT_EQ(p.means(0, 1), p.means(1, 1));
+  EXPECT_EQ(p.covariances[0](1, 1), p.covariances[1](1, 1));
+  EXPECT_EQ(p.covariances[0](0, 1), 0.0);
+  // The late column joins at the first refit with 100 of its values (from row 700 on).
+  bool joined = false;
+  for (const auto& r : wf.refits) {
+    EXPECT_EQ(r.active_columns.size() == 2, r.rows >= 700u) << r.date.iso();
+    joined = joined || r.active_columns.size() == 2;
+  }
+  EXPECT_TRUE(joined);
+  for (Eigen::Index t = 300; t < 1500; ++t) EXPECT_NEAR(wf.filtered.row(t).sum(), 1.0, 1e-12);
+  // Still look-ahead-free with the column joining: cut before and after it joins.
+  for (int cut : {650, 1100}) {
+    const std::vector<Date> dates(d.dates.begin(), d.dates.begin() + cut);
+    const auto part = walk_forward_hmm(dates, d.values.topRows(cut), kConfig, kSchedule);
+    for (Eigen::Index t = 0; t < cut; ++t) {
+      for (Eigen::Index k = 0; k < 2; ++k) {
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)), std::bit_cast<std::uint64_t>(wf.filtered(t, k)))
+            << "row " << t << " with data to row " << cut;
+      }
+    }
+  }
+  for (Eigen::Index t = 0; t < d.values.rows(); ++t) d.values(t, 0) = d.values(t, 1) = std::nan("");
   EXPECT_THROW(walk_forward_hmm(d.dates, d.values, kConfig, kSchedule), Error);
+}
+
+// Expanding z-scores by hand: each value against the mean and sample sd of its column up to and
+// including its row; NaN before min_observations values; appending rows changes no earlier value.
+TEST(Standardize, Issue18_ExpandingZScoresUseOnlyEarlierRows) {
+  Matrix x(5, 2);
+  x << 1, 10,
+       3, std::nan(""),
+       5, 14,
+       std::nan(""), 18,
+       9, 10;
+  const Matrix z = expanding_zscore(x, 2);
+  EXPECT_TRUE(std::isnan(z(0, 0)));
+  // Rows 0..1 of column 0: mean 2, sd sqrt(2): (3 - 2) / sqrt(2).
+  EXPECT_NEAR(z(1, 0), 1.0 / std::sqrt(2.0), 1e-15);
+  // Rows 0..2: mean 3, sd 2: (5 - 3) / 2 = 1.
+  EXPECT_NEAR(z(2, 0), 1.0, 1e-15);
+  EXPECT_TRUE(std::isnan(z(3, 0)));
+  // Values 1, 3, 5, 9: mean 4.5, sd sqrt(((3.5)^2 + 1.5^2 + 0.5^2 + 4.5^2) / 3) = sqrt(35/3).
+  EXPECT_NEAR(z(4, 0), 4.5 / std::sqrt(35.0 / 3.0), 1e-14);
+  EXPECT_TRUE(std::isnan(z(1, 1)));
+  EXPECT_NEAR(z(2, 1), (14.0 - 12.0) / std::sqrt(8.0), 1e-15);  // 10, 14
+  const Matrix head = expanding_zscore(x.topRows(3), 2);
+  for (Eigen::Index t = 0; t < 3; ++t) {
+    for (Eigen::Index d = 0; d < 2; ++d) {
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(head(t, d)), std::bit_cast<std::uint64_t>(z(t, d)));
+    }
+  }
+  try {
+    expanding_zscore(x, 6);
+    ADD_FAILURE() << "a window longer than the data was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("longer than the data (5 rows)"), std::string::npos) << e.what();
+  }
+}
+
+// A retrained model's states are put in the previous model's order: permuting a model's states
+// and aligning it back recovers the original order exactly (Hungarian on the scaled distance
+// between means), including near-duplicate means that a greedy match could swap.
+TEST(WalkForward, Issue18_AlignStatesUndoesAPermutation) {
+  hmm::GaussianHmmParams p;
+  p.covariance = hmm::CovarianceType::kFull;
+  p.initial = (Vector(4) << 0.1, 0.2, 0.3, 0.4).finished();
+  p.transition = Matrix::Constant(4, 4, 0.1);
+  p.transition.diagonal().setConstant(0.7);
+  p.means = (Matrix(4, 2) << 0.0, 0.0, 1.0, 0.0, 1.2, 0.1, 5.0, 5.0).finished();
+  p.covariances.assign(4, Matrix::Identity(2, 2));
+  const std::vector<int> shuffle = {2, 0, 3, 1};
+  auto moved = permute_states(p, shuffle);
+  moved.means.array() += 0.04;  // a retrain moves every mean a little
+  const Vector scale = (Vector(2) << 1.0, 2.0).finished();
+  const auto order = align_states(p, moved, scale);
+  const auto back = permute_states(moved, order);
+  EXPECT_LT((back.means.array() - 0.04 - p.means.array()).abs().maxCoeff(), 1e-12);
+  EXPECT_EQ(back.initial, p.initial);
+  try {
+    align_states(p, moved, Vector::Zero(2));
+    ADD_FAILURE() << "a zero scale was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("scale"), std::string::npos);
+  }
 }
 
 TEST(Rules, ScoresAreTheMeanOfSmoothStepsByHand) {

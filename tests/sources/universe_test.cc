@@ -204,6 +204,31 @@ TEST(LoadUniverse, RejectsANegativeLag) {
   expect_invalid("negative_lag.yml", 9, {"(EARLY)", "'publication_lag_days'", "got '-3'"});
 }
 
+// Issue 18: the one staleness rule, by hand. A monthly series with a 14-day lag and a 3-day
+// grace may be 31 + 14 + 3 = 48 days old; 49 is stale. A daily series with no lag: 4 days
+// (Friday to Tuesday) is fine, 5 is stale. An ended series is never stale.
+TEST(Staleness, Issue18_FrequencyPlusLagPlusGraceByHand) {
+  SeriesSpec monthly;
+  monthly.frequency = SeriesFrequency::kMonthly;
+  monthly.publication_lag_days = 14;
+  EXPECT_EQ(staleness_allowance_days(monthly), 48);
+  const Date last = *Date::parse("2026-01-01");
+  EXPECT_FALSE(is_stale(monthly, last, last + 48));
+  EXPECT_TRUE(is_stale(monthly, last, last + 49));
+  SeriesSpec daily;
+  daily.frequency = SeriesFrequency::kDaily;
+  const Date friday = *Date::parse("2026-08-21");
+  EXPECT_FALSE(is_stale(daily, friday, friday + 4));
+  EXPECT_TRUE(is_stale(daily, friday, friday + 5));
+  daily.stale_grace_days = 10;
+  EXPECT_FALSE(is_stale(daily, friday, friday + 11));
+  daily.ended = friday;
+  EXPECT_FALSE(is_stale(daily, friday, friday + 4000));
+  // The bundled universe loads with the defaults (no series sets the optional keys yet).
+  const Universe universe = load_universe(testing::universe_path());
+  for (const auto& s : universe.series) EXPECT_GE(staleness_allowance_days(s), 1 + s.publication_lag_days) << s.ticker;
+}
+
 TEST(LoadUniverse, RejectsADuplicateTicker) {
   // The second entry, starting on line 12, repeats the first one's ticker.
   expect_invalid("duplicate_ticker.yml", 12, {"series[1] (TWICE)", "duplicate ticker 'TWICE'"});

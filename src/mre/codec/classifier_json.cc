@@ -204,7 +204,11 @@ ObservationJson observation_from_json(const std::string& text, const std::string
   for (const auto& name : indicators) {
     if (!values.contains(name)) throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
     const auto& v = values[name];
-    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number");
+    if (v.is_null()) {  // an explicitly missing indicator: marginalised by the classifier (issue 18)
+      obs.values.push_back(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number or null");
     const double x = v.get<double>();
     if (!std::isfinite(x)) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
     obs.values.push_back(x);
@@ -301,7 +305,11 @@ std::string classification_to_json(std::string_view timestamp, const hier::Hiera
   out += ", \"volatility_classification\": {\"volatility_regime\": ";
   append_json_string(out, result.volatility_regime);
   out += ", \"volatility_index_name\": \"VIX\", \"volatility_index_value\": ";
-  append_number(out, result.vix);
+  if (std::isnan(result.vix)) {
+    out += "null";
+  } else {
+    append_number(out, result.vix);
+  }
   out += '}';
   if (!explanation.empty()) {
     out += ", \"explanation\": ";

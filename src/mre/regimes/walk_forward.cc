@@ -45,6 +45,71 @@ std::vector<int> match_to(const hmm::GaussianHmmParams& reference, const hmm::Ga
 
 }  // namespace
 
+std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
+                              const Vector& scale) {
+  check_arg(reference.n_states() == fitted.n_states() && reference.n_features() == fitted.n_features(), "fitted",
+            "must have the reference's number of states and features");
+  check_arg(scale.size() == reference.n_features() && (scale.array() > 0).all(), "scale",
+            "must hold one positive value per feature");
+  return match_to(reference, fitted, scale);
+}
+
+namespace {
+
+hmm::GaussianHmmParams restrict_to(const hmm::GaussianHmmParams& p, const std::vector<int>& columns) {
+  hmm::GaussianHmmParams out = p;
+  const auto n = static_cast<Eigen::Index>(columns.size());
+  out.means.resize(p.means.rows(), n);
+  for (Eigen::Index j = 0; j < n; ++j) out.means.col(j) = p.means.col(columns[static_cast<std::size_t>(j)]);
+  for (std::size_t k = 0; k < p.covariances.size(); ++k) {
+    Matrix c(n, n);
+    for (Eigen::Index a = 0; a < n; ++a) {
+      for (Eigen::Index b = 0; b < n; ++b) c(a, b) = p.covariances[k](columns[static_cast<std::size_t>(a)], columns[static_cast<std::size_t>(b)]);
+    }
+    out.covariances[k] = c;
+  }
+  return out;
+}
+
+// The fitted sub-model placed in all D columns; an inactive column gets the same mean (its
+// training mean, or 0 without values) and variance (its training variance, or 1) in every state
+// and no covariance, so its density factor is the same under every state and cancels.
+hmm::GaussianHmmParams embed(const hmm::GaussianHmmParams& sub, const std::vector<int>& columns, const Matrix& train) {
+  const Eigen::Index D = train.cols();
+  const int K = sub.n_states();
+  hmm::GaussianHmmParams out = sub;
+  out.means = Matrix::Zero(K, D);
+  out.covariances.assign(static_cast<std::size_t>(K), Matrix::Zero(D, D));
+  for (Eigen::Index d = 0; d < D; ++d) {
+    double n = 0, sum = 0, sum2 = 0;
+    for (Eigen::Index t = 0; t < train.rows(); ++t) {
+      const double v = train(t, d);
+      if (std::isnan(v)) continue;
+      n += 1;
+      sum += v;
+      sum2 += v * v;
+    }
+    const double mean = n > 0 ? sum / n : 0.0;
+    const double var = n > 1 ? (sum2 - sum * sum / n) / (n - 1) : 1.0;
+    for (int k = 0; k < K; ++k) {
+      out.means(k, d) = mean;
+      out.covariances[static_cast<std::size_t>(k)](d, d) = var > 0 ? var : 1.0;
+    }
+  }
+  for (std::size_t a = 0; a < columns.size(); ++a) {
+    for (int k = 0; k < K; ++k) {
+      out.means(k, columns[a]) = sub.means(k, static_cast<Eigen::Index>(a));
+      for (std::size_t b = 0; b < columns.size(); ++b) {
+        out.covariances[static_cast<std::size_t>(k)](columns[a], columns[b]) =
+            sub.covariances[static_cast<std::size_t>(k)](static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
                                    const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule) {
   const auto T = static_cast<std::size_t>(data.rows());
@@ -52,28 +117,37 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
   check_arg(schedule.refit_every_months >= 1, "refit_every_months", "must be >= 1");
   check_arg(schedule.min_train_rows >= 2 && static_cast<std::size_t>(schedule.min_train_rows) < T, "min_train_rows",
             "must be at least 2 and fewer than the rows of data");
-  // Refit points: the first after min_train_rows, then the first date on or after the previous
-  // refit date plus N months. Determined by dates up to the point only.
   check_arg(schedule.min_column_observations >= 2, "min_column_observations", "must be >= 2");
-  std::size_t first = static_cast<std::size_t>(schedule.min_train_rows);
+  // The row by which each column has min_column_observations values (T if never).
+  const auto needed = static_cast<std::size_t>(schedule.min_column_observations);
+  std::vector<std::size_t> ready(static_cast<std::size_t>(data.cols()), T);
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     std::size_t seen = 0;
-    std::size_t t = 0;
-    for (; t < T && seen < static_cast<std::size_t>(schedule.min_column_observations); ++t) {
+    for (std::size_t t = 0; t < T; ++t) {
       seen += std::isnan(data(static_cast<Eigen::Index>(t), d)) ? 0 : 1;
+      if (seen == needed) {
+        ready[static_cast<std::size_t>(d)] = t + 1;  // rows [0, t] hold them: usable from row t + 1
+        break;
+      }
     }
-    if (seen < static_cast<std::size_t>(schedule.min_column_observations) || t >= T) {
-      throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + " never has " +
-                                             std::to_string(schedule.min_column_observations) +
-                                             " values before the end of the data: no walk-forward fit is possible");
-    }
-    first = std::max(first, t);
   }
-  std::vector<std::size_t> points{first};
+  const std::size_t earliest = *std::min_element(ready.begin(), ready.end());
+  if (earliest >= T) {
+    throw Error(ErrorCode::kDataError, "no column has " + std::to_string(schedule.min_column_observations) +
+                                           " values before the end of the data: no walk-forward fit is possible");
+  }
+  // Refit points: once min_train_rows rows exist and some column is ready, then the first date
+  // on or after the previous refit date plus N months. Determined by dates up to the point only.
+  std::vector<std::size_t> points{std::max(static_cast<std::size_t>(schedule.min_train_rows), earliest)};
+  if (points.front() >= T) {
+    throw Error(ErrorCode::kDataError, "the data end before the first walk-forward fit (" +
+                                           std::to_string(points.front()) + " rows needed)");
+  }
   for (std::size_t t = points.front() + 1; t < T; ++t) {
     if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months)) points.push_back(t);
   }
-  // Spread of each feature on the first training window, for matching means across refits.
+  // Spread of each feature on the rows before the first refit (1 without two values), for
+  // matching means across refits.
   Vector spread(data.cols());
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     double sum = 0, sum2 = 0, n = 0;
@@ -94,30 +168,45 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
     const std::size_t start = points[j];
     const std::size_t end = j + 1 < points.size() ? points[j + 1] : T;
     const Matrix train = data.topRows(static_cast<Eigen::Index>(start));
+    std::vector<int> active;
+    for (Eigen::Index d = 0; d < data.cols(); ++d) {
+      if (ready[static_cast<std::size_t>(d)] <= start) active.push_back(static_cast<int>(d));
+    }
+    Matrix sub(train.rows(), static_cast<Eigen::Index>(active.size()));
+    for (std::size_t a = 0; a < active.size(); ++a) sub.col(static_cast<Eigen::Index>(a)) = train.col(active[a]);
     hmm::GaussianHmmFit fit;
     try {
-    if (out.refits.empty()) {
-      fit = hmm::fit(train, config);
-      // Order the first fit's states by their mean of the first feature, so labels do not
-      // depend on the initialisation's arbitrary order.
-      std::vector<int> order(static_cast<std::size_t>(K));
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](int a, int b) { return fit.params.means(a, 0) < fit.params.means(b, 0); });
-      fit.params = permute_states(fit.params, order);
-    } else {
-      const auto& previous = out.refits.back().fit.params;
-      fit = hmm::fit_from(train, previous, config);
-      fit.params = permute_states(fit.params, match_to(previous, fit.params, spread));
-    }
-    // Filter from the first row under this fit's parameters; keep rows [start, end).
-    const Matrix window = data.topRows(static_cast<Eigen::Index>(end));
-    const auto filtered = hmm::forward_filter(hmm::log_emission(fit.params, window), fit.params.transition,
-                                              fit.params.initial)
-                              .filtered;
-    out.filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start)) =
-        filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start));
-    out.refits.push_back({dates[start], start, std::move(fit)});
+      if (out.refits.empty()) {
+        fit = hmm::fit(sub, config);
+        // Order the first fit's states by their mean of the first active feature, so labels do
+        // not depend on the initialisation's arbitrary order.
+        std::vector<int> order(static_cast<std::size_t>(K));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return fit.params.means(a, 0) < fit.params.means(b, 0); });
+        fit.params = embed(permute_states(fit.params, order), active, train);
+      } else {
+        const auto& last = out.refits.back();
+        const auto& previous = last.fit.params;
+        if (last.active_columns == active) {
+          fit = hmm::fit_from(sub, restrict_to(previous, active), config);
+        } else {
+          fit = hmm::fit(sub, config);  // a column joined: a fresh multi-start fit
+        }
+        fit.params = embed(fit.params, active, train);
+        // Align on the columns both fits use (others weigh nothing).
+        Vector scale = Vector::Constant(data.cols(), 1e150);
+        for (const int d : last.active_columns) scale(d) = spread(d);
+        fit.params = permute_states(fit.params, match_to(previous, fit.params, scale));
+      }
+      // Filter from the first row under this fit's parameters; keep rows [start, end).
+      const Matrix window = data.topRows(static_cast<Eigen::Index>(end));
+      const auto filtered = hmm::forward_filter(hmm::log_emission(fit.params, window), fit.params.transition,
+                                                fit.params.initial)
+                                .filtered;
+      out.filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start)) =
+          filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start));
+      out.refits.push_back({dates[start], start, std::move(fit), active});
     } catch (const Error& e) {
       throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" + std::to_string(start) +
                                 " rows): " + e.what());

@@ -168,6 +168,18 @@ Universe load_universe(const std::filesystem::path& path) {
     }
     spec.unit = field("unit");
     spec.description = field("description");
+    if (const YAML::Node g = item["stale_grace_days"]) {
+      const std::string grace = g.IsScalar() ? g.Scalar() : std::string();
+      try {
+        std::size_t used = 0;
+        spec.stale_grace_days = std::stoi(grace, &used);
+        if (used != grace.size() || spec.stale_grace_days < 0) throw std::invalid_argument(grace);
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::kInvalidArgument, where(path, g) + ": " + label +
+                                                     ": 'stale_grace_days' must be a whole number >= 0 (got '" +
+                                                     grace + "')");
+      }
+    }
     if (spec.available) {
       spec.file = (universe.snapshot_dir / field("file")).lexically_normal();
       if (!std::filesystem::exists(spec.file)) {
@@ -186,6 +198,23 @@ std::filesystem::path default_universe_path() {
   const std::filesystem::path local = "config/universe.yml";
   if (std::filesystem::exists(local)) return local;
   return std::filesystem::path(MRE_SOURCE_DIR) / "config" / "universe.yml";
+}
+
+int staleness_allowance_days(const SeriesSpec& spec) {
+  int period = 1;
+  switch (spec.frequency) {
+    case SeriesFrequency::kDaily: period = 1; break;
+    case SeriesFrequency::kWeekly: period = 7; break;
+    case SeriesFrequency::kMonthly: period = 31; break;
+    case SeriesFrequency::kQuarterly: period = 92; break;
+    case SeriesFrequency::kAnnual: period = 366; break;
+  }
+  return period + spec.publication_lag_days + spec.stale_grace_days;
+}
+
+bool is_stale(const SeriesSpec& spec, Date last_observation, Date as_of) {
+  if (spec.ended) return false;
+  return as_of.days_since_epoch() - last_observation.days_since_epoch() > staleness_allowance_days(spec);
 }
 
 }  // namespace mre::sources

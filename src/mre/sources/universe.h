@@ -33,9 +33,19 @@ struct SeriesSpec {
   std::string unit;
   std::string description;
   // The date the series ended (a research data set's last update): past it the series is
-  // complete, not stale, and no freshness check should flag it.
+  // complete, not stale, and no freshness check should flag it (the staleness rule below).
   std::optional<Date> ended{};
+  // Staleness (issue 18; the rule below): extra calendar days allowed before the series counts
+  // as stale (optional `stale_grace_days`, default 3: a weekend plus a holiday).
+  int stale_grace_days = 3;
 };
+
+// The one staleness rule (the dashboard, the classifier's coverage report, `mre monitor`): a
+// series is stale on `as_of` when its last observation is older than one period of its
+// frequency (1, 7, 31, 92 or 366 days) plus its publication lag plus its grace, in calendar
+// days; an ended series is never stale.
+int staleness_allowance_days(const SeriesSpec& spec);
+bool is_stale(const SeriesSpec& spec, Date last_observation, Date as_of);
 
 struct Universe {
   std::filesystem::path path;          // the config file it was read from

@@ -21,6 +21,7 @@
 #include "mre/core/format.h"
 #include "mre/narrative/classification_sentence.h"
 #include "mre/regimes/hmm/forward_backward.h"
+#include "mre/regimes/walk_forward.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
@@ -45,6 +46,7 @@ std::string canonical(const ClassifierSpec& s) {
       << "\ncovariance=" << hmm::covariance_name(s.hmm.covariance) << "\nn_iter=" << s.hmm.n_iter
       << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
       << "\nmin_covar=" << s.hmm.min_covar << "\nretrain_every_months=" << s.retrain_every_months
+      << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";
   return out.str();
 }
@@ -169,7 +171,8 @@ struct FittedComponent {
   Vector filtered_last;
 };
 
-FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec) {
+FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec,
+                              const hier::Component* previous) {
   const auto& names = hier::mr_ds_01_indicators();
   Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
   for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
@@ -185,8 +188,18 @@ FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& de
   } catch (const Error& e) {
     throw Error(e.code(), definition.name + " HMM: " + e.what());
   }
-  out.component.params = out.fit.params;
   out.component.stats = hier::global_statistics(data);
+  if (previous) {
+    // Issue 18: the new states in the previous model's order (Hungarian on the distance between
+    // state means in units of this training data's standard deviations) before the mapping.
+    Vector scale = out.component.stats.std;
+    for (Eigen::Index d = 0; d < scale.size(); ++d) {
+      if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
+    }
+    out.fit.params =
+        regimes::permute_states(out.fit.params, regimes::align_states(previous->params, out.fit.params, scale));
+  }
+  out.component.params = out.fit.params;
   out.component.mapping = hier::map_states(out.fit.params.means, out.component.stats, definition);
   const auto filter = hmm::forward_filter(hmm::log_emission(out.fit.params, data), out.fit.params.transition,
                                           out.fit.params.initial);
@@ -227,6 +240,7 @@ ClassifierSpec spec_from_record(const store::ClassifierModel& record) {
     const std::string value = line.substr(eq + 1);
     if (key == "instrument_types") spec.instrument_types = store::split_names(value);
     if (key == "retrain_every_months") spec.retrain_every_months = std::stoi(value);
+    if (key == "min_indicators") spec.min_indicators = std::stoi(value);
   }
   return spec;
 }
@@ -261,11 +275,33 @@ void append_csv_field(std::string& out, std::string_view field) {
   out += '"';
 }
 
+// Refuses an observation with fewer present indicators than the spec's minimum, naming them.
+void check_coverage(const double* values, int min_indicators, const std::string& where) {
+  const auto& names = hier::mr_ds_01_indicators();
+  int present = 0;
+  std::string missing;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (std::isnan(values[i])) {
+      missing += (missing.empty() ? "" : ", ") + names[i];
+    } else {
+      ++present;
+    }
+  }
+  if (present < min_indicators) {
+    throw Error(ErrorCode::kDataError, where + std::to_string(present) + " of " + std::to_string(names.size()) +
+                                           " indicators present (missing: " + missing + "); the classifier needs at "
+                                           "least " + std::to_string(min_indicators) +
+                                           " (min_indicators in the spec) to classify an observation");
+  }
+}
+
 }  // namespace
 
 ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
-  only_keys(path, root, {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types"}, "");
+  only_keys(path, root,
+            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators"},
+            "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
   spec.name = root["name"].Scalar();
@@ -275,6 +311,13 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   if (root["retrain_every_months"]) {
     spec.retrain_every_months = scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
     if (spec.retrain_every_months < 1) fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
+  }
+  if (root["min_indicators"]) {
+    spec.min_indicators = scalar<int>(path, root["min_indicators"], "min_indicators");
+    const int n = static_cast<int>(hier::mr_ds_01_indicators().size());
+    if (spec.min_indicators < 1 || spec.min_indicators > n) {
+      fail(path, root["min_indicators"], "'min_indicators' must be between 1 and " + std::to_string(n));
+    }
   }
   if (root["instrument_types"]) {
     spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
@@ -321,9 +364,13 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
     throw Error(ErrorCode::kInvalidArgument, "classifier version '" + version +
                                                  "' already exists; versions are never overwritten (choose a new tag)");
   }
+  std::optional<hier::HierarchicalModel> previous;
+  if (!options.align_to.empty()) previous = load_model(store, options.align_to, nullptr);
   // Each model is fitted on its own indicators only (MR-BR-05, MR-NFR-01).
-  FittedComponent global = fit_component(data.values, hier::global_macro_definition(), spec);
-  FittedComponent muni = fit_component(data.values, hier::muni_definition(), spec);
+  FittedComponent global = fit_component(data.values, hier::global_macro_definition(), spec,
+                                         previous ? &previous->global : nullptr);
+  FittedComponent muni = fit_component(data.values, hier::muni_definition(), spec,
+                                       previous ? &previous->muni : nullptr);
   TrainReport report;
   report.model.global = global.component;
   report.model.muni = muni.component;
@@ -332,12 +379,44 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   report.global_converged = global.fit.converged;
   report.muni_iterations = muni.fit.iterations;
   report.muni_converged = muni.fit.converged;
+  report.global_start_log_likelihoods = global.fit.start_log_likelihoods;
+  report.global_starts_at_best = global.fit.starts_at_best;
+  report.muni_start_log_likelihoods = muni.fit.start_log_likelihoods;
+  report.muni_starts_at_best = muni.fit.starts_at_best;
   const hier::FilterState carried{global.filtered_last, muni.filtered_last};
   const hier::Classifier classifier(report.model);
   const Eigen::Index last = data.values.rows() - 1;
   std::vector<double> row(static_cast<std::size_t>(data.values.cols()));
   for (Eigen::Index d = 0; d < data.values.cols(); ++d) row[static_cast<std::size_t>(d)] = data.values(last, d);
   report.latest = classifier.labels_of(carried, row.data());
+  if (previous) {
+    // Label churn (issue 18): over the training rows, the share whose global label under the new
+    // model differs from the previous model's, each filtering the same data from its initial
+    // distribution; rows below min_indicators are skipped by both.
+    const hier::Classifier old_classifier(*previous);
+    hier::FilterState old_state;
+    hier::FilterState new_state;
+    bool started = false;
+    std::size_t compared = 0;
+    std::size_t changed = 0;
+    std::vector<double> values(static_cast<std::size_t>(data.values.cols()));
+    for (Eigen::Index t = 0; t < data.values.rows(); ++t) {
+      int present = 0;
+      for (Eigen::Index d = 0; d < data.values.cols(); ++d) {
+        values[static_cast<std::size_t>(d)] = data.values(t, d);
+        present += std::isnan(data.values(t, d)) ? 0 : 1;
+      }
+      if (present < spec.min_indicators) continue;
+      const auto a = old_classifier.classify(values.data(), started ? &old_state : nullptr, old_state);
+      const auto b = classifier.classify(values.data(), started ? &new_state : nullptr, new_state);
+      started = true;
+      ++compared;
+      changed += a.global.label != b.global.label ? 1 : 0;
+    }
+    report.aligned_to = options.align_to;
+    report.label_churn = compared ? static_cast<double>(changed) / static_cast<double>(compared) : 0.0;
+    report.churn_rows = compared;
+  }
 
   auto& record = report.record;
   record.version = version;
@@ -405,7 +484,8 @@ std::string mapping_report(const store::Store& store, const std::string& version
       for (int s = 0; s < K; ++s) out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
       out << "\n";
     }
-    out << "distance to each label's target profile (over the indicators the label defines):\n" << pad("state", 8);
+    out << "distance to each label's target profile (root mean square over the indicators the label defines):\n"
+        << pad("state", 8);
     for (const auto& p : def.profiles) out << pad(p.label, 24);
     out << "\n";
     for (int s = 0; s < K; ++s) {
@@ -417,7 +497,8 @@ std::string mapping_report(const store::Store& store, const std::string& version
       }
       out << "\n";
     }
-    out << "assignment (Hungarian method, minimum total distance " << fixed(m.cost, 4) << "):\n";
+    out << "assignment (Hungarian method over the assignments MR-BR-03 allows, minimum total distance "
+        << fixed(m.cost, 4) << "):\n";
     for (int s = 0; s < K; ++s) {
       const int a = m.assigned[static_cast<std::size_t>(s)];
       const int serve = m.serving[static_cast<std::size_t>(s)];
@@ -436,6 +517,16 @@ std::string mapping_report(const store::Store& store, const std::string& version
                                            "next-best label")
           << "\n";
     }
+    const auto diagnostics = hier::diagnose(m, def, model.condition);
+    if (diagnostics.stress_state) {
+      const int s = *diagnostics.stress_state;
+      out << "most stressed state: S" << s << " (mean z of VIX, MOVE, IG and HY " << fixed(diagnostics.stress_score, 2)
+          << ") serves " << def.profiles[static_cast<std::size_t>(m.serving[static_cast<std::size_t>(s)])].label
+          << (diagnostics.stress_inversion ? ": STRESS INVERSION (neither Recession_Easing nor Bull_Flattener)"
+                                           : "")
+          << "\n";
+    }
+    for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
   }
   const auto approvals = store.list_approvals(version);
   out << "\nsign-offs (MR-BR-10):";
@@ -560,6 +651,7 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
       }
     }
   }
+  check_coverage(observation.values.data(), spec.min_indicators, observation.timestamp + ": ");
   const hier::Classifier classifier(model);
   const hier::FilterState previous = codec::filter_state_from_json(from->state_json, "classifier state");
   hier::FilterState next;
@@ -595,6 +687,14 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
     if (peek.next(row) && ts < row.fields.size()) first_key = timestamp_key(row.fields[ts]);
   }
   const bool from_carried = first_key && *first_key > newest.key;
+  const auto trained_to = timestamp_key(record.trained_to);
+  const bool overlaps = first_key && trained_to && *first_key <= *trained_to;
+  if (log && overlaps) {
+    log("warning: the file begins on or before the end of classifier " + options.version + "'s training data (" +
+        record.trained_from + " to " + record.trained_to +
+        "): labels for dates in the training period are in-sample (the model was fitted on those dates); labels "
+        "as known then need a model trained before them");
+  }
   if (log) {
     log(from_carried ? "starting from classifier " + options.version + "'s carried state at " + newest.timestamp +
                            " (the file begins after it)"
@@ -603,15 +703,21 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
                            newest.timestamp + ")");
   }
   auto report = classify_csv(model, spec.instrument_types, options.input, options.output,
-                             from_carried ? &carried : nullptr, options.explain);
+                             from_carried ? &carried : nullptr, options.explain, spec.min_indicators);
   report.started_from_carried_state = from_carried;
+  report.overlaps_training = overlaps;
+  if (log && report.unclassified_rows > 0) {
+    log("warning: " + std::to_string(report.unclassified_rows) + " row(s) have fewer than " +
+        std::to_string(spec.min_indicators) + " indicators (min_indicators in the spec) and are left unclassified "
+        "(empty result cells; the filter state carries over them); the first: " + report.first_unclassified);
+  }
   report.carried_timestamp = newest.timestamp;
   return report;
 }
 
 HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::vector<std::string>& instrument_types,
                               const std::filesystem::path& input, const std::filesystem::path& output,
-                              const hier::FilterState* start, bool explain) {
+                              const hier::FilterState* start, bool explain, int min_indicators) {
   auto reader = CsvReader::stream(input);
   const std::size_t ts = timestamp_column(reader);
   const auto columns = indicator_columns(reader);
@@ -638,7 +744,7 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
   buffer +=
       ",global_macro_regime_label,global_macro_confidence_score,global_macro_regime_probabilities,"
       "contextual_regime_label,contextual_regime_confidence_score,contextual_regime_probabilities,"
-      "volatility_regime,volatility_index_value";
+      "volatility_regime,volatility_index_value,indicators_used";
   if (explain) buffer += ",explanation";
   buffer += '\n';
 
@@ -670,14 +776,20 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
                                              "(MR-IMPL-06)");
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (is_missing_token(row.fields[columns[i]])) {  // marginalised (issue 18)
+        values[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
       const auto v = parse_double(row.fields[columns[i]]);
       if (!v) {
         throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": " +
                                                quote_field(row.fields[columns[i]]) +
-                                               " is not a finite number (every indicator is required)");
+                                               " is not a finite number (leave the cell empty for a missing value)");
       }
       values[i] = *v;
     }
+    int present = 0;
+    for (std::size_t i = 0; i < columns.size(); ++i) present += std::isnan(values[i]) ? 0 : 1;
     std::string_view instrument;
     if (instrument_column) {
       instrument = row.fields[*instrument_column];
@@ -688,6 +800,24 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
       }
     }
     const bool same_time = last_key && *key == *last_key;
+    if (present < min_indicators) {
+      // Too few indicators to classify: the row is written with empty result cells and its
+      // count, the filter state is not advanced (issue 18), and the report counts it.
+      if (report.unclassified_rows++ == 0) report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
+      buffer += row.text;
+      buffer += ",,,,,,,,,";
+      buffer += std::to_string(present);
+      if (explain) buffer += ',';
+      buffer += '\n';
+      ++report.rows;
+      last_key = key;
+      if (!same_time) {
+        before = current;
+        have_before = have_current;
+      }
+      if (buffer.size() >= (1 << 20) - 4096) flush();
+      continue;
+    }
     if (!same_time) {
       before = current;
       have_before = have_current;
@@ -716,7 +846,9 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     buffer += ',';
     buffer += result.volatility_regime;
     buffer += ',';
-    codec::append_number(buffer, result.vix);
+    if (!std::isnan(result.vix)) codec::append_number(buffer, result.vix);
+    buffer += ',';
+    buffer += std::to_string(result.global.indicators_used);
     if (explain) {
       buffer += ',';
       append_csv_field(buffer, explain_classification(std::string(row.fields[ts]), model, result, muni));

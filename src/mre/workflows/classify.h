@@ -25,6 +25,9 @@ struct ClassifierSpec {
   std::string feature_set = "indicators";  // the store's feature set to train on
   regimes::hmm::GaussianHmmConfig hmm{};   // MR-IMPL-02: full, n_iter 1000, tol 1e-4, seed 42
   int retrain_every_months = 6;            // MR-AI-04
+  // Issue 18: a missing indicator is marginalised; an observation with fewer present MR-DS-01
+  // indicators than this is refused (DataError naming the missing ones). Half of the ten.
+  int min_indicators = 5;
   std::vector<std::string> instrument_types{};  // accepted instrument_type values (MUNI among them)
   std::string canonical_text{};
   std::string hash{};
@@ -38,6 +41,9 @@ struct TrainOptions {
   std::string features_version{};                   // empty: the newest of the spec's feature set
   std::optional<std::string> from{};  // inclusive bounds on the training timestamps
   std::optional<std::string> to{};
+  // Issue 18: a previous version to align the new states to (Hungarian on state means) before
+  // the mapping; the report then gives the label churn against it.
+  std::string align_to{};
 };
 
 struct TrainReport {
@@ -49,6 +55,17 @@ struct TrainReport {
   bool global_converged = false;
   int muni_iterations = 0;
   bool muni_converged = false;
+  // The multi-start spread of each HMM (issue 18): every start's final log-likelihood and how
+  // many reached the best (within 1e-3).
+  std::vector<double> global_start_log_likelihoods{};
+  int global_starts_at_best = 0;
+  std::vector<double> muni_start_log_likelihoods{};
+  int muni_starts_at_best = 0;
+  // With align_to: the share of training rows whose global label differs between the previous
+  // version and the new one, each filtering the same rows.
+  std::string aligned_to{};
+  double label_churn = 0.0;
+  std::size_t churn_rows = 0;
   // The classification of the last training observation (the carried state's labels).
   regimes::hierarchical::Classification latest{};
 };
@@ -120,6 +137,10 @@ struct HistoricalOptions {
 struct HistoricalReport {
   std::size_t rows = 0;
   bool started_from_carried_state = false;
+  bool overlaps_training = false;  // the file begins on or before the end of the training data (in-sample)
+  // Rows with fewer present indicators than min_indicators: written with empty result cells.
+  std::size_t unclassified_rows = 0;
+  std::string first_unclassified{};  // FILE:LINE: N of 10 indicators
   std::string carried_timestamp{};
 };
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
@@ -130,7 +151,7 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
 HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& model,
                               const std::vector<std::string>& instrument_types, const std::filesystem::path& input,
                               const std::filesystem::path& output, const regimes::hierarchical::FilterState* start,
-                              bool explain);
+                              bool explain, int min_indicators = 5);
 
 // The explanation sentence for one classification (MR-FR-03).
 std::string explain_classification(const std::string& timestamp, const regimes::hierarchical::HierarchicalModel& model,

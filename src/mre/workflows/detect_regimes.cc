@@ -1,6 +1,7 @@
 // detect_regimes: spec + feature version -> walk-forward HMM, k-means or rules -> regime version.
 #include "mre/workflows/detect_regimes.h"
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "mre/core/format.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/kmeans/kmeans.h"
+#include "mre/regimes/standardize.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
@@ -35,6 +37,7 @@ std::string canonical(const RegimeSpec& s) {
         << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
         << "\nmin_covar=" << s.hmm.min_covar << "\n";
   }
+  if (s.standardize_min_observations > 0) out << "standardize=expanding," << s.standardize_min_observations << "\n";
   if (s.walk_forward) {
     out << "walk_forward=" << s.walk_forward->refit_every_months << "," << s.walk_forward->min_train_rows << ","
         << s.walk_forward->min_column_observations << "\n";
@@ -51,7 +54,7 @@ std::string canonical(const RegimeSpec& s) {
 
 RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "regime spec");
-  only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "rules"}, "");
+  only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "standardize", "rules"}, "");
   RegimeSpec spec;
   for (const char* key : {"name", "method", "feature_set"}) {
     if (!root[key] || root[key].Scalar().empty()) fail(path, root, std::string("missing field '") + key + "'");
@@ -78,6 +81,21 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
         config.min_column_observations = scalar<int>(path, w["min_column_observations"], "min_column_observations");
       }
       spec.walk_forward = config;
+    }
+  }
+  if (const YAML::Node z = root["standardize"]) {
+    if (!(z.IsScalar() && z.Scalar() == "off")) {
+      only_keys(path, z, {"method", "min_observations"}, "standardize: ");
+      if (spec.method != "hmm") fail(path, z, "'standardize' applies to method hmm only");
+      const std::string method = z["method"] ? z["method"].Scalar() : "expanding";
+      if (method != "expanding") fail(path, z["method"], "standardize: method must be 'expanding' (got '" + method + "')");
+      spec.standardize_min_observations = 252;
+      if (z["min_observations"]) {
+        spec.standardize_min_observations = scalar<int>(path, z["min_observations"], "min_observations");
+      }
+      if (spec.standardize_min_observations < 2) {
+        fail(path, z["min_observations"] ? z["min_observations"] : z, "standardize: 'min_observations' must be >= 2");
+      }
     }
   }
   if (spec.method == "rules") {
@@ -180,6 +198,15 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
       model.params_json = spec.canonical_text;
       diagnostics << "{\"method\": \"rules\", \"note\": \"scores are rule strengths in [0, 1], normalised to sum to 1\"}";
     } else if (spec.method == "hmm") {
+      if (spec.standardize_min_observations > 0) {
+        if (spec.standardize_min_observations > data.rows()) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "standardize: min_observations (" + std::to_string(spec.standardize_min_observations) +
+                          ") is longer than the data (" + std::to_string(data.rows()) + " rows of feature version " +
+                          features.version + ")");
+        }
+        data = regimes::expanding_zscore(data, spec.standardize_min_observations);
+      }
       // Rows with no feature at all (before every series starts) carry no information: skip them.
       std::vector<Eigen::Index> keep;
       for (Eigen::Index t = 0; t < data.rows(); ++t) {
@@ -199,13 +226,18 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
         model.params_json = codec::hmm_params_to_json(wf.refits.back().fit.params, columns);
         model.trained_from = dates.front();
         model.trained_to = dates[wf.refits.back().rows - 1];
-        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": true, \"refit_every_months\": "
-                    << spec.walk_forward->refit_every_months << ", \"refits\": [";
+        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": true, \"standardize\": "
+                    << (spec.standardize_min_observations > 0
+                            ? "\"expanding z-scores from " + std::to_string(spec.standardize_min_observations) +
+                                  " observations\""
+                            : std::string("null"))
+                    << ", \"refit_every_months\": " << spec.walk_forward->refit_every_months << ", \"refits\": [";
         for (std::size_t j = 0; j < wf.refits.size(); ++j) {
           const auto& r = wf.refits[j];
           diagnostics << (j ? ", " : "") << "{\"from\": \"" << r.date.iso() << "\", \"rows\": " << r.rows
                       << ", \"log_likelihood\": " << r.fit.log_likelihood << ", \"iterations\": " << r.fit.iterations
-                      << ", \"converged\": " << (r.fit.converged ? "true" : "false") << ", \"bic\": " << r.fit.bic << "}";
+                      << ", \"converged\": " << (r.fit.converged ? "true" : "false") << ", \"bic\": " << r.fit.bic
+                      << ", \"active_columns\": " << r.active_columns.size() << "}";
         }
         diagnostics << "]}";
       } else {
@@ -269,6 +301,17 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   report.labels = model.labels;
   report.latest = rows.back();
   return report;
+}
+
+std::vector<std::string> refits_at_iteration_limit(const store::RegimeModel& model) {
+  std::vector<std::string> out;
+  const auto parsed = nlohmann::json::parse(model.diagnostics_json, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("refits")) return out;
+  for (const auto& r : parsed.at("refits")) {
+    if (r.value("converged", true)) continue;
+    out.push_back(r.value("from", std::string("?")) + " (" + std::to_string(r.value("iterations", 0)) + " iterations)");
+  }
+  return out;
 }
 
 }  // namespace mre::workflows

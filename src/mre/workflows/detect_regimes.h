@@ -22,6 +22,9 @@ struct RegimeSpec {
   std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
   regimes::hmm::GaussianHmmConfig hmm{};
   std::optional<regimes::WalkForwardConfig> walk_forward{};  // hmm: on unless `walk_forward: off`
+  // hmm: `standardize: {method: expanding, min_observations: N}` feeds the HMM expanding
+  // z-scores (regimes/standardize.h, look-ahead-free) instead of raw levels; 0 = off.
+  int standardize_min_observations = 0;
   std::vector<regimes::rules::Rule> rules{};
   std::string canonical_text{};
   std::string hash{};
@@ -48,5 +51,9 @@ struct DetectRegimesReport {
 };
 
 DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options);
+
+// The walk-forward refits of a regime version that stopped at the EM iteration limit, as
+// "YYYY-MM-DD (N iterations)", from its stored diagnostics (empty for other kinds).
+std::vector<std::string> refits_at_iteration_limit(const store::RegimeModel& model);
 
 }  // namespace mre::workflows

@@ -50,6 +50,7 @@ Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<s
     for (Eigen::Index d = 0; d < D; ++d) p.means.push_back(c.params.means(k, d));
     p.normaliser.push_back(-0.5 * (static_cast<double>(D) * log_2pi + log_det));
     p.initial.push_back(c.params.initial(k));
+    p.covariances.push_back(c.params.covariances[static_cast<std::size_t>(k)]);
   }
   for (int i = 0; i < p.K; ++i) {
     for (int j = 0; j < p.K; ++j) p.transition.push_back(c.params.transition(i, j));
@@ -140,10 +141,73 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
   }
 }
 
+// A row with missing indicators: the emission density of the present ones under each state's
+// marginal Gaussian N(mu_o, Sigma_oo) (Little & Rubin 2002, section 11.2), then the same forward
+// step as the complete path.
+void step_marginal(const Classifier::Prepared& p, const double* values, const Vector* previous, Vector& next,
+                   ComponentOutput& out) {
+  const int K = p.K;
+  std::vector<int> observed;
+  for (int d = 0; d < p.D; ++d) {
+    if (!std::isnan(values[p.columns[static_cast<std::size_t>(d)]])) observed.push_back(d);
+  }
+  const auto o = static_cast<Eigen::Index>(observed.size());
+  double log_b[kMaxStates];
+  double shift = -std::numeric_limits<double>::infinity();
+  const double log_2pi = std::log(2.0 * std::numbers::pi);
+  for (int k = 0; k < K; ++k) {
+    if (o == 0) {
+      log_b[k] = 0.0;
+    } else {
+      Matrix sigma(o, o);
+      Vector centred(o);
+      for (Eigen::Index a = 0; a < o; ++a) {
+        const int da = observed[static_cast<std::size_t>(a)];
+        centred(a) = values[p.columns[static_cast<std::size_t>(da)]] - p.means[static_cast<std::size_t>(k * p.D + da)];
+        for (Eigen::Index b = 0; b < o; ++b) sigma(a, b) = p.covariances[static_cast<std::size_t>(k)](da, observed[static_cast<std::size_t>(b)]);
+      }
+      const Eigen::LLT<Matrix> llt(sigma);
+      check_invariant(llt.info() == Eigen::Success, "a sub-matrix of a positive definite covariance is not");
+      const Matrix& L = llt.matrixL();
+      double log_det = 0;
+      for (Eigen::Index i = 0; i < o; ++i) log_det += 2.0 * std::log(L(i, i));
+      const double maha = llt.matrixL().solve(centred).squaredNorm();
+      log_b[k] = -0.5 * (static_cast<double>(o) * log_2pi + log_det + maha);
+    }
+    shift = std::max(shift, log_b[k]);
+  }
+  double predicted[kMaxStates];
+  double total = 0;
+  for (int j = 0; j < K; ++j) {
+    double prior = p.initial[static_cast<std::size_t>(j)];
+    if (previous) {
+      prior = 0;
+      for (int i = 0; i < K; ++i) prior += p.transition[static_cast<std::size_t>(i * K + j)] * (*previous)(i);
+    }
+    predicted[j] = prior * std::exp(log_b[j] - shift);
+    total += predicted[j];
+  }
+  check_invariant(total > 0, "an observation has zero density under every reachable state");
+  next.resize(K);
+  out.n = K;
+  for (int k = 0; k < K; ++k) {
+    out.states[static_cast<std::size_t>(k)] = predicted[k] / total;
+    next(k) = out.states[static_cast<std::size_t>(k)];
+  }
+  out.indicators_used = static_cast<int>(o);
+}
+
 }  // namespace
 
 void Classifier::step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
                       ComponentOutput& out) {
+  for (int d = 0; d < p.D; ++d) {
+    if (std::isnan(values[p.columns[static_cast<std::size_t>(d)]])) {
+      step_marginal(p, values, previous, next, out);
+      return;
+    }
+  }
+  out.indicators_used = p.D;
   if (p.K == 6 && p.D == 10) {
     step_kernel<6, 10>(p, values, previous, next, out);
   } else if (p.K == 3 && p.D == 2) {

@@ -44,6 +44,7 @@ struct ComponentOutput {
   int n = 0;
   int label = 0;            // argmax of `labels` (MR-MF-01)
   double confidence = 0.0;  // max of `labels` (MR-MF-01)
+  int indicators_used = 0;  // of the component's indicators, those present (the rest marginalised)
 };
 
 struct Classification {
@@ -63,7 +64,10 @@ class Classifier {
   // densities (inverse Cholesky factors) once.
   explicit Classifier(const HierarchicalModel& model);
 
-  // `values`: the ten MR-DS-01 indicators in mr_ds_01_indicators() order, all finite.
+  // `values`: the ten MR-DS-01 indicators in mr_ds_01_indicators() order; NaN marks a missing
+  // indicator, which is marginalised: the emission density is the Gaussian marginal of the
+  // present ones (a component with none present only propagates its state by the transition).
+  // Complete rows take the unchanged fast path.
   // `previous`: the filtered state after the previous observation, or nullptr to start from
   // each HMM's initial distribution. Writes the new filtered state to `next` (may alias
   // `previous`).
@@ -84,6 +88,7 @@ class Classifier {
     std::vector<double> inverse_l;   // K blocks of D x D, column-major, lower triangular
     std::vector<double> means;       // K x D
     std::vector<double> normaliser;  // K: -(D log 2 pi + log det Sigma_k) / 2
+    std::vector<Matrix> covariances;  // K of D x D, for rows with a missing indicator
     std::vector<double> transition;  // K x K row-major, A(i, j) = P(j | i)
     std::vector<double> initial;     // K
     std::vector<int> serving;        // label of each state

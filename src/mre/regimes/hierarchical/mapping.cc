@@ -1,7 +1,9 @@
 // MR-IMPL-03 steps 1-5 and the MR-BR-03 validation.
 #include "mre/regimes/hierarchical/mapping.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "mre/core/check.h"
@@ -64,22 +66,7 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
         const double d = out.state_z(s, indicator_index(definition, target.indicator)) - target.z;
         sum += d * d;
       }
-      out.distance(s, r) = std::sqrt(sum);
-    }
-  }
-  const auto assignment = mapping::hungarian(out.distance);
-  out.assigned = assignment.column_of_row;
-  out.cost = assignment.cost;
-  out.serving = out.assigned;
-  out.fallback.assign(static_cast<std::size_t>(K), -1);
-  for (int s = 0; s < K; ++s) {
-    double best = std::numeric_limits<double>::infinity();
-    for (int r = 0; r < K; ++r) {
-      if (r == out.assigned[static_cast<std::size_t>(s)]) continue;
-      if (out.distance(s, r) < best) {
-        best = out.distance(s, r);
-        out.fallback[static_cast<std::size_t>(s)] = r;
-      }
+      out.distance(s, r) = std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, profile.targets.size())));
     }
   }
   // MR-BR-03 applies to the global model, which defines the three indicators it reads.
@@ -87,16 +74,134 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
   for (int r = 0; r < K; ++r) {
     if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress) distress_label = r;
   }
+  std::vector<bool> qualifies(static_cast<std::size_t>(K), true);
+  bool any_qualifies = true;
   if (distress_label >= 0) {
+    any_qualifies = false;
+    for (int s = 0; s < K; ++s) {
+      qualifies[static_cast<std::size_t>(s)] = distress_condition_holds(
+          out.state_z(s, indicator_index(definition, "mmd_ust_ratio_10y")),
+          out.state_z(s, indicator_index(definition, "muni_fund_flows_net")),
+          out.state_z(s, indicator_index(definition, "high_yield_credit_spread")), condition);
+      any_qualifies = any_qualifies || qualifies[static_cast<std::size_t>(s)];
+    }
+  }
+  // The nearest label of each state other than Idiosyncratic_Distress (used when no state may
+  // take it: the distress column becomes "the nearest other label", so the extra state's cost is
+  // part of the optimum).
+  std::vector<int> nearest_other(static_cast<std::size_t>(K), -1);
+  for (int s = 0; s < K; ++s) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int r = 0; r < K; ++r) {
+      if (r == distress_label) continue;
+      if (out.distance(s, r) < best) {
+        best = out.distance(s, r);
+        nearest_other[static_cast<std::size_t>(s)] = r;
+      }
+    }
+  }
+  Matrix cost = out.distance;
+  if (distress_label >= 0) {
+    // An infeasible cell costs more than any feasible assignment (each distance is finite and a
+    // feasible assignment exists whenever some state qualifies), so the optimum avoids it.
+    const double forbidden = 1.0 + out.distance.sum() * 2.0;
+    for (int s = 0; s < K; ++s) {
+      if (!any_qualifies) {
+        cost(s, distress_label) = out.distance(s, nearest_other[static_cast<std::size_t>(s)]);
+      } else if (!qualifies[static_cast<std::size_t>(s)]) {
+        cost(s, distress_label) = forbidden + out.distance(s, distress_label);
+      }
+    }
+  }
+  const auto assignment = mapping::hungarian(cost);
+  out.assigned = assignment.column_of_row;
+  out.cost = 0.0;
+  for (int s = 0; s < K; ++s) {
+    int& label = out.assigned[static_cast<std::size_t>(s)];
+    if (label == distress_label && !any_qualifies) label = nearest_other[static_cast<std::size_t>(s)];
+    out.cost += out.distance(s, label);
+  }
+  out.serving = out.assigned;
+  out.fallback.assign(static_cast<std::size_t>(K), -1);
+  for (int s = 0; s < K; ++s) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int r = 0; r < K; ++r) {
+      if (r == out.assigned[static_cast<std::size_t>(s)] || r == distress_label) continue;
+      if (out.distance(s, r) < best) {
+        best = out.distance(s, r);
+        out.fallback[static_cast<std::size_t>(s)] = r;
+      }
+    }
+  }
+  if (distress_label >= 0 && any_qualifies) {
     for (int s = 0; s < K; ++s) {
       if (out.assigned[static_cast<std::size_t>(s)] == distress_label) out.distress_state = s;
     }
-    const int s = *out.distress_state;
-    out.distress_state_qualifies = distress_condition_holds(
-        out.state_z(s, indicator_index(definition, "mmd_ust_ratio_10y")),
-        out.state_z(s, indicator_index(definition, "muni_fund_flows_net")),
-        out.state_z(s, indicator_index(definition, "high_yield_credit_spread")), condition);
-    if (!out.distress_state_qualifies) out.serving[static_cast<std::size_t>(s)] = out.fallback[static_cast<std::size_t>(s)];
+    check_invariant(out.distress_state.has_value() && qualifies[static_cast<std::size_t>(*out.distress_state)],
+                    "the assignment gave Idiosyncratic_Distress to a state failing MR-BR-03");
+    out.distress_state_qualifies = true;
+  }
+  return out;
+}
+
+MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& definition,
+                            const DistressCondition& condition) {
+  MappingDiagnostics out;
+  const int K = definition.n_states();
+  const auto position = [&](const std::string& name) -> int {
+    for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
+      if (definition.indicators[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  const auto label_of = [&](int r) { return definition.profiles[static_cast<std::size_t>(r)].label; };
+  std::vector<int> stress;
+  for (const char* name : {"vix_index", "move_index", "investment_grade_credit_spread", "high_yield_credit_spread"}) {
+    if (const int i = position(name); i >= 0) stress.push_back(i);
+  }
+  if (stress.size() == 4 && mapping.state_z.rows() == K) {
+    for (int s = 0; s < K; ++s) {
+      double score = 0;
+      for (const int i : stress) score += mapping.state_z(s, i);
+      score /= 4.0;
+      if (!out.stress_state || score > out.stress_score) {
+        out.stress_state = s;
+        out.stress_score = score;
+      }
+    }
+    const std::string served = label_of(mapping.serving[static_cast<std::size_t>(*out.stress_state)]);
+    out.stress_inversion = served != "Recession_Easing" && served != "Bull_Flattener";
+  }
+  for (int r = 0; r < K; ++r) {
+    if (std::find(mapping.serving.begin(), mapping.serving.end(), r) != mapping.serving.end()) continue;
+    const std::string label = label_of(r);
+    std::string reason;
+    if (label == kIdiosyncraticDistress) {
+      const int ratio = position("mmd_ust_ratio_10y");
+      const int flows = position("muni_fund_flows_net");
+      const int hy = position("high_yield_credit_spread");
+      // The state closest to meeting MR-BR-03: the largest smallest margin of its three parts.
+      int closest = 0;
+      double best_margin = -std::numeric_limits<double>::infinity();
+      for (int s = 0; s < K; ++s) {
+        const double zr = mapping.state_z(s, ratio);
+        const double margin = std::min({zr - condition.ratio_min, condition.flows_max - mapping.state_z(s, flows),
+                                        zr - mapping.state_z(s, hy) - condition.divergence_min});
+        if (margin > best_margin) {
+          best_margin = margin;
+          closest = s;
+        }
+      }
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer,
+                    "no state meets MR-BR-03 (closest S%d: z ratio %.2f, z flows %.2f, z ratio - z high yield %.2f)",
+                    closest, mapping.state_z(closest, ratio), mapping.state_z(closest, flows),
+                    mapping.state_z(closest, ratio) - mapping.state_z(closest, hy));
+      reason = buffer;
+    } else {
+      reason = "no state is assigned to it (a model stored before MR-BR-03 entered the assignment)";
+    }
+    out.unserved.push_back(label + ": " + reason);
   }
   return out;
 }

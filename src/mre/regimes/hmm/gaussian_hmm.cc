@@ -12,6 +12,10 @@
 #include <optional>
 #include <numbers>
 #include <random>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -440,20 +444,45 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   return state;
 }
 
-GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& config, std::uint64_t seed) {
+GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& config, std::uint64_t seed,
+                                 bool random_start) {
   const Matrix imputed = impute_column_means(data);
   const int K = config.n_states;
-  const auto km = kmeans::fit(imputed, {.n_clusters = K, .n_init = 1, .max_iter = 300, .tol = 1e-4, .seed = seed});
   GaussianHmmParams p;
   p.covariance = config.covariance;
   p.initial = Vector::Constant(K, 1.0 / K);
   p.transition = Matrix::Constant(K, K, 1.0 / K);
-  p.means = km.centers;
+  if (random_start) {
+    // K distinct observations drawn uniformly (Forgy's initialisation).
+    std::mt19937_64 rng(seed ^ 0xD1B54A32D192ED03ULL);
+    std::vector<Eigen::Index> rows(static_cast<std::size_t>(imputed.rows()));
+    for (Eigen::Index t = 0; t < imputed.rows(); ++t) rows[static_cast<std::size_t>(t)] = t;
+    p.means.resize(K, imputed.cols());
+    for (int k = 0; k < K; ++k) {
+      std::uniform_int_distribution<std::size_t> pick(static_cast<std::size_t>(k), rows.size() - 1);
+      std::swap(rows[static_cast<std::size_t>(k)], rows[pick(rng)]);
+      p.means.row(k) = imputed.row(rows[static_cast<std::size_t>(k)]);
+    }
+  } else {
+    const auto km = kmeans::fit(imputed, {.n_clusters = K, .n_init = 1, .max_iter = 300, .tol = 1e-4, .seed = seed});
+    p.means = km.centers;
+  }
   const Matrix cov = sample_covariance(imputed);
   const Vector weight = Vector::Ones(K);
   p.covariances = constrain(config.covariance, std::vector<Matrix>(static_cast<std::size_t>(K), cov), weight,
                             config.min_covar);
   return p;
+}
+
+// Start 0 uses the configured seed itself (so n_init 1 is the single-start fit of that seed);
+// start r > 0 a splitmix64 mix of (seed, r), so the starts of seeds s and s + 1 do not overlap
+// (with seed + r they shared all but one start).
+std::uint64_t start_seed(std::uint64_t seed, std::size_t run) {
+  if (run == 0) return seed;
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(run);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
@@ -536,7 +565,10 @@ GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, co
   check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
   const auto patterns = missing_patterns(data);
   EmState state = run_em(data, patterns, initial, config, config.seed);
-  return finish(state, 0, data.rows());
+  GaussianHmmFit out = finish(state, 0, data.rows());
+  out.start_log_likelihoods = {out.log_likelihood};
+  out.start_converged = {out.converged};
+  return out;
 }
 
 GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
@@ -556,17 +588,51 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
                                                  "): use fewer states or features, or a simpler covariance");
   }
   const auto patterns = missing_patterns(data);
-  std::optional<EmState> best;
-  int best_init = 0;
-  for (int run = 0; run < config.n_init; ++run) {
-    const std::uint64_t seed = config.seed + static_cast<std::uint64_t>(run);
-    EmState candidate = run_em(data, patterns, initial_params(data, config, seed), config, seed);
-    if (!best || candidate.log_likelihood > best->log_likelihood) {
-      best = std::move(candidate);
-      best_init = run;
+  // Each start is independent; threads take the next start from a counter and write its result
+  // to its own slot, so the outcome is the same whatever the number of threads.
+  const auto n = static_cast<std::size_t>(config.n_init);
+  std::vector<std::optional<EmState>> results(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next_start{0};
+  const auto worker = [&] {
+    for (std::size_t run = next_start++; run < n; run = next_start++) {
+      try {
+        const std::uint64_t seed = start_seed(config.seed, run);
+        results[run] = run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1), config, seed);
+      } catch (...) {
+        errors[run] = std::current_exception();
+      }
+    }
+  };
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t threads =
+      std::min(n, static_cast<std::size_t>(config.threads > 0 ? static_cast<unsigned>(config.threads) : cores));
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (auto& thread : pool) thread.join();
+  }
+  // A start that failed (a singular covariance from a degenerate random start) is skipped; if
+  // every start failed, the first start's error is the answer.
+  std::size_t best = n;
+  for (std::size_t run = 0; run < n; ++run) {
+    if (!results[run]) continue;
+    if (best == n || results[run]->log_likelihood > results[best]->log_likelihood) best = run;
+  }
+  if (best == n) std::rethrow_exception(errors.front());
+  GaussianHmmFit out = finish(*results[best], static_cast<int>(best), data.rows());
+  out.starts_at_best = 0;
+  for (std::size_t run = 0; run < n; ++run) {
+    const double ll = results[run] ? results[run]->log_likelihood : std::numeric_limits<double>::quiet_NaN();
+    out.start_log_likelihoods.push_back(ll);
+    out.start_converged.push_back(results[run] && results[run]->converged);
+    if (results[run] && out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood))) {
+      ++out.starts_at_best;
     }
   }
-  return finish(*best, best_init, data.rows());
+  return out;
 }
 
 PreparedEmission prepare_emission(const GaussianHmmParams& params) {

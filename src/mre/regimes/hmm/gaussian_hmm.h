@@ -29,9 +29,17 @@ struct GaussianHmmConfig {
   CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance
   int n_iter = 1000;                                 // MR-IMPL-02: EM iteration limit
   double tol = 1e-4;                                 // MR-IMPL-02: stop when the gain < tol
-  int n_init = 1;                                    // restarts (different k-means++ seeds)
+  // Starts of EM: even-numbered starts from k-means++, odd-numbered from K distinct random
+  // observations as means; start 0 uses `seed`, start r > 0 a splitmix64 mix of (seed, r), so
+  // different seeds share no starts; the highest likelihood wins (ties: the lowest start).
+  // Start 0 with seed s is the single-start fit of seed s.
+  int n_init = 10;
   std::uint64_t seed = 42;                           // MR-IMPL-02
   double min_covar = 1e-3;                           // added to every covariance diagonal
+  // Threads running the starts (0: the machine's cores). Each start is a pure function of the
+  // data and its own seed, and the winner is chosen after all finish, so the result does not
+  // depend on this setting (bit for bit).
+  int threads = 0;
 };
 
 // Parameters. Covariances are stored as full D x D matrices whatever the type (the type only
@@ -59,6 +67,13 @@ struct GaussianHmmFit {
                                 // the floor is not part of the likelihood, so small dips can occur)
   int reseeded_states = 0;      // dead or degenerate states re-seeded during EM
   int best_init = 0;            // which restart won
+  // The multi-start spread: each start's final log-likelihood and whether it converged, in
+  // start order (one entry for fit_from).
+  std::vector<double> start_log_likelihoods;
+  std::vector<bool> start_converged;
+  // Starts whose final log-likelihood is within 1e-3 (relative 1e-9) of the best: how often the
+  // optimum was found.
+  int starts_at_best = 1;
   double aic = 0.0;             // -2 LL + 2 p
   double bic = 0.0;             // -2 LL + p ln(T)
 };
