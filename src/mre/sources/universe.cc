@@ -208,6 +208,8 @@ int staleness_allowance_days(const SeriesSpec& spec) {
     case SeriesFrequency::kMonthly: period = 31; break;
     case SeriesFrequency::kQuarterly: period = 92; break;
     case SeriesFrequency::kAnnual: period = 366; break;
+    // Announcements: scheduled FOMC meetings are at most about eight weeks apart.
+    case SeriesFrequency::kEvent: period = 62; break;
   }
   return period + spec.publication_lag_days + spec.stale_grace_days;
 }
