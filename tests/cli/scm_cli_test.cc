@@ -109,7 +109,9 @@ TEST_F(ScmCli, CounterfactualCsvIsTidyAndInLevels) {
       EXPECT_NEAR(b["estimate"].get<double>(), stock_cf / stock_factual - 1.0, 1e-12);
       EXPECT_LT(b["lo95"].get<double>(), b["hi95"].get<double>());  // the coefficients are uncertain
     }
-    if (e["node"] == "EFFR") EXPECT_NEAR(b["hi95"].get<double>() - b["lo95"].get<double>(), 0.0, 1e-12);  // the intervened node itself
+    if (e["node"] == "EFFR") {
+      EXPECT_NEAR(b["hi95"].get<double>() - b["lo95"].get<double>(), 0.0, 1e-12);  // the intervened node itself
+    }
   }
   // Bad bootstrap settings: exit 1 naming them, before anything is computed.
   const auto few = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--replicates", "10"});
