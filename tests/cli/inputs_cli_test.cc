@@ -91,7 +91,7 @@ TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
        {"effects", "run", "--db", "DB", "--spec", "SPEC", "--version", "E"},
        "name: e\ntreatments: [fed_shock]\noutcomes:\n  sp500: [1, 2]\nhorizons: [1]\n",
        1,
-       {"SPEC:4: 'outcomes': expected a mapping with keys among feature, kind, got a list"}},
+       {"SPEC:4: outcomes: 'sp500' must be a feature name or {feature, kind}"}},
       {"scm_shocks_scalar",
        {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
        std::string(kScmHead) + "shocks: 3\n",
