@@ -73,7 +73,7 @@ LoadedHmm hmm_params_from_json(const std::string& text, const std::string& sourc
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     bad(source, std::string("not valid JSON (") + e.what() + ")");
   }
   if (!j.is_object()) bad(source, "not a gaussian_hmm model (the top level is not a JSON object)");
