@@ -40,7 +40,9 @@ class Params {
   }
   std::size_t count(const char* key, std::size_t fallback) {
     const double v = number(key, static_cast<double>(fallback));
-    if (v < 0 || v != static_cast<double>(static_cast<std::size_t>(v))) {
+    // Checked before the conversion: a double beyond size_t's range (2e71) converts with
+    // undefined behaviour (a fuzz finding, fuzz/regressions/yaml/feature_count_out_of_range.yml).
+    if (!(v >= 0 && v <= 1e15) || v != static_cast<double>(static_cast<std::size_t>(v))) {
       ctx_.fail(node_[key], where_ + ": '" + key + "' must be a whole number >= 0");
     }
     return static_cast<std::size_t>(v);
