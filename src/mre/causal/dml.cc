@@ -164,18 +164,25 @@ ColumnSelection independent_columns(const Matrix& X) {
   return out;
 }
 
+namespace {
+// Both DML entry points: at least two folds of at least five rows each.
+void check_fold_count(Eigen::Index n, int folds) {
+  check_arg(folds >= 2, "folds", "must be >= 2");
+  constexpr Eigen::Index kMinFold = 5;
+  if (n < folds * kMinFold) {
+    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
+                                           std::to_string(kMinFold) + " (" + std::to_string(folds * kMinFold) +
+                                           "); use fewer --folds or more data");
+  }
+}
+}  // namespace
+
 DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
                          const std::vector<const Regressor*>& candidates, const DmlOptions& options,
                          const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names) {
   check_inputs(X, t, y);
   const Eigen::Index n = y.size();
-  check_arg(options.folds >= 2, "folds", "must be >= 2");
-  constexpr Eigen::Index kMinFold = 5;
-  if (n < options.folds * kMinFold) {
-    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
-                                           std::to_string(kMinFold) + " (" + std::to_string(options.folds * kMinFold) +
-                                           "); use fewer --folds or more data");
-  }
+  check_fold_count(n, options.folds);
   const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
   const auto folds = contiguous_folds(n, options.folds, options.embargo);
   const auto selected = cross_fit_select(X, t, y, candidates, folds);
@@ -261,13 +268,7 @@ DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regre
                   const std::vector<std::string>& regime_names) {
   check_inputs(X, t, y);
   const Eigen::Index n = y.size();
-  check_arg(options.folds >= 2, "folds", "must be >= 2");
-  constexpr Eigen::Index kMinFold = 5;
-  if (n < options.folds * kMinFold) {
-    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
-                                           std::to_string(kMinFold) + " (" + std::to_string(options.folds * kMinFold) +
-                                           "); use fewer --folds or more data");
-  }
+  check_fold_count(n, options.folds);
   const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
   if (options.time_series) {
     const auto folds = contiguous_folds(n, options.folds, options.embargo);
