@@ -10,6 +10,7 @@
 #include <bit>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "mre/core/error.h"
@@ -67,6 +68,27 @@ TEST(ForwardBackward, FilterStepByStepEqualsTheBatchFilterBitForBit) {
     EXPECT_NEAR(full.filtered(t, 0), batch.filtered(t, 0), 1e-15);
   }
   EXPECT_EQ(ll, batch.log_likelihood);
+}
+
+// An observation no state can explain (every log density -inf, or an unreachable best state) is
+// a data error naming its row, in the batch filter, forward-backward and the one-step filter —
+// it used to surface as an internal error (exit 70).
+TEST(ForwardBackward, AnObservationWithZeroDensityEverywhereIsADataErrorNamingTheRow) {
+  auto log_b = umbrella_log_emission({true, true, false, true});
+  log_b.row(2).setConstant(-std::numeric_limits<double>::infinity());
+  const auto expect_data_error = [](auto&& call, const std::string& names) {
+    try {
+      call();
+      ADD_FAILURE() << "no error, expected one naming " << names;
+    } catch (const mre::Error& e) {
+      EXPECT_EQ(e.code(), mre::ErrorCode::kDataError) << e.what();
+      EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << e.what();
+    }
+  };
+  expect_data_error([&] { (void)forward_filter(log_b, umbrella_transition(), uniform2()); }, "observation 2 ");
+  expect_data_error([&] { (void)forward_backward(log_b, umbrella_transition(), uniform2()); }, "observation 2 ");
+  double ll = 0;
+  expect_data_error([&] { (void)first_step(uniform2(), log_b.row(2), &ll); }, "the observation");
 }
 
 TEST(Viterbi, MatchesTheUmbrellaExample) {

@@ -187,7 +187,11 @@ void step_marginal(const Classifier::Prepared& p, const double* values, const Ve
     predicted[j] = prior * std::exp(log_b[j] - shift);
     total += predicted[j];
   }
-  check_invariant(total > 0, "an observation has zero density under every reachable state");
+  // An extreme indicator value no state can explain is bad data, not a bug (a data error).
+  if (!(total > 0))
+    throw_error(ErrorCode::kDataError,
+                "the observation has zero density under every reachable state: an extreme or non-finite "
+                "indicator value (check the inputs' scale)");
   next.resize(K);
   out.n = K;
   for (int k = 0; k < K; ++k) {

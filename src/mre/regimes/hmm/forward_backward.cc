@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "mre/core/check.h"
@@ -11,20 +12,31 @@
 namespace mre::regimes::hmm {
 namespace {
 
+// An observation no state can explain is a data condition (an extreme or non-finite value
+// reaching the model), not a bug: a data error naming the row, never an internal error.
+[[noreturn]] void zero_density(Eigen::Index row, bool reachable) {
+  const std::string which =
+      row < 0 ? std::string("the observation") : "observation " + std::to_string(row) + " (0-based row of the model's input)";
+  throw_error(ErrorCode::kDataError, which + " has zero density under every " +
+                  (reachable ? "reachable " : "") +
+                  "state: an extreme or non-finite value (check the inputs' scale, or standardise them)");
+}
+
 // b = exp(row - max(row)); returns max(row).
-double shifted_exp(const RowVector& log_row, RowVector& out) {
+double shifted_exp(const RowVector& log_row, RowVector& out, Eigen::Index row) {
   const double shift = log_row.maxCoeff();
-  check_invariant(std::isfinite(shift), "an observation has zero density under every state");
+  if (!std::isfinite(shift)) zero_density(row, false);
   out = (log_row.array() - shift).exp();
   return shift;
 }
 
-Vector bayes(const Vector& predicted, const RowVector& log_emission_row, double* log_likelihood) {
+Vector bayes(const Vector& predicted, const RowVector& log_emission_row, double* log_likelihood,
+             Eigen::Index row) {
   RowVector b;
-  const double shift = shifted_exp(log_emission_row, b);
+  const double shift = shifted_exp(log_emission_row, b, row);
   Vector joint = predicted.cwiseProduct(b.transpose());
   const double scale = joint.sum();
-  check_invariant(scale > 0, "an observation has zero density under every reachable state");
+  if (!(scale > 0)) zero_density(row, true);
   if (log_likelihood) *log_likelihood += std::log(scale) + shift;
   return joint / scale;
 }
@@ -32,13 +44,13 @@ Vector bayes(const Vector& predicted, const RowVector& log_emission_row, double*
 }  // namespace
 
 Vector first_step(const Vector& initial, const RowVector& log_emission_row, double* log_likelihood) {
-  return bayes(initial, log_emission_row, log_likelihood);
+  return bayes(initial, log_emission_row, log_likelihood, -1);
 }
 
 Vector forward_step(const Vector& previous_filtered, const RowVector& log_emission_row,
                     const Matrix& transition, double* log_likelihood) {
   const Vector predicted = transition.transpose() * previous_filtered;
-  return bayes(predicted, log_emission_row, log_likelihood);
+  return bayes(predicted, log_emission_row, log_likelihood, -1);
 }
 
 FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition, const Vector& initial) {
@@ -49,10 +61,11 @@ FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition
   check_arg(initial.size() == K, "initial", "must have K entries");
   FilterResult out;
   out.filtered.resize(T, K);
-  Vector current = first_step(initial, log_emission.row(0), &out.log_likelihood);
+  Vector current = bayes(initial, log_emission.row(0), &out.log_likelihood, 0);
   out.filtered.row(0) = current.transpose();
   for (Eigen::Index t = 1; t < T; ++t) {
-    current = forward_step(current, log_emission.row(t), transition, &out.log_likelihood);
+    const Vector predicted = transition.transpose() * current;
+    current = bayes(predicted, log_emission.row(t), &out.log_likelihood, t);
     out.filtered.row(t) = current.transpose();
   }
   return out;
@@ -84,7 +97,7 @@ void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const d
     }
     double c = 0;
     for (Eigen::Index k = 0; k < K; ++k) c += now[k];
-    if (!(c > 0)) check_invariant(false, "an observation has zero density under every reachable state");
+    if (!(c > 0)) zero_density(t, true);
     const double inverse = 1.0 / c;
     for (Eigen::Index k = 0; k < K; ++k) now[k] *= inverse;
     scale[t] = c;
@@ -139,7 +152,8 @@ Matrix run_state_major(Matrix& b, const Matrix& transition, const Vector& initia
   check_arg(initial.size() == K, "initial", "must have K entries");
   Vector scale(T);
   const RowVector shift = b.colwise().maxCoeff();
-  check_invariant(shift.allFinite(), "an observation has zero density under every state");
+  for (Eigen::Index t = 0; t < T; ++t)
+    if (!std::isfinite(shift[t])) zero_density(t, false);
   b.rowwise() -= shift;
   b = b.array().exp();  // one vectorised pass over the whole K x T block
   log_likelihood = shift.sum();
