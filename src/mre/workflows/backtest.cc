@@ -32,6 +32,7 @@ using detail::only_keys;
 using detail::scalar;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kDaysPerYear = 252;
+constexpr int kEndGraceDays = 10;
 
 Date parse_date(const std::filesystem::path& path, const YAML::Node& node, const std::string& key) {
   const auto text = scalar<std::string>(path, node, key);
@@ -234,7 +235,9 @@ Market load_market(const store::Store& store, const BacktestSpec& spec, const st
   for (const auto& a : assets) {
     prices.push_back(read_series(store, a));
     const auto& p = prices.back();
-    if (p.dates().front() > spec.start || p.dates().back() < spec.end) {
+    // Covered: a price on or before the start, and one within kEndGraceDays of the end (the
+    // last trading day of a window ending on a holiday or weekend).
+    if (p.dates().front() > spec.start || p.dates().back() + kEndGraceDays < spec.end) {
       throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': asset '" + a + "' has prices from " +
                                              p.dates().front().iso() + " to " + p.dates().back().iso() +
                                              ", not over the whole backtest window " + spec.start.iso() + " to " +
