@@ -16,6 +16,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
@@ -23,6 +24,7 @@
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/narrative/result_narratives.h"
+#include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/narrate.h"
@@ -410,6 +412,20 @@ struct Api::Impl {
                                 {"regime_version", v.regime_version}, {"rows", v.rows}, {"created_at", v.created_at.iso()}});
                }
                res.set_content(dump(out), "application/json");
+             }));
+    http.Get("/api/backtests", wrap([this](const httplib::Request&, httplib::Response& res) {
+               json out = json::array();
+               for (const auto& h : workflows::list_backtests(*open())) {
+                 out.push_back({{"version", h.version}, {"spec", h.spec_name}, {"spec_hash", h.spec_hash}, {"inputs", h.inputs},
+                                {"created_at", h.created_at.iso()}});
+               }
+               res.set_content(dump(out), "application/json");
+             }));
+    // A backtest version: metrics and years; ?daily=1 adds the daily paths and penalty choices.
+    http.Get(R"(/api/backtests/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
+               const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
+               res.set_content(codec::backtest_to_json(report.header, report.result, daily), "application/json");
              }));
     http.Get("/api/scm", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto s = open();

@@ -694,7 +694,7 @@ std::vector<store::ArtefactHeader> list_backtests(const store::Store& store) { r
 
 BacktestReport read_backtest(const store::Store& store, const std::string& version, bool with_days) {
   const auto header = store.find_artefact("backtest", version);
-  if (!header) throw Error(ErrorCode::kNotFound, "backtest version '" + version + "' not found in " + store.describe());
+  if (!header) throw Error(ErrorCode::kNotFound, "no backtest version '" + version + "'");
   std::vector<store::ArtefactTable> tables;
   for (const auto& t : codec::backtest_kind().tables) {
     if (!with_days && (t.name == "daily" || t.name == "selection")) continue;
