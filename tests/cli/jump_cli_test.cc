@@ -61,6 +61,12 @@ TEST_F(JumpCli, WalkForwardVersionIsStoredShownServedAndProfiled) {
   EXPECT_EQ(served.rfind("HTTP/1.1 200", 0), 0u) << served;
   EXPECT_TRUE(contains(served, "\"kind\":\"jump\"")) << served;
   EXPECT_TRUE(contains(served, "\"regime\":\"stress\"")) << served;
+  const std::string profiled = api.handle_raw("GET /api/regimes/J1/profile?assets=%5EGSPC,TLT HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(profiled.rfind("HTTP/1.1 200", 0), 0u) << profiled;
+  EXPECT_TRUE(contains(profiled, "\"expected_durations\"")) << profiled;
+  EXPECT_TRUE(contains(profiled, "\"asset\": \"TLT\"")) << profiled;
+  const std::string unknown = api.handle_raw("GET /api/regimes/J1/profile?assets=NOPE HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(unknown.rfind("HTTP/1.1 404", 0), 0u) << unknown;
   // Fitting the same spec again is a no-op; nothing is overwritten.
   const auto again = run_mre({"regimes", "fit", "--db", db_, "--spec", path, "--version", "J1"});
   EXPECT_EQ(again.exit_code, 0);
