@@ -19,6 +19,7 @@
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/regimes_json.h"
+#include "mre/codec/profile_json.h"
 #include "mre/codec/scm_json.h"
 #include "mre/codec/series_json.h"
 #include "mre/core/error.h"
@@ -27,6 +28,7 @@
 #include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/scm.h"
@@ -337,6 +339,19 @@ struct Api::Impl {
                const auto model = s->find_regime_model(version);
                if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "'");
                res.set_content(codec::regimes_to_json(*model, s->read_regimes(version, date_param(req, "from"), date_param(req, "to"))),
+                               "application/json");
+             }));
+    // Regime-conditional statistics (issue 19): ?assets=^GSPC,TLT (default ^GSPC).
+    http.Get(R"(/api/regimes/([^/]+)/profile)", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               workflows::RegimeProfileOptions wanted{.version = req.matches[1]};
+               const std::string assets = req.has_param("assets") ? req.get_param_value("assets") : "^GSPC";
+               for (std::size_t begin = 0; begin <= assets.size();) {
+                 const auto end = std::min(assets.find(',', begin), assets.size());
+                 if (end > begin) wanted.assets.push_back(assets.substr(begin, end - begin));
+                 begin = end + 1;
+               }
+               const auto report = workflows::profile_regime_version(*open(), wanted);
+               res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, report.profile),
                                "application/json");
              }));
     http.Get("/api/classification/current", wrap([this](const httplib::Request& req, httplib::Response& res) {

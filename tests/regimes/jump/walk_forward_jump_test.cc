@@ -100,8 +100,8 @@ TEST(WalkForwardJump, OnlinePassRecomputedFromTheStoredRefit) {
     for (int k = 0; k < 2; ++k) {
       double sum = 0;
       for (int d = 0; d < 2; ++d) {
-        const double x = (p.data(static_cast<Eigen::Index>(t), d) - r.mean(d)) / r.scale(d);
-        sum += (x - r.fit.centers(k, d)) * (x - r.fit.centers(k, d));
+        const double x = (p.data(static_cast<Eigen::Index>(t), d) - r.params.mean(d)) / r.params.scale(d);
+        sum += (x - r.params.centers(k, d)) * (x - r.params.centers(k, d));
       }
       l[k] = 0.5 * sum;
     }

@@ -311,6 +311,13 @@ OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers, const 
   return out;
 }
 
+Matrix standardise(const Matrix& raw, const JumpModelParams& params) {
+  check_arg(params.mean.size() == raw.cols() && params.scale.size() == raw.cols(), "params",
+            "mean and scale must have one value per data column");
+  check_arg((params.scale.array() > 0).all(), "scale", "must be > 0 in every column");
+  return (raw.rowwise() - params.mean.transpose()).array().rowwise() / params.scale.transpose().array();
+}
+
 std::vector<int> tradable_labels(const std::vector<int>& labels, int delay) {
   check_arg(delay >= 0, "delay", "must be >= 0 (got " + std::to_string(delay) + ")");
   std::vector<int> out(labels.size(), -1);

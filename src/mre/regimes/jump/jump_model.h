@@ -53,6 +53,17 @@ struct JumpModelFit {
   std::vector<double> objective_trace{};  // winning start: the objective after each state update
 };
 
+// What inference under a fitted model needs: the settings, the centroids, and the map of raw
+// data into the space the centroids live in, x -> (x - mean) / scale per column.
+struct JumpModelParams {
+  JumpModelConfig config{};
+  Matrix centers{};  // K x D
+  Vector mean{};     // D (zeros when the data were not standardised)
+  Vector scale{};    // D, > 0 (ones when not standardised)
+};
+// (raw - mean) / scale, row by row. REQUIRES: mean and scale of the data's width, scale > 0.
+Matrix standardise(const Matrix& raw, const JumpModelParams& params);
+
 // The candidate states: the K unit vectors (discrete, N = K) or every probability vector on the
 // simplex with coordinates in {0, 1/m, ..., 1}, m = round(1 / grid_size) (continuous,
 // N = C(m + K - 1, K - 1)), unit vectors first in the discrete order. N x K.

@@ -82,20 +82,19 @@ JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Ma
       refit.first_row = first;
       refit.rows = start - first;
       const Matrix window = data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(refit.rows));
-      refit.mean = Vector::Zero(data.cols());
-      refit.scale = Vector::Ones(data.cols());
+      JumpModelParams& params = refit.params;
+      params.config = config;
+      params.mean = Vector::Zero(data.cols());
+      params.scale = Vector::Ones(data.cols());
       if (schedule.standardize) {
-        refit.mean = window.colwise().mean().transpose();
+        params.mean = window.colwise().mean().transpose();
         for (Eigen::Index d = 0; d < data.cols(); ++d) {
-          const double ss = (window.col(d).array() - refit.mean(d)).square().sum();
+          const double ss = (window.col(d).array() - params.mean(d)).square().sum();
           const double sd = std::sqrt(ss / static_cast<double>(window.rows() - 1));
-          refit.scale(d) = sd > 0 ? sd : 1.0;
+          params.scale(d) = sd > 0 ? sd : 1.0;
         }
       }
-      const auto standardise = [&](const Matrix& m) {
-        return Matrix((m.rowwise() - refit.mean.transpose()).array().rowwise() / refit.scale.transpose().array());
-      };
-      const Matrix x = standardise(window);
+      const Matrix x = standardise(window, params);
       JumpModelFit fit_raw = fit(x, config);
       std::vector<int> order(static_cast<std::size_t>(K));
       std::iota(order.begin(), order.end(), 0);
@@ -105,8 +104,10 @@ JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Ma
                                          : fit_raw.centers(a, column) < fit_raw.centers(b, column);
       });
       refit.fit = permute_states(x, fit_raw, order, config);
+      params.centers = refit.fit.centers;
       // Online labels for [start, end): the forward pass from the window's first row.
-      const Matrix run = standardise(data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)));
+      const Matrix run =
+          standardise(data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)), params);
       const auto online = infer_online(run, refit.fit.centers, config);
       for (std::size_t t = start; t < end; ++t) {
         out.labels[t] = online.labels[t - first];

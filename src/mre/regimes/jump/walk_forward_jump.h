@@ -25,8 +25,7 @@ struct JumpRefit {
   Date date;                 // first date the fit labels
   std::size_t first_row = 0;  // training rows [first_row, first_row + rows), all before `date`
   std::size_t rows = 0;
-  Vector mean;               // the standardisation of the training window (0 and 1 when off)
-  Vector scale;
+  JumpModelParams params;    // centroids (ordered) and the window's standardisation (0 and 1 when off)
   JumpModelFit fit;          // on the standardised window, states already ordered
 };
 
