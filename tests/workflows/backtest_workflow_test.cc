@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 #include "mre/backtest/backtest.h"
@@ -214,6 +216,98 @@ TEST(BacktestWorkflow, NegativeJumpPenaltyIsRefusedWithItsLine) {
     EXPECT_NE(std::string(e.what()).find("b.yml:12"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("penalt"), std::string::npos) << e.what();
   }
+}
+
+
+// A jump-model strategy with monthly penalty selection on a two-regime simulation: the daily
+// returns, the regime traded and the penalty choices up to a date D are identical, bit for bit,
+// when every price, rate and feature after D is removed (online labels, trailing windows).
+std::unique_ptr<store::Store> jump_store(std::size_t days, const std::vector<Date>& dates) {
+  auto s = store::open_store(":memory:");
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> z;
+  std::vector<double> eq, rate, f1, f2;
+  double a = 100;
+  bool calm = true;
+  for (std::size_t t = 0; t < days; ++t) {
+    if (t % 150 == 0 && t > 0) calm = !calm;
+    const double r = calm ? 0.0006 + 0.007 * z(rng) : -0.0008 + 0.02 * z(rng);
+    a *= 1 + r;
+    eq.push_back(a);
+    rate.push_back(1.0);
+    f1.push_back((calm ? 1.0 : -1.0) + 0.8 * z(rng));
+    f2.push_back((calm ? -0.5 : 0.5) + 0.8 * z(rng));
+  }
+  const std::vector<Date> d(dates.begin(), dates.begin() + static_cast<std::ptrdiff_t>(days));
+  std::vector<store::SeriesWrite> batch{{"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", d, eq)},
+                                        {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", d, rate)}};
+  s->write_raw(batch, Timestamp::from_micros(1'700'000'000'000'000));
+  store::FeatureVersion f{.version = "F1", .spec_name = "toyf", .spec_hash = "h", .data_watermark = "w", .frequency = "daily",
+                          .spec_text = "t", .created_at = Timestamp::from_micros(10), .columns = {{.name = "calmness"}, {.name = "stress"}}};
+  s->write_features(f, Panel(d, {"calmness", "stress"}, {f1, f2}));
+  return s;
+}
+
+TEST(BacktestWorkflow, JumpStrategyUpToADateIgnoresEverythingAfterIt) {
+  std::vector<Date> dates;
+  for (Date x = d("2010-01-04"); dates.size() < 1500; x = x + 1) {
+    const int wd = (x.days_since_epoch() + 4) % 7;
+    if (wd != 0 && wd != 6) dates.push_back(x);
+  }
+  const std::string spec = R"(name: jumpy
+start: 2012-06-01
+end: END
+risk_free: RATE
+delay_days: 1
+cost_bp: 5
+strategies:
+  - name: jm
+    kind: jump
+    feature_set: toyf
+    columns: [calmness, stress]
+    order_by: calmness
+    labels: [calm, stressed]
+    jump: {n_init: 3, seed: 7, penalties: [0, 20]}
+    walk_forward: {refit_every_months: 6, train_window_years: 3, min_train_years: 2}
+    selection: {window_years: 1, min_years: 0.25}
+    weights: {calm: {EQ: 1}, stressed: {cash: 1}}
+)";
+  testing::TempDir dir;
+  auto with_end = [&](Date end) {
+    std::string text = spec;
+    text.replace(text.find("END"), 3, end.iso());
+    return write_spec(dir, text, "j" + end.iso() + ".yml");
+  };
+  const std::size_t cut = 1100;
+  const Date D = dates[cut - 1];
+  auto full_store = jump_store(1500, dates);
+  auto part_store = jump_store(cut, dates);
+  const auto full = compute_backtest(*full_store, {.spec_path = with_end(dates.back()), .version = "J"});
+  const auto part = compute_backtest(*part_store, {.spec_path = with_end(D), .version = "J"});
+  const auto& a = full.result.strategies[0];
+  const auto& b = part.result.strategies[0];
+  ASSERT_EQ(b.days.back().date, D);
+  std::size_t compared = 0;
+  for (std::size_t t = 0; t < b.days.size(); ++t) {
+    ASSERT_EQ(a.days[t].date, b.days[t].date);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.days[t].ret), std::bit_cast<std::uint64_t>(b.days[t].ret)) << b.days[t].date.iso();
+    EXPECT_EQ(a.days[t].regime, b.days[t].regime) << b.days[t].date.iso();
+    ++compared;
+  }
+  std::size_t choices = 0;
+  for (std::size_t i = 0; i < b.selection.size(); ++i) {
+    if (b.selection[i].date >= D) break;
+    EXPECT_EQ(a.selection[i].date, b.selection[i].date);
+    EXPECT_EQ(a.selection[i].chosen, b.selection[i].chosen);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.selection[i].sharpe), std::bit_cast<std::uint64_t>(b.selection[i].sharpe));
+    choices += b.selection[i].chosen ? 1 : 0;
+  }
+  EXPECT_GT(compared, 300u);
+  EXPECT_GT(choices, 10u);
+  // The simulation's regimes alternate every 150 days: the strategy holds the asset about half
+  // the time (neither always in nor always out).
+  EXPECT_GT(a.metrics.average_exposure, 0.3);
+  EXPECT_LT(a.metrics.average_exposure, 0.7);
 }
 
 }  // namespace

@@ -456,15 +456,18 @@ Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const W
   return out;
 }
 
-// Every candidate's online signal on the feature dates: items (candidate x refit) with seeds
-// splitmix64(seed, item index), reduced in item order.
+// Every candidate's online signal on the feature dates: items (candidate x refit), each with
+// its own seed from (seed, candidate, refit date), reduced in item order.
 std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySpec& s) {
   const auto points = refit_rows(f.dates, s.walk_forward, s.name);
   const std::size_t candidates = s.kind == "jump" ? s.penalties.size() : 1;
   std::vector<WorkItem> items;
   for (std::size_t c = 0; c < candidates; ++c) {
     for (std::size_t j = 0; j < points.size(); ++j) {
-      items.push_back({c, j, splitmix64(s.seed ^ splitmix64(items.size()))});
+      // The seed depends on the candidate and the refit date only (not on how many refits
+      // follow), so truncating the data after a date changes no earlier item.
+      const auto day = static_cast<std::uint64_t>(static_cast<std::int64_t>(f.dates[points[j]].days_since_epoch()));
+      items.push_back({c, j, splitmix64(s.seed ^ splitmix64(c + 1) ^ splitmix64(day << 8))});
     }
   }
   std::vector<Matrix> outputs(items.size());
