@@ -97,7 +97,7 @@ BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAM
         for (const auto& p : model["penalties"]) {
           const double value = scalar<double>(path, p, "penalties");
           if (!(value >= 0) || !std::isfinite(value)) {
-            detail::fail(path, p, where + "every jump penalty must be a finite number >= 0 (got " + format_double(value) + ")");
+            detail::fail(path, p, where + "every jump penalty must be a finite number >= 0 (got " + (std::isnan(value) ? std::string("NaN") : format_double(value)) + ")");
           }
           s.penalties.push_back(value);
         }
