@@ -85,9 +85,13 @@ TEST(JumpModel, HandWorkedSwitchOrStay) {
   EXPECT_EQ(jump.states, (std::vector<int>{1, 1, 0, 1, 1}));
   EXPECT_DOUBLE_EQ(jump.objective, 40.0);
   EXPECT_DOUBLE_EQ(objective(x, centers, jump.states, {.n_states = 2, .jump_penalty = 20}), 40.0);
-  // Online at t = 2 the forward values are V(2) = (0 + min(100, 0 + 20), 50 + 0) = (20, 50):
-  // the online state at t = 2 is already 0 with lambda = 20, still 1 with lambda = 60
-  // (V(2) = (60, 50)).
+  // Online, lambda = 20: V(0) = (50, 0), V(1) = (50 + min(50, 0 + 20), 0 + min(0, 50 + 20)) =
+  // (70, 0), V(2) = (0 + min(70, 0 + 20), 50 + min(0, 70 + 20)) = (20, 50): state 0 at t = 2
+  // already. lambda = 60: V(1) = (100, 0), V(2) = (0 + min(100, 60), 50 + 0) = (60, 50): still 1.
+  const Matrix v20 = forward_values(state_loss(x, centers, cands), penalty_matrix({.n_states = 2, .jump_penalty = 20}, cands));
+  EXPECT_DOUBLE_EQ(v20(1, 0), 70.0);
+  EXPECT_DOUBLE_EQ(v20(2, 0), 20.0);
+  EXPECT_DOUBLE_EQ(v20(2, 1), 50.0);
   EXPECT_EQ(infer_online(x, centers, {.n_states = 2, .jump_penalty = 20}).states[2], 0);
   EXPECT_EQ(infer_online(x, centers, {.n_states = 2, .jump_penalty = 60}).states[2], 1);
 }
