@@ -114,6 +114,7 @@ bench: build
 	/usr/bin/python3 bench/classify_compare.py --build $(BUILD_DIR)
 	./$(BUILD_DIR)/bench/classify_bench
 	/usr/bin/python3 bench/scm_compare.py --build $(BUILD_DIR)
+	/usr/bin/python3 bench/jump_compare.py --build $(BUILD_DIR)
 	/usr/bin/python3 bench/store_bench.py --build $(BUILD_DIR)
 	test -f $(DB) || ./$(BUILD_DIR)/mre run --db $(DB)
 	sh bench/server_bench.sh $(DB) $(BUILD_DIR)

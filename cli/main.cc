@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   mre::cli::register_classify(app, action);
   mre::cli::register_effects(app, action);
   mre::cli::register_scm(app, action);
+  mre::cli::register_backtest(app, action);
   mre::cli::register_serve(app, action);
   mre::cli::register_db(app, action);
   try {

@@ -12,7 +12,9 @@
 #include "mre/store/store.h"
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/detect_regimes.h"
+#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/regimes_csv.h"
+#include "mre/codec/profile_json.h"
 
 namespace mre::cli {
 namespace {
@@ -33,6 +35,9 @@ struct FitArgs {
   double min_covar = 1e-3;
   std::string init;
   std::string out;
+  double penalty = 0.0;  // jump: lambda
+  bool continuous = false;
+  double grid_size = 0.05;
 };
 
 struct PredictArgs {
@@ -70,6 +75,9 @@ int fit(const FitArgs& args) {
                  .seed = args.seed,
                  .min_covar = args.min_covar};
   if (!args.init.empty()) options.init = args.init;
+  options.jump.jump_penalty = args.penalty;
+  options.jump.continuous = args.continuous;
+  options.jump.grid_size = args.grid_size;
   const auto result = workflows::fit_csv(options);
   write_output(args.out, result.params_json + "\n", "--out");
   std::cout << result.summary_json << "\n";
@@ -249,8 +257,50 @@ void print_regime_report(const workflows::DetectRegimesReport& report) {
   }
 }
 
+struct ProfileArgs {
+  CommonOptions common;
+  std::string version;
+  std::vector<std::string> assets;
+  std::string format = "text";
+};
+
+std::string shown(double v, const char* spec = "{:.4f}") {
+  return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : std::string(std::isinf(v) ? "inf" : "-");
+}
+
+int profile(const ProfileArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto report = workflows::profile_regime_version(*store, {.version = args.version, .assets = args.assets});
+  const auto& p = report.profile;
+  if (args.format == "json") {
+    std::cout << codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, p) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("regime version {} ({}), {} to {}: filtered labels, each daily return attributed to the\n"
+                           "regime known at the previous close; annualised with 252 days, Sharpe without a risk-free rate\n\n",
+                           report.version, report.kind, report.first.iso(), report.last.iso());
+  std::cout << fmt::format("{:<16} {:>8} {:>14}", "regime", "periods", "exp. duration");
+  for (const auto& l : p.labels) std::cout << fmt::format(" {:>10}", "to " + l);
+  std::cout << "\n";
+  for (std::size_t k = 0; k < p.labels.size(); ++k) {
+    std::cout << fmt::format("{:<16} {:>8} {:>14}", p.labels[k], p.periods[k], shown(p.expected_durations[k], "{:.1f}"));
+    for (std::size_t j = 0; j < p.labels.size(); ++j) {
+      std::cout << fmt::format(" {:>10}", shown(p.transitions(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j))));
+    }
+    std::cout << "\n";
+  }
+  std::cout << fmt::format("\n{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", "asset", "regime", "days",
+                           "ann. mean", "ann. vol", "Sharpe", "worst day", "on");
+  for (const auto& s : p.assets) {
+    std::cout << fmt::format("{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", s.asset, s.regime, s.days,
+                             shown(s.annual_mean), shown(s.annual_volatility), shown(s.sharpe, "{:.2f}"),
+                             shown(s.worst_day), s.worst_date.iso());
+  }
+  return 0;
+}
+
 void register_regimes(CLI::App& app, Action& action) {
-  auto* regimes = app.add_subcommand("regimes", "Regime models: Gaussian HMM and k-means");
+  auto* regimes = app.add_subcommand("regimes", "Regime models: Gaussian HMM, k-means, rules and statistical jump models");
   regimes->require_subcommand(1);
 
   auto fit_args = std::make_shared<FitArgs>();
@@ -258,23 +308,24 @@ void register_regimes(CLI::App& app, Action& action) {
       "fit",
       "Fit a regime model.\n"
       "  With --spec FILE --version TAG: on a feature version in the store (walk-forward HMM,\n"
-      "  k-means or rules, as the spec says); writes regime_models and one row per date to\n"
-      "  regimes_global. Tags are never overwritten.\n"
+      "  k-means, rules or walk-forward jump model, as the spec says); writes regime_models\n"
+      "  and one row per date to regimes_global. Tags are never overwritten.\n"
       "  With --data FILE.csv: on a CSV (a date column, then one column per feature; empty cells\n"
       "  are missing and, for the HMM, marginalised); prints the fit summary as JSON\n"
       "  (log-likelihood, iterations, converged, AIC/BIC, expected durations); --out saves the\n"
       "  parameters.\n"
       "Examples:\n"
       "  mre regimes fit --spec config/regimes/hmm_indicators.yml --version V2_HMM\n"
-      "  mre regimes fit --data features.csv --method hmm --states 3 --out model.json");
+      "  mre regimes fit --data features.csv --method hmm --states 3 --out model.json\n"
+      "  mre regimes fit --data features.csv --method jump --states 2 --penalty 50 --out jm.json");
   add_common_options(*fit_cmd, fit_args->common);
   fit_cmd->add_option("--spec", fit_args->spec, "A regime spec (config/regimes/*.yml): fit on the store's features");
   fit_cmd->add_option("--version", fit_args->version, "With --spec: the version tag, or 'auto'");
   fit_cmd->add_option("--features", fit_args->features_version,
                       "With --spec: the feature version (default: the newest of the spec's feature set)");
   fit_cmd->add_option("--data", fit_args->data, "A CSV of features (date column first): fit without the store");
-  fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans")
-      ->check(CLI::IsMember({"hmm", "kmeans"}))
+  fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans | jump (statistical jump model, docs/jump_models.md)")
+      ->check(CLI::IsMember({"hmm", "kmeans", "jump"}))
       ->capture_default_str();
   fit_cmd->add_option("--states", fit_args->states, fmt::format("Number of states (clusters), {} to {}", regimes::hmm::kMinStates, regimes::hmm::kMaxStates))->capture_default_str();
   fit_cmd->add_option("--covariance", fit_args->covariance, "full | diag | spherical | tied (HMM)")->capture_default_str();
@@ -284,6 +335,10 @@ void register_regimes(CLI::App& app, Action& action) {
   fit_cmd->add_option("--seed", fit_args->seed, "Random seed (k-means++ initialisation)")->capture_default_str();
   fit_cmd->add_option("--min-covar", fit_args->min_covar, "Floor added to covariance diagonals")->capture_default_str();
   fit_cmd->add_option("--init", fit_args->init, "Start EM from these saved parameters (JSON)");
+  fit_cmd->add_option("--penalty", fit_args->penalty, "Jump: lambda >= 0, the cost of one regime switch (loss 1/2 squared distance)")
+      ->capture_default_str();
+  fit_cmd->add_flag("--continuous", fit_args->continuous, "Jump: the continuous model (probability vectors on a simplex grid)");
+  fit_cmd->add_option("--grid-size", fit_args->grid_size, "Jump, continuous: the grid step, 1/m")->capture_default_str();
   fit_cmd->add_option("--out", fit_args->out, "Where to write the parameters (JSON; '-': stdout); written atomically, a failure keeps the previous file");
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
@@ -292,7 +347,8 @@ void register_regimes(CLI::App& app, Action& action) {
       "predict",
       "State probabilities for a CSV under saved HMM parameters: filtered P(s_t | data to t) by\n"
       "default (usable for decisions: no look-ahead), smoothed P(s_t | all data) with --smoothed\n"
-      "(a diagnostic), or the most likely path with --viterbi.");
+      "(a diagnostic), or the most likely path with --viterbi. Under a saved jump model: the\n"
+      "online states (forward pass, data to t) by default, the whole-sample path otherwise.");
   predict_cmd->add_option("--model", predict_args->model, "Parameters written by 'regimes fit --out'")->required();
   predict_cmd->add_option("--data", predict_args->data, "The CSV (the model's feature columns)")->required();
   predict_cmd->add_flag("--smoothed", predict_args->smoothed, "Smoothed probabilities");
@@ -331,6 +387,25 @@ void register_regimes(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   compare_cmd->callback([compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
+
+  auto profile_args = std::make_shared<ProfileArgs>();
+  auto* profile_cmd = regimes->add_subcommand(
+      "profile",
+      "What each regime of a version has meant for assets: per regime and asset the annualised\n"
+      "mean, volatility and Sharpe ratio of daily returns and the worst day, plus the transition\n"
+      "matrix and expected durations, all from the stored filtered (never smoothed) labels. A\n"
+      "day's return counts for the regime known at the previous close.\n"
+      "Example:\n"
+      "  mre regimes profile V2_HMM --assets ^GSPC,TLT,GLD --format json");
+  add_common_options(*profile_cmd, profile_args->common);
+  profile_cmd->add_option("version", profile_args->version, "The regime version")->required();
+  profile_cmd->add_option("--assets", profile_args->assets, "Tickers in the store, comma-separated")
+      ->required()
+      ->delimiter(',');
+  profile_cmd->add_option("--format", profile_args->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  profile_cmd->callback([profile_args, &action] { action = [profile_args] { return profile(*profile_args); }; });
 
   auto analogue_args = std::make_shared<CompareArgs>();
   analogue_args->format = "csv";

@@ -16,15 +16,19 @@
 #include <stop_token>
 #include <thread>
 
+#include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/regimes_json.h"
+#include "mre/codec/profile_json.h"
 #include "mre/codec/scm_json.h"
 #include "mre/codec/series_json.h"
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/narrative/result_narratives.h"
+#include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/scm.h"
@@ -337,6 +341,19 @@ struct Api::Impl {
                res.set_content(codec::regimes_to_json(*model, s->read_regimes(version, date_param(req, "from"), date_param(req, "to"))),
                                "application/json");
              }));
+    // Regime-conditional statistics (issue 19): ?assets=^GSPC,TLT (default ^GSPC).
+    http.Get(R"(/api/regimes/([^/]+)/profile)", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               workflows::RegimeProfileOptions wanted{.version = req.matches[1]};
+               const std::string assets = req.has_param("assets") ? req.get_param_value("assets") : "^GSPC";
+               for (std::size_t begin = 0; begin <= assets.size();) {
+                 const auto end = std::min(assets.find(',', begin), assets.size());
+                 if (end > begin) wanted.assets.push_back(assets.substr(begin, end - begin));
+                 begin = end + 1;
+               }
+               const auto report = workflows::profile_regime_version(*open(), wanted);
+               res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, report.profile),
+                               "application/json");
+             }));
     http.Get("/api/classification/current", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const auto s = open();
                const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
@@ -410,6 +427,20 @@ struct Api::Impl {
                                 {"regime_version", v.regime_version}, {"rows", v.rows}, {"created_at", v.created_at.iso()}});
                }
                res.set_content(dump(out), "application/json");
+             }));
+    http.Get("/api/backtests", wrap([this](const httplib::Request&, httplib::Response& res) {
+               json out = json::array();
+               for (const auto& h : workflows::list_backtests(*open())) {
+                 out.push_back({{"version", h.version}, {"spec", h.spec_name}, {"spec_hash", h.spec_hash}, {"inputs", h.inputs},
+                                {"created_at", h.created_at.iso()}});
+               }
+               res.set_content(dump(out), "application/json");
+             }));
+    // A backtest version: metrics and years; ?daily=1 adds the daily paths and penalty choices.
+    http.Get(R"(/api/backtests/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
+               const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
+               res.set_content(codec::backtest_to_json(report.header, report.result, daily), "application/json");
              }));
     http.Get("/api/scm", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto s = open();

@@ -204,7 +204,7 @@ TEST(FeatureSet, ForwardReturnsAreFlaggedForwardLookingWhenAllowed) {
 
 // --- the default specs on the real snapshot ---
 
-const std::vector<std::string> kDefaultSpecs = {"indicators", "macro_ltv", "cross_asset"};
+const std::vector<std::string> kDefaultSpecs = {"indicators", "macro_ltv", "cross_asset", "sp500_jm"};
 
 std::filesystem::path spec_path(const std::string& name) {
   if (name == "other_ops") return mre::testing::source_dir() / "tests" / "data" / "features" / "other_ops.yml";

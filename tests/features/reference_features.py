@@ -207,6 +207,27 @@ def rolling_mean(x, window):
     return pd.Series(x).rolling(window, min_periods=window).mean().to_numpy()
 
 
+def ewm_mean(x, halflife, min_periods):
+    return pd.Series(x).ewm(halflife=halflife, adjust=True, ignore_na=False,
+                            min_periods=max(min_periods, 1)).mean().to_numpy()
+
+
+def ewm_downside_deviation(x, halflife, min_periods, log):
+    s = pd.Series(x)
+    dd = np.sqrt(ewm_mean(s.clip(upper=0.0).pow(2).to_numpy(), halflife, min_periods))
+    if log:
+        with np.errstate(divide="ignore"):
+            dd = np.where(dd > 0, np.log(np.where(dd > 0, dd, 1.0)), np.where(np.isnan(dd), np.nan, np.nan))
+    return dd
+
+
+def ewm_sortino(x, halflife, min_periods):
+    mean = ewm_mean(x, halflife, min_periods)
+    dd = ewm_downside_deviation(x, halflife, min_periods, False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dd > 0, mean / np.where(dd > 0, dd, 1.0), np.nan)
+
+
 def _shift(x, k):
     return pd.Series(x).shift(k).to_numpy()
 
@@ -315,6 +336,11 @@ def apply_unary(op, x, dates):
         return scale(x, float(op.get("factor", 1.0)))
     if name == "mean":
         return rolling_mean(x, _int(op, "window", 12))
+    if name == "ewm_downside_deviation":
+        return ewm_downside_deviation(x, float(op.get("halflife", 10.0)), _int(op, "min_periods", 1),
+                                      bool(op.get("log", False)))
+    if name == "ewm_sortino":
+        return ewm_sortino(x, float(op.get("halflife", 20.0)), _int(op, "min_periods", 1))
     raise ValueError(f"unknown or misplaced op {name!r}")
 
 

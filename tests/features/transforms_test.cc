@@ -771,3 +771,42 @@ TEST(ForwardReturns, LooksAheadByDesign) {
 
 }  // namespace
 }  // namespace mre::features
+
+namespace mre::features {
+namespace {
+
+// Hand computation with halflife 1 (decay 1/2): weights 1/4, 1/2, 1 on x_0, x_1, x_2; a missing
+// value ages the older ones but adds no weight (pandas ewm adjust=True, ignore_na=False).
+TEST(EwmMean, MatchesHandWeightsAndCarriesOverAMissingValue) {
+  const Values out = ewm_mean(std::vector<double>{1.0, std::nan(""), 3.0}, 1.0, 1);
+  EXPECT_DOUBLE_EQ(out[0], 1.0);
+  EXPECT_DOUBLE_EQ(out[1], 1.0);
+  EXPECT_DOUBLE_EQ(out[2], (0.25 * 1.0 + 3.0) / 1.25);
+}
+
+TEST(EwmDownsideDeviationAndSortino, MatchHandValues) {
+  const std::vector<double> x{-1.0, 2.0, -3.0};
+  const Values dd = ewm_downside_deviation(x, 1.0, 1, false);
+  EXPECT_DOUBLE_EQ(dd[0], 1.0);
+  EXPECT_DOUBLE_EQ(dd[1], std::sqrt(0.5 / 1.5));
+  EXPECT_DOUBLE_EQ(dd[2], std::sqrt(9.25 / 1.75));
+  const Values log_dd = ewm_downside_deviation(x, 1.0, 1, true);
+  EXPECT_DOUBLE_EQ(log_dd[2], std::log(std::sqrt(9.25 / 1.75)));
+  const Values sortino = ewm_sortino(x, 1.0, 1);
+  EXPECT_DOUBLE_EQ(sortino[2], ((0.25 * -1.0 + 0.5 * 2.0 - 3.0) / 1.75) / std::sqrt(9.25 / 1.75));
+}
+
+TEST(EwmDownsideDeviationAndSortino, AreNaNWithoutALossAndBeforeMinPeriods) {
+  const std::vector<double> x{1.0, 2.0, -1.0};
+  const Values log_dd = ewm_downside_deviation(x, 5.0, 1, true);
+  EXPECT_TRUE(std::isnan(log_dd[0]));  // log of a zero deviation
+  EXPECT_TRUE(std::isnan(ewm_sortino(x, 5.0, 1)[1]));
+  EXPECT_FALSE(std::isnan(ewm_sortino(x, 5.0, 1)[2]));
+  EXPECT_TRUE(std::isnan(ewm_mean(x, 5.0, 3)[1]));
+  EXPECT_FALSE(std::isnan(ewm_mean(x, 5.0, 3)[2]));
+  EXPECT_THROW(ewm_mean(x, 0.0, 1), Error);
+  EXPECT_THROW(ewm_mean(x, -2.0, 1), Error);
+}
+
+}  // namespace
+}  // namespace mre::features

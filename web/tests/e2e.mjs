@@ -323,9 +323,33 @@ try {
     await page.waitForFunction((n) => document.querySelector('[data-testid="data-chart"]')?.getAttribute('data-points') === String(n), Math.min(30, obs.length));
   });
 
+  await check('the backtests page draws equity, drawdowns and every strategy\'s metrics', async () => {
+    const list = (await apiGet('backtests')).body;
+    await open('backtests');
+    assert((await title()) === 'Backtests', `title ${await title()}`);
+    if (!Array.isArray(list) || list.length === 0) {
+      await page.locator('[data-testid="backtest-empty"]').waitFor();
+    } else {
+      const v = list[list.length - 1].version;
+      const data = (await apiGet(`backtests/${encodeURIComponent(v)}?daily=1`)).body;
+      await page.locator('[data-testid="backtest-equity"] canvas').first().waitFor();
+      await page.locator('[data-testid="backtest-drawdown"] canvas').first().waitFor();
+      const points = Number(await page.locator('[data-testid="backtest-equity"]').getAttribute('data-points'));
+      assert(points === data.strategies[0].days.length, `equity chart has ${points} points, the API ${data.strategies[0].days.length} days`);
+      const rows = page.locator('[data-testid="backtest-row"]');
+      assert((await rows.count()) === data.strategies.length, `${await rows.count()} table rows for ${data.strategies.length} strategies`);
+      const sharpe = data.strategies[0].metrics.sharpe;
+      const text = await rows.first().innerText();
+      assert(text.startsWith(data.strategies[0].name), `first row ${text}`);
+      if (sharpe !== null) assert(text.includes(String(Number(sharpe.toFixed(2)))), `first row ${text} lacks the Sharpe ${sharpe}`);
+    }
+    await noUnexpectedErrorBoxes();
+    await shot('backtests');
+  });
+
   await check('the navigation reaches every page', async () => {
     await open('overview');
-    for (const [route, name] of [['regimes', 'Regime history'], ['effects', 'Effects'], ['scenarios', 'Scenarios'], ['data', 'Data'], ['overview', 'Overview']]) {
+    for (const [route, name] of [['regimes', 'Regime history'], ['effects', 'Effects'], ['scenarios', 'Scenarios'], ['backtests', 'Backtests'], ['data', 'Data'], ['overview', 'Overview']]) {
       await page.click(`[data-testid="nav-${route}"]`);
       await page.locator(`[data-testid="page"][data-page="${route}"][data-ready="true"]`).waitFor();
       assert((await title()) === name, `after clicking ${route} the title is ${await title()}`);

@@ -34,6 +34,11 @@ void validate_op(const FeatureSpec& feature, const Op& op, bool allow_future_dat
   auto positive = [&](std::size_t v, const char* what) {
     if (v < 1) invalid(feature.name, "op '" + name + "': " + what + " must be >= 1");
   };
+  auto halflife = [&](double h) {
+    if (!(h > 0 && std::isfinite(h))) {
+      invalid(feature.name, "op '" + name + "': halflife must be a finite number > 0 (got " + std::to_string(h) + ")");
+    }
+  };
   auto probability = [&](double p) {
     if (!(p > 0 && p < 0.5)) {
       invalid(feature.name, "op '" + name + "': p must be in (0, 0.5) (got " + std::to_string(p) + ")");
@@ -54,6 +59,8 @@ void validate_op(const FeatureSpec& feature, const Op& op, bool allow_future_dat
                    if (!std::isfinite(o.factor)) invalid(feature.name, "op 'scale': factor must be finite");
                  },
                  [&](const RollingMean& o) { window(o.window, "window"); },
+                 [&](const EwmDownsideDeviation& o) { halflife(o.halflife); },
+                 [&](const EwmSortino& o) { halflife(o.halflife); },
                  [&](const Spread&) {},
                  [&](const Ratio&) {},
                  [&](const Correlation& o) { window(o.window, "window"); },
@@ -85,6 +92,8 @@ Values apply_unary(const Op& op, const std::vector<Date>& dates, const Values& x
           [&](const Diff& o) { return difference(x, o.periods); },
           [&](const Scale& o) { return scale(x, o.factor); },
           [&](const RollingMean& o) { return rolling_mean(x, o.window); },
+          [&](const EwmDownsideDeviation& o) { return ewm_downside_deviation(x, o.halflife, o.min_periods, o.log); },
+          [&](const EwmSortino& o) { return ewm_sortino(x, o.halflife, o.min_periods); },
           [&](const auto&) -> Values { throw Error(ErrorCode::kInternal, "binary op applied as unary"); },
       },
       op);
@@ -118,6 +127,8 @@ std::string op_name(const Op& op) {
                         [](const Diff&) { return "diff"; },
                         [](const Scale&) { return "scale"; },
                         [](const RollingMean&) { return "mean"; },
+                        [](const EwmDownsideDeviation&) { return "ewm_downside_deviation"; },
+                        [](const EwmSortino&) { return "ewm_sortino"; },
                         [](const Spread&) { return "spread"; },
                         [](const Ratio&) { return "ratio"; },
                         [](const Correlation&) { return "correlation"; },

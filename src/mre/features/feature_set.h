@@ -73,6 +73,15 @@ struct Scale {
 struct RollingMean {
   std::size_t window = 12;
 };
+struct EwmDownsideDeviation {  // transforms.h ewm_downside_deviation
+  double halflife = 10.0;
+  std::size_t min_periods = 1;
+  bool log = false;
+};
+struct EwmSortino {  // transforms.h ewm_sortino
+  double halflife = 20.0;
+  std::size_t min_periods = 1;
+};
 struct Spread {};
 struct Ratio {};
 struct Correlation {
@@ -80,8 +89,8 @@ struct Correlation {
 };
 
 using Op = std::variant<Winsorize, WinsorizeFullSample, ZScore, Slope, Momentum, Volatility,
-                        Returns, ForwardReturns, Yoy, Diff, Scale, RollingMean, Spread, Ratio,
-                        Correlation>;
+                        Returns, ForwardReturns, Yoy, Diff, Scale, RollingMean, EwmDownsideDeviation,
+                        EwmSortino, Spread, Ratio, Correlation>;
 
 // The op's name as written in specs ("winsorize", "zscore", ...).
 std::string op_name(const Op& op);

@@ -311,4 +311,52 @@ Values yoy(std::span<const Date> dates, std::span<const double> x) {
   return out;
 }
 
+Values ewm_mean(std::span<const double> x, double halflife, std::size_t min_periods) {
+  check_arg(halflife > 0 && std::isfinite(halflife), "halflife", "must be a finite number > 0");
+  const double decay = std::exp(-std::log(2.0) / halflife);
+  Values out(x.size(), kNaN);
+  double numerator = 0.0;
+  double denominator = 0.0;
+  std::size_t present = 0;
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    numerator *= decay;
+    denominator *= decay;
+    if (!std::isnan(x[t])) {
+      numerator += x[t];
+      denominator += 1.0;
+      ++present;
+    }
+    if (present >= std::max<std::size_t>(min_periods, 1)) out[t] = numerator / denominator;
+  }
+  return out;
+}
+
+namespace {
+Values squared_losses(std::span<const double> x) {
+  Values out(x.size());
+  for (std::size_t t = 0; t < x.size(); ++t) out[t] = std::isnan(x[t]) ? kNaN : std::min(x[t], 0.0) * std::min(x[t], 0.0);
+  return out;
+}
+}  // namespace
+
+Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods, bool log) {
+  Values out = ewm_mean(squared_losses(x), halflife, min_periods);
+  for (double& v : out) {
+    if (std::isnan(v)) continue;
+    v = std::sqrt(v);
+    if (log) v = v > 0 ? std::log(v) : kNaN;
+  }
+  return out;
+}
+
+Values ewm_sortino(std::span<const double> x, double halflife, std::size_t min_periods) {
+  const Values mean = ewm_mean(x, halflife, min_periods);
+  const Values deviation = ewm_downside_deviation(x, halflife, min_periods, false);
+  Values out(x.size(), kNaN);
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    if (!std::isnan(mean[t]) && deviation[t] > 0) out[t] = mean[t] / deviation[t];
+  }
+  return out;
+}
+
 }  // namespace mre::features

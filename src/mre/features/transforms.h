@@ -70,6 +70,19 @@ Values scale(std::span<const double> x, double factor);
 // REQUIRES window >= 2, equal lengths.
 Values rolling_correlation(std::span<const double> a, std::span<const double> b, std::size_t window);
 
+// Exponentially weighted statistics (pandas ewm(halflife=h, adjust=True, ignore_na=False)):
+// alpha = 1 - exp(-ln 2 / h); the mean at t is sum_i w_i x_i / sum_i w_i over the present x_i,
+// i <= t, with w_i = (1 - alpha)^(t - i) (a missing value still ages the older ones). NaN until
+// min_periods values are present; at a missing x_t the running value is carried. O(n), running
+// sums only, so appending data never changes an earlier value. REQUIRES halflife > 0.
+Values ewm_mean(std::span<const double> x, double halflife, std::size_t min_periods);
+// Downside deviation sqrt(ewm_mean(min(x, 0)^2)) (Shu, Yu and Mulvey 2024, arXiv 2402.05272,
+// sec. 3.3: the risk feature of the jump model); `log` returns its natural log, NaN where the
+// deviation is 0 (no negative value yet).
+Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods, bool log);
+// Sortino ratio ewm_mean(x) / ewm_downside_deviation(x) (ibid.), NaN where the deviation is 0.
+Values ewm_sortino(std::span<const double> x, double halflife, std::size_t min_periods);
+
 // Year-over-year change in percent on a dated grid: 100 * (x_t / x_s - 1), where s is the last
 // position whose date is <= date_t minus 12 months (Date::add_months; a month-end date_t goes
 // back to the month end: 2025-02-28 -> 2024-02-29). On a month-end grid this is

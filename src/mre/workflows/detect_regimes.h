@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/regimes/jump/walk_forward_jump.h"
 #include "mre/regimes/rules/rules.h"
 #include "mre/regimes/walk_forward.h"
 #include "mre/store/store.h"
@@ -16,7 +17,7 @@ namespace mre::workflows {
 
 struct RegimeSpec {
   std::string name{};
-  std::string method{};       // hmm | kmeans | rules
+  std::string method{};       // hmm | kmeans | rules | jump
   std::string feature_set{};  // the feature spec name whose newest version is read
   std::vector<std::string> columns{};  // empty: every column of the feature version
   std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
@@ -26,6 +27,11 @@ struct RegimeSpec {
   // z-scores (regimes/standardize.h, look-ahead-free) instead of raw levels; 0 = off.
   int standardize_min_observations = 0;
   std::vector<regimes::rules::Rule> rules{};
+  // jump: the `jump:` block (n_states is copied to hmm.n_states for the labels check) and the
+  // walk-forward extras (walk_forward.train_window_rows; jump.standardize, order_by, order).
+  regimes::jump::JumpModelConfig jump{};
+  regimes::jump::JumpWalkForwardConfig jump_schedule{};
+  std::string jump_order_by{};  // the column whose centroid orders the states; empty: the first
   std::string canonical_text{};
   std::string hash{};
 };

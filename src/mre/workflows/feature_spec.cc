@@ -117,6 +117,12 @@ Op parse_op(const Context& ctx, const YAML::Node& node, const std::string& featu
     op = features::Scale{.factor = p.number("factor", 1.0)};
   } else if (name == "mean") {
     op = features::RollingMean{.window = p.count("window", 12)};
+  } else if (name == "ewm_downside_deviation") {
+    op = features::EwmDownsideDeviation{.halflife = p.number("halflife", 10.0),
+                                        .min_periods = p.count("min_periods", 1),
+                                        .log = p.flag("log", false)};
+  } else if (name == "ewm_sortino") {
+    op = features::EwmSortino{.halflife = p.number("halflife", 20.0), .min_periods = p.count("min_periods", 1)};
   } else if (name == "spread") {
     op = features::Spread{};
   } else if (name == "ratio") {
@@ -126,8 +132,8 @@ Op parse_op(const Context& ctx, const YAML::Node& node, const std::string& featu
   } else {
     ctx.fail(node["op"], "feature '" + feature + "': unknown op '" + name +
                              "' (known: winsorize, winsorize_full_sample, zscore, slope, momentum, "
-                             "volatility, returns, forward_returns, yoy, diff, scale, mean, spread, "
-                             "ratio, correlation)");
+                             "volatility, returns, forward_returns, yoy, diff, scale, mean, "
+                             "ewm_downside_deviation, ewm_sortino, spread, ratio, correlation)");
   }
   p.finish();
   return op;
@@ -158,6 +164,11 @@ std::string describe_op(const Op& op) {
           return name + "(periods=" + std::to_string(o.periods) + ")";
         } else if constexpr (std::is_same_v<T, Scale>) {
           return name + "(factor=" + format_double(o.factor) + ")";
+        } else if constexpr (std::is_same_v<T, EwmDownsideDeviation>) {
+          return name + "(halflife=" + format_double(o.halflife) + ",min_periods=" + std::to_string(o.min_periods) +
+                 ",log=" + (o.log ? "true" : "false") + ")";
+        } else if constexpr (std::is_same_v<T, EwmSortino>) {
+          return name + "(halflife=" + format_double(o.halflife) + ",min_periods=" + std::to_string(o.min_periods) + ")";
         } else {
           return name + "()";
         }

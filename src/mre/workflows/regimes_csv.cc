@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "mre/codec/hmm_json.h"
+#include "mre/codec/jump_json.h"
 #include "mre/core/csv.h"
 #include "mre/core/error.h"
 #include "mre/core/format.h"
@@ -126,8 +127,32 @@ CsvFitResult fit_csv(const CsvFitOptions& options) {
     out.params_json = params.str();
     return out;
   }
+  if (options.method == "jump") {
+    if (options.init) throw Error(ErrorCode::kInvalidArgument, "--init: a warm start applies to method hmm only");
+    if (table.values.hasNaN()) {
+      throw Error(ErrorCode::kDataError, options.data.string() + ": a jump model needs complete rows; drop or fill empty cells");
+    }
+    auto config = options.jump;
+    config.n_states = options.hmm.n_states;
+    config.n_init = std::max(options.hmm.n_init, 10);  // as k-means: at least 10 k-means++ starts
+    config.seed = options.hmm.seed;
+    config.max_iter = options.hmm.n_iter;
+    regimes::jump::JumpModelFit fitted;
+    try {
+      fitted = regimes::jump::fit(table.values, config);
+    } catch (const Error& e) {
+      throw Error(e.code(), options.data.string() + ": " + e.what());
+    }
+    regimes::jump::JumpModelParams params{.config = config,
+                                          .centers = fitted.centers,
+                                          .mean = Vector::Zero(table.values.cols()),
+                                          .scale = Vector::Ones(table.values.cols())};
+    out.params_json = codec::jump_params_to_json(params, table.names);
+    out.summary_json = codec::jump_fit_summary_json(fitted, config, static_cast<std::size_t>(table.values.rows()));
+    return out;
+  }
   if (options.method != "hmm") {
-    throw Error(ErrorCode::kInvalidArgument, "--method: unknown method '" + options.method + "' (expected hmm or kmeans)");
+    throw Error(ErrorCode::kInvalidArgument, "--method: unknown method '" + options.method + "' (expected hmm, kmeans or jump)");
   }
   regimes::hmm::GaussianHmmFit fit;
   if (options.init) {
@@ -149,8 +174,46 @@ CsvFitResult fit_csv(const CsvFitOptions& options) {
   return out;
 }
 
+namespace {
+
+std::string predict_jump_csv(const std::string& model_text, const std::filesystem::path& model,
+                             const std::filesystem::path& data, PredictMode mode) {
+  const auto loaded = codec::jump_params_from_json(model_text, model.string());
+  const FeatureTable table = read_feature_csv(data);
+  const Matrix x = columns_in_order(table, loaded.features, data);
+  if (x.cols() != loaded.params.centers.cols()) {
+    throw Error(ErrorCode::kInvalidArgument, data.string() + ": has " + std::to_string(x.cols()) +
+                                                 " feature columns, the model " + std::to_string(loaded.params.centers.cols()));
+  }
+  if (x.hasNaN()) throw Error(ErrorCode::kDataError, data.string() + ": a jump model needs complete rows; drop or fill empty cells");
+  const Matrix z = regimes::jump::standardise(x, loaded.params);
+  const auto inferred = mode == PredictMode::kFiltered
+                            ? regimes::jump::infer_online(z, loaded.params.centers, loaded.params.config)
+                            : regimes::jump::infer_smoothed(z, loaded.params.centers, loaded.params.config);
+  std::string out = "date";
+  if (mode == PredictMode::kViterbi) {
+    out += ",state\n";
+    for (std::size_t t = 0; t < inferred.labels.size(); ++t) {
+      out += table.dates[t].iso() + "," + std::to_string(inferred.labels[t]) + "\n";
+    }
+    return out;
+  }
+  for (int k = 0; k < loaded.params.config.n_states; ++k) out += ",state_" + std::to_string(k);
+  out += '\n';
+  for (Eigen::Index t = 0; t < inferred.probabilities.rows(); ++t) {
+    out += table.dates[static_cast<std::size_t>(t)].iso();
+    for (Eigen::Index k = 0; k < inferred.probabilities.cols(); ++k) out += "," + format_double(inferred.probabilities(t, k));
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode) {
-  const auto loaded = codec::hmm_params_from_json(read_text(model), model.string());
+  const std::string model_text = read_text(model);
+  if (codec::is_jump_params_json(model_text)) return predict_jump_csv(model_text, model, data, mode);
+  const auto loaded = codec::hmm_params_from_json(model_text, model.string());
   const FeatureTable table = read_feature_csv(data);
   const Matrix x = columns_in_order(table, loaded.features, data);
   if (x.cols() != loaded.params.n_features()) {

@@ -11,6 +11,7 @@
 #include "mre/core/date.h"
 #include "mre/core/linalg.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
+#include "mre/regimes/jump/jump_model.h"
 
 namespace mre::workflows {
 
@@ -26,8 +27,11 @@ FeatureTable read_feature_csv(const std::filesystem::path& path);
 
 struct CsvFitOptions {
   std::filesystem::path data{};
-  std::string method = "hmm";  // hmm | kmeans
+  std::string method = "hmm";  // hmm | kmeans | jump
   regimes::hmm::GaussianHmmConfig hmm{};
+  // jump: the model on the CSV's columns as given (no standardisation); n_states, n_init, seed
+  // and max_iter come from `hmm` so the CLI's flags mean the same for every method.
+  regimes::jump::JumpModelConfig jump{};
   std::optional<std::filesystem::path> init{};  // warm start from saved parameters (hmm)
 };
 
@@ -40,7 +44,9 @@ CsvFitResult fit_csv(const CsvFitOptions& options);
 
 enum class PredictMode { kFiltered, kSmoothed, kViterbi };
 
-// Returns the CSV text: date,<state columns> (probabilities) or date,state (Viterbi).
+// Returns the CSV text: date,<state columns> (probabilities) or date,state (Viterbi). A jump
+// model (saved by fit_csv with method jump) gives its online states (the forward pass: data up
+// to each row only) by default, the whole-sample DP path with kSmoothed or kViterbi.
 std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode);
 
 }  // namespace mre::workflows

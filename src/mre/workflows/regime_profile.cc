@@ -1,0 +1,52 @@
+// The profile use case: read the labels and prices, call regimes::profile.
+#include "mre/workflows/regime_profile.h"
+
+#include <algorithm>
+
+#include "mre/core/error.h"
+
+namespace mre::workflows {
+
+RegimeProfileReport profile_regime_version(const store::Store& store, const RegimeProfileOptions& options) {
+  if (options.assets.empty()) throw Error(ErrorCode::kInvalidArgument, "--assets: name at least one ticker");
+  const auto model = store.find_regime_model(options.version);
+  if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + options.version + "' (see 'mre regimes list')");
+  const auto rows = store.read_regimes(options.version, std::nullopt, std::nullopt);
+  if (rows.empty()) throw Error(ErrorCode::kDataError, "regime version '" + options.version + "' has no labelled dates");
+  std::vector<Date> dates;
+  std::vector<int> labels;
+  for (const auto& r : rows) {
+    const auto it = std::find(model->labels.begin(), model->labels.end(), r.regime);
+    if (it == model->labels.end()) {
+      throw Error(ErrorCode::kDataError, "regime version '" + options.version + "': label '" + r.regime + "' on " +
+                                             r.date.iso() + " is not one of the version's labels");
+    }
+    dates.push_back(r.date);
+    labels.push_back(static_cast<int>(it - model->labels.begin()));
+  }
+  std::vector<TimeSeries> prices;
+  for (const auto& ticker : options.assets) {
+    auto series = store.read_raw({.ticker = ticker});
+    if (!series || series->empty()) {
+      throw Error(ErrorCode::kNotFound, "--assets: no prices for '" + ticker + "' in the store (see 'mre series list')");
+    }
+    prices.emplace_back(ticker, series->dates(), series->values());  // named by the ticker asked for
+  }
+  RegimeProfileReport out;
+  out.version = options.version;
+  out.kind = model->kind;
+  out.first = dates.front();
+  out.last = dates.back();
+  out.profile = regimes::profile(dates, labels, model->labels, prices);
+  for (const auto& ticker : options.assets) {
+    const bool any = std::any_of(out.profile.assets.begin(), out.profile.assets.end(),
+                                 [&](const regimes::RegimeAssetStats& s) { return s.asset == ticker; });
+    if (!any) {
+      throw Error(ErrorCode::kDataError, "--assets: '" + ticker + "' has no daily return between " + out.first.iso() +
+                                             " and " + out.last.iso() + " (the version's labelled dates)");
+    }
+  }
+  return out;
+}
+
+}  // namespace mre::workflows

@@ -1,0 +1,30 @@
+// `mre regimes profile VERSION --assets ...`: a stored regime version's filtered labels and the
+// store's prices -> regime-conditional statistics (regimes/profile.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mre/regimes/profile.h"
+#include "mre/store/store.h"
+
+namespace mre::workflows {
+
+struct RegimeProfileOptions {
+  std::string version{};
+  std::vector<std::string> assets{};  // tickers in the store, e.g. ^GSPC, TLT
+};
+
+struct RegimeProfileReport {
+  std::string version{};
+  std::string kind{};
+  Date first{};
+  Date last{};
+  regimes::RegimeProfile profile{};
+};
+
+// NotFound for an unknown version or an asset the store does not hold; InvalidArgument for no
+// assets; DataError for an asset with no daily return inside the version's labelled dates.
+RegimeProfileReport profile_regime_version(const store::Store& store, const RegimeProfileOptions& options);
+
+}  // namespace mre::workflows
