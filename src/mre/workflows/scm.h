@@ -55,18 +55,32 @@ struct ScmSpec {
     std::string from{}, to{}, justification{};
   };
   std::vector<AddedEdge> added_edges{};
+  // Regime-dependent transmission (`regime_dependent: true`, `regime_version: TAG`): every
+  // equation also estimated per regime of the stored regime version (scm/regime_dependent.h).
+  bool regime_dependent = false;
+  std::string regime_version{};
+  // Identified policy shocks (`identified_shock: {node: Re, series: MP1_JK}`): on announcement
+  // days the node's shock is abducted from the surprise series (docs/scm.md).
+  std::string identified_shock_node{};
+  std::string identified_shock_series{};
   std::string canonical_text{};
   std::string hash{};
 };
 // InvalidArgument "FILE:LINE: ..." naming the node or key (unknown keys, a node with neither
 // series nor identity, a cycle, a missing parent, an arrow out of a terminal node, ...).
 ScmSpec load_scm_spec(const std::filesystem::path& path);
+// Recomputes canonical_text and hash after a front end changed the spec (--regime-version, --identified-shock).
+void finish_spec(ScmSpec& spec);
+// InvalidArgument naming the node when it has no equation (an identity or unknown node).
+void check_identified_node(const scm::Graph& graph, const std::string& node);
 std::filesystem::path default_scm_spec_path();
 
 struct ScmFitOptions {
   std::filesystem::path spec_path{};
   std::filesystem::path universe_path{};
   std::string version = "auto";  // auto: S_<spec>_<hash of spec and data>
+  std::string regime_version{};  // non-empty: regime_dependent with this regime version (overrides the spec)
+  std::string identified_shock{};  // NODE=SERIES: the spec's identified_shock (overrides it)
 };
 struct ScmFitReport {
   std::string version{};
@@ -124,6 +138,16 @@ struct CounterfactualResult {
   std::string uncertainty{};
   std::vector<NodeEffectBand> bands{};
   std::vector<std::string> warnings{};  // the version's rejected graph implications, if any
+  // A regime-dependent version: the same do() with each regime's coefficients on every day
+  // ("regime X throughout": that regime's transmission), then along the observed regime path;
+  // bands from the regime bootstrap (scm::bootstrap over the regime fits, path and weights held).
+  struct RegimeEffect {
+    std::string regime{};     // a label, or "observed path"
+    int window_days = -1;     // the intervention window's days in this regime on the observed path (-1: the path itself)
+    std::vector<NodeEffectBand> bands{};
+  };
+  std::string regime_version{};
+  std::vector<RegimeEffect> regime_effects{};
 };
 // Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
 // an identity node, or dates outside the data (naming the expression).
