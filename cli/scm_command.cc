@@ -20,6 +20,8 @@ struct FitArgs {
   CommonOptions common;
   std::string spec;
   std::string version = "auto";
+  std::string regime_version;
+  std::string identified_shock;
 };
 
 struct ShowArgs {
@@ -126,6 +128,31 @@ void print_model(const std::string& version, const scm::FittedScm& m) {
   for (const auto& id : g.identities) {
     std::cout << fmt::format("  {} = {} (identity)\n", id.node, fmt::join(id.terms, " + "));
   }
+  if (m.regime_dependent) {
+    const auto& rt = *m.regime_dependent;
+    std::cout << fmt::format("regime-dependent transmission on regime version {} (weighted least squares by its filtered "
+                             "probabilities; HAC standard errors):\n", rt.version);
+    for (std::size_t k = 0; k < rt.labels.size(); ++k) {
+      const auto days = std::count(rt.path.begin() + 1, rt.path.end(), static_cast<int>(k));
+      std::cout << fmt::format("  regime {} ({} days most likely, {:.1f} days of probability, stays with p {:.4f}):\n", rt.labels[k], days,
+                               rt.probabilities.col(static_cast<Eigen::Index>(k)).tail(rt.probabilities.rows() - 1).sum(),
+                               rt.transition(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)));
+      for (const auto& f : rt.fits[k].equations) {
+        if (f.parents.empty()) continue;
+        std::vector<std::string> terms;
+        for (std::size_t j = 0; j < f.parents.size(); ++j) {
+          const auto i = static_cast<Eigen::Index>(f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size()) + static_cast<Eigen::Index>(j));
+          terms.push_back(fmt::format("{} {:+.4g} (se {:.3g})", f.parents[j], f.beta[j], se_of(f, i)));
+        }
+        std::cout << fmt::format("    {:<6} on {}\n", f.node, fmt::join(terms, ", "));
+      }
+    }
+    if (!rt.dropped.empty()) std::cout << fmt::format("  not estimated (too few days in this sample): {}\n", fmt::join(rt.dropped, ", "));
+  }
+  if (m.identified) {
+    std::cout << fmt::format("identified policy shocks: {}'s shock on {} announcement days abducted from {}\n", m.identified->node,
+                             m.identified->rows.size(), m.identified->series);
+  }
   std::cout << fmt::format("shocks: t copula nu {:.2f}; {} regimes of the standardised shocks:", m.copula.nu, m.regime_names.size());
   for (std::size_t r = 0; r < m.regime_names.size(); ++r) {
     const auto days = std::count(m.regime.begin() + 1, m.regime.end(), static_cast<int>(r));
@@ -162,7 +189,8 @@ nlohmann::json model_json(const std::string& version, const scm::FittedScm& m) {
 
 int fit(const FitArgs& args) {
   auto store = store::open_store(args.common.db, true);
-  const auto report = workflows::fit_scm(*store, {.spec_path = args.spec, .universe_path = args.common.universe, .version = args.version});
+  const auto report = workflows::fit_scm(*store, {.spec_path = args.spec, .universe_path = args.common.universe, .version = args.version,
+                                                  .regime_version = args.regime_version, .identified_shock = args.identified_shock});
   say(fmt::format("scm {}: {}", report.version, report.written ? "written" : "up to date (same spec and data)"));
   print_model(report.version, report.model);
   return 0;
@@ -240,6 +268,20 @@ std::vector<workflows::DoExpression> parse_all(const std::vector<std::string>& t
   return out;
 }
 
+nlohmann::json regime_effects_json(const workflows::CounterfactualResult& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : r.regime_effects) {
+    nlohmann::json effects = nlohmann::json::array();
+    for (const auto& b : e.bands) {
+      effects.push_back({{"node", b.node}, {"unit", b.unit}, {"at_window_end", band_json(b.window_end)}, {"last", band_json(b.last)}});
+    }
+    nlohmann::json o = {{"regime", e.regime}, {"effects", effects}};
+    if (e.window_days >= 0) o["window_days_in_regime"] = e.window_days;
+    out.push_back(o);
+  }
+  return out;
+}
+
 int counterfactual(const CounterfactualArgs& args) {
   const auto interventions = parse_all(args.interventions);
   auto store = store::open_store(args.common.db, false);
@@ -284,7 +326,8 @@ int counterfactual(const CounterfactualArgs& args) {
     std::cout << nlohmann::json{{"version", version}, {"interventions", texts}, {"dates", dates}, {"paths", paths},
                                 {"terminal", r.terminal}, {"terminal_return_gap", r.terminal_gap},
                                 {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()},
-                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings}}
+                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings},
+                                {"regime_version", r.regime_version}, {"regime_effects", regime_effects_json(r)}}
                      .dump()
               << "\n";
     return 0;
@@ -313,6 +356,19 @@ int counterfactual(const CounterfactualArgs& args) {
                              band_text(b.window_end, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
     if (window_row != rows - 1) {
       std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", "", "", r.dates.back().iso(), band_text(b.last, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+    }
+  }
+  if (!r.regime_effects.empty()) {
+    std::cout << fmt::format("effects per regime of {} at {} (each regime's coefficients on every day, then along the observed path; "
+                             "bands: the regime bootstrap):\n", r.regime_version, r.window_end.iso());
+    for (const auto& e : r.regime_effects) {
+      std::cout << (e.window_days >= 0 ? fmt::format("  {} throughout (the window has {} days in it):\n", e.regime, e.window_days)
+                                       : fmt::format("  {}:\n", e.regime));
+      for (const auto& b : e.bands) {
+        const bool fraction = b.unit == "fraction";
+        std::cout << fmt::format("    {:<6} {:<7} {}\n", b.node, fraction ? "percent" : "points",
+                                 band_text(b.window_end, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+      }
     }
   }
   return 0;
@@ -412,11 +468,18 @@ void register_scm(CLI::App& app, Action& action) {
       "Map the stored series to the graph's nodes (daily changes and log returns on US business\n"
       "  days), estimate each structural equation by OLS on its parents and own lag with HAC\n"
       "  standard errors, fit the shocks' regimes and t copula, and store the version.\n"
-      "Example:\n"
-      "  mre scm fit --version S1");
+      "Examples:\n"
+      "  mre scm fit --version S1\n"
+      "  mre scm fit --version S1R --regime-version V1_MACRO --spec config/scm/policy_transmission_regimes.yml");
   add_common_options(*fit_cmd, fit_args->common);
   fit_cmd->add_option("--spec", fit_args->spec, "The SCM spec (default: config/scm/policy_transmission.yml)");
   fit_cmd->add_option("--version", fit_args->version, "The tag, or 'auto' (S_<name>_<hash of spec and data>)")->capture_default_str();
+  fit_cmd->add_option("--regime-version", fit_args->regime_version,
+                      "Regime-dependent transmission: also estimate every equation per regime of this stored regime version\n"
+                      "(its filtered probabilities as weights; it must cover the SCM's dates). Overrides the spec's regime_version");
+  fit_cmd->add_option("--identified-shock", fit_args->identified_shock,
+                      "NODE=SERIES, e.g. Re=MP1_JK: on announcement days abduct NODE's shock from the surprise SERIES\n"
+                      "instead of the equation's residual (see `mre scm counterfactual --identified`). Overrides the spec's identified_shock");
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();
