@@ -12,6 +12,7 @@
 #include "mre/core/calendar.h"
 #include "mre/core/error.h"
 #include "mre/core/resample.h"
+#include "mre/causal/event_study.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
 #include "mre/scm/bootstrap.h"
@@ -793,6 +794,93 @@ CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<D
   }
   if (m.regime_dependent) regime_effects(m, ivs, lf, first_row, last_to, uncertainty, r);
   return r;
+}
+
+namespace {
+
+// Per node: the slope of the SCM's same-day response to the announcement-day surprises (the
+// counterfactual without them: the node's shock minus the surprise), then the same-day effect of
+// do(EFFR + 1) on the first announcement day; in change units (log returns for return nodes).
+Vector identified_multipliers(const scm::Fitted& fit, const scm::FittedScm& m, const Vector& surprise) {
+  const auto& id = *m.identified;
+  const auto n = m.changes.cols();
+  const int node = scm::node_index(fit.graph, id.node);
+  const Matrix u = scm::abduct(fit, m.changes);
+  Matrix removed = u;
+  for (std::size_t i = 0; i < id.rows.size(); ++i) removed(id.rows[i], node) -= id.surprise[i];
+  // generate(), not predict(): predict keeps a node's factual value where its structural inputs are
+  // unchanged (scm.h), and here only the node's own shock changes. Both worlds through generate,
+  // so its rounding is common to them.
+  const Matrix with = scm::generate(fit, m.changes, u);
+  const Matrix without = scm::generate(fit, m.changes, removed);
+  Vector out(2 * n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Vector response(static_cast<Eigen::Index>(id.rows.size()));
+    for (std::size_t i = 0; i < id.rows.size(); ++i) response(static_cast<Eigen::Index>(i)) = with(id.rows[i], j) - without(id.rows[i], j);
+    // Least squares through the origin: the response is linear in the surprise (plus the own lags'
+    // carry from earlier announcements, weeks before).
+    out(j) = surprise.dot(response) / surprise.squaredNorm();
+  }
+  const Eigen::Index t0 = id.rows.front();
+  const Matrix shifted = scm::predict(fit, m.changes, u, {{.node = "EFFR", .from = t0, .to = t0, .value = 1.0, .shift = true}}, m.levels);
+  // Without the intervention, abduction then prediction gives the data bit for bit (scm.h).
+  for (Eigen::Index j = 0; j < n; ++j) out(n + j) = shifted(t0, j) - m.changes(t0, j);
+  return out;
+}
+
+}  // namespace
+
+IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& m, const ScmUncertainty& uncertainty, double size) {
+  if (!m.identified) {
+    throw Error(ErrorCode::kInvalidArgument, "this scm version has no identified policy shock: fit it with 'identified_shock: {node: Re, "
+                                             "series: MP1_JK}' in the spec or 'mre scm fit --identified-shock Re=MP1_JK'");
+  }
+  if (std::find(m.fitted.graph.nodes.begin(), m.fitted.graph.nodes.end(), "EFFR") == m.fitted.graph.nodes.end()) {
+    throw Error(ErrorCode::kInvalidArgument, "identified shocks: the comparison's do(EFFR) needs a node 'EFFR'");
+  }
+  const auto& id = *m.identified;
+  const auto n = m.changes.cols();
+  const auto events = static_cast<Eigen::Index>(id.rows.size());
+  const Vector surprise = Eigen::Map<const Vector>(id.surprise.data(), events);
+  IdentifiedShockComparison c{.node = id.node, .series = id.series, .size = size, .announcements = static_cast<int>(events),
+                              .first = m.dates[static_cast<std::size_t>(id.rows.front())], .last = m.dates[static_cast<std::size_t>(id.rows.back())]};
+  const int node = scm::node_index(m.fitted.graph, id.node);
+  {
+    const Matrix u = scm::abduct(m.fitted, m.changes);
+    Vector residual(events);
+    for (Eigen::Index i = 0; i < events; ++i) residual(i) = u(id.rows[static_cast<std::size_t>(i)], node);
+    const auto fit = causal::event_study_regression(surprise, residual);
+    c.residual_slope = fit.effect;
+    c.residual_slope_se = fit.se_hc1;
+    const Vector a = surprise.array() - surprise.mean();
+    const Vector b = residual.array() - residual.mean();
+    c.residual_correlation = a.dot(b) / std::sqrt(a.squaredNorm() * b.squaredNorm());
+  }
+  const auto multipliers = [&](const scm::Fitted& fit) { return identified_multipliers(fit, m, surprise); };
+  const Vector estimate = multipliers(m.fitted);
+  const Matrix draws = scm::bootstrap(m.fitted, m.changes, uncertainty.bootstrap, [&](const scm::Fitted& fit, int) { return multipliers(fit); });
+  c.uncertainty = describe(uncertainty);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+    const double scale = size * (log ? 100.0 : 1.0);
+    const auto band = [&](Eigen::Index col) {
+      std::vector<double> v;
+      for (Eigen::Index b = 0; b < draws.rows(); ++b) v.push_back(scale * draws(b, col));
+      return scm::percentile_band(scale * estimate(col), std::move(v));
+    };
+    Vector response(events);
+    for (Eigen::Index i = 0; i < events; ++i) response(i) = m.changes(id.rows[static_cast<std::size_t>(i)], j);
+    IdentifiedShockRow row{.node = m.fitted.graph.nodes[static_cast<std::size_t>(j)], .unit = log ? "percent" : "points",
+                           .scm_surprise = band(j), .scm_do_effr = band(n + j)};
+    if ((response.array() != response(0)).any()) {
+      const auto fit = causal::event_study_regression(surprise, response);
+      row.event_study = scale * fit.effect;
+      row.event_study_se = scale * fit.se_hc1;
+      row.event_study_r2 = fit.r2;
+    }
+    c.rows.push_back(row);
+  }
+  return c;
 }
 
 ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {

@@ -170,6 +170,37 @@ struct ScenarioResult {
   std::vector<std::string> warnings{};        // the version's rejected graph implications, if any
   std::vector<Date> dates{};  // day 1..horizon of the fans: the business days after the start
 };
+// Identified policy shocks (a version fitted with `identified_shock`, e.g. Re from MP1_JK): on
+// each announcement day the node's shock is abducted from the surprise - the equation's residual
+// split into the surprise (the identified policy shock) and the rest - and the counterfactual
+// without the surprises gives the SCM's same-day response of every node to them. Per `size` points
+// of surprise, beside it: the same-day effect of do(EFFR + size) on one day, and the event study
+// on the same announcement days (each node's same-day change regressed on the surprise,
+// causal/event_study.h, HC1). Units: points for change nodes, percent for return nodes.
+struct IdentifiedShockRow {
+  std::string node{};
+  std::string unit{};               // points | percent
+  scm::Band scm_surprise{};         // the SCM's response to the identified shock, with bootstrap bands
+  scm::Band scm_do_effr{};          // do(EFFR + size) on one day, same day
+  double event_study = 0.0;         // slope x size
+  double event_study_se = 0.0;      // HC1 x size
+  double event_study_r2 = 0.0;
+};
+struct IdentifiedShockComparison {
+  std::string node{};
+  std::string series{};
+  double size = 0.25;
+  int announcements = 0;
+  Date first{}, last{};
+  // How the equation's residual on announcement days relates to the surprise (slope, HC1 se, correlation).
+  double residual_slope = 0.0, residual_slope_se = 0.0, residual_correlation = 0.0;
+  std::string uncertainty{};
+  std::vector<IdentifiedShockRow> rows{};
+};
+// InvalidArgument naming the version's spec key when it has no identified shock; bootstrap
+// settings as for counterfactual().
+IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& model, const ScmUncertainty& uncertainty = {}, double size = 0.25);
+
 // The graph checks of a version on its data (scm/check.h).
 scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha = 0.05);
 // "the data reject N of the graph's implications (...): see 'mre scm check --version V'" or empty.
