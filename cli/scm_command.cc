@@ -433,6 +433,14 @@ void print_scenario(const workflows::ScenarioResult& r) {
     std::cout << "with parameter uncertainty (each bootstrap replicate's coefficients on their own shock paths):\n";
     for (const auto& e : r.effects) std::cout << fmt::format("  {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
   }
+  if (!r.regime_effects.empty()) {
+    std::cout << fmt::format("effects per regime of {} at the horizon (each regime's coefficients on every day, then along regime paths\n"
+                             "drawn from the transition matrix; bands: the regime bootstrap over its shock paths):\n", r.regime_version);
+    for (const auto& g : r.regime_effects) {
+      std::cout << fmt::format("  {}:\n", g.regime == "drawn paths" ? g.regime : g.regime + " throughout");
+      for (const auto& e : g.effects) std::cout << fmt::format("    {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
+    }
+  }
   bool same = true;
   for (const auto& e : r.effects) same &= e.quantiles[0] == e.quantiles[4];
   if (same) {
@@ -514,7 +522,7 @@ void register_scm(CLI::App& app, Action& action) {
       "  standard errors, fit the shocks' regimes and t copula, and store the version.\n"
       "Examples:\n"
       "  mre scm fit --version S1\n"
-      "  mre scm fit --version S1R --regime-version V1_MACRO --spec config/scm/policy_transmission_regimes.yml");
+      "  mre scm fit --version S1R --regime-version V1_MACRO   (regime-dependent: V1_MACRO from `mre regimes list`)");
   add_common_options(*fit_cmd, fit_args->common);
   fit_cmd->add_option("--spec", fit_args->spec, "The SCM spec (default: config/scm/policy_transmission.yml)");
   fit_cmd->add_option("--version", fit_args->version, "The tag, or 'auto' (S_<name>_<hash of spec and data>)")->capture_default_str();

@@ -98,6 +98,25 @@ TEST_F(ScmRegimesOnSnapshot, TheStockBondFlipShowsAsARegimeDifference) {
   EXPECT_DOUBLE_EQ(stock_effect(2).window_end.estimate, stock_effect(1).window_end.estimate);
 }
 
+TEST_F(ScmRegimesOnSnapshot, ScenariosReportEachRegimeAndTheDrawnRegimePaths) {
+  ScenarioOptions o;
+  o.interventions = {parse_do("EFFR=+0.50")};
+  o.config = {.horizon = 20, .paths = 200, .seed = 42};
+  o.uncertainty = {.bootstrap = {.replicates = 50}, .paths_per_replicate = 4};
+  const auto r = compute_scenario("SR", fitted_->model, o);
+  ASSERT_EQ(r.regime_effects.size(), 3u);
+  EXPECT_EQ(r.regime_version, "R_SPLIT");
+  EXPECT_EQ(r.regime_effects[2].regime, "drawn paths");
+  const auto stock = [&](std::size_t w) { return r.regime_effects[w].effects.back(); };
+  ASSERT_EQ(stock(0).node, "STOCK");
+  EXPECT_GT(stock(0).mean, 0.0);
+  EXPECT_LT(stock(1).mean, 0.0);
+  // The start (2025-08-12) is in 'late', which the path never leaves (P(late, late) = 1): every
+  // drawn path is 'late' throughout, so the effects are the same numbers.
+  EXPECT_EQ(stock(2).mean, stock(1).mean);
+  EXPECT_EQ(stock(2).band.lo95, stock(1).band.lo95);
+}
+
 TEST_F(ScmRegimesOnSnapshot, EachDayTakesItsRegimeAsOfItsDateAndTheVersionKeepsThem) {
   const auto& m = fitted_->model;
   const auto& rt = *m.regime_dependent;

@@ -992,6 +992,65 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
       e.banded = true;
       e.band = scm::percentile_band(e.mean, std::move(all));
     }
+    if (m.regime_dependent) {
+      const auto& rt = *m.regime_dependent;
+      const auto k = static_cast<Eigen::Index>(rt.fits.size());
+      const int start_regime = rt.path[static_cast<std::size_t>(start_row)];
+      // One regime path per shock path, drawn from the transition matrix (streams seeded apart
+      // from the shocks': path index offset by paths + paths_per_replicate).
+      std::vector<std::vector<int>> drawn;
+      for (int p = 0; p < unc.paths_per_replicate; ++p) {
+        scm::PathRandom rng(cfg.seed, static_cast<std::uint64_t>(cfg.paths + unc.paths_per_replicate + p));
+        drawn.push_back(scm::draw_path(rt.transition, start_regime, cfg.horizon + 1, rng));
+      }
+      // Values: world w (regime 0..K-1 throughout, then the drawn paths) x path p x node j.
+      const auto worlds = [&](const std::vector<scm::Fitted>& fits) {
+        Vector v((k + 1) * unc.paths_per_replicate * n);
+        Matrix first = Matrix::Zero(cfg.horizon + 1, n);
+        first.row(0) = s.changes;
+        for (Eigen::Index w = 0; w <= k; ++w) {
+          for (int p = 0; p < unc.paths_per_replicate; ++p) {
+            const auto& shocks = paths[static_cast<std::size_t>(p)];
+            const std::vector<int> path = w < k ? std::vector<int>(static_cast<std::size_t>(cfg.horizon + 1), static_cast<int>(w))
+                                                : drawn[static_cast<std::size_t>(p)];
+            const Matrix baseline = scm::generate(fits, path, first, shocks);
+            const Matrix intervened = scm::predict(fits, path, baseline, shocks, ivs, at_start);
+            const Matrix lb = scm::to_levels(baseline, at_start);
+            const Matrix li = scm::to_levels(intervened, at_start);
+            for (Eigen::Index j = 0; j < n; ++j) {
+              const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+              v((w * unc.paths_per_replicate + p) * n + j) =
+                  log ? 100.0 * (li(cfg.horizon, j) / lb(cfg.horizon, j) - 1.0) : li(cfg.horizon, j) - lb(cfg.horizon, j);
+            }
+          }
+        }
+        return v;
+      };
+      const Vector estimate = worlds(rt.fits);
+      const Matrix regime_draws = scm::bootstrap(
+          rt.fits, std::vector<int>(rt.path.begin(), rt.path.begin() + start_row + 1), rt.probabilities.topRows(start_row + 1),
+          m.changes.topRows(start_row + 1), unc.bootstrap, [&](const std::vector<scm::Fitted>& fits, int) { return worlds(fits); });
+      r.regime_version = rt.version;
+      for (Eigen::Index w = 0; w <= k; ++w) {
+        ScenarioResult::RegimeEffects re{.regime = w < k ? rt.labels[static_cast<std::size_t>(w)] : "drawn paths"};
+        for (Eigen::Index j = 0; j < n; ++j) {
+          std::vector<double> over_paths, all;
+          for (Eigen::Index p = 0; p < unc.paths_per_replicate; ++p) {
+            over_paths.push_back(estimate((w * unc.paths_per_replicate + p) * n + j));
+            for (Eigen::Index b = 0; b < regime_draws.rows(); ++b) all.push_back(regime_draws(b, (w * unc.paths_per_replicate + p) * n + j));
+          }
+          scm::EffectSummary e{.node = r.effects[static_cast<std::size_t>(j)].node, .unit = r.effects[static_cast<std::size_t>(j)].unit};
+          double sum = 0;
+          for (const double x : over_paths) sum += x;
+          e.mean = sum / static_cast<double>(over_paths.size());
+          for (std::size_t q = 0; q < 5; ++q) e.quantiles[q] = scm::quantile_in_place(over_paths, scm::kFanQuantiles[q]);
+          e.banded = true;
+          e.band = scm::percentile_band(e.mean, std::move(all));
+          re.effects.push_back(std::move(e));
+        }
+        r.regime_effects.push_back(std::move(re));
+      }
+    }
   }
   auto& run = r.run;
   run.scm_version = version;

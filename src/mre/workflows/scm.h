@@ -169,6 +169,16 @@ struct ScenarioResult {
   std::vector<scm::EffectSummary> effects{};  // the intervention's effect at the horizon, per node
   std::vector<std::string> warnings{};        // the version's rejected graph implications, if any
   std::vector<Date> dates{};  // day 1..horizon of the fans: the business days after the start
+  // A regime-dependent version: the effect at the horizon with each regime's coefficients on
+  // every day, then along regime paths drawn from the version's transition matrix (one per shock
+  // path, starting in the start day's regime); mean and quantiles over the shock paths, bands over
+  // the regime bootstrap's replicates and the paths. The fans stay the pooled model's.
+  struct RegimeEffects {
+    std::string regime{};  // a label, or "drawn paths"
+    std::vector<scm::EffectSummary> effects{};
+  };
+  std::string regime_version{};
+  std::vector<RegimeEffects> regime_effects{};
 };
 // Identified policy shocks (a version fitted with `identified_shock`, e.g. Re from MP1_JK): on
 // each announcement day the node's shock is abducted from the surprise - the equation's residual
