@@ -185,8 +185,12 @@ TEST_F(ScmCli, IdentifiedShocksSetTheScmBesideTheEventStudy) {
   EXPECT_EQ(j["announcements"], 76);
   ASSERT_EQ(j["rows"].size(), 10u);
   for (const auto& row : j["rows"]) {
-    if (row["node"] == "Re") EXPECT_NEAR(row["scm_identified_shock"]["estimate"].get<double>(), 0.25, 1e-9) << row;
-    if (row["node"] == "EFFR") EXPECT_NEAR(row["scm_do_effr"]["estimate"].get<double>(), 0.25, 1e-12) << row;
+    if (row["node"] == "Re") {
+      EXPECT_NEAR(row["scm_identified_shock"]["estimate"].get<double>(), 0.25, 1e-9) << row;
+    }
+    if (row["node"] == "EFFR") {
+      EXPECT_NEAR(row["scm_do_effr"]["estimate"].get<double>(), 0.25, 1e-12) << row;
+    }
     EXPECT_TRUE(row["event_study"].contains("se_hc1")) << row;
   }
   const auto text = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50"});
