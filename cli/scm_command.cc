@@ -190,9 +190,33 @@ nlohmann::json model_json(const std::string& version, const scm::FittedScm& m) {
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& id : m.fitted.graph.identities) ids.push_back({{"node", id.node}, {"terms", id.terms}});
-  return {{"version", version}, {"first", m.dates.front().iso()}, {"last", m.dates.back().iso()}, {"days", m.dates.size()},
-          {"hac_lag", m.fitted.hac_lag}, {"mapping", m.mapping}, {"equations", eqs}, {"identities", ids},
-          {"copula_nu", m.copula.nu}, {"regimes", m.regime_names}};
+  nlohmann::json out = {{"version", version}, {"first", m.dates.front().iso()}, {"last", m.dates.back().iso()}, {"days", m.dates.size()},
+                        {"hac_lag", m.fitted.hac_lag}, {"mapping", m.mapping}, {"equations", eqs}, {"identities", ids},
+                        {"copula_nu", m.copula.nu}, {"regimes", m.regime_names}};
+  if (m.regime_dependent) {
+    const auto& rt = *m.regime_dependent;
+    nlohmann::json regimes = nlohmann::json::array();
+    for (std::size_t k = 0; k < rt.labels.size(); ++k) {
+      nlohmann::json per = nlohmann::json::array();
+      for (const auto& f : rt.fits[k].equations) {
+        nlohmann::json terms = nlohmann::json::array();
+        const auto first_beta = f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size());
+        for (std::size_t j = 0; j < f.parents.size(); ++j) {
+          terms.push_back({{"term", f.parents[j]}, {"estimate", f.beta[j]}, {"se", se_of(f, first_beta + static_cast<Eigen::Index>(j))}});
+        }
+        per.push_back({{"node", f.node}, {"intercept", f.intercept}, {"phi", f.phi}, {"parents", terms}, {"r2", f.r2}});
+      }
+      regimes.push_back({{"regime", rt.labels[k]},
+                         {"days_most_likely", std::count(rt.path.begin() + 1, rt.path.end(), static_cast<int>(k))},
+                         {"stay_probability", rt.transition(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k))},
+                         {"equations", per}});
+    }
+    out["regime_dependent"] = {{"regime_version", rt.version}, {"regimes", regimes}, {"not_estimated", rt.dropped}};
+  }
+  if (m.identified) {
+    out["identified_shock"] = {{"node", m.identified->node}, {"series", m.identified->series}, {"announcements", m.identified->rows.size()}};
+  }
+  return out;
 }
 
 int fit(const FitArgs& args) {
