@@ -1,12 +1,15 @@
 // Parameter uncertainty of the default SCM on the bundled data (issue 20): one fit of every
 // equation, then the residual block bootstrap of the whole fit with the counterfactual
 // do(EFFR +50 bp, 2022-03-01..2022-06-30) evaluated on each replicate (workflows::counterfactual,
-// as `mre scm counterfactual` runs it). Prints:
+// as `mre scm counterfactual` runs it). With a third argument `regimes`: the regime-dependent
+// version (two regimes, a regime version split at 2022-01-31), whose counterfactual adds the
+// regime bootstrap (two weighted refits and three counterfactuals per replicate). Prints:
 //   scm_bootstrap_bench rows=T fit_ms=F replicates=R threads=H seconds=S
-// Usage: scm_bootstrap_bench [replicates] [threads]
+// Usage: scm_bootstrap_bench [replicates] [threads] [regimes]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "mre/scm/scm.h"
 #include "mre/store/memory/memory_store.h"
@@ -22,8 +25,20 @@ int main(int argc, char** argv) {
   store::MemoryStore store;
   workflows::ingest(store, {.universe_path = root / "config/universe.yml",
                             .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+  const bool regimes = argc > 3 && std::string(argv[3]) == "regimes";
+  if (regimes) {
+    store::RegimeModel rm{.version = "R_SPLIT", .kind = "rules", .spec_name = "split", .spec_hash = "h", .feature_version = "F",
+                          .labels = {"early", "late"}, .created_at = Timestamp::now()};
+    std::vector<store::RegimeRow> rows;
+    for (Date d = Date::from_ymd(2014, 8, 31); d <= Date::from_ymd(2025, 8, 31); d = (d + 1).end_of_month()) {
+      const bool late = d >= Date::from_ymd(2022, 1, 31);
+      rows.push_back({d, late ? "late" : "early", 1.0, late ? std::vector<double>{0.0, 1.0} : std::vector<double>{1.0, 0.0}});
+    }
+    store.write_regimes(rm, rows);
+  }
   const auto fitted = workflows::fit_scm(store, {.spec_path = root / "config/scm/policy_transmission.yml",
-                                                 .universe_path = root / "config/universe.yml", .version = "B1"});
+                                                 .universe_path = root / "config/universe.yml", .version = "B1",
+                                                 .regime_version = regimes ? "R_SPLIT" : ""});
   const auto& m = fitted.model;
   // One fit of every equation (HAC covariances included), best of 20.
   double fit_ms = 1e300;
@@ -42,7 +57,8 @@ int main(int argc, char** argv) {
   for (const auto& b : r.bands) {
     if (b.node == "STOCK") stock = b.window_end.estimate, stock_lo = b.window_end.lo95, stock_hi = b.window_end.hi95;
   }
-  std::printf("scm_bootstrap_bench rows=%ld fit_ms=%.2f replicates=%d threads=%d seconds=%.2f  (STOCK %+.3f%% 95%% [%+.3f, %+.3f])\n",
-              static_cast<long>(m.changes.rows()), fit_ms, replicates, threads, seconds, 100 * stock, 100 * stock_lo, 100 * stock_hi);
+  std::printf("scm_bootstrap_bench rows=%ld fit_ms=%.2f replicates=%d threads=%d regimes=%d seconds=%.2f  (STOCK %+.3f%% 95%% [%+.3f, %+.3f])\n",
+              static_cast<long>(m.changes.rows()), fit_ms, replicates, threads, regimes ? 1 : 0, seconds, 100 * stock, 100 * stock_lo,
+              100 * stock_hi);
   return 0;
 }

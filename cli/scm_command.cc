@@ -20,6 +20,8 @@ struct FitArgs {
   CommonOptions common;
   std::string spec;
   std::string version = "auto";
+  std::string regime_version;
+  std::string identified_shock;
 };
 
 struct ShowArgs {
@@ -85,6 +87,14 @@ struct CheckArgs {
   std::string format = "text";
 };
 
+struct IdentifiedArgs {
+  CommonOptions common;
+  std::string version;
+  double size = 0.25;
+  std::string format = "text";
+  UncertaintyArgs uncertainty;
+};
+
 struct ScenariosArgs {
   CommonOptions common;
   std::string id;
@@ -126,6 +136,31 @@ void print_model(const std::string& version, const scm::FittedScm& m) {
   for (const auto& id : g.identities) {
     std::cout << fmt::format("  {} = {} (identity)\n", id.node, fmt::join(id.terms, " + "));
   }
+  if (m.regime_dependent) {
+    const auto& rt = *m.regime_dependent;
+    std::cout << fmt::format("regime-dependent transmission on regime version {} (weighted least squares by its filtered "
+                             "probabilities; HAC standard errors):\n", rt.version);
+    for (std::size_t k = 0; k < rt.labels.size(); ++k) {
+      const auto days = std::count(rt.path.begin() + 1, rt.path.end(), static_cast<int>(k));
+      std::cout << fmt::format("  regime {} ({} days most likely, {:.1f} days of probability, stays with p {:.4f}):\n", rt.labels[k], days,
+                               rt.probabilities.col(static_cast<Eigen::Index>(k)).tail(rt.probabilities.rows() - 1).sum(),
+                               rt.transition(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)));
+      for (const auto& f : rt.fits[k].equations) {
+        if (f.parents.empty()) continue;
+        std::vector<std::string> terms;
+        for (std::size_t j = 0; j < f.parents.size(); ++j) {
+          const auto i = static_cast<Eigen::Index>(f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size()) + static_cast<Eigen::Index>(j));
+          terms.push_back(fmt::format("{} {:+.4g} (se {:.3g})", f.parents[j], f.beta[j], se_of(f, i)));
+        }
+        std::cout << fmt::format("    {:<6} on {}\n", f.node, fmt::join(terms, ", "));
+      }
+    }
+    if (!rt.dropped.empty()) std::cout << fmt::format("  not estimated (too few days in this sample): {}\n", fmt::join(rt.dropped, ", "));
+  }
+  if (m.identified) {
+    std::cout << fmt::format("identified policy shocks: {}'s shock on {} announcement days abducted from {}\n", m.identified->node,
+                             m.identified->rows.size(), m.identified->series);
+  }
   std::cout << fmt::format("shocks: t copula nu {:.2f}; {} regimes of the standardised shocks:", m.copula.nu, m.regime_names.size());
   for (std::size_t r = 0; r < m.regime_names.size(); ++r) {
     const auto days = std::count(m.regime.begin() + 1, m.regime.end(), static_cast<int>(r));
@@ -155,14 +190,39 @@ nlohmann::json model_json(const std::string& version, const scm::FittedScm& m) {
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& id : m.fitted.graph.identities) ids.push_back({{"node", id.node}, {"terms", id.terms}});
-  return {{"version", version}, {"first", m.dates.front().iso()}, {"last", m.dates.back().iso()}, {"days", m.dates.size()},
-          {"hac_lag", m.fitted.hac_lag}, {"mapping", m.mapping}, {"equations", eqs}, {"identities", ids},
-          {"copula_nu", m.copula.nu}, {"regimes", m.regime_names}};
+  nlohmann::json out = {{"version", version}, {"first", m.dates.front().iso()}, {"last", m.dates.back().iso()}, {"days", m.dates.size()},
+                        {"hac_lag", m.fitted.hac_lag}, {"mapping", m.mapping}, {"equations", eqs}, {"identities", ids},
+                        {"copula_nu", m.copula.nu}, {"regimes", m.regime_names}};
+  if (m.regime_dependent) {
+    const auto& rt = *m.regime_dependent;
+    nlohmann::json regimes = nlohmann::json::array();
+    for (std::size_t k = 0; k < rt.labels.size(); ++k) {
+      nlohmann::json per = nlohmann::json::array();
+      for (const auto& f : rt.fits[k].equations) {
+        nlohmann::json terms = nlohmann::json::array();
+        const auto first_beta = f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size());
+        for (std::size_t j = 0; j < f.parents.size(); ++j) {
+          terms.push_back({{"term", f.parents[j]}, {"estimate", f.beta[j]}, {"se", se_of(f, first_beta + static_cast<Eigen::Index>(j))}});
+        }
+        per.push_back({{"node", f.node}, {"intercept", f.intercept}, {"phi", f.phi}, {"parents", terms}, {"r2", f.r2}});
+      }
+      regimes.push_back({{"regime", rt.labels[k]},
+                         {"days_most_likely", std::count(rt.path.begin() + 1, rt.path.end(), static_cast<int>(k))},
+                         {"stay_probability", rt.transition(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k))},
+                         {"equations", per}});
+    }
+    out["regime_dependent"] = {{"regime_version", rt.version}, {"regimes", regimes}, {"not_estimated", rt.dropped}};
+  }
+  if (m.identified) {
+    out["identified_shock"] = {{"node", m.identified->node}, {"series", m.identified->series}, {"announcements", m.identified->rows.size()}};
+  }
+  return out;
 }
 
 int fit(const FitArgs& args) {
   auto store = store::open_store(args.common.db, true);
-  const auto report = workflows::fit_scm(*store, {.spec_path = args.spec, .universe_path = args.common.universe, .version = args.version});
+  const auto report = workflows::fit_scm(*store, {.spec_path = args.spec, .universe_path = args.common.universe, .version = args.version,
+                                                  .regime_version = args.regime_version, .identified_shock = args.identified_shock});
   say(fmt::format("scm {}: {}", report.version, report.written ? "written" : "up to date (same spec and data)"));
   print_model(report.version, report.model);
   return 0;
@@ -224,6 +284,42 @@ int check(const CheckArgs& args) {
   return 0;
 }
 
+int identified(const IdentifiedArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  const auto version = resolve(*store, args.version);
+  const auto m = workflows::load_scm(*store, version);
+  const auto c = workflows::compare_identified_shocks(m, args.uncertainty.to_options(), args.size);
+  if (args.format == "json") {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : c.rows) {
+      rows.push_back({{"node", r.node}, {"unit", r.unit}, {"scm_identified_shock", band_json(r.scm_surprise)},
+                      {"scm_do_effr", band_json(r.scm_do_effr)},
+                      {"event_study", {{"estimate", r.event_study}, {"se_hc1", r.event_study_se}, {"r2", r.event_study_r2}}}});
+    }
+    std::cout << nlohmann::json{{"version", version}, {"node", c.node}, {"series", c.series}, {"size", c.size},
+                                {"announcements", c.announcements}, {"first", c.first.iso()}, {"last", c.last.iso()},
+                                {"residual_on_surprise", {{"slope", c.residual_slope}, {"se_hc1", c.residual_slope_se},
+                                                          {"correlation", c.residual_correlation}}},
+                                {"uncertainty", c.uncertainty}, {"rows", rows}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("scm {}: {}'s shock on {} announcement days ({}..{}) abducted from {}\n", version, c.node, c.announcements,
+                           c.first.iso(), c.last.iso(), c.series);
+  std::cout << fmt::format("  the equation's residual on those days against the surprise: slope {:.3f} (HC1 se {:.3f}), correlation {:.3f}\n",
+                           c.residual_slope, c.residual_slope_se, c.residual_correlation);
+  std::cout << fmt::format("same-day response per {:+.2f} points (SCM bands: {}):\n", c.size, c.uncertainty);
+  std::cout << fmt::format("  {:<6} {:<7} {:<46} {:<46} {}\n", "node", "unit", "SCM: identified shock (the surprise)", "SCM: do(EFFR) that day",
+                           "event study (data, HC1 se)");
+  for (const auto& r : c.rows) {
+    const auto b = [](const scm::Band& x) { return fmt::format("{:+.3f} 95% [{:+.3f}, {:+.3f}]", x.estimate, x.lo95, x.hi95); };
+    std::cout << fmt::format("  {:<6} {:<7} {:<46} {:<46} {:+.3f} (se {:.3f}, R2 {:.2f})\n", r.node, r.unit, b(r.scm_surprise),
+                             b(r.scm_do_effr), r.event_study, r.event_study_se, r.event_study_r2);
+  }
+  return 0;
+}
+
 int list(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,spec,first,last,data_watermark,created_at\n";
@@ -237,6 +333,20 @@ int list(const CommonOptions& common) {
 std::vector<workflows::DoExpression> parse_all(const std::vector<std::string>& texts) {
   std::vector<workflows::DoExpression> out;
   for (const auto& t : texts) out.push_back(workflows::parse_do(t));
+  return out;
+}
+
+nlohmann::json regime_effects_json(const workflows::CounterfactualResult& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : r.regime_effects) {
+    nlohmann::json effects = nlohmann::json::array();
+    for (const auto& b : e.bands) {
+      effects.push_back({{"node", b.node}, {"unit", b.unit}, {"at_window_end", band_json(b.window_end)}, {"last", band_json(b.last)}});
+    }
+    nlohmann::json o = {{"regime", e.regime}, {"effects", effects}};
+    if (e.window_days >= 0) o["window_days_in_regime"] = e.window_days;
+    out.push_back(o);
+  }
   return out;
 }
 
@@ -284,7 +394,8 @@ int counterfactual(const CounterfactualArgs& args) {
     std::cout << nlohmann::json{{"version", version}, {"interventions", texts}, {"dates", dates}, {"paths", paths},
                                 {"terminal", r.terminal}, {"terminal_return_gap", r.terminal_gap},
                                 {"terminal_return_gap_at_window_end", r.terminal_gap_window}, {"window_end", r.window_end.iso()},
-                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings}}
+                                {"uncertainty", r.uncertainty}, {"effects", effects}, {"warnings", r.warnings},
+                                {"regime_version", r.regime_version}, {"regime_effects", regime_effects_json(r)}}
                      .dump()
               << "\n";
     return 0;
@@ -315,6 +426,19 @@ int counterfactual(const CounterfactualArgs& args) {
       std::cout << fmt::format("  {:<6} {:<7} at {}: {}\n", "", "", r.dates.back().iso(), band_text(b.last, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
     }
   }
+  if (!r.regime_effects.empty()) {
+    std::cout << fmt::format("effects per regime of {} at {} (each regime's coefficients on every day, then along the observed path; "
+                             "bands: the regime bootstrap):\n", r.regime_version, r.window_end.iso());
+    for (const auto& e : r.regime_effects) {
+      std::cout << (e.window_days >= 0 ? fmt::format("  {} throughout (the window has {} days in it):\n", e.regime, e.window_days)
+                                       : fmt::format("  {}:\n", e.regime));
+      for (const auto& b : e.bands) {
+        const bool fraction = b.unit == "fraction";
+        std::cout << fmt::format("    {:<6} {:<7} {}\n", b.node, fraction ? "percent" : "points",
+                                 band_text(b.window_end, fraction ? 100.0 : 1.0, fraction ? 3 : 4));
+      }
+    }
+  }
   return 0;
 }
 
@@ -332,6 +456,14 @@ void print_scenario(const workflows::ScenarioResult& r) {
   if (!r.effects.empty() && r.effects.front().banded) {
     std::cout << "with parameter uncertainty (each bootstrap replicate's coefficients on their own shock paths):\n";
     for (const auto& e : r.effects) std::cout << fmt::format("  {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
+  }
+  if (!r.regime_effects.empty()) {
+    std::cout << fmt::format("effects per regime of {} at the horizon (each regime's coefficients on every day, then along regime paths\n"
+                             "drawn from the transition matrix; bands: the regime bootstrap over its shock paths):\n", r.regime_version);
+    for (const auto& g : r.regime_effects) {
+      std::cout << fmt::format("  {}:\n", g.regime == "drawn paths" ? g.regime : g.regime + " throughout");
+      for (const auto& e : g.effects) std::cout << fmt::format("    {:<6} {:>8} {}\n", e.node, e.unit, band_text(e.band, 1.0, 4));
+    }
   }
   bool same = true;
   for (const auto& e : r.effects) same &= e.quantiles[0] == e.quantiles[4];
@@ -412,11 +544,18 @@ void register_scm(CLI::App& app, Action& action) {
       "Map the stored series to the graph's nodes (daily changes and log returns on US business\n"
       "  days), estimate each structural equation by OLS on its parents and own lag with HAC\n"
       "  standard errors, fit the shocks' regimes and t copula, and store the version.\n"
-      "Example:\n"
-      "  mre scm fit --version S1");
+      "Examples:\n"
+      "  mre scm fit --version S1\n"
+      "  mre scm fit --version S1R --regime-version V1_MACRO   (regime-dependent: V1_MACRO from `mre regimes list`)");
   add_common_options(*fit_cmd, fit_args->common);
   fit_cmd->add_option("--spec", fit_args->spec, "The SCM spec (default: config/scm/policy_transmission.yml)");
   fit_cmd->add_option("--version", fit_args->version, "The tag, or 'auto' (S_<name>_<hash of spec and data>)")->capture_default_str();
+  fit_cmd->add_option("--regime-version", fit_args->regime_version,
+                      "Regime-dependent transmission: also estimate every equation per regime of this stored regime version\n"
+                      "(its filtered probabilities as weights; it must cover the SCM's dates). Overrides the spec's regime_version");
+  fit_cmd->add_option("--identified-shock", fit_args->identified_shock,
+                      "NODE=SERIES, e.g. Re=MP1_JK: on announcement days abduct NODE's shock from the surprise SERIES\n"
+                      "instead of the equation's residual (see `mre scm identified`). Overrides the spec's identified_shock");
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();
@@ -493,6 +632,23 @@ void register_scm(CLI::App& app, Action& action) {
   check_cmd->add_option("--alpha", check_args->alpha, "Family-wise level of the Holm correction")->capture_default_str();
   check_cmd->add_option("--format", check_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   check_cmd->callback([check_args, &action] { action = [check_args] { return check(*check_args); }; });
+
+  auto id_args = std::make_shared<IdentifiedArgs>();
+  auto* id_cmd = scm->add_subcommand(
+      "identified",
+      "Identified policy shocks: for a version fitted with an identified shock (spec identified_shock,\n"
+      "  or `mre scm fit --identified-shock Re=MP1_JK`), the node's shock on each FOMC announcement\n"
+      "  day is abducted from the surprise instead of the equation's residual. Prints, per node, the\n"
+      "  SCM's same-day response to the surprises and to do(EFFR) on one day (bootstrap bands), beside\n"
+      "  the event study on the same days (the node's change regressed on the surprise).\n"
+      "Example:\n"
+      "  mre scm identified --version S1 --size 0.25");
+  add_common_options(*id_cmd, id_args->common);
+  id_cmd->add_option("--version", id_args->version, "The SCM version (default: the newest)");
+  id_cmd->add_option("--size", id_args->size, "The surprise and the do(EFFR) shift, in points")->capture_default_str();
+  id_cmd->add_option("--format", id_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  add_uncertainty_options(*id_cmd, id_args->uncertainty, false);
+  id_cmd->callback([id_args, &action] { action = [id_args] { return identified(*id_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();
   auto* sc_cmd = scm->add_subcommand("scenarios", "List the stored scenario runs, or print one run's fans as CSV");

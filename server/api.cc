@@ -413,11 +413,16 @@ struct Api::Impl {
                 }
                 json dates = json::array();
                 for (const auto& d : r.dates) dates.push_back(d.iso());
+                json regime_effects = json::array();
+                for (const auto& g : r.regime_effects) {
+                  regime_effects.push_back({{"regime", g.regime}, {"effects", json::parse(codec::effect_summaries_to_json(g.effects))}});
+                }
                 res.set_content(dump(json{{"scm_version", v}, {"id", r.run.id}, {"start", r.run.start.iso()}, {"horizon", r.run.horizon},
                                           {"dates", dates}, {"uncertainty", workflows::describe(o.uncertainty)}, {"warnings", r.warnings},
                                           {"paths", r.run.paths}, {"shocks", r.run.shocks}, {"interventions", r.run.interventions},
                                           {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}}, {"fans", fans},
-                                          {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story}}),
+                                          {"effects", json::parse(codec::effect_summaries_to_json(r.effects))}, {"narrative", story},
+                                          {"regime_version", r.regime_version}, {"regime_effects", regime_effects}}),
                                 "application/json");
               }));
     http.Get("/api/effects", wrap([this](const httplib::Request&, httplib::Response& res) {

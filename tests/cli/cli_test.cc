@@ -401,9 +401,18 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   // Stage 6 (seed 002): the SCM is fitted, one counterfactual printed, one scenario of each
   // intervention type stored.
   EXPECT_TRUE(contains(r.err, "[6/6] scm: fitted S_policy_transmission_")) << r.err;
-  EXPECT_TRUE(contains(r.err, "counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): STOCK ")) << r.err;
-  for (const char* name : {"policy_hike (EFFR=+0.50", "liquidity_stress (TP=+0.75", "forward_guidance_cut (Re=-0.50"}) {
-    EXPECT_TRUE(contains(r.err, name)) << name << "\n" << r.err;
+  // Issue 20: every counterfactual and scenario line carries its 90% and 95% bands.
+  const auto line_with = [&](const std::string& text) {
+    const auto at = r.err.find(text);
+    if (at == std::string::npos) return std::string();
+    const auto start = r.err.rfind('\n', at);
+    return r.err.substr(start == std::string::npos ? 0 : start + 1, r.err.find('\n', at) - (start == std::string::npos ? 0 : start + 1));
+  };
+  for (const char* name : {"counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): STOCK ", "policy_hike (EFFR=+0.50",
+                           "liquidity_stress (TP=+0.75", "forward_guidance_cut (Re=-0.50", "per regime of R_hmm_macro_"}) {
+    const auto line = line_with(name);
+    EXPECT_FALSE(line.empty()) << name << "\n" << r.err;
+    EXPECT_TRUE(contains(line, "90% [") && contains(line, "95% [")) << line;
   }
   {
     const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});

@@ -20,7 +20,7 @@ class ScmCli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     db_ = (*dir_ / "t.db").string();
-    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC"});
+    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC,MP1_JK"});
     ASSERT_EQ(in.exit_code, 0) << in.err;
     const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "S1"});
     ASSERT_EQ(fit.exit_code, 0) << fit.err;
@@ -175,6 +175,29 @@ TEST_F(ScmCli, NamedScenariosRunWithEveryGenerator) {
   EXPECT_TRUE(contains(bad.err, "liquidity_stress")) << bad.err;
 }
 
+TEST_F(ScmCli, IdentifiedShocksSetTheScmBesideTheEventStudy) {
+  const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "SI", "--identified-shock", "Re=MP1_JK"});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_TRUE(contains(fit.out, "identified policy shocks: Re's shock on 76 announcement days abducted from MP1_JK")) << fit.out;
+  const auto r = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["announcements"], 76);
+  ASSERT_EQ(j["rows"].size(), 10u);
+  for (const auto& row : j["rows"]) {
+    if (row["node"] == "Re") {
+      EXPECT_NEAR(row["scm_identified_shock"]["estimate"].get<double>(), 0.25, 1e-9) << row;
+    }
+    if (row["node"] == "EFFR") {
+      EXPECT_NEAR(row["scm_do_effr"]["estimate"].get<double>(), 0.25, 1e-12) << row;
+    }
+    EXPECT_TRUE(row["event_study"].contains("se_hc1")) << row;
+  }
+  const auto text = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(contains(text.out, "event study (data, HC1 se)")) << text.out;
+}
+
 TEST_F(ScmCli, BadInputIsRefusedNamingTheTokenAndWritesNothing) {
   const auto before = run_mre({"scm", "scenarios", "--db", db_}).out;
   const auto refused = [&](std::vector<std::string> args, const std::string& token) {
@@ -196,7 +219,21 @@ TEST_F(ScmCli, BadInputIsRefusedNamingTheTokenAndWritesNothing) {
   refused({"scm", "simulate", "--do", "TP=+0.25", "--start", "2031-01-02"}, "--start 2031-01-02");
   refused({"scm", "simulate", "--do", "STOCK=-2"}, "positive");
   refused({"scm", "show", "S9"}, "no scm version 'S9'");
+  // Issue 20: bootstrap settings out of range refuse a scenario before it is stored.
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--replicates", "49"}, "at least 50");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--block-length", "100000"}, "block length");
   EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, before);
+  // Regime-dependent and identified-shock fits: a missing regime version (exit 4) or a malformed
+  // --identified-shock (exit 1) is named and stores no version; a version without an identified
+  // shock says how to fit one.
+  const auto versions = run_mre({"scm", "list", "--db", db_}).out;
+  const auto missing = run_mre({"scm", "fit", "--db", db_, "--version", "S_R", "--regime-version", "R_NOPE"});
+  EXPECT_EQ(missing.exit_code, 4) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "regime_version 'R_NOPE'")) << missing.err;
+  refused({"scm", "fit", "--version", "S_I", "--identified-shock", "Re"}, "expected NODE=SERIES");
+  refused({"scm", "fit", "--version", "S_I", "--identified-shock", "R3M=MP1_JK"}, "node 'R3M' is not a node with an equation");
+  EXPECT_EQ(run_mre({"scm", "list", "--db", db_}).out, versions);
+  refused({"scm", "identified", "--version", "S1"}, "--identified-shock Re=MP1_JK");
 }
 
 }  // namespace

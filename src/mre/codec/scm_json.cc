@@ -10,6 +10,39 @@ namespace mre::codec {
 
 using nlohmann::json;
 
+namespace {
+
+json equations_json(const std::vector<scm::FittedEquation>& equations) {
+  json fits = json::array();
+  for (const auto& f : equations) {
+    fits.push_back({{"node", f.node}, {"parents", f.parents}, {"intercept", f.intercept}, {"phi", f.phi}, {"beta", f.beta},
+                    {"covariance", matrix_json(f.covariance)}, {"kurtosis", f.kurtosis},
+                    {"residual_acf1", f.residual_acf1}, {"squared_acf1", f.squared_acf1}, {"r2", f.r2}});
+  }
+  return fits;
+}
+
+std::vector<scm::FittedEquation> equations_from_json(const json& fits, const std::string& source) {
+  std::vector<scm::FittedEquation> out;
+  for (const auto& f : fits) {
+    scm::FittedEquation e;
+    e.node = f.at("node").get<std::string>();
+    e.parents = f.at("parents").get<std::vector<std::string>>();
+    e.intercept = f.at("intercept").get<double>();
+    e.phi = f.at("phi").get<double>();
+    e.beta = f.at("beta").get<std::vector<double>>();
+    e.covariance = matrix_from_json(f.at("covariance"), source, "covariance");
+    e.kurtosis = f.at("kurtosis").get<double>();
+    e.residual_acf1 = f.at("residual_acf1").get<double>();
+    e.squared_acf1 = f.at("squared_acf1").get<double>();
+    e.r2 = f.at("r2").get<double>();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string scm_model_to_json(const scm::FittedScm& m) {
   json j;
   const auto& g = m.fitted.graph;
@@ -22,13 +55,7 @@ std::string scm_model_to_json(const scm::FittedScm& m) {
   j["identities"] = ids;
   j["terminal"] = g.terminal;
   j["hac_lag"] = m.fitted.hac_lag;
-  json fits = json::array();
-  for (const auto& f : m.fitted.equations) {
-    fits.push_back({{"node", f.node}, {"parents", f.parents}, {"intercept", f.intercept}, {"phi", f.phi}, {"beta", f.beta},
-                    {"covariance", matrix_json(f.covariance)}, {"kurtosis", f.kurtosis},
-                    {"residual_acf1", f.residual_acf1}, {"squared_acf1", f.squared_acf1}, {"r2", f.r2}});
-  }
-  j["fits"] = fits;
+  j["fits"] = equations_json(m.fitted.equations);
   std::vector<std::string> transforms;
   for (const auto t : m.levels.transform) transforms.push_back(t == scm::Transform::kLogReturn ? "log_return" : "diff");
   j["transforms"] = transforms;
@@ -43,6 +70,17 @@ std::string scm_model_to_json(const scm::FittedScm& m) {
   j["regime_names"] = m.regime_names;
   if (!m.rejected.empty()) j["rejected"] = m.rejected;
   if (!m.added_edges.empty()) j["added_edges"] = m.added_edges;
+  if (m.regime_dependent) {
+    const auto& r = *m.regime_dependent;
+    json per = json::array();
+    for (const auto& f : r.fits) per.push_back(equations_json(f.equations));
+    j["regime_dependent"] = {{"version", r.version}, {"labels", r.labels}, {"probabilities", matrix_json(r.probabilities)},
+                             {"path", r.path}, {"transition", matrix_json(r.transition)}, {"fits", per}, {"dropped", r.dropped}};
+  }
+  if (m.identified) {
+    j["identified_shock"] = {{"node", m.identified->node}, {"series", m.identified->series}, {"rows", m.identified->rows},
+                             {"surprise", m.identified->surprise}};
+  }
   json margins = json::array();
   for (const auto& mg : m.copula.margins) margins.push_back({{"nu", mg.nu}, {"scale", mg.scale}});
   j["copula"] = {{"nu", m.copula.nu}, {"correlation", matrix_json(m.copula.correlation)}, {"margins", margins}};
@@ -72,20 +110,7 @@ scm::FittedScm scm_model_from_json(const std::string& text, const std::string& s
     }
     g.terminal = j.at("terminal").get<std::vector<std::string>>();
     m.fitted.hac_lag = j.at("hac_lag").get<int>();
-    for (const auto& f : j.at("fits")) {
-      scm::FittedEquation e;
-      e.node = f.at("node").get<std::string>();
-      e.parents = f.at("parents").get<std::vector<std::string>>();
-      e.intercept = f.at("intercept").get<double>();
-      e.phi = f.at("phi").get<double>();
-      e.beta = f.at("beta").get<std::vector<double>>();
-      e.covariance = matrix_from_json(f.at("covariance"), source, "covariance");
-      e.kurtosis = f.at("kurtosis").get<double>();
-      e.residual_acf1 = f.at("residual_acf1").get<double>();
-      e.squared_acf1 = f.at("squared_acf1").get<double>();
-      e.r2 = f.at("r2").get<double>();
-      m.fitted.equations.push_back(std::move(e));
-    }
+    m.fitted.equations = equations_from_json(j.at("fits"), source);
     for (const auto& t : j.at("transforms")) {
       m.levels.transform.push_back(t.get<std::string>() == "log_return" ? scm::Transform::kLogReturn : scm::Transform::kDiff);
     }
@@ -103,6 +128,45 @@ scm::FittedScm scm_model_from_json(const std::string& text, const std::string& s
     m.regime_names = j.at("regime_names").get<std::vector<std::string>>();
     if (j.contains("rejected")) m.rejected = j.at("rejected").get<std::vector<std::string>>();
     if (j.contains("added_edges")) m.added_edges = j.at("added_edges").get<std::vector<std::string>>();
+    if (j.contains("regime_dependent")) {
+      const auto& r = j.at("regime_dependent");
+      scm::FittedScm::RegimeTransmission rt;
+      rt.version = r.at("version").get<std::string>();
+      rt.labels = r.at("labels").get<std::vector<std::string>>();
+      rt.probabilities = matrix_from_json(r.at("probabilities"), source, "regime_dependent.probabilities");
+      rt.path = r.at("path").get<std::vector<int>>();
+      rt.transition = matrix_from_json(r.at("transition"), source, "regime_dependent.transition");
+      rt.dropped = r.at("dropped").get<std::vector<std::string>>();
+      for (const auto& f : r.at("fits")) {
+        scm::Fitted fit;
+        fit.graph = g;
+        fit.hac_lag = m.fitted.hac_lag;
+        fit.equations = equations_from_json(f, source);
+        rt.fits.push_back(std::move(fit));
+      }
+      const auto k = static_cast<Eigen::Index>(rt.labels.size());
+      if (rt.fits.size() != rt.labels.size() || rt.probabilities.cols() != k || rt.transition.rows() != k || rt.transition.cols() != k ||
+          rt.path.size() != m.dates.size() || rt.probabilities.rows() != static_cast<Eigen::Index>(m.dates.size())) {
+        throw bad("regime_dependent shapes");
+      }
+      for (const int s : rt.path) {
+        if (s < 0 || s >= k) throw bad("regime_dependent.path");
+      }
+      for (const auto& f : rt.fits) {
+        if (f.equations.size() != g.equations.size()) throw bad("regime_dependent.fits");
+      }
+      m.regime_dependent = std::move(rt);
+    }
+    if (j.contains("identified_shock")) {
+      const auto& r = j.at("identified_shock");
+      scm::FittedScm::IdentifiedShock id{.node = r.at("node").get<std::string>(), .series = r.at("series").get<std::string>(),
+                                         .rows = r.at("rows").get<std::vector<int>>(), .surprise = r.at("surprise").get<std::vector<double>>()};
+      if (id.rows.size() != id.surprise.size()) throw bad("identified_shock shapes");
+      for (const int row : id.rows) {
+        if (row < 1 || static_cast<std::size_t>(row) >= m.dates.size()) throw bad("identified_shock.rows");
+      }
+      m.identified = std::move(id);
+    }
     const auto& c = j.at("copula");
     m.copula.nu = c.at("nu").get<double>();
     m.copula.correlation = matrix_from_json(c.at("correlation"), source, "copula.correlation");

@@ -8,25 +8,29 @@
 #include <string>
 #include <thread>
 
+#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/scm/random.h"
 #include "mre/scm/simulate.h"
 
 namespace mre::scm {
 
-Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) {
-  const auto& g = model.graph;
+namespace {
+
+Matrix generate_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& data, const Matrix& shocks) {
+  const auto& g = fits.front()->graph;
   struct Step {
     int node = 0;
-    const FittedEquation* equation = nullptr;  // null: an identity
-    std::vector<int> inputs{};                 // parents or identity terms
+    std::vector<const FittedEquation*> equation{};  // per regime; empty: an identity
+    std::vector<int> inputs{};                      // parents or identity terms
   };
   std::vector<Step> steps;
   for (const int node : topological_order(g)) {
     Step s{.node = node};
-    for (const auto& f : model.equations) {
+    for (std::size_t e = 0; e < fits.front()->equations.size(); ++e) {
+      const auto& f = fits.front()->equations[e];
       if (node_index(g, f.node) == node) {
-        s.equation = &f;
+        for (const auto* fit : fits) s.equation.push_back(&fit->equations[e]);
         for (const auto& p : f.parents) s.inputs.push_back(node_index(g, p));
       }
     }
@@ -40,11 +44,13 @@ Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) {
   Matrix x = Matrix::Zero(data.rows(), data.cols());
   x.row(0) = data.row(0);
   for (Eigen::Index t = 1; t < x.rows(); ++t) {
+    const auto k = path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0;
     for (const auto& s : steps) {
       double v = 0.0;
-      if (s.equation) {
-        v = s.equation->intercept + s.equation->phi * x(t - 1, s.node) + shocks(t, s.node);
-        for (std::size_t k = 0; k < s.inputs.size(); ++k) v += s.equation->beta[k] * x(t, s.inputs[k]);
+      if (!s.equation.empty()) {
+        const auto* eq = s.equation[k];
+        v = eq->intercept + eq->phi * x(t - 1, s.node) + shocks(t, s.node);
+        for (std::size_t j = 0; j < s.inputs.size(); ++j) v += eq->beta[j] * x(t, s.inputs[j]);
       } else {
         for (const int term : s.inputs) v += x(t, term);
       }
@@ -54,9 +60,7 @@ Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) {
   return x;
 }
 
-Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig& config,
-                 const std::function<Vector(const Fitted&, int)>& statistic) {
-  const Eigen::Index shock_rows = data.rows() - 1;
+void check_config(const BootstrapConfig& config, Eigen::Index shock_rows) {
   if (config.replicates < kMinBootstrapReplicates) {
     throw Error(ErrorCode::kInvalidArgument, "bootstrap replicates: at least " + std::to_string(kMinBootstrapReplicates) +
                                                  " are needed for 95% bands (got " + std::to_string(config.replicates) + ")");
@@ -66,22 +70,26 @@ Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig&
                                                  " (the sample's shock days; got " + std::to_string(config.block_length) + ")");
   }
   if (config.threads < 0) throw Error(ErrorCode::kInvalidArgument, "bootstrap threads: must be >= 0");
-  const Matrix u = abduct(model, data);
+}
+
+// Replicate b: circular blocks of the rows 1..T-1 of u (PathRandom(seed, b)), handed to
+// `replicate(shocks, b)`; replicates spread over the threads, results in replicate order.
+Matrix run_replicates(const Matrix& u, const BootstrapConfig& config, const std::function<Vector(const Matrix&, int)>& replicate) {
+  const Eigen::Index rows = u.rows();
+  const Eigen::Index shock_rows = rows - 1;
   const int replicates = config.replicates;
   std::vector<Vector> values(static_cast<std::size_t>(replicates));
   const auto one = [&](int b) {
     PathRandom rng(config.seed, static_cast<std::uint64_t>(b));
-    Matrix shocks = Matrix::Zero(data.rows(), data.cols());
+    Matrix shocks = Matrix::Zero(rows, u.cols());
     Eigen::Index t = 1;
-    while (t < data.rows()) {
+    while (t < rows) {
       const auto start = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(shock_rows)));
-      for (Eigen::Index k = 0; k < config.block_length && t < data.rows(); ++k, ++t) {
+      for (Eigen::Index k = 0; k < config.block_length && t < rows; ++k, ++t) {
         shocks.row(t) = u.row(1 + (start + k) % shock_rows);
       }
     }
-    const Matrix resampled = generate(model, data, shocks);
-    const Fitted refit = fit(model.graph, resampled, model.hac_lag);
-    values[static_cast<std::size_t>(b)] = statistic(refit, b);
+    values[static_cast<std::size_t>(b)] = replicate(shocks, b);
   };
   const int threads = std::max(1, std::min(replicates, config.threads > 0 ? config.threads
                                                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))));
@@ -110,6 +118,45 @@ Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig&
     out.row(b) = values[static_cast<std::size_t>(b)].transpose();
   }
   return out;
+}
+
+}  // namespace
+
+Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) { return generate_rows({&model}, nullptr, data, shocks); }
+
+Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data, const Matrix& shocks) {
+  std::vector<const Fitted*> p;
+  for (const auto& f : fits) p.push_back(&f);
+  check_arg(!p.empty() && static_cast<Eigen::Index>(path.size()) == data.rows(), "generate", "needs fits and one regime per row");
+  for (const int k : path) check_arg(k >= 0 && k < static_cast<int>(p.size()), "path", "regime outside 0..K-1");
+  return generate_rows(p, &path, data, shocks);
+}
+
+Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig& config,
+                 const std::function<Vector(const Fitted&, int)>& statistic) {
+  check_config(config, data.rows() - 1);
+  const Matrix u = abduct(model, data);
+  return run_replicates(u, config, [&](const Matrix& shocks, int b) {
+    const Matrix resampled = generate(model, data, shocks);
+    return statistic(fit(model.graph, resampled, model.hac_lag), b);
+  });
+}
+
+Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& weights, const Matrix& data,
+                 const BootstrapConfig& config, const std::function<Vector(const std::vector<Fitted>&, int)>& statistic) {
+  check_config(config, data.rows() - 1);
+  check_arg(weights.rows() == data.rows() && weights.cols() == static_cast<Eigen::Index>(fits.size()), "weights",
+            "needs one row per data row and one column per regime");
+  const Matrix u = abduct(fits, path, data);
+  return run_replicates(u, config, [&](const Matrix& shocks, int b) {
+    const Matrix resampled = generate(fits, path, data, shocks);
+    std::vector<Fitted> refit;
+    for (std::size_t k = 0; k < fits.size(); ++k) {
+      refit.push_back(fit_weighted(fits[k].graph, resampled, weights.col(static_cast<Eigen::Index>(k)), fits[k].hac_lag,
+                                   "regime " + std::to_string(k)));
+    }
+    return statistic(refit, b);
+  });
 }
 
 Band percentile_band(double estimate, std::vector<double> replicates) {

@@ -34,9 +34,19 @@ struct BootstrapConfig {
 Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig& config,
                  const std::function<Vector(const Fitted&, int)>& statistic);
 
+// Regime-dependent coefficients (scm/regime_dependent.h): the shocks abducted along the regime
+// path (row t: fits[path[t]]) are resampled in the same blocks, the data rebuilt along the same
+// path, and every regime's equations refitted by weighted least squares with the same weights
+// (weights: one row per data row, one column per regime). The path and the weights are held
+// fixed: the bands are conditional on the regime version's probabilities.
+Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& weights, const Matrix& data,
+                 const BootstrapConfig& config, const std::function<Vector(const std::vector<Fitted>&, int)>& statistic);
+
 // The changes the equations generate from row 0 of `data` and the shocks (rows 1..T-1; columns in
 // graph.nodes order, identity columns ignored).
 Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks);
+// The same along a regime path (row t: fits[path[t]]).
+Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data, const Matrix& shocks);
 
 // A point estimate with percentile bands over replicates (type 7 quantiles).
 struct Band {

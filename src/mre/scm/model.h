@@ -3,6 +3,7 @@
 // alone, whatever has been ingested since.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,29 @@ struct FittedScm {
   std::vector<std::string> rejected{};
   // Edges the spec added to the graph, "FROM -> TO: justification".
   std::vector<std::string> added_edges{};
+  // Regime-dependent transmission (spec `regime_dependent: true`): the regime version read, its
+  // labels, each row's regime probabilities (the version's filtered probabilities as of the row's
+  // date), the observed path (the most likely regime of each row), the transition matrix counted
+  // on that path, and each regime's equations (weighted least squares: scm/regime_dependent.h).
+  struct RegimeTransmission {
+    std::string version{};
+    std::vector<std::string> labels{};
+    Matrix probabilities;
+    std::vector<int> path{};
+    Matrix transition;
+    std::vector<Fitted> fits{};
+    std::vector<std::string> dropped{};  // the version's regimes with too few days here (not estimated)
+  };
+  std::optional<RegimeTransmission> regime_dependent{};
+  // Identified policy shocks (spec `identified_shock`): the node whose shock on announcement days
+  // is abducted from the surprise series, and the surprise on each announcement row.
+  struct IdentifiedShock {
+    std::string node{};
+    std::string series{};
+    std::vector<int> rows{};         // rows of `changes` with an announcement (increasing)
+    std::vector<double> surprise{};  // the surprise on each of them, in the node's units
+  };
+  std::optional<IdentifiedShock> identified{};
 };
 
 }  // namespace mre::scm

@@ -118,7 +118,12 @@ std::vector<int> topological_order(const Graph& g) {
   return order;
 }
 
-Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
+namespace {
+
+// Equation-by-equation least squares; with weights w_t (rows 1..T-1) weighted least squares: each
+// row of X and y scaled by sqrt(w_t), the HAC covariance of the scaled problem (the sandwich of
+// the weighted score; Newey & West 1987 on the weighted residuals).
+Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vector* weights, const std::string& what) {
   validate(graph);
   check_arg(data.cols() == static_cast<Eigen::Index>(graph.nodes.size()), "data", "needs one column per node");
   if (!data.allFinite()) throw Error(ErrorCode::kDataError, "scm data: missing or non-finite values");
@@ -126,16 +131,31 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
   Fitted out;
   out.graph = graph;
   out.hac_lag = hac_lag >= 0 ? hac_lag : causal::newey_west_lag(T);
+  Vector root;
+  if (weights) {
+    check_arg(weights->size() == data.rows(), "weights", "needs one weight per data row");
+    if (!weights->allFinite() || (weights->array() < 0).any()) throw Error(ErrorCode::kDataError, "scm " + what + ": weights must be finite and >= 0");
+    root = weights->tail(T).array().sqrt().matrix();
+  }
   for (const auto& e : graph.equations) {
     const int y = node_index(graph, e.node);
     const Eigen::Index k = 1 + (e.own_lag ? 1 : 0) + static_cast<Eigen::Index>(e.parents.size());
     if (T <= k + 2) throw Error(ErrorCode::kDataError, "scm data: too few rows to estimate '" + e.node + "'");
+    if (weights && root.squaredNorm() <= static_cast<double>(k + 2)) {
+      throw Error(ErrorCode::kDataError, "scm " + what + ": an effective sample of " + std::to_string(root.squaredNorm()) +
+                                             " days (the sum of its probabilities) is too small to estimate '" + e.node + "'");
+    }
     Matrix X(T, k);
     X.col(0).setOnes();
     Eigen::Index c = 1;
     if (e.own_lag) X.col(c++) = data.col(y).head(T);
     for (const auto& p : e.parents) X.col(c++) = data.col(node_index(graph, p)).tail(T);
-    const Vector target = data.col(y).tail(T);
+    Vector target = data.col(y).tail(T);
+    const Vector unweighted = target;
+    if (weights) {
+      X = root.asDiagonal() * X;
+      target = root.asDiagonal() * target;
+    }
     const auto fit = causal::ols_with_covariance(X, target, causal::StandardError::kHac, out.hac_lag);
     FittedEquation f;
     f.node = e.node;
@@ -146,14 +166,41 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
     for (std::size_t j = 0; j < e.parents.size(); ++j) f.beta.push_back(fit.coefficients(c++));
     f.covariance = fit.covariance;
     const Vector& u = fit.residuals;
-    f.kurtosis = sample_kurtosis(u);
-    f.residual_acf1 = first_autocorrelation(u);
-    f.squared_acf1 = first_autocorrelation(u.array().square().matrix());
-    const double total = (target.array() - target.mean()).square().sum();
-    f.r2 = total > 0 ? 1.0 - u.squaredNorm() / total : 0.0;
+    if (!weights) {
+      f.kurtosis = sample_kurtosis(u);
+      f.residual_acf1 = first_autocorrelation(u);
+      f.squared_acf1 = first_autocorrelation(u.array().square().matrix());
+      const double total = (target.array() - target.mean()).square().sum();
+      f.r2 = total > 0 ? 1.0 - u.squaredNorm() / total : 0.0;
+    } else {
+      // Diagnostics of the regime's own days (weight above one half), R2 weighted.
+      const Vector w = weights->tail(T);
+      Vector own(T);
+      Eigen::Index m = 0;
+      for (Eigen::Index t = 0; t < T; ++t) {
+        if (w(t) > 0.5) own(m++) = u(t) / root(t);  // the unscaled residual y_t - x_t b
+      }
+      if (m > 2) {
+        const Vector ou = own.head(m);
+        f.kurtosis = sample_kurtosis(ou);
+        f.residual_acf1 = first_autocorrelation(ou);
+        f.squared_acf1 = first_autocorrelation(ou.array().square().matrix());
+      }
+      const double mean = w.dot(unweighted) / w.sum();
+      const double total = (w.array() * (unweighted.array() - mean).square()).sum();
+      f.r2 = total > 0 ? 1.0 - u.squaredNorm() / total : 0.0;
+    }
     out.equations.push_back(std::move(f));
   }
   return out;
+}
+
+}  // namespace
+
+Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) { return fit_rows(graph, data, hac_lag, nullptr, "data"); }
+
+Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag, const std::string& what) {
+  return fit_rows(graph, data, hac_lag, &weights, what);
 }
 
 namespace {
@@ -176,14 +223,40 @@ std::vector<int> parent_columns(const Fitted& m, const FittedEquation& f) {
 
 }  // namespace
 
-Matrix abduct(const Fitted& model, const Matrix& data) {
+namespace {
+
+// Row t's fit: fits[path[t]], or fits[0] without a path.
+void check_path(const std::vector<const Fitted*>& fits, const std::vector<int>* path, Eigen::Index rows) {
+  check_arg(!fits.empty(), "fits", "needs at least one fitted model");
+  if (!path) return;
+  check_arg(static_cast<Eigen::Index>(path->size()) == rows, "path", "needs one regime per data row");
+  for (const int k : *path) check_arg(k >= 0 && k < static_cast<int>(fits.size()), "path", "regime outside 0..K-1");
+  for (const auto* f : fits) check_arg(f->graph.nodes == fits.front()->graph.nodes && f->equations.size() == fits.front()->equations.size(), "fits", "must share one graph");
+}
+
+Matrix abduct_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& data) {
+  check_path(fits, path, data.rows());
+  const Fitted& first = *fits.front();
   Matrix u = Matrix::Zero(data.rows(), data.cols());
-  for (const auto& f : model.equations) {
-    const int node = node_index(model.graph, f.node);
-    const auto parents = parent_columns(model, f);
-    for (Eigen::Index t = 1; t < data.rows(); ++t) u(t, node) = data(t, node) - structural(f, parents, data, t, node);
+  for (std::size_t e = 0; e < first.equations.size(); ++e) {
+    const int node = node_index(first.graph, first.equations[e].node);
+    const auto parents = parent_columns(first, first.equations[e]);
+    for (Eigen::Index t = 1; t < data.rows(); ++t) {
+      const auto& f = fits[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0]->equations[e];
+      u(t, node) = data(t, node) - structural(f, parents, data, t, node);
+    }
   }
   return u;
+}
+
+}  // namespace
+
+Matrix abduct(const Fitted& model, const Matrix& data) { return abduct_rows({&model}, nullptr, data); }
+
+Matrix abduct(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data) {
+  std::vector<const Fitted*> p;
+  for (const auto& f : fits) p.push_back(&f);
+  return abduct_rows(p, &path, data);
 }
 
 Matrix to_levels(const Matrix& changes, const Levels& levels) {
@@ -244,9 +317,12 @@ std::vector<PreparedIntervention> prepare_interventions(const Graph& g, const st
   return out;
 }
 
-Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
-               const std::vector<Intervention>& interventions, const Levels& levels) {
-  const auto& g = model.graph;
+namespace {
+
+Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& factual, const Matrix& shocks,
+                    const std::vector<Intervention>& interventions, const Levels& levels) {
+  check_path(fits, path, factual.rows());
+  const auto& g = fits.front()->graph;
   const auto n = static_cast<Eigen::Index>(g.nodes.size());
   check_arg(factual.cols() == n && shocks.rows() == factual.rows() && shocks.cols() == n, "predict",
             "factual data and shocks must be T x nodes");
@@ -255,11 +331,14 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
   const auto prepared = prepare_interventions(g, interventions, levels, factual.rows() - 1);
   std::vector<const PreparedIntervention*> intervention_of(g.nodes.size(), nullptr);
   for (const auto& p : prepared) intervention_of[static_cast<std::size_t>(p.node)] = &p;
-  std::vector<const FittedEquation*> equation_of(g.nodes.size(), nullptr);
+  // equation_of[k][node]: regime k's equation of the node.
+  std::vector<std::vector<const FittedEquation*>> equation_of(fits.size(), std::vector<const FittedEquation*>(g.nodes.size(), nullptr));
   std::vector<std::vector<int>> parents_of(g.nodes.size());
-  for (const auto& f : model.equations) {
-    equation_of[static_cast<std::size_t>(node_index(g, f.node))] = &f;
-    parents_of[static_cast<std::size_t>(node_index(g, f.node))] = parent_columns(model, f);
+  for (std::size_t k = 0; k < fits.size(); ++k) {
+    for (const auto& f : fits[k]->equations) {
+      equation_of[k][static_cast<std::size_t>(node_index(g, f.node))] = &f;
+      parents_of[static_cast<std::size_t>(node_index(g, f.node))] = parent_columns(*fits[k], f);
+    }
   }
   std::vector<const Identity*> identity_of(g.nodes.size(), nullptr);
   for (const auto& id : g.identities) identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
@@ -277,6 +356,7 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
   Matrix x = factual;  // row 0 stays factual
   RowVector base_before(n);
   for (Eigen::Index t = 1; t < x.rows(); ++t) {
+    const auto& equations = equation_of[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0];
     base_before = base;
     base += factual.row(t);
     for (const int node : order) {
@@ -293,7 +373,7 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
         for (const int term : terms_of[i]) sum += x(t, term);
         x(t, node) = sum;
       } else {
-        const auto& f = *equation_of[i];
+        const auto& f = *equations[i];
         const auto& parents = parents_of[i];
         const double now = structural(f, parents, x, t, node);
         // The same inputs as in the factual world give the factual value itself: f + (x - f)
@@ -305,6 +385,20 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
     }
   }
   return x;
+}
+
+}  // namespace
+
+Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks, const std::vector<Intervention>& interventions,
+               const Levels& levels) {
+  return predict_rows({&model}, nullptr, factual, shocks, interventions, levels);
+}
+
+Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions, const Levels& levels) {
+  std::vector<const Fitted*> p;
+  for (const auto& f : fits) p.push_back(&f);
+  return predict_rows(p, &path, factual, shocks, interventions, levels);
 }
 
 }  // namespace mre::scm

@@ -62,9 +62,19 @@ struct Fitted {
 // its lag and its parents, so a terminal node's data never enter an upstream estimate.
 Fitted fit(const Graph& graph, const Matrix& data, int hac_lag = -1);
 
+// Weighted least squares, equation by equation: each row t >= 1 weighted by weights(t) >= 0
+// (a regime's probabilities: scm/regime_dependent.h), HAC covariance of the weighted problem;
+// diagnostics (kurtosis, autocorrelations) over the rows weighted above one half, R2 weighted.
+// DataError naming `what` and the node when the weights sum to no more than the parameters + 2.
+Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag, const std::string& what);
+
 // Abduction: u_t = x_t - (a + phi x_{t-1} + beta . parents_t) for t >= 1 (row 0 and identity
 // columns are 0).
 Matrix abduct(const Fitted& model, const Matrix& data);
+
+// Regime-dependent coefficients: row t uses fits[path[t]] (fits share one graph; path has one
+// entry per data row, each in 0..K-1). With one fit and a constant path, the same as above.
+Matrix abduct(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data);
 
 // How a node's data column relates to its level: a change (level_t = level_{t-1} + x_t) or a
 // log return (level_t = level_{t-1} exp(x_t)). Kernels carry log levels for log-return nodes,
@@ -98,6 +108,10 @@ struct Intervention {
 // InvalidArgument naming the node for an unknown node, an identity node, rows outside
 // 1..T-1, overlapping windows on one node, or a non-positive level for a log-return node.
 Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions, const Levels& levels);
+
+// The same with regime-dependent coefficients (row t: fits[path[t]]).
+Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual, const Matrix& shocks,
                const std::vector<Intervention>& interventions, const Levels& levels);
 
 int node_index(const Graph& graph, const std::string& node);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "mre/core/error.h"
 #include "mre/workflows/build_features.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
@@ -51,10 +52,12 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   }
   const auto regimes_dir = options.universe_path.parent_path() / "regimes";
+  std::string macro_regimes;  // the month-end macro HMM's version: the regime-dependent SCM's regimes
   for (const char* name : {"rules", "hmm_macro", "hmm_indicators"}) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto fitted = detect_regimes(
         store, {.spec_path = regimes_dir / (std::string(name) + ".yml"), .version = "auto"});
+    if (std::string(name) == "hmm_macro") macro_regimes = fitted.version;
     say(fmt::format("[3/6] regimes {}: {} ({:.2f} s)", name,
                     fitted.written ? "fitted " + fitted.version : fitted.version + " up to date",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
@@ -105,6 +108,28 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
                       "95% [{:+.2f}, {:+.2f}]: parameter uncertainty, {})",
                       cf.terminal, 100 * cf.terminal_gap_window, cf.window_end.iso(), 100 * b.window_end.lo90,
                       100 * b.window_end.hi90, 100 * b.window_end.lo95, 100 * b.window_end.hi95, cf.uncertainty));
+    }
+    // Regime-dependent transmission (issue 20): the same graph per regime of the macro HMM, and
+    // the same counterfactual under each regime's coefficients.
+    if (!macro_regimes.empty()) try {
+      const auto by_regime = fit_scm(store, {.spec_path = spec, .universe_path = options.universe_path, .version = "auto",
+                                             .regime_version = macro_regimes});
+      const auto rcf = counterfactual(by_regime.model, {parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
+      for (const auto& e : rcf.regime_effects) {
+        if (e.window_days < 0) continue;
+        for (const auto& b : e.bands) {
+          if (b.node != rcf.terminal) continue;
+          say(fmt::format("      per regime of {} ({}): with regime {}'s coefficients {} {:+.2f}% (90% [{:+.2f}, {:+.2f}], 95% [{:+.2f}, "
+                          "{:+.2f}]; {} of the window's days in it)",
+                          macro_regimes, by_regime.version, e.regime, b.node, 100 * b.window_end.estimate, 100 * b.window_end.lo90,
+                          100 * b.window_end.hi90, 100 * b.window_end.lo95, 100 * b.window_end.hi95, e.window_days));
+        }
+      }
+    } catch (const Error& e) {
+      // Bad data for the regime-dependent fit (a regime version that stops covering the SCM's
+      // dates): the pooled results above stand; say why the per-regime ones are missing.
+      if (e.code() != ErrorCode::kDataError) throw;
+      say(fmt::format("      per regime of {}: not fitted ({})", macro_regimes, e.what()));
     }
     const auto loaded = load_scm_spec(spec);
     const char* generators[] = {"student-t", "block-bootstrap", "regime-bootstrap"};

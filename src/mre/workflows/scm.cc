@@ -12,10 +12,12 @@
 #include "mre/core/calendar.h"
 #include "mre/core/error.h"
 #include "mre/core/resample.h"
+#include "mre/causal/event_study.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
 #include "mre/scm/bootstrap.h"
 #include "mre/scm/front_contract.h"
+#include "mre/scm/regime_dependent.h"
 #include "mre/sources/universe.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/build_features.h"
@@ -64,11 +66,31 @@ std::string canonical(const ScmSpec& s) {
     out << "\n";
   }
   for (const auto& e : s.added_edges) out << "added_edge=" << e.from << "->" << e.to << " justification=" << e.justification << "\n";
+  // Written only when set, so the hash of a spec without them is what it was before they existed.
+  if (s.regime_dependent) out << "regime_dependent=1 regime_version=" << s.regime_version << "\n";
+  if (!s.identified_shock_node.empty()) out << "identified_shock=" << s.identified_shock_node << " series=" << s.identified_shock_series << "\n";
   // mean_block and the scenarios do not change the fitted model: not part of the hash.
   return out.str();
 }
 
 }  // namespace
+
+void check_identified_node(const scm::Graph& graph, const std::string& node) {
+  const bool equation = std::any_of(graph.equations.begin(), graph.equations.end(), [&](const auto& e) { return e.node == node; });
+  if (!equation) {
+    throw Error(ErrorCode::kInvalidArgument, "identified_shock: node '" + node + "' is not a node with an equation (nodes with one: " +
+                                                 [&] {
+                                                   std::vector<std::string> names;
+                                                   for (const auto& e : graph.equations) names.push_back(e.node);
+                                                   return store::join_names(names);
+                                                 }() + ")");
+  }
+}
+
+void finish_spec(ScmSpec& spec) {
+  spec.canonical_text = canonical(spec);
+  spec.hash = fnv1a_hex(spec.canonical_text);
+}
 
 std::filesystem::path default_scm_spec_path() {
   return sources::default_universe_path().parent_path() / "scm" / "policy_transmission.yml";
@@ -76,7 +98,8 @@ std::filesystem::path default_scm_spec_path() {
 
 ScmSpec load_scm_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "scm spec");
-  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios", "added_edges"}, "");
+  only_keys(path, root, {"name", "description", "start", "end", "terminal", "nodes", "hac_lag", "shocks", "scenarios", "added_edges",
+                          "regime_dependent", "regime_version", "identified_shock"}, "");
   ScmSpec spec;
   if (!root["name"]) fail(path, root, "missing field 'name'");
   spec.name = scalar<std::string>(path, root["name"], "name");
@@ -169,6 +192,25 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) try {
       }
     }
   }
+  if (root["regime_dependent"]) spec.regime_dependent = scalar<bool>(path, root["regime_dependent"], "regime_dependent");
+  if (root["regime_version"]) spec.regime_version = scalar<std::string>(path, root["regime_version"], "regime_version");
+  if (spec.regime_dependent && spec.regime_version.empty()) {
+    fail(path, root["regime_dependent"], "'regime_dependent: true' needs 'regime_version' (a stored regime version: mre regimes list)");
+  }
+  if (!spec.regime_dependent && !spec.regime_version.empty()) {
+    fail(path, root["regime_version"], "'regime_version' is only read with 'regime_dependent: true'");
+  }
+  if (const auto& is = root["identified_shock"]) {
+    only_keys(path, is, {"node", "series"}, "identified_shock: ");
+    if (!is["node"] || !is["series"]) fail(path, is, "identified_shock: needs 'node' (e.g. Re) and 'series' (e.g. MP1_JK)");
+    spec.identified_shock_node = scalar<std::string>(path, is["node"], "node");
+    spec.identified_shock_series = scalar<std::string>(path, is["series"], "series");
+    try {
+      check_identified_node(spec.graph, spec.identified_shock_node);
+    } catch (const Error& e) {
+      fail(path, is, e.what());
+    }
+  }
   if (const auto& s = root["shocks"]) {
     only_keys(path, s, {"regimes", "regime_seed", "mean_block"}, "shocks: ");
     if (s["regimes"]) spec.regimes = detail::count_in_range(path, s["regimes"], "regimes", regimes::hmm::kMinStates, regimes::hmm::kMaxStates);
@@ -197,8 +239,7 @@ ScmSpec load_scm_spec(const std::filesystem::path& path) try {
       spec.scenarios.push_back(s);
     }
   }
-  spec.canonical_text = canonical(spec);
-  spec.hash = fnv1a_hex(spec.canonical_text);
+  finish_spec(spec);
   return spec;
 } catch (const YAML::Exception& e) {
   // A node used as the wrong kind where no check above caught it: still a named input error.
@@ -246,8 +287,131 @@ DoExpression parse_do(const std::string& text) {
   return d;
 }
 
+namespace {
+
+// The regime version's probabilities on the SCM's dates: each date takes the version's newest row
+// on or before it (as of the date: no later information), which must be at most the version's
+// largest gap between rows old. DataError naming the version and the uncovered dates otherwise.
+// Regimes whose probabilities add up to fewer than kMinRegimeDays over the dates are set aside
+// (too few days to estimate ten equations) and the others' probabilities renormalised.
+constexpr double kMinRegimeDays = 60.0;
+
+scm::FittedScm::RegimeTransmission regime_probabilities(const store::Store& store, const std::string& version,
+                                                        const std::vector<Date>& dates, std::vector<std::string>& dropped) {
+  const auto model = store.find_regime_model(version);
+  if (!model) throw Error(ErrorCode::kNotFound, "scm regime_version '" + version + "': no such regime version (see 'mre regimes list')");
+  const auto rows = store.read_regimes(version, std::nullopt, std::nullopt);
+  const auto k = static_cast<Eigen::Index>(model->labels.size());
+  if (rows.size() < 2 || k < 2) {
+    throw Error(ErrorCode::kDataError, "scm regime_version '" + version + "': needs at least two dates and two regimes (has " +
+                                           std::to_string(rows.size()) + " dates, " + std::to_string(k) + " regimes)");
+  }
+  int max_gap = 1;
+  for (std::size_t i = 1; i < rows.size(); ++i) max_gap = std::max(max_gap, rows[i].date - rows[i - 1].date);
+  Matrix p = Matrix::Zero(static_cast<Eigen::Index>(dates.size()), k);
+  std::size_t next = 0;
+  std::optional<Date> first_uncovered, last_uncovered;
+  int uncovered = 0;
+  for (std::size_t t = 0; t < dates.size(); ++t) {
+    while (next < rows.size() && rows[next].date <= dates[t]) ++next;
+    const bool covered = next > 0 && dates[t] - rows[next - 1].date <= max_gap &&
+                         static_cast<Eigen::Index>(rows[next - 1].probabilities.size()) == k;
+    double total = 0;
+    if (covered) {
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const double v = rows[next - 1].probabilities[static_cast<std::size_t>(j)];
+        p(static_cast<Eigen::Index>(t), j) = std::isfinite(v) && v > 0 ? v : 0.0;
+        total += p(static_cast<Eigen::Index>(t), j);
+      }
+    }
+    if (!covered || !(total > 0)) {
+      if (!first_uncovered) first_uncovered = dates[t];
+      last_uncovered = dates[t];
+      ++uncovered;
+      continue;
+    }
+    p.row(static_cast<Eigen::Index>(t)) /= total;
+  }
+  if (uncovered > 0) {
+    throw Error(ErrorCode::kDataError,
+                "scm regime_version '" + version + "' does not cover the SCM's dates: it has regimes for " + rows.front().date.iso() + ".." +
+                    rows.back().date.iso() + " (rows at most " + std::to_string(max_gap) + " days apart), the SCM's data run " +
+                    dates.front().iso() + ".." + dates.back().iso() + "; " + std::to_string(uncovered) + " of its days (" +
+                    first_uncovered->iso() + ".." + last_uncovered->iso() +
+                    ") have no regime as of their date (set the spec's start:/end: inside the version's dates, or use a version that covers them)");
+  }
+  scm::FittedScm::RegimeTransmission out;
+  out.version = version;
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    if (p.col(j).tail(p.rows() - 1).sum() >= kMinRegimeDays) {
+      keep.push_back(j);
+      out.labels.push_back(model->labels[static_cast<std::size_t>(j)]);
+    } else {
+      dropped.push_back(model->labels[static_cast<std::size_t>(j)]);
+    }
+  }
+  if (keep.size() < 2) {
+    throw Error(ErrorCode::kDataError, "scm regime_version '" + version + "': fewer than two of its regimes have " +
+                                           std::to_string(static_cast<int>(kMinRegimeDays)) + " days of probability in the SCM's dates");
+  }
+  out.probabilities.resize(p.rows(), static_cast<Eigen::Index>(keep.size()));
+  for (std::size_t j = 0; j < keep.size(); ++j) out.probabilities.col(static_cast<Eigen::Index>(j)) = p.col(keep[j]);
+  for (Eigen::Index t = 0; t < p.rows(); ++t) {
+    const double total = out.probabilities.row(t).sum();
+    if (total > 0) {
+      out.probabilities.row(t) /= total;
+    } else {
+      out.probabilities.row(t).setConstant(1.0 / static_cast<double>(keep.size()));  // only set-aside regimes that day
+    }
+  }
+  out.path = scm::most_likely_path(out.probabilities);
+  out.transition = scm::transition_from_path(out.path, static_cast<int>(keep.size()));
+  return out;
+}
+
+// The surprise of each announcement inside the dates, on the first SCM date on or after it (a
+// weekend announcement moves the next trading day); two on one row add up.
+scm::FittedScm::IdentifiedShock identified_shock(const std::string& node, const std::string& series, const TimeSeries& surprises,
+                                                 const std::vector<Date>& dates) {
+  scm::FittedScm::IdentifiedShock out{.node = node, .series = series};
+  for (std::size_t i = 0; i < surprises.size(); ++i) {
+    const double v = surprises.values()[i];
+    const Date d = surprises.dates()[i];
+    if (!std::isfinite(v) || d <= dates.front() || d > dates.back()) continue;
+    const auto row = static_cast<int>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
+    if (!out.rows.empty() && out.rows.back() == row) {
+      out.surprise.back() += v;
+    } else {
+      out.rows.push_back(row);
+      out.surprise.push_back(v);
+    }
+  }
+  if (out.rows.empty()) {
+    throw Error(ErrorCode::kDataError, "scm identified_shock: series '" + series + "' has no surprise inside the SCM's dates (" +
+                                           dates.front().iso() + ".." + dates.back().iso() + ")");
+  }
+  return out;
+}
+
+}  // namespace
+
 ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
-  const ScmSpec spec = load_scm_spec(options.spec_path.empty() ? default_scm_spec_path() : options.spec_path);
+  ScmSpec spec = load_scm_spec(options.spec_path.empty() ? default_scm_spec_path() : options.spec_path);
+  if (!options.regime_version.empty()) {
+    spec.regime_dependent = true;
+    spec.regime_version = options.regime_version;
+  }
+  if (!options.identified_shock.empty()) {
+    const auto eq = options.identified_shock.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == options.identified_shock.size()) {
+      throw Error(ErrorCode::kInvalidArgument, "--identified-shock \"" + options.identified_shock + "\": expected NODE=SERIES (e.g. Re=MP1_JK)");
+    }
+    spec.identified_shock_node = options.identified_shock.substr(0, eq);
+    spec.identified_shock_series = options.identified_shock.substr(eq + 1);
+    check_identified_node(spec.graph, spec.identified_shock_node);
+  }
+  finish_spec(spec);
   const auto universe = sources::load_universe(options.universe_path.empty() ? sources::default_universe_path() : options.universe_path);
   std::map<std::string, Timestamp> last_ingest;
   for (const auto& s : store.list_series()) last_ingest[s.ticker] = s.last_ingested_at;
@@ -266,6 +430,7 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
     watermark = std::max(watermark, last_ingest[ticker]);
     raw[ticker] = std::move(*series);
   };
+  if (!spec.identified_shock_series.empty()) read(spec.identified_shock_series, "identified_shock " + spec.identified_shock_node);
   Date first = spec.start.value_or(Date::from_ymd(1900, 1, 1));
   Date last = spec.end.value_or(Date::from_ymd(2100, 1, 1));
   for (const auto& d : spec.data) {
@@ -369,6 +534,11 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
     }
   }
   for (const auto t : keep) model.dates.push_back(grid[static_cast<std::size_t>(t)]);
+  std::vector<std::string> dropped_regimes;
+  if (spec.regime_dependent) model.regime_dependent = regime_probabilities(store, spec.regime_version, model.dates, dropped_regimes);
+  if (!spec.identified_shock_node.empty()) {
+    model.identified = identified_shock(spec.identified_shock_node, spec.identified_shock_series, raw[spec.identified_shock_series], model.dates);
+  }
 
   store::ScmModel stored;
   stored.spec_name = spec.name;
@@ -385,6 +555,11 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
   }
 
   model.fitted = scm::fit(spec.graph, model.changes, spec.hac_lag);
+  if (model.regime_dependent) {
+    auto& rt = *model.regime_dependent;
+    rt.fits = scm::fit_by_regime(spec.graph, model.changes, rt.probabilities, rt.labels, spec.hac_lag);
+    rt.dropped = dropped_regimes;
+  }
   const Matrix u = scm::abduct(model.fitted, model.changes);
   const auto e_count = static_cast<Eigen::Index>(spec.graph.equations.size());
   Matrix shocks(rows - 1, e_count);
@@ -498,6 +673,54 @@ Vector node_effects(const Matrix& lf, const Matrix& lc, const scm::Levels& level
   return v;
 }
 
+
+// The counterfactual under each regime's coefficients throughout and along the observed path:
+// 2N values per world (node_effects), worlds in regime order then the observed path.
+Vector regime_worlds(const std::vector<scm::Fitted>& fits, const std::vector<int>& observed, const Matrix& changes,
+                     const std::vector<scm::Intervention>& ivs, const Matrix& lf, const scm::Levels& levels, Eigen::Index last_to) {
+  const auto k = fits.size();
+  const auto width = 2 * changes.cols();
+  Vector v(static_cast<Eigen::Index>(k + 1) * width);
+  for (std::size_t w = 0; w <= k; ++w) {
+    const std::vector<int> path = w < k ? std::vector<int>(observed.size(), static_cast<int>(w)) : observed;
+    const Matrix u = scm::abduct(fits, path, changes);
+    const Matrix cf = scm::predict(fits, path, changes, u, ivs, levels);
+    v.segment(static_cast<Eigen::Index>(w) * width, width) = node_effects(lf, scm::to_levels(cf, levels), levels, last_to);
+  }
+  return v;
+}
+
+void regime_effects(const scm::FittedScm& m, const std::vector<scm::Intervention>& ivs, const Matrix& lf, Eigen::Index first_row,
+                    Eigen::Index last_to, const ScmUncertainty& uncertainty, CounterfactualResult& r) {
+  const auto& rt = *m.regime_dependent;
+  const Vector estimate = regime_worlds(rt.fits, rt.path, m.changes, ivs, lf, m.levels, last_to);
+  const Matrix draws = scm::bootstrap(rt.fits, rt.path, rt.probabilities, m.changes, uncertainty.bootstrap,
+                                      [&](const std::vector<scm::Fitted>& fits, int) {
+                                        return regime_worlds(fits, rt.path, m.changes, ivs, lf, m.levels, last_to);
+                                      });
+  r.regime_version = rt.version;
+  const auto n = m.changes.cols();
+  for (std::size_t w = 0; w <= rt.fits.size(); ++w) {
+    CounterfactualResult::RegimeEffect e;
+    e.regime = w < rt.fits.size() ? rt.labels[w] : "observed path";
+    if (w < rt.fits.size()) {
+      e.window_days = 0;
+      for (Eigen::Index t = first_row; t <= last_to; ++t) e.window_days += rt.path[static_cast<std::size_t>(t)] == static_cast<int>(w);
+    }
+    const Eigen::Index offset = static_cast<Eigen::Index>(w) * 2 * n;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const auto band = [&](Eigen::Index col) {
+        const Vector c = draws.col(offset + col);
+        return scm::percentile_band(estimate(offset + col), std::vector<double>(c.data(), c.data() + c.size()));
+      };
+      const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+      e.bands.push_back({.node = r.nodes[static_cast<std::size_t>(j)], .unit = log ? "fraction" : "points", .window_end = band(j),
+                         .last = band(n + j)});
+    }
+    r.regime_effects.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha) { return scm::check_graph(model.fitted, model.changes, alpha); }
@@ -569,7 +792,95 @@ CounterfactualResult counterfactual(const scm::FittedScm& m, const std::vector<D
     r.bands.push_back({.node = r.nodes[static_cast<std::size_t>(j)], .unit = log ? "fraction" : "points", .window_end = band(j),
                        .last = band(n + j)});
   }
+  if (m.regime_dependent) regime_effects(m, ivs, lf, first_row, last_to, uncertainty, r);
   return r;
+}
+
+namespace {
+
+// Per node: the slope of the SCM's same-day response to the announcement-day surprises (the
+// counterfactual without them: the node's shock minus the surprise), then the same-day effect of
+// do(EFFR + 1) on the first announcement day; in change units (log returns for return nodes).
+Vector identified_multipliers(const scm::Fitted& fit, const scm::FittedScm& m, const Vector& surprise) {
+  const auto& id = *m.identified;
+  const auto n = m.changes.cols();
+  const int node = scm::node_index(fit.graph, id.node);
+  const Matrix u = scm::abduct(fit, m.changes);
+  Matrix removed = u;
+  for (std::size_t i = 0; i < id.rows.size(); ++i) removed(id.rows[i], node) -= id.surprise[i];
+  // generate(), not predict(): predict keeps a node's factual value where its structural inputs are
+  // unchanged (scm.h), and here only the node's own shock changes. Both worlds through generate,
+  // so its rounding is common to them.
+  const Matrix with = scm::generate(fit, m.changes, u);
+  const Matrix without = scm::generate(fit, m.changes, removed);
+  Vector out(2 * n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Vector response(static_cast<Eigen::Index>(id.rows.size()));
+    for (std::size_t i = 0; i < id.rows.size(); ++i) response(static_cast<Eigen::Index>(i)) = with(id.rows[i], j) - without(id.rows[i], j);
+    // Least squares through the origin: the response is linear in the surprise (plus the own lags'
+    // carry from earlier announcements, weeks before).
+    out(j) = surprise.dot(response) / surprise.squaredNorm();
+  }
+  const Eigen::Index t0 = id.rows.front();
+  const Matrix shifted = scm::predict(fit, m.changes, u, {{.node = "EFFR", .from = t0, .to = t0, .value = 1.0, .shift = true}}, m.levels);
+  // Without the intervention, abduction then prediction gives the data bit for bit (scm.h).
+  for (Eigen::Index j = 0; j < n; ++j) out(n + j) = shifted(t0, j) - m.changes(t0, j);
+  return out;
+}
+
+}  // namespace
+
+IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& m, const ScmUncertainty& uncertainty, double size) {
+  if (!m.identified) {
+    throw Error(ErrorCode::kInvalidArgument, "this scm version has no identified policy shock: fit it with 'identified_shock: {node: Re, "
+                                             "series: MP1_JK}' in the spec or 'mre scm fit --identified-shock Re=MP1_JK'");
+  }
+  if (std::find(m.fitted.graph.nodes.begin(), m.fitted.graph.nodes.end(), "EFFR") == m.fitted.graph.nodes.end()) {
+    throw Error(ErrorCode::kInvalidArgument, "identified shocks: the comparison's do(EFFR) needs a node 'EFFR'");
+  }
+  const auto& id = *m.identified;
+  const auto n = m.changes.cols();
+  const auto events = static_cast<Eigen::Index>(id.rows.size());
+  const Vector surprise = Eigen::Map<const Vector>(id.surprise.data(), events);
+  IdentifiedShockComparison c{.node = id.node, .series = id.series, .size = size, .announcements = static_cast<int>(events),
+                              .first = m.dates[static_cast<std::size_t>(id.rows.front())], .last = m.dates[static_cast<std::size_t>(id.rows.back())]};
+  const int node = scm::node_index(m.fitted.graph, id.node);
+  {
+    const Matrix u = scm::abduct(m.fitted, m.changes);
+    Vector residual(events);
+    for (Eigen::Index i = 0; i < events; ++i) residual(i) = u(id.rows[static_cast<std::size_t>(i)], node);
+    const auto fit = causal::event_study_regression(surprise, residual);
+    c.residual_slope = fit.effect;
+    c.residual_slope_se = fit.se_hc1;
+    const Vector a = surprise.array() - surprise.mean();
+    const Vector b = residual.array() - residual.mean();
+    c.residual_correlation = a.dot(b) / std::sqrt(a.squaredNorm() * b.squaredNorm());
+  }
+  const auto multipliers = [&](const scm::Fitted& fit) { return identified_multipliers(fit, m, surprise); };
+  const Vector estimate = multipliers(m.fitted);
+  const Matrix draws = scm::bootstrap(m.fitted, m.changes, uncertainty.bootstrap, [&](const scm::Fitted& fit, int) { return multipliers(fit); });
+  c.uncertainty = describe(uncertainty);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+    const double scale = size * (log ? 100.0 : 1.0);
+    const auto band = [&](Eigen::Index col) {
+      std::vector<double> v;
+      for (Eigen::Index b = 0; b < draws.rows(); ++b) v.push_back(scale * draws(b, col));
+      return scm::percentile_band(scale * estimate(col), std::move(v));
+    };
+    Vector response(events);
+    for (Eigen::Index i = 0; i < events; ++i) response(i) = m.changes(id.rows[static_cast<std::size_t>(i)], j);
+    IdentifiedShockRow row{.node = m.fitted.graph.nodes[static_cast<std::size_t>(j)], .unit = log ? "percent" : "points",
+                           .scm_surprise = band(j), .scm_do_effr = band(n + j)};
+    if ((response.array() != response(0)).any()) {
+      const auto fit = causal::event_study_regression(surprise, response);
+      row.event_study = scale * fit.effect;
+      row.event_study_se = scale * fit.se_hc1;
+      row.event_study_r2 = fit.r2;
+    }
+    c.rows.push_back(row);
+  }
+  return c;
 }
 
 ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {
@@ -680,6 +991,65 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
       auto& e = r.effects[static_cast<std::size_t>(j)];
       e.banded = true;
       e.band = scm::percentile_band(e.mean, std::move(all));
+    }
+    if (m.regime_dependent) {
+      const auto& rt = *m.regime_dependent;
+      const auto k = static_cast<Eigen::Index>(rt.fits.size());
+      const int start_regime = rt.path[static_cast<std::size_t>(start_row)];
+      // One regime path per shock path, drawn from the transition matrix (streams seeded apart
+      // from the shocks': path index offset by paths + paths_per_replicate).
+      std::vector<std::vector<int>> drawn;
+      for (int p = 0; p < unc.paths_per_replicate; ++p) {
+        scm::PathRandom rng(cfg.seed, static_cast<std::uint64_t>(cfg.paths + unc.paths_per_replicate + p));
+        drawn.push_back(scm::draw_path(rt.transition, start_regime, cfg.horizon + 1, rng));
+      }
+      // Values: world w (regime 0..K-1 throughout, then the drawn paths) x path p x node j.
+      const auto worlds = [&](const std::vector<scm::Fitted>& fits) {
+        Vector v((k + 1) * unc.paths_per_replicate * n);
+        Matrix first = Matrix::Zero(cfg.horizon + 1, n);
+        first.row(0) = s.changes;
+        for (Eigen::Index w = 0; w <= k; ++w) {
+          for (int p = 0; p < unc.paths_per_replicate; ++p) {
+            const auto& shocks = paths[static_cast<std::size_t>(p)];
+            const std::vector<int> path = w < k ? std::vector<int>(static_cast<std::size_t>(cfg.horizon + 1), static_cast<int>(w))
+                                                : drawn[static_cast<std::size_t>(p)];
+            const Matrix baseline = scm::generate(fits, path, first, shocks);
+            const Matrix intervened = scm::predict(fits, path, baseline, shocks, ivs, at_start);
+            const Matrix lb = scm::to_levels(baseline, at_start);
+            const Matrix li = scm::to_levels(intervened, at_start);
+            for (Eigen::Index j = 0; j < n; ++j) {
+              const bool log = m.levels.transform[static_cast<std::size_t>(j)] == scm::Transform::kLogReturn;
+              v((w * unc.paths_per_replicate + p) * n + j) =
+                  log ? 100.0 * (li(cfg.horizon, j) / lb(cfg.horizon, j) - 1.0) : li(cfg.horizon, j) - lb(cfg.horizon, j);
+            }
+          }
+        }
+        return v;
+      };
+      const Vector estimate = worlds(rt.fits);
+      const Matrix regime_draws = scm::bootstrap(
+          rt.fits, std::vector<int>(rt.path.begin(), rt.path.begin() + start_row + 1), rt.probabilities.topRows(start_row + 1),
+          m.changes.topRows(start_row + 1), unc.bootstrap, [&](const std::vector<scm::Fitted>& fits, int) { return worlds(fits); });
+      r.regime_version = rt.version;
+      for (Eigen::Index w = 0; w <= k; ++w) {
+        ScenarioResult::RegimeEffects re{.regime = w < k ? rt.labels[static_cast<std::size_t>(w)] : "drawn paths"};
+        for (Eigen::Index j = 0; j < n; ++j) {
+          std::vector<double> over_paths, all;
+          for (Eigen::Index p = 0; p < unc.paths_per_replicate; ++p) {
+            over_paths.push_back(estimate((w * unc.paths_per_replicate + p) * n + j));
+            for (Eigen::Index b = 0; b < regime_draws.rows(); ++b) all.push_back(regime_draws(b, (w * unc.paths_per_replicate + p) * n + j));
+          }
+          scm::EffectSummary e{.node = r.effects[static_cast<std::size_t>(j)].node, .unit = r.effects[static_cast<std::size_t>(j)].unit};
+          double sum = 0;
+          for (const double x : over_paths) sum += x;
+          e.mean = sum / static_cast<double>(over_paths.size());
+          for (std::size_t q = 0; q < 5; ++q) e.quantiles[q] = scm::quantile_in_place(over_paths, scm::kFanQuantiles[q]);
+          e.banded = true;
+          e.band = scm::percentile_band(e.mean, std::move(all));
+          re.effects.push_back(std::move(e));
+        }
+        r.regime_effects.push_back(std::move(re));
+      }
     }
   }
   auto& run = r.run;

@@ -55,18 +55,32 @@ struct ScmSpec {
     std::string from{}, to{}, justification{};
   };
   std::vector<AddedEdge> added_edges{};
+  // Regime-dependent transmission (`regime_dependent: true`, `regime_version: TAG`): every
+  // equation also estimated per regime of the stored regime version (scm/regime_dependent.h).
+  bool regime_dependent = false;
+  std::string regime_version{};
+  // Identified policy shocks (`identified_shock: {node: Re, series: MP1_JK}`): on announcement
+  // days the node's shock is abducted from the surprise series (docs/scm.md).
+  std::string identified_shock_node{};
+  std::string identified_shock_series{};
   std::string canonical_text{};
   std::string hash{};
 };
 // InvalidArgument "FILE:LINE: ..." naming the node or key (unknown keys, a node with neither
 // series nor identity, a cycle, a missing parent, an arrow out of a terminal node, ...).
 ScmSpec load_scm_spec(const std::filesystem::path& path);
+// Recomputes canonical_text and hash after a front end changed the spec (--regime-version, --identified-shock).
+void finish_spec(ScmSpec& spec);
+// InvalidArgument naming the node when it has no equation (an identity or unknown node).
+void check_identified_node(const scm::Graph& graph, const std::string& node);
 std::filesystem::path default_scm_spec_path();
 
 struct ScmFitOptions {
   std::filesystem::path spec_path{};
   std::filesystem::path universe_path{};
   std::string version = "auto";  // auto: S_<spec>_<hash of spec and data>
+  std::string regime_version{};  // non-empty: regime_dependent with this regime version (overrides the spec)
+  std::string identified_shock{};  // NODE=SERIES: the spec's identified_shock (overrides it)
 };
 struct ScmFitReport {
   std::string version{};
@@ -124,6 +138,16 @@ struct CounterfactualResult {
   std::string uncertainty{};
   std::vector<NodeEffectBand> bands{};
   std::vector<std::string> warnings{};  // the version's rejected graph implications, if any
+  // A regime-dependent version: the same do() with each regime's coefficients on every day
+  // ("regime X throughout": that regime's transmission), then along the observed regime path;
+  // bands from the regime bootstrap (scm::bootstrap over the regime fits, path and weights held).
+  struct RegimeEffect {
+    std::string regime{};     // a label, or "observed path"
+    int window_days = -1;     // the intervention window's days in this regime on the observed path (-1: the path itself)
+    std::vector<NodeEffectBand> bands{};
+  };
+  std::string regime_version{};
+  std::vector<RegimeEffect> regime_effects{};
 };
 // Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
 // an identity node, or dates outside the data (naming the expression).
@@ -145,7 +169,48 @@ struct ScenarioResult {
   std::vector<scm::EffectSummary> effects{};  // the intervention's effect at the horizon, per node
   std::vector<std::string> warnings{};        // the version's rejected graph implications, if any
   std::vector<Date> dates{};  // day 1..horizon of the fans: the business days after the start
+  // A regime-dependent version: the effect at the horizon with each regime's coefficients on
+  // every day, then along regime paths drawn from the version's transition matrix (one per shock
+  // path, starting in the start day's regime); mean and quantiles over the shock paths, bands over
+  // the regime bootstrap's replicates and the paths. The fans stay the pooled model's.
+  struct RegimeEffects {
+    std::string regime{};  // a label, or "drawn paths"
+    std::vector<scm::EffectSummary> effects{};
+  };
+  std::string regime_version{};
+  std::vector<RegimeEffects> regime_effects{};
 };
+// Identified policy shocks (a version fitted with `identified_shock`, e.g. Re from MP1_JK): on
+// each announcement day the node's shock is abducted from the surprise - the equation's residual
+// split into the surprise (the identified policy shock) and the rest - and the counterfactual
+// without the surprises gives the SCM's same-day response of every node to them. Per `size` points
+// of surprise, beside it: the same-day effect of do(EFFR + size) on one day, and the event study
+// on the same announcement days (each node's same-day change regressed on the surprise,
+// causal/event_study.h, HC1). Units: points for change nodes, percent for return nodes.
+struct IdentifiedShockRow {
+  std::string node{};
+  std::string unit{};               // points | percent
+  scm::Band scm_surprise{};         // the SCM's response to the identified shock, with bootstrap bands
+  scm::Band scm_do_effr{};          // do(EFFR + size) on one day, same day
+  double event_study = 0.0;         // slope x size
+  double event_study_se = 0.0;      // HC1 x size
+  double event_study_r2 = 0.0;
+};
+struct IdentifiedShockComparison {
+  std::string node{};
+  std::string series{};
+  double size = 0.25;
+  int announcements = 0;
+  Date first{}, last{};
+  // How the equation's residual on announcement days relates to the surprise (slope, HC1 se, correlation).
+  double residual_slope = 0.0, residual_slope_se = 0.0, residual_correlation = 0.0;
+  std::string uncertainty{};
+  std::vector<IdentifiedShockRow> rows{};
+};
+// InvalidArgument naming the version's spec key when it has no identified shock; bootstrap
+// settings as for counterfactual().
+IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& model, const ScmUncertainty& uncertainty = {}, double size = 0.25);
+
 // The graph checks of a version on its data (scm/check.h).
 scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha = 0.05);
 // "the data reject N of the graph's implications (...): see 'mre scm check --version V'" or empty.
