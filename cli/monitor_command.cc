@@ -28,7 +28,7 @@ struct MonitorArgs {
   std::int64_t gap_days = 365;
   double range_k = 8.0;
   std::int64_t range_window = 252;
-  std::int64_t range_recent = 63;
+  std::int64_t range_days = 92;
   double psi_amber = 0.10;
   double psi_red = 0.25;
   std::int64_t retrain_warning_days = 30;
@@ -51,14 +51,16 @@ int run(const MonitorArgs& args) {
   options.gap_lookback_days = checked_count(args.gap_days, "--gap-days", 1, 36500);
   options.range.k = args.range_k;
   options.range.window = checked_count(args.range_window, "--range-window", options.range.min_history, 100000);
-  options.range.recent = checked_count(args.range_recent, "--range-recent", 1, 100000);
+  options.range_days = checked_count(args.range_days, "--range-days", 1, 36500);
   options.psi_amber = args.psi_amber;
   options.psi_red = args.psi_red;
   options.retrain_warning_days = checked_count(args.retrain_warning_days, "--retrain-warning-days", 0, 366);
   options.classifier_version = args.classifier;
   options.persist = !args.no_store;
   workflows::validate(options);
+  // Read-only first, so a missing store is reported rather than created; writable to store the run.
   auto store = store::open_store(args.common.db, false);
+  if (options.persist) store = store::open_store(args.common.db, true);
   const auto report = workflows::run_monitor(*store, options);
   if (args.format == "json") {
     std::cout << codec::monitor_report_to_json(report) << "\n";
@@ -99,7 +101,7 @@ void register_monitor(CLI::App& app, Action& action) {
       "Check whether the store can still be trusted, and store the run (history: `mre monitor history`).\n"
       "Series: staleness by the universe's rule (frequency + publication lag + grace; ended series exempt),\n"
       "dates in the future, repeated dates, gaps, changes outside median +- k x 1.4826 MAD of a trailing\n"
-      "window, revisions larger than a threshold. Models (the classifier and the newest version of each\n"
+      "window (the changes of the last --range-days), revisions larger than a threshold. Models (the classifier and the newest version of each\n"
       "regime spec): training window, age against MR-AI-04 (retrain every 6 months), sign-off (MR-BR-10),\n"
       "inputs fresh, drift of every feature (PSI at the training deciles, KS, mean shift) over the last\n"
       "--drift-window rows, and the classifier's log-likelihood fit test. Effects: the stability results\n"
@@ -127,7 +129,7 @@ void register_monitor(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--range-window", args->range_window, "Robust range: trailing changes the median and MAD use")
       ->capture_default_str();
-  cmd->add_option("--range-recent", args->range_recent, "Robust range: how many of the newest changes are checked")
+  cmd->add_option("--range-days", args->range_days, "Robust range: changes dated within this many days of the as-of date are checked")
       ->capture_default_str();
   cmd->add_option("--psi-amber", args->psi_amber, "PSI from which a feature is amber")->capture_default_str();
   cmd->add_option("--psi-red", args->psi_red, "PSI from which a feature is red (drifting)")->capture_default_str();

@@ -7,12 +7,13 @@ import { regimesPage } from './pages/regimes';
 import { effectsPage } from './pages/effects';
 import { scenariosPage } from './pages/scenarios';
 import { dataPage } from './pages/data';
+import { healthPage } from './pages/health';
 
 const app = document.getElementById('app')!;
 const nav = document.getElementById('nav')!;
 const health = document.getElementById('health')!;
 
-startRouter([overviewPage, regimesPage, effectsPage, scenariosPage, dataPage], app, nav, 'overview');
+startRouter([overviewPage, regimesPage, effectsPage, scenariosPage, dataPage, healthPage], app, nav, 'overview');
 
 api
   .health()

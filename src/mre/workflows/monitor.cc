@@ -148,14 +148,19 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
         change_dates.push_back(dates[i]);
         changes.push_back(values[i] - values[i - 1]);
       }
-      const auto range = monitor::check_robust_range(change_dates, changes, c.options.range);
+      // The incoming data: the changes dated within range_days of as_of.
+      auto config = c.options.range;
+      const Date cutoff = c.as_of - c.options.range_days;
+      config.recent = static_cast<int>(change_dates.end() - std::upper_bound(change_dates.begin(), change_dates.end(), cutoff));
+      if (config.recent == 0) config.recent = 1;  // at least the newest change
+      const auto range = monitor::check_robust_range(change_dates, changes, config);
       CheckResult r{subject, "robust_range"};
       r.value = range.largest_score;
       r.status = range.outside ? Status::kAmber : Status::kGreen;
       r.figure = range.checked == 0
                      ? "too short to check"
-                     : fmt::format("{} of the last {} changes outside median +- {} x 1.4826 MAD (largest {} on {})",
-                                   range.outside, range.checked, fixed(c.options.range.k, 1),
+                     : fmt::format("{} of {} changes since {} outside median +- {} x 1.4826 MAD (largest {} on {})",
+                                   range.outside, range.checked, cutoff.iso(), fixed(c.options.range.k, 1),
                                    std::isinf(range.largest_score) ? std::string("inf") : fixed(range.largest_score, 1),
                                    range.largest_date ? range.largest_date->iso() : "-");
       if (range.first_outside) r.failing_since = range.first_outside;
@@ -571,7 +576,7 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
                        "draws (daily features are autocorrelated: it overstates the evidence)"});
   std::ostringstream settings;
   settings << "as_of: " << c.as_of.iso() << "\ndrift_window: " << options.drift_window
-           << "\nrange_window: " << options.range.window << "\nrange_recent: " << options.range.recent
+           << "\nrange_window: " << options.range.window << "\nrange_days: " << options.range_days
            << "\nrange_k: " << options.range.k << "\ngap_lookback_days: " << options.gap_lookback_days
            << "\nrevision_threshold: " << options.revision_threshold
            << "\nrevision_lookback_days: " << options.revision_lookback_days << "\npsi_amber: " << options.psi_amber
@@ -611,11 +616,12 @@ void validate(const MonitorOptions& o) {
   if (!in(o.range.k, 1e-9, 1000)) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-k: expected a number in (0, 1000] (got {})", o.range.k));
   }
-  if (!in(o.range.window, o.range.min_history, 100000) || !in(o.range.recent, 1, 100000)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--range-window / --range-recent: expected a window of {} to 100000 values and a recent "
-                            "count of 1 to 100000 (got {} and {})",
-                            o.range.min_history, o.range.window, o.range.recent));
+  if (!in(o.range.window, o.range.min_history, 100000)) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-window: expected {} to 100000 values (got {})",
+                                                         o.range.min_history, o.range.window));
+  }
+  if (!in(o.range_days, 1, 36500)) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-days: expected 1 to 36500 days (got {})", o.range_days));
   }
 }
 

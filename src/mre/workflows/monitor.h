@@ -24,7 +24,8 @@ struct MonitorOptions {
                                 // series in the store, ignoring ended series and future dates)
   std::optional<Date> today{};  // default: today's UTC date (future dates are after it)
   int drift_window = 63;        // rows of a model's feature panel in the current window, in [10, 2520]
-  monitor::RangeConfig range{};  // robust range on period-to-period changes
+  monitor::RangeConfig range{};  // robust range on period-to-period changes (range.recent is set from range_days)
+  int range_days = 92;           // the changes dated within this many days of as_of are checked, in [1, 36500]
   int gap_lookback_days = 365;   // gaps that ended within this many days of as_of, in [1, 36500]
   double revision_threshold = 0.05;  // relative size of a large revision, in (0, 10]
   int revision_lookback_days = 31;   // revisions ingested within this many days of the newest ingest
