@@ -294,6 +294,10 @@ TEST(Monitor, StoresEachRunDatesTheFirstFailureAndNeverWritesTheDataItChecks) {
   EXPECT_EQ(history[0].version, first.version);
   EXPECT_EQ(history[1].status, monitor::Status::kRed);
   EXPECT_EQ(history[1].red, second.count(monitor::Status::kRed));
+  // `mre run`'s line names the stale series.
+  const auto line = monitor_summary_line(second);
+  EXPECT_TRUE(testing::contains(line, "monitor: red as of 2026-11-27")) << line;
+  EXPECT_TRUE(testing::contains(line, "stale: STALE")) << line;
   const auto latest = stored_monitor_run(f.store);
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->checks.size(), second.checks.size());

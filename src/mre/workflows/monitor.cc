@@ -263,8 +263,11 @@ void drift_checks(Context& c, const std::string& subject, const Panel& panel, co
     CheckResult r{subject, "drift " + name};
     if (training.size() < 20 || current.size() < 10) {
       r.status = Status::kAmber;
-      r.figure = fmt::format("not judged: {} training and {} current values (need 20 and 10)", training.size(),
-                             current.size());
+      r.figure = current.empty() ? fmt::format("not judged: no value in the current window ({} to {}): its inputs are "
+                                               "stale or missing there",
+                                               panel.dates()[w.begin].iso(), panel.dates()[w.end - 1].iso())
+                                 : fmt::format("not judged: {} training and {} current values (need 20 and 10)",
+                                               training.size(), current.size());
       c.checks.push_back(r);
       continue;
     }
