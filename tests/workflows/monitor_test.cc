@@ -261,6 +261,78 @@ TEST(Monitor, EffectStabilityIsReadFromTheStoreAndFlagsTheUnstableEffect) {
   EXPECT_EQ(f.find(r, "effect calm/y/1", "effect_stability").status, monitor::Status::kGreen);
 }
 
+TEST(Monitor, SignOffAndInputsFreshFireAndStayQuiet) {
+  Fixture f;
+  // A classifier record (trained on a CSV, so no drift or fit test) with one of its two models
+  // signed off: MR-BR-10 is red until both are.
+  store::ClassifierModel model;
+  model.version = "GMR1";
+  model.spec_name = "gmr";
+  model.spec_hash = "h";
+  model.spec_text = "retrain_every_months=6\n";
+  model.source = "csv:train.csv";
+  model.model_json = "{}";
+  model.trained_from = "2001-01-02";
+  model.trained_to = "2026-10-30";
+  store::ClassifierState state;
+  state.timestamp = "2026-10-30";
+  state.state_json = "{}";
+  state.origin = "train";
+  f.store.write_classifier(model, state);
+  f.store.approve_classifier({"GMR1", "global_macro", "Jane Expert", ts("2026-11-02T10:00:00Z")});
+  const auto one = check_store(f.store, f.options(d("2026-12-01")));
+  EXPECT_EQ(f.find(one, "classifier GMR1", "sign_off").status, monitor::Status::kRed);
+  EXPECT_TRUE(testing::contains(f.find(one, "classifier GMR1", "sign_off").figure, "muni"));
+  EXPECT_EQ(f.find(one, "classifier GMR1", "retraining_age").status, monitor::Status::kGreen);
+  f.store.approve_classifier({"GMR1", "muni", "Jane Expert", ts("2026-11-02T10:05:00Z")});
+  const auto both = check_store(f.store, f.options(d("2026-12-01")));
+  EXPECT_EQ(f.find(both, "classifier GMR1", "sign_off").status, monitor::Status::kGreen);
+
+  // A regime version whose feature set reads FRESH and STALE (config/features/<set>.yml beside
+  // the universe): one of two inputs stale is amber; with only FRESH, green.
+  std::filesystem::create_directories(f.dir / "features");
+  testing::write_file(f.dir / "features" / "test.yml",
+                      "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n  - {name: b, inputs: [STALE]}\n");
+  add_model(f.store, d("2026-10-30"));
+  const auto r = check_store(f.store, f.options(d("2026-12-01")));
+  const auto& inputs = f.find(r, "regimes V1", "inputs_fresh");
+  EXPECT_EQ(inputs.status, monitor::Status::kAmber);
+  EXPECT_DOUBLE_EQ(inputs.value, 0.5);
+  EXPECT_TRUE(testing::contains(inputs.figure, "stale: STALE (last 2026-08-14)")) << inputs.figure;
+  testing::write_file(f.dir / "features" / "test.yml", "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n");
+  EXPECT_EQ(f.find(check_store(f.store, f.options(d("2026-12-01"))), "regimes V1", "inputs_fresh").status,
+            monitor::Status::kGreen);
+}
+
+TEST(Monitor, AsOfADateSeesNothingAfterIt) {
+  // The series checks as of 2026-06-30 on the full store equal those on a store holding only the
+  // data up to that date, bit for bit (figures included).
+  Fixture f;
+  store::MemoryStore truncated;
+  std::vector<store::SeriesWrite> batch;
+  for (const auto& s : f.store.list_series()) {
+    const auto series = *f.store.read_raw({.ticker = s.ticker, .to = d("2026-06-30")});
+    batch.push_back({s.ticker, AssetClass::kMacro, "test", series});
+  }
+  truncated.write_raw(batch, ts("2026-11-20T00:00:00Z"));
+  auto options = f.options(d("2026-12-01"));
+  options.as_of = d("2026-06-30");
+  const auto full = check_store(f.store, options);
+  const auto cut = check_store(truncated, options);
+  std::size_t compared = 0;
+  for (const auto& a : full.checks) {
+    if (a.check == "future_dates" || a.check == "revisions") continue;  // by today and ingest time, not as-of
+    const auto& b = f.find(cut, a.subject, a.check);
+    EXPECT_EQ(a.status, b.status) << a.subject << " " << a.check;
+    EXPECT_EQ(a.figure, b.figure) << a.subject << " " << a.check;
+    EXPECT_TRUE(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value))) << a.subject << " " << a.check;
+    ++compared;
+  }
+  EXPECT_GE(compared, 15u);
+  // STALE (last 2026-08-14) is fresh as of 2026-06-30.
+  EXPECT_EQ(f.find(full, "series STALE", "staleness").status, monitor::Status::kGreen);
+}
+
 TEST(Monitor, StoresEachRunDatesTheFirstFailureAndNeverWritesTheDataItChecks) {
   Fixture f;
   add_model(f.store, d("2024-11-29"));

@@ -96,12 +96,14 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
     c.checks.push_back(o);
 
     // Staleness: the one rule (sources::is_stale), at the last date that is not in the future.
+    // Every check below reads the dates up to the as-of date only (no look-ahead with --as-of).
+    const Date cutoff_date = std::min(c.as_of, c.today + 1);
     std::size_t present = dates.size();
-    while (present > 0 && dates[present - 1] - c.today > 1) --present;
+    while (present > 0 && dates[present - 1] > cutoff_date) --present;
     CheckResult st{subject, "staleness"};
     if (present == 0) {
       st.status = Status::kRed;
-      st.figure = "every stored date is in the future";
+      st.figure = "no stored date on or before " + cutoff_date.iso();
     } else {
       const Date last = dates[present - 1];
       c.last_present[s.ticker] = last;
