@@ -15,8 +15,8 @@ namespace mre::causal {
 
 // Andrews (1993, Econometrica 61(4), Table 1), as corrected in Andrews (2003, Econometrica
 // 71(1)), for one parameter tested for a break (p = 1) with 15% trimming (pi_0 = 0.15): the
-// sup-Wald statistic's asymptotic critical values at 10%, 5% and 1% (also Stock & Watson,
-// "Introduction to Econometrics", 4th ed., Table 15.5, q = 1).
+// sup-Wald statistic's asymptotic critical values at 10%, 5% and 1% (the same values as the QLR
+// table of Stock & Watson's "Introduction to Econometrics", q = 1 restriction).
 inline constexpr double kTrim = 0.15;
 inline constexpr double kSupWald10 = 7.12;
 inline constexpr double kSupWald5 = 8.68;
