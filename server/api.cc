@@ -31,6 +31,7 @@
 #include "mre/workflows/regime_profile.h"
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
+#include "mre/workflows/monitor.h"
 #include "mre/workflows/scm.h"
 #include "server/request_guard.h"
 
@@ -308,6 +309,22 @@ struct Api::Impl {
                const auto s = open();
                res.set_content(dump(json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}}),
                                "application/json");
+             }));
+    // Issue 27: every monitoring check, computed now on the read-only store (the run is not
+    // stored; first-failed dates come from the runs `mre monitor` stored).
+    http.Get("/api/health/details", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               workflows::MonitorOptions monitor;
+               monitor.as_of = date_param(req, "as_of");
+               monitor.persist = false;
+               if (req.has_param("drift_window")) {
+                 const auto text = req.get_param_value("drift_window");
+                 if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+                   throw Error(ErrorCode::kInvalidArgument, "'drift_window' must be a whole number of rows (10 to 2520)");
+                 }
+                 monitor.drift_window = std::stoi(text);
+               }
+               const auto report = workflows::check_store(*open(), monitor);
+               res.set_content(codec::monitor_report_to_json(report), "application/json");
              }));
     http.Get("/api/series", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto list = open()->list_series();

@@ -8,12 +8,13 @@ import { effectsPage } from './pages/effects';
 import { scenariosPage } from './pages/scenarios';
 import { dataPage } from './pages/data';
 import { backtestsPage } from './pages/backtests';
+import { healthPage } from './pages/health';
 
 const app = document.getElementById('app')!;
 const nav = document.getElementById('nav')!;
 const health = document.getElementById('health')!;
 
-startRouter([overviewPage, regimesPage, effectsPage, scenariosPage, backtestsPage, dataPage], app, nav, 'overview');
+startRouter([overviewPage, regimesPage, effectsPage, scenariosPage, backtestsPage, dataPage, healthPage], app, nav, 'overview');
 
 api
   .health()

@@ -347,9 +347,31 @@ try {
     await shot('backtests');
   });
 
+  await check('the health page shows one line per failing check, as the API reports them', async () => {
+    const api = await apiGet('health/details');
+    assert(api.status === 200 && Array.isArray(api.body.checks), `GET /api/health/details answered ${api.status}`);
+    await open('health');
+    assert((await title()) === 'Health', `title is ${await title()}`);
+    const summary = await page.locator('[data-testid="health-summary"]').innerText();
+    assert(summary.includes(`as of ${api.body.as_of}`), `summary "${summary}" lacks the as-of date ${api.body.as_of}`);
+    const red = api.body.checks.filter((c) => c.status === 'red').length;
+    const amber = api.body.checks.filter((c) => c.status === 'amber').length;
+    assert((await page.locator('[data-testid="health-row-red"]').count()) === red, `page rows differ from the API's ${red} red checks`);
+    assert((await page.locator('[data-testid="health-row-amber"]').count()) === amber, `page rows differ from the API's ${amber} amber checks`);
+    if (red) {
+      const first = api.body.checks.find((c) => c.status === 'red');
+      const cells = await page.locator('[data-testid="health-row-red"]').first().locator('td').allInnerTexts();
+      assert(cells[4] === (first.first_failed ?? ''), `first red row's first-failed "${cells[4]}", API "${first.first_failed}"`);
+    }
+    await page.click('[data-testid="health-toggle"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="health-row-"]').length === n, api.body.checks.length);
+    await noUnexpectedErrorBoxes();
+    await shot('health');
+  });
+
   await check('the navigation reaches every page', async () => {
     await open('overview');
-    for (const [route, name] of [['regimes', 'Regime history'], ['effects', 'Effects'], ['scenarios', 'Scenarios'], ['backtests', 'Backtests'], ['data', 'Data'], ['overview', 'Overview']]) {
+    for (const [route, name] of [['regimes', 'Regime history'], ['effects', 'Effects'], ['scenarios', 'Scenarios'], ['backtests', 'Backtests'], ['data', 'Data'], ['health', 'Health'], ['overview', 'Overview']]) {
       await page.click(`[data-testid="nav-${route}"]`);
       await page.locator(`[data-testid="page"][data-page="${route}"][data-ready="true"]`).waitFor();
       assert((await title()) === name, `after clicking ${route} the title is ${await title()}`);

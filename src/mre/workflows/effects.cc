@@ -1,5 +1,6 @@
 // See effects.h.
 #include "mre/workflows/effects.h"
+#include "mre/workflows/effect_stability.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -753,6 +754,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   }
   std::vector<store::EffectRow> rows;
   std::vector<std::vector<double>> regime_p_values;  // per row, in regime-effect order
+  std::vector<codec::StabilityCell> stability;       // issue 27: stored with the version below
   for (const auto& treatment : spec.treatments) {
     for (const auto& [outcome, o] : spec.outcomes) {
       for (const int h : spec.horizons) {
@@ -764,6 +766,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
           query.outcome = outcome;
           query.horizon = h;
           const auto e = estimate_effect(panel, query, spec);
+          collect_stability(stability, e);
           store::EffectRow row;
           row.treatment = treatment;
           row.outcome = outcome;
@@ -836,6 +839,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   }
   version.created_at = Timestamp::now();
   report.written = store.write_effects(version, rows) == store::FeatureWriteOutcome::kWritten;
+  if (report.written) write_effect_stability(store, version.version, stability);
   report.rows = rows.size();
   return report;
 }

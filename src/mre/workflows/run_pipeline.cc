@@ -10,6 +10,7 @@
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/effects.h"
+#include "mre/workflows/monitor.h"
 #include "mre/workflows/scm.h"
 
 namespace mre::workflows {
@@ -157,6 +158,14 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
                   "Next: `mre regimes list --db {}`, `mre regimes show VERSION --db {}`",
                   series.size(), rows, store.list_feature_versions().size(),
                   store.list_regime_models().size(), db, db));
+  try {
+    // Issue 27: the health of what was just built (stored as a monitor run). A check that cannot
+    // run is said, not fatal: every stage before it is stored.
+    const auto health = run_monitor(store, {.universe_path = options.universe_path});
+    say(monitor_summary_line(health) + fmt::format("; `mre monitor --db {}`", db));
+  } catch (const Error& e) {
+    say(std::string("monitor: not run (") + e.what() + "); `mre monitor --db " + db + "` says more");
+  }
   say(fmt::format("serve it: `mre serve --db {}`, then open http://127.0.0.1:8080/ (the JSON API is under /api/)", db));
 }
 
