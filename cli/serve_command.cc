@@ -37,6 +37,7 @@ int serve(const ServeArgs& args) {
   o.request_timeout = args.request_timeout;
   o.read_timeout = args.read_timeout;
   o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
+  o.universe = args.common.universe;
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
     std::ifstream in(args.token_file);
@@ -76,7 +77,8 @@ void register_serve(CLI::App& app, Action& action) {
       "request opens the store read-only. Binds to loopback; another address needs --token-file.\n"
       "Endpoints: GET /api/health, /api/series, /api/series/TICKER?from&to&as_of, /api/regimes,\n"
       "/api/regimes/VERSION?from&to, /api/classification/current?version&instrument_type,\n"
-      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version;\n"
+      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version,\n"
+      "/api/freshness?as_of (every series' last date, age and stale flag by the universe's rule);\n"
       "POST /api/classify (one observation, MR-DS-02; the carried state is not advanced),\n"
       "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
       "/api/counterfactual {version, interventions, start, horizon, paths, shocks, seed}.\n"

@@ -27,6 +27,7 @@
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
+#include "mre/workflows/freshness.h"
 #include "mre/workflows/scm.h"
 #include "server/request_guard.h"
 
@@ -162,6 +163,40 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
   }
 }
 
+// The day ages are counted to: ?as_of=YYYY-MM-DD, else today (UTC).
+Date as_of_day(const httplib::Request& req) {
+  return req.has_param("as_of") ? workflows::parse_as_of_day(req.get_param_value("as_of"), "'as_of'") : workflows::today_utc();
+}
+
+json optional_date(const std::optional<Date>& d) { return d ? json(d->iso()) : json(nullptr); }
+
+// Issue 22's freshness fields, the same in /api/classification/current and /api/narrative.
+json freshness_json(const workflows::ClassificationFreshness& f) {
+  json indicators = json::array();
+  for (const auto& i : f.indicators) {
+    indicators.push_back({{"name", i.name}, {"inputs", i.inputs}, {"proxy", i.proxy}, {"last", optional_date(i.last)},
+                          {"age_days", i.age_days ? json(*i.age_days) : json(nullptr)}, {"used", i.used}, {"stale", i.stale}});
+  }
+  json sign_offs = json::array();
+  for (const auto& s : f.sign_offs) {
+    sign_offs.push_back({{"model", s.model}, {"approved", s.approved}, {"approved_by", s.approved_by}, {"approved_at", s.approved_at}});
+  }
+  return {{"as_of", f.as_of.iso()}, {"data_timestamp", f.data_timestamp},
+          {"data_age_days", f.data_age_days ? json(*f.data_age_days) : json(nullptr)}, {"indicators_used", f.used},
+          {"indicators_total", f.indicators.size()}, {"indicators_stale", f.stale}, {"indicators", indicators},
+          {"mapping", {{"approved", f.approved}, {"sign_offs", sign_offs}}}};
+}
+
+json series_freshness_json(const std::vector<workflows::SeriesFreshness>& list) {
+  json out = json::array();
+  for (const auto& s : list) {
+    out.push_back({{"ticker", s.ticker}, {"asset_class", s.asset_class}, {"in_universe", s.in_universe}, {"frequency", s.frequency},
+                   {"last", s.last.iso()}, {"age_days", s.age_days}, {"allowance_days", s.allowance_days},
+                   {"ended", optional_date(s.ended)}, {"stale", s.stale}});
+  }
+  return out;
+}
+
 ConnectionLimits limits_of(const ServeOptions& o) {
   ConnectionLimits l;
   l.request_seconds = o.request_timeout;
@@ -244,6 +279,27 @@ struct Api::Impl {
     return result.get();
   }
 
+  // The freshness of a classification, kept 5 s per (version, timestamp, day): it reads every
+  // series' newest date and the universe, far more than the classification itself.
+  std::mutex freshness_mutex;
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>> freshness_cache;
+  std::string classification_freshness(const store::Store& s, const std::string& version, const workflows::CurrentClassification& c, Date as_of) {
+    const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
+    const auto now = std::chrono::steady_clock::now();
+    {
+      const std::lock_guard<std::mutex> lock(freshness_mutex);
+      if (const auto it = freshness_cache.find(key); it != freshness_cache.end() && now - it->second.first < std::chrono::seconds(5)) {
+        return it->second.second;
+      }
+    }
+    std::string text = dump(freshness_json(
+        workflows::classification_freshness(s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
+    const std::lock_guard<std::mutex> lock(freshness_mutex);
+    if (freshness_cache.size() > 64) freshness_cache.clear();
+    freshness_cache[key] = {now, text};
+    return text;
+  }
+
   store::Store* open() const {
     thread_local std::map<std::string, std::unique_ptr<store::Store>> stores;
     auto& s = stores[options.db];
@@ -309,6 +365,10 @@ struct Api::Impl {
                const auto list = open()->list_series();
                res.set_content(codec::series_list_to_json(list), "application/json");
              }));
+    http.Get("/api/freshness", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               res.set_content(dump(series_freshness_json(workflows::series_freshness(*open(), options.universe, as_of_day(req)))),
+                               "application/json");
+             }));
     http.Get(R"(/api/series/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                std::optional<Timestamp> as_of;
                if (req.has_param("as_of")) {
@@ -342,7 +402,12 @@ struct Api::Impl {
                const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
                const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-               res.set_content(codec::classification_to_json(current.timestamp, current.model, current.result, muni), "application/json");
+               std::string body = codec::classification_to_json(current.timestamp, current.model, current.result, muni);
+               // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
+               body.pop_back();
+               body += ", \"classifier_version\": " + dump(version) + ", \"freshness\": " +
+                       classification_freshness(*s, version, current, as_of_day(req)) + "}";
+               res.set_content(body, "application/json");
              }));
     http.Get(R"(/api/effects/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                res.set_content(workflows::effects_to_json(open()->read_effects(req.matches[1])), "application/json");
@@ -424,11 +489,12 @@ struct Api::Impl {
              }));
     http.Get("/api/narrative", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-               const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni);
-               res.set_content(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
-                                    {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label},
-                                    {"confidence", n.confidence}, {"classifier_version", n.classifier_version}}
-                                   .dump(),
+               const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
+                                                          options.universe, as_of_day(req));
+               res.set_content(dump(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
+                                         {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label},
+                                         {"confidence", n.confidence}, {"classifier_version", n.classifier_version},
+                                         {"freshness", freshness_json(n.freshness)}}),
                                "application/json");
              }));
     http.Post("/api/classify", wrap([this](const httplib::Request& req, httplib::Response& res) {

@@ -21,6 +21,7 @@ struct ServeOptions {
   int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;
   std::filesystem::path effects_spec = "config/effects.yml";  // for POST /api/causal-analysis
+  std::filesystem::path universe = "config/universe.yml";     // the staleness rule's frequencies, lags and graces
   double time_limit = 60.0;         // seconds a simulation or estimate may take (503 beyond; then cancelled)
   int max_heavy = 0;                // simulations and estimates at once (429 beyond); 0: the cores, at least 2
   double request_timeout = 10.0;    // seconds from a request's first byte to its last (408 or closed beyond)

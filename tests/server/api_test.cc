@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mre/core/date.h"
 #include "server/api.h"
 #include "server/request_guard.h"
 #include "support/test_support.h"
@@ -235,6 +236,58 @@ TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
     if (res->status >= 400) {
       EXPECT_TRUE(got["error"]["code"].is_string() && got["error"]["message"].is_string()) << file.filename();
     }
+  }
+}
+
+// Issue 22: the current classification says how old its data are, which indicators it rested
+// on (and which are stale by the universe's rule), and that C1's mapping was never signed off;
+// the narrative says the same; /api/freshness gives every series' age, counted here by hand.
+TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
+  auto cli = client();
+  const auto r = cli.Get("/api/classification/current?version=C1&as_of=2026-12-06");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json c = json::parse(r->body);
+  const json& f = c["freshness"];
+  EXPECT_EQ(c["classifier_version"], "C1");
+  EXPECT_EQ(f["as_of"], "2026-12-06");
+  EXPECT_EQ(f["data_timestamp"], c["data_timestamp"]);
+  const Date data = *Date::parse(c["data_timestamp"].get<std::string>().substr(0, 10));
+  EXPECT_EQ(f["data_age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - data.days_since_epoch());
+  ASSERT_EQ(f["indicators"].size(), 10u);
+  int used = 0;
+  for (const auto& i : f["indicators"]) used += i["used"].get<bool>() ? 1 : 0;
+  EXPECT_EQ(f["indicators_used"].get<int>(), used);
+  EXPECT_EQ(f["indicators"][0]["name"], "yield_curve_slope_10y2y");
+  EXPECT_EQ(f["indicators"][0]["inputs"], json::array({"T10Y2Y"}));
+  EXPECT_FALSE(f["mapping"]["approved"].get<bool>());
+  // An as_of that is not a date: 400 naming it.
+  const auto bad = cli.Get("/api/classification/current?version=C1&as_of=2026-13-45");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(contains(bad->body, "'as_of'")) << bad->body;
+
+  const auto n = cli.Get("/api/narrative?version=C1&as_of=2026-12-06");
+  ASSERT_TRUE(n);
+  ASSERT_EQ(n->status, 200) << n->body;
+  const json nj = json::parse(n->body);
+  EXPECT_TRUE(contains(nj["text"].get<std::string>(), "has not been signed off")) << nj["text"];
+  EXPECT_TRUE(contains(nj["text"].get<std::string>(), std::to_string(f["indicators_used"].get<int>()) + " of 10 indicators")) << nj["text"];
+  EXPECT_EQ(nj["freshness"]["data_age_days"], f["data_age_days"]);
+
+  const auto list = cli.Get("/api/freshness?as_of=2026-12-06");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  const auto series = json::parse(cli.Get("/api/series")->body);
+  const json fl = json::parse(list->body);
+  ASSERT_EQ(fl.size(), series.size());
+  for (const auto& s : fl) {
+    if (s["ticker"] != "^GSPC") continue;
+    const Date last = *Date::parse(s["last"].get<std::string>());
+    EXPECT_EQ(s["age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - last.days_since_epoch());
+    // Daily, no lag, 3 days' grace: 4 days allowed.
+    EXPECT_EQ(s["allowance_days"], 4);
+    EXPECT_EQ(s["stale"].get<bool>(), s["age_days"].get<int>() > 4);
   }
 }
 

@@ -457,6 +457,7 @@ CurrentClassification current_classification(const store::Store& store, const st
   values.resize(hier::mr_ds_01_indicators().size(), std::numeric_limits<double>::quiet_NaN());
   out.timestamp = newest.timestamp;
   out.result = hier::Classifier(out.model).labels_of(state, values.data());
+  out.values = std::move(values);
   return out;
 }
 
