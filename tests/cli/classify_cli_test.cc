@@ -1531,6 +1531,32 @@ TEST(ClassifyCli, MR_IMPL_05_SameTimestampIsClassifiedFromTheStateBeforeIt) {
   EXPECT_NE(w.realtime(db, ambiguous->observation).exit_code, 0);
 }
 
+// Issue 22: --dry-run gives the real-time answer and writes nothing: the store's checksum is
+// unchanged, and the same observation classified for real afterwards gives the same answer and
+// does change it (so the checksum would have seen a write).
+TEST(ClassifyCli, Issue22_ADryRunAnswersAndWritesNothing) {
+  Workspace w;
+  const std::string db = w.db();
+  w.trained_and_approved(db);
+  const auto checksum = [&] {
+    const auto r = run_mre({"db", "checksum", "--db", db});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string before = checksum();
+  const Observation o = profile_observation((training_end() + 1).iso(), 0);
+  const auto dry = w.realtime(db, o, {"--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.err, "dry run")) << dry.err;
+  EXPECT_EQ(checksum(), before);
+  const auto again = w.realtime(db, o, {"--dry-run"});
+  EXPECT_EQ(again.out, dry.out);  // nothing advanced: the same state answers again
+  const auto real = w.realtime(db, o);
+  ASSERT_EQ(real.exit_code, 0) << real.err;
+  EXPECT_EQ(real.out, dry.out);
+  EXPECT_NE(checksum(), before);
+}
+
 TEST(ClassifyCli, MR_IMPL_04_RealTimeBadInputIsRejectedAndNamed) {
   Workspace w;
   const std::string db = w.db();
