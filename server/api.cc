@@ -197,6 +197,79 @@ json series_freshness_json(const std::vector<workflows::SeriesFreshness>& list) 
   return out;
 }
 
+// ?format=csv (issue 22): a table-like answer - a JSON array of objects, or an object holding
+// one (observations, regimes) - as RFC 4180 CSV with one header line; nested objects become
+// dotted columns (probabilities.RISK_ON), arrays of scalars a space-separated cell.
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+void flatten(const json& value, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [key, v] : value.items()) {
+    const std::string name = prefix + key;
+    if (v.is_object()) {
+      flatten(v, name + ".", out);
+    } else if (v.is_array()) {
+      std::string cell;
+      for (const auto& x : v) cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : dump(x));
+      out.emplace_back(name, cell);
+    } else if (v.is_string()) {
+      out.emplace_back(name, v.get<std::string>());
+    } else {
+      out.emplace_back(name, v.is_null() ? "" : dump(v));
+    }
+  }
+}
+
+std::string json_table_to_csv(const json& body) {
+  const json* table = body.is_array() ? &body : nullptr;
+  if (!table && body.is_object()) {
+    const json* empty_array = nullptr;
+    for (const auto& [key, v] : body.items()) {
+      if (v.is_array() && !v.empty() && v.front().is_object()) table = &v;
+      if (v.is_array() && v.empty()) empty_array = &v;
+    }
+    if (!table) table = empty_array;
+  }
+  if (!table) throw Error(ErrorCode::kInvalidArgument, "this endpoint's answer is not a table: ask for it without format=csv");
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  for (const auto& item : *table) {
+    std::vector<std::pair<std::string, std::string>> cells;
+    if (item.is_object()) {
+      flatten(item, "", cells);
+    } else {
+      cells.emplace_back("value", item.is_string() ? item.get<std::string>() : dump(item));
+    }
+    for (const auto& [name, cell] : cells) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+    }
+    rows.push_back(std::move(cells));
+  }
+  std::string out;
+  for (std::size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + csv_cell(columns[c]);
+  out += '\n';
+  for (const auto& cells : rows) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c) out += ',';
+      for (const auto& [name, cell] : cells) {
+        if (name == columns[c]) {
+          out += csv_cell(cell);
+          break;
+        }
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 ConnectionLimits limits_of(const ServeOptions& o) {
   ConnectionLimits l;
   l.request_seconds = o.request_timeout;
@@ -312,7 +385,14 @@ struct Api::Impl {
   httplib::Server::Handler wrap(F f) {
     return [f](const httplib::Request& req, httplib::Response& res) {
       try {
+        const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+        if (format != "json" && format != "csv") {
+          throw Error(ErrorCode::kInvalidArgument, "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
+        }
         f(req, res);
+        if (format == "csv" && (res.status == -1 || res.status == 200)) {
+          res.set_content(json_table_to_csv(json::parse(res.body)), "text/csv; charset=utf-8");
+        }
       } catch (...) {
         send_exception(res, std::current_exception());
       }
@@ -327,7 +407,21 @@ struct Api::Impl {
       res.headers.clear();
       send_exception(res, ep);
     });
+    // --cors ORIGIN (issue 22): that origin may read the API from a browser; preflights answered.
+    if (!options.cors_origin.empty()) {
+      http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Access-Control-Allow-Origin", options.cors_origin);
+        res.set_header("Vary", "Origin");
+      });
+      http.Options(R"(/api/.*)", [this](const httplib::Request&, httplib::Response& res) {
+        res.status = 204;
+        res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
+        res.set_header("Access-Control-Max-Age", "600");
+      });
+    }
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method == "OPTIONS" && !options.cors_origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
       if (req.path.rfind("/api/", 0) == 0 && !options.token.empty() &&
           req.get_header_value("Authorization") != "Bearer " + options.token) {
         send_error(res, 401, "this server requires a bearer token (Authorization: Bearer ...)");

@@ -17,6 +17,7 @@ struct ServeOptions {
   int port = 8080;                  // 0: any free port (tests)
   std::filesystem::path static_dir{};  // the dashboard's built files (web/dist); empty: none
   std::string token{};              // when set, every /api request needs "Authorization: Bearer <token>"
+  std::string cors_origin{};        // when set, the origin allowed to read /api from a browser (CORS); "*" any
   std::size_t max_body = 1 << 20;   // 413 beyond
   int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;

@@ -291,6 +291,56 @@ TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
   }
 }
 
+// Issue 22: ?format=csv on table-like answers (the same rows as the JSON, one header line), a
+// clear 400 for an unknown format or a non-table; --cors ORIGIN adds the header and answers the
+// preflight, and an origin that is not a URL is refused before serving.
+TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
+  auto cli = client();
+  for (const std::string path : {"/api/series/DGS10?from=2026-01-01", "/api/regimes", "/api/freshness", "/api/series",
+                                 "/api/regimes/R_RULES?from=2020-03-01&to=2020-03-31"}) {
+    const auto j = cli.Get(path);
+    ASSERT_TRUE(j);
+    ASSERT_EQ(j->status, 200) << path << j->body;
+    const json body = json::parse(j->body);
+    const std::size_t rows = body.is_array() ? body.size() : body.contains("observations") ? body["observations"].size() : body["regimes"].size();
+    ASSERT_GT(rows, 0u) << path;
+    const auto c = cli.Get(path + (contains(path, "?") ? "&" : "?") + "format=csv");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->status, 200) << path << c->body;
+    EXPECT_EQ(c->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+    EXPECT_EQ(static_cast<std::size_t>(std::count(c->body.begin(), c->body.end(), '\n')), rows + 1) << path;
+    if (contains(path, "DGS10")) {
+      EXPECT_EQ(c->body.substr(0, 11), "date,value\n");
+    }
+    if (contains(path, "R_RULES")) {
+      EXPECT_TRUE(contains(c->body.substr(0, c->body.find('\n')), "probabilities.RISK_ON")) << c->body.substr(0, 200);
+    }
+  }
+  const auto not_table = cli.Get("/api/health?format=csv");
+  ASSERT_TRUE(not_table);
+  EXPECT_EQ(not_table->status, 400);
+  EXPECT_TRUE(contains(not_table->body, "not a table")) << not_table->body;
+  const auto unknown = cli.Get("/api/series?format=xml");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_TRUE(contains(unknown->body, "'format' must be json or csv (got 'xml')")) << unknown->body;
+  EXPECT_TRUE(client().Get("/api/health")->get_header_value("Access-Control-Allow-Origin").empty());
+
+  Server cors(db_, {"--cors", "https://dash.example.org"});
+  ASSERT_GT(cors.port(), 0) << cors.err();
+  httplib::Client c("127.0.0.1", cors.port());
+  const auto get = c.Get("/api/health");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->get_header_value("Access-Control-Allow-Origin"), "https://dash.example.org");
+  const auto preflight = c.Options("/api/counterfactual");
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_TRUE(contains(preflight->get_header_value("Access-Control-Allow-Methods"), "POST"));
+  const auto bad = run_mre({"serve", "--db", db_, "--port", "0", "--cors", "dash.example.org"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.err, "--cors: 'dash.example.org' is not an origin")) << bad.err;
+}
+
 TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
   auto cli = client();
   const auto big = cli.Post("/api/counterfactual", std::string(5 << 20, ' '), "application/json");
