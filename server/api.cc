@@ -29,6 +29,7 @@
 #include "mre/workflows/effects.h"
 #include "mre/workflows/freshness.h"
 #include "mre/workflows/scm.h"
+#include "server/openapi.h"
 #include "server/request_guard.h"
 
 // Last: it is large and its macros must not meet Eigen's headers.
@@ -458,6 +459,9 @@ struct Api::Impl {
     http.Get("/api/series", wrap([this](const httplib::Request&, httplib::Response& res) {
                const auto list = open()->list_series();
                res.set_content(codec::series_list_to_json(list), "application/json");
+             }));
+    http.Get("/api/openapi.json", wrap([](const httplib::Request&, httplib::Response& res) {
+               res.set_content(std::string(openapi_json()), "application/json");
              }));
     http.Get("/api/freshness", wrap([this](const httplib::Request& req, httplib::Response& res) {
                res.set_content(dump(series_freshness_json(workflows::series_freshness(*open(), options.universe, as_of_day(req)))),

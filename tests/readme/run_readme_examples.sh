@@ -63,6 +63,17 @@ while IFS= read -r line; do
     skipped=$((skipped + 1))
     continue
   fi
+  # An assignment (T=$(...)) runs in this shell, so the lines after it see the variable.
+  if [[ "$cmd" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
+    if eval "$cmd" 2> err.txt; then
+      echo "ok - $cmd"
+      passed=$((passed + 1))
+    else
+      echo "not ok - $cmd: $(head -c 400 err.txt)"
+      failed=$((failed + 1))
+    fi
+    continue
+  fi
   if out=$(eval "$cmd" 2> err.txt); then
     if [[ "$cmd" == *"--as-of"* && "$cmd" == *"series show"* ]] && (( $(wc -l <<< "$out") < 2 )); then
       echo "not ok - $cmd: printed no observations"

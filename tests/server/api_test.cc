@@ -15,6 +15,8 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -339,6 +341,63 @@ TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
   const auto bad = run_mre({"serve", "--db", db_, "--port", "0", "--cors", "dash.example.org"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(contains(bad.err, "--cors: 'dash.example.org' is not an origin")) << bad.err;
+}
+
+// Issue 22: /api/openapi.json (OpenAPI 3.1) names every route the server registers (the route
+// table read from server/api.cc: each http.Get/http.Post pattern must be some operation's
+// x-route, and each x-route a registered pattern), and every route's real responses - the
+// requests of its x-examples, successes and errors - validate against its response schemas
+// (Debian's python3-jsonschema, draft 2020-12).
+TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
+  auto cli = client();
+  const auto got = cli.Get("/api/openapi.json");
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200);
+  const json doc = json::parse(got->body);
+  EXPECT_EQ(doc, json::parse(testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/openapi.json")));
+  ASSERT_EQ(doc["openapi"], "3.1.0");
+
+  // The route table as registered.
+  const std::string source = testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/api.cc");
+  const std::regex route(R"re(http\.(Get|Post)\(\s*(?:R"\((.*?)\)"|"([^"]*)"))re");
+  std::set<std::string> registered;
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), route); it != std::sregex_iterator(); ++it) {
+    const std::string method = (*it)[1] == "Get" ? "get" : "post";
+    registered.insert(method + " " + ((*it)[2].matched ? (*it)[2].str() : (*it)[3].str()));
+  }
+  ASSERT_GE(registered.size(), 16u);
+  std::set<std::string> described;
+  std::string lines;
+  int examples = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) {
+      described.insert(method + " " + op["x-route"].get<std::string>());
+      ASSERT_TRUE(op.contains("x-examples") && !op["x-examples"].empty()) << path;
+      for (const auto& example : op["x-examples"]) {
+        const std::string target = example["path"];
+        const auto res = method == "get" ? cli.Get(target) : cli.Post(target, example.value("body", json::object()).dump(), "application/json");
+        ASSERT_TRUE(res) << target;
+        const int status = example["status"];
+        EXPECT_EQ(res->status, status) << method << " " << target << ": " << res->body;
+        const std::string code = std::to_string(res->status);
+        ASSERT_TRUE(op["responses"].contains(code)) << method << " " << target << " answered " << code << ", undocumented";
+        std::string escaped = path;
+        for (std::size_t at = 0; (at = escaped.find('/', at)) != std::string::npos; at += 2) escaped.replace(at, 1, "~1");
+        lines += json{{"pointer", "/paths/" + escaped + "/" + method + "/responses/" + code + "/content/application~1json/schema"},
+                      {"label", method + " " + target + " " + code},
+                      {"instance", json::parse(res->body)}}.dump() + "\n";
+        ++examples;
+      }
+    }
+  }
+  EXPECT_EQ(described, registered) << "every registered route needs an operation in server/openapi.json and vice versa";
+  TempDir dir;
+  testing::write_file(dir / "openapi.json", got->body);
+  testing::write_file(dir / "cases.jsonl", lines);
+  const auto v = run_shell("/usr/bin/python3 " + testing::shell_quote(std::string(MRE_SOURCE_DIR) + "/tests/server/validate_openapi.py") + " " +
+                           testing::shell_quote((dir / "openapi.json").string()) + " " + testing::shell_quote((dir / "cases.jsonl").string()));
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+  EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems")) << v.out;
 }
 
 TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
