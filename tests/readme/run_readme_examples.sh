@@ -45,6 +45,7 @@ skip_reason() {
   case "$1" in
     *"make run"*) echo "the build itself (this script runs 'mre run' instead)" ;;
     export\ *|*"db copy"*|*postgresql://*) echo "needs a PostgreSQL server" ;;
+    "build/mre run") echo "the PostgreSQL section's run (MRE_DB exported above); this script ran the pipeline first" ;;
     *"--source all"*|*"--source fred"*|*"--source yahoo"*|*"--source worldbank"*) echo "needs the network" ;;
     *"serve "*|curl\ *) echo "a running server (tests/server covers the API)" ;;
     *) return 1 ;;
