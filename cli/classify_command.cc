@@ -36,6 +36,7 @@ struct ClassifyArgs {
   std::string instrument_type;
   bool allow_unapproved = false;
   bool explain = false;
+  bool dry_run = false;
 };
 
 struct HistoricalArgs {
@@ -88,11 +89,13 @@ int classify_one(const ClassifyArgs& args) {
   }
   auto store = store::open_store(args.common.db, false);
   const auto observation = workflows::parse_observation_json(read_input(args.input), args.input, args.instrument_type);
-  // The state is advanced, so the store must be writable: reopen for writing.
-  store = store::open_store(args.common.db, true);
+  // The state is advanced, so the store must be writable: reopen for writing (a dry run reads only).
+  if (!args.dry_run) store = store::open_store(args.common.db, true);
   const std::string json = workflows::classify_realtime(
-      *store, {.version = args.version, .allow_unapproved = args.allow_unapproved, .explain = args.explain}, observation,
-      [](std::string_view line) { say(std::string(line)); });
+      *store,
+      {.version = args.version, .allow_unapproved = args.allow_unapproved, .explain = args.explain, .persist = !args.dry_run},
+      observation, [](std::string_view line) { say(std::string(line)); });
+  if (args.dry_run) say("dry run: the carried state was not advanced and nothing was written");
   std::cout << json << "\n";
   return 0;
 }
@@ -123,15 +126,17 @@ int approve(const VersionArgs& args) {
   return 0;
 }
 
-int list(const CommonOptions& common) {
-  auto store = store::open_store(common.db, false);
-  std::cout << "version,spec,source,trained_from,trained_to,created_at,approved\n";
+int list(const ListArgs& args) {
+  check_format(args.format);
+  auto store = store::open_store(args.common.db, false);
+  Listing out{.columns = {"version", "spec", "source", "trained_from", "trained_to", "created_at", "approved"}};
   for (const auto& m : store->list_classifiers()) {
     std::string approved;
     for (const auto& a : store->list_approvals(m.version)) approved += (approved.empty() ? "" : " ") + a.model;
-    std::cout << m.version << "," << m.spec_name << "," << m.source << "," << m.trained_from << "," << m.trained_to
-              << "," << m.created_at.iso() << "," << (approved.empty() ? "no" : approved) << "\n";
+    out.rows.push_back({m.version, m.spec_name, m.source, m.trained_from, m.trained_to, m.created_at.iso(),
+                        approved.empty() ? "no" : approved});
   }
+  print_listing(out, args.format);
   return 0;
 }
 
@@ -181,6 +186,7 @@ void register_classify(CLI::App& app, Action& action) {
       "  mre classify mapping-report GMR1\n"
       "  mre classify approve GMR1 --by \"Jane Expert\"\n"
       "  mre classify --version GMR1 --input obs.json --instrument-type MUNI --explain\n"
+      "  mre classify --version GMR1 --input obs.json --dry-run     # the answer, nothing stored\n"
       "  mre classify historical --version GMR1 --in history.csv --out classified.csv");
   auto one = std::make_shared<ClassifyArgs>();
   add_common_options(*classify, one->common);
@@ -192,6 +198,9 @@ void register_classify(CLI::App& app, Action& action) {
                        "The instrument type (MUNI adds the contextual regime); overrides the file's");
   classify->add_flag("--allow-unapproved", one->allow_unapproved, "Serve a model whose mapping has no sign-off");
   classify->add_flag("--explain", one->explain, "Add a plain-language sentence (\"explanation\")");
+  classify->add_flag("--dry-run", one->dry_run,
+                     "Classify from the carried state without advancing it: the store is opened read-only and "
+                     "nothing is written");
   classify->callback([one, classify, &action] {
     if (classify->get_subcommands().empty()) action = [one] { return classify_one(*one); };
   });
@@ -255,9 +264,10 @@ void register_classify(CLI::App& app, Action& action) {
   historical_cmd->callback(
       [historical_args, &action] { action = [historical_args] { return historical(*historical_args); }; });
 
-  auto list_args = std::make_shared<CommonOptions>();
-  auto* list_cmd = classify->add_subcommand("list", "Classifier versions in the store (CSV)");
-  add_common_options(*list_cmd, *list_args);
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list_cmd = classify->add_subcommand("list", "Classifier versions in the store (CSV by default)");
+  add_common_options(*list_cmd, list_args->common);
+  add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mre/core/date.h"
 
@@ -67,6 +68,26 @@ void write_output(const std::string& path, std::string_view text, const char* op
 // against [lo, hi] before it is narrowed to int: InvalidArgument naming the option, the value
 // and the limits. (A value beyond 64 bits is refused by the parser, naming the option.)
 int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::int64_t hi);
+
+// A listing (issue 22): every `list` prints one through print_listing, in the --format asked:
+// table (aligned columns), csv (RFC 4180 with one header line: pandas.read_csv reads it) or json
+// (an array of objects, numbers as numbers). An unknown format: InvalidArgument naming it.
+struct Listing {
+  std::vector<std::string> columns{};
+  std::vector<std::vector<std::string>> rows{};
+};
+void add_format_option(CLI::App& command, std::string& format);
+// The arguments of a store listing: the store and the format (csv unless the command says).
+struct ListArgs {
+  CommonOptions common;
+  std::string format = "csv";
+};
+void check_format(const std::string& format);
+void print_listing(const Listing& listing, const std::string& format);
+
+// After a parse error: when a word where a subcommand belongs names none, the message naming it
+// and the nearest subcommand ("unknown command 'seris' for 'mre'; did you mean 'series'?").
+std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc, const char* const* argv);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

@@ -188,13 +188,14 @@ int irf(const IrfArgs& args) {
   return 0;
 }
 
-int list(const CommonOptions& common) {
-  auto store = store::open_store(common.db, false);
-  std::cout << "version,spec,feature_version,regime_version,estimates,created_at\n";
+int list(const ListArgs& args) {
+  check_format(args.format);
+  auto store = store::open_store(args.common.db, false);
+  Listing out{.columns = {"version", "spec", "feature_version", "regime_version", "estimates", "created_at"}};
   for (const auto& v : store->list_effect_versions()) {
-    std::cout << v.version << "," << v.spec_name << "," << v.feature_version << "," << v.regime_version << "," << v.rows
-              << "," << v.created_at.iso() << "\n";
+    out.rows.push_back({v.version, v.spec_name, v.feature_version, v.regime_version, std::to_string(v.rows), v.created_at.iso()});
   }
+  print_listing(out, args.format);
   return 0;
 }
 
@@ -297,9 +298,10 @@ void register_effects(CLI::App& app, Action& action) {
   irf_cmd->add_option("--format", irf_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
   irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
 
-  auto list_args = std::make_shared<CommonOptions>();
-  auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV)");
-  add_common_options(*list_cmd, *list_args);
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV by default)");
+  add_common_options(*list_cmd, list_args->common);
+  add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 }
 

@@ -37,14 +37,11 @@ int build(const FeaturesArgs& args) {
 }
 
 int list(const FeaturesArgs& args) {
+  check_format(args.format);
   auto store = store::open_store(args.common.db, false);
   const auto versions = store->list_feature_versions();
-  if (args.format == "csv") {
-    std::cout << "version,spec_name,spec_hash,frequency,features,values,first,last,data_watermark,created_at,proxies\n";
-  } else if (args.format == "table") {
-    std::cout << fmt::format("{:<28} {:<12} {:<10} {:>8} {:>9}  {:<10}  {:<10}  {}\n", "version", "spec",
-                             "frequency", "features", "values", "first", "last", "proxies");
-  }
+  Listing out{.columns = {"version", "spec_name", "spec_hash", "frequency", "features", "values", "first", "last",
+                          "data_watermark", "created_at", "proxies"}};
   for (const auto& v : versions) {
     std::string proxies;
     for (const auto& c : v.columns) {
@@ -52,18 +49,11 @@ int list(const FeaturesArgs& args) {
       if (!proxies.empty()) proxies += ' ';
       proxies += c.name;
     }
-    const std::string first = v.first ? v.first->iso() : "";
-    const std::string last = v.last ? v.last->iso() : "";
-    if (args.format == "csv") {
-      std::cout << v.version << ',' << v.spec_name << ',' << v.spec_hash << ',' << v.frequency << ','
-                << v.columns.size() << ',' << v.values << ',' << first << ',' << last << ','
-                << v.data_watermark << ',' << v.created_at.iso() << ',' << proxies << "\n";
-    } else {
-      std::cout << fmt::format("{:<28} {:<12} {:<10} {:>8} {:>9}  {:<10}  {:<10}  {}\n", v.version,
-                               v.spec_name, v.frequency, v.columns.size(), v.values, first, last,
-                               proxies.empty() ? "-" : proxies);
-    }
+    out.rows.push_back({v.version, v.spec_name, v.spec_hash, v.frequency, std::to_string(v.columns.size()),
+                        std::to_string(v.values), v.first ? v.first->iso() : "", v.last ? v.last->iso() : "",
+                        v.data_watermark, v.created_at.iso(), proxies});
   }
+  print_listing(out, args.format);
   if (versions.empty()) say("no feature versions yet; build one with 'mre features build'");
   return 0;
 }
@@ -138,9 +128,7 @@ void register_features(CLI::App& app, Action& action) {
   auto* list_cmd = features->add_subcommand(
       "list", "Feature versions: spec, frequency, size, date range, proxy columns");
   add_common_options(*list_cmd, list_args->common);
-  list_cmd->add_option("--format", list_args->format, "table | csv")
-      ->check(CLI::IsMember({"table", "csv"}))
-      ->capture_default_str();
+  add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 
   auto export_args = std::make_shared<FeaturesArgs>();

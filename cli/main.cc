@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mre: " << e.what() << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
+    const auto unknown = mre::cli::unknown_subcommand_message(app, argc, argv);
+    std::cerr << "mre: " << (unknown ? *unknown : std::string(e.what())) << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
     return 1;
   }
   try {

@@ -105,15 +105,16 @@ struct ShowArgs {
 
 int list_versions(const ShowArgs& args) {
   auto store = store::open_store(args.common.db, false);
+  check_format(args.format);
   const auto models = store->list_regime_models();
-  std::cout << "version,kind,spec,feature_version,labels,rows,first,last,created_at\n";
+  Listing out{.columns = {"version", "kind", "spec", "feature_version", "labels", "rows", "first", "last", "created_at"}};
   for (const auto& m : models) {
     std::string labels;
     for (const auto& l : m.labels) labels += (labels.empty() ? "" : " ") + l;
-    std::cout << m.version << ',' << m.kind << ',' << m.spec_name << ',' << m.feature_version << ',' << labels << ','
-              << m.rows << ',' << (m.first ? m.first->iso() : "") << ',' << (m.last ? m.last->iso() : "") << ','
-              << m.created_at.iso() << "\n";
+    out.rows.push_back({m.version, m.kind, m.spec_name, m.feature_version, labels, std::to_string(m.rows),
+                        m.first ? m.first->iso() : "", m.last ? m.last->iso() : "", m.created_at.iso()});
   }
+  print_listing(out, args.format);
   if (models.empty()) say("no regime versions yet; fit one with 'mre regimes fit --spec'");
   return 0;
 }
@@ -357,8 +358,9 @@ void register_regimes(CLI::App& app, Action& action) {
   predict_cmd->callback([predict_args, &action] { action = [predict_args] { return predict(*predict_args); }; });
 
   auto list_args = std::make_shared<ShowArgs>();
-  auto* list_cmd = regimes->add_subcommand("list", "Regime versions in the store (CSV)");
+  auto* list_cmd = regimes->add_subcommand("list", "Regime versions in the store (CSV by default)");
   add_common_options(*list_cmd, list_args->common);
+  add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list_versions(*list_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();

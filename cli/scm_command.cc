@@ -98,6 +98,7 @@ struct IdentifiedArgs {
 struct ScenariosArgs {
   CommonOptions common;
   std::string id;
+  std::string format = "csv";  // the listing's; a run's fans are always CSV
 };
 
 std::string resolve(const store::Store& store, const std::string& version) {
@@ -320,13 +321,15 @@ int identified(const IdentifiedArgs& args) {
   return 0;
 }
 
-int list(const CommonOptions& common) {
-  auto store = store::open_store(common.db, false);
-  std::cout << "version,spec,first,last,data_watermark,created_at\n";
+int list(const ListArgs& args) {
+  check_format(args.format);
+  auto store = store::open_store(args.common.db, false);
+  Listing out{.columns = {"version", "spec", "first", "last", "data_watermark", "created_at"}};
   for (const auto& m : store->list_scm_models()) {
-    std::cout << fmt::format("{},{},{},{},{},{}\n", m.version, m.spec_name, m.first ? m.first->iso() : "", m.last ? m.last->iso() : "",
-                             m.data_watermark, m.created_at.iso());
+    out.rows.push_back({m.version, m.spec_name, m.first ? m.first->iso() : "", m.last ? m.last->iso() : "", m.data_watermark,
+                        m.created_at.iso()});
   }
+  print_listing(out, args.format);
   return 0;
 }
 
@@ -524,11 +527,13 @@ int scenarios(const ScenariosArgs& args) {
     print_fan_csv(store->read_scenario(args.id));
     return 0;
   }
-  std::cout << "id,scm_version,name,interventions,shocks,start,horizon,paths,seed,created_at\n";
+  check_format(args.format);
+  Listing out{.columns = {"id", "scm_version", "name", "interventions", "shocks", "start", "horizon", "paths", "seed", "created_at"}};
   for (const auto& r : store->list_scenarios()) {
-    std::cout << fmt::format("{},{},{},\"{}\",{},{},{},{},{},{}\n", r.id, r.scm_version, r.name, r.interventions, r.shocks, r.start.iso(),
-                             r.horizon, r.paths, r.seed, r.created_at.iso());
+    out.rows.push_back({r.id, r.scm_version, r.name, r.interventions, r.shocks, r.start.iso(), std::to_string(r.horizon),
+                        std::to_string(r.paths), std::to_string(r.seed), r.created_at.iso()});
   }
+  print_listing(out, args.format);
   return 0;
 }
 
@@ -565,9 +570,10 @@ void register_scm(CLI::App& app, Action& action) {
   show_cmd->add_option("--format", show_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   show_cmd->callback([show_args, &action] { action = [show_args] { return show(*show_args); }; });
 
-  auto list_args = std::make_shared<CommonOptions>();
-  auto* list_cmd = scm->add_subcommand("list", "List the stored SCM versions");
-  add_common_options(*list_cmd, *list_args);
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list_cmd = scm->add_subcommand("list", "List the stored SCM versions (CSV by default)");
+  add_common_options(*list_cmd, list_args->common);
+  add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 
   auto cf_args = std::make_shared<CounterfactualArgs>();
@@ -654,6 +660,7 @@ void register_scm(CLI::App& app, Action& action) {
   auto* sc_cmd = scm->add_subcommand("scenarios", "List the stored scenario runs, or print one run's fans as CSV");
   add_common_options(*sc_cmd, sc_args->common);
   sc_cmd->add_option("id", sc_args->id, "A run id (SC-...)");
+  add_format_option(*sc_cmd, sc_args->format);
   sc_cmd->callback([sc_args, &action] { action = [sc_args] { return scenarios(*sc_args); }; });
 }
 

@@ -11,6 +11,7 @@
 #include "mre/core/error.h"
 #include "mre/core/format.h"
 #include "mre/store/store.h"
+#include "mre/workflows/freshness.h"
 
 namespace mre::cli {
 namespace {
@@ -40,29 +41,27 @@ void warn_future(std::span<const store::SeriesSummary> list) {
 }
 
 int list_series(const SeriesArgs& args) {
+  check_format(args.format);
   auto store = store::open_store(args.common.db, false);
   const auto list = store->list_series();
   warn_future(list);
-  if (args.format == "json") {
-    std::cout << codec::series_list_to_json(list) << "\n";
-    return 0;
-  }
-  if (args.format == "csv") {
-    std::cout << "ticker,asset_class,source,observations,rows,first,last,last_ingested_at,last_in_future\n";
+  if (args.format != "table") {  // csv and json: the same columns
+    Listing out{.columns = {"ticker", "asset_class", "source", "observations", "rows", "first", "last", "last_ingested_at",
+                            "last_in_future"}};
     for (const auto& s : list) {
-      std::cout << s.ticker << ',' << asset_class_name(s.asset_class) << ',' << s.source << ','
-                << s.observations << ',' << s.rows << ',' << s.first.iso() << ',' << s.last.iso()
-                << ',' << s.last_ingested_at.iso() << ',' << (in_future(s.last) ? "true" : "false") << "\n";
+      out.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)), s.source, std::to_string(s.observations),
+                          std::to_string(s.rows), s.first.iso(), s.last.iso(), s.last_ingested_at.iso(),
+                          in_future(s.last) ? "true" : "false"});
     }
+    print_listing(out, args.format);
     return 0;
   }
-  std::cout << fmt::format("{:<18} {:<11} {:>8} {:>8}  {:<10}  {:<10}  {}\n", "ticker", "class",
-                           "obs", "rows", "first", "last", "source");
+  Listing table{.columns = {"ticker", "class", "obs", "rows", "first", "last", "source"}};
   for (const auto& s : list) {
-    std::cout << fmt::format("{:<18} {:<11} {:>8} {:>8}  {:<10}  {:<10}  {}\n", s.ticker,
-                             asset_class_name(s.asset_class), s.observations, s.rows,
-                             s.first.iso(), s.last.iso() + (in_future(s.last) ? "!" : ""), s.source);
+    table.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)), std::to_string(s.observations),
+                          std::to_string(s.rows), s.first.iso(), s.last.iso() + (in_future(s.last) ? "!" : ""), s.source});
   }
+  print_listing(table, "table");
   if (list.empty()) say("the store is empty; run 'mre ingest' first");
   return 0;
 }
@@ -121,11 +120,32 @@ int show_series(const SeriesArgs& args) {
 }
 
 int list_ingests(const SeriesArgs& args) {
+  check_format(args.format);
   auto store = store::open_store(args.common.db, false);
-  std::cout << "ingested_at,series,inserted,revised\n";
+  Listing out{.columns = {"ingested_at", "series", "inserted", "revised"}};
   for (const auto& r : store->list_ingests()) {
-    std::cout << r.ingested_at.iso() << ',' << r.series << ',' << r.inserted << ',' << r.revised << "\n";
+    out.rows.push_back({r.ingested_at.iso(), std::to_string(r.series), std::to_string(r.inserted), std::to_string(r.revised)});
   }
+  print_listing(out, args.format);
+  return 0;
+}
+
+// Issue 22: every stored series' last date, age and status by the universe's staleness rule.
+int list_freshness(const SeriesArgs& args) {
+  check_format(args.format);
+  auto store = store::open_store(args.common.db, false);
+  const Date as_of = args.as_of.empty() ? workflows::today_utc() : workflows::parse_as_of_day(args.as_of, "--as-of");
+  Listing out{.columns = {"ticker", "asset_class", "frequency", "last", "age_days", "allowance_days", "status"}};
+  std::size_t stale = 0;
+  for (const auto& s : workflows::series_freshness(*store, args.common.universe, as_of)) {
+    const std::string status = s.ended ? "ended " + s.ended->iso() : !s.in_universe ? "not in universe" : s.stale ? "stale" : "fresh";
+    stale += s.stale ? 1 : 0;
+    out.rows.push_back({s.ticker, s.asset_class, s.frequency, s.last.iso(), std::to_string(s.age_days),
+                        s.in_universe ? std::to_string(s.allowance_days) : "", status});
+  }
+  print_listing(out, args.format);
+  say(fmt::format("{} of {} series stale on {} (older than one period + publication lag + grace; config/universe.yml)",
+                  stale, out.rows.size(), as_of.iso()));
   return 0;
 }
 
@@ -140,9 +160,7 @@ void register_series(CLI::App& app, Action& action) {
       "list", "One line per stored series: ticker, asset class, observations, stored rows "
               "(revisions included), date range, source");
   add_common_options(*list, list_args->common);
-  list->add_option("--format", list_args->format, "table | csv | json")
-      ->check(CLI::IsMember({"table", "csv", "json"}))
-      ->capture_default_str();
+  add_format_option(*list, list_args->format);
   list->callback([list_args, &action] { action = [list_args] { return list_series(*list_args); }; });
 
   auto show_args = std::make_shared<SeriesArgs>();
@@ -174,9 +192,24 @@ void register_series(CLI::App& app, Action& action) {
       "ingests", "Every ingest that changed the store (CSV: ingested_at,series,inserted,revised); "
                  "use a time from here with 'series show --as-of'");
   add_common_options(*ingests, ingests_args->common);
+  ingests_args->format = "csv";
+  add_format_option(*ingests, ingests_args->format);
   ingests->callback([ingests_args, &action] {
     action = [ingests_args] { return list_ingests(*ingests_args); };
   });
+
+  auto fresh_args = std::make_shared<SeriesArgs>();
+  auto* fresh = series->add_subcommand(
+      "freshness",
+      "Every stored series' last date, age in days and status by the one staleness rule: stale when\n"
+      "older than one period of its frequency plus its publication lag plus its grace\n"
+      "(stale_grace_days in config/universe.yml, default 3); ended series are never stale.\n"
+      "Example:\n"
+      "  mre series freshness --format csv");
+  add_common_options(*fresh, fresh_args->common);
+  fresh->add_option("--as-of", fresh_args->as_of, "The day ages are counted to, YYYY-MM-DD (default: today, UTC)");
+  add_format_option(*fresh, fresh_args->format);
+  fresh->callback([fresh_args, &action] { action = [fresh_args] { return list_freshness(*fresh_args); }; });
 }
 
 }  // namespace mre::cli

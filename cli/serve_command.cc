@@ -23,13 +23,31 @@ struct ServeArgs {
   int max_heavy = 0;
   double request_timeout = 10.0;
   double read_timeout = 5.0;
+  std::string cors;
 };
+
+// --cors: "*" or an origin http(s)://host[:port] (no path); anything else is refused, naming it.
+void check_cors_origin(const std::string& origin) {
+  if (origin.empty() || origin == "*") return;
+  const auto scheme_end = origin.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : origin.substr(0, scheme_end);
+  const std::string rest = scheme_end == std::string::npos ? "" : origin.substr(scheme_end + 3);
+  const bool host_ok = !rest.empty() && rest.find_first_of("/?#@ \t") == std::string::npos && rest.front() != ':' &&
+                       rest.back() != ':';
+  if ((scheme != "http" && scheme != "https") || !host_ok) {
+    throw Error(ErrorCode::kInvalidArgument, "--cors: '" + origin +
+                                                 "' is not an origin; expected http(s)://host[:port] with no path "
+                                                 "(e.g. https://dash.example.org), or *");
+  }
+}
 
 server::Api* running = nullptr;
 
 int serve(const ServeArgs& args) {
+  check_cors_origin(args.cors);
   server::ServeOptions o;
   o.db = args.common.db;
+  o.cors_origin = args.cors;
   o.bind = args.bind;
   o.port = args.port;
   o.time_limit = args.time_limit;
@@ -37,6 +55,7 @@ int serve(const ServeArgs& args) {
   o.request_timeout = args.request_timeout;
   o.read_timeout = args.read_timeout;
   o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
+  o.universe = args.common.universe;
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
     std::ifstream in(args.token_file);
@@ -76,10 +95,12 @@ void register_serve(CLI::App& app, Action& action) {
       "request opens the store read-only. Binds to loopback; another address needs --token-file.\n"
       "Endpoints: GET /api/health, /api/series, /api/series/TICKER?from&to&as_of, /api/regimes,\n"
       "/api/regimes/VERSION?from&to, /api/classification/current?version&instrument_type,\n"
-      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version;\n"
+      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version,\n"
+      "/api/freshness?as_of (every series' last date, age and stale flag by the universe's rule);\n"
       "POST /api/classify (one observation, MR-DS-02; the carried state is not advanced),\n"
       "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
       "/api/counterfactual {version, interventions, start, horizon, paths, shocks, seed}.\n"
+      "Table-like answers (lists, a series, a regime history) as CSV with ?format=csv.\n"
       "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/408/413/422/429/503.\n"
       "Limits: bodies up to 1 MiB, chunked or not (413); JSON nested at most 64 deep and valid\n"
       "UTF-8 (400); paths 1..100000 and horizon 1..2520 (422 beyond); a whole request (headers\n"
@@ -103,6 +124,9 @@ void register_serve(CLI::App& app, Action& action) {
   cmd->add_option("--read-timeout", args->read_timeout, "Seconds any one read of a request may wait")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--cors", args->cors,
+                  "Let this origin (http(s)://host[:port], or *) read the API from a browser: CORS headers "
+                  "and preflight answers");
   cmd->add_option("--static", args->static_dir, "The dashboard's built files (default: web/dist of the source tree)");
   cmd->callback([args, &action] { action = [args] { return serve(*args); }; });
 }

@@ -32,7 +32,9 @@
 #include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/monitor.h"
+#include "mre/workflows/freshness.h"
 #include "mre/workflows/scm.h"
+#include "server/openapi.h"
 #include "server/request_guard.h"
 
 // Last: it is large and its macros must not meet Eigen's headers.
@@ -167,6 +169,113 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
   }
 }
 
+// The day ages are counted to: ?as_of=YYYY-MM-DD, else today (UTC).
+Date as_of_day(const httplib::Request& req) {
+  return req.has_param("as_of") ? workflows::parse_as_of_day(req.get_param_value("as_of"), "'as_of'") : workflows::today_utc();
+}
+
+json optional_date(const std::optional<Date>& d) { return d ? json(d->iso()) : json(nullptr); }
+
+// Issue 22's freshness fields, the same in /api/classification/current and /api/narrative.
+json freshness_json(const workflows::ClassificationFreshness& f) {
+  json indicators = json::array();
+  for (const auto& i : f.indicators) {
+    indicators.push_back({{"name", i.name}, {"inputs", i.inputs}, {"proxy", i.proxy}, {"last", optional_date(i.last)},
+                          {"age_days", i.age_days ? json(*i.age_days) : json(nullptr)}, {"used", i.used}, {"stale", i.stale}});
+  }
+  json sign_offs = json::array();
+  for (const auto& s : f.sign_offs) {
+    sign_offs.push_back({{"model", s.model}, {"approved", s.approved}, {"approved_by", s.approved_by}, {"approved_at", s.approved_at}});
+  }
+  return {{"as_of", f.as_of.iso()}, {"data_timestamp", f.data_timestamp},
+          {"data_age_days", f.data_age_days ? json(*f.data_age_days) : json(nullptr)}, {"indicators_used", f.used},
+          {"indicators_total", f.indicators.size()}, {"indicators_stale", f.stale}, {"indicators", indicators},
+          {"mapping", {{"approved", f.approved}, {"sign_offs", sign_offs}}}};
+}
+
+json series_freshness_json(const std::vector<workflows::SeriesFreshness>& list) {
+  json out = json::array();
+  for (const auto& s : list) {
+    out.push_back({{"ticker", s.ticker}, {"asset_class", s.asset_class}, {"in_universe", s.in_universe}, {"frequency", s.frequency},
+                   {"last", s.last.iso()}, {"age_days", s.age_days}, {"allowance_days", s.allowance_days},
+                   {"ended", optional_date(s.ended)}, {"stale", s.stale}});
+  }
+  return out;
+}
+
+// ?format=csv (issue 22): a table-like answer - a JSON array of objects, or an object holding
+// one (observations, regimes) - as RFC 4180 CSV with one header line; nested objects become
+// dotted columns (probabilities.RISK_ON), arrays of scalars a space-separated cell.
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+void flatten(const json& value, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [key, v] : value.items()) {
+    const std::string name = prefix + key;
+    if (v.is_object()) {
+      flatten(v, name + ".", out);
+    } else if (v.is_array()) {
+      std::string cell;
+      for (const auto& x : v) cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : dump(x));
+      out.emplace_back(name, cell);
+    } else if (v.is_string()) {
+      out.emplace_back(name, v.get<std::string>());
+    } else {
+      out.emplace_back(name, v.is_null() ? "" : dump(v));
+    }
+  }
+}
+
+std::string json_table_to_csv(const json& body) {
+  const json* table = body.is_array() ? &body : nullptr;
+  if (!table && body.is_object()) {
+    const json* empty_array = nullptr;
+    for (const auto& [key, v] : body.items()) {
+      if (v.is_array() && !v.empty() && v.front().is_object()) table = &v;
+      if (v.is_array() && v.empty()) empty_array = &v;
+    }
+    if (!table) table = empty_array;
+  }
+  if (!table) throw Error(ErrorCode::kInvalidArgument, "this endpoint's answer is not a table: ask for it without format=csv");
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  for (const auto& item : *table) {
+    std::vector<std::pair<std::string, std::string>> cells;
+    if (item.is_object()) {
+      flatten(item, "", cells);
+    } else {
+      cells.emplace_back("value", item.is_string() ? item.get<std::string>() : dump(item));
+    }
+    for (const auto& [name, cell] : cells) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+    }
+    rows.push_back(std::move(cells));
+  }
+  std::string out;
+  for (std::size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + csv_cell(columns[c]);
+  out += '\n';
+  for (const auto& cells : rows) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c) out += ',';
+      for (const auto& [name, cell] : cells) {
+        if (name == columns[c]) {
+          out += csv_cell(cell);
+          break;
+        }
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 ConnectionLimits limits_of(const ServeOptions& o) {
   ConnectionLimits l;
   l.request_seconds = o.request_timeout;
@@ -249,6 +358,27 @@ struct Api::Impl {
     return result.get();
   }
 
+  // The freshness of a classification, kept 5 s per (version, timestamp, day): it reads every
+  // series' newest date and the universe, far more than the classification itself.
+  std::mutex freshness_mutex;
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>> freshness_cache;
+  std::string classification_freshness(const store::Store& s, const std::string& version, const workflows::CurrentClassification& c, Date as_of) {
+    const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
+    const auto now = std::chrono::steady_clock::now();
+    {
+      const std::lock_guard<std::mutex> lock(freshness_mutex);
+      if (const auto it = freshness_cache.find(key); it != freshness_cache.end() && now - it->second.first < std::chrono::seconds(5)) {
+        return it->second.second;
+      }
+    }
+    std::string text = dump(freshness_json(
+        workflows::classification_freshness(s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
+    const std::lock_guard<std::mutex> lock(freshness_mutex);
+    if (freshness_cache.size() > 64) freshness_cache.clear();
+    freshness_cache[key] = {now, text};
+    return text;
+  }
+
   store::Store* open() const {
     thread_local std::map<std::string, std::unique_ptr<store::Store>> stores;
     auto& s = stores[options.db];
@@ -261,7 +391,14 @@ struct Api::Impl {
   httplib::Server::Handler wrap(F f) {
     return [f](const httplib::Request& req, httplib::Response& res) {
       try {
+        const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+        if (format != "json" && format != "csv") {
+          throw Error(ErrorCode::kInvalidArgument, "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
+        }
         f(req, res);
+        if (format == "csv" && (res.status == -1 || res.status == 200)) {
+          res.set_content(json_table_to_csv(json::parse(res.body)), "text/csv; charset=utf-8");
+        }
       } catch (...) {
         send_exception(res, std::current_exception());
       }
@@ -276,7 +413,21 @@ struct Api::Impl {
       res.headers.clear();
       send_exception(res, ep);
     });
+    // --cors ORIGIN (issue 22): that origin may read the API from a browser; preflights answered.
+    if (!options.cors_origin.empty()) {
+      http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Access-Control-Allow-Origin", options.cors_origin);
+        res.set_header("Vary", "Origin");
+      });
+      http.Options(R"(/api/.*)", [this](const httplib::Request&, httplib::Response& res) {
+        res.status = 204;
+        res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
+        res.set_header("Access-Control-Max-Age", "600");
+      });
+    }
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method == "OPTIONS" && !options.cors_origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
       if (req.path.rfind("/api/", 0) == 0 && !options.token.empty() &&
           req.get_header_value("Authorization") != "Bearer " + options.token) {
         send_error(res, 401, "this server requires a bearer token (Authorization: Bearer ...)");
@@ -330,6 +481,13 @@ struct Api::Impl {
                const auto list = open()->list_series();
                res.set_content(codec::series_list_to_json(list), "application/json");
              }));
+    http.Get("/api/openapi.json", wrap([](const httplib::Request&, httplib::Response& res) {
+               res.set_content(std::string(openapi_json()), "application/json");
+             }));
+    http.Get("/api/freshness", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               res.set_content(dump(series_freshness_json(workflows::series_freshness(*open(), options.universe, as_of_day(req)))),
+                               "application/json");
+             }));
     http.Get(R"(/api/series/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                std::optional<Timestamp> as_of;
                if (req.has_param("as_of")) {
@@ -376,7 +534,12 @@ struct Api::Impl {
                const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
                const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-               res.set_content(codec::classification_to_json(current.timestamp, current.model, current.result, muni), "application/json");
+               std::string body = codec::classification_to_json(current.timestamp, current.model, current.result, muni);
+               // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
+               body.pop_back();
+               body += ", \"classifier_version\": " + dump(version) + ", \"freshness\": " +
+                       classification_freshness(*s, version, current, as_of_day(req)) + "}";
+               res.set_content(body, "application/json");
              }));
     http.Get(R"(/api/effects/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) {
                res.set_content(workflows::effects_to_json(open()->read_effects(req.matches[1])), "application/json");
@@ -477,11 +640,12 @@ struct Api::Impl {
              }));
     http.Get("/api/narrative", wrap([this](const httplib::Request& req, httplib::Response& res) {
                const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-               const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni);
-               res.set_content(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
-                                    {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label},
-                                    {"confidence", n.confidence}, {"classifier_version", n.classifier_version}}
-                                   .dump(),
+               const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
+                                                          options.universe, as_of_day(req));
+               res.set_content(dump(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
+                                         {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label},
+                                         {"confidence", n.confidence}, {"classifier_version", n.classifier_version},
+                                         {"freshness", freshness_json(n.freshness)}}),
                                "application/json");
              }));
     http.Post("/api/classify", wrap([this](const httplib::Request& req, httplib::Response& res) {

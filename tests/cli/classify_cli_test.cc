@@ -1531,6 +1531,32 @@ TEST(ClassifyCli, MR_IMPL_05_SameTimestampIsClassifiedFromTheStateBeforeIt) {
   EXPECT_NE(w.realtime(db, ambiguous->observation).exit_code, 0);
 }
 
+// Issue 22: --dry-run gives the real-time answer and writes nothing: the store's checksum is
+// unchanged, and the same observation classified for real afterwards gives the same answer and
+// does change it (so the checksum would have seen a write).
+TEST(ClassifyCli, Issue22_ADryRunAnswersAndWritesNothing) {
+  Workspace w;
+  const std::string db = w.db();
+  w.trained_and_approved(db);
+  const auto checksum = [&] {
+    const auto r = run_mre({"db", "checksum", "--db", db});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string before = checksum();
+  const Observation o = profile_observation((training_end() + 1).iso(), 0);
+  const auto dry = w.realtime(db, o, {"--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.err, "dry run")) << dry.err;
+  EXPECT_EQ(checksum(), before);
+  const auto again = w.realtime(db, o, {"--dry-run"});
+  EXPECT_EQ(again.out, dry.out);  // nothing advanced: the same state answers again
+  const auto real = w.realtime(db, o);
+  ASSERT_EQ(real.exit_code, 0) << real.err;
+  EXPECT_EQ(real.out, dry.out);
+  EXPECT_NE(checksum(), before);
+}
+
 TEST(ClassifyCli, MR_IMPL_04_RealTimeBadInputIsRejectedAndNamed) {
   Workspace w;
   const std::string db = w.db();
@@ -1672,6 +1698,43 @@ TEST(ClassifyCli, MR_FR_05_MR_DS_03_MR_IMPL_06_MR_IMPL_08_MR_FR_02_HistoricalKee
 // THE consistency guarantee: historical mode applies the real-time logic row by row
 // (MR-IMPL-07), so over rows after the training end (historical starts from the carried state)
 // the two give the same text for every field.
+// Issue 22: `mre features export` writes `date` and names proxy columns NAME[proxy]; historical
+// classification reads that shape (as well as MR-IMPL-01's `timestamp`) and classifies it
+// exactly as the plain header: the result columns are identical.
+TEST(ClassifyCli, Issue22_HistoricalReadsTheFeatureExportsDateAndProxyColumns) {
+  Workspace w;
+  const std::string db = w.db();
+  w.trained_and_approved(db);
+  const auto batch = batch_rows(training_end() + 1, 10);
+  const std::string plain = historical_csv(batch.rows);
+  std::string exported = plain;
+  exported.replace(0, std::string("timestamp").size(), "date");
+  for (const std::string proxy : {"mmd_ust_ratio_10y", "swap_spread_10y", "muni_fund_flows_net"}) {
+    const auto at = exported.find("," + proxy);
+    ASSERT_NE(at, std::string::npos) << proxy;
+    exported.insert(at + 1 + proxy.size(), "[proxy]");
+  }
+  ASSERT_EQ(exported.substr(0, 5), "date,");
+  const auto a = w.historical(db, w.write("plain.csv", plain), w.path("a.csv").string());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b = w.historical(db, w.write("export.csv", exported), w.path("b.csv").string());
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto ta = read_csv(w.path("a.csv"));
+  const auto tb = read_csv(w.path("b.csv"));
+  ASSERT_EQ(ta.rows.size(), batch.rows.size());
+  ASSERT_EQ(tb.rows.size(), ta.rows.size());
+  for (std::size_t r = 0; r < ta.rows.size(); ++r) {
+    EXPECT_EQ(tb.at(r, "global_macro_regime_label"), ta.at(r, "global_macro_regime_label"));
+    EXPECT_EQ(tb.at(r, "global_macro_regime_probabilities"), ta.at(r, "global_macro_regime_probabilities"));
+  }
+  // Neither name: the error names both.
+  std::string neither = plain;
+  neither.replace(0, std::string("timestamp").size(), "when");
+  const auto c = w.historical(db, w.write("neither.csv", neither), w.path("c.csv").string());
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_TRUE(contains(c.err, "no 'timestamp' (or 'date') column")) << c.err;
+}
+
 TEST(ClassifyCli, MR_IMPL_07_MR_FR_02_HistoricalAndRealTimeAgreeRowByRow) {
   Workspace w;
   const std::string trained = w.db("trained.db");

@@ -57,6 +57,7 @@ TEST(Cli, HelpDescribesEveryCommand) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"ingest", "--help"}, {"run", "--help"}, {"series", "--help"},
         {"series", "list", "--help"}, {"series", "show", "--help"}, {"series", "ingests", "--help"},
+        {"series", "freshness", "--help"},
         {"classify", "--help"}, {"classify", "train", "--help"}, {"classify", "historical", "--help"},
         {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"},
         {"backtest", "--help"}, {"backtest", "show", "--help"}, {"backtest", "list", "--help"},

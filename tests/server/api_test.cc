@@ -15,9 +15,12 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "mre/core/date.h"
 #include "server/api.h"
 #include "server/request_guard.h"
 #include "support/test_support.h"
@@ -236,6 +239,165 @@ TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
       EXPECT_TRUE(got["error"]["code"].is_string() && got["error"]["message"].is_string()) << file.filename();
     }
   }
+}
+
+// Issue 22: the current classification says how old its data are, which indicators it rested
+// on (and which are stale by the universe's rule), and that C1's mapping was never signed off;
+// the narrative says the same; /api/freshness gives every series' age, counted here by hand.
+TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
+  auto cli = client();
+  const auto r = cli.Get("/api/classification/current?version=C1&as_of=2026-12-06");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json c = json::parse(r->body);
+  const json& f = c["freshness"];
+  EXPECT_EQ(c["classifier_version"], "C1");
+  EXPECT_EQ(f["as_of"], "2026-12-06");
+  EXPECT_EQ(f["data_timestamp"], c["data_timestamp"]);
+  const Date data = *Date::parse(c["data_timestamp"].get<std::string>().substr(0, 10));
+  EXPECT_EQ(f["data_age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - data.days_since_epoch());
+  ASSERT_EQ(f["indicators"].size(), 10u);
+  int used = 0;
+  for (const auto& i : f["indicators"]) used += i["used"].get<bool>() ? 1 : 0;
+  EXPECT_EQ(f["indicators_used"].get<int>(), used);
+  EXPECT_EQ(f["indicators"][0]["name"], "yield_curve_slope_10y2y");
+  EXPECT_EQ(f["indicators"][0]["inputs"], json::array({"T10Y2Y"}));
+  EXPECT_FALSE(f["mapping"]["approved"].get<bool>());
+  // An as_of that is not a date: 400 naming it.
+  const auto bad = cli.Get("/api/classification/current?version=C1&as_of=2026-13-45");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(contains(bad->body, "'as_of'")) << bad->body;
+
+  const auto n = cli.Get("/api/narrative?version=C1&as_of=2026-12-06");
+  ASSERT_TRUE(n);
+  ASSERT_EQ(n->status, 200) << n->body;
+  const json nj = json::parse(n->body);
+  EXPECT_TRUE(contains(nj["text"].get<std::string>(), "has not been signed off")) << nj["text"];
+  EXPECT_TRUE(contains(nj["text"].get<std::string>(), std::to_string(f["indicators_used"].get<int>()) + " of 10 indicators")) << nj["text"];
+  EXPECT_EQ(nj["freshness"]["data_age_days"], f["data_age_days"]);
+
+  const auto list = cli.Get("/api/freshness?as_of=2026-12-06");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  const auto series = json::parse(cli.Get("/api/series")->body);
+  const json fl = json::parse(list->body);
+  ASSERT_EQ(fl.size(), series.size());
+  for (const auto& s : fl) {
+    if (s["ticker"] != "^GSPC") continue;
+    const Date last = *Date::parse(s["last"].get<std::string>());
+    EXPECT_EQ(s["age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - last.days_since_epoch());
+    // Daily, no lag, 3 days' grace: 4 days allowed.
+    EXPECT_EQ(s["allowance_days"], 4);
+    EXPECT_EQ(s["stale"].get<bool>(), s["age_days"].get<int>() > 4);
+  }
+}
+
+// Issue 22: ?format=csv on table-like answers (the same rows as the JSON, one header line), a
+// clear 400 for an unknown format or a non-table; --cors ORIGIN adds the header and answers the
+// preflight, and an origin that is not a URL is refused before serving.
+TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
+  auto cli = client();
+  for (const std::string path : {"/api/series/DGS10?from=2026-01-01", "/api/regimes", "/api/freshness", "/api/series",
+                                 "/api/regimes/R_RULES?from=2020-03-01&to=2020-03-31"}) {
+    const auto j = cli.Get(path);
+    ASSERT_TRUE(j);
+    ASSERT_EQ(j->status, 200) << path << j->body;
+    const json body = json::parse(j->body);
+    const std::size_t rows = body.is_array() ? body.size() : body.contains("observations") ? body["observations"].size() : body["regimes"].size();
+    ASSERT_GT(rows, 0u) << path;
+    const auto c = cli.Get(path + (contains(path, "?") ? "&" : "?") + "format=csv");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->status, 200) << path << c->body;
+    EXPECT_EQ(c->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+    EXPECT_EQ(static_cast<std::size_t>(std::count(c->body.begin(), c->body.end(), '\n')), rows + 1) << path;
+    if (contains(path, "DGS10")) {
+      EXPECT_EQ(c->body.substr(0, 11), "date,value\n");
+    }
+    if (contains(path, "R_RULES")) {
+      EXPECT_TRUE(contains(c->body.substr(0, c->body.find('\n')), "probabilities.RISK_ON")) << c->body.substr(0, 200);
+    }
+  }
+  const auto not_table = cli.Get("/api/health?format=csv");
+  ASSERT_TRUE(not_table);
+  EXPECT_EQ(not_table->status, 400);
+  EXPECT_TRUE(contains(not_table->body, "not a table")) << not_table->body;
+  const auto unknown = cli.Get("/api/series?format=xml");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_TRUE(contains(unknown->body, "'format' must be json or csv (got 'xml')")) << unknown->body;
+  EXPECT_TRUE(client().Get("/api/health")->get_header_value("Access-Control-Allow-Origin").empty());
+
+  Server cors(db_, {"--cors", "https://dash.example.org"});
+  ASSERT_GT(cors.port(), 0) << cors.err();
+  httplib::Client c("127.0.0.1", cors.port());
+  const auto get = c.Get("/api/health");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->get_header_value("Access-Control-Allow-Origin"), "https://dash.example.org");
+  const auto preflight = c.Options("/api/counterfactual");
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_TRUE(contains(preflight->get_header_value("Access-Control-Allow-Methods"), "POST"));
+  const auto bad = run_mre({"serve", "--db", db_, "--port", "0", "--cors", "dash.example.org"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.err, "--cors: 'dash.example.org' is not an origin")) << bad.err;
+}
+
+// Issue 22: /api/openapi.json (OpenAPI 3.1) names every route the server registers (the route
+// table read from server/api.cc: each http.Get/http.Post pattern must be some operation's
+// x-route, and each x-route a registered pattern), and every route's real responses - the
+// requests of its x-examples, successes and errors - validate against its response schemas
+// (Debian's python3-jsonschema, draft 2020-12).
+TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
+  auto cli = client();
+  const auto got = cli.Get("/api/openapi.json");
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200);
+  const json doc = json::parse(got->body);
+  EXPECT_EQ(doc, json::parse(testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/openapi.json")));
+  ASSERT_EQ(doc["openapi"], "3.1.0");
+
+  // The route table as registered.
+  const std::string source = testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/api.cc");
+  const std::regex route(R"re(http\.(Get|Post)\(\s*(?:R"\((.*?)\)"|"([^"]*)"))re");
+  std::set<std::string> registered;
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), route); it != std::sregex_iterator(); ++it) {
+    const std::string method = (*it)[1] == "Get" ? "get" : "post";
+    registered.insert(method + " " + ((*it)[2].matched ? (*it)[2].str() : (*it)[3].str()));
+  }
+  ASSERT_GE(registered.size(), 16u);
+  std::set<std::string> described;
+  std::string lines;
+  int examples = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) {
+      described.insert(method + " " + op["x-route"].get<std::string>());
+      ASSERT_TRUE(op.contains("x-examples") && !op["x-examples"].empty()) << path;
+      for (const auto& example : op["x-examples"]) {
+        const std::string target = example["path"];
+        const auto res = method == "get" ? cli.Get(target) : cli.Post(target, example.value("body", json::object()).dump(), "application/json");
+        ASSERT_TRUE(res) << target;
+        const int status = example["status"];
+        EXPECT_EQ(res->status, status) << method << " " << target << ": " << res->body;
+        const std::string code = std::to_string(res->status);
+        ASSERT_TRUE(op["responses"].contains(code)) << method << " " << target << " answered " << code << ", undocumented";
+        std::string escaped = path;
+        for (std::size_t at = 0; (at = escaped.find('/', at)) != std::string::npos; at += 2) escaped.replace(at, 1, "~1");
+        lines += json{{"pointer", "/paths/" + escaped + "/" + method + "/responses/" + code + "/content/application~1json/schema"},
+                      {"label", method + " " + target + " " + code},
+                      {"instance", json::parse(res->body)}}.dump() + "\n";
+        ++examples;
+      }
+    }
+  }
+  EXPECT_EQ(described, registered) << "every registered route needs an operation in server/openapi.json and vice versa";
+  TempDir dir;
+  testing::write_file(dir / "openapi.json", got->body);
+  testing::write_file(dir / "cases.jsonl", lines);
+  const auto v = run_shell("/usr/bin/python3 " + testing::shell_quote(std::string(MRE_SOURCE_DIR) + "/tests/server/validate_openapi.py") + " " +
+                           testing::shell_quote((dir / "openapi.json").string()) + " " + testing::shell_quote((dir / "cases.jsonl").string()));
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+  EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems")) << v.out;
 }
 
 TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {

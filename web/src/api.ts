@@ -64,8 +64,43 @@ export interface RegimeBlock {
   regime_type?: string;
 }
 
+export interface IndicatorFreshness {
+  name: string;
+  inputs: string[];
+  proxy: boolean;
+  last: string | null;
+  age_days: number | null;
+  used: boolean;
+  stale: boolean;
+}
+
+export interface ClassificationFreshness {
+  as_of: string;
+  data_timestamp: string;
+  data_age_days: number | null;
+  indicators_used: number;
+  indicators_total: number;
+  indicators_stale: number;
+  indicators: IndicatorFreshness[];
+  mapping: { approved: boolean; sign_offs: { model: string; approved: boolean; approved_by: string; approved_at: string }[] };
+}
+
+export interface SeriesFreshness {
+  ticker: string;
+  asset_class: string;
+  in_universe: boolean;
+  frequency: string;
+  last: string;
+  age_days: number;
+  allowance_days: number;
+  ended: string | null;
+  stale: boolean;
+}
+
 export interface Classification {
   data_timestamp: string;
+  classifier_version?: string;
+  freshness?: ClassificationFreshness;
   global_macro_regime: RegimeBlock;
   contextual_regime?: RegimeBlock;
   volatility_classification?: {
@@ -84,6 +119,7 @@ export interface Narrative {
   source?: string;
   note?: string;
   classifier_version?: string;
+  freshness?: ClassificationFreshness;
 }
 
 export interface EffectVersion {
@@ -265,6 +301,7 @@ function query(params: Record<string, string | undefined>): string {
 export const api = {
   health: (signal?: AbortSignal) => request<Health>('health', { signal }),
   series: (signal?: AbortSignal) => request<SeriesInfo[]>('series', { signal }),
+  freshness: (signal?: AbortSignal) => request<SeriesFreshness[]>('freshness', { signal }),
   seriesData: (ticker: string, p: { from?: string; to?: string; as_of?: string }, signal?: AbortSignal) =>
     request<SeriesData>(`series/${enc(ticker)}${query(p)}`, { signal }),
   regimes: (signal?: AbortSignal) => request<RegimeVersion[]>('regimes', { signal }),

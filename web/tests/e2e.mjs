@@ -184,6 +184,29 @@ try {
       problems = problems.filter((p) => !/status of (404|503)/.test(p));
       return;
     }
+    const f = api.body.freshness;
+    if (f) {
+      // Issue 22: the data's age, the indicators used and stale, and the sign-off, as the API says.
+      const rows = page.locator('[data-testid="overview-indicator-row"]');
+      assert((await rows.count()) === f.indicators.length, `${await rows.count()} indicator rows, API ${f.indicators.length}`);
+      for (let i = 0; i < f.indicators.length; i++) {
+        const want = f.indicators[i];
+        const row = rows.nth(i);
+        assert((await row.getAttribute('data-name')) === want.name, `row ${i} is ${await row.getAttribute('data-name')}, API ${want.name}`);
+        const age = (await row.locator('[data-testid="indicator-age"]').innerText()).trim();
+        assert(age === (want.age_days === null ? '–' : String(want.age_days)), `${want.name}: age ${age}, API ${want.age_days}`);
+        const used = (await row.locator('[data-testid="indicator-used"]').innerText()).trim();
+        assert(used === (want.used ? 'yes' : 'no'), `${want.name}: used ${used}, API ${want.used}`);
+        const status = (await row.locator('[data-testid="indicator-status"]').innerText()).trim();
+        assert(status === (want.stale ? 'stale' : 'fresh'), `${want.name}: ${status}, API stale=${want.stale}`);
+      }
+      const usedCount = (await page.locator('[data-testid="overview-used-count"]').innerText()).trim();
+      assert(usedCount === `${f.indicators_used} of ${f.indicators_total} indicators used`, `badge "${usedCount}"`);
+      const signoff = (await page.locator('[data-testid="overview-signoff"]').innerText()).trim();
+      assert(signoff === (f.mapping.approved ? 'mapping signed off' : 'mapping NOT signed off'), `sign-off badge "${signoff}", API approved=${f.mapping.approved}`);
+      const age = await page.locator('[data-testid="overview-data-age"]').innerText();
+      if (f.data_age_days !== null) assert(age.includes(`${f.data_age_days} day`), `"${age}" lacks the API's age ${f.data_age_days}`);
+    }
     if (missing.has('narrative')) {
       await page.locator('[data-testid="overview-narrative-error"]').waitFor();
     } else {
@@ -314,6 +337,21 @@ try {
     assert(points === obs.length, `chart has ${points} points, API ${obs.length}`);
     const firstRow = await page.locator('[data-testid="data-table"] tbody tr td').first().innerText();
     assert(firstRow === obs[obs.length - 1].date, `table starts at ${firstRow}, latest observation is ${obs[obs.length - 1].date}`);
+    // Issue 22: freshness per series, as /api/freshness says.
+    const fresh = (await apiGet('freshness')).body;
+    assert(Array.isArray(fresh), '/api/freshness is not a list');
+    const frows = page.locator('[data-testid="freshness-row"]');
+    assert((await frows.count()) === fresh.length, `${await frows.count()} freshness rows, API ${fresh.length}`);
+    for (let i = 0; i < (await frows.count()); i++) {
+      const row = frows.nth(i);
+      const ticker = await row.getAttribute('data-ticker');
+      const want = fresh.find((x) => x.ticker === ticker);
+      assert(want, `row ${i} names a ticker the API lacks`);
+      const age = (await row.locator('[data-testid="freshness-age"]').innerText()).trim();
+      assert(age === String(want.age_days), `${want.ticker}: age ${age}, API ${want.age_days}`);
+      const status = (await row.locator('[data-testid="freshness-status"]').innerText()).trim();
+      assert((status === 'stale') === want.stale, `${want.ticker}: ${status}, API stale=${want.stale}`);
+    }
     await noUnexpectedErrorBoxes();
     await shot('data');
     // a date range through the form

@@ -53,11 +53,13 @@ std::string canonical(const ClassifierSpec& s) {
 
 std::string iso_date(Date d) { return d.iso(); }
 
-// The columns of the MR-DS-01 indicators in a header, by name; names the first one missing.
+// The columns of the MR-DS-01 indicators in a header, by name (or as `mre features export`
+// names a proxy column, NAME[proxy]: issue 22); names the first one missing.
 std::vector<std::size_t> indicator_columns(const CsvReader& reader) {
   std::vector<std::size_t> out;
   for (const auto& name : hier::mr_ds_01_indicators()) {
-    const auto c = reader.find_column(name);
+    auto c = reader.find_column(name);
+    if (!c) c = reader.find_column(name + "[proxy]");
     if (!c) throw Error(ErrorCode::kDataError, reader.name() + ":1: missing indicator column '" + name + "'");
     out.push_back(*c);
   }
@@ -65,10 +67,13 @@ std::vector<std::size_t> indicator_columns(const CsvReader& reader) {
 }
 
 std::size_t timestamp_column(const CsvReader& reader) {
-  const auto c = reader.find_column("timestamp");
+  // MR-IMPL-01 names it `timestamp`; every CSV mre writes calls it `date` (issue 22): both read.
+  auto c = reader.find_column("timestamp");
+  if (!c) c = reader.find_column("date");
   if (!c) {
-    throw Error(ErrorCode::kDataError,
-                reader.name() + ":1: no 'timestamp' column (MR-IMPL-01: a timestamp column, then the indicators)");
+    throw Error(ErrorCode::kDataError, reader.name() +
+                                           ":1: no 'timestamp' (or 'date') column (MR-IMPL-01: a timestamp column, "
+                                           "then the indicators)");
   }
   return *c;
 }
@@ -457,6 +462,7 @@ CurrentClassification current_classification(const store::Store& store, const st
   values.resize(hier::mr_ds_01_indicators().size(), std::numeric_limits<double>::quiet_NaN());
   out.timestamp = newest.timestamp;
   out.result = hier::Classifier(out.model).labels_of(state, values.data());
+  out.values = std::move(values);
   return out;
 }
 

@@ -77,6 +77,7 @@ struct CurrentClassification {
   std::string timestamp{};
   regimes::hierarchical::HierarchicalModel model{};
   regimes::hierarchical::Classification result{};
+  std::vector<double> values{};  // the classified observation's ten indicators (NaN: absent)
 };
 CurrentClassification current_classification(const store::Store& store, const std::string& version);
 // The same with the version's model already parsed (a long-lived server keeps them: a version

@@ -6,7 +6,9 @@
 #include <cstdlib>
 
 #include "mre/core/error.h"
+#include "mre/narrative/freshness_sentence.h"
 #include "mre/sources/http.h"
+#include "mre/sources/universe.h"
 #include "mre/workflows/classify.h"
 
 namespace mre::workflows {
@@ -63,7 +65,23 @@ Narrative rewrite_with_llm(const std::string& text, const std::string& purpose) 
   return out;
 }
 
+std::string freshness_caveat(const ClassificationFreshness& f) {
+  narrative::FreshnessFacts facts{.data_date = f.data_timestamp.substr(0, 10), .as_of = f.as_of.iso(),
+                                  .data_age_days = f.data_age_days, .used = static_cast<int>(f.used),
+                                  .total = static_cast<int>(f.indicators.size()), .approved = f.approved};
+  for (const auto& i : f.indicators) {
+    if (!i.used) facts.missing.push_back(i.name);
+    if (i.stale) facts.stale.push_back(i.name);
+  }
+  return narrative::freshness_sentence(facts);
+}
+
 RegimeNarrative regime_narrative(const store::Store& store, const std::string& version, bool muni) {
+  return regime_narrative(store, version, muni, sources::default_universe_path(), today_utc());
+}
+
+RegimeNarrative regime_narrative(const store::Store& store, const std::string& version, bool muni,
+                                 const std::filesystem::path& universe, Date as_of) {
   std::string v = version;
   if (v.empty()) {
     const auto all = store.list_classifiers();
@@ -77,8 +95,10 @@ RegimeNarrative regime_narrative(const store::Store& store, const std::string& v
   const auto& g = current.result.global;
   r.global_label = current.model.global.definition.profiles[static_cast<std::size_t>(g.label)].label;
   r.confidence = g.confidence;
-  r.narrative = rewrite_with_llm(explain_classification(current.timestamp, current.model, current.result, muni),
-                                 "market regime classification");
+  r.freshness = classification_freshness(store, v, current.timestamp, current.values, store.list_series(), universe, as_of);
+  r.narrative = rewrite_with_llm(
+      explain_classification(current.timestamp, current.model, current.result, muni) + " " + freshness_caveat(r.freshness),
+      "market regime classification");
   return r;
 }
 

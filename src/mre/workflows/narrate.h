@@ -5,9 +5,11 @@
 // the template text, and says so.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "mre/store/store.h"
+#include "mre/workflows/freshness.h"
 
 namespace mre::workflows {
 
@@ -27,8 +29,17 @@ struct RegimeNarrative {
   std::string global_label{};
   double confidence = 0.0;
   std::string classifier_version{};
+  ClassificationFreshness freshness{};  // issue 22: the caveat's facts (the text ends with them)
 };
-// MR-FR-03: the current classification of a classifier version ("" = the newest) as a sentence.
+// MR-FR-03: the current classification of a classifier version ("" = the newest) as a sentence,
+// followed by the freshness caveat (data age, indicators present and stale, sign-off) with ages
+// counted to `as_of` by the universe's staleness rule.
+RegimeNarrative regime_narrative(const store::Store& store, const std::string& version, bool muni,
+                                 const std::filesystem::path& universe, Date as_of);
+// The same with the default universe, counted to today.
 RegimeNarrative regime_narrative(const store::Store& store, const std::string& version, bool muni);
+
+// The caveat sentence of a freshness report (narrative::freshness_sentence over its facts).
+std::string freshness_caveat(const ClassificationFreshness& freshness);
 
 }  // namespace mre::workflows

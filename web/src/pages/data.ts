@@ -1,6 +1,6 @@
 // Data: a series browser. Pick a ticker, a date range and optionally an as-of time (what the
 // store knew then); a line chart and a table of the observations.
-import { api, type SeriesData, type SeriesInfo } from '../api';
+import { api, type SeriesData, type SeriesFreshness, type SeriesInfo } from '../api';
 import { timeLineChart } from '../charts';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading } from '../ui';
@@ -39,6 +39,46 @@ function table(d: SeriesData): HTMLElement {
   );
 }
 
+/** Issue 22: every stored series' last date, age and status by the universe's one staleness rule. */
+function freshnessTable(list: SeriesFreshness[]): HTMLElement {
+  const stale = list.filter((s) => s.stale).length;
+  const status = (s: SeriesFreshness) => (s.ended ? ['ended', `ended ${s.ended}`] : !s.in_universe ? ['ended', 'not in universe'] : s.stale ? ['warn', 'stale'] : ['ok', 'fresh']);
+  return h(
+    'div',
+    {},
+    h('p', { class: 'muted small', testid: 'freshness-summary' }, `${stale} of ${list.length} series stale today (UTC): older than one period of their frequency plus their publication lag plus their grace (config/universe.yml); ended series are never stale.`),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'compact', testid: 'freshness-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Ticker'), h('th', {}, 'Class'), h('th', {}, 'Frequency'), h('th', {}, 'Last'), h('th', { class: 'num' }, 'Age (days)'), h('th', { class: 'num' }, 'Allowed'), h('th', {}, 'Status'))),
+        h(
+          'tbody',
+          {},
+          [...list]
+            .sort((a, b) => Number(b.stale) - Number(a.stale) || b.age_days - a.age_days)
+            .map((s) => {
+              const [cls, text] = status(s);
+              return h(
+                'tr',
+                { testid: 'freshness-row', 'data-ticker': s.ticker },
+                h('td', {}, s.ticker),
+                h('td', {}, s.asset_class),
+                h('td', {}, s.frequency || '–'),
+                h('td', {}, s.last),
+                h('td', { class: 'num', testid: 'freshness-age' }, String(s.age_days)),
+                h('td', { class: 'num' }, s.in_universe ? String(s.allowance_days) : '–'),
+                h('td', {}, h('span', { class: `badge ${cls}`, testid: 'freshness-status' }, text)),
+              );
+            }),
+        ),
+      ),
+    ),
+  );
+}
+
 async function render(root: HTMLElement, scope: Scope): Promise<void> {
   root.append(
     h('h1', { testid: 'page-title' }, 'Data'),
@@ -46,7 +86,15 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   );
   const controls = h('form', { class: 'controls', testid: 'data-controls' }, loading('Loading the series list…'));
   const body = h('div', {});
-  root.append(controls, body);
+  const fresh = h('div', {}, loading('Loading freshness…'));
+  root.append(controls, body, h('article', { class: 'card wide', testid: 'data-freshness' }, h('h2', {}, 'Freshness per series'), fresh));
+  const freshness = api.freshness(scope.signal).then(
+    (list) => clear(fresh, list.length ? freshnessTable(list) : empty('No series stored.')),
+    (e) => {
+      if (isAbort(e)) throw e;
+      clear(fresh, errorBox(e, 'load the freshness of the series', 'freshness-error'));
+    },
+  );
 
   let list: SeriesInfo[];
   try {
@@ -54,11 +102,13 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   } catch (e) {
     if (isAbort(e)) throw e;
     clear(controls, errorBox(e, 'list the series', 'data-error'));
+    await freshness.catch(() => {});
     scope.ready();
     return;
   }
   if (!list.length) {
     clear(controls, empty('This store has no series yet. Load some with `mre ingest`.', 'data-empty'));
+    await freshness.catch(() => {});
     scope.ready();
     return;
   }
@@ -151,7 +201,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     void show();
   });
   ticker.addEventListener('change', () => void show());
-  await show();
+  await Promise.all([show(), freshness]);
   scope.ready();
 }
 

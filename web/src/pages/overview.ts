@@ -1,5 +1,5 @@
 // Overview: the current classification (global regime, municipal context, volatility) and the narrative.
-import { api, type Classification, type RegimeBlock } from '../api';
+import { api, type Classification, type ClassificationFreshness, type RegimeBlock } from '../api';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, loading, pct, pretty } from '../ui';
 
@@ -28,6 +28,48 @@ function regimeCard(block: RegimeBlock, prefix: string): HTMLElement[] {
   ];
 }
 
+/** Issue 22: how old the classified data are, what they rest on, and whether the mapping is signed off. */
+function freshnessCard(f: ClassificationFreshness): (HTMLElement | null)[] {
+  const age = f.data_age_days === null ? '' : ` — ${f.data_age_days} day${f.data_age_days === 1 ? '' : 's'} before ${f.as_of}`;
+  const approved = f.mapping.approved;
+  return [
+    h(
+      'div',
+      { class: 'badges' },
+      h('span', { class: `badge ${approved ? 'ok' : 'warn'}`, testid: 'overview-signoff' }, approved ? 'mapping signed off' : 'mapping NOT signed off'),
+      h('span', { class: `badge ${f.indicators_stale ? 'warn' : 'ok'}`, testid: 'overview-stale-count' }, `${f.indicators_stale} stale`),
+      h('span', { class: `badge ${f.indicators_used < f.indicators_total ? 'warn' : 'ok'}`, testid: 'overview-used-count' }, `${f.indicators_used} of ${f.indicators_total} indicators used`),
+    ),
+    h('p', { class: 'muted small', testid: 'overview-data-age' }, `Data from ${f.data_timestamp}${age}.`),
+    approved ? null : h('p', { class: 'muted small' }, 'The state-to-label mapping has not been signed off (mre classify approve): the labels are provisional.'),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'compact', testid: 'overview-indicators' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Indicator'), h('th', {}, 'From'), h('th', {}, 'Last date'), h('th', { class: 'num' }, 'Age (days)'), h('th', {}, 'Used'), h('th', {}, 'Status'))),
+        h(
+          'tbody',
+          {},
+          f.indicators.map((i) =>
+            h(
+              'tr',
+              { testid: 'overview-indicator-row', 'data-name': i.name },
+              h('td', {}, i.name),
+              h('td', { class: 'small' }, i.inputs.length ? i.inputs.join(', ') + (i.proxy ? ' (proxy)' : '') : '–'),
+              h('td', {}, i.last ?? '–'),
+              h('td', { class: 'num', testid: 'indicator-age' }, i.age_days === null ? '–' : String(i.age_days)),
+              h('td', { testid: 'indicator-used' }, i.used ? 'yes' : 'no'),
+              h('td', {}, h('span', { class: `badge ${i.stale ? 'warn' : 'ok'}`, testid: 'indicator-status' }, i.stale ? 'stale' : 'fresh')),
+            ),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
 function card(title: string, testid: string, ...body: HTMLElement[]): HTMLElement {
   return h('article', { class: 'card', testid }, h('h2', {}, title), ...body);
 }
@@ -37,6 +79,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   const globalBody = h('div', {}, loading('Loading the current classification…'));
   const muniBody = h('div', {}, loading());
   const volBody = h('div', {}, loading());
+  const freshBody = h('div', {}, loading('Loading the data behind it…'));
   const narrative = h('div', { class: 'narrative', testid: 'overview-narrative' }, loading('Loading the narrative…'));
   root.append(
     h('h1', { testid: 'page-title' }, 'Overview'),
@@ -48,12 +91,16 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       card('Municipal context', 'overview-muni', muniBody),
       card('Volatility', 'overview-volatility', volBody),
     ),
+    h('article', { class: 'card wide', testid: 'overview-freshness' }, h('h2', {}, 'What it rests on'), freshBody),
     h('article', { class: 'card wide' }, h('h2', {}, 'Narrative'), narrative),
   );
 
   const global = api.classification({}, scope.signal).then(
     (c: Classification) => {
-      subtitle.textContent = `Data as of ${c.data_timestamp}.`;
+      const f = c.freshness;
+      subtitle.textContent = `Data as of ${c.data_timestamp}${f && f.data_age_days !== null ? ` (${f.data_age_days} days old)` : ''}${c.classifier_version ? ` · classifier ${c.classifier_version}` : ''}${f && !f.mapping.approved ? ' · mapping not signed off' : ''}.`;
+      if (f) clear(freshBody, ...freshnessCard(f));
+      else clear(freshBody, empty('This server reports no freshness for the classification.'));
       clear(globalBody, ...regimeCard(c.global_macro_regime, 'overview-global'));
       const v = c.volatility_classification;
       if (v) {
@@ -70,6 +117,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       if (isAbort(e)) throw e;
       clear(globalBody, errorBox(e, 'load the current classification', 'overview-error'));
       clear(volBody, empty('Not available.'));
+      clear(freshBody, empty('Not available.'));
     },
   );
   const muni = api.classification({ instrument_type: 'MUNI' }, scope.signal).then(
