@@ -57,6 +57,7 @@ struct BackfillArgs {
   std::int64_t n_init = 0;
   std::int64_t min_train_rows = 504;
   bool cold = false;
+  std::int64_t screen_iterations = -1;
   int threads = 0;
 };
 
@@ -135,6 +136,12 @@ int backfill(const BackfillArgs& args) {
   }
   options.min_train_rows = static_cast<int>(args.min_train_rows);
   options.warm_start = !args.cold;
+  if (args.screen_iterations != -1) {
+    if (args.screen_iterations < 0 || args.screen_iterations > 1'000'000) {
+      throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be between 0 and 1000000");
+    }
+    options.screen_iterations = static_cast<int>(args.screen_iterations);
+  }
   options.threads = args.threads;
   auto store = store::open_store(args.common.db, true);
   const auto report = workflows::backfill_classifier(*store, options);
@@ -314,6 +321,9 @@ void register_classify(CLI::App& app, Action& action) {
   backfill_cmd->add_flag("--cold", backfill_args->cold,
                          "Do not start each retrain's EM also from the previous retrain's parameters (retrains then "
                          "run in parallel)");
+  backfill_cmd->add_option("--screen-iterations", backfill_args->screen_iterations,
+                           "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
+                           "convergence); default: the spec's backfill_screen_iterations");
   backfill_cmd->add_option("--threads", backfill_args->threads, "Threads (0: all cores); results do not depend on it")
       ->capture_default_str();
   backfill_cmd->callback([backfill_args, &action] { action = [backfill_args] { return backfill(*backfill_args); }; });

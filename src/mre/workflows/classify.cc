@@ -302,7 +302,8 @@ void check_coverage(const double* values, int min_indicators, const std::string&
 ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
   only_keys(path, root,
-            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators"},
+            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators",
+             "backfill_screen_iterations"},
             "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
@@ -320,6 +321,10 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
     if (spec.min_indicators < 1 || spec.min_indicators > n) {
       fail(path, root["min_indicators"], "'min_indicators' must be between 1 and " + std::to_string(n));
     }
+  }
+  if (root["backfill_screen_iterations"]) {
+    spec.backfill_screen_iterations =
+        detail::count_in_range(path, root["backfill_screen_iterations"], "backfill_screen_iterations", 0, 1'000'000);
   }
   if (root["instrument_types"]) {
     spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
@@ -912,9 +917,15 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   config.warm_start = options.warm_start;
   config.threads = options.threads;
   config.hmm.threads = options.threads;
+  config.hmm.screen_iterations = options.screen_iterations ? *options.screen_iterations : spec.backfill_screen_iterations;
+  if (config.hmm.screen_iterations < 0) {
+    throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be >= 0 (got " +
+                                                 std::to_string(config.hmm.screen_iterations) + ")");
+  }
   std::ostringstream canonical_text;
   canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << "," << config.min_column_observations << ","
-                 << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n";
+                 << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n"
+                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n";
   out.canonical_text = canonical_text.str();
   return out;
 }

@@ -29,6 +29,10 @@ struct ClassifierSpec {
   // Issue 18: a missing indicator is marginalised; an observation with fewer present MR-DS-01
   // indicators than this is refused (DataError naming the missing ones). Half of the ten.
   int min_indicators = 5;
+  // Issue 18: the backfill's retrains screen their starts (em-EM, GaussianHmmConfig::
+  // screen_iterations): each of the n_init starts runs this many EM iterations and only the
+  // best continues. 0: every start to convergence (training a served version always does).
+  int backfill_screen_iterations = 25;
   std::vector<std::string> instrument_types{};  // accepted instrument_type values (MUNI among them)
   std::string canonical_text{};
   std::string hash{};
@@ -172,6 +176,7 @@ struct BackfillOptions {
   std::optional<int> n_init{};          // instead of the spec's
   int min_train_rows = 504;
   bool warm_start = true;
+  std::optional<int> screen_iterations{};  // instead of the spec's backfill_screen_iterations
   int threads = 0;
 };
 struct BackfillRun {

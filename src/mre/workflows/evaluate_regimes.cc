@@ -59,6 +59,7 @@ BackfillOptions stored_backfill_options(const store::RegimeModel& model, const E
     out.min_train_rows = std::stoi(parts.at(0));
     out.warm_start = parts.at(2) == "warm";
     if (parts.size() > 3) out.to = parts[3];
+    out.screen_iterations = std::stoi(fields.at("backfill_screen_iterations"));
   } catch (const std::exception&) {
     throw Error(ErrorCode::kDataError, "backfill " + model.version + ": its stored settings are unreadable");
   }
