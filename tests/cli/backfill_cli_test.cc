@@ -94,7 +94,7 @@ TEST_F(BackfillCli, Issue18_EvaluateReportsWindowsUsrecDurationsChurnAndSeeds) {
   const auto e = run_mre({"regimes", "evaluate", "B_EVAL", "--db", db_, "--windows", (local.path() / "w.yml").string(),
                           "--seeds", "2"});
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  for (const char* needle : {"GFC", "recession_2007-12", "agreement with USREC", "switches per year",
+  for (const char* needle : {"GFC", "recession_2008-01", "agreement with USREC", "switches per year",
                              "label churn per retrain", "seeds: all 2 agree on", "skipped (outside the version's dates): recession_2001-04"}) {
     EXPECT_TRUE(contains(e.out, needle)) << needle << "\n" << e.out;
   }

@@ -58,7 +58,8 @@ TEST(Cli, HelpDescribesEveryCommand) {
        {std::vector<std::string>{"ingest", "--help"}, {"run", "--help"}, {"series", "--help"},
         {"series", "list", "--help"}, {"series", "show", "--help"}, {"series", "ingests", "--help"},
         {"classify", "--help"}, {"classify", "train", "--help"}, {"classify", "historical", "--help"},
-        {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"}}) {
+        {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"}, {"classify", "backfill", "--help"},
+        {"regimes", "evaluate", "--help"}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     if (args.size() > 2 || args[0] != "series") {
