@@ -222,6 +222,19 @@ int evaluate(const EvaluateArgs& args) {
         std::cout << fmt::format(" seed {} {}", e.seed_runs[i].seed, percent(e.seed_runs[i].agreement_with_first));
       }
       std::cout << "\n";
+      for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
+        const auto& gaps = e.seed_runs[i].log_likelihood_gaps;
+        const auto higher = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g > 1.0; });
+        const auto lower = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g < -1.0; });
+        auto sorted = gaps;
+        for (auto& g : sorted) g = std::abs(g);
+        std::sort(sorted.begin(), sorted.end());
+        std::cout << fmt::format("  seed {}: best log-likelihood of its retrains vs seed {}: higher in {}, lower in {}, "
+                                 "within 1 in {} of {}; median |difference| {:.1f}, max {:.1f}\n",
+                                 e.seed_runs[i].seed, e.seed_runs.front().seed, higher, lower,
+                                 static_cast<long>(gaps.size()) - higher - lower, gaps.size(),
+                                 sorted.empty() ? 0.0 : sorted[sorted.size() / 2], sorted.empty() ? 0.0 : sorted.back());
+      }
     }
   }
   return 0;

@@ -248,7 +248,7 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
     if (options.seeds > 1) {
       auto rerun = stored_backfill_options(*model, options);
       const std::uint64_t first_seed = *rerun.seed;
-      out.seed_runs.push_back({first_seed, 1.0});
+      out.seed_runs.push_back({first_seed, 1.0, {}});
       std::map<Date, std::vector<std::string>> by_date;
       for (const auto& r : rows) by_date[r.date].push_back(r.regime);
       for (int k = 1; k < options.seeds; ++k) {
@@ -263,7 +263,11 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
           same += r.regime == it->second.front() ? 1 : 0;
           it->second.push_back(r.regime);
         }
-        out.seed_runs.push_back({*rerun.seed, common ? static_cast<double>(same) / static_cast<double>(common) : 0.0});
+        SeedRun seed_run{*rerun.seed, common ? static_cast<double>(same) / static_cast<double>(common) : 0.0, {}};
+        for (std::size_t r = 0; r < run.result.retrains.size() && r < retrains.size(); ++r) {
+          seed_run.log_likelihood_gaps.push_back(run.result.retrains[r].log_likelihood - retrains[r].log_likelihood);
+        }
+        out.seed_runs.push_back(std::move(seed_run));
       }
       std::size_t complete = 0;
       std::size_t unanimous = 0;

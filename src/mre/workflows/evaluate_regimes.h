@@ -49,6 +49,9 @@ struct WindowResult {
 struct SeedRun {
   std::uint64_t seed = 0;
   double agreement_with_first = 0.0;  // share of common dates with the same label as the stored seed
+  // Per retrain, the global HMM's best log-likelihood minus the stored seed's (why seeds differ:
+  // another optimum, higher or lower).
+  std::vector<double> log_likelihood_gaps{};
 };
 
 struct RegimeEvaluation {
