@@ -190,7 +190,10 @@ int evaluate(const EvaluateArgs& args) {
     }
   }
   row("all dates", e.dates, all_stress, e.label_shares);
-  for (const auto& s : e.skipped) std::cout << "  skipped (outside the version's dates): " << s << "\n";
+  if (!e.skipped.empty()) {
+    std::cout << fmt::format("  skipped: {} USREC recession(s) outside the version's dates (the latest: {})\n",
+                             e.skipped.size(), e.skipped.back());
+  }
   if (e.usrec_dates > 0) {
     std::cout << fmt::format("\nUSREC ({} dates): share of each label's dates in an NBER recession:", e.usrec_dates);
     for (std::size_t i = 0; i < e.labels.size(); ++i) std::cout << " " << e.labels[i] << " " << percent(e.recession_share_by_label[i]);
@@ -214,6 +217,20 @@ int evaluate(const EvaluateArgs& args) {
       std::cout << fmt::format("label churn per retrain (share of earlier dates whose label the retrained model changes): "
                                "mean {}, median {}, max {}; {} of {} retrains change more than 10%\n",
                                percent(mean), percent(sorted[sorted.size() / 2]), percent(sorted.back()), over, sorted.size());
+      double kept_max = 0;
+      double relabelled_min = 1;
+      std::size_t relabelled = 0;
+      for (std::size_t i = 0; i < e.churn.size(); ++i) {
+        if (e.relabelled[i]) {
+          ++relabelled;
+          relabelled_min = std::min(relabelled_min, e.churn[i]);
+        } else {
+          kept_max = std::max(kept_max, e.churn[i]);
+        }
+      }
+      std::cout << fmt::format("  {} of {} retrains gave some aligned state another label (churn from {} up); the others "
+                               "kept every state's label (churn at most {})\n",
+                               relabelled, e.churn.size(), relabelled ? percent(relabelled_min) : "-", percent(kept_max));
     }
     if (e.all_seeds_agree) {
       std::cout << fmt::format("seeds: all {} agree on {} of dates; against seed {}:", e.seed_runs.size(),

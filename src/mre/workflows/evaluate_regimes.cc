@@ -238,11 +238,12 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   if (model->kind == "classifier_backfill") {
     const auto retrains = codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + model->version);
     out.refits = retrains.size();
-    for (const auto& r : retrains) {
-      out.refits_at_limit += r.converged ? 0 : 1;
-      if (std::isfinite(r.churn)) {
-        out.churn.push_back(r.churn);
-        out.churn_dates.push_back(r.date.iso());
+    for (std::size_t r = 0; r < retrains.size(); ++r) {
+      out.refits_at_limit += retrains[r].converged ? 0 : 1;
+      if (r > 0 && std::isfinite(retrains[r].churn)) {
+        out.churn.push_back(retrains[r].churn);
+        out.churn_dates.push_back(retrains[r].date.iso());
+        out.relabelled.push_back(retrains[r].model.global.mapping.serving != retrains[r - 1].model.global.mapping.serving);
       }
     }
     if (options.seeds > 1) {

@@ -77,6 +77,9 @@ struct RegimeEvaluation {
   std::vector<SeedRun> seed_runs{};
   std::optional<double> all_seeds_agree{};  // share of common dates where every seed gives the same label
   std::vector<double> churn{};              // per retrain after the first
+  // Per retrain after the first: whether the mapping gave some aligned state another label than
+  // the previous retrain did (a relabelling, as opposed to moved parameters).
+  std::vector<bool> relabelled{};
   std::vector<std::string> churn_dates{};
   std::size_t refits = 0;
   std::size_t refits_at_limit = 0;
