@@ -1004,7 +1004,9 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
       << "): " << retrains.size() << " retrains\n"
       << "RESEARCH OUTPUT, UNAPPROVED: these mappings label the past as known then; they are never served and carry "
          "no MR-BR-10 sign-off (that stays with the served classifier version)\n";
-  out << "\nretrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state S0..S5 (served)\n";
+  out << "\n(best/starts: starts within 1e-3 of the best; with screening (backfill_screen_iterations) the other starts "
+         "stopped early, so 1 is expected; the last start is the previous retrain's parameters)\n"
+      << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state S0..S5 (served)\n";
   const auto& def = hier::global_macro_definition();
   for (const auto& r : retrains) {
     const auto& m = r.model.global.mapping;
