@@ -48,6 +48,20 @@ struct HistoricalArgs {
   bool explain = false;
 };
 
+struct BackfillArgs {
+  CommonOptions common;
+  std::string version;
+  std::string spec = "config/classifier/gmr.yml";
+  std::string features_version;
+  std::string to;
+  std::int64_t seed = -1;
+  std::int64_t n_init = 0;
+  std::int64_t min_train_rows = 504;
+  bool cold = false;
+  std::int64_t screen_iterations = -1;
+  int threads = 0;
+};
+
 struct VersionArgs {
   CommonOptions common;
   std::string version;
@@ -109,6 +123,61 @@ int historical(const HistoricalArgs& args) {
        .explain = args.explain},
       [](std::string_view line) { say(std::string(line)); });
   say(fmt::format("classified {} rows of {} into {}", report.rows, args.in, args.out));
+  return 0;
+}
+
+int backfill(const BackfillArgs& args) {
+  workflows::BackfillOptions options;
+  options.version = args.version;
+  options.spec_path = args.spec;
+  options.features_version = args.features_version;
+  if (!args.to.empty()) options.to = args.to;
+  if (args.seed >= 0) options.seed = static_cast<std::uint64_t>(args.seed);
+  if (args.n_init != 0) options.n_init = static_cast<int>(std::clamp<std::int64_t>(args.n_init, -1, 1'000'000));
+  if (args.min_train_rows < 1 || args.min_train_rows > 100'000'000) {
+    throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be between 1 and 100000000");
+  }
+  options.min_train_rows = static_cast<int>(args.min_train_rows);
+  options.warm_start = !args.cold;
+  if (args.screen_iterations != -1) {
+    if (args.screen_iterations < 0 || args.screen_iterations > 1'000'000) {
+      throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be between 0 and 1000000");
+    }
+    options.screen_iterations = static_cast<int>(args.screen_iterations);
+  }
+  options.threads = args.threads;
+  auto store = store::open_store(args.common.db, true);
+  const auto report = workflows::backfill_classifier(*store, options);
+  const auto& run = report.run;
+  const auto& retrains = run.result.retrains;
+  if (!report.written) {
+    say("backfill " + report.version + ": already computed from this spec and feature version; nothing written");
+    return 0;
+  }
+  int limited = 0;
+  double churn_sum = 0;
+  double churn_max = 0;
+  int churn_n = 0;
+  for (const auto& r : retrains) {
+    limited += r.converged ? 0 : 1;
+    if (std::isfinite(r.churn)) {
+      churn_sum += r.churn;
+      churn_max = std::max(churn_max, r.churn);
+      ++churn_n;
+    }
+  }
+  say(fmt::format("backfill {} (classifier spec on features {}): {} dates labelled from {} to {} by {} retrains "
+                  "(every {} months from {}; each on the data before it)",
+                  report.version, run.feature_version, run.rows.size(), run.rows.front().date.iso(),
+                  run.rows.back().date.iso(), retrains.size(), run.retrain_every_months, retrains.front().date.iso()));
+  if (churn_n > 0) {
+    say(fmt::format("  label churn per retrain (dates before it whose label the new model changes): mean {:.1f}%, "
+                    "max {:.1f}% ('mre classify mapping-report {}' lists each)",
+                    100 * churn_sum / churn_n, 100 * churn_max, report.version));
+  }
+  if (limited > 0) say(fmt::format("  warning: {} of {} retrains stopped at the EM iteration limit", limited, retrains.size()));
+  say("  research output: the mappings are unapproved and never served; read it with 'mre regimes show " +
+      report.version + "', evaluate it with 'mre regimes evaluate " + report.version + "'");
   return 0;
 }
 
@@ -234,6 +303,39 @@ void register_classify(CLI::App& app, Action& action) {
   add_common_options(*report_cmd, report_args->common);
   report_cmd->add_option("version", report_args->version, "The classifier version")->required();
   report_cmd->callback([report_args, &action] { action = [report_args] { return mapping_report(*report_args); }; });
+
+  auto backfill_args = std::make_shared<BackfillArgs>();
+  auto* backfill_cmd = classify->add_subcommand(
+      "backfill",
+      "Label every date of the store's indicator features as known then: the classifier is\n"
+      "  retrained every retrain_every_months (MR-AI-04) on the data before each retrain date,\n"
+      "  each retrain's states aligned to the previous one's and re-mapped (MR-AI-05), and each\n"
+      "  date filtered by the model of its period. Stored as a regime version (never overwritten;\n"
+      "  'mre regimes show TAG --format csv'); prints the label churn of each retrain. The\n"
+      "  mappings are research output: unapproved, never served.\n"
+      "Examples:\n"
+      "  mre classify backfill --version B1\n"
+      "  mre classify backfill --version B1_S43 --seed 43\n"
+      "  mre classify mapping-report B1        # every retrain's mapping and churn");
+  add_common_options(*backfill_cmd, backfill_args->common);
+  backfill_cmd->add_option("--version", backfill_args->version, "The new version tag, or 'auto'")->required();
+  backfill_cmd->add_option("--spec", backfill_args->spec, "The classifier spec")->capture_default_str();
+  backfill_cmd->add_option("--features", backfill_args->features_version, "The feature version (default: the newest)");
+  backfill_cmd->add_option("--to", backfill_args->to, "Use feature dates up to this one only (YYYY-MM-DD)");
+  backfill_cmd->add_option("--seed", backfill_args->seed, "EM seed instead of the spec's");
+  backfill_cmd->add_option("--n-init", backfill_args->n_init, "EM starts per retrain instead of the spec's (>= 1)");
+  backfill_cmd->add_option("--min-train-rows", backfill_args->min_train_rows,
+                           "Rows before the first retrain (every indicator also needs 60 values)")
+      ->capture_default_str();
+  backfill_cmd->add_flag("--cold", backfill_args->cold,
+                         "Do not start each retrain's EM also from the previous retrain's parameters (retrains then "
+                         "run in parallel)");
+  backfill_cmd->add_option("--screen-iterations", backfill_args->screen_iterations,
+                           "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
+                           "convergence); default: the spec's backfill_screen_iterations");
+  backfill_cmd->add_option("--threads", backfill_args->threads, "Threads (0: all cores); results do not depend on it")
+      ->capture_default_str();
+  backfill_cmd->callback([backfill_args, &action] { action = [backfill_args] { return backfill(*backfill_args); }; });
 
   auto approve_args = std::make_shared<VersionArgs>();
   auto* approve_cmd = classify->add_subcommand(

@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -13,6 +15,7 @@
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_profile.h"
+#include "mre/workflows/evaluate_regimes.h"
 #include "mre/workflows/regimes_csv.h"
 #include "mre/codec/profile_json.h"
 
@@ -153,6 +156,113 @@ int show_version(const ShowArgs& args) {
     out += '\n';
   }
   std::cout << out;
+  return 0;
+}
+
+struct EvaluateArgs {
+  CommonOptions common;
+  std::string version;
+  std::string windows = "config/regimes/evaluation_windows.yml";
+  std::int64_t seeds = 5;
+  std::string spec = "config/classifier/gmr.yml";
+  int threads = 0;
+};
+
+std::string percent(double share) { return std::isfinite(share) ? fmt::format("{:.1f}%", 100 * share) : "-"; }
+
+int evaluate(const EvaluateArgs& args) {
+  if (args.seeds < 1 || args.seeds > 100) throw Error(ErrorCode::kInvalidArgument, "--seeds: must be between 1 and 100");
+  auto store = store::open_store(args.common.db, false);
+  const auto e = workflows::evaluate_regimes(*store, {.version = args.version,
+                                                      .windows_path = args.windows,
+                                                      .seeds = static_cast<int>(args.seeds),
+                                                      .spec_path = args.spec,
+                                                      .threads = args.threads});
+  std::cout << fmt::format("regime version {} ({}): {} dates from {} to {}\n", e.version, e.kind, e.dates,
+                           e.first.iso(), e.last.iso());
+  std::cout << "\nshare of each label by window";
+  std::cout << " (stress = the windows file's stress_labels)\n" << fmt::format("  {:<22} {:>6} {:>7}", "window", "dates", "stress");
+  for (const auto& l : e.labels) std::cout << fmt::format(" {:>10}", l.substr(0, 10));
+  std::cout << "\n";
+  const auto row = [&](const std::string& name, std::size_t dates, double stress, const std::vector<double>& shares) {
+    std::cout << fmt::format("  {:<22} {:>6} {:>7}", name, dates, percent(stress));
+    for (const double s : shares) std::cout << fmt::format(" {:>10}", percent(s));
+    std::cout << "\n";
+  };
+  for (const auto& w : e.windows) row(w.window.name, w.dates, w.stress_share, w.shares);
+  double all_stress = std::numeric_limits<double>::quiet_NaN();
+  if (!e.windows.empty() && std::isfinite(e.windows.front().stress_share)) {
+    all_stress = 0;
+    const auto stress_labels = workflows::load_evaluation_windows(args.windows).stress_labels;
+    for (std::size_t i = 0; i < e.labels.size(); ++i) {
+      if (std::find(stress_labels.begin(), stress_labels.end(), e.labels[i]) != stress_labels.end()) all_stress += e.label_shares[i];
+    }
+  }
+  row("all dates", e.dates, all_stress, e.label_shares);
+  if (!e.skipped.empty()) {
+    std::cout << fmt::format("  skipped: {} USREC recession(s) outside the version's dates (the latest: {})\n",
+                             e.skipped.size(), e.skipped.back());
+  }
+  if (e.usrec_dates > 0) {
+    std::cout << fmt::format("\nUSREC ({} dates): share of each label's dates in an NBER recession:", e.usrec_dates);
+    for (std::size_t i = 0; i < e.labels.size(); ++i) std::cout << " " << e.labels[i] << " " << percent(e.recession_share_by_label[i]);
+    std::cout << "\n";
+    if (e.usrec_agreement) {
+      std::cout << fmt::format("agreement with USREC (a stress label on recession dates, another label elsewhere): {}\n",
+                               percent(*e.usrec_agreement));
+    }
+  }
+  std::cout << fmt::format("\nmean duration (dates per run of one label): {:.1f} overall;", e.overall_mean_duration);
+  for (std::size_t i = 0; i < e.labels.size(); ++i) std::cout << fmt::format(" {} {:.1f}", e.labels[i], e.mean_duration[i]);
+  std::cout << fmt::format("\nswitches per year: {:.2f}\n", e.switches_per_year);
+  if (e.kind == "classifier_backfill") {
+    std::cout << fmt::format("\nretrains: {}; stopped at the EM iteration limit: {}\n", e.refits, e.refits_at_limit);
+    if (!e.churn.empty()) {
+      auto sorted = e.churn;
+      std::sort(sorted.begin(), sorted.end());
+      double mean = 0;
+      for (const double c : sorted) mean += c / static_cast<double>(sorted.size());
+      const auto over = std::count_if(sorted.begin(), sorted.end(), [](double c) { return c > 0.10; });
+      std::cout << fmt::format("label churn per retrain (share of earlier dates whose label the retrained model changes): "
+                               "mean {}, median {}, max {}; {} of {} retrains change more than 10%\n",
+                               percent(mean), percent(sorted[sorted.size() / 2]), percent(sorted.back()), over, sorted.size());
+      double kept_max = 0;
+      double relabelled_min = 1;
+      std::size_t relabelled = 0;
+      for (std::size_t i = 0; i < e.churn.size(); ++i) {
+        if (e.relabelled[i]) {
+          ++relabelled;
+          relabelled_min = std::min(relabelled_min, e.churn[i]);
+        } else {
+          kept_max = std::max(kept_max, e.churn[i]);
+        }
+      }
+      std::cout << fmt::format("  {} of {} retrains gave some aligned state another label (churn from {} up); the others "
+                               "kept every state's label (churn at most {})\n",
+                               relabelled, e.churn.size(), relabelled ? percent(relabelled_min) : "-", percent(kept_max));
+    }
+    if (e.all_seeds_agree) {
+      std::cout << fmt::format("seeds: all {} agree on {} of dates; against seed {}:", e.seed_runs.size(),
+                               percent(*e.all_seeds_agree), e.seed_runs.front().seed);
+      for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
+        std::cout << fmt::format(" seed {} {}", e.seed_runs[i].seed, percent(e.seed_runs[i].agreement_with_first));
+      }
+      std::cout << "\n";
+      for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
+        const auto& gaps = e.seed_runs[i].log_likelihood_gaps;
+        const auto higher = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g > 1.0; });
+        const auto lower = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g < -1.0; });
+        auto sorted = gaps;
+        for (auto& g : sorted) g = std::abs(g);
+        std::sort(sorted.begin(), sorted.end());
+        std::cout << fmt::format("  seed {}: best log-likelihood of its retrains vs seed {}: higher in {}, lower in {}, "
+                                 "within 1 in {} of {}; median |difference| {:.1f}, max {:.1f}\n",
+                                 e.seed_runs[i].seed, e.seed_runs.front().seed, higher, lower,
+                                 static_cast<long>(gaps.size()) - higher - lower, gaps.size(),
+                                 sorted.empty() ? 0.0 : sorted[sorted.size() / 2], sorted.empty() ? 0.0 : sorted.back());
+      }
+    }
+  }
   return 0;
 }
 
@@ -374,6 +484,27 @@ void register_regimes(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
   show_cmd->callback([show_args, &action] { action = [show_args] { return show_version(*show_args); }; });
+
+  auto evaluate_args = std::make_shared<EvaluateArgs>();
+  auto* evaluate_cmd = regimes->add_subcommand(
+      "evaluate",
+      "What a regime version says about named windows (a YAML file: crises, calm years, NBER\n"
+      "  recessions from USREC): the share of each label and of the stress labels per window,\n"
+      "  agreement with USREC, mean durations, switches per year; for a classifier backfill also\n"
+      "  the label churn of each retrain and the agreement of --seeds seeds (the backfill is\n"
+      "  recomputed with seeds s+1.., nothing stored). A report: nothing is tuned to it.\n"
+      "Examples:\n"
+      "  mre regimes evaluate B1\n"
+      "  mre regimes evaluate R_hmm_indicators_dd27aaf5 --windows my_windows.yml");
+  add_common_options(*evaluate_cmd, evaluate_args->common);
+  evaluate_cmd->add_option("version", evaluate_args->version, "The regime version (or classifier backfill)")->required();
+  evaluate_cmd->add_option("--windows", evaluate_args->windows, "The windows YAML")->capture_default_str();
+  evaluate_cmd->add_option("--seeds", evaluate_args->seeds,
+                           "Classifier backfills: seeds to compare (1 = none), recomputed from --spec")
+      ->capture_default_str();
+  evaluate_cmd->add_option("--spec", evaluate_args->spec, "The backfill's classifier spec")->capture_default_str();
+  evaluate_cmd->add_option("--threads", evaluate_args->threads, "Threads (0: all cores)")->capture_default_str();
+  evaluate_cmd->callback([evaluate_args, &action] { action = [evaluate_args] { return evaluate(*evaluate_args); }; });
 
   auto compare_args = std::make_shared<CompareArgs>();
   auto* compare_cmd = regimes->add_subcommand(

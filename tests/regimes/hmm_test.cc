@@ -327,6 +327,47 @@ TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads
   }
 }
 
+TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) {
+  const auto sim = simulate(three_state_truth(), 600, 5);
+  GaussianHmmConfig config{.n_states = 3, .n_iter = 300, .n_init = 6, .seed = 9};
+  config.screen_iterations = 5;
+  config.threads = 1;
+  const auto one = hmm::fit(sim.data, config);
+  config.threads = 3;
+  const auto three = hmm::fit(sim.data, config);
+  // Deterministic whatever the threads.
+  EXPECT_EQ(one.log_likelihood, three.log_likelihood);
+  EXPECT_EQ(one.params.means, three.params.means);
+  // The leader after 5 iterations is the start with the highest short-run likelihood ...
+  ASSERT_EQ(one.start_log_likelihoods.size(), 6u);
+  GaussianHmmConfig short_run = config;
+  short_run.n_iter = 5;
+  short_run.screen_iterations = 0;
+  const auto screened = hmm::fit(sim.data, short_run);
+  EXPECT_EQ(one.best_init, screened.best_init);
+  // ... and it continued from where its short run stopped: EM never lowers the likelihood, so
+  // the kept fit is at least as good as every short run (rounding allowance 1e-6 relative).
+  for (const double ll : screened.start_log_likelihoods) EXPECT_GE(one.log_likelihood, ll - 1e-6 * std::abs(ll));
+  EXPECT_GT(one.iterations, 5);
+  EXPECT_EQ(one.trace.size(), static_cast<std::size_t>(one.iterations));
+  // Screening as long as n_iter is no screening at all.
+  GaussianHmmConfig full = config;
+  full.screen_iterations = 0;
+  GaussianHmmConfig long_screen = config;
+  long_screen.screen_iterations = config.n_iter;
+  EXPECT_EQ(hmm::fit(sim.data, full).log_likelihood, hmm::fit(sim.data, long_screen).log_likelihood);
+  // An extra start (a converged fit's parameters) competes like any other start: it is start
+  // n_init, and from a poor single start it wins.
+  const auto good = hmm::fit(sim.data, full);
+  GaussianHmmConfig single{.n_states = 3, .n_iter = 2, .n_init = 1, .seed = 3};
+  const auto with_extra = hmm::fit(sim.data, single, {good.params});
+  ASSERT_EQ(with_extra.start_log_likelihoods.size(), 2u);
+  EXPECT_GE(with_extra.log_likelihood, good.log_likelihood - 1e-6 * std::abs(good.log_likelihood));
+  if (with_extra.start_log_likelihoods[0] < with_extra.start_log_likelihoods[1]) {
+    EXPECT_EQ(with_extra.best_init, 1);
+  }
+}
+
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {
   const auto sim = simulate(three_state_truth(), 300, 1);
   auto expect = [](auto&& call, ErrorCode code, const std::string& fragment) {

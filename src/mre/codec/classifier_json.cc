@@ -11,6 +11,7 @@
 
 #include "mre/codec/hmm_json.h"
 #include "mre/codec/json_matrix.h"
+#include "mre/core/date.h"
 #include "mre/core/error.h"
 
 namespace mre::codec {
@@ -316,6 +317,70 @@ std::string classification_to_json(std::string_view timestamp, const hier::Hiera
     append_json_string(out, explanation);
   }
   out += '}';
+  return out;
+}
+
+std::string backfill_diagnostics_to_json(const hier::BackfillResult& result) {
+  json refits = json::array();
+  for (const auto& r : result.retrains) {
+    json one;
+    one["from"] = r.date.iso();
+    one["rows"] = r.rows;
+    one["trained_from"] = r.trained_from.iso();
+    one["trained_to"] = r.trained_to.iso();
+    one["log_likelihood"] = r.log_likelihood;
+    json starts = json::array();
+    for (const double ll : r.start_log_likelihoods) starts.push_back(std::isfinite(ll) ? json(ll) : json());
+    one["start_log_likelihoods"] = starts;
+    one["starts_at_best"] = r.starts_at_best;
+    one["best_start"] = r.best_start;
+    one["iterations"] = r.iterations;
+    one["converged"] = r.converged;
+    one["muni_converged"] = r.muni_converged;
+    one["churn"] = std::isfinite(r.churn) ? json(r.churn) : json();
+    one["churn_rows"] = r.churn_rows;
+    one["model"] = json::parse(classifier_model_to_json(r.model));
+    refits.push_back(std::move(one));
+  }
+  json out;
+  out["kind"] = "classifier_backfill";
+  out["approved"] = false;
+  out["refits"] = std::move(refits);
+  return out.dump();
+}
+
+std::vector<hier::BackfillRetrain> backfill_retrains_from_json(const std::string& text, const std::string& source) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("refits") || !j.at("refits").is_array()) {
+    bad(source, "not a classifier backfill's diagnostics (no 'refits' list)");
+  }
+  std::vector<hier::BackfillRetrain> out;
+  for (const auto& one : j.at("refits")) {
+    try {
+      hier::BackfillRetrain r;
+      const auto date = Date::parse(one.at("from").get<std::string>());
+      if (!date) bad(source, "a refit's 'from' is not a date");
+      r.date = *date;
+      r.rows = one.at("rows").get<std::size_t>();
+      if (const auto d = Date::parse(one.at("trained_from").get<std::string>())) r.trained_from = *d;
+      if (const auto d = Date::parse(one.at("trained_to").get<std::string>())) r.trained_to = *d;
+      r.log_likelihood = one.at("log_likelihood").get<double>();
+      for (const auto& ll : one.at("start_log_likelihoods")) {
+        r.start_log_likelihoods.push_back(ll.is_number() ? ll.get<double>() : std::numeric_limits<double>::quiet_NaN());
+      }
+      r.starts_at_best = one.at("starts_at_best").get<int>();
+      r.best_start = one.at("best_start").get<int>();
+      r.iterations = one.at("iterations").get<int>();
+      r.converged = one.at("converged").get<bool>();
+      r.muni_converged = one.at("muni_converged").get<bool>();
+      r.churn = one.at("churn").is_number() ? one.at("churn").get<double>() : std::numeric_limits<double>::quiet_NaN();
+      r.churn_rows = one.at("churn_rows").get<std::size_t>();
+      r.model = classifier_model_from_json(one.at("model").dump(), source + " (refit " + r.date.iso() + ")");
+      out.push_back(std::move(r));
+    } catch (const json::exception& e) {
+      bad(source, std::string("malformed refit: ") + e.what());
+    }
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mre/regimes/hierarchical/backfill.h"
 #include "mre/regimes/hierarchical/classifier.h"
 
 namespace mre::codec {
@@ -55,5 +56,15 @@ void append_json_string(std::string& out, std::string_view text);
 std::string classification_to_json(std::string_view timestamp, const regimes::hierarchical::HierarchicalModel& model,
                                    const regimes::hierarchical::Classification& result, bool muni,
                                    std::string_view explanation = {});
+
+// The diagnostics of a classifier backfill (issue 18), stored with its regime version:
+// {"kind": "classifier_backfill", "approved": false, "refits": [{"from", "rows", "trained_to",
+// "log_likelihood", "start_log_likelihoods", "starts_at_best", "best_start", "iterations",
+// "converged", "muni_converged", "churn", "churn_rows", "model": {...}}, ...]}. "refits" has the
+// shape `regimes show` reads for the iteration-limit warning.
+std::string backfill_diagnostics_to_json(const regimes::hierarchical::BackfillResult& result);
+// The retrains back (models parsed); InvalidArgument naming `source` for malformed documents.
+std::vector<regimes::hierarchical::BackfillRetrain> backfill_retrains_from_json(const std::string& text,
+                                                                                const std::string& source);
 
 }  // namespace mre::codec

@@ -45,7 +45,9 @@ std::string canonical(const ClassifierSpec& s) {
   out << "name=" << s.name << "\nfeature_set=" << s.feature_set
       << "\ncovariance=" << hmm::covariance_name(s.hmm.covariance) << "\nn_iter=" << s.hmm.n_iter
       << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
-      << "\nmin_covar=" << s.hmm.min_covar << "\nretrain_every_months=" << s.retrain_every_months
+      << "\nmin_covar=" << s.hmm.min_covar
+      << (s.hmm.screen_iterations ? "\nscreen_iterations=" + std::to_string(s.hmm.screen_iterations) : std::string())
+      << "\nretrain_every_months=" << s.retrain_every_months
       << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";
   return out.str();
@@ -305,7 +307,8 @@ void check_coverage(const double* values, int min_indicators, const std::string&
 ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
   only_keys(path, root,
-            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators"},
+            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators",
+             "backfill_screen_iterations"},
             "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
@@ -323,6 +326,10 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
     if (spec.min_indicators < 1 || spec.min_indicators > n) {
       fail(path, root["min_indicators"], "'min_indicators' must be between 1 and " + std::to_string(n));
     }
+  }
+  if (root["backfill_screen_iterations"]) {
+    spec.backfill_screen_iterations =
+        detail::count_in_range(path, root["backfill_screen_iterations"], "backfill_screen_iterations", 0, 1'000'000);
   }
   if (root["instrument_types"]) {
     spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
@@ -467,6 +474,11 @@ CurrentClassification current_classification(const store::Store& store, const st
 }
 
 std::string mapping_report(const store::Store& store, const std::string& version) {
+  if (!store.find_classifier(version)) {
+    if (const auto regime = store.find_regime_model(version); regime && regime->kind == "classifier_backfill") {
+      return backfill_mapping_report(store, version);
+    }
+  }
   store::ClassifierModel record;
   const auto model = load_model(store, version, &record);
   const auto spec = spec_from_record(record);
@@ -533,6 +545,14 @@ std::string mapping_report(const store::Store& store, const std::string& version
           << "\n";
     }
     for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
+  }
+  std::string backfills;
+  for (const auto& m : store.list_regime_models()) {
+    if (m.kind == "classifier_backfill" && m.spec_name == record.spec_name) backfills += " " + m.version;
+  }
+  if (!backfills.empty()) {
+    out << "\nbackfills of spec " << record.spec_name << " (research output, UNAPPROVED, never served; "
+        << "'mre classify mapping-report TAG' shows each retrain's mapping):" << backfills << "\n";
   }
   const auto approvals = store.list_approvals(version);
   out << "\nsign-offs (MR-BR-10):";
@@ -870,6 +890,149 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     throw Error(ErrorCode::kIoError, "standard output: write failed");
   }
   return report;
+}
+
+namespace {
+
+struct BackfillSettings {
+  ClassifierSpec spec;
+  hier::BackfillConfig config;
+  std::string canonical_text;
+};
+
+BackfillSettings backfill_settings(const BackfillOptions& options) {
+  BackfillSettings out;
+  ClassifierSpec& spec = out.spec;
+  spec = load_classifier_spec(options.spec_path);
+  if (options.seed) spec.hmm.seed = *options.seed;
+  if (options.n_init) {
+    if (*options.n_init < 1) throw Error(ErrorCode::kInvalidArgument, "--n-init: must be >= 1 (got " + std::to_string(*options.n_init) + ")");
+    spec.hmm.n_init = *options.n_init;
+  }
+  if (options.min_train_rows < 1) {
+    throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be >= 1 (got " + std::to_string(options.min_train_rows) + ")");
+  }
+  if (options.to && !Date::parse(*options.to)) {
+    throw Error(ErrorCode::kInvalidArgument, "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
+  }
+  auto& config = out.config;
+  config.hmm = spec.hmm;
+  config.retrain_every_months = spec.retrain_every_months;
+  config.min_train_rows = options.min_train_rows;
+  config.min_indicators = spec.min_indicators;
+  config.warm_start = options.warm_start;
+  config.threads = options.threads;
+  config.hmm.threads = options.threads;
+  config.hmm.screen_iterations = options.screen_iterations ? *options.screen_iterations : spec.backfill_screen_iterations;
+  if (config.hmm.screen_iterations < 0) {
+    throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be >= 0 (got " +
+                                                 std::to_string(config.hmm.screen_iterations) + ")");
+  }
+  std::ostringstream canonical_text;
+  canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << "," << config.min_column_observations << ","
+                 << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n"
+                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n";
+  out.canonical_text = canonical_text.str();
+  return out;
+}
+
+}  // namespace
+
+std::string backfill_canonical_text(const BackfillOptions& options) { return backfill_settings(options).canonical_text; }
+
+BackfillRun run_backfill(const store::Store& store, const BackfillOptions& options) {
+  const auto settings = backfill_settings(options);
+  const auto& spec = settings.spec;
+  const auto& config = settings.config;
+  TrainOptions train;
+  train.features_version = options.features_version;
+  train.to = options.to;
+  const TrainingData data = training_from_store(store, spec, train);
+  if (data.timestamps.empty()) throw Error(ErrorCode::kDataError, "backfill: no feature rows in the requested range");
+  BackfillRun run;
+  run.feature_version = data.source;
+  run.retrain_every_months = config.retrain_every_months;
+  for (const auto& stamp : data.timestamps) run.dates.push_back(*Date::parse(stamp));
+  run.canonical_text = settings.canonical_text;
+  run.result = hier::backfill(run.dates, data.values, config);
+  for (const auto& p : hier::global_macro_definition().profiles) run.labels.push_back(p.label);
+  for (const auto& r : run.result.rows) {
+    store::RegimeRow row;
+    row.date = run.dates[r.row];
+    row.regime = run.labels[static_cast<std::size_t>(r.result.global.label)];
+    row.score = r.result.global.confidence;
+    row.probabilities.assign(r.result.global.labels.begin(), r.result.global.labels.begin() + r.result.global.n);
+    run.rows.push_back(std::move(row));
+  }
+  return run;
+}
+
+BackfillReport backfill_classifier(store::Store& store, const BackfillOptions& options) {
+  if (options.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required");
+  if (options.version != "auto") store::validate_version_tag(options.version);
+  BackfillReport report;
+  report.run = run_backfill(store, options);
+  const auto& run = report.run;
+  if (run.rows.empty()) throw Error(ErrorCode::kDataError, "backfill: no date could be labelled");
+  store::RegimeModel model;
+  model.spec_hash = fnv1a_hex(run.canonical_text);
+  model.version = options.version == "auto"
+                      ? "B_" + load_classifier_spec(options.spec_path).name + "_" +
+                            fnv1a_hex(model.spec_hash + run.feature_version).substr(0, 8)
+                      : options.version;
+  store::validate_version_tag(model.version);
+  model.kind = "classifier_backfill";
+  model.spec_name = load_classifier_spec(options.spec_path).name;
+  model.spec_text = run.canonical_text;
+  model.feature_version = run.feature_version;
+  model.columns = hier::mr_ds_01_indicators();
+  model.labels = run.labels;
+  model.params_json = codec::classifier_model_to_json(run.result.retrains.back().model);
+  model.diagnostics_json = codec::backfill_diagnostics_to_json(run.result);
+  model.trained_from = run.dates.front();
+  model.trained_to = run.result.retrains.back().trained_to;
+  model.created_at = Timestamp::now();
+  report.version = model.version;
+  report.written = store.write_regimes(model, run.rows) == store::FeatureWriteOutcome::kWritten;
+  return report;
+}
+
+std::string backfill_mapping_report(const store::Store& store, const std::string& version) {
+  const auto model = store.find_regime_model(version);
+  if (!model) throw Error(ErrorCode::kNotFound, "no classifier or backfill version '" + version + "' in " + store.describe());
+  if (model->kind != "classifier_backfill") {
+    throw Error(ErrorCode::kInvalidArgument, "'" + version + "' is a regime version of kind " + model->kind +
+                                                 ", not a classifier or a classifier backfill");
+  }
+  const auto retrains = codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + version);
+  std::ostringstream out;
+  out << "classifier backfill " << version << " (spec " << model->spec_name << ", features " << model->feature_version
+      << "): " << retrains.size() << " retrains\n"
+      << "RESEARCH OUTPUT, UNAPPROVED: these mappings label the past as known then; they are never served and carry "
+         "no MR-BR-10 sign-off (that stays with the served classifier version)\n";
+  out << "\n(best/starts: starts within 1e-3 of the best; with screening (backfill_screen_iterations) the other starts "
+         "stopped early, so 1 is expected; the last start is the previous retrain's parameters)\n"
+      << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state S0..S5 (served)\n";
+  const auto& def = hier::global_macro_definition();
+  for (const auto& r : retrains) {
+    const auto& m = r.model.global.mapping;
+    out << r.date.iso() << pad(std::to_string(r.rows), 7) << pad(fixed(r.log_likelihood, 1), 16)
+        << pad(std::to_string(r.starts_at_best) + "/" + std::to_string(r.start_log_likelihoods.size()), 13)
+        << pad(std::to_string(r.iterations), 6) << (r.converged ? "  yes" : "   NO") << pad(std::isfinite(r.churn) ? fixed(100 * r.churn, 1) + "%" : "-", 7)
+        << "  ";
+    for (std::size_t s = 0; s < m.serving.size(); ++s) {
+      out << (s ? " " : "") << def.profiles[static_cast<std::size_t>(m.serving[s])].label;
+    }
+    const auto diagnostics = hier::diagnose(m, def, r.model.condition);
+    if (diagnostics.stress_inversion) out << "  STRESS INVERSION (S" << *diagnostics.stress_state << ")";
+    out << "\n";
+  }
+  if (!retrains.empty()) {
+    out << "\nthe last retrain's full mapping (" << retrains.back().date.iso() << "):\n";
+    const auto diagnostics = hier::diagnose(retrains.back().model.global.mapping, def, retrains.back().model.condition);
+    for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
+  }
+  return out.str();
 }
 
 }  // namespace mre::workflows

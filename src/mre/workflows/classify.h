@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mre/regimes/hierarchical/backfill.h"
 #include "mre/regimes/hierarchical/classifier.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/store/store.h"
@@ -28,6 +29,10 @@ struct ClassifierSpec {
   // Issue 18: a missing indicator is marginalised; an observation with fewer present MR-DS-01
   // indicators than this is refused (DataError naming the missing ones). Half of the ten.
   int min_indicators = 5;
+  // Issue 18: the backfill's retrains screen their starts (em-EM, GaussianHmmConfig::
+  // screen_iterations): each of the n_init starts runs this many EM iterations and only the
+  // best continues. 0: every start to convergence (training a served version always does).
+  int backfill_screen_iterations = 25;
   std::vector<std::string> instrument_types{};  // accepted instrument_type values (MUNI among them)
   std::string canonical_text{};
   std::string hash{};
@@ -157,5 +162,46 @@ HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& mo
 // The explanation sentence for one classification (MR-FR-03).
 std::string explain_classification(const std::string& timestamp, const regimes::hierarchical::HierarchicalModel& model,
                                    const regimes::hierarchical::Classification& result, bool muni);
+
+// Walk-forward classification "as known then" (issue 18): every date of the store's indicator
+// features labelled by the classifier retrained on the data before it (MR-AI-04's schedule,
+// each retrain aligned to the previous and re-mapped), stored as a regime version of kind
+// "classifier_backfill" (readable with `mre regimes show`). Its mappings are research output:
+// never approved, never served.
+struct BackfillOptions {
+  std::string version{};  // the tag, or "auto"
+  std::filesystem::path spec_path{};
+  std::string features_version{};     // empty: the newest of the spec's feature set
+  std::optional<std::string> to{};    // only feature dates up to this one (YYYY-MM-DD)
+  std::optional<std::uint64_t> seed{};  // instead of the spec's
+  std::optional<int> n_init{};          // instead of the spec's
+  int min_train_rows = 504;
+  bool warm_start = true;
+  std::optional<int> screen_iterations{};  // instead of the spec's backfill_screen_iterations
+  int threads = 0;
+};
+struct BackfillRun {
+  std::string canonical_text{};  // the spec's canonical text plus the backfill settings
+  std::string feature_version{};
+  std::vector<Date> dates{};
+  regimes::hierarchical::BackfillResult result{};
+  std::vector<store::RegimeRow> rows{};  // one per labelled date
+  std::vector<std::string> labels{};     // the global labels, in probability order
+  int retrain_every_months = 6;
+};
+// The canonical text a backfill with these options is stored under (its spec hash's input).
+std::string backfill_canonical_text(const BackfillOptions& options);
+// Computes without storing (bad settings: InvalidArgument naming the option).
+BackfillRun run_backfill(const store::Store& store, const BackfillOptions& options);
+struct BackfillReport {
+  std::string version{};
+  bool written = false;
+  BackfillRun run{};
+};
+BackfillReport backfill_classifier(store::Store& store, const BackfillOptions& options);
+
+// The mapping report of a backfill version: every retrain's assignment, marked as unapproved
+// research output.
+std::string backfill_mapping_report(const store::Store& store, const std::string& version);
 
 }  // namespace mre::workflows

@@ -46,6 +46,7 @@ std::string canonical(const RegimeSpec& s) {
         << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
         << "\nmin_covar=" << s.hmm.min_covar << "\n";
   }
+  if (s.hmm.screen_iterations > 0) out << "screen_iterations=" << s.hmm.screen_iterations << "\n";
   if (s.standardize_min_observations > 0) out << "standardize=expanding," << s.standardize_min_observations << "\n";
   if (s.walk_forward) {
     out << "walk_forward=" << s.walk_forward->refit_every_months << "," << s.walk_forward->min_train_rows << ","

@@ -571,12 +571,18 @@ GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, co
   return out;
 }
 
-GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
+GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
+                   const std::vector<GaussianHmmParams>& extra_starts) {
   check_data(data, config.n_states);
   check_arg(config.n_init >= 1, "n_init", "must be >= 1");
   check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
   check_arg(config.tol >= 0, "tol", "must be >= 0");
   check_arg(config.min_covar >= 0, "min_covar", "must be >= 0");
+  check_arg(config.screen_iterations >= 0, "screen_iterations", "must be >= 0");
+  for (const auto& start : extra_starts) {
+    check_arg(start.n_states() == config.n_states, "extra_starts", "must have n_states states");
+    validate(start, static_cast<int>(data.cols()));
+  }
   GaussianHmmParams shape;
   shape.covariance = config.covariance;
   shape.initial = Vector::Zero(config.n_states);
@@ -588,9 +594,13 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
                                                  "): use fewer states or features, or a simpler covariance");
   }
   const auto patterns = missing_patterns(data);
+  const bool screening = config.screen_iterations > 0 && config.screen_iterations < config.n_iter;
+  GaussianHmmConfig first_phase = config;
+  if (screening) first_phase.n_iter = config.screen_iterations;
   // Each start is independent; threads take the next start from a counter and write its result
   // to its own slot, so the outcome is the same whatever the number of threads.
-  const auto n = static_cast<std::size_t>(config.n_init);
+  const auto n_random = static_cast<std::size_t>(config.n_init);
+  const std::size_t n = n_random + extra_starts.size();
   std::vector<std::optional<EmState>> results(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<std::size_t> next_start{0};
@@ -598,7 +608,10 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
     for (std::size_t run = next_start++; run < n; run = next_start++) {
       try {
         const std::uint64_t seed = start_seed(config.seed, run);
-        results[run] = run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1), config, seed);
+        results[run] = run_em(data, patterns,
+                              run < n_random ? initial_params(data, config, seed, run % 2 == 1)
+                                             : extra_starts[run - n_random],
+                              first_phase, seed);
       } catch (...) {
         errors[run] = std::current_exception();
       }
@@ -622,6 +635,19 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config) {
     if (best == n || results[run]->log_likelihood > results[best]->log_likelihood) best = run;
   }
   if (best == n) std::rethrow_exception(errors.front());
+  if (screening && !results[best]->converged) {
+    // em-EM's second phase: the leader continues from where its short run stopped.
+    GaussianHmmConfig rest = config;
+    // Its first iteration re-evaluates the parameters the short run stopped at (already the
+    // last entry of the short run's trace), so the two traces share that entry.
+    rest.n_iter = config.n_iter - config.screen_iterations + 1;
+    EmState continued = run_em(data, patterns, results[best]->params, rest, start_seed(config.seed, best));
+    continued.iterations += results[best]->iterations - 1;
+    continued.trace.insert(continued.trace.begin(), results[best]->trace.begin(), results[best]->trace.end() - 1);
+    continued.reseeded += results[best]->reseeded;
+    continued.monotone = continued.monotone && results[best]->monotone;
+    results[best] = std::move(continued);
+  }
   GaussianHmmFit out = finish(*results[best], static_cast<int>(best), data.rows());
   out.starts_at_best = 0;
   for (std::size_t run = 0; run < n; ++run) {

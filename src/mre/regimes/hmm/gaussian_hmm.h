@@ -40,6 +40,11 @@ struct GaussianHmmConfig {
   // data and its own seed, and the winner is chosen after all finish, so the result does not
   // depend on this setting (bit for bit).
   int threads = 0;
+  // Short-run screening of the starts (the "em-EM" strategy of Biernacki, Celeux & Govaert 2003,
+  // CSDA 41, section 3.2): 0 = every start runs EM to convergence; N > 0 = every start runs N
+  // iterations, then only the start with the highest likelihood so far continues to
+  // convergence (n_iter in all). Lets many starts be tried for the cost of a few full fits.
+  int screen_iterations = 0;
 };
 
 // Parameters. Covariances are stored as full D x D matrices whatever the type (the type only
@@ -96,7 +101,10 @@ RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmissi
 
 // Fits by EM. REQUIRES n_states >= 2, data T x D with T > free parameters, no column all NaN,
 // no infinities (each checked: InvalidArgument or DataError naming the column).
-GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config);
+// `extra_starts` (e.g. the previous walk-forward fit's parameters) join the n_init starts as
+// starts n_init, n_init + 1, ...; they compete on likelihood like any other start.
+GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
+                   const std::vector<GaussianHmmParams>& extra_starts = {});
 // EM from given parameters (warm start; `--init`), same config otherwise (n_init ignored).
 GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, const GaussianHmmConfig& config);
 

@@ -1,0 +1,243 @@
+// The walk-forward classifier backfill; see backfill.h.
+#include "mre/regimes/hierarchical/backfill.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <string>
+#include <thread>
+
+#include "mre/core/check.h"
+#include "mre/core/error.h"
+#include "mre/regimes/walk_forward.h"
+
+namespace mre::regimes::hierarchical {
+namespace {
+
+int present_count(const Matrix& values, Eigen::Index t) {
+  int present = 0;
+  for (Eigen::Index d = 0; d < values.cols(); ++d) present += std::isnan(values(t, d)) ? 0 : 1;
+  return present;
+}
+
+// The number of rows dated before `date`.
+std::size_t rows_before(const std::vector<Date>& dates, Date date) {
+  return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), date) - dates.begin());
+}
+
+// Runs `task(i)` for i in [0, n) on `threads` threads (each i once, any order).
+template <class Task>
+void run_parallel(std::size_t n, int threads, const Task& task) {
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t used = std::min(n, static_cast<std::size_t>(threads > 0 ? static_cast<unsigned>(threads) : cores));
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) {
+      try {
+        task(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  if (used <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t i = 0; i < used; ++i) pool.emplace_back(worker);
+    for (auto& thread : pool) thread.join();
+  }
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);  // the first failing retrain in date order
+  }
+}
+
+}  // namespace
+
+TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition, const hmm::GaussianHmmConfig& config,
+                                 const Component* previous, const std::vector<hmm::GaussianHmmParams>& extra_starts) {
+  const auto& names = mr_ds_01_indicators();
+  Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
+  for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
+    const auto at = std::find(names.begin(), names.end(), definition.indicators[i]) - names.begin();
+    data.col(static_cast<Eigen::Index>(i)) = all.col(at);
+  }
+  TrainedComponent out;
+  out.component.definition = definition;
+  auto settings = config;
+  settings.n_states = definition.n_states();
+  try {
+    out.fit = hmm::fit(data, settings, extra_starts);
+  } catch (const Error& e) {
+    throw Error(e.code(), definition.name + " HMM: " + e.what());
+  }
+  out.component.stats = global_statistics(data);
+  if (previous) {
+    // The new states in the previous model's order: Hungarian on the distance between state
+    // means in units of this training data's standard deviations.
+    Vector scale = out.component.stats.std;
+    for (Eigen::Index d = 0; d < scale.size(); ++d) {
+      if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
+    }
+    out.fit.params = permute_states(out.fit.params, align_states(previous->params, out.fit.params, scale));
+  }
+  out.component.params = out.fit.params;
+  out.component.mapping = map_states(out.fit.params.means, out.component.stats, definition);
+  return out;
+}
+
+std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config) {
+  check_arg(config.retrain_every_months >= 1, "retrain_every_months", "must be >= 1");
+  check_arg(config.min_train_rows >= 1, "min_train_rows", "must be >= 1");
+  check_arg(config.min_column_observations >= 1, "min_column_observations", "must be >= 1");
+  check_arg(static_cast<Eigen::Index>(dates.size()) == values.rows(), "dates", "must have one date per row");
+  check_arg(values.cols() == static_cast<Eigen::Index>(mr_ds_01_indicators().size()), "values",
+            "must hold the ten MR-DS-01 indicators");
+  for (std::size_t t = 1; t < dates.size(); ++t) {
+    if (!(dates[t - 1] < dates[t])) {
+      throw Error(ErrorCode::kDataError, "backfill: dates must be strictly increasing (" + dates[t].iso() + ")");
+    }
+  }
+  // The first row index at which every indicator has min_column_observations values before it.
+  const auto D = values.cols();
+  std::vector<int> seen(static_cast<std::size_t>(D), 0);
+  std::optional<std::size_t> first;
+  const auto needed = static_cast<std::size_t>(config.min_train_rows);
+  for (std::size_t t = 0; t < dates.size(); ++t) {
+    const bool enough = std::all_of(seen.begin(), seen.end(), [&](int n) { return n >= config.min_column_observations; });
+    if (enough && t >= needed) {
+      first = t;
+      break;
+    }
+    for (Eigen::Index d = 0; d < D; ++d) seen[static_cast<std::size_t>(d)] += std::isnan(values(static_cast<Eigen::Index>(t), d)) ? 0 : 1;
+  }
+  if (!first) {
+    std::string short_of;
+    for (Eigen::Index d = 0; d < D; ++d) {
+      if (seen[static_cast<std::size_t>(d)] < config.min_column_observations) {
+        short_of += (short_of.empty() ? "" : ", ") + mr_ds_01_indicators()[static_cast<std::size_t>(d)] + " (" +
+                    std::to_string(seen[static_cast<std::size_t>(d)]) + ")";
+      }
+    }
+    throw Error(ErrorCode::kDataError,
+                "backfill: no date leaves a training window of " + std::to_string(config.min_train_rows) +
+                    " rows (min_train_rows) with " + std::to_string(config.min_column_observations) +
+                    " values of every indicator before it (" + std::to_string(dates.size()) + " rows" +
+                    (short_of.empty() ? std::string() : "; short: " + short_of) + ")");
+  }
+  std::vector<Date> out;
+  const Date start = dates[*first];
+  for (int k = 0;; ++k) {
+    const Date d = start.add_months(k * config.retrain_every_months);
+    if (d > dates.back()) break;
+    out.push_back(d);
+  }
+  return out;
+}
+
+BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config) {
+  check_arg(config.hmm.n_init >= 1, "n_init", "must be >= 1");
+  const auto schedule = backfill_schedule(dates, values, config);
+  const std::size_t n = schedule.size();
+  BackfillResult out;
+  out.retrains.resize(n);
+  std::vector<TrainedComponent> global(n);
+  std::vector<TrainedComponent> muni(n);
+  const auto train = [&](std::size_t k, int threads) {
+    const std::size_t rows = rows_before(dates, schedule[k]);
+    const Matrix window = values.topRows(static_cast<Eigen::Index>(rows));
+    auto settings = config.hmm;
+    settings.threads = threads;
+    std::vector<hmm::GaussianHmmParams> warm_global;
+    std::vector<hmm::GaussianHmmParams> warm_muni;
+    if (config.warm_start && k > 0) {
+      warm_global.push_back(global[k - 1].fit.params);
+      warm_muni.push_back(muni[k - 1].fit.params);
+    }
+    global[k] = train_component(window, global_macro_definition(), settings, nullptr, warm_global);
+    muni[k] = train_component(window, muni_definition(), settings, nullptr, warm_muni);
+    auto& r = out.retrains[k];
+    r.date = schedule[k];
+    r.rows = rows;
+    r.trained_from = dates.front();
+    r.trained_to = dates[rows - 1];
+  };
+  if (config.warm_start) {
+    for (std::size_t k = 0; k < n; ++k) train(k, config.hmm.threads);
+  } else {
+    run_parallel(n, config.threads, [&](std::size_t k) { train(k, 1); });
+  }
+  // Align each retrain to the previous one (in date order, after all fits: the alignment moves
+  // no likelihood and changes no label, only which state index means what), then map.
+  for (std::size_t k = 0; k < n; ++k) {
+    for (auto* trained : {&global[k], &muni[k]}) {
+      auto& c = trained->component;
+      if (k > 0) {
+        const auto& previous = (trained == &global[k] ? global[k - 1] : muni[k - 1]).component;
+        Vector scale = c.stats.std;
+        for (Eigen::Index d = 0; d < scale.size(); ++d) {
+          if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
+        }
+        c.params = permute_states(c.params, align_states(previous.params, c.params, scale));
+        c.mapping = map_states(c.params.means, c.stats, c.definition);
+      }
+    }
+    auto& r = out.retrains[k];
+    r.model.global = global[k].component;
+    r.model.muni = muni[k].component;
+    const auto& fit = global[k].fit;
+    r.log_likelihood = fit.log_likelihood;
+    r.start_log_likelihoods = fit.start_log_likelihoods;
+    r.starts_at_best = fit.starts_at_best;
+    r.best_start = fit.best_init;
+    r.iterations = fit.iterations;
+    r.converged = fit.converged;
+    r.muni_converged = muni[k].fit.converged;
+  }
+  // Each model filters every row from the start up to the end of the period it serves: the rows
+  // before its retrain date give its starting state and its labels for the churn; the rows of
+  // its period are the output.
+  std::vector<std::vector<int>> labels(n);  // per model, the label of each row (-1: not labelled)
+  std::vector<std::vector<BackfillRow>> served(n);
+  run_parallel(n, config.threads, [&](std::size_t k) {
+    const Classifier classifier(out.retrains[k].model);
+    const std::size_t begin = rows_before(dates, schedule[k]);
+    const std::size_t end = k + 1 < n ? rows_before(dates, schedule[k + 1]) : dates.size();
+    labels[k].assign(end, -1);
+    FilterState state;
+    bool started = false;
+    std::vector<double> row(static_cast<std::size_t>(values.cols()));
+    for (std::size_t t = 0; t < end; ++t) {
+      const auto ti = static_cast<Eigen::Index>(t);
+      if (present_count(values, ti) < config.min_indicators) continue;
+      for (Eigen::Index d = 0; d < values.cols(); ++d) row[static_cast<std::size_t>(d)] = values(ti, d);
+      const auto result = classifier.classify(row.data(), started ? &state : nullptr, state);
+      started = true;
+      labels[k][t] = result.global.label;
+      if (t >= begin) served[k].push_back({t, k, result});
+    }
+  });
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& r = out.retrains[k];
+    if (k == 0) {
+      r.churn = std::numeric_limits<double>::quiet_NaN();
+    } else {
+      std::size_t compared = 0;
+      std::size_t changed = 0;
+      for (std::size_t t = 0; t < r.rows; ++t) {
+        if (labels[k][t] < 0) continue;
+        ++compared;
+        changed += labels[k][t] != labels[k - 1][t] ? 1 : 0;
+      }
+      r.churn_rows = compared;
+      r.churn = compared ? static_cast<double>(changed) / static_cast<double>(compared) : 0.0;
+    }
+    out.rows.insert(out.rows.end(), served[k].begin(), served[k].end());
+  }
+  return out;
+}
+
+}  // namespace mre::regimes::hierarchical

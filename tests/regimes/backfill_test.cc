@@ -1,0 +1,198 @@
+// The walk-forward classifier backfill (issue 18): look-ahead (data after a date removed leaves
+// every earlier label and probability unchanged, bit for bit), the retrain schedule, label
+// churn, determinism across threads, and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "mre/core/error.h"
+#include "mre/regimes/hierarchical/backfill.h"
+#include "mre/regimes/hierarchical/profiles.h"
+
+namespace mre::regimes::hierarchical {
+namespace {
+
+// Business days from 2000-01-03 with a two-regime sticky chain: calm (all indicators near 0)
+// and stress (VIX, MOVE, IG, HY high, curve flat), unit noise, plus a column that starts late.
+struct Simulated {
+  std::vector<Date> dates;
+  Matrix values;
+  std::vector<int> state;  // the true regime of each row (1 = stress)
+};
+
+Simulated simulate(int rows, std::uint64_t seed) {
+  Simulated out;
+  const auto D = static_cast<Eigen::Index>(mr_ds_01_indicators().size());
+  out.values.resize(rows, D);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Date d = *Date::parse("2000-01-03");
+  int state = 0;
+  for (int t = 0; t < rows; ++t) {
+    while (d.weekday() == Weekday::kSaturday || d.weekday() == Weekday::kSunday) d = d + 1;
+    out.dates.push_back(d);
+    d = d + 1;
+    if (u(rng) < 0.01) state = 1 - state;
+    for (Eigen::Index c = 0; c < D; ++c) {
+      // Stress: VIX, MOVE, IG and HY up 3, the curve flatter by 3 (Recession_Easing's signs).
+      const double shift = state == 1 ? (c == 0 ? -3.0 : c >= 2 && c <= 5 ? 3.0 : 0.0) : 0.0;
+      out.values(t, c) = shift + noise(rng);
+    }
+    out.state.push_back(state);
+    if (t < 150) out.values(t, 9) = std::numeric_limits<double>::quiet_NaN();  // a late column
+  }
+  return out;
+}
+
+BackfillConfig small_config() {
+  BackfillConfig c;
+  // Small and fast: two starts, few iterations (convergence is not what these tests check).
+  c.hmm.n_init = 2;
+  c.hmm.n_iter = 30;
+  c.hmm.seed = 7;
+  c.retrain_every_months = 6;
+  c.min_train_rows = 500;  // > the 425 free parameters of a 6-state full-covariance HMM on 10
+  c.min_column_observations = 60;
+  c.threads = 2;
+  c.hmm.threads = 2;
+  return c;
+}
+
+Simulated truncate(const Simulated& s, Date last) {
+  Simulated out;
+  for (std::size_t t = 0; t < s.dates.size() && !(last < s.dates[t]); ++t) out.dates.push_back(s.dates[t]);
+  out.values = s.values.topRows(static_cast<Eigen::Index>(out.dates.size()));
+  return out;
+}
+
+void expect_same_prefix(const BackfillResult& full, const BackfillResult& cut, const std::vector<Date>& dates) {
+  ASSERT_FALSE(cut.rows.empty());
+  ASSERT_LE(cut.rows.size(), full.rows.size());
+  for (std::size_t i = 0; i < cut.rows.size(); ++i) {
+    const auto& a = full.rows[i].result.global;
+    const auto& b = cut.rows[i].result.global;
+    ASSERT_EQ(full.rows[i].row, cut.rows[i].row) << dates[cut.rows[i].row].iso();
+    ASSERT_EQ(a.label, b.label) << dates[cut.rows[i].row].iso();
+    for (int k = 0; k < a.n; ++k) {
+      // Bit for bit: the same retrains on the same rows, the same filter steps.
+      ASSERT_EQ(a.labels[static_cast<std::size_t>(k)], b.labels[static_cast<std::size_t>(k)])
+          << dates[cut.rows[i].row].iso() << " label " << k;
+      ASSERT_EQ(a.states[static_cast<std::size_t>(k)], b.states[static_cast<std::size_t>(k)]);
+    }
+  }
+}
+
+TEST(Backfill, Issue18_NoLookAheadRemovingLaterDataLeavesEveryEarlierLabelBitForBit) {
+  const auto data = simulate(1700, 11);
+  for (const bool warm : {true, false}) {
+    auto config = small_config();
+    config.warm_start = warm;
+    const auto full = backfill(data.dates, data.values, config);
+    ASSERT_GE(full.retrains.size(), 4u);
+    // Two cut dates: one inside a retrain period, one on the day before a retrain.
+    const Date inside = data.dates[1100];
+    const Date before_retrain = full.retrains[3].date - 1;
+    for (const Date cut : {inside, before_retrain}) {
+      const auto truncated = truncate(data, cut);
+      const auto part = backfill(truncated.dates, truncated.values, config);
+      expect_same_prefix(full, part, data.dates);
+      EXPECT_EQ(part.rows.back().row, truncated.dates.size() - 1);  // labelled up to the cut
+    }
+  }
+}
+
+TEST(Backfill, Issue18_EachRetrainUsesOnlyEarlierRowsOnTheSemiAnnualSchedule) {
+  const auto data = simulate(1700, 12);
+  const auto config = small_config();
+  const auto result = backfill(data.dates, data.values, config);
+  // The first retrain: 500 rows before it and 60 values of the late column (from row 150).
+  EXPECT_EQ(result.retrains.front().date, data.dates[500]);
+  for (std::size_t k = 0; k < result.retrains.size(); ++k) {
+    const auto& r = result.retrains[k];
+    EXPECT_EQ(r.date, result.retrains.front().date.add_months(static_cast<int>(6 * k)));
+    EXPECT_LT(r.trained_to, r.date);
+    EXPECT_EQ(r.rows, static_cast<std::size_t>(std::lower_bound(data.dates.begin(), data.dates.end(), r.date) -
+                                                data.dates.begin()));
+    if (k == 0) {
+      EXPECT_TRUE(std::isnan(r.churn));
+    } else {
+      EXPECT_GE(r.churn, 0.0);
+      EXPECT_LE(r.churn, 1.0);
+      EXPECT_GT(r.churn_rows, 0u);
+    }
+  }
+  // Every row from the first retrain date on is labelled by the retrain of its period.
+  ASSERT_EQ(result.rows.size(), data.dates.size() - 500);
+  for (const auto& row : result.rows) {
+    const auto& r = result.retrains[row.retrain];
+    EXPECT_FALSE(data.dates[row.row] < r.date);
+    if (row.retrain + 1 < result.retrains.size()) {
+      EXPECT_LT(data.dates[row.row], result.retrains[row.retrain + 1].date);
+    }
+  }
+}
+
+TEST(Backfill, Issue18_TheResultDoesNotDependOnTheThreads) {
+  const auto data = simulate(1100, 13);
+  auto one = small_config();
+  one.threads = 1;
+  one.hmm.threads = 1;
+  auto two = small_config();
+  for (const bool warm : {true, false}) {
+    one.warm_start = two.warm_start = warm;
+    const auto a = backfill(data.dates, data.values, one);
+    const auto b = backfill(data.dates, data.values, two);
+    expect_same_prefix(a, b, data.dates);
+    ASSERT_EQ(a.rows.size(), b.rows.size());
+  }
+}
+
+TEST(Backfill, Issue18_AStressRegimeIsLabelledAsStressOnSimulatedData) {
+  // Known answer: the simulated stress regime (VIX, MOVE, IG, HY up 3 sd, the curve down 3) must come
+  // out under a stress label (Recession_Easing or Bull_Flattener) on most stress days.
+  const auto data = simulate(1700, 14);
+  auto config = small_config();
+  config.hmm.n_iter = 100;
+  const auto result = backfill(data.dates, data.values, config);
+  const auto& labels = global_macro_definition().profiles;
+  int stress_days = 0;
+  int stress_labelled = 0;
+  for (const auto& row : result.rows) {
+    if (data.state[row.row] != 1) continue;
+    ++stress_days;
+    const auto& label = labels[static_cast<std::size_t>(row.result.global.label)].label;
+    stress_labelled += label == "Recession_Easing" || label == "Bull_Flattener" ? 1 : 0;
+  }
+  ASSERT_GT(stress_days, 50);
+  EXPECT_GT(static_cast<double>(stress_labelled) / stress_days, 0.5) << stress_labelled << " of " << stress_days;
+}
+
+TEST(Backfill, Issue18_BadScheduleAndSettingsAreRefusedNamingThem) {
+  const auto data = simulate(400, 15);
+  auto config = small_config();
+  config.min_train_rows = 500;  // more rows than the data: no training window
+  try {
+    backfill(data.dates, data.values, config);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(std::string(e.what()).find("min_train_rows"), std::string::npos) << e.what();
+  }
+  config = small_config();
+  config.hmm.n_init = 0;
+  try {
+    backfill(data.dates, data.values, config);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("n_init"), std::string::npos) << e.what();
+  }
+  config = small_config();
+  config.retrain_every_months = 0;
+  EXPECT_THROW(backfill(data.dates, data.values, config), Error);
+}
+
+}  // namespace
+}  // namespace mre::regimes::hierarchical
