@@ -217,17 +217,97 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
   detail::rethrow_yaml_error(path, e, "effects spec");
 }
 
-EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec) {
+EffectsSpec spec_from_canonical(const std::string& text) {
+  // canonical() writes one "key=value" line per field; lists are ','-joined or ';'-terminated.
+  std::map<std::string, std::string> fields;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw Error(ErrorCode::kDataError, "effects spec text: line '" + line + "' has no '='");
+    fields[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  const auto field = [&](const std::string& key) -> const std::string& {
+    const auto it = fields.find(key);
+    if (it == fields.end()) throw Error(ErrorCode::kDataError, "effects spec text: no '" + key + "'");
+    return it->second;
+  };
+  const auto pieces = [](const std::string& list) {
+    std::vector<std::string> out;
+    std::string current;
+    for (const char c : list) {
+      if (c == ';') {
+        out.push_back(current);
+        current.clear();
+      } else {
+        current += c;
+      }
+    }
+    return out;
+  };
+  const auto ints = [&](const std::string& list) {
+    std::vector<int> out;
+    for (const auto& p : pieces(list)) out.push_back(std::stoi(p));
+    return out;
+  };
+  EffectsSpec spec;
+  try {
+    spec.name = field("name");
+    spec.feature_set = field("feature_set");
+    spec.regimes = field("regimes");
+    spec.treatments = store::split_names(field("treatments"));
+    for (const auto& o : pieces(field("outcomes"))) {
+      const auto a = o.find(':');
+      const auto b = o.rfind(':');
+      if (a == std::string::npos || a == b) throw Error(ErrorCode::kDataError, "effects spec text: outcome '" + o + "'");
+      spec.outcomes[o.substr(0, a)] = {.feature = o.substr(a + 1, b - a - 1), .change = o.substr(b + 1) == "change"};
+    }
+    spec.horizons = ints(field("horizons"));
+    spec.controls = store::split_names(field("controls"));
+    spec.lags = ints(field("lags"));
+    spec.learner = field("learner");
+    spec.folds = std::stoi(field("folds"));
+    spec.se = causal::parse_standard_error(field("se"));
+    if (spec.learner == "auto") spec.learners = store::split_names(field("learners"));
+    if (fields.count("event_outcomes")) {
+      for (const auto& o : pieces(fields["event_outcomes"])) {
+        const auto a = o.find(':');
+        const auto b = o.rfind(':');
+        if (a == std::string::npos || a == b) throw Error(ErrorCode::kDataError, "effects spec text: event outcome '" + o + "'");
+        spec.event_outcomes[o.substr(0, a)] = {.ticker = o.substr(a + 1, b - a - 1), .change = o.substr(b + 1) == "change"};
+      }
+    }
+    spec.irf_horizons = ints(field("irf_horizons"));
+    spec.irf_lags = std::stoi(field("irf_lags"));
+    spec.irf_se = field("irf_se");
+  } catch (const std::logic_error& e) {  // stoi
+    throw Error(ErrorCode::kDataError, std::string("effects spec text: a number does not parse (") + e.what() + ")");
+  }
+  spec.canonical_text = canonical(spec);
+  if (spec.canonical_text != text) {
+    throw Error(ErrorCode::kDataError, "effects spec text: does not read back to itself (written by another mre?)");
+  }
+  spec.hash = fnv1a_hex(spec.canonical_text);
+  return spec;
+}
+
+namespace {
+
+// The source from the given feature version and the regime version (newest of the spec's regime
+// spec when `regime_version` is empty and `pinned` is false).
+EffectsSource load_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+                          const std::string& regime_version, bool pinned) {
   EffectsSource source;
-  source.feature_version = newest_features(store, spec.feature_set).version;
+  source.feature_version = feature_version;
   source.panel = store.read_features(source.feature_version, std::nullopt, std::nullopt);
   const auto& dates = source.panel.dates();
   source.regime_at.resize(dates.size());
-  if (!spec.regimes.empty()) {
+  if (!spec.regimes.empty() && !(pinned && regime_version.empty())) {
     std::optional<store::RegimeModel> model;
     for (const auto& m : store.list_regime_models()) {
-      if (m.spec_name == spec.regimes) model = m;
+      if (pinned ? m.version == regime_version : m.spec_name == spec.regimes) model = m;
     }
+    if (!model && pinned) throw Error(ErrorCode::kNotFound, "regime version '" + regime_version + "' is not in the store");
     if (!model) {
       throw Error(ErrorCode::kNotFound, "no regime version of spec '" + spec.regimes + "' (run 'mre run' or 'mre regimes fit --spec config/regimes/" + spec.regimes + ".yml --version auto')");
     }
@@ -246,6 +326,20 @@ EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& 
     if (treatment_info(name).built) source.built[name] = build_treatment(store, name, dates);
   }
   return source;
+}
+
+}  // namespace
+
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec) {
+  return load_source(store, spec, newest_features(store, spec.feature_set).version, "", false);
+}
+
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+                                  const std::string& regime_version) {
+  if (!store.find_feature_version(feature_version)) {
+    throw Error(ErrorCode::kNotFound, "feature version '" + feature_version + "' is not in the store");
+  }
+  return load_source(store, spec, feature_version, regime_version, true);
 }
 
 EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
@@ -482,7 +576,7 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
   }
   check_stop();
-  if (query.method == "dml") {
+  if (query.method == "dml" && query.placebos) {
     // Placebo 1: the treatment permuted in blocks (keeps its autocorrelation, breaks its link
     // to the outcome). Placebo 2: the outcome over the h months before the treatment, which
     // the treatment cannot cause (it can still be correlated with it through a reaction

@@ -57,6 +57,9 @@ struct EffectsSpec {
   std::string hash{};
 };
 EffectsSpec load_effects_spec(const std::filesystem::path& path);
+// The spec a stored effects version was estimated with, from its canonical text (what
+// EffectVersion::spec_text holds). DataError when the text does not parse back to itself.
+EffectsSpec spec_from_canonical(const std::string& text);
 
 struct EffectQuery {
   std::string treatment{};
@@ -69,6 +72,7 @@ struct EffectQuery {
   std::optional<causal::StandardError> se{};
   std::string method = "dml";  // dml | xlearner (treatment binarised: > 0)
   int placebo_block = 12;      // months per block when permuting the treatment
+  bool placebos = true;        // false: the estimate alone (calibration's surrogate fits)
   std::stop_token stop{};      // checked between the fit and each placebo: once stopped,
                                // estimate_effect throws IoError "cancelled"; default: never
 };
@@ -99,6 +103,9 @@ struct EffectsSource {
   std::map<std::string, std::vector<double>> built{};  // built treatments on the grid (effects_treatments.h)
 };
 EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec);
+// The same from given versions (a stored grid's own inputs): NotFound when either is absent.
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+                                  const std::string& regime_version);
 
 // Assembles the panel for one treatment, outcome and horizon.
 EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
