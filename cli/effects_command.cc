@@ -133,6 +133,7 @@ struct EventArgs {
   std::string outcome = "sp500";
   int window = 0;
   std::string format = "json";
+  std::string store_tag;
 };
 
 int event(const EventArgs& args) {
@@ -140,6 +141,10 @@ int event(const EventArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto report = workflows::run_event_study(
       *store, spec, {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
+  if (!args.store_tag.empty()) {
+    const auto stored = workflows::store_event_study(*store, spec, report, args.store_tag);
+    say(fmt::format("event study {}: {}", stored.version, stored.written ? "written" : "up to date"));
+  }
   std::cout << (args.format == "json" ? codec::event_study_to_json(report) : report.explanation) << "\n";
   return 0;
 }
@@ -153,6 +158,7 @@ struct IrfArgs {
   int lags = 0;
   std::string se;
   std::string format = "json";
+  std::string store_tag;
 };
 
 // "0..12" or "0,1,3,6".
@@ -185,7 +191,43 @@ int irf(const IrfArgs& args) {
   if (!args.horizons.empty()) query.horizons = parse_horizons(args.horizons);
   auto store = store::open_store(args.common.db, false);
   const auto report = workflows::run_impulse_response(*store, spec, query);
+  if (!args.store_tag.empty()) {
+    const auto stored = workflows::store_impulse_response(*store, spec, report, args.store_tag);
+    say(fmt::format("impulse response {}: {}", stored.version, stored.written ? "written" : "up to date"));
+  }
   std::cout << (args.format == "json" ? codec::impulse_to_json(report) : report.explanation) << "\n";
+  return 0;
+}
+
+int studies(const CommonOptions& common) {
+  auto store = store::open_store(common.db, false);
+  std::cout << "version,kind,spec,inputs,created_at\n";
+  for (const auto* kind : {&codec::event_study_kind(), &codec::impulse_kind()}) {
+    for (const auto& h : store->list_artefacts(kind->name)) {
+      std::string inputs;
+      for (const auto& [name, value] : h.inputs) inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
+      std::cout << h.version << "," << (kind == &codec::event_study_kind() ? "event" : "irf") << "," << h.spec_name << ","
+                << inputs << "," << h.created_at.iso() << "\n";
+    }
+  }
+  return 0;
+}
+
+struct StudyArgs {
+  CommonOptions common;
+  std::string version;
+  std::string format = "json";
+};
+
+int study(const StudyArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  if (store->find_artefact(codec::event_study_kind().name, args.version)) {
+    const auto r = workflows::read_event_study(*store, args.version);
+    std::cout << (args.format == "json" ? codec::event_study_to_json(r) : r.explanation) << "\n";
+    return 0;
+  }
+  const auto r = workflows::read_impulse_response(*store, args.version);  // NotFound names the tag
+  std::cout << (args.format == "json" ? codec::impulse_to_json(r) : r.explanation) << "\n";
   return 0;
 }
 
@@ -350,6 +392,7 @@ void register_effects(CLI::App& app, Action& action) {
   event_cmd->add_option("--outcome", event_args->outcome, "sp500 | tlt | gld | dgs2 | dgs10 | vix")->capture_default_str();
   event_cmd->add_option("--window", event_args->window, "Trading days after the announcement day, 0..20")->capture_default_str();
   event_cmd->add_option("--format", event_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  event_cmd->add_option("--store", event_args->store_tag, "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)");
   event_cmd->callback([event_args, &action] { action = [event_args] { return event(*event_args); }; });
 
   auto irf_args = std::make_shared<IrfArgs>();
@@ -368,7 +411,20 @@ void register_effects(CLI::App& app, Action& action) {
   irf_cmd->add_option("--lags", irf_args->lags, "Lags of every regressor, 1..24 (default: the spec's)");
   irf_cmd->add_option("--se", irf_args->se, "hc1 (lag-augmented) | hac (Newey-West)");
   irf_cmd->add_option("--format", irf_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  irf_cmd->add_option("--store", irf_args->store_tag, "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)");
   irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
+
+  auto studies_args = std::make_shared<CommonOptions>();
+  auto* studies_cmd = effects->add_subcommand("studies", "Stored event studies and impulse responses (CSV)");
+  add_common_options(*studies_cmd, *studies_args);
+  studies_cmd->callback([studies_args, &action] { action = [studies_args] { return studies(*studies_args); }; });
+
+  auto study_args = std::make_shared<StudyArgs>();
+  auto* study_cmd = effects->add_subcommand("study", "Print a stored event study or impulse response (JSON as computed, or its text)");
+  add_common_options(*study_cmd, study_args->common);
+  study_cmd->add_option("version", study_args->version, "The tag")->required();
+  study_cmd->add_option("--format", study_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  study_cmd->callback([study_args, &action] { action = [study_args] { return study(*study_args); }; });
 
   auto calibrate_args = std::make_shared<CalibrateArgs>();
   auto* calibrate_cmd = effects->add_subcommand(
