@@ -83,6 +83,34 @@ int estimate(const EstimateArgs& args) {
   return 0;
 }
 
+struct AskArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string macro_variable = "fed_shock";
+  std::string asset = "sp500";
+  double magnitude = 1.0;
+  int horizon = 1;
+  std::string learner;
+  std::string query_text;
+  bool as_given = false;
+};
+
+int ask(const AskArgs& args) {
+  const auto spec = workflows::load_effects_spec(args.spec);
+  auto store = store::open_store(args.common.db, false);
+  std::cout << workflows::answer_causal_query(*store, spec,
+                                              {.macro_variable = args.macro_variable,
+                                               .asset = args.asset,
+                                               .magnitude = args.magnitude,
+                                               .horizon = args.horizon,
+                                               .learner = args.learner,
+                                               .query_text = args.query_text,
+                                               .as_given = args.as_given,
+                                               .stop = {}})
+            << "\n";
+  return 0;
+}
+
 struct RunArgs {
   CommonOptions common;
   std::string spec = "config/effects.yml";
@@ -350,6 +378,26 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--treatment-col", args->treatment_col, "With --data: the treatment column");
   cmd->add_option("--controls", args->controls, "With --data: comma-separated control columns");
   cmd->callback([args, &action] { action = [args] { return estimate(*args); }; });
+
+  auto ask_args = std::make_shared<AskArgs>();
+  auto* ask_cmd = effects->add_subcommand(
+      "ask",
+      "Seed 001's question, answered as POST /api/causal-analysis does: the Fed's rate (fed_shock,\n"
+      "  fed_funds, interest_rate) is answered from the identified surprise mp_surprise unless\n"
+      "  --as-given; the JSON names the identification, lists the estimate under each learner and\n"
+      "  the local projection (fragile when they disagree) and gives the event study beside it.\n"
+      "Example:\n"
+      "  mre effects ask --asset sp500 --magnitude 1 --query-text \"What happens to the S&P 500 when the Fed raises rates by 1%?\"");
+  add_common_options(*ask_cmd, ask_args->common);
+  ask_cmd->add_option("--spec", ask_args->spec, "The effects spec")->capture_default_str();
+  ask_cmd->add_option("--macro-variable", ask_args->macro_variable, "The shock asked about")->capture_default_str();
+  ask_cmd->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")->capture_default_str();
+  ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")->capture_default_str();
+  ask_cmd->add_option("--horizon", ask_args->horizon, "Months")->capture_default_str();
+  ask_cmd->add_option("--learner", ask_args->learner, "Override the spec's learner");
+  ask_cmd->add_option("--query-text", ask_args->query_text, "The question, echoed in the answer");
+  ask_cmd->add_flag("--as-given", ask_args->as_given, "Estimate the named series even when it is not an identified shock");
+  ask_cmd->callback([ask_args, &action] { action = [ask_args] { return ask(*ask_args); }; });
 
   auto run_args = std::make_shared<RunArgs>();
   auto* run_cmd = effects->add_subcommand(
