@@ -690,6 +690,16 @@ Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec, c
   for (const auto& learner : learners) {
     if (learner == e.learner) continue;  // the estimate itself
     RobustnessCheck c{.method = "dml:" + learner};
+    // A candidate of the selection already holds its own estimate on the same folds.
+    const auto scored = std::find_if(e.dml.candidates.begin(), e.dml.candidates.end(),
+                                     [&](const causal::CandidateScore& s) { return s.learner == learner; });
+    if (scored != e.dml.candidates.end() && (std::isfinite(scored->theta) || !scored->error.empty())) {
+      c.effect = scored->theta;
+      c.p_value = scored->p_value;
+      c.error = scored->error;
+      checks.push_back(std::move(c));
+      continue;
+    }
     try {
       EffectQuery q;
       q.treatment = e.treatment;
