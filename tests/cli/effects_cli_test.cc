@@ -87,6 +87,26 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
   EXPECT_TRUE(contains(bad.err, "bad.csv:2")) << bad.err;
 }
 
+// `effects calibrate`: fewer than 20 surrogates is exit 1 naming the option's parameter, an
+// unknown version exit 4, an unknown calibration or study exit 4; nothing is stored.
+TEST(EffectsCli, CalibrateRefusesBadInputAndStoresNothing) {
+  testing::TempDir dir;
+  const std::string db = (dir / "s.db").string();
+  const auto few = testing::run_mre({"effects", "calibrate", "--version", "E1", "--surrogates", "19", "--db", db});
+  EXPECT_EQ(few.exit_code, 1) << few.err;
+  EXPECT_TRUE(testing::contains(few.err, "surrogates")) << few.err;
+  const auto missing = testing::run_mre({"effects", "calibrate", "--version", "E1", "--db", db});
+  EXPECT_EQ(missing.exit_code, 4) << missing.err;
+  EXPECT_TRUE(testing::contains(missing.err, "E1")) << missing.err;
+  const auto show = testing::run_mre({"effects", "calibration", "C1", "--db", db});
+  EXPECT_EQ(show.exit_code, 4) << show.err;
+  const auto study = testing::run_mre({"effects", "study", "ES1", "--db", db});
+  EXPECT_EQ(study.exit_code, 4) << study.err;
+  const auto list = testing::run_mre({"effects", "calibrations", "--db", db});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out, "version,effects_version,created_at\n");
+}
+
 }  // namespace
 }  // namespace mre
 
