@@ -55,6 +55,7 @@ int estimate(const EstimateArgs& args) {
   query.method = args.method;
   workflows::EffectsSpec spec;
   workflows::EffectsPanel panel;
+  std::optional<workflows::RobustnessCheck> projection;
   if (!args.data.empty()) {
     if (args.outcome_col.empty() || args.treatment_col.empty()) {
       throw Error(ErrorCode::kInvalidArgument, "--data needs --outcome-col and --treatment-col (and --controls)");
@@ -73,8 +74,11 @@ int estimate(const EstimateArgs& args) {
     query.outcome = args.outcome;
     auto store = store::open_store(args.common.db, false);
     panel = workflows::assemble_panel(*store, spec, args.treatment, args.outcome, args.horizon);
+    projection = workflows::local_projection_check(*store, spec, args.treatment, args.outcome, args.horizon);
   }
-  const auto result = workflows::estimate_effect(panel, query, spec);
+  auto result = workflows::estimate_effect(panel, query, spec);
+  // Every answer carries its robustness checks (each learner; the local projection from the store).
+  if (result.method == "dml") result.robustness = workflows::assess_robustness(result, spec, projection);
   if (args.format == "json") {
     std::cout << workflows::effect_to_json(result) << "\n";
   } else {

@@ -53,6 +53,14 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   EXPECT_NEAR(c["confidence_interval"][1].get<double>() - c["confidence_interval"][0].get<double>(), 2 * 1.959964 * se, 1e-6);
   EXPECT_TRUE(j["explanation"].get<std::string>().find("distinguishable from zero") != std::string::npos);
   EXPECT_TRUE(j["methodology"].get<std::string>().find("Double machine learning") != std::string::npos);
+  // Robustness (issue 17): the estimate and the other three default learners (no local projection
+  // without a store); a strong simulated effect keeps its sign and significance under OLS, ridge
+  // and the forest, while the constant nuisances (ignoring x1, x2) may differ: read the flag.
+  ASSERT_TRUE(c.contains("robustness")) << r.out;
+  ASSERT_EQ(c["robustness"]["checks"].size(), 4u) << r.out;
+  EXPECT_EQ(c["robustness"]["checks"][0]["method"], "dml:ols (the estimate)");
+  EXPECT_EQ(c["fragile"], c["robustness"]["fragile"]);
+  EXPECT_TRUE(j["explanation"].get<std::string>().find(c["fragile"].get<bool>() ? "Fragile:" : "Robust:") != std::string::npos);
   // The X-learner on the binarised treatment runs too.
   const auto x = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(), "--outcome-col", "ret",
                           "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols", "--method", "xlearner"});
