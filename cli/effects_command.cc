@@ -9,6 +9,7 @@
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/workflows/effect_studies.h"
+#include "mre/workflows/effects_calibration.h"
 #include "mre/workflows/effects.h"
 
 namespace mre::cli {
@@ -54,6 +55,7 @@ int estimate(const EstimateArgs& args) {
   query.method = args.method;
   workflows::EffectsSpec spec;
   workflows::EffectsPanel panel;
+  std::optional<workflows::RobustnessCheck> projection;
   if (!args.data.empty()) {
     if (args.outcome_col.empty() || args.treatment_col.empty()) {
       throw Error(ErrorCode::kInvalidArgument, "--data needs --outcome-col and --treatment-col (and --controls)");
@@ -72,13 +74,44 @@ int estimate(const EstimateArgs& args) {
     query.outcome = args.outcome;
     auto store = store::open_store(args.common.db, false);
     panel = workflows::assemble_panel(*store, spec, args.treatment, args.outcome, args.horizon);
+    projection = workflows::local_projection_check(*store, spec, args.treatment, args.outcome, args.horizon);
   }
-  const auto result = workflows::estimate_effect(panel, query, spec);
+  auto result = workflows::estimate_effect(panel, query, spec);
+  // Every answer carries its robustness checks (each learner; the local projection from the store).
+  if (result.method == "dml") result.robustness = workflows::assess_robustness(result, spec, projection);
   if (args.format == "json") {
     std::cout << workflows::effect_to_json(result) << "\n";
   } else {
     std::cout << workflows::explain_effect(result) << "\n";
   }
+  return 0;
+}
+
+struct AskArgs {
+  CommonOptions common;
+  std::string spec = "config/effects.yml";
+  std::string macro_variable = "fed_shock";
+  std::string asset = "sp500";
+  double magnitude = 1.0;
+  int horizon = 1;
+  std::string learner;
+  std::string query_text;
+  bool as_given = false;
+};
+
+int ask(const AskArgs& args) {
+  const auto spec = workflows::load_effects_spec(args.spec);
+  auto store = store::open_store(args.common.db, false);
+  std::cout << workflows::answer_causal_query(*store, spec,
+                                              {.macro_variable = args.macro_variable,
+                                               .asset = args.asset,
+                                               .magnitude = args.magnitude,
+                                               .horizon = args.horizon,
+                                               .learner = args.learner,
+                                               .query_text = args.query_text,
+                                               .as_given = args.as_given,
+                                               .stop = {}})
+            << "\n";
   return 0;
 }
 
@@ -132,6 +165,7 @@ struct EventArgs {
   std::string outcome = "sp500";
   int window = 0;
   std::string format = "json";
+  std::string store_tag;
 };
 
 int event(const EventArgs& args) {
@@ -139,6 +173,10 @@ int event(const EventArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto report = workflows::run_event_study(
       *store, spec, {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
+  if (!args.store_tag.empty()) {
+    const auto stored = workflows::store_event_study(*store, spec, report, args.store_tag);
+    say(fmt::format("event study {}: {}", stored.version, stored.written ? "written" : "up to date"));
+  }
   std::cout << (args.format == "json" ? codec::event_study_to_json(report) : report.explanation) << "\n";
   return 0;
 }
@@ -152,6 +190,7 @@ struct IrfArgs {
   int lags = 0;
   std::string se;
   std::string format = "json";
+  std::string store_tag;
 };
 
 // "0..12" or "0,1,3,6".
@@ -184,7 +223,115 @@ int irf(const IrfArgs& args) {
   if (!args.horizons.empty()) query.horizons = parse_horizons(args.horizons);
   auto store = store::open_store(args.common.db, false);
   const auto report = workflows::run_impulse_response(*store, spec, query);
+  if (!args.store_tag.empty()) {
+    const auto stored = workflows::store_impulse_response(*store, spec, report, args.store_tag);
+    say(fmt::format("impulse response {}: {}", stored.version, stored.written ? "written" : "up to date"));
+  }
   std::cout << (args.format == "json" ? codec::impulse_to_json(report) : report.explanation) << "\n";
+  return 0;
+}
+
+int studies(const CommonOptions& common) {
+  auto store = store::open_store(common.db, false);
+  std::cout << "version,kind,spec,inputs,created_at\n";
+  for (const auto* kind : {&codec::event_study_kind(), &codec::impulse_kind()}) {
+    for (const auto& h : store->list_artefacts(kind->name)) {
+      std::string inputs;
+      for (const auto& [name, value] : h.inputs) inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
+      std::cout << h.version << "," << (kind == &codec::event_study_kind() ? "event" : "irf") << "," << h.spec_name << ","
+                << inputs << "," << h.created_at.iso() << "\n";
+    }
+  }
+  return 0;
+}
+
+struct StudyArgs {
+  CommonOptions common;
+  std::string version;
+  std::string format = "json";
+};
+
+int study(const StudyArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  if (store->find_artefact(codec::event_study_kind().name, args.version)) {
+    const auto r = workflows::read_event_study(*store, args.version);
+    std::cout << (args.format == "json" ? codec::event_study_to_json(r) : r.explanation) << "\n";
+    return 0;
+  }
+  const auto r = workflows::read_impulse_response(*store, args.version);  // NotFound names the tag
+  std::cout << (args.format == "json" ? codec::impulse_to_json(r) : r.explanation) << "\n";
+  return 0;
+}
+
+struct CalibrateArgs {
+  CommonOptions common;
+  std::string version;
+  std::string tag = "auto";
+  int surrogates = 99;
+  std::uint64_t seed = 42;
+  double block = 12.0;
+  int threads = 1;
+  std::string format = "text";
+};
+
+void print_calibration(const codec::CalibrationReport& r, const std::string& format) {
+  if (format == "json") {
+    std::cout << codec::calibration_to_json(r) << "\n";
+    return;
+  }
+  const auto s = codec::summarise(r);
+  const auto pct = [](long a, long b) { return b > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b)) : std::string("n/a"); };
+  std::cout << fmt::format("calibration {} of effects {}: {} surrogates per cell, seed {}, mean block {} months\n", r.version,
+                           r.effects_version, r.surrogates, r.seed, r.mean_block);
+  std::cout << fmt::format("surrogate fits rejecting at 5%: {} of {} ({}; honest intervals give about 5%){}\n", s.rejections, s.fits,
+                           pct(s.rejections, s.fits), s.failed > 0 ? fmt::format(", {} fits failed", s.failed) : "");
+  std::cout << fmt::format("placebos passing at 5%: permuted treatment {} of {} ({}), pre-treatment outcome {} of {} ({})\n",
+                           s.permuted_placebo_passed, s.permuted_placebo_cells, pct(s.permuted_placebo_passed, s.permuted_placebo_cells),
+                           s.pre_treatment_placebo_passed, s.pre_treatment_placebo_cells,
+                           pct(s.pre_treatment_placebo_passed, s.pre_treatment_placebo_cells));
+  std::cout << "treatment,outcome,horizon,surrogate,surrogates,rejections,rejection_rate,effect,p_value,surrogate_p_value\n";
+  for (const auto& c : r.cells) {
+    std::cout << fmt::format("{},{},{},{},{},{},{:.3f},{:.6g},{:.4g},{:.4g}\n", c.treatment, c.outcome, c.horizon, c.surrogate,
+                             c.surrogates, c.rejections, c.surrogates > 0 ? static_cast<double>(c.rejections) / c.surrogates : 0.0,
+                             c.effect, c.p_value, c.surrogate_p_value);
+  }
+}
+
+int calibrate(const CalibrateArgs& args) {
+  auto store = store::open_store(args.common.db, true);
+  const auto run = workflows::calibrate_effects(*store,
+                                                {.effects_version = args.version,
+                                                 .tag = args.tag,
+                                                 .surrogates = args.surrogates,
+                                                 .seed = args.seed,
+                                                 .mean_block = args.block,
+                                                 .threads = args.threads,
+                                                 .stop = {}},
+                                                [](const std::string& line) { say("  " + line); });
+  say(fmt::format("calibration {}: {}", run.report.version, run.written ? "written" : "up to date"));
+  print_calibration(run.report, args.format);
+  return 0;
+}
+
+struct CalibrationShowArgs {
+  CommonOptions common;
+  std::string version;
+  std::string format = "text";
+};
+
+int calibration_show(const CalibrationShowArgs& args) {
+  auto store = store::open_store(args.common.db, false);
+  print_calibration(workflows::read_calibration(*store, args.version), args.format);
+  return 0;
+}
+
+int calibration_list(const CommonOptions& common) {
+  auto store = store::open_store(common.db, false);
+  std::cout << "version,effects_version,created_at\n";
+  for (const auto& h : store->list_artefacts(codec::calibration_kind().name)) {
+    const auto it = h.inputs.find("effects_version");
+    std::cout << h.version << "," << (it == h.inputs.end() ? "" : it->second) << "," << h.created_at.iso() << "\n";
+  }
   return 0;
 }
 
@@ -237,6 +384,26 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--controls", args->controls, "With --data: comma-separated control columns");
   cmd->callback([args, &action] { action = [args] { return estimate(*args); }; });
 
+  auto ask_args = std::make_shared<AskArgs>();
+  auto* ask_cmd = effects->add_subcommand(
+      "ask",
+      "Seed 001's question, answered as POST /api/causal-analysis does: the Fed's rate (fed_shock,\n"
+      "  fed_funds, interest_rate) is answered from the identified surprise mp_surprise unless\n"
+      "  --as-given; the JSON names the identification, lists the estimate under each learner and\n"
+      "  the local projection (fragile when they disagree) and gives the event study beside it.\n"
+      "Example:\n"
+      "  mre effects ask --asset sp500 --magnitude 1 --query-text \"What happens to the S&P 500 when the Fed raises rates by 1%?\"");
+  add_common_options(*ask_cmd, ask_args->common);
+  ask_cmd->add_option("--spec", ask_args->spec, "The effects spec")->capture_default_str();
+  ask_cmd->add_option("--macro-variable", ask_args->macro_variable, "The shock asked about")->capture_default_str();
+  ask_cmd->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")->capture_default_str();
+  ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")->capture_default_str();
+  ask_cmd->add_option("--horizon", ask_args->horizon, "Months")->capture_default_str();
+  ask_cmd->add_option("--learner", ask_args->learner, "Override the spec's learner");
+  ask_cmd->add_option("--query-text", ask_args->query_text, "The question, echoed in the answer");
+  ask_cmd->add_flag("--as-given", ask_args->as_given, "Estimate the named series even when it is not an identified shock");
+  ask_cmd->callback([ask_args, &action] { action = [ask_args] { return ask(*ask_args); }; });
+
   auto run_args = std::make_shared<RunArgs>();
   auto* run_cmd = effects->add_subcommand(
       "run",
@@ -278,6 +445,7 @@ void register_effects(CLI::App& app, Action& action) {
   event_cmd->add_option("--outcome", event_args->outcome, "sp500 | tlt | gld | dgs2 | dgs10 | vix")->capture_default_str();
   event_cmd->add_option("--window", event_args->window, "Trading days after the announcement day, 0..20")->capture_default_str();
   event_cmd->add_option("--format", event_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  event_cmd->add_option("--store", event_args->store_tag, "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)");
   event_cmd->callback([event_args, &action] { action = [event_args] { return event(*event_args); }; });
 
   auto irf_args = std::make_shared<IrfArgs>();
@@ -296,7 +464,54 @@ void register_effects(CLI::App& app, Action& action) {
   irf_cmd->add_option("--lags", irf_args->lags, "Lags of every regressor, 1..24 (default: the spec's)");
   irf_cmd->add_option("--se", irf_args->se, "hc1 (lag-augmented) | hac (Newey-West)");
   irf_cmd->add_option("--format", irf_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  irf_cmd->add_option("--store", irf_args->store_tag, "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)");
   irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
+
+  auto studies_args = std::make_shared<CommonOptions>();
+  auto* studies_cmd = effects->add_subcommand("studies", "Stored event studies and impulse responses (CSV)");
+  add_common_options(*studies_cmd, *studies_args);
+  studies_cmd->callback([studies_args, &action] { action = [studies_args] { return studies(*studies_args); }; });
+
+  auto study_args = std::make_shared<StudyArgs>();
+  auto* study_cmd = effects->add_subcommand("study", "Print a stored event study or impulse response (JSON as computed, or its text)");
+  add_common_options(*study_cmd, study_args->common);
+  study_cmd->add_option("version", study_args->version, "The tag")->required();
+  study_cmd->add_option("--format", study_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  study_cmd->callback([study_args, &action] { action = [study_args] { return study(*study_args); }; });
+
+  auto calibrate_args = std::make_shared<CalibrateArgs>();
+  auto* calibrate_cmd = effects->add_subcommand(
+      "calibrate",
+      "Re-run a stored effects grid with each treatment replaced by surrogates that keep its\n"
+      "  autocorrelation but have no effect (stationary block bootstrap; for mp_surprise a\n"
+      "  permutation of the surprises across announcement dates) and report the share of surrogate\n"
+      "  fits rejecting at 5% per cell and overall (near 5% when the intervals are honest), each\n"
+      "  stored estimate's surrogate p-value, and the stored placebos' pass rates. Stored as a\n"
+      "  calibration version (never overwritten); an interrupted run stores nothing. Slow: it re-runs\n"
+      "  the grid once per surrogate (160 cells x 20 surrogates is ~3,200 fits).\n"
+      "Example:\n"
+      "  mre effects calibrate --version E1 --surrogates 99 --seed 42");
+  add_common_options(*calibrate_cmd, calibrate_args->common);
+  calibrate_cmd->add_option("--version", calibrate_args->version, "The stored effects version to calibrate")->required();
+  calibrate_cmd->add_option("--tag", calibrate_args->tag, "The calibration's tag, or 'auto' (C_<version>_<hash>)")->capture_default_str();
+  calibrate_cmd->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell (at least 20)")->capture_default_str();
+  calibrate_cmd->add_option("--seed", calibrate_args->seed, "Seed; each (cell, surrogate) item derives its own from it")->capture_default_str();
+  calibrate_cmd->add_option("--block", calibrate_args->block, "Mean block length in months (stationary block bootstrap)")->capture_default_str();
+  calibrate_cmd->add_option("--threads", calibrate_args->threads, "Worker threads (the result does not depend on it)")->capture_default_str();
+  calibrate_cmd->add_option("--format", calibrate_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  calibrate_cmd->callback([calibrate_args, &action] { action = [calibrate_args] { return calibrate(*calibrate_args); }; });
+
+  auto calibration_args = std::make_shared<CalibrationShowArgs>();
+  auto* calibration_cmd = effects->add_subcommand("calibration", "Print a stored calibration (text or JSON)");
+  add_common_options(*calibration_cmd, calibration_args->common);
+  calibration_cmd->add_option("version", calibration_args->version, "The calibration's tag")->required();
+  calibration_cmd->add_option("--format", calibration_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  calibration_cmd->callback([calibration_args, &action] { action = [calibration_args] { return calibration_show(*calibration_args); }; });
+
+  auto calibrations_args = std::make_shared<CommonOptions>();
+  auto* calibrations_cmd = effects->add_subcommand("calibrations", "Calibration versions in the store (CSV)");
+  add_common_options(*calibrations_cmd, *calibrations_args);
+  calibrations_cmd->callback([calibrations_args, &action] { action = [calibrations_args] { return calibration_list(*calibrations_args); }; });
 
   auto list_args = std::make_shared<ListArgs>();
   auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV by default)");

@@ -661,42 +661,32 @@ struct Api::Impl {
               }));
     http.Post("/api/causal-analysis", wrap([this](const httplib::Request& req, httplib::Response& res) {
                 const json body = parse_object_body(req);
-                // Seed 001's request: macro_variable, asset ("sp500_returns" or "sp500"), magnitude, query_text.
+                // Seed 001's request: macro_variable (the Fed's rate is answered from mp_surprise
+                // unless "as_given": true), asset ("sp500_returns" or "sp500"), magnitude, query_text.
                 const json* asset = field(body, "asset");
                 const json* treatment = field(body, "macro_variable");
                 if (!asset || !asset->is_string()) throw Error(ErrorCode::kInvalidArgument, "'asset' must be a string such as \"sp500_returns\"");
-                if (!treatment || !treatment->is_string()) throw Error(ErrorCode::kInvalidArgument, "'macro_variable' must be a string");
-                std::string outcome = asset->get<std::string>();
-                if (const auto at = outcome.rfind("_returns"); at != std::string::npos && at + 8 == outcome.size()) outcome.resize(at);
-                workflows::EffectQuery q;
-                q.treatment = treatment->get<std::string>();
-                q.outcome = outcome;
+                if (treatment && !treatment->is_string()) throw Error(ErrorCode::kInvalidArgument, "'macro_variable' must be a string");
+                const json* query_text = field(body, "query_text");
+                if (query_text && !query_text->is_string()) throw Error(ErrorCode::kInvalidArgument, "'query_text' must be a string");
+                const json* as_given = field(body, "as_given");
+                if (as_given && !as_given->is_boolean()) throw Error(ErrorCode::kInvalidArgument, "'as_given' must be true or false");
+                workflows::CausalQuery q;
+                q.macro_variable = treatment ? treatment->get<std::string>() : "";
+                q.asset = asset->get<std::string>();
                 q.magnitude = number_field(body, "magnitude", 1.0);
                 q.horizon = static_cast<int>(integer_field(body, "horizon", 1, 1, kMaxEffectHorizon));
                 q.learner = string_field(body, "learner", "");
-                const json* query_text = field(body, "query_text");
-                if (query_text && !query_text->is_string()) throw Error(ErrorCode::kInvalidArgument, "'query_text' must be a string");
+                q.query_text = query_text ? query_text->get<std::string>() : "";
+                q.as_given = as_given && as_given->get<bool>();
                 const auto spec = workflows::load_effects_spec(options.effects_spec);
-                const auto panel = workflows::assemble_panel(*open(), spec, q.treatment, q.outcome, q.horizon);
-                const auto estimate = within_time_limit([panel, q, spec](std::stop_token stop) {
+                store::Store* s = open();
+                const auto text = within_time_limit([s, q, spec](std::stop_token stop) {
                   auto with_stop = q;
                   with_stop.stop = stop;
-                  return workflows::estimate_effect(panel, with_stop, spec);
+                  return workflows::answer_causal_query(*s, spec, with_stop);
                 });
-                json out = json::parse(workflows::effect_to_json(estimate));
-                if (query_text) out["query_text"] = query_text->get<std::string>();
-                if (estimate.method == "dml") {
-                  const double m = estimate.magnitude;
-                  narrative::EffectFacts facts{.treatment = estimate.treatment, .outcome = estimate.outcome, .horizon_months = estimate.horizon,
-                                               .magnitude = m, .effect = estimate.dml.theta * m, .ci_low = estimate.dml.ci_low * m,
-                                               .ci_high = estimate.dml.ci_high * m, .p_value = estimate.dml.p_value};
-                  for (const auto& r : estimate.dml.regimes) {
-                    facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
-                  }
-                  for (const auto& p : estimate.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
-                  out["narrative"] = narrative::effect_paragraph(facts);
-                }
-                res.set_content(dump(out), "application/json");
+                res.set_content(text, "application/json");
               }));
     http.Get("/api/regimes/compare", wrap([this](const httplib::Request& req, httplib::Response& res) {
                if (!req.has_param("a") || !req.has_param("b")) throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");

@@ -52,7 +52,11 @@ TEST(LocalProjectionSlow, NinetyFivePercentBandsCoverTheTrueImpulseResponse) {
 // |theta - 0.5| = 0.0301 > 0.03. The forests flatten x0^2 in the tails in the same direction for
 // both nuisances, a product-of-errors bias of ~3 se that neither depth 6 nor depth 10 removes.
 // Disabled rather than loosened, so the bound stays written here; run it with
-// --gtest_also_run_disabled_tests.
+// --gtest_also_run_disabled_tests. Why (2026-12-06, docs/effects.md): this sample's estimate with the
+// TRUE nuisances is 0.5250 (seeds 9-12 of the same DGP: 0.4866, 0.4916, 0.5011, 0.5152), so the
+// bound leaves 0.005 for the forest; depth 6 adds +0.002..+0.007 on every seed, fully grown trees
+// track the oracle within 0.004 but lose the out-of-fold R^2 comparison (0.750 vs 0.766), 500 trees
+// change nothing, p/3 columns per split make it worse. Retuning on this seed would be fitting the test.
 TEST(LearnerSelectionSlow, DISABLED_ChosenForestNuisancesRecoverTheEffectOnTheTenThousandRowNonlinearFixture) {
   // The nonlinear fixture of Dml.ForestNuisancesRemoveNonlinearConfounding at n = 10,000: t and y
   // depend on x0^2, theta = 0.5. Selection among constant, OLS, ridge and the two forests must

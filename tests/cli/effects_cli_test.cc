@@ -53,6 +53,14 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   EXPECT_NEAR(c["confidence_interval"][1].get<double>() - c["confidence_interval"][0].get<double>(), 2 * 1.959964 * se, 1e-6);
   EXPECT_TRUE(j["explanation"].get<std::string>().find("distinguishable from zero") != std::string::npos);
   EXPECT_TRUE(j["methodology"].get<std::string>().find("Double machine learning") != std::string::npos);
+  // Robustness (issue 17): the estimate and the other three default learners (no local projection
+  // without a store); a strong simulated effect keeps its sign and significance under OLS, ridge
+  // and the forest, while the constant nuisances (ignoring x1, x2) may differ: read the flag.
+  ASSERT_TRUE(c.contains("robustness")) << r.out;
+  ASSERT_EQ(c["robustness"]["checks"].size(), 4u) << r.out;
+  EXPECT_EQ(c["robustness"]["checks"][0]["method"], "dml:ols (the estimate)");
+  EXPECT_EQ(c["fragile"], c["robustness"]["fragile"]);
+  EXPECT_TRUE(j["explanation"].get<std::string>().find(c["fragile"].get<bool>() ? "Fragile:" : "Robust:") != std::string::npos);
   // The X-learner on the binarised treatment runs too.
   const auto x = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(), "--outcome-col", "ret",
                           "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols", "--method", "xlearner"});
@@ -85,6 +93,26 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
                             "--treatment-col", "shock"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_TRUE(contains(bad.err, "bad.csv:2")) << bad.err;
+}
+
+// `effects calibrate`: fewer than 20 surrogates is exit 1 naming the option's parameter, an
+// unknown version exit 4, an unknown calibration or study exit 4; nothing is stored.
+TEST(EffectsCli, CalibrateRefusesBadInputAndStoresNothing) {
+  testing::TempDir dir;
+  const std::string db = (dir / "s.db").string();
+  const auto few = testing::run_mre({"effects", "calibrate", "--version", "E1", "--surrogates", "19", "--db", db});
+  EXPECT_EQ(few.exit_code, 1) << few.err;
+  EXPECT_TRUE(testing::contains(few.err, "surrogates")) << few.err;
+  const auto missing = testing::run_mre({"effects", "calibrate", "--version", "E1", "--db", db});
+  EXPECT_EQ(missing.exit_code, 4) << missing.err;
+  EXPECT_TRUE(testing::contains(missing.err, "E1")) << missing.err;
+  const auto show = testing::run_mre({"effects", "calibration", "C1", "--db", db});
+  EXPECT_EQ(show.exit_code, 4) << show.err;
+  const auto study = testing::run_mre({"effects", "study", "ES1", "--db", db});
+  EXPECT_EQ(study.exit_code, 4) << study.err;
+  const auto list = testing::run_mre({"effects", "calibrations", "--db", db});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out, "version,effects_version,created_at\n");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "mre/core/error.h"
@@ -47,6 +48,58 @@ TEST(EventStudy, Mp1OnTheSp500MatchesStatsmodelsOnTheSameRows) {
   EXPECT_EQ(json["event_study"]["scatter"].size(), report.events.size());
   EXPECT_EQ(json["event_study"]["identified"], true);
   EXPECT_NE(json["explanation"].get<std::string>().find("25 bp"), std::string::npos);
+}
+
+TEST(StoredStudies, AnEventStudyAndAnImpulseResponseReadBackAsComputed) {
+  store::MemoryStore store;
+  ingest(store, {.universe_path = mre::testing::universe_path(), .tickers = {"MP1_JK", "^GSPC"}});
+  const auto spec = load_effects_spec(effects_spec());
+  const auto report = run_event_study(store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 1, .hac_lag = -1});
+  const auto stored = store_event_study(store, spec, report, "auto");
+  EXPECT_TRUE(stored.written);
+  EXPECT_EQ(stored.version.substr(0, 24), "ES_mp_surprise_sp500_w1_") << stored.version;
+  EXPECT_EQ(codec::event_study_to_json(read_event_study(store, stored.version)), codec::event_study_to_json(report));
+  // The same study again stores nothing; another window under the same tag is refused.
+  EXPECT_FALSE(store_event_study(store, spec, report, stored.version).written);
+  const auto other = run_event_study(store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 0, .hac_lag = -1});
+  EXPECT_THROW(store_event_study(store, spec, other, stored.version), Error);
+  EXPECT_EQ(store.list_artefacts("effects_event_study").size(), 1u);
+
+  // An impulse response on a simulated month-end feature set (a shock moving the price).
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z;
+  std::vector<Date> dates;
+  std::vector<double> shock, x, px;
+  double price = 100.0;
+  for (int i = 0; i < 240; ++i) {
+    dates.push_back(Date::from_ymd(2000 + i / 12, 1 + i % 12, 1).end_of_month());
+    shock.push_back(z(rng));
+    x.push_back(z(rng));
+    price *= std::exp(0.01 * shock.back() + 0.03 * z(rng));
+    px.push_back(price);
+  }
+  store.write_features({.version = "F1", .spec_name = "sim", .spec_hash = "h", .data_watermark = "w", .frequency = "month_end",
+                        .spec_text = "sim", .created_at = Timestamp::from_micros(1),
+                        .columns = {{.name = "shock"}, {.name = "x"}, {.name = "px"}}},
+                       Panel(dates, {"shock", "x", "px"}, {shock, x, px}));
+  EffectsSpec sim = spec;
+  sim.feature_set = "sim";
+  sim.regimes.clear();
+  sim.controls = {"x"};
+  sim.outcomes = {{"px", {.feature = "px", .change = false}}};
+  const auto irf = run_impulse_response(store, sim, {.treatment = "shock", .outcome = "px", .horizons = {0, 1, 2, 3}});
+  const auto kept = store_impulse_response(store, sim, irf, "IRF1");
+  EXPECT_TRUE(kept.written);
+  const auto back = read_impulse_response(store, "IRF1");
+  ASSERT_EQ(back.fit.points.size(), 4u);
+  EXPECT_EQ(codec::impulse_to_json(back), codec::impulse_to_json(irf));
+  EXPECT_NEAR(back.fit.points[0].effect, 0.01, 0.01);  // the simulated impact, within a few s.e.
+  try {
+    read_impulse_response(store, "IRF9");
+    FAIL() << "an unknown tag was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
 }
 
 TEST(EventStudy, BadInputNamesTheParameter) {

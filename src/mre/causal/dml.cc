@@ -141,6 +141,11 @@ SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vecto
   out.residuals.t = t - pt[bt];
   out.residuals.r2_y = out.scores[by].r2_outcome;
   out.residuals.r2_t = out.scores[bt].r2_treatment;
+  for (std::size_t c = 0; c < K; ++c) {
+    const bool ok = out.scores[c].error.empty();
+    out.outcome_predictions.push_back(ok ? py[c] : Vector());
+    out.treatment_predictions.push_back(ok ? pt[c] : Vector());
+  }
   return out;
 }
 
@@ -192,6 +197,15 @@ DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
   out.outcome_learner = selected.outcome_learner;
   out.treatment_learner = selected.treatment_learner;
   out.candidates = selected.scores;
+  // Each candidate's own estimate (both nuisances that learner): the robustness checks read it.
+  for (std::size_t c = 0; c < out.candidates.size(); ++c) {
+    if (!out.candidates[c].error.empty()) continue;
+    const Vector ty = t - selected.treatment_predictions[c];
+    if (!(ty.squaredNorm() > 0)) continue;
+    const auto own = final_stage(y - selected.outcome_predictions[c], ty, options.se, lag, std::nullopt, {});
+    out.candidates[c].theta = own.theta;
+    out.candidates[c].p_value = own.p_value;
+  }
   if (out.r2_outcome <= 0) {
     out.warnings.push_back("outcome nuisance: out-of-fold R^2 " + std::to_string(out.r2_outcome) +
                            " <= 0 (no candidate predicts the outcome better than its mean)");

@@ -47,6 +47,10 @@ struct CandidateScore {
   double r2_treatment = std::numeric_limits<double>::quiet_NaN();
   std::string error{};
   int reduced_folds = 0;  // folds refitted without columns collinear in their training rows
+  // dml_plr_select: the estimate with this learner for both nuisances (the same folds, so equal to
+  // dml_plr_select with this candidate alone); NaN when it cannot fit.
+  double theta = std::numeric_limits<double>::quiet_NaN();
+  double p_value = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct DmlResult {
@@ -98,6 +102,8 @@ struct SelectedResiduals {
   std::string outcome_learner{};
   std::string treatment_learner{};
   std::vector<CandidateScore> scores{};
+  std::vector<Vector> outcome_predictions{};    // per candidate, out of fold (empty on error)
+  std::vector<Vector> treatment_predictions{};
 };
 SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vector& y,
                                    const std::vector<const Regressor*>& candidates, const std::vector<Fold>& folds);

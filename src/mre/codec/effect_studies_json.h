@@ -8,6 +8,7 @@
 #include "mre/causal/event_study.h"
 #include "mre/causal/local_projection.h"
 #include "mre/core/date.h"
+#include "mre/store/artefact.h"
 
 namespace mre::codec {
 
@@ -50,5 +51,23 @@ struct ImpulseReport {
   std::string explanation{};
 };
 std::string impulse_to_json(const ImpulseReport& report);
+
+}  // namespace mre::codec
+
+// The generic-artefact form (store/artefact.h) of both reports: kind "effects_event_study"
+// (tables "summary": one row, "events": the scatter) and kind "effects_impulse" (tables
+// "summary": one row, "points": one per horizon). Read back, a report prints the same JSON.
+#include "mre/store/artefact.h"
+
+namespace mre::codec {
+
+const store::ArtefactKind& event_study_kind();
+std::vector<store::ArtefactTable> event_study_tables(const EventStudyReport& report);
+// DataError when the rows do not have the declared shape.
+EventStudyReport event_study_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& events);
+
+const store::ArtefactKind& impulse_kind();
+std::vector<store::ArtefactTable> impulse_tables(const ImpulseReport& report);
+ImpulseReport impulse_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& points);
 
 }  // namespace mre::codec

@@ -6,8 +6,11 @@
 
 #include "mre/causal/event_study.h"
 #include "mre/causal/local_projection.h"
+#include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
 #include "mre/narrative/effect_studies.h"
+#include "mre/store/revisions.h"
+#include "mre/workflows/feature_spec.h"
 
 namespace mre::workflows {
 namespace {
@@ -183,6 +186,73 @@ codec::ImpulseReport run_impulse_response(const store::Store& store, const Effec
   for (const auto& p : r.fit.points) facts.points.push_back({p.horizon, p.effect, p.ci_low, p.ci_high});
   r.explanation = narrative::impulse_paragraph(facts);
   return r;
+}
+
+namespace {
+
+StoredStudy store_study(store::Store& store, const store::ArtefactKind& kind, store::ArtefactHeader header,
+                        const std::string& tag, const std::string& auto_prefix,
+                        const std::vector<store::ArtefactTable>& tables) {
+  header.spec_hash = fnv1a_hex(header.spec_text);
+  std::string bound = header.spec_hash;
+  for (const auto& [name, value] : header.inputs) bound += name + "=" + value + ";";
+  header.version = tag == "auto" ? auto_prefix + fnv1a_hex(bound).substr(0, 8) : tag;
+  store::validate_version_tag(header.version);
+  header.created_at = Timestamp::now();
+  const auto outcome = store.write_artefact(kind, header, tables);
+  return {header.version, outcome == store::ArtefactWriteOutcome::kWritten};
+}
+
+}  // namespace
+
+StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec, const codec::EventStudyReport& r,
+                              const std::string& tag) {
+  store::ArtefactHeader header;
+  header.spec_name = spec.name;
+  header.spec_text = spec.canonical_text + "study=event\ntreatment=" + r.treatment + "\noutcome=" + r.outcome +
+                     "\nwindow=" + std::to_string(r.window) + "\nhac_lag=" + std::to_string(r.fit.hac_lag) + "\n";
+  std::string data;
+  for (const auto& e : r.events) {
+    data += e.date.iso() + ",";
+    codec::append_number(data, e.surprise);
+    data += ",";
+    codec::append_number(data, e.response);
+    data += ";";
+  }
+  header.inputs = {{"data", fnv1a_hex(data)}};
+  return store_study(store, codec::event_study_kind(), header, tag,
+                     "ES_" + r.treatment + "_" + r.outcome + "_w" + std::to_string(r.window) + "_", codec::event_study_tables(r));
+}
+
+StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec, const codec::ImpulseReport& r,
+                                   const std::string& tag) {
+  store::ArtefactHeader header;
+  header.spec_name = spec.name;
+  std::string horizons;
+  for (const auto& p : r.fit.points) horizons += std::to_string(p.horizon) + ";";
+  header.spec_text = spec.canonical_text + "study=impulse\ntreatment=" + r.treatment + "\noutcome=" + r.outcome +
+                     "\nhorizons=" + horizons + "\nlags=" + std::to_string(r.fit.lags) + "\ninference=" + r.fit.inference + "\n";
+  header.inputs = {{"feature_version", r.feature_version}};
+  return store_study(store, codec::impulse_kind(), header, tag, "IRF_" + r.treatment + "_" + r.outcome + "_",
+                     codec::impulse_tables(r));
+}
+
+codec::EventStudyReport read_event_study(const store::Store& store, const std::string& version) {
+  const auto& kind = codec::event_study_kind().name;
+  if (!store.find_artefact(kind, version)) {
+    throw Error(ErrorCode::kNotFound, "event study '" + version + "' is not in the store ('mre effects studies')");
+  }
+  return codec::event_study_from_tables(store.read_artefact_table(kind, version, "summary"),
+                                        store.read_artefact_table(kind, version, "events"));
+}
+
+codec::ImpulseReport read_impulse_response(const store::Store& store, const std::string& version) {
+  const auto& kind = codec::impulse_kind().name;
+  if (!store.find_artefact(kind, version)) {
+    throw Error(ErrorCode::kNotFound, "impulse response '" + version + "' is not in the store ('mre effects studies')");
+  }
+  return codec::impulse_from_tables(store.read_artefact_table(kind, version, "summary"),
+                                    store.read_artefact_table(kind, version, "points"));
 }
 
 }  // namespace mre::workflows

@@ -40,4 +40,20 @@ struct ImpulseQuery {
 // DataError for a horizon beyond the data or fewer than 30 non-zero treatment values.
 codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec, const ImpulseQuery& query);
 
+// Stored studies (generic artefacts, codec::event_study_kind / impulse_kind). The tag ("auto":
+// ES_<treatment>_<outcome>_w<window>_<hash> or IRF_<treatment>_<outcome>_<hash>) is bound to the
+// effects spec, the query and the data (the scatter's hash for an event study, the feature version
+// for a projection): the same again stores nothing (written = false), anything else is refused.
+struct StoredStudy {
+  std::string version{};
+  bool written = false;
+};
+StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec, const codec::EventStudyReport& report,
+                              const std::string& tag);
+StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec, const codec::ImpulseReport& report,
+                                   const std::string& tag);
+// NotFound for an unknown tag.
+codec::EventStudyReport read_event_study(const store::Store& store, const std::string& version);
+codec::ImpulseReport read_impulse_response(const store::Store& store, const std::string& version);
+
 }  // namespace mre::workflows

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stop_token>
@@ -57,6 +58,9 @@ struct EffectsSpec {
   std::string hash{};
 };
 EffectsSpec load_effects_spec(const std::filesystem::path& path);
+// The spec a stored effects version was estimated with, from its canonical text (what
+// EffectVersion::spec_text holds). DataError when the text does not parse back to itself.
+EffectsSpec spec_from_canonical(const std::string& text);
 
 struct EffectQuery {
   std::string treatment{};
@@ -69,6 +73,7 @@ struct EffectQuery {
   std::optional<causal::StandardError> se{};
   std::string method = "dml";  // dml | xlearner (treatment binarised: > 0)
   int placebo_block = 12;      // months per block when permuting the treatment
+  bool placebos = true;        // false: the estimate alone (calibration's surrogate fits)
   std::stop_token stop{};      // checked between the fit and each placebo: once stopped,
                                // estimate_effect throws IoError "cancelled"; default: never
 };
@@ -86,6 +91,7 @@ struct EffectsPanel {
   // The newest grid date with a treatment and regime probabilities: what "current" means.
   std::optional<Date> latest{};
   std::vector<double> latest_regime_probabilities{};
+  std::vector<std::string> latest_regime_names{};  // every regime's name, in the probabilities' order
 };
 
 // What every cell of a grid reads, loaded once: the newest feature version of the spec's set
@@ -99,6 +105,9 @@ struct EffectsSource {
   std::map<std::string, std::vector<double>> built{};  // built treatments on the grid (effects_treatments.h)
 };
 EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec);
+// The same from given versions (a stored grid's own inputs): NotFound when either is absent.
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+                                  const std::string& regime_version);
 
 // Assembles the panel for one treatment, outcome and horizon.
 EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
@@ -117,6 +126,23 @@ struct Placebo {
   double p_value = 1.0;
 };
 
+// An estimate re-done another way (issue 17, point 6): a single learner for both nuisances
+// ("dml:ols") or the local projection at the same horizon ("local_projection").
+struct RobustnessCheck {
+  std::string method{};
+  double effect = std::numeric_limits<double>::quiet_NaN();  // per unit of the treatment
+  double p_value = std::numeric_limits<double>::quiet_NaN();
+  std::string error{};  // why it could not be computed (then effect and p are NaN)
+};
+struct Robustness {
+  std::vector<RobustnessCheck> checks{};  // the estimate itself first
+  // Signs disagree, or significant at 5% under some checks and not others.
+  bool fragile = false;
+  std::string reason{};  // one sentence: what disagrees, or that all agree
+};
+// Judges checks (those with an error are left out).
+Robustness judge_robustness(std::vector<RobustnessCheck> checks);
+
 struct EffectEstimate {
   std::string treatment{};
   std::string outcome{};
@@ -132,9 +158,38 @@ struct EffectEstimate {
   EffectsPanel panel{};
   TreatmentInfo info{};              // identification of the treatment
   std::vector<std::string> notes{};  // e.g. a redundant control dropped
+  std::optional<Robustness> robustness{};  // with_robustness
 };
 
 EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec);
+
+// The estimate's robustness: the DML estimate again under each of the spec's learners (both
+// nuisances that learner, no placebos) and `local_projection` (computed by the caller from the
+// store, see local_projection_check; nullopt to leave it out).
+Robustness assess_robustness(const EffectEstimate& estimate, const EffectsSpec& spec,
+                             const std::optional<RobustnessCheck>& local_projection);
+// The local projection of the spec's irf settings at `horizon` months (y from the month before
+// the shock to month h), as a check; an error becomes the check's `error`, never a throw.
+RobustnessCheck local_projection_check(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
+                                       const std::string& outcome, int horizon);
+
+// Seed 001's query ("What happens to the S&P 500 when the Fed raises rates by 1%?"): CLI `mre
+// effects ask` and POST /api/causal-analysis. The Fed's rate (macro_variable fed_shock, fed_funds,
+// interest_rate or none) is answered from the identified surprise mp_surprise unless
+// `as_given`; the answer names the identification, carries the robustness checks, and the event
+// study on announcement days beside the monthly figure when the asset has an event outcome.
+struct CausalQuery {
+  std::string macro_variable{};
+  std::string asset = "sp500";  // an outcome of the spec ("sp500_returns" is read as "sp500")
+  double magnitude = 1.0;
+  int horizon = 1;
+  std::string learner{};
+  std::string query_text{};
+  bool as_given = false;  // true: the treatment named, even when it is not identified
+  std::stop_token stop{};
+};
+// The response JSON (seed 001's shape plus identification, robustness, event_study, narrative).
+std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec, const CausalQuery& query);
 
 // The whole grid (treatments x outcomes x horizons) of a spec into an effects version.
 struct EffectsRunOptions {
