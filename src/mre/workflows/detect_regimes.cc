@@ -1,4 +1,4 @@
-// detect_regimes: spec + feature version -> walk-forward HMM, k-means or rules -> regime version.
+// detect_regimes: spec + feature version -> a registered regime method (regime_methods/) -> regime version.
 #include "mre/workflows/detect_regimes.h"
 
 #include <nlohmann/json.hpp>
@@ -8,17 +8,14 @@
 #include <cmath>
 #include <sstream>
 
-#include "mre/codec/hmm_json.h"
 #include "mre/core/error.h"
 #include "mre/core/format.h"
-#include "mre/regimes/hmm/forward_backward.h"
-#include "mre/regimes/kmeans/kmeans.h"
-#include "mre/regimes/standardize.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
+#include "mre/workflows/regime_methods/regime_method.h"
 
 namespace mre::workflows {
 namespace {
@@ -27,26 +24,12 @@ using detail::fail;
 using detail::only_keys;
 using detail::scalar;
 
-std::string canonical(const RegimeSpec& s) {
+std::string canonical(const RegimeSpec& s, const RegimeMethod& method) {
   std::ostringstream out;
   out.precision(17);
   out << "name=" << s.name << "\nmethod=" << s.method << "\nfeature_set=" << s.feature_set
       << "\ncolumns=" << store::join_names(s.columns) << "\nlabels=" << store::join_names(s.labels) << "\n";
-  if (s.method != "rules") {
-    out << "n_states=" << s.hmm.n_states << "\ncovariance=" << regimes::hmm::covariance_name(s.hmm.covariance)
-        << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
-        << "\nmin_covar=" << s.hmm.min_covar << "\n";
-  }
-  if (s.standardize_min_observations > 0) out << "standardize=expanding," << s.standardize_min_observations << "\n";
-  if (s.walk_forward) {
-    out << "walk_forward=" << s.walk_forward->refit_every_months << "," << s.walk_forward->min_train_rows << ","
-        << s.walk_forward->min_column_observations << "\n";
-  }
-  for (const auto& rule : s.rules) {
-    out << "rule=" << rule.regime;
-    for (const auto& c : rule.conditions) out << "|" << c.feature << "," << c.sign << "," << c.threshold << "," << c.scale;
-    out << "\n";
-  }
+  method.canonical(s, out);
   return out.str();
 }
 
@@ -54,7 +37,14 @@ std::string canonical(const RegimeSpec& s) {
 
 RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "regime spec");
-  only_keys(path, root, {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "standardize", "rules"}, "");
+  // The keys every method shares, then the chosen method's own (its registry entry).
+  std::vector<std::string> keys = {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "standardize"};
+  for (const auto* m : regime_methods()) {
+    for (const auto key : m->keys) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
+    }
+  }
+  only_keys(path, root, keys, "");
   RegimeSpec spec;
   for (const char* key : {"name", "method", "feature_set"}) {
     if (!root[key] || root[key].Scalar().empty()) fail(path, root, std::string("missing field '") + key + "'");
@@ -62,13 +52,12 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   spec.name = root["name"].Scalar();
   spec.method = root["method"].Scalar();
   spec.feature_set = root["feature_set"].Scalar();
-  if (spec.method != "hmm" && spec.method != "kmeans" && spec.method != "rules") {
-    fail(path, root["method"], "'method' must be hmm, kmeans or rules (got '" + spec.method + "')");
-  }
+  const RegimeMethod* method = find_regime_method(spec.method);
+  if (!method) fail(path, root["method"], "'method' must be " + regime_method_names() + " (got '" + spec.method + "')");
   if (root["columns"]) spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
   if (root["labels"]) spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
   if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, true);
-  if (spec.method == "hmm") spec.walk_forward = regimes::WalkForwardConfig{};
+  if (method->walk_forward_by_default) spec.walk_forward = regimes::WalkForwardConfig{};
   if (const YAML::Node w = root["walk_forward"]) {
     if (w.IsScalar() && w.Scalar() == "off") {
       spec.walk_forward.reset();
@@ -86,9 +75,9 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   if (const YAML::Node z = root["standardize"]) {
     if (!(z.IsScalar() && z.Scalar() == "off")) {
       only_keys(path, z, {"method", "min_observations"}, "standardize: ");
-      if (spec.method != "hmm") fail(path, z, "'standardize' applies to method hmm only");
-      const std::string method = z["method"] ? z["method"].Scalar() : "expanding";
-      if (method != "expanding") fail(path, z["method"], "standardize: method must be 'expanding' (got '" + method + "')");
+      if (!method->standardizes) fail(path, z, "'standardize' applies to method hmm only");
+      const std::string scaling = z["method"] ? z["method"].Scalar() : "expanding";
+      if (scaling != "expanding") fail(path, z["method"], "standardize: method must be 'expanding' (got '" + scaling + "')");
       spec.standardize_min_observations = 252;
       if (z["min_observations"]) {
         spec.standardize_min_observations = scalar<int>(path, z["min_observations"], "min_observations");
@@ -98,36 +87,13 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
       }
     }
   }
-  if (spec.method == "rules") {
-    const YAML::Node rules = root["rules"];
-    if (!rules || !rules.IsMap()) fail(path, root, "method rules needs 'rules': a mapping from regime to conditions");
-    for (const auto& item : rules) {
-      regimes::rules::Rule rule;
-      rule.regime = item.first.Scalar();
-      if (!item.second.IsSequence()) fail(path, item.second, "regime '" + rule.regime + "': expected a list of conditions");
-      for (const auto& c : item.second) {
-        only_keys(path, c, {"feature", "direction", "threshold", "scale"}, "regime '" + rule.regime + "': ");
-        if (!c["feature"]) fail(path, c, "regime '" + rule.regime + "': a condition needs 'feature'");
-        regimes::rules::Condition condition;
-        condition.feature = c["feature"].Scalar();
-        const std::string direction = c["direction"] ? c["direction"].Scalar() : "up";
-        if (direction != "up" && direction != "down") {
-          fail(path, c["direction"], "regime '" + rule.regime + "': direction must be up or down");
-        }
-        condition.sign = direction == "up" ? 1.0 : -1.0;
-        if (c["threshold"]) condition.threshold = scalar<double>(path, c["threshold"], "threshold");
-        if (c["scale"]) condition.scale = scalar<double>(path, c["scale"], "scale");
-        if (!(condition.scale > 0)) fail(path, c, "regime '" + rule.regime + "', feature '" + condition.feature + "': scale must be > 0");
-        rule.conditions.push_back(condition);
-      }
-      spec.rules.push_back(std::move(rule));
-    }
-  }
-  if (!spec.labels.empty() && spec.method != "rules" && static_cast<int>(spec.labels.size()) != spec.hmm.n_states) {
+  method->parse(path, root, spec);
+  if (const auto states = method->states(spec);
+      states && !spec.labels.empty() && static_cast<int>(spec.labels.size()) != *states) {
     fail(path, root["labels"], "'labels' names " + std::to_string(spec.labels.size()) + " states, n_states is " +
-                                   std::to_string(spec.hmm.n_states));
+                                   std::to_string(*states));
   }
-  spec.canonical_text = canonical(spec);
+  spec.canonical_text = canonical(spec, *method);
   spec.hash = fnv1a_hex(spec.canonical_text);
   return spec;
 } catch (const YAML::Exception& e) {
@@ -185,101 +151,20 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
     return report;
   }
 
-  Matrix probabilities;
-  Matrix raw_scores;  // rules: the regime scores themselves, the row's score is the winner's
-  std::ostringstream diagnostics;
-  diagnostics.precision(17);
+  RegimeFitOutput fitted;
   try {
-    if (spec.method == "rules") {
-      const auto scored = regimes::rules::score(spec.rules, columns, data);
-      probabilities = scored.scores;
-      raw_scores = scored.scores;
-      for (const auto& r : spec.rules) model.labels.push_back(r.regime);
-      model.params_json = spec.canonical_text;
-      diagnostics << "{\"method\": \"rules\", \"note\": \"scores are rule strengths in [0, 1], normalised to sum to 1\"}";
-    } else if (spec.method == "hmm") {
-      if (spec.standardize_min_observations > 0) {
-        if (spec.standardize_min_observations > data.rows()) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      "standardize: min_observations (" + std::to_string(spec.standardize_min_observations) +
-                          ") is longer than the data (" + std::to_string(data.rows()) + " rows of feature version " +
-                          features.version + ")");
-        }
-        data = regimes::expanding_zscore(data, spec.standardize_min_observations);
-      }
-      // Rows with no feature at all (before every series starts) carry no information: skip them.
-      std::vector<Eigen::Index> keep;
-      for (Eigen::Index t = 0; t < data.rows(); ++t) {
-        if (!data.row(t).array().isNaN().all()) keep.push_back(t);
-      }
-      Matrix x(static_cast<Eigen::Index>(keep.size()), data.cols());
-      std::vector<Date> dates;
-      for (std::size_t i = 0; i < keep.size(); ++i) {
-        x.row(static_cast<Eigen::Index>(i)) = data.row(keep[i]);
-        dates.push_back(panel.dates()[static_cast<std::size_t>(keep[i])]);
-      }
-      Matrix filtered;
-      if (spec.walk_forward) {
-        const auto wf = regimes::walk_forward_hmm(dates, x, spec.hmm, *spec.walk_forward);
-        filtered = wf.filtered;
-        report.refits = wf.refits.size();
-        model.params_json = codec::hmm_params_to_json(wf.refits.back().fit.params, columns);
-        model.trained_from = dates.front();
-        model.trained_to = dates[wf.refits.back().rows - 1];
-        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": true, \"standardize\": "
-                    << (spec.standardize_min_observations > 0
-                            ? "\"expanding z-scores from " + std::to_string(spec.standardize_min_observations) +
-                                  " observations\""
-                            : std::string("null"))
-                    << ", \"refit_every_months\": " << spec.walk_forward->refit_every_months << ", \"refits\": [";
-        for (std::size_t j = 0; j < wf.refits.size(); ++j) {
-          const auto& r = wf.refits[j];
-          diagnostics << (j ? ", " : "") << "{\"from\": \"" << r.date.iso() << "\", \"rows\": " << r.rows
-                      << ", \"log_likelihood\": " << r.fit.log_likelihood << ", \"iterations\": " << r.fit.iterations
-                      << ", \"converged\": " << (r.fit.converged ? "true" : "false") << ", \"bic\": " << r.fit.bic
-                      << ", \"active_columns\": " << r.active_columns.size() << "}";
-        }
-        diagnostics << "]}";
-      } else {
-        const auto fit = regimes::hmm::fit(x, spec.hmm);
-        filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fit.params, x), fit.params.transition,
-                                                fit.params.initial)
-                       .filtered;
-        model.params_json = codec::hmm_params_to_json(fit.params, columns);
-        model.trained_from = dates.front();
-        model.trained_to = dates.back();
-        diagnostics << "{\"method\": \"hmm\", \"walk_forward\": false, \"note\": \"in-sample fit: parameters use all "
-                       "dates\", \"summary\": " << codec::hmm_fit_summary_json(fit, keep.size()) << "}";
-      }
-      probabilities = Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
-      for (std::size_t i = 0; i < keep.size(); ++i) probabilities.row(keep[i]) = filtered.row(static_cast<Eigen::Index>(i));
-      for (int k = 0; k < spec.hmm.n_states; ++k) {
-        model.labels.push_back(spec.labels.empty() ? "S" + std::to_string(k) : spec.labels[static_cast<std::size_t>(k)]);
-      }
-    } else {  // kmeans, in-sample on complete rows
-      std::vector<Eigen::Index> keep;
-      for (Eigen::Index t = 0; t < data.rows(); ++t) {
-        if (!data.row(t).hasNaN()) keep.push_back(t);
-      }
-      Matrix x(static_cast<Eigen::Index>(keep.size()), data.cols());
-      for (std::size_t i = 0; i < keep.size(); ++i) x.row(static_cast<Eigen::Index>(i)) = data.row(keep[i]);
-      const auto km = regimes::kmeans::fit(x, {.n_clusters = spec.hmm.n_states, .n_init = 10, .seed = spec.hmm.seed});
-      probabilities = Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
-      for (std::size_t i = 0; i < keep.size(); ++i) {
-        probabilities.row(keep[i]).setZero();
-        probabilities(keep[i], km.labels[i]) = 1.0;
-      }
-      for (int k = 0; k < spec.hmm.n_states; ++k) {
-        model.labels.push_back(spec.labels.empty() ? "C" + std::to_string(k) : spec.labels[static_cast<std::size_t>(k)]);
-      }
-      model.params_json = "{\"model\": \"kmeans\", \"inertia\": " + format_double(km.inertia) + "}";
-      diagnostics << "{\"method\": \"kmeans\", \"note\": \"in-sample clustering of complete rows\", \"inertia\": "
-                  << km.inertia << ", \"rows\": " << keep.size() << "}";
-    }
+    fitted = find_regime_method(spec.method)->fit({spec, data, panel.dates(), columns, features.version});
   } catch (const Error& e) {
     throw Error(e.code(), where + e.what());
   }
-  model.diagnostics_json = diagnostics.str();
+  const Matrix& probabilities = fitted.probabilities;
+  const Matrix& raw_scores = fitted.raw_scores;
+  model.labels = fitted.labels;
+  model.params_json = fitted.params_json;
+  model.trained_from = fitted.trained_from;
+  model.trained_to = fitted.trained_to;
+  report.refits = fitted.refits;
+  model.diagnostics_json = fitted.diagnostics_json;
   model.created_at = Timestamp::now();
 
   std::vector<store::RegimeRow> rows;

@@ -2,6 +2,7 @@
 // store -> a regime version (regime_models + one row per date in regimes_global).
 #pragma once
 
+#include <any>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,7 +17,7 @@ namespace mre::workflows {
 
 struct RegimeSpec {
   std::string name{};
-  std::string method{};       // hmm | kmeans | rules
+  std::string method{};       // a registered regime method (regime_methods/registry.cc)
   std::string feature_set{};  // the feature spec name whose newest version is read
   std::vector<std::string> columns{};  // empty: every column of the feature version
   std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
@@ -26,6 +27,8 @@ struct RegimeSpec {
   // z-scores (regimes/standardize.h, look-ahead-free) instead of raw levels; 0 = off.
   int standardize_min_observations = 0;
   std::vector<regimes::rules::Rule> rules{};
+  // A method's own typed settings (e.g. regime_methods/kmeans.cc's), set by its parse.
+  std::any method_settings{};
   std::string canonical_text{};
   std::string hash{};
 };
