@@ -1,5 +1,6 @@
-// The explicit registry of regime methods (regime_method.h). A new method: its file in this
-// folder and one line in each of the two lists below.
+// The explicit registry of regime methods (regime_method.h). A new method (e.g. the jump model
+// of regimes/jump/): its file in this folder, `jump.cc` defining `const RegimeMethod&
+// jump_method()`, then one line in each of the two lists below.
 #include "mre/workflows/regime_methods/regime_method.h"
 
 #include "mre/regimes/hmm/gaussian_hmm.h"
