@@ -67,14 +67,16 @@ for table in tables:
         key = scrub(row[cols.index(group)]) if group else "*"
         by.setdefault(key, hashlib.sha256())
         by[key].update(("\x1f".join(cell(v) for v in row) + "\n").encode())
-        total.update((table + "\x1f" + "\x1f".join(cell(v) for v in row) + "\n").encode())
     counts = {}
     for row in rows:
         key = scrub(row[cols.index(group)]) if group else "*"
         counts[key] = counts.get(key, 0) + 1
+    lines = [f"{table}\t{key}\t{counts[key]}\t{by[key].hexdigest()}" for key in sorted(by)]
     if not rows:
-        print(f"{table}\t-\t0\tempty")
-    for key in sorted(by):
-        print(f"{table}\t{key}\t{counts[key]}\t{by[key].hexdigest()}")
+        lines = [f"{table}\t-\t0\tempty"]
+    for line in lines:
+        print(line)
+        total.update((line + "\n").encode())
+# The whole store: a hash of the lines above (independent of the tags' own sort order).
 print(f"ALL\t-\t-\t{total.hexdigest()}")
 PY
