@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "mre/sources/live_sources.h"
 #include "mre/store/store.h"
 #include "mre/workflows/ingest.h"
 #include "mre/workflows/ingest_live.h"
@@ -29,8 +30,14 @@ struct IngestArgs {
   std::string replay;
 };
 
-bool is_live(const std::string& source) {
-  return source == "fred" || source == "yahoo" || source == "worldbank" || source == "all";
+bool is_live(const std::string& source) { return source == "all" || sources::find_live_source(source) != nullptr; }
+
+// snapshot, csv, every registered live source, all.
+std::vector<std::string> source_choices() {
+  std::vector<std::string> out = {"snapshot", "csv"};
+  for (const auto& s : sources::live_sources()) out.emplace_back(s.name);
+  out.emplace_back("all");
+  return out;
 }
 
 // Exit status of a live ingest in which some series failed and the others were written.
@@ -120,7 +127,7 @@ void register_ingest(CLI::App& app, Action& action) {
                   "whose columns must be tickers of the universe; fred | yahoo | worldbank | all: the live "
                   "services (FRED needs FRED_API_KEY), incrementally from each series' last stored date "
                   "minus an overlap window; exit 6 when some series failed and the others were written")
-      ->check(CLI::IsMember({"snapshot", "csv", "fred", "yahoo", "worldbank", "all"}))
+      ->check(CLI::IsMember(source_choices()))
       ->capture_default_str();
   cmd->add_option("--since", args->since, "Live sources: fetch from this date (YYYY-MM-DD) instead of incrementally");
   cmd->add_flag("--vintages", args->vintages,

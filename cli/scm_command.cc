@@ -105,8 +105,6 @@ std::string resolve(const store::Store& store, const std::string& version) {
   return version.empty() || version == "latest" ? workflows::newest_scm_version(store) : version;
 }
 
-double se_of(const scm::FittedEquation& f, Eigen::Index i) { return std::sqrt(f.covariance(i, i)); }
-
 void print_model(const std::string& version, const scm::FittedScm& m) {
   const auto& g = m.fitted.graph;
   std::cout << fmt::format("scm {}: {} business days {}..{}, HAC lag {}\n", version, m.dates.size(), m.dates.front().iso(),
@@ -122,17 +120,10 @@ void print_model(const std::string& version, const scm::FittedScm& m) {
       std::cout << fmt::format(", student-t nu {:.2f}", m.copula.margins[e].nu);
     }
     std::cout << "\n";
-    const auto term = [&](const std::string& name, double v, Eigen::Index i) {
-      const double se = se_of(f, i);
-      std::cout << fmt::format("    {:<14} {:>12.6g}  se {:<10.4g} [{:.6g}, {:.6g}]\n", name, v, se, v - 1.959963984540054 * se,
-                               v + 1.959963984540054 * se);
-    };
-    Eigen::Index i = 0;
-    term("intercept", f.intercept, i++);
-    bool lag = false;
-    for (const auto& eq : g.equations) lag |= eq.node == f.node && eq.own_lag;
-    if (lag) term(f.node + "(t-1)", f.phi, i++);
-    for (std::size_t k = 0; k < f.parents.size(); ++k) term(f.parents[k], f.beta[k], i++);
+    for (const auto& t : scm::coefficient_table(f)) {
+      std::cout << fmt::format("    {:<14} {:>12.6g}  se {:<10.4g} [{:.6g}, {:.6g}]\n", t.term, t.estimate, t.se, t.ci_low,
+                               t.ci_high);
+    }
   }
   for (const auto& id : g.identities) {
     std::cout << fmt::format("  {} = {} (identity)\n", id.node, fmt::join(id.terms, " + "));
@@ -176,13 +167,8 @@ nlohmann::json model_json(const std::string& version, const scm::FittedScm& m) {
   for (std::size_t e = 0; e < m.fitted.equations.size(); ++e) {
     const auto& f = m.fitted.equations[e];
     nlohmann::json terms = nlohmann::json::array();
-    std::vector<std::pair<std::string, double>> names = {{"intercept", f.intercept}};
-    if (f.covariance.rows() == static_cast<Eigen::Index>(2 + f.parents.size())) names.emplace_back(f.node + "(t-1)", f.phi);
-    for (std::size_t k = 0; k < f.parents.size(); ++k) names.emplace_back(f.parents[k], f.beta[k]);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const double se = se_of(f, static_cast<Eigen::Index>(i));
-      terms.push_back({{"term", names[i].first}, {"estimate", names[i].second}, {"se", se},
-                       {"ci95", {names[i].second - 1.959963984540054 * se, names[i].second + 1.959963984540054 * se}}});
+    for (const auto& t : scm::coefficient_table(f)) {
+      terms.push_back({{"term", t.term}, {"estimate", t.estimate}, {"se", t.se}, {"ci95", {t.ci_low, t.ci_high}}});
     }
     nlohmann::json eq = {{"node", f.node}, {"terms", terms}, {"r2", f.r2}, {"kurtosis", f.kurtosis},
                          {"residual_acf1", f.residual_acf1}, {"squared_acf1", f.squared_acf1}};

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "mre/core/error.h"
+#include "mre/sources/live_sources.h"
 
 #ifndef MRE_SOURCE_DIR
 #define MRE_SOURCE_DIR "."
@@ -105,11 +106,10 @@ Universe load_universe(const std::filesystem::path& path) {
     }
     spec.asset_class = *asset_class;
     spec.source = field("source");
-    if (spec.source != "fred" && spec.source != "yahoo" && spec.source != "worldbank" &&
-        spec.source != "csv" && spec.source != "research") {
+    if (!find_live_source(spec.source) && spec.source != "csv" && spec.source != "research") {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["source"]) + ": " + label + ": unknown source '" + spec.source +
-                      "' (expected fred, yahoo, worldbank, csv or research)");
+                      "' (expected " + live_source_names() + ", csv or research)");
     }
     spec.id = field("id");
     if (const YAML::Node c = item["country"]; c && c.IsScalar() && !c.Scalar().empty()) {

@@ -2,6 +2,7 @@
 // store -> a regime version (regime_models + one row per date in regimes_global).
 #pragma once
 
+#include <any>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -17,7 +18,7 @@ namespace mre::workflows {
 
 struct RegimeSpec {
   std::string name{};
-  std::string method{};       // hmm | kmeans | rules | jump
+  std::string method{};       // a registered regime method (regime_methods/registry.cc)
   std::string feature_set{};  // the feature spec name whose newest version is read
   std::vector<std::string> columns{};  // empty: every column of the feature version
   std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
@@ -32,6 +33,8 @@ struct RegimeSpec {
   regimes::jump::JumpModelConfig jump{};
   regimes::jump::JumpWalkForwardConfig jump_schedule{};
   std::string jump_order_by{};  // the column whose centroid orders the states; empty: the first
+  // A method's own typed settings (e.g. regime_methods/kmeans.cc's), set by its parse.
+  std::any method_settings{};
   std::string canonical_text{};
   std::string hash{};
 };

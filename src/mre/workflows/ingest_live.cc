@@ -11,6 +11,7 @@
 #include "mre/core/error.h"
 #include "mre/sources/http.h"
 #include "mre/sources/live.h"
+#include "mre/sources/live_sources.h"
 #include "mre/sources/universe.h"
 
 namespace mre::workflows {
@@ -28,19 +29,19 @@ double env_number(const char* name, double fallback) {
 
 // The retry policy and rate limit of a source, from the environment where set:
 // MRE_HTTP_TIMEOUT (seconds per request, 30), MRE_HTTP_ATTEMPTS (5), MRE_HTTP_BACKOFF (first
-// wait, 0.5 s), MRE_FRED_PER_MINUTE (120, FRED's documented limit), MRE_YAHOO_PER_MINUTE (60),
-// MRE_WORLDBANK_PER_MINUTE (120).
-std::unique_ptr<sources::HttpClient> client_for(const std::shared_ptr<sources::HttpTransport>& transport, const std::string& source,
-                                                const std::filesystem::path& cache, const std::filesystem::path& replay) {
+// wait, 0.5 s), and the source's own rate variable (live_sources.cc: MRE_FRED_PER_MINUTE, 120,
+// FRED's documented limit; MRE_YAHOO_PER_MINUTE, 60; MRE_WORLDBANK_PER_MINUTE, 120).
+std::unique_ptr<sources::HttpClient> client_for(const std::shared_ptr<sources::HttpTransport>& transport,
+                                                const sources::LiveSource& source, const std::filesystem::path& cache,
+                                                const std::filesystem::path& replay) {
   sources::RetryPolicy policy;
   policy.max_attempts = static_cast<int>(env_number("MRE_HTTP_ATTEMPTS", 5));
   policy.base_delay = env_number("MRE_HTTP_BACKOFF", 0.5);
-  const double per_minute = source == "fred"    ? env_number("MRE_FRED_PER_MINUTE", 120)
-                            : source == "yahoo" ? env_number("MRE_YAHOO_PER_MINUTE", 60)
-                                                : env_number("MRE_WORLDBANK_PER_MINUTE", 120);
+  const double per_minute = env_number(std::string(source.rate_variable).c_str(), source.requests_per_minute);
   policy.min_interval = per_minute > 0 ? 60.0 / per_minute : 0.0;
-  return std::make_unique<sources::HttpClient>(transport, policy, cache.empty() ? cache : cache / source,
-                                               replay.empty() ? replay : replay / source);
+  const std::string name(source.name);
+  return std::make_unique<sources::HttpClient>(transport, policy, cache.empty() ? cache : cache / name,
+                                               replay.empty() ? replay : replay / name);
 }
 
 }  // namespace
@@ -61,10 +62,14 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
                              const std::function<void(std::size_t, std::size_t, const std::string&)>& progress) {
   const auto universe = sources::load_universe(options.universe_path.empty() ? sources::default_universe_path() : options.universe_path);
   std::set<std::string> wanted(options.sources.begin(), options.sources.end());
-  if (wanted.empty() || wanted.count("all")) wanted = {"fred", "yahoo", "worldbank"};
+  if (wanted.empty() || wanted.count("all")) {
+    wanted.clear();
+    for (const auto& s : sources::live_sources()) wanted.insert(std::string(s.name));
+  }
   for (const auto& s : wanted) {
-    if (s != "fred" && s != "yahoo" && s != "worldbank") {
-      throw Error(ErrorCode::kInvalidArgument, "--source: unknown live source '" + s + "' (fred, yahoo, worldbank or all)");
+    if (!sources::find_live_source(s)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--source: unknown live source '" + s + "' (" + sources::live_source_names() + " or all)");
     }
   }
   std::vector<const sources::SeriesSpec*> todo;
@@ -108,31 +113,27 @@ LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& optio
       report.series.push_back(r);
       continue;
     }
+    const sources::LiveSource& source = *sources::find_live_source(spec.source);  // in `wanted`: registered
     auto& client = clients[spec.source];
-    if (!client) client = client_for(transport, spec.source, options.cache_dir, options.replay_dir);
+    if (!client) client = client_for(transport, source, options.cache_dir, options.replay_dir);
     try {
       store::SeriesWrite write{.ticker = spec.ticker, .asset_class = spec.asset_class, .source = spec.source + ":" + spec.id, .data = {}};
-      if (spec.source == "fred") {
-        auto fetched = sources::fetch_fred(*client, endpoints, spec.id, r.start, options.vintages);
-        if (options.vintages) {
-          std::vector<store::VintageRow> rows;
-          for (const auto& v : fetched.vintages) {
-            rows.push_back({v.date, v.value, Timestamp::from_micros(static_cast<std::int64_t>(v.published.days_since_epoch()) * 86'400'000'000LL)});
-          }
-          r.fetched = rows.size();
-          const auto summary = store.write_vintages(write, rows, Timestamp::now());
-          r.inserted = summary.inserted;
-          r.revised = summary.revised;
-          r.unchanged = summary.unchanged;
-          report.series.push_back(r);
-          continue;
+      const bool vintages = options.vintages && source.has_vintages;
+      auto fetched = source.fetch(*client, endpoints, spec, r.start, vintages);
+      if (vintages) {
+        std::vector<store::VintageRow> rows;
+        for (const auto& v : fetched.vintages) {
+          rows.push_back({v.date, v.value, Timestamp::from_micros(static_cast<std::int64_t>(v.published.days_since_epoch()) * 86'400'000'000LL)});
         }
-        write.data = std::move(fetched.current);
-      } else if (spec.source == "yahoo") {
-        write.data = sources::fetch_yahoo(*client, endpoints, spec.id, r.start, spec.column);
-      } else {
-        write.data = sources::fetch_worldbank(*client, endpoints, spec.country, spec.id, r.start);
+        r.fetched = rows.size();
+        const auto summary = store.write_vintages(write, rows, Timestamp::now());
+        r.inserted = summary.inserted;
+        r.revised = summary.revised;
+        r.unchanged = summary.unchanged;
+        report.series.push_back(r);
+        continue;
       }
+      write.data = std::move(fetched.current);
       r.fetched = write.data.size();
       write.data = TimeSeries(spec.ticker, write.data.dates(), write.data.values());
       const auto result = store.write_raw(std::vector<store::SeriesWrite>{write}, Timestamp::now());

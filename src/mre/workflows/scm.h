@@ -10,6 +10,7 @@
 
 #include "mre/core/date.h"
 #include "mre/scm/check.h"
+#include "mre/scm/coefficients.h"
 #include "mre/scm/model.h"
 #include "mre/scm/simulate.h"
 #include "mre/store/store.h"

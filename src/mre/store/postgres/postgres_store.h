@@ -1,13 +1,15 @@
 // PostgresStore: the store a team shares, schema `macro` on a PostgreSQL server (libpq). Same
 // tables and versioning rules as SqliteStore. Every write is one transaction, bulk rows go
 // through COPY FROM STDIN, every other statement is parameterised; writers of the same data are
-// serialised by transaction-level advisory locks (one for raw series, one per version tag).
+// serialised by transaction-level advisory locks (one for raw series, one per version tag). Its
+// own code is the connection, the migrations and the raw series; the versioned families are
+// SqlStore's, the generic artefacts Store's, both over the SQL session of sql/session.h.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "mre/store/store.h"
+#include "mre/store/sql_store.h"
 
 namespace mre::store {
 
@@ -15,7 +17,7 @@ namespace postgres {
 class Connection;
 }
 
-class PostgresStore final : public Store {
+class PostgresStore final : public SqlStore {
  public:
   // Connects to `url` (postgresql://user[:password]@host:port/dbname; a password may also come
   // from PGPASSWORD or ~/.pgpass). With `create`, creates schema `macro` and migrates it to this
@@ -38,39 +40,12 @@ class PostgresStore final : public Store {
   std::vector<IngestRecord> list_ingests() const override;
   RawHistory read_raw_history() const override;
   void restore_raw_history(const RawHistory& history) override;
-  FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) override;
-  std::vector<FeatureVersion> list_feature_versions() const override;
-  std::optional<FeatureVersion> find_feature_version(const std::string& version) const override;
-  Panel read_features(const std::string& version, std::optional<Date> from,
-                      std::optional<Date> to) const override;
-  FeatureWriteOutcome write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) override;
-  std::vector<RegimeModel> list_regime_models() const override;
-  std::optional<RegimeModel> find_regime_model(const std::string& version) const override;
-  std::vector<RegimeRow> read_regimes(const std::string& version, std::optional<Date> from,
-                                      std::optional<Date> to) const override;
-  void write_classifier(const ClassifierModel& model, const ClassifierState& initial) override;
-  std::vector<ClassifierModel> list_classifiers() const override;
-  std::optional<ClassifierModel> find_classifier(const std::string& version) const override;
-  void approve_classifier(const ClassifierApproval& approval) override;
-  std::vector<ClassifierApproval> list_approvals(const std::string& version) const override;
-  void append_classifier_state(const std::string& version, const ClassifierState& state) override;
-  std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const override;
-  FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) override;
-  std::vector<EffectVersion> list_effect_versions() const override;
-  std::vector<EffectRow> read_effects(const std::string& version) const override;
-  FeatureWriteOutcome write_scm_model(const ScmModel& model) override;
-  std::vector<ScmModel> list_scm_models() const override;
-  std::optional<ScmModel> find_scm_model(const std::string& version) const override;
-  FeatureWriteOutcome write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) override;
-  std::vector<ScenarioRun> list_scenarios() const override;
-  std::vector<ScenarioFanRow> read_scenario(const std::string& id) const override;
 
  private:
   void migrate();
   int read_schema_version() const;
   sql::Session& artefact_session() const override;
   void require_writable() const;
-  void insert_classifier_state(const std::string& version, const ClassifierState& state);
 
   // Reads are logically const but use the connection (cursors, transactions).
   std::unique_ptr<postgres::Connection> db_;

@@ -97,6 +97,7 @@ class PostgresSession final : public Session {
   PostgresSession(postgres::Connection& db, bool writable) : db_(db), writable_(writable) {}
   std::string describe() const override { return db_.description(); }
   bool writable() const override { return writable_; }
+  Dialect dialect() const override { return Dialect::kPostgres; }
   std::string type_name(ColumnType type) const override {
     switch (type) {
       case ColumnType::kInteger: return "bigint";

@@ -35,11 +35,17 @@ class Statement {
 
 using store::Lease;
 
+// Which SQL the session speaks. The generic artefacts need nothing of it; the hand-written
+// tables of schemas 1-6 (sql_store.cc) keep some columns in each dialect's own form (SQLite:
+// dates as INTEGER yyyymmdd, probability vectors as text; PostgreSQL: date, double precision[]).
+enum class Dialect { kSqlite, kPostgres };
+
 class Session {
  public:
   virtual ~Session() = default;
   virtual std::string describe() const = 0;
   virtual bool writable() const = 0;
+  virtual Dialect dialect() const = 0;
 
   // The SQL type of a column of `type` in this dialect, and a table's qualified name.
   virtual std::string type_name(ColumnType type) const = 0;

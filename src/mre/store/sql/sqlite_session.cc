@@ -135,6 +135,7 @@ class SqliteSession final : public Session {
 
   std::string describe() const override { return description_; }
   bool writable() const override { return writable_; }
+  Dialect dialect() const override { return Dialect::kSqlite; }
   std::string type_name(ColumnType type) const override {
     switch (type) {
       case ColumnType::kInteger: return "INTEGER";
