@@ -140,9 +140,10 @@ void print_model(const std::string& version, const scm::FittedScm& m) {
       for (const auto& f : rt.fits[k].equations) {
         if (f.parents.empty()) continue;
         std::vector<std::string> terms;
+        const auto table = scm::coefficient_table(f);  // parents are its last terms
         for (std::size_t j = 0; j < f.parents.size(); ++j) {
-          const auto i = static_cast<Eigen::Index>(f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size()) + static_cast<Eigen::Index>(j));
-          terms.push_back(fmt::format("{} {:+.4g} (se {:.3g})", f.parents[j], f.beta[j], se_of(f, i)));
+          const auto& c = table[table.size() - f.parents.size() + j];
+          terms.push_back(fmt::format("{} {:+.4g} (se {:.3g})", f.parents[j], f.beta[j], c.se));
         }
         std::cout << fmt::format("    {:<6} on {}\n", f.node, fmt::join(terms, ", "));
       }
@@ -187,9 +188,9 @@ nlohmann::json model_json(const std::string& version, const scm::FittedScm& m) {
       nlohmann::json per = nlohmann::json::array();
       for (const auto& f : rt.fits[k].equations) {
         nlohmann::json terms = nlohmann::json::array();
-        const auto first_beta = f.covariance.rows() - static_cast<Eigen::Index>(f.parents.size());
+        const auto table = scm::coefficient_table(f);  // parents are its last terms
         for (std::size_t j = 0; j < f.parents.size(); ++j) {
-          terms.push_back({{"term", f.parents[j]}, {"estimate", f.beta[j]}, {"se", se_of(f, first_beta + static_cast<Eigen::Index>(j))}});
+          terms.push_back({{"term", f.parents[j]}, {"estimate", f.beta[j]}, {"se", table[table.size() - f.parents.size() + j].se}});
         }
         per.push_back({{"node", f.node}, {"intercept", f.intercept}, {"phi", f.phi}, {"parents", terms}, {"r2", f.r2}});
       }
