@@ -325,6 +325,21 @@ PYBIND11_MODULE(_mre, m) {
       .def(py::init<const std::string&>())
       .def("close", &StoreHandle::close)
       .def("describe", [](const StoreHandle& s) { return s.get().describe(); })
+      .def("versions",
+           [](const StoreHandle& s, const std::string& kind) {
+             const auto& store = s.get();
+             std::vector<std::string> out;
+             if (kind == "features") {
+               for (const auto& v : store.list_feature_versions()) out.push_back(v.version);
+             } else if (kind == "regimes") {
+               for (const auto& v : store.list_regime_models()) out.push_back(v.version);
+             } else if (kind == "effects") {
+               for (const auto& v : store.list_effect_versions()) out.push_back(v.version);
+             } else {
+               throw Error(ErrorCode::kInvalidArgument, "kind: unknown '" + kind + "' (expected features, regimes or effects)");
+             }
+             return out;
+           })
       .def("series",
            [](const StoreHandle& s, const std::string& ticker, const std::optional<std::string>& start,
               const std::optional<std::string>& end, const std::optional<std::string>& as_of) {

@@ -40,6 +40,11 @@ class Store:
         except _mre.Error:
             return "mre.Store(closed)"
 
+    def versions(self, kind):
+        """The version tags of one kind of artefact ('features', 'regimes' or 'effects'), as
+        `mre features list` / `mre regimes list` / `mre effects list` show them."""
+        return list(self._handle.versions(kind))
+
     def series(self, tickers, start=None, end=None, as_of=None):
         """Raw series as stored (as known at `as_of`, an ISO date or time, when given): one column
         per ticker, outer-joined on date (NaN where a ticker has no value)."""
