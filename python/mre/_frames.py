@@ -33,6 +33,8 @@ def check_index(index, what):
 
 def matrix(x, what="X"):
     """A 2-D float64 C-contiguous array from a DataFrame, Series, array or list."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 2 and x.flags.c_contiguous:
+        return x  # the common case, without copies or checks (the native side checks shapes)
     if is_frame(x):
         check_index(x.index, what)
         frame = x.to_frame() if isinstance(x, pd.Series) else x
@@ -79,9 +81,9 @@ def index_of(x):
 
 def frame_like(values, x, columns):
     """`values` as a DataFrame on x's index when x was pandas, else the array itself."""
-    if is_frame(x):
-        return pd.DataFrame(values, index=x.index, columns=columns)
-    return values
+    if type(x) is np.ndarray or not is_frame(x):
+        return values
+    return pd.DataFrame(values, index=x.index, columns=columns)
 
 
 def series_like(values, x, name):

@@ -83,10 +83,10 @@ class GaussianHMM:
     def predict_proba(self, X, smoothed=False):
         """P(state | data). Filtered by default: row t uses rows up to t only (no look-ahead);
         smoothed=True gives P(s_t | all rows), which uses later rows."""
-        if smoothed:
-            probabilities, _ = _mre.hmm_smooth(self._params(), _frames.matrix(X, "X"))
-        else:
-            probabilities, _ = _mre.hmm_filter(self._params(), _frames.matrix(X, "X"))
+        run = _mre.hmm_smooth if smoothed else _mre.hmm_filter
+        probabilities = run(self._params(), _frames.matrix(X, "X"))[0]
+        if type(X) is np.ndarray:
+            return probabilities
         return _frames.frame_like(probabilities, X, self._columns())
 
     def predict(self, X, algorithm="filtered"):
