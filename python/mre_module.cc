@@ -16,6 +16,7 @@
 #include "mre/causal/folds.h"
 #include "mre/causal/inference.h"
 #include "mre/causal/learners.h"
+#include "mre/causal/local_projection.h"
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
@@ -319,6 +320,48 @@ PYBIND11_MODULE(_mre, m) {
       py::arg("embargo"), py::arg("time_series"), py::arg("se"), py::arg("hac_lag"), py::arg("seed"),
       py::arg("regimes") = std::nullopt, py::arg("regime_names") = std::vector<std::string>{});
   m.def("regressor_names", &causal::regressor_names);
+
+  // ---- Local projections
+  m.def("local_projection", [](const InArray& y, const InArray& shock, const InArray& controls, const std::vector<int>& horizons,
+                               int lags, bool cumulative, const std::string& inference) {
+    const Vector yv = to_vector(y, "y");
+    const Vector sv = to_vector(shock, "shock");
+    const Matrix c = to_matrix(controls, "controls");
+    const causal::LocalProjectionOptions options{.horizons = horizons,
+                                                 .lags = lags,
+                                                 .cumulative = cumulative,
+                                                 .inference = causal::parse_lp_inference(inference)};
+    causal::LocalProjectionFit fit;
+    {
+      py::gil_scoped_release release;
+      fit = causal::local_projection(yv, sv, c, options);
+    }
+    py::dict out;
+    std::vector<int> horizon, hac_lag, dropped;
+    std::vector<double> effect, se, ci_low, ci_high, p_value;
+    std::vector<Eigen::Index> observations;
+    for (const auto& p : fit.points) {
+      horizon.push_back(p.horizon);
+      effect.push_back(p.effect);
+      se.push_back(p.se);
+      ci_low.push_back(p.ci_low);
+      ci_high.push_back(p.ci_high);
+      p_value.push_back(p.p_value);
+      observations.push_back(p.observations);
+      hac_lag.push_back(p.hac_lag);
+      dropped.push_back(p.dropped_columns);
+    }
+    out["horizon"] = horizon;
+    out["effect"] = effect;
+    out["se"] = se;
+    out["ci_low"] = ci_low;
+    out["ci_high"] = ci_high;
+    out["p_value"] = p_value;
+    out["observations"] = observations;
+    out["hac_lag"] = hac_lag;
+    out["dropped_columns"] = dropped;
+    return py::make_tuple(out, fit.inference);
+  });
 
   // ---- The store (read-only)
   py::class_<StoreHandle>(m, "StoreHandle")

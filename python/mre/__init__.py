@@ -17,8 +17,9 @@ from .hmm import GaussianHMM  # noqa: F401
 from .jump import JumpModel  # noqa: F401
 from .causal import DML, LinearDML  # noqa: F401
 from .store import Store  # noqa: F401
+from .projections import local_projection  # noqa: F401
 
 __all__ = [
     "Error", "InvalidArgumentError", "DataError", "StoreError", "IoError", "NotFoundError",
-    "UnsupportedError", "InternalError", "GaussianHMM", "JumpModel", "DML", "LinearDML", "Store",
+    "UnsupportedError", "InternalError", "GaussianHMM", "JumpModel", "DML", "LinearDML", "Store", "local_projection",
 ]
