@@ -23,6 +23,7 @@
 #include "mre/regimes/hmm/viterbi.h"
 #include "mre/regimes/jump/jump_model.h"
 #include "mre/store/store.h"
+#include "mre/workflows/classify.h"
 
 namespace py = pybind11;
 
@@ -135,14 +136,25 @@ std::optional<Date> date_option(const std::optional<std::string>& text, const ch
 // The store handle: a read-only view; close() releases it and later calls raise StoreError.
 class StoreHandle {
  public:
-  explicit StoreHandle(const std::string& target) : store_(store::open_store(target, false)) {}
+  explicit StoreHandle(const std::string& target) : target_(target), store_(store::open_store(target, false)) {}
   store::Store& get() const {
     if (!store_) throw Error(ErrorCode::kStoreError, "the store is closed");
     return *store_;
   }
   void close() { store_.reset(); }
+  // advance=True writes (the carried filter state): reopened for writing, as the CLI does.
+  std::string classify(const std::string& observation_json, const std::string& version, bool advance,
+                       bool allow_unapproved, const std::string& instrument_type) {
+    get();
+    const auto observation = workflows::parse_observation_json(observation_json, "observation", instrument_type);
+    const workflows::RealtimeOptions options{.version = version, .allow_unapproved = allow_unapproved, .persist = advance};
+    if (!advance) return workflows::classify_realtime(*store_, options, observation);
+    const auto writable = store::open_store(target_, true);
+    return workflows::classify_realtime(*writable, options, observation);
+  }
 
  private:
+  std::string target_;
   std::unique_ptr<store::Store> store_;
 };
 
@@ -367,6 +379,8 @@ PYBIND11_MODULE(_mre, m) {
   py::class_<StoreHandle>(m, "StoreHandle")
       .def(py::init<const std::string&>())
       .def("close", &StoreHandle::close)
+      .def("classify", &StoreHandle::classify, py::arg("observation_json"), py::arg("version"), py::arg("advance"),
+           py::arg("allow_unapproved"), py::arg("instrument_type"))
       .def("describe", [](const StoreHandle& s) { return s.get().describe(); })
       .def("versions",
            [](const StoreHandle& s, const std::string& kind) {

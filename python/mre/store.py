@@ -75,6 +75,17 @@ class Store:
         frame.insert(0, "regime", labels)
         return frame
 
+    def classify(self, obs, version, advance=False, allow_unapproved=False, instrument_type=""):
+        """Classifies one observation with a trained hierarchical classifier (docs/classifier.md)
+        from the stored filter state: obs is a dict (or JSON text) with "timestamp", the ten
+        MR-DS-01 indicators and optionally "instrument_type", as `mre classify --input`. Returns
+        the MR-DS-02 record as a dict. advance=False (the default) writes nothing; advance=True
+        appends the new filter state, as `mre classify` does (and needs a writable store)."""
+        import json
+        text = obs if isinstance(obs, str) else json.dumps(obs)
+        return json.loads(self._handle.classify(text, str(version), bool(advance), bool(allow_unapproved),
+                                                str(instrument_type)))
+
     def effects(self, version):
         """An effects version: one row per (treatment, outcome, horizon, method, learner)."""
         return pd.DataFrame(self._handle.effects(version))

@@ -130,3 +130,33 @@ class EffectsOnAFullStore(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(os.environ.get("MRE_FULL_STORE"), "needs a store made by `mre run` (MRE_FULL_STORE=path)")
+class ClassifyOnAFullStore(unittest.TestCase):
+    def test_classify_equals_the_cli_and_writes_nothing_unless_asked(self):
+        import hashlib
+        import json
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "copy.db")
+            shutil.copyfile(os.environ["MRE_FULL_STORE"], db)
+            version = run_mre("classify", "list", "--db", db).stdout.splitlines()[1].split(",")[0]
+            with mre.Store(db) as store:
+                indicators = [v for v in store.versions("features") if v.startswith("F_indicators")][-1]
+                row = store.features(indicators).dropna().iloc[-1]
+                obs = {"timestamp": "2030-01-02", **{k: float(v) for k, v in row.items()}}
+                def digest():
+                    with open(db, "rb") as f:
+                        return hashlib.sha256(f.read()).hexdigest()
+                before = digest()
+                ours = store.classify(obs, version, allow_unapproved=True)
+                self.assertEqual(digest(), before)
+            path = os.path.join(tmp, "obs.json")
+            with open(path, "w") as f:
+                json.dump(obs, f)
+            cli = json.loads(run_mre("classify", "--version", version, "--input", path, "--allow-unapproved",
+                                     "--db", db).stdout)
+            self.assertEqual(ours, cli)
+            with mre.Store(db) as store:
+                with self.assertRaises(ValueError):  # the CLI advanced the state past this timestamp's day
+                    store.classify({**obs, "timestamp": "2029-01-01"}, version, allow_unapproved=True)
