@@ -1,0 +1,91 @@
+"""mre.Store: a read-only view of an mre store (SQLite file or postgresql:// URL) as DataFrames."""
+import numpy as np
+
+from . import _mre
+
+try:
+    import pandas as pd
+except ImportError:
+    pd = None
+
+
+def _index(dates):
+    return pd.DatetimeIndex(pd.to_datetime(dates, format="%Y-%m-%d"), name="date")
+
+
+class Store:
+    """Opens an existing store read-only (`mre` never creates one from here).
+
+    Each method returns a DataFrame with a DatetimeIndex named 'date' and the values the CLI
+    exports (`mre series show`, `mre features export`, `mre regimes show`, `mre effects show`).
+    """
+
+    def __init__(self, path_or_url):
+        if pd is None:
+            raise _mre.UnsupportedError("mre.Store needs pandas (Debian: python3-pandas)")
+        self._handle = _mre.StoreHandle(str(path_or_url))
+
+    def close(self):
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        try:
+            return f"mre.Store({self._handle.describe()})"
+        except _mre.Error:
+            return "mre.Store(closed)"
+
+    def versions(self, kind):
+        """The version tags of one kind of artefact ('features', 'regimes' or 'effects'), as
+        `mre features list` / `mre regimes list` / `mre effects list` show them."""
+        return list(self._handle.versions(kind))
+
+    def series(self, tickers, start=None, end=None, as_of=None):
+        """Raw series as stored (as known at `as_of`, an ISO date or time, when given): one column
+        per ticker, outer-joined on date (NaN where a ticker has no value)."""
+        single = isinstance(tickers, str)
+        names = [tickers] if single else list(tickers)
+        columns = {}
+        for ticker in names:
+            dates, values = self._handle.series(ticker, start, end, as_of)
+            columns[ticker] = pd.Series(np.asarray(values, dtype=np.float64), index=_index(dates))
+        frame = pd.concat(columns, axis=1) if columns else pd.DataFrame()
+        frame.index.name = "date"
+        return frame
+
+    def features(self, version, start=None, end=None):
+        """A feature version: one column per feature (a proxy column keeps its name; the proxies
+        are listed in frame.attrs['proxies'])."""
+        dates, names, proxies, values = self._handle.features(version, start, end)
+        frame = pd.DataFrame(values, index=_index(dates), columns=names)
+        frame.attrs["proxies"] = {n: p for n, p in zip(names, proxies) if p}
+        return frame
+
+    def regimes(self, version, start=None, end=None):
+        """A regime version: 'regime' (the label), 'score' and one probability column 'p_<label>'
+        per regime (filtered, as stored)."""
+        dates, labels, score, names, probabilities = self._handle.regimes(version, start, end)
+        frame = pd.DataFrame(probabilities, index=_index(dates), columns=[f"p_{n}" for n in names])
+        frame.insert(0, "score", np.asarray(score))
+        frame.insert(0, "regime", labels)
+        return frame
+
+    def classify(self, obs, version, advance=False, allow_unapproved=False, instrument_type=""):
+        """Classifies one observation with a trained hierarchical classifier (docs/classifier.md)
+        from the stored filter state: obs is a dict (or JSON text) with "timestamp", the ten
+        MR-DS-01 indicators and optionally "instrument_type", as `mre classify --input`. Returns
+        the MR-DS-02 record as a dict. advance=False (the default) writes nothing; advance=True
+        appends the new filter state, as `mre classify` does (and needs a writable store)."""
+        import json
+        text = obs if isinstance(obs, str) else json.dumps(obs)
+        return json.loads(self._handle.classify(text, str(version), bool(advance), bool(allow_unapproved),
+                                                str(instrument_type)))
+
+    def effects(self, version):
+        """An effects version: one row per (treatment, outcome, horizon, method, learner)."""
+        return pd.DataFrame(self._handle.effects(version))
