@@ -13,7 +13,7 @@ DB ?= mre.db
 # the run list holds no test tool).
 RUN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libsqlite3-dev sqlite3 libpq-dev libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
-  libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev libxgboost-dev
+  libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev libxgboost-dev libopenmpi-dev openmpi-bin
 TEST_PACKAGES := postgresql curl wrk chromium libgtest-dev libgmock-dev libbenchmark-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux
 # Test only: the fuzz build (docs/fuzzing.md). clang 16, not Debian's default clang 14, whose

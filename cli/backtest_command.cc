@@ -98,7 +98,7 @@ int run(const BacktestArgs& args) {
     throw Error(ErrorCode::kInvalidArgument, "mre backtest: --spec and --version are required (or a subcommand: show, list, compare)");
   }
   check_output_option(args.out, "--out");
-  workflows::BacktestOptions options{.spec_path = args.spec, .version = args.version};
+  workflows::BacktestOptions options{.spec_path = args.spec, .version = args.version, .work_items = work_items()};
   for (const auto& r : args.regimes) {
     const auto eq = r.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {
@@ -106,7 +106,7 @@ int run(const BacktestArgs& args) {
     }
     options.regime_versions[r.substr(0, eq)] = r.substr(eq + 1);
   }
-  auto store = store::open_store(args.common.db, true);
+  auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::run_backtest(*store, options);
   if (report.written) {
     say(fmt::format("backtest {}: {} strategies written ({:.1f} s, spec hash {})", report.version, report.result.strategies.size(),

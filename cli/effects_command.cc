@@ -97,8 +97,8 @@ struct ShowArgs {
 
 int run_grid(const RunArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
-  auto store = store::open_store(args.common.db, true);
-  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner},
+  auto store = open_store_for_run(args.common.db, true);
+  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner, .work_items = work_items()},
                                              [](const std::string& line) { say("  " + line); });
   say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
                   report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));

@@ -35,7 +35,8 @@ struct UncertaintyArgs {
   std::uint64_t seed = 20;
   int paths_per_replicate = 10;
   workflows::ScmUncertainty to_options() const {
-    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed}, .paths_per_replicate = paths_per_replicate};
+    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed, .work_items = work_items()},
+            .paths_per_replicate = paths_per_replicate};
   }
 };
 void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
@@ -242,7 +243,7 @@ std::vector<workflows::DoExpression> parse_all(const std::vector<std::string>& t
 
 int counterfactual(const CounterfactualArgs& args) {
   const auto interventions = parse_all(args.interventions);
-  auto store = store::open_store(args.common.db, false);
+  auto store = open_store_for_run(args.common.db, false);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::counterfactual(m, interventions, args.uncertainty.to_options());
@@ -372,7 +373,7 @@ int simulate(const SimulateArgs& args) {
     options.name = it->name;
     for (const auto& d : it->interventions) options.interventions.push_back(workflows::parse_do(d));
   }
-  auto store = store::open_store(args.common.db, true);
+  auto store = open_store_for_run(args.common.db, true);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::run_scenario(*store, version, m, options);
