@@ -362,6 +362,7 @@ int simulate(const SimulateArgs& args) {
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path() : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
   options.uncertainty = args.uncertainty.to_options();
+  options.uncertainty.bootstrap.threads = options.config.threads;  // replicates on the same threads (0: all cores)
   if (!args.scenario.empty()) {
     const auto it = std::find_if(spec.scenarios.begin(), spec.scenarios.end(), [&](const auto& s) { return s.name == args.scenario; });
     if (it == spec.scenarios.end()) {

@@ -52,16 +52,24 @@ def check(name, condition, detail=""):
         failures.append(name)
 
 
-def compare(name, base_db, args, tables, tmp):
+def compare(name, base_db, args, tables, tmp, threads=None):
+    """`threads`: the command's thread option; then one process on 1 thread, one on 2 threads,
+    and mpirun -n 2 on 1 thread per rank must all store the same."""
     one, two = os.path.join(tmp, name + "_1.db"), os.path.join(tmp, name + "_2.db")
     shutil.copy(base_db, one)
     shutil.copy(base_db, two)
+    single = [threads, "1"] if threads else []
     t0 = time.time()
-    r1 = run([MRE] + args + ["--db", one])
+    r1 = run([MRE] + args + single + ["--db", one])
     t1 = time.time()
-    r2 = run(MPI + ["-n", "2", MRE] + args + ["--db", two])
+    r2 = run(MPI + ["-n", "2", MRE] + args + single + ["--db", two])
     t2 = time.time()
     a, b = export(one), export(two)
+    if threads:
+        three = os.path.join(tmp, name + "_t.db")
+        shutil.copy(base_db, three)
+        run([MRE] + args + [threads, "2", "--db", three])
+        check(f"{name}: 1 thread == 2 threads (every table)", a == export(three))
     for t in tables:
         check(f"{name}: {t} written", len(a.get(t, [])) > 0, "empty")
     check(f"{name}: 1 process == mpirun -n 2 (every table)", a == b,
@@ -77,7 +85,7 @@ with tempfile.TemporaryDirectory() as tmp:
     run([MRE, "scm", "fit", "--db", scm_db, "--version", "S1"])
     # scm simulate: bootstrap replicates (each its own seed) of a stored scenario run.
     compare("scm simulate", scm_db, ["scm", "simulate", "--scenario", "policy_hike", "--horizon", "40", "--paths", "300",
-                                     "--replicates", "60", "--threads", "1"], ["scenario_runs", "scenarios"], tmp)
+                                     "--replicates", "60"], ["scenario_runs", "scenarios"], tmp, threads="--threads")
     # scm counterfactual stores nothing: its printed bands must agree.
     cf = ["scm", "counterfactual", "--do", "EFFR=+0.50@2022-03-01..2022-06-30", "--replicates", "60", "--db", scm_db]
     check("scm counterfactual: bands of 1 process == mpirun -n 2",
@@ -132,7 +140,8 @@ learners: [constant, ols, forest]
 folds: 5
 se: hac
 """)
-    compare("effects run", ef_db, ["effects", "run", "--spec", espec, "--version", "E1"], ["effect_versions", "causal_effects"], tmp)
+    compare("effects run", ef_db, ["effects", "run", "--spec", espec, "--version", "E1"], ["effect_versions", "causal_effects"], tmp,
+            threads="--threads")
 
     # Bad input: a store the other ranks cannot open. Two working directories stand for two hosts:
     # the relative SQLite path exists only in rank 0's, so rank 1 cannot see it.
