@@ -115,7 +115,7 @@ strategies:
     selection: {window_years: 2, min_years: 0.5}
     weights: {bull: {"^GSPC": 1}, bear: {cash: 1}}
 """)
-    compare("backtest", bt_db, ["backtest", "--spec", spec, "--version", "B1"], ["artefact_versions"], tmp)
+    compare("backtest", bt_db, ["backtest", "--spec", spec, "--version", "B1"], ["artefact_versions"], tmp, threads="--threads")
 
     # effects run: a 2 x 2 x 2 grid of cells.
     ef_db = os.path.join(tmp, "ef.db")

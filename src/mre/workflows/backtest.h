@@ -82,7 +82,7 @@ struct BacktestOptions {
   // How the (penalty x refit date) items are distributed (core/work_items.h): MPI ranks, or null
   // for `threads` in this process (0: the hardware's). The results do not depend on it.
   const WorkItems* work_items = nullptr;
-  int threads = 0;
+  int threads = 1;
 };
 
 struct BacktestReport {
