@@ -2,7 +2,8 @@
 # Issue 28: 1 vs 2 processes (mpirun) and 1 vs 2 threads on the same inputs, for the commands
 # wired to the work-distribution seam (core/work_items.h). Prints wall and CPU (user + sys of the
 # whole process tree, from /usr/bin/time) per run; results go to bench/README.md and docs/scale.md.
-# Usage: bench/mpi_scale.sh BUILD/mre [REPEATS]   (run from the source tree)
+# Usage: [BENCH_ONLY='scm backtest'] [SCM_REPLICATES=400] bench/mpi_scale.sh BUILD/mre [REPEATS]
+# (run from the source tree)
 set -euo pipefail
 MRE=$(realpath "$1")
 REPEATS=${2:-2}
@@ -32,19 +33,26 @@ measure() {
   done
 }
 
+ONLY=${BENCH_ONLY:-scm effects backtest}  # which parts to run
+if [[ $ONLY == *scm* ]]; then
 SIM=(scm simulate --scenario policy_hike --horizon 60 --paths 1000 --replicates ${SCM_REPLICATES:-400})
 measure "scm bootstrap" scm "1 process, 1 thread" "$MRE" "${SIM[@]}" --threads 1
 measure "scm bootstrap" scm "1 process, 2 threads" "$MRE" "${SIM[@]}" --threads 2
 measure "scm bootstrap" scm "mpirun -n 2 (1 thr)" "${MPI[@]}" -n 2 "$MRE" "${SIM[@]}" --threads 1
 
+fi
+if [[ $ONLY == *effects* ]]; then
 EFF=(effects run --spec config/effects.yml --version E1)
 measure "effects run" ef "1 process, 1 thread" "$MRE" "${EFF[@]}" --threads 1
 measure "effects run" ef "1 process, 2 threads" "$MRE" "${EFF[@]}" --threads 2
 measure "effects run" ef "mpirun -n 2 (1 thr)" "${MPI[@]}" -n 2 "$MRE" "${EFF[@]}" --threads 1
 
+fi
+if [[ $ONLY == *backtest* ]]; then
 BT=(backtest --spec config/backtests/jm_sp500.yml --version B1)
 measure "backtest jm" bt "1 process, 1 thread" "$MRE" "${BT[@]}" --threads 1
 measure "backtest jm" bt "1 process, 2 threads" "$MRE" "${BT[@]}" --threads 2
 measure "backtest jm" bt "mpirun -n 2 (1 thr)" "${MPI[@]}" -n 2 "$MRE" "${BT[@]}" --threads 1
+fi
 # Startup of an MPI job alone: one rank, no items.
 measure "mpirun overhead" scm "mpirun -n 2 scm list" "${MPI[@]}" -n 2 "$MRE" scm list
