@@ -14,7 +14,7 @@ DB ?= mre.db
 RUN_PACKAGES := build-essential cmake ninja-build pkg-config ccache git \
   libsqlite3-dev sqlite3 libpq-dev libcli11-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev \
   libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev libxgboost-dev \
-  python3-pybind11 python3-numpy
+  python3-pybind11 python3-numpy libopenmpi-dev openmpi-bin
 TEST_PACKAGES := postgresql curl wrk chromium libgtest-dev libgmock-dev libbenchmark-dev \
   python3 python3-pandas python3-yaml python3-sklearn python3-statsmodels python3-jsonschema util-linux \
   python3-nbclient python3-ipykernel jupyter-nbconvert python3-matplotlib

@@ -21,6 +21,7 @@ struct BacktestArgs {
   std::string spec;
   std::string version;
   std::vector<std::string> regimes;  // strategy=TAG
+  std::int64_t threads = 1;
   std::string format = "table";
   bool daily = false;
   std::vector<std::string> versions;
@@ -98,7 +99,8 @@ int run(const BacktestArgs& args) {
     throw Error(ErrorCode::kInvalidArgument, "mre backtest: --spec and --version are required (or a subcommand: show, list, compare)");
   }
   check_output_option(args.out, "--out");
-  workflows::BacktestOptions options{.spec_path = args.spec, .version = args.version};
+  workflows::BacktestOptions options{.spec_path = args.spec, .version = args.version, .work_items = work_items(),
+                                      .threads = checked_count(args.threads, "--threads", 0, 1024)};
   for (const auto& r : args.regimes) {
     const auto eq = r.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {
@@ -106,7 +108,7 @@ int run(const BacktestArgs& args) {
     }
     options.regime_versions[r.substr(0, eq)] = r.substr(eq + 1);
   }
-  auto store = store::open_store(args.common.db, true);
+  auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::run_backtest(*store, options);
   if (report.written) {
     say(fmt::format("backtest {}: {} strategies written ({:.1f} s, spec hash {})", report.version, report.result.strategies.size(),
@@ -173,6 +175,10 @@ void register_backtest(CLI::App& app, Action& action) {
   add_common_options(*backtest, run_args->common);
   backtest->add_option("--spec", run_args->spec, "The backtest spec (config/backtests/*.yml)");
   backtest->add_option("--version", run_args->version, "The new version's tag (1-64 of A-Z a-z 0-9 _ . -)");
+  backtest->add_option("--threads", run_args->threads,
+                       "Model fits (penalty x refit date) at once, 0 to 1024 (0: all cores); the numbers do not depend on it. "
+                       "Under mpirun the fits are spread over the ranks (docs/scale.md)")
+      ->capture_default_str();
   backtest->add_option("--regimes", run_args->regimes,
                        "STRATEGY=VERSION: the regime version a regime_version strategy reads (default: the newest of its spec)");
   add_output(backtest, *run_args);

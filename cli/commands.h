@@ -4,12 +4,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mre/core/date.h"
+
+namespace mre {
+class WorkItems;
+}
+namespace mre::store {
+class Store;
+}
 
 namespace CLI {
 class App;
@@ -33,6 +41,17 @@ struct CommonOptions {
 };
 
 void add_common_options(CLI::App& command, CommonOptions& options);
+
+// The work distribution of this run (core/work_items.h), set once by main: the MPI ranks when
+// started by mpirun, else nullptr (threads in this process).
+const WorkItems* work_items();
+void set_work_items(const WorkItems* items);
+// Opens the store of a command whose heavy part is distributed. One process: store::open_store.
+// Under MPI rank 0 opens `db` (and alone writes it); every other rank opens it read-only, checks
+// it can, and computes on a private in-memory copy (whatever it stores there is discarded). A rank
+// that cannot open it (an SQLite file on another host's disk) fails every rank with StoreError
+// naming the path and suggesting PostgreSQL; nothing is stored.
+std::unique_ptr<store::Store> open_store_for_run(const std::string& db, bool create);
 // The --db default: $MRE_DB, else ./mre.db.
 std::string default_db();
 

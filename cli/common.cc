@@ -2,11 +2,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "mre/core/atomic_file.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
+#include "mre/workflows/copy_store.h"
 #include "mre/sources/universe.h"
 #include "mre/store/store.h"
 
@@ -31,6 +34,54 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       ->capture_default_str();
 }
 
+namespace {
+const WorkItems* g_work_items = nullptr;  // the front end's run context; libraries take it as a parameter
+}
+
+const WorkItems* work_items() { return g_work_items; }
+void set_work_items(const WorkItems* items) { g_work_items = items; }
+
+std::unique_ptr<store::Store> open_store_for_run(const std::string& db, bool create) {
+  const WorkItems* items = work_items();
+  if (items == nullptr || items->processes() == 1) return store::open_store(db, create);
+  const auto code = static_cast<int>(ErrorCode::kStoreError);
+  std::unique_ptr<store::Store> store;
+  std::string failure;
+  // Rank 0 first (it may create the file), then the others read what it opened.
+  if (items->writer()) {
+    try {
+      store = store::open_store(db, create);
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+  }
+  items->agree(failure, code);
+  if (items->writer()) {
+    items->agree("", code);
+    return store;
+  }
+  const bool postgres = db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+  try {
+    if (db == ":memory:") {
+      failure = "--db :memory: is private to each process; under mpirun use an SQLite file on a shared file system or PostgreSQL";
+    } else if (!postgres && !std::filesystem::exists(db)) {
+      failure = "cannot open the SQLite store '" + db +
+                "': the file is not visible from this host. Ranks on several hosts need the file on a shared file "
+                "system, or a PostgreSQL store (--db postgresql://user@host/dbname)";
+    } else {
+      const auto shared = store::open_store(db, false);
+      auto copy = store::open_store(":memory:", true);
+      workflows::copy_store(*shared, *copy);
+      store = std::move(copy);
+    }
+  } catch (const Error& e) {
+    failure = "cannot read the store " + store::printable_target(db) + ": " + e.what() +
+              (postgres ? std::string() : std::string(" (ranks on several hosts: use a PostgreSQL store)"));
+  }
+  items->agree(failure, code);
+  return store;
+}
+
 std::optional<Date> parse_date_option(const std::string& text, const char* option) {
   if (text.empty()) return std::nullopt;
   const auto date = Date::parse(text);
@@ -47,6 +98,7 @@ void check_output_option(const std::string& path, const char* option) {
 }
 
 void write_output(const std::string& path, std::string_view text, const char* option) {
+  if (work_items() != nullptr && !work_items()->writer()) return;  // rank 0 alone writes files
   if (path.empty() || is_stdout_target(path)) {
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
     std::cout.flush();
@@ -65,6 +117,9 @@ int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::
   return static_cast<int>(value);
 }
 
-void say(const std::string& message) { std::cerr << "mre: " << message << "\n"; }
+void say(const std::string& message) {
+  if (work_items() != nullptr && !work_items()->writer()) return;  // rank 0 alone reports
+  std::cerr << "mre: " << message << "\n";
+}
 
 }  // namespace mre::cli

@@ -120,6 +120,7 @@ struct RunArgs {
   std::string spec = "config/effects.yml";
   std::string version;
   std::string learner;
+  std::int64_t threads = 1;
 };
 
 struct ShowArgs {
@@ -130,8 +131,10 @@ struct ShowArgs {
 
 int run_grid(const RunArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
-  auto store = store::open_store(args.common.db, true);
-  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner},
+  auto store = open_store_for_run(args.common.db, true);
+  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner,
+                                                                .work_items = work_items(),
+                                                                .threads = static_cast<int>(checked_count(args.threads, "--threads", 0, 1024))},
                                              [](const std::string& line) { say("  " + line); });
   say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
                   report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));
@@ -413,6 +416,10 @@ void register_effects(CLI::App& app, Action& action) {
   run_cmd->add_option("--spec", run_args->spec, "The effects spec")->capture_default_str();
   run_cmd->add_option("--version", run_args->version, "The tag, or 'auto'")->required();
   run_cmd->add_option("--learner", run_args->learner, "Override the spec's learner");
+  run_cmd->add_option("--threads", run_args->threads,
+                      "Cells estimated at once, 0 to 1024 (0: all cores); the numbers do not depend on it. Under mpirun "
+                      "the cells are spread over the ranks (docs/scale.md)")
+      ->capture_default_str();
   run_cmd->callback([run_args, &action] { action = [run_args] { return run_grid(*run_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "mre/core/allocator.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 
 #ifndef MRE_VERSION
 #define MRE_VERSION "0.0.0"
@@ -14,6 +15,10 @@
 
 int main(int argc, char** argv) {
   mre::tune_allocator();
+  // Under mpirun: the MPI ranks of this job (docs/scale.md); rank 0 alone prints and writes.
+  const auto work_items = mre::mpi_work_items(&argc, &argv);
+  mre::cli::set_work_items(work_items.get());
+  if (work_items && !work_items->writer()) std::cout.setstate(std::ios::failbit);
   CLI::App app{
       "mre — the Macro Regime Engine.\n"
       "Ingests macro and market series (bundled snapshot, FRED, Yahoo, World Bank) into a versioned\n"
@@ -57,9 +62,11 @@ int main(int argc, char** argv) {
     return action ? action() : 1;
   } catch (const mre::Error& e) {
     std::cerr << "mre: error: " << e.what() << "\n";
+    if (work_items) work_items->after_error(mre::exit_code(e.code()));
     return mre::exit_code(e.code());
   } catch (const std::exception& e) {
     std::cerr << "mre: internal error: " << e.what() << "\n";
+    if (work_items) work_items->after_error(70);
     return 70;
   }
 }

@@ -37,7 +37,8 @@ struct UncertaintyArgs {
   std::uint64_t seed = 20;
   int paths_per_replicate = 10;
   workflows::ScmUncertainty to_options() const {
-    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed}, .paths_per_replicate = paths_per_replicate};
+    return {.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed, .work_items = work_items()},
+            .paths_per_replicate = paths_per_replicate};
   }
 };
 void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
@@ -342,7 +343,7 @@ nlohmann::json regime_effects_json(const workflows::CounterfactualResult& r) {
 
 int counterfactual(const CounterfactualArgs& args) {
   const auto interventions = parse_all(args.interventions);
-  auto store = store::open_store(args.common.db, false);
+  auto store = open_store_for_run(args.common.db, false);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::counterfactual(m, interventions, args.uncertainty.to_options());
@@ -483,6 +484,7 @@ int simulate(const SimulateArgs& args) {
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path() : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
   options.uncertainty = args.uncertainty.to_options();
+  options.uncertainty.bootstrap.threads = options.config.threads;  // replicates on the same threads (0: all cores)
   if (!args.scenario.empty()) {
     const auto it = std::find_if(spec.scenarios.begin(), spec.scenarios.end(), [&](const auto& s) { return s.name == args.scenario; });
     if (it == spec.scenarios.end()) {
@@ -494,7 +496,7 @@ int simulate(const SimulateArgs& args) {
     options.name = it->name;
     for (const auto& d : it->interventions) options.interventions.push_back(workflows::parse_do(d));
   }
-  auto store = store::open_store(args.common.db, true);
+  auto store = open_store_for_run(args.common.db, true);
   const auto version = resolve(*store, args.version);
   const auto m = workflows::load_scm(*store, version);
   const auto r = workflows::run_scenario(*store, version, m, options);

@@ -78,8 +78,9 @@ Matrix run_replicates(const Matrix& u, const BootstrapConfig& config, const std:
   const Eigen::Index rows = u.rows();
   const Eigen::Index shock_rows = rows - 1;
   const int replicates = config.replicates;
-  std::vector<Vector> values(static_cast<std::size_t>(replicates));
-  const auto one = [&](int b) {
+  // Replicate b draws from PathRandom(seed, b) alone: a seeded work item (core/work_items.h).
+  const std::vector<WorkResult> results = run_work_items(config.work_items, config.threads, replicates, [&](std::int64_t item) {
+    const auto b = static_cast<int>(item);
     PathRandom rng(config.seed, static_cast<std::uint64_t>(b));
     Matrix shocks = Matrix::Zero(rows, u.cols());
     Eigen::Index t = 1;
@@ -89,28 +90,14 @@ Matrix run_replicates(const Matrix& u, const BootstrapConfig& config, const std:
         shocks.row(t) = u.row(1 + (start + k) % shock_rows);
       }
     }
-    values[static_cast<std::size_t>(b)] = replicate(shocks, b);
-  };
-  const int threads = std::max(1, std::min(replicates, config.threads > 0 ? config.threads
-                                                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))));
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    pool.emplace_back([&, w] {
-      for (int b = w; b < replicates; b += threads) {
-        try {
-          one(b);
-        } catch (...) {
-          const std::lock_guard<std::mutex> lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-          return;
-        }
-      }
-    });
+    const Vector v = replicate(shocks, b);
+    return pack_doubles(std::vector<double>(v.data(), v.data() + v.size()));
+  }, "bootstrap replicates");
+  std::vector<Vector> values(static_cast<std::size_t>(replicates));
+  for (int b = 0; b < replicates; ++b) {
+    const std::vector<double> v = unpack_doubles(results[static_cast<std::size_t>(b)]);
+    values[static_cast<std::size_t>(b)] = Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
   }
-  for (auto& th : pool) th.join();
-  if (failure) std::rethrow_exception(failure);
   const auto width = values.front().size();
   Matrix out(replicates, width);
   for (int b = 0; b < replicates; ++b) {

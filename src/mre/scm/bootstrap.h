@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mre/core/linalg.h"
+#include "mre/core/work_items.h"
 #include "mre/scm/scm.h"
 
 namespace mre::scm {
@@ -23,6 +24,7 @@ struct BootstrapConfig {
   int block_length = 20;     // business days; at most the number of shock rows
   std::uint64_t seed = 20;   // replicate b draws from PathRandom(seed, b) alone
   int threads = 0;           // 0: the hardware's; the results do not depend on it
+  const WorkItems* work_items = nullptr;  // how replicates are distributed (MPI ranks); null: `threads`
 };
 
 // REQUIRES: data as for fit() (T x N, graph.nodes order). The data are rebuilt as changes

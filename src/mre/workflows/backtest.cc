@@ -458,7 +458,7 @@ Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const W
 
 // Every candidate's online signal on the feature dates: items (candidate x refit), each with
 // its own seed from (seed, candidate, refit date), reduced in item order.
-std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySpec& s) {
+std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySpec& s, const BacktestOptions& options) {
   const auto points = refit_rows(f.dates, s.walk_forward, s.name);
   const std::size_t candidates = s.kind == "jump" ? s.penalties.size() : 1;
   std::vector<WorkItem> items;
@@ -470,17 +470,32 @@ std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySp
       items.push_back({c, j, splitmix64(s.seed ^ splitmix64(c + 1) ^ splitmix64(day << 8))});
     }
   }
-  std::vector<Matrix> outputs(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const auto& item = items[i];
+  // Each item is seeded above and runs wherever the distribution puts it; the results come back
+  // in item order (rows, cols, then the values column-major, bit-exact).
+  const auto results = run_work_items(options.work_items, options.threads, static_cast<std::int64_t>(items.size()),
+                                      [&](std::int64_t i) {
+    const auto& item = items[static_cast<std::size_t>(i)];
     const std::size_t start = points[item.refit];
     const std::size_t end = item.refit + 1 < points.size() ? points[item.refit + 1] : f.dates.size();
+    Matrix out;
     try {
-      outputs[i] = s.kind == "jump" ? run_jump_item(f, s, s.penalties[item.candidate], item, start, end)
-                                    : run_hmm_item(f, s, item, start, end);
+      out = s.kind == "jump" ? run_jump_item(f, s, s.penalties[item.candidate], item, start, end)
+                             : run_hmm_item(f, s, item, start, end);
     } catch (const Error& e) {
       throw Error(e.code(), "strategy '" + s.name + "', refit " + f.dates[start].iso() + ": " + e.what());
     }
+    std::vector<double> packed{static_cast<double>(out.rows()), static_cast<double>(out.cols())};
+    packed.insert(packed.end(), out.data(), out.data() + out.size());
+    return pack_doubles(packed);
+  }, "backtest items (penalty x refit date) of strategy '" + s.name + "'");
+  std::vector<Matrix> outputs(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::vector<double> v = unpack_doubles(results[i]);
+    check_invariant(v.size() >= 2, "a backtest item's result holds its shape");
+    const auto rows = static_cast<Eigen::Index>(v[0]);
+    const auto cols = static_cast<Eigen::Index>(v[1]);
+    check_invariant(static_cast<std::size_t>(rows * cols) + 2 == v.size(), "a backtest item's result matches its shape");
+    outputs[i] = Eigen::Map<const Matrix>(v.data() + 2, rows, cols);
   }
   std::vector<Signal> signals(candidates);
   for (auto& sig : signals) {
@@ -628,7 +643,7 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
     // jump / hmm
     const FeatureData f = load_features(store, s);
     report.header.inputs[input_name("features", s.name)] = f.version;
-    const auto signals = model_signals(f, s);
+    const auto signals = model_signals(f, s, options);
     const Matrix weights = regime_weight_matrix(s, s.labels, assets);
     std::vector<Matrix> on_grid, targets;
     for (const auto& sig : signals) {

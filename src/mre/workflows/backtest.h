@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mre/core/work_items.h"
 #include "mre/backtest/result.h"
 #include "mre/store/store.h"
 
@@ -78,6 +79,10 @@ struct BacktestOptions {
   std::string version{};  // the tag
   // strategy name -> regime version tag (overrides the spec's regimes:)
   std::map<std::string, std::string> regime_versions{};
+  // How the (penalty x refit date) items are distributed (core/work_items.h): MPI ranks, or null
+  // for `threads` in this process (0: the hardware's). The results do not depend on it.
+  const WorkItems* work_items = nullptr;
+  int threads = 1;
 };
 
 struct BacktestReport {

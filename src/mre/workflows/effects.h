@@ -16,6 +16,7 @@
 #include "mre/causal/dml.h"
 #include "mre/causal/xlearner.h"
 #include "mre/core/date.h"
+#include "mre/core/work_items.h"
 #include "mre/store/store.h"
 #include "mre/workflows/effects_treatments.h"
 
@@ -196,6 +197,10 @@ struct EffectsRunOptions {
   std::filesystem::path spec_path{};
   std::string version{};  // the tag, or "auto"
   std::string learner{};  // empty: the spec's
+  // How the grid's cells are distributed (core/work_items.h): MPI ranks, or null for `threads`
+  // in this process. Each cell's fit is seeded by the spec alone, so the rows do not depend on it.
+  const WorkItems* work_items = nullptr;
+  int threads = 1;
 };
 struct EffectsRunReport {
   std::string version{};
