@@ -18,7 +18,6 @@
 #include "mre/codec/classifier_json.h"
 #include "mre/core/atomic_file.h"
 #include "mre/core/csv.h"
-#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/narrative/result_narratives.h"
 #include "mre/store/revisions.h"
@@ -1063,53 +1062,21 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
             if (i) diagnostics += ", ";
             codec::append_json_string(diagnostics, e.notes[i]);
           }
-          diagnostics += "]";  // closed below with the grid's q-values
-          out.integer(1).text(e.method).text(e.learner);
-          out.number(e.dml.theta).number(e.dml.se).number(e.dml.ci_low).number(e.dml.ci_high).number(e.dml.p_value);
-          out.integer(static_cast<std::int64_t>(e.dml.n));
-          out.text(regime_effects_json(e)).text(placebo_json(e)).text(diagnostics);
-          out.integer(static_cast<std::int64_t>(e.dml.regimes.size()));
-          for (const auto& re : e.dml.regimes) out.number(re.p_value);
+          diagnostics += "]";
+          row.diagnostics_json = diagnostics;  // closed below with the grid's q-values
+          std::vector<double> regime_p;
+          for (const auto& re : e.dml.regimes) regime_p.push_back(re.p_value);
+          regime_p_values.push_back(std::move(regime_p));
+          rows.push_back(std::move(row));
+          if (progress) progress(cell + ": " + fixed(e.dml.theta, 4) + " (p " + fixed(e.dml.p_value, 3) + ")");
         } catch (const Error& error) {
           // A cell the data cannot support (e.g. too short a history) is skipped, and said.
           if (error.code() != ErrorCode::kDataError) throw;
-          out.integer(0).text(error.what());
+          report.skipped.push_back(cell + ": " + error.what());
+          if (progress) progress(cell + ": skipped (" + error.what() + ")");
         }
-    return out.take();
-  }, "effects cells");
-  std::vector<store::EffectRow> rows;
-  std::vector<std::vector<double>> regime_p_values;  // per row, in regime-effect order
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    const Cell& c = cells[i];
-    const std::string cell = c.treatment + "/" + c.outcome + "/" + std::to_string(c.horizon);
-    ResultReader in(results[i]);
-    if (in.integer() == 0) {
-      const std::string why = in.text();
-      report.skipped.push_back(cell + ": " + why);
-      if (progress) progress(cell + ": skipped (" + why + ")");
-      continue;
+      }
     }
-    store::EffectRow row;
-    row.treatment = c.treatment;
-    row.outcome = c.outcome;
-    row.horizon = c.horizon;
-    row.method = in.text();
-    row.learner = in.text();
-    row.effect = in.number();
-    row.se = in.number();
-    row.ci_low = in.number();
-    row.ci_high = in.number();
-    row.p_value = in.number();
-    row.observations = static_cast<decltype(row.observations)>(in.integer());
-    row.regime_effects_json = in.text();
-    row.placebo_json = in.text();
-    row.diagnostics_json = in.text();
-    std::vector<double> regime_p(static_cast<std::size_t>(in.integer()));
-    for (auto& p : regime_p) p = in.number();
-    check_invariant(in.done(), "an effects cell's result is read whole");
-    regime_p_values.push_back(std::move(regime_p));
-    if (progress) progress(cell + ": " + fixed(row.effect, 4) + " (p " + fixed(row.p_value, 3) + ")");
-    rows.push_back(std::move(row));
   }
   // Benjamini-Hochberg over this grid: the cells' p-values together, the per-regime effects'
   // p-values together (a separate family).
