@@ -28,15 +28,16 @@ TEST(RegimeMethods, TheRegistryNamesEveryMethodAndRefusesOthers) {
   EXPECT_NE(find_regime_method("hmm"), nullptr);
   EXPECT_NE(find_regime_method("kmeans"), nullptr);
   EXPECT_NE(find_regime_method("rules"), nullptr);
+  EXPECT_NE(find_regime_method("jump"), nullptr);
   EXPECT_EQ(find_regime_method("HMM"), nullptr);
-  EXPECT_EQ(regime_method_names(), "hmm, kmeans or rules");
+  EXPECT_EQ(regime_method_names(), "hmm, kmeans, rules or jump");
   TempDir dir;
   try {
     spec_from(dir, "name: x\nmethod: jumpy\nfeature_set: f\n");
     FAIL() << "an unknown method was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("'method' must be hmm, kmeans or rules (got 'jumpy')"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("'method' must be hmm, kmeans, rules or jump (got 'jumpy')"), std::string::npos)
         << e.what();
   }
 }
