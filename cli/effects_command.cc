@@ -173,7 +173,8 @@ struct EventArgs {
 
 int event(const EventArgs& args) {
   const auto spec = workflows::load_effects_spec(args.spec);
-  auto store = store::open_store(args.common.db, false);
+  // Writable only when the study is to be stored (`--store TAG`).
+  auto store = store::open_store(args.common.db, !args.store_tag.empty());
   const auto report = workflows::run_event_study(
       *store, spec, {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
   if (!args.store_tag.empty()) {
@@ -224,7 +225,8 @@ int irf(const IrfArgs& args) {
   const auto spec = workflows::load_effects_spec(args.spec);
   workflows::ImpulseQuery query{.treatment = args.treatment, .outcome = args.outcome, .horizons = {}, .lags = args.lags, .se = args.se};
   if (!args.horizons.empty()) query.horizons = parse_horizons(args.horizons);
-  auto store = store::open_store(args.common.db, false);
+  // Writable only when the response is to be stored (`--store TAG`).
+  auto store = store::open_store(args.common.db, !args.store_tag.empty());
   const auto report = workflows::run_impulse_response(*store, spec, query);
   if (!args.store_tag.empty()) {
     const auto stored = workflows::store_impulse_response(*store, spec, report, args.store_tag);
