@@ -3,8 +3,12 @@ reference (scaled forward filter and Baum-Welch, written from Rabiner 1989 secti
 IV.C as bench/hmm_compare.py does)."""
 import os
 import subprocess
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from hmm_compare import em_iteration as _em_iteration  # noqa: E402
 
 MRE = os.environ.get("MRE_BIN", "build/mre")
 SOURCE_DIR = os.environ.get("MRE_SOURCE_DIR", ".")
@@ -45,35 +49,11 @@ def forward(x, pi, A, means, covs):
 
 
 def em_fit(x, pi, A, means, covs, n_iter=500, tol=1e-4, min_covar=1e-3):
-    """Baum-Welch with full covariances and the same diagonal floor as mre; returns parameters."""
-    T, D = x.shape
-    K = len(pi)
+    """Baum-Welch with full covariances and the same diagonal floor as mre; returns parameters.
+    One iteration is bench/hmm_compare.py's em_iteration (one numpy reference for both)."""
     previous = -np.inf
     for _ in range(n_iter):
-        logb = log_emission(x, means, covs)
-        shift = logb.max(axis=1, keepdims=True)
-        b = np.exp(logb - shift)
-        alpha = np.empty((T, K)); scale = np.empty(T)
-        a = pi * b[0]; scale[0] = a.sum(); alpha[0] = a / scale[0]
-        for t in range(1, T):
-            a = (alpha[t - 1] @ A) * b[t]
-            scale[t] = a.sum(); alpha[t] = a / scale[t]
-        beta = np.empty((T, K)); beta[-1] = 1.0
-        xi = np.zeros((K, K))
-        for t in range(T - 2, -1, -1):
-            nb = b[t + 1] * beta[t + 1]
-            xi += np.outer(alpha[t], nb) * A / scale[t + 1]
-            beta[t] = (A @ nb) / scale[t + 1]
-        gamma = alpha * beta
-        loglik = np.log(scale).sum() + shift.sum()
-        pi = gamma[0] / gamma[0].sum()
-        A = xi / xi.sum(axis=1, keepdims=True)
-        w = gamma.sum(axis=0)
-        means = (gamma.T @ x) / w[:, None]
-        covs = []
-        for k in range(K):
-            d = x - means[k]
-            covs.append((gamma[:, k, None] * d).T @ d / w[k] + min_covar * np.eye(D))
+        loglik, pi, A, means, covs = _em_iteration(x, pi, A, means, covs, min_covar)
         if loglik - previous < tol:
             break
         previous = loglik
