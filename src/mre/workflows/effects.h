@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "mre/causal/dml.h"
+#include "mre/causal/placebo.h"
+#include "mre/causal/robustness.h"
 #include "mre/causal/xlearner.h"
 #include "mre/core/date.h"
 #include "mre/core/work_items.h"
@@ -121,28 +123,16 @@ EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, 
 EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string& outcome_column,
                             const std::string& treatment_column, const std::vector<std::string>& controls);
 
-struct Placebo {
-  std::string kind{};  // "permuted_treatment" | "pre_treatment_outcome"
-  double effect = 0.0;
-  double p_value = 1.0;
-};
+// A placebo estimate (causal/placebo.h): "permuted_treatment" | "pre_treatment_outcome".
+using Placebo = causal::Placebo;
 
-// An estimate re-done another way (issue 17, point 6): a single learner for both nuisances
-// ("dml:ols") or the local projection at the same horizon ("local_projection").
-struct RobustnessCheck {
-  std::string method{};
-  double effect = std::numeric_limits<double>::quiet_NaN();  // per unit of the treatment
-  double p_value = std::numeric_limits<double>::quiet_NaN();
-  std::string error{};  // why it could not be computed (then effect and p are NaN)
-};
-struct Robustness {
-  std::vector<RobustnessCheck> checks{};  // the estimate itself first
-  // Signs disagree, or significant at 5% under some checks and not others.
-  bool fragile = false;
-  std::string reason{};  // one sentence: what disagrees, or that all agree
-};
+// An estimate re-done another way (issue 17, point 6) and the checks judged together
+// (causal/robustness.h): a single learner for both nuisances ("dml:ols") or the local
+// projection at the same horizon ("local_projection").
+using RobustnessCheck = causal::RobustnessCheck;
+using Robustness = causal::Robustness;
 // Judges checks (those with an error are left out).
-Robustness judge_robustness(std::vector<RobustnessCheck> checks);
+using causal::judge_robustness;
 
 struct EffectEstimate {
   std::string treatment{};

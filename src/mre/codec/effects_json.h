@@ -1,0 +1,70 @@
+// JSON (and CSV) of causal effects (seed 001): one estimate as `mre effects estimate --format
+// json` and POST /api/causal-analysis print it, the stored grid's rows, and the per-cell JSON
+// columns a grid stores (regime effects, placebos, diagnostics). The workflow fills the report
+// (workflows/effects.h); nothing here computes beyond scaling by the magnitude.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mre/causal/dml.h"
+#include "mre/causal/placebo.h"
+#include "mre/causal/robustness.h"
+#include "mre/causal/xlearner.h"
+#include "mre/core/date.h"
+#include "mre/store/store.h"
+
+namespace mre::codec {
+
+// One estimate as encoded: the DML result (or the X-learner's) per unit of the treatment, with
+// what the reader needs beside it.
+struct EffectReport {
+  std::string treatment{};
+  std::string outcome{};
+  int horizon = 0;
+  double magnitude = 1.0;
+  std::string method{};  // dml | xlearner
+  std::string learner{};
+  int folds = 0;
+  int embargo = 0;
+  bool identified = false;
+  std::string identification{};
+  causal::DmlResult dml{};                           // method dml
+  std::optional<causal::XLearnerResult> xlearner{};  // method xlearner
+  std::vector<causal::Placebo> placebos{};           // already per `magnitude`
+  std::optional<causal::Robustness> robustness{};
+  long long observations = 0;  // rows of the panel
+  std::optional<Date> from{};  // the panel's first and last dates
+  std::optional<Date> to{};
+  std::optional<Date> latest{};  // the newest date with a treatment (and regime probabilities)
+  std::vector<double> latest_regime_probabilities{};
+  std::vector<std::string> latest_regime_names{};
+  std::string feature_version{};
+  std::string regime_version{};
+  std::vector<std::string> notes{};
+  std::string explanation{};  // narrative/effect_explanation.h
+};
+
+// {"causal_analysis": {...}, "explanation": ..., "methodology": ..., "diagnostics": {...}}.
+std::string effect_to_json(const EffectReport& report);
+
+// {"outcome": learner, "treatment": learner, "candidates": [...], "warnings": [...]}.
+std::string nuisance_json(const causal::DmlResult& dml);
+// {"fragile": ..., "reason": ..., "checks": [...]}, the checks' effects times `magnitude`.
+std::string robustness_json(const causal::Robustness& robustness, double magnitude);
+// A grid cell's stored columns: {"regime": {"effect", "confidence_interval", "p_value"}} per
+// unit times `magnitude`, and [{"kind", "effect", "p_value"}].
+std::string regime_effects_json(const causal::DmlResult& dml, double magnitude);
+std::string placebos_json(const std::vector<causal::Placebo>& placebos);
+// A grid cell's diagnostics object, left open for the grid's multiple-testing figures, which
+// close_cell_diagnostics appends and closes. REQUIRES: report.from and report.to.
+std::string open_cell_diagnostics(const EffectReport& report, const causal::Robustness& robustness);
+void close_cell_diagnostics(std::string& diagnostics, double q_value, const std::vector<double>& regime_q_values,
+                            std::size_t family);
+
+// The rows of a stored effects version as CSV or JSON.
+std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows);
+std::string effect_rows_to_json(const std::vector<store::EffectRow>& rows);
+
+}  // namespace mre::codec
