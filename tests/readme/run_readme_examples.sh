@@ -53,6 +53,15 @@ skip_reason() {
   esac
 }
 
+# Wall seconds since a `date +%s.%N` reading, and CPU seconds the finished children have used
+# (user + system, from bash's `times`), one decimal: the slow lines show in the log.
+seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# `times` runs in this shell (a pipe or $(...) would run it in a subshell that has no children).
+children_cpu() {
+  times > times.txt
+  awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] } printf "%.2f", s }' times.txt
+}
+
 passed=0
 failed=0
 skipped=0
@@ -76,13 +85,17 @@ while IFS= read -r line; do
     fi
     continue
   fi
+  started=$(date +%s.%N)
+  children_cpu > cpu_before.txt
+  cpu_before=$(cat cpu_before.txt)
   if out=$(eval "$cmd" 2> err.txt); then
     if [[ "$cmd" == *"--as-of"* && "$cmd" == *"series show"* ]] && (( $(wc -l <<< "$out") < 2 )); then
       echo "not ok - $cmd: printed no observations"
       failed=$((failed + 1))
       continue
     fi
-    echo "ok - $cmd"
+    children_cpu > cpu_after.txt
+    echo "ok - $cmd ($(seconds_since "$started") s, $(awk -v a="$cpu_before" -v b="$(cat cpu_after.txt)" 'BEGIN { printf "%.1f", b - a }') CPU-s)"
     passed=$((passed + 1))
   else
     echo "not ok - $cmd: exit $?: $(head -c 400 err.txt)"
