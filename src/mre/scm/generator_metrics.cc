@@ -190,9 +190,9 @@ GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& g
     shortest = std::min(shortest, generated[m].size());
   }
   for (const int t : config.horizons) {
-    if (t < 1 || t > shortest) {
-      throw Error(ErrorCode::kInvalidArgument, "generator metrics: horizon " + std::to_string(t) + " days is longer than the sample (" +
-                                                   std::to_string(shortest) + " days; horizons must be in [1, " + std::to_string(shortest) + "])");
+    if (t < 1 || t > shortest - 1) {  // at least two t-day returns on each side
+      throw Error(ErrorCode::kInvalidArgument, "generator metrics: horizon " + std::to_string(t) + " days is longer than the sample allows (" +
+                                                   std::to_string(shortest) + " days; horizons must be in [1, " + std::to_string(shortest - 1) + "])");
     }
   }
   if (config.max_lag < 1 || config.max_lag >= shortest - 1) {

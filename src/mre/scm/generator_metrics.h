@@ -75,7 +75,8 @@ struct GeneratorScores {
 
 // Every metric of `generated` (paths, any lengths) against `real`.
 // DataError naming the sample and position for a non-finite value; InvalidArgument naming
-// 'horizon' for a horizon longer than the real sample or a generated path, 'max_lag' for a lag
+// 'horizon' for a horizon that leaves fewer than two t-day returns in the real sample or a
+// generated path, 'max_lag' for a lag
 // the shortest series cannot hold, 'generated' for no paths.
 GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& generated, const GeneratorScoreConfig& config);
 
