@@ -585,7 +585,7 @@ int generators_evaluate(const GeneratorsArgs& args) {
     for (const auto& row : r.rows) {
       nlohmann::json per = nlohmann::json::object();
       for (std::size_t j = 0; j < r.series.size(); ++j) per[r.series[j]] = scores_json(row.per_series[j], c);
-      rows.push_back({{"generator", row.generator}, {"mean", scores_json(row.mean, c)}, {"per_series", per}});
+      rows.push_back({{"generator", row.generator}, {"mean", scores_json(row.mean, c)}, {"per_series", per}, {"notes", row.notes}});
     }
     const nlohmann::json out = {{"data", r.data},
                                 {"units", r.units},
@@ -628,6 +628,9 @@ int generators_evaluate(const GeneratorsArgs& args) {
     line += fmt::format(" {:>8.4f} {:>8.4f} {:>8.4f} {:>8.4f} {:>8.2f}", s.acf_r, s.acf_abs, s.acf_squared, s.leverage, s.kurtosis_generated);
     for (const double q : s.quantiles_generated) line += fmt::format(" {:>9.4g}", q);
     std::cout << line << "\n";
+  }
+  for (const auto& row : r.rows) {
+    for (const auto& note : row.notes) std::cout << fmt::format("note, {}: {}\n", row.generator, note);
   }
   return 0;
 }

@@ -199,6 +199,10 @@ TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
   // rate nodes' kurtosis is in the hundreds).
   EXPECT_LT(j["generators"][0]["mean"]["kurtosis_generated"].get<double>(), 1.0);
   EXPECT_GT(j["generators"][2]["mean"]["kurtosis_generated"].get<double>(), 5.0);
+  // The GARCH fits of the rate nodes peak on alpha + beta = 1 (docs/scm.md): the note says so.
+  const auto notes = j["generators"][5]["notes"].dump();
+  EXPECT_TRUE(contains(notes, "EFFR: alpha") && contains(notes, "integrated")) << notes;
+  EXPECT_TRUE(j["generators"][0]["notes"].empty());
 
   const auto sp = run_mre({"scm", "generators", "evaluate", "--data", "sp500", "--paths", "3", "--max-lag", "20", "--generator", "garch",
                            "--generator", "gaussian"});

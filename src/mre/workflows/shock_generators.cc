@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
@@ -22,25 +24,39 @@ namespace {
 
 // One of the simulator's generators (scm/simulate.h) fitted on the training shocks: the very
 // draws `scm simulate --shocks NAME` makes.
-ShockSampler pool_sampler(scm::ShockKind kind, const TrainingShocks& t) {
+TrainedGenerator pool_sampler(scm::ShockKind kind, const TrainingShocks& t) {
   auto pool = std::make_shared<scm::ShockPool>();
+  TrainedGenerator out;
   pool->residuals = t.residuals;
   if (kind == scm::ShockKind::kStudentT) pool->copula = scm::fit_t_copula(t.residuals);
-  if (kind == scm::ShockKind::kGarch) pool->garch = scm::fit_garch_shocks(t.residuals);
+  if (kind == scm::ShockKind::kGarch) {
+    pool->garch = scm::fit_garch_shocks(t.residuals);
+    for (std::size_t j = 0; j < pool->garch->margins.size(); ++j) {
+      const auto& m = pool->garch->margins[j];
+      const double persistence = m.params.alpha + m.params.beta;
+      if (persistence > 0.999 || !m.converged) {
+        out.notes.push_back(fmt::format("{}: alpha {:.3f}, beta {:.3f}{}{}", j < t.series.size() ? t.series[j] : std::to_string(j),
+                                        m.params.alpha, m.params.beta,
+                                        persistence > 0.999 ? " (alpha + beta at its bound 1: integrated, no variance to revert to)" : "",
+                                        m.converged ? "" : " (the optimiser did not converge)"));
+      }
+    }
+  }
   if (kind == scm::ShockKind::kRegimeBootstrap) {
     pool->regime = t.regime;
     pool->transition = t.transition;
     pool->start_regime = t.last_regime;
   }
   const double mean_block = t.mean_block;
-  return [pool, kind, mean_block](std::uint64_t seed, std::uint64_t path, int days) {
+  out.sample = [pool, kind, mean_block](std::uint64_t seed, std::uint64_t path, int days) {
     const scm::SimulationConfig c{.seed = seed, .shocks = kind, .mean_block = mean_block};
     return scm::draw_shocks(scm::Fitted{}, *pool, c, path, days);
   };
+  return out;
 }
 
 template <scm::ShockKind kKind>
-ShockSampler train_pool(const TrainingShocks& t) {
+TrainedGenerator train_pool(const TrainingShocks& t) {
   return pool_sampler(kKind, t);
 }
 
@@ -151,6 +167,7 @@ GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& d
   out.scores = o.scores;
 
   TrainingShocks t = std::move(training_template);
+  t.series = out.series;
   t.residuals = shocks.topRows(train);
   if (fit_regimes) {
     hmm_regimes(t, o.seed);
@@ -168,11 +185,11 @@ GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& d
   }
   for (const auto& g : shock_generators()) {
     if (!o.generators.empty() && std::find(o.generators.begin(), o.generators.end(), g.name) == o.generators.end()) continue;
-    const ShockSampler sample = g.train(t);
+    const TrainedGenerator trained = g.train(t);
     std::vector<Matrix> drawn;
     drawn.reserve(static_cast<std::size_t>(o.paths));
-    for (int p = 0; p < o.paths; ++p) drawn.push_back(sample(o.seed, static_cast<std::uint64_t>(p), static_cast<int>(test)));
-    GeneratorEvaluation::Row row{.generator = g.name};
+    for (int p = 0; p < o.paths; ++p) drawn.push_back(trained.sample(o.seed, static_cast<std::uint64_t>(p), static_cast<int>(test)));
+    GeneratorEvaluation::Row row{.generator = g.name, .notes = trained.notes};
     for (Eigen::Index j = 0; j < shocks.cols(); ++j) {
       std::vector<Vector> paths;
       paths.reserve(drawn.size());

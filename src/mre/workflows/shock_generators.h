@@ -21,6 +21,7 @@ namespace mre::workflows {
 // What a generator is trained on: the training days' shocks (rows = days, columns = series) and,
 // for the regime bootstrap, their regimes.
 struct TrainingShocks {
+  std::vector<std::string> series{};  // column names (for notes)
   Matrix residuals;
   std::vector<int> regime{};  // per row, 0..K-1
   Matrix transition;          // K x K, rows sum to 1
@@ -31,9 +32,15 @@ struct TrainingShocks {
 // A trained generator: `days` shock vectors (days x columns) of path `path` in a run seeded `seed`.
 using ShockSampler = std::function<Matrix(std::uint64_t seed, std::uint64_t path, int days)>;
 
+// A trained generator and what its fit wants the reader to know (a fit at a bound, not converged).
+struct TrainedGenerator {
+  ShockSampler sample{};
+  std::vector<std::string> notes{};
+};
+
 struct ShockGeneratorEntry {
   std::string name{};  // as `scm simulate --shocks` spells it
-  std::function<ShockSampler(const TrainingShocks&)> train{};
+  std::function<TrainedGenerator(const TrainingShocks&)> train{};
 };
 // The generators `mre scm generators evaluate` scores, in its table's order. Adding a generator
 // (QuantGAN) is one line of this registry (shock_generators.cc) and its train function.
@@ -64,6 +71,7 @@ struct GeneratorEvaluation {
     std::string generator{};
     std::vector<scm::GeneratorScores> per_series{};
     scm::GeneratorScores mean{};  // each metric averaged over the series
+    std::vector<std::string> notes{};  // the training's diagnostics
   };
   std::vector<Row> rows{};
 };
