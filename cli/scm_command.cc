@@ -12,6 +12,7 @@
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/workflows/scm.h"
+#include "mre/workflows/shock_generators.h"
 
 namespace mre::cli {
 namespace {
@@ -94,6 +95,21 @@ struct IdentifiedArgs {
   double size = 0.25;
   std::string format = "text";
   UncertaintyArgs uncertainty;
+};
+
+struct GeneratorsArgs {
+  CommonOptions common;
+  std::string data = "scm";
+  std::string version;
+  std::string series_file;
+  std::string from = "2009-05-01";
+  std::string to = "2018-12-31";
+  double train_fraction = 0.8;
+  int paths = 100;
+  std::uint64_t seed = 42;
+  int max_lag = 250;
+  std::vector<std::string> generators;
+  std::string format = "text";
 };
 
 struct ScenariosArgs {
@@ -526,6 +542,99 @@ int scenarios(const ScenariosArgs& args) {
   return 0;
 }
 
+nlohmann::json scores_json(const scm::GeneratorScores& s, const scm::GeneratorScoreConfig& c) {
+  nlohmann::json emd = nlohmann::json::object();
+  nlohmann::json dy = nlohmann::json::object();
+  for (std::size_t i = 0; i < c.horizons.size(); ++i) {
+    emd[std::to_string(c.horizons[i])] = s.emd[i];
+    dy[std::to_string(c.horizons[i])] = s.dy[i];
+  }
+  nlohmann::json q = nlohmann::json::array();
+  for (std::size_t i = 0; i < c.tail_probabilities.size(); ++i) {
+    q.push_back({{"p", c.tail_probabilities[i]}, {"real", s.quantiles_real[i]}, {"generated", s.quantiles_generated[i]}});
+  }
+  return {{"emd", emd},
+          {"dy", dy},
+          {"acf_r", s.acf_r},
+          {"acf_abs", s.acf_abs},
+          {"acf_squared", s.acf_squared},
+          {"leverage", s.leverage},
+          {"kurtosis_real", s.kurtosis_real},
+          {"kurtosis_generated", s.kurtosis_generated},
+          {"quantiles", q}};
+}
+
+int generators_evaluate(const GeneratorsArgs& args) {
+  workflows::GeneratorEvaluationOptions o{.train_fraction = args.train_fraction, .paths = args.paths, .seed = args.seed,
+                                          .generators = args.generators};
+  o.scores.max_lag = args.max_lag;
+  workflows::GeneratorEvaluation r;
+  if (args.data == "sp500") {
+    const auto from = parse_date_option(args.from, "--from");
+    const auto to = parse_date_option(args.to, "--to");
+    r = workflows::evaluate_series_generators(args.series_file.empty() ? workflows::default_sp500_path() : std::filesystem::path(args.series_file),
+                                              *from, *to, o);
+  } else {
+    auto store = store::open_store(args.common.db, false);
+    const auto version = resolve(*store, args.version);
+    r = workflows::evaluate_scm_generators(version, workflows::load_scm(*store, version), o);
+  }
+  const auto& c = r.scores;
+  if (args.format == "json") {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : r.rows) {
+      nlohmann::json per = nlohmann::json::object();
+      for (std::size_t j = 0; j < r.series.size(); ++j) per[r.series[j]] = scores_json(row.per_series[j], c);
+      rows.push_back({{"generator", row.generator}, {"mean", scores_json(row.mean, c)}, {"per_series", per}, {"notes", row.notes}});
+    }
+    const nlohmann::json out = {{"data", r.data},
+                                {"units", r.units},
+                                {"series", r.series},
+                                {"train", {{"first", r.train_first.iso()}, {"last", r.train_last.iso()}, {"days", r.train_days}}},
+                                {"test", {{"first", r.test_first.iso()}, {"last", r.test_last.iso()}, {"days", r.test_days}}},
+                                {"paths", r.paths},
+                                {"seed", r.seed},
+                                {"max_lag", c.max_lag},
+                                {"dy_bins", c.dy_bins},
+                                {"generators", rows}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{}\n", r.data);
+  std::cout << fmt::format("trained on {}..{} ({} days), scored on the held-out {}..{} ({} days): {} paths per generator, seed {}\n",
+                           r.train_first.iso(), r.train_last.iso(), r.train_days, r.test_first.iso(), r.test_last.iso(), r.test_days, r.paths,
+                           r.seed);
+  std::cout << fmt::format("units: {}{}\n", r.units, r.series.size() > 1 ? "; every metric is the mean over the series" : "");
+  std::cout << fmt::format("ACF and leverage over lags 1..{}; DY over {} bins; lower is closer for every score\n", c.max_lag, c.dy_bins);
+  std::string header = fmt::format("{:<17}", "generator");
+  for (const int t : c.horizons) header += fmt::format(" {:>9}", fmt::format("EMD({})", t));
+  for (const int t : c.horizons) header += fmt::format(" {:>8}", fmt::format("DY({})", t));
+  header += fmt::format(" {:>8} {:>8} {:>8} {:>8} {:>8}", "ACF(r)", "ACF|r|", "ACF(r2)", "leverage", "kurtosis");
+  for (const double p : c.tail_probabilities) header += fmt::format(" {:>9}", fmt::format("q{:g}", 100 * p));
+  std::cout << header << "\n";
+  if (!r.rows.empty()) {
+    std::string real = fmt::format("{:<17}", "(held-out data)");
+    for (std::size_t i = 0; i < c.horizons.size(); ++i) real += fmt::format(" {:>9}", "");
+    for (std::size_t i = 0; i < c.horizons.size(); ++i) real += fmt::format(" {:>8}", "");
+    real += fmt::format(" {:>8} {:>8} {:>8} {:>8} {:>8.2f}", "", "", "", "", r.rows.front().mean.kurtosis_real);
+    for (const double q : r.rows.front().mean.quantiles_real) real += fmt::format(" {:>9.4g}", q);
+    std::cout << real << "\n";
+  }
+  for (const auto& row : r.rows) {
+    const auto& s = row.mean;
+    std::string line = fmt::format("{:<17}", row.generator);
+    for (const double v : s.emd) line += fmt::format(" {:>9.4g}", v);
+    for (const double v : s.dy) line += fmt::format(" {:>8.2f}", v);
+    line += fmt::format(" {:>8.4f} {:>8.4f} {:>8.4f} {:>8.4f} {:>8.2f}", s.acf_r, s.acf_abs, s.acf_squared, s.leverage, s.kurtosis_generated);
+    for (const double q : s.quantiles_generated) line += fmt::format(" {:>9.4g}", q);
+    std::cout << line << "\n";
+  }
+  for (const auto& row : r.rows) {
+    for (const auto& note : row.notes) std::cout << fmt::format("note, {}: {}\n", row.generator, note);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void register_scm(CLI::App& app, Action& action) {
@@ -603,7 +712,7 @@ void register_scm(CLI::App& app, Action& action) {
   sim_cmd->add_option("--start", sim_args->start, "The start date (default: the version's last date)");
   sim_cmd->add_option("--horizon", sim_args->horizon, fmt::format("Business days simulated, 1 to {} (50 years)", scm::kMaxHorizon))->capture_default_str();
   sim_cmd->add_option("--paths", sim_args->paths, fmt::format("Monte Carlo paths, 1 to {} (memory: about 0.5 GB at the maximum)", scm::kMaxPaths))->capture_default_str();
-  sim_cmd->add_option("--shocks", sim_args->shocks, "gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap")
+  sim_cmd->add_option("--shocks", sim_args->shocks, "gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch")
       ->capture_default_str();
   sim_cmd->add_option("--seed", sim_args->seed, "Random seed")->capture_default_str();
   sim_cmd->add_option("--threads", sim_args->threads, fmt::format("Threads, 0 to {} (0: all cores); the numbers do not depend on it", scm::kMaxThreads))->capture_default_str();
@@ -644,6 +753,37 @@ void register_scm(CLI::App& app, Action& action) {
   id_cmd->add_option("--format", id_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   add_uncertainty_options(*id_cmd, id_args->uncertainty, false);
   id_cmd->callback([id_args, &action] { action = [id_args] { return identified(*id_args); }; });
+
+  auto* gen_cmd = scm->add_subcommand("generators", "The shock generators: score them against held-out data");
+  gen_cmd->require_subcommand(1);
+  auto gen_args = std::make_shared<GeneratorsArgs>();
+  auto* eval_cmd = gen_cmd->add_subcommand(
+      "evaluate",
+      "Train every shock generator (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap,\n"
+      "  garch) on the first --train-fraction of the days, draw --paths paths as long as the held-out\n"
+      "  rest, and score them with the metrics of Wiese et al. (2020, Quant GANs): earth mover's\n"
+      "  distance of 1-, 5-, 20- and 100-day returns, the DY metric, the ACF score of r, |r| and r^2,\n"
+      "  the leverage-effect score (lags 1..--max-lag), kurtosis and tail quantiles (docs/scm.md).\n"
+      "  --data scm: an SCM version's abducted shocks (each node scaled by its training standard\n"
+      "  deviation, scores averaged over nodes); --data sp500: the paper's S&P 500 log returns\n"
+      "  (--from..--to, default May 2009 - December 2018, from the bundled snapshot). Stores nothing.\n"
+      "Examples:\n"
+      "  mre scm generators evaluate --version S1\n"
+      "  mre scm generators evaluate --data sp500 --format json");
+  add_common_options(*eval_cmd, gen_args->common);
+  eval_cmd->add_option("--data", gen_args->data, "scm | sp500")->check(CLI::IsMember({"scm", "sp500"}))->capture_default_str();
+  eval_cmd->add_option("--version", gen_args->version, "The SCM version (default: the newest; --data scm)");
+  eval_cmd->add_option("--series-file", gen_args->series_file, "The S&P 500 price file (--data sp500; default: data/snapshot/yahoo/GSPC.csv)");
+  eval_cmd->add_option("--from", gen_args->from, "First day of the S&P 500 sample (--data sp500)")->capture_default_str();
+  eval_cmd->add_option("--to", gen_args->to, "Last day of the S&P 500 sample (--data sp500)")->capture_default_str();
+  eval_cmd->add_option("--train-fraction", gen_args->train_fraction, "Share of the days the generators train on; the rest is held out")
+      ->capture_default_str();
+  eval_cmd->add_option("--paths", gen_args->paths, "Generated paths per generator, 1 to 10000")->capture_default_str();
+  eval_cmd->add_option("--seed", gen_args->seed, "Random seed")->capture_default_str();
+  eval_cmd->add_option("--max-lag", gen_args->max_lag, "Lags of the ACF and leverage scores (the paper's 250)")->capture_default_str();
+  eval_cmd->add_option("--generator", gen_args->generators, "Score only this generator (repeatable; default: all)");
+  eval_cmd->add_option("--format", gen_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  eval_cmd->callback([gen_args, &action] { action = [gen_args] { return generators_evaluate(*gen_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();
   auto* sc_cmd = scm->add_subcommand("scenarios", "List the stored scenario runs, or print one run's fans as CSV");

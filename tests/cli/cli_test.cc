@@ -61,7 +61,8 @@ TEST(Cli, HelpDescribesEveryCommand) {
         {"classify", "--help"}, {"classify", "train", "--help"}, {"classify", "historical", "--help"},
         {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"},
         {"backtest", "--help"}, {"backtest", "show", "--help"}, {"backtest", "list", "--help"},
-        {"backtest", "compare", "--help"}, {"classify", "backfill", "--help"}, {"regimes", "evaluate", "--help"}}) {
+        {"backtest", "compare", "--help"}, {"classify", "backfill", "--help"}, {"regimes", "evaluate", "--help"},
+        {"scm", "generators", "evaluate", "--help"}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     if (args.size() > 2 || args[0] != "series") {

@@ -20,8 +20,9 @@ ShockKind parse_shock_kind(const std::string& name) {
   if (name == "bootstrap") return ShockKind::kBootstrap;
   if (name == "block-bootstrap") return ShockKind::kBlockBootstrap;
   if (name == "regime-bootstrap") return ShockKind::kRegimeBootstrap;
+  if (name == "garch") return ShockKind::kGarch;
   throw Error(ErrorCode::kInvalidArgument, "--shocks: unknown generator '" + name +
-                                               "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap)");
+                                               "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap, garch)");
 }
 
 std::string shock_kind_name(ShockKind kind) {
@@ -31,6 +32,7 @@ std::string shock_kind_name(ShockKind kind) {
     case ShockKind::kBootstrap: return "bootstrap";
     case ShockKind::kBlockBootstrap: return "block-bootstrap";
     case ShockKind::kRegimeBootstrap: return "regime-bootstrap";
+    case ShockKind::kGarch: return "garch";
   }
   return "?";
 }
@@ -117,6 +119,7 @@ struct DrawState {
   PathRandom rng;
   std::int64_t row = -1;  // block bootstrap: the current row
   int regime = -1;        // regime bootstrap: today's regime
+  std::vector<double> variance{};  // garch: each equation's conditional variance today (empty: the start day's)
 };
 
 // The shock generators, built once per run; draw_block() writes one day's E shocks for a block of paths.
@@ -145,6 +148,11 @@ class Drawer {
         tab.resize(kGridPoints + 1);
         for (int k = 0; k <= kGridPoints; ++k) tab[static_cast<std::size_t>(k)] = margin(j, k * kGridStep);
       }
+    } else if (kind_ == ShockKind::kGarch) {
+      if (!pool.garch || static_cast<Eigen::Index>(pool.garch->margins.size()) != e_) {
+        throw Error(ErrorCode::kInvalidArgument, "shocks: garch needs a GARCH(1,1) fit per equation");
+      }
+      chol_ = Eigen::LLT<Matrix>(pool.garch->correlation).matrixL();
     } else if (kind_ == ShockKind::kRegimeBootstrap) {
       const auto k = pool.transition.rows();
       if (k < 1 || pool.transition.cols() != k || static_cast<Eigen::Index>(pool.regime.size()) != t_) {
@@ -170,7 +178,7 @@ class Drawer {
   // [equation][stride], states[l] is lane l's generator, scale holds m scratch values. The
   // Gaussian and t generators' correlation step runs across the lanes (vectorised).
   void draw_block(DrawState* states, int m, double* u, int stride, double* scale) const {
-    if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT) {
+    if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT && kind_ != ShockKind::kGarch) {
       for (int l = 0; l < m; ++l) draw_row(states[l], u + l, stride);
       return;
     }
@@ -195,6 +203,21 @@ class Drawer {
         for (int l = 0; l < m; ++l) u[i * stride + l] = lookup(i, u[i * stride + l] * scale[l]);
       }
     }
+    if (kind_ == ShockKind::kGarch) {
+      // u = mu + sqrt(h) z with the correlated standard normals z; then tomorrow's h.
+      const auto& g = *pool_.garch;
+      for (int l = 0; l < m; ++l) {
+        auto& h = states[l].variance;
+        if (h.empty()) h.assign(g.next_variance.data(), g.next_variance.data() + e_);
+        for (Eigen::Index i = 0; i < e_; ++i) {
+          const auto& p = g.margins[static_cast<std::size_t>(i)].params;
+          double& hi = h[static_cast<std::size_t>(i)];
+          const double shock = std::sqrt(hi) * u[i * stride + l];
+          u[i * stride + l] = p.mu + shock;
+          hi = p.omega + p.alpha * shock * shock + p.beta * hi;
+        }
+      }
+    }
   }
 
   // One day's vector of a bootstrap generator for one path, written to u[k * stride].
@@ -202,6 +225,7 @@ class Drawer {
     switch (kind_) {
       case ShockKind::kGaussian:
       case ShockKind::kStudentT:
+      case ShockKind::kGarch:
         return;  // drawn a block at a time by draw_block
       case ShockKind::kBootstrap:
         copy_row(static_cast<Eigen::Index>(s.rng.below(static_cast<std::uint64_t>(t_))), u, stride);

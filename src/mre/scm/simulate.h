@@ -1,10 +1,12 @@
 // Forward scenarios (issue 7 item 5): Monte Carlo paths of the fitted SCM from a start day over
 // a horizon, a baseline and an intervened world driven by the same shock draws (common random
-// numbers) so their difference is sharp. Five shock generators: Gaussian (the residuals'
+// numbers) so their difference is sharp. Six shock generators: Gaussian (the residuals'
 // covariance), Student-t (t margins with nu per node, joined by a t copula), i.i.d. bootstrap of
 // historical shock vectors (keeps their cross-correlation), the stationary block bootstrap
 // (Politis & Romano 1994; keeps volatility clustering), and the regime-conditional bootstrap
-// (a regime path from a transition matrix, each day's vector drawn from that regime's days).
+// (a regime path from a transition matrix, each day's vector drawn from that regime's days); and
+// GARCH(1,1) per equation with a constant conditional correlation (scm/garch.h), each path starting
+// from the conditional variances on the start day.
 // Path p's draws come from a generator seeded by (seed, p) alone, so the numbers do not depend
 // on the thread count.
 #pragma once
@@ -19,13 +21,14 @@
 
 #include "mre/core/linalg.h"
 #include "mre/scm/bootstrap.h"
+#include "mre/scm/garch.h"
 #include "mre/scm/scm.h"
 #include "mre/scm/student_t.h"
 
 namespace mre::scm {
 
-enum class ShockKind { kGaussian, kStudentT, kBootstrap, kBlockBootstrap, kRegimeBootstrap };
-// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap; InvalidArgument otherwise.
+enum class ShockKind { kGaussian, kStudentT, kBootstrap, kBlockBootstrap, kRegimeBootstrap, kGarch };
+// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch; InvalidArgument otherwise.
 ShockKind parse_shock_kind(const std::string& name);
 std::string shock_kind_name(ShockKind kind);
 
@@ -37,6 +40,7 @@ struct ShockPool {
   std::vector<int> regime{};        // regime-bootstrap: the regime of each row, 0..K-1
   Matrix transition;                // K x K, rows sum to 1
   int start_regime = 0;             // the regime on the start day
+  std::optional<GarchShocks> garch{};  // garch: fitted on `residuals`
 };
 
 // The stated limits of a simulation (checked by simulate() and, before any narrowing, by the

@@ -934,6 +934,7 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
     pool.residuals.col(e) = u.col(scm::node_index(g, g.equations[static_cast<std::size_t>(e)].node)).segment(1, start_row);
   }
   if (cfg.shocks == scm::ShockKind::kStudentT) pool.copula = scm::fit_t_copula(pool.residuals);
+  if (cfg.shocks == scm::ShockKind::kGarch) pool.garch = scm::fit_garch_shocks(pool.residuals);
   if (cfg.shocks == scm::ShockKind::kRegimeBootstrap) {
     pool.regime.assign(m.regime.begin() + 1, m.regime.begin() + 1 + start_row);
     pool.transition = m.transition;
