@@ -86,6 +86,19 @@ class Store:
         return json.loads(self._handle.classify(text, str(version), bool(advance), bool(allow_unapproved),
                                                 str(instrument_type)))
 
+    def backtests(self, version, daily=False):
+        """A backtest version as `mre backtest show VERSION --format csv`: one row per (strategy,
+        metric) with its value (NaN where the CLI prints nothing), metric names as the CLI's
+        (annual_return, ..., year_YYYY). daily=True: the daily path of every strategy as
+        `--format csv --daily` (strategy, ret, equity, drawdown, exposure, turnover, regime)
+        indexed by date. frame.pivot(index="strategy", columns="metric", values="value") gives one
+        row per strategy."""
+        columns = self._handle.backtest(str(version), bool(daily))
+        frame = pd.DataFrame(columns)
+        if daily:
+            frame.index = _index(frame.pop("date"))
+        return frame
+
     def effects(self, version):
         """An effects version: one row per (treatment, outcome, horizon, method, learner)."""
         return pd.DataFrame(self._handle.effects(version))
