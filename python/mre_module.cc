@@ -20,7 +20,6 @@
 #include "mre/causal/local_projection.h"
 #include "mre/causal/xlearner.h"
 #include "mre/codec/backtest_artefact.h"
-#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
@@ -145,6 +144,15 @@ py::tuple hmm_posterior(const regimes::hmm::GaussianHmmParams& p, const InArray&
   return py::make_tuple(to_array(probabilities), log_likelihood);
 }
 
+// A count parameter within its limits, with the CLI's message (cli/common.cc checked_count)
+// naming the Python parameter.
+void check_count(int value, const char* what, int lo, int hi) {
+  if (value < lo || value > hi) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(value) + " is outside the limits [" +
+                                                 std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+}
+
 std::unique_ptr<causal::Regressor> learner(const std::string& name, const char* what) {
   try {
     return causal::make_regressor(name);
@@ -213,8 +221,8 @@ XLearnerHandle xlearner_fit(const InArray& x, const InArray& t, const InArray& y
   } catch (const Error& e) {
     throw Error(e.code(), std::string("propensity_model: ") + e.what());
   }
-  check_arg(bootstrap >= 0, "n_bootstrap", "must be >= 0");
-  check_arg(block_length >= 0, "block_length", "must be >= 0 (0: ceil(n^(1/3)))");
+  check_count(bootstrap, "n_bootstrap", 0, 1'000'000);
+  check_count(block_length, "block_length", 0, static_cast<int>(tv.size()));
   py::gil_scoped_release release;
   XLearnerHandle out;
   out.result = causal::x_learner(X, tv, yv, *outcome, *effect, *propensity,
@@ -317,9 +325,9 @@ py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interv
   options.name = name;
   options.interventions = parse_do_all(interventions);
   options.start = date_option(start, "start");
-  check_arg(horizon >= 1 && horizon <= scm::kMaxHorizon, "horizon", "must be in [1, " + std::to_string(scm::kMaxHorizon) + "]");
-  check_arg(paths >= 1 && paths <= scm::kMaxPaths, "n", "must be in [1, " + std::to_string(scm::kMaxPaths) + "]");
-  check_arg(threads >= 0 && threads <= scm::kMaxThreads, "threads", "must be in [0, " + std::to_string(scm::kMaxThreads) + "]");
+  check_count(horizon, "horizon", 1, scm::kMaxHorizon);
+  check_count(paths, "n", 1, scm::kMaxPaths);
+  check_count(threads, "threads", 0, scm::kMaxThreads);
   options.config = {.horizon = horizon, .paths = paths, .seed = seed, .threads = threads, .shocks = scm::parse_shock_kind(shocks)};
   options.config.mean_block =
       workflows::load_scm_spec(spec ? std::filesystem::path(*spec) : workflows::default_scm_spec_path()).mean_block;
@@ -668,8 +676,13 @@ PYBIND11_MODULE(_mre, m) {
                for (const auto& v : store.list_regime_models()) out.push_back(v.version);
              } else if (kind == "effects") {
                for (const auto& v : store.list_effect_versions()) out.push_back(v.version);
+             } else if (kind == "backtests") {
+               for (const auto& v : workflows::list_backtests(store)) out.push_back(v.version);
+             } else if (kind == "scm") {
+               for (const auto& v : store.list_scm_models()) out.push_back(v.version);
              } else {
-               throw Error(ErrorCode::kInvalidArgument, "kind: unknown '" + kind + "' (expected features, regimes or effects)");
+               throw Error(ErrorCode::kInvalidArgument,
+                           "kind: unknown '" + kind + "' (expected features, regimes, effects, backtests or scm)");
              }
              return out;
            })

@@ -13,9 +13,9 @@ except ImportError:
 
 
 def _do_texts(do):
-    """{'EFFR': 0.5} -> ['EFFR=+0.5'] (a number shifts the node); {'EFFR': '=5.25@2024-01-02..'}
-    or {'EFFR': '+0.5@2022-03-01..2022-06-30'} -> the CLI's --do text after the node; a string or
-    a list of strings -> the --do expressions as written."""
+    """{'EFFR': 0.5} -> ['EFFR=+0.5'] (a number shifts the node); {'EFFR': '+0.5@2022-03-01..2022-06-30'}
+    -> 'EFFR=+0.5@2022-03-01..2022-06-30' and {'EFFR': '5.25'} (or '=5.25') -> 'EFFR=5.25' (sets):
+    the CLI's --do text after 'NODE='; a string or a list of strings -> --do expressions as written."""
     if isinstance(do, str):
         return [do]
     if isinstance(do, dict):
@@ -26,7 +26,7 @@ def _do_texts(do):
                     f"do: '{node}': expected a number (a shift) or the text after NODE in a --do expression, "
                     f"got {type(value).__name__}")
             if isinstance(value, str):
-                out.append(f"{node}{value}" if value[:1] in ("=", "+", "-") else f"{node}={value}")
+                out.append(f"{node}{value}" if value.startswith("=") else f"{node}={value}")
             else:
                 out.append(f"{node}={format(float(value), '+')}")
         return out

@@ -41,8 +41,8 @@ class Store:
             return "mre.Store(closed)"
 
     def versions(self, kind):
-        """The version tags of one kind of artefact ('features', 'regimes' or 'effects'), as
-        `mre features list` / `mre regimes list` / `mre effects list` show them."""
+        """The version tags of one kind of artefact ('features', 'regimes', 'effects', 'backtests'
+        or 'scm'), as `mre features list` / `mre regimes list` / ... / `mre scm list` show them."""
         return list(self._handle.versions(kind))
 
     def series(self, tickers, start=None, end=None, as_of=None):
