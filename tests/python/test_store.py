@@ -86,7 +86,7 @@ class StoreReads(unittest.TestCase):
             ours = self.store.regimes(version)
             self.assertEqual(list(ours.columns), list(cli.columns))
             self.assertTrue(ours.index.equals(cli.index))
-            self.assertEqual(list(ours["regime"]), list(cli["regime"].astype(str)))
+            self.assertEqual(list(ours["regime"]), list(cli["regime"].fillna("").astype(str)))  # buy-and-hold: empty
             np.testing.assert_array_equal(ours.drop(columns="regime").to_numpy(),
                                           cli.drop(columns="regime").to_numpy())
 
@@ -114,7 +114,7 @@ class StoreReads(unittest.TestCase):
         self.assertEqual(list(ours.columns), list(cli.columns))
         self.assertTrue(ours.index.equals(pd.DatetimeIndex(cli.index, name="date")))
         self.assertEqual(list(ours["strategy"]), list(cli["strategy"]))
-        self.assertEqual(list(ours["regime"]), list(cli["regime"].astype(str)))
+        self.assertEqual(list(ours["regime"]), list(cli["regime"].fillna("").astype(str)))  # buy-and-hold: empty
         for column in ("ret", "equity", "drawdown", "exposure", "turnover"):
             np.testing.assert_array_equal(ours[column].to_numpy(), cli[column].to_numpy(), err_msg=column)
         self.assertEqual(set(ours.loc[ours["strategy"] == "timing", "regime"]), {"UP", "DOWN"})
