@@ -112,8 +112,8 @@ regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::
   return regimes::hmm::fit(data, config);
 }
 
-Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const InArray& x) {
-  const Matrix data = to_matrix(x, "X");
+// Log emission densities of X under params (the kernel's), after the shape and value checks.
+Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const Matrix& data) {
   if (data.cols() != params.n_features()) {
     throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) + " columns, the model " +
                                                  std::to_string(params.n_features()) + " features");
@@ -124,13 +124,14 @@ Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const InA
 }
 
 // Filtered (forward pass: row t from rows up to t) or smoothed (forward-backward) state
-// probabilities and log p(X); the GIL released for the pass.
+// probabilities and log p(X); the GIL released once X is converted.
 py::tuple hmm_posterior(const regimes::hmm::GaussianHmmParams& p, const InArray& x, bool smoothed) {
-  const Matrix log_b = checked_emission(p, x);
+  const Matrix data = to_matrix(x, "X");
   Matrix probabilities;
   double log_likelihood = 0.0;
   {
     py::gil_scoped_release release;
+    const Matrix log_b = checked_emission(p, data);
     if (smoothed) {
       auto result = regimes::hmm::forward_backward(log_b, p.transition, p.initial);
       probabilities = std::move(result.smoothed);
@@ -491,7 +492,7 @@ PYBIND11_MODULE(_mre, m) {
     return py::make_tuple(c.aic, c.bic);
   });
   m.def("hmm_viterbi", [](const hmm::GaussianHmmParams& p, const InArray& x) {
-    const Matrix log_b = checked_emission(p, x);
+    const Matrix log_b = checked_emission(p, to_matrix(x, "X"));
     return hmm::viterbi(log_b, p.transition, p.initial).path;
   });
 
