@@ -274,9 +274,10 @@ workflows::ScmUncertainty uncertainty(int replicates, int block_length, std::uin
 // `mre scm counterfactual` without the printing: the factual and counterfactual levels from the
 // first intervened date, and every node's effect with its bootstrap bands.
 py::dict scm_counterfactual(const ScmHandle& h, const std::vector<std::string>& interventions, int replicates,
-                            int block_length, std::uint64_t seed) {
+                            int block_length, std::uint64_t seed, int threads) {
   const auto parsed = parse_do_all(interventions);
-  const auto u = uncertainty(replicates, block_length, seed, 10, 1);
+  check_count(threads, "threads", 0, scm::kMaxThreads);
+  const auto u = uncertainty(replicates, block_length, seed, 10, threads);
   workflows::CounterfactualResult r;
   {
     py::gil_scoped_release release;
@@ -651,7 +652,7 @@ PYBIND11_MODULE(_mre, m) {
       .def_property_readonly("mapping", [](const ScmHandle& h) { return h.model.mapping; })
       .def_property_readonly("dates", [](const ScmHandle& h) { return iso_dates(h.model.dates); })
       .def("counterfactual", &scm_counterfactual, py::arg("interventions"), py::arg("replicates"), py::arg("block_length"),
-           py::arg("seed"))
+           py::arg("seed"), py::arg("threads"))
       .def("scenario", &scm_scenario, py::arg("interventions"), py::arg("name"), py::arg("start"), py::arg("horizon"),
            py::arg("paths"), py::arg("seed"), py::arg("threads"), py::arg("shocks"), py::arg("spec"), py::arg("replicates"),
            py::arg("block_length"), py::arg("bootstrap_seed"), py::arg("paths_per_replicate"));

@@ -53,13 +53,14 @@ class ScmModel:
     def __repr__(self):
         return f"mre.scm.ScmModel({self.version}: {', '.join(self.nodes)})"
 
-    def counterfactual_samples(self, do, replicates=1000, block_length=20, seed=20):
+    def counterfactual_samples(self, do, replicates=1000, block_length=20, seed=20, threads=0):
         """The historical counterfactual of `mre scm counterfactual --do ... --format csv`: one row
         per (date, node) from the first intervened date, with the factual and counterfactual
         levels and their difference (the shocks are the data's, so there is one counterfactual
         path; its parameter uncertainty is the residual block bootstrap of the fit, `replicates`
-        resamples of `block_length` days seeded by `seed`, in frame.attrs['bands'])."""
-        r = self._handle.counterfactual(_do_texts(do), int(replicates), int(block_length), int(seed))
+        resamples of `block_length` days seeded by `seed`, in frame.attrs['bands']; on `threads`
+        threads, 0: all cores, as the CLI; the numbers do not depend on it)."""
+        r = self._handle.counterfactual(_do_texts(do), int(replicates), int(block_length), int(seed), int(threads))
         dates, nodes = r["dates"], r["nodes"]
         factual, counterfactual = r["factual"], r["counterfactual"]
         frame = pd.DataFrame({

@@ -58,6 +58,8 @@ class ScmSamples(unittest.TestCase):
         self.assertEqual(list(ours["node"]), list(cli["node"]))
         for column in ("factual", "counterfactual", "difference"):
             np.testing.assert_array_equal(ours[column].to_numpy(), cli[column].to_numpy())
+        one_thread = self.model.counterfactual_samples({"EFFR": "+0.50@2022-03-01..2022-06-30"}, replicates=50, threads=1)
+        self.assertEqual(one_thread.attrs["bands"], ours.attrs["bands"])  # the bootstrap does not depend on threads
         # The effect is there: EFFR's counterfactual is 0.5 points above the factual in the window.
         effr = ours[(ours["node"] == "EFFR") & (ours["date"] == "2022-04-01")]
         self.assertAlmostEqual(float(effr["difference"].iloc[0]), 0.5, places=9)
