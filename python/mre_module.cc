@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,13 +18,17 @@
 #include "mre/causal/inference.h"
 #include "mre/causal/learners.h"
 #include "mre/causal/local_projection.h"
+#include "mre/causal/xlearner.h"
+#include "mre/codec/backtest_artefact.h"
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
 #include "mre/regimes/jump/jump_model.h"
 #include "mre/store/store.h"
+#include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
+#include "mre/workflows/scm.h"
 
 namespace py = pybind11;
 
@@ -107,8 +112,8 @@ regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::
   return regimes::hmm::fit(data, config);
 }
 
-Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const InArray& x) {
-  const Matrix data = to_matrix(x, "X");
+// Log emission densities of X under params (the kernel's), after the shape and value checks.
+Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const Matrix& data) {
   if (data.cols() != params.n_features()) {
     throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) + " columns, the model " +
                                                  std::to_string(params.n_features()) + " features");
@@ -116,6 +121,37 @@ Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const InA
   if (data.rows() == 0) throw Error(ErrorCode::kDataError, "X: no rows");
   if ((data.array().isInf()).any()) throw Error(ErrorCode::kDataError, "X: infinite value");
   return regimes::hmm::log_emission(params, data);
+}
+
+// Filtered (forward pass: row t from rows up to t) or smoothed (forward-backward) state
+// probabilities and log p(X); the GIL released once X is converted.
+py::tuple hmm_posterior(const regimes::hmm::GaussianHmmParams& p, const InArray& x, bool smoothed) {
+  const Matrix data = to_matrix(x, "X");
+  Matrix probabilities;
+  double log_likelihood = 0.0;
+  {
+    py::gil_scoped_release release;
+    const Matrix log_b = checked_emission(p, data);
+    if (smoothed) {
+      auto result = regimes::hmm::forward_backward(log_b, p.transition, p.initial);
+      probabilities = std::move(result.smoothed);
+      log_likelihood = result.log_likelihood;
+    } else {
+      auto result = regimes::hmm::forward_filter(log_b, p.transition, p.initial);
+      probabilities = std::move(result.filtered);
+      log_likelihood = result.log_likelihood;
+    }
+  }
+  return py::make_tuple(to_array(probabilities), log_likelihood);
+}
+
+// A count parameter within its limits, with the CLI's message (cli/common.cc checked_count)
+// naming the Python parameter.
+void check_count(int value, const char* what, int lo, int hi) {
+  if (value < lo || value > hi) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(value) + " is outside the limits [" +
+                                                 std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
 }
 
 std::unique_ptr<causal::Regressor> learner(const std::string& name, const char* what) {
@@ -162,6 +198,231 @@ std::vector<std::string> iso_dates(const std::vector<Date>& dates) {
   std::vector<std::string> out;
   out.reserve(dates.size());
   for (const auto& d : dates) out.push_back(d.iso());
+  return out;
+}
+
+// An X-learner fit: the kernel's result (CATE on the fitting rows, the ATE's block-bootstrap
+// interval) and its fitted learners for the CATE at other rows.
+struct XLearnerHandle {
+  causal::XLearnerResult result;
+  causal::XLearnerModel model;
+};
+
+XLearnerHandle xlearner_fit(const InArray& x, const InArray& t, const InArray& y, const std::string& models,
+                            const std::string& cate_models, const std::string& propensity_model, int bootstrap,
+                            int block_length, std::uint64_t seed) {
+  const Matrix X = to_matrix(x, "X");
+  const Vector tv = to_vector(t, "T");
+  const Vector yv = to_vector(y, "Y");
+  const auto outcome = learner(models, "models");
+  const auto effect = learner(cate_models, "cate_models");
+  std::unique_ptr<causal::Classifier> propensity;
+  try {
+    propensity = causal::make_classifier(propensity_model);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("propensity_model: ") + e.what());
+  }
+  check_count(bootstrap, "n_bootstrap", 0, 1'000'000);
+  check_count(block_length, "block_length", 0, static_cast<int>(tv.size()));
+  py::gil_scoped_release release;
+  XLearnerHandle out;
+  out.result = causal::x_learner(X, tv, yv, *outcome, *effect, *propensity,
+                                 {.bootstrap = bootstrap, .block_length = block_length, .seed = seed});
+  out.model = causal::fit_x_learner_model(X, tv, yv, *outcome, *effect, *propensity);
+  return out;
+}
+
+// A stored SCM version (workflows/scm.h) and what its front ends need.
+struct ScmHandle {
+  std::string version;
+  scm::FittedScm model;
+};
+
+ScmHandle scm_load(const store::Store& store, const std::string& version) {
+  const std::string resolved = version.empty() || version == "latest" ? workflows::newest_scm_version(store) : version;
+  return {resolved, workflows::load_scm(store, resolved)};
+}
+
+std::vector<workflows::DoExpression> parse_do_all(const std::vector<std::string>& texts) {
+  std::vector<workflows::DoExpression> out;
+  for (const auto& t : texts) out.push_back(workflows::parse_do(t));
+  return out;
+}
+
+py::dict band_dict(const scm::Band& b) {
+  return py::dict(py::arg("estimate") = b.estimate, py::arg("lo90") = b.lo90, py::arg("hi90") = b.hi90,
+                  py::arg("lo95") = b.lo95, py::arg("hi95") = b.hi95);
+}
+
+py::list node_bands(const std::vector<workflows::NodeEffectBand>& bands) {
+  py::list out;
+  for (const auto& b : bands) {
+    out.append(py::dict(py::arg("node") = b.node, py::arg("unit") = b.unit, py::arg("window_end") = band_dict(b.window_end),
+                        py::arg("last") = band_dict(b.last)));
+  }
+  return out;
+}
+
+workflows::ScmUncertainty uncertainty(int replicates, int block_length, std::uint64_t seed, int paths_per_replicate,
+                                      int threads) {
+  workflows::ScmUncertainty u{.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed},
+                              .paths_per_replicate = paths_per_replicate};
+  u.bootstrap.threads = threads;
+  return u;
+}
+
+// `mre scm counterfactual` without the printing: the factual and counterfactual levels from the
+// first intervened date, and every node's effect with its bootstrap bands.
+py::dict scm_counterfactual(const ScmHandle& h, const std::vector<std::string>& interventions, int replicates,
+                            int block_length, std::uint64_t seed, int threads) {
+  const auto parsed = parse_do_all(interventions);
+  check_count(threads, "threads", 0, scm::kMaxThreads);
+  const auto u = uncertainty(replicates, block_length, seed, 10, threads);
+  workflows::CounterfactualResult r;
+  {
+    py::gil_scoped_release release;
+    r = workflows::counterfactual(h.model, parsed, u);
+  }
+  py::dict out;
+  out["dates"] = iso_dates(r.dates);
+  out["nodes"] = r.nodes;
+  out["factual"] = to_array(r.factual);
+  out["counterfactual"] = to_array(r.counterfactual);
+  out["terminal"] = r.terminal;
+  out["terminal_gap"] = r.terminal_gap;
+  out["terminal_gap_window"] = r.terminal_gap_window;
+  out["window_end"] = r.window_end.iso();
+  out["uncertainty"] = r.uncertainty;
+  out["bands"] = node_bands(r.bands);
+  out["warnings"] = r.warnings;
+  py::list regimes;
+  for (const auto& e : r.regime_effects) {
+    regimes.append(py::dict(py::arg("regime") = e.regime, py::arg("window_days") = e.window_days,
+                            py::arg("bands") = node_bands(e.bands)));
+  }
+  out["regime_effects"] = regimes;
+  return out;
+}
+
+py::list effect_summaries(const std::vector<scm::EffectSummary>& effects) {
+  py::list out;
+  for (const auto& e : effects) {
+    py::dict d(py::arg("node") = e.node, py::arg("unit") = e.unit, py::arg("mean") = e.mean, py::arg("q05") = e.quantiles[0],
+               py::arg("q25") = e.quantiles[1], py::arg("q50") = e.quantiles[2], py::arg("q75") = e.quantiles[3],
+               py::arg("q95") = e.quantiles[4]);
+    if (e.banded) d["band"] = band_dict(e.band);
+    out.append(d);
+  }
+  return out;
+}
+
+// `mre scm simulate` without storing (workflows::compute_scenario): the fans of the baseline and
+// the intervened world per business day and node, and the intervention's effect at the horizon.
+// mean_block: the spec's (the CLI reads it from --spec, default config/scm/policy_transmission.yml).
+py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interventions, const std::string& name,
+                      const std::optional<std::string>& start, int horizon, int paths, std::uint64_t seed, int threads,
+                      const std::string& shocks, const std::optional<std::string>& spec, int replicates, int block_length,
+                      std::uint64_t bootstrap_seed, int paths_per_replicate) {
+  workflows::ScenarioOptions options;
+  options.name = name;
+  options.interventions = parse_do_all(interventions);
+  options.start = date_option(start, "start");
+  check_count(horizon, "horizon", 1, scm::kMaxHorizon);
+  check_count(paths, "n", 1, scm::kMaxPaths);
+  check_count(threads, "threads", 0, scm::kMaxThreads);
+  options.config = {.horizon = horizon, .paths = paths, .seed = seed, .threads = threads, .shocks = scm::parse_shock_kind(shocks)};
+  options.config.mean_block =
+      workflows::load_scm_spec(spec ? std::filesystem::path(*spec) : workflows::default_scm_spec_path()).mean_block;
+  options.uncertainty = uncertainty(replicates, block_length, bootstrap_seed, paths_per_replicate, threads);
+  workflows::ScenarioResult r;
+  {
+    py::gil_scoped_release release;
+    r = workflows::compute_scenario(h.version, h.model, options);
+  }
+  std::vector<int> day;
+  std::vector<std::string> node, scenario;
+  std::vector<double> q05, q25, q50, q75, q95;
+  for (const auto& f : r.rows) {
+    day.push_back(f.day);
+    node.push_back(f.node);
+    scenario.push_back(f.scenario);
+    q05.push_back(f.q05);
+    q25.push_back(f.q25);
+    q50.push_back(f.q50);
+    q75.push_back(f.q75);
+    q95.push_back(f.q95);
+  }
+  py::dict fans;
+  fans["day"] = day;
+  fans["node"] = node;
+  fans["scenario"] = scenario;
+  fans["q05"] = q05;
+  fans["q25"] = q25;
+  fans["q50"] = q50;
+  fans["q75"] = q75;
+  fans["q95"] = q95;
+  py::dict out;
+  out["fans"] = fans;
+  out["dates"] = iso_dates(r.dates);
+  out["id"] = r.run.id;
+  out["start"] = r.run.start.iso();
+  out["interventions"] = r.run.interventions;
+  out["effects"] = effect_summaries(r.effects);
+  out["warnings"] = r.warnings;
+  py::list regimes;
+  for (const auto& g : r.regime_effects) {
+    regimes.append(py::dict(py::arg("regime") = g.regime, py::arg("effects") = effect_summaries(g.effects)));
+  }
+  out["regime_effects"] = regimes;
+  return out;
+}
+
+// `mre backtest show VERSION --format csv` (and with --daily), as columns.
+py::dict backtest_columns(const store::Store& store, const std::string& version, bool daily) {
+  const auto report = workflows::read_backtest(store, version, daily);
+  py::dict out;
+  if (daily) {
+    std::vector<std::string> strategy, date, regime;
+    std::vector<double> ret, equity, drawdown, exposure, turnover;
+    for (const auto& s : report.result.strategies) {
+      for (const auto& d : s.days) {
+        strategy.push_back(s.name);
+        date.push_back(d.date.iso());
+        ret.push_back(d.ret);
+        equity.push_back(d.equity);
+        drawdown.push_back(d.drawdown);
+        exposure.push_back(d.exposure);
+        turnover.push_back(d.turnover);
+        regime.push_back(d.regime);
+      }
+    }
+    out["strategy"] = strategy;
+    out["date"] = date;
+    out["ret"] = ret;
+    out["equity"] = equity;
+    out["drawdown"] = drawdown;
+    out["exposure"] = exposure;
+    out["turnover"] = turnover;
+    out["regime"] = regime;
+    return out;
+  }
+  std::vector<std::string> strategy, metric;
+  std::vector<double> value;
+  for (const auto& s : report.result.strategies) {
+    for (const auto& name : codec::backtest_metric_names()) {
+      strategy.push_back(s.name);
+      metric.push_back(name);
+      value.push_back(codec::metric_value(s.metrics, name));
+    }
+    for (const auto& y : s.metrics.years) {
+      strategy.push_back(s.name);
+      metric.push_back("year_" + std::to_string(y.year));
+      value.push_back(y.value);
+    }
+  }
+  out["strategy"] = strategy;
+  out["metric"] = metric;
+  out["value"] = value;
   return out;
 }
 
@@ -226,20 +487,13 @@ PYBIND11_MODULE(_mre, m) {
 
   m.def("hmm_fit", &hmm_fit, py::arg("X"), py::arg("n_states"), py::arg("covariance"), py::arg("n_iter"), py::arg("tol"),
         py::arg("n_init"), py::arg("seed"), py::arg("min_covar"), py::arg("threads"));
-  m.def("hmm_filter", [](const hmm::GaussianHmmParams& p, const InArray& x) {
-    const Matrix log_b = checked_emission(p, x);
-    const auto result = hmm::forward_filter(log_b, p.transition, p.initial);
-    return py::make_tuple(to_array(result.filtered), result.log_likelihood);
-  });
-  m.def("hmm_smooth", [](const hmm::GaussianHmmParams& p, const InArray& x) {
-    const Matrix log_b = checked_emission(p, x);
-    py::gil_scoped_release release;
-    auto result = hmm::forward_backward(log_b, p.transition, p.initial);
-    py::gil_scoped_acquire acquire;
-    return py::make_tuple(to_array(result.smoothed), result.log_likelihood);
+  m.def("hmm_posterior", &hmm_posterior, py::arg("params"), py::arg("X"), py::arg("smoothed"));
+  m.def("hmm_information_criteria", [](const hmm::GaussianHmmParams& p, double log_likelihood, Eigen::Index rows) {
+    const auto c = hmm::information_criteria(p, log_likelihood, rows);
+    return py::make_tuple(c.aic, c.bic);
   });
   m.def("hmm_viterbi", [](const hmm::GaussianHmmParams& p, const InArray& x) {
-    const Matrix log_b = checked_emission(p, x);
+    const Matrix log_b = checked_emission(p, to_matrix(x, "X"));
     return hmm::viterbi(log_b, p.transition, p.initial).path;
   });
 
@@ -375,6 +629,34 @@ PYBIND11_MODULE(_mre, m) {
     return py::make_tuple(out, fit.inference);
   });
 
+  // ---- X-learner (binary treatment)
+  py::class_<XLearnerHandle>(m, "XLearnerFit")
+      .def_property_readonly("cate", [](const XLearnerHandle& h) { return h.result.cate; })
+      .def_property_readonly("propensity", [](const XLearnerHandle& h) { return h.result.propensity; })
+      .def_property_readonly("ate", [](const XLearnerHandle& h) { return h.result.ate; })
+      .def_property_readonly("ci_low", [](const XLearnerHandle& h) { return h.result.ci_low; })
+      .def_property_readonly("ci_high", [](const XLearnerHandle& h) { return h.result.ci_high; })
+      .def_property_readonly("se", [](const XLearnerHandle& h) { return h.result.se; })
+      .def_property_readonly("block_length", [](const XLearnerHandle& h) { return h.result.block_length; })
+      .def_property_readonly("bootstrap", [](const XLearnerHandle& h) { return h.result.bootstrap; })
+      .def("effect", [](const XLearnerHandle& h, const InArray& x) { return h.model.cate(to_matrix(x, "X")); })
+      .def("propensity_of", [](const XLearnerHandle& h, const InArray& x) { return h.model.propensity_of(to_matrix(x, "X")); });
+  m.def("xlearner_fit", &xlearner_fit, py::arg("X"), py::arg("T"), py::arg("Y"), py::arg("models"), py::arg("cate_models"),
+        py::arg("propensity_model"), py::arg("bootstrap"), py::arg("block_length"), py::arg("seed"));
+  m.def("classifier_names", &causal::classifier_names);
+
+  // ---- Structural causal model (a stored version)
+  py::class_<ScmHandle>(m, "ScmModel")
+      .def_readonly("version", &ScmHandle::version)
+      .def_property_readonly("nodes", [](const ScmHandle& h) { return h.model.fitted.graph.nodes; })
+      .def_property_readonly("mapping", [](const ScmHandle& h) { return h.model.mapping; })
+      .def_property_readonly("dates", [](const ScmHandle& h) { return iso_dates(h.model.dates); })
+      .def("counterfactual", &scm_counterfactual, py::arg("interventions"), py::arg("replicates"), py::arg("block_length"),
+           py::arg("seed"), py::arg("threads"))
+      .def("scenario", &scm_scenario, py::arg("interventions"), py::arg("name"), py::arg("start"), py::arg("horizon"),
+           py::arg("paths"), py::arg("seed"), py::arg("threads"), py::arg("shocks"), py::arg("spec"), py::arg("replicates"),
+           py::arg("block_length"), py::arg("bootstrap_seed"), py::arg("paths_per_replicate"));
+
   // ---- The store (read-only)
   py::class_<StoreHandle>(m, "StoreHandle")
       .def(py::init<const std::string&>())
@@ -382,6 +664,10 @@ PYBIND11_MODULE(_mre, m) {
       .def("classify", &StoreHandle::classify, py::arg("observation_json"), py::arg("version"), py::arg("advance"),
            py::arg("allow_unapproved"), py::arg("instrument_type"))
       .def("describe", [](const StoreHandle& s) { return s.get().describe(); })
+      .def("scm", [](const StoreHandle& s, const std::string& version) { return scm_load(s.get(), version); })
+      .def("backtest", [](const StoreHandle& s, const std::string& version, bool daily) {
+        return backtest_columns(s.get(), version, daily);
+      })
       .def("versions",
            [](const StoreHandle& s, const std::string& kind) {
              const auto& store = s.get();
@@ -392,8 +678,13 @@ PYBIND11_MODULE(_mre, m) {
                for (const auto& v : store.list_regime_models()) out.push_back(v.version);
              } else if (kind == "effects") {
                for (const auto& v : store.list_effect_versions()) out.push_back(v.version);
+             } else if (kind == "backtests") {
+               for (const auto& v : workflows::list_backtests(store)) out.push_back(v.version);
+             } else if (kind == "scm") {
+               for (const auto& v : store.list_scm_models()) out.push_back(v.version);
              } else {
-               throw Error(ErrorCode::kInvalidArgument, "kind: unknown '" + kind + "' (expected features, regimes or effects)");
+               throw Error(ErrorCode::kInvalidArgument,
+                           "kind: unknown '" + kind + "' (expected features, regimes, effects, backtests or scm)");
              }
              return out;
            })

@@ -15,11 +15,12 @@ from ._mre import (  # noqa: F401  (the exception hierarchy, raised by the nativ
 )
 from .hmm import GaussianHMM  # noqa: F401
 from .jump import JumpModel  # noqa: F401
-from .causal import DML, LinearDML  # noqa: F401
+from .causal import DML, LinearDML, XLearner  # noqa: F401
 from .store import Store  # noqa: F401
 from .projections import local_projection  # noqa: F401
+from . import scm  # noqa: F401
 
 __all__ = [
     "Error", "InvalidArgumentError", "DataError", "StoreError", "IoError", "NotFoundError",
-    "UnsupportedError", "InternalError", "GaussianHMM", "JumpModel", "DML", "LinearDML", "Store", "local_projection",
+    "UnsupportedError", "InternalError", "GaussianHMM", "JumpModel", "DML", "LinearDML", "XLearner", "Store", "local_projection", "scm",
 ]

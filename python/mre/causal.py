@@ -123,3 +123,82 @@ class DML:
 
 class LinearDML(DML):
     """DML with OLS nuisances by default (EconML's LinearDML shape)."""
+
+
+class XLearner:
+    """The X-learner of Kunzel et al. (2019) for a binary treatment (causal/xlearner.h), in
+    EconML's shape: fit(Y, T, X=X), effect(X), ate(), ate_interval().
+
+    models: the outcome learner mu0, mu1 (a name of mre's registry: ols, ridge, lasso, forest,
+    ...); cate_models: the learner of the imputed effects tau0, tau1 (default: models);
+    propensity_model: logistic | forest | boosting. The CATE is e(x) tau0(x) + (1 - e(x)) tau1(x).
+    n_bootstrap moving-block resamples (block_length rows, 0: ceil(n^(1/3))) refit everything for
+    the average effect's 95% percentile interval; the kernel gives no per-row CATE interval, so
+    effect_interval raises UnsupportedError rather than invent one.
+    """
+
+    def __init__(self, models="ols", cate_models=None, propensity_model="logistic", n_bootstrap=200, block_length=0,
+                 random_state=42):
+        self.models = models
+        self.cate_models = cate_models
+        self.propensity_model = propensity_model
+        self.n_bootstrap = n_bootstrap
+        self.block_length = block_length
+        self.random_state = random_state
+        self._fit = None
+
+    def fit(self, Y, T, X=None, W=None):
+        """Y, T (0/1) and X with the same rows. W (controls outside the CATE) is not supported:
+        put them in X."""
+        if X is None:
+            raise _mre.InvalidArgumentError("X: required (the features the effect varies with; one column at least)")
+        if W is not None:
+            raise _mre.UnsupportedError("W: the X-learner here has no separate controls; put them in X")
+        y = _frames.vector(Y, "Y")
+        t = _frames.vector(T, "T")
+        x = _frames.matrix(X, "X")
+        seed = 42 if self.random_state is None else int(self.random_state)
+        cate_models = self.models if self.cate_models is None else self.cate_models
+        self._fit = _mre.xlearner_fit(x, t, y, str(self.models), str(cate_models), str(self.propensity_model),
+                                      int(self.n_bootstrap), int(self.block_length), seed)
+        self.cate_ = _frames.series_like(np.asarray(self._fit.cate), X, "effect")
+        self.propensity_ = _frames.series_like(np.asarray(self._fit.propensity), X, "propensity")
+        return self
+
+    def _fitted(self):
+        if self._fit is None:
+            raise _mre.InvalidArgumentError("XLearner: not fitted yet; call fit first")
+        return self._fit
+
+    def effect(self, X):
+        """tau(x) at each row of X (the fitted learners; equal to cate_ on the fitting rows)."""
+        fit = self._fitted()
+        return _frames.series_like(np.asarray(fit.effect(_frames.matrix(X, "X"))), X, "effect")
+
+    def propensity(self, X):
+        return _frames.series_like(np.asarray(self._fitted().propensity_of(_frames.matrix(X, "X"))), X, "propensity")
+
+    def ate(self):
+        """The average effect: the kernel's mean CATE over the fitting rows."""
+        return self._fitted().ate
+
+    def ate_interval(self, alpha=0.05):
+        """The 95% moving-block bootstrap percentile interval of the average effect on the
+        fitting rows (NaN when fewer than 10 resamples could be fitted)."""
+        if alpha != 0.05:
+            raise _mre.UnsupportedError("alpha: only 0.05 (the kernel's 95% interval)")
+        fit = self._fitted()
+        return fit.ci_low, fit.ci_high
+
+    def effect_interval(self, X=None, alpha=0.05):
+        raise _mre.UnsupportedError("XLearner.effect_interval: the X-learner kernel gives an interval for the average "
+                                    "effect only (ate_interval()); per-row CATE intervals are not available")
+
+    @property
+    def ate_se_(self):
+        return self._fitted().se
+
+    @property
+    def n_bootstrap_(self):
+        """Resamples that were fitted (resamples without both arms, or that a learner cannot fit, are skipped)."""
+        return self._fitted().bootstrap

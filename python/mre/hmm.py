@@ -83,8 +83,7 @@ class GaussianHMM:
     def predict_proba(self, X, smoothed=False):
         """P(state | data). Filtered by default: row t uses rows up to t only (no look-ahead);
         smoothed=True gives P(s_t | all rows), which uses later rows."""
-        run = _mre.hmm_smooth if smoothed else _mre.hmm_filter
-        probabilities = run(self._params(), _frames.matrix(X, "X"))[0]
+        probabilities = _mre.hmm_posterior(self._params(), _frames.matrix(X, "X"), bool(smoothed))[0]
         if type(X) is np.ndarray:
             return probabilities
         return _frames.frame_like(probabilities, X, self._columns())
@@ -95,7 +94,7 @@ class GaussianHMM:
         if algorithm == "viterbi":
             states = np.asarray(_mre.hmm_viterbi(self._params(), _frames.matrix(X, "X")), dtype=np.int64)
         elif algorithm == "filtered":
-            probabilities, _ = _mre.hmm_filter(self._params(), _frames.matrix(X, "X"))
+            probabilities, _ = _mre.hmm_posterior(self._params(), _frames.matrix(X, "X"), False)
             states = np.argmax(probabilities, axis=1)
         else:
             raise _mre.InvalidArgumentError(f"algorithm: unknown '{algorithm}' (expected filtered or viterbi)")
@@ -103,12 +102,17 @@ class GaussianHMM:
 
     def score(self, X):
         """log p(X | parameters), as hmmlearn's score."""
-        return _mre.hmm_filter(self._params(), _frames.matrix(X, "X"))[1]
+        return _mre.hmm_posterior(self._params(), _frames.matrix(X, "X"), False)[1]
+
+    def _criteria(self, X):
+        data = _frames.matrix(X, "X")
+        score = _mre.hmm_posterior(self._params(), data, False)[1]
+        return _mre.hmm_information_criteria(self._params(), score, data.shape[0])
 
     def bic(self, X):
-        """-2 score + p ln(T) with p the free parameters of the covariance type."""
-        data = _frames.matrix(X, "X")
-        return -2.0 * _mre.hmm_filter(self._params(), data)[1] + self._params().n_free_parameters * np.log(data.shape[0])
+        """-2 score + p ln(T) with p the free parameters of the covariance type (the kernel's)."""
+        return self._criteria(X)[1]
 
     def aic(self, X):
-        return -2.0 * self.score(X) + 2.0 * self._params().n_free_parameters
+        """-2 score + 2 p (the kernel's)."""
+        return self._criteria(X)[0]

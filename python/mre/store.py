@@ -41,8 +41,8 @@ class Store:
             return "mre.Store(closed)"
 
     def versions(self, kind):
-        """The version tags of one kind of artefact ('features', 'regimes' or 'effects'), as
-        `mre features list` / `mre regimes list` / `mre effects list` show them."""
+        """The version tags of one kind of artefact ('features', 'regimes', 'effects', 'backtests'
+        or 'scm'), as `mre features list` / `mre regimes list` / ... / `mre scm list` show them."""
         return list(self._handle.versions(kind))
 
     def series(self, tickers, start=None, end=None, as_of=None):
@@ -85,6 +85,19 @@ class Store:
         text = obs if isinstance(obs, str) else json.dumps(obs)
         return json.loads(self._handle.classify(text, str(version), bool(advance), bool(allow_unapproved),
                                                 str(instrument_type)))
+
+    def backtests(self, version, daily=False):
+        """A backtest version as `mre backtest show VERSION --format csv`: one row per (strategy,
+        metric) with its value (NaN where the CLI prints nothing), metric names as the CLI's
+        (annual_return, ..., year_YYYY). daily=True: the daily path of every strategy as
+        `--format csv --daily` (strategy, ret, equity, drawdown, exposure, turnover, regime)
+        indexed by date. frame.pivot(index="strategy", columns="metric", values="value") gives one
+        row per strategy."""
+        columns = self._handle.backtest(str(version), bool(daily))
+        frame = pd.DataFrame(columns)
+        if daily:
+            frame.index = _index(frame.pop("date"))
+        return frame
 
     def effects(self, version):
         """An effects version: one row per (treatment, outcome, horizon, method, learner)."""

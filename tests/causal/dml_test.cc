@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -273,6 +274,39 @@ TEST(XLearner, RefusesANonBinaryTreatment) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("binary"), std::string::npos) << e.what();
+  }
+}
+
+TEST(XLearner, TheKeptModelGivesTheKernelsCateAndRefusesOtherColumns) {
+  // fit_x_learner_model (the Python binding's effect(X)) fits the same learners as x_learner's
+  // own fit: on the fitting rows its CATE and propensity are the kernel's, bit for bit.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z;
+  const Eigen::Index n = 300;
+  Matrix X(n, 2);
+  Vector t(n);
+  Vector y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = z(rng);
+    X(i, 1) = z(rng);
+    t(i) = z(rng) + X(i, 0) > 0 ? 1.0 : 0.0;
+    y(i) = X(i, 0) + t(i) * (1.0 + X(i, 1)) + z(rng);
+  }
+  const auto ols = make_regressor("ols");
+  const auto logistic = make_classifier("logistic");
+  const auto r = x_learner(X, t, y, *ols, *ols, *logistic, {.bootstrap = 0});
+  const auto m = fit_x_learner_model(X, t, y, *ols, *ols, *logistic);
+  EXPECT_EQ(m.cate(X), r.cate);
+  EXPECT_EQ(m.propensity_of(X), r.propensity);
+  EXPECT_THROW((void)m.cate(Matrix::Zero(3, 3)), Error);
+  Vector bad = t;
+  bad(4) = std::numeric_limits<double>::quiet_NaN();
+  try {
+    (void)fit_x_learner_model(X, bad, y, *ols, *ols, *logistic);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(std::string(e.what()).find("row 5 has nan"), std::string::npos) << e.what();
   }
 }
 

@@ -90,6 +90,12 @@ class NumpyReference(unittest.TestCase):
         model = mre.GaussianHMM(3, "full", n_init=2).fit(data)
         p = 2 + 3 * 2 + 3 * 2 + 3 * 3  # (K-1) + K(K-1) + K D + K D(D+1)/2
         self.assertAlmostEqual(model.bic(data), -2 * model.score(data) + p * np.log(500), places=9)
+        self.assertAlmostEqual(model.aic(data), -2 * model.score(data) + 2 * p, places=9)
+        # On the fitting data they are the fit's own (the kernel's information_criteria both times;
+        # the fit's log-likelihood comes from its last EM pass, score from the filter: equal to
+        # rounding, 1e-12 relative).
+        self.assertAlmostEqual(model.bic(data), model.monitor_.bic, delta=1e-12 * abs(model.monitor_.bic))
+        self.assertAlmostEqual(model.aic(data), model.monitor_.aic, delta=1e-12 * abs(model.monitor_.aic))
 
 
 class KnownAnswer(unittest.TestCase):

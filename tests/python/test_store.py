@@ -1,6 +1,6 @@
 """mre.Store reads equal the CLI's CSV exports bit for bit on the same store (a small store this
-test builds: two series, a feature set, an HMM and a rules regime version); bad input raises
-the CLI's message as a Python exception."""
+test builds: three series, a feature set, an HMM and a rules regime version, a backtest); bad
+input raises the CLI's message as a Python exception."""
 import io
 import os
 import shutil
@@ -22,6 +22,9 @@ RULES = ("name: r\nmethod: rules\nfeature_set: small\nrules:\n"
 HMM = ("name: h\nmethod: hmm\nfeature_set: small\ncolumns: [equity_momentum, hy_change]\n"
        "hmm: {n_states: 2, covariance: full, n_iter: 200, tol: 1.0e-4, n_init: 2, seed: 42, min_covar: 1.0e-3}\n"
        "walk_forward: {refit_every_months: 60, min_train_rows: 60, min_column_observations: 30}\n")
+BACKTEST = ("name: py_toy\nstart: 2003-01-02\nend: 2008-12-31\nrisk_free: DGS3MO\ndelay_days: 1\ncost_bp: 10\n"
+            "strategies:\n  - {name: spx, kind: buy_and_hold, asset: \"^GSPC\"}\n"
+            "  - {name: timing, kind: regime_version, version: V0, weights: {UP: {\"^GSPC\": 1}, DOWN: {cash: 1}}}\n")
 
 
 def read_csv(text):
@@ -34,13 +37,14 @@ class StoreReads(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp()
         cls.db = os.path.join(cls.dir, "s.db")
-        run_mre("ingest", "--db", cls.db, "--tickers", "^GSPC,BAMLH0A0HYM2")
-        for name, text in (("f.yml", FEATURES), ("rules.yml", RULES), ("hmm.yml", HMM)):
+        run_mre("ingest", "--db", cls.db, "--tickers", "^GSPC,BAMLH0A0HYM2,DGS3MO")
+        for name, text in (("f.yml", FEATURES), ("rules.yml", RULES), ("hmm.yml", HMM), ("bt.yml", BACKTEST)):
             with open(os.path.join(cls.dir, name), "w") as f:
                 f.write(text)
         run_mre("features", "build", "--db", cls.db, "--spec", os.path.join(cls.dir, "f.yml"), "--version", "F1")
         run_mre("regimes", "fit", "--db", cls.db, "--spec", os.path.join(cls.dir, "rules.yml"), "--version", "V0")
         run_mre("regimes", "fit", "--db", cls.db, "--spec", os.path.join(cls.dir, "hmm.yml"), "--version", "H1")
+        run_mre("backtest", "--db", cls.db, "--spec", os.path.join(cls.dir, "bt.yml"), "--version", "B1")
         cls.store = mre.Store(cls.db)
 
     @classmethod
@@ -82,15 +86,45 @@ class StoreReads(unittest.TestCase):
             ours = self.store.regimes(version)
             self.assertEqual(list(ours.columns), list(cli.columns))
             self.assertTrue(ours.index.equals(cli.index))
-            self.assertEqual(list(ours["regime"]), list(cli["regime"].astype(str)))
+            self.assertEqual(list(ours["regime"]), list(cli["regime"].fillna("").astype(str)))  # buy-and-hold: empty
             np.testing.assert_array_equal(ours.drop(columns="regime").to_numpy(),
                                           cli.drop(columns="regime").to_numpy())
+
+    def test_backtests_equal_backtest_show_csv(self):
+        cli = pd.read_csv(io.StringIO(run_mre("backtest", "show", "B1", "--format", "csv", "--db", self.db).stdout),
+                          float_precision="round_trip", keep_default_na=False, na_values=[""])
+        ours = self.store.backtests("B1")
+        self.assertEqual(list(ours.columns), list(cli.columns))
+        self.assertEqual(list(ours["strategy"]), list(cli["strategy"]))
+        self.assertEqual(list(ours["metric"]), list(cli["metric"]))
+        np.testing.assert_array_equal(ours["value"].to_numpy(), cli["value"].to_numpy())
+        self.assertEqual(set(ours["strategy"]), {"spx", "timing"})
+        self.assertIn("year_2008", set(ours["metric"]))
+        wide = ours.pivot(index="strategy", columns="metric", values="value")
+        self.assertEqual(wide.shape[0], 2)
+        self.assertEqual(self.store.versions("backtests"), ["B1"])
+        with self.assertRaisesRegex(mre.InvalidArgumentError, "kind: unknown 'nope'"):
+            self.store.versions("nope")
+
+    def test_daily_backtests_equal_backtest_show_csv_daily(self):
+        text = run_mre("backtest", "show", "B1", "--format", "csv", "--daily", "--db", self.db).stdout
+        cli = pd.read_csv(io.StringIO(text), float_precision="round_trip", keep_default_na=False, na_values=[""],
+                          parse_dates=["date"]).set_index("date")
+        ours = self.store.backtests("B1", daily=True)
+        self.assertEqual(list(ours.columns), list(cli.columns))
+        self.assertTrue(ours.index.equals(pd.DatetimeIndex(cli.index, name="date")))
+        self.assertEqual(list(ours["strategy"]), list(cli["strategy"]))
+        self.assertEqual(list(ours["regime"]), list(cli["regime"].fillna("").astype(str)))  # buy-and-hold: empty
+        for column in ("ret", "equity", "drawdown", "exposure", "turnover"):
+            np.testing.assert_array_equal(ours[column].to_numpy(), cli[column].to_numpy(), err_msg=column)
+        self.assertEqual(set(ours.loc[ours["strategy"] == "timing", "regime"]), {"UP", "DOWN"})
 
     def test_unknown_versions_raise_the_cli_message(self):
         for method, args, cli_args in (
                 (self.store.features, ("NOPE",), ["features", "export", "--version", "NOPE"]),
                 (self.store.regimes, ("NOPE",), ["regimes", "show", "NOPE"]),
                 (self.store.effects, ("NOPE",), ["effects", "show", "NOPE"]),
+                (self.store.backtests, ("NOPE",), ["backtest", "show", "NOPE"]),
                 (self.store.series, ("NOPE",), ["series", "show", "NOPE"])):
             cli = run_mre(*cli_args, "--db", self.db, check=False)
             self.assertEqual(cli.returncode, 4)

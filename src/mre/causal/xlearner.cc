@@ -55,6 +55,33 @@ void check_binary(const Vector& t) {
   }
 }
 
+void check_inputs(const Matrix& X, const Vector& t, const Vector& y) {
+  check_arg(X.rows() == t.size() && t.size() == y.size(), "data", "X, treatment and outcome need the same rows");
+  if (!y.allFinite()) throw Error(ErrorCode::kDataError, "outcome: missing or non-finite values");
+  if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
+  check_binary(t);
+}
+
+XLearnerModel fit_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
+                        const Regressor& effect_model, const Classifier& propensity_model) {
+  const Split s = split(X, t, y);
+  XLearnerModel m;
+  m.n_features = X.cols();
+  m.mu0 = outcome_model.fresh();
+  m.mu0->fit(s.X0, s.y0);
+  m.mu1 = outcome_model.fresh();
+  m.mu1->fit(s.X1, s.y1);
+  const Vector d1 = s.y1 - m.mu0->predict(s.X1);
+  const Vector d0 = m.mu1->predict(s.X0) - s.y0;
+  m.tau1 = effect_model.fresh();
+  m.tau1->fit(s.X1, d1);
+  m.tau0 = effect_model.fresh();
+  m.tau0->fit(s.X0, d0);
+  m.propensity = propensity_model.fresh();
+  m.propensity->fit(X, t);
+  return m;
+}
+
 struct Fitted {
   Vector cate;
   Vector propensity;
@@ -62,28 +89,41 @@ struct Fitted {
 
 Fitted fit_once(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
                 const Regressor& effect_model, const Classifier& propensity_model) {
-  const Split s = split(X, t, y);
-  auto mu0 = outcome_model.fresh();
-  mu0->fit(s.X0, s.y0);
-  auto mu1 = outcome_model.fresh();
-  mu1->fit(s.X1, s.y1);
-  const Vector d1 = s.y1 - mu0->predict(s.X1);
-  const Vector d0 = mu1->predict(s.X0) - s.y0;
-  auto tau1 = effect_model.fresh();
-  tau1->fit(s.X1, d1);
-  auto tau0 = effect_model.fresh();
-  tau0->fit(s.X0, d0);
-  auto e = propensity_model.fresh();
-  e->fit(X, t);
+  const XLearnerModel m = fit_model(X, t, y, outcome_model, effect_model, propensity_model);
   Fitted out;
-  out.propensity = e->predict_probability(X);
-  const Vector t0 = tau0->predict(X);
-  const Vector t1 = tau1->predict(X);
+  out.propensity = m.propensity->predict_probability(X);
+  const Vector t0 = m.tau0->predict(X);
+  const Vector t1 = m.tau1->predict(X);
   out.cate = out.propensity.cwiseProduct(t0) + (1.0 - out.propensity.array()).matrix().cwiseProduct(t1);
   return out;
 }
 
+void check_rows(const XLearnerModel& m, const Matrix& X) {
+  if (!m.propensity) throw Error(ErrorCode::kInvalidArgument, "X-learner: not fitted");
+  if (X.cols() != m.n_features) {
+    throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(X.cols()) + " columns, the model " +
+                                                 std::to_string(m.n_features) + " features");
+  }
+  if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
+}
+
 }  // namespace
+
+Vector XLearnerModel::propensity_of(const Matrix& X) const {
+  check_rows(*this, X);
+  return propensity->predict_probability(X);
+}
+
+Vector XLearnerModel::cate(const Matrix& X) const {
+  const Vector e = propensity_of(X);
+  return e.cwiseProduct(tau0->predict(X)) + (1.0 - e.array()).matrix().cwiseProduct(tau1->predict(X));
+}
+
+XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
+                                  const Regressor& effect_model, const Classifier& propensity_model) {
+  check_inputs(X, t, y);
+  return fit_model(X, t, y, outcome_model, effect_model, propensity_model);
+}
 
 std::vector<Eigen::Index> moving_block_resample(Eigen::Index n, int block, std::uint64_t seed) {
   check_arg(block >= 1 && block <= n, "block_length", "must be in [1, n]");
@@ -102,10 +142,7 @@ std::vector<Eigen::Index> moving_block_resample(Eigen::Index n, int block, std::
 XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
                          const Regressor& effect_model, const Classifier& propensity_model,
                          const XLearnerOptions& options) {
-  check_arg(X.rows() == t.size() && t.size() == y.size(), "data", "X, treatment and outcome need the same rows");
-  if (!y.allFinite()) throw Error(ErrorCode::kDataError, "outcome: missing or non-finite values");
-  if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
-  check_binary(t);
+  check_inputs(X, t, y);
   const Eigen::Index n = y.size();
   const Fitted fitted = fit_once(X, t, y, outcome_model, effect_model, propensity_model);
   XLearnerResult out;

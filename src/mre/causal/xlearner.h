@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "mre/causal/learners.h"
 #include "mre/core/linalg.h"
@@ -29,6 +30,21 @@ struct XLearnerResult {
   int block_length = 0;
   int bootstrap = 0;
 };
+
+// The five learners of one X-learner fit, kept to give the CATE at any rows (the Python
+// binding's effect(X)): tau(x) = e(x) tau0(x) + (1 - e(x)) tau1(x).
+struct XLearnerModel {
+  std::unique_ptr<Regressor> mu0, mu1, tau0, tau1;
+  std::unique_ptr<Classifier> propensity;
+  Eigen::Index n_features = 0;
+  // InvalidArgument when X's columns differ from the fit's; DataError for non-finite X.
+  Vector cate(const Matrix& X) const;
+  Vector propensity_of(const Matrix& X) const;
+};
+
+// The same checks as x_learner; fits once on all rows (no bootstrap).
+XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
+                                  const Regressor& effect_model, const Classifier& propensity_model);
 
 // REQUIRES: t in {0, 1} with at least 2 rows of each (DataError naming "treatment" otherwise).
 XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,

@@ -495,9 +495,9 @@ GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
   fit.reseeded_states = best.reseeded;
   fit.best_init = best_init;
   fit.log_likelihood = best.log_likelihood;
-  const double p = fit.params.n_free_parameters();
-  fit.aic = -2.0 * fit.log_likelihood + 2.0 * p;
-  fit.bic = -2.0 * fit.log_likelihood + p * std::log(static_cast<double>(T));
+  const auto criteria = information_criteria(fit.params, fit.log_likelihood, T);
+  fit.aic = criteria.aic;
+  fit.bic = criteria.bic;
   return fit;
 }
 
@@ -533,6 +533,11 @@ int GaussianHmmParams::n_free_parameters() const {
     case CovarianceType::kTied: cov = D * (D + 1) / 2; break;
   }
   return (K - 1) + K * (K - 1) + K * D + cov;
+}
+
+InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood, Eigen::Index rows) {
+  const double p = params.n_free_parameters();
+  return {.aic = -2.0 * log_likelihood + 2.0 * p, .bic = -2.0 * log_likelihood + p * std::log(static_cast<double>(rows))};
 }
 
 Matrix log_emission(const GaussianHmmParams& params, const Matrix& data) {

@@ -83,6 +83,14 @@ struct GaussianHmmFit {
   double bic = 0.0;             // -2 LL + p ln(T)
 };
 
+// AIC and BIC of a log-likelihood of T rows under params (the fit's aic and bic, and the
+// Python binding's aic(X) and bic(X) on other data).
+struct InformationCriteria {
+  double aic = 0.0;
+  double bic = 0.0;
+};
+InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood, Eigen::Index rows);
+
 // Per-state log densities (T x K); rows' NaN dimensions are marginalised out; a row with no
 // observed value has density 1 under every state (log 0).
 Matrix log_emission(const GaussianHmmParams& params, const Matrix& data);
