@@ -379,6 +379,54 @@ struct Api::Impl {
     return text;
   }
 
+  // Issue 22: a classifier version's named history (workflows::classifier_history), in the
+  // shape of /api/regimes/{v} plus the sign-off and the in-sample period.
+  void get_classification_history(const httplib::Request& req, httplib::Response& res) {
+    const auto s = open();
+    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const auto history = workflows::classifier_history(*s, version, date_param(req, "from"), date_param(req, "to"), model_of(*s, version).get());
+    auto out = nlohmann::ordered_json::parse(codec::regimes_to_json(history.model, history.rows));  // labels in model order
+    out["approved"] = history.approved;
+    out["trained_from"] = history.model.trained_from ? nlohmann::ordered_json(history.model.trained_from->iso()) : nullptr;
+    out["trained_to"] = history.model.trained_to ? nlohmann::ordered_json(history.model.trained_to->iso()) : nullptr;
+    out["unclassified_rows"] = history.unclassified_rows;
+    res.set_content(out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
+  }
+
+  static json scenario_run_json(const store::ScenarioRun& r) {
+    return {{"id", r.id}, {"scm_version", r.scm_version}, {"name", r.name}, {"interventions", r.interventions}, {"shocks", r.shocks},
+            {"start", r.start.iso()}, {"horizon", r.horizon}, {"paths", r.paths}, {"seed", r.seed}, {"created_at", r.created_at.iso()}};
+  }
+
+  // Issue 22: the stored scenario runs (`mre scm scenarios`), newest first.
+  void get_scenarios(const httplib::Request&, httplib::Response& res) {
+    auto runs = open()->list_scenarios();
+    std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return b.created_at < a.created_at; });
+    json out = json::array();
+    for (const auto& r : runs) out.push_back(scenario_run_json(r));
+    res.set_content(dump(out), "application/json");
+  }
+
+  // Issue 22: one stored run's fans with their dates (day k: the k-th business day after the
+  // start) and its stored effect summary, in the shape of POST /api/counterfactual's answer.
+  void get_scenario(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const auto s = open();
+    const auto runs = s->list_scenarios();
+    const auto run = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.id == id; });
+    if (run == runs.end()) throw Error(ErrorCode::kNotFound, "no stored scenario '" + id + "' (see GET /api/scenarios)");
+    json out = scenario_run_json(*run);
+    json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
+    for (const auto& row : s->read_scenario(id)) fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
+    json dates = json::array();
+    for (const auto& d : workflows::scenario_days(run->start, run->horizon)) dates.push_back(d.iso());
+    out["dates"] = dates;
+    out["quantiles"] = {0.05, 0.25, 0.5, 0.75, 0.95};
+    out["fans"] = fans;
+    out["effects"] = run->summary_json.empty() ? json::array() : json::parse(run->summary_json);
+    res.set_content(dump(out), "application/json");
+  }
+
   store::Store* open() const {
     thread_local std::map<std::string, std::unique_ptr<store::Store>> stores;
     auto& s = stores[options.db];
@@ -693,6 +741,9 @@ struct Api::Impl {
                res.set_content(codec::comparison_to_json(workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b"))),
                                "application/json");
              }));
+    http.Get("/api/classification/history", wrap([this](const httplib::Request& req, httplib::Response& res) { get_classification_history(req, res); }));
+    http.Get("/api/scenarios", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenarios(req, res); }));
+    http.Get(R"(/api/scenarios/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenario(req, res); }));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 };
