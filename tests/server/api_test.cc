@@ -567,6 +567,22 @@ TEST_F(Api, Issue22_StoredScenariosAreListedWithDatedFans) {
   EXPECT_EQ(checked, 2 * run["fans"]["baseline"].size() * 12) << csv.out.substr(0, 300);
 }
 
+// Browsers offer br; cpp-httplib's Brotli (quality 11) cost forty times gzip's CPU, so the
+// server drops br and answers gzip, or plain when gzip is not offered either.
+TEST_F(Api, BrotliIsNeverChosenGzipIs) {
+  auto cli = client();
+  const auto both = cli.Get("/api/series", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->status, 200);
+  EXPECT_EQ(both->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_TRUE(json::parse(both->body).is_array());
+  const auto br = cli.Get("/api/series", {{"Accept-Encoding", "br;q=1.0"}});
+  ASSERT_TRUE(br);
+  ASSERT_EQ(br->status, 200);
+  EXPECT_EQ(br->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(json::parse(br->body), json::parse(both->body));
+}
+
 TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
   auto cli = client();
   const auto big = cli.Post("/api/counterfactual", std::string(5 << 20, ' '), "application/json");
