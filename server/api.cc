@@ -412,6 +412,22 @@ struct Api::Impl {
     res.set_content(out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
   }
 
+  // Issue 22: regime-conditional statistics of the named history (as /api/regimes/{v}/profile).
+  void get_classification_profile(const httplib::Request& req, httplib::Response& res) {
+    const auto s = open();
+    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const auto history = workflows::classifier_history(*s, version, std::nullopt, std::nullopt, model_of(*s, version).get());
+    std::vector<std::string> assets;
+    const std::string list = req.has_param("assets") ? req.get_param_value("assets") : "^GSPC";
+    for (std::size_t begin = 0; begin <= list.size();) {
+      const auto end = std::min(list.find(',', begin), list.size());
+      if (end > begin) assets.push_back(list.substr(begin, end - begin));
+      begin = end + 1;
+    }
+    const auto report = workflows::profile_regime_rows(*s, version, history.model.kind, history.model.labels, history.rows, assets);
+    res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, report.profile), "application/json");
+  }
+
   static json scenario_run_json(const store::ScenarioRun& r) {
     return {{"id", r.id}, {"scm_version", r.scm_version}, {"name", r.name}, {"interventions", r.interventions}, {"shocks", r.shocks},
             {"start", r.start.iso()}, {"horizon", r.horizon}, {"paths", r.paths}, {"seed", r.seed}, {"created_at", r.created_at.iso()}};
@@ -762,6 +778,7 @@ struct Api::Impl {
                                "application/json");
              }));
     http.Get("/api/classification/history", wrap([this](const httplib::Request& req, httplib::Response& res) { get_classification_history(req, res); }));
+    http.Get("/api/classification/history/profile", wrap([this](const httplib::Request& req, httplib::Response& res) { get_classification_profile(req, res); }));
     http.Get("/api/scenarios", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenarios(req, res); }));
     http.Get(R"(/api/scenarios/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenario(req, res); }));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());

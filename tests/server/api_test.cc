@@ -443,7 +443,8 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
   ASSERT_GT(rows.size(), 500u);
   // The labels' order is the model's in every row's probabilities too.
   std::vector<std::string> keys;
-  for (const auto& [k, v] : rows[0]["probabilities"].items()) keys.push_back(k);
+  const auto ordered = nlohmann::ordered_json::parse(r->body);  // json sorts keys; the answer's order is the model's
+  for (const auto& [k, v] : ordered["regimes"][0]["probabilities"].items()) keys.push_back(k);
   EXPECT_EQ(json(keys), labels);
 
   TempDir dir;
@@ -503,6 +504,53 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
   const auto reversed = cli.Get("/api/classification/history?version=C1&from=2020-01-01&to=2019-01-01");
   ASSERT_TRUE(reversed);
   EXPECT_EQ(reversed->status, 400);
+}
+
+// Issue 22: the named history's regime statistics. Its transition counts are the history's own
+// consecutive label pairs, counted here from /api/classification/history; each label with days
+// gets a row per asset, and ALL their sum.
+TEST_F(Api, Issue22_ClassifierHistoryProfileCountsTheHistorysTransitions) {
+  auto cli = client();
+  const auto h = cli.Get("/api/classification/history?version=C1");
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->status, 200);
+  const json history = json::parse(h->body);
+  const auto r = cli.Get("/api/classification/history/profile?version=C1&assets=%5EGSPC");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json p = json::parse(r->body);
+  EXPECT_EQ(p["kind"], "classifier_history");
+  EXPECT_EQ(p["labels"], history["labels"]);
+  const auto& rows = history["regimes"];
+  EXPECT_EQ(p["first"], rows.front()["date"]);
+  EXPECT_EQ(p["last"], rows.back()["date"]);
+  const std::size_t k = p["labels"].size();
+  std::vector<std::vector<double>> counts(k, std::vector<double>(k, 0.0));
+  const auto index = [&](const json& label) {
+    return static_cast<std::size_t>(std::find(p["labels"].begin(), p["labels"].end(), label) - p["labels"].begin());
+  };
+  for (std::size_t t = 1; t < rows.size(); ++t) counts[index(rows[t - 1]["regime"])][index(rows[t]["regime"])] += 1.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) EXPECT_EQ(p["transition_counts"][i][j].get<double>(), counts[i][j]) << i << " " << j;
+  }
+  // A row per label with days in it, and "ALL" with their sum.
+  long days = 0;
+  long all = -1;
+  for (const auto& a : p["assets"]) {
+    EXPECT_EQ(a["asset"], "^GSPC");
+    if (a["regime"] == "ALL") {
+      all = a["days"].get<long>();
+    } else {
+      EXPECT_LT(index(a["regime"]), k) << a["regime"];
+      days += a["days"].get<long>();
+    }
+  }
+  EXPECT_EQ(days, all);
+  EXPECT_GT(days, 100);
+  const auto bad = cli.Get("/api/classification/history/profile?version=C1&assets=NOPE");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 404);
+  EXPECT_TRUE(contains(bad->body, "'NOPE'")) << bad->body;
 }
 
 // Issue 22: stored scenario runs. The server's store holds none; a copy (SQLite's backup API)

@@ -372,6 +372,8 @@ export const api = {
     request<ClassifierHistory>(`classification/history${query(p)}`, { signal }),
   regimeProfile: (version: string, assets: string, signal?: AbortSignal) =>
     request<RegimeProfile>(`regimes/${enc(version)}/profile${query({ assets })}`, { signal }),
+  classifierProfile: (p: { version?: string; assets?: string }, signal?: AbortSignal) =>
+    request<RegimeProfile>(`classification/history/profile${query(p)}`, { signal }),
   scenarios: (signal?: AbortSignal) => request<StoredScenario[]>('scenarios', { signal }),
   scenario: (id: string, signal?: AbortSignal) => request<StoredScenarioFans>(`scenarios/${enc(id)}`, { signal }),
   effectVersions: (signal?: AbortSignal) => request<EffectVersion[]>('effects', { signal }),

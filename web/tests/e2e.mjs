@@ -159,6 +159,38 @@ async function colouredPixels(selector, rgb, tol = 40) {
   );
 }
 
+/** The profile drawn under `rootSel` shows the API's transition probabilities, durations, means and volatilities. */
+async function profileMatches(rootSel, p) {
+  const root = page.locator(rootSel);
+  const k = p.labels.length;
+  const cells = root.locator('[data-testid="profile-heat-cell"]');
+  assert((await cells.count()) === k * k, `${await cells.count()} heatmap cells for ${k} regimes`);
+  const texts = await cells.allInnerTexts();
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const want = p.transitions[i][j] === null ? '–' : pct(p.transitions[i][j]);
+      assert(texts[i * k + j].trim() === want, `P(${p.labels[i]} → ${p.labels[j]}) shown ${texts[i * k + j]}, API ${p.transitions[i][j]}`);
+    }
+  }
+  const durations = await root.locator('[data-testid="profile-duration"]').allInnerTexts();
+  assert(durations.length === k, `${durations.length} durations for ${k} regimes`);
+  for (let i = 0; i < k; i++) {
+    const want = p.expected_durations[i] === null ? '–' : fmt(p.expected_durations[i], 1);
+    assert(durations[i].trim() === want, `${p.labels[i]}: duration ${durations[i]}, API ${p.expected_durations[i]}`);
+  }
+  const rows = root.locator('[data-testid="profile-return-row"]');
+  assert((await rows.count()) === p.assets.length, `${await rows.count()} return rows, API ${p.assets.length}`);
+  for (let i = 0; i < p.assets.length; i++) {
+    const a = p.assets[i];
+    const row = rows.nth(i);
+    assert((await row.getAttribute('data-regime')) === a.regime, `row ${i} is ${await row.getAttribute('data-regime')}, API ${a.regime}`);
+    const mean = (await row.locator('[data-testid="profile-mean"]').innerText()).trim();
+    const vol = (await row.locator('[data-testid="profile-vol"]').innerText()).trim();
+    assert(mean === pct(a.annual_mean) && vol === pct(a.annual_volatility), `${a.regime}: ${mean} / ${vol}, API ${a.annual_mean} / ${a.annual_volatility}`);
+  }
+  await root.locator('[data-testid="profile-bars"]').waitFor();
+}
+
 const title = () => page.locator('[data-testid="page-title"]').innerText();
 
 // The dashboard's number formats (web/src/ui.ts), to compare the page's text with the API's numbers.
@@ -291,6 +323,12 @@ try {
       const ink = await colouredPixels('[data-testid="regime-named-price"] canvas', [29, 39, 51], 30);
       assert(ink > 300, `the price line looks empty (${ink} pixels)`);
     }
+    // Its regime statistics, as /api/classification/history/profile computes them.
+    const prof = await apiGet(`classification/history/profile?version=${enc(api.body.version)}&assets=${enc('^GSPC')}`);
+    if (prof.status === 200) {
+      await page.locator('[data-testid="regime-named-profile"][data-ready="true"]').waitFor();
+      await profileMatches('[data-testid="regime-named-profile"]', prof.body);
+    }
     await noUnexpectedErrorBoxes();
     await shot('regimes-named');
   });
@@ -309,34 +347,7 @@ try {
       return;
     }
     await el.waitFor();
-    const p = api.body;
-    const k = p.labels.length;
-    const cells = page.locator('[data-testid="profile-heat-cell"]');
-    assert((await cells.count()) === k * k, `${await cells.count()} heatmap cells for ${k} regimes`);
-    const texts = await cells.allInnerTexts();
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) {
-        const want = p.transitions[i][j] === null ? '–' : pct(p.transitions[i][j]);
-        assert(texts[i * k + j].trim() === want, `P(${p.labels[i]} → ${p.labels[j]}) shown ${texts[i * k + j]}, API ${p.transitions[i][j]}`);
-      }
-    }
-    const durations = await page.locator('[data-testid="profile-duration"]').allInnerTexts();
-    assert(durations.length === k, `${durations.length} durations for ${k} regimes`);
-    for (let i = 0; i < k; i++) {
-      const want = p.expected_durations[i] === null ? '–' : fmt(p.expected_durations[i], 1);
-      assert(durations[i].trim() === want, `${p.labels[i]}: duration ${durations[i]}, API ${p.expected_durations[i]}`);
-    }
-    const rows = page.locator('[data-testid="profile-return-row"]');
-    assert((await rows.count()) === p.assets.length, `${await rows.count()} return rows, API ${p.assets.length}`);
-    for (let i = 0; i < p.assets.length; i++) {
-      const a = p.assets[i];
-      const row = rows.nth(i);
-      assert((await row.getAttribute('data-regime')) === a.regime, `row ${i} is ${await row.getAttribute('data-regime')}, API ${a.regime}`);
-      const mean = (await row.locator('[data-testid="profile-mean"]').innerText()).trim();
-      const vol = (await row.locator('[data-testid="profile-vol"]').innerText()).trim();
-      assert(mean === pct(a.annual_mean) && vol === pct(a.annual_volatility), `${a.regime}: ${mean} / ${vol}, API ${a.annual_mean} / ${a.annual_volatility}`);
-    }
-    await page.locator('[data-testid="profile-bars"]').waitFor();
+    await profileMatches('[data-testid="regime-profile"]', api.body);
     await noUnexpectedErrorBoxes();
     await page.locator('[data-testid="regime-profile"]').screenshot({ path: path.join(shots, 'regimes-profile.png') });
   });

@@ -6,6 +6,7 @@ import { api, type ClassifierHistory, type RegimeData, type RegimeVersion } from
 import { indicatorIntervals, labelRuns, logPriceChart, stackedChart } from '../charts';
 import type { Scope } from '../router';
 import { clear, color, dateToSec, empty, errorBox, h, isAbort, labeled, loading, pct, select } from '../ui';
+import { showProfile } from './regime_profile';
 
 export const PRICE_TICKER = '^GSPC';
 
@@ -107,6 +108,7 @@ export async function namedHistory(el: HTMLElement, scope: Scope, versions: Regi
           : h('p', { class: 'muted small', testid: 'regime-named-note' }, `Backfill ${data.version}: each day labelled by the classifier retrained on the data before it (as known then).`);
       const priceEl = h('div', { class: 'chart', testid: 'regime-named-price' });
       const probEl = h('div', { class: 'chart', testid: 'regime-named-chart' });
+      const profileEl = h('div', { testid: 'regime-named-profile' });
       priceEl.dataset.shaded = String(shade.length);
       priceEl.dataset.runs = String(runs.length);
       clear(
@@ -123,6 +125,8 @@ export async function namedHistory(el: HTMLElement, scope: Scope, versions: Regi
         price instanceof Error ? errorBox(price, `load ${PRICE_TICKER}`, 'regime-named-price-error') : priceEl,
         probEl,
         shares(data),
+        h('h3', {}, 'Regime statistics of the named history'),
+        profileEl,
       );
       if (!(price instanceof Error)) {
         logPriceChart(priceEl, local, {
@@ -143,6 +147,9 @@ export async function namedHistory(el: HTMLElement, scope: Scope, versions: Regi
         xRange,
         height: 260,
       });
+      await showProfile(profileEl, data.version, PRICE_TICKER, ctl.signal, (sg) =>
+        'approved' in data ? api.classifierProfile({ version: data.version, assets: PRICE_TICKER }, sg) : api.regimeProfile(data.version, PRICE_TICKER, sg),
+      );
     } catch (e) {
       if (isAbort(e)) return;
       clear(body, errorBox(e, 'load the named regime history', 'regime-named-error'));

@@ -127,12 +127,21 @@ function returnsTable(p: RegimeProfile): HTMLElement {
   );
 }
 
-/** Loads and draws a version's profile into `el` (an error box when the server refuses it). */
-export async function showProfile(el: HTMLElement, version: string, assets: string, signal: AbortSignal): Promise<void> {
+/**
+ * Loads and draws a profile into `el` (an error box when the server refuses it): a regime
+ * version's, or with `load` another source's (the classifier's named history).
+ */
+export async function showProfile(
+  el: HTMLElement,
+  version: string,
+  assets: string,
+  signal: AbortSignal,
+  load: (signal: AbortSignal) => Promise<RegimeProfile> = (sg) => api.regimeProfile(version, assets, sg),
+): Promise<void> {
   clear(el, loading(`Loading ${version}'s regime statistics…`, 'profile-loading'));
   let p: RegimeProfile;
   try {
-    p = await api.regimeProfile(version, assets, signal);
+    p = await load(signal);
   } catch (e) {
     if (isAbort(e)) throw e;
     clear(el, errorBox(e, `compute ${version}'s regime statistics`, 'profile-error'));
