@@ -2,7 +2,7 @@
 // probabilities (GET /api/classification/history) or a stored walk-forward backfill (a regime
 // version of kind classifier_backfill), under the S&P 500 on a log scale, NBER recessions shaded
 // on both, the named regime of each day as a ribbon along the price chart.
-import { api, type ClassifierHistory, type RegimeData, type RegimeVersion } from '../api';
+import { api, ApiError, type ClassifierHistory, type RegimeData, type RegimeVersion } from '../api';
 import { indicatorIntervals, labelRuns, logPriceChart, stackedChart } from '../charts';
 import type { Scope } from '../router';
 import { clear, color, dateToSec, empty, errorBox, h, isAbort, labeled, loading, pct, select } from '../ui';
@@ -152,6 +152,10 @@ export async function namedHistory(el: HTMLElement, scope: Scope, versions: Regi
       );
     } catch (e) {
       if (isAbort(e)) return;
+      if (e instanceof ApiError && e.status === 404 && /no classifier version in the store/.test(e.message)) {
+        clear(body, empty('No classifier in this store yet: train one with `mre classify train` (or `mre run`) to see the named history.', 'regime-named-empty'));
+        return;
+      }
       clear(body, errorBox(e, 'load the named regime history', 'regime-named-error'));
     } finally {
       if (run === ctl) el.dataset.ready = 'true';
