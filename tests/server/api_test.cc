@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -398,6 +400,235 @@ TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
                            testing::shell_quote((dir / "openapi.json").string()) + " " + testing::shell_quote((dir / "cases.jsonl").string()));
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
   EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems")) << v.out;
+}
+
+// One CSV line's fields (RFC 4180 quoting, no newline inside a field).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      out.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+// Issue 22: the classifier's named history. Another path to the same numbers: the feature
+// version exported as CSV and run through `mre classify historical` (the streaming CSV reader,
+// from the initial distributions) gives every row's label, confidence and probabilities (the CSV
+// prints 6 decimals: 5e-7) and leaves the same rows unclassified. No look-ahead: the history
+// asked `to` a date is the full history's prefix bit for bit, and `from` only trims (the filter
+// never restarts). Bad input: 400/404 naming it.
+TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead) {
+  auto cli = client();
+  const auto r = cli.Get("/api/classification/history?version=C1");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json full = json::parse(r->body);
+  EXPECT_EQ(full["kind"], "classifier_history");
+  EXPECT_FALSE(full["approved"].get<bool>());
+  const auto& labels = full["labels"];
+  ASSERT_EQ(labels.size(), 6u);
+  EXPECT_EQ(labels[0], "Bull_Steepener");
+  const auto& rows = full["regimes"];
+  ASSERT_GT(rows.size(), 500u);
+  // The labels' order is the model's in every row's probabilities too.
+  std::vector<std::string> keys;
+  const auto ordered = nlohmann::ordered_json::parse(r->body);  // json sorts keys; the answer's order is the model's
+  for (const auto& [k, v] : ordered["regimes"][0]["probabilities"].items()) keys.push_back(k);
+  EXPECT_EQ(json(keys), labels);
+
+  TempDir dir;
+  const auto exported = run_mre({"features", "export", "--db", db_, "--version", full["feature_version"], "--out", (dir / "f.csv").string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const auto classified = run_mre({"classify", "historical", "--db", db_, "--version", "C1", "--allow-unapproved", "--in",
+                                   (dir / "f.csv").string(), "--out", (dir / "o.csv").string()});
+  ASSERT_EQ(classified.exit_code, 0) << classified.err;
+  std::istringstream in(testing::read_file(dir / "o.csv"));
+  std::string line;
+  std::getline(in, line);
+  const auto header = csv_fields(line);
+  const auto col = [&](const std::string& name) {
+    const auto at = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(at, header.end()) << name;
+    return static_cast<std::size_t>(at - header.begin());
+  };
+  const std::size_t c_date = col("date"), c_label = col("global_macro_regime_label"), c_score = col("global_macro_confidence_score"),
+                    c_probs = col("global_macro_regime_probabilities");
+  std::size_t next = 0;
+  std::size_t unclassified = 0;
+  while (std::getline(in, line)) {
+    const auto f = csv_fields(line);
+    ASSERT_EQ(f.size(), header.size()) << line;
+    if (f[c_label].empty()) {
+      ++unclassified;
+      continue;
+    }
+    ASSERT_LT(next, rows.size()) << f[c_date];
+    const auto& row = rows[next++];
+    ASSERT_EQ(row["date"], f[c_date]);
+    EXPECT_EQ(row["regime"], f[c_label]) << f[c_date];
+    EXPECT_NEAR(row["score"].get<double>(), std::stod(f[c_score]), 5e-7) << f[c_date];
+    const json probs = json::parse(f[c_probs]);
+    for (const auto& l : labels) EXPECT_NEAR(row["probabilities"][l.get<std::string>()].get<double>(), probs[l.get<std::string>()].get<double>(), 5e-7);
+  }
+  EXPECT_EQ(next, rows.size());
+  EXPECT_EQ(full["unclassified_rows"].get<std::size_t>(), unclassified);
+
+  const std::string cut = rows[rows.size() / 2]["date"];
+  const auto early = json::parse(cli.Get("/api/classification/history?version=C1&to=" + cut)->body);
+  ASSERT_EQ(early["regimes"].size(), rows.size() / 2 + 1);
+  for (std::size_t i = 0; i < early["regimes"].size(); ++i) ASSERT_EQ(early["regimes"][i], rows[i]) << i;
+  const auto late = json::parse(cli.Get("/api/classification/history?version=C1&from=" + cut)->body);
+  ASSERT_EQ(late["regimes"].size(), rows.size() - rows.size() / 2);
+  EXPECT_EQ(late["regimes"][0], rows[rows.size() / 2]);
+  EXPECT_EQ(late["regimes"].back(), rows.back());
+
+  const auto nope = cli.Get("/api/classification/history?version=NOPE");
+  ASSERT_TRUE(nope);
+  EXPECT_EQ(nope->status, 404);
+  EXPECT_TRUE(contains(nope->body, "'NOPE'")) << nope->body;
+  const auto bad = cli.Get("/api/classification/history?version=C1&from=2020-02-30");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(contains(bad->body, "'from'")) << bad->body;
+  const auto reversed = cli.Get("/api/classification/history?version=C1&from=2020-01-01&to=2019-01-01");
+  ASSERT_TRUE(reversed);
+  EXPECT_EQ(reversed->status, 400);
+}
+
+// Issue 22: the named history's regime statistics. Its transition counts are the history's own
+// consecutive label pairs, counted here from /api/classification/history; each label with days
+// gets a row per asset, and ALL their sum.
+TEST_F(Api, Issue22_ClassifierHistoryProfileCountsTheHistorysTransitions) {
+  auto cli = client();
+  const auto h = cli.Get("/api/classification/history?version=C1");
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->status, 200);
+  const json history = json::parse(h->body);
+  const auto r = cli.Get("/api/classification/history/profile?version=C1&assets=%5EGSPC");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json p = json::parse(r->body);
+  EXPECT_EQ(p["kind"], "classifier_history");
+  EXPECT_EQ(p["labels"], history["labels"]);
+  const auto& rows = history["regimes"];
+  EXPECT_EQ(p["first"], rows.front()["date"]);
+  EXPECT_EQ(p["last"], rows.back()["date"]);
+  const std::size_t k = p["labels"].size();
+  std::vector<std::vector<double>> counts(k, std::vector<double>(k, 0.0));
+  const auto index = [&](const json& label) {
+    return static_cast<std::size_t>(std::find(p["labels"].begin(), p["labels"].end(), label) - p["labels"].begin());
+  };
+  for (std::size_t t = 1; t < rows.size(); ++t) counts[index(rows[t - 1]["regime"])][index(rows[t]["regime"])] += 1.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) EXPECT_EQ(p["transition_counts"][i][j].get<double>(), counts[i][j]) << i << " " << j;
+  }
+  // A row per label with days in it, and "ALL" with their sum.
+  long days = 0;
+  long all = -1;
+  for (const auto& a : p["assets"]) {
+    EXPECT_EQ(a["asset"], "^GSPC");
+    if (a["regime"] == "ALL") {
+      all = a["days"].get<long>();
+    } else {
+      EXPECT_LT(index(a["regime"]), k) << a["regime"];
+      days += a["days"].get<long>();
+    }
+  }
+  EXPECT_EQ(days, all);
+  EXPECT_GT(days, 100);
+  const auto bad = cli.Get("/api/classification/history/profile?version=C1&assets=NOPE");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 404);
+  EXPECT_TRUE(contains(bad->body, "'NOPE'")) << bad->body;
+}
+
+// Issue 22: stored scenario runs. The server's store holds none; a copy (SQLite's backup API)
+// gets one run by `mre scm simulate`, and a second server on the copy lists it and gives its
+// fans with dates: day k the k-th business day after the start (none on a weekend), every
+// quantile the CLI's `scm scenarios ID` CSV prints.
+TEST_F(Api, Issue22_StoredScenariosAreListedWithDatedFans) {
+  auto cli = client();
+  const auto none = cli.Get("/api/scenarios");
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->status, 200);
+  EXPECT_EQ(json::parse(none->body), json::array());
+  const auto missing = cli.Get("/api/scenarios/NOPE");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_TRUE(contains(missing->body, "'NOPE'")) << missing->body;
+
+  TempDir dir;
+  const std::string copy = (dir / "copy.db").string();
+  const auto backup = run_shell("/usr/bin/python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' " +
+                                testing::shell_quote(db_) + " " + testing::shell_quote(copy));
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  const auto sim = run_mre({"scm", "simulate", "--db", copy, "--version", "S1", "--do", "TP=+0.25", "--horizon", "12", "--paths", "40",
+                            "--seed", "7", "--start", "2024-06-28"});
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  Server second(copy);
+  ASSERT_GT(second.port(), 0);
+  httplib::Client c2("127.0.0.1", second.port());
+  const json list = json::parse(c2.Get("/api/scenarios")->body);
+  ASSERT_EQ(list.size(), 1u);
+  const std::string id = list[0]["id"];
+  EXPECT_EQ(list[0]["horizon"], 12);
+  EXPECT_EQ(list[0]["interventions"], "TP=+0.25");
+  EXPECT_EQ(list[0]["start"], "2024-06-28");
+  const auto got = c2.Get("/api/scenarios/" + id);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200) << got->body;
+  const json run = json::parse(got->body);
+  ASSERT_EQ(run["dates"].size(), 12u);
+  // 2024-06-28 is a Friday; 2024-07-04 is Independence Day.
+  EXPECT_EQ(run["dates"][0], "2024-07-01");
+  EXPECT_EQ(run["dates"][3], "2024-07-05");
+  for (const auto& d : run["dates"]) EXPECT_LT(static_cast<int>(Date::parse(d.get<std::string>())->weekday()), static_cast<int>(Weekday::kSaturday)) << d;
+  EXPECT_FALSE(run["effects"].empty());
+  const auto csv = run_mre({"scm", "scenarios", "--db", copy, id});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream in(csv.out);
+  std::string line;
+  std::getline(in, line);
+  const auto header = csv_fields(line);
+  std::size_t checked = 0;
+  while (std::getline(in, line)) {
+    const auto f = csv_fields(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
+    const auto& fan = run["fans"][row["scenario"]][row["node"]];
+    const auto day = static_cast<std::size_t>(std::stoi(row["day"]));
+    ASSERT_LE(day, fan.size()) << line;
+    EXPECT_NEAR(fan[day - 1][2].get<double>(), std::stod(row["q50"]), 1e-9 * (1 + std::fabs(std::stod(row["q50"])))) << line;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2 * run["fans"]["baseline"].size() * 12) << csv.out.substr(0, 300);
+}
+
+// Browsers offer br; cpp-httplib's Brotli (quality 11) cost forty times gzip's CPU, so the
+// server drops br and answers gzip, or plain when gzip is not offered either.
+TEST_F(Api, BrotliIsNeverChosenGzipIs) {
+  auto cli = client();
+  const auto both = cli.Get("/api/series", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->status, 200);
+  EXPECT_EQ(both->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_TRUE(json::parse(both->body).is_array());
+  const auto br = cli.Get("/api/series", {{"Accept-Encoding", "br;q=1.0"}});
+  ASSERT_TRUE(br);
+  ASSERT_EQ(br->status, 200);
+  EXPECT_EQ(br->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(json::parse(br->body), json::parse(both->body));
 }
 
 TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {

@@ -207,6 +207,61 @@ export interface CounterfactualResult {
   narrative?: string;
 }
 
+/** GET /api/classification/history: a classifier's named history, the shape of a regime version. */
+export interface ClassifierHistory extends RegimeData {
+  approved: boolean;
+  trained_from: string | null;
+  trained_to: string | null;
+  unclassified_rows: number;
+}
+
+export interface RegimeProfileAsset {
+  asset: string;
+  regime: string;
+  days: number;
+  annual_mean: number | null;
+  annual_volatility: number | null;
+  sharpe: number | null;
+  worst_day: number | null;
+  worst_date: string;
+}
+
+/** GET /api/regimes/{v}/profile (issue 19): regime-conditional statistics from the filtered labels. */
+export interface RegimeProfile {
+  version: string;
+  kind: string;
+  first: string;
+  last: string;
+  labels: string[];
+  periods: number[];
+  transition_counts: (number | null)[][];
+  transitions: (number | null)[][];
+  expected_durations: (number | null)[];
+  assets: RegimeProfileAsset[];
+  notes: string[];
+}
+
+export interface StoredScenario {
+  id: string;
+  scm_version: string;
+  name: string;
+  interventions: string;
+  shocks: string;
+  start: string;
+  horizon: number;
+  paths: number;
+  seed: number;
+  created_at: string;
+}
+
+/** GET /api/scenarios/{id}: a stored run's fans, dated, and its effects at the horizon. */
+export interface StoredScenarioFans extends StoredScenario {
+  dates: string[];
+  quantiles: number[];
+  fans: { baseline: Record<string, Fan>; intervened: Record<string, Fan> };
+  effects: EffectSummary[];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -313,6 +368,14 @@ export const api = {
     request<Classification>(`classification/current${query(p)}`, { signal }),
   narrative: (p: { version?: string; instrument_type?: string }, signal?: AbortSignal) =>
     request<Narrative>(`narrative${query(p)}`, { signal }),
+  classifierHistory: (p: { version?: string; from?: string; to?: string }, signal?: AbortSignal) =>
+    request<ClassifierHistory>(`classification/history${query(p)}`, { signal }),
+  regimeProfile: (version: string, assets: string, signal?: AbortSignal) =>
+    request<RegimeProfile>(`regimes/${enc(version)}/profile${query({ assets })}`, { signal }),
+  classifierProfile: (p: { version?: string; assets?: string }, signal?: AbortSignal) =>
+    request<RegimeProfile>(`classification/history/profile${query(p)}`, { signal }),
+  scenarios: (signal?: AbortSignal) => request<StoredScenario[]>('scenarios', { signal }),
+  scenario: (id: string, signal?: AbortSignal) => request<StoredScenarioFans>(`scenarios/${enc(id)}`, { signal }),
   effectVersions: (signal?: AbortSignal) => request<EffectVersion[]>('effects', { signal }),
   effects: (version: string, signal?: AbortSignal) => request<EffectRow[]>(`effects/${enc(version)}`, { signal }),
   scmVersions: (signal?: AbortSignal) => request<ScmVersion[]>('scm', { signal }),

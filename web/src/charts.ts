@@ -177,6 +177,11 @@ export function fanChart(
   // With the run's dates (one per day of the fan) the x axis is a date axis.
   const dated = o.dates !== undefined && o.dates.length === o.baseline.length;
   const steps = dated ? o.dates!.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000) : o.baseline.map((_, i) => i + 1);
+  el.dataset.dated = String(dated);
+  if (dated) {
+    el.dataset.first = o.dates![0];
+    el.dataset.last = o.dates![o.dates!.length - 1];
+  }
   const col = (f: Fan, q: number) => f.map((row) => row[q]);
   const series: uPlot.Series[] = [{ label: 'Day' }];
   const data: (number | null)[][] = [steps];
@@ -234,5 +239,82 @@ export function stepLineChart(
       series: [{ label: 'Day' }, { label: o.label, stroke: o.color ?? FAN_COLORS.intervened, width: 2, points: { show: false } }],
     },
     [steps, o.values],
+  );
+}
+
+/** Draws a ribbon of coloured runs (e.g. the named regime of each date) along the plot's bottom edge. */
+function stripPlugin(runs: { from: number; to: number; color: string }[], px = 12): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [
+        (u: uPlot) => {
+          const { left, top, width, height } = u.bbox;
+          const ctx = u.ctx;
+          const h = px * devicePixelRatio;
+          ctx.save();
+          for (const r of runs) {
+            const x0 = Math.max(left, u.valToPos(r.from, 'x', true));
+            const x1 = Math.min(left + width, u.valToPos(r.to, 'x', true));
+            if (x1 <= x0) continue;
+            ctx.fillStyle = r.color;
+            ctx.fillRect(x0, top + height - h, Math.max(1, x1 - x0), h);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+/** Runs of equal labels over dates: [from, to) in Unix seconds, `to` the next run's first date. */
+export function labelRuns(dates: string[], labels: string[]): { label: string; from: number; to: number }[] {
+  const out: { label: string; from: number; to: number }[] = [];
+  for (let i = 0; i < dates.length; i++) {
+    const x = dateToSec(dates[i]);
+    const last = out[out.length - 1];
+    if (last && last.label === labels[i]) last.to = i + 1 < dates.length ? dateToSec(dates[i + 1]) : x + 86400;
+    else out.push({ label: labels[i], from: x, to: i + 1 < dates.length ? dateToSec(dates[i + 1]) : x + 86400 });
+  }
+  return out;
+}
+
+/**
+ * A price on a log scale (uPlot distr 3) with shaded intervals (NBER recessions) and, optionally,
+ * a ribbon of the named regime along the bottom.
+ */
+export function logPriceChart(
+  el: HTMLElement,
+  scope: Scope,
+  o: {
+    dates: string[];
+    values: (number | null)[];
+    label: string;
+    shade?: [number, number][];
+    strip?: { from: number; to: number; color: string }[];
+    xRange?: [number, number];
+    height?: number;
+  },
+): uPlot {
+  const xs = o.dates.map(dateToSec);
+  const plugins: uPlot.Plugin[] = [];
+  if (o.shade) plugins.push(shadePlugin(o.shade, 'rgba(20, 20, 20, 0.16)'));
+  if (o.strip) plugins.push(stripPlugin(o.strip));
+  el.dataset.scale = 'log';
+  return mount(
+    el,
+    scope,
+    {
+      height: o.height ?? 300,
+      tzDate: utc,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true, ...(o.xRange ? { range: () => o.xRange as [number, number] } : {}) }, y: { distr: 3 } },
+      axes: [{}, { label: `${o.label} (log scale)`, size: 70, values: (_u, vals) => vals.map((v) => fmt(v, 0)) }],
+      series: [
+        { label: 'Date', value: '{YYYY}-{MM}-{DD}' },
+        { label: o.label, stroke: '#1d2733', width: 1.25, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number | null) => fmt(v, 2) },
+      ],
+      plugins,
+    },
+    [xs, o.values.map((v) => (v !== null && v > 0 ? v : null))] as uPlot.AlignedData,
   );
 }

@@ -106,7 +106,11 @@ page.on('requestfailed', (req) => {
   if (!/ERR_ABORTED/.test(why)) problems.push(`request failed: ${req.url()} ${why}`);
 });
 
+// MRE_E2E_ONLY=REGEX runs only the checks whose names match (a cheap re-run of one page).
+const only = process.env.MRE_E2E_ONLY ? new RegExp(process.env.MRE_E2E_ONLY, 'i') : null;
+
 async function check(name, fn) {
+  if (only && !only.test(name)) return;
   problems = [];
   expected = [];
   try {
@@ -155,7 +159,53 @@ async function colouredPixels(selector, rgb, tol = 40) {
   );
 }
 
+/** The profile drawn under `rootSel` shows the API's transition probabilities, durations, means and volatilities. */
+async function profileMatches(rootSel, p) {
+  const root = page.locator(rootSel);
+  const k = p.labels.length;
+  const cells = root.locator('[data-testid="profile-heat-cell"]');
+  assert((await cells.count()) === k * k, `${await cells.count()} heatmap cells for ${k} regimes`);
+  const texts = await cells.allInnerTexts();
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const want = p.transitions[i][j] === null ? '–' : pct(p.transitions[i][j]);
+      assert(texts[i * k + j].trim() === want, `P(${p.labels[i]} → ${p.labels[j]}) shown ${texts[i * k + j]}, API ${p.transitions[i][j]}`);
+    }
+  }
+  const durations = await root.locator('[data-testid="profile-duration"]').allInnerTexts();
+  assert(durations.length === k, `${durations.length} durations for ${k} regimes`);
+  for (let i = 0; i < k; i++) {
+    const want = p.expected_durations[i] === null ? '–' : fmt(p.expected_durations[i], 1);
+    assert(durations[i].trim() === want, `${p.labels[i]}: duration ${durations[i]}, API ${p.expected_durations[i]}`);
+  }
+  const rows = root.locator('[data-testid="profile-return-row"]');
+  assert((await rows.count()) === p.assets.length, `${await rows.count()} return rows, API ${p.assets.length}`);
+  for (let i = 0; i < p.assets.length; i++) {
+    const a = p.assets[i];
+    const row = rows.nth(i);
+    assert((await row.getAttribute('data-regime')) === a.regime, `row ${i} is ${await row.getAttribute('data-regime')}, API ${a.regime}`);
+    const mean = (await row.locator('[data-testid="profile-mean"]').innerText()).trim();
+    const vol = (await row.locator('[data-testid="profile-vol"]').innerText()).trim();
+    assert(mean === pct(a.annual_mean) && vol === pct(a.annual_volatility), `${a.regime}: ${mean} / ${vol}, API ${a.annual_mean} / ${a.annual_volatility}`);
+  }
+  await root.locator('[data-testid="profile-bars"]').waitFor();
+}
+
 const title = () => page.locator('[data-testid="page-title"]').innerText();
+
+// The dashboard's number formats (web/src/ui.ts), to compare the page's text with the API's numbers.
+const pct = (v, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(digits)}%`);
+function fmt(v, digits = 3) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(2);
+  if (a >= 1000) return v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+// Runs of a 0/1 indicator at 1 (USREC), as the page shades them.
+const runsOn = (obs) => obs.reduce((n, o, i) => n + ((o.value ?? 0) >= 0.5 && !(i > 0 && (obs[i - 1].value ?? 0) >= 0.5) ? 1 : 0), 0);
+const labelRunCount = (rows) => rows.reduce((n, r, i) => n + (i === 0 || rows[i - 1].regime !== r.regime ? 1 : 0), 0);
+const enc = encodeURIComponent;
 
 try {
   await check('the dashboard is served at /', async () => {
@@ -229,6 +279,84 @@ try {
     await shot('regimes');
   });
 
+  await check('the regime page opens on the named history over the S&P 500 (log scale, NBER shading), as the API says', async () => {
+    const api = await apiGet('classification/history');
+    await open('regimes');
+    await page.locator('[data-testid="regime-named"][data-ready="true"]').waitFor();
+    if (api.status === 404 && /no classifier version in the store/.test(api.body.error.message)) {
+      await page.locator('[data-testid="regime-named-empty"]').waitFor();
+      problems = problems.filter((p) => !/status of 404/.test(p));
+      return;
+    }
+    if (api.status !== 200) {
+      const msg = await page.locator('[data-testid="regime-named-error-message"]').innerText();
+      assert(msg === api.body.error.message, `error shown "${msg}", API says "${api.body.error.message}"`);
+      problems = problems.filter((p) => !/status of (404|503)/.test(p));
+      return;
+    }
+    const rows = api.body.regimes;
+    assert(rows.length > 0, 'the named history is empty');
+    const chart = page.locator('[data-testid="regime-named-chart"]');
+    await chart.locator('canvas').first().waitFor();
+    assert(Number(await chart.getAttribute('data-points')) === rows.length, `probability chart has ${await chart.getAttribute('data-points')} points, the API ${rows.length} days`);
+    const last = rows[rows.length - 1];
+    const label = (await page.locator('[data-testid="regime-named-latest-label"]').innerText()).trim();
+    assert(label === last.regime, `latest label "${label}", API "${last.regime}"`);
+    const score = (await page.locator('[data-testid="regime-named-latest-score"]').innerText()).trim();
+    assert(score === pct(last.score), `latest score "${score}", API ${last.score}`);
+    const shares = page.locator('[data-testid="regime-named-shares"] tbody tr');
+    assert((await shares.count()) === api.body.labels.length, `${await shares.count()} share rows for ${api.body.labels.length} labels`);
+    for (let i = 0; i < api.body.labels.length; i++) {
+      const l = api.body.labels[i];
+      const want = pct(rows.filter((r) => r.regime === l).length / rows.length);
+      const got = (await shares.nth(i).locator('[data-testid="regime-named-share"]').innerText()).trim();
+      assert((await shares.nth(i).getAttribute('data-label')) === l && got === want, `${l}: share ${got}, from the API ${want}`);
+    }
+    const signoff = (await page.locator('[data-testid="regime-named-signoff"]').innerText()).trim();
+    assert(signoff === (api.body.approved ? 'mapping signed off' : 'mapping NOT signed off'), `sign-off "${signoff}"`);
+    const first = rows[0].date;
+    const spx = await apiGet(`series/${enc('^GSPC')}?from=${first}&to=${last.date}`);
+    if (spx.status === 200) {
+      const price = page.locator('[data-testid="regime-named-price"]');
+      await price.locator('canvas').first().waitFor();
+      assert((await price.getAttribute('data-scale')) === 'log', 'the S&P 500 is not on a log scale');
+      assert(Number(await price.getAttribute('data-points')) === spx.body.observations.length, `price chart ${await price.getAttribute('data-points')} points, API ${spx.body.observations.length}`);
+      assert(Number(await price.getAttribute('data-runs')) === labelRunCount(rows), `ribbon has ${await price.getAttribute('data-runs')} runs, the API's labels ${labelRunCount(rows)}`);
+      const rec = await apiGet(`series/USREC?from=${first}&to=${last.date}`);
+      const want = rec.status === 200 ? runsOn(rec.body.observations) : 0;
+      assert(Number(await price.getAttribute('data-shaded')) === want, `${await price.getAttribute('data-shaded')} shaded recessions, USREC has ${want}`);
+      const ink = await colouredPixels('[data-testid="regime-named-price"] canvas', [29, 39, 51], 30);
+      assert(ink > 300, `the price line looks empty (${ink} pixels)`);
+    }
+    // Its regime statistics, as /api/classification/history/profile computes them.
+    const prof = await apiGet(`classification/history/profile?version=${enc(api.body.version)}&assets=${enc('^GSPC')}`);
+    if (prof.status === 200) {
+      await page.locator('[data-testid="regime-named-profile"][data-ready="true"]').waitFor();
+      await profileMatches('[data-testid="regime-named-profile"]', prof.body);
+    }
+    await noUnexpectedErrorBoxes();
+    await shot('regimes-named');
+  });
+
+  await check('the regime page shows a version\'s transition heatmap, durations and returns by regime, as the API computes them', async () => {
+    if (!Array.isArray(regimeVersions) || !regimeVersions.length) return;
+    const v = (regimeVersions.find((x) => x.kind === 'classifier_backfill') ?? regimeVersions.find((x) => x.kind !== 'rules') ?? regimeVersions[0]).version;
+    const api = await apiGet(`regimes/${enc(v)}/profile?assets=${enc('^GSPC')}`);
+    await open('regimes');
+    assert((await page.locator('[data-testid="regime-version"]').inputValue()) === v, `the page's default version is not ${v}`);
+    const el = page.locator('[data-testid="regime-profile"][data-ready="true"]');
+    if (api.status !== 200) {
+      const msg = await page.locator('[data-testid="profile-error-message"]').innerText();
+      assert(msg === api.body.error.message, `error shown "${msg}", API says "${api.body.error.message}"`);
+      problems = problems.filter((p) => !/status of (404|422|400)/.test(p));
+      return;
+    }
+    await el.waitFor();
+    await profileMatches('[data-testid="regime-profile"]', api.body);
+    await noUnexpectedErrorBoxes();
+    await page.locator('[data-testid="regime-profile"]').screenshot({ path: path.join(shots, 'regimes-profile.png') });
+  });
+
   if (twoVersions) {
     await check('regime history compares two versions side by side', async () => {
       await open(`regimes?v=${encodeURIComponent(twoVersions[0])}&b=${encodeURIComponent(twoVersions[1])}`);
@@ -281,6 +409,87 @@ try {
     }
     await noUnexpectedErrorBoxes();
     await shot('effects');
+  });
+
+  await check('the effects page draws the effect against the horizon with bands and the grid overview, as the API says', async () => {
+    if (missing.has('effects')) return;
+    const list = (await apiGet('effects')).body;
+    if (!Array.isArray(list) || !list.length) return;
+    const version = list[list.length - 1].version;
+    const rows = (await apiGet(`effects/${enc(version)}`)).body;
+    const first = [...rows].sort((a, b) => a.treatment.localeCompare(b.treatment) || a.outcome.localeCompare(b.outcome) || a.horizon_months - b.horizon_months)[0];
+    await open(`effects?version=${enc(version)}&t=${enc(first.treatment)}&o=${enc(first.outcome)}&h=${first.horizon_months}`);
+    const along = rows.filter((r) => r.treatment === first.treatment && r.outcome === first.outcome);
+    const pts = page.locator('[data-testid="effects-horizon-point"]');
+    assert((await pts.count()) === along.length, `${await pts.count()} horizon points, the API ${along.length} horizons`);
+    for (let i = 0; i < along.length; i++) {
+      const hz = await pts.nth(i).getAttribute('data-horizon');
+      const r = along.find((x) => String(x.horizon_months) === hz);
+      assert(r, `point at horizon ${hz} the API lacks`);
+      assert((await pts.nth(i).getAttribute('data-effect')) === String(r.effect), `${hz} months: effect ${await pts.nth(i).getAttribute('data-effect')}, API ${r.effect}`);
+      assert((await pts.nth(i).getAttribute('data-lo')) === String(r.confidence_interval[0]) && (await pts.nth(i).getAttribute('data-hi')) === String(r.confidence_interval[1]), `${hz} months: band differs from the API's interval`);
+    }
+    const at = rows.filter((r) => r.horizon_months === first.horizon_months);
+    const cells = page.locator('[data-testid="effects-grid-cell"]');
+    assert((await cells.count()) === at.length, `${await cells.count()} grid cells, the API ${at.length} cells at ${first.horizon_months} months`);
+    let marked = 0;
+    for (let i = 0; i < at.length; i++) {
+      const cell = cells.nth(i);
+      const t = await cell.getAttribute('data-treatment');
+      const o = await cell.getAttribute('data-outcome');
+      const r = at.find((x) => x.treatment === t && x.outcome === o);
+      assert(r, `cell ${t} → ${o} the API lacks`);
+      const v = (await cell.locator('[data-testid="effects-grid-value"]').innerText()).trim();
+      assert(v === fmt(r.effect, 3), `${t} → ${o}: ${v}, API ${r.effect}`);
+      const q = r.diagnostics?.q_value;
+      const sig = typeof q === 'number' && q < 0.05;
+      const frag = r.diagnostics?.fragile === true;
+      assert((await cell.getAttribute('data-significant')) === String(sig), `${t} → ${o}: significance mark differs from q ${q}`);
+      assert((await cell.getAttribute('data-fragile')) === String(frag), `${t} → ${o}: fragility mark differs from the API's ${r.diagnostics?.fragile}`);
+      const marks = (await cell.locator('[data-testid="effects-grid-marks"]').count()) ? (await cell.locator('[data-testid="effects-grid-marks"]').innerText()).trim() : '';
+      assert(marks === `${sig ? '★' : ''}${frag ? '†' : ''}`, `${t} → ${o}: marks "${marks}"`);
+      marked += sig || frag ? 1 : 0;
+    }
+    console.log(`# note: ${marked} of ${at.length} grid cells marked significant (BH q < 0.05) or fragile`);
+    await noUnexpectedErrorBoxes();
+    await shot('effects-grid');
+    // A click on another cell draws that treatment and outcome.
+    const other = at.find((r) => r.treatment !== first.treatment || r.outcome !== first.outcome);
+    if (other) {
+      await page.click(`[data-testid="effects-grid-cell"][data-treatment="${other.treatment}"][data-outcome="${other.outcome}"]`);
+      await page.waitForFunction(([t, o]) => document.querySelector('[data-testid="effects-treatment"]')?.value === t && document.querySelector('[data-testid="effects-outcome"]')?.value === o, [other.treatment, other.outcome]);
+      const n = rows.filter((r) => r.treatment === other.treatment && r.outcome === other.outcome).length;
+      assert((await pts.count()) === n, `after the click ${await pts.count()} horizon points, the API ${n}`);
+    }
+  });
+
+  await check('the scenarios page browses a stored run with dated fans, as the API stores it', async () => {
+    const list = await apiGet('scenarios');
+    await open('scenarios');
+    if (list.status !== 200 || !list.body.length) {
+      if (list.status === 200) await page.locator('[data-testid="scenario-stored-empty"]').waitFor();
+      return;
+    }
+    const id = list.body[0].id;
+    const run = (await apiGet(`scenarios/${enc(id)}`)).body;
+    await open(`scenarios?stored=${enc(id)}`);
+    const chart = page.locator('[data-testid="fan-chart"]');
+    await chart.locator('canvas').first().waitFor();
+    assert((await page.locator('[data-testid="scenario-stored"]').inputValue()) === id, 'the stored run is not selected');
+    assert(Number(await chart.getAttribute('data-points')) === run.dates.length, `fan chart ${await chart.getAttribute('data-points')} days, the API ${run.dates.length}`);
+    assert((await chart.getAttribute('data-dated')) === 'true', 'the fan chart has no date axis');
+    assert((await chart.getAttribute('data-first')) === run.dates[0] && (await chart.getAttribute('data-last')) === run.dates[run.dates.length - 1], `fan dates ${await chart.getAttribute('data-first')}..${await chart.getAttribute('data-last')}, API ${run.dates[0]}..${run.dates[run.dates.length - 1]}`);
+    const summary = await page.locator('[data-testid="scenario-summary"]').innerText();
+    assert(summary.includes(id) && summary.includes(run.start) && summary.includes(run.interventions), `summary "${summary}"`);
+    const effects = page.locator('[data-testid="scenario-effect-row"]');
+    assert((await effects.count()) === run.effects.length, `${await effects.count()} effect rows, API ${run.effects.length}`);
+    const cellsText = await effects.first().locator('td').allInnerTexts();
+    assert(cellsText[0] === run.effects[0].node && cellsText[2] === fmt(run.effects[0].mean, 4), `first effect row ${cellsText.join(' | ')}, API ${run.effects[0].node} ${run.effects[0].mean}`);
+    const orange = await colouredPixels('[data-testid="fan-chart"] canvas', [217, 130, 43]);
+    const grey = await colouredPixels('[data-testid="fan-chart"] canvas', [95, 107, 122]);
+    assert(orange > 200 && grey > 200, `fan chart looks empty (${orange} intervened, ${grey} baseline pixels)`);
+    await noUnexpectedErrorBoxes();
+    await shot('scenarios-stored');
   });
 
   await check('a scenario run draws a fan chart and the effect table', async () => {

@@ -1036,3 +1036,73 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
 }
 
 }  // namespace mre::workflows
+
+namespace mre::workflows {
+
+ClassifierHistory classifier_history(const store::Store& store, const std::string& version, std::optional<Date> from,
+                                     std::optional<Date> to, const hier::HierarchicalModel* parsed) {
+  store::ClassifierModel record;
+  std::optional<hier::HierarchicalModel> loaded;
+  if (!parsed) {
+    loaded = load_model(store, version, &record);
+    parsed = &*loaded;
+  } else {
+    const auto found = store.find_classifier(version);
+    if (!found) throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' in " + store.describe());
+    record = *found;
+  }
+  if (from && to && *to < *from) {
+    throw Error(ErrorCode::kInvalidArgument, "'to' " + to->iso() + " is before 'from' " + from->iso());
+  }
+  const ClassifierSpec spec = spec_from_record(record);
+  TrainOptions read;
+  if (record.source.rfind("csv:", 0) != 0) read.features_version = record.source;
+  if (to) read.to = to->iso();
+  // Every feature date up to `to`, from the first: the filter's start never moves with `from`.
+  const TrainingData data = training_from_store(store, spec, read);
+  ClassifierHistory out;
+  auto& m = out.model;
+  m.version = version;
+  m.kind = "classifier_history";
+  m.spec_name = record.spec_name;
+  m.spec_hash = record.spec_hash;
+  m.feature_version = data.source;
+  for (const auto& p : parsed->global.definition.profiles) m.labels.push_back(p.label);
+  m.trained_from = Date::parse(record.trained_from.substr(0, 10));
+  m.trained_to = Date::parse(record.trained_to.substr(0, 10));
+  m.created_at = record.created_at;
+  for (const auto& a : store.list_approvals(version)) out.approved = out.approved || a.model == "global_macro";
+  const hier::Classifier classifier(*parsed);
+  hier::FilterState state;
+  bool started = false;
+  std::vector<double> values(static_cast<std::size_t>(data.values.cols()));
+  for (Eigen::Index t = 0; t < data.values.rows(); ++t) {
+    int present = 0;
+    for (Eigen::Index d = 0; d < data.values.cols(); ++d) {
+      values[static_cast<std::size_t>(d)] = data.values(t, d);
+      present += std::isnan(data.values(t, d)) ? 0 : 1;
+    }
+    if (present < spec.min_indicators) {  // as classify_csv: left out, the state carried over it
+      ++out.unclassified_rows;
+      continue;
+    }
+    const auto c = classifier.classify(values.data(), started ? &state : nullptr, state);
+    started = true;
+    const Date date = *Date::parse(data.timestamps[static_cast<std::size_t>(t)]);
+    if (from && date < *from) continue;
+    store::RegimeRow row;
+    row.date = date;
+    row.regime = m.labels[static_cast<std::size_t>(c.global.label)];
+    row.score = c.global.confidence;
+    row.probabilities.assign(c.global.labels.begin(), c.global.labels.begin() + c.global.n);
+    out.rows.push_back(std::move(row));
+  }
+  m.rows = out.rows.size();
+  if (!out.rows.empty()) {
+    m.first = out.rows.front().date;
+    m.last = out.rows.back().date;
+  }
+  return out;
+}
+
+}  // namespace mre::workflows

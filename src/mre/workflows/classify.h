@@ -200,6 +200,24 @@ struct BackfillReport {
 };
 BackfillReport backfill_classifier(store::Store& store, const BackfillOptions& options);
 
+// A classifier version's named history (issue 22, the dashboard's default regime view): the
+// global model's label probabilities on every date of the feature version it was trained on (a
+// version trained on a CSV: the newest version of the "indicators" feature set), filtered
+// forward from the initial distribution with the version's stored parameters, exactly as
+// `classify historical` filters a file (rows with fewer than min_indicators indicators are left
+// out and the filter state carries over them). The filter always starts at the first feature
+// date, so a row never depends on `from` or on anything after it; `from`/`to` only trim the
+// answer. Rows up to trained_to are in-sample: the parameters were fitted on them (the
+// walk-forward "as known then" history is `classify backfill`).
+struct ClassifierHistory {
+  store::RegimeModel model{};  // version, kind "classifier_history", feature_version, labels, trained_from/to
+  std::vector<store::RegimeRow> rows{};
+  bool approved = false;  // the global model's mapping carries a sign-off
+  std::size_t unclassified_rows = 0;
+};
+ClassifierHistory classifier_history(const store::Store& store, const std::string& version, std::optional<Date> from,
+                                     std::optional<Date> to, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
+
 // The mapping report of a backfill version: every retrain's assignment, marked as unapproved
 // research output.
 std::string backfill_mapping_report(const store::Store& store, const std::string& version);

@@ -11,21 +11,28 @@ RegimeProfileReport profile_regime_version(const store::Store& store, const Regi
   if (options.assets.empty()) throw Error(ErrorCode::kInvalidArgument, "--assets: name at least one ticker");
   const auto model = store.find_regime_model(options.version);
   if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + options.version + "' (see 'mre regimes list')");
-  const auto rows = store.read_regimes(options.version, std::nullopt, std::nullopt);
-  if (rows.empty()) throw Error(ErrorCode::kDataError, "regime version '" + options.version + "' has no labelled dates");
+  return profile_regime_rows(store, options.version, model->kind, model->labels,
+                             store.read_regimes(options.version, std::nullopt, std::nullopt), options.assets);
+}
+
+RegimeProfileReport profile_regime_rows(const store::Store& store, const std::string& version, const std::string& kind,
+                                        const std::vector<std::string>& names, const std::vector<store::RegimeRow>& rows,
+                                        const std::vector<std::string>& assets) {
+  if (assets.empty()) throw Error(ErrorCode::kInvalidArgument, "--assets: name at least one ticker");
+  if (rows.empty()) throw Error(ErrorCode::kDataError, "regime version '" + version + "' has no labelled dates");
   std::vector<Date> dates;
   std::vector<int> labels;
   for (const auto& r : rows) {
-    const auto it = std::find(model->labels.begin(), model->labels.end(), r.regime);
-    if (it == model->labels.end()) {
-      throw Error(ErrorCode::kDataError, "regime version '" + options.version + "': label '" + r.regime + "' on " +
-                                             r.date.iso() + " is not one of the version's labels");
+    const auto it = std::find(names.begin(), names.end(), r.regime);
+    if (it == names.end()) {
+      throw Error(ErrorCode::kDataError, "regime version '" + version + "': label '" + r.regime + "' on " + r.date.iso() +
+                                             " is not one of the version's labels");
     }
     dates.push_back(r.date);
-    labels.push_back(static_cast<int>(it - model->labels.begin()));
+    labels.push_back(static_cast<int>(it - names.begin()));
   }
   std::vector<TimeSeries> prices;
-  for (const auto& ticker : options.assets) {
+  for (const auto& ticker : assets) {
     auto series = store.read_raw({.ticker = ticker});
     if (!series || series->empty()) {
       throw Error(ErrorCode::kNotFound, "--assets: no prices for '" + ticker + "' in the store (see 'mre series list')");
@@ -33,12 +40,12 @@ RegimeProfileReport profile_regime_version(const store::Store& store, const Regi
     prices.emplace_back(ticker, series->dates(), series->values());  // named by the ticker asked for
   }
   RegimeProfileReport out;
-  out.version = options.version;
-  out.kind = model->kind;
+  out.version = version;
+  out.kind = kind;
   out.first = dates.front();
   out.last = dates.back();
-  out.profile = regimes::profile(dates, labels, model->labels, prices);
-  for (const auto& ticker : options.assets) {
+  out.profile = regimes::profile(dates, labels, names, prices);
+  for (const auto& ticker : assets) {
     const bool any = std::any_of(out.profile.assets.begin(), out.profile.assets.end(),
                                  [&](const regimes::RegimeAssetStats& s) { return s.asset == ticker; });
     if (!any) {

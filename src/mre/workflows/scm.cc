@@ -889,6 +889,15 @@ ScenarioResult run_scenario(store::Store& store, const std::string& version, con
   return r;
 }
 
+std::vector<Date> scenario_days(Date start, int horizon) {
+  // Business days after the start: day k of the horizon.
+  std::vector<Date> days;
+  for (Date d = start + 1; static_cast<int>(days.size()) < horizon; d = d + 1) {
+    if (settlement_calendar().is_business_day(d)) days.push_back(d);
+  }
+  return days;
+}
+
 ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& m, const ScenarioOptions& options) {
   const auto& dates = m.dates;
   const Date start = options.start.value_or(dates.back());
@@ -902,11 +911,7 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   const auto cfg = options.config;
   if (cfg.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, "--horizon must be positive (got " + std::to_string(cfg.horizon) + ")");
   if (cfg.paths <= 0) throw Error(ErrorCode::kInvalidArgument, "--paths must be positive (got " + std::to_string(cfg.paths) + ")");
-  // Business days after the start: day k of the horizon.
-  std::vector<Date> days;
-  for (Date d = start + 1; static_cast<int>(days.size()) < cfg.horizon; d = d + 1) {
-    if (settlement_calendar().is_business_day(d)) days.push_back(d);
-  }
+  const std::vector<Date> days = scenario_days(start, cfg.horizon);
   std::vector<scm::Intervention> ivs;
   std::string text;
   for (const auto& d : options.interventions) {

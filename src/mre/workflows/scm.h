@@ -222,6 +222,9 @@ std::string rejection_warning(const scm::FittedScm& model);
 // the data, paths or horizon <= 0, a bad intervention.
 ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& model,
                             const ScenarioOptions& options);
+// Day 1..horizon of a scenario's fans: the business days (settlement calendar) after `start`;
+// a stored run's dates are scenario_days(run.start, run.horizon).
+std::vector<Date> scenario_days(Date start, int horizon);
 // The same numbers without storing them (written stays false): for read-only front ends.
 ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& model, const ScenarioOptions& options);
 

@@ -3,6 +3,7 @@
 import { api, type EffectRow, type EffectVersion } from '../api';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading, pretty, pvalue, select } from '../ui';
+import { gridOverview, horizonChart } from './effects_charts';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -132,6 +133,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   const p = scope.params;
 
   let rows: EffectRow[] = [];
+  let pickCell: (t: string, o: string) => void = () => {};
   const draw = (t: string, o: string, hz: string, version: string) => {
     scope.setParams({ version, t, o, h: hz });
     const row = rows.find((r) => r.treatment === t && r.outcome === o && String(r.horizon_months) === hz);
@@ -145,8 +147,22 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, r]) => ({ name: `Regime ${name}`, effect: r.effect, lo: r.confidence_interval?.[0], hi: r.confidence_interval?.[1], p: r.p_value })),
     ];
+    const along = rows.filter((r) => r.treatment === t && r.outcome === o);
     clear(
       body,
+      h(
+        'article',
+        { class: 'card wide', testid: 'effects-horizon' },
+        h('h2', {}, `${pretty(t)} → ${o} against the horizon`),
+        h('div', { class: 'forest-wrap' }, horizonChart(along, Number(hz))),
+        h('p', { class: 'muted small' }, 'Line: the effect at each horizon estimated in this version; band and whiskers: 95% intervals; orange: the horizon drawn below.'),
+      ),
+      h(
+        'article',
+        { class: 'card wide', testid: 'effects-grid-card' },
+        h('h2', {}, `The whole grid at ${hz} month${hz === '1' ? '' : 's'}`),
+        gridOverview(rows, Number(hz), (tt, oo) => pickCell(tt, oo), { t, o }),
+      ),
       h(
         'article',
         { class: 'card wide' },
@@ -185,6 +201,11 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     const os = select(outcomes, pick(outcomes, p.get('o')), { testid: 'effects-outcome' });
     const hs = select(horizons.map((x) => [x, `${x} month${x === '1' ? '' : 's'}`] as [string, string]), pick(horizons, p.get('h')), { testid: 'effects-horizon' });
     const redraw = () => draw(ts.value, os.value, hs.value, version);
+    pickCell = (t, o) => {
+      ts.value = t;
+      os.value = o;
+      redraw();
+    };
     for (const el of [ts, os, hs]) el.addEventListener('change', redraw);
     clear(pickers, labeled('Treatment', ts), labeled('Outcome', os), labeled('Horizon', hs));
     redraw();

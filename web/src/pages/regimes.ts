@@ -2,6 +2,8 @@
 // shaded, and a second version side by side with a cross-tabulation of their regimes.
 import { api, ApiError, type RegimeData, type RegimeVersion } from '../api';
 import { indicatorIntervals, stackedChart } from '../charts';
+import { namedHistory, PRICE_TICKER } from './regime_named';
+import { showProfile } from './regime_profile';
 import type { Page, Scope } from '../router';
 import { clear, color, dateToSec, empty, errorBox, fmt, h, isAbort, labeled, loading, pct, select } from '../ui';
 
@@ -233,11 +235,12 @@ function renderJson(v: unknown, depth = 0): HTMLElement {
 async function render(root: HTMLElement, scope: Scope): Promise<void> {
   root.append(
     h('h1', { testid: 'page-title' }, 'Regime history'),
-    h('p', { class: 'subtitle' }, 'Filtered regime probabilities stacked over time; shaded: NBER recessions (USREC).'),
+    h('p', { class: 'subtitle' }, 'The named regime history over the S&P 500, then any regime version’s filtered probabilities with its regime statistics; shaded: NBER recessions (USREC).'),
   );
+  const named = h('article', { class: 'card wide', testid: 'regime-named' }, loading('Loading the named regime history…'));
   const controls = h('form', { class: 'controls', testid: 'regime-controls' }, loading('Loading regime versions…'));
   const body = h('div', {});
-  root.append(controls, body);
+  root.append(named, h('h2', {}, 'Regime versions'), controls, body);
 
   let versions: RegimeVersion[];
   try {
@@ -245,9 +248,11 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   } catch (e) {
     if (isAbort(e)) throw e;
     clear(controls, errorBox(e, 'list the regime versions'));
+    await namedHistory(named, scope, []);
     scope.ready();
     return;
   }
+  const namedDone = namedHistory(named, scope, versions);
   if (!versions.length) {
     clear(controls, empty('No regime versions in this store. Fit one with `mre regimes fit`.'));
     scope.ready();
@@ -256,7 +261,9 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   const names = versions.map((v) => v.version);
   const describe = (v: RegimeVersion) => `${v.version} (${v.kind}, ${v.labels.length} regimes, ${v.first} – ${v.last})`;
   const p = scope.params;
-  const a0 = names.includes(p.get('v') ?? '') ? p.get('v')! : names[0];
+  // The default: a named backfill, else a fitted model (the rules version is the jaggedest).
+  const preferred = versions.find((v) => v.kind === 'classifier_backfill') ?? versions.find((v) => v.kind !== 'rules') ?? versions[0];
+  const a0 = names.includes(p.get('v') ?? '') ? p.get('v')! : preferred.version;
   const b0 = names.includes(p.get('b') ?? '') ? p.get('b')! : '';
   const va = select(versions.map((v) => [v.version, describe(v)] as [string, string]), a0, { testid: 'regime-version' });
   const vb = select([['', '— none —'], ...versions.map((v) => [v.version, describe(v)] as [string, string])], b0, { testid: 'regime-compare-version' });
@@ -333,8 +340,10 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       };
       if (!b) {
         const pa = panel(da, a, 'regime-chart');
-        clear(body, recNote, pa.el);
+        const profile = h('div', { testid: 'regime-profile' });
+        clear(body, recNote, pa.el, h('article', { class: 'card wide' }, h('h2', {}, `Regime statistics of ${a}`), profile));
         pa.draw();
+        await showProfile(profile, a, PRICE_TICKER, ctl.signal);
       } else {
         const pa = panel(da, a, 'regime-chart-a');
         const pb = panel(db, b, 'regime-chart-b');
@@ -375,7 +384,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   });
   va.addEventListener('change', () => void show());
   vb.addEventListener('change', () => void show());
-  await show();
+  await Promise.all([show(), namedDone]);
   scope.ready();
 }
 

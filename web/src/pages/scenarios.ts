@@ -1,6 +1,6 @@
 // Scenarios: an intervention on the structural causal model (EFFR, TP or Re), simulated by
 // POST /api/counterfactual; fan charts of a node, baseline vs intervened, and the effect table.
-import { api, type CounterfactualRequest, type CounterfactualResult, type ScmVersion } from '../api';
+import { api, type CounterfactualRequest, type CounterfactualResult, type ScmVersion, type StoredScenario } from '../api';
 import { FAN_COLORS, fanChart, stepLineChart } from '../charts';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading, select } from '../ui';
@@ -107,7 +107,10 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     run,
   );
   const result = h('div', { testid: 'scenario-result' }, empty('Choose an intervention and press “Run scenario”.', 'scenario-empty'));
-  root.append(form, presets, result);
+  // Issue 22: the runs `mre scm scenario` (and `mre run`) stored, browsed with their dated fans.
+  const storedSlot = h('span', { class: 'muted small' }, 'Loading stored scenarios…');
+  const stored = h('form', { class: 'controls', testid: 'scenario-stored-form' }, labeled('Stored scenario', storedSlot));
+  root.append(stored, form, presets, result);
 
   let version: HTMLSelectElement | null = null;
   const scmListed = api.scmVersions(scope.signal).then(
@@ -201,6 +204,46 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
     }
   };
 
+  const storedListed = api.scenarios(scope.signal).then(
+    async (list: StoredScenario[]) => {
+      if (!list.length) {
+        storedSlot.textContent = 'none in this store (`mre scm scenario` stores one)';
+        storedSlot.dataset.testid = 'scenario-stored-empty';
+        return;
+      }
+      const pickStored = select(
+        [['', '— pick a stored run —'], ...list.map((r) => [r.id, `${r.name}: ${r.interventions} (${r.shocks}, ${r.paths} paths × ${r.horizon} days from ${r.start})`] as [string, string])],
+        list.some((r) => r.id === p.get('stored')) ? p.get('stored')! : '',
+        { testid: 'scenario-stored' },
+      );
+      storedSlot.replaceWith(pickStored);
+      const load = async () => {
+        const id = pickStored.value;
+        if (!id) return;
+        scope.setParams({ stored: id });
+        inflight?.abort();
+        const ctl = new AbortController();
+        inflight = ctl;
+        scope.signal.addEventListener('abort', () => ctl.abort(), { once: true });
+        dropCharts();
+        clear(result, loading(`Loading stored scenario ${id}…`, 'scenario-loading'));
+        try {
+          const r = await api.scenario(id, ctl.signal);
+          show(r as unknown as CounterfactualResult, 'STOCK');
+        } catch (err) {
+          if (isAbort(err)) return;
+          clear(result, errorBox(err, `load stored scenario ${id}`, 'scenario-error'));
+        }
+      };
+      pickStored.addEventListener('change', () => void load());
+      if (pickStored.value) await load();
+    },
+    (e) => {
+      if (isAbort(e)) return;
+      clear(stored, errorBox(e, 'list the stored scenarios', 'scenario-stored-error'));
+    },
+  );
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const amount = Number(size.value);
@@ -251,7 +294,7 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
       if (inflight === ctl) run.disabled = false;
     }
   });
-  await scmListed;
+  await Promise.all([scmListed, storedListed]);
   scope.ready();
 }
 
