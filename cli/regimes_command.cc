@@ -436,7 +436,7 @@ void register_regimes(CLI::App& app, Action& action) {
                       "With --spec: the feature version (default: the newest of the spec's feature set)");
   fit_cmd->add_option("--data", fit_args->data, "A CSV of features (date column first): fit without the store");
   fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans | jump (statistical jump model, docs/jump_models.md)")
-      ->check(CLI::IsMember({"hmm", "kmeans", "jump"}))
+      ->check(CLI::IsMember(workflows::csv_fit_methods()))
       ->capture_default_str();
   fit_cmd->add_option("--states", fit_args->states, fmt::format("Number of states (clusters), {} to {}", regimes::hmm::kMinStates, regimes::hmm::kMaxStates))->capture_default_str();
   fit_cmd->add_option("--covariance", fit_args->covariance, "full | diag | spherical | tied (HMM)")->capture_default_str();

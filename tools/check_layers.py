@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# Checks the layering: every `#include "mre/<module>/..."` (or "cli/...", "server/...") in
-# src/mre/<module>/, cli/ and server/ must name a module that ARCHITECTURE.md's layer table
+# Checks the layering: every `#include "mre/<module>/..."` (or "cli/...", "server/...",
+# "python/...") in src/mre/<module>/, cli/, server/ and python/ must name a module that ARCHITECTURE.md's layer table
 # allows. Exit 1 with the offending lines.
 import os
 import re
@@ -40,9 +40,10 @@ for module in sorted(os.listdir(src)):
                     violations.append(f"{rel}:{number}: third-party header <{t.group(1)}...> "
                                       "belongs in a .cc file, codec/ or a front end")
             checked += 1
-# The front ends (cli/, server/) by the same table: they call workflows and format results, and
-# never include a numeric kernel.
-for module in ("cli", "server"):
+# The front ends (cli/, server/, python/) by the same table: cli/ and server/ call workflows and
+# format results and never include a numeric kernel; the Python bindings (python/) may include
+# the workflows and the kernels they expose. Nothing may include python/ (no module lists it).
+for module in ("cli", "server", "python"):
     if module not in allowed:
         violations.append(f"{module}/: front end missing from ARCHITECTURE.md's layer table")
         continue

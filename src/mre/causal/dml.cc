@@ -305,10 +305,12 @@ DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regre
     runs.push_back(std::move(one));
   }
   std::vector<double> thetas;
+  thetas.reserve(runs.size());
   for (const auto& r : runs) thetas.push_back(r.theta);
   std::nth_element(thetas.begin(), thetas.begin() + static_cast<std::ptrdiff_t>(thetas.size() / 2), thetas.end());
   const double median_theta = thetas[thetas.size() / 2];
   std::vector<double> variances;
+  variances.reserve(runs.size());
   for (const auto& r : runs) variances.push_back(r.se * r.se + (r.theta - median_theta) * (r.theta - median_theta));
   std::nth_element(variances.begin(), variances.begin() + static_cast<std::ptrdiff_t>(variances.size() / 2),
                    variances.end());

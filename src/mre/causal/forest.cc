@@ -148,7 +148,7 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
       for (std::size_t k = task.begin; k < task.end; ++k) {
         const int r = first[k].row;
         const bool goes = X(r, best_feature) <= best_threshold;
-        left[static_cast<std::size_t>(r)] = goes;
+        left[static_cast<std::size_t>(r)] = static_cast<char>(goes);
         count_left += goes;
       }
       for (int j = 0; j < p; ++j) {
@@ -157,7 +157,7 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
         std::size_t b = 0;
         for (std::size_t k = task.begin; k < task.end; ++k) {
           const Entry e = l[k];
-          const std::size_t goes = left[static_cast<std::size_t>(e.row)];
+          const std::size_t goes = static_cast<unsigned char>(left[static_cast<std::size_t>(e.row)]);
           l[a] = e;
           entry_buffer[b] = e;
           a += goes;

@@ -44,6 +44,12 @@ struct Standardiser {
   Matrix apply(const Matrix& X) const { return (X.rowwise() - mean).array().rowwise() / scale.array(); }
 };
 
+// The standardiser a fit set: predicting before fitting is the caller's error, named.
+const Standardiser& fitted(const std::optional<Standardiser>& s, const char* learner) {
+  if (!s) throw Error(ErrorCode::kInvalidArgument, std::string(learner) + ": predict called before fit");
+  return *s;
+}
+
 class Ols final : public Regressor {
  public:
   void fit(const Matrix& X, const Vector& y) override {
@@ -100,7 +106,7 @@ class Ridge final : public Regressor {
     beta_ = gram.ldlt().solve(Z.transpose() * yc);
   }
   Vector predict(const Matrix& X) const override {
-    return (standardiser_->apply(X) * beta_).array() + intercept_;
+    return (fitted(standardiser_, "ridge").apply(X) * beta_).array() + intercept_;
   }
   std::string name() const override { return "ridge"; }
   std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Ridge>(alpha_); }
@@ -125,6 +131,7 @@ class Lasso final : public Regressor {
     const double lambda_max = (Z.transpose() * yc).cwiseAbs().maxCoeff() / static_cast<double>(n);
     std::vector<double> path;
     const int m = std::max(2, options_.lasso_path);
+    path.reserve(static_cast<std::size_t>(m));
     for (int i = 0; i < m; ++i) {
       path.push_back(std::max(lambda_max, 1e-300) * std::pow(1e-3, static_cast<double>(i) / (m - 1)));
     }
@@ -156,7 +163,7 @@ class Lasso final : public Regressor {
     }
   }
   Vector predict(const Matrix& X) const override {
-    return (standardiser_->apply(X) * beta_).array() + intercept_;
+    return (fitted(standardiser_, "lasso").apply(X) * beta_).array() + intercept_;
   }
   std::string name() const override { return "lasso"; }
   std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Lasso>(options_); }
@@ -243,7 +250,7 @@ class Logistic final : public Classifier {
   Vector predict_probability(const Matrix& X) const override {
     Matrix design(X.rows(), X.cols() + 1);
     design.col(0).setOnes();
-    design.rightCols(X.cols()) = standardiser_->apply(X);
+    design.rightCols(X.cols()) = fitted(standardiser_, "logistic").apply(X);
     return probabilities(design);
   }
   std::string name() const override { return "logistic"; }

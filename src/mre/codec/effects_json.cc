@@ -1,8 +1,12 @@
 // See effects_json.h.
 #include "mre/codec/effects_json.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "mre/codec/classifier_json.h"
 
@@ -71,131 +75,200 @@ std::string robustness_json(const causal::Robustness& r, double magnitude) {
   return out + "]}";
 }
 
-std::string effect_to_json(const EffectReport& e) {
-  std::string out = "{\"causal_analysis\": {";
-  const bool dml = e.method == "dml";
-  const auto number = [&](double v) {
-    if (std::isfinite(v)) {
-      append_number(out, v);
-    } else {
-      out += "null";
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// A double as the JSON value its shortest text reads back as: null when not finite, an integer
+// when the text has no fraction or exponent ("2", not 2.0), else the double.
+ojson number(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  char buffer[32];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, v).ptr;
+  const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+  if (text.find_first_of(".e") == std::string_view::npos) {
+    std::int64_t i = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), i).ec == std::errc{}) return i;
+    std::uint64_t u = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), u).ec == std::errc{}) return u;
+  }
+  return v;
+}
+
+ojson strings(const std::vector<std::string>& list) {
+  ojson out = ojson::array();
+  for (const auto& s : list) out.push_back(s);
+  return out;
+}
+
+// The house text form of a value: ", " and ": " separators, insertion order, the shortest
+// round-trip form of a double.
+void render(std::string& out, const ojson& v) {
+  switch (v.type()) {
+    case ojson::value_t::object: {
+      out += "{";
+      bool first = true;
+      for (const auto& [key, item] : v.items()) {
+        if (!first) out += ", ";
+        first = false;
+        append_json_string(out, key);
+        out += ": ";
+        render(out, item);
+      }
+      out += "}";
+      break;
     }
-  };
-  out += "\"treatment\": ";
-  append_json_string(out, e.treatment);
-  out += std::string(", \"identified\": ") + (e.identified ? "true" : "false") + ", \"identification\": ";
-  append_json_string(out, e.identification);
-  out += ", \"outcome\": ";
-  append_json_string(out, e.outcome);
-  out += ", \"horizon_months\": " + std::to_string(e.horizon) + ", \"magnitude\": ";
-  number(e.magnitude);
-  out += ", \"effect\": ";
-  number(dml ? e.dml.theta * e.magnitude : e.xlearner->ate);
-  out += ", \"confidence_interval\": [";
-  number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low);
-  out += ", ";
-  number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high);
-  out += "], \"p_value\": ";
-  number(dml ? e.dml.p_value : std::nan(""));
+    case ojson::value_t::array: {
+      out += "[";
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ", ";
+        render(out, v[i]);
+      }
+      out += "]";
+      break;
+    }
+    case ojson::value_t::string: append_json_string(out, v.get_ref<const std::string&>()); break;
+    case ojson::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case ojson::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
+    case ojson::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
+    case ojson::value_t::number_float: append_number(out, v.get<double>()); break;
+    default: out += "null"; break;
+  }
+}
+
+// The estimate as one value: what the CLI prints and the API's answer carries.
+ojson effect_value(const EffectReport& e) {
+  const bool dml = e.method == "dml";
+  ojson analysis;
+  analysis["treatment"] = e.treatment;
+  analysis["identified"] = e.identified;
+  analysis["identification"] = e.identification;
+  analysis["outcome"] = e.outcome;
+  analysis["horizon_months"] = e.horizon;
+  analysis["magnitude"] = number(e.magnitude);
+  analysis["effect"] = number(dml ? e.dml.theta * e.magnitude : e.xlearner->ate);
+  analysis["confidence_interval"] = {number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low),
+                                     number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high)};
+  analysis["p_value"] = number(dml ? e.dml.p_value : std::nan(""));
   // The dominant regime now and its filtered probabilities.
-  out += ", \"regime\": ";
   const auto& probs = e.latest_regime_probabilities;
   const auto& names = e.latest_regime_names;
+  ojson probabilities = ojson::object();
   if (!probs.empty() && probs.size() == names.size()) {
     const auto top = std::max_element(probs.begin(), probs.end()) - probs.begin();
-    append_json_string(out, names[static_cast<std::size_t>(top)]);
-    out += ", \"regime_as_of\": ";
-    append_json_string(out, e.latest ? e.latest->iso() : "");
-    out += ", \"regime_probabilities\": {";
-    for (std::size_t r = 0; r < probs.size(); ++r) {
-      if (r) out += ", ";
-      append_json_string(out, names[r]);
-      out += ": ";
-      number(probs[r]);
-    }
-    out += "}";
+    analysis["regime"] = names[static_cast<std::size_t>(top)];
+    analysis["regime_as_of"] = e.latest ? e.latest->iso() : "";
+    for (std::size_t r = 0; r < probs.size(); ++r) probabilities[names[r]] = number(probs[r]);
   } else {
-    out += "null, \"regime_probabilities\": {}";
+    analysis["regime"] = nullptr;
   }
+  analysis["regime_probabilities"] = probabilities;
   if (e.robustness) {
-    out += std::string(", \"fragile\": ") + (e.robustness->fragile ? "true" : "false") + ", \"robustness\": " +
-           robustness_json(*e.robustness, e.magnitude);
+    analysis["fragile"] = e.robustness->fragile;
+    ojson checks = ojson::array();
+    for (const auto& c : e.robustness->checks) {
+      ojson check;
+      check["method"] = c.method;
+      if (!c.error.empty()) {
+        check["error"] = c.error;
+      } else {
+        check["effect"] = number(c.effect * e.magnitude);
+        check["p_value"] = number(c.p_value);
+        check["sign"] = c.effect >= 0 ? "+" : "-";
+        check["significant"] = c.p_value < 0.05;
+      }
+      checks.push_back(check);
+    }
+    analysis["robustness"] = {{"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
   }
-  out += ", \"uncertainty\": ";
-  number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
-  out += ", \"uncertainty_meaning\": \"the standard error of the effect (";
-  out += dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag) : e.dml.se_type)
-             : "moving-block bootstrap";
-  out += "); the 95% interval is the effect plus or minus 1.96 of it\"";
-  out += ", \"regime_effects\": {";
+  analysis["uncertainty"] = number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
+  analysis["uncertainty_meaning"] =
+      "the standard error of the effect (" +
+      (dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag) : e.dml.se_type)
+           : std::string("moving-block bootstrap")) +
+      "); the 95% interval is the effect plus or minus 1.96 of it";
+  ojson regime_effects = ojson::object();
   if (dml) {
-    for (std::size_t r = 0; r < e.dml.regimes.size(); ++r) {
-      const auto& re = e.dml.regimes[r];
-      if (r) out += ", ";
-      append_json_string(out, re.regime);
-      out += ": {\"effect\": ";
-      number(re.effect * e.magnitude);
-      out += ", \"confidence_interval\": [";
-      number(re.ci_low * e.magnitude);
-      out += ", ";
-      number(re.ci_high * e.magnitude);
-      out += "], \"p_value\": ";
-      number(re.p_value);
-      out += "}";
+    for (const auto& re : e.dml.regimes) {
+      regime_effects[re.regime] = {{"effect", number(re.effect * e.magnitude)},
+                                   {"confidence_interval", {number(re.ci_low * e.magnitude), number(re.ci_high * e.magnitude)}},
+                                   {"p_value", number(re.p_value)}};
     }
   }
-  out += "}";
-  if (dml && e.dml.wald_dof > 0) {
-    out += ", \"regime_effects_equal_p_value\": ";
-    number(e.dml.wald_p_value);
+  analysis["regime_effects"] = regime_effects;
+  if (dml && e.dml.wald_dof > 0) analysis["regime_effects_equal_p_value"] = number(e.dml.wald_p_value);
+  ojson diagnostics;
+  diagnostics["observations"] = dml ? static_cast<long long>(e.dml.n) : e.observations;
+  if (e.from && e.to) {
+    diagnostics["from"] = e.from->iso();
+    diagnostics["to"] = e.to->iso();
   }
-  out += "}, \"explanation\": ";
-  append_json_string(out, e.explanation);
-  out += ", \"methodology\": ";
-  std::string method = dml ? "Double machine learning, partially linear model (Chernozhukov et al. 2018): " + e.learner +
+  if (dml) {
+    diagnostics["r2_outcome"] = number(e.dml.r2_outcome);
+    diagnostics["r2_treatment"] = number(e.dml.r2_treatment);
+    diagnostics["hac_lag"] = e.dml.hac_lag;
+    ojson candidates = ojson::array();
+    for (const auto& c : e.dml.candidates) {
+      ojson candidate;
+      candidate["learner"] = c.learner;
+      candidate["r2_outcome"] = number(c.r2_outcome);
+      candidate["r2_treatment"] = number(c.r2_treatment);
+      if (c.reduced_folds > 0) candidate["folds_without_collinear_columns"] = c.reduced_folds;
+      if (!c.error.empty()) candidate["error"] = c.error;
+      candidates.push_back(candidate);
+    }
+    diagnostics["nuisance_learners"] = {{"outcome", e.dml.outcome_learner}, {"treatment", e.dml.treatment_learner},
+                                        {"candidates", candidates}, {"warnings", strings(e.dml.warnings)}};
+  }
+  diagnostics["notes"] = strings(e.notes);
+  diagnostics["feature_version"] = e.feature_version;
+  diagnostics["regime_version"] = e.regime_version;
+  ojson placebos = ojson::array();
+  for (const auto& p : e.placebos) placebos.push_back({{"kind", p.kind}, {"effect", number(p.effect)}, {"p_value", number(p.p_value)}});
+  diagnostics["placebo"] = placebos;
+  ojson out;
+  out["causal_analysis"] = analysis;
+  out["explanation"] = e.explanation;
+  out["methodology"] = dml ? "Double machine learning, partially linear model (Chernozhukov et al. 2018): " + e.learner +
                                  " nuisances cross-fitted on " + std::to_string(e.folds) +
                                  " contiguous folds with an embargo of " + std::to_string(e.embargo) +
                                  " months; effects by regime from the filtered regime probabilities"
                            : "X-learner (Kunzel et al. 2019) on the treatment binarised at > 0 with " + e.learner +
                                  " learners; moving-block bootstrap interval";
-  append_json_string(out, method);
-  out += ", \"diagnostics\": {\"observations\": " + std::to_string(dml ? static_cast<long long>(e.dml.n) : e.observations);
-  if (e.from && e.to) {
-    out += ", \"from\": ";
-    append_json_string(out, e.from->iso());
-    out += ", \"to\": ";
-    append_json_string(out, e.to->iso());
-  }
-  if (dml) {
-    out += ", \"r2_outcome\": ";
-    number(e.dml.r2_outcome);
-    out += ", \"r2_treatment\": ";
-    number(e.dml.r2_treatment);
-    out += ", \"hac_lag\": " + std::to_string(e.dml.hac_lag) + ", \"nuisance_learners\": " + nuisance_json(e.dml);
-  }
-  out += ", \"notes\": [";
-  for (std::size_t i = 0; i < e.notes.size(); ++i) {
-    if (i) out += ", ";
-    append_json_string(out, e.notes[i]);
-  }
-  out += "]";
-  out += ", \"feature_version\": ";
-  append_json_string(out, e.feature_version);
-  out += ", \"regime_version\": ";
-  append_json_string(out, e.regime_version);
-  out += ", \"placebo\": [";
-  for (std::size_t i = 0; i < e.placebos.size(); ++i) {
-    if (i) out += ", ";
-    out += "{\"kind\": ";
-    append_json_string(out, e.placebos[i].kind);
-    out += ", \"effect\": ";
-    number(e.placebos[i].effect);
-    out += ", \"p_value\": ";
-    number(e.placebos[i].p_value);
-    out += "}";
-  }
-  out += "]}}";
+  out["diagnostics"] = diagnostics;
   return out;
+}
+
+}  // namespace
+
+std::string effect_to_json(const EffectReport& e) {
+  std::string out;
+  render(out, effect_value(e));
+  return out;
+}
+
+std::string causal_answer_to_json(const CausalAnswerReport& a) {
+  nlohmann::json out(effect_value(a.effect));  // keys sorted from here on
+  auto& analysis = out["causal_analysis"];
+  analysis["requested_treatment"] = a.requested_treatment;
+  if (!a.treatment_note.empty()) analysis["treatment_note"] = a.treatment_note;
+  nlohmann::json event = nullptr;
+  if (a.event_study && !a.event_study->error.empty()) {
+    event = {{"error", a.event_study->error}};
+  } else if (a.event_study) {
+    const auto& r = *a.event_study;
+    event = {{"window_days", 0},
+             {"effect", r.effect},
+             {"confidence_interval", {r.ci_low, r.ci_high}},
+             {"p_value", r.p_value},
+             {"events", r.events},
+             {"per_25bp", r.per_25bp},
+             {"meaning", "the close-to-close response on FOMC announcement days, per the query's magnitude (HC1)"}};
+  }
+  analysis["event_study"] = event;
+  if (!a.query_text.empty()) out["query_text"] = a.query_text;
+  out["narrative"] = a.narrative;
+  return out.dump();
 }
 
 std::string regime_effects_json(const causal::DmlResult& dml, double magnitude) {

@@ -46,8 +46,33 @@ struct EffectReport {
   std::string explanation{};  // narrative/effect_explanation.h
 };
 
-// {"causal_analysis": {...}, "explanation": ..., "methodology": ..., "diagnostics": {...}}.
+// {"causal_analysis": {...}, "explanation": ..., "methodology": ..., "diagnostics": {...}}, as
+// `mre effects estimate --format json` prints it (", "-separated, in this order).
 std::string effect_to_json(const EffectReport& report);
+
+// The event study on announcement days beside the monthly figure (POST /api/causal-analysis),
+// per the query's magnitude; or why it could not be computed.
+struct CausalEventStudy {
+  std::string error{};  // non-empty: only this is reported
+  double effect = 0.0;
+  double ci_low = 0.0;
+  double ci_high = 0.0;
+  double p_value = 1.0;  // HC1
+  long long events = 0;
+  double per_25bp = 0.0;
+};
+// Seed 001's answer: the estimate's JSON with the request's treatment, the note when another
+// treatment answered it, the event study, the query text and the narrative.
+struct CausalAnswerReport {
+  EffectReport effect{};
+  std::string requested_treatment{};
+  std::string treatment_note{};  // empty: answered from the treatment asked for
+  std::optional<CausalEventStudy> event_study{};  // nullopt: none for this treatment and asset (null)
+  std::string query_text{};  // empty: not echoed
+  std::string narrative{};
+};
+// One JSON object, compact, keys sorted (the API's form).
+std::string causal_answer_to_json(const CausalAnswerReport& report);
 
 // {"outcome": learner, "treatment": learner, "candidates": [...], "warnings": [...]}.
 std::string nuisance_json(const causal::DmlResult& dml);

@@ -300,6 +300,7 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
   }
 
   std::vector<std::string> names;
+  names.reserve(spec.features.size());
   for (const auto& f : spec.features) names.push_back(f.name);
   return {Panel(grid, std::move(names), std::move(columns)), std::move(info)};
 }

@@ -17,26 +17,24 @@ std::string fixed(double v, int decimals) {
 
 std::string explain_effect(const EffectExplanationFacts& f) {
   std::ostringstream out;
-  const char* months = f.horizon_months == 1 ? "" : "s";
+  const auto& e = f.effect;
   if (f.dml) {
-    out << "A " << fixed(f.magnitude, 2) << " unit " << f.treatment << " changes " << f.outcome << " over the next "
-        << f.horizon_months << " month" << months << " by " << fixed(f.effect, 4) << " (95% CI " << fixed(f.ci_low, 4)
-        << " to " << fixed(f.ci_high, 4) << ", p = " << fixed(f.p_value, 3) << ")";
+    out << effect_paragraph(e);
+    if (f.regime_wald_p_value) {
+      out << (*f.regime_wald_p_value < 0.05 ? " The regime effects differ (Wald p = "
+                                             : " The regime effects are not distinguishable (Wald p = ")
+          << fixed(*f.regime_wald_p_value, 3) << ").";
+    }
   } else {
-    out << "Months with a positive " << f.treatment << " see " << f.outcome << " change by " << fixed(f.effect, 4)
-        << " on average over the next " << f.horizon_months << " month" << months << " (95% CI " << fixed(f.ci_low, 4)
-        << " to " << fixed(f.ci_high, 4) << ")";
+    out << "Months with a positive " << e.treatment << " see " << e.outcome << " change by " << fixed(e.effect, 4)
+        << " on average over the next " << e.horizon_months << " month" << (e.horizon_months == 1 ? "" : "s")
+        << " (95% CI " << fixed(e.ci_low, 4) << " to " << fixed(e.ci_high, 4) << ")"
+        << (e.ci_low > 0 || e.ci_high < 0 ? "; the effect is distinguishable from zero."
+                                          : "; the data cannot distinguish it from zero.");
   }
-  out << (f.p_value < 0.05 ? "; the effect is distinguishable from zero" : "; the data cannot distinguish it from zero");
-  if (f.strongest_regime) {
-    out << ". By regime it is strongest in " << *f.strongest_regime << " (" << fixed(f.strongest_effect, 4) << ")"
-        << (f.regime_wald_p_value < 0.05 ? ", and the regime effects differ (Wald p = "
-                                         : ", though the regime effects are not distinguishable (Wald p = ")
-        << fixed(f.regime_wald_p_value, 3) << ")";
-  }
-  out << ". Estimated on " << f.observations << " months.";
+  out << " Estimated on " << f.observations << " months.";
   if (!f.narrative_unit.empty()) {
-    out << " Per " << f.narrative_unit << " " << f.treatment << ": " << fixed(f.unit_effect, 4) << " (95% CI "
+    out << " Per " << f.narrative_unit << " " << e.treatment << ": " << fixed(f.unit_effect, 4) << " (95% CI "
         << fixed(f.unit_ci_low, 4) << " to " << fixed(f.unit_ci_high, 4) << ").";
   }
   out << (f.identified ? " Identification: " : " Caution, ") << f.identification << ".";

@@ -1,5 +1,6 @@
-// Value types of regime comparison and analogues (filled by workflows/compare_regimes, turned
-// into JSON by codec/regimes_json): plain data, no behaviour.
+// Regime comparison and analogues: the value types (filled by workflows/compare_regimes, turned
+// into JSON by codec/regimes_json) and the statistics over label sequences (comparison.cc):
+// occupancy, durations, transitions, agreement, annualised conditional returns. Pure.
 #pragma once
 
 #include <map>
@@ -47,5 +48,27 @@ struct Analogue {
   std::string regime{};                    // the version's regime that day, if any
   std::map<std::string, double> forward{};  // asset -> return over the next month (simple)
 };
+
+// Periods per year from the median spacing of sorted dates: <= 3 days 252, <= 10 days 52,
+// <= 40 days 12, else 4; 252 for fewer than two dates.
+double periods_per_year(const std::vector<Date>& dates);
+
+// Counts per label, mean run length (periods) and the empirical transition matrix
+// P(label_t = j | label_{t-1} = i) of a label sequence (each a member of `labels`); a row
+// without transitions stays zero.
+VersionSummary summarise_labels(const std::string& version, const std::vector<std::string>& labels,
+                                const std::vector<std::string>& sequence);
+
+// The annualised mean and volatility (sample std, n - 1) of per-period log returns.
+// REQUIRES: at least two returns.
+AssetStats annualised_stats(const std::vector<double>& log_returns, double periods_per_year);
+
+// The confusion matrix of two label sequences on the same dates, the share of equal label
+// strings, and the best one-to-one matching of labels (Hungarian, the smaller side as rows)
+// with its share of dates, into `out` (confusion, agreement_same_label, agreement_matched,
+// matching). REQUIRES: equal non-empty sequences whose labels are members of `a` and `b`.
+void compare_labels(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                    const std::vector<std::string>& sequence_a, const std::vector<std::string>& sequence_b,
+                    RegimeComparison& out);
 
 }  // namespace mre::regimes

@@ -113,6 +113,7 @@ Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) {
 
 Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data, const Matrix& shocks) {
   std::vector<const Fitted*> p;
+  p.reserve(fits.size());
   for (const auto& f : fits) p.push_back(&f);
   check_arg(!p.empty() && static_cast<Eigen::Index>(path.size()) == data.rows(), "generate", "needs fits and one regime per row");
   for (const int k : path) check_arg(k >= 0 && k < static_cast<int>(p.size()), "path", "regime outside 0..K-1");

@@ -111,6 +111,7 @@ GraphCheck check_graph(const Fitted& model, const Matrix& data, double alpha) {
     }
   }
   std::vector<double> p;
+  p.reserve(out.implications.size() + out.residual_correlations.size());
   for (const auto& t : out.implications) p.push_back(t.p_value);
   for (const auto& t : out.residual_correlations) p.push_back(t.p_value);
   const auto adjusted = holm_adjust(p);

@@ -217,6 +217,7 @@ double structural(const FittedEquation& f, const std::vector<int>& parents, cons
 
 std::vector<int> parent_columns(const Fitted& m, const FittedEquation& f) {
   std::vector<int> out;
+  out.reserve(f.parents.size());
   for (const auto& p : f.parents) out.push_back(node_index(m.graph, p));
   return out;
 }
@@ -255,6 +256,7 @@ Matrix abduct(const Fitted& model, const Matrix& data) { return abduct_rows({&mo
 
 Matrix abduct(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data) {
   std::vector<const Fitted*> p;
+  p.reserve(fits.size());
   for (const auto& f : fits) p.push_back(&f);
   return abduct_rows(p, &path, data);
 }
@@ -397,6 +399,7 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
 Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual, const Matrix& shocks,
                const std::vector<Intervention>& interventions, const Levels& levels) {
   std::vector<const Fitted*> p;
+  p.reserve(fits.size());
   for (const auto& f : fits) p.push_back(&f);
   return predict_rows(p, &path, factual, shocks, interventions, levels);
 }

@@ -262,6 +262,9 @@ class Drawer {
     for (Eigen::Index j = 0; j < e_; ++j) u[j * stride] = pool_.residuals(row, j);
   }
   double margin(Eigen::Index j, double x) const {
+    // Reached only for student-t shocks, whose constructor branch refuses a pool without a t
+    // copula ("shocks: student-t needs a fitted t copula").
+    // NOLINTNEXTLINE(bugprone-unchecked-optional-access)
     const auto& m = pool_.copula->margins[static_cast<std::size_t>(j)];
     if (x == 0.0) return 0.0;
     // Through the lower tail, where the distribution function keeps its precision.
@@ -380,8 +383,9 @@ void step_block(const Program& p, const double* u, const double* prev, double* x
       for (int l = 0; l < m; ++l) xo[l] = s.a + s.phi * pv[l] + us[l];
     }
     for (int k = 0; k < s.count; ++k) {
-      const double beta = p.betas[static_cast<std::size_t>(s.first + k)];
-      const double* xp = x + static_cast<std::ptrdiff_t>(p.parents[static_cast<std::size_t>(s.first + k)]) * kBlock;
+      const auto at = static_cast<std::size_t>(s.first) + static_cast<std::size_t>(k);
+      const double beta = p.betas[at];
+      const double* xp = x + static_cast<std::ptrdiff_t>(p.parents[at]) * kBlock;
       for (int l = 0; l < m; ++l) xo[l] += beta * xp[l];
     }
     for (int l = 0; l < m; ++l) lv[l] += xo[l];
@@ -524,7 +528,7 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
     const auto groups = static_cast<std::int64_t>(days) * n * 2;
     parallel_for(threads, groups, [&](std::int64_t lo, std::int64_t hi) {
       for (std::int64_t gi = lo; gi < hi; ++gi) {
-        const auto d = static_cast<std::size_t>(gi / (2 * n));
+        const auto d = static_cast<std::size_t>(gi / (2 * static_cast<std::int64_t>(n)));
         const auto j = static_cast<std::size_t>((gi / 2) % n);
         const auto sc = static_cast<std::size_t>(gi % 2);
         float* values = &buffer[((d * nn + j) * 2 + sc) * static_cast<std::size_t>(paths)];

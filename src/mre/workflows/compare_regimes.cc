@@ -7,37 +7,24 @@
 
 #include "mre/core/error.h"
 #include "mre/core/resample.h"
-#include "mre/regimes/mapping/hungarian.h"
+#include "mre/regimes/comparison.h"
 #include "mre/regimes/pca/pca.h"
 
 namespace mre::workflows {
 namespace {
 
-std::size_t index_of(const std::vector<std::string>& labels, const std::string& label) {
-  const auto it = std::find(labels.begin(), labels.end(), label);
-  return static_cast<std::size_t>(it - labels.begin());
+std::vector<std::string> sequence(const std::vector<store::RegimeRow>& rows) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(r.regime);
+  return out;
 }
 
+// The label statistics (regimes/comparison.h) and each asset's next-period log returns by the
+// label at the start of the period, from the store's prices.
 VersionSummary summarise(const store::RegimeModel& model, const std::vector<store::RegimeRow>& rows,
                          const std::vector<Date>& dates, const store::Store& store, double periods_per_year) {
-  VersionSummary s;
-  s.version = model.version;
-  s.labels = model.labels;
-  const std::size_t L = s.labels.size();
-  s.counts.assign(L, 0);
-  std::vector<std::size_t> runs(L, 0);
-  s.transitions = Matrix::Zero(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::size_t k = index_of(s.labels, rows[i].regime);
-    ++s.counts[k];
-    if (i == 0 || rows[i - 1].regime != rows[i].regime) ++runs[k];
-    if (i > 0) s.transitions(static_cast<Eigen::Index>(index_of(s.labels, rows[i - 1].regime)), static_cast<Eigen::Index>(k)) += 1;
-  }
-  for (std::size_t k = 0; k < L; ++k) {
-    s.mean_durations.push_back(runs[k] ? static_cast<double>(s.counts[k]) / static_cast<double>(runs[k]) : 0.0);
-    const double total = s.transitions.row(static_cast<Eigen::Index>(k)).sum();
-    if (total > 0) s.transitions.row(static_cast<Eigen::Index>(k)) /= total;
-  }
+  VersionSummary s = regimes::summarise_labels(model.version, model.labels, sequence(rows));
   // Next-period log returns of each asset, by the label at the start of the period.
   for (const auto& [ticker, name] : comparison_assets()) {
     const auto prices = store.read_raw({.ticker = ticker});
@@ -50,12 +37,7 @@ VersionSummary summarise(const store::RegimeModel& model, const std::vector<stor
       by_label[rows[i].regime].push_back(std::log(next / now));
     }
     for (const auto& [label, r] : by_label) {
-      if (r.size() < 2) continue;
-      const double mean = std::accumulate(r.begin(), r.end(), 0.0) / static_cast<double>(r.size());
-      double ss = 0;
-      for (double v : r) ss += (v - mean) * (v - mean);
-      const double sd = std::sqrt(ss / static_cast<double>(r.size() - 1));
-      s.conditional_returns[label][name] = {mean * periods_per_year, sd * std::sqrt(periods_per_year), r.size()};
+      if (r.size() >= 2) s.conditional_returns[label][name] = regimes::annualised_stats(r, periods_per_year);
     }
   }
   return s;
@@ -93,33 +75,8 @@ RegimeComparison compare_regimes(const store::Store& store, const std::string& a
   out.last = common_a.back().date;
   std::vector<Date> dates;
   for (const auto& r : common_a) dates.push_back(r.date);
-  // Periods per year from the median spacing of the dates.
-  std::vector<int> gaps;
-  for (std::size_t i = 1; i < dates.size(); ++i) gaps.push_back(dates[i] - dates[i - 1]);
-  if (!gaps.empty()) {
-    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
-    const int median = gaps[gaps.size() / 2];
-    out.periods_per_year = median <= 3 ? 252.0 : median <= 10 ? 52.0 : median <= 40 ? 12.0 : 4.0;
-  }
-  const auto& la = model_a->labels;
-  const auto& lb = model_b->labels;
-  out.confusion = Matrix::Zero(static_cast<Eigen::Index>(la.size()), static_cast<Eigen::Index>(lb.size()));
-  std::size_t same = 0;
-  for (std::size_t i = 0; i < common_a.size(); ++i) {
-    out.confusion(static_cast<Eigen::Index>(index_of(la, common_a[i].regime)),
-                  static_cast<Eigen::Index>(index_of(lb, common_b[i].regime))) += 1;
-    same += common_a[i].regime == common_b[i].regime;
-  }
-  out.agreement_same_label = static_cast<double>(same) / static_cast<double>(out.common_dates);
-  // Best matching: maximise matched dates = minimise -confusion (the smaller side as rows).
-  const bool a_rows = la.size() <= lb.size();
-  const Matrix cost = a_rows ? Matrix(-out.confusion) : Matrix(-out.confusion.transpose());
-  const auto assignment = regimes::mapping::hungarian(cost);
-  out.agreement_matched = -assignment.cost / static_cast<double>(out.common_dates);
-  for (std::size_t r = 0; r < assignment.column_of_row.size(); ++r) {
-    const auto c = static_cast<std::size_t>(assignment.column_of_row[r]);
-    out.matching.emplace_back(a_rows ? la[r] : la[c], a_rows ? lb[c] : lb[r]);
-  }
+  out.periods_per_year = regimes::periods_per_year(dates);
+  regimes::compare_labels(model_a->labels, model_b->labels, sequence(common_a), sequence(common_b), out);
   out.a = summarise(*model_a, common_a, dates, store, out.periods_per_year);
   out.b = summarise(*model_b, common_b, dates, store, out.periods_per_year);
   return out;

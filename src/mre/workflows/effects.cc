@@ -4,8 +4,6 @@
 #include "mre/workflows/effects.h"
 #include "mre/workflows/effect_stability.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,7 +15,6 @@
 #include "mre/codec/effects_json.h"
 #include "mre/core/error.h"
 #include "mre/narrative/effect_explanation.h"
-#include "mre/narrative/result_narratives.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/effects_canonical.h"
 #include "mre/workflows/effect_studies.h"
@@ -71,22 +68,24 @@ narrative::EffectExplanationFacts explanation_facts(const EffectEstimate& e) {
   narrative::EffectExplanationFacts f;
   const bool dml = e.method == "dml";
   f.dml = dml;
-  f.treatment = e.treatment;
-  f.outcome = e.outcome;
-  f.horizon_months = e.horizon;
-  f.magnitude = e.magnitude;
-  f.effect = dml ? e.dml.theta * e.magnitude : e.xlearner->ate;
-  f.ci_low = dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low;
-  f.ci_high = dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high;
-  // The X-learner's bootstrap interval gives no p-value: below 5% when it excludes zero.
-  f.p_value = dml ? e.dml.p_value : (f.ci_low > 0 || f.ci_high < 0 ? 0.01 : 0.5);
-  if (dml && !e.dml.regimes.empty()) {
-    const auto strongest = std::max_element(e.dml.regimes.begin(), e.dml.regimes.end(), [](const auto& a, const auto& b) {
-      return std::abs(a.effect) < std::abs(b.effect);
-    });
-    f.strongest_regime = strongest->regime;
-    f.strongest_effect = strongest->effect * e.magnitude;
-    f.regime_wald_p_value = e.dml.wald_p_value;
+  auto& facts = f.effect;
+  facts.treatment = e.treatment;
+  facts.outcome = e.outcome;
+  facts.horizon_months = e.horizon;
+  facts.magnitude = e.magnitude;
+  if (dml) {
+    const double m = e.magnitude;
+    facts.effect = e.dml.theta * m;
+    facts.ci_low = e.dml.ci_low * m;
+    facts.ci_high = e.dml.ci_high * m;
+    facts.p_value = e.dml.p_value;
+    for (const auto& r : e.dml.regimes) facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
+    for (const auto& p : e.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
+    if (e.dml.wald_dof > 0) f.regime_wald_p_value = e.dml.wald_p_value;
+  } else {
+    facts.effect = e.xlearner->ate;
+    facts.ci_low = e.xlearner->ci_low;
+    facts.ci_high = e.xlearner->ci_high;
   }
   f.observations = dml ? e.dml.n : e.panel.t.size();
   if (dml && e.info.narrative_scale != 1.0 && !e.info.narrative_unit.empty()) {
@@ -412,57 +411,43 @@ std::string answer_causal_query(const store::Store& store, const EffectsSpec& sp
   const auto panel = assemble_panel(store, spec, treatment, outcome, query.horizon);
   auto estimate = estimate_effect(panel, q, spec);
   estimate.robustness = assess_robustness(estimate, spec, local_projection_check(store, spec, treatment, outcome, query.horizon));
-  auto out = nlohmann::json::parse(effect_to_json(estimate));
-  auto& analysis = out["causal_analysis"];
-  analysis["requested_treatment"] = asked;
+  codec::CausalAnswerReport answer;
+  answer.effect = effect_report(estimate);
+  answer.effect.explanation = explain_effect(estimate);
+  answer.requested_treatment = asked;
   if (treatment != asked) {
-    analysis["treatment_note"] = (asked.empty() ? std::string("no macro_variable given") : asked + " is not an identified shock") +
-                                 "; answered from mp_surprise, the Jarocinski-Karadi FOMC surprise (send \"as_given\": true "
-                                 "for the requested series itself)";
+    answer.treatment_note = (asked.empty() ? std::string("no macro_variable given") : asked + " is not an identified shock") +
+                            "; answered from mp_surprise, the Jarocinski-Karadi FOMC surprise (send \"as_given\": true "
+                            "for the requested series itself)";
   }
-  // The event study on announcement days beside the monthly figure.
+  // The event study on announcement days beside the monthly figure, per the query's magnitude.
   const TreatmentInfo info = treatment_info(treatment);
-  nlohmann::json event = nullptr;
   if (!info.event_series.empty() && spec.event_outcomes.count(outcome)) {
     try {
       const auto r = run_event_study(store, spec, {.treatment = treatment, .outcome = outcome, .window = 0, .hac_lag = -1});
-      event = {{"window_days", 0},
-               {"effect", r.fit.effect * query.magnitude},
-               {"confidence_interval", {r.fit.ci_low * query.magnitude, r.fit.ci_high * query.magnitude}},
-               {"p_value", r.fit.p_value_hc1},
-               {"events", r.fit.events},
-               {"per_25bp", r.fit.effect * info.narrative_scale},
-               {"meaning", "the close-to-close response on FOMC announcement days, per the query's magnitude (HC1)"}};
+      answer.event_study = codec::CausalEventStudy{.effect = r.fit.effect * query.magnitude,
+                                                   .ci_low = r.fit.ci_low * query.magnitude,
+                                                   .ci_high = r.fit.ci_high * query.magnitude,
+                                                   .p_value = r.fit.p_value_hc1,
+                                                   .events = r.fit.events,
+                                                   .per_25bp = r.fit.effect * info.narrative_scale};
     } catch (const Error& error) {
       if (error.code() == ErrorCode::kIoError) throw;
-      event = {{"error", error.what()}};
+      answer.event_study = codec::CausalEventStudy{.error = error.what()};
     }
   }
-  analysis["event_study"] = event;
-  if (!query.query_text.empty()) out["query_text"] = query.query_text;
-  // Seed 001's paragraph, then what a sceptical reader needs: identification and robustness.
-  const double m = estimate.magnitude;
-  narrative::EffectFacts facts{.treatment = estimate.treatment, .outcome = estimate.outcome, .horizon_months = estimate.horizon,
-                               .magnitude = m, .effect = estimate.dml.theta * m, .ci_low = estimate.dml.ci_low * m,
-                               .ci_high = estimate.dml.ci_high * m, .p_value = estimate.dml.p_value};
-  for (const auto& r : estimate.dml.regimes) facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
-  for (const auto& p : estimate.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
-  std::string narrative = narrative::effect_paragraph(facts);
-  narrative += (info.identified ? " Identification: " : " Caution, ") + info.identification + ".";
-  if (info.narrative_scale != 1.0 && !info.narrative_unit.empty()) {
-    narrative += " Per " + info.narrative_unit + ": " + fixed(estimate.dml.theta * info.narrative_scale, 4) + " (95% CI " +
-                 fixed(estimate.dml.ci_low * info.narrative_scale, 4) + " to " + fixed(estimate.dml.ci_high * info.narrative_scale, 4) + ").";
+  answer.query_text = query.query_text;
+  // The estimate's one narrative (the response's explanation), with the query's note before it
+  // and the event study after it.
+  answer.narrative = answer.effect.explanation;
+  if (answer.event_study && answer.event_study->error.empty()) {
+    const auto& event = *answer.event_study;
+    answer.narrative += " On announcement days the same surprise moves " + outcome + " by " + fixed(event.effect, 4) + " (95% CI " +
+                        fixed(event.ci_low, 4) + " to " + fixed(event.ci_high, 4) + ", " + std::to_string(event.events) +
+                        " announcements).";
   }
-  narrative += (estimate.robustness->fragile ? " Fragile: " : " Robust: ") + estimate.robustness->reason + ".";
-  if (event.is_object() && event.contains("effect")) {
-    narrative += " On announcement days the same surprise moves " + outcome + " by " + fixed(event["effect"].get<double>(), 4) +
-                 " (95% CI " + fixed(event["confidence_interval"][0].get<double>(), 4) + " to " +
-                 fixed(event["confidence_interval"][1].get<double>(), 4) + ", " + std::to_string(event["events"].get<long>()) +
-                 " announcements).";
-  }
-  if (analysis.contains("treatment_note")) narrative = "Note: " + analysis["treatment_note"].get<std::string>() + ". " + narrative;
-  out["narrative"] = narrative;
-  return out.dump();
+  if (!answer.treatment_note.empty()) answer.narrative = "Note: " + answer.treatment_note + ". " + answer.narrative;
+  return codec::causal_answer_to_json(answer);
 }
 
 }  // namespace mre::workflows

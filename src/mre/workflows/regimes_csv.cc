@@ -13,12 +13,10 @@
 #include "mre/core/format.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/viterbi.h"
-#include "mre/regimes/kmeans/kmeans.h"
+#include "mre/workflows/regime_methods/regime_method.h"
 
 namespace mre::workflows {
-namespace {
-
-std::string read_text(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::kInvalidArgument, path.string() + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
@@ -28,7 +26,6 @@ std::string read_text(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// Reorders table columns to `features` (NotFound naming a missing one).
 Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string>& features,
                         const std::filesystem::path& path) {
   if (features.empty()) return table.values;
@@ -42,8 +39,6 @@ Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string
   }
   return out;
 }
-
-}  // namespace
 
 FeatureTable read_feature_csv(const std::filesystem::path& path) {
   CsvReader reader = CsvReader::open(path);
@@ -98,79 +93,19 @@ FeatureTable read_feature_csv(const std::filesystem::path& path) {
 
 CsvFitResult fit_csv(const CsvFitOptions& options) {
   const FeatureTable table = read_feature_csv(options.data);
-  CsvFitResult out;
-  if (options.method == "kmeans") {
-    if (table.values.hasNaN()) {
-      throw Error(ErrorCode::kDataError, options.data.string() + ": k-means needs complete rows; drop or fill empty cells");
-    }
-    const auto km = regimes::kmeans::fit(table.values, {.n_clusters = options.hmm.n_states,
-                                                         .n_init = std::max(options.hmm.n_init, 10),
-                                                         .seed = options.hmm.seed});
-    std::ostringstream summary;
-    summary.precision(17);
-    summary << "{\"method\": \"kmeans\", \"n_clusters\": " << options.hmm.n_states << ", \"inertia\": " << km.inertia
-            << ", \"iterations\": " << km.iterations << ", \"converged\": " << (km.converged ? "true" : "false") << "}";
-    out.summary_json = summary.str();
-    // k-means centres saved as a spherical-covariance HMM-shaped document would mislead; keep
-    // them as a plain JSON matrix.
-    std::ostringstream params;
-    params.precision(17);
-    params << "{\"model\": \"kmeans\", \"features\": [";
-    for (std::size_t i = 0; i < table.names.size(); ++i) params << (i ? ", " : "") << '"' << table.names[i] << '"';
-    params << "], \"centers\": [";
-    for (Eigen::Index k = 0; k < km.centers.rows(); ++k) {
-      params << (k ? ", " : "") << "[";
-      for (Eigen::Index d = 0; d < km.centers.cols(); ++d) params << (d ? ", " : "") << km.centers(k, d);
-      params << "]";
-    }
-    params << "]}";
-    out.params_json = params.str();
-    return out;
+  const RegimeMethod* method = find_regime_method(options.method);
+  if (!method || !method->fit_csv) {
+    throw Error(ErrorCode::kInvalidArgument, "--method: unknown method '" + options.method + "' (expected " +
+                                                 csv_regime_method_names() + ")");
   }
-  if (options.method == "jump") {
-    if (options.init) throw Error(ErrorCode::kInvalidArgument, "--init: a warm start applies to method hmm only");
-    if (table.values.hasNaN()) {
-      throw Error(ErrorCode::kDataError, options.data.string() + ": a jump model needs complete rows; drop or fill empty cells");
-    }
-    auto config = options.jump;
-    config.n_states = options.hmm.n_states;
-    config.n_init = std::max(options.hmm.n_init, 10);  // as k-means: at least 10 k-means++ starts
-    config.seed = options.hmm.seed;
-    config.max_iter = options.hmm.n_iter;
-    regimes::jump::JumpModelFit fitted;
-    try {
-      fitted = regimes::jump::fit(table.values, config);
-    } catch (const Error& e) {
-      throw Error(e.code(), options.data.string() + ": " + e.what());
-    }
-    regimes::jump::JumpModelParams params{.config = config,
-                                          .centers = fitted.centers,
-                                          .mean = Vector::Zero(table.values.cols()),
-                                          .scale = Vector::Ones(table.values.cols())};
-    out.params_json = codec::jump_params_to_json(params, table.names);
-    out.summary_json = codec::jump_fit_summary_json(fitted, config, static_cast<std::size_t>(table.values.rows()));
-    return out;
+  return method->fit_csv(table, options);
+}
+
+std::vector<std::string> csv_fit_methods() {
+  std::vector<std::string> out;
+  for (const auto* m : regime_methods()) {
+    if (m->fit_csv) out.emplace_back(m->name);
   }
-  if (options.method != "hmm") {
-    throw Error(ErrorCode::kInvalidArgument, "--method: unknown method '" + options.method + "' (expected hmm, kmeans or jump)");
-  }
-  regimes::hmm::GaussianHmmFit fit;
-  if (options.init) {
-    const auto loaded = codec::hmm_params_from_json(read_text(*options.init), options.init->string());
-    if (loaded.params.n_features() != table.values.cols()) {
-      throw Error(ErrorCode::kInvalidArgument, options.init->string() + ": the model has " +
-                                                   std::to_string(loaded.params.n_features()) + " features, " +
-                                                   options.data.string() + " has " +
-                                                   std::to_string(table.values.cols()));
-    }
-    auto config = options.hmm;
-    config.covariance = loaded.params.covariance;
-    fit = regimes::hmm::fit_from(columns_in_order(table, loaded.features, options.data), loaded.params, config);
-  } else {
-    fit = regimes::hmm::fit(table.values, options.hmm);
-  }
-  out.params_json = codec::hmm_params_to_json(fit.params, table.names);
-  out.summary_json = codec::hmm_fit_summary_json(fit, static_cast<std::size_t>(table.values.rows()));
   return out;
 }
 
@@ -211,7 +146,7 @@ std::string predict_jump_csv(const std::string& model_text, const std::filesyste
 }  // namespace
 
 std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode) {
-  const std::string model_text = read_text(model);
+  const std::string model_text = read_text_file(model);
   if (codec::is_jump_params_json(model_text)) return predict_jump_csv(model_text, model, data, mode);
   const auto loaded = codec::hmm_params_from_json(model_text, model.string());
   const FeatureTable table = read_feature_csv(data);

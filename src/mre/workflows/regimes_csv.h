@@ -24,6 +24,11 @@ struct FeatureTable {
 // A CSV whose first column (named date or timestamp) holds ISO dates, strictly increasing, and
 // every other column numbers or empty cells. DataError "FILE:LINE: ..." otherwise.
 FeatureTable read_feature_csv(const std::filesystem::path& path);
+// The table's columns in `features`' order (every column when empty); NotFound naming `path` and
+// the missing column.
+Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string>& features, const std::filesystem::path& path);
+// A file's bytes (IoError when it cannot be opened, InvalidArgument for a directory).
+std::string read_text_file(const std::filesystem::path& path);
 
 struct CsvFitOptions {
   std::filesystem::path data{};
@@ -40,7 +45,11 @@ struct CsvFitResult {
   std::string summary_json;  // what is printed
 };
 
+// By the regime-method registry (regime_methods/): the method's fit_csv; InvalidArgument naming
+// the methods with a CSV form for another name.
 CsvFitResult fit_csv(const CsvFitOptions& options);
+// The methods fit_csv accepts, in the registry's order (the CLI's --method choices).
+std::vector<std::string> csv_fit_methods();
 
 enum class PredictMode { kFiltered, kSmoothed, kViterbi };
 

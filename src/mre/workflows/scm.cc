@@ -12,6 +12,7 @@
 #include "mre/core/calendar.h"
 #include "mre/core/error.h"
 #include "mre/core/resample.h"
+#include "mre/narrative/result_narratives.h"
 #include "mre/causal/event_study.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
@@ -1084,6 +1085,18 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
     }
   }
   return r;
+}
+
+std::string scenario_narrative(const scm::FittedScm& model, const ScenarioResult& r) {
+  std::string story;
+  const std::string terminal = model.fitted.graph.terminal.empty() ? "" : model.fitted.graph.terminal.front();
+  for (const auto& e : r.effects) {
+    if (e.node != terminal) continue;
+    story = narrative::scenario_paragraph({.intervention = r.run.interventions, .node = e.node, .unit = e.unit,
+                                           .horizon_days = r.run.horizon, .paths = r.run.paths, .shocks = r.run.shocks,
+                                           .median = e.quantiles[2], .q05 = e.quantiles[0], .q95 = e.quantiles[4]});
+  }
+  return story;
 }
 
 }  // namespace mre::workflows

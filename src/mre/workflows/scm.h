@@ -227,5 +227,8 @@ ScenarioResult run_scenario(store::Store& store, const std::string& version, con
 std::vector<Date> scenario_days(Date start, int horizon);
 // The same numbers without storing them (written stays false): for read-only front ends.
 ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& model, const ScenarioOptions& options);
+// The scenario's paragraph (narrative::scenario_paragraph) of the model's first terminal node at
+// the horizon; empty when no effect is of that node.
+std::string scenario_narrative(const scm::FittedScm& model, const ScenarioResult& result);
 
 }  // namespace mre::workflows

@@ -119,7 +119,7 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
   if (previous) {
     for (int j = 0; j < K; ++j) {
       double sum = 0;
-      for (int i = 0; i < K; ++i) sum += p.transition[static_cast<std::size_t>(i * K + j)] * (*previous)(i);
+      for (int i = 0; i < K; ++i) sum += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) + static_cast<std::size_t>(j)] * (*previous)(i);
       predicted[j] = sum;
     }
   } else {
@@ -163,7 +163,7 @@ void step_marginal(const Classifier::Prepared& p, const double* values, const Ve
       Vector centred(o);
       for (Eigen::Index a = 0; a < o; ++a) {
         const int da = observed[static_cast<std::size_t>(a)];
-        centred(a) = values[p.columns[static_cast<std::size_t>(da)]] - p.means[static_cast<std::size_t>(k * p.D + da)];
+        centred(a) = values[p.columns[static_cast<std::size_t>(da)]] - p.means[static_cast<std::size_t>(k) * static_cast<std::size_t>(p.D) + static_cast<std::size_t>(da)];
         for (Eigen::Index b = 0; b < o; ++b) sigma(a, b) = p.covariances[static_cast<std::size_t>(k)](da, observed[static_cast<std::size_t>(b)]);
       }
       const Eigen::LLT<Matrix> llt(sigma);
@@ -182,7 +182,7 @@ void step_marginal(const Classifier::Prepared& p, const double* values, const Ve
     double prior = p.initial[static_cast<std::size_t>(j)];
     if (previous) {
       prior = 0;
-      for (int i = 0; i < K; ++i) prior += p.transition[static_cast<std::size_t>(i * K + j)] * (*previous)(i);
+      for (int i = 0; i < K; ++i) prior += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) + static_cast<std::size_t>(j)] * (*previous)(i);
     }
     predicted[j] = prior * std::exp(log_b[j] - shift);
     total += predicted[j];

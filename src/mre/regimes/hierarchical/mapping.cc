@@ -201,7 +201,9 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
     } else {
       reason = "no state is assigned to it (a model stored before MR-BR-03 entered the assignment)";
     }
-    out.unserved.push_back(label + ": " + reason);
+    std::string line = label + ": ";
+    line += reason;
+    out.unserved.push_back(std::move(line));
   }
   return out;
 }

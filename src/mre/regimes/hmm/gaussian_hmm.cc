@@ -52,6 +52,7 @@ std::vector<Pattern> missing_patterns(const Matrix& data) {
     it->second.rows.push_back(t);
   }
   std::vector<Pattern> out;
+  out.reserve(by_mask.size());
   for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
   for (auto& p : out) {
     p.observed_values_t.resize(static_cast<Eigen::Index>(p.observed.size()), static_cast<Eigen::Index>(p.rows.size()));

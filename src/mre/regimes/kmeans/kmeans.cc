@@ -125,7 +125,8 @@ KMeansFit fit(const Matrix& data, const KMeansConfig& config) {
     KMeansFit candidate = fit_from(data, seeds, config);
     if (!best || candidate.inertia < best->inertia) best = std::move(candidate);
   }
-  return *best;
+  // n_init >= 1 (checked above): the loop ran and set it.
+  return *best;  // NOLINT(bugprone-unchecked-optional-access)
 }
 
 }  // namespace mre::regimes::kmeans

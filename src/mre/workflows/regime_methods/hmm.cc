@@ -8,6 +8,7 @@
 #include "mre/regimes/standardize.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_methods/regime_method.h"
+#include "mre/workflows/regimes_csv.h"
 
 namespace mre::workflows {
 namespace {
@@ -78,6 +79,30 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
   return out;
 }
 
+// `mre regimes fit --data CSV` (the default method): a Gaussian HMM, warm-started from
+// saved parameters with --init.
+CsvFitResult fit_table(const FeatureTable& table, const CsvFitOptions& options) {
+  CsvFitResult out;
+  regimes::hmm::GaussianHmmFit fit;
+  if (options.init) {
+    const auto loaded = codec::hmm_params_from_json(read_text_file(*options.init), options.init->string());
+    if (loaded.params.n_features() != table.values.cols()) {
+      throw Error(ErrorCode::kInvalidArgument, options.init->string() + ": the model has " +
+                                                   std::to_string(loaded.params.n_features()) + " features, " +
+                                                   options.data.string() + " has " +
+                                                   std::to_string(table.values.cols()));
+    }
+    auto config = options.hmm;
+    config.covariance = loaded.params.covariance;
+    fit = regimes::hmm::fit_from(columns_in_order(table, loaded.features, options.data), loaded.params, config);
+  } else {
+    fit = regimes::hmm::fit(table.values, options.hmm);
+  }
+  out.params_json = codec::hmm_params_to_json(fit.params, table.names);
+  out.summary_json = codec::hmm_fit_summary_json(fit, static_cast<std::size_t>(table.values.rows()));
+  return out;
+}
+
 }  // namespace
 
 const RegimeMethod& hmm_method() {
@@ -95,6 +120,7 @@ const RegimeMethod& hmm_method() {
             write_schedule(spec, out);
           },
       .fit = fit,
+      .fit_csv = fit_table,
   };
   return method;
 }

@@ -18,6 +18,7 @@
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_methods/regime_method.h"
+#include "mre/workflows/regimes_csv.h"
 
 namespace mre::workflows {
 namespace {
@@ -191,6 +192,33 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
 }
 
 
+// `mre regimes fit --data CSV --method jump`: the model on the columns as given.
+CsvFitResult fit_table(const FeatureTable& table, const CsvFitOptions& options) {
+  CsvFitResult out;
+  if (options.init) throw Error(ErrorCode::kInvalidArgument, "--init: a warm start applies to method hmm only");
+  if (table.values.hasNaN()) {
+    throw Error(ErrorCode::kDataError, options.data.string() + ": a jump model needs complete rows; drop or fill empty cells");
+  }
+  auto config = options.jump;
+  config.n_states = options.hmm.n_states;
+  config.n_init = std::max(options.hmm.n_init, 10);  // as k-means: at least 10 k-means++ starts
+  config.seed = options.hmm.seed;
+  config.max_iter = options.hmm.n_iter;
+  regimes::jump::JumpModelFit fitted;
+  try {
+    fitted = regimes::jump::fit(table.values, config);
+  } catch (const Error& e) {
+    throw Error(e.code(), options.data.string() + ": " + e.what());
+  }
+  regimes::jump::JumpModelParams params{.config = config,
+                                        .centers = fitted.centers,
+                                        .mean = Vector::Zero(table.values.cols()),
+                                        .scale = Vector::Ones(table.values.cols())};
+  out.params_json = codec::jump_params_to_json(params, table.names);
+  out.summary_json = codec::jump_fit_summary_json(fitted, config, static_cast<std::size_t>(table.values.rows()));
+  return out;
+}
+
 }  // namespace
 
 const RegimeMethod& jump_method() {
@@ -203,6 +231,7 @@ const RegimeMethod& jump_method() {
       .states = [](const RegimeSpec& spec) -> std::optional<int> { return spec.jump.n_states; },
       .canonical = canonical,
       .fit = fit,
+      .fit_csv = fit_table,
   };
   return method;
 }

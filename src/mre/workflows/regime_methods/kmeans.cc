@@ -3,13 +3,16 @@
 // it keeps the older reading of `hmm: n_states` and `hmm: seed` (and its version hash).
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <sstream>
 
+#include "mre/core/error.h"
 #include "mre/core/format.h"
 #include "mre/regimes/kmeans/kmeans.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_methods/regime_method.h"
+#include "mre/workflows/regimes_csv.h"
 
 namespace mre::workflows {
 namespace {
@@ -77,6 +80,37 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
   return out;
 }
 
+// `mre regimes fit --data CSV --method kmeans`: the centres as a plain JSON matrix.
+CsvFitResult fit_table(const FeatureTable& table, const CsvFitOptions& options) {
+  CsvFitResult out;
+  if (table.values.hasNaN()) {
+    throw Error(ErrorCode::kDataError, options.data.string() + ": k-means needs complete rows; drop or fill empty cells");
+  }
+  const auto km = regimes::kmeans::fit(table.values, {.n_clusters = options.hmm.n_states,
+                                                       .n_init = std::max(options.hmm.n_init, 10),
+                                                       .seed = options.hmm.seed});
+  std::ostringstream summary;
+  summary.precision(17);
+  summary << "{\"method\": \"kmeans\", \"n_clusters\": " << options.hmm.n_states << ", \"inertia\": " << km.inertia
+          << ", \"iterations\": " << km.iterations << ", \"converged\": " << (km.converged ? "true" : "false") << "}";
+  out.summary_json = summary.str();
+  // k-means centres saved as a spherical-covariance HMM-shaped document would mislead; keep
+  // them as a plain JSON matrix.
+  std::ostringstream params;
+  params.precision(17);
+  params << "{\"model\": \"kmeans\", \"features\": [";
+  for (std::size_t i = 0; i < table.names.size(); ++i) params << (i ? ", " : "") << '"' << table.names[i] << '"';
+  params << "], \"centers\": [";
+  for (Eigen::Index k = 0; k < km.centers.rows(); ++k) {
+    params << (k ? ", " : "") << "[";
+    for (Eigen::Index d = 0; d < km.centers.cols(); ++d) params << (d ? ", " : "") << km.centers(k, d);
+    params << "]";
+  }
+  params << "]}";
+  out.params_json = params.str();
+  return out;
+}
+
 }  // namespace
 
 const RegimeMethod& kmeans_method() {
@@ -87,6 +121,7 @@ const RegimeMethod& kmeans_method() {
       .states = [](const RegimeSpec& spec) -> std::optional<int> { return settings(spec).n_clusters; },
       .canonical = canonical,
       .fit = fit,
+      .fit_csv = fit_table,
   };
   return method;
 }

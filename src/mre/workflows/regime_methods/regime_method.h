@@ -25,6 +25,9 @@ class Node;
 namespace mre::workflows {
 
 struct RegimeSpec;
+struct FeatureTable;   // regimes_csv.h
+struct CsvFitOptions;
+struct CsvFitResult;
 
 // What a method fits: the spec, the chosen columns' values on every date of the feature
 // version (NaN where absent), and where it came from (for messages).
@@ -60,6 +63,9 @@ struct RegimeMethod {
   // Its lines of the canonical spec, after name, method, feature_set, columns and labels.
   void (*canonical)(const RegimeSpec& spec, std::ostream& out) = nullptr;
   RegimeFitOutput (*fit)(const RegimeFitInput& input) = nullptr;
+  // `mre regimes fit --data CSV` (regimes_csv.h): the parameters (--out) and a summary from a
+  // user's table with the CLI's flags; nullptr when the method has no CSV form (rules).
+  CsvFitResult (*fit_csv)(const FeatureTable& table, const CsvFitOptions& options) = nullptr;
 };
 
 // Every registered method, in registry.cc's order.
@@ -68,6 +74,8 @@ const std::vector<const RegimeMethod*>& regime_methods();
 const RegimeMethod* find_regime_method(std::string_view name);
 // "hmm, kmeans or rules", for messages.
 std::string regime_method_names();
+// The same over the methods with a CSV form (fit_csv): "hmm, kmeans or jump".
+std::string csv_regime_method_names();
 
 // Shared by the HMM-family methods: the `hmm:` settings lines of the canonical spec.
 void write_hmm_settings(const RegimeSpec& spec, std::ostream& out);

@@ -30,13 +30,26 @@ const RegimeMethod* find_regime_method(std::string_view name) {
   return nullptr;
 }
 
-std::string regime_method_names() {
-  const auto& methods = regime_methods();
+namespace {
+
+std::string names_of(const std::vector<const RegimeMethod*>& methods) {
   std::string out;
   for (std::size_t i = 0; i < methods.size(); ++i) {
     out += (i == 0 ? "" : i + 1 == methods.size() ? " or " : ", ") + std::string(methods[i]->name);
   }
   return out;
+}
+
+}  // namespace
+
+std::string regime_method_names() { return names_of(regime_methods()); }
+
+std::string csv_regime_method_names() {
+  std::vector<const RegimeMethod*> with_csv;
+  for (const auto* m : regime_methods()) {
+    if (m->fit_csv) with_csv.push_back(m);
+  }
+  return names_of(with_csv);
 }
 
 void write_hmm_settings(const RegimeSpec& s, std::ostream& out) {
