@@ -131,10 +131,11 @@ struct ShowArgs {
 
 int run_grid(const RunArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  const int threads = checked_count(args.threads, "--threads", 0, 1024);
   auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner,
                                                                 .work_items = work_items(),
-                                                                .threads = static_cast<int>(checked_count(args.threads, "--threads", 0, 1024))},
+                                                                .threads = threads},
                                              [](const std::string& line) { say("  " + line); });
   say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
                   report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));

@@ -70,6 +70,8 @@ class Calibration : public ::testing::Test {
 TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
   const auto one = calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7, .threads = 1});
   const auto two = calibrate_effects(store_, {.effects_version = "E1", .tag = "C2", .surrogates = 20, .seed = 7, .threads = 2});
+  // All cores (threads 0): the same report again.
+  const auto all = calibrate_effects(store_, {.effects_version = "E1", .tag = "C5", .surrogates = 20, .seed = 7, .threads = 0});
   ASSERT_TRUE(one.written);
   ASSERT_EQ(one.report.cells.size(), 4u);  // 2 treatments x 1 outcome x 2 horizons
   ASSERT_EQ(one.report.draws.size(), 80u);
@@ -80,6 +82,8 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
     // Bit for bit: each item depends on its own seed only.
     EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(b.effect)) << i;
     EXPECT_EQ(std::bit_cast<std::uint64_t>(a.p_value), std::bit_cast<std::uint64_t>(b.p_value)) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(all.report.draws[i].effect)) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.se), std::bit_cast<std::uint64_t>(all.report.draws[i].se)) << i;
   }
   // An item recomputed alone from its seed gives its stored draw: the surrogate is a stationary
   // block bootstrap (mean block 12) of the cell's treatment column.
@@ -132,6 +136,9 @@ TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   EXPECT_NE(m.find("E9"), std::string::npos) << m;
   std::tie(c, m) = code({.effects_version = "E1", .surrogates = 20, .mean_block = 0.5});
   EXPECT_NE(m.find("block"), std::string::npos) << m;
+  std::tie(c, m) = code({.effects_version = "E1", .surrogates = 20, .threads = -1});
+  EXPECT_EQ(c, ErrorCode::kInvalidArgument);
+  EXPECT_NE(m.find("threads"), std::string::npos) << m;
   // Stopped after the first progress report (one cell's worth of items): cancelled, nothing stored.
   std::stop_source stop;
   try {
