@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <cstdio>
+#include <map>
 
 #include "mre/causal/learners.h"
 #include "mre/causal/multiple_testing.h"
