@@ -119,6 +119,42 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
   EXPECT_FALSE(calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7}).written);
 }
 
+// Issue 22 / 28: the grid's cells are work items; the stored rows (with their robustness
+// diagnostics and q-values) and the stability cells are the same bytes on 1, 2 or all threads.
+TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
+  const auto rows_of = [&](const std::string& version) {
+    std::string out;
+    for (const auto& r : store_.read_effects(version)) {
+      out += r.treatment + r.outcome + std::to_string(r.horizon) + r.method + r.learner + r.regime_effects_json +
+             r.placebo_json + r.diagnostics_json + "|";
+      for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value}) out += std::to_string(std::bit_cast<std::uint64_t>(v)) + ",";
+      out += std::to_string(r.observations) + "\n";
+    }
+    return out;
+  };
+  const auto stability_of = [&](const std::string& version) {
+    std::string out;
+    for (const auto& t : store_.read_artefact_table("effect_stability", version, "windows").rows) {
+      for (const auto& c : t) {
+        if (const auto* d = std::get_if<double>(&c)) out += std::to_string(std::bit_cast<std::uint64_t>(*d)) + ",";
+        if (const auto* text = std::get_if<std::string>(&c)) out += *text + ",";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string one = rows_of("E1");  // SetUp's run, on 1 thread
+  ASSERT_EQ(store_.read_effects("E1").size(), 4u);
+  ASSERT_NE(one.find("q_value"), std::string::npos);  // the q-values closed the diagnostics
+  for (const int threads : {2, 0}) {
+    const std::string tag = "E_t" + std::to_string(threads);
+    ASSERT_TRUE(run_effects(store_, {.spec_path = spec_path_, .version = tag, .learner = "", .threads = threads}).written);
+    EXPECT_EQ(rows_of(tag), one) << threads << " threads";
+    EXPECT_EQ(stability_of(tag), stability_of("E1")) << threads << " threads";
+  }
+  EXPECT_FALSE(stability_of("E1").empty());
+}
+
 TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   const auto code = [&](const CalibrationOptions& o) {
     try {
