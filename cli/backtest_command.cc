@@ -203,6 +203,7 @@ void register_backtest(CLI::App& app, Action& action) {
   add_output(compare_cmd, *compare_args);
   compare_cmd->callback([compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
 
+  add_quiet_option(*backtest);
   backtest->callback([backtest, run_args, &action] {
     if (backtest->get_subcommands().empty()) action = [run_args] { return run(*run_args); };
   });

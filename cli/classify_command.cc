@@ -14,6 +14,7 @@
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/workflows/classify.h"
+#include "mre/workflows/classify_files.h"
 
 namespace mre::cli {
 namespace {
@@ -42,8 +43,10 @@ struct ClassifyArgs {
 struct HistoricalArgs {
   CommonOptions common;
   std::string version;
-  std::string in;
+  std::vector<std::string> in;
   std::string out;
+  std::string out_dir;
+  std::int64_t threads = 0;
   bool allow_unapproved = false;
   bool explain = false;
 };
@@ -115,14 +118,40 @@ int classify_one(const ClassifyArgs& args) {
 }
 
 int historical(const HistoricalArgs& args) {
-  check_output_option(args.out, "--out");
-  auto store = store::open_store(args.common.db, false);
-  const auto report = workflows::classify_historical(
-      *store,
-      {.version = args.version, .input = args.in, .output = args.out, .allow_unapproved = args.allow_unapproved,
-       .explain = args.explain},
-      [](std::string_view line) { say(std::string(line)); });
-  say(fmt::format("classified {} rows of {} into {}", report.rows, args.in, args.out));
+  if (args.out.empty() == args.out_dir.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "--out FILE (one input) or --out-dir DIR (one or more inputs): exactly one is needed");
+  }
+  if (!args.out.empty()) {
+    if (args.in.size() != 1) {
+      throw Error(ErrorCode::kInvalidArgument, "--out: " + std::to_string(args.in.size()) +
+                                                   " inputs need --out-dir DIR (each output is DIR/<input file name>)");
+    }
+    check_output_option(args.out, "--out");
+    auto store = store::open_store(args.common.db, false);
+    const auto report = workflows::classify_historical(
+        *store,
+        {.version = args.version, .input = args.in.front(), .output = args.out, .allow_unapproved = args.allow_unapproved,
+         .explain = args.explain},
+        [](std::string_view line) { say(std::string(line)); });
+    say(fmt::format("classified {} rows of {} into {}", report.rows, args.in.front(), args.out));
+    return 0;
+  }
+  // Many files: one work item each, on threads or MPI ranks (docs/scale.md); rank 0 writes.
+  workflows::HistoricalFilesOptions options;
+  options.version = args.version;
+  options.inputs.assign(args.in.begin(), args.in.end());
+  options.output_dir = args.out_dir;
+  options.allow_unapproved = args.allow_unapproved;
+  options.explain = args.explain;
+  options.threads = checked_count(args.threads, "--threads", 0, 1024);
+  options.work_items = work_items();
+  options.write = work_items() == nullptr || work_items()->writer();
+  auto store = open_store_for_run(args.common.db, false);
+  const auto files = workflows::classify_historical_files(*store, options);
+  for (const auto& f : files) {
+    for (const auto& line : f.log) say(f.input.string() + ": " + line);
+    say(fmt::format("classified {} rows of {} into {}", f.report.rows, f.input.string(), f.output.string()));
+  }
   return 0;
 }
 
@@ -355,11 +384,22 @@ void register_classify(CLI::App& app, Action& action) {
       "  instrument_type; sorted by time) and write it with the MR-DS-03 columns appended.\n"
       "  Streams in flat memory with the same forward step as real time; starts from the\n"
       "  model's carried state when the file begins after it, else from the initial\n"
-      "  distributions. Never changes the stored state; on an error writes no output file.");
+      "  distributions. Never changes the stored state; on an error writes no output file.\n"
+      "  Many files at once: mre classify historical --version GMR1 --in a.csv b.csv --out-dir out/\n"
+      "  (each file from the same starting rule; mpirun -n N spreads them over N processes).");
   add_common_options(*historical_cmd, historical_args->common);
   historical_cmd->add_option("--version", historical_args->version, "The classifier version")->required();
-  historical_cmd->add_option("--in", historical_args->in, "Input CSV")->required();
-  historical_cmd->add_option("--out", historical_args->out, "Output CSV ('-' for stdout); written to a temporary file and renamed, so an error keeps any previous file")->required();
+  historical_cmd->add_option("--in", historical_args->in,
+                              "Input CSV; several (--in a.csv b.csv, or --in repeated) need --out-dir and are classified "
+                              "at once on --threads, or over the ranks under mpirun (docs/scale.md)")
+      ->required();
+  historical_cmd->add_option("--out", historical_args->out, "Output CSV ('-' for stdout); written to a temporary file and renamed, so an error keeps any previous file");
+  historical_cmd->add_option("--out-dir", historical_args->out_dir,
+                             "With one or more --in: each output is DIR/<input file name>, all written only once every "
+                             "file is classified (an error writes none)");
+  historical_cmd->add_option("--threads", historical_args->threads, "Files classified at once with --out-dir, 0 to 1024 (0: all cores); the outputs do not depend on it")
+      ->capture_default_str();
+  add_quiet_option(*historical_cmd);
   historical_cmd->add_flag("--allow-unapproved", historical_args->allow_unapproved,
                            "Serve a model whose mapping has no sign-off");
   historical_cmd->add_flag("--explain", historical_args->explain, "Add an 'explanation' column");

@@ -111,4 +111,9 @@ std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int a
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);
 
+// `--quiet` on a long command (issue 22): no progress on stderr (core/progress.h). Without it,
+// main installs a stderr reporter (a bar on a terminal, plain lines otherwise) on rank 0.
+void add_quiet_option(CLI::App& command);
+bool quiet();
+
 }  // namespace mre::cli

@@ -117,6 +117,15 @@ int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::
   return static_cast<int>(value);
 }
 
+namespace {
+bool g_quiet = false;
+}
+
+void add_quiet_option(CLI::App& command) {
+  command.add_flag("--quiet", g_quiet, "No progress on stderr (by default: a bar on a terminal, a line per tenth otherwise)");
+}
+bool quiet() { return g_quiet; }
+
 void say(const std::string& message) {
   if (work_items() != nullptr && !work_items()->writer()) return;  // rank 0 alone reports
   std::cerr << "mre: " << message << "\n";

@@ -120,7 +120,7 @@ struct RunArgs {
   std::string spec = "config/effects.yml";
   std::string version;
   std::string learner;
-  std::int64_t threads = 1;
+  std::int64_t threads = 0;
 };
 
 struct ShowArgs {
@@ -131,10 +131,11 @@ struct ShowArgs {
 
 int run_grid(const RunArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  const int threads = checked_count(args.threads, "--threads", 0, 1024);
   auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner,
                                                                 .work_items = work_items(),
-                                                                .threads = static_cast<int>(checked_count(args.threads, "--threads", 0, 1024))},
+                                                                .threads = threads},
                                              [](const std::string& line) { say("  " + line); });
   say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
                   report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));
@@ -275,7 +276,7 @@ struct CalibrateArgs {
   int surrogates = 99;
   std::uint64_t seed = 42;
   double block = 12.0;
-  int threads = 1;
+  std::int64_t threads = 0;
   std::string format = "text";
 };
 
@@ -303,16 +304,17 @@ void print_calibration(const codec::CalibrationReport& r, const std::string& for
 }
 
 int calibrate(const CalibrateArgs& args) {
-  auto store = store::open_store(args.common.db, true);
-  const auto run = workflows::calibrate_effects(*store,
-                                                {.effects_version = args.version,
-                                                 .tag = args.tag,
-                                                 .surrogates = args.surrogates,
-                                                 .seed = args.seed,
-                                                 .mean_block = args.block,
-                                                 .threads = args.threads,
-                                                 .stop = {}},
-                                                [](const std::string& line) { say("  " + line); });
+  const int threads = checked_count(args.threads, "--threads", 0, 1024);
+  // Under mpirun the (cell, surrogate) items are spread over the ranks; rank 0 alone writes.
+  auto store = open_store_for_run(args.common.db, true);
+  const auto run = workflows::calibrate_effects(*store, {.effects_version = args.version,
+                                                         .tag = args.tag,
+                                                         .surrogates = args.surrogates,
+                                                         .seed = args.seed,
+                                                         .mean_block = args.block,
+                                                         .threads = threads,
+                                                         .work_items = work_items(),
+                                                         .stop = {}});
   say(fmt::format("calibration {}: {}", run.report.version, run.written ? "written" : "up to date"));
   print_calibration(run.report, args.format);
   return 0;
@@ -422,6 +424,7 @@ void register_effects(CLI::App& app, Action& action) {
                       "Cells estimated at once, 0 to 1024 (0: all cores); the numbers do not depend on it. Under mpirun "
                       "the cells are spread over the ranks (docs/scale.md)")
       ->capture_default_str();
+  add_quiet_option(*run_cmd);
   run_cmd->callback([run_args, &action] { action = [run_args] { return run_grid(*run_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();
@@ -499,14 +502,19 @@ void register_effects(CLI::App& app, Action& action) {
       "  calibration version (never overwritten); an interrupted run stores nothing. Slow: it re-runs\n"
       "  the grid once per surrogate (160 cells x 20 surrogates is ~3,200 fits).\n"
       "Example:\n"
-      "  mre effects calibrate --version E1 --surrogates 99 --seed 42");
+      "  mre effects calibrate --version E1 --surrogates 99 --seed 42\n"
+      "  mpirun -n 2 mre effects calibrate --version E1   # the items over 2 processes (docs/scale.md)");
   add_common_options(*calibrate_cmd, calibrate_args->common);
   calibrate_cmd->add_option("--version", calibrate_args->version, "The stored effects version to calibrate")->required();
   calibrate_cmd->add_option("--tag", calibrate_args->tag, "The calibration's tag, or 'auto' (C_<version>_<hash>)")->capture_default_str();
   calibrate_cmd->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell (at least 20)")->capture_default_str();
   calibrate_cmd->add_option("--seed", calibrate_args->seed, "Seed; each (cell, surrogate) item derives its own from it")->capture_default_str();
   calibrate_cmd->add_option("--block", calibrate_args->block, "Mean block length in months (stationary block bootstrap)")->capture_default_str();
-  calibrate_cmd->add_option("--threads", calibrate_args->threads, "Worker threads (the result does not depend on it)")->capture_default_str();
+  calibrate_cmd->add_option("--threads", calibrate_args->threads,
+                            "Worker threads, 0 to 1024 (0: all cores); the result does not depend on it. Under mpirun "
+                            "the items are spread over the ranks (docs/scale.md)")
+      ->capture_default_str();
+  add_quiet_option(*calibrate_cmd);
   calibrate_cmd->add_option("--format", calibrate_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   calibrate_cmd->callback([calibrate_args, &action] { action = [calibrate_args] { return calibrate(*calibrate_args); }; });
 

@@ -2,11 +2,14 @@
 // to exit codes (the CLI boundary of CONVENTIONS.md's error table).
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
 #include "mre/core/allocator.h"
 #include "mre/core/error.h"
+#include "mre/core/progress.h"
 #include "mre/core/work_items.h"
 
 #ifndef MRE_VERSION
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
     std::cerr << "mre: " << (unknown ? *unknown : std::string(e.what())) << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
     return 1;
   }
+  // Progress of long work on stderr (core/progress.h), unless --quiet; rank 0 alone reports.
+  mre::StreamProgress progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
+  if (!mre::cli::quiet() && (!work_items || work_items->writer())) mre::set_progress_reporter(&progress);
   try {
     return action ? action() : 1;
   } catch (const mre::Error& e) {

@@ -692,6 +692,7 @@ void register_scm(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
   add_uncertainty_options(*cf_cmd, cf_args->uncertainty, false);
+  add_quiet_option(*cf_cmd);
   cf_cmd->callback([cf_args, &action] { action = [cf_args] { return counterfactual(*cf_args); }; });
 
   auto sim_args = std::make_shared<SimulateArgs>();
@@ -720,6 +721,7 @@ void register_scm(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"text", "csv"}))
       ->capture_default_str();
   add_uncertainty_options(*sim_cmd, sim_args->uncertainty, true);
+  add_quiet_option(*sim_cmd);
   sim_cmd->callback([sim_args, &action] { action = [sim_args] { return simulate(*sim_args); }; });
 
   auto check_args = std::make_shared<CheckArgs>();

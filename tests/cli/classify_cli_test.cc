@@ -1819,6 +1819,78 @@ TEST(ClassifyCli, MR_IMPL_07_HistoricalStartsFromTheInitialDistributionsAndNever
   EXPECT_EQ(on_used.out, on_fresh.out);
 }
 
+// Issue 28: many files in one run (one work item each, on threads; under mpirun over ranks:
+// tests/cli/mpi_cli_test.py) give byte for byte the outputs of one run per file, whatever the
+// threads; an error in any file writes none of the outputs.
+TEST(ClassifyCli, Issue28_HistoricalOverManyFilesEqualsOneFileAtATime) {
+  Workspace w;
+  const std::string db = w.db();
+  w.trained_and_approved(db);
+  const auto& sim = standard_simulation();
+  std::vector<Observation> first;  // from the initial distributions
+  for (std::size_t t = 0; t < 300; ++t) first.push_back(Observation{.timestamp = sim.dates[t], .text = sim.text[t], .instrument_type = ""});
+  const auto after = batch_rows(training_end() + 1, 40);  // from the carried state
+  const fs::path inputs = w.path("inputs");
+  fs::create_directories(inputs);
+  const std::vector<fs::path> files = {inputs / "a.csv", inputs / "b.csv", inputs / "c.csv"};
+  write_file(files[0], historical_csv(first));
+  write_file(files[1], historical_csv(after.rows));
+  write_file(files[2], historical_csv(std::vector<Observation>(first.begin() + 100, first.begin() + 160)));
+  std::vector<std::string> single;
+  for (const auto& f : files) {
+    const auto out = w.path("single-" + f.filename().string());
+    const auto r = w.historical(db, f.string(), out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    single.push_back(read_file(out));
+  }
+  for (const std::string threads : {"1", "2"}) {
+    const fs::path dir = w.path("out" + threads);
+    fs::create_directories(dir);
+    const auto r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), files[1].string(),
+                            files[2].string(), "--out-dir", dir.string(), "--threads", threads, "--db", db});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      EXPECT_EQ(read_file(dir / files[i].filename()), single[i]) << files[i] << " with --threads " << threads;
+    }
+    EXPECT_TRUE(contains(r.err, "carried state")) << r.err;  // each file's starting rule, said per file
+    EXPECT_TRUE(contains(r.err, "classified 40 rows of " + files[1].string())) << r.err;
+  }
+
+  // One bad file among good ones: an error naming it, and none of the outputs written.
+  const fs::path bad_dir = w.path("bad");
+  fs::create_directories(bad_dir);
+  auto rows = after.rows;
+  rows[3].text[kVix] = "n/a";
+  const fs::path bad = inputs / "d.csv";
+  write_file(bad, historical_csv(rows));
+  auto r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), bad.string(), "--out-dir",
+                    bad_dir.string(), "--threads", "2", "--db", db});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "d.csv:5:")) << r.err;
+  EXPECT_TRUE(fs::is_empty(bad_dir));
+  // Two inputs with one file name, --out with two inputs, neither --out nor --out-dir, a negative
+  // --threads: refused before any work.
+  const fs::path twin = w.path("twin");
+  fs::create_directories(twin);
+  fs::copy_file(files[0], twin / "a.csv");
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), (twin / "a.csv").string(), "--out-dir",
+               bad_dir.string(), "--db", db});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "same file name 'a.csv'")) << r.err;
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), files[1].string(), "--out",
+               w.path("x.csv").string(), "--db", db});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "--out-dir")) << r.err;
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), "--db", db});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), "--out-dir", bad_dir.string(),
+               "--threads", "-1", "--db", db});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "--threads")) << r.err;
+  EXPECT_TRUE(fs::is_empty(bad_dir));
+  EXPECT_FALSE(fs::exists(w.path("x.csv")));
+}
+
 TEST(ClassifyCli, MR_IMPL_06_HistoricalBadInputIsRejectedWithoutWritingOutput) {
   Workspace w;
   const std::string db = w.db();

@@ -78,6 +78,37 @@ def compare(name, base_db, args, tables, tmp, threads=None):
     print(f"     {name}: 1 process {t1 - t0:.2f} s, mpirun -n 2 {t2 - t1:.2f} s (wall)")
 
 
+def classifier_inputs(tmp):
+    """A training CSV (six regimes, each its own z-score profile of the ten MR-DS-01 indicators,
+    a sticky chain; deterministic) and three files to classify, two before and one after it."""
+    names = ["yield_curve_slope_10y2y", "mmd_ust_ratio_10y", "vix_index", "move_index", "investment_grade_credit_spread",
+             "high_yield_credit_spread", "tips_breakeven_5y", "swap_spread_10y", "muni_fund_flows_net", "us_cpi_yoy"]
+    centre = [0.5, 85.0, 20.0, 100.0, 1.3, 4.5, 2.2, 0.1, 0.0, 2.5]
+    scale = [1.0, 10.0, 6.0, 25.0, 0.4, 1.5, 0.4, 0.1, 1.5, 1.0]
+    profile = [[1, 0, -1, -1, -1, -1, 0, 0, 0, 0], [-1, 0, 0, 1, 0, 0, 0, 0, 0, 0], [1, 0, 1, 1, 0, 0, 1, 0, 0, 0],
+               [-1, 0, 1, 0, 1, 1, 0, 0, 0, 0], [-1.5, 0, 0, 1.5, 1.5, 1.5, 0, 0, 0, 0], [0, 1.5, 0, 0, 0, 0, 0, 0, -1.5, 0]]
+    import datetime
+    import random
+    rng = random.Random(8)
+    day = datetime.date(2010, 1, 1)
+    regime = 0
+    rows = []
+    for _ in range(1500):
+        if rng.random() > 0.98:
+            regime = (regime + 1 + rng.randrange(5)) % 6
+        rows.append(day.isoformat() + "," + ",".join(
+            "%.6g" % (centre[i] + scale[i] * (profile[regime][i] + 0.3 * rng.gauss(0, 1))) for i in range(10)))
+        day += datetime.timedelta(days=1)
+    header = "timestamp," + ",".join(names) + "\n"
+    paths = []
+    for name, part in (("train.csv", rows[:1200]), ("a.csv", rows[:300]), ("b.csv", rows[500:700]), ("c.csv", rows[1200:])):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(header + "\n".join(part) + "\n")
+        paths.append(path)
+    return paths[0], paths[1:]
+
+
 with tempfile.TemporaryDirectory() as tmp:
     # The SCM of config/scm (seed 002) on its ten series.
     scm_db = os.path.join(tmp, "scm.db")
@@ -142,6 +173,33 @@ se: hac
 """)
     compare("effects run", ef_db, ["effects", "run", "--spec", espec, "--version", "E1"], ["effect_versions", "causal_effects"], tmp,
             threads="--threads")
+
+    # effects calibrate: (cell, surrogate) items, each seeded alone, on a 2-cell grid (OLS nuisances:
+    # seconds) with 20 surrogates per cell.
+    cal_db = os.path.join(tmp, "cal.db")
+    shutil.copy(ef_db, cal_db)
+    cspec = os.path.join(tmp, "cal.yml")
+    with open(cspec, "w") as f:
+        f.write(open(espec).read().replace("outcomes:\n  sp500: {feature: sp500, kind: return}\n  tlt: {feature: tlt, kind: return}",
+                                           "outcomes:\n  sp500: {feature: sp500, kind: return}")
+                .replace("horizons: [1, 3]", "horizons: [1]").replace("name: mpi_small", "name: mpi_cal"))
+    run([MRE, "effects", "run", "--spec", cspec, "--version", "E2", "--learner", "ols", "--db", cal_db])
+    compare("effects calibrate", cal_db, ["effects", "calibrate", "--version", "E2", "--surrogates", "20", "--seed", "7"],
+            ["effects_calibration_cells", "effects_calibration_draws"], tmp, threads="--threads")
+
+    # classify historical over several files: one item per file; outputs compared byte for byte.
+    cl_db = os.path.join(tmp, "cl.db")
+    train_csv, files = classifier_inputs(tmp)
+    run([MRE, "classify", "train", "--version", "G1", "--data", train_csv, "--db", cl_db])
+    outs = {}
+    for name, launcher in (("1", []), ("mpi", MPI + ["-n", "2"])):
+        d = os.path.join(tmp, "hist_" + name)
+        os.makedirs(d)
+        r = run(launcher + [MRE, "classify", "historical", "--version", "G1", "--allow-unapproved", "--in"] + files +
+                ["--out-dir", d, "--threads", "1", "--db", cl_db])
+        outs[name] = [open(os.path.join(d, os.path.basename(f))).read() for f in files]
+    check("classify historical: outputs written", all(len(o.splitlines()) > 10 for o in outs["1"]))
+    check("classify historical: 1 process == mpirun -n 2 (every output file)", outs["1"] == outs["mpi"])
 
     # Bad input: a store the other ranks cannot open. Two working directories stand for two hosts:
     # the relative SQLite path exists only in rank 0's, so rank 1 cannot see it.

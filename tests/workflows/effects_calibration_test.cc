@@ -70,6 +70,8 @@ class Calibration : public ::testing::Test {
 TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
   const auto one = calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7, .threads = 1});
   const auto two = calibrate_effects(store_, {.effects_version = "E1", .tag = "C2", .surrogates = 20, .seed = 7, .threads = 2});
+  // All cores (threads 0): the same report again.
+  const auto all = calibrate_effects(store_, {.effects_version = "E1", .tag = "C5", .surrogates = 20, .seed = 7, .threads = 0});
   ASSERT_TRUE(one.written);
   ASSERT_EQ(one.report.cells.size(), 4u);  // 2 treatments x 1 outcome x 2 horizons
   ASSERT_EQ(one.report.draws.size(), 80u);
@@ -80,6 +82,8 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
     // Bit for bit: each item depends on its own seed only.
     EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(b.effect)) << i;
     EXPECT_EQ(std::bit_cast<std::uint64_t>(a.p_value), std::bit_cast<std::uint64_t>(b.p_value)) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(all.report.draws[i].effect)) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.se), std::bit_cast<std::uint64_t>(all.report.draws[i].se)) << i;
   }
   // An item recomputed alone from its seed gives its stored draw: the surrogate is a stationary
   // block bootstrap (mean block 12) of the cell's treatment column.
@@ -115,6 +119,42 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
   EXPECT_FALSE(calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7}).written);
 }
 
+// Issue 22 / 28: the grid's cells are work items; the stored rows (with their robustness
+// diagnostics and q-values) and the stability cells are the same bytes on 1, 2 or all threads.
+TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
+  const auto rows_of = [&](const std::string& version) {
+    std::string out;
+    for (const auto& r : store_.read_effects(version)) {
+      out += r.treatment + r.outcome + std::to_string(r.horizon) + r.method + r.learner + r.regime_effects_json +
+             r.placebo_json + r.diagnostics_json + "|";
+      for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value}) out += std::to_string(std::bit_cast<std::uint64_t>(v)) + ",";
+      out += std::to_string(r.observations) + "\n";
+    }
+    return out;
+  };
+  const auto stability_of = [&](const std::string& version) {
+    std::string out;
+    for (const auto& t : store_.read_artefact_table("effect_stability", version, "windows").rows) {
+      for (const auto& c : t) {
+        if (const auto* d = std::get_if<double>(&c)) out += std::to_string(std::bit_cast<std::uint64_t>(*d)) + ",";
+        if (const auto* text = std::get_if<std::string>(&c)) out += *text + ",";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string one = rows_of("E1");  // SetUp's run, on 1 thread
+  ASSERT_EQ(store_.read_effects("E1").size(), 4u);
+  ASSERT_NE(one.find("q_value"), std::string::npos);  // the q-values closed the diagnostics
+  for (const int threads : {2, 0}) {
+    const std::string tag = "E_t" + std::to_string(threads);
+    ASSERT_TRUE(run_effects(store_, {.spec_path = spec_path_, .version = tag, .learner = "", .threads = threads}).written);
+    EXPECT_EQ(rows_of(tag), one) << threads << " threads";
+    EXPECT_EQ(stability_of(tag), stability_of("E1")) << threads << " threads";
+  }
+  EXPECT_FALSE(stability_of("E1").empty());
+}
+
 TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   const auto code = [&](const CalibrationOptions& o) {
     try {
@@ -132,6 +172,9 @@ TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   EXPECT_NE(m.find("E9"), std::string::npos) << m;
   std::tie(c, m) = code({.effects_version = "E1", .surrogates = 20, .mean_block = 0.5});
   EXPECT_NE(m.find("block"), std::string::npos) << m;
+  std::tie(c, m) = code({.effects_version = "E1", .surrogates = 20, .threads = -1});
+  EXPECT_EQ(c, ErrorCode::kInvalidArgument);
+  EXPECT_NE(m.find("threads"), std::string::npos) << m;
   // Stopped after the first progress report (one cell's worth of items): cancelled, nothing stored.
   std::stop_source stop;
   try {

@@ -98,7 +98,9 @@ class MpiWorkItems final : public WorkItems {
       }
       return {};
     };
-    const std::vector<WorkResult> results = ThreadWorkItems(threads_).run(mine, local, what);
+    // Progress (rank 0 alone has a reporter): this rank's share of the items.
+    const std::vector<WorkResult> results = ThreadWorkItems(threads_).run(
+        mine, local, what + " (rank " + std::to_string(rank_) + "'s share of " + std::to_string(n) + ")");
     // The message: status (the first failing local item, or -1), then every result with its length.
     std::string message;
     std::int64_t failed = -1;

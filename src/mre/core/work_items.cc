@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mre/core/error.h"
+#include "mre/core/progress.h"
 
 namespace mre {
 
@@ -25,10 +26,15 @@ std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& f
   std::int64_t failed_item = -1;
   std::exception_ptr failure;
   std::mutex mutex;
+  std::int64_t done = 0;
+  std::mutex progress_mutex;  // reports leave in order: done counts up
+  report_progress(what, 0, n);
   const auto worker = [&](int w) {
     for (std::int64_t i = w; i < n; i += t) {
       try {
         out[static_cast<std::size_t>(i)] = fn(i);
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        report_progress(what, ++done, n);
       } catch (...) {
         const std::lock_guard<std::mutex> lock(mutex);
         if (failed_item < 0 || i < failed_item) {

@@ -31,7 +31,8 @@ class WorkItems {
  public:
   virtual ~WorkItems() = default;
   // Runs fn over items [0, n) and returns their results indexed by item, on every process.
-  // `what` names the work in errors ("bootstrap replicates"). An item that throws fails the run
+  // `what` names the work in errors and in progress reports ("bootstrap replicates"; items done
+  // of n go to core/progress.h's reporter as they finish, under MPI rank 0's share). An item that throws fails the run
   // on every process with an Error (the first failing item's code) naming the rank and the item;
   // n == 0 returns nothing; more processes than items leave the extra processes idle.
   virtual std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn, const std::string& what) const = 0;
@@ -50,6 +51,7 @@ class WorkItems {
 };
 
 // Threads in one process: item i runs on thread i mod threads (0: the hardware's).
+// Progress: report_progress(what, done, n) as items finish.
 class ThreadWorkItems final : public WorkItems {
  public:
   explicit ThreadWorkItems(int threads = 0);

@@ -696,14 +696,31 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   return codec::classification_to_json(observation.timestamp, model, result, muni, explanation);
 }
 
+HistoricalContext load_historical_context(const store::Store& store, const std::string& version, bool allow_unapproved) {
+  store::ClassifierModel record;
+  HistoricalContext c;
+  c.version = version;
+  c.model = load_model(store, version, &record);
+  require_approved(store, version, allow_unapproved);
+  const auto spec = spec_from_record(record);
+  c.instrument_types = spec.instrument_types;
+  c.min_indicators = spec.min_indicators;
+  const auto newest = store.read_classifier_states(version, 1).front();
+  c.carried = codec::filter_state_from_json(newest.state_json, "classifier state");
+  c.carried_key = newest.key;
+  c.carried_timestamp = newest.timestamp;
+  c.trained_from = record.trained_from;
+  c.trained_to = record.trained_to;
+  return c;
+}
+
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
                                      const ClassifyLog& log) {
-  store::ClassifierModel record;
-  const auto model = load_model(store, options.version, &record);
-  require_approved(store, options.version, options.allow_unapproved);
-  const auto spec = spec_from_record(record);
-  const auto newest = store.read_classifier_states(options.version, 1).front();
-  const hier::FilterState carried = codec::filter_state_from_json(newest.state_json, "classifier state");
+  return classify_historical(load_historical_context(store, options.version, options.allow_unapproved), options, log);
+}
+
+HistoricalReport classify_historical(const HistoricalContext& context, const HistoricalOptions& options,
+                                     const ClassifyLog& log) {
   // Peek at the first timestamp to choose the starting state.
   std::optional<std::int64_t> first_key;
   {
@@ -712,32 +729,32 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
     CsvRow row;
     if (peek.next(row) && ts < row.fields.size()) first_key = timestamp_key(row.fields[ts]);
   }
-  const bool from_carried = first_key && *first_key > newest.key;
-  const auto trained_to = timestamp_key(record.trained_to);
+  const bool from_carried = first_key && *first_key > context.carried_key;
+  const auto trained_to = timestamp_key(context.trained_to);
   const bool overlaps = first_key && trained_to && *first_key <= *trained_to;
   if (log && overlaps) {
-    log("warning: the file begins on or before the end of classifier " + options.version + "'s training data (" +
-        record.trained_from + " to " + record.trained_to +
+    log("warning: the file begins on or before the end of classifier " + context.version + "'s training data (" +
+        context.trained_from + " to " + context.trained_to +
         "): labels for dates in the training period are in-sample (the model was fitted on those dates); labels "
         "as known then need a model trained before them");
   }
   if (log) {
-    log(from_carried ? "starting from classifier " + options.version + "'s carried state at " + newest.timestamp +
+    log(from_carried ? "starting from classifier " + context.version + "'s carried state at " + context.carried_timestamp +
                            " (the file begins after it)"
                      : "starting from the models' initial distributions (the file does not begin after the carried "
                        "state at " +
-                           newest.timestamp + ")");
+                           context.carried_timestamp + ")");
   }
-  auto report = classify_csv(model, spec.instrument_types, options.input, options.output,
-                             from_carried ? &carried : nullptr, options.explain, spec.min_indicators);
+  auto report = classify_csv(context.model, context.instrument_types, options.input, options.output,
+                             from_carried ? &context.carried : nullptr, options.explain, context.min_indicators);
   report.started_from_carried_state = from_carried;
   report.overlaps_training = overlaps;
   if (log && report.unclassified_rows > 0) {
     log("warning: " + std::to_string(report.unclassified_rows) + " row(s) have fewer than " +
-        std::to_string(spec.min_indicators) + " indicators (min_indicators in the spec) and are left unclassified "
+        std::to_string(context.min_indicators) + " indicators (min_indicators in the spec) and are left unclassified "
         "(empty result cells; the filter state carries over them); the first: " + report.first_unclassified);
   }
-  report.carried_timestamp = newest.timestamp;
+  report.carried_timestamp = context.carried_timestamp;
   return report;
 }
 

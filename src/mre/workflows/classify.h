@@ -152,6 +152,27 @@ struct HistoricalReport {
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
                                      const ClassifyLog& log = {});
 
+// What classify_historical reads from the store (the model, its spec's instrument types and
+// minimum indicators, the carried state), read once: classifying many files (issue 28,
+// workflows/classify_files.h) reads the store once and the files on several threads or ranks.
+// NotFound for an unknown version; InvalidArgument for an unapproved one (unless allowed).
+struct HistoricalContext {
+  std::string version{};
+  regimes::hierarchical::HierarchicalModel model{};
+  std::vector<std::string> instrument_types{};
+  int min_indicators = 5;
+  regimes::hierarchical::FilterState carried{};
+  std::int64_t carried_key = 0;
+  std::string carried_timestamp{};
+  std::string trained_from{};
+  std::string trained_to{};
+};
+HistoricalContext load_historical_context(const store::Store& store, const std::string& version, bool allow_unapproved);
+// classify_historical on a context already read (options.version and allow_unapproved unused).
+// Reads no store: safe on several threads at once.
+HistoricalReport classify_historical(const HistoricalContext& context, const HistoricalOptions& options,
+                                     const ClassifyLog& log = {});
+
 // The same on an in-memory model, for benchmarks and tests: `start` is the filter state to
 // begin from (nullptr: the initial distributions).
 HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& model,

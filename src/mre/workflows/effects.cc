@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "mre/causal/learners.h"
 #include "mre/causal/multiple_testing.h"
@@ -14,6 +15,7 @@
 #include "mre/codec/classifier_json.h"
 #include "mre/codec/effects_json.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 #include "mre/narrative/effect_explanation.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/effects_canonical.h"
@@ -281,6 +283,89 @@ std::string effect_to_json(const EffectEstimate& e) {
   return codec::effect_to_json(report);
 }
 
+namespace {
+
+// A grid cell's results as bytes between threads or ranks (core/work_items.h): numbers bit-exact.
+void write_doubles(ResultWriter& out, const std::vector<double>& v) {
+  out.integer(static_cast<std::int64_t>(v.size()));
+  for (const double x : v) out.number(x);
+}
+std::vector<double> read_doubles(ResultReader& in) {
+  std::vector<double> v(static_cast<std::size_t>(in.integer()));
+  for (auto& x : v) x = in.number();
+  return v;
+}
+void write_effect_row(ResultWriter& out, const store::EffectRow& r) {
+  out.text(r.treatment).text(r.outcome).integer(r.horizon).text(r.method).text(r.learner);
+  out.number(r.effect).number(r.se).number(r.ci_low).number(r.ci_high).number(r.p_value).integer(r.observations);
+  out.text(r.regime_effects_json).text(r.placebo_json).text(r.diagnostics_json);
+}
+store::EffectRow read_effect_row(ResultReader& in) {
+  store::EffectRow r;
+  r.treatment = in.text();
+  r.outcome = in.text();
+  r.horizon = static_cast<int>(in.integer());
+  r.method = in.text();
+  r.learner = in.text();
+  r.effect = in.number();
+  r.se = in.number();
+  r.ci_low = in.number();
+  r.ci_high = in.number();
+  r.p_value = in.number();
+  r.observations = in.integer();
+  r.regime_effects_json = in.text();
+  r.placebo_json = in.text();
+  r.diagnostics_json = in.text();
+  return r;
+}
+void write_window(ResultWriter& out, const codec::StabilityWindow& w) {
+  out.integer(w.from.days_since_epoch()).integer(w.to.days_since_epoch());
+  out.number(w.effect).number(w.se).number(w.ci_low).number(w.ci_high);
+}
+codec::StabilityWindow read_window(ResultReader& in) {
+  codec::StabilityWindow w;
+  w.from = Date::from_days(static_cast<std::int32_t>(in.integer()));
+  w.to = Date::from_days(static_cast<std::int32_t>(in.integer()));
+  w.effect = in.number();
+  w.se = in.number();
+  w.ci_low = in.number();
+  w.ci_high = in.number();
+  return w;
+}
+void write_stability_cell(ResultWriter& out, const codec::StabilityCell& c) {
+  out.text(c.treatment).text(c.outcome).integer(c.horizon).integer(c.observations);
+  write_window(out, c.full);
+  write_window(out, c.recent);
+  out.integer(c.recent_excludes_full).number(c.sup_wald);
+  for (const Date d : {c.sup_wald_peak, c.break_date, c.search_from, c.search_to}) out.integer(d.days_since_epoch());
+  out.number(c.critical_10).number(c.critical_5).number(c.critical_1).integer(c.hac_lag);
+  out.integer(static_cast<std::int64_t>(c.rolling.size()));
+  for (const auto& w : c.rolling) write_window(out, w);
+}
+codec::StabilityCell read_stability_cell(ResultReader& in) {
+  codec::StabilityCell c;
+  c.treatment = in.text();
+  c.outcome = in.text();
+  c.horizon = static_cast<int>(in.integer());
+  c.observations = in.integer();
+  c.full = read_window(in);
+  c.recent = read_window(in);
+  c.recent_excludes_full = in.integer() != 0;
+  c.sup_wald = in.number();
+  for (Date* d : {&c.sup_wald_peak, &c.break_date, &c.search_from, &c.search_to}) {
+    *d = Date::from_days(static_cast<std::int32_t>(in.integer()));
+  }
+  c.critical_10 = in.number();
+  c.critical_5 = in.number();
+  c.critical_1 = in.number();
+  c.hac_lag = static_cast<int>(in.integer());
+  c.rolling.resize(static_cast<std::size_t>(in.integer()));
+  for (auto& w : c.rolling) w = read_window(in);
+  return c;
+}
+
+}  // namespace
+
 EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress) {
   EffectsSpec spec = load_effects_spec(options.spec_path);
   if (!options.learner.empty()) {
@@ -309,21 +394,37 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
       return report;  // the same spec and data: nothing to do
     }
   }
-  std::vector<store::EffectRow> rows;
-  std::vector<std::vector<double>> regime_p_values;  // per row, in regime-effect order
-  std::vector<codec::StabilityCell> stability;       // issue 27: stored with the version below
+  // The local projection at every horizon of the grid, once per (treatment, outcome) pair: each
+  // cell's robustness check. It reads the store, so it runs here, in grid order, before the cells.
+  std::map<std::pair<std::string, std::string>, std::map<int, RobustnessCheck>> projections;
+  struct GridCell {
+    std::string treatment;
+    std::string outcome;
+    int h = 0;
+  };
+  std::vector<GridCell> grid;
   for (const auto& treatment : spec.treatments) {
     for (const auto& [outcome, o] : spec.outcomes) {
-      // The local projection at every horizon of the grid, once per pair: each cell's robustness.
-      std::map<int, RobustnessCheck> projection;
+      auto& projection = projections[{treatment, outcome}];
       try {
         const auto lp = run_impulse_response(store, spec, {.treatment = treatment, .outcome = outcome, .horizons = spec.horizons});
         for (const auto& p : lp.fit.points) projection[p.horizon] = {"local_projection", p.effect, p.p_value, ""};
       } catch (const Error& error) {
         for (const int h : spec.horizons) projection[h] = {"local_projection", std::nan(""), std::nan(""), error.what()};
       }
-      for (const int h : spec.horizons) {
+      for (const int h : spec.horizons) grid.push_back({treatment, outcome, h});
+    }
+  }
+  // The cells: seeded work items (core/work_items.h) on threads or MPI ranks; each reads only the
+  // loaded source and returns its row, its regimes' p-values and its stability cell, gathered in
+  // grid order on every process.
+  const auto results = run_work_items(
+      options.work_items, options.threads, static_cast<std::int64_t>(grid.size()),
+      [&](std::int64_t item) -> WorkResult {
+        const auto& [treatment, outcome, h] = grid[static_cast<std::size_t>(item)];
+        const auto& projection = projections.at({treatment, outcome});
         const std::string cell = treatment + "/" + outcome + "/" + std::to_string(h);
+        ResultWriter out;
         try {
           const auto panel = assemble_panel(source, spec, treatment, outcome, h);
           EffectQuery query;
@@ -331,6 +432,7 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
           query.outcome = outcome;
           query.horizon = h;
           const auto e = estimate_effect(panel, query, spec);
+          std::vector<codec::StabilityCell> stability;
           collect_stability(stability, e);
           store::EffectRow row;
           row.treatment = treatment;
@@ -351,17 +453,41 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
           row.diagnostics_json = codec::open_cell_diagnostics(encoded, robust);  // closed below with the grid's q-values
           std::vector<double> regime_p;
           for (const auto& re : e.dml.regimes) regime_p.push_back(re.p_value);
-          regime_p_values.push_back(std::move(regime_p));
-          rows.push_back(std::move(row));
-          if (progress) progress(cell + ": " + fixed(e.dml.theta, 4) + " (p " + fixed(e.dml.p_value, 3) + ")");
+          out.integer(1);
+          write_effect_row(out, row);
+          write_doubles(out, regime_p);
+          out.integer(static_cast<std::int64_t>(stability.size()));
+          for (const auto& c : stability) write_stability_cell(out, c);
+          out.text(cell + ": " + fixed(e.dml.theta, 4) + " (p " + fixed(e.dml.p_value, 3) + ")");
         } catch (const Error& error) {
           // A cell the data cannot support (e.g. too short a history) is skipped, and said.
           if (error.code() != ErrorCode::kDataError) throw;
-          report.skipped.push_back(cell + ": " + error.what());
-          if (progress) progress(cell + ": skipped (" + error.what() + ")");
+          out.integer(0);
+          out.text(cell + ": " + error.what());
         }
+        return out.take();
+      },
+      "effects cells");
+  std::vector<store::EffectRow> rows;
+  std::vector<std::vector<double>> regime_p_values;  // per row, in regime-effect order
+  std::vector<codec::StabilityCell> stability;       // issue 27: stored with the version below
+  for (const auto& result : results) {
+    ResultReader in(result);
+    if (in.integer() == 0) {
+      report.skipped.push_back(in.text());
+      if (progress) {
+        const auto& why = report.skipped.back();
+        const auto colon = why.find(": ");
+        progress(why.substr(0, colon) + ": skipped (" + why.substr(colon + 2) + ")");
       }
+      continue;
     }
+    rows.push_back(read_effect_row(in));
+    regime_p_values.push_back(read_doubles(in));
+    const auto cells = in.integer();
+    for (std::int64_t k = 0; k < cells; ++k) stability.push_back(read_stability_cell(in));
+    const auto line = in.text();
+    if (progress) progress(line);
   }
   // Benjamini-Hochberg over this grid: the cells' p-values together, the per-regime effects'
   // p-values together (a separate family).

@@ -4,16 +4,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <thread>
 
 #include "mre/causal/surrogates.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/feature_spec.h"
@@ -100,8 +99,8 @@ CalibrationRun calibrate_effects(store::Store& store, const CalibrationOptions& 
   if (!(options.mean_block >= 1.0) || !std::isfinite(options.mean_block)) {
     throw Error(ErrorCode::kInvalidArgument, "block: the mean block length must be a number of months >= 1");
   }
-  if (options.threads < 1 || options.threads > 64) {
-    throw Error(ErrorCode::kInvalidArgument, "threads: must be in [1, 64] (got " + std::to_string(options.threads) + ")");
+  if (options.threads < 0 || options.threads > 1024) {
+    throw Error(ErrorCode::kInvalidArgument, "threads: must be in [0, 1024] (0: all cores; got " + std::to_string(options.threads) + ")");
   }
   std::optional<store::EffectVersion> version;
   for (const auto& v : store.list_effect_versions()) {
@@ -180,45 +179,36 @@ CalibrationRun calibrate_effects(store::Store& store, const CalibrationOptions& 
     cells.push_back(std::move(c));
   }
 
-  // The items, each with its own seed; results land in their slot and are reduced in item order.
+  // The items, each with its own seed (core/work_items.h): threads here, or MPI ranks; the
+  // results come back in item order on every process and are reduced in that order.
   const auto per_cell = static_cast<std::size_t>(options.surrogates);
   const std::size_t items = cells.size() * per_cell;
-  std::vector<codec::CalibrationDraw> draws(items);
-  std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
   std::mutex mutex;
-  const auto worker = [&] {
-    for (;;) {
-      if (options.stop.stop_requested() || failed.load()) return;
-      const std::size_t i = next.fetch_add(1);
-      if (i >= items) return;
-      try {
+  const auto results = run_work_items(
+      options.work_items, options.threads, static_cast<std::int64_t>(items),
+      [&](std::int64_t item) -> WorkResult {
+        if (options.stop.stop_requested()) return {};  // cancelled: refused after the run
+        const auto i = static_cast<std::size_t>(item);
         const std::size_t cell = i / per_cell;
         const int surrogate = static_cast<int>(i % per_cell);
-        draws[i] = run_item(cells[cell], spec, cell, surrogate, item_seed(options.seed, i), options.mean_block);
-      } catch (...) {
-        const std::lock_guard lock(mutex);
-        if (!error) error = std::current_exception();
-        failed = true;
-        return;
-      }
-      const std::size_t finished = done.fetch_add(1) + 1;
-      if (progress && finished % per_cell == 0) {
-        const std::lock_guard lock(mutex);
-        progress(std::to_string(finished / per_cell) + " of " + std::to_string(cells.size()) + " cells' worth of surrogates");
-      }
-    }
-  };
-  if (options.threads == 1) {
-    worker();
-  } else {
-    std::vector<std::jthread> pool;
-    for (int k = 0; k < options.threads; ++k) pool.emplace_back(worker);
-  }
-  if (error) std::rethrow_exception(error);
+        const auto d = run_item(cells[cell], spec, cell, surrogate, item_seed(options.seed, i), options.mean_block);
+        const std::size_t finished = done.fetch_add(1) + 1;
+        if (progress && finished % per_cell == 0) {
+          const std::lock_guard lock(mutex);
+          progress(std::to_string(finished / per_cell) + " of " + std::to_string(cells.size()) + " cells' worth of surrogates");
+        }
+        return pack_doubles({d.effect, d.se, d.p_value});
+      },
+      "effects calibration surrogate fits");
   if (options.stop.stop_requested()) throw Error(ErrorCode::kIoError, "calibration cancelled: nothing stored");
+  std::vector<codec::CalibrationDraw> draws(items);
+  for (std::size_t i = 0; i < items; ++i) {
+    const auto v = unpack_doubles(results[i]);
+    if (v.size() != 3) throw Error(ErrorCode::kInternal, "effects calibration: item " + std::to_string(i) + " has no result");
+    draws[i] = {.cell = i / per_cell, .surrogate = static_cast<int>(i % per_cell), .seed = item_seed(options.seed, i),
+                .effect = v[0], .se = v[1], .p_value = v[2]};
+  }
 
   for (std::size_t c = 0; c < cells.size(); ++c) {
     auto& cell = report.cells[c];

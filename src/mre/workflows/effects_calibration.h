@@ -10,7 +10,9 @@
 //
 // Work items are (cell, surrogate) pairs in cell-major order; item i draws its surrogate from
 // item_seed(seed, i) alone and the results are reduced in item order, so any distribution of the
-// items over threads (or processes) gives the same report bit for bit.
+// items over threads or MPI ranks (core/work_items.h) gives the same report bit for bit. Under
+// MPI every rank runs this function; only rank 0's store is written (the front end gives the other
+// ranks a private copy, cli/common.cc).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include <string>
 
 #include "mre/codec/effects_calibration.h"
+#include "mre/core/work_items.h"
 #include "mre/store/store.h"
 
 namespace mre::workflows {
@@ -29,7 +32,9 @@ struct CalibrationOptions {
   int surrogates = 99;            // per cell; at least 20 (a surrogate p-value needs them)
   std::uint64_t seed = 42;
   double mean_block = 12.0;       // months, the stationary block bootstrap's mean block length
-  int threads = 1;                // workers over the items; the result does not depend on it
+  int threads = 1;                // workers over the items (0: all cores); the result does not depend on it
+  // How the items are distributed (core/work_items.h): MPI ranks, or null for `threads` here.
+  const WorkItems* work_items = nullptr;
   std::stop_token stop{};         // checked between items: once stopped, IoError "cancelled", nothing stored
 };
 
@@ -42,7 +47,7 @@ struct CalibrationRun {
 };
 using CalibrationProgress = std::function<void(const std::string&)>;
 
-// InvalidArgument for surrogates < 20, mean_block < 1, threads outside [1, 64] or a bad tag;
+// InvalidArgument for surrogates < 20, mean_block < 1, threads outside [0, 1024] or a bad tag;
 // NotFound for an unknown effects version (or its feature/regime version). Writes one artefact
 // version in one transaction after every item has run; a cancelled or failed run stores nothing.
 CalibrationRun calibrate_effects(store::Store& store, const CalibrationOptions& options,

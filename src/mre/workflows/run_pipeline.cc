@@ -86,7 +86,8 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
   {
     const auto t0 = std::chrono::steady_clock::now();
     const auto spec = options.universe_path.parent_path() / "effects.yml";
-    const auto effects = run_effects(store, {.spec_path = spec, .version = "auto"});
+    // The grid's cells on all cores (the rows do not depend on the threads).
+    const auto effects = run_effects(store, {.spec_path = spec, .version = "auto", .threads = 0});
     say(fmt::format("[5/6] effects: {} {} ({} estimates{}, {:.1f} s); `mre effects show {} --db {}`", effects.version,
                     effects.written ? "estimated" : "up to date", effects.rows,
                     effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
