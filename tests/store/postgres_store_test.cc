@@ -120,6 +120,7 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
   }
   // Turn it back into what schema version 1 leaves.
   server.sql(
+      "DROP VIEW macro.raw_series_latest, macro.regimes_global_long; "
       "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, macro.effect_versions, "
       "macro.classifier_states, macro.classifier_approvals, "
       "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, macro.feature_columns, "

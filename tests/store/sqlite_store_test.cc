@@ -80,6 +80,7 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
   }
   // Turn it back into what schema version 1 left on disk.
   exec_raw(dir / "s.db",
+           "DROP VIEW raw_series_latest; DROP VIEW regimes_global_long; "
            "DROP TABLE scenarios; DROP TABLE scenario_runs; DROP TABLE scm_models; "
            "DROP TABLE causal_effects; DROP TABLE effect_versions; "
            "DROP TABLE classifier_states; DROP TABLE classifier_approvals; DROP TABLE classifier_models; "

@@ -14,6 +14,7 @@
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
+#include "mre/store/sql/session.h"
 
 namespace mre::store {
 namespace {
@@ -546,6 +547,59 @@ void expect_same_rows(const std::vector<Row>& got, const std::vector<Row>& want)
     ASSERT_EQ(got[r].size(), want[r].size());
     for (std::size_t c = 0; c < got[r].size(); ++c) EXPECT_TRUE(same_cell(got[r][c], want[r][c])) << "row " << r << " col " << c;
   }
+}
+
+// The backend's SQL session, protected on Store (only store code speaks SQL; the interop views
+// are for people and tools outside mre, so the test reads them as they would, in SQL).
+struct SessionOf : Store {
+  static sql::Session& of(const Store& store) {
+    constexpr auto member = &SessionOf::artefact_session;
+    return (store.*member)();
+  }
+};
+
+TEST_P(StoreContract, InteropViewsShowTheNewestIngestAndRegimeProbabilitiesByLabel) {
+  auto store = open();
+  std::vector<SeriesWrite> first{series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.0}}),
+                                 series("GS10", {{"2024-01-01", 4.25}})};
+  store->write_raw(first, at("2026-01-01T00:00:00Z"));
+  std::vector<SeriesWrite> second{series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.5}, {"2024-03-01", 102.0}})};
+  store->write_raw(second, at("2026-02-01T00:00:00Z"));
+  const std::vector<store::RegimeRow> regimes = {{d("2024-01-02"), "CALM", 0.9, {0.9, 0.1}},
+                                                 {d("2024-01-03"), "STRESS", 0.6, {0.4, 0.6}}};
+  store->write_regimes(regime_model("V1", "h", "F1"), regimes);
+
+  using T = ColumnType;
+  auto& s = SessionOf::of(*store);
+  sql::Transaction tx(s, false);
+  // One row per ticker and date, the value of the newest ingest (CPI 2024-02-01 was revised).
+  std::vector<Row> latest;
+  auto q = s.prepare("SELECT ticker, CAST(\"date\" AS text), value FROM " + s.table("raw_series_latest") +
+                     " ORDER BY ticker, \"date\"");
+  while (q->step()) latest.push_back({q->column(0, T::kText), q->column(1, T::kText), q->column(2, T::kReal)});
+  expect_same_rows(latest, {{std::string("CPI"), std::string("2024-01-01"), 100.0},
+                            {std::string("CPI"), std::string("2024-02-01"), 101.5},
+                            {std::string("CPI"), std::string("2024-03-01"), 102.0},
+                            {std::string("GS10"), std::string("2024-01-01"), 4.25}});
+  // The revised date and the new one carry the second ingest's time, the unchanged one the first's.
+  auto newest = s.prepare("SELECT count(*) FROM " + s.table("raw_series_latest") + " WHERE ticker = 'CPI' AND ingested_at = "
+                          "(SELECT max(ingested_at) FROM " + s.table("raw_series_latest") + ")");
+  ASSERT_TRUE(newest->step());
+  EXPECT_EQ(std::get<std::int64_t>(newest->column(0, T::kInteger)), 2);
+  // The regime probabilities in long form, each with its label's name.
+  std::vector<Row> long_form;
+  auto r = s.prepare("SELECT version, CAST(\"date\" AS text), position, label, probability FROM " +
+                     s.table("regimes_global_long") + " ORDER BY version, \"date\", position");
+  while (r->step()) {
+    long_form.push_back({r->column(0, T::kText), r->column(1, T::kText), r->column(2, T::kInteger), r->column(3, T::kText),
+                         r->column(4, T::kReal)});
+  }
+  const auto row = [](const char* date, std::int64_t position, const char* label, double p) {
+    return Row{std::string("V1"), std::string(date), position, std::string(label), p};
+  };
+  expect_same_rows(long_form, {row("2024-01-02", 1, "CALM", 0.9), row("2024-01-02", 2, "STRESS", 0.1),
+                               row("2024-01-03", 1, "CALM", 0.4), row("2024-01-03", 2, "STRESS", 0.6)});
+  tx.commit();
 }
 
 TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {

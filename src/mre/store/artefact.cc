@@ -277,8 +277,45 @@ std::string sql::artefact_migration(const Session& session) {
   return out;
 }
 
+std::string sql::interop_views_migration(const Session& session) {
+  // raw_series_latest: for each (ticker, date) the row of the newest ingest, found through the
+  // primary key (ticker, dt, ingested_at). regimes_global_long: one row per (version, date,
+  // label) with the label's name from regime_models.labels (comma-separated, the probability
+  // order). Column names and meaning are the same in both dialects; the types are each
+  // dialect's own (SQLite: ISO text dates and times; PostgreSQL: date and timestamptz).
+  if (session.dialect() == Dialect::kSqlite) {
+    return R"sql(
+CREATE VIEW raw_series_latest AS
+SELECT r.ticker, printf('%04d-%02d-%02d', r.dt / 10000, r.dt / 100 % 100, r.dt % 100) AS date, r.value,
+       strftime('%Y-%m-%dT%H:%M:%f', r.ingested_at / 1000000.0, 'unixepoch') || 'Z' AS ingested_at
+FROM raw_series r
+WHERE r.ingested_at = (SELECT max(n.ingested_at) FROM raw_series n WHERE n.ticker = r.ticker AND n.dt = r.dt);
+CREATE VIEW regimes_global_long AS
+SELECT g.version, printf('%04d-%02d-%02d', g.dt / 10000, g.dt / 100 % 100, g.dt % 100) AS date,
+       p.key + 1 AS position,
+       json_extract(m.labels, '$[' || p.key || ']') AS label, p.value AS probability
+FROM regimes_global g
+JOIN (SELECT version, '["' || replace(labels, ',', '","') || '"]' AS labels FROM regime_models) m
+  USING (version),
+json_each(g.probabilities) p;
+)sql";
+  }
+  return R"sql(
+CREATE VIEW macro.raw_series_latest AS
+SELECT DISTINCT ON (ticker, dt) ticker, dt AS date, value, ingested_at
+FROM macro.raw_series
+ORDER BY ticker, dt, ingested_at DESC;
+CREATE VIEW macro.regimes_global_long AS
+SELECT g.version, g.dt AS date, p.k::integer AS position,
+       (string_to_array(m.labels, ','))[p.k] AS label, p.probability
+FROM macro.regimes_global g JOIN macro.regime_models m USING (version)
+CROSS JOIN LATERAL unnest(g.probabilities) WITH ORDINALITY AS p(probability, k);
+)sql";
+}
+
 std::string sql::generated_migration(const Session& session, int version) {
   if (version == 7) return artefact_migration(session);
+  if (version == 8) return interop_views_migration(session);
   throw Error(ErrorCode::kInternal, "no generated migration for schema version " + std::to_string(version));
 }
 

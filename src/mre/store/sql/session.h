@@ -104,6 +104,9 @@ std::unique_ptr<Session> postgres_session(postgres::Connection& connection, bool
 // The DDL of the generic artefact tables (schema 7) in the session's dialect, generated from one
 // description (artefact.cc).
 std::string artefact_migration(const Session& session);
+// The DDL of schema 8 in the session's dialect: the interop views raw_series_latest and
+// regimes_global_long over the hand-written tables of schemas 1 and 3 (artefact.cc).
+std::string interop_views_migration(const Session& session);
 // The DDL of schema version `version` > kHandWrittenSchemaVersion in the session's dialect;
 // each backend's migration applies it after its hand-written versions.
 std::string generated_migration(const Session& session, int version);
