@@ -931,7 +931,8 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   std::ostringstream canonical_text;
   canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << "," << config.min_column_observations << ","
                  << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n"
-                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n";
+                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n"
+                 << "backfill_mapping_margin=" << config.mapping_margin << "\n";
   out.canonical_text = canonical_text.str();
   return out;
 }
