@@ -240,6 +240,9 @@ int evaluate(const EvaluateArgs& args) {
       std::cout << fmt::format("  {} of {} retrains gave some aligned state another label (churn from {} up); the others "
                                "kept every state's label (churn at most {})\n",
                                relabelled, e.churn.size(), relabelled ? percent(relabelled_min) : "-", percent(kept_max));
+      std::cout << fmt::format("  {} of {} retrains kept the previous mapping within the margin (the new optimum was not "
+                               "cheaper by more than 0.1 RMS z per state)\n",
+                               e.kept_mapping, e.churn.size());
     }
     if (e.all_seeds_agree) {
       std::cout << fmt::format("seeds: all {} agree on {} of dates; against seed {}:", e.seed_runs.size(),

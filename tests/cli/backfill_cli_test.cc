@@ -95,7 +95,7 @@ TEST_F(BackfillCli, Issue18_EvaluateReportsWindowsUsrecDurationsChurnAndSeeds) {
                           "--seeds", "2"});
   ASSERT_EQ(e.exit_code, 0) << e.err;
   for (const char* needle : {"GFC", "recession_2008-01", "agreement with USREC", "switches per year",
-                             "label churn per retrain", "seeds: all 2 agree on", "USREC recession(s) outside the version's dates (the latest: recession_2020-03"}) {
+                             "label churn per retrain", "kept the previous mapping within the margin", "seeds: all 2 agree on", "USREC recession(s) outside the version's dates (the latest: recession_2020-03"}) {
     EXPECT_TRUE(contains(e.out, needle)) << needle << "\n" << e.out;
   }
   // A window outside the version's dates, and n_init < 1: named, exit 1, nothing stored.

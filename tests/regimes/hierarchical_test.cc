@@ -417,6 +417,62 @@ TEST(StateMapping, MR_BR_03_AndTheHungarianOptimumHoldTogether) {
   EXPECT_GT(without, 50);
 }
 
+// Issue 18: after a retrain (states aligned to the previous model's), the previous assignment is
+// kept while it costs at most margin x K more than the new optimum, and only while MR-BR-03
+// allows it; beyond the margin the optimum of map_states is taken.
+TEST(StateMapping, Issue18_ARetrainKeepsThePreviousAssignmentWithinTheMarginOnly) {
+  const auto& def = global_macro_definition();
+  GlobalStatistics stats{Vector::Zero(10), Vector::Ones(10)};
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> n01;
+  int kept = 0;
+  int switched = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    Matrix z(6, 10);
+    for (auto& v : z.reshaped()) v = 1.2 * n01(rng);
+    const auto optimum = map_states(z, stats, def);
+    // The previous assignment: the optimum with two states' labels swapped (not a state holding
+    // Idiosyncratic_Distress: MR-BR-03 is checked below).
+    std::vector<int> previous = optimum.assigned;
+    const int a = static_cast<int>(rng() % 6);
+    const int b = (a + 1 + static_cast<int>(rng() % 5)) % 6;
+    const int distress = label_index(def, kIdiosyncraticDistress);
+    if (previous[static_cast<std::size_t>(a)] == distress || previous[static_cast<std::size_t>(b)] == distress) continue;
+    std::swap(previous[static_cast<std::size_t>(a)], previous[static_cast<std::size_t>(b)]);
+    double previous_cost = 0;
+    for (int s = 0; s < 6; ++s) previous_cost += optimum.distance(s, previous[static_cast<std::size_t>(s)]);
+    const double excess = previous_cost - optimum.cost;
+    for (const double margin : {0.0, 0.1, 0.5}) {
+      const auto m = remap_states(z, stats, def, previous, margin);
+      EXPECT_EQ(m.optimal_cost, optimum.cost);
+      if (excess <= margin * 6 && previous != optimum.assigned) {
+        ASSERT_TRUE(m.kept_previous) << "trial " << trial << " margin " << margin;
+        EXPECT_EQ(m.serving, previous);
+        EXPECT_NEAR(m.cost, previous_cost, 1e-12);
+        ++kept;
+      } else if (excess > margin * 6) {
+        EXPECT_FALSE(m.kept_previous) << "trial " << trial << " margin " << margin;
+        EXPECT_EQ(m.serving, optimum.serving);
+        ++switched;
+      }
+    }
+  }
+  EXPECT_GT(kept, 20);  // both branches were exercised
+  EXPECT_GT(switched, 20);
+  // MR-BR-03 beats the margin: a previous assignment giving Idiosyncratic_Distress to a state that
+  // no longer meets it is dropped however large the margin.
+  const auto model = exact_model();
+  const auto& m0 = model.global.mapping;
+  ASSERT_TRUE(m0.distress_state.has_value());
+  Matrix means = model.global.params.means;
+  const int s = *m0.distress_state;
+  const int ratio = indicator_index(def, "mmd_ust_ratio_10y");
+  means(s, ratio) = model.global.stats.mean(ratio);  // z ratio 0: fails MR-BR-03
+  const auto m1 = remap_states(means, model.global.stats, def, m0.assigned, 100.0);
+  EXPECT_FALSE(m1.kept_previous);
+  EXPECT_NE(m1.serving[static_cast<std::size_t>(s)], label_index(def, kIdiosyncraticDistress));
+}
+
 TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesNextBestLabel) {
   const auto model = exact_model();
   const auto& m = model.global.mapping;

@@ -3,6 +3,8 @@
 // missing-value marginalisation, and a cross-check of the likelihood against statsmodels.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <Eigen/Cholesky>
 #include <sstream>
 
@@ -366,6 +368,40 @@ TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) 
   if (with_extra.start_log_likelihoods[0] < with_extra.start_log_likelihoods[1]) {
     EXPECT_EQ(with_extra.best_init, 1);
   }
+}
+
+// Issue 18: under screening an extra start (a previous fit, already at an optimum) leads every
+// fresh start after a few iterations; had it been screened with them it would have won every
+// time, and a walk-forward would never leave its first optimum. It is not screened: the fresh
+// leader continues to convergence and the higher final likelihood wins.
+TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
+  const auto sim = simulate(three_state_truth(), 600, 5);
+  GaussianHmmConfig config{.n_states = 4, .n_iter = 300, .n_init = 6, .seed = 9};
+  config.screen_iterations = 3;
+  config.threads = 1;
+  const auto fresh = hmm::fit(sim.data, config);
+  GaussianHmmConfig screen_only = config;
+  screen_only.n_iter = config.screen_iterations;
+  screen_only.screen_iterations = 0;
+  const auto screened = hmm::fit(sim.data, screen_only);
+  const double best_screened = *std::max_element(screened.start_log_likelihoods.begin(), screened.start_log_likelihoods.end());
+  // A single-start fit that converged to a worse optimum than the fresh multi-start fit, yet
+  // better than every fresh start after the screen.
+  std::optional<hmm::GaussianHmmFit> poor;
+  for (std::uint64_t seed = 100; seed < 160 && !poor; ++seed) {
+    GaussianHmmConfig single{.n_states = 4, .n_iter = 300, .n_init = 1, .seed = seed};
+    auto candidate = hmm::fit(sim.data, single);
+    if (candidate.log_likelihood < fresh.log_likelihood - 1.0 && candidate.log_likelihood > best_screened) {
+      poor = std::move(candidate);
+    }
+  }
+  ASSERT_TRUE(poor.has_value()) << "no poorer optimum found to exercise the rule";
+  const auto with_extra = hmm::fit(sim.data, config, {poor->params});
+  ASSERT_EQ(with_extra.start_log_likelihoods.size(), 7u);
+  EXPECT_EQ(with_extra.best_init, fresh.best_init);
+  EXPECT_EQ(with_extra.log_likelihood, fresh.log_likelihood);
+  // The extra start ran to the end (its own final likelihood, not a 3-iteration one).
+  EXPECT_GE(with_extra.start_log_likelihoods[6], poor->log_likelihood - 1e-6 * std::abs(poor->log_likelihood));
 }
 
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {

@@ -67,6 +67,12 @@ json component_json(const hier::Component& c) {
                     {"fallback", m.fallback},
                     {"distress_state", m.distress_state ? json(*m.distress_state) : json(nullptr)},
                     {"distress_state_qualifies", m.distress_state_qualifies}};
+  // A backfill retrain that kept the previous assignment (remap_states); written only then, so
+  // the served classifier's JSON is unchanged.
+  if (m.kept_previous) {
+    out["mapping"]["kept_previous"] = true;
+    out["mapping"]["optimal_cost"] = m.optimal_cost;
+  }
   return out;
 }
 
@@ -91,6 +97,8 @@ hier::Component component_from(const json& j, const hier::ModelDefinition& defin
   c.mapping.fallback = ints_from(m.at("fallback"), source, "fallback");
   if (!m.at("distress_state").is_null()) c.mapping.distress_state = m.at("distress_state").get<int>();
   c.mapping.distress_state_qualifies = m.at("distress_state_qualifies").get<bool>();
+  c.mapping.kept_previous = m.value("kept_previous", false);
+  c.mapping.optimal_cost = m.value("optimal_cost", c.mapping.cost);
   const int K = definition.n_states();
   for (const auto* v : {&c.mapping.assigned, &c.mapping.serving, &c.mapping.fallback}) {
     if (static_cast<int>(v->size()) != K) bad(source, definition.name + ": mapping must cover " + std::to_string(K) + " states");

@@ -948,7 +948,8 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   std::ostringstream canonical_text;
   canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << "," << config.min_column_observations << ","
                  << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n"
-                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n";
+                 << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n"
+                 << "backfill_mapping_margin=" << config.mapping_margin << "\n";
   out.canonical_text = canonical_text.str();
   return out;
 }
@@ -1028,7 +1029,8 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
       << "RESEARCH OUTPUT, UNAPPROVED: these mappings label the past as known then; they are never served and carry "
          "no MR-BR-10 sign-off (that stays with the served classifier version)\n";
   out << "\n(best/starts: starts within 1e-3 of the best; with screening (backfill_screen_iterations) the other starts "
-         "stopped early, so 1 is expected; the last start is the previous retrain's parameters)\n"
+         "stopped early; the last start is the previous retrain's parameters, run to convergence beside the fresh leader; "
+         "'kept' marks a retrain that kept the previous mapping within the margin)\n"
       << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state S0..S5 (served)\n";
   const auto& def = hier::global_macro_definition();
   for (const auto& r : retrains) {
@@ -1040,6 +1042,7 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
     for (std::size_t s = 0; s < m.serving.size(); ++s) {
       out << (s ? " " : "") << def.profiles[static_cast<std::size_t>(m.serving[s])].label;
     }
+    if (m.kept_previous) out << "  (kept)";
     const auto diagnostics = hier::diagnose(m, def, r.model.condition);
     if (diagnostics.stress_inversion) out << "  STRESS INVERSION (S" << *diagnostics.stress_state << ")";
     out << "\n";

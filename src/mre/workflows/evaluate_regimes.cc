@@ -240,6 +240,7 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
     out.refits = retrains.size();
     for (std::size_t r = 0; r < retrains.size(); ++r) {
       out.refits_at_limit += retrains[r].converged ? 0 : 1;
+      out.kept_mapping += retrains[r].model.global.mapping.kept_previous ? 1 : 0;
       if (r > 0 && std::isfinite(retrains[r].churn)) {
         out.churn.push_back(retrains[r].churn);
         out.churn_dates.push_back(retrains[r].date.iso());

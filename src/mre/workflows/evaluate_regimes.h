@@ -83,6 +83,8 @@ struct RegimeEvaluation {
   std::vector<std::string> churn_dates{};
   std::size_t refits = 0;
   std::size_t refits_at_limit = 0;
+  // Retrains whose mapping kept the previous assignment within the margin (remap_states).
+  std::size_t kept_mapping = 0;
 };
 
 // NotFound for an unknown version; InvalidArgument for a window outside the version's dates

@@ -182,7 +182,7 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, co
           if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
         }
         c.params = permute_states(c.params, align_states(previous.params, c.params, scale));
-        c.mapping = map_states(c.params.means, c.stats, c.definition);
+        c.mapping = remap_states(c.params.means, c.stats, c.definition, previous.mapping.assigned, config.mapping_margin);
       }
     }
     auto& r = out.retrains[k];

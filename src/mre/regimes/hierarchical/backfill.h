@@ -27,6 +27,10 @@ struct BackfillConfig {
   // run in parallel on the cores, one thread each.
   bool warm_start = true;
   int threads = 0;  // 0: the machine's cores; the result does not depend on it (bit for bit)
+  // Mapping hysteresis (remap_states): a retrain keeps the previous retrain's assignment of its
+  // aligned states unless the new optimum is cheaper by more than this many RMS z-units per
+  // state: a tenth of the 1-sd step between the profiles' targets (docs/classifier.md).
+  double mapping_margin = 0.1;
 };
 
 // One retrain: the model serving [date, next retrain's date).

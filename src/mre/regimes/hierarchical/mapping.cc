@@ -144,6 +144,68 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
   return out;
 }
 
+StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
+                          const std::vector<int>& previous, double margin_per_state, const DistressCondition& condition) {
+  check_arg(margin_per_state >= 0 && std::isfinite(margin_per_state), "margin_per_state", "must be finite and >= 0");
+  StateMapping out = map_states(state_means, stats, definition, condition);
+  out.optimal_cost = out.cost;
+  const int K = definition.n_states();
+  if (static_cast<int>(previous.size()) != K) return out;
+  int distress_label = -1;
+  for (int r = 0; r < K; ++r) {
+    if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress) distress_label = r;
+  }
+  // Allowed now? The same structure map_states produces: one-to-one with Idiosyncratic_Distress on
+  // a state meeting MR-BR-03 when the optimum uses it; otherwise Idiosyncratic_Distress unused and
+  // every other label used.
+  std::vector<int> uses(static_cast<std::size_t>(K), 0);
+  for (const int r : previous) {
+    if (r < 0 || r >= K) return out;
+    ++uses[static_cast<std::size_t>(r)];
+  }
+  const bool optimum_uses_distress = out.distress_state.has_value();
+  for (int r = 0; r < K; ++r) {
+    const int n = uses[static_cast<std::size_t>(r)];
+    if (r == distress_label) {
+      if (n != (optimum_uses_distress ? 1 : 0)) return out;
+    } else if (n < 1 || (optimum_uses_distress && n != 1)) {
+      return out;
+    }
+  }
+  std::optional<int> distress_state;
+  if (distress_label >= 0 && optimum_uses_distress) {
+    for (int s = 0; s < K; ++s) {
+      if (previous[static_cast<std::size_t>(s)] != distress_label) continue;
+      if (!distress_condition_holds(out.state_z(s, indicator_index(definition, "mmd_ust_ratio_10y")),
+                                    out.state_z(s, indicator_index(definition, "muni_fund_flows_net")),
+                                    out.state_z(s, indicator_index(definition, "high_yield_credit_spread")), condition)) {
+        return out;
+      }
+      distress_state = s;
+    }
+  }
+  double cost = 0;
+  for (int s = 0; s < K; ++s) cost += out.distance(s, previous[static_cast<std::size_t>(s)]);
+  if (!(cost <= out.cost + margin_per_state * static_cast<double>(K))) return out;
+  out.kept_previous = true;
+  out.assigned = previous;
+  out.serving = previous;
+  out.cost = cost;
+  out.distress_state = distress_state;
+  for (int s = 0; s < K; ++s) {
+    double best = std::numeric_limits<double>::infinity();
+    out.fallback[static_cast<std::size_t>(s)] = -1;
+    for (int r = 0; r < K; ++r) {
+      if (r == out.assigned[static_cast<std::size_t>(s)] || r == distress_label) continue;
+      if (out.distance(s, r) < best) {
+        best = out.distance(s, r);
+        out.fallback[static_cast<std::size_t>(s)] = r;
+      }
+    }
+  }
+  return out;
+}
+
 MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& definition,
                             const DistressCondition& condition) {
   MappingDiagnostics out;

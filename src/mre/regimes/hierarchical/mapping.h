@@ -41,6 +41,10 @@ struct StateMapping {
   std::vector<int> fallback;
   std::optional<int> distress_state;   // the state assigned Idiosyncratic_Distress, if any
   bool distress_state_qualifies = false;  // its z-scores meet MR-BR-03
+  // remap_states only: the previous assignment was kept (within the margin of the optimum), and
+  // the optimum's cost (equal to `cost` when not kept).
+  bool kept_previous = false;
+  double optimal_cost = 0.0;
 };
 
 // What the mapping report says beyond the assignment: the stress inversion (the state with the
@@ -60,6 +64,18 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
 // stats over the same I columns with every std > 0.
 StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
                         const DistressCondition& condition = {});
+
+// Re-mapping a retrained model whose states were aligned to the previous model's (issue 18): the
+// mapping of map_states, except that the previous model's assignment `previous` (one label per
+// state, e.g. its `assigned`) is kept when it is still allowed (MR-BR-03: a state taking
+// Idiosyncratic_Distress meets it; one-to-one when some state meets it, else Idiosyncratic_
+// Distress unused and every other label used) and its cost under the new distances exceeds the
+// new optimum's by at most `margin_per_state` times the number of states. A stated hysteresis:
+// an aligned state keeps its label unless the evidence moved the optimum by more than the margin.
+// docs/classifier.md gives the margin and why.
+StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
+                          const std::vector<int>& previous, double margin_per_state,
+                          const DistressCondition& condition = {});
 
 // The index of `indicator` among the definition's indicators; throws InvalidArgument if absent.
 int indicator_index(const ModelDefinition& definition, const std::string& indicator);

@@ -614,10 +614,13 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
     for (std::size_t run = next_start++; run < n; run = next_start++) {
       try {
         const std::uint64_t seed = start_seed(config.seed, run);
-        results[run] = run_em(data, patterns,
-                              run < n_random ? initial_params(data, config, seed, run % 2 == 1)
-                                             : extra_starts[run - n_random],
-                              first_phase, seed);
+        // Under screening only the fresh starts are screened: an extra start (a previous fit's
+        // parameters) begins at an optimum, so after a few iterations it would lead every fresh
+        // start and win the screen before any of them had a chance to climb; it runs to
+        // convergence instead and competes on its final likelihood.
+        results[run] = run < n_random ? run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1),
+                                               first_phase, seed)
+                                      : run_em(data, patterns, extra_starts[run - n_random], config, seed);
       } catch (...) {
         errors[run] = std::current_exception();
       }
@@ -635,13 +638,18 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
   }
   // A start that failed (a singular covariance from a degenerate random start) is skipped; if
   // every start failed, the first start's error is the answer.
-  std::size_t best = n;
-  for (std::size_t run = 0; run < n; ++run) {
-    if (!results[run]) continue;
-    if (best == n || results[run]->log_likelihood > results[best]->log_likelihood) best = run;
-  }
-  if (best == n) std::rethrow_exception(errors.front());
-  if (screening && !results[best]->converged) {
+  const auto best_of = [&](std::size_t from, std::size_t to) {
+    std::size_t best = n;
+    for (std::size_t run = from; run < to; ++run) {
+      if (!results[run]) continue;
+      if (best == n || results[run]->log_likelihood > results[best]->log_likelihood) best = run;
+    }
+    return best;
+  };
+  if (best_of(0, n) == n) std::rethrow_exception(errors.front());
+  // The leader of the fresh starts (screened or run in full).
+  const std::size_t best = best_of(0, n_random);
+  if (screening && best < n && !results[best]->converged) {
     // em-EM's second phase: the leader continues from where its short run stopped.
     GaussianHmmConfig rest = config;
     // Its first iteration re-evaluates the parameters the short run stopped at (already the
@@ -654,7 +662,9 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
     continued.monotone = continued.monotone && results[best]->monotone;
     results[best] = std::move(continued);
   }
-  GaussianHmmFit out = finish(*results[best], static_cast<int>(best), data.rows());
+  // The winner: the highest final likelihood among the fresh leader and the extra starts.
+  const std::size_t winner = best_of(0, n);
+  GaussianHmmFit out = finish(*results[winner], static_cast<int>(winner), data.rows());
   out.starts_at_best = 0;
   for (std::size_t run = 0; run < n; ++run) {
     const double ll = results[run] ? results[run]->log_likelihood : std::numeric_limits<double>::quiet_NaN();

@@ -110,7 +110,10 @@ RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmissi
 // Fits by EM. REQUIRES n_states >= 2, data T x D with T > free parameters, no column all NaN,
 // no infinities (each checked: InvalidArgument or DataError naming the column).
 // `extra_starts` (e.g. the previous walk-forward fit's parameters) join the n_init starts as
-// starts n_init, n_init + 1, ...; they compete on likelihood like any other start.
+// starts n_init, n_init + 1, ...; they compete on final likelihood like any other start. Under
+// screening they are not screened (they begin at an optimum and would lead every fresh start
+// after a few iterations): they run to convergence, and the best of them and the fresh leader
+// (continued to convergence) wins.
 GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
                    const std::vector<GaussianHmmParams>& extra_starts = {});
 // EM from given parameters (warm start; `--init`), same config otherwise (n_init ignored).
