@@ -50,12 +50,15 @@ double cpu_seconds() {
 int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 3;
   auto store = mre::store::open_store(":memory:");
-  mre::workflows::ingest(*store, {.universe_path = kSource / "config/universe.yml", .tickers = {"^GSPC", "DGS3MO"}});
-  mre::workflows::build_features(*store, {.spec_path = kSource / "config/features/sp500_jm.yml", .version = "F1",
+  mre::workflows::ingest(
+      *store, {.universe_path = kSource / "config/universe.yml", .tickers = {"^GSPC", "DGS3MO"}});
+  mre::workflows::build_features(*store, {.spec_path = kSource / "config/features/sp500_jm.yml",
+                                          .version = "F1",
                                           .universe_path = kSource / "config/universe.yml"});
   std::ifstream file(kSource / "config/backtests/jm_sp500.yml");
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  const auto dir = std::filesystem::temp_directory_path() / ("backtest_bench_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("backtest_bench_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const std::string part : {"all", "jm", "hmm"}) {
     const auto spec = dir / (part + ".yml");
@@ -65,14 +68,16 @@ int main(int argc, char** argv) {
     for (int r = 0; r < repeats; ++r) {
       const double c0 = cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
-      const auto report = mre::workflows::compute_backtest(*store, {.spec_path = spec, .version = "BENCH"});
-      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      const auto report =
+          mre::workflows::compute_backtest(*store, {.spec_path = spec, .version = "BENCH"});
+      best = std::min(best,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       best_cpu = std::min(best_cpu, cpu_seconds() - c0);
       strategies = report.result.strategies.size();
     }
     // Wall time on a shared VM includes waiting for the core; the thread's CPU time does not.
-    std::printf("backtest_bench part=%s seconds=%.3f cpu_seconds=%.3f strategies=%zu\n", part.c_str(), best, best_cpu,
-                strategies);
+    std::printf("backtest_bench part=%s seconds=%.3f cpu_seconds=%.3f strategies=%zu\n",
+                part.c_str(), best, best_cpu, strategies);
   }
   std::filesystem::remove_all(dir);
   return 0;

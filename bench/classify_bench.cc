@@ -5,8 +5,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -63,10 +63,13 @@ hier::Component fit_component(const Matrix& all, const hier::ModelDefinition& de
 struct Fixture {
   hier::HierarchicalModel model;
   std::filesystem::path dir;
-  std::filesystem::path input(std::size_t rows) const { return dir / ("history_" + std::to_string(rows) + ".csv"); }
+  std::filesystem::path input(std::size_t rows) const {
+    return dir / ("history_" + std::to_string(rows) + ".csv");
+  }
 
   Fixture() {
-    dir = std::filesystem::temp_directory_path() / ("mre-classify-bench-" + std::to_string(::getpid()));
+    dir = std::filesystem::temp_directory_path() /
+          ("mre-classify-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     Generator gen;
     std::vector<double> x(10);
@@ -87,8 +90,8 @@ struct Fixture {
       for (std::size_t r = 0; r < rows; ++r) {
         gen.next(x);
         const std::string date = (start + static_cast<int>(r / 1440)).iso();
-        std::fprintf(f, "%sT%02d:%02d:00Z,%s", date.c_str(), static_cast<int>(r / 60 % 24), static_cast<int>(r % 60),
-                     r % 3 == 0 ? "MUNI" : "UST");
+        std::fprintf(f, "%sT%02d:%02d:00Z,%s", date.c_str(), static_cast<int>(r / 60 % 24),
+                     static_cast<int>(r % 60), r % 3 == 0 ? "MUNI" : "UST");
         for (const double v : x) std::fprintf(f, ",%.6g", v);
         std::fputs("\n", f);
       }
@@ -116,13 +119,20 @@ void BM_HistoricalClassification(benchmark::State& state) {
   const std::vector<std::string> types = {"MUNI", "UST"};
   const long rss_before = peak_rss_kib();
   std::size_t done = 0;
-  for (auto _ : state) done += mre::workflows::classify_csv(f.model, types, f.input(rows), out, nullptr, false).rows;
-  state.counters["rows_per_second"] = benchmark::Counter(static_cast<double>(done), benchmark::Counter::kIsRate);
+  for (auto _ : state)
+    done += mre::workflows::classify_csv(f.model, types, f.input(rows), out, nullptr, false).rows;
+  state.counters["rows_per_second"] =
+      benchmark::Counter(static_cast<double>(done), benchmark::Counter::kIsRate);
   state.counters["peak_rss_growth_MiB"] = static_cast<double>(peak_rss_kib() - rss_before) / 1024.0;
-  state.counters["input_MiB"] = static_cast<double>(std::filesystem::file_size(f.input(rows))) / (1024.0 * 1024.0);
+  state.counters["input_MiB"] =
+      static_cast<double>(std::filesystem::file_size(f.input(rows))) / (1024.0 * 1024.0);
 }
 // 100k first so the peak-RSS growth of the 1M run shows what a ten times longer file adds.
-BENCHMARK(BM_HistoricalClassification)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HistoricalClassification)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

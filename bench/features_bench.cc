@@ -20,17 +20,19 @@ const std::filesystem::path kUniverse = kRoot / "config" / "universe.yml";
 std::vector<mre::workflows::LoadedSpec> default_specs() {
   std::vector<mre::workflows::LoadedSpec> specs;
   for (const char* name : {"indicators", "macro_ltv", "cross_asset"}) {
-    specs.push_back(mre::workflows::load_feature_spec(kRoot / "config" / "features" / (std::string(name) + ".yml")));
+    specs.push_back(mre::workflows::load_feature_spec(kRoot / "config" / "features" /
+                                                      (std::string(name) + ".yml")));
   }
   return specs;
 }
 
-std::map<std::string, mre::TimeSeries> read_inputs(const std::vector<mre::workflows::LoadedSpec>& specs,
-                                                   const mre::sources::Universe& universe) {
+std::map<std::string, mre::TimeSeries> read_inputs(
+    const std::vector<mre::workflows::LoadedSpec>& specs, const mre::sources::Universe& universe) {
   std::map<std::string, mre::TimeSeries> raw;
   for (const auto& loaded : specs) {
     for (const auto& ticker : mre::features::ticker_inputs(loaded.spec)) {
-      if (!raw.count(ticker)) raw[ticker] = mre::sources::load_series_file(universe.find(ticker)->file, ticker);
+      if (!raw.count(ticker))
+        raw[ticker] = mre::sources::load_series_file(universe.find(ticker)->file, ticker);
     }
   }
   return raw;
@@ -71,7 +73,8 @@ void BM_DefaultFeatureSetsComputeOnly(benchmark::State& state) {
   }
   for (auto _ : state) {
     for (std::size_t i = 0; i < specs.size(); ++i) {
-      benchmark::DoNotOptimize(mre::features::compute_feature_set(specs[i].spec, inputs[i], {}, calendar));
+      benchmark::DoNotOptimize(
+          mre::features::compute_feature_set(specs[i].spec, inputs[i], {}, calendar));
     }
   }
 }

@@ -47,9 +47,12 @@ void BM_EmIterations(benchmark::State& state) {
 }
 BENCHMARK(BM_EmIterations)
     ->Args({8000, 6, 10})  // the reference size
-    ->Args({2000, 6, 10})->Args({32000, 6, 10})
-    ->Args({8000, 2, 10})->Args({8000, 12, 10})
-    ->Args({8000, 6, 3})->Args({8000, 6, 20})
+    ->Args({2000, 6, 10})
+    ->Args({32000, 6, 10})
+    ->Args({8000, 2, 10})
+    ->Args({8000, 12, 10})
+    ->Args({8000, 6, 3})
+    ->Args({8000, 6, 20})
     ->Unit(benchmark::kMillisecond);
 
 void BM_FitToConvergence(benchmark::State& state) {

@@ -4,9 +4,9 @@
 // Run by bench/ingest_compare.py, which adds pandas on the same files and prints the ratios.
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include "mre/sources/csv_files.h"
 #include "mre/sources/universe.h"
@@ -16,7 +16,8 @@
 
 namespace {
 
-const std::filesystem::path kUniverse = std::filesystem::path(MRE_SOURCE_DIR) / "config" / "universe.yml";
+const std::filesystem::path kUniverse =
+    std::filesystem::path(MRE_SOURCE_DIR) / "config" / "universe.yml";
 
 std::filesystem::path temp_db(const char* name) {
   return std::filesystem::temp_directory_path() /
@@ -59,7 +60,10 @@ BENCHMARK(BM_IngestSnapshotIntoNewSqliteFile)->Unit(benchmark::kMillisecond)->Mi
 void BM_ReingestUnchangedSnapshot(benchmark::State& state) {
   const auto path = temp_db("again");
   remove_db(path);
-  { mre::store::SqliteStore store(path, true); mre::workflows::ingest(store, {.universe_path = kUniverse}); }
+  {
+    mre::store::SqliteStore store(path, true);
+    mre::workflows::ingest(store, {.universe_path = kUniverse});
+  }
   std::size_t rows = 0;
   for (auto _ : state) {
     mre::store::SqliteStore store(path, true);
@@ -79,7 +83,8 @@ void BM_BareSqliteInsertFloor(benchmark::State& state) {
   for (const auto& spec : universe.series) {
     if (spec.available) all.push_back(mre::sources::load_series_file(spec.file, spec.ticker));
   }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.name() < b.name(); });
   const auto path = temp_db("floor");
   std::size_t rows = 0;
   for (auto _ : state) {
@@ -100,7 +105,8 @@ void BM_BareSqliteInsertFloor(benchmark::State& state) {
     for (const auto& series : all) {
       for (std::size_t i = 0; i < series.size(); ++i) {
         const mre::Date d = series.dates()[i];
-        sqlite3_bind_text(insert, 1, series.name().data(), static_cast<int>(series.name().size()), SQLITE_STATIC);
+        sqlite3_bind_text(insert, 1, series.name().data(), static_cast<int>(series.name().size()),
+                          SQLITE_STATIC);
         sqlite3_bind_int64(insert, 2, d.year() * 10000LL + d.month() * 100 + d.day());
         sqlite3_bind_int64(insert, 3, 1'763'780'000'000'000LL);
         sqlite3_bind_double(insert, 4, series.values()[i]);

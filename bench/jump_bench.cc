@@ -6,9 +6,9 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -40,14 +40,21 @@ Matrix simulated(int T, int D, std::uint64_t seed) {
 void BM_JumpFit(benchmark::State& state) {
   const int T = static_cast<int>(state.range(0));
   const Matrix data = simulated(T, 3, 1);
-  const jm::JumpModelConfig config{.n_states = static_cast<int>(state.range(1)), .jump_penalty = 50.0, .n_init = 10};
+  const jm::JumpModelConfig config{
+      .n_states = static_cast<int>(state.range(1)), .jump_penalty = 50.0, .n_init = 10};
   for (auto _ : state) benchmark::DoNotOptimize(jm::fit(data, config).objective);
 }
-BENCHMARK(BM_JumpFit)->Args({8000, 2})->Args({8000, 3})->Args({2000, 2})->Args({32000, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_JumpFit)
+    ->Args({8000, 2})
+    ->Args({8000, 3})
+    ->Args({2000, 2})
+    ->Args({32000, 2})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ContinuousJumpFit(benchmark::State& state) {
   const Matrix data = simulated(8000, 3, 1);
-  const jm::JumpModelConfig config{.n_states = 2, .jump_penalty = 50.0, .continuous = true, .grid_size = 0.05, .n_init = 10};
+  const jm::JumpModelConfig config{
+      .n_states = 2, .jump_penalty = 50.0, .continuous = true, .grid_size = 0.05, .n_init = 10};
   for (auto _ : state) benchmark::DoNotOptimize(jm::fit(data, config).objective);
 }
 BENCHMARK(BM_ContinuousJumpFit)->Unit(benchmark::kMillisecond);
@@ -56,7 +63,8 @@ void BM_OnlineInference(benchmark::State& state) {
   const Matrix data = simulated(8000, 3, 1);
   const jm::JumpModelConfig config{.n_states = 2, .jump_penalty = 50.0, .n_init = 10};
   const auto model = jm::fit(data, config);
-  for (auto _ : state) benchmark::DoNotOptimize(jm::infer_online(data, model.centers, config).labels.back());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(jm::infer_online(data, model.centers, config).labels.back());
   state.SetItemsProcessed(state.iterations() * data.rows());
 }
 BENCHMARK(BM_OnlineInference)->Unit(benchmark::kMicrosecond);
@@ -72,15 +80,18 @@ Matrix read_csv(const std::string& path) {
     while (std::getline(fields, cell, ',')) row.push_back(std::stod(cell));
     if (!row.empty()) rows.push_back(row);
   }
-  Matrix m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.empty() ? 0 : rows[0].size()));
+  Matrix m(static_cast<Eigen::Index>(rows.size()),
+           static_cast<Eigen::Index>(rows.empty() ? 0 : rows[0].size()));
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    for (std::size_t c = 0; c < rows[r].size(); ++c) m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = rows[r][c];
+    for (std::size_t c = 0; c < rows[r].size(); ++c)
+      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = rows[r][c];
   }
   return m;
 }
 
 // Coordinate descent from each given start, best of `repeats` timings of the whole set.
-int compare_mode(const std::string& data_path, const std::string& starts_path, double penalty, int K, int repeats) {
+int compare_mode(const std::string& data_path, const std::string& starts_path, double penalty,
+                 int K, int repeats) {
   const Matrix data = read_csv(data_path);
   const Matrix starts = read_csv(starts_path);
   const jm::JumpModelConfig config{.n_states = K, .jump_penalty = penalty, .n_init = 1};
@@ -90,7 +101,8 @@ int compare_mode(const std::string& data_path, const std::string& starts_path, d
     const std::clock_t begin = std::clock();  // CPU time: this VM is shared and wall time drifts
     double objective = std::numeric_limits<double>::infinity();
     for (Eigen::Index s = 0; s + K <= starts.rows(); s += K) {
-      objective = std::min(objective, jm::fit_from(data, starts.middleRows(s, K), config).objective);
+      objective =
+          std::min(objective, jm::fit_from(data, starts.middleRows(s, K), config).objective);
     }
     const double seconds = static_cast<double>(std::clock() - begin) / CLOCKS_PER_SEC;
     best_seconds = std::min(best_seconds, seconds);
@@ -105,10 +117,13 @@ int compare_mode(const std::string& data_path, const std::string& starts_path, d
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "--data") == 0) {
     if (argc < 10) {
-      std::fprintf(stderr, "usage: jump_bench --data X.csv --starts S.csv --penalty L --states K --repeats N\n");
+      std::fprintf(
+          stderr,
+          "usage: jump_bench --data X.csv --starts S.csv --penalty L --states K --repeats N\n");
       return 1;
     }
-    return compare_mode(argv[2], argv[4], std::stod(argv[6]), std::stoi(argv[8]), argc > 10 ? std::stoi(argv[10]) : 3);
+    return compare_mode(argv[2], argv[4], std::stod(argv[6]), std::stoi(argv[8]),
+                        argc > 10 ? std::stoi(argv[10]) : 3);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -3,6 +3,8 @@
 // and POST /api/classify. Prints requests/s and latency percentiles per endpoint:
 //   server_bench endpoint=... threads=T seconds=S requests=N rps=X p50_ms=... p99_ms=... errors=E
 // Usage: server_bench PORT [SECONDS] [THREADS]
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 namespace {
 
@@ -21,7 +21,8 @@ struct Stats {
 };
 
 void run(int port, const std::string& name, double seconds, int threads, bool post) {
-  const std::string body = R"({"timestamp": "2026-09-01", "instrument_type": "MUNI", "yield_curve_slope_10y2y": 0.6,
+  const std::string body =
+      R"({"timestamp": "2026-09-01", "instrument_type": "MUNI", "yield_curve_slope_10y2y": 0.6,
     "mmd_ust_ratio_10y": 0.72, "vix_index": 16.5, "move_index": 95.0, "investment_grade_credit_spread": 0.85,
     "high_yield_credit_spread": 3.1, "tips_breakeven_5y": 2.3, "swap_spread_10y": -0.3, "muni_fund_flows_net": 0.5,
     "us_cpi_yoy": 2.8})";
@@ -36,8 +37,11 @@ void run(int port, const std::string& name, double seconds, int threads, bool po
       auto& s = stats[static_cast<std::size_t>(t)];
       while (std::chrono::steady_clock::now() < end) {
         const auto t0 = std::chrono::steady_clock::now();
-        auto res = post ? cli.Post("/api/classify", body, "application/json") : cli.Get("/api/classification/current");
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        auto res = post ? cli.Post("/api/classify", body, "application/json")
+                        : cli.Get("/api/classification/current");
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
         if (!res || res->status != 200) ++s.errors;
         s.latencies_ms.push_back(ms);
       }
@@ -51,9 +55,15 @@ void run(int port, const std::string& name, double seconds, int threads, bool po
     errors += s.errors;
   }
   std::sort(all.begin(), all.end());
-  const auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
-  std::printf("server_bench endpoint=%s threads=%d seconds=%.1f requests=%zu rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=%ld\n",
-              name.c_str(), threads, seconds, all.size(), static_cast<double>(all.size()) / seconds, pct(0.5), pct(0.99), errors);
+  const auto pct = [&](double p) {
+    return all.empty() ? 0.0
+                       : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))];
+  };
+  std::printf(
+      "server_bench endpoint=%s threads=%d seconds=%.1f requests=%zu rps=%.0f p50_ms=%.3f "
+      "p99_ms=%.3f errors=%ld\n",
+      name.c_str(), threads, seconds, all.size(), static_cast<double>(all.size()) / seconds,
+      pct(0.5), pct(0.99), errors);
   std::fflush(stdout);
 }
 

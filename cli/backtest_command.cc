@@ -1,8 +1,8 @@
 // `mre backtest --spec X --version B1` and `mre backtest show|list|compare`: what a regime
 // version is worth to a portfolio (workflows/backtest.h), stored as never-overwritten versions.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <iostream>
 
@@ -35,15 +35,18 @@ std::string cell(double v, bool percent) {
 
 // The metrics table, one row per strategy (prefixed by its version when comparing).
 std::string table(const std::vector<workflows::BacktestReport>& reports) {
-  std::string out = fmt::format("{:<22} {:>9} {:>9} {:>7} {:>8} {:>9} {:>7} {:>9} {:>9}\n", "strategy", "return", "vol",
-                                "sharpe", "sortino", "max dd", "calmar", "turnover", "exposure");
+  std::string out =
+      fmt::format("{:<22} {:>9} {:>9} {:>7} {:>8} {:>9} {:>7} {:>9} {:>9}\n", "strategy", "return",
+                  "vol", "sharpe", "sortino", "max dd", "calmar", "turnover", "exposure");
   for (const auto& r : reports) {
     for (const auto& s : r.result.strategies) {
       const auto& m = s.metrics;
       const std::string name = reports.size() > 1 ? r.version + ":" + s.name : s.name;
-      out += fmt::format("{:<22} {:>9} {:>9} {:>7} {:>8} {:>9} {:>7} {:>9} {:>9}\n", name, cell(m.annual_return, true),
-                         cell(m.volatility, true), cell(m.sharpe, false), cell(m.sortino, false), cell(m.max_drawdown, true),
-                         cell(m.calmar, false), cell(m.turnover, true), cell(m.average_exposure, true));
+      out +=
+          fmt::format("{:<22} {:>9} {:>9} {:>7} {:>8} {:>9} {:>7} {:>9} {:>9}\n", name,
+                      cell(m.annual_return, true), cell(m.volatility, true), cell(m.sharpe, false),
+                      cell(m.sortino, false), cell(m.max_drawdown, true), cell(m.calmar, false),
+                      cell(m.turnover, true), cell(m.average_exposure, true));
     }
   }
   return out;
@@ -73,7 +76,8 @@ void print(const std::vector<workflows::BacktestReport>& reports, const Backtest
         while (pos < part.size()) {
           const auto nl = part.find('\n', pos);
           const std::string line = part.substr(pos, nl - pos);
-          if (!header || i == 0) prefixed += (header ? std::string("version") : reports[i].version) + "," + line + "\n";
+          if (!header || i == 0)
+            prefixed += (header ? std::string("version") : reports[i].version) + "," + line + "\n";
           header = false;
           pos = nl + 1;
         }
@@ -86,8 +90,10 @@ void print(const std::vector<workflows::BacktestReport>& reports, const Backtest
     for (const auto& r : reports) {
       for (const auto& s : r.result.strategies) {
         std::string years;
-        for (const auto& y : s.metrics.years) years += fmt::format(" {}:{}", y.year, cell(y.value, true));
-        text += fmt::format("{}{} years:{}\n", reports.size() > 1 ? r.version + ":" : "", s.name, years);
+        for (const auto& y : s.metrics.years)
+          years += fmt::format(" {}:{}", y.year, cell(y.value, true));
+        text += fmt::format("{}{} years:{}\n", reports.size() > 1 ? r.version + ":" : "", s.name,
+                            years);
       }
     }
   }
@@ -96,25 +102,31 @@ void print(const std::vector<workflows::BacktestReport>& reports, const Backtest
 
 int run(const BacktestArgs& args) {
   if (args.spec.empty() || args.version.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "mre backtest: --spec and --version are required (or a subcommand: show, list, compare)");
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        "mre backtest: --spec and --version are required (or a subcommand: show, list, compare)");
   }
   check_output_option(args.out, "--out");
-  workflows::BacktestOptions options{.spec_path = args.spec, .version = args.version, .work_items = work_items(),
-                                      .threads = checked_count(args.threads, "--threads", 0, 1024)};
+  workflows::BacktestOptions options{.spec_path = args.spec,
+                                     .version = args.version,
+                                     .work_items = work_items(),
+                                     .threads = checked_count(args.threads, "--threads", 0, 1024)};
   for (const auto& r : args.regimes) {
     const auto eq = r.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {
-      throw Error(ErrorCode::kInvalidArgument, "--regimes: expected STRATEGY=VERSION (got '" + r + "')");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--regimes: expected STRATEGY=VERSION (got '" + r + "')");
     }
     options.regime_versions[r.substr(0, eq)] = r.substr(eq + 1);
   }
   auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::run_backtest(*store, options);
   if (report.written) {
-    say(fmt::format("backtest {}: {} strategies written ({:.1f} s, spec hash {})", report.version, report.result.strategies.size(),
-                    report.seconds, report.header.spec_hash));
+    say(fmt::format("backtest {}: {} strategies written ({:.1f} s, spec hash {})", report.version,
+                    report.result.strategies.size(), report.seconds, report.header.spec_hash));
   } else {
-    say(fmt::format("backtest {}: already stored from this spec and these inputs; nothing written", report.version));
+    say(fmt::format("backtest {}: already stored from this spec and these inputs; nothing written",
+                    report.version));
   }
   print({report}, args);
   return 0;
@@ -131,7 +143,8 @@ int compare(const BacktestArgs& args) {
   check_output_option(args.out, "--out");
   auto store = store::open_store(args.common.db, false);
   std::vector<workflows::BacktestReport> reports;
-  for (const auto& v : args.versions) reports.push_back(workflows::read_backtest(*store, v, args.daily));
+  for (const auto& v : args.versions)
+    reports.push_back(workflows::read_backtest(*store, v, args.daily));
   print(reports, args);
   return 0;
 }
@@ -140,24 +153,35 @@ int list(const BacktestArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto versions = workflows::list_backtests(*store);
   if (args.format == "csv") std::cout << "version,spec_name,spec_hash,created_at,inputs\n";
-  if (args.format == "table") std::cout << fmt::format("{:<16} {:<16} {:<18} {:<28} {}\n", "version", "spec", "spec hash", "created", "inputs");
+  if (args.format == "table")
+    std::cout << fmt::format("{:<16} {:<16} {:<18} {:<28} {}\n", "version", "spec", "spec hash",
+                             "created", "inputs");
   for (const auto& h : versions) {
     std::string inputs;
     for (const auto& [k, v] : h.inputs) inputs += (inputs.empty() ? "" : " ") + k + "=" + v;
     if (args.format == "csv") {
-      std::cout << h.version << ',' << h.spec_name << ',' << h.spec_hash << ',' << h.created_at.iso() << ",\"" << inputs << "\"\n";
+      std::cout << h.version << ',' << h.spec_name << ',' << h.spec_hash << ','
+                << h.created_at.iso() << ",\"" << inputs << "\"\n";
     } else {
-      std::cout << fmt::format("{:<16} {:<16} {:<18} {:<28} {}\n", h.version, h.spec_name, h.spec_hash, h.created_at.iso(), inputs);
+      std::cout << fmt::format("{:<16} {:<16} {:<18} {:<28} {}\n", h.version, h.spec_name,
+                               h.spec_hash, h.created_at.iso(), inputs);
     }
   }
-  if (versions.empty()) say("no backtests yet; run one with 'mre backtest --spec config/backtests/jm_sp500.yml --version B1'");
+  if (versions.empty())
+    say("no backtests yet; run one with 'mre backtest --spec config/backtests/jm_sp500.yml "
+        "--version B1'");
   return 0;
 }
 
 void add_output(CLI::App* cmd, BacktestArgs& args) {
-  cmd->add_option("--format", args.format, "table | json | csv")->check(CLI::IsMember({"table", "json", "csv"}));
-  cmd->add_flag("--daily", args.daily, "json/csv: include the daily path (returns, equity, drawdown, exposure, regime) and the monthly penalty choices");
-  cmd->add_option("--out", args.out, "Output file (default or '-': stdout); written atomically (temporary file, fsync, rename)");
+  cmd->add_option("--format", args.format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_flag("--daily", args.daily,
+                "json/csv: include the daily path (returns, equity, drawdown, exposure, regime) "
+                "and the monthly penalty choices");
+  cmd->add_option(
+      "--out", args.out,
+      "Output file (default or '-': stdout); written atomically (temporary file, fsync, rename)");
 }
 
 }  // namespace
@@ -167,24 +191,31 @@ void register_backtest(CLI::App& app, Action& action) {
   auto* backtest = app.add_subcommand(
       "backtest",
       "What a regime signal is worth to a portfolio: strategies driven by online regime labels or\n"
-      "probabilities (0/1, weights per regime, probability-weighted), with a trading delay, one-way\n"
+      "probabilities (0/1, weights per regime, probability-weighted), with a trading delay, "
+      "one-way\n"
       "costs and the risk-free rate, against buy-and-hold; stored as a version never overwritten.\n"
       "  mre backtest --spec config/backtests/jm_sp500.yml --version B1\n"
-      "  mre backtest show B1 --format json --daily;  mre backtest list;  mre backtest compare B1 B2");
+      "  mre backtest show B1 --format json --daily;  mre backtest list;  mre backtest compare B1 "
+      "B2");
   backtest->require_subcommand(0, 1);
   add_common_options(*backtest, run_args->common);
   backtest->add_option("--spec", run_args->spec, "The backtest spec (config/backtests/*.yml)");
-  backtest->add_option("--version", run_args->version, "The new version's tag (1-64 of A-Z a-z 0-9 _ . -)");
-  backtest->add_option("--threads", run_args->threads,
-                       "Model fits (penalty x refit date) at once, 0 to 1024 (0: all cores); the numbers do not depend on it. "
-                       "Under mpirun the fits are spread over the ranks (docs/scale.md)")
+  backtest->add_option("--version", run_args->version,
+                       "The new version's tag (1-64 of A-Z a-z 0-9 _ . -)");
+  backtest
+      ->add_option("--threads", run_args->threads,
+                   "Model fits (penalty x refit date) at once, 0 to 1024 (0: all cores); the "
+                   "numbers do not depend on it. "
+                   "Under mpirun the fits are spread over the ranks (docs/scale.md)")
       ->capture_default_str();
   backtest->add_option("--regimes", run_args->regimes,
-                       "STRATEGY=VERSION: the regime version a regime_version strategy reads (default: the newest of its spec)");
+                       "STRATEGY=VERSION: the regime version a regime_version strategy reads "
+                       "(default: the newest of its spec)");
   add_output(backtest, *run_args);
 
   auto show_args = std::make_shared<BacktestArgs>();
-  auto* show_cmd = backtest->add_subcommand("show", "A stored backtest's metrics (and with --daily its path)");
+  auto* show_cmd =
+      backtest->add_subcommand("show", "A stored backtest's metrics (and with --daily its path)");
   add_common_options(*show_cmd, show_args->common);
   show_cmd->add_option("version", show_args->version, "The backtest version")->required();
   add_output(show_cmd, *show_args);
@@ -193,15 +224,20 @@ void register_backtest(CLI::App& app, Action& action) {
   auto list_args = std::make_shared<BacktestArgs>();
   auto* list_cmd = backtest->add_subcommand("list", "Stored backtest versions, oldest first");
   add_common_options(*list_cmd, list_args->common);
-  list_cmd->add_option("--format", list_args->format, "table | csv")->check(CLI::IsMember({"table", "csv"}));
+  list_cmd->add_option("--format", list_args->format, "table | csv")
+      ->check(CLI::IsMember({"table", "csv"}));
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });
 
   auto compare_args = std::make_shared<BacktestArgs>();
-  auto* compare_cmd = backtest->add_subcommand("compare", "Several backtest versions' metrics side by side");
+  auto* compare_cmd =
+      backtest->add_subcommand("compare", "Several backtest versions' metrics side by side");
   add_common_options(*compare_cmd, compare_args->common);
-  compare_cmd->add_option("versions", compare_args->versions, "Two or more backtest versions")->required()->expected(2, 100);
+  compare_cmd->add_option("versions", compare_args->versions, "Two or more backtest versions")
+      ->required()
+      ->expected(2, 100);
   add_output(compare_cmd, *compare_args);
-  compare_cmd->callback([compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
+  compare_cmd->callback(
+      [compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
 
   add_quiet_option(*backtest);
   backtest->callback([backtest, run_args, &action] {

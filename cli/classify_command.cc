@@ -1,8 +1,8 @@
 // `mre classify`: the hierarchical regime classifier of seed 003 (global macro + MUNI context +
 // volatility), real-time and historical, with training, the mapping report and sign-off.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -73,7 +73,8 @@ struct VersionArgs {
 };
 
 std::string read_input(const std::string& path) {
-  if (path == "-") return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  if (path == "-")
+    return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIoError, path + ": cannot open file");
   std::ostringstream text;
@@ -82,7 +83,8 @@ std::string read_input(const std::string& path) {
 }
 
 int train(const TrainArgs& args) {
-  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  if (args.version.empty())
+    throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
   auto store = store::open_store(args.common.db, true);
   workflows::TrainOptions options;
   options.version = args.version;
@@ -94,23 +96,31 @@ int train(const TrainArgs& args) {
   options.align_to = args.align_to;
   const auto report = workflows::train_classifier(*store, options);
   print_train_report(report);
-  say("review the mapping with `mre classify mapping-report " + report.record.version + "`, then sign it off with "
-      "`mre classify approve " + report.record.version + " --by NAME`");
+  say("review the mapping with `mre classify mapping-report " + report.record.version +
+      "`, then sign it off with "
+      "`mre classify approve " +
+      report.record.version + " --by NAME`");
   return 0;
 }
 
 int classify_one(const ClassifyArgs& args) {
   if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required");
   if (args.input.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "--input: required (a JSON observation file, or - for stdin)");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--input: required (a JSON observation file, or - for stdin)");
   }
   auto store = store::open_store(args.common.db, false);
-  const auto observation = workflows::parse_observation_json(read_input(args.input), args.input, args.instrument_type);
-  // The state is advanced, so the store must be writable: reopen for writing (a dry run reads only).
+  const auto observation =
+      workflows::parse_observation_json(read_input(args.input), args.input, args.instrument_type);
+  // The state is advanced, so the store must be writable: reopen for writing (a dry run reads
+  // only).
   if (!args.dry_run) store = store::open_store(args.common.db, true);
   const std::string json = workflows::classify_realtime(
       *store,
-      {.version = args.version, .allow_unapproved = args.allow_unapproved, .explain = args.explain, .persist = !args.dry_run},
+      {.version = args.version,
+       .allow_unapproved = args.allow_unapproved,
+       .explain = args.explain,
+       .persist = !args.dry_run},
       observation, [](std::string_view line) { say(std::string(line)); });
   if (args.dry_run) say("dry run: the carried state was not advanced and nothing was written");
   std::cout << json << "\n";
@@ -119,20 +129,26 @@ int classify_one(const ClassifyArgs& args) {
 
 int historical(const HistoricalArgs& args) {
   if (args.out.empty() == args.out_dir.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "--out FILE (one input) or --out-dir DIR (one or more inputs): exactly one is needed");
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        "--out FILE (one input) or --out-dir DIR (one or more inputs): exactly one is needed");
   }
   if (!args.out.empty()) {
     if (args.in.size() != 1) {
-      throw Error(ErrorCode::kInvalidArgument, "--out: " + std::to_string(args.in.size()) +
-                                                   " inputs need --out-dir DIR (each output is DIR/<input file name>)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--out: " + std::to_string(args.in.size()) +
+                      " inputs need --out-dir DIR (each output is DIR/<input file name>)");
     }
     check_output_option(args.out, "--out");
     auto store = store::open_store(args.common.db, false);
-    const auto report = workflows::classify_historical(
-        *store,
-        {.version = args.version, .input = args.in.front(), .output = args.out, .allow_unapproved = args.allow_unapproved,
-         .explain = args.explain},
-        [](std::string_view line) { say(std::string(line)); });
+    const auto report =
+        workflows::classify_historical(*store,
+                                       {.version = args.version,
+                                        .input = args.in.front(),
+                                        .output = args.out,
+                                        .allow_unapproved = args.allow_unapproved,
+                                        .explain = args.explain},
+                                       [](std::string_view line) { say(std::string(line)); });
     say(fmt::format("classified {} rows of {} into {}", report.rows, args.in.front(), args.out));
     return 0;
   }
@@ -150,7 +166,8 @@ int historical(const HistoricalArgs& args) {
   const auto files = workflows::classify_historical_files(*store, options);
   for (const auto& f : files) {
     for (const auto& line : f.log) say(f.input.string() + ": " + line);
-    say(fmt::format("classified {} rows of {} into {}", f.report.rows, f.input.string(), f.output.string()));
+    say(fmt::format("classified {} rows of {} into {}", f.report.rows, f.input.string(),
+                    f.output.string()));
   }
   return 0;
 }
@@ -162,7 +179,8 @@ int backfill(const BackfillArgs& args) {
   options.features_version = args.features_version;
   if (!args.to.empty()) options.to = args.to;
   if (args.seed >= 0) options.seed = static_cast<std::uint64_t>(args.seed);
-  if (args.n_init != 0) options.n_init = static_cast<int>(std::clamp<std::int64_t>(args.n_init, -1, 1'000'000));
+  if (args.n_init != 0)
+    options.n_init = static_cast<int>(std::clamp<std::int64_t>(args.n_init, -1, 1'000'000));
   if (args.min_train_rows < 1 || args.min_train_rows > 100'000'000) {
     throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be between 1 and 100000000");
   }
@@ -170,7 +188,8 @@ int backfill(const BackfillArgs& args) {
   options.warm_start = !args.cold;
   if (args.screen_iterations != -1) {
     if (args.screen_iterations < 0 || args.screen_iterations > 1'000'000) {
-      throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be between 0 and 1000000");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--screen-iterations: must be between 0 and 1000000");
     }
     options.screen_iterations = static_cast<int>(args.screen_iterations);
   }
@@ -180,7 +199,8 @@ int backfill(const BackfillArgs& args) {
   const auto& run = report.run;
   const auto& retrains = run.result.retrains;
   if (!report.written) {
-    say("backfill " + report.version + ": already computed from this spec and feature version; nothing written");
+    say("backfill " + report.version +
+        ": already computed from this spec and feature version; nothing written");
     return 0;
   }
   int limited = 0;
@@ -195,17 +215,25 @@ int backfill(const BackfillArgs& args) {
       ++churn_n;
     }
   }
-  say(fmt::format("backfill {} (classifier spec on features {}): {} dates labelled from {} to {} by {} retrains "
+  say(
+      fmt::format("backfill {} (classifier spec on features {}): {} dates labelled from {} to {} "
+                  "by {} retrains "
                   "(every {} months from {}; each on the data before it)",
                   report.version, run.feature_version, run.rows.size(), run.rows.front().date.iso(),
-                  run.rows.back().date.iso(), retrains.size(), run.retrain_every_months, retrains.front().date.iso()));
+                  run.rows.back().date.iso(), retrains.size(), run.retrain_every_months,
+                  retrains.front().date.iso()));
   if (churn_n > 0) {
-    say(fmt::format("  label churn per retrain (dates before it whose label the new model changes): mean {:.1f}%, "
+    say(
+        fmt::format("  label churn per retrain (dates before it whose label the new model "
+                    "changes): mean {:.1f}%, "
                     "max {:.1f}% ('mre classify mapping-report {}' lists each)",
                     100 * churn_sum / churn_n, 100 * churn_max, report.version));
   }
-  if (limited > 0) say(fmt::format("  warning: {} of {} retrains stopped at the EM iteration limit", limited, retrains.size()));
-  say("  research output: the mappings are unapproved and never served; read it with 'mre regimes show " +
+  if (limited > 0)
+    say(fmt::format("  warning: {} of {} retrains stopped at the EM iteration limit", limited,
+                    retrains.size()));
+  say("  research output: the mappings are unapproved and never served; read it with 'mre regimes "
+      "show " +
       report.version + "', evaluate it with 'mre regimes evaluate " + report.version + "'");
   return 0;
 }
@@ -219,7 +247,8 @@ int mapping_report(const VersionArgs& args) {
 int approve(const VersionArgs& args) {
   auto store = store::open_store(args.common.db, true);
   workflows::approve_classifier(*store, args.version, args.model, args.by);
-  say("classifier " + args.version + ": " + (args.model == "all" ? std::string("global_macro and muni") : args.model) +
+  say("classifier " + args.version + ": " +
+      (args.model == "all" ? std::string("global_macro and muni") : args.model) +
       " mapping approved by " + args.by);
   return 0;
 }
@@ -227,12 +256,14 @@ int approve(const VersionArgs& args) {
 int list(const ListArgs& args) {
   check_format(args.format);
   auto store = store::open_store(args.common.db, false);
-  Listing out{.columns = {"version", "spec", "source", "trained_from", "trained_to", "created_at", "approved"}};
+  Listing out{.columns = {"version", "spec", "source", "trained_from", "trained_to", "created_at",
+                          "approved"}};
   for (const auto& m : store->list_classifiers()) {
     std::string approved;
-    for (const auto& a : store->list_approvals(m.version)) approved += (approved.empty() ? "" : " ") + a.model;
-    out.rows.push_back({m.version, m.spec_name, m.source, m.trained_from, m.trained_to, m.created_at.iso(),
-                        approved.empty() ? "no" : approved});
+    for (const auto& a : store->list_approvals(m.version))
+      approved += (approved.empty() ? "" : " ") + a.model;
+    out.rows.push_back({m.version, m.spec_name, m.source, m.trained_from, m.trained_to,
+                        m.created_at.iso(), approved.empty() ? "no" : approved});
   }
   print_listing(out, args.format);
   return 0;
@@ -242,11 +273,13 @@ int list(const ListArgs& args) {
 
 void print_train_report(const workflows::TrainReport& report) {
   const auto& r = report.record;
-  say(fmt::format("classifier {}: trained on {} rows of {} ({} to {}); global macro HMM {} iterations{}, MUNI HMM {} "
+  say(
+      fmt::format("classifier {}: trained on {} rows of {} ({} to {}); global macro HMM {} "
+                  "iterations{}, MUNI HMM {} "
                   "iterations{}",
-                  r.version, report.rows, r.source, r.trained_from, r.trained_to, report.global_iterations,
-                  report.global_converged ? "" : " (limit reached)", report.muni_iterations,
-                  report.muni_converged ? "" : " (limit reached)"));
+                  r.version, report.rows, r.source, r.trained_from, r.trained_to,
+                  report.global_iterations, report.global_converged ? "" : " (limit reached)",
+                  report.muni_iterations, report.muni_converged ? "" : " (limit reached)"));
   const auto spread = [](const char* name, const std::vector<double>& lls, int at_best) {
     if (lls.size() < 2) return;
     double lo = lls.front();
@@ -257,19 +290,23 @@ void print_train_report(const workflows::TrainReport& report) {
         hi = std::isnan(hi) ? ll : std::max(hi, ll);
       }
     }
-    say(fmt::format("  {} HMM: best of {} EM starts, log-likelihood {:.2f}; {} of {} starts reached it (within 1e-3); "
+    say(
+        fmt::format("  {} HMM: best of {} EM starts, log-likelihood {:.2f}; {} of {} starts "
+                    "reached it (within 1e-3); "
                     "worst start {:.2f} (spread {:.2f})",
                     name, lls.size(), hi, at_best, lls.size(), lo, hi - lo));
   };
   spread("global macro", report.global_start_log_likelihoods, report.global_starts_at_best);
   spread("MUNI", report.muni_start_log_likelihoods, report.muni_starts_at_best);
   if (!report.aligned_to.empty()) {
-    say(fmt::format("  states aligned to {}; label churn against it: {:.1f}% of {} training rows change their global "
+    say(
+        fmt::format("  states aligned to {}; label churn against it: {:.1f}% of {} training rows "
+                    "change their global "
                     "label",
                     report.aligned_to, 100.0 * report.label_churn, report.churn_rows));
   }
-  say("  current (" + r.trained_to + "): " +
-      workflows::explain_classification(r.trained_to, report.model, report.latest, true));
+  say("  current (" + r.trained_to +
+      "): " + workflows::explain_classification(r.trained_to, report.model, report.latest, true));
 }
 
 void register_classify(CLI::App& app, Action& action) {
@@ -289,16 +326,20 @@ void register_classify(CLI::App& app, Action& action) {
   auto one = std::make_shared<ClassifyArgs>();
   add_common_options(*classify, one->common);
   classify->add_option("--version", one->version, "The classifier version");
-  classify->add_option("--input", one->input,
-                       "A JSON observation: {\"timestamp\": ..., \"instrument_type\": ..., and the ten indicators}; "
-                       "- reads stdin");
-  classify->add_option("--instrument-type", one->instrument_type,
-                       "The instrument type (MUNI adds the contextual regime); overrides the file's");
-  classify->add_flag("--allow-unapproved", one->allow_unapproved, "Serve a model whose mapping has no sign-off");
+  classify->add_option(
+      "--input", one->input,
+      "A JSON observation: {\"timestamp\": ..., \"instrument_type\": ..., and the ten indicators}; "
+      "- reads stdin");
+  classify->add_option(
+      "--instrument-type", one->instrument_type,
+      "The instrument type (MUNI adds the contextual regime); overrides the file's");
+  classify->add_flag("--allow-unapproved", one->allow_unapproved,
+                     "Serve a model whose mapping has no sign-off");
   classify->add_flag("--explain", one->explain, "Add a plain-language sentence (\"explanation\")");
-  classify->add_flag("--dry-run", one->dry_run,
-                     "Classify from the carried state without advancing it: the store is opened read-only and "
-                     "nothing is written");
+  classify->add_flag(
+      "--dry-run", one->dry_run,
+      "Classify from the carried state without advancing it: the store is opened read-only and "
+      "nothing is written");
   classify->callback([one, classify, &action] {
     if (classify->get_subcommands().empty()) action = [one] { return classify_one(*one); };
   });
@@ -313,25 +354,32 @@ void register_classify(CLI::App& app, Action& action) {
       "  column plus the ten indicator columns, chronologically sorted; empty cells are missing).\n"
       "  A new version never overwrites an older one.");
   add_common_options(*train_cmd, train_args->common);
-  train_cmd->add_option("--version", train_args->version, "The new version tag, or 'auto'")->required();
+  train_cmd->add_option("--version", train_args->version, "The new version tag, or 'auto'")
+      ->required();
   train_cmd->add_option("--spec", train_args->spec, "The classifier spec")->capture_default_str();
-  train_cmd->add_option("--data", train_args->data, "Train on this CSV instead of the store's features");
-  train_cmd->add_option("--features", train_args->features_version, "The feature version (default: the newest)");
+  train_cmd->add_option("--data", train_args->data,
+                        "Train on this CSV instead of the store's features");
+  train_cmd->add_option("--features", train_args->features_version,
+                        "The feature version (default: the newest)");
   train_cmd->add_option("--from", train_args->from, "First training timestamp (inclusive)");
   train_cmd->add_option("--to", train_args->to, "Last training timestamp (inclusive)");
-  train_cmd->add_option("--align-to", train_args->align_to,
-                        "A previous version (a retrain's predecessor): order the new states like its states before "
-                        "mapping and report the label churn against it");
-  train_cmd->callback([train_args, &action] { action = [train_args] { return train(*train_args); }; });
+  train_cmd->add_option(
+      "--align-to", train_args->align_to,
+      "A previous version (a retrain's predecessor): order the new states like its states before "
+      "mapping and report the label churn against it");
+  train_cmd->callback(
+      [train_args, &action] { action = [train_args] { return train(*train_args); }; });
 
   auto report_args = std::make_shared<VersionArgs>();
   auto* report_cmd = classify->add_subcommand(
       "mapping-report",
-      "Print, per model, the state z-score table, the distance matrix, the assignment and its cost,\n"
+      "Print, per model, the state z-score table, the distance matrix, the assignment and its "
+      "cost,\n"
       "  the MR-BR-03 check and the sign-offs: what a subject-matter expert reviews (MR-BR-10).");
   add_common_options(*report_cmd, report_args->common);
   report_cmd->add_option("version", report_args->version, "The classifier version")->required();
-  report_cmd->callback([report_args, &action] { action = [report_args] { return mapping_report(*report_args); }; });
+  report_cmd->callback(
+      [report_args, &action] { action = [report_args] { return mapping_report(*report_args); }; });
 
   auto backfill_args = std::make_shared<BackfillArgs>();
   auto* backfill_cmd = classify->add_subcommand(
@@ -347,24 +395,35 @@ void register_classify(CLI::App& app, Action& action) {
       "  mre classify backfill --version B1_S43 --seed 43\n"
       "  mre classify mapping-report B1        # every retrain's mapping and churn");
   add_common_options(*backfill_cmd, backfill_args->common);
-  backfill_cmd->add_option("--version", backfill_args->version, "The new version tag, or 'auto'")->required();
-  backfill_cmd->add_option("--spec", backfill_args->spec, "The classifier spec")->capture_default_str();
-  backfill_cmd->add_option("--features", backfill_args->features_version, "The feature version (default: the newest)");
-  backfill_cmd->add_option("--to", backfill_args->to, "Use feature dates up to this one only (YYYY-MM-DD)");
+  backfill_cmd->add_option("--version", backfill_args->version, "The new version tag, or 'auto'")
+      ->required();
+  backfill_cmd->add_option("--spec", backfill_args->spec, "The classifier spec")
+      ->capture_default_str();
+  backfill_cmd->add_option("--features", backfill_args->features_version,
+                           "The feature version (default: the newest)");
+  backfill_cmd->add_option("--to", backfill_args->to,
+                           "Use feature dates up to this one only (YYYY-MM-DD)");
   backfill_cmd->add_option("--seed", backfill_args->seed, "EM seed instead of the spec's");
-  backfill_cmd->add_option("--n-init", backfill_args->n_init, "EM starts per retrain instead of the spec's (>= 1)");
-  backfill_cmd->add_option("--min-train-rows", backfill_args->min_train_rows,
-                           "Rows before the first retrain (every indicator also needs 60 values)")
+  backfill_cmd->add_option("--n-init", backfill_args->n_init,
+                           "EM starts per retrain instead of the spec's (>= 1)");
+  backfill_cmd
+      ->add_option("--min-train-rows", backfill_args->min_train_rows,
+                   "Rows before the first retrain (every indicator also needs 60 values)")
       ->capture_default_str();
-  backfill_cmd->add_flag("--cold", backfill_args->cold,
-                         "Do not start each retrain's EM also from the previous retrain's parameters (retrains then "
-                         "run in parallel)");
-  backfill_cmd->add_option("--screen-iterations", backfill_args->screen_iterations,
-                           "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
-                           "convergence); default: the spec's backfill_screen_iterations");
-  backfill_cmd->add_option("--threads", backfill_args->threads, "Threads (0: all cores); results do not depend on it")
+  backfill_cmd->add_flag(
+      "--cold", backfill_args->cold,
+      "Do not start each retrain's EM also from the previous retrain's parameters (retrains then "
+      "run in parallel)");
+  backfill_cmd->add_option(
+      "--screen-iterations", backfill_args->screen_iterations,
+      "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
+      "convergence); default: the spec's backfill_screen_iterations");
+  backfill_cmd
+      ->add_option("--threads", backfill_args->threads,
+                   "Threads (0: all cores); results do not depend on it")
       ->capture_default_str();
-  backfill_cmd->callback([backfill_args, &action] { action = [backfill_args] { return backfill(*backfill_args); }; });
+  backfill_cmd->callback(
+      [backfill_args, &action] { action = [backfill_args] { return backfill(*backfill_args); }; });
 
   auto approve_args = std::make_shared<VersionArgs>();
   auto* approve_cmd = classify->add_subcommand(
@@ -375,7 +434,8 @@ void register_classify(CLI::App& app, Action& action) {
   approve_cmd->add_option("--model", approve_args->model, "global_macro | muni | all")
       ->check(CLI::IsMember({"global_macro", "muni", "all"}))
       ->capture_default_str();
-  approve_cmd->callback([approve_args, &action] { action = [approve_args] { return approve(*approve_args); }; });
+  approve_cmd->callback(
+      [approve_args, &action] { action = [approve_args] { return approve(*approve_args); }; });
 
   auto historical_args = std::make_shared<HistoricalArgs>();
   auto* historical_cmd = classify->add_subcommand(
@@ -385,29 +445,41 @@ void register_classify(CLI::App& app, Action& action) {
       "  Streams in flat memory with the same forward step as real time; starts from the\n"
       "  model's carried state when the file begins after it, else from the initial\n"
       "  distributions. Never changes the stored state; on an error writes no output file.\n"
-      "  Many files at once: mre classify historical --version GMR1 --in a.csv b.csv --out-dir out/\n"
+      "  Many files at once: mre classify historical --version GMR1 --in a.csv b.csv --out-dir "
+      "out/\n"
       "  (each file from the same starting rule; mpirun -n N spreads them over N processes).");
   add_common_options(*historical_cmd, historical_args->common);
-  historical_cmd->add_option("--version", historical_args->version, "The classifier version")->required();
-  historical_cmd->add_option("--in", historical_args->in,
-                              "Input CSV; several (--in a.csv b.csv, or --in repeated) need --out-dir and are classified "
-                              "at once on --threads, or over the ranks under mpirun (docs/scale.md)")
+  historical_cmd->add_option("--version", historical_args->version, "The classifier version")
       ->required();
-  historical_cmd->add_option("--out", historical_args->out, "Output CSV ('-' for stdout); written to a temporary file and renamed, so an error keeps any previous file");
-  historical_cmd->add_option("--out-dir", historical_args->out_dir,
-                             "With one or more --in: each output is DIR/<input file name>, all written only once every "
-                             "file is classified (an error writes none)");
-  historical_cmd->add_option("--threads", historical_args->threads, "Files classified at once with --out-dir, 0 to 1024 (0: all cores); the outputs do not depend on it")
+  historical_cmd
+      ->add_option("--in", historical_args->in,
+                   "Input CSV; several (--in a.csv b.csv, or --in repeated) need --out-dir and are "
+                   "classified "
+                   "at once on --threads, or over the ranks under mpirun (docs/scale.md)")
+      ->required();
+  historical_cmd->add_option("--out", historical_args->out,
+                             "Output CSV ('-' for stdout); written to a temporary file and "
+                             "renamed, so an error keeps any previous file");
+  historical_cmd->add_option(
+      "--out-dir", historical_args->out_dir,
+      "With one or more --in: each output is DIR/<input file name>, all written only once every "
+      "file is classified (an error writes none)");
+  historical_cmd
+      ->add_option("--threads", historical_args->threads,
+                   "Files classified at once with --out-dir, 0 to 1024 (0: all cores); the outputs "
+                   "do not depend on it")
       ->capture_default_str();
   add_quiet_option(*historical_cmd);
   historical_cmd->add_flag("--allow-unapproved", historical_args->allow_unapproved,
                            "Serve a model whose mapping has no sign-off");
   historical_cmd->add_flag("--explain", historical_args->explain, "Add an 'explanation' column");
-  historical_cmd->callback(
-      [historical_args, &action] { action = [historical_args] { return historical(*historical_args); }; });
+  historical_cmd->callback([historical_args, &action] {
+    action = [historical_args] { return historical(*historical_args); };
+  });
 
   auto list_args = std::make_shared<ListArgs>();
-  auto* list_cmd = classify->add_subcommand("list", "Classifier versions in the store (CSV by default)");
+  auto* list_cmd =
+      classify->add_subcommand("list", "Classifier versions in the store (CSV by default)");
   add_common_options(*list_cmd, list_args->common);
   add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });

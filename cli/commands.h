@@ -27,7 +27,7 @@ namespace mre::workflows {
 struct BuildFeaturesReport;
 struct DetectRegimesReport;
 struct TrainReport;
-}
+}  // namespace mre::workflows
 
 namespace mre::cli {
 
@@ -106,7 +106,8 @@ void print_listing(const Listing& listing, const std::string& format);
 
 // After a parse error: when a word where a subcommand belongs names none, the message naming it
 // and the nearest subcommand ("unknown command 'seris' for 'mre'; did you mean 'series'?").
-std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc, const char* const* argv);
+std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc,
+                                                      const char* const* argv);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

@@ -1,6 +1,5 @@
 // Shared option wiring and output helpers of the CLI.
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -9,9 +8,9 @@
 #include "mre/core/atomic_file.h"
 #include "mre/core/error.h"
 #include "mre/core/work_items.h"
-#include "mre/workflows/copy_store.h"
 #include "mre/sources/universe.h"
 #include "mre/store/store.h"
+#include "mre/workflows/copy_store.h"
 
 namespace mre::cli {
 
@@ -23,19 +22,23 @@ std::string default_db() {
 void add_common_options(CLI::App& command, CommonOptions& options) {
   options.db = default_db();
   options.universe = sources::default_universe_path().string();
-  command.add_option("--db", options.db,
-                     "Store: an SQLite file path (created if missing), ':memory:', or a PostgreSQL URL "
-                     "postgresql://user@host:port/dbname (password from the URL, PGPASSWORD or ~/.pgpass). "
-                     "Default $MRE_DB, else ./mre.db")
+  command
+      .add_option(
+          "--db", options.db,
+          "Store: an SQLite file path (created if missing), ':memory:', or a PostgreSQL URL "
+          "postgresql://user@host:port/dbname (password from the URL, PGPASSWORD or ~/.pgpass). "
+          "Default $MRE_DB, else ./mre.db")
       ->default_str(store::printable_target(options.db));  // help never shows a password
-  command.add_option("--universe", options.universe,
-                     "Universe config listing every series (default $MRE_UNIVERSE, else "
-                     "./config/universe.yml)")
+  command
+      .add_option("--universe", options.universe,
+                  "Universe config listing every series (default $MRE_UNIVERSE, else "
+                  "./config/universe.yml)")
       ->capture_default_str();
 }
 
 namespace {
-const WorkItems* g_work_items = nullptr;  // the front end's run context; libraries take it as a parameter
+const WorkItems* g_work_items =
+    nullptr;  // the front end's run context; libraries take it as a parameter
 }
 
 const WorkItems* work_items() { return g_work_items; }
@@ -63,10 +66,13 @@ std::unique_ptr<store::Store> open_store_for_run(const std::string& db, bool cre
   const bool postgres = db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
   try {
     if (db == ":memory:") {
-      failure = "--db :memory: is private to each process; under mpirun use an SQLite file on a shared file system or PostgreSQL";
+      failure =
+          "--db :memory: is private to each process; under mpirun use an SQLite file on a shared "
+          "file system or PostgreSQL";
     } else if (!postgres && !std::filesystem::exists(db)) {
       failure = "cannot open the SQLite store '" + db +
-                "': the file is not visible from this host. Ranks on several hosts need the file on a shared file "
+                "': the file is not visible from this host. Ranks on several hosts need the file "
+                "on a shared file "
                 "system, or a PostgreSQL store (--db postgresql://user@host/dbname)";
     } else {
       const auto shared = store::open_store(db, false);
@@ -76,7 +82,8 @@ std::unique_ptr<store::Store> open_store_for_run(const std::string& db, bool cre
     }
   } catch (const Error& e) {
     failure = "cannot read the store " + store::printable_target(db) + ": " + e.what() +
-              (postgres ? std::string() : std::string(" (ranks on several hosts: use a PostgreSQL store)"));
+              (postgres ? std::string()
+                        : std::string(" (ranks on several hosts: use a PostgreSQL store)"));
   }
   items->agree(failure, code);
   return store;
@@ -102,7 +109,8 @@ void write_output(const std::string& path, std::string_view text, const char* op
   if (path.empty() || is_stdout_target(path)) {
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
     std::cout.flush();
-    if (!std::cout) throw Error(ErrorCode::kIoError, std::string(option) + ": cannot write to standard output");
+    if (!std::cout)
+      throw Error(ErrorCode::kIoError, std::string(option) + ": cannot write to standard output");
     return;
   }
   check_output_target(path, option);
@@ -111,8 +119,9 @@ void write_output(const std::string& path, std::string_view text, const char* op
 
 int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::int64_t hi) {
   if (value < lo || value > hi) {
-    throw Error(ErrorCode::kInvalidArgument, std::string(option) + ": " + std::to_string(value) + " is outside the limits [" +
-                                                 std::to_string(lo) + ", " + std::to_string(hi) + "] (see --help)");
+    throw Error(ErrorCode::kInvalidArgument, std::string(option) + ": " + std::to_string(value) +
+                                                 " is outside the limits [" + std::to_string(lo) +
+                                                 ", " + std::to_string(hi) + "] (see --help)");
   }
   return static_cast<int>(value);
 }
@@ -122,7 +131,9 @@ bool g_quiet = false;
 }
 
 void add_quiet_option(CLI::App& command) {
-  command.add_flag("--quiet", g_quiet, "No progress on stderr (by default: a bar on a terminal, a line per tenth otherwise)");
+  command.add_flag(
+      "--quiet", g_quiet,
+      "No progress on stderr (by default: a bar on a terminal, a line per tenth otherwise)");
 }
 bool quiet() { return g_quiet; }
 

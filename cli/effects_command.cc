@@ -1,7 +1,7 @@
 // `mre effects estimate`: causal effects of macro shocks (seed 001) by DML or the X-learner.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <sstream>
 
@@ -9,8 +9,8 @@
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/workflows/effect_studies.h"
-#include "mre/workflows/effects_calibration.h"
 #include "mre/workflows/effects.h"
+#include "mre/workflows/effects_calibration.h"
 
 namespace mre::cli {
 namespace {
@@ -58,27 +58,32 @@ int estimate(const EstimateArgs& args) {
   std::optional<workflows::RobustnessCheck> projection;
   if (!args.data.empty()) {
     if (args.outcome_col.empty() || args.treatment_col.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "--data needs --outcome-col and --treatment-col (and --controls)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--data needs --outcome-col and --treatment-col (and --controls)");
     }
     spec.learner = "auto";
     query.treatment = args.treatment_col;
     query.outcome = args.outcome_col;
     query.embargo = args.embargo >= 0 ? args.embargo : 0;
-    panel = workflows::panel_from_csv(args.data, args.outcome_col, args.treatment_col, split_list(args.controls));
+    panel = workflows::panel_from_csv(args.data, args.outcome_col, args.treatment_col,
+                                      split_list(args.controls));
   } else {
     if (args.treatment.empty() || args.outcome.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "--treatment and --outcome are required (or --data with its columns)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--treatment and --outcome are required (or --data with its columns)");
     }
     spec = workflows::load_effects_spec(args.spec);
     query.treatment = args.treatment;
     query.outcome = args.outcome;
     auto store = store::open_store(args.common.db, false);
     panel = workflows::assemble_panel(*store, spec, args.treatment, args.outcome, args.horizon);
-    projection = workflows::local_projection_check(*store, spec, args.treatment, args.outcome, args.horizon);
+    projection =
+        workflows::local_projection_check(*store, spec, args.treatment, args.outcome, args.horizon);
   }
   auto result = workflows::estimate_effect(panel, query, spec);
   // Every answer carries its robustness checks (each learner; the local projection from the store).
-  if (result.method == "dml") result.robustness = workflows::assess_robustness(result, spec, projection);
+  if (result.method == "dml")
+    result.robustness = workflows::assess_robustness(result, spec, projection);
   if (args.format == "json") {
     std::cout << workflows::effect_to_json(result) << "\n";
   } else {
@@ -130,22 +135,29 @@ struct ShowArgs {
 };
 
 int run_grid(const RunArgs& args) {
-  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
+  if (args.version.empty())
+    throw Error(ErrorCode::kInvalidArgument, "--version: required (a new tag, or 'auto')");
   const int threads = checked_count(args.threads, "--threads", 0, 1024);
   auto store = open_store_for_run(args.common.db, true);
-  const auto report = workflows::run_effects(*store, {.spec_path = args.spec, .version = args.version, .learner = args.learner,
-                                                                .work_items = work_items(),
-                                                                .threads = threads},
+  const auto report = workflows::run_effects(*store,
+                                             {.spec_path = args.spec,
+                                              .version = args.version,
+                                              .learner = args.learner,
+                                              .work_items = work_items(),
+                                              .threads = threads},
                                              [](const std::string& line) { say("  " + line); });
-  say(fmt::format("effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
-                  report.rows, report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));
+  say(fmt::format(
+      "effects {}: {} ({} estimates{})", report.version, report.written ? "written" : "up to date",
+      report.rows,
+      report.skipped.empty() ? "" : fmt::format(", {} skipped", report.skipped.size())));
   return 0;
 }
 
 int show(const ShowArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto rows = store->read_effects(args.version);
-  std::cout << (args.format == "json" ? workflows::effects_to_json(rows) : workflows::effects_to_csv(rows));
+  std::cout << (args.format == "json" ? workflows::effects_to_json(rows)
+                                      : workflows::effects_to_csv(rows));
   return 0;
 }
 
@@ -177,12 +189,15 @@ int event(const EventArgs& args) {
   // Writable only when the study is to be stored (`--store TAG`).
   auto store = store::open_store(args.common.db, !args.store_tag.empty());
   const auto report = workflows::run_event_study(
-      *store, spec, {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
+      *store, spec,
+      {.treatment = args.treatment, .outcome = args.outcome, .window = args.window, .hac_lag = -1});
   if (!args.store_tag.empty()) {
     const auto stored = workflows::store_event_study(*store, spec, report, args.store_tag);
-    say(fmt::format("event study {}: {}", stored.version, stored.written ? "written" : "up to date"));
+    say(fmt::format("event study {}: {}", stored.version,
+                    stored.written ? "written" : "up to date"));
   }
-  std::cout << (args.format == "json" ? codec::event_study_to_json(report) : report.explanation) << "\n";
+  std::cout << (args.format == "json" ? codec::event_study_to_json(report) : report.explanation)
+            << "\n";
   return 0;
 }
 
@@ -208,13 +223,15 @@ std::vector<int> parse_horizons(const std::string& text) {
       if (used != piece.size() || v < 0 || v > 120) throw std::invalid_argument(piece);
       return static_cast<int>(v);
     } catch (const std::exception&) {
-      throw Error(ErrorCode::kInvalidArgument, "--horizons: '" + piece + "' is not a horizon in [0, 120] (e.g. 0..12 or 0,3,6)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--horizons: '" + piece + "' is not a horizon in [0, 120] (e.g. 0..12 or 0,3,6)");
     }
   };
   if (const auto dots = text.find(".."); dots != std::string::npos) {
     const int from = number(text.substr(0, dots));
     const int to = number(text.substr(dots + 2));
-    if (to < from) throw Error(ErrorCode::kInvalidArgument, "--horizons: '" + text + "' ends before it starts");
+    if (to < from)
+      throw Error(ErrorCode::kInvalidArgument, "--horizons: '" + text + "' ends before it starts");
     for (int h = from; h <= to; ++h) out.push_back(h);
     return out;
   }
@@ -224,16 +241,22 @@ std::vector<int> parse_horizons(const std::string& text) {
 
 int irf(const IrfArgs& args) {
   const auto spec = workflows::load_effects_spec(args.spec);
-  workflows::ImpulseQuery query{.treatment = args.treatment, .outcome = args.outcome, .horizons = {}, .lags = args.lags, .se = args.se};
+  workflows::ImpulseQuery query{.treatment = args.treatment,
+                                .outcome = args.outcome,
+                                .horizons = {},
+                                .lags = args.lags,
+                                .se = args.se};
   if (!args.horizons.empty()) query.horizons = parse_horizons(args.horizons);
   // Writable only when the response is to be stored (`--store TAG`).
   auto store = store::open_store(args.common.db, !args.store_tag.empty());
   const auto report = workflows::run_impulse_response(*store, spec, query);
   if (!args.store_tag.empty()) {
     const auto stored = workflows::store_impulse_response(*store, spec, report, args.store_tag);
-    say(fmt::format("impulse response {}: {}", stored.version, stored.written ? "written" : "up to date"));
+    say(fmt::format("impulse response {}: {}", stored.version,
+                    stored.written ? "written" : "up to date"));
   }
-  std::cout << (args.format == "json" ? codec::impulse_to_json(report) : report.explanation) << "\n";
+  std::cout << (args.format == "json" ? codec::impulse_to_json(report) : report.explanation)
+            << "\n";
   return 0;
 }
 
@@ -243,9 +266,10 @@ int studies(const CommonOptions& common) {
   for (const auto* kind : {&codec::event_study_kind(), &codec::impulse_kind()}) {
     for (const auto& h : store->list_artefacts(kind->name)) {
       std::string inputs;
-      for (const auto& [name, value] : h.inputs) inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
-      std::cout << h.version << "," << (kind == &codec::event_study_kind() ? "event" : "irf") << "," << h.spec_name << ","
-                << inputs << "," << h.created_at.iso() << "\n";
+      for (const auto& [name, value] : h.inputs)
+        inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
+      std::cout << h.version << "," << (kind == &codec::event_study_kind() ? "event" : "irf") << ","
+                << h.spec_name << "," << inputs << "," << h.created_at.iso() << "\n";
     }
   }
   return 0;
@@ -286,20 +310,32 @@ void print_calibration(const codec::CalibrationReport& r, const std::string& for
     return;
   }
   const auto s = codec::summarise(r);
-  const auto pct = [](long a, long b) { return b > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b)) : std::string("n/a"); };
-  std::cout << fmt::format("calibration {} of effects {}: {} surrogates per cell, seed {}, mean block {} months\n", r.version,
-                           r.effects_version, r.surrogates, r.seed, r.mean_block);
-  std::cout << fmt::format("surrogate fits rejecting at 5%: {} of {} ({}; honest intervals give about 5%){}\n", s.rejections, s.fits,
-                           pct(s.rejections, s.fits), s.failed > 0 ? fmt::format(", {} fits failed", s.failed) : "");
-  std::cout << fmt::format("placebos passing at 5%: permuted treatment {} of {} ({}), pre-treatment outcome {} of {} ({})\n",
-                           s.permuted_placebo_passed, s.permuted_placebo_cells, pct(s.permuted_placebo_passed, s.permuted_placebo_cells),
-                           s.pre_treatment_placebo_passed, s.pre_treatment_placebo_cells,
-                           pct(s.pre_treatment_placebo_passed, s.pre_treatment_placebo_cells));
-  std::cout << "treatment,outcome,horizon,surrogate,surrogates,rejections,rejection_rate,effect,p_value,surrogate_p_value\n";
+  const auto pct = [](long a, long b) {
+    return b > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b))
+                 : std::string("n/a");
+  };
+  std::cout << fmt::format(
+      "calibration {} of effects {}: {} surrogates per cell, seed {}, mean block {} months\n",
+      r.version, r.effects_version, r.surrogates, r.seed, r.mean_block);
+  std::cout << fmt::format(
+      "surrogate fits rejecting at 5%: {} of {} ({}; honest intervals give about 5%){}\n",
+      s.rejections, s.fits, pct(s.rejections, s.fits),
+      s.failed > 0 ? fmt::format(", {} fits failed", s.failed) : "");
+  std::cout << fmt::format(
+      "placebos passing at 5%: permuted treatment {} of {} ({}), pre-treatment outcome {} of {} "
+      "({})\n",
+      s.permuted_placebo_passed, s.permuted_placebo_cells,
+      pct(s.permuted_placebo_passed, s.permuted_placebo_cells), s.pre_treatment_placebo_passed,
+      s.pre_treatment_placebo_cells,
+      pct(s.pre_treatment_placebo_passed, s.pre_treatment_placebo_cells));
+  std::cout << "treatment,outcome,horizon,surrogate,surrogates,rejections,rejection_rate,effect,p_"
+               "value,surrogate_p_value\n";
   for (const auto& c : r.cells) {
-    std::cout << fmt::format("{},{},{},{},{},{},{:.3f},{:.6g},{:.4g},{:.4g}\n", c.treatment, c.outcome, c.horizon, c.surrogate,
-                             c.surrogates, c.rejections, c.surrogates > 0 ? static_cast<double>(c.rejections) / c.surrogates : 0.0,
-                             c.effect, c.p_value, c.surrogate_p_value);
+    std::cout << fmt::format(
+        "{},{},{},{},{},{},{:.3f},{:.6g},{:.4g},{:.4g}\n", c.treatment, c.outcome, c.horizon,
+        c.surrogate, c.surrogates, c.rejections,
+        c.surrogates > 0 ? static_cast<double>(c.rejections) / c.surrogates : 0.0, c.effect,
+        c.p_value, c.surrogate_p_value);
   }
 }
 
@@ -315,7 +351,8 @@ int calibrate(const CalibrateArgs& args) {
                                                          .threads = threads,
                                                          .work_items = work_items(),
                                                          .stop = {}});
-  say(fmt::format("calibration {}: {}", run.report.version, run.written ? "written" : "up to date"));
+  say(fmt::format("calibration {}: {}", run.report.version,
+                  run.written ? "written" : "up to date"));
   print_calibration(run.report, args.format);
   return 0;
 }
@@ -337,7 +374,8 @@ int calibration_list(const CommonOptions& common) {
   std::cout << "version,effects_version,created_at\n";
   for (const auto& h : store->list_artefacts(codec::calibration_kind().name)) {
     const auto it = h.inputs.find("effects_version");
-    std::cout << h.version << "," << (it == h.inputs.end() ? "" : it->second) << "," << h.created_at.iso() << "\n";
+    std::cout << h.version << "," << (it == h.inputs.end() ? "" : it->second) << ","
+              << h.created_at.iso() << "\n";
   }
   return 0;
 }
@@ -345,9 +383,11 @@ int calibration_list(const CommonOptions& common) {
 int list(const ListArgs& args) {
   check_format(args.format);
   auto store = store::open_store(args.common.db, false);
-  Listing out{.columns = {"version", "spec", "feature_version", "regime_version", "estimates", "created_at"}};
+  Listing out{.columns = {"version", "spec", "feature_version", "regime_version", "estimates",
+                          "created_at"}};
   for (const auto& v : store->list_effect_versions()) {
-    out.rows.push_back({v.version, v.spec_name, v.feature_version, v.regime_version, std::to_string(v.rows), v.created_at.iso()});
+    out.rows.push_back({v.version, v.spec_name, v.feature_version, v.regime_version,
+                        std::to_string(v.rows), v.created_at.iso()});
   }
   print_listing(out, args.format);
   return 0;
@@ -356,7 +396,8 @@ int list(const ListArgs& args) {
 }  // namespace
 
 void register_effects(CLI::App& app, Action& action) {
-  auto* effects = app.add_subcommand("effects", "Causal effects of macro shocks on asset returns (DML, X-learner)");
+  auto* effects = app.add_subcommand(
+      "effects", "Causal effects of macro shocks on asset returns (DML, X-learner)");
   effects->require_subcommand(1);
   auto args = std::make_shared<EstimateArgs>();
   auto* cmd = effects->add_subcommand(
@@ -371,20 +412,31 @@ void register_effects(CLI::App& app, Action& action) {
       "  sp500, tlt, gld, uso (returns) and vix (change). docs/effects.md explains each.\n"
       "Examples:\n"
       "  mre effects estimate --treatment mp_surprise --outcome sp500 --horizon 3\n"
-      "  mre effects estimate --data my.csv --outcome-col ret --treatment-col shock --controls a,b");
+      "  mre effects estimate --data my.csv --outcome-col ret --treatment-col shock --controls "
+      "a,b");
   add_common_options(*cmd, args->common);
   cmd->add_option("--spec", args->spec, "The effects spec")->capture_default_str();
-  cmd->add_option("--treatment", args->treatment, "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | fed_shock | ...");
+  cmd->add_option("--treatment", args->treatment,
+                  "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | fed_shock | ...");
   cmd->add_option("--outcome", args->outcome, "sp500 | tlt | gld | uso | vix");
-  cmd->add_option("--horizon", args->horizon, "Months from the treatment to the end of the outcome window")
+  cmd->add_option("--horizon", args->horizon,
+                  "Months from the treatment to the end of the outcome window")
       ->capture_default_str();
-  cmd->add_option("--magnitude", args->magnitude, "Size of the shock the effect is scaled to")->capture_default_str();
-  cmd->add_option("--learner", args->learner, "auto | forest | boosting | lasso | ridge | ols | constant (default: the spec's, auto)");
+  cmd->add_option("--magnitude", args->magnitude, "Size of the shock the effect is scaled to")
+      ->capture_default_str();
+  cmd->add_option(
+      "--learner", args->learner,
+      "auto | forest | boosting | lasso | ridge | ols | constant (default: the spec's, auto)");
   cmd->add_option("--folds", args->folds, "Cross-fitting folds (default: the spec's)");
-  cmd->add_option("--embargo", args->embargo, "Months dropped each side of a test fold (default: the horizon)");
+  cmd->add_option("--embargo", args->embargo,
+                  "Months dropped each side of a test fold (default: the horizon)");
   cmd->add_option("--se", args->se, "hc0 | hc1 | hac (default: the spec's, hac)");
-  cmd->add_option("--method", args->method, "dml | xlearner")->check(CLI::IsMember({"dml", "xlearner"}))->capture_default_str();
-  cmd->add_option("--format", args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
+  cmd->add_option("--method", args->method, "dml | xlearner")
+      ->check(CLI::IsMember({"dml", "xlearner"}))
+      ->capture_default_str();
+  cmd->add_option("--format", args->format, "json | text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
   cmd->add_option("--data", args->data, "A CSV (date column first) instead of the store");
   cmd->add_option("--outcome-col", args->outcome_col, "With --data: the outcome column");
   cmd->add_option("--treatment-col", args->treatment_col, "With --data: the treatment column");
@@ -394,21 +446,28 @@ void register_effects(CLI::App& app, Action& action) {
   auto ask_args = std::make_shared<AskArgs>();
   auto* ask_cmd = effects->add_subcommand(
       "ask",
-      "Seed 001's question, answered as POST /api/causal-analysis does: the Fed's rate (fed_shock,\n"
+      "Seed 001's question, answered as POST /api/causal-analysis does: the Fed's rate "
+      "(fed_shock,\n"
       "  fed_funds, interest_rate) is answered from the identified surprise mp_surprise unless\n"
       "  --as-given; the JSON names the identification, lists the estimate under each learner and\n"
       "  the local projection (fragile when they disagree) and gives the event study beside it.\n"
       "Example:\n"
-      "  mre effects ask --asset sp500 --magnitude 1 --query-text \"What happens to the S&P 500 when the Fed raises rates by 1%?\"");
+      "  mre effects ask --asset sp500 --magnitude 1 --query-text \"What happens to the S&P 500 "
+      "when the Fed raises rates by 1%?\"");
   add_common_options(*ask_cmd, ask_args->common);
   ask_cmd->add_option("--spec", ask_args->spec, "The effects spec")->capture_default_str();
-  ask_cmd->add_option("--macro-variable", ask_args->macro_variable, "The shock asked about")->capture_default_str();
-  ask_cmd->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")->capture_default_str();
-  ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")->capture_default_str();
+  ask_cmd->add_option("--macro-variable", ask_args->macro_variable, "The shock asked about")
+      ->capture_default_str();
+  ask_cmd
+      ->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")
+      ->capture_default_str();
+  ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")
+      ->capture_default_str();
   ask_cmd->add_option("--horizon", ask_args->horizon, "Months")->capture_default_str();
   ask_cmd->add_option("--learner", ask_args->learner, "Override the spec's learner");
   ask_cmd->add_option("--query-text", ask_args->query_text, "The question, echoed in the answer");
-  ask_cmd->add_flag("--as-given", ask_args->as_given, "Estimate the named series even when it is not an identified shock");
+  ask_cmd->add_flag("--as-given", ask_args->as_given,
+                    "Estimate the named series even when it is not an identified shock");
   ask_cmd->callback([ask_args, &action] { action = [ask_args] { return ask(*ask_args); }; });
 
   auto run_args = std::make_shared<RunArgs>();
@@ -420,118 +479,189 @@ void register_effects(CLI::App& app, Action& action) {
   run_cmd->add_option("--spec", run_args->spec, "The effects spec")->capture_default_str();
   run_cmd->add_option("--version", run_args->version, "The tag, or 'auto'")->required();
   run_cmd->add_option("--learner", run_args->learner, "Override the spec's learner");
-  run_cmd->add_option("--threads", run_args->threads,
-                      "Cells estimated at once, 0 to 1024 (0: all cores); the numbers do not depend on it. Under mpirun "
-                      "the cells are spread over the ranks (docs/scale.md)")
+  run_cmd
+      ->add_option("--threads", run_args->threads,
+                   "Cells estimated at once, 0 to 1024 (0: all cores); the numbers do not depend "
+                   "on it. Under mpirun "
+                   "the cells are spread over the ranks (docs/scale.md)")
       ->capture_default_str();
   add_quiet_option(*run_cmd);
   run_cmd->callback([run_args, &action] { action = [run_args] { return run_grid(*run_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();
-  auto* show_cmd = effects->add_subcommand("show", "Print an effects version (CSV or JSON with regime effects and placebos)");
+  auto* show_cmd = effects->add_subcommand(
+      "show", "Print an effects version (CSV or JSON with regime effects and placebos)");
   add_common_options(*show_cmd, show_args->common);
   show_cmd->add_option("version", show_args->version, "The version tag")->required();
-  show_cmd->add_option("--format", show_args->format, "csv | json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
+  show_cmd->add_option("--format", show_args->format, "csv | json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
   show_cmd->callback([show_args, &action] { action = [show_args] { return show(*show_args); }; });
 
   auto export_args = std::make_shared<ExportArgs>();
-  auto* export_cmd = effects->add_subcommand(
-      "export-panels", "Write the data of every cell of the spec's grid (date, y, t, controls) to CSV files in a directory");
+  auto* export_cmd = effects->add_subcommand("export-panels",
+                                             "Write the data of every cell of the spec's grid "
+                                             "(date, y, t, controls) to CSV files in a directory");
   add_common_options(*export_cmd, export_args->common);
   export_cmd->add_option("--spec", export_args->spec, "The effects spec")->capture_default_str();
   export_cmd->add_option("--out", export_args->out, "The directory")->required();
-  export_cmd->callback([export_args, &action] { action = [export_args] { return export_panels(*export_args); }; });
+  export_cmd->callback(
+      [export_args, &action] { action = [export_args] { return export_panels(*export_args); }; });
 
   auto event_args = std::make_shared<EventArgs>();
   auto* event_cmd = effects->add_subcommand(
       "event",
-      "Event study: the response of an asset over FOMC announcement days to the identified surprise\n"
-      "  (close-to-close return, or a yield's change, from the close before the announcement day to\n"
-      "  the close `--window` trading days after it), OLS with HC1 and Newey-West errors, the number\n"
+      "Event study: the response of an asset over FOMC announcement days to the identified "
+      "surprise\n"
+      "  (close-to-close return, or a yield's change, from the close before the announcement day "
+      "to\n"
+      "  the close `--window` trading days after it), OLS with HC1 and Newey-West errors, the "
+      "number\n"
       "  of events and the scatter (JSON).\n"
       "Example:\n"
       "  mre effects event --treatment mp_surprise --outcome sp500 --window 0");
   add_common_options(*event_cmd, event_args->common);
-  event_cmd->add_option("--spec", event_args->spec, "The effects spec (its event_outcomes)")->capture_default_str();
-  event_cmd->add_option("--treatment", event_args->treatment, "An event treatment (mp_surprise)")->capture_default_str();
-  event_cmd->add_option("--outcome", event_args->outcome, "sp500 | tlt | gld | dgs2 | dgs10 | vix")->capture_default_str();
-  event_cmd->add_option("--window", event_args->window, "Trading days after the announcement day, 0..20")->capture_default_str();
-  event_cmd->add_option("--format", event_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
-  event_cmd->add_option("--store", event_args->store_tag, "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)");
-  event_cmd->callback([event_args, &action] { action = [event_args] { return event(*event_args); }; });
+  event_cmd->add_option("--spec", event_args->spec, "The effects spec (its event_outcomes)")
+      ->capture_default_str();
+  event_cmd->add_option("--treatment", event_args->treatment, "An event treatment (mp_surprise)")
+      ->capture_default_str();
+  event_cmd->add_option("--outcome", event_args->outcome, "sp500 | tlt | gld | dgs2 | dgs10 | vix")
+      ->capture_default_str();
+  event_cmd
+      ->add_option("--window", event_args->window, "Trading days after the announcement day, 0..20")
+      ->capture_default_str();
+  event_cmd->add_option("--format", event_args->format, "json | text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  event_cmd->add_option(
+      "--store", event_args->store_tag,
+      "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)");
+  event_cmd->callback(
+      [event_args, &action] { action = [event_args] { return event(*event_args); }; });
 
   auto irf_args = std::make_shared<IrfArgs>();
   auto* irf_cmd = effects->add_subcommand(
       "irf",
-      "Local projections (Jorda 2005): the impulse response of an asset to a shock over horizons of\n"
+      "Local projections (Jorda 2005): the impulse response of an asset to a shock over horizons "
+      "of\n"
       "  months, one OLS per horizon with lags of the shock, the outcome and the spec's controls;\n"
-      "  lag-augmented with HC1 errors (default) or Newey-West with bandwidth >= h + 1 (--se hac).\n"
+      "  lag-augmented with HC1 errors (default) or Newey-West with bandwidth >= h + 1 (--se "
+      "hac).\n"
       "Example:\n"
       "  mre effects irf --treatment mp_surprise --outcome sp500 --horizons 0..12");
   add_common_options(*irf_cmd, irf_args->common);
-  irf_cmd->add_option("--spec", irf_args->spec, "The effects spec (its irf settings)")->capture_default_str();
-  irf_cmd->add_option("--treatment", irf_args->treatment, "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | ...")->capture_default_str();
-  irf_cmd->add_option("--outcome", irf_args->outcome, "sp500 | tlt | gld | uso | vix")->capture_default_str();
-  irf_cmd->add_option("--horizons", irf_args->horizons, "e.g. 0..12 or 0,3,6 (default: the spec's)");
-  irf_cmd->add_option("--lags", irf_args->lags, "Lags of every regressor, 1..24 (default: the spec's)");
+  irf_cmd->add_option("--spec", irf_args->spec, "The effects spec (its irf settings)")
+      ->capture_default_str();
+  irf_cmd
+      ->add_option("--treatment", irf_args->treatment,
+                   "mp_surprise | mps | nfp_surprise | cpi_surprise_rt | ...")
+      ->capture_default_str();
+  irf_cmd->add_option("--outcome", irf_args->outcome, "sp500 | tlt | gld | uso | vix")
+      ->capture_default_str();
+  irf_cmd->add_option("--horizons", irf_args->horizons,
+                      "e.g. 0..12 or 0,3,6 (default: the spec's)");
+  irf_cmd->add_option("--lags", irf_args->lags,
+                      "Lags of every regressor, 1..24 (default: the spec's)");
   irf_cmd->add_option("--se", irf_args->se, "hc1 (lag-augmented) | hac (Newey-West)");
-  irf_cmd->add_option("--format", irf_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
-  irf_cmd->add_option("--store", irf_args->store_tag, "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)");
+  irf_cmd->add_option("--format", irf_args->format, "json | text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  irf_cmd->add_option(
+      "--store", irf_args->store_tag,
+      "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)");
   irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
 
   auto studies_args = std::make_shared<CommonOptions>();
-  auto* studies_cmd = effects->add_subcommand("studies", "Stored event studies and impulse responses (CSV)");
+  auto* studies_cmd =
+      effects->add_subcommand("studies", "Stored event studies and impulse responses (CSV)");
   add_common_options(*studies_cmd, *studies_args);
-  studies_cmd->callback([studies_args, &action] { action = [studies_args] { return studies(*studies_args); }; });
+  studies_cmd->callback(
+      [studies_args, &action] { action = [studies_args] { return studies(*studies_args); }; });
 
   auto study_args = std::make_shared<StudyArgs>();
-  auto* study_cmd = effects->add_subcommand("study", "Print a stored event study or impulse response (JSON as computed, or its text)");
+  auto* study_cmd = effects->add_subcommand(
+      "study", "Print a stored event study or impulse response (JSON as computed, or its text)");
   add_common_options(*study_cmd, study_args->common);
   study_cmd->add_option("version", study_args->version, "The tag")->required();
-  study_cmd->add_option("--format", study_args->format, "json | text")->check(CLI::IsMember({"json", "text"}))->capture_default_str();
-  study_cmd->callback([study_args, &action] { action = [study_args] { return study(*study_args); }; });
+  study_cmd->add_option("--format", study_args->format, "json | text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  study_cmd->callback(
+      [study_args, &action] { action = [study_args] { return study(*study_args); }; });
 
   auto calibrate_args = std::make_shared<CalibrateArgs>();
   auto* calibrate_cmd = effects->add_subcommand(
       "calibrate",
       "Re-run a stored effects grid with each treatment replaced by surrogates that keep its\n"
       "  autocorrelation but have no effect (stationary block bootstrap; for mp_surprise a\n"
-      "  permutation of the surprises across announcement dates) and report the share of surrogate\n"
+      "  permutation of the surprises across announcement dates) and report the share of "
+      "surrogate\n"
       "  fits rejecting at 5% per cell and overall (near 5% when the intervals are honest), each\n"
       "  stored estimate's surrogate p-value, and the stored placebos' pass rates. Stored as a\n"
-      "  calibration version (never overwritten); an interrupted run stores nothing. Slow: it re-runs\n"
+      "  calibration version (never overwritten); an interrupted run stores nothing. Slow: it "
+      "re-runs\n"
       "  the grid once per surrogate (160 cells x 20 surrogates is ~3,200 fits).\n"
       "Example:\n"
       "  mre effects calibrate --version E1 --surrogates 99 --seed 42\n"
-      "  mpirun -n 2 mre effects calibrate --version E1   # the items over 2 processes (docs/scale.md)");
+      "  mpirun -n 2 mre effects calibrate --version E1   # the items over 2 processes "
+      "(docs/scale.md)");
   add_common_options(*calibrate_cmd, calibrate_args->common);
-  calibrate_cmd->add_option("--version", calibrate_args->version, "The stored effects version to calibrate")->required();
-  calibrate_cmd->add_option("--tag", calibrate_args->tag, "The calibration's tag, or 'auto' (C_<version>_<hash>)")->capture_default_str();
-  calibrate_cmd->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell (at least 20)")->capture_default_str();
-  calibrate_cmd->add_option("--seed", calibrate_args->seed, "Seed; each (cell, surrogate) item derives its own from it")->capture_default_str();
-  calibrate_cmd->add_option("--block", calibrate_args->block, "Mean block length in months (stationary block bootstrap)")->capture_default_str();
-  calibrate_cmd->add_option("--threads", calibrate_args->threads,
-                            "Worker threads, 0 to 1024 (0: all cores); the result does not depend on it. Under mpirun "
-                            "the items are spread over the ranks (docs/scale.md)")
+  calibrate_cmd
+      ->add_option("--version", calibrate_args->version, "The stored effects version to calibrate")
+      ->required();
+  calibrate_cmd
+      ->add_option("--tag", calibrate_args->tag,
+                   "The calibration's tag, or 'auto' (C_<version>_<hash>)")
+      ->capture_default_str();
+  calibrate_cmd
+      ->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell (at least 20)")
+      ->capture_default_str();
+  calibrate_cmd
+      ->add_option("--seed", calibrate_args->seed,
+                   "Seed; each (cell, surrogate) item derives its own from it")
+      ->capture_default_str();
+  calibrate_cmd
+      ->add_option("--block", calibrate_args->block,
+                   "Mean block length in months (stationary block bootstrap)")
+      ->capture_default_str();
+  calibrate_cmd
+      ->add_option("--threads", calibrate_args->threads,
+                   "Worker threads, 0 to 1024 (0: all cores); the result does not depend on it. "
+                   "Under mpirun "
+                   "the items are spread over the ranks (docs/scale.md)")
       ->capture_default_str();
   add_quiet_option(*calibrate_cmd);
-  calibrate_cmd->add_option("--format", calibrate_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  calibrate_cmd->callback([calibrate_args, &action] { action = [calibrate_args] { return calibrate(*calibrate_args); }; });
+  calibrate_cmd->add_option("--format", calibrate_args->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  calibrate_cmd->callback([calibrate_args, &action] {
+    action = [calibrate_args] { return calibrate(*calibrate_args); };
+  });
 
   auto calibration_args = std::make_shared<CalibrationShowArgs>();
-  auto* calibration_cmd = effects->add_subcommand("calibration", "Print a stored calibration (text or JSON)");
+  auto* calibration_cmd =
+      effects->add_subcommand("calibration", "Print a stored calibration (text or JSON)");
   add_common_options(*calibration_cmd, calibration_args->common);
-  calibration_cmd->add_option("version", calibration_args->version, "The calibration's tag")->required();
-  calibration_cmd->add_option("--format", calibration_args->format, "text | json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  calibration_cmd->callback([calibration_args, &action] { action = [calibration_args] { return calibration_show(*calibration_args); }; });
+  calibration_cmd->add_option("version", calibration_args->version, "The calibration's tag")
+      ->required();
+  calibration_cmd->add_option("--format", calibration_args->format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  calibration_cmd->callback([calibration_args, &action] {
+    action = [calibration_args] { return calibration_show(*calibration_args); };
+  });
 
   auto calibrations_args = std::make_shared<CommonOptions>();
-  auto* calibrations_cmd = effects->add_subcommand("calibrations", "Calibration versions in the store (CSV)");
+  auto* calibrations_cmd =
+      effects->add_subcommand("calibrations", "Calibration versions in the store (CSV)");
   add_common_options(*calibrations_cmd, *calibrations_args);
-  calibrations_cmd->callback([calibrations_args, &action] { action = [calibrations_args] { return calibration_list(*calibrations_args); }; });
+  calibrations_cmd->callback([calibrations_args, &action] {
+    action = [calibrations_args] { return calibration_list(*calibrations_args); };
+  });
 
   auto list_args = std::make_shared<ListArgs>();
-  auto* list_cmd = effects->add_subcommand("list", "Effects versions in the store (CSV by default)");
+  auto* list_cmd =
+      effects->add_subcommand("list", "Effects versions in the store (CSV by default)");
   add_common_options(*list_cmd, list_args->common);
   add_format_option(*list_cmd, list_args->format);
   list_cmd->callback([list_args, &action] { action = [list_args] { return list(*list_args); }; });

@@ -1,7 +1,7 @@
 // `mre features build|list|export`: versioned feature sets from the raw series in the store.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -31,7 +31,8 @@ std::string column_label(const store::FeatureColumn& column) {
 int build(const FeaturesArgs& args) {
   auto store = store::open_store(args.common.db, true);
   const auto report = workflows::build_features(
-      *store, {.spec_path = args.spec, .version = args.version, .universe_path = args.common.universe});
+      *store,
+      {.spec_path = args.spec, .version = args.version, .universe_path = args.common.universe});
   print_build_report(report);
   return 0;
 }
@@ -40,8 +41,8 @@ int list(const FeaturesArgs& args) {
   check_format(args.format);
   auto store = store::open_store(args.common.db, false);
   const auto versions = store->list_feature_versions();
-  Listing out{.columns = {"version", "spec_name", "spec_hash", "frequency", "features", "values", "first", "last",
-                          "data_watermark", "created_at", "proxies"}};
+  Listing out{.columns = {"version", "spec_name", "spec_hash", "frequency", "features", "values",
+                          "first", "last", "data_watermark", "created_at", "proxies"}};
   for (const auto& v : versions) {
     std::string proxies;
     for (const auto& c : v.columns) {
@@ -49,8 +50,9 @@ int list(const FeaturesArgs& args) {
       if (!proxies.empty()) proxies += ' ';
       proxies += c.name;
     }
-    out.rows.push_back({v.version, v.spec_name, v.spec_hash, v.frequency, std::to_string(v.columns.size()),
-                        std::to_string(v.values), v.first ? v.first->iso() : "", v.last ? v.last->iso() : "",
+    out.rows.push_back({v.version, v.spec_name, v.spec_hash, v.frequency,
+                        std::to_string(v.columns.size()), std::to_string(v.values),
+                        v.first ? v.first->iso() : "", v.last ? v.last->iso() : "",
                         v.data_watermark, v.created_at.iso(), proxies});
   }
   print_listing(out, args.format);
@@ -82,7 +84,8 @@ int export_version(const FeaturesArgs& args) {
   }
   write_output(args.out, text, "--out");
   if (!args.out.empty() && args.out != "-") {
-    say(fmt::format("wrote {} rows x {} features of {} to {}", panel.rows(), panel.cols(), args.version, args.out));
+    say(fmt::format("wrote {} rows x {} features of {} to {}", panel.rows(), panel.cols(),
+                    args.version, args.out));
   }
   for (const auto& c : info->columns) {
     if (!c.proxy.empty()) say("note: column " + column_label(c) + " is a PROXY: " + c.proxy);
@@ -119,10 +122,12 @@ void register_features(CLI::App& app, Action& action) {
       "Example: mre features build --spec config/features/macro_ltv.yml --version F1");
   add_common_options(*build_cmd, build_args->common);
   build_cmd->add_option("--spec", build_args->spec, "The feature spec (YAML)")->required();
-  build_cmd->add_option("--version", build_args->version,
-                        "Version tag ([A-Za-z0-9_.-], up to 64), or 'auto' for F_<name>_<hash>")
+  build_cmd
+      ->add_option("--version", build_args->version,
+                   "Version tag ([A-Za-z0-9_.-], up to 64), or 'auto' for F_<name>_<hash>")
       ->required();
-  build_cmd->callback([build_args, &action] { action = [build_args] { return build(*build_args); }; });
+  build_cmd->callback(
+      [build_args, &action] { action = [build_args] { return build(*build_args); }; });
 
   auto list_args = std::make_shared<FeaturesArgs>();
   auto* list_cmd = features->add_subcommand(
@@ -140,8 +145,12 @@ void register_features(CLI::App& app, Action& action) {
   export_cmd->add_option("--version", export_args->version, "The version tag")->required();
   export_cmd->add_option("--from", export_args->from, "First date, YYYY-MM-DD");
   export_cmd->add_option("--to", export_args->to, "Last date, YYYY-MM-DD");
-  export_cmd->add_option("--out", export_args->out, "Output file (default or '-': stdout); written to a temporary file beside it, fsynced and renamed, so a failure (full disk) keeps the previous file; a directory, symlink, device or FIFO is refused");
-  export_cmd->callback([export_args, &action] { action = [export_args] { return export_version(*export_args); }; });
+  export_cmd->add_option("--out", export_args->out,
+                         "Output file (default or '-': stdout); written to a temporary file beside "
+                         "it, fsynced and renamed, so a failure (full disk) keeps the previous "
+                         "file; a directory, symlink, device or FIFO is refused");
+  export_cmd->callback(
+      [export_args, &action] { action = [export_args] { return export_version(*export_args); }; });
 }
 
 }  // namespace mre::cli

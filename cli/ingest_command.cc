@@ -1,8 +1,9 @@
 // `mre ingest` and `mre run`: load series into the store and report what changed; `mre run`
 // calls the whole pipeline (workflows/run_pipeline.h).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
 
@@ -12,8 +13,6 @@
 #include "mre/workflows/ingest.h"
 #include "mre/workflows/ingest_live.h"
 #include "mre/workflows/run_pipeline.h"
-
-#include <unistd.h>
 
 namespace mre::cli {
 namespace {
@@ -30,7 +29,9 @@ struct IngestArgs {
   std::string replay;
 };
 
-bool is_live(const std::string& source) { return source == "all" || sources::find_live_source(source) != nullptr; }
+bool is_live(const std::string& source) {
+  return source == "all" || sources::find_live_source(source) != nullptr;
+}
 
 // snapshot, csv, every registered live source, all.
 std::vector<std::string> source_choices() {
@@ -58,27 +59,32 @@ int ingest_live(const IngestArgs& args) {
   const auto progress = [tty](std::size_t done, std::size_t total, const std::string& ticker) {
     constexpr int width = 30;
     const int filled = total ? static_cast<int>(width * done / total) : width;
-    const std::string bar = std::string(static_cast<std::size_t>(filled), '=') + std::string(static_cast<std::size_t>(width - filled), ' ');
+    const std::string bar = std::string(static_cast<std::size_t>(filled), '=') +
+                            std::string(static_cast<std::size_t>(width - filled), ' ');
     if (tty) {
-      std::cerr << fmt::format("\r[{}] {}/{} {:<20}", bar, done, total, ticker) << (done == total ? "\n" : "") << std::flush;
+      std::cerr << fmt::format("\r[{}] {}/{} {:<20}", bar, done, total, ticker)
+                << (done == total ? "\n" : "") << std::flush;
     } else if (done < total) {
       std::cerr << fmt::format("mre: [{}/{}] {}\n", done + 1, total, ticker);
     }
   };
   const auto report = workflows::ingest_live(*store, options, progress);
-  std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", "ticker", "source", "id", "from", "fetched", "new",
-                           "revised", "error");
+  std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", "ticker",
+                           "source", "id", "from", "fetched", "new", "revised", "error");
   std::size_t inserted = 0;
   std::size_t revised = 0;
   for (const auto& r : report.series) {
-    std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", r.ticker, r.source, r.id,
-                             r.start ? r.start->iso() : "all", r.fetched, r.inserted, r.revised, r.error);
+    std::cout << fmt::format("{:<18} {:<10} {:<22} {:>10} {:>8} {:>8} {:>9}  {}\n", r.ticker,
+                             r.source, r.id, r.start ? r.start->iso() : "all", r.fetched,
+                             r.inserted, r.revised, r.error);
     inserted += r.inserted;
     revised += r.revised;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  say(fmt::format("ingest {} into {}: {} series, {} failed; {} new rows, {} revisions ({:.1f} s)", args.source, store->describe(),
-                  report.series.size(), report.failed(), inserted, revised, seconds));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  say(fmt::format("ingest {} into {}: {} series, {} failed; {} new rows, {} revisions ({:.1f} s)",
+                  args.source, store->describe(), report.series.size(), report.failed(), inserted,
+                  revised, seconds));
   if (report.failed() > 0) {
     for (const auto& r : report.series) {
       if (!r.error.empty()) say("failed: " + r.ticker + ": " + r.error);
@@ -92,8 +98,8 @@ workflows::IngestOptions to_options(const IngestArgs& args) {
   workflows::IngestOptions options;
   options.universe_path = args.common.universe;
   options.tickers = args.tickers;
-  options.source = args.source == "csv" ? workflows::IngestSource::kCsv
-                                        : workflows::IngestSource::kSnapshot;
+  options.source =
+      args.source == "csv" ? workflows::IngestSource::kCsv : workflows::IngestSource::kSnapshot;
   options.csv_path = args.path;
   return options;
 }
@@ -115,26 +121,34 @@ void register_ingest(CLI::App& app, Action& action) {
       "  mre ingest                                # every series of the bundled snapshot\n"
       "  mre ingest --tickers DGS10,^GSPC          # just these\n"
       "  mre ingest --source csv --path my.csv     # a CSV: 'date' column + one column per ticker\n"
-      "  FRED_API_KEY=... mre ingest --source all  # keep the store current from FRED, Yahoo and the World Bank\n"
-      "  mre ingest --source fred --tickers GDP --vintages   # with every revision as published (ALFRED)\n"
+      "  FRED_API_KEY=... mre ingest --source all  # keep the store current from FRED, Yahoo and "
+      "the World Bank\n"
+      "  mre ingest --source fred --tickers GDP --vintages   # with every revision as published "
+      "(ALFRED)\n"
       "Environment: FRED_API_KEY; MRE_FRED_URL, MRE_YAHOO_URL, MRE_WORLDBANK_URL (API roots);\n"
-      "MRE_HTTP_TIMEOUT, MRE_HTTP_ATTEMPTS, MRE_HTTP_BACKOFF; MRE_FRED_PER_MINUTE (120) and the like.");
+      "MRE_HTTP_TIMEOUT, MRE_HTTP_ATTEMPTS, MRE_HTTP_BACKOFF; MRE_FRED_PER_MINUTE (120) and the "
+      "like.");
   add_common_options(*cmd, args->common);
   cmd->add_option("--tickers", args->tickers, "Comma-separated tickers (default: all available)")
       ->delimiter(',');
-  cmd->add_option("--source", args->source,
-                  "snapshot: the bundled data files named in the universe; csv: the file --path, "
-                  "whose columns must be tickers of the universe; fred | yahoo | worldbank | all: the live "
-                  "services (FRED needs FRED_API_KEY), incrementally from each series' last stored date "
-                  "minus an overlap window; exit 6 when some series failed and the others were written")
+  cmd->add_option(
+         "--source", args->source,
+         "snapshot: the bundled data files named in the universe; csv: the file --path, "
+         "whose columns must be tickers of the universe; fred | yahoo | worldbank | all: the live "
+         "services (FRED needs FRED_API_KEY), incrementally from each series' last stored date "
+         "minus an overlap window; exit 6 when some series failed and the others were written")
       ->check(CLI::IsMember(source_choices()))
       ->capture_default_str();
-  cmd->add_option("--since", args->since, "Live sources: fetch from this date (YYYY-MM-DD) instead of incrementally");
+  cmd->add_option("--since", args->since,
+                  "Live sources: fetch from this date (YYYY-MM-DD) instead of incrementally");
   cmd->add_flag("--vintages", args->vintages,
-                "FRED: every ALFRED vintage, each revision stored as of its publication date (see `series show --as-of`)");
-  cmd->add_option("--cache", args->cache, "Live sources: also write every raw response body to this directory");
+                "FRED: every ALFRED vintage, each revision stored as of its publication date (see "
+                "`series show --as-of`)");
+  cmd->add_option("--cache", args->cache,
+                  "Live sources: also write every raw response body to this directory");
   cmd->add_option("--replay", args->replay,
-                  "Live sources: answer requests from a --cache directory of an earlier run (offline, reproducible)");
+                  "Live sources: answer requests from a --cache directory of an earlier run "
+                  "(offline, reproducible)");
   cmd->add_option("--path", args->path, "The CSV file for --source csv");
   cmd->add_flag("-v,--verbose", args->verbose, "Print a line per file read");
   cmd->callback([args, &action] {
@@ -160,13 +174,17 @@ void register_run(CLI::App& app, Action& action) {
       "The main job on the bundled data: every stage in order, a progress line per stage on\n"
       "stderr. Stages so far: ingest (the whole snapshot), features (the default sets in\n"
       "config/features/, each under an automatic tag F_<name>_<hash of spec and data>), regimes\n"
-      "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, walk-forward;\n"
-      "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's two\n"
+      "(config/regimes/: V0 rules, a month-end macro HMM, the six-state indicator HMM, "
+      "walk-forward;\n"
+      "tags R_<name>_<hash>), classify (config/classifier/gmr.yml: the hierarchical classifier's "
+      "two\n"
       "HMMs and their state-to-label mapping, tag C_gmr_<hash>; ends by printing the current\n"
       "classification), effects (config/effects.yml: the grid of causal effects of identified\n"
-      "monetary and payroll surprises, real-time CPI/GDP surprises and the seed's unidentified Fed,\n"
+      "monetary and payroll surprises, real-time CPI/GDP surprises and the seed's unidentified "
+      "Fed,\n"
       "CPI and GDP shocks on S&P 500, TLT, GLD, USO and VIX by DML, tag E_effects_<hash>), scm\n"
-      "(config/scm/policy_transmission.yml: seed 002's structural causal model, tag S_<name>_<hash>;\n"
+      "(config/scm/policy_transmission.yml: seed 002's structural causal model, tag "
+      "S_<name>_<hash>;\n"
       "a historical counterfactual and one stored scenario per intervention type).\n"
       "Safe to repeat: unchanged data writes nothing and rebuilds nothing. Two runs on one store:\n"
       "the second waits for the first (it says so), then finds every stage up to date.");

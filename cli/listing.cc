@@ -1,11 +1,10 @@
 // Issue 22's edges of the CLI: one printer for every listing (--format table|csv|json, the CSV
 // readable by pandas) and the "did you mean" for a mistyped subcommand.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
@@ -29,13 +28,16 @@ nlohmann::ordered_json json_cell(const std::string& cell) {
   if (cell.empty()) return nullptr;
   if (cell == "true") return true;
   if (cell == "false") return false;
-  const bool numeric_start = std::isdigit(static_cast<unsigned char>(cell[0])) || cell[0] == '-' || cell[0] == '+';
+  const bool numeric_start =
+      std::isdigit(static_cast<unsigned char>(cell[0])) || cell[0] == '-' || cell[0] == '+';
   if (numeric_start && cell.find_first_of(":T") == std::string::npos &&
-      std::count(cell.begin(), cell.end(), '-') <= 1 + (cell.find_first_of("eE") != std::string::npos ? 1 : 0)) {
+      std::count(cell.begin(), cell.end(), '-') <=
+          1 + (cell.find_first_of("eE") != std::string::npos ? 1 : 0)) {
     char* end = nullptr;
     const double v = std::strtod(cell.c_str(), &end);
     if (end == cell.c_str() + cell.size() && std::isfinite(v)) {
-      if (cell.find_first_of(".eE") == std::string::npos && std::abs(v) < 9e15) return static_cast<std::int64_t>(v);
+      if (cell.find_first_of(".eE") == std::string::npos && std::abs(v) < 9e15)
+        return static_cast<std::int64_t>(v);
       return v;
     }
   }
@@ -50,8 +52,10 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
@@ -60,14 +64,18 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 void add_format_option(CLI::App& command, std::string& format) {
-  command.add_option("--format", format, "table (aligned, for people) | csv (RFC 4180, one header line) | json (array of objects)")
+  command
+      .add_option(
+          "--format", format,
+          "table (aligned, for people) | csv (RFC 4180, one header line) | json (array of objects)")
       ->capture_default_str();
 }
 
 void print_listing(const Listing& listing, const std::string& format) {
   if (format == "csv") {
     std::string out;
-    for (std::size_t c = 0; c < listing.columns.size(); ++c) out += (c ? "," : "") + csv_field(listing.columns[c]);
+    for (std::size_t c = 0; c < listing.columns.size(); ++c)
+      out += (c ? "," : "") + csv_field(listing.columns[c]);
     out += '\n';
     for (const auto& row : listing.rows) {
       for (std::size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + csv_field(row[c]);
@@ -78,7 +86,8 @@ void print_listing(const Listing& listing, const std::string& format) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& row : listing.rows) {
       nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      for (std::size_t c = 0; c < row.size() && c < listing.columns.size(); ++c) o[listing.columns[c]] = json_cell(row[c]);
+      for (std::size_t c = 0; c < row.size() && c < listing.columns.size(); ++c)
+        o[listing.columns[c]] = json_cell(row[c]);
       out.push_back(std::move(o));
     }
     std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
@@ -86,7 +95,8 @@ void print_listing(const Listing& listing, const std::string& format) {
     std::vector<std::size_t> width(listing.columns.size());
     for (std::size_t c = 0; c < width.size(); ++c) width[c] = listing.columns[c].size();
     for (const auto& row : listing.rows) {
-      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], row[c].size());
     }
     const auto line = [&](const std::vector<std::string>& cells) {
       std::string out;
@@ -101,18 +111,21 @@ void print_listing(const Listing& listing, const std::string& format) {
     for (const auto& row : listing.rows) out += line(row);
     std::cout << out;
   } else {
-    throw Error(ErrorCode::kInvalidArgument, "--format: expected table, csv or json (got '" + format + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--format: expected table, csv or json (got '" + format + "')");
   }
   std::cout.flush();
 }
 
 void check_format(const std::string& format) {
   if (format != "table" && format != "csv" && format != "json") {
-    throw Error(ErrorCode::kInvalidArgument, "--format: expected table, csv or json (got '" + format + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--format: expected table, csv or json (got '" + format + "')");
   }
 }
 
-std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc, const char* const* argv) {
+std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc,
+                                                      const char* const* argv) {
   const CLI::App* at = &app;
   std::string path = "mre";
   for (int i = 1; i < argc; ++i) {

@@ -1,9 +1,8 @@
 // Entry point of the `mre` command: builds the CLI, runs the chosen command, and maps errors
 // to exit codes (the CLI boundary of CONVENTIONS.md's error table).
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -24,8 +23,10 @@ int main(int argc, char** argv) {
   if (work_items && !work_items->writer()) std::cout.setstate(std::ios::failbit);
   CLI::App app{
       "mre — the Macro Regime Engine.\n"
-      "Ingests macro and market series (bundled snapshot, FRED, Yahoo, World Bank) into a versioned\n"
-      "store (SQLite, or PostgreSQL with --db postgresql://...), builds features, detects regimes,\n"
+      "Ingests macro and market series (bundled snapshot, FRED, Yahoo, World Bank) into a "
+      "versioned\n"
+      "store (SQLite, or PostgreSQL with --db postgresql://...), builds features, detects "
+      "regimes,\n"
       "estimates causal effects, simulates counterfactuals through a structural causal model, and\n"
       "serves it all over HTTP with a dashboard (`mre serve`).\n"
       "Start with `mre run` (the whole pipeline on the bundled data into ./mre.db), then\n"
@@ -58,12 +59,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const auto unknown = mre::cli::unknown_subcommand_message(app, argc, argv);
-    std::cerr << "mre: " << (unknown ? *unknown : std::string(e.what())) << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
+    std::cerr << "mre: " << (unknown ? *unknown : std::string(e.what()))
+              << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
     return 1;
   }
   // Progress of long work on stderr (core/progress.h), unless --quiet; rank 0 alone reports.
   mre::StreamProgress progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
-  if (!mre::cli::quiet() && (!work_items || work_items->writer())) mre::set_progress_reporter(&progress);
+  if (!mre::cli::quiet() && (!work_items || work_items->writer()))
+    mre::set_progress_reporter(&progress);
   try {
     return action ? action() : 1;
   } catch (const mre::Error& e) {

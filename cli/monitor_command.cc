@@ -2,9 +2,9 @@
 // stale or future-dated series, gaps, outliers, large revisions, model age and sign-off, input
 // drift, effect stability - and the stored runs. Front end only: parse, call
 // workflows/monitor.h, format.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -40,7 +40,8 @@ struct MonitorArgs {
 
 int run(const MonitorArgs& args) {
   if (args.format != "text" && args.format != "json") {
-    throw Error(ErrorCode::kInvalidArgument, "--format: expected text or json (got '" + args.format + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--format: expected text or json (got '" + args.format + "')");
   }
   workflows::MonitorOptions options;
   options.universe_path = args.common.universe;
@@ -50,11 +51,13 @@ int run(const MonitorArgs& args) {
   options.revision_lookback_days = checked_count(args.revision_days, "--revision-days", 1, 36500);
   options.gap_lookback_days = checked_count(args.gap_days, "--gap-days", 1, 36500);
   options.range.k = args.range_k;
-  options.range.window = checked_count(args.range_window, "--range-window", options.range.min_history, 100000);
+  options.range.window =
+      checked_count(args.range_window, "--range-window", options.range.min_history, 100000);
   options.range_days = checked_count(args.range_days, "--range-days", 1, 36500);
   options.psi_amber = args.psi_amber;
   options.psi_red = args.psi_red;
-  options.retrain_warning_days = checked_count(args.retrain_warning_days, "--retrain-warning-days", 0, 366);
+  options.retrain_warning_days =
+      checked_count(args.retrain_warning_days, "--retrain-warning-days", 0, 366);
   options.classifier_version = args.classifier;
   options.persist = !args.no_store;
   workflows::validate(options);
@@ -68,13 +71,15 @@ int run(const MonitorArgs& args) {
     std::cout << codec::monitor_report_to_text(report, !args.all);
   }
   const auto status = report.status();
-  if (status == monitor::Status::kRed || (args.strict && status == monitor::Status::kAmber)) return kExitUnhealthy;
+  if (status == monitor::Status::kRed || (args.strict && status == monitor::Status::kAmber))
+    return kExitUnhealthy;
   return 0;
 }
 
 int history(const MonitorArgs& args) {
   if (args.format != "text" && args.format != "json") {
-    throw Error(ErrorCode::kInvalidArgument, "--format: expected text or json (got '" + args.format + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--format: expected text or json (got '" + args.format + "')");
   }
   auto store = store::open_store(args.common.db, false);
   const auto runs = workflows::monitor_history(*store);
@@ -82,11 +87,12 @@ int history(const MonitorArgs& args) {
     std::cout << codec::monitor_history_to_json(runs) << "\n";
     return 0;
   }
-  std::cout << fmt::format("{:<24} {:<10} {:<27} {:<6} {:>4} {:>6} {:>6}\n", "version", "as_of", "run at", "status",
-                           "red", "amber", "green");
+  std::cout << fmt::format("{:<24} {:<10} {:<27} {:<6} {:>4} {:>6} {:>6}\n", "version", "as_of",
+                           "run at", "status", "red", "amber", "green");
   for (const auto& r : runs) {
-    std::cout << fmt::format("{:<24} {:<10} {:<27} {:<6} {:>4} {:>6} {:>6}\n", r.version, r.as_of.iso(),
-                             r.created_at.iso(), monitor::status_name(r.status), r.red, r.amber, r.green);
+    std::cout << fmt::format("{:<24} {:<10} {:<27} {:<6} {:>4} {:>6} {:>6}\n", r.version,
+                             r.as_of.iso(), r.created_at.iso(), monitor::status_name(r.status),
+                             r.red, r.amber, r.green);
   }
   if (runs.empty()) say("no monitor run is stored yet: run 'mre monitor'");
   return 0;
@@ -98,16 +104,26 @@ void register_monitor(CLI::App& app, Action& action) {
   auto args = std::make_shared<MonitorArgs>();
   auto* cmd = app.add_subcommand(
       "monitor",
-      "Check whether the store can still be trusted, and store the run (history: `mre monitor history`).\n"
-      "Series: staleness by the universe's rule (frequency + publication lag + grace; ended series exempt),\n"
-      "dates in the future, repeated dates, gaps, changes outside median +- k x 1.4826 MAD of a trailing\n"
-      "window (the changes of the last --range-days), revisions larger than a threshold. Models (the classifier and the newest version of each\n"
-      "regime spec): training window, age against MR-AI-04 (retrain every 6 months), sign-off (MR-BR-10),\n"
-      "inputs fresh, drift of every feature (PSI at the training deciles, KS, mean shift) over the last\n"
-      "--drift-window rows, and the classifier's log-likelihood fit test. Effects: the stability results\n"
-      "stored with the newest effects version (never re-estimated here). Writes nothing but its own run.\n"
-      "Exit status: 0 when no check is red (amber is a warning), 10 when a check is red (with --strict:\n"
-      "also amber); 1-5 for errors as every command (1 bad option, 3 store, 4 empty store or unknown version).\n"
+      "Check whether the store can still be trusted, and store the run (history: `mre monitor "
+      "history`).\n"
+      "Series: staleness by the universe's rule (frequency + publication lag + grace; ended series "
+      "exempt),\n"
+      "dates in the future, repeated dates, gaps, changes outside median +- k x 1.4826 MAD of a "
+      "trailing\n"
+      "window (the changes of the last --range-days), revisions larger than a threshold. Models "
+      "(the classifier and the newest version of each\n"
+      "regime spec): training window, age against MR-AI-04 (retrain every 6 months), sign-off "
+      "(MR-BR-10),\n"
+      "inputs fresh, drift of every feature (PSI at the training deciles, KS, mean shift) over the "
+      "last\n"
+      "--drift-window rows, and the classifier's log-likelihood fit test. Effects: the stability "
+      "results\n"
+      "stored with the newest effects version (never re-estimated here). Writes nothing but its "
+      "own run.\n"
+      "Exit status: 0 when no check is red (amber is a warning), 10 when a check is red (with "
+      "--strict:\n"
+      "also amber); 1-5 for errors as every command (1 bad option, 3 store, 4 empty store or "
+      "unknown version).\n"
       "Examples:\n"
       "  mre monitor                        # failing checks as text; --all for every check\n"
       "  mre monitor --format json --all    # every check, for scripts\n"
@@ -116,34 +132,46 @@ void register_monitor(CLI::App& app, Action& action) {
   cmd->add_option("--format", args->format, "text | json")->capture_default_str();
   cmd->add_flag("--all", args->all, "List green checks too (text)");
   cmd->add_option("--as-of", args->as_of, "Check as of this date (default: the data's last date)");
-  cmd->add_option("--drift-window", args->drift_window, "Rows of a model's features in the current window [10, 2520]")
+  cmd->add_option("--drift-window", args->drift_window,
+                  "Rows of a model's features in the current window [10, 2520]")
       ->capture_default_str();
   cmd->add_option("--revision-threshold", args->revision_threshold,
                   "A revision larger than this share of the old value is red, in (0, 10]")
       ->capture_default_str();
-  cmd->add_option("--revision-days", args->revision_days, "Revisions ingested within this many days of the newest ingest")
+  cmd->add_option("--revision-days", args->revision_days,
+                  "Revisions ingested within this many days of the newest ingest")
       ->capture_default_str();
-  cmd->add_option("--gap-days", args->gap_days, "Gaps that ended within this many days of the as-of date")
+  cmd->add_option("--gap-days", args->gap_days,
+                  "Gaps that ended within this many days of the as-of date")
       ->capture_default_str();
-  cmd->add_option("--range-k", args->range_k, "Robust range: k in median +- k x 1.4826 MAD, in (0, 1000]")
+  cmd->add_option("--range-k", args->range_k,
+                  "Robust range: k in median +- k x 1.4826 MAD, in (0, 1000]")
       ->capture_default_str();
-  cmd->add_option("--range-window", args->range_window, "Robust range: trailing changes the median and MAD use")
+  cmd->add_option("--range-window", args->range_window,
+                  "Robust range: trailing changes the median and MAD use")
       ->capture_default_str();
-  cmd->add_option("--range-days", args->range_days, "Robust range: changes dated within this many days of the as-of date are checked")
+  cmd->add_option("--range-days", args->range_days,
+                  "Robust range: changes dated within this many days of the as-of date are checked")
       ->capture_default_str();
-  cmd->add_option("--psi-amber", args->psi_amber, "PSI from which a feature is amber")->capture_default_str();
-  cmd->add_option("--psi-red", args->psi_red, "PSI from which a feature is red (drifting)")->capture_default_str();
-  cmd->add_option("--retrain-warning-days", args->retrain_warning_days, "Amber this many days before retraining is due")
+  cmd->add_option("--psi-amber", args->psi_amber, "PSI from which a feature is amber")
       ->capture_default_str();
-  cmd->add_option("--classifier", args->classifier, "The classifier version to check (default: the newest)");
+  cmd->add_option("--psi-red", args->psi_red, "PSI from which a feature is red (drifting)")
+      ->capture_default_str();
+  cmd->add_option("--retrain-warning-days", args->retrain_warning_days,
+                  "Amber this many days before retraining is due")
+      ->capture_default_str();
+  cmd->add_option("--classifier", args->classifier,
+                  "The classifier version to check (default: the newest)");
   cmd->add_flag("--no-store", args->no_store, "Do not store this run (e.g. a read-only store)");
   cmd->add_flag("--strict", args->strict, "Exit 10 on an amber check too");
 
   auto history_args = std::make_shared<MonitorArgs>();
-  auto* history_cmd = cmd->add_subcommand("history", "The stored monitor runs, oldest first: status and counts");
+  auto* history_cmd =
+      cmd->add_subcommand("history", "The stored monitor runs, oldest first: status and counts");
   add_common_options(*history_cmd, history_args->common);
   history_cmd->add_option("--format", history_args->format, "text | json")->capture_default_str();
-  history_cmd->callback([history_args, &action] { action = [history_args] { return history(*history_args); }; });
+  history_cmd->callback(
+      [history_args, &action] { action = [history_args] { return history(*history_args); }; });
   cmd->callback([args, cmd, history_cmd, &action] {
     if (cmd->got_subcommand(history_cmd)) return;
     action = [args] { return run(*args); };

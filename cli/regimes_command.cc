@@ -1,23 +1,23 @@
 // `mre regimes fit|predict`: regime models on the store's feature versions or on a CSV.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <iostream>
+#include <limits>
 
 #include "cli/commands.h"
-#include "mre/core/error.h"
+#include "mre/codec/profile_json.h"
 #include "mre/codec/regimes_json.h"
+#include "mre/core/error.h"
 #include "mre/core/format.h"
 #include "mre/store/store.h"
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/detect_regimes.h"
-#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/evaluate_regimes.h"
+#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/regimes_csv.h"
-#include "mre/codec/profile_json.h"
 
 namespace mre::cli {
 namespace {
@@ -52,10 +52,12 @@ struct PredictArgs {
 };
 
 int fit_spec(const FitArgs& args) {
-  if (args.version.empty()) throw Error(ErrorCode::kInvalidArgument, "--version: required with --spec");
+  if (args.version.empty())
+    throw Error(ErrorCode::kInvalidArgument, "--version: required with --spec");
   auto store = store::open_store(args.common.db, true);
   const auto report = workflows::detect_regimes(
-      *store, {.spec_path = args.spec, .version = args.version, .features_version = args.features_version});
+      *store,
+      {.spec_path = args.spec, .version = args.version, .features_version = args.features_version});
   print_regime_report(report);
   return 0;
 }
@@ -63,14 +65,17 @@ int fit_spec(const FitArgs& args) {
 int fit(const FitArgs& args) {
   check_output_option(args.out, "--out");
   if (!args.spec.empty()) {
-    if (!args.data.empty()) throw Error(ErrorCode::kInvalidArgument, "--spec and --data exclude each other");
+    if (!args.data.empty())
+      throw Error(ErrorCode::kInvalidArgument, "--spec and --data exclude each other");
     return fit_spec(args);
   }
-  if (args.data.empty()) throw Error(ErrorCode::kInvalidArgument, "give --spec (store) or --data (a CSV)");
+  if (args.data.empty())
+    throw Error(ErrorCode::kInvalidArgument, "give --spec (store) or --data (a CSV)");
   workflows::CsvFitOptions options;
   options.data = args.data;
   options.method = args.method;
-  options.hmm = {.n_states = checked_count(args.states, "--states", regimes::hmm::kMinStates, regimes::hmm::kMaxStates),
+  options.hmm = {.n_states = checked_count(args.states, "--states", regimes::hmm::kMinStates,
+                                           regimes::hmm::kMaxStates),
                  .covariance = regimes::hmm::parse_covariance(args.covariance),
                  .n_iter = checked_count(args.max_iter, "--max-iter", 1, 1'000'000),
                  .tol = args.tol,
@@ -90,8 +95,9 @@ int fit(const FitArgs& args) {
 
 int predict(const PredictArgs& args) {
   check_output_option(args.out, "--out");
-  if (args.smoothed && args.viterbi) throw Error(ErrorCode::kInvalidArgument, "--smoothed and --viterbi exclude each other");
-  const auto mode = args.viterbi ? workflows::PredictMode::kViterbi
+  if (args.smoothed && args.viterbi)
+    throw Error(ErrorCode::kInvalidArgument, "--smoothed and --viterbi exclude each other");
+  const auto mode = args.viterbi    ? workflows::PredictMode::kViterbi
                     : args.smoothed ? workflows::PredictMode::kSmoothed
                                     : workflows::PredictMode::kFiltered;
   write_output(args.out, workflows::predict_csv(args.model, args.data, mode), "--out");
@@ -110,12 +116,14 @@ int list_versions(const ShowArgs& args) {
   auto store = store::open_store(args.common.db, false);
   check_format(args.format);
   const auto models = store->list_regime_models();
-  Listing out{.columns = {"version", "kind", "spec", "feature_version", "labels", "rows", "first", "last", "created_at"}};
+  Listing out{.columns = {"version", "kind", "spec", "feature_version", "labels", "rows", "first",
+                          "last", "created_at"}};
   for (const auto& m : models) {
     std::string labels;
     for (const auto& l : m.labels) labels += (labels.empty() ? "" : " ") + l;
-    out.rows.push_back({m.version, m.kind, m.spec_name, m.feature_version, labels, std::to_string(m.rows),
-                        m.first ? m.first->iso() : "", m.last ? m.last->iso() : "", m.created_at.iso()});
+    out.rows.push_back({m.version, m.kind, m.spec_name, m.feature_version, labels,
+                        std::to_string(m.rows), m.first ? m.first->iso() : "",
+                        m.last ? m.last->iso() : "", m.created_at.iso()});
   }
   print_listing(out, args.format);
   if (models.empty()) say("no regime versions yet; fit one with 'mre regimes fit --spec'");
@@ -125,12 +133,17 @@ int list_versions(const ShowArgs& args) {
 int show_version(const ShowArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto model = store->find_regime_model(args.version);
-  if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + args.version + "' (see 'mre regimes list')");
-  const auto rows = store->read_regimes(args.version, parse_date_option(args.from, "--from"), parse_date_option(args.to, "--to"));
+  if (!model)
+    throw Error(ErrorCode::kNotFound,
+                "no regime version '" + args.version + "' (see 'mre regimes list')");
+  const auto rows = store->read_regimes(args.version, parse_date_option(args.from, "--from"),
+                                        parse_date_option(args.to, "--to"));
   if (const auto limited = workflows::refits_at_iteration_limit(*model); !limited.empty()) {
     std::string dates;
     for (const auto& d : limited) dates += (dates.empty() ? "" : ", ") + d;
-    say(fmt::format("warning: {} walk-forward refit(s) of {} stopped at the EM iteration limit (not converged): {}",
+    say(
+        fmt::format("warning: {} walk-forward refit(s) of {} stopped at the EM iteration limit "
+                    "(not converged): {}",
                     limited.size(), args.version, dates));
   }
   if (args.format == "json") {
@@ -168,23 +181,28 @@ struct EvaluateArgs {
   int threads = 0;
 };
 
-std::string percent(double share) { return std::isfinite(share) ? fmt::format("{:.1f}%", 100 * share) : "-"; }
+std::string percent(double share) {
+  return std::isfinite(share) ? fmt::format("{:.1f}%", 100 * share) : "-";
+}
 
 int evaluate(const EvaluateArgs& args) {
-  if (args.seeds < 1 || args.seeds > 100) throw Error(ErrorCode::kInvalidArgument, "--seeds: must be between 1 and 100");
+  if (args.seeds < 1 || args.seeds > 100)
+    throw Error(ErrorCode::kInvalidArgument, "--seeds: must be between 1 and 100");
   auto store = store::open_store(args.common.db, false);
   const auto e = workflows::evaluate_regimes(*store, {.version = args.version,
                                                       .windows_path = args.windows,
                                                       .seeds = static_cast<int>(args.seeds),
                                                       .spec_path = args.spec,
                                                       .threads = args.threads});
-  std::cout << fmt::format("regime version {} ({}): {} dates from {} to {}\n", e.version, e.kind, e.dates,
-                           e.first.iso(), e.last.iso());
+  std::cout << fmt::format("regime version {} ({}): {} dates from {} to {}\n", e.version, e.kind,
+                           e.dates, e.first.iso(), e.last.iso());
   std::cout << "\nshare of each label by window";
-  std::cout << " (stress = the windows file's stress_labels)\n" << fmt::format("  {:<22} {:>6} {:>7}", "window", "dates", "stress");
+  std::cout << " (stress = the windows file's stress_labels)\n"
+            << fmt::format("  {:<22} {:>6} {:>7}", "window", "dates", "stress");
   for (const auto& l : e.labels) std::cout << fmt::format(" {:>10}", l.substr(0, 10));
   std::cout << "\n";
-  const auto row = [&](const std::string& name, std::size_t dates, double stress, const std::vector<double>& shares) {
+  const auto row = [&](const std::string& name, std::size_t dates, double stress,
+                       const std::vector<double>& shares) {
     std::cout << fmt::format("  {:<22} {:>6} {:>7}", name, dates, percent(stress));
     for (const double s : shares) std::cout << fmt::format(" {:>10}", percent(s));
     std::cout << "\n";
@@ -195,37 +213,49 @@ int evaluate(const EvaluateArgs& args) {
     all_stress = 0;
     const auto stress_labels = workflows::load_evaluation_windows(args.windows).stress_labels;
     for (std::size_t i = 0; i < e.labels.size(); ++i) {
-      if (std::find(stress_labels.begin(), stress_labels.end(), e.labels[i]) != stress_labels.end()) all_stress += e.label_shares[i];
+      if (std::find(stress_labels.begin(), stress_labels.end(), e.labels[i]) != stress_labels.end())
+        all_stress += e.label_shares[i];
     }
   }
   row("all dates", e.dates, all_stress, e.label_shares);
   if (!e.skipped.empty()) {
-    std::cout << fmt::format("  skipped: {} USREC recession(s) outside the version's dates (the latest: {})\n",
-                             e.skipped.size(), e.skipped.back());
+    std::cout << fmt::format(
+        "  skipped: {} USREC recession(s) outside the version's dates (the latest: {})\n",
+        e.skipped.size(), e.skipped.back());
   }
   if (e.usrec_dates > 0) {
-    std::cout << fmt::format("\nUSREC ({} dates): share of each label's dates in an NBER recession:", e.usrec_dates);
-    for (std::size_t i = 0; i < e.labels.size(); ++i) std::cout << " " << e.labels[i] << " " << percent(e.recession_share_by_label[i]);
+    std::cout << fmt::format(
+        "\nUSREC ({} dates): share of each label's dates in an NBER recession:", e.usrec_dates);
+    for (std::size_t i = 0; i < e.labels.size(); ++i)
+      std::cout << " " << e.labels[i] << " " << percent(e.recession_share_by_label[i]);
     std::cout << "\n";
     if (e.usrec_agreement) {
-      std::cout << fmt::format("agreement with USREC (a stress label on recession dates, another label elsewhere): {}\n",
-                               percent(*e.usrec_agreement));
+      std::cout << fmt::format(
+          "agreement with USREC (a stress label on recession dates, another label elsewhere): {}\n",
+          percent(*e.usrec_agreement));
     }
   }
-  std::cout << fmt::format("\nmean duration (dates per run of one label): {:.1f} overall;", e.overall_mean_duration);
-  for (std::size_t i = 0; i < e.labels.size(); ++i) std::cout << fmt::format(" {} {:.1f}", e.labels[i], e.mean_duration[i]);
+  std::cout << fmt::format("\nmean duration (dates per run of one label): {:.1f} overall;",
+                           e.overall_mean_duration);
+  for (std::size_t i = 0; i < e.labels.size(); ++i)
+    std::cout << fmt::format(" {} {:.1f}", e.labels[i], e.mean_duration[i]);
   std::cout << fmt::format("\nswitches per year: {:.2f}\n", e.switches_per_year);
   if (e.kind == "classifier_backfill") {
-    std::cout << fmt::format("\nretrains: {}; stopped at the EM iteration limit: {}\n", e.refits, e.refits_at_limit);
+    std::cout << fmt::format("\nretrains: {}; stopped at the EM iteration limit: {}\n", e.refits,
+                             e.refits_at_limit);
     if (!e.churn.empty()) {
       auto sorted = e.churn;
       std::sort(sorted.begin(), sorted.end());
       double mean = 0;
       for (const double c : sorted) mean += c / static_cast<double>(sorted.size());
-      const auto over = std::count_if(sorted.begin(), sorted.end(), [](double c) { return c > 0.10; });
-      std::cout << fmt::format("label churn per retrain (share of earlier dates whose label the retrained model changes): "
-                               "mean {}, median {}, max {}; {} of {} retrains change more than 10%\n",
-                               percent(mean), percent(sorted[sorted.size() / 2]), percent(sorted.back()), over, sorted.size());
+      const auto over =
+          std::count_if(sorted.begin(), sorted.end(), [](double c) { return c > 0.10; });
+      std::cout << fmt::format(
+          "label churn per retrain (share of earlier dates whose label the retrained model "
+          "changes): "
+          "mean {}, median {}, max {}; {} of {} retrains change more than 10%\n",
+          percent(mean), percent(sorted[sorted.size() / 2]), percent(sorted.back()), over,
+          sorted.size());
       double kept_max = 0;
       double relabelled_min = 1;
       std::size_t relabelled = 0;
@@ -237,32 +267,42 @@ int evaluate(const EvaluateArgs& args) {
           kept_max = std::max(kept_max, e.churn[i]);
         }
       }
-      std::cout << fmt::format("  {} of {} retrains gave some aligned state another label (churn from {} up); the others "
-                               "kept every state's label (churn at most {})\n",
-                               relabelled, e.churn.size(), relabelled ? percent(relabelled_min) : "-", percent(kept_max));
-      std::cout << fmt::format("  {} of {} retrains kept the previous mapping within the margin (the new optimum was not "
-                               "cheaper by more than 0.1 RMS z per state)\n",
-                               e.kept_mapping, e.churn.size());
+      std::cout << fmt::format(
+          "  {} of {} retrains gave some aligned state another label (churn from {} up); the "
+          "others "
+          "kept every state's label (churn at most {})\n",
+          relabelled, e.churn.size(), relabelled ? percent(relabelled_min) : "-",
+          percent(kept_max));
+      std::cout << fmt::format(
+          "  {} of {} retrains kept the previous mapping within the margin (the new optimum was "
+          "not "
+          "cheaper by more than 0.1 RMS z per state)\n",
+          e.kept_mapping, e.churn.size());
     }
     if (e.all_seeds_agree) {
-      std::cout << fmt::format("seeds: all {} agree on {} of dates; against seed {}:", e.seed_runs.size(),
-                               percent(*e.all_seeds_agree), e.seed_runs.front().seed);
+      std::cout << fmt::format(
+          "seeds: all {} agree on {} of dates; against seed {}:", e.seed_runs.size(),
+          percent(*e.all_seeds_agree), e.seed_runs.front().seed);
       for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
-        std::cout << fmt::format(" seed {} {}", e.seed_runs[i].seed, percent(e.seed_runs[i].agreement_with_first));
+        std::cout << fmt::format(" seed {} {}", e.seed_runs[i].seed,
+                                 percent(e.seed_runs[i].agreement_with_first));
       }
       std::cout << "\n";
       for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
         const auto& gaps = e.seed_runs[i].log_likelihood_gaps;
-        const auto higher = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g > 1.0; });
-        const auto lower = std::count_if(gaps.begin(), gaps.end(), [](double g) { return g < -1.0; });
+        const auto higher =
+            std::count_if(gaps.begin(), gaps.end(), [](double g) { return g > 1.0; });
+        const auto lower =
+            std::count_if(gaps.begin(), gaps.end(), [](double g) { return g < -1.0; });
         auto sorted = gaps;
         for (auto& g : sorted) g = std::abs(g);
         std::sort(sorted.begin(), sorted.end());
-        std::cout << fmt::format("  seed {}: best log-likelihood of its retrains vs seed {}: higher in {}, lower in {}, "
-                                 "within 1 in {} of {}; median |difference| {:.1f}, max {:.1f}\n",
-                                 e.seed_runs[i].seed, e.seed_runs.front().seed, higher, lower,
-                                 static_cast<long>(gaps.size()) - higher - lower, gaps.size(),
-                                 sorted.empty() ? 0.0 : sorted[sorted.size() / 2], sorted.empty() ? 0.0 : sorted.back());
+        std::cout << fmt::format(
+            "  seed {}: best log-likelihood of its retrains vs seed {}: higher in {}, lower in {}, "
+            "within 1 in {} of {}; median |difference| {:.1f}, max {:.1f}\n",
+            e.seed_runs[i].seed, e.seed_runs.front().seed, higher, lower,
+            static_cast<long>(gaps.size()) - higher - lower, gaps.size(),
+            sorted.empty() ? 0.0 : sorted[sorted.size() / 2], sorted.empty() ? 0.0 : sorted.back());
       }
     }
   }
@@ -280,13 +320,16 @@ struct CompareArgs {
 };
 
 void print_summary(const workflows::VersionSummary& s, double periods_per_year) {
-  std::cout << "\n" << s.version << ": regime counts, mean durations (periods), next-period returns "
+  std::cout << "\n"
+            << s.version << ": regime counts, mean durations (periods), next-period returns "
             << "(annualised at " << periods_per_year << " periods/year, mean / volatility)\n";
   std::cout << fmt::format("  {:<18} {:>7} {:>9}", "regime", "dates", "duration");
-  for (const auto& [ticker, name] : workflows::comparison_assets()) std::cout << fmt::format(" {:>17}", name);
+  for (const auto& [ticker, name] : workflows::comparison_assets())
+    std::cout << fmt::format(" {:>17}", name);
   std::cout << "\n";
   for (std::size_t k = 0; k < s.labels.size(); ++k) {
-    std::cout << fmt::format("  {:<18} {:>7} {:>9.1f}", s.labels[k], s.counts[k], s.mean_durations[k]);
+    std::cout << fmt::format("  {:<18} {:>7} {:>9.1f}", s.labels[k], s.counts[k],
+                             s.mean_durations[k]);
     for (const auto& [ticker, name] : workflows::comparison_assets()) {
       const auto by_label = s.conditional_returns.find(s.labels[k]);
       if (by_label == s.conditional_returns.end() || !by_label->second.count(name)) {
@@ -294,14 +337,16 @@ void print_summary(const workflows::VersionSummary& s, double periods_per_year) 
         continue;
       }
       const auto& st = by_label->second.at(name);
-      std::cout << fmt::format(" {:>7.1f}% / {:>5.1f}%", 100 * st.annual_mean, 100 * st.annual_volatility);
+      std::cout << fmt::format(" {:>7.1f}% / {:>5.1f}%", 100 * st.annual_mean,
+                               100 * st.annual_volatility);
     }
     std::cout << "\n";
   }
   std::cout << "  transitions (row: from, column: to):\n";
   for (Eigen::Index i = 0; i < s.transitions.rows(); ++i) {
     std::cout << fmt::format("  {:<18}", s.labels[static_cast<std::size_t>(i)]);
-    for (Eigen::Index j = 0; j < s.transitions.cols(); ++j) std::cout << fmt::format(" {:>6.3f}", s.transitions(i, j));
+    for (Eigen::Index j = 0; j < s.transitions.cols(); ++j)
+      std::cout << fmt::format(" {:>6.3f}", s.transitions(i, j));
     std::cout << "\n";
   }
 }
@@ -313,18 +358,21 @@ int compare(const CompareArgs& args) {
     std::cout << codec::comparison_to_json(c) << "\n";
     return 0;
   }
-  std::cout << fmt::format("{} vs {}: {} common dates from {} to {}\n", args.a, args.b, c.common_dates,
-                           c.first.iso(), c.last.iso());
-  std::cout << fmt::format("agreement: {:.1f}% of dates carry the same label; {:.1f}% after the best one-to-one "
-                           "matching of labels:",
-                           100 * c.agreement_same_label, 100 * c.agreement_matched);
+  std::cout << fmt::format("{} vs {}: {} common dates from {} to {}\n", args.a, args.b,
+                           c.common_dates, c.first.iso(), c.last.iso());
+  std::cout << fmt::format(
+      "agreement: {:.1f}% of dates carry the same label; {:.1f}% after the best one-to-one "
+      "matching of labels:",
+      100 * c.agreement_same_label, 100 * c.agreement_matched);
   for (const auto& [x, y] : c.matching) std::cout << " " << x << "=" << y;
-  std::cout << "\nconfusion (rows " << args.a << ", columns " << args.b << "):\n  " << fmt::format("{:<18}", "");
+  std::cout << "\nconfusion (rows " << args.a << ", columns " << args.b << "):\n  "
+            << fmt::format("{:<18}", "");
   for (const auto& l : c.b.labels) std::cout << fmt::format(" {:>10}", l.substr(0, 10));
   std::cout << "\n";
   for (Eigen::Index i = 0; i < c.confusion.rows(); ++i) {
     std::cout << fmt::format("  {:<18}", c.a.labels[static_cast<std::size_t>(i)]);
-    for (Eigen::Index j = 0; j < c.confusion.cols(); ++j) std::cout << fmt::format(" {:>10.0f}", c.confusion(i, j));
+    for (Eigen::Index j = 0; j < c.confusion.cols(); ++j)
+      std::cout << fmt::format(" {:>10.0f}", c.confusion(i, j));
     std::cout << "\n";
   }
   print_summary(c.a, c.periods_per_year);
@@ -342,7 +390,8 @@ int analogues(const CompareArgs& args) {
     return 0;
   }
   std::cout << "date,distance,regime";
-  for (const auto& [ticker, name] : workflows::comparison_assets()) std::cout << ",forward_1m_" << name;
+  for (const auto& [ticker, name] : workflows::comparison_assets())
+    std::cout << ",forward_1m_" << name;
   std::cout << "\n";
   for (const auto& a : found) {
     std::cout << a.date.iso() << ',' << format_double(a.distance) << ',' << a.regime;
@@ -359,11 +408,13 @@ int analogues(const CompareArgs& args) {
 
 void print_regime_report(const workflows::DetectRegimesReport& report) {
   if (report.written) {
-    say("regimes " + report.version + " (" + report.kind + " on features " + report.feature_version + "): " +
-        std::to_string(report.rows) + " dates" +
-        (report.refits ? ", " + std::to_string(report.refits) + " walk-forward fits" : std::string()));
+    say("regimes " + report.version + " (" + report.kind + " on features " +
+        report.feature_version + "): " + std::to_string(report.rows) + " dates" +
+        (report.refits ? ", " + std::to_string(report.refits) + " walk-forward fits"
+                       : std::string()));
   } else {
-    say("regimes " + report.version + ": already fitted from this spec and feature version; nothing written");
+    say("regimes " + report.version +
+        ": already fitted from this spec and feature version; nothing written");
   }
   if (report.latest) {
     say("  latest " + report.latest->date.iso() + ": " + report.latest->regime + " (score " +
@@ -379,42 +430,51 @@ struct ProfileArgs {
 };
 
 std::string shown(double v, const char* spec = "{:.4f}") {
-  return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : std::string(std::isinf(v) ? "inf" : "-");
+  return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v)
+                          : std::string(std::isinf(v) ? "inf" : "-");
 }
 
 int profile(const ProfileArgs& args) {
   auto store = store::open_store(args.common.db, false);
-  const auto report = workflows::profile_regime_version(*store, {.version = args.version, .assets = args.assets});
+  const auto report =
+      workflows::profile_regime_version(*store, {.version = args.version, .assets = args.assets});
   const auto& p = report.profile;
   if (args.format == "json") {
-    std::cout << codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, p) << "\n";
+    std::cout << codec::regime_profile_to_json(report.version, report.kind, report.first,
+                                               report.last, p)
+              << "\n";
     return 0;
   }
-  std::cout << fmt::format("regime version {} ({}), {} to {}: filtered labels, each daily return attributed to the\n"
-                           "regime known at the previous close; annualised with 252 days, Sharpe without a risk-free rate\n\n",
-                           report.version, report.kind, report.first.iso(), report.last.iso());
+  std::cout << fmt::format(
+      "regime version {} ({}), {} to {}: filtered labels, each daily return attributed to the\n"
+      "regime known at the previous close; annualised with 252 days, Sharpe without a risk-free "
+      "rate\n\n",
+      report.version, report.kind, report.first.iso(), report.last.iso());
   std::cout << fmt::format("{:<16} {:>8} {:>14}", "regime", "periods", "exp. duration");
   for (const auto& l : p.labels) std::cout << fmt::format(" {:>10}", "to " + l);
   std::cout << "\n";
   for (std::size_t k = 0; k < p.labels.size(); ++k) {
-    std::cout << fmt::format("{:<16} {:>8} {:>14}", p.labels[k], p.periods[k], shown(p.expected_durations[k], "{:.1f}"));
+    std::cout << fmt::format("{:<16} {:>8} {:>14}", p.labels[k], p.periods[k],
+                             shown(p.expected_durations[k], "{:.1f}"));
     for (std::size_t j = 0; j < p.labels.size(); ++j) {
-      std::cout << fmt::format(" {:>10}", shown(p.transitions(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j))));
+      std::cout << fmt::format(" {:>10}", shown(p.transitions(static_cast<Eigen::Index>(k),
+                                                              static_cast<Eigen::Index>(j))));
     }
     std::cout << "\n";
   }
-  std::cout << fmt::format("\n{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", "asset", "regime", "days",
-                           "ann. mean", "ann. vol", "Sharpe", "worst day", "on");
+  std::cout << fmt::format("\n{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", "asset",
+                           "regime", "days", "ann. mean", "ann. vol", "Sharpe", "worst day", "on");
   for (const auto& s : p.assets) {
-    std::cout << fmt::format("{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", s.asset, s.regime, s.days,
-                             shown(s.annual_mean), shown(s.annual_volatility), shown(s.sharpe, "{:.2f}"),
-                             shown(s.worst_day), s.worst_date.iso());
+    std::cout << fmt::format("{:<12} {:<16} {:>7} {:>10} {:>10} {:>8} {:>10} {:>11}\n", s.asset,
+                             s.regime, s.days, shown(s.annual_mean), shown(s.annual_volatility),
+                             shown(s.sharpe, "{:.2f}"), shown(s.worst_day), s.worst_date.iso());
   }
   return 0;
 }
 
 void register_regimes(CLI::App& app, Action& action) {
-  auto* regimes = app.add_subcommand("regimes", "Regime models: Gaussian HMM, k-means, rules and statistical jump models");
+  auto* regimes = app.add_subcommand(
+      "regimes", "Regime models: Gaussian HMM, k-means, rules and statistical jump models");
   regimes->require_subcommand(1);
 
   auto fit_args = std::make_shared<FitArgs>();
@@ -433,27 +493,48 @@ void register_regimes(CLI::App& app, Action& action) {
       "  mre regimes fit --data features.csv --method hmm --states 3 --out model.json\n"
       "  mre regimes fit --data features.csv --method jump --states 2 --penalty 50 --out jm.json");
   add_common_options(*fit_cmd, fit_args->common);
-  fit_cmd->add_option("--spec", fit_args->spec, "A regime spec (config/regimes/*.yml): fit on the store's features");
+  fit_cmd->add_option("--spec", fit_args->spec,
+                      "A regime spec (config/regimes/*.yml): fit on the store's features");
   fit_cmd->add_option("--version", fit_args->version, "With --spec: the version tag, or 'auto'");
-  fit_cmd->add_option("--features", fit_args->features_version,
-                      "With --spec: the feature version (default: the newest of the spec's feature set)");
-  fit_cmd->add_option("--data", fit_args->data, "A CSV of features (date column first): fit without the store");
-  fit_cmd->add_option("--method", fit_args->method, "hmm | kmeans | jump (statistical jump model, docs/jump_models.md)")
+  fit_cmd->add_option(
+      "--features", fit_args->features_version,
+      "With --spec: the feature version (default: the newest of the spec's feature set)");
+  fit_cmd->add_option("--data", fit_args->data,
+                      "A CSV of features (date column first): fit without the store");
+  fit_cmd
+      ->add_option("--method", fit_args->method,
+                   "hmm | kmeans | jump (statistical jump model, docs/jump_models.md)")
       ->check(CLI::IsMember(workflows::csv_fit_methods()))
       ->capture_default_str();
-  fit_cmd->add_option("--states", fit_args->states, fmt::format("Number of states (clusters), {} to {}", regimes::hmm::kMinStates, regimes::hmm::kMaxStates))->capture_default_str();
-  fit_cmd->add_option("--covariance", fit_args->covariance, "full | diag | spherical | tied (HMM)")->capture_default_str();
-  fit_cmd->add_option("--n-init", fit_args->n_init, "Restarts, 1 to 1000; the best likelihood wins")->capture_default_str();
-  fit_cmd->add_option("--max-iter", fit_args->max_iter, "EM iteration limit, 1 to 1000000")->capture_default_str();
-  fit_cmd->add_option("--tol", fit_args->tol, "Stop when the log-likelihood gains less")->capture_default_str();
-  fit_cmd->add_option("--seed", fit_args->seed, "Random seed (k-means++ initialisation)")->capture_default_str();
-  fit_cmd->add_option("--min-covar", fit_args->min_covar, "Floor added to covariance diagonals")->capture_default_str();
-  fit_cmd->add_option("--init", fit_args->init, "Start EM from these saved parameters (JSON)");
-  fit_cmd->add_option("--penalty", fit_args->penalty, "Jump: lambda >= 0, the cost of one regime switch (loss 1/2 squared distance)")
+  fit_cmd
+      ->add_option("--states", fit_args->states,
+                   fmt::format("Number of states (clusters), {} to {}", regimes::hmm::kMinStates,
+                               regimes::hmm::kMaxStates))
       ->capture_default_str();
-  fit_cmd->add_flag("--continuous", fit_args->continuous, "Jump: the continuous model (probability vectors on a simplex grid)");
-  fit_cmd->add_option("--grid-size", fit_args->grid_size, "Jump, continuous: the grid step, 1/m")->capture_default_str();
-  fit_cmd->add_option("--out", fit_args->out, "Where to write the parameters (JSON; '-': stdout); written atomically, a failure keeps the previous file");
+  fit_cmd->add_option("--covariance", fit_args->covariance, "full | diag | spherical | tied (HMM)")
+      ->capture_default_str();
+  fit_cmd->add_option("--n-init", fit_args->n_init, "Restarts, 1 to 1000; the best likelihood wins")
+      ->capture_default_str();
+  fit_cmd->add_option("--max-iter", fit_args->max_iter, "EM iteration limit, 1 to 1000000")
+      ->capture_default_str();
+  fit_cmd->add_option("--tol", fit_args->tol, "Stop when the log-likelihood gains less")
+      ->capture_default_str();
+  fit_cmd->add_option("--seed", fit_args->seed, "Random seed (k-means++ initialisation)")
+      ->capture_default_str();
+  fit_cmd->add_option("--min-covar", fit_args->min_covar, "Floor added to covariance diagonals")
+      ->capture_default_str();
+  fit_cmd->add_option("--init", fit_args->init, "Start EM from these saved parameters (JSON)");
+  fit_cmd
+      ->add_option("--penalty", fit_args->penalty,
+                   "Jump: lambda >= 0, the cost of one regime switch (loss 1/2 squared distance)")
+      ->capture_default_str();
+  fit_cmd->add_flag("--continuous", fit_args->continuous,
+                    "Jump: the continuous model (probability vectors on a simplex grid)");
+  fit_cmd->add_option("--grid-size", fit_args->grid_size, "Jump, continuous: the grid step, 1/m")
+      ->capture_default_str();
+  fit_cmd->add_option("--out", fit_args->out,
+                      "Where to write the parameters (JSON; '-': stdout); written atomically, a "
+                      "failure keeps the previous file");
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
   auto predict_args = std::make_shared<PredictArgs>();
@@ -463,18 +544,26 @@ void register_regimes(CLI::App& app, Action& action) {
       "default (usable for decisions: no look-ahead), smoothed P(s_t | all data) with --smoothed\n"
       "(a diagnostic), or the most likely path with --viterbi. Under a saved jump model: the\n"
       "online states (forward pass, data to t) by default, the whole-sample path otherwise.");
-  predict_cmd->add_option("--model", predict_args->model, "Parameters written by 'regimes fit --out'")->required();
-  predict_cmd->add_option("--data", predict_args->data, "The CSV (the model's feature columns)")->required();
+  predict_cmd
+      ->add_option("--model", predict_args->model, "Parameters written by 'regimes fit --out'")
+      ->required();
+  predict_cmd->add_option("--data", predict_args->data, "The CSV (the model's feature columns)")
+      ->required();
   predict_cmd->add_flag("--smoothed", predict_args->smoothed, "Smoothed probabilities");
   predict_cmd->add_flag("--viterbi", predict_args->viterbi, "Most likely state path");
-  predict_cmd->add_option("--out", predict_args->out, "Output CSV (default or '-': stdout); written atomically, a failure keeps the previous file; a directory, symlink, device or FIFO is refused");
-  predict_cmd->callback([predict_args, &action] { action = [predict_args] { return predict(*predict_args); }; });
+  predict_cmd->add_option(
+      "--out", predict_args->out,
+      "Output CSV (default or '-': stdout); written atomically, a failure keeps the previous file; "
+      "a directory, symlink, device or FIFO is refused");
+  predict_cmd->callback(
+      [predict_args, &action] { action = [predict_args] { return predict(*predict_args); }; });
 
   auto list_args = std::make_shared<ShowArgs>();
   auto* list_cmd = regimes->add_subcommand("list", "Regime versions in the store (CSV by default)");
   add_common_options(*list_cmd, list_args->common);
   add_format_option(*list_cmd, list_args->format);
-  list_cmd->callback([list_args, &action] { action = [list_args] { return list_versions(*list_args); }; });
+  list_cmd->callback(
+      [list_args, &action] { action = [list_args] { return list_versions(*list_args); }; });
 
   auto show_args = std::make_shared<ShowArgs>();
   auto* show_cmd = regimes->add_subcommand(
@@ -486,7 +575,8 @@ void register_regimes(CLI::App& app, Action& action) {
   show_cmd->add_option("--format", show_args->format, "csv | json")
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
-  show_cmd->callback([show_args, &action] { action = [show_args] { return show_version(*show_args); }; });
+  show_cmd->callback(
+      [show_args, &action] { action = [show_args] { return show_version(*show_args); }; });
 
   auto evaluate_args = std::make_shared<EvaluateArgs>();
   auto* evaluate_cmd = regimes->add_subcommand(
@@ -500,14 +590,21 @@ void register_regimes(CLI::App& app, Action& action) {
       "  mre regimes evaluate B1\n"
       "  mre regimes evaluate R_hmm_indicators_dd27aaf5 --windows my_windows.yml");
   add_common_options(*evaluate_cmd, evaluate_args->common);
-  evaluate_cmd->add_option("version", evaluate_args->version, "The regime version (or classifier backfill)")->required();
-  evaluate_cmd->add_option("--windows", evaluate_args->windows, "The windows YAML")->capture_default_str();
-  evaluate_cmd->add_option("--seeds", evaluate_args->seeds,
-                           "Classifier backfills: seeds to compare (1 = none), recomputed from --spec")
+  evaluate_cmd
+      ->add_option("version", evaluate_args->version, "The regime version (or classifier backfill)")
+      ->required();
+  evaluate_cmd->add_option("--windows", evaluate_args->windows, "The windows YAML")
       ->capture_default_str();
-  evaluate_cmd->add_option("--spec", evaluate_args->spec, "The backfill's classifier spec")->capture_default_str();
-  evaluate_cmd->add_option("--threads", evaluate_args->threads, "Threads (0: all cores)")->capture_default_str();
-  evaluate_cmd->callback([evaluate_args, &action] { action = [evaluate_args] { return evaluate(*evaluate_args); }; });
+  evaluate_cmd
+      ->add_option("--seeds", evaluate_args->seeds,
+                   "Classifier backfills: seeds to compare (1 = none), recomputed from --spec")
+      ->capture_default_str();
+  evaluate_cmd->add_option("--spec", evaluate_args->spec, "The backfill's classifier spec")
+      ->capture_default_str();
+  evaluate_cmd->add_option("--threads", evaluate_args->threads, "Threads (0: all cores)")
+      ->capture_default_str();
+  evaluate_cmd->callback(
+      [evaluate_args, &action] { action = [evaluate_args] { return evaluate(*evaluate_args); }; });
 
   auto compare_args = std::make_shared<CompareArgs>();
   auto* compare_cmd = regimes->add_subcommand(
@@ -522,7 +619,8 @@ void register_regimes(CLI::App& app, Action& action) {
   compare_cmd->add_option("--format", compare_args->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  compare_cmd->callback([compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
+  compare_cmd->callback(
+      [compare_args, &action] { action = [compare_args] { return compare(*compare_args); }; });
 
   auto profile_args = std::make_shared<ProfileArgs>();
   auto* profile_cmd = regimes->add_subcommand(
@@ -541,7 +639,8 @@ void register_regimes(CLI::App& app, Action& action) {
   profile_cmd->add_option("--format", profile_args->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  profile_cmd->callback([profile_args, &action] { action = [profile_args] { return profile(*profile_args); }; });
+  profile_cmd->callback(
+      [profile_args, &action] { action = [profile_args] { return profile(*profile_args); }; });
 
   auto analogue_args = std::make_shared<CompareArgs>();
   analogue_args->format = "csv";
@@ -557,7 +656,8 @@ void register_regimes(CLI::App& app, Action& action) {
   analogue_cmd->add_option("--format", analogue_args->format, "csv | json")
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
-  analogue_cmd->callback([analogue_args, &action] { action = [analogue_args] { return analogues(*analogue_args); }; });
+  analogue_cmd->callback(
+      [analogue_args, &action] { action = [analogue_args] { return analogues(*analogue_args); }; });
 }
 
 }  // namespace mre::cli

@@ -1,7 +1,7 @@
 // `mre series list|show|ingests`: what the store holds, now or as known at an earlier time.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <ctime>
 #include <iostream>
 #include <span>
@@ -46,11 +46,12 @@ int list_series(const SeriesArgs& args) {
   const auto list = store->list_series();
   warn_future(list);
   if (args.format != "table") {  // csv and json: the same columns
-    Listing out{.columns = {"ticker", "asset_class", "source", "observations", "rows", "first", "last", "last_ingested_at",
-                            "last_in_future"}};
+    Listing out{.columns = {"ticker", "asset_class", "source", "observations", "rows", "first",
+                            "last", "last_ingested_at", "last_in_future"}};
     for (const auto& s : list) {
-      out.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)), s.source, std::to_string(s.observations),
-                          std::to_string(s.rows), s.first.iso(), s.last.iso(), s.last_ingested_at.iso(),
+      out.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)), s.source,
+                          std::to_string(s.observations), std::to_string(s.rows), s.first.iso(),
+                          s.last.iso(), s.last_ingested_at.iso(),
                           in_future(s.last) ? "true" : "false"});
     }
     print_listing(out, args.format);
@@ -58,8 +59,9 @@ int list_series(const SeriesArgs& args) {
   }
   Listing table{.columns = {"ticker", "class", "obs", "rows", "first", "last", "source"}};
   for (const auto& s : list) {
-    table.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)), std::to_string(s.observations),
-                          std::to_string(s.rows), s.first.iso(), s.last.iso() + (in_future(s.last) ? "!" : ""), s.source});
+    table.rows.push_back({s.ticker, std::string(asset_class_name(s.asset_class)),
+                          std::to_string(s.observations), std::to_string(s.rows), s.first.iso(),
+                          s.last.iso() + (in_future(s.last) ? "!" : ""), s.source});
   }
   print_listing(table, "table");
   if (list.empty()) say("the store is empty; run 'mre ingest' first");
@@ -93,7 +95,8 @@ int show_series(const SeriesArgs& args) {
     } else {
       std::cout << "date,value,ingested_at\n";
       for (const auto& r : rows) {
-        std::cout << r.date.iso() << ',' << format_double(r.value) << ',' << r.ingested_at.iso() << "\n";
+        std::cout << r.date.iso() << ',' << format_double(r.value) << ',' << r.ingested_at.iso()
+                  << "\n";
       }
     }
     return 0;
@@ -124,7 +127,8 @@ int list_ingests(const SeriesArgs& args) {
   auto store = store::open_store(args.common.db, false);
   Listing out{.columns = {"ingested_at", "series", "inserted", "revised"}};
   for (const auto& r : store->list_ingests()) {
-    out.rows.push_back({r.ingested_at.iso(), std::to_string(r.series), std::to_string(r.inserted), std::to_string(r.revised)});
+    out.rows.push_back({r.ingested_at.iso(), std::to_string(r.series), std::to_string(r.inserted),
+                        std::to_string(r.revised)});
   }
   print_listing(out, args.format);
   return 0;
@@ -134,17 +138,25 @@ int list_ingests(const SeriesArgs& args) {
 int list_freshness(const SeriesArgs& args) {
   check_format(args.format);
   auto store = store::open_store(args.common.db, false);
-  const Date as_of = args.as_of.empty() ? workflows::today_utc() : workflows::parse_as_of_day(args.as_of, "--as-of");
-  Listing out{.columns = {"ticker", "asset_class", "frequency", "last", "age_days", "allowance_days", "status"}};
+  const Date as_of = args.as_of.empty() ? workflows::today_utc()
+                                        : workflows::parse_as_of_day(args.as_of, "--as-of");
+  Listing out{.columns = {"ticker", "asset_class", "frequency", "last", "age_days",
+                          "allowance_days", "status"}};
   std::size_t stale = 0;
   for (const auto& s : workflows::series_freshness(*store, args.common.universe, as_of)) {
-    const std::string status = s.ended ? "ended " + s.ended->iso() : !s.in_universe ? "not in universe" : s.stale ? "stale" : "fresh";
+    const std::string status = s.ended          ? "ended " + s.ended->iso()
+                               : !s.in_universe ? "not in universe"
+                               : s.stale        ? "stale"
+                                                : "fresh";
     stale += s.stale ? 1 : 0;
-    out.rows.push_back({s.ticker, s.asset_class, s.frequency, s.last.iso(), std::to_string(s.age_days),
+    out.rows.push_back({s.ticker, s.asset_class, s.frequency, s.last.iso(),
+                        std::to_string(s.age_days),
                         s.in_universe ? std::to_string(s.allowance_days) : "", status});
   }
   print_listing(out, args.format);
-  say(fmt::format("{} of {} series stale on {} (older than one period + publication lag + grace; config/universe.yml)",
+  say(
+      fmt::format("{} of {} series stale on {} (older than one period + publication lag + grace; "
+                  "config/universe.yml)",
                   stale, out.rows.size(), as_of.iso()));
   return 0;
 }
@@ -157,11 +169,13 @@ void register_series(CLI::App& app, Action& action) {
 
   auto list_args = std::make_shared<SeriesArgs>();
   auto* list = series->add_subcommand(
-      "list", "One line per stored series: ticker, asset class, observations, stored rows "
-              "(revisions included), date range, source");
+      "list",
+      "One line per stored series: ticker, asset class, observations, stored rows "
+      "(revisions included), date range, source");
   add_common_options(*list, list_args->common);
   add_format_option(*list, list_args->format);
-  list->callback([list_args, &action] { action = [list_args] { return list_series(*list_args); }; });
+  list->callback(
+      [list_args, &action] { action = [list_args] { return list_series(*list_args); }; });
 
   auto show_args = std::make_shared<SeriesArgs>();
   show_args->format = "csv";
@@ -185,31 +199,35 @@ void register_series(CLI::App& app, Action& action) {
       ->capture_default_str();
   show->add_flag("--revisions", show_args->revisions,
                  "Every stored row (date,value,ingested_at), revisions included");
-  show->callback([show_args, &action] { action = [show_args] { return show_series(*show_args); }; });
+  show->callback(
+      [show_args, &action] { action = [show_args] { return show_series(*show_args); }; });
 
   auto ingests_args = std::make_shared<SeriesArgs>();
   auto* ingests = series->add_subcommand(
-      "ingests", "Every ingest that changed the store (CSV: ingested_at,series,inserted,revised); "
-                 "use a time from here with 'series show --as-of'");
+      "ingests",
+      "Every ingest that changed the store (CSV: ingested_at,series,inserted,revised); "
+      "use a time from here with 'series show --as-of'");
   add_common_options(*ingests, ingests_args->common);
   ingests_args->format = "csv";
   add_format_option(*ingests, ingests_args->format);
-  ingests->callback([ingests_args, &action] {
-    action = [ingests_args] { return list_ingests(*ingests_args); };
-  });
+  ingests->callback(
+      [ingests_args, &action] { action = [ingests_args] { return list_ingests(*ingests_args); }; });
 
   auto fresh_args = std::make_shared<SeriesArgs>();
   auto* fresh = series->add_subcommand(
       "freshness",
-      "Every stored series' last date, age in days and status by the one staleness rule: stale when\n"
+      "Every stored series' last date, age in days and status by the one staleness rule: stale "
+      "when\n"
       "older than one period of its frequency plus its publication lag plus its grace\n"
       "(stale_grace_days in config/universe.yml, default 3); ended series are never stale.\n"
       "Example:\n"
       "  mre series freshness --format csv");
   add_common_options(*fresh, fresh_args->common);
-  fresh->add_option("--as-of", fresh_args->as_of, "The day ages are counted to, YYYY-MM-DD (default: today, UTC)");
+  fresh->add_option("--as-of", fresh_args->as_of,
+                    "The day ages are counted to, YYYY-MM-DD (default: today, UTC)");
   add_format_option(*fresh, fresh_args->format);
-  fresh->callback([fresh_args, &action] { action = [fresh_args] { return list_freshness(*fresh_args); }; });
+  fresh->callback(
+      [fresh_args, &action] { action = [fresh_args] { return list_freshness(*fresh_args); }; });
 }
 
 }  // namespace mre::cli

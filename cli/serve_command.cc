@@ -1,7 +1,7 @@
 // `mre serve`: the JSON API (and the dashboard's files when built) over HTTP.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <fstream>
 
@@ -32,12 +32,13 @@ void check_cors_origin(const std::string& origin) {
   const auto scheme_end = origin.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : origin.substr(0, scheme_end);
   const std::string rest = scheme_end == std::string::npos ? "" : origin.substr(scheme_end + 3);
-  const bool host_ok = !rest.empty() && rest.find_first_of("/?#@ \t") == std::string::npos && rest.front() != ':' &&
-                       rest.back() != ':';
+  const bool host_ok = !rest.empty() && rest.find_first_of("/?#@ \t") == std::string::npos &&
+                       rest.front() != ':' && rest.back() != ':';
   if ((scheme != "http" && scheme != "https") || !host_ok) {
-    throw Error(ErrorCode::kInvalidArgument, "--cors: '" + origin +
-                                                 "' is not an origin; expected http(s)://host[:port] with no path "
-                                                 "(e.g. https://dash.example.org), or *");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--cors: '" + origin +
+                    "' is not an origin; expected http(s)://host[:port] with no path "
+                    "(e.g. https://dash.example.org), or *");
   }
 }
 
@@ -61,23 +62,33 @@ int serve(const ServeArgs& args) {
     std::ifstream in(args.token_file);
     if (!in) throw Error(ErrorCode::kIoError, "--token-file " + args.token_file + ": cannot read");
     std::getline(in, o.token);
-    if (o.token.size() < 16) throw Error(ErrorCode::kInvalidArgument, "--token-file " + args.token_file + ": the token must be at least 16 characters");
+    if (o.token.size() < 16)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--token-file " + args.token_file + ": the token must be at least 16 characters");
   }
   if (!loopback) {
     if (o.token.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "--bind " + args.bind + " is reachable from other machines: give --token-file");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--bind " + args.bind + " is reachable from other machines: give --token-file");
     }
-    say("warning: serving on " + args.bind + ", not loopback; every /api request must carry the bearer token");
+    say("warning: serving on " + args.bind +
+        ", not loopback; every /api request must carry the bearer token");
   }
-  const std::filesystem::path dist =
-      args.static_dir.empty() ? std::filesystem::path(MRE_SOURCE_DIR) / "web" / "dist" : std::filesystem::path(args.static_dir);
+  const std::filesystem::path dist = args.static_dir.empty()
+                                         ? std::filesystem::path(MRE_SOURCE_DIR) / "web" / "dist"
+                                         : std::filesystem::path(args.static_dir);
   if (std::filesystem::exists(dist / "index.html")) o.static_dir = dist;
   server::Api api(o);
   const int port = api.bind();
   running = &api;
-  std::signal(SIGINT, [](int) { if (running) running->stop(); });
-  std::signal(SIGTERM, [](int) { if (running) running->stop(); });
-  say(fmt::format("serving {} on http://{}:{}/ (API under /api/; Ctrl-C stops)", store::printable_target(o.db), args.bind, port));
+  std::signal(SIGINT, [](int) {
+    if (running) running->stop();
+  });
+  std::signal(SIGTERM, [](int) {
+    if (running) running->stop();
+  });
+  say(fmt::format("serving {} on http://{}:{}/ (API under /api/; Ctrl-C stops)",
+                  store::printable_target(o.db), args.bind, port));
   std::fprintf(stdout, "PORT %d\n", port);
   std::fflush(stdout);
   api.serve();
@@ -95,7 +106,8 @@ void register_serve(CLI::App& app, Action& action) {
       "request opens the store read-only. Binds to loopback; another address needs --token-file.\n"
       "Endpoints: GET /api/health, /api/series, /api/series/TICKER?from&to&as_of, /api/regimes,\n"
       "/api/regimes/VERSION?from&to, /api/classification/current?version&instrument_type,\n"
-      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, /api/narrative?version,\n"
+      "/api/regimes/compare?a&b, /api/effects, /api/effects/VERSION, /api/scm, "
+      "/api/narrative?version,\n"
       "/api/freshness?as_of (every series' last date, age and stale flag by the universe's rule);\n"
       "POST /api/classify (one observation, MR-DS-02; the carried state is not advanced),\n"
       "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
@@ -104,7 +116,8 @@ void register_serve(CLI::App& app, Action& action) {
       "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/408/413/422/429/503.\n"
       "Limits: bodies up to 1 MiB, chunked or not (413); JSON nested at most 64 deep and valid\n"
       "UTF-8 (400); paths 1..100000 and horizon 1..2520 (422 beyond); a whole request (headers\n"
-      "and body) within --request-timeout s, any one read within --read-timeout s (408); at most 32\n"
+      "and body) within --request-timeout s, any one read within --read-timeout s (408); at most "
+      "32\n"
       "open connections per client address (503 beyond); at most --max-heavy simulations and\n"
       "estimates at once (429 beyond); one past --time-limit gets 503 and is cancelled.\n"
       "Narratives are rewritten by an OpenAI-compatible endpoint when MRE_LLM_URL is set.\n"
@@ -113,21 +126,29 @@ void register_serve(CLI::App& app, Action& action) {
   add_common_options(*cmd, args->common);
   cmd->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", args->port, "Port (0: any free port, printed)")->capture_default_str();
-  cmd->add_option("--token-file", args->token_file, "A file whose first line is the bearer token /api requests must carry");
-  cmd->add_option("--time-limit", args->time_limit, "Seconds a simulation or estimate may take (503 beyond)")->capture_default_str();
-  cmd->add_option("--max-heavy", args->max_heavy, "Simulations and estimates running at once (0: the cores, at least 2)")
+  cmd->add_option("--token-file", args->token_file,
+                  "A file whose first line is the bearer token /api requests must carry");
+  cmd->add_option("--time-limit", args->time_limit,
+                  "Seconds a simulation or estimate may take (503 beyond)")
+      ->capture_default_str();
+  cmd->add_option("--max-heavy", args->max_heavy,
+                  "Simulations and estimates running at once (0: the cores, at least 2)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
-  cmd->add_option("--request-timeout", args->request_timeout, "Seconds a client may take to send one whole request")
+  cmd->add_option("--request-timeout", args->request_timeout,
+                  "Seconds a client may take to send one whole request")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
-  cmd->add_option("--read-timeout", args->read_timeout, "Seconds any one read of a request may wait")
+  cmd->add_option("--read-timeout", args->read_timeout,
+                  "Seconds any one read of a request may wait")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
-  cmd->add_option("--cors", args->cors,
-                  "Let this origin (http(s)://host[:port], or *) read the API from a browser: CORS headers "
-                  "and preflight answers");
-  cmd->add_option("--static", args->static_dir, "The dashboard's built files (default: web/dist of the source tree)");
+  cmd->add_option(
+      "--cors", args->cors,
+      "Let this origin (http(s)://host[:port], or *) read the API from a browser: CORS headers "
+      "and preflight answers");
+  cmd->add_option("--static", args->static_dir,
+                  "The dashboard's built files (default: web/dist of the source tree)");
   cmd->callback([args, &action] { action = [args] { return serve(*args); }; });
 }
 

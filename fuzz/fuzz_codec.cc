@@ -25,8 +25,8 @@ namespace hier = mre::regimes::hierarchical;
 
 void same_or_abort(const std::string& first, const std::string& second, const char* what) {
   if (first == second) return;
-  std::fprintf(stderr, "fuzz finding: %s does not read back to the same document:\n%s\n---\n%s\n", what, first.c_str(),
-               second.c_str());
+  std::fprintf(stderr, "fuzz finding: %s does not read back to the same document:\n%s\n---\n%s\n",
+               what, first.c_str(), second.c_str());
   std::abort();
 }
 
@@ -53,8 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 7) {
     case 0:
       mre::fuzz::expect_only_mre_errors("classifier_model_from_json", [&] {
-        round_trip(text, "classifier model", codec::classifier_model_from_json,
-                   [](const hier::HierarchicalModel& m) { return codec::classifier_model_to_json(m); });
+        round_trip(
+            text, "classifier model", codec::classifier_model_from_json,
+            [](const hier::HierarchicalModel& m) { return codec::classifier_model_to_json(m); });
         hier::HierarchicalModel model;
         try {
           model = codec::classifier_model_from_json(text, "fuzz input");
@@ -76,17 +77,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       });
       break;
     case 2:
-      mre::fuzz::expect_only_mre_errors("filter_state_values_from_json",
-                                        [&] { (void)codec::filter_state_values_from_json(text, "fuzz input"); });
+      mre::fuzz::expect_only_mre_errors("filter_state_values_from_json", [&] {
+        (void)codec::filter_state_values_from_json(text, "fuzz input");
+      });
       break;
     case 3:
-      mre::fuzz::expect_only_mre_errors(
-          "observation_from_json", [&] { (void)codec::observation_from_json(text, "fuzz input", hier::mr_ds_01_indicators()); });
+      mre::fuzz::expect_only_mre_errors("observation_from_json", [&] {
+        (void)codec::observation_from_json(text, "fuzz input", hier::mr_ds_01_indicators());
+      });
       break;
     case 4:
       mre::fuzz::expect_only_mre_errors("hmm_params_from_json", [&] {
-        round_trip(text, "hmm params", codec::hmm_params_from_json,
-                   [](const codec::LoadedHmm& h) { return codec::hmm_params_to_json(h.params, h.features); });
+        round_trip(text, "hmm params", codec::hmm_params_from_json, [](const codec::LoadedHmm& h) {
+          return codec::hmm_params_to_json(h.params, h.features);
+        });
       });
       break;
     case 5:
@@ -98,7 +102,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     default:
       mre::fuzz::expect_only_mre_errors("effect_summaries_from_json", [&] {
         round_trip(text, "effect summaries", codec::effect_summaries_from_json,
-                   [](const std::vector<mre::scm::EffectSummary>& e) { return codec::effect_summaries_to_json(e); });
+                   [](const std::vector<mre::scm::EffectSummary>& e) {
+                     return codec::effect_summaries_to_json(e);
+                   });
       });
       break;
   }

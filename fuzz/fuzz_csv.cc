@@ -49,9 +49,13 @@ Reading read_all(Open open) {
 }
 
 void same_or_abort(const Reading& a, const Reading& b, const char* what) {
-  if (a.header == b.header && a.lines == b.lines && a.rows == b.rows && a.texts == b.texts && a.error == b.error) return;
-  std::fprintf(stderr, "fuzz finding: %s differs from the whole-text reader (rows %zu vs %zu, error '%s' vs '%s')\n", what,
-               a.rows.size(), b.rows.size(), a.error.c_str(), b.error.c_str());
+  if (a.header == b.header && a.lines == b.lines && a.rows == b.rows && a.texts == b.texts &&
+      a.error == b.error)
+    return;
+  std::fprintf(
+      stderr,
+      "fuzz finding: %s differs from the whole-text reader (rows %zu vs %zu, error '%s' vs '%s')\n",
+      what, a.rows.size(), b.rows.size(), a.error.c_str(), b.error.c_str());
   std::abort();
 }
 
@@ -64,11 +68,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // (stream() reads at least 64 bytes at a time).
   const std::size_t chunk = 64 + size % 61;
   mre::fuzz::expect_only_mre_errors("csv reader", [&] {
-    const Reading whole = read_all([&] { return CsvReader::from_text(std::string(text), path.string()); });
+    const Reading whole =
+        read_all([&] { return CsvReader::from_text(std::string(text), path.string()); });
     same_or_abort(read_all([&] { return CsvReader::open(path); }), whole, "CsvReader::open");
-    same_or_abort(read_all([&] { return CsvReader::stream(path, chunk); }), whole, "CsvReader::stream");
+    same_or_abort(read_all([&] { return CsvReader::stream(path, chunk); }), whole,
+                  "CsvReader::stream");
   });
-  mre::fuzz::expect_only_mre_errors("load_series_file", [&] { (void)mre::sources::load_series_file(path, "FUZZ"); });
-  mre::fuzz::expect_only_mre_errors("load_plain_csv", [&] { (void)mre::sources::load_plain_csv(path); });
+  mre::fuzz::expect_only_mre_errors("load_series_file",
+                                    [&] { (void)mre::sources::load_series_file(path, "FUZZ"); });
+  mre::fuzz::expect_only_mre_errors("load_plain_csv",
+                                    [&] { (void)mre::sources::load_plain_csv(path); });
   return 0;
 }

@@ -6,9 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "fuzz/fuzz_support.h"
 #include "server/api.h"
@@ -34,7 +33,8 @@ mre::server::Api& api() {
 }
 
 [[noreturn]] void finding(const std::string& what, const std::string& response) {
-  std::fprintf(stderr, "fuzz finding in the HTTP API: %s\n%s\n", what.c_str(), response.substr(0, 2000).c_str());
+  std::fprintf(stderr, "fuzz finding in the HTTP API: %s\n%s\n", what.c_str(),
+               response.substr(0, 2000).c_str());
   std::abort();
 }
 
@@ -42,25 +42,32 @@ mre::server::Api& api() {
 void check_responses(const std::string& raw) {
   std::size_t at = 0;
   while (at < raw.size()) {
-    if (raw.compare(at, 9, "HTTP/1.1 ") != 0) finding("a response that does not start with a status line", raw.substr(at));
+    if (raw.compare(at, 9, "HTTP/1.1 ") != 0)
+      finding("a response that does not start with a status line", raw.substr(at));
     const int status = std::atoi(raw.c_str() + at + 9);
     if (status < 100 || status > 599) finding("status " + std::to_string(status), raw.substr(at));
     const auto head_end = raw.find("\r\n\r\n", at);
-    if (head_end == std::string::npos) finding("a response without the end of its headers", raw.substr(at));
+    if (head_end == std::string::npos)
+      finding("a response without the end of its headers", raw.substr(at));
     const std::string head = raw.substr(at, head_end - at);
     std::size_t length = 0;
-    if (const auto cl = head.find("Content-Length: "); cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 16, nullptr, 10);
-    if (status == 500) finding("500: an internal error (a bug by CONVENTIONS.md's table)", raw.substr(at));
-    if (head.find("EXCEPTION_WHAT") != std::string::npos) finding("exception text in a header", head);
+    if (const auto cl = head.find("Content-Length: "); cl != std::string::npos)
+      length = std::strtoul(head.c_str() + cl + 16, nullptr, 10);
+    if (status == 500)
+      finding("500: an internal error (a bug by CONVENTIONS.md's table)", raw.substr(at));
+    if (head.find("EXCEPTION_WHAT") != std::string::npos)
+      finding("exception text in a header", head);
     // The answer to a HEAD request has the headers of a GET and no body: the next bytes are the
     // next answer's status line, or the end.
-    if (length > 0 && (head_end + 4 == raw.size() || raw.compare(head_end + 4, 9, "HTTP/1.1 ") == 0)) length = 0;
+    if (length > 0 &&
+        (head_end + 4 == raw.size() || raw.compare(head_end + 4, 9, "HTTP/1.1 ") == 0))
+      length = 0;
     const std::string body = raw.substr(head_end + 4, length);
     if (status >= 400 && length > 0 && head.find("application/json") != std::string::npos) {
       const auto j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_discarded() || !j.is_object() || !j.contains("error") || !j["error"].is_object() ||
-          !j["error"].contains("code") || !j["error"]["code"].is_string() || !j["error"].contains("message") ||
-          !j["error"]["message"].is_string()) {
+          !j["error"].contains("code") || !j["error"]["code"].is_string() ||
+          !j["error"].contains("message") || !j["error"]["message"].is_string()) {
         finding("an error answer outside the error shape", raw.substr(at));
       }
     }
@@ -72,7 +79,9 @@ void check_responses(const std::string& raw) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string response;
-  mre::fuzz::expect_only_mre_errors("Api::handle_raw", [&] { response = api().handle_raw(std::string(mre::fuzz::as_text(data, size))); });
+  mre::fuzz::expect_only_mre_errors("Api::handle_raw", [&] {
+    response = api().handle_raw(std::string(mre::fuzz::as_text(data, size)));
+  });
   check_responses(response);
   return 0;
 }

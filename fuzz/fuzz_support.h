@@ -3,6 +3,8 @@
 // report - is a finding) and a scratch file for loaders that take a path.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <fstream>
 #include <string>
 #include <string_view>
-
-#include <unistd.h>
 
 #include "mre/core/error.h"
 
@@ -39,7 +39,8 @@ void expect_only_mre_errors(const char* what, F&& f) {
     }
     note_refusal(what, e);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz finding in %s: exception that is not an mre::Error: %s\n", what, e.what());
+    std::fprintf(stderr, "fuzz finding in %s: exception that is not an mre::Error: %s\n", what,
+                 e.what());
     std::abort();
   } catch (...) {
     std::fprintf(stderr, "fuzz finding in %s: non-standard exception\n", what);
@@ -51,7 +52,8 @@ void expect_only_mre_errors(const char* what, F&& f) {
 // it exists (no disk writes per execution).
 inline std::filesystem::path scratch_file(std::string_view data, const std::string& name) {
   static const std::filesystem::path dir = [] {
-    std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path base =
+        std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     auto d = base / ("mre-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     static const std::filesystem::path kept = d;

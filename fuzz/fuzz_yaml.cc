@@ -18,22 +18,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 6) {
     case 0: {
       const auto path = mre::fuzz::scratch_file(text, "features.yml");
-      mre::fuzz::expect_only_mre_errors("load_feature_spec", [&] { (void)wf::load_feature_spec(path); });
+      mre::fuzz::expect_only_mre_errors("load_feature_spec",
+                                        [&] { (void)wf::load_feature_spec(path); });
       break;
     }
     case 1: {
       const auto path = mre::fuzz::scratch_file(text, "regimes.yml");
-      mre::fuzz::expect_only_mre_errors("load_regime_spec", [&] { (void)wf::load_regime_spec(path); });
+      mre::fuzz::expect_only_mre_errors("load_regime_spec",
+                                        [&] { (void)wf::load_regime_spec(path); });
       break;
     }
     case 2: {
       const auto path = mre::fuzz::scratch_file(text, "classifier.yml");
-      mre::fuzz::expect_only_mre_errors("load_classifier_spec", [&] { (void)wf::load_classifier_spec(path); });
+      mre::fuzz::expect_only_mre_errors("load_classifier_spec",
+                                        [&] { (void)wf::load_classifier_spec(path); });
       break;
     }
     case 3: {
       const auto path = mre::fuzz::scratch_file(text, "effects.yml");
-      mre::fuzz::expect_only_mre_errors("load_effects_spec", [&] { (void)wf::load_effects_spec(path); });
+      mre::fuzz::expect_only_mre_errors("load_effects_spec",
+                                        [&] { (void)wf::load_effects_spec(path); });
       break;
     }
     case 4: {

@@ -53,13 +53,20 @@ Exceptions exceptions;
 
 PyObject* exception_for(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return exceptions.invalid_argument;
-    case ErrorCode::kDataError: return exceptions.data;
-    case ErrorCode::kStoreError: return exceptions.store;
-    case ErrorCode::kIoError: return exceptions.io;
-    case ErrorCode::kNotFound: return exceptions.not_found;
-    case ErrorCode::kUnsupported: return exceptions.unsupported;
-    case ErrorCode::kInternal: return exceptions.internal;
+    case ErrorCode::kInvalidArgument:
+      return exceptions.invalid_argument;
+    case ErrorCode::kDataError:
+      return exceptions.data;
+    case ErrorCode::kStoreError:
+      return exceptions.store;
+    case ErrorCode::kIoError:
+      return exceptions.io;
+    case ErrorCode::kNotFound:
+      return exceptions.not_found;
+    case ErrorCode::kUnsupported:
+      return exceptions.unsupported;
+    case ErrorCode::kInternal:
+      return exceptions.internal;
   }
   return exceptions.internal;
 }
@@ -67,7 +74,8 @@ PyObject* exception_for(ErrorCode code) {
 // A 2-D float64 array (T x D) as an Eigen matrix; InvalidArgument naming `what` otherwise.
 Matrix to_matrix(const InArray& array, const char* what) {
   if (array.ndim() != 2) {
-    throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": expected a 2-D array (rows are dates), got " +
+    throw Error(ErrorCode::kInvalidArgument, std::string(what) +
+                                                 ": expected a 2-D array (rows are dates), got " +
                                                  std::to_string(array.ndim()) + " dimension(s)");
   }
   return Eigen::Map<const RowMajor>(array.data(), array.shape(0), array.shape(1));
@@ -97,17 +105,19 @@ py::array_t<double> covariances_array(const regimes::hmm::GaussianHmmParams& p) 
   return out;
 }
 
-regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::string& covariance, int n_iter,
-                                     double tol, int n_init, std::uint64_t seed, double min_covar, int threads) {
+regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::string& covariance,
+                                     int n_iter, double tol, int n_init, std::uint64_t seed,
+                                     double min_covar, int threads) {
   const Matrix data = to_matrix(x, "X");
-  const regimes::hmm::GaussianHmmConfig config{.n_states = n_states,
-                                               .covariance = regimes::hmm::parse_covariance(covariance),
-                                               .n_iter = n_iter,
-                                               .tol = tol,
-                                               .n_init = n_init,
-                                               .seed = seed,
-                                               .min_covar = min_covar,
-                                               .threads = threads};
+  const regimes::hmm::GaussianHmmConfig config{
+      .n_states = n_states,
+      .covariance = regimes::hmm::parse_covariance(covariance),
+      .n_iter = n_iter,
+      .tol = tol,
+      .n_init = n_init,
+      .seed = seed,
+      .min_covar = min_covar,
+      .threads = threads};
   py::gil_scoped_release release;
   return regimes::hmm::fit(data, config);
 }
@@ -115,7 +125,8 @@ regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::
 // Log emission densities of X under params (the kernel's), after the shape and value checks.
 Matrix checked_emission(const regimes::hmm::GaussianHmmParams& params, const Matrix& data) {
   if (data.cols() != params.n_features()) {
-    throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) + " columns, the model " +
+    throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) +
+                                                 " columns, the model " +
                                                  std::to_string(params.n_features()) + " features");
   }
   if (data.rows() == 0) throw Error(ErrorCode::kDataError, "X: no rows");
@@ -149,8 +160,9 @@ py::tuple hmm_posterior(const regimes::hmm::GaussianHmmParams& p, const InArray&
 // naming the Python parameter.
 void check_count(int value, const char* what, int lo, int hi) {
   if (value < lo || value > hi) {
-    throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(value) + " is outside the limits [" +
-                                                 std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(value) +
+                                                 " is outside the limits [" + std::to_string(lo) +
+                                                 ", " + std::to_string(hi) + "]");
   }
 }
 
@@ -165,25 +177,30 @@ std::unique_ptr<causal::Regressor> learner(const std::string& name, const char* 
 std::optional<Date> date_option(const std::optional<std::string>& text, const char* what) {
   if (!text) return std::nullopt;
   const auto date = Date::parse(*text);
-  if (!date) throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": cannot parse '" + *text + "' (expected YYYY-MM-DD)");
+  if (!date)
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(what) + ": cannot parse '" + *text + "' (expected YYYY-MM-DD)");
   return date;
 }
 
 // The store handle: a read-only view; close() releases it and later calls raise StoreError.
 class StoreHandle {
  public:
-  explicit StoreHandle(const std::string& target) : target_(target), store_(store::open_store(target, false)) {}
+  explicit StoreHandle(const std::string& target)
+      : target_(target), store_(store::open_store(target, false)) {}
   store::Store& get() const {
     if (!store_) throw Error(ErrorCode::kStoreError, "the store is closed");
     return *store_;
   }
   void close() { store_.reset(); }
   // advance=True writes (the carried filter state): reopened for writing, as the CLI does.
-  std::string classify(const std::string& observation_json, const std::string& version, bool advance,
-                       bool allow_unapproved, const std::string& instrument_type) {
+  std::string classify(const std::string& observation_json, const std::string& version,
+                       bool advance, bool allow_unapproved, const std::string& instrument_type) {
     get();
-    const auto observation = workflows::parse_observation_json(observation_json, "observation", instrument_type);
-    const workflows::RealtimeOptions options{.version = version, .allow_unapproved = allow_unapproved, .persist = advance};
+    const auto observation =
+        workflows::parse_observation_json(observation_json, "observation", instrument_type);
+    const workflows::RealtimeOptions options{
+        .version = version, .allow_unapproved = allow_unapproved, .persist = advance};
     if (!advance) return workflows::classify_realtime(*store_, options, observation);
     const auto writable = store::open_store(target_, true);
     return workflows::classify_realtime(*writable, options, observation);
@@ -208,9 +225,10 @@ struct XLearnerHandle {
   causal::XLearnerModel model;
 };
 
-XLearnerHandle xlearner_fit(const InArray& x, const InArray& t, const InArray& y, const std::string& models,
-                            const std::string& cate_models, const std::string& propensity_model, int bootstrap,
-                            int block_length, std::uint64_t seed) {
+XLearnerHandle xlearner_fit(const InArray& x, const InArray& t, const InArray& y,
+                            const std::string& models, const std::string& cate_models,
+                            const std::string& propensity_model, int bootstrap, int block_length,
+                            std::uint64_t seed) {
   const Matrix X = to_matrix(x, "X");
   const Vector tv = to_vector(t, "T");
   const Vector yv = to_vector(y, "Y");
@@ -226,8 +244,9 @@ XLearnerHandle xlearner_fit(const InArray& x, const InArray& t, const InArray& y
   check_count(block_length, "block_length", 0, static_cast<int>(tv.size()));
   py::gil_scoped_release release;
   XLearnerHandle out;
-  out.result = causal::x_learner(X, tv, yv, *outcome, *effect, *propensity,
-                                 {.bootstrap = bootstrap, .block_length = block_length, .seed = seed});
+  out.result =
+      causal::x_learner(X, tv, yv, *outcome, *effect, *propensity,
+                        {.bootstrap = bootstrap, .block_length = block_length, .seed = seed});
   out.model = causal::fit_x_learner_model(X, tv, yv, *outcome, *effect, *propensity);
   return out;
 }
@@ -239,7 +258,8 @@ struct ScmHandle {
 };
 
 ScmHandle scm_load(const store::Store& store, const std::string& version) {
-  const std::string resolved = version.empty() || version == "latest" ? workflows::newest_scm_version(store) : version;
+  const std::string resolved =
+      version.empty() || version == "latest" ? workflows::newest_scm_version(store) : version;
   return {resolved, workflows::load_scm(store, resolved)};
 }
 
@@ -250,31 +270,33 @@ std::vector<workflows::DoExpression> parse_do_all(const std::vector<std::string>
 }
 
 py::dict band_dict(const scm::Band& b) {
-  return py::dict(py::arg("estimate") = b.estimate, py::arg("lo90") = b.lo90, py::arg("hi90") = b.hi90,
-                  py::arg("lo95") = b.lo95, py::arg("hi95") = b.hi95);
+  return py::dict(py::arg("estimate") = b.estimate, py::arg("lo90") = b.lo90,
+                  py::arg("hi90") = b.hi90, py::arg("lo95") = b.lo95, py::arg("hi95") = b.hi95);
 }
 
 py::list node_bands(const std::vector<workflows::NodeEffectBand>& bands) {
   py::list out;
   for (const auto& b : bands) {
-    out.append(py::dict(py::arg("node") = b.node, py::arg("unit") = b.unit, py::arg("window_end") = band_dict(b.window_end),
+    out.append(py::dict(py::arg("node") = b.node, py::arg("unit") = b.unit,
+                        py::arg("window_end") = band_dict(b.window_end),
                         py::arg("last") = band_dict(b.last)));
   }
   return out;
 }
 
-workflows::ScmUncertainty uncertainty(int replicates, int block_length, std::uint64_t seed, int paths_per_replicate,
-                                      int threads) {
-  workflows::ScmUncertainty u{.bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed},
-                              .paths_per_replicate = paths_per_replicate};
+workflows::ScmUncertainty uncertainty(int replicates, int block_length, std::uint64_t seed,
+                                      int paths_per_replicate, int threads) {
+  workflows::ScmUncertainty u{
+      .bootstrap = {.replicates = replicates, .block_length = block_length, .seed = seed},
+      .paths_per_replicate = paths_per_replicate};
   u.bootstrap.threads = threads;
   return u;
 }
 
 // `mre scm counterfactual` without the printing: the factual and counterfactual levels from the
 // first intervened date, and every node's effect with its bootstrap bands.
-py::dict scm_counterfactual(const ScmHandle& h, const std::vector<std::string>& interventions, int replicates,
-                            int block_length, std::uint64_t seed, int threads) {
+py::dict scm_counterfactual(const ScmHandle& h, const std::vector<std::string>& interventions,
+                            int replicates, int block_length, std::uint64_t seed, int threads) {
   const auto parsed = parse_do_all(interventions);
   check_count(threads, "threads", 0, scm::kMaxThreads);
   const auto u = uncertainty(replicates, block_length, seed, 10, threads);
@@ -307,8 +329,9 @@ py::dict scm_counterfactual(const ScmHandle& h, const std::vector<std::string>& 
 py::list effect_summaries(const std::vector<scm::EffectSummary>& effects) {
   py::list out;
   for (const auto& e : effects) {
-    py::dict d(py::arg("node") = e.node, py::arg("unit") = e.unit, py::arg("mean") = e.mean, py::arg("q05") = e.quantiles[0],
-               py::arg("q25") = e.quantiles[1], py::arg("q50") = e.quantiles[2], py::arg("q75") = e.quantiles[3],
+    py::dict d(py::arg("node") = e.node, py::arg("unit") = e.unit, py::arg("mean") = e.mean,
+               py::arg("q05") = e.quantiles[0], py::arg("q25") = e.quantiles[1],
+               py::arg("q50") = e.quantiles[2], py::arg("q75") = e.quantiles[3],
                py::arg("q95") = e.quantiles[4]);
     if (e.banded) d["band"] = band_dict(e.band);
     out.append(d);
@@ -318,10 +341,12 @@ py::list effect_summaries(const std::vector<scm::EffectSummary>& effects) {
 
 // `mre scm simulate` without storing (workflows::compute_scenario): the fans of the baseline and
 // the intervened world per business day and node, and the intervention's effect at the horizon.
-// mean_block: the spec's (the CLI reads it from --spec, default config/scm/policy_transmission.yml).
-py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interventions, const std::string& name,
-                      const std::optional<std::string>& start, int horizon, int paths, std::uint64_t seed, int threads,
-                      const std::string& shocks, const std::optional<std::string>& spec, int replicates, int block_length,
+// mean_block: the spec's (the CLI reads it from --spec, default
+// config/scm/policy_transmission.yml).
+py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interventions,
+                      const std::string& name, const std::optional<std::string>& start, int horizon,
+                      int paths, std::uint64_t seed, int threads, const std::string& shocks,
+                      const std::optional<std::string>& spec, int replicates, int block_length,
                       std::uint64_t bootstrap_seed, int paths_per_replicate) {
   workflows::ScenarioOptions options;
   options.name = name;
@@ -330,10 +355,16 @@ py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interv
   check_count(horizon, "horizon", 1, scm::kMaxHorizon);
   check_count(paths, "n", 1, scm::kMaxPaths);
   check_count(threads, "threads", 0, scm::kMaxThreads);
-  options.config = {.horizon = horizon, .paths = paths, .seed = seed, .threads = threads, .shocks = scm::parse_shock_kind(shocks)};
-  options.config.mean_block =
-      workflows::load_scm_spec(spec ? std::filesystem::path(*spec) : workflows::default_scm_spec_path()).mean_block;
-  options.uncertainty = uncertainty(replicates, block_length, bootstrap_seed, paths_per_replicate, threads);
+  options.config = {.horizon = horizon,
+                    .paths = paths,
+                    .seed = seed,
+                    .threads = threads,
+                    .shocks = scm::parse_shock_kind(shocks)};
+  options.config.mean_block = workflows::load_scm_spec(spec ? std::filesystem::path(*spec)
+                                                            : workflows::default_scm_spec_path())
+                                  .mean_block;
+  options.uncertainty =
+      uncertainty(replicates, block_length, bootstrap_seed, paths_per_replicate, threads);
   workflows::ScenarioResult r;
   {
     py::gil_scoped_release release;
@@ -371,7 +402,8 @@ py::dict scm_scenario(const ScmHandle& h, const std::vector<std::string>& interv
   out["warnings"] = r.warnings;
   py::list regimes;
   for (const auto& g : r.regime_effects) {
-    regimes.append(py::dict(py::arg("regime") = g.regime, py::arg("effects") = effect_summaries(g.effects)));
+    regimes.append(
+        py::dict(py::arg("regime") = g.regime, py::arg("effects") = effect_summaries(g.effects)));
   }
   out["regime_effects"] = regimes;
   return out;
@@ -442,13 +474,16 @@ PYBIND11_MODULE(_mre, m) {
     py::dict namespace_dict;
     namespace_dict["__str__"] = py::module_::import("builtins").attr("Exception").attr("__str__");
     namespace_dict["__module__"] = py::str("mre");
-    PyObject* type = PyErr_NewException((std::string("mre.") + name).c_str(), bases, namespace_dict.ptr());
+    PyObject* type =
+        PyErr_NewException((std::string("mre.") + name).c_str(), bases, namespace_dict.ptr());
     if (!type) throw py::error_already_set();
     m.add_object(name, py::handle(type));
     return type;
   };
   exceptions.base = make("Error", PyExc_Exception);
-  auto with = [&](PyObject* builtin) { return py::make_tuple(py::handle(exceptions.base), py::handle(builtin)).release().ptr(); };
+  auto with = [&](PyObject* builtin) {
+    return py::make_tuple(py::handle(exceptions.base), py::handle(builtin)).release().ptr();
+  };
   exceptions.invalid_argument = make("InvalidArgumentError", with(PyExc_ValueError));
   exceptions.data = make("DataError", with(PyExc_ValueError));
   exceptions.store = make("StoreError", with(PyExc_OSError));
@@ -466,10 +501,15 @@ PYBIND11_MODULE(_mre, m) {
 
   // ---- Gaussian HMM
   py::class_<hmm::GaussianHmmParams>(m, "GaussianHmmParams")
-      .def_property_readonly("covariance_type", [](const hmm::GaussianHmmParams& p) { return hmm::covariance_name(p.covariance); })
-      .def_property_readonly("startprob", [](const hmm::GaussianHmmParams& p) { return Vector(p.initial); })
-      .def_property_readonly("transmat", [](const hmm::GaussianHmmParams& p) { return to_array(p.transition); })
-      .def_property_readonly("means", [](const hmm::GaussianHmmParams& p) { return to_array(p.means); })
+      .def_property_readonly(
+          "covariance_type",
+          [](const hmm::GaussianHmmParams& p) { return hmm::covariance_name(p.covariance); })
+      .def_property_readonly("startprob",
+                             [](const hmm::GaussianHmmParams& p) { return Vector(p.initial); })
+      .def_property_readonly("transmat",
+                             [](const hmm::GaussianHmmParams& p) { return to_array(p.transition); })
+      .def_property_readonly("means",
+                             [](const hmm::GaussianHmmParams& p) { return to_array(p.means); })
       .def_property_readonly("covars", &covariances_array)
       .def_property_readonly("n_free_parameters", &hmm::GaussianHmmParams::n_free_parameters);
 
@@ -485,13 +525,15 @@ PYBIND11_MODULE(_mre, m) {
       .def_readonly("aic", &hmm::GaussianHmmFit::aic)
       .def_readonly("bic", &hmm::GaussianHmmFit::bic);
 
-  m.def("hmm_fit", &hmm_fit, py::arg("X"), py::arg("n_states"), py::arg("covariance"), py::arg("n_iter"), py::arg("tol"),
-        py::arg("n_init"), py::arg("seed"), py::arg("min_covar"), py::arg("threads"));
+  m.def("hmm_fit", &hmm_fit, py::arg("X"), py::arg("n_states"), py::arg("covariance"),
+        py::arg("n_iter"), py::arg("tol"), py::arg("n_init"), py::arg("seed"), py::arg("min_covar"),
+        py::arg("threads"));
   m.def("hmm_posterior", &hmm_posterior, py::arg("params"), py::arg("X"), py::arg("smoothed"));
-  m.def("hmm_information_criteria", [](const hmm::GaussianHmmParams& p, double log_likelihood, Eigen::Index rows) {
-    const auto c = hmm::information_criteria(p, log_likelihood, rows);
-    return py::make_tuple(c.aic, c.bic);
-  });
+  m.def("hmm_information_criteria",
+        [](const hmm::GaussianHmmParams& p, double log_likelihood, Eigen::Index rows) {
+          const auto c = hmm::information_criteria(p, log_likelihood, rows);
+          return py::make_tuple(c.aic, c.bic);
+        });
   m.def("hmm_viterbi", [](const hmm::GaussianHmmParams& p, const InArray& x) {
     const Matrix log_b = checked_emission(p, to_matrix(x, "X"));
     return hmm::viterbi(log_b, p.transition, p.initial).path;
@@ -500,15 +542,17 @@ PYBIND11_MODULE(_mre, m) {
   // ---- Jump model
   py::class_<jump::JumpModelConfig>(m, "JumpModelConfig");
   py::class_<jump::JumpModelFit>(m, "JumpModelFit")
-      .def_property_readonly("centers", [](const jump::JumpModelFit& f) { return to_array(f.centers); })
-      .def_property_readonly("probabilities", [](const jump::JumpModelFit& f) { return to_array(f.probabilities); })
+      .def_property_readonly("centers",
+                             [](const jump::JumpModelFit& f) { return to_array(f.centers); })
+      .def_property_readonly("probabilities",
+                             [](const jump::JumpModelFit& f) { return to_array(f.probabilities); })
       .def_readonly("labels", &jump::JumpModelFit::labels)
       .def_readonly("objective", &jump::JumpModelFit::objective)
       .def_readonly("iterations", &jump::JumpModelFit::iterations)
       .def_readonly("converged", &jump::JumpModelFit::converged)
       .def_readonly("best_start", &jump::JumpModelFit::best_start);
-  m.def("jump_config", [](int n_states, double jump_penalty, bool continuous, double grid_size, int n_init, int max_iter,
-                          double tol, std::uint64_t seed) {
+  m.def("jump_config", [](int n_states, double jump_penalty, bool continuous, double grid_size,
+                          int n_init, int max_iter, double tol, std::uint64_t seed) {
     return jump::JumpModelConfig{.n_states = n_states,
                                  .jump_penalty = jump_penalty,
                                  .continuous = continuous,
@@ -523,14 +567,17 @@ PYBIND11_MODULE(_mre, m) {
     py::gil_scoped_release release;
     return jump::fit(data, config);
   });
-  m.def("jump_infer", [](const InArray& x, const InArray& centers, const jump::JumpModelConfig& config, bool online) {
+  m.def("jump_infer", [](const InArray& x, const InArray& centers,
+                         const jump::JumpModelConfig& config, bool online) {
     const Matrix data = to_matrix(x, "X");
     const Matrix c = to_matrix(centers, "centers");
     if (data.cols() != c.cols()) {
-      throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) + " columns, the model " +
+      throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(data.cols()) +
+                                                   " columns, the model " +
                                                    std::to_string(c.cols()) + " features");
     }
-    const auto result = online ? jump::infer_online(data, c, config) : jump::infer_smoothed(data, c, config);
+    const auto result =
+        online ? jump::infer_online(data, c, config) : jump::infer_smoothed(data, c, config);
     return py::make_tuple(to_array(result.probabilities), result.labels);
   });
 
@@ -555,17 +602,18 @@ PYBIND11_MODULE(_mre, m) {
       .def_property_readonly("regimes", [](const causal::DmlResult& r) {
         py::list out;
         for (const auto& e : r.regimes) {
-          out.append(py::dict(py::arg("regime") = e.regime, py::arg("effect") = e.effect, py::arg("se") = e.se,
-                              py::arg("ci_low") = e.ci_low, py::arg("ci_high") = e.ci_high,
-                              py::arg("p_value") = e.p_value));
+          out.append(py::dict(py::arg("regime") = e.regime, py::arg("effect") = e.effect,
+                              py::arg("se") = e.se, py::arg("ci_low") = e.ci_low,
+                              py::arg("ci_high") = e.ci_high, py::arg("p_value") = e.p_value));
         }
         return out;
       });
   m.def(
       "dml_plr",
       [](const InArray& controls, const InArray& t, const InArray& y, const std::string& model_y,
-         const std::string& model_t, int folds, int embargo, bool time_series, const std::string& se, int hac_lag,
-         std::uint64_t seed, const std::optional<InArray>& regimes, const std::vector<std::string>& regime_names) {
+         const std::string& model_t, int folds, int embargo, bool time_series,
+         const std::string& se, int hac_lag, std::uint64_t seed,
+         const std::optional<InArray>& regimes, const std::vector<std::string>& regime_names) {
         const Matrix x = to_matrix(controls, "W");
         const Vector tv = to_vector(t, "T");
         const Vector yv = to_vector(y, "Y");
@@ -582,21 +630,24 @@ PYBIND11_MODULE(_mre, m) {
         py::gil_scoped_release release;
         return causal::dml_plr(x, tv, yv, *ly, *lt, options, z, regime_names);
       },
-      py::arg("W"), py::arg("T"), py::arg("Y"), py::arg("model_y"), py::arg("model_t"), py::arg("folds"),
-      py::arg("embargo"), py::arg("time_series"), py::arg("se"), py::arg("hac_lag"), py::arg("seed"),
-      py::arg("regimes") = std::nullopt, py::arg("regime_names") = std::vector<std::string>{});
+      py::arg("W"), py::arg("T"), py::arg("Y"), py::arg("model_y"), py::arg("model_t"),
+      py::arg("folds"), py::arg("embargo"), py::arg("time_series"), py::arg("se"),
+      py::arg("hac_lag"), py::arg("seed"), py::arg("regimes") = std::nullopt,
+      py::arg("regime_names") = std::vector<std::string>{});
   m.def("regressor_names", &causal::regressor_names);
 
   // ---- Local projections
-  m.def("local_projection", [](const InArray& y, const InArray& shock, const InArray& controls, const std::vector<int>& horizons,
-                               int lags, bool cumulative, const std::string& inference) {
+  m.def("local_projection", [](const InArray& y, const InArray& shock, const InArray& controls,
+                               const std::vector<int>& horizons, int lags, bool cumulative,
+                               const std::string& inference) {
     const Vector yv = to_vector(y, "y");
     const Vector sv = to_vector(shock, "shock");
     const Matrix c = to_matrix(controls, "controls");
-    const causal::LocalProjectionOptions options{.horizons = horizons,
-                                                 .lags = lags,
-                                                 .cumulative = cumulative,
-                                                 .inference = causal::parse_lp_inference(inference)};
+    const causal::LocalProjectionOptions options{
+        .horizons = horizons,
+        .lags = lags,
+        .cumulative = cumulative,
+        .inference = causal::parse_lp_inference(inference)};
     causal::LocalProjectionFit fit;
     {
       py::gil_scoped_release release;
@@ -632,17 +683,24 @@ PYBIND11_MODULE(_mre, m) {
   // ---- X-learner (binary treatment)
   py::class_<XLearnerHandle>(m, "XLearnerFit")
       .def_property_readonly("cate", [](const XLearnerHandle& h) { return h.result.cate; })
-      .def_property_readonly("propensity", [](const XLearnerHandle& h) { return h.result.propensity; })
+      .def_property_readonly("propensity",
+                             [](const XLearnerHandle& h) { return h.result.propensity; })
       .def_property_readonly("ate", [](const XLearnerHandle& h) { return h.result.ate; })
       .def_property_readonly("ci_low", [](const XLearnerHandle& h) { return h.result.ci_low; })
       .def_property_readonly("ci_high", [](const XLearnerHandle& h) { return h.result.ci_high; })
       .def_property_readonly("se", [](const XLearnerHandle& h) { return h.result.se; })
-      .def_property_readonly("block_length", [](const XLearnerHandle& h) { return h.result.block_length; })
-      .def_property_readonly("bootstrap", [](const XLearnerHandle& h) { return h.result.bootstrap; })
-      .def("effect", [](const XLearnerHandle& h, const InArray& x) { return h.model.cate(to_matrix(x, "X")); })
-      .def("propensity_of", [](const XLearnerHandle& h, const InArray& x) { return h.model.propensity_of(to_matrix(x, "X")); });
-  m.def("xlearner_fit", &xlearner_fit, py::arg("X"), py::arg("T"), py::arg("Y"), py::arg("models"), py::arg("cate_models"),
-        py::arg("propensity_model"), py::arg("bootstrap"), py::arg("block_length"), py::arg("seed"));
+      .def_property_readonly("block_length",
+                             [](const XLearnerHandle& h) { return h.result.block_length; })
+      .def_property_readonly("bootstrap",
+                             [](const XLearnerHandle& h) { return h.result.bootstrap; })
+      .def("effect", [](const XLearnerHandle& h,
+                        const InArray& x) { return h.model.cate(to_matrix(x, "X")); })
+      .def("propensity_of", [](const XLearnerHandle& h, const InArray& x) {
+        return h.model.propensity_of(to_matrix(x, "X"));
+      });
+  m.def("xlearner_fit", &xlearner_fit, py::arg("X"), py::arg("T"), py::arg("Y"), py::arg("models"),
+        py::arg("cate_models"), py::arg("propensity_model"), py::arg("bootstrap"),
+        py::arg("block_length"), py::arg("seed"));
   m.def("classifier_names", &causal::classifier_names);
 
   // ---- Structural causal model (a stored version)
@@ -651,23 +709,24 @@ PYBIND11_MODULE(_mre, m) {
       .def_property_readonly("nodes", [](const ScmHandle& h) { return h.model.fitted.graph.nodes; })
       .def_property_readonly("mapping", [](const ScmHandle& h) { return h.model.mapping; })
       .def_property_readonly("dates", [](const ScmHandle& h) { return iso_dates(h.model.dates); })
-      .def("counterfactual", &scm_counterfactual, py::arg("interventions"), py::arg("replicates"), py::arg("block_length"),
-           py::arg("seed"), py::arg("threads"))
-      .def("scenario", &scm_scenario, py::arg("interventions"), py::arg("name"), py::arg("start"), py::arg("horizon"),
-           py::arg("paths"), py::arg("seed"), py::arg("threads"), py::arg("shocks"), py::arg("spec"), py::arg("replicates"),
-           py::arg("block_length"), py::arg("bootstrap_seed"), py::arg("paths_per_replicate"));
+      .def("counterfactual", &scm_counterfactual, py::arg("interventions"), py::arg("replicates"),
+           py::arg("block_length"), py::arg("seed"), py::arg("threads"))
+      .def("scenario", &scm_scenario, py::arg("interventions"), py::arg("name"), py::arg("start"),
+           py::arg("horizon"), py::arg("paths"), py::arg("seed"), py::arg("threads"),
+           py::arg("shocks"), py::arg("spec"), py::arg("replicates"), py::arg("block_length"),
+           py::arg("bootstrap_seed"), py::arg("paths_per_replicate"));
 
   // ---- The store (read-only)
   py::class_<StoreHandle>(m, "StoreHandle")
       .def(py::init<const std::string&>())
       .def("close", &StoreHandle::close)
-      .def("classify", &StoreHandle::classify, py::arg("observation_json"), py::arg("version"), py::arg("advance"),
-           py::arg("allow_unapproved"), py::arg("instrument_type"))
+      .def("classify", &StoreHandle::classify, py::arg("observation_json"), py::arg("version"),
+           py::arg("advance"), py::arg("allow_unapproved"), py::arg("instrument_type"))
       .def("describe", [](const StoreHandle& s) { return s.get().describe(); })
-      .def("scm", [](const StoreHandle& s, const std::string& version) { return scm_load(s.get(), version); })
-      .def("backtest", [](const StoreHandle& s, const std::string& version, bool daily) {
-        return backtest_columns(s.get(), version, daily);
-      })
+      .def("scm", [](const StoreHandle& s,
+                     const std::string& version) { return scm_load(s.get(), version); })
+      .def("backtest", [](const StoreHandle& s, const std::string& version,
+                          bool daily) { return backtest_columns(s.get(), version, daily); })
       .def("versions",
            [](const StoreHandle& s, const std::string& kind) {
              const auto& store = s.get();
@@ -684,62 +743,77 @@ PYBIND11_MODULE(_mre, m) {
                for (const auto& v : store.list_scm_models()) out.push_back(v.version);
              } else {
                throw Error(ErrorCode::kInvalidArgument,
-                           "kind: unknown '" + kind + "' (expected features, regimes, effects, backtests or scm)");
+                           "kind: unknown '" + kind +
+                               "' (expected features, regimes, effects, backtests or scm)");
              }
              return out;
            })
       .def("series",
-           [](const StoreHandle& s, const std::string& ticker, const std::optional<std::string>& start,
-              const std::optional<std::string>& end, const std::optional<std::string>& as_of) {
-             store::RawQuery query{.ticker = ticker, .from = date_option(start, "start"), .to = date_option(end, "end")};
+           [](const StoreHandle& s, const std::string& ticker,
+              const std::optional<std::string>& start, const std::optional<std::string>& end,
+              const std::optional<std::string>& as_of) {
+             store::RawQuery query{.ticker = ticker,
+                                   .from = date_option(start, "start"),
+                                   .to = date_option(end, "end")};
              if (as_of) {
                query.as_of = Timestamp::parse(*as_of);
                if (!query.as_of) {
-                 throw Error(ErrorCode::kInvalidArgument, "as_of: cannot parse '" + *as_of +
-                                                              "' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff]Z)");
+                 throw Error(ErrorCode::kInvalidArgument,
+                             "as_of: cannot parse '" + *as_of +
+                                 "' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff]Z)");
                }
              }
-             if (query.from && query.to && *query.to < *query.from) throw Error(ErrorCode::kInvalidArgument, "end is before start");
+             if (query.from && query.to && *query.to < *query.from)
+               throw Error(ErrorCode::kInvalidArgument, "end is before start");
              const auto& store = s.get();
              const auto series = store.read_raw(query);
              if (!series) {
-               throw Error(ErrorCode::kNotFound, "no series '" + ticker + "' in " + store.describe() + " (see 'mre series list')");
+               throw Error(ErrorCode::kNotFound, "no series '" + ticker + "' in " +
+                                                     store.describe() + " (see 'mre series list')");
              }
              return py::make_tuple(iso_dates(series->dates()), series->values());
            })
       .def("features",
-           [](const StoreHandle& s, const std::string& version, const std::optional<std::string>& start,
-              const std::optional<std::string>& end) {
+           [](const StoreHandle& s, const std::string& version,
+              const std::optional<std::string>& start, const std::optional<std::string>& end) {
              const auto& store = s.get();
              const auto info = store.find_feature_version(version);
              if (!info) {
-               throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' in " + store.describe() +
+               throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' in " +
+                                                     store.describe() +
                                                      " (see 'mre features list')");
              }
-             const Panel panel = store.read_features(version, date_option(start, "start"), date_option(end, "end"));
+             const Panel panel =
+                 store.read_features(version, date_option(start, "start"), date_option(end, "end"));
              std::vector<std::string> names;
              std::vector<std::string> proxies;
              for (const auto& c : info->columns) {
                names.push_back(c.name);
                proxies.push_back(c.proxy);
              }
-             Matrix values(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(panel.cols()));
+             Matrix values(static_cast<Eigen::Index>(panel.rows()),
+                           static_cast<Eigen::Index>(panel.cols()));
              for (std::size_t c = 0; c < panel.cols(); ++c) {
-               values.col(static_cast<Eigen::Index>(c)) = Eigen::Map<const Vector>(panel.column(c).data(), static_cast<Eigen::Index>(panel.rows()));
+               values.col(static_cast<Eigen::Index>(c)) = Eigen::Map<const Vector>(
+                   panel.column(c).data(), static_cast<Eigen::Index>(panel.rows()));
              }
              return py::make_tuple(iso_dates(panel.dates()), names, proxies, to_array(values));
            })
       .def("regimes",
-           [](const StoreHandle& s, const std::string& version, const std::optional<std::string>& start,
-              const std::optional<std::string>& end) {
+           [](const StoreHandle& s, const std::string& version,
+              const std::optional<std::string>& start, const std::optional<std::string>& end) {
              const auto& store = s.get();
              const auto model = store.find_regime_model(version);
-             if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "' (see 'mre regimes list')");
-             const auto rows = store.read_regimes(version, date_option(start, "start"), date_option(end, "end"));
+             if (!model)
+               throw Error(ErrorCode::kNotFound,
+                           "no regime version '" + version + "' (see 'mre regimes list')");
+             const auto rows =
+                 store.read_regimes(version, date_option(start, "start"), date_option(end, "end"));
              std::vector<std::string> dates;
              std::vector<std::string> labels;
              Vector score(static_cast<Eigen::Index>(rows.size()));
-             Matrix probabilities(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(model->labels.size()));
+             Matrix probabilities(static_cast<Eigen::Index>(rows.size()),
+                                  static_cast<Eigen::Index>(model->labels.size()));
              for (std::size_t i = 0; i < rows.size(); ++i) {
                const auto row = static_cast<Eigen::Index>(i);
                dates.push_back(rows[i].date.iso());

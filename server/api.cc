@@ -1,7 +1,6 @@
 // See api.h.
 #include "server/api.h"
 
-#include <nlohmann/json.hpp>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,13 +12,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
-#include "mre/codec/regimes_json.h"
 #include "mre/codec/profile_json.h"
+#include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
 #include "mre/codec/series_json.h"
 #include "mre/core/error.h"
@@ -27,11 +27,11 @@
 #include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
-#include "mre/workflows/regime_profile.h"
-#include "mre/workflows/narrate.h"
 #include "mre/workflows/effects.h"
-#include "mre/workflows/monitor.h"
 #include "mre/workflows/freshness.h"
+#include "mre/workflows/monitor.h"
+#include "mre/workflows/narrate.h"
+#include "mre/workflows/regime_profile.h"
 #include "mre/workflows/scm.h"
 #include "server/openapi.h"
 #include "server/request_guard.h"
@@ -46,16 +46,26 @@ using nlohmann::json;
 
 std::string code_name(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 404: return "not_found";
-    case 408: return "request_timeout";
-    case 413: return "payload_too_large";
-    case 422: return "unprocessable";
-    case 429: return "too_many_requests";
-    case 501: return "unsupported";
-    case 503: return "unavailable";
-    default: return "internal";
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "not_found";
+    case 408:
+      return "request_timeout";
+    case 413:
+      return "payload_too_large";
+    case 422:
+      return "unprocessable";
+    case 429:
+      return "too_many_requests";
+    case 501:
+      return "unsupported";
+    case 503:
+      return "unavailable";
+    default:
+      return "internal";
   }
 }
 
@@ -64,13 +74,16 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_content(dump(json{{"error", {{"code", code_name(status)}, {"message", message}}}}), "application/json");
+  res.set_content(dump(json{{"error", {{"code", code_name(status)}, {"message", message}}}}),
+                  "application/json");
 }
 
 std::optional<Date> date_param(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
   const auto d = Date::parse(req.get_param_value(name));
-  if (!d) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a date YYYY-MM-DD");
+  if (!d)
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string("'") + name + "' must be a date YYYY-MM-DD");
   return d;
 }
 
@@ -106,22 +119,28 @@ const json* field(const json& body, const char* name) {
 // An integer field checked on the JSON number itself, before any narrowing: absent -> fallback;
 // not an integer (a string, a fraction, 1e400) -> 400; below `lo` -> 400; above `hi` -> 422
 // (a server limit), each naming the field and the value.
-std::int64_t integer_field(const json& body, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
+std::int64_t integer_field(const json& body, const char* name, std::int64_t fallback,
+                           std::int64_t lo, std::int64_t hi) {
   const json* v = field(body, name);
   if (!v) return fallback;
   const std::string what = std::string("'") + name + "'";
   if (v->is_number_unsigned()) {
     const auto u = v->get<std::uint64_t>();
     if (u > static_cast<std::uint64_t>(hi)) {
-      throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) + " on this server (got " + std::to_string(u) + ")");
+      throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) +
+                                             " on this server (got " + std::to_string(u) + ")");
     }
   } else if (!v->is_number_integer()) {
-    throw Error(ErrorCode::kInvalidArgument, what + " must be an integer (got " + dump(*v).substr(0, 40) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                what + " must be an integer (got " + dump(*v).substr(0, 40) + ")");
   }
   const auto i = v->get<std::int64_t>();
-  if (i < lo) throw Error(ErrorCode::kInvalidArgument, what + " must be at least " + std::to_string(lo) + " (got " + std::to_string(i) + ")");
+  if (i < lo)
+    throw Error(ErrorCode::kInvalidArgument, what + " must be at least " + std::to_string(lo) +
+                                                 " (got " + std::to_string(i) + ")");
   if (i > hi) {
-    throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) + " on this server (got " + std::to_string(i) + ")");
+    throw Error(ErrorCode::kDataError, what + " must be at most " + std::to_string(hi) +
+                                           " on this server (got " + std::to_string(i) + ")");
   }
   return i;
 }
@@ -129,16 +148,19 @@ std::int64_t integer_field(const json& body, const char* name, std::int64_t fall
 std::string string_field(const json& body, const char* name, const std::string& fallback) {
   const json* v = field(body, name);
   if (!v) return fallback;
-  if (!v->is_string()) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a string");
+  if (!v->is_string())
+    throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a string");
   return v->get<std::string>();
 }
 
 double number_field(const json& body, const char* name, double fallback) {
   const json* v = field(body, name);
   if (!v) return fallback;
-  if (!v->is_number()) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a number");
+  if (!v->is_number())
+    throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a number");
   const double x = v->get<double>();
-  if (!std::isfinite(x)) throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be finite");
+  if (!std::isfinite(x))
+    throw Error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be finite");
   return x;
 }
 
@@ -170,7 +192,9 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
 
 // The day ages are counted to: ?as_of=YYYY-MM-DD, else today (UTC).
 Date as_of_day(const httplib::Request& req) {
-  return req.has_param("as_of") ? workflows::parse_as_of_day(req.get_param_value("as_of"), "'as_of'") : workflows::today_utc();
+  return req.has_param("as_of")
+             ? workflows::parse_as_of_day(req.get_param_value("as_of"), "'as_of'")
+             : workflows::today_utc();
 }
 
 json optional_date(const std::optional<Date>& d) { return d ? json(d->iso()) : json(nullptr); }
@@ -179,25 +203,43 @@ json optional_date(const std::optional<Date>& d) { return d ? json(d->iso()) : j
 json freshness_json(const workflows::ClassificationFreshness& f) {
   json indicators = json::array();
   for (const auto& i : f.indicators) {
-    indicators.push_back({{"name", i.name}, {"inputs", i.inputs}, {"proxy", i.proxy}, {"last", optional_date(i.last)},
-                          {"age_days", i.age_days ? json(*i.age_days) : json(nullptr)}, {"used", i.used}, {"stale", i.stale}});
+    indicators.push_back({{"name", i.name},
+                          {"inputs", i.inputs},
+                          {"proxy", i.proxy},
+                          {"last", optional_date(i.last)},
+                          {"age_days", i.age_days ? json(*i.age_days) : json(nullptr)},
+                          {"used", i.used},
+                          {"stale", i.stale}});
   }
   json sign_offs = json::array();
   for (const auto& s : f.sign_offs) {
-    sign_offs.push_back({{"model", s.model}, {"approved", s.approved}, {"approved_by", s.approved_by}, {"approved_at", s.approved_at}});
+    sign_offs.push_back({{"model", s.model},
+                         {"approved", s.approved},
+                         {"approved_by", s.approved_by},
+                         {"approved_at", s.approved_at}});
   }
-  return {{"as_of", f.as_of.iso()}, {"data_timestamp", f.data_timestamp},
-          {"data_age_days", f.data_age_days ? json(*f.data_age_days) : json(nullptr)}, {"indicators_used", f.used},
-          {"indicators_total", f.indicators.size()}, {"indicators_stale", f.stale}, {"indicators", indicators},
+  return {{"as_of", f.as_of.iso()},
+          {"data_timestamp", f.data_timestamp},
+          {"data_age_days", f.data_age_days ? json(*f.data_age_days) : json(nullptr)},
+          {"indicators_used", f.used},
+          {"indicators_total", f.indicators.size()},
+          {"indicators_stale", f.stale},
+          {"indicators", indicators},
           {"mapping", {{"approved", f.approved}, {"sign_offs", sign_offs}}}};
 }
 
 json series_freshness_json(const std::vector<workflows::SeriesFreshness>& list) {
   json out = json::array();
   for (const auto& s : list) {
-    out.push_back({{"ticker", s.ticker}, {"asset_class", s.asset_class}, {"in_universe", s.in_universe}, {"frequency", s.frequency},
-                   {"last", s.last.iso()}, {"age_days", s.age_days}, {"allowance_days", s.allowance_days},
-                   {"ended", optional_date(s.ended)}, {"stale", s.stale}});
+    out.push_back({{"ticker", s.ticker},
+                   {"asset_class", s.asset_class},
+                   {"in_universe", s.in_universe},
+                   {"frequency", s.frequency},
+                   {"last", s.last.iso()},
+                   {"age_days", s.age_days},
+                   {"allowance_days", s.allowance_days},
+                   {"ended", optional_date(s.ended)},
+                   {"stale", s.stale}});
   }
   return out;
 }
@@ -215,14 +257,16 @@ std::string csv_cell(const std::string& text) {
   return out + '"';
 }
 
-void flatten(const json& value, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+void flatten(const json& value, const std::string& prefix,
+             std::vector<std::pair<std::string, std::string>>& out) {
   for (const auto& [key, v] : value.items()) {
     const std::string name = prefix + key;
     if (v.is_object()) {
       flatten(v, name + ".", out);
     } else if (v.is_array()) {
       std::string cell;
-      for (const auto& x : v) cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : dump(x));
+      for (const auto& x : v)
+        cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : dump(x));
       out.emplace_back(name, cell);
     } else if (v.is_string()) {
       out.emplace_back(name, v.get<std::string>());
@@ -242,7 +286,9 @@ std::string json_table_to_csv(const json& body) {
     }
     if (!table) table = empty_array;
   }
-  if (!table) throw Error(ErrorCode::kInvalidArgument, "this endpoint's answer is not a table: ask for it without format=csv");
+  if (!table)
+    throw Error(ErrorCode::kInvalidArgument,
+                "this endpoint's answer is not a table: ask for it without format=csv");
   std::vector<std::string> columns;
   std::vector<std::vector<std::pair<std::string, std::string>>> rows;
   for (const auto& item : *table) {
@@ -286,7 +332,9 @@ void drop_brotli(httplib::Request& req) {
       const auto comma = std::min(it->second.find(',', begin), it->second.size());
       std::string token = it->second.substr(begin, comma - begin);
       const auto first = token.find_first_not_of(' ');
-      const auto name = first == std::string::npos ? std::string() : token.substr(first, token.find_first_of(" ;", first) - first);
+      const auto name = first == std::string::npos
+                            ? std::string()
+                            : token.substr(first, token.find_first_of(" ;", first) - first);
       if (!name.empty() && name != "br") kept += (kept.empty() ? "" : ", ") + token.substr(first);
       begin = comma + 1;
     }
@@ -320,12 +368,14 @@ struct Api::Impl {
   // of a classification.
   std::mutex models_mutex;
   std::map<std::string, std::shared_ptr<const regimes::hierarchical::HierarchicalModel>> models;
-  std::shared_ptr<const regimes::hierarchical::HierarchicalModel> model_of(const store::Store& s, const std::string& version) {
+  std::shared_ptr<const regimes::hierarchical::HierarchicalModel> model_of(
+      const store::Store& s, const std::string& version) {
     {
       const std::lock_guard<std::mutex> lock(models_mutex);
       if (const auto it = models.find(version); it != models.end()) return it->second;
     }
-    auto m = std::make_shared<const regimes::hierarchical::HierarchicalModel>(workflows::load_classifier(s, version));
+    auto m = std::make_shared<const regimes::hierarchical::HierarchicalModel>(
+        workflows::load_classifier(s, version));
     const std::lock_guard<std::mutex> lock(models_mutex);
     return models.emplace(version, m).first->second;
   }
@@ -335,7 +385,8 @@ struct Api::Impl {
   std::chrono::steady_clock::time_point newest_at{};
   std::string newest_classifier(const store::Store& s) {
     const std::lock_guard<std::mutex> lock(newest_mutex);
-    if (newest_version.empty() || std::chrono::steady_clock::now() - newest_at > std::chrono::seconds(1)) {
+    if (newest_version.empty() ||
+        std::chrono::steady_clock::now() - newest_at > std::chrono::seconds(1)) {
       const auto all = s.list_classifiers();
       if (all.empty()) throw Error(ErrorCode::kNotFound, "no classifier version in the store");
       newest_version = all.back().version;
@@ -351,16 +402,20 @@ struct Api::Impl {
   template <typename F>
   auto within_time_limit(F f) -> decltype(f(std::stop_token{})) {
     using R = decltype(f(std::stop_token{}));
-    const int cap = options.max_heavy > 0 ? options.max_heavy : static_cast<int>(std::max(2U, std::thread::hardware_concurrency()));
+    const int cap = options.max_heavy > 0
+                        ? options.max_heavy
+                        : static_cast<int>(std::max(2U, std::thread::hardware_concurrency()));
     int running = heavy->load();
     do {
       if (running >= cap) {
-        throw Busy("too many simulations or estimates running (" + std::to_string(cap) + " at most); retry later");
+        throw Busy("too many simulations or estimates running (" + std::to_string(cap) +
+                   " at most); retry later");
       }
     } while (!heavy->compare_exchange_weak(running, running + 1));
     std::shared_ptr<void> permit(nullptr, [counter = heavy](void*) { --*counter; });
     std::stop_source stop;
-    auto task = std::make_shared<std::packaged_task<R()>>([f = std::move(f), token = stop.get_token()] { return f(token); });
+    auto task = std::make_shared<std::packaged_task<R()>>(
+        [f = std::move(f), token = stop.get_token()] { return f(token); });
     auto result = task->get_future();
     std::thread([task, permit] {
       // Below the request threads (Linux: per thread, inherited by the simulator's workers), so
@@ -368,10 +423,13 @@ struct Api::Impl {
       ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
       (*task)();
     }).detach();
-    if (result.wait_for(std::chrono::duration<double>(options.time_limit)) != std::future_status::ready) {
+    if (result.wait_for(std::chrono::duration<double>(options.time_limit)) !=
+        std::future_status::ready) {
       stop.request_stop();
-      throw Error(ErrorCode::kStoreError, "the request took longer than this server's time limit of " +
-                                              std::to_string(options.time_limit).substr(0, 5) + " s; ask for fewer paths or a shorter horizon");
+      throw Error(ErrorCode::kStoreError,
+                  "the request took longer than this server's time limit of " +
+                      std::to_string(options.time_limit).substr(0, 5) +
+                      " s; ask for fewer paths or a shorter horizon");
     }
     return result.get();
   }
@@ -379,18 +437,21 @@ struct Api::Impl {
   // The freshness of a classification, kept 5 s per (version, timestamp, day): it reads every
   // series' newest date and the universe, far more than the classification itself.
   std::mutex freshness_mutex;
-  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>> freshness_cache;
-  std::string classification_freshness(const store::Store& s, const std::string& version, const workflows::CurrentClassification& c, Date as_of) {
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>>
+      freshness_cache;
+  std::string classification_freshness(const store::Store& s, const std::string& version,
+                                       const workflows::CurrentClassification& c, Date as_of) {
     const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
     const auto now = std::chrono::steady_clock::now();
     {
       const std::lock_guard<std::mutex> lock(freshness_mutex);
-      if (const auto it = freshness_cache.find(key); it != freshness_cache.end() && now - it->second.first < std::chrono::seconds(5)) {
+      if (const auto it = freshness_cache.find(key);
+          it != freshness_cache.end() && now - it->second.first < std::chrono::seconds(5)) {
         return it->second.second;
       }
     }
-    std::string text = dump(freshness_json(
-        workflows::classification_freshness(s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
+    std::string text = dump(freshness_json(workflows::classification_freshness(
+        s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
     const std::lock_guard<std::mutex> lock(freshness_mutex);
     if (freshness_cache.size() > 64) freshness_cache.clear();
     freshness_cache[key] = {now, text};
@@ -401,21 +462,31 @@ struct Api::Impl {
   // shape of /api/regimes/{v} plus the sign-off and the in-sample period.
   void get_classification_history(const httplib::Request& req, httplib::Response& res) {
     const auto s = open();
-    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
-    const auto history = workflows::classifier_history(*s, version, date_param(req, "from"), date_param(req, "to"), model_of(*s, version).get());
-    auto out = nlohmann::ordered_json::parse(codec::regimes_to_json(history.model, history.rows));  // labels in model order
+    const std::string version =
+        req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const auto history = workflows::classifier_history(
+        *s, version, date_param(req, "from"), date_param(req, "to"), model_of(*s, version).get());
+    auto out = nlohmann::ordered_json::parse(
+        codec::regimes_to_json(history.model, history.rows));  // labels in model order
     out["approved"] = history.approved;
-    out["trained_from"] = history.model.trained_from ? nlohmann::ordered_json(history.model.trained_from->iso()) : nullptr;
-    out["trained_to"] = history.model.trained_to ? nlohmann::ordered_json(history.model.trained_to->iso()) : nullptr;
+    out["trained_from"] = history.model.trained_from
+                              ? nlohmann::ordered_json(history.model.trained_from->iso())
+                              : nullptr;
+    out["trained_to"] = history.model.trained_to
+                            ? nlohmann::ordered_json(history.model.trained_to->iso())
+                            : nullptr;
     out["unclassified_rows"] = history.unclassified_rows;
-    res.set_content(out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
+    res.set_content(out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                    "application/json");
   }
 
   // Issue 22: regime-conditional statistics of the named history (as /api/regimes/{v}/profile).
   void get_classification_profile(const httplib::Request& req, httplib::Response& res) {
     const auto s = open();
-    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
-    const auto history = workflows::classifier_history(*s, version, std::nullopt, std::nullopt, model_of(*s, version).get());
+    const std::string version =
+        req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const auto history = workflows::classifier_history(*s, version, std::nullopt, std::nullopt,
+                                                       model_of(*s, version).get());
     std::vector<std::string> assets;
     const std::string list = req.has_param("assets") ? req.get_param_value("assets") : "^GSPC";
     for (std::size_t begin = 0; begin <= list.size();) {
@@ -423,19 +494,26 @@ struct Api::Impl {
       if (end > begin) assets.push_back(list.substr(begin, end - begin));
       begin = end + 1;
     }
-    const auto report = workflows::profile_regime_rows(*s, version, history.model.kind, history.model.labels, history.rows, assets);
-    res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, report.profile), "application/json");
+    const auto report = workflows::profile_regime_rows(*s, version, history.model.kind,
+                                                       history.model.labels, history.rows, assets);
+    res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first,
+                                                  report.last, report.profile),
+                    "application/json");
   }
 
   static json scenario_run_json(const store::ScenarioRun& r) {
-    return {{"id", r.id}, {"scm_version", r.scm_version}, {"name", r.name}, {"interventions", r.interventions}, {"shocks", r.shocks},
-            {"start", r.start.iso()}, {"horizon", r.horizon}, {"paths", r.paths}, {"seed", r.seed}, {"created_at", r.created_at.iso()}};
+    return {{"id", r.id},           {"scm_version", r.scm_version},
+            {"name", r.name},       {"interventions", r.interventions},
+            {"shocks", r.shocks},   {"start", r.start.iso()},
+            {"horizon", r.horizon}, {"paths", r.paths},
+            {"seed", r.seed},       {"created_at", r.created_at.iso()}};
   }
 
   // Issue 22: the stored scenario runs (`mre scm scenarios`), newest first.
   void get_scenarios(const httplib::Request&, httplib::Response& res) {
     auto runs = open()->list_scenarios();
-    std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return b.created_at < a.created_at; });
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const auto& a, const auto& b) { return b.created_at < a.created_at; });
     json out = json::array();
     for (const auto& r : runs) out.push_back(scenario_run_json(r));
     res.set_content(dump(out), "application/json");
@@ -447,13 +525,17 @@ struct Api::Impl {
     const std::string id = req.matches[1];
     const auto s = open();
     const auto runs = s->list_scenarios();
-    const auto run = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.id == id; });
-    if (run == runs.end()) throw Error(ErrorCode::kNotFound, "no stored scenario '" + id + "' (see GET /api/scenarios)");
+    const auto run =
+        std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.id == id; });
+    if (run == runs.end())
+      throw Error(ErrorCode::kNotFound, "no stored scenario '" + id + "' (see GET /api/scenarios)");
     json out = scenario_run_json(*run);
     json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
-    for (const auto& row : s->read_scenario(id)) fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
+    for (const auto& row : s->read_scenario(id))
+      fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
     json dates = json::array();
-    for (const auto& d : workflows::scenario_days(run->start, run->horizon)) dates.push_back(d.iso());
+    for (const auto& d : workflows::scenario_days(run->start, run->horizon))
+      dates.push_back(d.iso());
     out["dates"] = dates;
     out["quantiles"] = {0.05, 0.25, 0.5, 0.75, 0.95};
     out["fans"] = fans;
@@ -475,7 +557,8 @@ struct Api::Impl {
       try {
         const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
         if (format != "json" && format != "csv") {
-          throw Error(ErrorCode::kInvalidArgument, "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
+          throw Error(ErrorCode::kInvalidArgument,
+                      "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
         }
         f(req, res);
         if (format == "csv" && (res.status == -1 || res.status == 200)) {
@@ -489,12 +572,15 @@ struct Api::Impl {
 
   void routes() {
     http.set_payload_max_length(options.max_body);
-    http.set_tcp_nodelay(true);  // headers and body go out as separate writes: no 40 ms delayed-ACK stalls
-    // Anything thrown outside a handler's wrap (none expected): the error shape, no text in headers.
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      res.headers.clear();
-      send_exception(res, ep);
-    });
+    http.set_tcp_nodelay(
+        true);  // headers and body go out as separate writes: no 40 ms delayed-ACK stalls
+    // Anything thrown outside a handler's wrap (none expected): the error shape, no text in
+    // headers.
+    http.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          res.headers.clear();
+          send_exception(res, ep);
+        });
     // --cors ORIGIN (issue 22): that origin may read the API from a browser; preflights answered.
     if (!options.cors_origin.empty()) {
       http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
@@ -509,8 +595,10 @@ struct Api::Impl {
       });
     }
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      drop_brotli(const_cast<httplib::Request&>(req));  // httplib's own, non-const request object; static files too
-      if (req.method == "OPTIONS" && !options.cors_origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      drop_brotli(const_cast<httplib::Request&>(
+          req));  // httplib's own, non-const request object; static files too
+      if (req.method == "OPTIONS" && !options.cors_origin.empty())
+        return httplib::Server::HandlerResponse::Unhandled;
       if (req.path.rfind("/api/", 0) == 0 && !options.token.empty() &&
           req.get_header_value("Authorization") != "Bearer " + options.token) {
         send_error(res, 401, "this server requires a bearer token (Authorization: Bearer ...)");
@@ -520,19 +608,27 @@ struct Api::Impl {
     });
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (HardenedServer::request_over_limit()) {
-        send_error(res, 413, "request over the " + std::to_string(options.max_body >> 10) + " KiB body limit (chunked or not)");
+        send_error(res, 413,
+                   "request over the " + std::to_string(options.max_body >> 10) +
+                       " KiB body limit (chunked or not)");
         return;
       }
       if (HardenedServer::request_timed_out()) {
-        send_error(res, 408, "request not received within " + std::to_string(options.request_timeout).substr(0, 4) + " s");
+        send_error(res, 408,
+                   "request not received within " +
+                       std::to_string(options.request_timeout).substr(0, 4) + " s");
         return;
       }
       if (!res.body.empty()) return;
       if (res.status == 413 && contains_form(req)) {
         // cpp-httplib parses form-encoded bodies and caps them at 8 KiB (curl -d sends that type).
-        send_error(res, 413, "form-encoded bodies are limited to 8 KiB: send JSON with Content-Type: application/json");
+        send_error(res, 413,
+                   "form-encoded bodies are limited to 8 KiB: send JSON with Content-Type: "
+                   "application/json");
       } else if (res.status == 413) {
-        send_error(res, 413, "request body over the " + std::to_string(options.max_body >> 10) + " KiB body limit");
+        send_error(
+            res, 413,
+            "request body over the " + std::to_string(options.max_body >> 10) + " KiB body limit");
       } else if (res.status == 404) {
         send_error(res, 404, "no such endpoint or file");
       } else {
@@ -565,10 +661,21 @@ struct Api::Impl {
     http.Post("/api/causal-analysis", handle(&Impl::causal_analysis));
     http.Get("/api/regimes/compare", handle(&Impl::regimes_compare));
     // Issue 22's named history and stored scenarios (handlers that write the response themselves).
-    http.Get("/api/classification/history", wrap([this](const httplib::Request& req, httplib::Response& res) { get_classification_history(req, res); }));
-    http.Get("/api/classification/history/profile", wrap([this](const httplib::Request& req, httplib::Response& res) { get_classification_profile(req, res); }));
-    http.Get("/api/scenarios", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenarios(req, res); }));
-    http.Get(R"(/api/scenarios/([^/]+))", wrap([this](const httplib::Request& req, httplib::Response& res) { get_scenario(req, res); }));
+    http.Get("/api/classification/history",
+             wrap([this](const httplib::Request& req, httplib::Response& res) {
+               get_classification_history(req, res);
+             }));
+    http.Get("/api/classification/history/profile",
+             wrap([this](const httplib::Request& req, httplib::Response& res) {
+               get_classification_profile(req, res);
+             }));
+    http.Get("/api/scenarios", wrap([this](const httplib::Request& req, httplib::Response& res) {
+               get_scenarios(req, res);
+             }));
+    http.Get(R"(/api/scenarios/([^/]+))",
+             wrap([this](const httplib::Request& req, httplib::Response& res) {
+               get_scenario(req, res);
+             }));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 
@@ -583,7 +690,8 @@ struct Api::Impl {
   // The handlers, in the table's order.
   std::string health(const httplib::Request&) {
     const auto s = open();
-    return dump(json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}});
+    return dump(
+        json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}});
   }
 
   // Issue 27: every monitoring check, computed now on the read-only store (the run is not stored;
@@ -594,20 +702,25 @@ struct Api::Impl {
     monitor.persist = false;
     if (req.has_param("drift_window")) {
       const auto text = req.get_param_value("drift_window");
-      if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
-        throw Error(ErrorCode::kInvalidArgument, "'drift_window' must be a whole number of rows (10 to 2520)");
+      if (text.empty() || text.size() > 5 ||
+          text.find_first_not_of("0123456789") != std::string::npos) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "'drift_window' must be a whole number of rows (10 to 2520)");
       }
       monitor.drift_window = std::stoi(text);
     }
     return codec::monitor_report_to_json(workflows::check_store(*open(), monitor));
   }
 
-  std::string series_list(const httplib::Request&) { return codec::series_list_to_json(open()->list_series()); }
+  std::string series_list(const httplib::Request&) {
+    return codec::series_list_to_json(open()->list_series());
+  }
 
   std::string openapi(const httplib::Request&) { return std::string(openapi_json()); }
 
   std::string freshness(const httplib::Request& req) {
-    return dump(series_freshness_json(workflows::series_freshness(*open(), options.universe, as_of_day(req))));
+    return dump(series_freshness_json(
+        workflows::series_freshness(*open(), options.universe, as_of_day(req))));
   }
 
   std::string series(const httplib::Request& req) {
@@ -617,7 +730,10 @@ struct Api::Impl {
       if (!as_of) throw Error(ErrorCode::kInvalidArgument, "'as_of' must be an ISO-8601 time");
     }
     const std::string ticker = req.matches[1];
-    const auto s = open()->read_raw({.ticker = ticker, .from = date_param(req, "from"), .to = date_param(req, "to"), .as_of = as_of});
+    const auto s = open()->read_raw({.ticker = ticker,
+                                     .from = date_param(req, "from"),
+                                     .to = date_param(req, "to"),
+                                     .as_of = as_of});
     if (!s) throw Error(ErrorCode::kNotFound, "no series '" + ticker + "'");
     return codec::series_to_json(*s, as_of);
   }
@@ -625,9 +741,15 @@ struct Api::Impl {
   std::string regimes_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& m : open()->list_regime_models()) {
-      out.push_back({{"version", m.version}, {"kind", m.kind}, {"spec", m.spec_name}, {"feature_version", m.feature_version},
-                     {"labels", m.labels}, {"rows", m.rows}, {"first", m.first ? m.first->iso() : ""},
-                     {"last", m.last ? m.last->iso() : ""}, {"created_at", m.created_at.iso()}});
+      out.push_back({{"version", m.version},
+                     {"kind", m.kind},
+                     {"spec", m.spec_name},
+                     {"feature_version", m.feature_version},
+                     {"labels", m.labels},
+                     {"rows", m.rows},
+                     {"first", m.first ? m.first->iso() : ""},
+                     {"last", m.last ? m.last->iso() : ""},
+                     {"created_at", m.created_at.iso()}});
     }
     return dump(out);
   }
@@ -637,7 +759,8 @@ struct Api::Impl {
     const auto s = open();
     const auto model = s->find_regime_model(version);
     if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "'");
-    return codec::regimes_to_json(*model, s->read_regimes(version, date_param(req, "from"), date_param(req, "to")));
+    return codec::regimes_to_json(
+        *model, s->read_regimes(version, date_param(req, "from"), date_param(req, "to")));
   }
 
   // Regime-conditional statistics (issue 19): ?assets=^GSPC,TLT (default ^GSPC).
@@ -650,46 +773,64 @@ struct Api::Impl {
       begin = end + 1;
     }
     const auto report = workflows::profile_regime_version(*open(), wanted);
-    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last, report.profile);
+    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
+                                         report.profile);
   }
 
   std::string classification_current(const httplib::Request& req) {
     const auto s = open();
-    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const std::string version =
+        req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
     const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
-    const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-    std::string body = codec::classification_to_json(current.timestamp, current.model, current.result, muni);
+    const bool muni =
+        req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
+    std::string body =
+        codec::classification_to_json(current.timestamp, current.model, current.result, muni);
     // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
     body.pop_back();
-    return body + ", \"classifier_version\": " + dump(version) + ", \"freshness\": " +
-           classification_freshness(*s, version, current, as_of_day(req)) + "}";
+    return body + ", \"classifier_version\": " + dump(version) +
+           ", \"freshness\": " + classification_freshness(*s, version, current, as_of_day(req)) +
+           "}";
   }
 
-  std::string effects(const httplib::Request& req) { return workflows::effects_to_json(open()->read_effects(req.matches[1])); }
+  std::string effects(const httplib::Request& req) {
+    return workflows::effects_to_json(open()->read_effects(req.matches[1]));
+  }
 
   std::string counterfactual(const httplib::Request& req) {
     const json body = parse_object_body(req);
     workflows::ScenarioOptions o;
     if (const json* list = field(body, "interventions")) {
-      if (!list->is_array()) throw Error(ErrorCode::kInvalidArgument, "'interventions' must be an array of strings such as \"TP=+0.25\"");
+      if (!list->is_array())
+        throw Error(ErrorCode::kInvalidArgument,
+                    "'interventions' must be an array of strings such as \"TP=+0.25\"");
       for (const auto& d : *list) {
-        if (!d.is_string()) throw Error(ErrorCode::kInvalidArgument, "'interventions' must be an array of strings such as \"TP=+0.25\"");
+        if (!d.is_string())
+          throw Error(ErrorCode::kInvalidArgument,
+                      "'interventions' must be an array of strings such as \"TP=+0.25\"");
         o.interventions.push_back(workflows::parse_do(d.get_ref<const std::string&>()));
       }
     }
     if (const json* start = field(body, "start")) {
-      o.start = start->is_string() ? Date::parse(start->get_ref<const std::string&>()) : std::nullopt;
+      o.start =
+          start->is_string() ? Date::parse(start->get_ref<const std::string&>()) : std::nullopt;
       if (!o.start) throw Error(ErrorCode::kInvalidArgument, "'start' must be a date YYYY-MM-DD");
     }
-    o.config.horizon = static_cast<int>(integer_field(body, "horizon", 250, 1, options.max_horizon));
+    o.config.horizon =
+        static_cast<int>(integer_field(body, "horizon", 250, 1, options.max_horizon));
     o.config.paths = static_cast<int>(integer_field(body, "paths", 2000, 1, options.max_paths));
-    // 200 replicates by default: an interactive answer in about a second (the CLI's 1,000 on request).
-    o.uncertainty.bootstrap.replicates = static_cast<int>(integer_field(body, "replicates", 200, 1, 2000));
-    o.uncertainty.bootstrap.block_length =
-        static_cast<int>(integer_field(body, "block_length", o.uncertainty.bootstrap.block_length, 1, 100000));
+    // 200 replicates by default: an interactive answer in about a second (the CLI's 1,000 on
+    // request).
+    o.uncertainty.bootstrap.replicates =
+        static_cast<int>(integer_field(body, "replicates", 200, 1, 2000));
+    o.uncertainty.bootstrap.block_length = static_cast<int>(
+        integer_field(body, "block_length", o.uncertainty.bootstrap.block_length, 1, 100000));
     o.uncertainty.bootstrap.seed = static_cast<std::uint64_t>(integer_field(
-        body, "bootstrap_seed", static_cast<std::int64_t>(o.uncertainty.bootstrap.seed), 0, std::numeric_limits<std::int64_t>::max()));
-    if (const json* seed = field(body, "seed"); seed && !(seed->is_number_unsigned() || (seed->is_number_integer() && seed->get<std::int64_t>() >= 0))) {
+        body, "bootstrap_seed", static_cast<std::int64_t>(o.uncertainty.bootstrap.seed), 0,
+        std::numeric_limits<std::int64_t>::max()));
+    if (const json* seed = field(body, "seed");
+        seed && !(seed->is_number_unsigned() ||
+                  (seed->is_number_integer() && seed->get<std::int64_t>() >= 0))) {
       throw Error(ErrorCode::kInvalidArgument, "'seed' must be a non-negative integer below 2^64");
     }
     o.config.seed = field(body, "seed") ? body.at("seed").get<std::uint64_t>() : 42;
@@ -703,18 +844,29 @@ struct Api::Impl {
       with_stop.config.stop = stop;
       return workflows::compute_scenario(v, model, with_stop);
     });
-    codec::ScenarioResponse response{.scm_version = v, .run = r.run, .dates = r.dates, .uncertainty = workflows::describe(o.uncertainty),
-                                     .warnings = r.warnings, .rows = r.rows, .effects = r.effects,
-                                     .narrative = workflows::scenario_narrative(model, r), .regime_version = r.regime_version};
-    for (const auto& g : r.regime_effects) response.regime_effects.emplace_back(g.regime, g.effects);
+    codec::ScenarioResponse response{.scm_version = v,
+                                     .run = r.run,
+                                     .dates = r.dates,
+                                     .uncertainty = workflows::describe(o.uncertainty),
+                                     .warnings = r.warnings,
+                                     .rows = r.rows,
+                                     .effects = r.effects,
+                                     .narrative = workflows::scenario_narrative(model, r),
+                                     .regime_version = r.regime_version};
+    for (const auto& g : r.regime_effects)
+      response.regime_effects.emplace_back(g.regime, g.effects);
     return codec::scenario_response_to_json(response);
   }
 
   std::string effects_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& v : open()->list_effect_versions()) {
-      out.push_back({{"version", v.version}, {"spec", v.spec_name}, {"feature_version", v.feature_version},
-                     {"regime_version", v.regime_version}, {"rows", v.rows}, {"created_at", v.created_at.iso()}});
+      out.push_back({{"version", v.version},
+                     {"spec", v.spec_name},
+                     {"feature_version", v.feature_version},
+                     {"regime_version", v.regime_version},
+                     {"rows", v.rows},
+                     {"created_at", v.created_at.iso()}});
     }
     return dump(out);
   }
@@ -722,7 +874,10 @@ struct Api::Impl {
   std::string backtests_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& h : workflows::list_backtests(*open())) {
-      out.push_back({{"version", h.version}, {"spec", h.spec_name}, {"spec_hash", h.spec_hash}, {"inputs", h.inputs},
+      out.push_back({{"version", h.version},
+                     {"spec", h.spec_name},
+                     {"spec_hash", h.spec_hash},
+                     {"inputs", h.inputs},
                      {"created_at", h.created_at.iso()}});
     }
     return dump(out);
@@ -740,31 +895,45 @@ struct Api::Impl {
     json out = json::array();
     for (const auto& m : s->list_scm_models()) {
       const auto model = workflows::load_scm(*s, m.version);
-      out.push_back({{"version", m.version}, {"spec", m.spec_name}, {"first", m.first ? m.first->iso() : ""},
-                     {"last", m.last ? m.last->iso() : ""}, {"nodes", model.fitted.graph.nodes},
-                     {"terminal", model.fitted.graph.terminal}, {"created_at", m.created_at.iso()}});
+      out.push_back({{"version", m.version},
+                     {"spec", m.spec_name},
+                     {"first", m.first ? m.first->iso() : ""},
+                     {"last", m.last ? m.last->iso() : ""},
+                     {"nodes", model.fitted.graph.nodes},
+                     {"terminal", model.fitted.graph.terminal},
+                     {"created_at", m.created_at.iso()}});
     }
     return dump(out);
   }
 
   std::string narrative(const httplib::Request& req) {
-    const bool muni = req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-    const auto n = workflows::regime_narrative(*open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
-                                               options.universe, as_of_day(req));
-    return dump(json{{"text", n.narrative.text}, {"source", n.narrative.source}, {"note", n.narrative.note},
-                     {"data_timestamp", n.data_timestamp}, {"global_label", n.global_label}, {"confidence", n.confidence},
-                     {"classifier_version", n.classifier_version}, {"freshness", freshness_json(n.freshness)}});
+    const bool muni =
+        req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
+    const auto n = workflows::regime_narrative(
+        *open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
+        options.universe, as_of_day(req));
+    return dump(json{{"text", n.narrative.text},
+                     {"source", n.narrative.source},
+                     {"note", n.narrative.note},
+                     {"data_timestamp", n.data_timestamp},
+                     {"global_label", n.global_label},
+                     {"confidence", n.confidence},
+                     {"classifier_version", n.classifier_version},
+                     {"freshness", freshness_json(n.freshness)}});
   }
 
   std::string classify(const httplib::Request& req) {
     parse_body(req);  // malformed JSON: 400 before anything else
     const auto s = open();
-    const std::string version = req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
-    const auto observation = workflows::parse_observation_json(req.body, "request body",
-                                                                req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
+    const std::string version =
+        req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    const auto observation = workflows::parse_observation_json(
+        req.body, "request body",
+        req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
     // Read-only: classified from the carried state, which is not advanced.
-    return workflows::classify_realtime(*s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
-                                        observation, {}, model_of(*s, version).get());
+    return workflows::classify_realtime(
+        *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
+        observation, {}, model_of(*s, version).get());
   }
 
   std::string causal_analysis(const httplib::Request& req) {
@@ -773,12 +942,17 @@ struct Api::Impl {
     // "as_given": true), asset ("sp500_returns" or "sp500"), magnitude, query_text.
     const json* asset = field(body, "asset");
     const json* treatment = field(body, "macro_variable");
-    if (!asset || !asset->is_string()) throw Error(ErrorCode::kInvalidArgument, "'asset' must be a string such as \"sp500_returns\"");
-    if (treatment && !treatment->is_string()) throw Error(ErrorCode::kInvalidArgument, "'macro_variable' must be a string");
+    if (!asset || !asset->is_string())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "'asset' must be a string such as \"sp500_returns\"");
+    if (treatment && !treatment->is_string())
+      throw Error(ErrorCode::kInvalidArgument, "'macro_variable' must be a string");
     const json* query_text = field(body, "query_text");
-    if (query_text && !query_text->is_string()) throw Error(ErrorCode::kInvalidArgument, "'query_text' must be a string");
+    if (query_text && !query_text->is_string())
+      throw Error(ErrorCode::kInvalidArgument, "'query_text' must be a string");
     const json* as_given = field(body, "as_given");
-    if (as_given && !as_given->is_boolean()) throw Error(ErrorCode::kInvalidArgument, "'as_given' must be true or false");
+    if (as_given && !as_given->is_boolean())
+      throw Error(ErrorCode::kInvalidArgument, "'as_given' must be true or false");
     workflows::CausalQuery q;
     q.macro_variable = treatment ? treatment->get<std::string>() : "";
     q.asset = asset->get<std::string>();
@@ -797,12 +971,16 @@ struct Api::Impl {
   }
 
   std::string regimes_compare(const httplib::Request& req) {
-    if (!req.has_param("a") || !req.has_param("b")) throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
-    return codec::comparison_to_json(workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b")));
+    if (!req.has_param("a") || !req.has_param("b"))
+      throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
+    return codec::comparison_to_json(
+        workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b")));
   }
 };
 
-Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) { impl_->routes(); }
+Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->routes();
+}
 
 std::string Api::handle_raw(std::string_view request) { return impl_->http.process_raw(request); }
 
@@ -810,8 +988,10 @@ Api::~Api() { stop(); }
 
 int Api::bind() {
   const auto& o = impl_->options;
-  impl_->port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind) : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
-  if (impl_->port < 0) throw Error(ErrorCode::kIoError, "cannot listen on " + o.bind + ":" + std::to_string(o.port));
+  impl_->port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind)
+                            : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
+  if (impl_->port < 0)
+    throw Error(ErrorCode::kIoError, "cannot listen on " + o.bind + ":" + std::to_string(o.port));
   impl_->http.widen_backlog(1024);
   return impl_->port;
 }

@@ -12,23 +12,27 @@
 namespace mre::server {
 
 struct ServeOptions {
-  std::string db{};                 // the store (SQLite path or postgresql:// URL)
+  std::string db{};  // the store (SQLite path or postgresql:// URL)
   std::string bind = "127.0.0.1";
-  int port = 8080;                  // 0: any free port (tests)
+  int port = 8080;                     // 0: any free port (tests)
   std::filesystem::path static_dir{};  // the dashboard's built files (web/dist); empty: none
-  std::string token{};              // when set, every /api request needs "Authorization: Bearer <token>"
-  std::string cors_origin{};        // when set, the origin allowed to read /api from a browser (CORS); "*" any
-  std::size_t max_body = 1 << 20;   // 413 beyond
-  int max_paths = 100'000;          // POST /api/counterfactual limits (422 beyond)
+  std::string token{};  // when set, every /api request needs "Authorization: Bearer <token>"
+  std::string
+      cors_origin{};  // when set, the origin allowed to read /api from a browser (CORS); "*" any
+  std::size_t max_body = 1 << 20;  // 413 beyond
+  int max_paths = 100'000;         // POST /api/counterfactual limits (422 beyond)
   int max_horizon = 2'520;
   std::filesystem::path effects_spec = "config/effects.yml";  // for POST /api/causal-analysis
-  std::filesystem::path universe = "config/universe.yml";     // the staleness rule's frequencies, lags and graces
-  double time_limit = 60.0;         // seconds a simulation or estimate may take (503 beyond; then cancelled)
-  int max_heavy = 0;                // simulations and estimates at once (429 beyond); 0: the cores, at least 2
-  double request_timeout = 10.0;    // seconds from a request's first byte to its last (408 or closed beyond)
-  double read_timeout = 5.0;        // seconds any one read may wait (closed beyond)
+  std::filesystem::path universe =
+      "config/universe.yml";  // the staleness rule's frequencies, lags and graces
+  double time_limit =
+      60.0;           // seconds a simulation or estimate may take (503 beyond; then cancelled)
+  int max_heavy = 0;  // simulations and estimates at once (429 beyond); 0: the cores, at least 2
+  double request_timeout =
+      10.0;  // seconds from a request's first byte to its last (408 or closed beyond)
+  double read_timeout = 5.0;          // seconds any one read may wait (closed beyond)
   int max_connections_per_peer = 32;  // open connections from one address (503 beyond)
-  int max_threads = 128;            // connections served at once (later ones wait)
+  int max_threads = 128;              // connections served at once (later ones wait)
 };
 // Request bodies are JSON nested at most 64 deep and valid UTF-8 (400 otherwise, checked
 // before parsing); integer fields are checked as JSON numbers before narrowing.

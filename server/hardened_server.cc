@@ -30,7 +30,9 @@ using Clock = std::chrono::steady_clock;
 thread_local bool t_over_limit = false;
 thread_local bool t_timed_out = false;
 
-Clock::duration seconds(double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); }
+Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
 
 // poll() for one event, retried on EINTR: > 0 ready, 0 timed out, < 0 error.
 int wait_for(int fd, short events, Clock::duration timeout) {
@@ -79,9 +81,13 @@ class DeadlineStream final : public httplib::Stream {
   bool has_buffered() const { return pos_ < len_; }
 
   bool is_readable() const override {
-    return has_buffered() || wait_for(sock_, POLLIN, std::min(seconds(limits_.read_seconds), deadline_ - Clock::now())) > 0;
+    return has_buffered() ||
+           wait_for(sock_, POLLIN,
+                    std::min(seconds(limits_.read_seconds), deadline_ - Clock::now())) > 0;
   }
-  bool is_writable() const override { return wait_for(sock_, POLLOUT, seconds(limits_.write_seconds)) > 0; }
+  bool is_writable() const override {
+    return wait_for(sock_, POLLOUT, seconds(limits_.write_seconds)) > 0;
+  }
 
   ssize_t read(char* ptr, size_t size) override {
     if (size == 0) return 0;
@@ -95,7 +101,8 @@ class DeadlineStream final : public httplib::Stream {
         t_timed_out = true;
         return -1;
       }
-      const int ready = wait_for(sock_, POLLIN, std::min(seconds(limits_.read_seconds), deadline_ - now));
+      const int ready =
+          wait_for(sock_, POLLIN, std::min(seconds(limits_.read_seconds), deadline_ - now));
       if (ready <= 0) {
         t_timed_out = ready == 0;  // the deadline or the per-read wait: 408 either way
         return -1;
@@ -124,7 +131,9 @@ class DeadlineStream final : public httplib::Stream {
     return n;
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = peer_of(sock_, &port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_of(sock_, &port);
+  }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage a{};
     socklen_t len = sizeof a;
@@ -267,7 +276,8 @@ HardenedServer::HardenedServer(ConnectionLimits limits) : limits_(limits) {
 
 void HardenedServer::widen_backlog(int connections) {
   const socket_t sock = svr_sock_;
-  if (sock != INVALID_SOCKET) ::listen(sock, connections);  // Linux: listen() again resizes the queue
+  if (sock != INVALID_SOCKET)
+    ::listen(sock, connections);  // Linux: listen() again resizes the queue
 }
 
 bool HardenedServer::request_over_limit() { return t_over_limit; }
@@ -290,10 +300,14 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
   const std::string peer = peer_of(sock);
   bool ok = false;
   if (!admit(peer)) {
-    const std::string body = "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections from this address (at most " +
-                             std::to_string(limits_.max_per_peer) + ")\"}}";
-    send_all(sock, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    const std::string body =
+        "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections from this "
+        "address (at most " +
+        std::to_string(limits_.max_per_peer) + ")\"}}";
+    send_all(
+        sock,
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     // Unread input at close() would send a reset, which can discard the answer at the client.
     ::shutdown(sock, SHUT_WR);
     char sink[4096];
@@ -302,13 +316,17 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
   } else {
     DeadlineStream strm(sock, limits_);
     t_over_limit = t_timed_out = false;
-    for (int left = std::max(1, limits_.keep_alive_requests); left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
+    for (int left = std::max(1, limits_.keep_alive_requests);
+         left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
       // The next request: already buffered (pipelined), or wait for it in short slices so that
       // stop() is not held up by idle connections.
       bool ready = strm.has_buffered();
-      for (auto until = Clock::now() + seconds(limits_.keep_alive_seconds); !ready && Clock::now() < until;) {
+      for (auto until = Clock::now() + seconds(limits_.keep_alive_seconds);
+           !ready && Clock::now() < until;) {
         if (svr_sock_ == INVALID_SOCKET) break;
-        const int r = wait_for(sock, POLLIN, std::min<Clock::duration>(std::chrono::milliseconds(100), until - Clock::now()));
+        const int r = wait_for(
+            sock, POLLIN,
+            std::min<Clock::duration>(std::chrono::milliseconds(100), until - Clock::now()));
         if (r < 0) break;
         ready = r > 0;
       }

@@ -17,15 +17,16 @@
 namespace mre::server {
 
 struct ConnectionLimits {
-  double request_seconds = 10.0;     // from a request's first byte to its last (headers and body)
-  double read_seconds = 5.0;         // the longest wait for any one read
-  double keep_alive_seconds = 5.0;   // the longest wait for the next request on a connection
-  double write_seconds = 30.0;       // the longest wait for any one write
-  std::size_t max_request_bytes = (1 << 20) + (64 << 10);  // headers + body on the wire (413 beyond)
-  int max_per_peer = 32;             // open connections from one address (503 and closed beyond)
-  int min_threads = 8;               // workers started at once
-  int max_threads = 128;             // workers at most (one per open connection)
-  int keep_alive_requests = 100;     // requests on one connection before it is closed
+  double request_seconds = 10.0;    // from a request's first byte to its last (headers and body)
+  double read_seconds = 5.0;        // the longest wait for any one read
+  double keep_alive_seconds = 5.0;  // the longest wait for the next request on a connection
+  double write_seconds = 30.0;      // the longest wait for any one write
+  std::size_t max_request_bytes =
+      (1 << 20) + (64 << 10);     // headers + body on the wire (413 beyond)
+  int max_per_peer = 32;          // open connections from one address (503 and closed beyond)
+  int min_threads = 8;            // workers started at once
+  int max_threads = 128;          // workers at most (one per open connection)
+  int keep_alive_requests = 100;  // requests on one connection before it is closed
 };
 
 class HardenedServer : public httplib::Server {

@@ -84,11 +84,13 @@ bool valid_utf8(std::string_view text, std::size_t* bad_at) {
 
 void check_json_body(std::string_view body, int max_depth) {
   if (json_depth(body, max_depth) > max_depth) {
-    throw Error(ErrorCode::kInvalidArgument, "request body nested deeper than " + std::to_string(max_depth) + " levels");
+    throw Error(ErrorCode::kInvalidArgument,
+                "request body nested deeper than " + std::to_string(max_depth) + " levels");
   }
   std::size_t at = 0;
   if (!valid_utf8(body, &at)) {
-    throw Error(ErrorCode::kInvalidArgument, "request body is not valid UTF-8 (byte " + std::to_string(at) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "request body is not valid UTF-8 (byte " + std::to_string(at) + ")");
   }
 }
 

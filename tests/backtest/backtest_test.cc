@@ -63,22 +63,26 @@ Vector make_labels(std::size_t n, unsigned seed) {
   return s;
 }
 
-std::map<std::string, double> run_reference(const Data& data, const Matrix& weights, int delay, double cost_bp,
-                                            std::size_t first) {
+std::map<std::string, double> run_reference(const Data& data, const Matrix& weights, int delay,
+                                            double cost_bp, std::size_t first) {
   mre::testing::TempDir dir;
   std::ostringstream csv;
   csv << "date,r_a,r_b,rf,w_a,w_b\n";
   char buf[512];
   for (std::size_t t = 0; t < data.dates.size(); ++t) {
-    std::snprintf(buf, sizeof buf, "%s,%.17g,%.17g,%.17g,%.17g,%.17g\n", data.dates[t].iso().c_str(), data.returns(t, 0),
-                  data.returns(t, 1), data.rf(t), weights(t, 0), weights(t, 1));
+    std::snprintf(buf, sizeof buf, "%s,%.17g,%.17g,%.17g,%.17g,%.17g\n",
+                  data.dates[t].iso().c_str(), data.returns(t, 0), data.returns(t, 1), data.rf(t),
+                  weights(t, 0), weights(t, 1));
     csv << buf;
   }
   mre::testing::write_file(dir / "in.csv", csv.str());
   const auto r = mre::testing::run_shell(
-      "/usr/bin/python3 " + mre::testing::shell_quote((mre::testing::source_dir() / "tests/backtest/reference_backtest.py").string()) +
-      " --csv " + mre::testing::shell_quote((dir / "in.csv").string()) + " --delay " + std::to_string(delay) +
-      " --cost-bp " + std::to_string(cost_bp) + " --first " + std::to_string(first));
+      "/usr/bin/python3 " +
+      mre::testing::shell_quote(
+          (mre::testing::source_dir() / "tests/backtest/reference_backtest.py").string()) +
+      " --csv " + mre::testing::shell_quote((dir / "in.csv").string()) + " --delay " +
+      std::to_string(delay) + " --cost-bp " + std::to_string(cost_bp) + " --first " +
+      std::to_string(first));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, double> out;
   std::istringstream lines(r.out);
@@ -100,8 +104,10 @@ void expect_close(double ours, double theirs, const std::string& what) {
   EXPECT_NEAR(ours, theirs, 1e-10 * std::max(1.0, std::abs(theirs))) << what;
 }
 
-void compare_with_pandas(const Data& data, const Matrix& weights, int delay, double cost_bp, std::size_t first) {
-  SCOPED_TRACE("delay " + std::to_string(delay) + ", cost " + std::to_string(cost_bp) + " bp, first " + std::to_string(first));
+void compare_with_pandas(const Data& data, const Matrix& weights, int delay, double cost_bp,
+                         std::size_t first) {
+  SCOPED_TRACE("delay " + std::to_string(delay) + ", cost " + std::to_string(cost_bp) +
+               " bp, first " + std::to_string(first));
   const BacktestConfig config{.delay_days = delay, .cost_bp = cost_bp};
   const auto path = run_backtest({data.dates, data.returns, data.rf, weights, first}, config);
   const auto m = compute_metrics(path, config);
@@ -118,14 +124,20 @@ void compare_with_pandas(const Data& data, const Matrix& weights, int delay, dou
   expect_close(m.average_exposure, ref.at("average_exposure"), "average_exposure");
   expect_close(m.total_return, ref.at("total_return"), "total_return");
   ASSERT_GE(m.years.size(), 2u);  // the data cross year ends
-  for (const auto& y : m.years) expect_close(y.value, ref.at("year_" + std::to_string(y.year)), "year " + std::to_string(y.year));
+  for (const auto& y : m.years)
+    expect_close(y.value, ref.at("year_" + std::to_string(y.year)),
+                 "year " + std::to_string(y.year));
   for (std::size_t day = 0; day < path.dates.size(); ++day) {
-    expect_close(path.returns(day), ref.at("ret_" + path.dates[day].iso()), "return on " + path.dates[day].iso());
-    expect_close(path.drawdown(day), ref.at("dd_" + path.dates[day].iso()), "drawdown on " + path.dates[day].iso());
+    expect_close(path.returns(day), ref.at("ret_" + path.dates[day].iso()),
+                 "return on " + path.dates[day].iso());
+    expect_close(path.drawdown(day), ref.at("dd_" + path.dates[day].iso()),
+                 "drawdown on " + path.dates[day].iso());
   }
 }
 
-bool have_pandas() { return std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") == 0; }
+bool have_pandas() {
+  return std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") == 0;
+}
 
 TEST(Backtest, ZeroOneStrategyMatchesPandasAcrossDelaysAndCosts) {
   if (!have_pandas()) GTEST_SKIP() << "/usr/bin/python3 lacks pandas";

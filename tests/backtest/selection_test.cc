@@ -65,20 +65,25 @@ TEST(Selection, ChoicesUpToADateIgnoreEverythingAfterIt) {
   std::mt19937_64 rng(2);
   std::normal_distribution<double> z(0.0, 1.0);
   for (Eigen::Index t = 0; t < n; ++t) {
-    for (int c = 0; c < 3; ++c) excess(t, c) = 0.0003 * (c - 1) * std::sin(t / 40.0) + 0.01 * z(rng);
+    for (int c = 0; c < 3; ++c)
+      excess(t, c) = 0.0003 * (c - 1) * std::sin(t / 40.0) + 0.01 * z(rng);
   }
-  std::vector<Matrix> targets{Matrix::Constant(n, 1, 0.0), Matrix::Constant(n, 1, 0.5), Matrix::Constant(n, 1, 1.0)};
+  std::vector<Matrix> targets{Matrix::Constant(n, 1, 0.0), Matrix::Constant(n, 1, 0.5),
+                              Matrix::Constant(n, 1, 1.0)};
   const SelectionConfig config{.window_days = 90, .min_days = 60};
-  const auto full = select_by_trailing_sharpe(dates, excess, targets, month_end_rows(dates), config);
+  const auto full =
+      select_by_trailing_sharpe(dates, excess, targets, month_end_rows(dates), config);
   const Eigen::Index cut = 250;
   Matrix changed = excess;
   for (Eigen::Index t = cut + 1; t < n; ++t) changed.row(t) *= -3.0;
-  const auto part = select_by_trailing_sharpe(dates, changed, targets, month_end_rows(dates), config);
+  const auto part =
+      select_by_trailing_sharpe(dates, changed, targets, month_end_rows(dates), config);
   std::size_t compared = 0;
   for (std::size_t j = 0; j < full.dates.size(); ++j) {
     if (full.dates[j] > dates[cut]) break;
     EXPECT_EQ(part.chosen[j], full.chosen[j]);
-    EXPECT_EQ(part.sharpe(static_cast<Eigen::Index>(j), 1), full.sharpe(static_cast<Eigen::Index>(j), 1));
+    EXPECT_EQ(part.sharpe(static_cast<Eigen::Index>(j), 1),
+              full.sharpe(static_cast<Eigen::Index>(j), 1));
     ++compared;
   }
   EXPECT_GE(compared, 5u);
@@ -91,7 +96,8 @@ TEST(Selection, NoChoiceUntilEnoughCommonDaysAndNaNSharpeNeverWins) {
   for (Eigen::Index t = 0; t < n; ++t) excess(t, 1) = (t % 2 ? 0.002 : -0.001);
   for (Eigen::Index t = 0; t < 20; ++t) excess(t, 1) = std::nan("");  // no return yet
   std::vector<Matrix> targets{Matrix::Zero(n, 1), Matrix::Ones(n, 1)};
-  const auto s = select_by_trailing_sharpe(dates, excess, targets, month_end_rows(dates), {.window_days = 30, .min_days = 15});
+  const auto s = select_by_trailing_sharpe(dates, excess, targets, month_end_rows(dates),
+                                           {.window_days = 30, .min_days = 15});
   ASSERT_EQ(s.dates.size(), 1u);  // Jan 31 has 11 common days only
   EXPECT_EQ(s.dates[0].iso(), "2024-02-29");
   EXPECT_TRUE(std::isnan(s.sharpe(0, 0)));

@@ -1,6 +1,8 @@
 // DML and the X-learner: against scikit-learn and statsmodels on the same data and folds
 // (tests/causal/reference_dml.py), against hand computations, and on simulated data with a
 // known effect (coverage, regime effects, placebo).
+#include "mre/causal/dml.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,20 +12,19 @@
 #include <random>
 #include <sstream>
 
-#include "mre/causal/dml.h"
+#include "causal/simulate.h"
 #include "mre/causal/folds.h"
 #include "mre/causal/inference.h"
 #include "mre/causal/learners.h"
 #include "mre/causal/xlearner.h"
 #include "mre/core/error.h"
 #include "support/test_support.h"
-#include "causal/simulate.h"
 
 namespace mre::causal {
 namespace {
 
-using testdata::Simulated;
 using testdata::simulate;
+using testdata::Simulated;
 
 TEST(Folds, ContiguousFoldsWithAnEmbargoKeepTrainingAwayFromTheTestBlock) {
   const auto folds = contiguous_folds(23, 4, 2);
@@ -51,28 +52,33 @@ TEST(Dml, MatchesScikitLearnResidualsAndStatsmodelsStandardErrors) {
   csv.precision(17);
   csv << "y,t,x1,x2,x3\n";
   for (Eigen::Index i = 0; i < s.y.size(); ++i) {
-    csv << s.y(i) << "," << s.t(i) << "," << s.X(i, 0) << "," << s.X(i, 1) << "," << s.X(i, 2) << "\n";
+    csv << s.y(i) << "," << s.t(i) << "," << s.X(i, 0) << "," << s.X(i, 1) << "," << s.X(i, 2)
+        << "\n";
   }
   testing::write_file(dir / "d.csv", csv.str());
   const int k = 5;
   const int embargo = 3;
   const int lag = 4;
   const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
-                                    "/tests/causal/reference_dml.py " + (dir / "d.csv").string() + " " +
-                                    std::to_string(k) + " " + std::to_string(embargo) + " " + std::to_string(lag) +
-                                    " 0.05");
+                                    "/tests/causal/reference_dml.py " + (dir / "d.csv").string() +
+                                    " " + std::to_string(k) + " " + std::to_string(embargo) + " " +
+                                    std::to_string(lag) + " 0.05");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ref = nlohmann::json::parse(r.out);
   const auto ols = make_regressor("ols");
-  for (const auto& [name, se] : {std::pair{"hc0", StandardError::kHc0}, std::pair{"hc1", StandardError::kHc1},
-                                 std::pair{"hac", StandardError::kHac}}) {
-    const auto got = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = k, .embargo = embargo, .se = se, .hac_lag = lag});
+  for (const auto& [name, se] :
+       {std::pair{"hc0", StandardError::kHc0}, std::pair{"hc1", StandardError::kHc1},
+        std::pair{"hac", StandardError::kHac}}) {
+    const auto got = dml_plr(s.X, s.t, s.y, *ols, *ols,
+                             {.folds = k, .embargo = embargo, .se = se, .hac_lag = lag});
     // 1e-8: two least-squares implementations on the same data agree to rounding.
     EXPECT_NEAR(got.theta, ref["theta"].get<double>(), 1e-8) << name;
     EXPECT_NEAR(got.se, ref[std::string("se_") + name].get<double>(), 1e-8) << name;
     for (Eigen::Index i = 0; i < s.y.size(); i += 17) {
-      EXPECT_NEAR(got.y_residual(i), ref["y_residual"][static_cast<std::size_t>(i)].get<double>(), 1e-9);
-      EXPECT_NEAR(got.t_residual(i), ref["t_residual"][static_cast<std::size_t>(i)].get<double>(), 1e-9);
+      EXPECT_NEAR(got.y_residual(i), ref["y_residual"][static_cast<std::size_t>(i)].get<double>(),
+                  1e-9);
+      EXPECT_NEAR(got.t_residual(i), ref["t_residual"][static_cast<std::size_t>(i)].get<double>(),
+                  1e-9);
     }
   }
   // The lasso's coordinate descent against scikit-learn's Lasso at the same penalty, on the
@@ -85,7 +91,8 @@ TEST(Dml, MatchesScikitLearnResidualsAndStatsmodelsStandardErrors) {
   }
   const Vector yc = s.y.array() - s.y.mean();
   const Vector beta = lasso_coordinate_descent(Z, yc, 0.05, Vector::Zero(3), 1e-13, 100000);
-  for (int j = 0; j < 3; ++j) EXPECT_NEAR(beta(j), ref["lasso_coef"][static_cast<std::size_t>(j)].get<double>(), 1e-6);
+  for (int j = 0; j < 3; ++j)
+    EXPECT_NEAR(beta(j), ref["lasso_coef"][static_cast<std::size_t>(j)].get<double>(), 1e-6);
 }
 
 TEST(Dml, HandComputedFinalStage) {
@@ -118,7 +125,8 @@ TEST(Inference, ChiSquareAndNormalTailsMatchTables) {
 TEST(Dml, RegimeEffectsRecoverEachRegimesThetaAndTheWaldTestSeparatesThem) {
   const auto s = simulate(3000, 11, 1.0, -0.5, 0.3);
   const auto ols = make_regressor("ols");
-  const auto r = dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 2}, s.regimes, {"A", "B"});
+  const auto r =
+      dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 5, .embargo = 2}, s.regimes, {"A", "B"});
   ASSERT_EQ(r.regimes.size(), 2u);
   // Tolerance: about 4 standard errors (each regime has ~1500 rows: se ~ 0.03).
   EXPECT_NEAR(r.regimes[0].effect, 1.0, 4 * r.regimes[0].se);
@@ -128,7 +136,8 @@ TEST(Dml, RegimeEffectsRecoverEachRegimesThetaAndTheWaldTestSeparatesThem) {
   EXPECT_EQ(r.wald_dof, 1);
   // Equal effects: the Wald test does not reject (p well above 0.001 on this seed).
   const auto same = simulate(3000, 12, 0.5, 0.5, 0.3);
-  const auto r2 = dml_plr(same.X, same.t, same.y, *ols, *ols, {.folds = 5, .embargo = 2}, same.regimes, {"A", "B"});
+  const auto r2 = dml_plr(same.X, same.t, same.y, *ols, *ols, {.folds = 5, .embargo = 2},
+                          same.regimes, {"A", "B"});
   EXPECT_GT(r2.wald_p_value, 0.001);
   // Weighted by probabilities instead of hard labels: soft weights that favour the true regime.
   Matrix soft = 0.8 * s.regimes + 0.2 * (Matrix::Ones(s.regimes.rows(), 2) - s.regimes);
@@ -147,22 +156,31 @@ TEST(Dml, BadInputIsRefusedNamingTheParameter) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message([&] { dml_plr(s.X, Vector::Constant(100, 1.0), s.y, *ols, *ols, {}); }).find("treatment: constant"),
+  EXPECT_NE(message([&] {
+              dml_plr(s.X, Vector::Constant(100, 1.0), s.y, *ols, *ols, {});
+            }).find("treatment: constant"),
             std::string::npos);
-  EXPECT_NE(message([&] { dml_plr(s.X.topRows(20), s.t.head(20), s.y.head(20), *ols, *ols, {}); }).find("rows"),
+  EXPECT_NE(message([&] {
+              dml_plr(s.X.topRows(20), s.t.head(20), s.y.head(20), *ols, *ols, {});
+            }).find("rows"),
             std::string::npos);
-  EXPECT_NE(message([&] { dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 2, .embargo = 60}); }).find("embargo"),
+  EXPECT_NE(message([&] {
+              dml_plr(s.X, s.t, s.y, *ols, *ols, {.folds = 2, .embargo = 60});
+            }).find("embargo"),
             std::string::npos);
   Vector y = s.y;
   y(7) = std::nan("");
-  EXPECT_NE(message([&] { dml_plr(s.X, s.t, y, *ols, *ols, {}); }).find("outcome"), std::string::npos);
+  EXPECT_NE(message([&] { dml_plr(s.X, s.t, y, *ols, *ols, {}); }).find("outcome"),
+            std::string::npos);
   Matrix collinear(100, 3);
   collinear << s.X.leftCols(2), s.X.col(0) * 2.0;
-  EXPECT_NE(message([&] { dml_plr(collinear, s.t, s.y, *ols, *ols, {}); }).find("collinear"), std::string::npos);
+  EXPECT_NE(message([&] { dml_plr(collinear, s.t, s.y, *ols, *ols, {}); }).find("collinear"),
+            std::string::npos);
   // Ridge accepts collinear controls.
   const auto ridge = make_regressor("ridge");
   EXPECT_NO_THROW(dml_plr(collinear, s.t, s.y, *ridge, *ridge, {}));
-  EXPECT_NE(message([&] { make_regressor("nope"); }).find("known: constant, ols"), std::string::npos);
+  EXPECT_NE(message([&] { make_regressor("nope"); }).find("known: constant, ols"),
+            std::string::npos);
 }
 
 TEST(Learners, TreeEnsemblesFitANonlinearFunctionOutOfSample) {
@@ -343,7 +361,8 @@ TEST(DmlSelect, EachCandidatesOwnEstimateEqualsThatLearnerAlone) {
     y(i) = 0.3 * t(i) + X(i, 0) * X(i, 0) + z(rng);
   }
   std::vector<std::unique_ptr<Regressor>> owned;
-  for (const auto* name : {"constant", "ols", "ridge", "forest"}) owned.push_back(make_regressor(name));
+  for (const auto* name : {"constant", "ols", "ridge", "forest"})
+    owned.push_back(make_regressor(name));
   std::vector<const Regressor*> all;
   for (const auto& l : owned) all.push_back(l.get());
   const DmlOptions options{.folds = 5, .embargo = 2};

@@ -1,13 +1,14 @@
 // The hand-written random forest against scikit-learn's RandomForestRegressor with the same
 // settings on the same data: the two are different random draws of the same estimator, so they
 // are compared by out-of-sample error and by the agreement of their predictions.
+#include "mre/causal/forest.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <sstream>
 
-#include "mre/causal/forest.h"
 #include "support/test_support.h"
 
 namespace mre::causal {
@@ -29,13 +30,15 @@ TEST(Forest, MatchesScikitLearnsRandomForestOutOfSample) {
     std::ostringstream csv;
     csv.precision(17);
     csv << "y,x1,x2,x3,x4\n";
-    for (int i = from; i < to; ++i) csv << y(i) << "," << X(i, 0) << "," << X(i, 1) << "," << X(i, 2) << "," << X(i, 3) << "\n";
+    for (int i = from; i < to; ++i)
+      csv << y(i) << "," << X(i, 0) << "," << X(i, 1) << "," << X(i, 2) << "," << X(i, 3) << "\n";
     testing::write_file(dir / name, csv.str());
   };
   write("train.csv", 0, train);
   write("test.csv", train, n);
-  const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) + "/tests/causal/reference_forest.py " +
-                                    (dir / "train.csv").string() + " " + (dir / "test.csv").string());
+  const auto r = testing::run_shell(
+      "/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) + "/tests/causal/reference_forest.py " +
+      (dir / "train.csv").string() + " " + (dir / "test.csv").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream lines(r.out);
   Vector theirs(n - train);
@@ -50,7 +53,8 @@ TEST(Forest, MatchesScikitLearnsRandomForestOutOfSample) {
   // predictions strongly correlated (both track the same function).
   EXPECT_LT(std::abs(mse_ours - mse_theirs), 0.15 * mse_theirs) << mse_ours << " vs " << mse_theirs;
   const double corr = ((ours.array() - ours.mean()) * (theirs.array() - theirs.mean())).sum() /
-                      std::sqrt((ours.array() - ours.mean()).square().sum() * (theirs.array() - theirs.mean()).square().sum());
+                      std::sqrt((ours.array() - ours.mean()).square().sum() *
+                                (theirs.array() - theirs.mean()).square().sum());
   EXPECT_GT(corr, 0.97) << corr;
   // A stump on a step function: exact.
   Matrix step(10, 1);

@@ -1,10 +1,11 @@
 // Local projections, event-study regressions, real-time AR surprises, Benjamini-Hochberg and
 // learner selection (issue 17): against statsmodels/numpy written in the reference scripts, hand
 // computations, and simulated data with known answers.
+#include "mre/causal/local_projection.h"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
-
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -13,7 +14,6 @@
 #include "mre/causal/dml.h"
 #include "mre/causal/event_study.h"
 #include "mre/causal/learners.h"
-#include "mre/causal/local_projection.h"
 #include "mre/causal/multiple_testing.h"
 #include "mre/causal/surprise.h"
 #include "mre/core/error.h"
@@ -63,12 +63,15 @@ TEST(LocalProjection, EachHorizonMatchesStatsmodels) {
   for (const bool cumulative : {true, false}) {
     for (const auto& se : {std::string("hc1"), std::string("hac")}) {
       const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
-                                        "/tests/causal/reference_local_projection.py " + (dir / "lp.csv").string() +
-                                        " 3 " + (cumulative ? "1" : "0") + " " + se + " 0,1,2,3,6,12");
+                                        "/tests/causal/reference_local_projection.py " +
+                                        (dir / "lp.csv").string() + " 3 " +
+                                        (cumulative ? "1" : "0") + " " + se + " 0,1,2,3,6,12");
       ASSERT_EQ(r.exit_code, 0) << r.err;
       const auto ref = nlohmann::json::parse(r.out);
       const auto fit = local_projection(d.y, d.shock, d.controls,
-                                        {.horizons = horizons, .lags = 3, .cumulative = cumulative,
+                                        {.horizons = horizons,
+                                         .lags = 3,
+                                         .cumulative = cumulative,
                                          .inference = parse_lp_inference(se)});
       ASSERT_EQ(fit.points.size(), ref.size());
       for (std::size_t i = 0; i < fit.points.size(); ++i) {
@@ -170,7 +173,8 @@ TEST(ArSurprise, MatchesRollingLeastSquaresAndNeverLooksAhead) {
 }
 
 TEST(BenjaminiHochberg, MatchesTheStepUpByHand) {
-  // statsmodels multipletests([0.01, 0.04, 0.03, 0.2], method="fdr_bh")[1] = [0.04, 0.05333, 0.05333, 0.2].
+  // statsmodels multipletests([0.01, 0.04, 0.03, 0.2], method="fdr_bh")[1] = [0.04, 0.05333,
+  // 0.05333, 0.2].
   const auto q = benjamini_hochberg({0.01, 0.04, 0.03, 0.2, std::nan("")});
   EXPECT_NEAR(q[0], 0.04, 1e-15);
   EXPECT_NEAR(q[1], 0.04 * 4 / 3, 1e-15);
@@ -205,11 +209,12 @@ TEST(LearnerSelection, PicksTheBestOutOfFoldLearnerAndNeverOneWorseThanTheMean) 
   Vector y(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     for (int j = 0; j < 3; ++j) X(i, j) = z(rng);
-    t(i) = z(rng);                             // unpredictable: the constant should win
+    t(i) = z(rng);                               // unpredictable: the constant should win
     y(i) = 0.5 * t(i) + 2.0 * X(i, 0) + z(rng);  // linear: ols (or ridge/lasso) should win
   }
   std::vector<std::unique_ptr<Regressor>> owned;
-  for (const auto* name : {"constant", "ols", "ridge", "lasso", "forest"}) owned.push_back(make_regressor(name));
+  for (const auto* name : {"constant", "ols", "ridge", "lasso", "forest"})
+    owned.push_back(make_regressor(name));
   std::vector<const Regressor*> candidates;
   for (const auto& l : owned) candidates.push_back(l.get());
   const auto r = dml_plr_select(X, t, y, candidates, {.folds = 5, .embargo = 1});
@@ -223,7 +228,8 @@ TEST(LearnerSelection, PicksTheBestOutOfFoldLearnerAndNeverOneWorseThanTheMean) 
   EXPECT_EQ(r.r2_outcome, best_y);
   EXPECT_EQ(r.r2_treatment, best_t);
   EXPECT_NE(r.outcome_learner, "constant");
-  EXPECT_NE(r.outcome_learner, "forest");  // a linear truth: a linear learner predicts better out of fold
+  EXPECT_NE(r.outcome_learner,
+            "forest");  // a linear truth: a linear learner predicts better out of fold
   EXPECT_GT(r.r2_outcome, 0.5);
   EXPECT_GE(r.r2_treatment, r.candidates[0].r2_treatment);  // never below the constant baseline
   // The treatment is pure noise: no learner beats the mean by much, and when the chosen R^2 is

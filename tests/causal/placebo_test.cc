@@ -2,6 +2,8 @@
 // permutation is a permutation that keeps blocks whole; the placebos on simulated data with a
 // known answer (a treatment unrelated to the outcome once permuted, an i.i.d. outcome the
 // treatment cannot have caused before it); the robustness judgement on hand-made checks.
+#include "mre/causal/placebo.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <random>
 
 #include "mre/causal/learners.h"
-#include "mre/causal/placebo.h"
 #include "mre/causal/robustness.h"
 #include "mre/core/error.h"
 
@@ -32,7 +33,7 @@ TEST(Placebo, BlockPermutationKeepsEveryBlockWholeAndIsSeeded) {
       EXPECT_EQ(p(i + 1), v + 1.0) << "block broken at " << i;
     }
   }
-  EXPECT_EQ(block_permuted(t, 3, 7), p);  // the same seed, the same order
+  EXPECT_EQ(block_permuted(t, 3, 7), p);                        // the same seed, the same order
   EXPECT_EQ(block_permuted(t, 0, 7), block_permuted(t, 1, 7));  // a block below 1 is 1
 }
 
@@ -55,8 +56,9 @@ TEST(Placebo, OnSimulatedDataThePlacebosFindNothingWhereTheEffectIsReal) {
   const std::vector<const Regressor*> candidates{ols.get()};
   const DmlOptions options{.folds = 5, .embargo = 1, .time_series = true};
   int checkpoints = 0;
-  const auto placebos = dml_placebos(X, t, y, candidates, options, {.block = 12, .horizon = 1, .magnitude = 2.0},
-                                     [&] { ++checkpoints; });
+  const auto placebos =
+      dml_placebos(X, t, y, candidates, options, {.block = 12, .horizon = 1, .magnitude = 2.0},
+                   [&] { ++checkpoints; });
   ASSERT_EQ(placebos.size(), 2u);
   EXPECT_EQ(checkpoints, 2);
   EXPECT_EQ(placebos[0].kind, "permuted_treatment");
@@ -69,20 +71,28 @@ TEST(Placebo, OnSimulatedDataThePlacebosFindNothingWhereTheEffectIsReal) {
   const auto direct = dml_plr_select(X, block_permuted(t, 12, 7), y, candidates, options);
   EXPECT_DOUBLE_EQ(placebos[0].effect, 2.0 * direct.theta);
   // Too short for the pre-treatment outcome (n <= 2h + 10): the permuted placebo alone.
-  EXPECT_EQ(dml_placebos(X.topRows(40), t.head(40), y.head(40), candidates, options, {.horizon = 15}).size(), 1u);
+  EXPECT_EQ(
+      dml_placebos(X.topRows(40), t.head(40), y.head(40), candidates, options, {.horizon = 15})
+          .size(),
+      1u);
   // A checkpoint that throws (a cancelled request) propagates; a failed fit does not.
-  EXPECT_THROW(dml_placebos(X, t, y, candidates, options, {}, [] { throw Error(ErrorCode::kIoError, "cancelled"); }), Error);
+  EXPECT_THROW(dml_placebos(X, t, y, candidates, options, {},
+                            [] { throw Error(ErrorCode::kIoError, "cancelled"); }),
+               Error);
 }
 
 TEST(Robustness, JudgedBySignAndSignificanceLeavingOutFailedChecks) {
   const auto nan = std::nan("");
-  auto robust = judge_robustness({{"a", 0.5, 0.01, ""}, {"b", 0.4, 0.03, ""}, {"c", nan, nan, "no data"}});
+  auto robust =
+      judge_robustness({{"a", 0.5, 0.01, ""}, {"b", 0.4, 0.03, ""}, {"c", nan, nan, "no data"}});
   EXPECT_FALSE(robust.fragile);
   EXPECT_EQ(robust.reason, "the same sign and significance at 5% under every check (a, b)");
   EXPECT_EQ(robust.checks.size(), 3u);
   robust = judge_robustness({{"a", 0.5, 0.01, ""}, {"b", -0.1, 0.40, ""}});
   EXPECT_TRUE(robust.fragile);
-  EXPECT_EQ(robust.reason, "the sign differs: positive under a, negative under b; significant at 5% under a but not under b");
+  EXPECT_EQ(robust.reason,
+            "the sign differs: positive under a, negative under b; significant at 5% under a but "
+            "not under b");
   robust = judge_robustness({{"a", 0.5, 0.20, ""}, {"b", 0.1, 0.40, ""}});
   EXPECT_FALSE(robust.fragile);
   EXPECT_EQ(robust.reason, "the same sign and no significance under every check (a, b)");

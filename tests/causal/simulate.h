@@ -16,7 +16,8 @@ struct Simulated {
 };
 
 // y = theta(regime) t + g(X) + e, t = m(X) + v; g, m linear; e AR(1) with coefficient `rho`.
-inline Simulated simulate(Eigen::Index n, std::uint64_t seed, double theta_a, double theta_b, double rho = 0.0) {
+inline Simulated simulate(Eigen::Index n, std::uint64_t seed, double theta_a, double theta_b,
+                          double rho = 0.0) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> z;
   Simulated s{Matrix(n, 3), Vector(n), Vector(n), Matrix::Zero(n, 2)};

@@ -20,7 +20,8 @@ struct Residuals {
 };
 
 // y = theta_t t + e with theta = before until row `at`, then after; AR(1) errors (rho 0.3).
-Residuals simulate(Eigen::Index n, Eigen::Index at, double before, double after, std::uint64_t seed) {
+Residuals simulate(Eigen::Index n, Eigen::Index at, double before, double after,
+                   std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> z(0.0, 1.0);
   Residuals out{Vector(n), Vector(n)};
@@ -43,15 +44,19 @@ TEST(Stability, BreakWaldAndSupWaldMatchStatsmodels) {
   testing::write_file(dir / "r.csv", csv.str());
   const int lag = 6;
   const Eigen::Index row = 100;
-  const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
-                                    "/tests/monitor/reference_monitor.py break " + (dir / "r.csv").string() + " " +
-                                    std::to_string(row) + " " + std::to_string(lag));
+  const auto r =
+      testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+                         "/tests/monitor/reference_monitor.py break " + (dir / "r.csv").string() +
+                         " " + std::to_string(row) + " " + std::to_string(lag));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ref = nlohmann::json::parse(r.out);
   // 1e-8 (the bound): two least-squares and sandwich implementations agree to rounding.
-  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHac, lag), ref["wald_hac"].get<double>(), 1e-8);
-  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHc0, 0), ref["wald_hc0"].get<double>(), 1e-8);
-  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHc1, 0), ref["wald_hc1"].get<double>(), 1e-8);
+  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHac, lag), ref["wald_hac"].get<double>(),
+              1e-8);
+  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHc0, 0), ref["wald_hc0"].get<double>(),
+              1e-8);
+  EXPECT_NEAR(break_wald(s.y, s.t, row, StandardError::kHc1, 0), ref["wald_hc1"].get<double>(),
+              1e-8);
   const auto sup = sup_wald(s.y, s.t, StandardError::kHac, lag);
   EXPECT_NEAR(sup.statistic, ref["sup_wald"].get<double>(), 1e-8);
   EXPECT_EQ(sup.peak_row, ref["sup_row"].get<Eigen::Index>());
@@ -63,11 +68,13 @@ TEST(Stability, FindsASimulatedBreakAndItsDate) {
   // theta 1.0 for 200 months, then 0 for 100: the recent interval excludes the full-sample
   // estimate (about 2/3), and the sup-Wald peaks near row 200.
   const auto s = simulate(300, 200, 1.0, 0.0, 7);
-  const auto r = effect_stability(s.y, s.t, {.window = 120, .step = 12, .recent = 60, .hac_lag = 4});
+  const auto r =
+      effect_stability(s.y, s.t, {.window = 120, .step = 12, .recent = 60, .hac_lag = 4});
   EXPECT_TRUE(r.recent_excludes_full);
   EXPECT_TRUE(r.break_test.reject_5);
   EXPECT_GT(r.break_test.statistic, kSupWald1);
-  EXPECT_NEAR(static_cast<double>(r.break_test.break_row), 200.0, 15.0);  // 15 rows: the peak's spread at this signal
+  EXPECT_NEAR(static_cast<double>(r.break_test.break_row), 200.0,
+              15.0);  // 15 rows: the peak's spread at this signal
   EXPECT_NEAR(r.full.effect, 2.0 / 3.0, 0.15);
   ASSERT_FALSE(r.rolling.empty());
   EXPECT_EQ(r.rolling.back().end, 300);
@@ -77,7 +84,8 @@ TEST(Stability, FindsASimulatedBreakAndItsDate) {
 
 TEST(Stability, StaysQuietOnAStableEffect) {
   const auto s = simulate(300, 300, 0.5, 0.5, 9);
-  const auto r = effect_stability(s.y, s.t, {.window = 120, .step = 12, .recent = 60, .hac_lag = 4});
+  const auto r =
+      effect_stability(s.y, s.t, {.window = 120, .step = 12, .recent = 60, .hac_lag = 4});
   EXPECT_FALSE(r.recent_excludes_full);
   EXPECT_FALSE(r.break_test.reject_5);
   EXPECT_NEAR(r.full.effect, 0.5, 0.15);

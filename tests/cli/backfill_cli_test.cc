@@ -22,17 +22,18 @@ class BackfillCli : public ::testing::Test {
     db_ = (dir_->path() / "b.db").string();
     const auto ingest = run_mre({"ingest", "--db", db_});
     ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
-    const auto features = run_mre({"features", "build", "--db", db_, "--spec", "config/features/indicators.yml",
-                                   "--version", "FI"});
+    const auto features = run_mre({"features", "build", "--db", db_, "--spec",
+                                   "config/features/indicators.yml", "--version", "FI"});
     ASSERT_EQ(features.exit_code, 0) << features.err;
   }
   static void TearDownTestSuite() {
     delete dir_;
     dir_ = nullptr;
   }
-  static CommandResult backfill(const std::string& version, const std::string& to, const std::string& seed = "42") {
-    return run_mre({"classify", "backfill", "--db", db_, "--version", version, "--to", to, "--n-init", "2", "--seed",
-                    seed});
+  static CommandResult backfill(const std::string& version, const std::string& to,
+                                const std::string& seed = "42") {
+    return run_mre({"classify", "backfill", "--db", db_, "--version", version, "--to", to,
+                    "--n-init", "2", "--seed", seed});
   }
   // date -> the whole CSV line of `regimes show` (label, score and every probability).
   static std::map<std::string, std::string> show(const std::string& version) {
@@ -91,24 +92,30 @@ TEST_F(BackfillCli, Issue18_EvaluateReportsWindowsUsrecDurationsChurnAndSeeds) {
   write_file(local.path() / "w.yml",
              "windows:\n  - {name: GFC, from: 2008-09-15, to: 2009-03-31}\nrecessions: USREC\n"
              "stress_labels: [Recession_Easing, Bull_Flattener]\n");
-  const auto e = run_mre({"regimes", "evaluate", "B_EVAL", "--db", db_, "--windows", (local.path() / "w.yml").string(),
-                          "--seeds", "2"});
+  const auto e = run_mre({"regimes", "evaluate", "B_EVAL", "--db", db_, "--windows",
+                          (local.path() / "w.yml").string(), "--seeds", "2"});
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  for (const char* needle : {"GFC", "recession_2008-01", "agreement with USREC", "switches per year",
-                             "label churn per retrain", "kept the previous mapping within the margin", "seeds: all 2 agree on", "USREC recession(s) outside the version's dates (the latest: recession_2020-03"}) {
+  for (const char* needle :
+       {"GFC", "recession_2008-01", "agreement with USREC", "switches per year",
+        "label churn per retrain", "kept the previous mapping within the margin",
+        "seeds: all 2 agree on",
+        "USREC recession(s) outside the version's dates (the latest: recession_2020-03"}) {
     EXPECT_TRUE(contains(e.out, needle)) << needle << "\n" << e.out;
   }
   // A window outside the version's dates, and n_init < 1: named, exit 1, nothing stored.
-  write_file(local.path() / "out.yml", "windows:\n  - {name: COVID, from: 2020-03-09, to: 2020-04-30}\n");
+  write_file(local.path() / "out.yml",
+             "windows:\n  - {name: COVID, from: 2020-03-09, to: 2020-04-30}\n");
   const auto outside = run_mre({"regimes", "evaluate", "B_EVAL", "--db", db_, "--windows",
                                 (local.path() / "out.yml").string(), "--seeds", "1"});
   EXPECT_EQ(outside.exit_code, 1);
   EXPECT_TRUE(contains(outside.err, "window 'COVID'")) << outside.err;
-  const auto bad_init = run_mre({"classify", "backfill", "--db", db_, "--version", "B_BAD", "--n-init", "-3"});
+  const auto bad_init =
+      run_mre({"classify", "backfill", "--db", db_, "--version", "B_BAD", "--n-init", "-3"});
   EXPECT_EQ(bad_init.exit_code, 1);
   EXPECT_TRUE(contains(bad_init.err, "--n-init")) << bad_init.err;
   // A schedule that leaves the training window empty.
-  const auto empty = run_mre({"classify", "backfill", "--db", db_, "--version", "B_EMPTY", "--to", "1998-06-30"});
+  const auto empty =
+      run_mre({"classify", "backfill", "--db", db_, "--version", "B_EMPTY", "--to", "1998-06-30"});
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_TRUE(contains(empty.err, "min_train_rows")) << empty.err;
   const auto listed = run_mre({"regimes", "list", "--db", db_});

@@ -39,7 +39,8 @@ TempDir* BacktestCli::dir_ = nullptr;
 std::string BacktestCli::db_;
 
 TEST_F(BacktestCli, RunsShowsListsAndComparesVersions) {
-  const auto run = run_mre({"backtest", "--db", db_, "--spec", spec("a.yml", kSpec), "--version", "B1"});
+  const auto run =
+      run_mre({"backtest", "--db", db_, "--spec", spec("a.yml", kSpec), "--version", "B1"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(contains(run.err, "backtest B1: 1 strategies written")) << run.err;
   EXPECT_TRUE(contains(run.out, "spx")) << run.out;
@@ -56,11 +57,15 @@ TEST_F(BacktestCli, RunsShowsListsAndComparesVersions) {
   EXPECT_EQ(j["strategies"][0]["years"].size(), 11u);
   const auto csv = run_mre({"backtest", "show", "B1", "--db", db_, "--format", "csv", "--daily"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_TRUE(contains(csv.out, "strategy,date,ret,equity,drawdown,exposure,turnover,regime\nspx,2000-01-03,")) << csv.out.substr(0, 200);
+  EXPECT_TRUE(contains(
+      csv.out, "strategy,date,ret,equity,drawdown,exposure,turnover,regime\nspx,2000-01-03,"))
+      << csv.out.substr(0, 200);
 
   std::string costly = kSpec;
   costly.replace(costly.find("end: 2010-12-31"), 15, "end: 2005-12-30");
-  ASSERT_EQ(run_mre({"backtest", "--db", db_, "--spec", spec("b.yml", costly), "--version", "B2"}).exit_code, 0);
+  ASSERT_EQ(run_mre({"backtest", "--db", db_, "--spec", spec("b.yml", costly), "--version", "B2"})
+                .exit_code,
+            0);
   const auto cmp = run_mre({"backtest", "compare", "B1", "B2", "--db", db_, "--format", "csv"});
   ASSERT_EQ(cmp.exit_code, 0) << cmp.err;
   EXPECT_TRUE(contains(cmp.out, "version,strategy,metric,value\nB1,spx,annual_return,")) << cmp.out;
@@ -70,7 +75,8 @@ TEST_F(BacktestCli, RunsShowsListsAndComparesVersions) {
   EXPECT_TRUE(contains(list.out, "\nB2,cli_toy,")) << list.out;
 
   // The tag is bound to its spec: another spec under B1 is refused and B1 is unchanged.
-  const auto again = run_mre({"backtest", "--db", db_, "--spec", spec("b.yml", costly), "--version", "B1"});
+  const auto again =
+      run_mre({"backtest", "--db", db_, "--spec", spec("b.yml", costly), "--version", "B1"});
   EXPECT_EQ(again.exit_code, 1) << again.err;
   EXPECT_TRUE(contains(again.err, "B1")) << again.err;
   EXPECT_EQ(run_mre({"backtest", "show", "B1", "--db", db_, "--format", "json"}).out, shown.out);
@@ -86,7 +92,8 @@ TEST_F(BacktestCli, BadInputExitsWithItsStatusAndStoresNothing) {
   const std::vector<Case> cases{
       {"delay_days: 1", "delay_days: -2", 1, "delay_days"},
       {"cost_bp: 10", "cost_bp: -1", 1, "cost_bp"},
-      {"asset: \"^GSPC\"", "asset: SPY", 2, "asset 'SPY' has prices from 1993-01-29", "1990-01-02"},  // SPY starts in 1993
+      {"asset: \"^GSPC\"", "asset: SPY", 2, "asset 'SPY' has prices from 1993-01-29",
+       "1990-01-02"},  // SPY starts in 1993
       {"asset: \"^GSPC\"", "asset: NOPE", 4, "NOPE"},
   };
   int n = 0;
@@ -95,7 +102,8 @@ TEST_F(BacktestCli, BadInputExitsWithItsStatusAndStoresNothing) {
     std::string text = kSpec;
     text.replace(text.find(c.from), c.from.size(), c.to);
     text.replace(text.find("2000-01-03"), 10, c.start);
-    const auto r = run_mre({"backtest", "--db", db_, "--spec", spec("bad" + std::to_string(n++) + ".yml", text), "--version", "BAD"});
+    const auto r = run_mre({"backtest", "--db", db_, "--spec",
+                            spec("bad" + std::to_string(n++) + ".yml", text), "--version", "BAD"});
     EXPECT_EQ(r.exit_code, c.exit) << r.err;
     EXPECT_TRUE(contains(r.err, c.says)) << r.err;
     EXPECT_EQ(run_mre({"backtest", "show", "BAD", "--db", db_}).exit_code, 4);

@@ -45,18 +45,32 @@ constexpr int kRegimes = 6;
 using Values = std::array<double, kIndicators>;
 
 // MR-DS-01, in the table's order.
-const std::array<std::string, kIndicators> kIndicatorNames = {
-    "yield_curve_slope_10y2y",        "mmd_ust_ratio_10y",        "vix_index",         "move_index",
-    "investment_grade_credit_spread", "high_yield_credit_spread", "tips_breakeven_5y", "swap_spread_10y",
-    "muni_fund_flows_net",            "us_cpi_yoy"};
+const std::array<std::string, kIndicators> kIndicatorNames = {"yield_curve_slope_10y2y",
+                                                              "mmd_ust_ratio_10y",
+                                                              "vix_index",
+                                                              "move_index",
+                                                              "investment_grade_credit_spread",
+                                                              "high_yield_credit_spread",
+                                                              "tips_breakeven_5y",
+                                                              "swap_spread_10y",
+                                                              "muni_fund_flows_net",
+                                                              "us_cpi_yoy"};
 enum Indicator { kSlope = 0, kRatio, kVix, kMove, kIg, kHy, kTips, kSwap, kFlows, kCpi };
 
 // MR-BR-01 / MR-DS-02 order.
-const std::array<std::string, kRegimes> kGlobalLabels = {"Bull_Steepener",   "Bear_Flattener",
-                                                          "Bear_Steepener",   "Bull_Flattener",
-                                                          "Recession_Easing", "Idiosyncratic_Distress"};
-enum Regime { kBullSteepener = 0, kBearFlattener, kBearSteepener, kBullFlattener, kRecessionEasing, kDistress };
-const std::array<std::string, 3> kMuniLabels = {"Muni_Rich_Market", "Muni_Cheap_Market", "Muni_Neutral"};
+const std::array<std::string, kRegimes> kGlobalLabels = {
+    "Bull_Steepener", "Bear_Flattener",   "Bear_Steepener",
+    "Bull_Flattener", "Recession_Easing", "Idiosyncratic_Distress"};
+enum Regime {
+  kBullSteepener = 0,
+  kBearFlattener,
+  kBearSteepener,
+  kBullFlattener,
+  kRecessionEasing,
+  kDistress
+};
+const std::array<std::string, 3> kMuniLabels = {"Muni_Rich_Market", "Muni_Cheap_Market",
+                                                "Muni_Neutral"};
 
 // The target z-scores of MR-BR-01 (0 where a label defines none: every target is non-zero).
 // Idiosyncratic_Distress's high_yield_credit_spread is "N/A" there; the simulation puts it at
@@ -78,10 +92,15 @@ constexpr double kMuniProfile[3][2] = {{-1.0, 1.0}, {1.0, -1.0}, {0.0, 0.0}};
 constexpr double kCentre[kIndicators] = {0.5, 85.0, 20.0, 100.0, 1.3, 4.5, 2.2, 0.1, 0.0, 2.5};
 constexpr double kScale[kIndicators] = {1.0, 10.0, 6.0, 25.0, 0.4, 1.5, 0.4, 0.1, 1.5, 1.0};
 
-const std::vector<std::string> kHistoricalColumns = {
-    "global_macro_regime_label",   "global_macro_confidence_score",      "global_macro_regime_probabilities",
-    "contextual_regime_label",     "contextual_regime_confidence_score", "contextual_regime_probabilities",
-    "volatility_regime",           "volatility_index_value",             "indicators_used"};  // issue 18 adds the last
+const std::vector<std::string> kHistoricalColumns = {"global_macro_regime_label",
+                                                     "global_macro_confidence_score",
+                                                     "global_macro_regime_probabilities",
+                                                     "contextual_regime_label",
+                                                     "contextual_regime_confidence_score",
+                                                     "contextual_regime_probabilities",
+                                                     "volatility_regime",
+                                                     "volatility_index_value",
+                                                     "indicators_used"};  // issue 18 adds the last
 
 const std::string kVersion = "GMR1";
 
@@ -122,7 +141,7 @@ struct Simulation {
   std::vector<std::string> dates;
   std::vector<int> regimes;
   std::vector<std::array<std::string, kIndicators>> text;  // the values as written to the CSV
-  std::vector<Values> values;                               // the same, read back
+  std::vector<Values> values;                              // the same, read back
 };
 
 std::string format_g(double v, int digits) {
@@ -134,7 +153,8 @@ std::string format_g(double v, int digits) {
 // A regime's z-score profile in plausible units.
 Values raw_from_z(const Values& z) {
   Values v{};
-  for (int i = 0; i < kIndicators; ++i) v[static_cast<std::size_t>(i)] = kCentre[i] + kScale[i] * z[static_cast<std::size_t>(i)];
+  for (int i = 0; i < kIndicators; ++i)
+    v[static_cast<std::size_t>(i)] = kCentre[i] + kScale[i] * z[static_cast<std::size_t>(i)];
   return v;
 }
 
@@ -150,7 +170,8 @@ Simulation simulate(const SimulationOptions& o) {
   Simulation sim;
   int regime = o.first_regime;
   for (int t = 0; t < o.rows; ++t) {
-    if (random.uniform() > o.stay) regime = (regime + 1 + static_cast<int>(random.next() % 5)) % kRegimes;
+    if (random.uniform() > o.stay)
+      regime = (regime + 1 + static_cast<int>(random.next() % 5)) % kRegimes;
     const Values z = profile_z(regime, o.distress_high_yield_z);
     std::array<std::string, kIndicators> text;
     Values values{};
@@ -196,13 +217,16 @@ struct Observation {
   std::string instrument_type;                // written as "instrument_type" when non-empty
 };
 
-Observation observation(const std::string& timestamp, const Values& raw, const std::string& instrument_type = "") {
+Observation observation(const std::string& timestamp, const Values& raw,
+                        const std::string& instrument_type = "") {
   Observation o{.timestamp = timestamp, .text = {}, .instrument_type = instrument_type};
-  for (int i = 0; i < kIndicators; ++i) o.text[static_cast<std::size_t>(i)] = format_g(raw[static_cast<std::size_t>(i)], 12);
+  for (int i = 0; i < kIndicators; ++i)
+    o.text[static_cast<std::size_t>(i)] = format_g(raw[static_cast<std::size_t>(i)], 12);
   return o;
 }
 
-Observation profile_observation(const std::string& timestamp, int regime, const std::string& instrument_type = "") {
+Observation profile_observation(const std::string& timestamp, int regime,
+                                const std::string& instrument_type = "") {
   return observation(timestamp, raw_from_z(profile_z(regime)), instrument_type);
 }
 
@@ -210,7 +234,8 @@ std::string observation_json(const Observation& o) {
   std::string out = "{\"timestamp\": \"" + o.timestamp + "\"";
   if (!o.instrument_type.empty()) out += ", \"instrument_type\": \"" + o.instrument_type + "\"";
   for (int i = 0; i < kIndicators; ++i) {
-    out += ", \"" + kIndicatorNames[static_cast<std::size_t>(i)] + "\": " + o.text[static_cast<std::size_t>(i)];
+    out += ", \"" + kIndicatorNames[static_cast<std::size_t>(i)] +
+           "\": " + o.text[static_cast<std::size_t>(i)];
   }
   return out + "}";
 }
@@ -232,7 +257,8 @@ class Workspace {
   // Trains `version` on `csv_text` (the standard simulation by default).
   CommandResult train(const std::string& db, const std::string& version = kVersion,
                       const std::string& csv_text = "") const {
-    const auto csv = write("train.csv", csv_text.empty() ? training_csv(standard_simulation()) : csv_text);
+    const auto csv =
+        write("train.csv", csv_text.empty() ? training_csv(standard_simulation()) : csv_text);
     return run_mre({"classify", "train", "--version", version, "--data", csv, "--db", db});
   }
 
@@ -245,20 +271,23 @@ class Workspace {
   }
 
   CommandResult realtime(const std::string& db, const std::string& json_text,
-                         const std::vector<std::string>& extra = {}, const std::string& version = kVersion) const {
+                         const std::vector<std::string>& extra = {},
+                         const std::string& version = kVersion) const {
     const auto input = write("obs.json", json_text);
-    std::vector<std::string> args = {"classify", "--version", version, "--input", input, "--db", db};
+    std::vector<std::string> args = {"classify", "--version", version, "--input",
+                                     input,      "--db",      db};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_mre(args);
   }
-  CommandResult realtime(const std::string& db, const Observation& o, const std::vector<std::string>& extra = {}) const {
+  CommandResult realtime(const std::string& db, const Observation& o,
+                         const std::vector<std::string>& extra = {}) const {
     return realtime(db, observation_json(o), extra);
   }
 
   CommandResult historical(const std::string& db, const std::string& in, const std::string& out,
                            const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {"classify", "historical", "--version", kVersion, "--in", in, "--out", out,
-                                     "--db", db};
+    std::vector<std::string> args = {"classify", "historical", "--version", kVersion, "--in",
+                                     in,         "--out",      out,         "--db",   db};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_mre(args);
   }
@@ -267,7 +296,8 @@ class Workspace {
   std::string copy_db(const std::string& from, const std::string& name) const {
     const std::string to = db(name);
     for (const std::string suffix : {"", "-wal", "-shm"}) {
-      if (fs::exists(from + suffix)) fs::copy_file(from + suffix, to + suffix, fs::copy_options::overwrite_existing);
+      if (fs::exists(from + suffix))
+        fs::copy_file(from + suffix, to + suffix, fs::copy_options::overwrite_existing);
     }
     return to;
   }
@@ -396,7 +426,9 @@ struct CsvTable {
     }
     return static_cast<std::size_t>(it - header.begin());
   }
-  const std::string& at(std::size_t row, const std::string& name) const { return rows[row][column(name)]; }
+  const std::string& at(std::size_t row, const std::string& name) const {
+    return rows[row][column(name)];
+  }
 };
 
 CsvTable read_csv(const fs::path& path) {
@@ -412,7 +444,8 @@ CsvTable read_csv(const fs::path& path) {
 }
 
 // A historical input CSV: timestamp, the indicators, then `extra` columns (already CSV text).
-std::string historical_csv(const std::vector<Observation>& rows, const std::vector<std::string>& extra_header = {},
+std::string historical_csv(const std::vector<Observation>& rows,
+                           const std::vector<std::string>& extra_header = {},
                            const std::vector<std::vector<std::string>>& extra = {}) {
   std::string out = "timestamp";
   for (const auto& n : kIndicatorNames) out += "," + n;
@@ -450,13 +483,14 @@ void expect_distribution(const json& probabilities, const std::string& label, do
       argmax = l;
     }
   }
-  EXPECT_NEAR(sum, 1.0, 0.01) << where;                          // MR-VR-01
-  EXPECT_GE(confidence, 0.0) << where;                           // MR-VR-02
-  EXPECT_LE(confidence, 1.0) << where;                           // MR-VR-02
-  EXPECT_EQ(confidence, best) << where;                          // MR-MF-01: max(P)
+  EXPECT_NEAR(sum, 1.0, 0.01) << where;  // MR-VR-01
+  EXPECT_GE(confidence, 0.0) << where;   // MR-VR-02
+  EXPECT_LE(confidence, 1.0) << where;   // MR-VR-02
+  EXPECT_EQ(confidence, best) << where;  // MR-MF-01: max(P)
   ASSERT_TRUE(probabilities.contains(label)) << where << ": " << label;
   EXPECT_EQ(probabilities[label].get<double>(), best) << where;  // MR-MF-01: argmax(P)
-  if (std::count_if(labels.begin(), labels.end(), [&](const std::string& l) { return probabilities[l] == best; }) == 1) {
+  if (std::count_if(labels.begin(), labels.end(),
+                    [&](const std::string& l) { return probabilities[l] == best; }) == 1) {
     EXPECT_EQ(label, argmax) << where;
   }
 }
@@ -465,12 +499,14 @@ void expect_realtime_distributions(const json& j, const std::string& where) {
   const auto& g = j.at("global_macro_regime");
   expect_distribution(g.at("regime_probabilities"), g.at("regime_label").get<std::string>(),
                       g.at("confidence_score").get<double>(),
-                      std::vector<std::string>(kGlobalLabels.begin(), kGlobalLabels.end()), where + " (global)");
+                      std::vector<std::string>(kGlobalLabels.begin(), kGlobalLabels.end()),
+                      where + " (global)");
   if (j.contains("contextual_regime")) {
     const auto& c = j.at("contextual_regime");
     expect_distribution(c.at("regime_probabilities"), c.at("regime_label").get<std::string>(),
                         c.at("confidence_score").get<double>(),
-                        std::vector<std::string>(kMuniLabels.begin(), kMuniLabels.end()), where + " (muni)");
+                        std::vector<std::string>(kMuniLabels.begin(), kMuniLabels.end()),
+                        where + " (muni)");
   }
 }
 
@@ -483,7 +519,8 @@ std::string expected_volatility(double vix) {  // MR-BR-07
 // The path of the schema and its validator (tests/schemas).
 fs::path schema_path() { return source_dir() / "tests" / "schemas" / "mr_ds_02.schema.json"; }
 CommandResult validate_lines(const fs::path& lines) {
-  return run_shell("/usr/bin/python3 " + shell_quote((source_dir() / "tests" / "schemas" / "validate.py").string()) +
+  return run_shell("/usr/bin/python3 " +
+                   shell_quote((source_dir() / "tests" / "schemas" / "validate.py").string()) +
                    " " + shell_quote(schema_path().string()) + " " + shell_quote(lines.string()));
 }
 
@@ -521,7 +558,7 @@ std::vector<ModelReport> parse_mapping_report(const std::string& text) {
     if (line.rfind("== model ", 0) == 0) {
       ModelReport m;
       const auto t = tokens(line);  // == model NAME: K-state Gaussian HMM on D indicators ==
-      if (t.size() < 9) break;  // == model NAME: K-state Gaussian HMM on D indicators ==
+      if (t.size() < 9) break;      // == model NAME: K-state Gaussian HMM on D indicators ==
       m.name = t[2].substr(0, t[2].size() - 1);
       m.states = std::stoi(t[3]);
       m.indicators = std::stoi(t[7]);
@@ -557,7 +594,8 @@ std::vector<ModelReport> parse_mapping_report(const std::string& text) {
       const auto at = line.find("minimum total distance ");
       if (at != std::string::npos) m.cost = std::stod(line.substr(at + 23));
       for (int s = 0; s < m.states && i + 1 + static_cast<std::size_t>(s) < lines.size(); ++s) {
-        const auto t = tokens(lines[i + 1 + static_cast<std::size_t>(s)]);  // S0 -> Label (distance ...
+        const auto t =
+            tokens(lines[i + 1 + static_cast<std::size_t>(s)]);  // S0 -> Label (distance ...
         m.assigned.push_back(t.size() > 2 ? t[2] : "");
       }
     } else if (line.rfind("MR-BR-03 check of S", 0) == 0) {
@@ -601,7 +639,8 @@ struct Ambiguous {
   double confidence = 1.0;
 };
 
-std::optional<Ambiguous> find_ambiguous(const Workspace& w, const std::string& db, const std::string& timestamp) {
+std::optional<Ambiguous> find_ambiguous(const Workspace& w, const std::string& db,
+                                        const std::string& timestamp) {
   const std::array<int, 3> corner = {kBearFlattener, kBullFlattener, kRecessionEasing};
   const auto blend = [&](const std::array<double, 3>& weight) {
     Values z{};
@@ -627,8 +666,9 @@ std::optional<Ambiguous> find_ambiguous(const Workspace& w, const std::string& d
     p.confidence = j["global_macro_regime"]["confidence_score"].get<double>();
     for (int k = 0; k < 3; ++k) {
       const double v =
-          j["global_macro_regime"]["regime_probabilities"][kGlobalLabels[static_cast<std::size_t>(corner[static_cast<std::size_t>(k)])]]
-              .get<double>();
+          j["global_macro_regime"]["regime_probabilities"]
+           [kGlobalLabels[static_cast<std::size_t>(corner[static_cast<std::size_t>(k)])]]
+               .get<double>();
       p.any_zero = p.any_zero || v <= 0.0;
       p.log_p[static_cast<std::size_t>(k)] = std::log(std::max(v, 1e-7));
     }
@@ -645,7 +685,8 @@ std::optional<Ambiguous> find_ambiguous(const Workspace& w, const std::string& d
     double d1 = 0.0;
     if (p->any_zero) {  // no gradient: move toward the corners that are missing
       for (int k = 0; k < 3; ++k) {
-        if (p->log_p[static_cast<std::size_t>(k)] <= std::log(1e-7)) weight[static_cast<std::size_t>(k)] += 0.1;
+        if (p->log_p[static_cast<std::size_t>(k)] <= std::log(1e-7))
+          weight[static_cast<std::size_t>(k)] += 0.1;
       }
     } else {
       const double h = 1e-3;
@@ -700,7 +741,8 @@ TEST(ClassifyCli, MR_IMPL_01_TrainingCsvNeedsATimestampColumnAndChronologicalOrd
   const auto out_of_order = w.train(w.db("a.db"), kVersion, unsorted);
   EXPECT_NE(out_of_order.exit_code, 0);
   EXPECT_TRUE(contains(out_of_order.err, ":102:")) << out_of_order.err;
-  EXPECT_TRUE(contains(out_of_order.err, sim.dates[99])) << out_of_order.err;  // the offending timestamp
+  EXPECT_TRUE(contains(out_of_order.err, sim.dates[99]))
+      << out_of_order.err;  // the offending timestamp
   EXPECT_TRUE(contains(out_of_order.err, "sorted")) << out_of_order.err;
 
   // A repeated timestamp is not chronological either.
@@ -716,7 +758,8 @@ TEST(ClassifyCli, MR_IMPL_01_TrainingCsvNeedsATimestampColumnAndChronologicalOrd
   EXPECT_FALSE(contains(run_mre({"classify", "list", "--db", w.db("a.db")}).out, kVersion));
   const auto ok = w.train(w.db("a.db"), kVersion, good);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_TRUE(contains(run_mre({"classify", "list", "--db", w.db("a.db")}).out, kVersion + ",gmr,"));
+  EXPECT_TRUE(
+      contains(run_mre({"classify", "list", "--db", w.db("a.db")}).out, kVersion + ",gmr,"));
 }
 
 TEST(ClassifyCli, MR_DS_01_AllTenIndicatorsAreRequiredByName) {
@@ -739,7 +782,8 @@ TEST(ClassifyCli, MR_DS_01_AllTenIndicatorsAreRequiredByName) {
     }
     const auto r = w.train(db, "NOPE", csv);
     EXPECT_NE(r.exit_code, 0);
-    EXPECT_TRUE(contains(r.err, "'" + kIndicatorNames[static_cast<std::size_t>(drop)] + "'")) << r.err;
+    EXPECT_TRUE(contains(r.err, "'" + kIndicatorNames[static_cast<std::size_t>(drop)] + "'"))
+        << r.err;
   }
   // Real time: an observation lacking any one of the ten is refused, naming it.
   w.trained_and_approved(db);
@@ -760,32 +804,41 @@ TEST(ClassifyCli, MR_DS_01_AllTenIndicatorsAreRequiredByName) {
   EXPECT_EQ(w.realtime(db, full).exit_code, 0);
 }
 
-TEST(ClassifyCli, MR_IMPL_02_MR_BR_02_MR_BR_05_MR_NFR_01_SixStateGlobalAndThreeStateMuniGaussianHmms) {
+TEST(ClassifyCli,
+     MR_IMPL_02_MR_BR_02_MR_BR_05_MR_NFR_01_SixStateGlobalAndThreeStateMuniGaussianHmms) {
   Workspace w;
   const std::string db = w.db();
   const auto t = w.train(db);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   const auto report = run_mre({"classify", "mapping-report", kVersion, "--db", db});
   ASSERT_EQ(report.exit_code, 0) << report.err;
-  EXPECT_TRUE(contains(report.out, "== model global_macro: 6-state Gaussian HMM on 10 indicators ==")) << report.out;
-  EXPECT_TRUE(contains(report.out, "== model muni: 3-state Gaussian HMM on 2 indicators ==")) << report.out;
+  EXPECT_TRUE(
+      contains(report.out, "== model global_macro: 6-state Gaussian HMM on 10 indicators =="))
+      << report.out;
+  EXPECT_TRUE(contains(report.out, "== model muni: 3-state Gaussian HMM on 2 indicators =="))
+      << report.out;
   const auto models = parse_mapping_report(report.out);
   ASSERT_EQ(models.size(), 2u) << report.out;
   // MR-BR-02: the global model on the MR-DS-01 features; MR-BR-05: MUNI on exactly two.
-  EXPECT_EQ(models[0].indicator_names, std::vector<std::string>(kIndicatorNames.begin(), kIndicatorNames.end()));
-  EXPECT_EQ(models[1].indicator_names, (std::vector<std::string>{"mmd_ust_ratio_10y", "muni_fund_flows_net"}));
+  EXPECT_EQ(models[0].indicator_names,
+            std::vector<std::string>(kIndicatorNames.begin(), kIndicatorNames.end()));
+  EXPECT_EQ(models[1].indicator_names,
+            (std::vector<std::string>{"mmd_ust_ratio_10y", "muni_fund_flows_net"}));
   EXPECT_EQ(models[0].labels, std::vector<std::string>(kGlobalLabels.begin(), kGlobalLabels.end()));
   EXPECT_EQ(models[1].labels, std::vector<std::string>(kMuniLabels.begin(), kMuniLabels.end()));
 
   // The stored models: Gaussian HMMs with full covariance matrices (off-diagonal terms), 6 x 10
   // and 3 x 2 means, a 6 x 6 and a 3 x 3 transition matrix; trained with MR-IMPL-02's settings.
-  const std::string spec = query_text(db, "SELECT spec FROM classifier_models WHERE version = '" + kVersion + "'");
+  const std::string spec =
+      query_text(db, "SELECT spec FROM classifier_models WHERE version = '" + kVersion + "'");
   for (const char* setting : {"covariance=full", "n_iter=1000", "tol=0.0001", "seed=42"}) {
     EXPECT_TRUE(contains(spec, setting)) << setting << " in\n" << spec;
   }
-  const auto model = json::parse(query_text(db, "SELECT model FROM classifier_models WHERE version = '" + kVersion + "'"));
-  for (const auto& [name, K, D] : {std::tuple<std::string, std::size_t, std::size_t>{"global_macro", 6, 10},
-                                   std::tuple<std::string, std::size_t, std::size_t>{"muni", 3, 2}}) {
+  const auto model = json::parse(
+      query_text(db, "SELECT model FROM classifier_models WHERE version = '" + kVersion + "'"));
+  for (const auto& [name, K, D] :
+       {std::tuple<std::string, std::size_t, std::size_t>{"global_macro", 6, 10},
+        std::tuple<std::string, std::size_t, std::size_t>{"muni", 3, 2}}) {
     const auto& hmm = model.at(name).at("hmm");
     EXPECT_EQ(hmm.at("covariance"), "full") << name;
     ASSERT_EQ(hmm.at("means").size(), K) << name;
@@ -830,7 +883,8 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
   const auto& sim = standard_simulation();
   ASSERT_EQ(models[0].z.size(), static_cast<std::size_t>(kIndicators)) << report.out;
   for (const auto& row : models[0].z) ASSERT_EQ(row.size(), 6u) << report.out;
-  const auto stored = json::parse(query_text(db, "SELECT model FROM classifier_models WHERE version = '" + kVersion + "'"));
+  const auto stored = json::parse(
+      query_text(db, "SELECT model FROM classifier_models WHERE version = '" + kVersion + "'"));
   {
     const auto n = static_cast<double>(sim.values.size());
     const auto& means = stored.at("global_macro").at("hmm").at("means");
@@ -839,17 +893,26 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
       for (const auto& v : sim.values) mean += v[static_cast<std::size_t>(i)];
       mean /= n;
       double ss = 0.0;
-      for (const auto& v : sim.values) ss += (v[static_cast<std::size_t>(i)] - mean) * (v[static_cast<std::size_t>(i)] - mean);
+      for (const auto& v : sim.values)
+        ss += (v[static_cast<std::size_t>(i)] - mean) * (v[static_cast<std::size_t>(i)] - mean);
       const double sd = std::sqrt(ss / (n - 1.0));
-      EXPECT_NEAR(stored.at("global_macro").at("global_mean").at(static_cast<std::size_t>(i)).get<double>(), mean, 1e-9 * std::abs(mean) + 1e-12);
+      EXPECT_NEAR(
+          stored.at("global_macro").at("global_mean").at(static_cast<std::size_t>(i)).get<double>(),
+          mean, 1e-9 * std::abs(mean) + 1e-12);
       // The requirements leave the estimator open: the sample or the population deviation.
-      const double stored_sd = stored.at("global_macro").at("global_std").at(static_cast<std::size_t>(i)).get<double>();
+      const double stored_sd =
+          stored.at("global_macro").at("global_std").at(static_cast<std::size_t>(i)).get<double>();
       const double population_sd = std::sqrt(ss / n);
-      EXPECT_TRUE(std::abs(stored_sd - sd) <= 1e-9 * sd || std::abs(stored_sd - population_sd) <= 1e-9 * sd)
+      EXPECT_TRUE(std::abs(stored_sd - sd) <= 1e-9 * sd ||
+                  std::abs(stored_sd - population_sd) <= 1e-9 * sd)
           << kIndicatorNames[static_cast<std::size_t>(i)] << ": " << stored_sd << " vs " << sd;
       for (int s = 0; s < 6; ++s) {
-        const double z = (means.at(static_cast<std::size_t>(s)).at(static_cast<std::size_t>(i)).get<double>() - mean) / stored_sd;
-        EXPECT_NEAR(models[0].z[static_cast<std::size_t>(i)][static_cast<std::size_t>(s)], z, 0.0051)
+        const double z =
+            (means.at(static_cast<std::size_t>(s)).at(static_cast<std::size_t>(i)).get<double>() -
+             mean) /
+            stored_sd;
+        EXPECT_NEAR(models[0].z[static_cast<std::size_t>(i)][static_cast<std::size_t>(s)], z,
+                    0.0051)
             << kIndicatorNames[static_cast<std::size_t>(i)] << " S" << s;
       }
     }
@@ -874,14 +937,17 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
             if (defined) ss += std::pow(m.z[static_cast<std::size_t>(i)][s] - kProfile[r][i], 2);
           }
         } else {
-          for (int i = 0; i < 2; ++i) ss += std::pow(m.z[static_cast<std::size_t>(i)][s] - kMuniProfile[r][i], 2);
+          for (int i = 0; i < 2; ++i)
+            ss += std::pow(m.z[static_cast<std::size_t>(i)][s] - kMuniProfile[r][i], 2);
         }
         // Issue 18: the root mean square over the label's indicators (Score / sqrt(|R|)).
-        const double defined = m.name == "global_macro" ? static_cast<double>(std::count_if(
-                                                              std::begin(kProfile[r]), std::end(kProfile[r]),
-                                                              [](double t) { return t != 0.0; }))
-                                                        : 2.0;
-        EXPECT_NEAR(m.distance[s][r], std::sqrt(ss / defined), 0.02) << "S" << s << " " << m.labels[r];
+        const double defined =
+            m.name == "global_macro"
+                ? static_cast<double>(std::count_if(std::begin(kProfile[r]), std::end(kProfile[r]),
+                                                    [](double t) { return t != 0.0; }))
+                : 2.0;
+        EXPECT_NEAR(m.distance[s][r], std::sqrt(ss / defined), 0.02)
+            << "S" << s << " " << m.labels[r];
       }
     }
     // Step 5: one-to-one (every label exactly once), the starred cells are the assignment lines,
@@ -919,8 +985,9 @@ TEST(ClassifyCli, MR_BR_09_MR_IMPL_03_EveryLabelIsAssignedOnceByTheMinimumCostMa
 //
 // Note: the product fits each HMM from ten starts (n_init 10, seed 42; it once used one k-means++
 // start, which on this kind of data recovered all six regimes for some draws and merged two for
-// others); the simulation seed (8) is one where it recovers them. A change of the initialisation can make
-// this test fail without a mapping bug: look at the z-score table of the mapping report first.
+// others); the simulation seed (8) is one where it recovers them. A change of the initialisation
+// can make this test fail without a mapping bug: look at the z-score table of the mapping report
+// first.
 TEST(ClassifyCli, MR_BR_01_MR_BR_09_MR_BR_06_SimulatedRegimesAreRecoveredUnderTheirOwnLabels) {
   Workspace w;
   const std::string db = w.db();
@@ -943,13 +1010,15 @@ TEST(ClassifyCli, MR_BR_01_MR_BR_09_MR_BR_06_SimulatedRegimesAreRecoveredUnderTh
   }
   for (std::size_t k = 0; k < kRegimes; ++k) {
     ASSERT_GT(total[k], 100) << kGlobalLabels[k];  // the chain visits every regime
-    EXPECT_GE(right[k], 0.9 * total[k]) << kGlobalLabels[k] << ": " << right[k] << " of " << total[k];
+    EXPECT_GE(right[k], 0.9 * total[k])
+        << kGlobalLabels[k] << ": " << right[k] << " of " << total[k];
   }
 
   // Real time: three noiseless observations of each profile in turn; the last of each run is
   // that regime with high confidence. Idiosyncratic_Distress is a muni-cheap market.
   Date day = training_end() + 1;
-  for (int regime : {kBullSteepener, kRecessionEasing, kBearSteepener, kDistress, kBullFlattener, kBearFlattener}) {
+  for (int regime : {kBullSteepener, kRecessionEasing, kBearSteepener, kDistress, kBullFlattener,
+                     kBearFlattener}) {
     json last;
     for (int n = 0; n < 3; ++n, day = day + 1) {
       const auto r = w.realtime(db, profile_observation(day.iso(), regime, "MUNI"));
@@ -970,7 +1039,8 @@ TEST(ClassifyCli, MR_BR_01_MR_BR_09_MR_BR_06_SimulatedRegimesAreRecoveredUnderTh
 // Issue 18: historical mode marginalises missing indicators instead of refusing the row, says
 // how many it used, warns that a file overlapping the training period is in-sample, and leaves a
 // row below min_indicators unclassified (empty result cells, a warning naming file and line).
-TEST(ClassifyCli, Issue18_MissingIndicatorsAreMarginalisedAndCountedBelowTheMinimumLeftUnclassified) {
+TEST(ClassifyCli,
+     Issue18_MissingIndicatorsAreMarginalisedAndCountedBelowTheMinimumLeftUnclassified) {
   Workspace w;
   const std::string db = w.db();
   w.trained_and_approved(db);
@@ -1010,7 +1080,8 @@ TEST(ClassifyCli, Issue18_MissingIndicatorsAreMarginalisedAndCountedBelowTheMini
   const auto few = w.historical(db, w.write("few.csv", text), few_out.string());
   ASSERT_EQ(few.exit_code, 0) << few.err;
   EXPECT_TRUE(contains(few.err, "1 row(s) have fewer than 5 indicators")) << few.err;
-  EXPECT_TRUE(contains(few.err, "few.csv") && contains(few.err, ":12: 4 of 10 indicators")) << few.err;
+  EXPECT_TRUE(contains(few.err, "few.csv") && contains(few.err, ":12: 4 of 10 indicators"))
+      << few.err;
   const auto few_table = read_csv(few_out);
   ASSERT_EQ(few_table.rows.size(), 40u);
   EXPECT_EQ(few_table.at(10, "indicators_used"), "4");
@@ -1026,18 +1097,21 @@ TEST(ClassifyCli, Issue18_MR_AI_05_ARetrainAlignedToThePreviousVersionReportsIts
   const std::string db = w.db();
   ASSERT_EQ(w.train(db).exit_code, 0);
   const auto csv = w.write("train.csv", training_csv(standard_simulation()));
-  const auto spec = w.write("seed43.yml",
-                            "name: gmr\nhmm: {covariance: full, n_iter: 1000, tol: 1.0e-4, n_init: 10, seed: 43, "
-                            "min_covar: 1.0e-3}\n");
-  const auto r = run_mre({"classify", "train", "--version", "GMR2", "--spec", spec, "--data", csv, "--align-to",
-                          kVersion, "--db", db});
+  const auto spec =
+      w.write("seed43.yml",
+              "name: gmr\nhmm: {covariance: full, n_iter: 1000, tol: 1.0e-4, n_init: 10, seed: 43, "
+              "min_covar: 1.0e-3}\n");
+  const auto r = run_mre({"classify", "train", "--version", "GMR2", "--spec", spec, "--data", csv,
+                          "--align-to", kVersion, "--db", db});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto at = r.err.find("label churn against it: ");
   ASSERT_NE(at, std::string::npos) << r.err;
   const double churn = std::stod(r.err.substr(at + 24));
   EXPECT_LT(churn, 10.0) << r.err;  // percent of 3,000 rows
-  const auto one = parse_mapping_report(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out);
-  const auto two = parse_mapping_report(run_mre({"classify", "mapping-report", "GMR2", "--db", db}).out);
+  const auto one =
+      parse_mapping_report(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out);
+  const auto two =
+      parse_mapping_report(run_mre({"classify", "mapping-report", "GMR2", "--db", db}).out);
   ASSERT_EQ(one.size(), 2u);
   ASSERT_EQ(two.size(), 2u);
   int same = 0;
@@ -1046,7 +1120,8 @@ TEST(ClassifyCli, Issue18_MR_AI_05_ARetrainAlignedToThePreviousVersionReportsIts
   }
   EXPECT_GE(same, 5) << "state order not kept across the retrain";
   // An unknown version to align to is refused before anything is fitted or stored.
-  const auto missing = run_mre({"classify", "train", "--version", "GMR3", "--data", csv, "--align-to", "NOPE", "--db", db});
+  const auto missing = run_mre(
+      {"classify", "train", "--version", "GMR3", "--data", csv, "--align-to", "NOPE", "--db", db});
   EXPECT_EQ(missing.exit_code, 4) << missing.err;
   EXPECT_TRUE(contains(missing.err, "NOPE")) << missing.err;
   EXPECT_FALSE(contains(run_mre({"classify", "list", "--db", db}).out, "GMR3"));
@@ -1058,7 +1133,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
   {
     const std::string db = w.db("met.db");
     ASSERT_EQ(w.train(db).exit_code, 0);
-    const auto models = parse_mapping_report(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out);
+    const auto models =
+        parse_mapping_report(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out);
     ASSERT_EQ(models.size(), 2u);
     const auto& g = models[0];
     ASSERT_GE(g.distress_state, 0) << "no MR-BR-03 line";
@@ -1070,7 +1146,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     const double ratio = g.z[kRatio][s];
     const double flows = g.z[kFlows][s];
     const double hy = g.z[kHy][s];
-    EXPECT_TRUE(ratio >= 1.5 && flows <= -1.5 && ratio - hy >= 1.5) << ratio << " " << flows << " " << hy;
+    EXPECT_TRUE(ratio >= 1.5 && flows <= -1.5 && ratio - hy >= 1.5)
+        << ratio << " " << flows << " " << hy;
     EXPECT_EQ(g.distress_met, std::optional<bool>(true));
   }
   // Muni stress together with a corporate credit blow-out (high yield at +3 z): no divergence,
@@ -1090,7 +1167,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     const auto& g = models[0];
     EXPECT_LT(g.distress_state, 0) << report;
     for (const auto& label : g.assigned) EXPECT_NE(label, "Idiosyncratic_Distress") << report;
-    EXPECT_TRUE(contains(report, "never served: Idiosyncratic_Distress: no state meets MR-BR-03")) << report;
+    EXPECT_TRUE(contains(report, "never served: Idiosyncratic_Distress: no state meets MR-BR-03"))
+        << report;
     // Every state's z-scores fail MR-BR-03.
     ASSERT_EQ(g.z.size(), static_cast<std::size_t>(kIndicators));
     for (std::size_t s = 0; s < g.z[kRatio].size(); ++s) {
@@ -1109,7 +1187,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     int distress_rows = 0;
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
       distress_rows += sim.regimes[r] == kDistress;
-      EXPECT_NE(table.at(r, "global_macro_regime_label"), "Idiosyncratic_Distress") << table.lines[r];
+      EXPECT_NE(table.at(r, "global_macro_regime_label"), "Idiosyncratic_Distress")
+          << table.lines[r];
       auto p = json::parse(table.at(r, "global_macro_regime_probabilities"));
       EXPECT_EQ(p["Idiosyncratic_Distress"].get<double>(), 0.0) << table.lines[r];
     }
@@ -1117,7 +1196,8 @@ TEST(ClassifyCli, MR_BR_03_IdiosyncraticDistressOnlyForAStateThatDivergesFromCor
     Values z = profile_z(kDistress, 3.0);
     const auto r = w.realtime(db, observation((training_end() + 1).iso(), raw_from_z(z)));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(json::parse(r.out)["global_macro_regime"]["regime_label"], "Idiosyncratic_Distress") << r.out;
+    EXPECT_NE(json::parse(r.out)["global_macro_regime"]["regime_label"], "Idiosyncratic_Distress")
+        << r.out;
   }
 }
 
@@ -1147,7 +1227,8 @@ TEST(ClassifyCli, MR_BR_10_ServingNeedsTheSmeSignOff) {
   const auto allowed = w.realtime(db, o, {"--allow-unapproved"});
   EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
 
-  const auto approve = run_mre({"classify", "approve", kVersion, "--by", "Jane Expert", "--db", db});
+  const auto approve =
+      run_mre({"classify", "approve", kVersion, "--by", "Jane Expert", "--db", db});
   ASSERT_EQ(approve.exit_code, 0) << approve.err;
   const auto served = w.realtime(db, o);
   EXPECT_EQ(served.exit_code, 0) << served.err;
@@ -1170,7 +1251,10 @@ TEST(ClassifyCli, MR_NFR_01_MR_BR_10_EachModelIsSignedOffIndependently) {
   const std::string db = w.db();
   ASSERT_EQ(w.train(db).exit_code, 0);
   const Observation o = profile_observation((training_end() + 1).iso(), kBullSteepener);
-  ASSERT_EQ(run_mre({"classify", "approve", kVersion, "--by", "Macro SME", "--model", "global_macro", "--db", db}).exit_code, 0);
+  ASSERT_EQ(run_mre({"classify", "approve", kVersion, "--by", "Macro SME", "--model",
+                     "global_macro", "--db", db})
+                .exit_code,
+            0);
   const auto half = w.realtime(db, o);
   EXPECT_NE(half.exit_code, 0);
   EXPECT_TRUE(contains(half.err, "muni")) << half.err;
@@ -1179,12 +1263,18 @@ TEST(ClassifyCli, MR_NFR_01_MR_BR_10_EachModelIsSignedOffIndependently) {
   EXPECT_TRUE(contains(report, "global_macro approved by Macro SME")) << report;
   EXPECT_FALSE(contains(report, "muni approved")) << report;
 
-  ASSERT_EQ(run_mre({"classify", "approve", kVersion, "--by", "Muni SME", "--model", "muni", "--db", db}).exit_code, 0);
+  ASSERT_EQ(
+      run_mre({"classify", "approve", kVersion, "--by", "Muni SME", "--model", "muni", "--db", db})
+          .exit_code,
+      0);
   const auto both = w.realtime(db, o);
   EXPECT_EQ(both.exit_code, 0) << both.err;
   EXPECT_TRUE(contains(run_mre({"classify", "list", "--db", db}).out, ",global_macro muni\n"));
-  EXPECT_TRUE(contains(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out, "muni approved by Muni SME"));
-  EXPECT_NE(run_mre({"classify", "approve", kVersion, "--by", "X", "--model", "equity", "--db", db}).exit_code, 0);
+  EXPECT_TRUE(contains(run_mre({"classify", "mapping-report", kVersion, "--db", db}).out,
+                       "muni approved by Muni SME"));
+  EXPECT_NE(run_mre({"classify", "approve", kVersion, "--by", "X", "--model", "equity", "--db", db})
+                .exit_code,
+            0);
 }
 
 TEST(ClassifyCli, MR_AI_05_MR_BR_10_RetrainingAddsAVersionWithItsOwnMappingAndSignOff) {
@@ -1318,14 +1408,16 @@ TEST(ClassifyCli, MR_FR_01_RealTimeOutputClassifiesTheCurrentObservation) {
   // later one accepted; a full ISO time works too.
   const auto past = w.realtime(db, profile_observation(training_end().iso(), kBearSteepener));
   EXPECT_NE(past.exit_code, 0);
-  const auto later = w.realtime(db, profile_observation((t1 + 1).iso() + "T16:00:00Z", kBearSteepener));
+  const auto later =
+      w.realtime(db, profile_observation((t1 + 1).iso() + "T16:00:00Z", kBearSteepener));
   ASSERT_EQ(later.exit_code, 0) << later.err;
   EXPECT_EQ(json::parse(later.out)["data_timestamp"], (t1 + 1).iso() + "T16:00:00Z");
   // Reading from stdin.
-  const auto stdin_run = run_shell("cd " + shell_quote(source_dir().string()) + " && printf '%s' " +
-                                   shell_quote(observation_json(profile_observation((t1 + 2).iso(), kBearSteepener))) +
-                                   " | " + shell_quote(MRE_BINARY) + " classify --version " + kVersion +
-                                   " --input - --db " + shell_quote(db));
+  const auto stdin_run =
+      run_shell("cd " + shell_quote(source_dir().string()) + " && printf '%s' " +
+                shell_quote(observation_json(profile_observation((t1 + 2).iso(), kBearSteepener))) +
+                " | " + shell_quote(MRE_BINARY) + " classify --version " + kVersion +
+                " --input - --db " + shell_quote(db));
   EXPECT_EQ(stdin_run.exit_code, 0) << stdin_run.err;
   EXPECT_EQ(json::parse(stdin_run.out)["data_timestamp"], (t1 + 2).iso());
 }
@@ -1351,12 +1443,14 @@ TEST(ClassifyCli, MR_FR_04_MR_IMPL_04_MR_IMPL_05_MR_BR_04_ContextualRegimeOnlyFo
   }
   EXPECT_FALSE(json::parse(none.out).contains("contextual_regime")) << none.out;
   EXPECT_FALSE(json::parse(ust.out).contains("contextual_regime")) << ust.out;
-  EXPECT_FALSE(json::parse(override_to_corp.out).contains("contextual_regime")) << override_to_corp.out;
+  EXPECT_FALSE(json::parse(override_to_corp.out).contains("contextual_regime"))
+      << override_to_corp.out;
   for (const auto* r : {&flag, &field, &override_to_muni}) {
     auto j = json::parse(r->out);
     ASSERT_TRUE(j.contains("contextual_regime")) << r->out;
     EXPECT_EQ(j["contextual_regime"]["regime_type"], "MUNI_SPECIFIC");
-    EXPECT_TRUE(std::find(kMuniLabels.begin(), kMuniLabels.end(), j["contextual_regime"]["regime_label"]) != kMuniLabels.end());
+    EXPECT_TRUE(std::find(kMuniLabels.begin(), kMuniLabels.end(),
+                          j["contextual_regime"]["regime_label"]) != kMuniLabels.end());
     EXPECT_EQ(r->out, flag.out);
   }
   // The full object (MR-FR-04): the global and volatility parts are the same for MUNI and
@@ -1375,7 +1469,8 @@ TEST(ClassifyCli, MR_BR_07_MR_BR_08_MR_FR_06_VixBucketsAtTheBoundaries) {
   const std::string db = w.db();
   w.trained_and_approved(db);
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"12.5", "Low"}, {"19.99", "Low"}, {"20", "Medium"}, {"29.99", "Medium"}, {"30", "High"}, {"41.25", "High"}};
+      {"12.5", "Low"},     {"19.99", "Low"}, {"20", "Medium"},
+      {"29.99", "Medium"}, {"30", "High"},   {"41.25", "High"}};
   Date day = training_end() + 1;
   std::vector<Observation> rows;
   for (const auto& [vix, regime] : cases) {
@@ -1391,7 +1486,9 @@ TEST(ClassifyCli, MR_BR_07_MR_BR_08_MR_FR_06_VixBucketsAtTheBoundaries) {
     EXPECT_EQ(v["volatility_regime"], expected_volatility(std::stod(vix))) << vix;
     EXPECT_EQ(v["volatility_index_name"], "VIX");
     EXPECT_EQ(v["volatility_index_value"].get<double>(), std::stod(vix));
-    EXPECT_EQ(raw_member(raw_member(r.out, "volatility_classification"), "volatility_index_value"), vix) << r.out;
+    EXPECT_EQ(raw_member(raw_member(r.out, "volatility_classification"), "volatility_index_value"),
+              vix)
+        << r.out;
   }
   // The same buckets in historical mode.
   const auto in = w.write("vix.csv", historical_csv(rows));
@@ -1405,7 +1502,8 @@ TEST(ClassifyCli, MR_BR_07_MR_BR_08_MR_FR_06_VixBucketsAtTheBoundaries) {
   }
 }
 
-TEST(ClassifyCli, MR_MF_01_MR_VR_01_MR_VR_02_MR_AI_01_MR_AI_03_LabelIsTheArgmaxOfAProbabilityDistribution) {
+TEST(ClassifyCli,
+     MR_MF_01_MR_VR_01_MR_VR_02_MR_AI_01_MR_AI_03_LabelIsTheArgmaxOfAProbabilityDistribution) {
   Workspace w;
   const std::string db = w.db();
   w.trained_and_approved(db);
@@ -1437,10 +1535,12 @@ TEST(ClassifyCli, MR_MF_01_MR_VR_01_MR_VR_02_MR_AI_01_MR_AI_03_LabelIsTheArgmaxO
     // The printed confidence is the printed probability of the label, digit for digit.
     const auto g = raw_member(r.out, "global_macro_regime");
     const auto label = unquote(raw_member(g, "regime_label"));
-    EXPECT_EQ(raw_member(g, "confidence_score"), raw_member(raw_member(g, "regime_probabilities"), label)) << r.out;
+    EXPECT_EQ(raw_member(g, "confidence_score"),
+              raw_member(raw_member(g, "regime_probabilities"), label))
+        << r.out;
     const auto c = raw_member(r.out, "contextual_regime");
-    EXPECT_EQ(raw_member(c, "confidence_score"),
-              raw_member(raw_member(c, "regime_probabilities"), unquote(raw_member(c, "regime_label"))))
+    EXPECT_EQ(raw_member(c, "confidence_score"), raw_member(raw_member(c, "regime_probabilities"),
+                                                            unquote(raw_member(c, "regime_label"))))
         << r.out;
     spread += j["global_macro_regime"]["confidence_score"].get<double>() < 0.999 ||
               j["contextual_regime"]["confidence_score"].get<double>() < 0.999;
@@ -1455,8 +1555,9 @@ TEST(ClassifyCli, MR_AI_02_MR_FR_03_ExplanationNamesTheRegimesAndFlagsAmbiguity)
   const Date t1 = training_end() + 1;
   // An ambiguous state first (probed at t1 from the carried state).
   const auto ambiguous = find_ambiguous(w, db, t1.iso());
-  ASSERT_TRUE(ambiguous.has_value()) << "no blend of Bear_Flattener, Bull_Flattener and Recession_Easing "
-                                        "gave a global confidence below 0.5";
+  ASSERT_TRUE(ambiguous.has_value())
+      << "no blend of Bear_Flattener, Bull_Flattener and Recession_Easing "
+         "gave a global confidence below 0.5";
   const auto r = w.realtime(db, ambiguous->observation, {"--explain", "--instrument-type", "MUNI"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = json::parse(r.out);
@@ -1464,13 +1565,16 @@ TEST(ClassifyCli, MR_AI_02_MR_FR_03_ExplanationNamesTheRegimesAndFlagsAmbiguity)
   EXPECT_LT(confidence, 0.5) << r.out;
   ASSERT_TRUE(j.contains("explanation")) << r.out;
   const std::string sentence = j["explanation"];
-  EXPECT_TRUE(contains(sentence, j["global_macro_regime"]["regime_label"].get<std::string>())) << sentence;
-  EXPECT_TRUE(contains(sentence, j["contextual_regime"]["regime_label"].get<std::string>())) << sentence;
+  EXPECT_TRUE(contains(sentence, j["global_macro_regime"]["regime_label"].get<std::string>()))
+      << sentence;
+  EXPECT_TRUE(contains(sentence, j["contextual_regime"]["regime_label"].get<std::string>()))
+      << sentence;
   EXPECT_TRUE(contains(sentence, "ambiguous")) << sentence;
   EXPECT_TRUE(contains(sentence, t1.iso())) << sentence;
   // MR-AI-03: with the probability this spread, the runner-up is named too.
   std::vector<std::pair<double, std::string>> ranked;
-  for (const auto& l : kGlobalLabels) ranked.emplace_back(j["global_macro_regime"]["regime_probabilities"][l].get<double>(), l);
+  for (const auto& l : kGlobalLabels)
+    ranked.emplace_back(j["global_macro_regime"]["regime_probabilities"][l].get<double>(), l);
   std::sort(ranked.rbegin(), ranked.rend());
   EXPECT_TRUE(contains(sentence, ranked[1].second)) << sentence;
 
@@ -1482,17 +1586,20 @@ TEST(ClassifyCli, MR_AI_02_MR_FR_03_ExplanationNamesTheRegimesAndFlagsAmbiguity)
     ASSERT_EQ(c.exit_code, 0) << c.err;
     confident = json::parse(c.out);
   }
-  ASSERT_GE(confident["global_macro_regime"]["confidence_score"].get<double>(), 0.5) << confident.dump();
+  ASSERT_GE(confident["global_macro_regime"]["confidence_score"].get<double>(), 0.5)
+      << confident.dump();
   const std::string calm = confident["explanation"];
-  EXPECT_TRUE(contains(calm, confident["global_macro_regime"]["regime_label"].get<std::string>())) << calm;
+  EXPECT_TRUE(contains(calm, confident["global_macro_regime"]["regime_label"].get<std::string>()))
+      << calm;
   EXPECT_FALSE(contains(calm, "ambiguous")) << calm;
   EXPECT_FALSE(contains(calm, "Muni_")) << calm;  // not a MUNI instrument
   const auto quiet = w.realtime(db, profile_observation(day.iso(), kBullSteepener));
   EXPECT_FALSE(json::parse(quiet.out).contains("explanation")) << quiet.out;
 
   // Historical --explain: an explanation column naming each row's labels.
-  const std::vector<Observation> rows = {profile_observation((day + 1).iso(), kBullSteepener, "MUNI"),
-                                         profile_observation((day + 2).iso(), kBullSteepener)};
+  const std::vector<Observation> rows = {
+      profile_observation((day + 1).iso(), kBullSteepener, "MUNI"),
+      profile_observation((day + 2).iso(), kBullSteepener)};
   const auto in = w.write("in.csv", historical_csv(rows, {"instrument_type"}, {{"MUNI"}, {""}}));
   const auto out = w.path("out.csv");
   const auto h = w.historical(db, in, out.string(), {"--explain"});
@@ -1527,7 +1634,9 @@ TEST(ClassifyCli, MR_IMPL_05_SameTimestampIsClassifiedFromTheStateBeforeIt) {
   next.timestamp = (t1 + 1).iso();
   const auto later = w.realtime(db, next, {"--instrument-type", "MUNI"});
   ASSERT_EQ(later.exit_code, 0) << later.err;
-  EXPECT_NE(raw_member(later.out, "global_macro_regime"), raw_member(first.out, "global_macro_regime")) << later.out;
+  EXPECT_NE(raw_member(later.out, "global_macro_regime"),
+            raw_member(first.out, "global_macro_regime"))
+      << later.out;
   // And the first day cannot be revisited any more.
   EXPECT_NE(w.realtime(db, ambiguous->observation).exit_code, 0);
 }
@@ -1577,7 +1686,8 @@ TEST(ClassifyCli, MR_IMPL_04_RealTimeBadInputIsRejectedAndNamed) {
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_TRUE(contains(unknown.err, "CRYPTO")) << unknown.err;
   EXPECT_TRUE(contains(unknown.err, "instrument_type")) << unknown.err;
-  const auto unknown_in_file = w.realtime(db, profile_observation(t.iso(), kBullSteepener, "CRYPTO"));
+  const auto unknown_in_file =
+      w.realtime(db, profile_observation(t.iso(), kBullSteepener, "CRYPTO"));
   EXPECT_NE(unknown_in_file.exit_code, 0);
   EXPECT_TRUE(contains(unknown_in_file.err, "CRYPTO")) << unknown_in_file.err;
 
@@ -1593,7 +1703,8 @@ TEST(ClassifyCli, MR_IMPL_04_RealTimeBadInputIsRejectedAndNamed) {
   EXPECT_TRUE(contains(not_json.err, "JSON")) << not_json.err;
 
   // None of the refusals moved the model: an observation before t is still accepted ...
-  for (const auto* r : {&non_numeric, &unknown, &unknown_in_file, &no_version, &bad_time, &not_json}) {
+  for (const auto* r :
+       {&non_numeric, &unknown, &unknown_in_file, &no_version, &bad_time, &not_json}) {
     EXPECT_TRUE(r->out.empty()) << r->out;
   }
   const auto earlier = w.realtime(db, profile_observation((t - 5).iso(), kBullSteepener));
@@ -1604,7 +1715,8 @@ TEST(ClassifyCli, MR_IMPL_04_RealTimeBadInputIsRejectedAndNamed) {
   EXPECT_TRUE(contains(older.err, (t - 6).iso())) << older.err;
   EXPECT_TRUE(contains(older.err, (t - 5).iso())) << older.err;
   EXPECT_TRUE(contains(older.err, "older")) << older.err;
-  const auto before_training_end = w.realtime(db, profile_observation("2015-06-30", kBullSteepener));
+  const auto before_training_end =
+      w.realtime(db, profile_observation("2015-06-30", kBullSteepener));
   EXPECT_NE(before_training_end.exit_code, 0);
 }
 
@@ -1629,23 +1741,28 @@ BatchRows batch_rows(Date first, int n) {
     if (random.uniform() > 0.8) regime = static_cast<int>(random.next() % kRegimes);
     Values z = profile_z(regime);
     for (auto& x : z) x += 0.3 * random.normal();
-    Observation o = observation(day.iso(), raw_from_z(z), types[static_cast<std::size_t>(i) % types.size()]);
+    Observation o =
+        observation(day.iso(), raw_from_z(z), types[static_cast<std::size_t>(i) % types.size()]);
     if (i % 7 == 3) o.text[kVix] = i % 2 ? "30" : "20";
     if (i % 11 == 5) o.text[kVix] = "19.99";
     b.rows.push_back(o);
-    const std::string note = i % 5 == 0 ? "\"desk A, \"\"priority\"\"\"" : "row " + std::to_string(i);
+    const std::string note =
+        i % 5 == 0 ? "\"desk A, \"\"priority\"\"\"" : "row " + std::to_string(i);
     b.extra.push_back({note, o.instrument_type});
     if (i % 9 != 4) day = day + 1;  // every ninth row shares the next row's timestamp
   }
   return b;
 }
 
-TEST(ClassifyCli, MR_FR_05_MR_DS_03_MR_IMPL_06_MR_IMPL_08_MR_FR_02_HistoricalKeepsTheInputAndAppendsTheRegimeColumns) {
+TEST(
+    ClassifyCli,
+    MR_FR_05_MR_DS_03_MR_IMPL_06_MR_IMPL_08_MR_FR_02_HistoricalKeepsTheInputAndAppendsTheRegimeColumns) {
   Workspace w;
   const std::string db = w.db();
   w.trained_and_approved(db);
   const auto batch = batch_rows(training_end() + 1, 45);
-  const std::string input_text = historical_csv(batch.rows, {"note", "instrument_type"}, batch.extra);
+  const std::string input_text =
+      historical_csv(batch.rows, {"note", "instrument_type"}, batch.extra);
   const auto in = w.write("in.csv", input_text);
   const auto out = w.path("out.csv");
   const auto h = w.historical(db, in, out.string());
@@ -1668,16 +1785,20 @@ TEST(ClassifyCli, MR_FR_05_MR_DS_03_MR_IMPL_06_MR_IMPL_08_MR_FR_02_HistoricalKee
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     SCOPED_TRACE(table.lines[r]);
     ASSERT_EQ(table.rows[r].size(), table.header.size());
-    EXPECT_EQ(table.at(r, "note"), r % 5 == 0 ? "desk A, \"priority\"" : "row " + std::to_string(r));
+    EXPECT_EQ(table.at(r, "note"),
+              r % 5 == 0 ? "desk A, \"priority\"" : "row " + std::to_string(r));
     for (int i = 0; i < kIndicators; ++i) {
-      EXPECT_EQ(table.at(r, kIndicatorNames[static_cast<std::size_t>(i)]), batch.rows[r].text[static_cast<std::size_t>(i)]);
+      EXPECT_EQ(table.at(r, kIndicatorNames[static_cast<std::size_t>(i)]),
+                batch.rows[r].text[static_cast<std::size_t>(i)]);
     }
     // Labels only from the vocabulary (usable as categorical features, MR-FR-02).
     const auto& label = table.at(r, "global_macro_regime_label");
-    EXPECT_TRUE(std::find(kGlobalLabels.begin(), kGlobalLabels.end(), label) != kGlobalLabels.end()) << label;
+    EXPECT_TRUE(std::find(kGlobalLabels.begin(), kGlobalLabels.end(), label) != kGlobalLabels.end())
+        << label;
     const auto global = json::parse(table.at(r, "global_macro_regime_probabilities"));
     expect_distribution(global, label, std::stod(table.at(r, "global_macro_confidence_score")),
-                        std::vector<std::string>(kGlobalLabels.begin(), kGlobalLabels.end()), "global");
+                        std::vector<std::string>(kGlobalLabels.begin(), kGlobalLabels.end()),
+                        "global");
     const bool muni = batch.rows[r].instrument_type == "MUNI";
     if (muni) {
       const auto& m = table.at(r, "contextual_regime_label");
@@ -1726,7 +1847,8 @@ TEST(ClassifyCli, Issue22_HistoricalReadsTheFeatureExportsDateAndProxyColumns) {
   ASSERT_EQ(tb.rows.size(), ta.rows.size());
   for (std::size_t r = 0; r < ta.rows.size(); ++r) {
     EXPECT_EQ(tb.at(r, "global_macro_regime_label"), ta.at(r, "global_macro_regime_label"));
-    EXPECT_EQ(tb.at(r, "global_macro_regime_probabilities"), ta.at(r, "global_macro_regime_probabilities"));
+    EXPECT_EQ(tb.at(r, "global_macro_regime_probabilities"),
+              ta.at(r, "global_macro_regime_probabilities"));
   }
   // Neither name: the error names both.
   std::string neither = plain;
@@ -1743,7 +1865,8 @@ TEST(ClassifyCli, MR_IMPL_07_MR_FR_02_HistoricalAndRealTimeAgreeRowByRow) {
   const std::string batch_db = w.copy_db(trained, "batch.db");
   const std::string live_db = w.copy_db(trained, "live.db");
   const auto batch = batch_rows(training_end() + 1, 40);
-  const auto in = w.write("in.csv", historical_csv(batch.rows, {"note", "instrument_type"}, batch.extra));
+  const auto in =
+      w.write("in.csv", historical_csv(batch.rows, {"note", "instrument_type"}, batch.extra));
   const auto out = w.path("out.csv");
   const auto h = w.historical(batch_db, in, out.string());
   ASSERT_EQ(h.exit_code, 0) << h.err;
@@ -1762,11 +1885,13 @@ TEST(ClassifyCli, MR_IMPL_07_MR_FR_02_HistoricalAndRealTimeAgreeRowByRow) {
     const auto g = raw_member(live.out, "global_macro_regime");
     EXPECT_EQ(table.at(r, "global_macro_regime_label"), unquote(raw_member(g, "regime_label")));
     EXPECT_EQ(table.at(r, "global_macro_confidence_score"), raw_member(g, "confidence_score"));
-    EXPECT_EQ(table.at(r, "global_macro_regime_probabilities"), raw_member(g, "regime_probabilities"));
+    EXPECT_EQ(table.at(r, "global_macro_regime_probabilities"),
+              raw_member(g, "regime_probabilities"));
     const auto c = raw_member(live.out, "contextual_regime");
     EXPECT_EQ(table.at(r, "contextual_regime_label"), unquote(raw_member(c, "regime_label")));
     EXPECT_EQ(table.at(r, "contextual_regime_confidence_score"), raw_member(c, "confidence_score"));
-    EXPECT_EQ(table.at(r, "contextual_regime_probabilities"), raw_member(c, "regime_probabilities"));
+    EXPECT_EQ(table.at(r, "contextual_regime_probabilities"),
+              raw_member(c, "regime_probabilities"));
     const auto v = raw_member(live.out, "volatility_classification");
     EXPECT_EQ(table.at(r, "volatility_regime"), unquote(raw_member(v, "volatility_regime")));
     EXPECT_EQ(table.at(r, "volatility_index_value"), raw_member(v, "volatility_index_value"));
@@ -1780,7 +1905,8 @@ TEST(ClassifyCli, MR_IMPL_07_MR_FR_02_HistoricalAndRealTimeAgreeRowByRow) {
   EXPECT_GE(labels_seen.size(), 4u);
 }
 
-TEST(ClassifyCli, MR_IMPL_07_HistoricalStartsFromTheInitialDistributionsAndNeverMovesTheStoredState) {
+TEST(ClassifyCli,
+     MR_IMPL_07_HistoricalStartsFromTheInitialDistributionsAndNeverMovesTheStoredState) {
   Workspace w;
   const std::string trained = w.db("trained.db");
   w.trained_and_approved(trained);
@@ -1791,7 +1917,8 @@ TEST(ClassifyCli, MR_IMPL_07_HistoricalStartsFromTheInitialDistributionsAndNever
   // same rows re-dated after it): from the initial distributions, said on stderr.
   std::vector<Observation> rows;
   for (std::size_t t = sim.dates.size() - 100; t < sim.dates.size(); ++t) {
-    rows.push_back(Observation{.timestamp = sim.dates[t], .text = sim.text[t], .instrument_type = ""});
+    rows.push_back(
+        Observation{.timestamp = sim.dates[t], .text = sim.text[t], .instrument_type = ""});
   }
   const auto in = w.write("in.csv", historical_csv(rows));
   const auto h = w.historical(trained, in, w.path("out.csv").string());
@@ -1828,14 +1955,17 @@ TEST(ClassifyCli, Issue28_HistoricalOverManyFilesEqualsOneFileAtATime) {
   w.trained_and_approved(db);
   const auto& sim = standard_simulation();
   std::vector<Observation> first;  // from the initial distributions
-  for (std::size_t t = 0; t < 300; ++t) first.push_back(Observation{.timestamp = sim.dates[t], .text = sim.text[t], .instrument_type = ""});
+  for (std::size_t t = 0; t < 300; ++t)
+    first.push_back(
+        Observation{.timestamp = sim.dates[t], .text = sim.text[t], .instrument_type = ""});
   const auto after = batch_rows(training_end() + 1, 40);  // from the carried state
   const fs::path inputs = w.path("inputs");
   fs::create_directories(inputs);
   const std::vector<fs::path> files = {inputs / "a.csv", inputs / "b.csv", inputs / "c.csv"};
   write_file(files[0], historical_csv(first));
   write_file(files[1], historical_csv(after.rows));
-  write_file(files[2], historical_csv(std::vector<Observation>(first.begin() + 100, first.begin() + 160)));
+  write_file(files[2],
+             historical_csv(std::vector<Observation>(first.begin() + 100, first.begin() + 160)));
   std::vector<std::string> single;
   for (const auto& f : files) {
     const auto out = w.path("single-" + f.filename().string());
@@ -1846,13 +1976,16 @@ TEST(ClassifyCli, Issue28_HistoricalOverManyFilesEqualsOneFileAtATime) {
   for (const std::string threads : {"1", "2"}) {
     const fs::path dir = w.path("out" + threads);
     fs::create_directories(dir);
-    const auto r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), files[1].string(),
-                            files[2].string(), "--out-dir", dir.string(), "--threads", threads, "--db", db});
+    const auto r = run_mre({"classify", "historical", "--version", kVersion, "--in",
+                            files[0].string(), files[1].string(), files[2].string(), "--out-dir",
+                            dir.string(), "--threads", threads, "--db", db});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (std::size_t i = 0; i < files.size(); ++i) {
-      EXPECT_EQ(read_file(dir / files[i].filename()), single[i]) << files[i] << " with --threads " << threads;
+      EXPECT_EQ(read_file(dir / files[i].filename()), single[i])
+          << files[i] << " with --threads " << threads;
     }
-    EXPECT_TRUE(contains(r.err, "carried state")) << r.err;  // each file's starting rule, said per file
+    EXPECT_TRUE(contains(r.err, "carried state"))
+        << r.err;  // each file's starting rule, said per file
     EXPECT_TRUE(contains(r.err, "classified 40 rows of " + files[1].string())) << r.err;
   }
 
@@ -1863,8 +1996,8 @@ TEST(ClassifyCli, Issue28_HistoricalOverManyFilesEqualsOneFileAtATime) {
   rows[3].text[kVix] = "n/a";
   const fs::path bad = inputs / "d.csv";
   write_file(bad, historical_csv(rows));
-  auto r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), bad.string(), "--out-dir",
-                    bad_dir.string(), "--threads", "2", "--db", db});
+  auto r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(),
+                    bad.string(), "--out-dir", bad_dir.string(), "--threads", "2", "--db", db});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "d.csv:5:")) << r.err;
   EXPECT_TRUE(fs::is_empty(bad_dir));
@@ -1873,18 +2006,19 @@ TEST(ClassifyCli, Issue28_HistoricalOverManyFilesEqualsOneFileAtATime) {
   const fs::path twin = w.path("twin");
   fs::create_directories(twin);
   fs::copy_file(files[0], twin / "a.csv");
-  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), (twin / "a.csv").string(), "--out-dir",
-               bad_dir.string(), "--db", db});
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(),
+               (twin / "a.csv").string(), "--out-dir", bad_dir.string(), "--db", db});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "same file name 'a.csv'")) << r.err;
-  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), files[1].string(), "--out",
-               w.path("x.csv").string(), "--db", db});
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(),
+               files[1].string(), "--out", w.path("x.csv").string(), "--db", db});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "--out-dir")) << r.err;
-  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), "--db", db});
+  r = run_mre(
+      {"classify", "historical", "--version", kVersion, "--in", files[0].string(), "--db", db});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(), "--out-dir", bad_dir.string(),
-               "--threads", "-1", "--db", db});
+  r = run_mre({"classify", "historical", "--version", kVersion, "--in", files[0].string(),
+               "--out-dir", bad_dir.string(), "--threads", "-1", "--db", db});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "--threads")) << r.err;
   EXPECT_TRUE(fs::is_empty(bad_dir));
@@ -1903,7 +2037,8 @@ TEST(ClassifyCli, MR_IMPL_06_HistoricalBadInputIsRejectedWithoutWritingOutput) {
     std::set<std::string> present;
     for (const auto& e : fs::directory_iterator(w.path(""))) {
       const auto name = e.path().filename().string();
-      if (name.find(".csv-") == std::string::npos && name.find(".db") == std::string::npos) present.insert(name);
+      if (name.find(".csv-") == std::string::npos && name.find(".db") == std::string::npos)
+        present.insert(name);
     }
     EXPECT_EQ(present, names);  // no output, no partial file left behind
   };
@@ -1935,7 +2070,8 @@ TEST(ClassifyCli, MR_IMPL_06_HistoricalBadInputIsRejectedWithoutWritingOutput) {
   // A non-numeric cell: line 5, column vix_index.
   rows = batch.rows;
   rows[3].text[kVix] = "n/a";
-  const auto bad_cell = w.historical(db, w.write("cell.csv", historical_csv(rows)), existing.string());
+  const auto bad_cell =
+      w.historical(db, w.write("cell.csv", historical_csv(rows)), existing.string());
   EXPECT_NE(bad_cell.exit_code, 0);
   EXPECT_TRUE(contains(bad_cell.err, ":5:")) << bad_cell.err;
   EXPECT_TRUE(contains(bad_cell.err, "vix_index")) << bad_cell.err;
@@ -1950,19 +2086,21 @@ TEST(ClassifyCli, MR_IMPL_06_HistoricalBadInputIsRejectedWithoutWritingOutput) {
   EXPECT_TRUE(contains(missing.err, "move_index")) << missing.err;
   std::vector<std::vector<std::string>> types(batch.rows.size(), std::vector<std::string>{"UST"});
   types[2][0] = "CRYPTO";
-  const auto unknown = w.historical(db, w.write("types.csv", historical_csv(batch.rows, {"instrument_type"}, types)),
-                                    out.string());
+  const auto unknown =
+      w.historical(db, w.write("types.csv", historical_csv(batch.rows, {"instrument_type"}, types)),
+                   out.string());
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_TRUE(contains(unknown.err, "CRYPTO")) << unknown.err;
   EXPECT_TRUE(contains(unknown.err, ":4:")) << unknown.err;
-  const auto version = run_mre({"classify", "historical", "--version", "NOPE", "--in", unsorted, "--out",
-                                out.string(), "--db", db});
+  const auto version = run_mre({"classify", "historical", "--version", "NOPE", "--in", unsorted,
+                                "--out", out.string(), "--db", db});
   EXPECT_NE(version.exit_code, 0);
   EXPECT_TRUE(contains(version.err, "NOPE")) << version.err;
   only_outputs_are({"existing.csv"});
 
   // The sorted file is fine, and replaces the existing output.
-  const auto ok = w.historical(db, w.write("ok.csv", historical_csv(batch.rows)), existing.string());
+  const auto ok =
+      w.historical(db, w.write("ok.csv", historical_csv(batch.rows)), existing.string());
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(read_csv(existing).rows.size(), batch.rows.size());
 }
@@ -1990,7 +2128,8 @@ bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>
 // The test names of TEST, TEST_F and TEST_P declarations in a C++ source.
 std::vector<std::string> test_names(const std::string& source) {
   std::vector<std::string> names;
-  for (std::size_t at = source.find("TEST"); at != std::string::npos; at = source.find("TEST", at + 1)) {
+  for (std::size_t at = source.find("TEST"); at != std::string::npos;
+       at = source.find("TEST", at + 1)) {
     if (at > 0 && is_identifier_char(source[at - 1])) continue;
     std::size_t i = at + 4;
     if (source.compare(i, 2, "_F") == 0 || source.compare(i, 2, "_P") == 0) i += 2;
@@ -2002,13 +2141,15 @@ std::vector<std::string> test_names(const std::string& source) {
     std::string name = source.substr(comma + 1, close - comma - 1);
     name.erase(0, name.find_first_not_of(" \t\r\n"));
     name.erase(name.find_last_not_of(" \t\r\n") + 1);
-    if (!name.empty() && std::all_of(name.begin(), name.end(), is_identifier_char)) names.push_back(name);
+    if (!name.empty() && std::all_of(name.begin(), name.end(), is_identifier_char))
+      names.push_back(name);
   }
   return names;
 }
 
 TEST(Requirements, EveryMrRequirementHasANamedTest) {
-  const auto ids = requirement_ids(read_file(source_dir() / "docs" / "requirements" / "003_market_regime_requirements.md"));
+  const auto ids = requirement_ids(
+      read_file(source_dir() / "docs" / "requirements" / "003_market_regime_requirements.md"));
   ASSERT_GE(ids.size(), 30u) << "the requirements document was not read";
   EXPECT_TRUE(ids.count("MR-BR-07") && ids.count("MR-IMPL-05") && ids.count("MR-NFR-01"));
   std::vector<std::string> names;
@@ -2023,7 +2164,8 @@ TEST(Requirements, EveryMrRequirementHasANamedTest) {
     std::string token = id;
     std::replace(token.begin(), token.end(), '-', '_');
     const bool covered = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
-      for (std::size_t at = name.find(token); at != std::string::npos; at = name.find(token, at + 1)) {
+      for (std::size_t at = name.find(token); at != std::string::npos;
+           at = name.find(token, at + 1)) {
         const std::size_t end = at + token.size();
         if (end == name.size() || name[end] == '_') return true;  // followed by '_' or ')'
       }
@@ -2040,8 +2182,8 @@ TEST(Requirements, EveryMrRequirementHasANamedTest) {
 TEST(Requirements, TestNameScannerMatchesWholeIds) {
   // Built at run time so that this file holds no such declarations in string literals.
   const std::string t = std::string("TE") + "ST";
-  const auto names = test_names(t + "(A, MR_BR_10_X) {}\n" + t + "_F(B, Y_MR_AI_04) {}\nMY_" + t + "(C, MR_FR_01_Z)\n" +
-                                t + "_P(D,  MR_VR_02_W )");
+  const auto names = test_names(t + "(A, MR_BR_10_X) {}\n" + t + "_F(B, Y_MR_AI_04) {}\nMY_" + t +
+                                "(C, MR_FR_01_Z)\n" + t + "_P(D,  MR_VR_02_W )");
   EXPECT_EQ(names, (std::vector<std::string>{"MR_BR_10_X", "Y_MR_AI_04", "MR_VR_02_W"}));
   EXPECT_EQ(requirement_ids("**MR-BR-10:** and MR-IMPL-03, not MR-x-1 or MR-AB-"),
             (std::set<std::string>{"MR-BR-10", "MR-IMPL-03"}));

@@ -3,13 +3,12 @@
 // foundation issue (message names file and line or field; nothing stored is lost), a process
 // killed mid-ingest, and a reader running while another process holds the write lock.
 #include <gtest/gtest.h>
-
-#include <algorithm>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "support/test_support.h"
@@ -24,7 +23,8 @@ std::map<std::string, long long> count_rows_by_ticker(const std::filesystem::pat
   sqlite3* db = nullptr;
   if (sqlite3_open(db_path.string().c_str(), &db) != SQLITE_OK) return out;
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT ticker, count(*) FROM raw_series GROUP BY ticker", -1, &st, nullptr);
+  sqlite3_prepare_v2(db, "SELECT ticker, count(*) FROM raw_series GROUP BY ticker", -1, &st,
+                     nullptr);
   while (sqlite3_step(st) == SQLITE_ROW) {
     out[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = sqlite3_column_int64(st, 1);
   }
@@ -54,15 +54,25 @@ TEST(Cli, HelpDescribesEveryCommand) {
   for (const char* word : {"run", "ingest", "series", "Exit status"}) {
     EXPECT_TRUE(contains(top.out, word)) << word << "\n" << top.out;
   }
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"ingest", "--help"}, {"run", "--help"}, {"series", "--help"},
-        {"series", "list", "--help"}, {"series", "show", "--help"}, {"series", "ingests", "--help"},
-        {"series", "freshness", "--help"},
-        {"classify", "--help"}, {"classify", "train", "--help"}, {"classify", "historical", "--help"},
-        {"classify", "approve", "--help"}, {"classify", "mapping-report", "--help"},
-        {"backtest", "--help"}, {"backtest", "show", "--help"}, {"backtest", "list", "--help"},
-        {"backtest", "compare", "--help"}, {"classify", "backfill", "--help"}, {"regimes", "evaluate", "--help"},
-        {"scm", "generators", "evaluate", "--help"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"ingest", "--help"},
+                                               {"run", "--help"},
+                                               {"series", "--help"},
+                                               {"series", "list", "--help"},
+                                               {"series", "show", "--help"},
+                                               {"series", "ingests", "--help"},
+                                               {"series", "freshness", "--help"},
+                                               {"classify", "--help"},
+                                               {"classify", "train", "--help"},
+                                               {"classify", "historical", "--help"},
+                                               {"classify", "approve", "--help"},
+                                               {"classify", "mapping-report", "--help"},
+                                               {"backtest", "--help"},
+                                               {"backtest", "show", "--help"},
+                                               {"backtest", "list", "--help"},
+                                               {"backtest", "compare", "--help"},
+                                               {"classify", "backfill", "--help"},
+                                               {"regimes", "evaluate", "--help"},
+                                               {"scm", "generators", "evaluate", "--help"}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     if (args.size() > 2 || args[0] != "series") {
@@ -78,7 +88,8 @@ TEST(Cli, UsageErrorsExitOne) {
   EXPECT_EQ(run_mre({"frobnicate"}).exit_code, 1);
   EXPECT_EQ(run_mre({"ingest", "--source", "ftp"}).exit_code, 1);
   TempDir dir;
-  const auto bad_date = run_mre({"series", "show", "X", "--db", (dir / "x.db").string(), "--from", "2024-13-01"});
+  const auto bad_date =
+      run_mre({"series", "show", "X", "--db", (dir / "x.db").string(), "--from", "2024-13-01"});
   EXPECT_NE(bad_date.exit_code, 0);
 }
 
@@ -151,9 +162,13 @@ TEST(Cli, ChangedValueIsARevisionAndAsOfShowsBothStates) {
   TempDir dir;
   const auto db = (dir / "r.db").string();
   write_file(dir / "v1.csv", "date,CPIAUCSL\n2026-01-01,320.1\n2026-02-01,321.0\n");
-  write_file(dir / "v2.csv", "date,CPIAUCSL\n2026-01-01,320.1\n2026-02-01,321.4\n2026-03-01,322.0\n");
-  ASSERT_EQ(run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "v1.csv").string()}).exit_code, 0);
-  const auto second = run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "v2.csv").string()});
+  write_file(dir / "v2.csv",
+             "date,CPIAUCSL\n2026-01-01,320.1\n2026-02-01,321.4\n2026-03-01,322.0\n");
+  ASSERT_EQ(run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "v1.csv").string()})
+                .exit_code,
+            0);
+  const auto second =
+      run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "v2.csv").string()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_TRUE(contains(second.err, "1 new rows, 1 revisions, 1 unchanged")) << second.err;
 
@@ -173,27 +188,33 @@ TEST(Cli, ChangedValueIsARevisionAndAsOfShowsBothStates) {
   const auto revisions = run_mre({"series", "show", "CPIAUCSL", "--db", db, "--revisions"});
   EXPECT_TRUE(contains(revisions.out, "2026-02-01,321," + t1)) << revisions.out;
   EXPECT_TRUE(contains(revisions.out, "2026-02-01,321.4,")) << revisions.out;
-  const auto json = run_mre({"series", "show", "CPIAUCSL", "--db", db, "--format", "json", "--as-of", t1});
+  const auto json =
+      run_mre({"series", "show", "CPIAUCSL", "--db", db, "--format", "json", "--as-of", t1});
   EXPECT_TRUE(contains(json.out, "\"as_of\":\"" + t1 + "\"")) << json.out;
   EXPECT_TRUE(contains(json.out, "{\"date\":\"2026-02-01\",\"value\":321.0}")) << json.out;
 }
 
 struct BadInput {
   std::string name;
-  std::string content;    // of bad.csv
+  std::string content;  // of bad.csv
   int exit_code;
-  std::string message;    // must appear on stderr
+  std::string message;  // must appear on stderr
 };
 
 TEST(Cli, BadCsvInputStopsWithFileAndLineAndLeavesTheStoreAsItWas) {
   const std::vector<BadInput> cases = {
-      {"non-numeric", "date,value\n2024-01-02,1.0\n2024-01-03,abc\n", 2, "bad.csv:3: field 'value': 'abc'"},
+      {"non-numeric", "date,value\n2024-01-02,1.0\n2024-01-03,abc\n", 2,
+       "bad.csv:3: field 'value': 'abc'"},
       {"column count", "date,value\n2024-01-02,1.0,7\n", 2, "bad.csv:2: expected 2 fields, got 3"},
-      {"bad date", "date,value\n2024-01-02,1.0\n01/03/2024,2.0\n", 2, "bad.csv:3: field 'date': cannot parse date '01/03/2024'"},
-      {"duplicate date", "date,value\n2024-01-02,1.0\n2024-01-02,2.0\n", 2, "bad.csv:3: duplicate date 2024-01-02 (also on line 2)"},
-      {"out of order", "date,value\n2024-01-03,1.0\n2024-01-02,2.0\n", 2, "bad.csv:3: date 2024-01-02 is before"},
+      {"bad date", "date,value\n2024-01-02,1.0\n01/03/2024,2.0\n", 2,
+       "bad.csv:3: field 'date': cannot parse date '01/03/2024'"},
+      {"duplicate date", "date,value\n2024-01-02,1.0\n2024-01-02,2.0\n", 2,
+       "bad.csv:3: duplicate date 2024-01-02 (also on line 2)"},
+      {"out of order", "date,value\n2024-01-03,1.0\n2024-01-02,2.0\n", 2,
+       "bad.csv:3: date 2024-01-02 is before"},
       {"empty file", "", 2, "bad.csv:1: empty file"},
-      {"infinite value", "date,value\n2024-01-02,inf\n", 2, "bad.csv:2: field 'value': 'inf' is not a finite number"},
+      {"infinite value", "date,value\n2024-01-02,inf\n", 2,
+       "bad.csv:2: field 'value': 'inf' is not a finite number"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -237,18 +258,23 @@ TEST(Cli, MissingFileUnknownTickerAndBadUniverseAreClearErrors) {
   write_file(dir / "missing_field.yml",
              "series:\n  - {ticker: AAA, source: fred, id: AAA, file: good.csv, available: true,"
              " frequency: daily, publication_lag_days: 1, unit: x, description: y}\n");
-  const auto missing = run_mre({"ingest", "--db", db, "--universe", (dir / "missing_field.yml").string()});
+  const auto missing =
+      run_mre({"ingest", "--db", db, "--universe", (dir / "missing_field.yml").string()});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_TRUE(contains(missing.err, "missing_field.yml:2: series[0] (AAA): missing field 'asset_class'"))
+  EXPECT_TRUE(
+      contains(missing.err, "missing_field.yml:2: series[0] (AAA): missing field 'asset_class'"))
       << missing.err;
 
-  write_file(dir / "bad_class.yml",
-             "snapshot_dir: .\nseries:\n  - ticker: AAA\n    asset_class: STOCKS\n    source: fred\n"
-             "    id: AAA\n    file: good.csv\n    available: true\n    frequency: daily\n"
-             "    publication_lag_days: 1\n    unit: x\n    description: y\n");
-  const auto bad_class = run_mre({"ingest", "--db", db, "--universe", (dir / "bad_class.yml").string()});
+  write_file(
+      dir / "bad_class.yml",
+      "snapshot_dir: .\nseries:\n  - ticker: AAA\n    asset_class: STOCKS\n    source: fred\n"
+      "    id: AAA\n    file: good.csv\n    available: true\n    frequency: daily\n"
+      "    publication_lag_days: 1\n    unit: x\n    description: y\n");
+  const auto bad_class =
+      run_mre({"ingest", "--db", db, "--universe", (dir / "bad_class.yml").string()});
   EXPECT_EQ(bad_class.exit_code, 1);
-  EXPECT_TRUE(contains(bad_class.err, "bad_class.yml:4: series[0] (AAA): unknown asset_class 'STOCKS'"))
+  EXPECT_TRUE(
+      contains(bad_class.err, "bad_class.yml:4: series[0] (AAA): unknown asset_class 'STOCKS'"))
       << bad_class.err;
 
   EXPECT_EQ(count_rows_by_ticker(dir / "s.db"), before);
@@ -275,23 +301,27 @@ TEST(Cli, StoreThatIsNotSqliteOrReadOnlyIsAStoreError) {
   // the command runs as 'nobody' (setpriv, util-linux).
   const auto db = dir / "ro" / "s.db";
   std::filesystem::create_directories(db.parent_path());
-  ASSERT_EQ(run_mre({"ingest", "--db", db.string(), "--universe", u, "--tickers", "AAA"}).exit_code, 0);
+  ASSERT_EQ(run_mre({"ingest", "--db", db.string(), "--universe", u, "--tickers", "AAA"}).exit_code,
+            0);
   const auto before = count_rows_by_ticker(db);
   std::filesystem::permissions(dir.path(), std::filesystem::perms::all);  // nobody must reach it
-  std::filesystem::permissions(db, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+  std::filesystem::permissions(db, std::filesystem::perms::owner_read |
+                                       std::filesystem::perms::group_read |
                                        std::filesystem::perms::others_read);
   std::filesystem::permissions(db.parent_path(), std::filesystem::perms::owner_read |
                                                      std::filesystem::perms::owner_exec |
                                                      std::filesystem::perms::others_read |
                                                      std::filesystem::perms::others_exec);
   std::string command = "env MRE_UNIVERSE= ";
-  if (::geteuid() == 0) command = "setpriv --reuid=nobody --regid=nogroup --clear-groups " + command;
-  const auto r = run_shell(command + shell_quote(MRE_BINARY) + " ingest --db " + shell_quote(db.string()) +
-                           " --universe " + shell_quote(u));
+  if (::geteuid() == 0)
+    command = "setpriv --reuid=nobody --regid=nogroup --clear-groups " + command;
+  const auto r = run_shell(command + shell_quote(MRE_BINARY) + " ingest --db " +
+                           shell_quote(db.string()) + " --universe " + shell_quote(u));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "s.db: store is read-only")) << r.err;
   // Reading a read-only store still works.
-  std::string reader = shell_quote(MRE_BINARY) + " series show AAA --db " + shell_quote(db.string());
+  std::string reader =
+      shell_quote(MRE_BINARY) + " series show AAA --db " + shell_quote(db.string());
   if (::geteuid() == 0) reader = "setpriv --reuid=nobody --regid=nogroup --clear-groups " + reader;
   const auto read = run_shell(reader);
   EXPECT_EQ(read.exit_code, 0) << read.err;
@@ -322,9 +352,11 @@ TEST(Cli, ReaderProcessWorksWhileAnotherConnectionHoldsTheWriteLock) {
   ASSERT_EQ(run_mre({"ingest", "--db", db.string(), "--tickers", "DGS10"}).exit_code, 0);
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(db.string().c_str(), &writer), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM raw_series;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  const auto show = run_mre({"series", "show", "DGS10", "--db", db.string(), "--from", "2026-08-20"});
+  ASSERT_EQ(
+      sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM raw_series;", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  const auto show =
+      run_mre({"series", "show", "DGS10", "--db", db.string(), "--from", "2026-08-20"});
   EXPECT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(show.out, "date,value\n2026-08-20,4.69\n");
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -337,10 +369,12 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "[1/6] ingest:")) << r.err;
   for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[2/6] features ") + set + ": built F_" + set + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[2/6] features ") + set + ": built F_" + set + "_"))
+        << r.err;
   }
   for (const char* spec : {"rules", "hmm_macro", "hmm_indicators"}) {
-    EXPECT_TRUE(contains(r.err, std::string("[3/6] regimes ") + spec + ": fitted R_" + spec + "_")) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("[3/6] regimes ") + spec + ": fitted R_" + spec + "_"))
+        << r.err;
   }
   // Stage 4 (MR-FR-01): the hierarchical classifier is trained and the current classification
   // printed as a sentence naming one of the six global regimes.
@@ -362,11 +396,13 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
     EXPECT_TRUE(contains(show.out, "fed_shock,sp500,12,dml,auto,")) << show.out;
     EXPECT_TRUE(contains(show.out, "mp_surprise,sp500,1,dml,auto,")) << show.out;
     // Every output of a seed treatment says it is not identified; the identified shock says it is.
-    const auto json = run_mre({"effects", "show", version, "--format", "json", "--db", (dir / "run.db").string()});
+    const auto json = run_mre(
+        {"effects", "show", version, "--format", "json", "--db", (dir / "run.db").string()});
     ASSERT_EQ(json.exit_code, 0) << json.err;
     const auto rows = nlohmann::json::parse(json.out);
     for (const auto& row : rows) {
-      const bool seed = row["treatment"] == "fed_shock" || row["treatment"] == "cpi_surprise" || row["treatment"] == "gdp_surprise";
+      const bool seed = row["treatment"] == "fed_shock" || row["treatment"] == "cpi_surprise" ||
+                        row["treatment"] == "gdp_surprise";
       if (seed) {
         EXPECT_EQ(row["diagnostics"]["identified"], false) << row.dump();
       }
@@ -377,26 +413,31 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
       const auto& nuisances = row["diagnostics"]["nuisance_learners"];
       for (const auto& c : nuisances["candidates"]) {
         if (c["learner"] == "constant") {
-          EXPECT_GE(row["diagnostics"]["r2_outcome"].get<double>(), c["r2_outcome"].get<double>()) << row.dump();
-          EXPECT_GE(row["diagnostics"]["r2_treatment"].get<double>(), c["r2_treatment"].get<double>()) << row.dump();
+          EXPECT_GE(row["diagnostics"]["r2_outcome"].get<double>(), c["r2_outcome"].get<double>())
+              << row.dump();
+          EXPECT_GE(row["diagnostics"]["r2_treatment"].get<double>(),
+                    c["r2_treatment"].get<double>())
+              << row.dump();
         }
       }
       EXPECT_TRUE(row["diagnostics"].contains("q_value")) << row.dump();
     }
     // Issue 17: `effects run --learner ols` estimates every cell of the real grid (the regime
     // probabilities' redundant column is dropped and said, never a silently empty version).
-    const auto ols = run_mre({"effects", "run", "--version", "E_ols_every_cell", "--learner", "ols", "--db",
-                              (dir / "run.db").string()});
+    const auto ols = run_mre({"effects", "run", "--version", "E_ols_every_cell", "--learner", "ols",
+                              "--db", (dir / "run.db").string()});
     ASSERT_EQ(ols.exit_code, 0) << ols.err;
     EXPECT_TRUE(contains(ols.err, "E_ols_every_cell: written (160 estimates)")) << ols.err;
     EXPECT_FALSE(contains(ols.err, "skipped")) << ols.err;
     // One estimate on the real data: seed 001's response shape.
-    const auto one = run_mre({"effects", "estimate", "--treatment", "cpi_surprise", "--outcome", "tlt", "--horizon", "1",
-                              "--learner", "ridge", "--db", (dir / "run.db").string()});
+    const auto one =
+        run_mre({"effects", "estimate", "--treatment", "cpi_surprise", "--outcome", "tlt",
+                 "--horizon", "1", "--learner", "ridge", "--db", (dir / "run.db").string()});
     ASSERT_EQ(one.exit_code, 0) << one.err;
-    for (const char* key : {"\"causal_analysis\"", "\"effect\"", "\"confidence_interval\"", "\"regime\"",
-                            "\"regime_probabilities\"", "\"uncertainty\"", "\"regime_effects\"", "\"explanation\"",
-                            "\"methodology\"", "\"placebo\""}) {
+    for (const char* key :
+         {"\"causal_analysis\"", "\"effect\"", "\"confidence_interval\"", "\"regime\"",
+          "\"regime_probabilities\"", "\"uncertainty\"", "\"regime_effects\"", "\"explanation\"",
+          "\"methodology\"", "\"placebo\""}) {
       EXPECT_TRUE(contains(one.out, key)) << key << "\n" << one.out;
     }
   }
@@ -408,10 +449,12 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
     const auto at = r.err.find(text);
     if (at == std::string::npos) return std::string();
     const auto start = r.err.rfind('\n', at);
-    return r.err.substr(start == std::string::npos ? 0 : start + 1, r.err.find('\n', at) - (start == std::string::npos ? 0 : start + 1));
+    return r.err.substr(start == std::string::npos ? 0 : start + 1,
+                        r.err.find('\n', at) - (start == std::string::npos ? 0 : start + 1));
   };
-  for (const char* name : {"counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): STOCK ", "policy_hike (EFFR=+0.50",
-                           "liquidity_stress (TP=+0.75", "forward_guidance_cut (Re=-0.50", "per regime of R_hmm_macro_"}) {
+  for (const char* name : {"counterfactual do(EFFR +50 bp, 2022-03-01..2022-06-30): STOCK ",
+                           "policy_hike (EFFR=+0.50", "liquidity_stress (TP=+0.75",
+                           "forward_guidance_cut (Re=-0.50", "per regime of R_hmm_macro_"}) {
     const auto line = line_with(name);
     EXPECT_FALSE(line.empty()) << name << "\n" << r.err;
     EXPECT_TRUE(contains(line, "90% [") && contains(line, "95% [")) << line;
@@ -419,7 +462,8 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   {
     const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});
     ASSERT_EQ(scenarios.exit_code, 0) << scenarios.err;
-    EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4) << scenarios.out;  // header + 3
+    EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4)
+        << scenarios.out;  // header + 3
   }
   EXPECT_TRUE(r.out.empty()) << "data only on stdout; run prints messages on stderr";
   EXPECT_GT(count_rows_by_ticker(dir / "run.db").size(), 45u);
@@ -431,7 +475,8 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   EXPECT_FALSE(contains(again.err, ": built ")) << again.err;
   EXPECT_TRUE(contains(again.err, "[6/6] scm: S_policy_transmission_")) << again.err;
   const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});
-  EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4) << scenarios.out;  // stored once
+  EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4)
+      << scenarios.out;  // stored once
 }
 
 }  // namespace

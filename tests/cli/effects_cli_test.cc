@@ -30,7 +30,8 @@ std::string simulated_csv(int n, double theta, bool constant_treatment = false) 
     const double y = theta * t + x1 - 0.5 * x2 + z(rng);
     const int year = 1990 + i / 12;
     const int month = 1 + i % 12;
-    out << year << "-" << (month < 10 ? "0" : "") << month << "-01," << y << "," << t << "," << x1 << "," << x2 << "\n";
+    out << year << "-" << (month < 10 ? "0" : "") << month << "-01," << y << "," << t << "," << x1
+        << "," << x2 << "\n";
   }
   return out.str();
 }
@@ -38,8 +39,9 @@ std::string simulated_csv(int n, double theta, bool constant_treatment = false) 
 TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   TempDir dir;
   testing::write_file(dir / "d.csv", simulated_csv(600, 0.7));
-  const auto r = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(), "--outcome-col", "ret",
-                          "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols", "--magnitude", "2"});
+  const auto r = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(),
+                          "--outcome-col", "ret", "--treatment-col", "shock", "--controls", "x1,x2",
+                          "--learner", "ols", "--magnitude", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   const auto& c = j["causal_analysis"];
@@ -50,9 +52,12 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   EXPECT_LT(se, 0.2);
   EXPECT_LT(c["confidence_interval"][0].get<double>(), effect);
   EXPECT_GT(c["confidence_interval"][1].get<double>(), effect);
-  EXPECT_NEAR(c["confidence_interval"][1].get<double>() - c["confidence_interval"][0].get<double>(), 2 * 1.959964 * se, 1e-6);
-  EXPECT_TRUE(j["explanation"].get<std::string>().find("distinguishable from zero") != std::string::npos);
-  EXPECT_TRUE(j["methodology"].get<std::string>().find("Double machine learning") != std::string::npos);
+  EXPECT_NEAR(c["confidence_interval"][1].get<double>() - c["confidence_interval"][0].get<double>(),
+              2 * 1.959964 * se, 1e-6);
+  EXPECT_TRUE(j["explanation"].get<std::string>().find("distinguishable from zero") !=
+              std::string::npos);
+  EXPECT_TRUE(j["methodology"].get<std::string>().find("Double machine learning") !=
+              std::string::npos);
   // Robustness (issue 17): the estimate and the other three default learners (no local projection
   // without a store); a strong simulated effect keeps its sign and significance under OLS, ridge
   // and the forest, while the constant nuisances (ignoring x1, x2) may differ: read the flag.
@@ -60,10 +65,12 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   ASSERT_EQ(c["robustness"]["checks"].size(), 4u) << r.out;
   EXPECT_EQ(c["robustness"]["checks"][0]["method"], "dml:ols (the estimate)");
   EXPECT_EQ(c["fragile"], c["robustness"]["fragile"]);
-  EXPECT_TRUE(j["explanation"].get<std::string>().find(c["fragile"].get<bool>() ? "Fragile:" : "Robust:") != std::string::npos);
+  EXPECT_TRUE(j["explanation"].get<std::string>().find(
+                  c["fragile"].get<bool>() ? "Fragile:" : "Robust:") != std::string::npos);
   // The X-learner on the binarised treatment runs too.
-  const auto x = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(), "--outcome-col", "ret",
-                          "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols", "--method", "xlearner"});
+  const auto x = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(),
+                          "--outcome-col", "ret", "--treatment-col", "shock", "--controls", "x1,x2",
+                          "--learner", "ols", "--method", "xlearner"});
   ASSERT_EQ(x.exit_code, 0) << x.err;
   EXPECT_TRUE(contains(x.out, "X-learner")) << x.out;
 }
@@ -73,24 +80,27 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
   testing::write_file(dir / "d.csv", simulated_csv(100, 0.7));
   testing::write_file(dir / "c.csv", simulated_csv(100, 0.7, true));
   const std::string d = (dir / "d.csv").string();
-  const auto missing = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret", "--treatment-col", "nope"});
+  const auto missing = run_mre(
+      {"effects", "estimate", "--data", d, "--outcome-col", "ret", "--treatment-col", "nope"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_TRUE(contains(missing.err, "nope")) << missing.err;
-  const auto constant = run_mre({"effects", "estimate", "--data", (dir / "c.csv").string(), "--outcome-col", "ret",
-                                 "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols"});
+  const auto constant =
+      run_mre({"effects", "estimate", "--data", (dir / "c.csv").string(), "--outcome-col", "ret",
+               "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "ols"});
   EXPECT_NE(constant.exit_code, 0);
   EXPECT_TRUE(contains(constant.err, "treatment: constant")) << constant.err;
-  const auto embargo = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret", "--treatment-col", "shock",
-                                "--controls", "x1,x2", "--learner", "ols", "--folds", "2", "--embargo", "80"});
+  const auto embargo = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret",
+                                "--treatment-col", "shock", "--controls", "x1,x2", "--learner",
+                                "ols", "--folds", "2", "--embargo", "80"});
   EXPECT_NE(embargo.exit_code, 0);
   EXPECT_TRUE(contains(embargo.err, "embargo")) << embargo.err;
-  const auto learner = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret", "--treatment-col", "shock",
-                                "--learner", "magic"});
+  const auto learner = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret",
+                                "--treatment-col", "shock", "--learner", "magic"});
   EXPECT_NE(learner.exit_code, 0);
   EXPECT_TRUE(contains(learner.err, "magic")) << learner.err;
   testing::write_file(dir / "bad.csv", "date,ret,shock\n2020-01-01,1,abc\n");
-  const auto bad = run_mre({"effects", "estimate", "--data", (dir / "bad.csv").string(), "--outcome-col", "ret",
-                            "--treatment-col", "shock"});
+  const auto bad = run_mre({"effects", "estimate", "--data", (dir / "bad.csv").string(),
+                            "--outcome-col", "ret", "--treatment-col", "shock"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_TRUE(contains(bad.err, "bad.csv:2")) << bad.err;
 }
@@ -100,7 +110,8 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
 TEST(EffectsCli, CalibrateRefusesBadInputAndStoresNothing) {
   testing::TempDir dir;
   const std::string db = (dir / "s.db").string();
-  const auto few = testing::run_mre({"effects", "calibrate", "--version", "E1", "--surrogates", "19", "--db", db});
+  const auto few = testing::run_mre(
+      {"effects", "calibrate", "--version", "E1", "--surrogates", "19", "--db", db});
   EXPECT_EQ(few.exit_code, 1) << few.err;
   EXPECT_TRUE(testing::contains(few.err, "surrogates")) << few.err;
   const auto missing = testing::run_mre({"effects", "calibrate", "--version", "E1", "--db", db});
@@ -133,22 +144,27 @@ TEST(EffectsCli, OutOfRangeLagsAreRefusedAndNothingIsStored) {
     bad.replace(at, 12, "lags: [1, " + lag + "]");
     testing::write_file(dir / "bad.yml", bad);
     const std::string db = (dir / "s.db").string();
-    const auto run = testing::run_mre({"effects", "run", "--spec", (dir / "bad.yml").string(), "--version", "auto", "--db", db});
+    const auto run = testing::run_mre(
+        {"effects", "run", "--spec", (dir / "bad.yml").string(), "--version", "auto", "--db", db});
     EXPECT_EQ(run.exit_code, 1) << run.err;
     EXPECT_TRUE(testing::contains(run.err, "bad.yml:")) << run.err;
     EXPECT_TRUE(testing::contains(run.err, "'lags'")) << run.err;
     EXPECT_TRUE(testing::contains(run.err, lag)) << run.err;
-    const auto estimate = testing::run_mre({"effects", "estimate", "--spec", (dir / "bad.yml").string(), "--treatment",
-                                            "mp_surprise", "--outcome", "sp500", "--db", db});
+    const auto estimate =
+        testing::run_mre({"effects", "estimate", "--spec", (dir / "bad.yml").string(),
+                          "--treatment", "mp_surprise", "--outcome", "sp500", "--db", db});
     EXPECT_EQ(estimate.exit_code, 1) << estimate.err;
     EXPECT_TRUE(testing::contains(estimate.err, "'lags'")) << estimate.err;
     const auto list = testing::run_mre({"effects", "list", "--db", db});
-    EXPECT_EQ(list.out, "version,spec,feature_version,regime_version,estimates,created_at\n") << list.out;
+    EXPECT_EQ(list.out, "version,spec,feature_version,regime_version,estimates,created_at\n")
+        << list.out;
   }
-  const auto irf = testing::run_mre({"effects", "irf", "--horizons", "0..300", "--db", (dir / "s.db").string()});
+  const auto irf =
+      testing::run_mre({"effects", "irf", "--horizons", "0..300", "--db", (dir / "s.db").string()});
   EXPECT_EQ(irf.exit_code, 1) << irf.err;
   EXPECT_TRUE(testing::contains(irf.err, "--horizons")) << irf.err;
-  const auto event = testing::run_mre({"effects", "event", "--window", "40", "--db", (dir / "s.db").string()});
+  const auto event =
+      testing::run_mre({"effects", "event", "--window", "40", "--db", (dir / "s.db").string()});
   EXPECT_EQ(event.exit_code, 1) << event.err;
   EXPECT_TRUE(testing::contains(event.err, "window")) << event.err;
 }

@@ -36,8 +36,11 @@ struct BadInput {
 };
 
 std::string replaced(std::string text, const std::string& spec, const std::string& db) {
-  for (auto at = text.find("SPEC"); at != std::string::npos; at = text.find("SPEC", at + spec.size())) text.replace(at, 4, spec);
-  for (auto at = text.find("DB"); at != std::string::npos; at = text.find("DB", at + db.size())) text.replace(at, 2, db);
+  for (auto at = text.find("SPEC"); at != std::string::npos;
+       at = text.find("SPEC", at + spec.size()))
+    text.replace(at, 4, spec);
+  for (auto at = text.find("DB"); at != std::string::npos; at = text.find("DB", at + db.size()))
+    text.replace(at, 2, db);
   return text;
 }
 
@@ -50,14 +53,15 @@ void expect_clear_error(const Store& store, const BadInput& input) {
   const auto r = run_mre(args);
   EXPECT_EQ(r.exit_code, input.exit_code) << r.err;
   EXPECT_FALSE(contains(r.err, "internal error")) << r.err;
-  for (const auto& m : input.messages) EXPECT_TRUE(contains(r.err, replaced(m, spec, store.db))) << r.err;
+  for (const auto& m : input.messages)
+    EXPECT_TRUE(contains(r.err, replaced(m, spec, store.db))) << r.err;
   EXPECT_EQ(store.sum(), store.checksum);  // nothing stored
 }
 
-const char* kRegimeSpec =
-    "name: r\nmethod: hmm\nfeature_set: macro_ltv\n";
+const char* kRegimeSpec = "name: r\nmethod: hmm\nfeature_set: macro_ltv\n";
 const char* kScmHead =
-    "name: s\nnodes:\n  - {node: EFFR, series: EFFR}\n  - {node: DGS10, series: DGS10, parents: [EFFR]}\n";
+    "name: s\nnodes:\n  - {node: EFFR, series: EFFR}\n  - {node: DGS10, series: DGS10, parents: "
+    "[EFFR]}\n";
 
 TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
   Store store;
@@ -71,7 +75,8 @@ TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
        {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
        std::string(kRegimeSpec) + "hmm: 3\n",
        1,
-       {"SPEC:4: 'hmm': expected a mapping with keys among n_states, covariance", "got the value '3'"}},
+       {"SPEC:4: 'hmm': expected a mapping with keys among n_states, covariance",
+        "got the value '3'"}},
       {"regime_walk_forward_scalar",
        {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
        std::string(kRegimeSpec) + "walk_forward: 5\n",
@@ -81,7 +86,8 @@ TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
        {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
        "name: r\nmethod: rules\nfeature_set: macro_ltv\nrules:\n  calm: [3]\n",
        1,
-       {"SPEC:5: 'regime 'calm'': expected a mapping with keys among feature, direction, threshold, scale, got the value '3'"}},
+       {"SPEC:5: 'regime 'calm'': expected a mapping with keys among feature, direction, "
+        "threshold, scale, got the value '3'"}},
       {"classifier_hmm_scalar",
        {"classify", "train", "--db", "DB", "--spec", "SPEC", "--version", "C"},
        "name: c\nhmm: full\n",
@@ -96,17 +102,20 @@ TEST(InputsCli, SpecsWithAScalarWhereASectionIsExpected) {
        {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
        std::string(kScmHead) + "shocks: 3\n",
        1,
-       {"SPEC:5: 'shocks': expected a mapping with keys among regimes, regime_seed, mean_block, got the value '3'"}},
+       {"SPEC:5: 'shocks': expected a mapping with keys among regimes, regime_seed, mean_block, "
+        "got the value '3'"}},
       {"scm_scenario_scalar",
        {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
        std::string(kScmHead) + "scenarios: [3]\n",
        1,
-       {"SPEC:5: 'scenarios': expected a mapping with keys among name, description, do, got the value '3'"}},
+       {"SPEC:5: 'scenarios': expected a mapping with keys among name, description, do, got the "
+        "value '3'"}},
       {"scm_level_scalar",
        {"scm", "fit", "--db", "DB", "--spec", "SPEC"},
        "name: s\nnodes:\n  - {node: EFFR, series: EFFR, level: 2}\n",
        1,
-       {"SPEC:3: 'node 'EFFR' level': expected a mapping with keys among offset, factor, got the value '2'"}},
+       {"SPEC:3: 'node 'EFFR' level': expected a mapping with keys among offset, factor, got the "
+        "value '2'"}},
   };
   for (const auto& input : inputs) expect_clear_error(store, input);
 }
@@ -134,9 +143,15 @@ TEST(InputsCli, StatesOutsideTwoToSixtyFourAreNamedWithTheirValue) {
        std::string(kScmHead) + "shocks: {regimes: 4294967297}\n",
        1,
        {"SPEC:5: 'regimes' must be in [2, 64], got 4294967297"}},
-      {"cli_states_million", {"regimes", "fit", "--data", "DB", "--states", "1000000"}, "", 1,
+      {"cli_states_million",
+       {"regimes", "fit", "--data", "DB", "--states", "1000000"},
+       "",
+       1,
        {"--states: 1000000 is outside the limits [2, 64]"}},
-      {"cli_states_negative", {"regimes", "fit", "--data", "DB", "--states", "-3"}, "", 1,
+      {"cli_states_negative",
+       {"regimes", "fit", "--data", "DB", "--states", "-3"},
+       "",
+       1,
        {"--states: -3 is outside the limits [2, 64]"}},
   };
   for (const auto& input : inputs) expect_clear_error(store, input);
@@ -145,15 +160,30 @@ TEST(InputsCli, StatesOutsideTwoToSixtyFourAreNamedWithTheirValue) {
 TEST(InputsCli, SimulationCountsAreCheckedBeforeNarrowing) {
   Store store;
   const std::vector<BadInput> inputs = {
-      {"paths_int_max", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "2147483647"}, "", 1,
+      {"paths_int_max",
+       {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "2147483647"},
+       "",
+       1,
        {"--paths: 2147483647 is outside the limits [1, 1000000]"}},
-      {"paths_wraps_to_one", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "4294967297"}, "", 1,
+      {"paths_wraps_to_one",
+       {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "4294967297"},
+       "",
+       1,
        {"--paths: 4294967297 is outside the limits [1, 1000000]"}},
-      {"horizon_wraps_to_one", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--horizon", "4294967297"}, "", 1,
+      {"horizon_wraps_to_one",
+       {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--horizon", "4294967297"},
+       "",
+       1,
        {"--horizon: 4294967297 is outside the limits [1, 12600]"}},
-      {"threads_negative", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--threads", "-1"}, "", 1,
+      {"threads_negative",
+       {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--threads", "-1"},
+       "",
+       1,
        {"--threads: -1 is outside the limits [0, 1024]"}},
-      {"paths_beyond_64_bits", {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "99999999999999999999"}, "", 1,
+      {"paths_beyond_64_bits",
+       {"scm", "simulate", "--db", "DB", "--do", "EFFR=+0.5", "--paths", "99999999999999999999"},
+       "",
+       1,
        {"--paths"}},
   };
   for (const auto& input : inputs) expect_clear_error(store, input);
@@ -165,30 +195,44 @@ TEST(InputsCli, SimulationCountsAreCheckedBeforeNarrowing) {
 
 TEST(InputsCli, DeepYamlIsRefusedBeforeParsing) {
   Store store;
-  const std::string deep = std::string(kRegimeSpec) + "columns: " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
+  const std::string deep = std::string(kRegimeSpec) + "columns: " + std::string(100'000, '[') +
+                           std::string(100'000, ']') + "\n";
   expect_clear_error(store, {"deep_regime",
                              {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R"},
                              deep,
                              1,
                              {"SPEC:4: regime spec nested more than 64 levels deep"}});
-  expect_clear_error(store, {"deep_feature",
-                             {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
-                             "name: f\nfeatures: " + std::string(70, '{') + std::string(70, '}') + "\n",
-                             1,
-                             {"SPEC:2: feature spec nested more than 64 levels deep"}});
+  expect_clear_error(store,
+                     {"deep_feature",
+                      {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+                      "name: f\nfeatures: " + std::string(70, '{') + std::string(70, '}') + "\n",
+                      1,
+                      {"SPEC:2: feature spec nested more than 64 levels deep"}});
 }
 
 TEST(InputsCli, ADirectoryAsPathIsNamed) {
   Store store;
   std::filesystem::create_directory(store.dir / "d");
   const auto d = (store.dir / "d").string();
-  expect_clear_error(store, {"path_dir", {"ingest", "--db", "DB", "--source", "csv", "--path", d}, "", 1,
+  expect_clear_error(store, {"path_dir",
+                             {"ingest", "--db", "DB", "--source", "csv", "--path", d},
+                             "",
+                             1,
                              {d + ": is a directory, not a CSV file"}});
-  expect_clear_error(store, {"universe_dir", {"ingest", "--db", "DB", "--universe", d}, "", 1,
+  expect_clear_error(store, {"universe_dir",
+                             {"ingest", "--db", "DB", "--universe", d},
+                             "",
+                             1,
                              {d + ": is a directory, not a universe file"}});
-  expect_clear_error(store, {"spec_dir", {"regimes", "fit", "--db", "DB", "--spec", d, "--version", "R"}, "", 1,
+  expect_clear_error(store, {"spec_dir",
+                             {"regimes", "fit", "--db", "DB", "--spec", d, "--version", "R"},
+                             "",
+                             1,
                              {d + ": regime spec is not a regular file"}});
-  expect_clear_error(store, {"model_dir", {"regimes", "predict", "--model", d, "--data", d}, "", 1,
+  expect_clear_error(store, {"model_dir",
+                             {"regimes", "predict", "--model", d, "--data", d},
+                             "",
+                             1,
                              {d + ": is a directory, not a file"}});
 }
 
@@ -238,18 +282,22 @@ TEST(InputsCli, CsvIngestRefusesTrailingTextJunkAfterQuotesAndYearZero) {
   };
   for (const auto& [text, message] : files) {
     write_file(store.dir / "bad.csv", text);
-    const auto r = run_mre({"ingest", "--db", store.db, "--source", "csv", "--path", (store.dir / "bad.csv").string()});
+    const auto r = run_mre({"ingest", "--db", store.db, "--source", "csv", "--path",
+                            (store.dir / "bad.csv").string()});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(contains(r.err, (store.dir / "bad.csv").string())) << r.err;
     EXPECT_TRUE(contains(r.err, message)) << r.err;
     EXPECT_EQ(store.sum(), store.checksum);
   }
   // A 50 MB bad field: named, cut at 80 bytes, the store unchanged.
-  write_file(store.dir / "big.csv", "date,DGS10\n2024-01-02," + std::string(50'000'000, '9') + "x\n");
-  const auto r = run_mre({"ingest", "--db", store.db, "--source", "csv", "--path", (store.dir / "big.csv").string()});
+  write_file(store.dir / "big.csv",
+             "date,DGS10\n2024-01-02," + std::string(50'000'000, '9') + "x\n");
+  const auto r = run_mre(
+      {"ingest", "--db", store.db, "--source", "csv", "--path", (store.dir / "big.csv").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 400);
   EXPECT_LT(r.err.size(), 1000u);
-  EXPECT_TRUE(contains(r.err, "big.csv:2: field 'DGS10': '" + std::string(80, '9') + "...' (50000001 bytes) is not a finite number"))
+  EXPECT_TRUE(contains(r.err, "big.csv:2: field 'DGS10': '" + std::string(80, '9') +
+                                  "...' (50000001 bytes) is not a finite number"))
       << r.err.substr(0, 400);
   EXPECT_EQ(store.sum(), store.checksum);
 }

@@ -5,11 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "mre/core/date.h"
 #include "server/api.h"
@@ -27,9 +26,12 @@ class JumpCli : public ::testing::Test {
     ASSERT_EQ(run_mre({"ingest", "--db", db_, "--tickers", "^GSPC,TLT"}).exit_code, 0);
     write_file(*dir_ / "f.yml",
                "name: eq\nfrequency: daily\nstart: 1995-01-03\nfeatures:\n"
-               "  - {name: momentum_63d, inputs: [\"^GSPC\"], ops: [{op: returns, horizon: 63, log: false}]}\n"
-               "  - {name: vol_21d, inputs: [\"^GSPC\"], ops: [{op: volatility, window: 21, changes: log}]}\n");
-    const auto built = run_mre({"features", "build", "--db", db_, "--spec", (*dir_ / "f.yml").string(), "--version", "F1"});
+               "  - {name: momentum_63d, inputs: [\"^GSPC\"], ops: [{op: returns, horizon: 63, "
+               "log: false}]}\n"
+               "  - {name: vol_21d, inputs: [\"^GSPC\"], ops: [{op: volatility, window: 21, "
+               "changes: log}]}\n");
+    const auto built = run_mre({"features", "build", "--db", db_, "--spec",
+                                (*dir_ / "f.yml").string(), "--version", "F1"});
     ASSERT_EQ(built.exit_code, 0) << built.err;
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -43,29 +45,36 @@ class JumpCli : public ::testing::Test {
 };
 
 TEST_F(JumpCli, WalkForwardVersionIsStoredShownServedAndProfiled) {
-  const auto path = spec("jm", "labels: [calm, stress]\n"
-                               "jump: {n_states: 2, jump_penalty: 50, n_init: 5, order_by: vol_21d}\n"
-                               "walk_forward: {refit_every_months: 6, min_train_rows: 1260, train_window_rows: 2520}\n");
+  const auto path = spec(
+      "jm",
+      "labels: [calm, stress]\n"
+      "jump: {n_states: 2, jump_penalty: 50, n_init: 5, order_by: vol_21d}\n"
+      "walk_forward: {refit_every_months: 6, min_train_rows: 1260, train_window_rows: 2520}\n");
   const auto fit = run_mre({"regimes", "fit", "--db", db_, "--spec", path, "--version", "J1"});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_TRUE(contains(fit.err, "regimes J1 (jump on features F1)")) << fit.err;
   EXPECT_TRUE(contains(fit.err, "walk-forward fits")) << fit.err;
-  EXPECT_TRUE(contains(run_mre({"regimes", "list", "--db", db_}).out, "J1,jump,jm,F1,calm stress,")) << "list";
+  EXPECT_TRUE(contains(run_mre({"regimes", "list", "--db", db_}).out, "J1,jump,jm,F1,calm stress,"))
+      << "list";
   // Mid-October 2008 (realised volatility above 60% annualised) is the high-volatility state.
-  const auto show = run_mre({"regimes", "show", "J1", "--db", db_, "--from", "2008-10-15", "--to", "2008-10-15"});
+  const auto show =
+      run_mre({"regimes", "show", "J1", "--db", db_, "--from", "2008-10-15", "--to", "2008-10-15"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(show.out, "date,regime,score,p_calm,p_stress\n2008-10-15,stress,1,0,1\n");
   // Stored like the others: the API serves it, probabilities one-hot.
   server::Api api({.db = db_});
-  const std::string served = api.handle_raw("GET /api/regimes/J1?from=2008-10-15&to=2008-10-15 HTTP/1.1\r\n\r\n");
+  const std::string served =
+      api.handle_raw("GET /api/regimes/J1?from=2008-10-15&to=2008-10-15 HTTP/1.1\r\n\r\n");
   EXPECT_EQ(served.rfind("HTTP/1.1 200", 0), 0u) << served;
   EXPECT_TRUE(contains(served, "\"kind\":\"jump\"")) << served;
   EXPECT_TRUE(contains(served, "\"regime\":\"stress\"")) << served;
-  const std::string profiled = api.handle_raw("GET /api/regimes/J1/profile?assets=%5EGSPC,TLT HTTP/1.1\r\n\r\n");
+  const std::string profiled =
+      api.handle_raw("GET /api/regimes/J1/profile?assets=%5EGSPC,TLT HTTP/1.1\r\n\r\n");
   EXPECT_EQ(profiled.rfind("HTTP/1.1 200", 0), 0u) << profiled;
   EXPECT_TRUE(contains(profiled, "\"expected_durations\"")) << profiled;
   EXPECT_TRUE(contains(profiled, "\"asset\": \"TLT\"")) << profiled;
-  const std::string unknown = api.handle_raw("GET /api/regimes/J1/profile?assets=NOPE HTTP/1.1\r\n\r\n");
+  const std::string unknown =
+      api.handle_raw("GET /api/regimes/J1/profile?assets=NOPE HTTP/1.1\r\n\r\n");
   EXPECT_EQ(unknown.rfind("HTTP/1.1 404", 0), 0u) << unknown;
   // Fitting the same spec again is a no-op; nothing is overwritten.
   const auto again = run_mre({"regimes", "fit", "--db", db_, "--spec", path, "--version", "J1"});
@@ -75,7 +84,8 @@ TEST_F(JumpCli, WalkForwardVersionIsStoredShownServedAndProfiled) {
   const auto text = run_mre({"regimes", "profile", "J1", "--db", db_, "--assets", "^GSPC,TLT"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(contains(text.out, "exp. duration")) << text.out;
-  const auto json = run_mre({"regimes", "profile", "J1", "--db", db_, "--assets", "^GSPC,TLT", "--format", "json"});
+  const auto json = run_mre(
+      {"regimes", "profile", "J1", "--db", db_, "--assets", "^GSPC,TLT", "--format", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const auto p = nlohmann::json::parse(json.out);
   EXPECT_EQ(p["labels"], nlohmann::json({"calm", "stress"}));
@@ -98,8 +108,10 @@ TEST_F(JumpCli, WalkForwardVersionIsStoredShownServedAndProfiled) {
 }
 
 TEST_F(JumpCli, ContinuousVersionStoresSimplexVectors) {
-  const auto path = spec("cjm", "jump: {n_states: 2, jump_penalty: 20, n_init: 3, continuous: true, grid_size: 0.1}\n"
-                                "walk_forward: {refit_every_months: 12, min_train_rows: 1260, train_window_rows: 2520}\n");
+  const auto path = spec(
+      "cjm",
+      "jump: {n_states: 2, jump_penalty: 20, n_init: 3, continuous: true, grid_size: 0.1}\n"
+      "walk_forward: {refit_every_months: 12, min_train_rows: 1260, train_window_rows: 2520}\n");
   const auto fit = run_mre({"regimes", "fit", "--db", db_, "--spec", path, "--version", "C1"});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   const auto show = run_mre({"regimes", "show", "C1", "--db", db_, "--format", "json"});
@@ -107,7 +119,8 @@ TEST_F(JumpCli, ContinuousVersionStoresSimplexVectors) {
   const auto j = nlohmann::json::parse(show.out);
   int fractional = 0, rows = 0;
   for (const auto& row : j["regimes"]) {
-    const double p0 = row["probabilities"]["J0"].get<double>(), p1 = row["probabilities"]["J1"].get<double>();
+    const double p0 = row["probabilities"]["J0"].get<double>(),
+                 p1 = row["probabilities"]["J1"].get<double>();
     EXPECT_NEAR(p0 + p1, 1.0, 1e-12);
     // On the grid {0, 0.1, ..., 1} (normalised sums of tenths).
     EXPECT_NEAR(p0 * 10, std::round(p0 * 10), 1e-9);
@@ -119,31 +132,45 @@ TEST_F(JumpCli, ContinuousVersionStoresSimplexVectors) {
 }
 
 TEST_F(JumpCli, BadInputIsNamedAndNothingIsStored) {
-  const auto negative = run_mre({"regimes", "fit", "--db", db_, "--spec", spec("neg", "jump: {jump_penalty: -5}\n"), "--version", "X1"});
+  const auto negative = run_mre({"regimes", "fit", "--db", db_, "--spec",
+                                 spec("neg", "jump: {jump_penalty: -5}\n"), "--version", "X1"});
   EXPECT_EQ(negative.exit_code, 1);
   EXPECT_TRUE(contains(negative.err, "neg.yml:4")) << negative.err;
-  EXPECT_TRUE(contains(negative.err, "'jump_penalty' must be a finite number >= 0 (got -5)")) << negative.err;
-  const auto missing = run_mre({"regimes", "fit", "--db", db_, "--spec", spec("nolambda", "jump: {n_states: 2}\n"), "--version", "X2"});
+  EXPECT_TRUE(contains(negative.err, "'jump_penalty' must be a finite number >= 0 (got -5)"))
+      << negative.err;
+  const auto missing = run_mre({"regimes", "fit", "--db", db_, "--spec",
+                                spec("nolambda", "jump: {n_states: 2}\n"), "--version", "X2"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(contains(missing.err, "'jump_penalty' is required")) << missing.err;
   // Eight states on a feature set of five complete rows.
   write_file(*dir_ / "tiny.yml",
              "name: tiny\nfrequency: daily\nstart: 2026-08-14\nfeatures:\n"
              "  - {name: r1, inputs: [\"^GSPC\"], ops: [{op: returns, horizon: 1, log: false}]}\n");
-  ASSERT_EQ(run_mre({"features", "build", "--db", db_, "--spec", (*dir_ / "tiny.yml").string(), "--version", "T1"}).exit_code, 0);
-  write_file(*dir_ / "big.yml", "name: big\nmethod: jump\nfeature_set: tiny\njump: {n_states: 8, jump_penalty: 1}\nwalk_forward: off\n");
-  const auto big = run_mre({"regimes", "fit", "--db", db_, "--spec", (*dir_ / "big.yml").string(), "--version", "X3"});
+  ASSERT_EQ(run_mre({"features", "build", "--db", db_, "--spec", (*dir_ / "tiny.yml").string(),
+                     "--version", "T1"})
+                .exit_code,
+            0);
+  write_file(*dir_ / "big.yml",
+             "name: big\nmethod: jump\nfeature_set: tiny\njump: {n_states: 8, jump_penalty: "
+             "1}\nwalk_forward: off\n");
+  const auto big = run_mre(
+      {"regimes", "fit", "--db", db_, "--spec", (*dir_ / "big.yml").string(), "--version", "X3"});
   EXPECT_EQ(big.exit_code, 1);
   EXPECT_TRUE(contains(big.err, "n_states (8) exceeds the")) << big.err;
-  const auto key = run_mre({"regimes", "fit", "--db", db_, "--spec", spec("key", "jump: {jump_penalty: 1, lambda: 2}\n"), "--version", "X4"});
+  const auto key =
+      run_mre({"regimes", "fit", "--db", db_, "--spec",
+               spec("key", "jump: {jump_penalty: 1, lambda: 2}\n"), "--version", "X4"});
   EXPECT_EQ(key.exit_code, 1);
   EXPECT_TRUE(contains(key.err, "unknown key 'lambda'")) << key.err;
-  const auto grid = run_mre({"regimes", "fit", "--db", db_, "--spec",
-                             spec("grid", "jump: {jump_penalty: 1, continuous: true, grid_size: 0.3}\n"), "--version", "X5"});
+  const auto grid =
+      run_mre({"regimes", "fit", "--db", db_, "--spec",
+               spec("grid", "jump: {jump_penalty: 1, continuous: true, grid_size: 0.3}\n"),
+               "--version", "X5"});
   EXPECT_EQ(grid.exit_code, 1);
   EXPECT_TRUE(contains(grid.err, "grid_size")) << grid.err;
   const auto list = run_mre({"regimes", "list", "--db", db_}).out;
-  for (const char* v : {"X1", "X2", "X3", "X4", "X5"}) EXPECT_FALSE(contains(list, std::string(v) + ",")) << v;
+  for (const char* v : {"X1", "X2", "X3", "X4", "X5"})
+    EXPECT_FALSE(contains(list, std::string(v) + ",")) << v;
 }
 
 TEST_F(JumpCli, CsvFitAndOnlinePredict) {
@@ -167,17 +194,21 @@ TEST_F(JumpCli, CsvFitAndOnlinePredict) {
   }
   write_file(*dir_ / "all.csv", all.str());
   write_file(*dir_ / "head.csv", head.str());
-  const auto fit = run_mre({"regimes", "fit", "--data", (*dir_ / "all.csv").string(), "--method", "jump", "--states", "2",
-                            "--penalty", "20", "--out", (*dir_ / "jm.json").string()});
+  const auto fit =
+      run_mre({"regimes", "fit", "--data", (*dir_ / "all.csv").string(), "--method", "jump",
+               "--states", "2", "--penalty", "20", "--out", (*dir_ / "jm.json").string()});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   const auto summary = nlohmann::json::parse(fit.out);
   EXPECT_EQ(summary["switches"].get<int>(), 3);  // 150-row blocks: three true switches
-  const auto full = run_mre({"regimes", "predict", "--model", (*dir_ / "jm.json").string(), "--data", (*dir_ / "all.csv").string()});
-  const auto part = run_mre({"regimes", "predict", "--model", (*dir_ / "jm.json").string(), "--data", (*dir_ / "head.csv").string()});
+  const auto full = run_mre({"regimes", "predict", "--model", (*dir_ / "jm.json").string(),
+                             "--data", (*dir_ / "all.csv").string()});
+  const auto part = run_mre({"regimes", "predict", "--model", (*dir_ / "jm.json").string(),
+                             "--data", (*dir_ / "head.csv").string()});
   ASSERT_EQ(full.exit_code, 0) << full.err;
   ASSERT_EQ(part.exit_code, 0) << part.err;
   EXPECT_EQ(full.out.substr(0, part.out.size()), part.out);
-  const auto bad = run_mre({"regimes", "fit", "--data", (*dir_ / "all.csv").string(), "--method", "jump", "--penalty", "-1"});
+  const auto bad = run_mre({"regimes", "fit", "--data", (*dir_ / "all.csv").string(), "--method",
+                            "jump", "--penalty", "-1"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(contains(bad.err, "jump_penalty")) << bad.err;
 }

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -18,14 +17,18 @@ using json = nlohmann::ordered_json;
 TEST(ListingCli, Issue22_AMistypedSubcommandIsNamedWithTheNearestOne) {
   const auto top = run_mre({"seris", "list"});
   EXPECT_EQ(top.exit_code, 1);
-  EXPECT_TRUE(contains(top.err, "unknown command 'seris' for 'mre'; did you mean 'series'?")) << top.err;
+  EXPECT_TRUE(contains(top.err, "unknown command 'seris' for 'mre'; did you mean 'series'?"))
+      << top.err;
   const auto nested = run_mre({"series", "lsit"});
   EXPECT_EQ(nested.exit_code, 1);
-  EXPECT_TRUE(contains(nested.err, "unknown command 'lsit' for 'mre series'; did you mean 'list'?")) << nested.err;
+  EXPECT_TRUE(contains(nested.err, "unknown command 'lsit' for 'mre series'; did you mean 'list'?"))
+      << nested.err;
   // Nothing near: the commands are listed instead of a guess.
   const auto far = run_mre({"frobnicate"});
   EXPECT_EQ(far.exit_code, 1);
-  EXPECT_TRUE(contains(far.err, "unknown command 'frobnicate' for 'mre' (commands: run, ingest, series")) << far.err;
+  EXPECT_TRUE(
+      contains(far.err, "unknown command 'frobnicate' for 'mre' (commands: run, ingest, series"))
+      << far.err;
   EXPECT_FALSE(contains(far.err, "did you mean")) << far.err;
 }
 
@@ -58,11 +61,12 @@ TEST(ListingCli, Issue22_EveryListingTakesAFormatAndItsCsvIsReadByPandas) {
     ASSERT_EQ(as_csv.exit_code, 0) << name << ": " << as_csv.err;
     write_file(dir / "out.csv", as_csv.out);
     // pandas reads the CSV: as many rows as the JSON, and (when there are rows) the same columns.
-    const auto py = run_shell("/usr/bin/python3 -c " +
-                              shell_quote("import json, sys, pandas as pd\n"
-                                          "d = pd.read_csv(sys.argv[1], keep_default_na=False, dtype=str)\n"
-                                          "print(json.dumps({'rows': len(d), 'columns': list(d.columns)}))\n") +
-                              " " + shell_quote((dir / "out.csv").string()));
+    const auto py =
+        run_shell("/usr/bin/python3 -c " +
+                  shell_quote("import json, sys, pandas as pd\n"
+                              "d = pd.read_csv(sys.argv[1], keep_default_na=False, dtype=str)\n"
+                              "print(json.dumps({'rows': len(d), 'columns': list(d.columns)}))\n") +
+                  " " + shell_quote((dir / "out.csv").string()));
     ASSERT_EQ(py.exit_code, 0) << name << ": " << py.err << "\n" << as_csv.out;
     const json read = json::parse(py.out);
     EXPECT_EQ(read["rows"].get<std::size_t>(), rows.size()) << name;
@@ -73,20 +77,23 @@ TEST(ListingCli, Issue22_EveryListingTakesAFormatAndItsCsvIsReadByPandas) {
     }
     // The table's header line names the same columns.
     if (!rows.empty()) {
-      EXPECT_TRUE(contains(table.out.substr(0, table.out.find('\n')), rows[0].begin().key())) << name;
+      EXPECT_TRUE(contains(table.out.substr(0, table.out.find('\n')), rows[0].begin().key()))
+          << name;
     }
     const auto bad = run("xml");
     EXPECT_EQ(bad.exit_code, 1) << name;
-    EXPECT_TRUE(contains(bad.err, "--format: expected table, csv or json (got 'xml')")) << name << ": " << bad.err;
+    EXPECT_TRUE(contains(bad.err, "--format: expected table, csv or json (got 'xml')"))
+        << name << ": " << bad.err;
   }
   // The quoted source survives the round trip.
   const auto list = json::parse(run_mre({"series", "list", "--db", db, "--format", "json"}).out);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_TRUE(contains(list[0]["source"].get<std::string>(), "a,\"b\".csv")) << list[0];
-  const auto py = run_shell("/usr/bin/python3 -c " +
-                            shell_quote("import sys, pandas as pd\n"
-                                        "print(pd.read_csv(sys.stdin)['source'][0])\n") +
-                            " <<'EOF'\n" + run_mre({"series", "list", "--db", db, "--format", "csv"}).out + "EOF\n");
+  const auto py = run_shell(
+      "/usr/bin/python3 -c " +
+      shell_quote("import sys, pandas as pd\n"
+                  "print(pd.read_csv(sys.stdin)['source'][0])\n") +
+      " <<'EOF'\n" + run_mre({"series", "list", "--db", db, "--format", "csv"}).out + "EOF\n");
   EXPECT_EQ(py.out, list[0]["source"].get<std::string>() + "\n") << py.err;
 }
 

@@ -80,7 +80,8 @@ TEST(MonitorCli, BundledDataNamesTheStaleSeriesAndStoresTheRun) {
   EXPECT_FALSE(stale.empty());
   const auto text = run_mre({"monitor", "--db", db});
   EXPECT_EQ(text.exit_code, r.exit_code);
-  for (const auto& s : stale) EXPECT_TRUE(contains(text.out, s + "  staleness: last ")) << s << "\n" << text.out;
+  for (const auto& s : stale)
+    EXPECT_TRUE(contains(text.out, s + "  staleness: last ")) << s << "\n" << text.out;
   EXPECT_TRUE(contains(text.out, "as of " + report["as_of"].get<std::string>())) << text.out;
   // Two stored runs (the json one and the text one; --no-store stored none).
   const auto history = run_mre({"monitor", "history", "--db", db, "--format", "json"});

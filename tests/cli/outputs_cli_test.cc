@@ -51,7 +51,8 @@ struct Fixture {
     const auto fit = run_mre({"regimes", "fit", "--data", data, "--states", "2", "--out", model});
     EXPECT_EQ(fit.exit_code, 0) << fit.err;
     good = (dir / "good.csv").string();
-    const auto predict = run_mre({"regimes", "predict", "--model", model, "--data", data, "--out", good});
+    const auto predict =
+        run_mre({"regimes", "predict", "--model", model, "--data", data, "--out", good});
     EXPECT_EQ(predict.exit_code, 0) << predict.err;
     good_text = read_file(good);
     EXPECT_GT(good_text.size(), 4096u);  // larger than the size limits below
@@ -78,13 +79,15 @@ TEST(OutputsCli, DevFullIsRefusedAndTheDeviceIsUntouched) {
   ASSERT_TRUE(S_ISCHR(before.st_mode));
   const auto r = run_mre(f.predict_to("/dev/full"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_TRUE(contains(r.err, "--out: /dev/full is a character device, not a regular file")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--out: /dev/full is a character device, not a regular file"))
+      << r.err;
   struct stat after {};
   ASSERT_EQ(::stat("/dev/full", &after), 0);
   EXPECT_TRUE(S_ISCHR(after.st_mode));
   EXPECT_EQ(after.st_rdev, before.st_rdev);
   // features export refuses it too, before opening the store.
-  const auto e = run_mre({"features", "export", "--db", (f.dir / "none.db").string(), "--version", "X", "--out", "/dev/full"});
+  const auto e = run_mre({"features", "export", "--db", (f.dir / "none.db").string(), "--version",
+                          "X", "--out", "/dev/full"});
   EXPECT_EQ(e.exit_code, 1) << e.err;
   EXPECT_TRUE(contains(e.err, "/dev/full is a character device")) << e.err;
 }
@@ -117,8 +120,8 @@ TEST(OutputsCli, SymlinkFifoAndDirectoryTargetsAreRefusedAndLeftAsTheyWere) {
   r = run_mre({"regimes", "fit", "--data", f.data, "--states", "2", "--out", directory.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "is a directory")) << r.err;
-  r = run_mre({"classify", "historical", "--db", (f.dir / "none.db").string(), "--version", "X", "--in", f.data,
-               "--out", directory.string()});
+  r = run_mre({"classify", "historical", "--db", (f.dir / "none.db").string(), "--version", "X",
+               "--in", f.data, "--out", directory.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "is a directory")) << r.err;
   EXPECT_TRUE(fs::is_directory(directory));
@@ -128,27 +131,30 @@ TEST(OutputsCli, SymlinkFifoAndDirectoryTargetsAreRefusedAndLeftAsTheyWere) {
   r = run_mre(f.predict_to((f.dir / "no" / "such.csv").string()));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
-  EXPECT_TRUE(leftovers(f.dir.path(), {"x.csv", "m.json", "good.csv", "link.csv", "pipe", "sub"}).empty());
+  EXPECT_TRUE(
+      leftovers(f.dir.path(), {"x.csv", "m.json", "good.csv", "link.csv", "pipe", "sub"}).empty());
 }
 
 TEST(OutputsCli, AFailedWriteKeepsThePreviousFileAndSaysSo) {
   // A file size limit makes write() fail part-way (EFBIG), as a full disk does (ENOSPC); it
   // needs no privileges. SIGXFSZ is ignored so the write returns an error instead of killing.
   Fixture f;
-  const std::string command = "cd " + shell_quote(source_dir().string()) + " && trap '' XFSZ && ulimit -f 2 && exec " +
-                              shell_quote(MRE_BINARY);
+  const std::string command = "cd " + shell_quote(source_dir().string()) +
+                              " && trap '' XFSZ && ulimit -f 2 && exec " + shell_quote(MRE_BINARY);
   std::string args;
   for (const auto& a : f.predict_to(f.good)) args += " " + shell_quote(a);
   const auto r = run_shell(command + args);
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_TRUE(contains(r.err, f.good + ": write failed: File too large (the previous file, if any, is unchanged)"))
+  EXPECT_TRUE(contains(
+      r.err, f.good + ": write failed: File too large (the previous file, if any, is unchanged)"))
       << r.err;
   EXPECT_EQ(read_file(f.good), f.good_text);
   EXPECT_TRUE(leftovers(f.dir.path(), {"x.csv", "m.json", "good.csv"}).empty());
   // stdout is checked too: '-' onto a full device fails instead of claiming success.
-  const auto to_full = run_shell("cd " + shell_quote(source_dir().string()) + " && " + shell_quote(MRE_BINARY) +
-                                 " regimes predict --model " + shell_quote(f.model) + " --data " + shell_quote(f.data) +
-                                 " --out - > /dev/full");
+  const auto to_full =
+      run_shell("cd " + shell_quote(source_dir().string()) + " && " + shell_quote(MRE_BINARY) +
+                " regimes predict --model " + shell_quote(f.model) + " --data " +
+                shell_quote(f.data) + " --out - > /dev/full");
   EXPECT_EQ(to_full.exit_code, 3) << to_full.err;
   EXPECT_TRUE(contains(to_full.err, "cannot write to standard output")) << to_full.err;
   // And '-' streams to stdout.
@@ -178,11 +184,13 @@ class TmpfsMount {
 TEST(OutputsCli, FullDiskKeepsThePreviousFileForFeaturesExportAndRegimesPredict) {
   Fixture f;
   TmpfsMount disk(f.dir / "disk");
-  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (not root?): " << std::strerror(errno);
+  if (!disk.mounted())
+    GTEST_SKIP() << "cannot mount a tmpfs here (not root?): " << std::strerror(errno);
   const auto target = (f.dir / "disk" / "out.csv").string();
   write_file(target, f.good_text);
   // Fill the rest of the disk.
-  run_shell("dd if=/dev/zero of=" + shell_quote((f.dir / "disk" / "filler").string()) + " bs=4k 2>/dev/null");
+  run_shell("dd if=/dev/zero of=" + shell_quote((f.dir / "disk" / "filler").string()) +
+            " bs=4k 2>/dev/null");
   auto r = run_mre(f.predict_to(target));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, target + ": write failed: No space left on device")) << r.err;
@@ -194,7 +202,10 @@ TEST(OutputsCli, FullDiskKeepsThePreviousFileForFeaturesExportAndRegimesPredict)
   write_file(f.dir / "spec.yml",
              "name: small\nfrequency: month_end\nstart: 2000-01-31\nfeatures:\n"
              "  - {name: term, inputs: [DGS10, DGS3MO], ops: [{op: spread}]}\n");
-  ASSERT_EQ(run_mre({"features", "build", "--db", db, "--spec", (f.dir / "spec.yml").string(), "--version", "F1"}).exit_code, 0);
+  ASSERT_EQ(run_mre({"features", "build", "--db", db, "--spec", (f.dir / "spec.yml").string(),
+                     "--version", "F1"})
+                .exit_code,
+            0);
   r = run_mre({"features", "export", "--db", db, "--version", "F1", "--out", target});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, target + ": write failed: No space left on device")) << r.err;

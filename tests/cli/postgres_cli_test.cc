@@ -36,12 +36,14 @@ void run_ok(const std::vector<std::string>& args, const std::vector<std::string>
 // The same commands on one store: the whole snapshot, two feature sets, rules and an HMM.
 void pipeline(const std::string& db) {
   run_ok({"ingest", "--db", db});
-  run_ok({"features", "build", "--db", db, "--spec", "config/features/macro_ltv.yml", "--version", "F_MACRO"});
-  run_ok({"features", "build", "--db", db, "--spec", "config/features/cross_asset.yml", "--version", "F_CROSS"});
-  run_ok({"regimes", "fit", "--db", db, "--spec", "config/regimes/rules.yml", "--version", "R_RULES", "--features",
-          "F_CROSS"});
-  run_ok({"regimes", "fit", "--db", db, "--spec", "config/regimes/hmm_macro.yml", "--version", "R_HMM", "--features",
+  run_ok({"features", "build", "--db", db, "--spec", "config/features/macro_ltv.yml", "--version",
           "F_MACRO"});
+  run_ok({"features", "build", "--db", db, "--spec", "config/features/cross_asset.yml", "--version",
+          "F_CROSS"});
+  run_ok({"regimes", "fit", "--db", db, "--spec", "config/regimes/rules.yml", "--version",
+          "R_RULES", "--features", "F_CROSS"});
+  run_ok({"regimes", "fit", "--db", db, "--spec", "config/regimes/hmm_macro.yml", "--version",
+          "R_HMM", "--features", "F_MACRO"});
 }
 
 TEST(PostgresCli, PipelineGivesTheSameTablesAsSqlite) {
@@ -53,7 +55,8 @@ TEST(PostgresCli, PipelineGivesTheSameTablesAsSqlite) {
 
   // What a user sees: listings and exports, byte for byte (times aside).
   const auto listing = [](const std::string& db) {
-    const auto r = run_mre({"series", "list", "--format", "csv"}, {}, {"MRE_DB=" + db});  // MRE_DB selects too
+    const auto r =
+        run_mre({"series", "list", "--format", "csv"}, {}, {"MRE_DB=" + db});  // MRE_DB selects too
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return drop_ingest_time_column(r.out);
   };
@@ -126,7 +129,8 @@ TEST(PostgresCli, PipelineGivesTheSameTablesAsSqlite) {
       for (std::size_t t = 0; t < pa.rows(); ++t) {
         const double x = pa.column(c)[t];
         const double y = pb.column(c)[t];
-        ASSERT_TRUE((std::isnan(x) && std::isnan(y)) || x == y) << va->version << " " << pa.names()[c];
+        ASSERT_TRUE((std::isnan(x) && std::isnan(y)) || x == y)
+            << va->version << " " << pa.names()[c];
       }
     }
   }
@@ -164,22 +168,24 @@ TEST(PostgresCli, PipelineGivesTheSameTablesAsSqlite) {
 TEST(PostgresCli, FailuresExitThreeWithThePasswordRedacted) {
   auto& server = PostgresServer::shared();
   server.sql(std::string("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") +
-             PostgresServer::kPasswordRole + "') THEN CREATE ROLE " + PostgresServer::kPasswordRole +
-             " LOGIN PASSWORD 'right-Pa55word'; END IF; END $$");
+             PostgresServer::kPasswordRole + "') THEN CREATE ROLE " +
+             PostgresServer::kPasswordRole + " LOGIN PASSWORD 'right-Pa55word'; END IF; END $$");
   const std::string host = "127.0.0.1:" + std::to_string(server.port());
   struct Case {
     std::string url;
     std::string says;
   };
   const std::vector<Case> cases = {
-      {"postgresql://" + std::string(PostgresServer::kPasswordRole) + ":wrong-Pa55word@" + host + "/postgres",
+      {"postgresql://" + std::string(PostgresServer::kPasswordRole) + ":wrong-Pa55word@" + host +
+           "/postgres",
        "authentication failed"},
-      {"postgresql://postgres:wrong-Pa55word@" + host + "/no_such_database", "database does not exist"},
+      {"postgresql://postgres:wrong-Pa55word@" + host + "/no_such_database",
+       "database does not exist"},
       {"postgresql://postgres:wrong-Pa55word@127.0.0.1:1/postgres", "unreachable"},
   };
   for (const auto& c : cases) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{"ingest", "--db", c.url, "--tickers", "DGS10"},
-                                                                  {"series", "list", "--db", c.url}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"ingest", "--db", c.url, "--tickers", "DGS10"}, {"series", "list", "--db", c.url}}) {
       const auto r = run_mre(args);
       EXPECT_EQ(r.exit_code, 3) << r.err;
       EXPECT_TRUE(contains(r.err, c.says)) << r.err;
@@ -199,7 +205,8 @@ TEST(PostgresCli, SchemaFromANewerMreIsRefusedAndLeftAlone) {
   run_ok({"ingest", "--db", url, "--tickers", "DGS10"});
   const std::string database = url.substr(url.rfind('/') + 1);
   server.sql("INSERT INTO macro.schema_version VALUES (99, now())", database);
-  for (const auto& args : std::vector<std::vector<std::string>>{{"ingest", "--db", url}, {"series", "list", "--db", url}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"ingest", "--db", url},
+                                                                {"series", "list", "--db", url}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_TRUE(contains(r.err, "newer than this mre supports")) << r.err;
@@ -226,9 +233,9 @@ TEST(PostgresCli, TwoConcurrentIngestsOfTheSameSeriesEndWithNoDuplicateAndNoErro
   auto& server = PostgresServer::shared();
   const auto url = server.create_database();
   const std::string mre = shell_quote(MRE_BINARY);
-  const std::string cmd = "cd " + shell_quote(source_dir().string()) + " && (" + mre + " ingest --db " +
-                          shell_quote(url) + " & " + mre + " ingest --db " + shell_quote(url) +
-                          " & wait %1; a=$?; wait %2; b=$?; echo $a $b)";
+  const std::string cmd = "cd " + shell_quote(source_dir().string()) + " && (" + mre +
+                          " ingest --db " + shell_quote(url) + " & " + mre + " ingest --db " +
+                          shell_quote(url) + " & wait %1; a=$?; wait %2; b=$?; echo $a $b)";
   const auto r = run_shell(cmd);
   EXPECT_EQ(r.out, "0 0\n") << r.err;
   // One wrote the snapshot; the other waited, then found every value unchanged.
@@ -246,10 +253,12 @@ TEST(PostgresCli, DbMigrateAndACopyBothWaysKeepEveryTable) {
   run_ok({"db", "migrate", "--db", postgres});
   run_ok({"ingest", "--db", sqlite, "--tickers", "DGS10,DGS3MO,CPIAUCSL"});
   write_file(dir / "rev.csv", "date,DGS10\n2026-08-21,9.99\n");
-  run_ok({"ingest", "--db", sqlite, "--source", "csv", "--path", (dir / "rev.csv").string()});  // a revision
+  run_ok({"ingest", "--db", sqlite, "--source", "csv", "--path",
+          (dir / "rev.csv").string()});  // a revision
   const auto to_postgres = run_mre({"db", "copy", "--from", sqlite, "--to", postgres});
   ASSERT_EQ(to_postgres.exit_code, 0) << to_postgres.err;
-  EXPECT_TRUE(contains(to_postgres.err, "every table has the same rows and checksum")) << to_postgres.err;
+  EXPECT_TRUE(contains(to_postgres.err, "every table has the same rows and checksum"))
+      << to_postgres.err;
   EXPECT_FALSE(contains(to_postgres.out, " NO\n")) << to_postgres.out;
   const std::string back = "sqlite:" + (dir / "b.db").string();
   ASSERT_EQ(run_mre({"db", "copy", "--from", postgres, "--to", back}).exit_code, 0);

@@ -39,14 +39,16 @@ std::string two_regime_csv(bool with_gap = false) {
 TEST(RegimesCli, FitSavesParametersAndPredictGivesFilteredProbabilities) {
   TempDir dir;
   write_file(dir / "x.csv", two_regime_csv(true));
-  const auto fit = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--states", "2", "--out",
-                            (dir / "m.json").string()});
+  const auto fit = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--states", "2",
+                            "--out", (dir / "m.json").string()});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_TRUE(contains(fit.out, "\"converged\": true")) << fit.out;
   EXPECT_TRUE(contains(fit.out, "\"observations\": 600")) << fit.out;
-  EXPECT_TRUE(contains(read_file(dir / "m.json"), "\"features\": [\n  \"spread\",\n  \"vol\"\n ]")) << read_file(dir / "m.json");
+  EXPECT_TRUE(contains(read_file(dir / "m.json"), "\"features\": [\n  \"spread\",\n  \"vol\"\n ]"))
+      << read_file(dir / "m.json");
 
-  const auto filtered = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data", (dir / "x.csv").string()});
+  const auto filtered = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(),
+                                 "--data", (dir / "x.csv").string()});
   ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
   std::istringstream lines(filtered.out);
   std::string line;
@@ -72,16 +74,18 @@ TEST(RegimesCli, FitSavesParametersAndPredictGivesFilteredProbabilities) {
   EXPECT_EQ(rows, 600);
   EXPECT_GE(confident, 0.97 * (260 + 280));  // regimes this distinct are rarely in doubt
 
-  const auto viterbi = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data",
-                                (dir / "x.csv").string(), "--viterbi"});
+  const auto viterbi = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(),
+                                "--data", (dir / "x.csv").string(), "--viterbi"});
   EXPECT_TRUE(contains(viterbi.out, "date,state\n2020-01-01,")) << viterbi.out;
-  const auto smoothed = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data",
-                                 (dir / "x.csv").string(), "--smoothed", "--out", (dir / "s.csv").string()});
+  const auto smoothed =
+      run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data",
+               (dir / "x.csv").string(), "--smoothed", "--out", (dir / "s.csv").string()});
   EXPECT_EQ(smoothed.exit_code, 0) << smoothed.err;
   EXPECT_TRUE(contains(read_file(dir / "s.csv"), "date,state_0,state_1\n"));
 
   // A warm start from the saved optimum converges at once to the same likelihood.
-  const auto warm = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--init", (dir / "m.json").string()});
+  const auto warm = run_mre(
+      {"regimes", "fit", "--data", (dir / "x.csv").string(), "--init", (dir / "m.json").string()});
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
   EXPECT_TRUE(contains(warm.out, "\"iterations\": 2")) << warm.out;
 }
@@ -89,11 +93,13 @@ TEST(RegimesCli, FitSavesParametersAndPredictGivesFilteredProbabilities) {
 TEST(RegimesCli, KMeansOnCompleteData) {
   TempDir dir;
   write_file(dir / "x.csv", two_regime_csv(false));
-  const auto r = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--method", "kmeans", "--states", "2"});
+  const auto r = run_mre({"regimes", "fit", "--data", (dir / "x.csv").string(), "--method",
+                          "kmeans", "--states", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "\"method\": \"kmeans\"")) << r.out;
   write_file(dir / "gap.csv", two_regime_csv(true));
-  const auto gap = run_mre({"regimes", "fit", "--data", (dir / "gap.csv").string(), "--method", "kmeans"});
+  const auto gap =
+      run_mre({"regimes", "fit", "--data", (dir / "gap.csv").string(), "--method", "kmeans"});
   EXPECT_EQ(gap.exit_code, 2);
   EXPECT_TRUE(contains(gap.err, "k-means needs complete rows")) << gap.err;
 }
@@ -104,7 +110,8 @@ TEST(RegimesCli, BadInputIsNamed) {
   const auto x = (dir / "x.csv").string();
   const auto one_state = run_mre({"regimes", "fit", "--data", x, "--states", "1"});
   EXPECT_EQ(one_state.exit_code, 1);
-  EXPECT_TRUE(contains(one_state.err, "--states: 1 is outside the limits [2, 64]")) << one_state.err;
+  EXPECT_TRUE(contains(one_state.err, "--states: 1 is outside the limits [2, 64]"))
+      << one_state.err;
   const auto covariance = run_mre({"regimes", "fit", "--data", x, "--covariance", "banded"});
   EXPECT_EQ(covariance.exit_code, 1);
   EXPECT_TRUE(contains(covariance.err, "covariance: unknown type 'banded'")) << covariance.err;
@@ -123,20 +130,28 @@ TEST(RegimesCli, BadInputIsNamed) {
   write_file(dir / "unsorted.csv", "date,a\n2020-01-02,1\n2020-01-01,2\n");
   const auto unsorted = run_mre({"regimes", "fit", "--data", (dir / "unsorted.csv").string()});
   EXPECT_EQ(unsorted.exit_code, 2);
-  EXPECT_TRUE(contains(unsorted.err, "unsorted.csv:3: date 2020-01-01 does not come after 2020-01-02")) << unsorted.err;
+  EXPECT_TRUE(
+      contains(unsorted.err, "unsorted.csv:3: date 2020-01-01 does not come after 2020-01-02"))
+      << unsorted.err;
 
   // An --init whose shapes do not match the data.
-  ASSERT_EQ(run_mre({"regimes", "fit", "--data", x, "--states", "2", "--out", (dir / "m.json").string()}).exit_code, 0);
+  ASSERT_EQ(
+      run_mre({"regimes", "fit", "--data", x, "--states", "2", "--out", (dir / "m.json").string()})
+          .exit_code,
+      0);
   write_file(dir / "three.csv", "date,a,b,c\n2020-01-01,1,2,3\n2020-01-02,2,3,4\n");
-  const auto shape = run_mre({"regimes", "fit", "--data", (dir / "three.csv").string(), "--init", (dir / "m.json").string()});
+  const auto shape = run_mre({"regimes", "fit", "--data", (dir / "three.csv").string(), "--init",
+                              (dir / "m.json").string()});
   EXPECT_EQ(shape.exit_code, 1);
   EXPECT_TRUE(contains(shape.err, "the model has 2 features")) << shape.err;
   write_file(dir / "broken.json", "{\"model\": \"gaussian_hmm\", \"covariance\": \"full\"");
-  const auto broken = run_mre({"regimes", "predict", "--model", (dir / "broken.json").string(), "--data", x});
+  const auto broken =
+      run_mre({"regimes", "predict", "--model", (dir / "broken.json").string(), "--data", x});
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_TRUE(contains(broken.err, "broken.json: not valid JSON")) << broken.err;
   write_file(dir / "other.csv", "date,spread,volume\n2020-01-01,1,2\n");
-  const auto missing = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(), "--data", (dir / "other.csv").string()});
+  const auto missing = run_mre({"regimes", "predict", "--model", (dir / "m.json").string(),
+                                "--data", (dir / "other.csv").string()});
   EXPECT_EQ(missing.exit_code, 4);
   EXPECT_TRUE(contains(missing.err, "no column 'vol'")) << missing.err;
 }
@@ -155,39 +170,54 @@ TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
              "name: small\nfrequency: month_end\nstart: 2000-01-31\nfeatures:\n"
              "  - {name: equity_momentum, inputs: [\"^GSPC\"], ops: [{op: returns, horizon: 3}]}\n"
              "  - {name: hy_change, inputs: [BAMLH0A0HYM2], ops: [{op: diff, periods: 1}]}\n");
-  ASSERT_EQ(run_mre({"features", "build", "--db", db, "--spec", (dir / "f.yml").string(), "--version", "F1"}).exit_code, 0);
+  ASSERT_EQ(run_mre({"features", "build", "--db", db, "--spec", (dir / "f.yml").string(),
+                     "--version", "F1"})
+                .exit_code,
+            0);
   write_file(dir / "rules.yml",
              "name: r\nmethod: rules\nfeature_set: small\nrules:\n"
-             "  UP:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - {feature: hy_change, direction: down, scale: 0.5}\n"
+             "  UP:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - {feature: "
+             "hy_change, direction: down, scale: 0.5}\n"
              "  DOWN:\n    - {feature: equity_momentum, direction: down, scale: 0.05}\n");
-  const auto fit = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
+  const auto fit = run_mre(
+      {"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   EXPECT_TRUE(contains(fit.err, "regimes V0 (rules on features F1)")) << fit.err;
   const auto list = run_mre({"regimes", "list", "--db", db});
   EXPECT_TRUE(contains(list.out, "V0,rules,r,F1,UP DOWN,")) << list.out;
   // October 2008: equities fell hard and spreads blew out -> DOWN.
-  const auto show = run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to", "2008-10-31"});
+  const auto show =
+      run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to", "2008-10-31"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_TRUE(contains(show.out, "date,regime,score,p_UP,p_DOWN\n2008-10-31,DOWN,")) << show.out;
-  const auto json = run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to", "2008-10-31", "--format", "json"});
+  const auto json = run_mre({"regimes", "show", "V0", "--db", db, "--from", "2008-10-31", "--to",
+                             "2008-10-31", "--format", "json"});
   EXPECT_TRUE(contains(json.out, "\"labels\":[\"UP\",\"DOWN\"]")) << json.out;
   EXPECT_TRUE(contains(json.out, "\"regime\":\"DOWN\"")) << json.out;
 
-  const auto again = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
+  const auto again = run_mre(
+      {"regimes", "fit", "--db", db, "--spec", (dir / "rules.yml").string(), "--version", "V0"});
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_TRUE(contains(again.err, "already fitted")) << again.err;
   write_file(dir / "rules2.yml",
-             "name: r\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: equity_momentum, direction: up, scale: 0.1}\n");
-  const auto changed = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "rules2.yml").string(), "--version", "V0"});
+             "name: r\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: "
+             "equity_momentum, direction: up, scale: 0.1}\n");
+  const auto changed = run_mre(
+      {"regimes", "fit", "--db", db, "--spec", (dir / "rules2.yml").string(), "--version", "V0"});
   EXPECT_EQ(changed.exit_code, 1);
-  EXPECT_TRUE(contains(changed.err, "regime version 'V0' already exists for a different spec")) << changed.err;
+  EXPECT_TRUE(contains(changed.err, "regime version 'V0' already exists for a different spec"))
+      << changed.err;
 
-  write_file(dir / "bad.yml", "name: b\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: nope, direction: up, scale: 1}\n");
-  const auto bad = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "bad.yml").string(), "--version", "V9"});
+  write_file(dir / "bad.yml",
+             "name: b\nmethod: rules\nfeature_set: small\nrules:\n  UP:\n    - {feature: nope, "
+             "direction: up, scale: 1}\n");
+  const auto bad = run_mre(
+      {"regimes", "fit", "--db", db, "--spec", (dir / "bad.yml").string(), "--version", "V9"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(contains(bad.err, "regime 'UP': unknown feature 'nope'")) << bad.err;
   write_file(dir / "nofeat.yml", "name: b\nmethod: hmm\nfeature_set: missing_set\n");
-  const auto missing = run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "nofeat.yml").string(), "--version", "V9"});
+  const auto missing = run_mre(
+      {"regimes", "fit", "--db", db, "--spec", (dir / "nofeat.yml").string(), "--version", "V9"});
   EXPECT_EQ(missing.exit_code, 4);
   EXPECT_TRUE(contains(missing.err, "no feature version of set 'missing_set'")) << missing.err;
   EXPECT_FALSE(contains(run_mre({"regimes", "list", "--db", db}).out, "V9"));
@@ -197,9 +227,13 @@ TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
   // matched agreement is 100%, the same-label agreement 0%.
   write_file(dir / "renamed.yml",
              "name: renamed\nmethod: rules\nfeature_set: small\nrules:\n"
-             "  BULL:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - {feature: hy_change, direction: down, scale: 0.5}\n"
+             "  BULL:\n    - {feature: equity_momentum, direction: up, scale: 0.05}\n    - "
+             "{feature: hy_change, direction: down, scale: 0.5}\n"
              "  BEAR:\n    - {feature: equity_momentum, direction: down, scale: 0.05}\n");
-  ASSERT_EQ(run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "renamed.yml").string(), "--version", "V1"}).exit_code, 0);
+  ASSERT_EQ(run_mre({"regimes", "fit", "--db", db, "--spec", (dir / "renamed.yml").string(),
+                     "--version", "V1"})
+                .exit_code,
+            0);
   const auto cmp = run_mre({"regimes", "compare", "V0", "V1", "--db", db, "--format", "json"});
   ASSERT_EQ(cmp.exit_code, 0) << cmp.err;
   EXPECT_TRUE(contains(cmp.out, "\"agreement_same_label\": 0.0")) << cmp.out;
@@ -210,12 +244,14 @@ TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
   EXPECT_TRUE(contains(text.out, "UP=BULL DOWN=BEAR")) << text.out;
   EXPECT_EQ(run_mre({"regimes", "compare", "V0", "NOPE", "--db", db}).exit_code, 4);
 
-  const auto analogues = run_mre({"regimes", "analogues", "--db", db, "--version", "V0", "--date", "2008-10-31", "--k", "3"});
+  const auto analogues = run_mre(
+      {"regimes", "analogues", "--db", db, "--version", "V0", "--date", "2008-10-31", "--k", "3"});
   ASSERT_EQ(analogues.exit_code, 0) << analogues.err;
   std::istringstream lines(analogues.out);
   std::string line;
   std::getline(lines, line);
-  EXPECT_EQ(line, "date,distance,regime,forward_1m_SPX,forward_1m_TLT,forward_1m_GLD,forward_1m_DXY");
+  EXPECT_EQ(line,
+            "date,distance,regime,forward_1m_SPX,forward_1m_TLT,forward_1m_GLD,forward_1m_DXY");
   int count = 0;
   while (std::getline(lines, line)) {
     ++count;

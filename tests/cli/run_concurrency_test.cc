@@ -12,7 +12,9 @@
 namespace mre::testing {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::size_t count(const std::string& text, const std::string& part) {
   std::size_t n = 0;
@@ -51,7 +53,8 @@ TEST(CliSlow, TwoRunsAtOnceIntoOneStoreBothSucceedAndTheSecondFindsTheWorkDone) 
   const auto effects = run_mre({"effects", "list", "--db", db});
   EXPECT_EQ(count(effects.out, "E_effects_"), 1u) << effects.out;
   const auto scenarios = run_mre({"scm", "scenarios", "--db", db});
-  EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4) << scenarios.out;  // header + 3
+  EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4)
+      << scenarios.out;  // header + 3
 }
 
 }  // namespace

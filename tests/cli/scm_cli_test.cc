@@ -20,7 +20,9 @@ class ScmCli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     db_ = (*dir_ / "t.db").string();
-    const auto in = run_mre({"ingest", "--db", db_, "--tickers", "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC,MP1_JK"});
+    const auto in = run_mre(
+        {"ingest", "--db", db_, "--tickers",
+         "DCOILWTICO,MORTGAGE30US,ZQ=F,ZQ=F.open,EFFR,DGS3MO,TLT,DBC,DX-Y.NYB,^GSPC,MP1_JK"});
     ASSERT_EQ(in.exit_code, 0) << in.err;
     const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "S1"});
     ASSERT_EQ(fit.exit_code, 0) << fit.err;
@@ -50,7 +52,8 @@ TEST_F(ScmCli, ShowPrintsEquationsWithIntervals) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "STOCK: R2")) << r.out;
   EXPECT_TRUE(contains(r.out, "R3M = EFFR + TP (identity)"));
-  const auto j = nlohmann::json::parse(run_mre({"scm", "show", "S1", "--db", db_, "--format", "json"}).out);
+  const auto j =
+      nlohmann::json::parse(run_mre({"scm", "show", "S1", "--db", db_, "--format", "json"}).out);
   ASSERT_EQ(j["equations"].size(), 9u);
   for (const auto& e : j["equations"]) {
     for (const auto& t : e["terms"]) {
@@ -59,16 +62,18 @@ TEST_F(ScmCli, ShowPrintsEquationsWithIntervals) {
       EXPECT_GT(t["ci95"][1].get<double>(), est);
     }
   }
-  EXPECT_TRUE(contains(run_mre({"scm", "list", "--db", db_}).out, "S1,policy_transmission,2014-09-18"));
+  EXPECT_TRUE(
+      contains(run_mre({"scm", "list", "--db", db_}).out, "S1,policy_transmission,2014-09-18"));
 }
 
 TEST_F(ScmCli, CounterfactualCsvIsTidyAndInLevels) {
-  const auto r = run_mre({"scm", "counterfactual", "--db", db_, "--version", "S1", "--do", "EFFR=+0.50@2022-03-01..2022-06-30",
-                          "--format", "csv"});
+  const auto r = run_mre({"scm", "counterfactual", "--db", db_, "--version", "S1", "--do",
+                          "EFFR=+0.50@2022-03-01..2022-06-30", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = csv(r.out);
   ASSERT_GT(rows.size(), 10u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"date", "node", "factual", "counterfactual", "difference"}));
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"date", "node", "factual", "counterfactual", "difference"}));
   EXPECT_EQ((rows.size() - 1) % 10, 0u);  // one row per date and node
   EXPECT_EQ(rows[1][0], "2022-03-01");
   double stock_factual = 0;
@@ -86,17 +91,24 @@ TEST_F(ScmCli, CounterfactualCsvIsTidyAndInLevels) {
       EXPECT_GT(f, 3000);  // an index level, not a return
     }
   }
-  const auto j = nlohmann::json::parse(
-      run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50@2022-03-01..2022-06-30", "--format", "json"}).out);
-  EXPECT_NEAR(j["terminal_return_gap_at_window_end"].get<double>(), stock_cf / stock_factual - 1.0, 1e-12);
+  const auto j =
+      nlohmann::json::parse(run_mre({"scm", "counterfactual", "--db", db_, "--do",
+                                     "EFFR=+0.50@2022-03-01..2022-06-30", "--format", "json"})
+                                .out);
+  EXPECT_NEAR(j["terminal_return_gap_at_window_end"].get<double>(), stock_cf / stock_factual - 1.0,
+              1e-12);
   EXPECT_EQ(j["window_end"], "2022-06-30");
   // Several --do: TP too; the text form names the cumulative STOCK gap.
-  const auto two = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50@2022-03-01..2022-06-30", "--do",
-                            "TP=+0.25@2022-04-01..2022-04-29"});
+  const auto two =
+      run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50@2022-03-01..2022-06-30",
+               "--do", "TP=+0.25@2022-04-01..2022-04-29"});
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_TRUE(contains(two.out, "cumulative STOCK return gap")) << two.out;
   // Every node's effect with its bootstrap bands (issue 20): text and JSON agree, the bands nest.
-  EXPECT_TRUE(contains(two.out, "effects with parameter uncertainty (residual block bootstrap of the fit: 1000 replicates")) << two.out;
+  EXPECT_TRUE(contains(
+      two.out,
+      "effects with parameter uncertainty (residual block bootstrap of the fit: 1000 replicates"))
+      << two.out;
   EXPECT_TRUE(contains(two.out, "95% [")) << two.out;
   ASSERT_EQ(j["effects"].size(), 10u);
   for (const auto& e : j["effects"]) {
@@ -107,24 +119,30 @@ TEST_F(ScmCli, CounterfactualCsvIsTidyAndInLevels) {
     if (e["node"] == "STOCK") {
       EXPECT_EQ(e["unit"], "fraction");
       EXPECT_NEAR(b["estimate"].get<double>(), stock_cf / stock_factual - 1.0, 1e-12);
-      EXPECT_LT(b["lo95"].get<double>(), b["hi95"].get<double>());  // the coefficients are uncertain
+      EXPECT_LT(b["lo95"].get<double>(),
+                b["hi95"].get<double>());  // the coefficients are uncertain
     }
     if (e["node"] == "EFFR") {
-      EXPECT_NEAR(b["hi95"].get<double>() - b["lo95"].get<double>(), 0.0, 1e-12);  // the intervened node itself
+      EXPECT_NEAR(b["hi95"].get<double>() - b["lo95"].get<double>(), 0.0,
+                  1e-12);  // the intervened node itself
     }
   }
   // Bad bootstrap settings: exit 1 naming them, before anything is computed.
-  const auto few = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--replicates", "10"});
+  const auto few =
+      run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--replicates", "10"});
   EXPECT_EQ(few.exit_code, 1);
   EXPECT_TRUE(contains(few.err, "replicates")) << few.err;
-  const auto long_blocks = run_mre({"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--block-length", "100000"});
+  const auto long_blocks = run_mre(
+      {"scm", "counterfactual", "--db", db_, "--do", "EFFR=+0.50", "--block-length", "100000"});
   EXPECT_EQ(long_blocks.exit_code, 1);
   EXPECT_TRUE(contains(long_blocks.err, "block length")) << long_blocks.err;
 }
 
 TEST_F(ScmCli, ScenariosAreDeterministicWhateverTheThreadCountAndStoredOnce) {
-  const std::vector<std::string> base = {"scm", "simulate", "--db", db_, "--do", "TP=+0.25", "--start", "2024-06-28", "--horizon", "20",
-                                         "--paths", "3000", "--shocks", "student-t", "--seed", "42", "--format", "csv"};
+  const std::vector<std::string> base = {
+      "scm",      "simulate",   "--db",      db_,  "--do",     "TP=+0.25",
+      "--start",  "2024-06-28", "--horizon", "20", "--paths",  "3000",
+      "--shocks", "student-t",  "--seed",    "42", "--format", "csv"};
   auto one = base;
   one.insert(one.end(), {"--threads", "1"});
   auto two = base;
@@ -137,10 +155,13 @@ TEST_F(ScmCli, ScenariosAreDeterministicWhateverTheThreadCountAndStoredOnce) {
   EXPECT_TRUE(contains(b.err, "already stored"));
   EXPECT_EQ(a.out, b.out);
   const auto rows = csv(a.out);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"day", "node", "scenario", "q05", "q25", "q50", "q75", "q95"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"day", "node", "scenario", "q05", "q25", "q50",
+                                               "q75", "q95"}));
   ASSERT_EQ(rows.size(), 1u + 2 * 20 * 10);
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    for (int q = 3; q < 7; ++q) EXPECT_LE(std::stod(rows[i][static_cast<std::size_t>(q)]), std::stod(rows[i][static_cast<std::size_t>(q) + 1]));
+    for (int q = 3; q < 7; ++q)
+      EXPECT_LE(std::stod(rows[i][static_cast<std::size_t>(q)]),
+                std::stod(rows[i][static_cast<std::size_t>(q) + 1]));
   }
   // Common random numbers: the intervened TP fan is the baseline's moved by 0.25 (float fans).
   for (std::size_t i = 1; i <= 200; ++i) {
@@ -162,9 +183,10 @@ TEST_F(ScmCli, ScenariosAreDeterministicWhateverTheThreadCountAndStoredOnce) {
 }
 
 TEST_F(ScmCli, NamedScenariosRunWithEveryGenerator) {
-  for (const char* shocks : {"gaussian", "bootstrap", "block-bootstrap", "regime-bootstrap", "garch"}) {
-    const auto r = run_mre({"scm", "simulate", "--db", db_, "--scenario", "policy_hike", "--horizon", "10", "--paths", "500",
-                            "--shocks", shocks});
+  for (const char* shocks :
+       {"gaussian", "bootstrap", "block-bootstrap", "regime-bootstrap", "garch"}) {
+    const auto r = run_mre({"scm", "simulate", "--db", db_, "--scenario", "policy_hike",
+                            "--horizon", "10", "--paths", "500", "--shocks", shocks});
     ASSERT_EQ(r.exit_code, 0) << shocks << r.err;
     EXPECT_TRUE(contains(r.out, "'policy_hike'")) << r.out;
     const auto line = r.out.substr(r.out.find("\n  EFFR "), 80);
@@ -180,13 +202,14 @@ TEST_F(ScmCli, NamedScenariosRunWithEveryGenerator) {
 // bad input (a short training window, a lag or horizon the held-out days cannot hold, an unknown
 // generator) refused naming it. Small runs: 5 paths, 20 lags.
 TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
-  const auto r = run_mre({"scm", "generators", "evaluate", "--db", db_, "--version", "S1", "--paths", "5", "--max-lag", "20",
-                          "--format", "json"});
+  const auto r = run_mre({"scm", "generators", "evaluate", "--db", db_, "--version", "S1",
+                          "--paths", "5", "--max-lag", "20", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::vector<std::string> names;
   for (const auto& g : j["generators"]) names.push_back(g["generator"].get<std::string>());
-  EXPECT_EQ(names, (std::vector<std::string>{"gaussian", "student-t", "bootstrap", "block-bootstrap", "regime-bootstrap", "garch"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"gaussian", "student-t", "bootstrap",
+                                             "block-bootstrap", "regime-bootstrap", "garch"}));
   const int train = j["train"]["days"].get<int>();
   const int test = j["test"]["days"].get<int>();
   EXPECT_EQ(train, static_cast<int>(0.8 * (train + test)));
@@ -204,8 +227,8 @@ TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
   EXPECT_TRUE(contains(notes, "EFFR: alpha") && contains(notes, "integrated")) << notes;
   EXPECT_TRUE(j["generators"][0]["notes"].empty());
 
-  const auto sp = run_mre({"scm", "generators", "evaluate", "--data", "sp500", "--paths", "3", "--max-lag", "20", "--generator", "garch",
-                           "--generator", "gaussian"});
+  const auto sp = run_mre({"scm", "generators", "evaluate", "--data", "sp500", "--paths", "3",
+                           "--max-lag", "20", "--generator", "garch", "--generator", "gaussian"});
   ASSERT_EQ(sp.exit_code, 0) << sp.err;
   EXPECT_TRUE(contains(sp.out, "S&P 500 daily log returns")) << sp.out;
   EXPECT_TRUE(contains(sp.out, "2009-05-04")) << sp.out;
@@ -221,14 +244,19 @@ TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
   refused({"--train-fraction", "0.02"}, 2, "training window");
   refused({"--max-lag", "100000"}, 1, "max_lag");
   refused({"--generator", "cauchy"}, 1, "unknown generator 'cauchy'");
-  refused({"--data", "sp500", "--from", "2017-06-01", "--max-lag", "20"}, 1, "horizon 100 days is longer than the sample");
+  refused({"--data", "sp500", "--from", "2017-06-01", "--max-lag", "20"}, 1,
+          "horizon 100 days is longer than the sample");
 }
 
 TEST_F(ScmCli, IdentifiedShocksSetTheScmBesideTheEventStudy) {
-  const auto fit = run_mre({"scm", "fit", "--db", db_, "--version", "SI", "--identified-shock", "Re=MP1_JK"});
+  const auto fit =
+      run_mre({"scm", "fit", "--db", db_, "--version", "SI", "--identified-shock", "Re=MP1_JK"});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  EXPECT_TRUE(contains(fit.out, "identified policy shocks: Re's shock on 76 announcement days abducted from MP1_JK")) << fit.out;
-  const auto r = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50", "--format", "json"});
+  EXPECT_TRUE(contains(
+      fit.out, "identified policy shocks: Re's shock on 76 announcement days abducted from MP1_JK"))
+      << fit.out;
+  const auto r = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50",
+                          "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["announcements"], 76);
@@ -242,7 +270,8 @@ TEST_F(ScmCli, IdentifiedShocksSetTheScmBesideTheEventStudy) {
     }
     EXPECT_TRUE(row["event_study"].contains("se_hc1")) << row;
   }
-  const auto text = run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50"});
+  const auto text =
+      run_mre({"scm", "identified", "--db", db_, "--version", "SI", "--replicates", "50"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(contains(text.out, "event study (data, HC1 se)")) << text.out;
 }
@@ -259,28 +288,37 @@ TEST_F(ScmCli, BadInputIsRefusedNamingTheTokenAndWritesNothing) {
   refused({"scm", "counterfactual", "--do", "EFFR=+half"}, "'+half' is not a number");
   refused({"scm", "counterfactual", "--do", "GDP=+1"}, "unknown node 'GDP'");
   refused({"scm", "counterfactual", "--do", "R3M=+1@2022-03-01..2022-03-31"}, "identity");
-  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@1990-01-02..1990-02-01"}, "outside the data");
-  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2030-01-01"}, "outside the data");
-  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2022-02-01"}, "ends before it starts");
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "0"}, "--paths: 0 is outside the limits [1, 1000000]");
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--horizon", "-5"}, "--horizon: -5 is outside the limits [1, 12600]");
+  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@1990-01-02..1990-02-01"},
+          "outside the data");
+  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2030-01-01"},
+          "outside the data");
+  refused({"scm", "counterfactual", "--do", "EFFR=+0.5@2022-03-01..2022-02-01"},
+          "ends before it starts");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "0"},
+          "--paths: 0 is outside the limits [1, 1000000]");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--horizon", "-5"},
+          "--horizon: -5 is outside the limits [1, 12600]");
   refused({"scm", "simulate", "--do", "TP=+0.25", "--shocks", "cauchy"}, "'cauchy'");
   refused({"scm", "simulate", "--do", "TP=+0.25", "--start", "2031-01-02"}, "--start 2031-01-02");
   refused({"scm", "simulate", "--do", "STOCK=-2"}, "positive");
   refused({"scm", "show", "S9"}, "no scm version 'S9'");
   // Issue 20: bootstrap settings out of range refuse a scenario before it is stored.
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--replicates", "49"}, "at least 50");
-  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--block-length", "100000"}, "block length");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--replicates", "49"},
+          "at least 50");
+  refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--block-length", "100000"},
+          "block length");
   EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, before);
   // Regime-dependent and identified-shock fits: a missing regime version (exit 4) or a malformed
   // --identified-shock (exit 1) is named and stores no version; a version without an identified
   // shock says how to fit one.
   const auto versions = run_mre({"scm", "list", "--db", db_}).out;
-  const auto missing = run_mre({"scm", "fit", "--db", db_, "--version", "S_R", "--regime-version", "R_NOPE"});
+  const auto missing =
+      run_mre({"scm", "fit", "--db", db_, "--version", "S_R", "--regime-version", "R_NOPE"});
   EXPECT_EQ(missing.exit_code, 4) << missing.err;
   EXPECT_TRUE(contains(missing.err, "regime_version 'R_NOPE'")) << missing.err;
   refused({"scm", "fit", "--version", "S_I", "--identified-shock", "Re"}, "expected NODE=SERIES");
-  refused({"scm", "fit", "--version", "S_I", "--identified-shock", "R3M=MP1_JK"}, "node 'R3M' is not a node with an equation");
+  refused({"scm", "fit", "--version", "S_I", "--identified-shock", "R3M=MP1_JK"},
+          "node 'R3M' is not a node with an equation");
   EXPECT_EQ(run_mre({"scm", "list", "--db", db_}).out, versions);
   refused({"scm", "identified", "--version", "S1"}, "--identified-shock Re=MP1_JK");
 }

@@ -23,7 +23,8 @@ std::vector<std::string> subcommands(const std::string& help) {
   bool in_list = false;
   static const std::regex entry(R"(^  ([a-z][a-z0-9-]*)( .*)?$)");
   while (std::getline(in, line)) {
-    if (line.find("SUBCOMMANDS") != std::string::npos || line.find("Subcommands") != std::string::npos) {
+    if (line.find("SUBCOMMANDS") != std::string::npos ||
+        line.find("Subcommands") != std::string::npos) {
       in_list = true;
       continue;
     }
@@ -33,7 +34,9 @@ std::vector<std::string> subcommands(const std::string& help) {
   return out;
 }
 
-std::string mre_shell(const std::string& args) { return "timeout 20 " + shell_quote(MRE_BINARY) + " " + args + " < /dev/null"; }
+std::string mre_shell(const std::string& args) {
+  return "timeout 20 " + shell_quote(MRE_BINARY) + " " + args + " < /dev/null";
+}
 
 TEST(Secrets, NoCommandPrintsAPlantedPostgresPassword) {
   const std::string top_help = run_shell(mre_shell("--help")).out;
@@ -52,7 +55,8 @@ TEST(Secrets, NoCommandPrintsAPlantedPostgresPassword) {
   int runs = 0;
   for (const auto& command : commands) {
     std::vector<std::string> leaves;
-    for (const auto& sub : subcommands(run_shell(mre_shell(command + " --help")).out)) leaves.push_back(command + " " + sub);
+    for (const auto& sub : subcommands(run_shell(mre_shell(command + " --help")).out))
+      leaves.push_back(command + " " + sub);
     if (leaves.empty()) leaves.push_back(command);
     for (const auto& leaf : leaves) {
       for (const auto& p : planted) {
@@ -62,15 +66,20 @@ TEST(Secrets, NoCommandPrintsAPlantedPostgresPassword) {
         const auto r = run_shell(prefix + mre_shell(leaf + " --db " + shell_quote(p.url) + extra));
         ++runs;
         for (const auto& f : p.fragments) {
-          EXPECT_FALSE(contains(r.out, f)) << "mre " << leaf << " printed '" << f << "' on stdout:\n" << r.out;
-          EXPECT_FALSE(contains(r.err, f)) << "mre " << leaf << " printed '" << f << "' on stderr:\n" << r.err;
+          EXPECT_FALSE(contains(r.out, f))
+              << "mre " << leaf << " printed '" << f << "' on stdout:\n"
+              << r.out;
+          EXPECT_FALSE(contains(r.err, f))
+              << "mre " << leaf << " printed '" << f << "' on stderr:\n"
+              << r.err;
         }
       }
     }
   }
   // The copy between backends names both ends.
   for (const auto& p : planted) {
-    const auto from = run_shell(mre_shell("db copy --from " + shell_quote(p.url) + " --to :memory:"));
+    const auto from =
+        run_shell(mre_shell("db copy --from " + shell_quote(p.url) + " --to :memory:"));
     const auto to = run_shell(mre_shell("db copy --from :memory: --to " + shell_quote(p.url)));
     for (const auto& f : p.fragments) {
       EXPECT_FALSE(contains(from.out + from.err, f)) << "mre db copy --from:\n" << from.err;
@@ -79,7 +88,8 @@ TEST(Secrets, NoCommandPrintsAPlantedPostgresPassword) {
   }
   EXPECT_GE(runs, 60);
   // serve, which printed the password: its start-up line names the redacted store.
-  const auto serve = run_shell("timeout 3 " + mre_shell("serve --port 0 --db " + shell_quote(planted[0].url)));
+  const auto serve =
+      run_shell("timeout 3 " + mre_shell("serve --port 0 --db " + shell_quote(planted[0].url)));
   EXPECT_TRUE(contains(serve.err, "postgresql://mre:***@127.0.0.1:1/mre")) << serve.err;
 }
 

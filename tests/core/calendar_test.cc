@@ -113,18 +113,18 @@ TEST(BusinessCalendar, AdvancesAndRollsOverWeekendsAndHolidays) {
   EXPECT_EQ(calendar.advance(ymd(2024, 12, 25), 0), ymd(2024, 12, 25));
 
   EXPECT_EQ(calendar.roll_forward(ymd(2024, 11, 28)), ymd(2024, 11, 29));
-  EXPECT_EQ(calendar.roll_forward(ymd(2024, 8, 31)), ymd(2024, 9, 3));  // Sat, Sun, Labor Day
-  EXPECT_EQ(calendar.roll_forward(ymd(2024, 9, 4)), ymd(2024, 9, 4));   // already a business day
-  EXPECT_EQ(calendar.roll_backward(ymd(2024, 9, 2)), ymd(2024, 8, 30));  // Labor Day -> Fri
+  EXPECT_EQ(calendar.roll_forward(ymd(2024, 8, 31)), ymd(2024, 9, 3));    // Sat, Sun, Labor Day
+  EXPECT_EQ(calendar.roll_forward(ymd(2024, 9, 4)), ymd(2024, 9, 4));     // already a business day
+  EXPECT_EQ(calendar.roll_backward(ymd(2024, 9, 2)), ymd(2024, 8, 30));   // Labor Day -> Fri
   EXPECT_EQ(calendar.roll_backward(ymd(2024, 1, 15)), ymd(2024, 1, 12));  // MLK Day -> Fri
   EXPECT_EQ(calendar.roll_backward(ymd(2024, 9, 4)), ymd(2024, 9, 4));
 }
 
 TEST(BusinessCalendar, DefaultCalendarSkipsWeekendsOnly) {
   const BusinessCalendar weekends;
-  EXPECT_TRUE(weekends.is_business_day(ymd(2024, 12, 25)));  // no holidays
+  EXPECT_TRUE(weekends.is_business_day(ymd(2024, 12, 25)));   // no holidays
   EXPECT_FALSE(weekends.is_business_day(ymd(2024, 12, 28)));  // Saturday
-  EXPECT_FALSE(weekends.is_holiday(ymd(2024, 12, 28)));        // a weekend is not a holiday
+  EXPECT_FALSE(weekends.is_holiday(ymd(2024, 12, 28)));       // a weekend is not a holiday
   EXPECT_EQ(weekends.advance(ymd(2024, 12, 27), 1), ymd(2024, 12, 30));
 }
 

@@ -56,8 +56,10 @@ TEST(CsvReader, SplitsQuotedFieldsWithCommasAndEscapedQuotes) {
 }
 
 TEST(CsvReader, HandlesCrlfAndAUtf8Bom) {
-  auto reader = CsvReader::from_text("\xEF\xBB\xBF" "Date,Value\r\n2024-01-02,1.5\r\n\"q\",2\r\n",
-                                     "crlf.csv");
+  auto reader = CsvReader::from_text(
+      "\xEF\xBB\xBF"
+      "Date,Value\r\n2024-01-02,1.5\r\n\"q\",2\r\n",
+      "crlf.csv");
   // The BOM is not part of the first header name, and no '\r' is left on the last one.
   EXPECT_EQ(reader.header(), (Fields{"Date", "Value"}));
   EXPECT_EQ(reader.find_column("date"), 0u);
@@ -116,8 +118,8 @@ TEST(CsvReader, UnterminatedQuoteIsADataErrorNamingFileAndLine) {
 }
 
 TEST(CsvReader, EmptyTextIsADataError) {
-  for (const std::string& text : {std::string(), std::string("\n\n"), std::string("\xEF\xBB\xBF"),
-                                 std::string("\r\n")}) {
+  for (const std::string& text :
+       {std::string(), std::string("\n\n"), std::string("\xEF\xBB\xBF"), std::string("\r\n")}) {
     try {
       CsvReader::from_text(text, "empty.csv");
       FAIL() << "expected a DataError";
@@ -205,8 +207,15 @@ TEST(ParseDouble, RoundTripsFormatDoubleExactly) {
   // equality here is exact: no tolerance.
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> uniform(-1e6, 1e6);
-  std::vector<double> values = {0.0,  4.06, 1e-7, 0.1,  1.0 / 3.0, 123456789.125, -2.5e-300,
-                                1e300, std::numeric_limits<double>::min(),
+  std::vector<double> values = {0.0,
+                                4.06,
+                                1e-7,
+                                0.1,
+                                1.0 / 3.0,
+                                123456789.125,
+                                -2.5e-300,
+                                1e300,
+                                std::numeric_limits<double>::min(),
                                 std::numeric_limits<double>::max()};
   for (int i = 0; i < 1000; ++i) values.push_back(uniform(rng));
   for (const double v : values) {
@@ -221,7 +230,8 @@ TEST(ParseDouble, RoundTripsFormatDoubleExactly) {
 }
 
 TEST(IsMissingToken, RecognisesTheSnapshotsMissingMarkers) {
-  for (const char* token : {"", " ", ".", "NA", "N/A", "#N/A", "NaN", "nan", "null", " . ", "\tNA"}) {
+  for (const char* token :
+       {"", " ", ".", "NA", "N/A", "#N/A", "NaN", "nan", "null", " . ", "\tNA"}) {
     EXPECT_TRUE(is_missing_token(token)) << "'" << token << "'";
   }
   for (const char* token : {"0", "-", "NULL", "na", "none", "1.5", "..", "N A"}) {
@@ -248,10 +258,18 @@ TEST(CsvReader, StreamingGivesTheSameRowsAsLoadingWhateverTheChunkSize) {
   for (int i = 0; i < 300; ++i) {
     text += std::to_string(i) + ",";
     switch (rng() % 4) {
-      case 0: text += "\"a, \"\"quoted\"\" one\""; break;
-      case 1: text += "\"two\nlines\""; break;
-      case 2: text += "plain"; break;
-      default: text += ""; break;
+      case 0:
+        text += "\"a, \"\"quoted\"\" one\"";
+        break;
+      case 1:
+        text += "\"two\nlines\"";
+        break;
+      case 2:
+        text += "plain";
+        break;
+      default:
+        text += "";
+        break;
     }
     text += "," + std::to_string(i * 0.5) + (rng() % 3 == 0 ? "\r\n" : "\n");
     if (rng() % 10 == 0) text += "\n";
@@ -296,14 +314,16 @@ namespace {
 
 // Issue 26: what the attack run fed the reader.
 TEST(CsvReader, RefusesTextAfterAClosingQuoteNamingLineAndField) {
-  auto reader = CsvReader::from_text("date,value\n2024-01-02,\"1.0\"\n2024-01-03,\"1.0\"junk\n", "q.csv");
+  auto reader =
+      CsvReader::from_text("date,value\n2024-01-02,\"1.0\"\n2024-01-03,\"1.0\"junk\n", "q.csv");
   ASSERT_TRUE(reader.next().has_value());  // "1.0" alone is fine
   try {
     reader.next();
     FAIL() << "expected a DataError";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataError);
-    EXPECT_EQ(std::string(e.what()), "q.csv:3: field 2: text 'junk' after the closing quote (quote the whole field)");
+    EXPECT_EQ(std::string(e.what()),
+              "q.csv:3: field 2: text 'junk' after the closing quote (quote the whole field)");
   }
   // A closing quote followed by a delimiter, LF, CRLF or the end of the text is fine.
   auto ok = CsvReader::from_text("a,b\r\n\"x\",\"y\"\r\n\"z\",\"w\"", "ok.csv");
@@ -326,7 +346,8 @@ TEST(CsvReader, StreamingRefusesTextAfterAClosingQuoteWhateverTheChunkSize) {
       reader.next();
       ADD_FAILURE() << "chunk " << chunk << ": accepted";
     } catch (const Error& e) {
-      EXPECT_TRUE(testing::contains(e.what(), "q.csv:3: field 1: text 'x' after the closing quote")) << e.what();
+      EXPECT_TRUE(testing::contains(e.what(), "q.csv:3: field 1: text 'x' after the closing quote"))
+          << e.what();
     }
   }
 }
@@ -362,7 +383,8 @@ TEST(CsvReader, A50MegabyteBadFieldIsNotEchoedInFull) {
     FAIL() << "expected a DataError";
   } catch (const Error& e) {
     EXPECT_LT(std::string(e.what()).size(), 200u);
-    EXPECT_TRUE(testing::contains(e.what(), "(50000000 bytes)")) << std::string(e.what()).substr(0, 300);
+    EXPECT_TRUE(testing::contains(e.what(), "(50000000 bytes)"))
+        << std::string(e.what()).substr(0, 300);
   }
 }
 

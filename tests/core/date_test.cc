@@ -228,8 +228,10 @@ TEST(Timestamp, RejectsMalformedText) {
 TEST(Timestamp, IsoIsFixedWidthAndSortsLikeTime) {
   // Random instants between 1000-01-01 and 9999-12-31 (four-digit years), plus the edges
   // around the epoch where the floor division for negative micros matters.
-  const std::int64_t lo = static_cast<std::int64_t>(ymd(1000, 1, 1).days_since_epoch()) * kMicrosPerDay;
-  const std::int64_t hi = static_cast<std::int64_t>(ymd(9999, 12, 31).days_since_epoch()) * kMicrosPerDay;
+  const std::int64_t lo =
+      static_cast<std::int64_t>(ymd(1000, 1, 1).days_since_epoch()) * kMicrosPerDay;
+  const std::int64_t hi =
+      static_cast<std::int64_t>(ymd(9999, 12, 31).days_since_epoch()) * kMicrosPerDay;
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<std::int64_t> pick(lo, hi);
   std::vector<std::int64_t> micros = {-1, 0, 1, kMicrosPerDay - 1, kMicrosPerDay, -kMicrosPerDay};

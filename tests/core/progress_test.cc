@@ -1,6 +1,8 @@
 // Progress on stderr (issue 22, core/progress.h): the work-items seam reports every item as it
 // finishes, in order; the stream reporter draws a bar on a terminal and prints plain lines (one
 // per tenth at most) otherwise, and nothing for a task quicker than its interval.
+#include "mre/core/progress.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <sstream>
 #include <vector>
 
-#include "mre/core/progress.h"
 #include "mre/core/work_items.h"
 
 namespace mre {
@@ -38,13 +39,19 @@ TEST(Progress, TheSeamReportsEveryItemInOrder) {
   for (const int threads : {1, 3}) {
     Capture capture;
     const Installed installed(&capture);
-    ThreadWorkItems(threads).run(50, [](std::int64_t i) { return std::to_string(i); }, "test items");
+    ThreadWorkItems(threads).run(
+        50, [](std::int64_t i) { return std::to_string(i); }, "test items");
     ASSERT_EQ(capture.done.size(), 51u) << threads << " threads";  // 0, then one per item
-    for (std::size_t k = 0; k < capture.done.size(); ++k) EXPECT_EQ(capture.done[k], static_cast<std::int64_t>(k));
+    for (std::size_t k = 0; k < capture.done.size(); ++k)
+      EXPECT_EQ(capture.done[k], static_cast<std::int64_t>(k));
     EXPECT_EQ(capture.what, "test items");
   }
   // No reporter: silent (and nothing breaks).
-  EXPECT_EQ(ThreadWorkItems(2).run(5, [](std::int64_t i) { return std::to_string(i); }, "quiet").size(), 5u);
+  EXPECT_EQ(ThreadWorkItems(2)
+                .run(
+                    5, [](std::int64_t i) { return std::to_string(i); }, "quiet")
+                .size(),
+            5u);
 }
 
 TEST(Progress, PlainLinesAtMostOnePerTenth) {
@@ -69,7 +76,9 @@ TEST(Progress, ABarOnATerminalEndedByANewline) {
   StreamProgress p(out, true, std::chrono::milliseconds(0));
   for (int d = 0; d <= 4; ++d) p.update("fits", d, 4);
   const std::string s = out.str();
-  EXPECT_NE(s.find("\rmre: fits [" + std::string(15, '=') + std::string(15, ' ') + "] 2/4"), std::string::npos) << s;
+  EXPECT_NE(s.find("\rmre: fits [" + std::string(15, '=') + std::string(15, ' ') + "] 2/4"),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("\rmre: fits [" + std::string(30, '=') + "] 4/4"), std::string::npos) << s;
   EXPECT_EQ(s.back(), '\n');
   EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 1);

@@ -116,16 +116,16 @@ TEST(PeriodEnd, LabelsDaysWeeksAndMonths) {
 
 TEST(PeriodGrid, ListsBusinessDaysFridaysOrMonthEnds) {
   const auto calendar = BusinessCalendar::us_settlement(2024, 2024);
-  EXPECT_EQ(period_grid(ymd(2024, 1, 15), ymd(2024, 4, 30), Frequency::kMonthEnd, calendar),
-            (std::vector<Date>{ymd(2024, 1, 31), ymd(2024, 2, 29), ymd(2024, 3, 31),
-                               ymd(2024, 4, 30)}));
+  EXPECT_EQ(
+      period_grid(ymd(2024, 1, 15), ymd(2024, 4, 30), Frequency::kMonthEnd, calendar),
+      (std::vector<Date>{ymd(2024, 1, 31), ymd(2024, 2, 29), ymd(2024, 3, 31), ymd(2024, 4, 30)}));
   // The last month end must be <= last: Apr 30 is past Apr 29.
   EXPECT_EQ(period_grid(ymd(2024, 1, 15), ymd(2024, 4, 29), Frequency::kMonthEnd, calendar),
             (std::vector<Date>{ymd(2024, 1, 31), ymd(2024, 2, 29), ymd(2024, 3, 31)}));
   // Fridays of January 2024: 5, 12, 19, 26.
-  EXPECT_EQ(period_grid(ymd(2024, 1, 1), ymd(2024, 1, 31), Frequency::kWeekly, calendar),
-            (std::vector<Date>{ymd(2024, 1, 5), ymd(2024, 1, 12), ymd(2024, 1, 19),
-                               ymd(2024, 1, 26)}));
+  EXPECT_EQ(
+      period_grid(ymd(2024, 1, 1), ymd(2024, 1, 31), Frequency::kWeekly, calendar),
+      (std::vector<Date>{ymd(2024, 1, 5), ymd(2024, 1, 12), ymd(2024, 1, 19), ymd(2024, 1, 26)}));
   // Business days of Fri 2024-01-12 .. Wed 2024-01-17: Fri 12, (MLK Mon 15 is a holiday),
   // Tue 16, Wed 17.
   EXPECT_EQ(period_grid(ymd(2024, 1, 12), ymd(2024, 1, 17), Frequency::kDaily, calendar),
@@ -147,8 +147,8 @@ TEST(AlignAsof, RespectsThePublicationLag) {
   expect_series(align_asof(monthly, std::vector<Date>{ymd(2024, 3, 1)}, 0), {ymd(2024, 3, 1)},
                 {312.0});
   // Before anything is public: NaN.
-  expect_series(align_asof(monthly, std::vector<Date>{ymd(2024, 3, 16)}, 45),
-                {ymd(2024, 3, 16)}, {kMissing});
+  expect_series(align_asof(monthly, std::vector<Date>{ymd(2024, 3, 16)}, 45), {ymd(2024, 3, 16)},
+                {kMissing});
 }
 
 TEST(AlignAsof, MaxStalenessCountsFromTheObservationDate) {
@@ -190,8 +190,7 @@ TEST(AlignAsof, RejectsUnsortedTargetsAndNegativeLag) {
     FAIL() << "expected InvalidArgument";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("'publication_lag_days'"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("'publication_lag_days'"), std::string::npos) << e.what();
   }
 }
 

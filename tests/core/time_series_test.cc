@@ -86,8 +86,7 @@ TEST(TimeSeries, DropnaAndCountPresentAgree) {
 }
 
 TEST(Panel, LooksUpColumnsByNameAndThrowsNotFound) {
-  const Panel panel({ymd(2024, 1, 1), ymd(2024, 1, 2)}, {"a", "b"},
-                    {{1.0, 2.0}, {10.0, kMissing}});
+  const Panel panel({ymd(2024, 1, 1), ymd(2024, 1, 2)}, {"a", "b"}, {{1.0, 2.0}, {10.0, kMissing}});
   EXPECT_EQ(panel.rows(), 2u);
   EXPECT_EQ(panel.cols(), 2u);
   EXPECT_EQ(panel.index_of("b"), 1u);
@@ -105,9 +104,7 @@ TEST(Panel, LooksUpColumnsByNameAndThrowsNotFound) {
 }
 
 TEST(Panel, RequiresUniqueNamesMatchingLengthsAndIncreasingDates) {
-  const Error repeated = error_from([] {
-    Panel({ymd(2024, 1, 1)}, {"a", "a"}, {{1.0}, {2.0}});
-  });
+  const Error repeated = error_from([] { Panel({ymd(2024, 1, 1)}, {"a", "a"}, {{1.0}, {2.0}}); });
   EXPECT_EQ(repeated.code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(contains(repeated.what(), "repeated: a")) << repeated.what();
 

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   };
   // 1. The same results as one process, in item order.
   for (const std::int64_t n : {std::int64_t{1}, std::int64_t{2}, std::int64_t{37}}) {
-    if (mpi->run(n, item_value, "probe items") != mre::ThreadWorkItems(1).run(n, item_value, "probe items")) {
+    if (mpi->run(n, item_value, "probe items") !=
+        mre::ThreadWorkItems(1).run(n, item_value, "probe items")) {
       fail("results of " + std::to_string(n) + " items differ from one process");
     }
   }
@@ -41,19 +42,25 @@ int main(int argc, char** argv) {
   if (!mpi->run(0, item_value, "none").empty()) fail("zero items gave results");
   // 3. Item 1 (run by rank 1 when size >= 2) fails: every rank gets the same error naming it.
   try {
-    mpi->run(5, [](std::int64_t i) -> mre::WorkResult {
-      if (i == 1) throw mre::Error(mre::ErrorCode::kDataError, "planted failure");
-      return "ok";
-    }, "probe items");
+    mpi->run(
+        5,
+        [](std::int64_t i) -> mre::WorkResult {
+          if (i == 1) throw mre::Error(mre::ErrorCode::kDataError, "planted failure");
+          return "ok";
+        },
+        "probe items");
     fail("a failing item did not fail the run");
   } catch (const mre::Error& e) {
-    const std::string expected = "probe items item 1 failed on MPI rank " + std::to_string(1 % size) + " of " +
-                                 std::to_string(size) + ": planted failure";
-    if (e.code() != mre::ErrorCode::kDataError || e.what() != expected) fail(std::string("wrong error: ") + e.what());
+    const std::string expected = "probe items item 1 failed on MPI rank " +
+                                 std::to_string(1 % size) + " of " + std::to_string(size) +
+                                 ": planted failure";
+    if (e.code() != mre::ErrorCode::kDataError || e.what() != expected)
+      fail(std::string("wrong error: ") + e.what());
   }
   // 4. One rank (the last) cannot go on: every rank throws, naming it.
   try {
-    mpi->agree(rank == size - 1 ? "cannot reach the store" : "", static_cast<int>(mre::ErrorCode::kStoreError));
+    mpi->agree(rank == size - 1 ? "cannot reach the store" : "",
+               static_cast<int>(mre::ErrorCode::kStoreError));
     fail("agree() did not fail");
   } catch (const mre::Error& e) {
     if (e.code() != mre::ErrorCode::kStoreError ||

@@ -1,6 +1,8 @@
 // The work-distribution seam in one process (core/work_items.h): results come back in item order
 // whatever the thread count, the first failing item in item order is the one reported, and the
 // result codecs are bit-exact. The MPI side: tests/core/work_items_mpi_probe.cc under mpirun.
+#include "mre/core/work_items.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <limits>
 
 #include "mre/core/error.h"
-#include "mre/core/work_items.h"
 
 namespace mre {
 namespace {
@@ -19,14 +20,16 @@ WorkResult seeded_item(std::int64_t i) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
-  return pack_doubles({static_cast<double>(z >> 11) * 0x1.0p-53, std::sqrt(static_cast<double>(i))});
+  return pack_doubles(
+      {static_cast<double>(z >> 11) * 0x1.0p-53, std::sqrt(static_cast<double>(i))});
 }
 
 TEST(WorkItems, ResultsAreInItemOrderWhateverTheThreads) {
   const auto one = ThreadWorkItems(1).run(101, seeded_item, "test items");
   ASSERT_EQ(one.size(), 101u);
   for (const int threads : {2, 3, 7, 200}) {
-    EXPECT_EQ(ThreadWorkItems(threads).run(101, seeded_item, "test items"), one) << threads << " threads";
+    EXPECT_EQ(ThreadWorkItems(threads).run(101, seeded_item, "test items"), one)
+        << threads << " threads";
   }
   // Item 49's result is item 49's (sqrt(49) = 7 exactly), not another thread's.
   EXPECT_EQ(unpack_doubles(one[49])[1], 7.0);
@@ -50,10 +53,12 @@ TEST(WorkItems, TheFirstFailingItemIsReportedWithItsCode) {
 }
 
 TEST(WorkItems, ResultCodecsAreBitExact) {
-  const std::vector<double> v{0.1, -0.0, std::numeric_limits<double>::denorm_min(), 1e308, std::nan("")};
+  const std::vector<double> v{0.1, -0.0, std::numeric_limits<double>::denorm_min(), 1e308,
+                              std::nan("")};
   const auto back = unpack_doubles(pack_doubles(v));
   ASSERT_EQ(back.size(), v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(std::memcmp(&back[i], &v[i], sizeof(double)), 0) << i;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    EXPECT_EQ(std::memcmp(&back[i], &v[i], sizeof(double)), 0) << i;
   ResultWriter w;
   w.integer(-3).text("a,b\n").number(0.1).text("");
   const WorkResult bytes = w.take();

@@ -42,11 +42,14 @@ std::map<std::string, TickerInput> two_inputs() {
     a.push_back(100 + i);
     b.push_back(50 + 0.5 * i * i);
   }
-  return {{"A", {monthly("A", "2020-01-31", a), 0, 35}}, {"B", {monthly("B", "2020-01-31", b), 0, 35}}};
+  return {{"A", {monthly("A", "2020-01-31", a), 0, 35}},
+          {"B", {monthly("B", "2020-01-31", b), 0, 35}}};
 }
 
 FeatureSetSpec spec_of(std::vector<FeatureSpec> features, bool allow_future = false) {
-  return {.name = "t", .frequency = Frequency::kMonthEnd, .allow_future_data = allow_future,
+  return {.name = "t",
+          .frequency = Frequency::kMonthEnd,
+          .allow_future_data = allow_future,
           .features = std::move(features)};
 }
 
@@ -101,8 +104,10 @@ TEST(FeatureSet, InputsWithoutOverlappingDatesAreADataError) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataError);
-    EXPECT_NE(std::string(e.what()).find("feature 'gap': inputs 'A' and 'C' have no overlapping dates"),
-              std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("feature 'gap': inputs 'A' and 'C' have no overlapping dates"),
+        std::string::npos)
+        << e.what();
   }
 }
 
@@ -144,9 +149,8 @@ TEST(FeatureSet, MixesDailyAndMonthlyInputsOnWeeklyAndMonthEndGrids) {
     days.push_back(day);
     yields.push_back(day - d("2023-12-31"));
   }
-  std::map<std::string, TickerInput> inputs{
-      {"Y", {TimeSeries("Y", days, yields), 0, 10}},
-      {"M", {monthly("M", "2024-01-01", {10, 20}), 10, 35}}};
+  std::map<std::string, TickerInput> inputs{{"Y", {TimeSeries("Y", days, yields), 0, 10}},
+                                            {"M", {monthly("M", "2024-01-01", {10, 20}), 10, 35}}};
   auto spec = spec_of({{.name = "gap", .inputs = {"Y", "M"}, .ops = {Spread{}}}});
   const auto month_end = compute_feature_set(spec, inputs, {}, BusinessCalendar());
   ASSERT_EQ(month_end.values.rows(), 2u);
@@ -169,19 +173,23 @@ TEST(FeatureSet, DiscontinuedSeriesGoesMissingAfterItsGap) {
   std::map<std::string, TickerInput> inputs{
       {"OLD", {monthly("OLD", "2020-01-31", {1, 2, 3}), 0, 35}},
       {"NEW", {monthly("NEW", "2020-01-31", {1, 2, 3, 4, 5, 6}), 0, 35}}};
-  const auto spec = spec_of({{.name = "old", .inputs = {"OLD"}}, {.name = "new", .inputs = {"NEW"}}});
+  const auto spec =
+      spec_of({{.name = "old", .inputs = {"OLD"}}, {.name = "new", .inputs = {"NEW"}}});
   const auto out = compute_feature_set(spec, inputs, {}, BusinessCalendar());
   ASSERT_EQ(out.values.rows(), 6u);
-  EXPECT_EQ(out.values.column("old")[2], 3);               // 2020-03-31: its own last value
-  EXPECT_EQ(out.values.column("old")[3], 3);               // 2020-04-30: 30 days old, within 35
-  EXPECT_TRUE(std::isnan(out.values.column("old")[4]));    // 2020-05-31: 61 days old -> missing
+  EXPECT_EQ(out.values.column("old")[2], 3);             // 2020-03-31: its own last value
+  EXPECT_EQ(out.values.column("old")[3], 3);             // 2020-04-30: 30 days old, within 35
+  EXPECT_TRUE(std::isnan(out.values.column("old")[4]));  // 2020-05-31: 61 days old -> missing
 }
 
 TEST(FeatureSet, ProxyIsMarkedUnlessThePreferredSeriesIsPresent) {
   auto inputs = two_inputs();
   inputs["TRUE"] = {monthly("TRUE", "2020-01-31", std::vector<double>(48, 7.0)), 0, 35};
-  const auto spec = spec_of({{.name = "x", .inputs = {"A", "B"}, .ops = {Ratio{}},
-                              .proxy = "stands in for TRUE", .prefer = "TRUE"}});
+  const auto spec = spec_of({{.name = "x",
+                              .inputs = {"A", "B"},
+                              .ops = {Ratio{}},
+                              .proxy = "stands in for TRUE",
+                              .prefer = "TRUE"}});
   const auto proxy = compute_feature_set(spec, inputs, {}, BusinessCalendar());
   EXPECT_EQ(proxy.info[0].proxy, "stands in for TRUE");
   EXPECT_DOUBLE_EQ(proxy.values.column(0)[0], 100.0 / 50.0);
@@ -191,10 +199,11 @@ TEST(FeatureSet, ProxyIsMarkedUnlessThePreferredSeriesIsPresent) {
 }
 
 TEST(FeatureSet, ForwardReturnsAreFlaggedForwardLookingWhenAllowed) {
-  const auto spec = spec_of({{.name = "fwd", .inputs = {"A"}, .ops = {ForwardReturns{.horizon = 1}}},
-                             {.name = "fwd_scaled", .inputs = {"fwd"}, .ops = {Scale{100}}},
-                             {.name = "plain", .inputs = {"A"}}},
-                            true);
+  const auto spec =
+      spec_of({{.name = "fwd", .inputs = {"A"}, .ops = {ForwardReturns{.horizon = 1}}},
+               {.name = "fwd_scaled", .inputs = {"fwd"}, .ops = {Scale{100}}},
+               {.name = "plain", .inputs = {"A"}}},
+              true);
   const auto out = compute_feature_set(spec, two_inputs(), {}, BusinessCalendar());
   EXPECT_TRUE(out.info[0].forward_looking);
   EXPECT_TRUE(out.info[1].forward_looking);  // inherited through the chain
@@ -204,10 +213,12 @@ TEST(FeatureSet, ForwardReturnsAreFlaggedForwardLookingWhenAllowed) {
 
 // --- the default specs on the real snapshot ---
 
-const std::vector<std::string> kDefaultSpecs = {"indicators", "macro_ltv", "cross_asset", "sp500_jm"};
+const std::vector<std::string> kDefaultSpecs = {"indicators", "macro_ltv", "cross_asset",
+                                                "sp500_jm"};
 
 std::filesystem::path spec_path(const std::string& name) {
-  if (name == "other_ops") return mre::testing::source_dir() / "tests" / "data" / "features" / "other_ops.yml";
+  if (name == "other_ops")
+    return mre::testing::source_dir() / "tests" / "data" / "features" / "other_ops.yml";
   return mre::testing::source_dir() / "config" / "features" / (name + ".yml");
 }
 
@@ -225,13 +236,16 @@ std::map<std::string, TimeSeries> snapshot_inputs(const FeatureSetSpec& spec,
   return raw;
 }
 
-bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
 
 TEST(FeatureSet, NoLookAheadAppendingDataLeavesEveryEarlierValueBitForBitUnchanged) {
   for (const auto& name : kDefaultSpecs) {
     SCOPED_TRACE(name);
     const auto spec = workflows::load_feature_spec(spec_path(name)).spec;
-    const auto full = workflows::compute_from_raw(spec, mre::testing::universe_path(), snapshot_inputs(spec));
+    const auto full =
+        workflows::compute_from_raw(spec, mre::testing::universe_path(), snapshot_inputs(spec));
     for (const char* cut : {"2008-09-15", "2016-06-30", "2020-03-16", "2025-01-31"}) {
       SCOPED_TRACE(cut);
       const auto part = workflows::compute_from_raw(spec, mre::testing::universe_path(),
@@ -246,8 +260,8 @@ TEST(FeatureSet, NoLookAheadAppendingDataLeavesEveryEarlierValueBitForBitUnchang
           const double a = part.values.column(c)[t];
           const double b = full.values.column(c)[t];
           if (!same_bits(a, b)) {
-            ADD_FAILURE() << part.values.names()[c] << " on " << part.values.dates()[t].iso() << ": "
-                          << a << " with data to " << cut << ", " << b << " with all data";
+            ADD_FAILURE() << part.values.names()[c] << " on " << part.values.dates()[t].iso()
+                          << ": " << a << " with data to " << cut << ", " << b << " with all data";
             return;
           }
           compared += std::isnan(a) ? 0 : 1;
@@ -285,15 +299,19 @@ TEST(FeatureSet, EveryOpAgreesWithThePandasReferenceOnTheSnapshot) {
     SCOPED_TRACE(name);
     const auto out = dir / (name + ".csv");
     const auto r = mre::testing::run_shell(
-        "/usr/bin/python3 " + mre::testing::shell_quote((mre::testing::source_dir() / "tests/features/reference_features.py").string()) +
-        " --spec " + mre::testing::shell_quote(spec_path(name).string()) +
-        " --universe " + mre::testing::shell_quote(mre::testing::universe_path().string()) +
-        " --snapshot " + mre::testing::shell_quote(mre::testing::snapshot_dir().string()) +
-        " --out " + mre::testing::shell_quote(out.string()));
+        "/usr/bin/python3 " +
+        mre::testing::shell_quote(
+            (mre::testing::source_dir() / "tests/features/reference_features.py").string()) +
+        " --spec " + mre::testing::shell_quote(spec_path(name).string()) + " --universe " +
+        mre::testing::shell_quote(mre::testing::universe_path().string()) + " --snapshot " +
+        mre::testing::shell_quote(mre::testing::snapshot_dir().string()) + " --out " +
+        mre::testing::shell_quote(out.string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const Panel reference = read_reference(out);
     const auto spec = workflows::load_feature_spec(spec_path(name)).spec;
-    const auto ours = workflows::compute_from_raw(spec, mre::testing::universe_path(), snapshot_inputs(spec)).values;
+    const auto ours =
+        workflows::compute_from_raw(spec, mre::testing::universe_path(), snapshot_inputs(spec))
+            .values;
     ASSERT_EQ(reference.names(), ours.names());
     ASSERT_EQ(reference.rows(), ours.rows());
     ASSERT_EQ(reference.dates(), ours.dates());

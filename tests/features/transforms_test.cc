@@ -37,8 +37,7 @@ void expect_values_near(const Values& actual, const Values& expected, double tol
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t t = 0; t < expected.size(); ++t) {
     if (std::isnan(expected[t])) {
-      EXPECT_TRUE(std::isnan(actual[t])) << "position " << t << ": expected NaN, got "
-                                         << actual[t];
+      EXPECT_TRUE(std::isnan(actual[t])) << "position " << t << ": expected NaN, got " << actual[t];
     } else {
       EXPECT_NEAR(actual[t], expected[t], tolerance) << "position " << t;
     }
@@ -63,8 +62,8 @@ void expect_prefix_bits_equal(const Values& prefix_run, const Values& full_run, 
   for (std::size_t t = 0; t < m; ++t) {
     if (!same_bits(prefix_run[t], full_run[t])) {
       ADD_FAILURE() << what << ": output at " << t << " differs when computed on the first " << m
-                    << " inputs (" << prefix_run[t] << ") and on all " << full_run.size()
-                    << " (" << full_run[t] << ")";
+                    << " inputs (" << prefix_run[t] << ") and on all " << full_run.size() << " ("
+                    << full_run[t] << ")";
       return;
     }
   }
@@ -150,8 +149,9 @@ double brute_force_quantile(const std::vector<double>& sorted, double q) {
 
 TEST(WinsorizeExpanding, MatchesBruteForceQuantilesWithTiesAndGaps) {
   // 1500 integers in [-20, 20] (many ties) with every 13th value NaN; the reference keeps all
-  // present values x_0..x_t sorted and reads the order statistics directly. Same formula on the same order statistics, so only the
-  // last rounding could differ: values are O(20), 1e-12 is ample and any wrong rank shows as
+  // present values x_0..x_t sorted and reads the order statistics directly. Same formula on the
+  // same order statistics, so only the last rounding could differ: values are O(20), 1e-12 is ample
+  // and any wrong rank shows as
   // >= 0.01 (p * (n - 1) steps by p).
   std::mt19937_64 engine(42);
   Values x(1500);
@@ -239,16 +239,14 @@ TEST(ExpandingZscore, MatchesHandValuesUsingOnlyEarlierValues) {
   //      z = 7.5/1.29099445 = 7.5*sqrt(3/5) = 5.80947502.
   const Values x = {1, 2, 3, 4, 10};
   expect_values_near(expanding_zscore(x, 2),
-                     {kNaN, kNaN, 3 / std::sqrt(2.0), 2.0, 7.5 * std::sqrt(0.6)},
-                     kHandTolerance);
+                     {kNaN, kNaN, 3 / std::sqrt(2.0), 2.0, 7.5 * std::sqrt(0.6)}, kHandTolerance);
 }
 
 TEST(ExpandingZscore, SkipsNaNInputsAndGivesNaNThere) {
   // Same numbers with NaNs interleaved: NaN where x_t is NaN, and the NaNs do not count.
   const Values x = {kNaN, 1, kNaN, 2, 3, kNaN, 4, 10};
   expect_values_near(expanding_zscore(x, 2),
-                     {kNaN, kNaN, kNaN, kNaN, 3 / std::sqrt(2.0), kNaN, 2.0,
-                      7.5 * std::sqrt(0.6)},
+                     {kNaN, kNaN, kNaN, kNaN, 3 / std::sqrt(2.0), kNaN, 2.0, 7.5 * std::sqrt(0.6)},
                      kHandTolerance);
 }
 
@@ -338,8 +336,7 @@ TEST(RollingStd, MatchesHandValuesForWindowThree) {
 TEST(RollingMean, MatchesHandValuesForWindowThree) {
   // (2+4+9)/3 = 5; (4+9+5)/3 = 6; NaN windows; (6+7+8)/3 = 7.
   const Values x = {2, 4, 9, 5, kNaN, 6, 7, 8};
-  expect_values_near(rolling_mean(x, 3), {kNaN, kNaN, 5, 6, kNaN, kNaN, kNaN, 7},
-                     kHandTolerance);
+  expect_values_near(rolling_mean(x, 3), {kNaN, kNaN, 5, 6, kNaN, kNaN, kNaN, 7}, kHandTolerance);
 }
 
 TEST(RollingMean, WithWindowOneIsTheSeries) {
@@ -412,10 +409,10 @@ TEST(RollingCorrelation, GivesNaNWhenWindowTurnsConstantAfterVarying) {
   // t=4, t=5: a's window {0.3,0.3,0.3} is constant -> NaN.
   const Values a = {0.1, 0.7, 0.3, 0.3, 0.3, 0.3};
   const Values b = {1, 2, 3, 4, 5, 6};
-  expect_values_near(rolling_correlation(a, b, 3),
-                     {kNaN, kNaN, 0.2 / std::sqrt(0.56 / 3 * 2), -0.4 / std::sqrt(0.32 / 3 * 2),
-                      kNaN, kNaN},
-                     kHandTolerance);
+  expect_values_near(
+      rolling_correlation(a, b, 3),
+      {kNaN, kNaN, 0.2 / std::sqrt(0.56 / 3 * 2), -0.4 / std::sqrt(0.32 / 3 * 2), kNaN, kNaN},
+      kHandTolerance);
 }
 
 TEST(RollingStatistics, RejectTooSmallWindowsAndUnequalLengths) {
@@ -424,8 +421,7 @@ TEST(RollingStatistics, RejectTooSmallWindowsAndUnequalLengths) {
   expect_invalid_argument([&] { (void)rolling_std(x, 1); }, "rolling_std window=1");
   expect_invalid_argument([&] { (void)rolling_mean(x, 0); }, "rolling_mean window=0");
   expect_invalid_argument([&] { (void)rolling_correlation(x, x, 1); }, "correlation window=1");
-  expect_invalid_argument([&] { (void)rolling_correlation(x, shorter, 2); },
-                          "correlation lengths");
+  expect_invalid_argument([&] { (void)rolling_correlation(x, shorter, 2); }, "correlation lengths");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,8 +459,7 @@ TEST(PctChange, UsesValueKPeriodsEarlier) {
 TEST(ForwardReturns, UsesValueHPeriodsLaterAndLeavesLastHNaN) {
   // h=2: t=0: 99/100-1 = -0.01; t=1: 121/110-1 = 0.1; t=2: 108.9/99-1 = 0.1; last 2 NaN.
   const Values x = {100, 110, 99, 121, 108.9};
-  expect_values_near(forward_returns(x, 2, false), {-0.01, 0.1, 0.1, kNaN, kNaN},
-                     kHandTolerance);
+  expect_values_near(forward_returns(x, 2, false), {-0.01, 0.1, 0.1, kNaN, kNaN}, kHandTolerance);
   expect_values_near(forward_returns(x, 2, true),
                      {std::log(0.99), std::log(1.1), std::log(1.1), kNaN, kNaN}, kHandTolerance);
   expect_values_equal(forward_returns(x, 5, false), Values(5, kNaN));
@@ -531,10 +526,10 @@ TEST(Yoy, OnMonthEndGridAcrossLeapYearEqualsTwelveMonthPercentChange) {
 }
 
 TEST(Yoy, OnIrregularGridComparesWithLastDateAYearEarlier) {
-  const std::vector<Date> dates = {
-      ymd(2023, 2, 24), ymd(2023, 2, 27), ymd(2023, 3, 1),  ymd(2023, 3, 2),
-      ymd(2023, 3, 3),  ymd(2024, 2, 23), ymd(2024, 2, 26), ymd(2024, 2, 29),
-      ymd(2024, 3, 1),  ymd(2024, 3, 2),  ymd(2024, 3, 4),  ymd(2024, 3, 5)};
+  const std::vector<Date> dates = {ymd(2023, 2, 24), ymd(2023, 2, 27), ymd(2023, 3, 1),
+                                   ymd(2023, 3, 2),  ymd(2023, 3, 3),  ymd(2024, 2, 23),
+                                   ymd(2024, 2, 26), ymd(2024, 2, 29), ymd(2024, 3, 1),
+                                   ymd(2024, 3, 2),  ymd(2024, 3, 4),  ymd(2024, 3, 5)};
   const Values x = {100, 104, 110, kNaN, 0, 120, 125, 130, 132, 140, 150, kNaN};
   // t=0..4: targets in 2022, before the first date -> NaN.
   // t=5  2024-02-23: target 2023-02-23 precedes every date -> NaN.
@@ -664,9 +659,9 @@ MaxErrors compare_with_two_pass(const Values& a, const Values& b, std::size_t wi
 // positions, so their rounding drift is bounded by that many updates, while the two-pass
 // reference is accurate to ~1e-15. Measured with window 250: std 3.9e-10, correlation 3e-10;
 // with the recompute disabled (a scratch build) the drift keeps growing over the ~49 blocks of
-// 4096, to 2.4e-8 and 8.4e-9, and this test fails. Relative for std and mean; the slope can be ~0, so its
-// error is scaled by max(|slope|, window sd); the correlation is in [-1, 1] and can be ~0, so
-// its error is absolute.
+// 4096, to 2.4e-8 and 8.4e-9, and this test fails. Relative for std and mean; the slope can be ~0,
+// so its error is scaled by max(|slope|, window sd); the correlation is in [-1, 1] and can be ~0,
+// so its error is absolute.
 constexpr double kDriftTolerance = 1e-9;
 
 // A random walk around 5000 (steps N(0,1)): the level is ~1e4 times the short-window sd, so
@@ -701,8 +696,8 @@ struct Series {
   std::vector<Date> dates;
 };
 
-using Transform = std::function<Values(std::span<const double>, std::span<const double>,
-                                       std::span<const Date>)>;
+using Transform =
+    std::function<Values(std::span<const double>, std::span<const double>, std::span<const Date>)>;
 
 struct NamedTransform {
   std::string name;
@@ -734,9 +729,9 @@ std::vector<NamedTransform> look_ahead_free_transforms() {
 Series look_ahead_series(std::size_t n) {
   Series s{random_walk(n, 100, 7), random_walk(n, 50, 11), {}};
   for (std::size_t t = 4000; t < 4200; ++t) s.a[t] = s.a[3999];  // a plateau across 4095
-  for (std::size_t t = 0; t < 3; ++t) s.a[t] = kNaN;          // leading NaNs
-  for (std::size_t t = 40; t < n; t += 97) s.a[t] = kNaN;     // gaps in a
-  for (std::size_t t = 1000; t < n; t += 211) s.b[t] = kNaN;  // gaps in b
+  for (std::size_t t = 0; t < 3; ++t) s.a[t] = kNaN;             // leading NaNs
+  for (std::size_t t = 40; t < n; t += 97) s.a[t] = kNaN;        // gaps in a
+  for (std::size_t t = 1000; t < n; t += 211) s.b[t] = kNaN;     // gaps in b
   Date d = ymd(2000, 1, 3);
   for (std::size_t t = 0; t < n; ++t) {
     s.dates.push_back(d);
@@ -749,8 +744,8 @@ TEST(Transforms, DoNotLookAhead) {
   // n > 2 * kRecomputeEvery, so prefixes end on both sides of the recompute positions.
   constexpr std::size_t kN = 10'000;
   const Series s = look_ahead_series(kN);
-  const std::size_t prefixes[] = {0, 1, 2, 29, 30, 31, 500, 4095, 4096, 4097, 5000, 8191, 8192,
-                                  kN - 1};
+  const std::size_t prefixes[] = {0,    1,    2,    29,   30,   31,   500,
+                                  4095, 4096, 4097, 5000, 8191, 8192, kN - 1};
   for (const NamedTransform& transform : look_ahead_free_transforms()) {
     const Values full = transform.run(s.a, s.b, s.dates);
     for (std::size_t m : prefixes) {

@@ -35,7 +35,8 @@ TEST(Drift, DecileEdgesByHand) {
   const std::vector<double> x{10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
   const auto edges = decile_edges(x);
   ASSERT_EQ(edges.size(), 9u);
-  for (int k = 1; k <= 9; ++k) EXPECT_NEAR(edges[static_cast<std::size_t>(k - 1)], 1 + 0.9 * k, 1e-14) << k;
+  for (int k = 1; k <= 9; ++k)
+    EXPECT_NEAR(edges[static_cast<std::size_t>(k - 1)], 1 + 0.9 * k, 1e-14) << k;
 }
 
 TEST(Drift, PsiByHandWithEmptyBinsFloored) {
@@ -45,7 +46,8 @@ TEST(Drift, PsiByHandWithEmptyBinsFloored) {
   for (int i = 1; i <= 10; ++i) training.push_back(i);
   const std::vector<double> current(10, 1.0);
   const auto r = population_stability_index(training, current);
-  const double expected = (1.0 - 0.1) * std::log(1.0 / 0.1) + 9 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
+  const double expected =
+      (1.0 - 0.1) * std::log(1.0 / 0.1) + 9 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
   EXPECT_NEAR(r.psi, expected, 1e-14);
   EXPECT_EQ(r.floored, 9u);
   // The same sample against itself: every share equal, PSI exactly 0.
@@ -56,7 +58,8 @@ TEST(Drift, KsByHand) {
   const std::vector<double> a{1, 2, 3};
   const std::vector<double> b{4, 5, 6};
   EXPECT_EQ(ks_two_sample(a, b).statistic, 1.0);
-  // Ties across samples: after 2 the CDFs are 0.5 and 0; after 3, 0.75 and 0.25; after 4, 1 and 0.5.
+  // Ties across samples: after 2 the CDFs are 0.5 and 0; after 3, 0.75 and 0.25; after 4, 1 and
+  // 0.5.
   const std::vector<double> c{1, 2, 3, 4};
   const std::vector<double> d{3, 4, 5, 6};
   EXPECT_EQ(ks_two_sample(c, d).statistic, 0.5);
@@ -72,24 +75,28 @@ TEST(Drift, MatchesScipyAndNumpy) {
   auto training = normal(1500, 0.0, 1.0, 11);
   for (auto& v : training) v = std::round(v * 10) / 10;
   for (const auto& [name, current] :
-       {std::pair{"shifted", normal(63, 0.7, 1.6, 12)}, std::pair{"same", normal(400, 0.0, 1.0, 13)},
-        std::pair{"far", normal(63, 6.0, 0.5, 14)}}) {
+       {std::pair{"shifted", normal(63, 0.7, 1.6, 12)},
+        std::pair{"same", normal(400, 0.0, 1.0, 13)}, std::pair{"far", normal(63, 6.0, 0.5, 14)}}) {
     write_column(dir / "train.txt", training);
     write_column(dir / "current.txt", current);
-    const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
-                                      "/tests/monitor/reference_monitor.py drift " + (dir / "train.txt").string() + " " +
-                                      (dir / "current.txt").string());
+    const auto r =
+        testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+                           "/tests/monitor/reference_monitor.py drift " +
+                           (dir / "train.txt").string() + " " + (dir / "current.txt").string());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto ref = nlohmann::json::parse(r.out);
     const auto edges = decile_edges(training);
-    for (std::size_t k = 0; k < 9; ++k) EXPECT_EQ(edges[k], ref["edges"][k].get<double>()) << name << " edge " << k;
+    for (std::size_t k = 0; k < 9; ++k)
+      EXPECT_EQ(edges[k], ref["edges"][k].get<double>()) << name << " edge " << k;
     // 1e-12 (the bound): the same sums of the same logarithms in another order.
-    EXPECT_NEAR(population_stability_index(training, current).psi, ref["psi"].get<double>(), 1e-12) << name;
+    EXPECT_NEAR(population_stability_index(training, current).psi, ref["psi"].get<double>(), 1e-12)
+        << name;
     const auto ks = ks_two_sample(training, current);
     EXPECT_NEAR(ks.statistic, ref["ks"].get<double>(), 1e-12) << name;
     // scipy's kolmogorov() (cephes) and our series: both summed to double precision.
     EXPECT_NEAR(ks.p_value, ref["ks_p"].get<double>(), 1e-12) << name;
-    EXPECT_NEAR(standardised_mean_shift(training, current), ref["mean_shift"].get<double>(), 1e-12) << name;
+    EXPECT_NEAR(standardised_mean_shift(training, current), ref["mean_shift"].get<double>(), 1e-12)
+        << name;
   }
 }
 

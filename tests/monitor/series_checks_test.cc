@@ -47,10 +47,11 @@ TEST(SeriesChecks, FutureDates) {
 TEST(SeriesChecks, GapsLongerThanTheFrequencyAllows) {
   auto dates = business_days(d("2026-01-01"), 200);
   EXPECT_EQ(check_gaps(dates, 4, d("2026-01-01")).gaps, 0u);  // weekends (3 days) pass
-  dates.erase(dates.begin() + 100, dates.begin() + 110);    // two weeks missing
+  dates.erase(dates.begin() + 100, dates.begin() + 110);      // two weeks missing
   const auto r = check_gaps(dates, 4, d("2026-01-01"));
   EXPECT_EQ(r.gaps, 1u);
-  EXPECT_EQ(r.longest_days, 15);  // ten business days missing: two calendar weeks plus the one-day step
+  EXPECT_EQ(r.longest_days,
+            15);  // ten business days missing: two calendar weeks plus the one-day step
   EXPECT_EQ(*r.longest_to - *r.longest_from, 15);
   // A gap before `since` is history: not counted.
   EXPECT_EQ(check_gaps(dates, 4, *r.longest_to + 1).gaps, 0u);
@@ -74,7 +75,8 @@ TEST(SeriesChecks, RobustRangeByHand) {
 TEST(SeriesChecks, RobustRangeFiresOnASpikeAndStaysQuietOnNoise) {
   const auto dates = business_days(d("2025-01-01"), 400);
   std::vector<double> values(400);
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = std::sin(0.7 * static_cast<double>(i)) + 0.01 * static_cast<double>(i % 7);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = std::sin(0.7 * static_cast<double>(i)) + 0.01 * static_cast<double>(i % 7);
   const RangeConfig config{.window = 252, .recent = 63, .k = 8.0};
   const auto quiet = check_robust_range(dates, values, config);
   EXPECT_EQ(quiet.checked, 63u);
@@ -85,7 +87,8 @@ TEST(SeriesChecks, RobustRangeFiresOnASpikeAndStaysQuietOnNoise) {
   EXPECT_EQ(*loud.first_outside, dates[390]);
   EXPECT_EQ(*loud.largest_date, dates[390]);
   // Too little history: values with fewer than min_history earlier values are not checked.
-  const auto short_series = check_robust_range(std::span(dates).first(25), std::span(values).first(25), config);
+  const auto short_series =
+      check_robust_range(std::span(dates).first(25), std::span(values).first(25), config);
   EXPECT_EQ(short_series.checked, 5u);
   EXPECT_THROW(check_robust_range(dates, values, {.window = 252, .recent = 63, .k = -1.0}), Error);
   EXPECT_THROW(check_robust_range(dates, values, {.window = 3, .recent = 63, .k = 8.0}), Error);
@@ -95,8 +98,10 @@ TEST(SeriesChecks, RevisionSpikeFiresAndSmallRevisionsDoNot) {
   const Timestamp t0 = *Timestamp::parse("2026-11-01T00:00:00Z");
   const Timestamp t1 = *Timestamp::parse("2026-12-01T00:00:00Z");
   // GDP-like: a 0.5% revision (normal) and, later, one that multiplies the value by ten.
-  std::vector<StoredRow> rows{{d("2026-04-01"), 100.0, t0}, {d("2026-04-01"), 100.5, t1},
-                              {d("2026-07-01"), 101.0, t0}, {d("2026-07-01"), 101.0 * 10, t1},
+  std::vector<StoredRow> rows{{d("2026-04-01"), 100.0, t0},
+                              {d("2026-04-01"), 100.5, t1},
+                              {d("2026-07-01"), 101.0, t0},
+                              {d("2026-07-01"), 101.0 * 10, t1},
                               {d("2026-10-01"), 102.0, t1}};
   const auto r = check_revisions(rows, 0.05, t0);
   EXPECT_EQ(r.revisions, 2u);

@@ -33,7 +33,8 @@ std::string fmt(double v, int digits) {
 
 // Every number in `text` is one of `values` printed with 2 or 3 significant digits (or its
 // magnitude), or an integer of `integers`.
-void expect_numbers_from(const std::string& text, const std::vector<double>& values, const std::vector<long>& integers) {
+void expect_numbers_from(const std::string& text, const std::vector<double>& values,
+                         const std::vector<long>& integers) {
   std::set<std::string> allowed;
   for (const double v : values) {
     for (const int d : {2, 3}) {
@@ -45,30 +46,47 @@ void expect_numbers_from(const std::string& text, const std::vector<double>& val
   // Numbers are tokens that start a word (not "sp500", "S0"), with an optional sign after a
   // space or parenthesis (not the dash of "5-95%").
   const std::regex number(R"((^|[ (])(-?\d+(\.\d+)?))");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), number);
+       it != std::sregex_iterator(); ++it) {
     const std::string token = (*it)[2].str();
-    if (token == "95" || token == "5" || token == "0.001") continue;  // "95% CI", "5-95%", "p < 0.001"
-    EXPECT_TRUE(allowed.count(token) || allowed.count(token.substr(token[0] == '-' ? 1 : 0))) << "'" << token << "' in: " << text;
+    if (token == "95" || token == "5" || token == "0.001")
+      continue;  // "95% CI", "5-95%", "p < 0.001"
+    EXPECT_TRUE(allowed.count(token) || allowed.count(token.substr(token[0] == '-' ? 1 : 0)))
+        << "'" << token << "' in: " << text;
   }
 }
 
 TEST(Narrative, RegimeSentenceMatchesItsGoldenFile) {
-  const ClassificationFacts f{.timestamp = "2026-08-21", .global = {"Bear_Flattener", 0.4471}, .runner_up = {"Bull_Flattener", 0.3129},
-                              .volatility_regime = "Medium", .vix = 18.26, .muni = LabelledProbability{"Muni_Neutral", 0.7712}};
+  const ClassificationFacts f{.timestamp = "2026-08-21",
+                              .global = {"Bear_Flattener", 0.4471},
+                              .runner_up = {"Bull_Flattener", 0.3129},
+                              .volatility_regime = "Medium",
+                              .vix = 18.26,
+                              .muni = LabelledProbability{"Muni_Neutral", 0.7712}};
   const auto text = classification_sentence(f);
   EXPECT_EQ(text, golden("regime.txt"));
 }
 
 TEST(Narrative, EffectParagraphMatchesItsGoldenFileAndUsesOnlyItsNumbers) {
-  const EffectFacts f{.treatment = "fed_shock", .outcome = "sp500", .horizon_months = 3, .magnitude = 1.0, .effect = -0.0231,
-                      .ci_low = -0.0352, .ci_high = -0.0108, .p_value = 0.00021,
-                      .regimes = {{"S0", -0.0104, -0.0291, 0.0083, 0.27}, {"S3", -0.0447, -0.0702, -0.0192, 0.0006}},
-                      .placebos = {{"permuted_treatment", 0.0021, 0.71}, {"future_treatment", -0.0037, 0.44}}};
+  const EffectFacts f{
+      .treatment = "fed_shock",
+      .outcome = "sp500",
+      .horizon_months = 3,
+      .magnitude = 1.0,
+      .effect = -0.0231,
+      .ci_low = -0.0352,
+      .ci_high = -0.0108,
+      .p_value = 0.00021,
+      .regimes = {{"S0", -0.0104, -0.0291, 0.0083, 0.27},
+                  {"S3", -0.0447, -0.0702, -0.0192, 0.0006}},
+      .placebos = {{"permuted_treatment", 0.0021, 0.71}, {"future_treatment", -0.0037, 0.44}}};
   const auto text = effect_paragraph(f);
   EXPECT_EQ(text, golden("effect.txt"));
-  expect_numbers_from(text, {f.magnitude, f.effect, f.ci_low, f.ci_high, f.p_value, -0.0104, -0.0291, 0.0083, 0.27, -0.0447, -0.0702,
-                             -0.0192, 0.0006, 0.0021, 0.71, -0.0037, 0.44},
-                      {3});
+  expect_numbers_from(
+      text,
+      {f.magnitude, f.effect, f.ci_low, f.ci_high, f.p_value, -0.0104, -0.0291, 0.0083, 0.27,
+       -0.0447, -0.0702, -0.0192, 0.0006, 0.0021, 0.71, -0.0037, 0.44},
+      {3});
   auto flagged = f;
   flagged.placebos[1].p_value = 0.01;
   EXPECT_NE(effect_paragraph(flagged).find("treat the estimate with care"), std::string::npos);
@@ -77,8 +95,15 @@ TEST(Narrative, EffectParagraphMatchesItsGoldenFileAndUsesOnlyItsNumbers) {
 }
 
 TEST(Narrative, ScenarioParagraphMatchesItsGoldenFileAndUsesOnlyItsNumbers) {
-  const ScenarioFacts f{.intervention = "TP=+0.25", .node = "STOCK", .unit = "percent", .horizon_days = 250, .paths = 10000,
-                        .shocks = "student-t", .median = 0.2627, .q05 = 0.2627, .q95 = 0.2627};
+  const ScenarioFacts f{.intervention = "TP=+0.25",
+                        .node = "STOCK",
+                        .unit = "percent",
+                        .horizon_days = 250,
+                        .paths = 10000,
+                        .shocks = "student-t",
+                        .median = 0.2627,
+                        .q05 = 0.2627,
+                        .q95 = 0.2627};
   const auto text = scenario_paragraph(f);
   EXPECT_EQ(text, golden("scenario.txt"));
   expect_numbers_from(text, {0.25, f.median, f.q05, f.q95}, {250, 10000});

@@ -1,13 +1,14 @@
 // The walk-forward classifier backfill (issue 18): look-ahead (data after a date removed leaves
 // every earlier label and probability unchanged, bit for bit), the retrain schedule, label
 // churn, determinism across threads, and bad input.
+#include "mre/regimes/hierarchical/backfill.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "mre/core/error.h"
-#include "mre/regimes/hierarchical/backfill.h"
 #include "mre/regimes/hierarchical/profiles.h"
 
 namespace mre::regimes::hierarchical {
@@ -62,12 +63,14 @@ BackfillConfig small_config() {
 
 Simulated truncate(const Simulated& s, Date last) {
   Simulated out;
-  for (std::size_t t = 0; t < s.dates.size() && !(last < s.dates[t]); ++t) out.dates.push_back(s.dates[t]);
+  for (std::size_t t = 0; t < s.dates.size() && !(last < s.dates[t]); ++t)
+    out.dates.push_back(s.dates[t]);
   out.values = s.values.topRows(static_cast<Eigen::Index>(out.dates.size()));
   return out;
 }
 
-void expect_same_prefix(const BackfillResult& full, const BackfillResult& cut, const std::vector<Date>& dates) {
+void expect_same_prefix(const BackfillResult& full, const BackfillResult& cut,
+                        const std::vector<Date>& dates) {
   ASSERT_FALSE(cut.rows.empty());
   ASSERT_LE(cut.rows.size(), full.rows.size());
   for (std::size_t i = 0; i < cut.rows.size(); ++i) {
@@ -113,8 +116,9 @@ TEST(Backfill, Issue18_EachRetrainUsesOnlyEarlierRowsOnTheSemiAnnualSchedule) {
     const auto& r = result.retrains[k];
     EXPECT_EQ(r.date, result.retrains.front().date.add_months(static_cast<int>(6 * k)));
     EXPECT_LT(r.trained_to, r.date);
-    EXPECT_EQ(r.rows, static_cast<std::size_t>(std::lower_bound(data.dates.begin(), data.dates.end(), r.date) -
-                                                data.dates.begin()));
+    EXPECT_EQ(r.rows, static_cast<std::size_t>(
+                          std::lower_bound(data.dates.begin(), data.dates.end(), r.date) -
+                          data.dates.begin()));
     if (k == 0) {
       EXPECT_TRUE(std::isnan(r.churn));
     } else {
@@ -150,8 +154,8 @@ TEST(Backfill, Issue18_TheResultDoesNotDependOnTheThreads) {
 }
 
 TEST(Backfill, Issue18_AStressRegimeIsLabelledAsStressOnSimulatedData) {
-  // Known answer: the simulated stress regime (VIX, MOVE, IG, HY up 3 sd, the curve down 3) must come
-  // out under a stress label (Recession_Easing or Bull_Flattener) on most stress days.
+  // Known answer: the simulated stress regime (VIX, MOVE, IG, HY up 3 sd, the curve down 3) must
+  // come out under a stress label (Recession_Easing or Bull_Flattener) on most stress days.
   const auto data = simulate(1700, 14);
   auto config = small_config();
   config.hmm.n_iter = 100;
@@ -166,7 +170,8 @@ TEST(Backfill, Issue18_AStressRegimeIsLabelledAsStressOnSimulatedData) {
     stress_labelled += label == "Recession_Easing" || label == "Bull_Flattener" ? 1 : 0;
   }
   ASSERT_GT(stress_days, 50);
-  EXPECT_GT(static_cast<double>(stress_labelled) / stress_days, 0.5) << stress_labelled << " of " << stress_days;
+  EXPECT_GT(static_cast<double>(stress_labelled) / stress_days, 0.5)
+      << stress_labelled << " of " << stress_days;
 }
 
 TEST(Backfill, Issue18_BadScheduleAndSettingsAreRefusedNamingThem) {

@@ -1,10 +1,10 @@
 // The comparison statistics moved out of workflows/compare_regimes.cc (issue 23), against hand
 // computations on short label sequences.
+#include "mre/regimes/comparison.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "mre/regimes/comparison.h"
 
 namespace mre::regimes {
 namespace {
@@ -26,7 +26,8 @@ TEST(Comparison, AgreementAndMatchingByHand) {
   // B's labels are A's renamed (X = A, Y = B) except on the last date: 5 of 6 dates match after
   // renaming, none by equal strings.
   RegimeComparison out;
-  compare_labels({"A", "B"}, {"X", "Y"}, {"A", "A", "B", "B", "B", "A"}, {"X", "X", "Y", "Y", "Y", "Y"}, out);
+  compare_labels({"A", "B"}, {"X", "Y"}, {"A", "A", "B", "B", "B", "A"},
+                 {"X", "X", "Y", "Y", "Y", "Y"}, out);
   EXPECT_EQ(out.confusion(0, 0), 2.0);
   EXPECT_EQ(out.confusion(0, 1), 1.0);
   EXPECT_EQ(out.confusion(1, 1), 3.0);

@@ -1,10 +1,10 @@
 // The EM path's hand-written products against Eigen's general product, for every state count
 // they specialise and one they do not, and for lengths that leave a remainder in each blocking.
+#include "mre/regimes/hmm/design_products.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
-
-#include "mre/regimes/hmm/design_products.h"
 
 namespace mre::regimes::hmm {
 namespace {

@@ -3,17 +3,15 @@
 // requirement it proves. End-to-end tests of the `mre classify` commands are in
 // tests/cli/classify_cli_test.cc.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <optional>
 #include <random>
-
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "mre/codec/classifier_json.h"
@@ -46,8 +44,8 @@ double target(const ModelDefinition& def, int r, const std::string& indicator) {
 
 // State means with exactly each label's target profile relative to `stats`, in `order`
 // (state s has label order[s]); `extra` adds z offsets for indicators a label leaves undefined.
-Matrix exact_profile_means(const ModelDefinition& def, const GlobalStatistics& stats, const std::vector<int>& order,
-                           double distress_high_yield_z = -0.5) {
+Matrix exact_profile_means(const ModelDefinition& def, const GlobalStatistics& stats,
+                           const std::vector<int>& order, double distress_high_yield_z = -0.5) {
   const auto I = static_cast<Eigen::Index>(def.indicators.size());
   Matrix means(def.n_states(), I);
   for (int s = 0; s < def.n_states(); ++s) {
@@ -55,7 +53,8 @@ Matrix exact_profile_means(const ModelDefinition& def, const GlobalStatistics& s
     for (Eigen::Index i = 0; i < I; ++i) {
       const auto& name = def.indicators[static_cast<std::size_t>(i)];
       double z = target(def, r, name);
-      if (def.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress && name == "high_yield_credit_spread") {
+      if (def.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress &&
+          name == "high_yield_credit_spread") {
         z = distress_high_yield_z;
       }
       means(s, i) = stats.mean(i) + z * stats.std(i);
@@ -76,9 +75,16 @@ GlobalStatistics some_statistics(Eigen::Index I, std::uint64_t seed) {
 }
 
 TEST(HierarchicalProfiles, MR_DS_01_TheTenIndicatorsOfTheSeedsTable) {
-  const std::vector<std::string> want = {
-      "yield_curve_slope_10y2y", "mmd_ust_ratio_10y", "vix_index", "move_index", "investment_grade_credit_spread",
-      "high_yield_credit_spread", "tips_breakeven_5y", "swap_spread_10y", "muni_fund_flows_net", "us_cpi_yoy"};
+  const std::vector<std::string> want = {"yield_curve_slope_10y2y",
+                                         "mmd_ust_ratio_10y",
+                                         "vix_index",
+                                         "move_index",
+                                         "investment_grade_credit_spread",
+                                         "high_yield_credit_spread",
+                                         "tips_breakeven_5y",
+                                         "swap_spread_10y",
+                                         "muni_fund_flows_net",
+                                         "us_cpi_yoy"};
   EXPECT_EQ(mr_ds_01_indicators(), want);
   EXPECT_EQ(global_macro_definition().indicators, want);  // MR-BR-02: the global HMM reads all ten
 }
@@ -86,9 +92,11 @@ TEST(HierarchicalProfiles, MR_DS_01_TheTenIndicatorsOfTheSeedsTable) {
 TEST(HierarchicalProfiles, MR_BR_01_SixGlobalRegimesWithTheTablesTargets) {
   const auto& def = global_macro_definition();
   ASSERT_EQ(def.n_states(), 6);
-  const std::vector<std::string> labels = {"Bull_Steepener", "Bear_Flattener",   "Bear_Steepener",
-                                           "Bull_Flattener", "Recession_Easing", "Idiosyncratic_Distress"};
-  for (int r = 0; r < 6; ++r) EXPECT_EQ(def.profiles[static_cast<std::size_t>(r)].label, labels[static_cast<std::size_t>(r)]);
+  const std::vector<std::string> labels = {"Bull_Steepener",   "Bear_Flattener",
+                                           "Bear_Steepener",   "Bull_Flattener",
+                                           "Recession_Easing", "Idiosyncratic_Distress"};
+  for (int r = 0; r < 6; ++r)
+    EXPECT_EQ(def.profiles[static_cast<std::size_t>(r)].label, labels[static_cast<std::size_t>(r)]);
   // Every row of the MR-BR-01 table (the N/A row is MR-BR-03's condition, not a target).
   const auto t = [&](const char* label, const char* indicator) {
     return target(def, label_index(def, label), indicator);
@@ -140,11 +148,12 @@ TEST(HierarchicalProfiles, MR_BR_04_MR_BR_05_MR_BR_06_AThreeStateMuniModelOnItsT
 TEST(DistressCondition, MR_BR_03_TriggersAndDivergenceFromCorporateCredit) {
   // All three parts, at and just beyond each boundary (>= and <= are inclusive).
   EXPECT_TRUE(distress_condition_holds(1.5, -1.5, 0.0));
-  EXPECT_FALSE(distress_condition_holds(1.49, -1.5, 0.0));   // ratio trigger
-  EXPECT_FALSE(distress_condition_holds(1.5, -1.49, 0.0));   // flows trigger
-  EXPECT_TRUE(distress_condition_holds(2.0, -2.0, 0.5));     // divergence exactly 1.5
-  EXPECT_FALSE(distress_condition_holds(2.0, -2.0, 0.51));   // divergence 1.49: corporate credit as stressed
-  EXPECT_FALSE(distress_condition_holds(3.0, -3.0, 2.0));    // broad stress, not idiosyncratic
+  EXPECT_FALSE(distress_condition_holds(1.49, -1.5, 0.0));  // ratio trigger
+  EXPECT_FALSE(distress_condition_holds(1.5, -1.49, 0.0));  // flows trigger
+  EXPECT_TRUE(distress_condition_holds(2.0, -2.0, 0.5));    // divergence exactly 1.5
+  EXPECT_FALSE(
+      distress_condition_holds(2.0, -2.0, 0.51));  // divergence 1.49: corporate credit as stressed
+  EXPECT_FALSE(distress_condition_holds(3.0, -3.0, 2.0));  // broad stress, not idiosyncratic
 }
 
 TEST(VolatilityRegime, MR_BR_07_Thresholds) {
@@ -172,11 +181,13 @@ TEST(StateMapping, MR_BR_09_MR_IMPL_03_StatesWithExactTargetProfilesGetTheirTrue
       // The z-score table is (mu_S - mu) / sigma (MR-IMPL-03 step 3).
       for (int s = 0; s < def->n_states(); ++s) {
         const auto& name = def->indicators[0];
-        EXPECT_NEAR(mapping.state_z(s, 0), target(*def, order[static_cast<std::size_t>(s)], name) +
-                                               (def->profiles[static_cast<std::size_t>(order[static_cast<std::size_t>(s)])]
-                                                            .label == kIdiosyncraticDistress && name == "high_yield_credit_spread"
-                                                    ? -0.5
-                                                    : 0.0),
+        EXPECT_NEAR(mapping.state_z(s, 0),
+                    target(*def, order[static_cast<std::size_t>(s)], name) +
+                        (def->profiles[static_cast<std::size_t>(order[static_cast<std::size_t>(s)])]
+                                         .label == kIdiosyncraticDistress &&
+                                 name == "high_yield_credit_spread"
+                             ? -0.5
+                             : 0.0),
                     1e-12);
       }
       if (def == &global_macro_definition()) {
@@ -204,9 +215,10 @@ TEST(StateMapping, MR_BR_09_DistancesUseOnlyTheIndicatorsEachLabelDefines) {
   means(0, 0) += stats.std(0);  // yield_curve_slope_10y2y of state 0
   const auto moved = map_states(means, stats, def);
   for (int r = 0; r < 6; ++r) {
-    const bool defines = std::any_of(def.profiles[static_cast<std::size_t>(r)].targets.begin(),
-                                     def.profiles[static_cast<std::size_t>(r)].targets.end(),
-                                     [](const Target& t) { return t.indicator == "yield_curve_slope_10y2y"; });
+    const bool defines =
+        std::any_of(def.profiles[static_cast<std::size_t>(r)].targets.begin(),
+                    def.profiles[static_cast<std::size_t>(r)].targets.end(),
+                    [](const Target& t) { return t.indicator == "yield_curve_slope_10y2y"; });
     EXPECT_EQ(std::abs(moved.distance(0, r) - after.distance(0, r)) > 1e-9, defines) << r;
   }
   // Hand value: Score(S0, Bull_Steepener) = sqrt(1^2 / 5) after the move (RMS over its 5
@@ -261,7 +273,8 @@ HierarchicalModel exact_model(double distress_high_yield_z = -0.5) {
 std::vector<double> observation_at(const HierarchicalModel& model, int global_state,
                                    std::optional<double> vix = std::nullopt) {
   std::vector<double> x(10);
-  for (int i = 0; i < 10; ++i) x[static_cast<std::size_t>(i)] = model.global.params.means(global_state, i);
+  for (int i = 0; i < 10; ++i)
+    x[static_cast<std::size_t>(i)] = model.global.params.means(global_state, i);
   if (vix) x[2] = *vix;
   return x;
 }
@@ -278,8 +291,9 @@ TEST(StateMapping, MR_BR_03_ADistressStateFailingTheConditionIsNotMappedToTheReg
   EXPECT_EQ(m.serving, m.assigned);
   const auto diagnostics = diagnose(m, global_macro_definition());
   ASSERT_EQ(diagnostics.unserved.size(), 1u);
-  EXPECT_NE(diagnostics.unserved[0].find("Idiosyncratic_Distress: no state meets MR-BR-03 (closest S5"),
-            std::string::npos)
+  EXPECT_NE(
+      diagnostics.unserved[0].find("Idiosyncratic_Distress: no state meets MR-BR-03 (closest S5"),
+      std::string::npos)
       << diagnostics.unserved[0];
   // Served: Idiosyncratic_Distress never gets probability, whatever the observation.
   const Classifier classifier(model);
@@ -312,13 +326,17 @@ TEST(StateMapping, Issue18_TheShortProfileNoLongerWinsTheStressState) {
   // The old rule (Euclidean sums, Hungarian without MR-BR-03) from the same distances:
   // Score = RMS * sqrt(number of indicators the label defines).
   Matrix summed = mapping.distance;
-  for (int r = 0; r < 6; ++r) summed.col(r) *= std::sqrt(static_cast<double>(def.profiles[static_cast<std::size_t>(r)].targets.size()));
+  for (int r = 0; r < 6; ++r)
+    summed.col(r) *=
+        std::sqrt(static_cast<double>(def.profiles[static_cast<std::size_t>(r)].targets.size()));
   const auto old = mapping::hungarian(summed);
   ASSERT_EQ(old.column_of_row[4], distress) << "the constructed case no longer shows the old bias";
-  EXPECT_FALSE(distress_condition_holds(z(4, 1), z(4, 8), z(4, 5)));  // so it was served as another label
+  EXPECT_FALSE(
+      distress_condition_holds(z(4, 1), z(4, 8), z(4, 5)));  // so it was served as another label
   // Now: the crisis state serves a stress label and nothing flags an inversion.
   const int served = mapping.serving[4];
-  EXPECT_TRUE(served == recession || served == bull_flattener) << def.profiles[static_cast<std::size_t>(served)].label;
+  EXPECT_TRUE(served == recession || served == bull_flattener)
+      << def.profiles[static_cast<std::size_t>(served)].label;
   const auto diagnostics = diagnose(mapping, def);
   ASSERT_TRUE(diagnostics.stress_state.has_value());
   EXPECT_EQ(*diagnostics.stress_state, 4);
@@ -413,7 +431,7 @@ TEST(StateMapping, MR_BR_03_AndTheHungarianOptimumHoldTogether) {
       EXPECT_EQ(served, r != distress || any) << "trial " << trial << " label " << r;
     }
   }
-  EXPECT_GT(with, 50);     // both branches were exercised
+  EXPECT_GT(with, 50);  // both branches were exercised
   EXPECT_GT(without, 50);
 }
 
@@ -437,10 +455,13 @@ TEST(StateMapping, Issue18_ARetrainKeepsThePreviousAssignmentWithinTheMarginOnly
     const int a = static_cast<int>(rng() % 6);
     const int b = (a + 1 + static_cast<int>(rng() % 5)) % 6;
     const int distress = label_index(def, kIdiosyncraticDistress);
-    if (previous[static_cast<std::size_t>(a)] == distress || previous[static_cast<std::size_t>(b)] == distress) continue;
+    if (previous[static_cast<std::size_t>(a)] == distress ||
+        previous[static_cast<std::size_t>(b)] == distress)
+      continue;
     std::swap(previous[static_cast<std::size_t>(a)], previous[static_cast<std::size_t>(b)]);
     double previous_cost = 0;
-    for (int s = 0; s < 6; ++s) previous_cost += optimum.distance(s, previous[static_cast<std::size_t>(s)]);
+    for (int s = 0; s < 6; ++s)
+      previous_cost += optimum.distance(s, previous[static_cast<std::size_t>(s)]);
     const double excess = previous_cost - optimum.cost;
     for (const double margin : {0.0, 0.1, 0.5}) {
       const auto m = remap_states(z, stats, def, previous, margin);
@@ -506,7 +527,8 @@ TEST(Classifier, MR_BR_03_AnObservationFailingTheConditionCountsTowardTheStatesN
 // probabilities must equal initial * density, normalised, and hmm::log_emission must equal the
 // log densities, both to 1e-10.
 TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
-  if (std::system("/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3-scipy";
+  if (std::system("/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no python3-scipy";
   auto model = exact_model();
   // Correlated, state-specific covariances so the marginal is not just dropping diagonal terms.
   std::mt19937_64 rng(42);
@@ -514,7 +536,8 @@ TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
   for (int k = 0; k < 6; ++k) {
     Matrix a(10, 10);
     for (auto& v : a.reshaped()) v = 0.3 * n01(rng);
-    model.global.params.covariances[static_cast<std::size_t>(k)] = a * a.transpose() + 0.2 * Matrix::Identity(10, 10);
+    model.global.params.covariances[static_cast<std::size_t>(k)] =
+        a * a.transpose() + 0.2 * Matrix::Identity(10, 10);
   }
   model.global.params.initial = (Vector(6) << 0.1, 0.15, 0.2, 0.25, 0.2, 0.1).finished();
   const Classifier classifier(model);
@@ -526,7 +549,8 @@ TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
   const auto result = classifier.classify(x.data(), nullptr, next);
   EXPECT_EQ(result.global.indicators_used, 8);
   // The reference: write parameters and observation, let scipy compute the 6 log densities.
-  const auto dir = std::filesystem::temp_directory_path() / ("mre_marginal_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mre_marginal_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
     std::ofstream out(dir / "input.txt");
@@ -543,7 +567,9 @@ TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
   const std::string script =
       "import numpy as np\n"
       "from scipy.stats import multivariate_normal\n"
-      "v = [np.array(l.split(), dtype=float) for l in open(r'" + (dir / "input.txt").string() + "')]\n"
+      "v = [np.array(l.split(), dtype=float) for l in open(r'" +
+      (dir / "input.txt").string() +
+      "')]\n"
       "x = v[0]; o = ~np.isnan(x)\n"
       "for k in range(6):\n"
       "    b = 1 + 11 * k; mu = v[b]; c = np.array(v[b + 1:b + 11])\n"
@@ -567,11 +593,14 @@ TEST(Classifier, Issue18_TwoMissingIndicatorsMatchScipysMarginalDensities) {
     // Tolerance 1e-10: the same formula in two libraries; rounding in the Cholesky of an 8 x 8
     // matrix and the log-determinant is ~1e-14 relative.
     EXPECT_NEAR(emission(0, k), log_density[static_cast<std::size_t>(k)], 1e-10) << k;
-    expected[static_cast<std::size_t>(k)] = model.global.params.initial(k) * std::exp(log_density[static_cast<std::size_t>(k)] - shift);
+    expected[static_cast<std::size_t>(k)] =
+        model.global.params.initial(k) * std::exp(log_density[static_cast<std::size_t>(k)] - shift);
     total += expected[static_cast<std::size_t>(k)];
   }
   for (int k = 0; k < 6; ++k) {
-    EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], expected[static_cast<std::size_t>(k)] / total, 1e-10) << k;
+    EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)],
+                expected[static_cast<std::size_t>(k)] / total, 1e-10)
+        << k;
   }
   // A complete row still takes the fast path with all ten indicators.
   const auto complete = observation_at(model, 3);
@@ -598,7 +627,8 @@ TEST(Classifier, MR_IMPL_05_EachStepIsTheHmmForwardStepFromTheCarriedState) {
     FilterState next;
     const auto result = classifier.classify(x.data(), previous, next);
     // 1e-12: the same recursion with the emission computed in another order.
-    for (int k = 0; k < 6; ++k) EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], reference(k), 1e-12) << t;
+    for (int k = 0; k < 6; ++k)
+      EXPECT_NEAR(result.global.states[static_cast<std::size_t>(k)], reference(k), 1e-12) << t;
     state = next;
     previous = &state;
   }
@@ -639,7 +669,8 @@ TEST(Classifier, MR_BR_08_VolatilityObjectCarriesTheRawVix) {
   EXPECT_EQ(r.vix, 27.125);
   EXPECT_EQ(r.volatility_regime, "Medium");
   const std::string json = codec::classification_to_json("2024-01-02", model, r, false);
-  EXPECT_NE(json.find("\"volatility_classification\": {\"volatility_regime\": \"Medium\", \"volatility_index_name\": "
+  EXPECT_NE(json.find("\"volatility_classification\": {\"volatility_regime\": \"Medium\", "
+                      "\"volatility_index_name\": "
                       "\"VIX\", \"volatility_index_value\": 27.125}"),
             std::string::npos)
       << json;
@@ -654,7 +685,8 @@ TEST(Classifier, MR_IMPL_04_ARefusalForModelsThatDoNotFitTheRequirements) {
 
 TEST(ClassifierCodec, ModelAndStateRoundTripBitForBit) {
   const auto model = exact_model();
-  const auto back = codec::classifier_model_from_json(codec::classifier_model_to_json(model), "test");
+  const auto back =
+      codec::classifier_model_from_json(codec::classifier_model_to_json(model), "test");
   const Classifier a(model);
   const Classifier b(back);
   FilterState sa;
@@ -687,17 +719,20 @@ TEST(ClassifierCodec, ProbabilitiesPrintToSixDecimals) {
 }
 
 TEST(Narrative, MR_FR_03_MR_AI_02_MR_AI_03_TheSentenceNamesTheRegimesAmbiguityAndTransitions) {
-  narrative::ClassificationFacts facts{.timestamp = "2024-03-01",
-                                       .global = {"Bear_Steepener", 0.46},
-                                       .runner_up = {"Bull_Flattener", 0.31},
-                                       .volatility_regime = "Medium",
-                                       .vix = 24.04,
-                                       .muni = narrative::LabelledProbability{"Muni_Cheap_Market", 0.88}};
+  narrative::ClassificationFacts facts{
+      .timestamp = "2024-03-01",
+      .global = {"Bear_Steepener", 0.46},
+      .runner_up = {"Bull_Flattener", 0.31},
+      .volatility_regime = "Medium",
+      .vix = 24.04,
+      .muni = narrative::LabelledProbability{"Muni_Cheap_Market", 0.88}};
   const std::string s = narrative::classification_sentence(facts);
   EXPECT_NE(s.find("Bear_Steepener (confidence 0.46, an ambiguous state"), std::string::npos) << s;
-  EXPECT_NE(s.find("runner-up Bull_Flattener at 0.31, a possible transition"), std::string::npos) << s;
+  EXPECT_NE(s.find("runner-up Bull_Flattener at 0.31, a possible transition"), std::string::npos)
+      << s;
   EXPECT_NE(s.find("volatility is Medium (VIX 24.0)"), std::string::npos) << s;
-  EXPECT_NE(s.find("municipal market is Muni_Cheap_Market (confidence 0.88)"), std::string::npos) << s;
+  EXPECT_NE(s.find("municipal market is Muni_Cheap_Market (confidence 0.88)"), std::string::npos)
+      << s;
   facts.global.probability = 0.93;
   facts.runner_up.probability = 0.05;
   facts.muni.reset();

@@ -3,17 +3,15 @@
 // missing-value marginalisation, and a cross-check of the likelihood against statsmodels.
 #include <gtest/gtest.h>
 
-#include <optional>
-
 #include <Eigen/Cholesky>
-#include <sstream>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <random>
+#include <sstream>
 
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/forward_backward.h"
@@ -38,7 +36,8 @@ Matrix umbrella_log_emission(const std::vector<bool>& umbrella) {
 }
 
 TEST(ForwardBackward, MatchesTheUmbrellaExampleByHand) {
-  const auto fb = forward_backward(umbrella_log_emission({true, true}), umbrella_transition(), uniform2());
+  const auto fb =
+      forward_backward(umbrella_log_emission({true, true}), umbrella_transition(), uniform2());
   // Day 1: joint (0.5 * 0.9, 0.5 * 0.2) = (0.45, 0.1) -> filtered (9/11, 2/11).
   EXPECT_NEAR(fb.filtered(0, 0), 9.0 / 11.0, 1e-15);  // 1e-15: one division's rounding
   // Day 2: predicted (9/11 * 0.7 + 2/11 * 0.3, ...) = (6.9/11, 4.1/11); joint (6.21, 0.82)/11
@@ -87,15 +86,18 @@ TEST(ForwardBackward, AnObservationWithZeroDensityEverywhereIsADataErrorNamingTh
       EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << e.what();
     }
   };
-  expect_data_error([&] { (void)forward_filter(log_b, umbrella_transition(), uniform2()); }, "observation 2 ");
-  expect_data_error([&] { (void)forward_backward(log_b, umbrella_transition(), uniform2()); }, "observation 2 ");
+  expect_data_error([&] { (void)forward_filter(log_b, umbrella_transition(), uniform2()); },
+                    "observation 2 ");
+  expect_data_error([&] { (void)forward_backward(log_b, umbrella_transition(), uniform2()); },
+                    "observation 2 ");
   double ll = 0;
   expect_data_error([&] { (void)first_step(uniform2(), log_b.row(2), &ll); }, "the observation");
 }
 
 TEST(Viterbi, MatchesTheUmbrellaExample) {
   // R&N figure 15.5: umbrella on days 1, 2, 4, 5, not on day 3 -> rain, rain, no, rain, rain.
-  const auto v = viterbi(umbrella_log_emission({true, true, false, true, true}), umbrella_transition(), uniform2());
+  const auto v = viterbi(umbrella_log_emission({true, true, false, true, true}),
+                         umbrella_transition(), uniform2());
   EXPECT_EQ(v.path, (std::vector<int>{0, 0, 1, 0, 0}));
   // Path probability by hand: 0.5*0.9 * 0.7*0.9 * 0.3*0.8 * 0.3*0.9 * 0.7*0.9.
   EXPECT_NEAR(v.log_probability, std::log(0.45 * 0.63 * 0.24 * 0.27 * 0.63), 1e-13);
@@ -177,27 +179,40 @@ TEST(GaussianHmm, RecoversAKnownThreeStateFullCovarianceModel) {
   // sigma / 40 ~ 0.03 and of a transition probability about 0.005; allow ~4 standard errors.
   for (int k = 0; k < 3; ++k) {
     const int f = map[static_cast<std::size_t>(k)];
-    EXPECT_NEAR((fit.params.means.row(f) - truth.means.row(k)).cwiseAbs().maxCoeff(), 0.0, 0.12) << k;
-    EXPECT_NEAR((fit.params.covariances[static_cast<std::size_t>(f)] - truth.covariances[static_cast<std::size_t>(k)])
-                    .cwiseAbs().maxCoeff(), 0.0, 0.2) << k;
+    EXPECT_NEAR((fit.params.means.row(f) - truth.means.row(k)).cwiseAbs().maxCoeff(), 0.0, 0.12)
+        << k;
+    EXPECT_NEAR((fit.params.covariances[static_cast<std::size_t>(f)] -
+                 truth.covariances[static_cast<std::size_t>(k)])
+                    .cwiseAbs()
+                    .maxCoeff(),
+                0.0, 0.2)
+        << k;
     for (int j = 0; j < 3; ++j) {
-      EXPECT_NEAR(fit.params.transition(f, map[static_cast<std::size_t>(j)]), truth.transition(k, j), 0.02);
+      EXPECT_NEAR(fit.params.transition(f, map[static_cast<std::size_t>(j)]),
+                  truth.transition(k, j), 0.02);
     }
   }
   // Decoding: >= 95% of days in the right state after label alignment (issue 4).
-  const auto path = viterbi(log_emission(fit.params, sim.data), fit.params.transition, fit.params.initial).path;
+  const auto path =
+      viterbi(log_emission(fit.params, sim.data), fit.params.transition, fit.params.initial).path;
   int right = 0;
-  for (std::size_t t = 0; t < path.size(); ++t) right += path[t] == map[static_cast<std::size_t>(sim.states[t])];
+  for (std::size_t t = 0; t < path.size(); ++t)
+    right += path[t] == map[static_cast<std::size_t>(sim.states[t])];
   EXPECT_GE(right, static_cast<int>(0.95 * 5000));
 }
 
 TEST(GaussianHmm, BaumWelchNeverDecreasesTheLikelihood) {
   const auto sim = simulate(three_state_truth(), 800, 3);
   for (std::uint64_t seed = 1; seed <= 25; ++seed) {
-    for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical, CovarianceType::kTied}) {
+    for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical,
+                      CovarianceType::kTied}) {
       // min_covar = 0: the floor is not part of the likelihood EM maximises.
-      const auto fit = hmm::fit(sim.data, {.n_states = 3, .covariance = type, .n_iter = 60, .tol = 0,
-                                           .seed = seed, .min_covar = 0.0});
+      const auto fit = hmm::fit(sim.data, {.n_states = 3,
+                                           .covariance = type,
+                                           .n_iter = 60,
+                                           .tol = 0,
+                                           .seed = seed,
+                                           .min_covar = 0.0});
       for (std::size_t i = 1; i < fit.trace.size(); ++i) {
         // 1e-9 relative: the E-step's rounding, not a decrease.
         EXPECT_GE(fit.trace[i], fit.trace[i - 1] - 1e-9 * std::abs(fit.trace[i - 1]))
@@ -213,14 +228,18 @@ TEST(GaussianHmm, CompleteDataPathAgreesWithTheExactEmissionDensity) {
   // parameters. The data sit far from the origin (offset 50) to exercise the centring.
   auto sim = simulate(three_state_truth(), 3000, 11);
   sim.data.array() += 50.0;
-  for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical, CovarianceType::kTied}) {
-    const auto fit = hmm::fit(sim.data, {.n_states = 3, .covariance = type, .n_iter = 40, .tol = 0});
+  for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical,
+                    CovarianceType::kTied}) {
+    const auto fit =
+        hmm::fit(sim.data, {.n_states = 3, .covariance = type, .n_iter = 40, .tol = 0});
     // fit.params come from the last M-step; one more exact E-step gives their likelihood, which
     // the fast path recorded as the last trace value only if the loop ended on an E-step. Run a
     // single iteration from fit.params instead: its only trace value is the fast path's.
-    const auto again = hmm::fit_from(sim.data, fit.params, {.n_states = 3, .covariance = type, .n_iter = 1});
-    const double exact =
-        forward_backward(log_emission(fit.params, sim.data), fit.params.transition, fit.params.initial).log_likelihood;
+    const auto again =
+        hmm::fit_from(sim.data, fit.params, {.n_states = 3, .covariance = type, .n_iter = 1});
+    const double exact = forward_backward(log_emission(fit.params, sim.data), fit.params.transition,
+                                          fit.params.initial)
+                             .log_likelihood;
     // 1e-10 relative: the expanded form's cancellation is ~eps times squared distances of order
     // 10^3 (see gaussian_hmm.cc), summed over 3,000 observations.
     EXPECT_NEAR(again.log_likelihood, exact, 1e-10 * std::abs(exact)) << covariance_name(type);
@@ -249,7 +268,9 @@ TEST(GaussianHmm, MissingDimensionsAreMarginalisedNotDropped) {
   const auto map = match_states(fit.params.means, truth.means);
   for (int k = 0; k < 3; ++k) {
     // Same tolerance reasoning as the recovery test, a little wider for 20% fewer values.
-    EXPECT_NEAR((fit.params.means.row(map[static_cast<std::size_t>(k)]) - truth.means.row(k)).cwiseAbs().maxCoeff(),
+    EXPECT_NEAR((fit.params.means.row(map[static_cast<std::size_t>(k)]) - truth.means.row(k))
+                    .cwiseAbs()
+                    .maxCoeff(),
                 0.0, 0.15);
   }
 }
@@ -301,7 +322,8 @@ TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads
   EXPECT_EQ(one.params.means, three.params.means);
   EXPECT_EQ(one.params.transition, three.params.transition);
   // The kept fit is the best start's.
-  const double best = *std::max_element(one.start_log_likelihoods.begin(), one.start_log_likelihoods.end());
+  const double best =
+      *std::max_element(one.start_log_likelihoods.begin(), one.start_log_likelihoods.end());
   EXPECT_EQ(one.log_likelihood, best);
   EXPECT_EQ(one.start_log_likelihoods[static_cast<std::size_t>(one.best_init)], best);
   EXPECT_GE(one.starts_at_best, 1);
@@ -314,7 +336,8 @@ TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads
   const auto other = hmm::fit(sim.data, config);
   int shared = 0;
   for (std::size_t i = 1; i < 6; ++i) {
-    for (std::size_t j = 0; j < 6; ++j) shared += one.start_log_likelihoods[i] == other.start_log_likelihoods[j];
+    for (std::size_t j = 0; j < 6; ++j)
+      shared += one.start_log_likelihoods[i] == other.start_log_likelihoods[j];
   }
   EXPECT_LE(shared, 2);  // an equal likelihood can only come from reaching the same optimum
   // A random start (odd) differs from a k-means++ start: the starts are not all the same.
@@ -349,7 +372,8 @@ TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) 
   EXPECT_EQ(one.best_init, screened.best_init);
   // ... and it continued from where its short run stopped: EM never lowers the likelihood, so
   // the kept fit is at least as good as every short run (rounding allowance 1e-6 relative).
-  for (const double ll : screened.start_log_likelihoods) EXPECT_GE(one.log_likelihood, ll - 1e-6 * std::abs(ll));
+  for (const double ll : screened.start_log_likelihoods)
+    EXPECT_GE(one.log_likelihood, ll - 1e-6 * std::abs(ll));
   EXPECT_GT(one.iterations, 5);
   EXPECT_EQ(one.trace.size(), static_cast<std::size_t>(one.iterations));
   // Screening as long as n_iter is no screening at all.
@@ -357,7 +381,8 @@ TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) 
   full.screen_iterations = 0;
   GaussianHmmConfig long_screen = config;
   long_screen.screen_iterations = config.n_iter;
-  EXPECT_EQ(hmm::fit(sim.data, full).log_likelihood, hmm::fit(sim.data, long_screen).log_likelihood);
+  EXPECT_EQ(hmm::fit(sim.data, full).log_likelihood,
+            hmm::fit(sim.data, long_screen).log_likelihood);
   // An extra start (a converged fit's parameters) competes like any other start: it is start
   // n_init, and from a poor single start it wins.
   const auto good = hmm::fit(sim.data, full);
@@ -384,14 +409,16 @@ TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
   screen_only.n_iter = config.screen_iterations;
   screen_only.screen_iterations = 0;
   const auto screened = hmm::fit(sim.data, screen_only);
-  const double best_screened = *std::max_element(screened.start_log_likelihoods.begin(), screened.start_log_likelihoods.end());
+  const double best_screened = *std::max_element(screened.start_log_likelihoods.begin(),
+                                                 screened.start_log_likelihoods.end());
   // A single-start fit that converged to a worse optimum than the fresh multi-start fit, yet
   // better than every fresh start after the screen.
   std::optional<hmm::GaussianHmmFit> poor;
   for (std::uint64_t seed = 100; seed < 160 && !poor; ++seed) {
     GaussianHmmConfig single{.n_states = 4, .n_iter = 300, .n_init = 1, .seed = seed};
     auto candidate = hmm::fit(sim.data, single);
-    if (candidate.log_likelihood < fresh.log_likelihood - 1.0 && candidate.log_likelihood > best_screened) {
+    if (candidate.log_likelihood < fresh.log_likelihood - 1.0 &&
+        candidate.log_likelihood > best_screened) {
       poor = std::move(candidate);
     }
   }
@@ -401,7 +428,8 @@ TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
   EXPECT_EQ(with_extra.best_init, fresh.best_init);
   EXPECT_EQ(with_extra.log_likelihood, fresh.log_likelihood);
   // The extra start ran to the end (its own final likelihood, not a 3-iteration one).
-  EXPECT_GE(with_extra.start_log_likelihoods[6], poor->log_likelihood - 1e-6 * std::abs(poor->log_likelihood));
+  EXPECT_GE(with_extra.start_log_likelihoods[6],
+            poor->log_likelihood - 1e-6 * std::abs(poor->log_likelihood));
 }
 
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {
@@ -420,10 +448,12 @@ TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {
          "fewer observations (20) than parameters (23)");
   Matrix bad = sim.data;
   bad(5, 1) = std::numeric_limits<double>::infinity();
-  expect([&] { hmm::fit(bad, {.n_states = 3}); }, ErrorCode::kDataError, "column 1: non-finite value in row 5");
+  expect([&] { hmm::fit(bad, {.n_states = 3}); }, ErrorCode::kDataError,
+         "column 1: non-finite value in row 5");
   Matrix empty_column = sim.data;
   empty_column.col(0).setConstant(std::nan(""));
-  expect([&] { hmm::fit(empty_column, {.n_states = 3}); }, ErrorCode::kDataError, "column 0: every value is missing");
+  expect([&] { hmm::fit(empty_column, {.n_states = 3}); }, ErrorCode::kDataError,
+         "column 0: every value is missing");
   expect([] { parse_covariance("banded"); }, ErrorCode::kInvalidArgument, "unknown type 'banded'");
   // A duplicated column makes every covariance singular; with no floor that cannot be fixed.
   Matrix collinear(sim.data.rows(), 3);
@@ -456,13 +486,17 @@ TEST(GaussianHmm, LikelihoodMatchesStatsmodelsMarkovRegression) {
   }
   const std::string script =
       "import numpy as np, statsmodels.api as sm\n"
-      "y = np.loadtxt('" + (dir / "y.csv").string() + "')\n"
+      "y = np.loadtxt('" +
+      (dir / "y.csv").string() +
+      "')\n"
       "m = sm.tsa.MarkovRegression(y, k_regimes=2, trend='c', switching_variance=True)\n"
       "r = m.fit(disp=False, search_reps=20, em_iter=200)\n"
-      "P = r.model.regime_transition_matrix(r.params)[:, :, 0]\n"  // P[i, j] = P(s_t = i | s_{t-1} = j)
+      "P = r.model.regime_transition_matrix(r.params)[:, :, 0]\n"  // P[i, j] = P(s_t = i | s_{t-1}
+                                                                   // = j)
       "p = dict(zip(r.model.param_names, r.params))\n"
       "print(repr(r.llf))\n"
-      "print(' '.join(repr(v) for v in [P[0,0], P[1,0], P[0,1], P[1,1], p['const[0]'], p['const[1]'], p['sigma2[0]'], p['sigma2[1]']]))\n";
+      "print(' '.join(repr(v) for v in [P[0,0], P[1,0], P[0,1], P[1,1], p['const[0]'], "
+      "p['const[1]'], p['sigma2[0]'], p['sigma2[1]']]))\n";
   mre::testing::write_file(dir / "fit.py", script);
   const auto r = mre::testing::run_shell("/usr/bin/python3 " + (dir / "fit.py").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -476,12 +510,15 @@ TEST(GaussianHmm, LikelihoodMatchesStatsmodelsMarkovRegression) {
   theirs.initial = stationary_distribution(theirs.transition);
   theirs.means = (Matrix(2, 1) << c0, c1).finished();
   theirs.covariances = {Matrix::Constant(1, 1, s0), Matrix::Constant(1, 1, s1)};
-  const double ours = forward_filter(log_emission(theirs, sim.data), theirs.transition, theirs.initial).log_likelihood;
+  const double ours =
+      forward_filter(log_emission(theirs, sim.data), theirs.transition, theirs.initial)
+          .log_likelihood;
   // 1e-6: both are exact evaluations of one likelihood; differences are summation rounding.
   EXPECT_NEAR(ours, llf, 1e-6);
   // Our EM started at their optimum (free initial distribution, no floor) finds at least that
   // likelihood and moves the parameters only by the freedom of the initial state.
-  const auto refit = hmm::fit_from(sim.data, theirs, {.n_iter = 500, .tol = 1e-10, .min_covar = 0.0});
+  const auto refit =
+      hmm::fit_from(sim.data, theirs, {.n_iter = 500, .tol = 1e-10, .min_covar = 0.0});
   EXPECT_GE(refit.log_likelihood, llf - 1e-6);
   EXPECT_LT(refit.log_likelihood - llf, 2.0);  // at most the log of one initial probability
   EXPECT_NEAR(refit.params.means(0, 0), c0, 0.02);

@@ -1,5 +1,7 @@
 // The Hungarian method against worked examples and against brute force over every assignment for
 // random square (n <= 7) and rectangular (n < m <= 7) matrices with ties and negative costs.
+#include "mre/regimes/mapping/hungarian.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "mre/core/error.h"
-#include "mre/regimes/mapping/hungarian.h"
 
 namespace mre::regimes::mapping {
 namespace {

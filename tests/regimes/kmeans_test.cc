@@ -1,6 +1,8 @@
 // k-means against a six-point example worked by hand, scikit-learn 1.2's KMeans(algorithm="lloyd")
 // from the same initial centres on 2,000 rows of four overlapping Gaussian blobs, the
 // best-of-n_init rule, k-means++ seeding, and the refusal of bad input.
+#include "mre/regimes/kmeans/kmeans.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "mre/core/error.h"
-#include "mre/regimes/kmeans/kmeans.h"
 #include "support/matrix_csv.h"
 #include "support/test_support.h"
 
@@ -329,12 +330,12 @@ TEST(KMeans, NaNInTheDataIsRefused) {
 }
 
 TEST(KMeans, NonFiniteDataIsADataError) {
-  // Non-finite data is a DataError (CONVENTIONS.md), not InvalidArgument; once it was checked only for NaN, with
-  // check_arg (InvalidArgument). CONVENTIONS.md's error table puts non-finite input data under
-  // DataError (exit 2 / HTTP 422), as the Gaussian HMM does ("column 1: non-finite value in row
-  // 5"); and an infinite value passes the check and silently yields NaN inertia and arbitrary
-  // labels. The fix: reject !data.allFinite() with ErrorCode::kDataError naming the first bad
-  // column and row, in both fit and fit_from (and kmeans_plus_plus).
+  // Non-finite data is a DataError (CONVENTIONS.md), not InvalidArgument; once it was checked only
+  // for NaN, with check_arg (InvalidArgument). CONVENTIONS.md's error table puts non-finite input
+  // data under DataError (exit 2 / HTTP 422), as the Gaussian HMM does ("column 1: non-finite value
+  // in row 5"); and an infinite value passes the check and silently yields NaN inertia and
+  // arbitrary labels. The fix: reject !data.allFinite() with ErrorCode::kDataError naming the first
+  // bad column and row, in both fit and fit_from (and kmeans_plus_plus).
   Matrix with_nan = six_points();
   with_nan(4, 1) = std::numeric_limits<double>::quiet_NaN();
   expect_error([&] { fit(with_nan, {.n_clusters = 2}); }, ErrorCode::kDataError, "column 1");

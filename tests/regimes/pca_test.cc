@@ -1,6 +1,8 @@
 // PCA against hand-computed correlation matrices, scikit-learn 1.2's StandardScaler + PCA (and
 // PCA alone) on 500 x 6 correlated Gaussian data in mixed units, the properties of the scores,
 // and the refusal of bad input.
+#include "mre/regimes/pca/pca.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "mre/core/error.h"
-#include "mre/regimes/pca/pca.h"
 #include "support/matrix_csv.h"
 #include "support/test_support.h"
 

@@ -1,19 +1,19 @@
 // Regime-conditional statistics against pandas (reference_profile.py, run here) on simulated
 // labels and prices whose calendars differ (monthly labels, business-day prices with gaps), and a
 // transition matrix worked by hand.
+#include "mre/regimes/profile.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "mre/core/error.h"
-#include "mre/regimes/profile.h"
 #include "support/test_support.h"
 
 namespace mre::regimes {
@@ -52,16 +52,19 @@ TEST(RegimeProfile, EqualsPandas) {
   label_csv.precision(17);
   price_csv.precision(17);
   label_csv << "date,label\n";
-  for (std::size_t i = 0; i < dates.size(); ++i) label_csv << dates[i].iso() << "," << labels[i] << "\n";
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    label_csv << dates[i].iso() << "," << labels[i] << "\n";
   price_csv << "date,asset,price\n";
   std::vector<TimeSeries> prices;
-  for (const auto& [name, start, drift] : {std::tuple{std::string("AAA"), std::string("2009-06-01"), 0.0004},
-                                          std::tuple{std::string("BBB"), std::string("2011-03-15"), -0.0001}}) {
+  for (const auto& [name, start, drift] :
+       {std::tuple{std::string("AAA"), std::string("2009-06-01"), 0.0004},
+        std::tuple{std::string("BBB"), std::string("2011-03-15"), -0.0001}}) {
     std::vector<Date> d;
     std::vector<double> v;
     double level = 100;
     for (Date day = *Date::parse(start); day <= *Date::parse("2015-03-31"); day = day + 1) {
-      if (day.weekday() >= Weekday::kSaturday || u(rng) < 0.03) continue;  // weekends and random gaps
+      if (day.weekday() >= Weekday::kSaturday || u(rng) < 0.03)
+        continue;  // weekends and random gaps
       level *= std::exp(drift + 0.012 * z(rng));
       d.push_back(day);
       v.push_back(level);
@@ -72,14 +75,18 @@ TEST(RegimeProfile, EqualsPandas) {
   const testing::TempDir dir;
   testing::write_file(dir / "labels.csv", label_csv.str());
   testing::write_file(dir / "prices.csv", price_csv.str());
-  const auto r = testing::run_shell("/usr/bin/python3 " + (testing::source_dir() / "tests/regimes/reference_profile.py").string() +
-                                    " " + (dir / "labels.csv").string() + " " + (dir / "prices.csv").string());
+  const auto r =
+      testing::run_shell("/usr/bin/python3 " +
+                         (testing::source_dir() / "tests/regimes/reference_profile.py").string() +
+                         " " + (dir / "labels.csv").string() + " " + (dir / "prices.csv").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ref = nlohmann::json::parse(r.out);
   const auto p = profile(dates, labels, {"0", "1", "2"}, prices);
   for (int i = 0; i < 3; ++i) {
-    for (int j = 0; j < 3; ++j) EXPECT_NEAR(p.transitions(i, j), ref["transitions"][i][j].get<double>(), 1e-15);
-    EXPECT_NEAR(p.expected_durations[static_cast<std::size_t>(i)], ref["durations"][i].get<double>(), 1e-12);
+    for (int j = 0; j < 3; ++j)
+      EXPECT_NEAR(p.transitions(i, j), ref["transitions"][i][j].get<double>(), 1e-15);
+    EXPECT_NEAR(p.expected_durations[static_cast<std::size_t>(i)],
+                ref["durations"][i].get<double>(), 1e-12);
   }
   int compared = 0;
   for (const auto& stat : p.assets) {
@@ -87,10 +94,13 @@ TEST(RegimeProfile, EqualsPandas) {
     ASSERT_FALSE(e.is_null()) << stat.asset << " " << stat.regime;
     EXPECT_EQ(stat.days, e["days"].get<std::size_t>()) << stat.asset << " " << stat.regime;
     // 1e-12: the same prices (17 digits) and the same formulas, summed in different orders.
-    EXPECT_NEAR(stat.annual_mean, e["annual_mean"].get<double>(), 1e-12) << stat.asset << " " << stat.regime;
-    EXPECT_NEAR(stat.annual_volatility, e["annual_volatility"].get<double>(), 1e-12) << stat.asset << " " << stat.regime;
+    EXPECT_NEAR(stat.annual_mean, e["annual_mean"].get<double>(), 1e-12)
+        << stat.asset << " " << stat.regime;
+    EXPECT_NEAR(stat.annual_volatility, e["annual_volatility"].get<double>(), 1e-12)
+        << stat.asset << " " << stat.regime;
     EXPECT_NEAR(stat.sharpe, e["sharpe"].get<double>(), 1e-10) << stat.asset << " " << stat.regime;
-    EXPECT_NEAR(stat.worst_day, e["worst_day"].get<double>(), 1e-15) << stat.asset << " " << stat.regime;
+    EXPECT_NEAR(stat.worst_day, e["worst_day"].get<double>(), 1e-15)
+        << stat.asset << " " << stat.regime;
     EXPECT_EQ(stat.worst_date.iso(), e["worst_date"].get<std::string>());
     ++compared;
   }

@@ -39,7 +39,8 @@ Data simulated(int T) {
 }
 
 const hmm::GaussianHmmConfig kConfig{.n_states = 2, .n_iter = 200, .tol = 1e-6};
-const WalkForwardConfig kSchedule{.refit_every_months = 6, .min_train_rows = 300, .min_column_observations = 100};
+const WalkForwardConfig kSchedule{
+    .refit_every_months = 6, .min_train_rows = 300, .min_column_observations = 100};
 
 TEST(WalkForward, RefitsUseOnlyEarlierRowsOnASemiAnnualSchedule) {
   const auto d = simulated(1500);
@@ -74,7 +75,8 @@ TEST(WalkForward, NoLookAheadAppendingRowsLeavesEarlierProbabilitiesBitForBitUnc
     const auto part = walk_forward_hmm(dates, d.values.topRows(cut), kConfig, kSchedule);
     for (Eigen::Index t = 0; t < cut; ++t) {
       for (Eigen::Index k = 0; k < 2; ++k) {
-        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)), std::bit_cast<std::uint64_t>(full.filtered(t, k)))
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)),
+                  std::bit_cast<std::uint64_t>(full.filtered(t, k)))
             << "row " << t << " with data to row " << cut;
       }
     }
@@ -108,7 +110,8 @@ TEST(WalkForward, AFeatureThatStartsLateIsMarginalisedUntilItHasData) {
     const auto part = walk_forward_hmm(dates, d.values.topRows(cut), kConfig, kSchedule);
     for (Eigen::Index t = 0; t < cut; ++t) {
       for (Eigen::Index k = 0; k < 2; ++k) {
-        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)), std::bit_cast<std::uint64_t>(wf.filtered(t, k)))
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(part.filtered(t, k)),
+                  std::bit_cast<std::uint64_t>(wf.filtered(t, k)))
             << "row " << t << " with data to row " << cut;
       }
     }
@@ -121,11 +124,7 @@ TEST(WalkForward, AFeatureThatStartsLateIsMarginalisedUntilItHasData) {
 // including its row; NaN before min_observations values; appending rows changes no earlier value.
 TEST(Standardize, Issue18_ExpandingZScoresUseOnlyEarlierRows) {
   Matrix x(5, 2);
-  x << 1, 10,
-       3, std::nan(""),
-       5, 14,
-       std::nan(""), 18,
-       9, 10;
+  x << 1, 10, 3, std::nan(""), 5, 14, std::nan(""), 18, 9, 10;
   const Matrix z = expanding_zscore(x, 2);
   EXPECT_TRUE(std::isnan(z(0, 0)));
   // Rows 0..1 of column 0: mean 2, sd sqrt(2): (3 - 2) / sqrt(2).
@@ -148,7 +147,8 @@ TEST(Standardize, Issue18_ExpandingZScoresUseOnlyEarlierRows) {
     ADD_FAILURE() << "a window longer than the data was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("longer than the data (5 rows)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("longer than the data (5 rows)"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -194,8 +194,10 @@ TEST(Rules, ScoresAreTheMeanOfSmoothStepsByHand) {
   // Row 1: at the threshold every step is 0.5; the missing spread is skipped, not zero.
   EXPECT_EQ(out.scores(1, 0), 0.5);
   EXPECT_EQ(out.scores(1, 1), 0.5);
-  EXPECT_THROW(rules::score({{"X", {{"nope", 1.0, 0.0, 1.0}}}}, {"equity"}, data.leftCols(1)), Error);
-  EXPECT_THROW(rules::score({{"X", {{"equity", 1.0, 0.0, 0.0}}}}, {"equity"}, data.leftCols(1)), Error);
+  EXPECT_THROW(rules::score({{"X", {{"nope", 1.0, 0.0, 1.0}}}}, {"equity"}, data.leftCols(1)),
+               Error);
+  EXPECT_THROW(rules::score({{"X", {{"equity", 1.0, 0.0, 0.0}}}}, {"equity"}, data.leftCols(1)),
+               Error);
 }
 
 }  // namespace

@@ -23,14 +23,17 @@ TEST(BootstrapSlow, NinetyFivePercentBandOfADoEffrEffectCoversTheTruth) {
     // The truth: the true model's effect on this sample (the same for any shocks: linear).
     const double truth = small_effect(small_truth(), x, from, to);
     const Fitted f = fit(small_graph(), x);
-    const Matrix draws = bootstrap(f, x, {.replicates = 199, .block_length = 10, .seed = static_cast<std::uint64_t>(s)},
-                                   [&](const Fitted& m, int) { return Vector::Constant(1, small_effect(m, x, from, to)); });
+    const Matrix draws = bootstrap(
+        f, x, {.replicates = 199, .block_length = 10, .seed = static_cast<std::uint64_t>(s)},
+        [&](const Fitted& m, int) { return Vector::Constant(1, small_effect(m, x, from, to)); });
     const Vector c = draws.col(0);
-    const Band b = percentile_band(small_effect(f, x, from, to), std::vector<double>(c.data(), c.data() + c.size()));
+    const Band b = percentile_band(small_effect(f, x, from, to),
+                                   std::vector<double>(c.data(), c.data() + c.size()));
     covered += (b.lo95 <= truth && truth <= b.hi95) ? 1 : 0;
     covered90 += (b.lo90 <= truth && truth <= b.hi90) ? 1 : 0;
   }
-  std::cout << "95% band covered the truth in " << covered << " of " << samples << "; 90% band in " << covered90 << "\n";
+  std::cout << "95% band covered the truth in " << covered << " of " << samples << "; 90% band in "
+            << covered90 << "\n";
   // Binomial(200, 0.95): sd 1.5 pp; 92-98% is the acceptance window (about +-2 sd).
   EXPECT_GE(covered, 184);
   EXPECT_LE(covered, 196);

@@ -13,7 +13,11 @@ namespace mre::scm::testing {
 inline Graph small_graph() {
   Graph g;
   g.nodes = {"Re", "EFFR", "TP", "R3M", "BONDS", "STOCK"};
-  g.equations = {{"Re", {}, true}, {"EFFR", {"Re"}, true}, {"TP", {}, true}, {"BONDS", {"R3M"}, true}, {"STOCK", {"BONDS"}, true}};
+  g.equations = {{"Re", {}, true},
+                 {"EFFR", {"Re"}, true},
+                 {"TP", {}, true},
+                 {"BONDS", {"R3M"}, true},
+                 {"STOCK", {"BONDS"}, true}};
   g.identities = {{"R3M", {"EFFR", "TP"}}};
   g.terminal = {"STOCK"};
   return g;
@@ -28,7 +32,8 @@ inline Levels small_levels() {
 inline Fitted small_truth() {
   Fitted m;
   m.graph = small_graph();
-  const auto eq = [](const std::string& node, std::vector<std::string> parents, double phi, std::vector<double> beta) {
+  const auto eq = [](const std::string& node, std::vector<std::string> parents, double phi,
+                     std::vector<double> beta) {
     FittedEquation f;
     f.node = node;
     f.parents = std::move(parents);
@@ -36,8 +41,8 @@ inline Fitted small_truth() {
     f.beta = std::move(beta);
     return f;
   };
-  m.equations = {eq("Re", {}, 0.2, {}), eq("EFFR", {"Re"}, 0.3, {0.5}), eq("TP", {}, 0.2, {}), eq("BONDS", {"R3M"}, 0.2, {-0.8}),
-                 eq("STOCK", {"BONDS"}, 0.2, {-0.6})};
+  m.equations = {eq("Re", {}, 0.2, {}), eq("EFFR", {"Re"}, 0.3, {0.5}), eq("TP", {}, 0.2, {}),
+                 eq("BONDS", {"R3M"}, 0.2, {-0.8}), eq("STOCK", {"BONDS"}, 0.2, {-0.6})};
   return m;
 }
 
@@ -52,9 +57,12 @@ inline Matrix small_sample(Eigen::Index T, std::uint64_t seed) {
 }
 
 // STOCK's counterfactual - factual level at row `to` for do(EFFR + 0.5 on rows [from, to]).
-inline double small_effect(const Fitted& model, const Matrix& data, Eigen::Index from, Eigen::Index to) {
+inline double small_effect(const Fitted& model, const Matrix& data, Eigen::Index from,
+                           Eigen::Index to) {
   const Matrix u = abduct(model, data);
-  const Matrix cf = predict(model, data, u, {{.node = "EFFR", .from = from, .to = to, .value = 0.5, .shift = true}}, small_levels());
+  const Matrix cf = predict(model, data, u,
+                            {{.node = "EFFR", .from = from, .to = to, .value = 0.5, .shift = true}},
+                            small_levels());
   const Matrix lf = to_levels(data, small_levels());
   const Matrix lc = to_levels(cf, small_levels());
   return lc(to, 5) - lf(to, 5);

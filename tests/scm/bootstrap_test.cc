@@ -49,9 +49,12 @@ TEST(Bootstrap, RefusesTooFewReplicatesAndBlocksLongerThanTheSample) {
 TEST(Bootstrap, ReplicatesDependOnTheSeedNotOnTheThreads) {
   const Matrix x = small_sample(300, 2);
   const Fitted f = fit(small_graph(), x);
-  const Matrix one = bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 5, .threads = 1}, beta_stock);
-  const Matrix two = bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 5, .threads = 2}, beta_stock);
-  const Matrix other = bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 6, .threads = 2}, beta_stock);
+  const Matrix one =
+      bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 5, .threads = 1}, beta_stock);
+  const Matrix two =
+      bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 5, .threads = 2}, beta_stock);
+  const Matrix other =
+      bootstrap(f, x, {.replicates = 60, .block_length = 10, .seed = 6, .threads = 2}, beta_stock);
   EXPECT_EQ(one, two);  // bit for bit
   EXPECT_NE(one, other);
 }
@@ -82,9 +85,11 @@ TEST(Bootstrap, StandardErrorMatchesTheHacStandardError) {
   // (HAC) standard error estimate the same thing.
   const Matrix x = small_sample(2000, 3);
   const Fitted f = fit(small_graph(), x);
-  const Matrix draws = bootstrap(f, x, {.replicates = 400, .block_length = 20, .seed = 9}, beta_stock);
+  const Matrix draws =
+      bootstrap(f, x, {.replicates = 400, .block_length = 20, .seed = 9}, beta_stock);
   const double mean = draws.col(0).mean();
-  const double sd = std::sqrt((draws.col(0).array() - mean).square().sum() / static_cast<double>(draws.rows() - 1));
+  const double sd = std::sqrt((draws.col(0).array() - mean).square().sum() /
+                              static_cast<double>(draws.rows() - 1));
   const double hac = std::sqrt(f.equations[4].covariance(2, 2));
   // 20%: the bootstrap SD from 400 replicates has ~3.5% sampling error, the HAC SE its own
   // small-sample error; a wrong resampling (shocks rows misaligned, no refit) is off by far more.

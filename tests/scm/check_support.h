@@ -12,9 +12,9 @@ namespace mre::scm::testing {
 inline Graph policy_graph() {
   Graph g;
   g.nodes = {"OIL", "MBS", "Re", "EFFR", "TP", "R3M", "BONDS", "CRB", "FX", "STOCK"};
-  g.equations = {{"OIL", {}, true},       {"MBS", {}, true},      {"Re", {"OIL", "MBS"}, true},
-                 {"EFFR", {"Re"}, true},  {"TP", {}, true},       {"BONDS", {"R3M"}, true},
-                 {"CRB", {"R3M"}, true},  {"FX", {"R3M"}, true},  {"STOCK", {"BONDS", "CRB"}, true}};
+  g.equations = {{"OIL", {}, true},      {"MBS", {}, true},     {"Re", {"OIL", "MBS"}, true},
+                 {"EFFR", {"Re"}, true}, {"TP", {}, true},      {"BONDS", {"R3M"}, true},
+                 {"CRB", {"R3M"}, true}, {"FX", {"R3M"}, true}, {"STOCK", {"BONDS", "CRB"}, true}};
   g.identities = {{"R3M", {"EFFR", "TP"}}};
   g.terminal = {"STOCK"};
   return g;
@@ -25,7 +25,8 @@ inline Graph policy_graph() {
 inline Matrix policy_sample(Eigen::Index T, std::uint64_t seed, double effr_on_tp = 0.0) {
   Fitted m;
   m.graph = policy_graph();
-  const std::vector<std::vector<double>> beta = {{}, {}, {0.2, 0.4}, {0.5}, {}, {-0.8}, {0.5}, {0.3}, {-0.5, 0.4}};
+  const std::vector<std::vector<double>> beta = {{},     {},    {0.2, 0.4}, {0.5},      {},
+                                                 {-0.8}, {0.5}, {0.3},      {-0.5, 0.4}};
   for (std::size_t e = 0; e < m.graph.equations.size(); ++e) {
     FittedEquation f;
     f.node = m.graph.equations[e].node;

@@ -43,15 +43,18 @@ TEST(GraphCheck, TestsEachNodeAgainstItsNonParentPredecessors) {
 }
 
 TEST(GraphCheck, FindsAnOmittedEdgeAndEstimatesIt) {
-  const Matrix x = policy_sample(2000, 2, -0.9);  // TP moves -0.9 per point of EFFR; the graph says 0
+  const Matrix x =
+      policy_sample(2000, 2, -0.9);  // TP moves -0.9 per point of EFFR; the graph says 0
   const auto c = check_graph(fit(policy_graph(), x), x);
-  const auto it = std::find_if(c.implications.begin(), c.implications.end(), [](const ImplicationTest& t) {
-    return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
-  });
+  const auto it =
+      std::find_if(c.implications.begin(), c.implications.end(), [](const ImplicationTest& t) {
+        return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
+      });
   ASSERT_NE(it, c.implications.end());
   EXPECT_TRUE(it->rejected);
   if (it->node == "TP") {
-    EXPECT_NEAR(it->coefficient, -0.9, 4 * it->standard_error);  // the added edge's estimate, within 4 se
+    EXPECT_NEAR(it->coefficient, -0.9,
+                4 * it->standard_error);  // the added edge's estimate, within 4 se
   }
   // Partial correlation by hand: residuals of both on the conditioning set.
   EXPECT_LT(it->partial_correlation, -0.3);

@@ -1,15 +1,15 @@
 // The SCM coefficient table (scm/coefficients.h): standard errors and 95% intervals by hand, the
 // own-lag row read from the covariance's size, a malformed covariance refused; and on simulated
 // data (a known coefficient, i.i.d. noise) the interval covers the truth.
+#include "mre/scm/coefficients.h"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/LU>
-
 #include <cmath>
 #include <random>
 
 #include "mre/core/error.h"
-#include "mre/scm/coefficients.h"
 
 namespace mre::scm {
 namespace {

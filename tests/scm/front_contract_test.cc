@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <map>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "mre/core/csv.h"
@@ -27,14 +27,16 @@ const BusinessCalendar& calendar() {
 TEST(FrontContract, SplicesTheRollByHand) {
   // 2024-01-29 (Mon) .. 2024-02-02 (Fri); the roll is 2024-02-01, where the new contract opens at
   // 98.79, 0.26 below the old contract's last close, and closes at 98.80.
-  const std::vector<Date> d{Date::from_ymd(2024, 1, 29), Date::from_ymd(2024, 1, 30), Date::from_ymd(2024, 1, 31),
-                            Date::from_ymd(2024, 2, 1), Date::from_ymd(2024, 2, 2)};
+  const std::vector<Date> d{Date::from_ymd(2024, 1, 29), Date::from_ymd(2024, 1, 30),
+                            Date::from_ymd(2024, 1, 31), Date::from_ymd(2024, 2, 1),
+                            Date::from_ymd(2024, 2, 2)};
   const std::vector<double> open{99.0, 99.0, 99.1, 98.79, 98.8};
   const std::vector<double> close{99.0, 99.1, 99.05, 98.80, 98.85};
   const auto s = splice_front_contract(d, open, close, calendar());
   // By hand: 99.0, +0.1, -0.05, then the roll day's own move 98.80 - 98.79 = +0.01, then +0.05.
   const std::vector<double> expected{99.0, 99.1, 99.05, 99.06, 99.11};
-  for (std::size_t t = 0; t < d.size(); ++t) EXPECT_NEAR(s.price[t], expected[t], 1e-12) << t;  // sums of 2-decimal prices
+  for (std::size_t t = 0; t < d.size(); ++t)
+    EXPECT_NEAR(s.price[t], expected[t], 1e-12) << t;  // sums of 2-decimal prices
   ASSERT_EQ(s.rolls.size(), 1u);
   EXPECT_EQ(s.rolls[0], Date::from_ymd(2024, 2, 1));
   EXPECT_NEAR(s.roll_gap[0], 98.79 - 99.05, 1e-12);
@@ -43,7 +45,8 @@ TEST(FrontContract, SplicesTheRollByHand) {
 TEST(FrontContract, AGapAcrossARollIsAClearError) {
   // Last old-contract price 2024-01-25, first new one 2024-02-05: 26, 29, 30, 31 Jan, 1, 2 Feb
   // missing (6 business days > 3).
-  const std::vector<Date> d{Date::from_ymd(2024, 1, 24), Date::from_ymd(2024, 1, 25), Date::from_ymd(2024, 2, 5)};
+  const std::vector<Date> d{Date::from_ymd(2024, 1, 24), Date::from_ymd(2024, 1, 25),
+                            Date::from_ymd(2024, 2, 5)};
   const std::vector<double> p{99.0, 99.0, 98.8};
   try {
     splice_front_contract(d, p, p, calendar(), {.name = "ZQ=F"});
@@ -57,9 +60,13 @@ TEST(FrontContract, AGapAcrossARollIsAClearError) {
     EXPECT_TRUE(testing::contains(m, "6 business days")) << m;
   }
   // The same gap inside a month is no roll and no error; a whole month skipped is.
-  EXPECT_NO_THROW(splice_front_contract({Date::from_ymd(2024, 1, 2), Date::from_ymd(2024, 1, 25)}, {1.0, 1.0}, {1.0, 1.0}, calendar()));
-  EXPECT_THROW(splice_front_contract({Date::from_ymd(2024, 1, 31), Date::from_ymd(2024, 3, 1)}, {1.0, 1.0}, {1.0, 1.0}, calendar()), Error);
-  EXPECT_THROW(splice_front_contract({Date::from_ymd(2024, 1, 31)}, {1.0, 2.0}, {1.0}, calendar()), Error);
+  EXPECT_NO_THROW(splice_front_contract({Date::from_ymd(2024, 1, 2), Date::from_ymd(2024, 1, 25)},
+                                        {1.0, 1.0}, {1.0, 1.0}, calendar()));
+  EXPECT_THROW(splice_front_contract({Date::from_ymd(2024, 1, 31), Date::from_ymd(2024, 3, 1)},
+                                     {1.0, 1.0}, {1.0, 1.0}, calendar()),
+               Error);
+  EXPECT_THROW(splice_front_contract({Date::from_ymd(2024, 1, 31)}, {1.0, 2.0}, {1.0}, calendar()),
+               Error);
 }
 
 struct Bundled {
@@ -77,17 +84,22 @@ Bundled bundled() {
 TEST(FrontContract, NoLookAhead) {
   const auto b = bundled();
   const auto full = splice_front_contract(b.dates, b.open, b.close, calendar());
-  const auto cut = static_cast<std::size_t>(std::lower_bound(b.dates.begin(), b.dates.end(), Date::from_ymd(2020, 6, 15)) - b.dates.begin());
-  const auto part = splice_front_contract({b.dates.begin(), b.dates.begin() + static_cast<long>(cut)},
-                                          {b.open.begin(), b.open.begin() + static_cast<long>(cut)},
-                                          {b.close.begin(), b.close.begin() + static_cast<long>(cut)}, calendar());
+  const auto cut = static_cast<std::size_t>(
+      std::lower_bound(b.dates.begin(), b.dates.end(), Date::from_ymd(2020, 6, 15)) -
+      b.dates.begin());
+  const auto part = splice_front_contract(
+      {b.dates.begin(), b.dates.begin() + static_cast<long>(cut)},
+      {b.open.begin(), b.open.begin() + static_cast<long>(cut)},
+      {b.close.begin(), b.close.begin() + static_cast<long>(cut)}, calendar());
   ASSERT_EQ(part.price.size(), cut);
-  for (std::size_t t = 0; t < cut; ++t) EXPECT_EQ(part.price[t], full.price[t]) << t;  // bit for bit
+  for (std::size_t t = 0; t < cut; ++t)
+    EXPECT_EQ(part.price[t], full.price[t]) << t;  // bit for bit
 }
 
 // The FOMC announcement days of the Jarocinski-Karadi file with their MP1 surprise.
 std::map<Date, double> fomc_mp1() {
-  auto reader = CsvReader::open(testing::source_dir() / "data/snapshot/shocks/fomc_surprises_jk.csv");
+  auto reader =
+      CsvReader::open(testing::source_dir() / "data/snapshot/shocks/fomc_surprises_jk.csv");
   const auto mp1 = reader.find_column("MP1");
   EXPECT_TRUE(mp1.has_value());
   std::map<Date, double> out;
@@ -128,11 +140,13 @@ TEST(FrontContract, OnTheBundledDataRollsNoLongerCarryTheVarianceAndFomcDaysTrac
     raw_all_ss += raw * raw;
     if (rolls.count(b.dates[t])) roll_ss += spliced * spliced, raw_roll_ss += raw * raw;
   }
-  const double day_share = static_cast<double>(rolls.size()) / static_cast<double>(b.dates.size() - 1);
+  const double day_share =
+      static_cast<double>(rolls.size()) / static_cast<double>(b.dates.size() - 1);
   const double raw_share = raw_roll_ss / raw_all_ss;
   const double share = roll_ss / all_ss;
-  std::cout << "roll days " << rolls.size() << " (" << day_share << " of days): share of the variance raw " << raw_share << ", spliced "
-            << share << "\n";
+  std::cout << "roll days " << rolls.size() << " (" << day_share
+            << " of days): share of the variance raw " << raw_share << ", spliced " << share
+            << "\n";
   EXPECT_GT(raw_share, 0.9);  // the problem the splice removes (issue 20: 95.2% on 4.8%)
   EXPECT_LE(share, 2.0 * day_share);
   // Every FOMC announcement day in the futures' range is kept, with its own change: on a roll
@@ -147,7 +161,8 @@ TEST(FrontContract, OnTheBundledDataRollsNoLongerCarryTheVarianceAndFomcDaysTrac
     ASSERT_NE(it, change.end()) << "FOMC day " << day.iso() << " dropped";
     ASSERT_LE(it->first - day, 3) << "FOMC day " << day.iso() << " dropped";
     if (rolls.count(it->first)) {
-      const auto t = static_cast<std::size_t>(std::find(b.dates.begin(), b.dates.end(), it->first) - b.dates.begin());
+      const auto t = static_cast<std::size_t>(std::find(b.dates.begin(), b.dates.end(), it->first) -
+                                              b.dates.begin());
       EXPECT_EQ(it->second.second, -(b.close[t] - b.open[t])) << day.iso();
     }
     if (std::isnan(surprise) || it->first != day) continue;
@@ -159,7 +174,8 @@ TEST(FrontContract, OnTheBundledDataRollsNoLongerCarryTheVarianceAndFomcDaysTrac
   ASSERT_EQ(mp1.size(), 76u);
   const double raw_corr = correlation(mp1, raw_re);
   const double spliced_corr = correlation(mp1, spliced_re);
-  std::cout << "FOMC days " << mp1.size() << ": corr(MP1, dRe) raw " << raw_corr << ", spliced " << spliced_corr << "\n";
+  std::cout << "FOMC days " << mp1.size() << ": corr(MP1, dRe) raw " << raw_corr << ", spliced "
+            << spliced_corr << "\n";
   // Provenance: pandas on the same files gives 0.6856 for the raw series (issue 20: 0.69).
   EXPECT_NEAR(raw_corr, 0.6856, 5e-4);
   EXPECT_GE(spliced_corr, raw_corr);

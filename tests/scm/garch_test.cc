@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <numbers>
 #include <map>
+#include <numbers>
 #include <sstream>
 
 #include "mre/core/error.h"
@@ -33,7 +33,8 @@ TEST(Garch, LikelihoodByHand) {
   EXPECT_NEAR(h(0), 2.0 / 3.0, 1e-15);
   EXPECT_NEAR(h(1), 0.1 + 0.2 * 1.0 + 0.5 * 2.0 / 3.0, 1e-15);
   EXPECT_NEAR(h(2), 0.1 + 0.0 + 0.5 * h(1), 1e-15);
-  const double expected = -0.5 * (3 * std::log(2 * std::numbers::pi) + std::log(h(0)) + 1 / h(0) + std::log(h(1)) + std::log(h(2)) + 1 / h(2));
+  const double expected = -0.5 * (3 * std::log(2 * std::numbers::pi) + std::log(h(0)) + 1 / h(0) +
+                                  std::log(h(1)) + std::log(h(2)) + 1 / h(2));
   EXPECT_NEAR(garch_log_likelihood(x, p), expected, 1e-14);
 }
 
@@ -55,23 +56,28 @@ TEST(Garch, RecoversKnownParameters) {
 // agree to 1e-4 (both optimisers stop where the likelihood is flat to ~1e-9; the parameters'
 // standard errors are ~1e-2, so 1e-4 is well inside what either could mistake).
 TEST(Garch, EstimatesMatchScipyMaximumLikelihood) {
-  if (std::system("/usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "/usr/bin/python3 lacks numpy/scipy";
-  for (const auto& [truth, seed] : {std::pair{GarchParams{.mu = 0.05, .omega = 0.05, .alpha = 0.10, .beta = 0.85}, 21},
-                                    std::pair{GarchParams{.mu = -0.02, .omega = 0.3, .alpha = 0.05, .beta = 0.6}, 22}}) {
+  if (std::system("/usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 lacks numpy/scipy";
+  for (const auto& [truth, seed] :
+       {std::pair{GarchParams{.mu = 0.05, .omega = 0.05, .alpha = 0.10, .beta = 0.85}, 21},
+        std::pair{GarchParams{.mu = -0.02, .omega = 0.3, .alpha = 0.05, .beta = 0.6}, 22}}) {
     const Vector x = simulated(truth, 2000, static_cast<std::uint64_t>(seed));
     mre::testing::TempDir dir;
     std::ostringstream text;
     text.precision(17);
     for (Eigen::Index t = 0; t < x.size(); ++t) text << x(t) << "\n";
     mre::testing::write_file(dir / "x.txt", text.str());
-    const auto r = mre::testing::run_shell("/usr/bin/python3 " +
-                                           mre::testing::shell_quote((mre::testing::source_dir() / "tests/scm/reference_garch.py").string()) + " " +
-                                           mre::testing::shell_quote((dir / "x.txt").string()));
+    const auto r = mre::testing::run_shell(
+        "/usr/bin/python3 " +
+        mre::testing::shell_quote(
+            (mre::testing::source_dir() / "tests/scm/reference_garch.py").string()) +
+        " " + mre::testing::shell_quote((dir / "x.txt").string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::map<std::string, double> ref;
     std::istringstream lines(r.out);
     std::string line;
-    while (std::getline(lines, line)) ref[line.substr(0, line.find(','))] = std::stod(line.substr(line.find(',') + 1));
+    while (std::getline(lines, line))
+      ref[line.substr(0, line.find(','))] = std::stod(line.substr(line.find(',') + 1));
     const auto fit = fit_garch(x);
     EXPECT_TRUE(fit.converged);
     EXPECT_NEAR(fit.params.mu, ref["mu"], 1e-4) << seed;
@@ -135,7 +141,8 @@ TEST(Garch, ShockGeneratorClustersAndCorrelates) {
   EXPECT_NEAR(pool.garch->correlation(0, 1), 0.6, 0.05);
   const SimulationConfig garch{.seed = 3, .shocks = ShockKind::kGarch};
   const Matrix u = draw_shocks(Fitted{}, pool, garch, 0, 20000);
-  const Matrix g = draw_shocks(Fitted{}, pool, {.seed = 3, .shocks = ShockKind::kGaussian}, 0, 20000);
+  const Matrix g =
+      draw_shocks(Fitted{}, pool, {.seed = 3, .shocks = ShockKind::kGaussian}, 0, 20000);
   EXPECT_GT(squared_acf1(u.col(0)), 0.1);
   EXPECT_LT(std::abs(squared_acf1(g.col(0))), 0.03);
   const Vector a = u.col(0).array() - u.col(0).mean();

@@ -113,28 +113,38 @@ std::string json_array(const Vector& v) {
 // value (at least 1): the same formulas with different summation orders (numpy's pairwise sums,
 // np.convolve) differ by rounding of order 1e-15 per term over a few thousand terms.
 TEST(GeneratorMetrics, EveryMetricMatchesNumpyScipyReference) {
-  if (std::system("/usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "/usr/bin/python3 lacks numpy/scipy";
+  if (std::system("/usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 lacks numpy/scipy";
   PathRandom rng(11, 0);
   const auto normal = [&] { return rng.normal(); };
-  const Vector real = simulate_garch({.mu = 0.02, .omega = 0.05, .alpha = 0.12, .beta = 0.83}, 1.0, 700, normal);
+  const Vector real =
+      simulate_garch({.mu = 0.02, .omega = 0.05, .alpha = 0.12, .beta = 0.83}, 1.0, 700, normal);
   std::vector<Vector> generated;
-  for (int p = 0; p < 5; ++p) generated.push_back(simulate_garch({.mu = 0.0, .omega = 0.2, .alpha = 0.05, .beta = 0.7}, 1.0, 450, normal));
+  for (int p = 0; p < 5; ++p)
+    generated.push_back(
+        simulate_garch({.mu = 0.0, .omega = 0.2, .alpha = 0.05, .beta = 0.7}, 1.0, 450, normal));
   const GeneratorScoreConfig config{.horizons = {1, 5, 20, 100}, .max_lag = 60, .dy_bins = 30};
   const auto s = score_generator(real, generated, config);
 
   mre::testing::TempDir dir;
   std::string text = "{\"real\":" + json_array(real) + ",\"generated\":[";
-  for (std::size_t p = 0; p < generated.size(); ++p) text += (p ? "," : "") + json_array(generated[p]);
-  text += "],\"horizons\":[1,5,20,100],\"max_lag\":60,\"bins\":30,\"probabilities\":[0.01,0.05,0.95,0.99]}";
+  for (std::size_t p = 0; p < generated.size(); ++p)
+    text += (p ? "," : "") + json_array(generated[p]);
+  text +=
+      "],\"horizons\":[1,5,20,100],\"max_lag\":60,\"bins\":30,\"probabilities\":[0.01,0.05,0.95,0."
+      "99]}";
   mre::testing::write_file(dir / "in.json", text);
-  const auto r = mre::testing::run_shell("/usr/bin/python3 " +
-                                         mre::testing::shell_quote((mre::testing::source_dir() / "tests/scm/reference_generator_metrics.py").string()) +
-                                         " " + mre::testing::shell_quote((dir / "in.json").string()));
+  const auto r = mre::testing::run_shell(
+      "/usr/bin/python3 " +
+      mre::testing::shell_quote(
+          (mre::testing::source_dir() / "tests/scm/reference_generator_metrics.py").string()) +
+      " " + mre::testing::shell_quote((dir / "in.json").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, double> ref;
   std::istringstream lines(r.out);
   std::string line;
-  while (std::getline(lines, line)) ref[line.substr(0, line.find(','))] = std::stod(line.substr(line.find(',') + 1));
+  while (std::getline(lines, line))
+    ref[line.substr(0, line.find(','))] = std::stod(line.substr(line.find(',') + 1));
   std::map<std::string, double> ours;
   for (std::size_t i = 0; i < config.horizons.size(); ++i) {
     ours["emd" + std::to_string(config.horizons[i])] = s.emd[i];

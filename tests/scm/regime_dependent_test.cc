@@ -6,10 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/LU>
 #include <cmath>
 #include <random>
-
-#include <Eigen/LU>
 
 #include "mre/core/error.h"
 #include "mre/scm/bootstrap.h"
@@ -45,7 +44,8 @@ TwoRegimeSample two_regime_sample(Eigen::Index T, std::uint64_t seed) {
   transition << 0.99, 0.01, 0.01, 0.99;
   s.path = draw_path(transition, 0, T, rng);
   s.probabilities = Matrix::Zero(T, 2);
-  for (Eigen::Index t = 0; t < T; ++t) s.probabilities(t, s.path[static_cast<std::size_t>(t)]) = 1.0;
+  for (Eigen::Index t = 0; t < T; ++t)
+    s.probabilities(t, s.path[static_cast<std::size_t>(t)]) = 1.0;
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> z;
   Matrix shocks = Matrix::Zero(T, 6);
@@ -93,12 +93,14 @@ TEST(RegimeDependent, RecoversEachRegimesCoefficients) {
       // per regime, so a regime's coefficient swapped with the other's (a difference >= 0.3)
       // would fail.
       Eigen::Index i = 0;
-      EXPECT_NEAR(f.intercept, t.intercept, 4 * std::sqrt(f.covariance(i, i))) << f.node << " regime " << k;
+      EXPECT_NEAR(f.intercept, t.intercept, 4 * std::sqrt(f.covariance(i, i)))
+          << f.node << " regime " << k;
       ++i;
       EXPECT_NEAR(f.phi, t.phi, 4 * std::sqrt(f.covariance(i, i))) << f.node << " regime " << k;
       ++i;
       for (std::size_t j = 0; j < t.beta.size(); ++j, ++i) {
-        EXPECT_NEAR(f.beta[j], t.beta[j], 4 * std::sqrt(f.covariance(i, i))) << f.node << " regime " << k;
+        EXPECT_NEAR(f.beta[j], t.beta[j], 4 * std::sqrt(f.covariance(i, i)))
+            << f.node << " regime " << k;
         EXPECT_LT(std::sqrt(f.covariance(i, i)), 0.05) << f.node;
       }
     }
@@ -120,7 +122,9 @@ TEST(RegimeDependent, RunningAlongThePathReproducesTheDataAndTheAnalyticEffect) 
   // BONDS) of the day's regime, exactly (identity R3M = EFFR + TP, TP unaffected).
   for (const Eigen::Index t0 : {100, 400, 700}) {
     const auto k = static_cast<std::size_t>(s.path[static_cast<std::size_t>(t0)]);
-    const Matrix cf = predict(truth, s.path, s.data, u, {{.node = "EFFR", .from = t0, .to = t0, .value = 0.5, .shift = true}}, small_levels());
+    const Matrix cf = predict(truth, s.path, s.data, u,
+                              {{.node = "EFFR", .from = t0, .to = t0, .value = 0.5, .shift = true}},
+                              small_levels());
     const double expected = 0.5 * truth[k].equations[3].beta[0] * truth[k].equations[4].beta[0];
     EXPECT_NEAR(cf(t0, 5) - s.data(t0, 5), expected, 1e-12) << "row " << t0 << " regime " << k;
   }
@@ -128,8 +132,11 @@ TEST(RegimeDependent, RunningAlongThePathReproducesTheDataAndTheAnalyticEffect) 
   const std::vector<int> zeros(800, 0);
   const Matrix u0 = abduct(truth[0], s.data);
   EXPECT_TRUE((abduct(truth, zeros, s.data).array() == u0.array()).all());
-  const std::vector<Intervention> iv = {{.node = "EFFR", .from = 10, .to = 50, .value = 0.5, .shift = true}};
-  EXPECT_TRUE((predict(truth, zeros, s.data, u0, iv, small_levels()).array() == predict(truth[0], s.data, u0, iv, small_levels()).array()).all());
+  const std::vector<Intervention> iv = {
+      {.node = "EFFR", .from = 10, .to = 50, .value = 0.5, .shift = true}};
+  EXPECT_TRUE((predict(truth, zeros, s.data, u0, iv, small_levels()).array() ==
+               predict(truth[0], s.data, u0, iv, small_levels()).array())
+                  .all());
 }
 
 TEST(RegimeDependent, TransitionMatrixByCountingAndDrawnPathsFollowIt) {
@@ -170,7 +177,8 @@ TEST(RegimeDependent, TooFewDaysInARegimeIsAClearErrorNamingIt) {
 TEST(RegimeDependent, BootstrapRefitsEveryRegimeAndBracketsTheTruth) {
   const auto s = two_regime_sample(3000, 13);
   const auto fits = fit_by_regime(small_graph(), s.data, s.probabilities, {"calm", "flipped"});
-  const Matrix draws = bootstrap(fits, s.path, s.probabilities, s.data, {.replicates = 200, .block_length = 20, .seed = 3},
+  const Matrix draws = bootstrap(fits, s.path, s.probabilities, s.data,
+                                 {.replicates = 200, .block_length = 20, .seed = 3},
                                  [](const std::vector<Fitted>& f, int) {
                                    Vector v(2);
                                    v << f[0].equations[4].beta[0], f[1].equations[4].beta[0];
@@ -181,7 +189,8 @@ TEST(RegimeDependent, BootstrapRefitsEveryRegimeAndBracketsTheTruth) {
     const auto band = percentile_band(fits[static_cast<std::size_t>(k)].equations[4].beta[0], c);
     const double truth = k == 0 ? -0.6 : 0.4;
     // One fixed seed: the 95% band brackets the truth (it would miss with probability ~5%, and
-    // does not at this seed); the bands of the two regimes do not overlap (-0.6 vs +0.4, bands ~0.1 wide).
+    // does not at this seed); the bands of the two regimes do not overlap (-0.6 vs +0.4, bands ~0.1
+    // wide).
     EXPECT_LE(band.lo95, truth) << k;
     EXPECT_GE(band.hi95, truth) << k;
   }

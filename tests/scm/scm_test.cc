@@ -1,13 +1,14 @@
 // The structural causal model on data simulated from seed 002's DAG with known coefficients:
 // recovery, exact counterfactuals, the abduction-action-prediction identity, intervention vs
 // conditioning, and graph validation.
+#include "mre/scm/scm.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "mre/core/error.h"
-#include "mre/scm/scm.h"
 
 namespace mre::scm {
 namespace {
@@ -17,9 +18,9 @@ namespace {
 Graph seed_graph() {
   Graph g;
   g.nodes = {"OIL", "MBS", "Re", "EFFR", "TP", "R3M", "BONDS", "CRB", "FX", "STOCK"};
-  g.equations = {{"OIL", {}, true},          {"MBS", {}, true},          {"Re", {"OIL", "MBS"}, true},
-                 {"EFFR", {}, true},         {"TP", {}, true},           {"BONDS", {"R3M"}, true},
-                 {"CRB", {"R3M"}, true},     {"FX", {"R3M"}, true},      {"STOCK", {"BONDS", "CRB"}, true}};
+  g.equations = {{"OIL", {}, true},      {"MBS", {}, true},     {"Re", {"OIL", "MBS"}, true},
+                 {"EFFR", {}, true},     {"TP", {}, true},      {"BONDS", {"R3M"}, true},
+                 {"CRB", {"R3M"}, true}, {"FX", {"R3M"}, true}, {"STOCK", {"BONDS", "CRB"}, true}};
   g.identities = {{"R3M", {"EFFR", "TP"}}};
   g.terminal = {"STOCK"};
   return g;
@@ -68,7 +69,8 @@ Matrix simulate(const Graph& g, const Truth& tr, Eigen::Index T, std::uint64_t s
         if (eq.node == name) e = &eq;
       }
       double v = tr.a.at(name) + tr.phi.at(name) * x(t - 1, node) + 0.01 * z(rng);
-      for (std::size_t j = 0; j < e->parents.size(); ++j) v += tr.beta.at(name)[j] * x(t, node_index(g, e->parents[j]));
+      for (std::size_t j = 0; j < e->parents.size(); ++j)
+        v += tr.beta.at(name)[j] * x(t, node_index(g, e->parents[j]));
       x(t, node) = v;
     }
   }
@@ -85,11 +87,14 @@ TEST(Scm, EstimationRecoversEveryCoefficientWithinItsInterval) {
   for (const auto& f : m.equations) {
     const auto count = [&](double estimate, double truth_value, Eigen::Index i) {
       ++total;
-      outside += std::abs(estimate - truth_value) > 1.959963984540054 * std::sqrt(f.covariance(i, i)) ? 1 : 0;
+      outside +=
+          std::abs(estimate - truth_value) > 1.959963984540054 * std::sqrt(f.covariance(i, i)) ? 1
+                                                                                               : 0;
     };
     count(f.intercept, tr.a.at(f.node), 0);
     count(f.phi, tr.phi.at(f.node), 1);
-    for (std::size_t j = 0; j < f.beta.size(); ++j) count(f.beta[j], tr.beta.at(f.node)[j], static_cast<Eigen::Index>(2 + j));
+    for (std::size_t j = 0; j < f.beta.size(); ++j)
+      count(f.beta[j], tr.beta.at(f.node)[j], static_cast<Eigen::Index>(2 + j));
   }
   // 26 coefficients: their 95% intervals miss 1.3 on average; P(more than 5 miss) < 0.2%.
   EXPECT_LE(outside, 5) << outside << " of " << total << " outside their 95% interval";
@@ -99,7 +104,8 @@ TEST(Scm, EstimationRecoversEveryCoefficientWithinItsInterval) {
     EXPECT_NEAR(f.intercept, tr.a.at(f.node), 4 * se(0)) << f.node;
     EXPECT_NEAR(f.phi, tr.phi.at(f.node), 4 * se(1)) << f.node;
     for (std::size_t j = 0; j < f.beta.size(); ++j) {
-      EXPECT_NEAR(f.beta[j], tr.beta.at(f.node)[j], 4 * se(static_cast<Eigen::Index>(2 + j))) << f.node << " " << j;
+      EXPECT_NEAR(f.beta[j], tr.beta.at(f.node)[j], 4 * se(static_cast<Eigen::Index>(2 + j)))
+          << f.node << " " << j;
     }
     EXPECT_NEAR(f.kurtosis, 3.0, 0.2) << f.node;  // Gaussian shocks
   }
@@ -112,8 +118,11 @@ TEST(Scm, CounterfactualMatchesTheAnalyticAnswer) {
   const Matrix u = abduct(m, data);
   // EFFR's level 0.5 higher (a shift) on rows 100..149, factual again from row 150: its change
   // differs by +0.5 on row 100 and -0.5 on row 150, and R3M = EFFR + TP with it; BONDS's
-  // difference is d_t = phi_b d_{t-1} + beta_b dR3M_t; STOCK's d_t = phi_s d_{t-1} + l_b dB_t + l_c dC_t.
-  const Matrix cf = predict(m, data, u, {{.node = "EFFR", .from = 100, .to = 149, .value = 0.5, .shift = true}}, diff_levels(g));
+  // difference is d_t = phi_b d_{t-1} + beta_b dR3M_t; STOCK's d_t = phi_s d_{t-1} + l_b dB_t + l_c
+  // dC_t.
+  const Matrix cf =
+      predict(m, data, u, {{.node = "EFFR", .from = 100, .to = 149, .value = 0.5, .shift = true}},
+              diff_levels(g));
   const Matrix diff = cf - data;
   const auto eq = [&](const std::string& n) -> const FittedEquation& {
     for (const auto& f : m.equations) {
@@ -160,11 +169,13 @@ TEST(Scm, AbductionActionPredictionReproducesTheFactualDataExactly) {
   const Matrix level = to_levels(data, levels);
   std::vector<Intervention> same;
   const int e = node_index(g, "EFFR");
-  for (Eigen::Index t = 50; t <= 60; ++t) same.push_back({.node = "EFFR", .from = t, .to = t, .value = level(t, e)});
+  for (Eigen::Index t = 50; t <= 60; ++t)
+    same.push_back({.node = "EFFR", .from = t, .to = t, .value = level(t, e)});
   EXPECT_EQ(predict(m, data, u, same, levels), data);
   // A zero shift over the whole sample, on every intervenable node at once.
   std::vector<Intervention> zero;
-  for (const auto& f : m.equations) zero.push_back({.node = f.node, .from = 1, .to = data.rows() - 1, .value = 0.0, .shift = true});
+  for (const auto& f : m.equations)
+    zero.push_back({.node = f.node, .from = 1, .to = data.rows() - 1, .value = 0.0, .shift = true});
   EXPECT_EQ(predict(m, data, u, zero, levels), data);
 }
 
@@ -188,10 +199,12 @@ TEST(Scm, InterventionDiffersFromConditioningUnderConfounding) {
   const Matrix u = abduct(m, d);
   // do(X = X + 1) on every row: a change model would see X's level move by 1 once, so here X
   // is the variable itself: a shift of 1 on each single row, one row at a time.
-  const Levels levels{.transform = {Transform::kDiff, Transform::kDiff, Transform::kDiff}, .start = RowVector::Zero(3)};
+  const Levels levels{.transform = {Transform::kDiff, Transform::kDiff, Transform::kDiff},
+                      .start = RowVector::Zero(3)};
   double interventional = 0;
   for (Eigen::Index t = 1; t < 201; ++t) {
-    const Matrix cf = predict(m, d, u, {{.node = "X", .from = t, .to = t, .value = 1.0, .shift = true}}, levels);
+    const Matrix cf =
+        predict(m, d, u, {{.node = "X", .from = t, .to = t, .value = 1.0, .shift = true}}, levels);
     interventional += (cf(t, 2) - d(t, 2)) / 200.0;
   }
   EXPECT_NEAR(interventional, 1.0, 0.01);
@@ -206,7 +219,8 @@ TEST(Scm, TerminalDataNeverEnterUpstreamEstimates) {
   const auto after = fit(g, data);
   for (std::size_t i = 0; i < before.equations.size(); ++i) {
     if (before.equations[i].node == "STOCK") continue;
-    EXPECT_EQ(before.equations[i].intercept, after.equations[i].intercept) << before.equations[i].node;
+    EXPECT_EQ(before.equations[i].intercept, after.equations[i].intercept)
+        << before.equations[i].node;
     EXPECT_EQ(before.equations[i].beta, after.equations[i].beta) << before.equations[i].node;
   }
 }
@@ -234,10 +248,18 @@ TEST(Scm, BadGraphsAndInterventionsAreRefusedNamingTheNode) {
   const Matrix data = simulate(g, truth(), 200, 6);
   const auto m = fit(g, data);
   const Matrix u = abduct(m, data);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "R3M", .from = 5, .to = 9, .value = 1.0}}, diff_levels(g)); }).find("identity"),
+  EXPECT_NE(message([&] {
+              predict(m, data, u, {{.node = "R3M", .from = 5, .to = 9, .value = 1.0}},
+                      diff_levels(g));
+            }).find("identity"),
             std::string::npos);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "NOPE", .from = 5, .to = 9}}, diff_levels(g)); }).find("'NOPE'"), std::string::npos);
-  EXPECT_NE(message([&] { predict(m, data, u, {{.node = "EFFR", .from = 150, .to = 400}}, diff_levels(g)); }).find("outside"),
+  EXPECT_NE(message([&] {
+              predict(m, data, u, {{.node = "NOPE", .from = 5, .to = 9}}, diff_levels(g));
+            }).find("'NOPE'"),
+            std::string::npos);
+  EXPECT_NE(message([&] {
+              predict(m, data, u, {{.node = "EFFR", .from = 150, .to = 400}}, diff_levels(g));
+            }).find("outside"),
             std::string::npos);
 }
 

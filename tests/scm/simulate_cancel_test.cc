@@ -38,9 +38,12 @@ ShockPool pool() {
   return p;
 }
 
-const Levels kLevels{.transform = {Transform::kDiff, Transform::kLogReturn}, .start = (RowVector(2) << 1.0, 100.0).finished()};
-const SimulationStart kStart{.changes = RowVector::Zero(2), .levels = (RowVector(2) << 1.0, 100.0).finished()};
-const std::vector<Intervention> kHike = {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}};
+const Levels kLevels{.transform = {Transform::kDiff, Transform::kLogReturn},
+                     .start = (RowVector(2) << 1.0, 100.0).finished()};
+const SimulationStart kStart{.changes = RowVector::Zero(2),
+                             .levels = (RowVector(2) << 1.0, 100.0).finished()};
+const std::vector<Intervention> kHike = {
+    {.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}};
 
 TEST(SimulateCancel, ATokenNeverStoppedChangesNothing) {
   const auto p = pool();

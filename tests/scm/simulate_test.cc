@@ -3,6 +3,8 @@
 // parameters, and the simulator: deterministic whatever the thread count, common random numbers
 // (an intervention's effect exact where the model is linear), fans against the analytic
 // distribution, and each generator's statistics.
+#include "mre/scm/simulate.h"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
@@ -13,7 +15,6 @@
 #include "mre/causal/inference.h"
 #include "mre/core/error.h"
 #include "mre/scm/random.h"
-#include "mre/scm/simulate.h"
 #include "mre/scm/student_t.h"
 
 namespace mre::scm {
@@ -41,7 +42,8 @@ TEST(Random, ZigguratDrawsAreStandardNormal) {
   }
   EXPECT_LT(d, 1.95 / std::sqrt(double(n)));
   // The tail beyond r = 3.654 is drawn too: P(|Z| > 3.654) = 2.6e-4, about 258 of 1e6.
-  const auto tail = std::count_if(x.begin(), x.end(), [](double v) { return std::abs(v) > 3.6541528853610088; });
+  const auto tail =
+      std::count_if(x.begin(), x.end(), [](double v) { return std::abs(v) > 3.6541528853610088; });
   EXPECT_GT(tail, 180);
   EXPECT_LT(tail, 340);
 }
@@ -54,7 +56,9 @@ TEST(Random, GammaHasItsMeanAndVariance) {
     for (int i = 0; i < n; ++i) x(i) = rng.gamma(shape);
     // 5 standard errors of each moment.
     EXPECT_NEAR(x.mean(), shape, 5 * std::sqrt(shape / n)) << shape;
-    EXPECT_NEAR((x.array() - x.mean()).square().mean(), shape, 5 * shape * std::sqrt(2.0 * (3 + 6 / shape) / n)) << shape;
+    EXPECT_NEAR((x.array() - x.mean()).square().mean(), shape,
+                5 * shape * std::sqrt(2.0 * (3 + 6 / shape) / n))
+        << shape;
   }
 }
 
@@ -104,7 +108,8 @@ TEST(StudentT, DistributionFunctionsMatchScipy) {
   // own cdf, which agrees with ours to 1e-15).
   EXPECT_NEAR(student_t_quantile(0.2, 30.0), -0.853767259839686, 3e-9);
   for (const double p : {1e-9, 0.01, 0.3, 0.77, 0.999999}) {
-    EXPECT_NEAR(student_t_cdf(student_t_quantile(p, 4.2), 4.2), p, 1e-12 * std::max(1.0, p * 1e3)) << p;
+    EXPECT_NEAR(student_t_cdf(student_t_quantile(p, 4.2), 4.2), p, 1e-12 * std::max(1.0, p * 1e3))
+        << p;
   }
 }
 
@@ -147,7 +152,8 @@ TEST(StudentT, CopulaRecoversCorrelationAndDegreesOfFreedom) {
   EXPECT_NEAR(c.margins[0].scale, 0.01, 0.001);
 }
 
-// A two-node chain A -> B, both AR(1) in changes: A_t = 0.3 A_{t-1} + u, B_t = 0.1 B_{t-1} + 0.5 A_t + v.
+// A two-node chain A -> B, both AR(1) in changes: A_t = 0.3 A_{t-1} + u, B_t = 0.1 B_{t-1} + 0.5
+// A_t + v.
 Fitted chain() {
   Fitted m;
   m.graph.nodes = {"A", "B"};
@@ -172,18 +178,27 @@ ShockPool gaussian_pool(int rows, std::uint64_t seed) {
   return pool;
 }
 
-const Levels kLevels{.transform = {Transform::kDiff, Transform::kLogReturn}, .start = (RowVector(2) << 1.0, 100.0).finished()};
-const SimulationStart kStart{.changes = RowVector::Zero(2), .levels = (RowVector(2) << 1.0, 100.0).finished()};
+const Levels kLevels{.transform = {Transform::kDiff, Transform::kLogReturn},
+                     .start = (RowVector(2) << 1.0, 100.0).finished()};
+const SimulationStart kStart{.changes = RowVector::Zero(2),
+                             .levels = (RowVector(2) << 1.0, 100.0).finished()};
 
 TEST(Simulate, TheSameSeedGivesTheSameNumbersWhateverTheThreadCount) {
   const auto pool = gaussian_pool(500, 1);
-  for (const auto kind : {ShockKind::kGaussian, ShockKind::kBootstrap, ShockKind::kBlockBootstrap}) {
+  for (const auto kind :
+       {ShockKind::kGaussian, ShockKind::kBootstrap, ShockKind::kBlockBootstrap}) {
     SimulationConfig c{.horizon = 30, .paths = 999, .seed = 42, .threads = 1, .shocks = kind};
-    const auto one = simulate(chain(), kLevels, kStart, pool, {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
+    const auto one =
+        simulate(chain(), kLevels, kStart, pool,
+                 {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
     c.threads = 2;
-    const auto two = simulate(chain(), kLevels, kStart, pool, {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
+    const auto two =
+        simulate(chain(), kLevels, kStart, pool,
+                 {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
     c.threads = 7;
-    const auto seven = simulate(chain(), kLevels, kStart, pool, {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
+    const auto seven =
+        simulate(chain(), kLevels, kStart, pool,
+                 {{.node = "A", .from = 5, .to = 30, .value = 0.25, .shift = true}}, c);
     EXPECT_EQ(one.fan[0], two.fan[0]) << shock_kind_name(kind);
     EXPECT_EQ(one.fan[1], seven.fan[1]) << shock_kind_name(kind);
     EXPECT_EQ(one.effect, two.effect) << shock_kind_name(kind);
@@ -201,7 +216,9 @@ TEST(Simulate, CommonRandomNumbersMakeTheEffectExactInALinearModel) {
   EXPECT_TRUE((none.effect.array() == 0.0).all());
   // A's level 0.25 higher from day 10 to the horizon: A's change +0.25 on day 10; B's log level
   // gap is the sum over days of d_t = 0.1 d_{t-1} + 0.5 dA_t, the same on every path.
-  const auto hike = simulate(chain(), kLevels, kStart, pool, {{.node = "A", .from = 10, .to = 40, .value = 0.25, .shift = true}}, c);
+  const auto hike =
+      simulate(chain(), kLevels, kStart, pool,
+               {{.node = "A", .from = 10, .to = 40, .value = 0.25, .shift = true}}, c);
   double d = 0;
   double gap = 0;
   for (int t = 1; t <= 40; ++t) {
@@ -213,9 +230,12 @@ TEST(Simulate, CommonRandomNumbersMakeTheEffectExactInALinearModel) {
     EXPECT_NEAR(hike.effect(p, 1), gap, 1e-12);   // linear: no path dependence
   }
   // A set level: A = 2.0 on days 5..8, then the baseline path again.
-  const auto set = simulate(chain(), kLevels, kStart, pool, {{.node = "A", .from = 5, .to = 8, .value = 2.0}}, c);
+  const auto set = simulate(chain(), kLevels, kStart, pool,
+                            {{.node = "A", .from = 5, .to = 8, .value = 2.0}}, c);
   EXPECT_TRUE((set.effect.col(0).array().abs() < 1e-12).all());
-  for (int q = 0; q < 5; ++q) EXPECT_NEAR(set.fan[1][((6 - 1) * 2 + 0) * 5 + static_cast<std::size_t>(q)], 2.0, 1e-6);  // float buffer
+  for (int q = 0; q < 5; ++q)
+    EXPECT_NEAR(set.fan[1][((6 - 1) * 2 + 0) * 5 + static_cast<std::size_t>(q)], 2.0,
+                1e-6);  // float buffer
 }
 
 TEST(Simulate, GaussianFansMatchTheAnalyticDistribution) {
@@ -226,8 +246,10 @@ TEST(Simulate, GaussianFansMatchTheAnalyticDistribution) {
   PathRandom rng(8, 0);
   for (int t = 0; t < 4000; ++t) pool.residuals.row(t) << rng.normal(), rng.normal();
   const int h = 20;
-  const auto r = simulate(chain(), kLevels, kStart, pool, {}, {.horizon = h, .paths = 40000, .seed = 1});
-  const double sd_pool = std::sqrt((pool.residuals.col(0).array() - pool.residuals.col(0).mean()).square().sum() / 3999.0);
+  const auto r =
+      simulate(chain(), kLevels, kStart, pool, {}, {.horizon = h, .paths = 40000, .seed = 1});
+  const double sd_pool = std::sqrt(
+      (pool.residuals.col(0).array() - pool.residuals.col(0).mean()).square().sum() / 3999.0);
   double var = 0;
   for (int t = 1; t <= h; ++t) {
     double s = 0;
@@ -235,7 +257,9 @@ TEST(Simulate, GaussianFansMatchTheAnalyticDistribution) {
     var += s * s;
   }
   const double sd = std::sqrt(var) * sd_pool;
-  const auto q = [&](int qi) { return r.fan[0][((h - 1) * 2 + 0) * 5 + static_cast<std::size_t>(qi)]; };
+  const auto q = [&](int qi) {
+    return r.fan[0][((h - 1) * 2 + 0) * 5 + static_cast<std::size_t>(qi)];
+  };
   // Monte Carlo error of a quantile at 40,000 paths: ~0.007 sd (median) to ~0.011 sd (5%).
   EXPECT_NEAR(q(2), 1.0, 0.03 * sd);
   EXPECT_NEAR(q(0), 1.0 - 1.6448536269514722 * sd, 0.05 * sd);
@@ -271,7 +295,8 @@ TEST(Simulate, StudentTAndBlockBootstrapReproduceFatTailsAndVolatilityClustering
     std::vector<double> ks;
     std::vector<double> cs;
     for (std::uint64_t p = 0; p < 40; ++p) {
-      const Matrix u = draw_shocks(chain(), pool, {.seed = 5, .shocks = kind, .mean_block = 50}, p, 5000);
+      const Matrix u =
+          draw_shocks(chain(), pool, {.seed = 5, .shocks = kind, .mean_block = 50}, p, 5000);
       ks.push_back(kurtosis(u.col(0)));
       cs.push_back(acf1(u.col(0).array().square().matrix()));
     }
@@ -311,7 +336,8 @@ TEST(Simulate, RegimeBootstrapDrawsEachDayFromItsRegime) {
   const Matrix u = draw_shocks(chain(), pool, {.shocks = ShockKind::kRegimeBootstrap}, 0, 3000);
   for (Eigen::Index d = 0; d < u.rows(); ++d) {
     bool found = false;
-    for (Eigen::Index t = 0; t < 1000 && !found; ++t) found = pool.regime[static_cast<std::size_t>(t)] == 1 && pool.residuals.row(t) == u.row(d);
+    for (Eigen::Index t = 0; t < 1000 && !found; ++t)
+      found = pool.regime[static_cast<std::size_t>(t)] == 1 && pool.residuals.row(t) == u.row(d);
     ASSERT_TRUE(found) << d;
   }
   pool.transition << 0.98, 0.02, 0.02, 0.98;
@@ -335,10 +361,17 @@ TEST(Simulate, BadParametersAreRefusedNamingThem) {
   };
   EXPECT_NE(message({.horizon = 0}, {}).find("--horizon"), std::string::npos);
   EXPECT_NE(message({.horizon = 5, .paths = -1}, {}).find("--paths"), std::string::npos);
-  EXPECT_NE(message({.horizon = 5, .paths = 5}, {{.node = "Q", .from = 1, .to = 2}}).find("'Q'"), std::string::npos);
-  EXPECT_NE(message({.horizon = 5, .paths = 5}, {{.node = "A", .from = 1, .to = 9}}).find("outside"), std::string::npos);
-  EXPECT_NE(message({.horizon = 5, .paths = 5, .shocks = ShockKind::kRegimeBootstrap}, {}).find("regime"), std::string::npos);
-  EXPECT_NE(message({.horizon = 5, .paths = 5}, {{.node = "B", .from = 1, .to = 2, .value = -1.0}}).find("positive"), std::string::npos);
+  EXPECT_NE(message({.horizon = 5, .paths = 5}, {{.node = "Q", .from = 1, .to = 2}}).find("'Q'"),
+            std::string::npos);
+  EXPECT_NE(
+      message({.horizon = 5, .paths = 5}, {{.node = "A", .from = 1, .to = 9}}).find("outside"),
+      std::string::npos);
+  EXPECT_NE(
+      message({.horizon = 5, .paths = 5, .shocks = ShockKind::kRegimeBootstrap}, {}).find("regime"),
+      std::string::npos);
+  EXPECT_NE(message({.horizon = 5, .paths = 5}, {{.node = "B", .from = 1, .to = 2, .value = -1.0}})
+                .find("positive"),
+            std::string::npos);
   EXPECT_THROW(parse_shock_kind("cauchy"), Error);
 }
 

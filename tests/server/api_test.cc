@@ -2,9 +2,10 @@
 // real server on loopback over a test store (the SCM's series and a fitted version), then the
 // abuse cases - a 5 MiB body, a path-traversal static path, a missing bearer token - each with
 // its status and the server still serving afterwards.
-#include <gtest/gtest.h>
+#include "server/api.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,7 +24,6 @@
 #include <thread>
 
 #include "mre/core/date.h"
-#include "server/api.h"
 #include "server/request_guard.h"
 #include "support/test_support.h"
 
@@ -57,8 +57,8 @@ class Server {
   Server(const std::string& db, const std::vector<std::string>& extra = {}) {
     std::string cmd = std::string(MRE_BINARY) + " serve --db " + db + " --port 0";
     for (const auto& e : extra) cmd += " " + e;
-    run_shell("(" + cmd + " > " + (dir_ / "out").string() + " 2> " + (dir_ / "err").string() + " & echo $! > " +
-              (dir_ / "pid").string() + ")");
+    run_shell("(" + cmd + " > " + (dir_ / "out").string() + " 2> " + (dir_ / "err").string() +
+              " & echo $! > " + (dir_ / "pid").string() + ")");
     for (int i = 0; i < 400 && port_ == 0; ++i) {
       std::ifstream in(dir_ / "out");
       std::string word;
@@ -100,13 +100,18 @@ class Api : public ::testing::Test {
     const std::string root = MRE_SOURCE_DIR;
     step({"ingest", "--db", db_});
     for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
-      step({"features", "build", "--db", db_, "--spec", root + "/config/features/" + set + ".yml", "--version", "auto"});
+      step({"features", "build", "--db", db_, "--spec", root + "/config/features/" + set + ".yml",
+            "--version", "auto"});
     }
-    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/rules.yml", "--version", "R_RULES"});
-    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/hmm_macro.yml", "--version", "R_MACRO"});
-    step({"classify", "train", "--db", db_, "--spec", root + "/config/classifier/gmr.yml", "--version", "C1"});
+    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/rules.yml", "--version",
+          "R_RULES"});
+    step({"regimes", "fit", "--db", db_, "--spec", root + "/config/regimes/hmm_macro.yml",
+          "--version", "R_MACRO"});
+    step({"classify", "train", "--db", db_, "--spec", root + "/config/classifier/gmr.yml",
+          "--version", "C1"});
     step({"scm", "fit", "--db", db_, "--version", "S1"});
-    step({"effects", "run", "--db", db_, "--spec", root + "/config/effects.yml", "--version", "E1", "--learner", "ridge"});
+    step({"effects", "run", "--db", db_, "--spec", root + "/config/effects.yml", "--version", "E1",
+          "--learner", "ridge"});
     server_ = new Server(db_, {"--universe", root + "/config/universe.yml"});
     ASSERT_GT(server_->port(), 0);
   }
@@ -178,8 +183,9 @@ class Raw {
 };
 
 std::string post(const std::string& path, const std::string& body) {
-  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 // The JSON body of the (last) response in raw bytes.
@@ -225,7 +231,8 @@ TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
     const auto& r = c["request"];
     auto cli = client();
     const std::string path = r["path"];
-    const std::string body = r.contains("raw_body") ? r["raw_body"].get<std::string>() : r.value("body", json()).dump();
+    const std::string body =
+        r.contains("raw_body") ? r["raw_body"].get<std::string>() : r.value("body", json()).dump();
     auto res = r["method"] == "GET" ? cli.Get(path) : cli.Post(path, body, "application/json");
     ASSERT_TRUE(res) << file.filename();
     EXPECT_EQ(res->status, c["status"].get<int>()) << file.filename() << ": " << res->body;
@@ -235,10 +242,12 @@ TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
       EXPECT_TRUE(matches(c["expect"], got)) << file.filename() << ": " << res->body;
     }
     if (c.contains("expect_contains")) {
-      EXPECT_TRUE(contains(res->body, c["expect_contains"].get<std::string>())) << file.filename() << ": " << res->body;
+      EXPECT_TRUE(contains(res->body, c["expect_contains"].get<std::string>()))
+          << file.filename() << ": " << res->body;
     }
     if (res->status >= 400) {
-      EXPECT_TRUE(got["error"]["code"].is_string() && got["error"]["message"].is_string()) << file.filename();
+      EXPECT_TRUE(got["error"]["code"].is_string() && got["error"]["message"].is_string())
+          << file.filename();
     }
   }
 }
@@ -257,7 +266,8 @@ TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
   EXPECT_EQ(f["as_of"], "2026-12-06");
   EXPECT_EQ(f["data_timestamp"], c["data_timestamp"]);
   const Date data = *Date::parse(c["data_timestamp"].get<std::string>().substr(0, 10));
-  EXPECT_EQ(f["data_age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - data.days_since_epoch());
+  EXPECT_EQ(f["data_age_days"].get<int>(),
+            Date::from_ymd(2026, 12, 6).days_since_epoch() - data.days_since_epoch());
   ASSERT_EQ(f["indicators"].size(), 10u);
   int used = 0;
   for (const auto& i : f["indicators"]) used += i["used"].get<bool>() ? 1 : 0;
@@ -276,7 +286,9 @@ TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
   ASSERT_EQ(n->status, 200) << n->body;
   const json nj = json::parse(n->body);
   EXPECT_TRUE(contains(nj["text"].get<std::string>(), "has not been signed off")) << nj["text"];
-  EXPECT_TRUE(contains(nj["text"].get<std::string>(), std::to_string(f["indicators_used"].get<int>()) + " of 10 indicators")) << nj["text"];
+  EXPECT_TRUE(contains(nj["text"].get<std::string>(),
+                       std::to_string(f["indicators_used"].get<int>()) + " of 10 indicators"))
+      << nj["text"];
   EXPECT_EQ(nj["freshness"]["data_age_days"], f["data_age_days"]);
 
   const auto list = cli.Get("/api/freshness?as_of=2026-12-06");
@@ -288,7 +300,8 @@ TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
   for (const auto& s : fl) {
     if (s["ticker"] != "^GSPC") continue;
     const Date last = *Date::parse(s["last"].get<std::string>());
-    EXPECT_EQ(s["age_days"].get<int>(), Date::from_ymd(2026, 12, 6).days_since_epoch() - last.days_since_epoch());
+    EXPECT_EQ(s["age_days"].get<int>(),
+              Date::from_ymd(2026, 12, 6).days_since_epoch() - last.days_since_epoch());
     // Daily, no lag, 3 days' grace: 4 days allowed.
     EXPECT_EQ(s["allowance_days"], 4);
     EXPECT_EQ(s["stale"].get<bool>(), s["age_days"].get<int>() > 4);
@@ -300,24 +313,29 @@ TEST_F(Api, Issue22_ClassificationAndNarrativeCarryFreshnessAndSignOff) {
 // preflight, and an origin that is not a URL is refused before serving.
 TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
   auto cli = client();
-  for (const std::string path : {"/api/series/DGS10?from=2026-01-01", "/api/regimes", "/api/freshness", "/api/series",
-                                 "/api/regimes/R_RULES?from=2020-03-01&to=2020-03-31"}) {
+  for (const std::string path :
+       {"/api/series/DGS10?from=2026-01-01", "/api/regimes", "/api/freshness", "/api/series",
+        "/api/regimes/R_RULES?from=2020-03-01&to=2020-03-31"}) {
     const auto j = cli.Get(path);
     ASSERT_TRUE(j);
     ASSERT_EQ(j->status, 200) << path << j->body;
     const json body = json::parse(j->body);
-    const std::size_t rows = body.is_array() ? body.size() : body.contains("observations") ? body["observations"].size() : body["regimes"].size();
+    const std::size_t rows = body.is_array()                 ? body.size()
+                             : body.contains("observations") ? body["observations"].size()
+                                                             : body["regimes"].size();
     ASSERT_GT(rows, 0u) << path;
     const auto c = cli.Get(path + (contains(path, "?") ? "&" : "?") + "format=csv");
     ASSERT_TRUE(c);
     EXPECT_EQ(c->status, 200) << path << c->body;
     EXPECT_EQ(c->get_header_value("Content-Type"), "text/csv; charset=utf-8");
-    EXPECT_EQ(static_cast<std::size_t>(std::count(c->body.begin(), c->body.end(), '\n')), rows + 1) << path;
+    EXPECT_EQ(static_cast<std::size_t>(std::count(c->body.begin(), c->body.end(), '\n')), rows + 1)
+        << path;
     if (contains(path, "DGS10")) {
       EXPECT_EQ(c->body.substr(0, 11), "date,value\n");
     }
     if (contains(path, "R_RULES")) {
-      EXPECT_TRUE(contains(c->body.substr(0, c->body.find('\n')), "probabilities.RISK_ON")) << c->body.substr(0, 200);
+      EXPECT_TRUE(contains(c->body.substr(0, c->body.find('\n')), "probabilities.RISK_ON"))
+          << c->body.substr(0, 200);
     }
   }
   const auto not_table = cli.Get("/api/health?format=csv");
@@ -356,14 +374,17 @@ TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
   ASSERT_TRUE(got);
   ASSERT_EQ(got->status, 200);
   const json doc = json::parse(got->body);
-  EXPECT_EQ(doc, json::parse(testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/openapi.json")));
+  EXPECT_EQ(doc, json::parse(testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) /
+                                                "server/openapi.json")));
   ASSERT_EQ(doc["openapi"], "3.1.0");
 
   // The route table as registered.
-  const std::string source = testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/api.cc");
+  const std::string source =
+      testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/api.cc");
   const std::regex route(R"re(http\.(Get|Post)\(\s*(?:R"\((.*?)\)"|"([^"]*)"))re");
   std::set<std::string> registered;
-  for (auto it = std::sregex_iterator(source.begin(), source.end(), route); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), route);
+       it != std::sregex_iterator(); ++it) {
     const std::string method = (*it)[1] == "Get" ? "get" : "post";
     registered.insert(method + " " + ((*it)[2].matched ? (*it)[2].str() : (*it)[3].str()));
   }
@@ -377,29 +398,42 @@ TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
       ASSERT_TRUE(op.contains("x-examples") && !op["x-examples"].empty()) << path;
       for (const auto& example : op["x-examples"]) {
         const std::string target = example["path"];
-        const auto res = method == "get" ? cli.Get(target) : cli.Post(target, example.value("body", json::object()).dump(), "application/json");
+        const auto res = method == "get"
+                             ? cli.Get(target)
+                             : cli.Post(target, example.value("body", json::object()).dump(),
+                                        "application/json");
         ASSERT_TRUE(res) << target;
         const int status = example["status"];
         EXPECT_EQ(res->status, status) << method << " " << target << ": " << res->body;
         const std::string code = std::to_string(res->status);
-        ASSERT_TRUE(op["responses"].contains(code)) << method << " " << target << " answered " << code << ", undocumented";
+        ASSERT_TRUE(op["responses"].contains(code))
+            << method << " " << target << " answered " << code << ", undocumented";
         std::string escaped = path;
-        for (std::size_t at = 0; (at = escaped.find('/', at)) != std::string::npos; at += 2) escaped.replace(at, 1, "~1");
-        lines += json{{"pointer", "/paths/" + escaped + "/" + method + "/responses/" + code + "/content/application~1json/schema"},
+        for (std::size_t at = 0; (at = escaped.find('/', at)) != std::string::npos; at += 2)
+          escaped.replace(at, 1, "~1");
+        lines += json{{"pointer", "/paths/" + escaped + "/" + method + "/responses/" + code +
+                                      "/content/application~1json/schema"},
                       {"label", method + " " + target + " " + code},
-                      {"instance", json::parse(res->body)}}.dump() + "\n";
+                      {"instance", json::parse(res->body)}}
+                     .dump() +
+                 "\n";
         ++examples;
       }
     }
   }
-  EXPECT_EQ(described, registered) << "every registered route needs an operation in server/openapi.json and vice versa";
+  EXPECT_EQ(described, registered)
+      << "every registered route needs an operation in server/openapi.json and vice versa";
   TempDir dir;
   testing::write_file(dir / "openapi.json", got->body);
   testing::write_file(dir / "cases.jsonl", lines);
-  const auto v = run_shell("/usr/bin/python3 " + testing::shell_quote(std::string(MRE_SOURCE_DIR) + "/tests/server/validate_openapi.py") + " " +
-                           testing::shell_quote((dir / "openapi.json").string()) + " " + testing::shell_quote((dir / "cases.jsonl").string()));
+  const auto v = run_shell(
+      "/usr/bin/python3 " +
+      testing::shell_quote(std::string(MRE_SOURCE_DIR) + "/tests/server/validate_openapi.py") +
+      " " + testing::shell_quote((dir / "openapi.json").string()) + " " +
+      testing::shell_quote((dir / "cases.jsonl").string()));
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
-  EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems")) << v.out;
+  EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems"))
+      << v.out;
 }
 
 // One CSV line's fields (RFC 4180 quoting, no newline inside a field).
@@ -443,15 +477,18 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
   ASSERT_GT(rows.size(), 500u);
   // The labels' order is the model's in every row's probabilities too.
   std::vector<std::string> keys;
-  const auto ordered = nlohmann::ordered_json::parse(r->body);  // json sorts keys; the answer's order is the model's
+  const auto ordered =
+      nlohmann::ordered_json::parse(r->body);  // json sorts keys; the answer's order is the model's
   for (const auto& [k, v] : ordered["regimes"][0]["probabilities"].items()) keys.push_back(k);
   EXPECT_EQ(json(keys), labels);
 
   TempDir dir;
-  const auto exported = run_mre({"features", "export", "--db", db_, "--version", full["feature_version"], "--out", (dir / "f.csv").string()});
+  const auto exported = run_mre({"features", "export", "--db", db_, "--version",
+                                 full["feature_version"], "--out", (dir / "f.csv").string()});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  const auto classified = run_mre({"classify", "historical", "--db", db_, "--version", "C1", "--allow-unapproved", "--in",
-                                   (dir / "f.csv").string(), "--out", (dir / "o.csv").string()});
+  const auto classified =
+      run_mre({"classify", "historical", "--db", db_, "--version", "C1", "--allow-unapproved",
+               "--in", (dir / "f.csv").string(), "--out", (dir / "o.csv").string()});
   ASSERT_EQ(classified.exit_code, 0) << classified.err;
   std::istringstream in(testing::read_file(dir / "o.csv"));
   std::string line;
@@ -462,7 +499,8 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
     EXPECT_NE(at, header.end()) << name;
     return static_cast<std::size_t>(at - header.begin());
   };
-  const std::size_t c_date = col("date"), c_label = col("global_macro_regime_label"), c_score = col("global_macro_confidence_score"),
+  const std::size_t c_date = col("date"), c_label = col("global_macro_regime_label"),
+                    c_score = col("global_macro_confidence_score"),
                     c_probs = col("global_macro_regime_probabilities");
   std::size_t next = 0;
   std::size_t unclassified = 0;
@@ -479,7 +517,9 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
     EXPECT_EQ(row["regime"], f[c_label]) << f[c_date];
     EXPECT_NEAR(row["score"].get<double>(), std::stod(f[c_score]), 5e-7) << f[c_date];
     const json probs = json::parse(f[c_probs]);
-    for (const auto& l : labels) EXPECT_NEAR(row["probabilities"][l.get<std::string>()].get<double>(), probs[l.get<std::string>()].get<double>(), 5e-7);
+    for (const auto& l : labels)
+      EXPECT_NEAR(row["probabilities"][l.get<std::string>()].get<double>(),
+                  probs[l.get<std::string>()].get<double>(), 5e-7);
   }
   EXPECT_EQ(next, rows.size());
   EXPECT_EQ(full["unclassified_rows"].get<std::size_t>(), unclassified);
@@ -487,8 +527,10 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
   const std::string cut = rows[rows.size() / 2]["date"];
   const auto early = json::parse(cli.Get("/api/classification/history?version=C1&to=" + cut)->body);
   ASSERT_EQ(early["regimes"].size(), rows.size() / 2 + 1);
-  for (std::size_t i = 0; i < early["regimes"].size(); ++i) ASSERT_EQ(early["regimes"][i], rows[i]) << i;
-  const auto late = json::parse(cli.Get("/api/classification/history?version=C1&from=" + cut)->body);
+  for (std::size_t i = 0; i < early["regimes"].size(); ++i)
+    ASSERT_EQ(early["regimes"][i], rows[i]) << i;
+  const auto late =
+      json::parse(cli.Get("/api/classification/history?version=C1&from=" + cut)->body);
   ASSERT_EQ(late["regimes"].size(), rows.size() - rows.size() / 2);
   EXPECT_EQ(late["regimes"][0], rows[rows.size() / 2]);
   EXPECT_EQ(late["regimes"].back(), rows.back());
@@ -501,7 +543,8 @@ TEST_F(Api, Issue22_ClassifierHistoryEqualsClassifyHistoricalAndNeverLooksAhead)
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
   EXPECT_TRUE(contains(bad->body, "'from'")) << bad->body;
-  const auto reversed = cli.Get("/api/classification/history?version=C1&from=2020-01-01&to=2019-01-01");
+  const auto reversed =
+      cli.Get("/api/classification/history?version=C1&from=2020-01-01&to=2019-01-01");
   ASSERT_TRUE(reversed);
   EXPECT_EQ(reversed->status, 400);
 }
@@ -527,11 +570,14 @@ TEST_F(Api, Issue22_ClassifierHistoryProfileCountsTheHistorysTransitions) {
   const std::size_t k = p["labels"].size();
   std::vector<std::vector<double>> counts(k, std::vector<double>(k, 0.0));
   const auto index = [&](const json& label) {
-    return static_cast<std::size_t>(std::find(p["labels"].begin(), p["labels"].end(), label) - p["labels"].begin());
+    return static_cast<std::size_t>(std::find(p["labels"].begin(), p["labels"].end(), label) -
+                                    p["labels"].begin());
   };
-  for (std::size_t t = 1; t < rows.size(); ++t) counts[index(rows[t - 1]["regime"])][index(rows[t]["regime"])] += 1.0;
+  for (std::size_t t = 1; t < rows.size(); ++t)
+    counts[index(rows[t - 1]["regime"])][index(rows[t]["regime"])] += 1.0;
   for (std::size_t i = 0; i < k; ++i) {
-    for (std::size_t j = 0; j < k; ++j) EXPECT_EQ(p["transition_counts"][i][j].get<double>(), counts[i][j]) << i << " " << j;
+    for (std::size_t j = 0; j < k; ++j)
+      EXPECT_EQ(p["transition_counts"][i][j].get<double>(), counts[i][j]) << i << " " << j;
   }
   // A row per label with days in it, and "ALL" with their sum.
   long days = 0;
@@ -570,11 +616,14 @@ TEST_F(Api, Issue22_StoredScenariosAreListedWithDatedFans) {
 
   TempDir dir;
   const std::string copy = (dir / "copy.db").string();
-  const auto backup = run_shell("/usr/bin/python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' " +
-                                testing::shell_quote(db_) + " " + testing::shell_quote(copy));
+  const auto backup = run_shell(
+      "/usr/bin/python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); "
+      "d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' " +
+      testing::shell_quote(db_) + " " + testing::shell_quote(copy));
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
-  const auto sim = run_mre({"scm", "simulate", "--db", copy, "--version", "S1", "--do", "TP=+0.25", "--horizon", "12", "--paths", "40",
-                            "--seed", "7", "--start", "2024-06-28"});
+  const auto sim =
+      run_mre({"scm", "simulate", "--db", copy, "--version", "S1", "--do", "TP=+0.25", "--horizon",
+               "12", "--paths", "40", "--seed", "7", "--start", "2024-06-28"});
   ASSERT_EQ(sim.exit_code, 0) << sim.err;
   Server second(copy);
   ASSERT_GT(second.port(), 0);
@@ -593,7 +642,10 @@ TEST_F(Api, Issue22_StoredScenariosAreListedWithDatedFans) {
   // 2024-06-28 is a Friday; 2024-07-04 is Independence Day.
   EXPECT_EQ(run["dates"][0], "2024-07-01");
   EXPECT_EQ(run["dates"][3], "2024-07-05");
-  for (const auto& d : run["dates"]) EXPECT_LT(static_cast<int>(Date::parse(d.get<std::string>())->weekday()), static_cast<int>(Weekday::kSaturday)) << d;
+  for (const auto& d : run["dates"])
+    EXPECT_LT(static_cast<int>(Date::parse(d.get<std::string>())->weekday()),
+              static_cast<int>(Weekday::kSaturday))
+        << d;
   EXPECT_FALSE(run["effects"].empty());
   const auto csv = run_mre({"scm", "scenarios", "--db", copy, id});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
@@ -609,7 +661,9 @@ TEST_F(Api, Issue22_StoredScenariosAreListedWithDatedFans) {
     const auto& fan = run["fans"][row["scenario"]][row["node"]];
     const auto day = static_cast<std::size_t>(std::stoi(row["day"]));
     ASSERT_LE(day, fan.size()) << line;
-    EXPECT_NEAR(fan[day - 1][2].get<double>(), std::stod(row["q50"]), 1e-9 * (1 + std::fabs(std::stod(row["q50"])))) << line;
+    EXPECT_NEAR(fan[day - 1][2].get<double>(), std::stod(row["q50"]),
+                1e-9 * (1 + std::fabs(std::stod(row["q50"]))))
+        << line;
     ++checked;
   }
   EXPECT_EQ(checked, 2 * run["fans"]["baseline"].size() * 12) << csv.out.substr(0, 300);
@@ -638,8 +692,8 @@ TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
   EXPECT_EQ(big->status, 413);
   EXPECT_TRUE(contains(big->body, "payload_too_large")) << big->body;
   // A static path climbing out of the served directory: no file, and /etc/passwd never sent.
-  const auto r = run_shell("curl -s --path-as-is -o - -w ' %{http_code}' http://127.0.0.1:" + std::to_string(server_->port()) +
-                           "/../../etc/passwd");
+  const auto r = run_shell("curl -s --path-as-is -o - -w ' %{http_code}' http://127.0.0.1:" +
+                           std::to_string(server_->port()) + "/../../etc/passwd");
   EXPECT_TRUE(contains(r.out, " 404") || contains(r.out, " 400")) << r.out;
   EXPECT_FALSE(contains(r.out, "root:")) << r.out;
   auto again = client();
@@ -647,7 +701,8 @@ TEST_F(Api, AbuseIsRefusedAndTheServerKeepsServing) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   // Compute endpoints never write: no scenario was stored by the counterfactual case.
-  EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, "id,scm_version,name,interventions,shocks,start,horizon,paths,seed,created_at\n");
+  EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out,
+            "id,scm_version,name,interventions,shocks,start,horizon,paths,seed,created_at\n");
 }
 
 TEST_F(Api, AnUnreachableStoreIs503AndTheDashboardIsServed) {
@@ -671,7 +726,9 @@ TEST_F(Api, ASimulationPastTheTimeLimitIs503AndTheServerKeepsServing) {
   Server quick(db_, {"--time-limit", "0.05"});
   ASSERT_GT(quick.port(), 0) << quick.err();
   httplib::Client cli("127.0.0.1", quick.port());
-  const auto slow = cli.Post("/api/counterfactual", R"({"interventions": ["TP=+0.25"], "horizon": 500, "paths": 20000})", "application/json");
+  const auto slow = cli.Post("/api/counterfactual",
+                             R"({"interventions": ["TP=+0.25"], "horizon": 500, "paths": 20000})",
+                             "application/json");
   ASSERT_TRUE(slow);
   EXPECT_EQ(slow->status, 503) << slow->body;
   EXPECT_TRUE(contains(slow->body, "time limit")) << slow->body;
@@ -702,24 +759,31 @@ TEST_F(Api, BindingBeyondLoopbackNeedsATokenAndTheTokenIsChecked) {
 TEST_F(Api, DeeplyNestedJsonIs400AndTheServerLives) {
   auto cli = client();
   const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
-  const auto cf = cli.Post("/api/counterfactual", R"({"interventions": )" + deep + "}", "application/json");
+  const auto cf =
+      cli.Post("/api/counterfactual", R"({"interventions": )" + deep + "}", "application/json");
   ASSERT_TRUE(cf);
   EXPECT_EQ(cf->status, 400) << cf->body;
   EXPECT_EQ(json::parse(cf->body)["error"]["message"], "request body nested deeper than 64 levels");
-  const auto ca = cli.Post("/api/causal-analysis",
-                           R"({"macro_variable": "TP", "asset": "sp500_returns", "query_text": )" + deep + "}", "application/json");
+  const auto ca =
+      cli.Post("/api/causal-analysis",
+               R"({"macro_variable": "TP", "asset": "sp500_returns", "query_text": )" + deep + "}",
+               "application/json");
   ASSERT_TRUE(ca);
   EXPECT_EQ(ca->status, 400) << ca->body;
   EXPECT_EQ(json::parse(ca->body)["error"]["code"], "bad_request");
   // 64 levels pass the guard (and then fail as the wrong type, naming the field).
   const std::string ok_depth = std::string(63, '[') + "\"TP=+0.25\"" + std::string(63, ']');
-  const auto shallow = cli.Post("/api/counterfactual", R"({"interventions": )" + ok_depth + "}", "application/json");
+  const auto shallow =
+      cli.Post("/api/counterfactual", R"({"interventions": )" + ok_depth + "}", "application/json");
   ASSERT_TRUE(shallow);
   EXPECT_EQ(shallow->status, 400) << shallow->body;
-  EXPECT_TRUE(contains(shallow->body, "'interventions' must be an array of strings")) << shallow->body;
+  EXPECT_TRUE(contains(shallow->body, "'interventions' must be an array of strings"))
+      << shallow->body;
   // A non-string query_text (which used to be copied into the answer) is refused too.
-  const auto obj = cli.Post("/api/causal-analysis", R"({"macro_variable": "TP", "asset": "sp500", "query_text": {"a": [1]}})",
-                            "application/json");
+  const auto obj =
+      cli.Post("/api/causal-analysis",
+               R"({"macro_variable": "TP", "asset": "sp500", "query_text": {"a": [1]}})",
+               "application/json");
   ASSERT_TRUE(obj);
   EXPECT_EQ(obj->status, 400) << obj->body;
   EXPECT_LT(health_seconds(server_->port()), 2.0);
@@ -728,8 +792,9 @@ TEST_F(Api, DeeplyNestedJsonIs400AndTheServerLives) {
 // Case 11: invalid UTF-8 was a 500 with the exception's text in an EXCEPTION_WHAT header.
 TEST_F(Api, InvalidUtf8IsA400InTheErrorShapeWithNothingInHeaders) {
   auto cli = client();
-  for (const std::string& body : {std::string("{\"interventions\": [\"TP=+0.25\xff\"]}"), std::string("{\"x\": \"\xc0\xaf\"}"),
-                                 std::string("\xfe\xff{}")}) {
+  for (const std::string& body :
+       {std::string("{\"interventions\": [\"TP=+0.25\xff\"]}"),
+        std::string("{\"x\": \"\xc0\xaf\"}"), std::string("\xfe\xff{}")}) {
     const auto r = cli.Post("/api/counterfactual", body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << r->body;
@@ -748,13 +813,21 @@ TEST_F(Api, InvalidUtf8IsA400InTheErrorShapeWithNothingInHeaders) {
 
 // Case 11: extreme but finite indicator values were a 500.
 TEST_F(Api, ExtremeIndicatorValuesAreNotA500) {
-  json body = {{"timestamp", "2026-09-01"}, {"yield_curve_slope_10y2y", 1e308}, {"mmd_ust_ratio_10y", -1e308},
-               {"vix_index", 1e300}, {"move_index", 95.0}, {"investment_grade_credit_spread", 0.85},
-               {"high_yield_credit_spread", 3.1}, {"tips_breakeven_5y", 2.3}, {"swap_spread_10y", -0.3},
-               {"muni_fund_flows_net", 0.5}, {"us_cpi_yoy", 2.8}};
+  json body = {{"timestamp", "2026-09-01"},
+               {"yield_curve_slope_10y2y", 1e308},
+               {"mmd_ust_ratio_10y", -1e308},
+               {"vix_index", 1e300},
+               {"move_index", 95.0},
+               {"investment_grade_credit_spread", 0.85},
+               {"high_yield_credit_spread", 3.1},
+               {"tips_breakeven_5y", 2.3},
+               {"swap_spread_10y", -0.3},
+               {"muni_fund_flows_net", 0.5},
+               {"us_cpi_yoy", 2.8}};
   const auto r = client().Post("/api/classify?version=C1", body.dump(), "application/json");
   ASSERT_TRUE(r);
-  EXPECT_TRUE(r->status == 200 || (r->status >= 400 && r->status < 500)) << r->status << " " << r->body;
+  EXPECT_TRUE(r->status == 200 || (r->status >= 400 && r->status < 500))
+      << r->status << " " << r->body;
   EXPECT_FALSE(r->has_header("EXCEPTION_WHAT"));
   if (r->status != 200) {
     EXPECT_TRUE(json::parse(r->body)["error"]["message"].is_string());
@@ -778,7 +851,8 @@ TEST_F(Api, PipelinedRequestsAreAllAnsweredInOrder) {
   EXPECT_NE(got.find("HTTP/1.1 200", second), std::string::npos) << got;
 }
 
-// Case 10: 4294967297 was narrowed to 1. Checked as JSON numbers first, each error naming its field.
+// Case 10: 4294967297 was narrowed to 1. Checked as JSON numbers first, each error naming its
+// field.
 TEST_F(Api, IntegerFieldsAreCheckedBeforeNarrowing) {
   const auto status_of = [](const std::string& body, std::string* message) {
     const auto r = client().Post("/api/counterfactual", body, "application/json");
@@ -791,7 +865,8 @@ TEST_F(Api, IntegerFieldsAreCheckedBeforeNarrowing) {
   EXPECT_EQ(m, "'paths' must be at most 100000 on this server (got 4294967297)");
   EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "horizon": 4294967297})", &m), 422);
   EXPECT_EQ(m, "'horizon' must be at most 2520 on this server (got 4294967297)");
-  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "horizon": 18446744073709551617})", &m), 400);
+  EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "horizon": 18446744073709551617})", &m),
+            400);
   EXPECT_EQ(m, "'horizon' must be an integer (got 1.8446744073709552e+19)");
   EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "paths": -4294967295})", &m), 400);
   EXPECT_EQ(m, "'paths' must be at least 1 (got -4294967295)");
@@ -801,8 +876,9 @@ TEST_F(Api, IntegerFieldsAreCheckedBeforeNarrowing) {
   EXPECT_TRUE(contains(m, "'paths' must be an integer")) << m;
   EXPECT_EQ(status_of(R"({"interventions": ["TP=+0.25"], "seed": -1})", &m), 400);
   EXPECT_TRUE(contains(m, "'seed'")) << m;
-  const auto ca = client().Post("/api/causal-analysis", R"({"macro_variable": "TP", "asset": "sp500", "horizon": 4294967297})",
-                                "application/json");
+  const auto ca = client().Post(
+      "/api/causal-analysis",
+      R"({"macro_variable": "TP", "asset": "sp500", "horizon": 4294967297})", "application/json");
   ASSERT_TRUE(ca);
   EXPECT_EQ(ca->status, 422) << ca->body;
   EXPECT_TRUE(contains(ca->body, "'horizon' must be at most 60")) << ca->body;
@@ -812,8 +888,9 @@ TEST_F(Api, IntegerFieldsAreCheckedBeforeNarrowing) {
 TEST_F(Api, ChunkedBodiesOverTheLimitAre413) {
   Raw raw(server_->port());
   ASSERT_TRUE(raw.connected());
-  ASSERT_TRUE(raw.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       "Transfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(
+      raw.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n"));
   const std::string chunk(64 << 10, ' ');
   char size[16];
   std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
@@ -827,7 +904,9 @@ TEST_F(Api, ChunkedBodiesOverTheLimitAre413) {
   EXPECT_EQ(body_of(got)["error"]["code"], "payload_too_large") << got.substr(0, 300);
   // A small chunked body is read and answered as usual.
   Raw small(server_->port());
-  ASSERT_TRUE(small.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n[1]\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      small.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                 "chunked\r\n\r\n3\r\n[1]\r\n0\r\n\r\n"));
   const std::string answer = small.receive(5.0, "}}");
   EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
   EXPECT_TRUE(contains(answer, "the body must be a JSON object")) << answer;
@@ -857,7 +936,9 @@ TEST_F(Api, SlowHeadersNeitherBlockTheApiNorHoldAWorkerForEver) {
   int refused = 0;
   for (std::size_t i = 24; i < slow.size(); ++i) {
     const std::string got = slow[i]->receive(0.3, "}}");
-    if (got.find("HTTP/1.1 503") != std::string::npos && body_of(got)["error"]["code"] == "unavailable") ++refused;
+    if (got.find("HTTP/1.1 503") != std::string::npos &&
+        body_of(got)["error"]["code"] == "unavailable")
+      ++refused;
   }
   EXPECT_GE(refused, 8);
   slow.clear();
@@ -881,7 +962,8 @@ TEST_F(Api, SlowHeadersNeitherBlockTheApiNorHoldAWorkerForEver) {
       break;
     }
   }
-  EXPECT_TRUE(cut) << "a client trickling one byte per 100 ms was still connected after " << request.size() << " bytes";
+  EXPECT_TRUE(cut) << "a client trickling one byte per 100 ms was still connected after "
+                   << request.size() << " bytes";
   EXPECT_NE(answer.find("HTTP/1.1 408"), std::string::npos) << answer;
   EXPECT_EQ(body_of(answer)["error"]["code"], "request_timeout") << answer;
   EXPECT_LT(health_seconds(quick.port()), 2.0);
@@ -941,13 +1023,15 @@ TEST_F(Api, AbuseRunLeavesHealthAnsweringWithinTwoSeconds) {
   }
   // Deep JSON, invalid UTF-8, chunked oversize, in a loop.
   attackers.emplace_back([&] {
-    const std::string deep = R"({"interventions": )" + std::string(200'000, '[') + std::string(200'000, ']') + "}";
+    const std::string deep =
+        R"({"interventions": )" + std::string(200'000, '[') + std::string(200'000, ']') + "}";
     while (!done) {
       Raw a(port);
       a.send(post("/api/counterfactual", deep));
       a.receive(2.0, "}}");
       Raw b(port);
-      b.send(post("/api/causal-analysis", "{\"macro_variable\": \"TP\xff\", \"asset\": \"sp500\"}"));
+      b.send(
+          post("/api/causal-analysis", "{\"macro_variable\": \"TP\xff\", \"asset\": \"sp500\"}"));
       b.receive(2.0, "}}");
       Raw c(port);
       c.send("POST /api/counterfactual HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -963,7 +1047,9 @@ TEST_F(Api, AbuseRunLeavesHealthAnsweringWithinTwoSeconds) {
       while (!done) {
         httplib::Client cli("127.0.0.1", port);
         cli.set_read_timeout(10);
-        cli.Post("/api/counterfactual", R"({"interventions": ["TP=+0.25"], "horizon": 2520, "paths": 100000})", "application/json");
+        cli.Post("/api/counterfactual",
+                 R"({"interventions": ["TP=+0.25"], "horizon": 2520, "paths": 100000})",
+                 "application/json");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     });
@@ -992,11 +1078,14 @@ TEST(ApiInProcess, RawRequestsGetRawResponses) {
   const std::string health = api.handle_raw("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
   const std::string deep = std::string(100'000, '{');
-  const std::string refused = api.handle_raw("POST /api/counterfactual HTTP/1.1\r\nContent-Length: " + std::to_string(deep.size()) + "\r\n\r\n" + deep);
+  const std::string refused = api.handle_raw(
+      "POST /api/counterfactual HTTP/1.1\r\nContent-Length: " + std::to_string(deep.size()) +
+      "\r\n\r\n" + deep);
   EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0u) << refused.substr(0, 200);
   EXPECT_TRUE(contains(refused, "nested deeper than 64")) << refused.substr(0, 400);
   // Two pipelined requests: two answers.
-  const std::string two = api.handle_raw("GET /api/health HTTP/1.1\r\n\r\nGET /api/nope HTTP/1.1\r\n\r\n");
+  const std::string two =
+      api.handle_raw("GET /api/health HTTP/1.1\r\n\r\nGET /api/nope HTTP/1.1\r\n\r\n");
   EXPECT_EQ(Raw::count(two, "HTTP/1.1 "), 2) << two;
   EXPECT_TRUE(contains(two, "HTTP/1.1 404")) << two;
 }
@@ -1004,8 +1093,9 @@ TEST(ApiInProcess, RawRequestsGetRawResponses) {
 TEST(RequestGuard, DepthCountsBracketsOutsideStringsOnly) {
   EXPECT_EQ(server::json_depth("{}", 64), 1);
   EXPECT_EQ(server::json_depth(R"({"a": [[1], {"b": []}]})", 64), 4);  // { [ { [
-  EXPECT_EQ(server::json_depth(R"(["[[[[", "\"[[[", "\\"])", 64), 1);  // brackets in strings, escaped quotes
-  EXPECT_EQ(server::json_depth(std::string(1000, '['), 64), 65);     // stops counting past the cap
+  EXPECT_EQ(server::json_depth(R"(["[[[[", "\"[[[", "\\"])", 64),
+            1);  // brackets in strings, escaped quotes
+  EXPECT_EQ(server::json_depth(std::string(1000, '['), 64), 65);  // stops counting past the cap
   EXPECT_EQ(server::json_depth("]]]]", 64), 0);
 }
 

@@ -13,14 +13,17 @@
 namespace mre {
 namespace {
 
-std::string body_of(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
+std::string body_of(const std::string& response) {
+  return response.substr(response.find("\r\n\r\n") + 4);
+}
 
 TEST(HealthDetails, ChecksAsJsonAndClearErrors) {
   testing::TempDir dir;
   const std::string db = (dir / "mre.db").string();
   {
     auto store = store::open_store(db, true);
-    workflows::ingest(*store, {.universe_path = testing::universe_path(), .tickers = {"DGS10", "SP500", "VIXCLS"}});
+    workflows::ingest(*store, {.universe_path = testing::universe_path(),
+                               .tickers = {"DGS10", "SP500", "VIXCLS"}});
   }
   server::ServeOptions o;
   o.db = db;
@@ -28,14 +31,17 @@ TEST(HealthDetails, ChecksAsJsonAndClearErrors) {
   const std::string ok = api.handle_raw("GET /api/health/details HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok.substr(0, 400);
   const auto report = nlohmann::json::parse(body_of(ok));
-  EXPECT_TRUE(report["status"] == "red" || report["status"] == "amber" || report["status"] == "green");
+  EXPECT_TRUE(report["status"] == "red" || report["status"] == "amber" ||
+              report["status"] == "green");
   std::size_t staleness = 0;
   for (const auto& c : report["checks"]) staleness += c["check"] == "staleness" ? 1 : 0;
   EXPECT_EQ(staleness, 3u);
   EXPECT_TRUE(report["version"].is_null());  // not stored: the API never writes
-  const std::string as_of = api.handle_raw("GET /api/health/details?as_of=2020-01-02 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string as_of =
+      api.handle_raw("GET /api/health/details?as_of=2020-01-02 HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(nlohmann::json::parse(body_of(as_of))["as_of"], "2020-01-02");
-  const std::string bad = api.handle_raw("GET /api/health/details?drift_window=abc HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string bad =
+      api.handle_raw("GET /api/health/details?drift_window=abc HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(bad.rfind("HTTP/1.1 400", 0), 0u) << bad.substr(0, 400);
   EXPECT_TRUE(testing::contains(bad, "drift_window")) << bad;
   auto store = store::open_store(db, false);

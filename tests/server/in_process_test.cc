@@ -11,7 +11,8 @@ namespace {
 
 TEST(ApiInProcess, AnswersARouteThroughTheTokenCheck) {
   server::Api api({.db = ":memory:", .token = "t0k"});
-  const std::string ok = api.handle_raw("GET /api/health HTTP/1.1\r\nAuthorization: Bearer t0k\r\n\r\n");
+  const std::string ok =
+      api.handle_raw("GET /api/health HTTP/1.1\r\nAuthorization: Bearer t0k\r\n\r\n");
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
   EXPECT_NE(ok.find("\"status\":\"ok\""), std::string::npos) << ok;
   const std::string refused = api.handle_raw("GET /api/health HTTP/1.1\r\n\r\n");
@@ -23,7 +24,8 @@ TEST(ApiInProcess, AnswersEachPipelinedRequestAndNamesBadInput) {
   server::Api api({.db = ":memory:"});
   const std::string out = api.handle_raw(
       "GET /api/series/NOPE HTTP/1.1\r\n\r\n"
-      "POST /api/counterfactual HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{x}");
+      "POST /api/counterfactual HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+      "3\r\n\r\n{x}");
   const auto second = out.find("HTTP/1.1 400");
   EXPECT_EQ(out.rfind("HTTP/1.1 404", 0), 0u) << out;
   ASSERT_NE(second, std::string::npos) << out;

@@ -228,7 +228,8 @@ TEST(LoadSeriesFile, DropsMissingValuesAndAcceptsTimestampDates) {
   EXPECT_EQ(monthly.values(), (std::vector<double>{1.5, 2.5}));
   // "2024-01-05 00:00:00", "2024-01-06T12:00:00Z" and a plain date all give their date part.
   const TimeSeries stamped = load_series_file(fixture("timestamp_dates.csv"), "S");
-  EXPECT_EQ(stamped.dates(), (std::vector<Date>{ymd(2024, 1, 5), ymd(2024, 1, 6), ymd(2024, 1, 7)}));
+  EXPECT_EQ(stamped.dates(),
+            (std::vector<Date>{ymd(2024, 1, 5), ymd(2024, 1, 6), ymd(2024, 1, 7)}));
   EXPECT_EQ(stamped.values(), (std::vector<double>{1.0, 2.0, 3.0}));
 }
 
@@ -315,10 +316,9 @@ TEST(ResampleVsPandas, MonthEndLastAndMeanMatchPandasOnSnapshotSeries) {
   for (const char* file : {"fred/DGS10.csv", "fred/BAA10Y.csv", "fred/DSWP10.csv"}) {
     const fs::path path = testing::snapshot_dir() / file;
     const fs::path out = dir / "out.csv";
-    const auto run = testing::run_shell("/usr/bin/python3 " +
-                                        testing::shell_quote((dir / "resample.py").string()) + " " +
-                                        testing::shell_quote(path.string()) + " " +
-                                        testing::shell_quote(out.string()));
+    const auto run = testing::run_shell(
+        "/usr/bin/python3 " + testing::shell_quote((dir / "resample.py").string()) + " " +
+        testing::shell_quote(path.string()) + " " + testing::shell_quote(out.string()));
     ASSERT_EQ(run.exit_code, 0) << run.err;
 
     const TimeSeries series = load_series_file(path, file);

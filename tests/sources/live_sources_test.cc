@@ -1,9 +1,10 @@
 // The live source registry: the names the universe and --source accept, and each source's
 // settings as documented (FRED's 120 requests a minute, vintages from FRED only).
+#include "mre/sources/live_sources.h"
+
 #include <gtest/gtest.h>
 
 #include "mre/core/error.h"
-#include "mre/sources/live_sources.h"
 #include "mre/sources/universe.h"
 #include "support/test_support.h"
 
@@ -27,15 +28,17 @@ TEST(LiveSources, TheRegistryHoldsEachSourceWithItsSettings) {
 
 TEST(LiveSources, TheUniverseRefusesASourceOutsideTheRegistryNamingTheRegisteredOnes) {
   mre::testing::TempDir dir;
-  mre::testing::write_file(dir / "u.yml",
-                           "series:\n  - {ticker: X, asset_class: MACRO, source: bloomberg, id: X, frequency: daily,\n"
-                           "     publication_lag_days: 0, available: false}\n");
+  mre::testing::write_file(
+      dir / "u.yml",
+      "series:\n  - {ticker: X, asset_class: MACRO, source: bloomberg, id: X, frequency: daily,\n"
+      "     publication_lag_days: 0, available: false}\n");
   try {
     load_universe(dir / "u.yml");
     FAIL() << "an unknown source was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("unknown source 'bloomberg' (expected fred, yahoo, worldbank, csv or research)"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "unknown source 'bloomberg' (expected fred, yahoo, worldbank, csv or research)"),
               std::string::npos)
         << e.what();
   }

@@ -3,13 +3,14 @@
 // fault - 429 with Retry-After, 5xx until the retries run out, malformed JSON, a truncated
 // body, a wrong content type, FRED's error payload, a response slower than the timeout - given
 // the behaviour issue 10 asks for.
+#include "mre/sources/live.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "mre/core/error.h"
 #include "mre/sources/http.h"
-#include "mre/sources/live.h"
 #include "support/fake_services.h"
 
 namespace mre::sources {
@@ -37,7 +38,8 @@ class Live : public ::testing::Test {
   }
   FakeServices server;
   LiveEndpoints endpoints;
-  HttpClient client{make_curl_transport(1.0), {.max_attempts = 4, .base_delay = 0.05, .jitter_seed = 7}};
+  HttpClient client{make_curl_transport(1.0),
+                    {.max_attempts = 4, .base_delay = 0.05, .jitter_seed = 7}};
   double slept = 0;
 };
 
@@ -66,16 +68,19 @@ TEST_F(Live, YahooAdjustedClosesAndWorldBankPages) {
   const auto spx = fetch_yahoo(client, endpoints, "^GSPC", std::nullopt);
   EXPECT_EQ(spx.size(), 14u);  // the all-null day is skipped
   // Daylight saving starts 2024-03-10: the 11th is still the 11th in New York.
-  EXPECT_NE(std::find(spx.dates().begin(), spx.dates().end(), *Date::parse("2024-03-11")), spx.dates().end());
+  EXPECT_NE(std::find(spx.dates().begin(), spx.dates().end(), *Date::parse("2024-03-11")),
+            spx.dates().end());
   const auto cpi = fetch_worldbank(client, endpoints, "US", "FP.CPI.TOTL.ZG", std::nullopt, 2);
   EXPECT_EQ(cpi.size(), 6u);
   EXPECT_EQ(cpi.dates().front(), *Date::parse("2018-12-31"));
   EXPECT_EQ(cpi.values().front(), 2.44);
-  EXPECT_TRUE(contains(server.log(), "\"page\": \"3\"")) << server.log();  // US has 6 rows: three pages of 2
+  EXPECT_TRUE(contains(server.log(), "\"page\": \"3\""))
+      << server.log();  // US has 6 rows: three pages of 2
 }
 
 TEST_F(Live, RetryAfterIsHonouredThenTheRequestSucceeds) {
-  server.script(R"([{"match": {"path_prefix": "/fred/series/observations"}, "responses": [{"status": 429, "headers": {"Retry-After": "2"}}]}])");
+  server.script(
+      R"([{"match": {"path_prefix": "/fred/series/observations"}, "responses": [{"status": 429, "headers": {"Retry-After": "2"}}]}])");
   const auto r = fetch_fred(client, endpoints, "DGS10", std::nullopt, false);
   EXPECT_EQ(r.current.size(), 15u);
   EXPECT_EQ(client.attempts_last_call(), 2);
@@ -84,8 +89,10 @@ TEST_F(Live, RetryAfterIsHonouredThenTheRequestSucceeds) {
 }
 
 TEST_F(Live, ServerErrorsAreRetriedWithBackoffUntilTheAttemptsRunOut) {
-  server.script(R"([{"match": {"path_prefix": "/fred/"}, "responses": [{"status": 500, "times": 10}]}])");
-  const auto message = error_of([&] { fetch_fred(client, endpoints, "DGS10", std::nullopt, false); });
+  server.script(
+      R"([{"match": {"path_prefix": "/fred/"}, "responses": [{"status": 500, "times": 10}]}])");
+  const auto message =
+      error_of([&] { fetch_fred(client, endpoints, "DGS10", std::nullopt, false); });
   EXPECT_TRUE(contains(message, "FRED series DGS10: HTTP 500")) << message;
   EXPECT_EQ(client.attempts_last_call(), 4);
   const auto& waits = client.waits_last_call();
@@ -100,7 +107,8 @@ TEST_F(Live, ServerErrorsAreRetriedWithBackoffUntilTheAttemptsRunOut) {
 }
 
 TEST_F(Live, MalformedJsonAndWrongContentTypeAreErrorsNamingTheSeries) {
-  server.script(R"([{"match": {"path_prefix": "/v8/"}, "responses": [{"malformed": true}, {"content_type": "text/html", "body": "<html>maintenance</html>"}]}])");
+  server.script(
+      R"([{"match": {"path_prefix": "/v8/"}, "responses": [{"malformed": true}, {"content_type": "text/html", "body": "<html>maintenance</html>"}]}])");
   const auto malformed = error_of([&] { fetch_yahoo(client, endpoints, "TLT", std::nullopt); });
   EXPECT_TRUE(contains(malformed, "Yahoo symbol TLT: malformed JSON")) << malformed;
   EXPECT_EQ(client.attempts_last_call(), 1);  // not a transient failure: no retry
@@ -109,12 +117,15 @@ TEST_F(Live, MalformedJsonAndWrongContentTypeAreErrorsNamingTheSeries) {
 }
 
 TEST_F(Live, TruncatedBodiesAndSlowResponsesAreRetried) {
-  server.script(R"([{"match": {"path_prefix": "/v2/"}, "responses": [{"truncated": true}, {"delay": 3.0}]}])");
+  server.script(
+      R"([{"match": {"path_prefix": "/v2/"}, "responses": [{"truncated": true}, {"delay": 3.0}]}])");
   const auto cpi = fetch_worldbank(client, endpoints, "US", "FP.CPI.TOTL.ZG", std::nullopt);
   EXPECT_EQ(cpi.size(), 6u);
   EXPECT_EQ(client.attempts_last_call(), 3);  // truncated, timed out (1 s < 3 s), then whole
-  server.script(R"([{"match": {"path_prefix": "/v2/"}, "responses": [{"delay": 3.0, "times": 5}]}])");
-  const auto message = error_of([&] { fetch_worldbank(client, endpoints, "US", "FP.CPI.TOTL.ZG", std::nullopt); });
+  server.script(
+      R"([{"match": {"path_prefix": "/v2/"}, "responses": [{"delay": 3.0, "times": 5}]}])");
+  const auto message =
+      error_of([&] { fetch_worldbank(client, endpoints, "US", "FP.CPI.TOTL.ZG", std::nullopt); });
   EXPECT_TRUE(contains(message, "no response")) << message;
   EXPECT_TRUE(contains(message, "imeout")) << message;
 }
@@ -125,13 +136,16 @@ TEST_F(Live, FredErrorPayloadsAreReportedInFredsWordsWithoutTheKey) {
   const auto key = error_of([&] { fetch_fred(client, bad_key, "DGS10", std::nullopt, false); });
   EXPECT_TRUE(contains(key, "api_key is not a 32 character")) << key;
   EXPECT_FALSE(contains(key, "not-a-key")) << key;
-  const auto unknown = error_of([&] { fetch_fred(client, endpoints, "NOSUCHSERIES", std::nullopt, false); });
+  const auto unknown =
+      error_of([&] { fetch_fred(client, endpoints, "NOSUCHSERIES", std::nullopt, false); });
   EXPECT_TRUE(contains(unknown, "FRED series NOSUCHSERIES: HTTP 400")) << unknown;
   EXPECT_TRUE(contains(unknown, "The series does not exist")) << unknown;
   auto none = endpoints;
   none.fred_api_key.clear();
-  EXPECT_TRUE(contains(error_of([&] { fetch_fred(client, none, "DGS10", std::nullopt, false); }), "FRED_API_KEY is not set"));
-  const auto wb = error_of([&] { fetch_worldbank(client, endpoints, "US", "NO.SUCH.IND", std::nullopt); });
+  EXPECT_TRUE(contains(error_of([&] { fetch_fred(client, none, "DGS10", std::nullopt, false); }),
+                       "FRED_API_KEY is not set"));
+  const auto wb =
+      error_of([&] { fetch_worldbank(client, endpoints, "US", "NO.SUCH.IND", std::nullopt); });
   EXPECT_TRUE(contains(wb, "World Bank indicator NO.SUCH.IND (US)")) << wb;
 }
 
@@ -153,8 +167,10 @@ TEST_F(Live, TheRateLimitSpacesRequestsToASource) {
 }
 
 TEST(Http, RedactsKeysAndPasswords) {
-  EXPECT_EQ(redact_url("https://x/fred/series/observations?series_id=A&api_key=0123456789abcdef&file_type=json"),
-            "https://x/fred/series/observations?series_id=A&api_key=***&file_type=json");
+  EXPECT_EQ(
+      redact_url(
+          "https://x/fred/series/observations?series_id=A&api_key=0123456789abcdef&file_type=json"),
+      "https://x/fred/series/observations?series_id=A&api_key=***&file_type=json");
   EXPECT_EQ(redact_url("postgresql://bob:secret@host/db"), "postgresql://bob:***@host/db");
   EXPECT_EQ(url_encode("^GSPC"), "%5EGSPC");
 }

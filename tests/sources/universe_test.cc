@@ -25,10 +25,9 @@ fs::path fixture(const std::string& name) {
   return testing::source_dir() / "tests" / "data" / "sources" / "universe" / name;
 }
 
-constexpr AssetClass kAllClasses[] = {AssetClass::kEquity,    AssetClass::kRates,
-                                      AssetClass::kFx,        AssetClass::kCredit,
-                                      AssetClass::kCommodity, AssetClass::kVolatility,
-                                      AssetClass::kMacro,     AssetClass::kShocks};
+constexpr AssetClass kAllClasses[] = {
+    AssetClass::kEquity,    AssetClass::kRates,      AssetClass::kFx,    AssetClass::kCredit,
+    AssetClass::kCommodity, AssetClass::kVolatility, AssetClass::kMacro, AssetClass::kShocks};
 
 TEST(AssetClass, NamesRoundTripAndParsingIsExact) {
   std::set<std::string> names;
@@ -54,7 +53,8 @@ TEST(FrequencyName, NamesEveryFrequency) {
 
 TEST(LoadUniverse, TheBundledUniverseIsCompleteAndConsistent) {
   const Universe universe = load_universe(testing::universe_path());
-  EXPECT_EQ(universe.snapshot_dir, (testing::source_dir() / "data" / "snapshot").lexically_normal());
+  EXPECT_EQ(universe.snapshot_dir,
+            (testing::source_dir() / "data" / "snapshot").lexically_normal());
   std::set<std::string> tickers;
   std::set<AssetClass> classes_with_data;
   int available = 0;
@@ -107,7 +107,8 @@ TEST(LoadUniverse, ReadsAValidFixture) {
   const Universe universe = load_universe(fixture("good.yml"));
   ASSERT_EQ(universe.series.size(), 2u);
   // snapshot_dir ".." resolves to tests/data/sources (lexically_normal keeps a trailing '/').
-  EXPECT_TRUE(fs::equivalent(universe.snapshot_dir, testing::source_dir() / "tests" / "data" / "sources"))
+  EXPECT_TRUE(
+      fs::equivalent(universe.snapshot_dir, testing::source_dir() / "tests" / "data" / "sources"))
       << universe.snapshot_dir;
   const SeriesSpec& test = universe.series[0];
   EXPECT_EQ(test.ticker, "TEST");
@@ -117,8 +118,8 @@ TEST(LoadUniverse, ReadsAValidFixture) {
   EXPECT_EQ(test.publication_lag_days, 14);
   EXPECT_EQ(test.unit, "index");
   EXPECT_TRUE(test.available);
-  EXPECT_TRUE(fs::equivalent(test.file, testing::source_dir() / "tests" / "data" / "sources" /
-                                             "good_series.csv"))
+  EXPECT_TRUE(fs::equivalent(
+      test.file, testing::source_dir() / "tests" / "data" / "sources" / "good_series.csv"))
       << test.file;
   const SeriesSpec* live = universe.find("^LIVE");
   ASSERT_NE(live, nullptr);
@@ -130,10 +131,11 @@ TEST(LoadUniverse, ReadsAValidFixture) {
 TEST(LoadUniverse, DefaultsTheSnapshotDirNextToTheConfig) {
   testing::TempDir dir;
   fs::create_directories(dir / "config");
-  testing::write_file(dir / "config" / "u.yml",
-                      "series:\n"
-                      "  - {ticker: A, asset_class: FX, source: csv, id: a, available: false,\n"
-                      "     frequency: weekly, publication_lag_days: 0, unit: x, description: d}\n");
+  testing::write_file(
+      dir / "config" / "u.yml",
+      "series:\n"
+      "  - {ticker: A, asset_class: FX, source: csv, id: a, available: false,\n"
+      "     frequency: weekly, publication_lag_days: 0, unit: x, description: d}\n");
   const Universe universe = load_universe(dir / "config" / "u.yml");
   EXPECT_EQ(universe.snapshot_dir, (dir.path() / "data" / "snapshot").lexically_normal());
   ASSERT_EQ(universe.series.size(), 1u);
@@ -156,10 +158,11 @@ TEST(LoadUniverse, AColumnPicksThePriceReadAndAnUnknownOneIsRefused) {
   EXPECT_DOUBLE_EQ(at(o), 97.5824966430664);
   EXPECT_DOUBLE_EQ(at(c), 97.60250091552734);
   testing::TempDir dir;
-  testing::write_file(dir / "u.yml",
-                      "series:\n"
-                      "  - {ticker: A, asset_class: FX, source: yahoo, id: a, column: volume, available: false,\n"
-                      "     frequency: daily, publication_lag_days: 0, unit: x, description: d}\n");
+  testing::write_file(
+      dir / "u.yml",
+      "series:\n"
+      "  - {ticker: A, asset_class: FX, source: yahoo, id: a, column: volume, available: false,\n"
+      "     frequency: daily, publication_lag_days: 0, unit: x, description: d}\n");
   try {
     load_universe(dir / "u.yml");
     ADD_FAILURE() << "no error";
@@ -226,7 +229,8 @@ TEST(Staleness, Issue18_FrequencyPlusLagPlusGraceByHand) {
   EXPECT_FALSE(is_stale(daily, friday, friday + 4000));
   // The bundled universe loads with the defaults (no series sets the optional keys yet).
   const Universe universe = load_universe(testing::universe_path());
-  for (const auto& s : universe.series) EXPECT_GE(staleness_allowance_days(s), 1 + s.publication_lag_days) << s.ticker;
+  for (const auto& s : universe.series)
+    EXPECT_GE(staleness_allowance_days(s), 1 + s.publication_lag_days) << s.ticker;
 }
 
 TEST(LoadUniverse, RejectsADuplicateTicker) {
@@ -273,7 +277,8 @@ TEST(LoadUniverse, MissingFileIsAnIoError) {
 
 TEST(DefaultUniversePath, PrefersTheEnvironmentVariable) {
   const char* saved = std::getenv("MRE_UNIVERSE");
-  const std::optional<std::string> previous = saved ? std::optional<std::string>(saved) : std::nullopt;
+  const std::optional<std::string> previous =
+      saved ? std::optional<std::string>(saved) : std::nullopt;
   ::setenv("MRE_UNIVERSE", "/somewhere/u.yml", 1);
   EXPECT_EQ(default_universe_path(), fs::path("/somewhere/u.yml"));
   ::unsetenv("MRE_UNIVERSE");

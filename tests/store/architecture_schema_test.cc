@@ -29,8 +29,9 @@ TEST(ArchitectureSchema, EveryTableAndViewOfAFreshStoreIsListed) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2((dir / "s.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name", -1, &q,
-                               nullptr),
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
+                -1, &q, nullptr),
             SQLITE_OK);
   const std::string doc = architecture();
   int names = 0;
@@ -38,7 +39,8 @@ TEST(ArchitectureSchema, EveryTableAndViewOfAFreshStoreIsListed) {
     const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
     if (name == "schema_version") continue;  // the migration log, described in prose
     ++names;
-    EXPECT_TRUE(doc.find("`" + name + "(") != std::string::npos || doc.find("`" + name + "`") != std::string::npos)
+    EXPECT_TRUE(doc.find("`" + name + "(") != std::string::npos ||
+                doc.find("`" + name + "`") != std::string::npos)
         << "ARCHITECTURE.md does not list the table or view '" << name << "'";
   }
   sqlite3_finalize(q);
@@ -50,12 +52,14 @@ TEST(ArchitectureSchema, EverySchemaVersionHasItsEntryAndNoneBeyond) {
   const std::string doc = architecture();
   EXPECT_NE(doc.find("schema version 1"), std::string::npos);
   for (int v = 2; v <= kSchemaVersion; ++v) {
-    EXPECT_NE(doc.find("- Schema " + std::to_string(v)), std::string::npos) << "no entry for schema " << v;
+    EXPECT_NE(doc.find("- Schema " + std::to_string(v)), std::string::npos)
+        << "no entry for schema " << v;
   }
   const std::regex entry(R"(- Schema (\d+))");
-  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), entry); it != std::sregex_iterator(); ++it) {
-    EXPECT_LE(std::stoi((*it)[1]), kSchemaVersion) << "ARCHITECTURE.md lists schema " << (*it)[1] << ", this build stops at "
-                                                   << kSchemaVersion;
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), entry); it != std::sregex_iterator();
+       ++it) {
+    EXPECT_LE(std::stoi((*it)[1]), kSchemaVersion) << "ARCHITECTURE.md lists schema " << (*it)[1]
+                                                   << ", this build stops at " << kSchemaVersion;
   }
 }
 

@@ -1,6 +1,8 @@
 // PostgresStore against a throwaway server: the contract suite, then what only a shared server
 // has - schema and indexes, hostile names as data, connection failures with the password
 // redacted, concurrent writers, readers beside an open write, and a server crash mid-write.
+#include "mre/store/postgres/postgres_store.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 
 #include "mre/core/error.h"
 #include "mre/store/postgres/detail/connection.h"
-#include "mre/store/postgres/postgres_store.h"
 #include "mre/store/schema.h"
 #include "store/store_contract.h"
 #include "support/postgres_server.h"
@@ -27,7 +28,8 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract,
                          ::testing::Values(Backend{"postgres",
                                                    [](const mre::testing::TempDir&) {
                                                      return std::make_unique<PostgresStore>(
-                                                         PostgresServer::shared().create_database(), true);
+                                                         PostgresServer::shared().create_database(),
+                                                         true);
                                                    }}),
                          backend_name);
 
@@ -84,18 +86,28 @@ TEST(PostgresStore, CreatesSchemaMacroWithVersionTableAndIndexes) {
   PostgresStore store(url, true);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   const auto db = database_of(url);
-  EXPECT_EQ(server.sql("SELECT max(version) FROM macro.schema_version", db), std::to_string(kSchemaVersion));
+  EXPECT_EQ(server.sql("SELECT max(version) FROM macro.schema_version", db),
+            std::to_string(kSchemaVersion));
   // The indexes of the product's queries: series by ticker+date, features and regimes by
   // version+date.
-  EXPECT_EQ(server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = 'raw_series_pkey'", db),
-            "CREATE UNIQUE INDEX raw_series_pkey ON macro.raw_series USING btree (ticker, dt, ingested_at)");
-  EXPECT_EQ(server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = 'features_version_dt'", db),
+  EXPECT_EQ(server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = "
+                       "'raw_series_pkey'",
+                       db),
+            "CREATE UNIQUE INDEX raw_series_pkey ON macro.raw_series USING btree (ticker, dt, "
+            "ingested_at)");
+  EXPECT_EQ(server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = "
+                       "'features_version_dt'",
+                       db),
             "CREATE INDEX features_version_dt ON macro.features USING btree (version, dt)");
-  EXPECT_EQ(server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = 'regimes_global_pkey'", db),
-            "CREATE UNIQUE INDEX regimes_global_pkey ON macro.regimes_global USING btree (version, dt)");
+  EXPECT_EQ(
+      server.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'macro' AND indexname = "
+                 "'regimes_global_pkey'",
+                 db),
+      "CREATE UNIQUE INDEX regimes_global_pkey ON macro.regimes_global USING btree (version, dt)");
   // Opening again changes nothing.
   PostgresStore again(url, true);
-  EXPECT_EQ(server.sql("SELECT count(*) FROM macro.schema_version", db), std::to_string(kSchemaVersion));
+  EXPECT_EQ(server.sql("SELECT count(*) FROM macro.schema_version", db),
+            std::to_string(kSchemaVersion));
 }
 
 TEST(PostgresStore, EmptyDatabaseOpenedReadOnlyIsEmptyAndUntouched) {
@@ -105,7 +117,9 @@ TEST(PostgresStore, EmptyDatabaseOpenedReadOnlyIsEmptyAndUntouched) {
   EXPECT_EQ(store.schema_version(), 0);
   EXPECT_TRUE(store.list_series().empty());
   EXPECT_TRUE(store.list_feature_versions().empty());
-  EXPECT_EQ(server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'macro'", database_of(url)), "0");
+  EXPECT_EQ(
+      server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'macro'", database_of(url)),
+      "0");
   std::vector<SeriesWrite> batch{series("A", {{"2024-01-01", 1.0}})};
   expect_store_error([&] { store.write_raw(batch, Timestamp::now()); });
 }
@@ -121,10 +135,13 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
   // Turn it back into what schema version 1 leaves.
   server.sql(
       "DROP VIEW macro.raw_series_latest, macro.regimes_global_long; "
-      "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, macro.effect_versions, "
+      "DROP TABLE macro.scenarios, macro.scenario_runs, macro.scm_models, macro.causal_effects, "
+      "macro.effect_versions, "
       "macro.classifier_states, macro.classifier_approvals, "
-      "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, macro.feature_columns, "
-      "macro.feature_versions, macro.artefact_columns, macro.artefact_inputs, macro.artefact_versions CASCADE; "
+      "macro.classifier_models, macro.regimes_global, macro.regime_models, macro.features, "
+      "macro.feature_columns, "
+      "macro.feature_versions, macro.artefact_columns, macro.artefact_inputs, "
+      "macro.artefact_versions CASCADE; "
       "DELETE FROM macro.schema_version WHERE version >= 2",
       database_of(url));
   {
@@ -138,7 +155,8 @@ TEST(PostgresStore, OldSchemaIsMigratedKeepingItsData) {
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(store.read_raw({.ticker = "A"})->values()[0], 1.5);
   const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
-  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{d("2024-01-31")}}}}),
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()},
+                                 {{"path", {{d("2024-01-31")}}}}),
             ArtefactWriteOutcome::kWritten);
 }
 
@@ -169,13 +187,20 @@ TEST(PostgresStore, HostileNamesRoundTripAsData) {
   EXPECT_EQ(list[1].ticker, ticker);
   EXPECT_EQ(list[1].source, batch[0].source);
   EXPECT_EQ(store.read_raw({.ticker = ticker})->values()[1], 2.0);
-  EXPECT_EQ(PostgresServer::shared().sql("SELECT count(*) FROM macro.raw_series", database_of(url)), "3");
+  EXPECT_EQ(PostgresServer::shared().sql("SELECT count(*) FROM macro.raw_series", database_of(url)),
+            "3");
 
-  FeatureVersion version{.version = "F1", .spec_name = "n'ame", .spec_hash = "h", .data_watermark = "w",
-                         .frequency = "daily", .spec_text = "a: 'b' \\ \"c\"\n\td", .created_at = Timestamp::now()};
+  FeatureVersion version{.version = "F1",
+                         .spec_name = "n'ame",
+                         .spec_hash = "h",
+                         .data_watermark = "w",
+                         .frequency = "daily",
+                         .spec_text = "a: 'b' \\ \"c\"\n\td",
+                         .created_at = Timestamp::now()};
   const std::string feature = "it's a \"quoted\" \\back\\slash\\ feature\t";
   version.columns = {{.name = feature, .description = "O'Reilly \\N"}, {.name = "plain"}};
-  const Panel values({d("2024-01-31"), d("2024-02-29")}, {feature, "plain"}, {{1.5, 2.5}, {-1.0, std::nan("")}});
+  const Panel values({d("2024-01-31"), d("2024-02-29")}, {feature, "plain"},
+                     {{1.5, 2.5}, {-1.0, std::nan("")}});
   EXPECT_EQ(store.write_features(version, values), FeatureWriteOutcome::kWritten);
   const auto back = store.find_feature_version("F1");
   ASSERT_TRUE(back.has_value());
@@ -207,8 +232,14 @@ TEST(PostgresStore, LargeWritesAndReadsSpanManyCopyChunksAndFetches) {
     names.push_back(s.ticker);
     info.push_back({.name = s.ticker});
   }
-  FeatureVersion version{.version = "WIDE", .spec_name = "s", .spec_hash = "h", .data_watermark = "w",
-                         .frequency = "daily", .spec_text = "", .created_at = Timestamp::now(), .columns = info};
+  FeatureVersion version{.version = "WIDE",
+                         .spec_name = "s",
+                         .spec_hash = "h",
+                         .data_watermark = "w",
+                         .frequency = "daily",
+                         .spec_text = "",
+                         .created_at = Timestamp::now(),
+                         .columns = info};
   store.write_features(version, Panel(batch[0].data.dates(), names, columns));
   const Panel panel = store.read_features("WIDE", std::nullopt, std::nullopt);
   ASSERT_EQ(panel.rows(), 25000u);
@@ -218,8 +249,8 @@ TEST(PostgresStore, LargeWritesAndReadsSpanManyCopyChunksAndFetches) {
 TEST(PostgresStore, ConnectionFailuresAreClearStoreErrorsWithThePasswordRedacted) {
   auto& server = PostgresServer::shared();
   server.sql(std::string("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") +
-             PostgresServer::kPasswordRole + "') THEN CREATE ROLE " + PostgresServer::kPasswordRole +
-             " LOGIN PASSWORD 'right-Pa55word'; END IF; END $$");
+             PostgresServer::kPasswordRole + "') THEN CREATE ROLE " +
+             PostgresServer::kPasswordRole + " LOGIN PASSWORD 'right-Pa55word'; END IF; END $$");
   const std::string base = "127.0.0.1:" + std::to_string(server.port());
   const std::string role = PostgresServer::kPasswordRole;
 
@@ -232,22 +263,27 @@ TEST(PostgresStore, ConnectionFailuresAreClearStoreErrorsWithThePasswordRedacted
 
   // The right password, in the URL or in a ~/.pgpass-format file: connects; describe() hides it.
   {
-    PostgresStore store("postgresql://" + role + ":right-Pa55word@" + base + "/postgres?sslmode=disable", false);
-    EXPECT_EQ(store.describe(), "postgresql://" + role + ":***@" + base + "/postgres?sslmode=disable");
+    PostgresStore store(
+        "postgresql://" + role + ":right-Pa55word@" + base + "/postgres?sslmode=disable", false);
+    EXPECT_EQ(store.describe(),
+              "postgresql://" + role + ":***@" + base + "/postgres?sslmode=disable");
   }
   {
     mre::testing::TempDir dir;
-    mre::testing::write_file(dir / "pgpass", "127.0.0.1:" + std::to_string(server.port()) + ":*:" + role +
-                                                 ":right-Pa55word\n");
-    std::filesystem::permissions(dir / "pgpass", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    mre::testing::write_file(dir / "pgpass", "127.0.0.1:" + std::to_string(server.port()) +
+                                                 ":*:" + role + ":right-Pa55word\n");
+    std::filesystem::permissions(
+        dir / "pgpass", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     ::setenv("PGPASSFILE", (dir / "pgpass").c_str(), 1);
     PostgresStore store("postgresql://" + role + "@" + base + "/postgres", false);
     EXPECT_EQ(store.describe().find("right"), std::string::npos);
     ::unsetenv("PGPASSFILE");
   }
   // A password given as a query parameter is redacted too.
-  message = expect_store_error(
-      [&] { PostgresStore store("postgresql://" + role + "@" + base + "/postgres?password=wrong-Pa55word", true); });
+  message = expect_store_error([&] {
+    PostgresStore store("postgresql://" + role + "@" + base + "/postgres?password=wrong-Pa55word",
+                        true);
+  });
   EXPECT_EQ(message.find("wrong-Pa55word"), std::string::npos) << message;
   EXPECT_NE(message.find("password=***"), std::string::npos) << message;
 
@@ -276,7 +312,8 @@ TEST(PostgresStore, TwoWritersOfTheSameSeriesEndWithNoDuplicateAndNoError) {
   gate.exec("BEGIN");
   gate.query("SELECT pg_advisory_xact_lock($1::bigint)", {postgres::lock_key("mre:raw_series")});
   auto a = std::async(std::launch::async, [&] { return first.write_raw(batch, Timestamp::now()); });
-  auto b = std::async(std::launch::async, [&] { return second.write_raw(batch, Timestamp::now()); });
+  auto b =
+      std::async(std::launch::async, [&] { return second.write_raw(batch, Timestamp::now()); });
   wait_until("SELECT count(*) = 2 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", db);
   gate.exec("COMMIT");
   const WriteResult ra = a.get();
@@ -285,13 +322,21 @@ TEST(PostgresStore, TwoWritersOfTheSameSeriesEndWithNoDuplicateAndNoError) {
   EXPECT_EQ(ra.inserted() + rb.inserted(), 4000u);
   EXPECT_EQ(ra.unchanged() + rb.unchanged(), 4000u);
   EXPECT_EQ(server.sql("SELECT count(*) FROM macro.raw_series", db), "4000");
-  EXPECT_EQ(server.sql("SELECT count(*) FROM (SELECT DISTINCT ticker, dt FROM macro.raw_series) x", db), "4000");
+  EXPECT_EQ(
+      server.sql("SELECT count(*) FROM (SELECT DISTINCT ticker, dt FROM macro.raw_series) x", db),
+      "4000");
   EXPECT_EQ(first.list_ingests().size(), 1u);
 }
 
 FeatureVersion small_version(const std::string& hash) {
-  return {.version = "F1", .spec_name = "s", .spec_hash = hash, .data_watermark = "w", .frequency = "daily",
-          .spec_text = "spec " + hash, .created_at = Timestamp::now(), .columns = {{.name = "a"}}};
+  return {.version = "F1",
+          .spec_name = "s",
+          .spec_hash = hash,
+          .data_watermark = "w",
+          .frequency = "daily",
+          .spec_text = "spec " + hash,
+          .created_at = Timestamp::now(),
+          .columns = {{.name = "a"}}};
 }
 
 TEST(PostgresStore, TwoBuildsOfOneTagCannotBothWrite) {
@@ -328,7 +373,8 @@ TEST(PostgresStore, TwoBuildsOfOneTagCannotBothWrite) {
 
 // Blocks a writer after its COPY has reached the server, by holding the lock on the series
 // catalogue row it updates next. Returns the open blocking connection.
-std::unique_ptr<postgres::Connection> block_catalogue_row(const std::string& url, const std::string& ticker) {
+std::unique_ptr<postgres::Connection> block_catalogue_row(const std::string& url,
+                                                          const std::string& ticker) {
   auto blocker = std::make_unique<postgres::Connection>(url);
   blocker->exec("BEGIN");
   blocker->query("SELECT 1 FROM macro.series WHERE ticker = $1 FOR UPDATE", {ticker});
@@ -336,7 +382,8 @@ std::unique_ptr<postgres::Connection> block_catalogue_row(const std::string& url
 }
 
 constexpr const char* kWriterWaiting =
-    "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'mre' AND wait_event_type = 'Lock'";
+    "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'mre' AND wait_event_type "
+    "= 'Lock'";
 
 TEST(PostgresStore, ReadersNeverSeeAHalfWrittenIngest) {
   auto& server = PostgresServer::shared();
@@ -346,7 +393,8 @@ TEST(PostgresStore, ReadersNeverSeeAHalfWrittenIngest) {
   writer.write_raw(seed, Timestamp::now());
   auto blocker = block_catalogue_row(url, "A");
   std::vector<SeriesWrite> batch{long_series("A", 3000, 5.0), long_series("B", 3000, 6.0)};
-  auto pending = std::async(std::launch::async, [&] { return writer.write_raw(batch, Timestamp::now()); });
+  auto pending =
+      std::async(std::launch::async, [&] { return writer.write_raw(batch, Timestamp::now()); });
   wait_until(kWriterWaiting, database_of(url));
   // The writer's 6,000 rows are on the server, uncommitted: a reader sees the store as before.
   PostgresStore reader(url, false);
@@ -397,11 +445,11 @@ TEST(PostgresStore, RedactUrl) {
   EXPECT_EQ(redact_url("postgresql://u:p%40ss@h:5432/db"), "postgresql://u:***@h:5432/db");
   EXPECT_EQ(redact_url("postgresql://u@h/db?password=x&sslmode=require"),
             "postgresql://u@h/db?password=***&sslmode=require");
-  EXPECT_EQ(redact_url("postgres://h/db?sslmode=require&password=x"), "postgres://h/db?sslmode=require&password=***");
+  EXPECT_EQ(redact_url("postgres://h/db?sslmode=require&password=x"),
+            "postgres://h/db?sslmode=require&password=***");
   EXPECT_EQ(redact_url("postgresql://u:p@a,b:5433/db"), "postgresql://u:***@a,b:5433/db");
   EXPECT_EQ(redact_url("postgresql://h:5432/db"), "postgresql://h:5432/db");
 }
-
 
 // Store::hold_lock on a shared server (what keeps two `mre run`s apart): a session advisory
 // lock; a second holder waits until the first lease ends and is told it waits.

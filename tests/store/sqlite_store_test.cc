@@ -1,5 +1,7 @@
 // SQLite-specific behaviour: persistence, migrations, refusal of foreign or newer files,
 // read-only opening, and readers running beside an open write transaction (WAL).
+#include "mre/store/sqlite/sqlite_store.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,7 +11,6 @@
 
 #include "mre/core/error.h"
 #include "mre/store/schema.h"
-#include "mre/store/sqlite/sqlite_store.h"
 #include "mre/store/store.h"
 #include "support/test_support.h"
 
@@ -66,7 +67,8 @@ TEST(SqliteStore, ReadableViewShowsTheDesignShape) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "MACRO");
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 4)), "test");
   // strftime's %f keeps milliseconds: the readable view is for people, not for as-of queries.
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 5)), "2026-11-22T03:04:05.123Z");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 5)),
+               "2026-11-22T03:04:05.123Z");
   sqlite3_finalize(st);
   sqlite3_close(db);
 }
@@ -79,15 +81,17 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
     store.write_raw(batch, Timestamp::now());
   }
   // Turn it back into what schema version 1 left on disk.
-  exec_raw(dir / "s.db",
-           "DROP VIEW raw_series_latest; DROP VIEW regimes_global_long; "
-           "DROP TABLE scenarios; DROP TABLE scenario_runs; DROP TABLE scm_models; "
-           "DROP TABLE causal_effects; DROP TABLE effect_versions; "
-           "DROP TABLE classifier_states; DROP TABLE classifier_approvals; DROP TABLE classifier_models; "
-           "DROP VIEW regimes_global_readable; DROP TABLE regimes_global; DROP TABLE regime_models; "
-           "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
-           "DROP TABLE feature_versions; DROP TABLE artefact_columns; DROP TABLE artefact_inputs; "
-           "DROP TABLE artefact_versions; DELETE FROM schema_version WHERE version >= 2;");
+  exec_raw(
+      dir / "s.db",
+      "DROP VIEW raw_series_latest; DROP VIEW regimes_global_long; "
+      "DROP TABLE scenarios; DROP TABLE scenario_runs; DROP TABLE scm_models; "
+      "DROP TABLE causal_effects; DROP TABLE effect_versions; "
+      "DROP TABLE classifier_states; DROP TABLE classifier_approvals; DROP TABLE "
+      "classifier_models; "
+      "DROP VIEW regimes_global_readable; DROP TABLE regimes_global; DROP TABLE regime_models; "
+      "DROP VIEW features_readable; DROP TABLE features; DROP TABLE feature_columns; "
+      "DROP TABLE feature_versions; DROP TABLE artefact_columns; DROP TABLE artefact_inputs; "
+      "DROP TABLE artefact_versions; DELETE FROM schema_version WHERE version >= 2;");
   {
     SqliteStore reader(dir / "s.db", false);
     EXPECT_EQ(reader.schema_version(), 1);
@@ -101,7 +105,8 @@ TEST(SqliteStore, AVersionOneStoreIsMigratedKeepingItsData) {
   EXPECT_TRUE(store.list_feature_versions().empty());
   // Schema 7 (generated) is in place: a generic artefact can be written.
   const ArtefactKind kind{"event_study", {{"path", {{"dt", ColumnType::kDate}}}}};
-  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()}, {{"path", {{*Date::parse("2024-01-31")}}}}),
+  EXPECT_EQ(store.write_artefact(kind, {"ES1", "s", "h", "t", {}, Timestamp::now()},
+                                 {{"path", {{*Date::parse("2024-01-31")}}}}),
             ArtefactWriteOutcome::kWritten);
 }
 
@@ -170,7 +175,6 @@ TEST(SqliteStore, ReaderSeesCommittedStateWhileAWriterHoldsItsTransaction) {
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(writer);
 }
-
 
 // Store::hold_lock (what keeps two `mre run`s apart): a second holder of the same name on the
 // same file waits until the first lease ends, and is told it waits; another name does not wait.

@@ -29,6 +29,8 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
 // gtest prints a parameter with this instead of its bytes.
 inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
-inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param.name;
+}
 
 }  // namespace mre::store

@@ -8,7 +8,10 @@ namespace {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreContract,
-    ::testing::Values(Backend{"memory", [](const mre::testing::TempDir&) { return std::make_unique<MemoryStore>(); }},
+    ::testing::Values(Backend{"memory",
+                              [](const mre::testing::TempDir&) {
+                                return std::make_unique<MemoryStore>();
+                              }},
                       Backend{"sqlite",
                               [](const mre::testing::TempDir& dir) {
                                 return std::make_unique<SqliteStore>(dir / "t.db", true);

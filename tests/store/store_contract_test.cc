@@ -9,8 +9,8 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <tuple>
 #include <memory>
+#include <tuple>
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
@@ -36,15 +36,16 @@ Timestamp at(const char* iso) { return *Timestamp::parse(iso); }
 TEST_P(StoreContract, VintagesAreStoredAsPublishedAndAsOfReadsFollowThem) {
   auto store = open();
   // Today's snapshot first (ingested now), then ALFRED's history of the same dates.
-  store->write_raw(std::vector<SeriesWrite>{series("GDP", {{"2024-01-01", 28255.928}})}, at("2026-06-01T00:00:00Z"));
+  store->write_raw(std::vector<SeriesWrite>{series("GDP", {{"2024-01-01", 28255.928}})},
+                   at("2026-06-01T00:00:00Z"));
   const SeriesWrite meta = series("GDP", {});
   const std::vector<VintageRow> vintages = {
       {d("2024-01-01"), 28269.174, at("2024-04-25T00:00:00Z")},  // first release
       {d("2024-01-01"), 28255.928, at("2024-05-30T00:00:00Z")},  // the revision
       {d("2024-04-01"), 28629.153, at("2024-07-25T00:00:00Z")}};
   const auto summary = store->write_vintages(meta, vintages, at("2026-06-02T00:00:00Z"));
-  EXPECT_EQ(summary.inserted, 1u);   // 2024-04-01 was new
-  EXPECT_EQ(summary.revised, 2u);    // two earlier views of 2024-01-01
+  EXPECT_EQ(summary.inserted, 1u);  // 2024-04-01 was new
+  EXPECT_EQ(summary.revised, 2u);   // two earlier views of 2024-01-01
   const auto before = store->read_raw({.ticker = "GDP", .as_of = at("2024-05-01T00:00:00Z")});
   ASSERT_TRUE(before);
   ASSERT_EQ(before->size(), 1u);
@@ -60,9 +61,11 @@ TEST_P(StoreContract, VintagesAreStoredAsPublishedAndAsOfReadsFollowThem) {
   EXPECT_EQ(again.unchanged, 3u);
   EXPECT_EQ(store->read_revisions({.ticker = "GDP"}).size(), 4u);
   // A non-finite value writes nothing.
-  EXPECT_THROW(store->write_vintages(meta, std::vector<VintageRow>{{d("2024-07-01"), NAN, at("2024-10-30T00:00:00Z")}},
-                                     at("2026-06-04T00:00:00Z")),
-               Error);
+  EXPECT_THROW(
+      store->write_vintages(
+          meta, std::vector<VintageRow>{{d("2024-07-01"), NAN, at("2024-10-30T00:00:00Z")}},
+          at("2026-06-04T00:00:00Z")),
+      Error);
   EXPECT_EQ(store->read_revisions({.ticker = "GDP"}).size(), 4u);
 }
 
@@ -151,7 +154,8 @@ TEST_P(StoreContract, RevertingToAnEarlierValueIsAnotherRevision) {
   const auto back = store->write_raw(v1, at("2026-01-03T00:00:00Z"));
   EXPECT_EQ(back.revised(), 1u);
   EXPECT_EQ(store->read_raw({.ticker = "X"})->values()[0], 1.0);
-  EXPECT_EQ(store->read_raw({.ticker = "X", .as_of = at("2026-01-02T12:00:00Z")})->values()[0], 2.0);
+  EXPECT_EQ(store->read_raw({.ticker = "X", .as_of = at("2026-01-02T12:00:00Z")})->values()[0],
+            2.0);
 }
 
 TEST_P(StoreContract, IngestTimesStrictlyIncreaseEvenWhenTheClockDoesNot) {
@@ -172,7 +176,8 @@ TEST_P(StoreContract, DateRangeFilterIsInclusive) {
   std::vector<SeriesWrite> batch{
       series("A", {{"2024-01-01", 1}, {"2024-01-02", 2}, {"2024-01-03", 3}, {"2024-01-04", 4}})};
   store->write_raw(batch, at("2026-01-01T00:00:00Z"));
-  const auto part = store->read_raw({.ticker = "A", .from = d("2024-01-02"), .to = d("2024-01-03")});
+  const auto part =
+      store->read_raw({.ticker = "A", .from = d("2024-01-02"), .to = d("2024-01-03")});
   ASSERT_EQ(part->size(), 2u);
   EXPECT_EQ(part->values()[0], 2);
   EXPECT_EQ(part->values()[1], 3);
@@ -198,7 +203,8 @@ TEST_P(StoreContract, BatchWithANonFiniteValueWritesNothing) {
 
 TEST_P(StoreContract, TickerRepeatedInOneBatchIsRefused) {
   auto store = open();
-  std::vector<SeriesWrite> bad{series("A", {{"2024-01-01", 1.0}}), series("A", {{"2024-01-02", 2.0}})};
+  std::vector<SeriesWrite> bad{series("A", {{"2024-01-01", 1.0}}),
+                               series("A", {{"2024-01-02", 2.0}})};
   EXPECT_THROW(store->write_raw(bad, at("2026-01-01T00:00:00Z")), Error);
   EXPECT_TRUE(store->list_series().empty());
 }
@@ -283,7 +289,8 @@ TEST_P(StoreContract, BadOrUnknownFeatureTags) {
   }
 }
 
-store::RegimeModel regime_model(const std::string& tag, const std::string& hash, const std::string& features) {
+store::RegimeModel regime_model(const std::string& tag, const std::string& hash,
+                                const std::string& features) {
   store::RegimeModel m;
   m.version = tag;
   m.kind = "hmm";
@@ -305,7 +312,8 @@ TEST_P(StoreContract, RegimeVersionRoundTripsAndIsBoundToSpecAndFeatures) {
   const std::vector<store::RegimeRow> rows = {{d("2024-01-02"), "CALM", 0.9, {0.9, 0.1}},
                                               {d("2024-01-03"), "STRESS", 0.6, {0.4, 0.6}},
                                               {d("2024-01-04"), "STRESS", 0.75, {0.25, 0.75}}};
-  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows), FeatureWriteOutcome::kWritten);
+  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows),
+            FeatureWriteOutcome::kWritten);
   const auto model = store->find_regime_model("V1");
   ASSERT_TRUE(model.has_value());
   EXPECT_EQ(model->labels, (std::vector<std::string>{"CALM", "STRESS"}));
@@ -317,7 +325,8 @@ TEST_P(StoreContract, RegimeVersionRoundTripsAndIsBoundToSpecAndFeatures) {
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].regime, "STRESS");
   EXPECT_EQ(back[1].probabilities, (std::vector<double>{0.25, 0.75}));  // exact round trip
-  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows), FeatureWriteOutcome::kAlreadyPresent);
+  EXPECT_EQ(store->write_regimes(regime_model("V1", "h", "F1"), rows),
+            FeatureWriteOutcome::kAlreadyPresent);
   EXPECT_THROW(store->write_regimes(regime_model("V1", "other", "F1"), rows), Error);
   EXPECT_THROW(store->write_regimes(regime_model("V1", "h", "F2"), rows), Error);
   EXPECT_EQ(store->read_regimes("V1", std::nullopt, std::nullopt).size(), 3u);
@@ -332,11 +341,20 @@ TEST_P(StoreContract, RegimeVersionRoundTripsAndIsBoundToSpecAndFeatures) {
 
 TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequence) {
   auto store = open();
-  ClassifierModel model{.version = "GMR1", .spec_name = "gmr", .spec_hash = "h", .spec_text = "name: gmr",
-                        .source = "F1", .model_json = "{\"x\": 1}", .trained_from = "2020-01-01",
-                        .trained_to = "2024-06-28", .created_at = Timestamp::from_micros(5)};
-  const ClassifierState trained{.sequence = 0, .timestamp = "2024-06-28", .key = 100,
-                                .state_json = "{\"global\": [1]}", .origin = "train",
+  ClassifierModel model{.version = "GMR1",
+                        .spec_name = "gmr",
+                        .spec_hash = "h",
+                        .spec_text = "name: gmr",
+                        .source = "F1",
+                        .model_json = "{\"x\": 1}",
+                        .trained_from = "2020-01-01",
+                        .trained_to = "2024-06-28",
+                        .created_at = Timestamp::from_micros(5)};
+  const ClassifierState trained{.sequence = 0,
+                                .timestamp = "2024-06-28",
+                                .key = 100,
+                                .state_json = "{\"global\": [1]}",
+                                .origin = "train",
                                 .written_at = Timestamp::from_micros(6)};
   store->write_classifier(model, trained);
   const auto back = store->find_classifier("GMR1");
@@ -359,11 +377,18 @@ TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequ
   ASSERT_EQ(states.size(), 1u);
   EXPECT_EQ(states[0].origin, "train");
   EXPECT_EQ(states[0].key, 100);
-  store->append_classifier_state("GMR1", {.sequence = 1, .timestamp = "2024-07-01", .key = 200, .state_json = "{}",
-                                          .origin = "classify", .written_at = Timestamp::from_micros(7)});
+  store->append_classifier_state("GMR1", {.sequence = 1,
+                                          .timestamp = "2024-07-01",
+                                          .key = 200,
+                                          .state_json = "{}",
+                                          .origin = "classify",
+                                          .written_at = Timestamp::from_micros(7)});
   // A writer that read sequence 0 and tries to append 1 again lost the race.
-  EXPECT_THROW(store->append_classifier_state("GMR1", {.sequence = 1, .timestamp = "2024-07-02", .key = 300,
-                                                       .state_json = "{}", .origin = "classify"}),
+  EXPECT_THROW(store->append_classifier_state("GMR1", {.sequence = 1,
+                                                       .timestamp = "2024-07-02",
+                                                       .key = 300,
+                                                       .state_json = "{}",
+                                                       .origin = "classify"}),
                Error);
   states = store->read_classifier_states("GMR1", 5);
   ASSERT_EQ(states.size(), 2u);
@@ -377,7 +402,9 @@ TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequ
   ASSERT_EQ(approvals.size(), 2u);
   EXPECT_EQ(approvals[1].approved_by, "B. Expert");
   for (const auto& call : std::vector<std::function<void()>>{
-           [&] { store->approve_classifier({"NOPE", "muni", "x", Timestamp::from_micros(1)}); },
+           [&] {
+             store->approve_classifier({"NOPE", "muni", "x", Timestamp::from_micros(1)});
+           },
            [&] { store->append_classifier_state("NOPE", {.sequence = 1}); },
            [&] { store->read_classifier_states("NOPE", 1); }}) {
     try {
@@ -392,15 +419,41 @@ TEST_P(StoreContract, ClassifierVersionsAreNeverOverwrittenAndStatesAppendInSequ
 
 TEST_P(StoreContract, EffectsVersionRoundTripsAndIsBoundToSpecFeaturesAndRegimes) {
   auto store = open();
-  const EffectVersion v{.version = "E1", .spec_name = "effects", .spec_hash = "h", .spec_text = "s",
-                        .feature_version = "F1", .regime_version = "R1", .created_at = Timestamp::from_micros(3)};
-  std::vector<EffectRow> rows = {
-      {.treatment = "fed_shock", .outcome = "sp500", .horizon = 3, .method = "dml", .learner = "forest",
-       .effect = -0.023, .se = 0.006, .ci_low = -0.035, .ci_high = -0.011, .p_value = 0.0001, .observations = 380,
-       .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"},
-      {.treatment = "cpi_surprise", .outcome = "tlt", .horizon = 1, .method = "dml", .learner = "forest",
-       .effect = 0.1, .se = 0.2, .ci_low = -0.3, .ci_high = 0.5, .p_value = 0.6, .observations = 300,
-       .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"}};
+  const EffectVersion v{.version = "E1",
+                        .spec_name = "effects",
+                        .spec_hash = "h",
+                        .spec_text = "s",
+                        .feature_version = "F1",
+                        .regime_version = "R1",
+                        .created_at = Timestamp::from_micros(3)};
+  std::vector<EffectRow> rows = {{.treatment = "fed_shock",
+                                  .outcome = "sp500",
+                                  .horizon = 3,
+                                  .method = "dml",
+                                  .learner = "forest",
+                                  .effect = -0.023,
+                                  .se = 0.006,
+                                  .ci_low = -0.035,
+                                  .ci_high = -0.011,
+                                  .p_value = 0.0001,
+                                  .observations = 380,
+                                  .regime_effects_json = "{}",
+                                  .placebo_json = "[]",
+                                  .diagnostics_json = "{}"},
+                                 {.treatment = "cpi_surprise",
+                                  .outcome = "tlt",
+                                  .horizon = 1,
+                                  .method = "dml",
+                                  .learner = "forest",
+                                  .effect = 0.1,
+                                  .se = 0.2,
+                                  .ci_low = -0.3,
+                                  .ci_high = 0.5,
+                                  .p_value = 0.6,
+                                  .observations = 300,
+                                  .regime_effects_json = "{}",
+                                  .placebo_json = "[]",
+                                  .diagnostics_json = "{}"}};
   EXPECT_EQ(store->write_effects(v, rows), FeatureWriteOutcome::kWritten);
   const auto back = store->read_effects("E1");
   ASSERT_EQ(back.size(), 2u);
@@ -418,9 +471,14 @@ TEST_P(StoreContract, EffectsVersionRoundTripsAndIsBoundToSpecFeaturesAndRegimes
 
 TEST_P(StoreContract, ScmModelsAreBoundToSpecAndDataAndScenariosStoredOnce) {
   auto store = open();
-  const ScmModel m{.version = "S1", .spec_name = "policy_transmission", .spec_hash = "h", .spec_text = "s",
-                   .data_watermark = "2026-01-01T00:00:00Z", .model_json = "{\"graph\": 1}",
-                   .first = Date::from_ymd(2014, 9, 18), .last = Date::from_ymd(2025, 8, 12),
+  const ScmModel m{.version = "S1",
+                   .spec_name = "policy_transmission",
+                   .spec_hash = "h",
+                   .spec_text = "s",
+                   .data_watermark = "2026-01-01T00:00:00Z",
+                   .model_json = "{\"graph\": 1}",
+                   .first = Date::from_ymd(2014, 9, 18),
+                   .last = Date::from_ymd(2025, 8, 12),
                    .created_at = Timestamp::from_micros(5)};
   EXPECT_EQ(store->write_scm_model(m), FeatureWriteOutcome::kWritten);
   EXPECT_EQ(store->write_scm_model(m), FeatureWriteOutcome::kAlreadyPresent);
@@ -436,9 +494,17 @@ TEST_P(StoreContract, ScmModelsAreBoundToSpecAndDataAndScenariosStoredOnce) {
   EXPECT_EQ(found->model_json, m.model_json);
   EXPECT_FALSE(store->find_scm_model("S2"));
 
-  const ScenarioRun run{.id = "SC-0123456789ab", .scm_version = "S1", .name = "policy_hike", .interventions = "EFFR=+0.50",
-                        .shocks = "student-t", .start = Date::from_ymd(2024, 1, 2), .horizon = 2, .paths = 100,
-                        .seed = 42, .summary_json = "{}", .created_at = Timestamp::from_micros(6)};
+  const ScenarioRun run{.id = "SC-0123456789ab",
+                        .scm_version = "S1",
+                        .name = "policy_hike",
+                        .interventions = "EFFR=+0.50",
+                        .shocks = "student-t",
+                        .start = Date::from_ymd(2024, 1, 2),
+                        .horizon = 2,
+                        .paths = 100,
+                        .seed = 42,
+                        .summary_json = "{}",
+                        .created_at = Timestamp::from_micros(6)};
   const std::vector<ScenarioFanRow> rows = {{1, "STOCK", "baseline", 1, 2, 3, 4, 5},
                                             {1, "EFFR", "baseline", 0.1, 0.2, 0.3, 0.4, 0.5},
                                             {2, "STOCK", "intervened", -1.25, 2, 3, 4, 5.5}};
@@ -462,7 +528,8 @@ TEST_P(StoreContract, ScmModelsAreBoundToSpecAndDataAndScenariosStoredOnce) {
 
 TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
   MemoryStore source;
-  std::vector<SeriesWrite> first{series("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}), series("B", {{"2024-01-01", 5.0}})};
+  std::vector<SeriesWrite> first{series("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}),
+                                 series("B", {{"2024-01-01", 5.0}})};
   const auto t1 = source.write_raw(first, at("2026-01-01T00:00:00Z")).ingested_at;
   std::vector<SeriesWrite> second{series("A", {{"2024-01-02", 2.5}, {"2024-01-03", 3.0}})};
   second[0].source = "revised";
@@ -482,7 +549,8 @@ TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
     for (std::size_t i = 0; i < back.series[k].rows.size(); ++i) {
       EXPECT_EQ(back.series[k].rows[i].date, history.series[k].rows[i].date);
       EXPECT_EQ(back.series[k].rows[i].value, history.series[k].rows[i].value);
-      EXPECT_EQ(back.series[k].rows[i].ingested_at, history.series[k].rows[i].ingested_at);  // to the microsecond
+      EXPECT_EQ(back.series[k].rows[i].ingested_at,
+                history.series[k].rows[i].ingested_at);  // to the microsecond
     }
   }
   ASSERT_EQ(back.lineage.size(), 3u);
@@ -491,7 +559,8 @@ TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
   ASSERT_EQ(back.ingests.size(), 2u);
   EXPECT_EQ(back.ingests[1].inserted, 1u);
   EXPECT_EQ(store->list_series()[0].source, "revised");
-  EXPECT_EQ(store->read_raw({.ticker = "A", .as_of = t1})->values()[1], 2.0);  // as-of views survive the copy
+  EXPECT_EQ(store->read_raw({.ticker = "A", .as_of = t1})->values()[1],
+            2.0);  // as-of views survive the copy
   // Only into an empty store.
   try {
     store->restore_raw_history(history);
@@ -502,29 +571,40 @@ TEST_P(StoreContract, RawHistoryIsCopiedVerbatimIntoAnEmptyStore) {
   EXPECT_EQ(store->read_raw_history().lineage.size(), 3u);
 }
 
-
 // ---- Generic versioned artefacts (artefact.h): one protocol over every backend's session. ----
 
 // A kind like the event studies the next issue stores: a keyed estimates table and a dated path.
 ArtefactKind event_study_kind() {
   using T = ColumnType;
   return {"event_study",
-          {{"estimates", {{"shock", T::kText, true}, {"horizon", T::kInteger, true}, {"effect", T::kReal}, {"se", T::kReal},
-                          {"n", T::kInteger}, {"computed_at", T::kTimestamp}}},
+          {{"estimates",
+            {{"shock", T::kText, true},
+             {"horizon", T::kInteger, true},
+             {"effect", T::kReal},
+             {"se", T::kReal},
+             {"n", T::kInteger},
+             {"computed_at", T::kTimestamp}}},
            {"path", {{"dt", T::kDate}, {"value", T::kReal}, {"note", T::kText}}}}};
 }
 
 ArtefactHeader event_header(const std::string& tag) {
-  return {tag, "es_spec", "hash-1", "name: es_spec\n", {{"feature_version", "F1"}, {"regime_version", "V1"}},
+  return {tag,
+          "es_spec",
+          "hash-1",
+          "name: es_spec\n",
+          {{"feature_version", "F1"}, {"regime_version", "V1"}},
           at("2026-03-01T12:34:56.789012Z")};
 }
 
 std::vector<ArtefactTable> event_tables() {
   const double inf = std::numeric_limits<double>::infinity();
   return {{"estimates",
-           {{std::string("oil"), std::int64_t{1}, 0.25, 0.125, std::int64_t{120}, at("2026-03-01T00:00:00.000001Z")},
-            {std::string("oil"), std::int64_t{3}, std::nan(""), std::monostate{}, std::int64_t{-7}, std::monostate{}},
-            {std::string("rates"), std::int64_t{1}, -inf, 1e-300, std::int64_t{9007199254740993}, at("1999-12-31T23:59:59Z")}}},
+           {{std::string("oil"), std::int64_t{1}, 0.25, 0.125, std::int64_t{120},
+             at("2026-03-01T00:00:00.000001Z")},
+            {std::string("oil"), std::int64_t{3}, std::nan(""), std::monostate{}, std::int64_t{-7},
+             std::monostate{}},
+            {std::string("rates"), std::int64_t{1}, -inf, 1e-300, std::int64_t{9007199254740993},
+             at("1999-12-31T23:59:59Z")}}},
           {"path",
            {{d("2024-01-31"), 1.5, std::string("tab\there, newline\nand back\\slash")},
             {d("2024-02-29"), -0.0, std::string("")},
@@ -536,7 +616,8 @@ bool same_cell(const Cell& a, const Cell& b) {
   if (a.index() != b.index()) return false;
   if (const auto* x = std::get_if<double>(&a)) {
     const double y = std::get<double>(b);
-    return (std::isnan(*x) && std::isnan(y)) || *x == y;  // bit for bit but the sign of zero (SQLite drops it)
+    return (std::isnan(*x) && std::isnan(y)) ||
+           *x == y;  // bit for bit but the sign of zero (SQLite drops it)
   }
   return a == b;
 }
@@ -545,7 +626,8 @@ void expect_same_rows(const std::vector<Row>& got, const std::vector<Row>& want)
   ASSERT_EQ(got.size(), want.size());
   for (std::size_t r = 0; r < got.size(); ++r) {
     ASSERT_EQ(got[r].size(), want[r].size());
-    for (std::size_t c = 0; c < got[r].size(); ++c) EXPECT_TRUE(same_cell(got[r][c], want[r][c])) << "row " << r << " col " << c;
+    for (std::size_t c = 0; c < got[r].size(); ++c)
+      EXPECT_TRUE(same_cell(got[r][c], want[r][c])) << "row " << r << " col " << c;
   }
 }
 
@@ -563,7 +645,8 @@ TEST_P(StoreContract, InteropViewsShowTheNewestIngestAndRegimeProbabilitiesByLab
   std::vector<SeriesWrite> first{series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.0}}),
                                  series("GS10", {{"2024-01-01", 4.25}})};
   store->write_raw(first, at("2026-01-01T00:00:00Z"));
-  std::vector<SeriesWrite> second{series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.5}, {"2024-03-01", 102.0}})};
+  std::vector<SeriesWrite> second{
+      series("CPI", {{"2024-01-01", 100.0}, {"2024-02-01", 101.5}, {"2024-03-01", 102.0}})};
   store->write_raw(second, at("2026-02-01T00:00:00Z"));
   const std::vector<store::RegimeRow> regimes = {{d("2024-01-02"), "CALM", 0.9, {0.9, 0.1}},
                                                  {d("2024-01-03"), "STRESS", 0.6, {0.4, 0.6}}};
@@ -574,16 +657,19 @@ TEST_P(StoreContract, InteropViewsShowTheNewestIngestAndRegimeProbabilitiesByLab
   sql::Transaction tx(s, false);
   // One row per ticker and date, the value of the newest ingest (CPI 2024-02-01 was revised).
   std::vector<Row> latest;
-  auto q = s.prepare("SELECT ticker, CAST(\"date\" AS text), value FROM " + s.table("raw_series_latest") +
-                     " ORDER BY ticker, \"date\"");
-  while (q->step()) latest.push_back({q->column(0, T::kText), q->column(1, T::kText), q->column(2, T::kReal)});
+  auto q = s.prepare("SELECT ticker, CAST(\"date\" AS text), value FROM " +
+                     s.table("raw_series_latest") + " ORDER BY ticker, \"date\"");
+  while (q->step())
+    latest.push_back({q->column(0, T::kText), q->column(1, T::kText), q->column(2, T::kReal)});
   expect_same_rows(latest, {{std::string("CPI"), std::string("2024-01-01"), 100.0},
                             {std::string("CPI"), std::string("2024-02-01"), 101.5},
                             {std::string("CPI"), std::string("2024-03-01"), 102.0},
                             {std::string("GS10"), std::string("2024-01-01"), 4.25}});
   // The revised date and the new one carry the second ingest's time, the unchanged one the first's.
-  auto newest = s.prepare("SELECT count(*) FROM " + s.table("raw_series_latest") + " WHERE ticker = 'CPI' AND ingested_at = "
-                          "(SELECT max(ingested_at) FROM " + s.table("raw_series_latest") + ")");
+  auto newest = s.prepare("SELECT count(*) FROM " + s.table("raw_series_latest") +
+                          " WHERE ticker = 'CPI' AND ingested_at = "
+                          "(SELECT max(ingested_at) FROM " +
+                          s.table("raw_series_latest") + ")");
   ASSERT_TRUE(newest->step());
   EXPECT_EQ(std::get<std::int64_t>(newest->column(0, T::kInteger)), 2);
   // The regime probabilities in long form, each with its label's name.
@@ -591,14 +677,15 @@ TEST_P(StoreContract, InteropViewsShowTheNewestIngestAndRegimeProbabilitiesByLab
   auto r = s.prepare("SELECT version, CAST(\"date\" AS text), position, label, probability FROM " +
                      s.table("regimes_global_long") + " ORDER BY version, \"date\", position");
   while (r->step()) {
-    long_form.push_back({r->column(0, T::kText), r->column(1, T::kText), r->column(2, T::kInteger), r->column(3, T::kText),
-                         r->column(4, T::kReal)});
+    long_form.push_back({r->column(0, T::kText), r->column(1, T::kText), r->column(2, T::kInteger),
+                         r->column(3, T::kText), r->column(4, T::kReal)});
   }
   const auto row = [](const char* date, std::int64_t position, const char* label, double p) {
     return Row{std::string("V1"), std::string(date), position, std::string(label), p};
   };
-  expect_same_rows(long_form, {row("2024-01-02", 1, "CALM", 0.9), row("2024-01-02", 2, "STRESS", 0.1),
-                               row("2024-01-03", 1, "CALM", 0.4), row("2024-01-03", 2, "STRESS", 0.6)});
+  expect_same_rows(long_form,
+                   {row("2024-01-02", 1, "CALM", 0.9), row("2024-01-02", 2, "STRESS", 0.1),
+                    row("2024-01-03", 1, "CALM", 0.4), row("2024-01-03", 2, "STRESS", 0.6)});
   tx.commit();
 }
 
@@ -606,7 +693,8 @@ TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {
   auto store = open();
   EXPECT_TRUE(store->list_artefacts("event_study").empty());
   EXPECT_FALSE(store->find_artefact("event_study", "ES1").has_value());
-  EXPECT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  EXPECT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()),
+            ArtefactWriteOutcome::kWritten);
   const auto listed = store->list_artefacts("event_study");
   ASSERT_EQ(listed.size(), 1u);
   const auto& h = listed[0];
@@ -614,7 +702,8 @@ TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {
   EXPECT_EQ(h.spec_name, "es_spec");
   EXPECT_EQ(h.spec_hash, "hash-1");
   EXPECT_EQ(h.spec_text, "name: es_spec\n");
-  EXPECT_EQ(h.inputs, (std::map<std::string, std::string>{{"feature_version", "F1"}, {"regime_version", "V1"}}));
+  EXPECT_EQ(h.inputs, (std::map<std::string, std::string>{{"feature_version", "F1"},
+                                                          {"regime_version", "V1"}}));
   EXPECT_EQ(h.created_at, at("2026-03-01T12:34:56.789012Z"));  // to the microsecond
   ASSERT_TRUE(store->find_artefact("event_study", "ES1").has_value());
   const auto tables = event_tables();
@@ -632,7 +721,8 @@ TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {
   // A version with no rows in one of its tables, and a second version, are separate.
   ArtefactHeader second = event_header("ES2");
   second.created_at = at("2026-03-02T00:00:00Z");
-  EXPECT_EQ(store->write_artefact(event_study_kind(), second, {tables[1]}), ArtefactWriteOutcome::kWritten);
+  EXPECT_EQ(store->write_artefact(event_study_kind(), second, {tables[1]}),
+            ArtefactWriteOutcome::kWritten);
   EXPECT_TRUE(store->read_artefact_table("event_study", "ES2", "estimates").rows.empty());
   EXPECT_EQ(store->read_artefact_table("event_study", "ES1", "estimates").rows.size(), 3u);
   ASSERT_EQ(store->list_artefacts("event_study").size(), 2u);
@@ -641,13 +731,16 @@ TEST_P(StoreContract, GenericArtefactRoundTripsEveryTypeIncludingNanAndNull) {
 
 TEST_P(StoreContract, GenericArtefactTagIsBoundToSpecAndInputsAndNeverOverwritten) {
   auto store = open();
-  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()),
+            ArtefactWriteOutcome::kWritten);
   // The same spec and inputs again: nothing written, even with other rows or another time.
   ArtefactHeader again = event_header("ES1");
   again.created_at = at("2026-04-01T00:00:00Z");
-  EXPECT_EQ(store->write_artefact(event_study_kind(), again, {}), ArtefactWriteOutcome::kAlreadyPresent);
+  EXPECT_EQ(store->write_artefact(event_study_kind(), again, {}),
+            ArtefactWriteOutcome::kAlreadyPresent);
   EXPECT_EQ(store->read_artefact_table("event_study", "ES1", "path").rows.size(), 4u);
-  EXPECT_EQ(store->find_artefact("event_study", "ES1")->created_at, at("2026-03-01T12:34:56.789012Z"));
+  EXPECT_EQ(store->find_artefact("event_study", "ES1")->created_at,
+            at("2026-03-01T12:34:56.789012Z"));
   // A different spec: refused, naming the tag and the spec.
   ArtefactHeader other_spec = event_header("ES1");
   other_spec.spec_hash = "hash-2";
@@ -661,7 +754,8 @@ TEST_P(StoreContract, GenericArtefactTagIsBoundToSpecAndInputsAndNeverOverwritte
   }
   // Different inputs (one changed, one missing, one extra): refused, naming what differs.
   for (auto inputs : std::vector<std::map<std::string, std::string>>{
-           {{"feature_version", "F2"}, {"regime_version", "V1"}}, {{"feature_version", "F1"}},
+           {{"feature_version", "F2"}, {"regime_version", "V1"}},
+           {{"feature_version", "F1"}},
            {{"feature_version", "F1"}, {"regime_version", "V1"}, {"scm_version", "S1"}}}) {
     ArtefactHeader other = event_header("ES1");
     other.inputs = inputs;
@@ -700,8 +794,10 @@ TEST_P(StoreContract, GenericArtefactBadInputWritesNothing) {
   tables = event_tables();
   tables[1].rows[0].pop_back();  // a short row
   expect_refused(event_study_kind(), event_header("ES1"), tables, ErrorCode::kInvalidArgument);
-  expect_refused(event_study_kind(), event_header("ES1"), {{"nope", {}}}, ErrorCode::kInvalidArgument);
-  expect_refused(event_study_kind(), event_header("bad tag!"), event_tables(), ErrorCode::kInvalidArgument);
+  expect_refused(event_study_kind(), event_header("ES1"), {{"nope", {}}},
+                 ErrorCode::kInvalidArgument);
+  expect_refused(event_study_kind(), event_header("bad tag!"), event_tables(),
+                 ErrorCode::kInvalidArgument);
   ArtefactKind bad = event_study_kind();
   bad.name = "Event-Study; DROP TABLE series";
   expect_refused(bad, event_header("ES1"), {}, ErrorCode::kInvalidArgument);
@@ -715,7 +811,8 @@ TEST_P(StoreContract, GenericArtefactBadInputWritesNothing) {
   EXPECT_THROW(store->write_artefact(event_study_kind(), event_header("ES1"), tables), Error);
   EXPECT_TRUE(store->list_artefacts("event_study").empty());
   // A kind's tables never change shape once stored.
-  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()), ArtefactWriteOutcome::kWritten);
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("ES1"), event_tables()),
+            ArtefactWriteOutcome::kWritten);
   ArtefactKind changed = event_study_kind();
   changed.tables[1].columns.push_back({"extra", ColumnType::kReal});
   expect_refused(changed, event_header("ES2"), {}, ErrorCode::kInvalidArgument);
@@ -724,8 +821,11 @@ TEST_P(StoreContract, GenericArtefactBadInputWritesNothing) {
   expect_refused(squatter, event_header("S1"), {}, ErrorCode::kInvalidArgument);
   EXPECT_EQ(store->list_artefacts("event_study").size(), 1u);
   // Unknown kind, version or table: NotFound.
-  for (const auto& [kind, version, table] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"nope", "ES1", "path"}, {"event_study", "ES9", "path"}, {"event_study", "ES1", "nope"}}) {
+  for (const auto& [kind, version, table] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nope", "ES1", "path"},
+           {"event_study", "ES9", "path"},
+           {"event_study", "ES1", "nope"}}) {
     try {
       store->read_artefact_table(kind, version, table);
       ADD_FAILURE() << "expected NotFound";
@@ -745,24 +845,35 @@ TEST_P(StoreContract, GenericArtefactDateRangeReadIsInclusiveAndLargeTablesRound
     path.rows.push_back({start + static_cast<int>(i), static_cast<double>(i) / 7.0,
                          i % 1000 == 0 ? Cell(std::monostate{}) : Cell(std::to_string(i))});
   }
-  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("BIG"), {path}), ArtefactWriteOutcome::kWritten);
+  ASSERT_EQ(store->write_artefact(event_study_kind(), event_header("BIG"), {path}),
+            ArtefactWriteOutcome::kWritten);
   const auto all = store->read_artefact_table("event_study", "BIG", "path");
   expect_same_rows(all.rows, path.rows);
   // [from, to] inclusive; open ends.
   const Date from = start + 100;
   const Date to = start + 199;
-  const auto window = store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", from, to});
+  const auto window =
+      store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", from, to});
   ASSERT_EQ(window.rows.size(), 100u);
   EXPECT_EQ(std::get<Date>(window.rows.front()[0]), from);
   EXPECT_EQ(std::get<Date>(window.rows.back()[0]), to);
   EXPECT_EQ(std::get<double>(window.rows.front()[1]), 100.0 / 7.0);
-  EXPECT_EQ(store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", std::nullopt, start + 9}).rows.size(), 10u);
-  EXPECT_EQ(store->read_artefact_table("event_study", "BIG", "path", DateRange{"dt", start + (kRows - 5), std::nullopt})
+  EXPECT_EQ(store
+                ->read_artefact_table("event_study", "BIG", "path",
+                                      DateRange{"dt", std::nullopt, start + 9})
+                .rows.size(),
+            10u);
+  EXPECT_EQ(store
+                ->read_artefact_table("event_study", "BIG", "path",
+                                      DateRange{"dt", start + (kRows - 5), std::nullopt})
                 .rows.size(),
             5u);
   // Filtering needs a date column.
-  EXPECT_THROW(store->read_artefact_table("event_study", "BIG", "path", DateRange{"value", from, to}), Error);
-  EXPECT_THROW(store->read_artefact_table("event_study", "BIG", "path", DateRange{"nope", from, to}), Error);
+  EXPECT_THROW(
+      store->read_artefact_table("event_study", "BIG", "path", DateRange{"value", from, to}),
+      Error);
+  EXPECT_THROW(
+      store->read_artefact_table("event_study", "BIG", "path", DateRange{"nope", from, to}), Error);
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace mre::testing {
 
 class FakeServices {
  public:
-  explicit FakeServices(const std::filesystem::path& fixtures = {}, const std::string& script_json = "");
+  explicit FakeServices(const std::filesystem::path& fixtures = {},
+                        const std::string& script_json = "");
   ~FakeServices();
   FakeServices(const FakeServices&) = delete;
   FakeServices& operator=(const FakeServices&) = delete;

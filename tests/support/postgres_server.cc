@@ -27,7 +27,8 @@ std::filesystem::path find_server_binaries() {
   for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
     const auto bin = entry.path() / "bin";
     const int major = std::atoi(entry.path().filename().c_str());
-    if (major > best_major && std::filesystem::exists(bin / "pg_ctl") && std::filesystem::exists(bin / "initdb")) {
+    if (major > best_major && std::filesystem::exists(bin / "pg_ctl") &&
+        std::filesystem::exists(bin / "initdb")) {
       best = bin;
       best_major = major;
     }
@@ -71,15 +72,18 @@ PostgresServer::PostgresServer() : bin_(find_server_binaries()) {
   as_postgres_ = ::geteuid() == 0;
   if (as_postgres_) {
     const passwd* user = ::getpwnam("postgres");
-    if (!user) throw std::runtime_error("running as root, but there is no `postgres` user to run the server as");
+    if (!user)
+      throw std::runtime_error(
+          "running as root, but there is no `postgres` user to run the server as");
     if (::chown(dir_.path().c_str(), user->pw_uid, user->pw_gid) != 0) {
       throw std::runtime_error("cannot hand " + dir_.path().string() + " to the postgres user");
     }
   }
-  check(run_shell(as_server_user(shell_quote((bin_ / "initdb").string()) + " -D " +
-                                 shell_quote((dir_ / "data").string()) +
-                                 " -U postgres --auth=trust -E UTF8 --locale=C --no-sync --no-instructions")),
-        "initdb");
+  check(
+      run_shell(as_server_user(
+          shell_quote((bin_ / "initdb").string()) + " -D " + shell_quote((dir_ / "data").string()) +
+          " -U postgres --auth=trust -E UTF8 --locale=C --no-sync --no-instructions")),
+      "initdb");
   // Trust for every role over TCP but kPasswordRole, which must give its password.
   std::string hba = "local all all trust\n";
   hba += std::string("host all ") + kPasswordRole + " 127.0.0.1/32 scram-sha-256\n";
@@ -89,10 +93,11 @@ PostgresServer::PostgresServer() : bin_(find_server_binaries()) {
         "writing pg_hba.conf");
   // A watchdog stops the server and removes the directory if this process dies without its
   // destructors (a crash, a timeout's SIGKILL): no server outlives the tests.
-  const std::string watchdog = "while kill -0 " + std::to_string(::getpid()) + " 2>/dev/null; do sleep 1; done; " +
-                               as_server_user(shell_quote((bin_ / "pg_ctl").string()) + " -D " +
-                                              shell_quote((dir_ / "data").string()) + " -m immediate stop") +
-                               "; rm -rf " + shell_quote(dir_.path().string());
+  const std::string watchdog =
+      "while kill -0 " + std::to_string(::getpid()) + " 2>/dev/null; do sleep 1; done; " +
+      as_server_user(shell_quote((bin_ / "pg_ctl").string()) + " -D " +
+                     shell_quote((dir_ / "data").string()) + " -m immediate stop") +
+      "; rm -rf " + shell_quote(dir_.path().string());
   const int backgrounded = std::system(("(" + watchdog + ") >/dev/null 2>&1 </dev/null &").c_str());
   if (backgrounded != 0) throw std::runtime_error("cannot start the test server's watchdog");
   port_ = free_port();
@@ -116,12 +121,15 @@ std::string PostgresServer::pg_ctl(const std::string& action) const {
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.path().string() +
                               " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
                               " -c max_connections=50";
-  return as_server_user(shell_quote((bin_ / "pg_ctl").string()) + " -D " + shell_quote((dir_ / "data").string()) +
-                        " -l " + shell_quote((dir_ / "server.log").string()) + " -w -t 60 -o " +
+  return as_server_user(shell_quote((bin_ / "pg_ctl").string()) + " -D " +
+                        shell_quote((dir_ / "data").string()) + " -l " +
+                        shell_quote((dir_ / "server.log").string()) + " -w -t 60 -o " +
                         shell_quote(options) + " " + action);
 }
 
-void PostgresServer::start() { check(run_shell(pg_ctl("start")), "pg_ctl start (see " + (dir_ / "server.log").string() + ")"); }
+void PostgresServer::start() {
+  check(run_shell(pg_ctl("start")), "pg_ctl start (see " + (dir_ / "server.log").string() + ")");
+}
 
 void PostgresServer::crash() { check(run_shell(pg_ctl("-m immediate stop")), "pg_ctl stop"); }
 
@@ -142,7 +150,8 @@ std::string PostgresServer::sql(const std::string& statement, const std::string&
     PQfinish(conn);
     throw std::runtime_error("test server: cannot connect: " + message);
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   PGresult* result = PQexec(conn, statement.c_str());
   const auto status = PQresultStatus(result);
   std::string value;

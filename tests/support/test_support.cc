@@ -78,7 +78,8 @@ CommandResult run_shell(const std::string& command) {
 
 CommandResult run_mre(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                       const std::vector<std::string>& env) {
-  std::string command = "cd " + shell_quote((cwd.empty() ? source_dir() : cwd).string()) + " && env";
+  std::string command =
+      "cd " + shell_quote((cwd.empty() ? source_dir() : cwd).string()) + " && env";
   for (const auto& e : env) command += " " + shell_quote(e);
   command += " " + shell_quote(MRE_BINARY);
   for (const auto& a : args) command += " " + shell_quote(a);

@@ -1,8 +1,6 @@
 // The backtest workflow on a store: a stored regime version's online labels and probabilities
 // drive strategies whose metrics equal the kernel's on hand-built weights; versions are bound
 // to spec and inputs and never overwritten; bad input is named and nothing is stored.
-#include "mre/workflows/backtest.h"
-
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -12,6 +10,7 @@
 
 #include "mre/backtest/backtest.h"
 #include "mre/core/error.h"
+#include "mre/workflows/backtest.h"
 #include "support/test_support.h"
 
 namespace mre::workflows {
@@ -46,13 +45,22 @@ std::unique_ptr<store::Store> make_store(Date regimes_from) {
     bd.push_back(b);
     rate.push_back(2.0 + 0.001 * static_cast<double>(t));
   }
-  std::vector<store::SeriesWrite> batch{{"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", dates, eq)},
-                                        {"BD", AssetClass::kRates, "test", TimeSeries("BD", dates, bd)},
-                                        {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", dates, rate)}};
+  std::vector<store::SeriesWrite> batch{
+      {"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", dates, eq)},
+      {"BD", AssetClass::kRates, "test", TimeSeries("BD", dates, bd)},
+      {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", dates, rate)}};
   s->write_raw(batch, Timestamp::from_micros(1'700'000'000'000'000));
-  store::RegimeModel m{.version = "V1", .kind = "hmm", .spec_name = "toy", .spec_hash = "h", .spec_text = "t",
-                       .feature_version = "F1", .columns = {"a"}, .labels = {"CALM", "STRESS"}, .params_json = "{}",
-                       .diagnostics_json = "{}", .created_at = Timestamp::from_micros(11)};
+  store::RegimeModel m{.version = "V1",
+                       .kind = "hmm",
+                       .spec_name = "toy",
+                       .spec_hash = "h",
+                       .spec_text = "t",
+                       .feature_version = "F1",
+                       .columns = {"a"},
+                       .labels = {"CALM", "STRESS"},
+                       .params_json = "{}",
+                       .diagnostics_json = "{}",
+                       .created_at = Timestamp::from_micros(11)};
   std::vector<store::RegimeRow> rows;
   std::uniform_int_distribution<int> spell(1, 20);
   std::uniform_real_distribution<double> u(0.5, 1.0);
@@ -65,7 +73,8 @@ std::unique_ptr<store::Store> make_store(Date regimes_from) {
       left = spell(rng);
     }
     const double p = u(rng);
-    rows.push_back({day, calm ? "CALM" : "STRESS", p, calm ? std::vector<double>{p, 1 - p} : std::vector<double>{1 - p, p}});
+    rows.push_back({day, calm ? "CALM" : "STRESS", p,
+                    calm ? std::vector<double>{p, 1 - p} : std::vector<double>{1 - p, p}});
   }
   s->write_regimes(m, rows);
   return s;
@@ -83,7 +92,8 @@ strategies:
   - {name: hold, kind: buy_and_hold, asset: EQ}
 )";
 
-std::filesystem::path write_spec(const testing::TempDir& dir, const std::string& text, const std::string& name = "b.yml") {
+std::filesystem::path write_spec(const testing::TempDir& dir, const std::string& text,
+                                 const std::string& name = "b.yml") {
   testing::write_file(dir / name, text);
   return dir / name;
 }
@@ -116,10 +126,13 @@ TEST(BacktestWorkflow, RegimeVersionStrategiesEqualTheKernelOnHandBuiltWeights) 
     w_timing.row(t) << (calm ? 0.7 : 0.0), (calm ? 0.3 : 0.5);
     w_smooth(t, 0) = rows[t].probabilities[0];
   }
-  const std::size_t first = static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), d("2019-09-02")) - dates.begin());
+  const std::size_t first = static_cast<std::size_t>(
+      std::lower_bound(dates.begin(), dates.end(), d("2019-09-02")) - dates.begin());
   const backtest::BacktestConfig config{.delay_days = 2, .cost_bp = 10};
-  const auto timing = backtest::compute_metrics(backtest::run_backtest({dates, r, rf, w_timing, first}, config), config);
-  const auto smooth = backtest::compute_metrics(backtest::run_backtest({dates, r, rf, w_smooth, first}, config), config);
+  const auto timing = backtest::compute_metrics(
+      backtest::run_backtest({dates, r, rf, w_timing, first}, config), config);
+  const auto smooth = backtest::compute_metrics(
+      backtest::run_backtest({dates, r, rf, w_smooth, first}, config), config);
   // The same operations in the same order: equal to the last bit but for price ratio rounding.
   EXPECT_NEAR(report.result.strategies[0].metrics.sharpe, timing.sharpe, 1e-12);
   EXPECT_NEAR(report.result.strategies[0].metrics.annual_return, timing.annual_return, 1e-12);
@@ -139,15 +152,17 @@ TEST(BacktestWorkflow, RegimeVersionStrategiesEqualTheKernelOnHandBuiltWeights) 
   EXPECT_FALSE(run_backtest(*s, {.spec_path = write_spec(dir, kSpec), .version = "B1"}).written);
   std::string changed = kSpec;
   changed.replace(changed.find("cost_bp: 10"), 11, "cost_bp: 20");
-  EXPECT_THROW(run_backtest(*s, {.spec_path = write_spec(dir, changed, "c.yml"), .version = "B1"}), Error);
-  EXPECT_EQ(read_backtest(*s, "B1", false).result.strategies[0].metrics.sharpe, report.result.strategies[0].metrics.sharpe);
+  EXPECT_THROW(run_backtest(*s, {.spec_path = write_spec(dir, changed, "c.yml"), .version = "B1"}),
+               Error);
+  EXPECT_EQ(read_backtest(*s, "B1", false).result.strategies[0].metrics.sharpe,
+            report.result.strategies[0].metrics.sharpe);
   EXPECT_EQ(list_backtests(*s).size(), 1u);
 }
 
 struct Bad {
   std::string from, to;  // a replacement in kSpec
   ErrorCode code;
-  std::string named;     // what the message must name
+  std::string named;  // what the message must name
 };
 
 TEST(BacktestWorkflow, BadInputIsNamedAndNothingIsStored) {
@@ -156,7 +171,8 @@ TEST(BacktestWorkflow, BadInputIsNamedAndNothingIsStored) {
       {"cost_bp: 10", "cost_bp: -3", ErrorCode::kInvalidArgument, "cost_bp"},
       {"{EQ: 0.7, BD: 0.3}", "{EQ: 0.7, BD: 0.2}", ErrorCode::kInvalidArgument, "CALM"},
       {"asset: EQ}", "asset: NOPE}", ErrorCode::kNotFound, "NOPE"},
-      {"start: 2019-09-02", "start: 2019-01-02", ErrorCode::kDataError, "asset 'BD' has prices from 2019-06-03"},
+      {"start: 2019-09-02", "start: 2019-01-02", ErrorCode::kDataError,
+       "asset 'BD' has prices from 2019-06-03"},
       {"end: 2020-12-11", "end: 2021-06-30", ErrorCode::kDataError, "to 2020-12-11, not over"},
       {"regimes: toy,", "regimes: nothing,", ErrorCode::kNotFound, "nothing"},
   };
@@ -179,7 +195,8 @@ TEST(BacktestWorkflow, BadInputIsNamedAndNothingIsStored) {
 }
 
 TEST(BacktestWorkflow, RegimeLabelsStartingAfterTheBacktestAreRefusedNamingTheVersion) {
-  auto s = make_store(d("2019-09-03"));  // the backtest starts 2019-09-02 and needs two closes before
+  auto s =
+      make_store(d("2019-09-03"));  // the backtest starts 2019-09-02 and needs two closes before
   testing::TempDir dir;
   try {
     run_backtest(*s, {.spec_path = write_spec(dir, kSpec), .version = "B1"});
@@ -200,14 +217,17 @@ TEST(BacktestWorkflow, WeightsNotSummingToOneNeedDeclaredLeverage) {
   EXPECT_THROW(run_backtest(*s, {.spec_path = write_spec(dir, text), .version = "B1"}), Error);
   text.replace(text.find("cost_bp: 10"), 11, "cost_bp: 10\nleverage: true");
   const auto report = run_backtest(*s, {.spec_path = write_spec(dir, text), .version = "B1"});
-  EXPECT_GT(report.result.strategies[1].metrics.average_exposure, 0.75);  // 1.5 x P(CALM) >= 0.75 x ...
+  EXPECT_GT(report.result.strategies[1].metrics.average_exposure,
+            0.75);  // 1.5 x P(CALM) >= 0.75 x ...
 }
 
 TEST(BacktestWorkflow, NegativeJumpPenaltyIsRefusedWithItsLine) {
   testing::TempDir dir;
-  const std::string text = std::string(kSpec) +
-                           "  - {name: jm, kind: jump, feature_set: f, columns: [a], order_by: a, labels: [bull, bear],\n"
-                           "     jump: {penalties: [0, -5]}, weights: {bull: {EQ: 1}, bear: {cash: 1}}}\n";
+  const std::string text =
+      std::string(kSpec) +
+      "  - {name: jm, kind: jump, feature_set: f, columns: [a], order_by: a, labels: [bull, "
+      "bear],\n"
+      "     jump: {penalties: [0, -5]}, weights: {bull: {EQ: 1}, bear: {cash: 1}}}\n";
   try {
     load_backtest_spec(write_spec(dir, text));
     ADD_FAILURE() << "no error";
@@ -217,7 +237,6 @@ TEST(BacktestWorkflow, NegativeJumpPenaltyIsRefusedWithItsLine) {
     EXPECT_NE(std::string(e.what()).find("penalt"), std::string::npos) << e.what();
   }
 }
-
 
 // A jump-model strategy with monthly penalty selection on a two-regime simulation: the daily
 // returns, the regime traded and the penalty choices up to a date D are identical, bit for bit,
@@ -239,11 +258,18 @@ std::unique_ptr<store::Store> jump_store(std::size_t days, const std::vector<Dat
     f2.push_back((calm ? -0.5 : 0.5) + 0.8 * z(rng));
   }
   const std::vector<Date> d(dates.begin(), dates.begin() + static_cast<std::ptrdiff_t>(days));
-  std::vector<store::SeriesWrite> batch{{"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", d, eq)},
-                                        {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", d, rate)}};
+  std::vector<store::SeriesWrite> batch{
+      {"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", d, eq)},
+      {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", d, rate)}};
   s->write_raw(batch, Timestamp::from_micros(1'700'000'000'000'000));
-  store::FeatureVersion f{.version = "F1", .spec_name = "toyf", .spec_hash = "h", .data_watermark = "w", .frequency = "daily",
-                          .spec_text = "t", .created_at = Timestamp::from_micros(10), .columns = {{.name = "calmness"}, {.name = "stress"}}};
+  store::FeatureVersion f{.version = "F1",
+                          .spec_name = "toyf",
+                          .spec_hash = "h",
+                          .data_watermark = "w",
+                          .frequency = "daily",
+                          .spec_text = "t",
+                          .created_at = Timestamp::from_micros(10),
+                          .columns = {{.name = "calmness"}, {.name = "stress"}}};
   s->write_features(f, Panel(d, {"calmness", "stress"}, {f1, f2}));
   return s;
 }
@@ -282,7 +308,8 @@ strategies:
   const Date D = dates[cut - 1];
   auto full_store = jump_store(1500, dates);
   auto part_store = jump_store(cut, dates);
-  const auto full = compute_backtest(*full_store, {.spec_path = with_end(dates.back()), .version = "J"});
+  const auto full =
+      compute_backtest(*full_store, {.spec_path = with_end(dates.back()), .version = "J"});
   const auto part = compute_backtest(*part_store, {.spec_path = with_end(D), .version = "J"});
   const auto& a = full.result.strategies[0];
   const auto& b = part.result.strategies[0];
@@ -290,7 +317,9 @@ strategies:
   std::size_t compared = 0;
   for (std::size_t t = 0; t < b.days.size(); ++t) {
     ASSERT_EQ(a.days[t].date, b.days[t].date);
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.days[t].ret), std::bit_cast<std::uint64_t>(b.days[t].ret)) << b.days[t].date.iso();
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.days[t].ret),
+              std::bit_cast<std::uint64_t>(b.days[t].ret))
+        << b.days[t].date.iso();
     EXPECT_EQ(a.days[t].regime, b.days[t].regime) << b.days[t].date.iso();
     ++compared;
   }
@@ -299,7 +328,8 @@ strategies:
     if (b.selection[i].date >= D) break;
     EXPECT_EQ(a.selection[i].date, b.selection[i].date);
     EXPECT_EQ(a.selection[i].chosen, b.selection[i].chosen);
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.selection[i].sharpe), std::bit_cast<std::uint64_t>(b.selection[i].sharpe));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.selection[i].sharpe),
+              std::bit_cast<std::uint64_t>(b.selection[i].sharpe));
     choices += b.selection[i].chosen ? 1 : 0;
   }
   EXPECT_GT(compared, 300u);

@@ -21,7 +21,8 @@ using mre::testing::TempDir;
 
 Date d(const char* iso) { return *Date::parse(iso); }
 
-store::SeriesWrite one(const std::string& ticker, std::vector<std::pair<const char*, double>> points) {
+store::SeriesWrite one(const std::string& ticker,
+                       std::vector<std::pair<const char*, double>> points) {
   std::vector<Date> dates;
   std::vector<double> values;
   for (const auto& [date, value] : points) {
@@ -33,51 +34,119 @@ store::SeriesWrite one(const std::string& ticker, std::vector<std::pair<const ch
 
 // A store with revisions and one version of every kind, names with quotes and backslashes.
 void fill(store::Store& s) {
-  std::vector<store::SeriesWrite> first{one("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}), one("B'\\", {{"2024-01-01", 3.0}})};
+  std::vector<store::SeriesWrite> first{one("A", {{"2024-01-01", 1.0}, {"2024-01-02", 2.0}}),
+                                        one("B'\\", {{"2024-01-01", 3.0}})};
   s.write_raw(first, Timestamp::from_micros(1'700'000'000'000'001));
   std::vector<store::SeriesWrite> second{one("A", {{"2024-01-02", 2.25}})};
   s.write_raw(second, Timestamp::from_micros(1'700'000'100'000'002));
-  store::FeatureVersion f{.version = "F1", .spec_name = "s", .spec_hash = "h", .data_watermark = "w",
-                          .frequency = "daily", .spec_text = "x: \"y\"", .created_at = Timestamp::from_micros(10),
-                          .columns = {{.name = "a", .description = "it's"}, {.name = "b\\c", .proxy = "p"}}};
-  s.write_features(f, Panel({d("2024-01-01"), d("2024-01-02")}, {"a", "b\\c"}, {{1.0, std::nan("")}, {0.5, -0.1}}));
-  store::RegimeModel m{.version = "R1", .kind = "hmm", .spec_name = "s", .spec_hash = "h", .spec_text = "t",
-                       .feature_version = "F1", .columns = {"a"}, .labels = {"CALM", "STRESS"}, .params_json = "{}",
-                       .diagnostics_json = "{\"k\": 1}", .trained_from = d("2024-01-01"), .created_at = Timestamp::from_micros(11)};
-  s.write_regimes(m, {{d("2024-01-01"), "CALM", 0.75, {0.75, 0.25}}, {d("2024-01-02"), "STRESS", 0.6, {0.4, 0.6}}});
-  s.write_classifier({.version = "C1", .spec_name = "g", .spec_hash = "h", .spec_text = "t", .source = "F1",
-                      .model_json = "{}", .trained_from = "2024-01-01", .trained_to = "2024-01-02",
+  store::FeatureVersion f{
+      .version = "F1",
+      .spec_name = "s",
+      .spec_hash = "h",
+      .data_watermark = "w",
+      .frequency = "daily",
+      .spec_text = "x: \"y\"",
+      .created_at = Timestamp::from_micros(10),
+      .columns = {{.name = "a", .description = "it's"}, {.name = "b\\c", .proxy = "p"}}};
+  s.write_features(f, Panel({d("2024-01-01"), d("2024-01-02")}, {"a", "b\\c"},
+                            {{1.0, std::nan("")}, {0.5, -0.1}}));
+  store::RegimeModel m{.version = "R1",
+                       .kind = "hmm",
+                       .spec_name = "s",
+                       .spec_hash = "h",
+                       .spec_text = "t",
+                       .feature_version = "F1",
+                       .columns = {"a"},
+                       .labels = {"CALM", "STRESS"},
+                       .params_json = "{}",
+                       .diagnostics_json = "{\"k\": 1}",
+                       .trained_from = d("2024-01-01"),
+                       .created_at = Timestamp::from_micros(11)};
+  s.write_regimes(m, {{d("2024-01-01"), "CALM", 0.75, {0.75, 0.25}},
+                      {d("2024-01-02"), "STRESS", 0.6, {0.4, 0.6}}});
+  s.write_classifier({.version = "C1",
+                      .spec_name = "g",
+                      .spec_hash = "h",
+                      .spec_text = "t",
+                      .source = "F1",
+                      .model_json = "{}",
+                      .trained_from = "2024-01-01",
+                      .trained_to = "2024-01-02",
                       .created_at = Timestamp::from_micros(12)},
-                     {.sequence = 0, .timestamp = "2024-01-02", .key = 5, .state_json = "{}", .origin = "train",
+                     {.sequence = 0,
+                      .timestamp = "2024-01-02",
+                      .key = 5,
+                      .state_json = "{}",
+                      .origin = "train",
                       .written_at = Timestamp::from_micros(13)});
-  s.append_classifier_state("C1", {.sequence = 1, .timestamp = "2024-01-03", .key = 6, .state_json = "{\"g\":[1]}",
-                                   .origin = "classify", .written_at = Timestamp::from_micros(14)});
+  s.append_classifier_state("C1", {.sequence = 1,
+                                   .timestamp = "2024-01-03",
+                                   .key = 6,
+                                   .state_json = "{\"g\":[1]}",
+                                   .origin = "classify",
+                                   .written_at = Timestamp::from_micros(14)});
   s.approve_classifier({"C1", "muni", "A. Expert", Timestamp::from_micros(15)});
-  s.write_effects({.version = "E1", .spec_name = "e", .spec_hash = "h", .spec_text = "t", .feature_version = "F1",
-                   .regime_version = "R1", .created_at = Timestamp::from_micros(16)},
-                  {{.treatment = "t", .outcome = "o", .horizon = 3, .method = "dml", .learner = "ols", .effect = 0.1,
-                    .se = 0.2, .ci_low = -0.3, .ci_high = 0.5, .p_value = 0.6, .observations = 100,
-                    .regime_effects_json = "{}", .placebo_json = "[]", .diagnostics_json = "{}"}});
-  s.write_scm_model({.version = "S1", .spec_name = "p", .spec_hash = "h", .spec_text = "t", .data_watermark = "w",
-                     .model_json = "{\"graph\": 1}", .first = d("2020-01-01"), .last = d("2024-01-01"),
+  s.write_effects({.version = "E1",
+                   .spec_name = "e",
+                   .spec_hash = "h",
+                   .spec_text = "t",
+                   .feature_version = "F1",
+                   .regime_version = "R1",
+                   .created_at = Timestamp::from_micros(16)},
+                  {{.treatment = "t",
+                    .outcome = "o",
+                    .horizon = 3,
+                    .method = "dml",
+                    .learner = "ols",
+                    .effect = 0.1,
+                    .se = 0.2,
+                    .ci_low = -0.3,
+                    .ci_high = 0.5,
+                    .p_value = 0.6,
+                    .observations = 100,
+                    .regime_effects_json = "{}",
+                    .placebo_json = "[]",
+                    .diagnostics_json = "{}"}});
+  s.write_scm_model({.version = "S1",
+                     .spec_name = "p",
+                     .spec_hash = "h",
+                     .spec_text = "t",
+                     .data_watermark = "w",
+                     .model_json = "{\"graph\": 1}",
+                     .first = d("2020-01-01"),
+                     .last = d("2024-01-01"),
                      .created_at = Timestamp::from_micros(17)});
-  s.write_scenario({.id = "SC-1", .scm_version = "S1", .name = "hike", .interventions = "EFFR=+0.50", .shocks = "student-t",
-                    .start = d("2024-01-02"), .horizon = 2, .paths = 10, .seed = 42, .summary_json = "{}",
-                    .created_at = Timestamp::from_micros(18)},
-                   {{1, "EFFR", "baseline", 1, 2, 3, 4, 5}, {2, "EFFR", "intervened", -1.25, 2, 3, 4, 5.5}});
+  s.write_scenario(
+      {.id = "SC-1",
+       .scm_version = "S1",
+       .name = "hike",
+       .interventions = "EFFR=+0.50",
+       .shocks = "student-t",
+       .start = d("2024-01-02"),
+       .horizon = 2,
+       .paths = 10,
+       .seed = 42,
+       .summary_json = "{}",
+       .created_at = Timestamp::from_micros(18)},
+      {{1, "EFFR", "baseline", 1, 2, 3, 4, 5}, {2, "EFFR", "intervened", -1.25, 2, 3, 4, 5.5}});
   // Generic artefacts of two kinds (the copy knows neither): NaN, NULL, quotes, tabs.
   using T = store::ColumnType;
-  const store::ArtefactKind study{"event_study",
-                                  {{"estimates", {{"shock", T::kText, true}, {"effect", T::kReal}, {"n", T::kInteger}}},
-                                   {"path", {{"dt", T::kDate}, {"value", T::kReal}}}}};
-  const store::ArtefactKind backtest{"backtest", {{"folds", {{"fold", T::kInteger, true}, {"at", T::kTimestamp}}}}};
-  s.write_artefact(study, {"ES1", "es", "h1", "t", {{"feature_version", "F1"}}, Timestamp::from_micros(19)},
-                   {{"estimates", {{std::string("oil'\\t"), std::nan(""), std::int64_t{3}},
-                                   {std::string("rates\t"), 0.5, store::Cell{}}}},
-                    {"path", {{d("2024-01-31"), 1.0}, {d("2024-02-29"), store::Cell{}}}}});
+  const store::ArtefactKind study{
+      "event_study",
+      {{"estimates", {{"shock", T::kText, true}, {"effect", T::kReal}, {"n", T::kInteger}}},
+       {"path", {{"dt", T::kDate}, {"value", T::kReal}}}}};
+  const store::ArtefactKind backtest{
+      "backtest", {{"folds", {{"fold", T::kInteger, true}, {"at", T::kTimestamp}}}}};
+  s.write_artefact(
+      study, {"ES1", "es", "h1", "t", {{"feature_version", "F1"}}, Timestamp::from_micros(19)},
+      {{"estimates",
+        {{std::string("oil'\\t"), std::nan(""), std::int64_t{3}},
+         {std::string("rates\t"), 0.5, store::Cell{}}}},
+       {"path", {{d("2024-01-31"), 1.0}, {d("2024-02-29"), store::Cell{}}}}});
   s.write_artefact(study, {"ES2", "es", "h2", "t", {}, Timestamp::from_micros(20)},
                    {{"path", {{d("2024-03-29"), -2.5}}}});
-  s.write_artefact(backtest, {"B1", "bt", "h", "t", {{"regime_version", "R1"}}, Timestamp::from_micros(21)},
+  s.write_artefact(backtest,
+                   {"B1", "bt", "h", "t", {{"regime_version", "R1"}}, Timestamp::from_micros(21)},
                    {{"folds", {{std::int64_t{1}, Timestamp::from_micros(22)}}}});
 }
 
@@ -131,7 +200,8 @@ TEST(CopyStore, ATargetWithOtherRawSeriesIsRefused) {
     FAIL() << "expected InvalidArgument";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("copy into an empty store"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("copy into an empty store"), std::string::npos)
+        << e.what();
   }
   EXPECT_TRUE(target.list_feature_versions().empty());
 }

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
@@ -21,21 +21,25 @@ namespace {
 
 using mre::testing::TempDir;
 
-std::filesystem::path effects_spec() { return mre::testing::source_dir() / "config" / "effects.yml"; }
+std::filesystem::path effects_spec() {
+  return mre::testing::source_dir() / "config" / "effects.yml";
+}
 
 TEST(EventStudy, Mp1OnTheSp500MatchesStatsmodelsOnTheSameRows) {
   store::MemoryStore store;
   ingest(store, {.universe_path = mre::testing::universe_path(), .tickers = {"MP1_JK", "^GSPC"}});
   const auto spec = load_effects_spec(effects_spec());
-  const auto report = run_event_study(store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 0, .hac_lag = 4});
+  const auto report = run_event_study(
+      store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 0, .hac_lag = 4});
   const auto r = testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
-                                    "/tests/workflows/reference_event_study.py " + mre::testing::source_dir().string() +
-                                    " 0 4");
+                                    "/tests/workflows/reference_event_study.py " +
+                                    mre::testing::source_dir().string() + " 0 4");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ref = nlohmann::json::parse(r.out);
   EXPECT_EQ(report.fit.events, ref["events"].get<long>());
   EXPECT_EQ(report.announcements, ref["announcement_days"].get<std::size_t>());
-  EXPECT_EQ(ref["double_dates"].get<int>(), 6);  // of the file's 8 two-announcement dates, 6 carry MP1
+  EXPECT_EQ(ref["double_dates"].get<int>(),
+            6);  // of the file's 8 two-announcement dates, 6 carry MP1
   // 1e-8: the tolerance; two least-squares implementations on the same rows.
   EXPECT_NEAR(report.fit.effect, ref["effect"].get<double>(), 1e-8);
   EXPECT_NEAR(report.fit.intercept, ref["intercept"].get<double>(), 1e-8);
@@ -54,14 +58,17 @@ TEST(StoredStudies, AnEventStudyAndAnImpulseResponseReadBackAsComputed) {
   store::MemoryStore store;
   ingest(store, {.universe_path = mre::testing::universe_path(), .tickers = {"MP1_JK", "^GSPC"}});
   const auto spec = load_effects_spec(effects_spec());
-  const auto report = run_event_study(store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 1, .hac_lag = -1});
+  const auto report = run_event_study(
+      store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 1, .hac_lag = -1});
   const auto stored = store_event_study(store, spec, report, "auto");
   EXPECT_TRUE(stored.written);
   EXPECT_EQ(stored.version.substr(0, 24), "ES_mp_surprise_sp500_w1_") << stored.version;
-  EXPECT_EQ(codec::event_study_to_json(read_event_study(store, stored.version)), codec::event_study_to_json(report));
+  EXPECT_EQ(codec::event_study_to_json(read_event_study(store, stored.version)),
+            codec::event_study_to_json(report));
   // The same study again stores nothing; another window under the same tag is refused.
   EXPECT_FALSE(store_event_study(store, spec, report, stored.version).written);
-  const auto other = run_event_study(store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 0, .hac_lag = -1});
+  const auto other = run_event_study(
+      store, spec, {.treatment = "mp_surprise", .outcome = "sp500", .window = 0, .hac_lag = -1});
   EXPECT_THROW(store_event_study(store, spec, other, stored.version), Error);
   EXPECT_EQ(store.list_artefacts("effects_event_study").size(), 1u);
 
@@ -78,8 +85,13 @@ TEST(StoredStudies, AnEventStudyAndAnImpulseResponseReadBackAsComputed) {
     price *= std::exp(0.01 * shock.back() + 0.03 * z(rng));
     px.push_back(price);
   }
-  store.write_features({.version = "F1", .spec_name = "sim", .spec_hash = "h", .data_watermark = "w", .frequency = "month_end",
-                        .spec_text = "sim", .created_at = Timestamp::from_micros(1),
+  store.write_features({.version = "F1",
+                        .spec_name = "sim",
+                        .spec_hash = "h",
+                        .data_watermark = "w",
+                        .frequency = "month_end",
+                        .spec_text = "sim",
+                        .created_at = Timestamp::from_micros(1),
                         .columns = {{.name = "shock"}, {.name = "x"}, {.name = "px"}}},
                        Panel(dates, {"shock", "x", "px"}, {shock, x, px}));
   EffectsSpec sim = spec;
@@ -87,7 +99,8 @@ TEST(StoredStudies, AnEventStudyAndAnImpulseResponseReadBackAsComputed) {
   sim.regimes.clear();
   sim.controls = {"x"};
   sim.outcomes = {{"px", {.feature = "px", .change = false}}};
-  const auto irf = run_impulse_response(store, sim, {.treatment = "shock", .outcome = "px", .horizons = {0, 1, 2, 3}});
+  const auto irf = run_impulse_response(
+      store, sim, {.treatment = "shock", .outcome = "px", .horizons = {0, 1, 2, 3}});
   const auto kept = store_impulse_response(store, sim, irf, "IRF1");
   EXPECT_TRUE(kept.written);
   const auto back = read_impulse_response(store, "IRF1");
@@ -114,23 +127,28 @@ TEST(EventStudy, BadInputNamesTheParameter) {
     }
     return {ErrorCode::kInternal, "no error"};
   };
-  auto [code, message] = code_and_message({.treatment = "fed_shock", .outcome = "sp500", .window = 0, .hac_lag = -1});
+  auto [code, message] =
+      code_and_message({.treatment = "fed_shock", .outcome = "sp500", .window = 0, .hac_lag = -1});
   EXPECT_EQ(code, ErrorCode::kInvalidArgument);
   EXPECT_NE(message.find("treatment"), std::string::npos) << message;
-  std::tie(code, message) = code_and_message({.treatment = "mp_surprise", .outcome = "sp500", .window = 21, .hac_lag = -1});
+  std::tie(code, message) = code_and_message(
+      {.treatment = "mp_surprise", .outcome = "sp500", .window = 21, .hac_lag = -1});
   EXPECT_EQ(code, ErrorCode::kInvalidArgument);
   EXPECT_NE(message.find("window"), std::string::npos) << message;
-  std::tie(code, message) = code_and_message({.treatment = "mp_surprise", .outcome = "nope", .window = 0, .hac_lag = -1});
+  std::tie(code, message) =
+      code_and_message({.treatment = "mp_surprise", .outcome = "nope", .window = 0, .hac_lag = -1});
   EXPECT_NE(message.find("outcome"), std::string::npos) << message;
   // No response at any event: TLT is not in this store.
-  std::tie(code, message) = code_and_message({.treatment = "mp_surprise", .outcome = "tlt", .window = 0, .hac_lag = -1});
+  std::tie(code, message) =
+      code_and_message({.treatment = "mp_surprise", .outcome = "tlt", .window = 0, .hac_lag = -1});
   EXPECT_EQ(code, ErrorCode::kNotFound);
   EXPECT_NE(message.find("TLT"), std::string::npos) << message;
 }
 
 TEST(BuiltTreatments, MonthlySumsOfAnnouncementsAndNoLookAhead) {
   store::MemoryStore store;
-  ingest(store, {.universe_path = mre::testing::universe_path(), .tickers = {"MP1_JK", "CPIAUCSL", "NFP_SURP"}});
+  ingest(store, {.universe_path = mre::testing::universe_path(),
+                 .tickers = {"MP1_JK", "CPIAUCSL", "NFP_SURP"}});
   std::vector<Date> grid;
   for (int y = 1985; y <= 2025; ++y) {
     for (int m = 1; m <= 12; ++m) grid.push_back(Date::from_ymd(y, m, 1).end_of_month());
@@ -148,7 +166,10 @@ TEST(BuiltTreatments, MonthlySumsOfAnnouncementsAndNoLookAhead) {
   const auto full = build_treatment(store, "cpi_surprise_rt", grid);
   store::MemoryStore cut_store;
   {
-    auto cpi = store.read_raw({.ticker = "CPIAUCSL", .from = std::nullopt, .to = Date::from_ymd(2010, 12, 1), .as_of = std::nullopt});
+    auto cpi = store.read_raw({.ticker = "CPIAUCSL",
+                               .from = std::nullopt,
+                               .to = Date::from_ymd(2010, 12, 1),
+                               .as_of = std::nullopt});
     ASSERT_TRUE(cpi.has_value());
     std::vector<store::SeriesWrite> batch{{"CPIAUCSL", AssetClass::kMacro, "test", *cpi}};
     cut_store.write_raw(batch, Timestamp::now());

@@ -42,16 +42,25 @@ void fill(store::Store& store) {
     // The return from month i to i + 1 depends on the driver at i.
     price *= std::exp(0.02 * d + 0.04 * z(rng));
   }
-  store::FeatureVersion f{.version = "F1", .spec_name = "sim", .spec_hash = "h", .data_watermark = "w",
-                          .frequency = "month_end", .spec_text = "sim", .created_at = Timestamp::from_micros(10),
-                          .columns = {{.name = "null_shock"}, {.name = "driver"}, {.name = "x"}, {.name = "px"}}};
-  store.write_features(f, Panel(dates, {"null_shock", "driver", "x", "px"}, {null_shock, driver, x, level}));
+  store::FeatureVersion f{
+      .version = "F1",
+      .spec_name = "sim",
+      .spec_hash = "h",
+      .data_watermark = "w",
+      .frequency = "month_end",
+      .spec_text = "sim",
+      .created_at = Timestamp::from_micros(10),
+      .columns = {{.name = "null_shock"}, {.name = "driver"}, {.name = "x"}, {.name = "px"}}};
+  store.write_features(
+      f, Panel(dates, {"null_shock", "driver", "x", "px"}, {null_shock, driver, x, level}));
 }
 
 std::filesystem::path write_spec(const TempDir& dir) {
   const auto path = dir.path() / "sim.yml";
-  std::ofstream(path) << "name: sim\nfeature_set: sim\ntreatments: [null_shock, driver]\noutcomes:\n  px: {feature: px, kind: "
-                         "return}\nhorizons: [1, 3]\ncontrols: [x]\nlags: [1]\nlearner: ols\nfolds: 5\nse: hac\n";
+  std::ofstream(path)
+      << "name: sim\nfeature_set: sim\ntreatments: [null_shock, driver]\noutcomes:\n  px: "
+         "{feature: px, kind: "
+         "return}\nhorizons: [1, 3]\ncontrols: [x]\nlags: [1]\nlearner: ols\nfolds: 5\nse: hac\n";
   return path;
 }
 
@@ -68,10 +77,13 @@ class Calibration : public ::testing::Test {
 };
 
 TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
-  const auto one = calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7, .threads = 1});
-  const auto two = calibrate_effects(store_, {.effects_version = "E1", .tag = "C2", .surrogates = 20, .seed = 7, .threads = 2});
+  const auto one = calibrate_effects(
+      store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7, .threads = 1});
+  const auto two = calibrate_effects(
+      store_, {.effects_version = "E1", .tag = "C2", .surrogates = 20, .seed = 7, .threads = 2});
   // All cores (threads 0): the same report again.
-  const auto all = calibrate_effects(store_, {.effects_version = "E1", .tag = "C5", .surrogates = 20, .seed = 7, .threads = 0});
+  const auto all = calibrate_effects(
+      store_, {.effects_version = "E1", .tag = "C5", .surrogates = 20, .seed = 7, .threads = 0});
   ASSERT_TRUE(one.written);
   ASSERT_EQ(one.report.cells.size(), 4u);  // 2 treatments x 1 outcome x 2 horizons
   ASSERT_EQ(one.report.draws.size(), 80u);
@@ -81,18 +93,27 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
     EXPECT_EQ(a.seed, item_seed(7, i));
     // Bit for bit: each item depends on its own seed only.
     EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(b.effect)) << i;
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.p_value), std::bit_cast<std::uint64_t>(b.p_value)) << i;
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect), std::bit_cast<std::uint64_t>(all.report.draws[i].effect)) << i;
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.se), std::bit_cast<std::uint64_t>(all.report.draws[i].se)) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.p_value), std::bit_cast<std::uint64_t>(b.p_value))
+        << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.effect),
+              std::bit_cast<std::uint64_t>(all.report.draws[i].effect))
+        << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a.se),
+              std::bit_cast<std::uint64_t>(all.report.draws[i].se))
+        << i;
   }
   // An item recomputed alone from its seed gives its stored draw: the surrogate is a stationary
   // block bootstrap (mean block 12) of the cell's treatment column.
   const auto spec = load_effects_spec(spec_path_);
   const auto panel = assemble_panel(store_, spec, "null_shock", "px", 3);
   auto surrogate = panel;
-  const std::size_t item = 3 * 20 + 5;  // cell 3 (null_shock/px/3: rows sorted by treatment, outcome, horizon), surrogate 5
+  const std::size_t item =
+      3 * 20 +
+      5;  // cell 3 (null_shock/px/3: rows sorted by treatment, outcome, horizon), surrogate 5
   surrogate.t = causal::stationary_block_bootstrap(panel.t, 12.0, item_seed(7, item));
-  const auto e = estimate_effect(surrogate, {.treatment = "null_shock", .outcome = "px", .horizon = 3, .placebos = false}, spec);
+  const auto e = estimate_effect(
+      surrogate, {.treatment = "null_shock", .outcome = "px", .horizon = 3, .placebos = false},
+      spec);
   EXPECT_EQ(one.report.cells[3].treatment, "null_shock");
   EXPECT_EQ(one.report.cells[3].horizon, 3);
   EXPECT_EQ(one.report.draws[item].effect, e.dml.theta);
@@ -116,7 +137,9 @@ TEST_F(Calibration, TheReportDoesNotDependOnThreadsAndReadsBackAsStored) {
   EXPECT_EQ(back.seed, 7u);
   EXPECT_EQ(codec::calibration_to_json(back), codec::calibration_to_json(one.report));
   // The same settings again: nothing new.
-  EXPECT_FALSE(calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7}).written);
+  EXPECT_FALSE(
+      calibrate_effects(store_, {.effects_version = "E1", .tag = "C1", .surrogates = 20, .seed = 7})
+          .written);
 }
 
 // Issue 22 / 28: the grid's cells are work items; the stored rows (with their robustness
@@ -125,9 +148,10 @@ TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
   const auto rows_of = [&](const std::string& version) {
     std::string out;
     for (const auto& r : store_.read_effects(version)) {
-      out += r.treatment + r.outcome + std::to_string(r.horizon) + r.method + r.learner + r.regime_effects_json +
-             r.placebo_json + r.diagnostics_json + "|";
-      for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value}) out += std::to_string(std::bit_cast<std::uint64_t>(v)) + ",";
+      out += r.treatment + r.outcome + std::to_string(r.horizon) + r.method + r.learner +
+             r.regime_effects_json + r.placebo_json + r.diagnostics_json + "|";
+      for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value})
+        out += std::to_string(std::bit_cast<std::uint64_t>(v)) + ",";
       out += std::to_string(r.observations) + "\n";
     }
     return out;
@@ -136,7 +160,8 @@ TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
     std::string out;
     for (const auto& t : store_.read_artefact_table("effect_stability", version, "windows").rows) {
       for (const auto& c : t) {
-        if (const auto* d = std::get_if<double>(&c)) out += std::to_string(std::bit_cast<std::uint64_t>(*d)) + ",";
+        if (const auto* d = std::get_if<double>(&c))
+          out += std::to_string(std::bit_cast<std::uint64_t>(*d)) + ",";
         if (const auto* text = std::get_if<std::string>(&c)) out += *text + ",";
       }
       out += "\n";
@@ -148,7 +173,10 @@ TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
   ASSERT_NE(one.find("q_value"), std::string::npos);  // the q-values closed the diagnostics
   for (const int threads : {2, 0}) {
     const std::string tag = "E_t" + std::to_string(threads);
-    ASSERT_TRUE(run_effects(store_, {.spec_path = spec_path_, .version = tag, .learner = "", .threads = threads}).written);
+    ASSERT_TRUE(
+        run_effects(store_,
+                    {.spec_path = spec_path_, .version = tag, .learner = "", .threads = threads})
+            .written);
     EXPECT_EQ(rows_of(tag), one) << threads << " threads";
     EXPECT_EQ(stability_of(tag), stability_of("E1")) << threads << " threads";
   }
@@ -178,8 +206,9 @@ TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   // Stopped after the first progress report (one cell's worth of items): cancelled, nothing stored.
   std::stop_source stop;
   try {
-    calibrate_effects(store_, {.effects_version = "E1", .tag = "C3", .surrogates = 20, .stop = stop.get_token()},
-                      [&](const std::string&) { stop.request_stop(); });
+    calibrate_effects(
+        store_, {.effects_version = "E1", .tag = "C3", .surrogates = 20, .stop = stop.get_token()},
+        [&](const std::string&) { stop.request_stop(); });
     FAIL() << "an interrupted calibration returned";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kIoError);

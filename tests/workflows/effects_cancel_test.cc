@@ -50,7 +50,8 @@ TEST(EffectsCancel, ATokenNeverStoppedChangesNothing) {
   EXPECT_EQ(a.dml.theta, b.dml.theta);
   EXPECT_EQ(a.dml.ci_low, b.dml.ci_low);
   ASSERT_EQ(a.placebos.size(), b.placebos.size());
-  for (std::size_t i = 0; i < a.placebos.size(); ++i) EXPECT_EQ(a.placebos[i].effect, b.placebos[i].effect);
+  for (std::size_t i = 0; i < a.placebos.size(); ++i)
+    EXPECT_EQ(a.placebos[i].effect, b.placebos[i].effect);
 }
 
 TEST(EffectsCancel, AStoppedTokenThrowsCancelled) {

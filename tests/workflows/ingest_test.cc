@@ -53,7 +53,8 @@ TEST(Ingest, FullSnapshotStoresEveryPresentObservationOfEveryFile) {
       ++research;
       continue;
     }
-    const std::string relative = spec.file.lexically_relative(universe.snapshot_dir).generic_string();
+    const std::string relative =
+        spec.file.lexically_relative(universe.snapshot_dir).generic_string();
     ASSERT_TRUE(expected.count(relative)) << relative << " is not in the MANIFEST";
     EXPECT_EQ(stored[spec.ticker], expected.at(relative)) << spec.ticker << " from " << relative;
     ++checked;
@@ -135,16 +136,18 @@ TEST(Ingest, CsvSourceTakesColumnsNamedAfterUniverseTickers) {
   const auto universe = small_universe(dir, "date,value\n2024-01-02,1.0\n");
   write_file(dir / "mine.csv", "date,GOOD,BAD\n2024-02-01,1,\n2024-02-02,2,5\n");
   store::MemoryStore store;
-  const auto report = ingest(store, {.universe_path = universe,
-                                     .source = IngestSource::kCsv,
-                                     .csv_path = dir / "mine.csv"});
+  const auto report = ingest(
+      store,
+      {.universe_path = universe, .source = IngestSource::kCsv, .csv_path = dir / "mine.csv"});
   EXPECT_EQ(report.write.inserted(), 3u);
   EXPECT_EQ(store.read_raw({.ticker = "BAD"})->size(), 1u);
   EXPECT_EQ(store.list_series()[0].source, "csv:mine.csv");
 
   write_file(dir / "foreign.csv", "date,GOOD,ZZZ\n2024-02-01,1,2\n");
   try {
-    ingest(store, {.universe_path = universe, .source = IngestSource::kCsv, .csv_path = dir / "foreign.csv"});
+    ingest(
+        store,
+        {.universe_path = universe, .source = IngestSource::kCsv, .csv_path = dir / "foreign.csv"});
     FAIL() << "expected NotFound";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);

@@ -31,19 +31,22 @@ std::vector<Date> business_days(Date from, Date to) {
 
 TimeSeries smooth(const std::string& name, const std::vector<Date>& dates) {
   std::vector<double> values;
-  for (std::size_t i = 0; i < dates.size(); ++i) values.push_back(100 + std::sin(0.3 * static_cast<double>(i)));
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    values.push_back(100 + std::sin(0.3 * static_cast<double>(i)));
   return TimeSeries(name, dates, values);
 }
 
 // A universe of series that need no files (available: false).
 std::filesystem::path write_universe(const testing::TempDir& dir) {
   const auto entry = [](const char* ticker, const char* frequency, int lag, const char* extra) {
-    return std::string("  - ticker: ") + ticker + "\n    asset_class: MACRO\n    source: fred\n    id: " + ticker +
-           "\n    available: false\n    unit: x\n    description: test\n    frequency: " + frequency + "\n    publication_lag_days: " + std::to_string(lag) +
-           "\n" + extra;
+    return std::string("  - ticker: ") + ticker +
+           "\n    asset_class: MACRO\n    source: fred\n    id: " + ticker +
+           "\n    available: false\n    unit: x\n    description: test\n    frequency: " +
+           frequency + "\n    publication_lag_days: " + std::to_string(lag) + "\n" + extra;
   };
-  const std::string text = "snapshot_dir: .\nseries:\n" + entry("FRESH", "daily", 0, "") + entry("STALE", "daily", 0, "") +
-                           entry("FUTURE", "daily", 0, "") + entry("REVISED", "monthly", 30, "") +
+  const std::string text = "snapshot_dir: .\nseries:\n" + entry("FRESH", "daily", 0, "") +
+                           entry("STALE", "daily", 0, "") + entry("FUTURE", "daily", 0, "") +
+                           entry("REVISED", "monthly", 30, "") +
                            entry("ENDED", "daily", 0, "    ended: 2020-06-30\n");
   testing::write_file(dir / "universe.yml", text);
   return dir / "universe.yml";
@@ -56,7 +59,8 @@ struct Fixture {
   Fixture() {
     universe = write_universe(dir);
     const auto days = business_days(d("2024-01-01"), d("2026-11-27"));
-    std::vector<Date> stale_days(days.begin(), std::find(days.begin(), days.end(), d("2026-08-14")) + 1);
+    std::vector<Date> stale_days(days.begin(),
+                                 std::find(days.begin(), days.end(), d("2026-08-14")) + 1);
     std::vector<Date> future_days = days;
     future_days.push_back(Date::from_ymd(8857, 3, 1));  // issue 26's corrupt ingest
     std::vector<Date> months;
@@ -66,7 +70,8 @@ struct Fixture {
         {"STALE", AssetClass::kMacro, "test", smooth("STALE", stale_days)},
         {"FUTURE", AssetClass::kMacro, "test", smooth("FUTURE", future_days)},
         {"REVISED", AssetClass::kMacro, "test", smooth("REVISED", months)},
-        {"ENDED", AssetClass::kMacro, "test", smooth("ENDED", business_days(d("2019-01-01"), d("2020-06-30")))}};
+        {"ENDED", AssetClass::kMacro, "test",
+         smooth("ENDED", business_days(d("2019-01-01"), d("2020-06-30")))}};
     store.write_raw(batch, ts("2026-11-20T00:00:00Z"));
   }
   MonitorOptions options(Date today) const {
@@ -75,7 +80,8 @@ struct Fixture {
     o.today = today;
     return o;
   }
-  const monitor::CheckResult& find(const codec::MonitorReport& r, const std::string& subject, const std::string& check) {
+  const monitor::CheckResult& find(const codec::MonitorReport& r, const std::string& subject,
+                                   const std::string& check) {
     for (const auto& c : r.checks) {
       if (c.subject == subject && c.check == check) return c;
     }
@@ -95,7 +101,8 @@ TEST(Monitor, SeriesChecksFireOnConstructedFaultsAndStayQuietOnCleanSeries) {
   const auto& stale = f.find(r, "series STALE", "staleness");
   EXPECT_EQ(stale.status, Status::kRed);
   EXPECT_EQ(stale.value, d("2026-11-27") - d("2026-08-14"));
-  EXPECT_EQ(*stale.failing_since, d("2026-08-14") + 5);  // a day + lag 0 + grace 3, then the next day
+  EXPECT_EQ(*stale.failing_since,
+            d("2026-08-14") + 5);  // a day + lag 0 + grace 3, then the next day
   EXPECT_EQ(f.find(r, "series ENDED", "staleness").status, Status::kGreen);  // ended: exempt
   EXPECT_EQ(f.find(r, "series FUTURE", "future_dates").status, Status::kRed);
   EXPECT_EQ(f.find(r, "series FRESH", "future_dates").status, Status::kGreen);
@@ -114,7 +121,10 @@ TEST(Monitor, RevisionSpikeAndOutlierFire) {
   // 1.001 (an ordinary revision); FRESH gains a corrupt value on its last date.
   auto revised = *f.store.read_raw({.ticker = "REVISED"});
   std::vector<double> values = revised.values();
-  const auto at = [&](Date x) { return static_cast<std::size_t>(std::find(revised.dates().begin(), revised.dates().end(), x) - revised.dates().begin()); };
+  const auto at = [&](Date x) {
+    return static_cast<std::size_t>(std::find(revised.dates().begin(), revised.dates().end(), x) -
+                                    revised.dates().begin());
+  };
   values[at(d("2026-06-01"))] *= 10;
   values[at(d("2026-07-01"))] *= 1.001;
   auto fresh = *f.store.read_raw({.ticker = "FRESH"});
@@ -133,7 +143,8 @@ TEST(Monitor, RevisionSpikeAndOutlierFire) {
   // A threshold above the spike: quiet.
   auto options = f.options(d("2026-12-01"));
   options.revision_threshold = 9.5;
-  EXPECT_EQ(f.find(check_store(f.store, options), "series REVISED", "revisions").status, monitor::Status::kGreen);
+  EXPECT_EQ(f.find(check_store(f.store, options), "series REVISED", "revisions").status,
+            monitor::Status::kGreen);
 }
 
 // A feature version and an HMM regime version on it, written directly: feature "stable" i.i.d.
@@ -292,16 +303,19 @@ TEST(Monitor, SignOffAndInputsFreshFireAndStayQuiet) {
   // the universe): one of two inputs stale is amber; with only FRESH, green.
   std::filesystem::create_directories(f.dir / "features");
   testing::write_file(f.dir / "features" / "test.yml",
-                      "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n  - {name: b, inputs: [STALE]}\n");
+                      "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n  "
+                      "- {name: b, inputs: [STALE]}\n");
   add_model(f.store, d("2026-10-30"));
   const auto r = check_store(f.store, f.options(d("2026-12-01")));
   const auto& inputs = f.find(r, "regimes V1", "inputs_fresh");
   EXPECT_EQ(inputs.status, monitor::Status::kAmber);
   EXPECT_DOUBLE_EQ(inputs.value, 0.5);
   EXPECT_TRUE(testing::contains(inputs.figure, "stale: STALE (last 2026-08-14)")) << inputs.figure;
-  testing::write_file(f.dir / "features" / "test.yml", "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n");
-  EXPECT_EQ(f.find(check_store(f.store, f.options(d("2026-12-01"))), "regimes V1", "inputs_fresh").status,
-            monitor::Status::kGreen);
+  testing::write_file(f.dir / "features" / "test.yml",
+                      "name: test\nfrequency: daily\nfeatures:\n  - {name: a, inputs: [FRESH]}\n");
+  EXPECT_EQ(
+      f.find(check_store(f.store, f.options(d("2026-12-01"))), "regimes V1", "inputs_fresh").status,
+      monitor::Status::kGreen);
 }
 
 TEST(Monitor, AsOfADateSeesNothingAfterIt) {
@@ -321,11 +335,13 @@ TEST(Monitor, AsOfADateSeesNothingAfterIt) {
   const auto cut = check_store(truncated, options);
   std::size_t compared = 0;
   for (const auto& a : full.checks) {
-    if (a.check == "future_dates" || a.check == "revisions") continue;  // by today and ingest time, not as-of
+    if (a.check == "future_dates" || a.check == "revisions")
+      continue;  // by today and ingest time, not as-of
     const auto& b = f.find(cut, a.subject, a.check);
     EXPECT_EQ(a.status, b.status) << a.subject << " " << a.check;
     EXPECT_EQ(a.figure, b.figure) << a.subject << " " << a.check;
-    EXPECT_TRUE(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value))) << a.subject << " " << a.check;
+    EXPECT_TRUE(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)))
+        << a.subject << " " << a.check;
     ++compared;
   }
   EXPECT_GE(compared, 15u);
@@ -397,11 +413,12 @@ TEST(Monitor, RefusesAnEmptyStoreAMissingVersionAndOutOfRangeThresholds) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
     EXPECT_TRUE(testing::contains(e.what(), "GMR9")) << e.what();
   }
-  for (const auto& bad : std::vector<MonitorOptions>{{.revision_threshold = 0.0},
-                                                     {.revision_threshold = 11.0},
-                                                     {.psi_amber = 0.3, .psi_red = 0.25},
-                                                     {.drift_window = 5},
-                                                     {.range = {.window = 252, .recent = 63, .k = -2.0}}}) {
+  for (const auto& bad :
+       std::vector<MonitorOptions>{{.revision_threshold = 0.0},
+                                   {.revision_threshold = 11.0},
+                                   {.psi_amber = 0.3, .psi_red = 0.25},
+                                   {.drift_window = 5},
+                                   {.range = {.window = 252, .recent = 63, .k = -2.0}}}) {
     EXPECT_THROW(validate(bad), Error);
   }
 }

@@ -1,11 +1,12 @@
 // The narratives' optional LLM rewrite against a stub OpenAI-compatible endpoint on loopback
 // (tests/live/fake_services.py): used when it answers, the template kept - and the reason
 // given - when it times out or replies with an error; no endpoint configured: the template.
+#include "mre/workflows/narrate.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include "mre/workflows/narrate.h"
 #include "support/fake_services.h"
 
 namespace mre::workflows {
@@ -28,7 +29,8 @@ class Llm : public ::testing::Test {
   mre::testing::FakeServices server;
 };
 
-const std::string kText = "On 2026-08-21 the global macro regime is Bear_Flattener (confidence 0.99).";
+const std::string kText =
+    "On 2026-08-21 the global macro regime is Bear_Flattener (confidence 0.99).";
 
 TEST_F(Llm, AnAnsweringEndpointRewritesTheText) {
   const auto n = rewrite_with_llm(kText, "market regime classification");
@@ -38,7 +40,8 @@ TEST_F(Llm, AnAnsweringEndpointRewritesTheText) {
 }
 
 TEST_F(Llm, ATimeoutOrAnErrorReplyKeepsTheTemplateAndSaysWhy) {
-  server.script(R"([{"match": {"path_prefix": "/v1/chat"}, "responses": [{"delay": 3.0}, {"status": 500}, {"body": "not json", "content_type": "application/json"}]}])");
+  server.script(
+      R"([{"match": {"path_prefix": "/v1/chat"}, "responses": [{"delay": 3.0}, {"status": 500}, {"body": "not json", "content_type": "application/json"}]}])");
   const auto slow = rewrite_with_llm(kText, "x");
   EXPECT_EQ(slow.source, "template");
   EXPECT_EQ(slow.text, kText);

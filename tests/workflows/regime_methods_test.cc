@@ -37,7 +37,9 @@ TEST(RegimeMethods, TheRegistryNamesEveryMethodAndRefusesOthers) {
     FAIL() << "an unknown method was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("'method' must be hmm, kmeans, rules or jump (got 'jumpy')"), std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("'method' must be hmm, kmeans, rules or jump (got 'jumpy')"),
+        std::string::npos)
         << e.what();
   }
 }
@@ -46,33 +48,49 @@ TEST(RegimeMethods, TheRegistryNamesEveryMethodAndRefusesOthers) {
 // canonical()): the hash of an existing spec, and so its version tag, is unchanged.
 TEST(RegimeMethods, SpecsWrittenBeforeTheRegistryKeepTheirCanonicalText) {
   TempDir dir;
-  const auto kmeans = spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 3, seed: 7}\n");
+  const auto kmeans =
+      spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 3, seed: 7}\n");
   EXPECT_EQ(kmeans.canonical_text,
-            "name=k\nmethod=kmeans\nfeature_set=f\ncolumns=\nlabels=\nn_states=3\ncovariance=full\nn_iter=1000\n"
+            "name=k\nmethod=kmeans\nfeature_set=f\ncolumns=\nlabels=\nn_states=3\ncovariance="
+            "full\nn_iter=1000\n"
             "tol=0.0001\nn_init=10\nseed=7\nmin_covar=0.001\n");
-  const auto rules = spec_from(dir,
-                               "name: r\nmethod: rules\nfeature_set: f\nrules:\n  up: [{feature: a, threshold: 1}]\n"
-                               "  down: [{feature: a, direction: down}]\n");
+  const auto rules = spec_from(
+      dir,
+      "name: r\nmethod: rules\nfeature_set: f\nrules:\n  up: [{feature: a, threshold: 1}]\n"
+      "  down: [{feature: a, direction: down}]\n");
   EXPECT_EQ(rules.canonical_text,
-            "name=r\nmethod=rules\nfeature_set=f\ncolumns=\nlabels=\nrule=up|a,1,1,1\nrule=down|a,-1,0,1\n");
-  const auto hmm = spec_from(dir, "name: h\nmethod: hmm\nfeature_set: f\nhmm: {n_states: 2}\nstandardize: {min_observations: 20}\n");
+            "name=r\nmethod=rules\nfeature_set=f\ncolumns=\nlabels=\nrule=up|a,1,1,1\nrule=down|a,-"
+            "1,0,1\n");
+  const auto hmm = spec_from(dir,
+                             "name: h\nmethod: hmm\nfeature_set: f\nhmm: {n_states: "
+                             "2}\nstandardize: {min_observations: 20}\n");
   EXPECT_EQ(hmm.canonical_text,
-            "name=h\nmethod=hmm\nfeature_set=f\ncolumns=\nlabels=\nn_states=2\ncovariance=full\nn_iter=1000\n"
-            "tol=0.0001\nn_init=10\nseed=42\nmin_covar=0.001\nstandardize=expanding,20\nwalk_forward=6,504,252\n");
+            "name=h\nmethod=hmm\nfeature_set=f\ncolumns=\nlabels=\nn_states=2\ncovariance=full\nn_"
+            "iter=1000\n"
+            "tol=0.0001\nn_init=10\nseed=42\nmin_covar=0.001\nstandardize=expanding,20\nwalk_"
+            "forward=6,504,252\n");
 }
 
 TEST(RegimeMethods, KmeansReadsItsOwnClusterCountBeforeTheHmmOne) {
   TempDir dir;
-  const auto own = spec_from(dir,
-                             "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 4}\nkmeans: {n_clusters: 2}\n"
-                             "labels: [low, high]\n");
+  const auto own = spec_from(
+      dir,
+      "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 4}\nkmeans: {n_clusters: 2}\n"
+      "labels: [low, high]\n");
   EXPECT_EQ(find_regime_method("kmeans")->states(own), 2);
   EXPECT_NE(own.canonical_text.find("kmeans=2,10,42\n"), std::string::npos) << own.canonical_text;
   // The labels are checked against the k-means count, not hmm.n_states.
-  EXPECT_THROW(spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {n_clusters: 3}\nlabels: [a, b]\n"), Error);
-  EXPECT_THROW(spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {n_clusters: 0}\n"), Error);
-  EXPECT_THROW(spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {clusters: 3}\n"), Error);
-  const auto fallback = spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 5}\n");
+  EXPECT_THROW(
+      spec_from(
+          dir,
+          "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {n_clusters: 3}\nlabels: [a, b]\n"),
+      Error);
+  EXPECT_THROW(spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {n_clusters: 0}\n"),
+               Error);
+  EXPECT_THROW(spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nkmeans: {clusters: 3}\n"),
+               Error);
+  const auto fallback =
+      spec_from(dir, "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 5}\n");
   EXPECT_EQ(find_regime_method("kmeans")->states(fallback), 5);
 }
 
@@ -94,12 +112,20 @@ TEST(RegimeMethods, KmeansThroughTheRegistryRecoversTwoSimulatedClusters) {
     a.push_back(10.0 * block + noise(rng));
     b.push_back(-10.0 * block + noise(rng));
   }
-  store::FeatureVersion version{.version = "F1", .spec_name = "f", .spec_hash = "h", .data_watermark = "w",
-                                .frequency = "daily", .spec_text = "", .created_at = Timestamp::now(),
+  store::FeatureVersion version{.version = "F1",
+                                .spec_name = "f",
+                                .spec_hash = "h",
+                                .data_watermark = "w",
+                                .frequency = "daily",
+                                .spec_text = "",
+                                .created_at = Timestamp::now(),
                                 .columns = {{.name = "a"}, {.name = "b"}}};
   store.write_features(version, Panel(dates, {"a", "b"}, {a, b}));
-  write_file(dir / "k.yml", "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 4}\nkmeans: {n_clusters: 2}\n");
-  const auto report = detect_regimes(store, {.spec_path = dir / "k.yml", .version = "K1", .features_version = ""});
+  write_file(
+      dir / "k.yml",
+      "name: k\nmethod: kmeans\nfeature_set: f\nhmm: {n_states: 4}\nkmeans: {n_clusters: 2}\n");
+  const auto report =
+      detect_regimes(store, {.spec_path = dir / "k.yml", .version = "K1", .features_version = ""});
   ASSERT_TRUE(report.written);
   ASSERT_EQ(report.labels.size(), 2u);
   const auto rows = store.read_regimes("K1", std::nullopt, std::nullopt);

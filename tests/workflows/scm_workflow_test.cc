@@ -25,18 +25,26 @@ class ScmOnSnapshot : public ::testing::Test {
   static void SetUpTestSuite() {
     store_ = new store::MemoryStore();
     ingest(*store_, {.universe_path = mre::testing::universe_path(),
-                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
-    fitted_ = new ScmFitReport(fit_scm(*store_, {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"}));
+                     .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR",
+                                 "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
+    fitted_ = new ScmFitReport(fit_scm(
+        *store_,
+        {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"}));
   }
   static void TearDownTestSuite() {
     delete fitted_;
     delete store_;
   }
-  static std::filesystem::path spec() { return std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml"; }
-  static int col(const std::string& node) { return scm::node_index(fitted_->model.fitted.graph, node); }
+  static std::filesystem::path spec() {
+    return std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml";
+  }
+  static int col(const std::string& node) {
+    return scm::node_index(fitted_->model.fitted.graph, node);
+  }
   static Eigen::Index row(const Date& d) {
     const auto& dates = fitted_->model.dates;
-    return static_cast<Eigen::Index>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
+    return static_cast<Eigen::Index>(std::lower_bound(dates.begin(), dates.end(), d) -
+                                     dates.begin());
   }
   static store::MemoryStore* store_;
   static ScmFitReport* fitted_;
@@ -63,18 +71,23 @@ TEST_F(ScmOnSnapshot, DataMappingFollowsTheSpec) {
   // 1e-9: levels rebuilt by summing ~2000 daily changes of two-decimal rates.
   // Re = 100 - ZQ=F spliced at the contract rolls: its change is the front contract's change,
   // except on a roll day (2022-03-01), where it is the new contract's close - open.
-  EXPECT_NEAR(m.changes(t, col("Re")), -(value(*zq) - zq->values()[static_cast<std::size_t>(
-                                                          std::find(zq->dates().begin(), zq->dates().end(), d) - zq->dates().begin() - 1)]),
-              1e-12);
+  EXPECT_NEAR(
+      m.changes(t, col("Re")),
+      -(value(*zq) -
+        zq->values()[static_cast<std::size_t>(std::find(zq->dates().begin(), zq->dates().end(), d) -
+                                              zq->dates().begin() - 1)]),
+      1e-12);
   {
     const auto zq_open = store_->read_raw({.ticker = "ZQ=F.open"});
     ASSERT_TRUE(zq_open.has_value());
     const Date roll = Date::from_ymd(2022, 3, 1);
     const auto at = [&](const TimeSeries& s) {
-      return s.values()[static_cast<std::size_t>(std::find(s.dates().begin(), s.dates().end(), roll) - s.dates().begin())];
+      return s.values()[static_cast<std::size_t>(
+          std::find(s.dates().begin(), s.dates().end(), roll) - s.dates().begin())];
     };
     ASSERT_EQ(m.dates[static_cast<std::size_t>(row(roll))], roll);
-    EXPECT_NEAR(m.changes(row(roll), col("Re")), -(at(*zq) - at(*zq_open)), 1e-12);  // 1e-12: one difference of prices
+    EXPECT_NEAR(m.changes(row(roll), col("Re")), -(at(*zq) - at(*zq_open)),
+                1e-12);  // 1e-12: one difference of prices
   }
   EXPECT_NEAR(level(t, col("R3M")), value(*dgs3mo), 1e-9);
   EXPECT_NEAR(level(t, col("TP")), value(*dgs3mo) - value(*effr), 1e-9);
@@ -94,7 +107,8 @@ TEST_F(ScmOnSnapshot, AbductionActionPredictionReproducesTheDataExactly) {
   const Matrix u = scm::abduct(m.fitted, m.changes);
   EXPECT_EQ(scm::predict(m.fitted, m.changes, u, {}, m.levels), m.changes);  // bit for bit
   // do(X = observed X) for every intervenable node over the whole data, and a zero shift.
-  const auto same = counterfactual(m, {parse_do("EFFR=+0"), parse_do("TP=-0"), parse_do("Re=+0"), parse_do("OIL=+0")});
+  const auto same = counterfactual(
+      m, {parse_do("EFFR=+0"), parse_do("TP=-0"), parse_do("Re=+0"), parse_do("OIL=+0")});
   EXPECT_EQ(same.counterfactual, same.factual);
   const Matrix level = scm::to_levels(m.changes, m.levels);
   std::vector<DoExpression> observed;
@@ -112,15 +126,19 @@ TEST_F(ScmOnSnapshot, HistoricalCounterfactualMatchesItsAnalyticValue) {
   const auto r = counterfactual(m, {parse_do("EFFR=+0.50@2022-03-01..2022-06-30")});
   ASSERT_EQ(r.dates.front(), Date::from_ymd(2022, 3, 1));
   const auto at = [&](const Date& d) {
-    return static_cast<Eigen::Index>(std::lower_bound(r.dates.begin(), r.dates.end(), d) - r.dates.begin());
+    return static_cast<Eigen::Index>(std::lower_bound(r.dates.begin(), r.dates.end(), d) -
+                                     r.dates.begin());
   };
   const auto end = at(Date::from_ymd(2022, 6, 30));
   // 1e-12: a level of a few percent plus 0.5 and back.
   for (Eigen::Index t = 0; t < static_cast<Eigen::Index>(r.dates.size()); ++t) {
     const double d = r.counterfactual(t, col("EFFR")) - r.factual(t, col("EFFR"));
     EXPECT_NEAR(d, t <= end ? 0.5 : 0.0, 1e-12) << t;
-    EXPECT_NEAR(r.counterfactual(t, col("R3M")) - r.factual(t, col("R3M")), t <= end ? 0.5 : 0.0, 1e-12) << t;
-    for (const char* up : {"OIL", "MBS", "Re", "TP"}) EXPECT_EQ(r.counterfactual(t, col(up)), r.factual(t, col(up))) << up;
+    EXPECT_NEAR(r.counterfactual(t, col("R3M")) - r.factual(t, col("R3M")), t <= end ? 0.5 : 0.0,
+                1e-12)
+        << t;
+    for (const char* up : {"OIL", "MBS", "Re", "TP"})
+      EXPECT_EQ(r.counterfactual(t, col(up)), r.factual(t, col(up))) << up;
   }
   // STOCK's log gap by the end of the window: the linear recursion of the fitted equations
   // driven by dR3M = +0.5 on the first day (BONDS and CRB respond, STOCK responds to both).
@@ -157,12 +175,15 @@ TEST_F(ScmOnSnapshot, StudentTAndBlockBootstrapReproduceTheResidualsTailsAndClus
   const auto e = static_cast<Eigen::Index>(g.equations.size());
   const Eigen::Index t = u.rows() - 1;
   pool.residuals.resize(t, e);
-  for (Eigen::Index k = 0; k < e; ++k) pool.residuals.col(k) = u.col(col(g.equations[static_cast<std::size_t>(k)].node)).tail(t);
+  for (Eigen::Index k = 0; k < e; ++k)
+    pool.residuals.col(k) = u.col(col(g.equations[static_cast<std::size_t>(k)].node)).tail(t);
   pool.copula = scm::fit_t_copula(pool.residuals);
   // 30 samples of the history's length from one long stream per generator.
   std::map<scm::ShockKind, Matrix> draws;
-  for (const auto kind : {scm::ShockKind::kStudentT, scm::ShockKind::kBlockBootstrap, scm::ShockKind::kGaussian}) {
-    draws[kind] = scm::draw_shocks(m.fitted, pool, {.seed = 9, .shocks = kind, .mean_block = 20}, 0, static_cast<int>(30 * t));
+  for (const auto kind :
+       {scm::ShockKind::kStudentT, scm::ShockKind::kBlockBootstrap, scm::ShockKind::kGaussian}) {
+    draws[kind] = scm::draw_shocks(m.fitted, pool, {.seed = 9, .shocks = kind, .mean_block = 20}, 0,
+                                   static_cast<int>(30 * t));
   }
   const auto median_stats = [&](scm::ShockKind kind, Eigen::Index k) {
     std::vector<double> ks;
@@ -195,13 +216,16 @@ TEST_F(ScmOnSnapshot, StudentTAndBlockBootstrapReproduceTheResidualsTailsAndClus
     // (within 40%); i.i.d. draws keep none.
     EXPECT_NEAR(c_b / c_hist, 1.0, 0.4) << node << " block " << c_b << " vs " << c_hist;
     EXPECT_LT(std::abs(c_t), 0.06) << node;
-    std::cout << node << ": kurtosis history " << k_hist << ", student-t " << k_t << ", block " << k_b << ", gaussian " << k_g
-              << "; acf1 of squares history " << c_hist << ", block " << c_b << ", student-t " << c_t << ", gaussian " << c_g << "\n";
+    std::cout << node << ": kurtosis history " << k_hist << ", student-t " << k_t << ", block "
+              << k_b << ", gaussian " << k_g << "; acf1 of squares history " << c_hist << ", block "
+              << c_b << ", student-t " << c_t << ", gaussian " << c_g << "\n";
   }
 }
 
 TEST_F(ScmOnSnapshot, RefittingTheSameSpecAndDataWritesNothing) {
-  const auto again = fit_scm(*store_, {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"});
+  const auto again = fit_scm(
+      *store_,
+      {.spec_path = spec(), .universe_path = mre::testing::universe_path(), .version = "S1"});
   EXPECT_FALSE(again.written);
   EXPECT_EQ(again.model.changes, fitted_->model.changes);
   EXPECT_EQ(store_->list_scm_models().size(), 1u);
@@ -226,49 +250,73 @@ TEST(ScmSpec, BadSpecsAreRefusedNamingTheNode) {
   const std::string a = "  - {node: A, series: X, parents: [B]}\n";
   const std::string b = "  - {node: B, series: Y, parents: [A]}\n";
   const std::string c = "  - {node: C, series: Z, parents: [A]}\n";
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with(a + b + c)); }), "cycle")) << message([&] { load_scm_spec(spec_with(a + b + c)); });
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with(a + b + c)); }), "A -> B"));
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: [Q]}\n" + c)); }), "'Q'"));
+  EXPECT_TRUE(
+      mre::testing::contains(message([&] { load_scm_spec(spec_with(a + b + c)); }), "cycle"))
+      << message([&] { load_scm_spec(spec_with(a + b + c)); });
+  EXPECT_TRUE(
+      mre::testing::contains(message([&] { load_scm_spec(spec_with(a + b + c)); }), "A -> B"));
   EXPECT_TRUE(mre::testing::contains(
-      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: [C]}\n" + c)); }), "terminal node 'C'"));
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {node: A, series: X, colour: red}\n" + c)); }),
-                                     "unknown key 'colour'"));
+      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: [Q]}\n" + c)); }),
+      "'Q'"));
   EXPECT_TRUE(mre::testing::contains(
-      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, change: log_return}\n  - {node: D, identity: [A]}\n" + c)); }),
+      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: [C]}\n" + c)); }),
+      "terminal node 'C'"));
+  EXPECT_TRUE(mre::testing::contains(
+      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, colour: red}\n" + c)); }),
+      "unknown key 'colour'"));
+  EXPECT_TRUE(mre::testing::contains(
+      message([&] {
+        load_scm_spec(spec_with(
+            "  - {node: A, series: X, change: log_return}\n  - {node: D, identity: [A]}\n" + c));
+      }),
       "term 'A' must be a diff node"));
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {node: A}\n" + c)); }), "node 'A': needs 'series'"));
-  EXPECT_EQ(message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: []}\n" + c)); }), "no error");
+  EXPECT_TRUE(
+      mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {node: A}\n" + c)); }),
+                             "node 'A': needs 'series'"));
+  EXPECT_EQ(
+      message([&] { load_scm_spec(spec_with("  - {node: A, series: X, parents: []}\n" + c)); }),
+      "no error");
 }
 
 TEST(ScmSpec, AddedEdgesJoinTheGraphWithTheirJustificationOrAreRefusedNamingTheCycle) {
   TempDir dir;
   const auto spec_with = [&](const std::string& added) {
     const auto p = dir / "s.yml";
-    mre::testing::write_file(p, "name: t\nterminal: [C]\nnodes:\n  - {node: A, series: X}\n  - {node: B, series: Y, parents: [A]}\n"
-                                "  - {node: C, series: Z, parents: [B]}\nadded_edges:\n" + added);
+    mre::testing::write_file(p,
+                             "name: t\nterminal: [C]\nnodes:\n  - {node: A, series: X}\n  - {node: "
+                             "B, series: Y, parents: [A]}\n"
+                             "  - {node: C, series: Z, parents: [B]}\nadded_edges:\n" +
+                                 added);
     return p;
   };
-  const auto spec = load_scm_spec(spec_with("  - {from: A, to: C, justification: \"A moves C directly\"}\n"));
+  const auto spec =
+      load_scm_spec(spec_with("  - {from: A, to: C, justification: \"A moves C directly\"}\n"));
   EXPECT_EQ(spec.graph.equations[2].parents, (std::vector<std::string>{"B", "A"}));
-  EXPECT_TRUE(mre::testing::contains(spec.canonical_text, "added_edge=A->C justification=A moves C directly"));
-  const auto cycle = message([&] { load_scm_spec(spec_with("  - {from: B, to: A, justification: feedback}\n")); });
+  EXPECT_TRUE(mre::testing::contains(spec.canonical_text,
+                                     "added_edge=A->C justification=A moves C directly"));
+  const auto cycle =
+      message([&] { load_scm_spec(spec_with("  - {from: B, to: A, justification: feedback}\n")); });
   EXPECT_TRUE(mre::testing::contains(cycle, "added edge B -> A is refused")) << cycle;
   EXPECT_TRUE(mre::testing::contains(cycle, "cycle")) << cycle;
-  EXPECT_TRUE(mre::testing::contains(message([&] { load_scm_spec(spec_with("  - {from: A, to: C}\n")); }), "justification"));
+  EXPECT_TRUE(mre::testing::contains(
+      message([&] { load_scm_spec(spec_with("  - {from: A, to: C}\n")); }), "justification"));
 }
 
 TEST_F(ScmOnSnapshot, GraphCheckFlagsTpIndependentOfEffrAndCounterfactualsCarryTheWarning) {
   const auto c = check_scm(fitted_->model);
-  const auto it = std::find_if(c.implications.begin(), c.implications.end(), [](const scm::ImplicationTest& t) {
-    return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
-  });
+  const auto it =
+      std::find_if(c.implications.begin(), c.implications.end(), [](const scm::ImplicationTest& t) {
+        return (t.node == "TP" && t.other == "EFFR") || (t.node == "EFFR" && t.other == "TP");
+      });
   ASSERT_NE(it, c.implications.end());
   EXPECT_TRUE(it->rejected) << it->p_value;
-  std::cout << "TP/EFFR: " << it->node << " on " << it->other << " " << it->coefficient << " (se " << it->standard_error
-            << "), partial r " << it->partial_correlation << "; " << c.rejections() << " rejections of "
+  std::cout << "TP/EFFR: " << it->node << " on " << it->other << " " << it->coefficient << " (se "
+            << it->standard_error << "), partial r " << it->partial_correlation << "; "
+            << c.rejections() << " rejections of "
             << c.implications.size() + c.residual_correlations.size() << "\n";
   EXPECT_FALSE(fitted_->model.rejected.empty());
-  const auto r = counterfactual(fitted_->model, {parse_do("EFFR=+0.50@2022-03-01..2022-03-31")}, {.bootstrap = {.replicates = 50}});
+  const auto r = counterfactual(fitted_->model, {parse_do("EFFR=+0.50@2022-03-01..2022-03-31")},
+                                {.bootstrap = {.replicates = 50}});
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(mre::testing::contains(r.warnings[0], "reject")) << r.warnings[0];
 }
@@ -284,16 +332,22 @@ TEST(ScmFit, AFuturesGapAcrossARollIsAClearErrorAndNothingIsStored) {
   for (std::size_t i = 0; i < close.size(); ++i) {
     const Date d = close.dates()[i];
     if (d >= Date::from_ymd(2020, 3, 26) && d <= Date::from_ymd(2020, 4, 3)) continue;
-    csv += d.iso() + "," + std::to_string(close.values()[i]) + "," + std::to_string(open.values()[i]) + "\n";
+    csv += d.iso() + "," + std::to_string(close.values()[i]) + "," +
+           std::to_string(open.values()[i]) + "\n";
   }
   mre::testing::write_file(dir / "zq.csv", csv);
   store::MemoryStore store;
   ingest(store, {.universe_path = mre::testing::universe_path(),
-                 .tickers = {"DCOILWTICO", "MORTGAGE30US", "EFFR", "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
-  ingest(store, {.universe_path = mre::testing::universe_path(), .source = IngestSource::kCsv, .csv_path = dir / "zq.csv"});
+                 .tickers = {"DCOILWTICO", "MORTGAGE30US", "EFFR", "DGS3MO", "TLT", "DBC",
+                             "DX-Y.NYB", "^GSPC"}});
+  ingest(store, {.universe_path = mre::testing::universe_path(),
+                 .source = IngestSource::kCsv,
+                 .csv_path = dir / "zq.csv"});
   try {
-    fit_scm(store, {.spec_path = std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml",
-                    .universe_path = mre::testing::universe_path(), .version = "S1"});
+    fit_scm(store, {.spec_path = std::filesystem::path(MRE_SOURCE_DIR) /
+                                 "config/scm/policy_transmission.yml",
+                    .universe_path = mre::testing::universe_path(),
+                    .version = "S1"});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataError);
@@ -318,10 +372,13 @@ TEST(ScmSpec, DoExpressionsAreParsedOrRefusedNamingTheToken) {
   const auto one = parse_do("Re=-0.25@2020-03-02");
   EXPECT_EQ(one.from, one.to);
   EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR"); }), "no 'NODE='"));
-  EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR=abc"); }), "'abc' is not a number"));
+  EXPECT_TRUE(
+      mre::testing::contains(message([] { parse_do("EFFR=abc"); }), "'abc' is not a number"));
   EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR=+0.5bp"); }), "'+0.5bp'"));
-  EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR=+0.5@2022-13-01"); }), "'2022-13-01'"));
-  EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR=+0.5@2022-06-01..2022-03-01"); }), "ends before it starts"));
+  EXPECT_TRUE(
+      mre::testing::contains(message([] { parse_do("EFFR=+0.5@2022-13-01"); }), "'2022-13-01'"));
+  EXPECT_TRUE(mre::testing::contains(message([] { parse_do("EFFR=+0.5@2022-06-01..2022-03-01"); }),
+                                     "ends before it starts"));
   EXPECT_TRUE(mre::testing::contains(message([] { parse_do("=1"); }), "no 'NODE='"));
 }
 

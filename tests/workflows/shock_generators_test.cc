@@ -19,7 +19,8 @@ namespace {
 
 // 400 business-day-like closes from a GARCH-ish path; `shock_after` multiplies the returns from
 // that day on by `factor` (the held-out part when shock_after >= the training days).
-void write_prices(const std::filesystem::path& path, int shock_after, double factor, bool zero_price = false) {
+void write_prices(const std::filesystem::path& path, int shock_after, double factor,
+                  bool zero_price = false) {
   scm::PathRandom rng(4, 0);
   std::ofstream out(path);
   out << "date,open,high,low,close,volume\n";
@@ -46,7 +47,8 @@ GeneratorEvaluationOptions small() {
 TEST(ShockGenerators, GeneratorsSeeOnlyTheTrainingDays) {
   mre::testing::TempDir dir;
   write_prices(dir / "a.csv", 1000, 1.0);
-  write_prices(dir / "b.csv", 300, 3.0);  // the held-out 100 returns (days 301..400) three times as large
+  write_prices(dir / "b.csv", 300,
+               3.0);  // the held-out 100 returns (days 301..400) three times as large
   const Date first = Date::from_ymd(2010, 1, 1);
   const Date last = Date::from_ymd(2012, 12, 31);
   const auto a = evaluate_series_generators(dir / "a.csv", first, last, small());
@@ -87,7 +89,8 @@ TEST(ShockGenerators, BadInputIsNamed) {
     evaluate_series_generators(dir / "a.csv", first, last, o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown generator 'quantgan'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown generator 'quantgan'"), std::string::npos)
+        << e.what();
   }
 }
 

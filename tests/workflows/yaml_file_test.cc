@@ -38,12 +38,15 @@ TEST(YamlNestingDepth, CountsBlockLevelsDashesAndFlowBrackets) {
 }
 
 TEST(YamlNestingDepth, NeverBelowTheParsedDepthOfTheShippedSpecs) {
-  // An upper bound: for every spec in config/, at least what yaml-cpp builds, and far under the cap.
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_dir() / "config")) {
+  // An upper bound: for every spec in config/, at least what yaml-cpp builds, and far under the
+  // cap.
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(testing::source_dir() / "config")) {
     if (entry.path().extension() != ".yml") continue;
     const auto text = testing::read_file(entry.path());
     const auto scanned = yaml_nesting_depth(text);
-    EXPECT_GE(scanned + 1, parsed_depth(YAML::Load(text))) << entry.path();  // +1: the parsed count includes the leaf scalar
+    EXPECT_GE(scanned + 1, parsed_depth(YAML::Load(text)))
+        << entry.path();  // +1: the parsed count includes the leaf scalar
     EXPECT_LT(scanned, kMaxSpecDepth / 4) << entry.path();
   }
 }
@@ -61,9 +64,11 @@ TEST(LoadYamlMapping, RefusesDeepNestingBeforeParsingNamingFileAndLine) {
     }
   };
   // 200,000 flow levels would overflow yaml-cpp's recursive parser's stack.
-  expect_refused("a: " + std::string(200'000, '[') + std::string(200'000, ']') + "\n", ":1: regime spec nested more than 64 levels deep");
+  expect_refused("a: " + std::string(200'000, '[') + std::string(200'000, ']') + "\n",
+                 ":1: regime spec nested more than 64 levels deep");
   std::string block;
-  for (int level = 0; level < 100; ++level) block += std::string(static_cast<std::size_t>(level), ' ') + "k:\n";
+  for (int level = 0; level < 100; ++level)
+    block += std::string(static_cast<std::size_t>(level), ' ') + "k:\n";
   expect_refused(block, ":65: regime spec nested more than 64 levels deep");
   std::string dashes;
   for (int i = 0; i < 70; ++i) dashes += "- ";

@@ -16,7 +16,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void require_finite(double value, const char* what, Date date) {
   if (!std::isfinite(value)) {
-    throw Error(ErrorCode::kDataError, std::string("backtest: ") + what + " on " + date.iso() + " is not finite");
+    throw Error(ErrorCode::kDataError,
+                std::string("backtest: ") + what + " on " + date.iso() + " is not finite");
   }
 }
 
@@ -34,7 +35,8 @@ double ratio(double numerator, double denominator) {
 }  // namespace
 
 BacktestPath run_backtest(const BacktestInput& input, const BacktestConfig& config) {
-  check_arg(config.delay_days >= 0, "delay_days", "must be >= 0 (got " + std::to_string(config.delay_days) + ")");
+  check_arg(config.delay_days >= 0, "delay_days",
+            "must be >= 0 (got " + std::to_string(config.delay_days) + ")");
   check_arg(config.cost_bp >= 0 && std::isfinite(config.cost_bp), "cost_bp",
             "must be a finite number >= 0 (got " + std::to_string(config.cost_bp) + ")");
   check_arg(config.periods_per_year > 0, "periods_per_year", "must be > 0");
@@ -46,8 +48,9 @@ BacktestPath run_backtest(const BacktestInput& input, const BacktestConfig& conf
   check_arg(assets >= 1, "asset_returns", "needs at least one asset");
   const auto lag = static_cast<Eigen::Index>(config.delay_days) + 1;
   const auto first = static_cast<Eigen::Index>(input.first);
-  check_arg(first >= lag, "first", "must leave 1 + delay_days rows of signal history (got first = " +
-                                       std::to_string(input.first) + ", delay " + std::to_string(config.delay_days) + ")");
+  check_arg(first >= lag, "first",
+            "must leave 1 + delay_days rows of signal history (got first = " +
+                std::to_string(input.first) + ", delay " + std::to_string(config.delay_days) + ")");
   check_arg(first < rows, "first", "must be a row of the input");
   for (Eigen::Index t = 1; t < rows; ++t) {
     check_arg(input.dates[t - 1] < input.dates[t], "dates", "must be strictly increasing");
@@ -91,7 +94,9 @@ BacktestPath run_backtest(const BacktestInput& input, const BacktestConfig& conf
       }
       exposure += w;
     }
-    const double traded = day == 0 ? 0.0 : (path.held_weights.row(day) - path.held_weights.row(day - 1)).cwiseAbs().sum();
+    const double traded =
+        day == 0 ? 0.0
+                 : (path.held_weights.row(day) - path.held_weights.row(day - 1)).cwiseAbs().sum();
     const double r = gross + (1.0 - exposure) * rf - cost * traded;
     path.returns(day) = r;
     path.excess(day) = r - rf;

@@ -22,8 +22,8 @@
 namespace mre::backtest {
 
 struct BacktestConfig {
-  int delay_days = 1;        // closes between the signal and the trade (>= 0)
-  double cost_bp = 0.0;      // one-way cost in basis points of the value traded (>= 0)
+  int delay_days = 1;          // closes between the signal and the trade (>= 0)
+  double cost_bp = 0.0;        // one-way cost in basis points of the value traded (>= 0)
   int periods_per_year = 252;  // annualisation of daily figures
 };
 

@@ -1,13 +1,12 @@
 // See dml.h.
 #include "mre/causal/dml.h"
 
-#include <algorithm>
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
-
-#include <cmath>
 
 #include "mre/causal/folds.h"
 #include "mre/core/check.h"
@@ -22,22 +21,29 @@ double r_squared(const Vector& actual, const Vector& residual) {
 }
 
 void check_inputs(const Matrix& X, const Vector& t, const Vector& y) {
-  check_arg(X.rows() == t.size() && t.size() == y.size(), "data", "X, treatment and outcome need the same rows");
+  check_arg(X.rows() == t.size() && t.size() == y.size(), "data",
+            "X, treatment and outcome need the same rows");
   for (Eigen::Index i = 0; i < y.size(); ++i) {
-    if (!std::isfinite(y(i))) throw Error(ErrorCode::kDataError, "outcome: missing or non-finite value in row " + std::to_string(i + 1));
-    if (!std::isfinite(t(i))) throw Error(ErrorCode::kDataError, "treatment: missing or non-finite value in row " + std::to_string(i + 1));
+    if (!std::isfinite(y(i)))
+      throw Error(ErrorCode::kDataError,
+                  "outcome: missing or non-finite value in row " + std::to_string(i + 1));
+    if (!std::isfinite(t(i)))
+      throw Error(ErrorCode::kDataError,
+                  "treatment: missing or non-finite value in row " + std::to_string(i + 1));
   }
   if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
   if (t.maxCoeff() == t.minCoeff()) {
-    throw Error(ErrorCode::kDataError, "treatment: constant (every value is " + std::to_string(t(0)) +
+    throw Error(ErrorCode::kDataError, "treatment: constant (every value is " +
+                                           std::to_string(t(0)) +
                                            "); an effect cannot be estimated");
   }
 }
 
 }  // namespace
 
-Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
-                              const Regressor& model_t, const std::vector<Fold>& folds) {
+Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
+                              const Regressor& model_y, const Regressor& model_t,
+                              const std::vector<Fold>& folds) {
   Residuals out;
   out.y = Vector::Constant(y.size(), std::numeric_limits<double>::quiet_NaN());
   out.t = out.y;
@@ -62,7 +68,8 @@ Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
 }
 
 SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vector& y,
-                                   const std::vector<const Regressor*>& candidates, const std::vector<Fold>& folds) {
+                                   const std::vector<const Regressor*>& candidates,
+                                   const std::vector<Fold>& folds) {
   check_arg(!candidates.empty(), "learners", "at least one candidate learner");
   const auto nan = std::numeric_limits<double>::quiet_NaN();
   const std::size_t K = candidates.size();
@@ -126,12 +133,16 @@ SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vecto
     check_invariant(py[c].allFinite() && pt[c].allFinite(), "the folds must cover every row once");
     score.r2_outcome = r_squared(y, y - py[c]);
     score.r2_treatment = r_squared(t, t - pt[c]);
-    if (best_y < 0 || score.r2_outcome > out.scores[static_cast<std::size_t>(best_y)].r2_outcome) best_y = static_cast<std::ptrdiff_t>(c);
-    if (best_t < 0 || score.r2_treatment > out.scores[static_cast<std::size_t>(best_t)].r2_treatment) best_t = static_cast<std::ptrdiff_t>(c);
+    if (best_y < 0 || score.r2_outcome > out.scores[static_cast<std::size_t>(best_y)].r2_outcome)
+      best_y = static_cast<std::ptrdiff_t>(c);
+    if (best_t < 0 ||
+        score.r2_treatment > out.scores[static_cast<std::size_t>(best_t)].r2_treatment)
+      best_t = static_cast<std::ptrdiff_t>(c);
   }
   if (best_y < 0) {
-    throw Error(ErrorCode::kDataError, "learners: no candidate learner could fit the nuisances (" + out.scores[0].learner +
-                                           ": " + out.scores[0].error + ")");
+    throw Error(ErrorCode::kDataError, "learners: no candidate learner could fit the nuisances (" +
+                                           out.scores[0].learner + ": " + out.scores[0].error +
+                                           ")");
   }
   const auto by = static_cast<std::size_t>(best_y);
   const auto bt = static_cast<std::size_t>(best_t);
@@ -175,23 +186,27 @@ void check_fold_count(Eigen::Index n, int folds) {
   check_arg(folds >= 2, "folds", "must be >= 2");
   constexpr Eigen::Index kMinFold = 5;
   if (n < folds * kMinFold) {
-    throw Error(ErrorCode::kDataError, "rows: " + std::to_string(n) + " observations are fewer than folds x " +
-                                           std::to_string(kMinFold) + " (" + std::to_string(folds * kMinFold) +
-                                           "); use fewer --folds or more data");
+    throw Error(ErrorCode::kDataError,
+                "rows: " + std::to_string(n) + " observations are fewer than folds x " +
+                    std::to_string(kMinFold) + " (" + std::to_string(folds * kMinFold) +
+                    "); use fewer --folds or more data");
   }
 }
 }  // namespace
 
 DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
                          const std::vector<const Regressor*>& candidates, const DmlOptions& options,
-                         const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names) {
+                         const std::optional<Matrix>& regimes,
+                         const std::vector<std::string>& regime_names) {
   check_inputs(X, t, y);
   const Eigen::Index n = y.size();
   check_fold_count(n, options.folds);
-  const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
+  const int lag =
+      options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
   const auto folds = contiguous_folds(n, options.folds, options.embargo);
   const auto selected = cross_fit_select(X, t, y, candidates, folds);
-  auto out = final_stage(selected.residuals.y, selected.residuals.t, options.se, lag, regimes, regime_names);
+  auto out = final_stage(selected.residuals.y, selected.residuals.t, options.se, lag, regimes,
+                         regime_names);
   out.r2_outcome = selected.residuals.r2_y;
   out.r2_treatment = selected.residuals.r2_t;
   out.outcome_learner = selected.outcome_learner;
@@ -202,7 +217,8 @@ DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
     if (!out.candidates[c].error.empty()) continue;
     const Vector ty = t - selected.treatment_predictions[c];
     if (!(ty.squaredNorm() > 0)) continue;
-    const auto own = final_stage(y - selected.outcome_predictions[c], ty, options.se, lag, std::nullopt, {});
+    const auto own =
+        final_stage(y - selected.outcome_predictions[c], ty, options.se, lag, std::nullopt, {});
     out.candidates[c].theta = own.theta;
     out.candidates[c].p_value = own.p_value;
   }
@@ -211,14 +227,16 @@ DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
                            " <= 0 (no candidate predicts the outcome better than its mean)");
   }
   if (out.r2_treatment <= 0) {
-    out.warnings.push_back("treatment nuisance: out-of-fold R^2 " + std::to_string(out.r2_treatment) +
-                           " <= 0 (the controls do not predict the treatment: it behaves like a surprise)");
+    out.warnings.push_back(
+        "treatment nuisance: out-of-fold R^2 " + std::to_string(out.r2_treatment) +
+        " <= 0 (the controls do not predict the treatment: it behaves like a surprise)");
   }
   return out;
 }
 
-DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag,
-                      const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names) {
+DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se,
+                      int hac_lag, const std::optional<Matrix>& regimes,
+                      const std::vector<std::string>& regime_names) {
   DmlResult out;
   out.n = y_residual.size();
   out.se_type = standard_error_name(se);
@@ -235,18 +253,21 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
   if (regimes) {
     const Matrix& Z = *regimes;
     check_arg(Z.rows() == y_residual.size(), "regimes", "need one row per observation");
-    check_arg(static_cast<Eigen::Index>(regime_names.size()) == Z.cols(), "regimes", "need one name per column");
+    check_arg(static_cast<Eigen::Index>(regime_names.size()) == Z.cols(), "regimes",
+              "need one name per column");
     // A regime the sample (almost) never visits cannot be estimated: drop it (it is then
     // absent from the regime effects). "Almost": under 2% of the largest regime's weight.
     std::vector<Eigen::Index> used;
     std::vector<double> weight;
-    for (Eigen::Index r = 0; r < Z.cols(); ++r) weight.push_back((Z.col(r).array() * t_residual.array()).square().sum());
+    for (Eigen::Index r = 0; r < Z.cols(); ++r)
+      weight.push_back((Z.col(r).array() * t_residual.array()).square().sum());
     const double heaviest = *std::max_element(weight.begin(), weight.end());
     for (Eigen::Index r = 0; r < Z.cols(); ++r) {
       if (weight[static_cast<std::size_t>(r)] > 0.02 * heaviest) used.push_back(r);
     }
     Matrix X(Z.rows(), static_cast<Eigen::Index>(used.size()));
-    for (std::size_t j = 0; j < used.size(); ++j) X.col(static_cast<Eigen::Index>(j)) = Z.col(used[j]).cwiseProduct(t_residual);
+    for (std::size_t j = 0; j < used.size(); ++j)
+      X.col(static_cast<Eigen::Index>(j)) = Z.col(used[j]).cwiseProduct(t_residual);
     const auto het = ols_with_covariance(X, y_residual, se, hac_lag);
     for (std::size_t j = 0; j < used.size(); ++j) {
       const auto i = static_cast<Eigen::Index>(j);
@@ -277,13 +298,15 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
   return out;
 }
 
-DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y, const Regressor& model_t,
-                  const DmlOptions& options, const std::optional<Matrix>& regimes,
+DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
+                  const Regressor& model_t, const DmlOptions& options,
+                  const std::optional<Matrix>& regimes,
                   const std::vector<std::string>& regime_names) {
   check_inputs(X, t, y);
   const Eigen::Index n = y.size();
   check_fold_count(n, options.folds);
-  const int lag = options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
+  const int lag =
+      options.hac_lag >= 0 ? options.hac_lag : std::max(newey_west_lag(n), options.embargo);
   if (options.time_series) {
     const auto folds = contiguous_folds(n, options.folds, options.embargo);
     const auto res = cross_fit_residuals(X, t, y, model_y, model_t, folds);
@@ -297,7 +320,8 @@ DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regre
   check_arg(options.repeats >= 1, "repeats", "must be >= 1");
   std::vector<DmlResult> runs;
   for (int r = 0; r < options.repeats; ++r) {
-    const auto folds = shuffled_folds(n, options.folds, options.seed + static_cast<std::uint64_t>(r));
+    const auto folds =
+        shuffled_folds(n, options.folds, options.seed + static_cast<std::uint64_t>(r));
     const auto res = cross_fit_residuals(X, t, y, model_y, model_t, folds);
     auto one = final_stage(res.y, res.t, options.se, lag, regimes, regime_names);
     one.r2_outcome = res.r2_y;
@@ -307,16 +331,20 @@ DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regre
   std::vector<double> thetas;
   thetas.reserve(runs.size());
   for (const auto& r : runs) thetas.push_back(r.theta);
-  std::nth_element(thetas.begin(), thetas.begin() + static_cast<std::ptrdiff_t>(thetas.size() / 2), thetas.end());
+  std::nth_element(thetas.begin(), thetas.begin() + static_cast<std::ptrdiff_t>(thetas.size() / 2),
+                   thetas.end());
   const double median_theta = thetas[thetas.size() / 2];
   std::vector<double> variances;
   variances.reserve(runs.size());
-  for (const auto& r : runs) variances.push_back(r.se * r.se + (r.theta - median_theta) * (r.theta - median_theta));
-  std::nth_element(variances.begin(), variances.begin() + static_cast<std::ptrdiff_t>(variances.size() / 2),
+  for (const auto& r : runs)
+    variances.push_back(r.se * r.se + (r.theta - median_theta) * (r.theta - median_theta));
+  std::nth_element(variances.begin(),
+                   variances.begin() + static_cast<std::ptrdiff_t>(variances.size() / 2),
                    variances.end());
-  DmlResult out = *std::min_element(runs.begin(), runs.end(), [&](const DmlResult& a, const DmlResult& b) {
-    return std::abs(a.theta - median_theta) < std::abs(b.theta - median_theta);
-  });
+  DmlResult out =
+      *std::min_element(runs.begin(), runs.end(), [&](const DmlResult& a, const DmlResult& b) {
+        return std::abs(a.theta - median_theta) < std::abs(b.theta - median_theta);
+      });
   out.theta = median_theta;
   out.se = std::sqrt(variances[variances.size() / 2]);
   out.ci_low = out.theta - kZ975 * out.se;

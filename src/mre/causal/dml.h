@@ -85,8 +85,9 @@ struct Residuals {
   double r2_y = 0.0;
   double r2_t = 0.0;
 };
-Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
-                              const Regressor& model_t, const std::vector<Fold>& folds);
+Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
+                              const Regressor& model_y, const Regressor& model_t,
+                              const std::vector<Fold>& folds);
 
 // Learner selection by out-of-fold performance: every candidate is cross-fitted on the same
 // folds, and each nuisance takes the candidate with the highest out-of-fold R^2, its out-of-fold
@@ -95,18 +96,19 @@ Residuals cross_fit_residuals(const Matrix& X, const Vector& t, const Vector& y,
 // out-of-fold residuals is mildly optimistic for the R^2 reported; the orthogonal score keeps
 // theta first-order insensitive to it.) A candidate that cannot fit a fold's training rows
 // (DataError, e.g. OLS on a control constant there) is refitted on that fold's independent
-// columns (independent_columns) and the fold counted in reduced_folds. InvalidArgument when no candidate is given; DataError
-// when none can fit.
+// columns (independent_columns) and the fold counted in reduced_folds. InvalidArgument when no
+// candidate is given; DataError when none can fit.
 struct SelectedResiduals {
   Residuals residuals{};
   std::string outcome_learner{};
   std::string treatment_learner{};
   std::vector<CandidateScore> scores{};
-  std::vector<Vector> outcome_predictions{};    // per candidate, out of fold (empty on error)
+  std::vector<Vector> outcome_predictions{};  // per candidate, out of fold (empty on error)
   std::vector<Vector> treatment_predictions{};
 };
 SelectedResiduals cross_fit_select(const Matrix& X, const Vector& t, const Vector& y,
-                                   const std::vector<const Regressor*>& candidates, const std::vector<Fold>& folds);
+                                   const std::vector<const Regressor*>& candidates,
+                                   const std::vector<Fold>& folds);
 
 // Columns of X that are linearly independent of the intercept and of the columns kept before
 // them (in order; pivoted QR rank with a relative threshold of 1e-10): a control set with a
@@ -120,8 +122,9 @@ ColumnSelection independent_columns(const Matrix& X);
 // The DML estimate. `regimes` (optional, n x R: one-hot labels or probabilities, rows summing
 // to 1) with `regime_names` adds per-regime effects and the Wald test. InvalidArgument /
 // DataError naming the parameter for: a constant treatment, NaN anywhere, too few rows.
-DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y, const Regressor& model_t,
-                  const DmlOptions& options, const std::optional<Matrix>& regimes = std::nullopt,
+DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regressor& model_y,
+                  const Regressor& model_t, const DmlOptions& options,
+                  const std::optional<Matrix>& regimes = std::nullopt,
                   const std::vector<std::string>& regime_names = {});
 
 // dml_plr with the nuisances chosen by cross_fit_select among `candidates` (time-series folds
@@ -133,7 +136,8 @@ DmlResult dml_plr_select(const Matrix& X, const Vector& t, const Vector& y,
                          const std::vector<std::string>& regime_names = {});
 
 // The final stage alone, from given residuals (shared by dml_plr and the tests).
-DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag,
-                      const std::optional<Matrix>& regimes, const std::vector<std::string>& regime_names);
+DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, StandardError se,
+                      int hac_lag, const std::optional<Matrix>& regimes,
+                      const std::vector<std::string>& regime_names);
 
 }  // namespace mre::causal

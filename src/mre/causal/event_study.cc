@@ -13,14 +13,17 @@ namespace mre::causal {
 EventStudyFit event_study_regression(const Vector& surprise, const Vector& response, int hac_lag,
                                      Eigen::Index min_events) {
   check_arg(surprise.size() == response.size(), "response", "needs one value per surprise");
-  check_arg(surprise.allFinite() && response.allFinite(), "events", "surprises and responses must be finite");
+  check_arg(surprise.allFinite() && response.allFinite(), "events",
+            "surprises and responses must be finite");
   const Eigen::Index n = surprise.size();
   if (n < min_events) {
-    throw Error(ErrorCode::kDataError, "events: " + std::to_string(n) + " events with a response, fewer than the " +
+    throw Error(ErrorCode::kDataError, "events: " + std::to_string(n) +
+                                           " events with a response, fewer than the " +
                                            std::to_string(min_events) + " an event study needs");
   }
   if (surprise.maxCoeff() == surprise.minCoeff()) {
-    throw Error(ErrorCode::kDataError, "treatment: the surprise is the same at every event; no effect can be estimated");
+    throw Error(ErrorCode::kDataError,
+                "treatment: the surprise is the same at every event; no effect can be estimated");
   }
   Matrix X(n, 2);
   X.col(0).setOnes();

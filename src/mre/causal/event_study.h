@@ -25,7 +25,7 @@ struct EventStudyFit {
 
 // REQUIRES: finite vectors of equal length. DataError for fewer than `min_events` events or a
 // surprise without variation; hac_lag < 0 takes newey_west_lag(n).
-EventStudyFit event_study_regression(const Vector& surprise, const Vector& response, int hac_lag = -1,
-                                     Eigen::Index min_events = 10);
+EventStudyFit event_study_regression(const Vector& surprise, const Vector& response,
+                                     int hac_lag = -1, Eigen::Index min_events = 10);
 
 }  // namespace mre::causal

@@ -13,7 +13,8 @@ namespace mre::causal {
 
 std::vector<Fold> contiguous_folds(Eigen::Index n, int k, int embargo) {
   check_arg(k >= 2, "folds", "must be >= 2 (got " + std::to_string(k) + ")");
-  check_arg(n >= k, "folds", "more folds (" + std::to_string(k) + ") than rows (" + std::to_string(n) + ")");
+  check_arg(n >= k, "folds",
+            "more folds (" + std::to_string(k) + ") than rows (" + std::to_string(n) + ")");
   check_arg(embargo >= 0, "embargo", "must be >= 0");
   std::vector<Fold> out;
   Eigen::Index start = 0;
@@ -26,9 +27,10 @@ std::vector<Fold> contiguous_folds(Eigen::Index n, int k, int embargo) {
       if (i < start - embargo || i >= end + embargo) fold.train.push_back(i);
     }
     if (fold.train.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "embargo: " + std::to_string(embargo) + " rows on each side of fold " +
-                                                   std::to_string(f + 1) + " leave no training data (" +
-                                                   std::to_string(n) + " rows, " + std::to_string(k) + " folds)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "embargo: " + std::to_string(embargo) + " rows on each side of fold " +
+                      std::to_string(f + 1) + " leave no training data (" + std::to_string(n) +
+                      " rows, " + std::to_string(k) + " folds)");
     }
     out.push_back(std::move(fold));
     start = end;
@@ -38,13 +40,15 @@ std::vector<Fold> contiguous_folds(Eigen::Index n, int k, int embargo) {
 
 std::vector<Fold> shuffled_folds(Eigen::Index n, int k, std::uint64_t seed) {
   check_arg(k >= 2, "folds", "must be >= 2 (got " + std::to_string(k) + ")");
-  check_arg(n >= k, "folds", "more folds (" + std::to_string(k) + ") than rows (" + std::to_string(n) + ")");
+  check_arg(n >= k, "folds",
+            "more folds (" + std::to_string(k) + ") than rows (" + std::to_string(n) + ")");
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Eigen::Index{0});
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
   std::vector<Fold> out(static_cast<std::size_t>(k));
-  for (std::size_t i = 0; i < order.size(); ++i) out[i % static_cast<std::size_t>(k)].test.push_back(order[i]);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    out[i % static_cast<std::size_t>(k)].test.push_back(order[i]);
   for (auto& fold : out) {
     std::sort(fold.test.begin(), fold.test.end());
     std::vector<bool> in_test(static_cast<std::size_t>(n), false);
@@ -58,7 +62,8 @@ std::vector<Fold> shuffled_folds(Eigen::Index n, int k, std::uint64_t seed) {
 
 Matrix take_rows(const Matrix& m, const std::vector<Eigen::Index>& index) {
   Matrix out(static_cast<Eigen::Index>(index.size()), m.cols());
-  for (std::size_t i = 0; i < index.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
+  for (std::size_t i = 0; i < index.size(); ++i)
+    out.row(static_cast<Eigen::Index>(i)) = m.row(index[i]);
   return out;
 }
 

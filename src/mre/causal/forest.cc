@@ -14,10 +14,11 @@
 
 namespace mre::causal {
 
-
 void RandomForest::fit(const Matrix& X, const Vector& y) {
-  check_arg(X.rows() == y.size() && X.rows() >= 2, "forest", "needs X and y with the same rows (>= 2)");
-  if (!X.allFinite() || !y.allFinite()) throw Error(ErrorCode::kDataError, "forest: X and y must be finite");
+  check_arg(X.rows() == y.size() && X.rows() >= 2, "forest",
+            "needs X and y with the same rows (>= 2)");
+  if (!X.allFinite() || !y.allFinite())
+    throw Error(ErrorCode::kDataError, "forest: X and y must be finite");
   const auto n = static_cast<int>(X.rows());
   const auto p = static_cast<int>(X.cols());
   trees_.clear();
@@ -25,7 +26,8 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
     trees_.push_back({Node{.value = y.mean()}});
     return;
   }
-  std::vector<std::vector<int>> order(static_cast<std::size_t>(p), std::vector<int>(static_cast<std::size_t>(n)));
+  std::vector<std::vector<int>> order(static_cast<std::size_t>(p),
+                                      std::vector<int>(static_cast<std::size_t>(n)));
   for (int j = 0; j < p; ++j) {
     auto& o = order[static_cast<std::size_t>(j)];
     std::iota(o.begin(), o.end(), 0);
@@ -119,7 +121,8 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
           const int wri = total - wli;
           if (wli < min_leaf || wri < min_leaf) continue;
           const double sr = S - sl;
-          const double gain = sl * sl * inverse[static_cast<std::size_t>(wli)] + sr * sr * inverse[static_cast<std::size_t>(wri)];
+          const double gain = sl * sl * inverse[static_cast<std::size_t>(wli)] +
+                              sr * sr * inverse[static_cast<std::size_t>(wri)];
           if (gain > best) {
             best = gain;
             best_feature = j;
@@ -157,7 +160,8 @@ void RandomForest::fit(const Matrix& X, const Vector& y) {
         std::size_t b = 0;
         for (std::size_t k = task.begin; k < task.end; ++k) {
           const Entry e = l[k];
-          const std::size_t goes = static_cast<unsigned char>(left[static_cast<std::size_t>(e.row)]);
+          const std::size_t goes =
+              static_cast<unsigned char>(left[static_cast<std::size_t>(e.row)]);
           l[a] = e;
           entry_buffer[b] = e;
           a += goes;

@@ -29,7 +29,7 @@ class RandomForest {
 
  private:
   struct Node {
-    int feature = -1;   // -1: a leaf
+    int feature = -1;  // -1: a leaf
     double threshold = 0.0;
     int left = -1;
     int right = -1;

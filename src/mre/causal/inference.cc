@@ -2,7 +2,6 @@
 #include "mre/causal/inference.h"
 
 #include <Eigen/Cholesky>
-
 #include <cmath>
 #include <limits>
 
@@ -15,14 +14,18 @@ StandardError parse_standard_error(const std::string& name) {
   if (name == "hc0") return StandardError::kHc0;
   if (name == "hc1") return StandardError::kHc1;
   if (name == "hac") return StandardError::kHac;
-  throw Error(ErrorCode::kInvalidArgument, "se: unknown standard error '" + name + "' (expected hc0, hc1 or hac)");
+  throw Error(ErrorCode::kInvalidArgument,
+              "se: unknown standard error '" + name + "' (expected hc0, hc1 or hac)");
 }
 
 std::string standard_error_name(StandardError se) {
   switch (se) {
-    case StandardError::kHc0: return "hc0";
-    case StandardError::kHc1: return "hc1";
-    case StandardError::kHac: return "hac";
+    case StandardError::kHc0:
+      return "hc0";
+    case StandardError::kHc1:
+      return "hc1";
+    case StandardError::kHac:
+      return "hac";
   }
   return "hac";
 }
@@ -38,8 +41,10 @@ LinearFit ols_with_covariance(const Matrix& X, const Vector& y, StandardError se
   check_arg(n > k, "X", "needs more rows than columns");
   const Matrix gram = X.transpose() * X;
   const Eigen::LDLT<Matrix> ldlt(gram);
-  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-12 * ldlt.vectorD().maxCoeff())) {
-    throw Error(ErrorCode::kDataError, "final stage: the treatment residuals are (nearly) collinear or zero");
+  if (ldlt.info() != Eigen::Success ||
+      !(ldlt.vectorD().minCoeff() > 1e-12 * ldlt.vectorD().maxCoeff())) {
+    throw Error(ErrorCode::kDataError,
+                "final stage: the treatment residuals are (nearly) collinear or zero");
   }
   LinearFit out;
   out.coefficients = ldlt.solve(X.transpose() * y);
@@ -58,7 +63,8 @@ LinearFit ols_with_covariance(const Matrix& X, const Vector& y, StandardError se
     }
   }
   out.covariance = bread * meat * bread;
-  if (se == StandardError::kHc1) out.covariance *= static_cast<double>(n) / static_cast<double>(n - k);
+  if (se == StandardError::kHc1)
+    out.covariance *= static_cast<double>(n) / static_cast<double>(n - k);
   return out;
 }
 

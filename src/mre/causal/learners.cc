@@ -4,7 +4,6 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -41,12 +40,15 @@ struct Standardiser {
       if (!(scale(j) > 1e-6 * std::max(1.0, std::abs(mean(j))))) scale(j) = 1.0;
     }
   }
-  Matrix apply(const Matrix& X) const { return (X.rowwise() - mean).array().rowwise() / scale.array(); }
+  Matrix apply(const Matrix& X) const {
+    return (X.rowwise() - mean).array().rowwise() / scale.array();
+  }
 };
 
 // The standardiser a fit set: predicting before fitting is the caller's error, named.
 const Standardiser& fitted(const std::optional<Standardiser>& s, const char* learner) {
-  if (!s) throw Error(ErrorCode::kInvalidArgument, std::string(learner) + ": predict called before fit");
+  if (!s)
+    throw Error(ErrorCode::kInvalidArgument, std::string(learner) + ": predict called before fit");
   return *s;
 }
 
@@ -61,9 +63,10 @@ class Ols final : public Regressor {
     // Rank with a relative threshold: collinear controls make the coefficients meaningless.
     qr.setThreshold(1e-10);
     if (qr.rank() < design.cols()) {
-      throw Error(ErrorCode::kDataError, "ols: the controls are collinear (rank " + std::to_string(qr.rank()) + " of " +
-                                             std::to_string(design.cols()) +
-                                             " with the intercept); drop a control or use --learner ridge");
+      throw Error(ErrorCode::kDataError,
+                  "ols: the controls are collinear (rank " + std::to_string(qr.rank()) + " of " +
+                      std::to_string(design.cols()) +
+                      " with the intercept); drop a control or use --learner ridge");
     }
     beta_ = qr.solve(y);
   }
@@ -94,7 +97,9 @@ class Constant final : public Regressor {
 
 class Ridge final : public Regressor {
  public:
-  explicit Ridge(double alpha) : alpha_(alpha) { check_arg(alpha >= 0, "ridge_alpha", "must be >= 0"); }
+  explicit Ridge(double alpha) : alpha_(alpha) {
+    check_arg(alpha >= 0, "ridge_alpha", "must be >= 0");
+  }
   void fit(const Matrix& X, const Vector& y) override {
     check_xy(X, y, "ridge");
     standardiser_ = Standardiser(X);
@@ -133,7 +138,8 @@ class Lasso final : public Regressor {
     const int m = std::max(2, options_.lasso_path);
     path.reserve(static_cast<std::size_t>(m));
     for (int i = 0; i < m; ++i) {
-      path.push_back(std::max(lambda_max, 1e-300) * std::pow(1e-3, static_cast<double>(i) / (m - 1)));
+      path.push_back(std::max(lambda_max, 1e-300) *
+                     std::pow(1e-3, static_cast<double>(i) / (m - 1)));
     }
     // Contiguous folds (time order kept); the penalty with the least mean squared error wins.
     const int k = static_cast<int>(std::min<Eigen::Index>(options_.lasso_folds, n / 2));
@@ -150,16 +156,19 @@ class Lasso final : public Regressor {
         const Vector yte = take_rows(y, fold.test);
         Vector beta = Vector::Zero(X.cols());
         for (std::size_t i = 0; i < path.size(); ++i) {
-          beta = lasso_coordinate_descent(Ztr, yctr, path[i], beta, options_.lasso_tol, options_.lasso_max_iter);
+          beta = lasso_coordinate_descent(Ztr, yctr, path[i], beta, options_.lasso_tol,
+                                          options_.lasso_max_iter);
           error[i] += ((Zte * beta).array() + b0 - yte.array()).square().sum();
         }
       }
     }
-    const auto best = static_cast<std::size_t>(std::min_element(error.begin(), error.end()) - error.begin());
+    const auto best =
+        static_cast<std::size_t>(std::min_element(error.begin(), error.end()) - error.begin());
     lambda_ = path[best];
     beta_ = Vector::Zero(X.cols());
     for (std::size_t i = 0; i <= best; ++i) {  // warm starts down the path
-      beta_ = lasso_coordinate_descent(Z, yc, path[i], beta_, options_.lasso_tol, options_.lasso_max_iter);
+      beta_ = lasso_coordinate_descent(Z, yc, path[i], beta_, options_.lasso_tol,
+                                       options_.lasso_max_iter);
     }
   }
   Vector predict(const Matrix& X) const override {
@@ -185,13 +194,17 @@ class Forest final : public Regressor {
   Forest(const LearnerOptions& o, bool deep) : options_(o), deep_(deep) {}
   void fit(const Matrix& X, const Vector& y) override {
     check_xy(X, y, name());
-    forest_ = RandomForest({.trees = 100, .max_depth = deep_ ? 10 : 6, .min_leaf_weight = deep_ ? 5.0 : 1.0,
+    forest_ = RandomForest({.trees = 100,
+                            .max_depth = deep_ ? 10 : 6,
+                            .min_leaf_weight = deep_ ? 5.0 : 1.0,
                             .seed = options_.seed});
     forest_.fit(X, y);
   }
   Vector predict(const Matrix& X) const override { return forest_.predict(X); }
   std::string name() const override { return deep_ ? "forest_deep" : "forest"; }
-  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<Forest>(options_, deep_); }
+  std::unique_ptr<Regressor> fresh() const override {
+    return std::make_unique<Forest>(options_, deep_);
+  }
 
  private:
   LearnerOptions options_;
@@ -205,7 +218,8 @@ class ForestClassifier final : public Classifier {
   explicit ForestClassifier(const LearnerOptions& o) : forest_(o, false) {}
   void fit(const Matrix& X, const Vector& y) override {
     for (Eigen::Index i = 0; i < y.size(); ++i) {
-      if (y(i) != 0.0 && y(i) != 1.0) throw Error(ErrorCode::kDataError, "forest: the treatment must be 0 or 1");
+      if (y(i) != 0.0 && y(i) != 1.0)
+        throw Error(ErrorCode::kDataError, "forest: the treatment must be 0 or 1");
     }
     forest_.fit(X, y);
   }
@@ -213,7 +227,9 @@ class ForestClassifier final : public Classifier {
     return forest_.predict(X).cwiseMax(0.01).cwiseMin(0.99);
   }
   std::string name() const override { return "forest"; }
-  std::unique_ptr<Classifier> fresh() const override { return std::make_unique<ForestClassifier>(*this); }
+  std::unique_ptr<Classifier> fresh() const override {
+    return std::make_unique<ForestClassifier>(*this);
+  }
 
  private:
   Forest forest_;
@@ -224,10 +240,12 @@ class Logistic final : public Classifier {
   void fit(const Matrix& X, const Vector& y) override {
     check_xy(X, y, "logistic");
     for (Eigen::Index i = 0; i < y.size(); ++i) {
-      if (y(i) != 0.0 && y(i) != 1.0) throw Error(ErrorCode::kDataError, "logistic: the treatment must be 0 or 1");
+      if (y(i) != 0.0 && y(i) != 1.0)
+        throw Error(ErrorCode::kDataError, "logistic: the treatment must be 0 or 1");
     }
     if (y.sum() == 0 || y.sum() == static_cast<double>(y.size())) {
-      throw Error(ErrorCode::kDataError, "logistic: the treatment takes one value only; nothing to classify");
+      throw Error(ErrorCode::kDataError,
+                  "logistic: the treatment takes one value only; nothing to classify");
     }
     standardiser_ = Standardiser(X);
     Matrix design(X.rows(), X.cols() + 1);
@@ -266,8 +284,8 @@ class Logistic final : public Classifier {
 
 }  // namespace
 
-Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda, const Vector& start, double tol,
-                                int max_iter) {
+Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
+                                const Vector& start, double tol, int max_iter) {
   const auto n = static_cast<double>(X.rows());
   Vector beta = start;
   Vector residual = y - X * beta;
@@ -290,7 +308,9 @@ Vector lasso_coordinate_descent(const Matrix& X, const Vector& y, double lambda,
   return beta;
 }
 
-std::vector<std::string> regressor_names() { return {"constant", "ols", "ridge", "lasso", "forest", "forest_deep", "boosting", "xgb_forest"}; }
+std::vector<std::string> regressor_names() {
+  return {"constant", "ols", "ridge", "lasso", "forest", "forest_deep", "boosting", "xgb_forest"};
+}
 std::vector<std::string> classifier_names() { return {"logistic", "forest", "boosting"}; }
 
 std::unique_ptr<Regressor> make_regressor(const std::string& name, const LearnerOptions& options) {
@@ -304,14 +324,17 @@ std::unique_ptr<Regressor> make_regressor(const std::string& name, const Learner
   if (name == "xgb_forest") return make_xgboost_regressor("forest", options);
   std::string known;
   for (const auto& n : regressor_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(ErrorCode::kInvalidArgument, "learner: unknown regressor '" + name + "' (known: " + known + ")");
+  throw Error(ErrorCode::kInvalidArgument,
+              "learner: unknown regressor '" + name + "' (known: " + known + ")");
 }
 
-std::unique_ptr<Classifier> make_classifier(const std::string& name, const LearnerOptions& options) {
+std::unique_ptr<Classifier> make_classifier(const std::string& name,
+                                            const LearnerOptions& options) {
   if (name == "logistic") return std::make_unique<Logistic>();
   if (name == "forest") return std::make_unique<ForestClassifier>(options);
   if (name == "boosting") return make_xgboost_classifier("boosting", options);
-  throw Error(ErrorCode::kInvalidArgument, "learner: unknown classifier '" + name + "' (known: logistic, forest, boosting)");
+  throw Error(ErrorCode::kInvalidArgument,
+              "learner: unknown classifier '" + name + "' (known: logistic, forest, boosting)");
 }
 
 }  // namespace mre::causal

@@ -18,7 +18,8 @@ std::string lp_inference_name(LpInference inference) {
 LpInference parse_lp_inference(const std::string& name) {
   if (name == "hc1" || name == "lag_augmented_hc1") return LpInference::kLagAugmentedHc1;
   if (name == "hac" || name == "newey_west") return LpInference::kNeweyWest;
-  throw Error(ErrorCode::kInvalidArgument, "se: expected hc1 (lag-augmented) or hac (Newey-West), got '" + name + "'");
+  throw Error(ErrorCode::kInvalidArgument,
+              "se: expected hc1 (lag-augmented) or hac (Newey-West), got '" + name + "'");
 }
 
 LocalProjectionFit local_projection(const Vector& y, const Vector& shock, const Matrix& controls,
@@ -26,7 +27,8 @@ LocalProjectionFit local_projection(const Vector& y, const Vector& shock, const 
   check_arg(y.size() == shock.size(), "shock", "needs one value per period of y");
   check_arg(controls.rows() == y.size(), "controls", "need one row per period of y");
   if (options.lags < 1) {
-    throw Error(ErrorCode::kInvalidArgument, "lags: must be >= 1 (got " + std::to_string(options.lags) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "lags: must be >= 1 (got " + std::to_string(options.lags) + ")");
   }
   check_arg(!options.horizons.empty(), "horizons", "at least one horizon");
   const Eigen::Index n = y.size();
@@ -44,10 +46,13 @@ LocalProjectionFit local_projection(const Vector& y, const Vector& shock, const 
   out.cumulative = options.cumulative;
   const Eigen::Index columns = 2 + p * (2 + k);
   for (const int h : options.horizons) {
-    if (h < 0) throw Error(ErrorCode::kInvalidArgument, "horizons: must be >= 0 (got " + std::to_string(h) + ")");
+    if (h < 0)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "horizons: must be >= 0 (got " + std::to_string(h) + ")");
     std::vector<Eigen::Index> rows;
     for (Eigen::Index t = p + (options.cumulative ? 1 : 0); t + h < n; ++t) {
-      bool ok = std::isfinite(y(t + h)) && std::isfinite(shock(t)) && (!options.cumulative || std::isfinite(y(t - 1)));
+      bool ok = std::isfinite(y(t + h)) && std::isfinite(shock(t)) &&
+                (!options.cumulative || std::isfinite(y(t - 1)));
       for (int l = 1; ok && l <= p; ++l) {
         ok = std::isfinite(shock(t - l)) && std::isfinite(w(t - l));
         for (Eigen::Index j = 0; ok && j < k; ++j) ok = std::isfinite(controls(t - l, j));
@@ -56,10 +61,11 @@ LocalProjectionFit local_projection(const Vector& y, const Vector& shock, const 
     }
     const auto m = static_cast<Eigen::Index>(rows.size());
     if (m < std::max<Eigen::Index>(options.min_rows, columns + 1)) {
-      throw Error(ErrorCode::kDataError, "horizons: horizon " + std::to_string(h) + " leaves " + std::to_string(m) +
-                                             " usable periods (need " +
-                                             std::to_string(std::max<Eigen::Index>(options.min_rows, columns + 1)) +
-                                             "); the horizon is beyond the data");
+      throw Error(ErrorCode::kDataError,
+                  "horizons: horizon " + std::to_string(h) + " leaves " + std::to_string(m) +
+                      " usable periods (need " +
+                      std::to_string(std::max<Eigen::Index>(options.min_rows, columns + 1)) +
+                      "); the horizon is beyond the data");
     }
     Matrix X(m, columns);
     Vector d(m);
@@ -79,7 +85,9 @@ LocalProjectionFit local_projection(const Vector& y, const Vector& shock, const 
     // fed_funds) are dropped, never the shock: it comes first after the intercept.
     const auto independent = independent_columns(X.rightCols(columns - 1));
     if (independent.kept.empty() || independent.kept.front() != 0) {
-      throw Error(ErrorCode::kDataError, "treatment: the shock is constant or a combination of its own lags and the controls");
+      throw Error(
+          ErrorCode::kDataError,
+          "treatment: the shock is constant or a combination of its own lags and the controls");
     }
     if (!independent.dropped.empty()) {
       Matrix reduced(m, 1 + static_cast<Eigen::Index>(independent.kept.size()));

@@ -13,7 +13,8 @@ std::vector<double> benjamini_hochberg(const std::vector<double>& p_values) {
   for (std::size_t i = 0; i < p_values.size(); ++i) {
     if (std::isfinite(p_values[i])) order.push_back(i);
   }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
   std::vector<double> q(p_values.size(), std::numeric_limits<double>::quiet_NaN());
   const double m = static_cast<double>(order.size());
   double running = 1.0;

@@ -24,8 +24,9 @@ Vector block_permuted(const Vector& t, int block, std::uint64_t seed) {
 }
 
 std::vector<Placebo> dml_placebos(const Matrix& X, const Vector& t, const Vector& y,
-                                  const std::vector<const Regressor*>& candidates, const DmlOptions& options,
-                                  const PlaceboOptions& placebo, const std::function<void()>& checkpoint) {
+                                  const std::vector<const Regressor*>& candidates,
+                                  const DmlOptions& options, const PlaceboOptions& placebo,
+                                  const std::function<void()>& checkpoint) {
   std::vector<Placebo> out;
   const Eigen::Index n = t.size();
   const Vector permuted = block_permuted(t, placebo.block, placebo.seed);

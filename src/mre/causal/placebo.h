@@ -22,10 +22,10 @@ struct Placebo {
 };
 
 struct PlaceboOptions {
-  int block = 12;            // rows per block when permuting the treatment (< 1 is read as 1)
-  int horizon = 1;           // h: the outcome window the pre-treatment placebo shifts by
-  double magnitude = 1.0;    // effects are reported per this many units of the treatment
-  std::uint64_t seed = 7;    // std::mt19937_64 seed of the block shuffle
+  int block = 12;          // rows per block when permuting the treatment (< 1 is read as 1)
+  int horizon = 1;         // h: the outcome window the pre-treatment placebo shifts by
+  double magnitude = 1.0;  // effects are reported per this many units of the treatment
+  std::uint64_t seed = 7;  // std::mt19937_64 seed of the block shuffle
 };
 
 // t with its blocks of `block` consecutive rows (the last one possibly shorter) in an order
@@ -37,7 +37,8 @@ Vector block_permuted(const Vector& t, int block, std::uint64_t seed);
 // throws mre::Error is left out. `checkpoint` (may be empty) is called before each fit, outside
 // the fit's error handling, so a cancellation it throws propagates.
 std::vector<Placebo> dml_placebos(const Matrix& X, const Vector& t, const Vector& y,
-                                  const std::vector<const Regressor*>& candidates, const DmlOptions& options,
-                                  const PlaceboOptions& placebo, const std::function<void()>& checkpoint = {});
+                                  const std::vector<const Regressor*>& candidates,
+                                  const DmlOptions& options, const PlaceboOptions& placebo,
+                                  const std::function<void()>& checkpoint = {});
 
 }  // namespace mre::causal

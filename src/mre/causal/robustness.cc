@@ -25,13 +25,16 @@ Robustness judge_robustness(std::vector<RobustnessCheck> checks) {
   if (positive.empty() && negative.empty()) {
     out.reason = "no check could be computed";
   } else if (!out.fragile) {
-    out.reason = "the same sign and " + std::string(significant.empty() ? "no significance" : "significance at 5%") +
+    out.reason = "the same sign and " +
+                 std::string(significant.empty() ? "no significance" : "significance at 5%") +
                  " under every check (" + list(positive.empty() ? negative : positive) + ")";
   } else {
-    if (signs) out.reason = "the sign differs: positive under " + list(positive) + ", negative under " + list(negative);
+    if (signs)
+      out.reason = "the sign differs: positive under " + list(positive) + ", negative under " +
+                   list(negative);
     if (significance) {
-      out.reason += (signs ? "; " : "") + std::string("significant at 5% under ") + list(significant) + " but not under " +
-                    list(not_significant);
+      out.reason += (signs ? "; " : "") + std::string("significant at 5% under ") +
+                    list(significant) + " but not under " + list(not_significant);
     }
   }
   return out;

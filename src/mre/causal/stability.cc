@@ -9,8 +9,8 @@
 
 namespace mre::causal {
 
-double break_wald(const Vector& y_residual, const Vector& t_residual, Eigen::Index break_row, StandardError se,
-                  int hac_lag) {
+double break_wald(const Vector& y_residual, const Vector& t_residual, Eigen::Index break_row,
+                  StandardError se, int hac_lag) {
   const Eigen::Index n = y_residual.size();
   check_arg(t_residual.size() == n, "t_residual", "needs one row per y_residual row");
   check_arg(break_row >= 2 && break_row <= n - 2, "break_row", "must leave two rows on each side");
@@ -20,13 +20,18 @@ double break_wald(const Vector& y_residual, const Vector& t_residual, Eigen::Ind
   design.col(1).head(break_row).setZero();
   const auto fit = ols_with_covariance(design, y_residual, se, hac_lag);
   const double variance = fit.covariance(1, 1);
-  if (!(variance > 0)) throw Error(ErrorCode::kDataError, "break test: the treatment residual is zero on one side of the break");
+  if (!(variance > 0))
+    throw Error(ErrorCode::kDataError,
+                "break test: the treatment residual is zero on one side of the break");
   return fit.coefficients(1) * fit.coefficients(1) / variance;
 }
 
-SupWald sup_wald(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag) {
+SupWald sup_wald(const Vector& y_residual, const Vector& t_residual, StandardError se,
+                 int hac_lag) {
   const Eigen::Index n = y_residual.size();
-  if (n < 20) throw Error(ErrorCode::kDataError, "break test: need at least 20 rows (got " + std::to_string(n) + ")");
+  if (n < 20)
+    throw Error(ErrorCode::kDataError,
+                "break test: need at least 20 rows (got " + std::to_string(n) + ")");
   const auto trimmed = static_cast<Eigen::Index>(std::floor(kTrim * static_cast<double>(n)));
   SupWald out;
   out.first_row = std::max<Eigen::Index>(trimmed, 2);
@@ -60,9 +65,11 @@ SupWald sup_wald(const Vector& y_residual, const Vector& t_residual, StandardErr
   return out;
 }
 
-WindowEstimate window_estimate(const Vector& y_residual, const Vector& t_residual, Eigen::Index begin,
-                               Eigen::Index end, StandardError se, int hac_lag) {
-  check_arg(begin >= 0 && end <= y_residual.size() && end - begin >= 3, "window", "must hold at least 3 rows of the data");
+WindowEstimate window_estimate(const Vector& y_residual, const Vector& t_residual,
+                               Eigen::Index begin, Eigen::Index end, StandardError se,
+                               int hac_lag) {
+  check_arg(begin >= 0 && end <= y_residual.size() && end - begin >= 3, "window",
+            "must hold at least 3 rows of the data");
   const Matrix design = t_residual.segment(begin, end - begin);
   const auto fit = ols_with_covariance(design, y_residual.segment(begin, end - begin), se, hac_lag);
   WindowEstimate out;
@@ -75,7 +82,8 @@ WindowEstimate window_estimate(const Vector& y_residual, const Vector& t_residua
   return out;
 }
 
-StabilityResult effect_stability(const Vector& y_residual, const Vector& t_residual, const StabilityConfig& config) {
+StabilityResult effect_stability(const Vector& y_residual, const Vector& t_residual,
+                                 const StabilityConfig& config) {
   check_arg(config.window >= 10, "stability window", "must be >= 10 rows");
   check_arg(config.recent >= 10, "stability recent", "must be >= 10 rows");
   check_arg(config.step >= 1, "stability step", "must be >= 1");
@@ -84,18 +92,22 @@ StabilityResult effect_stability(const Vector& y_residual, const Vector& t_resid
   check_arg(t_residual.size() == n, "t_residual", "needs one row per y_residual row");
   const Eigen::Index needed = std::max<Eigen::Index>({config.window, config.recent, 20});
   if (n < needed) {
-    throw Error(ErrorCode::kDataError, "effect stability: " + std::to_string(n) + " rows, fewer than the window (" +
+    throw Error(ErrorCode::kDataError, "effect stability: " + std::to_string(n) +
+                                           " rows, fewer than the window (" +
                                            std::to_string(needed) + ")");
   }
   StabilityResult out;
   out.hac_lag = config.hac_lag > 0 ? config.hac_lag : newey_west_lag(n);
   out.full = window_estimate(y_residual, t_residual, 0, n, config.se, out.hac_lag);
   for (Eigen::Index end = n; end - config.window >= 0; end -= config.step) {
-    out.rolling.push_back(window_estimate(y_residual, t_residual, end - config.window, end, config.se, out.hac_lag));
+    out.rolling.push_back(
+        window_estimate(y_residual, t_residual, end - config.window, end, config.se, out.hac_lag));
   }
   std::reverse(out.rolling.begin(), out.rolling.end());
-  out.recent = window_estimate(y_residual, t_residual, n - config.recent, n, config.se, out.hac_lag);
-  out.recent_excludes_full = out.full.effect < out.recent.ci_low || out.full.effect > out.recent.ci_high;
+  out.recent =
+      window_estimate(y_residual, t_residual, n - config.recent, n, config.se, out.hac_lag);
+  out.recent_excludes_full =
+      out.full.effect < out.recent.ci_low || out.full.effect > out.recent.ci_high;
   out.break_test = sup_wald(y_residual, t_residual, config.se, out.hac_lag);
   return out;
 }

@@ -26,8 +26,8 @@ inline constexpr double kSupWald1 = 12.16;
 // D = 1{row >= break_row}, W = delta^2 / Var(delta) with Var from ols_with_covariance (HC0,
 // HC1 or Newey-West HAC with `hac_lag`, as statsmodels' OLS(...).fit(cov_type=...)); at a known
 // date this is Chow's (1960) test in its Wald form. REQUIRES 2 <= break_row <= n - 2.
-double break_wald(const Vector& y_residual, const Vector& t_residual, Eigen::Index break_row, StandardError se,
-                  int hac_lag);
+double break_wald(const Vector& y_residual, const Vector& t_residual, Eigen::Index break_row,
+                  StandardError se, int hac_lag);
 
 // Andrews' (1993) sup-Wald: the largest break_wald over break rows in
 // [floor(kTrim n), n - floor(kTrim n)], compared with the critical values above (valid for any
@@ -41,7 +41,7 @@ struct SupWald {
   Eigen::Index break_row = 0;  // the least-squares break date
   Eigen::Index first_row = 0;  // the range searched
   Eigen::Index last_row = 0;
-  bool reject_5 = false;       // statistic > kSupWald5
+  bool reject_5 = false;  // statistic > kSupWald5
 };
 SupWald sup_wald(const Vector& y_residual, const Vector& t_residual, StandardError se, int hac_lag);
 
@@ -54,15 +54,15 @@ struct WindowEstimate {
   double ci_low = 0.0;
   double ci_high = 0.0;
 };
-WindowEstimate window_estimate(const Vector& y_residual, const Vector& t_residual, Eigen::Index begin,
-                               Eigen::Index end, StandardError se, int hac_lag);
+WindowEstimate window_estimate(const Vector& y_residual, const Vector& t_residual,
+                               Eigen::Index begin, Eigen::Index end, StandardError se, int hac_lag);
 
 struct StabilityConfig {
   int window = 120;  // rows per rolling window (months on the effects grid: ten years)
   int step = 12;     // rows between rolling windows' ends
   int recent = 60;   // the recent window: the last rows (five years of months)
   StandardError se = StandardError::kHac;
-  int hac_lag = 0;   // the full-sample estimate's own (DmlResult::hac_lag); 0: newey_west_lag
+  int hac_lag = 0;  // the full-sample estimate's own (DmlResult::hac_lag); 0: newey_west_lag
 };
 
 // The whole analysis for one effect from its cross-fitted residuals: the full-sample theta, the
@@ -78,6 +78,7 @@ struct StabilityResult {
   SupWald break_test{};
   int hac_lag = 0;
 };
-StabilityResult effect_stability(const Vector& y_residual, const Vector& t_residual, const StabilityConfig& config);
+StabilityResult effect_stability(const Vector& y_residual, const Vector& t_residual,
+                                 const StabilityConfig& config);
 
 }  // namespace mre::causal

@@ -10,11 +10,13 @@
 
 namespace mre::causal {
 
-std::vector<double> real_time_ar_surprise(const std::vector<double>& x, const ArSurpriseOptions& options) {
+std::vector<double> real_time_ar_surprise(const std::vector<double>& x,
+                                          const ArSurpriseOptions& options) {
   check_arg(options.lags >= 1, "lags", "must be >= 1");
   check_arg(options.window > options.lags + 1, "window", "must exceed lags + 1");
   const int p = options.lags;
-  const int min_rows = options.min_rows > 0 ? options.min_rows : std::max(3 * (p + 1), options.window / 2);
+  const int min_rows =
+      options.min_rows > 0 ? options.min_rows : std::max(3 * (p + 1), options.window / 2);
   const auto n = static_cast<long>(x.size());
   std::vector<double> out(x.size(), std::numeric_limits<double>::quiet_NaN());
   const auto usable = [&](long s) {  // x_s and its p lags finite

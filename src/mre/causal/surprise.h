@@ -9,9 +9,9 @@
 namespace mre::causal {
 
 struct ArSurpriseOptions {
-  int lags = 1;           // p of the AR(p)
-  int window = 120;       // estimation rows: the `window` values before t (rolling)
-  int min_rows = 0;       // fewest regression rows to forecast; 0: max(3 (p + 1), window / 2)
+  int lags = 1;      // p of the AR(p)
+  int window = 120;  // estimation rows: the `window` values before t (rolling)
+  int min_rows = 0;  // fewest regression rows to forecast; 0: max(3 (p + 1), window / 2)
 };
 
 // For each t: OLS of x_s on [1, x_{s-1}, ..., x_{s-p}] over the s in [t - window, t - 1] whose
@@ -19,6 +19,7 @@ struct ArSurpriseOptions {
 // a needed lag is missing, or the window holds fewer than min_rows usable rows, or the design is
 // singular. Uses nothing at or after t to forecast t (no look-ahead). InvalidArgument for
 // lags < 1 or window <= lags + 1.
-std::vector<double> real_time_ar_surprise(const std::vector<double>& x, const ArSurpriseOptions& options);
+std::vector<double> real_time_ar_surprise(const std::vector<double>& x,
+                                          const ArSurpriseOptions& options);
 
 }  // namespace mre::causal

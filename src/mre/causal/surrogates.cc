@@ -11,7 +11,8 @@ namespace mre::causal {
 
 Vector stationary_block_bootstrap(const Vector& x, double mean_block, std::uint64_t seed) {
   if (!(mean_block >= 1.0)) {
-    throw Error(ErrorCode::kInvalidArgument, "block: the mean block length must be >= 1 (got " + std::to_string(mean_block) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "block: the mean block length must be >= 1 (got " +
+                                                 std::to_string(mean_block) + ")");
   }
   const Eigen::Index n = x.size();
   if (n == 0) throw Error(ErrorCode::kInvalidArgument, "series: empty");
@@ -29,7 +30,8 @@ Vector stationary_block_bootstrap(const Vector& x, double mean_block, std::uint6
 
 double surrogate_p_value(double observed, const std::vector<double>& surrogates) {
   if (surrogates.size() < 20) {
-    throw Error(ErrorCode::kInvalidArgument, "surrogates: at least 20 are needed (got " + std::to_string(surrogates.size()) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "surrogates: at least 20 are needed (got " +
+                                                 std::to_string(surrogates.size()) + ")");
   }
   std::size_t at_least = 0;
   for (const double s : surrogates) at_least += std::abs(s) >= std::abs(observed);

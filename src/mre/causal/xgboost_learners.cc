@@ -13,14 +13,16 @@ namespace mre::causal {
 namespace {
 
 void call(int rc, const char* what) {
-  if (rc != 0) throw Error(ErrorCode::kInternal, std::string("xgboost ") + what + ": " + XGBGetLastError());
+  if (rc != 0)
+    throw Error(ErrorCode::kInternal, std::string("xgboost ") + what + ": " + XGBGetLastError());
 }
 
 // Row-major float copy, as XGBoost takes it.
 std::vector<float> row_major(const Matrix& X) {
   std::vector<float> out(static_cast<std::size_t>(X.rows() * X.cols()));
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    for (Eigen::Index j = 0; j < X.cols(); ++j) out[static_cast<std::size_t>(i * X.cols() + j)] = static_cast<float>(X(i, j));
+    for (Eigen::Index j = 0; j < X.cols(); ++j)
+      out[static_cast<std::size_t>(i * X.cols() + j)] = static_cast<float>(X(i, j));
   }
   return out;
 }
@@ -29,8 +31,8 @@ class Data {
  public:
   explicit Data(const Matrix& X) {
     const auto values = row_major(X);
-    call(XGDMatrixCreateFromMat(values.data(), static_cast<bst_ulong>(X.rows()), static_cast<bst_ulong>(X.cols()),
-                                std::nanf(""), &handle_),
+    call(XGDMatrixCreateFromMat(values.data(), static_cast<bst_ulong>(X.rows()),
+                                static_cast<bst_ulong>(X.cols()), std::nanf(""), &handle_),
          "DMatrix");
   }
   ~Data() { XGDMatrixFree(handle_); }
@@ -39,8 +41,11 @@ class Data {
   DMatrixHandle handle() const { return handle_; }
   void set_labels(const Vector& y) {
     std::vector<float> labels(static_cast<std::size_t>(y.size()));
-    for (Eigen::Index i = 0; i < y.size(); ++i) labels[static_cast<std::size_t>(i)] = static_cast<float>(y(i));
-    call(XGDMatrixSetFloatInfo(handle_, "label", labels.data(), static_cast<bst_ulong>(labels.size())), "labels");
+    for (Eigen::Index i = 0; i < y.size(); ++i)
+      labels[static_cast<std::size_t>(i)] = static_cast<float>(y(i));
+    call(XGDMatrixSetFloatInfo(handle_, "label", labels.data(),
+                               static_cast<bst_ulong>(labels.size())),
+         "labels");
   }
 
  private:
@@ -57,7 +62,8 @@ class Booster {
   Booster& operator=(const Booster&) = delete;
 
   // Fits on (X, y) with the kind's parameters; `logistic` for a probability model.
-  void fit(const Matrix& X, const Vector& y, const std::string& kind, bool logistic, const LearnerOptions& o) {
+  void fit(const Matrix& X, const Vector& y, const std::string& kind, bool logistic,
+           const LearnerOptions& o) {
     if (!X.allFinite() || !y.allFinite()) {
       throw Error(ErrorCode::kDataError, kind + ": X and y must be finite (no missing values)");
     }
@@ -99,7 +105,8 @@ class Booster {
       set("subsample", "0.8");
       rounds = 200;
     }
-    for (int i = 0; i < rounds; ++i) call(XGBoosterUpdateOneIter(handle_, i, train.handle()), "update");
+    for (int i = 0; i < rounds; ++i)
+      call(XGBoosterUpdateOneIter(handle_, i, train.handle()), "update");
   }
 
   Vector predict(const Matrix& X) const {
@@ -125,7 +132,9 @@ class TreeRegressor final : public Regressor {
   }
   Vector predict(const Matrix& X) const override { return booster_->predict(X); }
   std::string name() const override { return kind_; }
-  std::unique_ptr<Regressor> fresh() const override { return std::make_unique<TreeRegressor>(kind_, options_); }
+  std::unique_ptr<Regressor> fresh() const override {
+    return std::make_unique<TreeRegressor>(kind_, options_);
+  }
 
  private:
   std::string kind_;
@@ -138,7 +147,8 @@ class TreeClassifier final : public Classifier {
   TreeClassifier(std::string kind, LearnerOptions o) : kind_(std::move(kind)), options_(o) {}
   void fit(const Matrix& X, const Vector& y) override {
     for (Eigen::Index i = 0; i < y.size(); ++i) {
-      if (y(i) != 0.0 && y(i) != 1.0) throw Error(ErrorCode::kDataError, kind_ + ": the treatment must be 0 or 1");
+      if (y(i) != 0.0 && y(i) != 1.0)
+        throw Error(ErrorCode::kDataError, kind_ + ": the treatment must be 0 or 1");
     }
     booster_ = std::make_unique<Booster>();
     booster_->fit(X, y, kind_, true, options_);
@@ -148,7 +158,9 @@ class TreeClassifier final : public Classifier {
     return booster_->predict(X).cwiseMax(0.01).cwiseMin(0.99);
   }
   std::string name() const override { return kind_; }
-  std::unique_ptr<Classifier> fresh() const override { return std::make_unique<TreeClassifier>(kind_, options_); }
+  std::unique_ptr<Classifier> fresh() const override {
+    return std::make_unique<TreeClassifier>(kind_, options_);
+  }
 
  private:
   std::string kind_;
@@ -158,11 +170,13 @@ class TreeClassifier final : public Classifier {
 
 }  // namespace
 
-std::unique_ptr<Regressor> make_xgboost_regressor(const std::string& kind, const LearnerOptions& options) {
+std::unique_ptr<Regressor> make_xgboost_regressor(const std::string& kind,
+                                                  const LearnerOptions& options) {
   return std::make_unique<TreeRegressor>(kind, options);
 }
 
-std::unique_ptr<Classifier> make_xgboost_classifier(const std::string& kind, const LearnerOptions& options) {
+std::unique_ptr<Classifier> make_xgboost_classifier(const std::string& kind,
+                                                    const LearnerOptions& options) {
   return std::make_unique<TreeClassifier>(kind, options);
 }
 

@@ -10,7 +10,9 @@
 
 namespace mre::causal {
 
-std::unique_ptr<Regressor> make_xgboost_regressor(const std::string& kind, const LearnerOptions& options);
-std::unique_ptr<Classifier> make_xgboost_classifier(const std::string& kind, const LearnerOptions& options);
+std::unique_ptr<Regressor> make_xgboost_regressor(const std::string& kind,
+                                                  const LearnerOptions& options);
+std::unique_ptr<Classifier> make_xgboost_classifier(const std::string& kind,
+                                                    const LearnerOptions& options);
 
 }  // namespace mre::causal

@@ -43,27 +43,31 @@ void check_binary(const Vector& t) {
   Eigen::Index treated = 0;
   for (Eigen::Index i = 0; i < t.size(); ++i) {
     if (t(i) != 0.0 && t(i) != 1.0) {
-      throw Error(ErrorCode::kDataError, "treatment: the X-learner needs a binary treatment (0 or 1); row " +
-                                             std::to_string(i + 1) + " has " + std::to_string(t(i)) +
-                                             " (binarise it, e.g. hike vs no hike)");
+      throw Error(ErrorCode::kDataError,
+                  "treatment: the X-learner needs a binary treatment (0 or 1); row " +
+                      std::to_string(i + 1) + " has " + std::to_string(t(i)) +
+                      " (binarise it, e.g. hike vs no hike)");
     }
     treated += t(i) == 1.0;
   }
   if (treated < 2 || t.size() - treated < 2) {
-    throw Error(ErrorCode::kDataError, "treatment: the X-learner needs at least 2 treated and 2 control rows (got " +
-                                           std::to_string(treated) + " and " + std::to_string(t.size() - treated) + ")");
+    throw Error(ErrorCode::kDataError,
+                "treatment: the X-learner needs at least 2 treated and 2 control rows (got " +
+                    std::to_string(treated) + " and " + std::to_string(t.size() - treated) + ")");
   }
 }
 
 void check_inputs(const Matrix& X, const Vector& t, const Vector& y) {
-  check_arg(X.rows() == t.size() && t.size() == y.size(), "data", "X, treatment and outcome need the same rows");
+  check_arg(X.rows() == t.size() && t.size() == y.size(), "data",
+            "X, treatment and outcome need the same rows");
   if (!y.allFinite()) throw Error(ErrorCode::kDataError, "outcome: missing or non-finite values");
   if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
   check_binary(t);
 }
 
-XLearnerModel fit_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
-                        const Regressor& effect_model, const Classifier& propensity_model) {
+XLearnerModel fit_model(const Matrix& X, const Vector& t, const Vector& y,
+                        const Regressor& outcome_model, const Regressor& effect_model,
+                        const Classifier& propensity_model) {
   const Split s = split(X, t, y);
   XLearnerModel m;
   m.n_features = X.cols();
@@ -94,14 +98,16 @@ Fitted fit_once(const Matrix& X, const Vector& t, const Vector& y, const Regress
   out.propensity = m.propensity->predict_probability(X);
   const Vector t0 = m.tau0->predict(X);
   const Vector t1 = m.tau1->predict(X);
-  out.cate = out.propensity.cwiseProduct(t0) + (1.0 - out.propensity.array()).matrix().cwiseProduct(t1);
+  out.cate =
+      out.propensity.cwiseProduct(t0) + (1.0 - out.propensity.array()).matrix().cwiseProduct(t1);
   return out;
 }
 
 void check_rows(const XLearnerModel& m, const Matrix& X) {
   if (!m.propensity) throw Error(ErrorCode::kInvalidArgument, "X-learner: not fitted");
   if (X.cols() != m.n_features) {
-    throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(X.cols()) + " columns, the model " +
+    throw Error(ErrorCode::kInvalidArgument, "X: has " + std::to_string(X.cols()) +
+                                                 " columns, the model " +
                                                  std::to_string(m.n_features) + " features");
   }
   if (!X.allFinite()) throw Error(ErrorCode::kDataError, "controls: missing or non-finite values");
@@ -116,11 +122,13 @@ Vector XLearnerModel::propensity_of(const Matrix& X) const {
 
 Vector XLearnerModel::cate(const Matrix& X) const {
   const Vector e = propensity_of(X);
-  return e.cwiseProduct(tau0->predict(X)) + (1.0 - e.array()).matrix().cwiseProduct(tau1->predict(X));
+  return e.cwiseProduct(tau0->predict(X)) +
+         (1.0 - e.array()).matrix().cwiseProduct(tau1->predict(X));
 }
 
-XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
-                                  const Regressor& effect_model, const Classifier& propensity_model) {
+XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y,
+                                  const Regressor& outcome_model, const Regressor& effect_model,
+                                  const Classifier& propensity_model) {
   check_inputs(X, t, y);
   return fit_model(X, t, y, outcome_model, effect_model, propensity_model);
 }
@@ -139,9 +147,9 @@ std::vector<Eigen::Index> moving_block_resample(Eigen::Index n, int block, std::
   return out;
 }
 
-XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
-                         const Regressor& effect_model, const Classifier& propensity_model,
-                         const XLearnerOptions& options) {
+XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y,
+                         const Regressor& outcome_model, const Regressor& effect_model,
+                         const Classifier& propensity_model, const XLearnerOptions& options) {
   check_inputs(X, t, y);
   const Eigen::Index n = y.size();
   const Fitted fitted = fit_once(X, t, y, outcome_model, effect_model, propensity_model);
@@ -149,11 +157,13 @@ XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, cons
   out.cate = fitted.cate;
   out.propensity = fitted.propensity;
   out.ate = fitted.cate.mean();
-  out.block_length = options.block_length > 0 ? options.block_length
-                                              : static_cast<int>(std::ceil(std::cbrt(static_cast<double>(n))));
+  out.block_length = options.block_length > 0
+                         ? options.block_length
+                         : static_cast<int>(std::ceil(std::cbrt(static_cast<double>(n))));
   std::vector<double> ates;
   for (int b = 0; b < options.bootstrap; ++b) {
-    const auto index = moving_block_resample(n, out.block_length, options.seed + static_cast<std::uint64_t>(b));
+    const auto index =
+        moving_block_resample(n, out.block_length, options.seed + static_cast<std::uint64_t>(b));
     Matrix Xb(n, X.cols());
     Vector tb(n);
     Vector yb(n);
@@ -163,9 +173,11 @@ XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, cons
       yb(i) = y(index[static_cast<std::size_t>(i)]);
     }
     const double treated = tb.sum();
-    if (treated < 2 || static_cast<double>(n) - treated < 2) continue;  // a resample without both arms
+    if (treated < 2 || static_cast<double>(n) - treated < 2)
+      continue;  // a resample without both arms
     try {
-      ates.push_back(fit_once(Xb, tb, yb, outcome_model, effect_model, propensity_model).cate.mean());
+      ates.push_back(
+          fit_once(Xb, tb, yb, outcome_model, effect_model, propensity_model).cate.mean());
     } catch (const Error&) {
       // A resample the learners cannot fit (e.g. collinear after resampling) is skipped.
     }

@@ -15,18 +15,18 @@
 namespace mre::causal {
 
 struct XLearnerOptions {
-  int bootstrap = 200;     // resamples for the CI (0: no CI)
-  int block_length = 0;    // 0: ceil(n^(1/3))
+  int bootstrap = 200;   // resamples for the CI (0: no CI)
+  int block_length = 0;  // 0: ceil(n^(1/3))
   std::uint64_t seed = 42;
 };
 
 struct XLearnerResult {
-  Vector cate;            // per observation
-  Vector propensity;      // e(x) per observation
-  double ate = 0.0;       // mean CATE
-  double ci_low = 0.0;    // 95% percentile interval over bootstrap resamples
+  Vector cate;          // per observation
+  Vector propensity;    // e(x) per observation
+  double ate = 0.0;     // mean CATE
+  double ci_low = 0.0;  // 95% percentile interval over bootstrap resamples
   double ci_high = 0.0;
-  double se = 0.0;        // bootstrap standard deviation
+  double se = 0.0;  // bootstrap standard deviation
   int block_length = 0;
   int bootstrap = 0;
 };
@@ -43,13 +43,14 @@ struct XLearnerModel {
 };
 
 // The same checks as x_learner; fits once on all rows (no bootstrap).
-XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
-                                  const Regressor& effect_model, const Classifier& propensity_model);
+XLearnerModel fit_x_learner_model(const Matrix& X, const Vector& t, const Vector& y,
+                                  const Regressor& outcome_model, const Regressor& effect_model,
+                                  const Classifier& propensity_model);
 
 // REQUIRES: t in {0, 1} with at least 2 rows of each (DataError naming "treatment" otherwise).
-XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y, const Regressor& outcome_model,
-                         const Regressor& effect_model, const Classifier& propensity_model,
-                         const XLearnerOptions& options = {});
+XLearnerResult x_learner(const Matrix& X, const Vector& t, const Vector& y,
+                         const Regressor& outcome_model, const Regressor& effect_model,
+                         const Classifier& propensity_model, const XLearnerOptions& options = {});
 
 // Indices of a moving-block bootstrap resample of n rows: blocks of `block` consecutive rows
 // with uniformly drawn starts, concatenated and cut to n.

@@ -19,8 +19,14 @@ const store::ArtefactKind& backtest_kind() {
   static const store::ArtefactKind kind{
       "backtest",
       {
-          {"metrics", {{"strategy", ColumnType::kText, true}, {"metric", ColumnType::kText, true}, {"value", ColumnType::kReal}}},
-          {"yearly", {{"strategy", ColumnType::kText, true}, {"year", ColumnType::kInteger, true}, {"ret", ColumnType::kReal}}},
+          {"metrics",
+           {{"strategy", ColumnType::kText, true},
+            {"metric", ColumnType::kText, true},
+            {"value", ColumnType::kReal}}},
+          {"yearly",
+           {{"strategy", ColumnType::kText, true},
+            {"year", ColumnType::kInteger, true},
+            {"ret", ColumnType::kReal}}},
           {"daily",
            {{"strategy", ColumnType::kText, true},
             {"date", ColumnType::kDate, true},
@@ -42,8 +48,9 @@ const store::ArtefactKind& backtest_kind() {
 }
 
 const std::vector<std::string>& backtest_metric_names() {
-  static const std::vector<std::string> names{"annual_return", "volatility", "sharpe", "sortino", "max_drawdown",
-                                              "calmar", "turnover", "average_exposure", "total_return", "days"};
+  static const std::vector<std::string> names{
+      "annual_return", "volatility", "sharpe",           "sortino",      "max_drawdown",
+      "calmar",        "turnover",   "average_exposure", "total_return", "days"};
   return names;
 }
 
@@ -64,23 +71,35 @@ double metric_value(const backtest::Metrics& m, const std::string& name) {
 namespace {
 
 void set_metric(backtest::Metrics& m, const std::string& name, double v) {
-  if (name == "annual_return") m.annual_return = v;
-  else if (name == "volatility") m.volatility = v;
-  else if (name == "sharpe") m.sharpe = v;
-  else if (name == "sortino") m.sortino = v;
-  else if (name == "max_drawdown") m.max_drawdown = v;
-  else if (name == "calmar") m.calmar = v;
-  else if (name == "turnover") m.turnover = v;
-  else if (name == "average_exposure") m.average_exposure = v;
-  else if (name == "total_return") m.total_return = v;
-  else if (name == "days") m.days = static_cast<std::size_t>(v);
-  else throw Error(ErrorCode::kDataError, "backtest: unknown metric '" + name + "'");
+  if (name == "annual_return")
+    m.annual_return = v;
+  else if (name == "volatility")
+    m.volatility = v;
+  else if (name == "sharpe")
+    m.sharpe = v;
+  else if (name == "sortino")
+    m.sortino = v;
+  else if (name == "max_drawdown")
+    m.max_drawdown = v;
+  else if (name == "calmar")
+    m.calmar = v;
+  else if (name == "turnover")
+    m.turnover = v;
+  else if (name == "average_exposure")
+    m.average_exposure = v;
+  else if (name == "total_return")
+    m.total_return = v;
+  else if (name == "days")
+    m.days = static_cast<std::size_t>(v);
+  else
+    throw Error(ErrorCode::kDataError, "backtest: unknown metric '" + name + "'");
 }
 
 template <typename T>
 const T& get(const store::Row& row, std::size_t i, const std::string& table) {
   if (i >= row.size() || !std::holds_alternative<T>(row[i])) {
-    throw Error(ErrorCode::kDataError, "backtest: a row of table '" + table + "' has the wrong shape");
+    throw Error(ErrorCode::kDataError,
+                "backtest: a row of table '" + table + "' has the wrong shape");
   }
   return std::get<T>(row[i]);
 }
@@ -90,22 +109,28 @@ double real(const store::Row& row, std::size_t i, const std::string& table) {
   return get<double>(row, i, table);
 }
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 
 std::vector<ArtefactTable> encode_backtest(const backtest::BacktestResult& result) {
-  ArtefactTable strategies{"strategies", {}}, metrics{"metrics", {}}, yearly{"yearly", {}}, daily{"daily", {}},
-      selection{"selection", {}};
+  ArtefactTable strategies{"strategies", {}}, metrics{"metrics", {}}, yearly{"yearly", {}},
+      daily{"daily", {}}, selection{"selection", {}};
   for (const auto& s : result.strategies) {
     strategies.rows.push_back({s.name, s.kind});
-    for (const auto& name : backtest_metric_names()) metrics.rows.push_back({s.name, name, metric_value(s.metrics, name)});
-    for (const auto& y : s.metrics.years) yearly.rows.push_back({s.name, static_cast<std::int64_t>(y.year), y.value});
+    for (const auto& name : backtest_metric_names())
+      metrics.rows.push_back({s.name, name, metric_value(s.metrics, name)});
+    for (const auto& y : s.metrics.years)
+      yearly.rows.push_back({s.name, static_cast<std::int64_t>(y.year), y.value});
     for (const auto& d : s.days) {
-      daily.rows.push_back({s.name, d.date, d.ret, d.equity, d.drawdown, d.exposure, d.turnover, d.regime});
+      daily.rows.push_back(
+          {s.name, d.date, d.ret, d.equity, d.drawdown, d.exposure, d.turnover, d.regime});
     }
     for (const auto& c : s.selection) {
-      selection.rows.push_back({s.name, c.date, c.candidate, c.sharpe, static_cast<std::int64_t>(c.chosen ? 1 : 0)});
+      selection.rows.push_back(
+          {s.name, c.date, c.candidate, c.sharpe, static_cast<std::int64_t>(c.chosen ? 1 : 0)});
     }
   }
   return {strategies, metrics, yearly, daily, selection};
@@ -133,13 +158,15 @@ backtest::BacktestResult decode_backtest(const std::vector<ArtefactTable>& table
         } else if (t.name == "metrics") {
           set_metric(s.metrics, get<std::string>(row, 1, t.name), real(row, 2, t.name));
         } else if (t.name == "yearly") {
-          s.metrics.years.push_back({static_cast<int>(get<std::int64_t>(row, 1, t.name)), real(row, 2, t.name)});
+          s.metrics.years.push_back(
+              {static_cast<int>(get<std::int64_t>(row, 1, t.name)), real(row, 2, t.name)});
         } else if (t.name == "daily") {
-          s.days.push_back({get<Date>(row, 1, t.name), real(row, 2, t.name), real(row, 3, t.name), real(row, 4, t.name),
-                            real(row, 5, t.name), real(row, 6, t.name), get<std::string>(row, 7, t.name)});
+          s.days.push_back({get<Date>(row, 1, t.name), real(row, 2, t.name), real(row, 3, t.name),
+                            real(row, 4, t.name), real(row, 5, t.name), real(row, 6, t.name),
+                            get<std::string>(row, 7, t.name)});
         } else {
-          s.selection.push_back({get<Date>(row, 1, t.name), get<std::string>(row, 2, t.name), real(row, 3, t.name),
-                                 get<std::int64_t>(row, 4, t.name) != 0});
+          s.selection.push_back({get<Date>(row, 1, t.name), get<std::string>(row, 2, t.name),
+                                 real(row, 3, t.name), get<std::int64_t>(row, 4, t.name) != 0});
         }
       }
     }
@@ -147,8 +174,8 @@ backtest::BacktestResult decode_backtest(const std::vector<ArtefactTable>& table
   return out;
 }
 
-std::string backtest_to_json(const store::ArtefactHeader& header, const backtest::BacktestResult& result,
-                             bool with_days) {
+std::string backtest_to_json(const store::ArtefactHeader& header,
+                             const backtest::BacktestResult& result, bool with_days) {
   nlohmann::ordered_json j;
   j["version"] = header.version;
   j["spec_name"] = header.spec_name;
@@ -161,7 +188,8 @@ std::string backtest_to_json(const store::ArtefactHeader& header, const backtest
     js["name"] = s.name;
     js["kind"] = s.kind;
     nlohmann::ordered_json m;
-    for (const auto& name : backtest_metric_names()) m[name] = number(metric_value(s.metrics, name));
+    for (const auto& name : backtest_metric_names())
+      m[name] = number(metric_value(s.metrics, name));
     js["metrics"] = m;
     nlohmann::ordered_json years;
     for (const auto& y : s.metrics.years) years[std::to_string(y.year)] = number(y.value);
@@ -169,14 +197,21 @@ std::string backtest_to_json(const store::ArtefactHeader& header, const backtest
     if (with_days) {
       nlohmann::json days = nlohmann::json::array();
       for (const auto& d : s.days) {
-        days.push_back({{"date", d.date.iso()}, {"ret", number(d.ret)}, {"equity", number(d.equity)},
-                        {"drawdown", number(d.drawdown)}, {"exposure", number(d.exposure)},
-                        {"turnover", number(d.turnover)}, {"regime", d.regime}});
+        days.push_back({{"date", d.date.iso()},
+                        {"ret", number(d.ret)},
+                        {"equity", number(d.equity)},
+                        {"drawdown", number(d.drawdown)},
+                        {"exposure", number(d.exposure)},
+                        {"turnover", number(d.turnover)},
+                        {"regime", d.regime}});
       }
       js["days"] = days;
       nlohmann::json sel = nlohmann::json::array();
       for (const auto& c : s.selection) {
-        sel.push_back({{"date", c.date.iso()}, {"candidate", c.candidate}, {"sharpe", number(c.sharpe)}, {"chosen", c.chosen}});
+        sel.push_back({{"date", c.date.iso()},
+                       {"candidate", c.candidate},
+                       {"sharpe", number(c.sharpe)},
+                       {"chosen", c.chosen}});
       }
       js["selection"] = sel;
     }
@@ -192,16 +227,19 @@ std::string backtest_to_csv(const backtest::BacktestResult& result, bool days) {
     out << "strategy,date,ret,equity,drawdown,exposure,turnover,regime\n";
     for (const auto& s : result.strategies) {
       for (const auto& d : s.days) {
-        out << s.name << ',' << d.date.iso() << ',' << num(d.ret) << ',' << num(d.equity) << ',' << num(d.drawdown) << ','
-            << num(d.exposure) << ',' << num(d.turnover) << ',' << d.regime << '\n';
+        out << s.name << ',' << d.date.iso() << ',' << num(d.ret) << ',' << num(d.equity) << ','
+            << num(d.drawdown) << ',' << num(d.exposure) << ',' << num(d.turnover) << ','
+            << d.regime << '\n';
       }
     }
     return out.str();
   }
   out << "strategy,metric,value\n";
   for (const auto& s : result.strategies) {
-    for (const auto& name : backtest_metric_names()) out << s.name << ',' << name << ',' << num(metric_value(s.metrics, name)) << '\n';
-    for (const auto& y : s.metrics.years) out << s.name << ",year_" << y.year << ',' << num(y.value) << '\n';
+    for (const auto& name : backtest_metric_names())
+      out << s.name << ',' << name << ',' << num(metric_value(s.metrics, name)) << '\n';
+    for (const auto& y : s.metrics.years)
+      out << s.name << ",year_" << y.year << ',' << num(y.value) << '\n';
   }
   return out.str();
 }

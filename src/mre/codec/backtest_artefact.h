@@ -23,8 +23,8 @@ backtest::BacktestResult decode_backtest(const std::vector<store::ArtefactTable>
 
 // {"version", "spec_name", "spec_hash", "inputs", "created_at", "strategies": [{name, kind,
 // metrics: {...}, years: {...}, [days: [...]], [selection: [...]]}]}; NaN as null.
-std::string backtest_to_json(const store::ArtefactHeader& header, const backtest::BacktestResult& result,
-                             bool with_days);
+std::string backtest_to_json(const store::ArtefactHeader& header,
+                             const backtest::BacktestResult& result, bool with_days);
 // strategy,metric,value rows (years as "year_YYYY"), or with `days` the daily path.
 std::string backtest_to_csv(const backtest::BacktestResult& result, bool days);
 // The metric names in table order (annual_return, volatility, ...).

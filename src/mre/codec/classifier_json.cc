@@ -5,8 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "mre/codec/hmm_json.h"
@@ -46,8 +46,6 @@ std::vector<int> ints_from(const json& j, const std::string& source, const std::
   return out;
 }
 
-
-
 json component_json(const hier::Component& c) {
   json out;
   out["name"] = c.definition.name;
@@ -76,15 +74,19 @@ json component_json(const hier::Component& c) {
   return out;
 }
 
-hier::Component component_from(const json& j, const hier::ModelDefinition& definition, const std::string& source) {
+hier::Component component_from(const json& j, const hier::ModelDefinition& definition,
+                               const std::string& source) {
   if (!j.is_object()) bad(source, "model '" + definition.name + "' missing");
   hier::Component c;
   c.definition = definition;
-  if (j.value("name", std::string()) != definition.name) bad(source, "expected model '" + definition.name + "'");
-  if (!j.contains("indicators") || j["indicators"].get<std::vector<std::string>>() != definition.indicators) {
+  if (j.value("name", std::string()) != definition.name)
+    bad(source, "expected model '" + definition.name + "'");
+  if (!j.contains("indicators") ||
+      j["indicators"].get<std::vector<std::string>>() != definition.indicators) {
     bad(source, definition.name + ": indicators differ from this mre's definition");
   }
-  const auto loaded = hmm_params_from_json(j.at("hmm").dump(), source + " (" + definition.name + ".hmm)");
+  const auto loaded =
+      hmm_params_from_json(j.at("hmm").dump(), source + " (" + definition.name + ".hmm)");
   c.params = loaded.params;
   c.stats.mean = vector_from(j.at("global_mean"), source, "global_mean");
   c.stats.std = vector_from(j.at("global_std"), source, "global_std");
@@ -95,13 +97,15 @@ hier::Component component_from(const json& j, const hier::ModelDefinition& defin
   c.mapping.cost = m.at("cost").get<double>();
   c.mapping.serving = ints_from(m.at("serving"), source, "serving");
   c.mapping.fallback = ints_from(m.at("fallback"), source, "fallback");
-  if (!m.at("distress_state").is_null()) c.mapping.distress_state = m.at("distress_state").get<int>();
+  if (!m.at("distress_state").is_null())
+    c.mapping.distress_state = m.at("distress_state").get<int>();
   c.mapping.distress_state_qualifies = m.at("distress_state_qualifies").get<bool>();
   c.mapping.kept_previous = m.value("kept_previous", false);
   c.mapping.optimal_cost = m.value("optimal_cost", c.mapping.cost);
   const int K = definition.n_states();
   for (const auto* v : {&c.mapping.assigned, &c.mapping.serving, &c.mapping.fallback}) {
-    if (static_cast<int>(v->size()) != K) bad(source, definition.name + ": mapping must cover " + std::to_string(K) + " states");
+    if (static_cast<int>(v->size()) != K)
+      bad(source, definition.name + ": mapping must cover " + std::to_string(K) + " states");
     for (int r : *v) {
       if (r < 0 || r >= K) bad(source, definition.name + ": mapping names a label out of range");
     }
@@ -122,10 +126,12 @@ std::string classifier_model_to_json(const hier::HierarchicalModel& model) {
   return out.dump(1);
 }
 
-hier::HierarchicalModel classifier_model_from_json(const std::string& text, const std::string& source) {
+hier::HierarchicalModel classifier_model_from_json(const std::string& text,
+                                                   const std::string& source) {
   try {
     const json j = json::parse(text);
-    if (j.value("model", std::string()) != "hierarchical_classifier") bad(source, "not a hierarchical classifier model");
+    if (j.value("model", std::string()) != "hierarchical_classifier")
+      bad(source, "not a hierarchical classifier model");
     hier::HierarchicalModel model;
     model.global = component_from(j.at("global_macro"), hier::global_macro_definition(), source);
     model.muni = component_from(j.at("muni"), hier::muni_definition(), source);
@@ -138,7 +144,8 @@ hier::HierarchicalModel classifier_model_from_json(const std::string& text, cons
   }
 }
 
-std::string filter_state_to_json(const hier::FilterState& state, const std::vector<double>& values) {
+std::string filter_state_to_json(const hier::FilterState& state,
+                                 const std::vector<double>& values) {
   std::string out = "{\"global\": [";
   for (Eigen::Index k = 0; k < state.global.size(); ++k) {
     if (k) out += ", ";
@@ -166,7 +173,8 @@ std::string filter_state_to_json(const hier::FilterState& state, const std::vect
   return out;
 }
 
-std::vector<double> filter_state_values_from_json(const std::string& text, const std::string& source) {
+std::vector<double> filter_state_values_from_json(const std::string& text,
+                                                  const std::string& source) {
   try {
     const json j = json::parse(text);
     std::vector<double> out;
@@ -189,7 +197,8 @@ std::vector<double> filter_state_values_from_json(const std::string& text, const
 hier::FilterState filter_state_from_json(const std::string& text, const std::string& source) {
   try {
     const json j = json::parse(text);
-    return {vector_from(j.at("global"), source, "global"), vector_from(j.at("muni"), source, "muni")};
+    return {vector_from(j.at("global"), source, "global"),
+            vector_from(j.at("muni"), source, "muni")};
   } catch (const json::exception& e) {
     bad(source, std::string("malformed classifier state (") + e.what() + ")");
   }
@@ -206,20 +215,27 @@ ObservationJson observation_from_json(const std::string& text, const std::string
   if (!j.is_object()) throw Error(ErrorCode::kDataError, source + ": expected a JSON object");
   ObservationJson obs;
   if (!j.contains("timestamp") || !j["timestamp"].is_string()) {
-    throw Error(ErrorCode::kDataError, source + ": missing field 'timestamp' (an ISO date or time string)");
+    throw Error(ErrorCode::kDataError,
+                source + ": missing field 'timestamp' (an ISO date or time string)");
   }
   obs.timestamp = j["timestamp"].get<std::string>();
-  const json& values = j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
+  const json& values =
+      j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
   for (const auto& name : indicators) {
-    if (!values.contains(name)) throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
+    if (!values.contains(name))
+      throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");
     const auto& v = values[name];
-    if (v.is_null()) {  // an explicitly missing indicator: marginalised by the classifier (issue 18)
+    if (v.is_null()) {  // an explicitly missing indicator: marginalised by the classifier (issue
+                        // 18)
       obs.values.push_back(std::numeric_limits<double>::quiet_NaN());
       continue;
     }
-    if (!v.is_number()) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not a number or null");
+    if (!v.is_number())
+      throw Error(ErrorCode::kDataError,
+                  source + ": indicator '" + name + "' is not a number or null");
     const double x = v.get<double>();
-    if (!std::isfinite(x)) throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
+    if (!std::isfinite(x))
+      throw Error(ErrorCode::kDataError, source + ": indicator '" + name + "' is not finite");
     obs.values.push_back(x);
   }
   if (j.contains("instrument_type")) {
@@ -260,15 +276,26 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buffer, sizeof buffer, "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buffer;
         } else {
           out += c;
@@ -278,8 +305,8 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-void append_probabilities(std::string& out, const hier::ModelDefinition& definition, const hier::ComponentOutput& output,
-                          std::string_view quote) {
+void append_probabilities(std::string& out, const hier::ModelDefinition& definition,
+                          const hier::ComponentOutput& output, std::string_view quote) {
   out += '{';
   for (int r = 0; r < output.n; ++r) {
     if (r) out += ", ";
@@ -293,7 +320,8 @@ void append_probabilities(std::string& out, const hier::ModelDefinition& definit
 }
 
 std::string classification_to_json(std::string_view timestamp, const hier::HierarchicalModel& model,
-                                   const hier::Classification& result, bool muni, std::string_view explanation) {
+                                   const hier::Classification& result, bool muni,
+                                   std::string_view explanation) {
   std::string out = "{\"data_timestamp\": ";
   append_json_string(out, timestamp);
   const auto component = [&](const hier::ModelDefinition& def, const hier::ComponentOutput& o) {
@@ -338,7 +366,8 @@ std::string backfill_diagnostics_to_json(const hier::BackfillResult& result) {
     one["trained_to"] = r.trained_to.iso();
     one["log_likelihood"] = r.log_likelihood;
     json starts = json::array();
-    for (const double ll : r.start_log_likelihoods) starts.push_back(std::isfinite(ll) ? json(ll) : json());
+    for (const double ll : r.start_log_likelihoods)
+      starts.push_back(std::isfinite(ll) ? json(ll) : json());
     one["start_log_likelihoods"] = starts;
     one["starts_at_best"] = r.starts_at_best;
     one["best_start"] = r.best_start;
@@ -357,7 +386,8 @@ std::string backfill_diagnostics_to_json(const hier::BackfillResult& result) {
   return out.dump();
 }
 
-std::vector<hier::BackfillRetrain> backfill_retrains_from_json(const std::string& text, const std::string& source) {
+std::vector<hier::BackfillRetrain> backfill_retrains_from_json(const std::string& text,
+                                                               const std::string& source) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("refits") || !j.at("refits").is_array()) {
     bad(source, "not a classifier backfill's diagnostics (no 'refits' list)");
@@ -370,20 +400,24 @@ std::vector<hier::BackfillRetrain> backfill_retrains_from_json(const std::string
       if (!date) bad(source, "a refit's 'from' is not a date");
       r.date = *date;
       r.rows = one.at("rows").get<std::size_t>();
-      if (const auto d = Date::parse(one.at("trained_from").get<std::string>())) r.trained_from = *d;
+      if (const auto d = Date::parse(one.at("trained_from").get<std::string>()))
+        r.trained_from = *d;
       if (const auto d = Date::parse(one.at("trained_to").get<std::string>())) r.trained_to = *d;
       r.log_likelihood = one.at("log_likelihood").get<double>();
       for (const auto& ll : one.at("start_log_likelihoods")) {
-        r.start_log_likelihoods.push_back(ll.is_number() ? ll.get<double>() : std::numeric_limits<double>::quiet_NaN());
+        r.start_log_likelihoods.push_back(
+            ll.is_number() ? ll.get<double>() : std::numeric_limits<double>::quiet_NaN());
       }
       r.starts_at_best = one.at("starts_at_best").get<int>();
       r.best_start = one.at("best_start").get<int>();
       r.iterations = one.at("iterations").get<int>();
       r.converged = one.at("converged").get<bool>();
       r.muni_converged = one.at("muni_converged").get<bool>();
-      r.churn = one.at("churn").is_number() ? one.at("churn").get<double>() : std::numeric_limits<double>::quiet_NaN();
+      r.churn = one.at("churn").is_number() ? one.at("churn").get<double>()
+                                            : std::numeric_limits<double>::quiet_NaN();
       r.churn_rows = one.at("churn_rows").get<std::size_t>();
-      r.model = classifier_model_from_json(one.at("model").dump(), source + " (refit " + r.date.iso() + ")");
+      r.model = classifier_model_from_json(one.at("model").dump(),
+                                           source + " (refit " + r.date.iso() + ")");
       out.push_back(std::move(r));
     } catch (const json::exception& e) {
       bad(source, std::string("malformed refit: ") + e.what());

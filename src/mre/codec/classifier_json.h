@@ -15,14 +15,18 @@ namespace mre::codec {
 
 std::string classifier_model_to_json(const regimes::hierarchical::HierarchicalModel& model);
 // Throws InvalidArgument naming `source` and the field for malformed documents.
-regimes::hierarchical::HierarchicalModel classifier_model_from_json(const std::string& text, const std::string& source);
+regimes::hierarchical::HierarchicalModel classifier_model_from_json(const std::string& text,
+                                                                    const std::string& source);
 
 // {"global": [...], "muni": [...], "values": [...]}: the filtered state probabilities and the
 // observation that produced them (NaN written as null), so the current labels can be shown again.
-std::string filter_state_to_json(const regimes::hierarchical::FilterState& state, const std::vector<double>& values = {});
-regimes::hierarchical::FilterState filter_state_from_json(const std::string& text, const std::string& source);
+std::string filter_state_to_json(const regimes::hierarchical::FilterState& state,
+                                 const std::vector<double>& values = {});
+regimes::hierarchical::FilterState filter_state_from_json(const std::string& text,
+                                                          const std::string& source);
 // The "values" of a state document (empty when absent; null reads as NaN).
-std::vector<double> filter_state_values_from_json(const std::string& text, const std::string& source);
+std::vector<double> filter_state_values_from_json(const std::string& text,
+                                                  const std::string& source);
 
 // One real-time input observation: {"timestamp": "...", "instrument_type": "...", and each
 // indicator by name as a number (also accepted under "indicators": {...})}. DataError naming
@@ -45,15 +49,18 @@ void append_number(std::string& out, double value);
 void append_probability(std::string& out, double p);
 // Appends {"Label": p, ...} over the definition's labels in MR-DS-02 order. `quote` is what
 // each JSON quote is written as: "\"\"" gives the object's text inside a quoted CSV cell.
-void append_probabilities(std::string& out, const regimes::hierarchical::ModelDefinition& definition,
-                          const regimes::hierarchical::ComponentOutput& output, std::string_view quote = "\"");
+void append_probabilities(std::string& out,
+                          const regimes::hierarchical::ModelDefinition& definition,
+                          const regimes::hierarchical::ComponentOutput& output,
+                          std::string_view quote = "\"");
 // Appends `text` as a JSON string (quotes and escapes).
 void append_json_string(std::string& out, std::string_view text);
 
-// The MR-DS-02 object (one line; probabilities and confidences via append_probability): data_timestamp, global_macro_regime, contextual_regime (only
-// when `muni`, regime_type "MUNI_SPECIFIC"), volatility_classification; plus "explanation"
-// when non-empty.
-std::string classification_to_json(std::string_view timestamp, const regimes::hierarchical::HierarchicalModel& model,
+// The MR-DS-02 object (one line; probabilities and confidences via append_probability):
+// data_timestamp, global_macro_regime, contextual_regime (only when `muni`, regime_type
+// "MUNI_SPECIFIC"), volatility_classification; plus "explanation" when non-empty.
+std::string classification_to_json(std::string_view timestamp,
+                                   const regimes::hierarchical::HierarchicalModel& model,
                                    const regimes::hierarchical::Classification& result, bool muni,
                                    std::string_view explanation = {});
 
@@ -64,7 +71,7 @@ std::string classification_to_json(std::string_view timestamp, const regimes::hi
 // shape `regimes show` reads for the iteration-limit warning.
 std::string backfill_diagnostics_to_json(const regimes::hierarchical::BackfillResult& result);
 // The retrains back (models parsed); InvalidArgument naming `source` for malformed documents.
-std::vector<regimes::hierarchical::BackfillRetrain> backfill_retrains_from_json(const std::string& text,
-                                                                                const std::string& source);
+std::vector<regimes::hierarchical::BackfillRetrain> backfill_retrains_from_json(
+    const std::string& text, const std::string& source);
 
 }  // namespace mre::codec

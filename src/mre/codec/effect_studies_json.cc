@@ -41,8 +41,9 @@ std::string event_study_to_json(const EventStudyReport& r) {
   key(out, "window_days");
   out += std::to_string(r.window);
   key(out, "response");
-  append_json_string(out, r.change ? "level change from the close before the announcement day"
-                                   : "return from the close before the announcement day (fraction)");
+  append_json_string(out, r.change
+                              ? "level change from the close before the announcement day"
+                              : "return from the close before the announcement day (fraction)");
   key(out, "effect");
   number(out, r.fit.effect);
   key(out, "intercept");
@@ -94,9 +95,12 @@ std::string event_study_to_json(const EventStudyReport& r) {
   out += "]}, \"explanation\": ";
   append_json_string(out, r.explanation);
   out += ", \"methodology\": ";
-  append_json_string(out, "Event study: OLS of the outcome's response over the announcement day (close-to-close; "
-                          "plus `window` trading days) on the surprise, with an intercept; HC1 and Newey-West (Bartlett, "
-                          "over the event index) standard errors. Two announcements on one day are summed.");
+  append_json_string(
+      out,
+      "Event study: OLS of the outcome's response over the announcement day (close-to-close; "
+      "plus `window` trading days) on the surprise, with an intercept; HC1 and Newey-West "
+      "(Bartlett, "
+      "over the event index) standard errors. Two announcements on one day are summed.");
   return out + "}";
 }
 
@@ -110,8 +114,9 @@ std::string impulse_to_json(const ImpulseReport& r) {
   key(out, "outcome");
   append_json_string(out, r.outcome);
   key(out, "response");
-  append_json_string(out, r.change ? "level change from the month before the shock to month h"
-                                   : "log change (about a return) from the month before the shock to month h");
+  append_json_string(
+      out, r.change ? "level change from the month before the shock to month h"
+                    : "log change (about a return) from the month before the shock to month h");
   key(out, "inference");
   append_json_string(out, r.fit.inference);
   key(out, "lags");
@@ -152,13 +157,15 @@ std::string impulse_to_json(const ImpulseReport& r) {
   out += "]}, \"explanation\": ";
   append_json_string(out, r.explanation);
   out += ", \"methodology\": ";
-  append_json_string(out, r.fit.inference == "lag_augmented_hc1"
-                              ? "Local projections (Jorda 2005): one OLS per horizon of the outcome's change from the "
-                                "month before the shock on the shock, with lags of the shock, the outcome's monthly "
-                                "change and the controls; lag-augmented (Montiel Olea and Plagborg-Moller 2021), so "
-                                "HC1 errors are valid"
-                              : "Local projections (Jorda 2005) with Newey-West errors, bandwidth max(h + 1, "
-                                "floor(4 (n/100)^(2/9)))");
+  append_json_string(
+      out,
+      r.fit.inference == "lag_augmented_hc1"
+          ? "Local projections (Jorda 2005): one OLS per horizon of the outcome's change from the "
+            "month before the shock on the shock, with lags of the shock, the outcome's monthly "
+            "change and the controls; lag-augmented (Montiel Olea and Plagborg-Moller 2021), so "
+            "HC1 errors are valid"
+          : "Local projections (Jorda 2005) with Newey-West errors, bandwidth max(h + 1, "
+            "floor(4 (n/100)^(2/9)))");
   return out + "}";
 }
 
@@ -175,7 +182,8 @@ struct Reader {
   const store::Row& row;
   const char* kind;
   [[noreturn]] void bad(std::size_t i, const char* what) const {
-    throw Error(ErrorCode::kDataError, std::string(kind) + ": column " + std::to_string(i) + " is not " + what);
+    throw Error(ErrorCode::kDataError,
+                std::string(kind) + ": column " + std::to_string(i) + " is not " + what);
   }
   double real(std::size_t i) const {
     if (i < row.size()) {
@@ -205,7 +213,8 @@ struct Reader {
 };
 
 const store::Row& single_row(const store::ArtefactTable& t, const char* kind) {
-  if (t.rows.size() != 1) throw Error(ErrorCode::kDataError, std::string(kind) + ": the summary must hold one row");
+  if (t.rows.size() != 1)
+    throw Error(ErrorCode::kDataError, std::string(kind) + ": the summary must hold one row");
   return t.rows.front();
 }
 
@@ -233,37 +242,58 @@ std::vector<std::string> split(const std::string& text) {
 }  // namespace
 
 const store::ArtefactKind& event_study_kind() {
-  static const store::ArtefactKind kKind{
-      "effects_event_study",
-      {{"summary",
-        {{"treatment", ColumnType::kText}, {"outcome", ColumnType::kText}, {"event_series", ColumnType::kText},
-         {"outcome_ticker", ColumnType::kText}, {"window_days", ColumnType::kInteger}, {"change", ColumnType::kInteger},
-         {"identified", ColumnType::kInteger}, {"identification", ColumnType::kText}, {"narrative_scale", ColumnType::kReal},
-         {"narrative_unit", ColumnType::kText}, {"intercept", ColumnType::kReal}, {"effect", ColumnType::kReal},
-         {"se_hc1", ColumnType::kReal}, {"se_hac", ColumnType::kReal}, {"hac_lag", ColumnType::kInteger},
-         {"p_value_hc1", ColumnType::kReal}, {"p_value_hac", ColumnType::kReal}, {"ci_low", ColumnType::kReal},
-         {"ci_high", ColumnType::kReal}, {"r2", ColumnType::kReal}, {"events", ColumnType::kInteger},
-         {"announcements", ColumnType::kInteger}, {"without_response", ColumnType::kInteger},
-         {"explanation", ColumnType::kText}}},
-       {"events", {{"dt", ColumnType::kDate, true}, {"surprise", ColumnType::kReal}, {"response", ColumnType::kReal}}}}};
+  static const store::ArtefactKind kKind{"effects_event_study",
+                                         {{"summary",
+                                           {{"treatment", ColumnType::kText},
+                                            {"outcome", ColumnType::kText},
+                                            {"event_series", ColumnType::kText},
+                                            {"outcome_ticker", ColumnType::kText},
+                                            {"window_days", ColumnType::kInteger},
+                                            {"change", ColumnType::kInteger},
+                                            {"identified", ColumnType::kInteger},
+                                            {"identification", ColumnType::kText},
+                                            {"narrative_scale", ColumnType::kReal},
+                                            {"narrative_unit", ColumnType::kText},
+                                            {"intercept", ColumnType::kReal},
+                                            {"effect", ColumnType::kReal},
+                                            {"se_hc1", ColumnType::kReal},
+                                            {"se_hac", ColumnType::kReal},
+                                            {"hac_lag", ColumnType::kInteger},
+                                            {"p_value_hc1", ColumnType::kReal},
+                                            {"p_value_hac", ColumnType::kReal},
+                                            {"ci_low", ColumnType::kReal},
+                                            {"ci_high", ColumnType::kReal},
+                                            {"r2", ColumnType::kReal},
+                                            {"events", ColumnType::kInteger},
+                                            {"announcements", ColumnType::kInteger},
+                                            {"without_response", ColumnType::kInteger},
+                                            {"explanation", ColumnType::kText}}},
+                                          {"events",
+                                           {{"dt", ColumnType::kDate, true},
+                                            {"surprise", ColumnType::kReal},
+                                            {"response", ColumnType::kReal}}}}};
   return kKind;
 }
 
 std::vector<store::ArtefactTable> event_study_tables(const EventStudyReport& r) {
   const auto i64 = [](auto v) { return Cell{static_cast<std::int64_t>(v)}; };
   store::ArtefactTable summary{"summary", {}};
-  summary.rows.push_back({Cell{r.treatment}, Cell{r.outcome}, Cell{r.event_series}, Cell{r.outcome_ticker}, i64(r.window),
-                          i64(r.change), i64(r.identified), Cell{r.identification}, Cell{r.narrative_scale},
-                          Cell{r.narrative_unit}, Cell{r.fit.intercept}, Cell{r.fit.effect}, Cell{r.fit.se_hc1},
-                          Cell{r.fit.se_hac}, i64(r.fit.hac_lag), Cell{r.fit.p_value_hc1}, Cell{r.fit.p_value_hac},
-                          Cell{r.fit.ci_low}, Cell{r.fit.ci_high}, Cell{r.fit.r2}, i64(r.fit.events), i64(r.announcements),
-                          i64(r.without_response), Cell{r.explanation}});
+  summary.rows.push_back({Cell{r.treatment},       Cell{r.outcome},         Cell{r.event_series},
+                          Cell{r.outcome_ticker},  i64(r.window),           i64(r.change),
+                          i64(r.identified),       Cell{r.identification},  Cell{r.narrative_scale},
+                          Cell{r.narrative_unit},  Cell{r.fit.intercept},   Cell{r.fit.effect},
+                          Cell{r.fit.se_hc1},      Cell{r.fit.se_hac},      i64(r.fit.hac_lag),
+                          Cell{r.fit.p_value_hc1}, Cell{r.fit.p_value_hac}, Cell{r.fit.ci_low},
+                          Cell{r.fit.ci_high},     Cell{r.fit.r2},          i64(r.fit.events),
+                          i64(r.announcements),    i64(r.without_response), Cell{r.explanation}});
   store::ArtefactTable events{"events", {}};
-  for (const auto& e : r.events) events.rows.push_back({Cell{e.date}, Cell{e.surprise}, Cell{e.response}});
+  for (const auto& e : r.events)
+    events.rows.push_back({Cell{e.date}, Cell{e.surprise}, Cell{e.response}});
   return {summary, events};
 }
 
-EventStudyReport event_study_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& events) {
+EventStudyReport event_study_from_tables(const store::ArtefactTable& summary,
+                                         const store::ArtefactTable& events) {
   const Reader s{single_row(summary, "effects_event_study"), "effects_event_study"};
   EventStudyReport r;
   r.treatment = s.text(0);
@@ -298,36 +328,52 @@ EventStudyReport event_study_from_tables(const store::ArtefactTable& summary, co
 }
 
 const store::ArtefactKind& impulse_kind() {
-  static const store::ArtefactKind kKind{
-      "effects_impulse",
-      {{"summary",
-        {{"treatment", ColumnType::kText}, {"outcome", ColumnType::kText}, {"change", ColumnType::kInteger},
-         {"identified", ColumnType::kInteger}, {"identification", ColumnType::kText}, {"narrative_scale", ColumnType::kReal},
-         {"narrative_unit", ColumnType::kText}, {"feature_version", ColumnType::kText}, {"controls", ColumnType::kText},
-         {"inference", ColumnType::kText}, {"lags", ColumnType::kInteger}, {"cumulative", ColumnType::kInteger},
-         {"explanation", ColumnType::kText}}},
-       {"points",
-        {{"horizon", ColumnType::kInteger, true}, {"effect", ColumnType::kReal}, {"se", ColumnType::kReal},
-         {"ci_low", ColumnType::kReal}, {"ci_high", ColumnType::kReal}, {"p_value", ColumnType::kReal},
-         {"observations", ColumnType::kInteger}, {"hac_lag", ColumnType::kInteger}, {"dropped_columns", ColumnType::kInteger}}}}};
+  static const store::ArtefactKind kKind{"effects_impulse",
+                                         {{"summary",
+                                           {{"treatment", ColumnType::kText},
+                                            {"outcome", ColumnType::kText},
+                                            {"change", ColumnType::kInteger},
+                                            {"identified", ColumnType::kInteger},
+                                            {"identification", ColumnType::kText},
+                                            {"narrative_scale", ColumnType::kReal},
+                                            {"narrative_unit", ColumnType::kText},
+                                            {"feature_version", ColumnType::kText},
+                                            {"controls", ColumnType::kText},
+                                            {"inference", ColumnType::kText},
+                                            {"lags", ColumnType::kInteger},
+                                            {"cumulative", ColumnType::kInteger},
+                                            {"explanation", ColumnType::kText}}},
+                                          {"points",
+                                           {{"horizon", ColumnType::kInteger, true},
+                                            {"effect", ColumnType::kReal},
+                                            {"se", ColumnType::kReal},
+                                            {"ci_low", ColumnType::kReal},
+                                            {"ci_high", ColumnType::kReal},
+                                            {"p_value", ColumnType::kReal},
+                                            {"observations", ColumnType::kInteger},
+                                            {"hac_lag", ColumnType::kInteger},
+                                            {"dropped_columns", ColumnType::kInteger}}}}};
   return kKind;
 }
 
 std::vector<store::ArtefactTable> impulse_tables(const ImpulseReport& r) {
   const auto i64 = [](auto v) { return Cell{static_cast<std::int64_t>(v)}; };
   store::ArtefactTable summary{"summary", {}};
-  summary.rows.push_back({Cell{r.treatment}, Cell{r.outcome}, i64(r.change), i64(r.identified), Cell{r.identification},
-                          Cell{r.narrative_scale}, Cell{r.narrative_unit}, Cell{r.feature_version}, Cell{join(r.controls)},
-                          Cell{r.fit.inference}, i64(r.fit.lags), i64(r.fit.cumulative), Cell{r.explanation}});
+  summary.rows.push_back({Cell{r.treatment}, Cell{r.outcome}, i64(r.change), i64(r.identified),
+                          Cell{r.identification}, Cell{r.narrative_scale}, Cell{r.narrative_unit},
+                          Cell{r.feature_version}, Cell{join(r.controls)}, Cell{r.fit.inference},
+                          i64(r.fit.lags), i64(r.fit.cumulative), Cell{r.explanation}});
   store::ArtefactTable points{"points", {}};
   for (const auto& p : r.fit.points) {
-    points.rows.push_back({i64(p.horizon), Cell{p.effect}, Cell{p.se}, Cell{p.ci_low}, Cell{p.ci_high}, Cell{p.p_value},
-                           i64(p.observations), i64(p.hac_lag), i64(p.dropped_columns)});
+    points.rows.push_back({i64(p.horizon), Cell{p.effect}, Cell{p.se}, Cell{p.ci_low},
+                           Cell{p.ci_high}, Cell{p.p_value}, i64(p.observations), i64(p.hac_lag),
+                           i64(p.dropped_columns)});
   }
   return {summary, points};
 }
 
-ImpulseReport impulse_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& points) {
+ImpulseReport impulse_from_tables(const store::ArtefactTable& summary,
+                                  const store::ArtefactTable& points) {
   const Reader s{single_row(summary, "effects_impulse"), "effects_impulse"};
   ImpulseReport r;
   r.treatment = s.text(0);

@@ -30,8 +30,8 @@ struct EventStudyReport {
   double narrative_scale = 1.0;
   std::string narrative_unit{};
   causal::EventStudyFit fit{};
-  std::vector<EventRow> events{};  // the scatter: one point per announcement day used
-  std::size_t announcements = 0;   // announcement days in the event series
+  std::vector<EventRow> events{};    // the scatter: one point per announcement day used
+  std::size_t announcements = 0;     // announcement days in the event series
   std::size_t without_response = 0;  // of which no close (or no previous close) of the outcome
   std::string explanation{};
 };
@@ -64,10 +64,12 @@ namespace mre::codec {
 const store::ArtefactKind& event_study_kind();
 std::vector<store::ArtefactTable> event_study_tables(const EventStudyReport& report);
 // DataError when the rows do not have the declared shape.
-EventStudyReport event_study_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& events);
+EventStudyReport event_study_from_tables(const store::ArtefactTable& summary,
+                                         const store::ArtefactTable& events);
 
 const store::ArtefactKind& impulse_kind();
 std::vector<store::ArtefactTable> impulse_tables(const ImpulseReport& report);
-ImpulseReport impulse_from_tables(const store::ArtefactTable& summary, const store::ArtefactTable& points);
+ImpulseReport impulse_from_tables(const store::ArtefactTable& summary,
+                                  const store::ArtefactTable& points);
 
 }  // namespace mre::codec

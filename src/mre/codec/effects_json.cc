@@ -1,12 +1,11 @@
 // See effects_json.h.
 #include "mre/codec/effects_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "mre/codec/classifier_json.h"
 
@@ -34,7 +33,8 @@ std::string nuisance_json(const causal::DmlResult& r) {
     number(out, c.r2_outcome);
     out += ", \"r2_treatment\": ";
     number(out, c.r2_treatment);
-    if (c.reduced_folds > 0) out += ", \"folds_without_collinear_columns\": " + std::to_string(c.reduced_folds);
+    if (c.reduced_folds > 0)
+      out += ", \"folds_without_collinear_columns\": " + std::to_string(c.reduced_folds);
     if (!c.error.empty()) {
       out += ", \"error\": ";
       append_json_string(out, c.error);
@@ -68,7 +68,8 @@ std::string robustness_json(const causal::Robustness& r, double magnitude) {
       append_number(out, c.effect * magnitude);
       out += ", \"p_value\": ";
       append_number(out, c.p_value);
-      out += std::string(", \"sign\": \"") + (c.effect >= 0 ? "+" : "-") + "\", \"significant\": " + (c.p_value < 0.05 ? "true" : "false");
+      out += std::string(", \"sign\": \"") + (c.effect >= 0 ? "+" : "-") +
+             "\", \"significant\": " + (c.p_value < 0.05 ? "true" : "false");
     }
     out += "}";
   }
@@ -127,12 +128,24 @@ void render(std::string& out, const ojson& v) {
       out += "]";
       break;
     }
-    case ojson::value_t::string: append_json_string(out, v.get_ref<const std::string&>()); break;
-    case ojson::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
-    case ojson::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
-    case ojson::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
-    case ojson::value_t::number_float: append_number(out, v.get<double>()); break;
-    default: out += "null"; break;
+    case ojson::value_t::string:
+      append_json_string(out, v.get_ref<const std::string&>());
+      break;
+    case ojson::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
+    case ojson::value_t::number_integer:
+      out += std::to_string(v.get<std::int64_t>());
+      break;
+    case ojson::value_t::number_unsigned:
+      out += std::to_string(v.get<std::uint64_t>());
+      break;
+    case ojson::value_t::number_float:
+      append_number(out, v.get<double>());
+      break;
+    default:
+      out += "null";
+      break;
   }
 }
 
@@ -147,8 +160,9 @@ ojson effect_value(const EffectReport& e) {
   analysis["horizon_months"] = e.horizon;
   analysis["magnitude"] = number(e.magnitude);
   analysis["effect"] = number(dml ? e.dml.theta * e.magnitude : e.xlearner->ate);
-  analysis["confidence_interval"] = {number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low),
-                                     number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high)};
+  analysis["confidence_interval"] = {
+      number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low),
+      number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high)};
   analysis["p_value"] = number(dml ? e.dml.p_value : std::nan(""));
   // The dominant regime now and its filtered probabilities.
   const auto& probs = e.latest_regime_probabilities;
@@ -179,24 +193,29 @@ ojson effect_value(const EffectReport& e) {
       }
       checks.push_back(check);
     }
-    analysis["robustness"] = {{"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
+    analysis["robustness"] = {
+        {"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
   }
   analysis["uncertainty"] = number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
   analysis["uncertainty_meaning"] =
       "the standard error of the effect (" +
-      (dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag) : e.dml.se_type)
+      (dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag)
+                                     : e.dml.se_type)
            : std::string("moving-block bootstrap")) +
       "); the 95% interval is the effect plus or minus 1.96 of it";
   ojson regime_effects = ojson::object();
   if (dml) {
     for (const auto& re : e.dml.regimes) {
-      regime_effects[re.regime] = {{"effect", number(re.effect * e.magnitude)},
-                                   {"confidence_interval", {number(re.ci_low * e.magnitude), number(re.ci_high * e.magnitude)}},
-                                   {"p_value", number(re.p_value)}};
+      regime_effects[re.regime] = {
+          {"effect", number(re.effect * e.magnitude)},
+          {"confidence_interval",
+           {number(re.ci_low * e.magnitude), number(re.ci_high * e.magnitude)}},
+          {"p_value", number(re.p_value)}};
     }
   }
   analysis["regime_effects"] = regime_effects;
-  if (dml && e.dml.wald_dof > 0) analysis["regime_effects_equal_p_value"] = number(e.dml.wald_p_value);
+  if (dml && e.dml.wald_dof > 0)
+    analysis["regime_effects_equal_p_value"] = number(e.dml.wald_p_value);
   ojson diagnostics;
   diagnostics["observations"] = dml ? static_cast<long long>(e.dml.n) : e.observations;
   if (e.from && e.to) {
@@ -217,24 +236,29 @@ ojson effect_value(const EffectReport& e) {
       if (!c.error.empty()) candidate["error"] = c.error;
       candidates.push_back(candidate);
     }
-    diagnostics["nuisance_learners"] = {{"outcome", e.dml.outcome_learner}, {"treatment", e.dml.treatment_learner},
-                                        {"candidates", candidates}, {"warnings", strings(e.dml.warnings)}};
+    diagnostics["nuisance_learners"] = {{"outcome", e.dml.outcome_learner},
+                                        {"treatment", e.dml.treatment_learner},
+                                        {"candidates", candidates},
+                                        {"warnings", strings(e.dml.warnings)}};
   }
   diagnostics["notes"] = strings(e.notes);
   diagnostics["feature_version"] = e.feature_version;
   diagnostics["regime_version"] = e.regime_version;
   ojson placebos = ojson::array();
-  for (const auto& p : e.placebos) placebos.push_back({{"kind", p.kind}, {"effect", number(p.effect)}, {"p_value", number(p.p_value)}});
+  for (const auto& p : e.placebos)
+    placebos.push_back(
+        {{"kind", p.kind}, {"effect", number(p.effect)}, {"p_value", number(p.p_value)}});
   diagnostics["placebo"] = placebos;
   ojson out;
   out["causal_analysis"] = analysis;
   out["explanation"] = e.explanation;
-  out["methodology"] = dml ? "Double machine learning, partially linear model (Chernozhukov et al. 2018): " + e.learner +
-                                 " nuisances cross-fitted on " + std::to_string(e.folds) +
-                                 " contiguous folds with an embargo of " + std::to_string(e.embargo) +
-                                 " months; effects by regime from the filtered regime probabilities"
-                           : "X-learner (Kunzel et al. 2019) on the treatment binarised at > 0 with " + e.learner +
-                                 " learners; moving-block bootstrap interval";
+  out["methodology"] =
+      dml ? "Double machine learning, partially linear model (Chernozhukov et al. 2018): " +
+                e.learner + " nuisances cross-fitted on " + std::to_string(e.folds) +
+                " contiguous folds with an embargo of " + std::to_string(e.embargo) +
+                " months; effects by regime from the filtered regime probabilities"
+          : "X-learner (Kunzel et al. 2019) on the treatment binarised at > 0 with " + e.learner +
+                " learners; moving-block bootstrap interval";
   out["diagnostics"] = diagnostics;
   return out;
 }
@@ -257,13 +281,15 @@ std::string causal_answer_to_json(const CausalAnswerReport& a) {
     event = {{"error", a.event_study->error}};
   } else if (a.event_study) {
     const auto& r = *a.event_study;
-    event = {{"window_days", 0},
-             {"effect", r.effect},
-             {"confidence_interval", {r.ci_low, r.ci_high}},
-             {"p_value", r.p_value},
-             {"events", r.events},
-             {"per_25bp", r.per_25bp},
-             {"meaning", "the close-to-close response on FOMC announcement days, per the query's magnitude (HC1)"}};
+    event = {
+        {"window_days", 0},
+        {"effect", r.effect},
+        {"confidence_interval", {r.ci_low, r.ci_high}},
+        {"p_value", r.p_value},
+        {"events", r.events},
+        {"per_25bp", r.per_25bp},
+        {"meaning",
+         "the close-to-close response on FOMC announcement days, per the query's magnitude (HC1)"}};
   }
   analysis["event_study"] = event;
   if (!a.query_text.empty()) out["query_text"] = a.query_text;
@@ -310,12 +336,14 @@ std::string open_cell_diagnostics(const EffectReport& e, const causal::Robustnes
   append_number(diagnostics, e.dml.r2_outcome);
   diagnostics += ", \"r2_treatment\": ";
   append_number(diagnostics, e.dml.r2_treatment);
-  diagnostics += ", \"se\": \"" + e.dml.se_type + "\", \"hac_lag\": " + std::to_string(e.dml.hac_lag) +
-                 ", \"folds\": " + std::to_string(e.folds) + ", \"embargo\": " + std::to_string(e.embargo) +
-                 ", \"from\": \"" + e.from->iso() + "\", \"to\": \"" + e.to->iso() +
-                 "\", \"regime_effects_equal_p_value\": ";
+  diagnostics += ", \"se\": \"" + e.dml.se_type +
+                 "\", \"hac_lag\": " + std::to_string(e.dml.hac_lag) +
+                 ", \"folds\": " + std::to_string(e.folds) +
+                 ", \"embargo\": " + std::to_string(e.embargo) + ", \"from\": \"" + e.from->iso() +
+                 "\", \"to\": \"" + e.to->iso() + "\", \"regime_effects_equal_p_value\": ";
   append_number(diagnostics, e.dml.wald_dof > 0 ? e.dml.wald_p_value : 1.0);
-  diagnostics += std::string(", \"identified\": ") + (e.identified ? "true" : "false") + ", \"identification\": ";
+  diagnostics += std::string(", \"identified\": ") + (e.identified ? "true" : "false") +
+                 ", \"identification\": ";
   append_json_string(diagnostics, e.identification);
   diagnostics += std::string(", \"fragile\": ") + (robust.fragile ? "true" : "false") +
                  ", \"robustness\": " + robustness_json(robust, 1.0);
@@ -328,7 +356,8 @@ std::string open_cell_diagnostics(const EffectReport& e, const causal::Robustnes
   return diagnostics;
 }
 
-void close_cell_diagnostics(std::string& d, double q_value, const std::vector<double>& regime_q_values, std::size_t family) {
+void close_cell_diagnostics(std::string& d, double q_value,
+                            const std::vector<double>& regime_q_values, std::size_t family) {
   d += ", \"q_value\": ";
   append_number(d, q_value);
   d += ", \"regime_q_values\": [";
@@ -340,9 +369,11 @@ void close_cell_diagnostics(std::string& d, double q_value, const std::vector<do
 }
 
 std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows) {
-  std::string out = "treatment,outcome,horizon,method,learner,effect,se,ci_low,ci_high,p_value,observations\n";
+  std::string out =
+      "treatment,outcome,horizon,method,learner,effect,se,ci_low,ci_high,p_value,observations\n";
   for (const auto& r : rows) {
-    out += r.treatment + "," + r.outcome + "," + std::to_string(r.horizon) + "," + r.method + "," + r.learner + ",";
+    out += r.treatment + "," + r.outcome + "," + std::to_string(r.horizon) + "," + r.method + "," +
+           r.learner + ",";
     for (const double v : {r.effect, r.se, r.ci_low, r.ci_high, r.p_value}) {
       append_number(out, v);
       out += ",";
@@ -375,9 +406,9 @@ std::string effect_rows_to_json(const std::vector<store::EffectRow>& rows) {
     append_number(out, r.se);
     out += ", \"p_value\": ";
     append_number(out, r.p_value);
-    out += ", \"observations\": " + std::to_string(r.observations) + ", \"regime_effects\": " +
-           r.regime_effects_json + ", \"placebo\": " + r.placebo_json + ", \"diagnostics\": " + r.diagnostics_json +
-           "}";
+    out += ", \"observations\": " + std::to_string(r.observations) +
+           ", \"regime_effects\": " + r.regime_effects_json + ", \"placebo\": " + r.placebo_json +
+           ", \"diagnostics\": " + r.diagnostics_json + "}";
   }
   return out + "]\n";
 }

@@ -67,7 +67,8 @@ struct CausalAnswerReport {
   EffectReport effect{};
   std::string requested_treatment{};
   std::string treatment_note{};  // empty: answered from the treatment asked for
-  std::optional<CausalEventStudy> event_study{};  // nullopt: none for this treatment and asset (null)
+  std::optional<CausalEventStudy>
+      event_study{};         // nullopt: none for this treatment and asset (null)
   std::string query_text{};  // empty: not echoed
   std::string narrative{};
 };
@@ -85,8 +86,8 @@ std::string placebos_json(const std::vector<causal::Placebo>& placebos);
 // A grid cell's diagnostics object, left open for the grid's multiple-testing figures, which
 // close_cell_diagnostics appends and closes. REQUIRES: report.from and report.to.
 std::string open_cell_diagnostics(const EffectReport& report, const causal::Robustness& robustness);
-void close_cell_diagnostics(std::string& diagnostics, double q_value, const std::vector<double>& regime_q_values,
-                            std::size_t family);
+void close_cell_diagnostics(std::string& diagnostics, double q_value,
+                            const std::vector<double>& regime_q_values, std::size_t family);
 
 // The rows of a stored effects version as CSV or JSON.
 std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows);

@@ -13,7 +13,6 @@ namespace {
 using nlohmann::json;
 namespace hmm = regimes::hmm;
 
-
 [[noreturn]] void bad(const std::string& source, const std::string& what) {
   throw Error(ErrorCode::kInvalidArgument, source + ": " + what);
 }
@@ -26,41 +25,50 @@ std::string shown(const json& j) {
 }
 
 std::string string_field(const json& j, const char* field, const std::string& source) {
-  if (!j[field].is_string()) bad(source, std::string("'") + field + "' must be a string (got " + shown(j[field]) + ")");
+  if (!j[field].is_string())
+    bad(source, std::string("'") + field + "' must be a string (got " + shown(j[field]) + ")");
   return j[field].get<std::string>();
 }
 
 std::vector<double> numbers_field(const json& j, const char* field, const std::string& source) {
   const json& v = j[field];
-  if (!v.is_array()) bad(source, std::string("'") + field + "' must be a list of numbers (got " + shown(v) + ")");
+  if (!v.is_array())
+    bad(source, std::string("'") + field + "' must be a list of numbers (got " + shown(v) + ")");
   std::vector<double> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_number()) bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a number (got " + shown(v[i]) + ")");
+    if (!v[i].is_number())
+      bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a number (got " +
+                      shown(v[i]) + ")");
     out.push_back(v[i].get<double>());
   }
   return out;
 }
 
-std::vector<std::string> strings_field(const json& j, const char* field, const std::string& source) {
+std::vector<std::string> strings_field(const json& j, const char* field,
+                                       const std::string& source) {
   const json& v = j[field];
-  if (!v.is_array()) bad(source, std::string("'") + field + "' must be a list of names (got " + shown(v) + ")");
+  if (!v.is_array())
+    bad(source, std::string("'") + field + "' must be a list of names (got " + shown(v) + ")");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string()) bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a string (got " + shown(v[i]) + ")");
+    if (!v[i].is_string())
+      bad(source, std::string("'") + field + "'[" + std::to_string(i) + "] must be a string (got " +
+                      shown(v[i]) + ")");
     out.push_back(v[i].get<std::string>());
   }
   return out;
 }
 
-
 }  // namespace
 
-std::string hmm_params_to_json(const hmm::GaussianHmmParams& params, const std::vector<std::string>& features) {
+std::string hmm_params_to_json(const hmm::GaussianHmmParams& params,
+                               const std::vector<std::string>& features) {
   json out;
   out["model"] = "gaussian_hmm";
   out["covariance"] = hmm::covariance_name(params.covariance);
   out["features"] = features;
-  out["initial"] = std::vector<double>(params.initial.data(), params.initial.data() + params.initial.size());
+  out["initial"] =
+      std::vector<double>(params.initial.data(), params.initial.data() + params.initial.size());
   out["transition"] = matrix_json(params.transition);
   out["means"] = matrix_json(params.means);
   json covariances = json::array();
@@ -77,8 +85,10 @@ LoadedHmm hmm_params_from_json(const std::string& text, const std::string& sourc
     bad(source, std::string("not valid JSON (") + e.what() + ")");
   }
   if (!j.is_object()) bad(source, "not a gaussian_hmm model (the top level is not a JSON object)");
-  if (!j.contains("model") || !j["model"].is_string() || j["model"].get<std::string>() != "gaussian_hmm") {
-    bad(source, "not a gaussian_hmm model ('model' is " + (j.contains("model") ? shown(j["model"]) : std::string("missing")) + ")");
+  if (!j.contains("model") || !j["model"].is_string() ||
+      j["model"].get<std::string>() != "gaussian_hmm") {
+    bad(source, "not a gaussian_hmm model ('model' is " +
+                    (j.contains("model") ? shown(j["model"]) : std::string("missing")) + ")");
   }
   for (const char* field : {"covariance", "initial", "transition", "means", "covariances"}) {
     if (!j.contains(field)) bad(source, std::string("missing field '") + field + "'");
@@ -91,19 +101,23 @@ LoadedHmm hmm_params_from_json(const std::string& text, const std::string& sourc
   }
   if (j.contains("features")) out.features = strings_field(j, "features", source);
   const auto initial = numbers_field(j, "initial", source);
-  out.params.initial = Eigen::Map<const Vector>(initial.data(), static_cast<Eigen::Index>(initial.size()));
+  out.params.initial =
+      Eigen::Map<const Vector>(initial.data(), static_cast<Eigen::Index>(initial.size()));
   out.params.transition = matrix_from_json(j["transition"], source, "transition");
   out.params.means = matrix_from_json(j["means"], source, "means");
-  if (!j["covariances"].is_array()) bad(source, "'covariances' must be a list of matrices (got " + shown(j["covariances"]) + ")");
-  for (const auto& c : j["covariances"]) out.params.covariances.push_back(matrix_from_json(c, source, "covariances"));
+  if (!j["covariances"].is_array())
+    bad(source, "'covariances' must be a list of matrices (got " + shown(j["covariances"]) + ")");
+  for (const auto& c : j["covariances"])
+    out.params.covariances.push_back(matrix_from_json(c, source, "covariances"));
   try {
     hmm::validate(out.params, static_cast<int>(out.params.means.cols()));
   } catch (const Error& e) {
     bad(source, e.what());
   }
-  if (!out.features.empty() && static_cast<Eigen::Index>(out.features.size()) != out.params.means.cols()) {
-    bad(source, "'features' names " + std::to_string(out.features.size()) + " columns but the means have " +
-                    std::to_string(out.params.means.cols()));
+  if (!out.features.empty() &&
+      static_cast<Eigen::Index>(out.features.size()) != out.params.means.cols()) {
+    bad(source, "'features' names " + std::to_string(out.features.size()) +
+                    " columns but the means have " + std::to_string(out.params.means.cols()));
   }
   return out;
 }
@@ -123,7 +137,8 @@ std::string hmm_fit_summary_json(const hmm::GaussianHmmFit& fit, std::size_t obs
   out["best_init"] = fit.best_init;
   out["reseeded_states"] = fit.reseeded_states;
   const Vector durations = hmm::expected_durations(fit.params.transition);
-  out["expected_durations"] = std::vector<double>(durations.data(), durations.data() + durations.size());
+  out["expected_durations"] =
+      std::vector<double>(durations.data(), durations.data() + durations.size());
   return out.dump(1);
 }
 

@@ -15,7 +15,8 @@ nlohmann::json matrix_json(const Matrix& m) {
   return rows;
 }
 
-Matrix matrix_from_json(const nlohmann::json& j, const std::string& source, const std::string& field) {
+Matrix matrix_from_json(const nlohmann::json& j, const std::string& source,
+                        const std::string& field) {
   const auto bad = [&](const std::string& what) {
     throw Error(ErrorCode::kInvalidArgument, source + ": '" + field + "' " + what);
   };

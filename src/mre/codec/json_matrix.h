@@ -11,6 +11,7 @@ namespace mre::codec {
 nlohmann::json matrix_json(const Matrix& m);
 // InvalidArgument "SOURCE: 'FIELD' ..." unless `j` is a non-empty list of equally long lists of
 // numbers.
-Matrix matrix_from_json(const nlohmann::json& j, const std::string& source, const std::string& field);
+Matrix matrix_from_json(const nlohmann::json& j, const std::string& source,
+                        const std::string& field);
 
 }  // namespace mre::codec

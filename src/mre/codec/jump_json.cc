@@ -1,9 +1,8 @@
 // Jump-model parameters <-> JSON with nlohmann::json (doubles round-trip bit for bit).
 #include "mre/codec/jump_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "mre/codec/json_matrix.h"
 #include "mre/core/error.h"
@@ -25,13 +24,15 @@ const json& field(const json& j, const char* name, const std::string& source) {
 
 double number(const json& j, const char* name, const std::string& source) {
   const json& v = field(j, name, source);
-  if (!v.is_number()) bad(source, std::string("'") + name + "' must be a number (got " + v.dump() + ")");
+  if (!v.is_number())
+    bad(source, std::string("'") + name + "' must be a number (got " + v.dump() + ")");
   return v.get<double>();
 }
 
 bool boolean(const json& j, const char* name, const std::string& source) {
   const json& v = field(j, name, source);
-  if (!v.is_boolean()) bad(source, std::string("'") + name + "' must be true or false (got " + v.dump() + ")");
+  if (!v.is_boolean())
+    bad(source, std::string("'") + name + "' must be true or false (got " + v.dump() + ")");
   return v.get<bool>();
 }
 
@@ -40,7 +41,8 @@ Vector vector_field(const json& j, const char* name, const std::string& source) 
   if (!v.is_array()) bad(source, std::string("'") + name + "' must be a list of numbers");
   Vector out(static_cast<Eigen::Index>(v.size()));
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_number()) bad(source, std::string("'") + name + "'[" + std::to_string(i) + "] must be a number");
+    if (!v[i].is_number())
+      bad(source, std::string("'") + name + "'[" + std::to_string(i) + "] must be a number");
     out(static_cast<Eigen::Index>(i)) = v[i].get<double>();
   }
   return out;
@@ -48,7 +50,8 @@ Vector vector_field(const json& j, const char* name, const std::string& source) 
 
 }  // namespace
 
-std::string jump_params_to_json(const jump::JumpModelParams& params, const std::vector<std::string>& features) {
+std::string jump_params_to_json(const jump::JumpModelParams& params,
+                                const std::vector<std::string>& features) {
   json out;
   out["model"] = "jump";
   out["n_states"] = params.config.n_states;
@@ -59,7 +62,8 @@ std::string jump_params_to_json(const jump::JumpModelParams& params, const std::
   out["loss"] = "0.5 * squared euclidean distance";
   out["features"] = features;
   out["mean"] = std::vector<double>(params.mean.data(), params.mean.data() + params.mean.size());
-  out["scale"] = std::vector<double>(params.scale.data(), params.scale.data() + params.scale.size());
+  out["scale"] =
+      std::vector<double>(params.scale.data(), params.scale.data() + params.scale.size());
   out["centers"] = matrix_json(params.centers);
   return out.dump(1);
 }
@@ -72,14 +76,17 @@ bool is_jump_params_json(const std::string& text) {
 LoadedJump jump_params_from_json(const std::string& text, const std::string& source) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) bad(source, "not valid JSON");
-  if (!j.is_object() || !j.contains("model") || j["model"] != "jump") bad(source, "not a jump model ('model' is not \"jump\")");
+  if (!j.is_object() || !j.contains("model") || j["model"] != "jump")
+    bad(source, "not a jump model ('model' is not \"jump\")");
   LoadedJump out;
   auto& p = out.params;
   const double states = number(j, "n_states", source);
-  if (!(states >= 1 && states <= 100 && states == std::floor(states))) bad(source, "'n_states' must be a whole number in 1..100");
+  if (!(states >= 1 && states <= 100 && states == std::floor(states)))
+    bad(source, "'n_states' must be a whole number in 1..100");
   p.config.n_states = static_cast<int>(states);
   p.config.jump_penalty = number(j, "jump_penalty", source);
-  if (!(std::isfinite(p.config.jump_penalty) && p.config.jump_penalty >= 0)) bad(source, "'jump_penalty' must be a finite number >= 0");
+  if (!(std::isfinite(p.config.jump_penalty) && p.config.jump_penalty >= 0))
+    bad(source, "'jump_penalty' must be a finite number >= 0");
   p.config.continuous = boolean(j, "continuous", source);
   p.config.grid_size = number(j, "grid_size", source);
   p.config.mode_loss = boolean(j, "mode_loss", source);
@@ -90,7 +97,8 @@ LoadedJump jump_params_from_json(const std::string& text, const std::string& sou
   if (p.mean.size() != p.centers.cols() || p.scale.size() != p.centers.cols()) {
     bad(source, "'mean' and 'scale' must have one value per column of 'centers'");
   }
-  if (!(p.scale.array() > 0).all() || !p.scale.allFinite() || !p.mean.allFinite() || !p.centers.allFinite()) {
+  if (!(p.scale.array() > 0).all() || !p.scale.allFinite() || !p.mean.allFinite() ||
+      !p.centers.allFinite()) {
     bad(source, "'centers', 'mean' and 'scale' must be finite, 'scale' > 0");
   }
   if (j.contains("features")) {
@@ -101,8 +109,8 @@ LoadedJump jump_params_from_json(const std::string& text, const std::string& sou
       out.features.push_back(name.get<std::string>());
     }
     if (static_cast<Eigen::Index>(out.features.size()) != p.centers.cols()) {
-      bad(source, "'features' names " + std::to_string(out.features.size()) + " columns but the centers have " +
-                      std::to_string(p.centers.cols()));
+      bad(source, "'features' names " + std::to_string(out.features.size()) +
+                      " columns but the centers have " + std::to_string(p.centers.cols()));
     }
   }
   try {
@@ -113,8 +121,8 @@ LoadedJump jump_params_from_json(const std::string& text, const std::string& sou
   return out;
 }
 
-std::string jump_fit_summary_json(const jump::JumpModelFit& fit, const jump::JumpModelConfig& config,
-                                  std::size_t observations) {
+std::string jump_fit_summary_json(const jump::JumpModelFit& fit,
+                                  const jump::JumpModelConfig& config, std::size_t observations) {
   json out;
   out["model"] = "jump";
   out["objective"] = fit.objective;

@@ -12,7 +12,8 @@ namespace mre::codec {
 
 // {"model": "jump", "n_states": K, "jump_penalty": lambda, "continuous": bool, "grid_size": g,
 //  "mode_loss": bool, "features": [...], "mean": [...], "scale": [...], "centers": [[...]]}
-std::string jump_params_to_json(const regimes::jump::JumpModelParams& params, const std::vector<std::string>& features);
+std::string jump_params_to_json(const regimes::jump::JumpModelParams& params,
+                                const std::vector<std::string>& features);
 
 struct LoadedJump {
   regimes::jump::JumpModelParams params;
@@ -26,7 +27,8 @@ LoadedJump jump_params_from_json(const std::string& text, const std::string& sou
 bool is_jump_params_json(const std::string& text);
 
 // The fit summary printed by `mre regimes fit --data --method jump`.
-std::string jump_fit_summary_json(const regimes::jump::JumpModelFit& fit, const regimes::jump::JumpModelConfig& config,
+std::string jump_fit_summary_json(const regimes::jump::JumpModelFit& fit,
+                                  const regimes::jump::JumpModelConfig& config,
                                   std::size_t observations);
 
 }  // namespace mre::codec

@@ -21,14 +21,21 @@ std::optional<Date> date_of(const Cell& c) {
   if (std::holds_alternative<Date>(c)) return std::get<Date>(c);
   return std::nullopt;
 }
-std::string text_of(const Cell& c) { return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : ""; }
-double real_of(const Cell& c) {
-  return std::holds_alternative<double>(c) ? std::get<double>(c) : std::numeric_limits<double>::quiet_NaN();
+std::string text_of(const Cell& c) {
+  return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : "";
 }
-std::int64_t int_of(const Cell& c) { return std::holds_alternative<std::int64_t>(c) ? std::get<std::int64_t>(c) : 0; }
+double real_of(const Cell& c) {
+  return std::holds_alternative<double>(c) ? std::get<double>(c)
+                                           : std::numeric_limits<double>::quiet_NaN();
+}
+std::int64_t int_of(const Cell& c) {
+  return std::holds_alternative<std::int64_t>(c) ? std::get<std::int64_t>(c) : 0;
+}
 Date required_date(const Cell& c, const char* what) {
   const auto d = date_of(c);
-  if (!d) throw Error(ErrorCode::kDataError, std::string("stored monitoring row: '") + what + "' is not a date");
+  if (!d)
+    throw Error(ErrorCode::kDataError,
+                std::string("stored monitoring row: '") + what + "' is not a date");
   return *d;
 }
 
@@ -56,28 +63,28 @@ monitor::Status MonitorReport::status() const {
 
 std::size_t MonitorReport::count(monitor::Status status) const {
   return static_cast<std::size_t>(
-      std::count_if(checks.begin(), checks.end(), [&](const monitor::CheckResult& c) { return c.status == status; }));
+      std::count_if(checks.begin(), checks.end(),
+                    [&](const monitor::CheckResult& c) { return c.status == status; }));
 }
 
 const store::ArtefactKind& monitor_run_kind() {
-  static const store::ArtefactKind kind{
-      "monitor_run",
-      {{"run",
-        {{"as_of", ColumnType::kDate},
-         {"today", ColumnType::kDate},
-         {"status", ColumnType::kText},
-         {"red", ColumnType::kInteger},
-         {"amber", ColumnType::kInteger},
-         {"green", ColumnType::kInteger}}},
-       {"checks",
-        {{"subject", ColumnType::kText, true},
-         {"check_name", ColumnType::kText, true},
-         {"status", ColumnType::kText},
-         {"value", ColumnType::kReal},
-         {"figure", ColumnType::kText},
-         {"detail", ColumnType::kText},
-         {"failing_since", ColumnType::kDate},
-         {"first_failed", ColumnType::kDate}}}}};
+  static const store::ArtefactKind kind{"monitor_run",
+                                        {{"run",
+                                          {{"as_of", ColumnType::kDate},
+                                           {"today", ColumnType::kDate},
+                                           {"status", ColumnType::kText},
+                                           {"red", ColumnType::kInteger},
+                                           {"amber", ColumnType::kInteger},
+                                           {"green", ColumnType::kInteger}}},
+                                         {"checks",
+                                          {{"subject", ColumnType::kText, true},
+                                           {"check_name", ColumnType::kText, true},
+                                           {"status", ColumnType::kText},
+                                           {"value", ColumnType::kReal},
+                                           {"figure", ColumnType::kText},
+                                           {"detail", ColumnType::kText},
+                                           {"failing_since", ColumnType::kDate},
+                                           {"first_failed", ColumnType::kDate}}}}};
   return kind;
 }
 
@@ -100,7 +107,8 @@ store::ArtefactHeader monitor_run_header(const MonitorReport& report) {
 
 std::vector<store::ArtefactTable> monitor_run_tables(const MonitorReport& report) {
   store::ArtefactTable run{"run", {}};
-  run.rows.push_back({report.as_of, report.today, std::string(monitor::status_name(report.status())),
+  run.rows.push_back({report.as_of, report.today,
+                      std::string(monitor::status_name(report.status())),
                       static_cast<std::int64_t>(report.count(monitor::Status::kRed)),
                       static_cast<std::int64_t>(report.count(monitor::Status::kAmber)),
                       static_cast<std::int64_t>(report.count(monitor::Status::kGreen))});
@@ -120,12 +128,15 @@ MonitorReport monitor_run_from(const store::ArtefactHeader& header, const store:
   out.created_at = header.created_at;
   out.settings = header.spec_text;
   if (run.rows.size() != 1 || run.rows[0].size() != 6) {
-    throw Error(ErrorCode::kDataError, "monitor run " + header.version + ": expected one row in its run table");
+    throw Error(ErrorCode::kDataError,
+                "monitor run " + header.version + ": expected one row in its run table");
   }
   out.as_of = required_date(run.rows[0][0], "as_of");
   out.today = required_date(run.rows[0][1], "today");
   for (const auto& row : checks.rows) {
-    if (row.size() != 8) throw Error(ErrorCode::kDataError, "monitor run " + header.version + ": a checks row of the wrong width");
+    if (row.size() != 8)
+      throw Error(ErrorCode::kDataError,
+                  "monitor run " + header.version + ": a checks row of the wrong width");
     monitor::CheckResult c;
     c.subject = text_of(row[0]);
     c.check = text_of(row[1]);
@@ -160,10 +171,12 @@ std::string monitor_report_to_json(const MonitorReport& report) {
 
 std::string monitor_report_to_text(const MonitorReport& report, bool only_failing) {
   std::ostringstream out;
-  out << "monitor: " << monitor::status_name(report.status()) << " as of " << report.as_of.iso() << " ("
-      << report.count(monitor::Status::kRed) << " red, " << report.count(monitor::Status::kAmber) << " amber, "
+  out << "monitor: " << monitor::status_name(report.status()) << " as of " << report.as_of.iso()
+      << " (" << report.count(monitor::Status::kRed) << " red, "
+      << report.count(monitor::Status::kAmber) << " amber, "
       << report.count(monitor::Status::kGreen) << " green"
-      << (report.version.empty() ? std::string(", not stored") : ", stored as " + report.version) << ")\n";
+      << (report.version.empty() ? std::string(", not stored") : ", stored as " + report.version)
+      << ")\n";
   std::vector<const monitor::CheckResult*> order;
   for (const auto& c : report.checks) order.push_back(&c);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
@@ -177,7 +190,8 @@ std::string monitor_report_to_text(const MonitorReport& report, bool only_failin
     }
     std::string status(monitor::status_name(c->status));
     for (auto& ch : status) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    out << status << std::string(6 - status.size(), ' ') << c->subject << "  " << c->check << ": " << c->figure;
+    out << status << std::string(6 - status.size(), ' ') << c->subject << "  " << c->check << ": "
+        << c->figure;
     if (c->first_failed) out << " (failing since " << c->first_failed->iso() << ")";
     out << "\n";
   }
@@ -201,43 +215,42 @@ std::string monitor_history_to_json(const std::vector<MonitorRunSummary>& runs) 
 }
 
 const store::ArtefactKind& effect_stability_kind() {
-  static const store::ArtefactKind kind{
-      "effect_stability",
-      {{"cells",
-        {{"treatment", ColumnType::kText, true},
-         {"outcome", ColumnType::kText, true},
-         {"horizon", ColumnType::kInteger, true},
-         {"observations", ColumnType::kInteger},
-         {"full_from", ColumnType::kDate},
-         {"full_to", ColumnType::kDate},
-         {"full_effect", ColumnType::kReal},
-         {"full_se", ColumnType::kReal},
-         {"recent_from", ColumnType::kDate},
-         {"recent_to", ColumnType::kDate},
-         {"recent_effect", ColumnType::kReal},
-         {"recent_se", ColumnType::kReal},
-         {"recent_ci_low", ColumnType::kReal},
-         {"recent_ci_high", ColumnType::kReal},
-         {"recent_excludes_full", ColumnType::kInteger},
-         {"sup_wald", ColumnType::kReal},
-         {"sup_wald_peak", ColumnType::kDate},
-         {"break_date", ColumnType::kDate},
-         {"search_from", ColumnType::kDate},
-         {"search_to", ColumnType::kDate},
-         {"critical_10", ColumnType::kReal},
-         {"critical_5", ColumnType::kReal},
-         {"critical_1", ColumnType::kReal},
-         {"hac_lag", ColumnType::kInteger}}},
-       {"windows",
-        {{"treatment", ColumnType::kText, true},
-         {"outcome", ColumnType::kText, true},
-         {"horizon", ColumnType::kInteger, true},
-         {"window_to", ColumnType::kDate, true},
-         {"window_from", ColumnType::kDate},
-         {"effect", ColumnType::kReal},
-         {"se", ColumnType::kReal},
-         {"ci_low", ColumnType::kReal},
-         {"ci_high", ColumnType::kReal}}}}};
+  static const store::ArtefactKind kind{"effect_stability",
+                                        {{"cells",
+                                          {{"treatment", ColumnType::kText, true},
+                                           {"outcome", ColumnType::kText, true},
+                                           {"horizon", ColumnType::kInteger, true},
+                                           {"observations", ColumnType::kInteger},
+                                           {"full_from", ColumnType::kDate},
+                                           {"full_to", ColumnType::kDate},
+                                           {"full_effect", ColumnType::kReal},
+                                           {"full_se", ColumnType::kReal},
+                                           {"recent_from", ColumnType::kDate},
+                                           {"recent_to", ColumnType::kDate},
+                                           {"recent_effect", ColumnType::kReal},
+                                           {"recent_se", ColumnType::kReal},
+                                           {"recent_ci_low", ColumnType::kReal},
+                                           {"recent_ci_high", ColumnType::kReal},
+                                           {"recent_excludes_full", ColumnType::kInteger},
+                                           {"sup_wald", ColumnType::kReal},
+                                           {"sup_wald_peak", ColumnType::kDate},
+                                           {"break_date", ColumnType::kDate},
+                                           {"search_from", ColumnType::kDate},
+                                           {"search_to", ColumnType::kDate},
+                                           {"critical_10", ColumnType::kReal},
+                                           {"critical_5", ColumnType::kReal},
+                                           {"critical_1", ColumnType::kReal},
+                                           {"hac_lag", ColumnType::kInteger}}},
+                                         {"windows",
+                                          {{"treatment", ColumnType::kText, true},
+                                           {"outcome", ColumnType::kText, true},
+                                           {"horizon", ColumnType::kInteger, true},
+                                           {"window_to", ColumnType::kDate, true},
+                                           {"window_from", ColumnType::kDate},
+                                           {"effect", ColumnType::kReal},
+                                           {"se", ColumnType::kReal},
+                                           {"ci_low", ColumnType::kReal},
+                                           {"ci_high", ColumnType::kReal}}}}};
   return kind;
 }
 
@@ -245,34 +258,64 @@ std::vector<store::ArtefactTable> effect_stability_tables(const std::vector<Stab
   store::ArtefactTable c{"cells", {}};
   store::ArtefactTable w{"windows", {}};
   for (const auto& s : cells) {
-    c.rows.push_back({s.treatment, s.outcome, static_cast<std::int64_t>(s.horizon), s.observations, s.full.from,
-                      s.full.to, s.full.effect, s.full.se, s.recent.from, s.recent.to, s.recent.effect, s.recent.se,
-                      s.recent.ci_low, s.recent.ci_high, static_cast<std::int64_t>(s.recent_excludes_full ? 1 : 0),
-                      s.sup_wald, s.sup_wald_peak, s.break_date, s.search_from, s.search_to, s.critical_10,
-                      s.critical_5, s.critical_1, static_cast<std::int64_t>(s.hac_lag)});
+    c.rows.push_back({s.treatment,
+                      s.outcome,
+                      static_cast<std::int64_t>(s.horizon),
+                      s.observations,
+                      s.full.from,
+                      s.full.to,
+                      s.full.effect,
+                      s.full.se,
+                      s.recent.from,
+                      s.recent.to,
+                      s.recent.effect,
+                      s.recent.se,
+                      s.recent.ci_low,
+                      s.recent.ci_high,
+                      static_cast<std::int64_t>(s.recent_excludes_full ? 1 : 0),
+                      s.sup_wald,
+                      s.sup_wald_peak,
+                      s.break_date,
+                      s.search_from,
+                      s.search_to,
+                      s.critical_10,
+                      s.critical_5,
+                      s.critical_1,
+                      static_cast<std::int64_t>(s.hac_lag)});
     for (const auto& r : s.rolling) {
-      w.rows.push_back({s.treatment, s.outcome, static_cast<std::int64_t>(s.horizon), r.to, r.from, r.effect, r.se,
-                        r.ci_low, r.ci_high});
+      w.rows.push_back({s.treatment, s.outcome, static_cast<std::int64_t>(s.horizon), r.to, r.from,
+                        r.effect, r.se, r.ci_low, r.ci_high});
     }
   }
   return {c, w};
 }
 
-std::vector<StabilityCell> effect_stability_from(const store::ArtefactTable& cells, const store::ArtefactTable& windows) {
+std::vector<StabilityCell> effect_stability_from(const store::ArtefactTable& cells,
+                                                 const store::ArtefactTable& windows) {
   std::vector<StabilityCell> out;
   std::map<std::string, std::size_t> index;
   for (const auto& row : cells.rows) {
-    if (row.size() != 24) throw Error(ErrorCode::kDataError, "effect_stability.cells: a row of the wrong width");
+    if (row.size() != 24)
+      throw Error(ErrorCode::kDataError, "effect_stability.cells: a row of the wrong width");
     StabilityCell s;
     s.treatment = text_of(row[0]);
     s.outcome = text_of(row[1]);
     s.horizon = static_cast<int>(int_of(row[2]));
     s.observations = int_of(row[3]);
-    s.full = {required_date(row[4], "full_from"), required_date(row[5], "full_to"), real_of(row[6]), real_of(row[7]), 0, 0};
+    s.full = {required_date(row[4], "full_from"),
+              required_date(row[5], "full_to"),
+              real_of(row[6]),
+              real_of(row[7]),
+              0,
+              0};
     s.full.ci_low = s.full.effect - 1.959963984540054 * s.full.se;
     s.full.ci_high = s.full.effect + 1.959963984540054 * s.full.se;
-    s.recent = {required_date(row[8], "recent_from"), required_date(row[9], "recent_to"), real_of(row[10]),
-                real_of(row[11]), real_of(row[12]), real_of(row[13])};
+    s.recent = {required_date(row[8], "recent_from"),
+                required_date(row[9], "recent_to"),
+                real_of(row[10]),
+                real_of(row[11]),
+                real_of(row[12]),
+                real_of(row[13])};
     s.recent_excludes_full = int_of(row[14]) != 0;
     s.sup_wald = real_of(row[15]);
     s.sup_wald_peak = required_date(row[16], "sup_wald_peak");
@@ -287,18 +330,23 @@ std::vector<StabilityCell> effect_stability_from(const store::ArtefactTable& cel
     out.push_back(std::move(s));
   }
   for (const auto& row : windows.rows) {
-    if (row.size() != 9) throw Error(ErrorCode::kDataError, "effect_stability.windows: a row of the wrong width");
-    const auto found = index.find(text_of(row[0]) + "/" + text_of(row[1]) + "/" + std::to_string(int_of(row[2])));
+    if (row.size() != 9)
+      throw Error(ErrorCode::kDataError, "effect_stability.windows: a row of the wrong width");
+    const auto found =
+        index.find(text_of(row[0]) + "/" + text_of(row[1]) + "/" + std::to_string(int_of(row[2])));
     if (found == index.end()) continue;
-    out[found->second].rolling.push_back({required_date(row[4], "window_from"), required_date(row[3], "window_to"),
-                                          real_of(row[5]), real_of(row[6]), real_of(row[7]), real_of(row[8])});
+    out[found->second].rolling.push_back({required_date(row[4], "window_from"),
+                                          required_date(row[3], "window_to"), real_of(row[5]),
+                                          real_of(row[6]), real_of(row[7]), real_of(row[8])});
   }
   return out;
 }
 
-std::string effect_stability_to_json(const std::string& version, const std::vector<StabilityCell>& cells) {
+std::string effect_stability_to_json(const std::string& version,
+                                     const std::vector<StabilityCell>& cells) {
   const auto window = [](const StabilityWindow& w) {
-    return json{{"from", w.from.iso()}, {"to", w.to.iso()}, {"effect", number(w.effect)}, {"se", number(w.se)},
+    return json{{"from", w.from.iso()},       {"to", w.to.iso()},
+                {"effect", number(w.effect)}, {"se", number(w.se)},
                 {"ci_low", number(w.ci_low)}, {"ci_high", number(w.ci_high)}};
   };
   json out = json::array();
@@ -318,7 +366,8 @@ std::string effect_stability_to_json(const std::string& version, const std::vect
                      {"peak", s.sup_wald_peak.iso()},
                      {"break_date", s.break_date.iso()},
                      {"searched", {s.search_from.iso(), s.search_to.iso()}},
-                     {"critical_values", {{"10%", s.critical_10}, {"5%", s.critical_5}, {"1%", s.critical_1}}},
+                     {"critical_values",
+                      {{"10%", s.critical_10}, {"5%", s.critical_5}, {"1%", s.critical_1}}},
                      {"hac_lag", s.hac_lag}}},
                    {"rolling", rolling}});
   }

@@ -23,7 +23,7 @@ struct MonitorReport {
   std::string settings{};  // canonical "key: value" lines: the thresholds and windows used
   std::vector<monitor::CheckResult> checks{};
   std::vector<std::string> notes{};  // the rules stated (PSI bins and floor, thresholds, ...)
-  monitor::Status status() const;     // the worst check's
+  monitor::Status status() const;    // the worst check's
   std::size_t count(monitor::Status status) const;
 };
 
@@ -69,8 +69,8 @@ struct StabilityCell {
   bool recent_excludes_full = false;
   double sup_wald = 0.0;
   Date sup_wald_peak{};
-  Date break_date{};      // least-squares break date
-  Date search_from{};     // the trimmed range of break dates searched
+  Date break_date{};   // least-squares break date
+  Date search_from{};  // the trimmed range of break dates searched
   Date search_to{};
   double critical_10 = 0.0;
   double critical_5 = 0.0;
@@ -80,7 +80,9 @@ struct StabilityCell {
 };
 const store::ArtefactKind& effect_stability_kind();  // "effect_stability": tables cells, windows
 std::vector<store::ArtefactTable> effect_stability_tables(const std::vector<StabilityCell>& cells);
-std::vector<StabilityCell> effect_stability_from(const store::ArtefactTable& cells, const store::ArtefactTable& windows);
-std::string effect_stability_to_json(const std::string& version, const std::vector<StabilityCell>& cells);
+std::vector<StabilityCell> effect_stability_from(const store::ArtefactTable& cells,
+                                                 const store::ArtefactTable& windows);
+std::string effect_stability_to_json(const std::string& version,
+                                     const std::vector<StabilityCell>& cells);
 
 }  // namespace mre::codec

@@ -1,9 +1,8 @@
 // Regime profile -> JSON with nlohmann::json.
 #include "mre/codec/profile_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace mre::codec {
 namespace {
@@ -24,8 +23,8 @@ json matrix(const Matrix& m) {
 
 }  // namespace
 
-std::string regime_profile_to_json(const std::string& version, const std::string& kind, Date first, Date last,
-                                   const regimes::RegimeProfile& profile) {
+std::string regime_profile_to_json(const std::string& version, const std::string& kind, Date first,
+                                   Date last, const regimes::RegimeProfile& profile) {
   json out;
   out["version"] = version;
   out["kind"] = kind;
@@ -51,10 +50,12 @@ std::string regime_profile_to_json(const std::string& version, const std::string
   }
   out["assets"] = std::move(assets);
   out["notes"] = {"labels are the version's stored filtered (online) labels, never smoothed",
-                  "each daily simple return is attributed to the regime of the latest labelled date at or before "
+                  "each daily simple return is attributed to the regime of the latest labelled "
+                  "date at or before "
                   "the previous close",
                   "annualised with 252 days; Sharpe deducts no risk-free rate",
-                  "expected duration 1 / (1 - P_ii) in the version's periods (null: never left, or never seen)"};
+                  "expected duration 1 / (1 - P_ii) in the version's periods (null: never left, or "
+                  "never seen)"};
   return out.dump(1);
 }
 

@@ -11,7 +11,7 @@ namespace mre::codec {
 // {"version", "kind", "first", "last", "labels", "periods", "transition_counts", "transitions",
 //  "expected_durations", "assets": [{asset, regime, days, annual_mean, annual_volatility, sharpe,
 //  worst_day, worst_date}], "notes"}; NaN and infinity as null.
-std::string regime_profile_to_json(const std::string& version, const std::string& kind, Date first, Date last,
-                                   const regimes::RegimeProfile& profile);
+std::string regime_profile_to_json(const std::string& version, const std::string& kind, Date first,
+                                   Date last, const regimes::RegimeProfile& profile);
 
 }  // namespace mre::codec

@@ -5,7 +5,8 @@
 
 namespace mre::codec {
 
-std::string regimes_to_json(const store::RegimeModel& model, const std::vector<store::RegimeRow>& rows) {
+std::string regimes_to_json(const store::RegimeModel& model,
+                            const std::vector<store::RegimeRow>& rows) {
   nlohmann::ordered_json out;
   out["version"] = model.version;
   out["kind"] = model.kind;
@@ -17,7 +18,10 @@ std::string regimes_to_json(const store::RegimeModel& model, const std::vector<s
     for (std::size_t k = 0; k < model.labels.size() && k < r.probabilities.size(); ++k) {
       probabilities[model.labels[k]] = r.probabilities[k];
     }
-    list.push_back({{"date", r.date.iso()}, {"regime", r.regime}, {"score", r.score}, {"probabilities", probabilities}});
+    list.push_back({{"date", r.date.iso()},
+                    {"regime", r.regime},
+                    {"score", r.score},
+                    {"probabilities", probabilities}});
   }
   return out.dump();
 }
@@ -44,7 +48,8 @@ nlohmann::ordered_json summary_json(const regimes::VersionSummary& s) {
   nlohmann::ordered_json returns;
   for (const auto& [label, assets] : s.conditional_returns) {
     for (const auto& [asset, st] : assets) {
-      returns[label][asset] = {{"annual_mean", st.annual_mean}, {"annual_volatility", st.annual_volatility},
+      returns[label][asset] = {{"annual_mean", st.annual_mean},
+                               {"annual_volatility", st.annual_volatility},
                                {"periods", st.periods}};
     }
   }
@@ -76,7 +81,10 @@ std::string analogues_to_json(const std::vector<regimes::Analogue>& analogues) {
   for (const auto& a : analogues) {
     nlohmann::ordered_json forward;
     for (const auto& [asset, r] : a.forward) forward[asset] = r;
-    out.push_back({{"date", a.date.iso()}, {"distance", a.distance}, {"regime", a.regime}, {"forward_1m", forward}});
+    out.push_back({{"date", a.date.iso()},
+                   {"distance", a.distance},
+                   {"regime", a.regime},
+                   {"forward_1m", forward}});
   }
   return out.dump(1);
 }

@@ -4,14 +4,15 @@
 #include <string>
 #include <vector>
 
-#include "mre/store/store.h"
 #include "mre/regimes/comparison.h"
+#include "mre/store/store.h"
 
 namespace mre::codec {
 
 // {"version", "kind", "feature_version", "labels": [...], "regimes": [{"date", "regime", "score",
 //  "probabilities": {"LABEL": p, ...}}, ...]}
-std::string regimes_to_json(const store::RegimeModel& model, const std::vector<store::RegimeRow>& rows);
+std::string regimes_to_json(const store::RegimeModel& model,
+                            const std::vector<store::RegimeRow>& rows);
 
 // The comparison of two versions (agreement, confusion, durations, transitions, conditional
 // returns) and a list of analogues.

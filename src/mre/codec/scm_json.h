@@ -19,7 +19,8 @@ scm::FittedScm scm_model_from_json(const std::string& text, const std::string& s
 
 // [{"node": ..., "unit": ..., "mean": ..., "q05": ..., ..., "q95": ...}]
 std::string effect_summaries_to_json(const std::vector<scm::EffectSummary>& effects);
-std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& text, const std::string& source);
+std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& text,
+                                                           const std::string& source);
 
 // A computed scenario as POST /api/counterfactual answers it: the run, the fans per world and
 // node (q05, q25, q50, q75, q95 per day), the effects at the horizon (pooled and per regime) and
@@ -34,7 +35,8 @@ struct ScenarioResponse {
   std::vector<scm::EffectSummary> effects{};
   std::string narrative{};
   std::string regime_version{};
-  std::vector<std::pair<std::string, std::vector<scm::EffectSummary>>> regime_effects{};  // (regime, effects)
+  std::vector<std::pair<std::string, std::vector<scm::EffectSummary>>>
+      regime_effects{};  // (regime, effects)
 };
 std::string scenario_response_to_json(const ScenarioResponse& response);
 

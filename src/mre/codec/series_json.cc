@@ -21,7 +21,8 @@ std::string revisions_to_json(const std::string& ticker, std::span<const store::
   out["ticker"] = ticker;
   auto& list = out["revisions"] = nlohmann::json::array();
   for (const auto& row : rows) {
-    list.push_back({{"date", row.date.iso()}, {"value", row.value}, {"ingested_at", row.ingested_at.iso()}});
+    list.push_back(
+        {{"date", row.date.iso()}, {"value", row.value}, {"ingested_at", row.ingested_at.iso()}});
   }
   return out.dump();
 }

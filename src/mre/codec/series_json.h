@@ -14,7 +14,8 @@ namespace mre::codec {
 std::string series_to_json(const TimeSeries& series, std::optional<Timestamp> as_of);
 // {"ticker": ..., "revisions": [{"date", "value", "ingested_at"}, ...]}
 std::string revisions_to_json(const std::string& ticker, std::span<const store::RawRow> rows);
-// [{"ticker", "asset_class", "source", "observations", "rows", "first", "last", "last_ingested_at"}]
+// [{"ticker", "asset_class", "source", "observations", "rows", "first", "last",
+// "last_ingested_at"}]
 std::string series_list_to_json(std::span<const store::SeriesSummary> list);
 
 }  // namespace mre::codec

@@ -36,13 +36,15 @@ std::filesystem::path directory_of(const std::filesystem::path& target) {
 
 void check_output_target(const std::filesystem::path& target, std::string_view option) {
   const std::string prefix = option.empty() ? std::string() : std::string(option) + ": ";
-  if (target.empty()) throw Error(ErrorCode::kInvalidArgument, prefix + "an output path is required");
+  if (target.empty())
+    throw Error(ErrorCode::kInvalidArgument, prefix + "an output path is required");
   struct stat st {};
   if (::lstat(target.c_str(), &st) == 0) {
     if (!S_ISREG(st.st_mode)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  prefix + quoted(target) + " is " + kind_of(st.st_mode) +
-                      ", not a regular file: refusing to replace it (give a file path, or '-' for stdout)");
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          prefix + quoted(target) + " is " + kind_of(st.st_mode) +
+              ", not a regular file: refusing to replace it (give a file path, or '-' for stdout)");
     }
     return;
   }
@@ -66,19 +68,20 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::
   std::random_device random;
   const auto dir = directory_of(target_);
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-    temporary_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                        std::to_string(counter++) + "-" + std::to_string(random() % 1000000));
+    temporary_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                        "-" + std::to_string(counter++) + "-" + std::to_string(random() % 1000000));
     fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0 && errno != EEXIST) {
       const int e = errno;
       temporary_.clear();
-      throw Error(ErrorCode::kIoError, quoted(target_) + ": cannot create a temporary file in " + quoted(dir) +
-                                           ": " + std::strerror(e));
+      throw Error(ErrorCode::kIoError, quoted(target_) + ": cannot create a temporary file in " +
+                                           quoted(dir) + ": " + std::strerror(e));
     }
   }
   if (fd_ < 0) {
     temporary_.clear();
-    throw Error(ErrorCode::kIoError, quoted(target_) + ": cannot create a temporary file in " + quoted(dir));
+    throw Error(ErrorCode::kIoError,
+                quoted(target_) + ": cannot create a temporary file in " + quoted(dir));
   }
   if (exists && ::fchmod(fd_, st.st_mode & 07777) != 0) fail("cannot set the file mode", errno);
 }
@@ -96,12 +99,14 @@ void AtomicFileWriter::discard() noexcept {
 
 void AtomicFileWriter::fail(const std::string& what, int error_number) {
   discard();
-  throw Error(ErrorCode::kIoError, quoted(target_) + ": " + what + ": " + std::strerror(error_number) +
+  throw Error(ErrorCode::kIoError, quoted(target_) + ": " + what + ": " +
+                                       std::strerror(error_number) +
                                        " (the previous file, if any, is unchanged)");
 }
 
 void AtomicFileWriter::write(std::string_view data) {
-  if (fd_ < 0) throw Error(ErrorCode::kInternal, quoted(target_) + ": write after commit or failure");
+  if (fd_ < 0)
+    throw Error(ErrorCode::kInternal, quoted(target_) + ": write after commit or failure");
   while (!data.empty()) {
     const ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0) {
@@ -114,14 +119,16 @@ void AtomicFileWriter::write(std::string_view data) {
 }
 
 void AtomicFileWriter::commit() {
-  if (fd_ < 0) throw Error(ErrorCode::kInternal, quoted(target_) + ": commit after commit or failure");
+  if (fd_ < 0)
+    throw Error(ErrorCode::kInternal, quoted(target_) + ": commit after commit or failure");
   if (::fsync(fd_) != 0) fail("cannot flush to disk (fsync)", errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail("close failed", errno);
   // The target may have been replaced by a non-file since the check: look once more.
   check_output_target(target_);
-  if (::rename(temporary_.c_str(), target_.c_str()) != 0) fail("cannot rename the finished file", errno);
+  if (::rename(temporary_.c_str(), target_.c_str()) != 0)
+    fail("cannot rename the finished file", errno);
   temporary_.clear();
   committed_ = true;
   // Make the rename itself durable; a failure here leaves the new file in place, so it is reported.
@@ -131,7 +138,9 @@ void AtomicFileWriter::commit() {
     const int e = errno;
     ::close(dir);
     if (rc != 0 && e != EINVAL) {
-      throw Error(ErrorCode::kIoError, quoted(target_) + ": written, but the directory sync failed: " + std::strerror(e));
+      throw Error(
+          ErrorCode::kIoError,
+          quoted(target_) + ": written, but the directory sync failed: " + std::strerror(e));
     }
   }
 }

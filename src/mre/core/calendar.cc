@@ -36,12 +36,13 @@ BusinessCalendar BusinessCalendar::us_settlement(int first_year, int last_year) 
   std::vector<Date> days;
   for (int y = first_year; y <= last_year; ++y) {
     days.push_back(observed(Date::from_ymd(y, 1, 1)));
-    if (y >= 1986) days.push_back(nth_weekday(y, 1, Weekday::kMonday, 3));  // Martin Luther King Jr.
+    if (y >= 1986)
+      days.push_back(nth_weekday(y, 1, Weekday::kMonday, 3));  // Martin Luther King Jr.
     // The Uniform Monday Holiday Act moved three holidays to Mondays from 1971.
     days.push_back(y >= 1971 ? nth_weekday(y, 2, Weekday::kMonday, 3)
                              : observed(Date::from_ymd(y, 2, 22)));  // Washington's Birthday
     days.push_back(y >= 1971 ? nth_weekday(y, 5, Weekday::kMonday, -1)
-                             : observed(Date::from_ymd(y, 5, 30)));  // Memorial Day
+                             : observed(Date::from_ymd(y, 5, 30)));     // Memorial Day
     if (y >= 2021) days.push_back(observed(Date::from_ymd(y, 6, 19)));  // Juneteenth
     days.push_back(observed(Date::from_ymd(y, 7, 4)));
     days.push_back(nth_weekday(y, 9, Weekday::kMonday, 1));  // Labor Day
@@ -49,7 +50,7 @@ BusinessCalendar BusinessCalendar::us_settlement(int first_year, int last_year) 
                              : observed(Date::from_ymd(y, 10, 12)));  // Columbus Day
     days.push_back(y >= 1971 && y <= 1977 ? nth_weekday(y, 10, Weekday::kMonday, 4)
                                           : observed(Date::from_ymd(y, 11, 11)));  // Veterans Day
-    days.push_back(nth_weekday(y, 11, Weekday::kThursday, 4));  // Thanksgiving
+    days.push_back(nth_weekday(y, 11, Weekday::kThursday, 4));                     // Thanksgiving
     days.push_back(observed(Date::from_ymd(y, 12, 25)));
   }
   // New Year's Day of the following year on a Saturday is observed on Dec 31 of last_year.

@@ -19,9 +19,9 @@ std::string where(const std::source_location& loc);
 inline void check_arg(bool condition, std::string_view what, std::string_view requirement,
                       const std::source_location loc = std::source_location::current()) {
   if (!condition) {
-    throw Error(ErrorCode::kInvalidArgument, detail::where(loc) + ": argument '" +
-                                                 std::string(what) + "' " +
-                                                 std::string(requirement));
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        detail::where(loc) + ": argument '" + std::string(what) + "' " + std::string(requirement));
   }
 }
 

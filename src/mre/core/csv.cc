@@ -31,7 +31,8 @@ std::string quote_field(std::string_view field, std::size_t max_bytes) {
   // Cut at a UTF-8 character boundary so the message stays valid text.
   std::size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
-  return "'" + std::string(field.substr(0, cut)) + "...' (" + std::to_string(field.size()) + " bytes)";
+  return "'" + std::string(field.substr(0, cut)) + "...' (" + std::to_string(field.size()) +
+         " bytes)";
 }
 
 std::string to_lower(std::string_view text) {
@@ -62,7 +63,8 @@ std::optional<double> parse_double(std::string_view field) {
   return value;
 }
 
-CsvReader::CsvReader(std::string text, std::string name, std::shared_ptr<std::istream> input, std::size_t chunk)
+CsvReader::CsvReader(std::string text, std::string name, std::shared_ptr<std::istream> input,
+                     std::size_t chunk)
     : text_(std::move(text)), name_(std::move(name)), input_(std::move(input)), chunk_(chunk) {
   if (input_ && !refill()) input_.reset();
   if (text_.size() >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
@@ -205,7 +207,8 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
         row.fields.push_back(raw);
       }
       pos_ = close + 1;
-      // Only a delimiter, a line end (LF or CRLF) or the end of the text may follow the closing quote.
+      // Only a delimiter, a line end (LF or CRLF) or the end of the text may follow the closing
+      // quote.
       if (pos_ < n && data[pos_] == '\r' && pos_ + 1 >= n && more) return Parse::kIncomplete;
       if (pos_ < n && data[pos_] != ',' && data[pos_] != '\n' &&
           !(data[pos_] == '\r' && (pos_ + 1 >= n || data[pos_ + 1] == '\n'))) {
@@ -214,10 +217,11 @@ CsvReader::Parse CsvReader::parse_record(CsvRow& row) {
         // The junk runs to the end of a loaded chunk: read on, so the message names all of it
         // exactly as a whole-text read does (csv.h: open() and stream() give the same errors).
         if (junk_end >= n && more) return Parse::kIncomplete;
-        throw Error(ErrorCode::kDataError, name_ + ":" + std::to_string(row.line) + ": field " +
-                                               std::to_string(row.fields.size()) + ": text " +
-                                               quote_field(std::string_view(data + pos_, junk_end - pos_)) +
-                                               " after the closing quote (quote the whole field)");
+        throw Error(ErrorCode::kDataError,
+                    name_ + ":" + std::to_string(row.line) + ": field " +
+                        std::to_string(row.fields.size()) + ": text " +
+                        quote_field(std::string_view(data + pos_, junk_end - pos_)) +
+                        " after the closing quote (quote the whole field)");
       }
       if (pos_ < n && data[pos_] == '\r') ++pos_;
     } else {

@@ -19,7 +19,7 @@
 namespace mre {
 
 struct CsvRow {
-  std::size_t line = 0;                 // 1-based line number where the row starts
+  std::size_t line = 0;                  // 1-based line number where the row starts
   std::vector<std::string_view> fields;  // valid until the next call to next()
   std::string_view text;                 // the record as in the file, without its line end
 };
@@ -33,7 +33,8 @@ class CsvReader {
   static CsvReader from_text(std::string text, std::string name);
   // Reads the file in chunks of about `chunk` bytes as rows are consumed, so memory stays flat
   // however long the file (historical classification). Same rows, fields and errors as open().
-  static CsvReader stream(const std::filesystem::path& path, std::size_t chunk = std::size_t{1} << 20);
+  static CsvReader stream(const std::filesystem::path& path,
+                          std::size_t chunk = std::size_t{1} << 20);
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& header() const { return header_; }
@@ -53,14 +54,14 @@ class CsvReader {
   enum class Parse { kRecord, kEnd, kIncomplete };
   bool read_record(CsvRow& row);
   Parse parse_record(CsvRow& row);  // kIncomplete: the loaded text ends inside the record
-  bool refill();                   // drops consumed text, appends the next chunk; false at EOF
+  bool refill();                    // drops consumed text, appends the next chunk; false at EOF
 
   std::string text_;
   std::string name_;
   std::vector<std::string> header_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
-  std::deque<std::string> unescaped_;  // storage for quoted fields that had "" escapes
+  std::deque<std::string> unescaped_;    // storage for quoted fields that had "" escapes
   std::shared_ptr<std::istream> input_;  // stream mode: where more text comes from
   std::size_t chunk_ = 0;
 };

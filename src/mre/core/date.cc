@@ -19,9 +19,9 @@ struct Ymd {
 constexpr std::int32_t days_from_civil(int y, int m, int d) {
   y -= m <= 2 ? 1 : 0;
   const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;                                 // [0, 399]
+  const int yoe = y - era * 400;                                    // [0, 399]
   const int doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  // [0, 365]
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          // [0, 146096]
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            // [0, 146096]
   return era * 146097 + doe - 719468;
 }
 
@@ -98,9 +98,12 @@ bool Date::is_weekend() const {
 void Date::write_iso(char* out) const {
   const Ymd c = civil_from_days(days_);
   int y = c.year;
-  out[3] = static_cast<char>('0' + y % 10); y /= 10;
-  out[2] = static_cast<char>('0' + y % 10); y /= 10;
-  out[1] = static_cast<char>('0' + y % 10); y /= 10;
+  out[3] = static_cast<char>('0' + y % 10);
+  y /= 10;
+  out[2] = static_cast<char>('0' + y % 10);
+  y /= 10;
+  out[1] = static_cast<char>('0' + y % 10);
+  y /= 10;
   out[0] = static_cast<char>('0' + y % 10);
   out[4] = '-';
   out[5] = static_cast<char>('0' + c.month / 10);
@@ -149,7 +152,8 @@ std::optional<Timestamp> Timestamp::parse(std::string_view text) {
   if (text.size() < 10) return std::nullopt;
   const auto date = Date::parse(text.substr(0, 10));
   if (!date) return std::nullopt;
-  const std::int64_t day_micros = static_cast<std::int64_t>(date->days_since_epoch()) * kMicrosPerDay;
+  const std::int64_t day_micros =
+      static_cast<std::int64_t>(date->days_since_epoch()) * kMicrosPerDay;
   if (text.size() == 10) return Timestamp(day_micros + kMicrosPerDay - 1);
   if (text[10] != 'T' && text[10] != ' ') return std::nullopt;
   std::string_view rest = text.substr(11);
@@ -162,7 +166,8 @@ std::optional<Timestamp> Timestamp::parse(std::string_view text) {
   }
   rest.remove_prefix(5);
   if (!rest.empty()) {
-    if (rest.size() < 3 || rest[0] != ':' || !parse_digits(rest.substr(1, 2), ss)) return std::nullopt;
+    if (rest.size() < 3 || rest[0] != ':' || !parse_digits(rest.substr(1, 2), ss))
+      return std::nullopt;
     rest.remove_prefix(3);
     if (!rest.empty()) {
       if (rest[0] != '.' || rest.size() < 2 || rest.size() > 7) return std::nullopt;
@@ -177,13 +182,15 @@ std::optional<Timestamp> Timestamp::parse(std::string_view text) {
 }
 
 Date Timestamp::date() const {
-  const std::int64_t days = micros_ >= 0 ? micros_ / kMicrosPerDay : (micros_ - kMicrosPerDay + 1) / kMicrosPerDay;
+  const std::int64_t days =
+      micros_ >= 0 ? micros_ / kMicrosPerDay : (micros_ - kMicrosPerDay + 1) / kMicrosPerDay;
   return Date::from_days(static_cast<std::int32_t>(days));
 }
 
 std::string Timestamp::iso() const {
   const Date d = date();
-  const std::int64_t in_day = micros_ - static_cast<std::int64_t>(d.days_since_epoch()) * kMicrosPerDay;
+  const std::int64_t in_day =
+      micros_ - static_cast<std::int64_t>(d.days_since_epoch()) * kMicrosPerDay;
   const std::int64_t secs = in_day / 1'000'000;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06lldZ", d.iso().c_str(),

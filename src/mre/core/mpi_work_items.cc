@@ -26,7 +26,9 @@ bool launched_by_mpirun() {
          std::getenv("PMI_RANK") != nullptr;
 }
 
-void append_i64(std::string& out, std::int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+void append_i64(std::string& out, std::int64_t v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
 std::int64_t read_i64(const char*& p) {
   std::int64_t v = 0;
   std::memcpy(&v, p, sizeof v);
@@ -53,11 +55,13 @@ std::vector<std::string> all_gather(const std::string& mine, int size) {
     total += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
   }
   std::string all(total, '\0');
-  MPI_Allgatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, MPI_COMM_WORLD);
+  MPI_Allgatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
   std::vector<std::string> out(static_cast<std::size_t>(size));
   for (int r = 0; r < size; ++r) {
-    out[static_cast<std::size_t>(r)] = all.substr(static_cast<std::size_t>(displs[static_cast<std::size_t>(r)]),
-                                                  static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]));
+    out[static_cast<std::size_t>(r)] =
+        all.substr(static_cast<std::size_t>(displs[static_cast<std::size_t>(r)]),
+                   static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]));
   }
   return out;
 }
@@ -78,7 +82,8 @@ class MpiWorkItems final : public WorkItems {
   int rank() const override { return rank_; }
   int processes() const override { return size_; }
 
-  std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn, const std::string& what) const override {
+  std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn,
+                              const std::string& what) const override {
     std::vector<WorkResult> out(static_cast<std::size_t>(std::max<std::int64_t>(0, n)));
     if (n <= 0) return out;
     // This rank's items: rank, rank + size, ... (none when rank >= n: the rank idles).
@@ -100,7 +105,8 @@ class MpiWorkItems final : public WorkItems {
     };
     // Progress (rank 0 alone has a reporter): this rank's share of the items.
     const std::vector<WorkResult> results = ThreadWorkItems(threads_).run(
-        mine, local, what + " (rank " + std::to_string(rank_) + "'s share of " + std::to_string(n) + ")");
+        mine, local,
+        what + " (rank " + std::to_string(rank_) + "'s share of " + std::to_string(n) + ")");
     // The message: status (the first failing local item, or -1), then every result with its length.
     std::string message;
     std::int64_t failed = -1;
@@ -110,7 +116,8 @@ class MpiWorkItems final : public WorkItems {
     append_i64(message, failed < 0 ? -1 : rank_ + failed * size_);
     if (failed >= 0) {
       append_i64(message, codes[static_cast<std::size_t>(failed)]);
-      append_i64(message, static_cast<std::int64_t>(failures[static_cast<std::size_t>(failed)].size()));
+      append_i64(message,
+                 static_cast<std::int64_t>(failures[static_cast<std::size_t>(failed)].size()));
       message += failures[static_cast<std::size_t>(failed)];
     } else {
       for (const auto& r : results) {
@@ -136,8 +143,9 @@ class MpiWorkItems final : public WorkItems {
       const auto code = static_cast<ErrorCode>(read_i64(p));
       const auto len = static_cast<std::size_t>(read_i64(p));
       collective_failure_ = true;
-      throw Error(code, what + " item " + std::to_string(first_item) + " failed on MPI rank " + std::to_string(first_rank) +
-                            " of " + std::to_string(size_) + ": " + std::string(p, len));
+      throw Error(code, what + " item " + std::to_string(first_item) + " failed on MPI rank " +
+                            std::to_string(first_rank) + " of " + std::to_string(size_) + ": " +
+                            std::string(p, len));
     }
     for (int r = 0; r < size_; ++r) {
       const std::string& m = all[static_cast<std::size_t>(r)];
@@ -148,7 +156,9 @@ class MpiWorkItems final : public WorkItems {
         out[static_cast<std::size_t>(item)].assign(p, len);
         p += len;
       }
-      if (p != m.data() + m.size()) throw Error(ErrorCode::kInternal, what + ": a malformed result message from MPI rank " + std::to_string(r));
+      if (p != m.data() + m.size())
+        throw Error(ErrorCode::kInternal,
+                    what + ": a malformed result message from MPI rank " + std::to_string(r));
     }
     return out;
   }
@@ -156,7 +166,9 @@ class MpiWorkItems final : public WorkItems {
   void agree(const std::string& failure, int code) const override {
     std::string message;
     append_i64(message, code);
-    message += failure.empty() ? std::string() : "MPI rank " + std::to_string(rank_) + " (host " + host_name() + "): " + failure;
+    message += failure.empty() ? std::string()
+                               : "MPI rank " + std::to_string(rank_) + " (host " + host_name() +
+                                     "): " + failure;
     const std::vector<std::string> all = all_gather(message, size_);
     for (int r = 0; r < size_; ++r) {
       const std::string& m = all[static_cast<std::size_t>(r)];
@@ -196,8 +208,10 @@ std::unique_ptr<WorkItems> mpi_work_items(int* argc, char*** argv, int threads) 
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (threads <= 0) {
     int local = 1;
-    if (const char* s = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) local = std::max(1, std::atoi(s));
-    threads = std::max(1, static_cast<int>(std::max(1U, std::thread::hardware_concurrency())) / local);
+    if (const char* s = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+      local = std::max(1, std::atoi(s));
+    threads =
+        std::max(1, static_cast<int>(std::max(1U, std::thread::hardware_concurrency())) / local);
   }
   return std::make_unique<MpiWorkItems>(rank, size, threads);
 }

@@ -54,14 +54,16 @@ void StreamProgress::update(const std::string& what, std::int64_t done, std::int
     if (!(due || (finished && printed_) || (finished && now - started_ >= interval_))) return;
     constexpr int kWidth = 30;
     const auto filled = static_cast<std::size_t>(kWidth * done / total);
-    out_ << "\rmre: " << what << " [" << std::string(filled, '=') << std::string(kWidth - filled, ' ') << "] " << done << "/"
-         << total << " " << seconds_text(elapsed) << (finished ? "\n" : "") << std::flush;
+    out_ << "\rmre: " << what << " [" << std::string(filled, '=')
+         << std::string(kWidth - filled, ' ') << "] " << done << "/" << total << " "
+         << seconds_text(elapsed) << (finished ? "\n" : "") << std::flush;
   } else {
     const int tenth = static_cast<int>(10 * done / total);
     const bool step = tenth > last_tenth_;
     if (!((step && due) || (finished && (printed_ || now - started_ >= interval_)))) return;
     last_tenth_ = tenth;
-    out_ << "mre: " << what << ": " << done << "/" << total << " (" << percent << "%), " << seconds_text(elapsed) << "\n"
+    out_ << "mre: " << what << ": " << done << "/" << total << " (" << percent << "%), "
+         << seconds_text(elapsed) << "\n"
          << std::flush;
   }
   printed_ = true;

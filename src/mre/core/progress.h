@@ -36,7 +36,8 @@ void report_progress(const std::string& what, std::int64_t done, std::int64_t to
 // longer one ends with its 100% line.
 class StreamProgress final : public ProgressReporter {
  public:
-  StreamProgress(std::ostream& out, bool terminal, std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
+  StreamProgress(std::ostream& out, bool terminal,
+                 std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
   void update(const std::string& what, std::int64_t done, std::int64_t total) override;
 
  private:

@@ -17,7 +17,8 @@ std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
   const auto colon = url.find(':', start);
   if (colon == std::string_view::npos || colon > at) return {std::string_view::npos, 0};
   // A user name holds no raw '/' or '?': a ':' after one is a port, and the '@' in a query.
-  if (url.substr(start, colon - start).find_first_of("/?") != std::string_view::npos) return {std::string_view::npos, 0};
+  if (url.substr(start, colon - start).find_first_of("/?") != std::string_view::npos)
+    return {std::string_view::npos, 0};
   return {colon + 1, at};
 }
 
@@ -33,15 +34,20 @@ bool key_at(std::string_view text, std::size_t pos, std::string_view key) {
 
 std::string url_password(std::string_view url) {
   const auto [begin, end] = password_span(url);
-  return begin == std::string_view::npos ? std::string() : std::string(url.substr(begin, end - begin));
+  return begin == std::string_view::npos ? std::string()
+                                         : std::string(url.substr(begin, end - begin));
 }
 
 std::string redact_url(std::string_view url) {
   std::string out(url);
-  if (const auto [begin, end] = password_span(out); begin != std::string::npos) out.replace(begin, end - begin, "***");
-  static constexpr std::array<std::string_view, 4> kKeys = {"password", "api_key", "apikey", "token"};
+  if (const auto [begin, end] = password_span(out); begin != std::string::npos)
+    out.replace(begin, end - begin, "***");
+  static constexpr std::array<std::string_view, 4> kKeys = {"password", "api_key", "apikey",
+                                                            "token"};
   for (std::size_t pos = 0; pos < out.size(); ++pos) {
-    if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&' && !std::isspace(static_cast<unsigned char>(out[pos - 1]))) continue;
+    if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&' &&
+        !std::isspace(static_cast<unsigned char>(out[pos - 1])))
+      continue;
     for (const auto key : kKeys) {
       if (!key_at(out, pos, key)) continue;
       const auto value = pos + key.size() + 1;

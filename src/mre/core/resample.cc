@@ -10,9 +10,12 @@ namespace mre {
 
 Date period_end(Date date, Frequency frequency) {
   switch (frequency) {
-    case Frequency::kDaily: return date;
-    case Frequency::kWeekly: return date.week_end(Weekday::kFriday);
-    case Frequency::kMonthEnd: return date.end_of_month();
+    case Frequency::kDaily:
+      return date;
+    case Frequency::kWeekly:
+      return date.week_end(Weekday::kFriday);
+    case Frequency::kMonthEnd:
+      return date.end_of_month();
   }
   return date;
 }
@@ -21,9 +24,12 @@ namespace {
 
 Date next_period_end(Date end, Frequency frequency) {
   switch (frequency) {
-    case Frequency::kDaily: return end + 1;
-    case Frequency::kWeekly: return end + 7;
-    case Frequency::kMonthEnd: return (end + 1).end_of_month();
+    case Frequency::kDaily:
+      return end + 1;
+    case Frequency::kWeekly:
+      return end + 7;
+    case Frequency::kMonthEnd:
+      return (end + 1).end_of_month();
   }
   return end + 1;
 }
@@ -52,9 +58,15 @@ TimeSeries resample(const TimeSeries& series, Frequency frequency, Aggregation a
     double v = kMissing;
     if (n > 0) {
       switch (aggregation) {
-        case Aggregation::kLast: v = last; break;
-        case Aggregation::kMean: v = sum / static_cast<double>(n); break;
-        case Aggregation::kSum: v = sum; break;
+        case Aggregation::kLast:
+          v = last;
+          break;
+        case Aggregation::kMean:
+          v = sum / static_cast<double>(n);
+          break;
+        case Aggregation::kSum:
+          v = sum;
+          break;
       }
     }
     out_dates.push_back(end);
@@ -67,7 +79,8 @@ std::vector<Date> period_grid(Date first, Date last, Frequency frequency,
                               const BusinessCalendar& calendar) {
   std::vector<Date> out;
   if (frequency == Frequency::kDaily) return calendar.business_days(first, last);
-  for (Date end = period_end(first, frequency); end <= last; end = next_period_end(end, frequency)) {
+  for (Date end = period_end(first, frequency); end <= last;
+       end = next_period_end(end, frequency)) {
     out.push_back(end);
   }
   return out;
@@ -94,7 +107,8 @@ std::vector<double> align_asof_values(const TimeSeries& series, std::span<const 
       while (i + step < n && dates[i + step] <= cutoff) step *= 2;
       const auto end = dates.begin() + static_cast<std::ptrdiff_t>(std::min(i + step, n));
       const auto begin = dates.begin() + static_cast<std::ptrdiff_t>(i + step / 2);
-      const std::size_t next = static_cast<std::size_t>(std::upper_bound(begin, end, cutoff) - dates.begin());
+      const std::size_t next =
+          static_cast<std::size_t>(std::upper_bound(begin, end, cutoff) - dates.begin());
       for (std::size_t j = next; j > i && static_cast<std::ptrdiff_t>(j - 1) > latest; --j) {
         if (!std::isnan(values[j - 1])) {
           latest = static_cast<std::ptrdiff_t>(j - 1);
@@ -105,7 +119,8 @@ std::vector<double> align_asof_values(const TimeSeries& series, std::span<const 
     }
     if (latest < 0) continue;
     const Date t = targets[k];
-    if (max_staleness_days >= 0 && t - dates[static_cast<std::size_t>(latest)] > max_staleness_days) {
+    if (max_staleness_days >= 0 &&
+        t - dates[static_cast<std::size_t>(latest)] > max_staleness_days) {
       continue;
     }
     out[k] = values[static_cast<std::size_t>(latest)];

@@ -14,10 +14,9 @@ TimeSeries::TimeSeries(std::string name, std::vector<Date> dates, std::vector<do
   check_arg(dates_.size() == values_.size(), "values", "must have one value per date");
   for (std::size_t i = 1; i < dates_.size(); ++i) {
     if (!(dates_[i - 1] < dates_[i])) {
-      throw Error(ErrorCode::kInvalidArgument, "series '" + name_ +
-                                                   "': dates must be strictly increasing; " +
-                                                   dates_[i].iso() + " follows " +
-                                                   dates_[i - 1].iso());
+      throw Error(ErrorCode::kInvalidArgument,
+                  "series '" + name_ + "': dates must be strictly increasing; " + dates_[i].iso() +
+                      " follows " + dates_[i - 1].iso());
     }
   }
 }
@@ -57,7 +56,8 @@ Panel::Panel(std::vector<Date> dates, std::vector<std::string> names,
   check_arg(names_.size() == columns_.size(), "columns", "must have one name per column");
   std::unordered_set<std::string> seen;
   for (std::size_t c = 0; c < names_.size(); ++c) {
-    check_arg(seen.insert(names_[c]).second, "names", "must be unique (repeated: " + names_[c] + ")");
+    check_arg(seen.insert(names_[c]).second, "names",
+              "must be unique (repeated: " + names_[c] + ")");
     check_arg(columns_[c].size() == dates_.size(), "columns",
               "must each have one value per date (column " + names_[c] + ")");
   }

@@ -16,9 +16,11 @@ void WorkItems::agree(const std::string& failure, int code) const {
 }
 
 ThreadWorkItems::ThreadWorkItems(int threads)
-    : threads_(threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()))) {}
+    : threads_(threads > 0 ? threads
+                           : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()))) {}
 
-std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& fn, const std::string& what) const {
+std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& fn,
+                                             const std::string& what) const {
   std::vector<WorkResult> out(static_cast<std::size_t>(std::max<std::int64_t>(0, n)));
   if (n <= 0) return out;
   const int t = static_cast<int>(std::min<std::int64_t>(threads_, n));
@@ -58,14 +60,15 @@ std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& f
     } catch (const Error& e) {
       throw Error(e.code(), what + " item " + std::to_string(failed_item) + ": " + e.what());
     } catch (const std::exception& e) {
-      throw Error(ErrorCode::kInternal, what + " item " + std::to_string(failed_item) + ": " + e.what());
+      throw Error(ErrorCode::kInternal,
+                  what + " item " + std::to_string(failed_item) + ": " + e.what());
     }
   }
   return out;
 }
 
-std::vector<WorkResult> run_work_items(const WorkItems* items, int threads, std::int64_t n, const WorkItemFn& fn,
-                                       const std::string& what) {
+std::vector<WorkResult> run_work_items(const WorkItems* items, int threads, std::int64_t n,
+                                       const WorkItemFn& fn, const std::string& what) {
   if (items != nullptr) return items->run(n, fn, what);
   return ThreadWorkItems(threads).run(n, fn, what);
 }
@@ -77,7 +80,9 @@ WorkResult pack_doubles(const std::vector<double>& values) {
 }
 
 std::vector<double> unpack_doubles(const WorkResult& bytes) {
-  if (bytes.size() % sizeof(double) != 0) throw Error(ErrorCode::kInternal, "unpack_doubles: a result of " + std::to_string(bytes.size()) + " bytes");
+  if (bytes.size() % sizeof(double) != 0)
+    throw Error(ErrorCode::kInternal,
+                "unpack_doubles: a result of " + std::to_string(bytes.size()) + " bytes");
   std::vector<double> out(bytes.size() / sizeof(double));
   if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
   return out;
@@ -98,7 +103,8 @@ ResultWriter& ResultWriter::text(const std::string& v) {
 }
 
 void ResultReader::need(std::size_t n) const {
-  if (in_.size() - at_ < n) throw Error(ErrorCode::kInternal, "ResultReader: a work result is shorter than its fields");
+  if (in_.size() - at_ < n)
+    throw Error(ErrorCode::kInternal, "ResultReader: a work result is shorter than its fields");
 }
 double ResultReader::number() {
   need(sizeof(double));

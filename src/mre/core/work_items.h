@@ -32,10 +32,12 @@ class WorkItems {
   virtual ~WorkItems() = default;
   // Runs fn over items [0, n) and returns their results indexed by item, on every process.
   // `what` names the work in errors and in progress reports ("bootstrap replicates"; items done
-  // of n go to core/progress.h's reporter as they finish, under MPI rank 0's share). An item that throws fails the run
-  // on every process with an Error (the first failing item's code) naming the rank and the item;
-  // n == 0 returns nothing; more processes than items leave the extra processes idle.
-  virtual std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn, const std::string& what) const = 0;
+  // of n go to core/progress.h's reporter as they finish, under MPI rank 0's share). An item that
+  // throws fails the run on every process with an Error (the first failing item's code) naming the
+  // rank and the item; n == 0 returns nothing; more processes than items leave the extra processes
+  // idle.
+  virtual std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn,
+                                      const std::string& what) const = 0;
   virtual int rank() const { return 0; }
   virtual int processes() const { return 1; }
   // Whether this process writes the store (rank 0 only).
@@ -55,7 +57,8 @@ class WorkItems {
 class ThreadWorkItems final : public WorkItems {
  public:
   explicit ThreadWorkItems(int threads = 0);
-  std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn, const std::string& what) const override;
+  std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn,
+                              const std::string& what) const override;
   int threads() const { return threads_; }
 
  private:
@@ -63,8 +66,8 @@ class ThreadWorkItems final : public WorkItems {
 };
 
 // `items` when given, else threads in this process.
-std::vector<WorkResult> run_work_items(const WorkItems* items, int threads, std::int64_t n, const WorkItemFn& fn,
-                                       const std::string& what);
+std::vector<WorkResult> run_work_items(const WorkItems* items, int threads, std::int64_t n,
+                                       const WorkItemFn& fn, const std::string& what);
 
 // Bit-exact serialization of doubles (native byte order: all ranks of one job share an ABI).
 WorkResult pack_doubles(const std::vector<double>& values);

@@ -23,25 +23,30 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 }
 
 bool uses_future(const Op& op) {
-  return std::holds_alternative<WinsorizeFullSample>(op) || std::holds_alternative<ForwardReturns>(op);
+  return std::holds_alternative<WinsorizeFullSample>(op) ||
+         std::holds_alternative<ForwardReturns>(op);
 }
 
 void validate_op(const FeatureSpec& feature, const Op& op, bool allow_future_data) {
   const std::string name = op_name(op);
   auto window = [&](std::size_t w, const char* what) {
-    if (w <= 1) invalid(feature.name, "op '" + name + "': " + what + " must be > 1 (got " + std::to_string(w) + ")");
+    if (w <= 1)
+      invalid(feature.name,
+              "op '" + name + "': " + what + " must be > 1 (got " + std::to_string(w) + ")");
   };
   auto positive = [&](std::size_t v, const char* what) {
     if (v < 1) invalid(feature.name, "op '" + name + "': " + what + " must be >= 1");
   };
   auto halflife = [&](double h) {
     if (!(h > 0 && std::isfinite(h))) {
-      invalid(feature.name, "op '" + name + "': halflife must be a finite number > 0 (got " + std::to_string(h) + ")");
+      invalid(feature.name, "op '" + name + "': halflife must be a finite number > 0 (got " +
+                                std::to_string(h) + ")");
     }
   };
   auto probability = [&](double p) {
     if (!(p > 0 && p < 0.5)) {
-      invalid(feature.name, "op '" + name + "': p must be in (0, 0.5) (got " + std::to_string(p) + ")");
+      invalid(feature.name,
+              "op '" + name + "': p must be in (0, 0.5) (got " + std::to_string(p) + ")");
     }
   };
   std::visit(Overloaded{
@@ -56,7 +61,8 @@ void validate_op(const FeatureSpec& feature, const Op& op, bool allow_future_dat
                  [&](const Yoy&) {},
                  [&](const Diff& o) { positive(o.periods, "periods"); },
                  [&](const Scale& o) {
-                   if (!std::isfinite(o.factor)) invalid(feature.name, "op 'scale': factor must be finite");
+                   if (!std::isfinite(o.factor))
+                     invalid(feature.name, "op 'scale': factor must be finite");
                  },
                  [&](const RollingMean& o) { window(o.window, "window"); },
                  [&](const EwmDownsideDeviation& o) { halflife(o.halflife); },
@@ -92,9 +98,13 @@ Values apply_unary(const Op& op, const std::vector<Date>& dates, const Values& x
           [&](const Diff& o) { return difference(x, o.periods); },
           [&](const Scale& o) { return scale(x, o.factor); },
           [&](const RollingMean& o) { return rolling_mean(x, o.window); },
-          [&](const EwmDownsideDeviation& o) { return ewm_downside_deviation(x, o.halflife, o.min_periods, o.log); },
+          [&](const EwmDownsideDeviation& o) {
+            return ewm_downside_deviation(x, o.halflife, o.min_periods, o.log);
+          },
           [&](const EwmSortino& o) { return ewm_sortino(x, o.halflife, o.min_periods); },
-          [&](const auto&) -> Values { throw Error(ErrorCode::kInternal, "binary op applied as unary"); },
+          [&](const auto&) -> Values {
+            throw Error(ErrorCode::kInternal, "binary op applied as unary");
+          },
       },
       op);
 }
@@ -162,22 +172,29 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < spec.features.size(); ++i) {
     const auto& f = spec.features[i];
-    if (f.name.empty()) throw Error(ErrorCode::kInvalidArgument, "feature #" + std::to_string(i + 1) + " has no name");
+    if (f.name.empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "feature #" + std::to_string(i + 1) + " has no name");
     if (!index.emplace(f.name, i).second) invalid(f.name, "defined twice");
   }
-  if (spec.features.empty()) throw Error(ErrorCode::kInvalidArgument, "the spec defines no features");
+  if (spec.features.empty())
+    throw Error(ErrorCode::kInvalidArgument, "the spec defines no features");
 
   // Validate each feature, then order them so inputs come first (and find cycles).
-  auto is_preferred = [&](const FeatureSpec& f) { return !f.prefer.empty() && preferred.count(f.prefer); };
+  auto is_preferred = [&](const FeatureSpec& f) {
+    return !f.prefer.empty() && preferred.count(f.prefer);
+  };
   for (const auto& f : spec.features) {
     if (is_preferred(f)) {
-      if (!tickers.count(f.prefer)) invalid(f.name, "preferred ticker '" + f.prefer + "' has no input");
+      if (!tickers.count(f.prefer))
+        invalid(f.name, "preferred ticker '" + f.prefer + "' has no input");
       continue;
     }
     if (f.inputs.empty()) invalid(f.name, "has no inputs");
     for (const auto& input : f.inputs) {
       if (!index.count(input) && !tickers.count(input)) {
-        invalid(f.name, "unknown input '" + input + "' (neither a feature of this set nor a ticker)");
+        invalid(f.name,
+                "unknown input '" + input + "' (neither a feature of this set nor a ticker)");
       }
     }
     for (std::size_t k = 0; k < f.ops.size(); ++k) {
@@ -243,7 +260,9 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
     throw Error(ErrorCode::kDataError, "every input ends before the spec's start " + first->iso());
   }
   const std::vector<Date> grid = period_grid(*first, *last, spec.frequency, calendar);
-  if (grid.empty()) throw Error(ErrorCode::kDataError, "the grid from " + first->iso() + " to " + last->iso() + " is empty");
+  if (grid.empty())
+    throw Error(ErrorCode::kDataError,
+                "the grid from " + first->iso() + " to " + last->iso() + " is empty");
 
   std::map<std::string, Values> aligned;
   for (const auto& ticker : used) {
@@ -288,7 +307,8 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
       }
       if (!overlap) {
         throw Error(ErrorCode::kDataError, "feature '" + f.name + "': inputs '" + f.inputs[0] +
-                                               "' and '" + f.inputs[1] + "' have no overlapping dates");
+                                               "' and '" + f.inputs[1] +
+                                               "' have no overlapping dates");
       }
       x = apply_binary(f.ops.front(), a, b);
       k = 1;

@@ -89,8 +89,8 @@ struct Correlation {
 };
 
 using Op = std::variant<Winsorize, WinsorizeFullSample, ZScore, Slope, Momentum, Volatility,
-                        Returns, ForwardReturns, Yoy, Diff, Scale, RollingMean, EwmDownsideDeviation,
-                        EwmSortino, Spread, Ratio, Correlation>;
+                        Returns, ForwardReturns, Yoy, Diff, Scale, RollingMean,
+                        EwmDownsideDeviation, EwmSortino, Spread, Ratio, Correlation>;
 
 // The op's name as written in specs ("winsorize", "zscore", ...).
 std::string op_name(const Op& op);
@@ -129,7 +129,7 @@ struct FeatureInfo {
 };
 
 struct ComputedFeatureSet {
-  Panel values{};                  // grid dates x features in spec order
+  Panel values{};                   // grid dates x features in spec order
   std::vector<FeatureInfo> info{};  // one per column
 };
 

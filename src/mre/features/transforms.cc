@@ -93,7 +93,8 @@ void rolling_moments(std::span<const double> a, std::span<const double> b, std::
 // run[t] = how many equal values end at t (1 when x_t differs from x_{t-1}).
 std::vector<std::size_t> equal_runs(std::span<const double> x) {
   std::vector<std::size_t> run(x.size(), 0);
-  for (std::size_t t = 0; t < x.size(); ++t) run[t] = t > 0 && x[t] == x[t - 1] ? run[t - 1] + 1 : 1;
+  for (std::size_t t = 0; t < x.size(); ++t)
+    run[t] = t > 0 && x[t] == x[t - 1] ? run[t - 1] + 1 : 1;
   return run;
 }
 
@@ -159,7 +160,8 @@ Values winsorize_full_sample(std::span<const double> x, double p) {
 }
 
 Values expanding_zscore(std::span<const double> x, std::size_t min_periods) {
-  check_arg(min_periods >= 2, "min_periods", "must be >= 2 (a standard deviation needs two values)");
+  check_arg(min_periods >= 2, "min_periods",
+            "must be >= 2 (a standard deviation needs two values)");
   Values out(x.size(), kNaN);
   double n = 0, mean = 0, m2 = 0;
   for (std::size_t t = 0; t < x.size(); ++t) {
@@ -279,7 +281,8 @@ Values scale(std::span<const double> x, double factor) {
   return out;
 }
 
-Values rolling_correlation(std::span<const double> a, std::span<const double> b, std::size_t window) {
+Values rolling_correlation(std::span<const double> a, std::span<const double> b,
+                           std::size_t window) {
   check_window(window, 2);
   check_arg(a.size() == b.size(), "b", "must be as long as a");
   Values out(a.size(), kNaN);
@@ -334,12 +337,14 @@ Values ewm_mean(std::span<const double> x, double halflife, std::size_t min_peri
 namespace {
 Values squared_losses(std::span<const double> x) {
   Values out(x.size());
-  for (std::size_t t = 0; t < x.size(); ++t) out[t] = std::isnan(x[t]) ? kNaN : std::min(x[t], 0.0) * std::min(x[t], 0.0);
+  for (std::size_t t = 0; t < x.size(); ++t)
+    out[t] = std::isnan(x[t]) ? kNaN : std::min(x[t], 0.0) * std::min(x[t], 0.0);
   return out;
 }
 }  // namespace
 
-Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods, bool log) {
+Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods,
+                              bool log) {
   Values out = ewm_mean(squared_losses(x), halflife, min_periods);
   for (double& v : out) {
     if (std::isnan(v)) continue;

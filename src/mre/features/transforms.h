@@ -68,7 +68,8 @@ Values scale(std::span<const double> x, double factor);
 
 // Pearson correlation of a and b over the window t-N+1..t; NaN when either std is 0.
 // REQUIRES window >= 2, equal lengths.
-Values rolling_correlation(std::span<const double> a, std::span<const double> b, std::size_t window);
+Values rolling_correlation(std::span<const double> a, std::span<const double> b,
+                           std::size_t window);
 
 // Exponentially weighted statistics (pandas ewm(halflife=h, adjust=True, ignore_na=False)):
 // alpha = 1 - exp(-ln 2 / h); the mean at t is sum_i w_i x_i / sum_i w_i over the present x_i,
@@ -79,7 +80,8 @@ Values ewm_mean(std::span<const double> x, double halflife, std::size_t min_peri
 // Downside deviation sqrt(ewm_mean(min(x, 0)^2)) (Shu, Yu and Mulvey 2024, arXiv 2402.05272,
 // sec. 3.3: the risk feature of the jump model); `log` returns its natural log, NaN where the
 // deviation is 0 (no negative value yet).
-Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods, bool log);
+Values ewm_downside_deviation(std::span<const double> x, double halflife, std::size_t min_periods,
+                              bool log);
 // Sortino ratio ewm_mean(x) / ewm_downside_deviation(x) (ibid.), NaN where the deviation is 0.
 Values ewm_sortino(std::span<const double> x, double halflife, std::size_t min_periods);
 

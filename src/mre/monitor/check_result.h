@@ -25,8 +25,8 @@ struct CheckResult {
   std::string check{};    // e.g. "staleness", "psi", "retraining_age"
   Status status = Status::kGreen;
   double value = std::numeric_limits<double>::quiet_NaN();  // the figure as a number (NaN: none)
-  std::string figure{};   // the figure as people read it ("last 2026-08-14, 107 days old")
-  std::string detail{};   // the rule applied (threshold, window)
+  std::string figure{};  // the figure as people read it ("last 2026-08-14, 107 days old")
+  std::string detail{};  // the rule applied (threshold, window)
   // The date the condition began, when the check itself knows it (a stale series: its last date
   // plus its allowance); the history adds the first failing run otherwise.
   std::optional<Date> failing_since{};

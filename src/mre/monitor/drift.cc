@@ -13,11 +13,13 @@ namespace {
 
 void check_sample(std::span<const double> values, std::size_t minimum, const char* what) {
   if (values.size() < minimum) {
-    throw Error(ErrorCode::kDataError, std::string(what) + ": need at least " + std::to_string(minimum) +
-                                           " values (got " + std::to_string(values.size()) + ")");
+    throw Error(ErrorCode::kDataError, std::string(what) + ": need at least " +
+                                           std::to_string(minimum) + " values (got " +
+                                           std::to_string(values.size()) + ")");
   }
   for (const double v : values) {
-    if (!std::isfinite(v)) throw Error(ErrorCode::kDataError, std::string(what) + ": values must be finite");
+    if (!std::isfinite(v))
+      throw Error(ErrorCode::kDataError, std::string(what) + ": values must be finite");
   }
 }
 
@@ -47,7 +49,8 @@ std::vector<double> decile_edges(std::span<const double> training) {
   return edges;
 }
 
-PsiResult population_stability_index(std::span<const double> training, std::span<const double> current) {
+PsiResult population_stability_index(std::span<const double> training,
+                                     std::span<const double> current) {
   check_sample(training, 2, "training");
   check_sample(current, 1, "current");
   const auto edges = decile_edges(training);
@@ -82,7 +85,8 @@ double kolmogorov_sf(double lambda) {
     // 1 - Q = sqrt(2 pi) / l sum_{k>=1} exp(-(2k - 1)^2 pi^2 / (8 l^2)).
     double sum = 0.0;
     for (int k = 1; k <= 100; ++k) {
-      const double term = std::exp(-std::pow(2.0 * k - 1.0, 2) * std::numbers::pi * std::numbers::pi / (8.0 * lambda * lambda));
+      const double term = std::exp(-std::pow(2.0 * k - 1.0, 2) * std::numbers::pi *
+                                   std::numbers::pi / (8.0 * lambda * lambda));
       sum += term;
       if (term < 1e-300 || term < sum * 1e-17) break;
     }
@@ -131,7 +135,8 @@ double standardised_mean_shift(std::span<const double> training, std::span<const
   double ss = 0.0;
   for (const double v : training) ss += (v - mean) * (v - mean);
   const double sd = std::sqrt(ss / static_cast<double>(training.size() - 1));
-  if (!(sd > 0)) throw Error(ErrorCode::kDataError, "training: constant values (standard deviation 0)");
+  if (!(sd > 0))
+    throw Error(ErrorCode::kDataError, "training: constant values (standard deviation 0)");
   double current_mean = 0.0;
   for (const double v : current) current_mean += v;
   current_mean /= static_cast<double>(current.size());

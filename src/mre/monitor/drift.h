@@ -34,7 +34,8 @@ struct PsiResult {
   std::vector<double> actual{};    // current shares per bin (floored)
   std::size_t floored = 0;         // bins (either side) that were empty
 };
-PsiResult population_stability_index(std::span<const double> training, std::span<const double> current);
+PsiResult population_stability_index(std::span<const double> training,
+                                     std::span<const double> current);
 
 // Two-sample Kolmogorov-Smirnov: D = sup_x |F_a(x) - F_b(x)| over the empirical CDFs (the value
 // scipy.stats.ks_2samp returns), and the asymptotic p-value Q_KS(sqrt(m n / (m + n)) D) with
@@ -61,9 +62,9 @@ double standardised_mean_shift(std::span<const double> training, std::span<const
 // fitted on. REQUIRES training.size() >= recent.size() >= 1.
 struct FitTest {
   double recent_mean = 0.0;
-  double training_mean = 0.0;     // over all training observations
-  double training_low = 0.0;      // the lowest window mean in training
-  double share_below = 0.0;       // share of training windows with a mean below the recent one
+  double training_mean = 0.0;  // over all training observations
+  double training_low = 0.0;   // the lowest window mean in training
+  double share_below = 0.0;    // share of training windows with a mean below the recent one
   std::size_t windows = 0;
 };
 FitTest log_likelihood_fit_test(std::span<const double> training, std::span<const double> recent);

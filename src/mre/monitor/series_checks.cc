@@ -54,8 +54,8 @@ GapCheck check_gaps(std::span<const Date> dates, int max_gap_days, Date since) {
 
 void validate(const RangeConfig& config) {
   check_arg(config.min_history >= 5, "range min_history", "must be >= 5");
-  check_arg(config.window >= config.min_history, "range window", "must be >= the minimum history (" +
-                                                                     std::to_string(config.min_history) + ")");
+  check_arg(config.window >= config.min_history, "range window",
+            "must be >= the minimum history (" + std::to_string(config.min_history) + ")");
   check_arg(config.recent >= 1, "range recent", "must be >= 1");
   check_arg(std::isfinite(config.k) && config.k > 0, "range k", "must be a finite number > 0");
 }
@@ -91,7 +91,8 @@ double robust_score(std::span<const double> history, double value) {
   return distance / scale;
 }
 
-RangeCheck check_robust_range(std::span<const Date> dates, std::span<const double> values, const RangeConfig& config) {
+RangeCheck check_robust_range(std::span<const Date> dates, std::span<const double> values,
+                              const RangeConfig& config) {
   validate(config);
   check_arg(dates.size() == values.size(), "values", "need one value per date");
   RangeCheck out;
@@ -115,7 +116,8 @@ RangeCheck check_robust_range(std::span<const Date> dates, std::span<const doubl
 }
 
 RevisionCheck check_revisions(std::span<const StoredRow> rows, double threshold, Timestamp since) {
-  check_arg(std::isfinite(threshold) && threshold > 0, "revision threshold", "must be a finite number > 0");
+  check_arg(std::isfinite(threshold) && threshold > 0, "revision threshold",
+            "must be a finite number > 0");
   RevisionCheck out;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const StoredRow& previous = rows[i - 1];
@@ -132,7 +134,8 @@ RevisionCheck check_revisions(std::span<const StoredRow> rows, double threshold,
     }
     if (size > threshold) {
       ++out.large;
-      if (!out.first_large_at || row.ingested_at < *out.first_large_at) out.first_large_at = row.ingested_at;
+      if (!out.first_large_at || row.ingested_at < *out.first_large_at)
+        out.first_large_at = row.ingested_at;
     }
   }
   return out;

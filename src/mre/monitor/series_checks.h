@@ -63,7 +63,8 @@ struct RangeCheck {
   double largest_score = 0.0;  // the largest robust z-score among the checked values
   std::optional<Date> largest_date{};
 };
-RangeCheck check_robust_range(std::span<const Date> dates, std::span<const double> values, const RangeConfig& config);
+RangeCheck check_robust_range(std::span<const Date> dates, std::span<const double> values,
+                              const RangeConfig& config);
 // The robust score of `value` against `history` (the formula above); +infinity when the scale is
 // zero and value differs from the median, 0 when it equals it. REQUIRES a non-empty history.
 double robust_score(std::span<const double> history, double value);

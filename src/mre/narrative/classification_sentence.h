@@ -14,9 +14,9 @@ struct LabelledProbability {
 
 struct ClassificationFacts {
   std::string timestamp{};
-  LabelledProbability global{};      // the global macro regime and its confidence
-  LabelledProbability runner_up{};   // the second most likely global regime
-  std::string volatility_regime{};   // Low | Medium | High (MR-BR-07)
+  LabelledProbability global{};     // the global macro regime and its confidence
+  LabelledProbability runner_up{};  // the second most likely global regime
+  std::string volatility_regime{};  // Low | Medium | High (MR-BR-07)
   double vix = 0.0;
   std::optional<LabelledProbability> muni{};  // the MUNI context, for MUNI instruments
 };
@@ -27,9 +27,9 @@ inline constexpr double kAmbiguousBelow = 0.5;
 inline constexpr double kTransitionAtLeast = 0.2;
 
 // One sentence; the runner-up is named only when the state is ambiguous or the runner-up a
-// possible transition. E.g. "On 2026-08-21 the global macro regime is Bull_Steepener (confidence 0.82;
-// runner-up Bear_Steepener at 0.12), volatility is Low (VIX 15.3), and the municipal market is
-// Muni_Neutral (confidence 0.77)."
+// possible transition. E.g. "On 2026-08-21 the global macro regime is Bull_Steepener (confidence
+// 0.82; runner-up Bear_Steepener at 0.12), volatility is Low (VIX 15.3), and the municipal market
+// is Muni_Neutral (confidence 0.77)."
 std::string classification_sentence(const ClassificationFacts& facts);
 
 }  // namespace mre::narrative

@@ -10,14 +10,14 @@ namespace mre::narrative {
 struct EventStudyFacts {
   std::string treatment{};
   std::string outcome{};
-  int window = 0;             // trading days after the announcement day
-  bool change = false;        // a change in the level (yield points) rather than a return
-  double scale = 1.0;         // narrative units per treatment unit (0.25 for "per 25 bp")
-  std::string scale_unit{};   // "25 bp"; empty: "1 unit"
-  double effect = 0.0;        // per treatment unit
+  int window = 0;            // trading days after the announcement day
+  bool change = false;       // a change in the level (yield points) rather than a return
+  double scale = 1.0;        // narrative units per treatment unit (0.25 for "per 25 bp")
+  std::string scale_unit{};  // "25 bp"; empty: "1 unit"
+  double effect = 0.0;       // per treatment unit
   double ci_low = 0.0;
   double ci_high = 0.0;
-  double p_value = 1.0;       // HC1
+  double p_value = 1.0;  // HC1
   double p_value_hac = 1.0;
   long events = 0;
   bool identified = false;

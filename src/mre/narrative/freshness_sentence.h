@@ -10,10 +10,10 @@
 namespace mre::narrative {
 
 struct FreshnessFacts {
-  std::string data_date{};            // the classified observation's date
-  std::string as_of{};                // the day ages are counted to
+  std::string data_date{};  // the classified observation's date
+  std::string as_of{};      // the day ages are counted to
   std::optional<int> data_age_days{};
-  int used = 0;                       // indicators present
+  int used = 0;  // indicators present
   int total = 0;
   std::vector<std::string> missing{};  // indicators absent (marginalised)
   std::vector<std::string> stale{};    // indicators with a stale input

@@ -19,25 +19,29 @@ std::string p_text(double p) { return p < 0.001 ? "p < 0.001" : "p = " + num(p, 
 }  // namespace
 
 std::string effect_paragraph(const EffectFacts& f) {
-  std::string out = "A " + num(f.magnitude) + " unit " + f.treatment + " moves " + f.outcome + " by " + num(f.effect) + " over " +
-                    std::to_string(f.horizon_months) + (f.horizon_months == 1 ? " month" : " months") + " (95% CI " +
-                    num(f.ci_low) + " to " + num(f.ci_high) + ", " + p_text(f.p_value) + "): ";
+  std::string out = "A " + num(f.magnitude) + " unit " + f.treatment + " moves " + f.outcome +
+                    " by " + num(f.effect) + " over " + std::to_string(f.horizon_months) +
+                    (f.horizon_months == 1 ? " month" : " months") + " (95% CI " + num(f.ci_low) +
+                    " to " + num(f.ci_high) + ", " + p_text(f.p_value) + "): ";
   const bool significant = f.ci_low > 0 || f.ci_high < 0;
   out += significant ? "distinguishable from zero." : "not distinguishable from zero.";
   if (!f.regimes.empty()) {
     out += " By regime:";
     for (std::size_t i = 0; i < f.regimes.size(); ++i) {
       const auto& r = f.regimes[i];
-      out += (i ? "; " : " ") + r.regime + " " + num(r.effect) + " (CI " + num(r.ci_low) + " to " + num(r.ci_high) + ")";
+      out += (i ? "; " : " ") + r.regime + " " + num(r.effect) + " (CI " + num(r.ci_low) + " to " +
+             num(r.ci_high) + ")";
     }
     out += ".";
   }
   if (!f.placebos.empty()) {
     bool clean = true;
     for (const auto& p : f.placebos) clean &= p.p_value >= 0.05;
-    out += clean ? " The placebo checks find nothing (" : " A placebo check finds an effect where there should be none (";
+    out += clean ? " The placebo checks find nothing ("
+                 : " A placebo check finds an effect where there should be none (";
     for (std::size_t i = 0; i < f.placebos.size(); ++i) {
-      out += (i ? ", " : "") + f.placebos[i].kind + " " + num(f.placebos[i].effect) + ", " + p_text(f.placebos[i].p_value);
+      out += (i ? ", " : "") + f.placebos[i].kind + " " + num(f.placebos[i].effect) + ", " +
+             p_text(f.placebos[i].p_value);
     }
     out += clean ? ")." : "): treat the estimate with care.";
   }
@@ -48,10 +52,13 @@ std::string scenario_paragraph(const ScenarioFacts& f) {
   const bool percent = f.unit == "percent";
   const auto amount = [&](double v) { return num(std::abs(v)) + (percent ? "%" : " points"); };
   const auto signed_amount = [&](double v) { return num(v) + (percent ? "%" : " points"); };
-  std::string direction = f.median > 0 ? amount(f.median) + " higher" : f.median < 0 ? amount(f.median) + " lower" : "unchanged";
+  std::string direction = f.median > 0   ? amount(f.median) + " higher"
+                          : f.median < 0 ? amount(f.median) + " lower"
+                                         : "unchanged";
   return "Under do(" + f.intervention + "), " + f.node + " ends " + std::to_string(f.horizon_days) +
-         " business days later " + direction + " than without it (median over " + std::to_string(f.paths) + " paths of " +
-         f.shocks + " shocks; 5-95% range " + signed_amount(f.q05) + " to " + signed_amount(f.q95) + ").";
+         " business days later " + direction + " than without it (median over " +
+         std::to_string(f.paths) + " paths of " + f.shocks + " shocks; 5-95% range " +
+         signed_amount(f.q05) + " to " + signed_amount(f.q95) + ").";
 }
 
 }  // namespace mre::narrative

@@ -21,7 +21,8 @@ double periods_per_year(const std::vector<Date>& dates) {
   std::vector<int> gaps;
   for (std::size_t i = 1; i < dates.size(); ++i) gaps.push_back(dates[i] - dates[i - 1]);
   if (gaps.empty()) return 252.0;
-  std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+  std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
+                   gaps.end());
   const int median = gaps[gaps.size() / 2];
   return median <= 3 ? 252.0 : median <= 10 ? 52.0 : median <= 40 ? 12.0 : 4.0;
 }
@@ -39,10 +40,13 @@ VersionSummary summarise_labels(const std::string& version, const std::vector<st
     const std::size_t k = index_of(s.labels, sequence[i]);
     ++s.counts[k];
     if (i == 0 || sequence[i - 1] != sequence[i]) ++runs[k];
-    if (i > 0) s.transitions(static_cast<Eigen::Index>(index_of(s.labels, sequence[i - 1])), static_cast<Eigen::Index>(k)) += 1;
+    if (i > 0)
+      s.transitions(static_cast<Eigen::Index>(index_of(s.labels, sequence[i - 1])),
+                    static_cast<Eigen::Index>(k)) += 1;
   }
   for (std::size_t k = 0; k < L; ++k) {
-    s.mean_durations.push_back(runs[k] ? static_cast<double>(s.counts[k]) / static_cast<double>(runs[k]) : 0.0);
+    s.mean_durations.push_back(
+        runs[k] ? static_cast<double>(s.counts[k]) / static_cast<double>(runs[k]) : 0.0);
     const double total = s.transitions.row(static_cast<Eigen::Index>(k)).sum();
     if (total > 0) s.transitions.row(static_cast<Eigen::Index>(k)) /= total;
   }
@@ -58,13 +62,15 @@ AssetStats annualised_stats(const std::vector<double>& r, double periods_per_yea
 }
 
 void compare_labels(const std::vector<std::string>& la, const std::vector<std::string>& lb,
-                    const std::vector<std::string>& sequence_a, const std::vector<std::string>& sequence_b,
-                    RegimeComparison& out) {
+                    const std::vector<std::string>& sequence_a,
+                    const std::vector<std::string>& sequence_b, RegimeComparison& out) {
   const std::size_t n = sequence_a.size();
-  out.confusion = Matrix::Zero(static_cast<Eigen::Index>(la.size()), static_cast<Eigen::Index>(lb.size()));
+  out.confusion =
+      Matrix::Zero(static_cast<Eigen::Index>(la.size()), static_cast<Eigen::Index>(lb.size()));
   std::size_t same = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    out.confusion(static_cast<Eigen::Index>(index_of(la, sequence_a[i])), static_cast<Eigen::Index>(index_of(lb, sequence_b[i]))) += 1;
+    out.confusion(static_cast<Eigen::Index>(index_of(la, sequence_a[i])),
+                  static_cast<Eigen::Index>(index_of(lb, sequence_b[i]))) += 1;
     same += sequence_a[i] == sequence_b[i];
   }
   out.agreement_same_label = static_cast<double>(same) / static_cast<double>(n);

@@ -22,9 +22,9 @@ struct AssetStats {
 struct VersionSummary {
   std::string version{};
   std::vector<std::string> labels{};
-  std::vector<std::size_t> counts{};         // dates per label (over the common dates)
-  std::vector<double> mean_durations{};      // mean run length in periods
-  Matrix transitions{};                      // empirical P(label_t = j | label_{t-1} = i)
+  std::vector<std::size_t> counts{};     // dates per label (over the common dates)
+  std::vector<double> mean_durations{};  // mean run length in periods
+  Matrix transitions{};                  // empirical P(label_t = j | label_{t-1} = i)
   // label -> asset -> stats of the return from each date of that label to the next date.
   std::map<std::string, std::map<std::string, AssetStats>> conditional_returns{};
 };
@@ -45,7 +45,7 @@ struct RegimeComparison {
 struct Analogue {
   Date date{};
   double distance = 0.0;
-  std::string regime{};                    // the version's regime that day, if any
+  std::string regime{};                     // the version's regime that day, if any
   std::map<std::string, double> forward{};  // asset -> return over the next month (simple)
 };
 
@@ -68,7 +68,7 @@ AssetStats annualised_stats(const std::vector<double>& log_returns, double perio
 // with its share of dates, into `out` (confusion, agreement_same_label, agreement_matched,
 // matching). REQUIRES: equal non-empty sequences whose labels are members of `a` and `b`.
 void compare_labels(const std::vector<std::string>& a, const std::vector<std::string>& b,
-                    const std::vector<std::string>& sequence_a, const std::vector<std::string>& sequence_b,
-                    RegimeComparison& out);
+                    const std::vector<std::string>& sequence_a,
+                    const std::vector<std::string>& sequence_b, RegimeComparison& out);
 
 }  // namespace mre::regimes

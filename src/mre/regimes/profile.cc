@@ -12,8 +12,8 @@ namespace {
 
 constexpr double kDaysPerYear = 252.0;
 
-RegimeAssetStats summarise(const std::string& asset, const std::string& regime, const std::vector<double>& r,
-                           const std::vector<Date>& ends) {
+RegimeAssetStats summarise(const std::string& asset, const std::string& regime,
+                           const std::vector<double>& r, const std::vector<Date>& ends) {
   RegimeAssetStats s{.asset = asset, .regime = regime, .days = r.size()};
   const double nan = std::numeric_limits<double>::quiet_NaN();
   double sum = 0;
@@ -34,12 +34,15 @@ RegimeAssetStats summarise(const std::string& asset, const std::string& regime, 
 }  // namespace
 
 RegimeProfile profile(const std::vector<Date>& dates, const std::vector<int>& label_of_date,
-                      const std::vector<std::string>& labels, const std::vector<TimeSeries>& prices) {
+                      const std::vector<std::string>& labels,
+                      const std::vector<TimeSeries>& prices) {
   check_arg(dates.size() == label_of_date.size(), "label_of_date", "must have one label per date");
   check_arg(!dates.empty(), "dates", "must not be empty");
-  for (std::size_t i = 1; i < dates.size(); ++i) check_arg(dates[i - 1] < dates[i], "dates", "must be strictly increasing");
+  for (std::size_t i = 1; i < dates.size(); ++i)
+    check_arg(dates[i - 1] < dates[i], "dates", "must be strictly increasing");
   const auto L = static_cast<Eigen::Index>(labels.size());
-  for (const int k : label_of_date) check_arg(k >= 0 && k < L, "label_of_date", "must index the labels");
+  for (const int k : label_of_date)
+    check_arg(k >= 0 && k < L, "label_of_date", "must index the labels");
   RegimeProfile out;
   out.labels = labels;
   out.periods.assign(labels.size(), 0);
@@ -84,7 +87,8 @@ RegimeProfile profile(const std::vector<Date>& dates, const std::vector<int>& la
       prev = i;
     }
     for (std::size_t k = 0; k < labels.size(); ++k) {
-      if (!by_label[k].empty()) out.assets.push_back(summarise(series.name(), labels[k], by_label[k], ends[k]));
+      if (!by_label[k].empty())
+        out.assets.push_back(summarise(series.name(), labels[k], by_label[k], ends[k]));
     }
     if (!all.empty()) out.assets.push_back(summarise(series.name(), "ALL", all, all_ends));
   }

@@ -15,21 +15,22 @@ namespace mre::regimes {
 
 struct RegimeAssetStats {
   std::string asset{};
-  std::string regime{};         // a label, or "ALL" for every attributed day
-  std::size_t days = 0;         // daily returns attributed to the regime
-  double annual_mean = 0.0;     // mean simple daily return x 252
+  std::string regime{};            // a label, or "ALL" for every attributed day
+  std::size_t days = 0;            // daily returns attributed to the regime
+  double annual_mean = 0.0;        // mean simple daily return x 252
   double annual_volatility = 0.0;  // its sample sd (n - 1) x sqrt(252); NaN with < 2 days
-  double sharpe = 0.0;          // annual_mean / annual_volatility (no risk-free rate deducted)
-  double worst_day = 0.0;       // the smallest daily return
-  Date worst_date{};            // the day it ended
+  double sharpe = 0.0;             // annual_mean / annual_volatility (no risk-free rate deducted)
+  double worst_day = 0.0;          // the smallest daily return
+  Date worst_date{};               // the day it ended
 };
 
 struct RegimeProfile {
   std::vector<std::string> labels{};
-  std::vector<std::size_t> periods{};      // dates per label
-  Matrix transition_counts{};              // i -> j between consecutive labelled dates
-  Matrix transitions{};                    // counts / row sum: P(label_t = j | label_{t-1} = i); NaN rows unseen
-  std::vector<double> expected_durations{};  // 1 / (1 - P_ii) in periods; inf when P_ii = 1, NaN unseen
+  std::vector<std::size_t> periods{};  // dates per label
+  Matrix transition_counts{};          // i -> j between consecutive labelled dates
+  Matrix transitions{};  // counts / row sum: P(label_t = j | label_{t-1} = i); NaN rows unseen
+  std::vector<double>
+      expected_durations{};  // 1 / (1 - P_ii) in periods; inf when P_ii = 1, NaN unseen
   std::vector<RegimeAssetStats> assets{};  // per asset: each label that has days, then "ALL"
 };
 
@@ -40,6 +41,7 @@ struct RegimeProfile {
 // could have known at the previous close.
 // REQUIRES: dates strictly increasing, one label index per date in [0, labels.size()).
 RegimeProfile profile(const std::vector<Date>& dates, const std::vector<int>& label_of_date,
-                      const std::vector<std::string>& labels, const std::vector<TimeSeries>& prices);
+                      const std::vector<std::string>& labels,
+                      const std::vector<TimeSeries>& prices);
 
 }  // namespace mre::regimes

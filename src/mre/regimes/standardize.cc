@@ -13,8 +13,8 @@ Matrix expanding_zscore(const Matrix& data, int min_observations) {
   check_arg(min_observations >= 2, "standardize: min_observations",
             "must be >= 2 (got " + std::to_string(min_observations) + ")");
   check_arg(min_observations <= data.rows(), "standardize: min_observations",
-            "(" + std::to_string(min_observations) + ") is longer than the data (" + std::to_string(data.rows()) +
-                " rows)");
+            "(" + std::to_string(min_observations) + ") is longer than the data (" +
+                std::to_string(data.rows()) + " rows)");
   Matrix out = Matrix::Constant(data.rows(), data.cols(), std::numeric_limits<double>::quiet_NaN());
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     double n = 0;

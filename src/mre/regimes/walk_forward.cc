@@ -14,15 +14,18 @@
 
 namespace mre::regimes {
 
-hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params, const std::vector<int>& order) {
+hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params,
+                                      const std::vector<int>& order) {
   hmm::GaussianHmmParams out = params;
   const auto K = static_cast<Eigen::Index>(order.size());
   for (Eigen::Index k = 0; k < K; ++k) {
     const int from = order[static_cast<std::size_t>(k)];
     out.means.row(k) = params.means.row(from);
-    out.covariances[static_cast<std::size_t>(k)] = params.covariances[static_cast<std::size_t>(from)];
+    out.covariances[static_cast<std::size_t>(k)] =
+        params.covariances[static_cast<std::size_t>(from)];
     out.initial(k) = params.initial(from);
-    for (Eigen::Index j = 0; j < K; ++j) out.transition(k, j) = params.transition(from, order[static_cast<std::size_t>(j)]);
+    for (Eigen::Index j = 0; j < K; ++j)
+      out.transition(k, j) = params.transition(from, order[static_cast<std::size_t>(j)]);
   }
   return out;
 }
@@ -31,13 +34,15 @@ namespace {
 
 // The order of `fitted`'s states that best matches `reference`'s, by squared distance between
 // means scaled by the data's spread.
-std::vector<int> match_to(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
-                          const Vector& spread) {
+std::vector<int> match_to(const hmm::GaussianHmmParams& reference,
+                          const hmm::GaussianHmmParams& fitted, const Vector& spread) {
   const Eigen::Index K = reference.means.rows();
   Matrix cost(K, K);
   for (Eigen::Index a = 0; a < K; ++a) {
     for (Eigen::Index b = 0; b < K; ++b) {
-      cost(a, b) = ((reference.means.row(a) - fitted.means.row(b)).transpose().cwiseQuotient(spread)).squaredNorm();
+      cost(a, b) =
+          ((reference.means.row(a) - fitted.means.row(b)).transpose().cwiseQuotient(spread))
+              .squaredNorm();
     }
   }
   return mapping::hungarian(cost).column_of_row;
@@ -45,10 +50,11 @@ std::vector<int> match_to(const hmm::GaussianHmmParams& reference, const hmm::Ga
 
 }  // namespace
 
-std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
-                              const Vector& scale) {
-  check_arg(reference.n_states() == fitted.n_states() && reference.n_features() == fitted.n_features(), "fitted",
-            "must have the reference's number of states and features");
+std::vector<int> align_states(const hmm::GaussianHmmParams& reference,
+                              const hmm::GaussianHmmParams& fitted, const Vector& scale) {
+  check_arg(
+      reference.n_states() == fitted.n_states() && reference.n_features() == fitted.n_features(),
+      "fitted", "must have the reference's number of states and features");
   check_arg(scale.size() == reference.n_features() && (scale.array() > 0).all(), "scale",
             "must hold one positive value per feature");
   return match_to(reference, fitted, scale);
@@ -56,15 +62,19 @@ std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm
 
 namespace {
 
-hmm::GaussianHmmParams restrict_to(const hmm::GaussianHmmParams& p, const std::vector<int>& columns) {
+hmm::GaussianHmmParams restrict_to(const hmm::GaussianHmmParams& p,
+                                   const std::vector<int>& columns) {
   hmm::GaussianHmmParams out = p;
   const auto n = static_cast<Eigen::Index>(columns.size());
   out.means.resize(p.means.rows(), n);
-  for (Eigen::Index j = 0; j < n; ++j) out.means.col(j) = p.means.col(columns[static_cast<std::size_t>(j)]);
+  for (Eigen::Index j = 0; j < n; ++j)
+    out.means.col(j) = p.means.col(columns[static_cast<std::size_t>(j)]);
   for (std::size_t k = 0; k < p.covariances.size(); ++k) {
     Matrix c(n, n);
     for (Eigen::Index a = 0; a < n; ++a) {
-      for (Eigen::Index b = 0; b < n; ++b) c(a, b) = p.covariances[k](columns[static_cast<std::size_t>(a)], columns[static_cast<std::size_t>(b)]);
+      for (Eigen::Index b = 0; b < n; ++b)
+        c(a, b) = p.covariances[k](columns[static_cast<std::size_t>(a)],
+                                   columns[static_cast<std::size_t>(b)]);
     }
     out.covariances[k] = c;
   }
@@ -74,7 +84,8 @@ hmm::GaussianHmmParams restrict_to(const hmm::GaussianHmmParams& p, const std::v
 // The fitted sub-model placed in all D columns; an inactive column gets the same mean (its
 // training mean, or 0 without values) and variance (its training variance, or 1) in every state
 // and no covariance, so its density factor is the same under every state and cancels.
-hmm::GaussianHmmParams embed(const hmm::GaussianHmmParams& sub, const std::vector<int>& columns, const Matrix& train) {
+hmm::GaussianHmmParams embed(const hmm::GaussianHmmParams& sub, const std::vector<int>& columns,
+                             const Matrix& train) {
   const Eigen::Index D = train.cols();
   const int K = sub.n_states();
   hmm::GaussianHmmParams out = sub;
@@ -101,7 +112,8 @@ hmm::GaussianHmmParams embed(const hmm::GaussianHmmParams& sub, const std::vecto
       out.means(k, columns[a]) = sub.means(k, static_cast<Eigen::Index>(a));
       for (std::size_t b = 0; b < columns.size(); ++b) {
         out.covariances[static_cast<std::size_t>(k)](columns[a], columns[b]) =
-            sub.covariances[static_cast<std::size_t>(k)](static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+            sub.covariances[static_cast<std::size_t>(k)](static_cast<Eigen::Index>(a),
+                                                         static_cast<Eigen::Index>(b));
       }
     }
   }
@@ -111,12 +123,13 @@ hmm::GaussianHmmParams embed(const hmm::GaussianHmmParams& sub, const std::vecto
 }  // namespace
 
 WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
-                                   const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule) {
+                                   const hmm::GaussianHmmConfig& config,
+                                   const WalkForwardConfig& schedule) {
   const auto T = static_cast<std::size_t>(data.rows());
   check_arg(dates.size() == T, "dates", "must have one date per row");
   check_arg(schedule.refit_every_months >= 1, "refit_every_months", "must be >= 1");
-  check_arg(schedule.min_train_rows >= 2 && static_cast<std::size_t>(schedule.min_train_rows) < T, "min_train_rows",
-            "must be at least 2 and fewer than the rows of data");
+  check_arg(schedule.min_train_rows >= 2 && static_cast<std::size_t>(schedule.min_train_rows) < T,
+            "min_train_rows", "must be at least 2 and fewer than the rows of data");
   check_arg(schedule.min_column_observations >= 2, "min_column_observations", "must be >= 2");
   // The row by which each column has min_column_observations values (T if never).
   const auto needed = static_cast<std::size_t>(schedule.min_column_observations);
@@ -133,18 +146,21 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
   }
   const std::size_t earliest = *std::min_element(ready.begin(), ready.end());
   if (earliest >= T) {
-    throw Error(ErrorCode::kDataError, "no column has " + std::to_string(schedule.min_column_observations) +
-                                           " values before the end of the data: no walk-forward fit is possible");
+    throw Error(ErrorCode::kDataError,
+                "no column has " + std::to_string(schedule.min_column_observations) +
+                    " values before the end of the data: no walk-forward fit is possible");
   }
   // Refit points: once min_train_rows rows exist and some column is ready, then the first date
   // on or after the previous refit date plus N months. Determined by dates up to the point only.
-  std::vector<std::size_t> points{std::max(static_cast<std::size_t>(schedule.min_train_rows), earliest)};
+  std::vector<std::size_t> points{
+      std::max(static_cast<std::size_t>(schedule.min_train_rows), earliest)};
   if (points.front() >= T) {
     throw Error(ErrorCode::kDataError, "the data end before the first walk-forward fit (" +
                                            std::to_string(points.front()) + " rows needed)");
   }
   for (std::size_t t = points.front() + 1; t < T; ++t) {
-    if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months)) points.push_back(t);
+    if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months))
+      points.push_back(t);
   }
   // Spread of each feature on the rows before the first refit (1 without two values), for
   // matching means across refits.
@@ -173,7 +189,8 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
       if (ready[static_cast<std::size_t>(d)] <= start) active.push_back(static_cast<int>(d));
     }
     Matrix sub(train.rows(), static_cast<Eigen::Index>(active.size()));
-    for (std::size_t a = 0; a < active.size(); ++a) sub.col(static_cast<Eigen::Index>(a)) = train.col(active[a]);
+    for (std::size_t a = 0; a < active.size(); ++a)
+      sub.col(static_cast<Eigen::Index>(a)) = train.col(active[a]);
     hmm::GaussianHmmFit fit;
     try {
       if (out.refits.empty()) {
@@ -182,8 +199,9 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
         // not depend on the initialisation's arbitrary order.
         std::vector<int> order(static_cast<std::size_t>(K));
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](int a, int b) { return fit.params.means(a, 0) < fit.params.means(b, 0); });
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+          return fit.params.means(a, 0) < fit.params.means(b, 0);
+        });
         fit.params = embed(permute_states(fit.params, order), active, train);
       } else {
         const auto& last = out.refits.back();
@@ -201,15 +219,17 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
       }
       // Filter from the first row under this fit's parameters; keep rows [start, end).
       const Matrix window = data.topRows(static_cast<Eigen::Index>(end));
-      const auto filtered = hmm::forward_filter(hmm::log_emission(fit.params, window), fit.params.transition,
-                                                fit.params.initial)
+      const auto filtered = hmm::forward_filter(hmm::log_emission(fit.params, window),
+                                                fit.params.transition, fit.params.initial)
                                 .filtered;
-      out.filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start)) =
-          filtered.middleRows(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(end - start));
+      out.filtered.middleRows(static_cast<Eigen::Index>(start),
+                              static_cast<Eigen::Index>(end - start)) =
+          filtered.middleRows(static_cast<Eigen::Index>(start),
+                              static_cast<Eigen::Index>(end - start));
       out.refits.push_back({dates[start], start, std::move(fit), active});
     } catch (const Error& e) {
-      throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" + std::to_string(start) +
-                                " rows): " + e.what());
+      throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" +
+                                std::to_string(start) + " rows): " + e.what());
     }
   }
   return out;

@@ -14,8 +14,8 @@
 namespace mre::regimes {
 
 struct WalkForwardConfig {
-  int refit_every_months = 6;  // MR-AI-04: semi-annual
-  int min_train_rows = 504;    // rows before the first fit (two years of business days)
+  int refit_every_months = 6;         // MR-AI-04: semi-annual
+  int min_train_rows = 504;           // rows before the first fit (two years of business days)
   int min_column_observations = 252;  // ... and each feature needs this many present values
 };
 
@@ -42,17 +42,19 @@ struct WalkForwardResult {
 // REQUIRES: dates strictly increasing, one per row of data; some column reaching the minimum
 // before the last row (DataError otherwise).
 WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix& data,
-                                   const hmm::GaussianHmmConfig& config, const WalkForwardConfig& schedule);
+                                   const hmm::GaussianHmmConfig& config,
+                                   const WalkForwardConfig& schedule);
 
 // Reorders the states of `params` (means, covariances, initial, transition rows and columns)
 // by `order`: new state k = old state order[k].
-hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params, const std::vector<int>& order);
+hmm::GaussianHmmParams permute_states(const hmm::GaussianHmmParams& params,
+                                      const std::vector<int>& order);
 
 // The order of `fitted`'s states matching `reference`'s (for permute_states): the minimum-cost
 // assignment (Hungarian) of the parameter distance sum_d ((mu_ref,a,d - mu_fit,b,d) / scale_d)^2,
 // so a retrained model's state k is the previous model's state k wherever the evidence allows.
 // REQUIRES: the same number of states and features; scale > 0 per feature.
-std::vector<int> align_states(const hmm::GaussianHmmParams& reference, const hmm::GaussianHmmParams& fitted,
-                              const Vector& scale);
+std::vector<int> align_states(const hmm::GaussianHmmParams& reference,
+                              const hmm::GaussianHmmParams& fitted, const Vector& scale);
 
 }  // namespace mre::regimes

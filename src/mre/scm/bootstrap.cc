@@ -17,7 +17,8 @@ namespace mre::scm {
 
 namespace {
 
-Matrix generate_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& data, const Matrix& shocks) {
+Matrix generate_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path,
+                     const Matrix& data, const Matrix& shocks) {
   const auto& g = fits.front()->graph;
   struct Step {
     int node = 0;
@@ -62,46 +63,56 @@ Matrix generate_rows(const std::vector<const Fitted*>& fits, const std::vector<i
 
 void check_config(const BootstrapConfig& config, Eigen::Index shock_rows) {
   if (config.replicates < kMinBootstrapReplicates) {
-    throw Error(ErrorCode::kInvalidArgument, "bootstrap replicates: at least " + std::to_string(kMinBootstrapReplicates) +
-                                                 " are needed for 95% bands (got " + std::to_string(config.replicates) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "bootstrap replicates: at least " + std::to_string(kMinBootstrapReplicates) +
+                    " are needed for 95% bands (got " + std::to_string(config.replicates) + ")");
   }
   if (config.block_length < 1 || config.block_length > shock_rows) {
-    throw Error(ErrorCode::kInvalidArgument, "bootstrap block length: must be 1.." + std::to_string(shock_rows) +
-                                                 " (the sample's shock days; got " + std::to_string(config.block_length) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "bootstrap block length: must be 1.." + std::to_string(shock_rows) +
+                    " (the sample's shock days; got " + std::to_string(config.block_length) + ")");
   }
-  if (config.threads < 0) throw Error(ErrorCode::kInvalidArgument, "bootstrap threads: must be >= 0");
+  if (config.threads < 0)
+    throw Error(ErrorCode::kInvalidArgument, "bootstrap threads: must be >= 0");
 }
 
 // Replicate b: circular blocks of the rows 1..T-1 of u (PathRandom(seed, b)), handed to
 // `replicate(shocks, b)`; replicates spread over the threads, results in replicate order.
-Matrix run_replicates(const Matrix& u, const BootstrapConfig& config, const std::function<Vector(const Matrix&, int)>& replicate) {
+Matrix run_replicates(const Matrix& u, const BootstrapConfig& config,
+                      const std::function<Vector(const Matrix&, int)>& replicate) {
   const Eigen::Index rows = u.rows();
   const Eigen::Index shock_rows = rows - 1;
   const int replicates = config.replicates;
   // Replicate b draws from PathRandom(seed, b) alone: a seeded work item (core/work_items.h).
-  const std::vector<WorkResult> results = run_work_items(config.work_items, config.threads, replicates, [&](std::int64_t item) {
-    const auto b = static_cast<int>(item);
-    PathRandom rng(config.seed, static_cast<std::uint64_t>(b));
-    Matrix shocks = Matrix::Zero(rows, u.cols());
-    Eigen::Index t = 1;
-    while (t < rows) {
-      const auto start = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(shock_rows)));
-      for (Eigen::Index k = 0; k < config.block_length && t < rows; ++k, ++t) {
-        shocks.row(t) = u.row(1 + (start + k) % shock_rows);
-      }
-    }
-    const Vector v = replicate(shocks, b);
-    return pack_doubles(std::vector<double>(v.data(), v.data() + v.size()));
-  }, "bootstrap replicates");
+  const std::vector<WorkResult> results = run_work_items(
+      config.work_items, config.threads, replicates,
+      [&](std::int64_t item) {
+        const auto b = static_cast<int>(item);
+        PathRandom rng(config.seed, static_cast<std::uint64_t>(b));
+        Matrix shocks = Matrix::Zero(rows, u.cols());
+        Eigen::Index t = 1;
+        while (t < rows) {
+          const auto start =
+              static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(shock_rows)));
+          for (Eigen::Index k = 0; k < config.block_length && t < rows; ++k, ++t) {
+            shocks.row(t) = u.row(1 + (start + k) % shock_rows);
+          }
+        }
+        const Vector v = replicate(shocks, b);
+        return pack_doubles(std::vector<double>(v.data(), v.data() + v.size()));
+      },
+      "bootstrap replicates");
   std::vector<Vector> values(static_cast<std::size_t>(replicates));
   for (int b = 0; b < replicates; ++b) {
     const std::vector<double> v = unpack_doubles(results[static_cast<std::size_t>(b)]);
-    values[static_cast<std::size_t>(b)] = Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
+    values[static_cast<std::size_t>(b)] =
+        Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
   }
   const auto width = values.front().size();
   Matrix out(replicates, width);
   for (int b = 0; b < replicates; ++b) {
-    if (values[static_cast<std::size_t>(b)].size() != width) throw Error(ErrorCode::kInternal, "bootstrap: statistics of different lengths");
+    if (values[static_cast<std::size_t>(b)].size() != width)
+      throw Error(ErrorCode::kInternal, "bootstrap: statistics of different lengths");
     out.row(b) = values[static_cast<std::size_t>(b)].transpose();
   }
   return out;
@@ -109,14 +120,19 @@ Matrix run_replicates(const Matrix& u, const BootstrapConfig& config, const std:
 
 }  // namespace
 
-Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) { return generate_rows({&model}, nullptr, data, shocks); }
+Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks) {
+  return generate_rows({&model}, nullptr, data, shocks);
+}
 
-Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data, const Matrix& shocks) {
+Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data,
+                const Matrix& shocks) {
   std::vector<const Fitted*> p;
   p.reserve(fits.size());
   for (const auto& f : fits) p.push_back(&f);
-  check_arg(!p.empty() && static_cast<Eigen::Index>(path.size()) == data.rows(), "generate", "needs fits and one regime per row");
-  for (const int k : path) check_arg(k >= 0 && k < static_cast<int>(p.size()), "path", "regime outside 0..K-1");
+  check_arg(!p.empty() && static_cast<Eigen::Index>(path.size()) == data.rows(), "generate",
+            "needs fits and one regime per row");
+  for (const int k : path)
+    check_arg(k >= 0 && k < static_cast<int>(p.size()), "path", "regime outside 0..K-1");
   return generate_rows(p, &path, data, shocks);
 }
 
@@ -130,17 +146,20 @@ Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig&
   });
 }
 
-Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& weights, const Matrix& data,
-                 const BootstrapConfig& config, const std::function<Vector(const std::vector<Fitted>&, int)>& statistic) {
+Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path,
+                 const Matrix& weights, const Matrix& data, const BootstrapConfig& config,
+                 const std::function<Vector(const std::vector<Fitted>&, int)>& statistic) {
   check_config(config, data.rows() - 1);
-  check_arg(weights.rows() == data.rows() && weights.cols() == static_cast<Eigen::Index>(fits.size()), "weights",
-            "needs one row per data row and one column per regime");
+  check_arg(
+      weights.rows() == data.rows() && weights.cols() == static_cast<Eigen::Index>(fits.size()),
+      "weights", "needs one row per data row and one column per regime");
   const Matrix u = abduct(fits, path, data);
   return run_replicates(u, config, [&](const Matrix& shocks, int b) {
     const Matrix resampled = generate(fits, path, data, shocks);
     std::vector<Fitted> refit;
     for (std::size_t k = 0; k < fits.size(); ++k) {
-      refit.push_back(fit_weighted(fits[k].graph, resampled, weights.col(static_cast<Eigen::Index>(k)), fits[k].hac_lag,
+      refit.push_back(fit_weighted(fits[k].graph, resampled,
+                                   weights.col(static_cast<Eigen::Index>(k)), fits[k].hac_lag,
                                    "regime " + std::to_string(k)));
     }
     return statistic(refit, b);
@@ -148,9 +167,11 @@ Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path, 
 }
 
 Band percentile_band(double estimate, std::vector<double> replicates) {
-  if (replicates.empty()) throw Error(ErrorCode::kInvalidArgument, "percentile_band: no replicates");
+  if (replicates.empty())
+    throw Error(ErrorCode::kInvalidArgument, "percentile_band: no replicates");
   for (const double v : replicates) {
-    if (!std::isfinite(v)) throw Error(ErrorCode::kInvalidArgument, "percentile_band: a non-finite replicate");
+    if (!std::isfinite(v))
+      throw Error(ErrorCode::kInvalidArgument, "percentile_band: a non-finite replicate");
   }
   Band b;
   b.estimate = estimate;

@@ -20,11 +20,12 @@ namespace mre::scm {
 inline constexpr int kMinBootstrapReplicates = 50;
 
 struct BootstrapConfig {
-  int replicates = 1000;     // at least kMinBootstrapReplicates
-  int block_length = 20;     // business days; at most the number of shock rows
-  std::uint64_t seed = 20;   // replicate b draws from PathRandom(seed, b) alone
-  int threads = 0;           // 0: the hardware's; the results do not depend on it
-  const WorkItems* work_items = nullptr;  // how replicates are distributed (MPI ranks); null: `threads`
+  int replicates = 1000;    // at least kMinBootstrapReplicates
+  int block_length = 20;    // business days; at most the number of shock rows
+  std::uint64_t seed = 20;  // replicate b draws from PathRandom(seed, b) alone
+  int threads = 0;          // 0: the hardware's; the results do not depend on it
+  const WorkItems* work_items =
+      nullptr;  // how replicates are distributed (MPI ranks); null: `threads`
 };
 
 // REQUIRES: data as for fit() (T x N, graph.nodes order). The data are rebuilt as changes
@@ -41,14 +42,16 @@ Matrix bootstrap(const Fitted& model, const Matrix& data, const BootstrapConfig&
 // path, and every regime's equations refitted by weighted least squares with the same weights
 // (weights: one row per data row, one column per regime). The path and the weights are held
 // fixed: the bands are conditional on the regime version's probabilities.
-Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& weights, const Matrix& data,
-                 const BootstrapConfig& config, const std::function<Vector(const std::vector<Fitted>&, int)>& statistic);
+Matrix bootstrap(const std::vector<Fitted>& fits, const std::vector<int>& path,
+                 const Matrix& weights, const Matrix& data, const BootstrapConfig& config,
+                 const std::function<Vector(const std::vector<Fitted>&, int)>& statistic);
 
 // The changes the equations generate from row 0 of `data` and the shocks (rows 1..T-1; columns in
 // graph.nodes order, identity columns ignored).
 Matrix generate(const Fitted& model, const Matrix& data, const Matrix& shocks);
 // The same along a regime path (row t: fits[path[t]]).
-Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data, const Matrix& shocks);
+Matrix generate(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data,
+                const Matrix& shocks);
 
 // A point estimate with percentile bands over replicates (type 7 quantiles).
 struct Band {

@@ -1,11 +1,10 @@
 // See check.h.
 #include "mre/scm/check.h"
 
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-
-#include <Eigen/QR>
 
 #include "mre/causal/inference.h"
 #include "mre/core/error.h"
@@ -23,7 +22,8 @@ std::vector<double> holm_adjust(const std::vector<double>& p) {
   const std::size_t m = p.size();
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
   std::vector<double> out(m);
   double running = 0.0;
   for (std::size_t k = 0; k < m; ++k) {
@@ -50,7 +50,8 @@ double correlation(const Vector& a, const Vector& b) {
 }  // namespace
 
 GraphCheck check_graph(const Fitted& model, const Matrix& data, double alpha) {
-  if (!(alpha > 0.0 && alpha < 1.0)) throw Error(ErrorCode::kInvalidArgument, "scm check: alpha must be in (0, 1)");
+  if (!(alpha > 0.0 && alpha < 1.0))
+    throw Error(ErrorCode::kInvalidArgument, "scm check: alpha must be in (0, 1)");
   const auto& g = model.graph;
   const Eigen::Index T = data.rows() - 1;
   GraphCheck out;
@@ -58,22 +59,27 @@ GraphCheck check_graph(const Fitted& model, const Matrix& data, double alpha) {
   out.hac_lag = model.hac_lag;
   const auto order = topological_order(g);
   std::vector<bool> identity(g.nodes.size(), false);
-  for (const auto& id : g.identities) identity[static_cast<std::size_t>(node_index(g, id.node))] = true;
+  for (const auto& id : g.identities)
+    identity[static_cast<std::size_t>(node_index(g, id.node))] = true;
   for (std::size_t pos = 0; pos < order.size(); ++pos) {
     const int x = order[pos];
     if (identity[static_cast<std::size_t>(x)]) continue;
-    const auto eq = std::find_if(g.equations.begin(), g.equations.end(), [&](const Equation& e) { return node_index(g, e.node) == x; });
+    const auto eq = std::find_if(g.equations.begin(), g.equations.end(),
+                                 [&](const Equation& e) { return node_index(g, e.node) == x; });
     std::vector<int> parents;
     for (const auto& p : eq->parents) parents.push_back(node_index(g, p));
     for (std::size_t earlier = 0; earlier < pos; ++earlier) {
       const int y = order[earlier];
-      if (identity[static_cast<std::size_t>(y)] || std::find(parents.begin(), parents.end(), y) != parents.end()) continue;
+      if (identity[static_cast<std::size_t>(y)] ||
+          std::find(parents.begin(), parents.end(), y) != parents.end())
+        continue;
       // X's equation: intercept, own lag, parents; then Y_t.
       const Eigen::Index k = 1 + (eq->own_lag ? 1 : 0) + static_cast<Eigen::Index>(parents.size());
       Matrix Z(T, k);
       Z.col(0).setOnes();
       Eigen::Index c = 1;
-      ImplicationTest t{.node = g.nodes[static_cast<std::size_t>(x)], .other = g.nodes[static_cast<std::size_t>(y)]};
+      ImplicationTest t{.node = g.nodes[static_cast<std::size_t>(x)],
+                        .other = g.nodes[static_cast<std::size_t>(y)]};
       if (eq->own_lag) {
         Z.col(c++) = data.col(x).head(T);
         t.given.push_back(t.node + "(t-1)");
@@ -86,10 +92,12 @@ GraphCheck check_graph(const Fitted& model, const Matrix& data, double alpha) {
       const Vector other = data.col(y).tail(T);
       Matrix W(T, k + 1);
       W << Z, other;
-      const auto fit = causal::ols_with_covariance(W, target, causal::StandardError::kHac, model.hac_lag);
+      const auto fit =
+          causal::ols_with_covariance(W, target, causal::StandardError::kHac, model.hac_lag);
       t.coefficient = fit.coefficients(k);
       t.standard_error = std::sqrt(std::max(0.0, fit.covariance(k, k)));
-      t.p_value = t.standard_error > 0 ? causal::two_sided_p(t.coefficient / t.standard_error) : 1.0;
+      t.p_value =
+          t.standard_error > 0 ? causal::two_sided_p(t.coefficient / t.standard_error) : 1.0;
       t.partial_correlation = correlation(residual_on(Z, target), residual_on(Z, other));
       out.implications.push_back(std::move(t));
     }
@@ -104,10 +112,14 @@ GraphCheck check_graph(const Fitted& model, const Matrix& data, double alpha) {
       Matrix X(T, 2);
       X.col(0).setOnes();
       X.col(1) = ub;
-      const auto fit = causal::ols_with_covariance(X, ua, causal::StandardError::kHac, model.hac_lag);
+      const auto fit =
+          causal::ols_with_covariance(X, ua, causal::StandardError::kHac, model.hac_lag);
       const double se = std::sqrt(std::max(0.0, fit.covariance(1, 1)));
-      out.residual_correlations.push_back({.node = g.equations[a].node, .other = g.equations[b].node, .correlation = correlation(ua, ub),
-                                           .p_value = se > 0 ? causal::two_sided_p(fit.coefficients(1) / se) : 1.0});
+      out.residual_correlations.push_back(
+          {.node = g.equations[a].node,
+           .other = g.equations[b].node,
+           .correlation = correlation(ua, ub),
+           .p_value = se > 0 ? causal::two_sided_p(fit.coefficients(1) / se) : 1.0});
     }
   }
   std::vector<double> p;

@@ -28,8 +28,8 @@ struct ImplicationTest {
   std::string other{};               // Y, a predecessor of X that is not its parent
   std::vector<std::string> given{};  // X's parents (and X's own lag when the equation has it)
   double partial_correlation = 0.0;  // of X_t and Y_t given the conditioning set
-  double coefficient = 0.0;          // Y_t's coefficient in X's extended equation (the added edge Y -> X)
-  double standard_error = 0.0;       // HAC
+  double coefficient = 0.0;  // Y_t's coefficient in X's extended equation (the added edge Y -> X)
+  double standard_error = 0.0;  // HAC
   double p_value = 1.0;
   double holm_p = 1.0;  // Holm-adjusted over all the check's tests
   bool rejected = false;

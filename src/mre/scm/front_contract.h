@@ -19,9 +19,10 @@ struct FrontContractConfig {
 };
 
 struct SplicedFrontContract {
-  std::vector<Date> dates{};   // the input's dates
-  std::vector<double> price{}; // spliced price: price[0] = close[0], then the within-contract changes
-  std::vector<Date> rolls{};   // the roll days (first observation of a calendar month)
+  std::vector<Date> dates{};  // the input's dates
+  std::vector<double>
+      price{};  // spliced price: price[0] = close[0], then the within-contract changes
+  std::vector<Date> rolls{};       // the roll days (first observation of a calendar month)
   std::vector<double> roll_gap{};  // per roll: open on the roll day - the old contract's last close
 };
 
@@ -37,8 +38,10 @@ struct SplicedFrontContract {
 // REQUIRES: dates strictly increasing, open and close of the same length, finite.
 // DataError naming config.name and the two dates when more than max_missing_business_days
 // business days (by `calendar`) are missing across a roll, or for inconsistent input.
-SplicedFrontContract splice_front_contract(const std::vector<Date>& dates, const std::vector<double>& open,
-                                           const std::vector<double>& close, const BusinessCalendar& calendar,
+SplicedFrontContract splice_front_contract(const std::vector<Date>& dates,
+                                           const std::vector<double>& open,
+                                           const std::vector<double>& close,
+                                           const BusinessCalendar& calendar,
                                            const FrontContractConfig& config = {});
 
 }  // namespace mre::scm

@@ -15,7 +15,8 @@ namespace mre::scm {
 
 namespace {
 
-using Theta = std::array<double, 4>;  // mu, log omega, logit(alpha + beta), logit(alpha / (alpha + beta))
+using Theta =
+    std::array<double, 4>;  // mu, log omega, logit(alpha + beta), logit(alpha / (alpha + beta))
 
 double logistic(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 double logit(double p) { return std::log(p / (1.0 - p)); }
@@ -23,7 +24,10 @@ double logit(double p) { return std::log(p / (1.0 - p)); }
 GarchParams from_theta(const Theta& th) {
   const double persistence = logistic(th[2]);
   const double share = logistic(th[3]);
-  return {.mu = th[0], .omega = std::exp(th[1]), .alpha = persistence * share, .beta = persistence * (1.0 - share)};
+  return {.mu = th[0],
+          .omega = std::exp(th[1]),
+          .alpha = persistence * share,
+          .beta = persistence * (1.0 - share)};
 }
 
 // Minus the log-likelihood per observation of the standardised series y (h_0 = 1) and its
@@ -192,11 +196,14 @@ double garch_log_likelihood(const Vector& x, const GarchParams& p) {
 
 GarchFit fit_garch(const Vector& x, const GarchConfig& config) {
   if (x.size() < kGarchMinObservations) {
-    throw Error(ErrorCode::kDataError, "garch: argument 'x' has " + std::to_string(x.size()) + " values; a GARCH(1,1) fit needs at least " +
+    throw Error(ErrorCode::kDataError, "garch: argument 'x' has " + std::to_string(x.size()) +
+                                           " values; a GARCH(1,1) fit needs at least " +
                                            std::to_string(kGarchMinObservations));
   }
   for (Eigen::Index t = 0; t < x.size(); ++t) {
-    if (!std::isfinite(x(t))) throw Error(ErrorCode::kDataError, "garch: argument 'x' has a non-finite value at position " + std::to_string(t));
+    if (!std::isfinite(x(t)))
+      throw Error(ErrorCode::kDataError,
+                  "garch: argument 'x' has a non-finite value at position " + std::to_string(t));
   }
   const double mean = x.mean();
   const double sd = std::sqrt((x.array() - mean).square().mean());
@@ -204,14 +211,16 @@ GarchFit fit_garch(const Vector& x, const GarchConfig& config) {
   const Vector y = (x.array() - mean) / sd;
   // Starts: (alpha, beta) pairs common in daily data, omega so the unconditional variance is 1.
   Minimum best{.value = std::numeric_limits<double>::infinity()};
-  for (const auto& [a, b] : std::array<std::pair<double, double>, 3>{{{0.05, 0.90}, {0.10, 0.80}, {0.03, 0.96}}}) {
+  for (const auto& [a, b] :
+       std::array<std::pair<double, double>, 3>{{{0.05, 0.90}, {0.10, 0.80}, {0.03, 0.96}}}) {
     const Theta start{0.0, std::log(1.0 - a - b), logit(a + b), logit(a / (a + b))};
     const Minimum m = bfgs(y, start, config);
     if (m.value < best.value) best = m;
   }
   const GarchParams s = from_theta(best.theta);
   GarchFit fit;
-  fit.params = {.mu = mean + sd * s.mu, .omega = sd * sd * s.omega, .alpha = s.alpha, .beta = s.beta};
+  fit.params = {
+      .mu = mean + sd * s.mu, .omega = sd * sd * s.omega, .alpha = s.alpha, .beta = s.beta};
   fit.iterations = best.iterations;
   fit.converged = best.converged;
   const Vector h = garch_variance(x, fit.params);

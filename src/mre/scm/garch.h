@@ -5,7 +5,8 @@
 //   x_t = mu + e_t,  e_t = sqrt(h_t) z_t,  z_t ~ N(0, 1) i.i.d.,
 //   h_t = omega + alpha e_{t-1}^2 + beta h_{t-1},   omega > 0, alpha, beta >= 0, alpha + beta < 1,
 //   h_0 = the sample variance of x (population form, fixed: not a parameter),
-//   log L = -1/2 sum_{t=0}^{T-1} [ log(2 pi) + log h_t + e_t^2 / h_t ]   (Hamilton 1994, eq. 21.1.19).
+//   log L = -1/2 sum_{t=0}^{T-1} [ log(2 pi) + log h_t + e_t^2 / h_t ]   (Hamilton 1994,
+//   eq. 21.1.19).
 #pragma once
 
 #include <cmath>
@@ -25,7 +26,8 @@ struct GarchParams {
 
 struct GarchConfig {
   int max_iterations = 1000;  // BFGS iterations per start
-  double gradient_tolerance = 1e-8;  // on the largest gradient component, standardised data, per observation
+  double gradient_tolerance =
+      1e-8;  // on the largest gradient component, standardised data, per observation
 };
 
 struct GarchFit {
@@ -68,7 +70,7 @@ Vector simulate_garch(const GarchParams& p, double h, int n, Normal&& normal) {
 // z_t = e_t / sqrt(h_t) (Bollerslev 1990): the `garch` shock generator's fit.
 struct GarchShocks {
   std::vector<GarchFit> margins{};
-  Matrix correlation;     // E x E, of the standardised residuals
+  Matrix correlation;       // E x E, of the standardised residuals
   RowVector next_variance;  // h_T per column: the conditional variance on the day after the sample
 };
 // DataError naming the column (its index) that cannot be fitted.

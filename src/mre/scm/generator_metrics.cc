@@ -15,7 +15,9 @@ namespace {
 void check_finite_sample(const Vector& x, const std::string& what) {
   for (Eigen::Index i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x(i))) {
-      throw Error(ErrorCode::kDataError, "generator metrics: " + what + " has a non-finite value at position " + std::to_string(i));
+      throw Error(ErrorCode::kDataError, "generator metrics: " + what +
+                                             " has a non-finite value at position " +
+                                             std::to_string(i));
     }
   }
 }
@@ -48,15 +50,19 @@ Vector standardised(const Vector& x) {
 
 Vector transformed(const Vector& x, AcfTransform f) {
   switch (f) {
-    case AcfTransform::kIdentity: return x;
-    case AcfTransform::kAbsolute: return x.cwiseAbs();
-    case AcfTransform::kSquare: return x.array().square();
+    case AcfTransform::kIdentity:
+      return x;
+    case AcfTransform::kAbsolute:
+      return x.cwiseAbs();
+    case AcfTransform::kSquare:
+      return x.array().square();
   }
   return x;
 }
 
 // The correlation vectors of the generated paths, averaged.
-Vector mean_correlation(const std::vector<Vector>& paths, int max_lag, bool leverage, AcfTransform f) {
+Vector mean_correlation(const std::vector<Vector>& paths, int max_lag, bool leverage,
+                        AcfTransform f) {
   Vector sum = Vector::Zero(max_lag);
   for (const auto& p : paths) {
     if (leverage) {
@@ -73,7 +79,8 @@ Vector mean_correlation(const std::vector<Vector>& paths, int max_lag, bool leve
 
 Vector lag_returns(const Vector& x, int horizon) {
   check_arg(horizon >= 1 && horizon <= x.size(), "horizon",
-            "must be in [1, sample length " + std::to_string(x.size()) + "] (got " + std::to_string(horizon) + ")");
+            "must be in [1, sample length " + std::to_string(x.size()) + "] (got " +
+                std::to_string(horizon) + ")");
   const Eigen::Index n = x.size() - horizon + 1;
   Vector out(n);
   // Each window summed afresh (not a running difference): no drift of rounding over long samples.
@@ -95,7 +102,8 @@ double wasserstein1(const Vector& a, const Vector& b) {
   double previous = std::min(u.front(), v.front());
   while (i < u.size() || j < v.size()) {
     const double next = (j >= v.size() || (i < u.size() && u[i] <= v[j])) ? u[i] : v[j];
-    total += std::abs(static_cast<double>(i) / nu - static_cast<double>(j) / nv) * (next - previous);
+    total +=
+        std::abs(static_cast<double>(i) / nu - static_cast<double>(j) / nv) * (next - previous);
     while (i < u.size() && u[i] == next) ++i;
     while (j < v.size() && v[j] == next) ++j;
     previous = next;
@@ -136,7 +144,8 @@ Vector lagged_correlation(const Vector& x, const Vector& y, int max_lag) {
   check_arg(x.size() == y.size(), "y", "must have x's length");
   const Eigen::Index n = x.size();
   check_arg(max_lag >= 1 && max_lag < n - 1, "max_lag",
-            "must be in [1, sample length - 2 = " + std::to_string(n - 2) + "] (got " + std::to_string(max_lag) + ")");
+            "must be in [1, sample length - 2 = " + std::to_string(n - 2) + "] (got " +
+                std::to_string(max_lag) + ")");
   Vector out(max_lag);
   for (int tau = 1; tau <= max_lag; ++tau) {
     const Eigen::Index m = n - tau;
@@ -151,10 +160,12 @@ Vector lagged_correlation(const Vector& x, const Vector& y, int max_lag) {
   return out;
 }
 
-double acf_score(const Vector& real, const std::vector<Vector>& generated, int max_lag, AcfTransform f) {
+double acf_score(const Vector& real, const std::vector<Vector>& generated, int max_lag,
+                 AcfTransform f) {
   check_arg(!generated.empty(), "generated", "needs at least one path");
   const Vector z = transformed(real, f);
-  return (lagged_correlation(z, z, max_lag) - mean_correlation(generated, max_lag, false, f)).norm();
+  return (lagged_correlation(z, z, max_lag) - mean_correlation(generated, max_lag, false, f))
+      .norm();
 }
 
 double leverage_score(const Vector& real, const std::vector<Vector>& generated, int max_lag) {
@@ -181,7 +192,8 @@ double sample_quantile(const Vector& x, double p) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
 }
 
-GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& generated, const GeneratorScoreConfig& config) {
+GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& generated,
+                                const GeneratorScoreConfig& config) {
   check_arg(!generated.empty(), "generated", "needs at least one path");
   check_finite_sample(real, "the real sample");
   Eigen::Index shortest = real.size();
@@ -191,13 +203,17 @@ GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& g
   }
   for (const int t : config.horizons) {
     if (t < 1 || t > shortest - 1) {  // at least two t-day returns on each side
-      throw Error(ErrorCode::kInvalidArgument, "generator metrics: horizon " + std::to_string(t) + " days is longer than the sample allows (" +
-                                                   std::to_string(shortest) + " days; horizons must be in [1, " + std::to_string(shortest - 1) + "])");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "generator metrics: horizon " + std::to_string(t) +
+                      " days is longer than the sample allows (" + std::to_string(shortest) +
+                      " days; horizons must be in [1, " + std::to_string(shortest - 1) + "])");
     }
   }
   if (config.max_lag < 1 || config.max_lag >= shortest - 1) {
-    throw Error(ErrorCode::kInvalidArgument, "generator metrics: max_lag " + std::to_string(config.max_lag) +
-                                                 " needs a sample of more than max_lag + 1 days (the shortest has " + std::to_string(shortest) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "generator metrics: max_lag " + std::to_string(config.max_lag) +
+                    " needs a sample of more than max_lag + 1 days (the shortest has " +
+                    std::to_string(shortest) + ")");
   }
   GeneratorScores s;
   for (const int t : config.horizons) {

@@ -44,7 +44,8 @@ Vector lagged_correlation(const Vector& x, const Vector& y, int max_lag);
 enum class AcfTransform { kIdentity, kAbsolute, kSquare };
 // The ACF score (Wiese et al. 2020 section 6): || C(f(r)) - mean_m C(f(r_m)) ||_2 with
 // C(z) = (Corr(z_{t+tau}, z_t))_{tau=1..S}, f the identity, |.| or (.)^2, S = max_lag.
-double acf_score(const Vector& real, const std::vector<Vector>& generated, int max_lag, AcfTransform f);
+double acf_score(const Vector& real, const std::vector<Vector>& generated, int max_lag,
+                 AcfTransform f);
 // The leverage-effect score: the same with L(r) = (Corr(r_{t+tau}^2, r_t))_{tau=1..S}.
 double leverage_score(const Vector& real, const std::vector<Vector>& generated, int max_lag);
 
@@ -54,9 +55,10 @@ double excess_kurtosis(const Vector& x);
 double sample_quantile(const Vector& x, double p);
 
 struct GeneratorScoreConfig {
-  std::vector<int> horizons{1, 5, 20, 100};  // EMD and DY of t-day returns (the paper's 1, 5, 20, 100)
-  int max_lag = 250;                         // S of the ACF and leverage scores (the paper's 250)
-  int dy_bins = 50;                          // histogram bins of DY
+  std::vector<int> horizons{1, 5, 20,
+                            100};  // EMD and DY of t-day returns (the paper's 1, 5, 20, 100)
+  int max_lag = 250;               // S of the ACF and leverage scores (the paper's 250)
+  int dy_bins = 50;                // histogram bins of DY
   std::vector<double> tail_probabilities{0.01, 0.05, 0.95, 0.99};
 };
 
@@ -68,8 +70,8 @@ struct GeneratorScores {
   double acf_squared = 0.0;
   double leverage = 0.0;
   double kurtosis_real = 0.0;
-  double kurtosis_generated = 0.0;        // of the pooled generated values
-  std::vector<double> quantiles_real{};   // per tail probability
+  double kurtosis_generated = 0.0;       // of the pooled generated values
+  std::vector<double> quantiles_real{};  // per tail probability
   std::vector<double> quantiles_generated{};
 };
 
@@ -78,6 +80,7 @@ struct GeneratorScores {
 // 'horizon' for a horizon that leaves fewer than two t-day returns in the real sample or a
 // generated path, 'max_lag' for a lag
 // the shortest series cannot hold, 'generated' for no paths.
-GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& generated, const GeneratorScoreConfig& config);
+GeneratorScores score_generator(const Vector& real, const std::vector<Vector>& generated,
+                                const GeneratorScoreConfig& config);
 
 }  // namespace mre::scm

@@ -16,16 +16,16 @@ namespace mre::scm {
 
 struct FittedScm {
   Fitted fitted{};
-  Levels levels{};                        // per node: transform, level on dates[0]
-  std::vector<std::string> mapping{};     // per node: where its data came from (text)
-  std::vector<Date> dates{};              // one per row of `changes`
-  Matrix changes;                         // T x N, graph.nodes order
+  Levels levels{};                     // per node: transform, level on dates[0]
+  std::vector<std::string> mapping{};  // per node: where its data came from (text)
+  std::vector<Date> dates{};           // one per row of `changes`
+  Matrix changes;                      // T x N, graph.nodes order
   // Regimes of the shocks (the regime-conditional bootstrap): a Gaussian HMM on the
   // standardised shock vectors; one label per row (row 0: the label of row 1).
   std::vector<int> regime{};
   Matrix transition;
   std::vector<std::string> regime_names{};
-  TCopula copula{};                       // of the whole window's shocks, for display
+  TCopula copula{};  // of the whole window's shocks, for display
   // The graph check at fit time (scm/check.h, Holm at 5%): one line per rejected implication or
   // residual correlation; counterfactuals and scenarios from this version carry a warning.
   std::vector<std::string> rejected{};
@@ -42,7 +42,8 @@ struct FittedScm {
     std::vector<int> path{};
     Matrix transition;
     std::vector<Fitted> fits{};
-    std::vector<std::string> dropped{};  // the version's regimes with too few days here (not estimated)
+    std::vector<std::string>
+        dropped{};  // the version's regimes with too few days here (not estimated)
   };
   std::optional<RegimeTransmission> regime_dependent{};
   // Identified policy shocks (spec `identified_shock`): the node whose shock on announcement days

@@ -6,23 +6,23 @@ namespace detail {
 
 namespace {
 Ziggurat make_ziggurat() {
-    // Marsaglia & Tsang (2000), section 4 with n = 256: r is the tail start and v the common
-    // area of the 256 pieces (255 rectangles and the base strip with the tail), for the
-    // unnormalised density f(x) = exp(-x^2/2).
-    constexpr double r = 3.6541528853610088;
-    constexpr double v = 4.92867323399e-3;
-    Ziggurat z;
-    const auto f = [](double x) { return std::exp(-0.5 * x * x); };
-    z.x[0] = v / f(r);
-    z.x[1] = r;
-    for (std::size_t i = 1; i < 256; ++i) {
-      const double y = v / z.x[i] + f(z.x[i]);
-      z.x[i + 1] = y >= 1.0 ? 0.0 : std::sqrt(-2.0 * std::log(y));
-    }
-    z.x[256] = 0.0;
-    for (std::size_t i = 0; i <= 256; ++i) z.f[i] = f(z.x[i]);
-    z.f[0] = f(r);  // the base strip's height is f(r)
-    return z;
+  // Marsaglia & Tsang (2000), section 4 with n = 256: r is the tail start and v the common
+  // area of the 256 pieces (255 rectangles and the base strip with the tail), for the
+  // unnormalised density f(x) = exp(-x^2/2).
+  constexpr double r = 3.6541528853610088;
+  constexpr double v = 4.92867323399e-3;
+  Ziggurat z;
+  const auto f = [](double x) { return std::exp(-0.5 * x * x); };
+  z.x[0] = v / f(r);
+  z.x[1] = r;
+  for (std::size_t i = 1; i < 256; ++i) {
+    const double y = v / z.x[i] + f(z.x[i]);
+    z.x[i + 1] = y >= 1.0 ? 0.0 : std::sqrt(-2.0 * std::log(y));
+  }
+  z.x[256] = 0.0;
+  for (std::size_t i = 0; i <= 256; ++i) z.f[i] = f(z.x[i]);
+  z.f[0] = f(r);  // the base strip's height is f(r)
+  return z;
 }
 }  // namespace
 
@@ -35,7 +35,8 @@ double PathRandom::normal_slow(std::uint64_t bits, int /*layer*/) {
   for (;;) {
     const auto i = static_cast<std::size_t>(bits & 255U);
     const bool negative = (bits & 256U) != 0;
-    const double x = static_cast<double>(static_cast<std::int64_t>(bits >> 11)) * 0x1.0p-53 * z.x[i];
+    const double x =
+        static_cast<double>(static_cast<std::int64_t>(bits >> 11)) * 0x1.0p-53 * z.x[i];
     if (x < z.x[i + 1]) return negative ? -x : x;
     if (i == 0) {
       // The tail beyond r (Marsaglia 1964): exponential proposals accepted against the normal.

@@ -15,7 +15,8 @@ namespace mre::scm {
 class PathRandom {
  public:
   // The stream of path `path` in a run seeded with `seed`.
-  PathRandom(std::uint64_t seed, std::uint64_t path) : state_(mix(seed ^ mix(path + 0x632be59bd9b4e019ULL))) {}
+  PathRandom(std::uint64_t seed, std::uint64_t path)
+      : state_(mix(seed ^ mix(path + 0x632be59bd9b4e019ULL))) {}
 
   std::uint64_t next() {
     state_ += 0x9e3779b97f4a7c15ULL;
@@ -23,11 +24,17 @@ class PathRandom {
   }
   // Uniform on [0, 1) with 53 random bits.
   // (Through a signed 64-bit integer: x86-64 converts those in one instruction.)
-  double uniform() { return static_cast<double>(static_cast<std::int64_t>(next() >> 11)) * 0x1.0p-53; }
+  double uniform() {
+    return static_cast<double>(static_cast<std::int64_t>(next() >> 11)) * 0x1.0p-53;
+  }
   // Uniform on (0, 1): never 0, for logarithms.
-  double open_uniform() { return (static_cast<double>(static_cast<std::int64_t>(next() >> 11)) + 0.5) * 0x1.0p-53; }
+  double open_uniform() {
+    return (static_cast<double>(static_cast<std::int64_t>(next() >> 11)) + 0.5) * 0x1.0p-53;
+  }
   // An index in [0, n).
-  std::uint64_t below(std::uint64_t n) { return static_cast<std::uint64_t>(uniform() * static_cast<double>(n)); }
+  std::uint64_t below(std::uint64_t n) {
+    return static_cast<std::uint64_t>(uniform() * static_cast<double>(n));
+  }
   double normal();
   // Gamma(shape, 1), shape > 0.
   double gamma(double shape);
@@ -63,7 +70,8 @@ inline double PathRandom::normal() {
   const double x = u * z.x[static_cast<std::size_t>(layer)];
   // Fully inside the curve: the common case (about 98.5% of draws). The sign comes from bit 8,
   // moved onto the sign bit without a branch (a coin-flip branch mispredicts half the time).
-  if (x < z.x[static_cast<std::size_t>(layer) + 1]) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) ^ ((bits & 256U) << 55));
+  if (x < z.x[static_cast<std::size_t>(layer) + 1])
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) ^ ((bits & 256U) << 55));
   return normal_slow(bits, layer);
 }
 

@@ -22,7 +22,8 @@ namespace mre::scm {
 // REQUIRES: data as for fit(); probabilities T x K (row t: the regimes' probabilities on row t,
 // finite, >= 0; row 0 unused), labels K names. DataError naming the regime (and node) whose
 // probabilities sum to too few days to estimate an equation.
-std::vector<Fitted> fit_by_regime(const Graph& graph, const Matrix& data, const Matrix& probabilities,
+std::vector<Fitted> fit_by_regime(const Graph& graph, const Matrix& data,
+                                  const Matrix& probabilities,
                                   const std::vector<std::string>& labels, int hac_lag = -1);
 
 // The most likely regime of each row (ties: the first).
@@ -32,8 +33,9 @@ std::vector<int> most_likely_path(const Matrix& probabilities);
 // a regime never left (no transition counted from it) stays: P(i, i) = 1.
 Matrix transition_from_path(const std::vector<int>& path, int regimes);
 
-// A path of `length` rows: row 0 = start, then s_t ~ P(s_{t-1}, .) by inversion of one uniform per row.
-// REQUIRES: transition K x K, rows summing to 1; start in 0..K-1.
-std::vector<int> draw_path(const Matrix& transition, int start, Eigen::Index length, PathRandom& rng);
+// A path of `length` rows: row 0 = start, then s_t ~ P(s_{t-1}, .) by inversion of one uniform per
+// row. REQUIRES: transition K x K, rows summing to 1; start in 0..K-1.
+std::vector<int> draw_path(const Matrix& transition, int start, Eigen::Index length,
+                           PathRandom& rng);
 
 }  // namespace mre::scm

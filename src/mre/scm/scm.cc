@@ -13,16 +13,20 @@
 namespace mre::scm {
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::kInvalidArgument, "scm graph: " + message); }
+[[noreturn]] void bad(const std::string& message) {
+  throw Error(ErrorCode::kInvalidArgument, "scm graph: " + message);
+}
 
 // Contemporaneous inputs of each node (equation parents or identity terms), by index.
 std::vector<std::vector<int>> inputs(const Graph& g) {
   std::vector<std::vector<int>> out(g.nodes.size());
   for (const auto& e : g.equations) {
-    for (const auto& p : e.parents) out[static_cast<std::size_t>(node_index(g, e.node))].push_back(node_index(g, p));
+    for (const auto& p : e.parents)
+      out[static_cast<std::size_t>(node_index(g, e.node))].push_back(node_index(g, p));
   }
   for (const auto& id : g.identities) {
-    for (const auto& t : id.terms) out[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, t));
+    for (const auto& t : id.terms)
+      out[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, t));
   }
   return out;
 }
@@ -75,7 +79,9 @@ void validate(const Graph& g) {
     }
   }
   for (const auto& n : g.nodes) {
-    if (defined[n] != 1) bad("node '" + n + "' needs exactly one equation or identity (has " + std::to_string(defined[n]) + ")");
+    if (defined[n] != 1)
+      bad("node '" + n + "' needs exactly one equation or identity (has " +
+          std::to_string(defined[n]) + ")");
   }
   for (const auto& term : g.terminal) {
     if (!seen.count(term)) bad("terminal node '" + term + "' is not defined");
@@ -104,7 +110,8 @@ std::vector<int> topological_order(const Graph& g) {
     if (state[static_cast<std::size_t>(v)] == 1) {
       std::string cycle;
       const auto start = std::find(path.begin(), path.end(), v);
-      for (auto it = start; it != path.end(); ++it) cycle += g.nodes[static_cast<std::size_t>(*it)] + " -> ";
+      for (auto it = start; it != path.end(); ++it)
+        cycle += g.nodes[static_cast<std::size_t>(*it)] + " -> ";
       bad("cycle " + cycle + g.nodes[static_cast<std::size_t>(v)]);
     }
     state[static_cast<std::size_t>(v)] = 1;
@@ -123,10 +130,13 @@ namespace {
 // Equation-by-equation least squares; with weights w_t (rows 1..T-1) weighted least squares: each
 // row of X and y scaled by sqrt(w_t), the HAC covariance of the scaled problem (the sandwich of
 // the weighted score; Newey & West 1987 on the weighted residuals).
-Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vector* weights, const std::string& what) {
+Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vector* weights,
+                const std::string& what) {
   validate(graph);
-  check_arg(data.cols() == static_cast<Eigen::Index>(graph.nodes.size()), "data", "needs one column per node");
-  if (!data.allFinite()) throw Error(ErrorCode::kDataError, "scm data: missing or non-finite values");
+  check_arg(data.cols() == static_cast<Eigen::Index>(graph.nodes.size()), "data",
+            "needs one column per node");
+  if (!data.allFinite())
+    throw Error(ErrorCode::kDataError, "scm data: missing or non-finite values");
   const Eigen::Index T = data.rows() - 1;
   Fitted out;
   out.graph = graph;
@@ -134,16 +144,20 @@ Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vecto
   Vector root;
   if (weights) {
     check_arg(weights->size() == data.rows(), "weights", "needs one weight per data row");
-    if (!weights->allFinite() || (weights->array() < 0).any()) throw Error(ErrorCode::kDataError, "scm " + what + ": weights must be finite and >= 0");
+    if (!weights->allFinite() || (weights->array() < 0).any())
+      throw Error(ErrorCode::kDataError, "scm " + what + ": weights must be finite and >= 0");
     root = weights->tail(T).array().sqrt().matrix();
   }
   for (const auto& e : graph.equations) {
     const int y = node_index(graph, e.node);
     const Eigen::Index k = 1 + (e.own_lag ? 1 : 0) + static_cast<Eigen::Index>(e.parents.size());
-    if (T <= k + 2) throw Error(ErrorCode::kDataError, "scm data: too few rows to estimate '" + e.node + "'");
+    if (T <= k + 2)
+      throw Error(ErrorCode::kDataError, "scm data: too few rows to estimate '" + e.node + "'");
     if (weights && root.squaredNorm() <= static_cast<double>(k + 2)) {
-      throw Error(ErrorCode::kDataError, "scm " + what + ": an effective sample of " + std::to_string(root.squaredNorm()) +
-                                             " days (the sum of its probabilities) is too small to estimate '" + e.node + "'");
+      throw Error(ErrorCode::kDataError,
+                  "scm " + what + ": an effective sample of " + std::to_string(root.squaredNorm()) +
+                      " days (the sum of its probabilities) is too small to estimate '" + e.node +
+                      "'");
     }
     Matrix X(T, k);
     X.col(0).setOnes();
@@ -156,7 +170,8 @@ Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vecto
       X = root.asDiagonal() * X;
       target = root.asDiagonal() * target;
     }
-    const auto fit = causal::ols_with_covariance(X, target, causal::StandardError::kHac, out.hac_lag);
+    const auto fit =
+        causal::ols_with_covariance(X, target, causal::StandardError::kHac, out.hac_lag);
     FittedEquation f;
     f.node = e.node;
     f.parents = e.parents;
@@ -197,9 +212,12 @@ Fitted fit_rows(const Graph& graph, const Matrix& data, int hac_lag, const Vecto
 
 }  // namespace
 
-Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) { return fit_rows(graph, data, hac_lag, nullptr, "data"); }
+Fitted fit(const Graph& graph, const Matrix& data, int hac_lag) {
+  return fit_rows(graph, data, hac_lag, nullptr, "data");
+}
 
-Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag, const std::string& what) {
+Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag,
+                    const std::string& what) {
   return fit_rows(graph, data, hac_lag, &weights, what);
 }
 
@@ -208,7 +226,8 @@ namespace {
 // The structural part of node's equation at row t given values x (rows t-1 and t).
 // `parents`: the column of each of f's parents (looked up once per call of abduct/predict, not per
 // row: the bootstrap runs these a thousand times).
-double structural(const FittedEquation& f, const std::vector<int>& parents, const Matrix& x, Eigen::Index t, int node) {
+double structural(const FittedEquation& f, const std::vector<int>& parents, const Matrix& x,
+                  Eigen::Index t, int node) {
   double v = f.intercept;
   if (f.phi != 0.0) v += f.phi * x(t - 1, node);
   for (std::size_t j = 0; j < parents.size(); ++j) v += f.beta[j] * x(t, parents[j]);
@@ -227,15 +246,22 @@ std::vector<int> parent_columns(const Fitted& m, const FittedEquation& f) {
 namespace {
 
 // Row t's fit: fits[path[t]], or fits[0] without a path.
-void check_path(const std::vector<const Fitted*>& fits, const std::vector<int>* path, Eigen::Index rows) {
+void check_path(const std::vector<const Fitted*>& fits, const std::vector<int>* path,
+                Eigen::Index rows) {
   check_arg(!fits.empty(), "fits", "needs at least one fitted model");
   if (!path) return;
-  check_arg(static_cast<Eigen::Index>(path->size()) == rows, "path", "needs one regime per data row");
-  for (const int k : *path) check_arg(k >= 0 && k < static_cast<int>(fits.size()), "path", "regime outside 0..K-1");
-  for (const auto* f : fits) check_arg(f->graph.nodes == fits.front()->graph.nodes && f->equations.size() == fits.front()->equations.size(), "fits", "must share one graph");
+  check_arg(static_cast<Eigen::Index>(path->size()) == rows, "path",
+            "needs one regime per data row");
+  for (const int k : *path)
+    check_arg(k >= 0 && k < static_cast<int>(fits.size()), "path", "regime outside 0..K-1");
+  for (const auto* f : fits)
+    check_arg(f->graph.nodes == fits.front()->graph.nodes &&
+                  f->equations.size() == fits.front()->equations.size(),
+              "fits", "must share one graph");
 }
 
-Matrix abduct_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& data) {
+Matrix abduct_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path,
+                   const Matrix& data) {
   check_path(fits, path, data.rows());
   const Fitted& first = *fits.front();
   Matrix u = Matrix::Zero(data.rows(), data.cols());
@@ -243,7 +269,9 @@ Matrix abduct_rows(const std::vector<const Fitted*>& fits, const std::vector<int
     const int node = node_index(first.graph, first.equations[e].node);
     const auto parents = parent_columns(first, first.equations[e]);
     for (Eigen::Index t = 1; t < data.rows(); ++t) {
-      const auto& f = fits[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0]->equations[e];
+      const auto& f =
+          fits[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0]
+              ->equations[e];
       u(t, node) = data(t, node) - structural(f, parents, data, t, node);
     }
   }
@@ -252,7 +280,9 @@ Matrix abduct_rows(const std::vector<const Fitted*>& fits, const std::vector<int
 
 }  // namespace
 
-Matrix abduct(const Fitted& model, const Matrix& data) { return abduct_rows({&model}, nullptr, data); }
+Matrix abduct(const Fitted& model, const Matrix& data) {
+  return abduct_rows({&model}, nullptr, data);
+}
 
 Matrix abduct(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& data) {
   std::vector<const Fitted*> p;
@@ -263,8 +293,8 @@ Matrix abduct(const std::vector<Fitted>& fits, const std::vector<int>& path, con
 
 Matrix to_levels(const Matrix& changes, const Levels& levels) {
   const auto n = changes.cols();
-  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n, "levels",
-            "needs one transform and one start level per node");
+  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n,
+            "levels", "needs one transform and one start level per node");
   Matrix out(changes.rows(), n);
   for (Eigen::Index j = 0; j < n; ++j) {
     const bool log = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
@@ -277,27 +307,31 @@ Matrix to_levels(const Matrix& changes, const Levels& levels) {
   return out;
 }
 
-std::vector<PreparedIntervention> prepare_interventions(const Graph& g, const std::vector<Intervention>& interventions,
-                                                        const Levels& levels, Eigen::Index last_row) {
+std::vector<PreparedIntervention> prepare_interventions(
+    const Graph& g, const std::vector<Intervention>& interventions, const Levels& levels,
+    Eigen::Index last_row) {
   std::vector<PreparedIntervention> out;
   for (const auto& iv : interventions) {
     const int node = node_index(g, iv.node);
     for (const auto& id : g.identities) {
       if (id.node == iv.node) {
-        throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': it is defined by an identity (" +
-                                                     iv.node + " = sum of its terms); intervene on a term instead");
+        throw Error(ErrorCode::kInvalidArgument,
+                    "intervention on '" + iv.node + "': it is defined by an identity (" + iv.node +
+                        " = sum of its terms); intervene on a term instead");
       }
     }
     if (iv.from < 1 || iv.to < iv.from || iv.to > last_row) {
-      throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': rows " + std::to_string(iv.from) +
-                                                   ".." + std::to_string(iv.to) + " are outside the data (1.." +
-                                                   std::to_string(last_row) + ")");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "intervention on '" + iv.node + "': rows " + std::to_string(iv.from) + ".." +
+                      std::to_string(iv.to) + " are outside the data (1.." +
+                      std::to_string(last_row) + ")");
     }
     const bool log = levels.transform[static_cast<std::size_t>(node)] == Transform::kLogReturn;
     PreparedIntervention::Window w{.from = iv.from, .to = iv.to, .shift = iv.shift};
     if (log) {
       if ((iv.shift && !(iv.value > -1.0)) || (!iv.shift && !(iv.value > 0.0))) {
-        throw Error(ErrorCode::kInvalidArgument, "intervention on '" + iv.node + "': a return node's level must stay positive");
+        throw Error(ErrorCode::kInvalidArgument,
+                    "intervention on '" + iv.node + "': a return node's level must stay positive");
       }
       w.value = iv.shift ? std::log1p(iv.value) : std::log(iv.value);
     } else {
@@ -321,20 +355,22 @@ std::vector<PreparedIntervention> prepare_interventions(const Graph& g, const st
 
 namespace {
 
-Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path, const Matrix& factual, const Matrix& shocks,
+Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<int>* path,
+                    const Matrix& factual, const Matrix& shocks,
                     const std::vector<Intervention>& interventions, const Levels& levels) {
   check_path(fits, path, factual.rows());
   const auto& g = fits.front()->graph;
   const auto n = static_cast<Eigen::Index>(g.nodes.size());
   check_arg(factual.cols() == n && shocks.rows() == factual.rows() && shocks.cols() == n, "predict",
             "factual data and shocks must be T x nodes");
-  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n, "levels",
-            "needs one transform and one start level per node");
+  check_arg(static_cast<Eigen::Index>(levels.transform.size()) == n && levels.start.size() == n,
+            "levels", "needs one transform and one start level per node");
   const auto prepared = prepare_interventions(g, interventions, levels, factual.rows() - 1);
   std::vector<const PreparedIntervention*> intervention_of(g.nodes.size(), nullptr);
   for (const auto& p : prepared) intervention_of[static_cast<std::size_t>(p.node)] = &p;
   // equation_of[k][node]: regime k's equation of the node.
-  std::vector<std::vector<const FittedEquation*>> equation_of(fits.size(), std::vector<const FittedEquation*>(g.nodes.size(), nullptr));
+  std::vector<std::vector<const FittedEquation*>> equation_of(
+      fits.size(), std::vector<const FittedEquation*>(g.nodes.size(), nullptr));
   std::vector<std::vector<int>> parents_of(g.nodes.size());
   for (std::size_t k = 0; k < fits.size(); ++k) {
     for (const auto& f : fits[k]->equations) {
@@ -343,22 +379,27 @@ Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<in
     }
   }
   std::vector<const Identity*> identity_of(g.nodes.size(), nullptr);
-  for (const auto& id : g.identities) identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
+  for (const auto& id : g.identities)
+    identity_of[static_cast<std::size_t>(node_index(g, id.node))] = &id;
   const auto order = topological_order(g);
   // Log levels (natural levels for change nodes) of the factual path and of the counterfactual.
   RowVector base(n);
   for (Eigen::Index j = 0; j < n; ++j) {
-    base(j) = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn ? std::log(levels.start(j)) : levels.start(j);
+    base(j) = levels.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn
+                  ? std::log(levels.start(j))
+                  : levels.start(j);
   }
   RowVector level = base;
   std::vector<std::vector<int>> terms_of(g.nodes.size());
   for (const auto& id : g.identities) {
-    for (const auto& term : id.terms) terms_of[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, term));
+    for (const auto& term : id.terms)
+      terms_of[static_cast<std::size_t>(node_index(g, id.node))].push_back(node_index(g, term));
   }
   Matrix x = factual;  // row 0 stays factual
   RowVector base_before(n);
   for (Eigen::Index t = 1; t < x.rows(); ++t) {
-    const auto& equations = equation_of[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0];
+    const auto& equations =
+        equation_of[path ? static_cast<std::size_t>((*path)[static_cast<std::size_t>(t)]) : 0];
     base_before = base;
     base += factual.row(t);
     for (const int node : order) {
@@ -366,7 +407,9 @@ Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<in
       if (const auto* iv = intervention_of[i]; iv && t >= iv->from) {
         const double target = iv->target(t, base(node));
         // Back on the factual path from the factual level: the factual change itself, exactly.
-        x(t, node) = (target == base(node) && level(node) == base_before(node)) ? factual(t, node) : target - level(node);
+        x(t, node) = (target == base(node) && level(node) == base_before(node))
+                         ? factual(t, node)
+                         : target - level(node);
         level(node) = target;
         continue;
       }
@@ -383,7 +426,9 @@ Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<in
         const double then = structural(f, parents, factual, t, node);
         x(t, node) = now == then ? factual(t, node) : now + shocks(t, node);
       }
-      level(node) = x(t, node) == factual(t, node) && level(node) == base_before(node) ? base(node) : level(node) + x(t, node);
+      level(node) = x(t, node) == factual(t, node) && level(node) == base_before(node)
+                        ? base(node)
+                        : level(node) + x(t, node);
     }
   }
   return x;
@@ -391,13 +436,14 @@ Matrix predict_rows(const std::vector<const Fitted*>& fits, const std::vector<in
 
 }  // namespace
 
-Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks, const std::vector<Intervention>& interventions,
-               const Levels& levels) {
+Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
+               const std::vector<Intervention>& interventions, const Levels& levels) {
   return predict_rows({&model}, nullptr, factual, shocks, interventions, levels);
 }
 
-Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual, const Matrix& shocks,
-               const std::vector<Intervention>& interventions, const Levels& levels) {
+Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual,
+               const Matrix& shocks, const std::vector<Intervention>& interventions,
+               const Levels& levels) {
   std::vector<const Fitted*> p;
   p.reserve(fits.size());
   for (const auto& f : fits) p.push_back(&f);

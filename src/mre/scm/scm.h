@@ -42,12 +42,12 @@ struct FittedEquation {
   std::string node{};
   std::vector<std::string> parents{};
   double intercept = 0.0;
-  double phi = 0.0;             // own lag (0 when not used)
-  std::vector<double> beta{};   // per parent
-  Matrix covariance;            // HAC covariance of [intercept, phi?, beta...]
-  double kurtosis = 0.0;        // of the residuals (3 for a normal)
-  double residual_acf1 = 0.0;   // first autocorrelation of the residuals
-  double squared_acf1 = 0.0;    // first autocorrelation of the squared residuals
+  double phi = 0.0;            // own lag (0 when not used)
+  std::vector<double> beta{};  // per parent
+  Matrix covariance;           // HAC covariance of [intercept, phi?, beta...]
+  double kurtosis = 0.0;       // of the residuals (3 for a normal)
+  double residual_acf1 = 0.0;  // first autocorrelation of the residuals
+  double squared_acf1 = 0.0;   // first autocorrelation of the squared residuals
   double r2 = 0.0;
 };
 
@@ -66,7 +66,8 @@ Fitted fit(const Graph& graph, const Matrix& data, int hac_lag = -1);
 // (a regime's probabilities: scm/regime_dependent.h), HAC covariance of the weighted problem;
 // diagnostics (kurtosis, autocorrelations) over the rows weighted above one half, R2 weighted.
 // DataError naming `what` and the node when the weights sum to no more than the parameters + 2.
-Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag, const std::string& what);
+Fitted fit_weighted(const Graph& graph, const Matrix& data, const Vector& weights, int hac_lag,
+                    const std::string& what);
 
 // Abduction: u_t = x_t - (a + phi x_{t-1} + beta . parents_t) for t >= 1 (row 0 and identity
 // columns are 0).
@@ -111,8 +112,9 @@ Matrix predict(const Fitted& model, const Matrix& factual, const Matrix& shocks,
                const std::vector<Intervention>& interventions, const Levels& levels);
 
 // The same with regime-dependent coefficients (row t: fits[path[t]]).
-Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual, const Matrix& shocks,
-               const std::vector<Intervention>& interventions, const Levels& levels);
+Matrix predict(const std::vector<Fitted>& fits, const std::vector<int>& path, const Matrix& factual,
+               const Matrix& shocks, const std::vector<Intervention>& interventions,
+               const Levels& levels);
 
 int node_index(const Graph& graph, const std::string& node);
 
@@ -141,7 +143,8 @@ struct PreparedIntervention {
     return baseline;
   }
 };
-std::vector<PreparedIntervention> prepare_interventions(const Graph& graph, const std::vector<Intervention>& interventions,
-                                                        const Levels& levels, Eigen::Index last_row);
+std::vector<PreparedIntervention> prepare_interventions(
+    const Graph& graph, const std::vector<Intervention>& interventions, const Levels& levels,
+    Eigen::Index last_row);
 
 }  // namespace mre::scm

@@ -21,18 +21,25 @@ ShockKind parse_shock_kind(const std::string& name) {
   if (name == "block-bootstrap") return ShockKind::kBlockBootstrap;
   if (name == "regime-bootstrap") return ShockKind::kRegimeBootstrap;
   if (name == "garch") return ShockKind::kGarch;
-  throw Error(ErrorCode::kInvalidArgument, "--shocks: unknown generator '" + name +
-                                               "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap, garch)");
+  throw Error(ErrorCode::kInvalidArgument,
+              "--shocks: unknown generator '" + name +
+                  "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap, garch)");
 }
 
 std::string shock_kind_name(ShockKind kind) {
   switch (kind) {
-    case ShockKind::kGaussian: return "gaussian";
-    case ShockKind::kStudentT: return "student-t";
-    case ShockKind::kBootstrap: return "bootstrap";
-    case ShockKind::kBlockBootstrap: return "block-bootstrap";
-    case ShockKind::kRegimeBootstrap: return "regime-bootstrap";
-    case ShockKind::kGarch: return "garch";
+    case ShockKind::kGaussian:
+      return "gaussian";
+    case ShockKind::kStudentT:
+      return "student-t";
+    case ShockKind::kBootstrap:
+      return "bootstrap";
+    case ShockKind::kBlockBootstrap:
+      return "block-bootstrap";
+    case ShockKind::kRegimeBootstrap:
+      return "regime-bootstrap";
+    case ShockKind::kGarch:
+      return "garch";
   }
   return "?";
 }
@@ -70,8 +77,11 @@ void quantiles_of(const float* v, std::size_t n, std::span<const double> probs, 
     return;
   }
   constexpr std::size_t kBuckets = 4096;
-  const double scale = static_cast<double>(kBuckets - 1) / (static_cast<double>(hi) - static_cast<double>(lo));
-  const auto bucket = [&](float x) { return static_cast<std::size_t>((static_cast<double>(x) - lo) * scale); };
+  const double scale =
+      static_cast<double>(kBuckets - 1) / (static_cast<double>(hi) - static_cast<double>(lo));
+  const auto bucket = [&](float x) {
+    return static_cast<std::size_t>((static_cast<double>(x) - lo) * scale);
+  };
   std::vector<std::uint32_t> count(kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i) ++count[bucket(v[i])];
   // The ranks needed: floor(h) and the next one for each probability.
@@ -103,7 +113,9 @@ void quantiles_of(const float* v, std::size_t n, std::span<const double> probs, 
     if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(v[i]);
   }
   for (auto& g : gathered) std::sort(g.begin(), g.end());  // small: n / 4096 values on average
-  const auto value = [&](std::size_t r) { return static_cast<double>(gathered[static_cast<std::size_t>(slot[bucket_of[r]])][offset[r]]); };
+  const auto value = [&](std::size_t r) {
+    return static_cast<double>(gathered[static_cast<std::size_t>(slot[bucket_of[r]])][offset[r]]);
+  };
   for (std::size_t i = 0; i < probs.size(); ++i) {
     const double h = probs[i] * static_cast<double>(n - 1);
     const double a = value(2 * i);
@@ -119,25 +131,31 @@ struct DrawState {
   PathRandom rng;
   std::int64_t row = -1;  // block bootstrap: the current row
   int regime = -1;        // regime bootstrap: today's regime
-  std::vector<double> variance{};  // garch: each equation's conditional variance today (empty: the start day's)
+  std::vector<double>
+      variance{};  // garch: each equation's conditional variance today (empty: the start day's)
 };
 
-// The shock generators, built once per run; draw_block() writes one day's E shocks for a block of paths.
+// The shock generators, built once per run; draw_block() writes one day's E shocks for a block of
+// paths.
 class Drawer {
  public:
-  Drawer(const ShockPool& pool, const SimulationConfig& config) : pool_(pool), kind_(config.shocks) {
+  Drawer(const ShockPool& pool, const SimulationConfig& config)
+      : pool_(pool), kind_(config.shocks) {
     const Matrix& r = pool.residuals;
     e_ = r.cols();
     t_ = r.rows();
-    if (t_ < 2 || e_ < 1) throw Error(ErrorCode::kInvalidArgument, "shocks: the pool of historical shocks is empty");
-    if (e_ > kMaxInline) throw Error(ErrorCode::kInvalidArgument, "shocks: the simulator takes at most 32 equations");
+    if (t_ < 2 || e_ < 1)
+      throw Error(ErrorCode::kInvalidArgument, "shocks: the pool of historical shocks is empty");
+    if (e_ > kMaxInline)
+      throw Error(ErrorCode::kInvalidArgument, "shocks: the simulator takes at most 32 equations");
     restart_ = 1.0 / std::max(1.0, config.mean_block);
     if (kind_ == ShockKind::kGaussian) {
       const RowVector mean = r.colwise().mean();
       const Matrix c = r.rowwise() - mean;
       chol_ = Eigen::LLT<Matrix>(c.transpose() * c / static_cast<double>(t_ - 1)).matrixL();
     } else if (kind_ == ShockKind::kStudentT) {
-      if (!pool.copula) throw Error(ErrorCode::kInvalidArgument, "shocks: student-t needs a fitted t copula");
+      if (!pool.copula)
+        throw Error(ErrorCode::kInvalidArgument, "shocks: student-t needs a fitted t copula");
       const auto& cop = *pool.copula;
       chol_ = Eigen::LLT<Matrix>(cop.correlation).matrixL();
       nu_ = cop.nu;
@@ -146,23 +164,30 @@ class Drawer {
       for (Eigen::Index j = 0; j < e_; ++j) {
         auto& tab = table_[static_cast<std::size_t>(j)];
         tab.resize(kGridPoints + 1);
-        for (int k = 0; k <= kGridPoints; ++k) tab[static_cast<std::size_t>(k)] = margin(j, k * kGridStep);
+        for (int k = 0; k <= kGridPoints; ++k)
+          tab[static_cast<std::size_t>(k)] = margin(j, k * kGridStep);
       }
     } else if (kind_ == ShockKind::kGarch) {
       if (!pool.garch || static_cast<Eigen::Index>(pool.garch->margins.size()) != e_) {
-        throw Error(ErrorCode::kInvalidArgument, "shocks: garch needs a GARCH(1,1) fit per equation");
+        throw Error(ErrorCode::kInvalidArgument,
+                    "shocks: garch needs a GARCH(1,1) fit per equation");
       }
       chol_ = Eigen::LLT<Matrix>(pool.garch->correlation).matrixL();
     } else if (kind_ == ShockKind::kRegimeBootstrap) {
       const auto k = pool.transition.rows();
-      if (k < 1 || pool.transition.cols() != k || static_cast<Eigen::Index>(pool.regime.size()) != t_) {
-        throw Error(ErrorCode::kInvalidArgument, "shocks: regime-bootstrap needs a regime per historical day and a transition matrix");
+      if (k < 1 || pool.transition.cols() != k ||
+          static_cast<Eigen::Index>(pool.regime.size()) != t_) {
+        throw Error(
+            ErrorCode::kInvalidArgument,
+            "shocks: regime-bootstrap needs a regime per historical day and a transition matrix");
       }
       rows_of_.assign(static_cast<std::size_t>(k), {});
-      for (Eigen::Index t = 0; t < t_; ++t) rows_of_[static_cast<std::size_t>(pool.regime[static_cast<std::size_t>(t)])].push_back(t);
+      for (Eigen::Index t = 0; t < t_; ++t)
+        rows_of_[static_cast<std::size_t>(pool.regime[static_cast<std::size_t>(t)])].push_back(t);
       for (Eigen::Index s = 0; s < k; ++s) {
         if (rows_of_[static_cast<std::size_t>(s)].empty()) {
-          throw Error(ErrorCode::kInvalidArgument, "shocks: regime " + std::to_string(s) + " has no historical day before the start");
+          throw Error(ErrorCode::kInvalidArgument, "shocks: regime " + std::to_string(s) +
+                                                       " has no historical day before the start");
         }
       }
       cumulative_ = pool.transition;
@@ -178,7 +203,8 @@ class Drawer {
   // [equation][stride], states[l] is lane l's generator, scale holds m scratch values. The
   // Gaussian and t generators' correlation step runs across the lanes (vectorised).
   void draw_block(DrawState* states, int m, double* u, int stride, double* scale) const {
-    if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT && kind_ != ShockKind::kGarch) {
+    if (kind_ != ShockKind::kGaussian && kind_ != ShockKind::kStudentT &&
+        kind_ != ShockKind::kGarch) {
       for (int l = 0; l < m; ++l) draw_row(states[l], u + l, stride);
       return;
     }
@@ -356,8 +382,8 @@ constexpr int kBlock = 32;
 // One day of one world for the m paths of a block: x = today's changes (written), prev =
 // yesterday's, level updated; `baseline_level` (the baseline world's levels after today)
 // drives intervened nodes. Arrays are [node][kBlock], u is [equation][kBlock].
-void step_block(const Program& p, const double* u, const double* prev, double* x, double* level, const double* baseline_level,
-                Eigen::Index day, int m) {
+void step_block(const Program& p, const double* u, const double* prev, double* x, double* level,
+                const double* baseline_level, Eigen::Index day, int m) {
   for (const auto& s : p.steps) {
     double* xo = x + static_cast<std::ptrdiff_t>(s.node) * kBlock;
     double* lv = level + static_cast<std::ptrdiff_t>(s.node) * kBlock;
@@ -392,7 +418,8 @@ void step_block(const Program& p, const double* u, const double* prev, double* x
   }
 }
 
-void parallel_for(int threads, std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& body) {
+void parallel_for(int threads, std::int64_t n,
+                  const std::function<void(std::int64_t, std::int64_t)>& body) {
   const int t = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, n)));
   if (t == 1) {
     body(0, n);
@@ -409,7 +436,8 @@ void parallel_for(int threads, std::int64_t n, const std::function<void(std::int
 
 }  // namespace
 
-Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig& config, std::uint64_t path, int days) {
+Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig& config,
+                   std::uint64_t path, int days) {
   const Drawer drawer(pool, config);
   DrawState s{.rng = PathRandom(config.seed, path)};
   Matrix out(days, drawer.size());
@@ -422,37 +450,52 @@ Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig&
   return out;
 }
 
-SimulationResult simulate(const Fitted& model, const Levels& transforms, const SimulationStart& start,
-                          const ShockPool& pool, const std::vector<Intervention>& interventions,
+SimulationResult simulate(const Fitted& model, const Levels& transforms,
+                          const SimulationStart& start, const ShockPool& pool,
+                          const std::vector<Intervention>& interventions,
                           const SimulationConfig& config) {
-  if (config.horizon <= 0) throw Error(ErrorCode::kInvalidArgument, "--horizon must be positive (got " + std::to_string(config.horizon) + ")");
-  if (config.paths <= 0) throw Error(ErrorCode::kInvalidArgument, "--paths must be positive (got " + std::to_string(config.paths) + ")");
-  if (config.paths > kMaxPaths || config.horizon > kMaxHorizon || config.threads < 0 || config.threads > kMaxThreads) {
-    throw Error(ErrorCode::kInvalidArgument, "paths <= " + std::to_string(kMaxPaths) + ", horizon <= " + std::to_string(kMaxHorizon) +
-                                                 " and threads in [0, " + std::to_string(kMaxThreads) + "] (got " +
-                                                 std::to_string(config.paths) + ", " + std::to_string(config.horizon) + ", " +
-                                                 std::to_string(config.threads) + ")");
+  if (config.horizon <= 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--horizon must be positive (got " + std::to_string(config.horizon) + ")");
+  if (config.paths <= 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--paths must be positive (got " + std::to_string(config.paths) + ")");
+  if (config.paths > kMaxPaths || config.horizon > kMaxHorizon || config.threads < 0 ||
+      config.threads > kMaxThreads) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "paths <= " + std::to_string(kMaxPaths) +
+                    ", horizon <= " + std::to_string(kMaxHorizon) + " and threads in [0, " +
+                    std::to_string(kMaxThreads) + "] (got " + std::to_string(config.paths) + ", " +
+                    std::to_string(config.horizon) + ", " + std::to_string(config.threads) + ")");
   }
   const auto& g = model.graph;
   const int n = static_cast<int>(g.nodes.size());
-  check_arg(start.changes.size() == n && start.levels.size() == n, "start", "needs one change and one level per node");
-  check_arg(static_cast<int>(transforms.transform.size()) == n, "levels", "needs one transform per node");
+  check_arg(start.changes.size() == n && start.levels.size() == n, "start",
+            "needs one change and one level per node");
+  check_arg(static_cast<int>(transforms.transform.size()) == n, "levels",
+            "needs one transform per node");
   check_arg(pool.residuals.cols() == static_cast<Eigen::Index>(model.equations.size()), "shocks",
             "the pool needs one column per equation");
   const auto prepared = prepare_interventions(g, interventions, transforms, config.horizon);
   const Program program = compile(model, prepared);
   const Drawer drawer(pool, config);
-  const int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = config.threads > 0
+                          ? config.threads
+                          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
 
   std::vector<double> start_level(static_cast<std::size_t>(n));
   std::vector<bool> is_log(static_cast<std::size_t>(n));
   for (int j = 0; j < n; ++j) {
-    is_log[static_cast<std::size_t>(j)] = transforms.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
+    is_log[static_cast<std::size_t>(j)] =
+        transforms.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
     const double lv = start.levels(j);
     if (is_log[static_cast<std::size_t>(j)] && !(lv > 0)) {
-      throw Error(ErrorCode::kInvalidArgument, "start: node '" + g.nodes[static_cast<std::size_t>(j)] + "' needs a positive level");
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          "start: node '" + g.nodes[static_cast<std::size_t>(j)] + "' needs a positive level");
     }
-    start_level[static_cast<std::size_t>(j)] = is_log[static_cast<std::size_t>(j)] ? std::log(lv) : lv;
+    start_level[static_cast<std::size_t>(j)] =
+        is_log[static_cast<std::size_t>(j)] ? std::log(lv) : lv;
   }
 
   const auto paths = static_cast<std::int64_t>(config.paths);
@@ -472,7 +515,8 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
   }
   std::vector<DrawState> draws;
   draws.reserve(static_cast<std::size_t>(paths));
-  for (std::int64_t p = 0; p < paths; ++p) draws.push_back({.rng = PathRandom(config.seed, static_cast<std::uint64_t>(p))});
+  for (std::int64_t p = 0; p < paths; ++p)
+    draws.push_back({.rng = PathRandom(config.seed, static_cast<std::uint64_t>(p))});
 
   SimulationResult out;
   out.horizon = config.horizon;
@@ -483,11 +527,15 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
     for (auto& f : out.fan) f.assign(static_cast<std::size_t>(config.horizon) * nn * nq, 0.0);
   }
   // Days in chunks so that the levels of every path for a few days fit in memory at once.
-  const int chunk = config.fans ? static_cast<int>(std::clamp<std::int64_t>(4'000'000 / (paths * 2 * n), 1, 16)) : config.horizon;
+  const int chunk =
+      config.fans ? static_cast<int>(std::clamp<std::int64_t>(4'000'000 / (paths * 2 * n), 1, 16))
+                  : config.horizon;
   std::vector<float> buffer;
   for (int day0 = 1; day0 <= config.horizon; day0 += chunk) {
     const int days = std::min(chunk, config.horizon - day0 + 1);
-    if (config.fans) buffer.assign(static_cast<std::size_t>(days) * nn * 2 * static_cast<std::size_t>(paths), 0.0F);
+    if (config.fans)
+      buffer.assign(static_cast<std::size_t>(days) * nn * 2 * static_cast<std::size_t>(paths),
+                    0.0F);
     parallel_for(threads, blocks, [&](std::int64_t lo, std::int64_t hi) {
       const auto e = static_cast<std::size_t>(drawer.size());
       std::vector<double> u(e * kBlock);
@@ -505,14 +553,17 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
         double* level_i = s + 3 * nn * kBlock;
         for (int d = 0; d < days; ++d) {
           const int day = day0 + d;
-          drawer.draw_block(&draws[static_cast<std::size_t>(p0)], m, u.data(), kBlock, scale.data());
+          drawer.draw_block(&draws[static_cast<std::size_t>(p0)], m, u.data(), kBlock,
+                            scale.data());
           step_block(program, u.data(), prev_b, xb.data(), level_b, nullptr, day, m);
           step_block(program, u.data(), prev_i, xi.data(), level_i, level_b, day, m);
           std::copy(xb.begin(), xb.end(), prev_b);
           std::copy(xi.begin(), xi.end(), prev_i);
           if (config.fans) {
             for (std::size_t j = 0; j < nn; ++j) {
-              float* to_b = &buffer[((static_cast<std::size_t>(d) * nn + j) * 2) * static_cast<std::size_t>(paths) + static_cast<std::size_t>(p0)];
+              float* to_b = &buffer[((static_cast<std::size_t>(d) * nn + j) * 2) *
+                                        static_cast<std::size_t>(paths) +
+                                    static_cast<std::size_t>(p0)];
               float* to_i = to_b + paths;
               for (int l = 0; l < m; ++l) {
                 to_b[l] = static_cast<float>(level_b[j * kBlock + static_cast<std::size_t>(l)]);
@@ -523,7 +574,8 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
         }
       }
     });
-    if (config.stop.stop_requested()) throw Error(ErrorCode::kIoError, "simulation cancelled (time limit)");
+    if (config.stop.stop_requested())
+      throw Error(ErrorCode::kIoError, "simulation cancelled (time limit)");
     if (!config.fans) continue;
     const auto groups = static_cast<std::int64_t>(days) * n * 2;
     parallel_for(threads, groups, [&](std::int64_t lo, std::int64_t hi) {
@@ -545,13 +597,15 @@ SimulationResult simulate(const Fitted& model, const Levels& transforms, const S
     const double* s = &state[static_cast<std::size_t>(p / kBlock) * block_size];
     const auto l = static_cast<std::size_t>(p % kBlock);
     for (std::size_t j = 0; j < nn; ++j) {
-      out.effect(p, static_cast<Eigen::Index>(j)) = s[(3 * nn + j) * kBlock + l] - s[(2 * nn + j) * kBlock + l];
+      out.effect(p, static_cast<Eigen::Index>(j)) =
+          s[(3 * nn + j) * kBlock + l] - s[(2 * nn + j) * kBlock + l];
     }
   }
   return out;
 }
 
-std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph, const Levels& transforms) {
+std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph,
+                                             const Levels& transforms) {
   std::vector<EffectSummary> out;
   for (int j = 0; j < result.nodes; ++j) {
     const bool log = transforms.transform[static_cast<std::size_t>(j)] == Transform::kLogReturn;
@@ -560,11 +614,13 @@ std::vector<EffectSummary> summarize_effects(const SimulationResult& result, con
       const double e = result.effect(p, j);
       v[static_cast<std::size_t>(p)] = log ? 100.0 * std::expm1(e) : e;
     }
-    EffectSummary s{.node = graph.nodes[static_cast<std::size_t>(j)], .unit = log ? "percent" : "points"};
+    EffectSummary s{.node = graph.nodes[static_cast<std::size_t>(j)],
+                    .unit = log ? "percent" : "points"};
     double sum = 0;
     for (const double x : v) sum += x;
     s.mean = sum / static_cast<double>(v.size());
-    for (std::size_t q = 0; q < kFanQuantiles.size(); ++q) s.quantiles[q] = quantile_in_place(v, kFanQuantiles[q]);
+    for (std::size_t q = 0; q < kFanQuantiles.size(); ++q)
+      s.quantiles[q] = quantile_in_place(v, kFanQuantiles[q]);
     out.push_back(s);
   }
   return out;

@@ -27,19 +27,27 @@
 
 namespace mre::scm {
 
-enum class ShockKind { kGaussian, kStudentT, kBootstrap, kBlockBootstrap, kRegimeBootstrap, kGarch };
-// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch; InvalidArgument otherwise.
+enum class ShockKind {
+  kGaussian,
+  kStudentT,
+  kBootstrap,
+  kBlockBootstrap,
+  kRegimeBootstrap,
+  kGarch
+};
+// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch; InvalidArgument
+// otherwise.
 ShockKind parse_shock_kind(const std::string& name);
 std::string shock_kind_name(ShockKind kind);
 
 // What the generators draw from: the historical shocks of the equation nodes (columns in
 // graph.equations order) up to the start, and what was fitted on them.
 struct ShockPool {
-  Matrix residuals;                 // T x E
-  std::optional<TCopula> copula{};  // student-t: fitted on `residuals`
-  std::vector<int> regime{};        // regime-bootstrap: the regime of each row, 0..K-1
-  Matrix transition;                // K x K, rows sum to 1
-  int start_regime = 0;             // the regime on the start day
+  Matrix residuals;                    // T x E
+  std::optional<TCopula> copula{};     // student-t: fitted on `residuals`
+  std::vector<int> regime{};           // regime-bootstrap: the regime of each row, 0..K-1
+  Matrix transition;                   // K x K, rows sum to 1
+  int start_regime = 0;                // the regime on the start day
   std::optional<GarchShocks> garch{};  // garch: fitted on `residuals`
 };
 
@@ -51,10 +59,10 @@ inline constexpr int kMaxHorizon = 12'600;  // 50 years of business days
 inline constexpr int kMaxThreads = 1'024;
 
 struct SimulationConfig {
-  int horizon = 250;         // days after the start
+  int horizon = 250;  // days after the start
   int paths = 10000;
   std::uint64_t seed = 42;
-  int threads = 0;           // 0: the hardware's
+  int threads = 0;  // 0: the hardware's
   ShockKind shocks = ShockKind::kGaussian;
   double mean_block = 20.0;  // block bootstrap: mean block length in days
   bool fans = true;          // false: only the effects at the horizon (benchmarks of the kernel)
@@ -95,18 +103,21 @@ struct EffectSummary {
   bool banded = false;
   Band band{};
 };
-std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph, const Levels& transforms);
+std::vector<EffectSummary> summarize_effects(const SimulationResult& result, const Graph& graph,
+                                             const Levels& transforms);
 
 // Day d of the horizon is row d of the interventions' rows (1..horizon).
 // InvalidArgument naming the parameter for horizon or paths <= 0, an empty pool, a regime
 // without historical days; intervention errors as predict's.
-SimulationResult simulate(const Fitted& model, const Levels& transforms, const SimulationStart& start,
-                          const ShockPool& pool, const std::vector<Intervention>& interventions,
+SimulationResult simulate(const Fitted& model, const Levels& transforms,
+                          const SimulationStart& start, const ShockPool& pool,
+                          const std::vector<Intervention>& interventions,
                           const SimulationConfig& config);
 
 // Draws `days` shock vectors of one path with the configured generator (for tests of the
 // generators' statistics): days x E.
-Matrix draw_shocks(const Fitted& model, const ShockPool& pool, const SimulationConfig& config, std::uint64_t path, int days);
+Matrix draw_shocks(const Fitted& model, const ShockPool& pool, const SimulationConfig& config,
+                   std::uint64_t path, int days);
 
 // The same quantiles of n floats at increasing probabilities (out: one per probability), exactly,
 // in a few linear passes: the fans' quantiles.

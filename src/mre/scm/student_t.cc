@@ -52,7 +52,8 @@ double beta_fraction(double x, double a, double b) {
 double incomplete_beta(double x, double a, double b) {
   if (x <= 0.0) return 0.0;
   if (x >= 1.0) return 1.0;
-  const double log_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
+  const double log_front =
+      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
   // The fraction converges fast for x < (a + 1) / (a + b + 2); otherwise use the symmetry.
   if (x < (a + 1.0) / (a + b + 2.0)) return std::exp(log_front) * beta_fraction(x, a, b) / a;
   return 1.0 - std::exp(log_front) * beta_fraction(1.0 - x, b, a) / b;
@@ -65,8 +66,8 @@ double student_t_cdf(double t, double nu) {
 }
 
 double student_t_log_pdf(double t, double nu) {
-  return std::lgamma(0.5 * (nu + 1.0)) - std::lgamma(0.5 * nu) - 0.5 * std::log(nu * std::numbers::pi) -
-         0.5 * (nu + 1.0) * std::log1p(t * t / nu);
+  return std::lgamma(0.5 * (nu + 1.0)) - std::lgamma(0.5 * nu) -
+         0.5 * std::log(nu * std::numbers::pi) - 0.5 * (nu + 1.0) * std::log1p(t * t / nu);
 }
 
 double student_t_quantile(double p, double nu) {
@@ -79,7 +80,10 @@ double student_t_quantile(double p, double nu) {
   double x = 0.5 * (lo + hi);
   for (int it = 0; it < 200; ++it) {
     const double f = student_t_cdf(x, nu) - p;
-    if (f < 0) lo = x; else hi = x;
+    if (f < 0)
+      lo = x;
+    else
+      hi = x;
     const double step = f / std::exp(student_t_log_pdf(x, nu));
     double next = x - step;
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
@@ -107,8 +111,8 @@ StudentTFit fit_at(const Vector& x, double nu, double start_scale) {
   f.nu = nu;
   f.scale = std::sqrt(s2);
   const double n = static_cast<double>(x.size());
-  f.log_likelihood = n * (std::lgamma(0.5 * (nu + 1.0)) - std::lgamma(0.5 * nu) - 0.5 * std::log(nu * std::numbers::pi) -
-                          std::log(f.scale)) -
+  f.log_likelihood = n * (std::lgamma(0.5 * (nu + 1.0)) - std::lgamma(0.5 * nu) -
+                          0.5 * std::log(nu * std::numbers::pi) - std::log(f.scale)) -
                      0.5 * (nu + 1.0) * (x2 / (nu * s2)).log1p().sum();
   return f;
 }
@@ -127,9 +131,12 @@ StudentTFit fit_student_t(const Vector& x) {
     const double nu = nu_min * std::pow(nu_max / nu_min, i / static_cast<double>(grid - 1));
     fits.push_back(fit_at(x, nu, sd));
   }
-  const auto best = static_cast<std::size_t>(
-      std::max_element(fits.begin(), fits.end(), [](const auto& a, const auto& b) { return a.log_likelihood < b.log_likelihood; }) -
-      fits.begin());
+  const auto best =
+      static_cast<std::size_t>(std::max_element(fits.begin(), fits.end(),
+                                                [](const auto& a, const auto& b) {
+                                                  return a.log_likelihood < b.log_likelihood;
+                                                }) -
+                               fits.begin());
   // Golden section on log(nu) between the best grid point's neighbours.
   double a = std::log(fits[best == 0 ? 0 : best - 1].nu);
   double b = std::log(fits[std::min<std::size_t>(best + 1, grid - 1)].nu);
@@ -142,7 +149,10 @@ StudentTFit fit_student_t(const Vector& x) {
     const auto fd = fit_at(x, std::exp(d), out.scale);
     if (fc.log_likelihood > out.log_likelihood) out = fc;
     if (fd.log_likelihood > out.log_likelihood) out = fd;
-    if (fc.log_likelihood >= fd.log_likelihood) b = d; else a = c;
+    if (fc.log_likelihood >= fd.log_likelihood)
+      b = d;
+    else
+      a = c;
   }
   return out;
 }
@@ -158,12 +168,22 @@ double kendall_tau(const Vector& a, const Vector& b) {
       const double da = a(i) - a(j);
       const double db = b(i) - b(j);
       if (da == 0 && db == 0) continue;
-      if (da == 0) { ties_a += 1; continue; }
-      if (db == 0) { ties_b += 1; continue; }
-      if ((da > 0) == (db > 0)) concordant += 1; else discordant += 1;
+      if (da == 0) {
+        ties_a += 1;
+        continue;
+      }
+      if (db == 0) {
+        ties_b += 1;
+        continue;
+      }
+      if ((da > 0) == (db > 0))
+        concordant += 1;
+      else
+        discordant += 1;
     }
   }
-  const double denom = std::sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b));
+  const double denom =
+      std::sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b));
   return denom > 0 ? (concordant - discordant) / denom : 0.0;
 }
 
@@ -211,11 +231,13 @@ TCopula fit_t_copula(const Matrix& x) {
   double best_ll = -std::numeric_limits<double>::infinity();
   for (int i = 0; i < 24; ++i) {
     const double nu = 2.1 * std::pow(100.0 / 2.1, i / 23.0);
-    std::vector<double> cache(static_cast<std::size_t>(2 * T + 3), std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> cache(static_cast<std::size_t>(2 * T + 3),
+                              std::numeric_limits<double>::quiet_NaN());
     Matrix q(T, D);
     for (Eigen::Index t = 0; t < T; ++t) {
       for (Eigen::Index j = 0; j < D; ++j) {
-        const auto key = static_cast<std::size_t>(std::lround(u(t, j) * static_cast<double>(2 * (T + 1))));
+        const auto key =
+            static_cast<std::size_t>(std::lround(u(t, j) * static_cast<double>(2 * (T + 1))));
         if (std::isnan(cache[key])) cache[key] = student_t_quantile(u(t, j), nu);
         q(t, j) = cache[key];
       }
@@ -223,7 +245,8 @@ TCopula fit_t_copula(const Matrix& x) {
     const Matrix z = llt.matrixL().solve(q.transpose());  // D x T
     const double d = static_cast<double>(D);
     double ll = 0;
-    const double c = std::lgamma(0.5 * (nu + d)) - std::lgamma(0.5 * nu) - 0.5 * d * std::log(nu * std::numbers::pi) - 0.5 * log_det;
+    const double c = std::lgamma(0.5 * (nu + d)) - std::lgamma(0.5 * nu) -
+                     0.5 * d * std::log(nu * std::numbers::pi) - 0.5 * log_det;
     for (Eigen::Index t = 0; t < T; ++t) {
       ll += c - 0.5 * (nu + d) * std::log1p(z.col(t).squaredNorm() / nu);
       for (Eigen::Index j = 0; j < D; ++j) ll -= student_t_log_pdf(q(t, j), nu);

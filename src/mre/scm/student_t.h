@@ -29,8 +29,8 @@ struct StudentTFit {
 StudentTFit fit_student_t(const Vector& x);
 
 struct TCopula {
-  double nu = 0.0;    // the copula's degrees of freedom
-  Matrix correlation;  // D x D
+  double nu = 0.0;                     // the copula's degrees of freedom
+  Matrix correlation;                  // D x D
   std::vector<StudentTFit> margins{};  // per column
 };
 // REQUIRES: x is T x D with T >= 20, every column non-constant.

@@ -33,8 +33,9 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
   CsvRow row;
   while (reader.next(row)) {
     if (row.fields.size() != width) {
-      fail(reader, row.line, "expected " + std::to_string(width) + " fields, got " +
-                                 std::to_string(row.fields.size()));
+      fail(reader, row.line,
+           "expected " + std::to_string(width) + " fields, got " +
+               std::to_string(row.fields.size()));
     }
     const std::string_view date_text = row.fields[date_column];
     // Accept a timestamp whose date part is ISO ("2024-01-05 00:00:00").
@@ -42,17 +43,20 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
     // ("2030-01-01 garbage" is refused).
     const auto date = parse_date_field(date_text);
     if (!date) {
-      fail(reader, row.line, "field '" + date_name + "': cannot parse date " + quote_field(date_text) +
-                                 " (expected YYYY-MM-DD, optionally followed by a time HH:MM[:SS[.ffffff]][Z])");
+      fail(reader, row.line,
+           "field '" + date_name + "': cannot parse date " + quote_field(date_text) +
+               " (expected YYYY-MM-DD, optionally followed by a time HH:MM[:SS[.ffffff]][Z])");
     }
     if (previous) {
       if (*date == *previous) {
-        fail(reader, row.line, "duplicate date " + date->iso() + " (also on line " +
-                                   std::to_string(previous_line) + ")");
+        fail(reader, row.line,
+             "duplicate date " + date->iso() + " (also on line " + std::to_string(previous_line) +
+                 ")");
       }
       if (*date < *previous) {
-        fail(reader, row.line, "date " + date->iso() + " is before the previous row's " +
-                                   previous->iso() + " (dates must be ascending)");
+        fail(reader, row.line,
+             "date " + date->iso() + " is before the previous row's " + previous->iso() +
+                 " (dates must be ascending)");
       }
     }
     previous = date;
@@ -62,8 +66,9 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
       if (is_missing_token(field)) continue;
       const auto value = parse_double(field);
       if (!value) {
-        fail(reader, row.line, "field '" + reader.header()[value_columns[k]] + "': " + quote_field(field) +
-                                   " is not a finite number");
+        fail(reader, row.line,
+             "field '" + reader.header()[value_columns[k]] + "': " + quote_field(field) +
+                 " is not a finite number");
       }
       dates[k].push_back(*date);
       values[k].push_back(*value);
@@ -79,7 +84,8 @@ std::vector<TimeSeries> read_columns(CsvReader& reader, std::size_t date_column,
 
 }  // namespace
 
-TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker, const std::string& column) {
+TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker,
+                            const std::string& column) {
   CsvReader reader = CsvReader::open(path);
   const auto& header = reader.header();
   if (header.size() < 2 || !is_date_header(header[0])) {
@@ -88,7 +94,8 @@ TimeSeries load_series_file(const std::filesystem::path& path, const std::string
   }
   if (!column.empty()) {
     const auto chosen = reader.find_column(column);
-    if (!chosen) throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + column + "'");
+    if (!chosen)
+      throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + column + "'");
     auto series = read_columns(reader, 0, {*chosen}, {ticker});
     return std::move(series.front());
   }
@@ -98,9 +105,10 @@ TimeSeries load_series_file(const std::filesystem::path& path, const std::string
   if (!value_column) value_column = reader.find_column("close");
   if (!value_column && header.size() == 2) value_column = 1;
   if (!value_column) {
-    throw Error(ErrorCode::kDataError, reader.name() +
-                                           ":1: cannot tell which column holds the value "
-                                           "(no AdjClose or Close column, and more than two columns)");
+    throw Error(ErrorCode::kDataError,
+                reader.name() +
+                    ":1: cannot tell which column holds the value "
+                    "(no AdjClose or Close column, and more than two columns)");
   }
   auto series = read_columns(reader, 0, {*value_column}, {ticker});
   return std::move(series.front());

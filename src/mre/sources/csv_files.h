@@ -18,7 +18,8 @@ namespace mre::sources {
 // close; any case) exactly that column is read (DataError naming it when absent).
 // Throws IoError (cannot read), DataError "FILE:LINE: ..." (wrong field count, bad date, bad
 // number, duplicate or out-of-order date, empty file).
-TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker, const std::string& column = {});
+TimeSeries load_series_file(const std::filesystem::path& path, const std::string& ticker,
+                            const std::string& column = {});
 
 // A plain CSV: a date column (named date or timestamp, any case) and one series per other
 // column, named by its header. Same errors as above.

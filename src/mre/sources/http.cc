@@ -1,8 +1,6 @@
 // See http.h.
 #include "mre/sources/http.h"
 
-#include "mre/core/atomic_file.h"
-
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -13,6 +11,8 @@
 #include <mutex>
 #include <regex>
 #include <thread>
+
+#include "mre/core/atomic_file.h"
 
 namespace mre::sources {
 namespace {
@@ -30,7 +30,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* out
   const auto colon = line.find(':');
   if (colon != std::string::npos) {
     std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     std::string value = line.substr(colon + 1);
     const auto first = value.find_first_not_of(" \t");
     const auto last = value.find_last_not_of(" \t\r\n");
@@ -52,12 +53,14 @@ class CurlTransport : public HttpTransport {
     std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
   HttpResponse get(const std::string& url) override { return perform(url, nullptr, {}); }
-  HttpResponse post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers) override {
+  HttpResponse post_json(const std::string& url, const std::string& body,
+                         const std::vector<std::string>& headers) override {
     return perform(url, &body, headers);
   }
 
  private:
-  HttpResponse perform(const std::string& url, const std::string* post, const std::vector<std::string>& headers) {
+  HttpResponse perform(const std::string& url, const std::string* post,
+                       const std::vector<std::string>& headers) {
     HttpResponse r;
     CURL* curl = curl_easy_init();
     if (!curl) {
@@ -78,7 +81,8 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ * 1000));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeout_, 10.0) * 1000));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(timeout_, 10.0) * 1000));
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "mre/0.1 (+https://github.com/mre)");
@@ -104,7 +108,9 @@ class CurlTransport : public HttpTransport {
   double timeout_;
 };
 
-bool retryable(const HttpResponse& r) { return r.status == 0 || r.status == 429 || r.status >= 500; }
+bool retryable(const HttpResponse& r) {
+  return r.status == 0 || r.status == 429 || r.status >= 500;
+}
 
 std::uint64_t splitmix(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -119,14 +125,15 @@ std::unique_ptr<HttpTransport> make_curl_transport(double timeout_seconds) {
   return std::make_unique<CurlTransport>(timeout_seconds);
 }
 
-HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir,
-                       std::filesystem::path replay_dir)
+HttpClient::HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy,
+                       std::filesystem::path cache_dir, std::filesystem::path replay_dir)
     : transport_(std::move(transport)),
       policy_(policy),
       cache_dir_(std::move(cache_dir)),
       replay_dir_(std::move(replay_dir)),
       rng_(policy.jitter_seed ? policy.jitter_seed
-                              : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+                              : static_cast<std::uint64_t>(
+                                    std::chrono::steady_clock::now().time_since_epoch().count())) {
   sleep = [](double s) {
     if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
   };
@@ -162,7 +169,8 @@ HttpResponse HttpClient::get(const std::string& url) {
   for (int attempt = 1; attempt <= std::max(1, policy_.max_attempts); ++attempt) {
     // The rate limit: at least min_interval between two requests to this source.
     if (policy_.min_interval > 0 && last_request_.time_since_epoch().count() != 0) {
-      const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_request_).count();
+      const double since =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - last_request_).count();
       if (since < policy_.min_interval) sleep(policy_.min_interval - since);
     }
     last_request_ = std::chrono::steady_clock::now();
@@ -181,7 +189,8 @@ HttpResponse HttpClient::get(const std::string& url) {
     std::filesystem::create_directories(cache_dir_);
     const std::string name = cache_name(url);
     write_file_atomically(cache_dir_ / name, r.body);
-    std::ofstream(cache_dir_ / "index.tsv", std::ios::app) << name << "\t" << redact_url(url) << "\n";
+    std::ofstream(cache_dir_ / "index.tsv", std::ios::app)
+        << name << "\t" << redact_url(url) << "\n";
   }
   return r;
 }

@@ -18,11 +18,11 @@
 namespace mre::sources {
 
 struct HttpResponse {
-  int status = 0;                // 0: no response (network error; `error` says what)
+  int status = 0;  // 0: no response (network error; `error` says what)
   std::string body{};
   std::string content_type{};
   std::optional<double> retry_after{};  // seconds, from a Retry-After header
-  std::string error{};           // transport failure: timeout, refused, truncated body, ...
+  std::string error{};                  // transport failure: timeout, refused, truncated body, ...
 };
 
 // One attempt. The seam tests and the retry logic use.
@@ -31,16 +31,17 @@ class HttpTransport {
   virtual ~HttpTransport() = default;
   virtual HttpResponse get(const std::string& url) = 0;
   // POST with a JSON body and extra header lines ("Authorization: Bearer ..."); one attempt.
-  virtual HttpResponse post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers) = 0;
+  virtual HttpResponse post_json(const std::string& url, const std::string& body,
+                                 const std::vector<std::string>& headers) = 0;
 };
 // libcurl, with a total timeout per request in seconds.
 std::unique_ptr<HttpTransport> make_curl_transport(double timeout_seconds);
 
 struct RetryPolicy {
-  int max_attempts = 5;          // first try included
-  double base_delay = 0.5;       // seconds; attempt k waits base * 2^(k-1), +- 50% jitter
-  double max_delay = 30.0;       // cap on one wait (and on a Retry-After)
-  double min_interval = 0.0;     // rate limit: seconds between requests to this source
+  int max_attempts = 5;           // first try included
+  double base_delay = 0.5;        // seconds; attempt k waits base * 2^(k-1), +- 50% jitter
+  double max_delay = 30.0;        // cap on one wait (and on a Retry-After)
+  double min_interval = 0.0;      // rate limit: seconds between requests to this source
   std::uint64_t jitter_seed = 0;  // 0: from the clock
 };
 
@@ -49,8 +50,8 @@ class HttpClient {
  public:
   // With cache_dir, every 2xx body is also written there; with replay_dir, a request whose body
   // is there (written by an earlier run's cache) is answered from it without the network.
-  HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, std::filesystem::path cache_dir = {},
-             std::filesystem::path replay_dir = {});
+  HttpClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy,
+             std::filesystem::path cache_dir = {}, std::filesystem::path replay_dir = {});
   // Retries as described; returns the final response, whatever its status (2xx, 4xx, or the
   // last retryable failure). With a cache dir, each 2xx body is written there under a hash
   // of the (redacted) URL.

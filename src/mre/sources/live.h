@@ -39,22 +39,23 @@ struct Vintage {
 };
 
 struct FredSeries {
-  TimeSeries current{};           // today's values
+  TimeSeries current{};             // today's values
   std::vector<Vintage> vintages{};  // every vintage, when asked for
 };
 // Observations from `start` (all when absent); with `vintages`, every vintage since the
 // series began (realtime_start 1776-07-04 .. 9999-12-31). "." (missing) values are skipped.
-FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints, const std::string& series_id,
-                      std::optional<Date> start, bool vintages);
+FredSeries fetch_fred(HttpClient& http, const LiveEndpoints& endpoints,
+                      const std::string& series_id, std::optional<Date> start, bool vintages);
 
 // Daily adjusted closes (closes when the chart has no adjclose; `column`: that quote field -
 // open, high, low, close) from `start`, dated in the exchange's time zone.
-TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol, std::optional<Date> start,
-                       const std::string& column = {});
+TimeSeries fetch_yahoo(HttpClient& http, const LiveEndpoints& endpoints, const std::string& symbol,
+                       std::optional<Date> start, const std::string& column = {});
 
 // Annual values of an indicator for one country, dated 31 December of their year, from
 // `start`'s year; every page of the response.
-TimeSeries fetch_worldbank(HttpClient& http, const LiveEndpoints& endpoints, const std::string& country,
-                           const std::string& indicator, std::optional<Date> start, int per_page = 1000);
+TimeSeries fetch_worldbank(HttpClient& http, const LiveEndpoints& endpoints,
+                           const std::string& country, const std::string& indicator,
+                           std::optional<Date> start, int per_page = 1000);
 
 }  // namespace mre::sources

@@ -4,14 +4,14 @@
 namespace mre::sources {
 namespace {
 
-LiveFetch fred(HttpClient& http, const LiveEndpoints& endpoints, const SeriesSpec& series, std::optional<Date> start,
-               bool vintages) {
+LiveFetch fred(HttpClient& http, const LiveEndpoints& endpoints, const SeriesSpec& series,
+               std::optional<Date> start, bool vintages) {
   auto fetched = fetch_fred(http, endpoints, series.id, start, vintages);
   return {std::move(fetched.current), std::move(fetched.vintages)};
 }
 
-LiveFetch yahoo(HttpClient& http, const LiveEndpoints& endpoints, const SeriesSpec& series, std::optional<Date> start,
-                bool /*vintages*/) {
+LiveFetch yahoo(HttpClient& http, const LiveEndpoints& endpoints, const SeriesSpec& series,
+                std::optional<Date> start, bool /*vintages*/) {
   return {fetch_yahoo(http, endpoints, series.id, start, series.column), {}};
 }
 
@@ -26,9 +26,19 @@ const std::vector<LiveSource>& live_sources() {
   // Rate limits: FRED documents 120 requests a minute; Yahoo publishes none (60 is polite); the
   // World Bank none either (120).
   static const std::vector<LiveSource> sources = {
-      {.name = "fred", .rate_variable = "MRE_FRED_PER_MINUTE", .requests_per_minute = 120, .has_vintages = true, .fetch = fred},
-      {.name = "yahoo", .rate_variable = "MRE_YAHOO_PER_MINUTE", .requests_per_minute = 60, .fetch = yahoo},
-      {.name = "worldbank", .rate_variable = "MRE_WORLDBANK_PER_MINUTE", .requests_per_minute = 120, .fetch = worldbank},
+      {.name = "fred",
+       .rate_variable = "MRE_FRED_PER_MINUTE",
+       .requests_per_minute = 120,
+       .has_vintages = true,
+       .fetch = fred},
+      {.name = "yahoo",
+       .rate_variable = "MRE_YAHOO_PER_MINUTE",
+       .requests_per_minute = 60,
+       .fetch = yahoo},
+      {.name = "worldbank",
+       .rate_variable = "MRE_WORLDBANK_PER_MINUTE",
+       .requests_per_minute = 120,
+       .fetch = worldbank},
   };
   return sources;
 }

@@ -18,15 +18,15 @@
 namespace mre::sources {
 
 struct LiveFetch {
-  TimeSeries current{};           // the values as of now
+  TimeSeries current{};             // the values as of now
   std::vector<Vintage> vintages{};  // every vintage, when asked for and the source has them
 };
 
 struct LiveSource {
-  std::string_view name{};          // as written in universe.yml's `source:` and --source
+  std::string_view name{};           // as written in universe.yml's `source:` and --source
   std::string_view rate_variable{};  // the environment variable overriding the rate limit
-  double requests_per_minute = 60;  // the default rate limit (the service's documented one)
-  bool has_vintages = false;        // --vintages applies
+  double requests_per_minute = 60;   // the default rate limit (the service's documented one)
+  bool has_vintages = false;         // --vintages applies
   // Fetches `series` from `start` (everything when absent); `vintages` only when has_vintages.
   LiveFetch (*fetch)(HttpClient& http, const LiveEndpoints& endpoints, const SeriesSpec& series,
                      std::optional<Date> start, bool vintages) = nullptr;

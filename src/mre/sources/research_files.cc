@@ -28,11 +28,13 @@ std::optional<Date> parse_mdy(std::string_view text) {
     if (ec != std::errc() || ptr != piece.data() + piece.size()) return std::nullopt;
     start = end + 1;
   }
-  if (parts[0] < 1 || parts[0] > 12 || parts[1] < 1 || parts[1] > 31 || parts[2] < 1800 || parts[2] > 2200) {
+  if (parts[0] < 1 || parts[0] > 12 || parts[1] < 1 || parts[1] > 31 || parts[2] < 1800 ||
+      parts[2] > 2200) {
     return std::nullopt;
   }
-  return Date::parse(std::to_string(parts[2]) + "-" + (parts[0] < 10 ? "0" : "") + std::to_string(parts[0]) + "-" +
-                     (parts[1] < 10 ? "0" : "") + std::to_string(parts[1]));
+  return Date::parse(std::to_string(parts[2]) + "-" + (parts[0] < 10 ? "0" : "") +
+                     std::to_string(parts[0]) + "-" + (parts[1] < 10 ? "0" : "") +
+                     std::to_string(parts[1]));
 }
 
 }  // namespace
@@ -44,11 +46,13 @@ TimeSeries load_research_column(const std::filesystem::path& path, const std::st
   if (header.empty()) throw Error(ErrorCode::kDataError, reader.name() + ":1: empty header");
   const bool announcements = header[0] == "start";
   if (!announcements && header[0] != "Date") {
-    throw Error(ErrorCode::kDataError, reader.name() + ":1: unknown research layout (first column '" + header[0] +
-                                           "', expected 'start' or 'Date')");
+    throw Error(ErrorCode::kDataError, reader.name() +
+                                           ":1: unknown research layout (first column '" +
+                                           header[0] + "', expected 'start' or 'Date')");
   }
   const auto value_column = reader.find_column(column);
-  if (!value_column) throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + column + "'");
+  if (!value_column)
+    throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + column + "'");
   std::vector<Date> dates;
   std::vector<double> values;
   int sums = 0;
@@ -56,23 +60,30 @@ TimeSeries load_research_column(const std::filesystem::path& path, const std::st
   CsvRow row;
   while (reader.next(row)) {
     if (row.fields.size() != header.size()) {
-      fail(reader, row.line, "expected " + std::to_string(header.size()) + " fields, got " +
-                                 std::to_string(row.fields.size()));
+      fail(reader, row.line,
+           "expected " + std::to_string(header.size()) + " fields, got " +
+               std::to_string(row.fields.size()));
     }
     const std::string_view date_text = row.fields[0];
-    const auto date = announcements ? Date::parse(date_text.substr(0, std::min<std::size_t>(date_text.size(), 10)))
-                                    : parse_mdy(date_text);
+    const auto date =
+        announcements
+            ? Date::parse(date_text.substr(0, std::min<std::size_t>(date_text.size(), 10)))
+            : parse_mdy(date_text);
     if (!date) {
-      fail(reader, row.line, "field '" + header[0] + "': cannot parse date '" + std::string(date_text) +
-                                 (announcements ? "' (expected YYYY-MM-DD HH:MM)" : "' (expected M/D/YYYY)"));
+      fail(reader, row.line,
+           "field '" + header[0] + "': cannot parse date '" + std::string(date_text) +
+               (announcements ? "' (expected YYYY-MM-DD HH:MM)" : "' (expected M/D/YYYY)"));
     }
     if (!dates.empty() && *date < dates.back()) {
-      fail(reader, row.line, "date " + date->iso() + " is before the previous row's " + dates.back().iso());
+      fail(reader, row.line,
+           "date " + date->iso() + " is before the previous row's " + dates.back().iso());
     }
     const std::string_view field = row.fields[*value_column];
     if (is_missing_token(field) || field == "NaN") continue;
     const auto value = parse_double(field);
-    if (!value) fail(reader, row.line, "field '" + column + "': '" + std::string(field) + "' is not a finite number");
+    if (!value)
+      fail(reader, row.line,
+           "field '" + column + "': '" + std::string(field) + "' is not a finite number");
     if (!dates.empty() && dates.back() == *date) {
       if (!announcements) fail(reader, row.line, "duplicate date " + date->iso());
       values.back() += *value;  // two announcements on one day: their surprises add up
@@ -85,7 +96,8 @@ TimeSeries load_research_column(const std::filesystem::path& path, const std::st
     values.push_back(*value);
   }
   if (summed_dates) *summed_dates = sums;
-  if (dates.empty()) throw Error(ErrorCode::kDataError, reader.name() + ": column '" + column + "' has no values");
+  if (dates.empty())
+    throw Error(ErrorCode::kDataError, reader.name() + ": column '" + column + "' has no values");
   return TimeSeries(ticker, std::move(dates), std::move(values));
 }
 

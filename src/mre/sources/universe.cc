@@ -17,9 +17,9 @@ namespace mre::sources {
 namespace {
 
 constexpr std::pair<SeriesFrequency, std::string_view> kFrequencies[] = {
-    {SeriesFrequency::kDaily, "daily"},         {SeriesFrequency::kWeekly, "weekly"},
-    {SeriesFrequency::kMonthly, "monthly"},     {SeriesFrequency::kQuarterly, "quarterly"},
-    {SeriesFrequency::kAnnual, "annual"},       {SeriesFrequency::kEvent, "event"},
+    {SeriesFrequency::kDaily, "daily"},     {SeriesFrequency::kWeekly, "weekly"},
+    {SeriesFrequency::kMonthly, "monthly"}, {SeriesFrequency::kQuarterly, "quarterly"},
+    {SeriesFrequency::kAnnual, "annual"},   {SeriesFrequency::kEvent, "event"},
 };
 
 std::string where(const std::filesystem::path& path, const YAML::Node& node) {
@@ -47,7 +47,8 @@ Universe load_universe(const std::filesystem::path& path) {
     throw Error(ErrorCode::kIoError, path.string() + ": universe file does not exist");
   }
   if (std::filesystem::is_directory(path)) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ": is a directory, not a universe file (--universe)");
+    throw Error(ErrorCode::kInvalidArgument,
+                path.string() + ": is a directory, not a universe file (--universe)");
   }
   YAML::Node root;
   try {
@@ -78,7 +79,8 @@ Universe load_universe(const std::filesystem::path& path) {
     const YAML::Node item = list[i];
     const std::string label_base = "series[" + std::to_string(i) + "]";
     if (!item.IsMap()) {
-      throw Error(ErrorCode::kInvalidArgument, where(path, item) + ": " + label_base + " is not a mapping");
+      throw Error(ErrorCode::kInvalidArgument,
+                  where(path, item) + ": " + label_base + " is not a mapping");
     }
     std::string label = label_base;
     auto field = [&](const char* key) -> std::string {
@@ -99,10 +101,10 @@ Universe load_universe(const std::filesystem::path& path) {
     const std::string asset = field("asset_class");
     const auto asset_class = parse_asset_class(asset);
     if (!asset_class) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  where(path, item["asset_class"]) + ": " + label + ": unknown asset_class '" +
-                      asset +
-                      "' (expected EQUITY, RATES, FX, CREDIT, COMMODITY, VOLATILITY, MACRO or SHOCKS)");
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          where(path, item["asset_class"]) + ": " + label + ": unknown asset_class '" + asset +
+              "' (expected EQUITY, RATES, FX, CREDIT, COMMODITY, VOLATILITY, MACRO or SHOCKS)");
     }
     spec.asset_class = *asset_class;
     spec.source = field("source");
@@ -119,8 +121,10 @@ Universe load_universe(const std::filesystem::path& path) {
     }
     if (const YAML::Node c = item["column"]; c && c.IsScalar() && !c.Scalar().empty()) {
       spec.column = c.Scalar();
-      if (spec.column != "open" && spec.column != "high" && spec.column != "low" && spec.column != "close") {
-        throw Error(ErrorCode::kInvalidArgument, where(path, c) + ": " + label + ": unknown column '" + spec.column +
+      if (spec.column != "open" && spec.column != "high" && spec.column != "low" &&
+          spec.column != "close") {
+        throw Error(ErrorCode::kInvalidArgument, where(path, c) + ": " + label +
+                                                     ": unknown column '" + spec.column +
                                                      "' (expected open, high, low or close)");
       }
     }
@@ -141,7 +145,8 @@ Universe load_universe(const std::filesystem::path& path) {
     if (!known) {
       throw Error(ErrorCode::kInvalidArgument,
                   where(path, item["frequency"]) + ": " + label + ": unknown frequency '" +
-                      frequency + "' (expected daily, weekly, monthly, quarterly, annual or event)");
+                      frequency +
+                      "' (expected daily, weekly, monthly, quarterly, annual or event)");
     }
     const std::string lag = field("publication_lag_days");
     try {
@@ -156,15 +161,17 @@ Universe load_universe(const std::filesystem::path& path) {
     if (const YAML::Node e = item["ended"]; e) {
       const auto ended = e.IsScalar() ? Date::parse(e.Scalar()) : std::nullopt;
       if (!ended) {
-        throw Error(ErrorCode::kInvalidArgument, where(path, e) + ": " + label +
-                                                     ": 'ended' must be a YYYY-MM-DD date (got '" +
-                                                     (e.IsScalar() ? e.Scalar() : std::string("a non-scalar")) + "')");
+        throw Error(ErrorCode::kInvalidArgument,
+                    where(path, e) + ": " + label + ": 'ended' must be a YYYY-MM-DD date (got '" +
+                        (e.IsScalar() ? e.Scalar() : std::string("a non-scalar")) + "')");
       }
       spec.ended = ended;
     }
     if (spec.source == "research" && !spec.available) {
-      throw Error(ErrorCode::kInvalidArgument, where(path, item) + ": " + label +
-                                                   ": a research series has no live source; it needs available: true and a file");
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          where(path, item) + ": " + label +
+              ": a research series has no live source; it needs available: true and a file");
     }
     spec.unit = field("unit");
     spec.description = field("description");
@@ -175,9 +182,9 @@ Universe load_universe(const std::filesystem::path& path) {
         spec.stale_grace_days = std::stoi(grace, &used);
         if (used != grace.size() || spec.stale_grace_days < 0) throw std::invalid_argument(grace);
       } catch (const std::exception&) {
-        throw Error(ErrorCode::kInvalidArgument, where(path, g) + ": " + label +
-                                                     ": 'stale_grace_days' must be a whole number >= 0 (got '" +
-                                                     grace + "')");
+        throw Error(ErrorCode::kInvalidArgument,
+                    where(path, g) + ": " + label +
+                        ": 'stale_grace_days' must be a whole number >= 0 (got '" + grace + "')");
       }
     }
     if (spec.available) {
@@ -203,20 +210,33 @@ std::filesystem::path default_universe_path() {
 int staleness_allowance_days(const SeriesSpec& spec) {
   int period = 1;
   switch (spec.frequency) {
-    case SeriesFrequency::kDaily: period = 1; break;
-    case SeriesFrequency::kWeekly: period = 7; break;
-    case SeriesFrequency::kMonthly: period = 31; break;
-    case SeriesFrequency::kQuarterly: period = 92; break;
-    case SeriesFrequency::kAnnual: period = 366; break;
+    case SeriesFrequency::kDaily:
+      period = 1;
+      break;
+    case SeriesFrequency::kWeekly:
+      period = 7;
+      break;
+    case SeriesFrequency::kMonthly:
+      period = 31;
+      break;
+    case SeriesFrequency::kQuarterly:
+      period = 92;
+      break;
+    case SeriesFrequency::kAnnual:
+      period = 366;
+      break;
     // Announcements: scheduled FOMC meetings are at most about eight weeks apart.
-    case SeriesFrequency::kEvent: period = 62; break;
+    case SeriesFrequency::kEvent:
+      period = 62;
+      break;
   }
   return period + spec.publication_lag_days + spec.stale_grace_days;
 }
 
 bool is_stale(const SeriesSpec& spec, Date last_observation, Date as_of) {
   if (spec.ended) return false;
-  return as_of.days_since_epoch() - last_observation.days_since_epoch() > staleness_allowance_days(spec);
+  return as_of.days_since_epoch() - last_observation.days_since_epoch() >
+         staleness_allowance_days(spec);
 }
 
 }  // namespace mre::sources

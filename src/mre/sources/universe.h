@@ -18,14 +18,14 @@ enum class SeriesFrequency { kDaily, kWeekly, kMonthly, kQuarterly, kAnnual, kEv
 std::string_view frequency_name(SeriesFrequency frequency);
 
 struct SeriesSpec {
-  std::string ticker;          // our name, unique in the universe
+  std::string ticker;  // our name, unique in the universe
   AssetClass asset_class = AssetClass::kMacro;
-  std::string source;          // live provider: fred | yahoo | worldbank | csv; research = bundled only
-                               // (sources/research_files.h; `id` names the file's column)
-  std::string id;              // id at the live provider
-  std::string country;         // worldbank: the ISO2 country (default US)
-  std::string column;          // yahoo/snapshot: the price column read (open, high, low, close); empty:
-                               // the adjusted close when present, else the close
+  std::string source;   // live provider: fred | yahoo | worldbank | csv; research = bundled only
+                        // (sources/research_files.h; `id` names the file's column)
+  std::string id;       // id at the live provider
+  std::string country;  // worldbank: the ISO2 country (default US)
+  std::string column;   // yahoo/snapshot: the price column read (open, high, low, close); empty:
+                        // the adjusted close when present, else the close
   std::filesystem::path file;  // absolute path of the snapshot file; empty when unavailable
   bool available = false;      // the snapshot has a file for it
   SeriesFrequency frequency = SeriesFrequency::kDaily;

@@ -30,7 +30,10 @@ const std::vector<TableSpec>& header_tables() {
         {"spec", T::kText},
         {"created_at", T::kTimestamp}}},
       {"artefact_inputs",
-       {{"kind", T::kText, true}, {"version", T::kText, true}, {"name", T::kText, true}, {"input_version", T::kText}}},
+       {{"kind", T::kText, true},
+        {"version", T::kText, true},
+        {"name", T::kText, true},
+        {"input_version", T::kText}}},
       // Each kind's tables and columns, so that any build can read (and copy) what was stored.
       {"artefact_columns",
        {{"kind", T::kText, true},
@@ -46,52 +49,68 @@ const std::vector<TableSpec>& header_tables() {
 
 const char* type_word(ColumnType type) {
   switch (type) {
-    case ColumnType::kInteger: return "integer";
-    case ColumnType::kReal: return "real";
-    case ColumnType::kText: return "text";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kInteger:
+      return "integer";
+    case ColumnType::kReal:
+      return "real";
+    case ColumnType::kText:
+      return "text";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "text";
 }
 
 ColumnType parse_type(const std::string& word, const std::string& where) {
-  for (auto t : {ColumnType::kInteger, ColumnType::kReal, ColumnType::kText, ColumnType::kDate, ColumnType::kTimestamp}) {
+  for (auto t : {ColumnType::kInteger, ColumnType::kReal, ColumnType::kText, ColumnType::kDate,
+                 ColumnType::kTimestamp}) {
     if (word == type_word(t)) return t;
   }
-  throw Error(ErrorCode::kStoreError, where + ": unknown column type '" + word + "' in artefact_columns");
+  throw Error(ErrorCode::kStoreError,
+              where + ": unknown column type '" + word + "' in artefact_columns");
 }
 
 bool is_identifier(const std::string& name) {
   return !name.empty() && name.size() <= 30 && name[0] >= 'a' && name[0] <= 'z' &&
-         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
 }
 
 // CREATE TABLE for `columns` (all NOT NULL unless `nullable` and not a key); the key columns
 // form the primary key.
-std::string create_table(const Session& s, const std::string& name, const std::vector<ColumnSpec>& columns,
-                         bool nullable) {
+std::string create_table(const Session& s, const std::string& name,
+                         const std::vector<ColumnSpec>& columns, bool nullable) {
   std::string sql = "CREATE TABLE IF NOT EXISTS " + s.table(name) + "(";
   std::string key;
   for (const auto& c : columns) {
-    sql += "\n  " + c.name + " " + s.type_name(c.type) + (c.key || !nullable ? " NOT NULL" : "") + ",";
+    sql +=
+        "\n  " + c.name + " " + s.type_name(c.type) + (c.key || !nullable ? " NOT NULL" : "") + ",";
     if (c.key) key += (key.empty() ? "" : ", ") + c.name;
   }
   return sql + "\n  PRIMARY KEY (" + key + ")\n);\n";
 }
 
-std::string data_table(const std::string& kind, const std::string& table) { return kind + "_" + table; }
+std::string data_table(const std::string& kind, const std::string& table) {
+  return kind + "_" + table;
+}
 
 // A kind table's columns: version and position, then the declared ones. The primary key is
 // (version, declared keys) or (version, position) when nothing is declared a key.
 std::vector<ColumnSpec> stored_columns(const TableSpec& spec) {
-  const bool keyed = std::any_of(spec.columns.begin(), spec.columns.end(), [](const auto& c) { return c.key; });
-  std::vector<ColumnSpec> out = {{"version", ColumnType::kText, true}, {"position", ColumnType::kInteger, !keyed}};
+  const bool keyed =
+      std::any_of(spec.columns.begin(), spec.columns.end(), [](const auto& c) { return c.key; });
+  std::vector<ColumnSpec> out = {{"version", ColumnType::kText, true},
+                                 {"position", ColumnType::kInteger, !keyed}};
   out.insert(out.end(), spec.columns.begin(), spec.columns.end());
   return out;
 }
 
-std::string text_of(const Cell& cell) { return std::holds_alternative<std::string>(cell) ? std::get<std::string>(cell) : ""; }
+std::string text_of(const Cell& cell) {
+  return std::holds_alternative<std::string>(cell) ? std::get<std::string>(cell) : "";
+}
 
 std::optional<ArtefactKind> load_kind(Session& s, const std::string& kind) {
   if (!s.table_exists("artefact_columns")) return std::nullopt;
@@ -103,9 +122,10 @@ std::optional<ArtefactKind> load_kind(Session& s, const std::string& kind) {
     if (!out) out = ArtefactKind{kind, {}};
     const std::string table = text_of(q->column(0, ColumnType::kText));
     if (out->tables.empty() || out->tables.back().name != table) out->tables.push_back({table, {}});
-    out->tables.back().columns.push_back({text_of(q->column(1, ColumnType::kText)),
-                                          parse_type(text_of(q->column(2, ColumnType::kText)), s.describe()),
-                                          std::get<std::int64_t>(q->column(3, ColumnType::kInteger)) != 0});
+    out->tables.back().columns.push_back(
+        {text_of(q->column(1, ColumnType::kText)),
+         parse_type(text_of(q->column(2, ColumnType::kText)), s.describe()),
+         std::get<std::int64_t>(q->column(3, ColumnType::kInteger)) != 0});
   }
   return out;
 }
@@ -115,7 +135,8 @@ std::string describe_kind(const ArtefactKind& kind) {
   for (const auto& t : kind.tables) {
     out += (out.empty() ? "" : "; ") + t.name + "(";
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      out += (c ? ", " : "") + t.columns[c].name + " " + type_word(t.columns[c].type) + (t.columns[c].key ? " key" : "");
+      out += (c ? ", " : "") + t.columns[c].name + " " + type_word(t.columns[c].type) +
+             (t.columns[c].key ? " key" : "");
     }
     out += ")";
   }
@@ -126,9 +147,10 @@ std::string describe_kind(const ArtefactKind& kind) {
 void ensure_kind(Session& s, const ArtefactKind& kind) {
   if (const auto stored = load_kind(s, kind.name)) {
     if (describe_kind(*stored) != describe_kind(kind)) {
-      throw Error(ErrorCode::kInvalidArgument, s.describe() + ": artefact kind '" + kind.name + "' is stored as " +
-                                                   describe_kind(*stored) + ", not " + describe_kind(kind) +
-                                                   "; a kind's tables never change: declare a new kind name");
+      throw Error(ErrorCode::kInvalidArgument,
+                  s.describe() + ": artefact kind '" + kind.name + "' is stored as " +
+                      describe_kind(*stored) + ", not " + describe_kind(kind) +
+                      "; a kind's tables never change: declare a new kind name");
     }
     return;
   }
@@ -137,26 +159,31 @@ void ensure_kind(Session& s, const ArtefactKind& kind) {
     const auto& spec = kind.tables[t];
     const std::string name = data_table(kind.name, spec.name);
     if (s.table_exists(name)) {
-      throw Error(ErrorCode::kInvalidArgument, s.describe() + ": table " + name + " exists and is not artefact kind '" +
+      throw Error(ErrorCode::kInvalidArgument, s.describe() + ": table " + name +
+                                                   " exists and is not artefact kind '" +
                                                    kind.name + "'s; choose another kind name");
     }
     s.execute(create_table(s, name, stored_columns(spec), true));
     for (std::size_t c = 0; c < spec.columns.size(); ++c) {
       const auto& col = spec.columns[c];
-      description.push_back({kind.name, spec.name, static_cast<std::int64_t>(t), static_cast<std::int64_t>(c), col.name,
-                             std::string(type_word(col.type)), static_cast<std::int64_t>(col.key ? 1 : 0)});
+      description.push_back(
+          {kind.name, spec.name, static_cast<std::int64_t>(t), static_cast<std::int64_t>(c),
+           col.name, std::string(type_word(col.type)), static_cast<std::int64_t>(col.key ? 1 : 0)});
     }
   }
-  s.bulk_insert("artefact_columns", {"kind", "tbl", "tbl_position", "position", "name", "type", "is_key"},
-                {}, description);
+  s.bulk_insert("artefact_columns",
+                {"kind", "tbl", "tbl_position", "position", "name", "type", "is_key"}, {},
+                description);
 }
 
-std::vector<ArtefactHeader> read_headers(Session& s, const std::string& kind, const std::string* version) {
+std::vector<ArtefactHeader> read_headers(Session& s, const std::string& kind,
+                                         const std::string* version) {
   std::vector<ArtefactHeader> out;
   if (!s.table_exists("artefact_versions")) return out;
   const std::string only = version ? " AND version = ?" : "";
-  auto q = s.prepare("SELECT version, spec_name, spec_hash, spec, created_at FROM " + s.table("artefact_versions") +
-                     " WHERE kind = ?" + only + " ORDER BY created_at, version");
+  auto q = s.prepare("SELECT version, spec_name, spec_hash, spec, created_at FROM " +
+                     s.table("artefact_versions") + " WHERE kind = ?" + only +
+                     " ORDER BY created_at, version");
   q->bind(0, kind);
   if (version) q->bind(1, *version);
   while (q->step()) {
@@ -169,13 +196,16 @@ std::vector<ArtefactHeader> read_headers(Session& s, const std::string& kind, co
     out.push_back(std::move(h));
   }
   if (out.empty()) return out;
-  auto in = s.prepare("SELECT version, name, input_version FROM " + s.table("artefact_inputs") + " WHERE kind = ?" + only);
+  auto in = s.prepare("SELECT version, name, input_version FROM " + s.table("artefact_inputs") +
+                      " WHERE kind = ?" + only);
   in->bind(0, kind);
   if (version) in->bind(1, *version);
   while (in->step()) {
     const std::string v = text_of(in->column(0, ColumnType::kText));
     for (auto& h : out) {
-      if (h.version == v) h.inputs[text_of(in->column(1, ColumnType::kText))] = text_of(in->column(2, ColumnType::kText));
+      if (h.version == v)
+        h.inputs[text_of(in->column(1, ColumnType::kText))] =
+            text_of(in->column(2, ColumnType::kText));
     }
   }
   return out;
@@ -190,22 +220,28 @@ std::string format_inputs(const std::map<std::string, std::string>& inputs) {
 // The tag-binding rule: empty when `incoming` is the stored version again, else what differs.
 std::string difference(const ArtefactHeader& stored, const ArtefactHeader& incoming) {
   if (stored.spec_hash != incoming.spec_hash) {
-    return "a different spec (stored: " + stored.spec_name + " " + stored.spec_hash + ", given: " + incoming.spec_name +
-           " " + incoming.spec_hash + ")";
+    return "a different spec (stored: " + stored.spec_name + " " + stored.spec_hash +
+           ", given: " + incoming.spec_name + " " + incoming.spec_hash + ")";
   }
   if (stored.inputs != incoming.inputs) {
-    return "different inputs (stored: " + format_inputs(stored.inputs) + "; given: " + format_inputs(incoming.inputs) + ")";
+    return "different inputs (stored: " + format_inputs(stored.inputs) +
+           "; given: " + format_inputs(incoming.inputs) + ")";
   }
   return "";
 }
 
 bool cell_fits(const Cell& cell, ColumnType type) {
   switch (type) {
-    case ColumnType::kInteger: return std::holds_alternative<std::int64_t>(cell);
-    case ColumnType::kReal: return std::holds_alternative<double>(cell);
-    case ColumnType::kText: return std::holds_alternative<std::string>(cell);
-    case ColumnType::kDate: return std::holds_alternative<Date>(cell);
-    case ColumnType::kTimestamp: return std::holds_alternative<Timestamp>(cell);
+    case ColumnType::kInteger:
+      return std::holds_alternative<std::int64_t>(cell);
+    case ColumnType::kReal:
+      return std::holds_alternative<double>(cell);
+    case ColumnType::kText:
+      return std::holds_alternative<std::string>(cell);
+    case ColumnType::kDate:
+      return std::holds_alternative<Date>(cell);
+    case ColumnType::kTimestamp:
+      return std::holds_alternative<Timestamp>(cell);
   }
   return false;
 }
@@ -214,7 +250,9 @@ void validate_tables(const ArtefactKind& kind, const std::vector<ArtefactTable>&
   std::set<std::string> seen;
   for (const auto& t : tables) {
     const TableSpec* spec = kind.table(t.name);
-    if (!spec) throw Error(ErrorCode::kInvalidArgument, "artefact kind '" + kind.name + "' has no table '" + t.name + "'");
+    if (!spec)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "artefact kind '" + kind.name + "' has no table '" + t.name + "'");
     if (!seen.insert(t.name).second) {
       throw Error(ErrorCode::kInvalidArgument, "artefact table '" + t.name + "' given twice");
     }
@@ -222,16 +260,20 @@ void validate_tables(const ArtefactKind& kind, const std::vector<ArtefactTable>&
       const auto& row = t.rows[r];
       const std::string where = kind.name + "." + t.name + " row " + std::to_string(r + 1);
       if (row.size() != spec->columns.size()) {
-        throw Error(ErrorCode::kInvalidArgument, where + " has " + std::to_string(row.size()) + " cells; the table has " +
-                                                     std::to_string(spec->columns.size()) + " columns");
+        throw Error(ErrorCode::kInvalidArgument,
+                    where + " has " + std::to_string(row.size()) + " cells; the table has " +
+                        std::to_string(spec->columns.size()) + " columns");
       }
       for (std::size_t c = 0; c < row.size(); ++c) {
         const auto& col = spec->columns[c];
         if (std::holds_alternative<std::monostate>(row[c])) {
-          if (col.key) throw Error(ErrorCode::kInvalidArgument, where + ": key column '" + col.name + "' is empty");
+          if (col.key)
+            throw Error(ErrorCode::kInvalidArgument,
+                        where + ": key column '" + col.name + "' is empty");
         } else if (!cell_fits(row[c], col.type)) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      where + ": column '" + col.name + "' holds " + type_word(col.type) + " values; got another type");
+          throw Error(ErrorCode::kInvalidArgument, where + ": column '" + col.name + "' holds " +
+                                                       type_word(col.type) +
+                                                       " values; got another type");
         }
       }
     }
@@ -250,22 +292,28 @@ const TableSpec* ArtefactKind::table(const std::string& table_name) const {
 void validate_artefact_kind(const ArtefactKind& kind) {
   if (!is_identifier(kind.name)) {
     throw Error(ErrorCode::kInvalidArgument,
-                "artefact kind name '" + kind.name + "' must be 1-30 characters of a-z, 0-9, _ starting with a letter");
+                "artefact kind name '" + kind.name +
+                    "' must be 1-30 characters of a-z, 0-9, _ starting with a letter");
   }
-  if (kind.tables.empty()) throw Error(ErrorCode::kInvalidArgument, "artefact kind '" + kind.name + "' declares no table");
+  if (kind.tables.empty())
+    throw Error(ErrorCode::kInvalidArgument, "artefact kind '" + kind.name + "' declares no table");
   std::set<std::string> tables;
   for (const auto& t : kind.tables) {
     if (!is_identifier(t.name) || !tables.insert(t.name).second) {
-      throw Error(ErrorCode::kInvalidArgument, "artefact kind '" + kind.name + "': table name '" + t.name +
-                                                   "' must be unique, 1-30 characters of a-z, 0-9, _");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "artefact kind '" + kind.name + "': table name '" + t.name +
+                      "' must be unique, 1-30 characters of a-z, 0-9, _");
     }
-    if (t.columns.empty()) throw Error(ErrorCode::kInvalidArgument, kind.name + "." + t.name + " declares no column");
+    if (t.columns.empty())
+      throw Error(ErrorCode::kInvalidArgument, kind.name + "." + t.name + " declares no column");
     std::set<std::string> columns;
     for (const auto& c : t.columns) {
-      if (!is_identifier(c.name) || c.name == "version" || c.name == "position" || !columns.insert(c.name).second) {
-        throw Error(ErrorCode::kInvalidArgument, kind.name + "." + t.name + ": column name '" + c.name +
-                                                     "' must be unique, 1-30 characters of a-z, 0-9, _, and not "
-                                                     "'version' or 'position'");
+      if (!is_identifier(c.name) || c.name == "version" || c.name == "position" ||
+          !columns.insert(c.name).second) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    kind.name + "." + t.name + ": column name '" + c.name +
+                        "' must be unique, 1-30 characters of a-z, 0-9, _, and not "
+                        "'version' or 'position'");
       }
     }
   }
@@ -316,7 +364,8 @@ CROSS JOIN LATERAL unnest(g.probabilities) WITH ORDINALITY AS p(probability, k);
 std::string sql::generated_migration(const Session& session, int version) {
   if (version == 7) return artefact_migration(session);
   if (version == 8) return interop_views_migration(session);
-  throw Error(ErrorCode::kInternal, "no generated migration for schema version " + std::to_string(version));
+  throw Error(ErrorCode::kInternal,
+              "no generated migration for schema version " + std::to_string(version));
 }
 
 ArtefactWriteOutcome Store::write_artefact(const ArtefactKind& kind, const ArtefactHeader& header,
@@ -325,12 +374,14 @@ ArtefactWriteOutcome Store::write_artefact(const ArtefactKind& kind, const Artef
   validate_version_tag(header.version);
   for (const auto& [name, value] : header.inputs) {
     if (!is_identifier(name)) {
-      throw Error(ErrorCode::kInvalidArgument, "artefact input name '" + name + "' must be 1-30 characters of a-z, 0-9, _");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "artefact input name '" + name + "' must be 1-30 characters of a-z, 0-9, _");
     }
   }
   validate_tables(kind, tables);
   Session& s = artefact_session();
-  if (!s.writable()) throw Error(ErrorCode::kStoreError, s.describe() + ": opened read-only; cannot write");
+  if (!s.writable())
+    throw Error(ErrorCode::kStoreError, s.describe() + ": opened read-only; cannot write");
   sql::Transaction tx(s, true);
   // Writers of one kind are serialised: table creation and the tag check see every commit.
   s.lock("mre:artefact:" + kind.name);
@@ -339,14 +390,17 @@ ArtefactWriteOutcome Store::write_artefact(const ArtefactKind& kind, const Artef
   if (!stored.empty()) {
     const std::string differs = difference(stored.front(), header);
     if (differs.empty()) return ArtefactWriteOutcome::kAlreadyPresent;
-    throw Error(ErrorCode::kInvalidArgument, kind.name + " version '" + header.version + "' already exists for " +
-                                                 differs + "; versions are never overwritten: use a new tag");
+    throw Error(ErrorCode::kInvalidArgument, kind.name + " version '" + header.version +
+                                                 "' already exists for " + differs +
+                                                 "; versions are never overwritten: use a new tag");
   }
-  const std::vector<Row> head = {
-      {kind.name, header.version, header.spec_name, header.spec_hash, header.spec_text, header.created_at}};
-  s.bulk_insert("artefact_versions", {"kind", "version", "spec_name", "spec_hash", "spec", "created_at"}, {}, head);
+  const std::vector<Row> head = {{kind.name, header.version, header.spec_name, header.spec_hash,
+                                  header.spec_text, header.created_at}};
+  s.bulk_insert("artefact_versions",
+                {"kind", "version", "spec_name", "spec_hash", "spec", "created_at"}, {}, head);
   std::vector<Row> inputs;
-  for (const auto& [name, value] : header.inputs) inputs.push_back({kind.name, header.version, name, value});
+  for (const auto& [name, value] : header.inputs)
+    inputs.push_back({kind.name, header.version, name, value});
   s.bulk_insert("artefact_inputs", {"kind", "version", "name", "input_version"}, {}, inputs);
   for (const auto& t : tables) {
     const TableSpec& spec = *kind.table(t.name);
@@ -372,8 +426,10 @@ ArtefactWriteOutcome Store::write_artefact(const ArtefactKind& kind, const Artef
   return ArtefactWriteOutcome::kWritten;
 }
 
-std::unique_ptr<Lease> Store::hold_lock(const std::string& name, const std::function<void()>& on_wait) {
-  if (!is_identifier(name)) throw Error(ErrorCode::kInvalidArgument, "lock name '" + name + "' must be of a-z, 0-9, _");
+std::unique_ptr<Lease> Store::hold_lock(const std::string& name,
+                                        const std::function<void()>& on_wait) {
+  if (!is_identifier(name))
+    throw Error(ErrorCode::kInvalidArgument, "lock name '" + name + "' must be of a-z, 0-9, _");
   return artefact_session().hold(name, on_wait);
 }
 
@@ -398,7 +454,8 @@ std::vector<ArtefactHeader> Store::list_artefacts(const std::string& kind) const
   return out;
 }
 
-std::optional<ArtefactHeader> Store::find_artefact(const std::string& kind, const std::string& version) const {
+std::optional<ArtefactHeader> Store::find_artefact(const std::string& kind,
+                                                   const std::string& version) const {
   Session& s = artefact_session();
   sql::Transaction tx(s, false);
   auto out = read_headers(s, kind, &version);
@@ -407,7 +464,8 @@ std::optional<ArtefactHeader> Store::find_artefact(const std::string& kind, cons
   return std::move(out.front());
 }
 
-ArtefactTable Store::read_artefact_table(const std::string& kind, const std::string& version, const std::string& table,
+ArtefactTable Store::read_artefact_table(const std::string& kind, const std::string& version,
+                                         const std::string& table,
                                          const std::optional<DateRange>& range) const {
   Session& s = artefact_session();
   sql::Transaction tx(s, false);
@@ -416,9 +474,12 @@ ArtefactTable Store::read_artefact_table(const std::string& kind, const std::str
     throw Error(ErrorCode::kNotFound, s.describe() + ": no " + kind + " version '" + version + "'");
   }
   const TableSpec* spec = stored->table(table);
-  if (!spec) throw Error(ErrorCode::kNotFound, s.describe() + ": artefact kind '" + kind + "' has no table '" + table + "'");
+  if (!spec)
+    throw Error(ErrorCode::kNotFound,
+                s.describe() + ": artefact kind '" + kind + "' has no table '" + table + "'");
   std::string sql = "SELECT ";
-  for (std::size_t c = 0; c < spec->columns.size(); ++c) sql += (c ? ", " : "") + spec->columns[c].name;
+  for (std::size_t c = 0; c < spec->columns.size(); ++c)
+    sql += (c ? ", " : "") + spec->columns[c].name;
   sql += " FROM " + s.table(data_table(kind, table)) + " WHERE version = ?";
   std::vector<Cell> params = {version};
   if (range) {
@@ -443,7 +504,8 @@ ArtefactTable Store::read_artefact_table(const std::string& kind, const std::str
   while (q->step()) {
     Row row;
     row.reserve(spec->columns.size());
-    for (std::size_t c = 0; c < spec->columns.size(); ++c) row.push_back(q->column(static_cast<int>(c), spec->columns[c].type));
+    for (std::size_t c = 0; c < spec->columns.size(); ++c)
+      row.push_back(q->column(static_cast<int>(c), spec->columns[c].type));
     out.rows.push_back(std::move(row));
   }
   tx.commit();

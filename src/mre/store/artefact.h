@@ -56,11 +56,12 @@ struct ArtefactTable {
 
 // What every version carries. The tag is bound to spec_hash and inputs.
 struct ArtefactHeader {
-  std::string version{};    // the tag: 1-64 of [A-Za-z0-9_.-]
+  std::string version{};  // the tag: 1-64 of [A-Za-z0-9_.-]
   std::string spec_name{};
   std::string spec_hash{};
   std::string spec_text{};  // the canonical spec, for reproduction
-  std::map<std::string, std::string> inputs{};  // e.g. {"feature_version": "F1", "regime_version": "V1"}
+  std::map<std::string, std::string>
+      inputs{};  // e.g. {"feature_version": "F1", "regime_version": "V1"}
   Timestamp created_at{};
 };
 

@@ -27,8 +27,6 @@ std::unique_ptr<Store> open_store(const std::string& target, bool create) {
   return std::make_unique<SqliteStore>(path, create);
 }
 
-std::string printable_target(const std::string& target) {
-  return redact_url(target);
-}
+std::string printable_target(const std::string& target) { return redact_url(target); }
 
 }  // namespace mre::store

@@ -2,10 +2,10 @@
 #include "mre/store/revisions.h"
 
 #include <algorithm>
-#include <map>
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "mre/core/csv.h"
@@ -59,12 +59,14 @@ void validate_batch(std::span<const SeriesWrite> batch) {
   for (const auto& write : batch) {
     if (write.ticker.empty()) throw Error(ErrorCode::kDataError, "write_raw: empty ticker");
     if (!seen.insert(write.ticker).second) {
-      throw Error(ErrorCode::kDataError, "write_raw: ticker '" + write.ticker + "' appears twice in one write");
+      throw Error(ErrorCode::kDataError,
+                  "write_raw: ticker '" + write.ticker + "' appears twice in one write");
     }
     const auto& values = write.data.values();
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (!std::isfinite(values[i])) {
-        throw Error(ErrorCode::kDataError, "write_raw: ticker '" + write.ticker + "' has a non-finite value on " +
+        throw Error(ErrorCode::kDataError, "write_raw: ticker '" + write.ticker +
+                                               "' has a non-finite value on " +
                                                write.data.dates()[i].iso());
       }
     }
@@ -87,12 +89,14 @@ TimeSeries current_view(const std::string& ticker, std::span<const RawRow> rows,
   return TimeSeries(ticker, std::move(dates), std::move(values));
 }
 
-VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored, std::span<const VintageRow> incoming) {
+VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored,
+                          std::span<const VintageRow> incoming) {
   VintagePlan plan;
   plan.summary.ticker = ticker;
   for (const auto& v : incoming) {
     if (!std::isfinite(v.value)) {
-      throw Error(ErrorCode::kDataError, "series '" + ticker + "': vintage of " + v.date.iso() + " is not a finite number");
+      throw Error(ErrorCode::kDataError, "series '" + ticker + "': vintage of " + v.date.iso() +
+                                             " is not a finite number");
     }
   }
   std::vector<VintageRow> sorted(incoming.begin(), incoming.end());
@@ -103,22 +107,29 @@ VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> sto
   std::map<Date, std::vector<std::pair<Timestamp, double>>> known;
   for (const auto& r : stored) known[r.date].emplace_back(r.ingested_at, r.value);
   for (auto& [date, rows] : known) {
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
   }
   for (const auto& v : sorted) {
     auto& rows = known[v.date];
-    const auto after = std::upper_bound(rows.begin(), rows.end(), v.published_at,
-                                        [](const Timestamp& t, const auto& row) { return t < row.first; });
+    const auto after =
+        std::upper_bound(rows.begin(), rows.end(), v.published_at,
+                         [](const Timestamp& t, const auto& row) { return t < row.first; });
     if (after != rows.begin() && std::prev(after)->second == v.value) {
       ++plan.summary.unchanged;
       continue;
     }
     Timestamp at = v.published_at;
-    while (std::any_of(rows.begin(), rows.end(), [&](const auto& row) { return row.first == at; })) {
+    while (
+        std::any_of(rows.begin(), rows.end(), [&](const auto& row) { return row.first == at; })) {
       at = Timestamp::from_micros(at.micros() + 1);
     }
-    if (rows.empty()) ++plan.summary.inserted; else ++plan.summary.revised;
-    rows.insert(std::upper_bound(rows.begin(), rows.end(), at, [](const Timestamp& t, const auto& row) { return t < row.first; }),
+    if (rows.empty())
+      ++plan.summary.inserted;
+    else
+      ++plan.summary.revised;
+    rows.insert(std::upper_bound(rows.begin(), rows.end(), at,
+                                 [](const Timestamp& t, const auto& row) { return t < row.first; }),
                 {at, v.value});
     plan.rows.push_back({v.date, v.value, at});
   }
@@ -129,10 +140,10 @@ VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> sto
 }
 
 void validate_version_tag(const std::string& tag) {
-  const bool ok = !tag.empty() && tag.size() <= 64 &&
-                  std::all_of(tag.begin(), tag.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-                  });
+  const bool ok =
+      !tag.empty() && tag.size() <= 64 && std::all_of(tag.begin(), tag.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      });
   if (!ok) {
     throw Error(ErrorCode::kInvalidArgument,
                 "version tag '" + tag + "' must be 1-64 characters of letters, digits, _ . -");
@@ -156,29 +167,34 @@ bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& 
 }
 
 bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming) {
-  if (existing.spec_hash != incoming.spec_hash || existing.feature_version != incoming.feature_version) {
+  if (existing.spec_hash != incoming.spec_hash ||
+      existing.feature_version != incoming.feature_version) {
     throw Error(ErrorCode::kInvalidArgument,
                 "regime version '" + incoming.version + "' already exists for " +
-                    (existing.spec_hash != incoming.spec_hash ? "a different spec (" + existing.spec_name + ")"
-                                                              : "feature version " + existing.feature_version) +
+                    (existing.spec_hash != incoming.spec_hash
+                         ? "a different spec (" + existing.spec_name + ")"
+                         : "feature version " + existing.feature_version) +
                     "; versions are never overwritten: fit under a new tag");
   }
   return true;
 }
 
 bool same_scm_model(const ScmModel& existing, const ScmModel& incoming) {
-  if (existing.spec_hash != incoming.spec_hash || existing.data_watermark != incoming.data_watermark) {
+  if (existing.spec_hash != incoming.spec_hash ||
+      existing.data_watermark != incoming.data_watermark) {
     throw Error(ErrorCode::kInvalidArgument,
                 "scm version '" + incoming.version + "' already exists for " +
-                    (existing.spec_hash != incoming.spec_hash ? "a different spec (" + existing.spec_name + ")"
-                                                              : "the data as of " + existing.data_watermark) +
+                    (existing.spec_hash != incoming.spec_hash
+                         ? "a different spec (" + existing.spec_name + ")"
+                         : "the data as of " + existing.data_watermark) +
                     "; versions are never overwritten: fit under a new tag");
   }
   return true;
 }
 
 bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming) {
-  if (existing.spec_hash != incoming.spec_hash || existing.feature_version != incoming.feature_version ||
+  if (existing.spec_hash != incoming.spec_hash ||
+      existing.feature_version != incoming.feature_version ||
       existing.regime_version != incoming.regime_version) {
     throw Error(ErrorCode::kInvalidArgument,
                 "effects version '" + incoming.version + "' already exists for " +

@@ -43,7 +43,8 @@ struct VintagePlan {
   std::vector<RawRow> rows{};  // to insert, ordered by date then time
   SeriesWriteSummary summary{};
 };
-VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored, std::span<const VintageRow> incoming);
+VintagePlan plan_vintages(const std::string& ticker, std::span<const RawRow> stored,
+                          std::span<const VintageRow> incoming);
 
 // Throws InvalidArgument unless the tag is 1-64 characters of [A-Za-z0-9_.-].
 void validate_version_tag(const std::string& tag);

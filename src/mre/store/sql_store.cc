@@ -29,7 +29,8 @@ bool sqlite(const Session& s) { return s.dialect() == Dialect::kSqlite; }
 // A date of features.dt, regimes_global.dt and regime_models.trained_*: INTEGER yyyymmdd on
 // SQLite (a third of an ISO text's size), date on PostgreSQL.
 Cell day(const Session& s, Date date) {
-  if (sqlite(s)) return static_cast<std::int64_t>(date.year()) * 10000 + date.month() * 100 + date.day();
+  if (sqlite(s))
+    return static_cast<std::int64_t>(date.year()) * 10000 + date.month() * 100 + date.day();
   return date;
 }
 Cell day(const Session& s, std::optional<Date> date) { return date ? day(s, *date) : Cell{}; }
@@ -79,7 +80,8 @@ std::optional<Date> read_optional_iso_day(const Session& s, const Statement& q, 
     return std::get<Date>(c);
   }
   const Cell c = q.column(col, T::kText);
-  if (!std::holds_alternative<std::string>(c) || std::get<std::string>(c).empty()) return std::nullopt;
+  if (!std::holds_alternative<std::string>(c) || std::get<std::string>(c).empty())
+    return std::nullopt;
   return Date::parse(std::get<std::string>(c));
 }
 
@@ -101,30 +103,38 @@ std::vector<double> read_probabilities(const Statement& q, int col) {
   return parse_probabilities(text);
 }
 
-// --- Cells ----------------------------------------------------------------------------------------
+// --- Cells
+// ----------------------------------------------------------------------------------------
 
 std::string text(const Statement& q, int col) {
   Cell c = q.column(col, T::kText);
-  return std::holds_alternative<std::string>(c) ? std::move(std::get<std::string>(c)) : std::string();
+  return std::holds_alternative<std::string>(c) ? std::move(std::get<std::string>(c))
+                                                : std::string();
 }
 std::int64_t integer(const Statement& q, int col) {
   const Cell c = q.column(col, T::kInteger);
   return std::holds_alternative<std::int64_t>(c) ? std::get<std::int64_t>(c) : 0;
 }
 double real(const Statement& q, int col) { return std::get<double>(q.column(col, T::kReal)); }
-Timestamp timestamp(const Statement& q, int col) { return std::get<Timestamp>(q.column(col, T::kTimestamp)); }
-bool is_null(const Statement& q, int col) { return std::holds_alternative<std::monostate>(q.column(col, T::kText)); }
+Timestamp timestamp(const Statement& q, int col) {
+  return std::get<Timestamp>(q.column(col, T::kTimestamp));
+}
+bool is_null(const Statement& q, int col) {
+  return std::holds_alternative<std::monostate>(q.column(col, T::kText));
+}
 Cell count_cell(std::size_t n) { return static_cast<std::int64_t>(n); }
 
 // Binds `params` in order and returns the statement ready to step.
-std::unique_ptr<Statement> query(Session& s, const std::string& sql, const std::vector<Cell>& params = {}) {
+std::unique_ptr<Statement> query(Session& s, const std::string& sql,
+                                 const std::vector<Cell>& params = {}) {
   auto q = s.prepare(sql);
   for (std::size_t i = 0; i < params.size(); ++i) q->bind(static_cast<int>(i), params[i]);
   return q;
 }
 
 void require_writable(const Session& s) {
-  if (!s.writable()) throw Error(ErrorCode::kStoreError, s.describe() + ": opened read-only; cannot write");
+  if (!s.writable())
+    throw Error(ErrorCode::kStoreError, s.describe() + ": opened read-only; cannot write");
 }
 
 // One write of a family: a write transaction in which the writers of `lock_name` are serialised
@@ -140,10 +150,15 @@ struct WriteTransaction {
 std::string feature_version_select(const Session& s) {
   const std::string f = s.table("features");
   return "SELECT v.version, v.spec_name, v.spec_hash, v.data_watermark, v.frequency, v.created_at, "
-         "(SELECT count(*) FROM " + f + " f WHERE f.version = v.version), "
-         "(SELECT min(dt) FROM " + f + " f WHERE f.version = v.version), "
-         "(SELECT max(dt) FROM " + f + " f WHERE f.version = v.version), v.spec_text FROM " +
-         s.table("feature_versions") + " v ";
+         "(SELECT count(*) FROM " +
+         f +
+         " f WHERE f.version = v.version), "
+         "(SELECT min(dt) FROM " +
+         f +
+         " f WHERE f.version = v.version), "
+         "(SELECT max(dt) FROM " +
+         f + " f WHERE f.version = v.version), v.spec_text FROM " + s.table("feature_versions") +
+         " v ";
 }
 
 FeatureVersion feature_version_row(const Session& s, const Statement& q) {
@@ -164,11 +179,13 @@ FeatureVersion feature_version_row(const Session& s, const Statement& q) {
 std::vector<FeatureColumn> feature_columns(Session& s, const std::string& version) {
   auto q = query(s,
                  "SELECT feature, description, proxy, CAST(uses_future_data AS INTEGER), "
-                 "CAST(forward_looking AS INTEGER) FROM " + s.table("feature_columns") +
-                     " WHERE version = ? ORDER BY position",
+                 "CAST(forward_looking AS INTEGER) FROM " +
+                     s.table("feature_columns") + " WHERE version = ? ORDER BY position",
                  {version});
   std::vector<FeatureColumn> out;
-  while (q->step()) out.push_back({text(*q, 0), text(*q, 1), text(*q, 2), integer(*q, 3) != 0, integer(*q, 4) != 0});
+  while (q->step())
+    out.push_back(
+        {text(*q, 0), text(*q, 1), text(*q, 2), integer(*q, 3) != 0, integer(*q, 4) != 0});
   return out;
 }
 
@@ -186,11 +203,17 @@ std::optional<FeatureVersion> find_feature_version_in(Session& s, const std::str
 
 std::string regime_select(const Session& s) {
   const std::string g = s.table("regimes_global");
-  return "SELECT m.version, m.kind, m.spec_name, m.spec_hash, m.spec, m.feature_version, m.columns, m.labels, "
+  return "SELECT m.version, m.kind, m.spec_name, m.spec_hash, m.spec, m.feature_version, "
+         "m.columns, m.labels, "
          "m.params, m.diagnostics, m.trained_from, m.trained_to, m.created_at, "
-         "(SELECT count(*) FROM " + g + " g WHERE g.version = m.version), "
-         "(SELECT min(dt) FROM " + g + " g WHERE g.version = m.version), "
-         "(SELECT max(dt) FROM " + g + " g WHERE g.version = m.version) FROM " + s.table("regime_models") + " m ";
+         "(SELECT count(*) FROM " +
+         g +
+         " g WHERE g.version = m.version), "
+         "(SELECT min(dt) FROM " +
+         g +
+         " g WHERE g.version = m.version), "
+         "(SELECT max(dt) FROM " +
+         g + " g WHERE g.version = m.version) FROM " + s.table("regime_models") + " m ";
 }
 
 RegimeModel regime_row(const Session& s, const Statement& q) {
@@ -223,12 +246,14 @@ std::optional<RegimeModel> find_regime_model_in(Session& s, const std::string& v
 // --- Classifiers --------------------------------------------------------------------------------
 
 std::string classifier_select(const Session& s) {
-  return "SELECT version, spec_name, spec_hash, spec, source, model, trained_from, trained_to, created_at FROM " +
+  return "SELECT version, spec_name, spec_hash, spec, source, model, trained_from, trained_to, "
+         "created_at FROM " +
          s.table("classifier_models") + " ";
 }
 
 ClassifierModel classifier_row(const Statement& q) {
-  return {text(q, 0), text(q, 1), text(q, 2), text(q, 3), text(q, 4), text(q, 5), text(q, 6), text(q, 7), timestamp(q, 8)};
+  return {text(q, 0), text(q, 1), text(q, 2), text(q, 3),     text(q, 4),
+          text(q, 5), text(q, 6), text(q, 7), timestamp(q, 8)};
 }
 
 std::optional<ClassifierModel> find_classifier_in(Session& s, const std::string& version) {
@@ -238,33 +263,39 @@ std::optional<ClassifierModel> find_classifier_in(Session& s, const std::string&
 }
 
 void insert_classifier_state(Session& s, const std::string& version, const ClassifierState& state) {
-  const std::vector<Row> row = {
-      {version, state.sequence, state.timestamp, state.key, state.state_json, state.origin, state.written_at}};
-  s.bulk_insert("classifier_states", {"version", "sequence", "ts", "ts_key", "state", "origin", "written_at"}, {}, row);
+  const std::vector<Row> row = {{version, state.sequence, state.timestamp, state.key,
+                                 state.state_json, state.origin, state.written_at}};
+  s.bulk_insert("classifier_states",
+                {"version", "sequence", "ts", "ts_key", "state", "origin", "written_at"}, {}, row);
 }
 
 [[noreturn]] void no_classifier(const std::string& version) {
-  throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+  throw Error(ErrorCode::kNotFound,
+              "no classifier version '" + version + "' (see 'mre classify list')");
 }
 
-// --- Effects --------------------------------------------------------------------------------------
+// --- Effects
+// --------------------------------------------------------------------------------------
 
 std::vector<EffectVersion> effect_versions_in(Session& s, const std::string* only) {
-  auto q = query(s,
-                 "SELECT v.version, v.spec_name, v.spec_hash, v.spec, v.feature_version, v.regime_version, "
-                 "v.created_at, (SELECT count(*) FROM " + s.table("causal_effects") +
-                     " e WHERE e.version = v.version) FROM " + s.table("effect_versions") + " v" +
-                     (only ? " WHERE v.version = ?" : "") + " ORDER BY v.created_at, v.version",
-                 only ? std::vector<Cell>{*only} : std::vector<Cell>{});
+  auto q = query(
+      s,
+      "SELECT v.version, v.spec_name, v.spec_hash, v.spec, v.feature_version, v.regime_version, "
+      "v.created_at, (SELECT count(*) FROM " +
+          s.table("causal_effects") + " e WHERE e.version = v.version) FROM " +
+          s.table("effect_versions") + " v" + (only ? " WHERE v.version = ?" : "") +
+          " ORDER BY v.created_at, v.version",
+      only ? std::vector<Cell>{*only} : std::vector<Cell>{});
   std::vector<EffectVersion> out;
   while (q->step()) {
-    out.push_back({text(*q, 0), text(*q, 1), text(*q, 2), text(*q, 3), text(*q, 4), text(*q, 5), timestamp(*q, 6),
-                   static_cast<std::size_t>(integer(*q, 7))});
+    out.push_back({text(*q, 0), text(*q, 1), text(*q, 2), text(*q, 3), text(*q, 4), text(*q, 5),
+                   timestamp(*q, 6), static_cast<std::size_t>(integer(*q, 7))});
   }
   return out;
 }
 
-// --- SCM ------------------------------------------------------------------------------------------
+// --- SCM
+// ------------------------------------------------------------------------------------------
 
 ScmModel scm_row(const Session& s, const Statement& q, bool with_model) {
   ScmModel m;
@@ -281,8 +312,9 @@ ScmModel scm_row(const Session& s, const Statement& q, bool with_model) {
 }
 
 std::string scm_select(const Session& s, bool with_model) {
-  return std::string("SELECT version, spec_name, spec_hash, spec, data_watermark, ") + (with_model ? "model" : "''") +
-         ", first_date, last_date, created_at FROM " + s.table("scm_models") + " ";
+  return std::string("SELECT version, spec_name, spec_hash, spec, data_watermark, ") +
+         (with_model ? "model" : "''") + ", first_date, last_date, created_at FROM " +
+         s.table("scm_models") + " ";
 }
 
 std::optional<ScmModel> find_scm_model_in(Session& s, const std::string& version) {
@@ -291,16 +323,20 @@ std::optional<ScmModel> find_scm_model_in(Session& s, const std::string& version
   return scm_row(s, *q, true);
 }
 
-bool exists(Session& s, const std::string& table, const std::string& key_column, const std::string& key) {
-  auto q = query(s, "SELECT count(*) FROM " + s.table(table) + " WHERE " + key_column + " = ?", {key});
+bool exists(Session& s, const std::string& table, const std::string& key_column,
+            const std::string& key) {
+  auto q =
+      query(s, "SELECT count(*) FROM " + s.table(table) + " WHERE " + key_column + " = ?", {key});
   q->step();
   return integer(*q, 0) > 0;
 }
 
 std::vector<ScenarioRun> scenario_runs_in(Session& s) {
   auto q = query(s,
-                 "SELECT id, scm_version, name, interventions, shocks, start_date, horizon, paths, seed, summary, "
-                 "created_at FROM " + s.table("scenario_runs") + " ORDER BY created_at, id");
+                 "SELECT id, scm_version, name, interventions, shocks, start_date, horizon, paths, "
+                 "seed, summary, "
+                 "created_at FROM " +
+                     s.table("scenario_runs") + " ORDER BY created_at, id");
   std::vector<ScenarioRun> out;
   while (q->step()) {
     ScenarioRun r;
@@ -337,10 +373,13 @@ FeatureWriteOutcome SqlStore::write_features(const FeatureVersion& version, cons
     same_feature_version(*existing, version);
     return FeatureWriteOutcome::kAlreadyPresent;
   }
-  const std::vector<Row> head = {{version.version, version.spec_name, version.spec_hash, version.data_watermark,
-                                  version.frequency, version.spec_text, version.created_at}};
+  const std::vector<Row> head = {{version.version, version.spec_name, version.spec_hash,
+                                  version.data_watermark, version.frequency, version.spec_text,
+                                  version.created_at}};
   s.bulk_insert("feature_versions",
-                {"version", "spec_name", "spec_hash", "data_watermark", "frequency", "spec_text", "created_at"}, {}, head);
+                {"version", "spec_name", "spec_hash", "data_watermark", "frequency", "spec_text",
+                 "created_at"},
+                {}, head);
   std::vector<Row> columns;
   for (std::size_t c = 0; c < version.columns.size(); ++c) {
     const FeatureColumn& info = version.columns[c];
@@ -348,14 +387,16 @@ FeatureWriteOutcome SqlStore::write_features(const FeatureVersion& version, cons
                        std::int64_t{info.uses_future_data}, std::int64_t{info.forward_looking}});
   }
   s.bulk_insert("feature_columns",
-                {"version", "position", "feature", "description", "proxy", "uses_future_data", "forward_looking"}, {},
-                columns);
+                {"version", "position", "feature", "description", "proxy", "uses_future_data",
+                 "forward_looking"},
+                {}, columns);
   std::vector<Row> rows;
   for (std::size_t c = 0; c < values.cols(); ++c) {
     const auto& data = values.column(c);
     for (std::size_t t = 0; t < values.rows(); ++t) {
       if (std::isnan(data[t])) continue;
-      rows.push_back({version.version, version.columns[c].name, day(s, values.dates()[t]), data[t]});
+      rows.push_back(
+          {version.version, version.columns[c].name, day(s, values.dates()[t]), data[t]});
     }
   }
   s.bulk_insert("features", {"version", "feature", "dt", "value"}, {}, rows);
@@ -389,12 +430,17 @@ std::optional<FeatureVersion> SqlStore::find_feature_version(const std::string& 
   return out;
 }
 
-Panel SqlStore::read_features(const std::string& version, std::optional<Date> from, std::optional<Date> to) const {
-  if (schema_version() < 2) throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' (see 'mre features list')");
+Panel SqlStore::read_features(const std::string& version, std::optional<Date> from,
+                              std::optional<Date> to) const {
+  if (schema_version() < 2)
+    throw Error(ErrorCode::kNotFound,
+                "no feature version '" + version + "' (see 'mre features list')");
   Session& s = artefact_session();
   sql::Transaction tx(s, false);
   const auto info = find_feature_version_in(s, version);
-  if (!info) throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' (see 'mre features list')");
+  if (!info)
+    throw Error(ErrorCode::kNotFound,
+                "no feature version '" + version + "' (see 'mre features list')");
   std::vector<std::string> names;
   std::map<std::string, std::size_t, std::less<>> position;
   for (const auto& c : info->columns) {
@@ -419,7 +465,8 @@ Panel SqlStore::read_features(const std::string& version, std::optional<Date> fr
 
 // --- Regimes ------------------------------------------------------------------------------------
 
-FeatureWriteOutcome SqlStore::write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) {
+FeatureWriteOutcome SqlStore::write_regimes(const RegimeModel& model,
+                                            const std::vector<RegimeRow>& rows) {
   Session& s = artefact_session();
   require_writable(s);
   validate_version_tag(model.version);
@@ -428,18 +475,20 @@ FeatureWriteOutcome SqlStore::write_regimes(const RegimeModel& model, const std:
     same_regime_model(*existing, model);
     return FeatureWriteOutcome::kAlreadyPresent;
   }
-  const std::vector<Row> head = {{model.version, model.kind, model.spec_name, model.spec_hash, model.spec_text,
-                                  model.feature_version, join_names(model.columns), join_names(model.labels),
-                                  model.params_json, model.diagnostics_json, day(s, model.trained_from),
+  const std::vector<Row> head = {{model.version, model.kind, model.spec_name, model.spec_hash,
+                                  model.spec_text, model.feature_version, join_names(model.columns),
+                                  join_names(model.labels), model.params_json,
+                                  model.diagnostics_json, day(s, model.trained_from),
                                   day(s, model.trained_to), model.created_at}};
   s.bulk_insert("regime_models",
-                {"version", "kind", "spec_name", "spec_hash", "spec", "feature_version", "columns", "labels", "params",
-                 "diagnostics", "trained_from", "trained_to", "created_at"},
+                {"version", "kind", "spec_name", "spec_hash", "spec", "feature_version", "columns",
+                 "labels", "params", "diagnostics", "trained_from", "trained_to", "created_at"},
                 {}, head);
   std::vector<Row> body;
   body.reserve(rows.size());
   for (const auto& row : rows) {
-    body.push_back({model.version, day(s, row.date), row.regime, row.score, probabilities(s, row.probabilities)});
+    body.push_back({model.version, day(s, row.date), row.regime, row.score,
+                    probabilities(s, row.probabilities)});
   }
   s.bulk_insert("regimes_global", {"version", "dt", "regime", "score", "probabilities"}, {}, body);
   w.tx.commit();
@@ -478,10 +527,13 @@ std::vector<RegimeRow> SqlStore::read_regimes(const std::string& version, std::o
   std::vector<RegimeRow> out;
   {
     auto q = query(s,
-                   "SELECT dt, regime, score, " + probabilities_column(s) + " FROM " + s.table("regimes_global") +
+                   "SELECT dt, regime, score, " + probabilities_column(s) + " FROM " +
+                       s.table("regimes_global") +
                        " WHERE version = ? AND dt >= ? AND dt <= ? ORDER BY dt",
                    {version, first_day(s, from), last_day(s, to)});
-    while (q->step()) out.push_back({read_day_required(s, *q, 0), text(*q, 1), real(*q, 2), read_probabilities(*q, 3)});
+    while (q->step())
+      out.push_back(
+          {read_day_required(s, *q, 0), text(*q, 1), real(*q, 2), read_probabilities(*q, 3)});
   }
   tx.commit();
   return out;
@@ -495,14 +547,16 @@ void SqlStore::write_classifier(const ClassifierModel& model, const ClassifierSt
   validate_version_tag(model.version);
   WriteTransaction w(s, "mre:classifier:" + model.version);
   if (find_classifier_in(s, model.version)) {
-    throw Error(ErrorCode::kInvalidArgument, "classifier version '" + model.version +
-                                                 "' already exists; versions are never overwritten (choose a new tag)");
+    throw Error(ErrorCode::kInvalidArgument,
+                "classifier version '" + model.version +
+                    "' already exists; versions are never overwritten (choose a new tag)");
   }
-  const std::vector<Row> head = {{model.version, model.spec_name, model.spec_hash, model.spec_text, model.source,
-                                  model.model_json, model.trained_from, model.trained_to, model.created_at}};
+  const std::vector<Row> head = {{model.version, model.spec_name, model.spec_hash, model.spec_text,
+                                  model.source, model.model_json, model.trained_from,
+                                  model.trained_to, model.created_at}};
   s.bulk_insert("classifier_models",
-                {"version", "spec_name", "spec_hash", "spec", "source", "model", "trained_from", "trained_to",
-                 "created_at"},
+                {"version", "spec_name", "spec_hash", "spec", "source", "model", "trained_from",
+                 "trained_to", "created_at"},
                 {}, head);
   ClassifierState first = initial;
   first.sequence = 0;
@@ -537,8 +591,10 @@ void SqlStore::approve_classifier(const ClassifierApproval& approval) {
   require_writable(s);
   WriteTransaction w(s, "mre:classifier:" + approval.version);
   if (!find_classifier_in(s, approval.version)) no_classifier(approval.version);
-  const std::vector<Row> row = {{approval.version, approval.model, approval.approved_by, approval.approved_at}};
-  s.bulk_insert("classifier_approvals", {"version", "model", "approved_by", "approved_at"}, {}, row);
+  const std::vector<Row> row = {
+      {approval.version, approval.model, approval.approved_by, approval.approved_at}};
+  s.bulk_insert("classifier_approvals", {"version", "model", "approved_by", "approved_at"}, {},
+                row);
   w.tx.commit();
 }
 
@@ -549,10 +605,11 @@ std::vector<ClassifierApproval> SqlStore::list_approvals(const std::string& vers
   sql::Transaction tx(s, false);
   {
     // The whole primary key orders the sign-offs, so every backend lists them alike.
-    auto q = query(s,
-                   "SELECT model, approved_by, approved_at FROM " + s.table("classifier_approvals") +
-                       " WHERE version = ? ORDER BY approved_at, model, approved_by",
-                   {version});
+    auto q =
+        query(s,
+              "SELECT model, approved_by, approved_at FROM " + s.table("classifier_approvals") +
+                  " WHERE version = ? ORDER BY approved_at, model, approved_by",
+              {version});
     while (q->step()) out.push_back({version, text(*q, 0), text(*q, 1), timestamp(*q, 2)});
   }
   tx.commit();
@@ -567,43 +624,51 @@ void SqlStore::append_classifier_state(const std::string& version, const Classif
   WriteTransaction w(s, "mre:classifier:" + version);
   std::int64_t newest = 0;
   {
-    auto q = query(s, "SELECT max(sequence) FROM " + s.table("classifier_states") + " WHERE version = ?", {version});
+    auto q =
+        query(s, "SELECT max(sequence) FROM " + s.table("classifier_states") + " WHERE version = ?",
+              {version});
     q->step();
     if (is_null(*q, 0)) no_classifier(version);
     newest = integer(*q, 0);
   }
   if (state.sequence != newest + 1) {
-    throw Error(ErrorCode::kStoreError, "classifier " + version + ": the state moved on (sequence " +
-                                            std::to_string(newest) + ") while this classification ran; retry");
+    throw Error(ErrorCode::kStoreError,
+                "classifier " + version + ": the state moved on (sequence " +
+                    std::to_string(newest) + ") while this classification ran; retry");
   }
   insert_classifier_state(s, version, state);
   w.tx.commit();
 }
 
-std::vector<ClassifierState> SqlStore::read_classifier_states(const std::string& version, std::size_t count) const {
+std::vector<ClassifierState> SqlStore::read_classifier_states(const std::string& version,
+                                                              std::size_t count) const {
   if (schema_version() < 4) no_classifier(version);
   Session& s = artefact_session();
   sql::Transaction tx(s, false);
   if (!find_classifier_in(s, version)) no_classifier(version);
-  const auto limit = static_cast<std::int64_t>(
-      std::min<std::size_t>(count, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+  const auto limit = static_cast<std::int64_t>(std::min<std::size_t>(
+      count, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
   std::vector<ClassifierState> out;
   {
     auto q = query(s,
-                   "SELECT sequence, ts, ts_key, state, origin, written_at FROM " + s.table("classifier_states") +
+                   "SELECT sequence, ts, ts_key, state, origin, written_at FROM " +
+                       s.table("classifier_states") +
                        " WHERE version = ? ORDER BY sequence DESC LIMIT ?",
                    {version, limit});
     while (q->step()) {
-      out.push_back({integer(*q, 0), text(*q, 1), integer(*q, 2), text(*q, 3), text(*q, 4), timestamp(*q, 5)});
+      out.push_back({integer(*q, 0), text(*q, 1), integer(*q, 2), text(*q, 3), text(*q, 4),
+                     timestamp(*q, 5)});
     }
   }
   tx.commit();
   return out;
 }
 
-// --- Effects --------------------------------------------------------------------------------------
+// --- Effects
+// --------------------------------------------------------------------------------------
 
-FeatureWriteOutcome SqlStore::write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) {
+FeatureWriteOutcome SqlStore::write_effects(const EffectVersion& version,
+                                            const std::vector<EffectRow>& rows) {
   Session& s = artefact_session();
   require_writable(s);
   validate_version_tag(version.version);
@@ -612,22 +677,25 @@ FeatureWriteOutcome SqlStore::write_effects(const EffectVersion& version, const 
     same_effect_version(existing.front(), version);
     return FeatureWriteOutcome::kAlreadyPresent;
   }
-  const std::vector<Row> head = {{version.version, version.spec_name, version.spec_hash, version.spec_text,
-                                  version.feature_version, version.regime_version, version.created_at}};
+  const std::vector<Row> head = {{version.version, version.spec_name, version.spec_hash,
+                                  version.spec_text, version.feature_version,
+                                  version.regime_version, version.created_at}};
   s.bulk_insert("effect_versions",
-                {"version", "spec_name", "spec_hash", "spec", "feature_version", "regime_version", "created_at"}, {},
-                head);
+                {"version", "spec_name", "spec_hash", "spec", "feature_version", "regime_version",
+                 "created_at"},
+                {}, head);
   std::vector<Row> body;
   body.reserve(rows.size());
   for (const auto& r : rows) {
-    body.push_back({version.version, r.treatment, r.outcome, std::int64_t{r.horizon}, r.method, r.learner, r.effect,
-                    r.se, r.ci_low, r.ci_high, r.p_value, r.observations, r.regime_effects_json, r.placebo_json,
-                    r.diagnostics_json});
+    body.push_back({version.version, r.treatment, r.outcome, std::int64_t{r.horizon}, r.method,
+                    r.learner, r.effect, r.se, r.ci_low, r.ci_high, r.p_value, r.observations,
+                    r.regime_effects_json, r.placebo_json, r.diagnostics_json});
   }
-  s.bulk_insert("causal_effects",
-                {"version", "treatment", "outcome", "horizon", "method", "learner", "effect", "se", "ci_low", "ci_high",
-                 "p_value", "observations", "regime_effects", "placebo", "diagnostics"},
-                {}, body);
+  s.bulk_insert(
+      "causal_effects",
+      {"version", "treatment", "outcome", "horizon", "method", "learner", "effect", "se", "ci_low",
+       "ci_high", "p_value", "observations", "regime_effects", "placebo", "diagnostics"},
+      {}, body);
   w.tx.commit();
   return FeatureWriteOutcome::kWritten;
 }
@@ -650,8 +718,10 @@ std::vector<EffectRow> SqlStore::read_effects(const std::string& version) const 
   std::vector<EffectRow> out;
   {
     auto q = query(s,
-                   "SELECT treatment, outcome, horizon, method, learner, effect, se, ci_low, ci_high, p_value, "
-                   "observations, regime_effects, placebo, diagnostics FROM " + s.table("causal_effects") +
+                   "SELECT treatment, outcome, horizon, method, learner, effect, se, ci_low, "
+                   "ci_high, p_value, "
+                   "observations, regime_effects, placebo, diagnostics FROM " +
+                       s.table("causal_effects") +
                        " WHERE version = ? ORDER BY treatment, outcome, horizon",
                    {version});
     while (q->step()) {
@@ -677,7 +747,8 @@ std::vector<EffectRow> SqlStore::read_effects(const std::string& version) const 
   return out;
 }
 
-// --- SCM ------------------------------------------------------------------------------------------
+// --- SCM
+// ------------------------------------------------------------------------------------------
 
 FeatureWriteOutcome SqlStore::write_scm_model(const ScmModel& model) {
   Session& s = artefact_session();
@@ -689,11 +760,12 @@ FeatureWriteOutcome SqlStore::write_scm_model(const ScmModel& model) {
     return FeatureWriteOutcome::kAlreadyPresent;
   }
   const std::vector<Row> head = {{model.version, model.spec_name, model.spec_hash, model.spec_text,
-                                  model.data_watermark, model.model_json, optional_iso_day(s, model.first),
-                                  optional_iso_day(s, model.last), model.created_at}};
+                                  model.data_watermark, model.model_json,
+                                  optional_iso_day(s, model.first), optional_iso_day(s, model.last),
+                                  model.created_at}};
   s.bulk_insert("scm_models",
-                {"version", "spec_name", "spec_hash", "spec", "data_watermark", "model", "first_date", "last_date",
-                 "created_at"},
+                {"version", "spec_name", "spec_hash", "spec", "data_watermark", "model",
+                 "first_date", "last_date", "created_at"},
                 {}, head);
   w.tx.commit();
   return FeatureWriteOutcome::kWritten;
@@ -721,32 +793,35 @@ std::optional<ScmModel> SqlStore::find_scm_model(const std::string& version) con
   return out;
 }
 
-FeatureWriteOutcome SqlStore::write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) {
+FeatureWriteOutcome SqlStore::write_scenario(const ScenarioRun& run,
+                                             const std::vector<ScenarioFanRow>& rows) {
   Session& s = artefact_session();
   require_writable(s);
   validate_version_tag(run.id);
   // Two runs of the same inputs: the second waits, then finds the id stored.
   WriteTransaction w(s, "mre:scenario:" + run.id);
   if (!exists(s, "scm_models", "version", run.scm_version)) {
-    throw Error(ErrorCode::kNotFound, "no scm version '" + run.scm_version + "' (see 'mre scm list')");
+    throw Error(ErrorCode::kNotFound,
+                "no scm version '" + run.scm_version + "' (see 'mre scm list')");
   }
   if (exists(s, "scenario_runs", "id", run.id)) return FeatureWriteOutcome::kAlreadyPresent;
-  const std::vector<Row> head = {{run.id, run.scm_version, run.name, run.interventions, run.shocks, run.start,
-                                  std::int64_t{run.horizon}, std::int64_t{run.paths}, run.seed, run.summary_json,
-                                  run.created_at}};
+  const std::vector<Row> head = {{run.id, run.scm_version, run.name, run.interventions, run.shocks,
+                                  run.start, std::int64_t{run.horizon}, std::int64_t{run.paths},
+                                  run.seed, run.summary_json, run.created_at}};
   s.bulk_insert("scenario_runs",
-                {"id", "scm_version", "name", "interventions", "shocks", "start_date", "horizon", "paths", "seed",
-                 "summary", "created_at"},
+                {"id", "scm_version", "name", "interventions", "shocks", "start_date", "horizon",
+                 "paths", "seed", "summary", "created_at"},
                 {}, head);
   std::vector<Row> body;
   body.reserve(rows.size());
   for (std::size_t position = 0; position < rows.size(); ++position) {
     const auto& r = rows[position];
-    body.push_back({run.id, count_cell(position), std::int64_t{r.day}, r.node, r.scenario, r.q05, r.q25, r.q50, r.q75,
-                    r.q95});
+    body.push_back({run.id, count_cell(position), std::int64_t{r.day}, r.node, r.scenario, r.q05,
+                    r.q25, r.q50, r.q75, r.q95});
   }
-  s.bulk_insert("scenarios", {"id", "position", "day", "node", "scenario", "q05", "q25", "q50", "q75", "q95"}, {},
-                body);
+  s.bulk_insert("scenarios",
+                {"id", "position", "day", "node", "scenario", "q05", "q25", "q50", "q75", "q95"},
+                {}, body);
   w.tx.commit();
   return FeatureWriteOutcome::kWritten;
 }
@@ -769,12 +844,12 @@ std::vector<ScenarioFanRow> SqlStore::read_scenario(const std::string& id) const
   std::vector<ScenarioFanRow> out;
   {
     auto q = query(s,
-                   "SELECT day, node, scenario, q05, q25, q50, q75, q95 FROM " + s.table("scenarios") +
-                       " WHERE id = ? ORDER BY position",
+                   "SELECT day, node, scenario, q05, q25, q50, q75, q95 FROM " +
+                       s.table("scenarios") + " WHERE id = ? ORDER BY position",
                    {id});
     while (q->step()) {
-      out.push_back({static_cast<int>(integer(*q, 0)), text(*q, 1), text(*q, 2), real(*q, 3), real(*q, 4), real(*q, 5),
-                     real(*q, 6), real(*q, 7)});
+      out.push_back({static_cast<int>(integer(*q, 0)), text(*q, 1), text(*q, 2), real(*q, 3),
+                     real(*q, 4), real(*q, 5), real(*q, 6), real(*q, 7)});
     }
   }
   tx.commit();

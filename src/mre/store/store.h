@@ -94,7 +94,7 @@ struct FeatureColumn {
 
 // A feature version: the tag, what it was built from, and its columns.
 struct FeatureVersion {
-  std::string version{};         // the tag, e.g. F1
+  std::string version{};  // the tag, e.g. F1
   std::string spec_name{};
   std::string spec_hash{};       // hash of the canonical spec
   std::string data_watermark{};  // newest ingest time of the raw series read (ISO)
@@ -112,15 +112,15 @@ enum class FeatureWriteOutcome { kWritten, kAlreadyPresent };
 // A regime model version: what it was fitted on and how, its parameters (JSON text from
 // codec/), and the names of its regimes in the order of every probability vector.
 struct RegimeModel {
-  std::string version{};          // the tag, e.g. V2_HMM
-  std::string kind{};             // hmm | kmeans | rules
+  std::string version{};  // the tag, e.g. V2_HMM
+  std::string kind{};     // hmm | kmeans | rules
   std::string spec_name{};
   std::string spec_hash{};
   std::string spec_text{};
   std::string feature_version{};  // the feature version it read
   std::vector<std::string> columns{};
   std::vector<std::string> labels{};
-  std::string params_json{};      // the last fit (walk-forward) or the rules
+  std::string params_json{};       // the last fit (walk-forward) or the rules
   std::string diagnostics_json{};  // fit summaries, refit dates, ...
   std::optional<Date> trained_from{};
   std::optional<Date> trained_to{};
@@ -142,11 +142,11 @@ struct RegimeRow {
 // A trained hierarchical classifier (seed 003): both HMMs, their training statistics and
 // state-to-label mappings, as one JSON document (codec/classifier_json.h). Never overwritten.
 struct ClassifierModel {
-  std::string version{};      // the tag, e.g. GMR1
+  std::string version{};  // the tag, e.g. GMR1
   std::string spec_name{};
   std::string spec_hash{};
   std::string spec_text{};
-  std::string source{};       // the feature version read, or "csv:<file>"
+  std::string source{};  // the feature version read, or "csv:<file>"
   std::string model_json{};
   std::string trained_from{};  // first and last training timestamps, as in the data
   std::string trained_to{};
@@ -190,7 +190,7 @@ struct EffectRow {
   std::string treatment{};
   std::string outcome{};
   int horizon = 0;
-  std::string method{};   // dml | xlearner
+  std::string method{};  // dml | xlearner
   std::string learner{};
   double effect = 0.0;
   double se = 0.0;
@@ -198,7 +198,8 @@ struct EffectRow {
   double ci_high = 0.0;
   double p_value = 1.0;
   std::int64_t observations = 0;
-  std::string regime_effects_json{};  // {"regime": {"effect": ..., "confidence_interval": [...], "p_value": ...}}
+  std::string regime_effects_json{};  // {"regime": {"effect": ..., "confidence_interval": [...],
+                                      // "p_value": ...}}
   std::string placebo_json{};         // [{"kind": ..., "effect": ..., "p_value": ...}]
   std::string diagnostics_json{};
 };
@@ -287,7 +288,8 @@ class Store {
   // date. Rows carry their published_at as their time, so as-of reads return what was known
   // when; the lineage and ingest log record the write itself at `ingested_at` (raised as by
   // write_raw). REQUIRES finite values (DataError, nothing written).
-  virtual SeriesWriteSummary write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows,
+  virtual SeriesWriteSummary write_vintages(const SeriesWrite& series,
+                                            std::span<const VintageRow> rows,
                                             Timestamp ingested_at) = 0;
 
   virtual std::vector<SeriesSummary> list_series() const = 0;
@@ -307,7 +309,8 @@ class Store {
   // `values` (columns in version.columns order). A tag is bound to its spec and data: when
   // the tag exists with the same spec_hash and data_watermark nothing is written
   // (kAlreadyPresent); with a different one it is refused (InvalidArgument naming the tag).
-  virtual FeatureWriteOutcome write_features(const FeatureVersion& version, const Panel& values) = 0;
+  virtual FeatureWriteOutcome write_features(const FeatureVersion& version,
+                                             const Panel& values) = 0;
   // Versions, oldest first, without spec_text.
   virtual std::vector<FeatureVersion> list_feature_versions() const = 0;
   virtual std::optional<FeatureVersion> find_feature_version(const std::string& version) const = 0;
@@ -318,7 +321,8 @@ class Store {
 
   // Writes a regime version in one transaction; the tag is bound to spec_hash and
   // feature_version exactly as feature tags are (same: no-op; different: refused).
-  virtual FeatureWriteOutcome write_regimes(const RegimeModel& model, const std::vector<RegimeRow>& rows) = 0;
+  virtual FeatureWriteOutcome write_regimes(const RegimeModel& model,
+                                            const std::vector<RegimeRow>& rows) = 0;
   virtual std::vector<RegimeModel> list_regime_models() const = 0;
   virtual std::optional<RegimeModel> find_regime_model(const std::string& version) const = 0;
   // Rows in [from, to] by date; NotFound for an unknown version.
@@ -338,13 +342,16 @@ class Store {
   // the newest stored sequence, checked inside the write transaction, so two concurrent
   // classifications cannot both advance from the same state (StoreError: retry). NotFound for
   // an unknown version.
-  virtual void append_classifier_state(const std::string& version, const ClassifierState& state) = 0;
+  virtual void append_classifier_state(const std::string& version,
+                                       const ClassifierState& state) = 0;
   // The newest `count` states, newest first; NotFound for an unknown version.
-  virtual std::vector<ClassifierState> read_classifier_states(const std::string& version, std::size_t count) const = 0;
+  virtual std::vector<ClassifierState> read_classifier_states(const std::string& version,
+                                                              std::size_t count) const = 0;
 
   // Writes an effects version and its rows in one transaction; the tag is bound to spec_hash,
   // feature_version and regime_version (same: no-op, kAlreadyPresent; different: refused).
-  virtual FeatureWriteOutcome write_effects(const EffectVersion& version, const std::vector<EffectRow>& rows) = 0;
+  virtual FeatureWriteOutcome write_effects(const EffectVersion& version,
+                                            const std::vector<EffectRow>& rows) = 0;
   virtual std::vector<EffectVersion> list_effect_versions() const = 0;
   // Rows ordered by treatment, outcome, horizon; NotFound for an unknown version.
   virtual std::vector<EffectRow> read_effects(const std::string& version) const = 0;
@@ -358,7 +365,8 @@ class Store {
 
   // Writes a scenario run and its fan rows in one transaction; an existing id is a no-op
   // (kAlreadyPresent). NotFound when run.scm_version is not stored.
-  virtual FeatureWriteOutcome write_scenario(const ScenarioRun& run, const std::vector<ScenarioFanRow>& rows) = 0;
+  virtual FeatureWriteOutcome write_scenario(const ScenarioRun& run,
+                                             const std::vector<ScenarioFanRow>& rows) = 0;
   // Runs, oldest first.
   virtual std::vector<ScenarioRun> list_scenarios() const = 0;
   // Rows ordered by scenario, day, node (in the order written); NotFound for an unknown id.
@@ -376,16 +384,19 @@ class Store {
   std::vector<ArtefactKind> list_artefact_kinds() const;
   // Versions of a kind, oldest first (empty for an unknown kind).
   std::vector<ArtefactHeader> list_artefacts(const std::string& kind) const;
-  std::optional<ArtefactHeader> find_artefact(const std::string& kind, const std::string& version) const;
+  std::optional<ArtefactHeader> find_artefact(const std::string& kind,
+                                              const std::string& version) const;
   // A table's rows of one version in the order written, optionally only those whose date column
   // `range->column` is in [from, to]. NotFound for an unknown kind, version or table.
-  ArtefactTable read_artefact_table(const std::string& kind, const std::string& version, const std::string& table,
+  ArtefactTable read_artefact_table(const std::string& kind, const std::string& version,
+                                    const std::string& table,
                                     const std::optional<DateRange>& range = std::nullopt) const;
 
   // Holds the store-wide lock `name` until the result is destroyed, across transactions and
   // processes: another holder of the same name makes this wait (`on_wait` is called first).
   // For jobs whose stages must not interleave with a second copy of themselves (`mre run`).
-  std::unique_ptr<Lease> hold_lock(const std::string& name, const std::function<void()>& on_wait = {});
+  std::unique_ptr<Lease> hold_lock(const std::string& name,
+                                   const std::function<void()>& on_wait = {});
 
  protected:
   // The SQL session the generic artefacts live in (the backend's own database; MemoryStore's is

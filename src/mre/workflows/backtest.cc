@@ -37,25 +37,32 @@ constexpr int kEndGraceDays = 10;
 Date parse_date(const std::filesystem::path& path, const YAML::Node& node, const std::string& key) {
   const auto text = scalar<std::string>(path, node, key);
   const auto date = Date::parse(text);
-  if (!date) detail::fail(path, node, "'" + key + "' must be a date YYYY-MM-DD (got '" + text + "')");
+  if (!date)
+    detail::fail(path, node, "'" + key + "' must be a date YYYY-MM-DD (got '" + text + "')");
   return *date;
 }
 
-int years_to_rows(const std::filesystem::path& path, const YAML::Node& node, const std::string& key) {
+int years_to_rows(const std::filesystem::path& path, const YAML::Node& node,
+                  const std::string& key) {
   const double years = scalar<double>(path, node, key);
-  if (!(years >= 0 && years <= 100)) detail::fail(path, node, "'" + key + "' must be in [0, 100] years");
+  if (!(years >= 0 && years <= 100))
+    detail::fail(path, node, "'" + key + "' must be in [0, 100] years");
   return static_cast<int>(std::lround(years * kDaysPerYear));
 }
 
-BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAML::Node& node, bool leverage) {
+BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAML::Node& node,
+                                    bool leverage) {
   only_keys(path, node,
-            {"name", "kind", "asset", "regimes", "version", "signal", "feature_set", "columns", "order_by", "labels",
-             "jump", "hmm", "walk_forward", "selection", "weights"},
+            {"name", "kind", "asset", "regimes", "version", "signal", "feature_set", "columns",
+             "order_by", "labels", "jump", "hmm", "walk_forward", "selection", "weights"},
             "strategy: ");
   BacktestStrategySpec s;
   if (!node["name"]) detail::fail(path, node, "each strategy needs a 'name'");
   s.name = scalar<std::string>(path, node["name"], "name");
-  if (!node["kind"]) detail::fail(path, node, "strategy '" + s.name + "' needs a 'kind' (buy_and_hold, regime_version, jump, hmm)");
+  if (!node["kind"])
+    detail::fail(
+        path, node,
+        "strategy '" + s.name + "' needs a 'kind' (buy_and_hold, regime_version, jump, hmm)");
   s.kind = scalar<std::string>(path, node["kind"], "kind");
   const std::string where = "strategy '" + s.name + "': ";
   if (s.kind == "buy_and_hold") {
@@ -69,7 +76,8 @@ BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAM
     if (node["signal"]) {
       const auto signal = scalar<std::string>(path, node["signal"], "signal");
       if (signal != "labels" && signal != "probabilities") {
-        detail::fail(path, node["signal"], where + "'signal' must be labels or probabilities (got '" + signal + "')");
+        detail::fail(path, node["signal"],
+                     where + "'signal' must be labels or probabilities (got '" + signal + "')");
       }
       s.use_probabilities = signal == "probabilities";
     }
@@ -82,46 +90,68 @@ BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAM
     s.order_by = scalar<std::string>(path, node["order_by"], "order_by");
     s.labels = scalar<std::vector<std::string>>(path, node["labels"], "labels");
     if (std::find(s.columns.begin(), s.columns.end(), s.order_by) == s.columns.end()) {
-      detail::fail(path, node["order_by"], where + "'order_by' must be one of the columns (got '" + s.order_by + "')");
+      detail::fail(path, node["order_by"],
+                   where + "'order_by' must be one of the columns (got '" + s.order_by + "')");
     }
     const YAML::Node model = node[s.kind];
     if (model) {
-      only_keys(path, model, s.kind == "jump" ? std::vector<std::string>{"n_init", "seed", "penalties"}
-                                              : std::vector<std::string>{"n_init", "seed", "covariance"},
+      only_keys(path, model,
+                s.kind == "jump" ? std::vector<std::string>{"n_init", "seed", "penalties"}
+                                 : std::vector<std::string>{"n_init", "seed", "covariance"},
                 where + s.kind + ": ");
-      if (model["n_init"]) s.n_init = detail::count_in_range(path, model["n_init"], "n_init", 1, 1000);
+      if (model["n_init"])
+        s.n_init = detail::count_in_range(path, model["n_init"], "n_init", 1, 1000);
       if (model["seed"]) s.seed = scalar<std::uint64_t>(path, model["seed"], "seed");
-      if (model["covariance"]) s.covariance = scalar<std::string>(path, model["covariance"], "covariance");
+      if (model["covariance"])
+        s.covariance = scalar<std::string>(path, model["covariance"], "covariance");
       if (model["penalties"]) {
         detail::require_sequence(path, model["penalties"], "penalties");
         for (const auto& p : model["penalties"]) {
           const double value = scalar<double>(path, p, "penalties");
           if (!(value >= 0) || !std::isfinite(value)) {
-            detail::fail(path, p, where + "every jump penalty must be a finite number >= 0 (got " + (std::isnan(value) ? std::string("NaN") : format_double(value)) + ")");
+            detail::fail(path, p,
+                         where + "every jump penalty must be a finite number >= 0 (got " +
+                             (std::isnan(value) ? std::string("NaN") : format_double(value)) + ")");
           }
           s.penalties.push_back(value);
         }
       }
     }
     s.n_states = static_cast<int>(s.labels.size());
-    if (s.n_states < 2) detail::fail(path, node["labels"], where + "'labels' must name at least two states");
-    if (s.kind == "jump" && s.penalties.empty()) detail::fail(path, node, where + "jump needs jump: {penalties: [...]}");
+    if (s.n_states < 2)
+      detail::fail(path, node["labels"], where + "'labels' must name at least two states");
+    if (s.kind == "jump" && s.penalties.empty())
+      detail::fail(path, node, where + "jump needs jump: {penalties: [...]}");
     if (const YAML::Node w = node["walk_forward"]) {
-      only_keys(path, w, {"refit_every_months", "train_window_years", "min_train_years"}, where + "walk_forward: ");
-      if (w["refit_every_months"]) s.walk_forward.refit_every_months = detail::count_in_range(path, w["refit_every_months"], "refit_every_months", 1, 120);
-      if (w["train_window_years"]) s.walk_forward.train_window_rows = years_to_rows(path, w["train_window_years"], "train_window_years");
-      if (w["min_train_years"]) s.walk_forward.min_train_rows = years_to_rows(path, w["min_train_years"], "min_train_years");
+      only_keys(path, w, {"refit_every_months", "train_window_years", "min_train_years"},
+                where + "walk_forward: ");
+      if (w["refit_every_months"])
+        s.walk_forward.refit_every_months =
+            detail::count_in_range(path, w["refit_every_months"], "refit_every_months", 1, 120);
+      if (w["train_window_years"])
+        s.walk_forward.train_window_rows =
+            years_to_rows(path, w["train_window_years"], "train_window_years");
+      if (w["min_train_years"])
+        s.walk_forward.min_train_rows =
+            years_to_rows(path, w["min_train_years"], "min_train_years");
     }
     if (const YAML::Node sel = node["selection"]) {
       only_keys(path, sel, {"window_years", "min_years"}, where + "selection: ");
-      if (sel["window_years"]) s.selection_window_rows = years_to_rows(path, sel["window_years"], "window_years");
-      if (sel["min_years"]) s.selection_min_rows = years_to_rows(path, sel["min_years"], "min_years");
+      if (sel["window_years"])
+        s.selection_window_rows = years_to_rows(path, sel["window_years"], "window_years");
+      if (sel["min_years"])
+        s.selection_min_rows = years_to_rows(path, sel["min_years"], "min_years");
     }
   } else {
-    detail::fail(path, node["kind"], where + "unknown kind '" + s.kind + "' (known: buy_and_hold, regime_version, jump, hmm)");
+    detail::fail(
+        path, node["kind"],
+        where + "unknown kind '" + s.kind + "' (known: buy_and_hold, regime_version, jump, hmm)");
   }
   if (!node["weights"] || !node["weights"].IsMap()) {
-    detail::fail(path, node, where + "needs 'weights': a mapping from each regime label to {asset: weight, cash: weight}");
+    detail::fail(
+        path, node,
+        where +
+            "needs 'weights': a mapping from each regime label to {asset: weight, cash: weight}");
   }
   for (const auto& regime : node["weights"]) {
     const auto label = regime.first.Scalar();
@@ -130,21 +160,25 @@ BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAM
     if (regime.second.IsMap()) {
       for (const auto& w : regime.second) {
         const double value = scalar<double>(path, w.second, "weight");
-        if (!std::isfinite(value)) detail::fail(path, w.second, where + "weights: every weight must be finite");
+        if (!std::isfinite(value))
+          detail::fail(path, w.second, where + "weights: every weight must be finite");
         row[w.first.Scalar()] = value;
         sum += value;
       }
     } else if (!regime.second.IsNull()) {
-      detail::fail(path, regime.second, where + "weights of '" + label + "' must be a mapping {asset: weight}");
+      detail::fail(path, regime.second,
+                   where + "weights of '" + label + "' must be a mapping {asset: weight}");
     }
     if (!leverage && std::abs(sum - 1.0) > 1e-9) {
-      detail::fail(path, regime.first, where + "the weights of regime '" + label + "' sum to " + format_double(sum) +
-                                           ", not 1 (name the rest 'cash', or declare leverage: true)");
+      detail::fail(path, regime.first,
+                   where + "the weights of regime '" + label + "' sum to " + format_double(sum) +
+                       ", not 1 (name the rest 'cash', or declare leverage: true)");
     }
   }
   if (s.kind == "jump" || s.kind == "hmm") {
     for (const auto& label : s.labels) {
-      if (!s.weights.count(label)) detail::fail(path, node["weights"], where + "no weights for regime '" + label + "'");
+      if (!s.weights.count(label))
+        detail::fail(path, node["weights"], where + "no weights for regime '" + label + "'");
     }
   }
   return s;
@@ -155,27 +189,36 @@ BacktestStrategySpec parse_strategy(const std::filesystem::path& path, const YAM
 BacktestSpec load_backtest_spec(const std::filesystem::path& path) {
   try {
     const YAML::Node root = detail::load_yaml_mapping(path, "backtest spec");
-    only_keys(path, root, {"name", "description", "start", "end", "risk_free", "delay_days", "cost_bp", "leverage", "strategies"}, "");
+    only_keys(path, root,
+              {"name", "description", "start", "end", "risk_free", "delay_days", "cost_bp",
+               "leverage", "strategies"},
+              "");
     BacktestSpec spec;
     if (!root["name"] || !root["start"] || !root["end"] || !root["strategies"]) {
       detail::fail(path, root, "a backtest spec needs name, start, end and strategies");
     }
     spec.name = scalar<std::string>(path, root["name"], "name");
-    if (root["description"]) spec.description = scalar<std::string>(path, root["description"], "description");
+    if (root["description"])
+      spec.description = scalar<std::string>(path, root["description"], "description");
     spec.start = parse_date(path, root["start"], "start");
     spec.end = parse_date(path, root["end"], "end");
     if (!(spec.start < spec.end)) detail::fail(path, root["end"], "'end' must be after 'start'");
-    if (root["risk_free"]) spec.risk_free = scalar<std::string>(path, root["risk_free"], "risk_free");
+    if (root["risk_free"])
+      spec.risk_free = scalar<std::string>(path, root["risk_free"], "risk_free");
     if (root["delay_days"]) {
       spec.delay_days = scalar<int>(path, root["delay_days"], "delay_days");
       if (spec.delay_days < 0 || spec.delay_days > 1000) {
-        detail::fail(path, root["delay_days"], "'delay_days' must be in [0, 1000] (got " + std::to_string(spec.delay_days) + ")");
+        detail::fail(
+            path, root["delay_days"],
+            "'delay_days' must be in [0, 1000] (got " + std::to_string(spec.delay_days) + ")");
       }
     }
     if (root["cost_bp"]) {
       spec.cost_bp = scalar<double>(path, root["cost_bp"], "cost_bp");
       if (!(spec.cost_bp >= 0) || !std::isfinite(spec.cost_bp)) {
-        detail::fail(path, root["cost_bp"], "'cost_bp' must be a finite number >= 0 (got " + format_double(spec.cost_bp) + ")");
+        detail::fail(
+            path, root["cost_bp"],
+            "'cost_bp' must be a finite number >= 0 (got " + format_double(spec.cost_bp) + ")");
       }
     }
     if (root["leverage"]) spec.leverage = scalar<bool>(path, root["leverage"], "leverage");
@@ -222,13 +265,15 @@ struct Market {
 TimeSeries read_series(const store::Store& store, const std::string& ticker) {
   auto series = store.read_raw({.ticker = ticker});
   if (!series || series->count_present() == 0) {
-    throw Error(ErrorCode::kNotFound, "backtest: no prices for '" + ticker + "' in " + store.describe() +
+    throw Error(ErrorCode::kNotFound, "backtest: no prices for '" + ticker + "' in " +
+                                          store.describe() +
                                           " (ingest it first: mre ingest --source snapshot)");
   }
   return series->dropna();
 }
 
-Market load_market(const store::Store& store, const BacktestSpec& spec, const std::vector<std::string>& assets) {
+Market load_market(const store::Store& store, const BacktestSpec& spec,
+                   const std::vector<std::string>& assets) {
   Market m;
   m.assets = assets;
   std::vector<TimeSeries> prices;
@@ -238,16 +283,19 @@ Market load_market(const store::Store& store, const BacktestSpec& spec, const st
     // Covered: a price on or before the start, and one within kEndGraceDays of the end (the
     // last trading day of a window ending on a holiday or weekend).
     if (p.dates().front() > spec.start || p.dates().back() + kEndGraceDays < spec.end) {
-      throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': asset '" + a + "' has prices from " +
-                                             p.dates().front().iso() + " to " + p.dates().back().iso() +
-                                             ", not over the whole backtest window " + spec.start.iso() + " to " +
-                                             spec.end.iso());
+      throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': asset '" + a +
+                                             "' has prices from " + p.dates().front().iso() +
+                                             " to " + p.dates().back().iso() +
+                                             ", not over the whole backtest window " +
+                                             spec.start.iso() + " to " + spec.end.iso());
     }
   }
   const TimeSeries rate = read_series(store, spec.risk_free);
   if (rate.dates().front() > spec.start) {
-    throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': the risk-free rate '" + spec.risk_free + "' starts on " +
-                                           rate.dates().front().iso() + ", after the backtest start " + spec.start.iso());
+    throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': the risk-free rate '" +
+                                           spec.risk_free + "' starts on " +
+                                           rate.dates().front().iso() +
+                                           ", after the backtest start " + spec.start.iso());
   }
   std::set<Date> all;
   for (const auto& p : prices) {
@@ -297,7 +345,8 @@ struct Signal {
 
 // The signal as of each grid date (its latest row on or before), NaN before its first row.
 Matrix signal_on_grid(const Signal& s, const std::vector<Date>& grid) {
-  Matrix out = Matrix::Constant(static_cast<Eigen::Index>(grid.size()), s.probabilities.cols(), kNaN);
+  Matrix out =
+      Matrix::Constant(static_cast<Eigen::Index>(grid.size()), s.probabilities.cols(), kNaN);
   std::size_t k = 0;
   bool any = false;
   for (std::size_t t = 0; t < grid.size(); ++t) {
@@ -305,19 +354,22 @@ Matrix signal_on_grid(const Signal& s, const std::vector<Date>& grid) {
       ++k;
       any = true;
     }
-    if (any) out.row(static_cast<Eigen::Index>(t)) = s.probabilities.row(static_cast<Eigen::Index>(k - 1));
+    if (any)
+      out.row(static_cast<Eigen::Index>(t)) = s.probabilities.row(static_cast<Eigen::Index>(k - 1));
   }
   return out;
 }
 
 Matrix regime_weight_matrix(const BacktestStrategySpec& s, const std::vector<std::string>& labels,
                             const std::vector<std::string>& assets) {
-  Matrix w = Matrix::Zero(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(assets.size()));
+  Matrix w = Matrix::Zero(static_cast<Eigen::Index>(labels.size()),
+                          static_cast<Eigen::Index>(assets.size()));
   for (std::size_t k = 0; k < labels.size(); ++k) {
     const auto it = s.weights.find(labels[k]);
     if (it == s.weights.end()) {
-      throw Error(ErrorCode::kInvalidArgument, "strategy '" + s.name + "': no weights for regime '" + labels[k] +
-                                                   "' (the signal's regimes are listed in its version)");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "strategy '" + s.name + "': no weights for regime '" + labels[k] +
+                      "' (the signal's regimes are listed in its version)");
     }
     for (const auto& [asset, value] : it->second) {
       if (asset == "cash") continue;
@@ -338,8 +390,9 @@ struct FeatureData {
 };
 
 FeatureData load_features(const store::Store& store, const BacktestStrategySpec& s) {
-  const auto fv = detail::resolve_feature_version(store, "", s.feature_set,
-                                                  "build it with: mre features build --spec config/features/" + s.feature_set + ".yml");
+  const auto fv = detail::resolve_feature_version(
+      store, "", s.feature_set,
+      "build it with: mre features build --spec config/features/" + s.feature_set + ".yml");
   const Panel panel = store.read_features(fv.version, std::nullopt, std::nullopt);
   FeatureData out;
   out.version = fv.version;
@@ -354,29 +407,34 @@ FeatureData load_features(const store::Store& store, const BacktestStrategySpec&
       break;
     }
   }
-  out.x.resize(static_cast<Eigen::Index>(panel.rows() - std::min(first, panel.rows())), static_cast<Eigen::Index>(cols.size()));
+  out.x.resize(static_cast<Eigen::Index>(panel.rows() - std::min(first, panel.rows())),
+               static_cast<Eigen::Index>(cols.size()));
   for (std::size_t t = first; t < panel.rows(); ++t) {
     out.dates.push_back(panel.dates()[t]);
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const double v = (*cols[c])[t];
       if (!std::isfinite(v)) {
-        throw Error(ErrorCode::kDataError, "strategy '" + s.name + "': feature '" + s.columns[c] + "' of version " + fv.version +
-                                               " has no value on " + panel.dates()[t].iso());
+        throw Error(ErrorCode::kDataError, "strategy '" + s.name + "': feature '" + s.columns[c] +
+                                               "' of version " + fv.version + " has no value on " +
+                                               panel.dates()[t].iso());
       }
       out.x(static_cast<Eigen::Index>(t - first), static_cast<Eigen::Index>(c)) = v;
     }
   }
-  out.order_column = static_cast<int>(std::find(s.columns.begin(), s.columns.end(), s.order_by) - s.columns.begin());
+  out.order_column = static_cast<int>(std::find(s.columns.begin(), s.columns.end(), s.order_by) -
+                                      s.columns.begin());
   return out;
 }
 
 // Refit rows: min_train_rows, then the first row on or after the previous one plus N months
 // (the rule of regimes/jump/walk_forward_jump.h).
-std::vector<std::size_t> refit_rows(const std::vector<Date>& dates, const BacktestWalkForward& wf, const std::string& name) {
+std::vector<std::size_t> refit_rows(const std::vector<Date>& dates, const BacktestWalkForward& wf,
+                                    const std::string& name) {
   if (static_cast<std::size_t>(wf.min_train_rows) >= dates.size()) {
-    throw Error(ErrorCode::kDataError, "strategy '" + name + "': " + std::to_string(dates.size()) +
-                                           " complete feature rows, fewer than min_train_years needs (" +
-                                           std::to_string(wf.min_train_rows) + ")");
+    throw Error(ErrorCode::kDataError,
+                "strategy '" + name + "': " + std::to_string(dates.size()) +
+                    " complete feature rows, fewer than min_train_years needs (" +
+                    std::to_string(wf.min_train_rows) + ")");
   }
   std::vector<std::size_t> points{static_cast<std::size_t>(wf.min_train_rows)};
   for (std::size_t t = points.front() + 1; t < dates.size(); ++t) {
@@ -392,33 +450,40 @@ struct WorkItem {
 };
 
 // One item: fit on the trailing window before refit row `start`, label rows [start, end) online.
-Matrix run_jump_item(const FeatureData& f, const BacktestStrategySpec& s, double penalty, const WorkItem& item,
-                     std::size_t start, std::size_t end) {
+Matrix run_jump_item(const FeatureData& f, const BacktestStrategySpec& s, double penalty,
+                     const WorkItem& item, std::size_t start, std::size_t end) {
   const std::size_t window = static_cast<std::size_t>(s.walk_forward.train_window_rows);
   const std::size_t first = window > 0 && start > window ? start - window : 0;
-  const std::vector<Date> dates(f.dates.begin() + static_cast<std::ptrdiff_t>(first), f.dates.begin() + static_cast<std::ptrdiff_t>(end));
-  const regimes::jump::JumpModelConfig config{.n_states = s.n_states, .jump_penalty = penalty, .n_init = s.n_init, .seed = item.seed};
-  const regimes::jump::JumpWalkForwardConfig schedule{.refit_every_months = s.walk_forward.refit_every_months,
-                                                      .min_train_rows = static_cast<int>(start - first),
-                                                      .train_window_rows = 0,
-                                                      .standardize = true,
-                                                      .order_by_column = f.order_column,
-                                                      .order_descending = true};
+  const std::vector<Date> dates(f.dates.begin() + static_cast<std::ptrdiff_t>(first),
+                                f.dates.begin() + static_cast<std::ptrdiff_t>(end));
+  const regimes::jump::JumpModelConfig config{
+      .n_states = s.n_states, .jump_penalty = penalty, .n_init = s.n_init, .seed = item.seed};
+  const regimes::jump::JumpWalkForwardConfig schedule{
+      .refit_every_months = s.walk_forward.refit_every_months,
+      .min_train_rows = static_cast<int>(start - first),
+      .train_window_rows = 0,
+      .standardize = true,
+      .order_by_column = f.order_column,
+      .order_descending = true};
   const auto result = regimes::jump::walk_forward_jump(
-      dates, f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)), config, schedule);
+      dates,
+      f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)),
+      config, schedule);
   check_invariant(result.refits.size() == 1, "one refit per work item");
   return result.probabilities.bottomRows(static_cast<Eigen::Index>(end - start));
 }
 
-Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const WorkItem& item, std::size_t start,
-                    std::size_t end) {
+Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const WorkItem& item,
+                    std::size_t start, std::size_t end) {
   const std::size_t window = static_cast<std::size_t>(s.walk_forward.train_window_rows);
   const std::size_t first = window > 0 && start > window ? start - window : 0;
-  const Matrix train = f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(start - first));
+  const Matrix train =
+      f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(start - first));
   const Vector mean = train.colwise().mean().transpose();
   Vector scale(train.cols());
   for (Eigen::Index d = 0; d < train.cols(); ++d) {
-    const double sd = std::sqrt((train.col(d).array() - mean(d)).square().sum() / static_cast<double>(train.rows() - 1));
+    const double sd = std::sqrt((train.col(d).array() - mean(d)).square().sum() /
+                                static_cast<double>(train.rows() - 1));
     scale(d) = sd > 0 ? sd : 1.0;
   }
   auto standardise = [&](const Matrix& m) {
@@ -435,9 +500,10 @@ Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const W
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     return fit.params.means(a, f.order_column) > fit.params.means(b, f.order_column);
   });
-  const Matrix run = standardise(f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)));
-  const auto filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fit.params, run), fit.params.transition,
-                                                     fit.params.initial)
+  const Matrix run = standardise(
+      f.x.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)));
+  const auto filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fit.params, run),
+                                                     fit.params.transition, fit.params.initial)
                             .filtered;
   // Filtered labels (the paper's HMM-guided signal): one-hot of the most probable state, ordered.
   Matrix out = Matrix::Zero(static_cast<Eigen::Index>(end - start), s.n_states);
@@ -445,7 +511,8 @@ Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const W
     Eigen::Index best = 0;
     double best_p = -1;
     for (int k = 0; k < s.n_states; ++k) {
-      const double p = filtered(static_cast<Eigen::Index>(t - first), order[static_cast<std::size_t>(k)]);
+      const double p =
+          filtered(static_cast<Eigen::Index>(t - first), order[static_cast<std::size_t>(k)]);
       if (p > best_p) {
         best_p = p;
         best = k;
@@ -458,7 +525,8 @@ Matrix run_hmm_item(const FeatureData& f, const BacktestStrategySpec& s, const W
 
 // Every candidate's online signal on the feature dates: items (candidate x refit), each with
 // its own seed from (seed, candidate, refit date), reduced in item order.
-std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySpec& s, const BacktestOptions& options) {
+std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySpec& s,
+                                  const BacktestOptions& options) {
   const auto points = refit_rows(f.dates, s.walk_forward, s.name);
   const std::size_t candidates = s.kind == "jump" ? s.penalties.size() : 1;
   std::vector<WorkItem> items;
@@ -466,59 +534,71 @@ std::vector<Signal> model_signals(const FeatureData& f, const BacktestStrategySp
     for (std::size_t j = 0; j < points.size(); ++j) {
       // The seed depends on the candidate and the refit date only (not on how many refits
       // follow), so truncating the data after a date changes no earlier item.
-      const auto day = static_cast<std::uint64_t>(static_cast<std::int64_t>(f.dates[points[j]].days_since_epoch()));
+      const auto day = static_cast<std::uint64_t>(
+          static_cast<std::int64_t>(f.dates[points[j]].days_since_epoch()));
       items.push_back({c, j, splitmix64(s.seed ^ splitmix64(c + 1) ^ splitmix64(day << 8))});
     }
   }
   // Each item is seeded above and runs wherever the distribution puts it; the results come back
   // in item order (rows, cols, then the values column-major, bit-exact).
-  const auto results = run_work_items(options.work_items, options.threads, static_cast<std::int64_t>(items.size()),
-                                      [&](std::int64_t i) {
-    const auto& item = items[static_cast<std::size_t>(i)];
-    const std::size_t start = points[item.refit];
-    const std::size_t end = item.refit + 1 < points.size() ? points[item.refit + 1] : f.dates.size();
-    Matrix out;
-    try {
-      out = s.kind == "jump" ? run_jump_item(f, s, s.penalties[item.candidate], item, start, end)
-                             : run_hmm_item(f, s, item, start, end);
-    } catch (const Error& e) {
-      throw Error(e.code(), "strategy '" + s.name + "', refit " + f.dates[start].iso() + ": " + e.what());
-    }
-    std::vector<double> packed{static_cast<double>(out.rows()), static_cast<double>(out.cols())};
-    packed.insert(packed.end(), out.data(), out.data() + out.size());
-    return pack_doubles(packed);
-  }, "backtest items (penalty x refit date) of strategy '" + s.name + "'");
+  const auto results = run_work_items(
+      options.work_items, options.threads, static_cast<std::int64_t>(items.size()),
+      [&](std::int64_t i) {
+        const auto& item = items[static_cast<std::size_t>(i)];
+        const std::size_t start = points[item.refit];
+        const std::size_t end =
+            item.refit + 1 < points.size() ? points[item.refit + 1] : f.dates.size();
+        Matrix out;
+        try {
+          out = s.kind == "jump"
+                    ? run_jump_item(f, s, s.penalties[item.candidate], item, start, end)
+                    : run_hmm_item(f, s, item, start, end);
+        } catch (const Error& e) {
+          throw Error(e.code(),
+                      "strategy '" + s.name + "', refit " + f.dates[start].iso() + ": " + e.what());
+        }
+        std::vector<double> packed{static_cast<double>(out.rows()),
+                                   static_cast<double>(out.cols())};
+        packed.insert(packed.end(), out.data(), out.data() + out.size());
+        return pack_doubles(packed);
+      },
+      "backtest items (penalty x refit date) of strategy '" + s.name + "'");
   std::vector<Matrix> outputs(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::vector<double> v = unpack_doubles(results[i]);
     check_invariant(v.size() >= 2, "a backtest item's result holds its shape");
     const auto rows = static_cast<Eigen::Index>(v[0]);
     const auto cols = static_cast<Eigen::Index>(v[1]);
-    check_invariant(static_cast<std::size_t>(rows * cols) + 2 == v.size(), "a backtest item's result matches its shape");
+    check_invariant(static_cast<std::size_t>(rows * cols) + 2 == v.size(),
+                    "a backtest item's result matches its shape");
     outputs[i] = Eigen::Map<const Matrix>(v.data() + 2, rows, cols);
   }
   std::vector<Signal> signals(candidates);
   for (auto& sig : signals) {
     sig.dates = f.dates;
     sig.labels = s.labels;
-    sig.probabilities = Matrix::Constant(static_cast<Eigen::Index>(f.dates.size()), s.n_states, kNaN);
+    sig.probabilities =
+        Matrix::Constant(static_cast<Eigen::Index>(f.dates.size()), s.n_states, kNaN);
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::size_t start = points[items[i].refit];
-    signals[items[i].candidate].probabilities.middleRows(static_cast<Eigen::Index>(start), outputs[i].rows()) = outputs[i];
+    signals[items[i].candidate].probabilities.middleRows(static_cast<Eigen::Index>(start),
+                                                         outputs[i].rows()) = outputs[i];
   }
   return signals;
 }
 
-std::string argmax_label(const Matrix& p, Eigen::Index row, const std::vector<std::string>& labels) {
+std::string argmax_label(const Matrix& p, Eigen::Index row,
+                         const std::vector<std::string>& labels) {
   if (!p.row(row).array().isFinite().all()) return "";
   Eigen::Index best = 0;
   p.row(row).maxCoeff(&best);
   return labels[static_cast<std::size_t>(best)];
 }
 
-backtest::StrategyResult finish(const std::string& name, const std::string& kind, const Market& m, const Matrix& targets,
-                                std::size_t first, const backtest::BacktestConfig& config, const Matrix* signal,
+backtest::StrategyResult finish(const std::string& name, const std::string& kind, const Market& m,
+                                const Matrix& targets, std::size_t first,
+                                const backtest::BacktestConfig& config, const Matrix* signal,
                                 const std::vector<std::string>& labels) {
   const auto path = backtest::run_backtest({m.dates, m.returns, m.rf, targets, first}, config);
   backtest::StrategyResult r;
@@ -528,8 +608,10 @@ backtest::StrategyResult finish(const std::string& name, const std::string& kind
   const auto lag = static_cast<Eigen::Index>(config.delay_days) + 1;
   for (std::size_t day = 0; day < path.dates.size(); ++day) {
     const auto d = static_cast<Eigen::Index>(day);
-    r.days.push_back({path.dates[day], path.returns(d), path.equity(d), path.drawdown(d), path.exposure(d), path.turnover(d),
-                      signal ? argmax_label(*signal, static_cast<Eigen::Index>(first) + d - lag, labels) : ""});
+    r.days.push_back(
+        {path.dates[day], path.returns(d), path.equity(d), path.drawdown(d), path.exposure(d),
+         path.turnover(d),
+         signal ? argmax_label(*signal, static_cast<Eigen::Index>(first) + d - lag, labels) : ""});
   }
   return r;
 }
@@ -552,16 +634,19 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
   const auto started = std::chrono::steady_clock::now();
   const BacktestSpec spec = load_backtest_spec(options.spec_path);
   for (const auto& [strategy, version] : options.regime_versions) {
-    const auto it = std::find_if(spec.strategies.begin(), spec.strategies.end(), [&](const auto& s) { return s.name == strategy; });
+    const auto it = std::find_if(spec.strategies.begin(), spec.strategies.end(),
+                                 [&](const auto& s) { return s.name == strategy; });
     if (it == spec.strategies.end() || it->kind != "regime_version") {
-      throw Error(ErrorCode::kInvalidArgument, "--regimes " + strategy + "=" + version + ": the spec has no regime_version strategy '" +
+      throw Error(ErrorCode::kInvalidArgument, "--regimes " + strategy + "=" + version +
+                                                   ": the spec has no regime_version strategy '" +
                                                    strategy + "'");
     }
   }
   // Assets: every one named by a weight or a benchmark, in first-use order.
   std::vector<std::string> assets;
   auto add_asset = [&](const std::string& a) {
-    if (a != "cash" && std::find(assets.begin(), assets.end(), a) == assets.end()) assets.push_back(a);
+    if (a != "cash" && std::find(assets.begin(), assets.end(), a) == assets.end())
+      assets.push_back(a);
   };
   for (const auto& s : spec.strategies) {
     if (s.kind == "buy_and_hold") add_asset(s.asset);
@@ -569,15 +654,18 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
       for (const auto& [asset, w] : row) add_asset(asset);
     }
   }
-  if (assets.empty()) throw Error(ErrorCode::kInvalidArgument, "backtest '" + spec.name + "': no strategy holds an asset");
+  if (assets.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "backtest '" + spec.name + "': no strategy holds an asset");
   const Market m = load_market(store, spec, assets);
   const auto first_it = std::lower_bound(m.dates.begin(), m.dates.end(), spec.start);
   const auto first = static_cast<std::size_t>(first_it - m.dates.begin());
   const backtest::BacktestConfig config{.delay_days = spec.delay_days, .cost_bp = spec.cost_bp};
   const std::size_t lag = static_cast<std::size_t>(spec.delay_days) + 1;
   if (first < lag) {
-    throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': the prices start on " + m.dates.front().iso() +
-                                           ", too late for a start on " + spec.start.iso() + " with a delay of " +
+    throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': the prices start on " +
+                                           m.dates.front().iso() + ", too late for a start on " +
+                                           spec.start.iso() + " with a delay of " +
                                            std::to_string(spec.delay_days) + " days");
   }
   // The first signal row the backtest needs: the close `lag` trading days before the start.
@@ -593,31 +681,39 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
 
   for (const auto& s : spec.strategies) {
     if (s.kind == "buy_and_hold") {
-      Matrix targets = Matrix::Zero(static_cast<Eigen::Index>(m.dates.size()), static_cast<Eigen::Index>(assets.size()));
+      Matrix targets = Matrix::Zero(static_cast<Eigen::Index>(m.dates.size()),
+                                    static_cast<Eigen::Index>(assets.size()));
       targets.col(std::find(assets.begin(), assets.end(), s.asset) - assets.begin()).setOnes();
-      report.result.strategies.push_back(finish(s.name, s.kind, m, targets, first, config, nullptr, {}));
+      report.result.strategies.push_back(
+          finish(s.name, s.kind, m, targets, first, config, nullptr, {}));
       continue;
     }
     if (s.kind == "regime_version") {
       std::string version = s.regime_version;
-      if (const auto it = options.regime_versions.find(s.name); it != options.regime_versions.end()) version = it->second;
+      if (const auto it = options.regime_versions.find(s.name); it != options.regime_versions.end())
+        version = it->second;
       if (version.empty()) {
         std::optional<store::RegimeModel> newest;
         for (const auto& model : store.list_regime_models()) {
           if (model.spec_name == s.regimes) newest = model;
         }
         if (!newest) {
-          throw Error(ErrorCode::kNotFound, "strategy '" + s.name + "': no regime version of spec '" + s.regimes + "' in " +
-                                                store.describe() + " (fit one with mre regimes fit, or pass --regimes " + s.name + "=TAG)");
+          throw Error(ErrorCode::kNotFound,
+                      "strategy '" + s.name + "': no regime version of spec '" + s.regimes +
+                          "' in " + store.describe() +
+                          " (fit one with mre regimes fit, or pass --regimes " + s.name + "=TAG)");
         }
         version = newest->version;
       }
       const auto model = store.find_regime_model(version);
-      if (!model) throw Error(ErrorCode::kNotFound, "strategy '" + s.name + "': regime version '" + version + "' not found in " + store.describe());
+      if (!model)
+        throw Error(ErrorCode::kNotFound, "strategy '" + s.name + "': regime version '" + version +
+                                              "' not found in " + store.describe());
       const auto rows = store.read_regimes(version, std::nullopt, spec.end);
       Signal sig;
       sig.labels = model->labels;
-      sig.probabilities.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(model->labels.size()));
+      sig.probabilities.resize(static_cast<Eigen::Index>(rows.size()),
+                               static_cast<Eigen::Index>(model->labels.size()));
       for (std::size_t t = 0; t < rows.size(); ++t) {
         sig.dates.push_back(rows[t].date);
         for (std::size_t k = 0; k < model->labels.size(); ++k) {
@@ -627,17 +723,25 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
         }
       }
       std::size_t first_valid = 0;
-      while (first_valid < rows.size() && !sig.probabilities.row(static_cast<Eigen::Index>(first_valid)).array().isFinite().all()) ++first_valid;
+      while (
+          first_valid < rows.size() &&
+          !sig.probabilities.row(static_cast<Eigen::Index>(first_valid)).array().isFinite().all())
+        ++first_valid;
       if (first_valid == rows.size() || rows[first_valid].date > needed) {
-        throw Error(ErrorCode::kDataError, "strategy '" + s.name + "': regime version '" + version + "' has labels from " +
-                                               (first_valid == rows.size() ? std::string("no date") : rows[first_valid].date.iso()) +
-                                               ", after the backtest needs them (" + needed.iso() + ", " + std::to_string(lag) +
-                                               " trading days before the start " + spec.start.iso() + ")");
+        throw Error(ErrorCode::kDataError,
+                    "strategy '" + s.name + "': regime version '" + version + "' has labels from " +
+                        (first_valid == rows.size() ? std::string("no date")
+                                                    : rows[first_valid].date.iso()) +
+                        ", after the backtest needs them (" + needed.iso() + ", " +
+                        std::to_string(lag) + " trading days before the start " + spec.start.iso() +
+                        ")");
       }
       report.header.inputs[input_name("regimes", s.name)] = version;
       const Matrix on_grid = signal_on_grid(sig, m.dates);
-      const Matrix targets = backtest::weights_from_signal(on_grid, regime_weight_matrix(s, sig.labels, assets));
-      report.result.strategies.push_back(finish(s.name, s.kind, m, targets, first, config, &on_grid, sig.labels));
+      const Matrix targets =
+          backtest::weights_from_signal(on_grid, regime_weight_matrix(s, sig.labels, assets));
+      report.result.strategies.push_back(
+          finish(s.name, s.kind, m, targets, first, config, &on_grid, sig.labels));
       continue;
     }
     // jump / hmm
@@ -653,10 +757,13 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
     if (s.kind == "hmm") {
       const auto first_refit = f.dates[static_cast<std::size_t>(s.walk_forward.min_train_rows)];
       if (first_refit > needed) {
-        throw Error(ErrorCode::kDataError, "strategy '" + s.name + "': the first walk-forward fit labels " + first_refit.iso() +
-                                               ", after the backtest needs a signal (" + needed.iso() + ")");
+        throw Error(ErrorCode::kDataError,
+                    "strategy '" + s.name + "': the first walk-forward fit labels " +
+                        first_refit.iso() + ", after the backtest needs a signal (" + needed.iso() +
+                        ")");
       }
-      report.result.strategies.push_back(finish(s.name, s.kind, m, targets[0], first, config, &on_grid[0], s.labels));
+      report.result.strategies.push_back(
+          finish(s.name, s.kind, m, targets[0], first, config, &on_grid[0], s.labels));
       continue;
     }
     // jump: each candidate's own strategy, then the monthly choice by trailing Sharpe.
@@ -667,16 +774,22 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
       while (valid < T && !targets[c].row(valid).array().isFinite().all()) ++valid;
       const auto from = static_cast<std::size_t>(valid) + lag;
       if (from >= m.dates.size()) continue;
-      const auto path = backtest::run_backtest({m.dates, m.returns, m.rf, targets[c], from}, config);
+      const auto path =
+          backtest::run_backtest({m.dates, m.returns, m.rf, targets[c], from}, config);
       excess.col(static_cast<Eigen::Index>(c)).tail(path.excess.size()) = path.excess;
     }
     const auto selection = backtest::select_by_trailing_sharpe(
         m.dates, excess, targets, backtest::month_end_rows(m.dates),
-        {.window_days = static_cast<std::size_t>(s.selection_window_rows), .min_days = static_cast<std::size_t>(s.selection_min_rows)});
-    if (selection.dates.empty() || !selection.targets.row(static_cast<Eigen::Index>(first - lag)).array().isFinite().all()) {
-      throw Error(ErrorCode::kDataError, "strategy '" + s.name + "': no penalty has been chosen by " + needed.iso() +
-                                             " (first choice: " + (selection.dates.empty() ? std::string("none") : selection.dates.front().iso()) +
-                                             "); start the backtest later or shorten min_train_years / selection min_years");
+        {.window_days = static_cast<std::size_t>(s.selection_window_rows),
+         .min_days = static_cast<std::size_t>(s.selection_min_rows)});
+    if (selection.dates.empty() ||
+        !selection.targets.row(static_cast<Eigen::Index>(first - lag)).array().isFinite().all()) {
+      throw Error(
+          ErrorCode::kDataError,
+          "strategy '" + s.name + "': no penalty has been chosen by " + needed.iso() +
+              " (first choice: " +
+              (selection.dates.empty() ? std::string("none") : selection.dates.front().iso()) +
+              "); start the backtest later or shorten min_train_years / selection min_years");
     }
     // The signal actually traded, for the regime column: the chosen candidate's, row by row.
     Matrix traded = Matrix::Constant(T, s.n_states, kNaN);
@@ -687,30 +800,37 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
     auto result = finish(s.name, s.kind, m, selection.targets, first, config, &traded, s.labels);
     for (std::size_t j = 0; j < selection.dates.size(); ++j) {
       for (std::size_t c = 0; c < signals.size(); ++c) {
-        result.selection.push_back({selection.dates[j], penalty_name(s.penalties[c]),
-                                    selection.sharpe(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c)),
-                                    selection.chosen[j] == c});
+        result.selection.push_back(
+            {selection.dates[j], penalty_name(s.penalties[c]),
+             selection.sharpe(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c)),
+             selection.chosen[j] == c});
       }
     }
     report.result.strategies.push_back(std::move(result));
   }
   report.version = options.version;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }
 
 BacktestReport run_backtest(store::Store& store, const BacktestOptions& options) {
-  if (options.version.empty()) throw Error(ErrorCode::kInvalidArgument, "backtest: --version is required (a new tag)");
+  if (options.version.empty())
+    throw Error(ErrorCode::kInvalidArgument, "backtest: --version is required (a new tag)");
   BacktestReport report = compute_backtest(store, options);
-  const auto outcome = store.write_artefact(codec::backtest_kind(), report.header, codec::encode_backtest(report.result));
+  const auto outcome = store.write_artefact(codec::backtest_kind(), report.header,
+                                            codec::encode_backtest(report.result));
   report.written = outcome == store::ArtefactWriteOutcome::kWritten;
   if (!report.written) report.header = *store.find_artefact("backtest", options.version);
   return report;
 }
 
-std::vector<store::ArtefactHeader> list_backtests(const store::Store& store) { return store.list_artefacts("backtest"); }
+std::vector<store::ArtefactHeader> list_backtests(const store::Store& store) {
+  return store.list_artefacts("backtest");
+}
 
-BacktestReport read_backtest(const store::Store& store, const std::string& version, bool with_days) {
+BacktestReport read_backtest(const store::Store& store, const std::string& version,
+                             bool with_days) {
   const auto header = store.find_artefact("backtest", version);
   if (!header) throw Error(ErrorCode::kNotFound, "no backtest version '" + version + "'");
   std::vector<store::ArtefactTable> tables;

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "mre/core/work_items.h"
 #include "mre/backtest/result.h"
+#include "mre/core/work_items.h"
 #include "mre/store/store.h"
 
 namespace mre::workflows {
@@ -35,21 +35,21 @@ struct BacktestStrategySpec {
   std::string name{};
   std::string kind{};  // buy_and_hold | regime_version | jump | hmm
   // regime_version
-  std::string regimes{};      // a regime spec name (its newest version) or, with version:, a tag
+  std::string regimes{};  // a regime spec name (its newest version) or, with version:, a tag
   std::string regime_version{};
   bool use_probabilities = false;  // signal: probabilities (else labels)
   // jump / hmm
   std::string feature_set{};
   std::vector<std::string> columns{};
-  std::string order_by{};              // state 0 = the highest centroid (jump) / mean (hmm) here
-  std::vector<std::string> labels{};   // names of the states in that order
+  std::string order_by{};             // state 0 = the highest centroid (jump) / mean (hmm) here
+  std::vector<std::string> labels{};  // names of the states in that order
   int n_states = 2;
   int n_init = 10;
   std::uint64_t seed = 42;
-  std::vector<double> penalties{};     // jump: the grid
-  std::string covariance = "full";     // hmm
+  std::vector<double> penalties{};  // jump: the grid
+  std::string covariance = "full";  // hmm
   BacktestWalkForward walk_forward{};
-  int selection_window_rows = 2016;    // jump: trailing validation window (8 years)
+  int selection_window_rows = 2016;  // jump: trailing validation window (8 years)
   int selection_min_rows = 252;
   // weights per regime label: asset (or "cash") -> weight
   std::map<std::string, std::map<std::string, double>> weights{};

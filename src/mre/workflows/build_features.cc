@@ -19,7 +19,6 @@ namespace {
   throw Error(e.code(), message.rfind(spec_path.string(), 0) == 0 ? message : prefix + message);
 }
 
-
 std::map<std::string, features::TickerInput> ticker_inputs_for(
     const features::FeatureSetSpec& spec, const sources::Universe& universe,
     const std::map<std::string, TimeSeries>& raw) {
@@ -27,7 +26,8 @@ std::map<std::string, features::TickerInput> ticker_inputs_for(
   for (const auto& [ticker, series] : raw) {
     const auto* meta = universe.find(ticker);
     if (!meta) {
-      throw Error(ErrorCode::kNotFound, "unknown ticker '" + ticker + "' (not in " + universe.path.string() + ")");
+      throw Error(ErrorCode::kNotFound,
+                  "unknown ticker '" + ticker + "' (not in " + universe.path.string() + ")");
     }
     out[ticker] = {series, meta->publication_lag_days, max_gap_days(meta->frequency)};
   }
@@ -44,12 +44,18 @@ const BusinessCalendar& settlement_calendar() {
 
 int max_gap_days(sources::SeriesFrequency frequency) {
   switch (frequency) {
-    case sources::SeriesFrequency::kDaily: return 10;
-    case sources::SeriesFrequency::kWeekly: return 14;
-    case sources::SeriesFrequency::kMonthly: return 35;
-    case sources::SeriesFrequency::kQuarterly: return 100;
-    case sources::SeriesFrequency::kAnnual: return 370;
-    case sources::SeriesFrequency::kEvent: return 0;  // an announcement is not carried to later dates
+    case sources::SeriesFrequency::kDaily:
+      return 10;
+    case sources::SeriesFrequency::kWeekly:
+      return 14;
+    case sources::SeriesFrequency::kMonthly:
+      return 35;
+    case sources::SeriesFrequency::kQuarterly:
+      return 100;
+    case sources::SeriesFrequency::kAnnual:
+      return 370;
+    case sources::SeriesFrequency::kEvent:
+      return 0;  // an announcement is not carried to later dates
   }
   return 10;
 }
@@ -112,16 +118,20 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
     version.spec_name = spec.name;
     version.spec_hash = loaded.hash;
     version.data_watermark = watermark.iso();
-    version.version = options.version == "auto"
-                          ? "F_" + spec.name + "_" + fnv1a_hex(loaded.hash + version.data_watermark).substr(0, 8)
-                          : options.version;
+    version.version =
+        options.version == "auto"
+            ? "F_" + spec.name + "_" + fnv1a_hex(loaded.hash + version.data_watermark).substr(0, 8)
+            : options.version;
     if (const auto existing = store.find_feature_version(version.version)) {
       // Same tag: a no-op when it holds this spec and data, refused otherwise. Checked again
       // inside the store's write transaction against a concurrent build.
       version.spec_hash = loaded.hash;
       store::same_feature_version(*existing, version);
-      return {.version = version.version, .written = false, .spec_hash = loaded.hash,
-              .data_watermark = version.data_watermark, .features = existing->columns.size()};
+      return {.version = version.version,
+              .written = false,
+              .spec_hash = loaded.hash,
+              .data_watermark = version.data_watermark,
+              .features = existing->columns.size()};
     }
     const auto computed = features::compute_feature_set(
         spec, ticker_inputs_for(spec, universe, raw), preferred, settlement_calendar());
@@ -140,7 +150,8 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
     report.spec_hash = version.spec_hash;
     report.data_watermark = version.data_watermark;
     report.features = computed.info.size();
-    report.written = store.write_features(version, computed.values) == store::FeatureWriteOutcome::kWritten;
+    report.written =
+        store.write_features(version, computed.values) == store::FeatureWriteOutcome::kWritten;
     if (!report.written) report.values = 0;
     return report;
   } catch (const Error& e) {

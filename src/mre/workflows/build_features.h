@@ -2,12 +2,11 @@
 // (long-form rows in `features`), bound to the spec's hash and the data watermark it read.
 #pragma once
 
-#include "mre/core/calendar.h"
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "mre/core/calendar.h"
 #include "mre/features/feature_set.h"
 #include "mre/sources/universe.h"
 #include "mre/store/store.h"
@@ -26,7 +25,7 @@ struct BuildFeaturesReport {
   std::string spec_hash{};
   std::string data_watermark{};
   std::size_t features = 0;
-  std::size_t values = 0;  // present values written
+  std::size_t values = 0;              // present values written
   std::vector<std::string> proxies{};  // "name: what it stands in for"
 };
 

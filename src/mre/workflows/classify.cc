@@ -1,6 +1,7 @@
 // The hierarchical classifier's use cases; see classify.h.
 #include "mre/workflows/classify.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <map>
 #include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include "mre/codec/classifier_json.h"
 #include "mre/core/atomic_file.h"
@@ -46,7 +46,8 @@ std::string canonical(const ClassifierSpec& s) {
       << "\ncovariance=" << hmm::covariance_name(s.hmm.covariance) << "\nn_iter=" << s.hmm.n_iter
       << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
       << "\nmin_covar=" << s.hmm.min_covar
-      << (s.hmm.screen_iterations ? "\nscreen_iterations=" + std::to_string(s.hmm.screen_iterations) : std::string())
+      << (s.hmm.screen_iterations ? "\nscreen_iterations=" + std::to_string(s.hmm.screen_iterations)
+                                  : std::string())
       << "\nretrain_every_months=" << s.retrain_every_months
       << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";
@@ -62,7 +63,9 @@ std::vector<std::size_t> indicator_columns(const CsvReader& reader) {
   for (const auto& name : hier::mr_ds_01_indicators()) {
     auto c = reader.find_column(name);
     if (!c) c = reader.find_column(name + "[proxy]");
-    if (!c) throw Error(ErrorCode::kDataError, reader.name() + ":1: missing indicator column '" + name + "'");
+    if (!c)
+      throw Error(ErrorCode::kDataError,
+                  reader.name() + ":1: missing indicator column '" + name + "'");
     out.push_back(*c);
   }
   return out;
@@ -73,9 +76,10 @@ std::size_t timestamp_column(const CsvReader& reader) {
   auto c = reader.find_column("timestamp");
   if (!c) c = reader.find_column("date");
   if (!c) {
-    throw Error(ErrorCode::kDataError, reader.name() +
-                                           ":1: no 'timestamp' (or 'date') column (MR-IMPL-01: a timestamp column, "
-                                           "then the indicators)");
+    throw Error(ErrorCode::kDataError,
+                reader.name() +
+                    ":1: no 'timestamp' (or 'date') column (MR-IMPL-01: a timestamp column, "
+                    "then the indicators)");
   }
   return *c;
 }
@@ -99,17 +103,21 @@ TrainingData training_from_csv(const std::filesystem::path& path, const TrainOpt
   while (reader.next(row)) {
     const std::string where = reader.name() + ":" + std::to_string(row.line) + ": ";
     if (row.fields.size() != reader.header().size()) {
-      throw Error(ErrorCode::kDataError, where + "expected " + std::to_string(reader.header().size()) + " fields, found " +
-                                             std::to_string(row.fields.size()));
+      throw Error(ErrorCode::kDataError, where + "expected " +
+                                             std::to_string(reader.header().size()) +
+                                             " fields, found " + std::to_string(row.fields.size()));
     }
     const std::string stamp(row.fields[ts]);
     const auto key = timestamp_key(stamp);
-    if (!key) throw Error(ErrorCode::kDataError, where + "timestamp '" + stamp + "' is not an ISO date or time");
+    if (!key)
+      throw Error(ErrorCode::kDataError,
+                  where + "timestamp '" + stamp + "' is not an ISO date or time");
     if (last && *key <= *last) {
-      throw Error(ErrorCode::kDataError, where + "timestamp " + stamp +
-                                             (*key == *last ? " repeats the previous row's"
-                                                            : " is earlier than the previous row's") +
-                                             " (MR-IMPL-01: training data must be chronologically sorted)");
+      throw Error(ErrorCode::kDataError,
+                  where + "timestamp " + stamp +
+                      (*key == *last ? " repeats the previous row's"
+                                     : " is earlier than the previous row's") +
+                      " (MR-IMPL-01: training data must be chronologically sorted)");
     }
     last = key;
     if ((from && *key < *from) || (to && *key > *to)) continue;
@@ -121,8 +129,9 @@ TrainingData training_from_csv(const std::filesystem::path& path, const TrainOpt
       }
       const auto v = parse_double(field);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where + "column " + hier::mr_ds_01_indicators()[i] + ": " +
-                                               quote_field(field) + " is not a finite number");
+        throw Error(ErrorCode::kDataError, where + "column " + hier::mr_ds_01_indicators()[i] +
+                                               ": " + quote_field(field) +
+                                               " is not a finite number");
       }
       flat.push_back(*v);
     }
@@ -132,34 +141,45 @@ TrainingData training_from_csv(const std::filesystem::path& path, const TrainOpt
   out.timestamps = std::move(stamps);
   const auto n = static_cast<Eigen::Index>(out.timestamps.size());
   const auto D = static_cast<Eigen::Index>(hier::mr_ds_01_indicators().size());
-  out.values = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(flat.data(), n, D);
+  out.values =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          flat.data(), n, D);
   out.source = "csv:" + path.filename().string();
   return out;
 }
 
-TrainingData training_from_store(const store::Store& store, const ClassifierSpec& spec, const TrainOptions& options) {
+TrainingData training_from_store(const store::Store& store, const ClassifierSpec& spec,
+                                 const TrainOptions& options) {
   const auto features = detail::resolve_feature_version(
       store, options.features_version, spec.feature_set,
-      "run 'mre features build --spec config/features/indicators.yml --version auto' first, or train on a CSV with --data");
+      "run 'mre features build --spec config/features/indicators.yml --version auto' first, or "
+      "train on a CSV with --data");
   std::optional<Date> from;
   std::optional<Date> to;
   if (options.from) {
     from = Date::parse(*options.from);
-    if (!from) throw Error(ErrorCode::kInvalidArgument, "--from: expected YYYY-MM-DD (got '" + *options.from + "')");
+    if (!from)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--from: expected YYYY-MM-DD (got '" + *options.from + "')");
   }
   if (options.to) {
     to = Date::parse(*options.to);
-    if (!to) throw Error(ErrorCode::kInvalidArgument, "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
+    if (!to)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
   }
   const Panel panel = store.read_features(features.version, from, to);
   TrainingData out;
   const auto& names = hier::mr_ds_01_indicators();
-  out.values.resize(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(names.size()));
+  out.values.resize(static_cast<Eigen::Index>(panel.rows()),
+                    static_cast<Eigen::Index>(names.size()));
   for (std::size_t c = 0; c < names.size(); ++c) {
-    const auto found = std::find_if(features.columns.begin(), features.columns.end(),
-                                    [&](const store::FeatureColumn& fc) { return fc.name == names[c]; });
+    const auto found =
+        std::find_if(features.columns.begin(), features.columns.end(),
+                     [&](const store::FeatureColumn& fc) { return fc.name == names[c]; });
     if (found == features.columns.end()) {
-      throw Error(ErrorCode::kInvalidArgument, "feature version " + features.version + " has no column '" + names[c] +
+      throw Error(ErrorCode::kInvalidArgument, "feature version " + features.version +
+                                                   " has no column '" + names[c] +
                                                    "' (MR-DS-01 needs all ten indicators)");
     }
     const auto& values = panel.column(names[c]);
@@ -167,7 +187,8 @@ TrainingData training_from_store(const store::Store& store, const ClassifierSpec
       out.values(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(c)) = values[t];
     }
   }
-  for (std::size_t t = 0; t < panel.rows(); ++t) out.timestamps.push_back(iso_date(panel.dates()[t]));
+  for (std::size_t t = 0; t < panel.rows(); ++t)
+    out.timestamps.push_back(iso_date(panel.dates()[t]));
   out.source = features.version;
   return out;
 }
@@ -178,8 +199,8 @@ struct FittedComponent {
   Vector filtered_last;
 };
 
-FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition, const ClassifierSpec& spec,
-                              const hier::Component* previous) {
+FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& definition,
+                              const ClassifierSpec& spec, const hier::Component* previous) {
   const auto& names = hier::mr_ds_01_indicators();
   Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
   for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
@@ -203,13 +224,13 @@ FittedComponent fit_component(const Matrix& all, const hier::ModelDefinition& de
     for (Eigen::Index d = 0; d < scale.size(); ++d) {
       if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
     }
-    out.fit.params =
-        regimes::permute_states(out.fit.params, regimes::align_states(previous->params, out.fit.params, scale));
+    out.fit.params = regimes::permute_states(
+        out.fit.params, regimes::align_states(previous->params, out.fit.params, scale));
   }
   out.component.params = out.fit.params;
   out.component.mapping = hier::map_states(out.fit.params.means, out.component.stats, definition);
-  const auto filter = hmm::forward_filter(hmm::log_emission(out.fit.params, data), out.fit.params.transition,
-                                          out.fit.params.initial);
+  const auto filter = hmm::forward_filter(hmm::log_emission(out.fit.params, data),
+                                          out.fit.params.transition, out.fit.params.initial);
   out.filtered_last = filter.filtered.row(filter.filtered.rows() - 1).transpose();
   return out;
 }
@@ -225,11 +246,13 @@ std::string pad(std::string text, std::size_t width) {
   return text;
 }
 
-hier::HierarchicalModel load_model(const store::Store& store, const std::string& version, store::ClassifierModel* record) {
+hier::HierarchicalModel load_model(const store::Store& store, const std::string& version,
+                                   store::ClassifierModel* record) {
   const auto found = store.find_classifier(version);
   if (!found) {
-    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' in " + store.describe() +
-                                          " (see 'mre classify list'; train one with 'mre classify train')");
+    throw Error(ErrorCode::kNotFound,
+                "no classifier version '" + version + "' in " + store.describe() +
+                    " (see 'mre classify list'; train one with 'mre classify train')");
   }
   if (record) *record = *found;
   return codec::classifier_model_from_json(found->model_json, "classifier " + version);
@@ -252,11 +275,12 @@ ClassifierSpec spec_from_record(const store::ClassifierModel& record) {
   return spec;
 }
 
-void check_instrument(const std::vector<std::string>& allowed, const std::string& type, const std::string& where) {
+void check_instrument(const std::vector<std::string>& allowed, const std::string& type,
+                      const std::string& where) {
   if (type.empty()) return;
   if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
-    throw Error(ErrorCode::kDataError, where + "unknown instrument_type '" + type + "' (known: " +
-                                           store::join_names(allowed) + ")");
+    throw Error(ErrorCode::kDataError, where + "unknown instrument_type '" + type +
+                                           "' (known: " + store::join_names(allowed) + ")");
   }
 }
 
@@ -295,10 +319,13 @@ void check_coverage(const double* values, int min_indicators, const std::string&
     }
   }
   if (present < min_indicators) {
-    throw Error(ErrorCode::kDataError, where + std::to_string(present) + " of " + std::to_string(names.size()) +
-                                           " indicators present (missing: " + missing + "); the classifier needs at "
-                                           "least " + std::to_string(min_indicators) +
-                                           " (min_indicators in the spec) to classify an observation");
+    throw Error(ErrorCode::kDataError,
+                where + std::to_string(present) + " of " + std::to_string(names.size()) +
+                    " indicators present (missing: " + missing +
+                    "); the classifier needs at "
+                    "least " +
+                    std::to_string(min_indicators) +
+                    " (min_indicators in the spec) to classify an observation");
   }
 }
 
@@ -307,34 +334,40 @@ void check_coverage(const double* values, int min_indicators, const std::string&
 ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
   only_keys(path, root,
-            {"name", "description", "feature_set", "hmm", "retrain_every_months", "instrument_types", "min_indicators",
-             "backfill_screen_iterations"},
+            {"name", "description", "feature_set", "hmm", "retrain_every_months",
+             "instrument_types", "min_indicators", "backfill_screen_iterations"},
             "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
   spec.name = root["name"].Scalar();
-  if (root["feature_set"]) spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
+  if (root["feature_set"])
+    spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
   // n_states is not a setting here: MR-IMPL-02 fixes 6 (global) and 3 (MUNI).
   if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, false);
   if (root["retrain_every_months"]) {
-    spec.retrain_every_months = scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
-    if (spec.retrain_every_months < 1) fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
+    spec.retrain_every_months =
+        scalar<int>(path, root["retrain_every_months"], "retrain_every_months");
+    if (spec.retrain_every_months < 1)
+      fail(path, root["retrain_every_months"], "'retrain_every_months' must be >= 1");
   }
   if (root["min_indicators"]) {
     spec.min_indicators = scalar<int>(path, root["min_indicators"], "min_indicators");
     const int n = static_cast<int>(hier::mr_ds_01_indicators().size());
     if (spec.min_indicators < 1 || spec.min_indicators > n) {
-      fail(path, root["min_indicators"], "'min_indicators' must be between 1 and " + std::to_string(n));
+      fail(path, root["min_indicators"],
+           "'min_indicators' must be between 1 and " + std::to_string(n));
     }
   }
   if (root["backfill_screen_iterations"]) {
-    spec.backfill_screen_iterations =
-        detail::count_in_range(path, root["backfill_screen_iterations"], "backfill_screen_iterations", 0, 1'000'000);
+    spec.backfill_screen_iterations = detail::count_in_range(
+        path, root["backfill_screen_iterations"], "backfill_screen_iterations", 0, 1'000'000);
   }
   if (root["instrument_types"]) {
-    spec.instrument_types = scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
+    spec.instrument_types =
+        scalar<std::vector<std::string>>(path, root["instrument_types"], "instrument_types");
   }
-  if (std::find(spec.instrument_types.begin(), spec.instrument_types.end(), "MUNI") == spec.instrument_types.end()) {
+  if (std::find(spec.instrument_types.begin(), spec.instrument_types.end(), "MUNI") ==
+      spec.instrument_types.end()) {
     spec.instrument_types.insert(spec.instrument_types.begin(), "MUNI");
   }
   spec.canonical_text = canonical(spec);
@@ -346,7 +379,8 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
 }
 
 std::optional<std::int64_t> timestamp_key(std::string_view text) {
-  if (const auto d = Date::parse(text)) return static_cast<std::int64_t>(d->days_since_epoch()) * 86'400'000'000LL;
+  if (const auto d = Date::parse(text))
+    return static_cast<std::int64_t>(d->days_since_epoch()) * 86'400'000'000LL;
   if (text.size() <= 10) return std::nullopt;
   if (const auto t = Timestamp::parse(text)) return t->micros();
   return std::nullopt;
@@ -356,11 +390,14 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   const ClassifierSpec spec = load_classifier_spec(options.spec_path);
   const TrainingData data = options.data_csv ? training_from_csv(*options.data_csv, options)
                                              : training_from_store(store, spec, options);
-  if (data.timestamps.empty()) throw Error(ErrorCode::kDataError, "no training rows in the requested range");
-  const std::string version =
-      options.version == "auto" ? "C_" + spec.name + "_" + fnv1a_hex(spec.hash + data.source + data.timestamps.front() +
-                                                                      data.timestamps.back()).substr(0, 8)
-                                : options.version;
+  if (data.timestamps.empty())
+    throw Error(ErrorCode::kDataError, "no training rows in the requested range");
+  const std::string version = options.version == "auto"
+                                  ? "C_" + spec.name + "_" +
+                                        fnv1a_hex(spec.hash + data.source +
+                                                  data.timestamps.front() + data.timestamps.back())
+                                            .substr(0, 8)
+                                  : options.version;
   store::validate_version_tag(version);
   if (const auto existing = store.find_classifier(version)) {
     if (options.version == "auto") {  // the same spec and data: nothing to do
@@ -373,8 +410,9 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
       report.rows = data.timestamps.size();
       return report;
     }
-    throw Error(ErrorCode::kInvalidArgument, "classifier version '" + version +
-                                                 "' already exists; versions are never overwritten (choose a new tag)");
+    throw Error(ErrorCode::kInvalidArgument,
+                "classifier version '" + version +
+                    "' already exists; versions are never overwritten (choose a new tag)");
   }
   std::optional<hier::HierarchicalModel> previous;
   if (!options.align_to.empty()) previous = load_model(store, options.align_to, nullptr);
@@ -399,7 +437,8 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
   const hier::Classifier classifier(report.model);
   const Eigen::Index last = data.values.rows() - 1;
   std::vector<double> row(static_cast<std::size_t>(data.values.cols()));
-  for (Eigen::Index d = 0; d < data.values.cols(); ++d) row[static_cast<std::size_t>(d)] = data.values(last, d);
+  for (Eigen::Index d = 0; d < data.values.cols(); ++d)
+    row[static_cast<std::size_t>(d)] = data.values(last, d);
   report.latest = classifier.labels_of(carried, row.data());
   if (previous) {
     // Label churn (issue 18): over the training rows, the share whose global label under the new
@@ -419,14 +458,16 @@ TrainReport train_classifier(store::Store& store, const TrainOptions& options) {
         present += std::isnan(data.values(t, d)) ? 0 : 1;
       }
       if (present < spec.min_indicators) continue;
-      const auto a = old_classifier.classify(values.data(), started ? &old_state : nullptr, old_state);
+      const auto a =
+          old_classifier.classify(values.data(), started ? &old_state : nullptr, old_state);
       const auto b = classifier.classify(values.data(), started ? &new_state : nullptr, new_state);
       started = true;
       ++compared;
       changed += a.global.label != b.global.label ? 1 : 0;
     }
     report.aligned_to = options.align_to;
-    report.label_churn = compared ? static_cast<double>(changed) / static_cast<double>(compared) : 0.0;
+    report.label_churn =
+        compared ? static_cast<double>(changed) / static_cast<double>(compared) : 0.0;
     report.churn_rows = compared;
   }
 
@@ -455,7 +496,8 @@ hier::HierarchicalModel load_classifier(const store::Store& store, const std::st
   return load_model(store, version, nullptr);
 }
 
-CurrentClassification current_classification(const store::Store& store, const std::string& version) {
+CurrentClassification current_classification(const store::Store& store,
+                                             const std::string& version) {
   return current_classification(store, version, load_model(store, version, nullptr));
 }
 
@@ -465,7 +507,8 @@ CurrentClassification current_classification(const store::Store& store, const st
   out.model = model;
   const auto newest = store.read_classifier_states(version, 1).front();
   const auto state = codec::filter_state_from_json(newest.state_json, "classifier state");
-  std::vector<double> values = codec::filter_state_values_from_json(newest.state_json, "classifier state");
+  std::vector<double> values =
+      codec::filter_state_values_from_json(newest.state_json, "classifier state");
   values.resize(hier::mr_ds_01_indicators().size(), std::numeric_limits<double>::quiet_NaN());
   out.timestamp = newest.timestamp;
   out.result = hier::Classifier(out.model).labels_of(state, values.data());
@@ -475,7 +518,8 @@ CurrentClassification current_classification(const store::Store& store, const st
 
 std::string mapping_report(const store::Store& store, const std::string& version) {
   if (!store.find_classifier(version)) {
-    if (const auto regime = store.find_regime_model(version); regime && regime->kind == "classifier_backfill") {
+    if (const auto regime = store.find_regime_model(version);
+        regime && regime->kind == "classifier_backfill") {
       return backfill_mapping_report(store, version);
     }
   }
@@ -483,26 +527,29 @@ std::string mapping_report(const store::Store& store, const std::string& version
   const auto model = load_model(store, version, &record);
   const auto spec = spec_from_record(record);
   std::ostringstream out;
-  out << "classifier " << version << " (spec " << record.spec_name << ", trained on " << record.source << " from "
-      << record.trained_from << " to " << record.trained_to << ")\n";
+  out << "classifier " << version << " (spec " << record.spec_name << ", trained on "
+      << record.source << " from " << record.trained_from << " to " << record.trained_to << ")\n";
   if (const auto due = retrain_due(record, spec.retrain_every_months)) {
-    out << "retraining due: " << due->iso() << " (every " << spec.retrain_every_months << " months, MR-AI-04)\n";
+    out << "retraining due: " << due->iso() << " (every " << spec.retrain_every_months
+        << " months, MR-AI-04)\n";
   }
   for (const auto* c : {&model.global, &model.muni}) {
     const auto& def = c->definition;
     const auto& m = c->mapping;
     const int K = def.n_states();
-    out << "\n== model " << def.name << ": " << K << "-state Gaussian HMM on " << def.indicators.size()
-        << " indicators ==\n";
+    out << "\n== model " << def.name << ": " << K << "-state Gaussian HMM on "
+        << def.indicators.size() << " indicators ==\n";
     out << "state z-scores (state mean - training mean) / training std:\n" << pad("indicator", 32);
     for (int s = 0; s < K; ++s) out << pad("S" + std::to_string(s), 9);
     out << "\n";
     for (std::size_t i = 0; i < def.indicators.size(); ++i) {
       out << pad(def.indicators[i], 32);
-      for (int s = 0; s < K; ++s) out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
+      for (int s = 0; s < K; ++s)
+        out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
       out << "\n";
     }
-    out << "distance to each label's target profile (root mean square over the indicators the label defines):\n"
+    out << "distance to each label's target profile (root mean square over the indicators the "
+           "label defines):\n"
         << pad("state", 8);
     for (const auto& p : def.profiles) out << pad(p.label, 24);
     out << "\n";
@@ -515,43 +562,51 @@ std::string mapping_report(const store::Store& store, const std::string& version
       }
       out << "\n";
     }
-    out << "assignment (Hungarian method over the assignments MR-BR-03 allows, minimum total distance "
+    out << "assignment (Hungarian method over the assignments MR-BR-03 allows, minimum total "
+           "distance "
         << fixed(m.cost, 4) << "):\n";
     for (int s = 0; s < K; ++s) {
       const int a = m.assigned[static_cast<std::size_t>(s)];
       const int serve = m.serving[static_cast<std::size_t>(s)];
-      out << "  S" << s << " -> " << def.profiles[static_cast<std::size_t>(a)].label << " (distance "
-          << fixed(m.distance(s, a), 3) << ")";
+      out << "  S" << s << " -> " << def.profiles[static_cast<std::size_t>(a)].label
+          << " (distance " << fixed(m.distance(s, a), 3) << ")";
       if (serve != a) out << ", served as " << def.profiles[static_cast<std::size_t>(serve)].label;
-      out << "; next best " << def.profiles[static_cast<std::size_t>(m.fallback[static_cast<std::size_t>(s)])].label
+      out << "; next best "
+          << def.profiles[static_cast<std::size_t>(m.fallback[static_cast<std::size_t>(s)])].label
           << "\n";
     }
     if (m.distress_state) {
-      out << "MR-BR-03 check of S" << *m.distress_state << " (z ratio >= 1.5, z flows <= -1.5, z ratio - z high "
+      out << "MR-BR-03 check of S" << *m.distress_state
+          << " (z ratio >= 1.5, z flows <= -1.5, z ratio - z high "
           << "yield >= 1.5): " << (m.distress_state_qualifies ? "met" : "NOT met")
-          << (m.distress_state_qualifies ? "; observations must also meet it on their own z-scores, else the state's "
-                                           "probability counts toward its next-best label"
-                                         : "; the state is not mapped to Idiosyncratic_Distress and serves its "
-                                           "next-best label")
+          << (m.distress_state_qualifies
+                  ? "; observations must also meet it on their own z-scores, else the state's "
+                    "probability counts toward its next-best label"
+                  : "; the state is not mapped to Idiosyncratic_Distress and serves its "
+                    "next-best label")
           << "\n";
     }
     const auto diagnostics = hier::diagnose(m, def, model.condition);
     if (diagnostics.stress_state) {
       const int s = *diagnostics.stress_state;
-      out << "most stressed state: S" << s << " (mean z of VIX, MOVE, IG and HY " << fixed(diagnostics.stress_score, 2)
-          << ") serves " << def.profiles[static_cast<std::size_t>(m.serving[static_cast<std::size_t>(s)])].label
-          << (diagnostics.stress_inversion ? ": STRESS INVERSION (neither Recession_Easing nor Bull_Flattener)"
-                                           : "")
+      out << "most stressed state: S" << s << " (mean z of VIX, MOVE, IG and HY "
+          << fixed(diagnostics.stress_score, 2) << ") serves "
+          << def.profiles[static_cast<std::size_t>(m.serving[static_cast<std::size_t>(s)])].label
+          << (diagnostics.stress_inversion
+                  ? ": STRESS INVERSION (neither Recession_Easing nor Bull_Flattener)"
+                  : "")
           << "\n";
     }
     for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
   }
   std::string backfills;
   for (const auto& m : store.list_regime_models()) {
-    if (m.kind == "classifier_backfill" && m.spec_name == record.spec_name) backfills += " " + m.version;
+    if (m.kind == "classifier_backfill" && m.spec_name == record.spec_name)
+      backfills += " " + m.version;
   }
   if (!backfills.empty()) {
-    out << "\nbackfills of spec " << record.spec_name << " (research output, UNAPPROVED, never served; "
+    out << "\nbackfills of spec " << record.spec_name
+        << " (research output, UNAPPROVED, never served; "
         << "'mre classify mapping-report TAG' shows each retrain's mapping):" << backfills << "\n";
   }
   const auto approvals = store.list_approvals(version);
@@ -559,7 +614,8 @@ std::string mapping_report(const store::Store& store, const std::string& version
   if (approvals.empty()) out << " none yet: 'mre classify approve " << version << " --by NAME'";
   out << "\n";
   for (const auto& a : approvals) {
-    out << "  " << a.model << " approved by " << a.approved_by << " at " << a.approved_at.iso() << "\n";
+    out << "  " << a.model << " approved by " << a.approved_by << " at " << a.approved_at.iso()
+        << "\n";
   }
   return out.str();
 }
@@ -568,27 +624,32 @@ void approve_classifier(store::Store& store, const std::string& version, const s
                         const std::string& by) {
   if (by.empty()) throw Error(ErrorCode::kInvalidArgument, "--by: the approver's name is required");
   if (model != "all" && model != "global_macro" && model != "muni") {
-    throw Error(ErrorCode::kInvalidArgument, "--model: expected global_macro, muni or all (got '" + model + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--model: expected global_macro, muni or all (got '" + model + "')");
   }
   if (!store.find_classifier(version)) {
-    throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' (see 'mre classify list')");
+    throw Error(ErrorCode::kNotFound,
+                "no classifier version '" + version + "' (see 'mre classify list')");
   }
   for (const char* m : kModels) {
     if (model == "all" || model == m) store.approve_classifier({version, m, by, Timestamp::now()});
   }
 }
 
-void require_approved(const store::Store& store, const std::string& version, bool allow_unapproved) {
+void require_approved(const store::Store& store, const std::string& version,
+                      bool allow_unapproved) {
   if (allow_unapproved) return;
   const auto approvals = store.list_approvals(version);
   for (const char* m : kModels) {
-    const bool signed_off = std::any_of(approvals.begin(), approvals.end(),
-                                        [&](const store::ClassifierApproval& a) { return a.model == m; });
+    const bool signed_off =
+        std::any_of(approvals.begin(), approvals.end(),
+                    [&](const store::ClassifierApproval& a) { return a.model == m; });
     if (!signed_off) {
       throw Error(ErrorCode::kInvalidArgument,
                   "classifier " + version + ": the " + std::string(m) +
-                      " mapping has no sign-off (MR-BR-10); review 'mre classify mapping-report " + version +
-                      "', then 'mre classify approve " + version + " --by NAME', or pass --allow-unapproved");
+                      " mapping has no sign-off (MR-BR-10); review 'mre classify mapping-report " +
+                      version + "', then 'mre classify approve " + version +
+                      " --by NAME', or pass --allow-unapproved");
     }
   }
 }
@@ -599,14 +660,17 @@ Observation parse_observation_json(const std::string& text, const std::string& s
   Observation obs;
   obs.timestamp = std::move(parsed.timestamp);
   const auto key = timestamp_key(obs.timestamp);
-  if (!key) throw Error(ErrorCode::kDataError, source + ": timestamp '" + obs.timestamp + "' is not an ISO date or time");
+  if (!key)
+    throw Error(ErrorCode::kDataError,
+                source + ": timestamp '" + obs.timestamp + "' is not an ISO date or time");
   obs.key = *key;
   obs.values = std::move(parsed.values);
   obs.instrument_type = instrument_type.empty() ? parsed.instrument_type : instrument_type;
   return obs;
 }
 
-std::string explain_classification(const std::string& timestamp, const hier::HierarchicalModel& model,
+std::string explain_classification(const std::string& timestamp,
+                                   const hier::HierarchicalModel& model,
                                    const hier::Classification& result, bool muni) {
   narrative::ClassificationFacts facts;
   facts.timestamp = timestamp;
@@ -615,25 +679,31 @@ std::string explain_classification(const std::string& timestamp, const hier::Hie
   facts.global = {labels[static_cast<std::size_t>(g.label)].label, g.confidence};
   int runner = g.label == 0 ? 1 : 0;
   for (int r = 0; r < g.n; ++r) {
-    if (r != g.label && g.labels[static_cast<std::size_t>(r)] > g.labels[static_cast<std::size_t>(runner)]) runner = r;
+    if (r != g.label &&
+        g.labels[static_cast<std::size_t>(r)] > g.labels[static_cast<std::size_t>(runner)])
+      runner = r;
   }
-  facts.runner_up = {labels[static_cast<std::size_t>(runner)].label, g.labels[static_cast<std::size_t>(runner)]};
+  facts.runner_up = {labels[static_cast<std::size_t>(runner)].label,
+                     g.labels[static_cast<std::size_t>(runner)]};
   facts.volatility_regime = std::string(result.volatility_regime);
   facts.vix = result.vix;
   if (muni) {
     facts.muni = narrative::LabelledProbability{
-        model.muni.definition.profiles[static_cast<std::size_t>(result.muni.label)].label, result.muni.confidence};
+        model.muni.definition.profiles[static_cast<std::size_t>(result.muni.label)].label,
+        result.muni.confidence};
   }
   return narrative::classification_sentence(facts);
 }
 
-std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
-                              const ClassifyLog& log, const hier::HierarchicalModel* parsed) {
+std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
+                              const Observation& observation, const ClassifyLog& log,
+                              const hier::HierarchicalModel* parsed) {
   store::ClassifierModel record;
   hier::HierarchicalModel model;
   if (parsed) {
     const auto found = store.find_classifier(options.version);
-    if (!found) throw Error(ErrorCode::kNotFound, "no classifier version '" + options.version + "'");
+    if (!found)
+      throw Error(ErrorCode::kNotFound, "no classifier version '" + options.version + "'");
     record = *found;
     model = *parsed;
   } else {
@@ -649,10 +719,11 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   const auto states = store.read_classifier_states(options.version, 1000);
   const auto& newest = states.front();
   if (observation.key < newest.key) {
-    throw Error(ErrorCode::kDataError, "timestamp " + observation.timestamp + " is older than classifier " +
-                                           options.version + "'s last state (" + newest.timestamp +
-                                           "); real-time classification moves forward only (use 'mre classify "
-                                           "historical' for the past)");
+    throw Error(ErrorCode::kDataError,
+                "timestamp " + observation.timestamp + " is older than classifier " +
+                    options.version + "'s last state (" + newest.timestamp +
+                    "); real-time classification moves forward only (use 'mre classify "
+                    "historical' for the past)");
   }
   const store::ClassifierState* from = &newest;
   if (observation.key == newest.key) {
@@ -664,14 +735,15 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
       }
     }
     if (!from) {
-      throw Error(ErrorCode::kDataError, "timestamp " + observation.timestamp +
-                                             " is not after the end of classifier " + options.version +
-                                             "'s training data (" + newest.timestamp + ")");
+      throw Error(ErrorCode::kDataError,
+                  "timestamp " + observation.timestamp + " is not after the end of classifier " +
+                      options.version + "'s training data (" + newest.timestamp + ")");
     }
   }
   if (log) {
     if (const auto due = retrain_due(record, spec.retrain_every_months)) {
-      if (observation.key >= static_cast<std::int64_t>(due->days_since_epoch()) * 86'400'000'000LL) {
+      if (observation.key >=
+          static_cast<std::int64_t>(due->days_since_epoch()) * 86'400'000'000LL) {
         log("warning: classifier " + options.version + " was trained to " + record.trained_to +
             " and is due for retraining since " + due->iso() + " (MR-AI-04)");
       }
@@ -679,7 +751,8 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   }
   check_coverage(observation.values.data(), spec.min_indicators, observation.timestamp + ": ");
   const hier::Classifier classifier(model);
-  const hier::FilterState previous = codec::filter_state_from_json(from->state_json, "classifier state");
+  const hier::FilterState previous =
+      codec::filter_state_from_json(from->state_json, "classifier state");
   hier::FilterState next;
   const auto result = classifier.classify(observation.values.data(), &previous, next);
   store::ClassifierState state;
@@ -692,11 +765,13 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   if (options.persist) store.append_classifier_state(options.version, state);
   const bool muni = observation.instrument_type == "MUNI";
   const std::string explanation =
-      options.explain ? explain_classification(observation.timestamp, model, result, muni) : std::string();
+      options.explain ? explain_classification(observation.timestamp, model, result, muni)
+                      : std::string();
   return codec::classification_to_json(observation.timestamp, model, result, muni, explanation);
 }
 
-HistoricalContext load_historical_context(const store::Store& store, const std::string& version, bool allow_unapproved) {
+HistoricalContext load_historical_context(const store::Store& store, const std::string& version,
+                                          bool allow_unapproved) {
   store::ClassifierModel record;
   HistoricalContext c;
   c.version = version;
@@ -716,11 +791,12 @@ HistoricalContext load_historical_context(const store::Store& store, const std::
 
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
                                      const ClassifyLog& log) {
-  return classify_historical(load_historical_context(store, options.version, options.allow_unapproved), options, log);
+  return classify_historical(
+      load_historical_context(store, options.version, options.allow_unapproved), options, log);
 }
 
-HistoricalReport classify_historical(const HistoricalContext& context, const HistoricalOptions& options,
-                                     const ClassifyLog& log) {
+HistoricalReport classify_historical(const HistoricalContext& context,
+                                     const HistoricalOptions& options, const ClassifyLog& log) {
   // Peek at the first timestamp to choose the starting state.
   std::optional<std::int64_t> first_key;
   {
@@ -733,34 +809,41 @@ HistoricalReport classify_historical(const HistoricalContext& context, const His
   const auto trained_to = timestamp_key(context.trained_to);
   const bool overlaps = first_key && trained_to && *first_key <= *trained_to;
   if (log && overlaps) {
-    log("warning: the file begins on or before the end of classifier " + context.version + "'s training data (" +
-        context.trained_from + " to " + context.trained_to +
-        "): labels for dates in the training period are in-sample (the model was fitted on those dates); labels "
+    log("warning: the file begins on or before the end of classifier " + context.version +
+        "'s training data (" + context.trained_from + " to " + context.trained_to +
+        "): labels for dates in the training period are in-sample (the model was fitted on those "
+        "dates); labels "
         "as known then need a model trained before them");
   }
   if (log) {
-    log(from_carried ? "starting from classifier " + context.version + "'s carried state at " + context.carried_timestamp +
-                           " (the file begins after it)"
-                     : "starting from the models' initial distributions (the file does not begin after the carried "
+    log(from_carried ? "starting from classifier " + context.version + "'s carried state at " +
+                           context.carried_timestamp + " (the file begins after it)"
+                     : "starting from the models' initial distributions (the file does not begin "
+                       "after the carried "
                        "state at " +
                            context.carried_timestamp + ")");
   }
   auto report = classify_csv(context.model, context.instrument_types, options.input, options.output,
-                             from_carried ? &context.carried : nullptr, options.explain, context.min_indicators);
+                             from_carried ? &context.carried : nullptr, options.explain,
+                             context.min_indicators);
   report.started_from_carried_state = from_carried;
   report.overlaps_training = overlaps;
   if (log && report.unclassified_rows > 0) {
     log("warning: " + std::to_string(report.unclassified_rows) + " row(s) have fewer than " +
-        std::to_string(context.min_indicators) + " indicators (min_indicators in the spec) and are left unclassified "
-        "(empty result cells; the filter state carries over them); the first: " + report.first_unclassified);
+        std::to_string(context.min_indicators) +
+        " indicators (min_indicators in the spec) and are left unclassified "
+        "(empty result cells; the filter state carries over them); the first: " +
+        report.first_unclassified);
   }
   report.carried_timestamp = context.carried_timestamp;
   return report;
 }
 
-HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::vector<std::string>& instrument_types,
-                              const std::filesystem::path& input, const std::filesystem::path& output,
-                              const hier::FilterState* start, bool explain, int min_indicators) {
+HistoricalReport classify_csv(const hier::HierarchicalModel& model,
+                              const std::vector<std::string>& instrument_types,
+                              const std::filesystem::path& input,
+                              const std::filesystem::path& output, const hier::FilterState* start,
+                              bool explain, int min_indicators) {
   auto reader = CsvReader::stream(input);
   const std::size_t ts = timestamp_column(reader);
   const auto columns = indicator_columns(reader);
@@ -805,7 +888,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
   while (reader.next(row)) {
     const auto where = [&] { return reader.name() + ":" + std::to_string(row.line) + ": "; };
     if (row.fields.size() != reader.header().size()) {
-      throw Error(ErrorCode::kDataError, where() + "expected " + std::to_string(reader.header().size()) +
+      throw Error(ErrorCode::kDataError, where() + "expected " +
+                                             std::to_string(reader.header().size()) +
                                              " fields, found " + std::to_string(row.fields.size()));
     }
     const auto key = timestamp_key(row.fields[ts]);
@@ -814,9 +898,10 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
                                              " is not an ISO date or time");
     }
     if (last_key && *key < *last_key) {
-      throw Error(ErrorCode::kDataError, where() + "timestamp " + quote_field(row.fields[ts]) +
-                                             " is earlier than the previous row's: the file must be sorted by time "
-                                             "(MR-IMPL-06)");
+      throw Error(ErrorCode::kDataError,
+                  where() + "timestamp " + quote_field(row.fields[ts]) +
+                      " is earlier than the previous row's: the file must be sorted by time "
+                      "(MR-IMPL-06)");
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
       if (is_missing_token(row.fields[columns[i]])) {  // marginalised (issue 18)
@@ -825,9 +910,10 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
       }
       const auto v = parse_double(row.fields[columns[i]]);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where() + "column " + hier::mr_ds_01_indicators()[i] + ": " +
-                                               quote_field(row.fields[columns[i]]) +
-                                               " is not a finite number (leave the cell empty for a missing value)");
+        throw Error(ErrorCode::kDataError,
+                    where() + "column " + hier::mr_ds_01_indicators()[i] + ": " +
+                        quote_field(row.fields[columns[i]]) +
+                        " is not a finite number (leave the cell empty for a missing value)");
       }
       values[i] = *v;
     }
@@ -836,17 +922,19 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     std::string_view instrument;
     if (instrument_column) {
       instrument = row.fields[*instrument_column];
-      if (!instrument.empty() &&
-          std::find(instrument_types.begin(), instrument_types.end(), instrument) == instrument_types.end()) {
-        throw Error(ErrorCode::kDataError, where() + "unknown instrument_type " + quote_field(instrument) +
-                                               " (known: " + store::join_names(instrument_types) + ")");
+      if (!instrument.empty() && std::find(instrument_types.begin(), instrument_types.end(),
+                                           instrument) == instrument_types.end()) {
+        throw Error(ErrorCode::kDataError,
+                    where() + "unknown instrument_type " + quote_field(instrument) +
+                        " (known: " + store::join_names(instrument_types) + ")");
       }
     }
     const bool same_time = last_key && *key == *last_key;
     if (present < min_indicators) {
       // Too few indicators to classify: the row is written with empty result cells and its
       // count, the filter state is not advanced (issue 18), and the report counts it.
-      if (report.unclassified_rows++ == 0) report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
+      if (report.unclassified_rows++ == 0)
+        report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
       buffer += row.text;
       buffer += ",,,,,,,,,";
       buffer += std::to_string(present);
@@ -871,7 +959,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     const bool muni = instrument == "MUNI";
     buffer += row.text;  // the input columns exactly as they were
     // label, confidence and the probability object (quoted for CSV) of one model.
-    const auto cells = [&](const hier::ModelDefinition& definition, const hier::ComponentOutput& o) {
+    const auto cells = [&](const hier::ModelDefinition& definition,
+                           const hier::ComponentOutput& o) {
       buffer += ',';
       buffer += definition.profiles[static_cast<std::size_t>(o.label)].label;
       buffer += ',';
@@ -894,7 +983,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model, const std::v
     buffer += std::to_string(result.global.indicators_used);
     if (explain) {
       buffer += ',';
-      append_csv_field(buffer, explain_classification(std::string(row.fields[ts]), model, result, muni));
+      append_csv_field(buffer,
+                       explain_classification(std::string(row.fields[ts]), model, result, muni));
     }
     buffer += '\n';
     ++report.rows;
@@ -923,14 +1013,18 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   spec = load_classifier_spec(options.spec_path);
   if (options.seed) spec.hmm.seed = *options.seed;
   if (options.n_init) {
-    if (*options.n_init < 1) throw Error(ErrorCode::kInvalidArgument, "--n-init: must be >= 1 (got " + std::to_string(*options.n_init) + ")");
+    if (*options.n_init < 1)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--n-init: must be >= 1 (got " + std::to_string(*options.n_init) + ")");
     spec.hmm.n_init = *options.n_init;
   }
   if (options.min_train_rows < 1) {
-    throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be >= 1 (got " + std::to_string(options.min_train_rows) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be >= 1 (got " +
+                                                 std::to_string(options.min_train_rows) + ")");
   }
   if (options.to && !Date::parse(*options.to)) {
-    throw Error(ErrorCode::kInvalidArgument, "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--to: expected YYYY-MM-DD (got '" + *options.to + "')");
   }
   auto& config = out.config;
   config.hmm = spec.hmm;
@@ -940,14 +1034,17 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   config.warm_start = options.warm_start;
   config.threads = options.threads;
   config.hmm.threads = options.threads;
-  config.hmm.screen_iterations = options.screen_iterations ? *options.screen_iterations : spec.backfill_screen_iterations;
+  config.hmm.screen_iterations =
+      options.screen_iterations ? *options.screen_iterations : spec.backfill_screen_iterations;
   if (config.hmm.screen_iterations < 0) {
     throw Error(ErrorCode::kInvalidArgument, "--screen-iterations: must be >= 0 (got " +
-                                                 std::to_string(config.hmm.screen_iterations) + ")");
+                                                 std::to_string(config.hmm.screen_iterations) +
+                                                 ")");
   }
   std::ostringstream canonical_text;
-  canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << "," << config.min_column_observations << ","
-                 << (config.warm_start ? "warm" : "cold") << (options.to ? "," + *options.to : std::string()) << "\n"
+  canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << ","
+                 << config.min_column_observations << "," << (config.warm_start ? "warm" : "cold")
+                 << (options.to ? "," + *options.to : std::string()) << "\n"
                  << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n"
                  << "backfill_mapping_margin=" << config.mapping_margin << "\n";
   out.canonical_text = canonical_text.str();
@@ -956,7 +1053,9 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
 
 }  // namespace
 
-std::string backfill_canonical_text(const BackfillOptions& options) { return backfill_settings(options).canonical_text; }
+std::string backfill_canonical_text(const BackfillOptions& options) {
+  return backfill_settings(options).canonical_text;
+}
 
 BackfillRun run_backfill(const store::Store& store, const BackfillOptions& options) {
   const auto settings = backfill_settings(options);
@@ -966,7 +1065,8 @@ BackfillRun run_backfill(const store::Store& store, const BackfillOptions& optio
   train.features_version = options.features_version;
   train.to = options.to;
   const TrainingData data = training_from_store(store, spec, train);
-  if (data.timestamps.empty()) throw Error(ErrorCode::kDataError, "backfill: no feature rows in the requested range");
+  if (data.timestamps.empty())
+    throw Error(ErrorCode::kDataError, "backfill: no feature rows in the requested range");
   BackfillRun run;
   run.feature_version = data.source;
   run.retrain_every_months = config.retrain_every_months;
@@ -979,7 +1079,8 @@ BackfillRun run_backfill(const store::Store& store, const BackfillOptions& optio
     row.date = run.dates[r.row];
     row.regime = run.labels[static_cast<std::size_t>(r.result.global.label)];
     row.score = r.result.global.confidence;
-    row.probabilities.assign(r.result.global.labels.begin(), r.result.global.labels.begin() + r.result.global.n);
+    row.probabilities.assign(r.result.global.labels.begin(),
+                             r.result.global.labels.begin() + r.result.global.n);
     run.rows.push_back(std::move(row));
   }
   return run;
@@ -1017,39 +1118,51 @@ BackfillReport backfill_classifier(store::Store& store, const BackfillOptions& o
 
 std::string backfill_mapping_report(const store::Store& store, const std::string& version) {
   const auto model = store.find_regime_model(version);
-  if (!model) throw Error(ErrorCode::kNotFound, "no classifier or backfill version '" + version + "' in " + store.describe());
+  if (!model)
+    throw Error(ErrorCode::kNotFound,
+                "no classifier or backfill version '" + version + "' in " + store.describe());
   if (model->kind != "classifier_backfill") {
-    throw Error(ErrorCode::kInvalidArgument, "'" + version + "' is a regime version of kind " + model->kind +
+    throw Error(ErrorCode::kInvalidArgument, "'" + version + "' is a regime version of kind " +
+                                                 model->kind +
                                                  ", not a classifier or a classifier backfill");
   }
-  const auto retrains = codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + version);
+  const auto retrains =
+      codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + version);
   std::ostringstream out;
-  out << "classifier backfill " << version << " (spec " << model->spec_name << ", features " << model->feature_version
-      << "): " << retrains.size() << " retrains\n"
-      << "RESEARCH OUTPUT, UNAPPROVED: these mappings label the past as known then; they are never served and carry "
+  out << "classifier backfill " << version << " (spec " << model->spec_name << ", features "
+      << model->feature_version << "): " << retrains.size() << " retrains\n"
+      << "RESEARCH OUTPUT, UNAPPROVED: these mappings label the past as known then; they are never "
+         "served and carry "
          "no MR-BR-10 sign-off (that stays with the served classifier version)\n";
-  out << "\n(best/starts: starts within 1e-3 of the best; with screening (backfill_screen_iterations) the other starts "
-         "stopped early; the last start is the previous retrain's parameters, run to convergence beside the fresh leader; "
+  out << "\n(best/starts: starts within 1e-3 of the best; with screening "
+         "(backfill_screen_iterations) the other starts "
+         "stopped early; the last start is the previous retrain's parameters, run to convergence "
+         "beside the fresh leader; "
          "'kept' marks a retrain that kept the previous mapping within the margin)\n"
-      << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state S0..S5 (served)\n";
+      << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state "
+         "S0..S5 (served)\n";
   const auto& def = hier::global_macro_definition();
   for (const auto& r : retrains) {
     const auto& m = r.model.global.mapping;
     out << r.date.iso() << pad(std::to_string(r.rows), 7) << pad(fixed(r.log_likelihood, 1), 16)
-        << pad(std::to_string(r.starts_at_best) + "/" + std::to_string(r.start_log_likelihoods.size()), 13)
-        << pad(std::to_string(r.iterations), 6) << (r.converged ? "  yes" : "   NO") << pad(std::isfinite(r.churn) ? fixed(100 * r.churn, 1) + "%" : "-", 7)
-        << "  ";
+        << pad(std::to_string(r.starts_at_best) + "/" +
+                   std::to_string(r.start_log_likelihoods.size()),
+               13)
+        << pad(std::to_string(r.iterations), 6) << (r.converged ? "  yes" : "   NO")
+        << pad(std::isfinite(r.churn) ? fixed(100 * r.churn, 1) + "%" : "-", 7) << "  ";
     for (std::size_t s = 0; s < m.serving.size(); ++s) {
       out << (s ? " " : "") << def.profiles[static_cast<std::size_t>(m.serving[s])].label;
     }
     if (m.kept_previous) out << "  (kept)";
     const auto diagnostics = hier::diagnose(m, def, r.model.condition);
-    if (diagnostics.stress_inversion) out << "  STRESS INVERSION (S" << *diagnostics.stress_state << ")";
+    if (diagnostics.stress_inversion)
+      out << "  STRESS INVERSION (S" << *diagnostics.stress_state << ")";
     out << "\n";
   }
   if (!retrains.empty()) {
     out << "\nthe last retrain's full mapping (" << retrains.back().date.iso() << "):\n";
-    const auto diagnostics = hier::diagnose(retrains.back().model.global.mapping, def, retrains.back().model.condition);
+    const auto diagnostics =
+        hier::diagnose(retrains.back().model.global.mapping, def, retrains.back().model.condition);
     for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
   }
   return out.str();
@@ -1059,8 +1172,9 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
 
 namespace mre::workflows {
 
-ClassifierHistory classifier_history(const store::Store& store, const std::string& version, std::optional<Date> from,
-                                     std::optional<Date> to, const hier::HierarchicalModel* parsed) {
+ClassifierHistory classifier_history(const store::Store& store, const std::string& version,
+                                     std::optional<Date> from, std::optional<Date> to,
+                                     const hier::HierarchicalModel* parsed) {
   store::ClassifierModel record;
   std::optional<hier::HierarchicalModel> loaded;
   if (!parsed) {
@@ -1068,11 +1182,14 @@ ClassifierHistory classifier_history(const store::Store& store, const std::strin
     parsed = &*loaded;
   } else {
     const auto found = store.find_classifier(version);
-    if (!found) throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "' in " + store.describe());
+    if (!found)
+      throw Error(ErrorCode::kNotFound,
+                  "no classifier version '" + version + "' in " + store.describe());
     record = *found;
   }
   if (from && to && *to < *from) {
-    throw Error(ErrorCode::kInvalidArgument, "'to' " + to->iso() + " is before 'from' " + from->iso());
+    throw Error(ErrorCode::kInvalidArgument,
+                "'to' " + to->iso() + " is before 'from' " + from->iso());
   }
   const ClassifierSpec spec = spec_from_record(record);
   TrainOptions read;
@@ -1091,7 +1208,8 @@ ClassifierHistory classifier_history(const store::Store& store, const std::strin
   m.trained_from = Date::parse(record.trained_from.substr(0, 10));
   m.trained_to = Date::parse(record.trained_to.substr(0, 10));
   m.created_at = record.created_at;
-  for (const auto& a : store.list_approvals(version)) out.approved = out.approved || a.model == "global_macro";
+  for (const auto& a : store.list_approvals(version))
+    out.approved = out.approved || a.model == "global_macro";
   const hier::Classifier classifier(*parsed);
   hier::FilterState state;
   bool started = false;

@@ -42,8 +42,9 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path);
 struct TrainOptions {
   std::string version{};  // the tag, or "auto"
   std::filesystem::path spec_path{};
-  std::optional<std::filesystem::path> data_csv{};  // MR-IMPL-01 CSV instead of the store's features
-  std::string features_version{};                   // empty: the newest of the spec's feature set
+  std::optional<std::filesystem::path>
+      data_csv{};                     // MR-IMPL-01 CSV instead of the store's features
+  std::string features_version{};     // empty: the newest of the spec's feature set
   std::optional<std::string> from{};  // inclusive bounds on the training timestamps
   std::optional<std::string> to{};
   // Issue 18: a previous version to align the new states to (Hungarian on state means) before
@@ -52,7 +53,8 @@ struct TrainOptions {
 };
 
 struct TrainReport {
-  bool written = true;  // false: version "auto" resolved to an existing version (same spec and data)
+  bool written =
+      true;  // false: version "auto" resolved to an existing version (same spec and data)
   store::ClassifierModel record{};
   regimes::hierarchical::HierarchicalModel model{};
   std::size_t rows = 0;
@@ -90,7 +92,8 @@ CurrentClassification current_classification(const store::Store& store, const st
 CurrentClassification current_classification(const store::Store& store, const std::string& version,
                                              const regimes::hierarchical::HierarchicalModel& model);
 // A version's model (NotFound naming it).
-regimes::hierarchical::HierarchicalModel load_classifier(const store::Store& store, const std::string& version);
+regimes::hierarchical::HierarchicalModel load_classifier(const store::Store& store,
+                                                         const std::string& version);
 
 // MR-BR-10 / MR-IMPL-03: per model, the state z-score table, the distance matrix, the
 // assignment and its cost, the MR-BR-03 check, and the sign-offs so far.
@@ -125,13 +128,15 @@ struct RealtimeOptions {
   std::string version{};
   bool allow_unapproved = false;
   bool explain = false;
-  bool persist = true;  // false: classify from the carried state without appending (read-only callers)
+  bool persist =
+      true;  // false: classify from the carried state without appending (read-only callers)
 };
 // Classifies one observation from the stored carried state and appends the new state (unless
 // persist is false). Returns the MR-DS-02 JSON. Refuses a timestamp older than the model's last
 // state.
-std::string classify_realtime(store::Store& store, const RealtimeOptions& options, const Observation& observation,
-                              const ClassifyLog& log = {}, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
+std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
+                              const Observation& observation, const ClassifyLog& log = {},
+                              const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
 
 struct HistoricalOptions {
   std::string version{};
@@ -143,7 +148,8 @@ struct HistoricalOptions {
 struct HistoricalReport {
   std::size_t rows = 0;
   bool started_from_carried_state = false;
-  bool overlaps_training = false;  // the file begins on or before the end of the training data (in-sample)
+  bool overlaps_training =
+      false;  // the file begins on or before the end of the training data (in-sample)
   // Rows with fewer present indicators than min_indicators: written with empty result cells.
   std::size_t unclassified_rows = 0;
   std::string first_unclassified{};  // FILE:LINE: N of 10 indicators
@@ -167,21 +173,25 @@ struct HistoricalContext {
   std::string trained_from{};
   std::string trained_to{};
 };
-HistoricalContext load_historical_context(const store::Store& store, const std::string& version, bool allow_unapproved);
+HistoricalContext load_historical_context(const store::Store& store, const std::string& version,
+                                          bool allow_unapproved);
 // classify_historical on a context already read (options.version and allow_unapproved unused).
 // Reads no store: safe on several threads at once.
-HistoricalReport classify_historical(const HistoricalContext& context, const HistoricalOptions& options,
-                                     const ClassifyLog& log = {});
+HistoricalReport classify_historical(const HistoricalContext& context,
+                                     const HistoricalOptions& options, const ClassifyLog& log = {});
 
 // The same on an in-memory model, for benchmarks and tests: `start` is the filter state to
 // begin from (nullptr: the initial distributions).
 HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& model,
-                              const std::vector<std::string>& instrument_types, const std::filesystem::path& input,
-                              const std::filesystem::path& output, const regimes::hierarchical::FilterState* start,
-                              bool explain, int min_indicators = 5);
+                              const std::vector<std::string>& instrument_types,
+                              const std::filesystem::path& input,
+                              const std::filesystem::path& output,
+                              const regimes::hierarchical::FilterState* start, bool explain,
+                              int min_indicators = 5);
 
 // The explanation sentence for one classification (MR-FR-03).
-std::string explain_classification(const std::string& timestamp, const regimes::hierarchical::HierarchicalModel& model,
+std::string explain_classification(const std::string& timestamp,
+                                   const regimes::hierarchical::HierarchicalModel& model,
                                    const regimes::hierarchical::Classification& result, bool muni);
 
 // Walk-forward classification "as known then" (issue 18): every date of the store's indicator
@@ -192,8 +202,8 @@ std::string explain_classification(const std::string& timestamp, const regimes::
 struct BackfillOptions {
   std::string version{};  // the tag, or "auto"
   std::filesystem::path spec_path{};
-  std::string features_version{};     // empty: the newest of the spec's feature set
-  std::optional<std::string> to{};    // only feature dates up to this one (YYYY-MM-DD)
+  std::string features_version{};       // empty: the newest of the spec's feature set
+  std::optional<std::string> to{};      // only feature dates up to this one (YYYY-MM-DD)
   std::optional<std::uint64_t> seed{};  // instead of the spec's
   std::optional<int> n_init{};          // instead of the spec's
   int min_train_rows = 504;
@@ -231,13 +241,15 @@ BackfillReport backfill_classifier(store::Store& store, const BackfillOptions& o
 // answer. Rows up to trained_to are in-sample: the parameters were fitted on them (the
 // walk-forward "as known then" history is `classify backfill`).
 struct ClassifierHistory {
-  store::RegimeModel model{};  // version, kind "classifier_history", feature_version, labels, trained_from/to
+  store::RegimeModel
+      model{};  // version, kind "classifier_history", feature_version, labels, trained_from/to
   std::vector<store::RegimeRow> rows{};
   bool approved = false;  // the global model's mapping carries a sign-off
   std::size_t unclassified_rows = 0;
 };
-ClassifierHistory classifier_history(const store::Store& store, const std::string& version, std::optional<Date> from,
-                                     std::optional<Date> to, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
+ClassifierHistory classifier_history(
+    const store::Store& store, const std::string& version, std::optional<Date> from,
+    std::optional<Date> to, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
 
 // The mapping report of a backfill version: every retrain's assignment, marked as unapproved
 // research output.

@@ -22,7 +22,7 @@ struct HistoricalFilesOptions {
   bool explain = false;
   int threads = 0;                        // 0: all cores; the outputs do not depend on it
   const WorkItems* work_items = nullptr;  // MPI ranks, or null for `threads` here
-  bool write = true;                      // false: classify, but write no file (MPI ranks other than 0)
+  bool write = true;  // false: classify, but write no file (MPI ranks other than 0)
 };
 
 struct HistoricalFile {
@@ -35,6 +35,7 @@ struct HistoricalFile {
 // InvalidArgument (before any work) for no input, a missing output directory, two inputs with
 // the same file name, or an output that would replace its input; otherwise classify_historical's
 // errors, naming the file (and the work item). Returns the files in input order.
-std::vector<HistoricalFile> classify_historical_files(const store::Store& store, const HistoricalFilesOptions& options);
+std::vector<HistoricalFile> classify_historical_files(const store::Store& store,
+                                                      const HistoricalFilesOptions& options);
 
 }  // namespace mre::workflows

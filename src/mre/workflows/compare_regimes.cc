@@ -23,7 +23,8 @@ std::vector<std::string> sequence(const std::vector<store::RegimeRow>& rows) {
 // The label statistics (regimes/comparison.h) and each asset's next-period log returns by the
 // label at the start of the period, from the store's prices.
 VersionSummary summarise(const store::RegimeModel& model, const std::vector<store::RegimeRow>& rows,
-                         const std::vector<Date>& dates, const store::Store& store, double periods_per_year) {
+                         const std::vector<Date>& dates, const store::Store& store,
+                         double periods_per_year) {
   VersionSummary s = regimes::summarise_labels(model.version, model.labels, sequence(rows));
   // Next-period log returns of each asset, by the label at the start of the period.
   for (const auto& [ticker, name] : comparison_assets()) {
@@ -37,7 +38,8 @@ VersionSummary summarise(const store::RegimeModel& model, const std::vector<stor
       by_label[rows[i].regime].push_back(std::log(next / now));
     }
     for (const auto& [label, r] : by_label) {
-      if (r.size() >= 2) s.conditional_returns[label][name] = regimes::annualised_stats(r, periods_per_year);
+      if (r.size() >= 2)
+        s.conditional_returns[label][name] = regimes::annualised_stats(r, periods_per_year);
     }
   }
   return s;
@@ -51,11 +53,14 @@ const std::vector<std::pair<std::string, std::string>>& comparison_assets() {
   return assets;
 }
 
-RegimeComparison compare_regimes(const store::Store& store, const std::string& a, const std::string& b) {
+RegimeComparison compare_regimes(const store::Store& store, const std::string& a,
+                                 const std::string& b) {
   const auto model_a = store.find_regime_model(a);
   const auto model_b = store.find_regime_model(b);
-  if (!model_a) throw Error(ErrorCode::kNotFound, "no regime version '" + a + "' (see 'mre regimes list')");
-  if (!model_b) throw Error(ErrorCode::kNotFound, "no regime version '" + b + "' (see 'mre regimes list')");
+  if (!model_a)
+    throw Error(ErrorCode::kNotFound, "no regime version '" + a + "' (see 'mre regimes list')");
+  if (!model_b)
+    throw Error(ErrorCode::kNotFound, "no regime version '" + b + "' (see 'mre regimes list')");
   const auto rows_a = store.read_regimes(a, std::nullopt, std::nullopt);
   const auto rows_b = store.read_regimes(b, std::nullopt, std::nullopt);
   // Common dates.
@@ -68,7 +73,8 @@ RegimeComparison compare_regimes(const store::Store& store, const std::string& a
       common_b.push_back(rows_b[j]);
     }
   }
-  if (common_a.empty()) throw Error(ErrorCode::kDataError, "regime versions '" + a + "' and '" + b + "' share no date");
+  if (common_a.empty())
+    throw Error(ErrorCode::kDataError, "regime versions '" + a + "' and '" + b + "' share no date");
   RegimeComparison out;
   out.common_dates = common_a.size();
   out.first = common_a.front().date;
@@ -76,16 +82,20 @@ RegimeComparison compare_regimes(const store::Store& store, const std::string& a
   std::vector<Date> dates;
   for (const auto& r : common_a) dates.push_back(r.date);
   out.periods_per_year = regimes::periods_per_year(dates);
-  regimes::compare_labels(model_a->labels, model_b->labels, sequence(common_a), sequence(common_b), out);
+  regimes::compare_labels(model_a->labels, model_b->labels, sequence(common_a), sequence(common_b),
+                          out);
   out.a = summarise(*model_a, common_a, dates, store, out.periods_per_year);
   out.b = summarise(*model_b, common_b, dates, store, out.periods_per_year);
   return out;
 }
 
-std::vector<Analogue> find_analogues(const store::Store& store, const std::string& version, Date date, int k) {
+std::vector<Analogue> find_analogues(const store::Store& store, const std::string& version,
+                                     Date date, int k) {
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be >= 1");
   const auto model = store.find_regime_model(version);
-  if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "' (see 'mre regimes list')");
+  if (!model)
+    throw Error(ErrorCode::kNotFound,
+                "no regime version '" + version + "' (see 'mre regimes list')");
   const Panel panel = store.read_features(model->feature_version, std::nullopt, date);
   // Complete rows up to `date`.
   std::vector<std::size_t> rows;
@@ -94,12 +104,15 @@ std::vector<Analogue> find_analogues(const store::Store& store, const std::strin
     for (const auto& c : model->columns) complete &= !std::isnan(panel.column(c)[t]);
     if (complete) rows.push_back(t);
   }
-  if (rows.size() < 10) throw Error(ErrorCode::kDataError, "fewer than 10 complete feature rows up to " + date.iso());
+  if (rows.size() < 10)
+    throw Error(ErrorCode::kDataError, "fewer than 10 complete feature rows up to " + date.iso());
   const std::size_t target = rows.back();  // the last complete row on or before `date`
-  Matrix x(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(model->columns.size()));
+  Matrix x(static_cast<Eigen::Index>(rows.size()),
+           static_cast<Eigen::Index>(model->columns.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     for (std::size_t c = 0; c < model->columns.size(); ++c) {
-      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = panel.column(model->columns[c])[rows[i]];
+      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) =
+          panel.column(model->columns[c])[rows[i]];
     }
   }
   const int components = std::min<int>(3, static_cast<int>(model->columns.size()));
@@ -113,7 +126,8 @@ std::vector<Analogue> find_analogues(const store::Store& store, const std::strin
     candidates.emplace_back((scores.row(static_cast<Eigen::Index>(i)) - here).norm(), i);
   }
   std::sort(candidates.begin(), candidates.end());
-  if (candidates.size() > static_cast<std::size_t>(k)) candidates.resize(static_cast<std::size_t>(k));
+  if (candidates.size() > static_cast<std::size_t>(k))
+    candidates.resize(static_cast<std::size_t>(k));
   const auto regimes = store.read_regimes(version, std::nullopt, date);
   std::vector<Analogue> out;
   for (const auto& [distance, i] : candidates) {

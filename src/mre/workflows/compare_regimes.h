@@ -22,11 +22,13 @@ using regimes::VersionSummary;
 const std::vector<std::pair<std::string, std::string>>& comparison_assets();
 
 // NotFound for an unknown version; DataError when the versions share no date.
-RegimeComparison compare_regimes(const store::Store& store, const std::string& a, const std::string& b);
+RegimeComparison compare_regimes(const store::Store& store, const std::string& a,
+                                 const std::string& b);
 
 // The k dates nearest to `date` in the PCA space (3 components, standardised) of the version's
 // features, among dates at least 31 days earlier so their next-month returns were known by
 // `date`. PCA and standardisation use data up to `date` only.
-std::vector<Analogue> find_analogues(const store::Store& store, const std::string& version, Date date, int k);
+std::vector<Analogue> find_analogues(const store::Store& store, const std::string& version,
+                                     Date date, int k);
 
 }  // namespace mre::workflows

@@ -24,20 +24,25 @@ class TableHash {
     mix(0x1f);
     return *this;
   }
-  TableHash& field(double value) { return field(std::isnan(value) ? std::string("NaN") : format_double(value)); }
+  TableHash& field(double value) {
+    return field(std::isnan(value) ? std::string("NaN") : format_double(value));
+  }
   TableHash& field(std::int64_t value) { return field(std::to_string(value)); }
   TableHash& field(std::size_t value) { return field(std::to_string(value)); }
   TableHash& field(int value) { return field(std::to_string(value)); }
   TableHash& field(bool value) { return field(value ? "1" : "0"); }
   TableHash& field(Date value) { return field(value.iso()); }
-  TableHash& field(std::optional<Date> value) { return field(value ? value->iso() : std::string()); }
+  TableHash& field(std::optional<Date> value) {
+    return field(value ? value->iso() : std::string());
+  }
   TableHash& field(Timestamp value) { return field(value.iso()); }
   TableHash& field(const char* text) { return field(std::string_view(text)); }
   TableHash& field(const std::string& text) { return field(std::string_view(text)); }
   // A generic artefact cell, tagged with its type so that NULL, "" and 0 all differ.
   TableHash& field(const store::Cell& cell) {
     if (const auto* v = std::get_if<std::int64_t>(&cell)) return field("i" + std::to_string(*v));
-    if (const auto* r = std::get_if<double>(&cell)) return field("r" + (std::isnan(*r) ? std::string("NaN") : format_double(*r)));
+    if (const auto* r = std::get_if<double>(&cell))
+      return field("r" + (std::isnan(*r) ? std::string("NaN") : format_double(*r)));
     if (const auto* t = std::get_if<std::string>(&cell)) return field("t" + *t);
     if (const auto* d = std::get_if<Date>(&cell)) return field("d" + d->iso());
     if (const auto* ts = std::get_if<Timestamp>(&cell)) return field("T" + ts->iso());
@@ -83,11 +88,17 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash raw("raw_series");
     for (const auto& s : history.series) {
       series.field(s.ticker).field(asset_class_name(s.asset_class)).end_row();
-      for (const auto& r : s.rows) raw.field(s.ticker).field(r.date).field(r.value).field(r.ingested_at).end_row();
+      for (const auto& r : s.rows)
+        raw.field(s.ticker).field(r.date).field(r.value).field(r.ingested_at).end_row();
     }
     TableHash lineage("series_ingests");
     for (const auto& l : history.lineage) {
-      lineage.field(l.ticker).field(l.ingested_at).field(l.source).field(l.inserted).field(l.revised).end_row();
+      lineage.field(l.ticker)
+          .field(l.ingested_at)
+          .field(l.source)
+          .field(l.inserted)
+          .field(l.revised)
+          .end_row();
     }
     TableHash ingests("ingests");
     for (const auto& i : history.ingests) {
@@ -101,7 +112,11 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash values("features");
     for (const auto& listed : store.list_feature_versions()) {
       const auto v = *store.find_feature_version(listed.version);
-      versions.field(v.version).field(v.spec_name).field(v.spec_hash).field(v.data_watermark).field(v.frequency);
+      versions.field(v.version)
+          .field(v.spec_name)
+          .field(v.spec_hash)
+          .field(v.data_watermark)
+          .field(v.frequency);
       versions.field(v.spec_text).field(v.created_at).end_row();
       for (std::size_t c = 0; c < v.columns.size(); ++c) {
         const auto& col = v.columns[c];
@@ -112,7 +127,12 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
       for (std::size_t t = 0; t < panel.rows(); ++t) {
         for (std::size_t c = 0; c < panel.cols(); ++c) {
           const double x = panel.column(c)[t];
-          if (!std::isnan(x)) values.field(v.version).field(panel.names()[c]).field(panel.dates()[t]).field(x).end_row();
+          if (!std::isnan(x))
+            values.field(v.version)
+                .field(panel.names()[c])
+                .field(panel.dates()[t])
+                .field(x)
+                .end_row();
         }
       }
     }
@@ -122,9 +142,18 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash models("regime_models");
     TableHash rows("regimes_global");
     for (const auto& m : store.list_regime_models()) {
-      models.field(m.version).field(m.kind).field(m.spec_name).field(m.spec_hash).field(m.spec_text);
-      models.field(m.feature_version).field(store::join_names(m.columns)).field(store::join_names(m.labels));
-      models.field(m.params_json).field(m.diagnostics_json).field(m.trained_from).field(m.trained_to);
+      models.field(m.version)
+          .field(m.kind)
+          .field(m.spec_name)
+          .field(m.spec_hash)
+          .field(m.spec_text);
+      models.field(m.feature_version)
+          .field(store::join_names(m.columns))
+          .field(store::join_names(m.labels));
+      models.field(m.params_json)
+          .field(m.diagnostics_json)
+          .field(m.trained_from)
+          .field(m.trained_to);
       models.field(m.created_at).end_row();
       for (const auto& r : store.read_regimes(m.version, std::nullopt, std::nullopt)) {
         rows.field(m.version).field(r.date).field(r.regime).field(r.score);
@@ -139,13 +168,29 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash approvals("classifier_approvals");
     TableHash states("classifier_states");
     for (const auto& m : store.list_classifiers()) {
-      models.field(m.version).field(m.spec_name).field(m.spec_hash).field(m.spec_text).field(m.source);
-      models.field(m.model_json).field(m.trained_from).field(m.trained_to).field(m.created_at).end_row();
+      models.field(m.version)
+          .field(m.spec_name)
+          .field(m.spec_hash)
+          .field(m.spec_text)
+          .field(m.source);
+      models.field(m.model_json)
+          .field(m.trained_from)
+          .field(m.trained_to)
+          .field(m.created_at)
+          .end_row();
       for (const auto& a : store.list_approvals(m.version)) {
-        approvals.field(a.version).field(a.model).field(a.approved_by).field(a.approved_at).end_row();
+        approvals.field(a.version)
+            .field(a.model)
+            .field(a.approved_by)
+            .field(a.approved_at)
+            .end_row();
       }
       for (const auto& s : store.read_classifier_states(m.version, kAllStates)) {
-        states.field(m.version).field(s.sequence).field(s.timestamp).field(s.key).field(s.state_json);
+        states.field(m.version)
+            .field(s.sequence)
+            .field(s.timestamp)
+            .field(s.key)
+            .field(s.state_json);
         states.field(s.origin).field(s.written_at).end_row();
       }
     }
@@ -155,11 +200,21 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash versions("effect_versions");
     TableHash rows("causal_effects");
     for (const auto& v : store.list_effect_versions()) {
-      versions.field(v.version).field(v.spec_name).field(v.spec_hash).field(v.spec_text).field(v.feature_version);
+      versions.field(v.version)
+          .field(v.spec_name)
+          .field(v.spec_hash)
+          .field(v.spec_text)
+          .field(v.feature_version);
       versions.field(v.regime_version).field(v.created_at).end_row();
       for (const auto& r : store.read_effects(v.version)) {
-        rows.field(v.version).field(r.treatment).field(r.outcome).field(r.horizon).field(r.method).field(r.learner);
-        rows.field(r.effect).field(r.se).field(r.ci_low).field(r.ci_high).field(r.p_value).field(r.observations);
+        rows.field(v.version)
+            .field(r.treatment)
+            .field(r.outcome)
+            .field(r.horizon)
+            .field(r.method)
+            .field(r.learner);
+        rows.field(r.effect).field(r.se).field(r.ci_low).field(r.ci_high).field(r.p_value).field(
+            r.observations);
         rows.field(r.regime_effects_json).field(r.placebo_json).field(r.diagnostics_json).end_row();
       }
     }
@@ -169,16 +224,36 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     TableHash models("scm_models");
     for (const auto& listed : store.list_scm_models()) {
       const auto m = *store.find_scm_model(listed.version);
-      models.field(m.version).field(m.spec_name).field(m.spec_hash).field(m.spec_text).field(m.data_watermark);
+      models.field(m.version)
+          .field(m.spec_name)
+          .field(m.spec_hash)
+          .field(m.spec_text)
+          .field(m.data_watermark);
       models.field(m.model_json).field(m.first).field(m.last).field(m.created_at).end_row();
     }
     TableHash runs("scenario_runs");
     TableHash fans("scenarios");
     for (const auto& r : store.list_scenarios()) {
-      runs.field(r.id).field(r.scm_version).field(r.name).field(r.interventions).field(r.shocks).field(r.start);
-      runs.field(r.horizon).field(r.paths).field(r.seed).field(r.summary_json).field(r.created_at).end_row();
+      runs.field(r.id)
+          .field(r.scm_version)
+          .field(r.name)
+          .field(r.interventions)
+          .field(r.shocks)
+          .field(r.start);
+      runs.field(r.horizon)
+          .field(r.paths)
+          .field(r.seed)
+          .field(r.summary_json)
+          .field(r.created_at)
+          .end_row();
       for (const auto& f : store.read_scenario(r.id)) {
-        fans.field(r.id).field(f.day).field(f.node).field(f.scenario).field(f.q05).field(f.q25).field(f.q50);
+        fans.field(r.id)
+            .field(f.day)
+            .field(f.node)
+            .field(f.scenario)
+            .field(f.q05)
+            .field(f.q25)
+            .field(f.q50);
         fans.field(f.q75).field(f.q95).end_row();
       }
     }
@@ -192,7 +267,11 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
     for (const auto& kind : store.list_artefact_kinds()) {
       const auto headers = store.list_artefacts(kind.name);
       for (const auto& h : headers) {
-        versions.field(kind.name).field(h.version).field(h.spec_name).field(h.spec_hash).field(h.spec_text);
+        versions.field(kind.name)
+            .field(h.version)
+            .field(h.spec_name)
+            .field(h.spec_hash)
+            .field(h.spec_text);
         for (const auto& [name, value] : h.inputs) versions.field(name + "=" + value);
         versions.field(h.created_at).end_row();
       }
@@ -227,17 +306,20 @@ CopyReport copy_store(const store::Store& from, store::Store& to) {
     const auto b = summarize_store(to);
     for (std::size_t i = 0; i < 4; ++i) {  // series, raw_series, series_ingests, ingests
       if (a[i].rows != b[i].rows || a[i].checksum != b[i].checksum) {
-        throw Error(ErrorCode::kInvalidArgument, to.describe() + " already holds different raw series (table " + a[i].table +
-                                                     "); copy into an empty store");
+        throw Error(ErrorCode::kInvalidArgument, to.describe() +
+                                                     " already holds different raw series (table " +
+                                                     a[i].table + "); copy into an empty store");
       }
     }
   }
   auto count = [&](store::FeatureWriteOutcome outcome) {
-    ++(outcome == store::FeatureWriteOutcome::kWritten ? report.versions_copied : report.versions_present);
+    ++(outcome == store::FeatureWriteOutcome::kWritten ? report.versions_copied
+                                                       : report.versions_present);
   };
   for (const auto& listed : from.list_feature_versions()) {
     const auto version = *from.find_feature_version(listed.version);
-    count(to.write_features(version, from.read_features(version.version, std::nullopt, std::nullopt)));
+    count(to.write_features(version,
+                            from.read_features(version.version, std::nullopt, std::nullopt)));
   }
   for (const auto& model : from.list_regime_models()) {
     count(to.write_regimes(model, from.read_regimes(model.version, std::nullopt, std::nullopt)));
@@ -249,22 +331,29 @@ CopyReport copy_store(const store::Store& from, store::Store& to) {
     }
     auto states = from.read_classifier_states(model.version, kAllStates);
     std::reverse(states.begin(), states.end());  // oldest first
-    if (states.empty()) throw Error(ErrorCode::kInternal, "classifier " + model.version + " has no training state");
+    if (states.empty())
+      throw Error(ErrorCode::kInternal, "classifier " + model.version + " has no training state");
     to.write_classifier(model, states.front());
-    for (std::size_t i = 1; i < states.size(); ++i) to.append_classifier_state(model.version, states[i]);
+    for (std::size_t i = 1; i < states.size(); ++i)
+      to.append_classifier_state(model.version, states[i]);
     for (const auto& approval : from.list_approvals(model.version)) to.approve_classifier(approval);
     ++report.versions_copied;
   }
-  for (const auto& version : from.list_effect_versions()) count(to.write_effects(version, from.read_effects(version.version)));
-  for (const auto& listed : from.list_scm_models()) count(to.write_scm_model(*from.find_scm_model(listed.version)));
-  for (const auto& run : from.list_scenarios()) count(to.write_scenario(run, from.read_scenario(run.id)));
+  for (const auto& version : from.list_effect_versions())
+    count(to.write_effects(version, from.read_effects(version.version)));
+  for (const auto& listed : from.list_scm_models())
+    count(to.write_scm_model(*from.find_scm_model(listed.version)));
+  for (const auto& run : from.list_scenarios())
+    count(to.write_scenario(run, from.read_scenario(run.id)));
   // Generic artefacts: every kind as stored, every version with all its tables.
   for (const auto& kind : from.list_artefact_kinds()) {
     for (const auto& header : from.list_artefacts(kind.name)) {
       std::vector<store::ArtefactTable> tables;
-      for (const auto& spec : kind.tables) tables.push_back(from.read_artefact_table(kind.name, header.version, spec.name));
+      for (const auto& spec : kind.tables)
+        tables.push_back(from.read_artefact_table(kind.name, header.version, spec.name));
       const auto outcome = to.write_artefact(kind, header, tables);
-      ++(outcome == store::ArtefactWriteOutcome::kWritten ? report.versions_copied : report.versions_present);
+      ++(outcome == store::ArtefactWriteOutcome::kWritten ? report.versions_copied
+                                                          : report.versions_present);
     }
   }
   report.source = summarize_store(from);

@@ -27,7 +27,8 @@ std::vector<TableSummary> summarize_store(const store::Store& store);
 struct CopyReport {
   std::vector<TableSummary> source{};
   std::vector<TableSummary> target{};
-  std::size_t versions_copied = 0;   // feature, regime, classifier, effects, SCM, generic versions and scenarios written
+  std::size_t versions_copied =
+      0;  // feature, regime, classifier, effects, SCM, generic versions and scenarios written
   std::size_t versions_present = 0;  // already in the target, identical
   bool raw_copied = false;           // false when the target already held the same raw history
   bool equal() const;

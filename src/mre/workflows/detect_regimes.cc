@@ -1,12 +1,13 @@
-// detect_regimes: spec + feature version -> a registered regime method (regime_methods/) -> regime version.
+// detect_regimes: spec + feature version -> a registered regime method (regime_methods/) -> regime
+// version.
 #include "mre/workflows/detect_regimes.h"
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
 
@@ -30,7 +31,8 @@ std::string canonical(const RegimeSpec& s, const RegimeMethod& method) {
   std::ostringstream out;
   out.precision(17);
   out << "name=" << s.name << "\nmethod=" << s.method << "\nfeature_set=" << s.feature_set
-      << "\ncolumns=" << store::join_names(s.columns) << "\nlabels=" << store::join_names(s.labels) << "\n";
+      << "\ncolumns=" << store::join_names(s.columns) << "\nlabels=" << store::join_names(s.labels)
+      << "\n";
   method.canonical(s, out);
   return out.str();
 }
@@ -40,7 +42,9 @@ std::string canonical(const RegimeSpec& s, const RegimeMethod& method) {
 RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "regime spec");
   // The keys every method shares, then the chosen method's own (its registry entry).
-  std::vector<std::string> keys = {"name", "description", "method", "feature_set", "columns", "labels", "hmm", "walk_forward", "standardize"};
+  std::vector<std::string> keys = {"name",        "description",  "method",
+                                   "feature_set", "columns",      "labels",
+                                   "hmm",         "walk_forward", "standardize"};
   for (const auto* m : regime_methods()) {
     for (const auto key : m->keys) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
@@ -49,35 +53,51 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   only_keys(path, root, keys, "");
   RegimeSpec spec;
   for (const char* key : {"name", "method", "feature_set"}) {
-    if (!root[key] || root[key].Scalar().empty()) fail(path, root, std::string("missing field '") + key + "'");
+    if (!root[key] || root[key].Scalar().empty())
+      fail(path, root, std::string("missing field '") + key + "'");
   }
   spec.name = root["name"].Scalar();
   spec.method = root["method"].Scalar();
   spec.feature_set = root["feature_set"].Scalar();
   const RegimeMethod* method = find_regime_method(spec.method);
-  if (!method) fail(path, root["method"], "'method' must be " + regime_method_names() + " (got '" + spec.method + "')");
-  if (root["columns"]) spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
-  if (root["labels"]) spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
+  if (!method)
+    fail(path, root["method"],
+         "'method' must be " + regime_method_names() + " (got '" + spec.method + "')");
+  if (root["columns"])
+    spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
+  if (root["labels"])
+    spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
   if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, true);
   if (method->walk_forward_by_default) spec.walk_forward = regimes::WalkForwardConfig{};
   if (const YAML::Node w = root["walk_forward"]) {
     if (w.IsScalar() && w.Scalar() == "off") {
       spec.walk_forward.reset();
     } else {
-      only_keys(path, w, {"refit_every_months", "min_train_rows", "min_column_observations", "train_window_rows"}, "walk_forward: ");
+      only_keys(
+          path, w,
+          {"refit_every_months", "min_train_rows", "min_column_observations", "train_window_rows"},
+          "walk_forward: ");
       if (w["train_window_rows"]) {
-        if (spec.method != "jump") fail(path, w["train_window_rows"], "walk_forward: 'train_window_rows' applies to method jump only");
-        spec.jump_schedule.train_window_rows =
-            detail::count_in_range(path, w["train_window_rows"], "train_window_rows", 0, 10'000'000);
+        if (spec.method != "jump")
+          fail(path, w["train_window_rows"],
+               "walk_forward: 'train_window_rows' applies to method jump only");
+        spec.jump_schedule.train_window_rows = detail::count_in_range(
+            path, w["train_window_rows"], "train_window_rows", 0, 10'000'000);
       }
       if (w["min_column_observations"] && spec.method == "jump") {
-        fail(path, w["min_column_observations"], "walk_forward: 'min_column_observations' applies to method hmm only (a jump model uses complete rows)");
+        fail(path, w["min_column_observations"],
+             "walk_forward: 'min_column_observations' applies to method hmm only (a jump model "
+             "uses complete rows)");
       }
       regimes::WalkForwardConfig config;
-      if (w["refit_every_months"]) config.refit_every_months = scalar<int>(path, w["refit_every_months"], "refit_every_months");
-      if (w["min_train_rows"]) config.min_train_rows = scalar<int>(path, w["min_train_rows"], "min_train_rows");
+      if (w["refit_every_months"])
+        config.refit_every_months =
+            scalar<int>(path, w["refit_every_months"], "refit_every_months");
+      if (w["min_train_rows"])
+        config.min_train_rows = scalar<int>(path, w["min_train_rows"], "min_train_rows");
       if (w["min_column_observations"]) {
-        config.min_column_observations = scalar<int>(path, w["min_column_observations"], "min_column_observations");
+        config.min_column_observations =
+            scalar<int>(path, w["min_column_observations"], "min_column_observations");
       }
       spec.walk_forward = config;
     }
@@ -85,15 +105,19 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   if (const YAML::Node z = root["standardize"]) {
     if (!(z.IsScalar() && z.Scalar() == "off")) {
       only_keys(path, z, {"method", "min_observations"}, "standardize: ");
-      if (!method->standardizes) fail(path, z, "'standardize' does not apply to method " + spec.method);
+      if (!method->standardizes)
+        fail(path, z, "'standardize' does not apply to method " + spec.method);
       const std::string scaling = z["method"] ? z["method"].Scalar() : "expanding";
-      if (scaling != "expanding") fail(path, z["method"], "standardize: method must be 'expanding' (got '" + scaling + "')");
+      if (scaling != "expanding")
+        fail(path, z["method"], "standardize: method must be 'expanding' (got '" + scaling + "')");
       spec.standardize_min_observations = 252;
       if (z["min_observations"]) {
-        spec.standardize_min_observations = scalar<int>(path, z["min_observations"], "min_observations");
+        spec.standardize_min_observations =
+            scalar<int>(path, z["min_observations"], "min_observations");
       }
       if (spec.standardize_min_observations < 2) {
-        fail(path, z["min_observations"] ? z["min_observations"] : z, "standardize: 'min_observations' must be >= 2");
+        fail(path, z["min_observations"] ? z["min_observations"] : z,
+             "standardize: 'min_observations' must be >= 2");
       }
     }
   }
@@ -101,7 +125,8 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
     if (other == method) continue;
     for (const auto key : other->keys) {
       const std::string k(key);
-      if (root[k] && std::find(method->keys.begin(), method->keys.end(), key) == method->keys.end()) {
+      if (root[k] &&
+          std::find(method->keys.begin(), method->keys.end(), key) == method->keys.end()) {
         fail(path, root[k], "'" + k + "' applies to method " + std::string(other->name) + " only");
       }
     }
@@ -109,8 +134,9 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   method->parse(path, root, spec);
   if (const auto states = method->states(spec);
       states && !spec.labels.empty() && static_cast<int>(spec.labels.size()) != *states) {
-    fail(path, root["labels"], "'labels' names " + std::to_string(spec.labels.size()) + " states, n_states is " +
-                                   std::to_string(*states));
+    fail(path, root["labels"],
+         "'labels' names " + std::to_string(spec.labels.size()) + " states, n_states is " +
+             std::to_string(*states));
   }
   spec.canonical_text = canonical(spec, *method);
   spec.hash = fnv1a_hex(spec.canonical_text);
@@ -124,8 +150,8 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   const RegimeSpec spec = load_regime_spec(options.spec_path);
   const std::string where = options.spec_path.string() + ": ";
   // The feature version: given, or the newest of the spec's feature set.
-  const auto features = detail::resolve_feature_version(store, options.features_version, spec.feature_set,
-                                                        where + "run 'mre features build' first");
+  const auto features = detail::resolve_feature_version(
+      store, options.features_version, spec.feature_set, where + "run 'mre features build' first");
   const Panel panel = store.read_features(features.version, std::nullopt, std::nullopt);
   std::vector<std::string> columns = spec.columns;
   if (columns.empty()) {
@@ -133,17 +159,22 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   }
   Matrix data(static_cast<Eigen::Index>(panel.rows()), static_cast<Eigen::Index>(columns.size()));
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    const auto info = std::find_if(features.columns.begin(), features.columns.end(),
-                                   [&](const store::FeatureColumn& fc) { return fc.name == columns[c]; });
+    const auto info =
+        std::find_if(features.columns.begin(), features.columns.end(),
+                     [&](const store::FeatureColumn& fc) { return fc.name == columns[c]; });
     if (info == features.columns.end()) {
-      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] + "' is not in feature version " + features.version);
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          where + "column '" + columns[c] + "' is not in feature version " + features.version);
     }
     if (info->forward_looking) {
-      throw Error(ErrorCode::kInvalidArgument, where + "column '" + columns[c] +
-                                                   "' is forward-looking (an outcome) and never a regime input");
+      throw Error(ErrorCode::kInvalidArgument,
+                  where + "column '" + columns[c] +
+                      "' is forward-looking (an outcome) and never a regime input");
     }
     const auto& values = panel.column(columns[c]);
-    for (std::size_t t = 0; t < panel.rows(); ++t) data(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(c)) = values[t];
+    for (std::size_t t = 0; t < panel.rows(); ++t)
+      data(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(c)) = values[t];
   }
 
   store::RegimeModel model;
@@ -153,9 +184,10 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   model.spec_text = spec.canonical_text;
   model.feature_version = features.version;
   model.columns = columns;
-  model.version = options.version == "auto"
-                      ? "R_" + spec.name + "_" + fnv1a_hex(spec.hash + features.version).substr(0, 8)
-                      : options.version;
+  model.version =
+      options.version == "auto"
+          ? "R_" + spec.name + "_" + fnv1a_hex(spec.hash + features.version).substr(0, 8)
+          : options.version;
   store::validate_version_tag(model.version);
   DetectRegimesReport report;
   report.version = model.version;
@@ -172,7 +204,8 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
 
   RegimeFitOutput fitted;
   try {
-    fitted = find_regime_method(spec.method)->fit({spec, data, panel.dates(), columns, features.version});
+    fitted = find_regime_method(spec.method)
+                 ->fit({spec, data, panel.dates(), columns, features.version});
   } catch (const Error& e) {
     throw Error(e.code(), where + e.what());
   }
@@ -193,13 +226,16 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
     p.resize(static_cast<std::size_t>(probabilities.cols()));
     double total = 0;
     for (Eigen::Index k = 0; k < probabilities.cols(); ++k) total += probabilities(t, k);
-    for (Eigen::Index k = 0; k < probabilities.cols(); ++k) p[static_cast<std::size_t>(k)] = probabilities(t, k) / total;
+    for (Eigen::Index k = 0; k < probabilities.cols(); ++k)
+      p[static_cast<std::size_t>(k)] = probabilities(t, k) / total;
     const auto best = std::max_element(p.begin(), p.end()) - p.begin();
-    const double score = raw_scores.size() ? raw_scores(t, best) : p[static_cast<std::size_t>(best)];
-    rows.push_back({panel.dates()[static_cast<std::size_t>(t)], model.labels[static_cast<std::size_t>(best)], score,
-                    std::move(p)});
+    const double score =
+        raw_scores.size() ? raw_scores(t, best) : p[static_cast<std::size_t>(best)];
+    rows.push_back({panel.dates()[static_cast<std::size_t>(t)],
+                    model.labels[static_cast<std::size_t>(best)], score, std::move(p)});
   }
-  if (rows.empty()) throw Error(ErrorCode::kDataError, where + "no date has enough data for a regime");
+  if (rows.empty())
+    throw Error(ErrorCode::kDataError, where + "no date has enough data for a regime");
   report.written = store.write_regimes(model, rows) == store::FeatureWriteOutcome::kWritten;
   report.rows = rows.size();
   report.labels = model.labels;
@@ -213,7 +249,8 @@ std::vector<std::string> refits_at_iteration_limit(const store::RegimeModel& mod
   if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("refits")) return out;
   for (const auto& r : parsed.at("refits")) {
     if (r.value("converged", true)) continue;
-    out.push_back(r.value("from", std::string("?")) + " (" + std::to_string(r.value("iterations", 0)) + " iterations)");
+    out.push_back(r.value("from", std::string("?")) + " (" +
+                  std::to_string(r.value("iterations", 0)) + " iterations)");
   }
   return out;
 }

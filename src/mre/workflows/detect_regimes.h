@@ -18,8 +18,8 @@ namespace mre::workflows {
 
 struct RegimeSpec {
   std::string name{};
-  std::string method{};       // a registered regime method (regime_methods/registry.cc)
-  std::string feature_set{};  // the feature spec name whose newest version is read
+  std::string method{};                // a registered regime method (regime_methods/registry.cc)
+  std::string feature_set{};           // the feature spec name whose newest version is read
   std::vector<std::string> columns{};  // empty: every column of the feature version
   std::vector<std::string> labels{};   // names for the states (hmm, kmeans)
   regimes::hmm::GaussianHmmConfig hmm{};

@@ -10,12 +10,14 @@ causal::StabilityConfig effect_stability_config(const EffectEstimate& estimate) 
   config.window = 120;
   config.step = 12;
   config.recent = 60;
-  config.se = estimate.dml.se_type.empty() ? causal::StandardError::kHac : causal::parse_standard_error(estimate.dml.se_type);
+  config.se = estimate.dml.se_type.empty() ? causal::StandardError::kHac
+                                           : causal::parse_standard_error(estimate.dml.se_type);
   config.hac_lag = std::max(estimate.dml.hac_lag, 0);
   return config;
 }
 
-std::optional<std::string> collect_stability(std::vector<codec::StabilityCell>& cells, const EffectEstimate& estimate) {
+std::optional<std::string> collect_stability(std::vector<codec::StabilityCell>& cells,
+                                             const EffectEstimate& estimate) {
   const auto& y = estimate.dml.y_residual;
   const auto& t = estimate.dml.t_residual;
   const auto& dates = estimate.panel.dates;
@@ -31,8 +33,12 @@ std::optional<std::string> collect_stability(std::vector<codec::StabilityCell>& 
     return e.what();
   }
   const auto window = [&](const causal::WindowEstimate& w) {
-    return codec::StabilityWindow{dates[static_cast<std::size_t>(w.begin)], dates[static_cast<std::size_t>(w.end - 1)],
-                                  w.effect, w.se, w.ci_low, w.ci_high};
+    return codec::StabilityWindow{dates[static_cast<std::size_t>(w.begin)],
+                                  dates[static_cast<std::size_t>(w.end - 1)],
+                                  w.effect,
+                                  w.se,
+                                  w.ci_low,
+                                  w.ci_high};
   };
   codec::StabilityCell cell;
   cell.treatment = estimate.treatment;
@@ -66,14 +72,18 @@ void write_effect_stability(store::Store& store, const std::string& effects_vers
   header.spec_hash = "stability-120-12-60-015";
   header.inputs = {{"effects_version", effects_version}};
   header.created_at = Timestamp::now();
-  store.write_artefact(codec::effect_stability_kind(), header, codec::effect_stability_tables(cells));
+  store.write_artefact(codec::effect_stability_kind(), header,
+                       codec::effect_stability_tables(cells));
 }
 
-std::optional<std::vector<codec::StabilityCell>> read_effect_stability(const store::Store& store,
-                                                                       const std::string& effects_version) {
-  if (!store.find_artefact(codec::effect_stability_kind().name, effects_version)) return std::nullopt;
-  const auto cells = store.read_artefact_table(codec::effect_stability_kind().name, effects_version, "cells");
-  const auto windows = store.read_artefact_table(codec::effect_stability_kind().name, effects_version, "windows");
+std::optional<std::vector<codec::StabilityCell>> read_effect_stability(
+    const store::Store& store, const std::string& effects_version) {
+  if (!store.find_artefact(codec::effect_stability_kind().name, effects_version))
+    return std::nullopt;
+  const auto cells =
+      store.read_artefact_table(codec::effect_stability_kind().name, effects_version, "cells");
+  const auto windows =
+      store.read_artefact_table(codec::effect_stability_kind().name, effects_version, "windows");
   return codec::effect_stability_from(cells, windows);
 }
 

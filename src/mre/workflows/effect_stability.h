@@ -23,7 +23,8 @@ causal::StabilityConfig effect_stability_config(const EffectEstimate& estimate);
 // Adds the stability of one DML estimate (from its residuals and panel dates) to `cells`; an
 // estimate with fewer rows than the window (or no residuals: the X-learner) adds nothing and
 // returns the reason.
-std::optional<std::string> collect_stability(std::vector<codec::StabilityCell>& cells, const EffectEstimate& estimate);
+std::optional<std::string> collect_stability(std::vector<codec::StabilityCell>& cells,
+                                             const EffectEstimate& estimate);
 
 // Stores the cells under the effects version's tag (same again: nothing written).
 void write_effect_stability(store::Store& store, const std::string& effects_version,
@@ -31,7 +32,7 @@ void write_effect_stability(store::Store& store, const std::string& effects_vers
 
 // The stored stability of an effects version; nullopt when none was stored (a version
 // estimated before issue 27, or one whose every cell was too short).
-std::optional<std::vector<codec::StabilityCell>> read_effect_stability(const store::Store& store,
-                                                                       const std::string& effects_version);
+std::optional<std::vector<codec::StabilityCell>> read_effect_stability(
+    const store::Store& store, const std::string& effects_version);
 
 }  // namespace mre::workflows

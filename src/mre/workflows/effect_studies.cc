@@ -17,31 +17,38 @@ namespace {
 
 constexpr long kMinEvents = 30;
 
-TimeSeries require_raw(const store::Store& store, const std::string& ticker, const std::string& what) {
-  auto s = store.read_raw({.ticker = ticker, .from = std::nullopt, .to = std::nullopt, .as_of = std::nullopt});
+TimeSeries require_raw(const store::Store& store, const std::string& ticker,
+                       const std::string& what) {
+  auto s = store.read_raw(
+      {.ticker = ticker, .from = std::nullopt, .to = std::nullopt, .as_of = std::nullopt});
   if (!s || s->empty()) {
-    throw Error(ErrorCode::kNotFound, what + ": the series " + ticker + " is not in the store (run 'mre ingest' or 'mre run')");
+    throw Error(ErrorCode::kNotFound, what + ": the series " + ticker +
+                                          " is not in the store (run 'mre ingest' or 'mre run')");
   }
   return *s;
 }
 
 }  // namespace
 
-codec::EventStudyReport run_event_study(const store::Store& store, const EffectsSpec& spec, const EventStudyQuery& query) {
+codec::EventStudyReport run_event_study(const store::Store& store, const EffectsSpec& spec,
+                                        const EventStudyQuery& query) {
   if (query.window < 0 || query.window > 20) {
-    throw Error(ErrorCode::kInvalidArgument, "window: must be in [0, 20] trading days (got " + std::to_string(query.window) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "window: must be in [0, 20] trading days (got " +
+                                                 std::to_string(query.window) + ")");
   }
   const auto found = spec.event_outcomes.find(query.outcome);
   if (found == spec.event_outcomes.end()) {
     std::string known;
     for (const auto& [name, o] : spec.event_outcomes) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown event outcome '" + query.outcome + "' (known: " + known + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "outcome: unknown event outcome '" + query.outcome + "' (known: " + known + ")");
   }
   const TreatmentInfo info = treatment_info(query.treatment);
   if (info.event_series.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "treatment: '" + query.treatment +
-                                                 "' has no announcement dates; an event study needs an event series "
-                                                 "(mp_surprise)");
+    throw Error(ErrorCode::kInvalidArgument,
+                "treatment: '" + query.treatment +
+                    "' has no announcement dates; an event study needs an event series "
+                    "(mp_surprise)");
   }
   const TimeSeries events = require_raw(store, info.event_series, "treatment");
   const TimeSeries outcome = require_raw(store, found->second.ticker, "outcome");
@@ -82,8 +89,9 @@ codec::EventStudyReport run_event_study(const store::Store& store, const Effects
     r.events.push_back({d, events.values()[e], response});
   }
   if (static_cast<long>(r.events.size()) < kMinEvents) {
-    throw Error(ErrorCode::kDataError, "treatment: " + std::to_string(r.events.size()) + " announcement days of " +
-                                           info.event_series + " have a response of " + found->second.ticker +
+    throw Error(ErrorCode::kDataError, "treatment: " + std::to_string(r.events.size()) +
+                                           " announcement days of " + info.event_series +
+                                           " have a response of " + found->second.ticker +
                                            " (fewer than " + std::to_string(kMinEvents) + ")");
   }
   Vector x(static_cast<Eigen::Index>(r.events.size()));
@@ -110,22 +118,27 @@ codec::EventStudyReport run_event_study(const store::Store& store, const Effects
   return r;
 }
 
-codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec, const ImpulseQuery& query) {
+codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec,
+                                          const ImpulseQuery& query) {
   causal::LocalProjectionOptions options;
   options.horizons = query.horizons.empty() ? spec.irf_horizons : query.horizons;
   options.lags = query.lags > 0 ? query.lags : spec.irf_lags;
   options.inference = causal::parse_lp_inference(query.se.empty() ? spec.irf_se : query.se);
   for (const int h : options.horizons) {
-    if (h < 0 || h > 120) throw Error(ErrorCode::kInvalidArgument, "horizons: must be in [0, 120] (got " + std::to_string(h) + ")");
+    if (h < 0 || h > 120)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "horizons: must be in [0, 120] (got " + std::to_string(h) + ")");
   }
   if (options.lags < 1 || options.lags > 24) {
-    throw Error(ErrorCode::kInvalidArgument, "lags: must be in [1, 24] (got " + std::to_string(options.lags) + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "lags: must be in [1, 24] (got " + std::to_string(options.lags) + ")");
   }
   const auto found = spec.outcomes.find(query.outcome);
   if (found == spec.outcomes.end()) {
     std::string known;
     for (const auto& [name, o] : spec.outcomes) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown '" + query.outcome + "' (known: " + known + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "outcome: unknown '" + query.outcome + "' (known: " + known + ")");
   }
   EffectsSpec no_regimes = spec;
   no_regimes.regimes.clear();  // the projection's controls are its own lags and the spec's controls
@@ -133,14 +146,17 @@ codec::ImpulseReport run_impulse_response(const store::Store& store, const Effec
   const EffectsSource source = load_effects_source(store, no_regimes);
   const Panel& panel = source.panel;
   const auto names = panel.names();
-  const auto column = [&](const std::string& name, const std::string& what) -> const std::vector<double>& {
+  const auto column = [&](const std::string& name,
+                          const std::string& what) -> const std::vector<double>& {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw Error(ErrorCode::kInvalidArgument, what + ": '" + name + "' is not a column of the feature set");
+      throw Error(ErrorCode::kInvalidArgument,
+                  what + ": '" + name + "' is not a column of the feature set");
     }
     return panel.column(name);
   };
   const auto built = source.built.find(query.treatment);
-  const auto& t_col = built != source.built.end() ? built->second : column(query.treatment, "treatment");
+  const auto& t_col =
+      built != source.built.end() ? built->second : column(query.treatment, "treatment");
   const auto& level = column(found->second.feature, "outcome");
   const auto n = static_cast<Eigen::Index>(panel.rows());
   Vector y(n);
@@ -155,11 +171,13 @@ codec::ImpulseReport run_impulse_response(const store::Store& store, const Effec
   }
   for (std::size_t j = 0; j < spec.controls.size(); ++j) {
     const auto& c = column(spec.controls[j], "control");
-    for (Eigen::Index t = 0; t < n; ++t) controls(t, static_cast<Eigen::Index>(j)) = c[static_cast<std::size_t>(t)];
+    for (Eigen::Index t = 0; t < n; ++t)
+      controls(t, static_cast<Eigen::Index>(j)) = c[static_cast<std::size_t>(t)];
   }
   if (nonzero < kMinEvents) {
-    throw Error(ErrorCode::kDataError, "treatment: '" + query.treatment + "' has " + std::to_string(nonzero) +
-                                           " non-zero values (fewer than " + std::to_string(kMinEvents) + ")");
+    throw Error(ErrorCode::kDataError,
+                "treatment: '" + query.treatment + "' has " + std::to_string(nonzero) +
+                    " non-zero values (fewer than " + std::to_string(kMinEvents) + ")");
   }
   const TreatmentInfo info = treatment_info(query.treatment);
   codec::ImpulseReport r;
@@ -173,25 +191,28 @@ codec::ImpulseReport run_impulse_response(const store::Store& store, const Effec
   r.feature_version = source.feature_version;
   r.controls = spec.controls;
   r.fit = causal::local_projection(y, shock, controls, options);
-  narrative::ImpulseFacts facts{.treatment = r.treatment,
-                                .outcome = r.outcome,
-                                .change = r.change,
-                                .scale = r.narrative_scale,
-                                .scale_unit = r.narrative_unit,
-                                .inference = options.inference == causal::LpInference::kLagAugmentedHc1 ? "lag-augmented HC1"
-                                                                                                         : "Newey-West",
-                                .points = {},
-                                .identified = r.identified,
-                                .identification = r.identification};
-  for (const auto& p : r.fit.points) facts.points.push_back({p.horizon, p.effect, p.ci_low, p.ci_high});
+  narrative::ImpulseFacts facts{
+      .treatment = r.treatment,
+      .outcome = r.outcome,
+      .change = r.change,
+      .scale = r.narrative_scale,
+      .scale_unit = r.narrative_unit,
+      .inference = options.inference == causal::LpInference::kLagAugmentedHc1 ? "lag-augmented HC1"
+                                                                              : "Newey-West",
+      .points = {},
+      .identified = r.identified,
+      .identification = r.identification};
+  for (const auto& p : r.fit.points)
+    facts.points.push_back({p.horizon, p.effect, p.ci_low, p.ci_high});
   r.explanation = narrative::impulse_paragraph(facts);
   return r;
 }
 
 namespace {
 
-StoredStudy store_study(store::Store& store, const store::ArtefactKind& kind, store::ArtefactHeader header,
-                        const std::string& tag, const std::string& auto_prefix,
+StoredStudy store_study(store::Store& store, const store::ArtefactKind& kind,
+                        store::ArtefactHeader header, const std::string& tag,
+                        const std::string& auto_prefix,
                         const std::vector<store::ArtefactTable>& tables) {
   header.spec_hash = fnv1a_hex(header.spec_text);
   std::string bound = header.spec_hash;
@@ -205,12 +226,13 @@ StoredStudy store_study(store::Store& store, const store::ArtefactKind& kind, st
 
 }  // namespace
 
-StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec, const codec::EventStudyReport& r,
-                              const std::string& tag) {
+StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec,
+                              const codec::EventStudyReport& r, const std::string& tag) {
   store::ArtefactHeader header;
   header.spec_name = spec.name;
-  header.spec_text = spec.canonical_text + "study=event\ntreatment=" + r.treatment + "\noutcome=" + r.outcome +
-                     "\nwindow=" + std::to_string(r.window) + "\nhac_lag=" + std::to_string(r.fit.hac_lag) + "\n";
+  header.spec_text = spec.canonical_text + "study=event\ntreatment=" + r.treatment +
+                     "\noutcome=" + r.outcome + "\nwindow=" + std::to_string(r.window) +
+                     "\nhac_lag=" + std::to_string(r.fit.hac_lag) + "\n";
   std::string data;
   for (const auto& e : r.events) {
     data += e.date.iso() + ",";
@@ -221,26 +243,30 @@ StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec, cons
   }
   header.inputs = {{"data", fnv1a_hex(data)}};
   return store_study(store, codec::event_study_kind(), header, tag,
-                     "ES_" + r.treatment + "_" + r.outcome + "_w" + std::to_string(r.window) + "_", codec::event_study_tables(r));
+                     "ES_" + r.treatment + "_" + r.outcome + "_w" + std::to_string(r.window) + "_",
+                     codec::event_study_tables(r));
 }
 
-StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec, const codec::ImpulseReport& r,
-                                   const std::string& tag) {
+StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec,
+                                   const codec::ImpulseReport& r, const std::string& tag) {
   store::ArtefactHeader header;
   header.spec_name = spec.name;
   std::string horizons;
   for (const auto& p : r.fit.points) horizons += std::to_string(p.horizon) + ";";
-  header.spec_text = spec.canonical_text + "study=impulse\ntreatment=" + r.treatment + "\noutcome=" + r.outcome +
-                     "\nhorizons=" + horizons + "\nlags=" + std::to_string(r.fit.lags) + "\ninference=" + r.fit.inference + "\n";
+  header.spec_text = spec.canonical_text + "study=impulse\ntreatment=" + r.treatment +
+                     "\noutcome=" + r.outcome + "\nhorizons=" + horizons +
+                     "\nlags=" + std::to_string(r.fit.lags) + "\ninference=" + r.fit.inference +
+                     "\n";
   header.inputs = {{"feature_version", r.feature_version}};
-  return store_study(store, codec::impulse_kind(), header, tag, "IRF_" + r.treatment + "_" + r.outcome + "_",
-                     codec::impulse_tables(r));
+  return store_study(store, codec::impulse_kind(), header, tag,
+                     "IRF_" + r.treatment + "_" + r.outcome + "_", codec::impulse_tables(r));
 }
 
 codec::EventStudyReport read_event_study(const store::Store& store, const std::string& version) {
   const auto& kind = codec::event_study_kind().name;
   if (!store.find_artefact(kind, version)) {
-    throw Error(ErrorCode::kNotFound, "event study '" + version + "' is not in the store ('mre effects studies')");
+    throw Error(ErrorCode::kNotFound,
+                "event study '" + version + "' is not in the store ('mre effects studies')");
   }
   return codec::event_study_from_tables(store.read_artefact_table(kind, version, "summary"),
                                         store.read_artefact_table(kind, version, "events"));
@@ -249,7 +275,8 @@ codec::EventStudyReport read_event_study(const store::Store& store, const std::s
 codec::ImpulseReport read_impulse_response(const store::Store& store, const std::string& version) {
   const auto& kind = codec::impulse_kind().name;
   if (!store.find_artefact(kind, version)) {
-    throw Error(ErrorCode::kNotFound, "impulse response '" + version + "' is not in the store ('mre effects studies')");
+    throw Error(ErrorCode::kNotFound,
+                "impulse response '" + version + "' is not in the store ('mre effects studies')");
   }
   return codec::impulse_from_tables(store.read_artefact_table(kind, version, "summary"),
                                     store.read_artefact_table(kind, version, "points"));

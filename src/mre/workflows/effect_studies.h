@@ -24,21 +24,23 @@ struct EventStudyQuery {
 // level_{d+window} - level_{d-1} (change), d-1 the previous observation. InvalidArgument for an
 // unknown outcome, a treatment without announcement dates, a window outside [0, 20]; DataError
 // when fewer than 30 events (or none) have a response.
-codec::EventStudyReport run_event_study(const store::Store& store, const EffectsSpec& spec, const EventStudyQuery& query);
+codec::EventStudyReport run_event_study(const store::Store& store, const EffectsSpec& spec,
+                                        const EventStudyQuery& query);
 
 struct ImpulseQuery {
   std::string treatment{};
-  std::string outcome{};      // a name of the spec's outcomes
+  std::string outcome{};        // a name of the spec's outcomes
   std::vector<int> horizons{};  // empty: the spec's irf horizons
-  int lags = 0;               // 0: the spec's
-  std::string se{};           // empty: the spec's (hc1 | hac)
+  int lags = 0;                 // 0: the spec's
+  std::string se{};             // empty: the spec's (hc1 | hac)
 };
 
 // Local projection on the spec's monthly panel: y = log(level) (return outcomes) or the level
 // (change outcomes), the treatment column, the spec's controls; causal::local_projection with
 // cumulative changes. InvalidArgument for horizons outside [0, 120], lags outside [1, 24];
 // DataError for a horizon beyond the data or fewer than 30 non-zero treatment values.
-codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec, const ImpulseQuery& query);
+codec::ImpulseReport run_impulse_response(const store::Store& store, const EffectsSpec& spec,
+                                          const ImpulseQuery& query);
 
 // Stored studies (generic artefacts, codec::event_study_kind / impulse_kind). The tag ("auto":
 // ES_<treatment>_<outcome>_w<window>_<hash> or IRF_<treatment>_<outcome>_<hash>) is bound to the
@@ -48,10 +50,10 @@ struct StoredStudy {
   std::string version{};
   bool written = false;
 };
-StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec, const codec::EventStudyReport& report,
-                              const std::string& tag);
-StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec, const codec::ImpulseReport& report,
-                                   const std::string& tag);
+StoredStudy store_event_study(store::Store& store, const EffectsSpec& spec,
+                              const codec::EventStudyReport& report, const std::string& tag);
+StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec,
+                                   const codec::ImpulseReport& report, const std::string& tag);
 // NotFound for an unknown tag.
 codec::EventStudyReport read_event_study(const store::Store& store, const std::string& version);
 codec::ImpulseReport read_impulse_response(const store::Store& store, const std::string& version);

@@ -2,7 +2,6 @@
 // an effects version, and the causal query's answer. The spec is effects_spec.cc, the panel
 // effects_panel.cc, the JSON codec/effects_json.h, the prose narrative/. See effects.h.
 #include "mre/workflows/effects.h"
-#include "mre/workflows/effect_stability.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +18,7 @@
 #include "mre/narrative/effect_explanation.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/effects_canonical.h"
+#include "mre/workflows/effect_stability.h"
 #include "mre/workflows/effect_studies.h"
 #include "mre/workflows/feature_spec.h"
 
@@ -81,7 +81,8 @@ narrative::EffectExplanationFacts explanation_facts(const EffectEstimate& e) {
     facts.ci_low = e.dml.ci_low * m;
     facts.ci_high = e.dml.ci_high * m;
     facts.p_value = e.dml.p_value;
-    for (const auto& r : e.dml.regimes) facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
+    for (const auto& r : e.dml.regimes)
+      facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
     for (const auto& p : e.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
     if (e.dml.wald_dof > 0) f.regime_wald_p_value = e.dml.wald_p_value;
   } else {
@@ -115,7 +116,8 @@ narrative::EffectExplanationFacts explanation_facts(const EffectEstimate& e) {
 
 }  // namespace
 
-EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec) {
+EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query,
+                               const EffectsSpec& spec) {
   EffectEstimate out;
   out.treatment = query.treatment;
   out.outcome = query.outcome;
@@ -127,7 +129,8 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   out.embargo = query.embargo >= 0 ? query.embargo : query.horizon;
   out.panel = panel;
   const auto check_stop = [&query] {
-    if (query.stop.stop_requested()) throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
+    if (query.stop.stop_requested())
+      throw Error(ErrorCode::kIoError, "estimate cancelled (time limit)");
   };
   check_stop();
   out.info = treatment_info(query.treatment);
@@ -139,13 +142,15 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
     std::vector<std::string> names;
     for (std::size_t j = 0; j < columns.kept.size(); ++j) {
       kept.col(static_cast<Eigen::Index>(j)) = panel.X.col(columns.kept[j]);
-      if (static_cast<std::size_t>(columns.kept[j]) < panel.control_names.size()) names.push_back(panel.control_names[static_cast<std::size_t>(columns.kept[j])]);
+      if (static_cast<std::size_t>(columns.kept[j]) < panel.control_names.size())
+        names.push_back(panel.control_names[static_cast<std::size_t>(columns.kept[j])]);
     }
     std::string dropped;
     for (const auto j : columns.dropped) {
-      dropped += (dropped.empty() ? "" : ", ") +
-                 (static_cast<std::size_t>(j) < panel.control_names.size() ? panel.control_names[static_cast<std::size_t>(j)]
-                                                                          : "column " + std::to_string(j + 1));
+      dropped +=
+          (dropped.empty() ? "" : ", ") + (static_cast<std::size_t>(j) < panel.control_names.size()
+                                               ? panel.control_names[static_cast<std::size_t>(j)]
+                                               : "column " + std::to_string(j + 1));
     }
     out.notes.push_back("dropped redundant control(s) " + dropped +
                         ": a linear combination of the other controls and the intercept");
@@ -162,8 +167,9 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
       if (months >= kMinRegimeObservations) {
         kept_regimes.push_back(r);
       } else {
-        out.notes.push_back("regime " + out.panel.regime_names[static_cast<std::size_t>(r)] + " omitted from the regime effects: " +
-                            fixed(months, 1) + " months of probability in the sample (fewer than " +
+        out.notes.push_back("regime " + out.panel.regime_names[static_cast<std::size_t>(r)] +
+                            " omitted from the regime effects: " + fixed(months, 1) +
+                            " months of probability in the sample (fewer than " +
                             std::to_string(static_cast<int>(kMinRegimeObservations)) + ")");
       }
     }
@@ -188,52 +194,62 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   std::vector<std::unique_ptr<causal::Regressor>> owned;
   if (out.learner == "auto") {
     for (const auto& name : spec.learners) owned.push_back(causal::make_regressor(name));
-    if (owned.empty()) throw Error(ErrorCode::kInvalidArgument, "learners: at least one candidate learner");
+    if (owned.empty())
+      throw Error(ErrorCode::kInvalidArgument, "learners: at least one candidate learner");
   } else {
     owned.push_back(causal::make_regressor(out.learner));
   }
   std::vector<const causal::Regressor*> candidates;
   for (const auto& l : owned) candidates.push_back(l.get());
   // Overlapping h-month outcomes: a HAC bandwidth of at least h + 1.
-  const causal::DmlOptions options{.folds = out.folds,
-                                   .embargo = out.embargo,
-                                   .time_series = true,
-                                   .se = query.se.value_or(spec.se),
-                                   .hac_lag = std::max(causal::newey_west_lag(data.t.size()), query.horizon + 1)};
+  const causal::DmlOptions options{
+      .folds = out.folds,
+      .embargo = out.embargo,
+      .time_series = true,
+      .se = query.se.value_or(spec.se),
+      .hac_lag = std::max(causal::newey_west_lag(data.t.size()), query.horizon + 1)};
   if (query.method == "xlearner") {
     const std::string name = out.learner == "auto" ? "forest" : out.learner;
     const auto learner = causal::make_regressor(name);
     Vector binary = (data.t.array() > 0.0).cast<double>();
-    const auto classifier = causal::make_classifier(name == "ols" || name == "ridge" || name == "lasso" || name == "constant"
-                                                        ? "logistic"
-                                                        : name);
-    out.xlearner = causal::x_learner(data.X, binary, data.y, *learner, *learner, *classifier, {.bootstrap = 100});
+    const auto classifier = causal::make_classifier(
+        name == "ols" || name == "ridge" || name == "lasso" || name == "constant" ? "logistic"
+                                                                                  : name);
+    out.xlearner = causal::x_learner(data.X, binary, data.y, *learner, *learner, *classifier,
+                                     {.bootstrap = 100});
   } else if (query.method == "dml") {
-    out.dml = causal::dml_plr_select(data.X, data.t, data.y, candidates, options, data.regimes, data.regime_names);
+    out.dml = causal::dml_plr_select(data.X, data.t, data.y, candidates, options, data.regimes,
+                                     data.regime_names);
   } else {
-    throw Error(ErrorCode::kInvalidArgument, "method: expected dml or xlearner (got '" + query.method + "')");
+    throw Error(ErrorCode::kInvalidArgument,
+                "method: expected dml or xlearner (got '" + query.method + "')");
   }
   check_stop();
   if (query.method == "dml" && query.placebos) {
     // The permuted treatment and the pre-treatment outcome (causal/placebo.h).
-    out.placebos = causal::dml_placebos(data.X, data.t, data.y, candidates, options,
-                                        {.block = query.placebo_block, .horizon = query.horizon, .magnitude = out.magnitude},
-                                        check_stop);
+    out.placebos = causal::dml_placebos(
+        data.X, data.t, data.y, candidates, options,
+        {.block = query.placebo_block, .horizon = query.horizon, .magnitude = out.magnitude},
+        check_stop);
   }
   return out;
 }
 
-Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec, const std::optional<RobustnessCheck>& local_projection) {
+Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec,
+                             const std::optional<RobustnessCheck>& local_projection) {
   std::vector<RobustnessCheck> checks;
   checks.push_back({"dml:" + e.learner + " (the estimate)", e.dml.theta, e.dml.p_value, ""});
-  const std::vector<std::string> learners = spec.learners.empty() ? std::vector<std::string>{"ols", "ridge", "forest"} : spec.learners;
+  const std::vector<std::string> learners =
+      spec.learners.empty() ? std::vector<std::string>{"ols", "ridge", "forest"} : spec.learners;
   for (const auto& learner : learners) {
     if (learner == e.learner) continue;  // the estimate itself
     RobustnessCheck c{.method = "dml:" + learner};
     // A candidate of the selection already holds its own estimate on the same folds.
-    const auto scored = std::find_if(e.dml.candidates.begin(), e.dml.candidates.end(),
-                                     [&](const causal::CandidateScore& s) { return s.learner == learner; });
-    if (scored != e.dml.candidates.end() && (std::isfinite(scored->theta) || !scored->error.empty())) {
+    const auto scored =
+        std::find_if(e.dml.candidates.begin(), e.dml.candidates.end(),
+                     [&](const causal::CandidateScore& s) { return s.learner == learner; });
+    if (scored != e.dml.candidates.end() &&
+        (std::isfinite(scored->theta) || !scored->error.empty())) {
       c.effect = scored->theta;
       c.p_value = scored->p_value;
       c.error = scored->error;
@@ -262,11 +278,13 @@ Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec, c
   return causal::judge_robustness(std::move(checks));
 }
 
-RobustnessCheck local_projection_check(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
-                                       const std::string& outcome, int horizon) {
+RobustnessCheck local_projection_check(const store::Store& store, const EffectsSpec& spec,
+                                       const std::string& treatment, const std::string& outcome,
+                                       int horizon) {
   RobustnessCheck c{.method = "local_projection"};
   try {
-    const auto r = run_impulse_response(store, spec, {.treatment = treatment, .outcome = outcome, .horizons = {horizon}});
+    const auto r = run_impulse_response(
+        store, spec, {.treatment = treatment, .outcome = outcome, .horizons = {horizon}});
     c.effect = r.fit.points.front().effect;
     c.p_value = r.fit.points.front().p_value;
   } catch (const Error& error) {
@@ -275,7 +293,9 @@ RobustnessCheck local_projection_check(const store::Store& store, const EffectsS
   return c;
 }
 
-std::string explain_effect(const EffectEstimate& e) { return narrative::explain_effect(explanation_facts(e)); }
+std::string explain_effect(const EffectEstimate& e) {
+  return narrative::explain_effect(explanation_facts(e));
+}
 
 std::string effect_to_json(const EffectEstimate& e) {
   auto report = effect_report(e);
@@ -297,7 +317,8 @@ std::vector<double> read_doubles(ResultReader& in) {
 }
 void write_effect_row(ResultWriter& out, const store::EffectRow& r) {
   out.text(r.treatment).text(r.outcome).integer(r.horizon).text(r.method).text(r.learner);
-  out.number(r.effect).number(r.se).number(r.ci_low).number(r.ci_high).number(r.p_value).integer(r.observations);
+  out.number(r.effect).number(r.se).number(r.ci_low).number(r.ci_high).number(r.p_value).integer(
+      r.observations);
   out.text(r.regime_effects_json).text(r.placebo_json).text(r.diagnostics_json);
 }
 store::EffectRow read_effect_row(ResultReader& in) {
@@ -337,7 +358,8 @@ void write_stability_cell(ResultWriter& out, const codec::StabilityCell& c) {
   write_window(out, c.full);
   write_window(out, c.recent);
   out.integer(c.recent_excludes_full).number(c.sup_wald);
-  for (const Date d : {c.sup_wald_peak, c.break_date, c.search_from, c.search_to}) out.integer(d.days_since_epoch());
+  for (const Date d : {c.sup_wald_peak, c.break_date, c.search_from, c.search_to})
+    out.integer(d.days_since_epoch());
   out.number(c.critical_10).number(c.critical_5).number(c.critical_1).integer(c.hac_lag);
   out.integer(static_cast<std::int64_t>(c.rolling.size()));
   for (const auto& w : c.rolling) write_window(out, w);
@@ -366,7 +388,8 @@ codec::StabilityCell read_stability_cell(ResultReader& in) {
 
 }  // namespace
 
-EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress) {
+EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options,
+                             const EffectsProgress& progress) {
   EffectsSpec spec = load_effects_spec(options.spec_path);
   if (!options.learner.empty()) {
     if (options.learner != "auto") causal::make_regressor(options.learner);
@@ -381,10 +404,11 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   const EffectsSource source = load_effects_source(store, spec);
   version.feature_version = source.feature_version;
   version.regime_version = source.regime_version;
-  version.version = options.version == "auto"
-                        ? "E_" + spec.name + "_" +
-                              fnv1a_hex(spec.hash + version.feature_version + version.regime_version).substr(0, 8)
-                        : options.version;
+  version.version =
+      options.version == "auto"
+          ? "E_" + spec.name + "_" +
+                fnv1a_hex(spec.hash + version.feature_version + version.regime_version).substr(0, 8)
+          : options.version;
   store::validate_version_tag(version.version);
   EffectsRunReport report;
   report.version = version.version;
@@ -407,10 +431,13 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
     for (const auto& [outcome, o] : spec.outcomes) {
       auto& projection = projections[{treatment, outcome}];
       try {
-        const auto lp = run_impulse_response(store, spec, {.treatment = treatment, .outcome = outcome, .horizons = spec.horizons});
-        for (const auto& p : lp.fit.points) projection[p.horizon] = {"local_projection", p.effect, p.p_value, ""};
+        const auto lp = run_impulse_response(
+            store, spec, {.treatment = treatment, .outcome = outcome, .horizons = spec.horizons});
+        for (const auto& p : lp.fit.points)
+          projection[p.horizon] = {"local_projection", p.effect, p.p_value, ""};
       } catch (const Error& error) {
-        for (const int h : spec.horizons) projection[h] = {"local_projection", std::nan(""), std::nan(""), error.what()};
+        for (const int h : spec.horizons)
+          projection[h] = {"local_projection", std::nan(""), std::nan(""), error.what()};
       }
       for (const int h : spec.horizons) grid.push_back({treatment, outcome, h});
     }
@@ -446,11 +473,13 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
           row.ci_high = e.dml.ci_high;
           row.p_value = e.dml.p_value;
           row.observations = e.dml.n;
-          const auto robust = assess_robustness(e, spec, projection.count(h) ? std::optional(projection.at(h)) : std::nullopt);
+          const auto robust = assess_robustness(
+              e, spec, projection.count(h) ? std::optional(projection.at(h)) : std::nullopt);
           const auto encoded = effect_report(e);
           row.regime_effects_json = codec::regime_effects_json(e.dml, e.magnitude);
           row.placebo_json = codec::placebos_json(e.placebos);
-          row.diagnostics_json = codec::open_cell_diagnostics(encoded, robust);  // closed below with the grid's q-values
+          row.diagnostics_json = codec::open_cell_diagnostics(
+              encoded, robust);  // closed below with the grid's q-values
           std::vector<double> regime_p;
           for (const auto& re : e.dml.regimes) regime_p.push_back(re.p_value);
           out.integer(1);
@@ -501,13 +530,16 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto first = regime_q.begin() + static_cast<std::ptrdiff_t>(next_regime);
     next_regime += regime_p_values[i].size();
-    codec::close_cell_diagnostics(rows[i].diagnostics_json, cell_q[i],
-                                  std::vector<double>(first, first + static_cast<std::ptrdiff_t>(regime_p_values[i].size())),
-                                  rows.size());
+    codec::close_cell_diagnostics(
+        rows[i].diagnostics_json, cell_q[i],
+        std::vector<double>(first, first + static_cast<std::ptrdiff_t>(regime_p_values[i].size())),
+        rows.size());
   }
   if (rows.empty()) {
-    throw Error(ErrorCode::kDataError, "effects: no cell of the grid could be estimated, nothing stored (" +
-                                           (report.skipped.empty() ? std::string("no cells") : report.skipped.front()) + ")");
+    throw Error(ErrorCode::kDataError,
+                "effects: no cell of the grid could be estimated, nothing stored (" +
+                    (report.skipped.empty() ? std::string("no cells") : report.skipped.front()) +
+                    ")");
   }
   version.created_at = Timestamp::now();
   report.written = store.write_effects(version, rows) == store::FeatureWriteOutcome::kWritten;
@@ -516,17 +548,26 @@ EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& optio
   return report;
 }
 
-std::string effects_to_csv(const std::vector<store::EffectRow>& rows) { return codec::effect_rows_to_csv(rows); }
+std::string effects_to_csv(const std::vector<store::EffectRow>& rows) {
+  return codec::effect_rows_to_csv(rows);
+}
 
-std::string effects_to_json(const std::vector<store::EffectRow>& rows) { return codec::effect_rows_to_json(rows); }
+std::string effects_to_json(const std::vector<store::EffectRow>& rows) {
+  return codec::effect_rows_to_json(rows);
+}
 
-std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec, const CausalQuery& query) {
+std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec,
+                                const CausalQuery& query) {
   std::string outcome = query.asset;
-  if (const auto at = outcome.rfind("_returns"); at != std::string::npos && at + 8 == outcome.size()) outcome.resize(at);
+  if (const auto at = outcome.rfind("_returns");
+      at != std::string::npos && at + 8 == outcome.size())
+    outcome.resize(at);
   // The Fed's rate is answered from the identified surprise unless the caller insists.
   const std::string& asked = query.macro_variable;
-  const bool fed_rate = asked.empty() || asked == "fed_shock" || asked == "fed_funds" || asked == "interest_rate";
-  const std::string treatment = fed_rate && !query.as_given ? "mp_surprise" : (asked.empty() ? "mp_surprise" : asked);
+  const bool fed_rate =
+      asked.empty() || asked == "fed_shock" || asked == "fed_funds" || asked == "interest_rate";
+  const std::string treatment =
+      fed_rate && !query.as_given ? "mp_surprise" : (asked.empty() ? "mp_surprise" : asked);
   EffectQuery q;
   q.treatment = treatment;
   q.outcome = outcome;
@@ -536,21 +577,25 @@ std::string answer_causal_query(const store::Store& store, const EffectsSpec& sp
   q.stop = query.stop;
   const auto panel = assemble_panel(store, spec, treatment, outcome, query.horizon);
   auto estimate = estimate_effect(panel, q, spec);
-  estimate.robustness = assess_robustness(estimate, spec, local_projection_check(store, spec, treatment, outcome, query.horizon));
+  estimate.robustness = assess_robustness(
+      estimate, spec, local_projection_check(store, spec, treatment, outcome, query.horizon));
   codec::CausalAnswerReport answer;
   answer.effect = effect_report(estimate);
   answer.effect.explanation = explain_effect(estimate);
   answer.requested_treatment = asked;
   if (treatment != asked) {
-    answer.treatment_note = (asked.empty() ? std::string("no macro_variable given") : asked + " is not an identified shock") +
-                            "; answered from mp_surprise, the Jarocinski-Karadi FOMC surprise (send \"as_given\": true "
-                            "for the requested series itself)";
+    answer.treatment_note =
+        (asked.empty() ? std::string("no macro_variable given")
+                       : asked + " is not an identified shock") +
+        "; answered from mp_surprise, the Jarocinski-Karadi FOMC surprise (send \"as_given\": true "
+        "for the requested series itself)";
   }
   // The event study on announcement days beside the monthly figure, per the query's magnitude.
   const TreatmentInfo info = treatment_info(treatment);
   if (!info.event_series.empty() && spec.event_outcomes.count(outcome)) {
     try {
-      const auto r = run_event_study(store, spec, {.treatment = treatment, .outcome = outcome, .window = 0, .hac_lag = -1});
+      const auto r = run_event_study(
+          store, spec, {.treatment = treatment, .outcome = outcome, .window = 0, .hac_lag = -1});
       answer.event_study = codec::CausalEventStudy{.effect = r.fit.effect * query.magnitude,
                                                    .ci_low = r.fit.ci_low * query.magnitude,
                                                    .ci_high = r.fit.ci_high * query.magnitude,
@@ -568,11 +613,13 @@ std::string answer_causal_query(const store::Store& store, const EffectsSpec& sp
   answer.narrative = answer.effect.explanation;
   if (answer.event_study && answer.event_study->error.empty()) {
     const auto& event = *answer.event_study;
-    answer.narrative += " On announcement days the same surprise moves " + outcome + " by " + fixed(event.effect, 4) + " (95% CI " +
-                        fixed(event.ci_low, 4) + " to " + fixed(event.ci_high, 4) + ", " + std::to_string(event.events) +
+    answer.narrative += " On announcement days the same surprise moves " + outcome + " by " +
+                        fixed(event.effect, 4) + " (95% CI " + fixed(event.ci_low, 4) + " to " +
+                        fixed(event.ci_high, 4) + ", " + std::to_string(event.events) +
                         " announcements).";
   }
-  if (!answer.treatment_note.empty()) answer.narrative = "Note: " + answer.treatment_note + ". " + answer.narrative;
+  if (!answer.treatment_note.empty())
+    answer.narrative = "Note: " + answer.treatment_note + ". " + answer.narrative;
   return codec::causal_answer_to_json(answer);
 }
 

@@ -25,8 +25,8 @@
 namespace mre::workflows {
 
 struct OutcomeSpec {
-  std::string feature{};     // the level column in the feature set
-  bool change = false;       // false: return level_{t+h} / level_t - 1; true: level_{t+h} - level_t
+  std::string feature{};  // the level column in the feature set
+  bool change = false;    // false: return level_{t+h} / level_t - 1; true: level_{t+h} - level_t
 };
 
 // An event study's outcome: a daily series in the store and how its response is measured.
@@ -41,7 +41,8 @@ struct EventOutcomeSpec {
 struct EffectsSpec {
   std::string name{};
   std::string feature_set = "effects";
-  std::string regimes{};  // regime spec name whose newest version gives the probabilities ("" = none)
+  std::string
+      regimes{};  // regime spec name whose newest version gives the probabilities ("" = none)
   std::vector<std::string> treatments{};
   std::map<std::string, OutcomeSpec> outcomes{};
   std::vector<int> horizons{};
@@ -70,9 +71,9 @@ struct EffectQuery {
   std::string outcome{};
   int horizon = 1;
   double magnitude = 1.0;
-  std::string learner{};      // empty: the spec's
-  int folds = 0;              // 0: the spec's
-  int embargo = -1;           // -1: the horizon (outcome windows of h months overlap)
+  std::string learner{};  // empty: the spec's
+  int folds = 0;          // 0: the spec's
+  int embargo = -1;       // -1: the horizon (outcome windows of h months overlap)
   std::optional<causal::StandardError> se{};
   std::string method = "dml";  // dml | xlearner (treatment binarised: > 0)
   int placebo_block = 12;      // months per block when permuting the treatment
@@ -87,14 +88,15 @@ struct EffectsPanel {
   Vector y;
   Matrix X;
   std::vector<std::string> control_names{};
-  std::optional<Matrix> regimes{};   // n x R filtered probabilities at t
+  std::optional<Matrix> regimes{};  // n x R filtered probabilities at t
   std::vector<std::string> regime_names{};
   std::string regime_version{};
   std::string feature_version{};
   // The newest grid date with a treatment and regime probabilities: what "current" means.
   std::optional<Date> latest{};
   std::vector<double> latest_regime_probabilities{};
-  std::vector<std::string> latest_regime_names{};  // every regime's name, in the probabilities' order
+  std::vector<std::string>
+      latest_regime_names{};  // every regime's name, in the probabilities' order
 };
 
 // What every cell of a grid reads, loaded once: the newest feature version of the spec's set
@@ -105,23 +107,26 @@ struct EffectsSource {
   std::string regime_version{};
   std::vector<std::string> regime_names{};
   std::vector<std::vector<double>> regime_at{};  // per grid date; empty before the first regime row
-  std::map<std::string, std::vector<double>> built{};  // built treatments on the grid (effects_treatments.h)
+  std::map<std::string, std::vector<double>>
+      built{};  // built treatments on the grid (effects_treatments.h)
 };
 EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec);
 // The same from given versions (a stored grid's own inputs): NotFound when either is absent.
-EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec,
+                                  const std::string& feature_version,
                                   const std::string& regime_version);
 
 // Assembles the panel for one treatment, outcome and horizon.
-EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
-                            const std::string& outcome, int horizon);
-EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
-                            const std::string& outcome, int horizon);
+EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec,
+                            const std::string& treatment, const std::string& outcome, int horizon);
+EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec,
+                            const std::string& treatment, const std::string& outcome, int horizon);
 
 // From a CSV: a date column first, then named columns. The outcome column is used as given
 // (already an outcome at t), controls as given (no lags added).
 EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string& outcome_column,
-                            const std::string& treatment_column, const std::vector<std::string>& controls);
+                            const std::string& treatment_column,
+                            const std::vector<std::string>& controls);
 
 // A placebo estimate (causal/placebo.h): "permuted_treatment" | "pre_treatment_outcome".
 using Placebo = causal::Placebo;
@@ -143,16 +148,17 @@ struct EffectEstimate {
   std::string learner{};
   int folds = 0;
   int embargo = 0;
-  causal::DmlResult dml{};                         // method dml
+  causal::DmlResult dml{};                           // method dml
   std::optional<causal::XLearnerResult> xlearner{};  // method xlearner
   std::vector<Placebo> placebos{};
   EffectsPanel panel{};
-  TreatmentInfo info{};              // identification of the treatment
-  std::vector<std::string> notes{};  // e.g. a redundant control dropped
+  TreatmentInfo info{};                    // identification of the treatment
+  std::vector<std::string> notes{};        // e.g. a redundant control dropped
   std::optional<Robustness> robustness{};  // with_robustness
 };
 
-EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query, const EffectsSpec& spec);
+EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query,
+                               const EffectsSpec& spec);
 
 // The estimate's robustness: the DML estimate again under each of the spec's learners (both
 // nuisances that learner, no placebos) and `local_projection` (computed by the caller from the
@@ -161,8 +167,9 @@ Robustness assess_robustness(const EffectEstimate& estimate, const EffectsSpec& 
                              const std::optional<RobustnessCheck>& local_projection);
 // The local projection of the spec's irf settings at `horizon` months (y from the month before
 // the shock to month h), as a check; an error becomes the check's `error`, never a throw.
-RobustnessCheck local_projection_check(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
-                                       const std::string& outcome, int horizon);
+RobustnessCheck local_projection_check(const store::Store& store, const EffectsSpec& spec,
+                                       const std::string& treatment, const std::string& outcome,
+                                       int horizon);
 
 // Seed 001's query ("What happens to the S&P 500 when the Fed raises rates by 1%?"): CLI `mre
 // effects ask` and POST /api/causal-analysis. The Fed's rate (macro_variable fed_shock, fed_funds,
@@ -180,7 +187,8 @@ struct CausalQuery {
   std::stop_token stop{};
 };
 // The response JSON (seed 001's shape plus identification, robustness, event_study, narrative).
-std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec, const CausalQuery& query);
+std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec,
+                                const CausalQuery& query);
 
 // The whole grid (treatments x outcomes x horizons) of a spec into an effects version.
 struct EffectsRunOptions {
@@ -199,7 +207,8 @@ struct EffectsRunReport {
   std::vector<std::string> skipped{};  // "treatment/outcome/h: why" for cells without an estimate
 };
 using EffectsProgress = std::function<void(const std::string&)>;
-EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options, const EffectsProgress& progress = {});
+EffectsRunReport run_effects(store::Store& store, const EffectsRunOptions& options,
+                             const EffectsProgress& progress = {});
 
 // Writes every cell's panel of the spec's grid to DIR/<treatment>__<outcome>__<h>.csv (date, y,
 // t, the controls): the exact data an estimate uses, for inspection and for the reference

@@ -28,14 +28,16 @@ namespace mre::workflows {
 
 struct CalibrationOptions {
   std::string effects_version{};  // the stored grid
-  std::string tag = "auto";       // the calibration's tag; auto: C_<effects version>_<hash of the settings>
-  int surrogates = 99;            // per cell; at least 20 (a surrogate p-value needs them)
+  std::string tag =
+      "auto";           // the calibration's tag; auto: C_<effects version>_<hash of the settings>
+  int surrogates = 99;  // per cell; at least 20 (a surrogate p-value needs them)
   std::uint64_t seed = 42;
-  double mean_block = 12.0;       // months, the stationary block bootstrap's mean block length
-  int threads = 1;                // workers over the items (0: all cores); the result does not depend on it
+  double mean_block = 12.0;  // months, the stationary block bootstrap's mean block length
+  int threads = 1;  // workers over the items (0: all cores); the result does not depend on it
   // How the items are distributed (core/work_items.h): MPI ranks, or null for `threads` here.
   const WorkItems* work_items = nullptr;
-  std::stop_token stop{};         // checked between items: once stopped, IoError "cancelled", nothing stored
+  std::stop_token
+      stop{};  // checked between items: once stopped, IoError "cancelled", nothing stored
 };
 
 // The seed of work item `item`: splitmix64 (Steele, Lea and Flood 2014) of seed + item + 1.

@@ -23,18 +23,21 @@ store::FeatureVersion newest_features(const store::Store& store, const std::stri
                                              ".yml --version auto' or 'mre run' first");
 }
 
-const std::vector<double>& column(const Panel& panel, const std::string& name, const std::string& what) {
+const std::vector<double>& column(const Panel& panel, const std::string& name,
+                                  const std::string& what) {
   const auto& names = panel.names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw Error(ErrorCode::kInvalidArgument, what + ": '" + name + "' is not a column of the feature set");
+    throw Error(ErrorCode::kInvalidArgument,
+                what + ": '" + name + "' is not a column of the feature set");
   }
   return panel.column(name);
 }
 
 // The source from the given feature version and the regime version (newest of the spec's regime
 // spec when `regime_version` is empty and `pinned` is false).
-EffectsSource load_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
-                          const std::string& regime_version, bool pinned) {
+EffectsSource load_source(const store::Store& store, const EffectsSpec& spec,
+                          const std::string& feature_version, const std::string& regime_version,
+                          bool pinned) {
   EffectsSource source;
   source.feature_version = feature_version;
   source.panel = store.read_features(source.feature_version, std::nullopt, std::nullopt);
@@ -45,9 +48,14 @@ EffectsSource load_source(const store::Store& store, const EffectsSpec& spec, co
     for (const auto& m : store.list_regime_models()) {
       if (pinned ? m.version == regime_version : m.spec_name == spec.regimes) model = m;
     }
-    if (!model && pinned) throw Error(ErrorCode::kNotFound, "regime version '" + regime_version + "' is not in the store");
+    if (!model && pinned)
+      throw Error(ErrorCode::kNotFound,
+                  "regime version '" + regime_version + "' is not in the store");
     if (!model) {
-      throw Error(ErrorCode::kNotFound, "no regime version of spec '" + spec.regimes + "' (run 'mre run' or 'mre regimes fit --spec config/regimes/" + spec.regimes + ".yml --version auto')");
+      throw Error(ErrorCode::kNotFound,
+                  "no regime version of spec '" + spec.regimes +
+                      "' (run 'mre run' or 'mre regimes fit --spec config/regimes/" + spec.regimes +
+                      ".yml --version auto')");
     }
     source.regime_version = model->version;
     source.regime_names = model->labels;
@@ -72,16 +80,18 @@ EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& 
   return load_source(store, spec, newest_features(store, spec.feature_set).version, "", false);
 }
 
-EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec, const std::string& feature_version,
+EffectsSource load_effects_source(const store::Store& store, const EffectsSpec& spec,
+                                  const std::string& feature_version,
                                   const std::string& regime_version) {
   if (!store.find_feature_version(feature_version)) {
-    throw Error(ErrorCode::kNotFound, "feature version '" + feature_version + "' is not in the store");
+    throw Error(ErrorCode::kNotFound,
+                "feature version '" + feature_version + "' is not in the store");
   }
   return load_source(store, spec, feature_version, regime_version, true);
 }
 
-EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, const std::string& treatment,
-                            const std::string& outcome, int horizon) {
+EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec,
+                            const std::string& treatment, const std::string& outcome, int horizon) {
   auto source = load_effects_source(store, spec);
   if (treatment_info(treatment).built && !source.built.count(treatment)) {
     source.built[treatment] = build_treatment(store, treatment, source.panel.dates());
@@ -89,14 +99,17 @@ EffectsPanel assemble_panel(const store::Store& store, const EffectsSpec& spec, 
   return assemble_panel(source, spec, treatment, outcome, horizon);
 }
 
-EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec, const std::string& treatment,
-                            const std::string& outcome, int horizon) {
-  if (horizon < 1) throw Error(ErrorCode::kInvalidArgument, "horizon: must be >= 1 month (got " + std::to_string(horizon) + ")");
+EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec,
+                            const std::string& treatment, const std::string& outcome, int horizon) {
+  if (horizon < 1)
+    throw Error(ErrorCode::kInvalidArgument,
+                "horizon: must be >= 1 month (got " + std::to_string(horizon) + ")");
   const auto found = spec.outcomes.find(outcome);
   if (found == spec.outcomes.end()) {
     std::string known;
     for (const auto& [name, o] : spec.outcomes) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::kInvalidArgument, "outcome: unknown '" + outcome + "' (known: " + known + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                "outcome: unknown '" + outcome + "' (known: " + known + ")");
   }
   const Panel& panel = source.panel;
   const auto& dates = panel.dates();
@@ -104,10 +117,13 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   for (const int l : spec.lags) {
     // Checked by load_effects_spec for a file; a spec built in code is checked here, before any
     // index arithmetic (a negative lag would read future months, a large one out of range).
-    if (l < 1 || l > 60) throw Error(ErrorCode::kInvalidArgument, "lags: must be in [1, 60] (got " + std::to_string(l) + ")");
+    if (l < 1 || l > 60)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "lags: must be in [1, 60] (got " + std::to_string(l) + ")");
   }
   const auto built = source.built.find(treatment);
-  const auto& t_col = built != source.built.end() ? built->second : column(panel, treatment, "treatment");
+  const auto& t_col =
+      built != source.built.end() ? built->second : column(panel, treatment, "treatment");
   const auto& level = column(panel, found->second.feature, "outcome");
   std::vector<const std::vector<double>*> controls;
   for (const auto& c : spec.controls) controls.push_back(&column(panel, c, "control"));
@@ -126,7 +142,8 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   // Regime probabilities sum to one: the last regime's column is left out (it is the
   // intercept minus the others).
   for (std::size_t r = 0; r + 1 < out.regime_names.size(); ++r) {
-    for (int l : spec.lags) out.control_names.push_back("p_" + out.regime_names[r] + "_lag" + std::to_string(l));
+    for (int l : spec.lags)
+      out.control_names.push_back("p_" + out.regime_names[r] + "_lag" + std::to_string(l));
   }
   std::vector<double> t_values;
   std::vector<double> y_values;
@@ -167,12 +184,15 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   }
   const auto rows = static_cast<Eigen::Index>(t_values.size());
   if (rows == 0) {
-    throw Error(ErrorCode::kDataError, "no month has the treatment '" + treatment + "', the outcome '" + outcome +
-                                           "' at horizon " + std::to_string(horizon) + " and every control");
+    throw Error(ErrorCode::kDataError, "no month has the treatment '" + treatment +
+                                           "', the outcome '" + outcome + "' at horizon " +
+                                           std::to_string(horizon) + " and every control");
   }
-  const auto nonzero = std::count_if(t_values.begin(), t_values.end(), [](double v) { return v != 0.0; });
+  const auto nonzero =
+      std::count_if(t_values.begin(), t_values.end(), [](double v) { return v != 0.0; });
   if (nonzero < kMinNonZeroTreatment) {
-    throw Error(ErrorCode::kDataError, "treatment: '" + treatment + "' has " + std::to_string(nonzero) +
+    throw Error(ErrorCode::kDataError, "treatment: '" + treatment + "' has " +
+                                           std::to_string(nonzero) +
                                            " non-zero values in the usable months (fewer than " +
                                            std::to_string(kMinNonZeroTreatment) + ")");
   }
@@ -180,12 +200,14 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   out.y = Eigen::Map<const Vector>(y_values.data(), rows);
   out.X.resize(rows, static_cast<Eigen::Index>(out.control_names.size()));
   for (Eigen::Index i = 0; i < rows; ++i) {
-    for (Eigen::Index j = 0; j < out.X.cols(); ++j) out.X(i, j) = x_rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+    for (Eigen::Index j = 0; j < out.X.cols(); ++j)
+      out.X(i, j) = x_rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
   }
   if (R > 0) {
     Matrix Z(rows, static_cast<Eigen::Index>(R));
     for (Eigen::Index i = 0; i < rows; ++i) {
-      for (std::size_t r = 0; r < R; ++r) Z(i, static_cast<Eigen::Index>(r)) = z_rows[static_cast<std::size_t>(i)][r];
+      for (std::size_t r = 0; r < R; ++r)
+        Z(i, static_cast<Eigen::Index>(r)) = z_rows[static_cast<std::size_t>(i)][r];
     }
     out.regimes = Z;
   }
@@ -203,11 +225,14 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
 }
 
 EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string& outcome_column,
-                            const std::string& treatment_column, const std::vector<std::string>& controls) {
+                            const std::string& treatment_column,
+                            const std::vector<std::string>& controls) {
   auto reader = CsvReader::open(path);
   const auto index = [&](const std::string& name, const char* option) {
     const auto c = reader.find_column(name);
-    if (!c) throw Error(ErrorCode::kDataError, reader.name() + ":1: no column '" + name + "' (" + option + ")");
+    if (!c)
+      throw Error(ErrorCode::kDataError,
+                  reader.name() + ":1: no column '" + name + "' (" + option + ")");
     return *c;
   };
   const std::size_t yc = index(outcome_column, "--outcome-col");
@@ -222,13 +247,17 @@ EffectsPanel panel_from_csv(const std::filesystem::path& path, const std::string
   CsvRow row;
   while (reader.next(row)) {
     const std::string where = reader.name() + ":" + std::to_string(row.line) + ": ";
-    if (row.fields.size() != reader.header().size()) throw Error(ErrorCode::kDataError, where + "wrong number of fields");
+    if (row.fields.size() != reader.header().size())
+      throw Error(ErrorCode::kDataError, where + "wrong number of fields");
     const auto date = Date::parse(row.fields[0]);
-    if (!date) throw Error(ErrorCode::kDataError, where + "first column: " + quote_field(row.fields[0]) + " is not a YYYY-MM-DD date");
+    if (!date)
+      throw Error(ErrorCode::kDataError, where + "first column: " + quote_field(row.fields[0]) +
+                                             " is not a YYYY-MM-DD date");
     const auto number = [&](std::size_t c) {
       const auto v = parse_double(row.fields[c]);
       if (!v) {
-        throw Error(ErrorCode::kDataError, where + "column " + reader.header()[c] + ": " + quote_field(row.fields[c]) +
+        throw Error(ErrorCode::kDataError, where + "column " + reader.header()[c] + ": " +
+                                               quote_field(row.fields[c]) +
                                                " is not a finite number");
       }
       return *v;
@@ -254,13 +283,15 @@ std::size_t export_panels(const store::Store& store, const std::filesystem::path
   std::error_code status_error;
   const auto status = std::filesystem::symlink_status(directory, status_error);
   if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--out: " + directory.string() + " exists and is not a directory (export-panels writes one CSV per cell into a directory)");
+    throw Error(ErrorCode::kInvalidArgument, "--out: " + directory.string() +
+                                                 " exists and is not a directory (export-panels "
+                                                 "writes one CSV per cell into a directory)");
   }
   std::error_code create_error;
   std::filesystem::create_directories(directory, create_error);
   if (create_error) {
-    throw Error(ErrorCode::kIoError, "--out: cannot create the directory " + directory.string() + ": " + create_error.message());
+    throw Error(ErrorCode::kIoError, "--out: cannot create the directory " + directory.string() +
+                                         ": " + create_error.message());
   }
   std::size_t files = 0;
   for (const auto& treatment : spec.treatments) {
@@ -281,7 +312,8 @@ std::size_t export_panels(const store::Store& store, const std::filesystem::path
           }
           text += "\n";
         }
-        const auto path = directory / (treatment + "__" + outcome + "__" + std::to_string(h) + ".csv");
+        const auto path =
+            directory / (treatment + "__" + outcome + "__" + std::to_string(h) + ".csv");
         write_file_atomically(path, text);  // checked, fsynced, renamed: never half a file
         ++files;
       }

@@ -14,12 +14,15 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-TimeSeries raw(const store::Store& store, const std::string& ticker, std::optional<Timestamp> as_of) {
-  auto series = store.read_raw({.ticker = ticker, .from = std::nullopt, .to = std::nullopt, .as_of = as_of});
+TimeSeries raw(const store::Store& store, const std::string& ticker,
+               std::optional<Timestamp> as_of) {
+  auto series =
+      store.read_raw({.ticker = ticker, .from = std::nullopt, .to = std::nullopt, .as_of = as_of});
   if (!series || series->empty()) {
-    throw Error(ErrorCode::kNotFound, "treatment: the series " + ticker +
-                                          " is not in the store (run 'mre ingest' or 'mre run': it comes from "
-                                          "data/snapshot/shocks/ or the FRED snapshot)");
+    throw Error(ErrorCode::kNotFound,
+                "treatment: the series " + ticker +
+                    " is not in the store (run 'mre ingest' or 'mre run': it comes from "
+                    "data/snapshot/shocks/ or the FRED snapshot)");
   }
   return *series;
 }
@@ -48,44 +51,80 @@ double quantile(std::vector<double> v, double q) {
 
 const std::vector<TreatmentInfo>& known_treatments() {
   static const std::vector<TreatmentInfo> kKnown = {
-      {.name = "mp_surprise", .identified = true,
-       .identification = "identified: Jarocinski-Karadi MP1, the 30-minute change in the expected fed funds rate around "
-                         "each FOMC announcement (high-frequency identification); monthly = the sum of the month's "
+      {.name = "mp_surprise",
+       .identified = true,
+       .identification = "identified: Jarocinski-Karadi MP1, the 30-minute change in the expected "
+                         "fed funds rate around "
+                         "each FOMC announcement (high-frequency identification); monthly = the "
+                         "sum of the month's "
                          "announcements",
-       .unit = "pp", .narrative_scale = 0.25, .narrative_unit = "25 bp", .event_series = "MP1_JK", .built = true},
-      {.name = "mps", .identified = true,
-       .identification = "identified: Bauer-Swanson monetary policy surprise (mps_orig1, first principal component of "
-                         "30-minute futures changes, not orthogonalised to macro news), monthly sum",
-       .unit = "pp", .narrative_scale = 0.25, .narrative_unit = "25 bp", .built = true},
-      {.name = "nfp_surprise", .identified = true,
-       .identification = "identified (data surprise): nonfarm payrolls minus the survey consensus, as published in "
-                         "mp1_monthly.csv (aligned to FOMC months; some months repeat the previous value; 2020-06 is "
+       .unit = "pp",
+       .narrative_scale = 0.25,
+       .narrative_unit = "25 bp",
+       .event_series = "MP1_JK",
+       .built = true},
+      {.name = "mps",
+       .identified = true,
+       .identification =
+           "identified: Bauer-Swanson monetary policy surprise (mps_orig1, first principal "
+           "component of "
+           "30-minute futures changes, not orthogonalised to macro news), monthly sum",
+       .unit = "pp",
+       .narrative_scale = 0.25,
+       .narrative_unit = "25 bp",
+       .built = true},
+      {.name = "nfp_surprise",
+       .identified = true,
+       .identification = "identified (data surprise): nonfarm payrolls minus the survey consensus, "
+                         "as published in "
+                         "mp1_monthly.csv (aligned to FOMC months; some months repeat the previous "
+                         "value; 2020-06 is "
                          "an outlier)",
-       .unit = "as published", .built = true},
-      {.name = "nfp_surprise_w", .identified = true,
-       .identification = "identified (data surprise): nfp_surprise clipped to the 1st-99th percentiles of the values "
+       .unit = "as published",
+       .built = true},
+      {.name = "nfp_surprise_w",
+       .identified = true,
+       .identification = "identified (data surprise): nfp_surprise clipped to the 1st-99th "
+                         "percentiles of the values "
                          "before each month (expanding, no look-ahead)",
-       .unit = "as published", .built = true},
-      {.name = "cpi_surprise_rt", .identified = false,
-       .identification = "statistical surprise, weaker than mp_surprise: CPI inflation minus an AR(2) forecast fitted "
-                         "on the 120 months before the release, on revised data (no consensus levels or first "
-                         "releases are bundled)",
-       .unit = "pp of monthly inflation", .built = true},
-      {.name = "gdp_surprise_rt", .identified = false,
-       .identification = "statistical surprise, weaker than mp_surprise: GDP growth minus an AR(1) forecast fitted on "
-                         "the 40 quarters before the release, on revised data (no consensus levels or first releases "
+       .unit = "as published",
+       .built = true},
+      {.name = "cpi_surprise_rt",
+       .identified = false,
+       .identification =
+           "statistical surprise, weaker than mp_surprise: CPI inflation minus an AR(2) forecast "
+           "fitted "
+           "on the 120 months before the release, on revised data (no consensus levels or first "
+           "releases are bundled)",
+       .unit = "pp of monthly inflation",
+       .built = true},
+      {.name = "gdp_surprise_rt",
+       .identified = false,
+       .identification = "statistical surprise, weaker than mp_surprise: GDP growth minus an AR(1) "
+                         "forecast fitted on "
+                         "the 40 quarters before the release, on revised data (no consensus levels "
+                         "or first releases "
                          "are bundled)",
-       .unit = "pp of quarterly growth", .built = true},
-      {.name = "fed_shock", .identified = false,
-       .identification = "not identified: last month's change in the monthly-average fed funds rate, anticipated "
-                         "and endogenous (the Fed reacts to the economy) and up to six weeks stale; read as a "
-                         "correlation, not an effect of the Fed",
-       .unit = "pp", .narrative_scale = 0.25, .narrative_unit = "25 bp"},
-      {.name = "cpi_surprise", .identified = false,
-       .identification = "not identified: CPI's deviation from its 12-month mean, a trend gap rather than a surprise "
+       .unit = "pp of quarterly growth",
+       .built = true},
+      {.name = "fed_shock",
+       .identified = false,
+       .identification =
+           "not identified: last month's change in the monthly-average fed funds rate, anticipated "
+           "and endogenous (the Fed reacts to the economy) and up to six weeks stale; read as a "
+           "correlation, not an effect of the Fed",
+       .unit = "pp",
+       .narrative_scale = 0.25,
+       .narrative_unit = "25 bp"},
+      {.name = "cpi_surprise",
+       .identified = false,
+       .identification = "not identified: CPI's deviation from its 12-month mean, a trend gap "
+                         "rather than a surprise "
                          "against expectations"},
-      {.name = "gdp_surprise", .identified = false,
-       .identification = "not identified: GDP's deviation from its 8-quarter mean, a trend gap rather than a surprise "
+      {.name = "gdp_surprise",
+       .identified = false,
+       .identification = "not identified: GDP's deviation from its 8-quarter mean, a trend gap "
+                         "rather than a surprise "
                          "against expectations"},
   };
   return kKnown;
@@ -95,12 +134,14 @@ TreatmentInfo treatment_info(const std::string& name) {
   for (const auto& t : known_treatments()) {
     if (t.name == name) return t;
   }
-  return {.name = name, .identified = false,
-          .identification = "not identified: a column of the feature set, not a known identified shock"};
+  return {.name = name,
+          .identified = false,
+          .identification =
+              "not identified: a column of the feature set, not a known identified shock"};
 }
 
-std::vector<double> build_treatment(const store::Store& store, const std::string& name, const std::vector<Date>& grid,
-                                    std::optional<Timestamp> as_of) {
+std::vector<double> build_treatment(const store::Store& store, const std::string& name,
+                                    const std::vector<Date>& grid, std::optional<Timestamp> as_of) {
   std::vector<double> out(grid.size(), kNan);
   const auto months = month_index(grid);
   const auto put = [&](int year, int month, double value, bool add) {
@@ -116,12 +157,14 @@ std::vector<double> build_treatment(const store::Store& store, const std::string
     for (std::size_t i = 0; i < grid.size(); ++i) {
       if (grid[i] >= first && grid[i] <= last) out[i] = 0.0;
     }
-    for (std::size_t i = 0; i < s.size(); ++i) put(s.dates()[i].year(), s.dates()[i].month(), s.values()[i], true);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      put(s.dates()[i].year(), s.dates()[i].month(), s.values()[i], true);
     return out;
   }
   if (name == "mps" || name == "nfp_surprise" || name == "nfp_surprise_w") {
     const auto s = raw(store, name == "mps" ? "MPS_BS" : "NFP_SURP", as_of);
-    for (std::size_t i = 0; i < s.size(); ++i) put(s.dates()[i].year(), s.dates()[i].month(), s.values()[i], false);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      put(s.dates()[i].year(), s.dates()[i].month(), s.values()[i], false);
     if (name == "nfp_surprise_w") {
       std::vector<double> past;
       for (double& v : out) {
@@ -137,10 +180,13 @@ std::vector<double> build_treatment(const store::Store& store, const std::string
     const bool cpi = name == "cpi_surprise_rt";
     const auto s = raw(store, cpi ? "CPIAUCSL" : "GDP", as_of);
     std::vector<double> growth(s.size(), kNan);
-    for (std::size_t i = 1; i < s.size(); ++i) growth[i] = 100.0 * std::log(s.values()[i] / s.values()[i - 1]);
+    for (std::size_t i = 1; i < s.size(); ++i)
+      growth[i] = 100.0 * std::log(s.values()[i] / s.values()[i - 1]);
     const auto surprise = causal::real_time_ar_surprise(
-        growth, cpi ? causal::ArSurpriseOptions{.lags = 2, .window = 120} : causal::ArSurpriseOptions{.lags = 1, .window = 40});
-    const int release_after = cpi ? 1 : 3;  // months from the observation's date to its release month
+        growth, cpi ? causal::ArSurpriseOptions{.lags = 2, .window = 120}
+                    : causal::ArSurpriseOptions{.lags = 1, .window = 40});
+    const int release_after =
+        cpi ? 1 : 3;  // months from the observation's date to its release month
     // 0 between releases (GDP), from the first forecastable release on.
     std::optional<Date> first_release;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -148,8 +194,10 @@ std::vector<double> build_treatment(const store::Store& store, const std::string
       const auto [y, m] = add_months(s.dates()[i].year(), s.dates()[i].month(), release_after);
       if (!first_release) first_release = Date::from_ymd(y, m, 1);
     }
-    if (!first_release) throw Error(ErrorCode::kDataError, "treatment: " + name + " has no forecastable release");
-    const auto [ly, lm] = add_months(s.dates().back().year(), s.dates().back().month(), release_after);
+    if (!first_release)
+      throw Error(ErrorCode::kDataError, "treatment: " + name + " has no forecastable release");
+    const auto [ly, lm] =
+        add_months(s.dates().back().year(), s.dates().back().month(), release_after);
     const Date last_release = Date::from_ymd(ly, lm, 1).end_of_month();
     for (std::size_t i = 0; i < grid.size(); ++i) {
       if (grid[i] >= *first_release && grid[i] <= last_release) out[i] = 0.0;

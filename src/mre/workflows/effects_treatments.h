@@ -15,13 +15,13 @@ namespace mre::workflows {
 
 struct TreatmentInfo {
   std::string name{};
-  bool identified = false;    // an identified (exogenous, unanticipated) shock
+  bool identified = false;       // an identified (exogenous, unanticipated) shock
   std::string identification{};  // one line: what it is and what it identifies (or why it does not)
-  std::string unit{};         // e.g. "pp" (percentage points of the expected policy rate)
+  std::string unit{};            // e.g. "pp" (percentage points of the expected policy rate)
   double narrative_scale = 1.0;  // narratives speak per this many units (0.25: "per 25 bp")
   std::string narrative_unit{};  // "25 bp" when narrative_scale = 0.25 of a pp
-  std::string event_series{};    // the store ticker of the announcement-dated series (event studies)
-  bool built = false;            // built from raw series here (not a column of the feature set)
+  std::string event_series{};  // the store ticker of the announcement-dated series (event studies)
+  bool built = false;          // built from raw series here (not a column of the feature set)
 };
 
 // Every known treatment; unknown names (a column of a user's feature set) get a default entry
@@ -44,7 +44,8 @@ TreatmentInfo treatment_info(const std::string& name);
 //    first (the advance estimate's month); 0 in months without a release.
 // NotFound naming the ticker (and how to ingest it) when the raw series is absent; InvalidArgument
 // for a name that is not built.
-std::vector<double> build_treatment(const store::Store& store, const std::string& name, const std::vector<Date>& grid,
+std::vector<double> build_treatment(const store::Store& store, const std::string& name,
+                                    const std::vector<Date>& grid,
                                     std::optional<Timestamp> as_of = std::nullopt);
 
 }  // namespace mre::workflows

@@ -21,7 +21,8 @@ using detail::fail;
 using detail::only_keys;
 using detail::scalar;
 
-Date date_field(const std::filesystem::path& path, const YAML::Node& node, const std::string& what) {
+Date date_field(const std::filesystem::path& path, const YAML::Node& node,
+                const std::string& what) {
   const auto text = scalar<std::string>(path, node, what);
   const auto d = Date::parse(text);
   if (!d) fail(path, node, "'" + what + "': expected YYYY-MM-DD (got '" + text + "')");
@@ -44,7 +45,8 @@ std::map<std::string, std::string> canonical_fields(const std::string& text) {
 }
 
 // The options a stored backfill was computed with, from its canonical text and the spec file.
-BackfillOptions stored_backfill_options(const store::RegimeModel& model, const EvaluateOptions& options) {
+BackfillOptions stored_backfill_options(const store::RegimeModel& model,
+                                        const EvaluateOptions& options) {
   const auto fields = canonical_fields(model.spec_text);
   BackfillOptions out;
   out.spec_path = options.spec_path;
@@ -61,12 +63,14 @@ BackfillOptions stored_backfill_options(const store::RegimeModel& model, const E
     if (parts.size() > 3) out.to = parts[3];
     out.screen_iterations = std::stoi(fields.at("backfill_screen_iterations"));
   } catch (const std::exception&) {
-    throw Error(ErrorCode::kDataError, "backfill " + model.version + ": its stored settings are unreadable");
+    throw Error(ErrorCode::kDataError,
+                "backfill " + model.version + ": its stored settings are unreadable");
   }
   if (backfill_canonical_text(out) != model.spec_text) {
     throw Error(ErrorCode::kInvalidArgument,
-                "--spec " + options.spec_path.string() + " is not the classifier spec backfill " + model.version +
-                    " was computed with (spec " + model.spec_name + "); pass the same spec to recompute it with other seeds");
+                "--spec " + options.spec_path.string() + " is not the classifier spec backfill " +
+                    model.version + " was computed with (spec " + model.spec_name +
+                    "); pass the same spec to recompute it with other seeds");
   }
   return out;
 }
@@ -81,29 +85,39 @@ EvaluationWindows load_evaluation_windows(const std::filesystem::path& path) try
     detail::require_sequence(path, w, "windows");
     for (const auto& item : w) {
       only_keys(path, item, {"name", "from", "to"}, "windows: ");
-      if (!item["name"] || !item["from"] || !item["to"]) fail(path, item, "a window needs 'name', 'from' and 'to'");
+      if (!item["name"] || !item["from"] || !item["to"])
+        fail(path, item, "a window needs 'name', 'from' and 'to'");
       EvaluationWindow window;
       window.name = scalar<std::string>(path, item["name"], "name");
       window.from = date_field(path, item["from"], "from");
       window.to = date_field(path, item["to"], "to");
-      if (window.to < window.from) fail(path, item, "window '" + window.name + "': 'to' is before 'from'");
+      if (window.to < window.from)
+        fail(path, item, "window '" + window.name + "': 'to' is before 'from'");
       out.windows.push_back(window);
     }
   }
-  if (root["recessions"]) out.recessions = scalar<std::string>(path, root["recessions"], "recessions");
-  if (root["stress_labels"]) out.stress_labels = scalar<std::vector<std::string>>(path, root["stress_labels"], "stress_labels");
+  if (root["recessions"])
+    out.recessions = scalar<std::string>(path, root["recessions"], "recessions");
+  if (root["stress_labels"])
+    out.stress_labels =
+        scalar<std::vector<std::string>>(path, root["stress_labels"], "stress_labels");
   return out;
 } catch (const YAML::Exception& e) {
   detail::rethrow_yaml_error(path, e, "evaluation windows");
 }
 
 RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptions& options) {
-  if (options.seeds < 1) throw Error(ErrorCode::kInvalidArgument, "--seeds: must be >= 1 (got " + std::to_string(options.seeds) + ")");
+  if (options.seeds < 1)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--seeds: must be >= 1 (got " + std::to_string(options.seeds) + ")");
   const auto model = store.find_regime_model(options.version);
-  if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + options.version + "' (see 'mre regimes list')");
+  if (!model)
+    throw Error(ErrorCode::kNotFound,
+                "no regime version '" + options.version + "' (see 'mre regimes list')");
   const auto spec = load_evaluation_windows(options.windows_path);
   const auto rows = store.read_regimes(options.version, std::nullopt, std::nullopt);
-  if (rows.empty()) throw Error(ErrorCode::kDataError, "regime version " + options.version + " holds no dates");
+  if (rows.empty())
+    throw Error(ErrorCode::kDataError, "regime version " + options.version + " holds no dates");
   RegimeEvaluation out;
   out.version = model->version;
   out.kind = model->kind;
@@ -118,8 +132,9 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   for (std::size_t t = 0; t < rows.size(); ++t) {
     const auto it = label_index.find(rows[t].regime);
     if (it == label_index.end()) {
-      throw Error(ErrorCode::kDataError, "regime version " + options.version + ": " + rows[t].date.iso() +
-                                             " carries a label not in its list ('" + rows[t].regime + "')");
+      throw Error(ErrorCode::kDataError,
+                  "regime version " + options.version + ": " + rows[t].date.iso() +
+                      " carries a label not in its list ('" + rows[t].regime + "')");
     }
     label_of[t] = it->second;
   }
@@ -136,9 +151,9 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   for (const auto& w : spec.windows) {
     if (w.to < out.first || w.from > out.last) {
       throw Error(ErrorCode::kInvalidArgument,
-                  options.windows_path.string() + ": window '" + w.name + "' (" + w.from.iso() + " to " + w.to.iso() +
-                      ") lies outside regime version " + options.version + "'s dates (" + out.first.iso() + " to " +
-                      out.last.iso() + ")");
+                  options.windows_path.string() + ": window '" + w.name + "' (" + w.from.iso() +
+                      " to " + w.to.iso() + ") lies outside regime version " + options.version +
+                      "'s dates (" + out.first.iso() + " to " + out.last.iso() + ")");
     }
     windows.push_back(w);
   }
@@ -146,11 +161,13 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   if (!spec.recessions.empty()) {
     const auto series = store.read_raw({.ticker = spec.recessions});
     if (!series) {
-      throw Error(ErrorCode::kNotFound, options.windows_path.string() + ": recessions: no series '" + spec.recessions +
-                                            "' in the store (ingest it: 'mre ingest --tickers " + spec.recessions + "')");
+      throw Error(ErrorCode::kNotFound,
+                  options.windows_path.string() + ": recessions: no series '" + spec.recessions +
+                      "' in the store (ingest it: 'mre ingest --tickers " + spec.recessions + "')");
     }
     for (std::size_t i = 0; i < series->size(); ++i) {
-      if (!std::isnan(series->values()[i])) usrec[month_of(series->dates()[i])] = series->values()[i];
+      if (!std::isnan(series->values()[i]))
+        usrec[month_of(series->dates()[i])] = series->values()[i];
     }
     // Runs of months at 1.
     int start = -1;  // the first month of the open run, or -1
@@ -206,11 +223,14 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   out.mean_duration.assign(L, 0.0);
   double total_runs = 0;
   for (std::size_t i = 0; i < L; ++i) {
-    out.mean_duration[i] = runs[i] > 0 ? out.label_shares[i] * static_cast<double>(rows.size()) / runs[i] : 0.0;
+    out.mean_duration[i] =
+        runs[i] > 0 ? out.label_shares[i] * static_cast<double>(rows.size()) / runs[i] : 0.0;
     total_runs += runs[i];
   }
   out.overall_mean_duration = static_cast<double>(rows.size()) / total_runs;
-  const double years = std::max(1.0, static_cast<double>(out.last.days_since_epoch() - out.first.days_since_epoch() + 1)) / 365.25;
+  const double years = std::max(1.0, static_cast<double>(out.last.days_since_epoch() -
+                                                         out.first.days_since_epoch() + 1)) /
+                       365.25;
   out.switches_per_year = static_cast<double>(switches) / years;
   // USREC agreement.
   if (!usrec.empty()) {
@@ -236,7 +256,8 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
   }
   // Classifier backfills: retrains and seeds.
   if (model->kind == "classifier_backfill") {
-    const auto retrains = codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + model->version);
+    const auto retrains =
+        codec::backfill_retrains_from_json(model->diagnostics_json, "backfill " + model->version);
     out.refits = retrains.size();
     for (std::size_t r = 0; r < retrains.size(); ++r) {
       out.refits_at_limit += retrains[r].converged ? 0 : 1;
@@ -244,7 +265,8 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
       if (r > 0 && std::isfinite(retrains[r].churn)) {
         out.churn.push_back(retrains[r].churn);
         out.churn_dates.push_back(retrains[r].date.iso());
-        out.relabelled.push_back(retrains[r].model.global.mapping.serving != retrains[r - 1].model.global.mapping.serving);
+        out.relabelled.push_back(retrains[r].model.global.mapping.serving !=
+                                 retrains[r - 1].model.global.mapping.serving);
       }
     }
     if (options.seeds > 1) {
@@ -265,9 +287,12 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
           same += r.regime == it->second.front() ? 1 : 0;
           it->second.push_back(r.regime);
         }
-        SeedRun seed_run{*rerun.seed, common ? static_cast<double>(same) / static_cast<double>(common) : 0.0, {}};
+        SeedRun seed_run{*rerun.seed,
+                         common ? static_cast<double>(same) / static_cast<double>(common) : 0.0,
+                         {}};
         for (std::size_t r = 0; r < run.result.retrains.size() && r < retrains.size(); ++r) {
-          seed_run.log_likelihood_gaps.push_back(run.result.retrains[r].log_likelihood - retrains[r].log_likelihood);
+          seed_run.log_likelihood_gaps.push_back(run.result.retrains[r].log_likelihood -
+                                                 retrains[r].log_likelihood);
         }
         out.seed_runs.push_back(std::move(seed_run));
       }
@@ -276,9 +301,13 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
       for (const auto& [date, labels] : by_date) {
         if (labels.size() != static_cast<std::size_t>(options.seeds)) continue;
         ++complete;
-        unanimous += std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return l == labels.front(); }) ? 1 : 0;
+        unanimous += std::all_of(labels.begin(), labels.end(),
+                                 [&](const std::string& l) { return l == labels.front(); })
+                         ? 1
+                         : 0;
       }
-      out.all_seeds_agree = complete ? static_cast<double>(unanimous) / static_cast<double>(complete) : 0.0;
+      out.all_seeds_agree =
+          complete ? static_cast<double>(unanimous) / static_cast<double>(complete) : 0.0;
     }
   }
   return out;

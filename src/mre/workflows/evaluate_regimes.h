@@ -34,21 +34,23 @@ EvaluationWindows load_evaluation_windows(const std::filesystem::path& path);
 struct EvaluateOptions {
   std::string version{};
   std::filesystem::path windows_path = "config/regimes/evaluation_windows.yml";
-  int seeds = 5;  // classifier backfills: recompute with this many seeds (the stored one first); 1 = skip
+  int seeds =
+      5;  // classifier backfills: recompute with this many seeds (the stored one first); 1 = skip
   std::filesystem::path spec_path = "config/classifier/gmr.yml";  // the backfill's classifier spec
   int threads = 0;
 };
 
 struct WindowResult {
   EvaluationWindow window{};
-  std::size_t dates = 0;               // the version's dates in the window
-  std::vector<double> shares{};        // per label (the version's label order)
-  double stress_share = 0.0;           // NaN when the version has none of the stress labels
+  std::size_t dates = 0;         // the version's dates in the window
+  std::vector<double> shares{};  // per label (the version's label order)
+  double stress_share = 0.0;     // NaN when the version has none of the stress labels
 };
 
 struct SeedRun {
   std::uint64_t seed = 0;
-  double agreement_with_first = 0.0;  // share of common dates with the same label as the stored seed
+  double agreement_with_first =
+      0.0;  // share of common dates with the same label as the stored seed
   // Per retrain, the global HMM's best log-likelihood minus the stored seed's (why seeds differ:
   // another optimum, higher or lower).
   std::vector<double> log_likelihood_gaps{};
@@ -75,8 +77,9 @@ struct RegimeEvaluation {
   double switches_per_year = 0.0;
   // Classifier backfills only.
   std::vector<SeedRun> seed_runs{};
-  std::optional<double> all_seeds_agree{};  // share of common dates where every seed gives the same label
-  std::vector<double> churn{};              // per retrain after the first
+  std::optional<double>
+      all_seeds_agree{};        // share of common dates where every seed gives the same label
+  std::vector<double> churn{};  // per retrain after the first
   // Per retrain after the first: whether the mapping gave some aligned state another label than
   // the previous retrain did (a relabelling, as opposed to moved parameters).
   std::vector<bool> relabelled{};

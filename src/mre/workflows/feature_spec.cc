@@ -18,7 +18,8 @@ using features::Op;
 struct Context {
   std::string file;
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    throw Error(ErrorCode::kInvalidArgument, file + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
+    throw Error(ErrorCode::kInvalidArgument,
+                file + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
   }
 };
 
@@ -57,7 +58,8 @@ class Params {
       ctx_.fail(v, where_ + ": '" + key + "' must be true or false");
     }
   }
-  std::string choice(const char* key, const std::string& fallback, const std::set<std::string>& allowed) {
+  std::string choice(const char* key, const std::string& fallback,
+                     const std::set<std::string>& allowed) {
     used_.insert(key);
     const YAML::Node v = node_[key];
     if (!v) return fallback;
@@ -75,7 +77,8 @@ class Params {
   void finish() {
     for (const auto& item : node_) {
       const std::string key = item.first.Scalar();
-      if (key != "op" && !used_.count(key)) ctx_.fail(item.first, where_ + ": unknown parameter '" + key + "'");
+      if (key != "op" && !used_.count(key))
+        ctx_.fail(item.first, where_ + ": unknown parameter '" + key + "'");
     }
   }
 
@@ -87,7 +90,8 @@ class Params {
 };
 
 Op parse_op(const Context& ctx, const YAML::Node& node, const std::string& feature) {
-  if (!node.IsMap() || !node["op"]) ctx.fail(node, "feature '" + feature + "': each op is a mapping with an 'op' key");
+  if (!node.IsMap() || !node["op"])
+    ctx.fail(node, "feature '" + feature + "': each op is a mapping with an 'op' key");
   const std::string name = node["op"].Scalar();
   Params p(ctx, node, "feature '" + feature + "': op '" + name + "'");
   Op op;
@@ -100,11 +104,13 @@ Op parse_op(const Context& ctx, const YAML::Node& node, const std::string& featu
   } else if (name == "slope") {
     op = features::Slope{.window = p.count("window", 12)};
   } else if (name == "momentum") {
-    op = features::Momentum{.window = p.count("window", 12),
-                            .ratio = p.choice("kind", "difference", {"ratio", "difference"}) == "ratio"};
+    op = features::Momentum{
+        .window = p.count("window", 12),
+        .ratio = p.choice("kind", "difference", {"ratio", "difference"}) == "ratio"};
   } else if (name == "volatility") {
-    op = features::Volatility{.window = p.count("window", 12),
-                              .log_changes = p.choice("changes", "difference", {"difference", "log"}) == "log"};
+    op = features::Volatility{
+        .window = p.count("window", 12),
+        .log_changes = p.choice("changes", "difference", {"difference", "log"}) == "log"};
   } else if (name == "returns") {
     op = features::Returns{.horizon = p.count("horizon", 1), .log = p.flag("log", false)};
   } else if (name == "forward_returns") {
@@ -122,7 +128,8 @@ Op parse_op(const Context& ctx, const YAML::Node& node, const std::string& featu
                                         .min_periods = p.count("min_periods", 1),
                                         .log = p.flag("log", false)};
   } else if (name == "ewm_sortino") {
-    op = features::EwmSortino{.halflife = p.number("halflife", 20.0), .min_periods = p.count("min_periods", 1)};
+    op = features::EwmSortino{.halflife = p.number("halflife", 20.0),
+                              .min_periods = p.count("min_periods", 1)};
   } else if (name == "spread") {
     op = features::Spread{};
   } else if (name == "ratio") {
@@ -146,7 +153,8 @@ std::string describe_op(const Op& op) {
       [&](const auto& o) -> std::string {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, Winsorize>) {
-          return name + "(p=" + format_double(o.p) + ",min_periods=" + std::to_string(o.min_periods) + ")";
+          return name + "(p=" + format_double(o.p) +
+                 ",min_periods=" + std::to_string(o.min_periods) + ")";
         } else if constexpr (std::is_same_v<T, WinsorizeFullSample>) {
           return name + "(p=" + format_double(o.p) + ")";
         } else if constexpr (std::is_same_v<T, ZScore>) {
@@ -155,20 +163,25 @@ std::string describe_op(const Op& op) {
                              std::is_same_v<T, Correlation>) {
           return name + "(window=" + std::to_string(o.window) + ")";
         } else if constexpr (std::is_same_v<T, Momentum>) {
-          return name + "(window=" + std::to_string(o.window) + ",kind=" + (o.ratio ? "ratio" : "difference") + ")";
+          return name + "(window=" + std::to_string(o.window) +
+                 ",kind=" + (o.ratio ? "ratio" : "difference") + ")";
         } else if constexpr (std::is_same_v<T, Volatility>) {
-          return name + "(window=" + std::to_string(o.window) + ",changes=" + (o.log_changes ? "log" : "difference") + ")";
+          return name + "(window=" + std::to_string(o.window) +
+                 ",changes=" + (o.log_changes ? "log" : "difference") + ")";
         } else if constexpr (std::is_same_v<T, Returns> || std::is_same_v<T, ForwardReturns>) {
-          return name + "(horizon=" + std::to_string(o.horizon) + ",log=" + (o.log ? "true" : "false") + ")";
+          return name + "(horizon=" + std::to_string(o.horizon) +
+                 ",log=" + (o.log ? "true" : "false") + ")";
         } else if constexpr (std::is_same_v<T, Diff>) {
           return name + "(periods=" + std::to_string(o.periods) + ")";
         } else if constexpr (std::is_same_v<T, Scale>) {
           return name + "(factor=" + format_double(o.factor) + ")";
         } else if constexpr (std::is_same_v<T, EwmDownsideDeviation>) {
-          return name + "(halflife=" + format_double(o.halflife) + ",min_periods=" + std::to_string(o.min_periods) +
+          return name + "(halflife=" + format_double(o.halflife) +
+                 ",min_periods=" + std::to_string(o.min_periods) +
                  ",log=" + (o.log ? "true" : "false") + ")";
         } else if constexpr (std::is_same_v<T, EwmSortino>) {
-          return name + "(halflife=" + format_double(o.halflife) + ",min_periods=" + std::to_string(o.min_periods) + ")";
+          return name + "(halflife=" + format_double(o.halflife) +
+                 ",min_periods=" + std::to_string(o.min_periods) + ")";
         } else {
           return name + "()";
         }
@@ -180,9 +193,12 @@ std::string describe_op(const Op& op) {
 
 std::string frequency_label(Frequency frequency) {
   switch (frequency) {
-    case Frequency::kDaily: return "daily";
-    case Frequency::kWeekly: return "weekly";
-    case Frequency::kMonthEnd: return "month_end";
+    case Frequency::kDaily:
+      return "daily";
+    case Frequency::kWeekly:
+      return "weekly";
+    case Frequency::kMonthEnd:
+      return "month_end";
   }
   return "daily";
 }
@@ -256,7 +272,8 @@ LoadedSpec load_feature_spec(const std::filesystem::path& path) try {
     }
   }
   const YAML::Node list = root["features"];
-  if (!list || !list.IsSequence() || list.size() == 0) ctx.fail(root, "missing field 'features' (a list)");
+  if (!list || !list.IsSequence() || list.size() == 0)
+    ctx.fail(root, "missing field 'features' (a list)");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node node = list[i];
     if (!node.IsMap()) ctx.fail(node, "features[" + std::to_string(i) + "] is not a mapping");
@@ -275,7 +292,8 @@ LoadedSpec load_feature_spec(const std::filesystem::path& path) try {
     if (node["description"]) f.description = node["description"].Scalar();
     const YAML::Node inputs = node["inputs"];
     if (!inputs || !inputs.IsSequence() || inputs.size() == 0) {
-      ctx.fail(node, "feature '" + f.name + "': missing field 'inputs' (a list of tickers or features)");
+      ctx.fail(node,
+               "feature '" + f.name + "': missing field 'inputs' (a list of tickers or features)");
     }
     for (const auto& input : inputs) f.inputs.push_back(input.Scalar());
     if (const YAML::Node ops = node["ops"]) {

@@ -61,11 +61,14 @@ Date today_utc() { return Timestamp::now().date(); }
 
 Date parse_as_of_day(const std::string& text, const std::string& what) {
   const auto d = Date::parse(text);
-  if (!d) throw Error(ErrorCode::kInvalidArgument, what + ": expected a date YYYY-MM-DD (got '" + text + "')");
+  if (!d)
+    throw Error(ErrorCode::kInvalidArgument,
+                what + ": expected a date YYYY-MM-DD (got '" + text + "')");
   return *d;
 }
 
-std::vector<SeriesFreshness> series_freshness(const store::Store& store, const std::filesystem::path& universe_path,
+std::vector<SeriesFreshness> series_freshness(const store::Store& store,
+                                              const std::filesystem::path& universe_path,
                                               Date as_of) {
   const auto universe = sources::load_universe(universe_path);
   std::vector<SeriesFreshness> out;
@@ -84,14 +87,15 @@ std::vector<SeriesFreshness> series_freshness(const store::Store& store, const s
     }
     out.push_back(std::move(f));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.ticker < b.ticker; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.ticker < b.ticker; });
   return out;
 }
 
-ClassificationFreshness classification_freshness(const store::Store& store, const std::string& version,
-                                                 const std::string& data_timestamp, const std::vector<double>& values,
-                                                 const std::vector<store::SeriesSummary>& series,
-                                                 const std::filesystem::path& universe_path, Date as_of) {
+ClassificationFreshness classification_freshness(
+    const store::Store& store, const std::string& version, const std::string& data_timestamp,
+    const std::vector<double>& values, const std::vector<store::SeriesSummary>& series,
+    const std::filesystem::path& universe_path, Date as_of) {
   const auto universe = sources::load_universe(universe_path);
   ClassificationFreshness out;
   out.as_of = as_of;
@@ -120,7 +124,9 @@ ClassificationFreshness classification_freshness(const store::Store& store, cons
       const bool proxy = proxies.count(names[i]) && !proxies[names[i]].empty();
       ind.proxy = proxy;
       // Without the proxy mark the preferred true series was read (feature_set.h's `prefer`).
-      ind.inputs = !proxy && !it->second.prefer.empty() ? std::vector<std::string>{it->second.prefer} : it->second.inputs;
+      ind.inputs = !proxy && !it->second.prefer.empty()
+                       ? std::vector<std::string>{it->second.prefer}
+                       : it->second.inputs;
       bool known = !ind.inputs.empty();
       for (const auto& ticker : ind.inputs) {
         const auto l = last_of.find(ticker);
@@ -130,7 +136,9 @@ ClassificationFreshness classification_freshness(const store::Store& store, cons
           continue;
         }
         if (!ind.last || l->second < *ind.last) ind.last = l->second;
-        if (const auto* spec = universe.find(ticker); spec && sources::is_stale(*spec, l->second, as_of)) ind.stale = true;
+        if (const auto* spec = universe.find(ticker);
+            spec && sources::is_stale(*spec, l->second, as_of))
+          ind.stale = true;
       }
       if (known && ind.last) ind.age_days = as_of.days_since_epoch() - ind.last->days_since_epoch();
     }

@@ -19,28 +19,29 @@ namespace mre::workflows {
 struct SeriesFreshness {
   std::string ticker{};
   std::string asset_class{};
-  bool in_universe = false;     // false: stored but not in the universe (no rule applies, never stale)
-  std::string frequency{};      // the universe's frequency name ("" when not in the universe)
-  Date last{};                  // the newest observation date in the store
-  int age_days = 0;             // as_of - last, calendar days (negative: dated after as_of)
-  int allowance_days = 0;       // the rule's allowance: one period + publication lag + grace
+  bool in_universe = false;  // false: stored but not in the universe (no rule applies, never stale)
+  std::string frequency{};   // the universe's frequency name ("" when not in the universe)
+  Date last{};               // the newest observation date in the store
+  int age_days = 0;          // as_of - last, calendar days (negative: dated after as_of)
+  int allowance_days = 0;    // the rule's allowance: one period + publication lag + grace
   std::optional<Date> ended{};  // the series has ended (never stale)
   bool stale = false;
 };
 
 // Every stored series, sorted by ticker. REQUIRES: nothing; a store without series gives {}.
-std::vector<SeriesFreshness> series_freshness(const store::Store& store, const std::filesystem::path& universe,
-                                              Date as_of);
+std::vector<SeriesFreshness> series_freshness(const store::Store& store,
+                                              const std::filesystem::path& universe, Date as_of);
 
 // One MR-DS-01 indicator of the current classification.
 struct IndicatorFreshness {
   std::string name{};
-  std::vector<std::string> inputs{};  // the stored series it is computed from (empty: unknown, e.g. trained on a CSV)
-  bool proxy = false;                 // computed from a documented proxy, not the true series
-  std::optional<Date> last{};         // the oldest "newest observation" among its inputs
-  std::optional<int> age_days{};      // as_of - last
-  bool used = false;                  // present in the classified observation (absent ones are marginalised)
-  bool stale = false;                 // any input stale by the rule
+  std::vector<std::string>
+      inputs{};  // the stored series it is computed from (empty: unknown, e.g. trained on a CSV)
+  bool proxy = false;             // computed from a documented proxy, not the true series
+  std::optional<Date> last{};     // the oldest "newest observation" among its inputs
+  std::optional<int> age_days{};  // as_of - last
+  bool used = false;   // present in the classified observation (absent ones are marginalised)
+  bool stale = false;  // any input stale by the rule
 };
 
 struct SignOff {
@@ -51,7 +52,7 @@ struct SignOff {
 };
 
 struct ClassificationFreshness {
-  Date as_of{};                 // the day ages are counted to (today unless given)
+  Date as_of{};                  // the day ages are counted to (today unless given)
   std::string data_timestamp{};  // the classified observation's timestamp
   std::optional<int> data_age_days{};
   std::size_t used = 0;   // indicators present in the observation
@@ -64,8 +65,10 @@ struct ClassificationFreshness {
 // The freshness of classifier `version`'s current classification: `data_timestamp` and
 // `values` (the ten MR-DS-01 indicators in order, NaN when absent) as its newest state holds
 // them. The indicators' inputs come from the feature version the classifier was trained on.
-ClassificationFreshness classification_freshness(const store::Store& store, const std::string& version,
-                                                 const std::string& data_timestamp, const std::vector<double>& values,
+ClassificationFreshness classification_freshness(const store::Store& store,
+                                                 const std::string& version,
+                                                 const std::string& data_timestamp,
+                                                 const std::vector<double>& values,
                                                  const std::vector<store::SeriesSummary>& series,
                                                  const std::filesystem::path& universe, Date as_of);
 

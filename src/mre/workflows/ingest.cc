@@ -74,8 +74,8 @@ IngestReport ingest(store::Store& store, const IngestOptions& options, const Pro
       }
       report.observations_read += column.size();
       const std::string ticker = column.name();
-      batch.push_back({ticker, spec.asset_class,
-                       "csv:" + options.csv_path.filename().string(), std::move(column)});
+      batch.push_back({ticker, spec.asset_class, "csv:" + options.csv_path.filename().string(),
+                       std::move(column)});
     }
     for (const auto& ticker : wanted) {
       if (!found.count(ticker)) {

@@ -18,7 +18,7 @@ struct IngestOptions {
   std::filesystem::path universe_path{};  // the universe config
   std::vector<std::string> tickers{};     // empty: every available ticker (snapshot) / column (csv)
   IngestSource source = IngestSource::kSnapshot;
-  std::filesystem::path csv_path{};       // REQUIRES with kCsv: a plain CSV (date + ticker columns)
+  std::filesystem::path csv_path{};  // REQUIRES with kCsv: a plain CSV (date + ticker columns)
 };
 
 struct IngestReport {
@@ -33,6 +33,7 @@ using Progress = std::function<void(std::string_view)>;
 // Throws NotFound for a ticker outside the universe (or unavailable in the snapshot),
 // InvalidArgument for bad options, DataError/IoError for bad files (naming file and line),
 // StoreError from the store. Nothing is written unless every file parsed.
-IngestReport ingest(store::Store& store, const IngestOptions& options, const Progress& progress = {});
+IngestReport ingest(store::Store& store, const IngestOptions& options,
+                    const Progress& progress = {});
 
 }  // namespace mre::workflows

@@ -35,7 +35,7 @@ struct LiveSeriesReport {
   std::size_t inserted = 0;
   std::size_t revised = 0;
   std::size_t unchanged = 0;
-  std::string error{};          // empty: ok
+  std::string error{};  // empty: ok
 };
 
 struct LiveIngestReport {
@@ -46,8 +46,9 @@ struct LiveIngestReport {
 // Calls progress(done, total, ticker) before each series. Throws only for bad options
 // (InvalidArgument: unknown source, a ticker outside the universe or of another source) and
 // store failures; a series' fetch or parse failure is recorded in its report.
-LiveIngestReport ingest_live(store::Store& store, const LiveIngestOptions& options,
-                             const std::function<void(std::size_t, std::size_t, const std::string&)>& progress = {});
+LiveIngestReport ingest_live(
+    store::Store& store, const LiveIngestOptions& options,
+    const std::function<void(std::size_t, std::size_t, const std::string&)>& progress = {});
 
 // The overlap re-fetched before the last stored date, by frequency (daily 14 days, weekly 8
 // weeks, monthly 13 months, quarterly 2 years, annual 3 years).

@@ -34,7 +34,8 @@ std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, dec
 
 // The model's inputs: the ticker inputs of its feature spec (config/features/<spec>.yml beside
 // the universe), empty when the spec file is not there.
-std::vector<std::string> feature_inputs(const std::filesystem::path& universe_path, const std::string& spec_name) {
+std::vector<std::string> feature_inputs(const std::filesystem::path& universe_path,
+                                        const std::string& spec_name) {
   const auto universe = universe_path.empty() ? sources::default_universe_path() : universe_path;
   const auto path = universe.parent_path() / "features" / (spec_name + ".yml");
   if (!std::filesystem::exists(path)) return {};
@@ -62,7 +63,8 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
     if (!newest_ingest || s.last_ingested_at > *newest_ingest) newest_ingest = s.last_ingested_at;
   }
   const Timestamp revisions_since = Timestamp::from_micros(
-      newest_ingest->micros() - static_cast<std::int64_t>(c.options.revision_lookback_days) * 86'400'000'000LL);
+      newest_ingest->micros() -
+      static_cast<std::int64_t>(c.options.revision_lookback_days) * 86'400'000'000LL);
   for (const auto& s : list) {
     const std::string subject = "series " + s.ticker;
     const auto series = c.store.read_raw({.ticker = s.ticker});
@@ -82,7 +84,8 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
     } else {
       f.figure = "none after " + c.today.iso();
     }
-    f.detail = "a stored date more than one day after today cannot have been observed (a corrupt ingest)";
+    f.detail =
+        "a stored date more than one day after today cannot have been observed (a corrupt ingest)";
     c.checks.push_back(f);
 
     // Duplicate or out-of-order dates (a store keeps one value per date: a broken invariant).
@@ -90,8 +93,8 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
     CheckResult o{subject, "duplicate_dates"};
     o.value = static_cast<double>(order.duplicates + order.out_of_order);
     o.status = order.first ? Status::kRed : Status::kGreen;
-    o.figure = order.first ? fmt::format("{} repeated, {} out of order (first {})", order.duplicates, order.out_of_order,
-                                         order.first->iso())
+    o.figure = order.first ? fmt::format("{} repeated, {} out of order (first {})",
+                                         order.duplicates, order.out_of_order, order.first->iso())
                            : "dates strictly increasing";
     c.checks.push_back(o);
 
@@ -110,34 +113,43 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
       const int age = c.as_of - last;
       st.value = age;
       if (!spec) {
-        st.figure = fmt::format("last {}, {} days before {}; not in the universe (no frequency: not judged)", last.iso(),
-                                age, c.as_of.iso());
+        st.figure = fmt::format(
+            "last {}, {} days before {}; not in the universe (no frequency: not judged)",
+            last.iso(), age, c.as_of.iso());
       } else if (spec->ended) {
-        st.figure = fmt::format("last {}; the series ended {} (exempt)", last.iso(), spec->ended->iso());
+        st.figure =
+            fmt::format("last {}; the series ended {} (exempt)", last.iso(), spec->ended->iso());
       } else {
         const int allowance = sources::staleness_allowance_days(*spec);
         const bool stale = sources::is_stale(*spec, last, c.as_of);
         st.status = stale ? Status::kRed : Status::kGreen;
-        st.figure = fmt::format("last {}, {} days before {} (allowed {}: {} + lag {} + grace {})", last.iso(), age,
-                                c.as_of.iso(), allowance, sources::frequency_name(spec->frequency),
+        st.figure = fmt::format("last {}, {} days before {} (allowed {}: {} + lag {} + grace {})",
+                                last.iso(), age, c.as_of.iso(), allowance,
+                                sources::frequency_name(spec->frequency),
                                 spec->publication_lag_days, spec->stale_grace_days);
         if (stale) st.failing_since = last + (allowance + 1);
       }
     }
-    st.detail = "sources::is_stale: one period of the frequency + publication lag + grace (config/universe.yml)";
+    st.detail =
+        "sources::is_stale: one period of the frequency + publication lag + grace "
+        "(config/universe.yml)";
     c.checks.push_back(st);
 
     // Gaps longer than a period plus the grace, ending within the lookback.
     if (spec && !spec->ended && present > 1) {
       const int max_gap = sources::staleness_allowance_days(*spec) - spec->publication_lag_days;
-      const auto gaps = monitor::check_gaps(std::span(dates).first(present), max_gap, c.as_of - c.options.gap_lookback_days);
+      const auto gaps = monitor::check_gaps(std::span(dates).first(present), max_gap,
+                                            c.as_of - c.options.gap_lookback_days);
       CheckResult g{subject, "gaps"};
       g.value = static_cast<double>(gaps.gaps);
       g.status = gaps.gaps ? Status::kAmber : Status::kGreen;
-      g.figure = gaps.gaps ? fmt::format("{} gap(s) over {} days since {}; longest {} days ({} to {})", gaps.gaps, max_gap,
-                                         (c.as_of - c.options.gap_lookback_days).iso(), gaps.longest_days,
-                                         gaps.longest_from->iso(), gaps.longest_to->iso())
-                           : fmt::format("no gap over {} days since {}", max_gap, (c.as_of - c.options.gap_lookback_days).iso());
+      g.figure =
+          gaps.gaps
+              ? fmt::format("{} gap(s) over {} days since {}; longest {} days ({} to {})",
+                            gaps.gaps, max_gap, (c.as_of - c.options.gap_lookback_days).iso(),
+                            gaps.longest_days, gaps.longest_from->iso(), gaps.longest_to->iso())
+              : fmt::format("no gap over {} days since {}", max_gap,
+                            (c.as_of - c.options.gap_lookback_days).iso());
       if (gaps.gaps) g.failing_since = *gaps.longest_from + (max_gap + 1);
       c.checks.push_back(g);
     }
@@ -153,7 +165,8 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
       // The incoming data: the changes dated within range_days of as_of.
       auto config = c.options.range;
       const Date cutoff = c.as_of - c.options.range_days;
-      config.recent = static_cast<int>(change_dates.end() - std::upper_bound(change_dates.begin(), change_dates.end(), cutoff));
+      config.recent = static_cast<int>(
+          change_dates.end() - std::upper_bound(change_dates.begin(), change_dates.end(), cutoff));
       if (config.recent == 0) config.recent = 1;  // at least the newest change
       const auto range = monitor::check_robust_range(change_dates, changes, config);
       CheckResult r{subject, "robust_range"};
@@ -161,10 +174,13 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
       r.status = range.outside ? Status::kAmber : Status::kGreen;
       r.figure = range.checked == 0
                      ? "too short to check"
-                     : fmt::format("{} of {} changes since {} outside median +- {} x 1.4826 MAD (largest {} on {})",
-                                   range.outside, range.checked, cutoff.iso(), fixed(c.options.range.k, 1),
-                                   std::isinf(range.largest_score) ? std::string("inf") : fixed(range.largest_score, 1),
-                                   range.largest_date ? range.largest_date->iso() : "-");
+                     : fmt::format(
+                           "{} of {} changes since {} outside median +- {} x 1.4826 MAD (largest "
+                           "{} on {})",
+                           range.outside, range.checked, cutoff.iso(), fixed(c.options.range.k, 1),
+                           std::isinf(range.largest_score) ? std::string("inf")
+                                                           : fixed(range.largest_score, 1),
+                           range.largest_date ? range.largest_date->iso() : "-");
       if (range.first_outside) r.failing_since = range.first_outside;
       r.detail = fmt::format("trailing window of {} changes", c.options.range.window);
       c.checks.push_back(r);
@@ -177,17 +193,21 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
       std::vector<monitor::StoredRow> rows;
       rows.reserve(raw.size());
       for (const auto& row : raw) rows.push_back({row.date, row.value, row.ingested_at});
-      const auto rev = monitor::check_revisions(rows, c.options.revision_threshold, revisions_since);
+      const auto rev =
+          monitor::check_revisions(rows, c.options.revision_threshold, revisions_since);
       v.value = rev.largest;
       v.status = rev.large ? Status::kRed : Status::kGreen;
-      v.figure = rev.revisions == 0
-                     ? "no revision ingested since " + revisions_since.iso().substr(0, 10)
-                     : fmt::format("{} revision(s) since {}, {} over {}% (largest {}% of the value, {} at {})",
-                                   rev.revisions, revisions_since.iso().substr(0, 10), rev.large,
-                                   fixed(100 * c.options.revision_threshold, 1), fixed(100 * rev.largest, 2),
-                                   rev.largest_date->iso(), rev.largest_at->iso());
+      v.figure =
+          rev.revisions == 0
+              ? "no revision ingested since " + revisions_since.iso().substr(0, 10)
+              : fmt::format(
+                    "{} revision(s) since {}, {} over {}% (largest {}% of the value, {} at {})",
+                    rev.revisions, revisions_since.iso().substr(0, 10), rev.large,
+                    fixed(100 * c.options.revision_threshold, 1), fixed(100 * rev.largest, 2),
+                    rev.largest_date->iso(), rev.largest_at->iso());
       if (rev.first_large_at) {
-        v.failing_since = Date::from_days(static_cast<std::int32_t>(rev.first_large_at->micros() / 86'400'000'000LL));
+        v.failing_since = Date::from_days(
+            static_cast<std::int32_t>(rev.first_large_at->micros() / 86'400'000'000LL));
       }
     } else {
       v.value = 0.0;
@@ -219,7 +239,8 @@ void inputs_check(Context& c, const std::string& subject, const std::string& fea
   }
   const std::size_t fresh = inputs.size() - stale.size();
   r.value = static_cast<double>(fresh) / static_cast<double>(inputs.size());
-  r.status = stale.empty() ? Status::kGreen : (2 * stale.size() > inputs.size() ? Status::kRed : Status::kAmber);
+  r.status = stale.empty() ? Status::kGreen
+                           : (2 * stale.size() > inputs.size() ? Status::kRed : Status::kAmber);
   r.figure = fmt::format("{} of {} inputs fresh", fresh, inputs.size());
   if (!stale.empty()) r.figure += "; stale: " + store::join_names(stale);
   r.detail = "the ticker inputs of feature set '" + feature_spec + "', by sources::is_stale";
@@ -234,20 +255,22 @@ struct Windows {
 
 Windows current_window(Context& c, const Panel& panel, const std::string& what) {
   Windows w;
-  w.end = static_cast<std::size_t>(std::upper_bound(panel.dates().begin(), panel.dates().end(), c.as_of) -
-                                   panel.dates().begin());
+  w.end = static_cast<std::size_t>(
+      std::upper_bound(panel.dates().begin(), panel.dates().end(), c.as_of) -
+      panel.dates().begin());
   if (static_cast<std::size_t>(c.options.drift_window) > w.end) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--drift-window {} is longer than the data: {} has {} rows up to {}", c.options.drift_window,
-                            what, w.end, c.as_of.iso()));
+                fmt::format("--drift-window {} is longer than the data: {} has {} rows up to {}",
+                            c.options.drift_window, what, w.end, c.as_of.iso()));
   }
   w.begin = w.end - static_cast<std::size_t>(c.options.drift_window);
   return w;
 }
 
 // Per-feature drift of a model against its training rows, and the share drifting.
-void drift_checks(Context& c, const std::string& subject, const Panel& panel, const std::vector<std::string>& columns,
-                  Date trained_from, Date trained_to, const std::string& what) {
+void drift_checks(Context& c, const std::string& subject, const Panel& panel,
+                  const std::vector<std::string>& columns, Date trained_from, Date trained_to,
+                  const std::string& what) {
   const Windows w = current_window(c, panel, what);
   const bool overlaps = panel.dates()[w.begin] <= trained_to;
   std::size_t drifting = 0;
@@ -265,11 +288,13 @@ void drift_checks(Context& c, const std::string& subject, const Panel& panel, co
     CheckResult r{subject, "drift " + name};
     if (training.size() < 20 || current.size() < 10) {
       r.status = Status::kAmber;
-      r.figure = current.empty() ? fmt::format("not judged: no value in the current window ({} to {}): its inputs are "
-                                               "stale or missing there",
-                                               panel.dates()[w.begin].iso(), panel.dates()[w.end - 1].iso())
-                                 : fmt::format("not judged: {} training and {} current values (need 20 and 10)",
-                                               training.size(), current.size());
+      r.figure = current.empty()
+                     ? fmt::format(
+                           "not judged: no value in the current window ({} to {}): its inputs are "
+                           "stale or missing there",
+                           panel.dates()[w.begin].iso(), panel.dates()[w.end - 1].iso())
+                     : fmt::format("not judged: {} training and {} current values (need 20 and 10)",
+                                   training.size(), current.size());
       c.checks.push_back(r);
       continue;
     }
@@ -282,24 +307,33 @@ void drift_checks(Context& c, const std::string& subject, const Panel& panel, co
     } catch (const Error&) {
     }
     r.value = psi.psi;
-    r.status = psi.psi >= c.options.psi_red ? Status::kRed : (psi.psi >= c.options.psi_amber ? Status::kAmber : Status::kGreen);
+    r.status = psi.psi >= c.options.psi_red
+                   ? Status::kRed
+                   : (psi.psi >= c.options.psi_amber ? Status::kAmber : Status::kGreen);
     if (r.status == Status::kRed) ++drifting;
-    const double floor = 9.0 * (1.0 / static_cast<double>(training.size()) + 1.0 / static_cast<double>(current.size()));
-    r.figure = fmt::format("PSI {} (no-drift sampling level ~{}), KS D {} (asymptotic p {}), mean shift {} sd",
-                           fixed(psi.psi, 3), fixed(floor, 3), fixed(ks.statistic, 3),
-                           ks.p_value < 1e-4 ? std::string("<1e-4") : fixed(ks.p_value, 4),
-                           std::isnan(shift) ? std::string("n/a") : fixed(shift, 2));
-    r.detail = fmt::format("current {} values ({} to {}) against {} training values ({} to {}){}", current.size(),
-                           panel.dates()[w.begin].iso(), panel.dates()[w.end - 1].iso(), training.size(),
-                           trained_from.iso(), trained_to.iso(),
-                           overlaps ? "; the current window overlaps training, which understates drift" : "");
+    const double floor = 9.0 * (1.0 / static_cast<double>(training.size()) +
+                                1.0 / static_cast<double>(current.size()));
+    r.figure = fmt::format(
+        "PSI {} (no-drift sampling level ~{}), KS D {} (asymptotic p {}), mean shift {} sd",
+        fixed(psi.psi, 3), fixed(floor, 3), fixed(ks.statistic, 3),
+        ks.p_value < 1e-4 ? std::string("<1e-4") : fixed(ks.p_value, 4),
+        std::isnan(shift) ? std::string("n/a") : fixed(shift, 2));
+    r.detail = fmt::format(
+        "current {} values ({} to {}) against {} training values ({} to {}){}", current.size(),
+        panel.dates()[w.begin].iso(), panel.dates()[w.end - 1].iso(), training.size(),
+        trained_from.iso(), trained_to.iso(),
+        overlaps ? "; the current window overlaps training, which understates drift" : "");
     c.checks.push_back(r);
   }
   CheckResult share{subject, "drift_share"};
   share.value = judged ? static_cast<double>(drifting) / static_cast<double>(judged) : 0.0;
-  share.status = 2 * drifting >= judged && drifting > 0 ? Status::kRed : (drifting ? Status::kAmber : Status::kGreen);
-  share.figure = fmt::format("{} of {} features drifting (PSI >= {})", drifting, judged, fixed(c.options.psi_red, 2));
-  share.detail = fmt::format("current window: the last {} rows up to {}", c.options.drift_window, c.as_of.iso());
+  share.status = 2 * drifting >= judged && drifting > 0
+                     ? Status::kRed
+                     : (drifting ? Status::kAmber : Status::kGreen);
+  share.figure = fmt::format("{} of {} features drifting (PSI >= {})", drifting, judged,
+                             fixed(c.options.psi_red, 2));
+  share.detail = fmt::format("current window: the last {} rows up to {}", c.options.drift_window,
+                             c.as_of.iso());
   c.checks.push_back(share);
 }
 
@@ -309,9 +343,10 @@ void age_check(Context& c, const std::string& subject, Date trained_to, int mont
   const int age = c.as_of - trained_to;
   r.value = age;
   r.status = c.as_of >= due ? Status::kRed
-                            : (due - c.as_of <= c.options.retrain_warning_days ? Status::kAmber : Status::kGreen);
-  r.figure = fmt::format("trained to {}: {} days ({:.1f} months) old as of {}; retraining due {}", trained_to.iso(), age,
-                         age / 30.4375, c.as_of.iso(), due.iso());
+                            : (due - c.as_of <= c.options.retrain_warning_days ? Status::kAmber
+                                                                               : Status::kGreen);
+  r.figure = fmt::format("trained to {}: {} days ({:.1f} months) old as of {}; retraining due {}",
+                         trained_to.iso(), age, age / 30.4375, c.as_of.iso(), due.iso());
   r.detail = fmt::format("MR-AI-04: retrain every {} months (amber from {} days before)", months,
                          c.options.retrain_warning_days);
   if (r.status == Status::kRed) r.failing_since = due;
@@ -325,13 +360,15 @@ std::optional<Date> date_of_timestamp(const std::string& text) {
 
 // The regime-model fit test on the classifier's global HMM: log p(y_t | y_1..t-1) per
 // observation, the recent window against every window of the same length in training.
-void fit_test(Context& c, const std::string& subject, const regimes::hierarchical::Component& component,
-              const Panel& panel, Date trained_from, Date trained_to, const std::string& what) {
+void fit_test(Context& c, const std::string& subject,
+              const regimes::hierarchical::Component& component, const Panel& panel,
+              Date trained_from, Date trained_to, const std::string& what) {
   const Windows w = current_window(c, panel, what);
   const auto& indicators = component.definition.indicators;
   std::size_t first = 0;
   while (first < w.end && panel.dates()[first] < trained_from) ++first;
-  Matrix data(static_cast<Eigen::Index>(w.end - first), static_cast<Eigen::Index>(indicators.size()));
+  Matrix data(static_cast<Eigen::Index>(w.end - first),
+              static_cast<Eigen::Index>(indicators.size()));
   for (std::size_t j = 0; j < indicators.size(); ++j) {
     const auto& column = panel.column(indicators[j]);
     for (std::size_t t = first; t < w.end; ++t) {
@@ -346,7 +383,8 @@ void fit_test(Context& c, const std::string& subject, const regimes::hierarchica
     const bool observed = !data.row(t).array().isNaN().all();
     double ll = 0.0;
     filtered = t == 0 ? regimes::hmm::first_step(component.params.initial, log_emission.row(t), &ll)
-                      : regimes::hmm::forward_step(filtered, log_emission.row(t), component.params.transition, &ll);
+                      : regimes::hmm::forward_step(filtered, log_emission.row(t),
+                                                   component.params.transition, &ll);
     if (!observed) continue;
     const std::size_t row = first + static_cast<std::size_t>(t);
     if (panel.dates()[row] <= trained_to) training.push_back(ll);
@@ -355,19 +393,25 @@ void fit_test(Context& c, const std::string& subject, const regimes::hierarchica
   CheckResult r{subject, "fit_test"};
   if (recent.empty() || training.size() < recent.size()) {
     r.status = Status::kAmber;
-    r.figure = fmt::format("not judged: {} training and {} recent observations", training.size(), recent.size());
+    r.figure = fmt::format("not judged: {} training and {} recent observations", training.size(),
+                           recent.size());
     c.checks.push_back(r);
     return;
   }
   const auto f = monitor::log_likelihood_fit_test(training, recent);
   r.value = f.recent_mean - f.training_mean;
-  r.status = f.recent_mean < f.training_low ? Status::kRed : (f.share_below < 0.05 ? Status::kAmber : Status::kGreen);
-  r.figure = fmt::format("log-likelihood per observation {} over the last {} (training average {}, lowest training "
-                         "window {}; {:.0f}% of {} training windows lower)",
-                         fixed(f.recent_mean, 3), recent.size(), fixed(f.training_mean, 3), fixed(f.training_low, 3),
-                         100 * f.share_below, f.windows);
-  r.detail = "global HMM, filtered one-step-ahead densities log p(y_t | y_1..t-1); amber below 95% of training "
-             "windows of the same length, red below all of them";
+  r.status = f.recent_mean < f.training_low
+                 ? Status::kRed
+                 : (f.share_below < 0.05 ? Status::kAmber : Status::kGreen);
+  r.figure = fmt::format(
+      "log-likelihood per observation {} over the last {} (training average {}, lowest training "
+      "window {}; {:.0f}% of {} training windows lower)",
+      fixed(f.recent_mean, 3), recent.size(), fixed(f.training_mean, 3), fixed(f.training_low, 3),
+      100 * f.share_below, f.windows);
+  r.detail =
+      "global HMM, filtered one-step-ahead densities log p(y_t | y_1..t-1); amber below 95% of "
+      "training "
+      "windows of the same length, red below all of them";
   c.checks.push_back(r);
 }
 
@@ -375,8 +419,9 @@ void classifier_checks(Context& c) {
   const auto classifiers = c.store.list_classifiers();
   if (classifiers.empty()) {
     if (!c.options.classifier_version.empty()) {
-      throw Error(ErrorCode::kNotFound, "classifier version '" + c.options.classifier_version +
-                                            "' does not exist (the store holds none; see 'mre classify list')");
+      throw Error(ErrorCode::kNotFound,
+                  "classifier version '" + c.options.classifier_version +
+                      "' does not exist (the store holds none; see 'mre classify list')");
     }
     c.notes.push_back("no classifier is stored: no classifier checks");
     return;
@@ -396,7 +441,8 @@ void classifier_checks(Context& c) {
     std::istringstream in(record.spec_text);
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("retrain_every_months=", 0) == 0) months = std::max(1, std::atoi(line.c_str() + 21));
+      if (line.rfind("retrain_every_months=", 0) == 0)
+        months = std::max(1, std::atoi(line.c_str() + 21));
     }
   }
   const auto from = date_of_timestamp(record.trained_from);
@@ -422,9 +468,11 @@ void classifier_checks(Context& c) {
   sign.status = missing.empty() ? Status::kGreen : Status::kRed;
   sign.value = static_cast<double>(2 - missing.size());
   sign.figure = missing.empty() ? "both mappings signed off (last by " + by + ")"
-                                : "no sign-off for " + store::join_names(missing) + " (`mre classify mapping-report " +
-                                      record.version + "`, then `mre classify approve`)";
-  sign.detail = "MR-BR-10: the state-to-label mapping of both models signed off after every training";
+                                : "no sign-off for " + store::join_names(missing) +
+                                      " (`mre classify mapping-report " + record.version +
+                                      "`, then `mre classify approve`)";
+  sign.detail =
+      "MR-BR-10: the state-to-label mapping of both models signed off after every training";
   if (!missing.empty()) sign.failing_since = to;
   c.checks.push_back(sign);
 
@@ -435,7 +483,8 @@ void classifier_checks(Context& c) {
   }
   const auto features = c.store.find_feature_version(record.source);
   if (!features) {
-    c.notes.push_back("classifier " + record.version + ": feature version " + record.source + " is not stored");
+    c.notes.push_back("classifier " + record.version + ": feature version " + record.source +
+                      " is not stored");
     return;
   }
   inputs_check(c, subject, features->spec_name);
@@ -444,7 +493,8 @@ void classifier_checks(Context& c) {
   const auto model = load_classifier(c.store, record.version);
   drift_checks(c, subject, panel, model.global.definition.indicators, *from, *to,
                "classifier " + record.version + "'s features " + record.source);
-  fit_test(c, subject, model.global, panel, *from, *to, "classifier " + record.version + "'s features " + record.source);
+  fit_test(c, subject, model.global, panel, *from, *to,
+           "classifier " + record.version + "'s features " + record.source);
 }
 
 void regime_checks(Context& c) {
@@ -454,8 +504,9 @@ void regime_checks(Context& c) {
   for (const auto& [spec, m] : newest) {
     const std::string subject = "regimes " + m.version;
     CheckResult window{subject, "training_window"};
-    window.figure = (m.trained_from ? m.trained_from->iso() : "?") + " to " + (m.trained_to ? m.trained_to->iso() : "?") +
-                    " (" + m.kind + " on " + m.feature_version + ")";
+    window.figure = (m.trained_from ? m.trained_from->iso() : "?") + " to " +
+                    (m.trained_to ? m.trained_to->iso() : "?") + " (" + m.kind + " on " +
+                    m.feature_version + ")";
     c.checks.push_back(window);
     if (m.trained_to && m.kind != "rules") age_check(c, subject, *m.trained_to, 6);
     const auto features = c.store.find_feature_version(m.feature_version);
@@ -480,23 +531,28 @@ void effect_checks(Context& c) {
     CheckResult r{"effects " + version, "effect_stability"};
     r.status = Status::kAmber;
     r.figure = "no stability results stored with " + version +
-               " (estimated before they were computed, or every effect too short): re-estimate with `mre effects run`";
+               " (estimated before they were computed, or every effect too short): re-estimate "
+               "with `mre effects run`";
     c.checks.push_back(r);
     return;
   }
   for (const auto& s : *stability) {
-    CheckResult r{fmt::format("effect {}/{}/{}", s.treatment, s.outcome, s.horizon), "effect_stability"};
+    CheckResult r{fmt::format("effect {}/{}/{}", s.treatment, s.outcome, s.horizon),
+                  "effect_stability"};
     const bool broken = s.sup_wald > s.critical_5;
     r.value = s.sup_wald;
-    r.status = s.recent_excludes_full && broken ? Status::kRed
-                                                : (s.recent_excludes_full || broken ? Status::kAmber : Status::kGreen);
-    r.figure = fmt::format("full sample {} ({} to {}); last {} to {}: {} [{}, {}]{}; sup-Wald {} (5% critical {}), "
-                           "break date {}",
-                           fixed(s.full.effect, 4), s.full.from.iso(), s.full.to.iso(), s.recent.from.iso(),
-                           s.recent.to.iso(), fixed(s.recent.effect, 4), fixed(s.recent.ci_low, 4),
-                           fixed(s.recent.ci_high, 4), s.recent_excludes_full ? " excludes it" : " includes it",
-                           fixed(s.sup_wald, 2), fixed(s.critical_5, 2), s.break_date.iso());
-    r.detail = "stored with " + version + " when it was estimated (not re-estimated): Andrews (1993) sup-Wald, 15% "
+    r.status = s.recent_excludes_full && broken
+                   ? Status::kRed
+                   : (s.recent_excludes_full || broken ? Status::kAmber : Status::kGreen);
+    r.figure = fmt::format(
+        "full sample {} ({} to {}); last {} to {}: {} [{}, {}]{}; sup-Wald {} (5% critical {}), "
+        "break date {}",
+        fixed(s.full.effect, 4), s.full.from.iso(), s.full.to.iso(), s.recent.from.iso(),
+        s.recent.to.iso(), fixed(s.recent.effect, 4), fixed(s.recent.ci_low, 4),
+        fixed(s.recent.ci_high, 4), s.recent_excludes_full ? " excludes it" : " includes it",
+        fixed(s.sup_wald, 2), fixed(s.critical_5, 2), s.break_date.iso());
+    r.detail = "stored with " + version +
+               " when it was estimated (not re-estimated): Andrews (1993) sup-Wald, 15% "
                "trimming, critical values 7.12 / 8.68 / 12.16 at 10% / 5% / 1%";
     if (broken || s.recent_excludes_full) r.failing_since = s.recent.to;
     c.checks.push_back(r);
@@ -538,12 +594,19 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
   validate(options);
   const auto list = store.list_series();
   if (list.empty()) {
-    throw Error(ErrorCode::kNotFound, "the store " + store.describe() +
-                                          " holds no series: nothing to monitor (run 'mre ingest' or 'mre run' first)");
+    throw Error(ErrorCode::kNotFound,
+                "the store " + store.describe() +
+                    " holds no series: nothing to monitor (run 'mre ingest' or 'mre run' first)");
   }
-  Context c{store, options,
-            sources::load_universe(options.universe_path.empty() ? sources::default_universe_path() : options.universe_path), Date{}, options.today.value_or(today_utc()),
-            {}, {}, {}};
+  Context c{store,
+            options,
+            sources::load_universe(options.universe_path.empty() ? sources::default_universe_path()
+                                                                 : options.universe_path),
+            Date{},
+            options.today.value_or(today_utc()),
+            {},
+            {},
+            {}};
   if (options.as_of) {
     c.as_of = *options.as_of;
   } else {
@@ -559,7 +622,9 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
       const auto* spec = c.universe.find(s.ticker);
       if (spec && !spec->ended && (!newest || last > *newest)) newest = last;
     }
-    if (!any) throw Error(ErrorCode::kDataError, "every stored date is in the future: no as-of date to check at");
+    if (!any)
+      throw Error(ErrorCode::kDataError,
+                  "every stored date is in the future: no as-of date to check at");
     c.as_of = newest.value_or(*any);
   }
   series_checks(c, list);
@@ -572,20 +637,23 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
   report.created_at = Timestamp::now();
   report.checks = std::move(c.checks);
   report.notes = std::move(c.notes);
-  report.notes.insert(report.notes.begin(),
-                      {fmt::format("drift: PSI over 10 bins at the training window's deciles, an empty bin's share "
-                                   "floored at 1e-4 of the mass; amber at PSI >= {}, red (drifting) at >= {}; the "
-                                   "no-drift sampling level is about 9 (1/m + 1/n)",
-                                   fixed(options.psi_amber, 2), fixed(options.psi_red, 2)),
-                       "drift: the two-sample KS p-value is Kolmogorov's asymptotic one and assumes independent "
-                       "draws (daily features are autocorrelated: it overstates the evidence)"});
+  report.notes.insert(
+      report.notes.begin(),
+      {fmt::format("drift: PSI over 10 bins at the training window's deciles, an empty bin's share "
+                   "floored at 1e-4 of the mass; amber at PSI >= {}, red (drifting) at >= {}; the "
+                   "no-drift sampling level is about 9 (1/m + 1/n)",
+                   fixed(options.psi_amber, 2), fixed(options.psi_red, 2)),
+       "drift: the two-sample KS p-value is Kolmogorov's asymptotic one and assumes independent "
+       "draws (daily features are autocorrelated: it overstates the evidence)"});
   std::ostringstream settings;
   settings << "as_of: " << c.as_of.iso() << "\ndrift_window: " << options.drift_window
            << "\nrange_window: " << options.range.window << "\nrange_days: " << options.range_days
-           << "\nrange_k: " << options.range.k << "\ngap_lookback_days: " << options.gap_lookback_days
+           << "\nrange_k: " << options.range.k
+           << "\ngap_lookback_days: " << options.gap_lookback_days
            << "\nrevision_threshold: " << options.revision_threshold
-           << "\nrevision_lookback_days: " << options.revision_lookback_days << "\npsi_amber: " << options.psi_amber
-           << "\npsi_red: " << options.psi_red << "\nretrain_warning_days: " << options.retrain_warning_days
+           << "\nrevision_lookback_days: " << options.revision_lookback_days
+           << "\npsi_amber: " << options.psi_amber << "\npsi_red: " << options.psi_red
+           << "\nretrain_warning_days: " << options.retrain_warning_days
            << "\nclassifier: " << options.classifier_version << "\n";
   report.settings = settings.str();
   add_first_failed(store, report);
@@ -595,38 +663,50 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
 }  // namespace
 
 void validate(const MonitorOptions& o) {
-  const auto in = [](double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; };
+  const auto in = [](double v, double lo, double hi) {
+    return std::isfinite(v) && v >= lo && v <= hi;
+  };
   if (!in(o.drift_window, 10, 2520)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--drift-window: expected 10 to 2520 rows (got {})", o.drift_window));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--drift-window: expected 10 to 2520 rows (got {})", o.drift_window));
   }
   if (!(o.revision_threshold > 0 && o.revision_threshold <= 10)) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--revision-threshold: expected a relative size in (0, 10] (got {})", o.revision_threshold));
+                fmt::format("--revision-threshold: expected a relative size in (0, 10] (got {})",
+                            o.revision_threshold));
   }
   if (!in(o.revision_lookback_days, 1, 36500)) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--revision-days: expected 1 to 36500 days (got {})", o.revision_lookback_days));
+                fmt::format("--revision-days: expected 1 to 36500 days (got {})",
+                            o.revision_lookback_days));
   }
   if (!in(o.gap_lookback_days, 1, 36500)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--gap-days: expected 1 to 36500 days (got {})", o.gap_lookback_days));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--gap-days: expected 1 to 36500 days (got {})", o.gap_lookback_days));
   }
   if (!(o.psi_amber > 0 && o.psi_amber < o.psi_red && o.psi_red <= 10)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--psi-amber / --psi-red: expected 0 < amber < red <= 10 (got {} and {})", o.psi_amber, o.psi_red));
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--psi-amber / --psi-red: expected 0 < amber < red <= 10 (got {} and {})",
+                    o.psi_amber, o.psi_red));
   }
   if (!in(o.retrain_warning_days, 0, 366)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--retrain-warning-days: expected 0 to 366 (got {})", o.retrain_warning_days));
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--retrain-warning-days: expected 0 to 366 (got {})", o.retrain_warning_days));
   }
   if (!in(o.range.k, 1e-9, 1000)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-k: expected a number in (0, 1000] (got {})", o.range.k));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--range-k: expected a number in (0, 1000] (got {})", o.range.k));
   }
   if (!in(o.range.window, o.range.min_history, 100000)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-window: expected {} to 100000 values (got {})",
-                                                         o.range.min_history, o.range.window));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--range-window: expected {} to 100000 values (got {})",
+                            o.range.min_history, o.range.window));
   }
   if (!in(o.range_days, 1, 36500)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--range-days: expected 1 to 36500 days (got {})", o.range_days));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--range-days: expected 1 to 36500 days (got {})", o.range_days));
   }
 }
 
@@ -644,7 +724,8 @@ codec::MonitorReport run_monitor(store::Store& store, const MonitorOptions& opti
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &utc);
   report.version = fmt::format("M_{}{:06d}", stamp, micros % 1'000'000);
-  store.write_artefact(codec::monitor_run_kind(), codec::monitor_run_header(report), codec::monitor_run_tables(report));
+  store.write_artefact(codec::monitor_run_kind(), codec::monitor_run_header(report),
+                       codec::monitor_run_tables(report));
   return report;
 }
 
@@ -658,10 +739,12 @@ std::string monitor_summary_line(const codec::MonitorReport& report) {
                           monitor::status_name(c.status));
     }
   }
-  return fmt::format("monitor: {} as of {} ({} red, {} amber, {} green){}{}", monitor::status_name(report.status()),
-                     report.as_of.iso(), report.count(Status::kRed), report.count(Status::kAmber),
-                     report.count(Status::kGreen),
-                     stale.empty() ? std::string("; no stale series") : "; stale: " + store::join_names(stale), ages);
+  return fmt::format(
+      "monitor: {} as of {} ({} red, {} amber, {} green){}{}",
+      monitor::status_name(report.status()), report.as_of.iso(), report.count(Status::kRed),
+      report.count(Status::kAmber), report.count(Status::kGreen),
+      stale.empty() ? std::string("; no stale series") : "; stale: " + store::join_names(stale),
+      ages);
 }
 
 std::vector<codec::MonitorRunSummary> monitor_history(const store::Store& store) {
@@ -684,7 +767,8 @@ std::vector<codec::MonitorRunSummary> monitor_history(const store::Store& store)
   return out;
 }
 
-std::optional<codec::MonitorReport> stored_monitor_run(const store::Store& store, const std::string& version) {
+std::optional<codec::MonitorReport> stored_monitor_run(const store::Store& store,
+                                                       const std::string& version) {
   const auto& kind = codec::monitor_run_kind().name;
   std::optional<store::ArtefactHeader> header;
   if (version.empty()) {
@@ -693,7 +777,9 @@ std::optional<codec::MonitorReport> stored_monitor_run(const store::Store& store
     header = runs.back();
   } else {
     header = store.find_artefact(kind, version);
-    if (!header) throw Error(ErrorCode::kNotFound, "no monitor run '" + version + "' (see 'mre monitor history')");
+    if (!header)
+      throw Error(ErrorCode::kNotFound,
+                  "no monitor run '" + version + "' (see 'mre monitor history')");
   }
   return codec::monitor_run_from(*header, store.read_artefact_table(kind, header->version, "run"),
                                  store.read_artefact_table(kind, header->version, "checks"));

@@ -25,12 +25,15 @@ struct RegimeProfileReport {
 
 // NotFound for an unknown version or an asset the store does not hold; InvalidArgument for no
 // assets; DataError for an asset with no daily return inside the version's labelled dates.
-RegimeProfileReport profile_regime_version(const store::Store& store, const RegimeProfileOptions& options);
+RegimeProfileReport profile_regime_version(const store::Store& store,
+                                           const RegimeProfileOptions& options);
 
 // The same over given labelled rows (each row's `regime` one of `labels`), e.g. a classifier's
 // named history (workflows::classifier_history): `version` and `kind` only name them.
-RegimeProfileReport profile_regime_rows(const store::Store& store, const std::string& version, const std::string& kind,
-                                        const std::vector<std::string>& labels, const std::vector<store::RegimeRow>& rows,
+RegimeProfileReport profile_regime_rows(const store::Store& store, const std::string& version,
+                                        const std::string& kind,
+                                        const std::vector<std::string>& labels,
+                                        const std::vector<store::RegimeRow>& rows,
                                         const std::vector<std::string>& assets);
 
 }  // namespace mre::workflows

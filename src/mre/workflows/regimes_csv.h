@@ -26,7 +26,8 @@ struct FeatureTable {
 FeatureTable read_feature_csv(const std::filesystem::path& path);
 // The table's columns in `features`' order (every column when empty); NotFound naming `path` and
 // the missing column.
-Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string>& features, const std::filesystem::path& path);
+Matrix columns_in_order(const FeatureTable& table, const std::vector<std::string>& features,
+                        const std::filesystem::path& path);
 // A file's bytes (IoError when it cannot be opened, InvalidArgument for a directory).
 std::string read_text_file(const std::filesystem::path& path);
 
@@ -56,6 +57,7 @@ enum class PredictMode { kFiltered, kSmoothed, kViterbi };
 // Returns the CSV text: date,<state columns> (probabilities) or date,state (Viterbi). A jump
 // model (saved by fit_csv with method jump) gives its online states (the forward pass: data up
 // to each row only) by default, the whole-sample DP path with kSmoothed or kViterbi.
-std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data, PredictMode mode);
+std::string predict_csv(const std::filesystem::path& model, const std::filesystem::path& data,
+                        PredictMode mode);
 
 }  // namespace mre::workflows

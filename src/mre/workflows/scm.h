@@ -21,9 +21,9 @@ namespace mre::workflows {
 struct ScmNodeData {
   std::string node{};
   std::string description{};
-  std::string series{};      // the stored ticker (empty for an identity)
-  std::string minus{};       // optional: a ticker subtracted from it (TP = DGS3MO - EFFR)
-  double offset = 0.0;       // level = offset + factor * value
+  std::string series{};  // the stored ticker (empty for an identity)
+  std::string minus{};   // optional: a ticker subtracted from it (TP = DGS3MO - EFFR)
+  double offset = 0.0;   // level = offset + factor * value
   double factor = 1.0;
   bool as_published = false;  // align by publication lag instead of observation date
   scm::Transform change = scm::Transform::kDiff;
@@ -70,7 +70,8 @@ struct ScmSpec {
 // InvalidArgument "FILE:LINE: ..." naming the node or key (unknown keys, a node with neither
 // series nor identity, a cycle, a missing parent, an arrow out of a terminal node, ...).
 ScmSpec load_scm_spec(const std::filesystem::path& path);
-// Recomputes canonical_text and hash after a front end changed the spec (--regime-version, --identified-shock).
+// Recomputes canonical_text and hash after a front end changed the spec (--regime-version,
+// --identified-shock).
 void finish_spec(ScmSpec& spec);
 // InvalidArgument naming the node when it has no equation (an identity or unknown node).
 void check_identified_node(const scm::Graph& graph, const std::string& node);
@@ -80,7 +81,8 @@ struct ScmFitOptions {
   std::filesystem::path spec_path{};
   std::filesystem::path universe_path{};
   std::string version = "auto";  // auto: S_<spec>_<hash of spec and data>
-  std::string regime_version{};  // non-empty: regime_dependent with this regime version (overrides the spec)
+  std::string regime_version{};  // non-empty: regime_dependent with this regime version (overrides
+                                 // the spec)
   std::string identified_shock{};  // NODE=SERIES: the spec's identified_shock (overrides it)
 };
 struct ScmFitReport {
@@ -119,18 +121,18 @@ std::string describe(const ScmUncertainty& u);  // "residual block bootstrap: 10
 // for a change node, counterfactual / factual - 1 (a fraction) for a log-return node.
 struct NodeEffectBand {
   std::string node{};
-  std::string unit{};     // points | fraction
+  std::string unit{};      // points | fraction
   scm::Band window_end{};  // at the end of the last intervention window
   scm::Band last{};        // on the last date
 };
 
 struct CounterfactualResult {
-  std::vector<Date> dates{};     // rows from the first intervened date to the end of the data
+  std::vector<Date> dates{};  // rows from the first intervened date to the end of the data
   std::vector<std::string> nodes{};
-  Matrix factual;                // levels, dates x nodes
+  Matrix factual;  // levels, dates x nodes
   Matrix counterfactual;
-  std::string terminal{};        // the terminal node whose cumulative return gap is reported
-  double terminal_gap = 0.0;     // counterfactual / factual level - 1 on the last date
+  std::string terminal{};            // the terminal node whose cumulative return gap is reported
+  double terminal_gap = 0.0;         // counterfactual / factual level - 1 on the last date
   double terminal_gap_window = 0.0;  // the same at the end of the last intervention window
   Date window_end{};
   // Parameter uncertainty: every node's effect with its bootstrap bands (the shocks are the
@@ -143,8 +145,9 @@ struct CounterfactualResult {
   // ("regime X throughout": that regime's transmission), then along the observed regime path;
   // bands from the regime bootstrap (scm::bootstrap over the regime fits, path and weights held).
   struct RegimeEffect {
-    std::string regime{};     // a label, or "observed path"
-    int window_days = -1;     // the intervention window's days in this regime on the observed path (-1: the path itself)
+    std::string regime{};  // a label, or "observed path"
+    int window_days = -1;  // the intervention window's days in this regime on the observed path
+                           // (-1: the path itself)
     std::vector<NodeEffectBand> bands{};
   };
   std::string regime_version{};
@@ -152,8 +155,10 @@ struct CounterfactualResult {
 };
 // Abduction, action, prediction on the version's data. InvalidArgument for an unknown node,
 // an identity node, or dates outside the data (naming the expression).
-// InvalidArgument for bootstrap settings out of range (scm::bootstrap), before anything is computed.
-CounterfactualResult counterfactual(const scm::FittedScm& model, const std::vector<DoExpression>& interventions,
+// InvalidArgument for bootstrap settings out of range (scm::bootstrap), before anything is
+// computed.
+CounterfactualResult counterfactual(const scm::FittedScm& model,
+                                    const std::vector<DoExpression>& interventions,
                                     const ScmUncertainty& uncertainty = {});
 
 struct ScenarioOptions {
@@ -190,11 +195,11 @@ struct ScenarioResult {
 // causal/event_study.h, HC1). Units: points for change nodes, percent for return nodes.
 struct IdentifiedShockRow {
   std::string node{};
-  std::string unit{};               // points | percent
-  scm::Band scm_surprise{};         // the SCM's response to the identified shock, with bootstrap bands
-  scm::Band scm_do_effr{};          // do(EFFR + size) on one day, same day
-  double event_study = 0.0;         // slope x size
-  double event_study_se = 0.0;      // HC1 x size
+  std::string unit{};           // points | percent
+  scm::Band scm_surprise{};     // the SCM's response to the identified shock, with bootstrap bands
+  scm::Band scm_do_effr{};      // do(EFFR + size) on one day, same day
+  double event_study = 0.0;     // slope x size
+  double event_study_se = 0.0;  // HC1 x size
   double event_study_r2 = 0.0;
 };
 struct IdentifiedShockComparison {
@@ -203,14 +208,17 @@ struct IdentifiedShockComparison {
   double size = 0.25;
   int announcements = 0;
   Date first{}, last{};
-  // How the equation's residual on announcement days relates to the surprise (slope, HC1 se, correlation).
+  // How the equation's residual on announcement days relates to the surprise (slope, HC1 se,
+  // correlation).
   double residual_slope = 0.0, residual_slope_se = 0.0, residual_correlation = 0.0;
   std::string uncertainty{};
   std::vector<IdentifiedShockRow> rows{};
 };
 // InvalidArgument naming the version's spec key when it has no identified shock; bootstrap
 // settings as for counterfactual().
-IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& model, const ScmUncertainty& uncertainty = {}, double size = 0.25);
+IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& model,
+                                                    const ScmUncertainty& uncertainty = {},
+                                                    double size = 0.25);
 
 // The graph checks of a version on its data (scm/check.h).
 scm::GraphCheck check_scm(const scm::FittedScm& model, double alpha = 0.05);
@@ -220,13 +228,14 @@ std::string rejection_warning(const scm::FittedScm& model);
 // Simulates from the start date (shocks drawn from the version's history up to the start)
 // and stores the run (idempotent: same inputs, same id). InvalidArgument for a start outside
 // the data, paths or horizon <= 0, a bad intervention.
-ScenarioResult run_scenario(store::Store& store, const std::string& version, const scm::FittedScm& model,
-                            const ScenarioOptions& options);
+ScenarioResult run_scenario(store::Store& store, const std::string& version,
+                            const scm::FittedScm& model, const ScenarioOptions& options);
 // Day 1..horizon of a scenario's fans: the business days (settlement calendar) after `start`;
 // a stored run's dates are scenario_days(run.start, run.horizon).
 std::vector<Date> scenario_days(Date start, int horizon);
 // The same numbers without storing them (written stays false): for read-only front ends.
-ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& model, const ScenarioOptions& options);
+ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm& model,
+                                const ScenarioOptions& options);
 // The scenario's paragraph (narrative::scenario_paragraph) of the model's first terminal node at
 // the horizon; empty when no effect is of that node.
 std::string scenario_narrative(const scm::FittedScm& model, const ScenarioResult& result);

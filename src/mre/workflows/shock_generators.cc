@@ -1,13 +1,13 @@
 // See shock_generators.h.
 #include "mre/workflows/shock_generators.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <memory>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
@@ -35,10 +35,13 @@ TrainedGenerator pool_sampler(scm::ShockKind kind, const TrainingShocks& t) {
       const auto& m = pool->garch->margins[j];
       const double persistence = m.params.alpha + m.params.beta;
       if (persistence > 0.999 || !m.converged) {
-        out.notes.push_back(fmt::format("{}: alpha {:.3f}, beta {:.3f}{}{}", j < t.series.size() ? t.series[j] : std::to_string(j),
-                                        m.params.alpha, m.params.beta,
-                                        persistence > 0.999 ? " (alpha + beta at its bound 1: integrated, no variance to revert to)" : "",
-                                        m.converged ? "" : " (the optimiser did not converge)"));
+        out.notes.push_back(fmt::format(
+            "{}: alpha {:.3f}, beta {:.3f}{}{}",
+            j < t.series.size() ? t.series[j] : std::to_string(j), m.params.alpha, m.params.beta,
+            persistence > 0.999
+                ? " (alpha + beta at its bound 1: integrated, no variance to revert to)"
+                : "",
+            m.converged ? "" : " (the optimiser did not converge)"));
       }
     }
   }
@@ -69,17 +72,27 @@ void hmm_regimes(TrainingShocks& t, std::uint64_t seed) {
     z.col(e) /= sd > 0 ? sd : 1.0;
   }
   constexpr int k = 2;
-  const regimes::hmm::GaussianHmmConfig hc{.n_states = k, .covariance = regimes::hmm::CovarianceType::kDiag, .n_iter = 300,
-                                           .tol = 1e-4, .n_init = 2, .seed = seed};
+  const regimes::hmm::GaussianHmmConfig hc{.n_states = k,
+                                           .covariance = regimes::hmm::CovarianceType::kDiag,
+                                           .n_iter = 300,
+                                           .tol = 1e-4,
+                                           .n_init = 2,
+                                           .seed = seed};
   const auto hmm = regimes::hmm::fit(z, hc);
-  const auto path = regimes::hmm::viterbi(regimes::hmm::log_emission(hmm.params, z), hmm.params.transition, hmm.params.initial).path;
+  const auto path = regimes::hmm::viterbi(regimes::hmm::log_emission(hmm.params, z),
+                                          hmm.params.transition, hmm.params.initial)
+                        .path;
   std::array<double, k> energy{};
   std::array<int, k> count{};
   for (Eigen::Index r = 0; r < z.rows(); ++r) {
     energy[static_cast<std::size_t>(path[static_cast<std::size_t>(r)])] += z.row(r).squaredNorm();
     ++count[static_cast<std::size_t>(path[static_cast<std::size_t>(r)])];
   }
-  const auto mean = [&](int s) { return count[static_cast<std::size_t>(s)] ? energy[static_cast<std::size_t>(s)] / count[static_cast<std::size_t>(s)] : 1e300; };
+  const auto mean = [&](int s) {
+    return count[static_cast<std::size_t>(s)]
+               ? energy[static_cast<std::size_t>(s)] / count[static_cast<std::size_t>(s)]
+               : 1e300;
+  };
   const bool swap = mean(0) > mean(1);
   const auto rank = [&](int s) { return swap ? 1 - s : s; };
   t.regime.clear();
@@ -121,41 +134,54 @@ scm::GeneratorScores mean_scores(const std::vector<scm::GeneratorScores>& v) {
 
 void check_options(const GeneratorEvaluationOptions& o) {
   if (!(o.train_fraction > 0 && o.train_fraction < 1)) {
-    throw Error(ErrorCode::kInvalidArgument, "--train-fraction must be in (0, 1) (got " + std::to_string(o.train_fraction) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "--train-fraction must be in (0, 1) (got " +
+                                                 std::to_string(o.train_fraction) + ")");
   }
-  if (o.paths < 1 || o.paths > 10'000) throw Error(ErrorCode::kInvalidArgument, "--paths must be in [1, 10000] (got " + std::to_string(o.paths) + ")");
+  if (o.paths < 1 || o.paths > 10'000)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--paths must be in [1, 10000] (got " + std::to_string(o.paths) + ")");
   for (const auto& name : o.generators) {
     const auto& all = shock_generators();
     if (std::none_of(all.begin(), all.end(), [&](const auto& g) { return g.name == name; })) {
       std::string names;
       for (const auto& g : all) names += (names.empty() ? "" : ", ") + g.name;
-      throw Error(ErrorCode::kInvalidArgument, "--generator: unknown generator '" + name + "' (" + names + ")");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--generator: unknown generator '" + name + "' (" + names + ")");
     }
   }
 }
 
 // The common part: split, train every generator, draw, score. `scale` divides each column
 // (real and generated alike); `regimes` fills the training regimes when the caller has none.
-GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& dates, const Matrix& shocks, const RowVector* scale,
-                             TrainingShocks training_template, bool fit_regimes, const GeneratorEvaluationOptions& o) {
+GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& dates,
+                             const Matrix& shocks, const RowVector* scale,
+                             TrainingShocks training_template, bool fit_regimes,
+                             const GeneratorEvaluationOptions& o) {
   check_options(o);
   const auto n = shocks.rows();
   for (Eigen::Index t = 0; t < n; ++t) {
     for (Eigen::Index j = 0; j < shocks.cols(); ++j) {
       if (!std::isfinite(shocks(t, j))) {
-        throw Error(ErrorCode::kDataError, "generators evaluate: the shock of '" + out.series[static_cast<std::size_t>(j)] + "' on " +
-                                               dates[static_cast<std::size_t>(t)].iso() + " is not finite");
+        throw Error(ErrorCode::kDataError, "generators evaluate: the shock of '" +
+                                               out.series[static_cast<std::size_t>(j)] + "' on " +
+                                               dates[static_cast<std::size_t>(t)].iso() +
+                                               " is not finite");
       }
     }
   }
-  const auto train = static_cast<Eigen::Index>(std::floor(o.train_fraction * static_cast<double>(n)));
+  const auto train =
+      static_cast<Eigen::Index>(std::floor(o.train_fraction * static_cast<double>(n)));
   if (train < kMinTrainingDays) {
-    throw Error(ErrorCode::kDataError, "generators evaluate: the training window has " + std::to_string(train) + " days (" +
-                                           std::to_string(n) + " x train fraction " + std::to_string(o.train_fraction) +
-                                           "); the generators need at least " + std::to_string(kMinTrainingDays));
+    throw Error(ErrorCode::kDataError, "generators evaluate: the training window has " +
+                                           std::to_string(train) + " days (" + std::to_string(n) +
+                                           " x train fraction " + std::to_string(o.train_fraction) +
+                                           "); the generators need at least " +
+                                           std::to_string(kMinTrainingDays));
   }
   const auto test = n - train;
-  if (test < 2) throw Error(ErrorCode::kDataError, "generators evaluate: no held-out days after the training window");
+  if (test < 2)
+    throw Error(ErrorCode::kDataError,
+                "generators evaluate: no held-out days after the training window");
   out.train_days = static_cast<int>(train);
   out.test_days = static_cast<int>(test);
   out.train_first = dates.front();
@@ -184,17 +210,22 @@ GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& d
     scm::score_generator(real, {real}, o.scores);
   }
   for (const auto& g : shock_generators()) {
-    if (!o.generators.empty() && std::find(o.generators.begin(), o.generators.end(), g.name) == o.generators.end()) continue;
+    if (!o.generators.empty() &&
+        std::find(o.generators.begin(), o.generators.end(), g.name) == o.generators.end())
+      continue;
     const TrainedGenerator trained = g.train(t);
     std::vector<Matrix> drawn;
     drawn.reserve(static_cast<std::size_t>(o.paths));
-    for (int p = 0; p < o.paths; ++p) drawn.push_back(trained.sample(o.seed, static_cast<std::uint64_t>(p), static_cast<int>(test)));
+    for (int p = 0; p < o.paths; ++p)
+      drawn.push_back(
+          trained.sample(o.seed, static_cast<std::uint64_t>(p), static_cast<int>(test)));
     GeneratorEvaluation::Row row{.generator = g.name, .notes = trained.notes};
     for (Eigen::Index j = 0; j < shocks.cols(); ++j) {
       std::vector<Vector> paths;
       paths.reserve(drawn.size());
       for (const auto& d : drawn) paths.push_back(column(d, j));
-      row.per_series.push_back(scm::score_generator(column(shocks.bottomRows(test), j), paths, o.scores));
+      row.per_series.push_back(
+          scm::score_generator(column(shocks.bottomRows(test), j), paths, o.scores));
     }
     row.mean = mean_scores(row.per_series);
     out.rows.push_back(std::move(row));
@@ -216,14 +247,16 @@ const std::vector<ShockGeneratorEntry>& shock_generators() {
   return registry;
 }
 
-GeneratorEvaluation evaluate_scm_generators(const std::string& version, const scm::FittedScm& m, const GeneratorEvaluationOptions& options) {
+GeneratorEvaluation evaluate_scm_generators(const std::string& version, const scm::FittedScm& m,
+                                            const GeneratorEvaluationOptions& options) {
   const auto& g = m.fitted.graph;
   const Matrix u = scm::abduct(m.fitted, m.changes);
   const auto rows = u.rows();
   const auto e_count = static_cast<Eigen::Index>(g.equations.size());
   Matrix shocks(rows - 1, e_count);
   GeneratorEvaluation out;
-  out.data = "scm version " + version + ": the abducted shocks of its " + std::to_string(e_count) + " equations";
+  out.data = "scm version " + version + ": the abducted shocks of its " + std::to_string(e_count) +
+             " equations";
   out.units = "each node's shocks divided by their standard deviation on the training days";
   for (Eigen::Index e = 0; e < e_count; ++e) {
     const auto& node = g.equations[static_cast<std::size_t>(e)].node;
@@ -234,8 +267,10 @@ GeneratorEvaluation evaluate_scm_generators(const std::string& version, const sc
   TrainingShocks t;
   t.transition = m.transition;
   // The version's regime of each shock row (row 0 of the data has no shock).
-  const auto train = static_cast<Eigen::Index>(std::floor(options.train_fraction * static_cast<double>(rows - 1)));
-  for (Eigen::Index r = 0; r < std::max<Eigen::Index>(train, 0); ++r) t.regime.push_back(m.regime[static_cast<std::size_t>(r + 1)]);
+  const auto train =
+      static_cast<Eigen::Index>(std::floor(options.train_fraction * static_cast<double>(rows - 1)));
+  for (Eigen::Index r = 0; r < std::max<Eigen::Index>(train, 0); ++r)
+    t.regime.push_back(m.regime[static_cast<std::size_t>(r + 1)]);
   check_options(options);
   RowVector scale(e_count);
   const auto train_rows = std::max<Eigen::Index>(train, 2);
@@ -248,10 +283,12 @@ GeneratorEvaluation evaluate_scm_generators(const std::string& version, const sc
 }
 
 std::filesystem::path default_sp500_path() {
-  return sources::default_universe_path().parent_path().parent_path() / "data" / "snapshot" / "yahoo" / "GSPC.csv";
+  return sources::default_universe_path().parent_path().parent_path() / "data" / "snapshot" /
+         "yahoo" / "GSPC.csv";
 }
 
-GeneratorEvaluation evaluate_series_generators(const std::filesystem::path& path, Date first, Date last,
+GeneratorEvaluation evaluate_series_generators(const std::filesystem::path& path, Date first,
+                                               Date last,
                                                const GeneratorEvaluationOptions& options) {
   const TimeSeries prices = sources::load_series_file(path, "GSPC", "close");
   std::vector<Date> dates;
@@ -264,12 +301,15 @@ GeneratorEvaluation evaluate_series_generators(const std::filesystem::path& path
     returns.push_back(std::log(v[i] / v[i - 1]));
   }
   if (dates.empty()) {
-    throw Error(ErrorCode::kDataError, path.string() + ": no closes between " + first.iso() + " and " + last.iso());
+    throw Error(ErrorCode::kDataError,
+                path.string() + ": no closes between " + first.iso() + " and " + last.iso());
   }
   Matrix shocks(static_cast<Eigen::Index>(returns.size()), 1);
-  for (std::size_t i = 0; i < returns.size(); ++i) shocks(static_cast<Eigen::Index>(i), 0) = returns[i];
+  for (std::size_t i = 0; i < returns.size(); ++i)
+    shocks(static_cast<Eigen::Index>(i), 0) = returns[i];
   GeneratorEvaluation out;
-  out.data = "S&P 500 daily log returns (close of " + path.filename().string() + "), " + dates.front().iso() + ".." + dates.back().iso();
+  out.data = "S&P 500 daily log returns (close of " + path.filename().string() + "), " +
+             dates.front().iso() + ".." + dates.back().iso();
   out.units = "log returns (not rescaled)";
   out.series = {"SP500"};
   return evaluate(std::move(out), dates, shocks, nullptr, TrainingShocks{}, true, options);

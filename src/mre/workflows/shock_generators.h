@@ -58,8 +58,8 @@ struct GeneratorEvaluationOptions {
 inline constexpr int kMinTrainingDays = 250;
 
 struct GeneratorEvaluation {
-  std::string data{};     // what was scored
-  std::string units{};    // the metrics' units
+  std::string data{};   // what was scored
+  std::string units{};  // the metrics' units
   std::vector<std::string> series{};
   Date train_first{}, train_last{}, test_first{}, test_last{};
   int train_days = 0;
@@ -70,7 +70,7 @@ struct GeneratorEvaluation {
   struct Row {
     std::string generator{};
     std::vector<scm::GeneratorScores> per_series{};
-    scm::GeneratorScores mean{};  // each metric averaged over the series
+    scm::GeneratorScores mean{};       // each metric averaged over the series
     std::vector<std::string> notes{};  // the training's diagnostics
   };
   std::vector<Row> rows{};
@@ -81,12 +81,14 @@ struct GeneratorEvaluation {
 // shock regimes and transition matrix. DataError for non-finite shocks (naming date and node) or
 // fewer than kMinTrainingDays training days; InvalidArgument for options out of range, an
 // unknown generator, or a horizon or lag the held-out days cannot hold.
-GeneratorEvaluation evaluate_scm_generators(const std::string& version, const scm::FittedScm& model, const GeneratorEvaluationOptions& options);
+GeneratorEvaluation evaluate_scm_generators(const std::string& version, const scm::FittedScm& model,
+                                            const GeneratorEvaluationOptions& options);
 
 // The paper's setup: daily log returns of the S&P 500 close (Yahoo's ^GSPC file of the bundled
 // snapshot, `path`) from `first` to `last` (Wiese et al.: May 2009 - December 2018), raw (not
 // rescaled); the regime bootstrap's regimes from a two-state Gaussian HMM of the training returns.
-GeneratorEvaluation evaluate_series_generators(const std::filesystem::path& path, Date first, Date last,
+GeneratorEvaluation evaluate_series_generators(const std::filesystem::path& path, Date first,
+                                               Date last,
                                                const GeneratorEvaluationOptions& options);
 std::filesystem::path default_sp500_path();  // data/snapshot/yahoo/GSPC.csv
 

@@ -2,19 +2,19 @@
 // K <= 3), a numpy implementation of the same coordinate descent (reference_jump.py, run here),
 // k-means (lambda = 0), simulated regimes, the monotone objective, and online inference that
 // never looks ahead.
+#include "mre/regimes/jump/jump_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "mre/core/error.h"
-#include "mre/regimes/jump/jump_model.h"
 #include "mre/regimes/kmeans/kmeans.h"
 #include "support/matrix_csv.h"
 #include "support/test_support.h"
@@ -65,7 +65,8 @@ double best_agreement(const std::vector<int>& labels, const std::vector<int>& tr
   double best = 0;
   do {
     double hits = 0;
-    for (std::size_t t = 0; t < labels.size(); ++t) hits += perm[static_cast<std::size_t>(labels[t])] == truth[t] ? 1 : 0;
+    for (std::size_t t = 0; t < labels.size(); ++t)
+      hits += perm[static_cast<std::size_t>(labels[t])] == truth[t] ? 1 : 0;
     best = std::max(best, hits / static_cast<double>(labels.size()));
   } while (std::next_permutation(perm.begin(), perm.end()));
   return best;
@@ -78,17 +79,20 @@ TEST(JumpModel, HandWorkedSwitchOrStay) {
   const Matrix x = (Matrix(5, 1) << 10, 10, 0, 10, 10).finished();
   const Matrix centers = (Matrix(2, 1) << 0, 10).finished();
   const Matrix cands = candidate_states({.n_states = 2});
-  const auto stay = solve_dp(state_loss(x, centers, cands), penalty_matrix({.n_states = 2, .jump_penalty = 60}, cands));
+  const auto stay = solve_dp(state_loss(x, centers, cands),
+                             penalty_matrix({.n_states = 2, .jump_penalty = 60}, cands));
   EXPECT_EQ(stay.states, (std::vector<int>{1, 1, 1, 1, 1}));
   EXPECT_DOUBLE_EQ(stay.objective, 50.0);
-  const auto jump = solve_dp(state_loss(x, centers, cands), penalty_matrix({.n_states = 2, .jump_penalty = 20}, cands));
+  const auto jump = solve_dp(state_loss(x, centers, cands),
+                             penalty_matrix({.n_states = 2, .jump_penalty = 20}, cands));
   EXPECT_EQ(jump.states, (std::vector<int>{1, 1, 0, 1, 1}));
   EXPECT_DOUBLE_EQ(jump.objective, 40.0);
   EXPECT_DOUBLE_EQ(objective(x, centers, jump.states, {.n_states = 2, .jump_penalty = 20}), 40.0);
   // Online, lambda = 20: V(0) = (50, 0), V(1) = (50 + min(50, 0 + 20), 0 + min(0, 50 + 20)) =
   // (70, 0), V(2) = (0 + min(70, 0 + 20), 50 + min(0, 70 + 20)) = (20, 50): state 0 at t = 2
   // already. lambda = 60: V(1) = (100, 0), V(2) = (0 + min(100, 60), 50 + 0) = (60, 50): still 1.
-  const Matrix v20 = forward_values(state_loss(x, centers, cands), penalty_matrix({.n_states = 2, .jump_penalty = 20}, cands));
+  const Matrix v20 = forward_values(state_loss(x, centers, cands),
+                                    penalty_matrix({.n_states = 2, .jump_penalty = 20}, cands));
   EXPECT_DOUBLE_EQ(v20(1, 0), 70.0);
   EXPECT_DOUBLE_EQ(v20(2, 0), 20.0);
   EXPECT_DOUBLE_EQ(v20(2, 1), 50.0);
@@ -106,11 +110,13 @@ DpSolution brute_force(const Matrix& loss, const Matrix& penalty) {
     double value = 0;
     for (int t = 0; t < T; ++t) {
       value += loss(t, s[static_cast<std::size_t>(t)]);
-      if (t > 0) value += penalty(s[static_cast<std::size_t>(t - 1)], s[static_cast<std::size_t>(t)]);
+      if (t > 0)
+        value += penalty(s[static_cast<std::size_t>(t - 1)], s[static_cast<std::size_t>(t)]);
     }
     if (value < best.objective) best = {s, value};
     int pos = T - 1;  // odometer, last position fastest: the first optimum in lexicographic order
-    while (pos >= 0 && ++s[static_cast<std::size_t>(pos)] == N) s[static_cast<std::size_t>(pos--)] = 0;
+    while (pos >= 0 && ++s[static_cast<std::size_t>(pos)] == N)
+      s[static_cast<std::size_t>(pos--)] = 0;
     if (pos < 0) break;
   }
   return best;
@@ -143,7 +149,11 @@ TEST(JumpModel, ContinuousDynamicProgrammeEqualsBruteForce) {
   // K = 2 on the grid {0, 1/2, 1}: 3 candidate vectors, 3^T sequences for T <= 10.
   for (int T : {1, 4, 10}) {
     for (bool mode : {false, true}) {
-      const JumpModelConfig config{.n_states = 2, .jump_penalty = 2.0, .continuous = true, .grid_size = 0.5, .mode_loss = mode};
+      const JumpModelConfig config{.n_states = 2,
+                                   .jump_penalty = 2.0,
+                                   .continuous = true,
+                                   .grid_size = 0.5,
+                                   .mode_loss = mode};
       const Matrix cands = candidate_states(config);
       ASSERT_EQ(cands.rows(), 3);
       const Matrix x = gaussian(T, 1, 500 + static_cast<std::uint64_t>(T));
@@ -160,7 +170,11 @@ TEST(JumpModel, ContinuousDynamicProgrammeEqualsBruteForce) {
 
 TEST(JumpModel, SimplexGridAndPenalty) {
   // m = 20, K = 3: C(22, 2) = 231 vectors with coordinates in {0, 0.05, ..., 1} summing to 1.
-  const JumpModelConfig config{.n_states = 3, .jump_penalty = 8.0, .continuous = true, .grid_size = 0.05, .mode_loss = false};
+  const JumpModelConfig config{.n_states = 3,
+                               .jump_penalty = 8.0,
+                               .continuous = true,
+                               .grid_size = 0.05,
+                               .mode_loss = false};
   const Matrix cands = candidate_states(config);
   ASSERT_EQ(cands.rows(), 231);
   for (Eigen::Index i = 0; i < cands.rows(); ++i) {
@@ -181,18 +195,22 @@ TEST(JumpModel, SimplexGridAndPenalty) {
     EXPECT_NEAR((-pm.row(i).array()).exp().sum(), first, 1e-12 * first);  // rounding of exp/log
   }
   EXPECT_THROW(candidate_states({.n_states = 3, .continuous = true, .grid_size = 0.3}), Error);
-  EXPECT_THROW(candidate_states({.n_states = 6, .continuous = true, .grid_size = 0.05}), Error);  // 53,130 points
+  EXPECT_THROW(candidate_states({.n_states = 6, .continuous = true, .grid_size = 0.05}),
+               Error);  // 53,130 points
 }
 
 // Runs reference_jump.py on the data and initial centres; returns its JSON.
-nlohmann::json numpy_reference(const Matrix& x, const Matrix& init, const JumpModelConfig& c, const testing::TempDir& dir) {
+nlohmann::json numpy_reference(const Matrix& x, const Matrix& init, const JumpModelConfig& c,
+                               const testing::TempDir& dir) {
   testing::write_file(dir / "x.csv", testing::matrix_to_csv(x));
   testing::write_file(dir / "c.csv", testing::matrix_to_csv(init));
   std::ostringstream cmd;
   cmd.precision(17);
-  cmd << "/usr/bin/python3 " << (testing::source_dir() / "tests/regimes/jump/reference_jump.py").string() << " "
+  cmd << "/usr/bin/python3 "
+      << (testing::source_dir() / "tests/regimes/jump/reference_jump.py").string() << " "
       << (dir / "x.csv").string() << " " << (dir / "c.csv").string() << " " << c.jump_penalty << " "
-      << (c.continuous ? 1 : 0) << " " << c.grid_size << " " << (c.mode_loss ? 1 : 0) << " " << c.max_iter << " " << c.tol;
+      << (c.continuous ? 1 : 0) << " " << c.grid_size << " " << (c.mode_loss ? 1 : 0) << " "
+      << c.max_iter << " " << c.tol;
   const auto r = testing::run_shell(cmd.str());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out);
@@ -203,7 +221,8 @@ TEST(JumpModel, CoordinateDescentEqualsNumpyReference) {
   const auto sim = simulate(400, 3, 3, 0.97, 11);
   for (bool continuous : {false, true}) {
     for (double lambda : {0.0, 5.0, 50.0}) {
-      const JumpModelConfig config{.n_states = 3, .jump_penalty = lambda, .continuous = continuous, .grid_size = 0.1};
+      const JumpModelConfig config{
+          .n_states = 3, .jump_penalty = lambda, .continuous = continuous, .grid_size = 0.1};
       const Matrix init = kmeans::kmeans_plus_plus(sim.data, 3, 5);
       const auto fit = fit_from(sim.data, init, config);
       const auto ref = numpy_reference(sim.data, init, config, dir);
@@ -213,7 +232,8 @@ TEST(JumpModel, CoordinateDescentEqualsNumpyReference) {
       EXPECT_EQ(fit.iterations, ref["iterations"].get<int>());
       const auto ref_centers = ref["centers"];
       for (int k = 0; k < 3; ++k) {
-        for (int d = 0; d < 3; ++d) EXPECT_NEAR(fit.centers(k, d), ref_centers[k][d].get<double>(), 1e-10);
+        for (int d = 0; d < 3; ++d)
+          EXPECT_NEAR(fit.centers(k, d), ref_centers[k][d].get<double>(), 1e-10);
       }
       // The reference enumerates the grid in another order: compare the state vectors.
       const auto ref_p = ref["probabilities"].get<std::vector<std::vector<double>>>();
@@ -222,8 +242,10 @@ TEST(JumpModel, CoordinateDescentEqualsNumpyReference) {
       for (Eigen::Index t = 0; t < sim.data.rows(); ++t) {
         for (int k = 0; k < 3; ++k) {
           // Grid coordinates j/10 computed the same way in both: equal to rounding.
-          ASSERT_NEAR(fit.probabilities(t, k), ref_p[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)], 1e-15);
-          ASSERT_NEAR(online.probabilities(t, k), ref_online[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)], 1e-15);
+          ASSERT_NEAR(fit.probabilities(t, k),
+                      ref_p[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)], 1e-15);
+          ASSERT_NEAR(online.probabilities(t, k),
+                      ref_online[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)], 1e-15);
         }
       }
       if (!continuous) {
@@ -231,7 +253,8 @@ TEST(JumpModel, CoordinateDescentEqualsNumpyReference) {
       }
       const auto trace = ref["trace"].get<std::vector<double>>();
       ASSERT_EQ(trace.size(), fit.objective_trace.size());
-      for (std::size_t i = 0; i < trace.size(); ++i) EXPECT_NEAR(fit.objective_trace[i], trace[i], 1e-10 * std::abs(trace[i]));
+      for (std::size_t i = 0; i < trace.size(); ++i)
+        EXPECT_NEAR(fit.objective_trace[i], trace[i], 1e-10 * std::abs(trace[i]));
     }
   }
 }
@@ -240,8 +263,13 @@ TEST(JumpModel, ObjectiveNeverIncreases) {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     const auto sim = simulate(600, 3, 2, 0.95, seed);
     for (bool continuous : {false, true}) {
-      JumpModelConfig config{.n_states = 3, .jump_penalty = 2.0 * static_cast<double>(seed), .continuous = continuous,
-                             .grid_size = 0.1, .n_init = 1, .tol = 0.0, .seed = seed};
+      JumpModelConfig config{.n_states = 3,
+                             .jump_penalty = 2.0 * static_cast<double>(seed),
+                             .continuous = continuous,
+                             .grid_size = 0.1,
+                             .n_init = 1,
+                             .tol = 0.0,
+                             .seed = seed};
       // A poor start (three rows of the same regime) so the descent takes several steps.
       const Matrix init = sim.data.topRows(3);
       const auto fit = fit_from(sim.data, init, config);
@@ -253,7 +281,8 @@ TEST(JumpModel, ObjectiveNeverIncreases) {
       }
       EXPECT_DOUBLE_EQ(fit.objective, fit.objective_trace.back());
       // The reported objective is the objective of the reported states and centroids.
-      EXPECT_NEAR(objective(sim.data, fit.centers, fit.states, config), fit.objective, 1e-9 * fit.objective);
+      EXPECT_NEAR(objective(sim.data, fit.centers, fit.states, config), fit.objective,
+                  1e-9 * fit.objective);
     }
   }
 }
@@ -266,7 +295,8 @@ TEST(JumpModel, ZeroPenaltyIsLloydKMeans) {
   const auto jm = fit_from(sim.data, init, {.n_states = 3, .jump_penalty = 0.0, .tol = 0.0});
   const auto km = kmeans::fit_from(sim.data, init, {.n_clusters = 3, .max_iter = 1000, .tol = 0.0});
   EXPECT_EQ(jm.states, km.labels);
-  EXPECT_NEAR(jm.objective, 0.5 * km.inertia, 1e-9 * km.inertia);  // loss is half the squared distance
+  EXPECT_NEAR(jm.objective, 0.5 * km.inertia,
+              1e-9 * km.inertia);  // loss is half the squared distance
 }
 
 TEST(JumpModel, RecoversSimulatedRegimes) {
@@ -287,25 +317,31 @@ TEST(JumpModel, RecoversSimulatedRegimes) {
   }
   EXPECT_LE(std::abs(switches - true_switches), 4);
   // Online labels trail the smoothed ones a little, but still recover the regimes.
-  const auto online = infer_online(sim.data, fit_penalised.centers, {.n_states = 2, .jump_penalty = 20.0});
+  const auto online =
+      infer_online(sim.data, fit_penalised.centers, {.n_states = 2, .jump_penalty = 20.0});
   EXPECT_GT(best_agreement(online.labels, sim.truth, 2), 0.97);
   // The continuous model's argmax recovers them too.
-  const auto cont = fit(sim.data, {.n_states = 2, .jump_penalty = 20.0, .continuous = true, .seed = 1});
+  const auto cont =
+      fit(sim.data, {.n_states = 2, .jump_penalty = 20.0, .continuous = true, .seed = 1});
   EXPECT_GT(best_agreement(cont.labels, sim.truth, 2), 0.99);
 }
 
 TEST(JumpModel, OnlineLabelsDoNotLookAhead) {
   const auto sim = simulate(800, 3, 2, 0.97, 8);
   for (bool continuous : {false, true}) {
-    const JumpModelConfig config{.n_states = 3, .jump_penalty = 10.0, .continuous = continuous, .grid_size = 0.1};
+    const JumpModelConfig config{
+        .n_states = 3, .jump_penalty = 10.0, .continuous = continuous, .grid_size = 0.1};
     const auto model = fit(sim.data.topRows(400), config);
     const auto full = infer_online(sim.data, model.centers, config);
     for (int cut : {400, 555, 799}) {
       const auto part = infer_online(sim.data.topRows(cut + 1), model.centers, config);
       for (int t = 0; t <= cut; ++t) {
-        ASSERT_EQ(part.states[static_cast<std::size_t>(t)], full.states[static_cast<std::size_t>(t)]) << t;
+        ASSERT_EQ(part.states[static_cast<std::size_t>(t)],
+                  full.states[static_cast<std::size_t>(t)])
+            << t;
         // Bit for bit: the same vector, not merely close.
-        ASSERT_TRUE((part.probabilities.row(t).array() == full.probabilities.row(t).array()).all()) << t;
+        ASSERT_TRUE((part.probabilities.row(t).array() == full.probabilities.row(t).array()).all())
+            << t;
       }
     }
     // The smoothed path does use the future: somewhere it differs from the online one.
@@ -348,7 +384,8 @@ TEST(JumpModel, BadInputIsNamed) {
     EXPECT_TRUE(testing::contains(e.what(), "row 3")) << e.what();
   }
   EXPECT_THROW(fit(x, {.n_states = 2, .n_init = 0}), Error);
-  EXPECT_THROW(fit(x, {.n_states = 2, .jump_penalty = std::numeric_limits<double>::infinity()}), Error);
+  EXPECT_THROW(fit(x, {.n_states = 2, .jump_penalty = std::numeric_limits<double>::infinity()}),
+               Error);
 }
 
 }  // namespace

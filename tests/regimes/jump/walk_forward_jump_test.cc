@@ -2,6 +2,8 @@
 // change when later rows are removed, states ordered by a column's centroid, the online pass
 // recomputed by hand from a refit's stored standardisation and centroids, and simulated regimes
 // recovered out of sample.
+#include "mre/regimes/jump/walk_forward_jump.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "mre/core/error.h"
-#include "mre/regimes/jump/walk_forward_jump.h"
 
 namespace mre::regimes::jump {
 namespace {
@@ -43,8 +44,9 @@ Panel2 simulate(int rows, std::uint64_t seed) {
 TEST(WalkForwardJump, RefitDatesAndWindows) {
   const auto p = simulate(1000, 1);
   const JumpModelConfig config{.n_states = 2, .jump_penalty = 5.0, .n_init = 3};
-  const auto wf = walk_forward_jump(p.dates, p.data, config,
-                                    {.refit_every_months = 3, .min_train_rows = 200, .train_window_rows = 300});
+  const auto wf =
+      walk_forward_jump(p.dates, p.data, config,
+                        {.refit_every_months = 3, .min_train_rows = 200, .train_window_rows = 300});
   // Daily calendar from 2000-01-03: first refit at row 200 (2000-07-21), then every 3 months.
   ASSERT_GE(wf.refits.size(), 2u);
   EXPECT_EQ(wf.refits[0].date, p.dates[200]);
@@ -54,7 +56,8 @@ TEST(WalkForwardJump, RefitDatesAndWindows) {
   for (std::size_t j = 1; j < wf.refits.size(); ++j) {
     const auto& r = wf.refits[j];
     EXPECT_LE(r.rows, 300u);  // trailing window
-    EXPECT_EQ(r.first_row + r.rows, static_cast<std::size_t>(r.date - p.dates.front()));  // ends the day before
+    EXPECT_EQ(r.first_row + r.rows,
+              static_cast<std::size_t>(r.date - p.dates.front()));  // ends the day before
   }
   for (std::size_t t = 0; t < 200; ++t) {
     EXPECT_EQ(wf.labels[t], -1);
@@ -65,14 +68,21 @@ TEST(WalkForwardJump, RefitDatesAndWindows) {
 TEST(WalkForwardJump, LabelsDoNotChangeWhenLaterRowsAreRemoved) {
   const auto p = simulate(900, 2);
   for (bool continuous : {false, true}) {
-    const JumpModelConfig config{.n_states = 2, .jump_penalty = 8.0, .continuous = continuous, .grid_size = 0.1, .n_init = 3};
-    const JumpWalkForwardConfig schedule{.refit_every_months = 2, .min_train_rows = 250, .train_window_rows = 400};
+    const JumpModelConfig config{.n_states = 2,
+                                 .jump_penalty = 8.0,
+                                 .continuous = continuous,
+                                 .grid_size = 0.1,
+                                 .n_init = 3};
+    const JumpWalkForwardConfig schedule{
+        .refit_every_months = 2, .min_train_rows = 250, .train_window_rows = 400};
     const auto full = walk_forward_jump(p.dates, p.data, config, schedule);
     for (int cut : {250, 431, 700, 899}) {
       const std::vector<Date> dates(p.dates.begin(), p.dates.begin() + cut + 1);
       const auto part = walk_forward_jump(dates, p.data.topRows(cut + 1), config, schedule);
       for (int t = 0; t <= cut; ++t) {
-        ASSERT_EQ(part.labels[static_cast<std::size_t>(t)], full.labels[static_cast<std::size_t>(t)]) << t;
+        ASSERT_EQ(part.labels[static_cast<std::size_t>(t)],
+                  full.labels[static_cast<std::size_t>(t)])
+            << t;
         for (int k = 0; k < 2; ++k) {
           const double a = part.probabilities(t, k), b = full.probabilities(t, k);
           // Bit for bit (NaN before the first refit in both).
@@ -88,8 +98,9 @@ TEST(WalkForwardJump, OnlinePassRecomputedFromTheStoredRefit) {
   // centroids over the rows from its window's start: the forward recursion written out.
   const auto p = simulate(700, 3);
   const JumpModelConfig config{.n_states = 2, .jump_penalty = 3.0, .n_init = 2};
-  const auto wf = walk_forward_jump(p.dates, p.data, config,
-                                    {.refit_every_months = 6, .min_train_rows = 300, .train_window_rows = 0});
+  const auto wf =
+      walk_forward_jump(p.dates, p.data, config,
+                        {.refit_every_months = 6, .min_train_rows = 300, .train_window_rows = 0});
   ASSERT_EQ(wf.refits.size(), 3u);  // rows 300, ~482, ~665
   const auto& r = wf.refits[1];
   const std::size_t start = static_cast<std::size_t>(r.date - p.dates.front());
@@ -100,7 +111,8 @@ TEST(WalkForwardJump, OnlinePassRecomputedFromTheStoredRefit) {
     for (int k = 0; k < 2; ++k) {
       double sum = 0;
       for (int d = 0; d < 2; ++d) {
-        const double x = (p.data(static_cast<Eigen::Index>(t), d) - r.params.mean(d)) / r.params.scale(d);
+        const double x =
+            (p.data(static_cast<Eigen::Index>(t), d) - r.params.mean(d)) / r.params.scale(d);
         sum += (x - r.params.centers(k, d)) * (x - r.params.centers(k, d));
       }
       l[k] = 0.5 * sum;
@@ -124,26 +136,35 @@ TEST(WalkForwardJump, OnlinePassRecomputedFromTheStoredRefit) {
 
 TEST(WalkForwardJump, RecoversRegimesOutOfSample) {
   const auto p = simulate(2000, 4);
-  const auto wf = walk_forward_jump(p.dates, p.data, {.n_states = 2, .jump_penalty = 10.0, .n_init = 5},
-                                    {.refit_every_months = 6, .min_train_rows = 400, .train_window_rows = 1000});
+  const auto wf = walk_forward_jump(
+      p.dates, p.data, {.n_states = 2, .jump_penalty = 10.0, .n_init = 5},
+      {.refit_every_months = 6, .min_train_rows = 400, .train_window_rows = 1000});
   // Ordered by column 0 ascending, so label 0 should be the calm truth 0 without relabelling.
   // Online labels lag a switch by a few rows (about lambda / loss gap): 95% agreement.
   int hits = 0, rows = 0;
   for (std::size_t t = 400; t < p.truth.size(); ++t, ++rows) hits += wf.labels[t] == p.truth[t];
   EXPECT_GT(static_cast<double>(hits) / rows, 0.95);
   // Descending order flips the labels.
-  const auto flipped = walk_forward_jump(p.dates, p.data, {.n_states = 2, .jump_penalty = 10.0, .n_init = 5},
-                                         {.refit_every_months = 6, .min_train_rows = 400, .train_window_rows = 1000,
-                                          .order_descending = true});
-  for (std::size_t t = 400; t < p.truth.size(); ++t) ASSERT_EQ(flipped.labels[t], 1 - wf.labels[t]) << t;
+  const auto flipped =
+      walk_forward_jump(p.dates, p.data, {.n_states = 2, .jump_penalty = 10.0, .n_init = 5},
+                        {.refit_every_months = 6,
+                         .min_train_rows = 400,
+                         .train_window_rows = 1000,
+                         .order_descending = true});
+  for (std::size_t t = 400; t < p.truth.size(); ++t)
+    ASSERT_EQ(flipped.labels[t], 1 - wf.labels[t]) << t;
 }
 
 TEST(WalkForwardJump, BadInputIsNamed) {
   const auto p = simulate(100, 5);
   const JumpModelConfig config{.n_states = 2, .jump_penalty = 1.0};
   EXPECT_THROW(walk_forward_jump(p.dates, p.data, config, {.min_train_rows = 100}), Error);
-  EXPECT_THROW(walk_forward_jump(p.dates, p.data, config, {.min_train_rows = 50, .train_window_rows = 10}), Error);
-  EXPECT_THROW(walk_forward_jump(p.dates, p.data, config, {.min_train_rows = 50, .order_by_column = 2}), Error);
+  EXPECT_THROW(
+      walk_forward_jump(p.dates, p.data, config, {.min_train_rows = 50, .train_window_rows = 10}),
+      Error);
+  EXPECT_THROW(
+      walk_forward_jump(p.dates, p.data, config, {.min_train_rows = 50, .order_by_column = 2}),
+      Error);
   Matrix holes = p.data;
   holes(60, 1) = std::nan("");
   try {
@@ -154,7 +175,8 @@ TEST(WalkForwardJump, BadInputIsNamed) {
     EXPECT_NE(std::string(e.what()).find(p.dates[60].iso()), std::string::npos) << e.what();
   }
   try {
-    walk_forward_jump(p.dates, p.data, {.n_states = 2, .jump_penalty = -2.0}, {.min_train_rows = 50});
+    walk_forward_jump(p.dates, p.data, {.n_states = 2, .jump_penalty = -2.0},
+                      {.min_train_rows = 50});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);

@@ -24,14 +24,16 @@ int present_count(const Matrix& values, Eigen::Index t) {
 
 // The number of rows dated before `date`.
 std::size_t rows_before(const std::vector<Date>& dates, Date date) {
-  return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), date) - dates.begin());
+  return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), date) -
+                                  dates.begin());
 }
 
 // Runs `task(i)` for i in [0, n) on `threads` threads (each i once, any order).
 template <class Task>
 void run_parallel(std::size_t n, int threads, const Task& task) {
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t used = std::min(n, static_cast<std::size_t>(threads > 0 ? static_cast<unsigned>(threads) : cores));
+  const std::size_t used =
+      std::min(n, static_cast<std::size_t>(threads > 0 ? static_cast<unsigned>(threads) : cores));
   std::vector<std::exception_ptr> errors(n);
   std::atomic<std::size_t> next{0};
   const auto worker = [&] {
@@ -57,8 +59,9 @@ void run_parallel(std::size_t n, int threads, const Task& task) {
 
 }  // namespace
 
-TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition, const hmm::GaussianHmmConfig& config,
-                                 const Component* previous, const std::vector<hmm::GaussianHmmParams>& extra_starts) {
+TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition,
+                                 const hmm::GaussianHmmConfig& config, const Component* previous,
+                                 const std::vector<hmm::GaussianHmmParams>& extra_starts) {
   const auto& names = mr_ds_01_indicators();
   Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
   for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
@@ -82,23 +85,27 @@ TrainedComponent train_component(const Matrix& all, const ModelDefinition& defin
     for (Eigen::Index d = 0; d < scale.size(); ++d) {
       if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
     }
-    out.fit.params = permute_states(out.fit.params, align_states(previous->params, out.fit.params, scale));
+    out.fit.params =
+        permute_states(out.fit.params, align_states(previous->params, out.fit.params, scale));
   }
   out.component.params = out.fit.params;
   out.component.mapping = map_states(out.fit.params.means, out.component.stats, definition);
   return out;
 }
 
-std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config) {
+std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values,
+                                    const BackfillConfig& config) {
   check_arg(config.retrain_every_months >= 1, "retrain_every_months", "must be >= 1");
   check_arg(config.min_train_rows >= 1, "min_train_rows", "must be >= 1");
   check_arg(config.min_column_observations >= 1, "min_column_observations", "must be >= 1");
-  check_arg(static_cast<Eigen::Index>(dates.size()) == values.rows(), "dates", "must have one date per row");
+  check_arg(static_cast<Eigen::Index>(dates.size()) == values.rows(), "dates",
+            "must have one date per row");
   check_arg(values.cols() == static_cast<Eigen::Index>(mr_ds_01_indicators().size()), "values",
             "must hold the ten MR-DS-01 indicators");
   for (std::size_t t = 1; t < dates.size(); ++t) {
     if (!(dates[t - 1] < dates[t])) {
-      throw Error(ErrorCode::kDataError, "backfill: dates must be strictly increasing (" + dates[t].iso() + ")");
+      throw Error(ErrorCode::kDataError,
+                  "backfill: dates must be strictly increasing (" + dates[t].iso() + ")");
     }
   }
   // The first row index at which every indicator has min_column_observations values before it.
@@ -107,26 +114,31 @@ std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix
   std::optional<std::size_t> first;
   const auto needed = static_cast<std::size_t>(config.min_train_rows);
   for (std::size_t t = 0; t < dates.size(); ++t) {
-    const bool enough = std::all_of(seen.begin(), seen.end(), [&](int n) { return n >= config.min_column_observations; });
+    const bool enough = std::all_of(seen.begin(), seen.end(),
+                                    [&](int n) { return n >= config.min_column_observations; });
     if (enough && t >= needed) {
       first = t;
       break;
     }
-    for (Eigen::Index d = 0; d < D; ++d) seen[static_cast<std::size_t>(d)] += std::isnan(values(static_cast<Eigen::Index>(t), d)) ? 0 : 1;
+    for (Eigen::Index d = 0; d < D; ++d)
+      seen[static_cast<std::size_t>(d)] +=
+          std::isnan(values(static_cast<Eigen::Index>(t), d)) ? 0 : 1;
   }
   if (!first) {
     std::string short_of;
     for (Eigen::Index d = 0; d < D; ++d) {
       if (seen[static_cast<std::size_t>(d)] < config.min_column_observations) {
-        short_of += (short_of.empty() ? "" : ", ") + mr_ds_01_indicators()[static_cast<std::size_t>(d)] + " (" +
+        short_of += (short_of.empty() ? "" : ", ") +
+                    mr_ds_01_indicators()[static_cast<std::size_t>(d)] + " (" +
                     std::to_string(seen[static_cast<std::size_t>(d)]) + ")";
       }
     }
     throw Error(ErrorCode::kDataError,
-                "backfill: no date leaves a training window of " + std::to_string(config.min_train_rows) +
-                    " rows (min_train_rows) with " + std::to_string(config.min_column_observations) +
-                    " values of every indicator before it (" + std::to_string(dates.size()) + " rows" +
-                    (short_of.empty() ? std::string() : "; short: " + short_of) + ")");
+                "backfill: no date leaves a training window of " +
+                    std::to_string(config.min_train_rows) + " rows (min_train_rows) with " +
+                    std::to_string(config.min_column_observations) +
+                    " values of every indicator before it (" + std::to_string(dates.size()) +
+                    " rows" + (short_of.empty() ? std::string() : "; short: " + short_of) + ")");
   }
   std::vector<Date> out;
   const Date start = dates[*first];
@@ -138,7 +150,8 @@ std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix
   return out;
 }
 
-BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config) {
+BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
+                        const BackfillConfig& config) {
   check_arg(config.hmm.n_init >= 1, "n_init", "must be >= 1");
   const auto schedule = backfill_schedule(dates, values, config);
   const std::size_t n = schedule.size();
@@ -182,7 +195,8 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, co
           if (!(scale(d) > 0) || !std::isfinite(scale(d))) scale(d) = 1.0;
         }
         c.params = permute_states(c.params, align_states(previous.params, c.params, scale));
-        c.mapping = remap_states(c.params.means, c.stats, c.definition, previous.mapping.assigned, config.mapping_margin);
+        c.mapping = remap_states(c.params.means, c.stats, c.definition, previous.mapping.assigned,
+                                 config.mapping_margin);
       }
     }
     auto& r = out.retrains[k];
@@ -213,7 +227,8 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, co
     for (std::size_t t = 0; t < end; ++t) {
       const auto ti = static_cast<Eigen::Index>(t);
       if (present_count(values, ti) < config.min_indicators) continue;
-      for (Eigen::Index d = 0; d < values.cols(); ++d) row[static_cast<std::size_t>(d)] = values(ti, d);
+      for (Eigen::Index d = 0; d < values.cols(); ++d)
+        row[static_cast<std::size_t>(d)] = values(ti, d);
       const auto result = classifier.classify(row.data(), started ? &state : nullptr, state);
       started = true;
       labels[k][t] = result.global.label;

@@ -15,9 +15,9 @@
 namespace mre::regimes::hierarchical {
 
 struct BackfillConfig {
-  hmm::GaussianHmmConfig hmm{};   // both HMMs' settings (n_states is set per model: 6 and 3)
-  int retrain_every_months = 6;   // MR-AI-04
-  int min_train_rows = 504;       // rows before the first retrain (two years of business days)
+  hmm::GaussianHmmConfig hmm{};  // both HMMs' settings (n_states is set per model: 6 and 3)
+  int retrain_every_months = 6;  // MR-AI-04
+  int min_train_rows = 504;      // rows before the first retrain (two years of business days)
   // ... and every indicator needs this many present values before it (an HMM cannot be fitted
   // on a column it has never seen).
   int min_column_observations = 60;
@@ -35,17 +35,17 @@ struct BackfillConfig {
 
 // One retrain: the model serving [date, next retrain's date).
 struct BackfillRetrain {
-  Date date{};               // first date it serves
-  std::size_t rows = 0;      // training rows (all dated before `date`)
+  Date date{};           // first date it serves
+  std::size_t rows = 0;  // training rows (all dated before `date`)
   Date trained_from{};
   Date trained_to{};
   HierarchicalModel model{};
-  double log_likelihood = 0.0;        // global HMM
+  double log_likelihood = 0.0;                  // global HMM
   std::vector<double> start_log_likelihoods{};  // global HMM, every start (the warm start last)
   int starts_at_best = 0;
   int best_start = 0;
-  int iterations = 0;                 // global HMM EM iterations of the winning start
-  bool converged = false;             // global HMM
+  int iterations = 0;      // global HMM EM iterations of the winning start
+  bool converged = false;  // global HMM
   bool muni_converged = false;
   // Label churn (issue 18): over the rows before `date` (with enough indicators), the share whose
   // global label filtered by this model differs from the previous model's, both filtering the
@@ -69,12 +69,14 @@ struct BackfillResult {
 // present min_column_observations times before it, then d + k * retrain_every_months months
 // while on or before the last date. DataError when no such first date exists (the training
 // window would be empty or lack an indicator), naming what is short.
-std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config);
+std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values,
+                                    const BackfillConfig& config);
 
 // REQUIRES: dates strictly increasing, one per row of `values` (T x 10, MR-DS-01 order, NaN =
 // missing). The labels and probabilities of rows up to any date D are the same, bit for bit,
 // whatever rows follow D (tested).
-BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values, const BackfillConfig& config);
+BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
+                        const BackfillConfig& config);
 
 // Trains one component (an HMM on the definition's indicators, its training statistics and
 // its mapping); with `previous`, the states are first put in the previous component's order
@@ -83,7 +85,8 @@ struct TrainedComponent {
   Component component;
   hmm::GaussianHmmFit fit;
 };
-TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition, const hmm::GaussianHmmConfig& config,
-                                 const Component* previous, const std::vector<hmm::GaussianHmmParams>& extra_starts = {});
+TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition,
+                                 const hmm::GaussianHmmConfig& config, const Component* previous,
+                                 const std::vector<hmm::GaussianHmmParams>& extra_starts = {});
 
 }  // namespace mre::regimes::hierarchical

@@ -3,7 +3,6 @@
 #include "mre/regimes/hierarchical/classifier.h"
 
 #include <Eigen/Cholesky>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,7 +13,8 @@
 
 namespace mre::regimes::hierarchical {
 
-Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<std::string>& all_indicators) {
+Classifier::Prepared Classifier::prepare(const Component& c,
+                                         const std::vector<std::string>& all_indicators) {
   const auto& def = c.definition;
   Prepared p;
   p.K = c.params.n_states();
@@ -22,15 +22,19 @@ Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<s
   check_arg(p.K == def.n_states(), "model",
             def.name + ": the HMM has " + std::to_string(p.K) + " states but there are " +
                 std::to_string(def.n_states()) + " labels to map them to");
-  check_arg(p.K <= kMaxStates, "model", def.name + ": more than " + std::to_string(kMaxStates) + " states");
-  check_arg(p.D == static_cast<int>(def.indicators.size()), "model", def.name + ": one HMM feature per indicator");
+  check_arg(p.K <= kMaxStates, "model",
+            def.name + ": more than " + std::to_string(kMaxStates) + " states");
+  check_arg(p.D == static_cast<int>(def.indicators.size()), "model",
+            def.name + ": one HMM feature per indicator");
   check_arg(p.D <= kMaxIndicators, "model", def.name + ": too many indicators");
-  check_arg(static_cast<int>(c.mapping.serving.size()) == p.K && static_cast<int>(c.mapping.fallback.size()) == p.K,
+  check_arg(static_cast<int>(c.mapping.serving.size()) == p.K &&
+                static_cast<int>(c.mapping.fallback.size()) == p.K,
             "model", def.name + ": the state mapping does not cover every state");
   hmm::validate(c.params, p.D);
   for (const auto& name : def.indicators) {
     const auto it = std::find(all_indicators.begin(), all_indicators.end(), name);
-    check_arg(it != all_indicators.end(), "model", def.name + ": indicator " + name + " is not an MR-DS-01 input");
+    check_arg(it != all_indicators.end(), "model",
+              def.name + ": indicator " + name + " is not an MR-DS-01 input");
     p.columns.push_back(static_cast<int>(it - all_indicators.begin()));
   }
   const double log_2pi = std::log(2.0 * std::numbers::pi);
@@ -38,7 +42,8 @@ Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<s
   for (int k = 0; k < p.K; ++k) {
     Eigen::LLT<Matrix> llt(c.params.covariances[static_cast<std::size_t>(k)]);
     if (llt.info() != Eigen::Success) {
-      throw Error(ErrorCode::kDataError, def.name + ": covariance of state " + std::to_string(k) + " is not positive definite");
+      throw Error(ErrorCode::kDataError, def.name + ": covariance of state " + std::to_string(k) +
+                                             " is not positive definite");
     }
     const Matrix L = llt.matrixL();
     const Matrix inverse = L.triangularView<Eigen::Lower>().solve(Matrix::Identity(D, D));
@@ -58,7 +63,8 @@ Classifier::Prepared Classifier::prepare(const Component& c, const std::vector<s
   p.serving = c.mapping.serving;
   p.fallback = c.mapping.fallback;
   for (int s = 0; s < p.K; ++s) {
-    if (def.profiles[static_cast<std::size_t>(p.serving[static_cast<std::size_t>(s)])].label == kIdiosyncraticDistress) {
+    if (def.profiles[static_cast<std::size_t>(p.serving[static_cast<std::size_t>(s)])].label ==
+        kIdiosyncraticDistress) {
       p.distress_state = s;
     }
   }
@@ -77,7 +83,8 @@ Classifier::Classifier(const HierarchicalModel& model) : model_(model) {
   flows_column_ = column("muni_fund_flows_net");
   high_yield_column_ = column("high_yield_credit_spread");
   for (const auto* stats : {&model_.global.stats}) {
-    check_arg(stats->mean.size() == static_cast<Eigen::Index>(all.size()) && stats->std.size() == stats->mean.size(),
+    check_arg(stats->mean.size() == static_cast<Eigen::Index>(all.size()) &&
+                  stats->std.size() == stats->mean.size(),
               "model", "global_macro: training statistics must cover the ten indicators");
   }
 }
@@ -87,8 +94,8 @@ namespace {
 // The step with K and D known at compile time for the seed's two models (6 x 10, 3 x 2), so
 // every loop unrolls; KC = DC = 0 is the general case.
 template <int KC, int DC>
-void step_kernel(const Classifier::Prepared& p, const double* values, const Vector* previous, Vector& next,
-                 ComponentOutput& out) {
+void step_kernel(const Classifier::Prepared& p, const double* values, const Vector* previous,
+                 Vector& next, ComponentOutput& out) {
   const int K = KC > 0 ? KC : p.K;
   const int D = DC > 0 ? DC : p.D;
   double x[kMaxIndicators];
@@ -111,15 +118,21 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
     log_b[k] = p.normaliser[static_cast<std::size_t>(k)] - 0.5 * maha;
     shift = std::max(shift, log_b[k]);
   }
-  // Finite but extreme inputs (1e308) overflow the distance: bad input data, not a broken invariant.
+  // Finite but extreme inputs (1e308) overflow the distance: bad input data, not a broken
+  // invariant.
   if (!std::isfinite(shift)) {
-    throw Error(ErrorCode::kDataError, "an observation is too far from every state to classify (an indicator value is extreme)");
+    throw Error(
+        ErrorCode::kDataError,
+        "an observation is too far from every state to classify (an indicator value is extreme)");
   }
   double predicted[kMaxStates];
   if (previous) {
     for (int j = 0; j < K; ++j) {
       double sum = 0;
-      for (int i = 0; i < K; ++i) sum += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) + static_cast<std::size_t>(j)] * (*previous)(i);
+      for (int i = 0; i < K; ++i)
+        sum += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) +
+                            static_cast<std::size_t>(j)] *
+               (*previous)(i);
       predicted[j] = sum;
     }
   } else {
@@ -130,8 +143,11 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
     predicted[k] *= std::exp(log_b[k] - shift);
     total += predicted[k];
   }
-  if (!(total > 0)) {  // the only state it fits is unreachable from the carried one: extreme input again
-    throw Error(ErrorCode::kDataError, "an observation is too far from every reachable state to classify (an indicator value is extreme)");
+  if (!(total >
+        0)) {  // the only state it fits is unreachable from the carried one: extreme input again
+    throw Error(ErrorCode::kDataError,
+                "an observation is too far from every reachable state to classify (an indicator "
+                "value is extreme)");
   }
   next.resize(K);
   out.n = K;
@@ -144,8 +160,8 @@ void step_kernel(const Classifier::Prepared& p, const double* values, const Vect
 // A row with missing indicators: the emission density of the present ones under each state's
 // marginal Gaussian N(mu_o, Sigma_oo) (Little & Rubin 2002, section 11.2), then the same forward
 // step as the complete path.
-void step_marginal(const Classifier::Prepared& p, const double* values, const Vector* previous, Vector& next,
-                   ComponentOutput& out) {
+void step_marginal(const Classifier::Prepared& p, const double* values, const Vector* previous,
+                   Vector& next, ComponentOutput& out) {
   const int K = p.K;
   std::vector<int> observed;
   for (int d = 0; d < p.D; ++d) {
@@ -163,11 +179,16 @@ void step_marginal(const Classifier::Prepared& p, const double* values, const Ve
       Vector centred(o);
       for (Eigen::Index a = 0; a < o; ++a) {
         const int da = observed[static_cast<std::size_t>(a)];
-        centred(a) = values[p.columns[static_cast<std::size_t>(da)]] - p.means[static_cast<std::size_t>(k) * static_cast<std::size_t>(p.D) + static_cast<std::size_t>(da)];
-        for (Eigen::Index b = 0; b < o; ++b) sigma(a, b) = p.covariances[static_cast<std::size_t>(k)](da, observed[static_cast<std::size_t>(b)]);
+        centred(a) = values[p.columns[static_cast<std::size_t>(da)]] -
+                     p.means[static_cast<std::size_t>(k) * static_cast<std::size_t>(p.D) +
+                             static_cast<std::size_t>(da)];
+        for (Eigen::Index b = 0; b < o; ++b)
+          sigma(a, b) =
+              p.covariances[static_cast<std::size_t>(k)](da, observed[static_cast<std::size_t>(b)]);
       }
       const Eigen::LLT<Matrix> llt(sigma);
-      check_invariant(llt.info() == Eigen::Success, "a sub-matrix of a positive definite covariance is not");
+      check_invariant(llt.info() == Eigen::Success,
+                      "a sub-matrix of a positive definite covariance is not");
       const Matrix& L = llt.matrixL();
       double log_det = 0;
       for (Eigen::Index i = 0; i < o; ++i) log_det += 2.0 * std::log(L(i, i));
@@ -182,16 +203,20 @@ void step_marginal(const Classifier::Prepared& p, const double* values, const Ve
     double prior = p.initial[static_cast<std::size_t>(j)];
     if (previous) {
       prior = 0;
-      for (int i = 0; i < K; ++i) prior += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) + static_cast<std::size_t>(j)] * (*previous)(i);
+      for (int i = 0; i < K; ++i)
+        prior += p.transition[static_cast<std::size_t>(i) * static_cast<std::size_t>(K) +
+                              static_cast<std::size_t>(j)] *
+                 (*previous)(i);
     }
     predicted[j] = prior * std::exp(log_b[j] - shift);
     total += predicted[j];
   }
   // An extreme indicator value no state can explain is bad data, not a bug (a data error).
   if (!(total > 0))
-    throw_error(ErrorCode::kDataError,
-                "the observation has zero density under every reachable state: an extreme or non-finite "
-                "indicator value (check the inputs' scale)");
+    throw_error(
+        ErrorCode::kDataError,
+        "the observation has zero density under every reachable state: an extreme or non-finite "
+        "indicator value (check the inputs' scale)");
   next.resize(K);
   out.n = K;
   for (int k = 0; k < K; ++k) {
@@ -223,17 +248,19 @@ void Classifier::step(const Prepared& p, const double* values, const Vector* pre
 
 namespace {
 
-void to_labels(const std::vector<int>& serving, const std::vector<int>& fallback, int distress_state,
-               bool distress_condition_met, ComponentOutput& out) {
+void to_labels(const std::vector<int>& serving, const std::vector<int>& fallback,
+               int distress_state, bool distress_condition_met, ComponentOutput& out) {
   std::fill(out.labels.begin(), out.labels.begin() + out.n, 0.0);
   for (int s = 0; s < out.n; ++s) {
     const bool redirect = s == distress_state && !distress_condition_met;
-    const int label = redirect ? fallback[static_cast<std::size_t>(s)] : serving[static_cast<std::size_t>(s)];
+    const int label =
+        redirect ? fallback[static_cast<std::size_t>(s)] : serving[static_cast<std::size_t>(s)];
     out.labels[static_cast<std::size_t>(label)] += out.states[static_cast<std::size_t>(s)];
   }
   out.label = 0;
   for (int r = 1; r < out.n; ++r) {
-    if (out.labels[static_cast<std::size_t>(r)] > out.labels[static_cast<std::size_t>(out.label)]) out.label = r;
+    if (out.labels[static_cast<std::size_t>(r)] > out.labels[static_cast<std::size_t>(out.label)])
+      out.label = r;
   }
   out.confidence = out.labels[static_cast<std::size_t>(out.label)];
 }
@@ -244,15 +271,17 @@ void Classifier::finish(const double* values, Classification& out) const {
   const auto z = [&](int column) {
     return (values[column] - model_.global.stats.mean(column)) / model_.global.stats.std(column);
   };
-  out.distress_condition_met =
-      distress_condition_holds(z(ratio_column_), z(flows_column_), z(high_yield_column_), model_.condition);
-  to_labels(global_.serving, global_.fallback, global_.distress_state, out.distress_condition_met, out.global);
+  out.distress_condition_met = distress_condition_holds(z(ratio_column_), z(flows_column_),
+                                                        z(high_yield_column_), model_.condition);
+  to_labels(global_.serving, global_.fallback, global_.distress_state, out.distress_condition_met,
+            out.global);
   to_labels(muni_.serving, muni_.fallback, -1, true, out.muni);
   out.vix = values[vix_column_];
   out.volatility_regime = std::isnan(out.vix) ? std::string_view() : volatility_regime(out.vix);
 }
 
-Classification Classifier::classify(const double* values, const FilterState* previous, FilterState& next) const {
+Classification Classifier::classify(const double* values, const FilterState* previous,
+                                    FilterState& next) const {
   Classification out;
   step(global_, values, previous ? &previous->global : nullptr, next.global, out.global);
   step(muni_, values, previous ? &previous->muni : nullptr, next.muni, out.muni);
@@ -266,7 +295,8 @@ Classification Classifier::labels_of(const FilterState& state, const double* val
   Classification out;
   out.global.n = global_.K;
   out.muni.n = muni_.K;
-  for (int k = 0; k < global_.K; ++k) out.global.states[static_cast<std::size_t>(k)] = state.global(k);
+  for (int k = 0; k < global_.K; ++k)
+    out.global.states[static_cast<std::size_t>(k)] = state.global(k);
   for (int k = 0; k < muni_.K; ++k) out.muni.states[static_cast<std::size_t>(k)] = state.muni(k);
   finish(values, out);
   return out;

@@ -71,7 +71,8 @@ class Classifier {
   // `previous`: the filtered state after the previous observation, or nullptr to start from
   // each HMM's initial distribution. Writes the new filtered state to `next` (may alias
   // `previous`).
-  Classification classify(const double* values, const FilterState* previous, FilterState& next) const;
+  Classification classify(const double* values, const FilterState* previous,
+                          FilterState& next) const;
 
   // The labels of given filtered state probabilities (e.g. the state carried at the end of
   // training); `values` as above, NaN allowed (a NaN fails the MR-BR-03 check; VIX NaN gives
@@ -84,20 +85,21 @@ class Classifier {
   struct Prepared {
     int K = 0;
     int D = 0;
-    std::vector<int> columns;        // positions of the component's indicators in `values`
-    std::vector<double> inverse_l;   // K blocks of D x D, column-major, lower triangular
-    std::vector<double> means;       // K x D
-    std::vector<double> normaliser;  // K: -(D log 2 pi + log det Sigma_k) / 2
+    std::vector<int> columns;         // positions of the component's indicators in `values`
+    std::vector<double> inverse_l;    // K blocks of D x D, column-major, lower triangular
+    std::vector<double> means;        // K x D
+    std::vector<double> normaliser;   // K: -(D log 2 pi + log det Sigma_k) / 2
     std::vector<Matrix> covariances;  // K of D x D, for rows with a missing indicator
-    std::vector<double> transition;  // K x K row-major, A(i, j) = P(j | i)
-    std::vector<double> initial;     // K
-    std::vector<int> serving;        // label of each state
-    std::vector<int> fallback;       // next-best label of each state
-    int distress_state = -1;         // the state serving Idiosyncratic_Distress, or -1
+    std::vector<double> transition;   // K x K row-major, A(i, j) = P(j | i)
+    std::vector<double> initial;      // K
+    std::vector<int> serving;         // label of each state
+    std::vector<int> fallback;        // next-best label of each state
+    int distress_state = -1;          // the state serving Idiosyncratic_Distress, or -1
   };
 
  private:
-  static Prepared prepare(const Component& component, const std::vector<std::string>& all_indicators);
+  static Prepared prepare(const Component& component,
+                          const std::vector<std::string>& all_indicators);
   static void step(const Prepared& p, const double* values, const Vector* previous, Vector& next,
                    ComponentOutput& out);
   void finish(const double* values, Classification& out) const;

@@ -40,23 +40,26 @@ int indicator_index(const ModelDefinition& definition, const std::string& indica
               "model " + definition.name + " has no indicator '" + indicator + "'");
 }
 
-StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
-                        const DistressCondition& condition) {
+StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats,
+                        const ModelDefinition& definition, const DistressCondition& condition) {
   const auto I = static_cast<Eigen::Index>(definition.indicators.size());
   const int K = definition.n_states();
-  check_arg(state_means.rows() == K, "state_means",
-            "must have one row per label of model " + definition.name + " (" + std::to_string(K) + ")");
+  check_arg(
+      state_means.rows() == K, "state_means",
+      "must have one row per label of model " + definition.name + " (" + std::to_string(K) + ")");
   check_arg(state_means.cols() == I, "state_means", "must have one column per indicator");
   check_arg(stats.mean.size() == I && stats.std.size() == I, "stats", "must cover every indicator");
   for (Eigen::Index i = 0; i < I; ++i) {
     if (!(stats.std(i) > 0) || !std::isfinite(stats.mean(i))) {
-      throw Error(ErrorCode::kDataError, "indicator " + definition.indicators[static_cast<std::size_t>(i)] +
-                                             ": no variation in the training data (standard deviation " +
-                                             std::to_string(stats.std(i)) + "); z-scores are undefined");
+      throw Error(ErrorCode::kDataError,
+                  "indicator " + definition.indicators[static_cast<std::size_t>(i)] +
+                      ": no variation in the training data (standard deviation " +
+                      std::to_string(stats.std(i)) + "); z-scores are undefined");
     }
   }
   StateMapping out;
-  out.state_z = (state_means.rowwise() - stats.mean.transpose()).array().rowwise() / stats.std.transpose().array();
+  out.state_z = (state_means.rowwise() - stats.mean.transpose()).array().rowwise() /
+                stats.std.transpose().array();
   out.distance.resize(K, K);
   for (int r = 0; r < K; ++r) {
     const auto& profile = definition.profiles[static_cast<std::size_t>(r)];
@@ -66,13 +69,15 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
         const double d = out.state_z(s, indicator_index(definition, target.indicator)) - target.z;
         sum += d * d;
       }
-      out.distance(s, r) = std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, profile.targets.size())));
+      out.distance(s, r) =
+          std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, profile.targets.size())));
     }
   }
   // MR-BR-03 applies to the global model, which defines the three indicators it reads.
   int distress_label = -1;
   for (int r = 0; r < K; ++r) {
-    if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress) distress_label = r;
+    if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress)
+      distress_label = r;
   }
   std::vector<bool> qualifies(static_cast<std::size_t>(K), true);
   bool any_qualifies = true;
@@ -118,7 +123,8 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
   out.cost = 0.0;
   for (int s = 0; s < K; ++s) {
     int& label = out.assigned[static_cast<std::size_t>(s)];
-    if (label == distress_label && !any_qualifies) label = nearest_other[static_cast<std::size_t>(s)];
+    if (label == distress_label && !any_qualifies)
+      label = nearest_other[static_cast<std::size_t>(s)];
     out.cost += out.distance(s, label);
   }
   out.serving = out.assigned;
@@ -137,23 +143,27 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
     for (int s = 0; s < K; ++s) {
       if (out.assigned[static_cast<std::size_t>(s)] == distress_label) out.distress_state = s;
     }
-    check_invariant(out.distress_state.has_value() && qualifies[static_cast<std::size_t>(*out.distress_state)],
-                    "the assignment gave Idiosyncratic_Distress to a state failing MR-BR-03");
+    check_invariant(
+        out.distress_state.has_value() && qualifies[static_cast<std::size_t>(*out.distress_state)],
+        "the assignment gave Idiosyncratic_Distress to a state failing MR-BR-03");
     out.distress_state_qualifies = true;
   }
   return out;
 }
 
-StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
-                          const std::vector<int>& previous, double margin_per_state, const DistressCondition& condition) {
-  check_arg(margin_per_state >= 0 && std::isfinite(margin_per_state), "margin_per_state", "must be finite and >= 0");
+StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats,
+                          const ModelDefinition& definition, const std::vector<int>& previous,
+                          double margin_per_state, const DistressCondition& condition) {
+  check_arg(margin_per_state >= 0 && std::isfinite(margin_per_state), "margin_per_state",
+            "must be finite and >= 0");
   StateMapping out = map_states(state_means, stats, definition, condition);
   out.optimal_cost = out.cost;
   const int K = definition.n_states();
   if (static_cast<int>(previous.size()) != K) return out;
   int distress_label = -1;
   for (int r = 0; r < K; ++r) {
-    if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress) distress_label = r;
+    if (definition.profiles[static_cast<std::size_t>(r)].label == kIdiosyncraticDistress)
+      distress_label = r;
   }
   // Allowed now? The same structure map_states produces: one-to-one with Idiosyncratic_Distress on
   // a state meeting MR-BR-03 when the optimum uses it; otherwise Idiosyncratic_Distress unused and
@@ -176,9 +186,10 @@ StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& sta
   if (distress_label >= 0 && optimum_uses_distress) {
     for (int s = 0; s < K; ++s) {
       if (previous[static_cast<std::size_t>(s)] != distress_label) continue;
-      if (!distress_condition_holds(out.state_z(s, indicator_index(definition, "mmd_ust_ratio_10y")),
-                                    out.state_z(s, indicator_index(definition, "muni_fund_flows_net")),
-                                    out.state_z(s, indicator_index(definition, "high_yield_credit_spread")), condition)) {
+      if (!distress_condition_holds(
+              out.state_z(s, indicator_index(definition, "mmd_ust_ratio_10y")),
+              out.state_z(s, indicator_index(definition, "muni_fund_flows_net")),
+              out.state_z(s, indicator_index(definition, "high_yield_credit_spread")), condition)) {
         return out;
       }
       distress_state = s;
@@ -216,9 +227,12 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
     }
     return -1;
   };
-  const auto label_of = [&](int r) { return definition.profiles[static_cast<std::size_t>(r)].label; };
+  const auto label_of = [&](int r) {
+    return definition.profiles[static_cast<std::size_t>(r)].label;
+  };
   std::vector<int> stress;
-  for (const char* name : {"vix_index", "move_index", "investment_grade_credit_spread", "high_yield_credit_spread"}) {
+  for (const char* name :
+       {"vix_index", "move_index", "investment_grade_credit_spread", "high_yield_credit_spread"}) {
     if (const int i = position(name); i >= 0) stress.push_back(i);
   }
   if (stress.size() == 4 && mapping.state_z.rows() == K) {
@@ -231,11 +245,13 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
         out.stress_score = score;
       }
     }
-    const std::string served = label_of(mapping.serving[static_cast<std::size_t>(*out.stress_state)]);
+    const std::string served =
+        label_of(mapping.serving[static_cast<std::size_t>(*out.stress_state)]);
     out.stress_inversion = served != "Recession_Easing" && served != "Bull_Flattener";
   }
   for (int r = 0; r < K; ++r) {
-    if (std::find(mapping.serving.begin(), mapping.serving.end(), r) != mapping.serving.end()) continue;
+    if (std::find(mapping.serving.begin(), mapping.serving.end(), r) != mapping.serving.end())
+      continue;
     const std::string label = label_of(r);
     std::string reason;
     if (label == kIdiosyncraticDistress) {
@@ -247,8 +263,9 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
       double best_margin = -std::numeric_limits<double>::infinity();
       for (int s = 0; s < K; ++s) {
         const double zr = mapping.state_z(s, ratio);
-        const double margin = std::min({zr - condition.ratio_min, condition.flows_max - mapping.state_z(s, flows),
-                                        zr - mapping.state_z(s, hy) - condition.divergence_min});
+        const double margin =
+            std::min({zr - condition.ratio_min, condition.flows_max - mapping.state_z(s, flows),
+                      zr - mapping.state_z(s, hy) - condition.divergence_min});
         if (margin > best_margin) {
           best_margin = margin;
           closest = s;
@@ -256,7 +273,8 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
       }
       char buffer[256];
       std::snprintf(buffer, sizeof buffer,
-                    "no state meets MR-BR-03 (closest S%d: z ratio %.2f, z flows %.2f, z ratio - z high yield %.2f)",
+                    "no state meets MR-BR-03 (closest S%d: z ratio %.2f, z flows %.2f, z ratio - z "
+                    "high yield %.2f)",
                     closest, mapping.state_z(closest, ratio), mapping.state_z(closest, flows),
                     mapping.state_z(closest, ratio) - mapping.state_z(closest, hy));
       reason = buffer;

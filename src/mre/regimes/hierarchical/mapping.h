@@ -22,7 +22,7 @@ struct GlobalStatistics {
 GlobalStatistics global_statistics(const Matrix& data);
 
 struct StateMapping {
-  Matrix state_z;   // K x I: (mu_{S,I} - mu_I) / sigma_I
+  Matrix state_z;  // K x I: (mu_{S,I} - mu_I) / sigma_I
   // K x R: Score(S, R) / sqrt(|R|) = sqrt(mean over I in R of (Z_{S,I} - T_{R,I})^2), the RMS
   // form of MR-IMPL-03 step 4's Euclidean score.
   Matrix distance;
@@ -31,7 +31,7 @@ struct StateMapping {
   // none does, Idiosyncratic_Distress is left unassigned and the one state not matched to another
   // label takes its nearest other label (so two states share it), chosen jointly at minimum cost.
   std::vector<int> assigned;
-  double cost = 0.0;          // sum of the assigned distances
+  double cost = 0.0;  // sum of the assigned distances
   // The label each state's probability counts toward when serving: equal to `assigned` (models
   // stored before MR-BR-03 entered the assignment may differ: a state assigned
   // Idiosyncratic_Distress that failed it served its next-best label).
@@ -39,7 +39,7 @@ struct StateMapping {
   // Each state's next-best label by distance, excluding its assigned one: where an
   // Idiosyncratic_Distress state's probability goes for an observation failing MR-BR-03.
   std::vector<int> fallback;
-  std::optional<int> distress_state;   // the state assigned Idiosyncratic_Distress, if any
+  std::optional<int> distress_state;      // the state assigned Idiosyncratic_Distress, if any
   bool distress_state_qualifies = false;  // its z-scores meet MR-BR-03
   // remap_states only: the previous assignment was kept (within the margin of the optimum), and
   // the optimum's cost (equal to `cost` when not kept).
@@ -54,7 +54,8 @@ struct StateMapping {
 struct MappingDiagnostics {
   std::optional<int> stress_state;  // argmax over states of the mean stress z-score
   double stress_score = 0.0;        // its mean z of vix_index, move_index, IG and HY spreads
-  bool stress_inversion = false;    // its serving label is neither Recession_Easing nor Bull_Flattener
+  bool stress_inversion =
+      false;  // its serving label is neither Recession_Easing nor Bull_Flattener
   std::vector<std::string> unserved;  // one line per label no state serves: "LABEL: reason"
 };
 MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& definition,
@@ -62,8 +63,8 @@ MappingDiagnostics diagnose(const StateMapping& mapping, const ModelDefinition& 
 
 // REQUIRES: state_means K x I with I = definition.indicators.size() and K = number of labels;
 // stats over the same I columns with every std > 0.
-StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
-                        const DistressCondition& condition = {});
+StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats,
+                        const ModelDefinition& definition, const DistressCondition& condition = {});
 
 // Re-mapping a retrained model whose states were aligned to the previous model's (issue 18): the
 // mapping of map_states, except that the previous model's assignment `previous` (one label per
@@ -73,9 +74,9 @@ StateMapping map_states(const Matrix& state_means, const GlobalStatistics& stats
 // new optimum's by at most `margin_per_state` times the number of states. A stated hysteresis:
 // an aligned state keeps its label unless the evidence moved the optimum by more than the margin.
 // docs/classifier.md gives the margin and why.
-StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats, const ModelDefinition& definition,
-                          const std::vector<int>& previous, double margin_per_state,
-                          const DistressCondition& condition = {});
+StateMapping remap_states(const Matrix& state_means, const GlobalStatistics& stats,
+                          const ModelDefinition& definition, const std::vector<int>& previous,
+                          double margin_per_state, const DistressCondition& condition = {});
 
 // The index of `indicator` among the definition's indicators; throws InvalidArgument if absent.
 int indicator_index(const ModelDefinition& definition, const std::string& indicator);

@@ -4,10 +4,16 @@
 namespace mre::regimes::hierarchical {
 
 const std::vector<std::string>& mr_ds_01_indicators() {
-  static const std::vector<std::string> names = {
-      "yield_curve_slope_10y2y",        "mmd_ust_ratio_10y", "vix_index",       "move_index",
-      "investment_grade_credit_spread", "high_yield_credit_spread", "tips_breakeven_5y",
-      "swap_spread_10y",                "muni_fund_flows_net", "us_cpi_yoy"};
+  static const std::vector<std::string> names = {"yield_curve_slope_10y2y",
+                                                 "mmd_ust_ratio_10y",
+                                                 "vix_index",
+                                                 "move_index",
+                                                 "investment_grade_credit_spread",
+                                                 "high_yield_credit_spread",
+                                                 "tips_breakeven_5y",
+                                                 "swap_spread_10y",
+                                                 "muni_fund_flows_net",
+                                                 "us_cpi_yoy"};
   return names;
 }
 
@@ -17,17 +23,27 @@ const ModelDefinition& global_macro_definition() {
       .indicators = mr_ds_01_indicators(),
       .profiles = {
           {"Bull_Steepener",
-           {{"yield_curve_slope_10y2y", 1.0}, {"investment_grade_credit_spread", -1.0},
-            {"high_yield_credit_spread", -1.0}, {"vix_index", -1.0}, {"move_index", -1.0}}},
+           {{"yield_curve_slope_10y2y", 1.0},
+            {"investment_grade_credit_spread", -1.0},
+            {"high_yield_credit_spread", -1.0},
+            {"vix_index", -1.0},
+            {"move_index", -1.0}}},
           {"Bear_Flattener", {{"yield_curve_slope_10y2y", -1.0}, {"move_index", 1.0}}},
           {"Bear_Steepener",
-           {{"yield_curve_slope_10y2y", 1.0}, {"tips_breakeven_5y", 1.0}, {"move_index", 1.0}, {"vix_index", 1.0}}},
+           {{"yield_curve_slope_10y2y", 1.0},
+            {"tips_breakeven_5y", 1.0},
+            {"move_index", 1.0},
+            {"vix_index", 1.0}}},
           {"Bull_Flattener",
-           {{"yield_curve_slope_10y2y", -1.0}, {"investment_grade_credit_spread", 1.0},
-            {"high_yield_credit_spread", 1.0}, {"vix_index", 1.0}}},
+           {{"yield_curve_slope_10y2y", -1.0},
+            {"investment_grade_credit_spread", 1.0},
+            {"high_yield_credit_spread", 1.0},
+            {"vix_index", 1.0}}},
           {"Recession_Easing",
-           {{"yield_curve_slope_10y2y", -1.5}, {"investment_grade_credit_spread", 1.5},
-            {"high_yield_credit_spread", 1.5}, {"move_index", 1.5}}},
+           {{"yield_curve_slope_10y2y", -1.5},
+            {"investment_grade_credit_spread", 1.5},
+            {"high_yield_credit_spread", 1.5},
+            {"move_index", 1.5}}},
           // high_yield_credit_spread is "N/A" in the table: it enters through MR-BR-03 only.
           {"Idiosyncratic_Distress", {{"mmd_ust_ratio_10y", 1.5}, {"muni_fund_flows_net", -1.5}}},
       }};
@@ -46,7 +62,8 @@ const ModelDefinition& muni_definition() {
   return definition;
 }
 
-bool distress_condition_holds(double z_ratio, double z_flows, double z_high_yield, const DistressCondition& c) {
+bool distress_condition_holds(double z_ratio, double z_flows, double z_high_yield,
+                              const DistressCondition& c) {
   // z-scores are computed in floating point: a value exactly on a boundary (a state whose
   // means sit at the targets, mean + 1.5 sd) must not fail by a rounding error.
   constexpr double kRounding = 1e-9;

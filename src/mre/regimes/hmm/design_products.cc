@@ -57,7 +57,8 @@ constexpr Eigen::Index kBlock = 256;
 constexpr Eigen::Index kGroup = 4;
 
 template <int K>
-void design_times_responsibilities_fixed(const Matrix& design, const Matrix& responsibilities, Matrix& out) {
+void design_times_responsibilities_fixed(const Matrix& design, const Matrix& responsibilities,
+                                         Matrix& out) {
   const Eigen::Index P = design.rows();
   const Eigen::Index T = design.cols();
   const double* f = design.data();
@@ -96,14 +97,30 @@ void design_times_responsibilities_fixed(const Matrix& design, const Matrix& res
 template <typename Fixed, typename General>
 void dispatch(Eigen::Index K, Fixed&& fixed, General&& general) {
   switch (K) {
-    case 2: fixed(std::integral_constant<int, 2>()); break;
-    case 3: fixed(std::integral_constant<int, 3>()); break;
-    case 4: fixed(std::integral_constant<int, 4>()); break;
-    case 5: fixed(std::integral_constant<int, 5>()); break;
-    case 6: fixed(std::integral_constant<int, 6>()); break;
-    case 7: fixed(std::integral_constant<int, 7>()); break;
-    case 8: fixed(std::integral_constant<int, 8>()); break;
-    default: general(); break;
+    case 2:
+      fixed(std::integral_constant<int, 2>());
+      break;
+    case 3:
+      fixed(std::integral_constant<int, 3>());
+      break;
+    case 4:
+      fixed(std::integral_constant<int, 4>());
+      break;
+    case 5:
+      fixed(std::integral_constant<int, 5>());
+      break;
+    case 6:
+      fixed(std::integral_constant<int, 6>());
+      break;
+    case 7:
+      fixed(std::integral_constant<int, 7>());
+      break;
+    case 8:
+      fixed(std::integral_constant<int, 8>());
+      break;
+    default:
+      general();
+      break;
   }
 }
 
@@ -118,12 +135,16 @@ void weights_times_design(const Matrix& weights, const Matrix& design, Matrix& o
       [&] { out.noalias() = weights * design; });
 }
 
-void design_times_responsibilities(const Matrix& design, const Matrix& responsibilities, Matrix& out) {
-  check_arg(responsibilities.cols() == design.cols(), "responsibilities", "must have one column per observation");
+void design_times_responsibilities(const Matrix& design, const Matrix& responsibilities,
+                                   Matrix& out) {
+  check_arg(responsibilities.cols() == design.cols(), "responsibilities",
+            "must have one column per observation");
   out.resize(design.rows(), responsibilities.rows());
   dispatch(
       responsibilities.rows(),
-      [&](auto k) { design_times_responsibilities_fixed<decltype(k)::value>(design, responsibilities, out); },
+      [&](auto k) {
+        design_times_responsibilities_fixed<decltype(k)::value>(design, responsibilities, out);
+      },
       [&] { out.noalias() = design * responsibilities.transpose(); });
 }
 

@@ -13,6 +13,7 @@ namespace mre::regimes::hmm {
 void weights_times_design(const Matrix& weights, const Matrix& design, Matrix& out);
 
 // out (P x K) = design (P x T) * responsibilities' (responsibilities: K x T).
-void design_times_responsibilities(const Matrix& design, const Matrix& responsibilities, Matrix& out);
+void design_times_responsibilities(const Matrix& design, const Matrix& responsibilities,
+                                   Matrix& out);
 
 }  // namespace mre::regimes::hmm

@@ -2,9 +2,9 @@
 #include "mre/regimes/hmm/forward_backward.h"
 
 #include <cmath>
-#include <type_traits>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mre/core/check.h"
@@ -16,10 +16,12 @@ namespace {
 // reaching the model), not a bug: a data error naming the row, never an internal error.
 [[noreturn]] void zero_density(Eigen::Index row, bool reachable) {
   const std::string which =
-      row < 0 ? std::string("the observation") : "observation " + std::to_string(row) + " (0-based row of the model's input)";
-  throw_error(ErrorCode::kDataError, which + " has zero density under every " +
-                  (reachable ? "reachable " : "") +
-                  "state: an extreme or non-finite value (check the inputs' scale, or standardise them)");
+      row < 0 ? std::string("the observation")
+              : "observation " + std::to_string(row) + " (0-based row of the model's input)";
+  throw_error(
+      ErrorCode::kDataError,
+      which + " has zero density under every " + (reachable ? "reachable " : "") +
+          "state: an extreme or non-finite value (check the inputs' scale, or standardise them)");
 }
 
 // b = exp(row - max(row)); returns max(row).
@@ -43,7 +45,8 @@ Vector bayes(const Vector& predicted, const RowVector& log_emission_row, double*
 
 }  // namespace
 
-Vector first_step(const Vector& initial, const RowVector& log_emission_row, double* log_likelihood) {
+Vector first_step(const Vector& initial, const RowVector& log_emission_row,
+                  double* log_likelihood) {
   return bayes(initial, log_emission_row, log_likelihood, -1);
 }
 
@@ -53,7 +56,8 @@ Vector forward_step(const Vector& previous_filtered, const RowVector& log_emissi
   return bayes(predicted, log_emission_row, log_likelihood, -1);
 }
 
-FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition, const Vector& initial) {
+FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition,
+                            const Vector& initial) {
   const Eigen::Index T = log_emission.rows();
   const Eigen::Index K = log_emission.cols();
   check_arg(T >= 1, "log_emission", "must have at least one row");
@@ -80,8 +84,9 @@ namespace {
 // sum_t alpha_hat_{t-1} w_t' (times A elementwise, by the caller). Column-major K x T buffers;
 // a[i + j K] = A(i, j). KC > 0 fixes K at compile time.
 template <int KC>
-void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const double* initial, const double* b,
-                double* alpha, double* beta_then_gamma, double* counts, double* scale) {
+void recursions(Eigen::Index k_dynamic, Eigen::Index T, const double* a, const double* initial,
+                const double* b, double* alpha, double* beta_then_gamma, double* counts,
+                double* scale) {
   const Eigen::Index K = KC > 0 ? KC : k_dynamic;
   for (Eigen::Index k = 0; k < K; ++k) alpha[k] = initial[k] * b[k];
   for (Eigen::Index t = 0; t < T; ++t) {
@@ -162,17 +167,32 @@ Matrix run_state_major(Matrix& b, const Matrix& transition, const Vector& initia
   transition_counts.resize(K, K);
   // The recursions with K known at compile time for the usual sizes, so the inner loops unroll.
   const auto run = [&](auto fixed) {
-    recursions<decltype(fixed)::value>(K, T, transition.data(), initial.data(), b.data(), alpha.data(),
-                                       gamma.data(), transition_counts.data(), scale.data());
+    recursions<decltype(fixed)::value>(K, T, transition.data(), initial.data(), b.data(),
+                                       alpha.data(), gamma.data(), transition_counts.data(),
+                                       scale.data());
   };
   switch (K) {
-    case 2: run(std::integral_constant<int, 2>()); break;
-    case 3: run(std::integral_constant<int, 3>()); break;
-    case 4: run(std::integral_constant<int, 4>()); break;
-    case 5: run(std::integral_constant<int, 5>()); break;
-    case 6: run(std::integral_constant<int, 6>()); break;
-    case 8: run(std::integral_constant<int, 8>()); break;
-    default: run(std::integral_constant<int, 0>()); break;
+    case 2:
+      run(std::integral_constant<int, 2>());
+      break;
+    case 3:
+      run(std::integral_constant<int, 3>());
+      break;
+    case 4:
+      run(std::integral_constant<int, 4>());
+      break;
+    case 5:
+      run(std::integral_constant<int, 5>());
+      break;
+    case 6:
+      run(std::integral_constant<int, 6>());
+      break;
+    case 8:
+      run(std::integral_constant<int, 8>());
+      break;
+    default:
+      run(std::integral_constant<int, 0>());
+      break;
   }
   log_likelihood += scale.array().log().sum();
   // xi summed over t: A .* (sum_t alpha_hat_{t-1} w_t').
@@ -187,7 +207,8 @@ ForwardBackwardResult forward_backward(const Matrix& log_emission, const Matrix&
   Matrix b = log_emission.transpose();
   Matrix alpha;
   ForwardBackwardResult out;
-  const Matrix gamma = run_state_major(b, transition, initial, alpha, out.transition_counts, out.log_likelihood);
+  const Matrix gamma =
+      run_state_major(b, transition, initial, alpha, out.transition_counts, out.log_likelihood);
   out.filtered = alpha.transpose();
   out.smoothed = gamma.transpose();
   return out;
@@ -197,7 +218,8 @@ StateMajorPosterior forward_backward_state_major(Matrix log_emission, const Matr
                                                  const Vector& initial) {
   Matrix alpha;
   StateMajorPosterior out;
-  out.smoothed = run_state_major(log_emission, transition, initial, alpha, out.transition_counts, out.log_likelihood);
+  out.smoothed = run_state_major(log_emission, transition, initial, alpha, out.transition_counts,
+                                 out.log_likelihood);
   return out;
 }
 

@@ -9,8 +9,8 @@
 namespace mre::regimes::hmm {
 
 struct ForwardBackwardResult {
-  Matrix filtered;          // T x K: P(s_t = k | y_1..t)
-  Matrix smoothed;          // T x K: P(s_t = k | y_1..T)
+  Matrix filtered;           // T x K: P(s_t = k | y_1..t)
+  Matrix smoothed;           // T x K: P(s_t = k | y_1..T)
   Matrix transition_counts;  // K x K: sum_t P(s_{t-1} = i, s_t = j | y_1..T)
   double log_likelihood = 0.0;
 };
@@ -36,7 +36,8 @@ struct FilterResult {
 };
 
 // The forward pass only (filtered probabilities), starting from `initial` as P(s_1).
-FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition, const Vector& initial);
+FilterResult forward_filter(const Matrix& log_emission, const Matrix& transition,
+                            const Vector& initial);
 
 // One step of the filter for a new observation: predicted = previous' A, then Bayes with the
 // emission. Returns P(s_t | y_1..t) and adds log p(y_t | y_1..t-1) to *log_likelihood if given.

@@ -4,17 +4,16 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <map>
-#include <optional>
-#include <numbers>
-#include <random>
-#include <atomic>
-#include <exception>
 #include <mutex>
+#include <numbers>
+#include <optional>
+#include <random>
 #include <thread>
 
 #if defined(__SSE2__)
@@ -42,7 +41,8 @@ std::vector<Pattern> missing_patterns(const Matrix& data) {
   std::map<std::vector<bool>, Pattern> by_mask;
   for (Eigen::Index t = 0; t < data.rows(); ++t) {
     std::vector<bool> mask(static_cast<std::size_t>(data.cols()));
-    for (Eigen::Index d = 0; d < data.cols(); ++d) mask[static_cast<std::size_t>(d)] = !std::isnan(data(t, d));
+    for (Eigen::Index d = 0; d < data.cols(); ++d)
+      mask[static_cast<std::size_t>(d)] = !std::isnan(data(t, d));
     auto [it, inserted] = by_mask.try_emplace(mask);
     if (inserted) {
       for (Eigen::Index d = 0; d < data.cols(); ++d) {
@@ -55,17 +55,20 @@ std::vector<Pattern> missing_patterns(const Matrix& data) {
   out.reserve(by_mask.size());
   for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
   for (auto& p : out) {
-    p.observed_values_t.resize(static_cast<Eigen::Index>(p.observed.size()), static_cast<Eigen::Index>(p.rows.size()));
+    p.observed_values_t.resize(static_cast<Eigen::Index>(p.observed.size()),
+                               static_cast<Eigen::Index>(p.rows.size()));
     for (std::size_t i = 0; i < p.rows.size(); ++i) {
       for (std::size_t j = 0; j < p.observed.size(); ++j) {
-        p.observed_values_t(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) = data(p.rows[i], p.observed[j]);
+        p.observed_values_t(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) =
+            data(p.rows[i], p.observed[j]);
       }
     }
   }
   return out;
 }
 
-Matrix select(const Matrix& m, const std::vector<Eigen::Index>& rows, const std::vector<Eigen::Index>& cols) {
+Matrix select(const Matrix& m, const std::vector<Eigen::Index>& rows,
+              const std::vector<Eigen::Index>& cols) {
   Matrix out(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     for (std::size_t j = 0; j < cols.size(); ++j) {
@@ -102,13 +105,15 @@ Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
     Vector offsets(K * o);
     Vector constants(K);
     for (int k = 0; k < K; ++k) {
-      const Matrix sigma = select(params.covariances[static_cast<std::size_t>(k)], p.observed, p.observed);
+      const Matrix sigma =
+          select(params.covariances[static_cast<std::size_t>(k)], p.observed, p.observed);
       const auto llt = cholesky(sigma, k);
       const Matrix& L = llt.matrixL();
       double log_det = 0;
       for (Eigen::Index i = 0; i < o; ++i) log_det += 2.0 * std::log(L(i, i));
       Vector mu(o);
-      for (Eigen::Index j = 0; j < o; ++j) mu(j) = params.means(k, p.observed[static_cast<std::size_t>(j)]);
+      for (Eigen::Index j = 0; j < o; ++j)
+        mu(j) = params.means(k, p.observed[static_cast<std::size_t>(j)]);
       const Matrix inverse_l = llt.matrixL().solve(Matrix::Identity(o, o));
       stacked.middleRows(k * o, o) = inverse_l;
       offsets.segment(k * o, o) = inverse_l * mu;
@@ -176,12 +181,17 @@ std::vector<Matrix> constrain(CovarianceType type, const std::vector<Matrix>& sc
   for (std::size_t k = 0; k < K; ++k) {
     const Matrix full = scatter[k] / weight(static_cast<Eigen::Index>(k));
     switch (type) {
-      case CovarianceType::kFull: out[k] = full; break;
-      case CovarianceType::kDiag: out[k] = Matrix(full.diagonal().asDiagonal()); break;
+      case CovarianceType::kFull:
+        out[k] = full;
+        break;
+      case CovarianceType::kDiag:
+        out[k] = Matrix(full.diagonal().asDiagonal());
+        break;
       case CovarianceType::kSpherical:
         out[k] = full.diagonal().mean() * Matrix::Identity(D, D);
         break;
-      case CovarianceType::kTied: break;
+      case CovarianceType::kTied:
+        break;
     }
     out[k] += floor;
   }
@@ -198,7 +208,8 @@ void floor_probabilities(GaussianHmmParams& p) {
   p.initial = p.initial.cwiseMax(kProbabilityFloor);
   p.initial /= p.initial.sum();
   p.transition = p.transition.cwiseMax(kProbabilityFloor);
-  for (Eigen::Index i = 0; i < p.transition.rows(); ++i) p.transition.row(i) /= p.transition.row(i).sum();
+  for (Eigen::Index i = 0; i < p.transition.rows(); ++i)
+    p.transition.row(i) /= p.transition.row(i).sum();
 }
 
 struct EmState {
@@ -213,19 +224,23 @@ struct EmState {
 
 void check_data(const Matrix& data, int n_states) {
   check_arg(n_states >= kMinStates && n_states <= kMaxStates, "n_states",
-            "must be in [" + std::to_string(kMinStates) + ", " + std::to_string(kMaxStates) + "] (got " + std::to_string(n_states) + ")");
-  check_arg(data.rows() >= 1 && data.cols() >= 1, "data", "must have at least one row and one column");
+            "must be in [" + std::to_string(kMinStates) + ", " + std::to_string(kMaxStates) +
+                "] (got " + std::to_string(n_states) + ")");
+  check_arg(data.rows() >= 1 && data.cols() >= 1, "data",
+            "must have at least one row and one column");
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     bool any = false;
     for (Eigen::Index t = 0; t < data.rows(); ++t) {
       const double v = data(t, d);
       if (std::isinf(v)) {
-        throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + ": non-finite value in row " +
-                                               std::to_string(t));
+        throw Error(ErrorCode::kDataError, "column " + std::to_string(d) +
+                                               ": non-finite value in row " + std::to_string(t));
       }
       any |= !std::isnan(v);
     }
-    if (!any) throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + ": every value is missing");
+    if (!any)
+      throw Error(ErrorCode::kDataError,
+                  "column " + std::to_string(d) + ": every value is missing");
   }
 }
 
@@ -259,8 +274,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   EmState state;
   bool reseeded_last = false;
   // Complete rows (every feature observed) take a fast path built on one design matrix formed
-  // once per fit, F = [lower triangle of (x_t - x_bar)(x_t - x_bar)'; x_t - x_bar; 1] (pairs + D + 1
-  // rows, one column per complete row):
+  // once per fit, F = [lower triangle of (x_t - x_bar)(x_t - x_bar)'; x_t - x_bar; 1] (pairs + D +
+  // 1 rows, one column per complete row):
   //  - E-step: the log density of every state is linear in F. With c = x - x_bar, m = mu - x_bar
   //    and P = Sigma^-1, (c - m)' P (c - m) = c'Pc - 2 m'Pc + m'Pm, so log b = W F for a
   //    K x (pairs + D + 1) matrix W of the parameters: one matrix product for all states.
@@ -281,10 +296,12 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
   }
   const bool all_complete = incomplete.empty();
-  const Eigen::Index n_complete = complete_pattern ? static_cast<Eigen::Index>(complete_pattern->rows.size()) : 0;
+  const Eigen::Index n_complete =
+      complete_pattern ? static_cast<Eigen::Index>(complete_pattern->rows.size()) : 0;
   const Eigen::Index pairs = D * (D + 1) / 2;
   const Eigen::Index design_rows = pairs + D + 1;
-  const Vector centre = imputed.colwise().mean().transpose();  // column means of the observed values
+  const Vector centre =
+      imputed.colwise().mean().transpose();  // column means of the observed values
   Matrix design(design_rows, n_complete);
   for (Eigen::Index i = 0; i < n_complete; ++i) {
     const Eigen::Index t = complete_pattern->rows[static_cast<std::size_t>(i)];
@@ -298,7 +315,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     column[design_rows - 1] = 1.0;
   }
   const double log_2pi = std::log(2.0 * std::numbers::pi);
-  // W for the current parameters (see above); row k: -1/2 [P_ij (2 if i != j); -2 P m; m'Pm + log|2 pi Sigma|].
+  // W for the current parameters (see above); row k: -1/2 [P_ij (2 if i != j); -2 P m; m'Pm + log|2
+  // pi Sigma|].
   const auto emission_weights = [&](const GaussianHmmParams& p) {
     Matrix w(K, design_rows);
     for (int k = 0; k < K; ++k) {
@@ -311,7 +329,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       const Vector pm = precision * m;
       Eigen::Index q = 0;
       for (Eigen::Index j = 0; j < D; ++j) {
-        for (Eigen::Index i = j; i < D; ++i) w(k, q++) = -0.5 * (i == j ? 1.0 : 2.0) * precision(i, j);
+        for (Eigen::Index i = j; i < D; ++i)
+          w(k, q++) = -0.5 * (i == j ? 1.0 : 2.0) * precision(i, j);
       }
       for (Eigen::Index d = 0; d < D; ++d) w(k, pairs + d) = pm(d);  // -1/2 * -2 (Pm)_d
       w(k, design_rows - 1) = -0.5 * (m.dot(pm) + static_cast<double>(D) * log_2pi + log_det);
@@ -331,17 +350,20 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       if (n_complete > 0) {
         Matrix fast;
         weights_times_design(emission_weights(params), design, fast);
-        for (Eigen::Index i = 0; i < n_complete; ++i) log_b.col(complete_pattern->rows[static_cast<std::size_t>(i)]) = fast.col(i);
+        for (Eigen::Index i = 0; i < n_complete; ++i)
+          log_b.col(complete_pattern->rows[static_cast<std::size_t>(i)]) = fast.col(i);
       }
     }
-    const StateMajorPosterior fb = forward_backward_state_major(std::move(log_b), params.transition, params.initial);
+    const StateMajorPosterior fb =
+        forward_backward_state_major(std::move(log_b), params.transition, params.initial);
     state.trace.push_back(fb.log_likelihood);
     state.iterations = iteration;
     state.log_likelihood = fb.log_likelihood;
     if (iteration > 1) {
       const double gain = fb.log_likelihood - state.trace[state.trace.size() - 2];
       // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
-      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(fb.log_likelihood))) state.monotone = false;
+      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(fb.log_likelihood)))
+        state.monotone = false;
       if (!reseeded_last && gain < config.tol) {
         state.converged = true;
         break;
@@ -354,8 +376,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     next.initial = gamma_kt.col(0) / gamma_kt.col(0).sum();
     for (int i = 0; i < K; ++i) {
       const double row = fb.transition_counts.row(i).sum();
-      next.transition.row(i) = row > 0 ? Matrix(fb.transition_counts.row(i) / row)
-                                       : Matrix(params.transition.row(i));
+      next.transition.row(i) =
+          row > 0 ? Matrix(fb.transition_counts.row(i) / row) : Matrix(params.transition.row(i));
     }
     floor_probabilities(next);
     const Vector weight = gamma_kt.rowwise().sum();
@@ -366,7 +388,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       design_times_responsibilities(design, gamma_kt, moments);
     } else if (n_complete > 0) {
       gamma_complete.resize(K, n_complete);
-      for (Eigen::Index i = 0; i < n_complete; ++i) gamma_complete.col(i) = gamma_kt.col(complete_pattern->rows[static_cast<std::size_t>(i)]);
+      for (Eigen::Index i = 0; i < n_complete; ++i)
+        gamma_complete.col(i) = gamma_kt.col(complete_pattern->rows[static_cast<std::size_t>(i)]);
       design_times_responsibilities(design, gamma_complete, moments);
     } else {
       moments = Matrix::Zero(design_rows, K);
@@ -396,7 +419,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         const auto o = static_cast<Eigen::Index>(p.observed.size());
         const auto mcount = static_cast<Eigen::Index>(p.missing.size());
         double pattern_weight = 0;
-        Matrix regression;  // missing x observed
+        Matrix regression;   // missing x observed
         Matrix conditional;  // missing x missing
         if (o > 0) {
           const Matrix s_oo = select(sigma, p.observed, p.observed);
@@ -428,8 +451,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         }
         for (Eigen::Index a = 0; a < mcount; ++a) {
           for (Eigen::Index c = 0; c < mcount; ++c) {
-            second(p.missing[static_cast<std::size_t>(a)], p.missing[static_cast<std::size_t>(c)]) +=
-                pattern_weight * conditional(a, c);
+            second(p.missing[static_cast<std::size_t>(a)],
+                   p.missing[static_cast<std::size_t>(c)]) += pattern_weight * conditional(a, c);
           }
         }
       }
@@ -438,15 +461,16 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       next.means.row(k) = (centre + first / nk).transpose();
       scatter[static_cast<std::size_t>(k)] = second - first * first.transpose() / nk;
     }
-    next.covariances = constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
+    next.covariances =
+        constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
     params = std::move(next);
   }
   state.params = std::move(params);
   return state;
 }
 
-GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& config, std::uint64_t seed,
-                                 bool random_start) {
+GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& config,
+                                 std::uint64_t seed, bool random_start) {
   const Matrix imputed = impute_column_means(data);
   const int K = config.n_states;
   GaussianHmmParams p;
@@ -465,13 +489,15 @@ GaussianHmmParams initial_params(const Matrix& data, const GaussianHmmConfig& co
       p.means.row(k) = imputed.row(rows[static_cast<std::size_t>(k)]);
     }
   } else {
-    const auto km = kmeans::fit(imputed, {.n_clusters = K, .n_init = 1, .max_iter = 300, .tol = 1e-4, .seed = seed});
+    const auto km = kmeans::fit(
+        imputed, {.n_clusters = K, .n_init = 1, .max_iter = 300, .tol = 1e-4, .seed = seed});
     p.means = km.centers;
   }
   const Matrix cov = sample_covariance(imputed);
   const Vector weight = Vector::Ones(K);
-  p.covariances = constrain(config.covariance, std::vector<Matrix>(static_cast<std::size_t>(K), cov), weight,
-                            config.min_covar);
+  p.covariances =
+      constrain(config.covariance, std::vector<Matrix>(static_cast<std::size_t>(K), cov), weight,
+                config.min_covar);
   return p;
 }
 
@@ -506,10 +532,14 @@ GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
 
 std::string covariance_name(CovarianceType type) {
   switch (type) {
-    case CovarianceType::kFull: return "full";
-    case CovarianceType::kDiag: return "diag";
-    case CovarianceType::kSpherical: return "spherical";
-    case CovarianceType::kTied: return "tied";
+    case CovarianceType::kFull:
+      return "full";
+    case CovarianceType::kDiag:
+      return "diag";
+    case CovarianceType::kSpherical:
+      return "spherical";
+    case CovarianceType::kTied:
+      return "tied";
   }
   return "full";
 }
@@ -528,17 +558,27 @@ int GaussianHmmParams::n_free_parameters() const {
   const int D = n_features();
   int cov = 0;
   switch (covariance) {
-    case CovarianceType::kFull: cov = K * D * (D + 1) / 2; break;
-    case CovarianceType::kDiag: cov = K * D; break;
-    case CovarianceType::kSpherical: cov = K; break;
-    case CovarianceType::kTied: cov = D * (D + 1) / 2; break;
+    case CovarianceType::kFull:
+      cov = K * D * (D + 1) / 2;
+      break;
+    case CovarianceType::kDiag:
+      cov = K * D;
+      break;
+    case CovarianceType::kSpherical:
+      cov = K;
+      break;
+    case CovarianceType::kTied:
+      cov = D * (D + 1) / 2;
+      break;
   }
   return (K - 1) + K * (K - 1) + K * D + cov;
 }
 
-InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood, Eigen::Index rows) {
+InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood,
+                                         Eigen::Index rows) {
   const double p = params.n_free_parameters();
-  return {.aic = -2.0 * log_likelihood + 2.0 * p, .bic = -2.0 * log_likelihood + p * std::log(static_cast<double>(rows))};
+  return {.aic = -2.0 * log_likelihood + 2.0 * p,
+          .bic = -2.0 * log_likelihood + p * std::log(static_cast<double>(rows))};
 }
 
 Matrix log_emission(const GaussianHmmParams& params, const Matrix& data) {
@@ -551,21 +591,27 @@ void validate(const GaussianHmmParams& params, int n_features) {
   const int K = params.n_states();
   check_arg(K >= 2, "n_states", "must be >= 2");
   check_arg(params.means.rows() == K && params.means.cols() == n_features, "means",
-            "must be n_states x n_features (" + std::to_string(K) + " x " + std::to_string(n_features) + ")");
-  check_arg(params.transition.rows() == K && params.transition.cols() == K, "transition", "must be n_states x n_states");
-  check_arg(static_cast<int>(params.covariances.size()) == K, "covariances", "must have one matrix per state");
+            "must be n_states x n_features (" + std::to_string(K) + " x " +
+                std::to_string(n_features) + ")");
+  check_arg(params.transition.rows() == K && params.transition.cols() == K, "transition",
+            "must be n_states x n_states");
+  check_arg(static_cast<int>(params.covariances.size()) == K, "covariances",
+            "must have one matrix per state");
   for (const auto& c : params.covariances) {
-    check_arg(c.rows() == n_features && c.cols() == n_features, "covariances", "must be n_features x n_features");
+    check_arg(c.rows() == n_features && c.cols() == n_features, "covariances",
+              "must be n_features x n_features");
   }
-  check_arg(std::abs(params.initial.sum() - 1.0) < 1e-6 && params.initial.minCoeff() >= 0, "initial",
-            "must be a probability vector");
+  check_arg(std::abs(params.initial.sum() - 1.0) < 1e-6 && params.initial.minCoeff() >= 0,
+            "initial", "must be a probability vector");
   for (int i = 0; i < K; ++i) {
-    check_arg(std::abs(params.transition.row(i).sum() - 1.0) < 1e-6 && params.transition.row(i).minCoeff() >= 0,
+    check_arg(std::abs(params.transition.row(i).sum() - 1.0) < 1e-6 &&
+                  params.transition.row(i).minCoeff() >= 0,
               "transition", "rows must be probability vectors");
   }
 }
 
-GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, const GaussianHmmConfig& config) {
+GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial,
+                        const GaussianHmmConfig& config) {
   check_data(data, initial.n_states());
   validate(initial, static_cast<int>(data.cols()));
   check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
@@ -595,9 +641,9 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
   shape.means = Matrix::Zero(config.n_states, data.cols());
   const int p = shape.n_free_parameters();
   if (data.rows() <= p) {
-    throw Error(ErrorCode::kInvalidArgument, "fewer observations (" + std::to_string(data.rows()) +
-                                                 ") than parameters (" + std::to_string(p) +
-                                                 "): use fewer states or features, or a simpler covariance");
+    throw Error(ErrorCode::kInvalidArgument,
+                "fewer observations (" + std::to_string(data.rows()) + ") than parameters (" +
+                    std::to_string(p) + "): use fewer states or features, or a simpler covariance");
   }
   const auto patterns = missing_patterns(data);
   const bool screening = config.screen_iterations > 0 && config.screen_iterations < config.n_iter;
@@ -618,17 +664,20 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
         // parameters) begins at an optimum, so after a few iterations it would lead every fresh
         // start and win the screen before any of them had a chance to climb; it runs to
         // convergence instead and competes on its final likelihood.
-        results[run] = run < n_random ? run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1),
-                                               first_phase, seed)
-                                      : run_em(data, patterns, extra_starts[run - n_random], config, seed);
+        results[run] =
+            run < n_random
+                ? run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1),
+                         first_phase, seed)
+                : run_em(data, patterns, extra_starts[run - n_random], config, seed);
       } catch (...) {
         errors[run] = std::current_exception();
       }
     }
   };
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t threads =
-      std::min(n, static_cast<std::size_t>(config.threads > 0 ? static_cast<unsigned>(config.threads) : cores));
+  const std::size_t threads = std::min(
+      n,
+      static_cast<std::size_t>(config.threads > 0 ? static_cast<unsigned>(config.threads) : cores));
   if (threads <= 1) {
     worker();
   } else {
@@ -655,9 +704,11 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
     // Its first iteration re-evaluates the parameters the short run stopped at (already the
     // last entry of the short run's trace), so the two traces share that entry.
     rest.n_iter = config.n_iter - config.screen_iterations + 1;
-    EmState continued = run_em(data, patterns, results[best]->params, rest, start_seed(config.seed, best));
+    EmState continued =
+        run_em(data, patterns, results[best]->params, rest, start_seed(config.seed, best));
     continued.iterations += results[best]->iterations - 1;
-    continued.trace.insert(continued.trace.begin(), results[best]->trace.begin(), results[best]->trace.end() - 1);
+    continued.trace.insert(continued.trace.begin(), results[best]->trace.begin(),
+                           results[best]->trace.end() - 1);
     continued.reseeded += results[best]->reseeded;
     continued.monotone = continued.monotone && results[best]->monotone;
     results[best] = std::move(continued);
@@ -667,10 +718,12 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
   GaussianHmmFit out = finish(*results[winner], static_cast<int>(winner), data.rows());
   out.starts_at_best = 0;
   for (std::size_t run = 0; run < n; ++run) {
-    const double ll = results[run] ? results[run]->log_likelihood : std::numeric_limits<double>::quiet_NaN();
+    const double ll =
+        results[run] ? results[run]->log_likelihood : std::numeric_limits<double>::quiet_NaN();
     out.start_log_likelihoods.push_back(ll);
     out.start_converged.push_back(results[run] && results[run]->converged);
-    if (results[run] && out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood))) {
+    if (results[run] &&
+        out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood))) {
       ++out.starts_at_best;
     }
   }
@@ -694,14 +747,17 @@ PreparedEmission prepare_emission(const GaussianHmmParams& params) {
 
 RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmission& prepared,
                            const RowVector& observation) {
-  check_arg(observation.size() == params.n_features(), "observation", "must have one value per feature");
+  check_arg(observation.size() == params.n_features(), "observation",
+            "must have one value per feature");
   const int K = params.n_states();
   RowVector out(K);
   Vector centred(observation.size());
   for (int k = 0; k < K; ++k) {
     centred = (observation - params.means.row(k)).transpose();
-    const double maha = (prepared.inverse_cholesky[static_cast<std::size_t>(k)].triangularView<Eigen::Lower>() * centred)
-                            .squaredNorm();
+    const double maha =
+        (prepared.inverse_cholesky[static_cast<std::size_t>(k)].triangularView<Eigen::Lower>() *
+         centred)
+            .squaredNorm();
     out(k) = -0.5 * (prepared.log_normaliser[static_cast<std::size_t>(k)] + maha);
   }
   return out;

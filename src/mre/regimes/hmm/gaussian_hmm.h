@@ -25,17 +25,17 @@ inline constexpr int kMinStates = 2;
 inline constexpr int kMaxStates = 64;
 
 struct GaussianHmmConfig {
-  int n_states = 6;                                  // MR-BR-02: six global macro regimes
+  int n_states = 6;                                   // MR-BR-02: six global macro regimes
   CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance
-  int n_iter = 1000;                                 // MR-IMPL-02: EM iteration limit
-  double tol = 1e-4;                                 // MR-IMPL-02: stop when the gain < tol
+  int n_iter = 1000;                                  // MR-IMPL-02: EM iteration limit
+  double tol = 1e-4;                                  // MR-IMPL-02: stop when the gain < tol
   // Starts of EM: even-numbered starts from k-means++, odd-numbered from K distinct random
   // observations as means; start 0 uses `seed`, start r > 0 a splitmix64 mix of (seed, r), so
   // different seeds share no starts; the highest likelihood wins (ties: the lowest start).
   // Start 0 with seed s is the single-start fit of seed s.
   int n_init = 10;
-  std::uint64_t seed = 42;                           // MR-IMPL-02
-  double min_covar = 1e-3;                           // added to every covariance diagonal
+  std::uint64_t seed = 42;  // MR-IMPL-02
+  double min_covar = 1e-3;  // added to every covariance diagonal
   // Threads running the starts (0: the machine's cores). Each start is a pure function of the
   // data and its own seed, and the winner is chosen after all finish, so the result does not
   // depend on this setting (bit for bit).
@@ -51,9 +51,9 @@ struct GaussianHmmConfig {
 // constrains the M-step), so emission code has one path.
 struct GaussianHmmParams {
   CovarianceType covariance = CovarianceType::kFull;
-  Vector initial;                  // K
-  Matrix transition;               // K x K, transition(i, j) = P(s_t = j | s_{t-1} = i)
-  Matrix means;                    // K x D
+  Vector initial;                   // K
+  Matrix transition;                // K x K, transition(i, j) = P(s_t = j | s_{t-1} = i)
+  Matrix means;                     // K x D
   std::vector<Matrix> covariances;  // K of D x D
 
   int n_states() const { return static_cast<int>(initial.size()); }
@@ -79,8 +79,8 @@ struct GaussianHmmFit {
   // Starts whose final log-likelihood is within 1e-3 (relative 1e-9) of the best: how often the
   // optimum was found.
   int starts_at_best = 1;
-  double aic = 0.0;             // -2 LL + 2 p
-  double bic = 0.0;             // -2 LL + p ln(T)
+  double aic = 0.0;  // -2 LL + 2 p
+  double bic = 0.0;  // -2 LL + p ln(T)
 };
 
 // AIC and BIC of a log-likelihood of T rows under params (the fit's aic and bic, and the
@@ -89,7 +89,8 @@ struct InformationCriteria {
   double aic = 0.0;
   double bic = 0.0;
 };
-InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood, Eigen::Index rows);
+InformationCriteria information_criteria(const GaussianHmmParams& params, double log_likelihood,
+                                         Eigen::Index rows);
 
 // Per-state log densities (T x K); rows' NaN dimensions are marginalised out; a row with no
 // observed value has density 1 under every state (log 0).
@@ -117,7 +118,8 @@ RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmissi
 GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
                    const std::vector<GaussianHmmParams>& extra_starts = {});
 // EM from given parameters (warm start; `--init`), same config otherwise (n_init ignored).
-GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial, const GaussianHmmConfig& config);
+GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial,
+                        const GaussianHmmConfig& config);
 
 // Expected duration of each state in periods: 1 / (1 - p_ii) (infinite when p_ii = 1).
 Vector expected_durations(const Matrix& transition);

@@ -16,7 +16,8 @@ namespace mre::regimes::jump {
 namespace {
 
 void check_loss_and_penalty(const Matrix& loss, const Matrix& penalty) {
-  check_arg(loss.rows() >= 1 && loss.cols() >= 1, "loss", "must have at least one row and one column");
+  check_arg(loss.rows() >= 1 && loss.cols() >= 1, "loss",
+            "must have at least one row and one column");
   check_arg(penalty.rows() == loss.cols() && penalty.cols() == loss.cols(), "penalty",
             "must be square with one row per column of the loss");
   check_arg(loss.allFinite(), "loss", "must be finite");
@@ -28,7 +29,8 @@ void check_data(const Matrix& data) {
     for (Eigen::Index t = 0; t < data.rows(); ++t) {
       if (!std::isfinite(data(t, d))) {
         throw Error(ErrorCode::kDataError, "jump model: column " + std::to_string(d) +
-                                               " has a missing or non-finite value in row " + std::to_string(t) +
+                                               " has a missing or non-finite value in row " +
+                                               std::to_string(t) +
                                                " (drop or fill incomplete rows first)");
       }
     }
@@ -36,11 +38,14 @@ void check_data(const Matrix& data) {
 }
 
 void check_config(const JumpModelConfig& config) {
-  check_arg(config.n_states >= 1, "n_states", "must be >= 1 (got " + std::to_string(config.n_states) + ")");
+  check_arg(config.n_states >= 1, "n_states",
+            "must be >= 1 (got " + std::to_string(config.n_states) + ")");
   check_arg(std::isfinite(config.jump_penalty) && config.jump_penalty >= 0, "jump_penalty",
             "must be a finite number >= 0 (got " + std::to_string(config.jump_penalty) + ")");
-  check_arg(config.n_init >= 1, "n_init", "must be >= 1 (got " + std::to_string(config.n_init) + ")");
-  check_arg(config.max_iter >= 1, "max_iter", "must be >= 1 (got " + std::to_string(config.max_iter) + ")");
+  check_arg(config.n_init >= 1, "n_init",
+            "must be >= 1 (got " + std::to_string(config.n_init) + ")");
+  check_arg(config.max_iter >= 1, "max_iter",
+            "must be >= 1 (got " + std::to_string(config.max_iter) + ")");
   check_arg(std::isfinite(config.tol) && config.tol >= 0, "tol", "must be a finite number >= 0");
 }
 
@@ -61,13 +66,15 @@ std::vector<int> argmax_rows(const Matrix& m) {
 
 Matrix probabilities_of(const std::vector<int>& states, const Matrix& candidates) {
   Matrix out(static_cast<Eigen::Index>(states.size()), candidates.cols());
-  for (std::size_t t = 0; t < states.size(); ++t) out.row(static_cast<Eigen::Index>(t)) = candidates.row(states[t]);
+  for (std::size_t t = 0; t < states.size(); ++t)
+    out.row(static_cast<Eigen::Index>(t)) = candidates.row(states[t]);
   return out;
 }
 
 // All compositions of m into K non-negative parts, in decreasing lexicographic order (so the
 // first K rows are not the unit vectors in general: the caller reorders).
-void compositions(int remaining, int part, std::vector<int>& current, std::vector<std::vector<int>>& out) {
+void compositions(int remaining, int part, std::vector<int>& current,
+                  std::vector<std::vector<int>>& out) {
   const int K = static_cast<int>(current.size());
   if (part == K - 1) {
     current[static_cast<std::size_t>(part)] = remaining;
@@ -128,7 +135,8 @@ DpSolution solve_dp(const Matrix& loss, const Matrix& penalty) {
 }
 
 Matrix candidate_states(const JumpModelConfig& config) {
-  check_arg(config.n_states >= 1, "n_states", "must be >= 1 (got " + std::to_string(config.n_states) + ")");
+  check_arg(config.n_states >= 1, "n_states",
+            "must be >= 1 (got " + std::to_string(config.n_states) + ")");
   const int K = config.n_states;
   if (!config.continuous) return Matrix::Identity(K, K);
   check_arg(config.grid_size > 0 && config.grid_size <= 1, "grid_size",
@@ -139,8 +147,9 @@ Matrix candidate_states(const JumpModelConfig& config) {
             "must be 1/m for a whole number m (got " + std::to_string(config.grid_size) + ")");
   const double points = binomial(m + K - 1, K - 1);
   check_arg(points <= kMaxGridPoints, "grid_size",
-            "gives " + std::to_string(static_cast<long long>(points)) + " probability vectors for " +
-                std::to_string(K) + " states, more than " + std::to_string(kMaxGridPoints) +
+            "gives " + std::to_string(static_cast<long long>(points)) +
+                " probability vectors for " + std::to_string(K) + " states, more than " +
+                std::to_string(kMaxGridPoints) +
                 " (the DP costs T x N^2): use a coarser grid or fewer states");
   std::vector<std::vector<int>> all;
   std::vector<int> current(static_cast<std::size_t>(K), 0);
@@ -156,7 +165,8 @@ Matrix candidate_states(const JumpModelConfig& config) {
       out(vertex - c.begin(), vertex - c.begin()) = 1.0;
       continue;
     }
-    for (int k = 0; k < K; ++k) out(row, k) = static_cast<double>(c[static_cast<std::size_t>(k)]) / m;
+    for (int k = 0; k < K; ++k)
+      out(row, k) = static_cast<double>(c[static_cast<std::size_t>(k)]) / m;
     ++row;
   }
   return out;
@@ -170,7 +180,8 @@ Matrix penalty_matrix(const JumpModelConfig& config, const Matrix& candidates) {
   for (Eigen::Index i = 0; i < N; ++i) {
     for (Eigen::Index j = 0; j < N; ++j) {
       const double l1 = (candidates.row(i) - candidates.row(j)).cwiseAbs().sum();
-      penalty(i, j) = config.continuous ? config.jump_penalty / 4.0 * l1 * l1 : (i == j ? 0.0 : config.jump_penalty);
+      penalty(i, j) = config.continuous ? config.jump_penalty / 4.0 * l1 * l1
+                                        : (i == j ? 0.0 : config.jump_penalty);
     }
   }
   if (config.continuous && config.mode_loss) {
@@ -208,8 +219,10 @@ Matrix state_loss(const Matrix& data, const Matrix& centers, const Matrix& candi
 double objective(const Matrix& data, const Matrix& centers, const std::vector<int>& states,
                  const JumpModelConfig& config) {
   const Matrix candidates = candidate_states(config);
-  check_arg(states.size() == static_cast<std::size_t>(data.rows()), "states", "must have one state per row");
-  for (const int s : states) check_arg(s >= 0 && s < candidates.rows(), "states", "must index the candidate states");
+  check_arg(states.size() == static_cast<std::size_t>(data.rows()), "states",
+            "must have one state per row");
+  for (const int s : states)
+    check_arg(s >= 0 && s < candidates.rows(), "states", "must index the candidate states");
   const Matrix loss = state_loss(data, centers, candidates);
   const Matrix penalty = penalty_matrix(config, candidates);
   double total = 0;
@@ -220,12 +233,14 @@ double objective(const Matrix& data, const Matrix& centers, const std::vector<in
   return total;
 }
 
-JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers, const JumpModelConfig& config) {
+JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers,
+                      const JumpModelConfig& config) {
   check_config(config);
   check_data(data);
   const int K = config.n_states;
   check_arg(data.rows() >= K, "n_states",
-            "(" + std::to_string(K) + ") must not exceed the number of rows (" + std::to_string(data.rows()) + ")");
+            "(" + std::to_string(K) + ") must not exceed the number of rows (" +
+                std::to_string(data.rows()) + ")");
   check_arg(initial_centers.rows() == K && initial_centers.cols() == data.cols(), "initial_centers",
             "must be n_states x the data's columns");
   const Matrix candidates = candidate_states(config);
@@ -268,8 +283,8 @@ JumpModelFit fit(const Matrix& data, const JumpModelConfig& config) {
                 std::to_string(data.rows()) + ")");
   std::optional<JumpModelFit> best;
   for (int start = 0; start < config.n_init; ++start) {
-    const Matrix seeds =
-        kmeans::kmeans_plus_plus(data, config.n_states, config.seed + static_cast<std::uint64_t>(start));
+    const Matrix seeds = kmeans::kmeans_plus_plus(data, config.n_states,
+                                                  config.seed + static_cast<std::uint64_t>(start));
     JumpModelFit candidate = fit_from(data, seeds, config);
     candidate.best_start = start;
     if (!best || candidate.objective < best->objective) best = std::move(candidate);
@@ -277,13 +292,15 @@ JumpModelFit fit(const Matrix& data, const JumpModelConfig& config) {
   return *best;
 }
 
-OnlineInference infer_online(const Matrix& data, const Matrix& centers, const JumpModelConfig& config) {
+OnlineInference infer_online(const Matrix& data, const Matrix& centers,
+                             const JumpModelConfig& config) {
   check_config(config);
   check_data(data);
   check_arg(centers.rows() == config.n_states, "centers", "must have n_states rows");
   check_arg(data.rows() >= 1, "data", "must have at least one row");
   const Matrix candidates = candidate_states(config);
-  const Matrix values = forward_values(state_loss(data, centers, candidates), penalty_matrix(config, candidates));
+  const Matrix values =
+      forward_values(state_loss(data, centers, candidates), penalty_matrix(config, candidates));
   OnlineInference out;
   out.states.resize(static_cast<std::size_t>(data.rows()));
   for (Eigen::Index t = 0; t < values.rows(); ++t) {
@@ -298,14 +315,16 @@ OnlineInference infer_online(const Matrix& data, const Matrix& centers, const Ju
   return out;
 }
 
-OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers, const JumpModelConfig& config) {
+OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers,
+                               const JumpModelConfig& config) {
   check_config(config);
   check_data(data);
   check_arg(centers.rows() == config.n_states, "centers", "must have n_states rows");
   check_arg(data.rows() >= 1, "data", "must have at least one row");
   const Matrix candidates = candidate_states(config);
   OnlineInference out;
-  out.states = solve_dp(state_loss(data, centers, candidates), penalty_matrix(config, candidates)).states;
+  out.states =
+      solve_dp(state_loss(data, centers, candidates), penalty_matrix(config, candidates)).states;
   out.probabilities = probabilities_of(out.states, candidates);
   out.labels = argmax_rows(out.probabilities);
   return out;
@@ -315,7 +334,8 @@ Matrix standardise(const Matrix& raw, const JumpModelParams& params) {
   check_arg(params.mean.size() == raw.cols() && params.scale.size() == raw.cols(), "params",
             "mean and scale must have one value per data column");
   check_arg((params.scale.array() > 0).all(), "scale", "must be > 0 in every column");
-  return (raw.rowwise() - params.mean.transpose()).array().rowwise() / params.scale.transpose().array();
+  return (raw.rowwise() - params.mean.transpose()).array().rowwise() /
+         params.scale.transpose().array();
 }
 
 std::vector<int> tradable_labels(const std::vector<int>& labels, int delay) {

@@ -30,26 +30,27 @@ DpSolution solve_dp(const Matrix& loss, const Matrix& penalty);
 Matrix forward_values(const Matrix& loss, const Matrix& penalty);
 
 struct JumpModelConfig {
-  int n_states = 2;           // K, the number of regimes (centroids)
-  double jump_penalty = 0.0;  // lambda >= 0: the cost of one switch (discrete) or of a full jump (continuous)
-  bool continuous = false;    // false: the discrete JM; true: the continuous JM on a simplex grid
-  double grid_size = 0.05;    // continuous: the probability grid's step, 1/m for a whole m
-  bool mode_loss = true;      // continuous: Aydınhan et al.'s mode loss (see penalty_matrix)
-  int n_init = 10;            // k-means++ starts; the lowest objective wins
-  int max_iter = 1000;        // coordinate-descent iterations per start
-  double tol = 1e-8;          // stop when the objective falls by less (or the states repeat)
-  std::uint64_t seed = 42;    // start r uses k-means++ with seed + r
+  int n_states = 2;  // K, the number of regimes (centroids)
+  double jump_penalty =
+      0.0;  // lambda >= 0: the cost of one switch (discrete) or of a full jump (continuous)
+  bool continuous = false;  // false: the discrete JM; true: the continuous JM on a simplex grid
+  double grid_size = 0.05;  // continuous: the probability grid's step, 1/m for a whole m
+  bool mode_loss = true;    // continuous: Aydınhan et al.'s mode loss (see penalty_matrix)
+  int n_init = 10;          // k-means++ starts; the lowest objective wins
+  int max_iter = 1000;      // coordinate-descent iterations per start
+  double tol = 1e-8;        // stop when the objective falls by less (or the states repeat)
+  std::uint64_t seed = 42;  // start r uses k-means++ with seed + r
 };
 
 struct JumpModelFit {
-  Matrix centers;                     // K x D centroids theta_k
-  std::vector<int> states;            // T optimal states of the DP (grid indices when continuous)
-  Matrix probabilities;               // T x K: one-hot (discrete) or the grid vector (continuous)
-  std::vector<int> labels;            // T regimes: argmax of each probability row (lower index on ties)
-  double objective = 0.0;             // the fitted objective (see fit)
-  int iterations = 0;                 // of the winning start
-  bool converged = false;             // the winning start stopped before max_iter
-  int best_start = 0;                 // which start won
+  Matrix centers;           // K x D centroids theta_k
+  std::vector<int> states;  // T optimal states of the DP (grid indices when continuous)
+  Matrix probabilities;     // T x K: one-hot (discrete) or the grid vector (continuous)
+  std::vector<int> labels;  // T regimes: argmax of each probability row (lower index on ties)
+  double objective = 0.0;   // the fitted objective (see fit)
+  int iterations = 0;       // of the winning start
+  bool converged = false;   // the winning start stopped before max_iter
+  int best_start = 0;       // which start won
   std::vector<double> objective_trace{};  // winning start: the objective after each state update
 };
 
@@ -99,23 +100,26 @@ double objective(const Matrix& data, const Matrix& centers, const std::vector<in
 // its centroid). Each step can only lower the objective, so it never increases. Stops when the
 // states repeat, the objective falls by less than tol, or after max_iter updates.
 // REQUIRES: data T x D finite (DataError naming the row and column otherwise), T >= n_states >= 1.
-JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers, const JumpModelConfig& config);
+JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers,
+                      const JumpModelConfig& config);
 // Best of n_init starts by objective (the first one on ties), each from kmeans++ with seed + r.
 JumpModelFit fit(const Matrix& data, const JumpModelConfig& config);
 
 // Online inference: the state at row t is argmin_k V(t, k) of the forward values under fixed
-// centroids, so it uses rows 0..t only (the online inference of Shu, Yu & Mulvey 2024, arXiv 2402.05272).
-// A state inferred at the close of day t can be traded at t + delay at the earliest (delay >= 1
-// for the next day's return); tradable_labels shifts for that.
+// centroids, so it uses rows 0..t only (the online inference of Shu, Yu & Mulvey 2024, arXiv
+// 2402.05272). A state inferred at the close of day t can be traded at t + delay at the earliest
+// (delay >= 1 for the next day's return); tradable_labels shifts for that.
 struct OnlineInference {
   std::vector<int> states;  // grid indices (continuous) or regimes (discrete)
   Matrix probabilities;     // T x K
   std::vector<int> labels;  // argmax of each probability row
 };
-OnlineInference infer_online(const Matrix& data, const Matrix& centers, const JumpModelConfig& config);
+OnlineInference infer_online(const Matrix& data, const Matrix& centers,
+                             const JumpModelConfig& config);
 // The smoothed states under fixed centroids: the whole-sample DP path (uses rows after t; a
 // diagnostic, never for decisions).
-OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers, const JumpModelConfig& config);
+OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers,
+                               const JumpModelConfig& config);
 
 // The regime that may be acted on at row t: labels[t - delay], -1 for the first delay rows.
 // REQUIRES: delay >= 0.

@@ -12,8 +12,8 @@
 
 namespace mre::regimes::jump {
 
-JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit, const std::vector<int>& order,
-                            const JumpModelConfig& config) {
+JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit,
+                            const std::vector<int>& order, const JumpModelConfig& config) {
   const auto K = static_cast<Eigen::Index>(order.size());
   check_arg(K == fit.centers.rows(), "order", "must list every state once");
   JumpModelFit out = fit;
@@ -38,32 +38,37 @@ JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit, const s
 }
 
 JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Matrix& data,
-                                        const JumpModelConfig& config, const JumpWalkForwardConfig& schedule) {
+                                        const JumpModelConfig& config,
+                                        const JumpWalkForwardConfig& schedule) {
   const auto T = static_cast<std::size_t>(data.rows());
   check_arg(dates.size() == T, "dates", "must have one date per row");
-  for (std::size_t t = 1; t < T; ++t) check_arg(dates[t - 1] < dates[t], "dates", "must be strictly increasing");
+  for (std::size_t t = 1; t < T; ++t)
+    check_arg(dates[t - 1] < dates[t], "dates", "must be strictly increasing");
   check_arg(schedule.refit_every_months >= 1, "refit_every_months", "must be >= 1");
   check_arg(schedule.min_train_rows >= std::max(2, config.n_states), "min_train_rows",
-            "must be at least 2 and at least n_states (" + std::to_string(config.n_states) + "; got " +
-                std::to_string(schedule.min_train_rows) + ")");
+            "must be at least 2 and at least n_states (" + std::to_string(config.n_states) +
+                "; got " + std::to_string(schedule.min_train_rows) + ")");
   check_arg(static_cast<std::size_t>(schedule.min_train_rows) < T, "min_train_rows",
-            "(" + std::to_string(schedule.min_train_rows) + ") must be fewer than the rows of data (" +
-                std::to_string(T) + ")");
-  check_arg(schedule.train_window_rows == 0 || schedule.train_window_rows >= schedule.min_train_rows,
-            "train_window_rows", "must be 0 (expanding) or at least min_train_rows");
-  check_arg(schedule.order_by_column >= 0 && schedule.order_by_column < data.cols(), "order_by_column",
-            "must name one of the data's columns");
+            "(" + std::to_string(schedule.min_train_rows) +
+                ") must be fewer than the rows of data (" + std::to_string(T) + ")");
+  check_arg(
+      schedule.train_window_rows == 0 || schedule.train_window_rows >= schedule.min_train_rows,
+      "train_window_rows", "must be 0 (expanding) or at least min_train_rows");
+  check_arg(schedule.order_by_column >= 0 && schedule.order_by_column < data.cols(),
+            "order_by_column", "must name one of the data's columns");
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     for (std::size_t t = 0; t < T; ++t) {
       if (!std::isfinite(data(static_cast<Eigen::Index>(t), d))) {
-        throw Error(ErrorCode::kDataError, "jump model: column " + std::to_string(d) + " has a missing or non-finite value in row " +
+        throw Error(ErrorCode::kDataError, "jump model: column " + std::to_string(d) +
+                                               " has a missing or non-finite value in row " +
                                                std::to_string(t) + " (" + dates[t].iso() + ")");
       }
     }
   }
   std::vector<std::size_t> points{static_cast<std::size_t>(schedule.min_train_rows)};
   for (std::size_t t = points.front() + 1; t < T; ++t) {
-    if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months)) points.push_back(t);
+    if (dates[t] >= dates[points.back()].add_months(schedule.refit_every_months))
+      points.push_back(t);
   }
   const int K = config.n_states;
   JumpWalkForwardResult out;
@@ -72,16 +77,17 @@ JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Ma
   for (std::size_t j = 0; j < points.size(); ++j) {
     const std::size_t start = points[j];
     const std::size_t end = j + 1 < points.size() ? points[j + 1] : T;
-    const std::size_t first =
-        schedule.train_window_rows > 0 && start > static_cast<std::size_t>(schedule.train_window_rows)
-            ? start - static_cast<std::size_t>(schedule.train_window_rows)
-            : 0;
+    const std::size_t first = schedule.train_window_rows > 0 &&
+                                      start > static_cast<std::size_t>(schedule.train_window_rows)
+                                  ? start - static_cast<std::size_t>(schedule.train_window_rows)
+                                  : 0;
     try {
       JumpRefit refit;
       refit.date = dates[start];
       refit.first_row = first;
       refit.rows = start - first;
-      const Matrix window = data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(refit.rows));
+      const Matrix window =
+          data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(refit.rows));
       JumpModelParams& params = refit.params;
       params.config = config;
       params.mean = Vector::Zero(data.cols());
@@ -106,17 +112,19 @@ JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Ma
       refit.fit = permute_states(x, fit_raw, order, config);
       params.centers = refit.fit.centers;
       // Online labels for [start, end): the forward pass from the window's first row.
-      const Matrix run =
-          standardise(data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)), params);
+      const Matrix run = standardise(
+          data.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(end - first)),
+          params);
       const auto online = infer_online(run, refit.fit.centers, config);
       for (std::size_t t = start; t < end; ++t) {
         out.labels[t] = online.labels[t - first];
-        out.probabilities.row(static_cast<Eigen::Index>(t)) = online.probabilities.row(static_cast<Eigen::Index>(t - first));
+        out.probabilities.row(static_cast<Eigen::Index>(t)) =
+            online.probabilities.row(static_cast<Eigen::Index>(t - first));
       }
       out.refits.push_back(std::move(refit));
     } catch (const Error& e) {
-      throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" + std::to_string(start - first) +
-                                " rows): " + e.what());
+      throw Error(e.code(), "walk-forward refit for " + dates[start].iso() + " (" +
+                                std::to_string(start - first) + " rows): " + e.what());
     }
   }
   return out;

@@ -13,25 +13,26 @@
 namespace mre::regimes::jump {
 
 struct JumpWalkForwardConfig {
-  int refit_every_months = 6;   // Shu, Yu & Mulvey (2024): semi-annual refits
-  int min_train_rows = 504;     // rows before the first fit
-  int train_window_rows = 0;    // 0: expanding window; N: the last N rows before each refit date
-  bool standardize = true;      // z-score every column by its training window's mean and sd
-  int order_by_column = 0;      // each refit's states ordered by their centroid in this column ...
+  int refit_every_months = 6;  // Shu, Yu & Mulvey (2024): semi-annual refits
+  int min_train_rows = 504;    // rows before the first fit
+  int train_window_rows = 0;   // 0: expanding window; N: the last N rows before each refit date
+  bool standardize = true;     // z-score every column by its training window's mean and sd
+  int order_by_column = 0;     // each refit's states ordered by their centroid in this column ...
   bool order_descending = false;  // ... ascending (state 0 the lowest) unless this is set
 };
 
 struct JumpRefit {
-  Date date;                 // first date the fit labels
+  Date date;                  // first date the fit labels
   std::size_t first_row = 0;  // training rows [first_row, first_row + rows), all before `date`
   std::size_t rows = 0;
-  JumpModelParams params;    // centroids (ordered) and the window's standardisation (0 and 1 when off)
-  JumpModelFit fit;          // on the standardised window, states already ordered
+  JumpModelParams
+      params;        // centroids (ordered) and the window's standardisation (0 and 1 when off)
+  JumpModelFit fit;  // on the standardised window, states already ordered
 };
 
 struct JumpWalkForwardResult {
-  std::vector<int> labels;    // T; -1 before the first refit date
-  Matrix probabilities;       // T x K; NaN rows before the first refit date
+  std::vector<int> labels;  // T; -1 before the first refit date
+  Matrix probabilities;     // T x K; NaN rows before the first refit date
   std::vector<JumpRefit> refits;
 };
 
@@ -44,11 +45,12 @@ struct JumpWalkForwardResult {
 // REQUIRES: dates strictly increasing, one per row; data finite (DataError naming the row);
 // min_train_rows >= n_states and < rows; 0 <= order_by_column < columns.
 JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Matrix& data,
-                                        const JumpModelConfig& config, const JumpWalkForwardConfig& schedule);
+                                        const JumpModelConfig& config,
+                                        const JumpWalkForwardConfig& schedule);
 
 // Reorders a fit's states so that state k is the old state order[k]: centroids, probabilities'
 // columns, labels, and (continuous) the grid states recomputed by the DP under the new order.
-JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit, const std::vector<int>& order,
-                            const JumpModelConfig& config);
+JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit,
+                            const std::vector<int>& order, const JumpModelConfig& config);
 
 }  // namespace mre::regimes::jump

@@ -29,8 +29,10 @@ void check_finite_data(const Matrix& data) {
   for (Eigen::Index d = 0; d < data.cols(); ++d) {
     for (Eigen::Index t = 0; t < data.rows(); ++t) {
       if (!std::isfinite(data(t, d))) {
-        throw Error(ErrorCode::kDataError, "k-means: column " + std::to_string(d) + " has a missing or non-finite value in row " +
-                                               std::to_string(t) + " (drop or fill incomplete rows first)");
+        throw Error(ErrorCode::kDataError, "k-means: column " + std::to_string(d) +
+                                               " has a missing or non-finite value in row " +
+                                               std::to_string(t) +
+                                               " (drop or fill incomplete rows first)");
       }
     }
   }
@@ -40,7 +42,8 @@ void check_finite_data(const Matrix& data) {
 
 Matrix kmeans_plus_plus(const Matrix& data, int n_clusters, std::uint64_t seed) {
   const Eigen::Index T = data.rows();
-  check_arg(n_clusters >= 1 && T >= n_clusters, "n_clusters", "must be between 1 and the number of rows");
+  check_arg(n_clusters >= 1 && T >= n_clusters, "n_clusters",
+            "must be between 1 and the number of rows");
   std::mt19937_64 rng(seed);
   Matrix centers(n_clusters, data.cols());
   std::uniform_int_distribution<Eigen::Index> first(0, T - 1);
@@ -98,7 +101,8 @@ KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMea
     }
     Matrix next = out.centers;
     for (Eigen::Index k = 0; k < K; ++k) {
-      if (counts(k) > 0) next.row(k) = sums.row(k) / counts(k);  // an empty cluster keeps its centre
+      if (counts(k) > 0)
+        next.row(k) = sums.row(k) / counts(k);  // an empty cluster keeps its centre
     }
     const double shift = (next - out.centers).squaredNorm();
     out.centers = next;
@@ -111,7 +115,8 @@ KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMea
   out.labels = assign(data, out.centers);
   out.inertia = 0;
   for (Eigen::Index t = 0; t < data.rows(); ++t) {
-    out.inertia += (data.row(t) - out.centers.row(out.labels[static_cast<std::size_t>(t)])).squaredNorm();
+    out.inertia +=
+        (data.row(t) - out.centers.row(out.labels[static_cast<std::size_t>(t)])).squaredNorm();
   }
   return out;
 }
@@ -121,7 +126,8 @@ KMeansFit fit(const Matrix& data, const KMeansConfig& config) {
   check_finite_data(data);
   std::optional<KMeansFit> best;
   for (int run = 0; run < config.n_init; ++run) {
-    const Matrix seeds = kmeans_plus_plus(data, config.n_clusters, config.seed + static_cast<std::uint64_t>(run));
+    const Matrix seeds =
+        kmeans_plus_plus(data, config.n_clusters, config.seed + static_cast<std::uint64_t>(run));
     KMeansFit candidate = fit_from(data, seeds, config);
     if (!best || candidate.inertia < best->inertia) best = std::move(candidate);
   }

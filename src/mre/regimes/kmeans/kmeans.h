@@ -12,16 +12,16 @@ namespace mre::regimes::kmeans {
 
 struct KMeansConfig {
   int n_clusters = 6;
-  int n_init = 10;          // restarts from different seeds; the lowest inertia wins
+  int n_init = 10;  // restarts from different seeds; the lowest inertia wins
   int max_iter = 300;
-  double tol = 1e-4;        // stop when centres move less than tol * mean feature variance (as sklearn)
+  double tol = 1e-4;  // stop when centres move less than tol * mean feature variance (as sklearn)
   std::uint64_t seed = 42;
 };
 
 struct KMeansFit {
-  Matrix centers;            // K x D
-  std::vector<int> labels;   // T
-  double inertia = 0.0;      // sum of squared distances to the assigned centre
+  Matrix centers;           // K x D
+  std::vector<int> labels;  // T
+  double inertia = 0.0;     // sum of squared distances to the assigned centre
   int iterations = 0;
   bool converged = false;
 };

@@ -15,8 +15,10 @@ Assignment hungarian(const Matrix& cost) {
   check_arg(cost.allFinite(), "cost", "must be finite");
   const double inf = std::numeric_limits<double>::infinity();
   // 1-based arrays; column 0 is a virtual start.
-  std::vector<double> u(static_cast<std::size_t>(n + 1), 0.0), v(static_cast<std::size_t>(m + 1), 0.0);
-  std::vector<int> row_of(static_cast<std::size_t>(m + 1), 0), way(static_cast<std::size_t>(m + 1), 0);
+  std::vector<double> u(static_cast<std::size_t>(n + 1), 0.0),
+      v(static_cast<std::size_t>(m + 1), 0.0);
+  std::vector<int> row_of(static_cast<std::size_t>(m + 1), 0),
+      way(static_cast<std::size_t>(m + 1), 0);
   for (int i = 1; i <= n; ++i) {
     row_of[0] = i;
     int j0 = 0;
@@ -29,7 +31,8 @@ Assignment hungarian(const Matrix& cost) {
       int j1 = 0;
       for (int j = 1; j <= m; ++j) {
         if (used[static_cast<std::size_t>(j)]) continue;
-        const double reduced = cost(i0 - 1, j - 1) - u[static_cast<std::size_t>(i0)] - v[static_cast<std::size_t>(j)];
+        const double reduced =
+            cost(i0 - 1, j - 1) - u[static_cast<std::size_t>(i0)] - v[static_cast<std::size_t>(j)];
         if (reduced < minv[static_cast<std::size_t>(j)]) {
           minv[static_cast<std::size_t>(j)] = reduced;
           way[static_cast<std::size_t>(j)] = j0;

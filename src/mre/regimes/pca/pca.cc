@@ -2,7 +2,6 @@
 #include "mre/regimes/pca/pca.h"
 
 #include <Eigen/Eigenvalues>
-
 #include <cmath>
 
 #include "mre/core/check.h"
@@ -19,8 +18,10 @@ PcaFit fit(const Matrix& data, const PcaConfig& config) {
   for (Eigen::Index d = 0; d < D; ++d) {
     for (Eigen::Index t = 0; t < T; ++t) {
       if (!std::isfinite(data(t, d))) {
-        throw Error(ErrorCode::kDataError, "PCA: column " + std::to_string(d) + " has a missing or non-finite value in row " +
-                                               std::to_string(t) + " (drop or fill incomplete rows first)");
+        throw Error(ErrorCode::kDataError, "PCA: column " + std::to_string(d) +
+                                               " has a missing or non-finite value in row " +
+                                               std::to_string(t) +
+                                               " (drop or fill incomplete rows first)");
       }
     }
   }
@@ -29,12 +30,14 @@ PcaFit fit(const Matrix& data, const PcaConfig& config) {
   const Matrix centred = data.rowwise() - out.center.transpose();
   out.scale = Vector::Ones(D);
   if (config.standardise) {
-    out.scale = (centred.colwise().squaredNorm() / static_cast<double>(T - 1)).cwiseSqrt().transpose();
+    out.scale =
+        (centred.colwise().squaredNorm() / static_cast<double>(T - 1)).cwiseSqrt().transpose();
     for (Eigen::Index d = 0; d < D; ++d) {
       // Exactly constant, even when its value is inexact in binary (0.1 repeated gives a
       // rounding-size std that standardisation would blow up into a fake component).
       if ((data.col(d).array() == data(0, d)).all() || !(out.scale(d) > 0)) {
-        throw Error(ErrorCode::kDataError, "column " + std::to_string(d) + " is constant: it cannot be standardised");
+        throw Error(ErrorCode::kDataError,
+                    "column " + std::to_string(d) + " is constant: it cannot be standardised");
       }
     }
   }
@@ -60,7 +63,8 @@ PcaFit fit(const Matrix& data, const PcaConfig& config) {
 
 Matrix transform(const PcaFit& fit, const Matrix& data) {
   check_arg(data.cols() == fit.center.size(), "data", "must have the fitted number of columns");
-  const Matrix z = (data.rowwise() - fit.center.transpose()) * fit.scale.cwiseInverse().asDiagonal();
+  const Matrix z =
+      (data.rowwise() - fit.center.transpose()) * fit.scale.cwiseInverse().asDiagonal();
   return z * fit.loadings;
 }
 

@@ -12,10 +12,10 @@ struct PcaConfig {
 };
 
 struct PcaFit {
-  Vector center;               // D: column means used
-  Vector scale;                // D: column stds used (1 when not standardising)
-  Matrix loadings;             // D x C: unit eigenvectors, sign fixed so the largest |entry| is > 0
-  Vector explained_variance;   // C: eigenvalues (variance of each component's scores, ddof = 1)
+  Vector center;              // D: column means used
+  Vector scale;               // D: column stds used (1 when not standardising)
+  Matrix loadings;            // D x C: unit eigenvectors, sign fixed so the largest |entry| is > 0
+  Vector explained_variance;  // C: eigenvalues (variance of each component's scores, ddof = 1)
   Vector explained_variance_ratio;  // C: share of the total variance
 };
 

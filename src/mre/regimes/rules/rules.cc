@@ -9,7 +9,8 @@
 
 namespace mre::regimes::rules {
 
-RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>& columns, const Matrix& data) {
+RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>& columns,
+                  const Matrix& data) {
   RulesResult out;
   out.scores = Matrix::Constant(data.rows(), static_cast<Eigen::Index>(rules.size()),
                                 std::numeric_limits<double>::quiet_NaN());
@@ -22,11 +23,12 @@ RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>
     for (const auto& c : rule.conditions) {
       const auto it = std::find(columns.begin(), columns.end(), c.feature);
       if (it == columns.end()) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "regime '" + rule.regime + "': unknown feature '" + c.feature + "' (not in the feature version)");
+        throw Error(ErrorCode::kInvalidArgument, "regime '" + rule.regime + "': unknown feature '" +
+                                                     c.feature + "' (not in the feature version)");
       }
       if (!(c.scale > 0)) {
-        throw Error(ErrorCode::kInvalidArgument, "regime '" + rule.regime + "', feature '" + c.feature + "': scale must be > 0");
+        throw Error(ErrorCode::kInvalidArgument,
+                    "regime '" + rule.regime + "', feature '" + c.feature + "': scale must be > 0");
       }
       index.push_back(it - columns.begin());
     }

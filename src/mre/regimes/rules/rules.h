@@ -29,6 +29,7 @@ struct RulesResult {
 
 // `data` T x D holds the features named by `columns`. InvalidArgument for an unknown feature or
 // a scale <= 0, naming the regime and feature.
-RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>& columns, const Matrix& data);
+RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>& columns,
+                  const Matrix& data);
 
 }  // namespace mre::regimes::rules

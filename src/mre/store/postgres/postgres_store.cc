@@ -12,8 +12,8 @@
 #include "mre/core/error.h"
 #include "mre/store/postgres/detail/connection.h"
 #include "mre/store/revisions.h"
-#include "mre/store/sql/session.h"
 #include "mre/store/schema.h"
+#include "mre/store/sql/session.h"
 
 namespace mre::store {
 namespace {
@@ -255,21 +255,24 @@ int kill_after_series() {
   return env ? std::atoi(env) : -1;
 }
 
-
-std::size_t count(const Result& r, int row, int col) { return static_cast<std::size_t>(r.integer(row, col)); }
+std::size_t count(const Result& r, int row, int col) {
+  return static_cast<std::size_t>(r.integer(row, col));
+}
 
 }  // namespace
 
 PostgresStore::PostgresStore(const std::string& url, bool create)
-    : db_(std::make_unique<postgres::Connection>(url)), writable_(create),
+    : db_(std::make_unique<postgres::Connection>(url)),
+      writable_(create),
       session_(sql::postgres_session(*db_, create)) {
   // A read-only command cannot write even by mistake: the server refuses it.
   if (!create) db_->exec("SET default_transaction_read_only = on");
   schema_version_ = read_schema_version();
   if (schema_version_ > kSchemaVersion) {
-    throw Error(ErrorCode::kStoreError, describe() + ": schema macro is at version " + std::to_string(schema_version_) +
-                                            ", newer than this mre supports (" + std::to_string(kSchemaVersion) +
-                                            "); upgrade mre");
+    throw Error(ErrorCode::kStoreError, describe() + ": schema macro is at version " +
+                                            std::to_string(schema_version_) +
+                                            ", newer than this mre supports (" +
+                                            std::to_string(kSchemaVersion) + "); upgrade mre");
   }
   if (create && schema_version_ < kSchemaVersion) migrate();
 }
@@ -285,7 +288,8 @@ int PostgresStore::schema_version() const { return schema_version_; }
 int PostgresStore::read_schema_version() const {
   const Result exists = db_->query("SELECT to_regclass('macro.schema_version') IS NOT NULL");
   if (!exists.boolean(0, 0)) return 0;
-  const Result version = db_->query("SELECT coalesce(max(version), 0)::int8 FROM macro.schema_version");
+  const Result version =
+      db_->query("SELECT coalesce(max(version), 0)::int8 FROM macro.schema_version");
   return static_cast<int>(version.integer(0, 0));
 }
 
@@ -294,15 +298,19 @@ void PostgresStore::migrate() {
   // Two first runs against one database must not both create the schema.
   tx.lock("mre:migrate");
   db_->exec("CREATE SCHEMA IF NOT EXISTS macro");
-  db_->exec("CREATE TABLE IF NOT EXISTS macro.schema_version(version integer NOT NULL, applied_at timestamptz NOT NULL)");
+  db_->exec(
+      "CREATE TABLE IF NOT EXISTS macro.schema_version(version integer NOT NULL, applied_at "
+      "timestamptz NOT NULL)");
   const int current = read_schema_version();
   if (current > kSchemaVersion) {
-    throw Error(ErrorCode::kStoreError, describe() + ": schema macro is at version " + std::to_string(current) +
-                                            ", newer than this mre supports (" + std::to_string(kSchemaVersion) +
-                                            "); upgrade mre");
+    throw Error(ErrorCode::kStoreError, describe() + ": schema macro is at version " +
+                                            std::to_string(current) +
+                                            ", newer than this mre supports (" +
+                                            std::to_string(kSchemaVersion) + "); upgrade mre");
   }
   for (int v = current + 1; v <= kSchemaVersion; ++v) {
-    db_->exec(v <= kHandWrittenSchemaVersion ? kMigrations[v - 1] : sql::generated_migration(*session_, v));
+    db_->exec(v <= kHandWrittenSchemaVersion ? kMigrations[v - 1]
+                                             : sql::generated_migration(*session_, v));
     db_->query("INSERT INTO macro.schema_version(version, applied_at) VALUES ($1, now())", {v});
   }
   tx.commit();
@@ -310,7 +318,8 @@ void PostgresStore::migrate() {
 }
 
 void PostgresStore::require_writable() const {
-  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  if (!writable_)
+    throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
 }
 
 WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) {
@@ -339,7 +348,8 @@ WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timesta
     current_values.clear();
     // The current value per date: the newest ingest of each date.
     const Result current = db_->query(
-        "SELECT DISTINCT ON (dt) dt, value FROM macro.raw_series WHERE ticker = $1 ORDER BY dt, ingested_at DESC",
+        "SELECT DISTINCT ON (dt) dt, value FROM macro.raw_series WHERE ticker = $1 ORDER BY dt, "
+        "ingested_at DESC",
         {write.ticker});
     for (int i = 0; i < current.rows(); ++i) {
       current_dates.push_back(current.date(i, 0));
@@ -350,14 +360,16 @@ WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timesta
   // Tickers in primary-key order keep the index inserts near the right edge.
   std::vector<std::size_t> order(batch.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return batch[a].ticker < batch[b].ticker; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return batch[a].ticker < batch[b].ticker; });
   {
     CopyWriter copy(*db_, "COPY macro.raw_series(ticker, dt, ingested_at, value) FROM STDIN");
     const std::string stamp = result.ingested_at.iso();
     const int kill_after = kill_after_series();
     int written = 0;
     for (const std::size_t k : order) {
-      for (const auto& row : diffs[k].rows) copy.text(batch[k].ticker).date(row.date).raw(stamp).real(row.value).end_row();
+      for (const auto& row : diffs[k].rows)
+        copy.text(batch[k].ticker).date(row.date).raw(stamp).real(row.value).end_row();
       if (kill_after >= 0 && ++written >= kill_after) {
         copy.flush();
         std::raise(SIGKILL);
@@ -374,7 +386,8 @@ WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timesta
         "ON CONFLICT (ticker) DO UPDATE SET asset_class = excluded.asset_class",
         {batch[k].ticker, asset_class_name(batch[k].asset_class)});
     db_->query(
-        "INSERT INTO macro.series_ingests(ticker, ingested_at, source, inserted, revised) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO macro.series_ingests(ticker, ingested_at, source, inserted, revised) VALUES "
+        "($1, $2, $3, $4, $5)",
         {batch[k].ticker, result.ingested_at, batch[k].source, summary.inserted, summary.revised});
     ++record.series;
     record.inserted += summary.inserted;
@@ -382,22 +395,28 @@ WriteResult PostgresStore::write_raw(std::span<const SeriesWrite> batch, Timesta
   }
   for (const auto& diff : diffs) result.series.push_back(diff.summary);
   if (record.series > 0) {
-    db_->query("INSERT INTO macro.ingests(ingested_at, series, inserted, revised) VALUES ($1, $2, $3, $4)",
-               {record.ingested_at, record.series, record.inserted, record.revised});
+    db_->query(
+        "INSERT INTO macro.ingests(ingested_at, series, inserted, revised) VALUES ($1, $2, $3, $4)",
+        {record.ingested_at, record.series, record.inserted, record.revised});
   }
   tx.commit();
   return result;
 }
 
-SeriesWriteSummary PostgresStore::write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) {
+SeriesWriteSummary PostgresStore::write_vintages(const SeriesWrite& series,
+                                                 std::span<const VintageRow> rows,
+                                                 Timestamp ingested_at) {
   require_writable();
   Transaction tx(*db_);
   tx.lock("mre:raw_series");
   std::vector<RawRow> stored;
   {
-    const Result q = db_->query("SELECT dt, value, ingested_at FROM macro.raw_series WHERE ticker = $1 ORDER BY dt, ingested_at",
-                                {series.ticker});
-    for (int i = 0; i < q.rows(); ++i) stored.push_back({q.date(i, 0), q.real(i, 1), q.timestamp(i, 2)});
+    const Result q = db_->query(
+        "SELECT dt, value, ingested_at FROM macro.raw_series WHERE ticker = $1 ORDER BY dt, "
+        "ingested_at",
+        {series.ticker});
+    for (int i = 0; i < q.rows(); ++i)
+      stored.push_back({q.date(i, 0), q.real(i, 1), q.timestamp(i, 2)});
   }
   const VintagePlan plan = plan_vintages(series.ticker, stored, rows);
   if (plan.rows.empty()) return plan.summary;
@@ -411,17 +430,21 @@ SeriesWriteSummary PostgresStore::write_vintages(const SeriesWrite& series, std:
   }
   {
     CopyWriter copy(*db_, "COPY macro.raw_series(ticker, dt, ingested_at, value) FROM STDIN");
-    for (const auto& r : plan.rows) copy.text(series.ticker).date(r.date).raw(r.ingested_at.iso()).real(r.value).end_row();
+    for (const auto& r : plan.rows)
+      copy.text(series.ticker).date(r.date).raw(r.ingested_at.iso()).real(r.value).end_row();
     copy.finish();
   }
   db_->query(
       "INSERT INTO macro.series(ticker, asset_class) VALUES ($1, $2) "
       "ON CONFLICT (ticker) DO UPDATE SET asset_class = excluded.asset_class",
       {series.ticker, asset_class_name(series.asset_class)});
-  db_->query("INSERT INTO macro.series_ingests(ticker, ingested_at, source, inserted, revised) VALUES ($1, $2, $3, $4, $5)",
-             {series.ticker, at, series.source, plan.summary.inserted, plan.summary.revised});
-  db_->query("INSERT INTO macro.ingests(ingested_at, series, inserted, revised) VALUES ($1, $2, $3, $4)",
-             {at, std::size_t{1}, plan.summary.inserted, plan.summary.revised});
+  db_->query(
+      "INSERT INTO macro.series_ingests(ticker, ingested_at, source, inserted, revised) VALUES "
+      "($1, $2, $3, $4, $5)",
+      {series.ticker, at, series.source, plan.summary.inserted, plan.summary.revised});
+  db_->query(
+      "INSERT INTO macro.ingests(ingested_at, series, inserted, revised) VALUES ($1, $2, $3, $4)",
+      {at, std::size_t{1}, plan.summary.inserted, plan.summary.revised});
   tx.commit();
   return plan.summary;
 }
@@ -431,9 +454,11 @@ std::vector<SeriesSummary> PostgresStore::list_series() const {
   if (schema_version_ == 0) return out;
   const Result q = db_->query(
       "SELECT r.ticker, s.asset_class, "
-      "  (SELECT source FROM macro.series_ingests i WHERE i.ticker = r.ticker ORDER BY ingested_at DESC LIMIT 1), "
+      "  (SELECT source FROM macro.series_ingests i WHERE i.ticker = r.ticker ORDER BY ingested_at "
+      "DESC LIMIT 1), "
       "  count(DISTINCT r.dt), count(*), min(r.dt), max(r.dt), max(r.ingested_at) "
-      "FROM macro.raw_series r JOIN macro.series s USING (ticker) GROUP BY r.ticker, s.asset_class ORDER BY r.ticker");
+      "FROM macro.raw_series r JOIN macro.series s USING (ticker) GROUP BY r.ticker, s.asset_class "
+      "ORDER BY r.ticker");
   for (int i = 0; i < q.rows(); ++i) {
     SeriesSummary s;
     s.ticker = q.text(i, 0);
@@ -454,10 +479,12 @@ std::vector<RawRow> PostgresStore::read_revisions(const RawQuery& query) const {
   if (schema_version_ == 0) return out;
   Transaction tx(*db_, kReadSnapshot);
   db_->stream(
-      "SELECT dt, value, ingested_at FROM macro.raw_series WHERE ticker = $1 AND dt >= $2 AND dt <= $3 "
+      "SELECT dt, value, ingested_at FROM macro.raw_series WHERE ticker = $1 AND dt >= $2 AND dt "
+      "<= $3 "
       "ORDER BY dt, ingested_at",
-      {query.ticker, lower_bound(query.from), upper_bound(query.to)},
-      [&](const Result& r, int i) { out.push_back({r.date(i, 0), r.real(i, 1), r.timestamp(i, 2)}); });
+      {query.ticker, lower_bound(query.from), upper_bound(query.to)}, [&](const Result& r, int i) {
+        out.push_back({r.date(i, 0), r.real(i, 1), r.timestamp(i, 2)});
+      });
   tx.commit();
   return out;
 }
@@ -465,7 +492,8 @@ std::vector<RawRow> PostgresStore::read_revisions(const RawQuery& query) const {
 std::optional<TimeSeries> PostgresStore::read_raw(const RawQuery& query) const {
   if (schema_version_ == 0) return std::nullopt;
   Transaction tx(*db_, kReadSnapshot);
-  if (db_->query("SELECT 1 FROM macro.raw_series WHERE ticker = $1 LIMIT 1", {query.ticker}).rows() == 0) {
+  if (db_->query("SELECT 1 FROM macro.raw_series WHERE ticker = $1 LIMIT 1", {query.ticker})
+          .rows() == 0) {
     return std::nullopt;
   }
   auto series = current_view(query.ticker, read_revisions(query), query.as_of);
@@ -476,8 +504,10 @@ std::optional<TimeSeries> PostgresStore::read_raw(const RawQuery& query) const {
 std::vector<IngestRecord> PostgresStore::list_ingests() const {
   std::vector<IngestRecord> out;
   if (schema_version_ == 0) return out;
-  const Result q = db_->query("SELECT ingested_at, series, inserted, revised FROM macro.ingests ORDER BY ingested_at");
-  for (int i = 0; i < q.rows(); ++i) out.push_back({q.timestamp(i, 0), count(q, i, 1), count(q, i, 2), count(q, i, 3)});
+  const Result q = db_->query(
+      "SELECT ingested_at, series, inserted, revised FROM macro.ingests ORDER BY ingested_at");
+  for (int i = 0; i < q.rows(); ++i)
+    out.push_back({q.timestamp(i, 0), count(q, i, 1), count(q, i, 2), count(q, i, 3)});
   return out;
 }
 
@@ -485,27 +515,34 @@ RawHistory PostgresStore::read_raw_history() const {
   RawHistory history;
   if (schema_version_ == 0) return history;
   Transaction tx(*db_, kReadSnapshot);
-  const Result catalogue = db_->query("SELECT ticker, asset_class FROM macro.series ORDER BY ticker");
+  const Result catalogue =
+      db_->query("SELECT ticker, asset_class FROM macro.series ORDER BY ticker");
   for (int i = 0; i < catalogue.rows(); ++i) {
-    history.series.push_back(
-        {std::string(catalogue.text(i, 0)), parse_asset_class(catalogue.text(i, 1)).value_or(AssetClass::kMacro), {}});
+    history.series.push_back({std::string(catalogue.text(i, 0)),
+                              parse_asset_class(catalogue.text(i, 1)).value_or(AssetClass::kMacro),
+                              {}});
   }
   std::size_t k = 0;
-  db_->stream("SELECT ticker, dt, value, ingested_at FROM macro.raw_series ORDER BY ticker, dt, ingested_at", {},
-              [&](const Result& r, int i) {
-                const auto ticker = r.text(i, 0);
-                while (k < history.series.size() && history.series[k].ticker < ticker) ++k;
-                if (k == history.series.size() || history.series[k].ticker != ticker) {
-                  throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" + std::string(ticker) +
-                                                          "', which the series catalogue lacks");
-                }
-                history.series[k].rows.push_back({r.date(i, 1), r.real(i, 2), r.timestamp(i, 3)});
-              });
+  db_->stream(
+      "SELECT ticker, dt, value, ingested_at FROM macro.raw_series ORDER BY ticker, dt, "
+      "ingested_at",
+      {}, [&](const Result& r, int i) {
+        const auto ticker = r.text(i, 0);
+        while (k < history.series.size() && history.series[k].ticker < ticker) ++k;
+        if (k == history.series.size() || history.series[k].ticker != ticker) {
+          throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" +
+                                                  std::string(ticker) +
+                                                  "', which the series catalogue lacks");
+        }
+        history.series[k].rows.push_back({r.date(i, 1), r.real(i, 2), r.timestamp(i, 3)});
+      });
   const Result lineage = db_->query(
-      "SELECT ticker, ingested_at, source, inserted, revised FROM macro.series_ingests ORDER BY ticker, ingested_at");
+      "SELECT ticker, ingested_at, source, inserted, revised FROM macro.series_ingests ORDER BY "
+      "ticker, ingested_at");
   for (int i = 0; i < lineage.rows(); ++i) {
-    history.lineage.push_back({std::string(lineage.text(i, 0)), lineage.timestamp(i, 1), std::string(lineage.text(i, 2)),
-                               count(lineage, i, 3), count(lineage, i, 4)});
+    history.lineage.push_back({std::string(lineage.text(i, 0)), lineage.timestamp(i, 1),
+                               std::string(lineage.text(i, 2)), count(lineage, i, 3),
+                               count(lineage, i, 4)});
   }
   history.ingests = list_ingests();
   tx.commit();
@@ -517,24 +554,32 @@ void PostgresStore::restore_raw_history(const RawHistory& history) {
   Transaction tx(*db_);
   tx.lock("mre:raw_series");
   if (db_->query("SELECT 1 FROM macro.raw_series LIMIT 1").rows() > 0) {
-    throw Error(ErrorCode::kStoreError, describe() + ": holds raw series already; copy into an empty store");
+    throw Error(ErrorCode::kStoreError,
+                describe() + ": holds raw series already; copy into an empty store");
   }
   {
     CopyWriter copy(*db_, "COPY macro.series(ticker, asset_class) FROM STDIN");
-    for (const auto& s : history.series) copy.text(s.ticker).text(asset_class_name(s.asset_class)).end_row();
+    for (const auto& s : history.series)
+      copy.text(s.ticker).text(asset_class_name(s.asset_class)).end_row();
     copy.finish();
   }
   {
     CopyWriter copy(*db_, "COPY macro.raw_series(ticker, dt, ingested_at, value) FROM STDIN");
     for (const auto& s : history.series) {
-      for (const auto& r : s.rows) copy.text(s.ticker).date(r.date).timestamp(r.ingested_at).real(r.value).end_row();
+      for (const auto& r : s.rows)
+        copy.text(s.ticker).date(r.date).timestamp(r.ingested_at).real(r.value).end_row();
     }
     copy.finish();
   }
   {
-    CopyWriter copy(*db_, "COPY macro.series_ingests(ticker, ingested_at, source, inserted, revised) FROM STDIN");
+    CopyWriter copy(
+        *db_,
+        "COPY macro.series_ingests(ticker, ingested_at, source, inserted, revised) FROM STDIN");
     for (const auto& l : history.lineage) {
-      copy.text(l.ticker).timestamp(l.ingested_at).text(l.source).integer(static_cast<std::int64_t>(l.inserted));
+      copy.text(l.ticker)
+          .timestamp(l.ingested_at)
+          .text(l.source)
+          .integer(static_cast<std::int64_t>(l.inserted));
       copy.integer(static_cast<std::int64_t>(l.revised)).end_row();
     }
     copy.finish();
@@ -543,7 +588,9 @@ void PostgresStore::restore_raw_history(const RawHistory& history) {
     CopyWriter copy(*db_, "COPY macro.ingests(ingested_at, series, inserted, revised) FROM STDIN");
     for (const auto& i : history.ingests) {
       copy.timestamp(i.ingested_at).integer(static_cast<std::int64_t>(i.series));
-      copy.integer(static_cast<std::int64_t>(i.inserted)).integer(static_cast<std::int64_t>(i.revised)).end_row();
+      copy.integer(static_cast<std::int64_t>(i.inserted))
+          .integer(static_cast<std::int64_t>(i.revised))
+          .end_row();
     }
     copy.finish();
   }

@@ -33,7 +33,8 @@ class PostgresStore final : public SqlStore {
   std::string describe() const override;
   int schema_version() const override;
   WriteResult write_raw(std::span<const SeriesWrite> batch, Timestamp ingested_at) override;
-  SeriesWriteSummary write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) override;
+  SeriesWriteSummary write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows,
+                                    Timestamp ingested_at) override;
   std::vector<SeriesSummary> list_series() const override;
   std::optional<TimeSeries> read_raw(const RawQuery& query) const override;
   std::vector<RawRow> read_revisions(const RawQuery& query) const override;

@@ -39,7 +39,8 @@ class PostgresStatement final : public Statement {
   PostgresStatement(postgres::Connection& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
   void bind(int index, const Cell& value) override {
     result_.reset();
-    if (params_.size() <= static_cast<std::size_t>(index)) params_.resize(index + 1, Param(std::optional<Date>()));
+    if (params_.size() <= static_cast<std::size_t>(index))
+      params_.resize(index + 1, Param(std::optional<Date>()));
     params_[index] = to_param(value);
   }
   bool step() override {
@@ -54,11 +55,16 @@ class PostgresStatement final : public Statement {
   Cell column(int index, ColumnType type) const override {
     if (result_->is_null(row_, index)) return std::monostate{};
     switch (type) {
-      case ColumnType::kInteger: return result_->integer(row_, index);
-      case ColumnType::kReal: return result_->real(row_, index);
-      case ColumnType::kText: return std::string(result_->text(row_, index));
-      case ColumnType::kDate: return result_->date(row_, index);
-      case ColumnType::kTimestamp: return result_->timestamp(row_, index);
+      case ColumnType::kInteger:
+        return result_->integer(row_, index);
+      case ColumnType::kReal:
+        return result_->real(row_, index);
+      case ColumnType::kText:
+        return std::string(result_->text(row_, index));
+      case ColumnType::kDate:
+        return result_->date(row_, index);
+      case ColumnType::kTimestamp:
+        return result_->timestamp(row_, index);
     }
     return std::monostate{};
   }
@@ -74,7 +80,8 @@ class PostgresStatement final : public Statement {
 // A session-level advisory lock, released when the lease is destroyed (or the connection ends).
 class AdvisoryLease final : public Lease {
  public:
-  AdvisoryLease(postgres::Connection& db, std::int64_t key, const std::function<void()>& on_wait) : db_(db), key_(key) {
+  AdvisoryLease(postgres::Connection& db, std::int64_t key, const std::function<void()>& on_wait)
+      : db_(db), key_(key) {
     if (db_.query("SELECT pg_try_advisory_lock($1)", {key_}).boolean(0, 0)) return;
     if (on_wait) on_wait();
     db_.query("SELECT pg_advisory_lock($1)", {key_});
@@ -100,11 +107,16 @@ class PostgresSession final : public Session {
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string type_name(ColumnType type) const override {
     switch (type) {
-      case ColumnType::kInteger: return "bigint";
-      case ColumnType::kReal: return "double precision";
-      case ColumnType::kText: return "text";
-      case ColumnType::kDate: return "date";
-      case ColumnType::kTimestamp: return "timestamptz";
+      case ColumnType::kInteger:
+        return "bigint";
+      case ColumnType::kReal:
+        return "double precision";
+      case ColumnType::kText:
+        return "text";
+      case ColumnType::kDate:
+        return "date";
+      case ColumnType::kTimestamp:
+        return "timestamptz";
     }
     return "text";
   }
@@ -150,8 +162,10 @@ class PostgresSession final : public Session {
   }
   void rollback() noexcept override { tx_.reset(); }
   void lock(std::string_view name) override { tx_->lock(name); }
-  std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) override {
-    return std::make_unique<AdvisoryLease>(db_, postgres::lock_key("mre:lease:" + std::string(name)), on_wait);
+  std::unique_ptr<Lease> hold(std::string_view name,
+                              const std::function<void()>& on_wait) override {
+    return std::make_unique<AdvisoryLease>(
+        db_, postgres::lock_key("mre:lease:" + std::string(name)), on_wait);
   }
 
  private:

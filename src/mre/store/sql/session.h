@@ -71,7 +71,8 @@ class Session {
   // is destroyed; calls `on_wait` (if any) once before waiting when another holder has it.
   // SQLite: flock on "<file>-<name>.lock" beside the store (nothing for :memory:); PostgreSQL:
   // a session-level advisory lock.
-  virtual std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) = 0;
+  virtual std::unique_ptr<Lease> hold(std::string_view name,
+                                      const std::function<void()>& on_wait) = 0;
 };
 
 // Rolls back unless committed.
@@ -96,7 +97,8 @@ class Transaction {
 // A session over an open SQLite handle the caller keeps (SqliteStore's), or owning a fresh
 // in-memory database (":memory:", used by MemoryStore and the test-only backend).
 // `lock_base` is the store's file (leases lock files beside it); empty for no file.
-std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable, std::string lock_base);
+std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable,
+                                        std::string lock_base);
 std::unique_ptr<Session> sqlite_memory_session();
 // A session over PostgresStore's connection, tables in schema `macro`.
 std::unique_ptr<Session> postgres_session(postgres::Connection& connection, bool writable);

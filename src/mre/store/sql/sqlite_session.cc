@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "mre/core/error.h"
@@ -22,7 +21,8 @@ class SqliteStatement final : public Statement {
   SqliteStatement(sqlite3* db, const std::string& sql, const std::string& description)
       : db_(db), description_(description) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw Error(ErrorCode::kStoreError, description_ + ": " + sqlite3_errmsg(db) + " (preparing: " + sql + ")");
+      throw Error(ErrorCode::kStoreError,
+                  description_ + ": " + sqlite3_errmsg(db) + " (preparing: " + sql + ")");
     }
   }
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
@@ -79,13 +79,16 @@ class SqliteStatement final : public Statement {
       case ColumnType::kTimestamp:
         return Timestamp::from_micros(sqlite3_column_int64(stmt_, index));
       case ColumnType::kReal:
-        if (kind == SQLITE_TEXT && text(index) == "NaN") return std::numeric_limits<double>::quiet_NaN();
+        if (kind == SQLITE_TEXT && text(index) == "NaN")
+          return std::numeric_limits<double>::quiet_NaN();
         return sqlite3_column_double(stmt_, index);
       case ColumnType::kText:
         return std::string(text(index));
       case ColumnType::kDate: {
         const auto date = Date::parse(text(index));
-        if (!date) throw Error(ErrorCode::kStoreError, description_ + ": corrupt date '" + std::string(text(index)) + "'");
+        if (!date)
+          throw Error(ErrorCode::kStoreError,
+                      description_ + ": corrupt date '" + std::string(text(index)) + "'");
         return *date;
       }
     }
@@ -95,7 +98,8 @@ class SqliteStatement final : public Statement {
  private:
   std::string_view text(int index) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))) : std::string_view();
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
+             : std::string_view();
   }
   sqlite3* db_;
   const std::string& description_;
@@ -106,9 +110,12 @@ class SqliteStatement final : public Statement {
 // An exclusive flock on a file beside the store, released when closed (or the process dies).
 class FileLease final : public Lease {
  public:
-  FileLease(const std::string& path, const std::string& description, const std::function<void()>& on_wait) {
+  FileLease(const std::string& path, const std::string& description,
+            const std::function<void()>& on_wait) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(ErrorCode::kStoreError, description + ": cannot open lock file " + path + ": " + std::strerror(errno));
+    if (fd_ < 0)
+      throw Error(ErrorCode::kStoreError,
+                  description + ": cannot open lock file " + path + ": " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     if (errno == EWOULDBLOCK && on_wait) on_wait();
     while (::flock(fd_, LOCK_EX) != 0) {
@@ -127,8 +134,13 @@ class FileLease final : public Lease {
 
 class SqliteSession final : public Session {
  public:
-  SqliteSession(sqlite3* db, std::string description, bool writable, bool owned, std::string lock_base)
-      : db_(db), description_(std::move(description)), writable_(writable), owned_(owned), lock_base_(std::move(lock_base)) {}
+  SqliteSession(sqlite3* db, std::string description, bool writable, bool owned,
+                std::string lock_base)
+      : db_(db),
+        description_(std::move(description)),
+        writable_(writable),
+        owned_(owned),
+        lock_base_(std::move(lock_base)) {}
   ~SqliteSession() override {
     if (owned_) sqlite3_close(db_);
   }
@@ -138,17 +150,23 @@ class SqliteSession final : public Session {
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string type_name(ColumnType type) const override {
     switch (type) {
-      case ColumnType::kInteger: return "INTEGER";
-      case ColumnType::kReal: return "REAL";
-      case ColumnType::kText: return "TEXT";
-      case ColumnType::kDate: return "TEXT";  // ISO yyyy-mm-dd: sorts and compares as dates
-      case ColumnType::kTimestamp: return "INTEGER";  // microseconds since the epoch, UTC
+      case ColumnType::kInteger:
+        return "INTEGER";
+      case ColumnType::kReal:
+        return "REAL";
+      case ColumnType::kText:
+        return "TEXT";
+      case ColumnType::kDate:
+        return "TEXT";  // ISO yyyy-mm-dd: sorts and compares as dates
+      case ColumnType::kTimestamp:
+        return "INTEGER";  // microseconds since the epoch, UTC
     }
     return "TEXT";
   }
   std::string table(std::string_view name) const override { return std::string(name); }
   bool table_exists(std::string_view name) override {
-    SqliteStatement q(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", description_);
+    SqliteStatement q(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      description_);
     q.bind(0, std::string(name));
     q.step();
     return std::get<std::int64_t>(q.column(0, ColumnType::kInteger)) > 0;
@@ -158,7 +176,8 @@ class SqliteSession final : public Session {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
       std::string text = message ? message : sqlite3_errmsg(db_);
       sqlite3_free(message);
-      if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_READONLY) text = "store is read-only (" + text + ")";
+      if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_READONLY)
+        text = "store is read-only (" + text + ")";
       throw Error(ErrorCode::kStoreError, description_ + ": " + text);
     }
   }
@@ -183,9 +202,11 @@ class SqliteSession final : public Session {
   void commit() override { execute("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   void lock(std::string_view) override {}
-  std::unique_ptr<Lease> hold(std::string_view name, const std::function<void()>& on_wait) override {
+  std::unique_ptr<Lease> hold(std::string_view name,
+                              const std::function<void()>& on_wait) override {
     if (lock_base_.empty()) return std::make_unique<Lease>();  // in memory: one process only
-    return std::make_unique<FileLease>(lock_base_ + "-" + std::string(name) + ".lock", description_, on_wait);
+    return std::make_unique<FileLease>(lock_base_ + "-" + std::string(name) + ".lock", description_,
+                                       on_wait);
   }
 
  private:
@@ -198,13 +219,16 @@ class SqliteSession final : public Session {
 
 }  // namespace
 
-std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable, std::string lock_base) {
-  return std::make_unique<SqliteSession>(db, std::move(description), writable, false, std::move(lock_base));
+std::unique_ptr<Session> sqlite_session(sqlite3* db, std::string description, bool writable,
+                                        std::string lock_base) {
+  return std::make_unique<SqliteSession>(db, std::move(description), writable, false,
+                                         std::move(lock_base));
 }
 
 std::unique_ptr<Session> sqlite_memory_session() {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     sqlite3_close(db);
     throw Error(ErrorCode::kStoreError, "memory: cannot open an in-memory SQLite database");
   }

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
-#include <map>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 #include "mre/core/error.h"
@@ -242,8 +242,8 @@ class Statement {
  public:
   Statement(sqlite3* db, const char* sql, const std::filesystem::path& path) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw Error(ErrorCode::kStoreError,
-                  "sqlite:" + path.string() + ": " + sqlite3_errmsg(db) + " (preparing: " + sql + ")");
+      throw Error(ErrorCode::kStoreError, "sqlite:" + path.string() + ": " + sqlite3_errmsg(db) +
+                                              " (preparing: " + sql + ")");
     }
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -354,15 +354,17 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create, std::st
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(ErrorCode::kStoreError, "sqlite:" + path.string() + ": cannot open (" + message + ")");
+    throw Error(ErrorCode::kStoreError,
+                "sqlite:" + path.string() + ": cannot open (" + message + ")");
   }
   writable_ = create;
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 60'000);
   try {
     // Touch the header first so "not a database" is reported as such.
-    if (!writable_ && sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
-                                   nullptr) != SQLITE_OK &&
+    if (!writable_ &&
+        sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
+            SQLITE_OK &&
         (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_READONLY) {
       // A WAL store in a directory we cannot write (no -shm file can be made): nobody can be
       // writing it through this directory either, so read it as an immutable file.
@@ -371,12 +373,14 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create, std::st
       const std::string uri = "file:" + path.string() + "?immutable=1";
       if (sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
           SQLITE_OK) {
-        throw Error(ErrorCode::kStoreError, "sqlite:" + path.string() + ": cannot open read-only (" +
-                                                sqlite3_errmsg(db_) + ")");
+        throw Error(
+            ErrorCode::kStoreError,
+            "sqlite:" + path.string() + ": cannot open read-only (" + sqlite3_errmsg(db_) + ")");
       }
     }
     exec(db_, "SELECT count(*) FROM sqlite_master", path_);
-    session_ = sql::sqlite_session(db_, describe(), writable_, path_ == ":memory:" ? "" : path_.string());
+    session_ =
+        sql::sqlite_session(db_, describe(), writable_, path_ == ":memory:" ? "" : path_.string());
     if (writable_) {
       // 64 KiB pages (takes effect on a new file only) and a 64 MiB cache: bulk ingest of the
       // snapshot is ~25% faster than with the 4 KiB default; see bench/README.md.
@@ -415,7 +419,9 @@ int SqliteStore::schema_version() const {
 
 void SqliteStore::migrate() {
   Transaction tx(db_, path_);
-  exec(db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, applied_at TEXT NOT NULL)",
+  exec(db_,
+       "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, applied_at TEXT NOT "
+       "NULL)",
        path_);
   const int current = schema_version();
   if (current > kSchemaVersion) {
@@ -425,7 +431,9 @@ void SqliteStore::migrate() {
                                             std::to_string(kSchemaVersion) + "); upgrade mre");
   }
   for (int v = current + 1; v <= kSchemaVersion; ++v) {
-    exec(db_, v <= kHandWrittenSchemaVersion ? kMigrations[v - 1] : sql::generated_migration(*session_, v).c_str(),
+    exec(db_,
+         v <= kHandWrittenSchemaVersion ? kMigrations[v - 1]
+                                        : sql::generated_migration(*session_, v).c_str(),
          path_);
     Statement record(db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)", path_);
     record.bind(1, static_cast<std::int64_t>(v));
@@ -451,10 +459,10 @@ WriteResult SqliteStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
     }
   }
   const std::int64_t stamp = result.ingested_at.micros();
-  Statement select(db_, "SELECT dt, value FROM raw_series WHERE ticker = ? ORDER BY dt, ingested_at",
-                   path_);
-  Statement insert(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)",
-                   path_);
+  Statement select(
+      db_, "SELECT dt, value FROM raw_series WHERE ticker = ? ORDER BY dt, ingested_at", path_);
+  Statement insert(
+      db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
   Statement catalogue(db_,
                       "INSERT INTO series(ticker, asset_class) VALUES (?, ?) "
                       "ON CONFLICT(ticker) DO UPDATE SET asset_class = excluded.asset_class",
@@ -520,7 +528,8 @@ WriteResult SqliteStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
   }
   result.series = std::move(summaries);
   if (record.series > 0) {
-    Statement log(db_, "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, ?, ?, ?)",
+    Statement log(db_,
+                  "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, ?, ?, ?)",
                   path_);
     log.bind(1, stamp);
     log.bind(2, static_cast<std::int64_t>(record.series));
@@ -532,15 +541,22 @@ WriteResult SqliteStore::write_raw(std::span<const SeriesWrite> batch, Timestamp
   return result;
 }
 
-SeriesWriteSummary SqliteStore::write_vintages(const SeriesWrite& series, std::span<const VintageRow> rows, Timestamp ingested_at) {
-  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+SeriesWriteSummary SqliteStore::write_vintages(const SeriesWrite& series,
+                                               std::span<const VintageRow> rows,
+                                               Timestamp ingested_at) {
+  if (!writable_)
+    throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
   Transaction tx(db_, path_);
   std::vector<RawRow> stored;
   {
-    Statement select(db_, "SELECT dt, value, ingested_at FROM raw_series WHERE ticker = ? ORDER BY dt, ingested_at", path_);
+    Statement select(
+        db_,
+        "SELECT dt, value, ingested_at FROM raw_series WHERE ticker = ? ORDER BY dt, ingested_at",
+        path_);
     select.bind(1, series.ticker);
     while (select.step(path_)) {
-      stored.push_back({from_yyyymmdd(select.integer(0), path_), select.real(1), Timestamp::from_micros(select.integer(2))});
+      stored.push_back({from_yyyymmdd(select.integer(0), path_), select.real(1),
+                        Timestamp::from_micros(select.integer(2))});
     }
   }
   const VintagePlan plan = plan_vintages(series.ticker, stored, rows);
@@ -554,7 +570,8 @@ SeriesWriteSummary SqliteStore::write_vintages(const SeriesWrite& series, std::s
     }
   }
   {
-    Statement insert(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
+    Statement insert(
+        db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
     for (const auto& r : plan.rows) {
       insert.bind(1, series.ticker);
       insert.bind(2, to_yyyymmdd(r.date));
@@ -571,14 +588,19 @@ SeriesWriteSummary SqliteStore::write_vintages(const SeriesWrite& series, std::s
   catalogue.bind(1, series.ticker);
   catalogue.bind(2, asset_class_name(series.asset_class));
   catalogue.step(path_);
-  Statement lineage(db_, "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) VALUES (?, ?, ?, ?, ?)", path_);
+  Statement lineage(db_,
+                    "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    path_);
   lineage.bind(1, series.ticker);
   lineage.bind(2, at.micros());
   lineage.bind(3, series.source);
   lineage.bind(4, static_cast<std::int64_t>(plan.summary.inserted));
   lineage.bind(5, static_cast<std::int64_t>(plan.summary.revised));
   lineage.step(path_);
-  Statement log(db_, "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, 1, ?, ?)", path_);
+  Statement log(db_,
+                "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, 1, ?, ?)",
+                path_);
   log.bind(1, at.micros());
   log.bind(2, static_cast<std::int64_t>(plan.summary.inserted));
   log.bind(3, static_cast<std::int64_t>(plan.summary.revised));
@@ -623,7 +645,8 @@ std::vector<RawRow> SqliteStore::read_revisions(const RawQuery& query) const {
   q.bind(2, query.from ? to_yyyymmdd(*query.from) : std::int64_t{0});
   q.bind(3, query.to ? to_yyyymmdd(*query.to) : std::int64_t{99991231});
   while (q.step(path_)) {
-    out.push_back({from_yyyymmdd(q.integer(0), path_), q.real(1), Timestamp::from_micros(q.integer(2))});
+    out.push_back(
+        {from_yyyymmdd(q.integer(0), path_), q.real(1), Timestamp::from_micros(q.integer(2))});
   }
   return out;
 }
@@ -639,7 +662,8 @@ std::optional<TimeSeries> SqliteStore::read_raw(const RawQuery& query) const {
 std::vector<IngestRecord> SqliteStore::list_ingests() const {
   std::vector<IngestRecord> out;
   if (schema_version() == 0) return out;
-  Statement q(db_, "SELECT ingested_at, series, inserted, revised FROM ingests ORDER BY ingested_at",
+  Statement q(db_,
+              "SELECT ingested_at, series, inserted, revised FROM ingests ORDER BY ingested_at",
               path_);
   while (q.step(path_)) {
     out.push_back({Timestamp::from_micros(q.integer(0)), static_cast<std::size_t>(q.integer(1)),
@@ -654,16 +678,21 @@ RawHistory SqliteStore::read_raw_history() const {
   {
     Statement q(db_, "SELECT ticker, asset_class FROM series ORDER BY ticker", path_);
     while (q.step(path_)) {
-      history.series.push_back({std::string(q.text(0)), parse_asset_class(q.text(1)).value_or(AssetClass::kMacro), {}});
+      history.series.push_back(
+          {std::string(q.text(0)), parse_asset_class(q.text(1)).value_or(AssetClass::kMacro), {}});
     }
   }
   {
-    Statement q(db_, "SELECT ticker, dt, value, ingested_at FROM raw_series ORDER BY ticker, dt, ingested_at", path_);
+    Statement q(
+        db_,
+        "SELECT ticker, dt, value, ingested_at FROM raw_series ORDER BY ticker, dt, ingested_at",
+        path_);
     std::size_t k = 0;
     while (q.step(path_)) {
       while (k < history.series.size() && history.series[k].ticker < q.text(0)) ++k;
       if (k == history.series.size() || history.series[k].ticker != q.text(0)) {
-        throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" + std::string(q.text(0)) +
+        throw Error(ErrorCode::kStoreError, describe() + ": raw_series holds '" +
+                                                std::string(q.text(0)) +
                                                 "', which the series catalogue lacks");
       }
       history.series[k].rows.push_back(
@@ -672,11 +701,13 @@ RawHistory SqliteStore::read_raw_history() const {
   }
   {
     Statement q(db_,
-                "SELECT ticker, ingested_at, source, inserted, revised FROM series_ingests ORDER BY ticker, ingested_at",
+                "SELECT ticker, ingested_at, source, inserted, revised FROM series_ingests ORDER "
+                "BY ticker, ingested_at",
                 path_);
     while (q.step(path_)) {
-      history.lineage.push_back({std::string(q.text(0)), Timestamp::from_micros(q.integer(1)), std::string(q.text(2)),
-                                 static_cast<std::size_t>(q.integer(3)), static_cast<std::size_t>(q.integer(4))});
+      history.lineage.push_back({std::string(q.text(0)), Timestamp::from_micros(q.integer(1)),
+                                 std::string(q.text(2)), static_cast<std::size_t>(q.integer(3)),
+                                 static_cast<std::size_t>(q.integer(4))});
     }
   }
   history.ingests = list_ingests();
@@ -684,17 +715,20 @@ RawHistory SqliteStore::read_raw_history() const {
 }
 
 void SqliteStore::restore_raw_history(const RawHistory& history) {
-  if (!writable_) throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
+  if (!writable_)
+    throw Error(ErrorCode::kStoreError, describe() + ": opened read-only; cannot write");
   Transaction tx(db_, path_);
   {
     Statement any(db_, "SELECT count(*) FROM raw_series", path_);
     any.step(path_);
     if (any.integer(0) > 0) {
-      throw Error(ErrorCode::kStoreError, describe() + ": holds raw series already; copy into an empty store");
+      throw Error(ErrorCode::kStoreError,
+                  describe() + ": holds raw series already; copy into an empty store");
     }
   }
   Statement catalogue(db_, "INSERT INTO series(ticker, asset_class) VALUES (?, ?)", path_);
-  Statement row(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)", path_);
+  Statement row(db_, "INSERT INTO raw_series(ticker, dt, ingested_at, value) VALUES (?, ?, ?, ?)",
+                path_);
   for (const auto& s : history.series) {
     catalogue.bind(1, s.ticker);
     catalogue.bind(2, asset_class_name(s.asset_class));
@@ -709,7 +743,9 @@ void SqliteStore::restore_raw_history(const RawHistory& history) {
       row.reset();
     }
   }
-  Statement lineage(db_, "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) VALUES (?, ?, ?, ?, ?)",
+  Statement lineage(db_,
+                    "INSERT INTO series_ingests(ticker, ingested_at, source, inserted, revised) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     path_);
   for (const auto& l : history.lineage) {
     lineage.bind(1, l.ticker);
@@ -720,7 +756,9 @@ void SqliteStore::restore_raw_history(const RawHistory& history) {
     lineage.step(path_);
     lineage.reset();
   }
-  Statement log(db_, "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, ?, ?, ?)", path_);
+  Statement log(db_,
+                "INSERT INTO ingests(ingested_at, series, inserted, revised) VALUES (?, ?, ?, ?)",
+                path_);
   for (const auto& i : history.ingests) {
     log.bind(1, i.ingested_at.micros());
     log.bind(2, static_cast<std::int64_t>(i.series));

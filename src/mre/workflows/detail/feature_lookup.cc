@@ -8,10 +8,13 @@
 namespace mre::workflows::detail {
 
 store::FeatureVersion resolve_feature_version(const store::Store& store, const std::string& version,
-                                              const std::string& feature_set, const std::string& hint) {
+                                              const std::string& feature_set,
+                                              const std::string& hint) {
   if (!version.empty()) {
     const auto found = store.find_feature_version(version);
-    if (!found) throw Error(ErrorCode::kNotFound, "no feature version '" + version + "' (see 'mre features list')");
+    if (!found)
+      throw Error(ErrorCode::kNotFound,
+                  "no feature version '" + version + "' (see 'mre features list')");
     return *found;
   }
   std::optional<store::FeatureVersion> newest;
@@ -19,8 +22,8 @@ store::FeatureVersion resolve_feature_version(const store::Store& store, const s
     if (v.spec_name == feature_set) newest = v;
   }
   if (!newest) {
-    throw Error(ErrorCode::kNotFound,
-                "no feature version of set '" + feature_set + "' in " + store.describe() + " (" + hint + ")");
+    throw Error(ErrorCode::kNotFound, "no feature version of set '" + feature_set + "' in " +
+                                          store.describe() + " (" + hint + ")");
   }
   return *newest;
 }

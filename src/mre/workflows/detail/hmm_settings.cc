@@ -12,12 +12,15 @@
 
 namespace mre::workflows::detail {
 
-void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h, regimes::hmm::GaussianHmmConfig& config,
-                        bool allow_n_states) {
-  std::vector<std::string> keys = {"covariance", "n_iter", "tol", "n_init", "seed", "min_covar", "screen_iterations"};
+void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h,
+                        regimes::hmm::GaussianHmmConfig& config, bool allow_n_states) {
+  std::vector<std::string> keys = {"covariance", "n_iter",           "tol", "n_init", "seed",
+                                   "min_covar",  "screen_iterations"};
   if (allow_n_states) keys.insert(keys.begin(), "n_states");
   only_keys(path, h, keys, "hmm: ");
-  if (allow_n_states && h["n_states"]) config.n_states = count_in_range(path, h["n_states"], "n_states", regimes::hmm::kMinStates, regimes::hmm::kMaxStates);
+  if (allow_n_states && h["n_states"])
+    config.n_states = count_in_range(path, h["n_states"], "n_states", regimes::hmm::kMinStates,
+                                     regimes::hmm::kMaxStates);
   if (h["covariance"]) {
     try {
       config.covariance = regimes::hmm::parse_covariance(h["covariance"].Scalar());
@@ -31,7 +34,8 @@ void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h, 
   if (h["seed"]) config.seed = scalar<std::uint64_t>(path, h["seed"], "seed");
   if (h["min_covar"]) config.min_covar = scalar<double>(path, h["min_covar"], "min_covar");
   if (h["screen_iterations"]) {
-    config.screen_iterations = count_in_range(path, h["screen_iterations"], "screen_iterations", 0, 1'000'000);
+    config.screen_iterations =
+        count_in_range(path, h["screen_iterations"], "screen_iterations", 0, 1'000'000);
   }
 }
 

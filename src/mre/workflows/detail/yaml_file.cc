@@ -4,21 +4,22 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <cstdint>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "mre/core/error.h"
 
 namespace mre::workflows::detail {
 
-std::size_t yaml_nesting_depth(std::string_view text, std::size_t* deepest_line, std::size_t stop_above) {
+std::size_t yaml_nesting_depth(std::string_view text, std::size_t* deepest_line,
+                               std::size_t stop_above) {
   std::vector<std::size_t> block;  // the indentation columns of the open block levels
   std::size_t flow = 0;            // open [ and { (flow collections may span lines)
   std::size_t deepest = 0;
-  std::size_t base = 0;            // the block levels of the line a flow collection opened on
+  std::size_t base = 0;  // the block levels of the line a flow collection opened on
   std::size_t line_number = 0;
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -82,34 +83,41 @@ YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view
     throw Error(ErrorCode::kIoError, path.string() + ": " + std::string(what) + " does not exist");
   }
   if (!std::filesystem::is_regular_file(status)) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ": " + std::string(what) + " is not a regular file");
+    throw Error(ErrorCode::kInvalidArgument,
+                path.string() + ": " + std::string(what) + " is not a regular file");
   }
   const auto size = std::filesystem::file_size(path, ec);
   if (ec || size > kMaxSpecBytes) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ": " + std::string(what) + " is larger than " +
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": " + std::string(what) +
+                                                 " is larger than " +
                                                  std::to_string(kMaxSpecBytes) + " bytes");
   }
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) throw Error(ErrorCode::kIoError, path.string() + ": cannot read the " + std::string(what));
+  if (!in && !in.eof())
+    throw Error(ErrorCode::kIoError, path.string() + ": cannot read the " + std::string(what));
   // Checked before yaml-cpp sees the text: its parser and node copies recurse per level.
   std::size_t line = 0;
   if (const auto depth = yaml_nesting_depth(text, &line, kMaxSpecDepth); depth > kMaxSpecDepth) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(line) + ": " + std::string(what) +
-                                                 " nested more than " + std::to_string(kMaxSpecDepth) + " levels deep");
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(line) + ": " +
+                                                 std::string(what) + " nested more than " +
+                                                 std::to_string(kMaxSpecDepth) + " levels deep");
   }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw Error(ErrorCode::kInvalidArgument,
+                path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  if (!root.IsMap()) throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
+  if (!root.IsMap())
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
   return root;
 }
 
 void fail(const std::filesystem::path& path, const YAML::Node& node, const std::string& message) {
-  throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
+  throw Error(ErrorCode::kInvalidArgument,
+              path.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
 }
 
 template <typename T>
@@ -122,11 +130,14 @@ T scalar(const std::filesystem::path& path, const YAML::Node& node, const std::s
 }
 template int scalar<int>(const std::filesystem::path&, const YAML::Node&, const std::string&);
 template double scalar<double>(const std::filesystem::path&, const YAML::Node&, const std::string&);
-template std::uint64_t scalar<std::uint64_t>(const std::filesystem::path&, const YAML::Node&, const std::string&);
+template std::uint64_t scalar<std::uint64_t>(const std::filesystem::path&, const YAML::Node&,
+                                             const std::string&);
 template bool scalar<bool>(const std::filesystem::path&, const YAML::Node&, const std::string&);
-template std::string scalar<std::string>(const std::filesystem::path&, const YAML::Node&, const std::string&);
-template std::vector<std::string> scalar<std::vector<std::string>>(const std::filesystem::path&, const YAML::Node&,
-                                                                    const std::string&);
+template std::string scalar<std::string>(const std::filesystem::path&, const YAML::Node&,
+                                         const std::string&);
+template std::vector<std::string> scalar<std::vector<std::string>>(const std::filesystem::path&,
+                                                                   const YAML::Node&,
+                                                                   const std::string&);
 
 std::string describe_node(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
@@ -139,47 +150,56 @@ std::string describe_node(const YAML::Node& node) {
   return "a mapping";
 }
 
-void only_keys(const std::filesystem::path& path, const YAML::Node& node, const std::vector<std::string>& keys,
-               const std::string& where) {
+void only_keys(const std::filesystem::path& path, const YAML::Node& node,
+               const std::vector<std::string>& keys, const std::string& where) {
   if (node.IsNull()) return;  // "section:" with nothing under it: every key takes its default
   if (!node.IsMap()) {
     std::string known;
     for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
     std::string section = where;
     while (!section.empty() && (section.back() == ' ' || section.back() == ':')) section.pop_back();
-    fail(path, node, (section.empty() ? std::string("expected") : "'" + section + "': expected") +
-                         " a mapping with keys among " + known + ", got " + describe_node(node));
+    fail(path, node,
+         (section.empty() ? std::string("expected") : "'" + section + "': expected") +
+             " a mapping with keys among " + known + ", got " + describe_node(node));
   }
   for (const auto& item : node) {
     const std::string key = item.first.Scalar();
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) fail(path, item.first, where + "unknown key '" + key + "'");
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      fail(path, item.first, where + "unknown key '" + key + "'");
   }
 }
 
-void require_sequence(const std::filesystem::path& path, const YAML::Node& node, const std::string& key) {
-  if (!node.IsSequence()) fail(path, node, "'" + key + "': expected a list, got " + describe_node(node));
+void require_sequence(const std::filesystem::path& path, const YAML::Node& node,
+                      const std::string& key) {
+  if (!node.IsSequence())
+    fail(path, node, "'" + key + "': expected a list, got " + describe_node(node));
 }
 
-int count_in_range(const std::filesystem::path& path, const YAML::Node& node, const std::string& key, int lo, int hi) {
+int count_in_range(const std::filesystem::path& path, const YAML::Node& node,
+                   const std::string& key, int lo, int hi) {
   // Read as 64 bits first so a value beyond int is named rather than wrapped or refused as a type.
   long long value = 0;
   try {
     value = node.as<long long>();
   } catch (const YAML::Exception&) {
-    fail(path, node, "'" + key + "' must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                         describe_node(node));
+    fail(path, node,
+         "'" + key + "' must be a whole number in [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "], got " + describe_node(node));
   }
   if (value < lo || value > hi) {
-    fail(path, node, "'" + key + "' must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                         std::to_string(value));
+    fail(path, node,
+         "'" + key + "' must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+             std::to_string(value));
   }
   return static_cast<int>(value);
 }
 
-void rethrow_yaml_error(const std::filesystem::path& path, const std::exception& e, std::string_view what) {
+void rethrow_yaml_error(const std::filesystem::path& path, const std::exception& e,
+                        std::string_view what) {
   if (const auto* y = dynamic_cast<const YAML::Exception*>(&e)) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(y->mark.line + 1) + ": " + std::string(what) +
-                                                 ": unexpected structure (" + y->msg + ")");
+    throw Error(ErrorCode::kInvalidArgument,
+                path.string() + ":" + std::to_string(y->mark.line + 1) + ": " + std::string(what) +
+                    ": unexpected structure (" + y->msg + ")");
   }
   throw;
 }

@@ -20,9 +20,10 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
   if (spec.standardize_min_observations > 0) {
     if (spec.standardize_min_observations > data.rows()) {
       throw Error(ErrorCode::kInvalidArgument,
-                  "standardize: min_observations (" + std::to_string(spec.standardize_min_observations) +
-                      ") is longer than the data (" + std::to_string(data.rows()) + " rows of feature version " +
-                      in.feature_version + ")");
+                  "standardize: min_observations (" +
+                      std::to_string(spec.standardize_min_observations) +
+                      ") is longer than the data (" + std::to_string(data.rows()) +
+                      " rows of feature version " + in.feature_version + ")");
     }
     data = regimes::expanding_zscore(data, spec.standardize_min_observations);
   }
@@ -49,32 +50,39 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
     out.trained_to = dates[wf.refits.back().rows - 1];
     diagnostics << "{\"method\": \"hmm\", \"walk_forward\": true, \"standardize\": "
                 << (spec.standardize_min_observations > 0
-                        ? "\"expanding z-scores from " + std::to_string(spec.standardize_min_observations) +
-                              " observations\""
+                        ? "\"expanding z-scores from " +
+                              std::to_string(spec.standardize_min_observations) + " observations\""
                         : std::string("null"))
-                << ", \"refit_every_months\": " << spec.walk_forward->refit_every_months << ", \"refits\": [";
+                << ", \"refit_every_months\": " << spec.walk_forward->refit_every_months
+                << ", \"refits\": [";
     for (std::size_t j = 0; j < wf.refits.size(); ++j) {
       const auto& r = wf.refits[j];
-      diagnostics << (j ? ", " : "") << "{\"from\": \"" << r.date.iso() << "\", \"rows\": " << r.rows
-                  << ", \"log_likelihood\": " << r.fit.log_likelihood << ", \"iterations\": " << r.fit.iterations
-                  << ", \"converged\": " << (r.fit.converged ? "true" : "false") << ", \"bic\": " << r.fit.bic
+      diagnostics << (j ? ", " : "") << "{\"from\": \"" << r.date.iso()
+                  << "\", \"rows\": " << r.rows << ", \"log_likelihood\": " << r.fit.log_likelihood
+                  << ", \"iterations\": " << r.fit.iterations
+                  << ", \"converged\": " << (r.fit.converged ? "true" : "false")
+                  << ", \"bic\": " << r.fit.bic
                   << ", \"active_columns\": " << r.active_columns.size() << "}";
     }
     diagnostics << "]}";
   } else {
     const auto fitted = regimes::hmm::fit(x, spec.hmm);
-    filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fitted.params, x), fitted.params.transition,
-                                            fitted.params.initial)
+    filtered = regimes::hmm::forward_filter(regimes::hmm::log_emission(fitted.params, x),
+                                            fitted.params.transition, fitted.params.initial)
                    .filtered;
     out.params_json = codec::hmm_params_to_json(fitted.params, in.columns);
     out.trained_from = dates.front();
     out.trained_to = dates.back();
-    diagnostics << "{\"method\": \"hmm\", \"walk_forward\": false, \"note\": \"in-sample fit: parameters use all "
-                   "dates\", \"summary\": " << codec::hmm_fit_summary_json(fitted, keep.size()) << "}";
+    diagnostics << "{\"method\": \"hmm\", \"walk_forward\": false, \"note\": \"in-sample fit: "
+                   "parameters use all "
+                   "dates\", \"summary\": "
+                << codec::hmm_fit_summary_json(fitted, keep.size()) << "}";
   }
   out.diagnostics_json = diagnostics.str();
-  out.probabilities = Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
-  for (std::size_t i = 0; i < keep.size(); ++i) out.probabilities.row(keep[i]) = filtered.row(static_cast<Eigen::Index>(i));
+  out.probabilities =
+      Matrix::Constant(data.rows(), spec.hmm.n_states, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    out.probabilities.row(keep[i]) = filtered.row(static_cast<Eigen::Index>(i));
   out.labels = state_labels(spec, spec.hmm.n_states, "S");
   return out;
 }
@@ -85,21 +93,24 @@ CsvFitResult fit_table(const FeatureTable& table, const CsvFitOptions& options) 
   CsvFitResult out;
   regimes::hmm::GaussianHmmFit fit;
   if (options.init) {
-    const auto loaded = codec::hmm_params_from_json(read_text_file(*options.init), options.init->string());
+    const auto loaded =
+        codec::hmm_params_from_json(read_text_file(*options.init), options.init->string());
     if (loaded.params.n_features() != table.values.cols()) {
       throw Error(ErrorCode::kInvalidArgument, options.init->string() + ": the model has " +
-                                                   std::to_string(loaded.params.n_features()) + " features, " +
-                                                   options.data.string() + " has " +
+                                                   std::to_string(loaded.params.n_features()) +
+                                                   " features, " + options.data.string() + " has " +
                                                    std::to_string(table.values.cols()));
     }
     auto config = options.hmm;
     config.covariance = loaded.params.covariance;
-    fit = regimes::hmm::fit_from(columns_in_order(table, loaded.features, options.data), loaded.params, config);
+    fit = regimes::hmm::fit_from(columns_in_order(table, loaded.features, options.data),
+                                 loaded.params, config);
   } else {
     fit = regimes::hmm::fit(table.values, options.hmm);
   }
   out.params_json = codec::hmm_params_to_json(fit.params, table.names);
-  out.summary_json = codec::hmm_fit_summary_json(fit, static_cast<std::size_t>(table.values.rows()));
+  out.summary_json =
+      codec::hmm_fit_summary_json(fit, static_cast<std::size_t>(table.values.rows()));
   return out;
 }
 

@@ -1,6 +1,8 @@
 // Regime method `kmeans`: in-sample k-means on the complete rows (regimes/kmeans), one-hot
 // probabilities. Its settings are the `kmeans:` block (n_clusters, n_init, seed); a spec without
 // it keeps the older reading of `hmm: n_states` and `hmm: seed` (and its version hash).
+#include "mre/regimes/kmeans/kmeans.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 
 #include "mre/core/error.h"
 #include "mre/core/format.h"
-#include "mre/regimes/kmeans/kmeans.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_methods/regime_method.h"
@@ -25,7 +26,7 @@ struct KmeansSettings {
   int n_clusters = 0;       // the number of regimes
   int n_init = 10;          // restarts; the lowest inertia wins
   std::uint64_t seed = 42;  // of the first restart
-  bool block = false;       // given as a `kmeans:` block (else read from `hmm:`, the older spelling)
+  bool block = false;  // given as a `kmeans:` block (else read from `hmm:`, the older spelling)
 };
 
 KmeansSettings settings(const RegimeSpec& spec) {
@@ -41,8 +42,10 @@ void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec
     if (k["n_clusters"]) s.n_clusters = scalar<int>(path, k["n_clusters"], "n_clusters");
     if (k["n_init"]) s.n_init = scalar<int>(path, k["n_init"], "n_init");
     if (k["seed"]) s.seed = scalar<std::uint64_t>(path, k["seed"], "seed");
-    if (s.n_clusters < 1 || s.n_clusters > 100) fail(path, k["n_clusters"] ? k["n_clusters"] : k, "kmeans: 'n_clusters' must be 1-100");
-    if (s.n_init < 1 || s.n_init > 1000) fail(path, k["n_init"] ? k["n_init"] : k, "kmeans: 'n_init' must be 1-1000");
+    if (s.n_clusters < 1 || s.n_clusters > 100)
+      fail(path, k["n_clusters"] ? k["n_clusters"] : k, "kmeans: 'n_clusters' must be 1-100");
+    if (s.n_init < 1 || s.n_init > 1000)
+      fail(path, k["n_init"] ? k["n_init"] : k, "kmeans: 'n_init' must be 1-1000");
   }
   spec.method_settings = s;
 }
@@ -63,9 +66,12 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
     if (!in.data.row(t).hasNaN()) keep.push_back(t);
   }
   Matrix x(static_cast<Eigen::Index>(keep.size()), in.data.cols());
-  for (std::size_t i = 0; i < keep.size(); ++i) x.row(static_cast<Eigen::Index>(i)) = in.data.row(keep[i]);
-  const auto km = regimes::kmeans::fit(x, {.n_clusters = s.n_clusters, .n_init = s.n_init, .seed = s.seed});
-  out.probabilities = Matrix::Constant(in.data.rows(), s.n_clusters, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    x.row(static_cast<Eigen::Index>(i)) = in.data.row(keep[i]);
+  const auto km =
+      regimes::kmeans::fit(x, {.n_clusters = s.n_clusters, .n_init = s.n_init, .seed = s.seed});
+  out.probabilities =
+      Matrix::Constant(in.data.rows(), s.n_clusters, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i = 0; i < keep.size(); ++i) {
     out.probabilities.row(keep[i]).setZero();
     out.probabilities(keep[i], km.labels[i]) = 1.0;
@@ -74,7 +80,8 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
   out.params_json = "{\"model\": \"kmeans\", \"inertia\": " + format_double(km.inertia) + "}";
   std::ostringstream diagnostics;
   diagnostics.precision(17);
-  diagnostics << "{\"method\": \"kmeans\", \"note\": \"in-sample clustering of complete rows\", \"inertia\": "
+  diagnostics << "{\"method\": \"kmeans\", \"note\": \"in-sample clustering of complete rows\", "
+                 "\"inertia\": "
               << km.inertia << ", \"rows\": " << keep.size() << "}";
   out.diagnostics_json = diagnostics.str();
   return out;
@@ -84,26 +91,30 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
 CsvFitResult fit_table(const FeatureTable& table, const CsvFitOptions& options) {
   CsvFitResult out;
   if (table.values.hasNaN()) {
-    throw Error(ErrorCode::kDataError, options.data.string() + ": k-means needs complete rows; drop or fill empty cells");
+    throw Error(ErrorCode::kDataError,
+                options.data.string() + ": k-means needs complete rows; drop or fill empty cells");
   }
   const auto km = regimes::kmeans::fit(table.values, {.n_clusters = options.hmm.n_states,
-                                                       .n_init = std::max(options.hmm.n_init, 10),
-                                                       .seed = options.hmm.seed});
+                                                      .n_init = std::max(options.hmm.n_init, 10),
+                                                      .seed = options.hmm.seed});
   std::ostringstream summary;
   summary.precision(17);
-  summary << "{\"method\": \"kmeans\", \"n_clusters\": " << options.hmm.n_states << ", \"inertia\": " << km.inertia
-          << ", \"iterations\": " << km.iterations << ", \"converged\": " << (km.converged ? "true" : "false") << "}";
+  summary << "{\"method\": \"kmeans\", \"n_clusters\": " << options.hmm.n_states
+          << ", \"inertia\": " << km.inertia << ", \"iterations\": " << km.iterations
+          << ", \"converged\": " << (km.converged ? "true" : "false") << "}";
   out.summary_json = summary.str();
   // k-means centres saved as a spherical-covariance HMM-shaped document would mislead; keep
   // them as a plain JSON matrix.
   std::ostringstream params;
   params.precision(17);
   params << "{\"model\": \"kmeans\", \"features\": [";
-  for (std::size_t i = 0; i < table.names.size(); ++i) params << (i ? ", " : "") << '"' << table.names[i] << '"';
+  for (std::size_t i = 0; i < table.names.size(); ++i)
+    params << (i ? ", " : "") << '"' << table.names[i] << '"';
   params << "], \"centers\": [";
   for (Eigen::Index k = 0; k < km.centers.rows(); ++k) {
     params << (k ? ", " : "") << "[";
-    for (Eigen::Index d = 0; d < km.centers.cols(); ++d) params << (d ? ", " : "") << km.centers(k, d);
+    for (Eigen::Index d = 0; d < km.centers.cols(); ++d)
+      params << (d ? ", " : "") << km.centers(k, d);
     params << "]";
   }
   params << "]}";
@@ -118,7 +129,9 @@ const RegimeMethod& kmeans_method() {
       .name = "kmeans",
       .keys = {"kmeans"},
       .parse = parse,
-      .states = [](const RegimeSpec& spec) -> std::optional<int> { return settings(spec).n_clusters; },
+      .states = [](const RegimeSpec& spec) -> std::optional<int> {
+        return settings(spec).n_clusters;
+      },
       .canonical = canonical,
       .fit = fit,
       .fit_csv = fit_table,

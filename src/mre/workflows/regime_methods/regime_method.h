@@ -25,7 +25,7 @@ class Node;
 namespace mre::workflows {
 
 struct RegimeSpec;
-struct FeatureTable;   // regimes_csv.h
+struct FeatureTable;  // regimes_csv.h
 struct CsvFitOptions;
 struct CsvFitResult;
 
@@ -41,7 +41,7 @@ struct RegimeFitInput {
 
 struct RegimeFitOutput {
   Matrix probabilities{};  // rows as the input's; a row with a NaN is a date without a regime
-  Matrix raw_scores{};     // optional: a row's score is raw_scores(t, best) instead of its probability
+  Matrix raw_scores{};  // optional: a row's score is raw_scores(t, best) instead of its probability
   std::vector<std::string> labels{};  // one per probability column
   std::string params_json{};
   std::string diagnostics_json{};
@@ -51,13 +51,15 @@ struct RegimeFitOutput {
 };
 
 struct RegimeMethod {
-  std::string_view name{};                 // the spec's `method:`
-  std::vector<std::string_view> keys{};    // its own top-level spec keys, besides the common ones
-  bool walk_forward_by_default = false;    // the common `walk_forward` is on unless `walk_forward: off`
-  bool standardizes = false;               // the common `standardize` applies
+  std::string_view name{};               // the spec's `method:`
+  std::vector<std::string_view> keys{};  // its own top-level spec keys, besides the common ones
+  bool walk_forward_by_default =
+      false;                  // the common `walk_forward` is on unless `walk_forward: off`
+  bool standardizes = false;  // the common `standardize` applies
   // Reads its keys of `root` into `spec` (typed settings: RegimeSpec's fields or
   // spec.method_settings); InvalidArgument "PATH:LINE: ..." for bad values.
-  void (*parse)(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec& spec) = nullptr;
+  void (*parse)(const std::filesystem::path& path, const YAML::Node& root,
+                RegimeSpec& spec) = nullptr;
   // The number of states its labels must name; nullopt when the method names them itself (rules).
   std::optional<int> (*states)(const RegimeSpec& spec) = nullptr;
   // Its lines of the canonical spec, after name, method, feature_set, columns and labels.
@@ -82,6 +84,7 @@ void write_hmm_settings(const RegimeSpec& spec, std::ostream& out);
 // The `standardize` and `walk_forward` lines of the canonical spec (when set).
 void write_schedule(const RegimeSpec& spec, std::ostream& out);
 // State labels: the spec's, or prefix + index.
-std::vector<std::string> state_labels(const RegimeSpec& spec, int states, const std::string& prefix);
+std::vector<std::string> state_labels(const RegimeSpec& spec, int states,
+                                      const std::string& prefix);
 
 }  // namespace mre::workflows

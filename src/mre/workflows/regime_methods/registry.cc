@@ -1,10 +1,9 @@
 // The explicit registry of regime methods (regime_method.h). A new method (e.g. the jump model
 // of regimes/jump/): its file in this folder, `jump.cc` defining `const RegimeMethod&
 // jump_method()`, then one line in each of the two lists below.
-#include "mre/workflows/regime_methods/regime_method.h"
-
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/workflows/detect_regimes.h"
+#include "mre/workflows/regime_methods/regime_method.h"
 
 namespace mre::workflows {
 
@@ -53,24 +52,28 @@ std::string csv_regime_method_names() {
 }
 
 void write_hmm_settings(const RegimeSpec& s, std::ostream& out) {
-  out << "n_states=" << s.hmm.n_states << "\ncovariance=" << regimes::hmm::covariance_name(s.hmm.covariance)
-      << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init << "\nseed=" << s.hmm.seed
-      << "\nmin_covar=" << s.hmm.min_covar << "\n";
+  out << "n_states=" << s.hmm.n_states
+      << "\ncovariance=" << regimes::hmm::covariance_name(s.hmm.covariance)
+      << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init
+      << "\nseed=" << s.hmm.seed << "\nmin_covar=" << s.hmm.min_covar << "\n";
   if (s.hmm.screen_iterations > 0) out << "screen_iterations=" << s.hmm.screen_iterations << "\n";
 }
 
 void write_schedule(const RegimeSpec& s, std::ostream& out) {
-  if (s.standardize_min_observations > 0) out << "standardize=expanding," << s.standardize_min_observations << "\n";
+  if (s.standardize_min_observations > 0)
+    out << "standardize=expanding," << s.standardize_min_observations << "\n";
   if (s.walk_forward) {
-    out << "walk_forward=" << s.walk_forward->refit_every_months << "," << s.walk_forward->min_train_rows << ","
-        << s.walk_forward->min_column_observations << "\n";
+    out << "walk_forward=" << s.walk_forward->refit_every_months << ","
+        << s.walk_forward->min_train_rows << "," << s.walk_forward->min_column_observations << "\n";
   }
 }
 
-std::vector<std::string> state_labels(const RegimeSpec& spec, int states, const std::string& prefix) {
+std::vector<std::string> state_labels(const RegimeSpec& spec, int states,
+                                      const std::string& prefix) {
   std::vector<std::string> out;
   for (int k = 0; k < states; ++k) {
-    out.push_back(spec.labels.empty() ? prefix + std::to_string(k) : spec.labels[static_cast<std::size_t>(k)]);
+    out.push_back(spec.labels.empty() ? prefix + std::to_string(k)
+                                      : spec.labels[static_cast<std::size_t>(k)]);
   }
   return out;
 }

@@ -16,13 +16,16 @@ using detail::scalar;
 
 void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec& spec) {
   const YAML::Node rules = root["rules"];
-  if (!rules || !rules.IsMap()) fail(path, root, "method rules needs 'rules': a mapping from regime to conditions");
+  if (!rules || !rules.IsMap())
+    fail(path, root, "method rules needs 'rules': a mapping from regime to conditions");
   for (const auto& item : rules) {
     regimes::rules::Rule rule;
     rule.regime = item.first.Scalar();
-    if (!item.second.IsSequence()) fail(path, item.second, "regime '" + rule.regime + "': expected a list of conditions");
+    if (!item.second.IsSequence())
+      fail(path, item.second, "regime '" + rule.regime + "': expected a list of conditions");
     for (const auto& c : item.second) {
-      only_keys(path, c, {"feature", "direction", "threshold", "scale"}, "regime '" + rule.regime + "': ");
+      only_keys(path, c, {"feature", "direction", "threshold", "scale"},
+                "regime '" + rule.regime + "': ");
       if (!c["feature"]) fail(path, c, "regime '" + rule.regime + "': a condition needs 'feature'");
       regimes::rules::Condition condition;
       condition.feature = c["feature"].Scalar();
@@ -33,7 +36,10 @@ void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec
       condition.sign = direction == "up" ? 1.0 : -1.0;
       if (c["threshold"]) condition.threshold = scalar<double>(path, c["threshold"], "threshold");
       if (c["scale"]) condition.scale = scalar<double>(path, c["scale"], "scale");
-      if (!(condition.scale > 0)) fail(path, c, "regime '" + rule.regime + "', feature '" + condition.feature + "': scale must be > 0");
+      if (!(condition.scale > 0))
+        fail(
+            path, c,
+            "regime '" + rule.regime + "', feature '" + condition.feature + "': scale must be > 0");
       rule.conditions.push_back(condition);
     }
     spec.rules.push_back(std::move(rule));
@@ -44,7 +50,8 @@ void canonical(const RegimeSpec& spec, std::ostream& out) {
   write_schedule(spec, out);
   for (const auto& rule : spec.rules) {
     out << "rule=" << rule.regime;
-    for (const auto& c : rule.conditions) out << "|" << c.feature << "," << c.sign << "," << c.threshold << "," << c.scale;
+    for (const auto& c : rule.conditions)
+      out << "|" << c.feature << "," << c.sign << "," << c.threshold << "," << c.scale;
     out << "\n";
   }
 }
@@ -56,7 +63,9 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
   out.raw_scores = scored.scores;
   for (const auto& r : in.spec.rules) out.labels.push_back(r.regime);
   out.params_json = in.spec.canonical_text;
-  out.diagnostics_json = "{\"method\": \"rules\", \"note\": \"scores are rule strengths in [0, 1], normalised to sum to 1\"}";
+  out.diagnostics_json =
+      "{\"method\": \"rules\", \"note\": \"scores are rule strengths in [0, 1], normalised to sum "
+      "to 1\"}";
   return out;
 }
 

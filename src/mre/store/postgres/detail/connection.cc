@@ -52,7 +52,8 @@ std::string connect_hint(const std::string& message) {
       message.find("authentication failed") != std::string::npos) {
     return "authentication failed: check the user and the password (URL, PGPASSWORD or ~/.pgpass)";
   }
-  if (message.find("database") != std::string::npos && message.find("does not exist") != std::string::npos) {
+  if (message.find("database") != std::string::npos &&
+      message.find("does not exist") != std::string::npos) {
     return "the database does not exist: create it first (createdb, or ask its administrator)";
   }
   if (message.find("Connection refused") != std::string::npos ||
@@ -96,8 +97,9 @@ bool Result::is_null(int row, int col) const { return PQgetisnull(result_, row, 
 std::string_view Result::bytes(int row, int col, int expected_size) const {
   const int length = PQgetlength(result_, row, col);
   if (PQgetisnull(result_, row, col) || (expected_size > 0 && length != expected_size)) {
-    throw Error(ErrorCode::kInternal, "postgresql: column " + std::string(PQfname(result_, col)) +
-                                          (PQgetisnull(result_, row, col) ? " is NULL" : " has an unexpected width"));
+    throw Error(ErrorCode::kInternal,
+                "postgresql: column " + std::string(PQfname(result_, col)) +
+                    (PQgetisnull(result_, row, col) ? " is NULL" : " has an unexpected width"));
   }
   return {PQgetvalue(result_, row, col), static_cast<std::size_t>(length)};
 }
@@ -120,7 +122,8 @@ double Result::real(int row, int col) const {
 bool Result::boolean(int row, int col) const { return bytes(row, col, 1)[0] != 0; }
 
 Date Result::date(int row, int col) const {
-  return Date::from_days(static_cast<std::int32_t>(load_be(bytes(row, col, 4).data(), 4)) + kPostgresEpochDays);
+  return Date::from_days(static_cast<std::int32_t>(load_be(bytes(row, col, 4).data(), 4)) +
+                         kPostgresEpochDays);
 }
 
 Timestamp Result::timestamp(int row, int col) const {
@@ -166,8 +169,10 @@ Connection::Connection(const std::string& url) : description_(redact_url(url)) {
     std::string message = parse_error ? trim(parse_error) : "malformed";
     PQfreemem(parse_error);
     // libpq quotes the part it could not parse, which can be a piece of the password.
-    if (!secrets_.empty()) message = "a password holding / ? # or @ must be percent-encoded, e.g. %2F for /";
-    throw Error(ErrorCode::kStoreError, description_ + ": not a valid PostgreSQL URL (" + scrub(message) + ")");
+    if (!secrets_.empty())
+      message = "a password holding / ? # or @ must be percent-encoded, e.g. %2F for /";
+    throw Error(ErrorCode::kStoreError,
+                description_ + ": not a valid PostgreSQL URL (" + scrub(message) + ")");
   }
   for (auto* option = options; option->keyword; ++option) {
     if (option->val && *option->val && std::string_view(option->keyword) == "password") {
@@ -194,12 +199,14 @@ Connection::Connection(const std::string& url) : description_(redact_url(url)) {
   keys.push_back(nullptr);
   values.push_back(nullptr);
   conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
-  if (!conn_) throw Error(ErrorCode::kStoreError, description_ + ": cannot connect (out of memory)");
+  if (!conn_)
+    throw Error(ErrorCode::kStoreError, description_ + ": cannot connect (out of memory)");
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string message = scrub(trim(PQerrorMessage(conn_)));
     PQfinish(conn_);
     conn_ = nullptr;
-    throw Error(ErrorCode::kStoreError, description_ + ": " + connect_hint(message) + " (" + message + ")");
+    throw Error(ErrorCode::kStoreError,
+                description_ + ": " + connect_hint(message) + " (" + message + ")");
   }
   // CREATE ... IF NOT EXISTS and friends send notices; libpq would print them on stderr.
   PQsetNoticeProcessor(conn_, silence_notices, nullptr);
@@ -253,8 +260,8 @@ Result Connection::query(std::string_view sql, const std::vector<Param>& params)
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  Result result(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                             nullptr, 1));
+  Result result(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 1));
   const auto status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     fail(text.substr(0, text.find(' ', 30)), result.get());  // `result` frees it on the way out
@@ -264,7 +271,8 @@ Result Connection::query(std::string_view sql, const std::vector<Param>& params)
 
 void Connection::stream(std::string_view sql, std::initializer_list<Param> params,
                         const std::function<void(const Result&, int)>& row, int batch) {
-  if (!in_transaction()) throw Error(ErrorCode::kInternal, "postgresql: a cursor needs an open transaction");
+  if (!in_transaction())
+    throw Error(ErrorCode::kInternal, "postgresql: a cursor needs an open transaction");
   const std::string cursor = "mre_cursor_" + std::to_string(++cursor_serial_);
   query("DECLARE " + cursor + " NO SCROLL CURSOR FOR " + std::string(sql), params);
   const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM " + cursor;
@@ -298,7 +306,8 @@ void Transaction::commit() {
   if (!outermost_) return;
   PGresult* result = PQexec(connection_.conn_, "COMMIT");
   // COMMIT of a transaction that failed earlier succeeds with the tag ROLLBACK: not a commit.
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(result), "COMMIT") == 0;
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(result), "COMMIT") == 0;
   if (!ok) {
     try {
       connection_.fail("COMMIT", result);
@@ -316,7 +325,8 @@ void Transaction::lock(std::string_view name) {
 
 // ---- CopyWriter ------------------------------------------------------------------------
 
-CopyWriter::CopyWriter(Connection& connection, std::string_view copy_sql) : connection_(connection) {
+CopyWriter::CopyWriter(Connection& connection, std::string_view copy_sql)
+    : connection_(connection) {
   const std::string text(copy_sql);
   PGresult* result = PQexec(connection_.handle(), text.c_str());
   if (PQresultStatus(result) != PGRES_COPY_IN) {
@@ -348,11 +358,20 @@ CopyWriter& CopyWriter::text(std::string_view value) {
   separator();
   for (char c : value) {
     switch (c) {
-      case '\\': buffer_ += "\\\\"; break;
-      case '\t': buffer_ += "\\t"; break;
-      case '\n': buffer_ += "\\n"; break;
-      case '\r': buffer_ += "\\r"; break;
-      default: buffer_ += c;
+      case '\\':
+        buffer_ += "\\\\";
+        break;
+      case '\t':
+        buffer_ += "\\t";
+        break;
+      case '\n':
+        buffer_ += "\\n";
+        break;
+      case '\r':
+        buffer_ += "\\r";
+        break;
+      default:
+        buffer_ += c;
     }
   }
   return *this;

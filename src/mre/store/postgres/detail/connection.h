@@ -61,10 +61,10 @@ class Result {
   bool is_null(int row, int col) const;
   std::string_view text(int row, int col) const;
   std::int64_t integer(int row, int col) const;  // int2, int4 or int8
-  double real(int row, int col) const;            // float8
+  double real(int row, int col) const;           // float8
   bool boolean(int row, int col) const;
   Date date(int row, int col) const;
-  Timestamp timestamp(int row, int col) const;    // timestamptz
+  Timestamp timestamp(int row, int col) const;        // timestamptz
   std::vector<double> reals(int row, int col) const;  // float8[]
   std::optional<Date> optional_date(int row, int col) const {
     return is_null(row, col) ? std::nullopt : std::optional(date(row, col));
