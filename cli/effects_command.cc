@@ -263,14 +263,12 @@ int irf(const IrfArgs& args) {
 int studies(const CommonOptions& common) {
   auto store = store::open_store(common.db, false);
   std::cout << "version,kind,spec,inputs,created_at\n";
-  for (const auto* kind : {&codec::event_study_kind(), &codec::impulse_kind()}) {
-    for (const auto& h : store->list_artefacts(kind->name)) {
-      std::string inputs;
-      for (const auto& [name, value] : h.inputs)
-        inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
-      std::cout << h.version << "," << (kind == &codec::event_study_kind() ? "event" : "irf") << ","
-                << h.spec_name << "," << inputs << "," << h.created_at.iso() << "\n";
-    }
+  for (const auto& st : workflows::list_effect_studies(*store)) {
+    std::string inputs;
+    for (const auto& [name, value] : st.inputs)
+      inputs += (inputs.empty() ? "" : ";") + name + "=" + value;
+    std::cout << st.version << "," << st.kind << "," << st.spec_name << "," << inputs << ","
+              << st.created_at.iso() << "\n";
   }
   return 0;
 }
@@ -283,13 +281,9 @@ struct StudyArgs {
 
 int study(const StudyArgs& args) {
   auto store = store::open_store(args.common.db, false);
-  if (store->find_artefact(codec::event_study_kind().name, args.version)) {
-    const auto r = workflows::read_event_study(*store, args.version);
-    std::cout << (args.format == "json" ? codec::event_study_to_json(r) : r.explanation) << "\n";
-    return 0;
-  }
-  const auto r = workflows::read_impulse_response(*store, args.version);  // NotFound names the tag
-  std::cout << (args.format == "json" ? codec::impulse_to_json(r) : r.explanation) << "\n";
+  std::cout << (args.format == "json" ? workflows::effect_study_json(*store, args.version)
+                                      : workflows::effect_study_text(*store, args.version))
+            << "\n";
   return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/effect_studies.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/freshness.h"
 #include "mre/workflows/monitor.h"
@@ -653,6 +654,8 @@ struct Api::Impl {
     http.Get(R"(/api/effects/([^/]+))", handle(&Impl::effects));
     http.Post("/api/counterfactual", handle(&Impl::counterfactual));
     http.Get("/api/effects", handle(&Impl::effects_list));
+    http.Get("/api/studies", handle(&Impl::studies_list));
+    http.Get(R"(/api/studies/([^/]+))", handle(&Impl::study));
     http.Get("/api/backtests", handle(&Impl::backtests_list));
     http.Get(R"(/api/backtests/([^/]+))", handle(&Impl::backtest));
     http.Get("/api/scm", handle(&Impl::scm_list));
@@ -869,6 +872,27 @@ struct Api::Impl {
                      {"created_at", v.created_at.iso()}});
     }
     return dump(out);
+  }
+
+  // Issue 17's stored event studies and impulse responses (`mre effects studies`).
+  std::string studies_list(const httplib::Request&) {
+    json out = json::array();
+    for (const auto& st : workflows::list_effect_studies(*open())) {
+      out.push_back({{"version", st.version},
+                     {"kind", st.kind},
+                     {"treatment", st.treatment},
+                     {"outcome", st.outcome},
+                     {"identified", st.identified},
+                     {"spec", st.spec_name},
+                     {"inputs", st.inputs},
+                     {"created_at", st.created_at.iso()}});
+    }
+    return dump(out);
+  }
+
+  // One stored study, the JSON `mre effects study TAG` prints (404 naming an unknown tag).
+  std::string study(const httplib::Request& req) {
+    return workflows::effect_study_json(*open(), req.matches[1]);
   }
 
   std::string backtests_list(const httplib::Request&) {

@@ -384,6 +384,9 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   // Stage 5: the grid of causal effects (8 treatments x 5 outcomes x 4 horizons), every cell.
   EXPECT_TRUE(contains(r.err, "[5/6] effects: E_effects_")) << r.err;
   EXPECT_TRUE(contains(r.err, "(160 estimates, ")) << r.err;  // no ", N skipped"
+  // ... and the identified shock's two studies on the S&P 500, for the dashboard (issue 17).
+  EXPECT_TRUE(contains(r.err, "studies: event study ES_mp_surprise_sp500_w0_")) << r.err;
+  EXPECT_TRUE(contains(r.err, ", impulse response IRF_mp_surprise_sp500_")) << r.err;
   {
     const auto list = run_mre({"effects", "list", "--db", (dir / "run.db").string()});
     ASSERT_EQ(list.exit_code, 0) << list.err;
@@ -474,6 +477,8 @@ TEST(Cli, RunIngestsTheSnapshotAndReportsEachStage) {
   EXPECT_TRUE(contains(again.err, "up to date")) << again.err;
   EXPECT_FALSE(contains(again.err, ": built ")) << again.err;
   EXPECT_TRUE(contains(again.err, "[6/6] scm: S_policy_transmission_")) << again.err;
+  EXPECT_TRUE(contains(again.err, " up to date, impulse response IRF_mp_surprise_sp500_"))
+      << again.err;
   const auto scenarios = run_mre({"scm", "scenarios", "--db", (dir / "run.db").string()});
   EXPECT_EQ(std::count(scenarios.out.begin(), scenarios.out.end(), '\n'), 4)
       << scenarios.out;  // stored once

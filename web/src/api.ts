@@ -159,6 +159,49 @@ export interface EffectRow {
   diagnostics?: Record<string, unknown>;
 }
 
+/** GET /api/studies: stored event studies and impulse responses (issue 17). */
+export interface StudyInfo {
+  version: string;
+  kind: 'event' | 'irf';
+  treatment: string;
+  outcome: string;
+  identified: boolean;
+  spec: string;
+  created_at: string;
+}
+
+/** GET /api/studies/{version}: an event study (with its scatter) or an impulse response. */
+export interface StudyDetail {
+  event_study?: {
+    treatment: string;
+    outcome: string;
+    identified: boolean;
+    identification: string;
+    window_days: number;
+    response: string;
+    effect: number;
+    intercept: number;
+    confidence_interval: [number, number];
+    p_value_hac: number;
+    events: number;
+    per_unit: string;
+    effect_per_unit: number;
+    scatter: [string, number, number][];
+  };
+  impulse_response?: {
+    treatment: string;
+    outcome: string;
+    identified: boolean;
+    identification: string;
+    response: string;
+    inference: string;
+    per_unit: string;
+    horizons: { horizon_months: number; effect: number; se: number; confidence_interval: [number, number]; p_value: number; observations: number }[];
+  };
+  explanation: string;
+  methodology: string;
+}
+
 export interface ScmVersion {
   version: string;
   first: string;
@@ -378,6 +421,8 @@ export const api = {
   scenario: (id: string, signal?: AbortSignal) => request<StoredScenarioFans>(`scenarios/${enc(id)}`, { signal }),
   effectVersions: (signal?: AbortSignal) => request<EffectVersion[]>('effects', { signal }),
   effects: (version: string, signal?: AbortSignal) => request<EffectRow[]>(`effects/${enc(version)}`, { signal }),
+  studies: (signal?: AbortSignal) => request<StudyInfo[]>('studies', { signal }),
+  study: (version: string, signal?: AbortSignal) => request<StudyDetail>(`studies/${enc(version)}`, { signal }),
   scmVersions: (signal?: AbortSignal) => request<ScmVersion[]>('scm', { signal }),
   counterfactual: (body: CounterfactualRequest, signal?: AbortSignal) =>
     request<CounterfactualResult>('counterfactual', { method: 'POST', body, signal }),

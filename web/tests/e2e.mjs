@@ -463,6 +463,69 @@ try {
     }
   });
 
+  await check('the effects page says whether the treatment is identified and draws the stored event study and local projection, as the API says', async () => {
+    const list = (await apiGet('effects')).body;
+    if (!missing.has('effects') && Array.isArray(list) && list.length) {
+      const version = list[list.length - 1].version;
+      const rows = (await apiGet(`effects/${enc(version)}`)).body;
+      for (const t of [...new Set(rows.map((r) => r.treatment))].slice(0, 3)) {
+        const r = rows.find((x) => x.treatment === t);
+        await open(`effects?version=${enc(version)}&t=${enc(r.treatment)}&o=${enc(r.outcome)}&h=${r.horizon_months}`);
+        const badge = page.locator('[data-testid="effects-identification"]');
+        await badge.waitFor();
+        assert((await badge.getAttribute('data-identified')) === String(r.diagnostics?.identified), `${t}: badge says identified=${await badge.getAttribute('data-identified')}, API ${r.diagnostics?.identified}`);
+        assert((await badge.innerText()).includes(String(r.diagnostics?.identification ?? '').slice(0, 40)), `${t}: the badge lacks the API's identification text`);
+      }
+    }
+    const studies = await apiGet('studies');
+    assert(studies.status === 200 && Array.isArray(studies.body), `/api/studies answered ${studies.status}`);
+    if (!studies.body.length) {
+      await open('effects');
+      await page.locator('[data-testid="studies-empty"]').waitFor();
+      console.log('# note: no stored studies: scatter and impulse response not drawn');
+      return;
+    }
+    let drawn = 0;
+    for (const kind of ['event', 'irf']) {
+      const st = studies.body.find((x) => x.kind === kind);
+      if (!st) continue;
+      const d = (await apiGet(`studies/${enc(st.version)}`)).body;
+      await open(`effects?study=${enc(st.version)}`);
+      const card = page.locator('[data-testid="effects-studies"]');
+      const idb = card.locator('[data-testid="study-identification"]');
+      await idb.waitFor();
+      const body = kind === 'event' ? d.event_study : d.impulse_response;
+      assert((await idb.getAttribute('data-identified')) === String(body.identified), `${st.version}: identification badge differs from the API`);
+      if (kind === 'event') {
+        const pts = card.locator('[data-testid="study-scatter-point"]');
+        const finite = body.scatter.filter((p) => Number.isFinite(p[1]) && Number.isFinite(p[2]));
+        assert((await pts.count()) === finite.length, `${await pts.count()} scatter points, the API ${finite.length} events`);
+        for (const i of [0, Math.floor(finite.length / 2), finite.length - 1]) {
+          const pt = pts.nth(i);
+          assert((await pt.getAttribute('data-date')) === finite[i][0], `point ${i}: date ${await pt.getAttribute('data-date')}, API ${finite[i][0]}`);
+          assert((await pt.getAttribute('data-x')) === String(finite[i][1]) && (await pt.getAttribute('data-y')) === String(finite[i][2]), `point ${i}: (x, y) differ from the API`);
+        }
+        const line = card.locator('[data-testid="study-fit-line"]');
+        assert((await line.getAttribute('data-slope')) === String(body.effect) && (await line.getAttribute('data-intercept')) === String(body.intercept), 'the fitted line differs from the API');
+        await shot('effects-event-study');
+      } else {
+        const pts = card.locator('[data-testid="study-irf-point"]');
+        assert((await pts.count()) === body.horizons.length, `${await pts.count()} impulse points, the API ${body.horizons.length} horizons`);
+        for (let i = 0; i < body.horizons.length; i++) {
+          const hz = await pts.nth(i).getAttribute('data-horizon');
+          const p = body.horizons.find((x) => String(x.horizon_months) === hz);
+          assert(p, `impulse point ${i} at a horizon the API lacks`);
+          assert((await pts.nth(i).getAttribute('data-effect')) === String(p.effect), `${p.horizon_months} months: effect differs from the API`);
+          assert((await pts.nth(i).getAttribute('data-lo')) === String(p.confidence_interval[0]) && (await pts.nth(i).getAttribute('data-hi')) === String(p.confidence_interval[1]), `${p.horizon_months} months: band differs from the API`);
+        }
+        await shot('effects-impulse-response');
+      }
+      drawn += 1;
+    }
+    assert(drawn > 0, 'no stored study drawn');
+    await noUnexpectedErrorBoxes();
+  });
+
   await check('the scenarios page browses a stored run with dated fans, as the API stores it', async () => {
     const list = await apiGet('scenarios');
     await open('scenarios');

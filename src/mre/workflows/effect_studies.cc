@@ -282,4 +282,55 @@ codec::ImpulseReport read_impulse_response(const store::Store& store, const std:
                                     store.read_artefact_table(kind, version, "points"));
 }
 
+std::vector<StudyListing> list_effect_studies(const store::Store& store) {
+  std::vector<StudyListing> out;
+  for (const auto& h : store.list_artefacts(codec::event_study_kind().name)) {
+    const auto r = read_event_study(store, h.version);
+    out.push_back({.version = h.version,
+                   .kind = "event",
+                   .treatment = r.treatment,
+                   .outcome = r.outcome,
+                   .identified = r.identified,
+                   .spec_name = h.spec_name,
+                   .inputs = h.inputs,
+                   .created_at = h.created_at});
+  }
+  for (const auto& h : store.list_artefacts(codec::impulse_kind().name)) {
+    const auto r = read_impulse_response(store, h.version);
+    out.push_back({.version = h.version,
+                   .kind = "irf",
+                   .treatment = r.treatment,
+                   .outcome = r.outcome,
+                   .identified = r.identified,
+                   .spec_name = h.spec_name,
+                   .inputs = h.inputs,
+                   .created_at = h.created_at});
+  }
+  return out;
+}
+
+std::string effect_study_json(const store::Store& store, const std::string& version) {
+  if (store.find_artefact(codec::event_study_kind().name, version))
+    return codec::event_study_to_json(read_event_study(store, version));
+  return codec::impulse_to_json(read_impulse_response(store, version));  // NotFound names the tag
+}
+
+std::string effect_study_text(const store::Store& store, const std::string& version) {
+  if (store.find_artefact(codec::event_study_kind().name, version))
+    return read_event_study(store, version).explanation;
+  return read_impulse_response(store, version).explanation;
+}
+
+RunStudies store_default_studies(store::Store& store, const EffectsSpec& spec,
+                                 const std::string& treatment, const std::string& outcome) {
+  RunStudies out;
+  const auto event =
+      run_event_study(store, spec, {.treatment = treatment, .outcome = outcome, .window = 0});
+  out.event = store_event_study(store, spec, event, "auto");
+  const auto impulse =
+      run_impulse_response(store, spec, {.treatment = treatment, .outcome = outcome});
+  out.impulse = store_impulse_response(store, spec, impulse, "auto");
+  return out;
+}
+
 }  // namespace mre::workflows

@@ -3,6 +3,7 @@
 // file builds their rows from the store and the effects spec.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,33 @@ StoredStudy store_impulse_response(store::Store& store, const EffectsSpec& spec,
 // NotFound for an unknown tag.
 codec::EventStudyReport read_event_study(const store::Store& store, const std::string& version);
 codec::ImpulseReport read_impulse_response(const store::Store& store, const std::string& version);
+
+// The stored studies of both kinds, event studies first, each kind in the store's listing order
+// (`mre effects studies`, GET /api/studies).
+struct StudyListing {
+  std::string version{};
+  std::string kind{};  // "event" | "irf"
+  std::string treatment{};
+  std::string outcome{};
+  bool identified = false;
+  std::string spec_name{};
+  std::map<std::string, std::string> inputs{};
+  Timestamp created_at{};
+};
+std::vector<StudyListing> list_effect_studies(const store::Store& store);
+// A stored study's JSON as computed (`mre effects study TAG`, GET /api/studies/TAG), or its text
+// explanation; NotFound naming the tag when it is neither kind.
+std::string effect_study_json(const store::Store& store, const std::string& version);
+std::string effect_study_text(const store::Store& store, const std::string& version);
+
+// What `mre run` stores beside the grid: the announcement-day event study and the local
+// projection of `treatment` on `outcome` (tags "auto"), so the dashboard has studies to draw.
+struct RunStudies {
+  StoredStudy event{};
+  StoredStudy impulse{};
+};
+RunStudies store_default_studies(store::Store& store, const EffectsSpec& spec,
+                                 const std::string& treatment = "mp_surprise",
+                                 const std::string& outcome = "sp500");
 
 }  // namespace mre::workflows

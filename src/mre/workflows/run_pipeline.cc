@@ -9,6 +9,7 @@
 #include "mre/workflows/build_features.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
+#include "mre/workflows/effect_studies.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/monitor.h"
 #include "mre/workflows/scm.h"
@@ -96,6 +97,13 @@ void run_pipeline(store::Store& store, const RunOptions& options, const Progress
         effects.skipped.empty() ? "" : fmt::format(", {} skipped", effects.skipped.size()),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
         effects.version, db));
+    // The identified shock's announcement-day event study and local projection on the S&P 500
+    // (issue 17), stored so the dashboard and the API can draw them.
+    const auto studies = store_default_studies(store, load_effects_spec(spec));
+    say(fmt::format(
+        "      studies: event study {} {}, impulse response {} {}; `mre effects study TAG --db {}`",
+        studies.event.version, studies.event.written ? "stored" : "up to date",
+        studies.impulse.version, studies.impulse.written ? "stored" : "up to date", db));
   }
   {
     const auto t0 = std::chrono::steady_clock::now();

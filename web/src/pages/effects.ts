@@ -4,6 +4,7 @@ import { api, type EffectRow, type EffectVersion } from '../api';
 import type { Page, Scope } from '../router';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading, pretty, pvalue, select } from '../ui';
 import { gridOverview, horizonChart } from './effects_charts';
+import { identificationBadge, studiesCard } from './effects_studies';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -129,8 +130,8 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
   const notice = h('div', {});
   const pickers = h('div', { class: 'controls' });
   const body = h('div', {});
-  root.append(versionRow, notice, pickers, body);
   const p = scope.params;
+  root.append(versionRow, notice, pickers, body, studiesCard(scope.signal, p.get('study')));
 
   let rows: EffectRow[] = [];
   let pickCell: (t: string, o: string) => void = () => {};
@@ -148,8 +149,10 @@ async function render(root: HTMLElement, scope: Scope): Promise<void> {
         .map(([name, r]) => ({ name: `Regime ${name}`, effect: r.effect, lo: r.confidence_interval?.[0], hi: r.confidence_interval?.[1], p: r.p_value })),
     ];
     const along = rows.filter((r) => r.treatment === t && r.outcome === o);
+    const d = row.diagnostics ?? {};
     clear(
       body,
+      typeof d.identified === 'boolean' ? identificationBadge(d.identified, String(d.identification ?? '')) : null,
       h(
         'article',
         { class: 'card wide', testid: 'effects-horizon' },
