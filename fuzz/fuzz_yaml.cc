@@ -1,10 +1,12 @@
-// Fuzz target: the YAML spec parsers of the workflows - feature, regime, classifier, effects and
-// SCM specs (all loaded from a path, so the input goes through a scratch file) - and the
+// Fuzz target: the YAML spec parsers of the workflows - feature, regime, classifier, effects, SCM
+// and backtest specs (all loaded from a path, so the input goes through a scratch file) - and the
 // `do(node = value)` expressions of `scm counterfactual` and POST /api/counterfactual. The first
-// byte picks the parser, the rest is the text.
+// byte picks the parser (0-4 the specs, 5 parse_do, 6 the backtest spec: the older selectors kept
+// their meaning when the backtest spec was added), the rest is the text.
 #include <string>
 
 #include "fuzz/fuzz_support.h"
+#include "mre/workflows/backtest.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/effects.h"
@@ -15,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   namespace wf = mre::workflows;
   const auto text = mre::fuzz::as_text(data + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: {
       const auto path = mre::fuzz::scratch_file(text, "features.yml");
       mre::fuzz::expect_only_mre_errors("load_feature_spec",
@@ -43,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4: {
       const auto path = mre::fuzz::scratch_file(text, "scm.yml");
       mre::fuzz::expect_only_mre_errors("load_scm_spec", [&] { (void)wf::load_scm_spec(path); });
+      break;
+    }
+    case 6: {
+      const auto path = mre::fuzz::scratch_file(text, "backtest.yml");
+      mre::fuzz::expect_only_mre_errors("load_backtest_spec",
+                                        [&] { (void)wf::load_backtest_spec(path); });
       break;
     }
     default:

@@ -28,7 +28,7 @@ def csv_seeds():
     write("csv", "quoted.csv", b'\xef\xbb\xbfdate,"a ""b""",c\r\n2020-01-01,"1.5",NA\r\n\r\n2020-01-02, +2 ,.\r\n')
 
 
-YAML_SELECTOR = {"features": 0, "regimes": 1, "classifier": 2, "effects": 3, "scm": 4}
+YAML_SELECTOR = {"features": 0, "regimes": 1, "classifier": 2, "effects": 3, "scm": 4, "backtests": 6}
 
 
 def yaml_seeds():

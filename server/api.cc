@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
+#include <variant>
 
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
@@ -36,6 +37,7 @@
 #include "mre/workflows/scm.h"
 #include "server/openapi.h"
 #include "server/request_guard.h"
+#include "server/table_csv.h"
 
 // Last: it is large and its macros must not meet Eigen's headers.
 #include "server/hardened_server.h"
@@ -245,83 +247,6 @@ json series_freshness_json(const std::vector<workflows::SeriesFreshness>& list) 
   return out;
 }
 
-// ?format=csv (issue 22): a table-like answer - a JSON array of objects, or an object holding
-// one (observations, regimes) - as RFC 4180 CSV with one header line; nested objects become
-// dotted columns (probabilities.RISK_ON), arrays of scalars a space-separated cell.
-std::string csv_cell(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-void flatten(const json& value, const std::string& prefix,
-             std::vector<std::pair<std::string, std::string>>& out) {
-  for (const auto& [key, v] : value.items()) {
-    const std::string name = prefix + key;
-    if (v.is_object()) {
-      flatten(v, name + ".", out);
-    } else if (v.is_array()) {
-      std::string cell;
-      for (const auto& x : v)
-        cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : dump(x));
-      out.emplace_back(name, cell);
-    } else if (v.is_string()) {
-      out.emplace_back(name, v.get<std::string>());
-    } else {
-      out.emplace_back(name, v.is_null() ? "" : dump(v));
-    }
-  }
-}
-
-std::string json_table_to_csv(const json& body) {
-  const json* table = body.is_array() ? &body : nullptr;
-  if (!table && body.is_object()) {
-    const json* empty_array = nullptr;
-    for (const auto& [key, v] : body.items()) {
-      if (v.is_array() && !v.empty() && v.front().is_object()) table = &v;
-      if (v.is_array() && v.empty()) empty_array = &v;
-    }
-    if (!table) table = empty_array;
-  }
-  if (!table)
-    throw Error(ErrorCode::kInvalidArgument,
-                "this endpoint's answer is not a table: ask for it without format=csv");
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
-  for (const auto& item : *table) {
-    std::vector<std::pair<std::string, std::string>> cells;
-    if (item.is_object()) {
-      flatten(item, "", cells);
-    } else {
-      cells.emplace_back("value", item.is_string() ? item.get<std::string>() : dump(item));
-    }
-    for (const auto& [name, cell] : cells) {
-      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
-    }
-    rows.push_back(std::move(cells));
-  }
-  std::string out;
-  for (std::size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + csv_cell(columns[c]);
-  out += '\n';
-  for (const auto& cells : rows) {
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      if (c) out += ',';
-      for (const auto& [name, cell] : cells) {
-        if (name == columns[c]) {
-          out += csv_cell(cell);
-          break;
-        }
-      }
-    }
-    out += '\n';
-  }
-  return out;
-}
-
 // cpp-httplib 0.11 answers "Accept-Encoding: br" with Brotli at its default quality 11: about
 // 1.6 us of CPU a byte, forty times gzip's (the 2.2 MB classifier history took 3.5 s of CPU, 22 s
 // on a loaded machine, where gzip took 0.1 s); every browser offers br. Only gzip (or nothing) is
@@ -356,6 +281,11 @@ ConnectionLimits limits_of(const ServeOptions& o) {
 }  // namespace
 
 struct Api::Impl {
+  // What a handler answers: the document it built (from the domain objects, or a codec's
+  // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h); or
+  // JSON text a codec or workflow encoded itself, which ?format=csv reads back to tabulate.
+  using Reply = std::variant<json, nlohmann::ordered_json, std::string>;
+
   explicit Impl(ServeOptions o) : options(std::move(o)), http(limits_of(options)) {}
   ServeOptions options;
   HardenedServer http;
@@ -461,14 +391,13 @@ struct Api::Impl {
 
   // Issue 22: a classifier version's named history (workflows::classifier_history), in the
   // shape of /api/regimes/{v} plus the sign-off and the in-sample period.
-  void get_classification_history(const httplib::Request& req, httplib::Response& res) {
+  Reply classification_history(const httplib::Request& req) {
     const auto s = open();
     const std::string version =
         req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
     const auto history = workflows::classifier_history(
         *s, version, date_param(req, "from"), date_param(req, "to"), model_of(*s, version).get());
-    auto out = nlohmann::ordered_json::parse(
-        codec::regimes_to_json(history.model, history.rows));  // labels in model order
+    auto out = codec::regimes_document(history.model, history.rows);  // labels in model order
     out["approved"] = history.approved;
     out["trained_from"] = history.model.trained_from
                               ? nlohmann::ordered_json(history.model.trained_from->iso())
@@ -477,12 +406,11 @@ struct Api::Impl {
                             ? nlohmann::ordered_json(history.model.trained_to->iso())
                             : nullptr;
     out["unclassified_rows"] = history.unclassified_rows;
-    res.set_content(out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                    "application/json");
+    return out;
   }
 
   // Issue 22: regime-conditional statistics of the named history (as /api/regimes/{v}/profile).
-  void get_classification_profile(const httplib::Request& req, httplib::Response& res) {
+  Reply classification_profile(const httplib::Request& req) {
     const auto s = open();
     const std::string version =
         req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
@@ -497,9 +425,8 @@ struct Api::Impl {
     }
     const auto report = workflows::profile_regime_rows(*s, version, history.model.kind,
                                                        history.model.labels, history.rows, assets);
-    res.set_content(codec::regime_profile_to_json(report.version, report.kind, report.first,
-                                                  report.last, report.profile),
-                    "application/json");
+    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
+                                         report.profile);
   }
 
   static json scenario_run_json(const store::ScenarioRun& r) {
@@ -511,18 +438,18 @@ struct Api::Impl {
   }
 
   // Issue 22: the stored scenario runs (`mre scm scenarios`), newest first.
-  void get_scenarios(const httplib::Request&, httplib::Response& res) {
+  Reply scenarios(const httplib::Request&) {
     auto runs = open()->list_scenarios();
     std::stable_sort(runs.begin(), runs.end(),
                      [](const auto& a, const auto& b) { return b.created_at < a.created_at; });
     json out = json::array();
     for (const auto& r : runs) out.push_back(scenario_run_json(r));
-    res.set_content(dump(out), "application/json");
+    return out;
   }
 
   // Issue 22: one stored run's fans with their dates (day k: the k-th business day after the
   // start) and its stored effect summary, in the shape of POST /api/counterfactual's answer.
-  void get_scenario(const httplib::Request& req, httplib::Response& res) {
+  Reply scenario(const httplib::Request& req) {
     const std::string id = req.matches[1];
     const auto s = open();
     const auto runs = s->list_scenarios();
@@ -540,8 +467,9 @@ struct Api::Impl {
     out["dates"] = dates;
     out["quantiles"] = {0.05, 0.25, 0.5, 0.75, 0.95};
     out["fans"] = fans;
+    // The stored summary (store content, not this answer) read once to nest it in the answer.
     out["effects"] = run->summary_json.empty() ? json::array() : json::parse(run->summary_json);
-    res.set_content(dump(out), "application/json");
+    return out;
   }
 
   store::Store* open() const {
@@ -549,26 +477,6 @@ struct Api::Impl {
     auto& s = stores[options.db];
     if (!s) s = store::open_store(options.db, false);
     return s.get();
-  }
-
-  // Runs a handler, turning whatever it throws into the JSON error shape.
-  template <typename F>
-  httplib::Server::Handler wrap(F f) {
-    return [f](const httplib::Request& req, httplib::Response& res) {
-      try {
-        const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
-        if (format != "json" && format != "csv") {
-          throw Error(ErrorCode::kInvalidArgument,
-                      "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
-        }
-        f(req, res);
-        if (format == "csv" && (res.status == -1 || res.status == 200)) {
-          res.set_content(json_table_to_csv(json::parse(res.body)), "text/csv; charset=utf-8");
-        }
-      } catch (...) {
-        send_exception(res, std::current_exception());
-      }
-    };
   }
 
   void routes() {
@@ -663,43 +571,63 @@ struct Api::Impl {
     http.Post("/api/classify", handle(&Impl::classify));
     http.Post("/api/causal-analysis", handle(&Impl::causal_analysis));
     http.Get("/api/regimes/compare", handle(&Impl::regimes_compare));
-    // Issue 22's named history and stored scenarios (handlers that write the response themselves).
-    http.Get("/api/classification/history",
-             wrap([this](const httplib::Request& req, httplib::Response& res) {
-               get_classification_history(req, res);
-             }));
-    http.Get("/api/classification/history/profile",
-             wrap([this](const httplib::Request& req, httplib::Response& res) {
-               get_classification_profile(req, res);
-             }));
-    http.Get("/api/scenarios", wrap([this](const httplib::Request& req, httplib::Response& res) {
-               get_scenarios(req, res);
-             }));
-    http.Get(R"(/api/scenarios/([^/]+))",
-             wrap([this](const httplib::Request& req, httplib::Response& res) {
-               get_scenario(req, res);
-             }));
+    http.Get("/api/classification/history", handle(&Impl::classification_history));
+    http.Get("/api/classification/history/profile", handle(&Impl::classification_profile));
+    http.Get("/api/scenarios", handle(&Impl::scenarios));
+    http.Get(R"(/api/scenarios/([^/]+))", handle(&Impl::scenario));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 
-  // A handler as a route: its JSON body served, whatever it throws in the error shape.
-  using Handler = std::string (Impl::*)(const httplib::Request&);
+  using Handler = Reply (Impl::*)(const httplib::Request&);
+
+  // A handler as a route: its answer served in the format asked for (?format=json|csv),
+  // whatever it throws in the error shape.
   httplib::Server::Handler handle(Handler handler) {
-    return wrap([this, handler](const httplib::Request& req, httplib::Response& res) {
-      res.set_content((this->*handler)(req), "application/json");
-    });
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      try {
+        const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+        if (format != "json" && format != "csv") {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
+        }
+        const bool csv = format == "csv";
+        const Reply reply = (this->*handler)(req);
+        if (const auto* document = std::get_if<json>(&reply)) {
+          if (csv) {
+            res.set_content(table_to_csv(*document), "text/csv; charset=utf-8");
+          } else {
+            res.set_content(dump(*document), "application/json");
+          }
+        } else if (const auto* ordered = std::get_if<nlohmann::ordered_json>(&reply)) {
+          if (csv) {
+            res.set_content(table_to_csv(*ordered), "text/csv; charset=utf-8");
+          } else {
+            res.set_content(
+                ordered->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                "application/json");
+          }
+        } else if (csv) {
+          res.set_content(table_to_csv(json::parse(std::get<std::string>(reply))),
+                          "text/csv; charset=utf-8");
+        } else {
+          res.set_content(std::get<std::string>(reply), "application/json");
+        }
+      } catch (...) {
+        send_exception(res, std::current_exception());
+      }
+    };
   }
 
   // The handlers, in the table's order.
-  std::string health(const httplib::Request&) {
+  Reply health(const httplib::Request&) {
     const auto s = open();
-    return dump(
-        json{{"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}});
+    return json{
+        {"status", "ok"}, {"store", s->describe()}, {"schema_version", s->schema_version()}};
   }
 
   // Issue 27: every monitoring check, computed now on the read-only store (the run is not stored;
   // first-failed dates come from the runs `mre monitor` stored).
-  std::string health_details(const httplib::Request& req) {
+  Reply health_details(const httplib::Request& req) {
     workflows::MonitorOptions monitor;
     monitor.as_of = date_param(req, "as_of");
     monitor.persist = false;
@@ -715,18 +643,18 @@ struct Api::Impl {
     return codec::monitor_report_to_json(workflows::check_store(*open(), monitor));
   }
 
-  std::string series_list(const httplib::Request&) {
-    return codec::series_list_to_json(open()->list_series());
+  Reply series_list(const httplib::Request&) {
+    return codec::series_list_document(open()->list_series());
   }
 
-  std::string openapi(const httplib::Request&) { return std::string(openapi_json()); }
+  Reply openapi(const httplib::Request&) { return std::string(openapi_json()); }
 
-  std::string freshness(const httplib::Request& req) {
-    return dump(series_freshness_json(
-        workflows::series_freshness(*open(), options.universe, as_of_day(req))));
+  Reply freshness(const httplib::Request& req) {
+    return series_freshness_json(
+        workflows::series_freshness(*open(), options.universe, as_of_day(req)));
   }
 
-  std::string series(const httplib::Request& req) {
+  Reply series(const httplib::Request& req) {
     std::optional<Timestamp> as_of;
     if (req.has_param("as_of")) {
       as_of = Timestamp::parse(req.get_param_value("as_of"));
@@ -738,10 +666,10 @@ struct Api::Impl {
                                      .to = date_param(req, "to"),
                                      .as_of = as_of});
     if (!s) throw Error(ErrorCode::kNotFound, "no series '" + ticker + "'");
-    return codec::series_to_json(*s, as_of);
+    return codec::series_document(*s, as_of);
   }
 
-  std::string regimes_list(const httplib::Request&) {
+  Reply regimes_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& m : open()->list_regime_models()) {
       out.push_back({{"version", m.version},
@@ -754,20 +682,20 @@ struct Api::Impl {
                      {"last", m.last ? m.last->iso() : ""},
                      {"created_at", m.created_at.iso()}});
     }
-    return dump(out);
+    return out;
   }
 
-  std::string regimes(const httplib::Request& req) {
+  Reply regimes(const httplib::Request& req) {
     const std::string version = req.matches[1];
     const auto s = open();
     const auto model = s->find_regime_model(version);
     if (!model) throw Error(ErrorCode::kNotFound, "no regime version '" + version + "'");
-    return codec::regimes_to_json(
+    return codec::regimes_document(
         *model, s->read_regimes(version, date_param(req, "from"), date_param(req, "to")));
   }
 
   // Regime-conditional statistics (issue 19): ?assets=^GSPC,TLT (default ^GSPC).
-  std::string regime_profile(const httplib::Request& req) {
+  Reply regime_profile(const httplib::Request& req) {
     workflows::RegimeProfileOptions wanted{.version = req.matches[1]};
     const std::string assets = req.has_param("assets") ? req.get_param_value("assets") : "^GSPC";
     for (std::size_t begin = 0; begin <= assets.size();) {
@@ -780,7 +708,7 @@ struct Api::Impl {
                                          report.profile);
   }
 
-  std::string classification_current(const httplib::Request& req) {
+  Reply classification_current(const httplib::Request& req) {
     const auto s = open();
     const std::string version =
         req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
@@ -796,11 +724,11 @@ struct Api::Impl {
            "}";
   }
 
-  std::string effects(const httplib::Request& req) {
+  Reply effects(const httplib::Request& req) {
     return workflows::effects_to_json(open()->read_effects(req.matches[1]));
   }
 
-  std::string counterfactual(const httplib::Request& req) {
+  Reply counterfactual(const httplib::Request& req) {
     const json body = parse_object_body(req);
     workflows::ScenarioOptions o;
     if (const json* list = field(body, "interventions")) {
@@ -861,7 +789,7 @@ struct Api::Impl {
     return codec::scenario_response_to_json(response);
   }
 
-  std::string effects_list(const httplib::Request&) {
+  Reply effects_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& v : open()->list_effect_versions()) {
       out.push_back({{"version", v.version},
@@ -871,11 +799,11 @@ struct Api::Impl {
                      {"rows", v.rows},
                      {"created_at", v.created_at.iso()}});
     }
-    return dump(out);
+    return out;
   }
 
   // Issue 17's stored event studies and impulse responses (`mre effects studies`).
-  std::string studies_list(const httplib::Request&) {
+  Reply studies_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& st : workflows::list_effect_studies(*open())) {
       out.push_back({{"version", st.version},
@@ -887,15 +815,15 @@ struct Api::Impl {
                      {"inputs", st.inputs},
                      {"created_at", st.created_at.iso()}});
     }
-    return dump(out);
+    return out;
   }
 
   // One stored study, the JSON `mre effects study TAG` prints (404 naming an unknown tag).
-  std::string study(const httplib::Request& req) {
+  Reply study(const httplib::Request& req) {
     return workflows::effect_study_json(*open(), req.matches[1]);
   }
 
-  std::string backtests_list(const httplib::Request&) {
+  Reply backtests_list(const httplib::Request&) {
     json out = json::array();
     for (const auto& h : workflows::list_backtests(*open())) {
       out.push_back({{"version", h.version},
@@ -904,17 +832,17 @@ struct Api::Impl {
                      {"inputs", h.inputs},
                      {"created_at", h.created_at.iso()}});
     }
-    return dump(out);
+    return out;
   }
 
   // A backtest version: metrics and years; ?daily=1 adds the daily paths and penalty choices.
-  std::string backtest(const httplib::Request& req) {
+  Reply backtest(const httplib::Request& req) {
     const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
     const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
     return codec::backtest_to_json(report.header, report.result, daily);
   }
 
-  std::string scm_list(const httplib::Request&) {
+  Reply scm_list(const httplib::Request&) {
     const auto s = open();
     json out = json::array();
     for (const auto& m : s->list_scm_models()) {
@@ -927,26 +855,26 @@ struct Api::Impl {
                      {"terminal", model.fitted.graph.terminal},
                      {"created_at", m.created_at.iso()}});
     }
-    return dump(out);
+    return out;
   }
 
-  std::string narrative(const httplib::Request& req) {
+  Reply narrative(const httplib::Request& req) {
     const bool muni =
         req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
     const auto n = workflows::regime_narrative(
         *open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
         options.universe, as_of_day(req));
-    return dump(json{{"text", n.narrative.text},
-                     {"source", n.narrative.source},
-                     {"note", n.narrative.note},
-                     {"data_timestamp", n.data_timestamp},
-                     {"global_label", n.global_label},
-                     {"confidence", n.confidence},
-                     {"classifier_version", n.classifier_version},
-                     {"freshness", freshness_json(n.freshness)}});
+    return json{{"text", n.narrative.text},
+                {"source", n.narrative.source},
+                {"note", n.narrative.note},
+                {"data_timestamp", n.data_timestamp},
+                {"global_label", n.global_label},
+                {"confidence", n.confidence},
+                {"classifier_version", n.classifier_version},
+                {"freshness", freshness_json(n.freshness)}};
   }
 
-  std::string classify(const httplib::Request& req) {
+  Reply classify(const httplib::Request& req) {
     parse_body(req);  // malformed JSON: 400 before anything else
     const auto s = open();
     const std::string version =
@@ -960,7 +888,7 @@ struct Api::Impl {
         observation, {}, model_of(*s, version).get());
   }
 
-  std::string causal_analysis(const httplib::Request& req) {
+  Reply causal_analysis(const httplib::Request& req) {
     const json body = parse_object_body(req);
     // Seed 001's request: macro_variable (the Fed's rate is answered from mp_surprise unless
     // "as_given": true), asset ("sp500_returns" or "sp500"), magnitude, query_text.
@@ -994,7 +922,7 @@ struct Api::Impl {
     });
   }
 
-  std::string regimes_compare(const httplib::Request& req) {
+  Reply regimes_compare(const httplib::Request& req) {
     if (!req.has_param("a") || !req.has_param("b"))
       throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
     return codec::comparison_to_json(

@@ -6,16 +6,26 @@
 # that fall within the run (data watermarks) are replaced by "<run-time>". Version tags made by
 # `--version auto` hash the data watermark (the ingest time), so they differ between any two
 # runs: each tag is replaced by its prefix (the spec name; a scenario by its name), everywhere.
+# Monitor runs are tagged by their time (M_YYYYMMDDTHHMMSSffffff): each such tag is replaced by
+# "M_<run-time>". A spec hash whose spec text holds a replaced tag (an SCM spec naming its regime
+# version, a monitor run) hashes the run's own tags: it is listed as "<run-tag-hash>".
 # Usage: tools/run_checksums.sh [path/to/mre] [output file]   (default build/mre, stdout)
+#        tools/run_checksums.sh --listing STORE.db START END [output file]: the listing of a store
+#        an `mre run` made between START and END (seconds since the epoch), without running again.
 set -euo pipefail
-mre=${1:-build/mre}
-out=${2:-/dev/stdout}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-start=$(date -u +%s)
-"$mre" run --db "$dir/run.db" >"$dir/run.log" 2>&1 || { cat "$dir/run.log" >&2; exit 1; }
-end=$(date -u +%s)
-/usr/bin/python3 - "$dir/run.db" "$start" "$end" >"$out" <<'PY'
+if [ "${1:-}" = "--listing" ]; then
+  db=$2 start=$3 end=$4 out=${5:-/dev/stdout}
+else
+  mre=${1:-build/mre}
+  out=${2:-/dev/stdout}
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+  start=$(date -u +%s)
+  "$mre" run --db "$dir/run.db" >"$dir/run.log" 2>&1 || { cat "$dir/run.log" >&2; exit 1; }
+  end=$(date -u +%s)
+  db=$dir/run.db
+fi
+/usr/bin/python3 - "$db" "$start" "$end" >"$out" <<'PY'
 import hashlib, re, sqlite3, sys
 from datetime import datetime, timezone
 
@@ -53,6 +63,8 @@ for table in tables:
             m = re.match(r"^(.*)_[0-9a-f]{8}$", tag)
             if m:
                 tags[tag] = m.group(1) + "_<auto>"
+            elif re.match(r"^M_\d{8}T\d{6,12}$", tag):
+                tags[tag] = "M_<run-time>"
 tag_re = re.compile("|".join(re.escape(t) for t in sorted(tags, key=len, reverse=True))) if tags else None
 total = hashlib.sha256()
 for table in tables:
@@ -62,6 +74,13 @@ for table in tables:
     group = "version" if "version" in cols else ("id" if "id" in cols else None)
     order = ", ".join(cols)
     rows = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}").fetchall()
+    if "spec_hash" in cols and tag_re is not None:
+        h = cols.index("spec_hash")
+        texts = [i for i, c in enumerate(cols) if c in ("spec", "spec_text", "version")]
+        rows = [tuple("<run-tag-hash>" if i == h and any(
+                    isinstance(row[j], str) and tag_re.search(row[j]) and
+                    (cols[j] != "version" or row[j].startswith("M_")) for j in texts) else v
+                      for i, v in enumerate(row)) for row in rows]
     by = {}
     for row in rows:
         key = scrub(row[cols.index(group)]) if group else "*"

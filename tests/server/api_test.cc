@@ -18,13 +18,16 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "mre/core/date.h"
+#include "mre/core/error.h"
 #include "server/request_guard.h"
+#include "server/table_csv.h"
 #include "support/test_support.h"
 
 // Last: its macros must not meet other headers.
@@ -366,6 +369,59 @@ TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
   const auto bad = run_mre({"serve", "--db", db_, "--port", "0", "--cors", "dash.example.org"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(contains(bad.err, "--cors: 'dash.example.org' is not an origin")) << bad.err;
+}
+
+// Issue 23: ?format=csv is encoded from the document a handler built, not from its JSON text read
+// back; the bytes must be what tabulating the JSON text gives (the encoding before the change),
+// on every GET route with data behind it, tables and not (400 for those).
+TEST_F(Api, Issue23_CsvFromTheDocumentEqualsCsvOfTheJsonText) {
+  auto cli = client();
+  int tables = 0;
+  for (const std::string path :
+       {"/api/health", "/api/series", "/api/series/DGS10?from=2026-01-01", "/api/regimes",
+        "/api/regimes/R_RULES?from=2020-03-01&to=2020-03-31", "/api/regimes/R_MACRO/profile",
+        "/api/freshness", "/api/effects", "/api/effects/E1", "/api/backtests", "/api/scm",
+        "/api/scenarios", "/api/narrative?version=C1", "/api/classification/current?version=C1",
+        "/api/classification/history?version=C1&from=2020-01-01",
+        "/api/regimes/compare?a=R_RULES&b=R_MACRO"}) {
+    const auto j = cli.Get(path);
+    ASSERT_TRUE(j);
+    ASSERT_EQ(j->status, 200) << path << j->body;
+    const auto c = cli.Get(path + (contains(path, "?") ? "&" : "?") + "format=csv");
+    ASSERT_TRUE(c);
+    std::optional<std::string> expected;
+    try {
+      expected = server::table_to_csv(json::parse(j->body));
+    } catch (const Error&) {
+    }
+    if (expected) {
+      ++tables;
+      EXPECT_EQ(c->status, 200) << path << c->body;
+      EXPECT_EQ(c->body, *expected) << path;
+    } else {
+      EXPECT_EQ(c->status, 400) << path << c->body;
+      EXPECT_TRUE(contains(c->body, "not a table")) << path << c->body;
+    }
+  }
+  EXPECT_GE(tables, 10);
+}
+
+// The CSV of an ordered document (keys in insertion order, a NaN) equals that of its JSON text
+// read back (keys in byte order, null): the columns and cells do not depend on the document type.
+TEST(TableCsv, OrderedDocumentWithNanEqualsItsJsonText) {
+  nlohmann::ordered_json doc;
+  doc["version"] = "V";
+  doc["rows"] = nlohmann::ordered_json::array();
+  doc["rows"].push_back({{"z", 1},
+                         {"a", std::nan("")},
+                         {"s", "x,\"y\""},
+                         {"p", {{"b", 0.5}, {"a", 2}}},
+                         {"list", {1.5, "t"}}});
+  doc["rows"].push_back({{"a", -0.0}, {"new", true}});
+  const std::string text = doc.dump();
+  EXPECT_EQ(server::table_to_csv(doc), server::table_to_csv(json::parse(text)));
+  EXPECT_EQ(server::table_to_csv(doc),
+            "a,list,p.a,p.b,s,z,new\n,1.5 t,2,0.5,\"x,\"\"y\"\"\",1,\n-0.0,,,,,,true\n");
 }
 
 // Issue 22: /api/openapi.json (OpenAPI 3.1) names every route the server registers (the route

@@ -7,6 +7,11 @@ namespace mre::codec {
 
 std::string regimes_to_json(const store::RegimeModel& model,
                             const std::vector<store::RegimeRow>& rows) {
+  return regimes_document(model, rows).dump();
+}
+
+nlohmann::ordered_json regimes_document(const store::RegimeModel& model,
+                                        const std::vector<store::RegimeRow>& rows) {
   nlohmann::ordered_json out;
   out["version"] = model.version;
   out["kind"] = model.kind;
@@ -23,7 +28,7 @@ std::string regimes_to_json(const store::RegimeModel& model,
                     {"score", r.score},
                     {"probabilities", probabilities}});
   }
-  return out.dump();
+  return out;
 }
 
 namespace {

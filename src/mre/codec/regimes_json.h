@@ -1,6 +1,7 @@
 // Regime versions as JSON: the model description and its rows (probabilities by label).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ namespace mre::codec {
 //  "probabilities": {"LABEL": p, ...}}, ...]}
 std::string regimes_to_json(const store::RegimeModel& model,
                             const std::vector<store::RegimeRow>& rows);
+// The same as a document, keys in that order (the API encodes it as JSON or CSV and adds to it;
+// regimes_to_json is its dump()).
+nlohmann::ordered_json regimes_document(const store::RegimeModel& model,
+                                        const std::vector<store::RegimeRow>& rows);
 
 // The comparison of two versions (agreement, confusion, durations, transitions, conditional
 // returns) and a list of analogues.

@@ -6,6 +6,10 @@
 namespace mre::codec {
 
 std::string series_to_json(const TimeSeries& series, std::optional<Timestamp> as_of) {
+  return series_document(series, as_of).dump();
+}
+
+nlohmann::json series_document(const TimeSeries& series, std::optional<Timestamp> as_of) {
   nlohmann::json out;
   out["ticker"] = series.name();
   out["as_of"] = as_of ? nlohmann::json(as_of->iso()) : nlohmann::json(nullptr);
@@ -13,7 +17,7 @@ std::string series_to_json(const TimeSeries& series, std::optional<Timestamp> as
   for (std::size_t i = 0; i < series.size(); ++i) {
     obs.push_back({{"date", series.dates()[i].iso()}, {"value", series.values()[i]}});
   }
-  return out.dump();
+  return out;
 }
 
 std::string revisions_to_json(const std::string& ticker, std::span<const store::RawRow> rows) {
@@ -28,6 +32,10 @@ std::string revisions_to_json(const std::string& ticker, std::span<const store::
 }
 
 std::string series_list_to_json(std::span<const store::SeriesSummary> list) {
+  return series_list_document(list).dump();
+}
+
+nlohmann::json series_list_document(std::span<const store::SeriesSummary> list) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : list) {
     out.push_back({{"ticker", s.ticker},
@@ -39,7 +47,7 @@ std::string series_list_to_json(std::span<const store::SeriesSummary> list) {
                    {"last", s.last.iso()},
                    {"last_ingested_at", s.last_ingested_at.iso()}});
   }
-  return out.dump();
+  return out;
 }
 
 }  // namespace mre::codec

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "mre/codec/classification_csv.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/core/atomic_file.h"
 #include "mre/core/check.h"
@@ -20,6 +21,7 @@
 #include "mre/core/error.h"
 #include "mre/core/format.h"
 #include "mre/narrative/classification_sentence.h"
+#include "mre/narrative/mapping_report.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/walk_forward.h"
 #include "mre/store/revisions.h"
@@ -292,18 +294,12 @@ std::optional<Date> retrain_due(const store::ClassifierModel& record, int months
   return last.add_months(months);
 }
 
-// CSV output of one field: quoted when it holds a comma, quote or line break.
-void append_csv_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out.append(field);
-    return;
-  }
-  out += '"';
-  for (const char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
+// A matrix as its rows (the narrative's facts hold no Eigen types).
+std::vector<std::vector<double>> rows_of(const Matrix& m) {
+  std::vector<std::vector<double>> out(static_cast<std::size_t>(m.rows()));
+  for (Eigen::Index r = 0; r < m.rows(); ++r)
+    out[static_cast<std::size_t>(r)].assign(m.row(r).begin(), m.row(r).end());
+  return out;
 }
 
 // Refuses an observation with fewer present indicators than the spec's minimum, naming them.
@@ -526,98 +522,41 @@ std::string mapping_report(const store::Store& store, const std::string& version
   store::ClassifierModel record;
   const auto model = load_model(store, version, &record);
   const auto spec = spec_from_record(record);
-  std::ostringstream out;
-  out << "classifier " << version << " (spec " << record.spec_name << ", trained on "
-      << record.source << " from " << record.trained_from << " to " << record.trained_to << ")\n";
-  if (const auto due = retrain_due(record, spec.retrain_every_months)) {
-    out << "retraining due: " << due->iso() << " (every " << spec.retrain_every_months
-        << " months, MR-AI-04)\n";
-  }
+  narrative::MappingReportFacts facts{.version = version,
+                                      .spec_name = record.spec_name,
+                                      .source = record.source,
+                                      .trained_from = record.trained_from,
+                                      .trained_to = record.trained_to,
+                                      .retrain_due = retrain_due(record, spec.retrain_every_months),
+                                      .retrain_every_months = spec.retrain_every_months};
   for (const auto* c : {&model.global, &model.muni}) {
     const auto& def = c->definition;
     const auto& m = c->mapping;
-    const int K = def.n_states();
-    out << "\n== model " << def.name << ": " << K << "-state Gaussian HMM on "
-        << def.indicators.size() << " indicators ==\n";
-    out << "state z-scores (state mean - training mean) / training std:\n" << pad("indicator", 32);
-    for (int s = 0; s < K; ++s) out << pad("S" + std::to_string(s), 9);
-    out << "\n";
-    for (std::size_t i = 0; i < def.indicators.size(); ++i) {
-      out << pad(def.indicators[i], 32);
-      for (int s = 0; s < K; ++s)
-        out << pad(fixed(m.state_z(s, static_cast<Eigen::Index>(i)), 2), 9);
-      out << "\n";
-    }
-    out << "distance to each label's target profile (root mean square over the indicators the "
-           "label defines):\n"
-        << pad("state", 8);
-    for (const auto& p : def.profiles) out << pad(p.label, 24);
-    out << "\n";
-    for (int s = 0; s < K; ++s) {
-      out << pad("S" + std::to_string(s), 8);
-      for (int r = 0; r < K; ++r) {
-        std::string cell = fixed(m.distance(s, r), 3);
-        if (m.assigned[static_cast<std::size_t>(s)] == r) cell = "*" + cell;
-        out << pad(cell, 24);
-      }
-      out << "\n";
-    }
-    out << "assignment (Hungarian method over the assignments MR-BR-03 allows, minimum total "
-           "distance "
-        << fixed(m.cost, 4) << "):\n";
-    for (int s = 0; s < K; ++s) {
-      const int a = m.assigned[static_cast<std::size_t>(s)];
-      const int serve = m.serving[static_cast<std::size_t>(s)];
-      out << "  S" << s << " -> " << def.profiles[static_cast<std::size_t>(a)].label
-          << " (distance " << fixed(m.distance(s, a), 3) << ")";
-      if (serve != a) out << ", served as " << def.profiles[static_cast<std::size_t>(serve)].label;
-      out << "; next best "
-          << def.profiles[static_cast<std::size_t>(m.fallback[static_cast<std::size_t>(s)])].label
-          << "\n";
-    }
-    if (m.distress_state) {
-      out << "MR-BR-03 check of S" << *m.distress_state
-          << " (z ratio >= 1.5, z flows <= -1.5, z ratio - z high "
-          << "yield >= 1.5): " << (m.distress_state_qualifies ? "met" : "NOT met")
-          << (m.distress_state_qualifies
-                  ? "; observations must also meet it on their own z-scores, else the state's "
-                    "probability counts toward its next-best label"
-                  : "; the state is not mapped to Idiosyncratic_Distress and serves its "
-                    "next-best label")
-          << "\n";
-    }
     const auto diagnostics = hier::diagnose(m, def, model.condition);
-    if (diagnostics.stress_state) {
-      const int s = *diagnostics.stress_state;
-      out << "most stressed state: S" << s << " (mean z of VIX, MOVE, IG and HY "
-          << fixed(diagnostics.stress_score, 2) << ") serves "
-          << def.profiles[static_cast<std::size_t>(m.serving[static_cast<std::size_t>(s)])].label
-          << (diagnostics.stress_inversion
-                  ? ": STRESS INVERSION (neither Recession_Easing nor Bull_Flattener)"
-                  : "")
-          << "\n";
-    }
-    for (const auto& line : diagnostics.unserved) out << "never served: " << line << "\n";
+    narrative::MappingReportModel r{.name = def.name,
+                                    .indicators = def.indicators,
+                                    .state_z = rows_of(m.state_z),
+                                    .distance = rows_of(m.distance),
+                                    .assigned = m.assigned,
+                                    .serving = m.serving,
+                                    .fallback = m.fallback,
+                                    .cost = m.cost,
+                                    .distress_state = m.distress_state,
+                                    .distress_state_qualifies = m.distress_state_qualifies,
+                                    .stress_state = diagnostics.stress_state,
+                                    .stress_score = diagnostics.stress_score,
+                                    .stress_inversion = diagnostics.stress_inversion,
+                                    .unserved = diagnostics.unserved};
+    for (const auto& p : def.profiles) r.labels.push_back(p.label);
+    facts.models.push_back(std::move(r));
   }
-  std::string backfills;
   for (const auto& m : store.list_regime_models()) {
     if (m.kind == "classifier_backfill" && m.spec_name == record.spec_name)
-      backfills += " " + m.version;
+      facts.backfills.push_back(m.version);
   }
-  if (!backfills.empty()) {
-    out << "\nbackfills of spec " << record.spec_name
-        << " (research output, UNAPPROVED, never served; "
-        << "'mre classify mapping-report TAG' shows each retrain's mapping):" << backfills << "\n";
-  }
-  const auto approvals = store.list_approvals(version);
-  out << "\nsign-offs (MR-BR-10):";
-  if (approvals.empty()) out << " none yet: 'mre classify approve " << version << " --by NAME'";
-  out << "\n";
-  for (const auto& a : approvals) {
-    out << "  " << a.model << " approved by " << a.approved_by << " at " << a.approved_at.iso()
-        << "\n";
-  }
-  return out.str();
+  for (const auto& a : store.list_approvals(version))
+    facts.sign_offs.push_back({a.model, a.approved_by, a.approved_at.iso()});
+  return narrative::classifier_mapping_report(facts);
 }
 
 void approve_classifier(store::Store& store, const std::string& version, const std::string& model,
@@ -863,16 +802,7 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
     }
     buffer.clear();
   };
-  for (std::size_t i = 0; i < reader.header().size(); ++i) {
-    if (i) buffer += ',';
-    append_csv_field(buffer, reader.header()[i]);
-  }
-  buffer +=
-      ",global_macro_regime_label,global_macro_confidence_score,global_macro_regime_probabilities,"
-      "contextual_regime_label,contextual_regime_confidence_score,contextual_regime_probabilities,"
-      "volatility_regime,volatility_index_value,indicators_used";
-  if (explain) buffer += ",explanation";
-  buffer += '\n';
+  codec::append_classification_csv_header(buffer, reader.header(), explain);
 
   // `before`: the state before the current timestamp (rows sharing a timestamp all step from
   // it); `current`: the state after the latest row.
@@ -935,11 +865,7 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
       // count, the filter state is not advanced (issue 18), and the report counts it.
       if (report.unclassified_rows++ == 0)
         report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
-      buffer += row.text;
-      buffer += ",,,,,,,,,";
-      buffer += std::to_string(present);
-      if (explain) buffer += ',';
-      buffer += '\n';
+      codec::append_unclassified_csv_row(buffer, row.text, present, explain);
       ++report.rows;
       last_key = key;
       if (!same_time) {
@@ -957,36 +883,10 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
     have_current = true;
     last_key = key;
     const bool muni = instrument == "MUNI";
-    buffer += row.text;  // the input columns exactly as they were
-    // label, confidence and the probability object (quoted for CSV) of one model.
-    const auto cells = [&](const hier::ModelDefinition& definition,
-                           const hier::ComponentOutput& o) {
-      buffer += ',';
-      buffer += definition.profiles[static_cast<std::size_t>(o.label)].label;
-      buffer += ',';
-      codec::append_probability(buffer, o.confidence);
-      buffer += ",\"";
-      codec::append_probabilities(buffer, definition, o, "\"\"");
-      buffer += '"';
-    };
-    cells(model.global.definition, result.global);
-    if (muni) {
-      cells(model.muni.definition, result.muni);
-    } else {
-      buffer += ",,,";
-    }
-    buffer += ',';
-    buffer += result.volatility_regime;
-    buffer += ',';
-    if (!std::isnan(result.vix)) codec::append_number(buffer, result.vix);
-    buffer += ',';
-    buffer += std::to_string(result.global.indicators_used);
-    if (explain) {
-      buffer += ',';
-      append_csv_field(buffer,
-                       explain_classification(std::string(row.fields[ts]), model, result, muni));
-    }
-    buffer += '\n';
+    codec::append_classification_csv_row(
+        buffer, row.text, model, result, muni, explain,
+        explain ? explain_classification(std::string(row.fields[ts]), model, result, muni)
+                : std::string());
     ++report.rows;
     if (buffer.size() >= (1 << 20) - 4096) flush();
   }

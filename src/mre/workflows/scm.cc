@@ -15,10 +15,10 @@
 #include "mre/core/resample.h"
 #include "mre/narrative/result_narratives.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
-#include "mre/regimes/hmm/viterbi.h"
 #include "mre/scm/bootstrap.h"
 #include "mre/scm/front_contract.h"
 #include "mre/scm/regime_dependent.h"
+#include "mre/scm/shock_regimes.h"
 #include "mre/sources/universe.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/build_features.h"
@@ -670,57 +670,15 @@ ScmFitReport fit_scm(store::Store& store, const ScmFitOptions& options) {
         u.col(scm::node_index(spec.graph, spec.graph.equations[static_cast<std::size_t>(e)].node))
             .tail(rows - 1);
   }
-  // Regimes of the shocks: a diagonal Gaussian HMM on the standardised shock vectors, states
-  // ordered by their mean squared shock (calm first).
-  Matrix z = shocks;
-  for (Eigen::Index e = 0; e < e_count; ++e) {
-    const double sd = std::sqrt((z.col(e).array() - z.col(e).mean()).square().mean());
-    z.col(e) /= sd > 0 ? sd : 1.0;
-  }
-  regimes::hmm::GaussianHmmConfig hc{.n_states = spec.regimes,
-                                     .covariance = regimes::hmm::CovarianceType::kDiag,
-                                     .n_iter = 300,
-                                     .tol = 1e-4,
-                                     .n_init = 2,
-                                     .seed = spec.regime_seed};
-  const auto hmm = regimes::hmm::fit(z, hc);
-  const auto path = regimes::hmm::viterbi(regimes::hmm::log_emission(hmm.params, z),
-                                          hmm.params.transition, hmm.params.initial)
-                        .path;
-  const int k = spec.regimes;
-  std::vector<double> energy(static_cast<std::size_t>(k), 0.0);
-  std::vector<int> count(static_cast<std::size_t>(k), 0);
-  for (Eigen::Index t = 0; t < z.rows(); ++t) {
-    energy[static_cast<std::size_t>(path[static_cast<std::size_t>(t)])] += z.row(t).squaredNorm();
-    ++count[static_cast<std::size_t>(path[static_cast<std::size_t>(t)])];
-  }
-  std::vector<int> order(static_cast<std::size_t>(k));
-  for (int s = 0; s < k; ++s) order[static_cast<std::size_t>(s)] = s;
-  std::sort(order.begin(), order.end(), [&](int a, int b) {
-    const auto mean = [&](int s) {
-      return count[static_cast<std::size_t>(s)]
-                 ? energy[static_cast<std::size_t>(s)] / count[static_cast<std::size_t>(s)]
-                 : 1e300;
-    };
-    return mean(a) < mean(b);
-  });
-  std::vector<int> rank(static_cast<std::size_t>(k));
-  for (int r = 0; r < k; ++r)
-    rank[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = r;
+  // Regimes of the shocks (scm/shock_regimes.h); row 0 has no shock and takes row 1's regime.
+  const auto shock_regimes =
+      scm::fit_shock_regimes(shocks, {.regimes = spec.regimes, .seed = spec.regime_seed});
   model.regime.assign(static_cast<std::size_t>(rows), 0);
   for (Eigen::Index t = 1; t < rows; ++t)
-    model.regime[static_cast<std::size_t>(t)] =
-        rank[static_cast<std::size_t>(path[static_cast<std::size_t>(t - 1)])];
+    model.regime[static_cast<std::size_t>(t)] = shock_regimes.path[static_cast<std::size_t>(t - 1)];
   model.regime[0] = model.regime[1];
-  model.transition.resize(k, k);
-  for (int a = 0; a < k; ++a) {
-    for (int b = 0; b < k; ++b)
-      model.transition(a, b) = hmm.params.transition(order[static_cast<std::size_t>(a)],
-                                                     order[static_cast<std::size_t>(b)]);
-  }
-  for (int r = 0; r < k; ++r)
-    model.regime_names.push_back(k == 2 ? (r == 0 ? "calm" : "stressed")
-                                        : "vol" + std::to_string(r + 1));
+  model.transition = shock_regimes.transition;
+  model.regime_names = shock_regimes.names;
   model.copula = scm::fit_t_copula(shocks);
   for (const auto& e : spec.added_edges)
     model.added_edges.push_back(e.from + " -> " + e.to + ": " + e.justification);

@@ -11,12 +11,16 @@ const NODES: [string, string][] = [
   ['Re', 'Re: expected rate (fed funds futures)'],
 ];
 
+// The shock generators, in the order of the C++ registry (workflows/shock_generators.cc), whose
+// names POST /api/counterfactual accepts; tests/workflows/shock_generator_names_test.cc checks
+// this list against the registry.
 const SHOCKS: [string, string][] = [
   ['gaussian', 'Gaussian'],
   ['student-t', 'Student-t copula'],
   ['bootstrap', 'Bootstrap (i.i.d.)'],
   ['block-bootstrap', 'Block bootstrap'],
   ['regime-bootstrap', 'Regime bootstrap'],
+  ['garch', 'GARCH(1,1), constant correlation'],
 ];
 
 const PRESETS: { name: string; node: string; size: number }[] = [
