@@ -1,0 +1,77 @@
+// `mre regimes evaluate --seeds N` recomputes a stored classifier backfill with other seeds from
+// its stored settings (workflows/evaluate_regimes.h, stored_backfill_options). A version stored
+// before a backfill setting existed must say which setting it lacks, not that the spec differs;
+// a real spec difference still says so. No backfill is run: the stored text is built by hand.
+#include "mre/workflows/evaluate_regimes.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mre/core/error.h"
+#include "support/test_support.h"
+
+namespace mre::workflows {
+namespace {
+
+const std::filesystem::path kSpec =
+    std::filesystem::path(MRE_SOURCE_DIR) / "config/classifier/gmr.yml";
+
+store::RegimeModel stored(const std::string& spec_text) {
+  store::RegimeModel model;
+  model.version = "B_OLD";
+  model.kind = "classifier_backfill";
+  model.spec_name = "gmr";
+  model.feature_version = "FI";
+  model.spec_text = spec_text;
+  return model;
+}
+
+// The text without the line starting with `key=`.
+std::string without(const std::string& text, const std::string& key) {
+  const auto at = text.find("\n" + key + "=");
+  EXPECT_NE(at, std::string::npos) << key << " not in\n" << text;
+  const auto end = text.find('\n', at + 1);
+  return text.substr(0, at) + text.substr(end);
+}
+
+TEST(EvaluateRegimes, Issue18_ABackfillStoredBeforeTheMappingMarginNamesWhatItLacks) {
+  BackfillOptions computed;
+  computed.spec_path = kSpec;
+  computed.seed = 42;
+  computed.to = "2014-12-31";
+  const std::string now = backfill_canonical_text(computed);
+  const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
+  // As stored today: read back with its seed and end date.
+  const auto read = stored_backfill_options(stored(now), options);
+  EXPECT_EQ(read.seed.value_or(0), 42u);
+  EXPECT_EQ(read.to.value_or(""), "2014-12-31");
+  // Stored before the mapping margin: a DataError naming the missing setting and the remedy.
+  try {
+    stored_backfill_options(stored(without(now, "backfill_mapping_margin")), options);
+    FAIL() << "a backfill without its mapping margin was accepted";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(message.find("lack 'backfill_mapping_margin'"), std::string::npos) << message;
+    EXPECT_NE(message.find("mapping margin"), std::string::npos) << message;
+    EXPECT_NE(message.find("re-run the backfill"), std::string::npos) << message;
+    EXPECT_EQ(message.find("is not the classifier spec"), std::string::npos) << message;
+  }
+  // A spec that really differs (another iteration limit) still says so.
+  std::string other = now;
+  const auto at = other.find("\nn_iter=1000\n");
+  ASSERT_NE(at, std::string::npos) << other;
+  other.replace(at, 13, "\nn_iter=999\n");
+  try {
+    stored_backfill_options(stored(other), options);
+    FAIL() << "a backfill of another spec was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("is not the classifier spec"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mre::workflows
