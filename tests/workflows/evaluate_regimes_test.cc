@@ -2,6 +2,7 @@
 // its stored settings (workflows/evaluate_regimes.h, stored_backfill_options). A version stored
 // before a backfill setting existed must say which setting it lacks, not that the spec differs;
 // a real spec difference still says so. No backfill is run: the stored text is built by hand.
+// Also the classifier spec's covariance_prior setting.
 #include "mre/workflows/evaluate_regimes.h"
 
 #include <gtest/gtest.h>
@@ -70,6 +71,37 @@ TEST(EvaluateRegimes, Issue18_ABackfillStoredBeforeTheMappingMarginNamesWhatItLa
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("is not the classifier spec"), std::string::npos)
         << e.what();
+  }
+}
+
+// The prior is a spec setting: read from the hmm block, written into the canonical text only
+// when set (so the shipped spec's hash, and every stored version's, is unchanged), and a bad
+// value or a prior on a non-full covariance is named with its file and line.
+TEST(ClassifierSpec, Issue18_CovariancePriorIsASpecSettingNamedWhenBad) {
+  const auto shipped = load_classifier_spec(kSpec);
+  EXPECT_EQ(shipped.hmm.covariance_prior, regimes::hmm::CovariancePrior::kNone);
+  EXPECT_EQ(shipped.canonical_text.find("covariance_prior"), std::string::npos);
+  testing::TempDir dir;
+  const auto spec = [&](const std::string& hmm) {
+    const auto path = dir.path() / "s.yml";
+    testing::write_file(path, "name: p\nhmm: {" + hmm + "}\n");
+    return path;
+  };
+  const auto with =
+      load_classifier_spec(spec("covariance: full, covariance_prior: fraley_raftery"));
+  EXPECT_EQ(with.hmm.covariance_prior, regimes::hmm::CovariancePrior::kFraleyRaftery);
+  EXPECT_NE(with.canonical_text.find("\ncovariance_prior=fraley_raftery\n"), std::string::npos)
+      << with.canonical_text;
+  for (const std::string bad :
+       {"covariance_prior: wishart", "covariance: diag, covariance_prior: fraley_raftery"}) {
+    try {
+      load_classifier_spec(spec(bad));
+      FAIL() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("s.yml:2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("covariance_prior"), std::string::npos) << e.what();
+    }
   }
 }
 
