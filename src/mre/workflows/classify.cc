@@ -50,6 +50,9 @@ std::string canonical(const ClassifierSpec& s) {
       << "\nmin_covar=" << s.hmm.min_covar
       << (s.hmm.screen_iterations ? "\nscreen_iterations=" + std::to_string(s.hmm.screen_iterations)
                                   : std::string())
+      << (s.hmm.covariance_prior != hmm::CovariancePrior::kNone
+              ? "\ncovariance_prior=" + hmm::covariance_prior_name(s.hmm.covariance_prior)
+              : std::string())
       << "\nretrain_every_months=" << s.retrain_every_months
       << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
@@ -44,10 +45,26 @@ std::map<std::string, std::string> canonical_fields(const std::string& text) {
   return out;
 }
 
-// The options a stored backfill was computed with, from its canonical text and the spec file.
+}  // namespace
+
 BackfillOptions stored_backfill_options(const store::RegimeModel& model,
                                         const EvaluateOptions& options) {
   const auto fields = canonical_fields(model.spec_text);
+  // A version stored before a backfill setting existed cannot be recomputed as it was: say
+  // which setting its stored text lacks (not "spec differs", which it may not).
+  const std::pair<const char*, const char*> settings[] = {
+      {"backfill_screen_iterations", "the em-EM screening of the starts"},
+      {"backfill_mapping_margin", "the mapping margin (hysteresis, added 2026-12-06)"}};
+  for (const auto& [key, what] : settings) {
+    if (!fields.count(key)) {
+      throw Error(ErrorCode::kDataError,
+                  "backfill " + model.version + " was stored before " + what +
+                      " existed: its stored settings lack '" + key +
+                      "', so its other seeds cannot be recomputed with the settings it was "
+                      "computed with; re-run the backfill under a new tag ('mre classify "
+                      "backfill --version NEW') and evaluate that, or pass --seeds 1");
+    }
+  }
   BackfillOptions out;
   out.spec_path = options.spec_path;
   out.features_version = model.feature_version;
@@ -74,8 +91,6 @@ BackfillOptions stored_backfill_options(const store::RegimeModel& model,
   }
   return out;
 }
-
-}  // namespace
 
 EvaluationWindows load_evaluation_windows(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "evaluation windows");

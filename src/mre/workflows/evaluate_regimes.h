@@ -13,6 +13,7 @@
 
 #include "mre/core/date.h"
 #include "mre/store/store.h"
+#include "mre/workflows/classify.h"
 
 namespace mre::workflows {
 
@@ -93,5 +94,12 @@ struct RegimeEvaluation {
 // NotFound for an unknown version; InvalidArgument for a window outside the version's dates
 // (naming it), seeds < 1, or a backfill spec that is not the one the version was computed with.
 RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptions& options);
+
+// The options a stored classifier backfill was computed with (to recompute it with other seeds),
+// from its stored canonical text and options.spec_path. DataError when the stored text lacks a
+// backfill setting (a version stored before that setting existed: it names the setting and says
+// to re-run the backfill); InvalidArgument when the spec file is not the one it was computed with.
+BackfillOptions stored_backfill_options(const store::RegimeModel& model,
+                                        const EvaluateOptions& options);
 
 }  // namespace mre::workflows

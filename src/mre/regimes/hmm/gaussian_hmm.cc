@@ -220,7 +220,20 @@ struct EmState {
   bool monotone = true;
   int reseeded = 0;
   double log_likelihood = -std::numeric_limits<double>::infinity();
+  double log_prior = 0.0;
 };
+
+// The MAP-EM prior's term of the objective: the sum over states of the log prior density.
+double log_prior_of(const std::optional<NormalInverseWishart>& prior,
+                    const GaussianHmmParams& params) {
+  if (!prior) return 0.0;
+  double out = 0.0;
+  for (int k = 0; k < params.n_states(); ++k) {
+    out += log_prior_density(*prior, params.means.row(k).transpose(),
+                             params.covariances[static_cast<std::size_t>(k)]);
+  }
+  return out;
+}
 
 void check_data(const Matrix& data, int n_states) {
   check_arg(n_states >= kMinStates && n_states <= kMaxStates, "n_states",
@@ -268,6 +281,9 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   const int K = params.n_states();
   const Matrix imputed = impute_column_means(data);
   const Matrix data_covariance = sample_covariance(imputed);
+  std::optional<NormalInverseWishart> prior;
+  if (config.covariance_prior == CovariancePrior::kFraleyRaftery)
+    prior = fraley_raftery_prior(data, K);
   std::mt19937_64 rng(seed ^ 0x9E3779B97F4A7C15ULL);
   std::uniform_int_distribution<Eigen::Index> pick_row(0, T - 1);
   floor_probabilities(params);
@@ -356,13 +372,16 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     const StateMajorPosterior fb =
         forward_backward_state_major(std::move(log_b), params.transition, params.initial);
-    state.trace.push_back(fb.log_likelihood);
+    // Under a prior, EM increases (and reports) the penalised log-likelihood.
+    state.log_prior = log_prior_of(prior, params);
+    const double objective = fb.log_likelihood + state.log_prior;
+    state.trace.push_back(objective);
     state.iterations = iteration;
-    state.log_likelihood = fb.log_likelihood;
+    state.log_likelihood = objective;
     if (iteration > 1) {
-      const double gain = fb.log_likelihood - state.trace[state.trace.size() - 2];
+      const double gain = objective - state.trace[state.trace.size() - 2];
       // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
-      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(fb.log_likelihood)))
+      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(objective)))
         state.monotone = false;
       if (!reseeded_last && gain < config.tol) {
         state.converged = true;
@@ -463,6 +482,18 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     next.covariances =
         constrain(config.covariance, scatter, weight.cwiseMax(1e-12), config.min_covar);
+    if (prior) {
+      // MAP-EM: the posterior mode replaces the maximum-likelihood mean and covariance of every
+      // state EM estimated (a re-seeded dead state keeps its fresh start), then the floor.
+      for (int k = 0; k < K; ++k) {
+        if (weight(k) < 1e-6) continue;
+        const auto map = map_estimate(*prior, weight(k), next.means.row(k).transpose(),
+                                      scatter[static_cast<std::size_t>(k)]);
+        next.means.row(k) = map.mean.transpose();
+        next.covariances[static_cast<std::size_t>(k)] =
+            map.covariance + config.min_covar * Matrix::Identity(D, D);
+      }
+    }
     params = std::move(next);
   }
   state.params = std::move(params);
@@ -522,7 +553,8 @@ GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
   fit.reseeded_states = best.reseeded;
   fit.best_init = best_init;
   fit.log_likelihood = best.log_likelihood;
-  const auto criteria = information_criteria(fit.params, fit.log_likelihood, T);
+  fit.log_prior = best.log_prior;
+  const auto criteria = information_criteria(fit.params, fit.log_likelihood - fit.log_prior, T);
   fit.aic = criteria.aic;
   fit.bic = criteria.bic;
   return fit;
@@ -615,6 +647,9 @@ GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial,
   check_data(data, initial.n_states());
   validate(initial, static_cast<int>(data.cols()));
   check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
+  check_arg(config.covariance_prior == CovariancePrior::kNone ||
+                initial.covariance == CovarianceType::kFull,
+            "covariance_prior", "fraley_raftery needs covariance: full");
   const auto patterns = missing_patterns(data);
   EmState state = run_em(data, patterns, initial, config, config.seed);
   GaussianHmmFit out = finish(state, 0, data.rows());
@@ -631,6 +666,9 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
   check_arg(config.tol >= 0, "tol", "must be >= 0");
   check_arg(config.min_covar >= 0, "min_covar", "must be >= 0");
   check_arg(config.screen_iterations >= 0, "screen_iterations", "must be >= 0");
+  check_arg(config.covariance_prior == CovariancePrior::kNone ||
+                config.covariance == CovarianceType::kFull,
+            "covariance_prior", "fraley_raftery needs covariance: full");
   for (const auto& start : extra_starts) {
     check_arg(start.n_states() == config.n_states, "extra_starts", "must have n_states states");
     validate(start, static_cast<int>(data.cols()));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mre/core/linalg.h"
+#include "mre/regimes/hmm/covariance_prior.h"
 
 namespace mre::regimes::hmm {
 
@@ -45,6 +46,12 @@ struct GaussianHmmConfig {
   // iterations, then only the start with the highest likelihood so far continues to
   // convergence (n_iter in all). Lets many starts be tried for the cost of a few full fits.
   int screen_iterations = 0;
+  // MAP-EM under a conjugate prior on each state's mean and covariance (covariance_prior.h;
+  // full covariance only): kFraleyRaftery shrinks every covariance towards the data covariance
+  // / K^(2/d) with the weight of d + 2 pseudo-observations. The fit's log_likelihood is then the
+  // penalised one (log-likelihood + log prior density), which EM increases and the starts are
+  // compared on.
+  CovariancePrior covariance_prior = CovariancePrior::kNone;
 };
 
 // Parameters. Covariances are stored as full D x D matrices whatever the type (the type only
@@ -64,7 +71,8 @@ struct GaussianHmmParams {
 
 struct GaussianHmmFit {
   GaussianHmmParams params;
-  double log_likelihood = 0.0;  // of the data under `params`
+  double log_likelihood = 0.0;  // of the data under `params` (+ log_prior under a prior)
+  double log_prior = 0.0;       // the log prior density in log_likelihood (0 without a prior)
   int iterations = 0;           // EM iterations of the best restart
   bool converged = false;       // the gain fell below tol before n_iter
   std::vector<double> trace;    // log-likelihood before each M-step of the best restart
@@ -79,8 +87,8 @@ struct GaussianHmmFit {
   // Starts whose final log-likelihood is within 1e-3 (relative 1e-9) of the best: how often the
   // optimum was found.
   int starts_at_best = 1;
-  double aic = 0.0;  // -2 LL + 2 p
-  double bic = 0.0;  // -2 LL + p ln(T)
+  double aic = 0.0;  // -2 LL + 2 p, LL without the prior term
+  double bic = 0.0;  // -2 LL + p ln(T), LL without the prior term
 };
 
 // AIC and BIC of a log-likelihood of T rows under params (the fit's aic and bic, and the

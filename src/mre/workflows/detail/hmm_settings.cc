@@ -14,8 +14,9 @@ namespace mre::workflows::detail {
 
 void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h,
                         regimes::hmm::GaussianHmmConfig& config, bool allow_n_states) {
-  std::vector<std::string> keys = {"covariance", "n_iter",           "tol", "n_init", "seed",
-                                   "min_covar",  "screen_iterations"};
+  std::vector<std::string> keys = {
+      "covariance",        "n_iter",          "tol", "n_init", "seed", "min_covar",
+      "screen_iterations", "covariance_prior"};
   if (allow_n_states) keys.insert(keys.begin(), "n_states");
   only_keys(path, h, keys, "hmm: ");
   if (allow_n_states && h["n_states"])
@@ -36,6 +37,19 @@ void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h,
   if (h["screen_iterations"]) {
     config.screen_iterations =
         count_in_range(path, h["screen_iterations"], "screen_iterations", 0, 1'000'000);
+  }
+  if (h["covariance_prior"]) {
+    try {
+      config.covariance_prior =
+          regimes::hmm::parse_covariance_prior(h["covariance_prior"].Scalar());
+    } catch (const Error& e) {
+      fail(path, h["covariance_prior"], e.what());
+    }
+    if (config.covariance_prior != regimes::hmm::CovariancePrior::kNone &&
+        config.covariance != regimes::hmm::CovarianceType::kFull) {
+      fail(path, h["covariance_prior"],
+           "'covariance_prior: fraley_raftery' needs 'covariance: full'");
+    }
   }
 }
 

@@ -57,6 +57,9 @@ void write_hmm_settings(const RegimeSpec& s, std::ostream& out) {
       << "\nn_iter=" << s.hmm.n_iter << "\ntol=" << s.hmm.tol << "\nn_init=" << s.hmm.n_init
       << "\nseed=" << s.hmm.seed << "\nmin_covar=" << s.hmm.min_covar << "\n";
   if (s.hmm.screen_iterations > 0) out << "screen_iterations=" << s.hmm.screen_iterations << "\n";
+  if (s.hmm.covariance_prior != regimes::hmm::CovariancePrior::kNone)
+    out << "covariance_prior=" << regimes::hmm::covariance_prior_name(s.hmm.covariance_prior)
+        << "\n";
 }
 
 void write_schedule(const RegimeSpec& s, std::ostream& out) {

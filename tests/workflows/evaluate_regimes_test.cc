@@ -1,0 +1,109 @@
+// `mre regimes evaluate --seeds N` recomputes a stored classifier backfill with other seeds from
+// its stored settings (workflows/evaluate_regimes.h, stored_backfill_options). A version stored
+// before a backfill setting existed must say which setting it lacks, not that the spec differs;
+// a real spec difference still says so. No backfill is run: the stored text is built by hand.
+// Also the classifier spec's covariance_prior setting.
+#include "mre/workflows/evaluate_regimes.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mre/core/error.h"
+#include "support/test_support.h"
+
+namespace mre::workflows {
+namespace {
+
+const std::filesystem::path kSpec =
+    std::filesystem::path(MRE_SOURCE_DIR) / "config/classifier/gmr.yml";
+
+store::RegimeModel stored(const std::string& spec_text) {
+  store::RegimeModel model;
+  model.version = "B_OLD";
+  model.kind = "classifier_backfill";
+  model.spec_name = "gmr";
+  model.feature_version = "FI";
+  model.spec_text = spec_text;
+  return model;
+}
+
+// The text without the line starting with `key=`.
+std::string without(const std::string& text, const std::string& key) {
+  const auto at = text.find("\n" + key + "=");
+  EXPECT_NE(at, std::string::npos) << key << " not in\n" << text;
+  const auto end = text.find('\n', at + 1);
+  return text.substr(0, at) + text.substr(end);
+}
+
+TEST(EvaluateRegimes, Issue18_ABackfillStoredBeforeTheMappingMarginNamesWhatItLacks) {
+  BackfillOptions computed;
+  computed.spec_path = kSpec;
+  computed.seed = 42;
+  computed.to = "2014-12-31";
+  const std::string now = backfill_canonical_text(computed);
+  const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
+  // As stored today: read back with its seed and end date.
+  const auto read = stored_backfill_options(stored(now), options);
+  EXPECT_EQ(read.seed.value_or(0), 42u);
+  EXPECT_EQ(read.to.value_or(""), "2014-12-31");
+  // Stored before the mapping margin: a DataError naming the missing setting and the remedy.
+  try {
+    stored_backfill_options(stored(without(now, "backfill_mapping_margin")), options);
+    FAIL() << "a backfill without its mapping margin was accepted";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(message.find("lack 'backfill_mapping_margin'"), std::string::npos) << message;
+    EXPECT_NE(message.find("mapping margin"), std::string::npos) << message;
+    EXPECT_NE(message.find("re-run the backfill"), std::string::npos) << message;
+    EXPECT_EQ(message.find("is not the classifier spec"), std::string::npos) << message;
+  }
+  // A spec that really differs (another iteration limit) still says so.
+  std::string other = now;
+  const auto at = other.find("\nn_iter=1000\n");
+  ASSERT_NE(at, std::string::npos) << other;
+  other.replace(at, 13, "\nn_iter=999\n");
+  try {
+    stored_backfill_options(stored(other), options);
+    FAIL() << "a backfill of another spec was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("is not the classifier spec"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The prior is a spec setting: read from the hmm block, written into the canonical text only
+// when set (so the shipped spec's hash, and every stored version's, is unchanged), and a bad
+// value or a prior on a non-full covariance is named with its file and line.
+TEST(ClassifierSpec, Issue18_CovariancePriorIsASpecSettingNamedWhenBad) {
+  const auto shipped = load_classifier_spec(kSpec);
+  EXPECT_EQ(shipped.hmm.covariance_prior, regimes::hmm::CovariancePrior::kNone);
+  EXPECT_EQ(shipped.canonical_text.find("covariance_prior"), std::string::npos);
+  testing::TempDir dir;
+  const auto spec = [&](const std::string& hmm) {
+    const auto path = dir.path() / "s.yml";
+    testing::write_file(path, "name: p\nhmm: {" + hmm + "}\n");
+    return path;
+  };
+  const auto with =
+      load_classifier_spec(spec("covariance: full, covariance_prior: fraley_raftery"));
+  EXPECT_EQ(with.hmm.covariance_prior, regimes::hmm::CovariancePrior::kFraleyRaftery);
+  EXPECT_NE(with.canonical_text.find("\ncovariance_prior=fraley_raftery\n"), std::string::npos)
+      << with.canonical_text;
+  for (const std::string bad :
+       {"covariance_prior: wishart", "covariance: diag, covariance_prior: fraley_raftery"}) {
+    try {
+      load_classifier_spec(spec(bad));
+      FAIL() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("s.yml:2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("covariance_prior"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mre::workflows
