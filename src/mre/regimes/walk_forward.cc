@@ -210,6 +210,7 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
   fresh_data.reserve(fresh.size());
   for (const std::size_t j : fresh) fresh_data.push_back(training(j));
   std::vector<hmm::FitTask> tasks;
+  tasks.reserve(fresh_data.size());
   for (const auto& sub : fresh_data) tasks.push_back({.data = &sub, .config = config});
   const auto named = [&](std::size_t j, const Error& e) {
     return Error(e.code(), "walk-forward refit for " + dates[points[j]].iso() + " (" +
