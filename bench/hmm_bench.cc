@@ -3,6 +3,7 @@
 // filter's cost for one new observation (the real-time classifier's step).
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <random>
 
 #include "mre/core/allocator.h"
@@ -54,6 +55,27 @@ BENCHMARK(BM_EmIterations)
     ->Args({8000, 6, 3})
     ->Args({8000, 6, 20})
     ->Unit(benchmark::kMillisecond);
+
+// The same EM with rows missing values, shaped like the classifier's indicators on the bundled
+// data (the backfill's workload): the first third of the rows lacks the last two columns (series
+// that start later), and one row in a hundred lacks column 3 (the marginalised path).
+void BM_EmIterationsMissing(benchmark::State& state) {
+  const int T = static_cast<int>(state.range(0));
+  const int K = static_cast<int>(state.range(1));
+  const int D = static_cast<int>(state.range(2));
+  Matrix data = simulated(T, K, D, 1);
+  for (int t = 0; t < T; ++t) {
+    if (t < T / 3) data(t, D - 1) = data(t, D - 2) = std::nan("");
+    if (t % 100 == 7) data(t, 3) = std::nan("");
+  }
+  const auto start = hmm::fit(data, {.n_states = K, .n_iter = 1});
+  const hmm::GaussianHmmConfig config{.n_states = K, .n_iter = 20, .tol = -1.0};
+  int iterations = 0;
+  for (auto _ : state) iterations += hmm::fit_from(data, start.params, config).iterations;
+  state.counters["em_iterations_per_second"] =
+      benchmark::Counter(static_cast<double>(iterations), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EmIterationsMissing)->Args({8000, 6, 10})->Unit(benchmark::kMillisecond);
 
 void BM_FitToConvergence(benchmark::State& state) {
   const Matrix data = simulated(8000, 6, 10, 2);

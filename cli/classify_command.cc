@@ -62,7 +62,7 @@ struct BackfillArgs {
   std::int64_t min_train_rows = 504;
   bool cold = false;
   std::int64_t screen_iterations = -1;
-  int threads = 0;
+  std::int64_t threads = 0;
 };
 
 struct VersionArgs {
@@ -193,8 +193,9 @@ int backfill(const BackfillArgs& args) {
     }
     options.screen_iterations = static_cast<int>(args.screen_iterations);
   }
-  options.threads = args.threads;
-  auto store = store::open_store(args.common.db, true);
+  options.threads = checked_count(args.threads, "--threads", 0, 1024);
+  options.work_items = work_items();
+  auto store = open_store_for_run(args.common.db, true);
   const auto report = workflows::backfill_classifier(*store, options);
   const auto& run = report.run;
   const auto& retrains = run.result.retrains;
@@ -420,8 +421,11 @@ void register_classify(CLI::App& app, Action& action) {
       "convergence); default: the spec's backfill_screen_iterations");
   backfill_cmd
       ->add_option("--threads", backfill_args->threads,
-                   "Threads (0: all cores); results do not depend on it")
+                   "EM starts run at once, 0 to 1024 (0: all cores): every retrain's fresh starts "
+                   "at once, then the warm starts retrain by retrain; the stored result does not "
+                   "depend on it. Under mpirun the starts spread over the ranks (docs/scale.md)")
       ->capture_default_str();
+  add_quiet_option(*backfill_cmd);
   backfill_cmd->callback(
       [backfill_args, &action] { action = [backfill_args] { return backfill(*backfill_args); }; });
 

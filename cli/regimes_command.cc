@@ -12,6 +12,7 @@
 #include "mre/codec/regimes_json.h"
 #include "mre/core/error.h"
 #include "mre/core/format.h"
+#include "mre/core/work_items.h"
 #include "mre/store/store.h"
 #include "mre/workflows/compare_regimes.h"
 #include "mre/workflows/detect_regimes.h"
@@ -41,6 +42,7 @@ struct FitArgs {
   double penalty = 0.0;  // jump: lambda
   bool continuous = false;
   double grid_size = 0.05;
+  std::int64_t threads = 0;  // EM starts at once (0: all cores)
 };
 
 struct PredictArgs {
@@ -54,10 +56,13 @@ struct PredictArgs {
 int fit_spec(const FitArgs& args) {
   if (args.version.empty())
     throw Error(ErrorCode::kInvalidArgument, "--version: required with --spec");
-  auto store = store::open_store(args.common.db, true);
-  const auto report = workflows::detect_regimes(
-      *store,
-      {.spec_path = args.spec, .version = args.version, .features_version = args.features_version});
+  const int threads = checked_count(args.threads, "--threads", 0, 1024);
+  auto store = open_store_for_run(args.common.db, true);
+  const auto report = workflows::detect_regimes(*store, {.spec_path = args.spec,
+                                                         .version = args.version,
+                                                         .features_version = args.features_version,
+                                                         .threads = threads,
+                                                         .work_items = work_items()});
   print_regime_report(report);
   return 0;
 }
@@ -81,7 +86,11 @@ int fit(const FitArgs& args) {
                  .tol = args.tol,
                  .n_init = checked_count(args.n_init, "--n-init", 1, 1'000),
                  .seed = args.seed,
-                 .min_covar = args.min_covar};
+                 .min_covar = args.min_covar,
+                 .threads = checked_count(args.threads, "--threads", 0, 1024)};
+  // The EM starts on this run's work items (MPI ranks), else on --threads here with progress.
+  const ThreadWorkItems local(options.hmm.threads);
+  options.hmm.work_items = work_items() ? work_items() : &local;
   if (!args.init.empty()) options.init = args.init;
   options.jump.jump_penalty = args.penalty;
   options.jump.continuous = args.continuous;
@@ -535,6 +544,13 @@ void register_regimes(CLI::App& app, Action& action) {
   fit_cmd->add_option("--out", fit_args->out,
                       "Where to write the parameters (JSON; '-': stdout); written atomically, a "
                       "failure keeps the previous file");
+  fit_cmd
+      ->add_option("--threads", fit_args->threads,
+                   "HMM: EM starts run at once, 0 to 1024 (0: all cores; walk-forward specs run "
+                   "the starts of every fresh refit at once); the result does not depend on it. "
+                   "Under mpirun the starts spread over the ranks (docs/scale.md)")
+      ->capture_default_str();
+  add_quiet_option(*fit_cmd);
   fit_cmd->callback([fit_args, &action] { action = [fit_args] { return fit(*fit_args); }; });
 
   auto predict_args = std::make_shared<PredictArgs>();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
 
@@ -150,6 +151,50 @@ TEST(Backfill, Issue18_TheResultDoesNotDependOnTheThreads) {
     const auto b = backfill(data.dates, data.values, two);
     expect_same_prefix(a, b, data.dates);
     ASSERT_EQ(a.rows.size(), b.rows.size());
+  }
+}
+
+// Issue 28: the backfill schedules every retrain's fresh starts at once and then the chain of
+// warm starts; each retrain's fit must still be what training the retrains one after another
+// gives (train_component with the previous retrain's parameters as the extra start), bit for
+// bit: every start's likelihood, the winner, its iterations. Screened (em-EM) and cold too.
+TEST(Backfill, Issue28_ScheduledStartsGiveTheRetrainsOfTheSequentialLoopBitForBit) {
+  const auto data = simulate(1100, 15);
+  auto config = small_config();
+  config.hmm.n_init = 3;
+  config.hmm.screen_iterations = 4;
+  for (const bool warm : {true, false}) {
+    config.warm_start = warm;
+    const auto result = backfill(data.dates, data.values, config);
+    ASSERT_GE(result.retrains.size(), 3u);
+    hmm::GaussianHmmFit previous_global;
+    hmm::GaussianHmmFit previous_muni;
+    for (std::size_t k = 0; k < result.retrains.size(); ++k) {
+      const auto& r = result.retrains[k];
+      const Matrix window = data.values.topRows(static_cast<Eigen::Index>(r.rows));
+      auto settings = config.hmm;
+      settings.threads = 1;
+      std::vector<hmm::GaussianHmmParams> warm_global;
+      std::vector<hmm::GaussianHmmParams> warm_muni;
+      if (warm && k > 0) {
+        warm_global.push_back(previous_global.params);
+        warm_muni.push_back(previous_muni.params);
+      }
+      const auto global =
+          train_component(window, global_macro_definition(), settings, nullptr, warm_global);
+      const auto muni = train_component(window, muni_definition(), settings, nullptr, warm_muni);
+      const std::string at = (warm ? "warm " : "cold ") + r.date.iso();
+      EXPECT_EQ(r.start_log_likelihoods, global.fit.start_log_likelihoods) << at;
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(r.log_likelihood),
+                std::bit_cast<std::uint64_t>(global.fit.log_likelihood))
+          << at;
+      EXPECT_EQ(r.best_start, global.fit.best_init) << at;
+      EXPECT_EQ(r.iterations, global.fit.iterations) << at;
+      EXPECT_EQ(r.converged, global.fit.converged) << at;
+      EXPECT_EQ(r.muni_converged, muni.fit.converged) << at;
+      previous_global = global.fit;
+      previous_muni = muni.fit;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "mre/core/work_items.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -15,9 +16,10 @@ void WorkItems::agree(const std::string& failure, int code) const {
   if (!failure.empty()) throw Error(static_cast<ErrorCode>(code), failure);
 }
 
-ThreadWorkItems::ThreadWorkItems(int threads)
+ThreadWorkItems::ThreadWorkItems(int threads, bool report_progress)
     : threads_(threads > 0 ? threads
-                           : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()))) {}
+                           : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()))),
+      report_(report_progress) {}
 
 std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& fn,
                                              const std::string& what) const {
@@ -30,13 +32,15 @@ std::vector<WorkResult> ThreadWorkItems::run(std::int64_t n, const WorkItemFn& f
   std::mutex mutex;
   std::int64_t done = 0;
   std::mutex progress_mutex;  // reports leave in order: done counts up
-  report_progress(what, 0, n);
-  const auto worker = [&](int w) {
-    for (std::int64_t i = w; i < n; i += t) {
+  if (report_) report_progress(what, 0, n);
+  std::atomic<std::int64_t> next{0};
+  const auto worker = [&](int) {
+    for (std::int64_t i = next++; i < n; i = next++) {
       try {
         out[static_cast<std::size_t>(i)] = fn(i);
         const std::lock_guard<std::mutex> lock(progress_mutex);
-        report_progress(what, ++done, n);
+        ++done;
+        if (report_) report_progress(what, done, n);
       } catch (...) {
         const std::lock_guard<std::mutex> lock(mutex);
         if (failed_item < 0 || i < failed_item) {

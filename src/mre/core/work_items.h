@@ -52,17 +52,19 @@ class WorkItems {
   virtual void after_error(int /*exit_code*/) const {}
 };
 
-// Threads in one process: item i runs on thread i mod threads (0: the hardware's).
-// Progress: report_progress(what, done, n) as items finish.
+// Threads in one process (0: the hardware's); each thread takes the next item not yet started,
+// so items of unequal cost spread evenly. Progress: report_progress(what, done, n) as items
+// finish, unless `report_progress` is false (a kernel's own threads inside a larger task).
 class ThreadWorkItems final : public WorkItems {
  public:
-  explicit ThreadWorkItems(int threads = 0);
+  explicit ThreadWorkItems(int threads = 0, bool report_progress = true);
   std::vector<WorkResult> run(std::int64_t n, const WorkItemFn& fn,
                               const std::string& what) const override;
   int threads() const { return threads_; }
 
  private:
   int threads_;
+  bool report_;
 };
 
 // `items` when given, else threads in this process.

@@ -9,6 +9,8 @@
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
+#include "mre/core/progress.h"
+#include "mre/core/work_items.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/mapping/hungarian.h"
 
@@ -180,21 +182,72 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
   WalkForwardResult out;
   const int K = config.n_states;
   out.filtered = Matrix::Constant(data.rows(), K, std::numeric_limits<double>::quiet_NaN());
+  // Each refit's active columns and training matrix (those columns of the rows before it).
+  std::vector<std::vector<int>> actives(points.size());
   for (std::size_t j = 0; j < points.size(); ++j) {
+    for (Eigen::Index d = 0; d < data.cols(); ++d) {
+      if (ready[static_cast<std::size_t>(d)] <= points[j])
+        actives[j].push_back(static_cast<int>(d));
+    }
+  }
+  const auto training = [&](std::size_t j) {
+    Matrix sub(static_cast<Eigen::Index>(points[j]), static_cast<Eigen::Index>(actives[j].size()));
+    for (std::size_t a = 0; a < actives[j].size(); ++a) {
+      sub.col(static_cast<Eigen::Index>(a)) =
+          data.col(actives[j][a]).head(static_cast<Eigen::Index>(points[j]));
+    }
+    return sub;
+  };
+  // The fresh multi-start fits (the first refit, and each refit a column joins) depend on no
+  // other refit: their starts all run up front as work items (core/work_items.h), on the
+  // config's work items or its threads. The refits between them continue from the previous
+  // parameters, one after another.
+  std::vector<std::size_t> fresh;
+  for (std::size_t j = 0; j < points.size(); ++j) {
+    if (j == 0 || actives[j] != actives[j - 1]) fresh.push_back(j);
+  }
+  std::vector<Matrix> fresh_data;
+  fresh_data.reserve(fresh.size());
+  for (const std::size_t j : fresh) fresh_data.push_back(training(j));
+  std::vector<hmm::FitTask> tasks;
+  tasks.reserve(fresh_data.size());
+  for (const auto& sub : fresh_data) tasks.push_back({.data = &sub, .config = config});
+  const auto named = [&](std::size_t j, const Error& e) {
+    return Error(e.code(), "walk-forward refit for " + dates[points[j]].iso() + " (" +
+                               std::to_string(points[j]) + " rows): " + e.what());
+  };
+  for (std::size_t f = 0; f < fresh.size(); ++f) {
+    try {
+      hmm::check_fit_inputs(fresh_data[f], config);
+    } catch (const Error& e) {
+      throw named(fresh[f], e);
+    }
+  }
+  std::vector<hmm::GaussianHmmFit> fresh_fits;
+  {
+    const ThreadWorkItems local(config.threads, /*report_progress=*/false);
+    const WorkItems& items = config.work_items ? *config.work_items : local;
+    const auto starts = hmm::run_starts(tasks, items, "walk-forward fresh fits (EM starts)");
+    for (std::size_t f = 0; f < fresh.size(); ++f) {
+      try {
+        fresh_fits.push_back(hmm::best_start(starts[f], fresh_data[f].rows()));
+      } catch (const Error& e) {
+        throw named(fresh[f], e);
+      }
+    }
+  }
+  for (std::size_t j = 0; j < points.size(); ++j) {
+    report_progress("walk-forward refits", static_cast<std::int64_t>(j),
+                    static_cast<std::int64_t>(points.size()));
     const std::size_t start = points[j];
     const std::size_t end = j + 1 < points.size() ? points[j + 1] : T;
     const Matrix train = data.topRows(static_cast<Eigen::Index>(start));
-    std::vector<int> active;
-    for (Eigen::Index d = 0; d < data.cols(); ++d) {
-      if (ready[static_cast<std::size_t>(d)] <= start) active.push_back(static_cast<int>(d));
-    }
-    Matrix sub(train.rows(), static_cast<Eigen::Index>(active.size()));
-    for (std::size_t a = 0; a < active.size(); ++a)
-      sub.col(static_cast<Eigen::Index>(a)) = train.col(active[a]);
+    const std::vector<int>& active = actives[j];
+    const auto fresh_at = std::find(fresh.begin(), fresh.end(), j);
     hmm::GaussianHmmFit fit;
     try {
       if (out.refits.empty()) {
-        fit = hmm::fit(sub, config);
+        fit = fresh_fits[static_cast<std::size_t>(fresh_at - fresh.begin())];
         // Order the first fit's states by their mean of the first active feature, so labels do
         // not depend on the initialisation's arbitrary order.
         std::vector<int> order(static_cast<std::size_t>(K));
@@ -206,10 +259,11 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
       } else {
         const auto& last = out.refits.back();
         const auto& previous = last.fit.params;
-        if (last.active_columns == active) {
-          fit = hmm::fit_from(sub, restrict_to(previous, active), config);
+        if (fresh_at == fresh.end()) {
+          fit = hmm::fit_from(training(j), restrict_to(previous, active), config);
         } else {
-          fit = hmm::fit(sub, config);  // a column joined: a fresh multi-start fit
+          // A column joined: the fresh multi-start fit made above.
+          fit = fresh_fits[static_cast<std::size_t>(fresh_at - fresh.begin())];
         }
         fit.params = embed(fit.params, active, train);
         // Align on the columns both fits use (others weigh nothing).
@@ -232,6 +286,8 @@ WalkForwardResult walk_forward_hmm(const std::vector<Date>& dates, const Matrix&
                                 std::to_string(start) + " rows): " + e.what());
     }
   }
+  report_progress("walk-forward refits", static_cast<std::int64_t>(points.size()),
+                  static_cast<std::int64_t>(points.size()));
   return out;
 }
 

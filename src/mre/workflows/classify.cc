@@ -937,6 +937,7 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
   config.warm_start = options.warm_start;
   config.threads = options.threads;
   config.hmm.threads = options.threads;
+  config.work_items = options.work_items;
   config.hmm.screen_iterations =
       options.screen_iterations ? *options.screen_iterations : spec.backfill_screen_iterations;
   if (config.hmm.screen_iterations < 0) {

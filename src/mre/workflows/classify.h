@@ -210,6 +210,9 @@ struct BackfillOptions {
   bool warm_start = true;
   std::optional<int> screen_iterations{};  // instead of the spec's backfill_screen_iterations
   int threads = 0;
+  // The EM starts on these work items (MPI ranks); null: `threads` threads here. Never changes
+  // the result.
+  const WorkItems* work_items = nullptr;
 };
 struct BackfillRun {
   std::string canonical_text{};  // the spec's canonical text plus the backfill settings

@@ -13,6 +13,7 @@
 
 #include "mre/core/error.h"
 #include "mre/core/format.h"
+#include "mre/core/work_items.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
@@ -147,7 +148,10 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
 }
 
 DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options) {
-  const RegimeSpec spec = load_regime_spec(options.spec_path);
+  RegimeSpec spec = load_regime_spec(options.spec_path);
+  const ThreadWorkItems local(options.threads);
+  spec.hmm.threads = options.threads;
+  spec.hmm.work_items = options.work_items ? options.work_items : &local;
   const std::string where = options.spec_path.string() + ": ";
   // The feature version: given, or the newest of the spec's feature set.
   const auto features = detail::resolve_feature_version(

@@ -46,6 +46,10 @@ struct DetectRegimesOptions {
   std::filesystem::path spec_path{};
   std::string version{};           // the tag, or "auto"
   std::string features_version{};  // empty: the newest version of the spec's feature set
+  // HMM methods: the EM starts (every fresh walk-forward refit's at once) on `work_items` (MPI
+  // ranks), else on `threads` threads here (0: all cores) with progress. Never changes a result.
+  int threads = 0;
+  const WorkItems* work_items = nullptr;
 };
 
 struct DetectRegimesReport {

@@ -2,15 +2,19 @@
 #include "mre/regimes/hierarchical/backfill.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 #include "mre/regimes/walk_forward.h"
 
 namespace mre::regimes::hierarchical {
@@ -59,24 +63,36 @@ void run_parallel(std::size_t n, int threads, const Task& task) {
 
 }  // namespace
 
-TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition,
-                                 const hmm::GaussianHmmConfig& config, const Component* previous,
-                                 const std::vector<hmm::GaussianHmmParams>& extra_starts) {
+namespace {
+
+// The definition's indicator columns of `all` (MR-DS-01 order).
+Matrix component_data(const Matrix& all, const ModelDefinition& definition) {
   const auto& names = mr_ds_01_indicators();
   Matrix data(all.rows(), static_cast<Eigen::Index>(definition.indicators.size()));
   for (std::size_t i = 0; i < definition.indicators.size(); ++i) {
     const auto at = std::find(names.begin(), names.end(), definition.indicators[i]) - names.begin();
     data.col(static_cast<Eigen::Index>(i)) = all.col(at);
   }
-  TrainedComponent out;
-  out.component.definition = definition;
+  return data;
+}
+
+hmm::GaussianHmmConfig component_settings(const hmm::GaussianHmmConfig& config,
+                                          const ModelDefinition& definition) {
   auto settings = config;
   settings.n_states = definition.n_states();
-  try {
-    out.fit = hmm::fit(data, settings, extra_starts);
-  } catch (const Error& e) {
-    throw Error(e.code(), definition.name + " HMM: " + e.what());
-  }
+  return settings;
+}
+
+Error component_error(const ModelDefinition& definition, const Error& e) {
+  return Error(e.code(), definition.name + " HMM: " + e.what());
+}
+
+// A fitted component: the training statistics and the mapping of the fit's states.
+TrainedComponent from_fit(const Matrix& data, const ModelDefinition& definition,
+                          hmm::GaussianHmmFit fit, const Component* previous) {
+  TrainedComponent out;
+  out.component.definition = definition;
+  out.fit = std::move(fit);
   out.component.stats = global_statistics(data);
   if (previous) {
     // The new states in the previous model's order: Hungarian on the distance between state
@@ -91,6 +107,21 @@ TrainedComponent train_component(const Matrix& all, const ModelDefinition& defin
   out.component.params = out.fit.params;
   out.component.mapping = map_states(out.fit.params.means, out.component.stats, definition);
   return out;
+}
+
+}  // namespace
+
+TrainedComponent train_component(const Matrix& all, const ModelDefinition& definition,
+                                 const hmm::GaussianHmmConfig& config, const Component* previous,
+                                 const std::vector<hmm::GaussianHmmParams>& extra_starts) {
+  const Matrix data = component_data(all, definition);
+  hmm::GaussianHmmFit fit;
+  try {
+    fit = hmm::fit(data, component_settings(config, definition), extra_starts);
+  } catch (const Error& e) {
+    throw component_error(definition, e);
+  }
+  return from_fit(data, definition, std::move(fit), previous);
 }
 
 std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix& values,
@@ -159,29 +190,104 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
   out.retrains.resize(n);
   std::vector<TrainedComponent> global(n);
   std::vector<TrainedComponent> muni(n);
-  const auto train = [&](std::size_t k, int threads) {
+  // Every retrain's two HMMs (global, muni) as fits on the work items (core/work_items.h): task
+  // 2k is retrain k's global HMM, 2k + 1 its MUNI HMM. Each fit is hmm::fit's, bit for bit.
+  const std::array<const ModelDefinition*, 2> definitions = {&global_macro_definition(),
+                                                             &muni_definition()};
+  std::vector<Matrix> data(2 * n);
+  std::vector<hmm::FitTask> tasks(2 * n);
+  for (std::size_t k = 0; k < n; ++k) {
     const std::size_t rows = rows_before(dates, schedule[k]);
     const Matrix window = values.topRows(static_cast<Eigen::Index>(rows));
-    auto settings = config.hmm;
-    settings.threads = threads;
-    std::vector<hmm::GaussianHmmParams> warm_global;
-    std::vector<hmm::GaussianHmmParams> warm_muni;
-    if (config.warm_start && k > 0) {
-      warm_global.push_back(global[k - 1].fit.params);
-      warm_muni.push_back(muni[k - 1].fit.params);
+    for (std::size_t c = 0; c < 2; ++c) {
+      data[2 * k + c] = component_data(window, *definitions[c]);
+      tasks[2 * k + c] = {.data = &data[2 * k + c],
+                          .config = component_settings(config.hmm, *definitions[c])};
+      try {
+        hmm::check_fit_inputs(data[2 * k + c], tasks[2 * k + c].config);
+      } catch (const Error& e) {
+        throw component_error(*definitions[c], e);
+      }
     }
-    global[k] = train_component(window, global_macro_definition(), settings, nullptr, warm_global);
-    muni[k] = train_component(window, muni_definition(), settings, nullptr, warm_muni);
     auto& r = out.retrains[k];
     r.date = schedule[k];
     r.rows = rows;
     r.trained_from = dates.front();
     r.trained_to = dates[rows - 1];
+  }
+  const ThreadWorkItems local(config.threads);
+  const WorkItems& items = config.work_items ? *config.work_items : local;
+  const auto fitted = [&](std::size_t task, const std::vector<hmm::EmStart>& starts) {
+    try {
+      return hmm::best_start(starts, data[task].rows());
+    } catch (const Error& e) {
+      throw component_error(*definitions[task % 2], e);
+    }
   };
-  if (config.warm_start) {
-    for (std::size_t k = 0; k < n; ++k) train(k, config.hmm.threads);
+  // The fresh starts of every retrain do not depend on any other retrain: all run at once.
+  // Cold, the screened leaders' continuations follow as a second round and each retrain's fit is
+  // complete. Warm, retrain k > 0 also starts from retrain k - 1's winner (an extra start, index
+  // n_init), which needs retrain k - 1's fit: a chain, retrain after retrain. Each step of it
+  // runs retrain k's two warm starts (global, MUNI) beside retrain k's two leader continuations,
+  // which need nothing earlier, so the long runs overlap two by two. The fits are what
+  // hmm::fit gives each retrain with its warm start, bit for bit (tested).
+  auto starts = hmm::run_starts(tasks, items, "backfill EM starts",
+                                /*continue_leaders=*/!config.warm_start);
+  std::vector<hmm::GaussianHmmFit> fits(2 * n);
+  if (!config.warm_start) {
+    for (std::size_t task = 0; task < 2 * n; ++task) fits[task] = fitted(task, starts[task]);
   } else {
-    run_parallel(n, config.threads, [&](std::size_t k) { train(k, 1); });
+    const auto index = static_cast<std::size_t>(config.hmm.n_init);
+    for (std::size_t k = 0; k < n; ++k) {
+      // This step's items: (task, kind) with kind 0 = warm start, 1 = leader continuation.
+      std::vector<std::pair<std::size_t, int>> step;
+      std::array<std::optional<std::size_t>, 2> leaders;
+      for (std::size_t c = 0; c < 2; ++c) {
+        const std::size_t task = 2 * k + c;
+        if (k > 0) {
+          try {
+            hmm::check_fit_inputs(data[task], tasks[task].config, {fits[task - 2].params});
+          } catch (const Error& e) {
+            throw component_error(*definitions[c], e);
+          }
+          step.emplace_back(task, 0);
+        }
+        leaders[c] = hmm::leader_to_continue(starts[task], tasks[task].config);
+        if (leaders[c]) step.emplace_back(task, 1);
+      }
+      const auto results = items.run(
+          static_cast<std::int64_t>(step.size()),
+          [&](std::int64_t i) {
+            const auto [task, kind] = step[static_cast<std::size_t>(i)];
+            if (kind == 0) {
+              return hmm::pack_em_start(hmm::run_extra_start(data[task], tasks[task].config, index,
+                                                             fits[task - 2].params));
+            }
+            const std::size_t leader = *leaders[task % 2];
+            return hmm::pack_em_start(
+                hmm::continue_leader(data[task], tasks[task].config, starts[task][leader], leader));
+          },
+          "backfill retrain " + std::to_string(k + 1) + "/" + std::to_string(n) + " (" +
+              schedule[k].iso() + "): leader and warm starts");
+      std::array<std::optional<hmm::EmStart>, 2> warm;
+      for (std::size_t i = 0; i < step.size(); ++i) {
+        const auto [task, kind] = step[i];
+        if (kind == 0) {
+          warm[task % 2] = hmm::unpack_em_start(results[i]);
+        } else {
+          starts[task][*leaders[task % 2]] = hmm::unpack_em_start(results[i]);
+        }
+      }
+      for (std::size_t c = 0; c < 2; ++c) {
+        const std::size_t task = 2 * k + c;
+        if (warm[c]) starts[task].push_back(std::move(*warm[c]));
+        fits[task] = fitted(task, starts[task]);
+      }
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    global[k] = from_fit(data[2 * k], *definitions[0], std::move(fits[2 * k]), nullptr);
+    muni[k] = from_fit(data[2 * k + 1], *definitions[1], std::move(fits[2 * k + 1]), nullptr);
   }
   // Align each retrain to the previous one (in date order, after all fits: the alignment moves
   // no likelihood and changes no label, only which state index means what), then map.

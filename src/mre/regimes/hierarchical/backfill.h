@@ -23,10 +23,13 @@ struct BackfillConfig {
   int min_column_observations = 60;
   int min_indicators = 5;  // rows with fewer present indicators are not labelled (state carried)
   // The previous retrain's parameters join each retrain's starts (they compete on likelihood).
-  // Retrains then run one after the other (the starts of each on the cores); without it they
-  // run in parallel on the cores, one thread each.
+  // Every retrain's fresh starts run at once as work items; the warm starts then form a chain,
+  // one retrain after the other (its two HMMs at once). Without it only the fresh starts run.
   bool warm_start = true;
   int threads = 0;  // 0: the machine's cores; the result does not depend on it (bit for bit)
+  // The work items the starts run on (core/work_items.h: MPI ranks); null: `threads` threads
+  // here, with progress reports. The result does not depend on it (bit for bit).
+  const WorkItems* work_items = nullptr;
   // Mapping hysteresis (remap_states): a retrain keeps the previous retrain's assignment of its
   // aligned states unless the new optimum is cheaper by more than this many RMS z-units per
   // state: a tenth of the 1-sd step between the profiles' targets (docs/classifier.md).

@@ -22,6 +22,7 @@
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 #include "mre/regimes/hmm/design_products.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/kmeans/kmeans.h"
@@ -212,16 +213,8 @@ void floor_probabilities(GaussianHmmParams& p) {
     p.transition.row(i) /= p.transition.row(i).sum();
 }
 
-struct EmState {
-  GaussianHmmParams params;
-  std::vector<double> trace;
-  int iterations = 0;
-  bool converged = false;
-  bool monotone = true;
-  int reseeded = 0;
-  double log_likelihood = -std::numeric_limits<double>::infinity();
-  double log_prior = 0.0;
-};
+// One start's EM (the public EmStart; its error fields are filled by the callers that catch).
+using EmState = EmStart;
 
 // The MAP-EM prior's term of the objective: the sum over states of the log prior density.
 double log_prior_of(const std::optional<NormalInverseWishart>& prior,
@@ -658,8 +651,8 @@ GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial,
   return out;
 }
 
-GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
-                   const std::vector<GaussianHmmParams>& extra_starts) {
+void check_fit_inputs(const Matrix& data, const GaussianHmmConfig& config,
+                      const std::vector<GaussianHmmParams>& extra_starts) {
   check_data(data, config.n_states);
   check_arg(config.n_init >= 1, "n_init", "must be >= 1");
   check_arg(config.n_iter >= 1, "n_iter", "must be >= 1");
@@ -683,88 +676,257 @@ GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
                 "fewer observations (" + std::to_string(data.rows()) + ") than parameters (" +
                     std::to_string(p) + "): use fewer states or features, or a simpler covariance");
   }
-  const auto patterns = missing_patterns(data);
-  const bool screening = config.screen_iterations > 0 && config.screen_iterations < config.n_iter;
-  GaussianHmmConfig first_phase = config;
-  if (screening) first_phase.n_iter = config.screen_iterations;
-  // Each start is independent; threads take the next start from a counter and write its result
-  // to its own slot, so the outcome is the same whatever the number of threads.
-  const auto n_random = static_cast<std::size_t>(config.n_init);
-  const std::size_t n = n_random + extra_starts.size();
-  std::vector<std::optional<EmState>> results(n);
-  std::vector<std::exception_ptr> errors(n);
-  std::atomic<std::size_t> next_start{0};
-  const auto worker = [&] {
-    for (std::size_t run = next_start++; run < n; run = next_start++) {
-      try {
-        const std::uint64_t seed = start_seed(config.seed, run);
-        // Under screening only the fresh starts are screened: an extra start (a previous fit's
-        // parameters) begins at an optimum, so after a few iterations it would lead every fresh
-        // start and win the screen before any of them had a chance to climb; it runs to
-        // convergence instead and competes on its final likelihood.
-        results[run] =
-            run < n_random
-                ? run_em(data, patterns, initial_params(data, config, seed, run % 2 == 1),
-                         first_phase, seed)
-                : run_em(data, patterns, extra_starts[run - n_random], config, seed);
-      } catch (...) {
-        errors[run] = std::current_exception();
-      }
-    }
-  };
-  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t threads = std::min(
-      n,
-      static_cast<std::size_t>(config.threads > 0 ? static_cast<unsigned>(config.threads) : cores));
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
-    for (auto& thread : pool) thread.join();
+}
+
+namespace {
+
+bool screens(const GaussianHmmConfig& config) {
+  return config.screen_iterations > 0 && config.screen_iterations < config.n_iter;
+}
+
+// Runs one start, keeping its error as a value: a failed start is skipped by the winner rule.
+template <class Run>
+EmStart guarded(const Run& run) {
+  try {
+    return run();
+  } catch (const Error& e) {
+    EmStart failed;
+    failed.failed = true;
+    failed.error_code = static_cast<int>(e.code());
+    failed.error = e.what();
+    return failed;
+  } catch (const std::exception& e) {
+    EmStart failed;
+    failed.failed = true;
+    failed.error_code = static_cast<int>(ErrorCode::kInternal);
+    failed.error = e.what();
+    return failed;
   }
-  // A start that failed (a singular covariance from a degenerate random start) is skipped; if
-  // every start failed, the first start's error is the answer.
-  const auto best_of = [&](std::size_t from, std::size_t to) {
-    std::size_t best = n;
-    for (std::size_t run = from; run < to; ++run) {
-      if (!results[run]) continue;
-      if (best == n || results[run]->log_likelihood > results[best]->log_likelihood) best = run;
-    }
-    return best;
-  };
-  if (best_of(0, n) == n) std::rethrow_exception(errors.front());
-  // The leader of the fresh starts (screened or run in full).
-  const std::size_t best = best_of(0, n_random);
-  if (screening && best < n && !results[best]->converged) {
-    // em-EM's second phase: the leader continues from where its short run stopped.
-    GaussianHmmConfig rest = config;
-    // Its first iteration re-evaluates the parameters the short run stopped at (already the
-    // last entry of the short run's trace), so the two traces share that entry.
-    rest.n_iter = config.n_iter - config.screen_iterations + 1;
-    EmState continued =
-        run_em(data, patterns, results[best]->params, rest, start_seed(config.seed, best));
-    continued.iterations += results[best]->iterations - 1;
-    continued.trace.insert(continued.trace.begin(), results[best]->trace.begin(),
-                           results[best]->trace.end() - 1);
-    continued.reseeded += results[best]->reseeded;
-    continued.monotone = continued.monotone && results[best]->monotone;
-    results[best] = std::move(continued);
+}
+
+// Fresh start `run` (< n_init): k-means++ (even) or random observations (odd), seeded by
+// start_seed; under screening it runs screen_iterations only.
+EmStart run_fresh_start(const Matrix& data, const GaussianHmmConfig& config, std::size_t run) {
+  return guarded([&] {
+    GaussianHmmConfig first_phase = config;
+    if (screens(config)) first_phase.n_iter = config.screen_iterations;
+    const std::uint64_t seed = start_seed(config.seed, run);
+    return run_em(data, missing_patterns(data), initial_params(data, config, seed, run % 2 == 1),
+                  first_phase, seed);
+  });
+}
+
+// The highest final likelihood among starts [from, to) that did not fail (ties: the lowest);
+// `to` when none.
+std::size_t best_of(const std::vector<EmStart>& starts, std::size_t from, std::size_t to) {
+  std::size_t best = to;
+  for (std::size_t run = from; run < to; ++run) {
+    if (starts[run].failed) continue;
+    if (best == to || starts[run].log_likelihood > starts[best].log_likelihood) best = run;
   }
-  // The winner: the highest final likelihood among the fresh leader and the extra starts.
-  const std::size_t winner = best_of(0, n);
-  GaussianHmmFit out = finish(*results[winner], static_cast<int>(winner), data.rows());
+  return best;
+}
+
+// One work item of run_starts: task, start index, and what to run.
+struct StartItem {
+  std::size_t task = 0;
+  std::size_t start = 0;
+  enum class Kind { kFresh, kExtra, kContinue } kind = Kind::kFresh;
+};
+
+}  // namespace
+
+// em-EM's second phase: the screened leader continues from where its short run stopped. Its
+// first iteration re-evaluates the parameters the short run stopped at (already the last entry
+// of the short run's trace), so the two traces share that entry.
+EmStart continue_leader(const Matrix& data, const GaussianHmmConfig& config,
+                        const EmStart& screened, std::size_t index) {
+  GaussianHmmConfig rest = config;
+  rest.n_iter = config.n_iter - config.screen_iterations + 1;
+  EmStart continued =
+      run_em(data, missing_patterns(data), screened.params, rest, start_seed(config.seed, index));
+  continued.iterations += screened.iterations - 1;
+  continued.trace.insert(continued.trace.begin(), screened.trace.begin(), screened.trace.end() - 1);
+  continued.reseeded += screened.reseeded;
+  continued.monotone = continued.monotone && screened.monotone;
+  return continued;
+}
+
+std::optional<std::size_t> leader_to_continue(const std::vector<EmStart>& starts,
+                                              const GaussianHmmConfig& config) {
+  if (!screens(config)) return std::nullopt;
+  const auto n_init = std::min(starts.size(), static_cast<std::size_t>(config.n_init));
+  const std::size_t leader = best_of(starts, 0, n_init);
+  if (leader >= n_init || starts[leader].converged) return std::nullopt;
+  return leader;
+}
+
+EmStart run_extra_start(const Matrix& data, const GaussianHmmConfig& config, std::size_t index,
+                        const GaussianHmmParams& start) {
+  // Under screening an extra start (a previous fit's parameters) is not screened: it begins at
+  // an optimum, so after a few iterations it would lead every fresh start and win the screen
+  // before any of them had a chance to climb; it runs to convergence and competes on its final
+  // likelihood.
+  return guarded([&] {
+    return run_em(data, missing_patterns(data), start, config, start_seed(config.seed, index));
+  });
+}
+
+std::vector<std::vector<EmStart>> run_starts(const std::vector<FitTask>& tasks,
+                                             const WorkItems& items, const std::string& what,
+                                             bool continue_leaders) {
+  std::vector<std::vector<EmStart>> out(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    check_arg(tasks[t].data != nullptr, "tasks", "every task needs data");
+    check_fit_inputs(*tasks[t].data, tasks[t].config, tasks[t].extra_starts);
+    out[t].resize(static_cast<std::size_t>(tasks[t].config.n_init) + tasks[t].extra_starts.size());
+  }
+  const auto run_round = [&](const std::vector<StartItem>& round) {
+    if (round.empty()) return;
+    const auto results = items.run(
+        static_cast<std::int64_t>(round.size()),
+        [&](std::int64_t i) {
+          const StartItem& item = round[static_cast<std::size_t>(i)];
+          const FitTask& task = tasks[item.task];
+          const auto n_init = static_cast<std::size_t>(task.config.n_init);
+          switch (item.kind) {
+            case StartItem::Kind::kFresh:
+              return pack_em_start(run_fresh_start(*task.data, task.config, item.start));
+            case StartItem::Kind::kExtra:
+              return pack_em_start(run_extra_start(*task.data, task.config, item.start,
+                                                   task.extra_starts[item.start - n_init]));
+            case StartItem::Kind::kContinue:
+              break;
+          }
+          return pack_em_start(
+              continue_leader(*task.data, task.config, out[item.task][item.start], item.start));
+        },
+        what);
+    for (std::size_t i = 0; i < round.size(); ++i)
+      out[round[i].task][round[i].start] = unpack_em_start(results[i]);
+  };
+  // Round 1: every fresh start; the extra starts too when they run in full anyway.
+  std::vector<StartItem> first;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const auto n_init = static_cast<std::size_t>(tasks[t].config.n_init);
+    for (std::size_t r = 0; r < n_init; ++r) first.push_back({t, r, StartItem::Kind::kFresh});
+    if (!screens(tasks[t].config)) {
+      for (std::size_t r = n_init; r < out[t].size(); ++r)
+        first.push_back({t, r, StartItem::Kind::kExtra});
+    }
+  }
+  run_round(first);
+  // Round 2 (screening): each fresh leader continues, beside the extra starts.
+  std::vector<StartItem> second;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (!screens(tasks[t].config)) continue;
+    const auto n_init = static_cast<std::size_t>(tasks[t].config.n_init);
+    const auto leader = leader_to_continue(out[t], tasks[t].config);
+    if (continue_leaders && leader) second.push_back({t, *leader, StartItem::Kind::kContinue});
+    for (std::size_t r = n_init; r < out[t].size(); ++r)
+      second.push_back({t, r, StartItem::Kind::kExtra});
+  }
+  run_round(second);
+  return out;
+}
+
+GaussianHmmFit best_start(const std::vector<EmStart>& starts, Eigen::Index rows) {
+  check_arg(!starts.empty(), "starts", "must not be empty");
+  const std::size_t n = starts.size();
+  const std::size_t winner = best_of(starts, 0, n);
+  if (winner == n)
+    throw Error(static_cast<ErrorCode>(starts.front().error_code), starts.front().error);
+  GaussianHmmFit out = finish(starts[winner], static_cast<int>(winner), rows);
   out.starts_at_best = 0;
   for (std::size_t run = 0; run < n; ++run) {
-    const double ll =
-        results[run] ? results[run]->log_likelihood : std::numeric_limits<double>::quiet_NaN();
+    const bool ok = !starts[run].failed;
+    const double ll = ok ? starts[run].log_likelihood : std::numeric_limits<double>::quiet_NaN();
     out.start_log_likelihoods.push_back(ll);
-    out.start_converged.push_back(results[run] && results[run]->converged);
-    if (results[run] &&
-        out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood))) {
+    out.start_converged.push_back(ok && starts[run].converged);
+    if (ok && out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood)))
       ++out.starts_at_best;
-    }
   }
+  return out;
+}
+
+std::vector<GaussianHmmFit> fit_many(const std::vector<FitTask>& tasks, const WorkItems& items,
+                                     const std::string& what) {
+  const auto starts = run_starts(tasks, items, what);
+  std::vector<GaussianHmmFit> out;
+  out.reserve(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t)
+    out.push_back(best_start(starts[t], tasks[t].data->rows()));
+  return out;
+}
+
+GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
+                   const std::vector<GaussianHmmParams>& extra_starts) {
+  check_fit_inputs(data, config, extra_starts);
+  // Each start is independent and carries its own seed; the winner is chosen after all finish,
+  // so the outcome is the same whatever runs the items.
+  const ThreadWorkItems local(config.threads, /*report_progress=*/false);
+  const WorkItems& items = config.work_items ? *config.work_items : local;
+  return fit_many({{.data = &data, .config = config, .extra_starts = extra_starts}}, items,
+                  "EM starts")
+      .front();
+}
+
+std::string pack_em_start(const EmStart& start) {
+  ResultWriter out;
+  out.integer(start.failed ? 1 : 0).integer(start.error_code).text(start.error);
+  if (start.failed) return out.take();
+  const GaussianHmmParams& p = start.params;
+  const auto K = static_cast<std::int64_t>(p.initial.size());
+  const auto D = static_cast<std::int64_t>(p.means.cols());
+  out.integer(static_cast<std::int64_t>(p.covariance)).integer(K).integer(D);
+  const auto numbers = [&](const double* v, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) out.number(v[i]);
+  };
+  numbers(p.initial.data(), K);
+  numbers(p.transition.data(), K * K);
+  numbers(p.means.data(), K * D);
+  for (const auto& c : p.covariances) numbers(c.data(), D * D);
+  out.number(start.log_likelihood)
+      .number(start.log_prior)
+      .integer(start.iterations)
+      .integer(start.converged ? 1 : 0)
+      .integer(start.monotone ? 1 : 0)
+      .integer(start.reseeded)
+      .integer(static_cast<std::int64_t>(start.trace.size()));
+  numbers(start.trace.data(), static_cast<std::int64_t>(start.trace.size()));
+  return out.take();
+}
+
+EmStart unpack_em_start(const std::string& bytes) {
+  ResultReader in(bytes);
+  EmStart out;
+  out.failed = in.integer() != 0;
+  out.error_code = static_cast<int>(in.integer());
+  out.error = in.text();
+  if (out.failed) return out;
+  GaussianHmmParams& p = out.params;
+  p.covariance = static_cast<CovarianceType>(in.integer());
+  const auto K = static_cast<Eigen::Index>(in.integer());
+  const auto D = static_cast<Eigen::Index>(in.integer());
+  const auto numbers = [&](double* v, Eigen::Index count) {
+    for (Eigen::Index i = 0; i < count; ++i) v[i] = in.number();
+  };
+  p.initial.resize(K);
+  numbers(p.initial.data(), K);
+  p.transition.resize(K, K);
+  numbers(p.transition.data(), K * K);
+  p.means.resize(K, D);
+  numbers(p.means.data(), K * D);
+  p.covariances.assign(static_cast<std::size_t>(K), Matrix(D, D));
+  for (auto& c : p.covariances) numbers(c.data(), D * D);
+  out.log_likelihood = in.number();
+  out.log_prior = in.number();
+  out.iterations = static_cast<int>(in.integer());
+  out.converged = in.integer() != 0;
+  out.monotone = in.integer() != 0;
+  out.reseeded = static_cast<int>(in.integer());
+  out.trace.resize(static_cast<std::size_t>(in.integer()));
+  for (auto& v : out.trace) v = in.number();
   return out;
 }
 

@@ -5,12 +5,19 @@
 // the exact EM for incomplete Gaussian data, Little & Rubin 2002, section 11.2).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mre/core/linalg.h"
 #include "mre/regimes/hmm/covariance_prior.h"
+
+namespace mre {
+class WorkItems;  // core/work_items.h
+}
 
 namespace mre::regimes::hmm {
 
@@ -52,6 +59,9 @@ struct GaussianHmmConfig {
   // penalised one (log-likelihood + log prior density), which EM increases and the starts are
   // compared on.
   CovariancePrior covariance_prior = CovariancePrior::kNone;
+  // How the starts are distributed (core/work_items.h: threads with progress reports, or MPI
+  // ranks); null: `threads` threads in this process, silently. Never changes the result.
+  const WorkItems* work_items = nullptr;
 };
 
 // Parameters. Covariances are stored as full D x D matrices whatever the type (the type only
@@ -125,6 +135,76 @@ RowVector log_emission_row(const GaussianHmmParams& params, const PreparedEmissi
 // (continued to convergence) wins.
 GaussianHmmFit fit(const Matrix& data, const GaussianHmmConfig& config,
                    const std::vector<GaussianHmmParams>& extra_starts = {});
+
+// The multi-start EM in steps, for callers that schedule the starts of many fits together
+// (walk-forward refits, the classifier backfill): every start of every fit is one seeded work
+// item, so the result of each fit is fit()'s, bit for bit, however the items are distributed.
+// fit(data, config, extra) is fit_many({{&data, config, extra}}, ...).front().
+
+// One EM start's outcome.
+struct EmStart {
+  GaussianHmmParams params;
+  double log_likelihood = -std::numeric_limits<double>::infinity();
+  double log_prior = 0.0;  // MAP-EM: the prior's part of log_likelihood (0 without a prior)
+  int iterations = 0;
+  bool converged = false;
+  bool monotone = true;
+  int reseeded = 0;
+  std::vector<double> trace;
+  // The start threw (a degenerate random start): the error's code (ErrorCode) and message.
+  bool failed = false;
+  int error_code = 0;
+  std::string error;
+};
+
+// One fit: fit(*data, config, extra_starts). `data` must outlive the call.
+struct FitTask {
+  const Matrix* data = nullptr;
+  GaussianHmmConfig config{};
+  std::vector<GaussianHmmParams> extra_starts{};
+};
+
+// The checks fit() makes before any EM (the same errors).
+void check_fit_inputs(const Matrix& data, const GaussianHmmConfig& config,
+                      const std::vector<GaussianHmmParams>& extra_starts = {});
+
+// Every start of every task on `items` (`what` names them in progress and errors), in two rounds
+// of items: the fresh starts (and the extra starts when not screening), then under screening the
+// continuation of each task's fresh leader and the extra starts. Returns, per task, its starts in
+// start order (fresh 0..n_init-1, then the extras), the screened leader already continued unless
+// `continue_leaders` is false (the caller then runs continue_leader itself, as the backfill does
+// to overlap the continuations with its chain of warm starts).
+std::vector<std::vector<EmStart>> run_starts(const std::vector<FitTask>& tasks,
+                                             const WorkItems& items, const std::string& what,
+                                             bool continue_leaders = true);
+
+// Under screening, the fresh start (index < n_init) that continues to convergence: the highest
+// likelihood after the screen; none without screening, when every fresh start failed, or when
+// the leader already converged within the screen.
+std::optional<std::size_t> leader_to_continue(const std::vector<EmStart>& starts,
+                                              const GaussianHmmConfig& config);
+// em-EM's second phase: fresh start `index`, screened, continued to convergence.
+EmStart continue_leader(const Matrix& data, const GaussianHmmConfig& config,
+                        const EmStart& screened, std::size_t index);
+
+// Extra start `index` (>= config.n_init) of fit(): EM to convergence from `start`.
+EmStart run_extra_start(const Matrix& data, const GaussianHmmConfig& config, std::size_t index,
+                        const GaussianHmmParams& start);
+
+// fit()'s winner among `starts` (fresh then extra, as run_starts returns them; the highest
+// final likelihood, ties to the lowest start) with the multi-start spread; when every start
+// failed, throws the first start's error. `rows`: the data's rows (for AIC and BIC).
+GaussianHmmFit best_start(const std::vector<EmStart>& starts, Eigen::Index rows);
+
+// run_starts then best_start per task: result i is fit(*tasks[i].data, tasks[i].config,
+// tasks[i].extra_starts), bit for bit.
+std::vector<GaussianHmmFit> fit_many(const std::vector<FitTask>& tasks, const WorkItems& items,
+                                     const std::string& what);
+
+// An EmStart as bytes for the work-items seam (bit-exact), and back.
+std::string pack_em_start(const EmStart& start);
+EmStart unpack_em_start(const std::string& bytes);
+
 // EM from given parameters (warm start; `--init`), same config otherwise (n_init ignored).
 GaussianHmmFit fit_from(const Matrix& data, const GaussianHmmParams& initial,
                         const GaussianHmmConfig& config);
