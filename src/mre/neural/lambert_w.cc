@@ -51,11 +51,19 @@ Vector inverse_all(const Vector& z, double delta) {
   return u;
 }
 
-// The delta at which W_delta(z) has kurtosis 3 (kurtosis falls as delta grows).
+// The largest delta fitted: moments of order below 1/delta exist (Goerg 2015, section 2.4), so
+// delta <= 1/2.1 keeps a finite variance with the margin of the student-t generator's floor
+// nu >= 2.1 (scm/student_t.h). Without it, shocks that are mostly zero with rare jumps (the SCM's
+// rate nodes) push delta to where the transform's draws have no variance (the header's "[0, 5]"
+// is this bound since issue 25's evaluation).
+constexpr double kMaxLambertDelta = 1.0 / 2.1;
+
+// The delta at which W_delta(z) has kurtosis 3 (kurtosis falls as delta grows), at most
+// kMaxLambertDelta.
 double delta_for_gaussian_kurtosis(const Vector& z) {
   if (kurtosis(z) <= 3.0) return 0.0;
   double lo = 0.0;
-  double hi = 5.0;
+  double hi = kMaxLambertDelta;
   if (kurtosis(inverse_all(z, hi)) > 3.0) return hi;
   for (int i = 0; i < 100 && hi - lo > 1e-10; ++i) {
     const double mid = 0.5 * (lo + hi);
