@@ -39,8 +39,9 @@ struct LambertWFit {
 
 // Goerg's iterative generalized method of moments (IGMM, Goerg 2015 section 4.2, there for
 // delta alone): from mu = median, sigma = standard deviation, repeat
-//   z = (y - mu) / sigma; delta = the root of kurtosis(W_delta(z)) = 3 (bisection on [0, 5];
-//   0 when z is not heavy-tailed); x = mu + sigma W_delta(z); mu, sigma = mean, sd of x
+//   z = (y - mu) / sigma; delta = the root of kurtosis(W_delta(z)) = 3 (bisection on
+//   [0, 1/2.1], a finite variance: lambert_w.cc; 0 when z is not heavy-tailed, the bound when
+//   even it leaves excess kurtosis); x = mu + sigma W_delta(z); mu, sigma = mean, sd of x
 // until mu, sigma and delta move by less than `tolerance`. DataError for fewer than 10 values or
 // a non-finite one, or zero spread.
 LambertWFit fit_lambert_w(const Vector& y, double tolerance = 1e-8, int max_iterations = 200);
