@@ -54,8 +54,8 @@ Vector inverse_all(const Vector& z, double delta) {
 // The largest delta fitted: moments of order below 1/delta exist (Goerg 2015, section 2.4), so
 // delta <= 1/2.1 keeps a finite variance with the margin of the student-t generator's floor
 // nu >= 2.1 (scm/student_t.h). Without it, shocks that are mostly zero with rare jumps (the SCM's
-// rate nodes) push delta to where the transform's draws have no variance (the header's "[0, 5]"
-// is this bound since issue 25's evaluation).
+// rate nodes) push delta to where the transform's draws have no variance (docs/scm.md, the
+// SCM's shocks: MBS's delta went to 5 and its generated shocks exploded).
 constexpr double kMaxLambertDelta = 1.0 / 2.1;
 
 // The delta at which W_delta(z) has kurtosis 3 (kurtosis falls as delta grows), at most
