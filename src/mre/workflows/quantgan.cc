@@ -32,6 +32,15 @@ std::string settings_text(const neural::QuantGanConfig& c, const std::string& sc
          "\nloss=wgan-gp\n";
 }
 
+// Unsupported before anything is read or stored when the build has no LibTorch.
+void check_torch() {
+  if (!neural::torch_available()) {
+    throw Error(ErrorCode::kUnsupported,
+                "quantgan: this build has no LibTorch (install Debian's libtorch-dev and "
+                "configure with -DMRE_TORCH=ON)");
+  }
+}
+
 }  // namespace
 
 neural::QuantGanConfig quantgan_config(const std::string& size, int steps, std::uint64_t seed,
@@ -78,6 +87,7 @@ Matrix equation_shocks(const scm::FittedScm& m) {
 }
 
 QuantGanTrainResult train_quantgan(store::Store& store, const QuantGanTrainOptions& o) {
+  check_torch();
   const std::string version = o.scm_version.empty() ? newest_scm_version(store) : o.scm_version;
   const auto stored_scm = store.find_scm_model(version);
   if (!stored_scm)
@@ -139,6 +149,7 @@ codec::StoredQuantGan read_quantgan(const store::Store& store, const std::string
 
 void attach_quantgan(const store::Store& store, const std::string& scm_version,
                      const scm::FittedScm& m, ScenarioOptions& options) {
+  check_torch();
   std::string tag = options.generator_version;
   if (tag.empty()) {
     for (const auto& h : store.list_artefacts(codec::quantgan_kind().name)) {
