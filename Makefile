@@ -26,6 +26,10 @@ TEST_PACKAGES += clang-tidy-16
 # Test only: `make format-check` (run by `make test`) and `make format`: the formatter the tree was
 # formatted with (.clang-format; a newer clang-format formats some constructs differently).
 TEST_PACKAGES += clang-format-14
+# Test only: LibTorch (CPU) for the neural module (`--shocks quantgan`, issue 25). `make run`
+# builds without it (MRE_TORCH off: quantgan is an Unsupported error naming the package); the
+# tests build and run the networks.
+TEST_PACKAGES += libtorch-dev
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
 FUZZ_BUILD_DIR ?= build-fuzz
@@ -76,7 +80,7 @@ print-test-deps:
 # build: everything (tests and benchmarks included); build-run: the mre binary alone, which needs
 # none of the test tools (tests and benchmarks are configured only when their packages are there).
 build: deps web
-	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DMRE_REQUIRE_TEST_TOOLS=ON
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DMRE_REQUIRE_TEST_TOOLS=ON -DMRE_TORCH=ON
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 build-run: deps-run web
@@ -101,7 +105,7 @@ test: format-check build test-asan
 # The libFuzzer targets of fuzz/ in their own clang build: each runs FUZZ_SECONDS from its
 # corpus, then its regression inputs are replayed (ctest label fuzz; docs/fuzzing.md).
 fuzz: deps-test
-	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-16 \
+	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-16 -DMRE_TORCH=OFF \
 	  -DMRE_FUZZ=ON -DMRE_BUILD_TESTS=OFF -DMRE_BUILD_BENCH=OFF -DMRE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all
 	ctest --test-dir $(FUZZ_BUILD_DIR) -L fuzz --output-on-failure -j $(JOBS)

@@ -11,6 +11,7 @@
 #include "mre/codec/scm_json.h"
 #include "mre/core/error.h"
 #include "mre/store/store.h"
+#include "mre/workflows/quantgan.h"
 #include "mre/workflows/scm.h"
 #include "mre/workflows/shock_generators.h"
 
@@ -89,6 +90,7 @@ struct SimulateArgs {
   std::int64_t horizon = 250;  // 64-bit: checked against the limits before narrowing
   std::int64_t paths = 10000;
   std::string shocks = "gaussian";
+  std::string generator_version;  // --shocks quantgan: the trained generator (default: newest)
   std::uint64_t seed = 42;
   std::int64_t threads = 0;
   std::string format = "text";
@@ -124,6 +126,20 @@ struct GeneratorsArgs {
   int max_lag = 250;
   std::vector<std::string> generators;
   std::string format = "text";
+  std::string quantgan_size = "default";
+  int quantgan_steps = 0;  // 0: the size's
+  int threads = 1;
+};
+
+struct GeneratorsTrainArgs {
+  CommonOptions common;
+  std::string kind = "quantgan";
+  std::string version;
+  std::string size = "default";
+  int steps = 0;  // 0: the size's
+  std::uint64_t seed = 42;
+  int threads = 1;
+  std::string tag = "auto";
 };
 
 struct ScenariosArgs {
@@ -629,8 +645,37 @@ void print_fan_csv(const std::vector<store::ScenarioFanRow>& rows) {
   }
 }
 
+int generators_train(const GeneratorsTrainArgs& args) {
+  auto store = open_store_for_run(args.common.db, true);
+  workflows::QuantGanTrainOptions o{.scm_version = resolve(*store, args.version),
+                                    .size = args.size,
+                                    .seed = args.seed,
+                                    .threads = checked_count(args.threads, "--threads", 1, 1024),
+                                    .tag = args.tag};
+  if (args.steps > 0) o.steps = args.steps;
+  const auto r = workflows::train_quantgan(*store, o);
+  const auto& m = r.stored.model;
+  say(fmt::format("quantgan {} ({}): {}", r.stored.version, r.stored.scm_version,
+                  r.written ? "written" : "already stored (same settings)"));
+  std::cout << fmt::format(
+      "quantgan {}: trained on scm version {} ({} series, {} regimes from {})\n"
+      "network: hidden {}, levels {} (receptive field {}), {} generator weights\n"
+      "training: {} steps x {} critic steps, batch {}, window {} days, {:.1f} s ({:.3f} s per "
+      "step)\n",
+      r.stored.version, r.stored.scm_version, m.series, m.regimes, r.stored.regime_source,
+      m.config.hidden, m.config.levels, r.receptive_field, m.weights.size(), m.config.steps,
+      m.config.critic_steps, m.config.batch, r.window, m.seconds,
+      m.seconds / std::max(1, m.config.steps));
+  if (!m.critic_loss.empty()) {
+    std::cout << fmt::format("last critic loss {:.4f}, generator loss {:.4f}\n",
+                             m.critic_loss.back(), m.generator_loss.back());
+  }
+  return 0;
+}
+
 int simulate(const SimulateArgs& args) {
   workflows::ScenarioOptions options;
+  options.generator_version = args.generator_version;
   options.interventions = parse_all(args.interventions);
   options.start = parse_date_option(args.start, "--start");
   options.config = {.horizon = checked_count(args.horizon, "--horizon", 1, scm::kMaxHorizon),
@@ -720,6 +765,8 @@ int generators_evaluate(const GeneratorsArgs& args) {
                                           .seed = args.seed,
                                           .generators = args.generators};
   o.scores.max_lag = args.max_lag;
+  o.quantgan = workflows::quantgan_config(args.quantgan_size, args.quantgan_steps, args.seed,
+                                          checked_count(args.threads, "--threads", 1, 1024));
   workflows::GeneratorEvaluation r;
   if (args.data == "sp500") {
     const auto from = parse_date_option(args.from, "--from");
@@ -917,8 +964,12 @@ void register_scm(CLI::App& app, Action& action) {
       ->capture_default_str();
   sim_cmd
       ->add_option("--shocks", sim_args->shocks,
-                   "gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch")
+                   "gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch "
+                   "| quantgan (a trained generator: mre scm generators train)")
       ->capture_default_str();
+  sim_cmd->add_option("--generator-version", sim_args->generator_version,
+                      "--shocks quantgan: the generator version (default: the newest trained on "
+                      "the SCM version)");
   sim_cmd->add_option("--seed", sim_args->seed, "Random seed")->capture_default_str();
   sim_cmd
       ->add_option("--threads", sim_args->threads,
@@ -985,7 +1036,8 @@ void register_scm(CLI::App& app, Action& action) {
       "evaluate",
       "Train every shock generator (gaussian, student-t, bootstrap, block-bootstrap, "
       "regime-bootstrap,\n"
-      "  garch) on the first --train-fraction of the days, draw --paths paths as long as the "
+      "  garch, quantgan) on the first --train-fraction of the days, draw --paths paths as long as "
+      "the "
       "held-out\n"
       "  rest, and score them with the metrics of Wiese et al. (2020, Quant GANs): earth mover's\n"
       "  distance of 1-, 5-, 20- and 100-day returns, the DY metric, the ACF score of r, |r| and "
@@ -1028,8 +1080,52 @@ void register_scm(CLI::App& app, Action& action) {
   eval_cmd->add_option("--format", gen_args->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  eval_cmd
+      ->add_option("--quantgan-size", gen_args->quantgan_size,
+                   "quantgan's network: default (hidden 16, receptive field 31) | paper (hidden "
+                   "80, receptive field 127)")
+      ->check(CLI::IsMember({"default", "paper"}))
+      ->capture_default_str();
+  eval_cmd->add_option("--quantgan-steps", gen_args->quantgan_steps,
+                       "quantgan's generator updates (default: the size's, 600)");
+  eval_cmd->add_option("--threads", gen_args->threads, "LibTorch threads for quantgan's training")
+      ->capture_default_str();
   eval_cmd->callback(
       [gen_args, &action] { action = [gen_args] { return generators_evaluate(*gen_args); }; });
+
+  auto train_args = std::make_shared<GeneratorsTrainArgs>();
+  auto* train_cmd = gen_cmd->add_subcommand(
+      "train",
+      "Train a conditional Quant GAN (Wiese et al. 2020: TCN generator and critic, Lambert W\n"
+      "  preprocessing, WGAN-GP loss) on an SCM version's abducted shocks, all equations jointly,\n"
+      "  conditioned on the version's regimes, and store it as a version (docs/scm.md). Then\n"
+      "  `mre scm simulate --shocks quantgan` draws each path's shocks from it given a regime "
+      "path.\n"
+      "  --size default: hidden 16, receptive field 31, 600 steps (a few minutes on 2 cores);\n"
+      "  --size paper: hidden 80, receptive field 127 (hours). Same seed and threads: same "
+      "weights.\n"
+      "Examples:\n"
+      "  mre scm generators train --version S1\n"
+      "  mre scm generators train --version S1 --size paper --steps 20000 --threads 2");
+  add_common_options(*train_cmd, train_args->common);
+  train_cmd->add_option("--kind", train_args->kind, "The generator to train")
+      ->check(CLI::IsMember({"quantgan"}))
+      ->capture_default_str();
+  train_cmd->add_option("--version", train_args->version, "The SCM version (default: the newest)");
+  train_cmd->add_option("--size", train_args->size, "default | paper")
+      ->check(CLI::IsMember({"default", "paper"}))
+      ->capture_default_str();
+  train_cmd->add_option("--steps", train_args->steps,
+                        "Generator updates (default: the size's, 600)");
+  train_cmd->add_option("--seed", train_args->seed, "Random seed")->capture_default_str();
+  train_cmd->add_option("--threads", train_args->threads, "LibTorch threads, 1 to 1024")
+      ->capture_default_str();
+  train_cmd
+      ->add_option("--tag", train_args->tag,
+                   "The version's tag (auto: Q_<scm version>_<settings hash>)")
+      ->capture_default_str();
+  train_cmd->callback(
+      [train_args, &action] { action = [train_args] { return generators_train(*train_args); }; });
 
   auto sc_args = std::make_shared<ScenariosArgs>();
   auto* sc_cmd = scm->add_subcommand(

@@ -33,6 +33,7 @@
 #include "mre/workflows/freshness.h"
 #include "mre/workflows/monitor.h"
 #include "mre/workflows/narrate.h"
+#include "mre/workflows/quantgan.h"
 #include "mre/workflows/regime_profile.h"
 #include "mre/workflows/scm.h"
 #include "server/openapi.h"
@@ -770,6 +771,10 @@ struct Api::Impl {
     const std::string version = string_field(body, "version", "");
     const std::string v = version.empty() ? workflows::newest_scm_version(*s) : version;
     const auto model = workflows::load_scm(*s, v);
+    if (o.config.shocks == scm::ShockKind::kQuantGan) {
+      o.generator_version = string_field(body, "generator_version", "");
+      workflows::attach_quantgan(*s, v, model, o);
+    }
     const auto r = within_time_limit([v, model, o](std::stop_token stop) {
       auto with_stop = o;
       with_stop.config.stop = stop;

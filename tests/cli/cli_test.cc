@@ -72,7 +72,8 @@ TEST(Cli, HelpDescribesEveryCommand) {
                                                {"backtest", "compare", "--help"},
                                                {"classify", "backfill", "--help"},
                                                {"regimes", "evaluate", "--help"},
-                                               {"scm", "generators", "evaluate", "--help"}}) {
+                                               {"scm", "generators", "evaluate", "--help"},
+                                               {"scm", "generators", "train", "--help"}}) {
     const auto r = run_mre(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     if (args.size() > 2 || args[0] != "series") {

@@ -202,14 +202,19 @@ TEST_F(ScmCli, NamedScenariosRunWithEveryGenerator) {
 // bad input (a short training window, a lag or horizon the held-out days cannot hold, an unknown
 // generator) refused naming it. Small runs: 5 paths, 20 lags.
 TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
-  const auto r = run_mre({"scm", "generators", "evaluate", "--db", db_, "--version", "S1",
-                          "--paths", "5", "--max-lag", "20", "--format", "json"});
+  const auto r =
+      run_mre({"scm", "generators", "evaluate", "--db", db_, "--version", "S1", "--paths", "5",
+               "--max-lag", "20", "--format", "json", "--quantgan-steps", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::vector<std::string> names;
   for (const auto& g : j["generators"]) names.push_back(g["generator"].get<std::string>());
-  EXPECT_EQ(names, (std::vector<std::string>{"gaussian", "student-t", "bootstrap",
-                                             "block-bootstrap", "regime-bootstrap", "garch"}));
+  std::vector<std::string> expected{"gaussian",        "student-t",        "bootstrap",
+                                    "block-bootstrap", "regime-bootstrap", "garch"};
+#ifdef MRE_TORCH_BUILD
+  expected.push_back("quantgan");  // joins the table in a build with LibTorch
+#endif
+  EXPECT_EQ(names, expected);
   const int train = j["train"]["days"].get<int>();
   const int test = j["test"]["days"].get<int>();
   EXPECT_EQ(train, static_cast<int>(0.8 * (train + test)));
@@ -247,6 +252,32 @@ TEST_F(ScmCli, GeneratorsEvaluateScoresEveryGeneratorOnHeldOutShocks) {
   refused({"--data", "sp500", "--from", "2017-06-01", "--max-lag", "20"}, 1,
           "horizon 100 days is longer than the sample");
 }
+
+#ifdef MRE_TORCH_BUILD
+// Issue 25: a conditional Quant GAN trained on S1's shocks (the default network, 2 steps: a
+// second), stored once, then a regime-conditional scenario drawn from it: the run records the
+// generator version; an unknown generator version is NotFound (exit 4) and stores nothing.
+TEST_F(ScmCli, QuantGanTrainsAndDrawsAScenarioRecordingItsVersion) {
+  const std::vector<std::string> train = {"scm", "generators", "train", "--db",  db_,  "--version",
+                                          "S1",  "--steps",    "2",     "--tag", "QG1"};
+  const auto t = run_mre(train);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_TRUE(contains(t.out, "receptive field 31")) << t.out;
+  EXPECT_TRUE(contains(t.err, "written")) << t.err;
+  EXPECT_TRUE(contains(run_mre(train).err, "already stored")) << run_mre(train).err;
+  const auto r = run_mre({"scm", "simulate", "--db", db_, "--scenario", "policy_hike", "--horizon",
+                          "10", "--paths", "200", "--shocks", "quantgan", "--replicates", "50"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "'policy_hike'")) << r.out;
+  EXPECT_TRUE(contains(run_mre({"scm", "scenarios", "--db", db_}).out, "quantgan:QG1"));
+  const auto before = run_mre({"scm", "scenarios", "--db", db_}).out;
+  const auto bad = run_mre({"scm", "simulate", "--db", db_, "--horizon", "5", "--paths", "10",
+                            "--shocks", "quantgan", "--generator-version", "NOPE"});
+  EXPECT_EQ(bad.exit_code, 4) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "'NOPE'")) << bad.err;
+  EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, before);
+}
+#endif
 
 TEST_F(ScmCli, IdentifiedShocksSetTheScmBesideTheEventStudy) {
   const auto fit =

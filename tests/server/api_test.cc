@@ -664,6 +664,52 @@ TEST_F(Api, Issue22_ClassifierHistoryProfileCountsTheHistorysTransitions) {
   EXPECT_TRUE(contains(bad->body, "'NOPE'")) << bad->body;
 }
 
+#ifdef MRE_TORCH_BUILD
+// Issue 25: a regime-conditional scenario from QuantGAN shocks through the API, with bands. A
+// copy of the store gets a generator (2 training steps); a server on the copy answers
+// {"shocks": "quantgan"} with the generator version recorded and every effect banded; the
+// server on the original store (no generator) answers 404 naming the command to train one.
+TEST_F(Api, Issue25_QuantGanScenarioWithBands) {
+  const std::string body =
+      R"({"version": "S1", "interventions": ["EFFR=+0.50"], "horizon": 10, "paths": 100,
+          "replicates": 50, "shocks": "quantgan"})";
+  const auto none = client().Post("/api/counterfactual", body, "application/json");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 404) << none->body;
+  EXPECT_TRUE(contains(none->body, "mre scm generators train")) << none->body;
+
+  TempDir dir;
+  const std::string copy = (dir / "copy.db").string();
+  const auto backup = run_shell(
+      "/usr/bin/python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); "
+      "d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' " +
+      testing::shell_quote(db_) + " " + testing::shell_quote(copy));
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  const auto train = run_mre({"scm", "generators", "train", "--db", copy, "--version", "S1",
+                              "--steps", "2", "--tag", "QAPI"});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  Server second(copy);
+  ASSERT_GT(second.port(), 0);
+  httplib::Client c2("127.0.0.1", second.port());
+  const auto r = c2.Post("/api/counterfactual", body, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["shocks"], "quantgan:QAPI");
+  ASSERT_FALSE(j["effects"].empty());
+  for (const auto& e : j["effects"]) {
+    ASSERT_TRUE(e.contains("uncertainty")) << e.dump();
+    EXPECT_LE(e["uncertainty"]["lo90"].get<double>(), e["uncertainty"]["hi90"].get<double>());
+  }
+  const auto wrong = c2.Post("/api/counterfactual",
+                             R"({"version": "S1", "horizon": 5, "paths": 10, "shocks": "quantgan",
+                                 "generator_version": "NOPE"})",
+                             "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 404) << wrong->body;
+}
+#endif
+
 // Issue 22: stored scenario runs. The server's store holds none; a copy (SQLite's backup API)
 // gets one run by `mre scm simulate`, and a second server on the copy lists it and gives its
 // fans with dates: day k the k-th business day after the start (none on a weekend), every

@@ -21,9 +21,11 @@ ShockKind parse_shock_kind(const std::string& name) {
   if (name == "block-bootstrap") return ShockKind::kBlockBootstrap;
   if (name == "regime-bootstrap") return ShockKind::kRegimeBootstrap;
   if (name == "garch") return ShockKind::kGarch;
+  if (name == "quantgan") return ShockKind::kQuantGan;
   throw Error(ErrorCode::kInvalidArgument,
               "--shocks: unknown generator '" + name +
-                  "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap, garch)");
+                  "' (gaussian, student-t, bootstrap, block-bootstrap, regime-bootstrap, garch, "
+                  "quantgan)");
 }
 
 std::string shock_kind_name(ShockKind kind) {
@@ -40,6 +42,8 @@ std::string shock_kind_name(ShockKind kind) {
       return "regime-bootstrap";
     case ShockKind::kGarch:
       return "garch";
+    case ShockKind::kQuantGan:
+      return "quantgan";
   }
   return "?";
 }
@@ -132,7 +136,9 @@ struct DrawState {
   std::int64_t row = -1;  // block bootstrap: the current row
   int regime = -1;        // regime bootstrap: today's regime
   std::vector<double>
-      variance{};  // garch: each equation's conditional variance today (empty: the start day's)
+      variance{};     // garch: each equation's conditional variance today (empty: the start day's)
+  Matrix sequence{};  // quantgan: the path's generated shocks, days x E
+  Eigen::Index next_day = 0;  // quantgan: the next row of `sequence` to hand out
 };
 
 // The shock generators, built once per run; draw_block() writes one day's E shocks for a block of
@@ -140,7 +146,7 @@ struct DrawState {
 class Drawer {
  public:
   Drawer(const ShockPool& pool, const SimulationConfig& config)
-      : pool_(pool), kind_(config.shocks) {
+      : pool_(pool), kind_(config.shocks), horizon_(std::max(1, config.horizon)) {
     const Matrix& r = pool.residuals;
     e_ = r.cols();
     t_ = r.rows();
@@ -173,6 +179,18 @@ class Drawer {
                     "shocks: garch needs a GARCH(1,1) fit per equation");
       }
       chol_ = Eigen::LLT<Matrix>(pool.garch->correlation).matrixL();
+    } else if (kind_ == ShockKind::kQuantGan) {
+      const auto k = pool.transition.rows();
+      if (!pool.quantgan || pool.quantgan->series() != e_ || pool.quantgan->regimes() != k ||
+          pool.transition.cols() != k || pool.start_regime < 0 || pool.start_regime >= k) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "shocks: quantgan needs a trained generator with one output per equation and "
+                    "one condition per regime of the transition matrix");
+      }
+      cumulative_ = pool.transition;
+      for (Eigen::Index i = 0; i < k; ++i) {
+        for (Eigen::Index j = 1; j < k; ++j) cumulative_(i, j) += cumulative_(i, j - 1);
+      }
     } else if (kind_ == ShockKind::kRegimeBootstrap) {
       const auto k = pool.transition.rows();
       if (k < 1 || pool.transition.cols() != k ||
@@ -253,6 +271,11 @@ class Drawer {
       case ShockKind::kStudentT:
       case ShockKind::kGarch:
         return;  // drawn a block at a time by draw_block
+      case ShockKind::kQuantGan:
+        if (s.next_day >= s.sequence.rows()) generate_sequence(s);
+        for (Eigen::Index j = 0; j < e_; ++j) u[j * stride] = s.sequence(s.next_day, j);
+        ++s.next_day;
+        return;
       case ShockKind::kBootstrap:
         copy_row(static_cast<Eigen::Index>(s.rng.below(static_cast<std::uint64_t>(t_))), u, stride);
         return;
@@ -265,12 +288,7 @@ class Drawer {
         copy_row(s.row, u, stride);
         return;
       case ShockKind::kRegimeBootstrap: {
-        const int from = s.regime < 0 ? pool_.start_regime : s.regime;
-        const double p = s.rng.uniform();
-        int next = 0;
-        const auto k = cumulative_.cols();
-        while (next + 1 < k && p >= cumulative_(from, next)) ++next;
-        s.regime = next;
+        const int next = next_regime(s);
         const auto& rows = rows_of_[static_cast<std::size_t>(next)];
         copy_row(rows[static_cast<std::size_t>(s.rng.below(rows.size()))], u, stride);
         return;
@@ -283,6 +301,41 @@ class Drawer {
   static constexpr double kGridMax = 12.0;
   static constexpr int kGridPoints = 4800;
   static constexpr double kGridStep = kGridMax / kGridPoints;
+
+  // Tomorrow's regime of a path's chain (from the start regime on its first day).
+  int next_regime(DrawState& s) const {
+    const int from = s.regime < 0 ? pool_.start_regime : s.regime;
+    const double p = s.rng.uniform();
+    int next = 0;
+    const auto k = cumulative_.cols();
+    while (next + 1 < k && p >= cumulative_(from, next)) ++next;
+    s.regime = next;
+    return next;
+  }
+
+  // quantgan: the path's next `horizon_` days at once. The generator's warm-up rows are
+  // conditioned on the last historical regimes (on a later call: the path's current regime), the
+  // horizon's on the path's regime chain; the noise comes from the path's own stream.
+  void generate_sequence(DrawState& s) const {
+    const auto& g = *pool_.quantgan;
+    const int warm = g.warmup();
+    std::vector<int> regime(static_cast<std::size_t>(warm + horizon_), pool_.start_regime);
+    if (s.regime < 0) {
+      const auto have = std::min<std::size_t>(pool_.regime.size(), static_cast<std::size_t>(warm));
+      std::copy(
+          pool_.regime.end() - static_cast<std::ptrdiff_t>(have), pool_.regime.end(),
+          regime.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(warm) - have));
+    } else {
+      std::fill(regime.begin(), regime.begin() + warm, s.regime);
+    }
+    for (int d = 0; d < horizon_; ++d) regime[static_cast<std::size_t>(warm + d)] = next_regime(s);
+    Matrix noise(warm + horizon_, g.noise_channels());
+    for (Eigen::Index t = 0; t < noise.rows(); ++t) {
+      for (Eigen::Index c = 0; c < noise.cols(); ++c) noise(t, c) = s.rng.normal();
+    }
+    s.sequence = g.generate(noise, regime);
+    s.next_day = 0;
+  }
 
   void copy_row(Eigen::Index row, double* u, int stride) const {
     for (Eigen::Index j = 0; j < e_; ++j) u[j * stride] = pool_.residuals(row, j);
@@ -310,6 +363,7 @@ class Drawer {
 
   const ShockPool& pool_;
   ShockKind kind_;
+  int horizon_ = 1;  // quantgan: days generated per call
   Eigen::Index e_ = 0;
   Eigen::Index t_ = 0;
   double restart_ = 0.05;
@@ -438,7 +492,9 @@ void parallel_for(int threads, std::int64_t n,
 
 Matrix draw_shocks(const Fitted&, const ShockPool& pool, const SimulationConfig& config,
                    std::uint64_t path, int days) {
-  const Drawer drawer(pool, config);
+  SimulationConfig c = config;
+  c.horizon = days;  // quantgan: the whole sequence in one draw
+  const Drawer drawer(pool, c);
   DrawState s{.rng = PathRandom(config.seed, path)};
   Matrix out(days, drawer.size());
   std::vector<double> u(static_cast<std::size_t>(drawer.size()));

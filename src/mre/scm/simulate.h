@@ -6,13 +6,16 @@
 // (Politis & Romano 1994; keeps volatility clustering), and the regime-conditional bootstrap
 // (a regime path from a transition matrix, each day's vector drawn from that regime's days); and
 // GARCH(1,1) per equation with a constant conditional correlation (scm/garch.h), each path starting
-// from the conditional variances on the start day.
+// from the conditional variances on the start day; and `quantgan`, a trained conditional Quant GAN
+// (neural/quant_gan.h) drawing each path's whole sequence of shock vectors given a regime path
+// from the transition matrix.
 // Path p's draws come from a generator seeded by (seed, p) alone, so the numbers do not depend
 // on the thread count.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "mre/core/linalg.h"
+#include "mre/neural/quant_gan.h"
 #include "mre/scm/bootstrap.h"
 #include "mre/scm/garch.h"
 #include "mre/scm/scm.h"
@@ -33,10 +37,11 @@ enum class ShockKind {
   kBootstrap,
   kBlockBootstrap,
   kRegimeBootstrap,
-  kGarch
+  kGarch,
+  kQuantGan
 };
-// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch; InvalidArgument
-// otherwise.
+// gaussian | student-t | bootstrap | block-bootstrap | regime-bootstrap | garch | quantgan;
+// InvalidArgument otherwise.
 ShockKind parse_shock_kind(const std::string& name);
 std::string shock_kind_name(ShockKind kind);
 
@@ -49,6 +54,10 @@ struct ShockPool {
   Matrix transition;                   // K x K, rows sum to 1
   int start_regime = 0;                // the regime on the start day
   std::optional<GarchShocks> garch{};  // garch: fitted on `residuals`
+  // quantgan: the trained generator (its series are the E equations, its regimes the K of
+  // `transition`); `regime` holds the historical regimes (the last receptive field - 1 condition
+  // the generator's warm-up days), `start_regime` starts each path's regime chain.
+  std::shared_ptr<const neural::QuantGanGenerator> quantgan{};
 };
 
 // The stated limits of a simulation (checked by simulate() and, before any narrowing, by the

@@ -24,6 +24,7 @@
 #include "mre/workflows/build_features.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/feature_spec.h"
+#include "mre/workflows/quantgan.h"
 
 namespace mre::workflows {
 
@@ -1020,7 +1021,14 @@ IdentifiedShockComparison compare_identified_shocks(const scm::FittedScm& m,
 
 ScenarioResult run_scenario(store::Store& store, const std::string& version,
                             const scm::FittedScm& m, const ScenarioOptions& options) {
-  auto r = compute_scenario(version, m, options);
+  ScenarioResult r;
+  if (options.config.shocks == scm::ShockKind::kQuantGan && !options.quantgan) {
+    ScenarioOptions with_generator = options;
+    attach_quantgan(store, version, m, with_generator);
+    r = compute_scenario(version, m, with_generator);
+  } else {
+    r = compute_scenario(version, m, options);
+  }
   r.written = store.write_scenario(r.run, r.rows) == store::FeatureWriteOutcome::kWritten;
   return r;
 }
@@ -1092,6 +1100,19 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   }
   if (cfg.shocks == scm::ShockKind::kStudentT) pool.copula = scm::fit_t_copula(pool.residuals);
   if (cfg.shocks == scm::ShockKind::kGarch) pool.garch = scm::fit_garch_shocks(pool.residuals);
+  if (cfg.shocks == scm::ShockKind::kQuantGan) {
+    if (!options.quantgan) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--shocks quantgan: no trained generator attached (train one: mre scm "
+                  "generators train --version " +
+                      version + ")");
+    }
+    const RegimeCondition cond = regime_condition(m);
+    pool.quantgan = options.quantgan;
+    pool.regime.assign(cond.path.begin() + 1, cond.path.begin() + 1 + start_row);
+    pool.transition = cond.transition;
+    pool.start_regime = cond.path[static_cast<std::size_t>(start_row)];
+  }
   if (cfg.shocks == scm::ShockKind::kRegimeBootstrap) {
     pool.regime.assign(m.regime.begin() + 1, m.regime.begin() + 1 + start_row);
     pool.transition = m.transition;
@@ -1235,6 +1256,7 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   run.name = options.name;
   run.interventions = text.empty() ? "none" : text;
   run.shocks = scm::shock_kind_name(cfg.shocks);
+  if (cfg.shocks == scm::ShockKind::kQuantGan) run.shocks += ":" + options.generator_version;
   run.start = dates[static_cast<std::size_t>(start_row)];
   run.horizon = cfg.horizon;
   run.paths = cfg.paths;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -167,6 +168,11 @@ struct ScenarioOptions {
   std::optional<Date> start{};  // default: the version's last date
   scm::SimulationConfig config{};
   ScmUncertainty uncertainty{};  // the effects' bands: the run's id depends on it
+  // --shocks quantgan: the generator version (empty: the newest trained on the SCM version; the
+  // run records it as "quantgan:<version>") and the loaded generator (attach_quantgan in
+  // workflows/quantgan.h; run_scenario attaches it when absent).
+  std::string generator_version{};
+  std::shared_ptr<const neural::QuantGanGenerator> quantgan{};
 };
 struct ScenarioResult {
   store::ScenarioRun run{};

@@ -45,6 +45,18 @@ TrainedGenerator pool_sampler(scm::ShockKind kind, const TrainingShocks& t) {
       }
     }
   }
+  if (kind == scm::ShockKind::kQuantGan) {
+    const auto model = neural::train_quant_gan(t.residuals, t.regime,
+                                               static_cast<int>(t.transition.rows()), t.quantgan);
+    pool->quantgan = std::make_shared<const neural::QuantGanGenerator>(model);
+    pool->regime = t.regime;
+    pool->transition = t.transition;
+    pool->start_regime = t.last_regime;
+    out.notes.push_back(fmt::format(
+        "quantgan: hidden {}, receptive field {}, {} steps in {:.1f} s, last critic loss {:.4f}",
+        t.quantgan.hidden, neural::receptive_field(t.quantgan), t.quantgan.steps, model.seconds,
+        model.critic_loss.empty() ? 0.0 : model.critic_loss.back()));
+  }
   if (kind == scm::ShockKind::kRegimeBootstrap) {
     pool->regime = t.regime;
     pool->transition = t.transition;
@@ -194,6 +206,8 @@ GeneratorEvaluation evaluate(GeneratorEvaluation out, const std::vector<Date>& d
 
   TrainingShocks t = std::move(training_template);
   t.series = out.series;
+  t.quantgan = o.quantgan;
+  t.quantgan.seed = o.seed;
   t.residuals = shocks.topRows(train);
   if (fit_regimes) {
     hmm_regimes(t, o.seed);
@@ -244,7 +258,14 @@ const std::vector<ShockGeneratorEntry>& shock_generators() {
       {"regime-bootstrap", train_pool<scm::ShockKind::kRegimeBootstrap>},
       {"garch", train_pool<scm::ShockKind::kGarch>},
   };
-  return registry;
+  // quantgan only in a build with LibTorch (neural/quant_gan.h).
+  static const std::vector<ShockGeneratorEntry> with_quantgan = [] {
+    auto all = registry;
+    if (neural::torch_available())
+      all.push_back({"quantgan", train_pool<scm::ShockKind::kQuantGan>});
+    return all;
+  }();
+  return with_quantgan;
 }
 
 GeneratorEvaluation evaluate_scm_generators(const std::string& version, const scm::FittedScm& m,

@@ -13,6 +13,7 @@
 
 #include "mre/core/date.h"
 #include "mre/core/linalg.h"
+#include "mre/neural/quant_gan.h"
 #include "mre/scm/generator_metrics.h"
 #include "mre/scm/model.h"
 
@@ -23,10 +24,12 @@ namespace mre::workflows {
 struct TrainingShocks {
   std::vector<std::string> series{};  // column names (for notes)
   Matrix residuals;
-  std::vector<int> regime{};  // per row, 0..K-1
-  Matrix transition;          // K x K, rows sum to 1
-  int last_regime = 0;        // the regime of the last training day
-  double mean_block = 20.0;   // block bootstrap: mean block length in days
+  std::vector<int> regime{};          // per row, 0..K-1
+  Matrix transition;                  // K x K, rows sum to 1
+  int last_regime = 0;                // the regime of the last training day
+  double mean_block = 20.0;           // block bootstrap: mean block length in days
+  neural::QuantGanConfig quantgan{};  // quantgan: the network and its training (conditioned on
+                                      // `regime`, K = transition's rows)
 };
 
 // A trained generator: `days` shock vectors (days x columns) of path `path` in a run seeded `seed`.
@@ -43,7 +46,7 @@ struct ShockGeneratorEntry {
   std::function<TrainedGenerator(const TrainingShocks&)> train{};
 };
 // The generators `mre scm generators evaluate` scores, in its table's order. Adding a generator
-// (QuantGAN) is one line of this registry (shock_generators.cc) and its train function.
+// is one line of this registry (shock_generators.cc) and its train function.
 const std::vector<ShockGeneratorEntry>& shock_generators();
 
 struct GeneratorEvaluationOptions {
@@ -52,6 +55,7 @@ struct GeneratorEvaluationOptions {
   std::uint64_t seed = 42;
   scm::GeneratorScoreConfig scores{};
   std::vector<std::string> generators{};  // empty: every one of the registry
+  neural::QuantGanConfig quantgan{};      // quantgan's network and training (seed: `seed`)
 };
 
 // Minimum training days: a year of business days (the scenarios' own minimum of history).
