@@ -21,6 +21,7 @@ const SHOCKS: [string, string][] = [
   ['block-bootstrap', 'Block bootstrap'],
   ['regime-bootstrap', 'Regime bootstrap'],
   ['garch', 'GARCH(1,1), constant correlation'],
+  ['quantgan', 'QuantGAN (the newest trained version)'],
 ];
 
 const PRESETS: { name: string; node: string; size: number }[] = [
