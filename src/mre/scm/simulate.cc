@@ -328,7 +328,8 @@ class Drawer {
     } else {
       std::fill(regime.begin(), regime.begin() + warm, s.regime);
     }
-    for (int d = 0; d < horizon_; ++d) regime[static_cast<std::size_t>(warm + d)] = next_regime(s);
+    for (int d = 0; d < horizon_; ++d)
+      regime[static_cast<std::size_t>(warm) + static_cast<std::size_t>(d)] = next_regime(s);
     Matrix noise(warm + horizon_, g.noise_channels());
     for (Eigen::Index t = 0; t < noise.rows(); ++t) {
       for (Eigen::Index c = 0; c < noise.cols(); ++c) noise(t, c) = s.rng.normal();
