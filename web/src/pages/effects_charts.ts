@@ -8,7 +8,8 @@ import { fmt, h, pretty, pvalue } from '../ui';
 const SVG = 'http://www.w3.org/2000/svg';
 export const Q_LEVEL = 0.05;
 
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+/** An SVG element with attributes (and text); shared by the effects page's charts. */
+export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text !== undefined) el.textContent = text;
@@ -25,7 +26,8 @@ export function fragile(r: EffectRow): boolean | null {
   return typeof f === 'boolean' ? f : null;
 }
 
-function ticks(lo: number, hi: number, count = 5): number[] {
+/** Round tick values covering [lo, hi]. */
+export function ticks(lo: number, hi: number, count = 5): number[] {
   const span = hi - lo || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));

@@ -4,25 +4,7 @@
 // projection as the response against the horizon with its 95% band.
 import { api, type StudyDetail, type StudyInfo } from '../api';
 import { clear, empty, errorBox, fmt, h, isAbort, labeled, loading, pretty, pvalue, select } from '../ui';
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
-function ticks(lo: number, hi: number, count = 5): number[] {
-  const span = hi - lo || 1;
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => span / st <= count) ?? 10 * mag;
-  const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return out;
-}
+import { s, ticks } from './effects_charts';
 
 function padded(values: number[]): [number, number] {
   const finite = values.filter(Number.isFinite);
