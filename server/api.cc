@@ -937,6 +937,9 @@ struct Api::Impl {
 
 Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->routes();
+  // LibTorch is loaded on first use (neural/torch_module.h); load it now, so the first Quant GAN
+  // or neural request does not wait ~0.5 s for it (a build without it: nothing happens).
+  workflows::preload_networks();
 }
 
 std::string Api::handle_raw(std::string_view request) { return impl_->http.process_raw(request); }

@@ -1,5 +1,6 @@
-// See quant_gan.h: the networks, their training and generation on LibTorch. The one translation
-// unit of mre that includes torch headers (they take a minute or two to compile).
+// See quant_gan.h: the networks, their training and generation on LibTorch. Part of the LibTorch
+// module libmre_torch.so (torch_module.h), reached through its table; torch headers take a minute
+// or two to compile.
 #include "mre/neural/quant_gan.h"
 
 #include <torch/torch.h>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "mre/core/error.h"
+#include "mre/neural/torch_module.h"
 
 namespace mre::neural {
 
@@ -99,7 +101,7 @@ torch::Tensor one_hot_rows(const std::vector<int>& regime, int regimes) {
 
 }  // namespace
 
-bool torch_available() { return true; }
+namespace torch_module {
 
 QuantGanModel train_quant_gan(const Matrix& shocks, const std::vector<int>& regime, int regimes,
                               const QuantGanConfig& config) {
@@ -242,12 +244,20 @@ QuantGanModel train_quant_gan(const Matrix& shocks, const std::vector<int>& regi
   return model;
 }
 
-struct QuantGanGenerator::Impl {
-  QuantGanModel model;
-  Tcn net{nullptr};
+namespace {
+
+// A generator with its network loaded once (QuantGanGenerator holds one through the table).
+class TorchQuantGan final : public QuantGanGeneratorBackend {
+ public:
+  explicit TorchQuantGan(const QuantGanModel& model);
+  Matrix generate(const Matrix& noise, const std::vector<int>& regime) const override;
+
+ private:
+  QuantGanModel model_;
+  mutable Tcn net_{nullptr};  // forward() is not const in LibTorch; generate() changes nothing
 };
 
-QuantGanGenerator::QuantGanGenerator(const QuantGanModel& model) : impl_(std::make_unique<Impl>()) {
+TorchQuantGan::TorchQuantGan(const QuantGanModel& model) {
   check_config(model.config);
   const auto expected = quant_gan_parameter_count(model.config, model.series, model.regimes);
   if (model.series < 1 || model.regimes < 1 || model.weights.size() != expected ||
@@ -260,12 +270,12 @@ QuantGanGenerator::QuantGanGenerator(const QuantGanModel& model) : impl_(std::ma
                     " expected for " + std::to_string(model.series) + " series and " +
                     std::to_string(model.regimes) + " regimes)");
   }
-  impl_->model = model;
-  impl_->net = Tcn(model.config.noise_channels + model.regimes, model.config.hidden,
-                   model.config.levels, model.series);
+  model_ = model;
+  net_ = Tcn(model.config.noise_channels + model.regimes, model.config.hidden, model.config.levels,
+             model.series);
   torch::NoGradGuard no_grad;
   std::size_t offset = 0;
-  for (auto& p : impl_->net->parameters()) {
+  for (auto& p : net_->parameters()) {
     const auto n = static_cast<std::size_t>(p.numel());
     std::vector<float> copy(model.weights.begin() + static_cast<std::ptrdiff_t>(offset),
                             model.weights.begin() + static_cast<std::ptrdiff_t>(offset + n));
@@ -273,23 +283,17 @@ QuantGanGenerator::QuantGanGenerator(const QuantGanModel& model) : impl_(std::ma
                 .view(p.sizes()));
     offset += n;
   }
-  impl_->net->eval();
+  net_->eval();
 }
 
-QuantGanGenerator::~QuantGanGenerator() = default;
-
-int QuantGanGenerator::warmup() const { return receptive_field(impl_->model.config) - 1; }
-int QuantGanGenerator::noise_channels() const { return impl_->model.config.noise_channels; }
-int QuantGanGenerator::regimes() const { return impl_->model.regimes; }
-int QuantGanGenerator::series() const { return impl_->model.series; }
-
-Matrix QuantGanGenerator::generate(const Matrix& noise, const std::vector<int>& regime) const {
-  const auto& m = impl_->model;
+Matrix TorchQuantGan::generate(const Matrix& noise, const std::vector<int>& regime) const {
+  const auto& m = model_;
+  const int warmup = receptive_field(m.config) - 1;
   const auto rows = noise.rows();
-  if (noise.cols() != m.config.noise_channels || rows <= warmup() ||
+  if (noise.cols() != m.config.noise_channels || rows <= warmup ||
       static_cast<Eigen::Index>(regime.size()) != rows) {
     throw Error(ErrorCode::kInvalidArgument, "quantgan: generate needs (days + " +
-                                                 std::to_string(warmup()) + ") x " +
+                                                 std::to_string(warmup) + ") x " +
                                                  std::to_string(m.config.noise_channels) +
                                                  " noise values and one regime label per row");
   }
@@ -309,7 +313,7 @@ Matrix QuantGanGenerator::generate(const Matrix& noise, const std::vector<int>& 
       a[0][m.config.noise_channels + regime[static_cast<std::size_t>(t)]][t] = 1;
     }
   }
-  const torch::Tensor out = impl_->net->forward(input).contiguous();
+  const torch::Tensor out = net_->forward(input).contiguous();
   const auto days = out.size(2);
   auto a = out.accessor<float, 3>();
   Matrix result(days, m.series);
@@ -322,5 +326,13 @@ Matrix QuantGanGenerator::generate(const Matrix& noise, const std::vector<int>& 
   }
   return result;
 }
+
+}  // namespace
+
+std::unique_ptr<QuantGanGeneratorBackend> make_quant_gan_generator(const QuantGanModel& model) {
+  return std::make_unique<TorchQuantGan>(model);
+}
+
+}  // namespace torch_module
 
 }  // namespace mre::neural

@@ -40,8 +40,12 @@
 
 namespace mre::neural {
 
-// False when the build has no LibTorch (CMake option MRE_TORCH off).
+// False when the build has no LibTorch (CMake option MRE_TORCH off) or its module
+// (libmre_torch.so, see torch_module.h) is missing. Does not load the module.
 bool torch_available();
+// Loads the LibTorch module now, if there is one (about 0.5 s): a server does so at start so its
+// first network request does not wait. False when it cannot be loaded.
+bool torch_preload();
 
 struct QuantGanConfig {
   int hidden = 16;                 // channels of every convolution (the paper: 80)

@@ -178,4 +178,8 @@ void attach_quantgan(const store::Store& store, const std::string& scm_version,
   options.quantgan = std::make_shared<const neural::QuantGanGenerator>(s.model);
 }
 
+void preload_networks() {
+  if (neural::torch_available()) neural::torch_preload();
+}
+
 }  // namespace mre::workflows

@@ -22,6 +22,10 @@ namespace mre::workflows {
 
 struct ScenarioOptions;
 
+// Loads the LibTorch module now when the build has one (neural::torch_preload): `mre serve`
+// does so at start, so its first Quant GAN or neural request does not wait ~0.5 s for it.
+void preload_networks();
+
 // The condition a version's generator is trained on and drawn with.
 struct RegimeCondition {
   std::vector<int> path{};  // per row of the version's data (row 0: no shock)

@@ -1,0 +1,61 @@
+// The LibTorch half of the neural module is a shared library, libmre_torch.so (CMake target
+// mre_torch), that mre loads with dlopen the first time a network is needed. Linking LibTorch
+// into the executable cost every process about 0.4 CPU-s at start-up (LibTorch's operator
+// registry and the ~250 shared libraries it pulls in), whether or not it touched a network; the
+// test suite starts mre thousands of times. Now only the commands that train or run a network pay.
+//
+// This header is plain C++ and is seen by both halves:
+//   - the module (the torch translation units: quant_gan.cc, ...) implements the functions
+//     declared in namespace torch_module below and exports one C symbol, mre_torch_module_table,
+//     that returns a Table of pointers to them (torch_module_table.cc);
+//   - the executable's side (torch_dispatch.cc, always built) loads the module once, checks the
+//     table's ABI number, and forwards the public functions of quant_gan.h (and the other neural
+//     headers) through the table. Without the module (a build with MRE_TORCH off, or the file
+//     missing) every call is an Unsupported error naming what is missing.
+//
+// Adding a torch entry point: declare it below, add a pointer to Table (and bump kAbi), fill the
+// pointer in torch_module_table.cc, forward to it from torch_dispatch.cc (or the public header's
+// plain .cc). Only plain types cross (Eigen, std containers, the module's config structs) and
+// objects that hold tensors cross as the abstract classes below, created and destroyed in the
+// module (their virtual destructor runs there).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "mre/core/linalg.h"
+#include "mre/neural/quant_gan.h"
+
+namespace mre::neural::torch_module {
+
+inline constexpr int kAbi = 1;
+
+// A loaded Quant GAN generator (QuantGanGenerator holds one).
+class QuantGanGeneratorBackend {
+ public:
+  virtual ~QuantGanGeneratorBackend() = default;
+  // As QuantGanGenerator::generate.
+  virtual Matrix generate(const Matrix& noise, const std::vector<int>& regime) const = 0;
+};
+
+// Implemented in the module (quant_gan.cc).
+QuantGanModel train_quant_gan(const Matrix& shocks, const std::vector<int>& regime, int regimes,
+                              const QuantGanConfig& config);
+std::unique_ptr<QuantGanGeneratorBackend> make_quant_gan_generator(const QuantGanModel& model);
+
+struct Table {
+  int abi = 0;
+  QuantGanModel (*train_quant_gan)(const Matrix&, const std::vector<int>&, int,
+                                   const QuantGanConfig&) = nullptr;
+  std::unique_ptr<QuantGanGeneratorBackend> (*make_quant_gan_generator)(const QuantGanModel&) =
+      nullptr;
+};
+
+// The executable's side: the module's table, loaded on first use (thread-safe). Unsupported,
+// naming the build option or the missing file and dlopen's message, when it cannot be loaded.
+const Table& table();
+
+}  // namespace mre::neural::torch_module
+
+// The one symbol the module exports.
+extern "C" const mre::neural::torch_module::Table* mre_torch_module_table();
