@@ -159,6 +159,25 @@ TEST(NeuralWorkflow, StoresARegimeVersionAndItsModel) {
   EXPECT_EQ(s->read_regimes("N1", std::nullopt, std::nullopt).size(), rows.size());
 }
 
+// A failure between the two writes leaves the model without its regime version: the same command
+// again completes the pair (training is deterministic: the model's write is a no-op).
+TEST(NeuralWorkflow, AModelWithoutItsRegimeVersionIsCompletedByTheSameCommand) {
+  Fixture fx;
+  const auto spec = fx.spec(spec_text());
+  auto a = make_store();
+  const auto first = train_neural(*a, options(spec));
+  auto b = make_store();
+  const auto& kind = codec::neural_attention_kind();
+  b->write_artefact(kind, *a->find_artefact(kind.name, "N1"),
+                    codec::neural_attention_tables(first.stored));
+  ASSERT_FALSE(b->find_regime_model("N1"));
+  EXPECT_TRUE(train_neural(*b, options(spec)).written);
+  const auto ra = a->read_regimes("N1", std::nullopt, std::nullopt);
+  const auto rb = b->read_regimes("N1", std::nullopt, std::nullopt);
+  ASSERT_EQ(ra.size(), rb.size());
+  for (std::size_t i = 0; i < ra.size(); ++i) EXPECT_EQ(ra[i].probabilities, rb[i].probabilities);
+}
+
 TEST(NeuralWorkflow, SameSeedAndThreadsGiveTheSameWeights) {
   Fixture fx;
   auto a = make_store();
