@@ -213,6 +213,13 @@ TEST(Attention, SameSeedAndThreadsGiveTheSameWeights) {
   other.seed = 12;
   const AttentionFit c = train_attention(s.windows, s.labels, tiny_spec(), other);
   EXPECT_EQ(a.model.weights, b.model.weights);  // bit for bit
+  // Two threads: reproducible for that thread count too.
+  AttentionTraining two = quick();
+  two.threads = 2;
+  const AttentionFit d = train_attention(s.windows, s.labels, tiny_spec(), two);
+  const AttentionFit e = train_attention(s.windows, s.labels, tiny_spec(), two);
+  EXPECT_EQ(d.model.weights, e.model.weights);
+  EXPECT_EQ(d.model.threads, 2);
   EXPECT_EQ(a.validation_loss, b.validation_loss);
   EXPECT_NE(a.model.weights, c.model.weights);
   EXPECT_EQ(a.train_examples, 96);
