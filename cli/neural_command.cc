@@ -204,10 +204,12 @@ void register_neural(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"table", "csv", "json"}));
   e->callback([&action, args] { action = [args] { return evaluate(*args); }; });
 
+  auto list_args = std::make_shared<NeuralArgs>();
+  list_args->format = "csv";  // as every listing (cli/commands.h)
   auto* l = neural->add_subcommand("list", "Stored neural models");
-  add_common_options(*l, args->common);
-  add_format_option(*l, args->format);
-  l->callback([&action, args] { action = [args] { return list(*args); }; });
+  add_common_options(*l, list_args->common);
+  add_format_option(*l, list_args->format);
+  l->callback([&action, list_args] { action = [list_args] { return list(*list_args); }; });
 
   auto* s = neural->add_subcommand(
       "show", "A model's settings, classes and refits (weights loaded and checksums verified)");
