@@ -67,6 +67,7 @@ void register_scm(CLI::App& app, Action& action);
 void register_serve(CLI::App& app, Action& action);
 void register_backtest(CLI::App& app, Action& action);
 void register_monitor(CLI::App& app, Action& action);
+void register_neural(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mre/core/error.h"
+#include "mre/neural/attention.h"
 #include "mre/neural/quant_gan.h"
 #include "mre/neural/torch_module.h"
 
@@ -136,6 +137,24 @@ int QuantGanGenerator::series() const { return impl_->model.series; }
 
 Matrix QuantGanGenerator::generate(const Matrix& noise, const std::vector<int>& regime) const {
   return impl_->backend->generate(noise, regime);
+}
+
+bool attention_available() { return torch_available(); }
+
+AttentionModel initial_attention_model(const AttentionSpec& spec, std::uint64_t seed) {
+  return torch_module::table().initial_attention_model(spec, seed);
+}
+
+Matrix attention_probabilities(const AttentionModel& model, const std::vector<Matrix>& windows) {
+  return torch_module::table().attention_probabilities(model, windows);
+}
+
+AttentionFit train_attention(const std::vector<Matrix>& windows, const std::vector<int>& labels,
+                             const AttentionSpec& spec, const AttentionTraining& training,
+                             const std::vector<std::string>& feature_names,
+                             const std::vector<std::string>& class_names) {
+  return torch_module::table().train_attention(windows, labels, spec, training, feature_names,
+                                               class_names);
 }
 
 }  // namespace mre::neural

@@ -20,15 +20,18 @@
 // module (their virtual destructor runs there).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mre/core/linalg.h"
+#include "mre/neural/attention.h"
 #include "mre/neural/quant_gan.h"
 
 namespace mre::neural::torch_module {
 
-inline constexpr int kAbi = 1;
+inline constexpr int kAbi = 2;
 
 // A loaded Quant GAN generator (QuantGanGenerator holds one).
 class QuantGanGeneratorBackend {
@@ -42,6 +45,13 @@ class QuantGanGeneratorBackend {
 QuantGanModel train_quant_gan(const Matrix& shocks, const std::vector<int>& regime, int regimes,
                               const QuantGanConfig& config);
 std::unique_ptr<QuantGanGeneratorBackend> make_quant_gan_generator(const QuantGanModel& model);
+// Implemented in the module (attention.cc): as attention.h's functions of the same names.
+AttentionModel initial_attention_model(const AttentionSpec& spec, std::uint64_t seed);
+Matrix attention_probabilities(const AttentionModel& model, const std::vector<Matrix>& windows);
+AttentionFit train_attention(const std::vector<Matrix>& windows, const std::vector<int>& labels,
+                             const AttentionSpec& spec, const AttentionTraining& training,
+                             const std::vector<std::string>& feature_names,
+                             const std::vector<std::string>& class_names);
 
 struct Table {
   int abi = 0;
@@ -49,6 +59,12 @@ struct Table {
                                    const QuantGanConfig&) = nullptr;
   std::unique_ptr<QuantGanGeneratorBackend> (*make_quant_gan_generator)(const QuantGanModel&) =
       nullptr;
+  AttentionModel (*initial_attention_model)(const AttentionSpec&, std::uint64_t) = nullptr;
+  Matrix (*attention_probabilities)(const AttentionModel&, const std::vector<Matrix>&) = nullptr;
+  AttentionFit (*train_attention)(const std::vector<Matrix>&, const std::vector<int>&,
+                                  const AttentionSpec&, const AttentionTraining&,
+                                  const std::vector<std::string>&,
+                                  const std::vector<std::string>&) = nullptr;
 };
 
 // The executable's side: the module's table, loaded on first use (thread-safe). Unsupported,

@@ -4,6 +4,11 @@
 extern "C" __attribute__((visibility("default"))) const mre::neural::torch_module::Table*
 mre_torch_module_table() {
   namespace tm = mre::neural::torch_module;
-  static const tm::Table table{tm::kAbi, &tm::train_quant_gan, &tm::make_quant_gan_generator};
+  static const tm::Table table{tm::kAbi,
+                               &tm::train_quant_gan,
+                               &tm::make_quant_gan_generator,
+                               &tm::initial_attention_model,
+                               &tm::attention_probabilities,
+                               &tm::train_attention};
   return &table;
 }
