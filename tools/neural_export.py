@@ -112,8 +112,23 @@ def make_twin(spec):
     return AttentionRegimeModel(dropout=float(spec.get("dropout", 0.0)), **spec_sizes(spec))
 
 
+# The flat weights' order (neural_spec.md, "Parameters"; attention.cc's NetImpl::ordered()). Not
+# named_parameters()' order, which lists this module's own `position` before the submodules'.
+PARAMETER_ORDER = ["input.weight", "input.bias", "position"] + [
+    "%s.%s" % (layer, kind) for layer in ("query", "key", "value", "output", "hidden", "classifier")
+    for kind in ("weight", "bias")]
+
+
+def ordered_parameters(model):
+    named = dict(model.named_parameters())
+    if sorted(named) != sorted(PARAMETER_ORDER):
+        raise ValueError("the twin's parameters %s are not the spec's %s" %
+                         (sorted(named), sorted(PARAMETER_ORDER)))
+    return [(name, named[name]) for name in PARAMETER_ORDER]
+
+
 def layout(model):
-    return [{"name": name, "shape": list(p.shape)} for name, p in model.named_parameters()]
+    return [{"name": name, "shape": list(p.shape)} for name, p in ordered_parameters(model)]
 
 
 def load_manifest(directory):
@@ -160,7 +175,7 @@ def load_twin(directory):
     flat = np.frombuffer(blob, dtype="<f4")
     offset = 0
     with torch.no_grad():
-        for parameter in model.parameters():
+        for _, parameter in ordered_parameters(model):
             n = parameter.numel()
             parameter.copy_(torch.from_numpy(flat[offset:offset + n].copy()).view_as(parameter))
             offset += n
@@ -199,8 +214,8 @@ def export(directory):
     onnx.checker.check_model(onnx.load(onnx_path + ".tmp"))
     os.replace(pt_path + ".tmp", pt_path)
     os.replace(onnx_path + ".tmp", onnx_path)
-    print("wrote %s and %s (opset %d, %d parameters)" %
-          (pt_path, onnx_path, ONNX_OPSET, sum(p.numel() for p in model.parameters())))
+    print("neural_export.py: model.pt and model.onnx written (ONNX opset %d, %d parameters)" %
+          (ONNX_OPSET, sum(p.numel() for p in model.parameters())))
 
 
 def main(argv):

@@ -1,0 +1,171 @@
+// `mre neural export` (workflows/neural_export.h): the TorchScript and ONNX exports reproduce the
+// C++ LibTorch forward to 1e-5 (issue 24's "Done when"), the Python twin's layout is the C++
+// one, and a failed or refused export writes nothing. Each export costs ~2 s of python3-torch.
+#include "mre/workflows/neural_export.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "mre/codec/attention_export_json.h"
+#include "mre/core/error.h"
+#include "mre/neural/attention.h"
+#include "support/test_support.h"
+
+namespace mre::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+using neural::AttentionModel;
+using neural::AttentionSpec;
+using testing::TempDir;
+
+// Small but not degenerate: heads 2 of size 3, a window of 4, 3 inputs, 3 classes.
+AttentionSpec small_spec() {
+  return {.inputs = 3, .hidden = 6, .heads = 2, .classes = 3, .window = 4, .dropout = 0.3};
+}
+
+// Every weight (position included, which LibTorch initialises to zero) drawn at random, and a
+// standardisation that is not the identity: a swapped, transposed or mis-standardised parameter
+// in the twin changes the outputs by far more than 1e-5.
+AttentionModel scrambled_model(const AttentionSpec& spec, std::uint64_t seed) {
+  AttentionModel model = neural::initial_attention_model(spec, seed);
+  std::mt19937_64 engine(seed);
+  std::normal_distribution<float> normal(0.0f, 0.6f);
+  for (float& weight : model.weights) weight = normal(engine);
+  std::uniform_real_distribution<double> uniform(0.5, 3.0);
+  for (int column = 0; column < spec.inputs; ++column) {
+    model.input_mean[static_cast<std::size_t>(column)] = 10.0 * (column - 1);
+    model.input_sd[static_cast<std::size_t>(column)] = uniform(engine);
+  }
+  return model;
+}
+
+testing::CommandResult check_export(const fs::path& directory) {
+  return testing::run_shell(
+      "/usr/bin/python3 " +
+      testing::shell_quote(
+          (testing::source_dir() / "tests" / "neural" / "check_export.py").string()) +
+      " " + testing::shell_quote(directory.string()));
+}
+
+ErrorCode code_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& error) {
+    return error.code();
+  }
+  return ErrorCode::kInternal;
+}
+
+TEST(NeuralExport, LayoutAddsUpToTheParameterCount) {
+  for (const AttentionSpec& spec : {AttentionSpec{}, small_spec()}) {
+    std::size_t total = 0;
+    for (const auto& parameter : codec::attention_parameter_layout(spec)) {
+      std::size_t size = 1;
+      for (const int extent : parameter.shape) size *= static_cast<std::size_t>(extent);
+      total += size;
+    }
+    EXPECT_EQ(total, neural::attention_parameter_count(spec));
+  }
+  // The default spec (seed 001's sizes): 20*32 + 32 + 20*32 + 5*(32*32 + 32) + 3*32 + 3.
+  EXPECT_EQ(neural::attention_parameter_count(AttentionSpec{}), 6691u);
+}
+
+TEST(NeuralExport, TorchScriptAndOnnxReproduceLibTorch) {
+  const TempDir temp;
+  const AttentionModel model = scrambled_model(small_spec(), 5);
+  const auto report = export_attention_model(model, {.directory = temp / "out", .source = "test"});
+  ASSERT_EQ(report.files.size(), neural_export_files().size());
+  for (const auto& file : report.files) EXPECT_TRUE(fs::is_regular_file(file)) << file;
+  EXPECT_EQ(fs::file_size(temp / "out" / "weights.f32"), 4 * model.weights.size());
+  EXPECT_TRUE(testing::contains(testing::read_file(temp / "out" / "manifest.json"),
+                                "\"weights_checksum\": \"" + report.weights_checksum + "\""));
+  // No staging directory is left behind.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(temp / "out")) ++entries;
+  EXPECT_EQ(entries, neural_export_files().size());
+
+  const auto checked = check_export(temp / "out");
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  EXPECT_TRUE(testing::contains(checked.out, "TorchScript (torch.jit.load) vs LibTorch"))
+      << checked.out;
+  EXPECT_TRUE(testing::contains(checked.out, "ONNX (numpy interpreter) vs LibTorch"))
+      << checked.out;
+}
+
+TEST(NeuralExport, CheckerFailsOnAWrongWeight) {
+  // The check can fail: the same export with one weight of the reference model changed (the
+  // LibTorch probabilities in reference.json no longer match the exported weights).
+  const TempDir temp;
+  AttentionModel model = scrambled_model(small_spec(), 6);
+  export_attention_model(model, {.directory = temp / "good"});
+  model.weights[40] += 0.5f;  // inside position (offsets 24..47 for this spec)
+  export_attention_model(model, {.directory = temp / "other"});
+  fs::copy_file(temp / "other" / "reference.json", temp / "good" / "reference.json",
+                fs::copy_options::overwrite_existing);
+  const auto checked = check_export(temp / "good");
+  EXPECT_NE(checked.exit_code, 0) << checked.out;
+  EXPECT_TRUE(testing::contains(checked.out, "differs from LibTorch")) << checked.out;
+}
+
+TEST(NeuralExport, NeverOverwritesAndWritesNothingOnFailure) {
+  const TempDir temp;
+  const AttentionModel model = scrambled_model(small_spec(), 7);
+  const fs::path out = temp / "out";
+  fs::create_directories(out);
+  testing::write_file(out / "model.onnx", "an earlier export");
+  EXPECT_EQ(code_of([&] { export_attention_model(model, {.directory = out}); }),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(testing::read_file(out / "model.onnx"), "an earlier export");
+
+  // A Python without the packages: Unsupported naming them, nothing written.
+  const fs::path empty = temp / "empty";
+  testing::write_file(temp / "no_torch.py", "import sys\nsys.exit(5)\n");
+  try {
+    export_attention_model(model, {.directory = empty, .script = temp / "no_torch.py"});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kUnsupported);
+    EXPECT_TRUE(testing::contains(error.what(), "python3-torch")) << error.what();
+  }
+  EXPECT_TRUE(fs::is_empty(empty));
+  EXPECT_EQ(code_of([&] {
+              export_attention_model(model, {.directory = empty, .python = "/nonexistent/python3"});
+            }),
+            ErrorCode::kUnsupported);
+  EXPECT_TRUE(fs::is_empty(empty));
+
+  // Weights that do not fit the spec: DataError before anything is written.
+  AttentionModel short_weights = model;
+  short_weights.weights.pop_back();
+  EXPECT_EQ(code_of([&] { export_attention_model(short_weights, {.directory = temp / "short"}); }),
+            ErrorCode::kDataError);
+  EXPECT_FALSE(fs::exists(temp / "short"));
+}
+
+TEST(NeuralExport, CommandExportsInitialWeights) {
+  const TempDir temp;
+  const auto result = testing::run_mre({"neural", "export", "--init-seed", "7", "--inputs", "2",
+                                        "--hidden", "4", "--heads", "2", "--classes", "3",
+                                        "--window", "3", "--to", (temp / "out").string()});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_TRUE(testing::contains(result.out, "139 parameters")) << result.out;
+  const auto checked = check_export(temp / "out");
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+
+  const auto again =
+      testing::run_mre({"neural", "export", "--init-seed", "7", "--inputs", "2", "--hidden", "4",
+                        "--heads", "2", "--window", "3", "--to", (temp / "out").string()});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  EXPECT_TRUE(testing::contains(again.err, "never overwritten")) << again.err;
+  const auto no_python =
+      testing::run_mre({"neural", "export", "--init-seed", "7", "--python", "/nonexistent/python3",
+                        "--to", (temp / "other").string()});
+  EXPECT_EQ(no_python.exit_code, 5) << no_python.err;
+  EXPECT_TRUE(testing::contains(no_python.err, "python3-torch")) << no_python.err;
+}
+
+}  // namespace
+}  // namespace mre::workflows
