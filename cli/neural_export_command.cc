@@ -8,7 +8,6 @@
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
-#include "mre/neural/attention.h"
 #include "mre/workflows/neural_export.h"
 
 namespace mre::cli {
@@ -30,18 +29,15 @@ int run_export(const NeuralExportArgs& args) {
   if (args.init_seed < 0) {
     throw Error(ErrorCode::kInvalidArgument, "mre neural export: give --init-seed S");
   }
-  neural::AttentionSpec spec{.inputs = checked_count(args.inputs, "--inputs", 1, 4096),
-                             .hidden = checked_count(args.hidden, "--hidden", 1, 4096),
-                             .heads = checked_count(args.heads, "--heads", 1, 4096),
-                             .classes = checked_count(args.classes, "--classes", 2, 64),
-                             .window = checked_count(args.window, "--window", 1, 4096)};
-  neural::check_attention_spec(spec);
-  const auto model =
-      neural::initial_attention_model(spec, static_cast<std::uint64_t>(args.init_seed));
+  const neural::AttentionSpec spec{.inputs = checked_count(args.inputs, "--inputs", 1, 4096),
+                                   .hidden = checked_count(args.hidden, "--hidden", 1, 4096),
+                                   .heads = checked_count(args.heads, "--heads", 1, 4096),
+                                   .classes = checked_count(args.classes, "--classes", 2, 64),
+                                   .window = checked_count(args.window, "--window", 1, 4096)};
+  const auto report = workflows::export_initial_attention_model(
+      spec, static_cast<std::uint64_t>(args.init_seed),
+      {.directory = args.to, .python = args.python, .script = args.script});
   const std::string source = fmt::format("initial weights, seed {}", args.init_seed);
-  const auto report = workflows::export_attention_model(
-      model,
-      {.directory = args.to, .python = args.python, .script = args.script, .source = source});
   for (const auto& file : report.files) std::cout << "wrote " << file.string() << "\n";
   std::cout << fmt::format("exported {} ({} parameters, weights checksum {})\n", source,
                            report.parameters, report.weights_checksum);

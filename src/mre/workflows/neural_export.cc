@@ -207,4 +207,11 @@ NeuralExportReport export_attention_model(const neural::AttentionModel& model,
   return report;
 }
 
+NeuralExportReport export_initial_attention_model(const neural::AttentionSpec& spec,
+                                                  std::uint64_t seed, NeuralExportOptions options) {
+  neural::check_attention_spec(spec);
+  options.source = "initial weights, seed " + std::to_string(seed);
+  return export_attention_model(neural::initial_attention_model(spec, seed), options);
+}
+
 }  // namespace mre::workflows

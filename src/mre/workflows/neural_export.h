@@ -47,4 +47,10 @@ const std::vector<std::string>& neural_export_files();
 NeuralExportReport export_attention_model(const neural::AttentionModel& model,
                                           const NeuralExportOptions& options);
 
+// The export of neural::initial_attention_model(spec, seed) (LibTorch's initialisation under the
+// seed, identity standardisation): a check of the export path without a trained model
+// (`mre neural export --init-seed`). The manifest's source says so.
+NeuralExportReport export_initial_attention_model(const neural::AttentionSpec& spec,
+                                                  std::uint64_t seed, NeuralExportOptions options);
+
 }  // namespace mre::workflows
