@@ -33,6 +33,7 @@
 #include "mre/workflows/freshness.h"
 #include "mre/workflows/monitor.h"
 #include "mre/workflows/narrate.h"
+#include "mre/workflows/neural.h"
 #include "mre/workflows/quantgan.h"
 #include "mre/workflows/regime_profile.h"
 #include "mre/workflows/scm.h"
@@ -576,6 +577,8 @@ struct Api::Impl {
     http.Get("/api/classification/history/profile", handle(&Impl::classification_profile));
     http.Get("/api/scenarios", handle(&Impl::scenarios));
     http.Get(R"(/api/scenarios/([^/]+))", handle(&Impl::scenario));
+    http.Get("/api/neural", handle(&Impl::neural_list));
+    http.Get(R"(/api/neural/([^/]+)/latest)", handle(&Impl::neural_latest));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 
@@ -845,6 +848,27 @@ struct Api::Impl {
     const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
     const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
     return codec::backtest_to_json(report.header, report.result, daily);
+  }
+
+  // Issue 24: the stored attention regime models, and the latest observation classified by one
+  // (its last refit's weights, checksummed on load; 501 naming LibTorch in a build without it).
+  Reply neural_list(const httplib::Request&) {
+    json out = json::array();
+    for (const auto& h : workflows::list_neural(*open())) {
+      json inputs = json::object();
+      for (const auto& [k, v] : h.inputs) inputs[k] = v;
+      out.push_back({{"version", h.version},
+                     {"spec", h.spec_name},
+                     {"spec_hash", h.spec_hash},
+                     {"created_at", h.created_at.iso()},
+                     {"inputs", inputs}});
+    }
+    return out;
+  }
+
+  Reply neural_latest(const httplib::Request& req) {
+    return codec::attention_latest_to_json(
+        workflows::classify_latest_neural(*open(), req.matches[1]));
   }
 
   Reply scm_list(const httplib::Request&) {

@@ -42,13 +42,12 @@ std::string base64(const std::vector<unsigned char>& in) {
   return out;
 }
 
-std::vector<unsigned char> unbase64(const std::string& in, const std::string& version) {
+std::vector<unsigned char> unbase64(const std::string& in, const std::string& what) {
   std::array<int, 256> value{};
   value.fill(-1);
   for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kAlphabet[i])] = i;
   const auto corrupt = [&] {
-    return Error(ErrorCode::kDataError,
-                 "quantgan " + version + ": the weights blob is corrupt (not base64)");
+    return Error(ErrorCode::kDataError, what + ": the weights blob is corrupt (not base64)");
   };
   if (in.size() % 4 != 0) throw corrupt();
   std::vector<unsigned char> out;
@@ -116,6 +115,28 @@ struct Reader {
 
 std::string weights_checksum(const std::vector<float>& weights) {
   return fnv1a64_hex(weight_bytes(weights));
+}
+
+std::string weights_to_base64(const std::vector<float>& weights) {
+  return base64(weight_bytes(weights));
+}
+
+std::vector<float> weights_from_base64(const std::string& text, std::size_t count,
+                                       const std::string& checksum, const std::string& what) {
+  const auto bytes = unbase64(text, what);
+  if (bytes.size() != count * 4 || fnv1a64_hex(bytes) != checksum) {
+    throw Error(ErrorCode::kDataError,
+                what + ": the weights blob is corrupt (checksum or size differs from the stored " +
+                    checksum + ", " + std::to_string(count) + " weights)");
+  }
+  std::vector<float> w(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t u = 0;
+    for (int b = 0; b < 4; ++b)
+      u |= std::uint32_t{bytes[4 * i + static_cast<std::size_t>(b)]} << (8 * b);
+    w[i] = std::bit_cast<float>(u);
+  }
+  return w;
 }
 
 const store::ArtefactKind& quantgan_kind() {
@@ -230,7 +251,7 @@ StoredQuantGan quantgan_from_tables(const store::ArtefactHeader& header,
     s.regime_labels.push_back(Reader{header.version, row}.text(1));
   std::string blob;
   for (const auto& row : tables[3].rows) blob += Reader{header.version, row}.text(1);
-  const auto bytes = unbase64(blob, header.version);
+  const auto bytes = unbase64(blob, "quantgan " + header.version);
   if (bytes.size() != static_cast<std::size_t>(count) * 4 || fnv1a64_hex(bytes) != checksum) {
     throw Error(ErrorCode::kDataError,
                 "quantgan " + header.version +

@@ -26,6 +26,12 @@ struct StoredQuantGan {
 // The weights' checksum: FNV-1a 64 over the float32 little-endian bytes, 16 hex digits. Detects
 // accidental corruption, not tampering.
 std::string weights_checksum(const std::vector<float>& weights);
+// The weights' blob: base64 of the float32 little-endian bytes (also the neural_attention kind's).
+std::string weights_to_base64(const std::vector<float>& weights);
+// The inverse, checked: DataError "<what>: the weights blob is corrupt (...)" when the text is not
+// base64, or its size is not `count` floats, or its checksum differs from `checksum`.
+std::vector<float> weights_from_base64(const std::string& text, std::size_t count,
+                                       const std::string& checksum, const std::string& what);
 
 // Tables "settings", "series", "regimes", "weights", "trace".
 const store::ArtefactKind& quantgan_kind();
