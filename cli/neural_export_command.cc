@@ -8,12 +8,16 @@
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
+#include "mre/store/store.h"
 #include "mre/workflows/neural_export.h"
 
 namespace mre::cli {
 namespace {
 
 struct NeuralExportArgs {
+  CommonOptions common;
+  std::string version;
+  std::int64_t refit = 0;
   std::string to;
   std::string python = "/usr/bin/python3";
   std::string script;
@@ -26,20 +30,29 @@ struct NeuralExportArgs {
 };
 
 int run_export(const NeuralExportArgs& args) {
-  if (args.init_seed < 0) {
-    throw Error(ErrorCode::kInvalidArgument, "mre neural export: give --init-seed S");
+  if (args.version.empty() == (args.init_seed < 0)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "mre neural export: give --version N (a stored model) or --init-seed S, not both");
   }
-  const neural::AttentionSpec spec{.inputs = checked_count(args.inputs, "--inputs", 1, 4096),
-                                   .hidden = checked_count(args.hidden, "--hidden", 1, 4096),
-                                   .heads = checked_count(args.heads, "--heads", 1, 4096),
-                                   .classes = checked_count(args.classes, "--classes", 2, 64),
-                                   .window = checked_count(args.window, "--window", 1, 4096)};
-  const auto report = workflows::export_initial_attention_model(
-      spec, static_cast<std::uint64_t>(args.init_seed),
-      {.directory = args.to, .python = args.python, .script = args.script});
-  const std::string source = fmt::format("initial weights, seed {}", args.init_seed);
+  workflows::NeuralExportOptions options{
+      .directory = args.to, .python = args.python, .script = args.script};
+  workflows::NeuralExportReport report;
+  if (!args.version.empty()) {
+    const auto store = store::open_store(args.common.db, /*create=*/false);
+    std::optional<int> refit;
+    if (args.refit != 0) refit = checked_count(args.refit, "--refit", 1, 1000000);
+    report = workflows::export_stored_attention_model(*store, args.version, refit, options);
+  } else {
+    const neural::AttentionSpec spec{.inputs = checked_count(args.inputs, "--inputs", 1, 4096),
+                                     .hidden = checked_count(args.hidden, "--hidden", 1, 4096),
+                                     .heads = checked_count(args.heads, "--heads", 1, 4096),
+                                     .classes = checked_count(args.classes, "--classes", 2, 64),
+                                     .window = checked_count(args.window, "--window", 1, 4096)};
+    report = workflows::export_initial_attention_model(
+        spec, static_cast<std::uint64_t>(args.init_seed), options);
+  }
   for (const auto& file : report.files) std::cout << "wrote " << file.string() << "\n";
-  std::cout << fmt::format("exported {} ({} parameters, weights checksum {})\n", source,
+  std::cout << fmt::format("exported {} ({} parameters, weights checksum {})\n", report.source,
                            report.parameters, report.weights_checksum);
   return 0;
 }
@@ -61,6 +74,12 @@ void register_neural_export(CLI::App& app, Action& action) {
       "beside manifest.json (spec, standardisation, parameter layout, checksum), weights.f32 and "
       "reference.json (windows and LibTorch's probabilities for them). Runs "
       "tools/neural_export.py under Debian's python3 with python3-torch and python3-onnx.");
+  add_common_options(*command, args->common);
+  command->add_option("--version", args->version,
+                      "The stored neural model to export (mre neural list)");
+  command->add_option("--refit", args->refit,
+                      "With --version: which refit's weights, 1-based (default: the last, which "
+                      "serves the latest day)");
   command->add_option("--to", args->to, "Directory to write (created; never overwritten)")
       ->required();
   command->add_option("--init-seed", args->init_seed,

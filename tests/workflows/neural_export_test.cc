@@ -11,8 +11,11 @@
 #include <random>
 
 #include "mre/codec/attention_export_json.h"
+#include "mre/codec/neural_artefact.h"
+#include "mre/codec/quantgan_artefact.h"
 #include "mre/core/error.h"
 #include "mre/neural/attention.h"
+#include "mre/store/store.h"
 #include "support/test_support.h"
 
 namespace mre::workflows {
@@ -166,6 +169,84 @@ TEST(NeuralExport, CommandExportsInitialWeights) {
                         "--to", (temp / "other").string()});
   EXPECT_EQ(no_python.exit_code, 5) << no_python.err;
   EXPECT_TRUE(testing::contains(no_python.err, "python3-torch")) << no_python.err;
+}
+
+// A stored neural model (`mre neural train`'s artefact, written directly): two refits whose
+// weights differ, on a SQLite file the command can open.
+void store_model(const fs::path& db, const AttentionModel& first, const AttentionModel& second) {
+  codec::StoredAttention stored{.version = "N1",
+                                .feature_version = "F1",
+                                .target_version = "T1",
+                                .spec = first.spec,
+                                .feature_names = first.feature_names,
+                                .class_names = first.class_names,
+                                .class_members = {{"CALM"}, {"MID"}, {"STRESS"}}};
+  const Date day = *Date::parse("2020-01-01");
+  for (const AttentionModel* model : {&first, &second}) {
+    const Date from = day + 180 * static_cast<int>(stored.refits.size());
+    stored.refits.push_back({.date = from,
+                             .train_first = day - 400,
+                             .train_last = from - 1,
+                             .label_last = from - 1,
+                             .train_examples = 40,
+                             .validation_examples = 10,
+                             .best_epoch = 1,
+                             .epochs_run = 1,
+                             .seconds = 0.1,
+                             .train_loss = {1.0},
+                             .validation_loss = {1.1},
+                             .model = *model});
+  }
+  const store::ArtefactHeader header{.version = "N1",
+                                     .spec_name = "export-test",
+                                     .spec_hash = "h",
+                                     .spec_text = "t",
+                                     .inputs = {{"feature_version", "F1"}},
+                                     .created_at = Timestamp::from_micros(10)};
+  auto store = store::open_store(db.string());
+  store->write_artefact(codec::neural_attention_kind(), header,
+                        codec::neural_attention_tables(stored));
+}
+
+TEST(NeuralExport, CommandExportsAStoredRefit) {
+  const TempDir temp;
+  AttentionModel first = scrambled_model(small_spec(), 8);
+  first.feature_names = {"a", "b", "c"};
+  first.class_names = {"calm", "mid", "stress"};
+  AttentionModel second = scrambled_model(small_spec(), 9);
+  second.feature_names = first.feature_names;
+  second.class_names = first.class_names;
+  const fs::path db = temp / "neural.db";
+  store_model(db, first, second);
+  {
+    const auto store = store::open_store(db.string(), false);
+    // Refits are 1-based, the last by default; an unknown version is NotFound.
+    EXPECT_EQ(
+        code_of([&] { export_stored_attention_model(*store, "N1", 3, {.directory = temp / "x"}); }),
+        ErrorCode::kInvalidArgument);
+    EXPECT_EQ(code_of([&] {
+                export_stored_attention_model(*store, "N9", std::nullopt,
+                                              {.directory = temp / "x"});
+              }),
+              ErrorCode::kNotFound);
+    EXPECT_FALSE(fs::exists(temp / "x"));
+  }
+
+  const auto result = testing::run_mre({"neural", "export", "--db", db.string(), "--version", "N1",
+                                        "--refit", "1", "--to", (temp / "out").string()});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_TRUE(testing::contains(result.out, "neural version N1, refit 1 of 2")) << result.out;
+  // The first refit's weights, not the second's: the manifest's checksum is theirs.
+  const std::string manifest = testing::read_file(temp / "out" / "manifest.json");
+  EXPECT_TRUE(testing::contains(manifest, codec::weights_checksum(first.weights))) << manifest;
+  EXPECT_FALSE(testing::contains(manifest, codec::weights_checksum(second.weights)));
+  EXPECT_TRUE(testing::contains(manifest, "\"stress\"")) << manifest;
+  const auto checked = check_export(temp / "out");
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+
+  const auto both = testing::run_mre({"neural", "export", "--db", db.string(), "--version", "N1",
+                                      "--init-seed", "1", "--to", (temp / "other").string()});
+  EXPECT_EQ(both.exit_code, 1) << both.err;
 }
 
 }  // namespace

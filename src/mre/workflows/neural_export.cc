@@ -16,6 +16,7 @@
 #include "mre/core/atomic_file.h"
 #include "mre/core/check.h"
 #include "mre/core/error.h"
+#include "mre/workflows/neural.h"
 
 #ifndef MRE_NEURAL_EXPORT_SCRIPT
 #define MRE_NEURAL_EXPORT_SCRIPT "tools/neural_export.py"
@@ -163,7 +164,8 @@ NeuralExportReport export_attention_model(const neural::AttentionModel& model,
   const StagingGuard staging{staging_template};
 
   const std::string bytes = weight_bytes(model.weights);
-  NeuralExportReport report{.parameters = model.weights.size(),
+  NeuralExportReport report{.source = options.source,
+                            .parameters = model.weights.size(),
                             .weights_checksum = codec::weights_checksum(model.weights)};
   codec::AttentionExportManifest manifest{.model = model,
                                           .source = options.source,
@@ -212,6 +214,29 @@ NeuralExportReport export_initial_attention_model(const neural::AttentionSpec& s
   neural::check_attention_spec(spec);
   options.source = "initial weights, seed " + std::to_string(seed);
   return export_attention_model(neural::initial_attention_model(spec, seed), options);
+}
+
+NeuralExportReport export_stored_attention_model(const store::Store& store,
+                                                 const std::string& version,
+                                                 std::optional<int> refit,
+                                                 NeuralExportOptions options) {
+  const codec::StoredAttention stored = read_neural(store, version);
+  const auto count = static_cast<int>(stored.refits.size());
+  if (count == 0) {
+    throw Error(ErrorCode::kDataError, "neural export: version '" + version + "' holds no refit");
+  }
+  const int index = refit.value_or(count);
+  check_arg(index >= 1 && index <= count, "refit",
+            "must be in 1.." + std::to_string(count) + " (version '" + version + "' has " +
+                std::to_string(count) + " refits; got " + std::to_string(index) + ")");
+  const auto& chosen = stored.refits[static_cast<std::size_t>(index - 1)];
+  options.source = "neural version " + version + ", refit " + std::to_string(index) + " of " +
+                   std::to_string(count) + " (serving from " + chosen.date.iso() +
+                   "; trained on days " + chosen.train_first.iso() + ".." +
+                   chosen.train_last.iso() + ", feature version " + stored.feature_version +
+                   ", target " + stored.target_version + ", horizon " +
+                   std::to_string(stored.horizon) + ")";
+  return export_attention_model(chosen.model, options);
 }
 
 }  // namespace mre::workflows

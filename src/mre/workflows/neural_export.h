@@ -7,10 +7,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mre/neural/attention.h"
+
+namespace mre::store {
+class Store;
+}
 
 namespace mre::workflows {
 
@@ -25,6 +30,7 @@ struct NeuralExportOptions {
 
 struct NeuralExportReport {
   std::vector<std::filesystem::path> files{};  // written, in DIR
+  std::string source{};                        // what was exported (options.source)
   std::size_t parameters = 0;
   std::string weights_checksum{};
 };
@@ -50,6 +56,15 @@ NeuralExportReport export_attention_model(const neural::AttentionModel& model,
 // The export of neural::initial_attention_model(spec, seed) (LibTorch's initialisation under the
 // seed, identity standardisation): a check of the export path without a trained model
 // (`mre neural export --init-seed`). The manifest's source says so.
+// The export of stored neural model `version` (`mre neural train`; workflows/neural.h): the
+// weights of its refit number `refit` (1-based; default the last, the one that serves the latest
+// day), read and checksummed by read_neural. NotFound for an unknown version; InvalidArgument for
+// a refit out of range; DataError for a corrupt weights blob; then as export_attention_model.
+NeuralExportReport export_stored_attention_model(const store::Store& store,
+                                                 const std::string& version,
+                                                 std::optional<int> refit,
+                                                 NeuralExportOptions options);
+
 NeuralExportReport export_initial_attention_model(const neural::AttentionSpec& spec,
                                                   std::uint64_t seed, NeuralExportOptions options);
 
