@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -76,6 +78,40 @@ TEST(NeuralExport, LayoutAddsUpToTheParameterCount) {
   }
   // The default spec (seed 001's sizes): 20*32 + 32 + 20*32 + 5*(32*32 + 32) + 3*32 + 3.
   EXPECT_EQ(neural::attention_parameter_count(AttentionSpec{}), 6691u);
+}
+
+TEST(NeuralExport, LayoutMatchesLibTorchsInitialWeights) {
+  // The manifest's layout against the C++ module itself: under LibTorch's initialisation each
+  // Linear's weight and bias are uniform in +-1/sqrt(fan_in) (fan_in = the weight's columns) and
+  // `position` is zero. With F = 2 (bound 0.71) and H = 16 (bound 0.25) a block read at the wrong
+  // offset or with the wrong fan-in breaks one of the bounds below.
+  const AttentionSpec spec{.inputs = 2, .hidden = 16, .heads = 4, .classes = 3, .window = 5};
+  const AttentionModel model = neural::initial_attention_model(spec, 3);
+  std::size_t offset = 0;
+  for (const auto& parameter : codec::attention_parameter_layout(spec)) {
+    std::size_t size = 1;
+    for (const int extent : parameter.shape) size *= static_cast<std::size_t>(extent);
+    ASSERT_LE(offset + size, model.weights.size()) << parameter.name;
+    float largest = 0.0f;
+    for (std::size_t i = offset; i < offset + size; ++i) {
+      largest = std::max(largest, std::abs(model.weights[i]));
+    }
+    if (parameter.name == "position") {
+      EXPECT_EQ(largest, 0.0f) << parameter.name;
+    } else {
+      const int fan_in = parameter.name.rfind("input.", 0) == 0 ? spec.inputs : spec.hidden;
+      EXPECT_LE(largest, 1.0 / std::sqrt(fan_in) + 1e-6) << parameter.name;
+      // 16 or more uniform draws: all below a quarter of the bound with probability < 0.25^16.
+      if (size >= 16) {
+        EXPECT_GT(largest, 0.25 / std::sqrt(fan_in)) << parameter.name;
+      }
+      if (parameter.name.rfind("input.", 0) == 0) {
+        EXPECT_GT(largest, 1.0 / std::sqrt(spec.hidden)) << parameter.name << " reads as H-wide";
+      }
+    }
+    offset += size;
+  }
+  EXPECT_EQ(offset, model.weights.size());
 }
 
 TEST(NeuralExport, TorchScriptAndOnnxReproduceLibTorch) {
