@@ -304,18 +304,22 @@ NeuralTrainReport train_neural(store::Store& store, const NeuralTrainOptions& o)
   report.version = o.version;
   const auto existing = store.find_artefact(kKind, o.version);
   const auto existing_regimes = store.find_regime_model(o.version);
-  if (existing || existing_regimes) {
-    if (existing && existing->spec_hash == hash && existing->inputs == inputs && existing_regimes &&
-        existing_regimes->spec_hash == hash) {
-      report.stored = read_neural(store, o.version);
-      return report;
-    }
+  const bool artefact_matches =
+      existing && existing->spec_hash == hash && existing->inputs == inputs;
+  const bool regimes_match =
+      existing_regimes && existing_regimes->spec_hash == hash && existing_regimes->kind == kKind;
+  if ((existing && !artefact_matches) || (existing_regimes && !regimes_match)) {
     throw Error(ErrorCode::kInvalidArgument,
                 "--version: '" + o.version +
                     "' is already stored (a regime version or neural model from another spec or "
                     "other inputs; versions are never overwritten: choose another tag)");
   }
-
+  if (artefact_matches && regimes_match) {
+    report.stored = read_neural(store, o.version);
+    return report;
+  }
+  // Neither is stored, or a failure between the two writes left the model alone: training is
+  // deterministic, so the model is written again as a no-op and its probabilities follow.
   const Grid grid = read_grid(store, feature_version, spec.columns, spec.from);
   if (grid.dates.empty())
     throw Error(ErrorCode::kDataError, "neural: feature version '" + feature_version +
