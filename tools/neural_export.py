@@ -42,7 +42,8 @@ try:
     import torch
     from torch import nn
 except ImportError as error:  # pragma: no cover - exercised only on a machine without the package
-    fail(5, "python3-torch is not installed (Debian package python3-torch): %s" % error)
+    fail(5, "cannot import torch and numpy under %s: %s (Debian packages python3-torch and "
+            "python3-numpy; use Debian's /usr/bin/python3)" % (sys.executable, error))
 
 
 def fnv1a64_hex(data):
@@ -196,7 +197,8 @@ def export(directory):
     try:
         import onnx
     except ImportError as error:
-        fail(5, "python3-onnx is not installed (Debian package python3-onnx): %s" % error)
+        fail(5, "cannot import onnx under %s: %s (Debian package python3-onnx)" %
+             (sys.executable, error))
     sizes = spec_sizes(manifest["spec"])
     example = torch.zeros(2, sizes["window"], sizes["inputs"])
     torch.manual_seed(0)
