@@ -213,6 +213,16 @@ TEST(Attention, SameSeedAndThreadsGiveTheSameWeights) {
   other.seed = 12;
   const AttentionFit c = train_attention(s.windows, s.labels, tiny_spec(), other);
   EXPECT_EQ(a.model.weights, b.model.weights);  // bit for bit
+  // Two threads: reproducible for that thread count too.
+  // (Few examples and epochs: on a loaded 2-core machine, two OpenMP threads wait on each other.)
+  AttentionTraining two = quick();
+  two.threads = 2;
+  two.epochs = 2;
+  const Sample few = lagged_sample(40, 3, 2);
+  const AttentionFit d = train_attention(few.windows, few.labels, tiny_spec(), two);
+  const AttentionFit e = train_attention(few.windows, few.labels, tiny_spec(), two);
+  EXPECT_EQ(d.model.weights, e.model.weights);
+  EXPECT_EQ(d.model.threads, 2);
   EXPECT_EQ(a.validation_loss, b.validation_loss);
   EXPECT_NE(a.model.weights, c.model.weights);
   EXPECT_EQ(a.train_examples, 96);
