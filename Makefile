@@ -30,6 +30,9 @@ TEST_PACKAGES += clang-format-14
 # builds without it (MRE_TORCH off: quantgan is an Unsupported error naming the package); the
 # tests build and run the networks.
 TEST_PACKAGES += libtorch-dev
+# Test only: `mre neural export` (issue 24) runs tools/neural_export.py over Debian's python3-torch
+# and python3-onnx; the export tests need both. `make run` does not (tools/check_run_deps.sh).
+TEST_PACKAGES += python3-torch python3-onnx
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
 FUZZ_BUILD_DIR ?= build-fuzz

@@ -68,6 +68,8 @@ void register_serve(CLI::App& app, Action& action);
 void register_backtest(CLI::App& app, Action& action);
 void register_monitor(CLI::App& app, Action& action);
 void register_neural(CLI::App& app, Action& action);
+// `mre neural export` (issue 24): adds `export` to the `neural` command, creating it if absent.
+void register_neural_export(CLI::App& app, Action& action);
 
 // The lines a feature build prints (shared by `features build` and `run`).
 void print_build_report(const workflows::BuildFeaturesReport& report);

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   mre::cli::register_db(app, action);
   mre::cli::register_monitor(app, action);
   mre::cli::register_neural(app, action);
+  mre::cli::register_neural_export(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
