@@ -16,7 +16,7 @@ mre=$1
 store=$2
 dir=$(dirname "$store")
 mkdir -p "$dir"
-rm -f "$store" "$store-wal" "$store-shm" "$store.partial" "$dir"/run_*.log "$dir"/run_*.out \
+rm -f "$store" "$store-wal" "$store-shm" "$store.partial" "$store.partial-run.lock" "$dir"/run_*.log "$dir"/run_*.out \
   "$dir"/run.log "$dir"/run.out "$dir"/waiter.log "$dir"/waiter.out
 # Built under another name and moved into place at the end, so a failed or killed run never
 # leaves a half-built store where a later test would take it for a whole one.
@@ -36,4 +36,5 @@ mv "$dir/run_$worker.out" "$dir/run.out"
 mv "$dir/run_$waiter.log" "$dir/waiter.log"
 mv "$dir/run_$waiter.out" "$dir/waiter.out"
 mv "$store.partial" "$store"
+rm -f "$store.partial-run.lock"  # the runs' lock file, named after the store they wrote
 echo "run store: $store ($(du -h "$store" | cut -f1))"
