@@ -174,7 +174,8 @@ void register_neural(CLI::App& app, Action& action) {
       "  mre neural train --spec config/neural/attention.yml --version N1 [--threads 2]\n"
       "  mre neural evaluate N1 [--format csv|json];  mre neural list;  mre neural show N1\n"
       "  mre neural latest N1   (the latest observation classified, as GET /api/neural/N1/latest)\n"
-      "docs/neural.md: the architecture, the targets, what the baselines say.");
+      "  mre neural export --version N1 --to DIR   (TorchScript and ONNX, checked; python3-torch)\n"
+      "docs/neural.md: the architecture, the targets, what the baselines say, the export.");
   neural->require_subcommand(1);
 
   auto* t = neural->add_subcommand(
