@@ -120,7 +120,8 @@ int classify_one(const ClassifyArgs& args) {
       {.version = args.version,
        .allow_unapproved = args.allow_unapproved,
        .explain = args.explain,
-       .persist = !args.dry_run},
+       .persist = !args.dry_run,
+       .universe = args.common.universe},
       observation, [](std::string_view line) { say(std::string(line)); });
   if (args.dry_run) say("dry run: the carried state was not advanced and nothing was written");
   std::cout << json << "\n";
@@ -147,7 +148,8 @@ int historical(const HistoricalArgs& args) {
                                         .input = args.in.front(),
                                         .output = args.out,
                                         .allow_unapproved = args.allow_unapproved,
-                                        .explain = args.explain},
+                                        .explain = args.explain,
+                                        .universe = args.common.universe},
                                        [](std::string_view line) { say(std::string(line)); });
     say(fmt::format("classified {} rows of {} into {}", report.rows, args.in.front(), args.out));
     return 0;
@@ -159,6 +161,7 @@ int historical(const HistoricalArgs& args) {
   options.output_dir = args.out_dir;
   options.allow_unapproved = args.allow_unapproved;
   options.explain = args.explain;
+  options.universe = args.common.universe;
   options.threads = checked_count(args.threads, "--threads", 0, 1024);
   options.work_items = work_items();
   options.write = work_items() == nullptr || work_items()->writer();

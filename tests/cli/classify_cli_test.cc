@@ -100,7 +100,18 @@ const std::vector<std::string> kHistoricalColumns = {"global_macro_regime_label"
                                                      "contextual_regime_probabilities",
                                                      "volatility_regime",
                                                      "volatility_index_value",
-                                                     "indicators_used"};  // issue 18 adds the last
+                                                     "indicators_used",  // issue 18 adds the rest
+                                                     "yield_curve_slope_10y2y_age_days",
+                                                     "mmd_ust_ratio_10y_age_days",
+                                                     "vix_index_age_days",
+                                                     "move_index_age_days",
+                                                     "investment_grade_credit_spread_age_days",
+                                                     "high_yield_credit_spread_age_days",
+                                                     "tips_breakeven_5y_age_days",
+                                                     "swap_spread_10y_age_days",
+                                                     "muni_fund_flows_net_age_days",
+                                                     "us_cpi_yoy_age_days",
+                                                     "indicators_stale"};
 
 const std::string kVersion = "GMR1";
 
@@ -1371,7 +1382,13 @@ TEST(ClassifyCli, MR_DS_02_RealTimeJsonValidatesAgainstTheSchema) {
   // The schema is strict: each of these departures from MR-DS-02 is caught.
   const json good = json::parse(lines_of(lines)[1]);  // a MUNI line
   ASSERT_TRUE(good.contains("contextual_regime"));
-  std::vector<json> bad(8, good);
+  // Issue 18's coverage: every indicator, used or not; a classifier trained on a CSV knows no
+  // input series, so no age and nothing stale (tests/workflows/classify_ages_test.cc has ages).
+  ASSERT_TRUE(good.contains("coverage")) << good.dump();
+  EXPECT_EQ(good["coverage"]["indicators_used"], 10);
+  EXPECT_EQ(good["coverage"]["indicators_stale"], 0);
+  EXPECT_TRUE(good["coverage"]["indicators"]["vix_index"]["age_days"].is_null());
+  std::vector<json> bad(11, good);
   bad[0]["global_macro_regime"]["regime_label"] = "Bull";
   bad[1]["global_macro_regime"]["regime_probabilities"].erase("Recession_Easing");
   bad[2]["contextual_regime"]["regime_type"] = "MUNI";
@@ -1380,6 +1397,9 @@ TEST(ClassifyCli, MR_DS_02_RealTimeJsonValidatesAgainstTheSchema) {
   bad[5]["global_macro_regime"]["confidence_score"] = 1.5;
   bad[6]["surprise"] = 1;
   bad[7].erase("volatility_classification");
+  bad[8]["coverage"]["indicators"].erase("us_cpi_yoy");
+  bad[9]["coverage"]["indicators"]["vix_index"]["age_days"] = "3";
+  bad[10]["coverage"]["indicators_used"] = 11;
   for (std::size_t i = 0; i < bad.size(); ++i) {
     const auto f = w.path("bad" + std::to_string(i) + ".jsonl");
     write_file(f, bad[i].dump() + "\n");

@@ -11,6 +11,7 @@
 
 #include "mre/codec/hmm_json.h"
 #include "mre/codec/json_matrix.h"
+#include "mre/core/check.h"
 #include "mre/core/date.h"
 #include "mre/core/error.h"
 
@@ -321,7 +322,8 @@ void append_probabilities(std::string& out, const hier::ModelDefinition& definit
 
 std::string classification_to_json(std::string_view timestamp, const hier::HierarchicalModel& model,
                                    const hier::Classification& result, bool muni,
-                                   std::string_view explanation) {
+                                   std::string_view explanation,
+                                   std::span<const hier::IndicatorCoverage> coverage) {
   std::string out = "{\"data_timestamp\": ";
   append_json_string(out, timestamp);
   const auto component = [&](const hier::ModelDefinition& def, const hier::ComponentOutput& o) {
@@ -351,6 +353,30 @@ std::string classification_to_json(std::string_view timestamp, const hier::Hiera
   if (!explanation.empty()) {
     out += ", \"explanation\": ";
     append_json_string(out, explanation);
+  }
+  if (!coverage.empty()) {
+    const auto& names = hier::mr_ds_01_indicators();
+    check_arg(coverage.size() == names.size(), "coverage", "must hold the ten MR-DS-01 indicators");
+    int used = 0;
+    int stale = 0;
+    for (const auto& c : coverage) {
+      used += c.used ? 1 : 0;
+      stale += c.stale ? 1 : 0;
+    }
+    out += ", \"coverage\": {\"indicators_used\": " + std::to_string(used) +
+           ", \"indicators_stale\": " + std::to_string(stale) + ", \"indicators\": {";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i) out += ", ";
+      append_json_string(out, names[i]);
+      out += ": {\"used\": ";
+      out += coverage[i].used ? "true" : "false";
+      out += ", \"age_days\": ";
+      out += coverage[i].age_days ? std::to_string(*coverage[i].age_days) : std::string("null");
+      out += ", \"stale\": ";
+      out += coverage[i].stale ? "true" : "false";
+      out += '}';
+    }
+    out += "}}";
   }
   out += '}';
   return out;

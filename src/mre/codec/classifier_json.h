@@ -4,6 +4,7 @@
 // (shortest round-trip decimals), so the two modes print identical text for the same numbers.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,11 +59,15 @@ void append_json_string(std::string& out, std::string_view text);
 
 // The MR-DS-02 object (one line; probabilities and confidences via append_probability):
 // data_timestamp, global_macro_regime, contextual_regime (only when `muni`, regime_type
-// "MUNI_SPECIFIC"), volatility_classification; plus "explanation" when non-empty.
-std::string classification_to_json(std::string_view timestamp,
-                                   const regimes::hierarchical::HierarchicalModel& model,
-                                   const regimes::hierarchical::Classification& result, bool muni,
-                                   std::string_view explanation = {});
+// "MUNI_SPECIFIC"), volatility_classification; plus "explanation" when non-empty; plus, when
+// `coverage` holds the ten MR-DS-01 indicators (issue 18), "coverage": {"indicators_used": N,
+// "indicators_stale": S, "indicators": {"<name>": {"used": bool, "age_days": int|null, "stale":
+// bool}, ...}} in MR-DS-01 order.
+std::string classification_to_json(
+    std::string_view timestamp, const regimes::hierarchical::HierarchicalModel& model,
+    const regimes::hierarchical::Classification& result, bool muni,
+    std::string_view explanation = {},
+    std::span<const regimes::hierarchical::IndicatorCoverage> coverage = {});
 
 // The diagnostics of a classifier backfill (issue 18), stored with its regime version:
 // {"kind": "classifier_backfill", "approved": false, "refits": [{"from", "rows", "trained_to",

@@ -24,6 +24,7 @@
 #include "mre/narrative/mapping_report.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/walk_forward.h"
+#include "mre/sources/universe.h"
 #include "mre/store/revisions.h"
 #include "mre/workflows/detail/feature_lookup.h"
 #include "mre/workflows/detail/hmm_settings.h"
@@ -60,6 +61,13 @@ std::string canonical(const ClassifierSpec& s) {
 }
 
 std::string iso_date(Date d) { return d.iso(); }
+
+// The UTC day of a timestamp key (timestamp_key: microseconds since the epoch).
+Date utc_day(std::int64_t key) {
+  constexpr std::int64_t kDay = 86'400'000'000LL;
+  const std::int64_t days = key >= 0 ? key / kDay : -((-key + kDay - 1) / kDay);
+  return Date::from_days(static_cast<std::int32_t>(days));
+}
 
 // The columns of the MR-DS-01 indicators in a header, by name (or as `mre features export`
 // names a proxy column, NAME[proxy]: issue 22); names the first one missing.
@@ -697,6 +705,11 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
       codec::filter_state_from_json(from->state_json, "classifier state");
   hier::FilterState next;
   const auto result = classifier.classify(observation.values.data(), &previous, next);
+  const auto coverage = indicator_ages(
+      load_indicator_age_source(
+          store, options.version,
+          options.universe.empty() ? sources::default_universe_path() : options.universe),
+      utc_day(observation.key), observation.values.data());
   store::ClassifierState state;
   state.sequence = newest.sequence + 1;
   state.timestamp = observation.timestamp;
@@ -709,11 +722,13 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   const std::string explanation =
       options.explain ? explain_classification(observation.timestamp, model, result, muni)
                       : std::string();
-  return codec::classification_to_json(observation.timestamp, model, result, muni, explanation);
+  return codec::classification_to_json(observation.timestamp, model, result, muni, explanation,
+                                       coverage);
 }
 
 HistoricalContext load_historical_context(const store::Store& store, const std::string& version,
-                                          bool allow_unapproved) {
+                                          bool allow_unapproved,
+                                          const std::filesystem::path& universe) {
   store::ClassifierModel record;
   HistoricalContext c;
   c.version = version;
@@ -728,13 +743,16 @@ HistoricalContext load_historical_context(const store::Store& store, const std::
   c.carried_timestamp = newest.timestamp;
   c.trained_from = record.trained_from;
   c.trained_to = record.trained_to;
+  c.ages = load_indicator_age_source(
+      store, version, universe.empty() ? sources::default_universe_path() : universe);
   return c;
 }
 
 HistoricalReport classify_historical(const store::Store& store, const HistoricalOptions& options,
                                      const ClassifyLog& log) {
   return classify_historical(
-      load_historical_context(store, options.version, options.allow_unapproved), options, log);
+      load_historical_context(store, options.version, options.allow_unapproved, options.universe),
+      options, log);
 }
 
 HistoricalReport classify_historical(const HistoricalContext& context,
@@ -767,7 +785,7 @@ HistoricalReport classify_historical(const HistoricalContext& context,
   }
   auto report = classify_csv(context.model, context.instrument_types, options.input, options.output,
                              from_carried ? &context.carried : nullptr, options.explain,
-                             context.min_indicators);
+                             context.min_indicators, &context.ages);
   report.started_from_carried_state = from_carried;
   report.overlaps_training = overlaps;
   if (log && report.unclassified_rows > 0) {
@@ -785,7 +803,7 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
                               const std::vector<std::string>& instrument_types,
                               const std::filesystem::path& input,
                               const std::filesystem::path& output, const hier::FilterState* start,
-                              bool explain, int min_indicators) {
+                              bool explain, int min_indicators, const IndicatorAgeSource* ages) {
   auto reader = CsvReader::stream(input);
   const std::size_t ts = timestamp_column(reader);
   const auto columns = indicator_columns(reader);
@@ -863,12 +881,15 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
       }
     }
     const bool same_time = last_key && *key == *last_key;
+    // Issue 18: the indicators' ages on the row's UTC date (from what was published by then).
+    std::vector<hier::IndicatorCoverage> row_ages;
+    if (ages) row_ages = indicator_ages(*ages, utc_day(*key), values);
     if (present < min_indicators) {
       // Too few indicators to classify: the row is written with empty result cells and its
       // count, the filter state is not advanced (issue 18), and the report counts it.
       if (report.unclassified_rows++ == 0)
         report.first_unclassified = where() + std::to_string(present) + " of 10 indicators";
-      codec::append_unclassified_csv_row(buffer, row.text, present, explain);
+      codec::append_unclassified_csv_row(buffer, row.text, present, explain, row_ages);
       ++report.rows;
       last_key = key;
       if (!same_time) {
@@ -889,7 +910,8 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
     codec::append_classification_csv_row(
         buffer, row.text, model, result, muni, explain,
         explain ? explain_classification(std::string(row.fields[ts]), model, result, muni)
-                : std::string());
+                : std::string(),
+        row_ages);
     ++report.rows;
     if (buffer.size() >= (1 << 20) - 4096) flush();
   }

@@ -16,6 +16,7 @@
 #include "mre/regimes/hierarchical/classifier.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/store/store.h"
+#include "mre/workflows/freshness.h"
 
 namespace mre::workflows {
 
@@ -130,10 +131,14 @@ struct RealtimeOptions {
   bool explain = false;
   bool persist =
       true;  // false: classify from the carried state without appending (read-only callers)
+  // Issue 18: the universe whose staleness rule judges the indicators' ages (empty:
+  // sources::default_universe_path()).
+  std::filesystem::path universe{};
 };
 // Classifies one observation from the stored carried state and appends the new state (unless
-// persist is false). Returns the MR-DS-02 JSON. Refuses a timestamp older than the model's last
-// state.
+// persist is false). Returns the MR-DS-02 JSON with issue 18's "coverage" (each indicator used or
+// not, its age and stale flag on the observation's UTC date: indicator_ages). Refuses a
+// timestamp older than the model's last state.
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
                               const Observation& observation, const ClassifyLog& log = {},
                               const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
@@ -144,6 +149,9 @@ struct HistoricalOptions {
   std::filesystem::path output{};
   bool allow_unapproved = false;
   bool explain = false;  // adds an `explanation` column
+  // Issue 18: the universe whose staleness rule judges the indicators' ages (empty:
+  // sources::default_universe_path()).
+  std::filesystem::path universe{};
 };
 struct HistoricalReport {
   std::size_t rows = 0;
@@ -172,22 +180,25 @@ struct HistoricalContext {
   std::string carried_timestamp{};
   std::string trained_from{};
   std::string trained_to{};
+  IndicatorAgeSource ages{};  // issue 18: each row's indicator ages on its date
 };
 HistoricalContext load_historical_context(const store::Store& store, const std::string& version,
-                                          bool allow_unapproved);
+                                          bool allow_unapproved,
+                                          const std::filesystem::path& universe = {});
 // classify_historical on a context already read (options.version and allow_unapproved unused).
 // Reads no store: safe on several threads at once.
 HistoricalReport classify_historical(const HistoricalContext& context,
                                      const HistoricalOptions& options, const ClassifyLog& log = {});
 
 // The same on an in-memory model, for benchmarks and tests: `start` is the filter state to
-// begin from (nullptr: the initial distributions).
+// begin from (nullptr: the initial distributions); `ages` gives each row's indicator ages on the
+// row's UTC date (nullptr: the age cells are left empty).
 HistoricalReport classify_csv(const regimes::hierarchical::HierarchicalModel& model,
                               const std::vector<std::string>& instrument_types,
                               const std::filesystem::path& input,
                               const std::filesystem::path& output,
                               const regimes::hierarchical::FilterState* start, bool explain,
-                              int min_indicators = 5);
+                              int min_indicators = 5, const IndicatorAgeSource* ages = nullptr);
 
 // The explanation sentence for one classification (MR-FR-03).
 std::string explain_classification(const std::string& timestamp,

@@ -74,7 +74,7 @@ std::vector<HistoricalFile> classify_historical_files(const store::Store& store,
   }
   // The store once, here; the items read only files.
   const HistoricalContext context =
-      load_historical_context(store, options.version, options.allow_unapproved);
+      load_historical_context(store, options.version, options.allow_unapproved, options.universe);
   const auto results = run_work_items(
       options.work_items, options.threads, static_cast<std::int64_t>(files.size()),
       [&](std::int64_t item) -> WorkResult {

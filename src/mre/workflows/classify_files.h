@@ -22,7 +22,8 @@ struct HistoricalFilesOptions {
   bool explain = false;
   int threads = 0;                        // 0: all cores; the outputs do not depend on it
   const WorkItems* work_items = nullptr;  // MPI ranks, or null for `threads` here
-  bool write = true;  // false: classify, but write no file (MPI ranks other than 0)
+  bool write = true;                 // false: classify, but write no file (MPI ranks other than 0)
+  std::filesystem::path universe{};  // issue 18's ages (empty: sources::default_universe_path())
 };
 
 struct HistoricalFile {

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "mre/core/asset_class.h"
@@ -55,7 +57,89 @@ std::map<std::string, SpecFeature> spec_features(const std::string& canonical) {
   return out;
 }
 
+// Each MR-DS-01 indicator's input series and proxy mark, from the feature version classifier
+// `record` was trained on (none for a CSV-trained classifier: every input list empty).
+struct IndicatorInputs {
+  std::vector<std::string> inputs;
+  bool proxy = false;
+  bool known = false;  // the feature version holds the indicator
+};
+std::vector<IndicatorInputs> indicator_inputs(const store::Store& store,
+                                              const store::ClassifierModel& record) {
+  std::map<std::string, SpecFeature> features;
+  std::map<std::string, std::string> proxies;
+  if (const auto fv = store.find_feature_version(record.source)) {
+    features = spec_features(fv->spec_text);
+    for (const auto& c : fv->columns) proxies[c.name] = c.proxy;
+  }
+  const auto& names = regimes::hierarchical::mr_ds_01_indicators();
+  std::vector<IndicatorInputs> out(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto it = features.find(names[i]);
+    if (it == features.end()) continue;
+    const bool proxy = proxies.count(names[i]) && !proxies[names[i]].empty();
+    out[i].known = true;
+    out[i].proxy = proxy;
+    // Without the proxy mark the preferred true series was read (feature_set.h's `prefer`).
+    out[i].inputs = !proxy && !it->second.prefer.empty()
+                        ? std::vector<std::string>{it->second.prefer}
+                        : it->second.inputs;
+  }
+  return out;
+}
+
 }  // namespace
+
+IndicatorAgeSource load_indicator_age_source(const store::Store& store, const std::string& version,
+                                             const std::filesystem::path& universe_path) {
+  const auto record = store.find_classifier(version);
+  if (!record) throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "'");
+  const auto universe = sources::load_universe(universe_path);
+  IndicatorAgeSource out;
+  for (auto& ind : indicator_inputs(store, *record)) {
+    for (const auto& ticker : ind.inputs) {
+      if (out.observed.count(ticker)) continue;
+      if (const auto* spec = universe.find(ticker)) out.rules[ticker] = *spec;
+      auto& dates = out.observed[ticker];
+      if (const auto series = store.read_raw({.ticker = ticker})) dates = series->dates();
+    }
+    out.inputs.push_back(std::move(ind.inputs));
+  }
+  return out;
+}
+
+std::vector<regimes::hierarchical::IndicatorCoverage> indicator_ages(
+    const IndicatorAgeSource& source, Date day, const double* values) {
+  const std::size_t n = regimes::hierarchical::mr_ds_01_indicators().size();
+  std::vector<regimes::hierarchical::IndicatorCoverage> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& ind = out[i];
+    ind.used = values != nullptr && !std::isnan(values[i]);
+    if (i >= source.inputs.size() || source.inputs[i].empty()) continue;
+    std::optional<Date> last;
+    bool known = true;
+    for (const auto& ticker : source.inputs[i]) {
+      const auto rule = source.rules.find(ticker);
+      const sources::SeriesSpec* spec = rule == source.rules.end() ? nullptr : &rule->second;
+      // The newest observation published by `day`: dated on or before day - lag.
+      const Date newest_known = day - (spec ? spec->publication_lag_days : 0);
+      static const std::vector<Date> kNone;
+      const auto dates = source.observed.find(ticker);
+      const auto& observed = dates == source.observed.end() ? kNone : dates->second;
+      const auto after = std::upper_bound(observed.begin(), observed.end(), newest_known);
+      if (after == observed.begin()) {
+        known = false;
+        ind.stale = true;  // an input with no data by then
+        continue;
+      }
+      const Date input_last = *std::prev(after);
+      if (!last || input_last < *last) last = input_last;
+      if (spec && sources::is_stale(*spec, input_last, day)) ind.stale = true;
+    }
+    if (known && last) ind.age_days = day.days_since_epoch() - last->days_since_epoch();
+  }
+  return out;
+}
 
 Date today_utc() { return Timestamp::now().date(); }
 
@@ -106,12 +190,7 @@ ClassificationFreshness classification_freshness(
   const auto record = store.find_classifier(version);
   if (!record) throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "'");
   // The feature version it was trained on (a CSV-trained classifier has none: inputs unknown).
-  std::map<std::string, SpecFeature> features;
-  std::map<std::string, std::string> proxies;
-  if (const auto fv = store.find_feature_version(record->source)) {
-    features = spec_features(fv->spec_text);
-    for (const auto& c : fv->columns) proxies[c.name] = c.proxy;
-  }
+  const auto inputs = indicator_inputs(store, *record);
   std::map<std::string, Date> last_of;
   for (const auto& s : series) last_of[s.ticker] = s.last;
 
@@ -120,13 +199,9 @@ ClassificationFreshness classification_freshness(
     IndicatorFreshness ind;
     ind.name = names[i];
     ind.used = i < values.size() && !std::isnan(values[i]);
-    if (const auto it = features.find(names[i]); it != features.end()) {
-      const bool proxy = proxies.count(names[i]) && !proxies[names[i]].empty();
-      ind.proxy = proxy;
-      // Without the proxy mark the preferred true series was read (feature_set.h's `prefer`).
-      ind.inputs = !proxy && !it->second.prefer.empty()
-                       ? std::vector<std::string>{it->second.prefer}
-                       : it->second.inputs;
+    if (inputs[i].known) {
+      ind.proxy = inputs[i].proxy;
+      ind.inputs = inputs[i].inputs;
       bool known = !ind.inputs.empty();
       for (const auto& ticker : ind.inputs) {
         const auto l = last_of.find(ticker);

@@ -6,11 +6,14 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "mre/core/date.h"
+#include "mre/regimes/hierarchical/profiles.h"
+#include "mre/sources/universe.h"
 #include "mre/store/store.h"
 
 namespace mre::workflows {
@@ -71,6 +74,28 @@ ClassificationFreshness classification_freshness(const store::Store& store,
                                                  const std::vector<double>& values,
                                                  const std::vector<store::SeriesSummary>& series,
                                                  const std::filesystem::path& universe, Date as_of);
+
+// Issue 18: what judging the MR-DS-01 indicators' ages on past dates needs, read once from the
+// store: each indicator's input series (resolved as classification_freshness resolves them: from
+// the feature version the classifier was trained on), their observation dates and their universe
+// entries.
+struct IndicatorAgeSource {
+  std::vector<std::vector<std::string>> inputs{};       // per MR-DS-01 indicator; empty: unknown
+  std::map<std::string, std::vector<Date>> observed{};  // each stored input's dates, ascending
+  std::map<std::string, sources::SeriesSpec> rules{};   // each input's universe entry (if any)
+};
+// NotFound for an unknown classifier version; errors of load_universe for the universe file.
+IndicatorAgeSource load_indicator_age_source(const store::Store& store, const std::string& version,
+                                             const std::filesystem::path& universe);
+
+// The ten indicators on `day`, using only observations known then: an observation dated d is
+// known from d + its series' publication lag (the universe's publication_lag_days; 0 for a
+// series outside the universe), so nothing published after `day` counts. An indicator's age is
+// `day` minus the newest known observation of its oldest input; it is stale when any input is
+// stale by sources::is_stale on `day` or has no known observation (then the age is empty).
+// `values` (the observation's ten indicators, NaN when absent; may be null) sets `used`.
+std::vector<regimes::hierarchical::IndicatorCoverage> indicator_ages(
+    const IndicatorAgeSource& source, Date day, const double* values);
 
 // Today's UTC date.
 Date today_utc();

@@ -4,6 +4,7 @@
 // condition and the MR-BR-07 volatility buckets.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,5 +52,16 @@ bool distress_condition_holds(double z_ratio, double z_flows, double z_high_yiel
 
 // MR-BR-07: "Low" below 20, "Medium" from 20 to below 30, "High" from 30.
 std::string_view volatility_regime(double vix);
+
+// Issue 18: one MR-DS-01 indicator of one classified observation, with how old its data was on
+// the observation's date by the one staleness rule (sources::is_stale, applied by
+// workflows/freshness.h: indicator_ages). Plain values for the codecs.
+struct IndicatorCoverage {
+  bool used = false;  // present in the observation (absent ones are marginalised)
+  // The date minus the newest observation known then of its oldest input series; empty when its
+  // inputs are unknown (a classifier trained on a CSV) or had no observation by then.
+  std::optional<int> age_days{};
+  bool stale = false;  // an input is stale by the rule on that date (or has no data by then)
+};
 
 }  // namespace mre::regimes::hierarchical

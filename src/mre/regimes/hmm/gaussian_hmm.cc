@@ -38,23 +38,50 @@ struct Pattern {
   Matrix observed_values_t;  // observed x rows: the pattern's data, transposed, cached for EM
 };
 
+// The patterns in the order of their masks (observed = true, column 0 first) compared
+// lexicographically, false before true; each pattern's rows in time order. Up to 62 columns the
+// mask is one integer with column 0 as its highest bit, which orders the same way as the
+// vector<bool> (the EM's sums run over the patterns in this order, so it fixes their rounding)
+// and costs no allocation per row: with a vector<bool> key this was ~900 instructions a row,
+// paid by every EM start (bench/README).
 std::vector<Pattern> missing_patterns(const Matrix& data) {
-  std::map<std::vector<bool>, Pattern> by_mask;
-  for (Eigen::Index t = 0; t < data.rows(); ++t) {
-    std::vector<bool> mask(static_cast<std::size_t>(data.cols()));
-    for (Eigen::Index d = 0; d < data.cols(); ++d)
-      mask[static_cast<std::size_t>(d)] = !std::isnan(data(t, d));
+  const Eigen::Index D = data.cols();
+  const auto add_row = [&](auto& by_mask, const auto& mask, const auto& observed_at,
+                           Eigen::Index t) {
     auto [it, inserted] = by_mask.try_emplace(mask);
     if (inserted) {
-      for (Eigen::Index d = 0; d < data.cols(); ++d) {
-        (mask[static_cast<std::size_t>(d)] ? it->second.observed : it->second.missing).push_back(d);
-      }
+      for (Eigen::Index d = 0; d < D; ++d)
+        (observed_at(mask, d) ? it->second.observed : it->second.missing).push_back(d);
     }
     it->second.rows.push_back(t);
-  }
+  };
   std::vector<Pattern> out;
-  out.reserve(by_mask.size());
-  for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
+  if (D <= 62) {
+    std::map<std::uint64_t, Pattern> by_mask;
+    const auto observed_at = [&](std::uint64_t mask, Eigen::Index d) {
+      return ((mask >> (D - 1 - d)) & 1u) != 0;
+    };
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      std::uint64_t mask = 0;
+      for (Eigen::Index d = 0; d < D; ++d) mask = (mask << 1) | (std::isnan(data(t, d)) ? 0u : 1u);
+      add_row(by_mask, mask, observed_at, t);
+    }
+    out.reserve(by_mask.size());
+    for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
+  } else {
+    std::map<std::vector<bool>, Pattern> by_mask;
+    const auto observed_at = [](const std::vector<bool>& mask, Eigen::Index d) {
+      return static_cast<bool>(mask[static_cast<std::size_t>(d)]);
+    };
+    for (Eigen::Index t = 0; t < data.rows(); ++t) {
+      std::vector<bool> mask(static_cast<std::size_t>(D));
+      for (Eigen::Index d = 0; d < D; ++d)
+        mask[static_cast<std::size_t>(d)] = !std::isnan(data(t, d));
+      add_row(by_mask, mask, observed_at, t);
+    }
+    out.reserve(by_mask.size());
+    for (auto& [mask, pattern] : by_mask) out.push_back(std::move(pattern));
+  }
   for (auto& p : out) {
     p.observed_values_t.resize(static_cast<Eigen::Index>(p.observed.size()),
                                static_cast<Eigen::Index>(p.rows.size()));
@@ -90,14 +117,17 @@ Eigen::LLT<Matrix> cholesky(const Matrix& covariance, int state) {
   return llt;
 }
 
-Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
-                         const std::vector<Pattern>& patterns) {
-  const Eigen::Index T = data.rows();
+// The log densities of the patterns' rows under every state, written into the state-major
+// K x T `out` (already sized; columns of rows in no pattern are left as they are).
+void log_emission_state_major(const GaussianHmmParams& params, const std::vector<Pattern>& patterns,
+                              Matrix& out) {
   const int K = params.n_states();
-  Matrix out = Matrix::Zero(T, K);
   const double log_2pi = std::log(2.0 * std::numbers::pi);
   for (const auto& p : patterns) {
-    if (p.observed.empty()) continue;  // nothing observed: density 1 under every state
+    if (p.observed.empty()) {  // nothing observed: density 1 under every state
+      for (const Eigen::Index t : p.rows) out.col(t).setZero();
+      continue;
+    }
     const auto o = static_cast<Eigen::Index>(p.observed.size());
     // Mahalanobis distances ||L_k^{-1} (x - mu_k)||^2 for every state at once: stack the
     // inverse Cholesky factors (K o x o) so one matrix product serves all states, and subtract
@@ -131,12 +161,18 @@ Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
       for (int k = 0; k < K; ++k) {
         const RowVector maha = z.block(k * o, 0, o, width).colwise().squaredNorm();
         for (Eigen::Index i = 0; i < width; ++i) {
-          out(p.rows[static_cast<std::size_t>(start + i)], k) = -0.5 * (constants(k) + maha(i));
+          out(k, p.rows[static_cast<std::size_t>(start + i)]) = -0.5 * (constants(k) + maha(i));
         }
       }
     }
   }
-  return out;
+}
+
+Matrix log_emission_with(const GaussianHmmParams& params, const Matrix& data,
+                         const std::vector<Pattern>& patterns) {
+  Matrix out(params.n_states(), data.rows());
+  log_emission_state_major(params, patterns, out);
+  return out.transpose();
 }
 
 // Column means over present values (for k-means initialisation and re-seeding).
@@ -266,6 +302,56 @@ class FlushSubnormals {
 #endif
 };
 
+// The M-step's weighted first moment of one pattern's filled rows (D x n, column-major, centred):
+// first += g_t x_t row after row, in row order, then each row scaled by sqrt(g_t) in place for
+// the rank update. The same operations in the same order as one Eigen `first += g * x; x *=
+// sqrt(g)` per row, so the same bits; DC > 0 fixes D at compile time so the sums stay in
+// registers instead of a store and reload per row (bench/README).
+template <int DC>
+void weigh_rows(Eigen::Index dims, Eigen::Index n, const double* weights, double* rows,
+                double* first) {
+  if constexpr (DC > 0) {
+    double sum[DC];
+    for (int d = 0; d < DC; ++d) sum[d] = first[d];
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const double g = weights[r];
+      const double root = std::sqrt(g);
+      double* x = rows + r * DC;
+      for (int d = 0; d < DC; ++d) {
+        sum[d] += g * x[d];
+        x[d] *= root;
+      }
+    }
+    for (int d = 0; d < DC; ++d) first[d] = sum[d];
+  } else {
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const double g = weights[r];
+      const double root = std::sqrt(g);
+      double* x = rows + r * dims;
+      for (Eigen::Index d = 0; d < dims; ++d) {
+        first[d] += g * x[d];
+        x[d] *= root;
+      }
+    }
+  }
+}
+
+void weigh_filled_rows(Eigen::Index dims, Eigen::Index n, const double* weights, double* rows,
+                       double* first) {
+  switch (dims) {  // the classifier's global (10) and MUNI (2) models, and small panels
+    case 2:
+      return weigh_rows<2>(dims, n, weights, rows, first);
+    case 3:
+      return weigh_rows<3>(dims, n, weights, rows, first);
+    case 4:
+      return weigh_rows<4>(dims, n, weights, rows, first);
+    case 10:
+      return weigh_rows<10>(dims, n, weights, rows, first);
+    default:
+      return weigh_rows<0>(dims, n, weights, rows, first);
+  }
+}
+
 EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, GaussianHmmParams params,
                const GaussianHmmConfig& config, std::uint64_t seed) {
   const FlushSubnormals flush;
@@ -350,12 +436,36 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   Eigen::Index n_incomplete = 0;
   for (const auto& p : incomplete) n_incomplete += static_cast<Eigen::Index>(p.rows.size());
   Matrix filled(D, n_incomplete);  // one state's filled incomplete rows, centred and weighted
+  // Per incomplete pattern, once per fit: its observed values and the same centred at x_bar,
+  // rows x observed (each column contiguous over the rows, so the M-step's fill below runs
+  // along the rows). The same numbers the row-by-row loop read from `data` before (bench/README).
+  std::vector<Matrix> observed_rows(incomplete.size());
+  std::vector<Matrix> centred_rows(incomplete.size());
+  for (std::size_t q = 0; q < incomplete.size(); ++q) {
+    const auto& p = incomplete[q];
+    const auto n = static_cast<Eigen::Index>(p.rows.size());
+    const auto o = static_cast<Eigen::Index>(p.observed.size());
+    observed_rows[q].resize(n, o);
+    centred_rows[q].resize(n, o);
+    for (Eigen::Index j = 0; j < o; ++j) {
+      const Eigen::Index d = p.observed[static_cast<std::size_t>(j)];
+      for (Eigen::Index r = 0; r < n; ++r) {
+        const double v = data(p.rows[static_cast<std::size_t>(r)], d);
+        observed_rows[q](r, j) = v;
+        centred_rows[q](r, j) = v - centre(d);
+      }
+    }
+  }
+  Matrix deviations;   // rows x observed of one pattern: x - mu_k on the observed columns
+  Matrix fills;        // rows x missing of one pattern: the conditional means' regression part
+  Vector row_weights;  // one pattern's rows' responsibilities under one state
   for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
     Matrix log_b;  // K x T
     if (all_complete) {
       weights_times_design(emission_weights(params), design, log_b);
     } else {
-      log_b = log_emission_with(params, data, incomplete).transpose();
+      log_b.resize(K, T);  // every column written: the incomplete rows here, the complete below
+      log_emission_state_major(params, incomplete, log_b);
       if (n_complete > 0) {
         Matrix fast;
         weights_times_design(emission_weights(params), design, fast);
@@ -427,7 +537,8 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       // rows (centred, times sqrt(weight)) are collected so one rank update adds them all.
       const Matrix& sigma = params.covariances[static_cast<std::size_t>(k)];
       Eigen::Index column = 0;
-      for (const auto& p : incomplete) {
+      for (std::size_t pattern = 0; pattern < incomplete.size(); ++pattern) {
+        const auto& p = incomplete[pattern];
         const auto o = static_cast<Eigen::Index>(p.observed.size());
         const auto mcount = static_cast<Eigen::Index>(p.missing.size());
         double pattern_weight = 0;
@@ -442,25 +553,49 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
         } else {
           conditional = select(sigma, p.missing, p.missing);
         }
-        Vector deviation(o);
-        for (std::size_t r = 0; r < p.rows.size(); ++r, ++column) {
-          const Eigen::Index t = p.rows[r];
-          const double g = gamma_kt(k, t);
-          pattern_weight += g;
-          auto x = filled.col(column);
-          for (Eigen::Index j = 0; j < o; ++j) {
-            const Eigen::Index d = p.observed[static_cast<std::size_t>(j)];
-            deviation(j) = data(t, d) - params.means(k, d);
-            x(d) = data(t, d) - centre(d);
+        // The conditional means' regression part, fill_t = R (x_t,o - mu_k,o), for all the
+        // pattern's rows at once: each row's sum in the order of the row-by-row dot product it
+        // replaces (products in observed order, added left to right; bench/README), so every bit
+        // is as before, but the loops run along the rows.
+        const auto n = static_cast<Eigen::Index>(p.rows.size());
+        deviations.resize(n, o);
+        for (Eigen::Index j = 0; j < o; ++j) {
+          const double mu = params.means(k, p.observed[static_cast<std::size_t>(j)]);
+          const double* in = observed_rows[pattern].col(j).data();
+          double* out = deviations.col(j).data();
+          for (Eigen::Index r = 0; r < n; ++r) out[r] = in[r] - mu;
+        }
+        fills.resize(n, mcount);
+        for (Eigen::Index j = 0; j < mcount; ++j) {
+          double* f = fills.col(j).data();
+          if (o == 0) {
+            for (Eigen::Index r = 0; r < n; ++r) f[r] = 0.0;
+            continue;
           }
+          const double r0 = regression(j, 0);
+          const double* d0 = deviations.col(0).data();
+          for (Eigen::Index r = 0; r < n; ++r) f[r] = r0 * d0[r];
+          for (Eigen::Index i = 1; i < o; ++i) {
+            const double ri = regression(j, i);
+            const double* di = deviations.col(i).data();
+            for (Eigen::Index r = 0; r < n; ++r) f[r] += ri * di[r];
+          }
+        }
+        row_weights.resize(n);
+        for (Eigen::Index r = 0; r < n; ++r) {
+          const double g = gamma_kt(k, p.rows[static_cast<std::size_t>(r)]);
+          row_weights(r) = g;
+          pattern_weight += g;
+          double* x = filled.col(column + r).data();
+          for (Eigen::Index j = 0; j < o; ++j)
+            x[p.observed[static_cast<std::size_t>(j)]] = centred_rows[pattern](r, j);
           for (Eigen::Index j = 0; j < mcount; ++j) {
             const Eigen::Index d = p.missing[static_cast<std::size_t>(j)];
-            const double fill = o > 0 ? regression.row(j).dot(deviation) : 0.0;
-            x(d) = params.means(k, d) + fill - centre(d);
+            x[d] = params.means(k, d) + fills(r, j) - centre(d);
           }
-          first.noalias() += g * x;
-          x *= std::sqrt(g);
         }
+        weigh_filled_rows(D, n, row_weights.data(), filled.col(column).data(), first.data());
+        column += n;
         for (Eigen::Index a = 0; a < mcount; ++a) {
           for (Eigen::Index c = 0; c < mcount; ++c) {
             second(p.missing[static_cast<std::size_t>(a)],
