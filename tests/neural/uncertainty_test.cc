@@ -169,6 +169,20 @@ TEST(ScaleNetwork, OutOfFoldSigmaDoesNotDependOnTheFoldsOwnResiduals) {
   EXPECT_NE(a.sigma.head(50), b.sigma.head(50));                  // the others saw them
 }
 
+TEST(ScaleNetwork, ControlsOutsideTheTrainingRangeAreClampedToIt) {
+  const Sample s = simulate(120, 9);
+  auto c = config();
+  c.epochs = 30;
+  const auto model = train_scale_network(s.X, s.r, c);
+  // The range is the fitting rows' (the first 96; the last 24 validate).
+  const double top = s.X.topRows(96).col(0).maxCoeff();
+  Matrix far(2, 3);
+  far << 1e6, 0.0, 0.0, top, 0.0, 0.0;
+  const Vector sigma = predict_scale(model, far);
+  EXPECT_EQ(sigma(0), sigma(1));  // bit for bit: the same clamped input
+  EXPECT_EQ(model.input_max[0], top);
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();

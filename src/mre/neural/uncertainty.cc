@@ -70,7 +70,8 @@ torch::Tensor standardised(const Matrix& X, const ScaleModel& m) {
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
     for (Eigen::Index j = 0; j < X.cols(); ++j) {
       const auto u = static_cast<std::size_t>(j);
-      a[i][j] = static_cast<float>((X(i, j) - m.input_mean[u]) / m.input_sd[u]);
+      const double x = std::clamp(X(i, j), m.input_min[u], m.input_max[u]);
+      a[i][j] = static_cast<float>((x - m.input_mean[u]) / m.input_sd[u]);
     }
   }
   return z;
@@ -143,6 +144,8 @@ ScaleModel train_scale_network(const Matrix& X, const Vector& residual,
     const double sd = std::sqrt((Xfit.col(j).array() - mean).square().mean());
     model.input_mean.push_back(mean);
     model.input_sd.push_back(sd > 0 ? sd : 1.0);
+    model.input_min.push_back(Xfit.col(j).minCoeff());
+    model.input_max.push_back(Xfit.col(j).maxCoeff());
   }
   model.residual_scale = std::sqrt(residual.head(fit_rows).squaredNorm() / fit_rows);
   if (!(model.residual_scale > 0)) {
@@ -203,7 +206,9 @@ Vector predict_scale(const ScaleModel& model, const Matrix& X) {
   if (model.inputs < 1 ||
       model.weights.size() != scale_parameter_count(model.inputs, model.config.hidden) ||
       model.input_mean.size() != static_cast<std::size_t>(model.inputs) ||
-      model.input_sd.size() != model.input_mean.size() || !(model.residual_scale > 0)) {
+      model.input_sd.size() != model.input_mean.size() ||
+      model.input_min.size() != model.input_mean.size() ||
+      model.input_max.size() != model.input_mean.size() || !(model.residual_scale > 0)) {
     throw Error(ErrorCode::kDataError,
                 "uncertainty: the scale model does not fit its sizes (" +
                     std::to_string(model.weights.size()) + " weights, " +

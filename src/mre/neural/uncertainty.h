@@ -4,7 +4,8 @@
 // translation unit that includes torch, uncertainty_unavailable.cc replaces it without LibTorch
 // (every call: Unsupported). The intervals built on sigma(x) are neural/conformal.h's.
 //
-// Network (the seed's sizes): z = (x - mean) / sd per input (training rows only),
+// Network (the seed's sizes): z = (clamp(x, training range) - mean) / sd per input (training rows
+// only),
 //   sigma(x) = s * (softplus(W2 relu(W1 z + b1) + b2) + 1e-6),
 // s the root mean square of the training residuals (so the network works at unit scale).
 // Loss: the Gaussian negative log-likelihood of the residuals r given sigma (Nix and Weigend
@@ -40,7 +41,12 @@ struct ScaleModel {
   int inputs = 0;
   std::vector<double> input_mean{};  // per control, from the training rows
   std::vector<double> input_sd{};    // per control (1 for a constant control)
-  double residual_scale = 1.0;       // s: the training residuals' root mean square
+  // Per control, the training rows' range: a control outside it is clamped to it before the
+  // network sees it (a ReLU network extrapolates linearly, and softplus then exponentially in
+  // spirit: on the bundled data an unclamped March-2020 row gave sigma 1e22).
+  std::vector<double> input_min{};
+  std::vector<double> input_max{};
+  double residual_scale = 1.0;  // s: the training residuals' root mean square
   // Parameters in registration order: hidden.weight [H, F], hidden.bias [H], output.weight
   // [1, H], output.bias [1].
   std::vector<float> weights{};

@@ -63,6 +63,7 @@ codec::EffectReport effect_report(const EffectEstimate& e) {
   r.feature_version = e.panel.feature_version;
   r.regime_version = e.panel.regime_version;
   r.notes = e.notes;
+  r.prediction_interval = e.prediction_interval;
   return r;
 }
 

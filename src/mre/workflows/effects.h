@@ -17,6 +17,7 @@
 #include "mre/causal/placebo.h"
 #include "mre/causal/robustness.h"
 #include "mre/causal/xlearner.h"
+#include "mre/codec/effects_json.h"
 #include "mre/core/date.h"
 #include "mre/core/work_items.h"
 #include "mre/store/store.h"
@@ -155,6 +156,8 @@ struct EffectEstimate {
   TreatmentInfo info{};                    // identification of the treatment
   std::vector<std::string> notes{};        // e.g. a redundant control dropped
   std::optional<Robustness> robustness{};  // with_robustness
+  // Issue 24: the conformal interval for the outcome (effects_uncertainty.h), when asked for.
+  std::optional<codec::OutcomeInterval> prediction_interval{};
 };
 
 EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query,
