@@ -139,6 +139,9 @@ TEST(ScaleNetwork, SameSeedAndThreadsGiveTheSameWeights) {
   ASSERT_EQ(a.weights.size(), scale_parameter_count(3, 32));
   EXPECT_EQ(a.weights, b.weights);  // bit for bit
   EXPECT_EQ(a.best_epoch, b.best_epoch);
+  auto two = c;
+  two.threads = 2;  // reproducible for this thread count too
+  EXPECT_EQ(train_scale_network(s.X, s.r, two).weights, train_scale_network(s.X, s.r, two).weights);
   c.seed = 8;
   EXPECT_NE(train_scale_network(s.X, s.r, c).weights, a.weights);
   // Early stopping kept a better validation loss than the constant scale.
@@ -167,6 +170,35 @@ TEST(ScaleNetwork, OutOfFoldSigmaDoesNotDependOnTheFoldsOwnResiduals) {
   const auto b = out_of_fold_scale(s.X, changed, folds, c);
   EXPECT_EQ(a.sigma.segment(100, 50), b.sigma.segment(100, 50));  // bit for bit
   EXPECT_NE(a.sigma.head(50), b.sigma.head(50));                  // the others saw them
+}
+
+TEST(ScaleNetwork, ForwardIsTheHeadersFormulaOnTheFlatWeights) {
+  // The weights in registration order (hidden.weight [H, F] row-major, hidden.bias, output.weight
+  // [1, H], output.bias) through the header's formula in double precision, by hand in Eigen.
+  const Sample s = simulate(100, 10);
+  auto c = config();
+  c.epochs = 20;
+  c.hidden = 5;
+  const auto m = train_scale_network(s.X, s.r, c);
+  const int F = 3, H = 5;
+  ASSERT_EQ(m.weights.size(), static_cast<std::size_t>(F * H + H + H + 1));
+  const Sample q = simulate(7, 11);
+  const Vector sigma = predict_scale(m, q.X);
+  for (Eigen::Index i = 0; i < 7; ++i) {
+    double out = m.weights[static_cast<std::size_t>(F * H + 2 * H)];
+    for (int h = 0; h < H; ++h) {
+      double a = m.weights[static_cast<std::size_t>(F * H + h)];
+      for (int f = 0; f < F; ++f) {
+        const auto u = static_cast<std::size_t>(f);
+        const double x = std::clamp(q.X(i, f), m.input_min[u], m.input_max[u]);
+        a += m.weights[static_cast<std::size_t>(h * F + f)] * (x - m.input_mean[u]) / m.input_sd[u];
+      }
+      out += m.weights[static_cast<std::size_t>(F * H + H + h)] * std::max(a, 0.0);
+    }
+    const double expected = m.residual_scale * (std::log1p(std::exp(out)) + 1e-6);
+    // float32 arithmetic in torch against double here: a relative 1e-5.
+    EXPECT_NEAR(sigma(i), expected, 1e-5 * expected) << "row " << i;
+  }
 }
 
 TEST(ScaleNetwork, ControlsOutsideTheTrainingRangeAreClampedToIt) {
