@@ -98,6 +98,9 @@ struct EffectsPanel {
   std::vector<double> latest_regime_probabilities{};
   std::vector<std::string>
       latest_regime_names{};  // every regime's name, in the probabilities' order
+  // The controls (X's columns) at `latest`, whose outcome may not be known yet; empty when one is
+  // missing or the panel is a CSV's.
+  std::vector<double> latest_controls{};
 };
 
 // What every cell of a grid reads, loaded once: the newest feature version of the spec's set

@@ -98,9 +98,17 @@ codec::OutcomeInterval effect_uncertainty(const EffectEstimate& e,
   codec::OutcomeInterval out;
   out.level = options.level;
   out.scale = options.scale;
-  out.at = iso(e.panel, n - 1);
   out.treatment = e.magnitude;
-  const Matrix query = X.row(n - 1);
+  // The query's controls: the newest month with a treatment (its outcome is usually still
+  // unknown), else the newest row of the panel.
+  const bool current = static_cast<Eigen::Index>(e.panel.latest_controls.size()) == X.cols() &&
+                       e.panel.latest.has_value();
+  Matrix query = X.row(n - 1);
+  if (current) {
+    for (Eigen::Index j = 0; j < X.cols(); ++j)
+      query(0, j) = e.panel.latest_controls[static_cast<std::size_t>(j)];
+  }
+  out.at = current ? e.panel.latest->iso() : iso(e.panel, n - 1);
 
   // sigma on every row out of fold (the DML's folds), and at the query from the last fold's
   // network (trained on the rows before the last block only).
@@ -192,7 +200,9 @@ codec::OutcomeInterval effect_uncertainty(const EffectEstimate& e,
   out.meaning =
       "a split conformal " + std::to_string(percent) + "% interval for the outcome " + e.outcome +
       " over " + std::to_string(e.horizon) + " months at the controls of " + out.at +
-      " (the newest month with an observed outcome) and a treatment of " + fixed(e.magnitude, 4) +
+      (current ? " (the newest month with a treatment)"
+               : " (the newest month with an observed outcome)") +
+      " and a treatment of " + fixed(e.magnitude, 4) +
       ": the prediction l(x) + theta (treatment - m(x)) plus or minus q sigma(x), sigma(x) " +
       (neural_scale ? "the neural network's scale of the DML final-stage residual (trained out of "
                       "fold on the DML's folds)"

@@ -27,8 +27,10 @@ struct EffectUncertaintyOptions {
   std::string scale = "neural";
 };
 
-// The interval at the controls of the panel's newest row (the newest month with an observed
-// outcome) for a treatment of the query's magnitude, plus the rolling out-of-sample check.
+// The interval at the controls of the panel's newest month with a treatment (EffectsPanel::
+// latest_controls, whose outcome is usually not known yet; else the newest row, the newest month
+// with an observed outcome) for a treatment of the query's magnitude, plus the rolling
+// out-of-sample check.
 // REQUIRES: estimate.method == "dml" (InvalidArgument otherwise, naming --uncertainty).
 // InvalidArgument naming "level" outside (0, 1), or an unknown scale; DataError when the last
 // block has too few rows for the level ("calibration"), or a control is not finite; Unsupported
