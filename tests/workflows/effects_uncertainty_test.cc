@@ -111,17 +111,17 @@ TEST(EffectUncertainty, TheConstantScaleNeedsNoNetwork) {
 }
 
 TEST(EffectUncertainty, TheNewestMonthsControlsAreTheQueryWhenKnown) {
-  // latest_controls (the newest month with a treatment, outcome unknown): at x = 0 the OLS
+  // latest_controls (the newest month with every control, outcome unknown): at x = 0 the OLS
   // nuisances predict their intercepts, so the prediction is a_y + theta (1 - a_t) with a_y, a_t
   // the intercepts of y and t on [1, X] over the last fold's training rows (0..799), by hand.
   auto e = estimate(1.0);
-  e.panel.latest = Date::from_ymd(2073, 5, 1);
+  e.panel.latest_controls_date = Date::from_ymd(2073, 5, 1);
   e.panel.latest_controls = {0.0, 0.0, 0.0};
   auto o = options();
   o.scale = "constant";
   const auto p = effect_uncertainty(e, o);
   EXPECT_EQ(p.at, "2073-05-01");
-  EXPECT_NE(p.meaning.find("the newest month with a treatment"), std::string::npos) << p.meaning;
+  EXPECT_NE(p.meaning.find("the newest month with every control"), std::string::npos) << p.meaning;
   Matrix design(800, 4);
   design.col(0).setOnes();
   design.rightCols(3) = e.panel.X.topRows(800);

@@ -98,9 +98,10 @@ struct EffectsPanel {
   std::vector<double> latest_regime_probabilities{};
   std::vector<std::string>
       latest_regime_names{};  // every regime's name, in the probabilities' order
-  // The controls (X's columns) at `latest`, whose outcome may not be known yet; empty when one is
-  // missing or the panel is a CSV's.
+  // The controls (X's columns) of the newest month that has them all, whose outcome may not be
+  // known yet; empty for a CSV's panel.
   std::vector<double> latest_controls{};
+  std::optional<Date> latest_controls_date{};
 };
 
 // What every cell of a grid reads, loaded once: the newest feature version of the spec's set

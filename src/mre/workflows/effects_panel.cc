@@ -223,8 +223,16 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
       out.latest = dates[u];
       out.latest_regime_probabilities = regime_at[u];
       out.latest_regime_names = out.regime_names;
-      std::vector<double> x;
-      if (i >= max_lag && controls_at(u, x)) out.latest_controls = std::move(x);
+      break;
+    }
+  }
+  // The newest month whose controls are all known (the query's controls for an interval about
+  // what comes next; its treatment and outcome need not be known).
+  for (Eigen::Index i = n - 1; i >= max_lag; --i) {
+    std::vector<double> x;
+    if (controls_at(static_cast<std::size_t>(i), x)) {
+      out.latest_controls = std::move(x);
+      out.latest_controls_date = dates[static_cast<std::size_t>(i)];
       break;
     }
   }

@@ -99,16 +99,16 @@ codec::OutcomeInterval effect_uncertainty(const EffectEstimate& e,
   out.level = options.level;
   out.scale = options.scale;
   out.treatment = e.magnitude;
-  // The query's controls: the newest month with a treatment (its outcome is usually still
+  // The query's controls: the newest month that has them all (its outcome is usually still
   // unknown), else the newest row of the panel.
   const bool current = static_cast<Eigen::Index>(e.panel.latest_controls.size()) == X.cols() &&
-                       e.panel.latest.has_value();
+                       e.panel.latest_controls_date.has_value();
   Matrix query = X.row(n - 1);
   if (current) {
     for (Eigen::Index j = 0; j < X.cols(); ++j)
       query(0, j) = e.panel.latest_controls[static_cast<std::size_t>(j)];
   }
-  out.at = current ? e.panel.latest->iso() : iso(e.panel, n - 1);
+  out.at = current ? e.panel.latest_controls_date->iso() : iso(e.panel, n - 1);
 
   // sigma on every row out of fold (the DML's folds), and at the query from the last fold's
   // network (trained on the rows before the last block only).
@@ -200,7 +200,7 @@ codec::OutcomeInterval effect_uncertainty(const EffectEstimate& e,
   out.meaning =
       "a split conformal " + std::to_string(percent) + "% interval for the outcome " + e.outcome +
       " over " + std::to_string(e.horizon) + " months at the controls of " + out.at +
-      (current ? " (the newest month with a treatment)"
+      (current ? " (the newest month with every control)"
                : " (the newest month with an observed outcome)") +
       " and a treatment of " + fixed(e.magnitude, 4) +
       ": the prediction l(x) + theta (treatment - m(x)) plus or minus q sigma(x), sigma(x) " +

@@ -27,7 +27,7 @@ struct EffectUncertaintyOptions {
   std::string scale = "neural";
 };
 
-// The interval at the controls of the panel's newest month with a treatment (EffectsPanel::
+// The interval at the controls of the panel's newest month that has them all (EffectsPanel::
 // latest_controls, whose outcome is usually not known yet; else the newest row, the newest month
 // with an observed outcome) for a treatment of the query's magnitude, plus the rolling
 // out-of-sample check.
