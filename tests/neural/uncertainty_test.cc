@@ -97,6 +97,18 @@ TEST(ScaleNetwork, ConformalIntervalsCoverNinetyPercentAndAreNarrowerThanConstan
   // known exactly (0.87), so the simulation has a strong, regime-like dependence.
   EXPECT_LE(c.neural.mean_width, 0.8 * c.constant.mean_width)
       << "neural " << c.neural.mean_width << " constant " << c.constant.mean_width;
+  // At exactly equal coverage on the test rows: the constant width that covers the same share as
+  // the network's intervals did (the empirical quantile of |r|, no calibration).
+  std::vector<double> abs_r(test_sample().r.size());
+  for (std::size_t i = 0; i < abs_r.size(); ++i)
+    abs_r[i] = std::abs(test_sample().r(static_cast<Eigen::Index>(i)));
+  std::sort(abs_r.begin(), abs_r.end());
+  const auto k = static_cast<std::size_t>(
+      std::ceil(c.neural.coverage * static_cast<double>(abs_r.size()) - 1e-9));
+  const double equal_coverage_width = 2.0 * abs_r[k - 1];
+  EXPECT_LE(c.neural.mean_width, 0.8 * equal_coverage_width)
+      << "neural " << c.neural.mean_width << " constant at equal coverage " << equal_coverage_width;
+  std::cout << "constant width at the network's coverage: " << equal_coverage_width << "\n";
   std::cout << "neural: coverage " << c.neural.coverage << " width " << c.neural.mean_width
             << "; constant: coverage " << c.constant.coverage << " width " << c.constant.mean_width
             << "\n";
