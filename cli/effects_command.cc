@@ -106,6 +106,15 @@ int estimate(const EstimateArgs& args) {
     std::cout << workflows::effect_to_json(result) << "\n";
   } else {
     std::cout << workflows::explain_effect(result) << "\n";
+    if (result.prediction_interval) {
+      const auto& p = *result.prediction_interval;
+      std::cout << fmt::format(
+          "Outcome interval: [{:.4f}, {:.4f}] around {:.4f} (constant variance: [{:.4f}, {:.4f}]); "
+          "out of sample it covered {:.1f}% (constant {:.1f}%) of {} months. This is {}.\n",
+          p.low, p.high, p.prediction, p.constant_low, p.constant_high,
+          100.0 * p.check_neural.coverage, 100.0 * p.check_constant.coverage, p.check_neural.rows,
+          p.meaning);
+    }
   }
   return 0;
 }
