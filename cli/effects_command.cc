@@ -11,6 +11,7 @@
 #include "mre/workflows/effect_studies.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/effects_calibration.h"
+#include "mre/workflows/effects_uncertainty.h"
 
 namespace mre::cli {
 namespace {
@@ -32,6 +33,9 @@ struct EstimateArgs {
   std::string outcome_col;
   std::string treatment_col;
   std::string controls;
+  std::string uncertainty = "none";
+  double uncertainty_level = 0.9;
+  std::int64_t threads = 1;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -80,14 +84,37 @@ int estimate(const EstimateArgs& args) {
     projection =
         workflows::local_projection_check(*store, spec, args.treatment, args.outcome, args.horizon);
   }
+  const int threads = checked_count(args.threads, "--threads", 1, 1024);
+  if (!(args.uncertainty_level > 0.0 && args.uncertainty_level < 1.0))
+    throw Error(ErrorCode::kInvalidArgument, "--uncertainty-level: must be inside (0, 1) (got " +
+                                                 fmt::format("{}", args.uncertainty_level) + ")");
+  if (args.uncertainty != "none" && query.method != "dml")
+    throw Error(ErrorCode::kInvalidArgument,
+                "--uncertainty: needs --method dml (the interval is built on the DML final stage)");
   auto result = workflows::estimate_effect(panel, query, spec);
   // Every answer carries its robustness checks (each learner; the local projection from the store).
   if (result.method == "dml")
     result.robustness = workflows::assess_robustness(result, spec, projection);
+  if (args.uncertainty != "none") {
+    workflows::EffectUncertaintyOptions options;
+    options.level = args.uncertainty_level;
+    options.scale = args.uncertainty;
+    options.network.threads = threads;
+    result.prediction_interval = workflows::effect_uncertainty(result, options);
+  }
   if (args.format == "json") {
     std::cout << workflows::effect_to_json(result) << "\n";
   } else {
     std::cout << workflows::explain_effect(result) << "\n";
+    if (result.prediction_interval) {
+      const auto& p = *result.prediction_interval;
+      std::cout << fmt::format(
+          "Outcome interval: [{:.4f}, {:.4f}] around {:.4f} (constant variance: [{:.4f}, {:.4f}]); "
+          "out of sample it covered {:.1f}% (constant {:.1f}%) of {} months. This is {}.\n",
+          p.low, p.high, p.prediction, p.constant_low, p.constant_high,
+          100.0 * p.check_neural.coverage, 100.0 * p.check_constant.coverage, p.check_neural.rows,
+          p.meaning);
+    }
   }
   return 0;
 }
@@ -407,7 +434,8 @@ void register_effects(CLI::App& app, Action& action) {
       "Examples:\n"
       "  mre effects estimate --treatment mp_surprise --outcome sp500 --horizon 3\n"
       "  mre effects estimate --data my.csv --outcome-col ret --treatment-col shock --controls "
-      "a,b");
+      "a,b\n"
+      "  mre effects estimate --treatment mp_surprise --outcome sp500 --uncertainty neural");
   add_common_options(*cmd, args->common);
   cmd->add_option("--spec", args->spec, "The effects spec")->capture_default_str();
   cmd->add_option("--treatment", args->treatment,
@@ -435,6 +463,20 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--outcome-col", args->outcome_col, "With --data: the outcome column");
   cmd->add_option("--treatment-col", args->treatment_col, "With --data: the treatment column");
   cmd->add_option("--controls", args->controls, "With --data: comma-separated control columns");
+  cmd->add_option(
+         "--uncertainty", args->uncertainty,
+         "none | neural | constant: add `prediction_interval`, a split conformal interval\n"
+         "  for the OUTCOME at the newest month's controls (not for the effect): the\n"
+         "  scale of the DML final-stage residual from a small network trained out of\n"
+         "  fold (neural, needs LibTorch) or constant, calibrated on the last fold's block")
+      ->check(CLI::IsMember({"none", "neural", "constant"}))
+      ->capture_default_str();
+  cmd->add_option("--uncertainty-level", args->uncertainty_level,
+                  "Nominal coverage of the interval, inside (0, 1)")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads,
+                  "Threads of the scale network (its weights are reproducible for a count)")
+      ->capture_default_str();
   cmd->callback([args, &action] { action = [args] { return estimate(*args); }; });
 
   auto ask_args = std::make_shared<AskArgs>();

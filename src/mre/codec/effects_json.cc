@@ -203,6 +203,35 @@ ojson effect_value(const EffectReport& e) {
                                      : e.dml.se_type)
            : std::string("moving-block bootstrap")) +
       "); the 95% interval is the effect plus or minus 1.96 of it";
+  if (e.prediction_interval) {
+    const auto& p = *e.prediction_interval;
+    const auto figures = [](const IntervalFigures& f) {
+      return ojson{
+          {"coverage", number(f.coverage)}, {"mean_width", number(f.mean_width)}, {"rows", f.rows}};
+    };
+    analysis["prediction_interval"] = {
+        {"level", number(p.level)},
+        {"interval", {number(p.low), number(p.high)}},
+        {"prediction", number(p.prediction)},
+        {"at", p.at},
+        {"treatment", number(p.treatment)},
+        {"scale", p.scale},
+        {"sigma", number(p.sigma)},
+        {"conformal_quantile", number(p.quantile)},
+        {"calibration",
+         {{"rows", p.calibration_rows}, {"from", p.calibration_from}, {"to", p.calibration_to}}},
+        {"constant_variance_interval", {number(p.constant_low), number(p.constant_high)}},
+        {"out_of_sample_check",
+         {{"from", p.check_from},
+          {"to", p.check_to},
+          {"neural", figures(p.check_neural)},
+          {"constant_variance", figures(p.check_constant)}}},
+        {"out_of_fold_gaussian_nll",
+         {{"neural", number(p.out_of_fold_nll)},
+          {"constant_variance", number(p.out_of_fold_nll_constant)}}},
+        {"networks", p.networks}};
+    analysis["prediction_interval_meaning"] = p.meaning;
+  }
   ojson regime_effects = ojson::object();
   if (dml) {
     for (const auto& re : e.dml.regimes) {

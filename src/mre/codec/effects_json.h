@@ -17,6 +17,42 @@
 
 namespace mre::codec {
 
+// Issue 24: the conformal interval for the outcome at the query's controls (`mre effects estimate
+// --uncertainty neural`, workflows/effects_uncertainty.h), already at the query's magnitude.
+struct IntervalFigures {
+  double coverage = 0.0;
+  double mean_width = 0.0;
+  long long rows = 0;
+};
+struct OutcomeInterval {
+  double level = 0.9;
+  std::string scale{};  // "neural" | "constant": what sigma(x) is
+  std::string at{};     // ISO date of the query's controls
+  double treatment = 0.0;
+  double prediction = 0.0;
+  double low = 0.0;
+  double high = 0.0;
+  double sigma = 0.0;         // the predicted scale at the query's controls
+  double quantile = 0.0;      // the conformal quantile of |r| / sigma
+  double constant_low = 0.0;  // the constant-variance baseline (sigma = 1), same calibration
+  double constant_high = 0.0;
+  long long calibration_rows = 0;
+  std::string calibration_from{};
+  std::string calibration_to{};
+  // Rolling out-of-sample check: networks trained before block k - 1, calibrated on it, judged
+  // on block k.
+  std::string check_from{};
+  std::string check_to{};
+  IntervalFigures check_neural{};
+  IntervalFigures check_constant{};
+  int networks = 0;  // scale networks trained
+  // Out of fold on every row: the Gaussian NLL of the residuals under sigma(x) and under each
+  // fold's constant scale (NaN for scale "constant").
+  double out_of_fold_nll = 0.0;
+  double out_of_fold_nll_constant = 0.0;
+  std::string meaning{};
+};
+
 // One estimate as encoded: the DML result (or the X-learner's) per unit of the treatment, with
 // what the reader needs beside it.
 struct EffectReport {
@@ -43,7 +79,8 @@ struct EffectReport {
   std::string feature_version{};
   std::string regime_version{};
   std::vector<std::string> notes{};
-  std::string explanation{};  // narrative/effect_explanation.h
+  std::string explanation{};                             // narrative/effect_explanation.h
+  std::optional<OutcomeInterval> prediction_interval{};  // only when asked for
 };
 
 // {"causal_analysis": {...}, "explanation": ..., "methodology": ..., "diagnostics": {...}}, as

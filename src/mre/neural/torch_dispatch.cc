@@ -13,6 +13,7 @@
 #include "mre/neural/attention.h"
 #include "mre/neural/quant_gan.h"
 #include "mre/neural/torch_module.h"
+#include "mre/neural/uncertainty.h"
 
 namespace mre::neural {
 
@@ -155,6 +156,21 @@ AttentionFit train_attention(const std::vector<Matrix>& windows, const std::vect
                              const std::vector<std::string>& class_names) {
   return torch_module::table().train_attention(windows, labels, spec, training, feature_names,
                                                class_names);
+}
+
+ScaleModel train_scale_network(const Matrix& X, const Vector& residual,
+                               const ScaleNetworkConfig& config) {
+  return torch_module::table().train_scale_network(X, residual, config);
+}
+
+Vector predict_scale(const ScaleModel& model, const Matrix& X) {
+  return torch_module::table().predict_scale(model, X);
+}
+
+OutOfFoldScale out_of_fold_scale(const Matrix& X, const Vector& residual,
+                                 const std::vector<ScaleFold>& folds,
+                                 const ScaleNetworkConfig& config) {
+  return torch_module::table().out_of_fold_scale(X, residual, folds, config);
 }
 
 }  // namespace mre::neural

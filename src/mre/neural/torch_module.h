@@ -28,10 +28,11 @@
 #include "mre/core/linalg.h"
 #include "mre/neural/attention.h"
 #include "mre/neural/quant_gan.h"
+#include "mre/neural/uncertainty.h"
 
 namespace mre::neural::torch_module {
 
-inline constexpr int kAbi = 2;
+inline constexpr int kAbi = 3;
 
 // A loaded Quant GAN generator (QuantGanGenerator holds one).
 class QuantGanGeneratorBackend {
@@ -52,6 +53,13 @@ AttentionFit train_attention(const std::vector<Matrix>& windows, const std::vect
                              const AttentionSpec& spec, const AttentionTraining& training,
                              const std::vector<std::string>& feature_names,
                              const std::vector<std::string>& class_names);
+// Implemented in the module (uncertainty.cc): as uncertainty.h's functions of the same names.
+ScaleModel train_scale_network(const Matrix& X, const Vector& residual,
+                               const ScaleNetworkConfig& config);
+Vector predict_scale(const ScaleModel& model, const Matrix& X);
+OutOfFoldScale out_of_fold_scale(const Matrix& X, const Vector& residual,
+                                 const std::vector<ScaleFold>& folds,
+                                 const ScaleNetworkConfig& config);
 
 struct Table {
   int abi = 0;
@@ -65,6 +73,11 @@ struct Table {
                                   const AttentionSpec&, const AttentionTraining&,
                                   const std::vector<std::string>&,
                                   const std::vector<std::string>&) = nullptr;
+  ScaleModel (*train_scale_network)(const Matrix&, const Vector&,
+                                    const ScaleNetworkConfig&) = nullptr;
+  Vector (*predict_scale)(const ScaleModel&, const Matrix&) = nullptr;
+  OutOfFoldScale (*out_of_fold_scale)(const Matrix&, const Vector&, const std::vector<ScaleFold>&,
+                                      const ScaleNetworkConfig&) = nullptr;
 };
 
 // The executable's side: the module's table, loaded on first use (thread-safe). Unsupported,

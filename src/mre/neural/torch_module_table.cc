@@ -9,6 +9,9 @@ mre_torch_module_table() {
                                &tm::make_quant_gan_generator,
                                &tm::initial_attention_model,
                                &tm::attention_probabilities,
-                               &tm::train_attention};
+                               &tm::train_attention,
+                               &tm::train_scale_network,
+                               &tm::predict_scale,
+                               &tm::out_of_fold_scale};
   return &table;
 }

@@ -63,6 +63,7 @@ codec::EffectReport effect_report(const EffectEstimate& e) {
   r.feature_version = e.panel.feature_version;
   r.regime_version = e.panel.regime_version;
   r.notes = e.notes;
+  r.prediction_interval = e.prediction_interval;
   return r;
 }
 
@@ -156,6 +157,12 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
                         ": a linear combination of the other controls and the intercept");
     out.panel.X = std::move(kept);
     out.panel.control_names = std::move(names);
+    if (static_cast<Eigen::Index>(panel.latest_controls.size()) == panel.X.cols()) {
+      std::vector<double> latest;
+      for (const auto j : columns.kept)
+        latest.push_back(panel.latest_controls[static_cast<std::size_t>(j)]);
+      out.panel.latest_controls = std::move(latest);
+    }
   }
   // A regime the sample spends fewer than 30 months in (the sum of its filtered probabilities)
   // has no per-regime effect: omitted with a note, never a failure.

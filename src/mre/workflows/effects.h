@@ -17,6 +17,7 @@
 #include "mre/causal/placebo.h"
 #include "mre/causal/robustness.h"
 #include "mre/causal/xlearner.h"
+#include "mre/codec/effects_json.h"
 #include "mre/core/date.h"
 #include "mre/core/work_items.h"
 #include "mre/store/store.h"
@@ -97,6 +98,10 @@ struct EffectsPanel {
   std::vector<double> latest_regime_probabilities{};
   std::vector<std::string>
       latest_regime_names{};  // every regime's name, in the probabilities' order
+  // The controls (X's columns) of the newest month that has them all, whose outcome may not be
+  // known yet; empty for a CSV's panel.
+  std::vector<double> latest_controls{};
+  std::optional<Date> latest_controls_date{};
 };
 
 // What every cell of a grid reads, loaded once: the newest feature version of the spec's set
@@ -155,6 +160,8 @@ struct EffectEstimate {
   TreatmentInfo info{};                    // identification of the treatment
   std::vector<std::string> notes{};        // e.g. a redundant control dropped
   std::optional<Robustness> robustness{};  // with_robustness
+  // Issue 24: the conformal interval for the outcome (effects_uncertainty.h), when asked for.
+  std::optional<codec::OutcomeInterval> prediction_interval{};
 };
 
 EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& query,

@@ -149,14 +149,9 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
   std::vector<double> y_values;
   std::vector<std::vector<double>> x_rows;
   std::vector<std::vector<double>> z_rows;
-  for (Eigen::Index i = max_lag; i + horizon < n; ++i) {
-    const auto u = static_cast<std::size_t>(i);
-    const double t = t_col[u];
-    const double a = level[u];
-    const double b = level[u + static_cast<std::size_t>(horizon)];
-    const double y = found->second.change ? b - a : b / a - 1.0;
-    if (!std::isfinite(t) || !std::isfinite(y)) continue;
-    std::vector<double> x;
+  // The controls of month u (each control and regime probability at each lag); false when one
+  // is missing. REQUIRES: u >= max_lag.
+  const auto controls_at = [&](std::size_t u, std::vector<double>& x) {
     bool ok = true;
     for (const auto* c : controls) {
       for (int l : spec.lags) {
@@ -175,7 +170,17 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
       }
       ok &= regime_at[u].size() == R;
     }
-    if (!ok) continue;
+    return ok;
+  };
+  for (Eigen::Index i = max_lag; i + horizon < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    const double t = t_col[u];
+    const double a = level[u];
+    const double b = level[u + static_cast<std::size_t>(horizon)];
+    const double y = found->second.change ? b - a : b / a - 1.0;
+    if (!std::isfinite(t) || !std::isfinite(y)) continue;
+    std::vector<double> x;
+    if (!controls_at(u, x)) continue;
     out.dates.push_back(dates[u]);
     t_values.push_back(t);
     y_values.push_back(y);
@@ -218,6 +223,16 @@ EffectsPanel assemble_panel(const EffectsSource& source, const EffectsSpec& spec
       out.latest = dates[u];
       out.latest_regime_probabilities = regime_at[u];
       out.latest_regime_names = out.regime_names;
+      break;
+    }
+  }
+  // The newest month whose controls are all known (the query's controls for an interval about
+  // what comes next; its treatment and outcome need not be known).
+  for (Eigen::Index i = n - 1; i >= max_lag; --i) {
+    std::vector<double> x;
+    if (controls_at(static_cast<std::size_t>(i), x)) {
+      out.latest_controls = std::move(x);
+      out.latest_controls_date = dates[static_cast<std::size_t>(i)];
       break;
     }
   }
