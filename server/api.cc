@@ -19,6 +19,8 @@
 
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
+#include "mre/codec/effects_json.h"
+#include "mre/codec/monitor_artefacts.h"
 #include "mre/codec/profile_json.h"
 #include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
@@ -285,7 +287,23 @@ struct Api::Impl {
   // What a handler answers: the document it built (from the domain objects, or a codec's
   // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h); or
   // JSON text a codec or workflow encoded itself, which ?format=csv reads back to tabulate.
-  using Reply = std::variant<json, nlohmann::ordered_json, std::string>;
+  // `indent` and `newline` are the JSON layout: a route whose answer was a codec's text keeps
+  // that text's bytes (the codec's text function is the same document dumped the same way).
+  struct Reply {
+    Reply(json d) : body(std::move(d)) {}                    // NOLINT: implicit by design
+    Reply(nlohmann::ordered_json d) : body(std::move(d)) {}  // NOLINT
+    Reply(std::string text) : body(std::move(text)) {}       // NOLINT
+    std::variant<json, nlohmann::ordered_json, std::string> body;
+    int indent = -1;
+    bool newline = false;
+  };
+  template <typename Document>
+  static Reply laid_out(Document document, int indent, bool newline = false) {
+    Reply r(std::move(document));
+    r.indent = indent;
+    r.newline = newline;
+    return r;
+  }
 
   explicit Impl(ServeOptions o) : options(std::move(o)), http(limits_of(options)) {}
   ServeOptions options;
@@ -426,8 +444,9 @@ struct Api::Impl {
     }
     const auto report = workflows::profile_regime_rows(*s, version, history.model.kind,
                                                        history.model.labels, history.rows, assets);
-    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
-                                         report.profile);
+    return laid_out(codec::regime_profile_document(report.version, report.kind, report.first,
+                                                   report.last, report.profile),
+                    1);
   }
 
   static json scenario_run_json(const store::ScenarioRun& r) {
@@ -593,25 +612,26 @@ struct Api::Impl {
         }
         const bool csv = format == "csv";
         const Reply reply = (this->*handler)(req);
-        if (const auto* document = std::get_if<json>(&reply)) {
+        const auto encode = [&](const auto& document) {
           if (csv) {
-            res.set_content(table_to_csv(*document), "text/csv; charset=utf-8");
+            res.set_content(table_to_csv(document), "text/csv; charset=utf-8");
           } else {
-            res.set_content(dump(*document), "application/json");
-          }
-        } else if (const auto* ordered = std::get_if<nlohmann::ordered_json>(&reply)) {
-          if (csv) {
-            res.set_content(table_to_csv(*ordered), "text/csv; charset=utf-8");
-          } else {
+            // Bytes that are not UTF-8 (stored or echoed text) become U+FFFD, never a 500.
             res.set_content(
-                ordered->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                document.dump(reply.indent, ' ', false, json::error_handler_t::replace) +
+                    (reply.newline ? "\n" : ""),
                 "application/json");
           }
+        };
+        if (const auto* document = std::get_if<json>(&reply.body)) {
+          encode(*document);
+        } else if (const auto* ordered = std::get_if<nlohmann::ordered_json>(&reply.body)) {
+          encode(*ordered);
         } else if (csv) {
-          res.set_content(table_to_csv(json::parse(std::get<std::string>(reply))),
+          res.set_content(table_to_csv(json::parse(std::get<std::string>(reply.body))),
                           "text/csv; charset=utf-8");
         } else {
-          res.set_content(std::get<std::string>(reply), "application/json");
+          res.set_content(std::get<std::string>(reply.body), "application/json");
         }
       } catch (...) {
         send_exception(res, std::current_exception());
@@ -641,7 +661,7 @@ struct Api::Impl {
       }
       monitor.drift_window = std::stoi(text);
     }
-    return codec::monitor_report_to_json(workflows::check_store(*open(), monitor));
+    return laid_out(codec::monitor_report_document(workflows::check_store(*open(), monitor)), 2);
   }
 
   Reply series_list(const httplib::Request&) {
@@ -705,8 +725,9 @@ struct Api::Impl {
       begin = end + 1;
     }
     const auto report = workflows::profile_regime_version(*open(), wanted);
-    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
-                                         report.profile);
+    return laid_out(codec::regime_profile_document(report.version, report.kind, report.first,
+                                                   report.last, report.profile),
+                    1);
   }
 
   Reply classification_current(const httplib::Request& req) {
@@ -791,7 +812,7 @@ struct Api::Impl {
                                      .regime_version = r.regime_version};
     for (const auto& g : r.regime_effects)
       response.regime_effects.emplace_back(g.regime, g.effects);
-    return codec::scenario_response_to_json(response);
+    return codec::scenario_response_document(response);
   }
 
   Reply effects_list(const httplib::Request&) {
@@ -844,7 +865,7 @@ struct Api::Impl {
   Reply backtest(const httplib::Request& req) {
     const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
     const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
-    return codec::backtest_to_json(report.header, report.result, daily);
+    return laid_out(codec::backtest_document(report.header, report.result, daily), 2, true);
   }
 
   Reply scm_list(const httplib::Request&) {
@@ -923,15 +944,16 @@ struct Api::Impl {
     return within_time_limit([s, q, spec](std::stop_token stop) {
       auto with_stop = q;
       with_stop.stop = stop;
-      return workflows::answer_causal_query(*s, spec, with_stop);
+      return codec::causal_answer_document(workflows::causal_answer(*s, spec, with_stop));
     });
   }
 
   Reply regimes_compare(const httplib::Request& req) {
     if (!req.has_param("a") || !req.has_param("b"))
       throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
-    return codec::comparison_to_json(
-        workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b")));
+    return laid_out(codec::comparison_document(workflows::compare_regimes(
+                        *open(), req.get_param_value("a"), req.get_param_value("b"))),
+                    1);
   }
 };
 

@@ -271,7 +271,11 @@ std::string effect_to_json(const EffectReport& e) {
   return out;
 }
 
-std::string causal_answer_to_json(const CausalAnswerReport& a) {
+std::string causal_answer_to_json(const CausalAnswerReport& report) {
+  return causal_answer_document(report).dump();
+}
+
+nlohmann::json causal_answer_document(const CausalAnswerReport& a) {
   nlohmann::json out(effect_value(a.effect));  // keys sorted from here on
   auto& analysis = out["causal_analysis"];
   analysis["requested_treatment"] = a.requested_treatment;
@@ -294,7 +298,7 @@ std::string causal_answer_to_json(const CausalAnswerReport& a) {
   analysis["event_study"] = event;
   if (!a.query_text.empty()) out["query_text"] = a.query_text;
   out["narrative"] = a.narrative;
-  return out.dump();
+  return out;
 }
 
 std::string regime_effects_json(const causal::DmlResult& dml, double magnitude) {

@@ -4,6 +4,7 @@
 // (workflows/effects.h); nothing here computes beyond scaling by the magnitude.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,9 @@ struct CausalAnswerReport {
 };
 // One JSON object, compact, keys sorted (the API's form).
 std::string causal_answer_to_json(const CausalAnswerReport& report);
+// The same as a document (keys sorted): causal_answer_to_json is its dump(), and
+// POST /api/causal-analysis encodes it once, as that JSON or as CSV.
+nlohmann::json causal_answer_document(const CausalAnswerReport& report);
 
 // {"outcome": learner, "treatment": learner, "candidates": [...], "warnings": [...]}.
 std::string nuisance_json(const causal::DmlResult& dml);

@@ -17,6 +17,7 @@
 #include "mre/causal/placebo.h"
 #include "mre/causal/robustness.h"
 #include "mre/causal/xlearner.h"
+#include "mre/codec/effects_json.h"
 #include "mre/core/date.h"
 #include "mre/core/work_items.h"
 #include "mre/store/store.h"
@@ -186,7 +187,10 @@ struct CausalQuery {
   bool as_given = false;  // true: the treatment named, even when it is not identified
   std::stop_token stop{};
 };
-// The response JSON (seed 001's shape plus identification, robustness, event_study, narrative).
+// The answer (seed 001's shape plus identification, robustness, event_study, narrative), and
+// its response JSON (codec::causal_answer_to_json of it).
+codec::CausalAnswerReport causal_answer(const store::Store& store, const EffectsSpec& spec,
+                                        const CausalQuery& query);
 std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec,
                                 const CausalQuery& query);
 
