@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include "mre/codec/backtest_artefact.h"
@@ -288,7 +289,9 @@ struct Api::Impl {
   // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h); or
   // JSON text a codec or workflow encoded itself, which ?format=csv reads back to tabulate.
   // `indent` and `newline` are the JSON layout: a route whose answer was a codec's text keeps
-  // that text's bytes (the codec's text function is the same document dumped the same way).
+  // that text's bytes (the codec's text function is the same document dumped the same way), and
+  // `layout`, when set, is a codec's hand-written layout of an ordered document.
+  using Layout = std::string (*)(const nlohmann::ordered_json&);
   struct Reply {
     Reply(json d) : body(std::move(d)) {}                    // NOLINT: implicit by design
     Reply(nlohmann::ordered_json d) : body(std::move(d)) {}  // NOLINT
@@ -296,12 +299,18 @@ struct Api::Impl {
     std::variant<json, nlohmann::ordered_json, std::string> body;
     int indent = -1;
     bool newline = false;
+    Layout layout = nullptr;
   };
   template <typename Document>
   static Reply laid_out(Document document, int indent, bool newline = false) {
     Reply r(std::move(document));
     r.indent = indent;
     r.newline = newline;
+    return r;
+  }
+  static Reply laid_out(nlohmann::ordered_json document, Layout layout) {
+    Reply r(std::move(document));
+    r.layout = layout;
     return r;
   }
 
@@ -387,10 +396,9 @@ struct Api::Impl {
   // The freshness of a classification, kept 5 s per (version, timestamp, day): it reads every
   // series' newest date and the universe, far more than the classification itself.
   std::mutex freshness_mutex;
-  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>>
-      freshness_cache;
-  std::string classification_freshness(const store::Store& s, const std::string& version,
-                                       const workflows::CurrentClassification& c, Date as_of) {
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, json>> freshness_cache;
+  json classification_freshness(const store::Store& s, const std::string& version,
+                                const workflows::CurrentClassification& c, Date as_of) {
     const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
     const auto now = std::chrono::steady_clock::now();
     {
@@ -400,12 +408,12 @@ struct Api::Impl {
         return it->second.second;
       }
     }
-    std::string text = dump(freshness_json(workflows::classification_freshness(
-        s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
+    json document = freshness_json(workflows::classification_freshness(
+        s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of));
     const std::lock_guard<std::mutex> lock(freshness_mutex);
     if (freshness_cache.size() > 64) freshness_cache.clear();
-    freshness_cache[key] = {now, text};
-    return text;
+    freshness_cache[key] = {now, document};
+    return document;
   }
 
   // Issue 22: a classifier version's named history (workflows::classifier_history), in the
@@ -615,13 +623,18 @@ struct Api::Impl {
         const auto encode = [&](const auto& document) {
           if (csv) {
             res.set_content(table_to_csv(document), "text/csv; charset=utf-8");
-          } else {
-            // Bytes that are not UTF-8 (stored or echoed text) become U+FFFD, never a 500.
-            res.set_content(
-                document.dump(reply.indent, ' ', false, json::error_handler_t::replace) +
-                    (reply.newline ? "\n" : ""),
-                "application/json");
+            return;
           }
+          if constexpr (std::is_same_v<std::decay_t<decltype(document)>, nlohmann::ordered_json>) {
+            if (reply.layout) {
+              res.set_content(reply.layout(document), "application/json");
+              return;
+            }
+          }
+          // Bytes that are not UTF-8 (stored or echoed text) become U+FFFD, never a 500.
+          res.set_content(document.dump(reply.indent, ' ', false, json::error_handler_t::replace) +
+                              (reply.newline ? "\n" : ""),
+                          "application/json");
         };
         if (const auto* document = std::get_if<json>(&reply.body)) {
           encode(*document);
@@ -737,17 +750,28 @@ struct Api::Impl {
     const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
     const bool muni =
         req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-    std::string body =
-        codec::classification_to_json(current.timestamp, current.model, current.result, muni);
+    auto document =
+        codec::classification_document(current.timestamp, current.model, current.result, muni);
     // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
-    body.pop_back();
-    return body + ", \"classifier_version\": " + dump(version) +
-           ", \"freshness\": " + classification_freshness(*s, version, current, as_of_day(req)) +
-           "}";
+    document["classifier_version"] = version;
+    document["freshness"] = classification_freshness(*s, version, current, as_of_day(req));
+    return laid_out(std::move(document), &current_text);
+  }
+
+  // /api/classification/current's JSON: the MR-DS-02 object laid out as `mre classify` prints it
+  // (codec::classification_text), then freshness (issue 22) as one compact JSON object.
+  static std::string current_text(const nlohmann::ordered_json& document) {
+    auto head = document;
+    head.erase("freshness");
+    std::string out = codec::classification_text(head);
+    out.pop_back();
+    return out + ", \"freshness\": " +
+           document.at("freshness").dump(-1, ' ', false, json::error_handler_t::replace) + "}";
   }
 
   Reply effects(const httplib::Request& req) {
-    return workflows::effects_to_json(open()->read_effects(req.matches[1]));
+    return laid_out(codec::effect_rows_document(open()->read_effects(req.matches[1])),
+                    &codec::effect_rows_text);
   }
 
   Reply counterfactual(const httplib::Request& req) {
@@ -909,9 +933,11 @@ struct Api::Impl {
         req.body, "request body",
         req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
     // Read-only: classified from the carried state, which is not advanced.
-    return workflows::classify_realtime(
-        *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
-        observation, {}, model_of(*s, version).get());
+    return laid_out(
+        workflows::classify_realtime_document(
+            *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
+            observation, {}, model_of(*s, version).get()),
+        &codec::classification_text);
   }
 
   Reply causal_analysis(const httplib::Request& req) {

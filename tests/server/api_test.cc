@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mre/codec/classifier_json.h"
 #include "mre/codec/effects_json.h"
 #include "mre/codec/profile_json.h"
 #include "mre/codec/regimes_json.h"
@@ -441,6 +442,20 @@ TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
   EXPECT_EQ(get("/api/classification/history/profile?version=C1"),
             codec::regime_profile_to_json(named.version, named.kind, named.first, named.last,
                                           named.profile));
+  // GET /api/classification/current: the MR-DS-02 object as `mre classify` lays it out (one
+  // line, probabilities to 6 decimals), then the classifier version and the compact freshness.
+  const auto current = workflows::current_classification(*s, "C1", model);
+  std::string mr_ds_02 =
+      codec::classification_to_json(current.timestamp, current.model, current.result, false);
+  mr_ds_02.pop_back();
+  const std::string answer_now = get("/api/classification/current?version=C1");
+  const std::string then = R"(, "classifier_version": "C1", "freshness": {")";
+  EXPECT_EQ(answer_now.substr(0, mr_ds_02.size() + then.size()), mr_ds_02 + then)
+      << answer_now.substr(0, 400);
+  EXPECT_NE(answer_now.find(R"("freshness": {"as_of":")"), std::string::npos);  // compact
+  EXPECT_EQ(answer_now.back(), '}');
+  // GET /api/effects/{v}: the rows one a line, the stored texts laid out as they were written.
+  EXPECT_EQ(get("/api/effects/E1"), codec::effect_rows_to_json(s->read_effects("E1")));
   // GET /api/regimes/compare (keys in insertion order, not sorted)
   const std::string comparison =
       codec::comparison_to_json(workflows::compare_regimes(*s, "R_RULES", "R_MACRO"));

@@ -96,5 +96,11 @@ void close_cell_diagnostics(std::string& diagnostics, double q_value,
 // The rows of a stored effects version as CSV or JSON.
 std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows);
 std::string effect_rows_to_json(const std::vector<store::EffectRow>& rows);
+// The rows as a document, keys in that order, each row's stored regime effects, placebos and
+// diagnostics read into it (empty: null; DataError naming the row for a stored text that is not
+// JSON). effect_rows_to_json is effect_rows_text of it.
+nlohmann::ordered_json effect_rows_document(const std::vector<store::EffectRow>& rows);
+// The rows' layout: one row a line (append_spaced_json), in [ ], with a final newline.
+std::string effect_rows_text(const nlohmann::ordered_json& document);
 
 }  // namespace mre::codec

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,6 +138,11 @@ struct RealtimeOptions {
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
                               const Observation& observation, const ClassifyLog& log = {},
                               const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
+// The same answer as a document (codec::classification_document; its text is
+// codec::classification_text of it): POST /api/classify encodes it once, as JSON or CSV.
+nlohmann::ordered_json classify_realtime_document(
+    store::Store& store, const RealtimeOptions& options, const Observation& observation,
+    const ClassifyLog& log = {}, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
 
 struct HistoricalOptions {
   std::string version{};
