@@ -20,6 +20,7 @@
 
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
+#include "mre/codec/effect_studies_json.h"
 #include "mre/codec/effects_json.h"
 #include "mre/codec/monitor_artefacts.h"
 #include "mre/codec/profile_json.h"
@@ -286,8 +287,8 @@ ConnectionLimits limits_of(const ServeOptions& o) {
 
 struct Api::Impl {
   // What a handler answers: the document it built (from the domain objects, or a codec's
-  // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h); or
-  // JSON text a codec or workflow encoded itself, which ?format=csv reads back to tabulate.
+  // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h);
+  // never text read back.
   // `indent` and `newline` are the JSON layout: a route whose answer was a codec's text keeps
   // that text's bytes (the codec's text function is the same document dumped the same way), and
   // `layout`, when set, is a codec's hand-written layout of an ordered document.
@@ -295,8 +296,7 @@ struct Api::Impl {
   struct Reply {
     Reply(json d) : body(std::move(d)) {}                    // NOLINT: implicit by design
     Reply(nlohmann::ordered_json d) : body(std::move(d)) {}  // NOLINT
-    Reply(std::string text) : body(std::move(text)) {}       // NOLINT
-    std::variant<json, nlohmann::ordered_json, std::string> body;
+    std::variant<json, nlohmann::ordered_json> body;
     int indent = -1;
     bool newline = false;
     Layout layout = nullptr;
@@ -636,16 +636,7 @@ struct Api::Impl {
                               (reply.newline ? "\n" : ""),
                           "application/json");
         };
-        if (const auto* document = std::get_if<json>(&reply.body)) {
-          encode(*document);
-        } else if (const auto* ordered = std::get_if<nlohmann::ordered_json>(&reply.body)) {
-          encode(*ordered);
-        } else if (csv) {
-          res.set_content(table_to_csv(json::parse(std::get<std::string>(reply.body))),
-                          "text/csv; charset=utf-8");
-        } else {
-          res.set_content(std::get<std::string>(reply.body), "application/json");
-        }
+        std::visit(encode, reply.body);
       } catch (...) {
         send_exception(res, std::current_exception());
       }
@@ -681,7 +672,12 @@ struct Api::Impl {
     return codec::series_list_document(open()->list_series());
   }
 
-  Reply openapi(const httplib::Request&) { return std::string(openapi_json()); }
+  // The compiled-in description, read into a document once; dumped as the file is laid out (two
+  // spaces, a final newline), so the bytes served are the file's.
+  Reply openapi(const httplib::Request&) {
+    static const auto document = nlohmann::ordered_json::parse(openapi_json());
+    return laid_out(document, 2, true);
+  }
 
   Reply freshness(const httplib::Request& req) {
     return series_freshness_json(
@@ -870,7 +866,7 @@ struct Api::Impl {
 
   // One stored study, the JSON `mre effects study TAG` prints (404 naming an unknown tag).
   Reply study(const httplib::Request& req) {
-    return workflows::effect_study_json(*open(), req.matches[1]);
+    return laid_out(workflows::effect_study_document(*open(), req.matches[1]), &codec::study_text);
   }
 
   Reply backtests_list(const httplib::Request&) {

@@ -33,6 +33,7 @@
 #include "mre/store/store.h"
 #include "mre/workflows/classify.h"
 #include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/effect_studies.h"
 #include "mre/workflows/effects.h"
 #include "mre/workflows/regime_profile.h"
 #include "server/request_guard.h"
@@ -456,6 +457,17 @@ TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
   EXPECT_EQ(answer_now.back(), '}');
   // GET /api/effects/{v}: the rows one a line, the stored texts laid out as they were written.
   EXPECT_EQ(get("/api/effects/E1"), codec::effect_rows_to_json(s->read_effects("E1")));
+  // GET /api/openapi.json: the compiled-in file read into a document once, served as written.
+  std::ifstream file(std::string(MRE_SOURCE_DIR) + "/server/openapi.json", std::ios::binary);
+  std::stringstream description;
+  description << file.rdbuf();
+  EXPECT_EQ(get("/api/openapi.json"), description.str());
+  // GET /api/studies/{v}: the event study and the impulse response, one line as `mre effects
+  // study` prints them.
+  for (const auto& study : workflows::list_effect_studies(*s))
+    EXPECT_EQ(get("/api/studies/" + study.version),
+              workflows::effect_study_json(*s, study.version));
+  EXPECT_EQ(workflows::list_effect_studies(*s).size(), 2u);
   // GET /api/regimes/compare (keys in insertion order, not sorted)
   const std::string comparison =
       codec::comparison_to_json(workflows::compare_regimes(*s, "R_RULES", "R_MACRO"));
