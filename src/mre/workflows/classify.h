@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mre/codec/classifier_json.h"  // classification_document: classify_realtime_document
 #include "mre/regimes/hierarchical/backfill.h"
 #include "mre/regimes/hierarchical/classifier.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
