@@ -15,10 +15,14 @@
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include "mre/codec/backtest_artefact.h"
 #include "mre/codec/classifier_json.h"
+#include "mre/codec/effect_studies_json.h"
+#include "mre/codec/effects_json.h"
+#include "mre/codec/monitor_artefacts.h"
 #include "mre/codec/profile_json.h"
 #include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
@@ -284,9 +288,32 @@ ConnectionLimits limits_of(const ServeOptions& o) {
 
 struct Api::Impl {
   // What a handler answers: the document it built (from the domain objects, or a codec's
-  // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h); or
-  // JSON text a codec or workflow encoded itself, which ?format=csv reads back to tabulate.
-  using Reply = std::variant<json, nlohmann::ordered_json, std::string>;
+  // document), encoded once by handle() as JSON or, with ?format=csv, as CSV (table_csv.h);
+  // never text read back.
+  // `indent` and `newline` are the JSON layout: a route whose answer was a codec's text keeps
+  // that text's bytes (the codec's text function is the same document dumped the same way), and
+  // `layout`, when set, is a codec's hand-written layout of an ordered document.
+  using Layout = std::string (*)(const nlohmann::ordered_json&);
+  struct Reply {
+    Reply(json d) : body(std::move(d)) {}                    // NOLINT: implicit by design
+    Reply(nlohmann::ordered_json d) : body(std::move(d)) {}  // NOLINT
+    std::variant<json, nlohmann::ordered_json> body;
+    int indent = -1;
+    bool newline = false;
+    Layout layout = nullptr;
+  };
+  template <typename Document>
+  static Reply laid_out(Document document, int indent, bool newline = false) {
+    Reply r(std::move(document));
+    r.indent = indent;
+    r.newline = newline;
+    return r;
+  }
+  static Reply laid_out(nlohmann::ordered_json document, Layout layout) {
+    Reply r(std::move(document));
+    r.layout = layout;
+    return r;
+  }
 
   explicit Impl(ServeOptions o) : options(std::move(o)), http(limits_of(options)) {}
   ServeOptions options;
@@ -370,10 +397,9 @@ struct Api::Impl {
   // The freshness of a classification, kept 5 s per (version, timestamp, day): it reads every
   // series' newest date and the universe, far more than the classification itself.
   std::mutex freshness_mutex;
-  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::string>>
-      freshness_cache;
-  std::string classification_freshness(const store::Store& s, const std::string& version,
-                                       const workflows::CurrentClassification& c, Date as_of) {
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, json>> freshness_cache;
+  json classification_freshness(const store::Store& s, const std::string& version,
+                                const workflows::CurrentClassification& c, Date as_of) {
     const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
     const auto now = std::chrono::steady_clock::now();
     {
@@ -383,12 +409,12 @@ struct Api::Impl {
         return it->second.second;
       }
     }
-    std::string text = dump(freshness_json(workflows::classification_freshness(
-        s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of)));
+    json document = freshness_json(workflows::classification_freshness(
+        s, version, c.timestamp, c.values, s.list_series(), options.universe, as_of));
     const std::lock_guard<std::mutex> lock(freshness_mutex);
     if (freshness_cache.size() > 64) freshness_cache.clear();
-    freshness_cache[key] = {now, text};
-    return text;
+    freshness_cache[key] = {now, document};
+    return document;
   }
 
   // Issue 22: a classifier version's named history (workflows::classifier_history), in the
@@ -427,8 +453,9 @@ struct Api::Impl {
     }
     const auto report = workflows::profile_regime_rows(*s, version, history.model.kind,
                                                        history.model.labels, history.rows, assets);
-    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
-                                         report.profile);
+    return laid_out(codec::regime_profile_document(report.version, report.kind, report.first,
+                                                   report.last, report.profile),
+                    1);
   }
 
   static json scenario_run_json(const store::ScenarioRun& r) {
@@ -596,26 +623,23 @@ struct Api::Impl {
         }
         const bool csv = format == "csv";
         const Reply reply = (this->*handler)(req);
-        if (const auto* document = std::get_if<json>(&reply)) {
+        const auto encode = [&](const auto& document) {
           if (csv) {
-            res.set_content(table_to_csv(*document), "text/csv; charset=utf-8");
-          } else {
-            res.set_content(dump(*document), "application/json");
+            res.set_content(table_to_csv(document), "text/csv; charset=utf-8");
+            return;
           }
-        } else if (const auto* ordered = std::get_if<nlohmann::ordered_json>(&reply)) {
-          if (csv) {
-            res.set_content(table_to_csv(*ordered), "text/csv; charset=utf-8");
-          } else {
-            res.set_content(
-                ordered->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                "application/json");
+          if constexpr (std::is_same_v<std::decay_t<decltype(document)>, nlohmann::ordered_json>) {
+            if (reply.layout) {
+              res.set_content(reply.layout(document), "application/json");
+              return;
+            }
           }
-        } else if (csv) {
-          res.set_content(table_to_csv(json::parse(std::get<std::string>(reply))),
-                          "text/csv; charset=utf-8");
-        } else {
-          res.set_content(std::get<std::string>(reply), "application/json");
-        }
+          // Bytes that are not UTF-8 (stored or echoed text) become U+FFFD, never a 500.
+          res.set_content(document.dump(reply.indent, ' ', false, json::error_handler_t::replace) +
+                              (reply.newline ? "\n" : ""),
+                          "application/json");
+        };
+        std::visit(encode, reply.body);
       } catch (...) {
         send_exception(res, std::current_exception());
       }
@@ -644,14 +668,19 @@ struct Api::Impl {
       }
       monitor.drift_window = std::stoi(text);
     }
-    return codec::monitor_report_to_json(workflows::check_store(*open(), monitor));
+    return laid_out(codec::monitor_report_document(workflows::check_store(*open(), monitor)), 2);
   }
 
   Reply series_list(const httplib::Request&) {
     return codec::series_list_document(open()->list_series());
   }
 
-  Reply openapi(const httplib::Request&) { return std::string(openapi_json()); }
+  // The compiled-in description, read into a document once; dumped as the file is laid out (two
+  // spaces, a final newline), so the bytes served are the file's.
+  Reply openapi(const httplib::Request&) {
+    static const auto document = nlohmann::ordered_json::parse(openapi_json());
+    return laid_out(document, 2, true);
+  }
 
   Reply freshness(const httplib::Request& req) {
     return series_freshness_json(
@@ -708,8 +737,9 @@ struct Api::Impl {
       begin = end + 1;
     }
     const auto report = workflows::profile_regime_version(*open(), wanted);
-    return codec::regime_profile_to_json(report.version, report.kind, report.first, report.last,
-                                         report.profile);
+    return laid_out(codec::regime_profile_document(report.version, report.kind, report.first,
+                                                   report.last, report.profile),
+                    1);
   }
 
   Reply classification_current(const httplib::Request& req) {
@@ -719,17 +749,28 @@ struct Api::Impl {
     const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
     const bool muni =
         req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-    std::string body =
-        codec::classification_to_json(current.timestamp, current.model, current.result, muni);
+    auto document =
+        codec::classification_document(current.timestamp, current.model, current.result, muni);
     // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
-    body.pop_back();
-    return body + ", \"classifier_version\": " + dump(version) +
-           ", \"freshness\": " + classification_freshness(*s, version, current, as_of_day(req)) +
-           "}";
+    document["classifier_version"] = version;
+    document["freshness"] = classification_freshness(*s, version, current, as_of_day(req));
+    return laid_out(std::move(document), &current_text);
+  }
+
+  // /api/classification/current's JSON: the MR-DS-02 object laid out as `mre classify` prints it
+  // (codec::classification_text), then freshness (issue 22) as one compact JSON object.
+  static std::string current_text(const nlohmann::ordered_json& document) {
+    auto head = document;
+    head.erase("freshness");
+    std::string out = codec::classification_text(head);
+    out.pop_back();
+    return out + ", \"freshness\": " +
+           document.at("freshness").dump(-1, ' ', false, json::error_handler_t::replace) + "}";
   }
 
   Reply effects(const httplib::Request& req) {
-    return workflows::effects_to_json(open()->read_effects(req.matches[1]));
+    return laid_out(codec::effect_rows_document(open()->read_effects(req.matches[1])),
+                    &codec::effect_rows_text);
   }
 
   Reply counterfactual(const httplib::Request& req) {
@@ -794,7 +835,7 @@ struct Api::Impl {
                                      .regime_version = r.regime_version};
     for (const auto& g : r.regime_effects)
       response.regime_effects.emplace_back(g.regime, g.effects);
-    return codec::scenario_response_to_json(response);
+    return codec::scenario_response_document(response);
   }
 
   Reply effects_list(const httplib::Request&) {
@@ -828,7 +869,7 @@ struct Api::Impl {
 
   // One stored study, the JSON `mre effects study TAG` prints (404 naming an unknown tag).
   Reply study(const httplib::Request& req) {
-    return workflows::effect_study_json(*open(), req.matches[1]);
+    return laid_out(workflows::effect_study_document(*open(), req.matches[1]), &codec::study_text);
   }
 
   Reply backtests_list(const httplib::Request&) {
@@ -847,7 +888,7 @@ struct Api::Impl {
   Reply backtest(const httplib::Request& req) {
     const bool daily = req.has_param("daily") && req.get_param_value("daily") != "0";
     const auto report = workflows::read_backtest(*open(), req.matches[1], daily);
-    return codec::backtest_to_json(report.header, report.result, daily);
+    return laid_out(codec::backtest_document(report.header, report.result, daily), 2, true);
   }
 
   // Issue 24: the stored attention regime models, and the latest observation classified by one
@@ -912,9 +953,11 @@ struct Api::Impl {
         req.body, "request body",
         req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
     // Read-only: classified from the carried state, which is not advanced.
-    return workflows::classify_realtime(
-        *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
-        observation, {}, model_of(*s, version).get());
+    return laid_out(
+        workflows::classify_realtime_document(
+            *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
+            observation, {}, model_of(*s, version).get()),
+        &codec::classification_text);
   }
 
   Reply causal_analysis(const httplib::Request& req) {
@@ -947,15 +990,16 @@ struct Api::Impl {
     return within_time_limit([s, q, spec](std::stop_token stop) {
       auto with_stop = q;
       with_stop.stop = stop;
-      return workflows::answer_causal_query(*s, spec, with_stop);
+      return codec::causal_answer_document(workflows::causal_answer(*s, spec, with_stop));
     });
   }
 
   Reply regimes_compare(const httplib::Request& req) {
     if (!req.has_param("a") || !req.has_param("b"))
       throw Error(ErrorCode::kInvalidArgument, "give two versions: ?a=V1&b=V2");
-    return codec::comparison_to_json(
-        workflows::compare_regimes(*open(), req.get_param_value("a"), req.get_param_value("b")));
+    return laid_out(codec::comparison_document(workflows::compare_regimes(
+                        *open(), req.get_param_value("a"), req.get_param_value("b"))),
+                    1);
   }
 };
 

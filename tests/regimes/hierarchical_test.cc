@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -716,6 +717,44 @@ TEST(ClassifierCodec, ProbabilitiesPrintToSixDecimals) {
   out.clear();
   codec::append_probability(out, 0.0852);
   EXPECT_EQ(out, "0.0852");
+}
+
+// Issue 23: the MR-DS-02 text is now the layout of a document (classification_document, the API
+// encodes that document once); a rounded probability in fixed notation must read as
+// append_probability writes it, small ones included (never "1e-06"), and integers stay integers.
+TEST(ClassifierCodec, SpacedLayoutOfRoundedProbabilitiesEqualsAppendProbability) {
+  for (const double p : {0.0, 1.0, 0.5, 0.9148011878948302, 1.5e-8, 0.0000005, 0.0000015, 0.00012,
+                         0.0009104, 0.9999996, 0.0852, 0.123456789}) {
+    std::string expected;
+    codec::append_probability(expected, p);
+    std::string got;
+    codec::append_spaced_json(got, static_cast<double>(std::llround(p * 1e6)) / 1e6, true);
+    EXPECT_EQ(got, expected) << p;
+  }
+  std::string out;
+  codec::append_spaced_json(
+      out, nlohmann::ordered_json{{"b", 1}, {"a", {1.5e-05, std::nan(""), "x\ty", true, nullptr}}});
+  EXPECT_EQ(out, R"({"b": 1, "a": [1.5e-05, null, "x\ty", true, null]})");
+  // The whole object, MUNI component included, reads back as its document.
+  const auto model = exact_model();
+  const Classifier classifier(model);
+  FilterState next;
+  const auto x = observation_at(model, 1, 18.5);
+  const auto r = classifier.classify(x.data(), nullptr, next);
+  const auto document = codec::classification_document("2024-01-02", model, r, true, "why");
+  const std::string text = codec::classification_to_json("2024-01-02", model, r, true, "why");
+  EXPECT_EQ(nlohmann::ordered_json::parse(text), document);
+  EXPECT_EQ(
+      text.rfind(R"({"data_timestamp": "2024-01-02", "global_macro_regime": {"regime_label": )", 0),
+      0u)
+      << text;
+  EXPECT_NE(
+      text.find(R"(, "contextual_regime": {"regime_type": "MUNI_SPECIFIC", "regime_label": )"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("volatility_index_value": 18.5}, "explanation": "why"})"),
+            std::string::npos)
+      << text;
 }
 
 TEST(Narrative, MR_FR_03_MR_AI_02_MR_AI_03_TheSentenceNamesTheRegimesAmbiguityAndTransitions) {

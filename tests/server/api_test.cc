@@ -24,8 +24,18 @@
 #include <sstream>
 #include <thread>
 
+#include "mre/codec/classifier_json.h"
+#include "mre/codec/effects_json.h"
+#include "mre/codec/profile_json.h"
+#include "mre/codec/regimes_json.h"
 #include "mre/core/date.h"
 #include "mre/core/error.h"
+#include "mre/store/store.h"
+#include "mre/workflows/classify.h"
+#include "mre/workflows/compare_regimes.h"
+#include "mre/workflows/effect_studies.h"
+#include "mre/workflows/effects.h"
+#include "mre/workflows/regime_profile.h"
 #include "server/request_guard.h"
 #include "server/table_csv.h"
 #include "support/test_support.h"
@@ -404,6 +414,80 @@ TEST_F(Api, Issue23_CsvFromTheDocumentEqualsCsvOfTheJsonText) {
     }
   }
   EXPECT_GE(tables, 10);
+}
+
+// Issue 23: the routes whose answer was a codec's JSON text return the codec's document, encoded
+// once by the server. Their JSON bytes must be what the codec's text function gives for the same
+// domain objects (computed here from the same store): key order, indentation and newlines.
+TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
+  auto cli = client();
+  cli.set_read_timeout(120, 0);  // the causal analysis is a DML: seconds on a loaded machine
+  const auto s = store::open_store(db_, false);
+  const auto get = [&](const std::string& path) {
+    const auto r = cli.Get(path);
+    EXPECT_TRUE(r && r->status == 200) << path << (r ? r->body : std::string());
+    return r ? r->body : std::string();
+  };
+  // GET /api/regimes/{v}/profile
+  const auto profile =
+      workflows::profile_regime_version(*s, {.version = "R_MACRO", .assets = {"^GSPC"}});
+  const std::string profile_text = codec::regime_profile_to_json(
+      profile.version, profile.kind, profile.first, profile.last, profile.profile);
+  EXPECT_EQ(get("/api/regimes/R_MACRO/profile"), profile_text);
+  EXPECT_NE(profile_text.find("\n \"labels\""), std::string::npos);  // dump(1): laid out
+  // GET /api/classification/history/profile
+  const auto model = workflows::load_classifier(*s, "C1");
+  const auto history = workflows::classifier_history(*s, "C1", std::nullopt, std::nullopt, &model);
+  const auto named = workflows::profile_regime_rows(*s, "C1", history.model.kind,
+                                                    history.model.labels, history.rows, {"^GSPC"});
+  EXPECT_EQ(get("/api/classification/history/profile?version=C1"),
+            codec::regime_profile_to_json(named.version, named.kind, named.first, named.last,
+                                          named.profile));
+  // GET /api/classification/current: the MR-DS-02 object as `mre classify` lays it out (one
+  // line, probabilities to 6 decimals), then the classifier version and the compact freshness.
+  const auto current = workflows::current_classification(*s, "C1", model);
+  std::string mr_ds_02 =
+      codec::classification_to_json(current.timestamp, current.model, current.result, false);
+  mr_ds_02.pop_back();
+  const std::string answer_now = get("/api/classification/current?version=C1");
+  const std::string then = R"(, "classifier_version": "C1", "freshness": {")";
+  EXPECT_EQ(answer_now.substr(0, mr_ds_02.size() + then.size()), mr_ds_02 + then)
+      << answer_now.substr(0, 400);
+  EXPECT_NE(answer_now.find(R"("freshness": {"as_of":")"), std::string::npos);  // compact
+  EXPECT_EQ(answer_now.back(), '}');
+  // GET /api/effects/{v}: the rows one a line, the stored texts laid out as they were written.
+  EXPECT_EQ(get("/api/effects/E1"), codec::effect_rows_to_json(s->read_effects("E1")));
+  // GET /api/openapi.json: the compiled-in file read into a document once, served as written.
+  std::ifstream file(std::string(MRE_SOURCE_DIR) + "/server/openapi.json", std::ios::binary);
+  std::stringstream description;
+  description << file.rdbuf();
+  EXPECT_EQ(get("/api/openapi.json"), description.str());
+  // GET /api/studies/{v}: the event study and the impulse response, one line as `mre effects
+  // study` prints them.
+  for (const auto& study : workflows::list_effect_studies(*s))
+    EXPECT_EQ(get("/api/studies/" + study.version),
+              workflows::effect_study_json(*s, study.version));
+  EXPECT_EQ(workflows::list_effect_studies(*s).size(), 2u);
+  // GET /api/regimes/compare (keys in insertion order, not sorted)
+  const std::string comparison =
+      codec::comparison_to_json(workflows::compare_regimes(*s, "R_RULES", "R_MACRO"));
+  EXPECT_EQ(get("/api/regimes/compare?a=R_RULES&b=R_MACRO"), comparison);
+  EXPECT_LT(comparison.find("\"common_dates\""), comparison.find("\"agreement_same_label\""));
+  // POST /api/causal-analysis (the HTTP -> DML path: estimated, encoded once)
+  workflows::CausalQuery q;
+  q.macro_variable = "fed_shock";
+  q.asset = "sp500_returns";
+  q.horizon = 3;
+  q.learner = "ridge";
+  const std::string answer = workflows::answer_causal_query(
+      *s, workflows::load_effects_spec(std::string(MRE_SOURCE_DIR) + "/config/effects.yml"), q);
+  const auto posted = cli.Post(
+      "/api/causal-analysis",
+      R"({"macro_variable": "fed_shock", "asset": "sp500_returns", "horizon": 3, "learner": "ridge"})",
+      "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 200) << posted->body;
+  EXPECT_EQ(posted->body, answer);
 }
 
 // The CSV of an ordered document (keys in insertion order, a NaN) equals that of its JSON text

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
+#include "mre/codec/monitor_artefacts.h"
 #include "mre/store/store.h"
 #include "mre/workflows/ingest.h"
+#include "mre/workflows/monitor.h"
 #include "server/api.h"
 #include "support/test_support.h"
 
@@ -46,6 +49,17 @@ TEST(HealthDetails, ChecksAsJsonAndClearErrors) {
   EXPECT_TRUE(testing::contains(bad, "drift_window")) << bad;
   auto store = store::open_store(db, false);
   EXPECT_TRUE(store->list_artefacts("monitor_run").empty());
+
+  // Issue 23: the route returns the codec's document, encoded once by the server; its JSON bytes
+  // are codec::monitor_report_to_json's (keys sorted, two spaces), the run's own clock aside.
+  workflows::MonitorOptions same;
+  same.as_of = Date::parse("2020-01-02");
+  same.persist = false;
+  const std::regex clock(R"("created_at": "[^"]*")");
+  EXPECT_EQ(std::regex_replace(body_of(as_of), clock, "T"),
+            std::regex_replace(codec::monitor_report_to_json(workflows::check_store(*store, same)),
+                               clock, "T"));
+  EXPECT_EQ(body_of(as_of).rfind("{\n  \"as_of\"", 0), 0u) << body_of(as_of).substr(0, 80);
 
   server::ServeOptions e;
   e.db = ":memory:";

@@ -176,6 +176,11 @@ backtest::BacktestResult decode_backtest(const std::vector<ArtefactTable>& table
 
 std::string backtest_to_json(const store::ArtefactHeader& header,
                              const backtest::BacktestResult& result, bool with_days) {
+  return backtest_document(header, result, with_days).dump(2) + "\n";
+}
+
+nlohmann::ordered_json backtest_document(const store::ArtefactHeader& header,
+                                         const backtest::BacktestResult& result, bool with_days) {
   nlohmann::ordered_json j;
   j["version"] = header.version;
   j["spec_name"] = header.spec_name;
@@ -217,7 +222,7 @@ std::string backtest_to_json(const store::ArtefactHeader& header,
     }
     j["strategies"].push_back(js);
   }
-  return j.dump(2) + "\n";
+  return j;
 }
 
 std::string backtest_to_csv(const backtest::BacktestResult& result, bool days) {

@@ -3,6 +3,7 @@
 // `mre backtest show/compare` and the API print.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ backtest::BacktestResult decode_backtest(const std::vector<store::ArtefactTable>
 // metrics: {...}, years: {...}, [days: [...]], [selection: [...]]}]}; NaN as null.
 std::string backtest_to_json(const store::ArtefactHeader& header,
                              const backtest::BacktestResult& result, bool with_days);
+// The same as a document, keys in that order: backtest_to_json is its dump(2) and a newline.
+nlohmann::ordered_json backtest_document(const store::ArtefactHeader& header,
+                                         const backtest::BacktestResult& result, bool with_days);
 // strategy,metric,value rows (years as "year_YYYY"), or with `days` the daily path.
 std::string backtest_to_csv(const backtest::BacktestResult& result, bool days);
 // The metric names in table order (annual_return, volatility, ...).

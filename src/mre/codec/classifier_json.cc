@@ -320,66 +320,132 @@ void append_probabilities(std::string& out, const hier::ModelDefinition& definit
   out += '}';
 }
 
-std::string classification_to_json(std::string_view timestamp, const hier::HierarchicalModel& model,
-                                   const hier::Classification& result, bool muni,
-                                   std::string_view explanation,
-                                   std::span<const hier::IndicatorCoverage> coverage) {
-  std::string out = "{\"data_timestamp\": ";
-  append_json_string(out, timestamp);
-  const auto component = [&](const hier::ModelDefinition& def, const hier::ComponentOutput& o) {
-    out += "\"regime_label\": ";
-    append_json_string(out, def.profiles[static_cast<std::size_t>(o.label)].label);
-    out += ", \"confidence_score\": ";
-    append_probability(out, o.confidence);
-    out += ", \"regime_probabilities\": ";
-    append_probabilities(out, def, o);
-    out += '}';
+void append_spaced_json(std::string& out, const nlohmann::ordered_json& value, bool fixed) {
+  using Type = nlohmann::ordered_json::value_t;
+  switch (value.type()) {
+    case Type::object: {
+      out += '{';
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (it != value.begin()) out += ", ";
+        append_json_string(out, it.key());
+        out += ": ";
+        append_spaced_json(out, it.value(), fixed);
+      }
+      out += '}';
+      return;
+    }
+    case Type::array:
+      out += '[';
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (i) out += ", ";
+        append_spaced_json(out, value[i], fixed);
+      }
+      out += ']';
+      return;
+    case Type::string:
+      append_json_string(out, value.get_ref<const std::string&>());
+      return;
+    case Type::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case Type::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      return;
+    case Type::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      return;
+    case Type::number_float: {
+      const double x = value.get<double>();
+      if (!std::isfinite(x)) {
+        out += "null";
+      } else if (fixed) {
+        char buffer[400];  // the longest fixed-notation double (DBL_MAX: 309 digits)
+        const auto r = std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed);
+        out.append(buffer, r.ptr);
+      } else {
+        append_number(out, x);
+      }
+      return;
+    }
+    case Type::null:
+    case Type::binary:
+    case Type::discarded:
+      out += "null";
+      return;
+  }
+}
+
+namespace {
+
+// A probability as append_probability writes it: rounded to 6 decimals (anything else as is).
+double rounded_probability(double p) {
+  if (!(p >= 0.0 && p <= 1.0)) return p;
+  return static_cast<double>(std::llround(p * 1e6)) / 1e6;
+}
+
+}  // namespace
+
+nlohmann::ordered_json classification_document(std::string_view timestamp,
+                                               const hier::HierarchicalModel& model,
+                                               const hier::Classification& result, bool muni,
+                                               std::string_view explanation,
+                                               std::span<const hier::IndicatorCoverage> coverage) {
+  using ojson = nlohmann::ordered_json;
+  const auto component = [](const hier::ModelDefinition& def, const hier::ComponentOutput& o,
+                            ojson into) {
+    into["regime_label"] = def.profiles[static_cast<std::size_t>(o.label)].label;
+    into["confidence_score"] = rounded_probability(o.confidence);
+    ojson probabilities = ojson::object();
+    for (int r = 0; r < o.n; ++r) {
+      probabilities[def.profiles[static_cast<std::size_t>(r)].label] =
+          rounded_probability(o.labels[static_cast<std::size_t>(r)]);
+    }
+    into["regime_probabilities"] = std::move(probabilities);
+    return into;
   };
-  out += ", \"global_macro_regime\": {";
-  component(model.global.definition, result.global);
+  ojson out;
+  out["data_timestamp"] = std::string(timestamp);
+  out["global_macro_regime"] = component(model.global.definition, result.global, ojson::object());
   if (muni) {
-    out += ", \"contextual_regime\": {\"regime_type\": \"MUNI_SPECIFIC\", ";
-    component(model.muni.definition, result.muni);
+    out["contextual_regime"] =
+        component(model.muni.definition, result.muni, ojson{{"regime_type", "MUNI_SPECIFIC"}});
   }
-  out += ", \"volatility_classification\": {\"volatility_regime\": ";
-  append_json_string(out, result.volatility_regime);
-  out += ", \"volatility_index_name\": \"VIX\", \"volatility_index_value\": ";
-  if (std::isnan(result.vix)) {
-    out += "null";
-  } else {
-    append_number(out, result.vix);
-  }
-  out += '}';
-  if (!explanation.empty()) {
-    out += ", \"explanation\": ";
-    append_json_string(out, explanation);
-  }
+  out["volatility_classification"] = {{"volatility_regime", result.volatility_regime},
+                                      {"volatility_index_name", "VIX"},
+                                      {"volatility_index_value", result.vix}};  // NaN: null
+  if (!explanation.empty()) out["explanation"] = std::string(explanation);
   if (!coverage.empty()) {
     const auto& names = hier::mr_ds_01_indicators();
     check_arg(coverage.size() == names.size(), "coverage", "must hold the ten MR-DS-01 indicators");
     int used = 0;
     int stale = 0;
-    for (const auto& c : coverage) {
+    ojson indicators = ojson::object();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto& c = coverage[i];
       used += c.used ? 1 : 0;
       stale += c.stale ? 1 : 0;
+      indicators[names[i]] = {{"used", c.used},
+                              {"age_days", c.age_days ? ojson(*c.age_days) : ojson()},
+                              {"stale", c.stale}};
     }
-    out += ", \"coverage\": {\"indicators_used\": " + std::to_string(used) +
-           ", \"indicators_stale\": " + std::to_string(stale) + ", \"indicators\": {";
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (i) out += ", ";
-      append_json_string(out, names[i]);
-      out += ": {\"used\": ";
-      out += coverage[i].used ? "true" : "false";
-      out += ", \"age_days\": ";
-      out += coverage[i].age_days ? std::to_string(*coverage[i].age_days) : std::string("null");
-      out += ", \"stale\": ";
-      out += coverage[i].stale ? "true" : "false";
-      out += '}';
-    }
-    out += "}}";
+    out["coverage"] = {
+        {"indicators_used", used}, {"indicators_stale", stale}, {"indicators", indicators}};
   }
-  out += '}';
   return out;
+}
+
+std::string classification_text(const nlohmann::ordered_json& document) {
+  std::string out;
+  append_spaced_json(out, document, true);
+  return out;
+}
+
+std::string classification_to_json(std::string_view timestamp, const hier::HierarchicalModel& model,
+                                   const hier::Classification& result, bool muni,
+                                   std::string_view explanation,
+                                   std::span<const hier::IndicatorCoverage> coverage) {
+  return classification_text(
+      classification_document(timestamp, model, result, muni, explanation, coverage));
 }
 
 std::string backfill_diagnostics_to_json(const hier::BackfillResult& result) {

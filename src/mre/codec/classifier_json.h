@@ -4,6 +4,7 @@
 // (shortest round-trip decimals), so the two modes print identical text for the same numbers.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ void append_probabilities(std::string& out,
 // Appends `text` as a JSON string (quotes and escapes).
 void append_json_string(std::string& out, std::string_view text);
 
+// Appends `value` in the layout the hand-written encoders here write: one line, ", " between
+// items and ": " after keys, strings as append_json_string, integers in decimal, floats as
+// append_number (with `fixed`, in fixed notation: how append_probability writes a probability
+// rounded to 6 decimals), a float that is not finite as null. Keys in the document's order.
+void append_spaced_json(std::string& out, const nlohmann::ordered_json& value, bool fixed = false);
+
 // The MR-DS-02 object (one line; probabilities and confidences via append_probability):
 // data_timestamp, global_macro_regime, contextual_regime (only when `muni`, regime_type
 // "MUNI_SPECIFIC"), volatility_classification; plus "explanation" when non-empty; plus, when
@@ -68,6 +75,15 @@ std::string classification_to_json(
     const regimes::hierarchical::Classification& result, bool muni,
     std::string_view explanation = {},
     std::span<const regimes::hierarchical::IndicatorCoverage> coverage = {});
+// The same as a document (probabilities rounded to 6 decimals, as the text has them):
+// classification_to_json is classification_text of it.
+nlohmann::ordered_json classification_document(
+    std::string_view timestamp, const regimes::hierarchical::HierarchicalModel& model,
+    const regimes::hierarchical::Classification& result, bool muni,
+    std::string_view explanation = {},
+    std::span<const regimes::hierarchical::IndicatorCoverage> coverage = {});
+// An MR-DS-02 document as its one-line text (append_spaced_json, floats in fixed notation).
+std::string classification_text(const nlohmann::ordered_json& document);
 
 // The diagnostics of a classifier backfill (issue 18), stored with its regime version:
 // {"kind": "classifier_backfill", "approved": false, "refits": [{"from", "rows", "trained_to",

@@ -2,6 +2,7 @@
 #include "mre/codec/effect_studies_json.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
@@ -9,164 +10,108 @@
 namespace mre::codec {
 namespace {
 
-void number(std::string& out, double v) {
-  if (std::isfinite(v)) {
-    append_number(out, v);
-  } else {
-    out += "null";
-  }
-}
+using ojson = nlohmann::ordered_json;
 
-void key(std::string& out, const char* name) {
-  out += ", \"";
-  out += name;
-  out += "\": ";
-}
+// A float as the text has it: not finite as null (append_spaced_json does the same).
+ojson number(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
 
 }  // namespace
 
+std::string study_text(const nlohmann::ordered_json& document) {
+  std::string out;
+  append_spaced_json(out, document);
+  return out;
+}
+
 std::string event_study_to_json(const EventStudyReport& r) {
-  std::string out = "{\"event_study\": {\"treatment\": ";
-  append_json_string(out, r.treatment);
-  key(out, "identified");
-  out += r.identified ? "true" : "false";
-  key(out, "identification");
-  append_json_string(out, r.identification);
-  key(out, "outcome");
-  append_json_string(out, r.outcome);
-  key(out, "event_series");
-  append_json_string(out, r.event_series);
-  key(out, "outcome_ticker");
-  append_json_string(out, r.outcome_ticker);
-  key(out, "window_days");
-  out += std::to_string(r.window);
-  key(out, "response");
-  append_json_string(out, r.change
-                              ? "level change from the close before the announcement day"
-                              : "return from the close before the announcement day (fraction)");
-  key(out, "effect");
-  number(out, r.fit.effect);
-  key(out, "intercept");
-  number(out, r.fit.intercept);
-  key(out, "se_hc1");
-  number(out, r.fit.se_hc1);
-  key(out, "se_hac");
-  number(out, r.fit.se_hac);
-  key(out, "hac_lag");
-  out += std::to_string(r.fit.hac_lag);
-  key(out, "confidence_interval");
-  out += "[";
-  number(out, r.fit.ci_low);
-  out += ", ";
-  number(out, r.fit.ci_high);
-  out += "]";
-  key(out, "p_value_hc1");
-  number(out, r.fit.p_value_hc1);
-  key(out, "p_value_hac");
-  number(out, r.fit.p_value_hac);
-  key(out, "r2");
-  number(out, r.fit.r2);
-  key(out, "events");
-  out += std::to_string(r.fit.events);
-  key(out, "announcement_days");
-  out += std::to_string(r.announcements);
-  key(out, "announcement_days_without_response");
-  out += std::to_string(r.without_response);
-  key(out, "per_unit");
-  append_json_string(out, r.narrative_unit.empty() ? "1 unit" : r.narrative_unit);
-  key(out, "effect_per_unit");
-  number(out, r.fit.effect * r.narrative_scale);
-  key(out, "confidence_interval_per_unit");
-  out += "[";
-  number(out, r.fit.ci_low * r.narrative_scale);
-  out += ", ";
-  number(out, r.fit.ci_high * r.narrative_scale);
-  out += "]";
-  key(out, "scatter");
-  out += "[";
-  for (std::size_t i = 0; i < r.events.size(); ++i) {
-    if (i) out += ", ";
-    out += "[\"" + r.events[i].date.iso() + "\", ";
-    number(out, r.events[i].surprise);
-    out += ", ";
-    number(out, r.events[i].response);
-    out += "]";
-  }
-  out += "]}, \"explanation\": ";
-  append_json_string(out, r.explanation);
-  out += ", \"methodology\": ";
-  append_json_string(
-      out,
+  return study_text(event_study_document(r));
+}
+
+nlohmann::ordered_json event_study_document(const EventStudyReport& r) {
+  ojson study;
+  study["treatment"] = r.treatment;
+  study["identified"] = r.identified;
+  study["identification"] = r.identification;
+  study["outcome"] = r.outcome;
+  study["event_series"] = r.event_series;
+  study["outcome_ticker"] = r.outcome_ticker;
+  study["window_days"] = r.window;
+  study["response"] = r.change ? "level change from the close before the announcement day"
+                               : "return from the close before the announcement day (fraction)";
+  study["effect"] = number(r.fit.effect);
+  study["intercept"] = number(r.fit.intercept);
+  study["se_hc1"] = number(r.fit.se_hc1);
+  study["se_hac"] = number(r.fit.se_hac);
+  study["hac_lag"] = r.fit.hac_lag;
+  study["confidence_interval"] = {number(r.fit.ci_low), number(r.fit.ci_high)};
+  study["p_value_hc1"] = number(r.fit.p_value_hc1);
+  study["p_value_hac"] = number(r.fit.p_value_hac);
+  study["r2"] = number(r.fit.r2);
+  study["events"] = r.fit.events;
+  study["announcement_days"] = r.announcements;
+  study["announcement_days_without_response"] = r.without_response;
+  study["per_unit"] = r.narrative_unit.empty() ? "1 unit" : r.narrative_unit;
+  study["effect_per_unit"] = number(r.fit.effect * r.narrative_scale);
+  study["confidence_interval_per_unit"] = {number(r.fit.ci_low * r.narrative_scale),
+                                           number(r.fit.ci_high * r.narrative_scale)};
+  ojson scatter = ojson::array();
+  for (const auto& e : r.events)
+    scatter.push_back({e.date.iso(), number(e.surprise), number(e.response)});
+  study["scatter"] = std::move(scatter);
+  ojson out;
+  out["event_study"] = std::move(study);
+  out["explanation"] = r.explanation;
+  out["methodology"] =
       "Event study: OLS of the outcome's response over the announcement day (close-to-close; "
       "plus `window` trading days) on the surprise, with an intercept; HC1 and Newey-West "
       "(Bartlett, "
-      "over the event index) standard errors. Two announcements on one day are summed.");
-  return out + "}";
+      "over the event index) standard errors. Two announcements on one day are summed.";
+  return out;
 }
 
-std::string impulse_to_json(const ImpulseReport& r) {
-  std::string out = "{\"impulse_response\": {\"treatment\": ";
-  append_json_string(out, r.treatment);
-  key(out, "identified");
-  out += r.identified ? "true" : "false";
-  key(out, "identification");
-  append_json_string(out, r.identification);
-  key(out, "outcome");
-  append_json_string(out, r.outcome);
-  key(out, "response");
-  append_json_string(
-      out, r.change ? "level change from the month before the shock to month h"
-                    : "log change (about a return) from the month before the shock to month h");
-  key(out, "inference");
-  append_json_string(out, r.fit.inference);
-  key(out, "lags");
-  out += std::to_string(r.fit.lags);
-  key(out, "per_unit");
-  append_json_string(out, r.narrative_unit.empty() ? "1 unit" : r.narrative_unit);
-  key(out, "feature_version");
-  append_json_string(out, r.feature_version);
-  key(out, "controls");
-  out += "[";
-  for (std::size_t i = 0; i < r.controls.size(); ++i) {
-    if (i) out += ", ";
-    append_json_string(out, r.controls[i]);
+std::string impulse_to_json(const ImpulseReport& r) { return study_text(impulse_document(r)); }
+
+nlohmann::ordered_json impulse_document(const ImpulseReport& r) {
+  ojson study;
+  study["treatment"] = r.treatment;
+  study["identified"] = r.identified;
+  study["identification"] = r.identification;
+  study["outcome"] = r.outcome;
+  study["response"] =
+      r.change ? "level change from the month before the shock to month h"
+               : "log change (about a return) from the month before the shock to month h";
+  study["inference"] = r.fit.inference;
+  study["lags"] = r.fit.lags;
+  study["per_unit"] = r.narrative_unit.empty() ? "1 unit" : r.narrative_unit;
+  study["feature_version"] = r.feature_version;
+  study["controls"] = r.controls;
+  ojson horizons = ojson::array();
+  for (const auto& p : r.fit.points) {
+    ojson h;
+    h["horizon_months"] = p.horizon;
+    h["effect"] = number(p.effect);
+    h["se"] = number(p.se);
+    h["confidence_interval"] = {number(p.ci_low), number(p.ci_high)};
+    h["p_value"] = number(p.p_value);
+    h["observations"] = p.observations;
+    if (p.hac_lag > 0) h["hac_lag"] = p.hac_lag;
+    h["dropped_redundant_regressors"] = p.dropped_columns;
+    h["effect_per_unit"] = number(p.effect * r.narrative_scale);
+    horizons.push_back(std::move(h));
   }
-  out += "]";
-  key(out, "horizons");
-  out += "[";
-  for (std::size_t i = 0; i < r.fit.points.size(); ++i) {
-    const auto& p = r.fit.points[i];
-    if (i) out += ", ";
-    out += "{\"horizon_months\": " + std::to_string(p.horizon) + ", \"effect\": ";
-    number(out, p.effect);
-    out += ", \"se\": ";
-    number(out, p.se);
-    out += ", \"confidence_interval\": [";
-    number(out, p.ci_low);
-    out += ", ";
-    number(out, p.ci_high);
-    out += "], \"p_value\": ";
-    number(out, p.p_value);
-    out += ", \"observations\": " + std::to_string(p.observations);
-    if (p.hac_lag > 0) out += ", \"hac_lag\": " + std::to_string(p.hac_lag);
-    out += ", \"dropped_redundant_regressors\": " + std::to_string(p.dropped_columns);
-    out += ", \"effect_per_unit\": ";
-    number(out, p.effect * r.narrative_scale);
-    out += "}";
-  }
-  out += "]}, \"explanation\": ";
-  append_json_string(out, r.explanation);
-  out += ", \"methodology\": ";
-  append_json_string(
-      out,
+  study["horizons"] = std::move(horizons);
+  ojson out;
+  out["impulse_response"] = std::move(study);
+  out["explanation"] = r.explanation;
+  out["methodology"] =
       r.fit.inference == "lag_augmented_hc1"
           ? "Local projections (Jorda 2005): one OLS per horizon of the outcome's change from the "
             "month before the shock on the shock, with lags of the shock, the outcome's monthly "
             "change and the controls; lag-augmented (Montiel Olea and Plagborg-Moller 2021), so "
             "HC1 errors are valid"
           : "Local projections (Jorda 2005) with Newey-West errors, bandwidth max(h + 1, "
-            "floor(4 (n/100)^(2/9)))");
-  return out + "}";
+            "floor(4 (n/100)^(2/9)))";
+  return out;
 }
 
 }  // namespace mre::codec

@@ -2,6 +2,7 @@
 // return, as `mre effects event|irf --format json` and the API print them.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct EventStudyReport {
   std::string explanation{};
 };
 std::string event_study_to_json(const EventStudyReport& report);
+// The same as a document, keys in that order: event_study_to_json is study_text of it.
+nlohmann::ordered_json event_study_document(const EventStudyReport& report);
 
 struct ImpulseReport {
   std::string treatment{};
@@ -51,6 +54,10 @@ struct ImpulseReport {
   std::string explanation{};
 };
 std::string impulse_to_json(const ImpulseReport& report);
+// The same as a document, keys in that order: impulse_to_json is study_text of it.
+nlohmann::ordered_json impulse_document(const ImpulseReport& report);
+// A study document as its text: one line, ", " and ": " (codec::append_spaced_json).
+std::string study_text(const nlohmann::ordered_json& document);
 
 }  // namespace mre::codec
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mre/codec/classifier_json.h"
+#include "mre/core/error.h"
 
 namespace mre::codec {
 
@@ -300,7 +301,11 @@ std::string effect_to_json(const EffectReport& e) {
   return out;
 }
 
-std::string causal_answer_to_json(const CausalAnswerReport& a) {
+std::string causal_answer_to_json(const CausalAnswerReport& report) {
+  return causal_answer_document(report).dump();
+}
+
+nlohmann::json causal_answer_document(const CausalAnswerReport& a) {
   nlohmann::json out(effect_value(a.effect));  // keys sorted from here on
   auto& analysis = out["causal_analysis"];
   analysis["requested_treatment"] = a.requested_treatment;
@@ -323,7 +328,7 @@ std::string causal_answer_to_json(const CausalAnswerReport& a) {
   analysis["event_study"] = event;
   if (!a.query_text.empty()) out["query_text"] = a.query_text;
   out["narrative"] = a.narrative;
-  return out.dump();
+  return out;
 }
 
 std::string regime_effects_json(const causal::DmlResult& dml, double magnitude) {
@@ -413,31 +418,47 @@ std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows) {
 }
 
 std::string effect_rows_to_json(const std::vector<store::EffectRow>& rows) {
+  return effect_rows_text(effect_rows_document(rows));
+}
+
+nlohmann::ordered_json effect_rows_document(const std::vector<store::EffectRow>& rows) {
+  using ojson = nlohmann::ordered_json;
+  ojson out = ojson::array();
+  for (const auto& r : rows) {
+    const auto stored = [&](const std::string& text, const char* what) -> ojson {
+      if (text.empty()) return nullptr;
+      try {
+        return ojson::parse(text);
+      } catch (const ojson::parse_error& e) {
+        throw Error(ErrorCode::kDataError, "effects row " + r.treatment + "/" + r.outcome + "/" +
+                                               std::to_string(r.horizon) + ": the stored " + what +
+                                               " is not JSON (" + e.what() + ")");
+      }
+    };
+    ojson row;
+    row["treatment"] = r.treatment;
+    row["outcome"] = r.outcome;
+    row["horizon_months"] = r.horizon;
+    row["method"] = r.method;
+    row["learner"] = r.learner;
+    row["effect"] = r.effect;
+    row["confidence_interval"] = {r.ci_low, r.ci_high};
+    row["uncertainty"] = r.se;
+    row["p_value"] = r.p_value;
+    row["observations"] = r.observations;
+    row["regime_effects"] = stored(r.regime_effects_json, "regime effects");
+    row["placebo"] = stored(r.placebo_json, "placebos");
+    row["diagnostics"] = stored(r.diagnostics_json, "diagnostics");
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::string effect_rows_text(const nlohmann::ordered_json& document) {
   std::string out = "[";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
+  for (std::size_t i = 0; i < document.size(); ++i) {
     if (i) out += ",\n ";
-    out += "{\"treatment\": ";
-    append_json_string(out, r.treatment);
-    out += ", \"outcome\": ";
-    append_json_string(out, r.outcome);
-    out += ", \"horizon_months\": " + std::to_string(r.horizon) + ", \"method\": ";
-    append_json_string(out, r.method);
-    out += ", \"learner\": ";
-    append_json_string(out, r.learner);
-    out += ", \"effect\": ";
-    append_number(out, r.effect);
-    out += ", \"confidence_interval\": [";
-    append_number(out, r.ci_low);
-    out += ", ";
-    append_number(out, r.ci_high);
-    out += "], \"uncertainty\": ";
-    append_number(out, r.se);
-    out += ", \"p_value\": ";
-    append_number(out, r.p_value);
-    out += ", \"observations\": " + std::to_string(r.observations) +
-           ", \"regime_effects\": " + r.regime_effects_json + ", \"placebo\": " + r.placebo_json +
-           ", \"diagnostics\": " + r.diagnostics_json + "}";
+    append_spaced_json(out, document[i]);
   }
   return out + "]\n";
 }

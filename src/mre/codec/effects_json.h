@@ -4,6 +4,7 @@
 // (workflows/effects.h); nothing here computes beyond scaling by the magnitude.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,9 @@ struct CausalAnswerReport {
 };
 // One JSON object, compact, keys sorted (the API's form).
 std::string causal_answer_to_json(const CausalAnswerReport& report);
+// The same as a document (keys sorted): causal_answer_to_json is its dump(), and
+// POST /api/causal-analysis encodes it once, as that JSON or as CSV.
+nlohmann::json causal_answer_document(const CausalAnswerReport& report);
 
 // {"outcome": learner, "treatment": learner, "candidates": [...], "warnings": [...]}.
 std::string nuisance_json(const causal::DmlResult& dml);
@@ -129,5 +133,11 @@ void close_cell_diagnostics(std::string& diagnostics, double q_value,
 // The rows of a stored effects version as CSV or JSON.
 std::string effect_rows_to_csv(const std::vector<store::EffectRow>& rows);
 std::string effect_rows_to_json(const std::vector<store::EffectRow>& rows);
+// The rows as a document, keys in that order, each row's stored regime effects, placebos and
+// diagnostics read into it (empty: null; DataError naming the row for a stored text that is not
+// JSON). effect_rows_to_json is effect_rows_text of it.
+nlohmann::ordered_json effect_rows_document(const std::vector<store::EffectRow>& rows);
+// The rows' layout: one row a line (append_spaced_json), in [ ], with a final newline.
+std::string effect_rows_text(const nlohmann::ordered_json& document);
 
 }  // namespace mre::codec

@@ -152,6 +152,10 @@ MonitorReport monitor_run_from(const store::ArtefactHeader& header, const store:
 }
 
 std::string monitor_report_to_json(const MonitorReport& report) {
+  return monitor_report_document(report).dump(2);
+}
+
+json monitor_report_document(const MonitorReport& report) {
   json checks = json::array();
   for (const auto& c : report.checks) checks.push_back(check_json(c));
   json out{{"status", monitor::status_name(report.status())},
@@ -166,7 +170,7 @@ std::string monitor_report_to_json(const MonitorReport& report) {
            {"settings", report.settings},
            {"notes", report.notes},
            {"checks", checks}};
-  return out.dump(2);
+  return out;
 }
 
 std::string monitor_report_to_text(const MonitorReport& report, bool only_failing) {

@@ -4,6 +4,7 @@
 // the JSON of a monitor report, its history and a version's stability results.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ MonitorReport monitor_run_from(const store::ArtefactHeader& header, const store:
                                const store::ArtefactTable& checks);
 
 std::string monitor_report_to_json(const MonitorReport& report);
+// The same as a document (keys sorted): monitor_report_to_json is its dump(2).
+nlohmann::json monitor_report_document(const MonitorReport& report);
 // The report as text: a summary line, then one line per check, red first.
 std::string monitor_report_to_text(const MonitorReport& report, bool only_failing);
 

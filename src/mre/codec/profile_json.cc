@@ -25,6 +25,11 @@ json matrix(const Matrix& m) {
 
 std::string regime_profile_to_json(const std::string& version, const std::string& kind, Date first,
                                    Date last, const regimes::RegimeProfile& profile) {
+  return regime_profile_document(version, kind, first, last, profile).dump(1);
+}
+
+json regime_profile_document(const std::string& version, const std::string& kind, Date first,
+                             Date last, const regimes::RegimeProfile& profile) {
   json out;
   out["version"] = version;
   out["kind"] = kind;
@@ -56,7 +61,7 @@ std::string regime_profile_to_json(const std::string& version, const std::string
                   "annualised with 252 days; Sharpe deducts no risk-free rate",
                   "expected duration 1 / (1 - P_ii) in the version's periods (null: never left, or "
                   "never seen)"};
-  return out.dump(1);
+  return out;
 }
 
 }  // namespace mre::codec

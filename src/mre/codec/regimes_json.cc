@@ -64,7 +64,11 @@ nlohmann::ordered_json summary_json(const regimes::VersionSummary& s) {
 
 }  // namespace
 
-std::string comparison_to_json(const regimes::RegimeComparison& c) {
+std::string comparison_to_json(const regimes::RegimeComparison& comparison) {
+  return comparison_document(comparison).dump(1);
+}
+
+nlohmann::ordered_json comparison_document(const regimes::RegimeComparison& c) {
   nlohmann::ordered_json out;
   out["common_dates"] = c.common_dates;
   out["first"] = c.first.iso();
@@ -78,7 +82,7 @@ std::string comparison_to_json(const regimes::RegimeComparison& c) {
   out["periods_per_year"] = c.periods_per_year;
   out["a"] = summary_json(c.a);
   out["b"] = summary_json(c.b);
-  return out.dump(1);
+  return out;
 }
 
 std::string analogues_to_json(const std::vector<regimes::Analogue>& analogues) {

@@ -22,6 +22,8 @@ nlohmann::ordered_json regimes_document(const store::RegimeModel& model,
 // The comparison of two versions (agreement, confusion, durations, transitions, conditional
 // returns) and a list of analogues.
 std::string comparison_to_json(const regimes::RegimeComparison& comparison);
+// The comparison as a document, keys in that order: comparison_to_json is its dump(1).
+nlohmann::ordered_json comparison_document(const regimes::RegimeComparison& comparison);
 std::string analogues_to_json(const std::vector<regimes::Analogue>& analogues);
 
 }  // namespace mre::codec

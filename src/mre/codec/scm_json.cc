@@ -242,7 +242,12 @@ std::string effect_summaries_to_json(const std::vector<scm::EffectSummary>& effe
   return effect_summaries_value(effects).dump();
 }
 
-std::string scenario_response_to_json(const ScenarioResponse& r) {
+std::string scenario_response_to_json(const ScenarioResponse& response) {
+  // Bytes that are not UTF-8 (an echoed intervention) become U+FFFD rather than an exception.
+  return scenario_response_document(response).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json scenario_response_document(const ScenarioResponse& r) {
   json fans = {{"baseline", json::object()}, {"intervened", json::object()}};
   for (const auto& row : r.rows)
     fans[row.scenario][row.node].push_back({row.q05, row.q25, row.q50, row.q75, row.q95});
@@ -252,24 +257,22 @@ std::string scenario_response_to_json(const ScenarioResponse& r) {
   for (const auto& [regime, effects] : r.regime_effects) {
     regime_effects.push_back({{"regime", regime}, {"effects", effect_summaries_value(effects)}});
   }
-  const json out{{"scm_version", r.scm_version},
-                 {"id", r.run.id},
-                 {"start", r.run.start.iso()},
-                 {"horizon", r.run.horizon},
-                 {"dates", dates},
-                 {"uncertainty", r.uncertainty},
-                 {"warnings", r.warnings},
-                 {"paths", r.run.paths},
-                 {"shocks", r.run.shocks},
-                 {"interventions", r.run.interventions},
-                 {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}},
-                 {"fans", fans},
-                 {"effects", effect_summaries_value(r.effects)},
-                 {"narrative", r.narrative},
-                 {"regime_version", r.regime_version},
-                 {"regime_effects", regime_effects}};
-  // Bytes that are not UTF-8 (an echoed intervention) become U+FFFD rather than an exception.
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json{{"scm_version", r.scm_version},
+              {"id", r.run.id},
+              {"start", r.run.start.iso()},
+              {"horizon", r.run.horizon},
+              {"dates", dates},
+              {"uncertainty", r.uncertainty},
+              {"warnings", r.warnings},
+              {"paths", r.run.paths},
+              {"shocks", r.run.shocks},
+              {"interventions", r.run.interventions},
+              {"quantiles", {0.05, 0.25, 0.5, 0.75, 0.95}},
+              {"fans", fans},
+              {"effects", effect_summaries_value(r.effects)},
+              {"narrative", r.narrative},
+              {"regime_version", r.regime_version},
+              {"regime_effects", regime_effects}};
 }
 
 std::vector<scm::EffectSummary> effect_summaries_from_json(const std::string& text,

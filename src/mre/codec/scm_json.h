@@ -3,6 +3,7 @@
 // with round-trip precision, so a read-back model gives bit-identical counterfactuals.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,5 +40,8 @@ struct ScenarioResponse {
       regime_effects{};  // (regime, effects)
 };
 std::string scenario_response_to_json(const ScenarioResponse& response);
+// The same as a document (keys sorted): scenario_response_to_json is its dump() with bytes that
+// are not UTF-8 replaced by U+FFFD, as the API encodes every document.
+nlohmann::json scenario_response_document(const ScenarioResponse& response);
 
 }  // namespace mre::codec

@@ -254,8 +254,8 @@ OutOfFoldScale out_of_fold_scale(const Matrix& X, const Vector& residual,
         throw Error(ErrorCode::kInvalidArgument, "uncertainty: a fold's row is out of range");
       Xte.row(static_cast<Eigen::Index>(i)) = X.row(row);
     }
-    out.models.push_back(train_scale_network(Xtr, rtr, config));
-    const Vector sigma = predict_scale(out.models.back(), Xte);
+    out.models.push_back(torch_module::train_scale_network(Xtr, rtr, config));
+    const Vector sigma = torch_module::predict_scale(out.models.back(), Xte);
     for (std::size_t i = 0; i < fold.test.size(); ++i)
       out.sigma(fold.test[i]) = sigma(static_cast<Eigen::Index>(i));
   }

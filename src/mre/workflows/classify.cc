@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
@@ -648,6 +649,15 @@ std::string explain_classification(const std::string& timestamp,
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
                               const Observation& observation, const ClassifyLog& log,
                               const hier::HierarchicalModel* parsed) {
+  return codec::classification_text(
+      classify_realtime_document(store, options, observation, log, parsed));
+}
+
+nlohmann::ordered_json classify_realtime_document(store::Store& store,
+                                                  const RealtimeOptions& options,
+                                                  const Observation& observation,
+                                                  const ClassifyLog& log,
+                                                  const hier::HierarchicalModel* parsed) {
   store::ClassifierModel record;
   hier::HierarchicalModel model;
   if (parsed) {
@@ -722,8 +732,8 @@ std::string classify_realtime(store::Store& store, const RealtimeOptions& option
   const std::string explanation =
       options.explain ? explain_classification(observation.timestamp, model, result, muni)
                       : std::string();
-  return codec::classification_to_json(observation.timestamp, model, result, muni, explanation,
-                                       coverage);
+  return codec::classification_document(observation.timestamp, model, result, muni, explanation,
+                                        coverage);
 }
 
 HistoricalContext load_historical_context(const store::Store& store, const std::string& version,

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mre/codec/classifier_json.h"  // classification_document: classify_realtime_document
 #include "mre/regimes/hierarchical/backfill.h"
 #include "mre/regimes/hierarchical/classifier.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
@@ -142,6 +143,11 @@ struct RealtimeOptions {
 std::string classify_realtime(store::Store& store, const RealtimeOptions& options,
                               const Observation& observation, const ClassifyLog& log = {},
                               const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
+// The same answer as a document (codec::classification_document; its text is
+// codec::classification_text of it): POST /api/classify encodes it once, as JSON or CSV.
+nlohmann::ordered_json classify_realtime_document(
+    store::Store& store, const RealtimeOptions& options, const Observation& observation,
+    const ClassifyLog& log = {}, const regimes::hierarchical::HierarchicalModel* parsed = nullptr);
 
 struct HistoricalOptions {
   std::string version{};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "mre/causal/event_study.h"
 #include "mre/causal/local_projection.h"
@@ -310,9 +311,14 @@ std::vector<StudyListing> list_effect_studies(const store::Store& store) {
 }
 
 std::string effect_study_json(const store::Store& store, const std::string& version) {
+  return codec::study_text(effect_study_document(store, version));
+}
+
+nlohmann::ordered_json effect_study_document(const store::Store& store,
+                                             const std::string& version) {
   if (store.find_artefact(codec::event_study_kind().name, version))
-    return codec::event_study_to_json(read_event_study(store, version));
-  return codec::impulse_to_json(read_impulse_response(store, version));  // NotFound names the tag
+    return codec::event_study_document(read_event_study(store, version));
+  return codec::impulse_document(read_impulse_response(store, version));  // NotFound names the tag
 }
 
 std::string effect_study_text(const store::Store& store, const std::string& version) {

@@ -75,6 +75,8 @@ std::vector<StudyListing> list_effect_studies(const store::Store& store);
 // A stored study's JSON as computed (`mre effects study TAG`, GET /api/studies/TAG), or its text
 // explanation; NotFound naming the tag when it is neither kind.
 std::string effect_study_json(const store::Store& store, const std::string& version);
+// The same as a document (its text is codec::study_text of it): GET /api/studies/{version}.
+nlohmann::ordered_json effect_study_document(const store::Store& store, const std::string& version);
 std::string effect_study_text(const store::Store& store, const std::string& version);
 
 // What `mre run` stores beside the grid: the announcement-day event study and the local

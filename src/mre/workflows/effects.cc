@@ -565,6 +565,11 @@ std::string effects_to_json(const std::vector<store::EffectRow>& rows) {
 
 std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec,
                                 const CausalQuery& query) {
+  return codec::causal_answer_to_json(causal_answer(store, spec, query));
+}
+
+codec::CausalAnswerReport causal_answer(const store::Store& store, const EffectsSpec& spec,
+                                        const CausalQuery& query) {
   std::string outcome = query.asset;
   if (const auto at = outcome.rfind("_returns");
       at != std::string::npos && at + 8 == outcome.size())
@@ -627,7 +632,7 @@ std::string answer_causal_query(const store::Store& store, const EffectsSpec& sp
   }
   if (!answer.treatment_note.empty())
     answer.narrative = "Note: " + answer.treatment_note + ". " + answer.narrative;
-  return codec::causal_answer_to_json(answer);
+  return answer;
 }
 
 }  // namespace mre::workflows

@@ -193,7 +193,10 @@ struct CausalQuery {
   bool as_given = false;  // true: the treatment named, even when it is not identified
   std::stop_token stop{};
 };
-// The response JSON (seed 001's shape plus identification, robustness, event_study, narrative).
+// The answer (seed 001's shape plus identification, robustness, event_study, narrative), and
+// its response JSON (codec::causal_answer_to_json of it).
+codec::CausalAnswerReport causal_answer(const store::Store& store, const EffectsSpec& spec,
+                                        const CausalQuery& query);
 std::string answer_causal_query(const store::Store& store, const EffectsSpec& spec,
                                 const CausalQuery& query);
 
