@@ -908,8 +908,9 @@ struct Api::Impl {
   }
 
   Reply neural_latest(const httplib::Request& req) {
-    return codec::attention_latest_to_json(
-        workflows::classify_latest_neural(*open(), req.matches[1]));
+    return laid_out(codec::attention_latest_document(
+                        workflows::classify_latest_neural(*open(), req.matches[1])),
+                    2, true);
   }
 
   Reply scm_list(const httplib::Request&) {

@@ -300,7 +300,7 @@ std::string attention_evaluation_to_csv(const AttentionEvaluation& e) {
   return out;
 }
 
-std::string attention_latest_to_json(const AttentionLatest& l) {
+nlohmann::json attention_latest_document(const AttentionLatest& l) {
   nlohmann::json j;
   j["version"] = l.version;
   j["feature_version"] = l.feature_version;
@@ -313,7 +313,11 @@ std::string attention_latest_to_json(const AttentionLatest& l) {
     p[l.class_names[c]] = l.probabilities[c];
   j["probabilities"] = std::move(p);
   j["labels"] = l.class_names;
-  return j.dump(2) + "\n";
+  return j;
+}
+
+std::string attention_latest_to_json(const AttentionLatest& l) {
+  return attention_latest_document(l).dump(2) + "\n";
 }
 
 }  // namespace mre::codec

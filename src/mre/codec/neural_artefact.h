@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,8 @@ struct AttentionLatest {
   std::vector<double> probabilities{};
   std::string regime{};  // the most probable class
 };
+// As a document (the API returns it, encoded once) and as its text (indent 2, a final newline).
+nlohmann::json attention_latest_document(const AttentionLatest& latest);
 std::string attention_latest_to_json(const AttentionLatest& latest);
 
 }  // namespace mre::codec
