@@ -1,9 +1,9 @@
 // Conditional Quant GAN (Wiese, Knobloch, Korn and Kretschmer 2020, "Quant GANs: deep generation
 // of financial time series", Quantitative Finance 20(9)): a temporal convolutional network (TCN)
 // generator maps Gaussian noise and a regime label per day to a sequence of shock vectors; a TCN
-// critic of the same shape scores sequences. The only LibTorch user of mre: this header is plain
-// C++ (Eigen in, Eigen out), quant_gan.cc is the one translation unit that includes torch, and a
-// build without LibTorch compiles quant_gan_unavailable.cc instead (every call: Unsupported).
+// critic of the same shape scores sequences. This header is plain C++ (Eigen in, Eigen out);
+// quant_gan.cc, which includes torch, is part of the LibTorch module libmre_torch.so, loaded on
+// first use (torch_module.h); without LibTorch every call that needs the networks is Unsupported.
 //
 // Architecture (the paper's pure TCN, section 5 and appendix): temporal blocks of two causal
 // convolutions with PReLU, a residual connection, and a skip connection from each block to the
