@@ -398,6 +398,9 @@ struct Api::Impl {
   // series' newest date and the universe, far more than the classification itself.
   std::mutex freshness_mutex;
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point, json>> freshness_cache;
+  // Loads LibTorch in the background (workflows::preload_networks) so that neither the start-up
+  // line nor the first network request waits for it; joined before anything else is destroyed.
+  std::jthread preloader;
   json classification_freshness(const store::Store& s, const std::string& version,
                                 const workflows::CurrentClassification& c, Date as_of) {
     const std::string key = version + '\n' + c.timestamp + '\n' + as_of.iso();
@@ -1006,9 +1009,11 @@ struct Api::Impl {
 
 Api::Api(ServeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->routes();
-  // LibTorch is loaded on first use (neural/torch_module.h); load it now, so the first Quant GAN
-  // or neural request does not wait ~0.5 s for it (a build without it: nothing happens).
-  workflows::preload_networks();
+  // LibTorch is loaded on first use (neural/torch_module.h); load it now, in the background, so
+  // the first Quant GAN or neural request does not wait for it (0.5 s, seconds when its ~300
+  // shared libraries are not in the page cache) and the start-up line does not either (a build
+  // without LibTorch: nothing happens). A request that needs it meanwhile waits for the same load.
+  impl_->preloader = std::jthread([] { workflows::preload_networks(); });
 }
 
 std::string Api::handle_raw(std::string_view request) { return impl_->http.process_raw(request); }
