@@ -14,6 +14,7 @@
 
 #include "mre/core/error.h"
 #include "mre/neural/torch_module.h"
+#include "mre/neural/torch_weights.h"
 
 namespace mre::neural {
 
@@ -70,27 +71,10 @@ struct NetImpl : nn::Module {
 };
 TORCH_MODULE(Net);
 
-std::vector<float> flat_weights(Net& net) {
-  std::vector<float> w;
-  for (const auto& p : net->ordered()) {
-    const torch::Tensor flat = p.detach().contiguous().view(-1);
-    const float* v = flat.data_ptr<float>();
-    w.insert(w.end(), v, v + flat.numel());
-  }
-  return w;
-}
+std::vector<float> flat_weights(Net& net) { return torch_weights::flatten(net->ordered()); }
 
 void load_weights(Net& net, const std::vector<float>& weights) {
-  torch::NoGradGuard no_grad;
-  std::size_t offset = 0;
-  for (auto& p : net->ordered()) {
-    const auto n = static_cast<std::size_t>(p.numel());
-    std::vector<float> copy(weights.begin() + static_cast<std::ptrdiff_t>(offset),
-                            weights.begin() + static_cast<std::ptrdiff_t>(offset + n));
-    p.copy_(torch::from_blob(copy.data(), {static_cast<std::int64_t>(n)}, torch::kFloat32)
-                .view(p.sizes()));
-    offset += n;
-  }
+  torch_weights::load(net->ordered(), weights);
 }
 
 void check_model(const AttentionModel& m) {

@@ -14,6 +14,7 @@
 
 #include "mre/core/error.h"
 #include "mre/neural/torch_module.h"
+#include "mre/neural/torch_weights.h"
 
 namespace mre::neural {
 
@@ -235,11 +236,7 @@ QuantGanModel train_quant_gan(const Matrix& shocks, const std::vector<int>& regi
     model.critic_loss.push_back(critic_loss);
     model.generator_loss.push_back(loss_g.item<double>());
   }
-  for (const auto& p : generator->parameters()) {
-    const torch::Tensor flat = p.detach().contiguous().view(-1);
-    const float* v = flat.data_ptr<float>();
-    model.weights.insert(model.weights.end(), v, v + flat.numel());
-  }
+  model.weights = torch_weights::flatten(generator->parameters());
   model.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return model;
 }
@@ -273,16 +270,7 @@ TorchQuantGan::TorchQuantGan(const QuantGanModel& model) {
   model_ = model;
   net_ = Tcn(model.config.noise_channels + model.regimes, model.config.hidden, model.config.levels,
              model.series);
-  torch::NoGradGuard no_grad;
-  std::size_t offset = 0;
-  for (auto& p : net_->parameters()) {
-    const auto n = static_cast<std::size_t>(p.numel());
-    std::vector<float> copy(model.weights.begin() + static_cast<std::ptrdiff_t>(offset),
-                            model.weights.begin() + static_cast<std::ptrdiff_t>(offset + n));
-    p.copy_(torch::from_blob(copy.data(), {static_cast<std::int64_t>(n)}, torch::kFloat32)
-                .view(p.sizes()));
-    offset += n;
-  }
+  torch_weights::load(net_->parameters(), model.weights);
   net_->eval();
 }
 

@@ -11,6 +11,7 @@
 
 #include "mre/core/error.h"
 #include "mre/neural/torch_module.h"
+#include "mre/neural/torch_weights.h"
 
 namespace mre::neural {
 
@@ -79,26 +80,11 @@ torch::Tensor standardised(const Matrix& X, const ScaleModel& m) {
 }
 
 std::vector<float> flat_weights(const ScaleNet& net) {
-  std::vector<float> out;
-  for (const auto& p : net->parameters()) {
-    const torch::Tensor flat = p.detach().contiguous().view(-1);
-    const float* v = flat.data_ptr<float>();
-    out.insert(out.end(), v, v + flat.numel());
-  }
-  return out;
+  return torch_weights::flatten(net->parameters());
 }
 
 void load_weights(ScaleNet& net, const std::vector<float>& weights) {
-  torch::NoGradGuard no_grad;
-  std::size_t offset = 0;
-  for (auto& p : net->parameters()) {
-    const auto n = static_cast<std::size_t>(p.numel());
-    std::vector<float> copy(weights.begin() + static_cast<std::ptrdiff_t>(offset),
-                            weights.begin() + static_cast<std::ptrdiff_t>(offset + n));
-    p.copy_(torch::from_blob(copy.data(), {static_cast<std::int64_t>(n)}, torch::kFloat32)
-                .view(p.sizes()));
-    offset += n;
-  }
+  torch_weights::load(net->parameters(), weights);
 }
 
 // Mean Gaussian NLL (constant dropped) of unit-scale residuals r given unit-scale sigma.
