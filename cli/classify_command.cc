@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -62,6 +63,7 @@ struct BackfillArgs {
   std::int64_t min_train_rows = 504;
   bool cold = false;
   std::int64_t screen_iterations = -1;
+  std::optional<double> switch_level;
   std::int64_t threads = 0;
 };
 
@@ -195,6 +197,9 @@ int backfill(const BackfillArgs& args) {
                   "--screen-iterations: must be between 0 and 1000000");
     }
     options.screen_iterations = static_cast<int>(args.screen_iterations);
+  }
+  if (args.switch_level) {
+    options.switch_level = *args.switch_level;
   }
   options.threads = checked_count(args.threads, "--threads", 0, 1024);
   options.work_items = work_items();
@@ -422,6 +427,11 @@ void register_classify(CLI::App& app, Action& action) {
       "--screen-iterations", backfill_args->screen_iterations,
       "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
       "convergence); default: the spec's backfill_screen_iterations");
+  backfill_cmd->add_option(
+      "--switch-level", backfill_args->switch_level,
+      "At a retrain, a fresh EM optimum replaces the previous retrain's (continued on the new "
+      "rows) only when Vuong's test prefers it at this one-sided level, in (0, 1]; 1: the "
+      "highest likelihood always wins; default: the spec's backfill_switch_level (0.05)");
   backfill_cmd
       ->add_option("--threads", backfill_args->threads,
                    "EM starts run at once, 0 to 1024 (0: all cores): every retrain's fresh starts "

@@ -163,6 +163,10 @@ TEST(Backfill, Issue28_ScheduledStartsGiveTheRetrainsOfTheSequentialLoopBitForBi
   auto config = small_config();
   config.hmm.n_init = 3;
   config.hmm.screen_iterations = 4;
+  // The highest likelihood always wins and the first retrain is screened like the others: the
+  // plain multi-start fit of every retrain (the continuity rule is tested below).
+  config.switch_level = 1.0;
+  config.full_first_fit = false;
   for (const bool warm : {true, false}) {
     config.warm_start = warm;
     const auto result = backfill(data.dates, data.values, config);
@@ -242,6 +246,77 @@ TEST(Backfill, Issue18_BadScheduleAndSettingsAreRefusedNamingThem) {
   config = small_config();
   config.retrain_every_months = 0;
   EXPECT_THROW(backfill(data.dates, data.values, config), Error);
+}
+
+}  // namespace
+}  // namespace mre::regimes::hierarchical
+
+namespace mre::regimes::hierarchical {
+namespace {
+
+// Issue 18, fourth pass: the continuity rule. Each retrain is the sequential loop's multi-start
+// fit (the first one unscreened), except that when a fresh start beats the continued previous
+// optimum, it replaces it only when Vuong's test prefers it at switch_level; otherwise the fit
+// is the continued optimum. Checked against the rule recomputed here, retrain by retrain.
+TEST(Backfill, Issue18_AFreshOptimumReplacesTheContinuedOneOnlyWhenVuongsTestPrefersIt) {
+  auto data = simulate(1400, 15);
+  // A third regime appears late (three columns shift by 4 from row 1000 on): the continued
+  // optimum has no state for it, so fresh starts can beat it and the rule is exercised.
+  data.values.block(1000, 0, 400, 3).array() += 4.0;
+  auto config = small_config();
+  config.hmm.n_init = 3;
+  config.hmm.screen_iterations = 4;
+  int tested = 0;
+  int switched = 0;
+  int carried = 0;
+  for (const double level : {0.05, 1e-12}) {
+    config.switch_level = level;
+    const auto result = backfill(data.dates, data.values, config);
+    ASSERT_GE(result.retrains.size(), 3u);
+    hmm::GaussianHmmParams previous;
+    for (std::size_t k = 0; k < result.retrains.size(); ++k) {
+      const auto& r = result.retrains[k];
+      const Matrix window = data.values.topRows(static_cast<Eigen::Index>(r.rows));
+      auto settings = config.hmm;
+      settings.threads = 1;
+      if (k == 0) settings.screen_iterations = 0;  // full_first_fit
+      std::vector<hmm::GaussianHmmParams> warm;
+      if (k > 0) warm.push_back(previous);
+      const auto trained =
+          train_component(window, global_macro_definition(), settings, nullptr, warm);
+      const std::string at = std::to_string(level) + " " + r.date.iso();
+      EXPECT_EQ(r.start_log_likelihoods, trained.fit.start_log_likelihoods) << at;
+      const auto last = static_cast<int>(trained.fit.start_log_likelihoods.size()) - 1;
+      if (k == 0 || trained.fit.best_init == last) {
+        EXPECT_FALSE(r.switch_tested) << at;
+        EXPECT_EQ(r.log_likelihood, trained.fit.log_likelihood) << at;
+      } else {
+        ++tested;
+        ASSERT_TRUE(r.switch_tested) << at;
+        (r.switched ? switched : carried) += 1;
+        EXPECT_GT(r.switch_difference, 0.0) << at;
+        const bool prefer = 0.5 * std::erfc(r.switch_statistic / std::sqrt(2.0)) < level;
+        EXPECT_EQ(r.switched, prefer) << at;
+        EXPECT_EQ(r.log_likelihood,
+                  prefer ? trained.fit.log_likelihood : trained.fit.start_log_likelihoods.back())
+            << at;
+        EXPECT_EQ(r.best_start, prefer ? trained.fit.best_init : last) << at;
+      }
+      // The next retrain continues from this one's fit, whichever won (the global HMM's data
+      // are all ten columns in MR-DS-01 order; the extra start is index n_init).
+      previous = trained.fit.params;
+      if (k > 0 && trained.fit.best_init != last && !r.switched) {
+        previous = hmm::run_extra_start(window, settings, static_cast<std::size_t>(settings.n_init),
+                                        warm.front())
+                       .params;
+      }
+    }
+  }
+  EXPECT_GT(tested, 0) << "no retrain where a fresh start beat the continued optimum";
+  // At the level 1e-12 nothing short of an overwhelming preference moves the fit; at 5% some
+  // retrain of the late regime does (both branches of the rule are exercised).
+  EXPECT_GT(switched, 0);
+  EXPECT_GT(carried, 0);
 }
 
 }  // namespace

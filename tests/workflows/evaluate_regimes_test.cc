@@ -74,6 +74,40 @@ TEST(EvaluateRegimes, Issue18_ABackfillStoredBeforeTheMappingMarginNamesWhatItLa
   }
 }
 
+// Issue 18, fourth pass: the continuity rule's level is part of a backfill's stored settings;
+// `regimes evaluate` recomputes the other seeds with the stored level (here one given by
+// --switch-level), and a backfill stored before the rule existed names what it lacks.
+TEST(EvaluateRegimes, Issue18_TheStoredSwitchLevelIsReadBackAndItsAbsenceIsNamed) {
+  BackfillOptions computed;
+  computed.spec_path = kSpec;
+  computed.seed = 43;
+  computed.switch_level = 0.01;
+  const std::string now = backfill_canonical_text(computed);
+  EXPECT_NE(now.find("\nbackfill_continuity=0.01,full_first\n"), std::string::npos) << now;
+  const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
+  const auto read = stored_backfill_options(stored(now), options);
+  ASSERT_TRUE(read.switch_level.has_value());
+  EXPECT_EQ(*read.switch_level, 0.01);
+  EXPECT_EQ(backfill_canonical_text(read), now);
+  try {
+    stored_backfill_options(stored(without(now, "backfill_continuity")), options);
+    FAIL() << "a backfill without its continuity rule was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(std::string(e.what()).find("lack 'backfill_continuity'"), std::string::npos)
+        << e.what();
+  }
+  BackfillOptions bad = computed;
+  bad.switch_level = 0.0;
+  try {
+    (void)backfill_canonical_text(bad);
+    FAIL() << "a switch level of 0 was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("--switch-level"), std::string::npos) << e.what();
+  }
+}
+
 // The prior is a spec setting: read from the hmm block, written into the canonical text only
 // when set (so the shipped spec's hash, and every stored version's, is unchanged), and a bad
 // value or a prior on a non-full covariance is named with its file and line.
@@ -101,6 +135,36 @@ TEST(ClassifierSpec, Issue18_CovariancePriorIsASpecSettingNamedWhenBad) {
       EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
       EXPECT_NE(std::string(e.what()).find("s.yml:2"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("covariance_prior"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// The continuity rule's spec keys: the shipped spec takes the defaults (0.05, full first fit),
+// a spec may set both, and a bad value is named with its file and line.
+TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
+  const auto shipped = load_classifier_spec(kSpec);
+  EXPECT_EQ(shipped.backfill_switch_level, 0.05);
+  EXPECT_TRUE(shipped.backfill_full_first_fit);
+  testing::TempDir dir;
+  const auto spec = [&](const std::string& keys) {
+    const auto path = dir.path() / "s.yml";
+    testing::write_file(path, "name: p\n" + keys + "\n");
+    return path;
+  };
+  const auto set =
+      load_classifier_spec(spec("backfill_switch_level: 0.01\nbackfill_full_first_fit: false"));
+  EXPECT_EQ(set.backfill_switch_level, 0.01);
+  EXPECT_FALSE(set.backfill_full_first_fit);
+  for (const std::string bad : {"backfill_switch_level: 0", "backfill_switch_level: 1.5",
+                                "backfill_switch_level: high", "backfill_full_first_fit: maybe"}) {
+    try {
+      load_classifier_spec(spec(bad));
+      FAIL() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("s.yml:2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad.substr(0, bad.find(':'))), std::string::npos)
+          << e.what();
     }
   }
 }

@@ -468,6 +468,11 @@ std::string backfill_diagnostics_to_json(const hier::BackfillResult& result) {
     one["muni_converged"] = r.muni_converged;
     one["churn"] = std::isfinite(r.churn) ? json(r.churn) : json();
     one["churn_rows"] = r.churn_rows;
+    if (r.switch_tested) {
+      one["switch"] = {{"switched", r.switched},
+                       {"statistic", r.switch_statistic},
+                       {"log_likelihood_difference", r.switch_difference}};
+    }
     one["model"] = json::parse(classifier_model_to_json(r.model));
     refits.push_back(std::move(one));
   }
@@ -508,6 +513,13 @@ std::vector<hier::BackfillRetrain> backfill_retrains_from_json(const std::string
       r.churn = one.at("churn").is_number() ? one.at("churn").get<double>()
                                             : std::numeric_limits<double>::quiet_NaN();
       r.churn_rows = one.at("churn_rows").get<std::size_t>();
+      if (one.contains("switch")) {  // absent before issue 18's fourth pass and when not tested
+        const auto& sw = one.at("switch");
+        r.switch_tested = true;
+        r.switched = sw.at("switched").get<bool>();
+        r.switch_statistic = sw.at("statistic").get<double>();
+        r.switch_difference = sw.at("log_likelihood_difference").get<double>();
+      }
       r.model = classifier_model_from_json(one.at("model").dump(),
                                            source + " (refit " + r.date.iso() + ")");
       out.push_back(std::move(r));

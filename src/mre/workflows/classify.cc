@@ -343,7 +343,8 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   const YAML::Node root = detail::load_yaml_mapping(path, "classifier spec");
   only_keys(path, root,
             {"name", "description", "feature_set", "hmm", "retrain_every_months",
-             "instrument_types", "min_indicators", "backfill_screen_iterations"},
+             "instrument_types", "min_indicators", "backfill_screen_iterations",
+             "backfill_switch_level", "backfill_full_first_fit"},
             "");
   ClassifierSpec spec;
   if (!root["name"] || root["name"].Scalar().empty()) fail(path, root, "missing field 'name'");
@@ -369,6 +370,16 @@ ClassifierSpec load_classifier_spec(const std::filesystem::path& path) try {
   if (root["backfill_screen_iterations"]) {
     spec.backfill_screen_iterations = detail::count_in_range(
         path, root["backfill_screen_iterations"], "backfill_screen_iterations", 0, 1'000'000);
+  }
+  if (root["backfill_switch_level"]) {
+    spec.backfill_switch_level =
+        scalar<double>(path, root["backfill_switch_level"], "backfill_switch_level");
+    if (!(spec.backfill_switch_level > 0 && spec.backfill_switch_level <= 1))
+      fail(path, root["backfill_switch_level"], "'backfill_switch_level' must be in (0, 1]");
+  }
+  if (root["backfill_full_first_fit"]) {
+    spec.backfill_full_first_fit =
+        scalar<bool>(path, root["backfill_full_first_fit"], "backfill_full_first_fit");
   }
   if (root["instrument_types"]) {
     spec.instrument_types =
@@ -977,12 +988,20 @@ BackfillSettings backfill_settings(const BackfillOptions& options) {
                                                  std::to_string(config.hmm.screen_iterations) +
                                                  ")");
   }
+  config.switch_level = options.switch_level ? *options.switch_level : spec.backfill_switch_level;
+  if (!(config.switch_level > 0 && config.switch_level <= 1)) {
+    throw Error(ErrorCode::kInvalidArgument, "--switch-level: must be in (0, 1] (got " +
+                                                 std::to_string(config.switch_level) + ")");
+  }
+  config.full_first_fit = spec.backfill_full_first_fit;
   std::ostringstream canonical_text;
   canonical_text << canonical(spec) << "backfill=" << config.min_train_rows << ","
                  << config.min_column_observations << "," << (config.warm_start ? "warm" : "cold")
                  << (options.to ? "," + *options.to : std::string()) << "\n"
                  << "backfill_screen_iterations=" << config.hmm.screen_iterations << "\n"
-                 << "backfill_mapping_margin=" << config.mapping_margin << "\n";
+                 << "backfill_mapping_margin=" << config.mapping_margin << "\n"
+                 << "backfill_continuity=" << config.switch_level << ","
+                 << (config.full_first_fit ? "full_first" : "screened_first") << "\n";
   out.canonical_text = canonical_text.str();
   return out;
 }
@@ -1074,7 +1093,10 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
          "(backfill_screen_iterations) the other starts "
          "stopped early; the last start is the previous retrain's parameters, run to convergence "
          "beside the fresh leader; "
-         "'kept' marks a retrain that kept the previous mapping within the margin)\n"
+         "'kept' marks a retrain that kept the previous mapping within the margin; 'fit carried' "
+         "a retrain where a fresh start had the higher likelihood but Vuong's test did not "
+         "prefer it at backfill_switch_level, so the previous optimum continued; 'fit moved' one "
+         "where it did)\n"
       << "retrain     rows  log-likelihood  best/starts  iter conv  churn   label of each state "
          "S0..S5 (served)\n";
   const auto& def = hier::global_macro_definition();
@@ -1090,6 +1112,10 @@ std::string backfill_mapping_report(const store::Store& store, const std::string
       out << (s ? " " : "") << def.profiles[static_cast<std::size_t>(m.serving[s])].label;
     }
     if (m.kept_previous) out << "  (kept)";
+    if (r.switch_tested) {
+      out << (r.switched ? "  (fit moved: z " : "  (fit carried: z ")
+          << fixed(r.switch_statistic, 2) << ", fresh +" << fixed(r.switch_difference, 1) << ")";
+    }
     const auto diagnostics = hier::diagnose(m, def, r.model.condition);
     if (diagnostics.stress_inversion)
       out << "  STRESS INVERSION (S" << *diagnostics.stress_state << ")";

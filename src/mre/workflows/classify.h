@@ -35,6 +35,12 @@ struct ClassifierSpec {
   // screen_iterations): each of the n_init starts runs this many EM iterations and only the
   // best continues. 0: every start to convergence (training a served version always does).
   int backfill_screen_iterations = 25;
+  // Issue 18, fourth pass (regimes/hierarchical/backfill.h): at a warm retrain a fresh optimum
+  // replaces the continued previous one only when Vuong's test prefers it at this one-sided
+  // level (1: the highest likelihood always wins), and the first retrain runs every start to
+  // convergence (the chain's anchor gets the full search).
+  double backfill_switch_level = 0.05;
+  bool backfill_full_first_fit = true;
   std::vector<std::string> instrument_types{};  // accepted instrument_type values (MUNI among them)
   std::string canonical_text{};
   std::string hash{};
@@ -226,6 +232,7 @@ struct BackfillOptions {
   int min_train_rows = 504;
   bool warm_start = true;
   std::optional<int> screen_iterations{};  // instead of the spec's backfill_screen_iterations
+  std::optional<double> switch_level{};    // instead of the spec's backfill_switch_level
   int threads = 0;
   // The EM starts on these work items (MPI ranks); null: `threads` threads here. Never changes
   // the result.

@@ -54,7 +54,8 @@ BackfillOptions stored_backfill_options(const store::RegimeModel& model,
   // which setting its stored text lacks (not "spec differs", which it may not).
   const std::pair<const char*, const char*> settings[] = {
       {"backfill_screen_iterations", "the em-EM screening of the starts"},
-      {"backfill_mapping_margin", "the mapping margin (hysteresis, added 2026-12-06)"}};
+      {"backfill_mapping_margin", "the mapping margin (hysteresis, added 2026-12-06)"},
+      {"backfill_continuity", "the continuity rule (Vuong's test, added 2026-12-07)"}};
   for (const auto& [key, what] : settings) {
     if (!fields.count(key)) {
       throw Error(ErrorCode::kDataError,
@@ -79,6 +80,8 @@ BackfillOptions stored_backfill_options(const store::RegimeModel& model,
     out.warm_start = parts.at(2) == "warm";
     if (parts.size() > 3) out.to = parts[3];
     out.screen_iterations = std::stoi(fields.at("backfill_screen_iterations"));
+    const auto& continuity = fields.at("backfill_continuity");
+    out.switch_level = std::stod(continuity.substr(0, continuity.find(',')));
   } catch (const std::exception&) {
     throw Error(ErrorCode::kDataError,
                 "backfill " + model.version + ": its stored settings are unreadable");

@@ -15,6 +15,7 @@
 #include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/core/work_items.h"
+#include "mre/regimes/hmm/model_comparison.h"
 #include "mre/regimes/walk_forward.h"
 
 namespace mre::regimes::hierarchical {
@@ -224,64 +225,69 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
       throw component_error(*definitions[task % 2], e);
     }
   };
-  // The fresh starts of every retrain do not depend on any other retrain: all run at once.
-  // Cold, the screened leaders' continuations follow as a second round and each retrain's fit is
-  // complete. Warm, retrain k > 0 also starts from retrain k - 1's winner (an extra start, index
-  // n_init), which needs retrain k - 1's fit: a chain, retrain after retrain. Each step of it
-  // runs retrain k's two warm starts (global, MUNI) beside retrain k's two leader continuations,
-  // which need nothing earlier, so the long runs overlap two by two. The fits are what
-  // hmm::fit gives each retrain with its warm start, bit for bit (tested).
-  auto starts = hmm::run_starts(tasks, items, "backfill EM starts",
-                                /*continue_leaders=*/!config.warm_start);
+  // The fresh starts of every retrain do not depend on any other retrain: all run at once, then
+  // the screened leaders' continuations as a second round (none for an unscreened first
+  // retrain), so cold each retrain's fit is complete. Warm, retrain k > 0 also starts from
+  // retrain k - 1's winner (an extra start, index n_init), which needs retrain k - 1's fit: a
+  // chain, retrain after retrain, of the warm starts alone (its two HMMs at once). The leaders'
+  // long continuations used to run beside the chain's steps; in the rounds before it they fill
+  // both cores, and the backfill takes two thirds of the wall time (bench/README.md). The fits
+  // are what hmm::fit gives each retrain with its warm start, bit for bit (tested).
+  if (config.full_first_fit) {
+    for (std::size_t c = 0; c < 2 && c < tasks.size(); ++c) tasks[c].config.screen_iterations = 0;
+  }
+  auto starts = hmm::run_starts(tasks, items, "backfill EM starts");
   std::vector<hmm::GaussianHmmFit> fits(2 * n);
   if (!config.warm_start) {
     for (std::size_t task = 0; task < 2 * n; ++task) fits[task] = fitted(task, starts[task]);
   } else {
     const auto index = static_cast<std::size_t>(config.hmm.n_init);
     for (std::size_t k = 0; k < n; ++k) {
-      // This step's items: (task, kind) with kind 0 = warm start, 1 = leader continuation.
-      std::vector<std::pair<std::size_t, int>> step;
-      std::array<std::optional<std::size_t>, 2> leaders;
-      for (std::size_t c = 0; c < 2; ++c) {
+      std::vector<std::size_t> step;  // this step's tasks: the warm start of each
+      for (std::size_t c = 0; c < 2 && k > 0; ++c) {
         const std::size_t task = 2 * k + c;
-        if (k > 0) {
-          try {
-            hmm::check_fit_inputs(data[task], tasks[task].config, {fits[task - 2].params});
-          } catch (const Error& e) {
-            throw component_error(*definitions[c], e);
-          }
-          step.emplace_back(task, 0);
+        try {
+          hmm::check_fit_inputs(data[task], tasks[task].config, {fits[task - 2].params});
+        } catch (const Error& e) {
+          throw component_error(*definitions[c], e);
         }
-        leaders[c] = hmm::leader_to_continue(starts[task], tasks[task].config);
-        if (leaders[c]) step.emplace_back(task, 1);
+        step.push_back(task);
       }
       const auto results = items.run(
           static_cast<std::int64_t>(step.size()),
           [&](std::int64_t i) {
-            const auto [task, kind] = step[static_cast<std::size_t>(i)];
-            if (kind == 0) {
-              return hmm::pack_em_start(hmm::run_extra_start(data[task], tasks[task].config, index,
-                                                             fits[task - 2].params));
-            }
-            const std::size_t leader = *leaders[task % 2];
+            const std::size_t task = step[static_cast<std::size_t>(i)];
             return hmm::pack_em_start(
-                hmm::continue_leader(data[task], tasks[task].config, starts[task][leader], leader));
+                hmm::run_extra_start(data[task], tasks[task].config, index, fits[task - 2].params));
           },
           "backfill retrain " + std::to_string(k + 1) + "/" + std::to_string(n) + " (" +
-              schedule[k].iso() + "): leader and warm starts");
+              schedule[k].iso() + "): warm starts");
       std::array<std::optional<hmm::EmStart>, 2> warm;
-      for (std::size_t i = 0; i < step.size(); ++i) {
-        const auto [task, kind] = step[i];
-        if (kind == 0) {
-          warm[task % 2] = hmm::unpack_em_start(results[i]);
-        } else {
-          starts[task][*leaders[task % 2]] = hmm::unpack_em_start(results[i]);
-        }
-      }
+      for (std::size_t i = 0; i < step.size(); ++i)
+        warm[step[i] % 2] = hmm::unpack_em_start(results[i]);
       for (std::size_t c = 0; c < 2; ++c) {
         const std::size_t task = 2 * k + c;
         if (warm[c]) starts[task].push_back(std::move(*warm[c]));
         fits[task] = fitted(task, starts[task]);
+        if (!warm[c] || warm[c]->failed ||
+            static_cast<std::size_t>(fits[task].best_init) == starts[task].size() - 1)
+          continue;
+        // A fresh optimum beat the continued one: it replaces it only when the rows prefer it.
+        const auto& continued = starts[task].back();
+        const auto test =
+            hmm::vuong_test(hmm::predictive_log_densities(fits[task].params, data[task]),
+                            hmm::predictive_log_densities(continued.params, data[task]));
+        const double p_value = 0.5 * std::erfc(test.statistic / std::sqrt(2.0));
+        const bool switched = p_value < config.switch_level;
+        if (c == 0) {
+          auto& r = out.retrains[k];
+          r.switch_tested = true;
+          r.switched = switched;
+          r.switch_statistic = test.statistic;
+          r.switch_difference = test.difference;
+        }
+        if (!switched)
+          fits[task] = hmm::chosen_start(starts[task], starts[task].size() - 1, data[task].rows());
       }
     }
   }

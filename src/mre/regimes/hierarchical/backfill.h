@@ -34,6 +34,15 @@ struct BackfillConfig {
   // aligned states unless the new optimum is cheaper by more than this many RMS z-units per
   // state: a tenth of the 1-sd step between the profiles' targets (docs/classifier.md).
   double mapping_margin = 0.1;
+  // Continuity of the fit (issue 18, docs/classifier.md "Fourth pass"): at a warm retrain, a fresh
+  // start whose likelihood is higher than the previous retrain's optimum continued on the new
+  // rows replaces it only when Vuong's test of the two on the training rows (HAC variance,
+  // hmm/model_comparison.h) prefers it at this one-sided level; otherwise the continued optimum
+  // is kept, and with it the labels of the past. 1 takes the highest likelihood always.
+  double switch_level = 0.05;
+  // The first retrain (no warm start to carry) runs every fresh start to convergence instead of
+  // screening them: the chain's anchor gets the full multi-start search.
+  bool full_first_fit = true;
 };
 
 // One retrain: the model serving [date, next retrain's date).
@@ -47,8 +56,15 @@ struct BackfillRetrain {
   std::vector<double> start_log_likelihoods{};  // global HMM, every start (the warm start last)
   int starts_at_best = 0;
   int best_start = 0;
-  int iterations = 0;      // global HMM EM iterations of the winning start
-  bool converged = false;  // global HMM
+  int iterations = 0;  // global HMM EM iterations of the winning start
+  // The continuity test at this retrain (global HMM; switch_level): the best fresh start against
+  // the continued previous optimum. tested = false when the continued optimum had the higher
+  // likelihood (or at the first retrain, or cold); switched = the fresh start replaced it.
+  bool switch_tested = false;
+  bool switched = false;
+  double switch_statistic = 0.0;   // Vuong's z (fresh against continued)
+  double switch_difference = 0.0;  // their log-likelihood difference
+  bool converged = false;          // global HMM
   bool muni_converged = false;
   // Label churn (issue 18): over the rows before `date` (with enough indicators), the share whose
   // global label filtered by this model differs from the previous model's, both filtering the

@@ -971,15 +971,23 @@ GaussianHmmFit best_start(const std::vector<EmStart>& starts, Eigen::Index rows)
   const std::size_t winner = best_of(starts, 0, n);
   if (winner == n)
     throw Error(static_cast<ErrorCode>(starts.front().error_code), starts.front().error);
-  GaussianHmmFit out = finish(starts[winner], static_cast<int>(winner), rows);
+  return chosen_start(starts, winner, rows);
+}
+
+GaussianHmmFit chosen_start(const std::vector<EmStart>& starts, std::size_t index,
+                            Eigen::Index rows) {
+  check_arg(index < starts.size() && !starts[index].failed, "index",
+            "must name a start that did not fail");
+  const std::size_t n = starts.size();
+  GaussianHmmFit out = finish(starts[index], static_cast<int>(index), rows);
+  const double best = starts[best_of(starts, 0, n)].log_likelihood;
   out.starts_at_best = 0;
   for (std::size_t run = 0; run < n; ++run) {
     const bool ok = !starts[run].failed;
     const double ll = ok ? starts[run].log_likelihood : std::numeric_limits<double>::quiet_NaN();
     out.start_log_likelihoods.push_back(ll);
     out.start_converged.push_back(ok && starts[run].converged);
-    if (ok && out.log_likelihood - ll <= std::max(1e-3, 1e-9 * std::abs(out.log_likelihood)))
-      ++out.starts_at_best;
+    if (ok && best - ll <= std::max(1e-3, 1e-9 * std::abs(best))) ++out.starts_at_best;
   }
   return out;
 }

@@ -172,8 +172,9 @@ void check_fit_inputs(const Matrix& data, const GaussianHmmConfig& config,
 // of items: the fresh starts (and the extra starts when not screening), then under screening the
 // continuation of each task's fresh leader and the extra starts. Returns, per task, its starts in
 // start order (fresh 0..n_init-1, then the extras), the screened leader already continued unless
-// `continue_leaders` is false (the caller then runs continue_leader itself, as the backfill does
-// to overlap the continuations with its chain of warm starts).
+// `continue_leaders` is false (the caller then runs continue_leader itself; the backfill did, to
+// overlap the continuations with its chain of warm starts, until running them here proved
+// faster).
 std::vector<std::vector<EmStart>> run_starts(const std::vector<FitTask>& tasks,
                                              const WorkItems& items, const std::string& what,
                                              bool continue_leaders = true);
@@ -195,6 +196,10 @@ EmStart run_extra_start(const Matrix& data, const GaussianHmmConfig& config, std
 // final likelihood, ties to the lowest start) with the multi-start spread; when every start
 // failed, throws the first start's error. `rows`: the data's rows (for AIC and BIC).
 GaussianHmmFit best_start(const std::vector<EmStart>& starts, Eigen::Index rows);
+// The same summary with start `index` (which must not have failed) as the fit, whatever its
+// likelihood: starts_at_best still counts the starts within 1e-3 of the highest likelihood.
+GaussianHmmFit chosen_start(const std::vector<EmStart>& starts, std::size_t index,
+                            Eigen::Index rows);
 
 // run_starts then best_start per task: result i is fit(*tasks[i].data, tasks[i].config,
 // tasks[i].extra_starts), bit for bit.
