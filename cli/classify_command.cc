@@ -431,7 +431,8 @@ void register_classify(CLI::App& app, Action& action) {
       "--switch-level", backfill_args->switch_level,
       "At a retrain, a fresh EM optimum replaces the previous retrain's (continued on the new "
       "rows) only when Vuong's test prefers it at this one-sided level, in (0, 1]; 1: the "
-      "highest likelihood always wins; default: the spec's backfill_switch_level (0.05)");
+      "highest likelihood always wins; default: the spec's backfill_switch_level (1; see "
+      "docs/classifier.md, 'Fourth pass', before lowering it)");
   backfill_cmd
       ->add_option("--threads", backfill_args->threads,
                    "EM starts run at once, 0 to 1024 (0: all cores): every retrain's fresh starts "

@@ -266,6 +266,7 @@ TEST(Backfill, Issue18_AFreshOptimumReplacesTheContinuedOneOnlyWhenVuongsTestPre
   auto config = small_config();
   config.hmm.n_init = 3;
   config.hmm.screen_iterations = 4;
+  config.full_first_fit = true;
   int tested = 0;
   int switched = 0;
   int carried = 0;

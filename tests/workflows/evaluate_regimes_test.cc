@@ -83,7 +83,7 @@ TEST(EvaluateRegimes, Issue18_TheStoredSwitchLevelIsReadBackAndItsAbsenceIsNamed
   computed.seed = 43;
   computed.switch_level = 0.01;
   const std::string now = backfill_canonical_text(computed);
-  EXPECT_NE(now.find("\nbackfill_continuity=0.01,full_first\n"), std::string::npos) << now;
+  EXPECT_NE(now.find("\nbackfill_continuity=0.01,screened_first\n"), std::string::npos) << now;
   const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
   const auto read = stored_backfill_options(stored(now), options);
   ASSERT_TRUE(read.switch_level.has_value());
@@ -139,12 +139,12 @@ TEST(ClassifierSpec, Issue18_CovariancePriorIsASpecSettingNamedWhenBad) {
   }
 }
 
-// The continuity rule's spec keys: the shipped spec takes the defaults (0.05, full first fit),
+// The continuity rule's spec keys: the shipped spec takes the defaults (1, screened first fit),
 // a spec may set both, and a bad value is named with its file and line.
 TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
   const auto shipped = load_classifier_spec(kSpec);
-  EXPECT_EQ(shipped.backfill_switch_level, 0.05);
-  EXPECT_TRUE(shipped.backfill_full_first_fit);
+  EXPECT_EQ(shipped.backfill_switch_level, 1.0);
+  EXPECT_FALSE(shipped.backfill_full_first_fit);
   testing::TempDir dir;
   const auto spec = [&](const std::string& keys) {
     const auto path = dir.path() / "s.yml";
@@ -152,9 +152,9 @@ TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
     return path;
   };
   const auto set =
-      load_classifier_spec(spec("backfill_switch_level: 0.01\nbackfill_full_first_fit: false"));
+      load_classifier_spec(spec("backfill_switch_level: 0.01\nbackfill_full_first_fit: true"));
   EXPECT_EQ(set.backfill_switch_level, 0.01);
-  EXPECT_FALSE(set.backfill_full_first_fit);
+  EXPECT_TRUE(set.backfill_full_first_fit);
   for (const std::string bad : {"backfill_switch_level: 0", "backfill_switch_level: 1.5",
                                 "backfill_switch_level: high", "backfill_full_first_fit: maybe"}) {
     try {
