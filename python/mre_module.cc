@@ -591,6 +591,7 @@ PYBIND11_MODULE(_mre, m) {
       .def_readonly("n", &causal::DmlResult::n)
       .def_readonly("se_type", &causal::DmlResult::se_type)
       .def_readonly("hac_lag", &causal::DmlResult::hac_lag)
+      .def_readonly("dof", &causal::DmlResult::dof)
       .def_readonly("r2_outcome", &causal::DmlResult::r2_outcome)
       .def_readonly("r2_treatment", &causal::DmlResult::r2_treatment)
       .def_readonly("warnings", &causal::DmlResult::warnings)

@@ -242,12 +242,14 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
   out.se_type = standard_error_name(se);
   const Matrix design = t_residual;
   const auto fit = ols_with_covariance(design, y_residual, se, hac_lag);
-  out.hac_lag = se == StandardError::kHac ? hac_lag : 0;
+  out.hac_lag = se == StandardError::kHac || se == StandardError::kEwc ? hac_lag : 0;
+  out.dof = fit.dof;
+  const double critical = critical_975(out.dof);
   out.theta = fit.coefficients(0);
   out.se = std::sqrt(fit.covariance(0, 0));
-  out.ci_low = out.theta - kZ975 * out.se;
-  out.ci_high = out.theta + kZ975 * out.se;
-  out.p_value = two_sided_p(out.theta / out.se);
+  out.ci_low = out.theta - critical * out.se;
+  out.ci_high = out.theta + critical * out.se;
+  out.p_value = two_sided_p(out.theta / out.se, out.dof);
   out.y_residual = y_residual;
   out.t_residual = t_residual;
   if (regimes) {
@@ -275,14 +277,19 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
       e.regime = regime_names[static_cast<std::size_t>(used[j])];
       e.effect = het.coefficients(i);
       e.se = std::sqrt(het.covariance(i, i));
-      e.ci_low = e.effect - kZ975 * e.se;
-      e.ci_high = e.effect + kZ975 * e.se;
-      e.p_value = two_sided_p(e.effect / e.se);
+      const double c = critical_975(het.dof);
+      e.ci_low = e.effect - c * e.se;
+      e.ci_high = e.effect + c * e.se;
+      e.p_value = two_sided_p(e.effect / e.se, het.dof);
       out.regimes.push_back(e);
     }
     // Wald test of theta_1 = ... = theta_R: R - 1 differences from the first.
     const auto R = static_cast<Eigen::Index>(used.size());
-    if (R >= 2) {
+    if (R >= 2 && het.dof > 0 && R - 1 > het.dof) {
+      out.warnings.push_back("regime equality: " + std::to_string(R - 1) +
+                             " restrictions exceed the EWC's " + std::to_string(het.dof) +
+                             " degrees of freedom; not tested");
+    } else if (R >= 2) {
       Matrix C = Matrix::Zero(R - 1, R);
       for (Eigen::Index r = 1; r < R; ++r) {
         C(r - 1, 0) = -1.0;
@@ -292,7 +299,7 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
       const Matrix V = C * het.covariance * C.transpose();
       out.wald_statistic = d.dot(V.ldlt().solve(d));
       out.wald_dof = static_cast<int>(R - 1);
-      out.wald_p_value = chi_square_sf(out.wald_statistic, out.wald_dof);
+      out.wald_p_value = wald_p_value(out.wald_statistic, out.wald_dof, het.dof);
     }
   }
   return out;
@@ -347,9 +354,9 @@ DmlResult dml_plr(const Matrix& X, const Vector& t, const Vector& y, const Regre
       });
   out.theta = median_theta;
   out.se = std::sqrt(variances[variances.size() / 2]);
-  out.ci_low = out.theta - kZ975 * out.se;
-  out.ci_high = out.theta + kZ975 * out.se;
-  out.p_value = two_sided_p(out.theta / out.se);
+  out.ci_low = out.theta - critical_975(out.dof) * out.se;
+  out.ci_high = out.theta + critical_975(out.dof) * out.se;
+  out.p_value = two_sided_p(out.theta / out.se, out.dof);
   return out;
 }
 

@@ -56,12 +56,13 @@ struct CandidateScore {
 struct DmlResult {
   double theta = 0.0;
   double se = 0.0;
-  double ci_low = 0.0;  // 95%, normal
+  double ci_low = 0.0;  // 95%: normal, or Student's t(dof) for EWC
   double ci_high = 0.0;
   double p_value = 1.0;
   Eigen::Index n = 0;
   std::string se_type{};
-  int hac_lag = 0;
+  int hac_lag = 0;  // hac: the Newey-West lag; ewc: the minimum bandwidth n / dof honours
+  int dof = 0;      // ewc: the cosine terms nu, the degrees of freedom of t and F; 0: normal
   double r2_outcome = 0.0;    // out-of-fold R^2 of l(X)
   double r2_treatment = 0.0;  // out-of-fold R^2 of m(X)
   // Learner selection (dml_plr_select): the learner of each nuisance and every candidate's score.

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "mre/codec/classifier_json.h"
@@ -78,6 +79,12 @@ std::string robustness_json(const causal::Robustness& r, double magnitude) {
 }
 
 namespace {
+
+std::string two_decimals(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f", x);
+  return buffer;
+}
 
 using ojson = nlohmann::ordered_json;
 
@@ -198,12 +205,19 @@ ojson effect_value(const EffectReport& e) {
         {"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
   }
   analysis["uncertainty"] = number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
+  const bool ewc = dml && e.dml.dof > 0;
   analysis["uncertainty_meaning"] =
       "the standard error of the effect (" +
-      (dml ? (e.dml.se_type == "hac" ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag)
-                                     : e.dml.se_type)
+      (dml ? (e.dml.se_type == "hac"
+                  ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag)
+                  : (ewc ? "equal-weighted cosine HAR, " + std::to_string(e.dml.dof) +
+                               " cosine terms (Lazarus, Lewis, Stock & Watson 2018)"
+                         : e.dml.se_type))
            : std::string("moving-block bootstrap")) +
-      "); the 95% interval is the effect plus or minus 1.96 of it";
+      "); the 95% interval is the effect plus or minus " +
+      (ewc ? two_decimals(causal::critical_975(e.dml.dof)) + " of it (Student's t, " +
+                 std::to_string(e.dml.dof) + " degrees of freedom)"
+           : std::string("1.96 of it"));
   if (e.prediction_interval) {
     const auto& p = *e.prediction_interval;
     const auto figures = [](const IntervalFigures& f) {
@@ -256,6 +270,7 @@ ojson effect_value(const EffectReport& e) {
     diagnostics["r2_outcome"] = number(e.dml.r2_outcome);
     diagnostics["r2_treatment"] = number(e.dml.r2_treatment);
     diagnostics["hac_lag"] = e.dml.hac_lag;
+    if (e.dml.dof > 0) diagnostics["ewc_dof"] = e.dml.dof;
     ojson candidates = ojson::array();
     for (const auto& c : e.dml.candidates) {
       ojson candidate;
@@ -372,6 +387,7 @@ std::string open_cell_diagnostics(const EffectReport& e, const causal::Robustnes
   append_number(diagnostics, e.dml.r2_treatment);
   diagnostics += ", \"se\": \"" + e.dml.se_type +
                  "\", \"hac_lag\": " + std::to_string(e.dml.hac_lag) +
+                 (e.dml.dof > 0 ? ", \"ewc_dof\": " + std::to_string(e.dml.dof) : std::string()) +
                  ", \"folds\": " + std::to_string(e.folds) +
                  ", \"embargo\": " + std::to_string(e.embargo) + ", \"from\": \"" + e.from->iso() +
                  "\", \"to\": \"" + e.to->iso() + "\", \"regime_effects_equal_p_value\": ";

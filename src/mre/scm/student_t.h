@@ -7,16 +7,16 @@
 
 #include <vector>
 
+#include "mre/core/distributions.h"
 #include "mre/core/linalg.h"
 
 namespace mre::scm {
 
-// Regularised incomplete beta I_x(a, b), a, b > 0, x in [0, 1].
-double incomplete_beta(double x, double a, double b);
-double student_t_cdf(double t, double nu);
-double student_t_log_pdf(double t, double nu);
-// The p-quantile, p in (0, 1); |result| <= 1e300.
-double student_t_quantile(double p, double nu);
+// The distribution functions (incomplete beta, Student t) live in core/distributions.h.
+using mre::incomplete_beta;
+using mre::student_t_cdf;
+using mre::student_t_log_pdf;
+using mre::student_t_quantile;
 
 struct StudentTFit {
   double nu = 0.0;     // degrees of freedom, in [nu_min, nu_max] of the search

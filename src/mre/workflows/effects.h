@@ -54,7 +54,8 @@ struct EffectsSpec {
   std::string learner = "auto";
   std::vector<std::string> learners{"constant", "ols", "ridge", "forest"};
   int folds = 5;
-  causal::StandardError se = causal::StandardError::kHac;
+  // ewc: equal-weighted cosine HAR with t(nu) intervals (causal/inference.h; docs/effects.md).
+  causal::StandardError se = causal::StandardError::kEwc;
   std::map<std::string, EventOutcomeSpec> event_outcomes{};
   std::vector<int> irf_horizons{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   int irf_lags = 2;
