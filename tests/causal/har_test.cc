@@ -4,6 +4,7 @@
 // persistent scores, where Newey-West at the usual lag over-rejects.
 #include <gtest/gtest.h>
 
+#include <Eigen/Cholesky>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
