@@ -452,9 +452,9 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--folds", args->folds, "Cross-fitting folds (default: the spec's)");
   cmd->add_option("--embargo", args->embargo,
                   "Months dropped each side of a test fold (default: the horizon)");
-  cmd->add_option(
-      "--se", args->se,
-      "hc0 | hc1 | hac | ewc (default: the spec's, ewc: equal-weighted cosine with t intervals)");
+  cmd->add_option("--se", args->se,
+                  "hc0 | hc1 | hac | ewc | ewc_hc3 (default: the spec's, ewc_hc3: equal-weighted "
+                  "cosine on leverage-adjusted scores, t intervals)");
   cmd->add_option("--method", args->method, "dml | xlearner")
       ->check(CLI::IsMember({"dml", "xlearner"}))
       ->capture_default_str();

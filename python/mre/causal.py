@@ -15,7 +15,7 @@ class DML:
 
     model_y, model_t: learner names of mre's registry (ols, ridge, lasso, forest, ...; see
     mre._mre.regressor_names()). cv: folds (contiguous in time with `embargo` rows dropped each
-    side of a test fold; shuffled=True for i.i.d. K-fold). se: hc0 | hc1 | hac | ewc (equal-weighted cosine, t intervals).
+    side of a test fold; shuffled=True for i.i.d. K-fold). se: hc0 | hc1 | hac | ewc | ewc_hc3 (equal-weighted cosine, t intervals; _hc3: leverage-adjusted).
     W are the controls of both nuisances. X, when given, are regime indicators or probabilities
     (rows summing to 1, one column per regime): the final stage then gives one effect per
     column, theta(X) = X theta_r, and a Wald test that they are equal. Without X theta is one number.

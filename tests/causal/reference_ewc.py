@@ -4,9 +4,11 @@ and scipy, for tests/causal/har_test.cc, written from the paper's formulas: OLS 
 columns x1..xk of a CSV (no constant added); scores z_t = x_t e_t; Lambda_j = sqrt(2/n) sum_t
 cos(pi j (t - 1/2) / n) z_t for j = 1..nu; Omega = mean_j Lambda_j Lambda_j'; covariance
 (X'X)^-1 n Omega (X'X)^-1; t statistics against Student's t(nu); the Wald test of
-beta_1 = beta_2 = ... = beta_k as F = W / p (nu - p + 1) / nu against F(p, nu - p + 1).
+beta_1 = beta_2 = ... = beta_k as F = W / p (nu - p + 1) / nu against F(p, nu - p + 1). With
+HC3 = 1, the scores are divided by 1 - h_t, h_t the diagonal of X (X'X)^-1 X' (MacKinnon & White
+1985's HC3 residuals).
 
-usage: /usr/bin/python3 reference_ewc.py data.csv MIN_BANDWIDTH
+usage: /usr/bin/python3 reference_ewc.py data.csv MIN_BANDWIDTH HC3
 """
 import json
 import sys
@@ -19,6 +21,7 @@ from scipy import stats
 def main():
     frame = pd.read_csv(sys.argv[1])
     min_bandwidth = int(sys.argv[2])
+    hc3 = int(sys.argv[3]) == 1
     y = frame["y"].to_numpy()
     X = frame[[c for c in frame.columns if c.startswith("x")]].to_numpy()
     n, k = X.shape
@@ -28,6 +31,9 @@ def main():
     nu = max(nu, 1)
     beta = np.linalg.solve(X.T @ X, X.T @ y)
     z = X * (y - X @ beta)[:, None]
+    if hc3:
+        h = np.diag(X @ np.linalg.inv(X.T @ X) @ X.T)
+        z = z / (1.0 - h)[:, None]
     t = np.arange(n) + 0.5
     lam = np.array([np.sqrt(2.0 / n) * (np.cos(np.pi * j * t / n) @ z) for j in range(1, nu + 1)])
     omega = lam.T @ lam / nu

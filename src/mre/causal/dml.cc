@@ -242,7 +242,7 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
   out.se_type = standard_error_name(se);
   const Matrix design = t_residual;
   const auto fit = ols_with_covariance(design, y_residual, se, hac_lag);
-  out.hac_lag = se == StandardError::kHac || se == StandardError::kEwc ? hac_lag : 0;
+  out.hac_lag = se == StandardError::kHac || is_ewc(se) ? hac_lag : 0;
   out.dof = fit.dof;
   const double critical = critical_975(out.dof);
   out.theta = fit.coefficients(0);
@@ -270,7 +270,16 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
     Matrix X(Z.rows(), static_cast<Eigen::Index>(used.size()));
     for (std::size_t j = 0; j < used.size(); ++j)
       X.col(static_cast<Eigen::Index>(j)) = Z.col(used[j]).cwiseProduct(t_residual);
-    const auto het = ols_with_covariance(X, y_residual, se, hac_lag);
+    LinearFit het;
+    try {
+      het = ols_with_covariance(X, y_residual, se, hac_lag);
+    } catch (const Error& e) {
+      // A regime whose few months alone fix its coefficient (leverage 1 under ewc_hc3): the
+      // pooled effect stands, the regime effects are not estimated, and the estimate says why.
+      if (e.code() != ErrorCode::kDataError || se != StandardError::kEwcHc3) throw;
+      out.warnings.push_back(std::string("regime effects not estimated: ") + e.what());
+      return out;
+    }
     for (std::size_t j = 0; j < used.size(); ++j) {
       const auto i = static_cast<Eigen::Index>(j);
       RegimeEffect e;

@@ -18,9 +18,12 @@ StandardError parse_standard_error(const std::string& name) {
   if (name == "hc1") return StandardError::kHc1;
   if (name == "hac") return StandardError::kHac;
   if (name == "ewc") return StandardError::kEwc;
+  if (name == "ewc_hc3") return StandardError::kEwcHc3;
   throw Error(ErrorCode::kInvalidArgument,
-              "se: unknown standard error '" + name + "' (expected hc0, hc1, hac or ewc)");
+              "se: unknown standard error '" + name + "' (expected hc0, hc1, hac, ewc or ewc_hc3)");
 }
+
+bool is_ewc(StandardError se) { return se == StandardError::kEwc || se == StandardError::kEwcHc3; }
 
 std::string standard_error_name(StandardError se) {
   switch (se) {
@@ -32,6 +35,8 @@ std::string standard_error_name(StandardError se) {
       return "hac";
     case StandardError::kEwc:
       return "ewc";
+    case StandardError::kEwcHc3:
+      return "ewc_hc3";
   }
   return "hac";
 }
@@ -67,8 +72,21 @@ LinearFit ols_with_covariance(const Matrix& X, const Vector& y, StandardError se
   out.residuals = y - X * out.coefficients;
   const Matrix bread = ldlt.solve(Matrix::Identity(k, k));
   // Scores x_t e_t, one row per observation.
-  const Matrix scores = X.array().colwise() * out.residuals.array();
-  if (se == StandardError::kEwc) {
+  Matrix scores = X.array().colwise() * out.residuals.array();
+  if (se == StandardError::kEwcHc3) {
+    const Vector leverage = (X * bread).cwiseProduct(X).rowwise().sum();
+    for (Eigen::Index t = 0; t < n; ++t) {
+      const double keep = 1.0 - leverage(t);
+      if (!(keep > 1e-10)) {
+        throw Error(ErrorCode::kDataError,
+                    "final stage: observation " + std::to_string(t + 1) +
+                        " has leverage 1 (it alone determines a coefficient); ewc_hc3 needs "
+                        "every coefficient estimated from more than one observation");
+      }
+      scores.row(t) /= keep;
+    }
+  }
+  if (is_ewc(se)) {
     check_arg(hac_lag >= 0, "hac_lag", "must be >= 0");
     out.hac_lag = hac_lag;
     out.dof = ewc_degrees_of_freedom(n, hac_lag);

@@ -6,7 +6,10 @@
 // Practice", JBES 36(4)) projects the scores on the first nu type-II cosines,
 // Lambda_j = sqrt(2/n) sum_t cos(pi j (t - 1/2) / n) z_t, Omega = sum_j Lambda_j Lambda_j' / nu,
 // and its fixed-b reference is exact: t statistics against Student's t(nu), a Wald statistic of p
-// restrictions as W / p (nu - p + 1) / nu against F(p, nu - p + 1).
+// restrictions as W / p (nu - p + 1) / nu against F(p, nu - p + 1). EWC-HC3 computes the same
+// on leverage-adjusted scores x_t e_t / (1 - h_t), h_t = x_t' (X'X)^-1 x_t (the HC3 residuals of
+// MacKinnon & White 1985): a month whose treatment is an outlier pulls the fit through itself, its
+// residual shrinks, and the plain sandwich under-states the variance; HC3 undoes that shrinkage.
 #pragma once
 
 #include <string>
@@ -15,8 +18,11 @@
 
 namespace mre::causal {
 
-enum class StandardError { kHc0, kHc1, kHac, kEwc };
-StandardError parse_standard_error(const std::string& name);  // hc0 | hc1 | hac | ewc
+enum class StandardError { kHc0, kHc1, kHac, kEwc, kEwcHc3 };
+// hc0 | hc1 | hac | ewc | ewc_hc3
+StandardError parse_standard_error(const std::string& name);
+// EWC or EWC-HC3: the estimators with a Student t / F reference.
+bool is_ewc(StandardError se);
 std::string standard_error_name(StandardError se);
 
 // Newey and West (1994)'s rule of thumb, floor(4 (n / 100)^(2/9)); callers raise it to at
@@ -32,12 +38,13 @@ struct LinearFit {
   Vector coefficients;
   Matrix covariance;
   Vector residuals;
-  int hac_lag = 0;  // kHac: the Bartlett lag; kEwc: the minimum bandwidth asked for
-  int dof = 0;      // kEwc: nu, the t reference's degrees of freedom; 0: the normal reference
+  int hac_lag = 0;  // kHac: the Bartlett lag; EWC: the minimum bandwidth asked for
+  int dof = 0;      // EWC: nu, the t reference's degrees of freedom; 0: the normal reference
 };
 
 // OLS of y on the columns of X (no intercept added) with the chosen covariance. `hac_lag` is the
-// Newey-West lag for kHac and the minimum effective bandwidth for kEwc (ewc_degrees_of_freedom).
+// Newey-West lag for kHac and the minimum effective bandwidth for EWC (ewc_degrees_of_freedom).
+// DataError when an observation has leverage 1 under kEwcHc3 (it alone determines a coefficient).
 LinearFit ols_with_covariance(const Matrix& X, const Vector& y, StandardError se, int hac_lag);
 
 double normal_cdf(double z);

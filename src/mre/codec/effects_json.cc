@@ -211,7 +211,10 @@ ojson effect_value(const EffectReport& e) {
       (dml ? (e.dml.se_type == "hac"
                   ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag)
                   : (ewc ? "equal-weighted cosine HAR, " + std::to_string(e.dml.dof) +
-                               " cosine terms (Lazarus, Lewis, Stock & Watson 2018)"
+                               " cosine terms (Lazarus, Lewis, Stock & Watson 2018)" +
+                               (e.dml.se_type == "ewc_hc3"
+                                    ? std::string(", on leverage-adjusted (HC3) scores")
+                                    : std::string())
                          : e.dml.se_type))
            : std::string("moving-block bootstrap")) +
       "); the 95% interval is the effect plus or minus " +

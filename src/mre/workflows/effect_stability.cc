@@ -14,7 +14,7 @@ causal::StabilityConfig effect_stability_config(const EffectEstimate& estimate) 
                                            : causal::parse_standard_error(estimate.dml.se_type);
   // The sup-Wald break test's critical values (Andrews 1993) are for a consistent covariance: an
   // EWC estimate's stability is read with Newey-West at the same minimum bandwidth.
-  if (config.se == causal::StandardError::kEwc) config.se = causal::StandardError::kHac;
+  if (causal::is_ewc(config.se)) config.se = causal::StandardError::kHac;
   config.hac_lag = std::max(estimate.dml.hac_lag, 0);
   return config;
 }

@@ -54,8 +54,9 @@ struct EffectsSpec {
   std::string learner = "auto";
   std::vector<std::string> learners{"constant", "ols", "ridge", "forest"};
   int folds = 5;
-  // ewc: equal-weighted cosine HAR with t(nu) intervals (causal/inference.h; docs/effects.md).
-  causal::StandardError se = causal::StandardError::kEwc;
+  // ewc_hc3: equal-weighted cosine HAR on leverage-adjusted scores, t(nu) intervals
+  // (causal/inference.h; docs/effects.md, "Inference").
+  causal::StandardError se = causal::StandardError::kEwcHc3;
   std::map<std::string, EventOutcomeSpec> event_outcomes{};
   std::vector<int> irf_horizons{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   int irf_lags = 2;
