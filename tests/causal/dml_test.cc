@@ -59,7 +59,7 @@ TEST(Dml, MatchesScikitLearnResidualsAndStatsmodelsStandardErrors) {
   const int k = 5;
   const int embargo = 3;
   const int lag = 4;
-  const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+  const auto r = testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
                                     "/tests/causal/reference_dml.py " + (dir / "d.csv").string() +
                                     " " + std::to_string(k) + " " + std::to_string(embargo) + " " +
                                     std::to_string(lag) + " 0.05");

@@ -36,9 +36,10 @@ TEST(Forest, MatchesScikitLearnsRandomForestOutOfSample) {
   };
   write("train.csv", 0, train);
   write("test.csv", train, n);
-  const auto r = testing::run_shell(
-      "/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) + "/tests/causal/reference_forest.py " +
-      (dir / "train.csv").string() + " " + (dir / "test.csv").string());
+  const auto r =
+      testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
+                         "/tests/causal/reference_forest.py " + (dir / "train.csv").string() + " " +
+                         (dir / "test.csv").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream lines(r.out);
   Vector theirs(n - train);

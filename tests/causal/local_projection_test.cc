@@ -62,7 +62,7 @@ TEST(LocalProjection, EachHorizonMatchesStatsmodels) {
   const std::vector<int> horizons{0, 1, 2, 3, 6, 12};
   for (const bool cumulative : {true, false}) {
     for (const auto& se : {std::string("hc1"), std::string("hac")}) {
-      const auto r = testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+      const auto r = testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
                                         "/tests/causal/reference_local_projection.py " +
                                         (dir / "lp.csv").string() + " 3 " +
                                         (cumulative ? "1" : "0") + " " + se + " 0,1,2,3,6,12");

@@ -45,7 +45,7 @@ TEST(Stability, BreakWaldAndSupWaldMatchStatsmodels) {
   const int lag = 6;
   const Eigen::Index row = 100;
   const auto r =
-      testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+      testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
                          "/tests/monitor/reference_monitor.py break " + (dir / "r.csv").string() +
                          " " + std::to_string(row) + " " + std::to_string(lag));
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1436,8 +1436,8 @@ TEST(ClassifyCli, MR_FR_01_RealTimeOutputClassifiesTheCurrentObservation) {
   const auto stdin_run =
       run_shell("cd " + shell_quote(source_dir().string()) + " && printf '%s' " +
                 shell_quote(observation_json(profile_observation((t1 + 2).iso(), kBearSteepener))) +
-                " | " + shell_quote(MRE_BINARY) + " classify --version " + kVersion +
-                " --input - --db " + shell_quote(db));
+                " | " + shell_quote(mre::testing::mre_binary()) + " classify --version " +
+                kVersion + " --input - --db " + shell_quote(db));
   EXPECT_EQ(stdin_run.exit_code, 0) << stdin_run.err;
   EXPECT_EQ(json::parse(stdin_run.out)["data_timestamp"], (t1 + 2).iso());
 }

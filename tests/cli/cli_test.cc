@@ -318,13 +318,13 @@ TEST(Cli, StoreThatIsNotSqliteOrReadOnlyIsAStoreError) {
   std::string command = "env MRE_UNIVERSE= ";
   if (::geteuid() == 0)
     command = "setpriv --reuid=nobody --regid=nogroup --clear-groups " + command;
-  const auto r = run_shell(command + shell_quote(MRE_BINARY) + " ingest --db " +
+  const auto r = run_shell(command + shell_quote(mre::testing::mre_binary()) + " ingest --db " +
                            shell_quote(db.string()) + " --universe " + shell_quote(u));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "s.db: store is read-only")) << r.err;
   // Reading a read-only store still works.
   std::string reader =
-      shell_quote(MRE_BINARY) + " series show AAA --db " + shell_quote(db.string());
+      shell_quote(mre::testing::mre_binary()) + " series show AAA --db " + shell_quote(db.string());
   if (::geteuid() == 0) reader = "setpriv --reuid=nobody --regid=nogroup --clear-groups " + reader;
   const auto read = run_shell(reader);
   EXPECT_EQ(read.exit_code, 0) << read.err;

@@ -41,7 +41,7 @@ std::vector<std::string> row_of(const std::string& table, const std::string& tic
 
 TEST(LiveCli, AnIncrementalRunFetchesTheOverlapAndWritesOnlyWhatChanged) {
   TempDir dir;
-  std::filesystem::copy(std::filesystem::path(MRE_SOURCE_DIR) / "tests/data/live", dir / "fixtures",
+  std::filesystem::copy(mre::testing::source_dir() / "tests/data/live", dir / "fixtures",
                         std::filesystem::copy_options::recursive);
   FakeServices server(dir / "fixtures");
   const std::string db = (dir / "t.db").string();

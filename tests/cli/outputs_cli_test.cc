@@ -140,7 +140,8 @@ TEST(OutputsCli, AFailedWriteKeepsThePreviousFileAndSaysSo) {
   // needs no privileges. SIGXFSZ is ignored so the write returns an error instead of killing.
   Fixture f;
   const std::string command = "cd " + shell_quote(source_dir().string()) +
-                              " && trap '' XFSZ && ulimit -f 2 && exec " + shell_quote(MRE_BINARY);
+                              " && trap '' XFSZ && ulimit -f 2 && exec " +
+                              shell_quote(mre::testing::mre_binary());
   std::string args;
   for (const auto& a : f.predict_to(f.good)) args += " " + shell_quote(a);
   const auto r = run_shell(command + args);
@@ -152,9 +153,9 @@ TEST(OutputsCli, AFailedWriteKeepsThePreviousFileAndSaysSo) {
   EXPECT_TRUE(leftovers(f.dir.path(), {"x.csv", "m.json", "good.csv"}).empty());
   // stdout is checked too: '-' onto a full device fails instead of claiming success.
   const auto to_full =
-      run_shell("cd " + shell_quote(source_dir().string()) + " && " + shell_quote(MRE_BINARY) +
-                " regimes predict --model " + shell_quote(f.model) + " --data " +
-                shell_quote(f.data) + " --out - > /dev/full");
+      run_shell("cd " + shell_quote(source_dir().string()) + " && " +
+                shell_quote(mre::testing::mre_binary()) + " regimes predict --model " +
+                shell_quote(f.model) + " --data " + shell_quote(f.data) + " --out - > /dev/full");
   EXPECT_EQ(to_full.exit_code, 3) << to_full.err;
   EXPECT_TRUE(contains(to_full.err, "cannot write to standard output")) << to_full.err;
   // And '-' streams to stdout.

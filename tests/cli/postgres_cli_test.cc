@@ -232,7 +232,7 @@ TEST(PostgresCli, AnIngestKilledMidWriteLeavesTheStoreAsItWas) {
 TEST(PostgresCli, TwoConcurrentIngestsOfTheSameSeriesEndWithNoDuplicateAndNoError) {
   auto& server = PostgresServer::shared();
   const auto url = server.create_database();
-  const std::string mre = shell_quote(MRE_BINARY);
+  const std::string mre = shell_quote(mre::testing::mre_binary());
   const std::string cmd = "cd " + shell_quote(source_dir().string()) + " && (" + mre +
                           " ingest --db " + shell_quote(url) + " & " + mre + " ingest --db " +
                           shell_quote(url) + " & wait %1; a=$?; wait %2; b=$?; echo $a $b)";

@@ -35,7 +35,7 @@ std::vector<std::string> subcommands(const std::string& help) {
 }
 
 std::string mre_shell(const std::string& args) {
-  return "timeout 20 " + shell_quote(MRE_BINARY) + " " + args + " < /dev/null";
+  return "timeout 20 " + shell_quote(mre::testing::mre_binary()) + " " + args + " < /dev/null";
 }
 
 TEST(Secrets, NoCommandPrintsAPlantedPostgresPassword) {

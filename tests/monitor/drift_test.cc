@@ -80,7 +80,7 @@ TEST(Drift, MatchesScipyAndNumpy) {
     write_column(dir / "train.txt", training);
     write_column(dir / "current.txt", current);
     const auto r =
-        testing::run_shell("/usr/bin/python3 " + std::string(MRE_SOURCE_DIR) +
+        testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
                            "/tests/monitor/reference_monitor.py drift " +
                            (dir / "train.txt").string() + " " + (dir / "current.txt").string());
     ASSERT_EQ(r.exit_code, 0) << r.err;

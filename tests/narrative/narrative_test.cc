@@ -17,7 +17,7 @@ namespace mre::narrative {
 namespace {
 
 std::string golden(const std::string& name) {
-  std::ifstream in(std::filesystem::path(MRE_SOURCE_DIR) / "tests/narrative/golden" / name);
+  std::ifstream in(mre::testing::source_dir() / "tests/narrative/golden" / name);
   std::stringstream s;
   s << in.rdbuf();
   std::string text = s.str();

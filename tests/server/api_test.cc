@@ -68,7 +68,7 @@ bool matches(const json& expected, const json& actual) {
 class Server {
  public:
   Server(const std::string& db, const std::vector<std::string>& extra = {}) {
-    std::string cmd = std::string(MRE_BINARY) + " serve --db " + db + " --port 0";
+    std::string cmd = mre::testing::mre_binary() + " serve --db " + db + " --port 0";
     for (const auto& e : extra) cmd += " " + e;
     run_shell("(" + cmd + " > " + (dir_ / "out").string() + " 2> " + (dir_ / "err").string() +
               " & echo $! > " + (dir_ / "pid").string() + ")");
@@ -110,7 +110,7 @@ class Api : public ::testing::Test {
       const auto r = run_mre(args);
       ASSERT_EQ(r.exit_code, 0) << r.err;
     };
-    const std::string root = MRE_SOURCE_DIR;
+    const std::string root = mre::testing::source_dir().string();
     step({"ingest", "--db", db_});
     for (const char* set : {"indicators", "macro_ltv", "cross_asset", "effects"}) {
       step({"features", "build", "--db", db_, "--spec", root + "/config/features/" + set + ".yml",
@@ -238,7 +238,7 @@ double cpu_seconds(int pid) {
 }
 
 TEST_F(Api, EveryCaseGetsItsStatusAndJson) {
-  const auto dir = std::filesystem::path(MRE_SOURCE_DIR) / "tests/server/cases";
+  const auto dir = mre::testing::source_dir() / "tests/server/cases";
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
   std::sort(files.begin(), files.end());
@@ -458,7 +458,8 @@ TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
   // GET /api/effects/{v}: the rows one a line, the stored texts laid out as they were written.
   EXPECT_EQ(get("/api/effects/E1"), codec::effect_rows_to_json(s->read_effects("E1")));
   // GET /api/openapi.json: the compiled-in file read into a document once, served as written.
-  std::ifstream file(std::string(MRE_SOURCE_DIR) + "/server/openapi.json", std::ios::binary);
+  std::ifstream file(mre::testing::source_dir().string() + "/server/openapi.json",
+                     std::ios::binary);
   std::stringstream description;
   description << file.rdbuf();
   EXPECT_EQ(get("/api/openapi.json"), description.str());
@@ -480,7 +481,8 @@ TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
   q.horizon = 3;
   q.learner = "ridge";
   const std::string answer = workflows::answer_causal_query(
-      *s, workflows::load_effects_spec(std::string(MRE_SOURCE_DIR) + "/config/effects.yml"), q);
+      *s, workflows::load_effects_spec(mre::testing::source_dir().string() + "/config/effects.yml"),
+      q);
   const auto posted = cli.Post(
       "/api/causal-analysis",
       R"({"macro_variable": "fed_shock", "asset": "sp500_returns", "horizon": 3, "learner": "ridge"})",
@@ -523,13 +525,12 @@ TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
   ASSERT_TRUE(got);
   ASSERT_EQ(got->status, 200);
   const json doc = json::parse(got->body);
-  EXPECT_EQ(doc, json::parse(testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) /
-                                                "server/openapi.json")));
+  EXPECT_EQ(doc,
+            json::parse(testing::read_file(mre::testing::source_dir() / "server/openapi.json")));
   ASSERT_EQ(doc["openapi"], "3.1.0");
 
   // The route table as registered.
-  const std::string source =
-      testing::read_file(std::filesystem::path(MRE_SOURCE_DIR) / "server/api.cc");
+  const std::string source = testing::read_file(mre::testing::source_dir() / "server/api.cc");
   const std::regex route(R"re(http\.(Get|Post)\(\s*(?:R"\((.*?)\)"|"([^"]*)"))re");
   std::set<std::string> registered;
   for (auto it = std::sregex_iterator(source.begin(), source.end(), route);
@@ -575,11 +576,11 @@ TEST_F(Api, Issue22_OpenApiDescribesEveryRouteAndItsRealResponses) {
   TempDir dir;
   testing::write_file(dir / "openapi.json", got->body);
   testing::write_file(dir / "cases.jsonl", lines);
-  const auto v = run_shell(
-      "/usr/bin/python3 " +
-      testing::shell_quote(std::string(MRE_SOURCE_DIR) + "/tests/server/validate_openapi.py") +
-      " " + testing::shell_quote((dir / "openapi.json").string()) + " " +
-      testing::shell_quote((dir / "cases.jsonl").string()));
+  const auto v = run_shell("/usr/bin/python3 " +
+                           testing::shell_quote(mre::testing::source_dir().string() +
+                                                "/tests/server/validate_openapi.py") +
+                           " " + testing::shell_quote((dir / "openapi.json").string()) + " " +
+                           testing::shell_quote((dir / "cases.jsonl").string()));
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
   EXPECT_TRUE(contains(v.out, std::to_string(examples) + " responses checked, 0 problems"))
       << v.out;
@@ -909,7 +910,7 @@ TEST_F(Api, AnUnreachableStoreIs503AndTheDashboardIsServed) {
   EXPECT_EQ(r->status, 503) << r->body;
   EXPECT_TRUE(contains(r->body, "\"code\":\"unavailable\"")) << r->body;
   // The built dashboard (make builds web/dist before the tests) at /.
-  if (std::filesystem::exists(std::filesystem::path(MRE_SOURCE_DIR) / "web/dist/index.html")) {
+  if (std::filesystem::exists(mre::testing::source_dir() / "web/dist/index.html")) {
     const auto page = client().Get("/");
     ASSERT_TRUE(page);
     EXPECT_EQ(page->status, 200);

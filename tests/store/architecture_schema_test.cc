@@ -17,7 +17,7 @@ namespace mre::store {
 namespace {
 
 std::string architecture() {
-  std::ifstream in(std::string(MRE_SOURCE_DIR) + "/ARCHITECTURE.md");
+  std::ifstream in(mre::testing::source_dir().string() + "/ARCHITECTURE.md");
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

@@ -87,6 +87,7 @@ CommandResult run_mre(const std::vector<std::string>& args, const std::filesyste
 }
 
 std::filesystem::path source_dir() { return MRE_SOURCE_DIR; }
+std::string mre_binary() { return MRE_BINARY; }
 std::filesystem::path snapshot_dir() { return source_dir() / "data" / "snapshot"; }
 std::filesystem::path universe_path() { return source_dir() / "config" / "universe.yml"; }
 

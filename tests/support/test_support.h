@@ -40,8 +40,11 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 // True when `needle` occurs in `haystack` (for output checks).
 bool contains(const std::string& haystack, const std::string& needle);
 
-// The source tree and the snapshot data in it.
+// The source tree and the snapshot data in it, and the mre binary under test. (Only
+// test_support.cc is compiled with their paths, so every other test file's object is the same in
+// any checkout and a new clone finds it in ccache.)
 std::filesystem::path source_dir();
+std::string mre_binary();
 std::filesystem::path snapshot_dir();
 std::filesystem::path universe_path();
 

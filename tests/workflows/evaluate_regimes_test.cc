@@ -15,8 +15,7 @@
 namespace mre::workflows {
 namespace {
 
-const std::filesystem::path kSpec =
-    std::filesystem::path(MRE_SOURCE_DIR) / "config/classifier/gmr.yml";
+const std::filesystem::path kSpec = mre::testing::source_dir() / "config/classifier/gmr.yml";
 
 store::RegimeModel stored(const std::string& spec_text) {
   store::RegimeModel model;

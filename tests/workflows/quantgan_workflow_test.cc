@@ -34,7 +34,7 @@ class QuantGanOnSnapshot : public ::testing::Test {
     ingest(*store_, {.universe_path = mre::testing::universe_path(),
                      .tickers = {"DCOILWTICO", "MORTGAGE30US", "ZQ=F", "ZQ=F.open", "EFFR",
                                  "DGS3MO", "TLT", "DBC", "DX-Y.NYB", "^GSPC"}});
-    const auto spec = std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml";
+    const auto spec = mre::testing::source_dir() / "config/scm/policy_transmission.yml";
     for (const char* v : {"S1", "S2"}) {
       fit_scm(*store_,
               {.spec_path = spec, .universe_path = mre::testing::universe_path(), .version = v});

@@ -21,7 +21,7 @@ using mre::testing::contains;
 using mre::testing::TempDir;
 
 std::filesystem::path spec() {
-  return std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml";
+  return mre::testing::source_dir() / "config/scm/policy_transmission.yml";
 }
 
 // A month-end regime version from `first` to `last`: "early" before `split`, "late" from it on.

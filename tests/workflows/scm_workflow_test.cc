@@ -36,7 +36,7 @@ class ScmOnSnapshot : public ::testing::Test {
     delete store_;
   }
   static std::filesystem::path spec() {
-    return std::filesystem::path(MRE_SOURCE_DIR) / "config/scm/policy_transmission.yml";
+    return mre::testing::source_dir() / "config/scm/policy_transmission.yml";
   }
   static int col(const std::string& node) {
     return scm::node_index(fitted_->model.fitted.graph, node);
@@ -344,8 +344,7 @@ TEST(ScmFit, AFuturesGapAcrossARollIsAClearErrorAndNothingIsStored) {
                  .source = IngestSource::kCsv,
                  .csv_path = dir / "zq.csv"});
   try {
-    fit_scm(store, {.spec_path = std::filesystem::path(MRE_SOURCE_DIR) /
-                                 "config/scm/policy_transmission.yml",
+    fit_scm(store, {.spec_path = mre::testing::source_dir() / "config/scm/policy_transmission.yml",
                     .universe_path = mre::testing::universe_path(),
                     .version = "S1"});
     FAIL() << "no error";

@@ -17,7 +17,7 @@ namespace mre::workflows {
 namespace {
 
 std::vector<std::string> dashboard_generators() {
-  std::ifstream in(std::string(MRE_SOURCE_DIR) + "/web/src/pages/scenarios.ts");
+  std::ifstream in(mre::testing::source_dir().string() + "/web/src/pages/scenarios.ts");
   std::ostringstream text;
   text << in.rdbuf();
   const std::string all = text.str();
