@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/fake_services.h"
+#include "support/test_support.h"
 
 namespace mre {
 namespace {

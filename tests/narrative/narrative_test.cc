@@ -12,6 +12,7 @@
 
 #include "mre/narrative/classification_sentence.h"
 #include "mre/narrative/result_narratives.h"
+#include "support/test_support.h"
 
 namespace mre::narrative {
 namespace {

@@ -12,6 +12,7 @@
 #include "mre/core/error.h"
 #include "mre/sources/http.h"
 #include "support/fake_services.h"
+#include "support/test_support.h"
 
 namespace mre::sources {
 namespace {

@@ -18,6 +18,7 @@
 #include "mre/store/schema.h"
 #include "store/store_contract.h"
 #include "support/postgres_server.h"
+#include "support/test_support.h"
 
 namespace mre::store {
 namespace {

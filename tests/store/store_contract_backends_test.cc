@@ -2,6 +2,7 @@
 #include "mre/store/memory/memory_store.h"
 #include "mre/store/sqlite/sqlite_store.h"
 #include "store/store_contract.h"
+#include "support/test_support.h"
 
 namespace mre::store {
 namespace {

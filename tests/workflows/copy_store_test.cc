@@ -12,6 +12,7 @@
 #include "mre/store/postgres/postgres_store.h"
 #include "mre/store/sqlite/sqlite_store.h"
 #include "support/postgres_server.h"
+#include "support/test_support.h"
 
 namespace mre::workflows {
 namespace {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "support/fake_services.h"
+#include "support/test_support.h"
 
 namespace mre::workflows {
 namespace {

@@ -12,6 +12,7 @@
 
 #include "mre/scm/simulate.h"
 #include "mre/workflows/shock_generators.h"
+#include "support/test_support.h"
 
 namespace mre::workflows {
 namespace {
