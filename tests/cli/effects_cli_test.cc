@@ -52,8 +52,14 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   EXPECT_LT(se, 0.2);
   EXPECT_LT(c["confidence_interval"][0].get<double>(), effect);
   EXPECT_GT(c["confidence_interval"][1].get<double>(), effect);
+  // The default inference (ewc_hc3): the interval is plus or minus t_0.975(nu) standard errors,
+  // nu = floor(0.4 * 600^(2/3)) = 28 cosine terms (t_0.975(28) = 2.048407141795244, scipy).
+  ASSERT_EQ(j["diagnostics"]["ewc_dof"].get<int>(), 28) << r.out;
   EXPECT_NEAR(c["confidence_interval"][1].get<double>() - c["confidence_interval"][0].get<double>(),
-              2 * 1.959964 * se, 1e-6);
+              2 * 2.048407141795244 * se, 1e-6);
+  EXPECT_TRUE(c["uncertainty_meaning"].get<std::string>().find("Student's t, 28 degrees") !=
+              std::string::npos)
+      << c["uncertainty_meaning"];
   EXPECT_TRUE(j["explanation"].get<std::string>().find("distinguishable from zero") !=
               std::string::npos);
   EXPECT_TRUE(j["methodology"].get<std::string>().find("Double machine learning") !=
