@@ -82,7 +82,8 @@ TEST(EvaluateRegimes, Issue18_TheStoredSwitchLevelIsReadBackAndItsAbsenceIsNamed
   computed.seed = 43;
   computed.switch_level = 0.01;
   const std::string now = backfill_canonical_text(computed);
-  EXPECT_NE(now.find("\nbackfill_continuity=0.01,screened_first\n"), std::string::npos) << now;
+  // The shipped spec runs its first retrain in full (backfill_full_first_fit: true).
+  EXPECT_NE(now.find("\nbackfill_continuity=0.01,full_first\n"), std::string::npos) << now;
   const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
   const auto read = stored_backfill_options(stored(now), options);
   ASSERT_TRUE(read.switch_level.has_value());
@@ -138,12 +139,39 @@ TEST(ClassifierSpec, Issue18_CovariancePriorIsASpecSettingNamedWhenBad) {
   }
 }
 
+// The EM acceleration is a spec setting: the shipped classifier uses SQUAREM and says so in its
+// canonical text (so its versions' hashes record it); an unknown value is named with its file,
+// line and key; a spec without the key keeps plain EM and its canonical text is unchanged.
+TEST(ClassifierSpec, Issue18_EmAccelerationIsASpecSettingNamedWhenBad) {
+  const auto shipped = load_classifier_spec(kSpec);
+  EXPECT_EQ(shipped.hmm.acceleration, regimes::hmm::EmAcceleration::kSquarem);
+  EXPECT_NE(shipped.canonical_text.find("\nacceleration=squarem\n"), std::string::npos)
+      << shipped.canonical_text;
+  testing::TempDir dir;
+  const auto spec = [&](const std::string& hmm) {
+    const auto path = dir.path() / "s.yml";
+    testing::write_file(path, "name: p\nhmm: {" + hmm + "}\n");
+    return path;
+  };
+  const auto plain = load_classifier_spec(spec("covariance: full"));
+  EXPECT_EQ(plain.hmm.acceleration, regimes::hmm::EmAcceleration::kNone);
+  EXPECT_EQ(plain.canonical_text.find("acceleration"), std::string::npos);
+  try {
+    load_classifier_spec(spec("acceleration: anderson"));
+    FAIL() << "acceleration: anderson was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("s.yml:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("acceleration"), std::string::npos) << e.what();
+  }
+}
+
 // The continuity rule's spec keys: the shipped spec takes the defaults (1, screened first fit),
 // a spec may set both, and a bad value is named with its file and line.
 TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
   const auto shipped = load_classifier_spec(kSpec);
-  EXPECT_EQ(shipped.backfill_switch_level, 1.0);
-  EXPECT_FALSE(shipped.backfill_full_first_fit);
+  EXPECT_EQ(shipped.backfill_switch_level, 0.05);
+  EXPECT_TRUE(shipped.backfill_full_first_fit);
   testing::TempDir dir;
   const auto spec = [&](const std::string& keys) {
     const auto path = dir.path() / "s.yml";

@@ -55,6 +55,9 @@ std::string canonical(const ClassifierSpec& s) {
       << (s.hmm.covariance_prior != hmm::CovariancePrior::kNone
               ? "\ncovariance_prior=" + hmm::covariance_prior_name(s.hmm.covariance_prior)
               : std::string())
+      << (s.hmm.acceleration != hmm::EmAcceleration::kNone
+              ? "\nacceleration=" + hmm::acceleration_name(s.hmm.acceleration)
+              : std::string())
       << "\nretrain_every_months=" << s.retrain_every_months
       << "\nmin_indicators=" << s.min_indicators
       << "\ninstrument_types=" << store::join_names(s.instrument_types) << "\n";

@@ -352,12 +352,132 @@ void weigh_filled_rows(Eigen::Index dims, Eigen::Index n, const double* weights,
   }
 }
 
-EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, GaussianHmmParams params,
+// SQUAREM's arithmetic on parameter sets: wa a + wb b + wc c, component by component.
+GaussianHmmParams blend(const GaussianHmmParams& a, const GaussianHmmParams& b,
+                        const GaussianHmmParams& c, double wa, double wb, double wc) {
+  GaussianHmmParams out = a;
+  out.initial = wa * a.initial + wb * b.initial + wc * c.initial;
+  out.transition = wa * a.transition + wb * b.transition + wc * c.transition;
+  out.means = wa * a.means + wb * b.means + wc * c.means;
+  for (std::size_t k = 0; k < out.covariances.size(); ++k)
+    out.covariances[k] = wa * a.covariances[k] + wb * b.covariances[k] + wc * c.covariances[k];
+  return out;
+}
+
+double squared_norm(const GaussianHmmParams& p) {
+  double sum = p.initial.squaredNorm() + p.transition.squaredNorm() + p.means.squaredNorm();
+  for (const auto& c : p.covariances) sum += c.squaredNorm();
+  return sum;
+}
+
+// An extrapolated parameter set EM can evaluate: finite, probabilities >= 0, every covariance
+// positive definite.
+bool admissible(const GaussianHmmParams& p) {
+  if (!p.initial.allFinite() || !p.transition.allFinite() || !p.means.allFinite()) return false;
+  if (p.initial.minCoeff() < 0 || p.transition.minCoeff() < 0) return false;
+  for (const auto& c : p.covariances) {
+    if (!c.allFinite()) return false;
+    const Eigen::LLT<Matrix> llt(c);
+    if (llt.info() != Eigen::Success) return false;
+    const Matrix& L = llt.matrixL();
+    if (!(L.diagonal().minCoeff() > 0)) return false;
+  }
+  return true;
+}
+
+// EmAcceleration::kSquarem over an EM map (run_em's em_map): see gaussian_hmm.h.
+template <class Map>
+EmState squarem(const Map& em_map, GaussianHmmParams params, const GaussianHmmConfig& config) {
+  EmState state;
+  int used = 0;
+  const auto evaluate = [&](const GaussianHmmParams& p) {
+    ++used;
+    return em_map(p, used < config.n_iter);
+  };
+  // Records an accepted point's objective (the trace holds accepted points only; a rejected
+  // extrapolation costs an evaluation but leaves no entry).
+  const auto record = [&](double objective, double log_prior) {
+    state.trace.push_back(objective);
+    state.log_likelihood = objective;
+    state.log_prior = log_prior;
+    state.iterations = used;
+  };
+  // After an EM step from an objective `from` to `to`: false = converged.
+  const auto em_step_continues = [&](double from, double to, bool reseeded) {
+    if (reseeded) return true;
+    const double gain = to - from;
+    if (gain < -1e-8 * std::max(1.0, std::abs(to))) state.monotone = false;
+    if (gain < config.tol) {
+      state.converged = true;
+      return false;
+    }
+    return true;
+  };
+  auto s0 = evaluate(params);
+  record(s0.objective, s0.log_prior);
+  while (used < config.n_iter) {
+    GaussianHmmParams theta1 = std::move(s0.next);
+    const bool reseeded0 = s0.reseeded > 0;
+    state.reseeded += s0.reseeded;
+    auto s1 = evaluate(theta1);
+    record(s1.objective, s1.log_prior);
+    if (!em_step_continues(s0.objective, s1.objective, reseeded0) || used >= config.n_iter) {
+      params = std::move(theta1);
+      break;
+    }
+    GaussianHmmParams theta2 = std::move(s1.next);
+    state.reseeded += s1.reseeded;
+    // The step length (SqS3), moved towards -1 until the extrapolation is admissible.
+    double alpha = -1;
+    GaussianHmmParams extrapolated;
+    if (!reseeded0 && s1.reseeded == 0) {
+      const double r2 = squared_norm(blend(theta1, params, params, 1, -1, 0));
+      const double v2 = squared_norm(blend(theta2, theta1, params, 1, -2, 1));
+      if (v2 > 0 && r2 > 0) alpha = -std::sqrt(r2 / v2);
+      if (!(alpha < -1)) alpha = -1;
+      for (int tries = 0; alpha < -1; ++tries) {
+        extrapolated = blend(params, theta1, theta2, (1 + alpha) * (1 + alpha),
+                             -2 * alpha * (1 + alpha), alpha * alpha);
+        if (admissible(extrapolated)) break;
+        alpha = tries < 9 ? (alpha - 1) / 2 : -1;
+      }
+    }
+    if (alpha < -1) {
+      floor_probabilities(extrapolated);
+      bool accepted = false;
+      decltype(s1) se;
+      try {
+        se = evaluate(extrapolated);
+        accepted = std::isfinite(se.objective) && se.objective >= s1.objective;
+      } catch (const Error&) {  // a covariance the E-step cannot factor: not accepted
+      }
+      if (accepted) {
+        params = std::move(extrapolated);
+        s0 = std::move(se);
+        record(s0.objective, s0.log_prior);
+        continue;
+      }
+      if (used >= config.n_iter) {  // no evaluation left for theta2: theta1 is the fit
+        params = std::move(theta1);
+        break;
+      }
+    }
+    // Plain EM's second step: theta2.
+    params = std::move(theta2);
+    s0 = evaluate(params);
+    record(s0.objective, s0.log_prior);
+    if (!em_step_continues(s1.objective, s0.objective, s1.reseeded > 0)) break;
+  }
+  state.params = std::move(params);
+  return state;
+}
+
+EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, GaussianHmmParams start,
                const GaussianHmmConfig& config, std::uint64_t seed) {
   const FlushSubnormals flush;
   const Eigen::Index T = data.rows();
   const Eigen::Index D = data.cols();
-  const int K = params.n_states();
+  const int K = start.n_states();
   const Matrix imputed = impute_column_means(data);
   const Matrix data_covariance = sample_covariance(imputed);
   std::optional<NormalInverseWishart> prior;
@@ -365,9 +485,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     prior = fraley_raftery_prior(data, K);
   std::mt19937_64 rng(seed ^ 0x9E3779B97F4A7C15ULL);
   std::uniform_int_distribution<Eigen::Index> pick_row(0, T - 1);
-  floor_probabilities(params);
-  EmState state;
-  bool reseeded_last = false;
+  floor_probabilities(start);
   // Complete rows (every feature observed) take a fast path built on one design matrix formed
   // once per fit, F = [lower triangle of (x_t - x_bar)(x_t - x_bar)'; x_t - x_bar; 1] (pairs + D +
   // 1 rows, one column per complete row):
@@ -459,7 +577,16 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
   Matrix deviations;   // rows x observed of one pattern: x - mu_k on the observed columns
   Matrix fills;        // rows x missing of one pattern: the conditional means' regression part
   Vector row_weights;  // one pattern's rows' responsibilities under one state
-  for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
+  // The EM map: the objective at `params` (E-step) and, when `with_next`, the parameters one
+  // M-step later, with the number of states re-seeded in it.
+  struct MapResult {
+    double objective = 0;
+    double log_prior = 0;
+    GaussianHmmParams next;
+    int reseeded = 0;
+  };
+  const auto em_map = [&](const GaussianHmmParams& params, bool with_next) {
+    MapResult result;
     Matrix log_b;  // K x T
     if (all_complete) {
       weights_times_design(emission_weights(params), design, log_b);
@@ -476,22 +603,9 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     const StateMajorPosterior fb =
         forward_backward_state_major(std::move(log_b), params.transition, params.initial);
     // Under a prior, EM increases (and reports) the penalised log-likelihood.
-    state.log_prior = log_prior_of(prior, params);
-    const double objective = fb.log_likelihood + state.log_prior;
-    state.trace.push_back(objective);
-    state.iterations = iteration;
-    state.log_likelihood = objective;
-    if (iteration > 1) {
-      const double gain = objective - state.trace[state.trace.size() - 2];
-      // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
-      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(objective)))
-        state.monotone = false;
-      if (!reseeded_last && gain < config.tol) {
-        state.converged = true;
-        break;
-      }
-    }
-    if (iteration == config.n_iter) break;
+    result.log_prior = log_prior_of(prior, params);
+    result.objective = fb.log_likelihood + result.log_prior;
+    if (!with_next) return result;
     // M-step.
     const Matrix& gamma_kt = fb.smoothed;  // K x T
     GaussianHmmParams next = params;
@@ -503,7 +617,6 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     }
     floor_probabilities(next);
     const Vector weight = gamma_kt.rowwise().sum();
-    reseeded_last = false;
     // Weighted moments about x_bar per state: first (D x K) and second (D x D per state).
     Matrix moments;  // design_rows x K from the complete rows: second (packed), first, weight
     if (all_complete) {
@@ -522,8 +635,7 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
       if (nk < 1e-6) {  // a dead state: nothing explains it; re-seed at a random observation
         next.means.row(k) = imputed.row(pick_row(rng));
         scatter[static_cast<std::size_t>(k)] = data_covariance * std::max(nk, 1e-12);
-        ++state.reseeded;
-        reseeded_last = true;
+        ++result.reseeded;
         continue;
       }
       Vector first = moments.col(k).segment(pairs, D);
@@ -622,7 +734,36 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
             map.covariance + config.min_covar * Matrix::Identity(D, D);
       }
     }
-    params = std::move(next);
+    result.next = std::move(next);
+    return result;
+  };
+  if (config.acceleration == EmAcceleration::kSquarem)
+    return squarem(em_map, std::move(start), config);
+  // Plain EM: one M-step per evaluation.
+  GaussianHmmParams params = std::move(start);
+  EmState state;
+  bool reseeded_last = false;
+  for (int iteration = 1; iteration <= config.n_iter; ++iteration) {
+    MapResult step = em_map(params, iteration < config.n_iter);
+    state.log_prior = step.log_prior;
+    const double objective = step.objective;
+    state.trace.push_back(objective);
+    state.iterations = iteration;
+    state.log_likelihood = objective;
+    if (iteration > 1) {
+      const double gain = objective - state.trace[state.trace.size() - 2];
+      // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
+      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(objective)))
+        state.monotone = false;
+      if (!reseeded_last && gain < config.tol) {
+        state.converged = true;
+        break;
+      }
+    }
+    if (iteration == config.n_iter) break;
+    state.reseeded += step.reseeded;
+    reseeded_last = step.reseeded > 0;
+    params = std::move(step.next);
   }
   state.params = std::move(params);
   return state;
@@ -689,6 +830,17 @@ GaussianHmmFit finish(const EmState& best, int best_init, Eigen::Index T) {
 }
 
 }  // namespace
+
+std::string acceleration_name(EmAcceleration acceleration) {
+  return acceleration == EmAcceleration::kSquarem ? "squarem" : "none";
+}
+
+EmAcceleration parse_acceleration(const std::string& name) {
+  if (name == "none") return EmAcceleration::kNone;
+  if (name == "squarem") return EmAcceleration::kSquarem;
+  throw Error(ErrorCode::kInvalidArgument,
+              "acceleration: expected none or squarem (got '" + name + "')");
+}
 
 std::string covariance_name(CovarianceType type) {
   switch (type) {

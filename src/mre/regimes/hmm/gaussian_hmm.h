@@ -32,6 +32,20 @@ CovarianceType parse_covariance(const std::string& name);
 inline constexpr int kMinStates = 2;
 inline constexpr int kMaxStates = 64;
 
+// How EM steps are taken. kNone: Baum-Welch, one M-step per iteration. kSquarem: the squared
+// iterative method of Varadhan & Roland (2008, Scand. J. Statist. 35, 335-353; scheme SqS3 with
+// the monotone safeguard): two EM steps from theta0 give r = theta1 - theta0 and v = theta2 -
+// 2 theta1 + theta0; the step theta0 - 2 a r + a^2 v with a = -|r| / |v| (at most -1; a = -1
+// is theta2 itself) is taken when it is admissible (probabilities >= 0, covariances positive
+// definite; otherwise a moves halfway to -1, at most 10 times) and its objective is at least
+// theta1's; otherwise the cycle falls back to theta2. The fixed points are EM's; convergence is
+// judged, as in plain EM, on the gain of an EM step (theta0 -> theta1) against tol, and every
+// evaluation of the objective (an E-step, the cost of one EM iteration) counts towards n_iter.
+enum class EmAcceleration { kNone, kSquarem };
+std::string acceleration_name(EmAcceleration acceleration);  // none | squarem
+// Throws InvalidArgument naming `acceleration` for anything else.
+EmAcceleration parse_acceleration(const std::string& name);
+
 struct GaussianHmmConfig {
   int n_states = 6;                                   // MR-BR-02: six global macro regimes
   CovarianceType covariance = CovarianceType::kFull;  // MR-IMPL-02: full covariance
@@ -59,6 +73,7 @@ struct GaussianHmmConfig {
   // penalised one (log-likelihood + log prior density), which EM increases and the starts are
   // compared on.
   CovariancePrior covariance_prior = CovariancePrior::kNone;
+  EmAcceleration acceleration = EmAcceleration::kNone;  // see EmAcceleration
   // How the starts are distributed (core/work_items.h: threads with progress reports, or MPI
   // ranks); null: `threads` threads in this process, silently. Never changes the result.
   const WorkItems* work_items = nullptr;
@@ -83,9 +98,10 @@ struct GaussianHmmFit {
   GaussianHmmParams params;
   double log_likelihood = 0.0;  // of the data under `params` (+ log_prior under a prior)
   double log_prior = 0.0;       // the log prior density in log_likelihood (0 without a prior)
-  int iterations = 0;           // EM iterations of the best restart
+  int iterations = 0;           // EM iterations (under SQUAREM: evaluations) of the best restart
   bool converged = false;       // the gain fell below tol before n_iter
-  std::vector<double> trace;    // log-likelihood before each M-step of the best restart
+  std::vector<double> trace;    // log-likelihood before each M-step of the best restart (under
+                                // SQUAREM: of each accepted point)
   bool monotone = true;         // trace never decreased by more than rounding (with min_covar > 0
                                 // the floor is not part of the likelihood, so small dips can occur)
   int reseeded_states = 0;      // dead or degenerate states re-seeded during EM

@@ -15,8 +15,8 @@ namespace mre::workflows::detail {
 void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h,
                         regimes::hmm::GaussianHmmConfig& config, bool allow_n_states) {
   std::vector<std::string> keys = {
-      "covariance",        "n_iter",          "tol", "n_init", "seed", "min_covar",
-      "screen_iterations", "covariance_prior"};
+      "covariance",        "n_iter",           "tol",         "n_init", "seed", "min_covar",
+      "screen_iterations", "covariance_prior", "acceleration"};
   if (allow_n_states) keys.insert(keys.begin(), "n_states");
   only_keys(path, h, keys, "hmm: ");
   if (allow_n_states && h["n_states"])
@@ -49,6 +49,13 @@ void parse_hmm_settings(const std::filesystem::path& path, const YAML::Node& h,
         config.covariance != regimes::hmm::CovarianceType::kFull) {
       fail(path, h["covariance_prior"],
            "'covariance_prior: fraley_raftery' needs 'covariance: full'");
+    }
+  }
+  if (h["acceleration"]) {
+    try {
+      config.acceleration = regimes::hmm::parse_acceleration(h["acceleration"].Scalar());
+    } catch (const Error& e) {
+      fail(path, h["acceleration"], e.what());
     }
   }
 }

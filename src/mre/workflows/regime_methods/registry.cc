@@ -60,6 +60,8 @@ void write_hmm_settings(const RegimeSpec& s, std::ostream& out) {
   if (s.hmm.covariance_prior != regimes::hmm::CovariancePrior::kNone)
     out << "covariance_prior=" << regimes::hmm::covariance_prior_name(s.hmm.covariance_prior)
         << "\n";
+  if (s.hmm.acceleration != regimes::hmm::EmAcceleration::kNone)
+    out << "acceleration=" << regimes::hmm::acceleration_name(s.hmm.acceleration) << "\n";
 }
 
 void write_schedule(const RegimeSpec& s, std::ostream& out) {
