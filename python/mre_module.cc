@@ -107,7 +107,8 @@ py::array_t<double> covariances_array(const regimes::hmm::GaussianHmmParams& p) 
 
 regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::string& covariance,
                                      int n_iter, double tol, int n_init, std::uint64_t seed,
-                                     double min_covar, int threads) {
+                                     double min_covar, int threads,
+                                     const std::string& acceleration) {
   const Matrix data = to_matrix(x, "X");
   const regimes::hmm::GaussianHmmConfig config{
       .n_states = n_states,
@@ -117,7 +118,8 @@ regimes::hmm::GaussianHmmFit hmm_fit(const InArray& x, int n_states, const std::
       .n_init = n_init,
       .seed = seed,
       .min_covar = min_covar,
-      .threads = threads};
+      .threads = threads,
+      .acceleration = regimes::hmm::parse_acceleration(acceleration)};
   py::gil_scoped_release release;
   return regimes::hmm::fit(data, config);
 }
@@ -527,7 +529,7 @@ PYBIND11_MODULE(_mre, m) {
 
   m.def("hmm_fit", &hmm_fit, py::arg("X"), py::arg("n_states"), py::arg("covariance"),
         py::arg("n_iter"), py::arg("tol"), py::arg("n_init"), py::arg("seed"), py::arg("min_covar"),
-        py::arg("threads"));
+        py::arg("threads"), py::arg("acceleration"));
   m.def("hmm_posterior", &hmm_posterior, py::arg("params"), py::arg("X"), py::arg("smoothed"));
   m.def("hmm_information_criteria",
         [](const hmm::GaussianHmmParams& p, double log_likelihood, Eigen::Index rows) {

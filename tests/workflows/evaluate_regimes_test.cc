@@ -82,8 +82,7 @@ TEST(EvaluateRegimes, Issue18_TheStoredSwitchLevelIsReadBackAndItsAbsenceIsNamed
   computed.seed = 43;
   computed.switch_level = 0.01;
   const std::string now = backfill_canonical_text(computed);
-  // The shipped spec runs its first retrain in full (backfill_full_first_fit: true).
-  EXPECT_NE(now.find("\nbackfill_continuity=0.01,full_first\n"), std::string::npos) << now;
+  EXPECT_NE(now.find("\nbackfill_continuity=0.01,screened_first\n"), std::string::npos) << now;
   const EvaluateOptions options{.version = "B_OLD", .spec_path = kSpec};
   const auto read = stored_backfill_options(stored(now), options);
   ASSERT_TRUE(read.switch_level.has_value());
@@ -170,8 +169,8 @@ TEST(ClassifierSpec, Issue18_EmAccelerationIsASpecSettingNamedWhenBad) {
 // a spec may set both, and a bad value is named with its file and line.
 TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
   const auto shipped = load_classifier_spec(kSpec);
-  EXPECT_EQ(shipped.backfill_switch_level, 0.05);
-  EXPECT_TRUE(shipped.backfill_full_first_fit);
+  EXPECT_EQ(shipped.backfill_switch_level, 1.0);
+  EXPECT_FALSE(shipped.backfill_full_first_fit);
   testing::TempDir dir;
   const auto spec = [&](const std::string& keys) {
     const auto path = dir.path() / "s.yml";

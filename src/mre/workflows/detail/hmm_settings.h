@@ -1,5 +1,6 @@
 // The `hmm:` block of a regime or classifier spec (covariance, n_iter, tol, n_init, seed,
-// min_covar, screen_iterations, covariance_prior, and n_states where the spec may choose it).
+// min_covar, screen_iterations, covariance_prior, acceleration, and n_states where the spec may
+// choose it).
 // Callers include <yaml-cpp/yaml.h>.
 #pragma once
 
