@@ -385,6 +385,20 @@ bool admissible(const GaussianHmmParams& p) {
   return true;
 }
 
+// After an EM step from objective `from` to `to` (not one right after a re-seed, which may lower
+// it): notes a decrease beyond rounding in `state.monotone`, and returns false (and sets
+// `state.converged`) when the gain is below tol. Plain EM and SQUAREM judge EM steps alike.
+bool em_step_continues(EmState& state, double from, double to, bool reseeded, double tol) {
+  if (reseeded) return true;
+  const double gain = to - from;
+  if (gain < -1e-8 * std::max(1.0, std::abs(to))) state.monotone = false;
+  if (gain < tol) {
+    state.converged = true;
+    return false;
+  }
+  return true;
+}
+
 // EmAcceleration::kSquarem over an EM map (run_em's em_map): see gaussian_hmm.h.
 template <class Map>
 EmState squarem(const Map& em_map, GaussianHmmParams params, const GaussianHmmConfig& config) {
@@ -402,17 +416,6 @@ EmState squarem(const Map& em_map, GaussianHmmParams params, const GaussianHmmCo
     state.log_prior = log_prior;
     state.iterations = used;
   };
-  // After an EM step from an objective `from` to `to`: false = converged.
-  const auto em_step_continues = [&](double from, double to, bool reseeded) {
-    if (reseeded) return true;
-    const double gain = to - from;
-    if (gain < -1e-8 * std::max(1.0, std::abs(to))) state.monotone = false;
-    if (gain < config.tol) {
-      state.converged = true;
-      return false;
-    }
-    return true;
-  };
   auto s0 = evaluate(params);
   record(s0.objective, s0.log_prior);
   while (used < config.n_iter) {
@@ -421,7 +424,8 @@ EmState squarem(const Map& em_map, GaussianHmmParams params, const GaussianHmmCo
     state.reseeded += s0.reseeded;
     auto s1 = evaluate(theta1);
     record(s1.objective, s1.log_prior);
-    if (!em_step_continues(s0.objective, s1.objective, reseeded0) || used >= config.n_iter) {
+    if (!em_step_continues(state, s0.objective, s1.objective, reseeded0, config.tol) ||
+        used >= config.n_iter) {
       params = std::move(theta1);
       break;
     }
@@ -466,7 +470,7 @@ EmState squarem(const Map& em_map, GaussianHmmParams params, const GaussianHmmCo
     params = std::move(theta2);
     s0 = evaluate(params);
     record(s0.objective, s0.log_prior);
-    if (!em_step_continues(s1.objective, s0.objective, s1.reseeded > 0)) break;
+    if (!em_step_continues(state, s1.objective, s0.objective, s1.reseeded > 0, config.tol)) break;
   }
   state.params = std::move(params);
   return state;
@@ -750,16 +754,9 @@ EmState run_em(const Matrix& data, const std::vector<Pattern>& patterns, Gaussia
     state.trace.push_back(objective);
     state.iterations = iteration;
     state.log_likelihood = objective;
-    if (iteration > 1) {
-      const double gain = objective - state.trace[state.trace.size() - 2];
-      // EM never decreases the likelihood; allow rounding, and the step after a re-seed.
-      if (!reseeded_last && gain < -1e-8 * std::max(1.0, std::abs(objective)))
-        state.monotone = false;
-      if (!reseeded_last && gain < config.tol) {
-        state.converged = true;
-        break;
-      }
-    }
+    if (iteration > 1 && !em_step_continues(state, state.trace[state.trace.size() - 2], objective,
+                                            reseeded_last, config.tol))
+      break;
     if (iteration == config.n_iter) break;
     state.reseeded += step.reseeded;
     reseeded_last = step.reseeded > 0;
