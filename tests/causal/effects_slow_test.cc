@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <iostream>
+#include <memory>
 #include <random>
+#include <vector>
 
 #include "mre/causal/dml.h"
 #include "mre/causal/learners.h"
@@ -61,7 +64,9 @@ TEST(LocalProjectionSlow, NinetyFivePercentBandsCoverTheTrueImpulseResponse) {
 // test. Tried again (2026-12-06, figures in docs/effects.md): repeated cross-fitting (median of 10
 // shuffled splits) 0.5319, 10 folds 0.5309, a depth x leaf grid chosen by out-of-fold R^2 picks
 // depth 6 again (0.5301), 300 trees 0.5306, a local linear forest loses the R^2 comparison
-// (own estimate 0.5311). None adopted; the bound stays.
+// (own estimate 0.5311). None adopted; the bound stays. The part the estimator controls (how far
+// the learned nuisances move the estimate from the true nuisances' on the same rows) is tested,
+// enabled, by the next test.
 TEST(LearnerSelectionSlow,
      DISABLED_ChosenForestNuisancesRecoverTheEffectOnTheTenThousandRowNonlinearFixture) {
   // The nonlinear fixture of Dml.ForestNuisancesRemoveNonlinearConfounding at n = 10,000: t and y
@@ -93,6 +98,53 @@ TEST(LearnerSelectionSlow,
   std::cout << "theta " << r.theta << " se " << r.se << "\n";
   EXPECT_LE(std::abs(r.theta - 0.5), 0.03) << r.theta << " se " << r.se;
   EXPECT_TRUE(r.warnings.empty());
+}
+
+// What the disabled test above cannot separate: the fixture's own sampling error (its estimate
+// with the TRUE nuisances is 0.525) from the error the learned nuisances add. DML's promise
+// (Chernozhukov et al. 2018, Theorem 4.1) is that the learned nuisances change the estimate by
+// less than its sampling error: the chosen forests' estimate must lie within one of its own
+// standard errors of the estimate from the true nuisances on the same rows, on the fixture's draw
+// and the four draws after it (seeds 8-12, the draws docs/effects.md tabulates). The bound is
+// the DML first-order claim, not a figure read off these draws; it fails for nuisances that do
+// not remove the confounding (OLS: 0.67 from the oracle, checked below).
+TEST(LearnerSelectionSlow,
+     ChosenForestNuisancesMoveTheEstimateLessThanOneStandardErrorFromTheTrueNuisances) {
+  std::vector<std::unique_ptr<Regressor>> owned;
+  for (const auto* name : {"constant", "ols", "ridge", "forest", "forest_deep"})
+    owned.push_back(make_regressor(name));
+  std::vector<const Regressor*> candidates;
+  for (const auto& l : owned) candidates.push_back(l.get());
+  for (std::uint64_t seed = 8; seed <= 12; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> z;
+    const Eigen::Index n = 10000;
+    Matrix X(n, 3);
+    Vector t(n);
+    Vector y(n);
+    Vector t_residual(n);  // t - E[t | x] = t - x0^2
+    Vector y_residual(n);  // y - E[y | x] = y - 1.5 x0^2
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (int j = 0; j < 3; ++j) X(i, j) = z(rng);
+      const double confound = X(i, 0) * X(i, 0);
+      t(i) = confound + z(rng);
+      y(i) = 0.5 * t(i) + confound + z(rng);
+      t_residual(i) = t(i) - confound;
+      y_residual(i) = y(i) - 1.5 * confound;
+    }
+    const double oracle = t_residual.dot(y_residual) / t_residual.squaredNorm();
+    const auto r = dml_plr_select(X, t, y, candidates, {.folds = 5, .embargo = 0});
+    std::cout << "seed " << seed << ": oracle " << oracle << ", chosen " << r.outcome_learner << "/"
+              << r.treatment_learner << " theta " << r.theta << " se " << r.se << "\n";
+    EXPECT_EQ(r.outcome_learner.substr(0, 6), "forest") << "seed " << seed;
+    EXPECT_EQ(r.treatment_learner.substr(0, 6), "forest") << "seed " << seed;
+    EXPECT_LE(std::abs(r.theta - oracle), r.se) << "seed " << seed << ": " << r.theta;
+    for (const auto& c : r.candidates) {
+      if (c.learner == "ols") {
+        EXPECT_GT(std::abs(c.theta - oracle), r.se) << "seed " << seed;
+      }
+    }
+  }
 }
 
 }  // namespace
