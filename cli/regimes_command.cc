@@ -297,6 +297,22 @@ int evaluate(const EvaluateArgs& args) {
                                  percent(e.seed_runs[i].agreement_with_first));
       }
       std::cout << "\n";
+      if (e.stored_seed_reproduced) {
+        std::cout << fmt::format(
+            "  seed {} recomputed by this build gives the stored label on {} of dates{}\n",
+            e.seed_runs.front().seed, percent(*e.stored_seed_reproduced),
+            *e.stored_seed_reproduced < 1.0
+                ? " (stored by other code: the figures compare this build's seeds with it)"
+                : "");
+      }
+      for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
+        std::cout << fmt::format(
+            "  seed {}: the same most-likely state as seed {} (states matched one-to-one per "
+            "retrain) on {} of dates; of those, the same label on {}\n",
+            e.seed_runs[i].seed, e.seed_runs.front().seed,
+            percent(e.seed_runs[i].state_agreement_with_first),
+            percent(e.seed_runs[i].label_agreement_where_states_match));
+      }
       for (std::size_t i = 1; i < e.seed_runs.size(); ++i) {
         const auto& gaps = e.seed_runs[i].log_likelihood_gaps;
         const auto higher =

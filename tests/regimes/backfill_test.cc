@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "mre/core/error.h"
 #include "mre/regimes/hierarchical/profiles.h"
@@ -221,6 +222,46 @@ TEST(Backfill, Issue18_AStressRegimeIsLabelledAsStressOnSimulatedData) {
   ASSERT_GT(stress_days, 50);
   EXPECT_GT(static_cast<double>(stress_labelled) / stress_days, 0.5)
       << stress_labelled << " of " << stress_days;
+}
+
+// Two seeds' backfills (constructed): the share of rows whose most-likely states are matched
+// one-to-one within each retrain's period, and of those the share with the same label, by hand.
+TEST(Backfill, Issue18_StateAgreementMatchesStatesPerRetrainAndCountsTheLabelsOfMatchedRows) {
+  const auto result = [](const std::vector<int>& states, const std::vector<int>& label_of_state) {
+    BackfillResult r;
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      BackfillRow row;
+      row.row = 100 + i;
+      row.retrain = i < 6 ? 0 : 1;
+      row.result.global.n = 3;
+      for (int k = 0; k < 3; ++k) row.result.global.states[k] = k == states[i] ? 0.7 : 0.15;
+      row.result.global.label = label_of_state[static_cast<std::size_t>(states[i])];
+      r.rows.push_back(row);
+    }
+    return r;
+  };
+  // Retrain 0: b renames a's states (a0 = b2, a1 = b0, a2 = b1): all six rows matched; b names its
+  // state 1 (a's state 2) label 4 where a says 2, so 4 of 6 have the same label. Retrain 1:
+  // a = 0 0 1 1, b = 0 1 1 1: the best matching a0-b0, a1-b1 covers rows 6, 8, 9 (3 of 4; a0-b1
+  // would cover 1), all three with the same label.
+  const auto a = result({0, 0, 1, 1, 2, 2, 0, 0, 1, 1}, {0, 1, 2});
+  const auto b = result({2, 2, 0, 0, 1, 1, 0, 1, 1, 1}, {1, 4, 0});
+  auto b_late = b;  // retrain 1 of b uses labels of its own: state 0 -> 0, state 1 -> 1
+  for (std::size_t i = 6; i < 10; ++i) {
+    const bool s0 = b_late.rows[i].result.global.states[0] > 0.5;
+    b_late.rows[i].result.global.label = s0 ? 0 : 1;
+  }
+  const auto agreement = state_agreement(a, b_late);
+  EXPECT_DOUBLE_EQ(agreement.states, 9.0 / 10.0);
+  EXPECT_DOUBLE_EQ(agreement.labels_where_states_match, 7.0 / 9.0);
+  // A backfill against itself: every state and label agrees.
+  const auto self = state_agreement(a, a);
+  EXPECT_DOUBLE_EQ(self.states, 1.0);
+  EXPECT_DOUBLE_EQ(self.labels_where_states_match, 1.0);
+  // Other rows: refused.
+  auto shorter = b_late;
+  shorter.rows.pop_back();
+  EXPECT_THROW(state_agreement(a, shorter), Error);
 }
 
 TEST(Backfill, Issue18_BadScheduleAndSettingsAreRefusedNamingThem) {

@@ -290,9 +290,19 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
     if (options.seeds > 1) {
       auto rerun = stored_backfill_options(*model, options);
       const std::uint64_t first_seed = *rerun.seed;
-      out.seed_runs.push_back({first_seed, 1.0, {}});
+      out.seed_runs.push_back({first_seed, 1.0, {}, 1.0, 1.0});
       std::map<Date, std::vector<std::string>> by_date;
       for (const auto& r : rows) by_date[r.date].push_back(r.regime);
+      // The stored seed again: its states (the stored rows keep only labels) and whether the
+      // stored labels reproduce.
+      const auto first = run_backfill(store, rerun);
+      std::size_t reproduced = 0;
+      for (const auto& r : first.rows) {
+        const auto it = by_date.find(r.date);
+        reproduced += it != by_date.end() && it->second.front() == r.regime ? 1 : 0;
+      }
+      out.stored_seed_reproduced =
+          rows.empty() ? 0.0 : static_cast<double>(reproduced) / static_cast<double>(rows.size());
       for (int k = 1; k < options.seeds; ++k) {
         rerun.seed = first_seed + static_cast<std::uint64_t>(k);
         const auto run = run_backfill(store, rerun);
@@ -308,6 +318,9 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
         SeedRun seed_run{*rerun.seed,
                          common ? static_cast<double>(same) / static_cast<double>(common) : 0.0,
                          {}};
+        const auto states = regimes::hierarchical::state_agreement(first.result, run.result);
+        seed_run.state_agreement_with_first = states.states;
+        seed_run.label_agreement_where_states_match = states.labels_where_states_match;
         for (std::size_t r = 0; r < run.result.retrains.size() && r < retrains.size(); ++r) {
           seed_run.log_likelihood_gaps.push_back(run.result.retrains[r].log_likelihood -
                                                  retrains[r].log_likelihood);

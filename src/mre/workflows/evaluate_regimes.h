@@ -55,6 +55,13 @@ struct SeedRun {
   // Per retrain, the global HMM's best log-likelihood minus the stored seed's (why seeds differ:
   // another optimum, higher or lower).
   std::vector<double> log_likelihood_gaps{};
+  // Whether the two seeds split the dates alike, whatever the names: within each retrain's
+  // period the most-likely global states of the two are matched one-to-one (the Hungarian method
+  // on their co-occurrence counts), and this is the share of dates whose states are matched.
+  double state_agreement_with_first = 0.0;
+  // Of those dates, the share with the same label: below 1 where matched states were given other
+  // names (the mapping, not the fit, is what differs).
+  double label_agreement_where_states_match = 0.0;
 };
 
 struct RegimeEvaluation {
@@ -79,7 +86,10 @@ struct RegimeEvaluation {
   // Classifier backfills only.
   std::vector<SeedRun> seed_runs{};
   std::optional<double>
-      all_seeds_agree{};        // share of common dates where every seed gives the same label
+      all_seeds_agree{};  // share of common dates where every seed gives the same label
+  // The stored seed recomputed by today's code: the share of stored dates it labels as stored
+  // (below 1: the stored version came from other code, and the seed figures compare the two).
+  std::optional<double> stored_seed_reproduced{};
   std::vector<double> churn{};  // per retrain after the first
   // Per retrain after the first: whether the mapping gave some aligned state another label than
   // the previous retrain did (a relabelling, as opposed to moved parameters).

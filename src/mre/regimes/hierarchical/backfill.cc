@@ -16,6 +16,7 @@
 #include "mre/core/error.h"
 #include "mre/core/work_items.h"
 #include "mre/regimes/hmm/model_comparison.h"
+#include "mre/regimes/mapping/hungarian.h"
 #include "mre/regimes/walk_forward.h"
 
 namespace mre::regimes::hierarchical {
@@ -365,6 +366,43 @@ BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
     out.rows.insert(out.rows.end(), served[k].begin(), served[k].end());
   }
   return out;
+}
+
+StateAgreement state_agreement(const BackfillResult& a, const BackfillResult& b) {
+  const auto most_likely = [](const ComponentOutput& o) {
+    return static_cast<int>(std::max_element(o.states.begin(), o.states.begin() + o.n) -
+                            o.states.begin());
+  };
+  const auto& ra = a.rows;
+  const auto& rb = b.rows;
+  const auto differ = [] {
+    return Error(ErrorCode::kDataError,
+                 "state agreement: the two backfills label other rows (other data or schedule)");
+  };
+  if (ra.size() != rb.size() || ra.empty()) throw differ();
+  std::size_t matched = 0;
+  std::size_t same_label = 0;
+  for (std::size_t begin = 0; begin < ra.size();) {
+    std::size_t end = begin;
+    while (end < ra.size() && ra[end].retrain == ra[begin].retrain) ++end;
+    const int k = ra[begin].result.global.n;
+    Matrix overlap = Matrix::Zero(k, k);
+    for (std::size_t t = begin; t < end; ++t) {
+      if (ra[t].row != rb[t].row || ra[t].result.global.n != k || rb[t].result.global.n != k)
+        throw differ();
+      overlap(most_likely(ra[t].result.global), most_likely(rb[t].result.global)) += 1.0;
+    }
+    const auto match = mapping::hungarian(-overlap);
+    for (std::size_t t = begin; t < end; ++t) {
+      const auto sa = static_cast<std::size_t>(most_likely(ra[t].result.global));
+      if (match.column_of_row[sa] != most_likely(rb[t].result.global)) continue;
+      ++matched;
+      same_label += ra[t].result.global.label == rb[t].result.global.label ? 1 : 0;
+    }
+    begin = end;
+  }
+  return {static_cast<double>(matched) / static_cast<double>(ra.size()),
+          matched ? static_cast<double>(same_label) / static_cast<double>(matched) : 0.0};
 }
 
 }  // namespace mre::regimes::hierarchical

@@ -99,6 +99,18 @@ std::vector<Date> backfill_schedule(const std::vector<Date>& dates, const Matrix
 BackfillResult backfill(const std::vector<Date>& dates, const Matrix& values,
                         const BackfillConfig& config);
 
+// How alike two backfills of the same rows and schedule are (other seeds, issue 18): within each
+// retrain's period the most-likely global states of the two are matched one-to-one (the Hungarian
+// method on their co-occurrence counts); `states` is the share of rows whose states are matched,
+// whatever the labels; `labels_where_states_match` the share of those rows with the same label
+// (below 1 where the mapping named matched states differently). DataError when the two label other
+// rows.
+struct StateAgreement {
+  double states = 0.0;
+  double labels_where_states_match = 0.0;
+};
+StateAgreement state_agreement(const BackfillResult& a, const BackfillResult& b);
+
 // Trains one component (an HMM on the definition's indicators, its training statistics and
 // its mapping); with `previous`, the states are first put in the previous component's order
 // (align_states). `extra_starts` join the multi-start EM.
