@@ -11,12 +11,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
+#include "support/hmm_simulation.h"
 #include "support/test_support.h"
 
 namespace mre::regimes::hmm {
@@ -34,36 +34,8 @@ GaussianHmmParams truth() {
   return p;
 }
 
-struct Simulated {
-  Matrix data;
-  std::vector<int> states;
-};
-
-Simulated simulate(const GaussianHmmParams& p, int T, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> z;
-  std::uniform_real_distribution<double> u;
-  const auto draw = [&](const Vector& probs) {
-    double r = u(rng);
-    for (Eigen::Index k = 0; k < probs.size(); ++k) {
-      r -= probs(k);
-      if (r <= 0) return static_cast<int>(k);
-    }
-    return static_cast<int>(probs.size() - 1);
-  };
-  Simulated s;
-  s.data.resize(T, p.n_features());
-  int state = draw(p.initial);
-  for (int t = 0; t < T; ++t) {
-    if (t > 0) state = draw(p.transition.row(state).transpose());
-    s.states.push_back(state);
-    const Matrix L = p.covariances[static_cast<std::size_t>(state)].llt().matrixL();
-    Vector e(p.n_features());
-    for (auto& v : e) v = z(rng);
-    s.data.row(t) = p.means.row(state) + (L * e).transpose();
-  }
-  return s;
-}
+using Simulated = mre::testing::SimulatedHmm;
+using mre::testing::simulate_hmm;
 
 void write_matrix(std::ostream& out, const Matrix& m) {
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
@@ -139,7 +111,7 @@ for v in out: print(repr(float(v)))
 TEST(CovariancePrior, Issue18_OneMapEmStepMatchesANumpyReference) {
   if (!have_scipy()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy, scipy or pandas";
   const int K = 3;
-  const auto sim = simulate(truth(), 400, 11);
+  const auto sim = simulate_hmm(truth(), 400, 11);
   const Matrix& X = sim.data;
   const auto D = X.cols();
   // A start away from the truth, so the step moves every parameter.
@@ -240,7 +212,7 @@ TEST(CovariancePrior, Issue18_OneMapEmStepMatchesANumpyReference) {
 
 TEST(CovariancePrior, Issue18_MapEmRecoversASimulatedModelAndNeverDecreasesItsObjective) {
   const auto p = truth();
-  const auto sim = simulate(p, 3000, 5);
+  const auto sim = simulate_hmm(p, 3000, 5);
   const auto fit = hmm::fit(sim.data, {.n_states = 3,
                                        .n_init = 3,
                                        .min_covar = 0.0,
@@ -279,7 +251,7 @@ TEST(CovariancePrior, Issue18_MapEmRecoversASimulatedModelAndNeverDecreasesItsOb
 // A state on a handful of identical rows: maximum-likelihood EM without a floor drives its
 // covariance to singularity; under the prior every covariance keeps the scale's share.
 TEST(CovariancePrior, Issue18_APriorKeepsADegenerateStateNonSingular) {
-  auto sim = simulate(truth(), 600, 9);
+  auto sim = simulate_hmm(truth(), 600, 9);
   for (Eigen::Index t = 100; t < 108; ++t) sim.data.row(t) << 8.0, 8.0, 8.0;
   const auto fit = hmm::fit(sim.data, {.n_states = 4,
                                        .n_init = 2,
@@ -296,7 +268,7 @@ TEST(CovariancePrior, Issue18_APriorKeepsADegenerateStateNonSingular) {
 }
 
 TEST(CovariancePrior, Issue18_BadSettingsAreRefusedNamingThem) {
-  const auto sim = simulate(truth(), 300, 1);
+  const auto sim = simulate_hmm(truth(), 300, 1);
   try {
     hmm::fit(sim.data, {.n_states = 3,
                         .covariance = CovarianceType::kDiag,

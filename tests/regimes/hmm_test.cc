@@ -17,6 +17,7 @@
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
+#include "support/hmm_simulation.h"
 #include "support/test_support.h"
 
 namespace mre::regimes::hmm {
@@ -114,10 +115,8 @@ TEST(ForwardBackward, NoUnderflowOnTenThousandObservations) {
 
 // --- Gaussian HMM on simulated data ---
 
-struct Simulated {
-  Matrix data;
-  std::vector<int> states;
-};
+using Simulated = mre::testing::SimulatedHmm;
+using mre::testing::simulate_hmm;
 
 GaussianHmmParams three_state_truth() {
   GaussianHmmParams p;
@@ -129,32 +128,6 @@ GaussianHmmParams three_state_truth() {
                    (Matrix(2, 2) << 0.6, -0.2, -0.2, 0.8).finished(),
                    (Matrix(2, 2) << 1.5, 0.5, 0.5, 1.0).finished()};
   return p;
-}
-
-Simulated simulate(const GaussianHmmParams& p, int T, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> z;
-  std::uniform_real_distribution<double> u;
-  auto draw = [&](const Vector& probs) {
-    double r = u(rng);
-    for (Eigen::Index k = 0; k < probs.size(); ++k) {
-      r -= probs(k);
-      if (r <= 0) return static_cast<int>(k);
-    }
-    return static_cast<int>(probs.size() - 1);
-  };
-  Simulated s;
-  s.data.resize(T, p.n_features());
-  int state = draw(p.initial);
-  for (int t = 0; t < T; ++t) {
-    if (t > 0) state = draw(p.transition.row(state).transpose());
-    s.states.push_back(state);
-    const Matrix L = p.covariances[static_cast<std::size_t>(state)].llt().matrixL();
-    Vector e(p.n_features());
-    for (auto& v : e) v = z(rng);
-    s.data.row(t) = p.means.row(state) + (L * e).transpose();
-  }
-  return s;
 }
 
 // The fitted state closest (by mean) to each true state.
@@ -170,7 +143,7 @@ std::vector<int> match_states(const Matrix& fitted_means, const Matrix& true_mea
 
 TEST(GaussianHmm, RecoversAKnownThreeStateFullCovarianceModel) {
   const auto truth = three_state_truth();
-  const auto sim = simulate(truth, 5000, 7);
+  const auto sim = simulate_hmm(truth, 5000, 7);
   const auto fit = hmm::fit(sim.data, {.n_states = 3, .n_init = 3});
   ASSERT_TRUE(fit.converged);
   EXPECT_TRUE(fit.monotone);
@@ -202,7 +175,7 @@ TEST(GaussianHmm, RecoversAKnownThreeStateFullCovarianceModel) {
 }
 
 TEST(GaussianHmm, BaumWelchNeverDecreasesTheLikelihood) {
-  const auto sim = simulate(three_state_truth(), 800, 3);
+  const auto sim = simulate_hmm(three_state_truth(), 800, 3);
   for (std::uint64_t seed = 1; seed <= 25; ++seed) {
     for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical,
                       CovarianceType::kTied}) {
@@ -226,7 +199,7 @@ TEST(GaussianHmm, CompleteDataPathAgreesWithTheExactEmissionDensity) {
   // Complete data takes EM's expanded-quadratic path (gaussian_hmm.cc); the log-likelihood it
   // records must equal the exact one (Cholesky solves, then forward-backward) for the same
   // parameters. The data sit far from the origin (offset 50) to exercise the centring.
-  auto sim = simulate(three_state_truth(), 3000, 11);
+  auto sim = simulate_hmm(three_state_truth(), 3000, 11);
   sim.data.array() += 50.0;
   for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical,
                     CovarianceType::kTied}) {
@@ -258,7 +231,7 @@ TEST(GaussianHmm, MissingDimensionsAreMarginalisedNotDropped) {
   EXPECT_EQ(log_emission(truth, none).cwiseAbs().maxCoeff(), 0.0);  // no information
 
   // EM with 20% of values missing still recovers the means (exact EM for missing data).
-  auto sim = simulate(truth, 4000, 11);
+  auto sim = simulate_hmm(truth, 4000, 11);
   std::mt19937_64 rng(5);
   std::bernoulli_distribution hole(0.2);
   for (Eigen::Index t = 0; t < sim.data.rows(); ++t) {
@@ -277,7 +250,7 @@ TEST(GaussianHmm, MissingDimensionsAreMarginalisedNotDropped) {
 
 TEST(GaussianHmm, OneRowEmissionEqualsTheBatchEmission) {
   const auto truth = three_state_truth();
-  const auto sim = simulate(truth, 50, 4);
+  const auto sim = simulate_hmm(truth, 50, 4);
   const auto batch = log_emission(truth, sim.data);
   const auto prepared = prepare_emission(truth);
   for (Eigen::Index t = 0; t < sim.data.rows(); ++t) {
@@ -306,7 +279,7 @@ TEST(GaussianHmm, DerivedQuantities) {
 // same fit bit for bit whatever the thread count; the best start's likelihood is kept and the
 // spread of all starts is reported; start 0 is the single-start fit of the same seed.
 TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads) {
-  const auto sim = simulate(three_state_truth(), 600, 5);
+  const auto sim = simulate_hmm(three_state_truth(), 600, 5);
   GaussianHmmConfig config{.n_states = 4, .n_iter = 200, .n_init = 6, .seed = 9};
   config.threads = 1;
   const auto one = hmm::fit(sim.data, config);
@@ -353,7 +326,7 @@ TEST(GaussianHmm, MultiStartKeepsTheBestStartDeterministicallyWhateverTheThreads
 }
 
 TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) {
-  const auto sim = simulate(three_state_truth(), 600, 5);
+  const auto sim = simulate_hmm(three_state_truth(), 600, 5);
   GaussianHmmConfig config{.n_states = 3, .n_iter = 300, .n_init = 6, .seed = 9};
   config.screen_iterations = 5;
   config.threads = 1;
@@ -400,7 +373,7 @@ TEST(GaussianHmm, Issue18_ScreenedStartsContinueTheLeaderAndExtraStartsCompete) 
 // time, and a walk-forward would never leave its first optimum. It is not screened: the fresh
 // leader continues to convergence and the higher final likelihood wins.
 TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
-  const auto sim = simulate(three_state_truth(), 600, 5);
+  const auto sim = simulate_hmm(three_state_truth(), 600, 5);
   GaussianHmmConfig config{.n_states = 4, .n_iter = 300, .n_init = 6, .seed = 9};
   config.screen_iterations = 3;
   config.threads = 1;
@@ -433,7 +406,7 @@ TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
 }
 
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {
-  const auto sim = simulate(three_state_truth(), 300, 1);
+  const auto sim = simulate_hmm(three_state_truth(), 300, 1);
   auto expect = [](auto&& call, ErrorCode code, const std::string& fragment) {
     try {
       call();
@@ -477,7 +450,7 @@ TEST(GaussianHmm, LikelihoodMatchesStatsmodelsMarkovRegression) {
   truth.transition = (Matrix(2, 2) << 0.97, 0.03, 0.05, 0.95).finished();
   truth.means = (Matrix(2, 1) << 0.5, -1.0).finished();
   truth.covariances = {Matrix::Constant(1, 1, 0.4), Matrix::Constant(1, 1, 2.5)};
-  const auto sim = simulate(truth, 1500, 21);
+  const auto sim = simulate_hmm(truth, 1500, 21);
   mre::testing::TempDir dir;
   {
     std::ofstream out(dir / "y.csv");
@@ -540,7 +513,7 @@ GaussianHmmParams overlapping_truth() {
 // statsmodels and by hand above), in fewer evaluations, and the objective of its accepted points
 // never decreases.
 TEST(GaussianHmm, Issue18_SquaremReachesPlainEmsOptimumInFewerIterations) {
-  const auto sim = simulate(overlapping_truth(), 3000, 11);
+  const auto sim = simulate_hmm(overlapping_truth(), 3000, 11);
   int plain_total = 0;
   int squarem_total = 0;
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
@@ -594,7 +567,7 @@ TEST(GaussianHmm, Issue18_SquaremReachesPlainEmsOptimumInFewerIterations) {
 // decrease, the evaluations stay within n_iter, and the multi-start result does not depend on
 // the threads (bit for bit).
 TEST(GaussianHmm, Issue18_SquaremIsMonotoneWithinTheLimitAndThreadIndependent) {
-  const auto sim = simulate(three_state_truth(), 800, 3);
+  const auto sim = simulate_hmm(three_state_truth(), 800, 3);
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     for (auto type : {CovarianceType::kFull, CovarianceType::kDiag, CovarianceType::kSpherical,
                       CovarianceType::kTied}) {
