@@ -617,7 +617,9 @@ void register_regimes(CLI::App& app, Action& action) {
       "  recessions from USREC): the share of each label and of the stress labels per window,\n"
       "  agreement with USREC, mean durations, switches per year; for a classifier backfill also\n"
       "  the label churn of each retrain and the agreement of --seeds seeds (the backfill is\n"
-      "  recomputed with seeds s+1.., nothing stored). A report: nothing is tuned to it.\n"
+      "  recomputed with the stored seed s, checking it reproduces, and with s+1..; nothing\n"
+      "  stored): the labels, and apart from the names, the most-likely states matched per\n"
+      "  retrain. A report: nothing is tuned to it.\n"
       "Examples:\n"
       "  mre regimes evaluate B1\n"
       "  mre regimes evaluate R_hmm_indicators_dd27aaf5 --windows my_windows.yml");
