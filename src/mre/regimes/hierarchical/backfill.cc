@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
@@ -387,15 +388,17 @@ StateAgreement state_agreement(const BackfillResult& a, const BackfillResult& b)
     while (end < ra.size() && ra[end].retrain == ra[begin].retrain) ++end;
     const int k = ra[begin].result.global.n;
     Matrix overlap = Matrix::Zero(k, k);
+    std::vector<std::pair<int, int>> states;  // (a's, b's) most-likely state of each row
     for (std::size_t t = begin; t < end; ++t) {
       if (ra[t].row != rb[t].row || ra[t].result.global.n != k || rb[t].result.global.n != k)
         throw differ();
-      overlap(most_likely(ra[t].result.global), most_likely(rb[t].result.global)) += 1.0;
+      states.emplace_back(most_likely(ra[t].result.global), most_likely(rb[t].result.global));
+      overlap(states.back().first, states.back().second) += 1.0;
     }
     const auto match = mapping::hungarian(-overlap);
     for (std::size_t t = begin; t < end; ++t) {
-      const auto sa = static_cast<std::size_t>(most_likely(ra[t].result.global));
-      if (match.column_of_row[sa] != most_likely(rb[t].result.global)) continue;
+      const auto [sa, sb] = states[t - begin];
+      if (match.column_of_row[static_cast<std::size_t>(sa)] != sb) continue;
       ++matched;
       same_label += ra[t].result.global.label == rb[t].result.global.label ? 1 : 0;
     }
