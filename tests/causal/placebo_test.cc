@@ -1,7 +1,8 @@
 // The placebo and robustness kernels moved out of workflows/effects.cc (issue 23): the block
 // permutation is a permutation that keeps blocks whole; the placebos on simulated data with a
 // known answer (a treatment unrelated to the outcome once permuted, an i.i.d. outcome the
-// treatment cannot have caused before it); the robustness judgement on hand-made checks.
+// treatment cannot have caused before it, and a treatment that moves its own month, which the
+// pre-treatment window must not contain); the robustness judgement on hand-made checks.
 #include "mre/causal/placebo.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,15 @@
 
 namespace mre::causal {
 namespace {
+
+// n consecutive month-ends from 2000-01.
+std::vector<Date> months(Eigen::Index n) {
+  std::vector<Date> out;
+  for (Eigen::Index i = 0; i < n; ++i)
+    out.push_back(Date::from_ymd(2000 + static_cast<int>(i / 12), 1 + static_cast<int>(i % 12), 1)
+                      .end_of_month());
+  return out;
+}
 
 TEST(Placebo, BlockPermutationKeepsEveryBlockWholeAndIsSeeded) {
   Vector t(11);
@@ -57,8 +67,8 @@ TEST(Placebo, OnSimulatedDataThePlacebosFindNothingWhereTheEffectIsReal) {
   const DmlOptions options{.folds = 5, .embargo = 1, .time_series = true};
   int checkpoints = 0;
   const auto placebos =
-      dml_placebos(X, t, y, candidates, options, {.block = 12, .horizon = 1, .magnitude = 2.0},
-                   [&] { ++checkpoints; });
+      dml_placebos(X, t, y, months(n), candidates, options,
+                   {.block = 12, .horizon = 1, .magnitude = 2.0}, [&] { ++checkpoints; });
   ASSERT_EQ(placebos.size(), 2u);
   EXPECT_EQ(checkpoints, 2);
   EXPECT_EQ(placebos[0].kind, "permuted_treatment");
@@ -71,14 +81,79 @@ TEST(Placebo, OnSimulatedDataThePlacebosFindNothingWhereTheEffectIsReal) {
   const auto direct = dml_plr_select(X, block_permuted(t, 12, 7), y, candidates, options);
   EXPECT_DOUBLE_EQ(placebos[0].effect, 2.0 * direct.theta);
   // Too short for the pre-treatment outcome (n <= 2h + 10): the permuted placebo alone.
-  EXPECT_EQ(
-      dml_placebos(X.topRows(40), t.head(40), y.head(40), candidates, options, {.horizon = 15})
-          .size(),
-      1u);
+  EXPECT_EQ(dml_placebos(X.topRows(40), t.head(40), y.head(40), months(40), candidates, options,
+                         {.horizon = 15})
+                .size(),
+            1u);
+  // One date per row, or a clear error.
+  EXPECT_THROW(dml_placebos(X, t, y, months(n - 1), candidates, options, {}), Error);
   // A checkpoint that throws (a cancelled request) propagates; a failed fit does not.
-  EXPECT_THROW(dml_placebos(X, t, y, candidates, options, {},
+  EXPECT_THROW(dml_placebos(X, t, y, months(n), candidates, options, {},
                             [] { throw Error(ErrorCode::kIoError, "cancelled"); }),
                Error);
+}
+
+TEST(Placebo, PreTreatmentPairsMatchCalendarMonthsAcrossGapsAndYearEnds) {
+  // Months 2000-01..2000-10 without 2000-06 (a panel skips a month with a missing value), h = 1:
+  // month v pairs with month v + 2, so no pair crosses the gap by position.
+  std::vector<Date> m;
+  for (const int month : {1, 2, 3, 4, 5, 7, 8, 9, 10}) m.push_back(Date::from_ymd(2000, month, 28));
+  using Pairs = std::vector<std::pair<Eigen::Index, Eigen::Index>>;
+  EXPECT_EQ(pre_treatment_pairs(m, 1), (Pairs{{0, 2}, {1, 3}, {2, 4}, {4, 5}, {5, 7}, {6, 8}}));
+  EXPECT_EQ(pre_treatment_pairs(m, 3),
+            (Pairs{{0, 4}, {2, 5}, {3, 6}, {4, 7}}));  // 2000-02 -> 2000-06 missing
+  // Across a year end: 2000-11 with h = 1 pairs with 2001-01.
+  EXPECT_EQ(pre_treatment_pairs({Date::from_ymd(2000, 11, 30), Date::from_ymd(2001, 1, 31)}, 1),
+            (Pairs{{0, 1}}));
+  // Two rows in one month: not a monthly panel, no pairs.
+  EXPECT_TRUE(
+      pre_treatment_pairs(
+          {Date::from_ymd(2000, 1, 3), Date::from_ymd(2000, 1, 4), Date::from_ymd(2000, 3, 1)}, 1)
+          .empty());
+}
+
+TEST(Placebo, ThePreTreatmentWindowEndsBeforeTheTreatmentsOwnMonth) {
+  // A treatment that moves the outcome within its own month: monthly changes r_u = 0.5 t_u + e_u,
+  // t and e i.i.d. N(0, 1); row v's outcome is the h = 3 months after it, r_{v+1} + r_{v+2} +
+  // r_{v+3}, as the effects panel builds it. Pairing row v's outcome with the treatment of month
+  // v + h (a shift of h rows) puts the treatment's own month inside the window and finds ~0.5;
+  // the pre-treatment placebo pairs it with month v + h + 1 and must find nothing.
+  // Tolerance: the placebo's standard error is about sqrt(3 * 1.25 / 600) = 0.08, so 0.3 is
+  // almost 4 of them.
+  std::mt19937_64 rng(23);
+  std::normal_distribution<double> z;
+  const Eigen::Index n = 600;
+  const int h = 3;
+  Vector t(n), r(n + h);
+  for (Eigen::Index u = 0; u < n + h; ++u) {
+    const double shock = z(rng);
+    if (u < n) t(u) = shock;
+    r(u) = 0.5 * shock + z(rng);
+  }
+  Matrix X(n, 1);
+  Vector y(n);
+  for (Eigen::Index v = 0; v < n; ++v) {
+    X(v, 0) = v > 0 ? r(v - 1) : 0.0;  // last month's change, a control dated before the window
+    y(v) = r.segment(v + 1, h).sum();
+  }
+  const auto ols = make_regressor("ols");
+  const std::vector<const Regressor*> candidates{ols.get()};
+  const DmlOptions options{.folds = 5, .embargo = h, .time_series = true, .hac_lag = h + 1};
+  // The shift by h rows (the window holds the treatment's month) finds the contemporaneous
+  // effect: what made the placebo reject on real surprises that move prices on the day.
+  const auto shifted =
+      dml_plr_select(X.bottomRows(n - h), t.tail(n - h), y.head(n - h), candidates, options);
+  EXPECT_GT(shifted.theta, 0.3);
+  EXPECT_LT(shifted.p_value, 1e-4);
+  const auto placebos = dml_placebos(X, t, y, months(n), candidates, options, {.horizon = h});
+  ASSERT_EQ(placebos.size(), 2u);
+  EXPECT_EQ(placebos[1].kind, "pre_treatment_outcome");
+  EXPECT_LT(std::abs(placebos[1].effect), 0.3);
+  EXPECT_GT(placebos[1].p_value, 1e-3);
+  // It is the DML estimate on the pairs (row v; month v + h + 1), computed here directly.
+  const Eigen::Index m = n - h - 1;
+  const auto direct = dml_plr_select(X.topRows(m), t.tail(m), y.head(m), candidates, options);
+  EXPECT_DOUBLE_EQ(placebos[1].effect, direct.theta);
 }
 
 TEST(Robustness, JudgedBySignAndSignificanceLeavingOutFailedChecks) {

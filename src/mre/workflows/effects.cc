@@ -235,7 +235,7 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   if (query.method == "dml" && query.placebos) {
     // The permuted treatment and the pre-treatment outcome (causal/placebo.h).
     out.placebos = causal::dml_placebos(
-        data.X, data.t, data.y, candidates, options,
+        data.X, data.t, data.y, data.dates, candidates, options,
         {.block = query.placebo_block, .horizon = query.horizon, .magnitude = out.magnitude},
         check_stop);
   }
