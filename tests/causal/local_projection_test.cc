@@ -172,6 +172,65 @@ TEST(ArSurprise, MatchesRollingLeastSquaresAndNeverLooksAhead) {
   }
 }
 
+TEST(OrthogonalisedSurprise, MatchesExpandingLeastSquaresAndNeverLooksAhead) {
+  // y_t = 0.3 a_t - 0.2 b_t + noise, with gaps: every 7th y missing, every 11th a missing.
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> z;
+  const std::size_t n = 150;
+  std::vector<double> y(n), a(n), b(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    a[t] = z(rng);
+    b[t] = z(rng);
+    y[t] = 0.1 + 0.3 * a[t] - 0.2 * b[t] + 0.5 * z(rng);
+    if (t % 7 == 3) y[t] = std::nan("");
+    if (t % 11 == 5) a[t] = std::nan("");
+  }
+  const auto r = real_time_orthogonalised(y, {a, b}, 30);
+  // By hand at t = 100: normal equations over the usable rows before it.
+  std::vector<std::size_t> rows;
+  for (std::size_t s = 0; s < 100; ++s) {
+    if (std::isfinite(y[s]) && std::isfinite(a[s])) rows.push_back(s);
+  }
+  Matrix X(static_cast<Eigen::Index>(rows.size()), 3);
+  Vector v(static_cast<Eigen::Index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    X.row(k) << 1.0, a[rows[i]], b[rows[i]];
+    v(k) = y[rows[i]];
+  }
+  const Vector beta = (X.transpose() * X).ldlt().solve(X.transpose() * v);
+  ASSERT_TRUE(std::isfinite(y[100]) && std::isfinite(a[100]));
+  EXPECT_NEAR(r[100], y[100] - (beta(0) + beta(1) * a[100] + beta(2) * b[100]), 1e-12);
+  // Missing where y or a predictor is, and before 30 usable rows exist.
+  EXPECT_TRUE(std::isnan(r[3]));
+  EXPECT_TRUE(std::isnan(r[5]));
+  EXPECT_TRUE(std::isnan(r[20]));
+  std::size_t usable = 0, first = n;
+  for (std::size_t t = 0; t < n; ++t) {
+    if (std::isfinite(y[t]) && std::isfinite(a[t])) {
+      if (usable == 30 && first == n) first = t;
+      ++usable;
+    }
+  }
+  EXPECT_TRUE(std::isfinite(r[first]));
+  for (std::size_t t = 0; t < first; ++t) EXPECT_TRUE(std::isnan(r[t])) << t;
+  // No look-ahead: cut after t = 120, every earlier value bit-identical.
+  const auto cut = real_time_orthogonalised(std::vector<double>(y.begin(), y.begin() + 121),
+                                            {std::vector<double>(a.begin(), a.begin() + 121),
+                                             std::vector<double>(b.begin(), b.begin() + 121)},
+                                            30);
+  for (std::size_t t = 0; t < cut.size(); ++t) {
+    if (std::isnan(r[t])) {
+      EXPECT_TRUE(std::isnan(cut[t])) << t;
+    } else {
+      EXPECT_EQ(cut[t], r[t]) << t;
+    }
+  }
+  // Bad input names the parameter.
+  EXPECT_THROW(real_time_orthogonalised(y, {a, b}, 3), Error);
+  EXPECT_THROW(real_time_orthogonalised(y, {std::vector<double>(10)}, 30), Error);
+}
+
 TEST(BenjaminiHochberg, MatchesTheStepUpByHand) {
   // statsmodels multipletests([0.01, 0.04, 0.03, 0.2], method="fdr_bh")[1] = [0.04, 0.05333,
   // 0.05333, 0.2].

@@ -74,7 +74,7 @@ TEST(MonitorCli, BundledDataNamesTheStaleSeriesAndStoresTheRun) {
     }
   }
   EXPECT_EQ(r.exit_code, red ? 10 : 0) << r.err;
-  EXPECT_EQ(staleness_checks, 82u);  // one per stored series
+  EXPECT_EQ(staleness_checks, 87u);  // one per stored series
   // The as-of date is the data's last date; some series published later than others are stale
   // then (see docs/monitor.md for the list), each named with its last date.
   EXPECT_FALSE(stale.empty());

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
@@ -189,6 +190,65 @@ TEST(BuiltTreatments, MonthlySumsOfAnnouncementsAndNoLookAhead) {
   const auto info = treatment_info("fed_shock");
   EXPECT_FALSE(info.identified);
   EXPECT_TRUE(treatment_info("mp_surprise").identified);
+}
+
+TEST(BuiltTreatments, MpsOrthMatchesExpandingStatsmodelsFitsAndNeverLooksAhead) {
+  const std::vector<std::string> tickers{"MPS_BS",      "NFP_SURP",   "NFP_12M_BS", "SP500_3M_BS",
+                                         "SLOPE_3M_BS", "BCOM_3M_BS", "TR_SKEW_BS"};
+  store::MemoryStore store;
+  ingest(store, {.universe_path = mre::testing::universe_path(), .tickers = tickers});
+  std::vector<Date> grid;
+  for (int y = 1985; y <= 2025; ++y) {
+    for (int m = 1; m <= 12; ++m) grid.push_back(Date::from_ymd(y, m, 1).end_of_month());
+  }
+  const auto orth = build_treatment(store, "mps_orth", grid);
+  const auto r = testing::run_shell("/usr/bin/python3 " + mre::testing::source_dir().string() +
+                                    "/tests/workflows/reference_mps_orth.py " +
+                                    mre::testing::source_dir().string() + " 60");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ref = nlohmann::json::parse(r.out);
+  const auto& residuals = ref["residuals"];
+  std::set<std::string> zero_months;
+  for (const auto& m : ref["zero_months"]) zero_months.insert(m.get<std::string>());
+  std::size_t matched = 0;
+  bool started = false;
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    const std::string month = grid[i].iso().substr(0, 7);
+    if (residuals.contains(month)) {
+      started = true;
+      // 1e-10: two least-squares solvers (QR here, statsmodels' pinv) on up to ~300 rows of
+      // well-scaled predictors; the residuals are of order 0.01-0.3.
+      EXPECT_NEAR(orth[i], residuals[month].get<double>(), 1e-10) << month;
+      ++matched;
+    } else if (started && zero_months.count(month) && month <= "2023-12") {
+      EXPECT_EQ(orth[i], 0.0) << month;  // no announcement: no surprise
+    } else {
+      EXPECT_TRUE(std::isnan(orth[i])) << month << " " << orth[i];
+    }
+  }
+  EXPECT_EQ(matched, residuals.size());
+  EXPECT_GT(matched, 200u);
+  EXPECT_EQ(residuals.begin().key(), "1994-07");  // the 61st FOMC month with every predictor
+  EXPECT_TRUE(treatment_info("mps_orth").identified);
+
+  // No look-ahead: every series cut after 2010-12 gives the same values up to 2010-12, bit for
+  // bit.
+  store::MemoryStore cut_store;
+  for (const auto& ticker : tickers) {
+    auto series = store.read_raw(
+        {.ticker = ticker, .from = std::nullopt, .to = Date::from_ymd(2010, 12, 31), .as_of = {}});
+    ASSERT_TRUE(series.has_value()) << ticker;
+    std::vector<store::SeriesWrite> batch{{ticker, AssetClass::kShocks, "test", *series}};
+    cut_store.write_raw(batch, Timestamp::now());
+  }
+  const auto cut = build_treatment(cut_store, "mps_orth", grid);
+  for (std::size_t i = 0; grid[i] <= Date::from_ymd(2010, 12, 31); ++i) {
+    if (std::isnan(orth[i])) {
+      EXPECT_TRUE(std::isnan(cut[i])) << grid[i].iso();
+    } else {
+      EXPECT_EQ(cut[i], orth[i]) << grid[i].iso();
+    }
+  }
 }
 
 // Issue 26, case 2: one place checks the spec's ranges; the error names file, key and value.

@@ -61,7 +61,7 @@ TEST(Ingest, FullSnapshotStoresEveryPresentObservationOfEveryFile) {
   }
   EXPECT_GE(checked, 45u);  // the floor for the universe
   EXPECT_EQ(report.files, checked + research);
-  EXPECT_EQ(research, 3u);  // MP1_JK, MPS_BS, NFP_SURP
+  EXPECT_EQ(research, 8u);  // MP1_JK, MPS_BS, NFP_SURP and mps_orth's five other predictors
   EXPECT_EQ(report.write.inserted(), report.observations_read);
 
   // Re-ingesting the same snapshot writes zero rows.

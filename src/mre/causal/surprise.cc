@@ -52,4 +52,47 @@ std::vector<double> real_time_ar_surprise(const std::vector<double>& x,
   return out;
 }
 
+std::vector<double> real_time_orthogonalised(const std::vector<double>& y,
+                                             const std::vector<std::vector<double>>& predictors,
+                                             int min_rows) {
+  const auto k = static_cast<Eigen::Index>(predictors.size());
+  for (const auto& column : predictors)
+    check_arg(column.size() == y.size(), "predictors", "each must have one value per row of y");
+  check_arg(min_rows > k + 1, "min_rows", "must exceed the number of predictors + 1");
+  std::vector<double> out(y.size(), std::numeric_limits<double>::quiet_NaN());
+  const auto usable = [&](std::size_t s) {
+    if (!std::isfinite(y[s])) return false;
+    for (const auto& column : predictors) {
+      if (!std::isfinite(column[s])) return false;
+    }
+    return true;
+  };
+  std::vector<std::size_t> rows;  // the usable rows before t, ascending
+  for (std::size_t t = 0; t < y.size(); ++t) {
+    if (!usable(t)) continue;
+    if (std::ssize(rows) >= min_rows) {
+      Matrix X(std::ssize(rows), k + 1);
+      Vector v(std::ssize(rows));
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto r = static_cast<Eigen::Index>(i);
+        X(r, 0) = 1.0;
+        for (Eigen::Index j = 0; j < k; ++j)
+          X(r, j + 1) = predictors[static_cast<std::size_t>(j)][rows[i]];
+        v(r) = y[rows[i]];
+      }
+      Eigen::ColPivHouseholderQR<Matrix> qr(X);
+      qr.setThreshold(1e-12);
+      if (qr.rank() == X.cols()) {
+        const Vector b = qr.solve(v);
+        double fit = b(0);
+        for (Eigen::Index j = 0; j < k; ++j)
+          fit += b(j + 1) * predictors[static_cast<std::size_t>(j)][t];
+        out[t] = y[t] - fit;
+      }
+    }
+    rows.push_back(t);
+  }
+  return out;
+}
+
 }  // namespace mre::causal

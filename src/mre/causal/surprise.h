@@ -22,4 +22,16 @@ struct ArSurpriseOptions {
 std::vector<double> real_time_ar_surprise(const std::vector<double>& x,
                                           const ArSurpriseOptions& options);
 
+// A surprise orthogonalised in real time to what was known before it (Bauer and Swanson 2023
+// orthogonalise their monetary policy surprises to six pre-announcement predictors, over their
+// full sample; this does it with the rows before each one). For each t with y_t and every
+// predictor finite: OLS of y_s on [1, predictors_s] over every s < t with y_s and its predictors
+// finite (expanding), then out_t = y_t - (a + b' predictors_t). NaN when a value is missing, fewer
+// than `min_rows` earlier rows are usable, or the design is singular. `predictors[k]` is column k,
+// each of y's length (InvalidArgument otherwise, or for min_rows <= predictors + 1). Uses nothing
+// at or after t (no look-ahead).
+std::vector<double> real_time_orthogonalised(const std::vector<double>& y,
+                                             const std::vector<std::vector<double>>& predictors,
+                                             int min_rows);
+
 }  // namespace mre::causal

@@ -13,6 +13,9 @@ namespace mre::workflows {
 namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+// mps_orth: the FOMC months an orthogonalising regression needs before its first residual (about
+// eight years of meetings; seven coefficients).
+constexpr int kMinOrthogonaliseRows = 60;
 
 TimeSeries raw(const store::Store& store, const std::string& ticker,
                std::optional<Timestamp> as_of) {
@@ -69,6 +72,17 @@ const std::vector<TreatmentInfo>& known_treatments() {
            "identified: Bauer-Swanson monetary policy surprise (mps_orig1, first principal "
            "component of "
            "30-minute futures changes, not orthogonalised to macro news), monthly sum",
+       .unit = "pp",
+       .narrative_scale = 0.25,
+       .narrative_unit = "25 bp",
+       .built = true},
+      {.name = "mps_orth",
+       .identified = true,
+       .identification =
+           "identified: mps orthogonalised in real time to the six pre-announcement predictors of "
+           "Bauer and Swanson (2023) (payroll surprise, 12-month employment growth, 3-month "
+           "changes of the S&P 500, the yield curve slope and commodity prices, Treasury yield "
+           "skewness), each FOMC month the residual of an OLS on the FOMC months before it",
        .unit = "pp",
        .narrative_scale = 0.25,
        .narrative_unit = "25 bp",
@@ -173,6 +187,51 @@ std::vector<double> build_treatment(const store::Store& store, const std::string
         if (past.size() >= 60) v = std::clamp(v, quantile(past, 0.01), quantile(past, 0.99));
         past.push_back(original);
       }
+    }
+    return out;
+  }
+  if (name == "mps_orth") {
+    // One row per month of MPS_BS; the predictors matched by calendar month (NaN where absent).
+    const auto mps = raw(store, "MPS_BS", as_of);
+    const auto by_month = [](const TimeSeries& series) {
+      std::map<std::pair<int, int>, double> m;
+      for (std::size_t i = 0; i < series.size(); ++i)
+        m[{series.dates()[i].year(), series.dates()[i].month()}] = series.values()[i];
+      return m;
+    };
+    std::vector<std::vector<double>> predictors;
+    for (const char* ticker :
+         {"NFP_SURP", "NFP_12M_BS", "SP500_3M_BS", "SLOPE_3M_BS", "BCOM_3M_BS", "TR_SKEW_BS"}) {
+      const auto m = by_month(raw(store, ticker, as_of));
+      std::vector<double> column;
+      for (const Date& d : mps.dates()) {
+        const auto it = m.find({d.year(), d.month()});
+        column.push_back(it == m.end() ? kNan : it->second);
+      }
+      predictors.push_back(std::move(column));
+    }
+    // A month without an FOMC announcement has mps = 0 (no surprise): it stays 0 and is not a
+    // row of the regression.
+    std::vector<double> y(mps.values().begin(), mps.values().end());
+    for (double& v : y) {
+      if (v == 0.0) v = kNan;
+    }
+    const auto residual = causal::real_time_orthogonalised(y, predictors, kMinOrthogonaliseRows);
+    for (std::size_t i = 0; i < mps.size(); ++i) {
+      const double v = mps.values()[i] == 0.0 ? 0.0 : residual[i];
+      if (std::isfinite(v)) put(mps.dates()[i].year(), mps.dates()[i].month(), v, false);
+    }
+    // Before the first orthogonalised announcement the series is missing, not zero.
+    const auto first =
+        std::find_if(residual.begin(), residual.end(), [](double v) { return std::isfinite(v); });
+    if (first == residual.end())
+      throw Error(ErrorCode::kDataError, "treatment: mps_orth has no announcement with " +
+                                             std::to_string(kMinOrthogonaliseRows) +
+                                             " earlier ones to orthogonalise against");
+    const Date start =
+        mps.dates()[static_cast<std::size_t>(first - residual.begin())].start_of_month();
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      if (grid[i] < start) out[i] = kNan;
     }
     return out;
   }

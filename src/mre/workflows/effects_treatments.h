@@ -1,7 +1,8 @@
 // The treatments the effects workflows know (issue 17), in one registry: the identified shocks
-// built from research series in the store (mp_surprise, mps, nfp_surprise[_w]), the real-time
-// statistical surprises (cpi_surprise_rt, gdp_surprise_rt), and the seed's feature-set treatments
-// (fed_shock, cpi_surprise, gdp_surprise), which are NOT identified shocks and say so everywhere.
+// built from research series in the store (mp_surprise, mps, mps_orth, nfp_surprise[_w]), the
+// real-time statistical surprises (cpi_surprise_rt, gdp_surprise_rt), and the seed's feature-set
+// treatments (fed_shock, cpi_surprise, gdp_surprise), which are NOT identified shocks and say so
+// everywhere.
 #pragma once
 
 #include <optional>
@@ -34,6 +35,10 @@ TreatmentInfo treatment_info(const std::string& name);
 //  - mp_surprise: MP1_JK summed over the announcements in each calendar month (0 in a month
 //    without one, inside the data set's span 1988-11 .. its `ended` month 2024-01);
 //  - mps, nfp_surprise: MPS_BS, NFP_SURP (monthly, dated the 1st) at that month's end;
+//  - mps_orth: MPS_BS at its non-zero (FOMC) months minus its fit on NFP_SURP, NFP_12M_BS,
+//    SP500_3M_BS, SLOPE_3M_BS, BCOM_3M_BS and TR_SKEW_BS by OLS over the FOMC months before it
+//    (causal::real_time_orthogonalised, from 60 of them on); 0 in a month without an
+//    announcement; NaN before the first residual and where a predictor is missing;
 //  - nfp_surprise_w: nfp_surprise clipped to the 1st and 99th percentiles of the values BEFORE
 //    each month (expanding, from 60 values on; no look-ahead);
 //  - cpi_surprise_rt: CPI inflation (100 x month-on-month log change of CPIAUCSL) minus its AR(2)
