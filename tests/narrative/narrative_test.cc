@@ -91,6 +91,15 @@ TEST(Narrative, EffectParagraphMatchesItsGoldenFileAndUsesOnlyItsNumbers) {
   auto flagged = f;
   flagged.placebos[1].p_value = 0.01;
   EXPECT_NE(effect_paragraph(flagged).find("treat the estimate with care"), std::string::npos);
+  // Each failing check says what it means; a passing one says nothing more.
+  flagged.placebos = {{"permuted_treatment", 0.0021, 0.71}, {"pre_treatment_outcome", 0.2, 0.003}};
+  auto said = effect_paragraph(flagged);
+  EXPECT_NE(said.find("the outcome's months before the treatment predict it"), std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("interval may be too narrow"), std::string::npos) << said;
+  flagged.placebos[0].p_value = 0.02;
+  said = effect_paragraph(flagged);
+  EXPECT_NE(said.find("interval may be too narrow"), std::string::npos) << said;
   flagged.ci_high = 0.002;
   EXPECT_NE(effect_paragraph(flagged).find("not distinguishable from zero"), std::string::npos);
 }

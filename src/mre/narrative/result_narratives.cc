@@ -43,7 +43,21 @@ std::string effect_paragraph(const EffectFacts& f) {
       out += (i ? ", " : "") + f.placebos[i].kind + " " + num(f.placebos[i].effect) + ", " +
              p_text(f.placebos[i].p_value);
     }
-    out += clean ? ")." : "): treat the estimate with care.";
+    if (clean) {
+      out += ").";
+    } else {
+      // What each failing check says (docs/effects.md, "Reading an answer").
+      for (const auto& p : f.placebos) {
+        if (p.p_value >= 0.05) continue;
+        if (p.kind == "permuted_treatment")
+          out += "; the permuted treatment's effect says the interval may be too narrow";
+        if (p.kind == "pre_treatment_outcome")
+          out +=
+              "; the outcome's months before the treatment predict it, so the treatment "
+              "reacts to the outcome and is not as good as random";
+      }
+      out += "): treat the estimate with care.";
+    }
   }
   return out;
 }
