@@ -104,7 +104,9 @@ function placeboText(row: EffectRow): HTMLElement {
         `: effect ${fmt(pl.effect, 3)}, p = ${pvalue(pl.p_value)}. `,
         ok
           ? 'No effect detected where none should be: the check passes.'
-          : 'An effect shows up where none should be: read the main estimate with caution.',
+          : pl.kind === 'pre_treatment_outcome'
+            ? "The outcome's months before the treatment predict it: the treatment reacts to the outcome and is not as good as random; read the main estimate with caution."
+            : 'An effect shows up where none should be: the interval may be too narrow; read the main estimate with caution.',
       );
     }),
   );
