@@ -13,8 +13,8 @@ namespace mre::workflows {
 namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-// mps_orth: the FOMC months an orthogonalising regression needs before its first residual (about
-// eight years of meetings; seven coefficients).
+// mps_orth: the FOMC months an orthogonalising regression needs before its first residual (seven
+// coefficients; on the bundled file the 60 months with every predictor end in 1994-06).
 constexpr int kMinOrthogonaliseRows = 60;
 
 TimeSeries raw(const store::Store& store, const std::string& ticker,
