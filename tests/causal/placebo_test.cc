@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <random>
 
+#include "mre/causal/inference.h"
 #include "mre/causal/learners.h"
 #include "mre/causal/robustness.h"
 #include "mre/core/error.h"
@@ -154,6 +156,54 @@ TEST(Placebo, ThePreTreatmentWindowEndsBeforeTheTreatmentsOwnMonth) {
   const Eigen::Index m = n - h - 1;
   const auto direct = dml_plr_select(X.topRows(m), t.tail(m), y.head(m), candidates, options);
   EXPECT_DOUBLE_EQ(placebos[1].effect, direct.theta);
+}
+
+TEST(Placebo, PreTreatmentPlaceboHoldsItsSizeWhereTheTreatmentMovesItsOwnMonth) {
+  // The case of the bug fixed on 2026-12-07, over many samples: monthly changes r_u = 0.5 t_u +
+  // e_u (the treatment moves its own month, as an FOMC surprise moves prices on the day), t and e
+  // i.i.d. N(0, 1), h = 3-month outcomes r_{v+1} + r_{v+2} + r_{v+3}, a control dated before
+  // each window, the grid's default errors (EWC on HC3 scores). Nothing before month u depends
+  // on t_u, so the pre-treatment placebo should reject at about 5%; pairing by a shift of h rows
+  // (the treatment's month inside the window) rejects almost always. 200 samples of 300 months:
+  // the 95% band of a 5% rate is about 2-8%; 1-9% leaves room for the errors' own small-sample
+  // bias without letting a broken pairing (~100%) or a degenerate one (0%) through.
+  std::mt19937_64 rng(2026);
+  std::normal_distribution<double> z;
+  const Eigen::Index n = 300;
+  const int h = 3;
+  const auto ols = make_regressor("ols");
+  const std::vector<const Regressor*> candidates{ols.get()};
+  const DmlOptions options{
+      .folds = 5, .embargo = h, .time_series = true, .se = StandardError::kEwcHc3};
+  int fixed = 0, shifted = 0;
+  const int samples = 200;
+  for (int sample = 0; sample < samples; ++sample) {
+    Vector t(n), r(n + h);
+    for (Eigen::Index u = 0; u < n + h; ++u) {
+      const double shock = z(rng);
+      if (u < n) t(u) = shock;
+      r(u) = 0.5 * shock + z(rng);
+    }
+    Matrix X(n, 1);
+    Vector y(n);
+    for (Eigen::Index v = 0; v < n; ++v) {
+      X(v, 0) = v > 0 ? r(v - 1) : 0.0;
+      y(v) = r.segment(v + 1, h).sum();
+    }
+    const auto placebos =
+        dml_placebos(X, t, y, months(n), candidates, options, {.horizon = h, .seed = 7});
+    ASSERT_EQ(placebos.size(), 2u);
+    fixed += placebos[1].p_value < 0.05;
+    shifted +=
+        dml_plr_select(X.bottomRows(n - h), t.tail(n - h), y.head(n - h), candidates, options)
+            .p_value < 0.05;
+  }
+  const double rate = static_cast<double>(fixed) / samples;
+  std::cout << "pre-treatment placebo rejections at 5%: " << fixed << " of " << samples
+            << "; shifted by h rows: " << shifted << "\n";
+  EXPECT_GE(rate, 0.01);
+  EXPECT_LE(rate, 0.09);
+  EXPECT_GE(shifted, samples * 9 / 10);
 }
 
 TEST(Robustness, JudgedBySignAndSignificanceLeavingOutFailedChecks) {
