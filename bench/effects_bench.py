@@ -148,7 +148,13 @@ def main():
             rng = np.random.default_rng(7)
             order = np.concatenate([blocks[i] for i in rng.permutation(len(blocks))])
             dml(X, t[order], y, h)
-            dml(X[h:], t[h:], y[:len(y) - h], h)
+            # Row i's outcome (end of month v to end of v + h) with the treatment of calendar
+            # month v + h + 1, as mre's causal::pre_treatment_pairs pairs them.
+            month = pd.to_datetime(frame["date"]).dt.to_period("M")
+            row_of = {m: k for k, m in enumerate(month)}
+            pairs = [(i, row_of[m + h + 1]) for i, m in enumerate(month) if m + h + 1 in row_of]
+            i_rows, j_rows = (np.array(v) for v in zip(*pairs))
+            dml(X[i_rows], t[j_rows], y[i_rows], h)
             theirs[(treatment, outcome, h)] = theta
             print(f"scikit-learn: {done}/{len(paths)} cells, {time.perf_counter() - t0:.0f} s wall, "
                   f"{time.process_time() - c0:.0f} s CPU", file=sys.stderr, flush=True)

@@ -29,6 +29,31 @@ std::vector<Date> months(Eigen::Index n) {
   return out;
 }
 
+// A treatment that moves the outcome within its own month: monthly changes r_u = 0.5 t_u + e_u,
+// t and e i.i.d. N(0, 1); row v's outcome is the h months after it, r_{v+1} + ... + r_{v+h}, as
+// the effects panel builds it, and its control is last month's change r_{v-1}, dated before the
+// window. Returns (t, X, y) of n rows.
+struct OwnMonthPanel {
+  Vector t;
+  Matrix X;
+  Vector y;
+};
+OwnMonthPanel own_month_panel(std::mt19937_64& rng, Eigen::Index n, int h) {
+  std::normal_distribution<double> z;
+  OwnMonthPanel p{Vector(n), Matrix(n, 1), Vector(n)};
+  Vector r(n + h);
+  for (Eigen::Index u = 0; u < n + h; ++u) {
+    const double shock = z(rng);
+    if (u < n) p.t(u) = shock;
+    r(u) = 0.5 * shock + z(rng);
+  }
+  for (Eigen::Index v = 0; v < n; ++v) {
+    p.X(v, 0) = v > 0 ? r(v - 1) : 0.0;
+    p.y(v) = r.segment(v + 1, h).sum();
+  }
+  return p;
+}
+
 TEST(Placebo, BlockPermutationKeepsEveryBlockWholeAndIsSeeded) {
   Vector t(11);
   for (Eigen::Index i = 0; i < t.size(); ++i) t(i) = static_cast<double>(i);
@@ -123,21 +148,9 @@ TEST(Placebo, ThePreTreatmentWindowEndsBeforeTheTreatmentsOwnMonth) {
   // Tolerance: the placebo's standard error is about sqrt(3 * 1.25 / 600) = 0.08, so 0.3 is
   // almost 4 of them.
   std::mt19937_64 rng(23);
-  std::normal_distribution<double> z;
   const Eigen::Index n = 600;
   const int h = 3;
-  Vector t(n), r(n + h);
-  for (Eigen::Index u = 0; u < n + h; ++u) {
-    const double shock = z(rng);
-    if (u < n) t(u) = shock;
-    r(u) = 0.5 * shock + z(rng);
-  }
-  Matrix X(n, 1);
-  Vector y(n);
-  for (Eigen::Index v = 0; v < n; ++v) {
-    X(v, 0) = v > 0 ? r(v - 1) : 0.0;  // last month's change, a control dated before the window
-    y(v) = r.segment(v + 1, h).sum();
-  }
+  const auto [t, X, y] = own_month_panel(rng, n, h);
   const auto ols = make_regressor("ols");
   const std::vector<const Regressor*> candidates{ols.get()};
   const DmlOptions options{.folds = 5, .embargo = h, .time_series = true, .hac_lag = h + 1};
@@ -168,7 +181,6 @@ TEST(Placebo, PreTreatmentPlaceboHoldsItsSizeWhereTheTreatmentMovesItsOwnMonth) 
   // the 95% band of a 5% rate is about 2-8%; 1-9% leaves room for the errors' own small-sample
   // bias without letting a broken pairing (~100%) or a degenerate one (0%) through.
   std::mt19937_64 rng(2026);
-  std::normal_distribution<double> z;
   const Eigen::Index n = 300;
   const int h = 3;
   const auto ols = make_regressor("ols");
@@ -178,18 +190,7 @@ TEST(Placebo, PreTreatmentPlaceboHoldsItsSizeWhereTheTreatmentMovesItsOwnMonth) 
   int fixed = 0, shifted = 0;
   const int samples = 200;
   for (int sample = 0; sample < samples; ++sample) {
-    Vector t(n), r(n + h);
-    for (Eigen::Index u = 0; u < n + h; ++u) {
-      const double shock = z(rng);
-      if (u < n) t(u) = shock;
-      r(u) = 0.5 * shock + z(rng);
-    }
-    Matrix X(n, 1);
-    Vector y(n);
-    for (Eigen::Index v = 0; v < n; ++v) {
-      X(v, 0) = v > 0 ? r(v - 1) : 0.0;
-      y(v) = r.segment(v + 1, h).sum();
-    }
+    const auto [t, X, y] = own_month_panel(rng, n, h);
     const auto placebos =
         dml_placebos(X, t, y, months(n), candidates, options, {.horizon = h, .seed = 7});
     ASSERT_EQ(placebos.size(), 2u);
