@@ -230,6 +230,19 @@ TEST(BuiltTreatments, MpsOrthMatchesExpandingStatsmodelsFitsAndNeverLooksAhead) 
   EXPECT_GT(matched, 200u);
   EXPECT_EQ(residuals.begin().key(), "1994-07");  // the 61st FOMC month with every predictor
   EXPECT_TRUE(treatment_info("mps_orth").identified);
+  // A predictor missing from the store: NotFound naming it and how to ingest it.
+  {
+    store::MemoryStore only_mps;
+    ingest(only_mps, {.universe_path = mre::testing::universe_path(), .tickers = {"MPS_BS"}});
+    try {
+      build_treatment(only_mps, "mps_orth", grid);
+      ADD_FAILURE() << "no error without the predictors";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+      EXPECT_NE(std::string(e.what()).find("NFP_SURP"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("mre ingest"), std::string::npos) << e.what();
+    }
+  }
 
   // No look-ahead: every series cut after 2010-12 gives the same values up to 2010-12, bit for
   // bit.
