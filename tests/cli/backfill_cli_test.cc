@@ -84,6 +84,12 @@ TEST_F(BackfillCli, Issue18_LabelsAsKnownThenDoNotMoveWhenLaterDataAreRemoved) {
   const auto report = run_mre({"classify", "mapping-report", "B_FULL", "--db", db_});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_TRUE(contains(report.out, "RESEARCH OUTPUT, UNAPPROVED")) << report.out;
+  // Every retrain's fit is a finished one: the first retrain (fresh starts only) used to be a
+  // screened start that was never continued (25 iterations, "stopped at the EM iteration
+  // limit" in `regimes show`), above the continued leader by 0.14 in log-likelihood.
+  const auto shown = run_mre({"regimes", "show", "B_FULL", "--db", db_, "--format", "csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_FALSE(contains(shown.err, "iteration limit")) << shown.err;
 }
 
 TEST_F(BackfillCli, Issue18_EvaluateReportsWindowsUsrecDurationsChurnAndSeeds) {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "mre/core/error.h"
+#include "mre/core/work_items.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
 #include "mre/regimes/hmm/viterbi.h"
@@ -403,6 +404,50 @@ TEST(GaussianHmm, Issue18_AnExtraStartAtAPoorOptimumDoesNotWinTheScreen) {
   // The extra start ran to the end (its own final likelihood, not a 3-iteration one).
   EXPECT_GE(with_extra.start_log_likelihoods[6],
             poor->log_likelihood - 1e-6 * std::abs(poor->log_likelihood));
+}
+
+// A screened start that was not continued is an unfinished fit: it is listed but never the
+// winner, even above the continued leader's final likelihood (a continuation that re-seeds a
+// collapsing state may end below its own short run). On the bundled data the first retrain of
+// every backfill was such a start: 25 iterations, not converged, served for six months.
+TEST(GaussianHmm, Issue18_AScreenedOutStartIsListedButNeverTheFit) {
+  const auto sim = simulate_hmm(three_state_truth(), 600, 5);
+  GaussianHmmConfig config{.n_states = 3, .n_iter = 300, .n_init = 6, .seed = 9};
+  config.screen_iterations = 5;
+  config.threads = 1;
+  const auto starts =
+      hmm::run_starts({{.data = &sim.data, .config = config}}, ThreadWorkItems(1, false), "test")
+          .front();
+  ASSERT_EQ(starts.size(), 6u);
+  int finished = 0;
+  for (const auto& s : starts) {
+    // Every start is either continued/converged or marked; the marked ones stopped at the screen.
+    if (s.screened_out) {
+      EXPECT_FALSE(s.converged);
+      EXPECT_LE(s.iterations, config.screen_iterations);
+    } else {
+      ++finished;
+    }
+  }
+  EXPECT_GE(finished, 1);
+  const auto fit = hmm::best_start(starts, sim.data.rows());
+  EXPECT_FALSE(starts[static_cast<std::size_t>(fit.best_init)].screened_out);
+  // A screened-out start above every finished one still does not win ...
+  auto rigged = starts;
+  std::size_t marked = rigged.size();
+  for (std::size_t i = 0; i < rigged.size(); ++i)
+    if (rigged[i].screened_out) marked = i;
+  ASSERT_LT(marked, rigged.size()) << "no start was screened out";
+  rigged[marked].log_likelihood = fit.log_likelihood + 10.0;
+  const auto rigged_fit = hmm::best_start(rigged, sim.data.rows());
+  EXPECT_EQ(rigged_fit.best_init, fit.best_init);
+  EXPECT_EQ(rigged_fit.log_likelihood, fit.log_likelihood);
+  // ... but its likelihood is still listed (it is what the spread reports).
+  EXPECT_EQ(rigged_fit.start_log_likelihoods[marked], fit.log_likelihood + 10.0);
+  // When nothing else is left (every other start failed), the best screened-out start is used.
+  for (std::size_t i = 0; i < rigged.size(); ++i)
+    if (!rigged[i].screened_out) rigged[i].failed = true;
+  EXPECT_EQ(hmm::best_start(rigged, sim.data.rows()).best_init, static_cast<int>(marked));
 }
 
 TEST(GaussianHmm, BadInputIsRefusedNamingTheParameter) {

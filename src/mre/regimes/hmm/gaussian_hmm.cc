@@ -1000,15 +1000,18 @@ EmStart run_fresh_start(const Matrix& data, const GaussianHmmConfig& config, std
   });
 }
 
-// The highest final likelihood among starts [from, to) that did not fail (ties: the lowest);
-// `to` when none.
+// The highest final likelihood among starts [from, to) that did not fail and were not screened
+// out (ties: the lowest); among the screened-out ones only when no other is left; `to` when none.
 std::size_t best_of(const std::vector<EmStart>& starts, std::size_t from, std::size_t to) {
-  std::size_t best = to;
-  for (std::size_t run = from; run < to; ++run) {
-    if (starts[run].failed) continue;
-    if (best == to || starts[run].log_likelihood > starts[best].log_likelihood) best = run;
+  for (const bool finished_only : {true, false}) {
+    std::size_t best = to;
+    for (std::size_t run = from; run < to; ++run) {
+      if (starts[run].failed || (finished_only && starts[run].screened_out)) continue;
+      if (best == to || starts[run].log_likelihood > starts[best].log_likelihood) best = run;
+    }
+    if (best != to) return best;
   }
-  return best;
+  return to;
 }
 
 // One work item of run_starts: task, start index, and what to run.
@@ -1111,6 +1114,18 @@ std::vector<std::vector<EmStart>> run_starts(const std::vector<FitTask>& tasks,
       second.push_back({t, r, StartItem::Kind::kExtra});
   }
   run_round(second);
+  // The fresh starts the screen stopped are not fits: only the continued leader (and a start
+  // that converged within the screen) may win.
+  for (std::size_t t = 0; t < tasks.size() && continue_leaders; ++t) {
+    if (!screens(tasks[t].config)) continue;
+    const auto n_init = static_cast<std::size_t>(tasks[t].config.n_init);
+    for (std::size_t r = 0; r < n_init; ++r) {
+      auto& start = out[t][r];
+      if (!start.failed && !start.converged &&
+          start.iterations <= tasks[t].config.screen_iterations)
+        start.screened_out = true;
+    }
+  }
   return out;
 }
 

@@ -167,6 +167,11 @@ struct EmStart {
   bool monotone = true;
   int reseeded = 0;
   std::vector<double> trace;
+  // em-EM: a fresh start stopped at the screen and not continued (not the leader). Its
+  // likelihood is listed, but it is an unfinished fit and never the winner (a screened start
+  // above the continued leader's final likelihood won the first retrain of every backfill with
+  // 25 iterations).
+  bool screened_out = false;
   // The start threw (a degenerate random start): the error's code (ErrorCode) and message.
   bool failed = false;
   int error_code = 0;
