@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -77,8 +78,10 @@ struct VersionArgs {
 std::string read_input(const std::string& path) {
   if (path == "-")
     return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  if (std::filesystem::is_directory(path))
+    throw Error(ErrorCode::kIoError, "--input " + path + ": a directory, not a JSON file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIoError, path + ": cannot open file");
+  if (!in) throw Error(ErrorCode::kIoError, "--input " + path + ": cannot open file");
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -184,8 +187,7 @@ int backfill(const BackfillArgs& args) {
   options.features_version = args.features_version;
   if (!args.to.empty()) options.to = args.to;
   if (args.seed >= 0) options.seed = static_cast<std::uint64_t>(args.seed);
-  if (args.n_init != 0)
-    options.n_init = static_cast<int>(std::clamp<std::int64_t>(args.n_init, -1, 1'000'000));
+  if (args.n_init != 0) options.n_init = static_cast<int>(args.n_init);  // checked 1..1e6
   if (args.min_train_rows < 1 || args.min_train_rows > 100'000'000) {
     throw Error(ErrorCode::kInvalidArgument, "--min-train-rows: must be between 1 and 100000000");
   }
@@ -413,8 +415,10 @@ void register_classify(CLI::App& app, Action& action) {
   backfill_cmd->add_option("--to", backfill_args->to,
                            "Use feature dates up to this one only (YYYY-MM-DD)");
   backfill_cmd->add_option("--seed", backfill_args->seed, "EM seed instead of the spec's");
-  backfill_cmd->add_option("--n-init", backfill_args->n_init,
-                           "EM starts per retrain instead of the spec's (>= 1)");
+  backfill_cmd
+      ->add_option("--n-init", backfill_args->n_init,
+                   "EM starts per retrain instead of the spec's, 1 to 1000000")
+      ->check(whole_number_in(1, 1'000'000));
   backfill_cmd
       ->add_option("--min-train-rows", backfill_args->min_train_rows,
                    "Rows before the first retrain (every indicator also needs 60 values)")
@@ -423,10 +427,12 @@ void register_classify(CLI::App& app, Action& action) {
       "--cold", backfill_args->cold,
       "Do not start each retrain's EM also from the previous retrain's parameters (retrains then "
       "run in parallel)");
-  backfill_cmd->add_option(
-      "--screen-iterations", backfill_args->screen_iterations,
-      "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
-      "convergence); default: the spec's backfill_screen_iterations");
+  backfill_cmd
+      ->add_option(
+          "--screen-iterations", backfill_args->screen_iterations,
+          "EM iterations every start runs before only the best continues (em-EM; 0: every start to "
+          "convergence), up to 1000000; default: the spec's backfill_screen_iterations")
+      ->check(whole_number_in(0, 1'000'000));
   backfill_cmd->add_option(
       "--switch-level", backfill_args->switch_level,
       "At a retrain, a fresh EM optimum replaces the previous retrain's (continued on the new "

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mre/core/date.h"
@@ -21,7 +22,8 @@ class Store;
 
 namespace CLI {
 class App;
-}
+class Validator;
+}  // namespace CLI
 
 namespace mre::workflows {
 struct BuildFeaturesReport;
@@ -78,6 +80,9 @@ void print_train_report(const workflows::TrainReport& report);
 
 // A --from/--to style option: nullopt when empty; InvalidArgument naming the option otherwise.
 std::optional<Date> parse_date_option(const std::string& text, const char* option);
+// --from and --to parsed; a --to before --from is refused (it read as an empty answer).
+std::pair<std::optional<Date>, std::optional<Date>> parse_date_range(const std::string& from,
+                                                                     const std::string& to);
 
 // An output option (--out): empty or "-" means standard output (written and flushed, errors
 // checked); anything else is written through AtomicFileWriter (temporary file, fsync, rename),
@@ -111,6 +116,18 @@ void print_listing(const Listing& listing, const std::string& format);
 // and the nearest subcommand ("unknown command 'seris' for 'mre'; did you mean 'series'?").
 std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc,
                                                       const char* const* argv);
+
+// Checks every command shares, added after registration so a new command gets them too: a seed
+// (--seed, --bootstrap-seed, ...) is a non-negative integer (an unsigned option took -1 as
+// 2^64 - 1, a signed one treated a negative seed as "the spec's"), and --threads is 0 (all
+// cores) to 1024.
+void add_uniform_checks(CLI::App& app);
+
+// A validator for an option that must be a finite number ("nan" and "inf" parse as doubles).
+CLI::Validator finite_number();
+// A validator for a whole number in [lo, hi], with checked_count's message ("--folds: 0 is
+// outside the limits [2, 100] (see --help)").
+CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi);
 
 // Human messages go to stderr, one line each, prefixed "mre: ".
 void say(const std::string& message);

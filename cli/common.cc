@@ -99,6 +99,16 @@ std::optional<Date> parse_date_option(const std::string& text, const char* optio
   return date;
 }
 
+std::pair<std::optional<Date>, std::optional<Date>> parse_date_range(const std::string& from,
+                                                                     const std::string& to) {
+  auto range = std::make_pair(parse_date_option(from, "--from"), parse_date_option(to, "--to"));
+  if (range.first && range.second && *range.second < *range.first) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--to " + range.second->iso() + " is before --from " + range.first->iso());
+  }
+  return range;
+}
+
 void check_output_option(const std::string& path, const char* option) {
   if (path.empty() || is_stdout_target(path)) return;
   check_output_target(path, option);

@@ -38,6 +38,15 @@ struct EstimateArgs {
   std::int64_t threads = 1;
 };
 
+// --store "" stored nothing and said nothing: a given --store names a tag.
+CLI::Validator a_tag() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        return text.empty() ? "give a tag or 'auto' (an empty tag stores nothing)" : "";
+      },
+      "TAG");
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -68,7 +77,6 @@ int estimate(const EstimateArgs& args) {
     spec.learner = "auto";
     query.treatment = args.treatment_col;
     query.outcome = args.outcome_col;
-    query.embargo = args.embargo >= 0 ? args.embargo : 0;
     panel = workflows::panel_from_csv(args.data, args.outcome_col, args.treatment_col,
                                       split_list(args.controls));
   } else {
@@ -446,13 +454,16 @@ void register_effects(CLI::App& app, Action& action) {
                   "Months from the treatment to the end of the outcome window")
       ->capture_default_str();
   cmd->add_option("--magnitude", args->magnitude, "Size of the shock the effect is scaled to")
+      ->check(finite_number())
       ->capture_default_str();
   cmd->add_option(
       "--learner", args->learner,
       "auto | forest | boosting | lasso | ridge | ols | constant (default: the spec's, auto)");
-  cmd->add_option("--folds", args->folds, "Cross-fitting folds (default: the spec's)");
+  cmd->add_option("--folds", args->folds, "Cross-fitting folds, 2 to 100 (default: the spec's)")
+      ->check(whole_number_in(2, 100));
   cmd->add_option("--embargo", args->embargo,
-                  "Months dropped each side of a test fold (default: the horizon)");
+                  "Months dropped each side of a test fold, 0 to 1200 (default: the horizon)")
+      ->check(whole_number_in(0, 1200));
   cmd->add_option("--se", args->se,
                   "hc0 | hc1 | hac | ewc | ewc_hc3 (default: the spec's, ewc_hc3: equal-weighted "
                   "cosine on leverage-adjusted scores, t intervals)");
@@ -501,6 +512,7 @@ void register_effects(CLI::App& app, Action& action) {
       ->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")
       ->capture_default_str();
   ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")
+      ->check(finite_number())
       ->capture_default_str();
   ask_cmd->add_option("--horizon", ask_args->horizon, "Months")->capture_default_str();
   ask_cmd->add_option("--learner", ask_args->learner, "Override the spec's learner");
@@ -572,9 +584,11 @@ void register_effects(CLI::App& app, Action& action) {
   event_cmd->add_option("--format", event_args->format, "json | text")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
-  event_cmd->add_option(
-      "--store", event_args->store_tag,
-      "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)");
+  event_cmd
+      ->add_option(
+          "--store", event_args->store_tag,
+          "Also store the study under this tag ('auto': ES_<treatment>_<outcome>_w<window>_<hash>)")
+      ->check(a_tag());
   event_cmd->callback(
       [event_args, &action] { action = [event_args] { return event(*event_args); }; });
 
@@ -599,15 +613,18 @@ void register_effects(CLI::App& app, Action& action) {
       ->capture_default_str();
   irf_cmd->add_option("--horizons", irf_args->horizons,
                       "e.g. 0..12 or 0,3,6 (default: the spec's)");
-  irf_cmd->add_option("--lags", irf_args->lags,
-                      "Lags of every regressor, 1..24 (default: the spec's)");
+  irf_cmd
+      ->add_option("--lags", irf_args->lags, "Lags of every regressor, 1..24 (default: the spec's)")
+      ->check(whole_number_in(1, 24));
   irf_cmd->add_option("--se", irf_args->se, "hc1 (lag-augmented) | hac (Newey-West)");
   irf_cmd->add_option("--format", irf_args->format, "json | text")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
-  irf_cmd->add_option(
-      "--store", irf_args->store_tag,
-      "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)");
+  irf_cmd
+      ->add_option(
+          "--store", irf_args->store_tag,
+          "Also store the response under this tag ('auto': IRF_<treatment>_<outcome>_<hash>)")
+      ->check(a_tag());
   irf_cmd->callback([irf_args, &action] { action = [irf_args] { return irf(*irf_args); }; });
 
   auto studies_args = std::make_shared<CommonOptions>();
@@ -653,7 +670,8 @@ void register_effects(CLI::App& app, Action& action) {
                    "The calibration's tag, or 'auto' (C_<version>_<hash>)")
       ->capture_default_str();
   calibrate_cmd
-      ->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell (at least 20)")
+      ->add_option("--surrogates", calibrate_args->surrogates, "Surrogates per cell, 20 to 100000")
+      ->check(whole_number_in(20, 100000))
       ->capture_default_str();
   calibrate_cmd
       ->add_option("--seed", calibrate_args->seed,

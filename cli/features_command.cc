@@ -68,8 +68,7 @@ int export_version(const FeaturesArgs& args) {
     throw Error(ErrorCode::kNotFound, "no feature version '" + args.version + "' in " +
                                           store->describe() + " (see 'mre features list')");
   }
-  const auto from = parse_date_option(args.from, "--from");
-  const auto to = parse_date_option(args.to, "--to");
+  const auto [from, to] = parse_date_range(args.from, args.to);
   const Panel panel = store->read_features(args.version, from, to);
   std::string text = "date";
   for (const auto& c : info->columns) text += "," + column_label(c);

@@ -2,6 +2,7 @@
 // readable by pandas) and the "did you mean" for a mistyped subcommand.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,56 @@ void check_format(const std::string& format) {
     throw Error(ErrorCode::kInvalidArgument,
                 "--format: expected table, csv or json (got '" + format + "')");
   }
+}
+
+CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size())
+          return "'" + text + "' is not a number";
+        return std::isfinite(x) ? std::string() : "must be a finite number (got " + text + ")";
+      },
+      "FINITE");
+}
+
+CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
+  return CLI::Validator(
+      [lo, hi](const std::string& text) -> std::string {
+        std::size_t used = 0;
+        long long value = 0;
+        try {
+          value = std::stoll(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        const std::string limits =
+            "[" + std::to_string(lo) + ", " + std::to_string(hi) + "] (see --help)";
+        if (text.empty() || used != text.size())
+          return "'" + text + "' is not a whole number in " + limits;
+        if (value < lo || value > hi) return text + " is outside the limits " + limits;
+        return "";
+      },
+      "[" + std::to_string(lo) + ".." + std::to_string(hi) + "]");
+}
+
+void add_uniform_checks(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    for (const std::string& name : option->get_lnames()) {  // without the leading "--"
+      if (name == "seed" || name.ends_with("-seed")) {
+        option->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+              const bool digits = !text.empty() && text.size() <= 19 &&
+                                  text.find_first_not_of("0123456789") == std::string::npos;
+              return digits ? "" : "must be a whole number from 0 (got '" + text + "')";
+            },
+            "SEED"));
+      }
+      if (name == "threads") option->check(whole_number_in(0, 1024));
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands({})) add_uniform_checks(*sub);
 }
 
 std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int argc,

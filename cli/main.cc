@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   mre::cli::register_monitor(app, action);
   mre::cli::register_neural(app, action);
   mre::cli::register_neural_export(app, action);
+  mre::cli::add_uniform_checks(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

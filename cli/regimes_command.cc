@@ -140,13 +140,13 @@ int list_versions(const ShowArgs& args) {
 }
 
 int show_version(const ShowArgs& args) {
+  const auto [from, to] = parse_date_range(args.from, args.to);
   auto store = store::open_store(args.common.db, false);
   const auto model = store->find_regime_model(args.version);
   if (!model)
     throw Error(ErrorCode::kNotFound,
                 "no regime version '" + args.version + "' (see 'mre regimes list')");
-  const auto rows = store->read_regimes(args.version, parse_date_option(args.from, "--from"),
-                                        parse_date_option(args.to, "--to"));
+  const auto rows = store->read_regimes(args.version, from, to);
   if (const auto limited = workflows::refits_at_iteration_limit(*model); !limited.empty()) {
     std::string dates;
     for (const auto& d : limited) dates += (dates.empty() ? "" : ", ") + d;

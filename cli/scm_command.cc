@@ -48,7 +48,8 @@ struct UncertaintyArgs {
 };
 void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
   cmd.add_option("--replicates", u.replicates,
-                 "Bootstrap replicates of the whole fit for the 90%/95% bands (>= 50)")
+                 "Bootstrap replicates of the whole fit for the 90%/95% bands, 50 to 100000")
+      ->check(whole_number_in(50, 100'000))
       ->capture_default_str();
   cmd.add_option("--block-length", u.block_length,
                  "Bootstrap block length in business days (<= the sample)")
@@ -56,7 +57,9 @@ void add_uncertainty_options(CLI::App& cmd, UncertaintyArgs& u, bool scenario) {
   cmd.add_option("--bootstrap-seed", u.seed, "Seed of the bootstrap")->capture_default_str();
   if (scenario) {
     cmd.add_option("--paths-per-replicate", u.paths_per_replicate,
-                   "Shock paths per bootstrap replicate for the bands")
+                   "Shock paths per bootstrap replicate for the bands, 1 to 10000 (replicates x "
+                   "paths at most 1000000)")
+        ->check(whole_number_in(1, 10'000))
         ->capture_default_str();
   }
 }
@@ -1021,6 +1024,7 @@ void register_scm(CLI::App& app, Action& action) {
   add_common_options(*id_cmd, id_args->common);
   id_cmd->add_option("--version", id_args->version, "The SCM version (default: the newest)");
   id_cmd->add_option("--size", id_args->size, "The surprise and the do(EFFR) shift, in points")
+      ->check(finite_number())
       ->capture_default_str();
   id_cmd->add_option("--format", id_args->format, "text | json")
       ->check(CLI::IsMember({"text", "json"}))

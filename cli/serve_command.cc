@@ -24,6 +24,7 @@ struct ServeArgs {
   double request_timeout = 10.0;
   double read_timeout = 5.0;
   std::string cors;
+  bool allow_unapproved = false;
 };
 
 // --cors: "*" or an origin http(s)://host[:port] (no path); anything else is refused, naming it.
@@ -57,6 +58,7 @@ int serve(const ServeArgs& args) {
   o.read_timeout = args.read_timeout;
   o.effects_spec = std::filesystem::path(args.common.universe).parent_path() / "effects.yml";
   o.universe = args.common.universe;
+  o.allow_unapproved = args.allow_unapproved;
   const bool loopback = args.bind == "127.0.0.1" || args.bind == "localhost" || args.bind == "::1";
   if (!args.token_file.empty()) {
     std::ifstream in(args.token_file);
@@ -113,7 +115,7 @@ void register_serve(CLI::App& app, Action& action) {
       "/api/causal-analysis {macro_variable, asset, magnitude, horizon, query_text} (seed 001),\n"
       "/api/counterfactual {version, interventions, start, horizon, paths, shocks, seed}.\n"
       "Table-like answers (lists, a series, a regime history) as CSV with ?format=csv.\n"
-      "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/404/408/413/422/429/503.\n"
+      "Errors: {\"error\": {\"code\", \"message\"}} with 400/401/403/404/408/411/413/422/429/503.\n"
       "Limits: bodies up to 1 MiB, chunked or not (413); JSON nested at most 64 deep and valid\n"
       "UTF-8 (400); paths 1..100000 and horizon 1..2520 (422 beyond); a whole request (headers\n"
       "and body) within --request-timeout s, any one read within --read-timeout s (408); at most "
@@ -125,7 +127,12 @@ void register_serve(CLI::App& app, Action& action) {
       "  mre serve --port 8080");
   add_common_options(*cmd, args->common);
   cmd->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", args->port, "Port (0: any free port, printed)")->capture_default_str();
+  cmd->add_option("--port", args->port, "Port, 0 to 65535 (0: any free port, printed)")
+      ->check(whole_number_in(0, 65535))
+      ->capture_default_str();
+  cmd->add_flag("--allow-unapproved", args->allow_unapproved,
+                "Let POST /api/classify use a classifier whose mappings have no sign-off "
+                "(MR-BR-10; 403 otherwise, as 'mre classify' refuses without the flag)");
   cmd->add_option("--token-file", args->token_file,
                   "A file whose first line is the bearer token /api requests must carry");
   cmd->add_option("--time-limit", args->time_limit,
@@ -134,7 +141,7 @@ void register_serve(CLI::App& app, Action& action) {
   cmd->add_option("--max-heavy", args->max_heavy,
                   "Simulations and estimates running at once (0: the cores, at least 2)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+      ->check(whole_number_in(0, 1024));
   cmd->add_option("--request-timeout", args->request_timeout,
                   "Seconds a client may take to send one whole request")
       ->capture_default_str()

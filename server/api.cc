@@ -13,6 +13,8 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <stop_token>
 #include <thread>
 #include <type_traits>
@@ -59,22 +61,33 @@ std::string code_name(int status) {
       return "bad_request";
     case 401:
       return "unauthorized";
+    case 403:
+      return "forbidden";
     case 404:
       return "not_found";
+    case 405:
+      return "method_not_allowed";
     case 408:
       return "request_timeout";
+    case 411:
+      return "length_required";
     case 413:
       return "payload_too_large";
+    case 414:
+      return "uri_too_long";
     case 422:
       return "unprocessable";
     case 429:
       return "too_many_requests";
+    case 431:
+      return "headers_too_large";
     case 501:
       return "unsupported";
     case 503:
       return "unavailable";
     default:
-      return "internal";
+      // A client error is never called internal, whatever its number.
+      return status >= 400 && status < 500 ? "bad_request" : "internal";
   }
 }
 
@@ -173,8 +186,50 @@ double number_field(const json& body, const char* name, double fallback) {
   return x;
 }
 
+// A request whose body cannot be read as sent: status and message, or nothing. RFC 9112
+// section 6: a POST without Content-Length or chunked coding has a zero-length body, which no
+// POST route takes (411, at once, instead of a read that waits for the client); several
+// Content-Length values that differ, or one that is not a decimal length, are malformed (400);
+// a length over the limit is refused before a byte of the body is read (413).
+struct FramingError {
+  int status;
+  std::string message;
+};
+std::optional<FramingError> body_framing_error(const httplib::Request& req, std::size_t max_body) {
+  const bool takes_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  const std::size_t lengths = req.get_header_value_count("Content-Length");
+  const bool chunked =
+      req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+  std::string length;
+  for (std::size_t i = 0; i < lengths; ++i) {
+    const std::string v = req.get_header_value("Content-Length", i);
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+      return FramingError{400, "Content-Length '" + v.substr(0, 32) + "' is not a length in bytes"};
+    if (i > 0 && v != length)
+      return FramingError{400, "conflicting Content-Length headers (" + length + " and " + v + ")"};
+    length = v;
+  }
+  if (lengths > 0 && chunked)
+    return FramingError{400, "both Content-Length and Transfer-Encoding: chunked"};
+  if (!takes_body) return std::nullopt;
+  if (lengths == 0 && !chunked) {
+    return FramingError{411, "a " + req.method +
+                                 " needs a JSON body with its Content-Length (curl: -d '{...}' or "
+                                 "--data-binary @file.json)"};
+  }
+  if (lengths > 0 && std::stoull(length) > max_body) {
+    return FramingError{413, "request body of " + length + " bytes is over the " +
+                                 std::to_string(max_body >> 10) + " KiB body limit"};
+  }
+  return std::nullopt;
+}
+
 // Thrown when the heavy requests running are at the cap: 429.
 struct Busy : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Thrown for a request the server's settings do not allow (an unapproved classifier): 403.
+struct Forbidden : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -186,6 +241,8 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
     std::rethrow_exception(ep);
   } catch (const Busy& e) {
     send_error(res, 429, e.what());
+  } catch (const Forbidden& e) {
+    send_error(res, 403, e.what());
   } catch (const Error& e) {
     send_error(res, http_status(e.code()), e.what());
   } catch (const json::exception& e) {
@@ -545,6 +602,24 @@ struct Api::Impl {
         send_error(res, 401, "this server requires a bearer token (Authorization: Bearer ...)");
         return httplib::Server::HandlerResponse::Handled;
       }
+      // Every route's ?from&to: a range that ends before it starts is refused (it read as an
+      // empty answer on some routes, a 400 on others).
+      if (req.has_param("from") && req.has_param("to")) {
+        const auto from = Date::parse(req.get_param_value("from"));
+        const auto to = Date::parse(req.get_param_value("to"));
+        if (from && to && *to < *from) {
+          send_error(res, 400, "'to' " + to->iso() + " is before 'from' " + from->iso());
+          if (req.method != "GET" && req.method != "HEAD") HardenedServer::close_after_response();
+          return httplib::Server::HandlerResponse::Handled;
+        }
+      }
+      // The body's framing, checked before cpp-httplib reads it (it would wait for the end of
+      // a body with no length, and read a declared length past the limit before refusing it).
+      if (const auto refused = body_framing_error(req, options.max_body)) {
+        send_error(res, refused->status, refused->message);
+        HardenedServer::close_after_response(refused->status == 413);
+        return httplib::Server::HandlerResponse::Handled;
+      }
       return httplib::Server::HandlerResponse::Unhandled;
     });
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -555,9 +630,15 @@ struct Api::Impl {
         return;
       }
       if (HardenedServer::request_timed_out()) {
+        const auto seconds = [](double x) {
+          std::ostringstream out;
+          out << x;  // %g-like: 10, 5, 2.5
+          return out.str();
+        };
         send_error(res, 408,
-                   "request not received within " +
-                       std::to_string(options.request_timeout).substr(0, 4) + " s");
+                   "request not received in time (a whole request within " +
+                       seconds(options.request_timeout) + " s, each read within " +
+                       seconds(options.read_timeout) + " s)");
         return;
       }
       if (!res.body.empty()) return;
@@ -572,6 +653,15 @@ struct Api::Impl {
             "request body over the " + std::to_string(options.max_body >> 10) + " KiB body limit");
       } else if (res.status == 404) {
         send_error(res, 404, "no such endpoint or file");
+      } else if (res.status == 414) {
+        // cpp-httplib's limit on the request target (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH).
+        send_error(res, 414, "request target too long (at most 8,192 bytes)");
+        HardenedServer::close_after_response();
+      } else if (res.status == 400) {
+        // The request line or a header line could not be parsed (or headers were too long):
+        // nothing after it on this connection can be trusted to start a request.
+        send_error(res, 400, "malformed request line or headers");
+        HardenedServer::close_after_response();
       } else {
         send_error(res, res.status, "request failed");
       }
@@ -750,8 +840,10 @@ struct Api::Impl {
     const std::string version =
         req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
     const auto current = workflows::current_classification(*s, version, *model_of(*s, version));
-    const bool muni =
-        req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
+    const std::string instrument =
+        req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "";
+    workflows::check_instrument_type(*s, version, instrument);  // 422 naming an unknown type
+    const bool muni = instrument == "MUNI";
     auto document =
         codec::classification_document(current.timestamp, current.model, current.result, muni);
     // Issue 22: the data's age, the indicators it rested on and the mapping's sign-off.
@@ -953,6 +1045,18 @@ struct Api::Impl {
     const auto s = open();
     const std::string version =
         req.has_param("version") ? req.get_param_value("version") : newest_classifier(*s);
+    // MR-BR-10: classifying a new observation is serving the mapping, which needs its sign-offs
+    // (as `mre classify` does), unless the server was started with --allow-unapproved.
+    const auto model = model_of(*s, version);  // 404 for an unknown version first
+    if (!options.allow_unapproved) {
+      try {
+        workflows::require_approved(*s, version, false);
+      } catch (const Error& e) {
+        throw Forbidden(std::string(e.what()) +
+                        " (for this server: start it with 'mre serve "
+                        "--allow-unapproved')");
+      }
+    }
     const auto observation = workflows::parse_observation_json(
         req.body, "request body",
         req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "");
@@ -960,7 +1064,7 @@ struct Api::Impl {
     return laid_out(
         workflows::classify_realtime_document(
             *s, {.version = version, .allow_unapproved = true, .explain = true, .persist = false},
-            observation, {}, model_of(*s, version).get()),
+            observation, {}, model.get()),
         &codec::classification_text);
   }
 
@@ -1025,7 +1129,9 @@ int Api::bind() {
   impl_->port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind)
                             : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
   if (impl_->port < 0)
-    throw Error(ErrorCode::kIoError, "cannot listen on " + o.bind + ":" + std::to_string(o.port));
+    throw Error(ErrorCode::kIoError, "cannot listen on " + o.bind + ":" + std::to_string(o.port) +
+                                         " (is another server using the port? --port 0 picks a "
+                                         "free one)");
   impl_->http.widen_backlog(1024);
   return impl_->port;
 }

@@ -33,6 +33,9 @@ struct ServeOptions {
   double read_timeout = 5.0;          // seconds any one read may wait (closed beyond)
   int max_connections_per_peer = 32;  // open connections from one address (503 beyond)
   int max_threads = 128;              // connections served at once (later ones wait)
+  // POST /api/classify of a classifier whose mappings lack their sign-offs (MR-BR-10): 403
+  // unless set (`mre serve --allow-unapproved`), as `mre classify` refuses without the flag.
+  bool allow_unapproved = false;
 };
 // Request bodies are JSON nested at most 64 deep and valid UTF-8 (400 otherwise, checked
 // before parsing); integer fields are checked as JSON numbers before narrowing.

@@ -29,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 thread_local bool t_over_limit = false;
 thread_local bool t_timed_out = false;
+thread_local bool t_close = false;
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -272,6 +273,13 @@ HardenedServer::HardenedServer(ConnectionLimits limits) : limits_(limits) {
   set_read_timeout(seconds(limits_.read_seconds));
   set_write_timeout(seconds(limits_.write_seconds));
   set_keep_alive_max_count(static_cast<std::size_t>(std::max(1, limits_.keep_alive_requests)));
+  // cpp-httplib's default also sets SO_REUSEPORT, with which a second server on a port in use
+  // bound it too and the kernel split the connections between the two. SO_REUSEADDR alone
+  // still lets a restarted server take its port back while old connections are in TIME_WAIT.
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 }
 
 void HardenedServer::widen_backlog(int connections) {
@@ -282,6 +290,10 @@ void HardenedServer::widen_backlog(int connections) {
 
 bool HardenedServer::request_over_limit() { return t_over_limit; }
 bool HardenedServer::request_timed_out() { return t_timed_out; }
+void HardenedServer::close_after_response(bool over_limit) {
+  t_close = true;
+  t_over_limit = t_over_limit || over_limit;
+}
 
 bool HardenedServer::admit(const std::string& peer) {
   const std::lock_guard<std::mutex> lock(peers_mutex_);
@@ -315,7 +327,7 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
     }
   } else {
     DeadlineStream strm(sock, limits_);
-    t_over_limit = t_timed_out = false;
+    t_over_limit = t_timed_out = t_close = false;
     for (int left = std::max(1, limits_.keep_alive_requests);
          left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
       // The next request: already buffered (pipelined), or wait for it in short slices so that
@@ -338,7 +350,7 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
       } catch (...) {  // a handler's exceptions are the exception handler's; this is a failed write
         ok = false;
       }
-      if (!ok || closed || t_over_limit || t_timed_out) break;
+      if (!ok || closed || t_over_limit || t_timed_out || t_close) break;
     }
     if (t_over_limit) {
       // Let the client read the 413 before the connection goes: stop sending, discard what it
@@ -359,7 +371,7 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
 
 std::string HardenedServer::process_raw(std::string_view request) {
   StringStream strm(request, limits_);
-  t_over_limit = t_timed_out = false;
+  t_over_limit = t_timed_out = t_close = false;
   for (int left = std::max(1, limits_.keep_alive_requests); left > 0 && !strm.at_end(); --left) {
     strm.start_request();
     bool closed = false;
@@ -369,7 +381,7 @@ std::string HardenedServer::process_raw(std::string_view request) {
     } catch (...) {
       ok = false;
     }
-    if (!ok || closed || t_over_limit) break;
+    if (!ok || closed || t_over_limit || t_close) break;
   }
   return std::move(strm.out());
 }

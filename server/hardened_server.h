@@ -47,6 +47,12 @@ class HardenedServer : public httplib::Server {
   static bool request_over_limit();
   // True on the thread of a request whose read ran past its deadline (408).
   static bool request_timed_out();
+  // For a handler that answers before the body is read (a POST without a length, a length over
+  // the limit) or a request that could not be parsed: the connection is closed after this
+  // response, so bytes left unread are never taken for a request. `over_limit`: the client's
+  // bytes are first drained for up to a second, as for a body read past the limit, so that it
+  // can read the answer.
+  static void close_after_response(bool over_limit = false);
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -335,7 +335,7 @@ TEST_F(ScmCli, BadInputIsRefusedNamingTheTokenAndWritesNothing) {
   refused({"scm", "show", "S9"}, "no scm version 'S9'");
   // Issue 20: bootstrap settings out of range refuse a scenario before it is stored.
   refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--replicates", "49"},
-          "at least 50");
+          "--replicates: 49 is outside the limits [50, 100000]");
   refused({"scm", "simulate", "--do", "TP=+0.25", "--paths", "100", "--block-length", "100000"},
           "block length");
   EXPECT_EQ(run_mre({"scm", "scenarios", "--db", db_}).out, before);

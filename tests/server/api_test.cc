@@ -130,7 +130,9 @@ class Api : public ::testing::Test {
           "mp_surprise", "--outcome", "sp500", "--store", "auto"});
     step({"effects", "irf", "--db", db_, "--spec", root + "/config/effects.yml", "--treatment",
           "mp_surprise", "--outcome", "sp500", "--store", "auto"});
-    server_ = new Server(db_, {"--universe", root + "/config/universe.yml"});
+    // C1 is never signed off (the freshness tests read that); POST /api/classify serves it only
+    // with --allow-unapproved (without: 403, tested below).
+    server_ = new Server(db_, {"--universe", root + "/config/universe.yml", "--allow-unapproved"});
     ASSERT_GT(server_->port(), 0);
   }
   static void TearDownTestSuite() {
@@ -206,6 +208,12 @@ std::string post(const std::string& path, const std::string& body) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+// The request body of a case file in tests/server/cases (e.g. "25_classify"), as JSON text.
+std::string body_of_case(const std::string& name) {
+  std::ifstream in(mre::testing::source_dir() / "tests/server/cases" / (name + ".json"));
+  return json::parse(in)["request"]["body"].dump();
+}
+
 // The JSON body of the (last) response in raw bytes.
 json body_of(const std::string& response) {
   const auto at = response.rfind("\r\n\r\n");
@@ -235,6 +243,139 @@ double cpu_seconds(int pid) {
     if (i == 14 || i == 15) ticks += std::stod(f);
   }
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A QA pass (2026-12-07): requests whose framing cannot be read are answered at once and the
+// connection closed (a POST with no length waited 5 s for 408, a declared length over the limit
+// was read before its 413, two Content-Lengths that differ were served, a line of garbage got two
+// answers on a kept-alive connection); a long target was "internal"; an unknown instrument_type
+// on the GET route was served as non-MUNI; a reversed date range was an empty 200.
+TEST_F(Api, QaBodyFramingIsJudgedBeforeReadingAndEveryErrorIsNamed) {
+  const auto exchange = [](const std::string& request, double seconds = 3.0) {
+    Raw raw(server_->port());
+    EXPECT_TRUE(raw.connected());
+    EXPECT_TRUE(raw.send(request));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto got = raw.receive(seconds);  // until the server closes
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(raw.closed()) << "the connection stayed open: " << got;
+    EXPECT_LT(took, 2.0) << got;  // at once, not after the 5 s read timeout
+    EXPECT_EQ(Raw::count(got, "HTTP/1.1 "), 1) << got;
+    return got;
+  };
+  const auto no_length = exchange("POST /api/classify HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(no_length.rfind("HTTP/1.1 411", 0), 0u) << no_length;
+  EXPECT_EQ(body_of(no_length)["error"]["code"], "length_required") << no_length;
+  const auto huge = exchange(
+      "POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 5000000\r\n\r\n{");
+  EXPECT_EQ(huge.rfind("HTTP/1.1 413", 0), 0u) << huge;
+  const auto twice = exchange(
+      "POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n"
+      "\r\n{}");
+  EXPECT_EQ(twice.rfind("HTTP/1.1 400", 0), 0u) << twice;
+  EXPECT_TRUE(contains(twice, "conflicting Content-Length headers (5 and 7)")) << twice;
+  const auto negative =
+      exchange("POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n");
+  EXPECT_TRUE(contains(negative, "Content-Length '-5' is not a length in bytes")) << negative;
+  const auto garbage = exchange("GARBAGE\r\n\r\n");
+  EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
+  EXPECT_EQ(body_of(garbage)["error"]["message"], "malformed request line or headers");
+
+  auto cli = client();
+  const auto long_target = cli.Get("/api/regimes/" + std::string(9000, 'A'));
+  ASSERT_TRUE(long_target);
+  EXPECT_EQ(long_target->status, 414);
+  EXPECT_EQ(json::parse(long_target->body)["error"]["code"], "uri_too_long") << long_target->body;
+  const auto foo = cli.Get("/api/classification/current?version=C1&instrument_type=FOO");
+  ASSERT_TRUE(foo);
+  EXPECT_EQ(foo->status, 422) << foo->body;
+  EXPECT_TRUE(contains(foo->body, "unknown instrument_type 'FOO'")) << foo->body;
+  for (const std::string path : {"/api/regimes/R_RULES", "/api/series/DGS10"}) {
+    const auto reversed = cli.Get(path + "?from=2021-01-01&to=2020-01-01");
+    ASSERT_TRUE(reversed);
+    EXPECT_EQ(reversed->status, 400) << path << " " << reversed->body;
+    EXPECT_TRUE(contains(reversed->body, "'to' 2020-01-01 is before 'from' 2021-01-01"))
+        << reversed->body;
+  }
+  // A well-framed POST on the same server still works.
+  const auto fine =
+      cli.Post("/api/classify?version=C1", body_of_case("25_classify"), "application/json");
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200) << fine->body;
+}
+
+// MR-BR-10 on the server: without --allow-unapproved, POST /api/classify refuses a classifier
+// without its sign-offs (403, saying how to sign off); once both are signed off it serves it. A
+// second server on a port in use is refused (it used to bind beside the first, SO_REUSEPORT,
+// and take half of its connections).
+TEST_F(Api, QaUnapprovedClassifierIs403AndAPortInUseIsRefused) {
+  TempDir local;
+  const std::string db = (local / "c.db").string();
+  std::filesystem::copy_file(db_, db);
+  Server strict(db);
+  ASSERT_GT(strict.port(), 0) << strict.err();
+  httplib::Client cli("127.0.0.1", strict.port());
+  const auto refused =
+      cli.Post("/api/classify?version=C1", body_of_case("25_classify"), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  const json error = json::parse(refused->body)["error"];
+  EXPECT_EQ(error["code"], "forbidden");
+  EXPECT_TRUE(contains(error["message"].get<std::string>(), "no sign-off (MR-BR-10)"));
+  EXPECT_TRUE(contains(error["message"].get<std::string>(), "--allow-unapproved"));
+  const auto missing =
+      cli.Post("/api/classify?version=NOPE", body_of_case("25_classify"), "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404) << missing->body;  // an unknown version is not a sign-off
+  ASSERT_EQ(run_mre({"classify", "approve", "C1", "--by", "QA", "--db", db}).exit_code, 0);
+  const auto served =
+      cli.Post("/api/classify?version=C1", body_of_case("25_classify"), "application/json");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200) << served->body;
+
+  const auto second = run_mre({"serve", "--db", db, "--port", std::to_string(strict.port())});
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_TRUE(contains(second.err, "cannot listen on 127.0.0.1:" + std::to_string(strict.port())))
+      << second.err;
+}
+
+// A QA pass (2026-12-07), on a copy of the fixture's store: an impulse response could be stored
+// under an event study's tag (`effects study TAG` then always printed the event study), and
+// `classify historical --out` equal to --in replaced the user's file with its classification.
+TEST_F(Api, QaAStudyTagNamesOneStudyAndHistoricalNeverOverwritesItsInput) {
+  TempDir local;
+  const std::string db = (local / "c.db").string();
+  std::filesystem::copy_file(db_, db);
+  const std::string spec = (mre::testing::source_dir() / "config/effects.yml").string();
+  const auto studies = run_mre({"effects", "studies", "--db", db});
+  ASSERT_EQ(studies.exit_code, 0) << studies.err;
+  const auto at = studies.out.find("\nES_");
+  ASSERT_NE(at, std::string::npos) << studies.out;
+  const std::string event_tag = studies.out.substr(at + 1, studies.out.find(',', at) - at - 1);
+  const auto taken = run_mre({"effects", "irf", "--db", db, "--spec", spec, "--treatment",
+                              "mp_surprise", "--outcome", "sp500", "--store", event_tag});
+  EXPECT_EQ(taken.exit_code, 1) << taken.err;
+  EXPECT_TRUE(contains(taken.err, "--store " + event_tag + ": the tag is taken by an event study"))
+      << taken.err;
+  EXPECT_EQ(run_mre({"effects", "studies", "--db", db}).out, studies.out);  // nothing stored
+
+  // classify historical onto its own input: refused, the input unchanged.
+  const auto features = (local / "in.csv").string();
+  const std::string input =
+      "timestamp,yield_curve_slope_10y2y,mmd_ust_ratio_10y,vix_index,move_index,"
+      "investment_grade_credit_spread,high_yield_credit_spread,tips_breakeven_5y,swap_spread_10y,"
+      "muni_fund_flows_net,us_cpi_yoy\n2026-09-01,0.6,0.72,16.5,95,0.85,3.1,2.3,-0.3,0.5,2.8\n";
+  mre::testing::write_file(features, input);
+  const auto self = run_mre({"classify", "historical", "--db", db, "--version", "C1",
+                             "--allow-unapproved", "--in", features, "--out", features});
+  EXPECT_EQ(self.exit_code, 1) << self.err;
+  EXPECT_TRUE(contains(self.err, "is the input itself")) << self.err;
+  std::ifstream in(features);
+  std::stringstream kept;
+  kept << in.rdbuf();
+  EXPECT_EQ(kept.str(), input);
 }
 
 TEST_F(Api, EveryCaseGetsItsStatusAndJson) {

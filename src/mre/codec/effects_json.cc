@@ -217,10 +217,15 @@ ojson effect_value(const EffectReport& e) {
                                     : std::string())
                          : e.dml.se_type))
            : std::string("moving-block bootstrap")) +
-      "); the 95% interval is the effect plus or minus " +
-      (ewc ? two_decimals(causal::critical_975(e.dml.dof)) + " of it (Student's t, " +
-                 std::to_string(e.dml.dof) + " degrees of freedom)"
-           : std::string("1.96 of it"));
+      (dml ? "); the 95% interval is the effect plus or minus " +
+                 (ewc ? two_decimals(causal::critical_975(e.dml.dof)) + " of it (Student's t, " +
+                            std::to_string(e.dml.dof) + " degrees of freedom)"
+                      : std::string("1.96 of it"))
+           // x_learner: the standard deviation over the resamples; the interval is their
+           // 2.5th to 97.5th percentiles, which need not be symmetric about the effect.
+           : std::string(", the standard deviation over the resamples); the 95% interval is the "
+                         "resamples' 2.5th to 97.5th percentiles, not symmetric about the "
+                         "effect"));
   if (e.prediction_interval) {
     const auto& p = *e.prediction_interval;
     const auto figures = [](const IntervalFigures& f) {

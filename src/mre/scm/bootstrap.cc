@@ -67,6 +67,11 @@ void check_config(const BootstrapConfig& config, Eigen::Index shock_rows) {
                 "bootstrap replicates: at least " + std::to_string(kMinBootstrapReplicates) +
                     " are needed for 95% bands (got " + std::to_string(config.replicates) + ")");
   }
+  if (config.replicates > kMaxBootstrapReplicates) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "bootstrap replicates: at most " + std::to_string(kMaxBootstrapReplicates) +
+                    " (got " + std::to_string(config.replicates) + ")");
+  }
   if (config.block_length < 1 || config.block_length > shock_rows) {
     throw Error(ErrorCode::kInvalidArgument,
                 "bootstrap block length: must be 1.." + std::to_string(shock_rows) +
@@ -171,7 +176,10 @@ Band percentile_band(double estimate, std::vector<double> replicates) {
     throw Error(ErrorCode::kInvalidArgument, "percentile_band: no replicates");
   for (const double v : replicates) {
     if (!std::isfinite(v))
-      throw Error(ErrorCode::kInvalidArgument, "percentile_band: a non-finite replicate");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "the bands are not finite: a bootstrap replicate's effect overflowed (an "
+                  "intervention or surprise far outside the data's range; try a size the data "
+                  "have seen)");
   }
   Band b;
   b.estimate = estimate;

@@ -18,9 +18,12 @@
 namespace mre::scm {
 
 inline constexpr int kMinBootstrapReplicates = 50;
+// Each replicate refits the model and keeps its paths: beyond this the run would take hours and
+// its memory grows past a workstation's (2e9 replicates threw bad_alloc).
+inline constexpr int kMaxBootstrapReplicates = 100'000;
 
 struct BootstrapConfig {
-  int replicates = 1000;    // at least kMinBootstrapReplicates
+  int replicates = 1000;    // kMinBootstrapReplicates to kMaxBootstrapReplicates
   int block_length = 20;    // business days; at most the number of shock rows
   std::uint64_t seed = 20;  // replicate b draws from PathRandom(seed, b) alone
   int threads = 0;          // 0: the hardware's; the results do not depend on it

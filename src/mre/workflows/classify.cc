@@ -588,6 +588,17 @@ std::string mapping_report(const store::Store& store, const std::string& version
 void approve_classifier(store::Store& store, const std::string& version, const std::string& model,
                         const std::string& by) {
   if (by.empty()) throw Error(ErrorCode::kInvalidArgument, "--by: the approver's name is required");
+  // The name is printed in the mapping report's sign-off lines: a newline or other control
+  // character in it could write a sign-off line of its own.
+  if (by.size() > 200)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--by: at most 200 characters (got " + std::to_string(by.size()) + ")");
+  for (const char c : by) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--by: the approver's name contains a control character (newline, tab, ...)");
+  }
   if (model != "all" && model != "global_macro" && model != "muni") {
     throw Error(ErrorCode::kInvalidArgument,
                 "--model: expected global_macro, muni or all (got '" + model + "')");
@@ -599,6 +610,13 @@ void approve_classifier(store::Store& store, const std::string& version, const s
   for (const char* m : kModels) {
     if (model == "all" || model == m) store.approve_classifier({version, m, by, Timestamp::now()});
   }
+}
+
+void check_instrument_type(const store::Store& store, const std::string& version,
+                           const std::string& type) {
+  const auto found = store.find_classifier(version);
+  if (!found) throw Error(ErrorCode::kNotFound, "no classifier version '" + version + "'");
+  check_instrument(spec_from_record(*found).instrument_types, type, "");
 }
 
 void require_approved(const store::Store& store, const std::string& version,
@@ -781,6 +799,12 @@ HistoricalReport classify_historical(const store::Store& store, const Historical
 
 HistoricalReport classify_historical(const HistoricalContext& context,
                                      const HistoricalOptions& options, const ClassifyLog& log) {
+  // The output is written whole, then renamed over its path: onto the input it would replace
+  // the user's file with its classification.
+  if (std::error_code ec; std::filesystem::equivalent(options.input, options.output, ec)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--out: '" + options.output.string() + "' is the input itself; write elsewhere");
+  }
   // Peek at the first timestamp to choose the starting state.
   std::optional<std::int64_t> first_key;
   {

@@ -112,6 +112,10 @@ std::string mapping_report(const store::Store& store, const std::string& version
 void approve_classifier(store::Store& store, const std::string& version, const std::string& model,
                         const std::string& by);
 
+// DataError naming an instrument type the version's spec does not list (empty: non-MUNI, fine);
+// NotFound for an unknown version.
+void check_instrument_type(const store::Store& store, const std::string& version,
+                           const std::string& type);
 // Throws InvalidArgument unless both models carry a sign-off (or `allow_unapproved`).
 void require_approved(const store::Store& store, const std::string& version, bool allow_unapproved);
 

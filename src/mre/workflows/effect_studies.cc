@@ -220,6 +220,16 @@ StoredStudy store_study(store::Store& store, const store::ArtefactKind& kind,
   for (const auto& [name, value] : header.inputs) bound += name + "=" + value + ";";
   header.version = tag == "auto" ? auto_prefix + fnv1a_hex(bound).substr(0, 8) : tag;
   store::validate_version_tag(header.version);
+  // `effects study TAG` reads either kind by its tag: one tag, one study.
+  for (const auto* other : {&codec::event_study_kind(), &codec::impulse_kind()}) {
+    if (other->name != kind.name && store.find_artefact(other->name, header.version)) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          "--store " + header.version + ": the tag is taken by " +
+              (other == &codec::event_study_kind() ? "an event study" : "an impulse response") +
+              " (see 'mre effects studies'); choose another tag or 'auto'");
+    }
+  }
   header.created_at = Timestamp::now();
   const auto outcome = store.write_artefact(kind, header, tables);
   return {header.version, outcome == store::ArtefactWriteOutcome::kWritten};

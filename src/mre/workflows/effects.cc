@@ -123,6 +123,8 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   out.treatment = query.treatment;
   out.outcome = query.outcome;
   out.horizon = query.horizon;
+  if (!std::isfinite(query.magnitude))
+    throw Error(ErrorCode::kInvalidArgument, "magnitude: must be a finite number");
   out.magnitude = query.magnitude;
   out.method = query.method;
   out.learner = query.learner.empty() ? spec.learner : query.learner;
@@ -216,6 +218,14 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
       .se = query.se.value_or(spec.se),
       .hac_lag = std::max(causal::newey_west_lag(data.t.size()), query.horizon + 1)};
   if (query.method == "xlearner") {
+    // The X-learner's treatment is binarised (a positive value against none), so its effect is
+    // of that contrast and has no unit to scale; --magnitude was echoed and silently ignored.
+    if (query.magnitude != 1.0) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "magnitude: the X-learner estimates the effect of a positive " + query.treatment +
+                      " against none (the treatment binarised at 0), which cannot be scaled; "
+                      "leave --magnitude at 1 or use --method dml");
+    }
     const std::string name = out.learner == "auto" ? "forest" : out.learner;
     const auto learner = causal::make_regressor(name);
     Vector binary = (data.t.array() > 0.0).cast<double>();

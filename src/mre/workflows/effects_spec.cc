@@ -2,6 +2,7 @@
 // text (the hash an effects version is bound to) written and read back. See effects.h.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "mre/causal/learners.h"
@@ -80,8 +81,23 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
     if (!node.IsSequence() || node.size() == 0)
       fail(path, node, "'" + key + "' must be a non-empty list of whole numbers");
     std::vector<int> out;
-    for (const auto& item : node) out.push_back(int_in(item, key, low, high));
+    for (const auto& item : node) {
+      out.push_back(int_in(item, key, low, high));
+      if (std::find(out.begin(), out.end() - 1, out.back()) != out.end() - 1)
+        fail(path, item, "'" + key + "' lists " + item.Scalar() + " twice");
+    }
     return out;
+  };
+  // A list whose cells are keyed by its names (treatments, controls, learners): a name twice
+  // would estimate a cell twice and fail only at the store's unique key, after the work.
+  const auto distinct_names = [&](const YAML::Node& node, const std::string& key) {
+    auto names = scalar<std::vector<std::string>>(path, node, key);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+          names.begin() + static_cast<std::ptrdiff_t>(i))
+        fail(path, node[i], "'" + key + "' lists '" + names[i] + "' twice");
+    }
+    return names;
   };
   EffectsSpec spec;
   if (!root["name"]) fail(path, root, "missing field 'name'");
@@ -90,7 +106,7 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
     spec.feature_set = scalar<std::string>(path, root["feature_set"], "feature_set");
   if (root["regimes"]) spec.regimes = scalar<std::string>(path, root["regimes"], "regimes");
   if (!root["treatments"]) fail(path, root, "missing field 'treatments'");
-  spec.treatments = scalar<std::vector<std::string>>(path, root["treatments"], "treatments");
+  spec.treatments = distinct_names(root["treatments"], "treatments");
   if (spec.treatments.empty())
     fail(path, root["treatments"], "'treatments' must name at least one treatment");
   if (!root["outcomes"] || !root["outcomes"].IsMap())
@@ -115,13 +131,11 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path) try {
   }
   if (!root["horizons"]) fail(path, root, "missing field 'horizons'");
   spec.horizons = int_list(root["horizons"], "horizons", 1, 120);
-  if (root["controls"])
-    spec.controls = scalar<std::vector<std::string>>(path, root["controls"], "controls");
+  if (root["controls"]) spec.controls = distinct_names(root["controls"], "controls");
   spec.lags = {1, 3};
   if (root["lags"]) spec.lags = int_list(root["lags"], "lags", 1, 60);
   if (root["learner"]) spec.learner = scalar<std::string>(path, root["learner"], "learner");
-  if (root["learners"])
-    spec.learners = scalar<std::vector<std::string>>(path, root["learners"], "learners");
+  if (root["learners"]) spec.learners = distinct_names(root["learners"], "learners");
   try {
     if (spec.learner != "auto") causal::make_regressor(spec.learner);  // validates the name
     for (const auto& l : spec.learners) causal::make_regressor(l);

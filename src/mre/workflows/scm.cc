@@ -1121,6 +1121,20 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   const Matrix levels = scm::to_levels(m.changes.topRows(start_row + 1), m.levels);
   const scm::SimulationStart s{.changes = m.changes.row(start_row),
                                .levels = levels.row(start_row)};
+  {
+    const auto& unc = options.uncertainty;
+    if (unc.paths_per_replicate < 1 || unc.paths_per_replicate > 10'000) {
+      throw Error(ErrorCode::kInvalidArgument, "paths per replicate must be 1 to 10000 (got " +
+                                                   std::to_string(unc.paths_per_replicate) + ")");
+    }
+    // The bands keep every replicate's paths: a million at most, as --paths.
+    if (static_cast<std::int64_t>(unc.paths_per_replicate) * unc.bootstrap.replicates > 1'000'000) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "paths per replicate x bootstrap replicates must be at most 1000000 (got " +
+                      std::to_string(unc.paths_per_replicate) + " x " +
+                      std::to_string(unc.bootstrap.replicates) + ")");
+    }
+  }
   const auto sim = scm::simulate(m.fitted, m.levels, s, pool, ivs, cfg);
 
   ScenarioResult r;
@@ -1133,10 +1147,6 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   // (generate, then predict with the interventions); the bands are over all of them.
   {
     const auto& unc = options.uncertainty;
-    if (unc.paths_per_replicate < 1) {
-      throw Error(ErrorCode::kInvalidArgument, "paths per replicate must be >= 1 (got " +
-                                                   std::to_string(unc.paths_per_replicate) + ")");
-    }
     const auto n = static_cast<Eigen::Index>(g.nodes.size());
     std::vector<Matrix> paths;
     for (int p = 0; p < unc.paths_per_replicate; ++p) {

@@ -11,6 +11,7 @@ namespace mre::regimes::rules {
 
 RulesResult score(const std::vector<Rule>& rules, const std::vector<std::string>& columns,
                   const Matrix& data) {
+  if (rules.empty()) throw Error(ErrorCode::kInvalidArgument, "rules: no regime to score");
   RulesResult out;
   out.scores = Matrix::Constant(data.rows(), static_cast<Eigen::Index>(rules.size()),
                                 std::numeric_limits<double>::quiet_NaN());

@@ -18,6 +18,8 @@ void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec
   const YAML::Node rules = root["rules"];
   if (!rules || !rules.IsMap())
     fail(path, root, "method rules needs 'rules': a mapping from regime to conditions");
+  if (rules.size() == 0)
+    fail(path, rules, "'rules' is empty: name at least one regime and its conditions");
   for (const auto& item : rules) {
     regimes::rules::Rule rule;
     rule.regime = item.first.Scalar();
