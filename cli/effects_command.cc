@@ -74,6 +74,11 @@ int estimate(const EstimateArgs& args) {
       throw Error(ErrorCode::kInvalidArgument,
                   "--data needs --outcome-col and --treatment-col (and --controls)");
     }
+    // The same column as both gave an effect of exactly 1 with a zero-width interval.
+    if (args.outcome_col == args.treatment_col)
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          "--outcome-col and --treatment-col are the same column '" + args.outcome_col + "'");
     spec.learner = "auto";
     query.treatment = args.treatment_col;
     query.outcome = args.outcome_col;

@@ -111,6 +111,24 @@ TEST(Dml, HandComputedFinalStage) {
   EXPECT_NEAR(r.ci_high - r.ci_low, 2 * kZ975 * r.se, 1e-15);
 }
 
+// A horizon longer than the sample (a QA pass asked for h = 250 on 174 months): the EWC falls
+// back to one cosine term, whose span is still shorter than the overlap, and the interval says
+// nothing then. The estimate carries a warning; with enough rows it does not.
+TEST(Dml, AnOverlapLongerThanTheSampleIsWarnedAbout) {
+  Vector v(12);
+  Vector u(12);
+  for (int i = 0; i < 12; ++i) {
+    v(i) = std::sin(1.7 * i) + 0.1 * i;
+    u(i) = 0.5 * v(i) + std::cos(2.3 * i);
+  }
+  const auto short_sample = final_stage(u, v, StandardError::kEwcHc3, 20, std::nullopt, {});
+  ASSERT_EQ(short_sample.warnings.size(), 1u);
+  EXPECT_NE(short_sample.warnings[0].find("12 observations are fewer than the bandwidth"),
+            std::string::npos)
+      << short_sample.warnings[0];
+  EXPECT_TRUE(final_stage(u, v, StandardError::kEwcHc3, 4, std::nullopt, {}).warnings.empty());
+}
+
 TEST(Inference, ChiSquareAndNormalTailsMatchTables) {
   EXPECT_NEAR(chi_square_sf(3.841458820694124, 1), 0.05, 1e-12);
   EXPECT_NEAR(chi_square_sf(5.991464547107979, 2), 0.05, 1e-12);

@@ -79,6 +79,11 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
                           "--learner", "ols", "--method", "xlearner"});
   ASSERT_EQ(x.exit_code, 0) << x.err;
   EXPECT_TRUE(contains(x.out, "X-learner")) << x.out;
+  // Its interval is the bootstrap's percentiles, and says so (it claimed effect +/- 1.96 se).
+  const auto xj = nlohmann::json::parse(x.out)["causal_analysis"];
+  EXPECT_TRUE(contains(xj["uncertainty_meaning"].get<std::string>(),
+                       "the resamples' 2.5th to 97.5th percentiles"))
+      << xj["uncertainty_meaning"];
 }
 
 TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
@@ -100,6 +105,16 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
                                 "ols", "--folds", "2", "--embargo", "80"});
   EXPECT_NE(embargo.exit_code, 0);
   EXPECT_TRUE(contains(embargo.err, "embargo")) << embargo.err;
+  const auto same = run_mre(
+      {"effects", "estimate", "--data", d, "--outcome-col", "ret", "--treatment-col", "ret"});
+  EXPECT_EQ(same.exit_code, 1) << same.err;
+  EXPECT_TRUE(contains(same.err, "the same column 'ret'")) << same.err;
+  // The X-learner's binarised contrast has no unit: a magnitude is refused, not echoed.
+  const auto scaled = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret",
+                               "--treatment-col", "shock", "--controls", "x1,x2", "--learner",
+                               "ols", "--method", "xlearner", "--magnitude", "2"});
+  EXPECT_EQ(scaled.exit_code, 1) << scaled.err;
+  EXPECT_TRUE(contains(scaled.err, "cannot be scaled")) << scaled.err;
   const auto learner = run_mre({"effects", "estimate", "--data", d, "--outcome-col", "ret",
                                 "--treatment-col", "shock", "--learner", "magic"});
   EXPECT_NE(learner.exit_code, 0);

@@ -250,6 +250,15 @@ DmlResult final_stage(const Vector& y_residual, const Vector& t_residual, Standa
   out.ci_low = out.theta - critical * out.se;
   out.ci_high = out.theta + critical * out.se;
   out.p_value = two_sided_p(out.theta / out.se, out.dof);
+  // The EWC needs n / nu >= hac_lag (h + 1 for h-month outcomes); with fewer rows than that even
+  // one cosine term spans less than the overlap, and the interval cannot account for it.
+  if (is_ewc(se) && hac_lag > 1 && out.n < hac_lag) {
+    out.warnings.push_back("inference: " + std::to_string(out.n) +
+                           " observations are fewer than the bandwidth the overlap needs (" +
+                           std::to_string(hac_lag) +
+                           "): the interval cannot account for overlapping outcomes; do not "
+                           "read it");
+  }
   out.y_residual = y_residual;
   out.t_residual = t_residual;
   if (regimes) {
