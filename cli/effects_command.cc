@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -275,7 +276,15 @@ std::vector<int> parse_horizons(const std::string& text) {
     for (int h = from; h <= to; ++h) out.push_back(h);
     return out;
   }
-  for (const auto& piece : split_list(text)) out.push_back(number(piece));
+  // Every piece, empty ones too ("0,,3" is a typo, not 0,3), and each horizon once.
+  std::stringstream in(text);
+  std::string piece;
+  while (std::getline(in, piece, ',')) {
+    out.push_back(number(piece));
+    if (std::count(out.begin(), out.end(), out.back()) > 1)
+      throw Error(ErrorCode::kInvalidArgument, "--horizons: " + piece + " is listed twice");
+  }
+  if (text.empty() || text.back() == ',') number("");
   return out;
 }
 

@@ -702,7 +702,9 @@ int simulate(const SimulateArgs& args) {
                   fmt::format("--scenario: no scenario '{}' in the spec (have: {})", args.scenario,
                               fmt::join(names, ", ")));
     }
-    options.name = it->name;
+    // Extra --do on top of a named scenario make another scenario: the stored name says so
+    // (it was stored as plain "policy_hike" with TP=+0.25 added to its interventions).
+    options.name = options.interventions.empty() ? it->name : it->name + "+custom";
     for (const auto& d : it->interventions) options.interventions.push_back(workflows::parse_do(d));
   }
   auto store = open_store_for_run(args.common.db, true);

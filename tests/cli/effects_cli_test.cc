@@ -184,6 +184,16 @@ TEST(EffectsCli, OutOfRangeLagsAreRefusedAndNothingIsStored) {
       testing::run_mre({"effects", "irf", "--horizons", "0..300", "--db", (dir / "s.db").string()});
   EXPECT_EQ(irf.exit_code, 1) << irf.err;
   EXPECT_TRUE(testing::contains(irf.err, "--horizons")) << irf.err;
+  // An empty piece is a typo, not a separator to skip; a horizon twice is refused.
+  for (const auto& [horizons, message] : std::vector<std::pair<std::string, std::string>>{
+           {"0,,3", "'' is not a horizon"},
+           {"0,3,", "'' is not a horizon"},
+           {"0,3,3", "--horizons: 3 is listed twice"}}) {
+    const auto bad = testing::run_mre(
+        {"effects", "irf", "--horizons", horizons, "--db", (dir / "s.db").string()});
+    EXPECT_EQ(bad.exit_code, 1) << horizons << ": " << bad.err;
+    EXPECT_TRUE(testing::contains(bad.err, message)) << horizons << ": " << bad.err;
+  }
   const auto event =
       testing::run_mre({"effects", "event", "--window", "40", "--db", (dir / "s.db").string()});
   EXPECT_EQ(event.exit_code, 1) << event.err;

@@ -195,6 +195,11 @@ TEST_F(ScmCli, NamedScenariosRunWithEveryGenerator) {
   const auto bad = run_mre({"scm", "simulate", "--db", db_, "--scenario", "nope"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_TRUE(contains(bad.err, "liquidity_stress")) << bad.err;
+  // A named scenario with an extra --do is another scenario, and its stored name says so.
+  const auto extra = run_mre({"scm", "simulate", "--db", db_, "--scenario", "policy_hike", "--do",
+                              "TP=+0.25", "--horizon", "10", "--paths", "200"});
+  ASSERT_EQ(extra.exit_code, 0) << extra.err;
+  EXPECT_TRUE(contains(extra.out, "'policy_hike+custom'")) << extra.out;
 }
 
 // Issue 25: every generator of the registry trained on the first 80% of S1's shocks and scored on

@@ -302,5 +302,22 @@ TEST_F(ClassifyAges, Issue18_RealTimeJsonCarriesCoverageAndValidatesAgainstTheSc
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out << text;
 }
 
+// A timestamp of the wrong type was reported as missing (QA pass, 2026-12-07).
+TEST(ObservationJson, ATimestampOfTheWrongTypeIsNamedAsSuch) {
+  const auto message = [](const std::string& text) {
+    try {
+      parse_observation_json(text, "obs.json", "");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kDataError);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(R"({"timestamp": 12345})").find("obs.json: field 'timestamp' must be a string"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"vix_index": 16})").find("obs.json: missing field 'timestamp'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mre::workflows

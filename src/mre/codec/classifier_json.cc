@@ -217,7 +217,10 @@ ObservationJson observation_from_json(const std::string& text, const std::string
   ObservationJson obs;
   if (!j.contains("timestamp") || !j["timestamp"].is_string()) {
     throw Error(ErrorCode::kDataError,
-                source + ": missing field 'timestamp' (an ISO date or time string)");
+                source +
+                    (j.contains("timestamp") ? ": field 'timestamp' must be a string"
+                                             : ": missing field 'timestamp'") +
+                    " (an ISO date or time string)");
   }
   obs.timestamp = j["timestamp"].get<std::string>();
   const json& values =
