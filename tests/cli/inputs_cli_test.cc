@@ -298,6 +298,12 @@ TEST(InputsCli, QaValuesAreRefusedNotReplacedByDefaultsAndCountsHaveLimits) {
        "name: x\nmethod: rules\nfeature_set: cross_asset\nrules: {}\n",
        1,
        {"SPEC:4: 'rules' is empty"}},
+      {"walk_forward_refit_zero",
+       {"regimes", "fit", "--db", "DB", "--spec", "SPEC", "--version", "R9"},
+       "name: h\nmethod: hmm\nfeature_set: macro_ltv\nhmm: {n_states: 2}\n"
+       "walk_forward: {refit_every_months: 0}\n",
+       1,
+       {"SPEC:5: 'refit_every_months' must be in [1, 1200], got 0"}},
       {"effects_spec_horizon_twice",
        {"effects", "run", "--db", "DB", "--spec", "SPEC", "--version", "E9"},
        "name: e\ntreatments: [mp_surprise]\noutcomes: {sp500: sp500}\nhorizons: [1, 1]\n",

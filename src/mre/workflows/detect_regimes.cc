@@ -91,14 +91,17 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
              "uses complete rows)");
       }
       regimes::WalkForwardConfig config;
+      // Ranged here, with the line, so a bad value never reaches the kernel's check (whose
+      // message named an internal function: "mre::regimes::walk_forward_hmm: argument ...").
       if (w["refit_every_months"])
         config.refit_every_months =
-            scalar<int>(path, w["refit_every_months"], "refit_every_months");
+            detail::count_in_range(path, w["refit_every_months"], "refit_every_months", 1, 1200);
       if (w["min_train_rows"])
-        config.min_train_rows = scalar<int>(path, w["min_train_rows"], "min_train_rows");
+        config.min_train_rows =
+            detail::count_in_range(path, w["min_train_rows"], "min_train_rows", 2, 100'000'000);
       if (w["min_column_observations"]) {
-        config.min_column_observations =
-            scalar<int>(path, w["min_column_observations"], "min_column_observations");
+        config.min_column_observations = detail::count_in_range(
+            path, w["min_column_observations"], "min_column_observations", 2, 100'000'000);
       }
       spec.walk_forward = config;
     }
