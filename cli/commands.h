@@ -125,6 +125,8 @@ void add_uniform_checks(CLI::App& app);
 
 // A validator for an option that must be a finite number ("nan" and "inf" parse as doubles).
 CLI::Validator finite_number();
+// "[lo, hi] (see --help)": the limits as checked_count and whole_number_in name them.
+std::string limits_text(std::int64_t lo, std::int64_t hi);
 // A validator for a whole number in [lo, hi], with checked_count's message ("--folds: 0 is
 // outside the limits [2, 100] (see --help)").
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi);

@@ -127,11 +127,14 @@ void write_output(const std::string& path, std::string_view text, const char* op
   write_file_atomically(path, text);
 }
 
+std::string limits_text(std::int64_t lo, std::int64_t hi) {
+  return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "] (see --help)";
+}
+
 int checked_count(std::int64_t value, const char* option, std::int64_t lo, std::int64_t hi) {
   if (value < lo || value > hi) {
     throw Error(ErrorCode::kInvalidArgument, std::string(option) + ": " + std::to_string(value) +
-                                                 " is outside the limits [" + std::to_string(lo) +
-                                                 ", " + std::to_string(hi) + "] (see --help)");
+                                                 " is outside the limits " + limits_text(lo, hi));
   }
   return static_cast<int>(value);
 }

@@ -147,8 +147,7 @@ CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
         } catch (const std::exception&) {
           used = 0;
         }
-        const std::string limits =
-            "[" + std::to_string(lo) + ", " + std::to_string(hi) + "] (see --help)";
+        const std::string limits = limits_text(lo, hi);
         if (text.empty() || used != text.size())
           return "'" + text + "' is not a whole number in " + limits;
         if (value < lo || value > hi) return text + " is outside the limits " + limits;

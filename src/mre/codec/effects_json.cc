@@ -157,6 +157,31 @@ void render(std::string& out, const ojson& v) {
   }
 }
 
+// What "uncertainty" is and how the interval is built from it, in words.
+std::string uncertainty_meaning(const EffectReport& e) {
+  if (e.method != "dml") {
+    // The X-learner: the standard deviation over the resamples; the interval is their 2.5th to
+    // 97.5th percentiles, which need not be symmetric about the effect.
+    return "the standard error of the effect (moving-block bootstrap, the standard deviation over "
+           "the resamples); the 95% interval is the resamples' 2.5th to 97.5th percentiles, not "
+           "symmetric about the effect";
+  }
+  const bool ewc = e.dml.dof > 0;
+  std::string estimator = e.dml.se_type;
+  if (e.dml.se_type == "hac") {
+    estimator = "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag);
+  } else if (ewc) {
+    estimator = "equal-weighted cosine HAR, " + std::to_string(e.dml.dof) +
+                " cosine terms (Lazarus, Lewis, Stock & Watson 2018)" +
+                (e.dml.se_type == "ewc_hc3" ? ", on leverage-adjusted (HC3) scores" : "");
+  }
+  return "the standard error of the effect (" + estimator +
+         "); the 95% interval is the effect plus or minus " +
+         (ewc ? two_decimals(causal::critical_975(e.dml.dof)) + " of it (Student's t, " +
+                    std::to_string(e.dml.dof) + " degrees of freedom)"
+              : std::string("1.96 of it"));
+}
+
 // The estimate as one value: what the CLI prints and the API's answer carries.
 ojson effect_value(const EffectReport& e) {
   const bool dml = e.method == "dml";
@@ -205,27 +230,7 @@ ojson effect_value(const EffectReport& e) {
         {"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
   }
   analysis["uncertainty"] = number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
-  const bool ewc = dml && e.dml.dof > 0;
-  analysis["uncertainty_meaning"] =
-      "the standard error of the effect (" +
-      (dml ? (e.dml.se_type == "hac"
-                  ? "Newey-West HAC, lag " + std::to_string(e.dml.hac_lag)
-                  : (ewc ? "equal-weighted cosine HAR, " + std::to_string(e.dml.dof) +
-                               " cosine terms (Lazarus, Lewis, Stock & Watson 2018)" +
-                               (e.dml.se_type == "ewc_hc3"
-                                    ? std::string(", on leverage-adjusted (HC3) scores")
-                                    : std::string())
-                         : e.dml.se_type))
-           : std::string("moving-block bootstrap")) +
-      (dml ? "); the 95% interval is the effect plus or minus " +
-                 (ewc ? two_decimals(causal::critical_975(e.dml.dof)) + " of it (Student's t, " +
-                            std::to_string(e.dml.dof) + " degrees of freedom)"
-                      : std::string("1.96 of it"))
-           // x_learner: the standard deviation over the resamples; the interval is their
-           // 2.5th to 97.5th percentiles, which need not be symmetric about the effect.
-           : std::string(", the standard deviation over the resamples); the 95% interval is the "
-                         "resamples' 2.5th to 97.5th percentiles, not symmetric about the "
-                         "effect"));
+  analysis["uncertainty_meaning"] = uncertainty_meaning(e);
   if (e.prediction_interval) {
     const auto& p = *e.prediction_interval;
     const auto figures = [](const IntervalFigures& f) {
