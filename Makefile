@@ -149,6 +149,9 @@ format: deps-test
 # of it. At -O1 they take 55 s, but the cold build took ~700 s instead of ~300 s: -O0 is cheaper
 # overall. Since 2026-12-07 ccache runs with base_dir = the checkout and hash_dir off
 # (CMakeLists.txt), so a new clone finds this build's objects too.)
+# Line tables only (-g1, the preset's CMAKE_CXX_FLAGS_DEBUG): the sanitizers' stack traces keep
+# file and line, and build-asan/ no longer takes 2.8 GB of a fresh clone's disk (stop 39's CI run
+# failed with ar's "No space left on device").
 ASAN_TESTS := regimes_tests scm_tests causal_tests features_tests store_tests core_tests narrative_tests
 test-asan: deps-test
 	cmake --preset asan
