@@ -409,7 +409,13 @@ int analogues(const CompareArgs& args) {
   auto store = store::open_store(args.common.db, false);
   const auto date = parse_date_option(args.date, "--date");
   if (!date) throw Error(ErrorCode::kInvalidArgument, "--date: required");
-  const auto found = workflows::find_analogues(*store, args.version, *date, args.k);
+  const auto result = workflows::find_analogues(*store, args.version, *date, args.k);
+  const auto& found = result.analogues;
+  if (result.reference != *date) {
+    std::cerr << "note: analogues of " << result.reference.iso()
+              << ", the last date on or before --date " << date->iso()
+              << " with every feature of the version\n";
+  }
   if (args.format == "json") {
     std::cout << codec::analogues_to_json(found) << "\n";
     return 0;
@@ -685,7 +691,11 @@ void register_regimes(CLI::App& app, Action& action) {
       "the next month's return of SPX, TLT, GLD and DXY.");
   add_common_options(*analogue_cmd, analogue_args->common);
   analogue_cmd->add_option("--version", analogue_args->version, "The regime version")->required();
-  analogue_cmd->add_option("--date", analogue_args->date, "The date, YYYY-MM-DD")->required();
+  analogue_cmd
+      ->add_option("--date", analogue_args->date,
+                   "The date, YYYY-MM-DD (on a day without every feature: the last day before it "
+                   "with all, named on stderr)")
+      ->required();
   analogue_cmd->add_option("--k", analogue_args->k, "How many analogues")->capture_default_str();
   analogue_cmd->add_option("--format", analogue_args->format, "csv | json")
       ->check(CLI::IsMember({"csv", "json"}))

@@ -258,6 +258,23 @@ TEST(RegimesCli, RulesVersionFromTheStoreListShowAndTagBinding) {
     EXPECT_LE(line.substr(0, 10), std::string("2008-09-30")) << line;  // at least a month earlier
   }
   EXPECT_EQ(count, 3);
+  EXPECT_FALSE(contains(analogues.err, "note:")) << analogues.err;  // a date with features
+  // A date between two month-ends answers for the one before and says so; the same analogues.
+  const auto mid = run_mre(
+      {"regimes", "analogues", "--db", db, "--version", "V0", "--date", "2008-11-15", "--k", "3"});
+  ASSERT_EQ(mid.exit_code, 0) << mid.err;
+  EXPECT_TRUE(contains(mid.err,
+                       "note: analogues of 2008-10-31, the last date on or before --date "
+                       "2008-11-15"))
+      << mid.err;
+  EXPECT_EQ(mid.out, analogues.out);
+  // A date after the last feature row used to answer silently for that row.
+  const auto late = run_mre(
+      {"regimes", "analogues", "--db", db, "--version", "V0", "--date", "2099-01-01", "--k", "3"});
+  EXPECT_EQ(late.exit_code, 1) << late.err;
+  EXPECT_TRUE(contains(late.err, "--date 2099-01-01 is after the last row of feature set"))
+      << late.err;
+  EXPECT_TRUE(late.out.empty()) << late.out;
 }
 
 // Issues 22/28: the EM starts on the work-items seam give the same fit on one thread and on two,

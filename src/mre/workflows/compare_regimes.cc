@@ -89,14 +89,21 @@ RegimeComparison compare_regimes(const store::Store& store, const std::string& a
   return out;
 }
 
-std::vector<Analogue> find_analogues(const store::Store& store, const std::string& version,
-                                     Date date, int k) {
+Analogues find_analogues(const store::Store& store, const std::string& version, Date date, int k) {
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be >= 1");
   const auto model = store.find_regime_model(version);
   if (!model)
     throw Error(ErrorCode::kNotFound,
                 "no regime version '" + version + "' (see 'mre regimes list')");
   const Panel panel = store.read_features(model->feature_version, std::nullopt, date);
+  if ((panel.rows() == 0 || panel.dates().back() < date) &&
+      store.read_features(model->feature_version, date, std::nullopt).rows() == 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--date " + date.iso() + " is after the last row of feature set " +
+                    model->feature_version +
+                    (panel.rows() ? " (" + panel.dates().back().iso() + ")" : std::string()) +
+                    ": its analogues cannot be computed before its features are");
+  }
   // Complete rows up to `date`.
   std::vector<std::size_t> rows;
   for (std::size_t t = 0; t < panel.rows(); ++t) {
@@ -129,7 +136,7 @@ std::vector<Analogue> find_analogues(const store::Store& store, const std::strin
   if (candidates.size() > static_cast<std::size_t>(k))
     candidates.resize(static_cast<std::size_t>(k));
   const auto regimes = store.read_regimes(version, std::nullopt, date);
-  std::vector<Analogue> out;
+  Analogues out{.reference = reference};
   for (const auto& [distance, i] : candidates) {
     Analogue a;
     a.date = panel.dates()[rows[i]];
@@ -144,7 +151,7 @@ std::vector<Analogue> find_analogues(const store::Store& store, const std::strin
       const auto p = align_asof_values(*prices, points, 0, 10);
       if (!std::isnan(p[0]) && !std::isnan(p[1]) && p[0] > 0) a.forward[name] = p[1] / p[0] - 1.0;
     }
-    out.push_back(std::move(a));
+    out.analogues.push_back(std::move(a));
   }
   return out;
 }
