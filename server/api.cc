@@ -14,6 +14,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stop_token>
 #include <thread>
@@ -117,11 +118,28 @@ constexpr int kMaxJsonDepth = 64;
 constexpr int kMaxEffectHorizon = 60;  // months: POST /api/causal-analysis's horizon
 
 // The body as JSON: its depth and UTF-8 checked over the bytes first (400), so a hostile body
-// never builds a deep DOM; then parsed (400 naming the parse error).
+// never builds a deep DOM; then parsed (400 naming the parse error). A key given twice in one
+// object is refused (400 naming it): JSON leaves its meaning open, and taking the last one
+// silently answered a question the client may not have asked.
 json parse_body(const httplib::Request& req) {
   check_json_body(req.body, kMaxJsonDepth);
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  const json::parser_callback_t no_duplicate_keys =
+      [&keys](int /*depth*/, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::object_start) {
+          keys.emplace_back();
+        } else if (event == json::parse_event_t::object_end) {
+          if (!keys.empty()) keys.pop_back();
+        } else if (event == json::parse_event_t::key && !keys.empty() &&
+                   !keys.back().insert(parsed.get<std::string>()).second) {
+          throw Error(ErrorCode::kInvalidArgument, "malformed JSON body: the key \"" +
+                                                       parsed.get<std::string>() +
+                                                       "\" appears twice in one object");
+        }
+        return true;
+      };
   try {
-    return json::parse(req.body);
+    return json::parse(req.body, no_duplicate_keys);
   } catch (const json::parse_error& e) {
     throw Error(ErrorCode::kInvalidArgument, std::string("malformed JSON body: ") + e.what());
   }

@@ -40,6 +40,27 @@ TEST(ApiInProcess, AnswersEachPipelinedRequestAndNamesBadInput) {
   EXPECT_NE(out.find("malformed JSON body", second), std::string::npos) << out;
 }
 
+// A key given twice in one object (JSON leaves its meaning open; the parser used to keep the last)
+// is a 400 naming the key; the same key in two different objects is not a duplicate.
+TEST(ApiInProcess, ARepeatedKeyInOneObjectIsRefusedNamingIt) {
+  server::Api api({.db = ":memory:"});
+  const auto post = [&api](const std::string& body) {
+    return api.handle_raw(
+        "POST /api/counterfactual HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  const std::string top = post(R"({"intervention": "EFFR", "intervention": "TP"})");
+  EXPECT_EQ(top.rfind("HTTP/1.1 400", 0), 0u) << top;
+  EXPECT_NE(top.find("the key \\\"intervention\\\" appears twice in one object"), std::string::npos)
+      << top;
+  const std::string nested = post(R"({"shocks": [{"a": 1, "b": {"a": 2, "a": 3}}]})");
+  EXPECT_EQ(nested.rfind("HTTP/1.1 400", 0), 0u) << nested;
+  EXPECT_NE(nested.find("the key \\\"a\\\" appears twice"), std::string::npos) << nested;
+  const std::string siblings = post(R"({"x": {"k": 1}, "y": {"k": 2}})");
+  EXPECT_EQ(siblings.find("appears twice"), std::string::npos) << siblings;
+  EXPECT_EQ(siblings.rfind("HTTP/1.1 4", 0), 0u) << siblings;  // refused for its fields instead
+}
+
 // Issue 23: GET /api/backtests/{v} returns the codec's document, encoded once by the server; its
 // JSON bytes are codec::backtest_to_json's for the stored version (keys in insertion order, two
 // spaces, a final newline), with and without the daily paths.
