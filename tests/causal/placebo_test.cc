@@ -225,5 +225,34 @@ TEST(Robustness, JudgedBySignAndSignificanceLeavingOutFailedChecks) {
   EXPECT_EQ(judge_robustness({{"a", nan, nan, "failed"}}).reason, "no check could be computed");
 }
 
+// A check whose nuisances predict worse than the constant baseline still counts in the verdict
+// (the caution stands), and the reason names it, so a reader knows which disagreement that is.
+TEST(Robustness, ChecksWithNuisancesBelowTheBaselineCountAndAreNamed) {
+  RobustnessCheck estimate{.method = "dml:auto", .effect = 0.02, .p_value = 0.6};
+  RobustnessCheck ols{.method = "dml:ols",
+                      .effect = -0.85,
+                      .p_value = 1e-50,
+                      .r2_outcome = -5e8,
+                      .r2_treatment = -3e8,
+                      .below_baseline = true};
+  RobustnessCheck ridge{.method = "dml:ridge",
+                        .effect = 0.01,
+                        .p_value = 0.7,
+                        .r2_outcome = -0.08,
+                        .r2_treatment = -0.02,
+                        .below_baseline = true};
+  auto r = judge_robustness({estimate, ols, ridge});
+  EXPECT_TRUE(r.fragile);
+  EXPECT_EQ(r.reason,
+            "the sign differs: positive under dml:auto, dml:ridge, negative under dml:ols; "
+            "significant at 5% under dml:ols but not under dml:auto, dml:ridge; the nuisances of "
+            "dml:ols, dml:ridge predict worse than a constant out of fold");
+  r = judge_robustness({estimate, ridge});
+  EXPECT_FALSE(r.fragile);
+  EXPECT_EQ(r.reason,
+            "the same sign and no significance under every check (dml:auto, dml:ridge); the "
+            "nuisances of dml:ridge predict worse than a constant out of fold");
+}
+
 }  // namespace
 }  // namespace mre::causal

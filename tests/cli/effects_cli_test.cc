@@ -5,7 +5,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
+#include <string>
 
 #include "support/test_support.h"
 
@@ -73,6 +75,66 @@ TEST(EffectsCli, EstimateOnACsvRecoversAKnownEffect) {
   EXPECT_EQ(c["fragile"], c["robustness"]["fragile"]);
   EXPECT_TRUE(j["explanation"].get<std::string>().find(
                   c["fragile"].get<bool>() ? "Fragile:" : "Robust:") != std::string::npos);
+  // Each learner check carries its nuisances' out-of-fold R^2; whether they are below the
+  // constant baseline is known only when the constant was scored (learner auto, below).
+  for (std::size_t i = 1; i < 4; ++i) {
+    const auto& check = c["robustness"]["checks"][i];
+    EXPECT_TRUE(check["r2_outcome"].is_number() && check["r2_treatment"].is_number()) << check;
+    EXPECT_FALSE(check.contains("below_baseline")) << check;
+  }
+  const auto a =
+      run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(), "--outcome-col", "ret",
+               "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "auto"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto aj = nlohmann::json::parse(a.out)["causal_analysis"]["robustness"];
+  // The checks the reason names as below the baseline: "...; the nuisances of A, B predict ...".
+  std::set<std::string> named_below;
+  const auto reason = aj["reason"].get<std::string>();
+  if (const auto from = reason.find("the nuisances of "); from != std::string::npos) {
+    std::istringstream names(reason.substr(from + 17, reason.find(" predict worse") - from - 17));
+    for (std::string name; std::getline(names, name, ',');)
+      named_below.insert(name.substr(name.find_first_not_of(' ')));
+  }
+  int learner_checks = 0;
+  for (const auto& check : aj["checks"]) {
+    const auto method = check["method"].get<std::string>();
+    if (method.find("(the estimate)") != std::string::npos || method.rfind("dml:", 0) != 0)
+      continue;
+    ++learner_checks;
+    ASSERT_TRUE(check.contains("below_baseline")) << check;
+    if (method == "dml:constant") {  // the baseline itself
+      EXPECT_FALSE(check["below_baseline"].get<bool>()) << check;
+    }
+    EXPECT_EQ(check["below_baseline"].get<bool>(), named_below.count(method) == 1)
+        << check << reason;
+  }
+  EXPECT_GE(learner_checks, 3) << aj;
+  // Controls that are pure noise: no learner predicts better than the mean out of fold, and the
+  // forest (which fits noise) predicts worse; its check is marked and named.
+  {
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> z;
+    std::ostringstream csv;
+    csv.precision(17);
+    csv << "date,ret,shock,x1,x2\n";
+    for (int i = 0; i < 600; ++i) {
+      const double t = z(rng);
+      csv << 1990 + i / 12 << "-" << (i % 12 < 9 ? "0" : "") << 1 + i % 12 << "-01,"
+          << 0.7 * t + z(rng) << "," << t << "," << z(rng) << "," << z(rng) << "\n";
+    }
+    testing::write_file(dir / "noise.csv", csv.str());
+  }
+  const auto n =
+      run_mre({"effects", "estimate", "--data", (dir / "noise.csv").string(), "--outcome-col",
+               "ret", "--treatment-col", "shock", "--controls", "x1,x2", "--learner", "auto"});
+  ASSERT_EQ(n.exit_code, 0) << n.err;
+  const auto nj = nlohmann::json::parse(n.out)["causal_analysis"]["robustness"];
+  bool forest_marked = false;
+  for (const auto& check : nj["checks"]) {
+    if (check["method"] == "dml:forest") forest_marked = check["below_baseline"].get<bool>();
+  }
+  EXPECT_TRUE(forest_marked) << nj;
+  EXPECT_TRUE(contains(nj["reason"].get<std::string>(), "dml:forest")) << nj["reason"];
   // The X-learner on the binarised treatment runs too.
   const auto x = run_mre({"effects", "estimate", "--data", (dir / "d.csv").string(),
                           "--outcome-col", "ret", "--treatment-col", "shock", "--controls", "x1,x2",

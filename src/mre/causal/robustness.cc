@@ -8,9 +8,10 @@ namespace mre::causal {
 Robustness judge_robustness(std::vector<RobustnessCheck> checks) {
   Robustness out;
   out.checks = std::move(checks);
-  std::vector<std::string> positive, negative, significant, not_significant;
+  std::vector<std::string> positive, negative, significant, not_significant, below;
   for (const auto& c : out.checks) {
     if (!c.error.empty() || !std::isfinite(c.effect) || !std::isfinite(c.p_value)) continue;
+    if (c.below_baseline.value_or(false)) below.push_back(c.method);
     (c.effect >= 0 ? positive : negative).push_back(c.method);
     (c.p_value < 0.05 ? significant : not_significant).push_back(c.method);
   }
@@ -36,6 +37,10 @@ Robustness judge_robustness(std::vector<RobustnessCheck> checks) {
       out.reason += (signs ? "; " : "") + std::string("significant at 5% under ") +
                     list(significant) + " but not under " + list(not_significant);
     }
+  }
+  if (!below.empty()) {
+    out.reason +=
+        "; the nuisances of " + list(below) + " predict worse than a constant out of fold";
   }
   return out;
 }

@@ -72,6 +72,15 @@ std::string robustness_json(const causal::Robustness& r, double magnitude) {
       append_number(out, c.p_value);
       out += std::string(", \"sign\": \"") + (c.effect >= 0 ? "+" : "-") +
              "\", \"significant\": " + (c.p_value < 0.05 ? "true" : "false");
+      if (std::isfinite(c.r2_outcome) && std::isfinite(c.r2_treatment)) {
+        out += ", \"r2_outcome\": ";
+        append_number(out, c.r2_outcome);
+        out += ", \"r2_treatment\": ";
+        append_number(out, c.r2_treatment);
+      }
+      if (c.below_baseline) {
+        out += std::string(", \"below_baseline\": ") + (*c.below_baseline ? "true" : "false");
+      }
     }
     out += "}";
   }
@@ -223,6 +232,11 @@ ojson effect_value(const EffectReport& e) {
         check["p_value"] = number(c.p_value);
         check["sign"] = c.effect >= 0 ? "+" : "-";
         check["significant"] = c.p_value < 0.05;
+        if (std::isfinite(c.r2_outcome) && std::isfinite(c.r2_treatment)) {
+          check["r2_outcome"] = number(c.r2_outcome);
+          check["r2_treatment"] = number(c.r2_treatment);
+        }
+        if (c.below_baseline) check["below_baseline"] = *c.below_baseline;
       }
       checks.push_back(check);
     }

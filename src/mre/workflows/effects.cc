@@ -258,6 +258,9 @@ Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec,
   checks.push_back({"dml:" + e.learner + " (the estimate)", e.dml.theta, e.dml.p_value, ""});
   const std::vector<std::string> learners =
       spec.learners.empty() ? std::vector<std::string>{"ols", "ridge", "forest"} : spec.learners;
+  const auto baseline =
+      std::find_if(e.dml.candidates.begin(), e.dml.candidates.end(),
+                   [](const causal::CandidateScore& s) { return s.learner == "constant"; });
   for (const auto& learner : learners) {
     if (learner == e.learner) continue;  // the estimate itself
     RobustnessCheck c{.method = "dml:" + learner};
@@ -270,6 +273,12 @@ Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec,
       c.effect = scored->theta;
       c.p_value = scored->p_value;
       c.error = scored->error;
+      c.r2_outcome = scored->r2_outcome;
+      c.r2_treatment = scored->r2_treatment;
+      if (baseline != e.dml.candidates.end()) {
+        c.below_baseline = scored->r2_outcome < baseline->r2_outcome ||
+                           scored->r2_treatment < baseline->r2_treatment;
+      }
       checks.push_back(std::move(c));
       continue;
     }
@@ -285,6 +294,8 @@ Robustness assess_robustness(const EffectEstimate& e, const EffectsSpec& spec,
       const auto again = estimate_effect(e.panel, q, spec);
       c.effect = again.dml.theta;
       c.p_value = again.dml.p_value;
+      c.r2_outcome = again.dml.r2_outcome;
+      c.r2_treatment = again.dml.r2_treatment;
     } catch (const Error& error) {
       if (error.code() == ErrorCode::kIoError) throw;  // cancelled
       c.error = error.what();
