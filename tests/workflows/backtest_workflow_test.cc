@@ -45,10 +45,21 @@ std::unique_ptr<store::Store> make_store(Date regimes_from) {
     bd.push_back(b);
     rate.push_back(2.0 + 0.001 * static_cast<double>(t));
   }
+  // Two series a backtest must refuse: a monthly macro figure and a price that touches zero.
+  std::vector<Date> months;
+  std::vector<double> cpi;
+  for (Date m = d("2019-06-01"); m <= dates.back(); m = m.add_months(1)) {
+    months.push_back(m);
+    cpi.push_back(250.0 + static_cast<double>(months.size()));
+  }
+  std::vector<double> zero = eq;
+  zero[200] = 0.0;
   std::vector<store::SeriesWrite> batch{
       {"EQ", AssetClass::kEquity, "test", TimeSeries("EQ", dates, eq)},
       {"BD", AssetClass::kRates, "test", TimeSeries("BD", dates, bd)},
-      {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", dates, rate)}};
+      {"RATE", AssetClass::kRates, "test", TimeSeries("RATE", dates, rate)},
+      {"CPI", AssetClass::kMacro, "test", TimeSeries("CPI", months, cpi)},
+      {"ZP", AssetClass::kEquity, "test", TimeSeries("ZP", dates, zero)}};
   s->write_raw(batch, Timestamp::from_micros(1'700'000'000'000'000));
   store::RegimeModel m{.version = "V1",
                        .kind = "hmm",
@@ -175,6 +186,18 @@ TEST(BacktestWorkflow, BadInputIsNamedAndNothingIsStored) {
        "asset 'BD' has prices from 2019-06-03"},
       {"end: 2020-12-11", "end: 2021-06-30", ErrorCode::kDataError, "to 2020-12-11, not over"},
       {"regimes: toy,", "regimes: nothing,", ErrorCode::kNotFound, "nothing"},
+      // A cost of 100% of the amount traded or more drove equity negative and back (QA).
+      {"cost_bp: 10", "cost_bp: 10000", ErrorCode::kInvalidArgument, "below 10000"},
+      // A monthly series added its dates to the grid and its month's value weeks before
+      // publication; a price of zero made an infinite return; an equity index as the rate.
+      {"asset: EQ}", "asset: CPI}", ErrorCode::kDataError, "asset 'CPI' is not a daily series"},
+      {"asset: EQ}", "asset: ZP}", ErrorCode::kDataError, "asset 'ZP' has the price 0 on"},
+      {"risk_free: RATE", "risk_free: EQ", ErrorCode::kInvalidArgument,
+       "risk_free 'EQ' is of class EQUITY; the risk-free rate must be"},
+      // A window with no trading day (a weekend) used to fail inside the kernel.
+      {"start: 2019-09-02\nend: 2020-12-11", "start: 2019-09-07\nend: 2019-09-08",
+       ErrorCode::kDataError,
+       "no trading day from 2019-09-07 to 2019-09-08 (the last one before it is 2019-09-06)"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.to);

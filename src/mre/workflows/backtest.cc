@@ -215,10 +215,11 @@ BacktestSpec load_backtest_spec(const std::filesystem::path& path) {
     }
     if (root["cost_bp"]) {
       spec.cost_bp = scalar<double>(path, root["cost_bp"], "cost_bp");
-      if (!(spec.cost_bp >= 0) || !std::isfinite(spec.cost_bp)) {
-        detail::fail(
-            path, root["cost_bp"],
-            "'cost_bp' must be a finite number >= 0 (got " + format_double(spec.cost_bp) + ")");
+      if (!(spec.cost_bp >= 0) || !(spec.cost_bp < 10000)) {
+        detail::fail(path, root["cost_bp"],
+                     "'cost_bp' must be at least 0 and below 10000 (100% of the amount traded; "
+                     "got " +
+                         format_double(spec.cost_bp) + ")");
       }
     }
     if (root["leverage"]) spec.leverage = scalar<bool>(path, root["leverage"], "leverage");
@@ -272,6 +273,30 @@ TimeSeries read_series(const store::Store& store, const std::string& ticker) {
   return series->dropna();
 }
 
+// The median number of calendar days between consecutive observations (0 for fewer than two).
+int median_spacing_days(const TimeSeries& s) {
+  std::vector<int> gaps;
+  for (std::size_t i = 1; i < s.size(); ++i) gaps.push_back(s.dates()[i] - s.dates()[i - 1]);
+  if (gaps.empty()) return 0;
+  std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
+                   gaps.end());
+  return gaps[gaps.size() / 2];
+}
+
+// A backtest trades daily prices and accrues a daily interest rate: a monthly or weekly series
+// would add its own dates to the trading grid (a day of interest and of delay each) and book a
+// macro figure on the month it refers to, weeks before it is published (DataError naming it).
+void check_daily(const TimeSeries& s, const std::string& name, const std::string& role,
+                 const std::string& backtest) {
+  constexpr int kMaxDailySpacing = 4;  // a long weekend; any weekly or monthly series is above
+  if (const int spacing = median_spacing_days(s); spacing > kMaxDailySpacing) {
+    throw Error(ErrorCode::kDataError,
+                "backtest '" + backtest + "': " + role + " '" + name +
+                    "' is not a daily series (its observations are a median " +
+                    std::to_string(spacing) + " days apart); a backtest trades daily prices");
+  }
+}
+
 Market load_market(const store::Store& store, const BacktestSpec& spec,
                    const std::vector<std::string>& assets) {
   Market m;
@@ -280,6 +305,15 @@ Market load_market(const store::Store& store, const BacktestSpec& spec,
   for (const auto& a : assets) {
     prices.push_back(read_series(store, a));
     const auto& p = prices.back();
+    check_daily(p, a, "asset", spec.name);
+    for (std::size_t k = 0; k < p.size(); ++k) {
+      if (!(p.values()[k] > 0)) {
+        throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': asset '" + a +
+                                               "' has the price " + format_double(p.values()[k]) +
+                                               " on " + p.dates()[k].iso() +
+                                               "; a price must be positive");
+      }
+    }
     // Covered: a price on or before the start, and one within kEndGraceDays of the end (the
     // last trading day of a window ending on a holiday or weekend).
     if (p.dates().front() > spec.start || p.dates().back() + kEndGraceDays < spec.end) {
@@ -291,6 +325,16 @@ Market load_market(const store::Store& store, const BacktestSpec& spec,
     }
   }
   const TimeSeries rate = read_series(store, spec.risk_free);
+  check_daily(rate, spec.risk_free, "the risk-free rate", spec.name);
+  for (const auto& series : store.list_series()) {
+    if (series.ticker == spec.risk_free && series.asset_class != AssetClass::kRates) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "backtest '" + spec.name + "': risk_free '" + spec.risk_free + "' is of class " +
+                      std::string(asset_class_name(series.asset_class)) +
+                      "; the risk-free rate must be an interest rate in percent a year "
+                      "(a RATES series, e.g. DGS3MO)");
+    }
+  }
   if (rate.dates().front() > spec.start) {
     throw Error(ErrorCode::kDataError, "backtest '" + spec.name + "': the risk-free rate '" +
                                            spec.risk_free + "' starts on " +
@@ -660,6 +704,11 @@ BacktestReport compute_backtest(const store::Store& store, const BacktestOptions
   const Market m = load_market(store, spec, assets);
   const auto first_it = std::lower_bound(m.dates.begin(), m.dates.end(), spec.start);
   const auto first = static_cast<std::size_t>(first_it - m.dates.begin());
+  if (first == m.dates.size() || m.dates[first] > spec.end) {
+    throw Error(ErrorCode::kDataError,
+                "backtest '" + spec.name + "': no trading day from " + spec.start.iso() + " to " +
+                    spec.end.iso() + " (the last one before it is " + m.dates.back().iso() + ")");
+  }
   const backtest::BacktestConfig config{.delay_days = spec.delay_days, .cost_bp = spec.cost_bp};
   const std::size_t lag = static_cast<std::size_t>(spec.delay_days) + 1;
   if (first < lag) {
