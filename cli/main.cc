@@ -71,7 +71,19 @@ int main(int argc, char** argv) {
   if (!mre::cli::quiet() && (!work_items || work_items->writer()))
     mre::set_progress_reporter(&progress);
   try {
-    return action ? action() : 1;
+    const int code = action ? action() : 1;
+    // What a command printed must have reached its reader: a full disk or a closed pipe behind
+    // stdout (`> /dev/full`) is a file error (3), whatever the command returned, never an exit 0
+    // with the report lost. (Ranks other than 0 print nothing by design.)
+    if (!work_items || work_items->writer()) {
+      std::cout.flush();
+      if (!std::cout) {
+        std::cerr << "mre: error: cannot write to standard output (a full disk or a closed "
+                     "pipe?): the command's output is lost\n";
+        return mre::exit_code(mre::ErrorCode::kIoError);
+      }
+    }
+    return code;
   } catch (const mre::Error& e) {
     std::cerr << "mre: error: " << e.what() << "\n";
     if (work_items) work_items->after_error(mre::exit_code(e.code()));

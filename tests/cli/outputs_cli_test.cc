@@ -92,6 +92,29 @@ TEST(OutputsCli, DevFullIsRefusedAndTheDeviceIsUntouched) {
   EXPECT_TRUE(contains(e.err, "/dev/full is a character device")) << e.err;
 }
 
+// Standard output that cannot be written (a full disk: /dev/full) is exit 3 with a message for
+// every command, not an exit 0 with the report lost (QA found it for monitor, monitor history,
+// features list and backtest list, which printed without checking).
+TEST(OutputsCli, AnUnwritableStandardOutputIsAFileErrorForEveryCommand) {
+  TempDir dir;
+  const auto db = (dir / "s.db").string();
+  write_file(dir / "p.csv", "date,DGS10\n2024-01-02,3.9\n2024-01-03,3.95\n");
+  ASSERT_EQ(run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "p.csv").string()})
+                .exit_code,
+            0);
+  for (const std::string command : {"series list", "features list", "backtest list",
+                                    "monitor history", "monitor --no-store --all"}) {
+    SCOPED_TRACE(command);
+    const auto listed = run_shell(shell_quote(mre_binary()) + " " + command + " --db " +
+                                  shell_quote(db) + " >/dev/null");
+    ASSERT_NE(listed.exit_code, 3) << listed.err;  // it prints when stdout can be written
+    const auto r = run_shell(shell_quote(mre_binary()) + " " + command + " --db " +
+                             shell_quote(db) + " >/dev/full");
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_TRUE(contains(r.err, "cannot write to standard output")) << r.err;
+  }
+}
+
 TEST(OutputsCli, SymlinkFifoAndDirectoryTargetsAreRefusedAndLeftAsTheyWere) {
   Fixture f;
   // A symlink to the good file: neither the link nor the file it points to changes.
