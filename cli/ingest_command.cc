@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "mre/core/error.h"
 #include "mre/sources/live_sources.h"
 #include "mre/store/store.h"
 #include "mre/workflows/ingest.h"
@@ -153,6 +154,27 @@ void register_ingest(CLI::App& app, Action& action) {
   cmd->add_flag("-v,--verbose", args->verbose, "Print a line per file read");
   cmd->callback([args, &action] {
     action = [args] {
+      // Options that mean nothing for the chosen source were ignored without a word (QA:
+      // --path without --source csv ingested the whole snapshot instead of the file).
+      if (!args->path.empty() && args->source != "csv") {
+        throw mre::Error(
+            mre::ErrorCode::kInvalidArgument,
+            "--path is read only with --source csv (got --source " + args->source + ")");
+      }
+      if (!is_live(args->source)) {
+        for (const auto& [given, name] :
+             {std::pair{!args->since.empty(), "--since"}, std::pair{args->vintages, "--vintages"},
+              std::pair{!args->cache.empty(), "--cache"},
+              std::pair{!args->replay.empty(), "--replay"}}) {
+          if (given) {
+            throw mre::Error(mre::ErrorCode::kInvalidArgument,
+                             std::string(name) +
+                                 " applies to the live sources (fred, yahoo, "
+                                 "worldbank, all), not to --source " +
+                                 args->source);
+          }
+        }
+      }
       if (is_live(args->source)) return ingest_live(*args);
       const auto start = std::chrono::steady_clock::now();
       auto store = store::open_store(args->common.db, true);

@@ -415,6 +415,12 @@ TEST(InputsCli, CsvIngestRefusesTrailingTextJunkAfterQuotesAndYearZero) {
       {"date,DGS10\n2030-01-01 garbage,1.0\n", "cannot parse date '2030-01-01 garbage'"},
       {"date,DGS10\n2024-01-02,\"1.0\"junk\n", ":2: field 2: text 'junk' after the closing quote"},
       {"date,DGS10\n0000-01-01,1.0\n", "cannot parse date '0000-01-01'"},
+      // Dates the live sources refuse as corrupt (before 1800, more than a week ahead) were
+      // stored from a CSV, and a future date then lengthened every feature build (QA).
+      {"date,DGS10\n2024-01-02,1.0\n9999-12-31,1.0\n",
+       "column 'DGS10': the date 9999-12-31 is outside the plausible range 1800-01-01 .. "},
+      {"date,DGS10\n1799-12-31,1.0\n2024-01-02,1.0\n",
+       "column 'DGS10': the date 1799-12-31 is outside the plausible range"},
   };
   for (const auto& [text, message] : files) {
     write_file(store.dir / "bad.csv", text);
@@ -436,6 +442,33 @@ TEST(InputsCli, CsvIngestRefusesTrailingTextJunkAfterQuotesAndYearZero) {
                                   "...' (50000001 bytes) is not a finite number"))
       << r.err.substr(0, 400);
   EXPECT_EQ(store.sum(), store.checksum);
+}
+
+// Options that mean nothing for the chosen source were ignored: --path without --source csv
+// ingested the whole bundled snapshot instead of the file; --since, --vintages, --cache and
+// --replay did nothing for a CSV or the snapshot. Each is refused naming the option.
+TEST(InputsCli, IngestOptionsForAnotherSourceAreRefused) {
+  Store store;
+  write_file(store.dir / "good.csv", "date,DGS10\n2024-01-02,1.0\n");
+  const auto csv = (store.dir / "good.csv").string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--path", csv}, "--path is read only with --source csv (got --source snapshot)"},
+      {{"--source", "fred", "--path", csv}, "--path is read only with --source csv"},
+      {{"--source", "csv", "--path", csv, "--since", "2030-01-01"},
+       "--since applies to the live sources"},
+      {{"--source", "csv", "--path", csv, "--vintages"}, "--vintages applies to the live sources"},
+      {{"--replay", (store.dir / "none").string()}, "--replay applies to the live sources"},
+      {{"--source", "csv", "--path", csv, "--cache", (store.dir / "cache").string()},
+       "--cache applies to the live sources"},
+  };
+  for (const auto& [extra, message] : cases) {
+    std::vector<std::string> args = {"ingest", "--db", store.db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_mre(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, message)) << r.err;
+    EXPECT_EQ(store.sum(), store.checksum);
+  }
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 
 #include <set>
 
+#include "mre/core/date.h"
 #include "mre/core/error.h"
 #include "mre/sources/csv_files.h"
+#include "mre/sources/live.h"
 #include "mre/sources/research_files.h"
 #include "mre/sources/universe.h"
 
@@ -71,6 +73,19 @@ IngestReport ingest(store::Store& store, const IngestOptions& options, const Pro
       if (!found.insert(column.name()).second) {
         throw Error(ErrorCode::kDataError,
                     options.csv_path.string() + ":1: column '" + column.name() + "' appears twice");
+      }
+      // The live sources' plausible range (sources/live.h): a date before 1800 or more than a
+      // week after today cannot have been observed, and a future date would stay in the store.
+      const Date earliest = Date::from_ymd(1800, 1, 1);
+      const Date latest = Timestamp::now().date() + sources::kMaxDaysInFuture;
+      for (const Date day : column.dates()) {
+        if (day < earliest || day > latest) {
+          throw Error(ErrorCode::kDataError,
+                      options.csv_path.string() + ": column '" + column.name() + "': the date " +
+                          day.iso() + " is outside the plausible range 1800-01-01 .. " +
+                          latest.iso() + " (today + " + std::to_string(sources::kMaxDaysInFuture) +
+                          " days); nothing was stored");
+        }
       }
       report.observations_read += column.size();
       const std::string ticker = column.name();
