@@ -3,6 +3,7 @@
 // written); a series whose last stored date is in the future is flagged by `series list` and
 // reported as failed by a later live ingest instead of silently fetching nothing.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <ctime>
 
@@ -112,13 +113,25 @@ TEST(LiveSanityCli, AFredObservationBefore1800IsRejected) {
 }
 
 TEST(LiveSanityCli, SeriesListFlagsAFutureLastDateAndALiveIngestReportsIt) {
-  // A store poisoned before this check existed: a CSV ingest with a far-future date.
+  // A store poisoned before these checks existed: a CSV ingest with a far-future date (a CSV
+  // ingest now refuses it, InputsCli.CsvIngestRefuses..., so the date is moved in SQL).
   TempDir dir;
   const std::string db = (dir / "t.db").string();
-  testing::write_file(dir / "tlt.csv", "date,TLT\n2024-03-01,91.62\n8857-05-20,91.0\n");
+  testing::write_file(dir / "tlt.csv", "date,TLT\n2024-03-01,91.62\n2024-03-04,91.0\n");
   const auto ingest =
       run_mre({"ingest", "--db", db, "--source", "csv", "--path", (dir / "tlt.csv").string()});
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(handle,
+                           "UPDATE raw_series SET dt = 88570520 WHERE ticker = 'TLT' AND dt = "
+                           "20240304",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(handle), 1);
+    sqlite3_close(handle);
+  }
   const auto table = run_mre({"series", "list", "--db", db});
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_TRUE(contains(table.out, "8857-05-20!")) << table.out;
