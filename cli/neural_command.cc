@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "mre/codec/neural_artefact.h"
@@ -20,8 +21,8 @@ struct NeuralArgs {
   CommonOptions common;
   std::string spec;
   std::string version;
-  std::int64_t threads = 0;  // 0: the spec's
-  std::int64_t seed = -1;    // < 0: the spec's
+  std::optional<std::int64_t> threads{};  // unset: the spec's (0 was that too, silently)
+  std::int64_t seed = -1;                 // < 0: the spec's
   std::string features;
   std::string target;
   std::string format = "table";
@@ -66,7 +67,7 @@ int train(const NeuralArgs& args) {
   workflows::NeuralTrainOptions o;
   o.spec_path = args.spec;
   o.version = args.version;
-  if (args.threads != 0) o.threads = checked_count(args.threads, "--threads", 1, 1024);
+  if (args.threads) o.threads = checked_count(*args.threads, "--threads", 1, 1024);
   if (args.seed >= 0) o.seed = static_cast<std::uint64_t>(args.seed);
   if (!args.features.empty()) o.feature_version = args.features;
   if (!args.target.empty()) o.target_version = args.target;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
@@ -17,7 +18,7 @@ namespace {
 struct NeuralExportArgs {
   CommonOptions common;
   std::string version;
-  std::int64_t refit = 0;
+  std::optional<std::int64_t> refit{};  // unset: the last (0 was that too, silently)
   std::string to;
   std::string python = "/usr/bin/python3";
   std::string script;
@@ -40,7 +41,7 @@ int run_export(const NeuralExportArgs& args) {
   if (!args.version.empty()) {
     const auto store = store::open_store(args.common.db, /*create=*/false);
     std::optional<int> refit;
-    if (args.refit != 0) refit = checked_count(args.refit, "--refit", 1, 1000000);
+    if (args.refit) refit = checked_count(*args.refit, "--refit", 1, 1000000);
     report = workflows::export_stored_attention_model(*store, args.version, refit, options);
   } else {
     const neural::AttentionSpec spec{.inputs = checked_count(args.inputs, "--inputs", 1, 4096),

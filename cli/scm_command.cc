@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "mre/codec/scm_json.h"
@@ -130,7 +131,7 @@ struct GeneratorsArgs {
   std::vector<std::string> generators;
   std::string format = "text";
   std::string quantgan_size = "default";
-  int quantgan_steps = 0;  // 0: the size's
+  std::optional<std::int64_t> quantgan_steps{};  // unset: the size's (0 and -1 were too)
   int threads = 1;
 };
 
@@ -139,7 +140,7 @@ struct GeneratorsTrainArgs {
   std::string kind = "quantgan";
   std::string version;
   std::string size = "default";
-  int steps = 0;  // 0: the size's
+  std::optional<std::int64_t> steps{};  // unset: the size's (0 and -1 were too)
   std::uint64_t seed = 42;
   int threads = 1;
   std::string tag = "auto";
@@ -649,13 +650,16 @@ void print_fan_csv(const std::vector<store::ScenarioFanRow>& rows) {
 }
 
 int generators_train(const GeneratorsTrainArgs& args) {
+  const std::optional<int> steps =
+      args.steps ? std::optional<int>(checked_count(*args.steps, "--steps", 1, 1000000))
+                 : std::nullopt;
   auto store = open_store_for_run(args.common.db, true);
   workflows::QuantGanTrainOptions o{.scm_version = resolve(*store, args.version),
                                     .size = args.size,
                                     .seed = args.seed,
                                     .threads = checked_count(args.threads, "--threads", 1, 1024),
                                     .tag = args.tag};
-  if (args.steps > 0) o.steps = args.steps;
+  o.steps = steps;
   const auto r = workflows::train_quantgan(*store, o);
   const auto& m = r.stored.model;
   say(fmt::format("quantgan {} ({}): {}", r.stored.version, r.stored.scm_version,
@@ -686,6 +690,11 @@ int simulate(const SimulateArgs& args) {
                     .seed = args.seed,
                     .threads = checked_count(args.threads, "--threads", 0, scm::kMaxThreads),
                     .shocks = scm::parse_shock_kind(args.shocks)};
+  if (!args.generator_version.empty() && options.config.shocks != scm::ShockKind::kQuantGan) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--generator-version is read only with --shocks quantgan (got --shocks " +
+                    args.shocks + ")");
+  }
   const auto spec = workflows::load_scm_spec(args.spec.empty() ? workflows::default_scm_spec_path()
                                                                : std::filesystem::path(args.spec));
   options.config.mean_block = spec.mean_block;
@@ -770,8 +779,10 @@ int generators_evaluate(const GeneratorsArgs& args) {
                                           .seed = args.seed,
                                           .generators = args.generators};
   o.scores.max_lag = args.max_lag;
-  o.quantgan = workflows::quantgan_config(args.quantgan_size, args.quantgan_steps, args.seed,
-                                          checked_count(args.threads, "--threads", 1, 1024));
+  o.quantgan = workflows::quantgan_config(
+      args.quantgan_size,
+      args.quantgan_steps ? checked_count(*args.quantgan_steps, "--quantgan-steps", 1, 1000000) : 0,
+      args.seed, checked_count(args.threads, "--threads", 1, 1024));
   workflows::GeneratorEvaluation r;
   if (args.data == "sp500") {
     const auto from = parse_date_option(args.from, "--from");
