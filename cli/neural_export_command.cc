@@ -79,8 +79,8 @@ void register_neural_export(CLI::App& app, Action& action) {
   command->add_option("--version", args->version,
                       "The stored neural model to export (mre neural list)");
   command->add_option("--refit", args->refit,
-                      "With --version: which refit's weights, 1-based (default: the last, which "
-                      "serves the latest day)");
+                      "With --version: which refit's weights, 1-based (default: the one in force "
+                      "on the last day the version labelled, as 'mre neural latest' serves)");
   command->add_option("--to", args->to, "Directory to write (created; never overwritten)")
       ->required();
   command->add_option("--init-seed", args->init_seed,

@@ -288,6 +288,33 @@ TEST(NeuralExport, CommandExportsAStoredRefit) {
   const auto both = testing::run_mre({"neural", "export", "--db", db.string(), "--version", "N1",
                                       "--init-seed", "1", "--to", (temp / "other").string()});
   EXPECT_EQ(both.exit_code, 1) << both.err;
+
+  // By default, the refit in force on the last day the version labelled (what `neural latest`
+  // serves), not the schedule's last: here the labels end before refit 2's date (2020-06-29).
+  {
+    auto store = store::open_store(db.string());
+    store::RegimeModel m{.version = "N1",
+                         .kind = "neural_attention",
+                         .spec_name = "export-test",
+                         .spec_hash = "h",
+                         .spec_text = "t",
+                         .feature_version = "F1",
+                         .columns = {"a", "b", "c"},
+                         .labels = {"calm", "mid", "stress"},
+                         .params_json = "{}",
+                         .diagnostics_json = "{}",
+                         .created_at = Timestamp::from_micros(11)};
+    std::vector<store::RegimeRow> rows;
+    for (Date day = *Date::parse("2020-01-01"); day <= *Date::parse("2020-03-02"); day = day + 1)
+      rows.push_back({day, "calm", 0.6, {0.6, 0.3, 0.1}});
+    store->write_regimes(m, rows);
+  }
+  const auto served = testing::run_mre(
+      {"neural", "export", "--db", db.string(), "--version", "N1", "--to", (temp / "d").string()});
+  ASSERT_EQ(served.exit_code, 0) << served.out << served.err;
+  EXPECT_TRUE(testing::contains(served.out, "neural version N1, refit 1 of 2")) << served.out;
+  EXPECT_TRUE(testing::contains(testing::read_file(temp / "d" / "manifest.json"),
+                                codec::weights_checksum(first.weights)));
 }
 
 }  // namespace

@@ -225,7 +225,19 @@ NeuralExportReport export_stored_attention_model(const store::Store& store,
   if (count == 0) {
     throw Error(ErrorCode::kDataError, "neural export: version '" + version + "' holds no refit");
   }
-  const int index = refit.value_or(count);
+  // By default the refit in force on the last day the version labelled (as `neural latest` and
+  // the API serve): a refit dated after every labelled day (the schedule's last, when the newest
+  // rows lack a complete window) serves nothing, and exporting it by default misled (QA).
+  int served = count;
+  if (store.find_regime_model(version)) {
+    if (const auto rows = store.read_regimes(version, std::nullopt, std::nullopt); !rows.empty()) {
+      served = 1;
+      while (served < count &&
+             stored.refits[static_cast<std::size_t>(served)].date <= rows.back().date)
+        ++served;
+    }
+  }
+  const int index = refit.value_or(served);
   check_arg(index >= 1 && index <= count, "refit",
             "must be in 1.." + std::to_string(count) + " (version '" + version + "' has " +
                 std::to_string(count) + " refits; got " + std::to_string(index) + ")");
