@@ -115,6 +115,34 @@ TEST(Monitor, SeriesChecksFireOnConstructedFaultsAndStayQuietOnCleanSeries) {
   EXPECT_EQ(r.status(), Status::kRed);
 }
 
+// The clock (QA: a store whose every series stopped together looked green, because each was
+// judged against the data's own last date). The newest series (FRESH, daily, lag 0, grace 3:
+// allowed 4 days) against today: green 4 days after its last date 2026-11-27, red 5 days after
+// and months later; not run with --as-of, a view of the past.
+TEST(Monitor, TheNewestDataAreJudgedAgainstTodaysDate) {
+  Fixture f;
+  using monitor::Status;
+  const auto soon = check_store(f.store, f.options(d("2026-12-01")));
+  const auto& fresh = f.find(soon, "store", "data_age");
+  EXPECT_EQ(fresh.status, Status::kGreen) << fresh.figure;
+  EXPECT_EQ(fresh.value, 4);
+  const auto& late = f.find(check_store(f.store, f.options(d("2026-12-02"))), "store", "data_age");
+  EXPECT_EQ(late.status, Status::kRed) << late.figure;
+  EXPECT_EQ(*late.failing_since, d("2026-12-02"));
+  const auto months = check_store(f.store, f.options(d("2027-03-01")));
+  const auto& old = f.find(months, "store", "data_age");
+  EXPECT_EQ(old.status, Status::kRed);
+  EXPECT_TRUE(testing::contains(old.figure,
+                                "the newest data (FRESH on 2026-11-27) are 94 days old "
+                                "on 2027-03-01 (allowed 4): every series is stale"))
+      << old.figure;
+  // Each series's own staleness is still judged as of the data's last date: FRESH is green there.
+  EXPECT_EQ(f.find(months, "series FRESH", "staleness").status, Status::kGreen);
+  auto past = f.options(d("2027-03-01"));
+  past.as_of = d("2026-06-30");
+  for (const auto& c : check_store(f.store, past).checks) EXPECT_NE(c.check, "data_age");
+}
+
 TEST(Monitor, RevisionSpikeAndOutlierFire) {
   Fixture f;
   // A second ingest: REVISED's 2026-06-01 multiplied by ten (a revision spike), 2026-07-01 by

@@ -614,18 +614,45 @@ codec::MonitorReport run_checks(const store::Store& store, const MonitorOptions&
     // that have not ended; any stored series when none of them is in the universe.
     std::optional<Date> newest;
     std::optional<Date> any;
+    const sources::SeriesSpec* newest_spec = nullptr;
+    std::string newest_ticker;
     for (const auto& s : list) {
       const auto series = store.read_raw({.ticker = s.ticker, .to = c.today + 1});
       if (!series || series->empty()) continue;
       const Date last = series->dates().back();
       if (!any || last > *any) any = last;
       const auto* spec = c.universe.find(s.ticker);
-      if (spec && !spec->ended && (!newest || last > *newest)) newest = last;
+      if (spec && !spec->ended && (!newest || last > *newest)) {
+        newest = last;
+        newest_spec = spec;
+        newest_ticker = s.ticker;
+      }
     }
     if (!any)
       throw Error(ErrorCode::kDataError,
                   "every stored date is in the future: no as-of date to check at");
     c.as_of = newest.value_or(*any);
+    // The clock. Every other check is as of the data's own last date, so a store whose ingest
+    // stopped (every series stale together) looked green for ever (QA): the newest series is
+    // judged by the one staleness rule against today's date. Not with --as-of (a past view).
+    if (newest_spec) {
+      CheckResult age{"store", "data_age"};
+      const int allowance = sources::staleness_allowance_days(*newest_spec);
+      const bool stale = sources::is_stale(*newest_spec, c.as_of, c.today);
+      age.value = c.today - c.as_of;
+      age.status = stale ? Status::kRed : Status::kGreen;
+      age.figure = fmt::format(
+          "the newest data ({} on {}) are {} days old on {} (allowed {}){}", newest_ticker,
+          c.as_of.iso(), c.today - c.as_of, c.today.iso(), allowance,
+          stale
+              ? fmt::format(": every series is stale; the other checks are as of {}", c.as_of.iso())
+              : "");
+      age.detail =
+          "sources::is_stale of the series with the newest date, against today's date (the "
+          "other checks judge each series against the data's last date); not run with --as-of";
+      if (stale) age.failing_since = c.as_of + (allowance + 1);
+      c.checks.push_back(age);
+    }
   }
   series_checks(c, list);
   classifier_checks(c);
