@@ -126,7 +126,8 @@ TEST(Monitor, TheNewestDataAreJudgedAgainstTodaysDate) {
   const auto& fresh = f.find(soon, "store", "data_age");
   EXPECT_EQ(fresh.status, Status::kGreen) << fresh.figure;
   EXPECT_EQ(fresh.value, 4);
-  const auto& late = f.find(check_store(f.store, f.options(d("2026-12-02"))), "store", "data_age");
+  const auto next_day = check_store(f.store, f.options(d("2026-12-02")));
+  const auto& late = f.find(next_day, "store", "data_age");
   EXPECT_EQ(late.status, Status::kRed) << late.figure;
   EXPECT_EQ(*late.failing_since, d("2026-12-02"));
   const auto months = check_store(f.store, f.options(d("2027-03-01")));
@@ -235,6 +236,14 @@ TEST(Monitor, ARecentlyTrainedModelIsNotDueAndAWindowLongerThanTheDataIsRefused)
   auto options = f.options(d("2026-12-01"));
   const auto r = check_store(f.store, options);
   EXPECT_EQ(f.find(r, "regimes V1", "retraining_age").status, monitor::Status::kGreen);
+  // As of a date before its training data end the model did not exist: not judged, amber, never
+  // a negative age reported green (QA: "-4070 days old").
+  auto before = options;
+  before.as_of = d("2026-06-30");
+  const auto before_report = check_store(f.store, before);
+  const auto& early = f.find(before_report, "regimes V1", "retraining_age");
+  EXPECT_EQ(early.status, monitor::Status::kAmber);
+  EXPECT_TRUE(testing::contains(early.figure, "not judged: trained on data to")) << early.figure;
   options.drift_window = 2520;
   try {
     check_store(f.store, options);

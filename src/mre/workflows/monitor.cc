@@ -342,13 +342,22 @@ void age_check(Context& c, const std::string& subject, Date trained_to, int mont
   CheckResult r{subject, "retraining_age"};
   const int age = c.as_of - trained_to;
   r.value = age;
+  r.detail = fmt::format("MR-AI-04: retrain every {} months (amber from {} days before)", months,
+                         c.options.retrain_warning_days);
+  if (age < 0) {  // --as-of before the training data end: the model did not exist then (QA)
+    r.status = Status::kAmber;
+    r.figure = fmt::format(
+        "not judged: trained on data to {}, after the as-of date {}: this model did not exist "
+        "then, and its other checks here use data it was fitted on",
+        trained_to.iso(), c.as_of.iso());
+    c.checks.push_back(r);
+    return;
+  }
   r.status = c.as_of >= due ? Status::kRed
                             : (due - c.as_of <= c.options.retrain_warning_days ? Status::kAmber
                                                                                : Status::kGreen);
   r.figure = fmt::format("trained to {}: {} days ({:.1f} months) old as of {}; retraining due {}",
                          trained_to.iso(), age, age / 30.4375, c.as_of.iso(), due.iso());
-  r.detail = fmt::format("MR-AI-04: retrain every {} months (amber from {} days before)", months,
-                         c.options.retrain_warning_days);
   if (r.status == Status::kRed) r.failing_since = due;
   c.checks.push_back(r);
 }
