@@ -4,10 +4,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <stop_token>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <variant>
@@ -149,6 +152,19 @@ json parse_object_body(const httplib::Request& req) {
   json body = parse_body(req);
   if (!body.is_object()) throw Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
   return body;
+}
+
+// A field the route does not read is refused (400 naming it and the route's fields): a
+// misspelled "shock" or "generatorVersion" was silently answered with the defaults (QA).
+void check_known_fields(const json& body, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string names;
+    for (const auto name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+    std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+    throw Error(ErrorCode::kInvalidArgument,
+                "unknown field '" + shown + "' (this route reads: " + names + ")");
+  }
 }
 
 const json* field(const json& body, const char* name) {
@@ -888,6 +904,9 @@ struct Api::Impl {
 
   Reply counterfactual(const httplib::Request& req) {
     const json body = parse_object_body(req);
+    check_known_fields(body,
+                       {"version", "interventions", "start", "horizon", "paths", "shocks", "seed",
+                        "replicates", "block_length", "bootstrap_seed", "generator_version"});
     workflows::ScenarioOptions o;
     if (const json* list = field(body, "interventions")) {
       if (!list->is_array())
@@ -928,6 +947,10 @@ struct Api::Impl {
     const std::string version = string_field(body, "version", "");
     const std::string v = version.empty() ? workflows::newest_scm_version(*s) : version;
     const auto model = workflows::load_scm(*s, v);
+    if (field(body, "generator_version") && o.config.shocks != scm::ShockKind::kQuantGan) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "'generator_version' is read only with \"shocks\": \"quantgan\"");
+    }
     if (o.config.shocks == scm::ShockKind::kQuantGan) {
       o.generator_version = string_field(body, "generator_version", "");
       workflows::attach_quantgan(*s, v, model, o);
@@ -1088,6 +1111,8 @@ struct Api::Impl {
 
   Reply causal_analysis(const httplib::Request& req) {
     const json body = parse_object_body(req);
+    check_known_fields(body, {"macro_variable", "asset", "magnitude", "horizon", "learner",
+                              "query_text", "as_given"});
     // Seed 001's request: macro_variable (the Fed's rate is answered from mp_surprise unless
     // "as_given": true), asset ("sp500_returns" or "sp500"), magnitude, query_text.
     const json* asset = field(body, "asset");

@@ -61,6 +61,26 @@ TEST(ApiInProcess, ARepeatedKeyInOneObjectIsRefusedNamingIt) {
   EXPECT_EQ(siblings.rfind("HTTP/1.1 4", 0), 0u) << siblings;  // refused for its fields instead
 }
 
+// A field the route does not read is a 400 naming it (QA: {"shock": "quantgan"} was answered
+// with gaussian shocks, 200); generator_version is read only with quantgan shocks.
+TEST(ApiInProcess, AnUnknownFieldIsRefusedNamingItAndTheRoutesFields) {
+  server::Api api({.db = ":memory:"});
+  const auto post = [&api](const std::string& route, const std::string& body) {
+    return api.handle_raw("POST " + route +
+                          " HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  const std::string misspelt =
+      post("/api/counterfactual", R"({"interventions": ["EFFR=+0.5"], "shock": "quantgan"})");
+  EXPECT_EQ(misspelt.rfind("HTTP/1.1 400", 0), 0u) << misspelt;
+  EXPECT_NE(misspelt.find("unknown field 'shock' (this route reads: version, interventions"),
+            std::string::npos)
+      << misspelt;
+  const std::string extra = post("/api/causal-analysis", R"({"asset": "sp500", "bogus": 1})");
+  EXPECT_EQ(extra.rfind("HTTP/1.1 400", 0), 0u) << extra;
+  EXPECT_NE(extra.find("unknown field 'bogus'"), std::string::npos) << extra;
+}
+
 // Issue 23: GET /api/backtests/{v} returns the codec's document, encoded once by the server; its
 // JSON bytes are codec::backtest_to_json's for the stored version (keys in insertion order, two
 // spaces, a final newline), with and without the daily paths.
