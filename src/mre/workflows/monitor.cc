@@ -176,7 +176,7 @@ void series_checks(Context& c, const std::vector<store::SeriesSummary>& list) {
                      ? "too short to check"
                      : fmt::format(
                            "{} of {} changes since {} outside median +- {} x 1.4826 MAD (largest "
-                           "{} on {})",
+                           "{} robust deviations from the median, on {})",
                            range.outside, range.checked, cutoff.iso(), fixed(c.options.range.k, 1),
                            std::isinf(range.largest_score) ? std::string("inf")
                                                            : fixed(range.largest_score, 1),
