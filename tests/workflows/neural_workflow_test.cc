@@ -293,6 +293,23 @@ TEST(NeuralWorkflow, BadInputIsNamedAndNothingIsStored) {
             }).find("the window of 900 days (plus the horizon 2) is longer than the data"),
             std::string::npos);
   nothing_stored();
+  // A setting the kernel refuses is named at its own line (it was the spec's first key's): the
+  // network block style puts heads on line 8, the training's learning_rate on line 12.
+  const std::string block =
+      "name: tiny\nfeature_version: F1\ntarget:\n  version: T1\n  horizon: 2\n"
+      "  classes: {calm: [CALM], mid: [MID], stress: [STRESS]}\nnetwork:\n  heads: 3\n"
+      "  hidden: 8\n  window: 5\ntraining:\n  learning_rate: 0.5\n";
+  const std::string heads = what_of([&] { train_neural(*s, options(fx.spec(block))); });
+  EXPECT_NE(heads.find(".yml:8: attention: setting 'heads' must divide hidden"), std::string::npos)
+      << heads;
+  std::string rate = block;
+  rate.replace(rate.find("heads: 3"), 8, "heads: 2");
+  rate.replace(rate.find("learning_rate: 0.5"), 18, "learning_rate: 2");
+  const std::string lr = what_of([&] { train_neural(*s, options(fx.spec(rate))); });
+  EXPECT_NE(lr.find(".yml:12: attention: setting 'learning_rate' must be in (0, 1)"),
+            std::string::npos)
+      << lr;
+  nothing_stored();
   // A target label the classes do not map, and one they name that the target lacks.
   EXPECT_NE(what_of([&] {
               train_neural(*s, options(fx.spec(spec_text(2, "{calm: [CALM], stress: [STRESS]}"))));

@@ -239,7 +239,20 @@ NeuralSpec load_neural_spec(const std::filesystem::path& path) {
       neural::check_attention_spec(s.config.spec);
       neural::check_attention_training(s.config.training);
     } catch (const Error& e) {
-      detail::fail(path, root, e.what());
+      // The kernel names the setting ("attention: setting 'heads' ..."): point at its own line
+      // when the spec gives it (it pointed at the spec's first key).
+      YAML::Node at;  // reset(), not =: assigning a yaml-cpp node writes through to its target
+      at.reset(root);
+      const std::string what = e.what();
+      for (const char* section : {"network", "training"}) {
+        const YAML::Node n = root[section];
+        if (!n || !n.IsMap()) continue;
+        for (const auto& entry : n) {
+          const auto key = entry.first.as<std::string>();
+          if (what.find("setting '" + key + "'") != std::string::npos) at.reset(entry.second);
+        }
+      }
+      detail::fail(path, at, what);
     }
     return s;
   } catch (const Error&) {
