@@ -285,6 +285,14 @@ TEST(NeuralExport, CommandExportsAStoredRefit) {
   const auto checked = check_export(temp / "out");
   EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
 
+  // A refit past the last is named as the option, not as an internal function (QA).
+  const auto past = testing::run_mre({"neural", "export", "--db", db.string(), "--version", "N1",
+                                      "--refit", "3", "--to", (temp / "past").string()});
+  EXPECT_EQ(past.exit_code, 1) << past.err;
+  EXPECT_TRUE(testing::contains(past.err, "--refit: must be in 1..2 (version 'N1' has 2 refits"))
+      << past.err;
+  EXPECT_FALSE(testing::contains(past.err, "export_stored_attention_model")) << past.err;
+
   const auto both = testing::run_mre({"neural", "export", "--db", db.string(), "--version", "N1",
                                       "--init-seed", "1", "--to", (temp / "other").string()});
   EXPECT_EQ(both.exit_code, 1) << both.err;

@@ -238,9 +238,12 @@ NeuralExportReport export_stored_attention_model(const store::Store& store,
     }
   }
   const int index = refit.value_or(served);
-  check_arg(index >= 1 && index <= count, "refit",
-            "must be in 1.." + std::to_string(count) + " (version '" + version + "' has " +
-                std::to_string(count) + " refits; got " + std::to_string(index) + ")");
+  if (index < 1 || index > count) {
+    throw Error(ErrorCode::kInvalidArgument, "--refit: must be in 1.." + std::to_string(count) +
+                                                 " (version '" + version + "' has " +
+                                                 std::to_string(count) + " refits; got " +
+                                                 std::to_string(index) + ")");
+  }
   const auto& chosen = stored.refits[static_cast<std::size_t>(index - 1)];
   options.source = "neural version " + version + ", refit " + std::to_string(index) + " of " +
                    std::to_string(count) + " (serving from " + chosen.date.iso() +
