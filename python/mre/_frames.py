@@ -90,3 +90,20 @@ def series_like(values, x, name):
     if is_frame(x):
         return pd.Series(values, index=x.index, name=name)
     return values
+
+
+def whole(name, value, lo=None, hi=None):
+    """`value` as an int when it is a whole number (a Python or NumPy integer, not a bool) within
+    [lo, hi] when given; an InvalidArgumentError naming `name` otherwise. int() truncated 2.7 to 2
+    paths, True to 1 and parsed "10": a value silently replaced by another."""
+    import numbers
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidArgumentError(f"{name}: must be a whole number (got {value!r})")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise InvalidArgumentError(f"{name}: {int(value)} is outside [{lo}, {hi}]")
+    return int(value)
+
+
+def seed(name, value):
+    """A seed: a whole number in [0, 2^64 - 1] (a negative one was a raw TypeError)."""
+    return whole(name, value, 0, 2**64 - 1)

@@ -3,6 +3,8 @@ import numpy as np
 
 from . import _frames
 from . import _mre
+from ._frames import seed as _seed
+from ._frames import whole
 
 try:
     import pandas as pd
@@ -47,9 +49,9 @@ class DML:
                 self._regime_names = [str(c) for c in X.columns]
             else:
                 self._regime_names = [f"regime_{k}" for k in range(regimes.shape[1])]
-        seed = 42 if self.random_state is None else int(self.random_state)
-        self._result = _mre.dml_plr(w, t, y, str(self.model_y), str(self.model_t), int(self.cv), int(self.embargo),
-                                    not self.shuffled, str(self.se), int(self.hac_lag), seed, regimes,
+        seed = 42 if self.random_state is None else _seed("random_state", self.random_state)
+        self._result = _mre.dml_plr(w, t, y, str(self.model_y), str(self.model_t), whole("cv", self.cv), whole("embargo", self.embargo),
+                                    not self.shuffled, str(self.se), whole("hac_lag", self.hac_lag), seed, regimes,
                                     self._regime_names)
         self.y_residual_ = self._result.y_residual
         self.t_residual_ = self._result.t_residual
@@ -157,10 +159,10 @@ class XLearner:
         y = _frames.vector(Y, "Y")
         t = _frames.vector(T, "T")
         x = _frames.matrix(X, "X")
-        seed = 42 if self.random_state is None else int(self.random_state)
+        seed = 42 if self.random_state is None else _seed("random_state", self.random_state)
         cate_models = self.models if self.cate_models is None else self.cate_models
         self._fit = _mre.xlearner_fit(x, t, y, str(self.models), str(cate_models), str(self.propensity_model),
-                                      int(self.n_bootstrap), int(self.block_length), seed)
+                                      whole("n_bootstrap", self.n_bootstrap), whole("block_length", self.block_length), seed)
         self.cate_ = _frames.series_like(np.asarray(self._fit.cate), X, "effect")
         self.propensity_ = _frames.series_like(np.asarray(self._fit.propensity), X, "propensity")
         return self

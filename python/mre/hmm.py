@@ -3,6 +3,8 @@ import numpy as np
 
 from . import _frames
 from . import _mre
+from ._frames import seed as _seed
+from ._frames import whole
 
 
 class GaussianHMM:
@@ -33,9 +35,9 @@ class GaussianHMM:
     def fit(self, X):
         """Fits by EM on X (T x D, rows are dates). Releases the GIL while fitting."""
         data = _frames.matrix(X, "X")
-        seed = 42 if self.random_state is None else int(self.random_state)
-        self._fit = _mre.hmm_fit(data, int(self.n_components), str(self.covariance_type), int(self.n_iter),
-                                 float(self.tol), int(self.n_init), seed, float(self.min_covar), int(self.threads),
+        seed = 42 if self.random_state is None else _seed("random_state", self.random_state)
+        self._fit = _mre.hmm_fit(data, whole("n_components", self.n_components), str(self.covariance_type), whole("n_iter", self.n_iter),
+                                 float(self.tol), whole("n_init", self.n_init), seed, float(self.min_covar), whole("threads", self.threads),
                                  str(self.acceleration))
         self.n_features_in_ = data.shape[1]
         self.feature_names_in_ = list(map(str, X.columns)) if _frames.is_frame(X) and hasattr(X, "columns") else None

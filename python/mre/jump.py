@@ -3,6 +3,8 @@ import numpy as np
 
 from . import _frames
 from . import _mre
+from ._frames import seed as _seed
+from ._frames import whole
 
 
 class JumpModel:
@@ -22,9 +24,9 @@ class JumpModel:
         self._fit = None
 
     def _config(self):
-        seed = 42 if self.random_state is None else int(self.random_state)
-        return _mre.jump_config(int(self.n_components), float(self.jump_penalty), bool(self.cont),
-                                float(self.grid_size), int(self.n_init), int(self.max_iter), float(self.tol), seed)
+        seed = 42 if self.random_state is None else _seed("random_state", self.random_state)
+        return _mre.jump_config(whole("n_components", self.n_components), float(self.jump_penalty), bool(self.cont),
+                                float(self.grid_size), whole("n_init", self.n_init), whole("max_iter", self.max_iter), float(self.tol), seed)
 
     def fit(self, X):
         """Coordinate descent from n_init k-means++ starts; the lowest objective wins."""

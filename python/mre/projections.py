@@ -3,6 +3,8 @@ import numpy as np
 
 from . import _frames
 from . import _mre
+from ._frames import seed as _seed
+from ._frames import whole
 
 try:
     import pandas as pd
@@ -19,7 +21,7 @@ def local_projection(y, shock, controls=None, horizons=range(13), lags=2, cumula
     yv = _frames.vector(y, "y")
     sv = _frames.vector(shock, "shock")
     c = np.empty((len(yv), 0)) if controls is None else _frames.matrix(controls, "controls")
-    columns, name = _mre.local_projection(yv, sv, np.ascontiguousarray(c), [int(h) for h in horizons], int(lags),
+    columns, name = _mre.local_projection(yv, sv, np.ascontiguousarray(c), [whole("horizons", h) for h in horizons], whole("lags", lags),
                                           bool(cumulative), str(inference))
     if pd is None:
         return columns

@@ -4,6 +4,8 @@ questions in DoWhy-GCM's spirit, over the same workflows as `mre scm counterfact
 import numbers
 
 from . import _mre
+from ._frames import seed as _seed
+from ._frames import whole
 from .store import Store
 
 try:
@@ -60,7 +62,9 @@ class ScmModel:
         path; its parameter uncertainty is the residual block bootstrap of the fit, `replicates`
         resamples of `block_length` days seeded by `seed`, in frame.attrs['bands']; on `threads`
         threads, 0: all cores, as the CLI; the numbers do not depend on it)."""
-        r = self._handle.counterfactual(_do_texts(do), int(replicates), int(block_length), int(seed), int(threads))
+        r = self._handle.counterfactual(_do_texts(do), whole("replicates", replicates),
+                                        whole("block_length", block_length), _seed("seed", seed),
+                                        whole("threads", threads))
         dates, nodes = r["dates"], r["nodes"]
         factual, counterfactual = r["factual"], r["counterfactual"]
         frame = pd.DataFrame({
@@ -86,9 +90,11 @@ class ScmModel:
         units); frame.attrs['effects'] is the intervention's effect at the horizon (mean and
         quantiles over paths, with bootstrap bands), frame.attrs['dates'] the days' dates.
         spec: the SCM spec whose mean_block the block bootstrap uses (the CLI's --spec)."""
-        r = self._handle.scenario(_do_texts(do), str(name), start, int(horizon), int(n), int(seed), int(threads),
-                                  str(shocks), None if spec is None else str(spec), int(replicates), int(block_length),
-                                  int(bootstrap_seed), int(paths_per_replicate))
+        r = self._handle.scenario(_do_texts(do), str(name), start, whole("horizon", horizon), whole("n", n),
+                                  _seed("seed", seed), whole("threads", threads), str(shocks),
+                                  None if spec is None else str(spec), whole("replicates", replicates),
+                                  whole("block_length", block_length), _seed("bootstrap_seed", bootstrap_seed),
+                                  whole("paths_per_replicate", paths_per_replicate))
         frame = pd.DataFrame(r["fans"])
         for key in ("dates", "id", "start", "interventions", "warnings", "regime_effects"):
             frame.attrs[key] = r[key]

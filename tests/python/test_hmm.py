@@ -128,6 +128,11 @@ class Acceleration(unittest.TestCase):
         with self.assertRaises(mre.InvalidArgumentError) as caught:
             mre.GaussianHMM(3, acceleration="anderson").fit(df)
         self.assertIn("acceleration", str(caught.exception))
+        # Counts and seeds must be whole numbers (int() made 2.5 states 2 and True 1).
+        with self.assertRaisesRegex(mre.InvalidArgumentError, r"^n_components: must be a whole number"):
+            mre.GaussianHMM(2.5).fit(df)
+        with self.assertRaisesRegex(mre.InvalidArgumentError, r"^random_state: -1 is outside"):
+            mre.GaussianHMM(3, random_state=-1).fit(df)
 
 
 class NoLookAhead(unittest.TestCase):

@@ -106,6 +106,15 @@ class ScmSamples(unittest.TestCase):
             self.model.interventional_samples({"EFFR": 0.5}, n=0)
         with self.assertRaisesRegex(mre.InvalidArgumentError, "shock"):
             self.model.interventional_samples({"EFFR": 0.5}, n=10, horizon=2, shocks="cauchy")
+        # Not a whole number: int() ran 2.7 as 2 paths, True as 1 and "10" as 10; a negative seed
+        # was pybind11's TypeError.
+        for bad in (2.7, True, "10"):
+            with self.assertRaisesRegex(mre.InvalidArgumentError, r"^n: must be a whole number"):
+                self.model.interventional_samples({"EFFR": 0.5}, n=bad, horizon=2)
+        with self.assertRaisesRegex(mre.InvalidArgumentError, r"^seed: -1 is outside \[0, "):
+            self.model.interventional_samples({"EFFR": 0.5}, n=10, horizon=2, seed=-1)
+        with self.assertRaisesRegex(mre.InvalidArgumentError, r"^replicates: must be a whole number"):
+            self.model.counterfactual_samples({"EFFR": 0.5}, replicates=50.5)
         with self.assertRaisesRegex(mre.InvalidArgumentError, r"--do \"EFFR=\+0.5@2099-01-01\""):
             self.model.counterfactual_samples({"EFFR": "+0.5@2099-01-01"}, replicates=50)
         with self.assertRaisesRegex(mre.InvalidArgumentError, "do: 'EFFR'"):
