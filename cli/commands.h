@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -56,6 +57,10 @@ void set_work_items(const WorkItems* items);
 std::unique_ptr<store::Store> open_store_for_run(const std::string& db, bool create);
 // The --db default: $MRE_DB, else ./mre.db.
 std::string default_db();
+// After parsing: the SQLite file the chosen command's --db names when it does not exist yet (the
+// command may create it), else nothing. main() removes such a file again when the command fails
+// and left it holding nothing but the schema (store::remove_if_empty).
+std::optional<std::filesystem::path> new_store_path(const CLI::App& app);
 
 void register_ingest(CLI::App& app, Action& action);
 void register_series(CLI::App& app, Action& action);

@@ -19,6 +19,14 @@ std::string default_db() {
   return "mre.db";
 }
 
+std::optional<std::filesystem::path> new_store_path(const CLI::App& app) {
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  const CLI::Option* db = command->get_option_no_throw("--db");
+  if (db == nullptr) return std::nullopt;
+  return store::new_sqlite_path(db->count() > 0 ? db->results().front() : default_db());
+}
+
 void add_common_options(CLI::App& command, CommonOptions& options) {
   options.db = default_db();
   options.universe = sources::default_universe_path().string();

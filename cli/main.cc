@@ -10,6 +10,7 @@
 #include "mre/core/error.h"
 #include "mre/core/progress.h"
 #include "mre/core/work_items.h"
+#include "mre/store/store.h"
 
 #ifndef MRE_VERSION
 #define MRE_VERSION "0.0.0"
@@ -66,12 +67,20 @@ int main(int argc, char** argv) {
               << "\n(see 'mre --help' or 'mre COMMAND --help')\n";
     return 1;
   }
+  // A store file this command creates is removed again if the command fails having stored
+  // nothing in it (a mistyped ticker must not leave an empty ./mre.db behind). Rank 0 alone.
+  const auto new_store =
+      (!work_items || work_items->writer()) ? mre::cli::new_store_path(app) : std::nullopt;
+  const auto discard_if_empty = [&new_store] {
+    if (new_store) mre::store::remove_if_empty(*new_store);
+  };
   // Progress of long work on stderr (core/progress.h), unless --quiet; rank 0 alone reports.
   mre::StreamProgress progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
   if (!mre::cli::quiet() && (!work_items || work_items->writer()))
     mre::set_progress_reporter(&progress);
   try {
     const int code = action ? action() : 1;
+    if (code != 0) discard_if_empty();
     // What a command printed must have reached its reader: a full disk or a closed pipe behind
     // stdout (`> /dev/full`) is a file error (3), whatever the command returned, never an exit 0
     // with the report lost. (Ranks other than 0 print nothing by design.)
@@ -85,10 +94,12 @@ int main(int argc, char** argv) {
     }
     return code;
   } catch (const mre::Error& e) {
+    discard_if_empty();
     std::cerr << "mre: error: " << e.what() << "\n";
     if (work_items) work_items->after_error(mre::exit_code(e.code()));
     return mre::exit_code(e.code());
   } catch (const std::exception& e) {
+    discard_if_empty();
     std::cerr << "mre: internal error: " << e.what() << "\n";
     if (work_items) work_items->after_error(70);
     return 70;

@@ -193,6 +193,8 @@ TEST(EffectsCli, BadInputIsRefusedNamingTheProblem) {
 TEST(EffectsCli, CalibrateRefusesBadInputAndStoresNothing) {
   testing::TempDir dir;
   const std::string db = (dir / "s.db").string();
+  // A store to be unknown in (a failed command leaves no store it created behind).
+  ASSERT_EQ(testing::run_mre({"ingest", "--db", db, "--tickers", "DGS10"}).exit_code, 0);
   const auto few = testing::run_mre(
       {"effects", "calibrate", "--version", "E1", "--surrogates", "19", "--db", db});
   EXPECT_EQ(few.exit_code, 1) << few.err;
@@ -222,6 +224,10 @@ TEST(EffectsCli, OutOfRangeLagsAreRefusedAndNothingIsStored) {
   std::string spec = testing::read_file(testing::source_dir() / "config" / "effects.yml");
   const auto at = spec.find("lags: [1, 3]");
   ASSERT_NE(at, std::string::npos);
+  // A store for `effects list` to show empty (a failed command leaves no store it created).
+  ASSERT_EQ(
+      testing::run_mre({"ingest", "--db", (dir / "s.db").string(), "--tickers", "DGS10"}).exit_code,
+      0);
   for (const std::string lag : {"-1", "-3", "-99999999", "99999999999999999999"}) {
     std::string bad = spec;
     bad.replace(at, 12, "lags: [1, " + lag + "]");

@@ -4,6 +4,8 @@
 // naming the file, key or option and the value, and leaves the store's checksum unchanged.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "support/test_support.h"
 
 namespace mre::testing {
@@ -504,6 +506,44 @@ TEST(InputsCli, IngestOptionsForAnotherSourceAreRefused) {
     EXPECT_TRUE(contains(r.err, message)) << r.err;
     EXPECT_EQ(store.sum(), store.checksum);
   }
+}
+
+// A failed command leaves no new store behind (noticed 2026-12-07: `mre ingest --db new.db
+// --tickers NOPE` exited 4 and left a 1.7 MB new.db holding only its schema). A store that held
+// data before the failure, or that the failed command filled partly, is never removed.
+TEST(InputsCli, AFailedCommandLeavesNoEmptyNewStoreBehind) {
+  TempDir dir;
+  write_file(dir / "bad.csv", "date,DGS10\n2024-01-02,abc\n");
+  const auto fresh = dir / "new.db";
+  const std::vector<std::vector<std::string>> failing = {
+      {"ingest", "--db", fresh.string(), "--tickers", "NOPE"},
+      {"ingest", "--db", "sqlite:" + fresh.string(), "--source", "csv", "--path",
+       (dir / "bad.csv").string()},
+      {"features", "build", "--db", fresh.string(), "--spec", (dir / "none.yml").string(),
+       "--version", "F"},
+  };
+  for (const auto& args : failing) {
+    const auto r = run_mre(args);
+    EXPECT_NE(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(contains(r.err, "internal error")) << r.err;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      EXPECT_FALSE(std::filesystem::exists(fresh.string() + suffix)) << args[0] << " " << suffix;
+  }
+  // An existing store, even an empty one a successful command made, stays.
+  Store store;
+  const auto r = run_mre({"ingest", "--db", store.db, "--tickers", "NOPE"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(store.sum(), store.checksum);
+  const auto empty = dir / "empty.db";
+  EXPECT_EQ(run_mre({"db", "checksum", "--db", empty.string()}).exit_code, 3);
+  EXPECT_FALSE(std::filesystem::exists(empty));
+  write_file(dir / "ok.csv", "date,DGS10\n2024-01-02,1.0\n");
+  EXPECT_EQ(run_mre({"ingest", "--db", empty.string(), "--source", "csv", "--path",
+                     (dir / "ok.csv").string()})
+                .exit_code,
+            0);
+  EXPECT_EQ(run_mre({"ingest", "--db", empty.string(), "--tickers", "NOPE"}).exit_code, 4);
+  EXPECT_TRUE(std::filesystem::exists(empty));
 }
 
 }  // namespace

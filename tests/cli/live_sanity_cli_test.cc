@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <ctime>
+#include <filesystem>
 
 #include "support/fake_services.h"
 
@@ -92,7 +93,8 @@ TEST(LiveSanityCli, TimestampsNearInt64LimitsAndNextMonthAreRejectedToo) {
       run_mre({"ingest", "--db", db, "--source", "yahoo", "--tickers", "TLT"}, {}, server.env());
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_TRUE(contains(r.err, "is outside the plausible range")) << r.err;
-  EXPECT_EQ(run_mre({"series", "show", "TLT", "--db", db}).exit_code, 4);
+  // Nothing stored: not even the store file the failed ingest created is left behind.
+  EXPECT_FALSE(std::filesystem::exists(db));
 }
 
 TEST(LiveSanityCli, AFredObservationBefore1800IsRejected) {
@@ -109,7 +111,8 @@ TEST(LiveSanityCli, AFredObservationBefore1800IsRejected) {
                        "failed: DGS10: FRED series DGS10: observation date 1799-12-31 is outside "
                        "the plausible range"))
       << r.err;
-  EXPECT_EQ(run_mre({"series", "show", "DGS10", "--db", db}).exit_code, 4);
+  // Nothing stored: not even the store file the failed ingest created is left behind.
+  EXPECT_FALSE(std::filesystem::exists(db));
 }
 
 TEST(LiveSanityCli, SeriesListFlagsAFutureLastDateAndALiveIngestReportsIt) {

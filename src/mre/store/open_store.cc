@@ -1,5 +1,8 @@
 // The explicit registry of store backends, chosen by the shape of the --db value.
+#include <filesystem>
 #include <memory>
+#include <optional>
+#include <system_error>
 
 #include "mre/core/error.h"
 #include "mre/store/memory/memory_store.h"
@@ -28,5 +31,13 @@ std::unique_ptr<Store> open_store(const std::string& target, bool create) {
 }
 
 std::string printable_target(const std::string& target) { return redact_url(target); }
+
+std::optional<std::filesystem::path> new_sqlite_path(const std::string& target) {
+  if (target.empty() || target == ":memory:" || is_postgres_url(target)) return std::nullopt;
+  std::filesystem::path path = target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) || ec) return std::nullopt;
+  return path;
+}
 
 }  // namespace mre::store

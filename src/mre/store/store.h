@@ -3,6 +3,7 @@
 // PostgresStore (teams). Every write is one transaction: all of it lands or none of it does.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -410,5 +411,13 @@ class Store {
 std::unique_ptr<Store> open_store(const std::string& target, bool create = true);
 // The --db value as it may be printed: a PostgreSQL URL's password replaced by "***".
 std::string printable_target(const std::string& target);
+// For a --db value naming an SQLite file that does not exist yet: its path (the "sqlite:"
+// prefix removed); otherwise (":memory:", a PostgreSQL URL, an existing file) nothing.
+std::optional<std::filesystem::path> new_sqlite_path(const std::string& target);
+// Removes the SQLite store at `path` (with its -wal, -shm and -journal files) when it holds
+// nothing but its schema: every table but schema_version empty. For a command that created the
+// file and then failed, so that no empty store is left behind (a store holding any row is never
+// touched). Returns whether it removed it; never throws.
+bool remove_if_empty(const std::filesystem::path& path) noexcept;
 
 }  // namespace mre::store

@@ -404,6 +404,41 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create, std::st
 
 SqliteStore::~SqliteStore() { sqlite3_close(db_); }
 
+bool remove_if_empty(const std::filesystem::path& path) noexcept {
+  sqlite3* db = nullptr;
+  bool empty = false;
+  if (sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    std::vector<std::string> tables;
+    sqlite3_stmt* list = nullptr;
+    bool ok = sqlite3_prepare_v2(db,
+                                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT "
+                                 "LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'schema_version'",
+                                 -1, &list, nullptr) == SQLITE_OK;
+    int rc = SQLITE_ROW;
+    while (ok && (rc = sqlite3_step(list)) == SQLITE_ROW)
+      tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(list, 0)));
+    ok = ok && rc == SQLITE_DONE;
+    sqlite3_finalize(list);
+    empty = ok;
+    for (const auto& table : tables) {
+      if (!empty) break;
+      std::string quoted = "\"";
+      for (const char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      const std::string sql = "SELECT EXISTS(SELECT 1 FROM " + quoted + "\")";
+      sqlite3_stmt* probe = nullptr;
+      empty = sqlite3_prepare_v2(db, sql.c_str(), -1, &probe, nullptr) == SQLITE_OK &&
+              sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_int(probe, 0) == 0;
+      sqlite3_finalize(probe);
+    }
+  }
+  sqlite3_close(db);
+  if (!empty) return false;
+  std::error_code ec;
+  for (const char* suffix : {"-wal", "-shm", "-journal"})
+    std::filesystem::remove(path.string() + suffix, ec);
+  return std::filesystem::remove(path, ec) && !ec;
+}
+
 std::string SqliteStore::describe() const { return description_; }
 
 sql::Session& SqliteStore::artefact_session() const { return *session_; }
