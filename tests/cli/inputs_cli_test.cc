@@ -508,6 +508,46 @@ TEST(InputsCli, IngestOptionsForAnotherSourceAreRefused) {
   }
 }
 
+// Feature specs that stored something other than what they said (QA 2026-12-07): a log return of
+// a series that is 0 or below on some days (those days silently without a value), a window longer
+// than the data (a version of empty columns, exit 0), a feature named like a ticker (an input of
+// that name read the feature, not the series). Each is refused, naming the feature; nothing stored.
+TEST(InputsCli, FeatureSpecsThatWouldStoreSomethingElseAreRefused) {
+  Store store;
+  const std::string head = "name: t\nfrequency: daily\nstart: 2000-01-03\nfeatures:\n";
+  const std::vector<BadInput> inputs = {
+      {"log_of_zero",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+       head + "  - {name: a, inputs: [DGS3MO], ops: [{op: returns, horizon: 1, log: true}]}\n",
+       2,
+       {"feature 'a': op 'returns' takes logs, but its input is 0 or below on",
+        "on 21 date(s) (first 2008-12-11: 0)"}},
+      {"log_volatility_of_zero",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+       head +
+           "  - {name: v, inputs: [DGS3MO], ops: [{op: volatility, window: 21, changes: log}]}\n",
+       2,
+       {"feature 'v': op 'volatility' takes logs"}},
+      {"window_longer_than_data",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+       head + "  - {name: a, inputs: [DGS10], ops: [{op: slope, window: 99999999}]}\n",
+       2,
+       {"feature 'a' has no value on any of the", "longer than its input's data?"}},
+      {"feature_named_like_a_ticker",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "F"},
+       head + "  - {name: DGS3MO, inputs: [DGS10]}\n  - {name: b, inputs: [DGS3MO]}\n",
+       1,
+       {"feature 'DGS3MO': the name is a ticker of", "Rename the feature"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+  // The same spec without the log builds (the check is of logs, not of negative values).
+  write_file(store.dir / "ok.yml",
+             head + "  - {name: a, inputs: [DGS3MO], ops: [{op: diff, periods: 1}]}\n");
+  const auto r = run_mre({"features", "build", "--db", store.db, "--spec",
+                          (store.dir / "ok.yml").string(), "--version", "F"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 // A failed command leaves no new store behind (noticed 2026-12-07: `mre ingest --db new.db
 // --tickers NOPE` exited 4 and left a 1.7 MB new.db holding only its schema). A store that held
 // data before the failure, or that the failed command filled partly, is never removed.

@@ -79,6 +79,18 @@ void validate_op(const FeatureSpec& feature, const Op& op, bool allow_future_dat
   }
 }
 
+// Whether the op takes the logarithm of its input's values (so a value of 0 or below has none).
+// (ewm_downside_deviation's `log` is of its output, a deviation, not of its input.)
+bool takes_log(const Op& op) {
+  return std::visit(Overloaded{
+                        [](const Returns& o) { return o.log; },
+                        [](const ForwardReturns& o) { return o.log; },
+                        [](const Volatility& o) { return o.log_changes; },
+                        [](const auto&) { return false; },
+                    },
+                    op);
+}
+
 Values apply_unary(const Op& op, const std::vector<Date>& dates, const Values& x) {
   return std::visit(
       Overloaded{
@@ -315,7 +327,19 @@ ComputedFeatureSet compute_feature_set(const FeatureSetSpec& spec,
     } else {
       x = input_values(f.inputs[0]);
     }
-    for (; k < f.ops.size(); ++k) x = apply_unary(f.ops[k], grid, x);
+    for (; k < f.ops.size(); ++k) {
+      if (takes_log(f.ops[k])) {
+        for (std::size_t t = 0; t < x.size(); ++t) {
+          if (std::isnan(x[t]) || x[t] > 0) continue;
+          if (fi.log_of_non_positive++ == 0 && fi.log_op.empty()) {
+            fi.log_op = op_name(f.ops[k]);
+            fi.first_non_positive = grid[t];
+            fi.first_non_positive_value = x[t];
+          }
+        }
+      }
+      x = apply_unary(f.ops[k], grid, x);
+    }
     columns[i] = std::move(x);
   }
 

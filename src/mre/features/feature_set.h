@@ -126,6 +126,13 @@ struct FeatureInfo {
   std::string proxy{};            // empty unless the value is a proxy
   bool uses_future_data = false;  // winsorize_full_sample or forward_returns in its chain
   bool forward_looking = false;   // forward_returns in its chain (or in an input's)
+  // Dates on which an op that takes logs of its input (returns or forward_returns with log,
+  // volatility with changes: log) met a value of 0 or below, which leaves the feature without a
+  // value there: their number, the first such op, date and value.
+  std::size_t log_of_non_positive = 0;
+  std::string log_op{};
+  std::optional<Date> first_non_positive{};
+  double first_non_positive_value = 0.0;
 };
 
 struct ComputedFeatureSet {

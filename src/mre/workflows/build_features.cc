@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "mre/core/error.h"
 #include "mre/sources/universe.h"
@@ -19,9 +20,51 @@ namespace {
   throw Error(e.code(), message.rfind(spec_path.string(), 0) == 0 ? message : prefix + message);
 }
 
+// A feature named like a ticker of the universe would shadow it: an input of that name reads the
+// feature (ticker_inputs), so a spec meaning the series silently got another feature's values.
+void check_names_are_not_tickers(const features::FeatureSetSpec& spec,
+                                 const sources::Universe& universe) {
+  for (const auto& f : spec.features) {
+    if (universe.find(f.name)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "feature '" + f.name + "': the name is a ticker of " + universe.path.string() +
+                      "; an input '" + f.name +
+                      "' would read this feature instead of the series. Rename the feature");
+    }
+  }
+}
+
+// What a versioned feature set must not store: a column without a single value, or a log taken
+// of values of 0 or below (each such date silently without a value).
+void check_computed(const features::ComputedFeatureSet& computed) {
+  for (std::size_t c = 0; c < computed.info.size(); ++c) {
+    const auto& info = computed.info[c];
+    if (info.log_of_non_positive > 0) {
+      std::ostringstream value;
+      value << info.first_non_positive_value;
+      throw Error(ErrorCode::kDataError,
+                  "feature '" + info.name + "': op '" + info.log_op +
+                      "' takes logs, but its input is 0 or below on " +
+                      std::to_string(info.log_of_non_positive) + " date(s) (first " +
+                      info.first_non_positive->iso() + ": " + value.str() +
+                      "), which would have no value; use log: false, or an input above 0");
+    }
+    const auto column = computed.values.column(c);
+    if (std::none_of(column.begin(), column.end(), [](double v) { return !std::isnan(v); })) {
+      const auto& dates = computed.values.dates();
+      throw Error(ErrorCode::kDataError,
+                  "feature '" + info.name + "' has no value on any of the " +
+                      std::to_string(dates.size()) + " dates from " + dates.front().iso() + " to " +
+                      dates.back().iso() +
+                      " (a window, horizon or period longer than its input's data?)");
+    }
+  }
+}
+
 std::map<std::string, features::TickerInput> ticker_inputs_for(
     const features::FeatureSetSpec& spec, const sources::Universe& universe,
     const std::map<std::string, TimeSeries>& raw) {
+  check_names_are_not_tickers(spec, universe);
   std::map<std::string, features::TickerInput> out;
   for (const auto& [ticker, series] : raw) {
     const auto* meta = universe.find(ticker);
@@ -31,7 +74,6 @@ std::map<std::string, features::TickerInput> ticker_inputs_for(
     }
     out[ticker] = {series, meta->publication_lag_days, max_gap_days(meta->frequency)};
   }
-  (void)spec;
   return out;
 }
 
@@ -80,6 +122,7 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
   const auto& spec = loaded.spec;
   const auto universe = sources::load_universe(options.universe_path);
   try {
+    check_names_are_not_tickers(spec, universe);
     // Which tickers to read: the ticker inputs, and `prefer` tickers that have data.
     std::set<std::string> feature_names;
     for (const auto& f : spec.features) feature_names.insert(f.name);
@@ -135,6 +178,7 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
     }
     const auto computed = features::compute_feature_set(
         spec, ticker_inputs_for(spec, universe, raw), preferred, settlement_calendar());
+    check_computed(computed);
     version.frequency = frequency_label(spec.frequency);
     version.spec_text = loaded.canonical_text;
     version.created_at = Timestamp::now();
