@@ -125,8 +125,12 @@ std::optional<std::string> unknown_subcommand_message(const CLI::App& app, int a
 // Checks every command shares, added after registration so a new command gets them too: a seed
 // (--seed, --bootstrap-seed, ...) is a non-negative integer (an unsigned option took -1 as
 // 2^64 - 1, a signed one treated a negative seed as "the spec's"), and --threads is 0 (all
-// cores) to 1024.
+// cores) to 1024, or 1 to 1024 where threads_from_one marked it.
 void add_uniform_checks(CLI::App& app);
+// Marks a --threads option whose command refuses 0 (LibTorch's networks: their weights are
+// reproducible for a thread count, so "all cores" would make them depend on the machine), so that
+// its check and its --help say [1..1024]. Returns the option.
+CLI::Option* threads_from_one(CLI::Option* option);
 
 // A validator for an option that must be a finite number ("nan" and "inf" parse as doubles).
 CLI::Validator finite_number();

@@ -502,8 +502,9 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--uncertainty-level", args->uncertainty_level,
                   "Nominal coverage of the interval, inside (0, 1)")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads,
-                  "Threads of the scale network (its weights are reproducible for a count)")
+  threads_from_one(cmd->add_option("--threads", args->threads,
+                                   "Threads of the scale network, 1 to 1024 (its weights are "
+                                   "reproducible for a count)"))
       ->capture_default_str();
   cmd->callback([args, &action] { action = [args] { return estimate(*args); }; });
 

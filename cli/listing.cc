@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
@@ -156,6 +157,18 @@ CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
       "[" + std::to_string(lo) + ".." + std::to_string(hi) + "]");
 }
 
+namespace {
+std::set<const CLI::Option*>& threads_from_one_options() {
+  static std::set<const CLI::Option*> options;
+  return options;
+}
+}  // namespace
+
+CLI::Option* threads_from_one(CLI::Option* option) {
+  threads_from_one_options().insert(option);
+  return option;
+}
+
 void add_uniform_checks(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {
     for (const std::string& name : option->get_lnames()) {  // without the leading "--"
@@ -168,7 +181,8 @@ void add_uniform_checks(CLI::App& app) {
             },
             "SEED"));
       }
-      if (name == "threads") option->check(whole_number_in(0, 1024));
+      if (name == "threads")
+        option->check(whole_number_in(threads_from_one_options().count(option) ? 1 : 0, 1024));
     }
   }
   for (CLI::App* sub : app.get_subcommands({})) add_uniform_checks(*sub);

@@ -188,9 +188,9 @@ void register_neural(CLI::App& app, Action& action) {
   add_common_options(*t, args->common);
   t->add_option("--spec", args->spec, "The model spec (config/neural/attention.yml)")->required();
   t->add_option("--version", args->version, "The tag of the regime version and model")->required();
-  t->add_option("--threads", args->threads,
-                "LibTorch threads (the weights are reproducible for a thread count; default: the "
-                "spec's)");
+  threads_from_one(t->add_option("--threads", args->threads,
+                                 "LibTorch threads, 1 to 1024 (the weights are reproducible for "
+                                 "a thread count; default: the spec's)"));
   t->add_option("--seed", args->seed, "Seed (default: the spec's training.seed)");
   t->add_option("--features", args->features, "Feature version (replaces the spec's)");
   t->add_option("--target", args->target, "Target regime version (replaces the spec's)");

@@ -1105,7 +1105,8 @@ void register_scm(CLI::App& app, Action& action) {
       ->capture_default_str();
   eval_cmd->add_option("--quantgan-steps", gen_args->quantgan_steps,
                        "quantgan's generator updates (default: the size's, 600)");
-  eval_cmd->add_option("--threads", gen_args->threads, "LibTorch threads for quantgan's training")
+  threads_from_one(eval_cmd->add_option("--threads", gen_args->threads,
+                                        "LibTorch threads for quantgan's training, 1 to 1024"))
       ->capture_default_str();
   eval_cmd->callback(
       [gen_args, &action] { action = [gen_args] { return generators_evaluate(*gen_args); }; });
@@ -1135,7 +1136,8 @@ void register_scm(CLI::App& app, Action& action) {
   train_cmd->add_option("--steps", train_args->steps,
                         "Generator updates (default: the size's, 600)");
   train_cmd->add_option("--seed", train_args->seed, "Random seed")->capture_default_str();
-  train_cmd->add_option("--threads", train_args->threads, "LibTorch threads, 1 to 1024")
+  threads_from_one(
+      train_cmd->add_option("--threads", train_args->threads, "LibTorch threads, 1 to 1024"))
       ->capture_default_str();
   train_cmd
       ->add_option("--tag", train_args->tag,

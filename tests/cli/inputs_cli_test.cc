@@ -548,6 +548,33 @@ TEST(InputsCli, FeatureSpecsThatWouldStoreSomethingElseAreRefused) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// --help stated [0..1024] for every --threads while the LibTorch commands refuse 0 (their weights
+// are reproducible for a thread count): the stated limits are the checked ones, and 0 is refused
+// at parsing with the same message.
+TEST(InputsCli, ThreadsLimitsInHelpAreTheCheckedOnes) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> commands = {
+      {{"effects", "estimate"}, "[1..1024]"},
+      {{"neural", "train"}, "[1..1024]"},
+      {{"scm", "generators", "train"}, "[1..1024]"},
+      {{"scm", "generators", "evaluate"}, "[1..1024]"},
+      {{"effects", "run"}, "[0..1024]"},
+      {{"regimes", "fit"}, "[0..1024]"},
+  };
+  for (const auto& [command, limits] : commands) {
+    auto args = command;
+    args.push_back("--help");
+    const auto help = run_mre(args);
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_TRUE(contains(help.out, "--threads INT:" + limits)) << command[0] << " " << command[1];
+    if (limits == "[0..1024]") continue;
+    args = command;
+    args.insert(args.end(), {"--threads", "0"});
+    const auto r = run_mre(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "--threads: 0 is outside the limits [1, 1024]")) << r.err;
+  }
+}
+
 // A failed command leaves no new store behind (noticed 2026-12-07: `mre ingest --db new.db
 // --tickers NOPE` exited 4 and left a 1.7 MB new.db holding only its schema). A store that held
 // data before the failure, or that the failed command filled partly, is never removed.
