@@ -73,6 +73,34 @@ class StoreReads(unittest.TestCase):
             np.testing.assert_array_equal(ours["^GSPC"].to_numpy(), cli["value"].to_numpy())
         self.assertEqual(len(self.store.series("^GSPC", as_of="1990-01-01")), 0)
 
+    def test_dates_may_be_timestamps_and_bad_arguments_name_themselves(self):
+        # QA 2026-12-07: start=pd.Timestamp(...) and regimes(None) raised pybind11's bare TypeError.
+        import datetime
+        text = self.store.series("^GSPC", start="2010-01-04", end="2010-02-26")
+        for start, end in ((pd.Timestamp("2010-01-04"), pd.Timestamp("2010-02-26")),
+                           (datetime.date(2010, 1, 4), np.datetime64("2010-02-26"))):
+            ours = self.store.series("^GSPC", start=start, end=end)
+            self.assertTrue(ours.index.equals(text.index))
+        self.assertTrue(self.store.regimes("V0", start=pd.Timestamp("2005-01-31")).index.equals(
+            self.store.regimes("V0", start="2005-01-31").index))
+        self.assertTrue(self.store.features("F1", end=datetime.date(2005, 1, 31)).index.equals(
+            self.store.features("F1", end="2005-01-31").index))
+        # as_of: a naive time is UTC, as the CLI's --as-of.
+        self.assertEqual(len(self.store.series("^GSPC", as_of=pd.Timestamp("1990-01-01"))), 0)
+        self.assertEqual(len(self.store.series("^GSPC", as_of=pd.Timestamp("2100-01-01 12:00"))),
+                         len(self.store.series("^GSPC")))
+        for call, message in (
+                (lambda: self.store.regimes(None), "version: expected a version tag (text), got None"),
+                (lambda: self.store.backtests(7), "version: expected a version tag (text), got 7"),
+                (lambda: self.store.series("^GSPC", start=20100104), "start: expected a date"),
+                (lambda: self.store.series("^GSPC", end=pd.Timestamp("2010-01-04 15:30")),
+                 "end: 2010-01-04T15:30:00 has a time of day"),
+                (lambda: self.store.series("^GSPC", start=pd.NaT), "start: expected a date, got NaT"),
+                (lambda: self.store.series("^GSPC", as_of=1.5), "as_of: expected a date or time")):
+            with self.assertRaises(mre.InvalidArgumentError) as caught:
+                call()
+            self.assertIn(message, str(caught.exception))
+
     def test_features_equal_features_export(self):
         cli = read_csv(run_mre("features", "export", "--version", "F1", "--db", self.db).stdout)
         ours = self.store.features("F1")
