@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,7 +134,8 @@ void add_uniform_checks(CLI::App& app);
 CLI::Option* threads_from_one(CLI::Option* option);
 
 // A validator for an option that must be a finite number ("nan" and "inf" parse as doubles).
-CLI::Validator finite_number();
+// With a bound: at most `bound` in absolute value, the limits shown in --help.
+CLI::Validator finite_number(double bound = std::numeric_limits<double>::infinity());
 // "[lo, hi] (see --help)": the limits as checked_count and whole_number_in name them.
 std::string limits_text(std::int64_t lo, std::int64_t hi);
 // A validator for a whole number in [lo, hi], with checked_count's message ("--folds: 0 is

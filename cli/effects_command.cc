@@ -467,8 +467,9 @@ void register_effects(CLI::App& app, Action& action) {
   cmd->add_option("--horizon", args->horizon,
                   "Months from the treatment to the end of the outcome window")
       ->capture_default_str();
-  cmd->add_option("--magnitude", args->magnitude, "Size of the shock the effect is scaled to")
-      ->check(finite_number())
+  cmd->add_option("--magnitude", args->magnitude,
+                  "Size of the shock the effect is scaled to, in the treatment's units")
+      ->check(finite_number(workflows::kMaxMagnitude))
       ->capture_default_str();
   cmd->add_option(
       "--learner", args->learner,
@@ -527,7 +528,7 @@ void register_effects(CLI::App& app, Action& action) {
       ->add_option("--asset", ask_args->asset, "sp500 | tlt | gld | uso | vix (or sp500_returns)")
       ->capture_default_str();
   ask_cmd->add_option("--magnitude", ask_args->magnitude, "Size of the shock (1 = 1 pp)")
-      ->check(finite_number())
+      ->check(finite_number(workflows::kMaxMagnitude))
       ->capture_default_str();
   ask_cmd->add_option("--horizon", ask_args->horizon, "Months")->capture_default_str();
   ask_cmd->add_option("--learner", ask_args->learner, "Override the spec's learner");

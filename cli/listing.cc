@@ -1,5 +1,7 @@
 // Issue 22's edges of the CLI: one printer for every listing (--format table|csv|json, the CSV
 // readable by pandas) and the "did you mean" for a mistyped subcommand.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -126,16 +128,21 @@ void check_format(const std::string& format) {
   }
 }
 
-CLI::Validator finite_number() {
+CLI::Validator finite_number(double bound) {
   return CLI::Validator(
-      [](const std::string& text) -> std::string {
+      [bound](const std::string& text) -> std::string {
         char* end = nullptr;
         const double x = std::strtod(text.c_str(), &end);
         if (text.empty() || end != text.c_str() + text.size())
           return "'" + text + "' is not a number";
-        return std::isfinite(x) ? std::string() : "must be a finite number (got " + text + ")";
+        if (!std::isfinite(x)) return "must be a finite number (got " + text + ")";
+        if (std::abs(x) > bound)
+          return "must be from " + fmt::format("{:g}", -bound) + " to " +
+                 fmt::format("{:g}", bound) + " (got " + text + ")";
+        return std::string();
       },
-      "FINITE");
+      std::isinf(bound) ? std::string("FINITE")
+                        : fmt::format("FINITE:[{:g}..{:g}]", -bound, bound));
 }
 
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {

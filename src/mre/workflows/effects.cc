@@ -3,6 +3,8 @@
 // effects_panel.cc, the JSON codec/effects_json.h, the prose narrative/. See effects.h.
 #include "mre/workflows/effects.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -123,8 +125,13 @@ EffectEstimate estimate_effect(const EffectsPanel& panel, const EffectQuery& que
   out.treatment = query.treatment;
   out.outcome = query.outcome;
   out.horizon = query.horizon;
-  if (!std::isfinite(query.magnitude))
-    throw Error(ErrorCode::kInvalidArgument, "magnitude: must be a finite number");
+  // QA: a magnitude of 1e300 printed a prediction interval [x, x] (kMaxMagnitude).
+  if (!std::isfinite(query.magnitude) || std::abs(query.magnitude) > kMaxMagnitude) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "magnitude: must be a finite number from -1e6 to 1e6, in the treatment's units "
+                "(got " +
+                    fmt::format("{}", query.magnitude) + ")");
+  }
   out.magnitude = query.magnitude;
   out.method = query.method;
   out.learner = query.learner.empty() ? spec.learner : query.learner;

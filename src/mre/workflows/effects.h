@@ -69,6 +69,11 @@ EffectsSpec load_effects_spec(const std::filesystem::path& path);
 // EffectVersion::spec_text holds). DataError when the text does not parse back to itself.
 EffectsSpec spec_from_canonical(const std::string& text);
 
+// The largest |magnitude| a query may scale an effect to, in the treatment's units (a million
+// percentage points): the effect scales linearly, and past it the prediction interval's width is
+// lost in rounding against the prediction.
+inline constexpr double kMaxMagnitude = 1e6;
+
 struct EffectQuery {
   std::string treatment{};
   std::string outcome{};
