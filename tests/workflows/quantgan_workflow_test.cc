@@ -82,6 +82,22 @@ TEST_F(QuantGanOnSnapshot, TrainedVersionDrawsRegimeConditionalScenariosWithBand
   const auto r1 = run_scenario(*store_, "S1", m, one);
   ASSERT_EQ(r1.rows.size(), r.rows.size());
   for (std::size_t i = 0; i < r.rows.size(); ++i) EXPECT_EQ(r1.rows[i].q50, r.rows[i].q50);
+  // From the version's last date nothing is said; from an earlier start the run warns that the
+  // generator was trained on shocks after it (the other generators draw up to the start only).
+  const auto said = [](const ScenarioResult& x) {
+    for (const auto& w : x.warnings)
+      if (w.find("--shocks quantgan: the generator") != std::string::npos) return w;
+    return std::string();
+  };
+  EXPECT_EQ(said(r), "");
+  auto early = one;
+  early.start = m.dates[m.dates.size() / 2];
+  attach_quantgan(*store_, "S1", m, early);
+  const auto warned = said(compute_scenario("S1", m, early));
+  EXPECT_NE(warned.find("to " + m.dates.back().iso() + ", after the start " + early.start->iso() +
+                        ": its draws carry what happened after the start"),
+            std::string::npos)
+      << warned;
 }
 
 TEST_F(QuantGanOnSnapshot, OtherScmCorruptBlobAndShortWindowAreRefusedStoringNothing) {

@@ -1140,6 +1140,17 @@ ScenarioResult compute_scenario(const std::string& version, const scm::FittedScm
   ScenarioResult r;
   r.dates = days;
   if (const auto w = rejection_warning(m); !w.empty()) r.warnings.push_back(w);
+  // The Quant GAN was trained on all the version's shocks; the other generators draw from the
+  // history up to the start only. Said, not refused: it is the one generator of its kind.
+  if (cfg.shocks == scm::ShockKind::kQuantGan && start_row + 1 < m.changes.rows()) {
+    r.warnings.push_back(
+        "--shocks quantgan: the generator" +
+        (options.generator_version.empty() ? std::string() : " " + options.generator_version) +
+        " was trained on this version's shocks to " + dates.back().iso() + ", after the start " +
+        dates[static_cast<std::size_t>(start_row)].iso() +
+        ": its draws carry what happened after the start (the other generators draw from the "
+        "history up to the start only)");
+  }
   r.effects = scm::summarize_effects(sim, g, m.levels);
   // Parameter and shock uncertainty together: each bootstrap replicate's coefficients drive
   // the same `paths_per_replicate` shock paths of the chosen generator (drawn once: paths
