@@ -45,13 +45,18 @@ int copy(const DbArgs& args) {
   std::cout << fmt::format("{:<22} {:>10} {:<16}  {:>10} {:<16}  {}\n", "table", "from rows",
                            "from checksum", "to rows", "to checksum", "same");
   std::vector<std::string> different;
-  for (std::size_t i = 0; i < report.source.size(); ++i) {
-    const auto& a = report.source[i];
-    const auto& b = report.target[i];
-    const bool same = a.rows == b.rows && a.checksum == b.checksum;
-    if (!same) different.push_back(a.table);
-    std::cout << fmt::format("{:<22} {:>10} {:<16}  {:>10} {:<16}  {}\n", a.table, a.rows,
-                             a.checksum, b.rows, b.checksum, same ? "yes" : "NO");
+  // Paired by table name: a store with other artefact kinds has other tables (a table one side
+  // lacks shows "-" there).
+  for (const auto& t : workflows::compare_tables(report.source, report.target)) {
+    if (!t.same()) different.push_back(t.table);
+    const auto rows = [](const std::optional<workflows::TableSummary>& x) {
+      return x ? std::to_string(x->rows) : std::string("-");
+    };
+    const auto sum = [](const std::optional<workflows::TableSummary>& x) {
+      return x ? x->checksum : std::string("-");
+    };
+    std::cout << fmt::format("{:<22} {:>10} {:<16}  {:>10} {:<16}  {}\n", t.table, rows(t.source),
+                             sum(t.source), rows(t.target), sum(t.target), t.same() ? "yes" : "NO");
   }
   say(fmt::format("raw history {}; {} versions written, {} already there",
                   report.raw_copied ? "copied" : "already there", report.versions_copied,
@@ -90,7 +95,9 @@ void register_db(CLI::App& app, Action& action) {
       "both\n"
       "and fails (exit 3) unless they agree. Pieces the target already holds identically are "
       "skipped,\n"
-      "so an interrupted copy can be run again.\n"
+      "so an interrupted copy can be run again. The target must be empty or a partial copy of "
+      "the\n"
+      "source: one holding anything else is refused (exit 1) before anything is written.\n"
       "Example:\n"
       "  mre db copy --from sqlite:mre.db --to postgresql://me@dbhost:5432/macro");
   copy_cmd->add_option("--from", copy_args->from, "The source store (--db syntax)")->required();

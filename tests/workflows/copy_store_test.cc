@@ -207,5 +207,54 @@ TEST(CopyStore, ATargetWithOtherRawSeriesIsRefused) {
   EXPECT_TRUE(target.list_feature_versions().empty());
 }
 
+// QA 2026-12-07: a target holding a version the source lacks had 14 versions merged into it and
+// then failed (exit 3) - a failed command that changed the store - and the differing tables were
+// misnamed, the two sides' tables paired by position. Now refused before anything is written;
+// tables are paired by name.
+TEST(CopyStore, ATargetWithAVersionTheSourceLacksIsRefusedBeforeWriting) {
+  store::MemoryStore source;
+  fill(source);
+  store::MemoryStore target;
+  fill(target);
+  store::FeatureVersion extra = *target.find_feature_version("F1");
+  extra.version = "F_ONLY_HERE";
+  target.write_features(extra, target.read_features("F1", std::nullopt, std::nullopt));
+  // The source gains a version the target lacks: it must not be written.
+  store::FeatureVersion more = *source.find_feature_version("F1");
+  more.version = "F_NEW";
+  source.write_features(more, source.read_features("F1", std::nullopt, std::nullopt));
+  const auto before = summarize_store(target);
+  try {
+    copy_store(source, target);
+    FAIL() << "expected InvalidArgument";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("holds 1 version(s) that"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("features F_ONLY_HERE"), std::string::npos) << e.what();
+  }
+  const auto after = summarize_store(target);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].checksum, before[i].checksum);
+  EXPECT_FALSE(target.find_feature_version("F_NEW").has_value());
+
+  // Paired by name: a table on one side only is unpaired, the others meet whatever the order.
+  const std::vector<TableSummary> a = {{"x", 1, "c1"}, {"k_t", 2, "c2"}, {"y", 3, "c3"}};
+  const std::vector<TableSummary> b = {
+      {"x", 1, "c1"}, {"j_t", 5, "c5"}, {"y", 3, "c3"}, {"k_t", 2, "c2"}};
+  const auto t = compare_tables(a, b);
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_TRUE(t[0].same());
+  EXPECT_EQ(t[1].table, "k_t");
+  EXPECT_TRUE(t[1].same());
+  EXPECT_TRUE(t[2].same());
+  EXPECT_EQ(t[3].table, "j_t");
+  EXPECT_FALSE(t[3].source.has_value());
+  EXPECT_FALSE(t[3].same());
+  CopyReport report{.source = a, .target = b};
+  EXPECT_FALSE(report.equal());
+  report.target = {b[0], b[2], b[3]};
+  EXPECT_TRUE(report.equal());
+}
+
 }  // namespace
 }  // namespace mre::workflows

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "mre/core/error.h"
 #include "mre/core/format.h"
@@ -72,12 +74,32 @@ constexpr std::size_t kAllStates = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
-bool CopyReport::equal() const {
-  if (source.size() != target.size()) return false;
-  for (std::size_t i = 0; i < source.size(); ++i) {
-    if (source[i].rows != target[i].rows || source[i].checksum != target[i].checksum) return false;
+bool TableComparison::same() const {
+  return source && target && source->rows == target->rows && source->checksum == target->checksum;
+}
+
+std::vector<TableComparison> compare_tables(const std::vector<TableSummary>& source,
+                                            const std::vector<TableSummary>& target) {
+  std::vector<TableComparison> out;
+  std::map<std::string, std::size_t> at;
+  for (const auto& s : source) {
+    at.emplace(s.table, out.size());
+    out.push_back({.table = s.table, .source = s});
   }
-  return true;
+  for (const auto& t : target) {
+    if (const auto it = at.find(t.table); it != at.end()) {
+      out[it->second].target = t;
+    } else {
+      out.push_back({.table = t.table, .target = t});
+    }
+  }
+  return out;
+}
+
+bool CopyReport::equal() const {
+  const auto tables = compare_tables(source, target);
+  return std::all_of(tables.begin(), tables.end(),
+                     [](const TableComparison& t) { return t.same(); });
 }
 
 std::vector<TableSummary> summarize_store(const store::Store& store) {
@@ -293,7 +315,47 @@ std::vector<TableSummary> summarize_store(const store::Store& store) {
   return out;
 }
 
+namespace {
+
+// Every version the store holds, as "<family> <tag>" (scenarios by id, artefacts by kind).
+std::set<std::string> version_names(const store::Store& store) {
+  std::set<std::string> out;
+  for (const auto& v : store.list_feature_versions()) out.insert("features " + v.version);
+  for (const auto& v : store.list_regime_models()) out.insert("regimes " + v.version);
+  for (const auto& v : store.list_classifiers()) out.insert("classifier " + v.version);
+  for (const auto& v : store.list_effect_versions()) out.insert("effects " + v.version);
+  for (const auto& v : store.list_scm_models()) out.insert("scm " + v.version);
+  for (const auto& v : store.list_scenarios()) out.insert("scenario " + v.id);
+  for (const auto& kind : store.list_artefact_kinds()) {
+    for (const auto& h : store.list_artefacts(kind.name)) out.insert(kind.name + " " + h.version);
+  }
+  return out;
+}
+
+// The copy's target must be empty or a partial copy of its source: a version only the target
+// holds would make the stores differ after a copy that had already written (QA 2026-12-07: 14
+// versions merged into such a target, then exit 3). Checked before anything is written.
+void check_target_is_part_of(const store::Store& from, const store::Store& to) {
+  const auto source = version_names(from);
+  std::vector<std::string> extra;
+  for (const auto& name : version_names(to)) {
+    if (!source.count(name)) extra.push_back(name);
+  }
+  if (extra.empty()) return;
+  std::string names;
+  for (std::size_t i = 0; i < extra.size() && i < 5; ++i) names += (i ? ", " : "") + extra[i];
+  if (extra.size() > 5) names += ", ...";
+  throw Error(ErrorCode::kInvalidArgument,
+              to.describe() + " holds " + std::to_string(extra.size()) + " version(s) that " +
+                  from.describe() + " does not (" + names +
+                  "); copy into an empty store, or into a partial copy of this source. Nothing "
+                  "was written");
+}
+
+}  // namespace
+
 CopyReport copy_store(const store::Store& from, store::Store& to) {
+  check_target_is_part_of(from, to);
   CopyReport report;
   // Raw history: verbatim into an empty target, skipped when the target holds the same.
   const auto history = from.read_raw_history();

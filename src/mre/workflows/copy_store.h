@@ -2,6 +2,7 @@
 // checksums that show two stores hold the same data whatever the backend.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,17 @@ struct TableSummary {
 // then one entry per generic artefact table (<kind>_<table>), kinds by name.
 std::vector<TableSummary> summarize_store(const store::Store& store);
 
+// Two stores' summaries side by side, paired by table name (a table in one store only has no
+// summary on the other side); source order, then the target's own tables.
+struct TableComparison {
+  std::string table{};
+  std::optional<TableSummary> source{};
+  std::optional<TableSummary> target{};
+  bool same() const;
+};
+std::vector<TableComparison> compare_tables(const std::vector<TableSummary>& source,
+                                            const std::vector<TableSummary>& target);
+
 struct CopyReport {
   std::vector<TableSummary> source{};
   std::vector<TableSummary> target{};
@@ -37,8 +49,10 @@ struct CopyReport {
 // Copies everything `from` holds into `to`: the raw history verbatim (ingest times included),
 // then every version with its rows. Each piece is one transaction in the target; a piece the
 // target already holds identically is skipped, so an interrupted copy can be run again.
-// Throws InvalidArgument when the target holds different raw series or a different version
-// under the same tag (nothing of that piece is written).
+// Throws InvalidArgument, before writing anything, when the target holds different raw series
+// or a version the source does not hold (the target must be empty or a partial copy of the
+// source); and when it holds a different version under the same tag (nothing of that piece is
+// written).
 CopyReport copy_store(const store::Store& from, store::Store& to);
 
 }  // namespace mre::workflows
