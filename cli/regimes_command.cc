@@ -229,19 +229,19 @@ int evaluate(const EvaluateArgs& args) {
   row("all dates", e.dates, all_stress, e.label_shares);
   if (!e.skipped.empty()) {
     std::cout << fmt::format(
-        "  skipped: {} USREC recession(s) outside the version's dates (the latest: {})\n",
-        e.skipped.size(), e.skipped.back());
+        "  skipped: {} {} recession(s) outside the version's dates (the latest: {})\n",
+        e.skipped.size(), e.recession_series, e.skipped.back());
   }
   if (e.usrec_dates > 0) {
-    std::cout << fmt::format(
-        "\nUSREC ({} dates): share of each label's dates in an NBER recession:", e.usrec_dates);
+    std::cout << fmt::format("\n{} ({} dates): share of each label's dates in a recession:",
+                             e.recession_series, e.usrec_dates);
     for (std::size_t i = 0; i < e.labels.size(); ++i)
       std::cout << " " << e.labels[i] << " " << percent(e.recession_share_by_label[i]);
     std::cout << "\n";
     if (e.usrec_agreement) {
       std::cout << fmt::format(
-          "agreement with USREC (a stress label on recession dates, another label elsewhere): {}\n",
-          percent(*e.usrec_agreement));
+          "agreement with {} (a stress label on recession dates, another label elsewhere): {}\n",
+          e.recession_series, percent(*e.usrec_agreement));
     }
   }
   std::cout << fmt::format("\nmean duration (dates per run of one label): {:.1f} overall;",

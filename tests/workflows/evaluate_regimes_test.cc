@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mre/core/error.h"
+#include "mre/store/memory/memory_store.h"
 #include "support/test_support.h"
 
 namespace mre::workflows {
@@ -192,6 +193,68 @@ TEST(ClassifierSpec, Issue18_TheContinuityKeysAreSpecSettingsNamedWhenBad) {
       EXPECT_NE(std::string(e.what()).find(bad.substr(0, bad.find(':'))), std::string::npos)
           << e.what();
     }
+  }
+}
+
+// QA 2026-12-07: `recessions: DGS10` was accepted, every month with a yield above 0.5 taken as a
+// recession and printed as USREC. The recession series must be a 0/1 indicator; its ticker is
+// reported.
+TEST(EvaluateRegimes, TheRecessionSeriesMustBeZeroOrOneAndIsNamed) {
+  mre::testing::TempDir dir;
+  store::MemoryStore store;
+  const auto month = [](int y, int m) { return Date::from_ymd(y, m, 1); };
+  std::vector<Date> months;
+  std::vector<double> flag, yield;
+  for (int y = 2000; y <= 2003; ++y) {
+    for (int m = 1; m <= 12; ++m) {
+      months.push_back(month(y, m));
+      flag.push_back(y == 2001 && m >= 3 && m <= 11 ? 1.0 : 0.0);
+      yield.push_back(4.0 + 0.01 * m);
+    }
+  }
+  std::vector<store::SeriesWrite> raw{
+      {"REC", AssetClass::kMacro, "test", TimeSeries("REC", months, flag)},
+      {"YLD", AssetClass::kRates, "test", TimeSeries("YLD", months, yield)}};
+  store.write_raw(raw, Timestamp::now());
+  store::RegimeModel m;
+  m.version = "V";
+  m.kind = "rules";
+  m.spec_name = "r";
+  m.spec_hash = "h";
+  m.feature_version = "F";
+  m.labels = {"calm", "stress"};
+  m.created_at = Timestamp::now();
+  std::vector<store::RegimeRow> rows;
+  for (const Date d : months) {
+    const Date end = d.end_of_month();
+    const bool stress = end >= Date::from_ymd(2001, 3, 1) && end <= Date::from_ymd(2001, 12, 31);
+    rows.push_back({end, stress ? "stress" : "calm", 1.0,
+                    stress ? std::vector<double>{0.0, 1.0} : std::vector<double>{1.0, 0.0}});
+  }
+  store.write_regimes(m, rows);
+  const auto windows = [&](const std::string& series) {
+    const auto path = dir / (series + ".yml");
+    mre::testing::write_file(path,
+                             "windows:\n  - {name: w, from: 2002-01-01, to: 2002-12-31}\n"
+                             "recessions: " +
+                                 series + "\nstress_labels: [stress]\n");
+    return path;
+  };
+  const auto ok =
+      evaluate_regimes(store, {.version = "V", .windows_path = windows("REC"), .seeds = 1});
+  EXPECT_EQ(ok.recession_series, "REC");
+  ASSERT_TRUE(ok.usrec_agreement.has_value());
+  EXPECT_NEAR(*ok.usrec_agreement, 47.0 / 48.0, 1e-12);  // only 2001-12 differs
+  try {
+    evaluate_regimes(store, {.version = "V", .windows_path = windows("YLD"), .seeds = 1});
+    FAIL() << "a yield was taken as a recession indicator";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_NE(std::string(e.what()).find(
+                  "recessions: 'YLD' is not a 0/1 recession indicator such as USREC (2000-01-01: "
+                  "4.01)"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,6 +1,7 @@
 // `mre regimes evaluate`; see evaluate_regimes.h.
 #include "mre/workflows/evaluate_regimes.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -184,9 +185,19 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
                       "' in the store (ingest it: 'mre ingest --tickers " + spec.recessions + "')");
     }
     for (std::size_t i = 0; i < series->size(); ++i) {
-      if (!std::isnan(series->values()[i]))
-        usrec[month_of(series->dates()[i])] = series->values()[i];
+      const double v = series->values()[i];
+      if (std::isnan(v)) continue;
+      // A recession indicator is 0 or 1 (QA 2026-12-07: DGS10 was taken, every month above 0.5
+      // a "recession", and printed as USREC).
+      if (v != 0.0 && v != 1.0) {
+        throw Error(ErrorCode::kDataError,
+                    options.windows_path.string() + ": recessions: '" + spec.recessions +
+                        "' is not a 0/1 recession indicator such as USREC (" +
+                        series->dates()[i].iso() + ": " + fmt::format("{}", v) + ")");
+      }
+      usrec[month_of(series->dates()[i])] = v;
     }
+    out.recession_series = spec.recessions;
     // Runs of months at 1.
     int start = -1;  // the first month of the open run, or -1
     int previous = 0;

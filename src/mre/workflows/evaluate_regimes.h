@@ -77,6 +77,7 @@ struct RegimeEvaluation {
   // USREC (monthly, each date takes its month's value): per label, the share of its dates in a
   // recession; and, when stress labels exist, the share of dates where "a stress label" equals
   // "in a recession".
+  std::string recession_series{};  // the windows file's `recessions:` ticker (USREC by default)
   std::size_t usrec_dates = 0;
   std::vector<double> recession_share_by_label{};
   std::optional<double> usrec_agreement{};
