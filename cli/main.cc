@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "mre/core/allocator.h"
+#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/core/progress.h"
 #include "mre/core/work_items.h"
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
     return code;
   } catch (const mre::Error& e) {
     discard_if_empty();
-    std::cerr << "mre: error: " << e.what() << "\n";
+    std::cerr << "mre: error: " << mre::user_message(e.what()) << "\n";
     if (work_items) work_items->after_error(mre::exit_code(e.code()));
     return mre::exit_code(e.code());
   } catch (const std::exception& e) {

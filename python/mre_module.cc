@@ -20,6 +20,7 @@
 #include "mre/causal/local_projection.h"
 #include "mre/causal/xlearner.h"
 #include "mre/codec/backtest_artefact.h"
+#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/regimes/hmm/forward_backward.h"
 #include "mre/regimes/hmm/gaussian_hmm.h"
@@ -497,7 +498,7 @@ PYBIND11_MODULE(_mre, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const mre::Error& e) {
-      PyErr_SetString(exception_for(e.code()), e.what());
+      PyErr_SetString(exception_for(e.code()), mre::user_message(e.what()).c_str());
     }
   });
 

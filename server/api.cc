@@ -33,6 +33,7 @@
 #include "mre/codec/regimes_json.h"
 #include "mre/codec/scm_json.h"
 #include "mre/codec/series_json.h"
+#include "mre/core/check.h"
 #include "mre/core/error.h"
 #include "mre/store/store.h"
 #include "mre/workflows/backtest.h"
@@ -278,7 +279,7 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
   } catch (const Forbidden& e) {
     send_error(res, 403, e.what());
   } catch (const Error& e) {
-    send_error(res, http_status(e.code()), e.what());
+    send_error(res, http_status(e.code()), user_message(e.what()));
   } catch (const json::exception& e) {
     send_error(res, 400, std::string("bad request field: ") + e.what());
   } catch (const std::exception& e) {

@@ -114,5 +114,27 @@ TEST(Check, PositiveFiniteAndInvariantUseTheirCodes) {
   EXPECT_NO_THROW(check_invariant(true, "ok"));
 }
 
+// What the front ends print: the function's qualified name dropped, any prefix kept (QA
+// 2026-12-07: "spec.yml:13: jump: mre::regimes::jump::candidate_states: argument 'grid_size' ...").
+TEST(UserMessage, DropsTheQualifiedFunctionNameAndKeepsTheRest) {
+  EXPECT_EQ(user_message("spec.yml:13: jump: mre::regimes::jump::candidate_states: argument "
+                         "'grid_size' must be in (0, 1] (got 0.000000)"),
+            "spec.yml:13: jump: 'grid_size' must be in (0, 1] (got 0.000000)");
+  EXPECT_EQ(user_message("data.csv: mre::regimes::jump::{anonymous}::check_config: argument "
+                         "'jump_penalty' must be a finite number >= 0 (got -1.000000)"),
+            "data.csv: 'jump_penalty' must be a finite number >= 0 (got -1.000000)");
+  EXPECT_EQ(user_message("mre::features::z: 'x' is not finite"), "'x' is not finite");
+  // Nothing to drop: unchanged (a ticker or text that merely contains "mre::" is not a name).
+  for (const char* kept : {"no series 'X' in sqlite:mre.db", "see mre::docs later",
+                           "namespace xmre::a: b", "mre::", "ends with mre::a:"}) {
+    EXPECT_EQ(user_message(kept), kept);
+  }
+  try {
+    check_arg(false, "window", "must be > 1 (got 0)");
+  } catch (const Error& e) {
+    EXPECT_EQ(user_message(e.what()), "'window' must be > 1 (got 0)");
+  }
+}
+
 }  // namespace
 }  // namespace mre

@@ -42,6 +42,13 @@ inline void check_finite(double value, std::string_view what,
   }
 }
 
+// A message as a user reads it: the calling function's qualified name that check_arg and
+// check_finite put in front ("mre::regimes::jump::candidate_states: argument 'grid_size' must be
+// in (0, 1]") is dropped, leaving "'grid_size' must be in (0, 1]"; any prefix before it (a file,
+// a spec's line) is kept. The front ends (the CLI's error line, the API's error message, the
+// Python exception) print this; the kernels' own messages and tests keep the full text.
+std::string user_message(std::string_view message);
+
 // Throws Internal: a broken invariant is a bug, not bad input.
 inline void check_invariant(bool condition, std::string_view what,
                             const std::source_location loc = std::source_location::current()) {
