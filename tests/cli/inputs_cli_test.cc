@@ -581,6 +581,50 @@ TEST(InputsCli, ThreadsLimitsInHelpAreTheCheckedOnes) {
   }
 }
 
+// Regime specs that stored something other than what they said (QA 2026-12-07): labels [a, a]
+// (two states no one could tell apart), a column twice (counted twice), `columns: []` (every
+// column), min_train_rows equal to n_states (each state one row), a one-state jump model.
+TEST(InputsCli, RegimeSpecsWithRepeatedNamesOrTooFewRowsAreRefused) {
+  Store store;
+  const auto spec = [](const std::string& columns, const std::string& labels, int states,
+                       int min_rows) {
+    return "name: j\nmethod: jump\nfeature_set: cross_asset\ncolumns: " + columns +
+           "\nlabels: " + labels + "\njump: {n_states: " + std::to_string(states) +
+           ", jump_penalty: 50}\nwalk_forward: {min_train_rows: " + std::to_string(min_rows) +
+           "}\n";
+  };
+  const std::vector<std::string> fit = {"regimes", "fit",  "--db",      "DB",
+                                        "--spec",  "SPEC", "--version", "J"};
+  const std::vector<BadInput> inputs = {
+      {"labels_twice",
+       fit,
+       spec("[a, b]", "[a, a]", 2, 100),
+       1,
+       {"SPEC:5: 'labels' names 'a' twice"}},
+      {"column_twice",
+       fit,
+       spec("[a, b, a]", "[x, y]", 2, 100),
+       1,
+       {"SPEC:4: 'columns' names 'a' twice"}},
+      {"no_columns",
+       fit,
+       spec("[]", "[x, y]", 2, 100),
+       1,
+       {"'columns' is empty: name at least one, or leave the key out"}},
+      {"rows_equal_states",
+       fit,
+       spec("[a, b]", "[x, y, z]", 3, 3),
+       1,
+       {"walk_forward: 'min_train_rows' (3) must be above n_states (3)"}},
+      {"one_state",
+       fit,
+       spec("[a, b]", "[x]", 1, 100),
+       1,
+       {"'n_states' must be in [2, 64], got 1"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+}
+
 // A failed command leaves no new store behind (noticed 2026-12-07: `mre ingest --db new.db
 // --tickers NOPE` exited 4 and left a 1.7 MB new.db holding only its schema). A store that held
 // data before the failure, or that the failed command filled partly, is never removed.

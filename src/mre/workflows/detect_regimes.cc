@@ -64,10 +64,29 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
   if (!method)
     fail(path, root["method"],
          "'method' must be " + regime_method_names() + " (got '" + spec.method + "')");
-  if (root["columns"])
+  // Names listed twice, or an empty list, were accepted (QA 2026-12-07): labels [a, a] stored a
+  // version whose two states could not be told apart (one key in the JSON, one probability
+  // dropped), a column twice counted twice in the distance, `columns: []` meant every column.
+  const auto distinct = [&](const char* key, const std::vector<std::string>& names) {
+    if (names.empty())
+      fail(path, root[key],
+           std::string("'") + key + "' is empty: name at least one, or leave the key out");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i].empty()) fail(path, root[key], std::string("'") + key + "' has an empty name");
+      for (std::size_t j = 0; j < i; ++j) {
+        if (names[j] == names[i])
+          fail(path, root[key], std::string("'") + key + "' names '" + names[i] + "' twice");
+      }
+    }
+  };
+  if (root["columns"]) {
     spec.columns = scalar<std::vector<std::string>>(path, root["columns"], "columns");
-  if (root["labels"])
+    distinct("columns", spec.columns);
+  }
+  if (root["labels"]) {
     spec.labels = scalar<std::vector<std::string>>(path, root["labels"], "labels");
+    distinct("labels", spec.labels);
+  }
   if (const YAML::Node h = root["hmm"]) detail::parse_hmm_settings(path, h, spec.hmm, true);
   if (method->walk_forward_by_default) spec.walk_forward = regimes::WalkForwardConfig{};
   if (const YAML::Node w = root["walk_forward"]) {
@@ -141,6 +160,15 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
     fail(path, root["labels"],
          "'labels' names " + std::to_string(spec.labels.size()) + " states, n_states is " +
              std::to_string(*states));
+  }
+  // A fit needs more rows than states (docs/jump_models.md): a first fit on n_states rows puts
+  // one row in each state (QA: 2 states on 2 rows were stored as 58 fits).
+  if (const auto states = method->states(spec);
+      states && spec.walk_forward && spec.walk_forward->min_train_rows <= *states) {
+    const YAML::Node w = root["walk_forward"];
+    fail(path, w && w.IsMap() && w["min_train_rows"] ? w["min_train_rows"] : root,
+         "walk_forward: 'min_train_rows' (" + std::to_string(spec.walk_forward->min_train_rows) +
+             ") must be above n_states (" + std::to_string(*states) + ")");
   }
   spec.canonical_text = canonical(spec, *method);
   spec.hash = fnv1a_hex(spec.canonical_text);

@@ -53,8 +53,8 @@ void parse_jump_settings(const std::filesystem::path& path, const YAML::Node& ro
             "jump: ");
   auto& c = spec.jump;
   if (j["n_states"])
-    c.n_states =
-        detail::count_in_range(path, j["n_states"], "n_states", 1, regimes::hmm::kMaxStates);
+    c.n_states = detail::count_in_range(path, j["n_states"], "n_states", regimes::hmm::kMinStates,
+                                        regimes::hmm::kMaxStates);
   if (!j["jump_penalty"])
     fail(path, j, "jump: 'jump_penalty' is required (lambda >= 0, the cost of one switch)");
   c.jump_penalty = scalar<double>(path, j["jump_penalty"], "jump_penalty");
