@@ -162,6 +162,19 @@ TEST(CsvReader, FindsColumnsCaseInsensitivelyAndTrimsHeaderNames) {
   EXPECT_FALSE(reader.next().has_value());  // header only: no rows
 }
 
+// A name two columns carry is ambiguous: refused naming both, never the first one taken.
+TEST(CsvReader, AColumnNamedTwiceIsRefusedWhenLookedUp) {
+  auto reader = CsvReader::from_text("date,vix_index,move,VIX_Index\n", "d.csv");
+  EXPECT_EQ(reader.find_column("move"), 2u);
+  try {
+    (void)reader.find_column("vix_index");
+    FAIL() << "an ambiguous column was looked up";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataError);
+    EXPECT_STREQ(e.what(), "d.csv:1: column 'VIX_Index' appears twice (columns 2 and 4)");
+  }
+}
+
 TEST(CsvReader, ReusedRowBuffersHoldTheCurrentRow) {
   auto reader = CsvReader::from_text("a\n\"x\"\"1\"\n\"y\"\"2\"\n", "reuse.csv");
   CsvRow row;

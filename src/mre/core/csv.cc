@@ -126,10 +126,17 @@ CsvReader CsvReader::from_text(std::string text, std::string name) {
 
 std::optional<std::size_t> CsvReader::find_column(std::string_view column) const {
   const std::string want = to_lower(column);
+  std::optional<std::size_t> found;
   for (std::size_t i = 0; i < header_.size(); ++i) {
-    if (to_lower(header_[i]) == want) return i;
+    if (to_lower(header_[i]) != want) continue;
+    if (found) {
+      throw Error(ErrorCode::kDataError,
+                  name_ + ":1: column '" + header_[i] + "' appears twice (columns " +
+                      std::to_string(*found + 1) + " and " + std::to_string(i + 1) + ")");
+    }
+    found = i;
   }
-  return std::nullopt;
+  return found;
 }
 
 std::optional<CsvRow> CsvReader::next() {

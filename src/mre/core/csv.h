@@ -38,7 +38,10 @@ class CsvReader {
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& header() const { return header_; }
-  // Index of a header column, case-insensitive; nullopt when absent.
+  // Index of a header column, case-insensitive; nullopt when absent. DataError "<name>:1: column
+  // 'X' appears twice" when two columns carry the name: which one was meant cannot be known (QA
+  // 2026-12-07: classify historical read the first of two vix_index columns, 56 of 126 labels
+  // changed).
   std::optional<std::size_t> find_column(std::string_view column) const;
 
   // The next data row, or nullopt at the end. Throws DataError "FILE:LINE: ..." for an
