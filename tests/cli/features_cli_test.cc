@@ -62,7 +62,8 @@ TEST(FeaturesCli, BuildListExportAndTheTagBoundToSpecAndData) {
   const auto changed = run_mre({"features", "build", "--db", db, "--spec",
                                 (dir / "changed.yml").string(), "--version", "F1"});
   EXPECT_EQ(changed.exit_code, 1);
-  EXPECT_TRUE(contains(changed.err, "feature version 'F1' already exists for a different spec"))
+  EXPECT_TRUE(
+      contains(changed.err, "feature version 'F1' already exists for other settings of spec"))
       << changed.err;
 
   // New data under the same tag: refused too.

@@ -150,12 +150,25 @@ void validate_version_tag(const std::string& tag) {
   }
 }
 
+// What differs between a stored version's spec and an incoming one, in words: another spec, or
+// (QA 2026-12-07: "a different spec (jump_equity)" for two jump_equity fits whose penalty
+// differed) the same spec with other settings.
+namespace {
+std::string spec_difference(const std::string& stored_name, const std::string& stored_hash,
+                            const std::string& incoming_name, const std::string& incoming_hash) {
+  if (stored_name != incoming_name) return "a different spec (" + stored_name + ")";
+  return "other settings of spec " + stored_name + " (stored hash " + stored_hash + ", now " +
+         incoming_hash + ")";
+}
+}  // namespace
+
 bool same_feature_version(const FeatureVersion& existing, const FeatureVersion& incoming) {
   if (existing.spec_hash != incoming.spec_hash) {
     throw Error(ErrorCode::kInvalidArgument,
-                "feature version '" + incoming.version + "' already exists for a different spec (" +
-                    existing.spec_name + ", hash " + existing.spec_hash +
-                    "); versions are never overwritten: build under a new tag");
+                "feature version '" + incoming.version + "' already exists for " +
+                    spec_difference(existing.spec_name, existing.spec_hash, incoming.spec_name,
+                                    incoming.spec_hash) +
+                    "; versions are never overwritten: build under a new tag");
   }
   if (existing.data_watermark != incoming.data_watermark) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -172,7 +185,8 @@ bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming)
     throw Error(ErrorCode::kInvalidArgument,
                 "regime version '" + incoming.version + "' already exists for " +
                     (existing.spec_hash != incoming.spec_hash
-                         ? "a different spec (" + existing.spec_name + ")"
+                         ? spec_difference(existing.spec_name, existing.spec_hash,
+                                           incoming.spec_name, incoming.spec_hash)
                          : "feature version " + existing.feature_version) +
                     "; versions are never overwritten: fit under a new tag");
   }
@@ -185,7 +199,8 @@ bool same_scm_model(const ScmModel& existing, const ScmModel& incoming) {
     throw Error(ErrorCode::kInvalidArgument,
                 "scm version '" + incoming.version + "' already exists for " +
                     (existing.spec_hash != incoming.spec_hash
-                         ? "a different spec (" + existing.spec_name + ")"
+                         ? spec_difference(existing.spec_name, existing.spec_hash,
+                                           incoming.spec_name, incoming.spec_hash)
                          : "the data as of " + existing.data_watermark) +
                     "; versions are never overwritten: fit under a new tag");
   }
@@ -199,7 +214,8 @@ bool same_effect_version(const EffectVersion& existing, const EffectVersion& inc
     throw Error(ErrorCode::kInvalidArgument,
                 "effects version '" + incoming.version + "' already exists for " +
                     (existing.spec_hash != incoming.spec_hash
-                         ? "a different spec (" + existing.spec_name + ")"
+                         ? spec_difference(existing.spec_name, existing.spec_hash,
+                                           incoming.spec_name, incoming.spec_hash)
                          : "feature version " + existing.feature_version + " and regime version " +
                                existing.regime_version) +
                     "; versions are never overwritten: estimate under a new tag");
