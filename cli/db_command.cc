@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "mre/core/error.h"
@@ -36,7 +38,16 @@ int checksum(const DbArgs& args) {
 }
 
 int copy(const DbArgs& args) {
-  if (args.from == args.to)
+  // The same store however it is written (QA: `--from sqlite:X --to X` copied X onto itself).
+  const auto sqlite_file = [](const std::string& target) -> std::optional<std::filesystem::path> {
+    if (target == ":memory:" || target.rfind("postgres", 0) == 0) return std::nullopt;
+    std::error_code ec;
+    const auto path = std::filesystem::weakly_canonical(
+        target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target, ec);
+    return ec ? std::nullopt : std::optional(path);
+  };
+  const auto from_file = sqlite_file(args.from);
+  if (args.from == args.to || (from_file && from_file == sqlite_file(args.to)))
     throw Error(ErrorCode::kInvalidArgument, "--from and --to name the same store");
   auto from = store::open_store(args.from, false);
   auto to = store::open_store(args.to, true);

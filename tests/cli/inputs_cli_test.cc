@@ -661,6 +661,17 @@ TEST(InputsCli, AFailedCommandLeavesNoEmptyNewStoreBehind) {
             0);
   EXPECT_EQ(run_mre({"ingest", "--db", empty.string(), "--tickers", "NOPE"}).exit_code, 4);
   EXPECT_TRUE(std::filesystem::exists(empty));
+  // A store in a directory that does not exist is named as such (SQLite said only "unable to
+  // open database file"); one store written two ways is one store to db copy.
+  const auto nowhere = run_mre({"ingest", "--db", (dir / "no" / "s.db").string()});
+  EXPECT_EQ(nowhere.exit_code, 3) << nowhere.err;
+  EXPECT_TRUE(contains(nowhere.err, "cannot create the store: the directory '" +
+                                        (dir / "no").string() + "' does not exist"))
+      << nowhere.err;
+  const auto self = run_mre({"db", "copy", "--from", "sqlite:" + empty.string(), "--to",
+                             (dir / "." / "empty.db").string()});
+  EXPECT_EQ(self.exit_code, 1) << self.err;
+  EXPECT_TRUE(contains(self.err, "--from and --to name the same store")) << self.err;
 }
 
 }  // namespace

@@ -349,6 +349,17 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, bool create, std::st
     throw Error(ErrorCode::kStoreError,
                 "sqlite:" + path.string() + ": no store here (run 'mre ingest' to create one)");
   }
+  if (create && path != ":memory:" && !std::filesystem::exists(path)) {
+    // SQLite says only "unable to open database file" (QA 2026-12-07: `db copy --to` a path in a
+    // directory that does not exist).
+    const auto parent = path.parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+      throw Error(ErrorCode::kStoreError,
+                  "sqlite:" + path.string() + ": cannot create the store: the directory '" +
+                      parent.string() + "' does not exist (or is not a directory)");
+    }
+  }
   const int flags = create ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path.string().c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
