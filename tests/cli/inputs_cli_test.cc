@@ -621,6 +621,13 @@ TEST(InputsCli, RegimeSpecsWithRepeatedNamesOrTooFewRowsAreRefused) {
        spec("[a, b]", "[x]", 1, 100),
        1,
        {"'n_states' must be in [2, 64], got 1"}},
+      // yaml-cpp answered the first of two: n_states 2 here, silently.
+      {"key_twice",
+       fit,
+       "name: j\nmethod: jump\nfeature_set: cross_asset\nlabels: [x, y]\njump: {n_states: 2, "
+       "jump_penalty: 50,\n  n_states: 3}\n",
+       1,
+       {"SPEC:6: key 'n_states' appears twice in one mapping (first at line 5)"}},
   };
   for (const auto& input : inputs) expect_clear_error(store, input);
 }

@@ -8,6 +8,7 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include "mre/core/error.h"
@@ -76,6 +77,34 @@ std::size_t yaml_nesting_depth(std::string_view text, std::size_t* deepest_line,
   return deepest;
 }
 
+namespace {
+
+// yaml-cpp keeps both entries of a key written twice in one mapping and answers the first, so
+// `n_states: 2, n_states: 3` meant 2 silently (QA 2026-12-07). Refused at the second's line.
+void check_unique_keys(const std::filesystem::path& path, const YAML::Node& node, int depth) {
+  if (depth > 64) return;  // nesting is bounded before parsing (kMaxSpecDepth)
+  if (node.IsMap()) {
+    std::map<std::string, int> seen;  // key -> its first line (1-based)
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar()) {
+        const int line = it->first.Mark().line + 1;
+        const auto [at, inserted] = seen.emplace(it->first.Scalar(), line);
+        if (!inserted) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      path.string() + ":" + std::to_string(line) + ": key '" + it->first.Scalar() +
+                          "' appears twice in one mapping (first at line " +
+                          std::to_string(at->second) + ")");
+        }
+      }
+      check_unique_keys(path, it->second, depth + 1);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_unique_keys(path, item, depth + 1);
+  }
+}
+
+}  // namespace
+
 YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view what) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -112,6 +141,7 @@ YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view
   }
   if (!root.IsMap())
     throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
+  check_unique_keys(path, root, 0);
   return root;
 }
 
