@@ -21,6 +21,14 @@
 namespace mre::cli {
 namespace {
 
+// The count a "classified N rows" line must not hide: rows written with empty result cells
+// (QA 2026-12-07: a file with every indicator missing reported "classified 126 rows").
+std::string left_unclassified(const workflows::HistoricalReport& report) {
+  if (report.unclassified_rows == 0) return "";
+  return fmt::format(" ({} of them left unclassified: too few indicators)",
+                     report.unclassified_rows);
+}
+
 struct TrainArgs {
   CommonOptions common;
   std::string version;
@@ -156,7 +164,8 @@ int historical(const HistoricalArgs& args) {
                                         .explain = args.explain,
                                         .universe = args.common.universe},
                                        [](std::string_view line) { say(std::string(line)); });
-    say(fmt::format("classified {} rows of {} into {}", report.rows, args.in.front(), args.out));
+    say(fmt::format("classified {} rows of {} into {}{}", report.rows, args.in.front(), args.out,
+                    left_unclassified(report)));
     return 0;
   }
   // Many files: one work item each, on threads or MPI ranks (docs/scale.md); rank 0 writes.
@@ -174,8 +183,8 @@ int historical(const HistoricalArgs& args) {
   const auto files = workflows::classify_historical_files(*store, options);
   for (const auto& f : files) {
     for (const auto& line : f.log) say(f.input.string() + ": " + line);
-    say(fmt::format("classified {} rows of {} into {}", f.report.rows, f.input.string(),
-                    f.output.string()));
+    say(fmt::format("classified {} rows of {} into {}{}", f.report.rows, f.input.string(),
+                    f.output.string(), left_unclassified(f.report)));
   }
   return 0;
 }

@@ -1093,6 +1093,9 @@ TEST(ClassifyCli,
   EXPECT_TRUE(contains(few.err, "1 row(s) have fewer than 5 indicators")) << few.err;
   EXPECT_TRUE(contains(few.err, "few.csv") && contains(few.err, ":12: 4 of 10 indicators"))
       << few.err;
+  EXPECT_TRUE(contains(
+      few.err, "into " + few_out.string() + " (1 of them left unclassified: too few indicators)"))
+      << few.err;
   const auto few_table = read_csv(few_out);
   ASSERT_EQ(few_table.rows.size(), 40u);
   EXPECT_EQ(few_table.at(10, "indicators_used"), "4");
