@@ -40,11 +40,10 @@ int checksum(const DbArgs& args) {
 int copy(const DbArgs& args) {
   // The same store however it is written (QA: `--from sqlite:X --to X` copied X onto itself).
   const auto sqlite_file = [](const std::string& target) -> std::optional<std::filesystem::path> {
-    if (target == ":memory:" || target.rfind("postgres", 0) == 0) return std::nullopt;
+    const auto path = store::sqlite_path(target);
     std::error_code ec;
-    const auto path = std::filesystem::weakly_canonical(
-        target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target, ec);
-    return ec ? std::nullopt : std::optional(path);
+    auto canonical = path ? std::filesystem::weakly_canonical(*path, ec) : std::filesystem::path();
+    return path && !ec ? std::optional(canonical) : std::nullopt;
   };
   const auto from_file = sqlite_file(args.from);
   if (args.from == args.to || (from_file && from_file == sqlite_file(args.to)))

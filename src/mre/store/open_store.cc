@@ -25,18 +25,20 @@ std::unique_ptr<Store> open_store(const std::string& target, bool create) {
   if (target.empty()) throw Error(ErrorCode::kInvalidArgument, "--db: empty store location");
   if (target == ":memory:") return std::make_unique<MemoryStore>();
   if (is_postgres_url(target)) return std::make_unique<PostgresStore>(target, create);
-  std::string path = target;
-  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
-  return std::make_unique<SqliteStore>(path, create);
+  return std::make_unique<SqliteStore>(*sqlite_path(target), create);
 }
 
 std::string printable_target(const std::string& target) { return redact_url(target); }
 
-std::optional<std::filesystem::path> new_sqlite_path(const std::string& target) {
+std::optional<std::filesystem::path> sqlite_path(const std::string& target) {
   if (target.empty() || target == ":memory:" || is_postgres_url(target)) return std::nullopt;
-  std::filesystem::path path = target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target;
+  return std::filesystem::path(target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target);
+}
+
+std::optional<std::filesystem::path> new_sqlite_path(const std::string& target) {
+  auto path = sqlite_path(target);
   std::error_code ec;
-  if (std::filesystem::exists(path, ec) || ec) return std::nullopt;
+  if (!path || std::filesystem::exists(*path, ec) || ec) return std::nullopt;
   return path;
 }
 

@@ -411,8 +411,11 @@ class Store {
 std::unique_ptr<Store> open_store(const std::string& target, bool create = true);
 // The --db value as it may be printed: a PostgreSQL URL's password replaced by "***".
 std::string printable_target(const std::string& target);
-// For a --db value naming an SQLite file that does not exist yet: its path (the "sqlite:"
-// prefix removed); otherwise (":memory:", a PostgreSQL URL, an existing file) nothing.
+// The SQLite file a --db value names (the "sqlite:" prefix removed); nothing for ":memory:" or a
+// PostgreSQL URL.
+std::optional<std::filesystem::path> sqlite_path(const std::string& target);
+// For a --db value naming an SQLite file that does not exist yet: its path; otherwise (":memory:",
+// a PostgreSQL URL, an existing file) nothing.
 std::optional<std::filesystem::path> new_sqlite_path(const std::string& target);
 // Removes the SQLite store at `path` (with its -wal, -shm and -journal files) when it holds
 // nothing but its schema: every table but schema_version empty. For a command that created the

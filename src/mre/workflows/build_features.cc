@@ -62,9 +62,7 @@ void check_computed(const features::ComputedFeatureSet& computed) {
 }
 
 std::map<std::string, features::TickerInput> ticker_inputs_for(
-    const features::FeatureSetSpec& spec, const sources::Universe& universe,
-    const std::map<std::string, TimeSeries>& raw) {
-  check_names_are_not_tickers(spec, universe);
+    const sources::Universe& universe, const std::map<std::string, TimeSeries>& raw) {
   std::map<std::string, features::TickerInput> out;
   for (const auto& [ticker, series] : raw) {
     const auto* meta = universe.find(ticker);
@@ -106,7 +104,8 @@ features::ComputedFeatureSet compute_from_raw(const features::FeatureSetSpec& sp
                                               const sources::Universe& universe,
                                               const std::map<std::string, TimeSeries>& raw,
                                               const std::set<std::string>& preferred) {
-  return features::compute_feature_set(spec, ticker_inputs_for(spec, universe, raw), preferred,
+  check_names_are_not_tickers(spec, universe);
+  return features::compute_feature_set(spec, ticker_inputs_for(universe, raw), preferred,
                                        settlement_calendar());
 }
 
@@ -176,8 +175,8 @@ BuildFeaturesReport build_features(store::Store& store, const BuildFeaturesOptio
               .data_watermark = version.data_watermark,
               .features = existing->columns.size()};
     }
-    const auto computed = features::compute_feature_set(
-        spec, ticker_inputs_for(spec, universe, raw), preferred, settlement_calendar());
+    const auto computed = features::compute_feature_set(spec, ticker_inputs_for(universe, raw),
+                                                        preferred, settlement_calendar());
     check_computed(computed);
     version.frequency = frequency_label(spec.frequency);
     version.spec_text = loaded.canonical_text;
