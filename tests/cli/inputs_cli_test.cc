@@ -402,7 +402,7 @@ TEST(InputsCli, ADirectoryAsPathIsNamed) {
                              {"ingest", "--db", "DB", "--universe", d},
                              "",
                              1,
-                             {d + ": is a directory, not a universe file"}});
+                             {d + ": universe file (--universe) is not a regular file"}});
   expect_clear_error(store, {"spec_dir",
                              {"regimes", "fit", "--db", "DB", "--spec", d, "--version", "R"},
                              "",

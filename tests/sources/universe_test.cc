@@ -249,6 +249,45 @@ TEST(LoadUniverse, RejectsTextThatIsNotAYamlMapping) {
   expect_invalid("not_a_mapping.yml", std::nullopt, {"expected a mapping"});
 }
 
+// The universe file shares every spec's limits (QA 2026-12-07): yaml-cpp answers the first of a
+// key written twice, so `publication_lag_days: 0` then `: 30` meant 0 silently; and it recurses
+// per nesting level, so a file of 100,000 '[' overflowed the stack instead of being refused.
+TEST(LoadUniverse, RefusesAKeyWrittenTwiceAndNestingBeyondTheSpecLimit) {
+  testing::TempDir dir;
+  testing::write_file(dir / "twice.yml",
+                      "series:\n"
+                      "  - ticker: A\n"
+                      "    asset_class: FX\n"
+                      "    source: yahoo\n"
+                      "    id: a\n"
+                      "    available: false\n"
+                      "    frequency: daily\n"
+                      "    publication_lag_days: 0\n"
+                      "    unit: x\n"
+                      "    publication_lag_days: 30\n"
+                      "    description: d\n");
+  try {
+    load_universe(dir / "twice.yml");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  (dir / "twice.yml").string() +
+                  ":10: key 'publication_lag_days' appears twice in one mapping (first at line 8)"),
+              std::string::npos)
+        << e.what();
+  }
+  testing::write_file(dir / "deep.yml", "series: " + std::string(100000, '[') + "\n");
+  try {
+    load_universe(dir / "deep.yml");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nested more than 64 levels deep"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(LoadUniverse, RejectsASnapshotDirThatIsNotAPath) {
   // A list must not escape as a yaml-cpp exception, and an empty value (a YAML null) must not
   // silently become a directory named "null".

@@ -8,6 +8,7 @@
 
 #include "mre/core/error.h"
 #include "mre/sources/live_sources.h"
+#include "mre/sources/yaml_file.h"
 
 #ifndef MRE_SOURCE_DIR
 #define MRE_SOURCE_DIR "."
@@ -43,26 +44,12 @@ const SeriesSpec* Universe::find(std::string_view ticker) const {
 }
 
 Universe load_universe(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw Error(ErrorCode::kIoError, path.string() + ": universe file does not exist");
-  }
-  if (std::filesystem::is_directory(path)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                path.string() + ": is a directory, not a universe file (--universe)");
-  }
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kInvalidArgument,
-                path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  // The limits of every configuration file: size, nesting depth (yaml-cpp recurses per level),
+  // a key written once per mapping (yaml-cpp would answer the first of two silently).
+  const YAML::Node root = load_yaml_mapping(path, "universe file (--universe)");
   Universe universe;
   universe.path = std::filesystem::absolute(path);
   const auto base = universe.path.parent_path();
-  if (!root.IsMap()) {
-    throw Error(ErrorCode::kInvalidArgument, path.string() + ": expected a mapping at the top");
-  }
   const YAML::Node snapshot = root["snapshot_dir"];
   if (snapshot && (!snapshot.IsScalar() || snapshot.Scalar().empty())) {
     throw Error(ErrorCode::kInvalidArgument,

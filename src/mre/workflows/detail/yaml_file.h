@@ -8,27 +8,15 @@
 #include <string_view>
 #include <vector>
 
-namespace YAML {
-class Node;
-}
+#include "mre/sources/yaml_file.h"
 
 namespace mre::workflows::detail {
 
-// Limits of every spec file, checked before the text reaches yaml-cpp.
-inline constexpr std::size_t kMaxSpecBytes = 16u << 20;
-inline constexpr std::size_t kMaxSpecDepth = 64;
-
-// An upper bound on the nesting depth of a YAML text (block indentation levels, "- " items
-// and open flow brackets, outside quotes and comments), without parsing it; `deepest_line`
-// receives the 1-based line where it is reached. Stops at the first point deeper than
-// `stop_above` (so the line is the first one past a cap). Linear time, no recursion.
-std::size_t yaml_nesting_depth(std::string_view text, std::size_t* deepest_line = nullptr,
-                               std::size_t stop_above = static_cast<std::size_t>(-1));
-
-// IoError when the file does not exist ("PATH: <what> does not exist"), InvalidArgument
-// "PATH:LINE: ..." for YAML syntax errors, a top level that is not a mapping, a file over
-// kMaxSpecBytes or nested deeper than kMaxSpecDepth.
-YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view what);
+// The loader and its limits live in sources/ (the universe file shares them).
+using sources::kMaxSpecBytes;
+using sources::kMaxSpecDepth;
+using sources::load_yaml_mapping;
+using sources::yaml_nesting_depth;
 
 // InvalidArgument "PATH:LINE: message" at the node's line.
 [[noreturn]] void fail(const std::filesystem::path& path, const YAML::Node& node,
