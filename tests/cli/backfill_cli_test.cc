@@ -116,6 +116,14 @@ TEST_F(BackfillCli, Issue18_EvaluateReportsWindowsUsrecDurationsChurnAndSeeds) {
                                 (local.path() / "out.yml").string(), "--seeds", "1"});
   EXPECT_EQ(outside.exit_code, 1);
   EXPECT_TRUE(contains(outside.err, "window 'COVID'")) << outside.err;
+  // Two windows of one name: refused at the second's line.
+  write_file(local.path() / "twice.yml",
+             "windows:\n  - {name: GFC, from: 2008-09-15, to: 2009-03-31}\n"
+             "  - {name: GFC, from: 2008-10-01, to: 2008-12-31}\n");
+  const auto twice = run_mre({"regimes", "evaluate", "B_EVAL", "--db", db_, "--windows",
+                              (local.path() / "twice.yml").string(), "--seeds", "1"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_TRUE(contains(twice.err, "twice.yml:3: window name 'GFC' is used twice")) << twice.err;
   const auto bad_init =
       run_mre({"classify", "backfill", "--db", db_, "--version", "B_BAD", "--n-init", "-3"});
   EXPECT_EQ(bad_init.exit_code, 1);

@@ -112,6 +112,11 @@ EvaluationWindows load_evaluation_windows(const std::filesystem::path& path) try
       window.to = date_field(path, item["to"], "to");
       if (window.to < window.from)
         fail(path, item, "window '" + window.name + "': 'to' is before 'from'");
+      // Two windows of one name would print two rows no reader could tell apart.
+      for (const auto& earlier : out.windows) {
+        if (earlier.name == window.name)
+          fail(path, item["name"], "window name '" + window.name + "' is used twice");
+      }
       out.windows.push_back(window);
     }
   }
@@ -163,7 +168,12 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
     if (const auto it = label_index.find(s); it != label_index.end()) {
       stress[it->second] = true;
       any_stress = true;
+    } else {
+      out.stress_labels_absent.push_back(s);
     }
+  }
+  for (std::size_t i = 0; i < L; ++i) {
+    if (stress[i]) out.stress_labels.push_back(out.labels[i]);
   }
   // Windows: the named ones must overlap the version's dates; recessions from USREC.
   std::vector<EvaluationWindow> windows;
@@ -248,6 +258,10 @@ RegimeEvaluation evaluate_regimes(const store::Store& store, const EvaluateOptio
       runs[label_of[t]] += 1.0;
       if (t > 0) ++switches;
     }
+  }
+  out.all_stress_share = any_stress ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; i < L; ++i) {
+    if (stress[i]) out.all_stress_share += out.label_shares[i];
   }
   out.mean_duration.assign(L, 0.0);
   double total_runs = 0;

@@ -74,6 +74,12 @@ struct RegimeEvaluation {
   std::vector<WindowResult> windows{};
   std::vector<std::string> skipped{};  // recession windows outside the version's dates
   std::vector<double> label_shares{};  // over all dates
+  // The windows file's stress labels this version carries (in its label order), those it lacks
+  // (a windows file serves versions of every kind: a jump model's labels are not the
+  // classifier's), and the stress share over all dates (NaN when it carries none).
+  std::vector<std::string> stress_labels{};
+  std::vector<std::string> stress_labels_absent{};
+  double all_stress_share = 0.0;
   // USREC (monthly, each date takes its month's value): per label, the share of its dates in a
   // recession; and, when stress labels exist, the share of dates where "a stress label" equals
   // "in a recession".
