@@ -139,6 +139,19 @@ int list_versions(const ShowArgs& args) {
   return 0;
 }
 
+// A jump-model fit that left a state empty labels its period with the other states only: the
+// penalty is too high for that window to pay for a switch (docs/jump_models.md).
+void warn_empty_states(const std::string& version, const std::vector<std::string>& fits) {
+  if (fits.empty()) return;
+  std::string list;
+  for (const auto& f : fits) list += (list.empty() ? "" : ", ") + f;
+  say(
+      fmt::format("warning: {} fit(s) of {} left a state empty: no row of the training window "
+                  "took it at this jump penalty, so it is never labelled in that fit's period "
+                  "(a lower jump_penalty, or fewer states): {}",
+                  fits.size(), version, list));
+}
+
 int show_version(const ShowArgs& args) {
   const auto [from, to] = parse_date_range(args.from, args.to);
   auto store = store::open_store(args.common.db, false);
@@ -155,6 +168,7 @@ int show_version(const ShowArgs& args) {
                     "(not converged): {}",
                     limited.size(), args.version, dates));
   }
+  warn_empty_states(args.version, workflows::fits_with_empty_states(*model));
   if (args.format == "json") {
     std::cout << codec::regimes_to_json(*model, rows) << "\n";
     return 0;
@@ -205,28 +219,31 @@ int evaluate(const EvaluateArgs& args) {
                                                       .threads = args.threads});
   std::cout << fmt::format("regime version {} ({}): {} dates from {} to {}\n", e.version, e.kind,
                            e.dates, e.first.iso(), e.last.iso());
-  std::cout << "\nshare of each label by window";
-  std::cout << " (stress = the windows file's stress_labels)\n"
-            << fmt::format("  {:<22} {:>6} {:>7}", "window", "dates", "stress");
+  // The stress column is headed "in stress": a version may have a label named "stress" (the jump
+  // model's), which heads its own column.
+  std::cout << "\nshare of each label by window; in stress = ";
+  if (e.stress_labels.empty()) {
+    std::cout << "none (the version carries none of the windows file's stress_labels)";
+  } else {
+    for (std::size_t i = 0; i < e.stress_labels.size(); ++i)
+      std::cout << (i ? " + " : "") << e.stress_labels[i];
+  }
+  if (!e.stress_labels_absent.empty()) {
+    std::cout << " (stress_labels not in this version:";
+    for (const auto& s : e.stress_labels_absent) std::cout << " " << s;
+    std::cout << ")";
+  }
+  std::cout << "\n" << fmt::format("  {:<22} {:>6} {:>9}", "window", "dates", "in stress");
   for (const auto& l : e.labels) std::cout << fmt::format(" {:>10}", l.substr(0, 10));
   std::cout << "\n";
   const auto row = [&](const std::string& name, std::size_t dates, double stress,
                        const std::vector<double>& shares) {
-    std::cout << fmt::format("  {:<22} {:>6} {:>7}", name, dates, percent(stress));
+    std::cout << fmt::format("  {:<22} {:>6} {:>9}", name, dates, percent(stress));
     for (const double s : shares) std::cout << fmt::format(" {:>10}", percent(s));
     std::cout << "\n";
   };
   for (const auto& w : e.windows) row(w.window.name, w.dates, w.stress_share, w.shares);
-  double all_stress = std::numeric_limits<double>::quiet_NaN();
-  if (!e.windows.empty() && std::isfinite(e.windows.front().stress_share)) {
-    all_stress = 0;
-    const auto stress_labels = workflows::load_evaluation_windows(args.windows).stress_labels;
-    for (std::size_t i = 0; i < e.labels.size(); ++i) {
-      if (std::find(stress_labels.begin(), stress_labels.end(), e.labels[i]) != stress_labels.end())
-        all_stress += e.label_shares[i];
-    }
-  }
-  row("all dates", e.dates, all_stress, e.label_shares);
+  row("all dates", e.dates, e.all_stress_share, e.label_shares);
   if (!e.skipped.empty()) {
     std::cout << fmt::format(
         "  skipped: {} {} recession(s) outside the version's dates (the latest: {})\n",
@@ -451,6 +468,7 @@ void print_regime_report(const workflows::DetectRegimesReport& report) {
     say("  latest " + report.latest->date.iso() + ": " + report.latest->regime + " (score " +
         format_double(std::round(report.latest->score * 1000) / 1000) + ")");
   }
+  warn_empty_states(report.version, report.fits_with_empty_states);
 }
 
 struct ProfileArgs {

@@ -213,5 +213,60 @@ TEST_F(JumpCli, CsvFitAndOnlinePredict) {
   EXPECT_TRUE(contains(bad.err, "jump_penalty")) << bad.err;
 }
 
+// A penalty no window pays for leaves a state empty (QA 2026-12-07): its centroid is written as
+// nulls, read back, never labelled, and the fit and `regimes show` say which fits it concerns.
+TEST_F(JumpCli, AnEmptyStateIsStoredAsNullsNeverLabelledAndNamed) {
+  const auto path = spec(
+      "jm_empty",
+      "labels: [calm, stress]\n"
+      "jump: {n_states: 2, jump_penalty: 1e9, n_init: 3, order_by: vol_21d}\n"
+      "walk_forward: {refit_every_months: 12, min_train_rows: 1260, train_window_rows: 2520}\n");
+  const auto fit = run_mre({"regimes", "fit", "--db", db_, "--spec", path, "--version", "JE"});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_TRUE(contains(fit.err, "fit(s) of JE left a state empty")) << fit.err;
+  EXPECT_TRUE(contains(fit.err, "(stress)")) << fit.err;  // ordered last: the used one is calm
+  const auto show = run_mre({"regimes", "show", "JE", "--db", db_});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_TRUE(contains(show.err, "left a state empty")) << show.err;
+  EXPECT_FALSE(contains(show.out, ",stress,")) << "an empty state was labelled";
+  // The CSV path: the model file holds a row of nulls and predicts with the used state only.
+  write_file(*dir_ / "two.csv",
+             "date,a\n2021-01-01,0\n2021-01-02,0.1\n2021-01-03,5\n"
+             "2021-01-04,5.2\n2021-01-05,-0.1\n");
+  const auto csv_fit =
+      run_mre({"regimes", "fit", "--data", (*dir_ / "two.csv").string(), "--method", "jump",
+               "--states", "2", "--penalty", "1000", "--out", (*dir_ / "je.json").string()});
+  ASSERT_EQ(csv_fit.exit_code, 0) << csv_fit.err;
+  EXPECT_EQ(nlohmann::json::parse(csv_fit.out)["empty_states"].size(), 1u) << csv_fit.out;
+  const auto model = nlohmann::json::parse(read_file(*dir_ / "je.json"));
+  ASSERT_EQ(model["empty_states"].size(), 1u) << model.dump();
+  const auto empty = model["empty_states"][0].get<std::size_t>();
+  EXPECT_TRUE(model["centers"][empty][0].is_null()) << model.dump();
+  for (const bool viterbi : {false, true}) {
+    std::vector<std::string> args{"regimes", "predict",
+                                  "--model", (*dir_ / "je.json").string(),
+                                  "--data",  (*dir_ / "two.csv").string()};
+    if (viterbi) args.emplace_back("--viterbi");
+    const auto predicted = run_mre(args);
+    ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+    std::istringstream lines(predicted.out);
+    std::string line;
+    std::getline(lines, line);  // header
+    int rows = 0;
+    for (; std::getline(lines, line); ++rows) {
+      std::vector<std::string> cells;
+      std::istringstream cell_stream(line);
+      for (std::string c; std::getline(cell_stream, c, ',');) cells.push_back(c);
+      ASSERT_EQ(cells.size(), viterbi ? 2u : 3u) << line;
+      if (viterbi) {
+        EXPECT_EQ(cells[1], std::to_string(1 - empty)) << line;
+      } else {
+        EXPECT_EQ(cells[1 + empty], "0") << line;
+      }
+    }
+    EXPECT_EQ(rows, 5);
+  }
+}
+
 }  // namespace
 }  // namespace mre::testing

@@ -1,8 +1,11 @@
 // Jump-model parameters <-> JSON with nlohmann::json (doubles round-trip bit for bit).
 #include "mre/codec/jump_json.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "mre/codec/json_matrix.h"
 #include "mre/core/error.h"
@@ -64,7 +67,9 @@ std::string jump_params_to_json(const jump::JumpModelParams& params,
   out["mean"] = std::vector<double>(params.mean.data(), params.mean.data() + params.mean.size());
   out["scale"] =
       std::vector<double>(params.scale.data(), params.scale.data() + params.scale.size());
+  // An empty state's centroid row is NaN: written as a row of nulls, listed in empty_states.
   out["centers"] = matrix_json(params.centers);
+  out["empty_states"] = jump::empty_states_of(params.centers);
   return out.dump(1);
 }
 
@@ -90,16 +95,41 @@ LoadedJump jump_params_from_json(const std::string& text, const std::string& sou
   p.config.continuous = boolean(j, "continuous", source);
   p.config.grid_size = number(j, "grid_size", source);
   p.config.mode_loss = boolean(j, "mode_loss", source);
-  p.centers = matrix_from_json(field(j, "centers", source), source, "centers");
+  // A row of nulls is an empty state's (NaN) centroid; at least one row must be numbers.
+  json centers = field(j, "centers", source);
+  std::vector<Eigen::Index> empty_rows;
+  if (centers.is_array()) {
+    for (std::size_t r = 0; r < centers.size(); ++r) {
+      json& row = centers[r];
+      if (!row.is_array() || row.empty()) continue;
+      if (std::all_of(row.begin(), row.end(), [](const json& v) { return v.is_null(); })) {
+        empty_rows.push_back(static_cast<Eigen::Index>(r));
+        for (auto& v : row) v = 0.0;
+      }
+    }
+  }
+  p.centers = matrix_from_json(centers, source, "centers");
+  if (static_cast<Eigen::Index>(empty_rows.size()) >= p.centers.rows())
+    bad(source, "'centers' must have at least one row of numbers");
+  for (const Eigen::Index r : empty_rows)
+    p.centers.row(r).setConstant(std::numeric_limits<double>::quiet_NaN());
   p.mean = vector_field(j, "mean", source);
   p.scale = vector_field(j, "scale", source);
   if (p.centers.rows() != p.config.n_states) bad(source, "'centers' must have n_states rows");
   if (p.mean.size() != p.centers.cols() || p.scale.size() != p.centers.cols()) {
     bad(source, "'mean' and 'scale' must have one value per column of 'centers'");
   }
+  const auto finite_rows = [&] {
+    for (Eigen::Index r = 0; r < p.centers.rows(); ++r) {
+      if (!p.centers.row(r).hasNaN() && !p.centers.row(r).allFinite()) return false;
+    }
+    return true;
+  };
   if (!(p.scale.array() > 0).all() || !p.scale.allFinite() || !p.mean.allFinite() ||
-      !p.centers.allFinite()) {
-    bad(source, "'centers', 'mean' and 'scale' must be finite, 'scale' > 0");
+      !finite_rows()) {
+    bad(source,
+        "'centers' (but an empty state's row of nulls), 'mean' and 'scale' must be finite, 'scale' "
+        "> 0");
   }
   if (j.contains("features")) {
     const json& f = j["features"];
@@ -142,6 +172,7 @@ std::string jump_fit_summary_json(const jump::JumpModelFit& fit,
   }
   out["rows_per_state"] = counts;
   out["switches"] = switches;
+  out["empty_states"] = fit.empty_states;
   return out.dump(1);
 }
 

@@ -232,6 +232,7 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
     store::same_regime_model(*existing, model);
     report.rows = existing->rows;
     report.labels = existing->labels;
+    report.fits_with_empty_states = fits_with_empty_states(*existing);
     const auto rows = store.read_regimes(model.version, existing->last, existing->last);
     if (!rows.empty()) report.latest = rows.back();
     return report;
@@ -274,8 +275,36 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
   report.written = store.write_regimes(model, rows) == store::FeatureWriteOutcome::kWritten;
   report.rows = rows.size();
   report.labels = model.labels;
+  report.fits_with_empty_states = fits_with_empty_states(model);
   report.latest = rows.back();
   return report;
+}
+
+std::vector<std::string> fits_with_empty_states(const store::RegimeModel& model) {
+  std::vector<std::string> out;
+  const auto parsed = nlohmann::json::parse(model.diagnostics_json, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return out;
+  const auto describe = [&](const nlohmann::json& fit, const std::string& when) {
+    if (!fit.contains("empty_states") || !fit["empty_states"].is_array()) return;
+    std::string names;
+    for (const auto& k : fit["empty_states"]) {
+      if (!k.is_number_integer()) continue;
+      const auto index = k.get<long long>();
+      names += (names.empty() ? "" : ", ") +
+               (index >= 0 && static_cast<std::size_t>(index) < model.labels.size()
+                    ? model.labels[static_cast<std::size_t>(index)]
+                    : "state " + std::to_string(index));
+    }
+    if (!names.empty()) out.push_back(when + " (" + names + ")");
+  };
+  if (parsed.contains("refits") && parsed["refits"].is_array()) {
+    for (const auto& r : parsed["refits"]) {
+      if (r.is_object()) describe(r, r.value("from", std::string("?")));
+    }
+  } else {
+    describe(parsed, "the fit");
+  }
+  return out;
 }
 
 std::vector<std::string> refits_at_iteration_limit(const store::RegimeModel& model) {

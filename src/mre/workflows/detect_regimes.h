@@ -61,6 +61,7 @@ struct DetectRegimesReport {
   std::size_t refits = 0;
   std::optional<store::RegimeRow> latest{};
   std::vector<std::string> labels{};
+  std::vector<std::string> fits_with_empty_states{};  // see fits_with_empty_states below
 };
 
 DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptions& options);
@@ -68,5 +69,11 @@ DetectRegimesReport detect_regimes(store::Store& store, const DetectRegimesOptio
 // The walk-forward refits of a regime version that stopped at the EM iteration limit, as
 // "YYYY-MM-DD (N iterations)", from its stored diagnostics (empty for other kinds).
 std::vector<std::string> refits_at_iteration_limit(const store::RegimeModel& model);
+
+// The fits of a jump-model version that left a state empty (no row took it: at this jump penalty
+// one regime fewer explains the window; the state is never labelled in that fit's period), as
+// "YYYY-MM-DD (stress)" per walk-forward refit or "the fit (stress)", from its stored
+// diagnostics (empty for other kinds and for versions stored before 2026-12-07).
+std::vector<std::string> fits_with_empty_states(const store::RegimeModel& model);
 
 }  // namespace mre::workflows

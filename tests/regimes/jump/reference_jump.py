@@ -7,7 +7,8 @@ Reads the data (T x D) and the initial centroids (K x D), both headerless CSV, r
 descent (dynamic programme for the states, weighted means for the centroids) and prints JSON:
 objective, states, probabilities, centers, iterations, trace, online_states and
 online_probabilities (forward argmin under the final
-centroids), seconds (wall time of the descent alone).
+centroids), seconds (wall time of the descent alone). A state with no weight in the final
+solution is empty: its centroid is printed as nulls and online inference never assigns it.
 """
 import itertools
 import json
@@ -40,8 +41,13 @@ def penalty(cands, lam, continuous, mode_loss):
 
 
 def loss(X, centers, cands):
-    d = 0.5 * ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)  # T x K
-    return d @ cands.T
+    # An empty state (a NaN centroid, below) costs infinity: a candidate that gives it weight is
+    # never chosen (the convention of Shu's `jumpmodels`); the others sum over the used states.
+    empty = np.isnan(centers).any(axis=1)
+    d = 0.5 * ((X[:, None, :] - np.where(empty[:, None], 0.0, centers)[None, :, :]) ** 2).sum(axis=2)
+    L = d[:, ~empty] @ cands[:, ~empty].T
+    L[:, (cands[:, empty] > 0).any(axis=1)] = np.inf
+    return L
 
 
 def forward(L, P):
@@ -81,6 +87,8 @@ def descend(X, centers, lam, continuous, grid_size, mode_loss, max_iter, tol):
         s, val = s_new, val_new
         if done:
             break
+    # A state no row takes in the final solution has no centroid.
+    centers[cands[s].sum(axis=0) == 0] = np.nan
     return s, val, centers, it, trace, cands, P
 
 
@@ -94,7 +102,8 @@ def main():
     seconds = time.perf_counter() - start
     online = forward(loss(X, centers, cands), P).argmin(axis=1)
     print(json.dumps({"objective": val, "states": s.tolist(), "probabilities": cands[s].tolist(),
-                      "centers": centers.tolist(), "iterations": it, "trace": trace,
+                      "centers": [[None if np.isnan(v) else v for v in row] for row in centers.tolist()],
+                      "iterations": it, "trace": trace,
                       "online_states": online.tolist(), "online_probabilities": cands[online].tolist(),
                       "seconds": seconds}))
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -153,6 +154,45 @@ TEST(WalkForwardJump, RecoversRegimesOutOfSample) {
                          .order_descending = true});
   for (std::size_t t = 400; t < p.truth.size(); ++t)
     ASSERT_EQ(flipped.labels[t], 1 - wf.labels[t]) << t;
+}
+
+// A penalty no window can pay for (QA 2026-12-07: at lambda = 200 on the bundled equity features
+// three refits used one state, and the empty one kept its k-means++ start, a random row, which
+// then labelled 2002-2004 online). Each refit's empty state has a NaN centroid, is ordered last in
+// either direction, and is never labelled; the calm/stress order of the used states is kept.
+TEST(WalkForwardJump, AnEmptyStateIsOrderedLastAndNeverLabelled) {
+  const auto p = simulate(900, 6);
+  for (bool descending : {false, true}) {
+    const auto wf = walk_forward_jump(
+        p.dates, p.data, {.n_states = 2, .jump_penalty = 1e7, .n_init = 3},
+        {.refit_every_months = 6, .min_train_rows = 300, .order_descending = descending});
+    ASSERT_GE(wf.refits.size(), 2u);
+    for (const auto& r : wf.refits) {
+      EXPECT_EQ(r.fit.empty_states, std::vector<int>{1}) << r.date.iso();
+      EXPECT_TRUE(r.params.centers.row(1).hasNaN());
+      EXPECT_TRUE(r.params.centers.row(0).allFinite());
+    }
+    for (std::size_t t = 300; t < p.truth.size(); ++t) {
+      ASSERT_EQ(wf.labels[t], 0) << t;
+      ASSERT_EQ(wf.probabilities(static_cast<Eigen::Index>(t), 1), 0.0) << t;
+    }
+  }
+  // Three states, the third empty in every refit of a penalty that pays for one switch only in
+  // two-regime data: ordering and online labels use the two fitted states.
+  const auto three =
+      walk_forward_jump(p.dates, p.data, {.n_states = 3, .jump_penalty = 40.0, .n_init = 5},
+                        {.refit_every_months = 6, .min_train_rows = 300});
+  std::size_t with_empty = 0;
+  for (const auto& r : three.refits) {
+    for (const int k : r.fit.empty_states) EXPECT_EQ(k, 2) << r.date.iso();
+    with_empty += r.fit.empty_states.empty() ? 0 : 1;
+  }
+  EXPECT_GT(with_empty, 0u) << "the three-state case should leave a state empty";
+  for (std::size_t t = 300; t < p.truth.size(); ++t) {
+    const auto& owner = *std::find_if(three.refits.rbegin(), three.refits.rend(),
+                                      [&](const JumpRefit& r) { return r.date <= p.dates[t]; });
+    if (!owner.fit.empty_states.empty()) ASSERT_NE(three.labels[t], 2) << t;
+  }
 }
 
 TEST(WalkForwardJump, BadInputIsNamed) {

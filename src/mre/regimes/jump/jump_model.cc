@@ -93,7 +93,77 @@ double binomial(int n, int k) {
   return r;
 }
 
+// The candidates inference may assign under `centers`: those giving no weight to an empty state
+// (a NaN centroid row). Their indices into `candidates`, ascending.
+std::vector<Eigen::Index> usable_candidates(const Matrix& centers, const Matrix& candidates) {
+  const std::vector<int> empty = empty_states_of(centers);
+  check_arg(static_cast<Eigen::Index>(empty.size()) < centers.rows(), "centers",
+            "must have at least one finite row");
+  std::vector<Eigen::Index> out;
+  for (Eigen::Index i = 0; i < candidates.rows(); ++i) {
+    bool usable = true;
+    for (const int k : empty) usable = usable && candidates(i, k) == 0.0;
+    if (usable) out.push_back(i);
+  }
+  return out;
+}
+
+// The centroids with an empty state's NaN row set to zero, for a state_loss whose candidates give
+// that state no weight (so the row enters no term).
+Matrix zero_empty_centroids(const Matrix& centers) {
+  Matrix out = centers;
+  for (const int k : empty_states_of(centers)) out.row(k).setZero();
+  return out;
+}
+
+// The inference programme over the usable candidates only: the loss and penalty restricted to
+// them, and the map back to the full candidate indices.
+struct RestrictedProgramme {
+  Matrix loss;
+  Matrix penalty;
+  std::vector<Eigen::Index> index;  // restricted candidate -> full candidate
+};
+RestrictedProgramme restricted_programme(const Matrix& data, const Matrix& centers,
+                                         const Matrix& candidates, const Matrix& penalty) {
+  RestrictedProgramme out;
+  out.index = usable_candidates(centers, candidates);
+  const auto n = static_cast<Eigen::Index>(out.index.size());
+  const Matrix finite_centers = zero_empty_centroids(centers);  // their weight is 0 below
+  Matrix sub_candidates(n, candidates.cols());
+  out.penalty.resize(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    sub_candidates.row(i) = candidates.row(out.index[static_cast<std::size_t>(i)]);
+    for (Eigen::Index j = 0; j < n; ++j)
+      out.penalty(i, j) =
+          penalty(out.index[static_cast<std::size_t>(i)], out.index[static_cast<std::size_t>(j)]);
+  }
+  out.loss = state_loss(data, finite_centers, sub_candidates);
+  return out;
+}
+
 }  // namespace
+
+std::vector<int> empty_states_of(const Matrix& centers) {
+  std::vector<int> out;
+  for (Eigen::Index k = 0; k < centers.rows(); ++k) {
+    if (centers.row(k).hasNaN()) out.push_back(static_cast<int>(k));
+  }
+  return out;
+}
+
+std::vector<int> order_states(const Matrix& centers, Eigen::Index column, bool descending) {
+  check_arg(column >= 0 && column < centers.cols(), "column", "must name a centroid column");
+  std::vector<int> order(static_cast<std::size_t>(centers.rows()));
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+  // NaN (an empty state) compares as after every number, so the order stays a strict weak one.
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    const double x = centers(a, column);
+    const double y = centers(b, column);
+    if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+    return descending ? x > y : x < y;
+  });
+  return order;
+}
 
 Matrix forward_values(const Matrix& loss, const Matrix& penalty) {
   check_loss_and_penalty(loss, penalty);
@@ -223,7 +293,13 @@ double objective(const Matrix& data, const Matrix& centers, const std::vector<in
             "must have one state per row");
   for (const int s : states)
     check_arg(s >= 0 && s < candidates.rows(), "states", "must index the candidate states");
-  const Matrix loss = state_loss(data, centers, candidates);
+  // An empty state's NaN centroid enters no term: the states may not give it weight.
+  const auto usable = usable_candidates(centers, candidates);
+  for (const int s : states) {
+    check_arg(std::binary_search(usable.begin(), usable.end(), static_cast<Eigen::Index>(s)),
+              "states", "must not give weight to an empty state (a NaN centroid)");
+  }
+  const Matrix loss = state_loss(data, zero_empty_centroids(centers), candidates);
   const Matrix penalty = penalty_matrix(config, candidates);
   double total = 0;
   for (std::size_t t = 0; t < states.size(); ++t) {
@@ -272,6 +348,13 @@ JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers,
   out.objective = current.objective;
   out.probabilities = probabilities_of(out.states, candidates);
   out.labels = argmax_rows(out.probabilities);
+  // A state with no weight in the final solution has no centroid: what it kept is its start.
+  const Vector final_mass = out.probabilities.colwise().sum().transpose();
+  for (int k = 0; k < K; ++k) {
+    if (final_mass(k) > 0) continue;
+    out.centers.row(k).setConstant(std::numeric_limits<double>::quiet_NaN());
+    out.empty_states.push_back(k);
+  }
   return out;
 }
 
@@ -299,8 +382,9 @@ OnlineInference infer_online(const Matrix& data, const Matrix& centers,
   check_arg(centers.rows() == config.n_states, "centers", "must have n_states rows");
   check_arg(data.rows() >= 1, "data", "must have at least one row");
   const Matrix candidates = candidate_states(config);
-  const Matrix values =
-      forward_values(state_loss(data, centers, candidates), penalty_matrix(config, candidates));
+  const auto programme =
+      restricted_programme(data, centers, candidates, penalty_matrix(config, candidates));
+  const Matrix values = forward_values(programme.loss, programme.penalty);
   OnlineInference out;
   out.states.resize(static_cast<std::size_t>(data.rows()));
   for (Eigen::Index t = 0; t < values.rows(); ++t) {
@@ -308,7 +392,8 @@ OnlineInference infer_online(const Matrix& data, const Matrix& centers,
     for (Eigen::Index k = 1; k < values.cols(); ++k) {
       if (values(t, k) < values(t, best)) best = k;
     }
-    out.states[static_cast<std::size_t>(t)] = static_cast<int>(best);
+    out.states[static_cast<std::size_t>(t)] =
+        static_cast<int>(programme.index[static_cast<std::size_t>(best)]);
   }
   out.probabilities = probabilities_of(out.states, candidates);
   out.labels = argmax_rows(out.probabilities);
@@ -322,9 +407,11 @@ OnlineInference infer_smoothed(const Matrix& data, const Matrix& centers,
   check_arg(centers.rows() == config.n_states, "centers", "must have n_states rows");
   check_arg(data.rows() >= 1, "data", "must have at least one row");
   const Matrix candidates = candidate_states(config);
+  const auto programme =
+      restricted_programme(data, centers, candidates, penalty_matrix(config, candidates));
   OnlineInference out;
-  out.states =
-      solve_dp(state_loss(data, centers, candidates), penalty_matrix(config, candidates)).states;
+  out.states = solve_dp(programme.loss, programme.penalty).states;
+  for (auto& s : out.states) s = static_cast<int>(programme.index[static_cast<std::size_t>(s)]);
   out.probabilities = probabilities_of(out.states, candidates);
   out.labels = argmax_rows(out.probabilities);
   return out;

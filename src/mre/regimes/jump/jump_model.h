@@ -43,7 +43,12 @@ struct JumpModelConfig {
 };
 
 struct JumpModelFit {
-  Matrix centers;           // K x D centroids theta_k
+  // K x D centroids theta_k. A state that no row takes in the final solution (an "empty" state:
+  // at a high jump penalty one regime can explain the whole window) has no centroid: its row is
+  // NaN, it is listed in empty_states, and inference never assigns it (as in Shu's `jumpmodels`,
+  // which sets such centroids to NaN and their loss to infinity). Before 2026-12-07 it kept its
+  // k-means++ start, a random row, and online labels could take it.
+  Matrix centers;
   std::vector<int> states;  // T optimal states of the DP (grid indices when continuous)
   Matrix probabilities;     // T x K: one-hot (discrete) or the grid vector (continuous)
   std::vector<int> labels;  // T regimes: argmax of each probability row (lower index on ties)
@@ -52,13 +57,14 @@ struct JumpModelFit {
   bool converged = false;   // the winning start stopped before max_iter
   int best_start = 0;       // which start won
   std::vector<double> objective_trace{};  // winning start: the objective after each state update
+  std::vector<int> empty_states{};        // states with no weight in the final solution, ascending
 };
 
 // What inference under a fitted model needs: the settings, the centroids, and the map of raw
 // data into the space the centroids live in, x -> (x - mean) / scale per column.
 struct JumpModelParams {
   JumpModelConfig config{};
-  Matrix centers{};  // K x D
+  Matrix centers{};  // K x D; an empty state's row is NaN (see JumpModelFit::centers)
   Vector mean{};     // D (zeros when the data were not standardised)
   Vector scale{};    // D, > 0 (ones when not standardised)
 };
@@ -81,11 +87,19 @@ Matrix candidate_states(const JumpModelConfig& config);
 // REQUIRES: jump_penalty >= 0 and finite.
 Matrix penalty_matrix(const JumpModelConfig& config, const Matrix& candidates);
 
+// The states whose centroid row holds a NaN (empty states), ascending.
+std::vector<int> empty_states_of(const Matrix& centers);
+
+// The order that sorts a fit's states by their centroid in `column` (ascending, or descending),
+// empty states (NaN centroids) last in either direction, ties kept in index order: order[k] is the
+// state that becomes state k (permute_states).
+std::vector<int> order_states(const Matrix& centers, Eigen::Index column, bool descending);
+
 // Loss of each candidate state at each row: l(x_t, theta_k) = 1/2 ||x_t - theta_k||^2 (the
 // scaling of Aydınhan et al. 2024 and Shu, Yu & Mulvey 2024, so their lambda values carry over;
 // Nystrup et al. 2020 write ||x - theta||^2, i.e. twice this, so their lambda is twice ours), and
 // for a probability vector p the mixture sum_k p_k l(x_t, theta_k). Each row from that row alone.
-// T x N.
+// T x N. REQUIRES: centers finite (inference drops the candidates of empty states first).
 Matrix state_loss(const Matrix& data, const Matrix& centers, const Matrix& candidates);
 
 // The objective of a state sequence (indices into candidates) under given centroids:
@@ -97,8 +111,9 @@ double objective(const Matrix& data, const Matrix& centers, const std::vector<in
 // initial centroids, alternate (a) the optimal state sequence given the centroids (solve_dp on
 // state_loss and penalty_matrix) and (b) the centroids given the states (the mean of the rows in
 // each state; for the continuous model the probability-weighted mean; a state with no weight keeps
-// its centroid). Each step can only lower the objective, so it never increases. Stops when the
-// states repeat, the objective falls by less than tol, or after max_iter updates.
+// its centroid while the descent runs). Each step can only lower the objective, so it never
+// increases. Stops when the states repeat, the objective falls by less than tol, or after max_iter
+// updates; a state with no weight in the final solution is then empty (NaN centroid).
 // REQUIRES: data T x D finite (DataError naming the row and column otherwise), T >= n_states >= 1.
 JumpModelFit fit_from(const Matrix& data, const Matrix& initial_centers,
                       const JumpModelConfig& config);
@@ -108,7 +123,9 @@ JumpModelFit fit(const Matrix& data, const JumpModelConfig& config);
 // Online inference: the state at row t is argmin_k V(t, k) of the forward values under fixed
 // centroids, so it uses rows 0..t only (the online inference of Shu, Yu & Mulvey 2024, arXiv
 // 2402.05272). A state inferred at the close of day t can be traded at t + delay at the earliest
-// (delay >= 1 for the next day's return); tradable_labels shifts for that.
+// (delay >= 1 for the next day's return); tradable_labels shifts for that. Candidates that give
+// weight to an empty state (a NaN centroid) are left out of the programme, so it is never
+// assigned. REQUIRES: at least one finite centroid row.
 struct OnlineInference {
   std::vector<int> states;  // grid indices (continuous) or regimes (discrete)
   Matrix probabilities;     // T x K

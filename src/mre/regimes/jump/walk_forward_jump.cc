@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 
 #include "mre/core/check.h"
@@ -24,6 +23,7 @@ JumpModelFit permute_states(const Matrix& data, const JumpModelFit& fit,
     inverse[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])] = static_cast<int>(k);
   }
   for (auto& label : out.labels) label = inverse[static_cast<std::size_t>(label)];
+  out.empty_states = empty_states_of(out.centers);
   if (!config.continuous) {
     for (auto& s : out.states) s = inverse[static_cast<std::size_t>(s)];
   } else {
@@ -102,13 +102,9 @@ JumpWalkForwardResult walk_forward_jump(const std::vector<Date>& dates, const Ma
       }
       const Matrix x = standardise(window, params);
       JumpModelFit fit_raw = fit(x, config);
-      std::vector<int> order(static_cast<std::size_t>(K));
-      std::iota(order.begin(), order.end(), 0);
-      const auto column = static_cast<Eigen::Index>(schedule.order_by_column);
-      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-        return schedule.order_descending ? fit_raw.centers(a, column) > fit_raw.centers(b, column)
-                                         : fit_raw.centers(a, column) < fit_raw.centers(b, column);
-      });
+      const auto order =
+          order_states(fit_raw.centers, static_cast<Eigen::Index>(schedule.order_by_column),
+                       schedule.order_descending);
       refit.fit = permute_states(x, fit_raw, order, config);
       params.centers = refit.fit.centers;
       // Online labels for [start, end): the forward pass from the window's first row.

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <sstream>
 
 #include "mre/codec/jump_json.h"
@@ -98,6 +97,14 @@ void parse_jump_settings(const std::filesystem::path& path, const YAML::Node& ro
 // labelled online, or one in-sample fit labelled online when walk_forward is off. Fills the
 // model's labels, params and diagnostics; returns T x K probabilities (NaN rows unlabelled) and
 // the number of refits.
+// "[1, 3]": the empty states of a fit, as a JSON list.
+std::string int_list(const std::vector<int>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(values[i]);
+  return out + "]";
+}
+
 RegimeFitOutput fit(const RegimeFitInput& in) {
   namespace jm = regimes::jump;
   const RegimeSpec& spec = in.spec;
@@ -167,7 +174,8 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
                   << dates[r.first_row].iso() << "\", \"rows\": " << r.rows
                   << ", \"objective\": " << r.fit.objective
                   << ", \"iterations\": " << r.fit.iterations
-                  << ", \"converged\": " << (r.fit.converged ? "true" : "false") << "}";
+                  << ", \"converged\": " << (r.fit.converged ? "true" : "false")
+                  << ", \"empty_states\": " << int_list(r.fit.empty_states) << "}";
     }
     diagnostics << "]}";
   } else {
@@ -187,13 +195,9 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
     }
     const Matrix z = jm::standardise(x, params);
     const auto raw = jm::fit(z, spec.jump);
-    std::vector<int> order(static_cast<std::size_t>(K));
-    std::iota(order.begin(), order.end(), 0);
-    const auto column = static_cast<Eigen::Index>(schedule.order_by_column);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return schedule.order_descending ? raw.centers(a, column) > raw.centers(b, column)
-                                       : raw.centers(a, column) < raw.centers(b, column);
-    });
+    const auto order =
+        jm::order_states(raw.centers, static_cast<Eigen::Index>(schedule.order_by_column),
+                         schedule.order_descending);
     const auto fitted = jm::permute_states(z, raw, order, spec.jump);
     params.centers = fitted.centers;
     filtered = jm::infer_online(z, params.centers, spec.jump).probabilities;
@@ -204,7 +208,8 @@ RegimeFitOutput fit(const RegimeFitInput& in) {
                    "labels are the "
                    "online pass under them\", \"objective\": "
                 << fitted.objective << ", \"iterations\": " << fitted.iterations
-                << ", \"converged\": " << (fitted.converged ? "true" : "false") << "}";
+                << ", \"converged\": " << (fitted.converged ? "true" : "false")
+                << ", \"empty_states\": " << int_list(fitted.empty_states) << "}";
   }
   model.probabilities = Matrix::Constant(data.rows(), K, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i = 0; i < keep.size(); ++i)
