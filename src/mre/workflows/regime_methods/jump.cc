@@ -93,10 +93,6 @@ void parse_jump_settings(const std::filesystem::path& path, const YAML::Node& ro
   spec.hmm.n_states = c.n_states;
 }
 
-// method jump: complete rows (after the optional expanding z-scores), walk-forward refits
-// labelled online, or one in-sample fit labelled online when walk_forward is off. Fills the
-// model's labels, params and diagnostics; returns T x K probabilities (NaN rows unlabelled) and
-// the number of refits.
 // "[1, 3]": the empty states of a fit, as a JSON list.
 std::string int_list(const std::vector<int>& values) {
   std::string out = "[";
@@ -105,6 +101,10 @@ std::string int_list(const std::vector<int>& values) {
   return out + "]";
 }
 
+// method jump: complete rows (after the optional expanding z-scores), walk-forward refits
+// labelled online, or one in-sample fit labelled online when walk_forward is off. Fills the
+// model's labels, params and diagnostics; returns T x K probabilities (NaN rows unlabelled) and
+// the number of refits.
 RegimeFitOutput fit(const RegimeFitInput& in) {
   namespace jm = regimes::jump;
   const RegimeSpec& spec = in.spec;
