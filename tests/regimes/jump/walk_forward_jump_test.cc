@@ -191,7 +191,9 @@ TEST(WalkForwardJump, AnEmptyStateIsOrderedLastAndNeverLabelled) {
   for (std::size_t t = 300; t < p.truth.size(); ++t) {
     const auto& owner = *std::find_if(three.refits.rbegin(), three.refits.rend(),
                                       [&](const JumpRefit& r) { return r.date <= p.dates[t]; });
-    if (!owner.fit.empty_states.empty()) ASSERT_NE(three.labels[t], 2) << t;
+    if (!owner.fit.empty_states.empty()) {
+      ASSERT_NE(three.labels[t], 2) << t;
+    }
   }
 }
 
