@@ -100,6 +100,59 @@ TEST(KMeans, StoppingAtMaxIterReportsNotConvergedWithLabelsOfTheLastCentres) {
   EXPECT_EQ(fit.inertia, 20.6875);
 }
 
+TEST(KMeans, AClusterNoRowChoosesTakesTheRowFarthestFromItsCentre) {
+  // Five points; the third start (100, 100) is nearer no row. By hand:
+  //  step 1: labels 0 0 0 1 1, cluster 2 empty. Squared distances to the own (old) centre:
+  //          0, 1, 9, 0, 1 -> (0,3) is the farthest; it leaves cluster 0 and becomes centre 2.
+  //          Centres (0, 0.5), (10, 0.5), (0, 3).
+  //  step 2: labels 0 0 2 1 1, centres unchanged (shift 0) -> converged after 2 iterations.
+  // Inertia 4 x 0.25 = 1. Keeping (100, 100) would give centres (0, 4/3), (10, 0.5) and inertia
+  // 42/9 + 0.5 = 5.17: the test fails without the relocation.
+  const Matrix data = (Matrix(5, 2) << 0, 0,  //
+                       0, 1,                  //
+                       0, 3,                  //
+                       10, 0,                 //
+                       10, 1)
+                          .finished();
+  const Matrix start = (Matrix(3, 2) << 0, 0, 10, 0, 100, 100).finished();
+  const auto fit = fit_from(data, start, {});
+  EXPECT_EQ(fit.labels, (std::vector<int>{0, 0, 2, 1, 1}));
+  // Exact: every value is a short binary fraction.
+  EXPECT_EQ(fit.centers, (Matrix(3, 2) << 0, 0.5, 10, 0.5, 0, 3).finished());
+  EXPECT_EQ(fit.inertia, 1.0);
+  EXPECT_EQ(fit.iterations, 2);
+  EXPECT_TRUE(fit.converged);
+}
+
+TEST(KMeans, TwoEmptyClustersTakeTheFarRowsInDescendingDistance) {
+  // Rows 0..5 on a line: 0, 1, 2, 4, 7, 20 (one column); starts 0, 1000, 2000: all rows choose
+  // cluster 0 first. Distances to centre 0: 0, 1, 4, 16, 49, 400 -> 20 goes to cluster 1 and 7
+  // to cluster 2; cluster 0 keeps 0, 1, 2, 4 (mean 7/4).
+  //  step 2: 0, 1, 2, 4 nearer 1.75 than 7 (4 is 5.06 from 1.75 and 9 from 7) -> unchanged;
+  //          converged after 2 iterations with inertia 1.75^2 + 0.75^2 + 0.25^2 + 2.25^2 = 8.75.
+  const Matrix data = (Matrix(6, 1) << 0, 1, 2, 4, 7, 20).finished();
+  const Matrix start = (Matrix(3, 1) << 0, 1000, 2000).finished();
+  const auto fit = fit_from(data, start, {});
+  EXPECT_EQ(fit.labels, (std::vector<int>{0, 0, 0, 0, 2, 1}));
+  EXPECT_EQ(fit.centers, (Matrix(3, 1) << 1.75, 20, 7).finished());
+  EXPECT_EQ(fit.inertia, 8.75);
+  EXPECT_EQ(fit.iterations, 2);
+}
+
+TEST(KMeans, RowsThatAllSitOnTheirCentresAreNotMovedToAnEmptyCluster) {
+  // Two distinct rows, three clusters: after step 1 every row is at distance 0 from its centre,
+  // cluster 2 is empty, and there is nothing to gain by moving a row. The empty cluster keeps its
+  // start. (A documented deviation: scikit-learn 1.2 moves a row at distance 0 anyway, here a 5,
+  // and ends with centres 1, 5, 5 and the same inertia, 0.)
+  const Matrix data = (Matrix(4, 1) << 1, 1, 5, 5).finished();
+  const Matrix start = (Matrix(3, 1) << 1, 5, 9).finished();
+  const auto fit = fit_from(data, start, {});
+  EXPECT_EQ(fit.labels, (std::vector<int>{0, 0, 1, 1}));
+  EXPECT_EQ(fit.centers, (Matrix(3, 1) << 1, 5, 9).finished());
+  EXPECT_EQ(fit.inertia, 0.0);
+  EXPECT_TRUE(fit.converged);
+}
+
 TEST(KMeans, ToleranceIsScaledByTheMeanPopulationVarianceOfTheFeatures) {
   // Centre shifts (sum over clusters of squared moves), by hand from the steps above:
   //   step 1: 0.25 + (5.5^2 + 4.75^2) = 53.0625; step 2: (1/6^2 + 1/3^2) + ((11/6)^2 + (19/12)^2)
@@ -125,10 +178,13 @@ TEST(KMeans, FitFromMatchesScikitLearnLloydFromTheSameInitialCentres) {
     GTEST_SKIP() << "/usr/bin/python3 has no sklearn (Debian's python3-sklearn)";
   }
   const Matrix data = four_blobs(2000, 20240611);
-  // Three starts: k-means++ for the true K = 4; four rows of one blob (a poor start that needs
-  // many iterations); k-means++ for K = 6 (blobs get split, so many points sit on a boundary).
+  // Four starts: k-means++ for the true K = 4; four rows of one blob (a poor start that needs
+  // many iterations); k-means++ for K = 6 (blobs get split, so many points sit on a boundary);
+  // k-means++ for K = 4 with one centre moved far from every row (no row chooses it, so the
+  // empty-cluster rule moves it to the row farthest from its centre).
   std::vector<Matrix> starts = {kmeans_plus_plus(data, 4, 3), Matrix(4, 5),
-                                kmeans_plus_plus(data, 6, 11)};
+                                kmeans_plus_plus(data, 6, 11), kmeans_plus_plus(data, 4, 7)};
+  starts[3].row(2).setConstant(50.0);
   int found = 0;  // the first four rows within 1 of blob 0's centre, the origin
   for (Eigen::Index t = 0; t < data.rows() && found < 4; ++t) {
     if (data.row(t).norm() < 1.0) starts[1].row(found++) = data.row(t);

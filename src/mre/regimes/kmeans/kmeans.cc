@@ -1,9 +1,13 @@
 // k-means++ and Lloyd's algorithm (Lloyd 1982), with scikit-learn's convergence rule.
 #include "mre/regimes/kmeans/kmeans.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "mre/core/check.h"
 #include "mre/core/error.h"
@@ -35,6 +39,45 @@ void check_finite_data(const Matrix& data) {
                                                " (drop or fill incomplete rows first)");
       }
     }
+  }
+}
+
+// scikit-learn's rule for a cluster that no row chose (_relocate_empty_clusters_dense): the
+// rows farthest from their own centre, farthest first, become the empty clusters' centres (in
+// cluster order) and leave their old clusters' sums. Keeping the empty cluster's centre instead
+// would leave a centre no row supports, one that later rows (or an HMM start) would still use.
+// Deviations, only where sklearn's result is unspecified or degenerate: with several empty
+// clusters the far rows are taken in descending distance, ties by row (numpy's argpartition
+// leaves their order unspecified); a row at distance 0 is never moved (every row then sits on
+// its centre, there is nothing to gain, and sklearn 1.2 moves one anyway, leaving two equal
+// centres); and a cluster that the move leaves with no row keeps its centre for this step and
+// is relocated at the next (sklearn would put that centre at the origin).
+void relocate_empty_clusters(const Matrix& data, const Matrix& centers,
+                             const std::vector<int>& labels, Matrix& sums, Vector& counts) {
+  std::vector<Eigen::Index> empty;
+  for (Eigen::Index k = 0; k < counts.size(); ++k) {
+    if (counts(k) == 0) empty.push_back(k);
+  }
+  if (empty.empty()) return;
+  // Direct differences, as sklearn: the expansion in squared_distances rounds small distances.
+  std::vector<std::pair<double, Eigen::Index>> distance(static_cast<std::size_t>(data.rows()));
+  for (Eigen::Index t = 0; t < data.rows(); ++t) {
+    distance[static_cast<std::size_t>(t)] = {
+        (data.row(t) - centers.row(labels[static_cast<std::size_t>(t)])).squaredNorm(), t};
+  }
+  const std::size_t n_far = std::min(empty.size(), distance.size());
+  std::partial_sort(distance.begin(), distance.begin() + static_cast<std::ptrdiff_t>(n_far),
+                    distance.end(), [](const auto& a, const auto& b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
+  for (std::size_t i = 0; i < n_far; ++i) {
+    const auto [d, t] = distance[i];
+    if (!(d > 0)) break;  // the rest are at distance 0 too
+    const int from = labels[static_cast<std::size_t>(t)];
+    sums.row(from) -= data.row(t);
+    counts(from) -= 1;
+    sums.row(empty[i]) = data.row(t);
+    counts(empty[i]) = 1;
   }
 }
 
@@ -99,10 +142,10 @@ KMeansFit fit_from(const Matrix& data, const Matrix& initial_centers, const KMea
       sums.row(k) += data.row(t);
       counts(k) += 1;
     }
+    relocate_empty_clusters(data, out.centers, out.labels, sums, counts);
     Matrix next = out.centers;
     for (Eigen::Index k = 0; k < K; ++k) {
-      if (counts(k) > 0)
-        next.row(k) = sums.row(k) / counts(k);  // an empty cluster keeps its centre
+      if (counts(k) > 0) next.row(k) = sums.row(k) / counts(k);
     }
     const double shift = (next - out.centers).squaredNorm();
     out.centers = next;

@@ -1,5 +1,6 @@
 // k-means: k-means++ seeding (Arthur & Vassilvitskii 2007) and Lloyd iterations, best of n_init
-// by inertia (the within-cluster sum of squares), as scikit-learn's KMeans(algorithm="lloyd").
+// by inertia (the within-cluster sum of squares), as scikit-learn's KMeans(algorithm="lloyd"),
+// including its rule for a cluster no row chose: the row farthest from its centre moves there.
 #pragma once
 
 #include <cstdint>
