@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "mre/core/format.h"
+
 namespace mre::server {
 
 // The deepest nesting of [ and { in a JSON text, counted over its bytes (brackets inside
@@ -12,9 +14,8 @@ namespace mre::server {
 // O(bytes) with no allocation and never recurses, whatever the input.
 int json_depth(std::string_view text, int stop_at);
 
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// past U+10FFFF). Returns the byte offset of the first bad sequence in `bad_at` otherwise.
-bool valid_utf8(std::string_view text, std::size_t* bad_at = nullptr);
+// Well-formed UTF-8 (core/format.h), used here on request bodies.
+using mre::valid_utf8;
 
 // InvalidArgument (400) for a body nested deeper than max_depth ("request body nested deeper
 // than 64 levels") or with invalid UTF-8 (naming the byte offset); nothing for a body that

@@ -632,6 +632,108 @@ TEST(InputsCli, RegimeSpecsWithRepeatedNamesOrTooFewRowsAreRefused) {
   for (const auto& input : inputs) expect_clear_error(store, input);
 }
 
+// Names that a stored version could not hold (QA 2026-12-08): a comma in a label or feature name
+// was stored inside the comma-joined list, so the version read back with one label more than
+// its probabilities and `regimes compare` aborted with heap corruption; an empty rule name was
+// dropped; a YAML file with bytes that are not UTF-8 put them into names and messages.
+TEST(InputsCli, NamesWithACommaAQuoteOrNothingAreRefusedAtTheirLine) {
+  Store store;
+  const std::vector<std::string> fit = {"regimes", "fit",  "--db",      "DB",
+                                        "--spec",  "SPEC", "--version", "N"};
+  const std::vector<std::string> build = {"features", "build", "--db",      "DB",
+                                          "--spec",   "SPEC",  "--version", "FN"};
+  const std::string rules = "name: r\nmethod: rules\nfeature_set: cross_asset\nrules:\n  ";
+  const std::string condition =
+      ":\n    - {feature: equity_momentum_63d, direction: up, scale: 0.05}\n";
+  const std::vector<BadInput> inputs = {
+      {"rule_with_comma",
+       fit,
+       rules + "\"RISK,ON\"" + condition,
+       1,
+       {"SPEC:5: regime name 'RISK,ON' contains a comma"}},
+      {"rule_empty", fit, rules + "\"\"" + condition, 1, {"SPEC:5: regime name '' is empty"}},
+      {"label_with_comma",
+       fit,
+       "name: k\nmethod: kmeans\nfeature_set: cross_asset\nlabels: [\"a,b\", c]\n"
+       "kmeans: {n_clusters: 2}\n",
+       1,
+       {"SPEC:4: 'labels': the name 'a,b' contains a comma"}},
+      {"label_with_quote",
+       fit,
+       "name: k\nmethod: kmeans\nfeature_set: cross_asset\nlabels: ['a\"b', c]\n"
+       "kmeans: {n_clusters: 2}\n",
+       1,
+       {"SPEC:4: 'labels': the name 'a\"b' contains a double quote"}},
+      {"spec_name_with_comma",
+       fit,
+       "name: \"k,1\"\nmethod: kmeans\nfeature_set: cross_asset\nkmeans: {n_clusters: 2}\n",
+       1,
+       {"SPEC:1: 'name' contains a comma"}},
+      {"feature_with_comma",
+       build,
+       "name: f\nfrequency: month_end\nfeatures:\n  - {name: \"a,b\", inputs: [DGS10]}\n",
+       1,
+       {"SPEC:4: features[0]: the name 'a,b' contains a comma (it becomes a CSV column)"}},
+      {"not_utf8",
+       fit,
+       "name: k\nmethod: kmeans\nfeature_set: cross_asset\nlabels: [a\xff, c]\n",
+       1,
+       {"SPEC:4: regime spec is not valid UTF-8 (byte 59 of the file)"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+  // The same names in a --data file's header: refused at line 1, naming the column.
+  TempDir dir;
+  const auto csv = dir / "x.csv";
+  for (const std::string header : {"date,a,\"b,c\"", "date,a,b\xff", "date,a,a"}) {
+    write_file(csv, header + "\n2024-01-02,1,2\n2024-01-03,2,1\n2024-01-04,1,3\n");
+    const auto r = run_mre({"regimes", "fit", "--data", csv.string(), "--method", "kmeans",
+                            "--states", "2", "--out", (dir / "m.json").string()});
+    EXPECT_NE(r.exit_code, 0) << header;
+    EXPECT_FALSE(contains(r.err, "internal error")) << r.err;
+    EXPECT_TRUE(contains(r.err, csv.string() + ":1: column")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "m.json"));
+  }
+}
+
+// Values a stored version could not hold (QA 2026-12-08): a feature op that overflowed stored inf
+// (which no reader accepts), an infinite rule threshold was accepted, and rules whose every
+// condition sat hundreds of scales on the wrong side of its threshold stored 0 / 0 probabilities.
+TEST(InputsCli, FeaturesAndRulesThatWouldStoreInfOrNaNAreRefused) {
+  Store store;
+  write_file(store.dir / "lv.yml",
+             "name: lv\nfrequency: month_end\nfeatures:\n  - {name: y, inputs: [DGS10]}\n");
+  const auto level = run_mre({"features", "build", "--db", store.db, "--spec",
+                              (store.dir / "lv.yml").string(), "--version", "LV"});
+  ASSERT_EQ(level.exit_code, 0) << level.err;
+  store.checksum = store.sum();
+  const std::vector<std::string> fit = {"regimes", "fit",  "--db",      "DB",
+                                        "--spec",  "SPEC", "--version", "RZ"};
+  const auto rules = [](const std::string& up, const std::string& down) {
+    return "name: rz\nmethod: rules\nfeature_set: lv\nrules:\n  UP:\n"
+           "    - {feature: y, direction: up, " +
+           up + "}\n  DOWN:\n    - {feature: y, direction: down, " + down + "}\n";
+  };
+  const std::vector<BadInput> inputs = {
+      {"overflow",
+       {"features", "build", "--db", "DB", "--spec", "SPEC", "--version", "FI"},
+       "name: fi\nfrequency: month_end\nfeatures:\n  - {name: x, inputs: [DGS10], ops: "
+       "[{op: scale, factor: 1e308}, {op: scale, factor: 1e308}]}\n",
+       2,
+       {"feature 'x' is inf on ", "(an op overflowed or divided by zero): nothing stored"}},
+      {"infinite_threshold",
+       fit,
+       rules("threshold: .inf, scale: 1", "threshold: 0, scale: 1"),
+       1,
+       {"SPEC:6: regime 'UP', feature 'y': threshold must be a finite number"}},
+      {"every_score_zero",
+       fit,
+       rules("threshold: 1000, scale: 0.001", "threshold: -1000, scale: 0.001"),
+       1,
+       {"every regime's score is 0", "check the rules' thresholds and scales"}},
+  };
+  for (const auto& input : inputs) expect_clear_error(store, input);
+}
+
 // A failed command leaves no new store behind (noticed 2026-12-07: `mre ingest --db new.db
 // --tickers NOPE` exited 4 and left a 1.7 MB new.db holding only its schema). A store that held
 // data before the failure, or that the failed command filled partly, is never removed.

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "mre/core/error.h"
+#include "mre/core/format.h"
 
 namespace mre::sources {
 
@@ -124,6 +126,14 @@ YAML::Node load_yaml_mapping(const std::filesystem::path& path, std::string_view
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in && !in.eof())
     throw Error(ErrorCode::kIoError, path.string() + ": cannot read the " + std::string(what));
+  // YAML is Unicode text; yaml-cpp passes other bytes through into names and messages.
+  if (std::size_t bad = 0; !valid_utf8(text, &bad)) {
+    const auto line =
+        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    throw Error(ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(line) + ": " +
+                                                 std::string(what) + " is not valid UTF-8 (byte " +
+                                                 std::to_string(bad + 1) + " of the file)");
+  }
   // Checked before yaml-cpp sees the text: its parser and node copies recurse per level.
   std::size_t line = 0;
   if (const auto depth = yaml_nesting_depth(text, &line, kMaxSpecDepth); depth > kMaxSpecDepth) {

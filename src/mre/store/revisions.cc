@@ -223,6 +223,32 @@ bool same_effect_version(const EffectVersion& existing, const EffectVersion& inc
   return true;
 }
 
+void check_regime_write(const RegimeModel& model, const std::vector<RegimeRow>& rows) {
+  const std::string where = "regime version '" + model.version + "'";
+  const auto refuse = [&](const std::string& what) {
+    throw Error(ErrorCode::kInvalidArgument, where + ": " + what + "; nothing stored");
+  };
+  if (model.labels.empty()) refuse("no labels");
+  for (const auto& label : model.labels) {
+    if (const auto problem = name_problem(label)) refuse("the label '" + label + "' " + *problem);
+  }
+  for (const auto& column : model.columns) {
+    if (const auto problem = name_problem(column))
+      refuse("the column '" + column + "' " + *problem);
+  }
+  for (const auto& row : rows) {
+    if (row.probabilities.size() != model.labels.size()) {
+      refuse(row.date.iso() + " has " + std::to_string(row.probabilities.size()) +
+             " probabilities for " + std::to_string(model.labels.size()) + " labels");
+    }
+    for (const double p : row.probabilities) {
+      if (!std::isfinite(p)) refuse(row.date.iso() + " has a probability that is not a number");
+    }
+    if (std::find(model.labels.begin(), model.labels.end(), row.regime) == model.labels.end())
+      refuse(row.date.iso() + "'s regime '" + row.regime + "' is not one of the labels");
+  }
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) {

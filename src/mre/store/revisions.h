@@ -59,6 +59,11 @@ bool same_regime_model(const RegimeModel& existing, const RegimeModel& incoming)
 bool same_effect_version(const EffectVersion& existing, const EffectVersion& incoming);
 // Same binding rule for SCM versions (spec hash and data watermark).
 bool same_scm_model(const ScmModel& existing, const ScmModel& incoming);
+// What every store checks before it writes a regime version (InvalidArgument, nothing stored):
+// at least one label; labels and columns usable as names (core/format.h's name_problem: a comma
+// would split one when read back); every row with one finite probability per label and a
+// regime that is one of the labels.
+void check_regime_write(const RegimeModel& model, const std::vector<RegimeRow>& rows);
 // "a,b,c" <-> vector, for the label and column lists the stores keep as text.
 std::string join_names(const std::vector<std::string>& names);
 std::vector<std::string> split_names(const std::string& text);

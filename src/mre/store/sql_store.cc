@@ -470,6 +470,7 @@ FeatureWriteOutcome SqlStore::write_regimes(const RegimeModel& model,
   Session& s = artefact_session();
   require_writable(s);
   validate_version_tag(model.version);
+  check_regime_write(model, rows);
   WriteTransaction w(s, "mre:regimes:" + model.version);
   if (const auto existing = find_regime_model_in(s, model.version)) {
     same_regime_model(*existing, model);
@@ -523,7 +524,8 @@ std::vector<RegimeRow> SqlStore::read_regimes(const std::string& version, std::o
   if (schema_version() < 3) throw Error(ErrorCode::kNotFound, missing);
   Session& s = artefact_session();
   sql::Transaction tx(s, false);
-  if (!find_regime_model_in(s, version)) throw Error(ErrorCode::kNotFound, missing);
+  const auto model = find_regime_model_in(s, version);
+  if (!model) throw Error(ErrorCode::kNotFound, missing);
   std::vector<RegimeRow> out;
   {
     auto q = query(s,
@@ -531,9 +533,20 @@ std::vector<RegimeRow> SqlStore::read_regimes(const std::string& version, std::o
                        s.table("regimes_global") +
                        " WHERE version = ? AND dt >= ? AND dt <= ? ORDER BY dt",
                    {version, first_day(s, from), last_day(s, to)});
-    while (q->step())
+    while (q->step()) {
       out.push_back(
           {read_day_required(s, *q, 0), text(*q, 1), real(*q, 2), read_probabilities(*q, 3)});
+      // A version an older mre stored with a comma in a label reads back with one label more
+      // than each row has probabilities; every reader indexes one by the other.
+      if (out.back().probabilities.size() != model->labels.size()) {
+        throw Error(ErrorCode::kStoreError,
+                    "regime version '" + version + "' is inconsistent: " + out.back().date.iso() +
+                        " has " + std::to_string(out.back().probabilities.size()) +
+                        " probabilities for " + std::to_string(model->labels.size()) +
+                        " labels (a label with a comma, stored before mre refused one?); "
+                        "re-fit it under a new tag");
+      }
+    }
   }
   tx.commit();
   return out;

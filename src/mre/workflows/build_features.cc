@@ -50,6 +50,18 @@ void check_computed(const features::ComputedFeatureSet& computed) {
                       "), which would have no value; use log: false, or an input above 0");
     }
     const auto column = computed.values.column(c);
+    // An op that overflows (scale by 1e308 twice, a ratio over a zero) stored inf, which no
+    // reader of the version accepts (QA 2026-12-08): refused here, naming the feature and date.
+    for (std::size_t t = 0; t < column.size(); ++t) {
+      if (std::isinf(column[t])) {
+        std::ostringstream value;
+        value << column[t];
+        throw Error(ErrorCode::kDataError,
+                    "feature '" + info.name + "' is " + value.str() + " on " +
+                        computed.values.dates()[t].iso() +
+                        " (an op overflowed or divided by zero): nothing stored");
+      }
+    }
     if (std::none_of(column.begin(), column.end(), [](double v) { return !std::isnan(v); })) {
       const auto& dates = computed.values.dates();
       throw Error(ErrorCode::kDataError,

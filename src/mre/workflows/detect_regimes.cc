@@ -58,6 +58,7 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
       fail(path, root, std::string("missing field '") + key + "'");
   }
   spec.name = root["name"].Scalar();
+  if (const auto problem = name_problem(spec.name)) fail(path, root["name"], "'name' " + *problem);
   spec.method = root["method"].Scalar();
   spec.feature_set = root["feature_set"].Scalar();
   const RegimeMethod* method = find_regime_method(spec.method);
@@ -73,6 +74,9 @@ RegimeSpec load_regime_spec(const std::filesystem::path& path) try {
            std::string("'") + key + "' is empty: name at least one, or leave the key out");
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (names[i].empty()) fail(path, root[key], std::string("'") + key + "' has an empty name");
+      if (const auto problem = name_problem(names[i]))
+        fail(path, root[key],
+             std::string("'") + key + "': the name '" + names[i] + "' " + *problem);
       for (std::size_t j = 0; j < i; ++j) {
         if (names[j] == names[i])
           fail(path, root[key], std::string("'") + key + "' names '" + names[i] + "' twice");

@@ -248,6 +248,7 @@ LoadedSpec load_feature_spec(const std::filesystem::path& path) try {
   }
   if (!root["name"] || root["name"].Scalar().empty()) ctx.fail(root, "missing field 'name'");
   spec.name = root["name"].Scalar();
+  if (const auto problem = name_problem(spec.name)) ctx.fail(root["name"], "'name' " + *problem);
   if (root["description"]) spec.description = root["description"].Scalar();
   const std::string frequency = root["frequency"] ? root["frequency"].Scalar() : "";
   if (frequency == "daily") {
@@ -282,6 +283,10 @@ LoadedSpec load_feature_spec(const std::filesystem::path& path) try {
       ctx.fail(node, "features[" + std::to_string(i) + "]: missing field 'name'");
     }
     f.name = node["name"].Scalar();
+    if (const auto problem = name_problem(f.name)) {
+      ctx.fail(node["name"], "features[" + std::to_string(i) + "]: the name '" + f.name + "' " +
+                                 *problem + " (it becomes a CSV column)");
+    }
     for (const auto& item : node) {
       const std::string key = item.first.Scalar();
       if (key != "name" && key != "description" && key != "inputs" && key != "ops" &&

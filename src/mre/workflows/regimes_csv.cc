@@ -53,6 +53,18 @@ FeatureTable read_feature_csv(const std::filesystem::path& path) {
   }
   FeatureTable table;
   table.names.assign(header.begin() + 1, header.end());
+  // The names go into the model's JSON and the output's header: refused here, not there.
+  for (std::size_t c = 0; c < table.names.size(); ++c) {
+    if (const auto problem = name_problem(table.names[c])) {
+      throw Error(ErrorCode::kDataError,
+                  path.string() + ":1: column " + std::to_string(c + 2) + "'s name " + *problem);
+    }
+    for (std::size_t k = 0; k < c; ++k) {
+      if (table.names[k] == table.names[c])
+        throw Error(ErrorCode::kDataError,
+                    path.string() + ":1: column '" + table.names[c] + "' is named twice");
+    }
+  }
   std::vector<double> values;
   CsvRow row;
   while (reader.next(row)) {

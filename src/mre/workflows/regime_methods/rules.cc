@@ -2,7 +2,10 @@
 // condition strengths; no fitting.
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+
 #include "mre/core/error.h"
+#include "mre/core/format.h"
 #include "mre/workflows/detail/yaml_file.h"
 #include "mre/workflows/detect_regimes.h"
 #include "mre/workflows/regime_methods/regime_method.h"
@@ -23,6 +26,9 @@ void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec
   for (const auto& item : rules) {
     regimes::rules::Rule rule;
     rule.regime = item.first.Scalar();
+    // The regime's name is its label: a CSV column (p_<name>) and an entry of a stored list.
+    if (const auto problem = name_problem(rule.regime))
+      fail(path, item.first, "regime name '" + rule.regime + "' " + *problem);
     if (!item.second.IsSequence())
       fail(path, item.second, "regime '" + rule.regime + "': expected a list of conditions");
     for (const auto& c : item.second) {
@@ -38,10 +44,14 @@ void parse(const std::filesystem::path& path, const YAML::Node& root, RegimeSpec
       condition.sign = direction == "up" ? 1.0 : -1.0;
       if (c["threshold"]) condition.threshold = scalar<double>(path, c["threshold"], "threshold");
       if (c["scale"]) condition.scale = scalar<double>(path, c["scale"], "scale");
-      if (!(condition.scale > 0))
-        fail(
-            path, c,
-            "regime '" + rule.regime + "', feature '" + condition.feature + "': scale must be > 0");
+      if (!std::isfinite(condition.threshold))
+        fail(path, c["threshold"],
+             "regime '" + rule.regime + "', feature '" + condition.feature +
+                 "': threshold must be a finite number");
+      if (!(condition.scale > 0) || !std::isfinite(condition.scale))
+        fail(path, c["scale"] ? c["scale"] : c,
+             "regime '" + rule.regime + "', feature '" + condition.feature +
+                 "': scale must be a finite number > 0");
       rule.conditions.push_back(condition);
     }
     spec.rules.push_back(std::move(rule));
@@ -61,6 +71,18 @@ void canonical(const RegimeSpec& spec, std::ostream& out) {
 RegimeFitOutput fit(const RegimeFitInput& in) {
   RegimeFitOutput out;
   const auto scored = regimes::rules::score(in.spec.rules, in.columns, in.data);
+  // Each condition scores 0.5 (1 + tanh(u)) > 0, but it rounds to 0 beyond about 350 scales on
+  // the wrong side of its threshold. A date where every regime rounds to 0 has no normalised
+  // probability (0 / 0): the spec's thresholds and scales cannot tell its regimes apart there.
+  for (Eigen::Index t = 0; t < scored.scores.rows(); ++t) {
+    const auto row = scored.scores.row(t);
+    if (!row.hasNaN() && (row.array() == 0.0).all()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "rules: on " + in.dates[static_cast<std::size_t>(t)].iso() +
+                      " every regime's score is 0 (each condition is hundreds of scales on the "
+                      "wrong side of its threshold): check the rules' thresholds and scales");
+    }
+  }
   out.probabilities = scored.scores;
   out.raw_scores = scored.scores;
   for (const auto& r : in.spec.rules) out.labels.push_back(r.regime);
