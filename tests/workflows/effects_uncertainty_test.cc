@@ -10,6 +10,7 @@
 
 #include <Eigen/QR>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "mre/core/date.h"
@@ -98,6 +99,21 @@ TEST(EffectUncertainty, TheResponseCarriesTheIntervalOnlyWhenAsked) {
   EXPECT_NE(json.find("\"prediction_interval\""), std::string::npos);
   EXPECT_NE(json.find("\"prediction_interval_meaning\""), std::string::npos);
   EXPECT_NE(json.find("\"uncertainty\""), std::string::npos);  // the standard error stays
+}
+
+TEST(EffectUncertainty, ANegativeMagnitudeKeepsTheIntervalInOrder) {
+  // A change of -2 units: the effect is -2 theta, its interval -2 [hi, lo] (the bounds swap),
+  // and the standard error 2 se. The API printed "95% CI 0.0654 to -0.0994" (QA 2026-12-08).
+  const auto e = estimate(-2.0);
+  ASSERT_GT(e.dml.ci_high, e.dml.ci_low);
+  const auto json = nlohmann::json::parse(effect_to_json(e));
+  const auto& analysis = json.at("causal_analysis");
+  EXPECT_DOUBLE_EQ(analysis.at("effect").get<double>(), -2.0 * e.dml.theta);
+  const auto& ci = analysis.at("confidence_interval");
+  EXPECT_DOUBLE_EQ(ci.at(0).get<double>(), -2.0 * e.dml.ci_high);
+  EXPECT_DOUBLE_EQ(ci.at(1).get<double>(), -2.0 * e.dml.ci_low);
+  EXPECT_LT(ci.at(0).get<double>(), ci.at(1).get<double>());
+  EXPECT_DOUBLE_EQ(analysis.at("uncertainty").get<double>(), 2.0 * e.dml.se);
 }
 
 TEST(EffectUncertainty, TheConstantScaleNeedsNoNetwork) {

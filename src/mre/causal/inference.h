@@ -18,6 +18,16 @@
 
 namespace mre::causal {
 
+// The interval [lo, hi] of a coefficient, scaled to a change of `m` units of the treatment: a
+// negative m reverses it, so the bounds are swapped back into order.
+struct Interval {
+  double low = 0.0;
+  double high = 0.0;
+};
+inline Interval scaled_interval(double lo, double hi, double m) {
+  return m < 0 ? Interval{hi * m, lo * m} : Interval{lo * m, hi * m};
+}
+
 enum class StandardError { kHc0, kHc1, kHac, kEwc, kEwcHc3 };
 // hc0 | hc1 | hac | ewc | ewc_hc3
 StandardError parse_standard_error(const std::string& name);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "mre/causal/inference.h"
 #include "mre/codec/classifier_json.h"
 #include "mre/core/error.h"
 
@@ -202,9 +203,9 @@ ojson effect_value(const EffectReport& e) {
   analysis["horizon_months"] = e.horizon;
   analysis["magnitude"] = number(e.magnitude);
   analysis["effect"] = number(dml ? e.dml.theta * e.magnitude : e.xlearner->ate);
-  analysis["confidence_interval"] = {
-      number(dml ? e.dml.ci_low * e.magnitude : e.xlearner->ci_low),
-      number(dml ? e.dml.ci_high * e.magnitude : e.xlearner->ci_high)};
+  const auto ci = dml ? causal::scaled_interval(e.dml.ci_low, e.dml.ci_high, e.magnitude)
+                      : causal::Interval{e.xlearner->ci_low, e.xlearner->ci_high};
+  analysis["confidence_interval"] = {number(ci.low), number(ci.high)};
   analysis["p_value"] = number(dml ? e.dml.p_value : std::nan(""));
   // The dominant regime now and its filtered probabilities.
   const auto& probs = e.latest_regime_probabilities;
@@ -243,7 +244,7 @@ ojson effect_value(const EffectReport& e) {
     analysis["robustness"] = {
         {"fragile", e.robustness->fragile}, {"reason", e.robustness->reason}, {"checks", checks}};
   }
-  analysis["uncertainty"] = number(dml ? e.dml.se * e.magnitude : e.xlearner->se);
+  analysis["uncertainty"] = number(dml ? e.dml.se * std::abs(e.magnitude) : e.xlearner->se);
   analysis["uncertainty_meaning"] = uncertainty_meaning(e);
   if (e.prediction_interval) {
     const auto& p = *e.prediction_interval;
@@ -277,11 +278,10 @@ ojson effect_value(const EffectReport& e) {
   ojson regime_effects = ojson::object();
   if (dml) {
     for (const auto& re : e.dml.regimes) {
-      regime_effects[re.regime] = {
-          {"effect", number(re.effect * e.magnitude)},
-          {"confidence_interval",
-           {number(re.ci_low * e.magnitude), number(re.ci_high * e.magnitude)}},
-          {"p_value", number(re.p_value)}};
+      const auto rci = causal::scaled_interval(re.ci_low, re.ci_high, e.magnitude);
+      regime_effects[re.regime] = {{"effect", number(re.effect * e.magnitude)},
+                                   {"confidence_interval", {number(rci.low), number(rci.high)}},
+                                   {"p_value", number(re.p_value)}};
     }
   }
   analysis["regime_effects"] = regime_effects;
@@ -382,9 +382,10 @@ std::string regime_effects_json(const causal::DmlResult& dml, double magnitude) 
     out += ": {\"effect\": ";
     append_number(out, re.effect * magnitude);
     out += ", \"confidence_interval\": [";
-    append_number(out, re.ci_low * magnitude);
+    const auto ci = causal::scaled_interval(re.ci_low, re.ci_high, magnitude);
+    append_number(out, ci.low);
     out += ", ";
-    append_number(out, re.ci_high * magnitude);
+    append_number(out, ci.high);
     out += "], \"p_value\": ";
     append_number(out, re.p_value);
     out += "}";

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 
+#include "mre/causal/inference.h"
 #include "mre/causal/learners.h"
 #include "mre/causal/multiple_testing.h"
 #include "mre/causal/placebo.h"
@@ -81,11 +82,14 @@ narrative::EffectExplanationFacts explanation_facts(const EffectEstimate& e) {
   if (dml) {
     const double m = e.magnitude;
     facts.effect = e.dml.theta * m;
-    facts.ci_low = e.dml.ci_low * m;
-    facts.ci_high = e.dml.ci_high * m;
+    const auto ci = causal::scaled_interval(e.dml.ci_low, e.dml.ci_high, m);
+    facts.ci_low = ci.low;
+    facts.ci_high = ci.high;
     facts.p_value = e.dml.p_value;
-    for (const auto& r : e.dml.regimes)
-      facts.regimes.push_back({r.regime, r.effect * m, r.ci_low * m, r.ci_high * m, r.p_value});
+    for (const auto& r : e.dml.regimes) {
+      const auto rci = causal::scaled_interval(r.ci_low, r.ci_high, m);
+      facts.regimes.push_back({r.regime, r.effect * m, rci.low, rci.high, r.p_value});
+    }
     for (const auto& p : e.placebos) facts.placebos.push_back({p.kind, p.effect, p.p_value});
     if (e.dml.wald_dof > 0) f.regime_wald_p_value = e.dml.wald_p_value;
   } else {
@@ -636,9 +640,10 @@ codec::CausalAnswerReport causal_answer(const store::Store& store, const Effects
     try {
       const auto r = run_event_study(
           store, spec, {.treatment = treatment, .outcome = outcome, .window = 0, .hac_lag = -1});
+      const auto ci = causal::scaled_interval(r.fit.ci_low, r.fit.ci_high, query.magnitude);
       answer.event_study = codec::CausalEventStudy{.effect = r.fit.effect * query.magnitude,
-                                                   .ci_low = r.fit.ci_low * query.magnitude,
-                                                   .ci_high = r.fit.ci_high * query.magnitude,
+                                                   .ci_low = ci.low,
+                                                   .ci_high = ci.high,
                                                    .p_value = r.fit.p_value_hc1,
                                                    .events = r.fit.events,
                                                    .per_25bp = r.fit.effect * info.narrative_scale};
