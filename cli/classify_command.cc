@@ -348,7 +348,8 @@ void register_classify(CLI::App& app, Action& action) {
   classify->add_option("--version", one->version, "The classifier version");
   classify->add_option(
       "--input", one->input,
-      "A JSON observation: {\"timestamp\": ..., \"instrument_type\": ..., and the ten indicators}; "
+      "A JSON observation: {\"timestamp\": ..., \"instrument_type\": ..., and the ten indicators "
+      "(null when missing), at the top level or under \"indicators\"; any other key is refused}; "
       "- reads stdin");
   classify->add_option(
       "--instrument-type", one->instrument_type,

@@ -125,6 +125,15 @@ constexpr int kMaxEffectHorizon = 60;  // months: POST /api/causal-analysis's ho
 // never builds a deep DOM; then parsed (400 naming the parse error). A key given twice in one
 // object is refused (400 naming it): JSON leaves its meaning open, and taking the last one
 // silently answered a question the client may not have asked.
+// nlohmann's "[json.exception.type_error.302] type must be number, but is string" without the
+// bracketed identifier, which names the library rather than the request.
+std::string without_json_prefix(const std::string& what) {
+  if (what.rfind("[json.exception.", 0) == 0) {
+    if (const auto end = what.find("] "); end != std::string::npos) return what.substr(end + 2);
+  }
+  return what;
+}
+
 json parse_body(const httplib::Request& req) {
   check_json_body(req.body, kMaxJsonDepth);
   std::vector<std::set<std::string>> keys;  // one set per open object
@@ -146,6 +155,12 @@ json parse_body(const httplib::Request& req) {
     return json::parse(req.body, no_duplicate_keys);
   } catch (const json::parse_error& e) {
     throw Error(ErrorCode::kInvalidArgument, std::string("malformed JSON body: ") + e.what());
+  } catch (const json::out_of_range& e) {
+    // 1e400 or a 500,000-digit integer: "[json.exception.out_of_range.406] number overflow
+    // parsing '1e400'" reached the client as "bad request field: [json.exception...]".
+    throw Error(ErrorCode::kInvalidArgument,
+                "request body: " + without_json_prefix(e.what()) +
+                    " (a number must be within the range of a double, about 1.8e308)");
   }
 }
 
@@ -281,7 +296,7 @@ void send_exception(httplib::Response& res, std::exception_ptr ep) {
   } catch (const Error& e) {
     send_error(res, http_status(e.code()), user_message(e.what()));
   } catch (const json::exception& e) {
-    send_error(res, 400, std::string("bad request field: ") + e.what());
+    send_error(res, 400, "bad request field: " + without_json_prefix(e.what()));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mre serve: internal error: %s\n", e.what());
     send_error(res, 500, "internal error (the server's log has the details)");
@@ -717,7 +732,7 @@ struct Api::Impl {
     http.Get(R"(/api/regimes/([^/]+)/profile)", handle(&Impl::regime_profile));
     http.Get("/api/classification/current", handle(&Impl::classification_current));
     http.Get(R"(/api/effects/([^/]+))", handle(&Impl::effects));
-    http.Post("/api/counterfactual", handle(&Impl::counterfactual));
+    http.Post("/api/counterfactual", handle(&Impl::counterfactual, kNotATable));
     http.Get("/api/effects", handle(&Impl::effects_list));
     http.Get("/api/studies", handle(&Impl::studies_list));
     http.Get(R"(/api/studies/([^/]+))", handle(&Impl::study));
@@ -725,24 +740,28 @@ struct Api::Impl {
     http.Get(R"(/api/backtests/([^/]+))", handle(&Impl::backtest));
     http.Get("/api/scm", handle(&Impl::scm_list));
     http.Get("/api/narrative", handle(&Impl::narrative));
-    http.Post("/api/classify", handle(&Impl::classify));
-    http.Post("/api/causal-analysis", handle(&Impl::causal_analysis));
+    http.Post("/api/classify", handle(&Impl::classify, kNotATable));
+    http.Post("/api/causal-analysis", handle(&Impl::causal_analysis, kNotATable));
     http.Get("/api/regimes/compare", handle(&Impl::regimes_compare));
     http.Get("/api/classification/history", handle(&Impl::classification_history));
     http.Get("/api/classification/history/profile", handle(&Impl::classification_profile));
     http.Get("/api/scenarios", handle(&Impl::scenarios));
-    http.Get(R"(/api/scenarios/([^/]+))", handle(&Impl::scenario));
+    http.Get(R"(/api/scenarios/([^/]+))", handle(&Impl::scenario, kNotATable));
     http.Get("/api/neural", handle(&Impl::neural_list));
     http.Get(R"(/api/neural/([^/]+)/latest)", handle(&Impl::neural_latest));
     if (!options.static_dir.empty()) http.set_mount_point("/", options.static_dir.string());
   }
 
   using Handler = Reply (Impl::*)(const httplib::Request&);
+  // A route whose answer holds tables inside a document (a simulation's fan, an analysis): the
+  // generic ?format=csv would tabulate one of its arrays and drop the rest (QA 2026-12-08), so it
+  // is refused before the handler runs.
+  static constexpr bool kNotATable = false;
 
   // A handler as a route: its answer served in the format asked for (?format=json|csv),
   // whatever it throws in the error shape.
-  httplib::Server::Handler handle(Handler handler) {
-    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+  httplib::Server::Handler handle(Handler handler, bool table = true) {
+    return [this, handler, table](const httplib::Request& req, httplib::Response& res) {
       try {
         const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
         if (format != "json" && format != "csv") {
@@ -750,6 +769,10 @@ struct Api::Impl {
                       "'format' must be json or csv (got '" + format.substr(0, 40) + "')");
         }
         const bool csv = format == "csv";
+        if (csv && !table) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "this endpoint's answer is not a table: ask for it without format=csv");
+        }
         const Reply reply = (this->*handler)(req);
         const auto encode = [&](const auto& document) {
           if (csv) {
@@ -1067,11 +1090,17 @@ struct Api::Impl {
   }
 
   Reply narrative(const httplib::Request& req) {
-    const bool muni =
-        req.has_param("instrument_type") && req.get_param_value("instrument_type") == "MUNI";
-    const auto n = workflows::regime_narrative(
-        *open(), req.has_param("version") ? req.get_param_value("version") : "", muni,
-        options.universe, as_of_day(req));
+    const auto s = open();
+    const std::string version = req.has_param("version") ? req.get_param_value("version") : "";
+    const std::string instrument =
+        req.has_param("instrument_type") ? req.get_param_value("instrument_type") : "";
+    // An unknown type was answered as the default instrument (QA 2026-12-08); 422 as
+    // /api/classification/current.
+    if (!instrument.empty())
+      workflows::check_instrument_type(*s, version.empty() ? newest_classifier(*s) : version,
+                                       instrument);
+    const auto n = workflows::regime_narrative(*s, version, instrument == "MUNI", options.universe,
+                                               as_of_day(req));
     return json{{"text", n.narrative.text},
                 {"source", n.narrative.source},
                 {"note", n.narrative.note},

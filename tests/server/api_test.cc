@@ -501,6 +501,21 @@ TEST_F(Api, Issue22_CsvOnTableEndpointsAndCors) {
   ASSERT_TRUE(not_table);
   EXPECT_EQ(not_table->status, 400);
   EXPECT_TRUE(contains(not_table->body, "not a table")) << not_table->body;
+  // A document that holds tables (a simulation's fan) is not tabulated: refused before the
+  // simulation runs (it tabulated one array and dropped the rest, QA 2026-12-08).
+  const auto simulation = cli.Post("/api/counterfactual?format=csv",
+                                   R"({"paths": 10, "horizon": 5})", "application/json");
+  ASSERT_TRUE(simulation);
+  EXPECT_EQ(simulation->status, 400) << simulation->body;
+  EXPECT_TRUE(contains(simulation->body, "not a table")) << simulation->body;
+  // An instrument type the classifier does not know: 422 on the narrative as on the current
+  // classification (the narrative answered for the default instrument).
+  for (const std::string route : {"/api/narrative", "/api/classification/current"}) {
+    const auto r = cli.Get(route + "?version=C1&instrument_type=FOO");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422) << route << r->body;
+    EXPECT_TRUE(contains(r->body, "unknown instrument_type 'FOO'")) << route << r->body;
+  }
   const auto unknown = cli.Get("/api/series?format=xml");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 400);
@@ -576,6 +591,15 @@ TEST_F(Api, Issue23_DocumentRoutesServeTheCodecTextByteForByte) {
       profile.version, profile.kind, profile.first, profile.last, profile.profile);
   EXPECT_EQ(get("/api/regimes/R_MACRO/profile"), profile_text);
   EXPECT_NE(profile_text.find("\n \"labels\""), std::string::npos);  // dump(1): laid out
+  // A ticker named twice is refused: 1,300 copies in one URL kept the server busy for minutes.
+  for (const std::string path :
+       {"/api/regimes/R_MACRO/profile?assets=^GSPC,^GSPC",
+        "/api/classification/history/profile?version=C1&assets=^GSPC,^GSPC"}) {
+    const auto twice = cli.Get(path);
+    ASSERT_TRUE(twice);
+    EXPECT_EQ(twice->status, 400) << path << twice->body;
+    EXPECT_TRUE(contains(twice->body, "assets: '^GSPC' is named twice")) << twice->body;
+  }
   // GET /api/classification/history/profile
   const auto model = workflows::load_classifier(*s, "C1");
   const auto history = workflows::classifier_history(*s, "C1", std::nullopt, std::nullopt, &model);

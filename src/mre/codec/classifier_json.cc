@@ -2,6 +2,7 @@
 // keys, std::to_chars shortest round-trip numbers): the historical mode writes millions.
 #include "mre/codec/classifier_json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -223,8 +224,41 @@ ObservationJson observation_from_json(const std::string& text, const std::string
                     " (an ISO date or time string)");
   }
   obs.timestamp = j["timestamp"].get<std::string>();
-  const json& values =
-      j.contains("indicators") && j["indicators"].is_object() ? j["indicators"] : j;
+  // The indicators at the top level or under "indicators", never both; every other key is
+  // refused. An "indicators" list fell back to the top level, a top-level value beside the
+  // object was dropped, and a misspelled extra key was ignored (QA 2026-12-08).
+  const bool nested = j.contains("indicators");
+  if (nested && !j["indicators"].is_object()) {
+    throw Error(ErrorCode::kDataError,
+                source + ": 'indicators' must be an object of indicator values");
+  }
+  const auto is_indicator = [&](const std::string& key) {
+    return std::find(indicators.begin(), indicators.end(), key) != indicators.end();
+  };
+  for (const auto& [key, value] : j.items()) {
+    if (key == "timestamp" || key == "instrument_type" || key == "indicators") continue;
+    if (is_indicator(key)) {
+      if (nested) {
+        throw Error(ErrorCode::kDataError, source + ": indicator '" + key +
+                                               "' is given both at the top level and under "
+                                               "'indicators'; give each once");
+      }
+      continue;
+    }
+    throw Error(ErrorCode::kDataError,
+                source + ": unknown field '" + key.substr(0, 80) +
+                    "' (expected timestamp, instrument_type and the indicators, at the top level "
+                    "or under 'indicators')");
+  }
+  if (nested) {
+    for (const auto& [key, value] : j["indicators"].items()) {
+      if (!is_indicator(key)) {
+        throw Error(ErrorCode::kDataError,
+                    source + ": 'indicators' has an unknown indicator '" + key.substr(0, 80) + "'");
+      }
+    }
+  }
+  const json& values = nested ? j["indicators"] : j;
   for (const auto& name : indicators) {
     if (!values.contains(name))
       throw Error(ErrorCode::kDataError, source + ": missing indicator '" + name + "'");

@@ -10,7 +10,7 @@ namespace mre::workflows {
 RegimeProfileReport profile_regime_version(const store::Store& store,
                                            const RegimeProfileOptions& options) {
   if (options.assets.empty())
-    throw Error(ErrorCode::kInvalidArgument, "--assets: name at least one ticker");
+    throw Error(ErrorCode::kInvalidArgument, "assets: name at least one ticker");
   const auto model = store.find_regime_model(options.version);
   if (!model)
     throw Error(ErrorCode::kNotFound,
@@ -25,8 +25,16 @@ RegimeProfileReport profile_regime_rows(const store::Store& store, const std::st
                                         const std::vector<std::string>& names,
                                         const std::vector<store::RegimeRow>& rows,
                                         const std::vector<std::string>& assets) {
-  if (assets.empty())
-    throw Error(ErrorCode::kInvalidArgument, "--assets: name at least one ticker");
+  if (assets.empty()) throw Error(ErrorCode::kInvalidArgument, "assets: name at least one ticker");
+  // A ticker named twice was profiled twice: the HTTP API's ?assets=^GSPC,^GSPC,... (1,300 times,
+  // an 8 KB URL) kept a server busy for minutes and grew it by gigabytes (QA 2026-12-08). With
+  // each ticker once, the list is bounded by the store's series.
+  for (std::size_t i = 0; i < assets.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (assets[j] == assets[i])
+        throw Error(ErrorCode::kInvalidArgument, "assets: '" + assets[i] + "' is named twice");
+    }
+  }
   if (rows.empty())
     throw Error(ErrorCode::kDataError, "regime version '" + version + "' has no labelled dates");
   std::vector<Date> dates;
@@ -46,7 +54,7 @@ RegimeProfileReport profile_regime_rows(const store::Store& store, const std::st
     auto series = store.read_raw({.ticker = ticker});
     if (!series || series->empty()) {
       throw Error(ErrorCode::kNotFound,
-                  "--assets: no prices for '" + ticker + "' in the store (see 'mre series list')");
+                  "assets: no prices for '" + ticker + "' in the store (see 'mre series list')");
     }
     prices.emplace_back(ticker, series->dates(),
                         series->values());  // named by the ticker asked for
@@ -62,7 +70,7 @@ RegimeProfileReport profile_regime_rows(const store::Store& store, const std::st
         std::any_of(out.profile.assets.begin(), out.profile.assets.end(),
                     [&](const regimes::RegimeAssetStats& s) { return s.asset == ticker; });
     if (!any) {
-      throw Error(ErrorCode::kDataError, "--assets: '" + ticker + "' has no daily return between " +
+      throw Error(ErrorCode::kDataError, "assets: '" + ticker + "' has no daily return between " +
                                              out.first.iso() + " and " + out.last.iso() +
                                              " (the version's labelled dates)");
     }
