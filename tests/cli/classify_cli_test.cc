@@ -1252,6 +1252,19 @@ TEST(ClassifyCli, MR_BR_10_ServingNeedsTheSmeSignOff) {
   EXPECT_TRUE(contains(after.out, "muni approved by Jane Expert")) << after.out;
   EXPECT_FALSE(contains(after.out, "none yet")) << after.out;
   EXPECT_EQ(w.historical(db, in, w.path("out.csv").string()).exit_code, 0);
+  // A row too far from every state is named by its file and line (QA 2026-12-08: the message
+  // named neither), and the output file is not written.
+  Observation extreme = o;
+  extreme.timestamp = (training_end() + 2).iso();
+  for (std::size_t i = 0; i < kIndicatorNames.size(); ++i) {
+    if (kIndicatorNames[i] == "vix_index") extreme.text[i] = "1e308";
+  }
+  const auto far_in = w.write("far.csv", historical_csv({o, extreme}));
+  const auto far = w.historical(db, far_in, w.path("far_out.csv").string());
+  EXPECT_NE(far.exit_code, 0);
+  EXPECT_TRUE(contains(far.err, far_in + ":3: an observation is too far from every state"))
+      << far.err;
+  EXPECT_FALSE(fs::exists(w.path("far_out.csv")));
 
   // A sign-off needs a name and an existing version.
   EXPECT_NE(run_mre({"classify", "approve", kVersion, "--db", db}).exit_code, 0);

@@ -183,6 +183,28 @@ TEST_F(Calibration, TheEffectsGridDoesNotDependOnThreads) {
   EXPECT_FALSE(stability_of("E1").empty());
 }
 
+// A control the feature set lacks is named before the first cell runs (it failed only inside a
+// cell, minutes into a real grid: QA 2026-12-08), and nothing is stored.
+TEST_F(Calibration, AnUnknownControlIsNamedBeforeAnyCellRuns) {
+  const auto path = dir_.path() / "nope.yml";
+  std::ofstream(path) << "name: sim\nfeature_set: sim\ntreatments: [driver]\noutcomes:\n  px: "
+                         "{feature: px, kind: return}\nhorizons: [1]\ncontrols: [x, nope]\n"
+                         "lags: [1]\nlearner: ols\nfolds: 5\nse: hac\n";
+  int reports = 0;
+  try {
+    run_effects(store_, {.spec_path = path, .version = "E_NOPE", .learner = ""},
+                [&](const std::string&) { ++reports; });
+    FAIL() << "an unknown control was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("control: 'nope' is not a column of the feature set"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(reports, 0);  // no cell started
+  for (const auto& v : store_.list_effect_versions()) EXPECT_NE(v.version, "E_NOPE");
+}
+
 TEST_F(Calibration, BadInputAndInterruptionStoreNothing) {
   const auto code = [&](const CalibrationOptions& o) {
     try {

@@ -951,7 +951,13 @@ HistoricalReport classify_csv(const hier::HierarchicalModel& model,
       before = current;
       have_before = have_current;
     }
-    const auto result = classifier.classify(values, have_before ? &before : nullptr, current);
+    const auto result = [&] {
+      try {
+        return classifier.classify(values, have_before ? &before : nullptr, current);
+      } catch (const Error& e) {  // "an observation is too far from every state": which one
+        throw Error(e.code(), where() + e.what());
+      }
+    }();
     have_current = true;
     last_key = key;
     const bool muni = instrument == "MUNI";

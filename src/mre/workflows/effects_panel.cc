@@ -41,6 +41,9 @@ EffectsSource load_source(const store::Store& store, const EffectsSpec& spec,
   EffectsSource source;
   source.feature_version = feature_version;
   source.panel = store.read_features(source.feature_version, std::nullopt, std::nullopt);
+  // Every cell reads the controls: a misspelled one was named only when the first cell failed,
+  // minutes into a grid (QA 2026-12-08).
+  for (const auto& c : spec.controls) column(source.panel, c, "control");
   const auto& dates = source.panel.dates();
   source.regime_at.resize(dates.size());
   if (!spec.regimes.empty() && !(pinned && regime_version.empty())) {
