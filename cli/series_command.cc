@@ -171,7 +171,10 @@ void register_series(CLI::App& app, Action& action) {
   auto* list = series->add_subcommand(
       "list",
       "One line per stored series: ticker, asset class, observations, stored rows "
-      "(revisions included), date range, source");
+      "(revisions included), date range, and the source of the newest ingest that changed it\n"
+      "(a series refreshed live after the bundled snapshot shows fred:ID, yahoo:ID, ...; its "
+      "older\n"
+      "rows are still the snapshot's)");
   add_common_options(*list, list_args->common);
   add_format_option(*list, list_args->format);
   list->callback(

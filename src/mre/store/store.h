@@ -55,7 +55,7 @@ struct WriteResult {
 struct SeriesSummary {
   std::string ticker;
   AssetClass asset_class = AssetClass::kMacro;
-  std::string source;
+  std::string source;            // of the newest ingest that changed the series (lineage has all)
   std::size_t observations = 0;  // distinct dates
   std::size_t rows = 0;          // stored rows, revisions included
   Date first;
