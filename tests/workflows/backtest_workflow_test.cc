@@ -188,6 +188,8 @@ TEST(BacktestWorkflow, BadInputIsNamedAndNothingIsStored) {
       {"regimes: toy,", "regimes: nothing,", ErrorCode::kNotFound, "nothing"},
       // A cost of 100% of the amount traded or more drove equity negative and back (QA).
       {"cost_bp: 10", "cost_bp: 10000", ErrorCode::kInvalidArgument, "below 10000"},
+      // The value as written: NaN printed as "(got )" (QA 2026-12-08).
+      {"cost_bp: 10", "cost_bp: .nan", ErrorCode::kInvalidArgument, "traded; got .nan)"},
       // A monthly series added its dates to the grid and its month's value weeks before
       // publication; a price of zero made an infinite return; an equity index as the rate.
       {"asset: EQ}", "asset: CPI}", ErrorCode::kDataError, "asset 'CPI' is not a daily series"},

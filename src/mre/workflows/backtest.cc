@@ -219,7 +219,7 @@ BacktestSpec load_backtest_spec(const std::filesystem::path& path) {
         detail::fail(path, root["cost_bp"],
                      "'cost_bp' must be at least 0 and below 10000 (100% of the amount traded; "
                      "got " +
-                         format_double(spec.cost_bp) + ")");
+                         root["cost_bp"].Scalar() + ")");
       }
     }
     if (root["leverage"]) spec.leverage = scalar<bool>(path, root["leverage"], "leverage");
